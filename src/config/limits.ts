@@ -1,0 +1,25 @@
+/**
+ * Every limit in one place. Each is named with its unit last and says why it
+ * is what it is; JSON schemas and the ingest path read them from here.
+ */
+export const LIMITS = {
+  /** An MQTT punch frame is a few hundred bytes; anything larger is not a punch (photos stay on the device). */
+  punch_payload_bytes_max: 8 * 1024,
+  /** Punches committed in one SQLite transaction. Large enough to amortise the fsync, small enough to keep ack latency low. */
+  ingest_batch_size_max: 2_000,
+  /** Device time may run ahead of our receipt by this much before the punch is refused as from the future. */
+  device_time_ahead_ms_max: 10 * 60_000,
+  /** Device time may lag our receipt by this much (offline replay); older records are refused as stale. */
+  device_time_behind_ms_max: 400 * 24 * 3_600_000,
+  /** A device's own record id / sequence number, as text. */
+  record_id_length_max: 64,
+  /** A bank result file: a province's biggest batch is a few thousand lines. */
+  payout_file_bytes_max: 10 * 1024 * 1024,
+  payout_file_lines_max: 50_000,
+  /** Names on bank files and ID cards (minority names in Chinese can be long). */
+  person_name_length_max: 64,
+  /** Rows in one list response. */
+  page_size_max: 1_000,
+  /** Rejected inputs keep at most this much of the raw payload (the reason stays complete). */
+  rejected_payload_bytes_max: 64 * 1024,
+} as const

@@ -1,0 +1,47 @@
+/**
+ * The one catalogue of error codes a caller can receive. Each has its HTTP
+ * status and a sentence a person can act on; `README.md` lists them and a
+ * test holds the two together. Server faults (5xx) never leak their details.
+ */
+export const ERRORS = {
+  validation_failed: { status: 400, message: 'The request does not match its schema; see details for each field.' },
+  invalid_id_number: { status: 400, message: 'The ID number fails the GB 11643 check (length, birth date or check digit); re-read it from the ID card.' },
+  invalid_credit_code: { status: 400, message: 'The unified social credit code fails the GB 32100 check; copy it from the business licence.' },
+  invalid_time_zone: { status: 400, message: 'The time zone is not an IANA zone name such as Asia/Shanghai.' },
+  invalid_month: { status: 400, message: 'The month must be written YYYY-MM.' },
+  organisation_not_found: { status: 404, message: 'No organisation has this id.' },
+  organisation_wrong_kind: { status: 400, message: 'The organisation is of the wrong kind for this role (construction unit, general contractor or subcontractor).' },
+  project_not_found: { status: 404, message: 'No project has this id.' },
+  project_site_code_exists: { status: 409, message: 'Another project already uses this site code.' },
+  team_not_found: { status: 404, message: 'No team of this project has this id.' },
+  worker_not_found: { status: 404, message: 'No worker has this id.' },
+  worker_exists: { status: 409, message: 'A worker with this ID number is already registered; enrol the existing worker instead.' },
+  enrolment_exists: { status: 409, message: 'The worker is already enrolled on this project.' },
+  enrolment_not_found: { status: 404, message: 'No enrolment of this project has this id.' },
+  device_user_id_taken: { status: 409, message: 'Another worker on this project is enrolled on the devices under this user id.' },
+  exit_before_entry: { status: 400, message: 'The exit date is before the entry date.' },
+  device_exists: { status: 409, message: 'A device with this serial number is already registered.' },
+  device_model_unknown: { status: 400, message: 'No codec exists for this device model; see devices/README.md for the supported models.' },
+  payout_file_empty: { status: 400, message: 'The payout file is empty.' },
+  payout_file_too_large: { status: 413, message: 'The payout file is larger than the limit; split the batch.' },
+  payout_file_invalid: { status: 422, message: 'The payout file was rejected as a whole; nothing was stored. Fix the listed lines and post it again.' },
+  payout_file_exists_with_different_period: { status: 409, message: 'This exact file was already posted for another pay month.' },
+  not_found: { status: 404, message: 'No such route.' },
+  internal: { status: 500, message: 'Something failed inside the service; it is logged. Try again, and report it if it persists.' },
+} as const satisfies Record<string, { status: number; message: string }>
+
+export type ErrorCode = keyof typeof ERRORS
+
+export class AppError extends Error {
+  readonly code: ErrorCode
+  readonly status: number
+  readonly details: unknown
+
+  constructor(code: ErrorCode, details?: unknown) {
+    super(ERRORS[code].message)
+    this.name = 'AppError'
+    this.code = code
+    this.status = ERRORS[code].status
+    this.details = details
+  }
+}

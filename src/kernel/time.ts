@@ -1,0 +1,173 @@
+/**
+ * Time. Instants are stored as UTC epoch milliseconds; business days (work
+ * dates 工作日期, pay months) are reckoned in the project's IANA time zone.
+ * The clock is injected so tests and simulators control "now".
+ */
+
+export interface Clock {
+  nowMs(): number
+}
+
+export const systemClock: Clock = { nowMs: () => Date.now() }
+
+/** A clock a test or simulator moves by hand. */
+export class ManualClock implements Clock {
+  constructor(private ms: number) {}
+  nowMs(): number {
+    return this.ms
+  }
+  set(ms: number): void {
+    this.ms = ms
+  }
+  advance(ms: number): void {
+    this.ms += ms
+  }
+}
+
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai'
+export const MINUTE_MS = 60_000
+export const HOUR_MS = 60 * MINUTE_MS
+export const DAY_MS = 24 * HOUR_MS
+
+/** "YYYY-MM-DD" */
+export type WorkDate = string
+/** "YYYY-MM" */
+export type Month = string
+
+const MONTH_TEXT = /^(\d{4})-(0[1-9]|1[0-2])$/
+const DATE_TEXT = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
+const LOCAL_DATE_TIME_TEXT = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2}))?$/
+
+const formatters = new Map<string, Intl.DateTimeFormat>()
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone)
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+    formatters.set(timeZone, f)
+  }
+  return f
+}
+
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone)
+    return true
+  } catch {
+    return false
+  }
+}
+
+interface LocalParts {
+  year: number
+  month: number
+  day: number
+  hour: number
+  minute: number
+  second: number
+}
+
+export function localParts(instantMs: number, timeZone: string): LocalParts {
+  const parts = formatter(timeZone).formatToParts(new Date(instantMs))
+  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value)
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') }
+}
+
+/** Offset of the zone from UTC at an instant, in ms (Asia/Shanghai: +8 h). */
+function offsetMs(instantMs: number, timeZone: string): number {
+  const p = localParts(instantMs, timeZone)
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second)
+  return asUtc - (instantMs - (instantMs % 1000))
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0')
+
+/** The work date (in the zone) an instant falls on. */
+export function workDateOf(instantMs: number, timeZone: string): WorkDate {
+  const p = localParts(instantMs, timeZone)
+  return `${p.year}-${pad2(p.month)}-${pad2(p.day)}`
+}
+
+/** "HH:MM:SS" of an instant in the zone. */
+export function localTimeOf(instantMs: number, timeZone: string): string {
+  const p = localParts(instantMs, timeZone)
+  return `${pad2(p.hour)}:${pad2(p.minute)}:${pad2(p.second)}`
+}
+
+/**
+ * The UTC instant of a wall-clock time in a zone. Devices that send local time
+ * without a zone go through here. For a wall time that occurs twice (DST fall-back)
+ * the earlier instant is taken; one that never occurs (spring-forward) is moved forward.
+ */
+export function zonedToUtcMs(
+  wall: { year: number; month: number; day: number; hour: number; minute: number; second: number },
+  timeZone: string,
+): number {
+  const guess = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second)
+  const first = guess - offsetMs(guess, timeZone)
+  const second = guess - offsetMs(first, timeZone)
+  return Math.min(first, second)
+}
+
+/** Parses "YYYY-MM-DD HH:MM[:SS]" as wall time in the zone. Undefined when it is not a real time. */
+export function parseLocalDateTime(text: string, timeZone: string): number | undefined {
+  const m = LOCAL_DATE_TIME_TEXT.exec(text.trim())
+  if (!m) return undefined
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number]
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined
+  return zonedToUtcMs({ year, month, day, hour, minute, second }, timeZone)
+}
+
+export function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate()
+}
+
+export function isMonth(text: string): boolean {
+  return MONTH_TEXT.test(text)
+}
+
+export function isWorkDate(text: string): boolean {
+  const m = DATE_TEXT.exec(text)
+  if (!m) return false
+  return Number(m[3]) <= daysInMonth(Number(m[1]), Number(m[2]))
+}
+
+/** Every work date of a month, in order. */
+export function datesOfMonth(month: Month): WorkDate[] {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  const n = daysInMonth(y, m)
+  return Array.from({ length: n }, (_, i) => `${month}-${pad2(i + 1)}`)
+}
+
+export function monthOf(date: WorkDate): Month {
+  return date.slice(0, 7)
+}
+
+export function nextMonth(month: Month): Month {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  return m === 12 ? `${y + 1}-01` : `${y}-${pad2(m + 1)}`
+}
+
+/** UTC instants bounding a month in the zone: [startMs, endMs). */
+export function monthBoundsMs(month: Month, timeZone: string): { startMs: number; endMs: number } {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  const next = nextMonth(month).split('-').map(Number) as [number, number]
+  return {
+    startMs: zonedToUtcMs({ year: y, month: m, day: 1, hour: 0, minute: 0, second: 0 }, timeZone),
+    endMs: zonedToUtcMs({ year: next[0], month: next[1], day: 1, hour: 0, minute: 0, second: 0 }, timeZone),
+  }
+}
+
+/** A date in a month, clamped to the month's last day (pay day 31 in February is the 28th/29th). */
+export function clampedDate(month: Month, day: number): WorkDate {
+  const [y, m] = month.split('-').map(Number) as [number, number]
+  return `${month}-${pad2(Math.min(day, daysInMonth(y, m)))}`
+}
