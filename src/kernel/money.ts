@@ -3,7 +3,7 @@
  * where a person or a bank file reads them. Arithmetic goes through `Money`,
  * one configured decimal.js clone, so no amount ever passes through a float.
  */
-import Decimal from 'decimal.js'
+import { Decimal } from 'decimal.js'
 
 declare const fenBrand: unique symbol
 /** An amount in integer fen (1 yuan = 100 fen). */

@@ -1,0 +1,32 @@
+/** A minimal JSON client for the service's HTTP API, as a site's back office would use it. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`HTTP ${status}: ${JSON.stringify(body)}`)
+  }
+}
+
+export class Api {
+  constructor(readonly baseUrl: string) {}
+
+  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': contentType },
+      body: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    })
+    const text = await res.text()
+    const parsed: unknown = text ? JSON.parse(text) : undefined
+    if (!res.ok) throw new ApiError(res.status, parsed)
+    return parsed as T
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path)
+  }
+  post<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('POST', path, body)
+  }
+}

@@ -1,0 +1,3 @@
+export * from './roster.ts'
+export * from './punches.ts'
+export * from './payouts.ts'

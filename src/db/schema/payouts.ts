@@ -1,0 +1,89 @@
+/**
+ * Bank payout result files (银行代发结果文件) for a project's dedicated account,
+ * their lines, reconciliation runs and the flags each run raised. Append-only:
+ * a later file or run adds rows; earlier ones stay as evidence.
+ */
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import { projects, workers } from './roster.ts'
+
+export const payoutFiles = sqliteTable(
+  'payout_files',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    /** The pay month (工资所属期) the batch pays, YYYY-MM. */
+    period: text('period').notNull(),
+    /** SHA-256 of the bytes as posted: the same file posted twice is recognised by it. */
+    sha256: text('sha256').notNull(),
+    filename: text('filename'),
+    encoding: text('encoding').$type<'utf-8' | 'gbk'>().notNull(),
+    lineCount: integer('line_count').notNull(),
+    successCount: integer('success_count').notNull(),
+    successFen: integer('success_fen').notNull(),
+    failedCount: integer('failed_count').notNull(),
+    failedFen: integer('failed_fen').notNull(),
+    postedBy: text('posted_by'),
+    postedAtMs: integer('posted_at_ms').notNull(),
+  },
+  (t) => [uniqueIndex('payout_files_project_sha').on(t.projectId, t.sha256), index('payout_files_period').on(t.projectId, t.period)],
+)
+
+export const payoutLines = sqliteTable(
+  'payout_lines',
+  {
+    id: text('id').primaryKey(),
+    fileId: text('file_id').notNull().references(() => payoutFiles.id),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    period: text('period').notNull(),
+    lineNo: integer('line_no').notNull(),
+    seq: integer('seq').notNull(),
+    payeeCard: text('payee_card').notNull(),
+    payeeName: text('payee_name').notNull(),
+    amountFen: integer('amount_fen').notNull(),
+    status: text('status').$type<'success' | 'failed'>().notNull(),
+    bankRef: text('bank_ref').notNull(),
+    valueDate: text('value_date').notNull(),
+    failureReason: text('failure_reason'),
+  },
+  (t) => [index('payout_lines_project_period').on(t.projectId, t.period), index('payout_lines_file').on(t.fileId)],
+)
+
+/** One reconciliation of a project's pay month (对账). The newest run is the current view. */
+export const reconciliationRuns = sqliteTable(
+  'reconciliation_runs',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    period: text('period').notNull(),
+    payDate: text('pay_date').notNull(),
+    workers: integer('workers').notNull(),
+    dueFen: integer('due_fen').notNull(),
+    paidFen: integer('paid_fen').notNull(),
+    unknownPaidFen: integer('unknown_paid_fen').notNull(),
+    shortFen: integer('short_fen').notNull(),
+    flagCount: integer('flag_count').notNull(),
+    trigger: text('trigger').notNull(),
+    ranAtMs: integer('ran_at_ms').notNull(),
+  },
+  (t) => [index('reconciliation_runs_project_period').on(t.projectId, t.period, t.ranAtMs)],
+)
+
+/** A flag (预警): one shortfall, missed, failed, late or misdirected payment, with its evidence. */
+export const flags = sqliteTable(
+  'flags',
+  {
+    id: text('id').primaryKey(),
+    runId: text('run_id').notNull().references(() => reconciliationRuns.id),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    period: text('period').notNull(),
+    kind: text('kind').notNull(),
+    workerId: text('worker_id').references(() => workers.id),
+    payeeCard: text('payee_card'),
+    dueFen: integer('due_fen'),
+    paidFen: integer('paid_fen'),
+    /** JSON: the payout lines, amounts and dates that prove the flag. */
+    evidence: text('evidence').notNull(),
+    raisedAtMs: integer('raised_at_ms').notNull(),
+  },
+  (t) => [index('flags_run').on(t.runId), index('flags_project_period').on(t.projectId, t.period)],
+)

@@ -1,0 +1,72 @@
+/**
+ * Raw punches (原始考勤记录) and everything that arrived but was not attendance.
+ * Both tables are append-only: nothing here is ever updated or deleted.
+ */
+import { index, integer, sqliteTable, text, uniqueIndex, blob } from 'drizzle-orm/sqlite-core'
+import type { Channel, Direction, VerifyMethod } from '../../punches/canonical.ts'
+import { devices, enrolments, projects, workers } from './roster.ts'
+
+export const punches = sqliteTable(
+  'punches',
+  {
+    /** Integer and increasing: inserts append to the B-tree. */
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    deviceId: text('device_id').notNull().references(() => devices.id),
+    /** The device's record id: with deviceId, the idempotency key. */
+    recordId: text('record_id').notNull(),
+    workerId: text('worker_id').notNull().references(() => workers.id),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    /** The device's claim of when (UTC). */
+    deviceTimeMs: integer('device_time_ms').notNull(),
+    /** When the service committed it (UTC, the service's clock). */
+    receivedAtMs: integer('received_at_ms').notNull(),
+    /** The work date the device time falls on in the project's zone, for indexing. */
+    workDate: text('work_date').notNull(),
+    direction: text('direction').$type<Direction>().notNull(),
+    verifyMethod: text('verify_method').$type<VerifyMethod>().notNull(),
+    channel: text('channel').$type<Channel>().notNull(),
+  },
+  (t) => [
+    uniqueIndex('punches_device_record').on(t.deviceId, t.recordId),
+    index('punches_project_date').on(t.projectId, t.workDate),
+  ],
+)
+
+export type RejectedSource = 'mqtt' | 'http'
+
+/** Inputs refused with a reason (拒收记录): kept with their raw bytes so a person can inspect and replay them. */
+export const rejectedInputs = sqliteTable(
+  'rejected_inputs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    source: text('source').$type<RejectedSource>().notNull(),
+    /** MQTT topic, or HTTP route. */
+    channel: text('channel').notNull(),
+    /** The MQTT client id or HTTP caller that sent it. */
+    sender: text('sender'),
+    projectId: text('project_id'),
+    deviceSerial: text('device_serial'),
+    recordId: text('record_id'),
+    reason: text('reason').notNull(),
+    detail: text('detail').notNull(),
+    payload: blob('payload', { mode: 'buffer' }).notNull(),
+    payloadBytes: integer('payload_bytes').notNull(),
+    receivedAtMs: integer('received_at_ms').notNull(),
+  },
+  (t) => [index('rejected_project').on(t.projectId, t.id), index('rejected_reason').on(t.reason)],
+)
+
+/**
+ * Re-sends of a record already stored (重复上报): counted per device, not stored again.
+ * One row per device and day keeps the counter from becoming a hot single row.
+ */
+export const duplicateCounts = sqliteTable(
+  'duplicate_counts',
+  {
+    deviceId: text('device_id').notNull().references(() => devices.id),
+    receivedDate: text('received_date').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [uniqueIndex('duplicate_counts_device_date').on(t.deviceId, t.receivedDate)],
+)

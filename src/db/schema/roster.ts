@@ -1,0 +1,111 @@
+/**
+ * The real-name roster (实名制花名册): organisations, projects, teams, workers,
+ * enrolments and devices. Master data: it changes (a worker exits, a device
+ * moves) but attendance and payouts that refer to it are never rewritten.
+ */
+import { sql } from 'drizzle-orm'
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+export type OrganisationKind = 'construction_unit' | 'general_contractor' | 'subcontractor'
+
+/** 建设单位 / 施工总承包 / 分包单位, identified by the unified social credit code (统一社会信用代码). */
+export const organisations = sqliteTable('organisations', {
+  id: text('id').primaryKey(),
+  kind: text('kind').$type<OrganisationKind>().notNull(),
+  name: text('name').notNull(),
+  creditCode: text('credit_code').notNull().unique(),
+  createdAtMs: integer('created_at_ms').notNull(),
+})
+
+/** A construction project (工程项目): one site, one dedicated wage account (农民工工资专用账户). */
+export const projects = sqliteTable('projects', {
+  id: text('id').primaryKey(),
+  siteCode: text('site_code').notNull().unique(),
+  name: text('name').notNull(),
+  /** Administrative division code (行政区划代码) of the site, six digits. */
+  regionCode: text('region_code').notNull(),
+  timeZone: text('time_zone').notNull(),
+  /** Wages for month M are due by this day of month M+1 (clamped to the month's end). */
+  payDay: integer('pay_day').notNull(),
+  constructionUnitId: text('construction_unit_id').notNull().references(() => organisations.id),
+  generalContractorId: text('general_contractor_id').notNull().references(() => organisations.id),
+  accountBank: text('account_bank').notNull(),
+  accountNo: text('account_no').notNull(),
+  accountName: text('account_name').notNull(),
+  createdAtMs: integer('created_at_ms').notNull(),
+})
+
+/** A team (班组) of a subcontractor on a project. */
+export const teams = sqliteTable(
+  'teams',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    employerId: text('employer_id').notNull().references(() => organisations.id),
+    name: text('name').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+  },
+  (t) => [uniqueIndex('teams_project_name').on(t.projectId, t.name)],
+)
+
+export type Gender = 'male' | 'female'
+
+/** A worker's real-name record (实名信息), per 建市〔2019〕18号 Art. 11. One per person, across projects. */
+export const workers = sqliteTable('workers', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  idType: text('id_type').$type<'resident_id'>().notNull(),
+  idNumber: text('id_number').notNull().unique(),
+  gender: text('gender').$type<Gender>().notNull(),
+  birthDate: text('birth_date').notNull(),
+  ethnicity: text('ethnicity'),
+  address: text('address'),
+  phone: text('phone'),
+  /** 工种 */
+  trade: text('trade'),
+  /** The worker's own wage card (工资卡): bank name and card number. */
+  bankName: text('bank_name').notNull(),
+  cardNo: text('card_no').notNull(),
+  createdAtMs: integer('created_at_ms').notNull(),
+}, (t) => [index('workers_card_no').on(t.cardNo)])
+
+/** Enrolment (进场登记) of a worker on a project: team, wage terms, entry and exit (进退场) dates. */
+export const enrolments = sqliteTable(
+  'enrolments',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    workerId: text('worker_id').notNull().references(() => workers.id),
+    teamId: text('team_id').notNull().references(() => teams.id),
+    /** The user id the worker is enrolled under on this site's face terminals and gates. */
+    deviceUserId: text('device_user_id'),
+    dailyRateFen: integer('daily_rate_fen').notNull(),
+    /** Labour contract (劳动合同) number, or written work agreement. */
+    contractNo: text('contract_no'),
+    safetyTrained: integer('safety_trained', { mode: 'boolean' }).notNull(),
+    entryDate: text('entry_date').notNull(),
+    exitDate: text('exit_date'),
+    createdAtMs: integer('created_at_ms').notNull(),
+  },
+  (t) => [
+    uniqueIndex('enrolments_project_worker').on(t.projectId, t.workerId),
+    uniqueIndex('enrolments_project_device_user').on(t.projectId, t.deviceUserId),
+  ],
+)
+
+/** A gate turnstile (闸机) or face terminal (人脸识别考勤机) installed on a project. */
+export const devices = sqliteTable(
+  'devices',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    serial: text('serial').notNull().unique(),
+    model: text('model').notNull(),
+    /** JSON object of model settings (e.g. lane directions). */
+    settings: text('settings').notNull().default(sql`'{}'`),
+    location: text('location'),
+    installedAtMs: integer('installed_at_ms').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+  },
+  (t) => [index('devices_project').on(t.projectId)],
+)

@@ -1,0 +1,30 @@
+/** Maps every failure to the catalogue in kernel/errors.ts; 5xx details stay in the logs. */
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { AppError, ERRORS, type ErrorCode } from '../kernel/errors.ts'
+
+function reply(code: ErrorCode, details?: unknown): { error: { code: ErrorCode; message: string; details?: unknown } } {
+  return { error: details === undefined ? { code, message: ERRORS[code].message } : { code, message: ERRORS[code].message, details } }
+}
+
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError, request, res) => {
+    if (err instanceof AppError) {
+      return res.status(err.status).send(reply(err.code, err.details))
+    }
+    if (err.validation) {
+      const details = err.validation.map((v) => ({
+        field: `${err.validationContext ?? 'body'}${v.instancePath || ''}`,
+        message: v.message ?? 'is invalid',
+        ...(v.params && 'additionalProperty' in v.params ? { property: v.params.additionalProperty } : {}),
+      }))
+      return res.status(400).send(reply('validation_failed', details))
+    }
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return res.status(413).send(reply('payout_file_too_large'))
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return res.status(err.statusCode).send(reply('validation_failed', [{ field: 'request', message: err.message }]))
+    }
+    request.log.error({ err }, 'request failed')
+    return res.status(500).send(reply('internal'))
+  })
+  app.setNotFoundHandler((_request, res) => res.status(404).send(reply('not_found')))
+}

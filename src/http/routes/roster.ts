@@ -1,0 +1,356 @@
+/** Roster routes (实名制花名册): organisations, projects, teams, workers, enrolments, devices. */
+import type { FastifyInstance } from 'fastify'
+import { LIMITS } from '../../config/limits.ts'
+import { maskCard, maskIdNumber, maskPhone } from '../../roster/identity.ts'
+import type { DeviceRow, EnrolmentRow, ProjectRow, WorkerRow } from '../../roster/repository.ts'
+import type { NewDevice, NewEnrolment, NewOrganisation, NewProject, NewWorker } from '../../roster/service.ts'
+import type { Services } from '../../services.ts'
+import { date, errors, fenAmount, idParam, limitQuery, personName, projectParams, yuan } from '../schemas.ts'
+
+const organisation = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: ['construction_unit', 'general_contractor', 'subcontractor'] },
+    name: { type: 'string' },
+    creditCode: { type: 'string' },
+  },
+  required: ['id', 'kind', 'name', 'creditCode'],
+} as const
+
+const project = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    siteCode: { type: 'string' },
+    name: { type: 'string' },
+    regionCode: { type: 'string' },
+    timeZone: { type: 'string' },
+    payDay: { type: 'integer' },
+    constructionUnitId: { type: 'string' },
+    generalContractorId: { type: 'string' },
+    account: {
+      type: 'object',
+      properties: { bank: { type: 'string' }, no: { type: 'string' }, name: { type: 'string' } },
+    },
+  },
+} as const
+
+const team = {
+  type: 'object',
+  properties: { id: { type: 'string' }, projectId: { type: 'string' }, employerId: { type: 'string' }, name: { type: 'string' } },
+} as const
+
+/** Workers as lists show them: ID number, card and phone masked (PIPL Art. 28: sensitive personal information). */
+const maskedWorker = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    idNumberMasked: { type: 'string' },
+    gender: { type: 'string' },
+    birthYear: { type: 'string' },
+    ethnicity: { type: ['string', 'null'] },
+    trade: { type: ['string', 'null'] },
+    phoneMasked: { type: ['string', 'null'] },
+    bankName: { type: 'string' },
+    cardMasked: { type: 'string' },
+  },
+} as const
+
+const enrolment = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    projectId: { type: 'string' },
+    workerId: { type: 'string' },
+    teamId: { type: 'string' },
+    deviceUserId: { type: ['string', 'null'] },
+    dailyRateFen: fenAmount,
+    contractNo: { type: ['string', 'null'] },
+    safetyTrained: { type: 'boolean' },
+    entryDate: { type: 'string' },
+    exitDate: { type: ['string', 'null'] },
+    worker: maskedWorker,
+  },
+} as const
+
+const device = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    projectId: { type: 'string' },
+    serial: { type: 'string' },
+    model: { type: 'string' },
+    settings: { type: 'object', additionalProperties: true },
+    location: { type: ['string', 'null'] },
+    installedAt: { type: 'string' },
+  },
+} as const
+
+export function presentProject(p: ProjectRow) {
+  return {
+    id: p.id,
+    siteCode: p.siteCode,
+    name: p.name,
+    regionCode: p.regionCode,
+    timeZone: p.timeZone,
+    payDay: p.payDay,
+    constructionUnitId: p.constructionUnitId,
+    generalContractorId: p.generalContractorId,
+    account: { bank: p.accountBank, no: p.accountNo, name: p.accountName },
+  }
+}
+
+export function presentWorker(w: WorkerRow) {
+  return {
+    id: w.id,
+    name: w.name,
+    idNumberMasked: maskIdNumber(w.idNumber),
+    gender: w.gender,
+    birthYear: w.birthDate.slice(0, 4),
+    ethnicity: w.ethnicity,
+    trade: w.trade,
+    phoneMasked: w.phone ? maskPhone(w.phone) : null,
+    bankName: w.bankName,
+    cardMasked: maskCard(w.cardNo),
+  }
+}
+
+function presentEnrolment(e: EnrolmentRow, w?: WorkerRow) {
+  return { ...e, worker: w ? presentWorker(w) : undefined }
+}
+
+function presentDevice(d: DeviceRow) {
+  return { ...d, settings: JSON.parse(d.settings) as Record<string, unknown>, installedAt: new Date(d.installedAtMs).toISOString() }
+}
+
+export async function rosterRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const { roster } = services
+
+  app.post<{ Body: NewOrganisation }>(
+    '/api/organisations',
+    {
+      schema: {
+        tags: ['roster'],
+        summary: 'Register a construction unit, general contractor or subcontractor (idempotent by credit code)',
+        body: {
+          type: 'object',
+          properties: {
+            kind: { type: 'string', enum: ['construction_unit', 'general_contractor', 'subcontractor'] },
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            creditCode: { type: 'string', minLength: 18, maxLength: 18, description: '统一社会信用代码, GB 32100' },
+          },
+          required: ['kind', 'name', 'creditCode'],
+          additionalProperties: false,
+        },
+        response: { 201: organisation, ...errors },
+      },
+    },
+    async (req, res) => res.status(201).send(roster.createOrganisation(req.body)),
+  )
+
+  app.get('/api/organisations', { schema: { tags: ['roster'], response: { 200: { type: 'array', items: organisation } } } }, async () => roster.listOrganisations())
+
+  app.post<{ Body: NewProject }>(
+    '/api/projects',
+    {
+      schema: {
+        tags: ['roster'],
+        summary: 'Register a project with its dedicated wage account (农民工工资专用账户)',
+        body: {
+          type: 'object',
+          properties: {
+            siteCode: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'site code used in MQTT topics' },
+            name: { type: 'string', minLength: 1, maxLength: 200 },
+            regionCode: { type: 'string', pattern: '^\\d{6}$' },
+            timeZone: { type: 'string', maxLength: 64 },
+            payDay: { type: 'integer', minimum: 1, maximum: 31 },
+            constructionUnitId: idParam,
+            generalContractorId: idParam,
+            account: {
+              type: 'object',
+              properties: {
+                bank: { type: 'string', minLength: 1, maxLength: 100 },
+                no: { type: 'string', pattern: '^\\d{8,32}$' },
+                name: { type: 'string', minLength: 1, maxLength: 200 },
+              },
+              required: ['bank', 'no', 'name'],
+              additionalProperties: false,
+            },
+          },
+          required: ['siteCode', 'name', 'regionCode', 'payDay', 'constructionUnitId', 'generalContractorId', 'account'],
+          additionalProperties: false,
+        },
+        response: { 201: project, ...errors },
+      },
+    },
+    async (req, res) => res.status(201).send(presentProject(roster.createProject(req.body))),
+  )
+
+  app.get('/api/projects', { schema: { tags: ['roster'], response: { 200: { type: 'array', items: project } } } }, async () =>
+    roster.listProjects().map(presentProject),
+  )
+
+  app.get<{ Params: { projectId: string } }>(
+    '/api/projects/:projectId',
+    { schema: { tags: ['roster'], params: projectParams, response: { 200: project, ...errors } } },
+    async (req) => presentProject(roster.project(req.params.projectId)),
+  )
+
+  app.post<{ Params: { projectId: string }; Body: { name: string; employerId: string } }>(
+    '/api/projects/:projectId/teams',
+    {
+      schema: {
+        tags: ['roster'],
+        summary: 'Add a team (班组) employed by a subcontractor',
+        params: projectParams,
+        body: {
+          type: 'object',
+          properties: { name: { type: 'string', minLength: 1, maxLength: 100 }, employerId: idParam },
+          required: ['name', 'employerId'],
+          additionalProperties: false,
+        },
+        response: { 201: team, ...errors },
+      },
+    },
+    async (req, res) => res.status(201).send(roster.createTeam(req.params.projectId, req.body)),
+  )
+
+  app.get<{ Params: { projectId: string } }>(
+    '/api/projects/:projectId/teams',
+    { schema: { tags: ['roster'], params: projectParams, response: { 200: { type: 'array', items: team }, ...errors } } },
+    async (req) => roster.listTeams(req.params.projectId),
+  )
+
+  app.post<{ Body: NewWorker }>(
+    '/api/workers',
+    {
+      schema: {
+        tags: ['roster'],
+        summary: "Register a worker's real-name record; the ID number is checked (GB 11643)",
+        body: {
+          type: 'object',
+          properties: {
+            name: personName,
+            idNumber: { type: 'string', minLength: 1, maxLength: 32 },
+            ethnicity: { type: 'string', maxLength: 32 },
+            address: { type: 'string', maxLength: 200 },
+            phone: { type: 'string', pattern: '^\\+?\\d{5,20}$' },
+            trade: { type: 'string', maxLength: 64 },
+            bankName: { type: 'string', minLength: 1, maxLength: 100 },
+            cardNo: { type: 'string', pattern: '^[\\d ]{12,23}$' },
+          },
+          required: ['name', 'idNumber', 'bankName', 'cardNo'],
+          additionalProperties: false,
+        },
+        response: { 201: maskedWorker, ...errors },
+      },
+    },
+    async (req, res) => res.status(201).send(presentWorker(roster.createWorker(req.body))),
+  )
+
+  app.get<{ Querystring: { limit: number; after?: string } }>(
+    '/api/workers',
+    {
+      schema: {
+        tags: ['roster'],
+        summary: 'List workers, masked; page with ?after=<last id>',
+        querystring: { type: 'object', properties: { limit: limitQuery, after: idParam }, additionalProperties: false },
+        response: { 200: { type: 'array', items: maskedWorker } },
+      },
+    },
+    async (req) => roster.listWorkers(Math.min(req.query.limit, LIMITS.page_size_max), req.query.after).map(presentWorker),
+  )
+
+  app.get<{ Params: { workerId: string } }>(
+    '/api/workers/:workerId',
+    {
+      schema: {
+        tags: ['roster'],
+        params: { type: 'object', properties: { workerId: idParam }, required: ['workerId'], additionalProperties: false },
+        response: { 200: maskedWorker, ...errors },
+      },
+    },
+    async (req) => presentWorker(roster.worker(req.params.workerId)),
+  )
+
+  app.post<{ Params: { projectId: string }; Body: NewEnrolment }>(
+    '/api/projects/:projectId/enrolments',
+    {
+      schema: {
+        tags: ['roster'],
+        summary: 'Enrol a worker on the project (进场登记) with team and wage terms',
+        params: projectParams,
+        body: {
+          type: 'object',
+          properties: {
+            workerId: idParam,
+            teamId: idParam,
+            deviceUserId: { type: 'string', minLength: 1, maxLength: 64 },
+            dailyRate: yuan,
+            contractNo: { type: 'string', maxLength: 64 },
+            safetyTrained: { type: 'boolean' },
+            entryDate: date,
+            exitDate: date,
+          },
+          required: ['workerId', 'teamId', 'dailyRate', 'safetyTrained', 'entryDate'],
+          additionalProperties: false,
+        },
+        response: { 201: enrolment, ...errors },
+      },
+    },
+    async (req, res) => res.status(201).send(presentEnrolment(roster.enrol(req.params.projectId, req.body))),
+  )
+
+  app.get<{ Params: { projectId: string } }>(
+    '/api/projects/:projectId/enrolments',
+    { schema: { tags: ['roster'], summary: 'The project roster (花名册), masked', params: projectParams, response: { 200: { type: 'array', items: enrolment }, ...errors } } },
+    async (req) => roster.listEnrolments(req.params.projectId).map(({ enrolment: e, worker: w }) => presentEnrolment(e, w)),
+  )
+
+  app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { exitDate: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/exit',
+    {
+      schema: {
+        tags: ['roster'],
+        summary: 'Record the exit (退场) date of an enrolment',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        body: { type: 'object', properties: { exitDate: date }, required: ['exitDate'], additionalProperties: false },
+        response: { 200: enrolment, ...errors },
+      },
+    },
+    async (req) => presentEnrolment(roster.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate)),
+  )
+
+  app.post<{ Params: { projectId: string }; Body: NewDevice }>(
+    '/api/projects/:projectId/devices',
+    {
+      schema: {
+        tags: ['roster'],
+        summary: 'Register a gate or face terminal; its model picks the codec (devices/README.md)',
+        params: projectParams,
+        body: {
+          type: 'object',
+          properties: {
+            serial: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+            model: { type: 'string', minLength: 1, maxLength: 64 },
+            settings: { type: 'object', additionalProperties: true },
+            location: { type: 'string', maxLength: 200 },
+            installedAt: { type: 'string', format: 'date-time' },
+          },
+          required: ['serial', 'model'],
+          additionalProperties: false,
+        },
+        response: { 201: device, ...errors },
+      },
+    },
+    async (req, res) => res.status(201).send(presentDevice(roster.registerDevice(req.params.projectId, req.body))),
+  )
+
+  app.get<{ Params: { projectId: string } }>(
+    '/api/projects/:projectId/devices',
+    { schema: { tags: ['roster'], params: projectParams, response: { 200: { type: 'array', items: device }, ...errors } } },
+    async (req) => roster.listDevices(req.params.projectId).map(presentDevice),
+  )
+}

@@ -1,0 +1,43 @@
+/** JSON Schema fragments shared by routes. Limits come from config/limits.ts. */
+import { LIMITS } from '../config/limits.ts'
+
+export const idParam = { type: 'string', minLength: 1, maxLength: 64 } as const
+export const month = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM' } as const
+export const date = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', description: 'YYYY-MM-DD' } as const
+export const yuan = { type: 'string', pattern: '^(0|[1-9]\\d{0,9})(\\.\\d{1,2})?$', description: 'yuan with at most two decimals' } as const
+export const fenAmount = { type: 'integer', description: 'amount in fen (1/100 yuan)' } as const
+export const personName = { type: 'string', minLength: 1, maxLength: LIMITS.person_name_length_max } as const
+export const limitQuery = { type: 'integer', minimum: 1, maximum: LIMITS.page_size_max, default: 100 } as const
+
+export const errorResponse = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: {},
+      },
+      required: ['code', 'message'],
+    },
+  },
+  required: ['error'],
+} as const
+
+/** Standard error replies every route may give. */
+export const errors = { 400: errorResponse, 404: errorResponse, 409: errorResponse, 413: errorResponse, 422: errorResponse, 500: errorResponse } as const
+
+export const projectParams = {
+  type: 'object',
+  properties: { projectId: idParam },
+  required: ['projectId'],
+  additionalProperties: false,
+} as const
+
+export const projectMonthParams = {
+  type: 'object',
+  properties: { projectId: idParam, month },
+  required: ['projectId', 'month'],
+  additionalProperties: false,
+} as const

@@ -1,0 +1,713 @@
+/**
+ * Bank payout result files (代发结果文件): what the bank of a project's
+ * dedicated wage account (农民工工资专用账户) sends back after an agency payment
+ * batch (银行代发). One line per payment with card, name, amount, status and
+ * bank reference, then optionally a totals trailer (合计).
+ *
+ * Parsing is all-or-nothing: a file is either wholly valid or rejected with
+ * every error found, each pointing at a physical line, because payout lines
+ * are evidence in an append-only ledger and a half-read file would prove
+ * half a month. Nothing here does I/O, and no input bytes make it throw.
+ */
+import iconv from 'iconv-lite'
+import { LIMITS } from '../config/limits.ts'
+import { FEN_MAX, Money, fen, formatYuan, parseYuan, type Fen, type MoneyDecimal } from '../kernel/money.ts'
+import { isWorkDate } from '../kernel/time.ts'
+
+export type PayoutFileEncoding = 'utf-8' | 'gbk'
+export type PayoutFileDelimiter = '|' | ','
+export type PayoutStatus = 'success' | 'failed'
+
+export interface PayoutFileLine {
+  /** Physical line in the file, 1-based, so a clerk can find it in an editor. */
+  lineNo: number
+  seq: number
+  /** Digits only; spaces the bank inserted for readability are removed. */
+  payeeCard: string
+  payeeName: string
+  amountFen: Fen
+  status: PayoutStatus
+  /** 银行流水号: the bank's own reference of the transfer. */
+  bankRef: string
+  /** 入账日期, YYYY-MM-DD. */
+  valueDate: string
+  failureReason: string | null
+}
+
+export interface PayoutFileTotals {
+  lineCount: number
+  successCount: number
+  successFen: Fen
+  failedCount: number
+  failedFen: Fen
+}
+
+export interface PayoutFile {
+  encoding: PayoutFileEncoding
+  delimiter: PayoutFileDelimiter
+  lines: PayoutFileLine[]
+  totals: PayoutFileTotals
+}
+
+/** Stable codes: callers and the bank simulator match on them, so never rename one. */
+export const PAYOUT_FILE_ERROR_CODES = [
+  'too_large',
+  'bad_encoding',
+  'no_header',
+  'bad_delimiter',
+  'missing_column',
+  'unknown_column',
+  'duplicate_column',
+  'no_lines',
+  'too_many_lines',
+  'wrong_field_count',
+  'bad_seq',
+  'duplicate_seq',
+  'bad_card',
+  'bad_name',
+  'bad_amount',
+  'bad_status',
+  'bad_bank_ref',
+  'duplicate_bank_ref',
+  'bad_date',
+  'misplaced_totals',
+  'bad_totals',
+  'totals_mismatch',
+  'total_too_large',
+] as const
+export type PayoutFileErrorCode = (typeof PAYOUT_FILE_ERROR_CODES)[number]
+
+export interface LineError {
+  /** Physical line, 1-based; 0 for the file as a whole. */
+  line: number
+  field?: string
+  code: PayoutFileErrorCode
+  message: string
+}
+
+export type ParseResult = { ok: true; file: PayoutFile } | { ok: false; errors: LineError[] }
+
+type Column = 'seq' | 'payee_card' | 'payee_name' | 'amount' | 'status' | 'bank_ref' | 'value_date' | 'failure_reason'
+
+const REQUIRED_COLUMNS = ['seq', 'payee_card', 'payee_name', 'amount', 'status', 'bank_ref', 'value_date'] as const satisfies readonly Column[]
+const ALL_COLUMNS: readonly Column[] = [...REQUIRED_COLUMNS, 'failure_reason']
+
+/** A Map, not an object literal: a header cell such as "constructor" must not find Object.prototype. */
+const COLUMN_BY_NAME = new Map<string, Column>([
+  ['seq', 'seq'],
+  ['序号', 'seq'],
+  ['payee_card', 'payee_card'],
+  ['收款账号', 'payee_card'],
+  ['payee_name', 'payee_name'],
+  ['收款人', 'payee_name'],
+  ['户名', 'payee_name'],
+  ['amount', 'amount'],
+  ['金额', 'amount'],
+  ['status', 'status'],
+  ['状态', 'status'],
+  ['bank_ref', 'bank_ref'],
+  ['银行流水号', 'bank_ref'],
+  ['value_date', 'value_date'],
+  ['入账日期', 'value_date'],
+  ['failure_reason', 'failure_reason'],
+  ['失败原因', 'failure_reason'],
+])
+
+const ENGLISH_HEADER: Record<Column, string> = {
+  seq: 'seq',
+  payee_card: 'payee_card',
+  payee_name: 'payee_name',
+  amount: 'amount',
+  status: 'status',
+  bank_ref: 'bank_ref',
+  value_date: 'value_date',
+  failure_reason: 'failure_reason',
+}
+const CHINESE_HEADER: Record<Column, string> = {
+  seq: '序号',
+  payee_card: '收款账号',
+  payee_name: '收款人',
+  amount: '金额',
+  status: '状态',
+  bank_ref: '银行流水号',
+  value_date: '入账日期',
+  failure_reason: '失败原因',
+}
+
+/** Both names in messages: the clerk may be reading either header. */
+const label = (c: Column): string => `${CHINESE_HEADER[c]} (${c})`
+
+const TOTALS_LABELS = new Set(['total', '合计'])
+const TOTALS_FIELDS = ['line_count', 'success_count', 'success_amount', 'failed_count', 'failed_amount'] as const
+
+const AMOUNT_TEXT = /^\d+\.\d{2}$/
+const COUNT_TEXT = /^\d{1,9}$/
+const SEQ_TEXT = /^\d{1,15}$/
+const CARD_TEXT = /^\d{12,19}$/
+const DATE_DASHED = /^\d{4}-\d{2}-\d{2}$/
+const DATE_COMPACT = /^(\d{4})(\d{2})(\d{2})$/
+
+/** Offending values are quoted in messages; a runaway field must not make the message megabytes long. */
+const VALUE_IN_MESSAGE_CHARS_MAX = 40
+
+function quote(value: string): string {
+  const chars = [...value]
+  const shown = chars.length > VALUE_IN_MESSAGE_CHARS_MAX ? chars.slice(0, VALUE_IN_MESSAGE_CHARS_MAX).join('') + '…' : value
+  return JSON.stringify(shown)
+}
+
+/** Card numbers are sensitive personal information (PIPL Art. 28): messages show the last four only. */
+export function maskCard(card: string): string {
+  return `****${card.slice(-4)}`
+}
+
+// ---------------------------------------------------------------------------
+// Encoding
+
+/**
+ * Characters a Chinese bank file is made of: ASCII, Chinese characters in all
+ * planes, CJK and full-width punctuation, the middle dot of minority names
+ * (阿依古丽·买买提). Used only to break the tie below. Latin letters with
+ * accents are left out on purpose: GBK names misread as UTF-8 come out as
+ * exactly those (猫遣 → "èǲ"), while names on these files are written in hanzi.
+ */
+function isPlausibleChar(cp: number): boolean {
+  return (
+    (cp >= 0x20 && cp <= 0x7e) ||
+    cp === 0x09 ||
+    cp === 0x0d ||
+    cp === 0x0a ||
+    cp === 0xb7 ||
+    (cp >= 0x2000 && cp <= 0x206f) ||
+    (cp >= 0x3000 && cp <= 0x30ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xff00 && cp <= 0xffef) ||
+    (cp >= 0x20000 && cp <= 0x323af)
+  )
+}
+
+function implausibleChars(text: string): number {
+  let n = 0
+  for (const ch of text) if (!isPlausibleChar(ch.codePointAt(0) ?? 0)) n++
+  return n
+}
+
+const UTF8_BOM = [0xef, 0xbb, 0xbf] as const
+
+type Decoded = { ok: true; encoding: PayoutFileEncoding; text: string } | { ok: false; line: number }
+
+/**
+ * UTF-8 first (strict), GBK otherwise, as the banks send either. One
+ * refinement: short GBK text is often also valid UTF-8 (张伟-like names whose
+ * GBK bytes pair up as UTF-8 two-byte sequences: 肖战 reads as "Фս"), and a
+ * one-worker retry file with an English header is exactly that short. So when
+ * the UTF-8 reading has characters no Chinese bank file contains and a clean
+ * GBK reading has fewer, GBK wins. A BOM settles it for UTF-8.
+ */
+function decode(bytes: Buffer): Decoded {
+  let utf8: string | undefined
+  try {
+    utf8 = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    utf8 = undefined
+  }
+  const hasBom = UTF8_BOM.every((b, i) => bytes[i] === b)
+  if (utf8 !== undefined && (hasBom || implausibleChars(utf8) === 0)) return { ok: true, encoding: 'utf-8', text: utf8 }
+
+  const gbk = iconv.decode(bytes, 'gbk')
+  const gbkClean = !gbk.includes('\uFFFD')
+  if (utf8 !== undefined) {
+    if (gbkClean && implausibleChars(gbk) < implausibleChars(utf8)) return { ok: true, encoding: 'gbk', text: gbk }
+    return { ok: true, encoding: 'utf-8', text: utf8 }
+  }
+  if (gbkClean) return { ok: true, encoding: 'gbk', text: gbk }
+  const before = gbk.slice(0, gbk.indexOf('\uFFFD'))
+  return { ok: false, line: before.split('\n').length }
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+interface RawLine {
+  lineNo: number
+  text: string
+}
+
+/**
+ * Fields are trimmed (banks pad them). A single trailing delimiter is
+ * tolerated only where it yields one field too many and that field is empty:
+ * some banks end every line with one, and an empty last field is otherwise a
+ * legitimately empty failure reason.
+ */
+function splitFields(text: string, delimiter: PayoutFileDelimiter, expected: number): string[] {
+  const fields = text.split(delimiter).map((f) => f.trim())
+  if (fields.length === expected + 1 && fields[fields.length - 1] === '') fields.pop()
+  return fields
+}
+
+function firstField(text: string, delimiter: PayoutFileDelimiter): string {
+  const cut = text.indexOf(delimiter)
+  return (cut < 0 ? text : text.slice(0, cut)).trim()
+}
+
+function isTotalsLine(text: string, delimiter: PayoutFileDelimiter): boolean {
+  return TOTALS_LABELS.has(firstField(text, delimiter).toLowerCase())
+}
+
+/**
+ * Amounts: exactly two decimals, as every bank writes them. Leading zeros from
+ * fixed-width layouts ("000003500.00") are accepted. Anything beyond FEN_MAX
+ * is refused here because kernel/money would (rightly) throw on it.
+ */
+function readAmount(text: string): { ok: true; fen: Fen } | { ok: false; why: string } {
+  if (/^-\d+\.\d{2}$/.test(text)) return { ok: false, why: 'must be greater than 0.00 and carry no sign' }
+  if (!AMOUNT_TEXT.test(text)) return { ok: false, why: 'must be yuan with exactly two decimals, e.g. 3500.00' }
+  const unpadded = text.replace(/^0+(?=\d)/, '')
+  let amount: Fen | undefined
+  try {
+    amount = parseYuan(unpadded)
+  } catch {
+    amount = undefined
+  }
+  if (amount === undefined) return { ok: false, why: `is larger than the largest accepted amount ${formatYuan(fen(FEN_MAX))}` }
+  if (amount <= 0) return { ok: false, why: 'must be greater than 0.00' }
+  return { ok: true, fen: amount }
+}
+
+function readDate(text: string): string | undefined {
+  let dashed: string | undefined
+  if (DATE_DASHED.test(text)) dashed = text
+  else {
+    const m = DATE_COMPACT.exec(text)
+    if (m) dashed = `${m[1]}-${m[2]}-${m[3]}`
+  }
+  return dashed !== undefined && isWorkDate(dashed) ? dashed : undefined
+}
+
+function readStatus(text: string): PayoutStatus | undefined {
+  const s = text.toLowerCase()
+  if (s === 'success' || s === '成功') return 'success'
+  if (s === 'failed' || s === '失败') return 'failed'
+  return undefined
+}
+
+interface Header {
+  delimiter: PayoutFileDelimiter
+  width: number
+  index: Partial<Record<Column, number>>
+}
+
+function parseHeader(header: RawLine, errors: LineError[]): Header | undefined {
+  const hasPipe = header.text.includes('|')
+  const hasComma = header.text.includes(',')
+  if (hasPipe === hasComma) {
+    errors.push({
+      line: header.lineNo,
+      code: 'bad_delimiter',
+      message: hasPipe
+        ? 'The header contains both "|" and ","; use one of them as the delimiter, in the header and every line.'
+        : `The header ${quote(header.text.trim())} contains neither "|" nor ","; columns must be separated by one of them.`,
+    })
+    return undefined
+  }
+  const delimiter: PayoutFileDelimiter = hasPipe ? '|' : ','
+  const names = header.text.split(delimiter).map((f) => f.trim())
+  if (names.length > 1 && names[names.length - 1] === '') names.pop()
+
+  const index: Partial<Record<Column, number>> = {}
+  names.forEach((name, i) => {
+    const column = COLUMN_BY_NAME.get(name.toLowerCase())
+    if (column === undefined) {
+      errors.push({
+        line: header.lineNo,
+        field: name,
+        code: 'unknown_column',
+        message:
+          name === ''
+            ? `Header column ${i + 1} has no name.`
+            : `Header column ${i + 1} ${quote(name)} is not a known column; expected ${ALL_COLUMNS.map(label).join(', ')}.`,
+      })
+    } else if (index[column] !== undefined) {
+      errors.push({
+        line: header.lineNo,
+        field: column,
+        code: 'duplicate_column',
+        message: `Header column ${i + 1} ${quote(name)} repeats ${label(column)}, already column ${(index[column] ?? 0) + 1}.`,
+      })
+    } else {
+      index[column] = i
+    }
+  })
+  for (const column of REQUIRED_COLUMNS) {
+    if (index[column] === undefined) {
+      errors.push({ line: header.lineNo, field: column, code: 'missing_column', message: `The header has no ${label(column)} column.` })
+    }
+  }
+  return { delimiter, width: names.length, index }
+}
+
+/** What a data line contributed, read or not, so the trailer can be checked without trusting broken lines. */
+interface LineOutcome {
+  line: PayoutFileLine | undefined
+  status: PayoutStatus | undefined
+  amountFen: Fen | undefined
+}
+
+interface Seen {
+  seq: Map<number, number>
+  bankRef: Map<string, number>
+}
+
+function parseDataLine(raw: RawLine, header: Header, seen: Seen, errors: LineError[]): LineOutcome {
+  const at = raw.lineNo
+  const fields = splitFields(raw.text, header.delimiter, header.width)
+  if (fields.length !== header.width) {
+    errors.push({
+      line: at,
+      code: 'wrong_field_count',
+      message: `The line has ${fields.length} fields; the header has ${header.width}. Is there a "${header.delimiter}" inside a name or failure reason?`,
+    })
+    return { line: undefined, status: undefined, amountFen: undefined }
+  }
+  const fieldOf = (c: Column): string | undefined => {
+    const i = header.index[c]
+    return i === undefined ? undefined : fields[i]
+  }
+  const before = errors.length
+  const fail = (field: Column, code: PayoutFileErrorCode, message: string): void => {
+    errors.push({ line: at, field, code, message })
+  }
+
+  let seq: number | undefined
+  const seqText = fieldOf('seq')
+  if (seqText !== undefined) {
+    if (!SEQ_TEXT.test(seqText) || Number(seqText) === 0) {
+      fail('seq', 'bad_seq', `${label('seq')} ${quote(seqText)} must be a positive whole number.`)
+    } else {
+      seq = Number(seqText)
+      const first = seen.seq.get(seq)
+      if (first !== undefined) fail('seq', 'duplicate_seq', `${label('seq')} ${seq} is already used on line ${first}; each payment has its own number.`)
+      else seen.seq.set(seq, at)
+    }
+  }
+
+  let payeeCard: string | undefined
+  const cardText = fieldOf('payee_card')
+  if (cardText !== undefined) {
+    const digits = cardText.replace(/\s/g, '')
+    if (digits === '') fail('payee_card', 'bad_card', `${label('payee_card')} is empty.`)
+    else if (!/^\d+$/.test(digits)) fail('payee_card', 'bad_card', `${label('payee_card')} ${maskCard(digits)} contains characters other than digits.`)
+    else if (!CARD_TEXT.test(digits)) {
+      fail('payee_card', 'bad_card', `${label('payee_card')} ${maskCard(digits)} has ${digits.length} digits; a card or account number has 12 to 19.`)
+    } else payeeCard = digits
+  }
+
+  let payeeName: string | undefined
+  const nameText = fieldOf('payee_name')
+  if (nameText !== undefined) {
+    const length = [...nameText].length
+    if (length === 0) fail('payee_name', 'bad_name', `${label('payee_name')} is empty.`)
+    else if (length > LIMITS.person_name_length_max) {
+      fail('payee_name', 'bad_name', `${label('payee_name')} ${quote(nameText)} is ${length} characters long; at most ${LIMITS.person_name_length_max} are accepted.`)
+    } else payeeName = nameText
+  }
+
+  let amountFen: Fen | undefined
+  const amountText = fieldOf('amount')
+  if (amountText !== undefined) {
+    const amount = readAmount(amountText)
+    if (amount.ok) amountFen = amount.fen
+    else fail('amount', 'bad_amount', `${label('amount')} ${quote(amountText)} ${amount.why}.`)
+  }
+
+  let status: PayoutStatus | undefined
+  const statusText = fieldOf('status')
+  if (statusText !== undefined) {
+    status = readStatus(statusText)
+    if (status === undefined) fail('status', 'bad_status', `${label('status')} ${quote(statusText)} must be success/成功 or failed/失败.`)
+  }
+
+  let bankRef: string | undefined
+  const refText = fieldOf('bank_ref')
+  if (refText !== undefined) {
+    if (refText === '') fail('bank_ref', 'bad_bank_ref', `${label('bank_ref')} is empty; every payment needs the bank's reference.`)
+    else {
+      const first = seen.bankRef.get(refText)
+      if (first !== undefined) fail('bank_ref', 'duplicate_bank_ref', `${label('bank_ref')} ${quote(refText)} is already used on line ${first}.`)
+      else {
+        seen.bankRef.set(refText, at)
+        bankRef = refText
+      }
+    }
+  }
+
+  let valueDate: string | undefined
+  const dateText = fieldOf('value_date')
+  if (dateText !== undefined) {
+    valueDate = readDate(dateText)
+    if (valueDate === undefined) fail('value_date', 'bad_date', `${label('value_date')} ${quote(dateText)} must be a real date written YYYY-MM-DD or YYYYMMDD.`)
+  }
+
+  const reasonText = fieldOf('failure_reason')
+  const failureReason = reasonText === undefined || reasonText === '' ? null : reasonText
+
+  const line =
+    errors.length === before &&
+    seq !== undefined &&
+    payeeCard !== undefined &&
+    payeeName !== undefined &&
+    amountFen !== undefined &&
+    status !== undefined &&
+    bankRef !== undefined &&
+    valueDate !== undefined
+      ? { lineNo: at, seq, payeeCard, payeeName, amountFen, status, bankRef, valueDate, failureReason }
+      : undefined
+  return { line, status, amountFen }
+}
+
+interface Tally {
+  lineCount: number
+  successCount: number
+  success: MoneyDecimal
+  failedCount: number
+  failed: MoneyDecimal
+  /** False when some line's status or amount could not be read: then only the line count can be checked. */
+  complete: boolean
+}
+
+function tally(outcomes: readonly LineOutcome[]): Tally {
+  const t: Tally = { lineCount: outcomes.length, successCount: 0, success: new Money(0), failedCount: 0, failed: new Money(0), complete: true }
+  for (const o of outcomes) {
+    if (o.status === undefined || o.amountFen === undefined) {
+      t.complete = false
+      continue
+    }
+    if (o.status === 'success') {
+      t.successCount++
+      t.success = t.success.plus(o.amountFen)
+    } else {
+      t.failedCount++
+      t.failed = t.failed.plus(o.amountFen)
+    }
+  }
+  return t
+}
+
+function checkTrailer(raw: RawLine, delimiter: PayoutFileDelimiter, t: Tally, errors: LineError[]): void {
+  const at = raw.lineNo
+  const fields = splitFields(raw.text, delimiter, 1 + TOTALS_FIELDS.length)
+  if (fields.length !== 1 + TOTALS_FIELDS.length) {
+    errors.push({
+      line: at,
+      code: 'wrong_field_count',
+      message: `The totals line has ${fields.length} fields; expected ${1 + TOTALS_FIELDS.length}: TOTAL${delimiter}line count${delimiter}success count${delimiter}success amount${delimiter}failed count${delimiter}failed amount.`,
+    })
+    return
+  }
+  const ours: Record<(typeof TOTALS_FIELDS)[number], { text: string; matches: (s: string) => boolean }> = {
+    line_count: { text: String(t.lineCount), matches: (s) => Number(s) === t.lineCount },
+    success_count: { text: String(t.successCount), matches: (s) => Number(s) === t.successCount },
+    success_amount: { text: t.success.dividedBy(100).toFixed(2), matches: (s) => new Money(s).times(100).eq(t.success) },
+    failed_count: { text: String(t.failedCount), matches: (s) => Number(s) === t.failedCount },
+    failed_amount: { text: t.failed.dividedBy(100).toFixed(2), matches: (s) => new Money(s).times(100).eq(t.failed) },
+  }
+  TOTALS_FIELDS.forEach((field, i) => {
+    const text = fields[i + 1] ?? ''
+    const isAmount = field.endsWith('_amount')
+    if (!(isAmount ? AMOUNT_TEXT : COUNT_TEXT).test(text)) {
+      errors.push({
+        line: at,
+        field,
+        code: 'bad_totals',
+        message: `Totals ${field.replace('_', ' ')} ${quote(text)} must be ${isAmount ? 'yuan with exactly two decimals' : 'a whole number'}.`,
+      })
+      return
+    }
+    if (field !== 'line_count' && !t.complete) return
+    const figure = ours[field]
+    if (!figure.matches(text)) {
+      errors.push({
+        line: at,
+        field,
+        code: 'totals_mismatch',
+        message: `Totals ${field.replace('_', ' ')} says ${text}; the lines of the file add up to ${figure.text}.`,
+      })
+    }
+  })
+}
+
+function toFen(total: MoneyDecimal): Fen | undefined {
+  return total.lte(FEN_MAX) ? fen(total.toNumber()) : undefined
+}
+
+export function parsePayoutFile(bytes: Buffer): ParseResult {
+  if (bytes.length > LIMITS.payout_file_bytes_max) {
+    return {
+      ok: false,
+      errors: [
+        {
+          line: 0,
+          code: 'too_large',
+          message: `The file is ${bytes.length} bytes; at most ${LIMITS.payout_file_bytes_max} are accepted. Split the batch into several files.`,
+        },
+      ],
+    }
+  }
+  const decoded = decode(bytes)
+  if (!decoded.ok) {
+    return {
+      ok: false,
+      errors: [
+        {
+          line: 0,
+          code: 'bad_encoding',
+          message: `The file is neither UTF-8 nor GBK text (first unreadable bytes on line ${decoded.line}). Export it again as UTF-8 or GBK.`,
+        },
+      ],
+    }
+  }
+
+  const rawLines: RawLine[] = []
+  decoded.text.split('\n').forEach((text, i) => {
+    const t = text.endsWith('\r') ? text.slice(0, -1) : text
+    if (t.trim() !== '') rawLines.push({ lineNo: i + 1, text: t })
+  })
+
+  const errors: LineError[] = []
+  const [headerLine, ...rest] = rawLines
+  if (headerLine === undefined) {
+    return { ok: false, errors: [{ line: 0, code: 'no_header', message: 'The file is empty: it needs a header line and at least one payment line.' }] }
+  }
+  const header = parseHeader(headerLine, errors)
+  if (header === undefined) return { ok: false, errors }
+
+  const last = rest[rest.length - 1]
+  const trailer = last !== undefined && isTotalsLine(last.text, header.delimiter) ? last : undefined
+  const dataLines: RawLine[] = []
+  for (const raw of trailer === undefined ? rest : rest.slice(0, -1)) {
+    if (isTotalsLine(raw.text, header.delimiter)) {
+      errors.push({ line: raw.lineNo, code: 'misplaced_totals', message: 'A totals line (TOTAL/合计) must be the last line of the file.' })
+    } else dataLines.push(raw)
+  }
+
+  if (dataLines.length > LIMITS.payout_file_lines_max) {
+    errors.push({
+      line: 0,
+      code: 'too_many_lines',
+      message: `The file has ${dataLines.length} payment lines; at most ${LIMITS.payout_file_lines_max} are accepted. Split the batch into several files.`,
+    })
+    return { ok: false, errors: sortErrors(errors) }
+  }
+  if (dataLines.length === 0) errors.push({ line: 0, code: 'no_lines', message: 'The file has a header but no payment lines.' })
+
+  const seen: Seen = { seq: new Map(), bankRef: new Map() }
+  const outcomes = dataLines.map((raw) => parseDataLine(raw, header, seen, errors))
+  const t = tally(outcomes)
+  if (trailer !== undefined) checkTrailer(trailer, header.delimiter, t, errors)
+
+  const successFen = toFen(t.success)
+  const failedFen = toFen(t.failed)
+  if (successFen === undefined || failedFen === undefined) {
+    errors.push({
+      line: 0,
+      code: 'total_too_large',
+      message: `The file's total exceeds the largest accepted amount ${formatYuan(fen(FEN_MAX))}; split the batch.`,
+    })
+  }
+
+  if (errors.length > 0 || successFen === undefined || failedFen === undefined) return { ok: false, errors: sortErrors(errors) }
+  const lines = outcomes.flatMap((o) => (o.line === undefined ? [] : [o.line]))
+  return {
+    ok: true,
+    file: {
+      encoding: decoded.encoding,
+      delimiter: header.delimiter,
+      lines,
+      totals: { lineCount: t.lineCount, successCount: t.successCount, successFen, failedCount: t.failedCount, failedFen },
+    },
+  }
+}
+
+/** File-level errors first, then in reading order; the sort is stable so a line's errors keep column order. */
+function sortErrors(errors: LineError[]): LineError[] {
+  return [...errors].sort((a, b) => a.line - b.line)
+}
+
+// ---------------------------------------------------------------------------
+// Formatting (the bank simulator's side)
+
+export interface FormatOptions {
+  encoding: PayoutFileEncoding
+  delimiter?: PayoutFileDelimiter
+  withTotals?: boolean
+  /** Chinese column names, status words and 合计, as most domestic banks write them. */
+  chineseHeader?: boolean
+  /** Defaults to CRLF: the files come from Windows desktops at the bank branch. */
+  newline?: '\n' | '\r\n'
+}
+
+export type PayoutFileLineInput = Omit<PayoutFileLine, 'lineNo'> & { lineNo?: number }
+
+/**
+ * The inverse of parsePayoutFile. The format has no quoting, so a field that
+ * would change the line structure, or a character GBK cannot carry, is a
+ * programming error in the caller and throws rather than writing a file the
+ * parser would read differently.
+ */
+export function formatPayoutFile(lines: readonly PayoutFileLineInput[], options: FormatOptions): Buffer {
+  const delimiter = options.delimiter ?? '|'
+  const newline = options.newline ?? '\r\n'
+  const chinese = options.chineseHeader ?? false
+  const names = chinese ? CHINESE_HEADER : ENGLISH_HEADER
+  const check = (text: string): string => {
+    if (text.includes(delimiter) || /[\r\n]/.test(text)) throw new RangeError(`field ${JSON.stringify(text)} contains the delimiter or a line break`)
+    if (options.encoding === 'gbk' && iconv.decode(iconv.encode(text, 'gbk'), 'gbk') !== text) {
+      throw new RangeError(`field ${JSON.stringify(text)} has characters GBK cannot encode`)
+    }
+    return text
+  }
+  const statusWord = (s: PayoutStatus): string => (chinese ? (s === 'success' ? '成功' : '失败') : s)
+
+  const out: string[] = [ALL_COLUMNS.map((c) => names[c]).join(delimiter)]
+  let successCount = 0
+  let failedCount = 0
+  let success = new Money(0)
+  let failed = new Money(0)
+  for (const l of lines) {
+    out.push(
+      [
+        String(l.seq),
+        check(l.payeeCard),
+        check(l.payeeName),
+        formatYuan(l.amountFen),
+        statusWord(l.status),
+        check(l.bankRef),
+        check(l.valueDate),
+        check(l.failureReason ?? ''),
+      ].join(delimiter),
+    )
+    if (l.status === 'success') {
+      successCount++
+      success = success.plus(l.amountFen)
+    } else {
+      failedCount++
+      failed = failed.plus(l.amountFen)
+    }
+  }
+  if (options.withTotals === true) {
+    out.push(
+      [
+        chinese ? '合计' : 'TOTAL',
+        String(lines.length),
+        String(successCount),
+        success.dividedBy(100).toFixed(2),
+        String(failedCount),
+        failed.dividedBy(100).toFixed(2),
+      ].join(delimiter),
+    )
+  }
+  const text = out.join(newline) + newline
+  return options.encoding === 'gbk' ? iconv.encode(text, 'gbk') : Buffer.from(text, 'utf8')
+}

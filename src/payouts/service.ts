@@ -1,0 +1,190 @@
+/**
+ * Bank payout result files (代发结果) and reconciliation (对账). A file is
+ * validated whole before anything is stored; a rejected file is kept in
+ * rejected inputs with every line's error. Posting the same bytes again is
+ * recognised by their hash and changes nothing.
+ */
+import { createHash } from 'node:crypto'
+import { AppError } from '../kernel/errors.ts'
+import { newId } from '../kernel/ids.ts'
+import { fen } from '../kernel/money.ts'
+import type { Clock, Month } from '../kernel/time.ts'
+import { LIMITS } from '../config/limits.ts'
+import type { PunchRepository } from '../punches/repository.ts'
+import type { PayrollService } from '../payroll/service.ts'
+import type { RosterService } from '../roster/service.ts'
+import { parsePayoutFile } from './file-format.ts'
+import { reconcile, type CardOwner, type Reconciliation } from './reconcile.ts'
+import type { FlagRow, PayoutFileRow, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
+
+export type PostOutcome = 'payout_file_stored' | 'payout_file_exists'
+
+export interface ReconciliationView {
+  run: ReconciliationRunRow
+  flags: FlagRow[]
+}
+
+export class PayoutService {
+  constructor(
+    private readonly repo: PayoutRepository,
+    private readonly rejects: PunchRepository,
+    private readonly roster: RosterService,
+    private readonly payroll: PayrollService,
+    private readonly clock: Clock,
+  ) {}
+
+  post(input: { projectId: string; period: Month; bytes: Buffer; filename: string | null; postedBy: string | null }): {
+    outcome: PostOutcome
+    file: PayoutFileRow
+    reconciliation: ReconciliationView | undefined
+  } {
+    this.roster.project(input.projectId)
+    if (input.bytes.length === 0) throw new AppError('payout_file_empty')
+    if (input.bytes.length > LIMITS.payout_file_bytes_max) throw new AppError('payout_file_too_large', { bytes: input.bytes.length, max: LIMITS.payout_file_bytes_max })
+    const sha256 = createHash('sha256').update(input.bytes).digest('hex')
+    const existing = this.repo.fileBySha(input.projectId, sha256)
+    if (existing) {
+      if (existing.period !== input.period) throw new AppError('payout_file_exists_with_different_period', { fileId: existing.id, period: existing.period })
+      return { outcome: 'payout_file_exists', file: existing, reconciliation: this.latest(input.projectId, input.period) }
+    }
+
+    const parsed = parsePayoutFile(input.bytes)
+    if (!parsed.ok) {
+      this.rejects.reject(
+        {
+          source: 'http',
+          channel: `POST /api/projects/${input.projectId}/payout-files`,
+          sender: input.postedBy,
+          projectId: input.projectId,
+          deviceSerial: null,
+          recordId: input.filename,
+          reason: 'payout_file_invalid',
+          detail: JSON.stringify(parsed.errors),
+          payload: input.bytes,
+          receivedAtMs: this.clock.nowMs(),
+        },
+        LIMITS.payout_file_bytes_max,
+      )
+      throw new AppError('payout_file_invalid', { errors: parsed.errors })
+    }
+
+    const now = this.clock.nowMs()
+    const t = parsed.file.totals
+    const file: PayoutFileRow = {
+      id: newId(),
+      projectId: input.projectId,
+      period: input.period,
+      sha256,
+      filename: input.filename,
+      encoding: parsed.file.encoding,
+      lineCount: t.lineCount,
+      successCount: t.successCount,
+      successFen: t.successFen,
+      failedCount: t.failedCount,
+      failedFen: t.failedFen,
+      postedBy: input.postedBy,
+      postedAtMs: now,
+    }
+    const lines: PayoutLineRow[] = parsed.file.lines.map((l) => ({
+      id: newId(),
+      fileId: file.id,
+      projectId: input.projectId,
+      period: input.period,
+      lineNo: l.lineNo,
+      seq: l.seq,
+      payeeCard: l.payeeCard,
+      payeeName: l.payeeName,
+      amountFen: l.amountFen,
+      status: l.status,
+      bankRef: l.bankRef,
+      valueDate: l.valueDate,
+      failureReason: l.failureReason,
+    }))
+    const reconciliation = this.repo.transaction(() => {
+      this.repo.insertFile(file, lines)
+      return this.runInTransaction(input.projectId, input.period, `payout_file:${file.id}`)
+    })
+    return { outcome: 'payout_file_stored', file, reconciliation }
+  }
+
+  listFiles(projectId: string): PayoutFileRow[] {
+    this.roster.project(projectId)
+    return this.repo.listFiles(projectId)
+  }
+
+  fileLines(projectId: string, fileId: string): PayoutLineRow[] {
+    this.roster.project(projectId)
+    return this.repo.linesOfFile(fileId).filter((l) => l.projectId === projectId)
+  }
+
+  /** Reconciles a pay month now and records the run; earlier runs stay as history. */
+  reconcile(projectId: string, period: Month, trigger: string): ReconciliationView {
+    this.roster.project(projectId)
+    return this.repo.transaction(() => this.runInTransaction(projectId, period, trigger))
+  }
+
+  latest(projectId: string, period: Month): ReconciliationView | undefined {
+    this.roster.project(projectId)
+    const run = this.repo.latestRun(projectId, period)
+    return run ? { run, flags: this.repo.flagsOfRun(run.id) } : undefined
+  }
+
+  /** Pure reconciliation of what is stored, without recording a run. */
+  compute(projectId: string, period: Month): Reconciliation {
+    const due = this.payroll.due(projectId, period)
+    const cardOwners = new Map<string, CardOwner>()
+    for (const { worker } of this.roster.listEnrolments(projectId)) cardOwners.set(worker.cardNo, { workerId: worker.id, workerName: worker.name })
+    return reconcile({
+      period,
+      payDate: due.payDate,
+      due: due.workers.map((w) => ({ workerId: w.workerId, workerName: w.name, cardNo: w.cardNo, dueFen: w.dueFen, daysPresent: w.daysPresent })),
+      payouts: this.repo.linesOfPeriod(projectId, period).map((l) => ({
+        lineId: l.id,
+        fileId: l.fileId,
+        lineNo: l.lineNo,
+        payeeCard: l.payeeCard,
+        payeeName: l.payeeName,
+        amountFen: fen(l.amountFen),
+        status: l.status,
+        bankRef: l.bankRef,
+        valueDate: l.valueDate,
+        failureReason: l.failureReason,
+      })),
+      cardOwners,
+    })
+  }
+
+  private runInTransaction(projectId: string, period: Month, trigger: string): ReconciliationView {
+    const r = this.compute(projectId, period)
+    const now = this.clock.nowMs()
+    const run: ReconciliationRunRow = {
+      id: newId(),
+      projectId,
+      period,
+      payDate: r.payDate,
+      workers: r.totals.workers,
+      dueFen: r.totals.dueFen,
+      paidFen: r.totals.paidFen,
+      unknownPaidFen: r.totals.unknownPaidFen,
+      shortFen: r.totals.shortFen,
+      flagCount: r.flags.length,
+      trigger,
+      ranAtMs: now,
+    }
+    const rows: FlagRow[] = r.flags.map((f) => ({
+      id: newId(),
+      runId: run.id,
+      projectId,
+      period,
+      kind: f.kind,
+      workerId: f.workerId,
+      payeeCard: f.payeeCard,
+      dueFen: f.dueFen,
+      paidFen: f.paidFen,
+      evidence: JSON.stringify(f.evidence),
+      raisedAtMs: now,
+    }))
+    this.repo.insertRun(run, rows)
+    return { run, flags: rows }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * Admission: whether a device's frame becomes a raw punch (原始考勤记录), or is
+ * refused with a reason. Pure: every lookup is passed in, so the rules are
+ * tested without a database and the ingest adapter only does I/O.
+ */
+import type { DeviceCodec } from '../../devices/codec.ts'
+import type { DecodeFailure } from '../../devices/codec.ts'
+import { LIMITS } from '../config/limits.ts'
+import { workDateOf } from '../kernel/time.ts'
+import type { CanonicalPunch, PersonRef } from './canonical.ts'
+
+/** Every reason a frame is refused. Ordered by precedence: the first that applies is the one reported. */
+export type RejectReason =
+  | 'payload_too_large'
+  | 'unknown_topic'
+  | 'unknown_device'
+  | 'topic_client_mismatch'
+  | DecodeFailure
+  | 'unknown_worker'
+  | 'worker_not_enrolled'
+  | 'device_time_in_future'
+  | 'device_time_too_old'
+  | 'record_id_conflict'
+
+/** Punch topics: wl/v1/{siteCode}/{deviceSerial}/punch */
+const PUNCH_TOPIC = /^wl\/v1\/([^/#+]{1,64})\/([^/#+]{1,64})\/punch$/
+
+export function parsePunchTopic(topic: string): { siteCode: string; deviceSerial: string } | undefined {
+  const m = PUNCH_TOPIC.exec(topic)
+  return m ? { siteCode: m[1] as string, deviceSerial: m[2] as string } : undefined
+}
+
+export const punchTopic = (siteCode: string, deviceSerial: string): string => `wl/v1/${siteCode}/${deviceSerial}/punch`
+export const ackTopic = (siteCode: string, deviceSerial: string): string => `wl/v1/${siteCode}/${deviceSerial}/ack`
+
+export interface KnownDevice {
+  id: string
+  serial: string
+  projectId: string
+  siteCode: string
+  timeZone: string
+  settings: Record<string, unknown>
+  codec: DeviceCodec
+}
+
+export interface KnownEnrolment {
+  workerId: string
+  enrolmentId: string
+}
+
+export interface Frame {
+  topic: string
+  payload: Buffer
+  /** The MQTT client id that published, where the transport tells us (embedded broker). */
+  clientId: string | undefined
+  receivedAtMs: number
+}
+
+export interface Lookups {
+  device(serial: string): KnownDevice | undefined
+  /** The enrolment on the project of the person the device names; 'not_enrolled' when the person is a registered worker of no enrolment here. */
+  person(projectId: string, person: PersonRef): KnownEnrolment | 'unknown' | 'not_enrolled'
+}
+
+/** A punch ready to append. */
+export interface PunchRecord {
+  projectId: string
+  deviceId: string
+  recordId: string
+  workerId: string
+  enrolmentId: string
+  deviceTimeMs: number
+  receivedAtMs: number
+  workDate: string
+  direction: CanonicalPunch['direction']
+  verifyMethod: CanonicalPunch['verifyMethod']
+  channel: CanonicalPunch['channel']
+}
+
+export type Admission =
+  | { ok: true; punch: PunchRecord; device: KnownDevice }
+  | {
+      ok: false
+      reason: RejectReason
+      detail: string
+      projectId: string | undefined
+      deviceSerial: string | undefined
+      recordId: string | undefined
+      /** Set when the device is known, so the device can be told its record was refused. */
+      device: KnownDevice | undefined
+    }
+
+export function admit(frame: Frame, lookups: Lookups): Admission {
+  const refuse = (
+    reason: RejectReason,
+    detail: string,
+    extra: { device?: KnownDevice; deviceSerial?: string; recordId?: string } = {},
+  ): Admission => ({
+    ok: false,
+    reason,
+    detail,
+    projectId: extra.device?.projectId,
+    deviceSerial: extra.deviceSerial ?? extra.device?.serial,
+    recordId: extra.recordId,
+    device: extra.device,
+  })
+
+  if (frame.payload.length > LIMITS.punch_payload_bytes_max) {
+    return refuse('payload_too_large', `payload is ${frame.payload.length} bytes; a punch frame may be at most ${LIMITS.punch_payload_bytes_max}`)
+  }
+  const topic = parsePunchTopic(frame.topic)
+  if (!topic) return refuse('unknown_topic', `"${frame.topic}" is not a punch topic; devices publish on wl/v1/{siteCode}/{deviceSerial}/punch`)
+
+  const device = lookups.device(topic.deviceSerial)
+  if (!device) {
+    return refuse('unknown_device', `no device with serial "${topic.deviceSerial}" is registered; register it on its project first`, { deviceSerial: topic.deviceSerial })
+  }
+  if (device.siteCode !== topic.siteCode) {
+    return refuse('unknown_device', `device "${device.serial}" is registered on site "${device.siteCode}", not "${topic.siteCode}"`, { device })
+  }
+  if (frame.clientId !== undefined && frame.clientId !== device.serial) {
+    return refuse('topic_client_mismatch', `client "${frame.clientId}" published on the topic of device "${device.serial}"; each device publishes only on its own topic`, { device })
+  }
+
+  const decoded = device.codec.decode(frame.payload, { serial: device.serial, timeZone: device.timeZone, settings: device.settings })
+  if (!decoded.ok) return refuse(decoded.reason, decoded.detail, { device })
+  const punch = decoded.punch
+  const recordId = punch.recordId
+
+  const person = lookups.person(device.projectId, punch.person)
+  if (person === 'unknown') {
+    const who = punch.person.kind === 'stranger' ? 'an unrecognised face (stranger)' : `${punch.person.kind} "${punch.person.value}"`
+    return refuse('unknown_worker', `${who} is not a registered worker`, { device, recordId })
+  }
+  if (person === 'not_enrolled') {
+    return refuse('worker_not_enrolled', 'the worker is registered but not enrolled on this project; enrol them before their attendance counts', { device, recordId })
+  }
+
+  const aheadMs = punch.deviceTimeMs - frame.receivedAtMs
+  if (aheadMs > LIMITS.device_time_ahead_ms_max) {
+    return refuse('device_time_in_future', `device time is ${Math.round(aheadMs / 60_000)} min ahead of the service clock; check the device clock`, { device, recordId })
+  }
+  if (-aheadMs > LIMITS.device_time_behind_ms_max) {
+    return refuse('device_time_too_old', `device time is ${Math.round(-aheadMs / 86_400_000)} days behind the service clock; check the device clock`, { device, recordId })
+  }
+
+  return {
+    ok: true,
+    device,
+    punch: {
+      projectId: device.projectId,
+      deviceId: device.id,
+      recordId,
+      workerId: person.workerId,
+      enrolmentId: person.enrolmentId,
+      deviceTimeMs: punch.deviceTimeMs,
+      receivedAtMs: frame.receivedAtMs,
+      workDate: workDateOf(punch.deviceTimeMs, device.timeZone),
+      direction: punch.direction,
+      verifyMethod: punch.verifyMethod,
+      channel: punch.channel,
+    },
+  }
+}
+
+/** Whether a stored punch and a re-sent one are the same record (a replay) or a conflict. */
+export function samePunch(a: Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'>, b: Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'>): boolean {
+  return a.workerId === b.workerId && a.deviceTimeMs === b.deviceTimeMs && a.direction === b.direction
+}

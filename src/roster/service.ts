@@ -1,0 +1,259 @@
+/**
+ * The real-name roster (实名制管理): registering organisations, projects, teams,
+ * workers, enrolments and devices, with every identity checked on the way in.
+ */
+import { codecFor } from '../../devices/registry.ts'
+import { AppError } from '../kernel/errors.ts'
+import { newId } from '../kernel/ids.ts'
+import { fen, parseYuan, type Fen } from '../kernel/money.ts'
+import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
+import { checkIdNumber, isCreditCode } from './identity.ts'
+import type {
+  DeviceRow,
+  EnrolmentRow,
+  OrganisationRow,
+  ProjectRow,
+  RosterRepository,
+  TeamRow,
+  WorkerRow,
+} from './repository.ts'
+import type { OrganisationKind } from '../db/schema/roster.ts'
+
+export interface NewOrganisation {
+  kind: OrganisationKind
+  name: string
+  creditCode: string
+}
+
+export interface NewProject {
+  siteCode: string
+  name: string
+  regionCode: string
+  timeZone?: string
+  payDay: number
+  constructionUnitId: string
+  generalContractorId: string
+  account: { bank: string; no: string; name: string }
+}
+
+export interface NewWorker {
+  name: string
+  idNumber: string
+  ethnicity?: string
+  address?: string
+  phone?: string
+  trade?: string
+  bankName: string
+  cardNo: string
+}
+
+export interface NewEnrolment {
+  workerId: string
+  teamId: string
+  deviceUserId?: string
+  /** Daily wage rate in yuan, "350.00". */
+  dailyRate: string
+  contractNo?: string
+  safetyTrained: boolean
+  entryDate: string
+  exitDate?: string
+}
+
+export interface NewDevice {
+  serial: string
+  model: string
+  settings?: Record<string, unknown>
+  location?: string
+  /** RFC 3339 instant of installation; punches timed before it are suspect. Defaults to now. */
+  installedAt?: string
+}
+
+export class RosterService {
+  constructor(
+    private readonly repo: RosterRepository,
+    private readonly clock: Clock,
+    private readonly defaultTimeZone: string,
+    /** Told after every change, so caches of the roster (ingest lookups) drop what they hold. */
+    private readonly onChange: () => void = () => {},
+  ) {}
+
+  createOrganisation(input: NewOrganisation): OrganisationRow {
+    const creditCode = input.creditCode.trim().toUpperCase()
+    if (!isCreditCode(creditCode)) throw new AppError('invalid_credit_code', { creditCode })
+    const existing = this.repo.organisationByCreditCode(creditCode)
+    if (existing) {
+      // Registering the same organisation again is safe: it returns the record it already has.
+      return existing
+    }
+    const row: OrganisationRow = { id: newId(), kind: input.kind, name: input.name.trim(), creditCode, createdAtMs: this.clock.nowMs() }
+    this.repo.insertOrganisation(row)
+    return row
+  }
+
+  private organisationOfKind(id: string, kind: OrganisationKind): OrganisationRow {
+    const org = this.repo.organisation(id)
+    if (!org) throw new AppError('organisation_not_found', { id })
+    if (org.kind !== kind) throw new AppError('organisation_wrong_kind', { id, expected: kind, actual: org.kind })
+    return org
+  }
+
+  createProject(input: NewProject): ProjectRow {
+    const timeZone = input.timeZone ?? this.defaultTimeZone
+    if (!isTimeZone(timeZone)) throw new AppError('invalid_time_zone', { timeZone })
+    this.organisationOfKind(input.constructionUnitId, 'construction_unit')
+    this.organisationOfKind(input.generalContractorId, 'general_contractor')
+    if (this.repo.projectBySiteCode(input.siteCode)) throw new AppError('project_site_code_exists', { siteCode: input.siteCode })
+    const row: ProjectRow = {
+      id: newId(),
+      siteCode: input.siteCode,
+      name: input.name.trim(),
+      regionCode: input.regionCode,
+      timeZone,
+      payDay: input.payDay,
+      constructionUnitId: input.constructionUnitId,
+      generalContractorId: input.generalContractorId,
+      accountBank: input.account.bank,
+      accountNo: input.account.no,
+      accountName: input.account.name,
+      createdAtMs: this.clock.nowMs(),
+    }
+    this.repo.insertProject(row)
+    this.onChange()
+    return row
+  }
+
+  project(id: string): ProjectRow {
+    const p = this.repo.project(id)
+    if (!p) throw new AppError('project_not_found', { id })
+    return p
+  }
+
+  listProjects(): ProjectRow[] {
+    return this.repo.listProjects()
+  }
+
+  listOrganisations(): OrganisationRow[] {
+    return this.repo.listOrganisations()
+  }
+
+  createTeam(projectId: string, input: { name: string; employerId: string }): TeamRow {
+    this.project(projectId)
+    this.organisationOfKind(input.employerId, 'subcontractor')
+    const row: TeamRow = { id: newId(), projectId, employerId: input.employerId, name: input.name.trim(), createdAtMs: this.clock.nowMs() }
+    this.repo.insertTeam(row)
+    this.onChange()
+    return row
+  }
+
+  listTeams(projectId: string): TeamRow[] {
+    this.project(projectId)
+    return this.repo.listTeams(projectId)
+  }
+
+  createWorker(input: NewWorker): WorkerRow {
+    const today = workDateOf(this.clock.nowMs(), this.defaultTimeZone)
+    const checked = checkIdNumber(input.idNumber, today)
+    if (!checked.ok) throw new AppError('invalid_id_number', { problem: checked.problem })
+    if (this.repo.workerByIdNumber(checked.facts.idNumber)) throw new AppError('worker_exists')
+    const row: WorkerRow = {
+      id: newId(),
+      name: input.name.trim(),
+      idType: 'resident_id',
+      idNumber: checked.facts.idNumber,
+      gender: checked.facts.gender,
+      birthDate: checked.facts.birthDate,
+      ethnicity: input.ethnicity ?? null,
+      address: input.address ?? null,
+      phone: input.phone ?? null,
+      trade: input.trade ?? null,
+      bankName: input.bankName,
+      cardNo: input.cardNo.replace(/\s+/g, ''),
+      createdAtMs: this.clock.nowMs(),
+    }
+    this.repo.insertWorker(row)
+    this.onChange()
+    return row
+  }
+
+  worker(id: string): WorkerRow {
+    const w = this.repo.worker(id)
+    if (!w) throw new AppError('worker_not_found', { id })
+    return w
+  }
+
+  listWorkers(limit: number, after?: string): WorkerRow[] {
+    return this.repo.listWorkers(limit, after)
+  }
+
+  enrol(projectId: string, input: NewEnrolment): EnrolmentRow {
+    this.project(projectId)
+    this.worker(input.workerId)
+    if (!this.repo.team(projectId, input.teamId)) throw new AppError('team_not_found', { teamId: input.teamId })
+    if (this.repo.enrolmentOf(projectId, input.workerId)) throw new AppError('enrolment_exists')
+    if (input.deviceUserId && this.repo.enrolmentByDeviceUser(projectId, input.deviceUserId)) {
+      throw new AppError('device_user_id_taken', { deviceUserId: input.deviceUserId })
+    }
+    if (input.exitDate && input.exitDate < input.entryDate) throw new AppError('exit_before_entry')
+    const rate: Fen | undefined = parseYuan(input.dailyRate)
+    if (rate === undefined || rate < 0) throw new AppError('validation_failed', [{ field: 'dailyRate', message: 'must be yuan with at most two decimals, e.g. "350.00"' }])
+    const row: EnrolmentRow = {
+      id: newId(),
+      projectId,
+      workerId: input.workerId,
+      teamId: input.teamId,
+      deviceUserId: input.deviceUserId ?? null,
+      dailyRateFen: fen(rate),
+      contractNo: input.contractNo ?? null,
+      safetyTrained: input.safetyTrained,
+      entryDate: input.entryDate,
+      exitDate: input.exitDate ?? null,
+      createdAtMs: this.clock.nowMs(),
+    }
+    this.repo.insertEnrolment(row)
+    this.onChange()
+    return row
+  }
+
+  recordExit(projectId: string, enrolmentId: string, exitDate: string): EnrolmentRow {
+    const e = this.repo.enrolment(projectId, enrolmentId)
+    if (!e) throw new AppError('enrolment_not_found', { enrolmentId })
+    if (exitDate < e.entryDate) throw new AppError('exit_before_entry')
+    this.repo.setExitDate(enrolmentId, exitDate)
+    this.onChange()
+    return { ...e, exitDate }
+  }
+
+  listEnrolments(projectId: string): Array<{ enrolment: EnrolmentRow; worker: WorkerRow }> {
+    this.project(projectId)
+    return this.repo.listEnrolments(projectId)
+  }
+
+  registerDevice(projectId: string, input: NewDevice): DeviceRow {
+    this.project(projectId)
+    const codec = codecFor(input.model)
+    if (!codec) throw new AppError('device_model_unknown', { model: input.model })
+    const settings = input.settings ?? {}
+    const problem = codec.checkSettings(settings)
+    if (problem) throw new AppError('validation_failed', [{ field: 'settings', message: problem }])
+    if (this.repo.deviceBySerial(input.serial)) throw new AppError('device_exists', { serial: input.serial })
+    const now = this.clock.nowMs()
+    const row: DeviceRow = {
+      id: newId(),
+      projectId,
+      serial: input.serial,
+      model: input.model,
+      settings: JSON.stringify(settings),
+      location: input.location ?? null,
+      installedAtMs: input.installedAt ? Date.parse(input.installedAt) : now,
+      createdAtMs: now,
+    }
+    this.repo.insertDevice(row)
+    this.onChange()
+    return row
+  }
+
+  listDevices(projectId: string): DeviceRow[] {
+    this.project(projectId)
+    return this.repo.listDevices(projectId)
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Starts the service: database, ingest (embedded broker, or a subscription to
+ * an external one), and HTTP. `startServer` is what the demo and the
+ * integration tests use; running this file starts it from the environment.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { AddressInfo } from 'node:net'
+import { pathToFileURL } from 'node:url'
+import { buildApp } from './app.ts'
+import { loadConfig, type Config } from './config/env.ts'
+import { startEmbeddedBroker } from './ingest/embedded-broker.ts'
+import { startExternalSubscriber } from './ingest/external-subscriber.ts'
+import type { Clock } from './kernel/time.ts'
+import { createServices, type Services } from './services.ts'
+
+export interface RunningServer {
+  app: FastifyInstance
+  services: Services
+  httpUrl: string
+  /** Where devices connect: the embedded broker, or the external one. */
+  mqttUrl: string
+  close(): Promise<void>
+}
+
+export async function startServer(config: Config, opts: { clock?: Clock; logger?: boolean } = {}): Promise<RunningServer> {
+  const services = createServices(config, opts.clock)
+  const app = await buildApp(services, { logger: opts.logger })
+  let ingest: { close(): Promise<void> }
+  let mqttUrl: string
+  try {
+    if (config.mqttUrl) {
+      ingest = await startExternalSubscriber(services.inbox, { url: config.mqttUrl, group: config.mqttGroup, connections: config.mqttSubscribers })
+      mqttUrl = config.mqttUrl
+    } else {
+      const broker = await startEmbeddedBroker(services.inbox, { host: config.mqttHost, port: config.mqttPort })
+      ingest = broker
+      mqttUrl = `mqtt://${config.mqttHost}:${broker.port}`
+    }
+    await app.listen({ host: config.host, port: config.httpPort })
+  } catch (err) {
+    await app.close()
+    services.close()
+    throw err
+  }
+  const { port } = app.server.address() as AddressInfo
+  let closing: Promise<void> | undefined
+  return {
+    app,
+    services,
+    httpUrl: `http://${config.host}:${port}`,
+    mqttUrl,
+    close() {
+      closing ??= (async () => {
+        // Stop intake first, let the inbox commit what it holds, then close the database.
+        await ingest.close()
+        while (services.inbox.pending > 0) await new Promise((r) => setImmediate(r))
+        await app.close()
+        services.close()
+      })()
+      return closing
+    },
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig()
+  const server = await startServer(config)
+  server.app.log.info(`wage-ledger: HTTP ${server.httpUrl} (API docs ${server.httpUrl}/docs), MQTT ${server.mqttUrl}, database ${config.databaseUrl}`)
+  const stop = (signal: string) => {
+    server.app.log.info(`${signal}: closing`)
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err)
+        process.exit(1)
+      },
+    )
+  }
+  process.once('SIGINT', () => stop('SIGINT'))
+  process.once('SIGTERM', () => stop('SIGTERM'))
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((err: unknown) => {
+    console.error(err)
+    process.exit(1)
+  })
+}

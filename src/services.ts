@@ -1,0 +1,43 @@
+/**
+ * The composition root: opens the database and wires repositories, domain
+ * services and the ingest inbox. Transport adapters (HTTP, MQTT) receive this
+ * and never construct domain objects themselves.
+ */
+import { closeDb, openDb, type Db } from './db/client.ts'
+import type { Config } from './config/env.ts'
+import { systemClock, type Clock } from './kernel/time.ts'
+import { CachedLookups } from './ingest/lookups.ts'
+import { PunchInbox } from './ingest/inbox.ts'
+import { PunchRepository } from './punches/repository.ts'
+import { PayoutRepository } from './payouts/repository.ts'
+import { PayoutService } from './payouts/service.ts'
+import { PayrollService } from './payroll/service.ts'
+import { RosterRepository } from './roster/repository.ts'
+import { RosterService } from './roster/service.ts'
+import { TimesheetService } from './timesheets/service.ts'
+
+export interface Services {
+  config: Config
+  clock: Clock
+  db: Db
+  roster: RosterService
+  punches: PunchRepository
+  inbox: PunchInbox
+  timesheets: TimesheetService
+  payroll: PayrollService
+  payouts: PayoutService
+  close(): void
+}
+
+export function createServices(config: Config, clock: Clock = systemClock): Services {
+  const db = openDb(config.databaseUrl)
+  const rosterRepo = new RosterRepository(db)
+  const lookups = new CachedLookups(rosterRepo)
+  const roster = new RosterService(rosterRepo, clock, config.defaultTimeZone, () => lookups.invalidate())
+  const punches = new PunchRepository(db)
+  const inbox = new PunchInbox(punches, lookups, clock)
+  const timesheets = new TimesheetService(punches)
+  const payroll = new PayrollService(roster, timesheets)
+  const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock)
+  return { config, clock, db, roster, punches, inbox, timesheets, payroll, payouts, close: () => closeDb(db) }
+}

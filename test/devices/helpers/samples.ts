@@ -1,0 +1,54 @@
+/**
+ * The sample frames in devices/<model>/samples, each named
+ * `<outcome>.<what-it-shows>.json` where outcome is `ok` or the failure reason
+ * the codec must return, and the device each model's samples come from.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import type { DecodeFailure, DeviceContext } from '../../../devices/codec.ts'
+
+export const DEVICES_DIR = new URL('../../../devices/', import.meta.url)
+
+/** Every failure reason a codec may return; the Record makes the compiler list them all. */
+const FAILURES: Record<DecodeFailure, true> = {
+  malformed_payload: true,
+  invalid_device_time: true,
+  device_serial_mismatch: true,
+  not_a_punch: true,
+}
+export const DECODE_FAILURES = Object.keys(FAILURES) as DecodeFailure[]
+
+/** The device each model's samples were published by. */
+export const SAMPLE_DEVICES: Record<string, DeviceContext> = {
+  'gate-ts200': { serial: 'GT-0001', timeZone: 'Asia/Shanghai', settings: {} },
+  'face-fr900': { serial: 'FT-0001', timeZone: 'Asia/Shanghai', settings: {} },
+  canonical: { serial: 'CN-0001', timeZone: 'Asia/Shanghai', settings: {} },
+}
+
+export interface Sample {
+  name: string
+  outcome: 'ok' | DecodeFailure
+  payload: Buffer
+}
+
+export function samplesOf(model: string): Sample[] {
+  const dir = new URL(`${model}/samples/`, DEVICES_DIR)
+  return readdirSync(dir)
+    .filter((file) => file.endsWith('.json'))
+    .sort()
+    .map((file) => {
+      const outcome = file.slice(0, file.indexOf('.'))
+      if (outcome !== 'ok' && !(DECODE_FAILURES as string[]).includes(outcome)) {
+        throw new Error(`sample ${model}/${file} is not named for an outcome`)
+      }
+      return { name: file, outcome: outcome as Sample['outcome'], payload: readFileSync(new URL(file, dir)) }
+    })
+}
+
+export function sample(model: string, name: string): Buffer {
+  return readFileSync(new URL(`${model}/samples/${name}.json`, DEVICES_DIR))
+}
+
+/** A frame object as the bytes a device would publish. */
+export function bytes(frame: unknown): Buffer {
+  return Buffer.from(JSON.stringify(frame), 'utf8')
+}
