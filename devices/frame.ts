@@ -79,6 +79,7 @@ export function quote(value: unknown): string {
 
 // No control characters (C0, DEL, C1) and no surrounding white space: ids are compared
 // exactly. Length counts code points, as JSON Schema's maxLength does in punch.schema.json.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 function isTidyText(text: string, lengthMax: number): boolean {
   const length = [...text].length

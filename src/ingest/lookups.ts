@@ -41,6 +41,10 @@ export class CachedLookups implements Lookups {
     return known
   }
 
+  projectIdOfSite(siteCode: string): string | undefined {
+    return this.roster.projectBySiteCode(siteCode)?.id
+  }
+
   person(projectId: string, person: PersonRef): KnownEnrolment | 'unknown' | 'not_enrolled' {
     if (person.kind === 'stranger') return 'unknown'
     const key = `${projectId}\u0000${person.kind}\u0000${person.value}`

@@ -58,6 +58,8 @@ export interface Frame {
 
 export interface Lookups {
   device(serial: string): KnownDevice | undefined
+  /** The project of a site code, so refusals from unregistered devices are filed under the site they claim. */
+  projectIdOfSite(siteCode: string): string | undefined
   /** The enrolment on the project of the person the device names; 'not_enrolled' when the person is a registered worker of no enrolment here. */
   person(projectId: string, person: PersonRef): KnownEnrolment | 'unknown' | 'not_enrolled'
 }
@@ -94,12 +96,12 @@ export function admit(frame: Frame, lookups: Lookups): Admission {
   const refuse = (
     reason: RejectReason,
     detail: string,
-    extra: { device?: KnownDevice; deviceSerial?: string; recordId?: string } = {},
+    extra: { device?: KnownDevice; deviceSerial?: string; recordId?: string; projectId?: string } = {},
   ): Admission => ({
     ok: false,
     reason,
     detail,
-    projectId: extra.device?.projectId,
+    projectId: extra.device?.projectId ?? extra.projectId,
     deviceSerial: extra.deviceSerial ?? extra.device?.serial,
     recordId: extra.recordId,
     device: extra.device,
@@ -113,7 +115,10 @@ export function admit(frame: Frame, lookups: Lookups): Admission {
 
   const device = lookups.device(topic.deviceSerial)
   if (!device) {
-    return refuse('unknown_device', `no device with serial "${topic.deviceSerial}" is registered; register it on its project first`, { deviceSerial: topic.deviceSerial })
+    return refuse('unknown_device', `no device with serial "${topic.deviceSerial}" is registered; register it on its project first`, {
+      deviceSerial: topic.deviceSerial,
+      projectId: lookups.projectIdOfSite(topic.siteCode),
+    })
   }
   if (device.siteCode !== topic.siteCode) {
     return refuse('unknown_device', `device "${device.serial}" is registered on site "${device.siteCode}", not "${topic.siteCode}"`, { device })

@@ -56,12 +56,13 @@ function dayOf(group: TimesheetPunch[]): WorkerDay {
   if (knowsDirection) {
     inMs = sorted.find((p) => p.direction === 'in')?.deviceTimeMs ?? null
     outMs = [...sorted].reverse().find((p) => p.direction === 'out')?.deviceTimeMs ?? null
-    if (inMs !== null && outMs !== null && outMs <= inMs) outMs = null
   } else {
     // A face terminal cannot tell in from out: the day's first punch is taken as in and its last as out.
     inMs = first.deviceTimeMs
     outMs = sorted.length > 1 ? last.deviceTimeMs : null
   }
+  // Punches at one instant are one presence, not a shift of zero minutes.
+  if (inMs !== null && outMs !== null && outMs <= inMs) outMs = null
   const complete = inMs !== null && outMs !== null
   return {
     workerId: first.workerId,

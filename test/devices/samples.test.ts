@@ -6,7 +6,7 @@ import { SAMPLE_DEVICES, sample, samplesOf } from './helpers/samples.ts'
 const PUNCH_KEYS = ['channel', 'deviceSerial', 'deviceTimeMs', 'direction', 'person', 'recordId', 'verifyMethod']
 
 for (const [model, codec] of CODECS) {
-  t.test(`${model}: every sample decodes to the outcome it is named for`, async (t) => {
+  void t.test(`${model}: every sample decodes to the outcome it is named for`, async (t) => {
     const device = SAMPLE_DEVICES[model]
     if (device === undefined) throw new Error(`no sample device for ${model}`)
     const samples = samplesOf(model)
@@ -33,7 +33,7 @@ const decodeSample = (model: string, name: string) => {
 const expectPunch = (t: Test, model: string, name: string, punch: CanonicalPunch) =>
   t.same(decodeSample(model, name), { ok: true, punch }, `${model}/${name}`)
 
-t.test('the good samples decode to exactly these punches', async (t) => {
+void t.test('the good samples decode to exactly these punches', async (t) => {
   expectPunch(t, 'gate-ts200', 'ok.card-lane-1-in', {
     deviceSerial: 'GT-0001',
     recordId: '10233',

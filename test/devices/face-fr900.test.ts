@@ -1,0 +1,203 @@
+import t from 'tap'
+import fc from 'fast-check'
+import { faceFr900 } from '../../devices/face-fr900/codec.ts'
+import type { DeviceContext } from '../../devices/codec.ts'
+import { daysInMonth, localTimeOf, workDateOf } from '../../src/kernel/time.ts'
+import { bytes, sample } from './helpers/samples.ts'
+import { problemWithResult } from './helpers/results.ts'
+
+const device: DeviceContext = { serial: 'FT-0001', timeZone: 'Asia/Shanghai', settings: {} }
+const info = {
+  DeviceID: 'FT-0001',
+  RecordID: '88213',
+  PersonID: 'W0012',
+  CreateTime: '2026-11-03 07:31:12',
+  VerifyType: 'face',
+  Similarity: '92.4',
+  Temperature: '36.5',
+}
+type Info = Record<string, unknown>
+const push = (changes: Info = {}, remove: string[] = []): unknown => {
+  const i: Info = { ...info, ...changes }
+  for (const key of remove) delete i[key]
+  return { operator: 'RecPush', info: i }
+}
+const decode = (f: unknown, d: DeviceContext = device) => faceFr900.decode(bytes(f), d)
+const pad2 = (n: number) => String(n).padStart(2, '0')
+
+void t.test('model and channel; no direction', async (t) => {
+  t.equal(faceFr900.model, 'face-fr900')
+  t.equal(faceFr900.channel, 'face_terminal')
+  t.match(decode(push()), { ok: true, punch: { direction: 'unknown', channel: 'face_terminal', recordId: '88213', verifyMethod: 'face' } })
+})
+
+void t.test('the face photo never reaches the punch', async (t) => {
+  const payload = sample('face-fr900', 'ok.with-photo')
+  const pic = (JSON.parse(payload.toString()) as { info: { Pic: string } }).info.Pic
+  const result = faceFr900.decode(payload, device)
+  t.match(result, { ok: true })
+  const text = JSON.stringify(result)
+  t.notMatch(text, 'Pic')
+  t.notMatch(text, pic.slice(0, 16))
+  fc.assert(
+    fc.property(fc.base64String({ minLength: 4, maxLength: 4000 }), (photo) => {
+      const r = decode(push({ Pic: photo }))
+      return r.ok && !JSON.stringify(r).includes(photo) && JSON.stringify(r) === JSON.stringify(decode(push()))
+    }),
+  )
+})
+
+void t.test('similarity and temperature are read and dropped', async (t) => {
+  const plain = decode(push({}, ['Similarity', 'Temperature']))
+  t.same(decode(push({ Similarity: 41.5, Temperature: 38.9 })), plain, 'numbers')
+  t.same(decode(push({ Similarity: '', Temperature: '' })), plain, 'empty text')
+  t.notMatch(JSON.stringify(decode(push())), '36.5')
+  t.match(decode(push({ Temperature: { celsius: 36.5 } })), { ok: false, reason: 'malformed_payload', detail: /Temperature/ })
+  t.match(decode(push({ Similarity: null })), { ok: false, reason: 'malformed_payload', detail: /Similarity/ })
+})
+
+void t.test('strangers (陌生人) are punches with a stranger person', async (t) => {
+  const stranger = { ok: true, punch: { person: { kind: 'stranger' } } }
+  t.match(decode(push({ PersonID: '' })), stranger, 'empty PersonID')
+  t.match(decode(push({ PersonID: '-1' })), stranger, 'PersonID -1')
+  t.match(decode(push({ Stranger: true })), stranger, 'the flag wins over a PersonID')
+  t.match(decode(push({ Stranger: true }, ['PersonID'])), stranger, 'the flag alone')
+  t.same(decode(push({ Stranger: true })), { ok: true, punch: { ...(decode(push({ Stranger: true })) as { punch: object }).punch, person: { kind: 'stranger' } } })
+  t.match(decode(push({ Stranger: false })), { ok: true, punch: { person: { kind: 'device_user', value: 'W0012' } } })
+  t.match(decode(push({ Stranger: 'yes' })), { ok: false, reason: 'malformed_payload', detail: /Stranger/ })
+  t.match(decode(push({ Stranger: true, PersonID: 31 })), { ok: false, reason: 'malformed_payload', detail: /PersonID/ })
+})
+
+void t.test('not_a_punch: housekeeping messages on the punch topic', async (t) => {
+  for (const operator of ['HeartBeat', 'Register', 'recpush', 'RecPush ']) {
+    t.match(decode({ operator, info: { DeviceID: 'FT-0001' } }), { ok: false, reason: 'not_a_punch', detail: /operator/ }, operator)
+  }
+  t.match(decode({ operator: 'HeartBeat' }), { ok: false, reason: 'not_a_punch' }, 'whatever else it carries')
+})
+
+void t.test('malformed_payload', async (t) => {
+  const cases: [string, unknown][] = [
+    ['no operator', { info }],
+    ['operator a number', { operator: 1, info }],
+    ['no info', { operator: 'RecPush' }],
+    ['info an array', { operator: 'RecPush', info: [info] }],
+    ['an unknown top-level property', { operator: 'RecPush', info, code: 0 }],
+    ['an unknown info property', push({ PersonName: '张三' })],
+    ['RecordID missing', push({}, ['RecordID'])],
+    ['RecordID a number', push({ RecordID: 88213 })],
+    ['RecordID empty', push({ RecordID: '' })],
+    ['RecordID too long', push({ RecordID: '8'.repeat(65) })],
+    ['RecordID with a line break', push({ RecordID: '88213\n' })],
+    ['PersonID missing', push({}, ['PersonID'])],
+    ['PersonID a number', push({ PersonID: 12 })],
+    ['PersonID padded', push({ PersonID: ' W0012' })],
+    ['VerifyType missing', push({}, ['VerifyType'])],
+    ['VerifyType unknown', push({ VerifyType: 'iris' })],
+    ['VerifyType a vendor number', push({ VerifyType: 1 })],
+    ['CreateTime missing', push({}, ['CreateTime'])],
+    ['CreateTime a number', push({ CreateTime: 1730419200 })],
+    ['DeviceID missing', push({}, ['DeviceID'])],
+    ['Pic not text', push({ Pic: [1, 2] })],
+  ]
+  for (const [name, f] of cases) t.match(decode(f), { ok: false, reason: 'malformed_payload', detail: String }, name)
+})
+
+void t.test('device_serial_mismatch', async (t) => {
+  t.match(decode(push({ DeviceID: 'FT-0002' })), { ok: false, reason: 'device_serial_mismatch', detail: /FT-0002/ })
+})
+
+void t.test('invalid_device_time', async (t) => {
+  for (const createTime of [
+    '2026-02-30 07:31:12',
+    '2026-02-29 07:31:12',
+    '2026-13-01 00:00:00',
+    '2026-11-03 24:00:00',
+    '2026-11-03 07:60:00',
+    '2026-11-03 07:31:60',
+    '0000-00-00 00:00:00',
+    '1969-12-31 23:59:59',
+    '2026-11-03 07:31',
+    '2026-11-03T07:31:12',
+    '2026/11/03 07:31:12',
+    ' 2026-11-03 07:31:12',
+    '',
+  ]) {
+    t.match(decode(push({ CreateTime: createTime })), { ok: false, reason: 'invalid_device_time', detail: /CreateTime/ }, JSON.stringify(createTime))
+  }
+  t.match(decode(push({ CreateTime: '2028-02-29 07:31:12' })), { ok: true }, 'a leap day')
+  t.match(decode(push(), { ...device, timeZone: 'Mars/Olympus_Mons' }), { ok: false, reason: 'invalid_device_time', detail: /time zone/ }, 'a project zone that is not IANA')
+})
+
+void t.test('CreateTime is read in the project zone', async (t) => {
+  t.match(decode(push()), { ok: true, punch: { deviceTimeMs: Date.UTC(2026, 10, 2, 23, 31, 12) } }, 'Shanghai, UTC+8')
+  t.match(decode(push(), { ...device, timeZone: 'Europe/Berlin' }), { ok: true, punch: { deviceTimeMs: Date.UTC(2026, 10, 3, 6, 31, 12) } }, 'Berlin in winter, UTC+1')
+  t.match(decode(push({ CreateTime: '2026-07-03 07:31:12' }), { ...device, timeZone: 'Europe/Berlin' }), { ok: true, punch: { deviceTimeMs: Date.UTC(2026, 6, 3, 5, 31, 12) } }, 'Berlin in summer, UTC+2')
+})
+
+const berlin: DeviceContext = { ...device, timeZone: 'Europe/Berlin' }
+void t.test('daylight saving: the hour that repeats and the hour that never happens still decode', async (t) => {
+  const repeated = decode(push({ CreateTime: '2026-10-25 02:30:00' }), berlin)
+  t.match(repeated, { ok: true })
+  if (repeated.ok) t.ok([Date.UTC(2026, 9, 25, 0, 30), Date.UTC(2026, 9, 25, 1, 30)].includes(repeated.punch.deviceTimeMs), 'one of the two readings')
+  const skipped = decode(push({ CreateTime: '2026-03-29 02:30:00' }), berlin)
+  t.match(skipped, { ok: true })
+  if (skipped.ok) t.ok([Date.UTC(2026, 2, 29, 0, 30), Date.UTC(2026, 2, 29, 1, 30)].includes(skipped.punch.deviceTimeMs), 'within the hour')
+  t.test('the repeated hour is read as the earlier instant, as kernel/time.ts documents', { todo: 'zonedToUtcMs takes the later instant in zones east of UTC' }, async (t) => {
+    t.match(repeated, { ok: true, punch: { deviceTimeMs: Date.UTC(2026, 9, 25, 0, 30) } })
+  })
+})
+
+/** Berlin changes clocks at 02:00 local on the last Sunday of March and of October. */
+function inBerlinChangeHour(w: { year: number; month: number; day: number; hour: number }): boolean {
+  if (w.hour !== 2 || (w.month !== 3 && w.month !== 10)) return false
+  const lastSunday = daysInMonth(w.year, w.month) - new Date(Date.UTC(w.year, w.month - 1, daysInMonth(w.year, w.month))).getUTCDay()
+  return w.day === lastSunday
+}
+
+const wallTime = fc
+  .record({
+    year: fc.integer({ min: 1992, max: 2099 }),
+    month: fc.integer({ min: 1, max: 12 }),
+    day: fc.integer({ min: 1, max: 31 }),
+    hour: fc.integer({ min: 0, max: 23 }),
+    minute: fc.integer({ min: 0, max: 59 }),
+    second: fc.integer({ min: 0, max: 59 }),
+  })
+  .map((w) => ({ ...w, day: Math.min(w.day, daysInMonth(w.year, w.month)) }))
+
+for (const timeZone of ['Asia/Shanghai', 'Europe/Berlin']) {
+  void t.test(`property: a local CreateTime round-trips through ${timeZone}`, async (t) => {
+    fc.assert(
+      fc.property(wallTime, (w) => {
+        fc.pre(!(timeZone === 'Europe/Berlin' && inBerlinChangeHour(w)))
+        const date = `${w.year}-${pad2(w.month)}-${pad2(w.day)}`
+        const time = `${pad2(w.hour)}:${pad2(w.minute)}:${pad2(w.second)}`
+        const result = decode(push({ CreateTime: `${date} ${time}` }), { ...device, timeZone })
+        return result.ok && workDateOf(result.punch.deviceTimeMs, timeZone) === date && localTimeOf(result.punch.deviceTimeMs, timeZone) === time
+      }),
+      { numRuns: 2000 },
+    )
+    t.pass('held')
+  })
+}
+
+void t.test('checkSettings: the terminal takes none', async (t) => {
+  t.equal(faceFr900.checkSettings({}), undefined)
+  t.type(faceFr900.checkSettings({ lanes: { '1': 'in' } }), 'string')
+})
+
+void t.test('property: any value in any field gives a result and never throws', async (t) => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom('operator', 'info', ...Object.keys(info), 'Stranger', 'Pic', 'Extra'),
+      fc.jsonValue(),
+      fc.string(),
+      (key, value, timeZone) => {
+        const f = push() as { operator: unknown; info: Info }
+        const mutated: Info = key === 'operator' || key === 'info' ? { ...f, [key]: value } : { ...f, info: { ...f.info, [key]: value } }
+        return problemWithResult(decode(mutated)) === undefined && problemWithResult(decode(push(), { ...device, timeZone })) === undefined
+      },
+    ),
+  )
+  t.pass('held')
+})

@@ -1,0 +1,41 @@
+/**
+ * Boots the real service for a test: temp SQLite file, HTTP and the embedded
+ * broker (or an external one) on ephemeral ports, closed in teardown.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Test } from 'tap'
+import { loadConfig, type Config } from '../../src/config/env.ts'
+import type { Clock } from '../../src/kernel/time.ts'
+import { startServer, type RunningServer } from '../../src/server.ts'
+import { Api } from '../../simulators/api.ts'
+
+export function tempDir(t: Test, prefix = 'wage-ledger-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+
+export async function startTestServer(
+  t: Test,
+  opts: { config?: Partial<Config>; clock?: Clock } = {},
+): Promise<RunningServer & { api: Api; dir: string }> {
+  const dir = tempDir(t)
+  const config: Config = {
+    ...loadConfig({}),
+    databaseUrl: `file:${join(dir, 'test.db')}`,
+    httpPort: 0,
+    mqttPort: 0,
+    logLevel: 'warn',
+    ...opts.config,
+  }
+  const server = await startServer(config, { clock: opts.clock, logger: false })
+  t.teardown(() => server.close())
+  return { ...server, api: new Api(server.httpUrl), dir }
+}
+
+/** Waits until the inbox has nothing pending (frames published with QoS 0 or by other clients). */
+export async function settled(server: RunningServer): Promise<void> {
+  while (server.services.inbox.pending > 0) await new Promise((r) => setTimeout(r, 5))
+}

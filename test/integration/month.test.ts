@@ -1,0 +1,87 @@
+/**
+ * A site's month end to end over real components: punches published over
+ * MQTT to the embedded broker, a real SQLite file, the bank's GBK file posted
+ * over HTTP, and the flags read back.
+ */
+import t from 'tap'
+import { bankResultFile } from '../../simulators/bank.ts'
+import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth } from '../../simulators/site.ts'
+import { ApiError } from '../../simulators/api.ts'
+import { startTestServer } from '../helpers/server.ts'
+
+t.test('gate punch → timesheet → pay due → payout file → flags', async (t) => {
+  const server = await startTestServer(t)
+  const { api } = server
+  const plan = planSite({ ...DEFAULT_SITE, workers: 14, teams: 3, seed: 7 })
+  const site = await registerSite(api, plan)
+  const month = simulateMonth(plan)
+  const { acked } = await publishFrames(server.mqttUrl, month.frames)
+  t.equal(acked, month.frames.length, 'every frame was acknowledged')
+
+  type Summary = { punches: number; duplicates: number; rejectedByReason: Record<string, number>; workers: number; flagsByKind: Record<string, number>; dueFen: number; paidFen: number }
+  const before = await api.get<Summary>(`/api/projects/${site.projectId}/summary/${plan.spec.month}`)
+  t.equal(before.punches, month.expected.punches, 'every genuine punch stored once')
+  t.equal(before.duplicates, month.expected.duplicates, 're-sent records counted, not stored')
+  t.same(before.rejectedByReason, month.expected.rejected, 'refusals kept with their reasons')
+
+  const rejected = await api.get<Array<{ reason: string; payloadText: string | null; detail: string }>>(`/api/rejected-inputs?projectId=${site.projectId}`)
+  t.ok(rejected.find((r) => r.reason === 'unknown_device' && r.detail.includes('GT-99')), 'the unregistered gate is listed with its serial')
+  t.ok(rejected.find((r) => r.reason === 'malformed_payload' && r.payloadText !== null), 'the garbled frame is kept as it came')
+
+  // The terminal that was offline replayed its day late; the day is there as if it had arrived in order.
+  const ts = await api.get<{ workers: Array<{ days: Array<{ workDate: string; status: string }> }> }>(`/api/projects/${site.projectId}/timesheets/${plan.spec.month}`)
+  const offlineDay = ts.workers.flatMap((w) => w.days).filter((d) => d.workDate === month.expected.offlineDay)
+  t.ok(offlineDay.length > 0, 'the offline day has attendance')
+
+  const due = await api.get<{ payDate: string; workers: Array<{ workerId: string; name: string; dueFen: number; daysPresent: number; dailyRateFen: number }> }>(
+    `/api/projects/${site.projectId}/payroll/${plan.spec.month}`,
+  )
+  t.equal(due.payDate, '2026-11-10')
+  for (const w of due.workers) t.equal(w.dueFen, w.dailyRateFen * w.daysPresent, `due of ${w.name} is rate × days`)
+
+  const bank = bankResultFile(plan, site, due)
+  const path = `/api/projects/${site.projectId}/payout-files?period=${plan.spec.month}&filename=result.txt`
+  const posted = await api.request<{ outcome: string; reconciliation: { flags: Array<{ kind: string; evidence: Record<string, unknown> }> } }>('POST', path, bank.file, 'text/plain')
+  t.equal(posted.outcome, 'payout_file_stored')
+  const byKind: Record<string, number> = {}
+  for (const f of posted.reconciliation.flags) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1
+  t.same(byKind, bank.expectedFlags, 'every planted fault is flagged, and nothing else')
+  t.notMatch(JSON.stringify(posted.reconciliation.flags), /\d{15,19}/, 'card numbers in evidence are masked')
+
+  const again = await api.request<{ outcome: string }>('POST', path, bank.file, 'text/plain')
+  t.equal(again.outcome, 'payout_file_exists', 'the same file twice is recognised')
+  t.equal((await api.get<unknown[]>(`/api/projects/${site.projectId}/payout-files`)).length, 1, 'and stored once')
+
+  const flags = await api.get<{ flags: Array<{ kind: string; workerName: string | null }> }>(`/api/projects/${site.projectId}/flags/${plan.spec.month}`)
+  t.equal(flags.flags.length, posted.reconciliation.flags.length, 'flags listed by the API with names')
+  t.ok(flags.flags.filter((f) => f.kind !== 'UNKNOWN_PAYEE').every((f) => f.workerName))
+})
+
+t.test('a broken payout file is refused whole, with every line error, and kept', async (t) => {
+  const server = await startTestServer(t)
+  const { api } = server
+  const plan = planSite({ ...DEFAULT_SITE, workers: 3, teams: 1, seed: 11 })
+  const site = await registerSite(api, plan)
+  const file = Buffer.from(
+    [
+      'seq|payee_card|payee_name|amount|status|bank_ref|value_date',
+      `1|${plan.workers[0]!.cardNo}|${plan.workers[0]!.name}|7000.00|success|R1|2026-11-08`,
+      `2|12ab|${plan.workers[1]!.name}|7000.0|success|R2|2026-11-08`,
+      `3|${plan.workers[2]!.cardNo}|${plan.workers[2]!.name}|6500.00|paid|R3|2026-13-01`,
+    ].join('\n'),
+  )
+  const err = await api.request('POST', `/api/projects/${site.projectId}/payout-files?period=2026-10`, file, 'text/plain').catch((e: unknown) => e)
+  t.ok(err instanceof ApiError)
+  const body = (err as ApiError).body as { error: { code: string; details: { errors: Array<{ line: number; code: string }> } } }
+  t.equal((err as ApiError).status, 422)
+  t.equal(body.error.code, 'payout_file_invalid')
+  t.same(
+    body.error.details.errors.map((e) => e.line).sort(),
+    [3, 3, 4, 4],
+    'two errors on line 3 (card, amount) and two on line 4 (status, date)',
+  )
+  t.same(await api.get(`/api/projects/${site.projectId}/payout-files`), [], 'nothing stored')
+  const kept = await api.get<Array<{ reason: string; payloadText: string }>>(`/api/rejected-inputs?projectId=${site.projectId}&reason=payout_file_invalid`)
+  t.equal(kept.length, 1, 'the file is kept in rejected inputs')
+  t.equal(kept[0]!.payloadText, file.toString('utf8'))
+})

@@ -1,0 +1,53 @@
+import t from 'tap'
+import fc from 'fast-check'
+import { holds } from '../helpers/property.ts'
+import {
+  clampedDate,
+  datesOfMonth,
+  isWorkDate,
+  monthBoundsMs,
+  nextMonth,
+  parseLocalDateTime,
+  workDateOf,
+  localTimeOf,
+} from '../../src/kernel/time.ts'
+
+t.test('Asia/Shanghai wall time is UTC+8', async (t) => {
+  t.equal(parseLocalDateTime('2026-10-01 07:30:00', 'Asia/Shanghai'), Date.UTC(2026, 8, 30, 23, 30))
+  t.equal(workDateOf(Date.UTC(2026, 8, 30, 23, 30), 'Asia/Shanghai'), '2026-10-01')
+  t.equal(workDateOf(Date.UTC(2026, 8, 30, 15, 59, 59), 'Asia/Shanghai'), '2026-09-30')
+})
+
+t.test('impossible wall times are refused', async (t) => {
+  t.equal(parseLocalDateTime('2026-02-30 08:00:00', 'Asia/Shanghai'), undefined)
+  t.equal(parseLocalDateTime('2026-10-01 24:00:00', 'Asia/Shanghai'), undefined)
+  t.equal(parseLocalDateTime('yesterday', 'Asia/Shanghai'), undefined)
+})
+
+t.test('a DST zone: Berlin wall times map to the right instants', async (t) => {
+  t.equal(parseLocalDateTime('2026-07-01 12:00:00', 'Europe/Berlin'), Date.UTC(2026, 6, 1, 10))
+  t.equal(parseLocalDateTime('2026-01-01 12:00:00', 'Europe/Berlin'), Date.UTC(2026, 0, 1, 11))
+})
+
+t.test('month helpers', async (t) => {
+  t.equal(datesOfMonth('2028-02').length, 29)
+  t.equal(nextMonth('2026-12'), '2027-01')
+  t.equal(clampedDate('2026-02', 31), '2026-02-28')
+  t.notOk(isWorkDate('2026-02-29'))
+  const b = monthBoundsMs('2026-10', 'Asia/Shanghai')
+  t.equal(b.startMs, Date.UTC(2026, 8, 30, 16))
+  t.equal(b.endMs, Date.UTC(2026, 9, 31, 16))
+})
+
+t.test('instant → local wall time → instant round-trips (whole seconds)', async (t) => {
+  for (const zone of ['Asia/Shanghai', 'Asia/Urumqi', 'Europe/Berlin', 'America/New_York']) {
+    holds(t, zone,
+      fc.property(fc.integer({ min: Date.UTC(2000, 0, 1) / 1000, max: Date.UTC(2040, 0, 1) / 1000 }), (s) => {
+        const ms = s * 1000
+        const back = parseLocalDateTime(`${workDateOf(ms, zone)} ${localTimeOf(ms, zone)}`, zone)!
+        // An ambiguous fall-back hour maps to its earlier instant; otherwise exact.
+        return back === ms || (back < ms && ms - back <= 3_600_000)
+      }),
+    )
+  }
+})

@@ -1,0 +1,49 @@
+import t from 'tap'
+import { admit, type KnownDevice, type Lookups, type Frame } from '../../src/punches/admit.ts'
+import { codecFor } from '../../devices/registry.ts'
+import { LIMITS } from '../../src/config/limits.ts'
+
+const NOW = Date.UTC(2026, 10, 3, 0, 0, 0)
+const gate: KnownDevice = { id: 'd1', serial: 'GT-01', projectId: 'p1', siteCode: 'S1', timeZone: 'Asia/Shanghai', settings: { lanes: { '1': 'in', '2': 'out' } }, codec: codecFor('gate-ts200')! }
+const ID = '330106199001011236'
+const lookups: Lookups = {
+  device: (serial) => (serial === 'GT-01' ? gate : undefined),
+  projectIdOfSite: (site) => (site === 'S1' ? 'p1' : undefined),
+  person: (_p, person) => (person.kind === 'id_number' && person.value === ID ? { workerId: 'w1', enrolmentId: 'e1' } : person.kind === 'id_number' && person.value === '11010519491231002X' ? 'not_enrolled' : 'unknown'),
+}
+const frame = (over: Partial<Frame> = {}, body: Record<string, unknown> = {}): Frame => ({
+  topic: 'wl/v1/S1/GT-01/punch',
+  clientId: 'GT-01',
+  receivedAtMs: NOW,
+  payload: Buffer.from(JSON.stringify({ sn: 'GT-01', seq: 7, lane: 1, idNo: ID, ts: NOW / 1000 - 60, mode: 'card', ...body })),
+  ...over,
+})
+
+t.test('a good gate frame becomes a punch with its work date', async (t) => {
+  const a = admit(frame(), lookups)
+  t.ok(a.ok)
+  if (a.ok) t.match(a.punch, { projectId: 'p1', deviceId: 'd1', recordId: '7', workerId: 'w1', direction: 'in', workDate: '2026-11-03' })
+})
+
+t.test('each refusal has its reason, in order of precedence', async (t) => {
+  const reason = (f: Frame) => {
+    const a = admit(f, lookups)
+    return a.ok ? 'ok' : a.reason
+  }
+  t.equal(reason(frame({ payload: Buffer.alloc(LIMITS.punch_payload_bytes_max + 1) })), 'payload_too_large')
+  t.equal(reason(frame({ topic: 'wl/v1/S1/GT-01/status' })), 'unknown_topic')
+  t.equal(reason(frame({ topic: 'wl/v1/S1/GT-77/punch', clientId: 'GT-77' })), 'unknown_device')
+  t.equal(reason(frame({ topic: 'wl/v1/S2/GT-01/punch' })), 'unknown_device')
+  t.equal(reason(frame({ clientId: 'GT-02' })), 'topic_client_mismatch')
+  t.equal(reason(frame({ payload: Buffer.from('{"sn":') })), 'malformed_payload')
+  t.equal(reason(frame({}, { idNo: '11010519491231002X' })), 'worker_not_enrolled')
+  t.equal(reason(frame({}, { idNo: '110101199003077777' })), 'unknown_worker')
+  t.equal(reason(frame({}, { ts: NOW / 1000 + 3600 })), 'device_time_in_future')
+  t.equal(reason(frame({}, { ts: NOW / 1000 - 500 * 86400 })), 'device_time_too_old')
+})
+
+t.test('an unregistered device on a known site is filed under that project', async (t) => {
+  const a = admit(frame({ topic: 'wl/v1/S1/GT-77/punch', clientId: 'GT-77' }), lookups)
+  t.notOk(a.ok)
+  if (!a.ok) t.same([a.projectId, a.deviceSerial], ['p1', 'GT-77'])
+})
