@@ -23,6 +23,13 @@ export default tseslint.config(
     },
   },
   {
+    files: ['test/**/*.ts'],
+    rules: {
+      // tap tracks its own subtests: t.test() at the top of a file needs no await.
+      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: ['tap', '@tapjs/core', '@tapjs/test'].map((pkg) => ({ from: 'package', name: ['test'], package: pkg })) }],
+    },
+  },
+  {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },

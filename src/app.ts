@@ -10,15 +10,13 @@ import { attendanceRoutes } from './http/routes/attendance.ts'
 import { payoutRoutes } from './http/routes/payouts.ts'
 import { rosterRoutes } from './http/routes/roster.ts'
 import type { Services } from './services.ts'
+import { validatorCompiler } from './http/validation.ts'
 
 export async function buildApp(services: Services, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: opts.logger === false ? false : { level: services.config.logLevel },
-    ajv: {
-      // Unknown properties are refused, never silently stripped: a misspelt money field must not vanish.
-      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
-    },
   })
+  app.setValidatorCompiler(validatorCompiler())
 
   await app.register(swagger, {
     openapi: {

@@ -31,7 +31,7 @@ export function openDb(databaseUrl: string): Db {
   client.pragma('synchronous = FULL')
   client.pragma('foreign_keys = ON')
   client.pragma('busy_timeout = 5000')
-  const db = drizzle({ client, schema, casing: 'snake_case' }) as Db
+  const db: Db = drizzle({ client, schema, casing: 'snake_case' })
   migrate(db, { migrationsFolder: MIGRATIONS_DIR })
   return db
 }

@@ -266,8 +266,11 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     const card = cardKey(line.payeeCard)
     const owner = ownerOf(card)
     if (owner === undefined) {
-      if (line.status === 'success') unknownSuccess.set(card, [...(unknownSuccess.get(card) ?? []), line])
-      else unknownFailures.push(line)
+      if (line.status === 'success') {
+        const lines = unknownSuccess.get(card) ?? []
+        lines.push(line)
+        unknownSuccess.set(card, lines)
+      } else unknownFailures.push(line)
       continue
     }
     const w = tallyOf(owner)

@@ -7,7 +7,7 @@ import { and, asc, desc, eq, gte, lt, lte, sql, count } from 'drizzle-orm'
 import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/client.ts'
 import { duplicateCounts, punches, rejectedInputs, devices } from '../db/schema/index.ts'
-import type { PunchRecord, RejectReason } from './admit.ts'
+import type { PunchRecord } from './admit.ts'
 
 export type PunchRow = typeof punches.$inferSelect
 export type RejectedRow = typeof rejectedInputs.$inferSelect
@@ -19,7 +19,8 @@ export interface RejectedInput {
   projectId: string | null
   deviceSerial: string | null
   recordId: string | null
-  reason: RejectReason | string
+  /** A RejectReason for device frames; payout_file_invalid for files. */
+  reason: string
   detail: string
   payload: Buffer
   receivedAtMs: number

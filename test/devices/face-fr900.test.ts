@@ -62,7 +62,6 @@ void t.test('strangers (陌生人) are punches with a stranger person', async (t
   t.match(decode(push({ PersonID: '-1' })), stranger, 'PersonID -1')
   t.match(decode(push({ Stranger: true })), stranger, 'the flag wins over a PersonID')
   t.match(decode(push({ Stranger: true }, ['PersonID'])), stranger, 'the flag alone')
-  t.same(decode(push({ Stranger: true })), { ok: true, punch: { ...(decode(push({ Stranger: true })) as { punch: object }).punch, person: { kind: 'stranger' } } })
   t.match(decode(push({ Stranger: false })), { ok: true, punch: { person: { kind: 'device_user', value: 'W0012' } } })
   t.match(decode(push({ Stranger: 'yes' })), { ok: false, reason: 'malformed_payload', detail: /Stranger/ })
   t.match(decode(push({ Stranger: true, PersonID: 31 })), { ok: false, reason: 'malformed_payload', detail: /PersonID/ })
@@ -142,7 +141,7 @@ void t.test('daylight saving: the hour that repeats and the hour that never happ
   const skipped = decode(push({ CreateTime: '2026-03-29 02:30:00' }), berlin)
   t.match(skipped, { ok: true })
   if (skipped.ok) t.ok([Date.UTC(2026, 2, 29, 0, 30), Date.UTC(2026, 2, 29, 1, 30)].includes(skipped.punch.deviceTimeMs), 'within the hour')
-  t.test('the repeated hour is read as the earlier instant, as kernel/time.ts documents', { todo: 'zonedToUtcMs takes the later instant in zones east of UTC' }, async (t) => {
+  await t.test('the repeated hour is read as the earlier instant, as kernel/time.ts documents', { todo: 'zonedToUtcMs takes the later instant in zones east of UTC' }, async (t) => {
     t.match(repeated, { ok: true, punch: { deviceTimeMs: Date.UTC(2026, 9, 25, 0, 30) } })
   })
 })
@@ -154,6 +153,7 @@ function inBerlinChangeHour(w: { year: number; month: number; day: number; hour:
   return w.day === lastSunday
 }
 
+// From 1992: China kept daylight saving time from 1986 to 1991.
 const wallTime = fc
   .record({
     year: fc.integer({ min: 1992, max: 2099 }),

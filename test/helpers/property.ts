@@ -1,8 +1,9 @@
 import fc from 'fast-check'
+import type { Test } from 'tap'
 
 /** Runs a fast-check property as one tap assertion, with the counterexample in the failure message. */
-export function holds(t: { ok(value: unknown, message?: string): void; fail(message: string): void }, name: string, property: fc.IRawProperty<unknown[]>, params: fc.Parameters<unknown[]> = {}): void {
+export function holds<Ts extends unknown[]>(t: Test, name: string, property: fc.IProperty<Ts>, params: fc.Parameters<Ts> = {}): void {
   const r = fc.check(property, params)
   if (r.failed) t.fail(`${name}: ${fc.defaultReportMessage(r) ?? 'failed'}`)
-  else t.ok(true, name)
+  else t.pass(name)
 }

@@ -62,7 +62,7 @@ const arbPunches = fc.array(
     const date = `2026-10-${String(r.day).padStart(2, '0')}`
     const hh = String(Math.floor(r.minute / 60)).padStart(2, '0')
     const mm = String(r.minute % 60).padStart(2, '0')
-    return { id: i + 1, workerId: r.worker, deviceTimeMs: parseLocalDateTime(`${date} ${hh}:${mm}:00`, TZ)!, direction: r.direction as TimesheetPunch['direction'], workDate: date }
+    return { id: i + 1, workerId: r.worker, deviceTimeMs: parseLocalDateTime(`${date} ${hh}:${mm}:00`, TZ)!, direction: r.direction, workDate: date }
   }),
 )
 
