@@ -16,6 +16,8 @@ export const LIMITS = {
   /** A bank result file: a province's biggest batch is a few thousand lines. */
   payout_file_bytes_max: 10 * 1024 * 1024,
   payout_file_lines_max: 50_000,
+  /** Line errors listed for one refused payout file: enough to fix a file, not a 50,000-line dump of one systematic mistake. */
+  payout_file_errors_max: 1_000,
   /** Names on bank files and ID cards (minority names in Chinese can be long). */
   person_name_length_max: 64,
   /** Rows in one list response. */

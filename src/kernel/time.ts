@@ -111,10 +111,14 @@ export function zonedToUtcMs(
   wall: { year: number; month: number; day: number; hour: number; minute: number; second: number },
   timeZone: string,
 ): number {
-  const guess = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second)
-  const first = guess - offsetMs(guess, timeZone)
-  const second = guess - offsetMs(first, timeZone)
-  return Math.min(first, second)
+  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second)
+  // The zone's offset a day either side brackets any transition near this wall time.
+  const before = offsetMs(asUtc - DAY_MS, timeZone)
+  const after = offsetMs(asUtc + DAY_MS, timeZone)
+  const candidates = [asUtc - before, asUtc - after].filter((t) => offsetMs(t, timeZone) === asUtc - t)
+  if (candidates.length > 0) return Math.min(...candidates)
+  // In a spring-forward gap: read the wall time with the offset before the jump, which lands after it.
+  return asUtc - before
 }
 
 /** Parses "YYYY-MM-DD HH:MM[:SS]" as wall time in the zone. Undefined when it is not a real time. */

@@ -9,6 +9,7 @@
  * are evidence in an append-only ledger and a half-read file would prove
  * half a month. Nothing here does I/O, and no input bytes make it throw.
  */
+import { maskCard } from '../roster/identity.ts'
 import iconv from 'iconv-lite'
 import { LIMITS } from '../config/limits.ts'
 import { FEN_MAX, Money, fen, formatYuan, parseYuan, type Fen, type MoneyDecimal } from '../kernel/money.ts'
@@ -74,6 +75,8 @@ export const PAYOUT_FILE_ERROR_CODES = [
   'bad_totals',
   'totals_mismatch',
   'total_too_large',
+  // Raised by the payout service, which alone knows what the project already holds.
+  'bank_ref_already_posted',
 ] as const
 export type PayoutFileErrorCode = (typeof PAYOUT_FILE_ERROR_CODES)[number]
 
@@ -157,9 +160,7 @@ function quote(value: string): string {
 }
 
 /** Card numbers are sensitive personal information (PIPL Art. 28): messages show the last four only. */
-export function maskCard(card: string): string {
-  return `****${card.slice(-4)}`
-}
+export { maskCard }
 
 // ---------------------------------------------------------------------------
 // Encoding

@@ -11,7 +11,7 @@
  */
 import { ZERO_FEN, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
 import { isMonth, isWorkDate } from '../kernel/time.ts'
-import { maskCard } from './file-format.ts'
+import { maskCard } from '../roster/identity.ts'
 
 export interface DueLine {
   workerId: string

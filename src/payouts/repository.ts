@@ -1,5 +1,5 @@
 /** Database access for payout files, their lines, reconciliation runs and flags. */
-import { and, asc, desc, eq } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { flags, payoutFiles, payoutLines, reconciliationRuns } from '../db/schema/index.ts'
 
@@ -23,6 +23,21 @@ export class PayoutRepository {
     this.db.insert(payoutFiles).values(file).run()
     // SQLite caps bound variables per statement; 13 columns × 500 rows stays well under it.
     for (let i = 0; i < lines.length; i += 500) this.db.insert(payoutLines).values(lines.slice(i, i + 500)).run()
+  }
+
+  /** Which of these bank references the project already holds, and in which file. */
+  postedBankRefs(projectId: string, bankRefs: string[]): Array<{ bankRef: string; fileId: string }> {
+    const found: Array<{ bankRef: string; fileId: string }> = []
+    for (let i = 0; i < bankRefs.length; i += 500) {
+      found.push(
+        ...this.db
+          .select({ bankRef: payoutLines.bankRef, fileId: payoutLines.fileId })
+          .from(payoutLines)
+          .where(and(eq(payoutLines.projectId, projectId), inArray(payoutLines.bankRef, bankRefs.slice(i, i + 500))))
+          .all(),
+      )
+    }
+    return found
   }
 
   listFiles(projectId: string): PayoutFileRow[] {

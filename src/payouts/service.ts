@@ -13,7 +13,7 @@ import { LIMITS } from '../config/limits.ts'
 import type { PunchRepository } from '../punches/repository.ts'
 import type { PayrollService } from '../payroll/service.ts'
 import type { RosterService } from '../roster/service.ts'
-import { parsePayoutFile } from './file-format.ts'
+import { parsePayoutFile, type LineError } from './file-format.ts'
 import { reconcile, type CardOwner, type Reconciliation } from './reconcile.ts'
 import type { FlagRow, PayoutFileRow, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
 
@@ -49,7 +49,16 @@ export class PayoutService {
     }
 
     const parsed = parsePayoutFile(input.bytes)
-    if (!parsed.ok) {
+    const errors: LineError[] = parsed.ok ? [] : parsed.errors
+    if (parsed.ok) {
+      // Every payment is counted once: a bank reference already posted (in another file) refuses this one.
+      const posted = new Map(this.repo.postedBankRefs(input.projectId, parsed.file.lines.map((l) => l.bankRef)).map((r) => [r.bankRef, r.fileId]))
+      for (const l of parsed.file.lines) {
+        const fileId = posted.get(l.bankRef)
+        if (fileId) errors.push({ line: l.lineNo, field: 'bank_ref', code: 'bank_ref_already_posted', message: `Bank reference ${l.bankRef} was already posted in file ${fileId}; a payment is counted once. Post only new payments.` })
+      }
+    }
+    if (!parsed.ok || errors.length > 0) {
       this.rejects.reject(
         {
           source: 'http',
@@ -59,13 +68,16 @@ export class PayoutService {
           deviceSerial: null,
           recordId: input.filename,
           reason: 'payout_file_invalid',
-          detail: JSON.stringify(parsed.errors),
+          detail: JSON.stringify(errors.slice(0, LIMITS.payout_file_errors_max)),
           payload: input.bytes,
           receivedAtMs: this.clock.nowMs(),
         },
         LIMITS.payout_file_bytes_max,
       )
-      throw new AppError('payout_file_invalid', { errors: parsed.errors })
+      throw new AppError('payout_file_invalid', {
+        errorCount: errors.length,
+        errors: errors.slice(0, LIMITS.payout_file_errors_max),
+      })
     }
 
     const now = this.clock.nowMs()

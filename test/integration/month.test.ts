@@ -52,6 +52,14 @@ t.test('gate punch → timesheet → pay due → payout file → flags', async (
   t.equal(again.outcome, 'payout_file_exists', 'the same file twice is recognised')
   t.equal((await api.get<unknown[]>(`/api/projects/${site.projectId}/payout-files`)).length, 1, 'and stored once')
 
+  // The bank re-sends the batch as a file with other bytes (a CRLF export): its payments are not counted twice.
+  const resent = Buffer.from(bank.file.toString('latin1').replace(/\n/g, '\r\n'), 'latin1')
+  const dup = await api.request('POST', path.replace('result.txt', 'result-resent.txt'), resent, 'text/plain').catch((e: unknown) => e)
+  t.equal((dup as ApiError).status, 422)
+  const dupErrors = ((dup as ApiError).body as { error: { details: { errors: Array<{ code: string }> } } }).error.details.errors
+  t.equal(dupErrors.length, bank.lines.length, 'every line of the re-sent file is named')
+  t.ok(dupErrors.every((e) => e.code === 'bank_ref_already_posted'))
+
   const flags = await api.get<{ flags: Array<{ kind: string; workerName: string | null }> }>(`/api/projects/${site.projectId}/flags/${plan.spec.month}`)
   t.equal(flags.flags.length, posted.reconciliation.flags.length, 'flags listed by the API with names')
   t.ok(flags.flags.filter((f) => f.kind !== 'UNKNOWN_PAYEE').every((f) => f.workerName))

@@ -51,3 +51,16 @@ t.test('instant → local wall time → instant round-trips (whole seconds)', as
     )
   }
 })
+
+t.test('DST edges, west and east of UTC', async (t) => {
+  // Berlin 2026-10-25: 02:00–02:59 happens twice; the earlier (CEST) instant is taken.
+  t.equal(parseLocalDateTime('2026-10-25 02:30:00', 'Europe/Berlin'), Date.UTC(2026, 9, 25, 0, 30))
+  // Berlin 2026-03-29: 02:00–02:59 never happens; it is read as after the jump.
+  t.equal(parseLocalDateTime('2026-03-29 02:30:00', 'Europe/Berlin'), Date.UTC(2026, 2, 29, 1, 30))
+  t.equal(parseLocalDateTime('2026-03-29 01:30:00', 'Europe/Berlin'), Date.UTC(2026, 2, 29, 0, 30), 'the hour before the jump is exact')
+  // New York 2026-11-01: 01:30 happens twice.
+  t.equal(parseLocalDateTime('2026-11-01 01:30:00', 'America/New_York'), Date.UTC(2026, 10, 1, 5, 30))
+  // Sydney (east of UTC) 2026-04-05: 02:30 happens twice; 2026-10-04: 02:30 never happens.
+  t.equal(parseLocalDateTime('2026-04-05 02:30:00', 'Australia/Sydney'), Date.UTC(2026, 3, 4, 15, 30))
+  t.equal(parseLocalDateTime('2026-10-04 01:30:00', 'Australia/Sydney'), Date.UTC(2026, 9, 3, 15, 30), 'the hour before the jump is exact')
+})

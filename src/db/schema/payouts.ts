@@ -45,7 +45,12 @@ export const payoutLines = sqliteTable(
     valueDate: text('value_date').notNull(),
     failureReason: text('failure_reason'),
   },
-  (t) => [index('payout_lines_project_period').on(t.projectId, t.period), index('payout_lines_file').on(t.fileId)],
+  (t) => [
+    index('payout_lines_project_period').on(t.projectId, t.period),
+    index('payout_lines_file').on(t.fileId),
+    // A bank reference is one payment: a re-sent file with other bytes must not count it twice.
+    uniqueIndex('payout_lines_project_bank_ref').on(t.projectId, t.bankRef),
+  ],
 )
 
 /** One reconciliation of a project's pay month (对账). The newest run is the current view. */

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX `payout_lines_project_bank_ref` ON `payout_lines` (`project_id`,`bank_ref`);

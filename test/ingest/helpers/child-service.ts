@@ -1,0 +1,114 @@
+/**
+ * The service as a child process (`node --import tsx src/server.ts`), for
+ * tests that must kill it the hard way. Node itself is the child (not the tsx
+ * CLI, which would leave its own node child behind on SIGKILL), and every
+ * child started here is killed in teardown and on this process's exit,
+ * whatever happens.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { Test } from 'tap'
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const HEALTH_WAIT_MS_MAX = 30_000
+
+export interface ChildService {
+  proc: ChildProcess
+  httpUrl: string
+  mqttUrl: string
+  /** Resolves with the exit code or signal once the process is gone. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** What the child wrote to stderr and stdout (LOG_LEVEL=warn keeps it short). */
+  output(): string
+  /** SIGKILL: no shutdown hook runs, nothing is flushed. */
+  kill9(): Promise<void>
+  /** SIGTERM: the service's own graceful close. */
+  stop(): Promise<void>
+}
+
+const live = new Set<ChildProcess>()
+let exitHookInstalled = false
+
+/** An environment without the test runner's loaders and without an external broker, so the child runs as `tsx src/server.ts` would. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (k === 'NODE_OPTIONS' || k.startsWith('TAP') || k.startsWith('_TAP') || k.startsWith('MQTT_') || k === 'DATABASE_URL') continue
+    env[k] = v
+  }
+  return { ...env, ...extra }
+}
+
+export async function spawnService(
+  t: Test,
+  opts: { databaseUrl: string; httpPort: number; mqttPort: number },
+): Promise<ChildService> {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true
+    process.once('exit', () => {
+      for (const p of live) p.kill('SIGKILL')
+    })
+  }
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT,
+    env: childEnv({
+      DATABASE_URL: opts.databaseUrl,
+      PORT: String(opts.httpPort),
+      MQTT_PORT: String(opts.mqttPort),
+      HOST: '127.0.0.1',
+      MQTT_HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    }),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  live.add(proc)
+  let out = ''
+  proc.stdout?.on('data', (b: Buffer) => (out += b.toString()))
+  proc.stderr?.on('data', (b: Buffer) => (out += b.toString()))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    proc.once('exit', (code, signal) => {
+      live.delete(proc)
+      resolve({ code, signal })
+    })
+  })
+  t.teardown(async () => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGKILL')
+      await exited
+    }
+  })
+
+  const httpUrl = `http://127.0.0.1:${opts.httpPort}`
+  const child: ChildService = {
+    proc,
+    httpUrl,
+    mqttUrl: `mqtt://127.0.0.1:${opts.mqttPort}`,
+    exited,
+    output: () => out,
+    async kill9() {
+      proc.kill('SIGKILL')
+      await exited
+    },
+    async stop() {
+      proc.kill('SIGTERM')
+      const r = await exited
+      if (r.code !== 0) throw new Error(`service did not close cleanly (${JSON.stringify(r)}):\n${out}`)
+    },
+  }
+
+  // Ready when /health answers (it listens after the broker is up), or failed when the child exits first.
+  const deadline = Date.now() + HEALTH_WAIT_MS_MAX
+  let gone: { code: number | null; signal: NodeJS.Signals | null } | undefined
+  void exited.then((r) => (gone = r))
+  for (;;) {
+    if (gone) throw new Error(`service exited before it was ready (${JSON.stringify(gone)}):\n${out}`)
+    try {
+      const res = await fetch(`${httpUrl}/health`)
+      if (res.ok) return child
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`service did not answer ${httpUrl}/health within ${HEALTH_WAIT_MS_MAX} ms:\n${out}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}

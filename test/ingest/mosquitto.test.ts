@@ -1,0 +1,84 @@
+/**
+ * Ingest through a real Mosquitto: the configuration we document loses
+ * nothing, a month of a site arrives whole, and the service's persistent
+ * session keeps what devices publish while the service is down.
+ */
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import t from 'tap'
+import type { RunningServer } from '../../src/server.ts'
+import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth, type SimFrame } from '../../simulators/site.ts'
+import { startTestServer } from '../helpers/server.ts'
+import { findMosquitto, MOSQUITTO_MISSING, startMosquitto } from './helpers/mosquitto.ts'
+
+const SETTLE_WAIT_MS_MAX = 30_000
+/** After the expected number has arrived, how long nothing more may arrive. */
+const QUIET_MS = 300
+
+type Summary = { punches: number; duplicates: number; rejectedByReason: Record<string, number> }
+
+const processed = (server: RunningServer): number => {
+  const s = server.services.inbox.stats
+  return s.stored + s.duplicates + s.rejected
+}
+
+/** Waits until the service has committed `n` frames (and no more arrive), or the deadline passes; returns what it committed. */
+async function settle(server: RunningServer, n: number): Promise<number> {
+  const deadline = Date.now() + SETTLE_WAIT_MS_MAX
+  while (processed(server) < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+  await new Promise((r) => setTimeout(r, QUIET_MS))
+  return processed(server)
+}
+
+const bin = findMosquitto()
+if (!bin) {
+  t.fail(MOSQUITTO_MISSING)
+} else {
+  t.test('a month published through Mosquitto arrives whole', async (t) => {
+    const broker = await startMosquitto(t, bin)
+    const server = await startTestServer(t, { config: { mqttUrl: broker.url, mqttGroup: `wl-${randomUUID()}` } })
+    const plan = planSite({ ...DEFAULT_SITE, workers: 12, teams: 2, seed: 41 })
+    const site = await registerSite(server.api, plan)
+    const month = simulateMonth(plan)
+
+    const { acked } = await publishFrames(broker.url, month.frames)
+    t.equal(acked, month.frames.length, 'Mosquitto acknowledged every frame')
+    t.equal(await settle(server, month.frames.length), month.frames.length, `the service committed all ${month.frames.length} frames, each once`)
+
+    const summary = await server.api.get<Summary>(`/api/projects/${site.projectId}/summary/${plan.spec.month}`)
+    t.equal(summary.punches, month.expected.punches, 'every genuine punch stored once')
+    t.equal(server.services.punches.countPunches(site.projectId), month.expected.punches)
+    t.equal(summary.duplicates, month.expected.duplicates, 're-sent records counted, not stored')
+    t.same(summary.rejectedByReason, month.expected.rejected, 'refusals kept with their reasons')
+    t.equal(broker.output().trim(), '', 'Mosquitto logged no warning or error')
+  })
+
+  t.test("the service's persistent session keeps punches published while it is down", async (t) => {
+    const broker = await startMosquitto(t, bin)
+    const group = `wl-${randomUUID()}`
+    const first = await startTestServer(t, { config: { mqttUrl: broker.url, mqttGroup: group } })
+    const databaseUrl = `file:${join(first.dir, 'test.db')}`
+    const plan = planSite({ ...DEFAULT_SITE, workers: 12, teams: 2, seed: 43 })
+    const site = await registerSite(first.api, plan)
+    const month = simulateMonth(plan)
+    const half = Math.floor(month.frames.length / 2)
+    const before: SimFrame[] = month.frames.slice(0, half)
+    const during: SimFrame[] = month.frames.slice(half)
+
+    t.equal((await publishFrames(broker.url, before)).acked, before.length)
+    t.equal(await settle(first, before.length), before.length, 'the first half arrived while the service was up')
+    await first.close()
+
+    // Devices keep publishing; only Mosquitto is there to take them.
+    t.equal((await publishFrames(broker.url, during)).acked, during.length, 'Mosquitto acknowledged the second half while the service was down')
+
+    const second = await startTestServer(t, { config: { mqttUrl: broker.url, mqttGroup: group, databaseUrl } })
+    t.equal(await settle(second, during.length), during.length, `the restarted service received all ${during.length} frames queued for its session`)
+
+    const summary = await second.api.get<Summary>(`/api/projects/${site.projectId}/summary/${plan.spec.month}`)
+    t.equal(summary.punches, month.expected.punches, 'the whole month is stored once')
+    t.equal(summary.duplicates, month.expected.duplicates)
+    t.same(summary.rejectedByReason, month.expected.rejected)
+    await second.close()
+  })
+}
