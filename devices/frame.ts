@@ -20,9 +20,9 @@ export function isJsonObject(value: unknown): value is JsonObject {
 }
 
 /**
- * A device user id (设备人员编号) as enrolled on the site's devices. Devices
- * allow at most 32 to 64 characters; we take the longest.
- * TODO(lead): move to src/config/limits.ts beside record_id_length_max.
+ * A device user id (设备人员编号) as enrolled on the site's devices: the same
+ * bound the roster API puts on deviceUserId.
+ * TODO(lead): move to src/config/limits.ts, where both can read it.
  */
 export const DEVICE_USER_ID_LENGTH_MAX = 64
 

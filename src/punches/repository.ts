@@ -86,8 +86,10 @@ export class PunchRepository {
       .all()
   }
 
-  countPunches(projectId: string): number {
-    return this.db.select({ n: count() }).from(punches).where(eq(punches.projectId, projectId)).get()?.n ?? 0
+  /** Punches of a project, all time or for work dates in [fromDate, toDate]. */
+  countPunches(projectId: string, fromDate?: string, toDate?: string): number {
+    const where = fromDate && toDate ? and(eq(punches.projectId, projectId), gte(punches.workDate, fromDate), lte(punches.workDate, toDate)) : eq(punches.projectId, projectId)
+    return this.db.select({ n: count() }).from(punches).where(where).get()?.n ?? 0
   }
 
   listRejected(filter: { projectId?: string; reason?: string; beforeId?: number; limit: number }): RejectedRow[] {
