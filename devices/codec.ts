@@ -34,6 +34,12 @@ export interface DeviceCodec {
   readonly model: string
   readonly channel: Channel
   decode(payload: Buffer, device: DeviceContext): DecodeResult
+  /**
+   * What of a refused frame may be kept for inspection: the frame minus anything
+   * the service must not store (a face photo). Models that send nothing
+   * sensitive leave it out and the bytes are kept as they came.
+   */
+  redact?(payload: Buffer): Buffer
   /** Checks a device's settings when it is registered; returns a reason when they are unusable. */
   checkSettings(settings: Record<string, unknown>): string | undefined
 }

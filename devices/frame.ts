@@ -19,12 +19,8 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/**
- * A device user id (设备人员编号) as enrolled on the site's devices: the same
- * bound the roster API puts on deviceUserId.
- * TODO(lead): move to src/config/limits.ts, where both can read it.
- */
-export const DEVICE_USER_ID_LENGTH_MAX = 64
+/** A device user id (设备人员编号) as enrolled on the site's devices. */
+export const DEVICE_USER_ID_LENGTH_MAX = LIMITS.device_user_id_length_max
 
 /** 17 digits and a check character: the shape of a GB 11643 ID number (身份证号). */
 export const ID_NUMBER_TEXT = /^\d{17}[\dX]$/

@@ -133,4 +133,24 @@ function checkSettings(settings: Record<string, unknown>): string | undefined {
   return keys.length === 0 ? undefined : `${MODEL} takes no settings; got ${keys.map(quote).join(', ')}`
 }
 
-export const faceFr900: DeviceCodec = { model: MODEL, channel: 'face_terminal', decode, checkSettings }
+/**
+ * A refused frame is kept for inspection, but never its face photo (2025
+ * face-recognition measures: face data stays on the device). A frame that is
+ * not even JSON cannot be searched for a photo; its bytes are kept only up to
+ * where a photo could begin, which is enough to see what went wrong.
+ */
+function redact(payload: Buffer): Buffer {
+  try {
+    const frame: unknown = JSON.parse(payload.toString('utf8'))
+    if (frame && typeof frame === 'object' && 'info' in frame && frame.info && typeof frame.info === 'object' && 'Pic' in frame.info) {
+      ;(frame.info as Record<string, unknown>).Pic = '[photo removed]'
+      return Buffer.from(JSON.stringify(frame))
+    }
+    return payload
+  } catch {
+    const at = payload.indexOf('"Pic"')
+    return at >= 0 ? Buffer.concat([payload.subarray(0, at), Buffer.from('…[cut before "Pic"]')]) : payload
+  }
+}
+
+export const faceFr900: DeviceCodec = { model: MODEL, channel: 'face_terminal', decode, checkSettings, redact }

@@ -11,6 +11,8 @@ export const LIMITS = {
   device_time_ahead_ms_max: 10 * 60_000,
   /** Device time may lag our receipt by this much (offline replay); older records are refused as stale. */
   device_time_behind_ms_max: 400 * 24 * 3_600_000,
+  /** The user id a worker is enrolled under on a site's devices (设备人员编号); devices allow 32 to 64 characters. */
+  device_user_id_length_max: 64,
   /** A device's own record id / sequence number, as text. */
   record_id_length_max: 64,
   /** A bank result file: a province's biggest batch is a few thousand lines. */

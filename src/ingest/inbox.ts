@@ -128,10 +128,10 @@ export class PunchInbox {
         return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'duplicate' } }
       }
       const detail = `record id "${a.punch.recordId}" was already stored with different content (time ${new Date(r.existing.deviceTimeMs).toISOString()}); a device must never reuse a record id`
-      this.rejectFrame(frame, 'record_id_conflict', detail, a.device.projectId, a.device.serial, a.punch.recordId)
+      this.rejectFrame(frame, 'record_id_conflict', detail, a.device, a.device.serial, a.punch.recordId)
       return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'rejected', reason: 'record_id_conflict', detail } }
     }
-    this.rejectFrame(frame, a.reason, a.detail, a.projectId, a.deviceSerial, a.recordId)
+    this.rejectFrame(frame, a.reason, a.detail, a.device ?? a.projectId, a.deviceSerial, a.recordId)
     return { device: a.device, recordId: a.recordId, outcome: { kind: 'rejected', reason: a.reason, detail: a.detail } }
   }
 
@@ -139,10 +139,14 @@ export class PunchInbox {
     frame: Frame & { source: 'mqtt' | 'http' },
     reason: RejectReason,
     detail: string,
-    projectId: string | undefined,
+    /** The device when known (its codec redacts what must not be kept), else the project the topic claims. */
+    deviceOrProject: KnownDevice | string | undefined,
     deviceSerial: string | undefined,
     recordId: string | undefined,
   ): void {
+    const device = typeof deviceOrProject === 'object' ? deviceOrProject : undefined
+    const projectId: string | undefined = typeof deviceOrProject === 'object' ? deviceOrProject.projectId : deviceOrProject
+    const payload = device?.codec.redact ? device.codec.redact(frame.payload) : frame.payload
     this.repo.reject(
       {
         source: frame.source,
@@ -153,7 +157,7 @@ export class PunchInbox {
         recordId: recordId ?? null,
         reason,
         detail,
-        payload: frame.payload,
+        payload,
         receivedAtMs: frame.receivedAtMs,
       },
       LIMITS.rejected_payload_bytes_max,

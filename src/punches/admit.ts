@@ -7,6 +7,7 @@ import type { DeviceCodec } from '../../devices/codec.ts'
 import type { DecodeFailure } from '../../devices/codec.ts'
 import { LIMITS } from '../config/limits.ts'
 import { workDateOf } from '../kernel/time.ts'
+import { maskIdNumber } from '../roster/identity.ts'
 import type { CanonicalPunch, PersonRef } from './canonical.ts'
 
 /** Every reason a frame is refused. Ordered by precedence: the first that applies is the one reported. */
@@ -134,7 +135,13 @@ export function admit(frame: Frame, lookups: Lookups): Admission {
 
   const person = lookups.person(device.projectId, punch.person)
   if (person === 'unknown') {
-    const who = punch.person.kind === 'stranger' ? 'an unrecognised face (stranger)' : `${punch.person.kind} "${punch.person.value}"`
+    // The ID number is masked: this text is shown to whoever reads the refusals.
+    const who =
+      punch.person.kind === 'stranger'
+        ? 'an unrecognised face (stranger)'
+        : punch.person.kind === 'id_number'
+          ? `ID number ${maskIdNumber(punch.person.value)}`
+          : `device user "${punch.person.value}"`
     return refuse('unknown_worker', `${who} is not a registered worker`, { device, recordId })
   }
   if (person === 'not_enrolled') {

@@ -202,3 +202,12 @@ void t.test('property: any value in any field gives a result and never throws', 
   )
   t.pass('held')
 })
+
+t.test('a refused frame is kept without its face photo', async (t) => {
+  const frame = { operator: 'RecPush', info: { DeviceID: 'FT-0001', RecordID: '1', PersonID: 'W1', CreateTime: '2026-11-03 07:31:12', VerifyType: 'face', Pic: 'iVBORw0KGgoAAAANSUhEUg' } }
+  const kept = faceFr900.redact!(Buffer.from(JSON.stringify(frame))).toString()
+  t.notMatch(kept, /iVBORw0KGgo/)
+  t.match(kept, /RecordID/)
+  const garbled = faceFr900.redact!(Buffer.from(JSON.stringify(frame).slice(0, -5))).toString()
+  t.notMatch(garbled, /iVBORw0KGgo/, 'even when the frame is not JSON')
+})

@@ -47,3 +47,12 @@ t.test('an unregistered device on a known site is filed under that project', asy
   t.notOk(a.ok)
   if (!a.ok) t.same([a.projectId, a.deviceSerial], ['p1', 'GT-77'])
 })
+
+t.test('refusal details never carry a full ID number', async (t) => {
+  const a = admit(frame({}, { idNo: '110101199003077777' }), lookups)
+  t.notOk(a.ok)
+  if (!a.ok) {
+    t.notMatch(a.detail, /110101199003077777/)
+    t.match(a.detail, /110101\*+7777/)
+  }
+})

@@ -287,7 +287,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
           properties: {
             workerId: idParam,
             teamId: idParam,
-            deviceUserId: { type: 'string', minLength: 1, maxLength: 64 },
+            deviceUserId: { type: 'string', pattern: '^\\S(.*\\S)?$', minLength: 1, maxLength: LIMITS.device_user_id_length_max, description: 'the user id on the site devices; no surrounding spaces' },
             dailyRate: yuan,
             contractNo: { type: 'string', maxLength: 64 },
             safetyTrained: { type: 'boolean' },

@@ -1,0 +1,441 @@
+/**
+ * Ingest benchmark: durable punches per second through the service's embedded
+ * broker, against its floor.
+ *
+ *   tsx bench/ingest.ts [--messages 200000] [--seed-rows 1000000] [--devices 50] [--in-flight 200] [--workers 2000]
+ *
+ * Service: 50 gates (gate-ts200) publish QoS 1 punches, many in flight each,
+ * to the embedded aedes broker of a service started with startServer on a
+ * SQLite file whose punches table already holds --seed-rows rows (style.md,
+ * trap 5). A punch counts once its PUBACK reaches the gate, which the service
+ * sends only after commit; the figure is acked punches / (last PUBACK − first
+ * PUBLISH), and the stored count is checked.
+ *
+ * Floor: the same messages from the same publisher code, through a fresh
+ * aedes broker with the same options, into a bare batched INSERT of the same
+ * table on a copy of the same pre-seeded file (WAL, synchronous=FULL, foreign
+ * keys off, no validation): authorizePublish queues the packet, a
+ * setImmediate batch inserts in one transaction and calls back after commit.
+ *
+ * The gates run in a child process (as devices are outside the service), so
+ * the publisher's own cost does not share the service's event loop.
+ */
+import Database from 'better-sqlite3'
+import { Aedes, type Client, type PublishPacket } from 'aedes'
+import mqtt from 'mqtt'
+import { fork, type ChildProcess } from 'node:child_process'
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { LIMITS } from '../src/config/limits.ts'
+import { loadConfig, type Config } from '../src/config/env.ts'
+import { workDateOf } from '../src/kernel/time.ts'
+import { startServer } from '../src/server.ts'
+import type { Services } from '../src/services.ts'
+import { cardNumber, creditCode, idNumber, personName } from '../simulators/identities.ts'
+import { Rng } from '../simulators/random.ts'
+
+const AIM_PUNCHES_PER_S = 20_000
+const AIM_FLOOR_RATIO = 0.5
+const SITE_CODE = 'BENCH-SITE-01'
+const TIME_ZONE = 'Asia/Shanghai'
+const SEED_TRANSACTION_ROWS = 100_000
+
+// ---------------------------------------------------------------- publisher (child process)
+
+interface PublishJob {
+  url: string
+  siteCode: string
+  serials: string[]
+  idNumbers: string[]
+  /** Record ids of each gate continue after those the seeded history used. */
+  firstSeq: number
+  perDevice: number
+  inFlight: number
+  nowMs: number
+}
+
+interface PublishOutcome {
+  acked: number
+  failed: number
+  seconds: number
+}
+
+type ToPublisher = { cmd: 'connect'; job: PublishJob } | { cmd: 'go' } | { cmd: 'exit' }
+type FromPublisher = { cmd: 'ready' } | { cmd: 'done'; outcome: PublishOutcome } | { cmd: 'error'; message: string }
+
+function gatePayloads(job: PublishJob, serial: string, d: number): Buffer[] {
+  const firstSeconds = Math.floor(job.nowMs / 1000) - 6 * 3600
+  return Array.from({ length: job.perDevice }, (_, i) => {
+    const seq = job.firstSeq + i
+    const idNo = job.idNumbers[(i * job.serials.length + d) % job.idNumbers.length]
+    return Buffer.from(JSON.stringify({ sn: serial, seq, lane: (i % 2) + 1, idNo, ts: firstSeconds + Math.floor(i / 4), mode: 'card' }))
+  })
+}
+
+/** The gates: one MQTT.js connection each (client id = serial), `inFlight` QoS 1 publishes outstanding on each. */
+async function publisher(): Promise<void> {
+  const send = (m: FromPublisher) => process.send?.(m)
+  let gates: Array<{ client: mqtt.MqttClient; topic: string; payloads: Buffer[] }> = []
+  let inFlight = 1
+  process.on('message', (m: ToPublisher) => {
+    void (async () => {
+      switch (m.cmd) {
+        case 'connect': {
+          const { job } = m
+          inFlight = job.inFlight
+          gates = await Promise.all(
+            job.serials.map(async (serial, d) => ({
+              client: await mqtt.connectAsync(job.url, { clientId: serial, clean: true, reconnectPeriod: 0 }),
+              topic: `wl/v1/${job.siteCode}/${serial}/punch`,
+              payloads: gatePayloads(job, serial, d),
+            })),
+          )
+          send({ cmd: 'ready' })
+          break
+        }
+        case 'go': {
+          let acked = 0
+          let failed = 0
+          const started = performance.now()
+          await Promise.all(
+            gates.map(async ({ client, topic, payloads }) => {
+              let next = 0
+              const lane = async (): Promise<void> => {
+                while (next < payloads.length) {
+                  const payload = payloads[next++]!
+                  try {
+                    await client.publishAsync(topic, payload, { qos: 1 })
+                    acked++
+                  } catch {
+                    failed++
+                  }
+                }
+              }
+              await Promise.all(Array.from({ length: Math.min(payloads.length, inFlight) }, lane))
+            }),
+          )
+          const seconds = (performance.now() - started) / 1000
+          await Promise.all(gates.map((g) => g.client.endAsync()))
+          send({ cmd: 'done', outcome: { acked, failed, seconds } })
+          break
+        }
+        case 'exit':
+          process.exit(0)
+      }
+    })().catch((err: unknown) => send({ cmd: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) }))
+  })
+}
+
+/** Runs the publisher child against one broker: connect every gate, then time from first PUBLISH to last PUBACK. */
+async function publishThrough(job: PublishJob): Promise<PublishOutcome> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), ['--publisher'], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const kill = () => child.kill('SIGKILL')
+  process.once('exit', kill)
+  try {
+    const next = (): Promise<FromPublisher> =>
+      new Promise((resolve, reject) => {
+        child.once('message', (m: FromPublisher) => resolve(m))
+        child.once('exit', (code) => reject(new Error(`publisher exited (${code})`)))
+      })
+    const expect = async <K extends FromPublisher['cmd']>(cmd: K): Promise<Extract<FromPublisher, { cmd: K }>> => {
+      const m = await next()
+      if (m.cmd === 'error') throw new Error(`publisher: ${m.message}`)
+      if (m.cmd !== cmd) throw new Error(`publisher said ${m.cmd}, expected ${cmd}`)
+      return m as Extract<FromPublisher, { cmd: K }>
+    }
+    child.send({ cmd: 'connect', job } satisfies ToPublisher)
+    await expect('ready')
+    child.send({ cmd: 'go' } satisfies ToPublisher)
+    const { outcome } = await expect('done')
+    child.send({ cmd: 'exit' } satisfies ToPublisher)
+    return outcome
+  } finally {
+    process.off('exit', kill)
+    if (child.exitCode === null) child.kill('SIGKILL')
+  }
+}
+
+// ---------------------------------------------------------------- setup
+
+interface Roster {
+  projectId: string
+  /** serial → device id */
+  deviceIds: Map<string, string>
+  workers: Array<{ idNumber: string; workerId: string; enrolmentId: string }>
+}
+
+/** A project with `workers` enrolled workers and `devices` gates, through the roster service, in one transaction. */
+function registerRoster(services: Services, nowMs: number, workers: number, devices: number): Roster {
+  return services.db.$client.transaction(() => {
+    const rng = new Rng(20261122)
+    const { roster } = services
+    const cu = roster.createOrganisation({ kind: 'construction_unit', name: '基准建设单位', creditCode: creditCode(rng) })
+    const gc = roster.createOrganisation({ kind: 'general_contractor', name: '基准总承包', creditCode: creditCode(rng) })
+    const sub = roster.createOrganisation({ kind: 'subcontractor', name: '基准劳务分包', creditCode: creditCode(rng) })
+    const project = roster.createProject({
+      siteCode: SITE_CODE,
+      name: '基准工程',
+      regionCode: '330106',
+      timeZone: TIME_ZONE,
+      payDay: 10,
+      constructionUnitId: cu.id,
+      generalContractorId: gc.id,
+      account: { bank: '中国农业银行', no: '19045101040099999', name: '基准工程农民工工资专用账户' },
+    })
+    const teams = Array.from({ length: 8 }, (_, i) => roster.createTeam(project.id, { name: `班组${i + 1}`, employerId: sub.id }))
+    const entryDate = workDateOf(nowMs - 400 * 86_400_000, TIME_ZONE)
+    const out: Roster['workers'] = []
+    const seen = new Set<string>()
+    for (let i = 0; out.length < workers; i++) {
+      const id = idNumber(rng, i + 1)
+      if (seen.has(id)) continue
+      seen.add(id)
+      const w = roster.createWorker({ name: personName(rng), idNumber: id, bankName: '中国农业银行', cardNo: cardNumber(i + 1) })
+      const e = roster.enrol(project.id, { workerId: w.id, teamId: teams[i % teams.length]!.id, dailyRate: '350.00', safetyTrained: true, entryDate, deviceUserId: `U${i + 1}` })
+      out.push({ idNumber: w.idNumber, workerId: w.id, enrolmentId: e.id })
+    }
+    const deviceIds = new Map<string, string>()
+    for (let d = 0; d < devices; d++) {
+      const serial = `GT-${String(d + 1).padStart(3, '0')}`
+      const row = roster.registerDevice(project.id, { serial, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt: new Date(nowMs - 500 * 86_400_000).toISOString() })
+      deviceIds.set(serial, row.id)
+    }
+    return { projectId: project.id, deviceIds, workers: out }
+  })()
+}
+
+/**
+ * History: `rows` punches of the same gates and workers over the past year, in
+ * arrival order, record ids 1…rows/devices per gate, in big transactions.
+ */
+function seedPunches(path: string, roster: Roster, rows: number, nowMs: number): number {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = OFF')
+  const insert = db.prepare(
+    `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'card', 'gate')`,
+  )
+  const deviceIds = [...roster.deviceIds.values()]
+  const perDevice = Math.ceil(rows / deviceIds.length)
+  const startMs = nowMs - 365 * 86_400_000
+  const stepMs = (360 * 86_400_000) / Math.max(1, rows)
+  let dateOfMs = -1
+  let date = ''
+  for (let done = 0; done < rows; ) {
+    const n = Math.min(SEED_TRANSACTION_ROWS, rows - done)
+    db.transaction(() => {
+      for (let k = done; k < done + n; k++) {
+        const d = k % deviceIds.length
+        const seq = Math.floor(k / deviceIds.length) + 1
+        const w = roster.workers[k % roster.workers.length]!
+        const ms = Math.floor(startMs + k * stepMs)
+        const day = Math.floor(ms / 86_400_000)
+        if (day !== dateOfMs) {
+          dateOfMs = day
+          date = workDateOf(ms, TIME_ZONE)
+        }
+        insert.run(roster.projectId, deviceIds[d], String(seq), w.workerId, w.enrolmentId, ms, ms + 1_500, date, seq % 2 ? 'in' : 'out')
+      }
+    })()
+    done += n
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  db.close()
+  return perDevice
+}
+
+// ---------------------------------------------------------------- floor
+
+/** The least any durable ingest can cost: aedes → queue → one bare INSERT transaction per setImmediate batch → PUBACK. */
+async function startFloor(path: string, deviceIds: Map<string, string>): Promise<{ url: string; stored(): number; close(): Promise<void> }> {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.pragma('foreign_keys = OFF')
+  const insert = db.prepare(
+    `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel)
+     VALUES ('floor', ?, ?, ?, '', ?, ?, ?, ?, ?, 'gate')`,
+  )
+  let stored = 0
+  let queue: Array<{ clientId: string; payload: Buffer | string; callback: (error?: Error | null) => void }> = []
+  let scheduled = false
+  const insertBatch = db.transaction((batch: typeof queue) => {
+    const receivedAtMs = Date.now()
+    for (const m of batch) {
+      const f = JSON.parse(m.payload.toString()) as { seq: number; lane: number; idNo: string; ts: number; mode: string }
+      const ms = f.ts * 1000
+      // UTC+8 without a time-zone lookup: the floor does no real work it can avoid.
+      const workDate = new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10)
+      insert.run(deviceIds.get(m.clientId) ?? m.clientId, String(f.seq), f.idNo, ms, receivedAtMs, workDate, f.lane % 2 ? 'in' : 'out', f.mode)
+    }
+  })
+  const drain = () => {
+    const batch = queue.splice(0, LIMITS.ingest_batch_size_max)
+    try {
+      insertBatch(batch)
+      stored += batch.length
+      for (const m of batch) m.callback(null)
+    } catch (err) {
+      for (const m of batch) m.callback(err instanceof Error ? err : new Error(String(err)))
+    }
+    if (queue.length > 0) setImmediate(drain)
+    else scheduled = false
+  }
+  // The same broker options as the service's embedded broker.
+  const broker = await Aedes.createBroker({ concurrency: 1000, heartbeatInterval: 60_000, drainTimeout: 30_000 })
+  broker.authorizePublish = (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => {
+    if (!client) return callback(null)
+    queue.push({ clientId: client.id, payload: packet.payload, callback })
+    if (!scheduled) {
+      scheduled = true
+      setImmediate(drain)
+    }
+  }
+  const server = createServer(broker.handle)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    stored: () => stored,
+    async close() {
+      await new Promise<void>((resolve) => broker.close(() => resolve()))
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      queue = []
+      db.close()
+    },
+  }
+}
+
+// ---------------------------------------------------------------- main
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      messages: { type: 'string', default: '200000' },
+      'seed-rows': { type: 'string', default: '1000000' },
+      devices: { type: 'string', default: '50' },
+      'in-flight': { type: 'string', default: '200' },
+      workers: { type: 'string', default: '2000' },
+      keep: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  const int = (name: string, raw: string | undefined, min: number): number => {
+    const n = Number(raw)
+    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got "${raw}"`)
+    return n
+  }
+  const devices = int('devices', values.devices, 1)
+  const messages = int('messages', values.messages, devices)
+  if (messages % devices !== 0) throw new Error(`--messages (${messages}) must be a multiple of --devices (${devices})`)
+  return {
+    messages,
+    seedRows: int('seed-rows', values['seed-rows'], 0),
+    devices,
+    inFlight: int('in-flight', values['in-flight'], 1),
+    workers: int('workers', values.workers, 1),
+    keep: values.keep ?? false,
+  }
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+const mb = (path: string): string => `${(statSync(path).size / 1_048_576).toFixed(0)} MB`
+
+async function main(): Promise<void> {
+  const opt = options()
+  const perDevice = opt.messages / opt.devices
+  const dir = mkdtempSync(join(tmpdir(), 'wage-ledger-bench-'))
+  const servicePath = join(dir, 'service.db')
+  const floorPath = join(dir, 'floor.db')
+  const nowMs = Date.now()
+  let failed = false
+  try {
+    const config: Config = { ...loadConfig({}), databaseUrl: `file:${servicePath}`, httpPort: 0, mqttPort: 0, logLevel: 'warn' }
+
+    // Roster through the service, then history straight into the file, then a copy of it for the floor.
+    const setup = await startServer(config, { logger: false })
+    const roster = registerRoster(setup.services, nowMs, opt.workers, opt.devices)
+    await setup.close()
+    let t0 = performance.now()
+    const seedPerDevice = opt.seedRows > 0 ? seedPunches(servicePath, roster, opt.seedRows, nowMs) : 0
+    copyFileSync(servicePath, floorPath)
+    console.log(
+      `setup: ${opt.workers} workers, ${opt.devices} gates; ${fmt(opt.seedRows)} punches seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${mb(servicePath)} file, copied for the floor)`,
+    )
+
+    const job = (url: string): PublishJob => ({
+      url,
+      siteCode: SITE_CODE,
+      serials: [...roster.deviceIds.keys()],
+      idNumbers: roster.workers.map((w) => w.idNumber),
+      firstSeq: seedPerDevice + 1,
+      perDevice,
+      inFlight: opt.inFlight,
+      nowMs,
+    })
+
+    // The service.
+    const server = await startServer(config, { logger: false })
+    const service = await publishThrough(job(server.mqttUrl))
+    while (server.services.inbox.pending > 0) await new Promise((r) => setImmediate(r))
+    const stats = { ...server.services.inbox.stats }
+    const tableRows = server.services.punches.countPunches(roster.projectId)
+    await server.close()
+
+    // The floor.
+    t0 = performance.now()
+    const floorBroker = await startFloor(floorPath, roster.deviceIds)
+    const floor = await publishThrough(job(floorBroker.url))
+    const floorStored = floorBroker.stored()
+    await floorBroker.close()
+    const floorRows = (() => {
+      const db = new Database(floorPath, { readonly: true })
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM punches').get() as { n: number }).n
+      } finally {
+        db.close()
+      }
+    })()
+
+    const servicePerS = service.acked / service.seconds
+    const floorPerS = floor.acked / floor.seconds
+    const ratio = servicePerS / floorPerS
+    const checks: Array<[string, boolean]> = [
+      [`service: every message acked (${fmt(service.acked)} of ${fmt(opt.messages)}, ${service.failed} failed)`, service.acked === opt.messages],
+      [`service: stored ${fmt(stats.stored)}, duplicates ${stats.duplicates}, rejected ${stats.rejected}`, stats.stored === opt.messages && stats.duplicates === 0 && stats.rejected === 0],
+      [`service: punches table holds ${fmt(tableRows)} = seeded ${fmt(opt.seedRows)} + ${fmt(opt.messages)}`, tableRows === opt.seedRows + opt.messages],
+      [`floor: every message acked (${fmt(floor.acked)}) and stored (${fmt(floorStored)}); table holds ${fmt(floorRows)}`, floor.acked === opt.messages && floorStored === opt.messages && floorRows === opt.seedRows + opt.messages],
+    ]
+    console.log('')
+    console.log(`ingest: ${opt.devices} gates × ${fmt(perDevice)} QoS 1 punches, ${opt.inFlight} in flight per gate, onto ${fmt(opt.seedRows)} stored punches (SQLite WAL, synchronous=FULL)`)
+    console.log(`  messages             ${fmt(opt.messages)}`)
+    console.log(`  seconds              ${service.seconds.toFixed(2)} (floor ${floor.seconds.toFixed(2)})`)
+    console.log(`  durable punches/s    ${fmt(servicePerS)}   (embedded aedes → inbox: admit, decode, insert → PUBACK after commit; ${stats.batches} commits, ${fmt(stats.stored / Math.max(1, stats.batches))} per commit)`)
+    console.log(`  floor punches/s      ${fmt(floorPerS)}   (same aedes → bare batched INSERT → PUBACK after commit)`)
+    console.log(`  ratio service/floor  ${ratio.toFixed(2)}`)
+    console.log(`  aim ≥ ${fmt(AIM_PUNCHES_PER_S)}/s          ${servicePerS >= AIM_PUNCHES_PER_S ? 'PASS' : 'BELOW'}`)
+    console.log(`  aim ≥ ${AIM_FLOOR_RATIO} × floor        ${ratio >= AIM_FLOOR_RATIO ? 'PASS' : 'BELOW'}`)
+    for (const [what, ok] of checks) {
+      console.log(`  ${ok ? 'ok    ' : 'FAILED'} ${what}`)
+      if (!ok) failed = true
+    }
+  } finally {
+    if (opt.keep) console.log(`kept ${dir}`)
+    else rmSync(dir, { recursive: true, force: true })
+  }
+  if (failed) process.exitCode = 1
+}
+
+if (process.argv.includes('--publisher')) {
+  await publisher()
+} else {
+  await main()
+}
