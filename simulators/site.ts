@@ -171,6 +171,8 @@ export type FrameKind = 'punch' | 'duplicate' | 'replay' | 'stranger' | 'malform
 
 export interface SimFrame {
   serial: string
+  /** The device's record id (gate seq, face RecordID); undefined for frames that carry none readable. */
+  recordId: string | undefined
   topic: string
   payload: Buffer
   kind: FrameKind
@@ -250,8 +252,10 @@ export function simulateMonth(plan: SitePlan): SimMonth {
   for (const p of punches) {
     const frame = p.build(nextSeq(p.serial))
     const isStranger = 'info' in frame && (frame as { info: { PersonID: string } }).info.PersonID === '-1'
+    const recordId = String('seq' in frame ? frame.seq : (frame as { info: { RecordID: string } }).info.RecordID)
     const sim: SimFrame = {
       serial: p.serial,
+      recordId,
       topic: `wl/v1/${siteCode}/${p.serial}/punch`,
       payload: Buffer.from(JSON.stringify(frame)),
       kind: isStranger ? 'stranger' : 'punch',
@@ -272,10 +276,11 @@ export function simulateMonth(plan: SitePlan): SimMonth {
   // A frame garbled on the wire, and a gate nobody registered.
   const mid = Math.floor(live.length / 2)
   const garbled = live[mid] as SimFrame
-  live.splice(mid, 0, { ...garbled, kind: 'malformed', payload: garbled.payload.subarray(0, garbled.payload.length - 7) })
+  live.splice(mid, 0, { ...garbled, recordId: undefined, kind: 'malformed', payload: garbled.payload.subarray(0, garbled.payload.length - 7) })
   rejected.malformed_payload = 1
   live.splice(mid + 10, 0, {
     serial: 'GT-99',
+    recordId: '1',
     topic: `wl/v1/${siteCode}/GT-99/punch`,
     kind: 'unknown_device',
     deviceTimeMs: garbled.deviceTimeMs,
