@@ -2,7 +2,7 @@
  * Ingest benchmark: durable punches per second through the service's embedded
  * broker, against its floor.
  *
- *   tsx bench/ingest.ts [--messages 200000] [--seed-rows 1000000] [--devices 50] [--in-flight 200] [--workers 2000]
+ *   tsx bench/ingest.ts [--messages 200000] [--seed-rows 1000000] [--devices 50] [--in-flight 200] [--workers 2000] [--runs 1] [--keep]
  *
  * Service: 50 gates (gate-ts200) publish QoS 1 punches, many in flight each,
  * to the embedded aedes broker of a service started with startServer on a
@@ -18,13 +18,15 @@
  * setImmediate batch inserts in one transaction and calls back after commit.
  *
  * The gates run in a child process (as devices are outside the service), so
- * the publisher's own cost does not share the service's event loop.
+ * the publisher's own cost does not share the service's event loop. With
+ * --runs N, each run starts from fresh copies of the seeded file and the
+ * medians are reported (shared machines vary from run to run).
  */
 import Database from 'better-sqlite3'
 import { Aedes, type Client, type PublishPacket } from 'aedes'
 import mqtt from 'mqtt'
 import { fork, type ChildProcess } from 'node:child_process'
-import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { closeSync, copyFileSync, fsyncSync, mkdtempSync, openSync, rmSync, statSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -67,12 +69,15 @@ interface PublishOutcome {
 type ToPublisher = { cmd: 'connect'; job: PublishJob } | { cmd: 'go' } | { cmd: 'exit' }
 type FromPublisher = { cmd: 'ready' } | { cmd: 'done'; outcome: PublishOutcome } | { cmd: 'error'; message: string }
 
+/** A gate's records: seq after its history, workers in turn, device times spread over the last hours (inside the admission window). */
 function gatePayloads(job: PublishJob, serial: string, d: number): Buffer[] {
   const firstSeconds = Math.floor(job.nowMs / 1000) - 6 * 3600
+  const spanSeconds = 5 * 3600
   return Array.from({ length: job.perDevice }, (_, i) => {
     const seq = job.firstSeq + i
     const idNo = job.idNumbers[(i * job.serials.length + d) % job.idNumbers.length]
-    return Buffer.from(JSON.stringify({ sn: serial, seq, lane: (i % 2) + 1, idNo, ts: firstSeconds + Math.floor(i / 4), mode: 'card' }))
+    const ts = firstSeconds + Math.floor((i * spanSeconds) / job.perDevice)
+    return Buffer.from(JSON.stringify({ sn: serial, seq, lane: (i % 2) + 1, idNo, ts, mode: 'card' }))
   })
 }
 
@@ -324,6 +329,7 @@ function options() {
       devices: { type: 'string', default: '50' },
       'in-flight': { type: 'string', default: '200' },
       workers: { type: 'string', default: '2000' },
+      runs: { type: 'string', default: '1' },
       keep: { type: 'boolean', default: false },
     },
     strict: true,
@@ -342,6 +348,7 @@ function options() {
     devices,
     inFlight: int('in-flight', values['in-flight'], 1),
     workers: int('workers', values.workers, 1),
+    runs: int('runs', values.runs, 1),
     keep: values.keep ?? false,
   }
 }
@@ -349,27 +356,57 @@ function options() {
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
 const mb = (path: string): string => `${(statSync(path).size / 1_048_576).toFixed(0)} MB`
 
+/** Hundreds of MB of dirty pages are written to disk now, before anything is timed, rather than during a run. */
+function fsyncFile(path: string): void {
+  const fd = openSync(path, 'r+')
+  fsyncSync(fd)
+  closeSync(fd)
+}
+
+function durableCopy(from: string, to: string): void {
+  copyFileSync(from, to)
+  fsyncFile(to)
+}
+
+function countRows(path: string): number {
+  const db = new Database(path, { readonly: true })
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM punches').get() as { n: number }).n
+  } finally {
+    db.close()
+  }
+}
+
+interface RunResult {
+  service: PublishOutcome
+  floor: PublishOutcome
+  batches: number
+  checks: Array<[string, boolean]>
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
 async function main(): Promise<void> {
   const opt = options()
   const perDevice = opt.messages / opt.devices
   const dir = mkdtempSync(join(tmpdir(), 'wage-ledger-bench-'))
-  const servicePath = join(dir, 'service.db')
-  const floorPath = join(dir, 'floor.db')
+  const seedPath = join(dir, 'seeded.db')
   const nowMs = Date.now()
+  const configFor = (path: string): Config => ({ ...loadConfig({}), databaseUrl: `file:${path}`, httpPort: 0, mqttPort: 0, logLevel: 'warn' })
   let failed = false
   try {
-    const config: Config = { ...loadConfig({}), databaseUrl: `file:${servicePath}`, httpPort: 0, mqttPort: 0, logLevel: 'warn' }
-
-    // Roster through the service, then history straight into the file, then a copy of it for the floor.
-    const setup = await startServer(config, { logger: false })
+    // Roster through the service, then history straight into the file; every run starts from a copy of it.
+    const setup = await startServer(configFor(seedPath), { logger: false })
     const roster = registerRoster(setup.services, nowMs, opt.workers, opt.devices)
     await setup.close()
-    let t0 = performance.now()
-    const seedPerDevice = opt.seedRows > 0 ? seedPunches(servicePath, roster, opt.seedRows, nowMs) : 0
-    copyFileSync(servicePath, floorPath)
-    console.log(
-      `setup: ${opt.workers} workers, ${opt.devices} gates; ${fmt(opt.seedRows)} punches seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${mb(servicePath)} file, copied for the floor)`,
-    )
+    const t0 = performance.now()
+    const seedPerDevice = opt.seedRows > 0 ? seedPunches(seedPath, roster, opt.seedRows, nowMs) : 0
+    fsyncFile(seedPath)
+    console.log(`setup: ${opt.workers} workers, ${opt.devices} gates; ${fmt(opt.seedRows)} punches seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s (${mb(seedPath)} file)`)
 
     const job = (url: string): PublishJob => ({
       url,
@@ -382,48 +419,67 @@ async function main(): Promise<void> {
       nowMs,
     })
 
-    // The service.
-    const server = await startServer(config, { logger: false })
-    const service = await publishThrough(job(server.mqttUrl))
-    while (server.services.inbox.pending > 0) await new Promise((r) => setImmediate(r))
-    const stats = { ...server.services.inbox.stats }
-    const tableRows = server.services.punches.countPunches(roster.projectId)
-    await server.close()
+    const runs: RunResult[] = []
+    for (let r = 1; r <= opt.runs; r++) {
+      const servicePath = join(dir, `service-${r}.db`)
+      const floorPath = join(dir, `floor-${r}.db`)
+      durableCopy(seedPath, servicePath)
+      durableCopy(seedPath, floorPath)
 
-    // The floor.
-    t0 = performance.now()
-    const floorBroker = await startFloor(floorPath, roster.deviceIds)
-    const floor = await publishThrough(job(floorBroker.url))
-    const floorStored = floorBroker.stored()
-    await floorBroker.close()
-    const floorRows = (() => {
-      const db = new Database(floorPath, { readonly: true })
-      try {
-        return (db.prepare('SELECT count(*) AS n FROM punches').get() as { n: number }).n
-      } finally {
-        db.close()
+      // The service.
+      const server = await startServer(configFor(servicePath), { logger: false })
+      const service = await publishThrough(job(server.mqttUrl))
+      while (server.services.inbox.pending > 0) await new Promise((resolve) => setImmediate(resolve))
+      const stats = { ...server.services.inbox.stats }
+      const tableRows = server.services.punches.countPunches(roster.projectId)
+      await server.close()
+
+      // The floor.
+      const floorBroker = await startFloor(floorPath, roster.deviceIds)
+      const floor = await publishThrough(job(floorBroker.url))
+      const floorStored = floorBroker.stored()
+      await floorBroker.close()
+      const floorRows = countRows(floorPath)
+
+      const tag = opt.runs > 1 ? `run ${r}: ` : ''
+      runs.push({
+        service,
+        floor,
+        batches: stats.batches,
+        checks: [
+          [`${tag}service: every message acked (${fmt(service.acked)} of ${fmt(opt.messages)}, ${service.failed} failed)`, service.acked === opt.messages],
+          [`${tag}service: stored ${fmt(stats.stored)}, duplicates ${stats.duplicates}, rejected ${stats.rejected}`, stats.stored === opt.messages && stats.duplicates === 0 && stats.rejected === 0],
+          [`${tag}service: punches table holds ${fmt(tableRows)} = seeded ${fmt(opt.seedRows)} + ${fmt(opt.messages)}`, tableRows === opt.seedRows + opt.messages],
+          [
+            `${tag}floor: every message acked (${fmt(floor.acked)}) and stored (${fmt(floorStored)}); table holds ${fmt(floorRows)}`,
+            floor.acked === opt.messages && floorStored === opt.messages && floorRows === opt.seedRows + opt.messages,
+          ],
+        ],
+      })
+      if (opt.runs > 1) {
+        const sps = service.acked / service.seconds
+        const fps = floor.acked / floor.seconds
+        console.log(`run ${r}: service ${fmt(sps)}/s in ${service.seconds.toFixed(2)} s, floor ${fmt(fps)}/s in ${floor.seconds.toFixed(2)} s, ratio ${(sps / fps).toFixed(2)}`)
       }
-    })()
+      rmSync(servicePath, { force: true })
+      rmSync(floorPath, { force: true })
+    }
 
-    const servicePerS = service.acked / service.seconds
-    const floorPerS = floor.acked / floor.seconds
-    const ratio = servicePerS / floorPerS
-    const checks: Array<[string, boolean]> = [
-      [`service: every message acked (${fmt(service.acked)} of ${fmt(opt.messages)}, ${service.failed} failed)`, service.acked === opt.messages],
-      [`service: stored ${fmt(stats.stored)}, duplicates ${stats.duplicates}, rejected ${stats.rejected}`, stats.stored === opt.messages && stats.duplicates === 0 && stats.rejected === 0],
-      [`service: punches table holds ${fmt(tableRows)} = seeded ${fmt(opt.seedRows)} + ${fmt(opt.messages)}`, tableRows === opt.seedRows + opt.messages],
-      [`floor: every message acked (${fmt(floor.acked)}) and stored (${fmt(floorStored)}); table holds ${fmt(floorRows)}`, floor.acked === opt.messages && floorStored === opt.messages && floorRows === opt.seedRows + opt.messages],
-    ]
+    const servicePerS = median(runs.map((r) => r.service.acked / r.service.seconds))
+    const floorPerS = median(runs.map((r) => r.floor.acked / r.floor.seconds))
+    const ratio = median(runs.map((r) => r.service.acked / r.service.seconds / (r.floor.acked / r.floor.seconds)))
+    const of = opt.runs > 1 ? ` (median of ${opt.runs} runs)` : ''
+    const batches = median(runs.map((r) => r.batches))
     console.log('')
     console.log(`ingest: ${opt.devices} gates × ${fmt(perDevice)} QoS 1 punches, ${opt.inFlight} in flight per gate, onto ${fmt(opt.seedRows)} stored punches (SQLite WAL, synchronous=FULL)`)
     console.log(`  messages             ${fmt(opt.messages)}`)
-    console.log(`  seconds              ${service.seconds.toFixed(2)} (floor ${floor.seconds.toFixed(2)})`)
-    console.log(`  durable punches/s    ${fmt(servicePerS)}   (embedded aedes → inbox: admit, decode, insert → PUBACK after commit; ${stats.batches} commits, ${fmt(stats.stored / Math.max(1, stats.batches))} per commit)`)
+    console.log(`  seconds              ${median(runs.map((r) => r.service.seconds)).toFixed(2)} (floor ${median(runs.map((r) => r.floor.seconds)).toFixed(2)})${of}`)
+    console.log(`  durable punches/s    ${fmt(servicePerS)}   (embedded aedes → inbox: admit, decode, insert → PUBACK after commit; ${fmt(batches)} commits, ${fmt(opt.messages / Math.max(1, batches))} per commit)`)
     console.log(`  floor punches/s      ${fmt(floorPerS)}   (same aedes → bare batched INSERT → PUBACK after commit)`)
     console.log(`  ratio service/floor  ${ratio.toFixed(2)}`)
     console.log(`  aim ≥ ${fmt(AIM_PUNCHES_PER_S)}/s          ${servicePerS >= AIM_PUNCHES_PER_S ? 'PASS' : 'BELOW'}`)
     console.log(`  aim ≥ ${AIM_FLOOR_RATIO} × floor        ${ratio >= AIM_FLOOR_RATIO ? 'PASS' : 'BELOW'}`)
-    for (const [what, ok] of checks) {
+    for (const [what, ok] of runs.flatMap((r) => r.checks)) {
       console.log(`  ${ok ? 'ok    ' : 'FAILED'} ${what}`)
       if (!ok) failed = true
     }
