@@ -29,7 +29,7 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
   let mqttUrl: string
   try {
     if (config.mqttUrl) {
-      ingest = await startExternalSubscriber(services.inbox, { url: config.mqttUrl, group: config.mqttGroup, connections: config.mqttSubscribers })
+      ingest = await startExternalSubscriber(services.inbox, { url: config.mqttUrl, group: config.mqttGroup, instance: config.mqttInstance, connections: config.mqttSubscribers })
       mqttUrl = config.mqttUrl
     } else {
       const broker = await startEmbeddedBroker(services.inbox, { host: config.mqttHost, port: config.mqttPort })

@@ -38,6 +38,14 @@ type LaneDirections = ReadonlyMap<number, 'in' | 'out'>
  * The `lanes` setting, or undefined when the device has none (odd lanes in,
  * even lanes out: how the vendor wires a two-lane gate out of the box).
  */
+/** readLanes once per settings object: the service passes the same object with every frame of a device. */
+const lanesBySettings = new WeakMap<Record<string, unknown>, Read<LaneDirections | undefined>>()
+function lanesOf(settings: Record<string, unknown>): Read<LaneDirections | undefined> {
+  let lanes = lanesBySettings.get(settings)
+  if (!lanes) lanesBySettings.set(settings, (lanes = readLanes(settings)))
+  return lanes
+}
+
 function readLanes(settings: Record<string, unknown>): Read<LaneDirections | undefined> {
   const extra = refuseUnknown(settings, ['lanes'], 'settings')
   if (extra) return extra
@@ -109,7 +117,7 @@ function decode(payload: Buffer, device: DeviceContext): DecodeResult {
   if (!seq.ok) return seq
   const lane = readPositiveInteger(frame['lane'], 'lane')
   if (!lane.ok) return lane
-  const lanes = readLanes(device.settings)
+  const lanes = lanesOf(device.settings)
   if (!lanes.ok) return fail('malformed_payload', `the device's settings are unusable: ${lanes.detail}`)
   const direction = directionOf(lane.value, lanes.value)
   if (!direction.ok) return direction

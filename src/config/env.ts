@@ -17,6 +17,8 @@ export interface Config {
   mqttHost: string
   /** Client id prefix and shared-subscription group for external brokers; instances of one deployment share it. */
   mqttGroup: string
+  /** This instance's name within the group: its subscriber sessions are named after it, so instances never take over each other's sessions. Keep it stable across restarts. */
+  mqttInstance: string
   /** Subscriber connections to an external broker; each handles one message at a time, so several keep commits batched. */
   mqttSubscribers: number
   defaultTimeZone: string
@@ -40,6 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttPort: intFrom(env, 'MQTT_PORT', 1883),
     mqttHost: env.MQTT_HOST ?? '127.0.0.1',
     mqttGroup: env.MQTT_GROUP ?? 'wage-ledger',
+    mqttInstance: env.MQTT_INSTANCE ?? 'main',
     mqttSubscribers: Math.max(1, intFrom(env, 'MQTT_SUBSCRIBERS', 4)),
     defaultTimeZone: env.TIME_ZONE ?? DEFAULT_TIME_ZONE,
     logLevel: env.LOG_LEVEL ?? 'info',

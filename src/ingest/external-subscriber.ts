@@ -21,17 +21,18 @@ export const PUNCH_SUBSCRIPTION = 'wl/v1/+/+/punch'
 
 export async function startExternalSubscriber(
   inbox: PunchInbox,
-  opts: { url: string; group: string; connections: number },
+  opts: { url: string; group: string; instance: string; connections: number },
 ): Promise<ExternalSubscriber> {
   const clients: MqttClient[] = []
   for (let i = 0; i < opts.connections; i++) {
-    const client = await mqtt.connectAsync(opts.url, {
-      clientId: `${opts.group}-ingest-${i}`,
+    // handleMessage must be in place before CONNACK: a resumed session gets what the broker queued for it right
+    // after CONNACK, and MQTT.js's default handleMessage acknowledges (PUBACK) without storing anything.
+    const client = mqtt.connect(opts.url, {
+      clientId: `${opts.group}-${opts.instance}-ingest-${i}`,
       clean: false,
       protocolVersion: 5,
       properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 65535 },
       reconnectPeriod: 1000,
-      manualConnect: false,
     })
     client.handleMessage = (packet, callback) => {
       if (packet.cmd !== 'publish') return callback()
@@ -41,6 +42,17 @@ export async function startExternalSubscriber(
         (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
       )
     }
+    await new Promise<void>((resolve, reject) => {
+      const failed = (err: Error) => {
+        client.end(true)
+        reject(err)
+      }
+      client.once('error', failed)
+      client.once('connect', () => {
+        client.off('error', failed)
+        resolve()
+      })
+    })
     await client.subscribeAsync(`$share/${opts.group}/${PUNCH_SUBSCRIPTION}`, { qos: 1 })
     clients.push(client)
   }

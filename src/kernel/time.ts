@@ -90,8 +90,39 @@ function offsetMs(instantMs: number, timeZone: string): number {
 
 const pad2 = (n: number): string => String(n).padStart(2, '0')
 
-/** The work date (in the zone) an instant falls on. */
+/** UTC hours whose zone offset is remembered, per zone; the map is cleared when full. */
+const HOUR_OFFSETS_MAX = 50_000
+/** Zone → UTC hour → the zone's offset throughout that hour, or NaN when it changes inside it. */
+const hourOffsets = new Map<string, Map<number, number>>()
+
+/**
+ * The zone's offset throughout the UTC hour of an instant, or undefined when
+ * it changes inside that hour. Offsets change at most once in an hour, so
+ * equal offsets at both ends mean one offset throughout.
+ */
+function offsetThroughHour(instantMs: number, timeZone: string): number | undefined {
+  let byHour = hourOffsets.get(timeZone)
+  if (!byHour) hourOffsets.set(timeZone, (byHour = new Map()))
+  const hour = Math.floor(instantMs / HOUR_MS)
+  let offset = byHour.get(hour)
+  if (offset === undefined) {
+    const first = offsetMs(hour * HOUR_MS, timeZone)
+    const last = offsetMs((hour + 1) * HOUR_MS - 1000, timeZone)
+    offset = first === last ? first : NaN
+    if (byHour.size >= HOUR_OFFSETS_MAX) byHour.clear()
+    byHour.set(hour, offset)
+  }
+  return Number.isNaN(offset) ? undefined : offset
+}
+
+/**
+ * The work date (in the zone) an instant falls on. Runs once per punch on the
+ * ingest path: Intl's formatToParts costs about 7 µs, so the zone's offset is
+ * looked up per UTC hour and the date is plain arithmetic.
+ */
 export function workDateOf(instantMs: number, timeZone: string): WorkDate {
+  const offset = offsetThroughHour(instantMs, timeZone)
+  if (offset !== undefined) return new Date(instantMs + offset).toISOString().slice(0, 10)
   const p = localParts(instantMs, timeZone)
   return `${p.year}-${pad2(p.month)}-${pad2(p.day)}`
 }

@@ -36,7 +36,7 @@ export class PunchRepository {
     const c = db.$client
     this.insertPunchStmt = c.prepare(
       `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel)
-       VALUES (@projectId, @deviceId, @recordId, @workerId, @enrolmentId, @deviceTimeMs, @receivedAtMs, @workDate, @direction, @verifyMethod, @channel)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (device_id, record_id) DO NOTHING`,
     )
     this.existingStmt = c.prepare(
@@ -59,7 +59,8 @@ export class PunchRepository {
 
   /** Appends a punch; when the device already sent this record id, returns what is stored instead. */
   append(p: PunchRecord): { stored: true } | { stored: false; existing: Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'> } {
-    const r = this.insertPunchStmt.run(p)
+    // Positional: binding named parameters reads each column's value from the object by name, per row.
+    const r = this.insertPunchStmt.run(p.projectId, p.deviceId, p.recordId, p.workerId, p.enrolmentId, p.deviceTimeMs, p.receivedAtMs, p.workDate, p.direction, p.verifyMethod, p.channel)
     if (r.changes === 1) return { stored: true }
     return { stored: false, existing: this.existingStmt.get(p.deviceId, p.recordId) as Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'> }
   }
