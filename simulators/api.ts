@@ -29,4 +29,7 @@ export class Api {
   post<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('POST', path, body)
   }
+  put<T>(path: string, body: unknown): Promise<T> {
+    return this.request<T>('PUT', path, body)
+  }
 }

@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import { installErrorHandler } from './http/error-handler.ts'
 import { attendanceRoutes } from './http/routes/attendance.ts'
 import { payoutRoutes } from './http/routes/payouts.ts'
+import { timesheetRoutes } from './http/routes/timesheets.ts'
 import { rosterRoutes } from './http/routes/roster.ts'
 import type { Services } from './services.ts'
 import { validatorCompiler } from './http/validation.ts'
@@ -27,7 +28,8 @@ export async function buildApp(services: Services, opts: { logger?: boolean } = 
       },
       tags: [
         { name: 'roster', description: '实名制花名册: organisations, projects, teams, workers, enrolments, devices' },
-        { name: 'attendance', description: '考勤: raw punches, rejected inputs, timesheets' },
+        { name: 'attendance', description: '考勤: raw punches, rejected inputs' },
+        { name: 'timesheets', description: '考勤表: worker, team and project months, corrections, confirmation, attendance sheets, flags' },
         { name: 'payroll', description: '工资: amount due' },
         { name: 'payouts', description: '代发与对账: bank result files, reconciliation, flags' },
       ],
@@ -62,6 +64,7 @@ export async function buildApp(services: Services, opts: { logger?: boolean } = 
 
   await app.register(rosterRoutes, { services })
   await app.register(attendanceRoutes, { services })
+  await app.register(timesheetRoutes, { services })
   await app.register(payoutRoutes, { services })
   return app
 }

@@ -14,6 +14,7 @@ import { PayoutService } from './payouts/service.ts'
 import { PayrollService } from './payroll/service.ts'
 import { RosterRepository } from './roster/repository.ts'
 import { RosterService } from './roster/service.ts'
+import { TimesheetRepository } from './timesheets/repository.ts'
 import { TimesheetService } from './timesheets/service.ts'
 
 export interface Services {
@@ -36,7 +37,12 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   const roster = new RosterService(rosterRepo, clock, config.defaultTimeZone, () => lookups.invalidate())
   const punches = new PunchRepository(db)
   const inbox = new PunchInbox(punches, lookups, clock)
-  const timesheets = new TimesheetService(punches)
+  const timesheets = new TimesheetService(new TimesheetRepository(db), roster, clock)
+  // A punch replayed into a confirmed month becomes an adjustment as soon as it is stored.
+  inbox.onCommitted((batch) => {
+    const stored = batch.flatMap((c) => (c.punch ? [c.punch] : []))
+    if (stored.length > 0) timesheets.punchesStored(stored)
+  })
   const payroll = new PayrollService(roster, timesheets)
   const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock)
   return { config, clock, db, roster, punches, inbox, timesheets, payroll, payouts, close: () => closeDb(db) }

@@ -120,17 +120,21 @@ function decode(payload: Buffer, device: DeviceContext): DecodeResult {
       recordId: recordId.value,
       person: person.value,
       deviceTimeMs: deviceTimeMs.value,
-      direction: 'unknown',
+      // A terminal mounted at an entrance or exit is registered with that direction; one inside the site cannot tell.
+      direction: device.settings['direction'] === 'in' || device.settings['direction'] === 'out' ? device.settings['direction'] : 'unknown',
       verifyMethod: verify.value,
       channel: 'face_terminal',
     },
   }
 }
 
-/** The terminal has nothing to configure here; a setting it cannot use is refused so a typo does not pass unnoticed. */
+/** Only `direction` can be set; any other setting is refused so a typo does not pass unnoticed. */
 function checkSettings(settings: Record<string, unknown>): string | undefined {
-  const keys = Object.keys(settings)
-  return keys.length === 0 ? undefined : `${MODEL} takes no settings; got ${keys.map(quote).join(', ')}`
+  const unknown = Object.keys(settings).filter((k) => k !== 'direction')
+  if (unknown.length > 0) return `${MODEL} takes only the setting "direction"; got ${unknown.map(quote).join(', ')}`
+  const d = settings['direction']
+  if (d !== undefined && d !== 'in' && d !== 'out') return `settings.direction is ${quote(d)}; expected "in" or "out" (leave it out for a terminal that cannot tell)`
+  return undefined
 }
 
 /**

@@ -7,8 +7,6 @@ export const LIMITS = {
   punch_payload_bytes_max: 8 * 1024,
   /** Punches committed in one SQLite transaction. Large enough to amortise the fsync, small enough to keep ack latency low. */
   ingest_batch_size_max: 2_000,
-  /** Device time may run ahead of our receipt by this much before the punch is refused as from the future. */
-  device_time_ahead_ms_max: 10 * 60_000,
   /** Device time may lag our receipt by this much (offline replay); older records are refused as stale. */
   device_time_behind_ms_max: 400 * 24 * 3_600_000,
   /** The user id a worker is enrolled under on a site's devices (设备人员编号); devices allow 32 to 64 characters. */

@@ -11,7 +11,7 @@
 import { LIMITS } from '../config/limits.ts'
 import type { Clock } from '../kernel/time.ts'
 import { workDateOf } from '../kernel/time.ts'
-import { admit, samePunch, type Frame, type KnownDevice, type Lookups, type RejectReason } from '../punches/admit.ts'
+import { admit, samePunch, type Frame, type KnownDevice, type Lookups, type PunchRecord, type RejectReason } from '../punches/admit.ts'
 import type { PunchRepository } from '../punches/repository.ts'
 
 export type IngestOutcome =
@@ -23,6 +23,8 @@ export interface CommittedFrame {
   device: KnownDevice | undefined
   recordId: string | undefined
   outcome: IngestOutcome
+  /** The punch, when this frame stored one. */
+  punch?: PunchRecord
 }
 
 export interface InboxFrame {
@@ -43,13 +45,16 @@ export interface InboxStats {
   duplicates: number
   rejected: number
   batches: number
+  /** Listeners that threw after a commit; the punches are stored regardless. */
+  listenerErrors: number
 }
 
 export class PunchInbox {
   private queue: Pending[] = []
+  lastListenerError: unknown = undefined
   private scheduled = false
   private readonly listeners: Array<(batch: CommittedFrame[]) => void> = []
-  readonly stats: InboxStats = { stored: 0, duplicates: 0, rejected: 0, batches: 0 }
+  readonly stats: InboxStats = { stored: 0, duplicates: 0, rejected: 0, batches: 0, listenerErrors: 0 }
 
   constructor(
     private readonly repo: PunchRepository,
@@ -112,7 +117,15 @@ export class PunchInbox {
           break
       }
     }
-    for (const l of this.listeners) l(committed)
+    for (const l of this.listeners) {
+      // A listener's fault must not stall the inbox: what it reacts to is already committed.
+      try {
+        l(committed)
+      } catch (err) {
+        this.stats.listenerErrors++
+        this.lastListenerError = err
+      }
+    }
     if (this.queue.length > 0) setImmediate(() => this.drain())
     else this.scheduled = false
   }
@@ -122,7 +135,7 @@ export class PunchInbox {
     const a = admit(frame, this.lookups)
     if (a.ok) {
       const r = this.repo.append(a.punch)
-      if (r.stored) return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'stored' } }
+      if (r.stored) return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'stored' }, punch: a.punch }
       if (samePunch(r.existing, a.punch)) {
         this.repo.addDuplicates(a.device.id, workDateOf(frame.receivedAtMs, a.device.timeZone), 1)
         return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'duplicate' } }

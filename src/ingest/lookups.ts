@@ -36,6 +36,8 @@ export class CachedLookups implements Lookups {
       timeZone: project.timeZone,
       settings: JSON.parse(row.settings) as Record<string, unknown>,
       codec,
+      installedAtMs: row.installedAtMs,
+      clockAheadMs: project.clockAheadMinutes * 60_000,
     }
     this.devices.set(serial, known)
     return known

@@ -206,3 +206,9 @@ export function clampedDate(month: Month, day: number): WorkDate {
   const [y, m] = month.split('-').map(Number) as [number, number]
   return `${month}-${pad2(Math.min(day, daysInMonth(y, m)))}`
 }
+
+/** The work date n days after (or before, for negative n) a date. Calendar arithmetic: no zone is involved. */
+export function addDays(date: WorkDate, n: number): WorkDate {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number]
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10)
+}

@@ -1,4 +1,4 @@
-/** Amount due per worker for a pay month, from the timesheet and the enrolment's wage terms. */
+/** Amount due per worker for a pay month, from the timesheet (frozen where confirmed) and the enrolment's wage terms. */
 import { fen, type Fen } from '../kernel/money.ts'
 import type { Month } from '../kernel/time.ts'
 import type { RosterService } from '../roster/service.ts'
@@ -13,9 +13,16 @@ export interface DueWorker {
   idNumber: string
   cardNo: string
   dailyRateFen: Fen
+  /** Days credited by the month's timesheet, in halves. */
+  creditHalves: number
+  /** Days credited (or taken back) by adjustments to confirmed months carried into this month, in halves. */
+  adjustmentHalves: number
+  /** Days credited in all: (creditHalves + adjustmentHalves) / 2. */
   daysPresent: number
   daysIncomplete: number
   workedMinutes: number
+  /** True when the month's timesheet is confirmed and frozen. */
+  confirmed: boolean
   dueFen: Fen
 }
 
@@ -34,12 +41,13 @@ export class PayrollService {
 
   due(projectId: string, period: Month): PayrollDue {
     const project = this.roster.project(projectId)
-    const months = this.timesheets.month(projectId, period)
+    const lines = this.timesheets.projectMonth(projectId, period)
     const workers: DueWorker[] = []
     for (const { enrolment, worker } of this.roster.listEnrolments(projectId)) {
-      const m = months.get(worker.id)
-      if (!m) continue
+      const line = lines.get(worker.id)
+      if (!line) continue
       const rate = fen(enrolment.dailyRateFen)
+      const halves = line.month.creditHalves + line.adjustmentHalves
       workers.push({
         workerId: worker.id,
         enrolmentId: enrolment.id,
@@ -48,10 +56,13 @@ export class PayrollService {
         idNumber: worker.idNumber,
         cardNo: worker.cardNo,
         dailyRateFen: rate,
-        daysPresent: m.daysPresent,
-        daysIncomplete: m.daysIncomplete,
-        workedMinutes: m.workedMinutes,
-        dueFen: dueFor(rate, m.daysPresent),
+        creditHalves: line.month.creditHalves,
+        adjustmentHalves: line.adjustmentHalves,
+        daysPresent: Math.max(0, halves) / 2,
+        daysIncomplete: line.month.daysIncomplete,
+        workedMinutes: line.month.workedMinutes,
+        confirmed: line.frozen,
+        dueFen: dueFor(rate, halves),
       })
     }
     return { projectId, period, payDate: payDateOf(period, project.payDay), workers }

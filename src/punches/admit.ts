@@ -8,6 +8,7 @@ import type { DecodeFailure } from '../../devices/codec.ts'
 import { LIMITS } from '../config/limits.ts'
 import { workDateOf } from '../kernel/time.ts'
 import { maskIdNumber } from '../roster/identity.ts'
+import type { ClockSuspect } from '../timesheets/rules.ts'
 import type { CanonicalPunch, PersonRef } from './canonical.ts'
 
 /** Every reason a frame is refused. Ordered by precedence: the first that applies is the one reported. */
@@ -19,7 +20,6 @@ export type RejectReason =
   | DecodeFailure
   | 'unknown_worker'
   | 'worker_not_enrolled'
-  | 'device_time_in_future'
   | 'device_time_too_old'
   | 'record_id_conflict'
 
@@ -42,6 +42,10 @@ export interface KnownDevice {
   timeZone: string
   settings: Record<string, unknown>
   codec: DeviceCodec
+  /** A device clock reading before this is not believed. */
+  installedAtMs: number
+  /** The project's margin: a reading further ahead of our receipt is not believed. */
+  clockAheadMs: number
 }
 
 export interface KnownEnrolment {
@@ -78,6 +82,7 @@ export interface PunchRecord {
   direction: CanonicalPunch['direction']
   verifyMethod: CanonicalPunch['verifyMethod']
   channel: CanonicalPunch['channel']
+  clockSuspect: ClockSuspect | null
 }
 
 export type Admission =
@@ -148,11 +153,12 @@ export function admit(frame: Frame, lookups: Lookups): Admission {
     return refuse('worker_not_enrolled', 'the worker is registered but not enrolled on this project; enrol them before their attendance counts', { device, recordId })
   }
 
+  // A clock that is not believed does not make the punch lost: it is kept, marked, and left out of the
+  // timesheet until a labour manager accepts it (the worker may well have been there).
   const aheadMs = punch.deviceTimeMs - frame.receivedAtMs
-  if (aheadMs > LIMITS.device_time_ahead_ms_max) {
-    return refuse('device_time_in_future', `device time is ${Math.round(aheadMs / 60_000)} min ahead of the service clock; check the device clock`, { device, recordId })
-  }
-  if (-aheadMs > LIMITS.device_time_behind_ms_max) {
+  const clockSuspect: ClockSuspect | null =
+    punch.deviceTimeMs < device.installedAtMs ? 'before_install' : aheadMs > device.clockAheadMs ? 'ahead_of_receipt' : null
+  if (clockSuspect === null && -aheadMs > LIMITS.device_time_behind_ms_max) {
     return refuse('device_time_too_old', `device time is ${Math.round(-aheadMs / 86_400_000)} days behind the service clock; check the device clock`, { device, recordId })
   }
 
@@ -171,6 +177,7 @@ export function admit(frame: Frame, lookups: Lookups): Admission {
       direction: punch.direction,
       verifyMethod: punch.verifyMethod,
       channel: punch.channel,
+      clockSuspect,
     },
   }
 }

@@ -35,8 +35,8 @@ export class PunchRepository {
   constructor(private readonly db: Db) {
     const c = db.$client
     this.insertPunchStmt = c.prepare(
-      `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel, clock_suspect)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (device_id, record_id) DO NOTHING`,
     )
     this.existingStmt = c.prepare(
@@ -60,7 +60,7 @@ export class PunchRepository {
   /** Appends a punch; when the device already sent this record id, returns what is stored instead. */
   append(p: PunchRecord): { stored: true } | { stored: false; existing: Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'> } {
     // Positional: binding named parameters reads each column's value from the object by name, per row.
-    const r = this.insertPunchStmt.run(p.projectId, p.deviceId, p.recordId, p.workerId, p.enrolmentId, p.deviceTimeMs, p.receivedAtMs, p.workDate, p.direction, p.verifyMethod, p.channel)
+    const r = this.insertPunchStmt.run(p.projectId, p.deviceId, p.recordId, p.workerId, p.enrolmentId, p.deviceTimeMs, p.receivedAtMs, p.workDate, p.direction, p.verifyMethod, p.channel, p.clockSuspect)
     if (r.changes === 1) return { stored: true }
     return { stored: false, existing: this.existingStmt.get(p.deviceId, p.recordId) as Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'> }
   }

@@ -1,6 +1,7 @@
 /** Database access for the roster. The only roster code that touches tables. */
 import { and, asc, eq, gt, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import type { AttendancePolicy } from '../timesheets/policy.ts'
 import { devices, enrolments, organisations, projects, teams, workers } from '../db/schema/index.ts'
 
 export type OrganisationRow = typeof organisations.$inferSelect
@@ -47,6 +48,14 @@ export class RosterRepository {
   projectBySiteCode(siteCode: string): ProjectRow | undefined {
     return this.db.select().from(projects).where(eq(projects.siteCode, siteCode)).get()
   }
+  setPolicy(projectId: string, p: AttendancePolicy): void {
+    this.db
+      .update(projects)
+      .set({ debounceMinutes: p.debounceMinutes, maxShiftMinutes: p.maxShiftMinutes, incompleteDayPolicy: p.incompleteDay, clockAheadMinutes: p.clockAheadMinutes })
+      .where(eq(projects.id, projectId))
+      .run()
+  }
+
   listProjects(): ProjectRow[] {
     return this.db.select().from(projects).orderBy(asc(projects.id)).all()
   }

@@ -7,6 +7,7 @@ import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import { fen, parseYuan, type Fen } from '../kernel/money.ts'
 import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
+import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
 import { checkIdNumber, isCreditCode } from './identity.ts'
 import type {
   DeviceRow,
@@ -115,6 +116,10 @@ export class RosterService {
       accountBank: input.account.bank,
       accountNo: input.account.no,
       accountName: input.account.name,
+      debounceMinutes: DEFAULT_POLICY.debounceMinutes,
+      maxShiftMinutes: DEFAULT_POLICY.maxShiftMinutes,
+      incompleteDayPolicy: DEFAULT_POLICY.incompleteDay,
+      clockAheadMinutes: DEFAULT_POLICY.clockAheadMinutes,
       createdAtMs: this.clock.nowMs(),
     }
     this.repo.insertProject(row)
@@ -126,6 +131,34 @@ export class RosterService {
     const p = this.repo.project(id)
     if (!p) throw new AppError('project_not_found', { id })
     return p
+  }
+
+  /** The project's attendance policy (考勤规则设置). */
+  policy(projectId: string): AttendancePolicy {
+    const p = this.project(projectId)
+    return { debounceMinutes: p.debounceMinutes, maxShiftMinutes: p.maxShiftMinutes, incompleteDay: p.incompleteDayPolicy, clockAheadMinutes: p.clockAheadMinutes }
+  }
+
+  /** Changes the policy for every month not yet confirmed; confirmed months keep the policy they were confirmed under. */
+  setPolicy(projectId: string, policy: AttendancePolicy): AttendancePolicy {
+    this.project(projectId)
+    this.repo.setPolicy(projectId, policy)
+    this.onChange()
+    return this.policy(projectId)
+  }
+
+  team(projectId: string, teamId: string): TeamRow {
+    const t = this.repo.team(projectId, teamId)
+    if (!t) throw new AppError('team_not_found', { teamId })
+    return t
+  }
+
+  /** The worker's enrolment on the project, with the worker. */
+  enrolmentOf(projectId: string, workerId: string): { enrolment: EnrolmentRow; worker: WorkerRow } {
+    const worker = this.worker(workerId)
+    const enrolment = this.repo.enrolmentOf(projectId, workerId)
+    if (!enrolment) throw new AppError('enrolment_not_found', { workerId })
+    return { enrolment, worker }
   }
 
   listProjects(): ProjectRow[] {

@@ -182,9 +182,18 @@ for (const [timeZone, wallTimes] of [['Asia/Shanghai', wallTime], ['Europe/Berli
   })
 }
 
-void t.test('checkSettings: the terminal takes none', async (t) => {
+void t.test('checkSettings: only a fixed direction', async (t) => {
   t.equal(faceFr900.checkSettings({}), undefined)
+  t.equal(faceFr900.checkSettings({ direction: 'in' }), undefined)
+  t.equal(faceFr900.checkSettings({ direction: 'out' }), undefined)
+  t.match(faceFr900.checkSettings({ direction: 'sideways' }), /settings.direction/)
   t.type(faceFr900.checkSettings({ lanes: { '1': 'in' } }), 'string')
+})
+
+void t.test('a terminal registered at an entrance or exit gives its direction', async (t) => {
+  t.match(decode(push(), { ...device, settings: { direction: 'in' } }), { ok: true, punch: { direction: 'in' } })
+  t.match(decode(push(), { ...device, settings: { direction: 'out' } }), { ok: true, punch: { direction: 'out' } })
+  t.match(decode(push()), { ok: true, punch: { direction: 'unknown' } })
 })
 
 void t.test('property: any value in any field gives a result and never throws', async (t) => {

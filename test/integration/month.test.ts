@@ -29,9 +29,14 @@ t.test('gate punch → timesheet → pay due → payout file → flags', async (
   t.ok(rejected.find((r) => r.reason === 'malformed_payload' && r.payloadText !== null), 'the garbled frame is kept as it came')
 
   // The terminal that was offline replayed its day late; the day is there as if it had arrived in order.
-  const ts = await api.get<{ workers: Array<{ days: Array<{ workDate: string; status: string }> }> }>(`/api/projects/${site.projectId}/timesheets/${plan.spec.month}`)
-  const offlineDay = ts.workers.flatMap((w) => w.days).filter((d) => d.workDate === month.expected.offlineDay)
+  type TeamMonth = { workers: Array<{ days: Array<{ workDate: string; status: string; punches: Array<{ use: string; reason: string | null }> }> }> }
+  const teamMonths = await Promise.all(site.teamIds.map((id) => api.get<TeamMonth>(`/api/projects/${site.projectId}/teams/${id}/timesheets/${plan.spec.month}`)))
+  const days = teamMonths.flatMap((tm) => tm.workers.flatMap((w) => w.days))
+  const offlineDay = days.filter((d) => d.workDate === month.expected.offlineDay && d.status === 'present')
   t.ok(offlineDay.length > 0, 'the offline day has attendance')
+  const listed = days.flatMap((d) => d.punches)
+  t.equal(listed.length, month.expected.punches, 'every stored punch of the month is listed on exactly one day')
+  t.ok(listed.every((p) => p.use === 'paired' || p.use === 'debounced' || p.reason !== null), 'each one used, debounced, or listed with its reason')
 
   const due = await api.get<{ payDate: string; workers: Array<{ workerId: string; name: string; dueFen: number; daysPresent: number; dailyRateFen: number }> }>(
     `/api/projects/${site.projectId}/payroll/${plan.spec.month}`,

@@ -4,7 +4,7 @@ import { codecFor } from '../../devices/registry.ts'
 import { LIMITS } from '../../src/config/limits.ts'
 
 const NOW = Date.UTC(2026, 10, 3, 0, 0, 0)
-const gate: KnownDevice = { id: 'd1', serial: 'GT-01', projectId: 'p1', siteCode: 'S1', timeZone: 'Asia/Shanghai', settings: { lanes: { '1': 'in', '2': 'out' } }, codec: codecFor('gate-ts200')! }
+const gate: KnownDevice = { id: 'd1', serial: 'GT-01', projectId: 'p1', siteCode: 'S1', timeZone: 'Asia/Shanghai', settings: { lanes: { '1': 'in', '2': 'out' } }, codec: codecFor('gate-ts200')!, installedAtMs: NOW - 30 * 86_400_000, clockAheadMs: 10 * 60_000 }
 const ID = '330106199001011236'
 const lookups: Lookups = {
   device: (serial) => (serial === 'GT-01' ? gate : undefined),
@@ -38,8 +38,21 @@ t.test('each refusal has its reason, in order of precedence', async (t) => {
   t.equal(reason(frame({ payload: Buffer.from('{"sn":') })), 'malformed_payload')
   t.equal(reason(frame({}, { idNo: '11010519491231002X' })), 'worker_not_enrolled')
   t.equal(reason(frame({}, { idNo: '110101199003077777' })), 'unknown_worker')
-  t.equal(reason(frame({}, { ts: NOW / 1000 + 3600 })), 'device_time_in_future')
-  t.equal(reason(frame({}, { ts: NOW / 1000 - 500 * 86400 })), 'device_time_too_old')
+  t.equal(reason(frame({}, { ts: NOW / 1000 - 500 * 86400 }, )), 'ok', 'before installation: kept as clock_suspect')
+})
+
+t.test('a clock not believed keeps the punch, marked clock_suspect', async (t) => {
+  const suspect = (body: Record<string, unknown>) => {
+    const a = admit(frame({}, body), lookups)
+    return a.ok ? a.punch.clockSuspect : a.reason
+  }
+  t.equal(suspect({}), null)
+  t.equal(suspect({ ts: NOW / 1000 + 9 * 60 }), null, 'within the margin')
+  t.equal(suspect({ ts: NOW / 1000 + 3600 }), 'ahead_of_receipt')
+  t.equal(suspect({ ts: NOW / 1000 - 40 * 86400 }), 'before_install')
+  t.equal(suspect({ ts: NOW / 1000 - 500 * 86400 }), 'before_install', 'a reading before installation is kept, not refused as stale')
+  const old = admit(frame({}, { ts: NOW / 1000 - 500 * 86400 }), { ...lookups, device: () => ({ ...gate, installedAtMs: 0 }) })
+  t.equal(old.ok ? 'ok' : old.reason, 'device_time_too_old', 'after installation but older than any replay: refused')
 })
 
 t.test('an unregistered device on a known site is filed under that project', async (t) => {

@@ -1,3 +1,4 @@
 export * from './roster.ts'
 export * from './punches.ts'
 export * from './payouts.ts'
+export * from './timesheets.ts'

@@ -4,6 +4,7 @@
  */
 import { index, integer, sqliteTable, text, uniqueIndex, blob } from 'drizzle-orm/sqlite-core'
 import type { Channel, Direction, VerifyMethod } from '../../punches/canonical.ts'
+import type { ClockSuspect } from '../../timesheets/rules.ts'
 import { devices, enrolments, projects, workers } from './roster.ts'
 
 export const punches = sqliteTable(
@@ -26,10 +27,14 @@ export const punches = sqliteTable(
     direction: text('direction').$type<Direction>().notNull(),
     verifyMethod: text('verify_method').$type<VerifyMethod>().notNull(),
     channel: text('channel').$type<Channel>().notNull(),
+    /** Set when the device clock is not believed: kept, but left out of the timesheet until a manager accepts it. */
+    clockSuspect: text('clock_suspect').$type<ClockSuspect>(),
   },
   (t) => [
     uniqueIndex('punches_device_record').on(t.deviceId, t.recordId),
     index('punches_project_date').on(t.projectId, t.workDate),
+    // A worker's few days around a late punch, and a worker's month.
+    index('punches_project_worker_date').on(t.projectId, t.workerId, t.workDate),
   ],
 )
 

@@ -5,6 +5,7 @@
  */
 import { sql } from 'drizzle-orm'
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import type { IncompleteDayPolicy } from '../../timesheets/policy.ts'
 
 export type OrganisationKind = 'construction_unit' | 'general_contractor' | 'subcontractor'
 
@@ -32,6 +33,11 @@ export const projects = sqliteTable('projects', {
   accountBank: text('account_bank').notNull(),
   accountNo: text('account_no').notNull(),
   accountName: text('account_name').notNull(),
+  // The attendance policy (考勤规则设置); defaults in timesheets/policy.ts.
+  debounceMinutes: integer('debounce_minutes').notNull().default(2),
+  maxShiftMinutes: integer('max_shift_minutes').notNull().default(960),
+  incompleteDayPolicy: text('incomplete_day_policy').$type<IncompleteDayPolicy>().notNull().default('needs_review'),
+  clockAheadMinutes: integer('clock_ahead_minutes').notNull().default(10),
   createdAtMs: integer('created_at_ms').notNull(),
 })
 

@@ -1,4 +1,4 @@
-/** Attendance routes: raw punches, rejected inputs, the month timesheet (月考勤表) and pay due. */
+/** Attendance routes: raw punches, rejected inputs and pay due. Timesheets have their own routes (timesheets.ts). */
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../kernel/errors.ts'
 import { sumFen } from '../../kernel/money.ts'
@@ -21,6 +21,7 @@ const punch = {
     direction: { type: 'string' },
     verifyMethod: { type: 'string' },
     channel: { type: 'string' },
+    clockSuspect: { type: ['string', 'null'], enum: ['ahead_of_receipt', 'before_install', null], description: 'set when the device clock is not believed: kept, left out of the timesheet until accepted' },
   },
 } as const
 
@@ -40,19 +41,6 @@ const rejected = {
     payloadBase64: { type: 'string' },
     payloadText: { type: ['string', 'null'], description: 'the payload as UTF-8 text, when it is valid UTF-8' },
     receivedAt: { type: 'string' },
-  },
-} as const
-
-const day = {
-  type: 'object',
-  properties: {
-    workDate: { type: 'string' },
-    firstIn: { type: ['string', 'null'] },
-    lastOut: { type: ['string', 'null'] },
-    workedMinutes: { type: 'integer' },
-    status: { type: 'string', enum: ['present', 'incomplete'] },
-    rule: { type: 'string' },
-    punchIds: { type: 'array', items: { type: 'integer' } },
   },
 } as const
 
@@ -120,74 +108,11 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
   )
 
   app.get<{ Params: { projectId: string; month: string } }>(
-    '/api/projects/:projectId/timesheets/:month',
-    {
-      schema: {
-        tags: ['attendance'],
-        summary: "The project's month timesheet: each enrolled worker with attendance, each day's first in, last out, minutes and status",
-        params: projectMonthParams,
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              projectId: { type: 'string' },
-              month: { type: 'string' },
-              timeZone: { type: 'string' },
-              workers: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    workerId: { type: 'string' },
-                    name: { type: 'string' },
-                    teamId: { type: 'string' },
-                    daysPresent: { type: 'integer' },
-                    daysIncomplete: { type: 'integer' },
-                    workedMinutes: { type: 'integer' },
-                    days: { type: 'array', items: day },
-                  },
-                },
-              },
-            },
-          },
-          ...errors,
-        },
-      },
-    },
-    async (req) => {
-      checkMonth(req.params.month)
-      const project = roster.project(req.params.projectId)
-      const months = timesheets.month(project.id, req.params.month)
-      const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
-      return {
-        projectId: project.id,
-        month: req.params.month,
-        timeZone: project.timeZone,
-        workers: roster
-          .listEnrolments(project.id)
-          .filter(({ worker }) => months.has(worker.id))
-          .map(({ enrolment, worker }) => {
-            const m = months.get(worker.id)!
-            return {
-              workerId: worker.id,
-              name: worker.name,
-              teamId: enrolment.teamId,
-              daysPresent: m.daysPresent,
-              daysIncomplete: m.daysIncomplete,
-              workedMinutes: m.workedMinutes,
-              days: m.days.map((d) => ({ ...d, firstIn: iso(d.firstInMs), lastOut: iso(d.lastOutMs) })),
-            }
-          }),
-      }
-    },
-  )
-
-  app.get<{ Params: { projectId: string; month: string } }>(
     '/api/projects/:projectId/payroll/:month',
     {
       schema: {
         tags: ['payroll'],
-        summary: 'Amount due (应发) per worker for the pay month: daily rate × days present',
+        summary: 'Amount due (应发) per worker for the pay month: daily rate × days credited (frozen timesheet where confirmed, plus adjustments)',
         params: projectMonthParams,
         response: {
           200: {
@@ -208,8 +133,11 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
                     idNumberMasked: { type: 'string' },
                     cardMasked: { type: 'string' },
                     dailyRateFen: fenAmount,
-                    daysPresent: { type: 'integer' },
+                    creditHalves: { type: 'integer', description: "days credited by the month's timesheet, in halves" },
+                    adjustmentHalves: { type: 'integer', description: 'days carried in by adjustments to confirmed months, in halves' },
+                    daysPresent: { type: 'number', description: 'days credited in all (may end in .5)' },
                     daysIncomplete: { type: 'integer' },
+                    confirmed: { type: 'boolean' },
                     dueFen: fenAmount,
                   },
                 },

@@ -223,7 +223,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
               period: { type: 'string' },
               payDate: { type: 'string' },
               workers: { type: 'integer' },
-              daysPresent: { type: 'integer' },
+              daysPresent: { type: 'number', description: 'days credited in all (may end in .5)' },
               daysIncomplete: { type: 'integer' },
               dueFen: fenAmount,
               paidFen: fenAmount,

@@ -1,0 +1,536 @@
+/**
+ * Timesheet routes (考勤表): a worker's, a team's and a project's month; the
+ * attendance sheet as CSV and printable HTML; corrections; confirmation by the
+ * labour manager and answers by workers; the project's attendance policy and
+ * the month's attendance flags.
+ */
+import type { FastifyInstance } from 'fastify'
+import { AppError } from '../../kernel/errors.ts'
+import { isWorkDate, localTimeOf, workDateOf } from '../../kernel/time.ts'
+import { maskIdNumber } from '../../roster/identity.ts'
+import type { Services } from '../../services.ts'
+import { attendanceSheetCsv, attendanceSheetHtml } from '../../timesheets/export.ts'
+import { INCOMPLETE_DAY_POLICIES, POLICY_BOUNDS, type AttendancePolicy } from '../../timesheets/policy.ts'
+import { CORRECTION_KINDS, creditText, SET_STATUSES, type Correction, type WorkerDay, type WorkerMonth } from '../../timesheets/rules.ts'
+import type { NewCorrection, TeamMonth, WorkerMonthLine } from '../../timesheets/service.ts'
+import type { AdjustmentRow, WorkerConfirmationRow } from '../../timesheets/repository.ts'
+import { date, errors, idParam, month, projectMonthParams, projectParams } from '../schemas.ts'
+
+const nullableString = { type: ['string', 'null'] } as const
+const nullableInt = { type: ['integer', 'null'] } as const
+
+const policySchema = {
+  type: 'object',
+  properties: {
+    debounceMinutes: { type: 'integer', minimum: POLICY_BOUNDS.debounceMinutes.min, maximum: POLICY_BOUNDS.debounceMinutes.max, description: 'repeated punches closer than this collapse into the first' },
+    maxShiftMinutes: { type: 'integer', minimum: POLICY_BOUNDS.maxShiftMinutes.min, maximum: POLICY_BOUNDS.maxShiftMinutes.max, description: 'an in pairs only with an out at most this long after it' },
+    incompleteDay: { type: 'string', enum: INCOMPLETE_DAY_POLICIES, description: 'what an incomplete day counts as until corrected' },
+    clockAheadMinutes: { type: 'integer', minimum: POLICY_BOUNDS.clockAheadMinutes.min, maximum: POLICY_BOUNDS.clockAheadMinutes.max, description: 'device time further ahead of receipt marks the punch clock_suspect' },
+  },
+  required: ['debounceMinutes', 'maxShiftMinutes', 'incompleteDay', 'clockAheadMinutes'],
+  additionalProperties: false,
+} as const
+
+const daySchema = {
+  type: 'object',
+  properties: {
+    workDate: { type: 'string' },
+    status: { type: 'string', enum: ['present', 'half_day', 'incomplete', 'absent'] },
+    creditHalves: { type: 'integer' },
+    credit: { type: 'string', description: 'days credited: "1", "0.5" or "0"' },
+    decidedBy: { type: 'string', description: 'pairs, policy_count_day, policy_count_half, policy_needs_review, no_counted_punches or correction' },
+    workedMinutes: { type: 'integer' },
+    needsReview: { type: 'boolean' },
+    reviewReasons: { type: 'array', items: { type: 'string' } },
+    fromCorrections: { type: 'boolean' },
+    corrections: { type: 'array', items: { type: 'string' } },
+    pairs: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          in: { type: 'string' },
+          out: { type: 'string' },
+          inLocal: { type: 'string' },
+          outLocal: { type: 'string' },
+          minutes: { type: 'integer' },
+          rule: { type: 'string', enum: ['direction', 'order', 'mixed'] },
+          inPunchId: nullableInt,
+          outPunchId: nullableInt,
+          fromCorrection: { type: 'boolean' },
+        },
+      },
+    },
+    punches: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          punchId: nullableInt,
+          correctionId: nullableString,
+          at: { type: 'string' },
+          local: { type: 'string' },
+          deviceDirection: { type: 'string' },
+          direction: nullableString,
+          directionRule: nullableString,
+          use: { type: 'string', enum: ['paired', 'unpaired', 'debounced', 'excluded'] },
+          reason: nullableString,
+          clockSuspect: nullableString,
+        },
+      },
+    },
+  },
+} as const
+
+const totalsSchema = {
+  type: 'object',
+  properties: {
+    creditHalves: { type: 'integer' },
+    credit: { type: 'string' },
+    daysPresent: { type: 'integer' },
+    daysHalf: { type: 'integer' },
+    daysIncomplete: { type: 'integer' },
+    daysAbsent: { type: 'integer' },
+    daysNeedingReview: { type: 'integer' },
+    daysCorrected: { type: 'integer' },
+    workedMinutes: { type: 'integer' },
+  },
+} as const
+
+const adjustmentSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    workDate: { type: 'string' },
+    confirmationId: { type: 'string' },
+    recordedMonth: { type: 'string' },
+    cause: { type: 'string' },
+    beforeStatus: { type: 'string' },
+    afterStatus: { type: 'string' },
+    beforeHalves: { type: 'integer' },
+    afterHalves: { type: 'integer' },
+    beforeMinutes: { type: 'integer' },
+    afterMinutes: { type: 'integer' },
+    recordedAt: { type: 'string' },
+  },
+} as const
+
+const answerSchema = {
+  type: ['object', 'null'],
+  properties: {
+    decision: { type: 'string' },
+    channel: { type: 'string' },
+    note: nullableString,
+    recordedAt: { type: 'string' },
+  },
+} as const
+
+const correctionSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    workDate: { type: 'string' },
+    kind: { type: 'string' },
+    punchId: nullableInt,
+    at: nullableString,
+    direction: nullableString,
+    status: nullableString,
+    revokesId: nullableString,
+    reason: { type: 'string' },
+    author: { type: 'string' },
+    createdAt: { type: 'string' },
+  },
+} as const
+
+const lineProperties = {
+  frozen: { type: 'boolean', description: 'true when the month is confirmed: these are the figures as confirmed' },
+  totals: totalsSchema,
+  adjustmentHalves: { type: 'integer', description: 'days carried into this month by adjustments to confirmed months, in halves' },
+  adjustments: { type: 'array', items: adjustmentSchema },
+  answer: answerSchema,
+  days: { type: 'array', items: daySchema },
+} as const
+
+const workerMonthParams = {
+  type: 'object',
+  properties: { projectId: idParam, workerId: idParam, month },
+  required: ['projectId', 'workerId', 'month'],
+  additionalProperties: false,
+} as const
+
+const teamMonthParams = {
+  type: 'object',
+  properties: { projectId: idParam, teamId: idParam, month },
+  required: ['projectId', 'teamId', 'month'],
+  additionalProperties: false,
+} as const
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+function dayJson(d: WorkerDay, timeZone: string): Record<string, unknown> {
+  const local = (ms: number): string => `${workDateOf(ms, timeZone)} ${localTimeOf(ms, timeZone)}`
+  return {
+    ...d,
+    credit: creditText(d.creditHalves),
+    pairs: d.pairs.map((p) => ({ ...p, in: iso(p.inAtMs), out: iso(p.outAtMs), inLocal: local(p.inAtMs), outLocal: local(p.outAtMs) })),
+    punches: d.punches.map((p) => ({ ...p, at: iso(p.atMs), local: local(p.atMs) })),
+  }
+}
+
+function totalsJson(m: WorkerMonth): Record<string, unknown> {
+  const { days: _days, workerId: _w, ...totals } = m
+  return { ...totals, credit: creditText(m.creditHalves) }
+}
+
+const adjustmentJson = (a: AdjustmentRow): Record<string, unknown> => ({ ...a, recordedAt: iso(a.recordedAtMs) })
+const answerJson = (a: WorkerConfirmationRow | null): Record<string, unknown> | null => (a ? { ...a, recordedAt: iso(a.recordedAtMs) } : null)
+const correctionJson = (c: Correction): Record<string, unknown> => ({ ...c, at: c.atMs === null ? null : iso(c.atMs), createdAt: iso(c.createdAtMs) })
+
+function lineJson(line: WorkerMonthLine, answer: WorkerConfirmationRow | null, timeZone: string): Record<string, unknown> {
+  return {
+    frozen: line.frozen,
+    totals: totalsJson(line.month),
+    adjustmentHalves: line.adjustmentHalves,
+    adjustments: line.adjustments.map(adjustmentJson),
+    answer: answerJson(answer),
+    days: line.month.days.map((d) => dayJson(d, timeZone)),
+  }
+}
+
+function teamMonthJson(v: TeamMonth): Record<string, unknown> {
+  return {
+    projectId: v.projectId,
+    teamId: v.teamId,
+    teamName: v.teamName,
+    month: v.month,
+    timeZone: v.timeZone,
+    policy: v.policy,
+    state: v.state,
+    confirmation: v.confirmation ? { ...v.confirmation, confirmedAt: iso(v.confirmation.confirmedAtMs) } : null,
+    workers: v.workers.map((w) => ({
+      workerId: w.worker.id,
+      name: w.worker.name,
+      trade: w.worker.trade,
+      idNumberMasked: maskIdNumber(w.worker.idNumber),
+      ...lineJson(w.line, w.answer, v.timeZone),
+    })),
+  }
+}
+
+export async function timesheetRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const { roster, timesheets } = services
+
+  app.get<{ Params: { projectId: string } }>(
+    '/api/projects/:projectId/attendance-policy',
+    { schema: { tags: ['timesheets'], summary: "The project's attendance policy (考勤规则设置)", params: projectParams, response: { 200: policySchema, ...errors } } },
+    async (req) => roster.policy(req.params.projectId),
+  )
+
+  app.put<{ Params: { projectId: string }; Body: AttendancePolicy }>(
+    '/api/projects/:projectId/attendance-policy',
+    {
+      schema: {
+        tags: ['timesheets'],
+        summary: 'Sets the attendance policy; months not yet confirmed are computed under it from now on, confirmed months keep theirs',
+        params: projectParams,
+        body: policySchema,
+        response: { 200: policySchema, ...errors },
+      },
+    },
+    async (req) => roster.setPolicy(req.params.projectId, req.body),
+  )
+
+  app.get<{ Params: { projectId: string; month: string } }>(
+    '/api/projects/:projectId/timesheets/:month',
+    {
+      schema: {
+        tags: ['timesheets'],
+        summary: "A project's month (项目月考勤汇总): each team's state and totals, and each worker's totals",
+        params: projectMonthParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              projectId: { type: 'string' },
+              month: { type: 'string' },
+              timeZone: { type: 'string' },
+              teams: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    teamId: { type: 'string' },
+                    name: { type: 'string' },
+                    state: { type: 'string', enum: ['open', 'manager_confirmed', 'worker_confirmed'] },
+                    confirmedBy: nullableString,
+                    confirmedAt: nullableString,
+                    workers: { type: 'integer' },
+                    creditHalves: { type: 'integer' },
+                    credit: { type: 'string' },
+                    adjustmentHalves: { type: 'integer' },
+                    workedMinutes: { type: 'integer' },
+                    daysIncomplete: { type: 'integer' },
+                    daysNeedingReview: { type: 'integer' },
+                    daysCorrected: { type: 'integer' },
+                    workersConfirmed: { type: 'integer' },
+                    workersDisputed: { type: 'integer' },
+                  },
+                },
+              },
+              workers: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    workerId: { type: 'string' },
+                    name: { type: 'string' },
+                    teamId: { type: 'string' },
+                    frozen: { type: 'boolean' },
+                    totals: totalsSchema,
+                    adjustmentHalves: { type: 'integer' },
+                  },
+                },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const { project, teams, lines } = timesheets.projectSummary(req.params.projectId, req.params.month)
+      const names = new Map(roster.listEnrolments(project.id).map(({ worker }) => [worker.id, worker.name]))
+      return {
+        projectId: project.id,
+        month: req.params.month,
+        timeZone: project.timeZone,
+        teams: teams.map((t) => ({ ...t, credit: creditText(t.creditHalves), confirmedAt: t.confirmedAtMs === null ? null : iso(t.confirmedAtMs) })),
+        workers: [...lines.values()].map((l) => ({ workerId: l.workerId, name: names.get(l.workerId) ?? '', teamId: l.teamId, frozen: l.frozen, totals: totalsJson(l.month), adjustmentHalves: l.adjustmentHalves })),
+      }
+    },
+  )
+
+  app.get<{ Params: { projectId: string; workerId: string; month: string } }>(
+    '/api/projects/:projectId/workers/:workerId/timesheets/:month',
+    {
+      schema: {
+        tags: ['timesheets'],
+        summary: "A worker's month (个人月考勤): each day with its punches, pairs, minutes, status and the rule that decided, and the corrections made",
+        params: workerMonthParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              projectId: { type: 'string' },
+              month: { type: 'string' },
+              timeZone: { type: 'string' },
+              workerId: { type: 'string' },
+              name: { type: 'string' },
+              teamId: { type: 'string' },
+              ...lineProperties,
+              corrections: { type: 'array', items: correctionSchema },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const { projectId, workerId, month: m } = req.params
+      const v = timesheets.workerMonth(projectId, workerId, m)
+      return {
+        projectId,
+        month: m,
+        timeZone: v.project.timeZone,
+        workerId,
+        name: v.worker.name,
+        teamId: v.enrolment.teamId,
+        ...lineJson(v.line, v.answer, v.project.timeZone),
+        corrections: timesheets.corrections(projectId, workerId, m).map(correctionJson),
+      }
+    },
+  )
+
+  const teamMonthSchema = {
+    type: 'object',
+    properties: {
+      projectId: { type: 'string' },
+      teamId: { type: 'string' },
+      teamName: { type: 'string' },
+      month: { type: 'string' },
+      timeZone: { type: 'string' },
+      policy: policySchema,
+      state: { type: 'string', enum: ['open', 'manager_confirmed', 'worker_confirmed'] },
+      confirmation: {
+        type: ['object', 'null'],
+        properties: { id: { type: 'string' }, confirmedBy: { type: 'string' }, confirmedAt: { type: 'string' }, note: nullableString },
+      },
+      workers: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { workerId: { type: 'string' }, name: { type: 'string' }, trade: nullableString, idNumberMasked: { type: 'string' }, ...lineProperties },
+        },
+      },
+    },
+  } as const
+
+  app.get<{ Params: { projectId: string; teamId: string; month: string } }>(
+    '/api/projects/:projectId/teams/:teamId/timesheets/:month',
+    {
+      schema: {
+        tags: ['timesheets'],
+        summary: "A team's month (班组月考勤): every worker enrolled in the month, each day in full; frozen once confirmed",
+        params: teamMonthParams,
+        response: { 200: teamMonthSchema, ...errors },
+      },
+    },
+    async (req) => teamMonthJson(timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month)),
+  )
+
+  app.get<{ Params: { projectId: string; teamId: string; month: string } }>(
+    '/api/projects/:projectId/teams/:teamId/timesheets/:month/attendance-sheet.csv',
+    {
+      schema: {
+        tags: ['timesheets'],
+        summary: 'The attendance sheet (考勤表) as CSV: UTF-8 with BOM so Excel opens it; one row per worker, one column per day, totals',
+        params: teamMonthParams,
+        produces: ['text/csv'],
+      },
+    },
+    async (req, reply) => {
+      const v = timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month)
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="attendance-${req.params.month}-${encodeURIComponent(v.teamName)}.csv"; filename*=UTF-8''${encodeURIComponent(`考勤表-${v.teamName}-${req.params.month}.csv`)}`)
+        .send(attendanceSheetCsv(v))
+    },
+  )
+
+  app.get<{ Params: { projectId: string; teamId: string; month: string } }>(
+    '/api/projects/:projectId/teams/:teamId/timesheets/:month/attendance-sheet.html',
+    {
+      schema: {
+        tags: ['timesheets'],
+        summary: 'The attendance sheet (考勤表) as a printable page (A4 landscape)',
+        params: teamMonthParams,
+        produces: ['text/html'],
+      },
+    },
+    async (req, reply) => reply.type('text/html; charset=utf-8').send(attendanceSheetHtml(timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month))),
+  )
+
+  app.post<{ Params: { projectId: string; teamId: string; month: string }; Body: { confirmedBy: string; note?: string } }>(
+    '/api/projects/:projectId/teams/:teamId/timesheets/:month/confirmation',
+    {
+      schema: {
+        tags: ['timesheets'],
+        summary: "The labour manager confirms the team's month: refused while any day needs review; the figures are then frozen",
+        params: teamMonthParams,
+        body: {
+          type: 'object',
+          properties: { confirmedBy: { type: 'string', minLength: 1, maxLength: 100 }, note: { type: 'string', maxLength: 500 } },
+          required: ['confirmedBy'],
+          additionalProperties: false,
+        },
+        response: { 201: teamMonthSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const v = timesheets.confirmByManager(req.params.projectId, req.params.teamId, req.params.month, req.body.confirmedBy, req.body.note ?? null)
+      return reply.code(201).send(teamMonthJson(v))
+    },
+  )
+
+  app.post<{ Params: { projectId: string; workerId: string; month: string }; Body: { decision: 'confirm' | 'dispute'; channel: 'app' | 'kiosk' | 'sms' | 'paper' | 'wechat'; note?: string } }>(
+    '/api/projects/:projectId/workers/:workerId/timesheets/:month/answer',
+    {
+      schema: {
+        tags: ['timesheets'],
+        summary: 'The worker confirms their confirmed month, or disputes it with a note (异议); recorded with time and channel, the newest answer counts',
+        params: workerMonthParams,
+        body: {
+          type: 'object',
+          properties: {
+            decision: { type: 'string', enum: ['confirm', 'dispute'] },
+            channel: { type: 'string', enum: ['app', 'kiosk', 'sms', 'paper', 'wechat'] },
+            note: { type: 'string', maxLength: 500 },
+          },
+          required: ['decision', 'channel'],
+          additionalProperties: false,
+        },
+        response: { 201: answerSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const a = timesheets.answerByWorker(req.params.projectId, req.params.workerId, req.params.month, { decision: req.body.decision, channel: req.body.channel, note: req.body.note ?? null })
+      return reply.code(201).send(answerJson(a))
+    },
+  )
+
+  app.post<{ Params: { projectId: string; workerId: string; date: string }; Body: NewCorrection }>(
+    '/api/projects/:projectId/workers/:workerId/days/:date/corrections',
+    {
+      schema: {
+        tags: ['timesheets'],
+        summary: 'Adds a correction to a worker-day (考勤更正): add or void a punch, accept a suspect clock reading, set the status, or revoke a correction. Append-only.',
+        params: {
+          type: 'object',
+          properties: { projectId: idParam, workerId: idParam, date },
+          required: ['projectId', 'workerId', 'date'],
+          additionalProperties: false,
+        },
+        body: {
+          type: 'object',
+          properties: {
+            kind: { type: 'string', enum: CORRECTION_KINDS },
+            punchId: { type: 'integer', minimum: 1 },
+            at: { type: 'string', maxLength: 40, description: 'add_punch: an instant with offset, or local "YYYY-MM-DD HH:mm[:ss]"' },
+            direction: { type: 'string', enum: ['in', 'out'] },
+            status: { type: 'string', enum: SET_STATUSES },
+            revokesId: idParam,
+            reason: { type: 'string', minLength: 1, maxLength: 500 },
+            author: { type: 'string', minLength: 1, maxLength: 100 },
+          },
+          required: ['kind', 'reason', 'author'],
+          additionalProperties: false,
+        },
+        response: { 201: correctionSchema, ...errors },
+      },
+    },
+    async (req, reply) => {
+      if (!isWorkDate(req.params.date)) throw new AppError('invalid_date', { date: req.params.date })
+      const c = timesheets.addCorrection(req.params.projectId, req.params.workerId, req.params.date, req.body)
+      return reply.code(201).send(correctionJson(c))
+    },
+  )
+
+  app.get<{ Params: { projectId: string; month: string } }>(
+    '/api/projects/:projectId/attendance-flags/:month',
+    {
+      schema: {
+        tags: ['timesheets'],
+        summary: 'What needs attention in a month (考勤预警): punches before entry or after exit, suspect clocks, days waiting for review, changes to confirmed months',
+        params: projectMonthParams,
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                kind: { type: 'string' },
+                workerId: { type: 'string' },
+                teamId: { type: 'string' },
+                workDate: { type: 'string' },
+                punchId: nullableInt,
+                detail: { type: 'object', additionalProperties: true },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => timesheets.attendanceFlags(req.params.projectId, req.params.month),
+  )
+}

@@ -1,0 +1,148 @@
+/**
+ * Database access for timesheets: the punches the rules read, corrections,
+ * confirmations and adjustments. Every table here is appended to, never
+ * updated. The month read runs over a whole project (a province's biggest
+ * site, or the benchmark's 10 million punches), so it streams raw rows
+ * through a prepared statement instead of building objects per row twice.
+ */
+import { and, asc, eq, gte, lte } from 'drizzle-orm'
+import type { Statement } from 'better-sqlite3'
+import type { Db } from '../db/client.ts'
+import { corrections, timesheetAdjustments, timesheetConfirmations, workerConfirmations } from '../db/schema/index.ts'
+import type { WorkDate } from '../kernel/time.ts'
+import type { Direction } from '../punches/canonical.ts'
+import type { ClockSuspect, Correction, RawPunch } from './rules.ts'
+
+export type CorrectionRow = typeof corrections.$inferSelect
+export type ConfirmationRow = typeof timesheetConfirmations.$inferSelect
+export type WorkerConfirmationRow = typeof workerConfirmations.$inferSelect
+export type AdjustmentRow = typeof timesheetAdjustments.$inferSelect
+
+type PunchTuple = [id: number, workerId: string, deviceId: string, deviceTimeMs: number, direction: Direction, workDate: string, clockSuspect: ClockSuspect | null]
+
+export class TimesheetRepository {
+  private readonly projectPunchesStmt: Statement
+  private readonly workerPunchesStmt: Statement
+
+  constructor(private readonly db: Db) {
+    const c = db.$client
+    const cols = 'id, worker_id, device_id, device_time_ms, direction, work_date, clock_suspect'
+    this.projectPunchesStmt = c.prepare(`SELECT ${cols} FROM punches WHERE project_id = ? AND work_date >= ? AND work_date <= ?`).raw(true)
+    this.workerPunchesStmt = c.prepare(`SELECT ${cols} FROM punches WHERE project_id = ? AND worker_id = ? AND work_date >= ? AND work_date <= ?`).raw(true)
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.$client.transaction(fn)()
+  }
+
+  /** Raw punches of work dates from..to, grouped by worker; one worker's when workerId is given. */
+  punchesByWorker(projectId: string, from: WorkDate, to: WorkDate, workerId?: string): Map<string, RawPunch[]> {
+    const byWorker = new Map<string, RawPunch[]>()
+    const rows = (workerId === undefined ? this.projectPunchesStmt.iterate(projectId, from, to) : this.workerPunchesStmt.iterate(projectId, workerId, from, to)) as IterableIterator<PunchTuple>
+    for (const r of rows) {
+      const p: RawPunch = { id: r[0], deviceId: r[2], deviceTimeMs: r[3], direction: r[4], workDate: r[5], clockSuspect: r[6] }
+      const list = byWorker.get(r[1])
+      if (list) list.push(p)
+      else byWorker.set(r[1], [p])
+    }
+    return byWorker
+  }
+
+  /**
+   * Hands fn each worker's raw punches of work dates from..to (one worker's when
+   * workerId is given), one worker at a time, each worker exactly once.
+   */
+  forEachWorkerPunches(projectId: string, from: WorkDate, to: WorkDate, workerId: string | undefined, fn: (workerId: string, punches: RawPunch[]) => void): void {
+    for (const [w, punches] of this.punchesByWorker(projectId, from, to, workerId)) fn(w, punches)
+  }
+
+  punch(projectId: string, punchId: number): { id: number; workerId: string; workDate: string; clockSuspect: ClockSuspect | null } | undefined {
+    return this.db.$client
+      .prepare('SELECT id, worker_id AS workerId, work_date AS workDate, clock_suspect AS clockSuspect FROM punches WHERE project_id = ? AND id = ?')
+      .get(projectId, punchId) as { id: number; workerId: string; workDate: string; clockSuspect: ClockSuspect | null } | undefined
+  }
+
+  insertCorrection(row: CorrectionRow): void {
+    this.db.insert(corrections).values(row).run()
+  }
+
+  correction(projectId: string, id: string): CorrectionRow | undefined {
+    return this.db.select().from(corrections).where(and(eq(corrections.projectId, projectId), eq(corrections.id, id))).get()
+  }
+
+  /** Corrections made on work dates from..to, grouped by worker; one worker's when workerId is given. */
+  correctionsByWorker(projectId: string, from: WorkDate, to: WorkDate, workerId?: string): Map<string, Correction[]> {
+    const conds = [eq(corrections.projectId, projectId), gte(corrections.workDate, from), lte(corrections.workDate, to)]
+    if (workerId !== undefined) conds.push(eq(corrections.workerId, workerId))
+    const rows = this.db.select().from(corrections).where(and(...conds)).orderBy(asc(corrections.createdAtMs), asc(corrections.id)).all()
+    const byWorker = new Map<string, Correction[]>()
+    for (const r of rows) {
+      const list = byWorker.get(r.workerId)
+      if (list) list.push(r)
+      else byWorker.set(r.workerId, [r])
+    }
+    return byWorker
+  }
+
+  insertConfirmation(row: ConfirmationRow): void {
+    this.db.insert(timesheetConfirmations).values(row).run()
+  }
+
+  confirmation(projectId: string, teamId: string, month: string): ConfirmationRow | undefined {
+    return this.db
+      .select()
+      .from(timesheetConfirmations)
+      .where(and(eq(timesheetConfirmations.projectId, projectId), eq(timesheetConfirmations.teamId, teamId), eq(timesheetConfirmations.month, month)))
+      .get()
+  }
+
+  /** Which team months of a project are confirmed, without their (large) snapshots. */
+  confirmedTeamMonths(projectId: string): Array<{ id: string; teamId: string; month: string }> {
+    return this.db
+      .select({ id: timesheetConfirmations.id, teamId: timesheetConfirmations.teamId, month: timesheetConfirmations.month })
+      .from(timesheetConfirmations)
+      .where(eq(timesheetConfirmations.projectId, projectId))
+      .all()
+  }
+
+  confirmationById(id: string): ConfirmationRow | undefined {
+    return this.db.select().from(timesheetConfirmations).where(eq(timesheetConfirmations.id, id)).get()
+  }
+
+  insertWorkerConfirmation(row: WorkerConfirmationRow): void {
+    this.db.insert(workerConfirmations).values(row).run()
+  }
+
+  workerConfirmations(confirmationId: string): WorkerConfirmationRow[] {
+    return this.db
+      .select()
+      .from(workerConfirmations)
+      .where(eq(workerConfirmations.confirmationId, confirmationId))
+      .orderBy(asc(workerConfirmations.recordedAtMs), asc(workerConfirmations.id))
+      .all()
+  }
+
+  insertAdjustment(row: AdjustmentRow): void {
+    this.db.insert(timesheetAdjustments).values(row).run()
+  }
+
+  /** Adjustments already made to a worker's day, oldest first. */
+  adjustmentsOfDay(projectId: string, workerId: string, workDate: WorkDate): AdjustmentRow[] {
+    return this.db
+      .select()
+      .from(timesheetAdjustments)
+      .where(and(eq(timesheetAdjustments.projectId, projectId), eq(timesheetAdjustments.workerId, workerId), eq(timesheetAdjustments.workDate, workDate)))
+      .orderBy(asc(timesheetAdjustments.recordedAtMs), asc(timesheetAdjustments.id))
+      .all()
+  }
+
+  /** Adjustments carried into a month, oldest first. */
+  adjustmentsRecordedIn(projectId: string, month: string): AdjustmentRow[] {
+    return this.db
+      .select()
+      .from(timesheetAdjustments)
+      .where(and(eq(timesheetAdjustments.projectId, projectId), eq(timesheetAdjustments.recordedMonth, month)))
+      .orderBy(asc(timesheetAdjustments.recordedAtMs), asc(timesheetAdjustments.id))
+      .all()
+  }
+}
