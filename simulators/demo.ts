@@ -116,6 +116,12 @@ async function main(): Promise<void> {
   console.log(`${padEnd('total', 12)}${pad(summary.workers, 8)}${pad(summary.daysPresent, 7)}${pad(summary.daysIncomplete, 9)}${pad(formatYuan(fen(summary.dueFen)), 14)}${pad(flagged.size, 8)}`)
   console.log(`\nDue ¥${formatYuan(fen(summary.dueFen))}   paid to enrolled workers ¥${formatYuan(fen(summary.paidFen))}   short ¥${formatYuan(fen(summary.shortFen))}   paid to unknown cards ¥${formatYuan(fen(summary.unknownPaidFen))}`)
   console.log(`Punches stored ${summary.punches}, re-sends counted ${summary.duplicates}, refused: ${Object.entries(summary.rejectedByReason).map(([r, n]) => `${r} ${n}`).join(', ')}`)
+  const attendance = await api.get<Array<{ kind: string }>>(`/api/projects/${site.projectId}/attendance-flags/${plan.spec.month}`)
+  const attendanceByKind: Record<string, number> = {}
+  for (const f of attendance) attendanceByKind[f.kind] = (attendanceByKind[f.kind] ?? 0) + 1
+  console.log(
+    `Timesheet: ${Object.entries(attendanceByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing to review'} — incomplete days earn nothing until a labour manager corrects them`,
+  )
   console.log('\nFlags by kind:')
   for (const [kind, n] of Object.entries(summary.flagsByKind)) {
     console.log(`  ${padEnd(kind, 24)}${pad(n, 3)}`)
@@ -127,6 +133,7 @@ async function main(): Promise<void> {
   }
   console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
   console.log(`Explore: ${server.httpUrl}/docs · ${server.httpUrl}/api/projects/${site.projectId}/flags/${plan.spec.month} · ${server.httpUrl}/api/rejected-inputs`)
+  console.log(`Attendance sheet (考勤表) of ${teams[0]?.name}: ${server.httpUrl}/api/projects/${site.projectId}/teams/${teams[0]?.id}/timesheets/${plan.spec.month}/attendance-sheet.html`)
 
   if (process.env.DEMO_EXIT === '1') {
     await server.close()

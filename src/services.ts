@@ -43,6 +43,7 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
     const stored = batch.flatMap((c) => (c.punch ? [c.punch] : []))
     if (stored.length > 0) timesheets.punchesStored(stored)
   })
+  timesheets.sweep()
   const payroll = new PayrollService(roster, timesheets)
   const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock)
   return { config, clock, db, roster, punches, inbox, timesheets, payroll, payouts, close: () => closeDb(db) }

@@ -56,6 +56,18 @@ export class TimesheetRepository {
     for (const [w, punches] of this.punchesByWorker(projectId, from, to, workerId)) fn(w, punches)
   }
 
+  /** The (worker, work date) of punches of dates from..to received after a moment: what reached a month after it was confirmed. */
+  receivedSince(projectId: string, from: WorkDate, to: WorkDate, sinceMs: number): Array<{ workerId: string; workDate: string }> {
+    return this.db.$client
+      .prepare('SELECT DISTINCT worker_id AS workerId, work_date AS workDate FROM punches WHERE project_id = ? AND work_date >= ? AND work_date <= ? AND received_at_ms > ?')
+      .all(projectId, from, to, sinceMs) as Array<{ workerId: string; workDate: string }>
+  }
+
+  /** Projects with any confirmed month. */
+  projectsWithConfirmations(): string[] {
+    return this.db.selectDistinct({ projectId: timesheetConfirmations.projectId }).from(timesheetConfirmations).all().map((r) => r.projectId)
+  }
+
   punch(projectId: string, punchId: number): { id: number; workerId: string; workDate: string; clockSuspect: ClockSuspect | null } | undefined {
     return this.db.$client
       .prepare('SELECT id, worker_id AS workerId, work_date AS workDate, clock_suspect AS clockSuspect FROM punches WHERE project_id = ? AND id = ?')
@@ -97,9 +109,9 @@ export class TimesheetRepository {
   }
 
   /** Which team months of a project are confirmed, without their (large) snapshots. */
-  confirmedTeamMonths(projectId: string): Array<{ id: string; teamId: string; month: string }> {
+  confirmedTeamMonths(projectId: string): Array<{ id: string; teamId: string; month: string; confirmedAtMs: number }> {
     return this.db
-      .select({ id: timesheetConfirmations.id, teamId: timesheetConfirmations.teamId, month: timesheetConfirmations.month })
+      .select({ id: timesheetConfirmations.id, teamId: timesheetConfirmations.teamId, month: timesheetConfirmations.month, confirmedAtMs: timesheetConfirmations.confirmedAtMs })
       .from(timesheetConfirmations)
       .where(eq(timesheetConfirmations.projectId, projectId))
       .all()

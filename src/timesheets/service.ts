@@ -102,11 +102,17 @@ export interface NewCorrection {
   author: string
 }
 
+const CONFIRMED_CACHE_MS = 5_000
+
 export class TimesheetService {
   /** Confirmed snapshots never change: parsed once. */
   private readonly snapshots = new Map<string, Snapshot>()
-  /** project → "teamId|month" → confirmation id, for the late-punch check on the ingest path. */
-  private confirmed = new Map<string, Map<string, string>>()
+  /**
+   * project → "teamId|month" → confirmation id, for the late-punch check on the
+   * ingest path. Re-read after a short while, so a month another service
+   * instance confirmed is seen; sweep() catches what arrived in between.
+   */
+  private confirmed = new Map<string, { readAtMs: number; months: Map<string, string> }>()
 
   constructor(
     private readonly repo: TimesheetRepository,
@@ -404,6 +410,7 @@ export class TimesheetService {
     }
     this.repo.insertConfirmation(row)
     this.confirmed.delete(projectId)
+    this.snapshots.set(row.id, snapshot)
     return this.teamMonth(projectId, teamId, month)
   }
 
@@ -522,12 +529,39 @@ export class TimesheetService {
   }
 
   private confirmedOf(projectId: string): Map<string, string> {
-    let m = this.confirmed.get(projectId)
-    if (!m) {
-      m = new Map(this.repo.confirmedTeamMonths(projectId).map((c) => [`${c.teamId}|${c.month}`, c.id]))
-      this.confirmed.set(projectId, m)
+    const now = this.clock.nowMs()
+    let c = this.confirmed.get(projectId)
+    if (!c || now - c.readAtMs > CONFIRMED_CACHE_MS || now < c.readAtMs) {
+      c = { readAtMs: now, months: new Map(this.repo.confirmedTeamMonths(projectId).map((r) => [`${r.teamId}|${r.month}`, r.id])) }
+      this.confirmed.set(projectId, c)
     }
-    return m
+    return c.months
+  }
+
+  /**
+   * Finds every punch that reached a confirmed month after its confirmation
+   * and makes sure its adjustment exists. Adjustments are made right after
+   * each commit; this catches a crash between the commit and the adjustment,
+   * and months confirmed by another instance. Idempotent; run at start.
+   */
+  sweep(): number {
+    let made = 0
+    for (const projectId of this.repo.projectsWithConfirmations()) {
+      const project = this.roster.project(projectId)
+      const teamOf = new Map(this.roster.listEnrolments(projectId).map(({ enrolment }) => [enrolment.workerId, enrolment.teamId]))
+      for (const c of this.repo.confirmedTeamMonths(projectId)) {
+        const dates = datesOfMonth(c.month)
+        const byWorker = new Map<string, Set<WorkDate>>()
+        for (const r of this.repo.receivedSince(projectId, addDays(dates[0] as WorkDate, -1), addDays(dates[dates.length - 1] as WorkDate, 1), c.confirmedAtMs)) {
+          if (teamOf.get(r.workerId) !== c.teamId) continue
+          let set = byWorker.get(r.workerId)
+          if (!set) byWorker.set(r.workerId, (set = new Set()))
+          set.add(r.workDate)
+        }
+        for (const [workerId, set] of byWorker) made += this.repo.transaction(() => this.syncAdjustments(project, workerId, set, 'late_punch', { foundBy: 'sweep' }))
+      }
+    }
+    return made
   }
 
   private confirmedId(projectId: string, teamId: string, month: Month): string | undefined {

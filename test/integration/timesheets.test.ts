@@ -265,3 +265,26 @@ t.test('delivery order, duplicates and batches never change a timesheet', async 
     t.same(readable(y), readable(x), `team ${i}: the same timesheet`)
   }
 })
+
+t.test('a punch stored but not yet adjusted (a crash in between) is found by the sweep at start', async (t) => {
+  const clock = new ManualClock(Date.parse('2026-11-03T02:00:00Z'))
+  const { server, api, plan, site, terminal, send } = await setUp(t, clock)
+  const w = plan.workers.find((x) => x.team === 1) as SitePlan['workers'][0]
+  const id = site.workerIds.get(w.key) as string
+  const team = site.teamIds[1] as string
+  const P = `/api/projects/${site.projectId}`
+  await send([terminal.frame(w.idNumber, '2026-10-05 07:00:00', 'in'), terminal.frame(w.idNumber, '2026-10-05 17:00:00', 'out')])
+  await api.post(`${P}/teams/${team}/timesheets/2026-10/confirmation`, { confirmedBy: '王芳' })
+  clock.advance(60_000)
+
+  // Stored the way the inbox stores it, but without the after-commit step.
+  const enrolment = server.services.roster.enrolmentOf(site.projectId, id).enrolment
+  const devices = server.services.roster.listDevices(site.projectId)
+  const base = { projectId: site.projectId, deviceId: devices.find((d) => d.serial === 'CN-01')?.id as string, workerId: id, enrolmentId: enrolment.id, receivedAtMs: clock.nowMs(), workDate: '2026-10-06', verifyMethod: 'face' as const, channel: 'gate' as const, clockSuspect: null }
+  server.services.punches.append({ ...base, recordId: 'x1', deviceTimeMs: Date.parse('2026-10-05T23:00:00Z'), direction: 'in' })
+  server.services.punches.append({ ...base, recordId: 'x2', deviceTimeMs: Date.parse('2026-10-06T09:00:00Z'), direction: 'out' })
+  t.same((await api.get<WorkerMonth>(`${P}/workers/${id}/timesheets/2026-11`)).adjustments, [], 'not adjusted yet')
+  t.equal(server.services.timesheets.sweep(), 1, 'the sweep finds the day')
+  t.equal(server.services.timesheets.sweep(), 0, 'and running it again finds nothing new')
+  t.match((await api.get<WorkerMonth>(`${P}/workers/${id}/timesheets/2026-11`)).adjustments, [{ workDate: '2026-10-06', afterHalves: 2 }])
+})
