@@ -8,8 +8,8 @@
  *   1. exclude: voided by a correction, before entry / after exit (进退场),
  *      or clock_suspect and not accepted by a correction;
  *   2. order by device time (ties: in, unknown, out, then id) — never by arrival;
- *   3. debounce: a punch within the window of the previous punch, in a
- *      compatible direction, repeats it;
+ *   3. debounce: a punch within the window of the previous punch of its
+ *      work date, in a compatible direction, repeats it;
  *   4. direction: gates say in or out; punches that cannot tell take it by
  *      order within their work date (first in, then alternating);
  *   5. pair: an in opens a shift, the next out within the maximum shift
@@ -86,8 +86,6 @@ export type PunchReason =
   | 'no_in'
   /** unpaired: an in followed, within the maximum shift, by another in */
   | 'followed_by_in'
-  /** unpaired: the next out came later than the maximum shift */
-  | 'no_out_within_max_shift'
   /** debounced: repeats the punch before it */
   | 'repeat'
   | 'voided'
@@ -195,11 +193,17 @@ export function buildWorkerDays(input: WorkerInput, policy: AttendancePolicy, ti
   const revoked = new Set<string>()
   for (const c of input.corrections) if (c.kind === 'revoke' && c.revokesId) revoked.add(c.revokesId)
   const active = input.corrections.filter((c) => !revoked.has(c.id) && c.kind !== 'revoke')
-  const voided = new Map<number, string>()
-  const accepted = new Map<number, string>()
+  // Every correction naming a punch, not the last: the day lists them all, whatever order they are read in.
+  const voided = new Map<number, string[]>()
+  const accepted = new Map<number, string[]>()
+  const note = (m: Map<number, string[]>, punchId: number, id: string): void => {
+    const list = m.get(punchId)
+    if (list) list.push(id)
+    else m.set(punchId, [id])
+  }
   for (const c of active) {
-    if (c.kind === 'void_punch' && c.punchId !== null) voided.set(c.punchId, c.id)
-    if (c.kind === 'accept_punch' && c.punchId !== null) accepted.set(c.punchId, c.id)
+    if (c.kind === 'void_punch' && c.punchId !== null) note(voided, c.punchId, c.id)
+    if (c.kind === 'accept_punch' && c.punchId !== null) note(accepted, c.punchId, c.id)
   }
 
   const { entryDate, exitDate } = input.enrolment
@@ -222,13 +226,14 @@ export function buildWorkerDays(input: WorkerInput, policy: AttendancePolicy, ti
   }
   entries.sort(compareEntries)
 
-  // Debounce: compare with the previous counted punch only, so a burst collapses into its first punch.
+  // Debounce: compare with the punch just before, so a burst collapses into its first punch. Only within a work
+  // date: a burst then never reaches past its date, and a day stays a function of its neighbours.
   const debounceMs = policy.debounceMinutes * MINUTE_MS
   const kept: Entry[] = []
   let prev: Entry | null = null
   for (const e of entries) {
     if (e.excluded) continue
-    if (prev && e.t - prev.t < debounceMs && compatible(prev.raw, e.raw)) {
+    if (prev && prev.workDate === e.workDate && e.t - prev.t < debounceMs && compatible(prev.raw, e.raw)) {
       e.use = 'debounced'
       e.reason = 'repeat'
       e.repeats = prev.repeats ?? prev
@@ -275,7 +280,8 @@ export function buildWorkerDays(input: WorkerInput, policy: AttendancePolicy, ti
       pairs.push({ open, close: e })
       open = null
     } else {
-      if (open) unpaired(open, 'no_out_within_max_shift')
+      // What comes after the maximum shift cannot matter to the in: a day never depends on punches two dates away.
+      if (open) unpaired(open, 'no_out')
       open = null
       unpaired(e, 'no_in')
     }
@@ -334,8 +340,8 @@ function dayFrom(
   pairEntries: Array<{ open: Entry; close: Entry }>,
   dayCorrections: Correction[],
   revoked: Set<string>,
-  voided: Map<number, string>,
-  accepted: Map<number, string>,
+  voided: Map<number, string[]>,
+  accepted: Map<number, string[]>,
   policy: AttendancePolicy,
 ): WorkerDay {
   const pairs: Pair[] = pairEntries.map(({ open, close }) => ({
@@ -411,10 +417,7 @@ function dayFrom(
   for (const c of dayCorrections) corrections.add(c.id)
   for (const e of entries) {
     if (e.correctionId) corrections.add(e.correctionId)
-    if (e.punchId !== null) {
-      const v = voided.get(e.punchId) ?? accepted.get(e.punchId)
-      if (v) corrections.add(v)
-    }
+    if (e.punchId !== null) for (const id of [...(voided.get(e.punchId) ?? []), ...(accepted.get(e.punchId) ?? [])]) corrections.add(id)
   }
   const fromCorrections = setter !== undefined || pairs.some((p) => p.fromCorrection) || entries.some((e) => e.punchId !== null && (voided.has(e.punchId) || accepted.has(e.punchId)))
 
