@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { holds } from '../helpers/property.ts'
 import type { Direction } from '../../src/punches/canonical.ts'
 import { addDays, parseLocalDateTime, workDateOf, type WorkDate } from '../../src/kernel/time.ts'

@@ -58,7 +58,7 @@ function checkMonth(m: string): void {
 }
 
 export async function attendanceRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  const { roster, punches, timesheets, payroll } = services
+  const { roster, punches, payroll } = services
 
   app.get<{ Params: { projectId: string }; Querystring: { date: string } }>(
     '/api/projects/:projectId/punches',
