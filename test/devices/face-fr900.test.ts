@@ -42,7 +42,8 @@ void t.test('the face photo never reaches the punch', async (t) => {
   fc.assert(
     fc.property(fc.base64String({ minLength: 4, maxLength: 4000 }), (photo) => {
       const r = decode(push({ Pic: photo }))
-      return r.ok && !JSON.stringify(r).includes(photo) && JSON.stringify(r) === JSON.stringify(decode(push()))
+      // Equal to the record without a photo, so nothing of the photo is in it (a short photo may spell a word the record holds, like "valu").
+      return r.ok && JSON.stringify(r) === JSON.stringify(decode(push()))
     }),
   )
 })
