@@ -19,15 +19,27 @@ export type WorkerConfirmationRow = typeof workerConfirmations.$inferSelect
 export type AdjustmentRow = typeof timesheetAdjustments.$inferSelect
 
 type PunchTuple = [id: number, workerId: string, deviceId: string, deviceTimeMs: number, direction: Direction, workDate: string, clockSuspect: ClockSuspect | null]
+type JsonPunch = [id: number, deviceId: string, deviceTimeMs: number, direction: Direction, workDate: string, clockSuspect: ClockSuspect | null]
 
 export class TimesheetRepository {
+  /**
+   * A project's punches of a date range, one row per worker: its punches as a
+   * JSON array of [id, device_id, device_time_ms, direction, work_date,
+   * clock_suspect], in no particular order. Integers below 2^53 survive JSON.
+   *
+   * The one statement here only SQLite accepts, kept for speed (1.6× the
+   * GROUP BY floor against 2.5× for the portable ORDER BY scan, bench/README.md).
+   * On PostgreSQL it is json_agg(json_build_array(...)) with the same shape.
+   */
+  private static readonly PROJECT_PUNCHES_SQL = `SELECT worker_id, json_group_array(json_array(id, device_id, device_time_ms, direction, work_date, clock_suspect))
+    FROM punches WHERE project_id = ? AND work_date >= ? AND work_date <= ? GROUP BY worker_id`
   private readonly projectPunchesStmt: Statement
   private readonly workerPunchesStmt: Statement
 
   constructor(private readonly db: Db) {
     const c = db.$client
     const cols = 'id, worker_id, device_id, device_time_ms, direction, work_date, clock_suspect'
-    this.projectPunchesStmt = c.prepare(`SELECT ${cols} FROM punches WHERE project_id = ? AND work_date >= ? AND work_date <= ?`).raw(true)
+    this.projectPunchesStmt = c.prepare(TimesheetRepository.PROJECT_PUNCHES_SQL).raw(true)
     this.workerPunchesStmt = c.prepare(`SELECT ${cols} FROM punches WHERE project_id = ? AND worker_id = ? AND work_date >= ? AND work_date <= ?`).raw(true)
   }
 
@@ -38,22 +50,42 @@ export class TimesheetRepository {
   /** Raw punches of work dates from..to, grouped by worker; one worker's when workerId is given. */
   punchesByWorker(projectId: string, from: WorkDate, to: WorkDate, workerId?: string): Map<string, RawPunch[]> {
     const byWorker = new Map<string, RawPunch[]>()
-    const rows = (workerId === undefined ? this.projectPunchesStmt.iterate(projectId, from, to) : this.workerPunchesStmt.iterate(projectId, workerId, from, to)) as IterableIterator<PunchTuple>
-    for (const r of rows) {
-      const p: RawPunch = { id: r[0], deviceId: r[2], deviceTimeMs: r[3], direction: r[4], workDate: r[5], clockSuspect: r[6] }
-      const list = byWorker.get(r[1])
-      if (list) list.push(p)
-      else byWorker.set(r[1], [p])
-    }
+    this.forEachWorkerPunches(projectId, from, to, workerId, (w, punches) => byWorker.set(w, punches))
     return byWorker
   }
 
   /**
    * Hands fn each worker's raw punches of work dates from..to (one worker's when
    * workerId is given), one worker at a time, each worker exactly once.
+   *
+   * A whole project is streamed: SQLite groups the rows by worker (its sorter
+   * spills to temporary files, not to our heap) and hands over one JSON array
+   * per worker, so memory holds one worker's punches at a time and JavaScript
+   * pays one row crossing per worker instead of one per punch. fn runs while
+   * that read is open: it may read, but must not write to the database
+   * (better-sqlite3 refuses writes on a connection with an open iterator).
    */
   forEachWorkerPunches(projectId: string, from: WorkDate, to: WorkDate, workerId: string | undefined, fn: (workerId: string, punches: RawPunch[]) => void): void {
-    for (const [w, punches] of this.punchesByWorker(projectId, from, to, workerId)) fn(w, punches)
+    if (workerId !== undefined) {
+      // A few days of one worker, through the (project_id, worker_id, work_date) index.
+      const punches: RawPunch[] = []
+      for (const r of this.workerPunchesStmt.iterate(projectId, workerId, from, to) as IterableIterator<PunchTuple>) {
+        punches.push({ id: r[0], deviceId: r[2], deviceTimeMs: r[3], direction: r[4], workDate: r[5], clockSuspect: r[6] })
+      }
+      if (punches.length > 0) fn(workerId, punches)
+      return
+    }
+    // A nested call (from fn) cannot reuse the statement while it is iterating.
+    const stmt = this.projectPunchesStmt.busy ? this.db.$client.prepare(TimesheetRepository.PROJECT_PUNCHES_SQL).raw(true) : this.projectPunchesStmt
+    for (const [w, json] of stmt.iterate(projectId, from, to) as IterableIterator<[workerId: string, punches: string]>) {
+      const rows = JSON.parse(json) as JsonPunch[]
+      const punches = new Array<RawPunch>(rows.length)
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i] as JsonPunch
+        punches[i] = { id: r[0], deviceId: r[1], deviceTimeMs: r[2], direction: r[3], workDate: r[4], clockSuspect: r[5] }
+      }
+      fn(w, punches)
+    }
   }
 
   /** The (worker, work date) of punches of dates from..to received after a moment: what reached a month after it was confirmed. */

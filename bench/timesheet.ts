@@ -1,0 +1,599 @@
+/**
+ * Timesheet benchmark: the month of a very large project, built by the
+ * service, against its floor.
+ *
+ *   tsx bench/timesheet.ts [--workers 100000] [--punches 10000000] [--runs 1] [--keep]
+ *
+ * Setup (not timed): a project in one SQLite file (migrations applied by
+ * createServices), --workers enrolled workers and --punches raw punches of
+ * October 2026 in Asia/Shanghai, with the two days before it and the day
+ * after it, which the build also reads. Most workers pass a gate four times a
+ * day; some use face terminals that cannot tell in from out; some work nights
+ * (20:00 → 06:00). Some punches are missing, some are tapped twice. Rows are
+ * stored in arrival order, as the ingest stores them.
+ *
+ * Build: services.timesheets.forEachLiveMonth over the whole project: every
+ * worker's days and month, from raw punches, through the pure rules.
+ *
+ * Floor: one SQL statement over the same table and work dates: first-in and
+ * last-out per worker-day by GROUP BY, every result row read. No pairing, no
+ * debounce, no night shifts: the least a month of attendance can cost.
+ *
+ * Incremental: a late punch closes an incomplete day in the middle of the
+ * month; the worker's days around it are recomputed with workerDays, which
+ * reads that worker's few days through the index, not the month.
+ *
+ * With --runs N the build and the floor run N times each, alternately, and
+ * the medians are reported. With --keep the generated file is kept in
+ * bench/.data/ (git-ignored), keyed by --workers and --punches, and reused.
+ */
+import Database from 'better-sqlite3'
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../src/config/env.ts'
+import { addDays, workDateOf, type WorkDate } from '../src/kernel/time.ts'
+import { newId } from '../src/kernel/ids.ts'
+import { createServices, type Services } from '../src/services.ts'
+import type { ProjectRow } from '../src/roster/repository.ts'
+import { inputDates } from '../src/timesheets/rules.ts'
+import { creditCode, idNumber, personName } from '../simulators/identities.ts'
+import { Rng } from '../simulators/random.ts'
+
+const AIM_FLOOR_RATIO = 3
+const MONTH = '2026-10'
+const TIME_ZONE = 'Asia/Shanghai'
+const OFFSET_MS = 8 * 3_600_000
+const SITE_CODE = 'BENCH-TIMESHEET-01'
+/** Bump when the generated data changes, so cached files are not reused. */
+const DATA_VERSION = 1
+const GATES = 8
+const FACE_TERMINALS = 4
+const TEAMS = 20
+const INSERT_TRANSACTION_ROWS = 200_000
+const INCREMENTAL_REPS = 200
+/** Heap is sampled once per this many workers built. */
+const SAMPLE_EVERY = 500
+
+/** The punch dates: the month, the two days before it and the day after it (what the build reads). */
+const FIRST_DAY_UTC = Date.UTC(2026, 8, 29)
+const DAYS = 34
+const dayIndexOf = (date: WorkDate): number => Math.round((Date.parse(`${date}T00:00:00Z`) - FIRST_DAY_UTC) / 86_400_000)
+/** Local midnight of day k of the window, as a UTC instant. */
+const dayStartMs = (k: number): number => FIRST_DAY_UTC + k * 86_400_000 - OFFSET_MS
+/** Work dates by day index, one more for the mornings after the last night. */
+const DATES: WorkDate[] = Array.from({ length: DAYS + 2 }, (_, k) => new Date(FIRST_DAY_UTC + k * 86_400_000).toISOString().slice(0, 10))
+
+/** The worker whose day gets the late punch, and that day. */
+const LATE_DATE: WorkDate = '2026-10-15'
+const LATE_DAY = dayIndexOf(LATE_DATE)
+const LATE_SLOT = 3
+
+const enum Kind {
+  Gate = 0,
+  Face = 1,
+  Night = 2,
+}
+
+/**
+ * The four punches of a working day, in minutes after local midnight of the
+ * day (night slots run into the next morning), the spread either side, and the
+ * direction a gate records.
+ */
+const SLOTS: Record<Kind, Array<{ at: number; spread: [number, number]; dir: 'in' | 'out' }>> = {
+  [Kind.Gate]: [
+    { at: 7 * 60, spread: [-20, 20], dir: 'in' },
+    { at: 12 * 60, spread: [0, 8], dir: 'out' },
+    { at: 13 * 60, spread: [-8, 2], dir: 'in' },
+    { at: 17 * 60 + 30, spread: [-5, 20], dir: 'out' },
+  ],
+  [Kind.Face]: [
+    { at: 7 * 60, spread: [-20, 20], dir: 'in' },
+    { at: 12 * 60, spread: [0, 8], dir: 'out' },
+    { at: 13 * 60, spread: [-8, 2], dir: 'in' },
+    { at: 17 * 60 + 30, spread: [-5, 20], dir: 'out' },
+  ],
+  [Kind.Night]: [
+    { at: 20 * 60, spread: [-20, 20], dir: 'in' },
+    { at: 24 * 60, spread: [0, 10], dir: 'out' },
+    { at: 24 * 60 + 30, spread: [0, 8], dir: 'in' },
+    { at: 30 * 60, spread: [-10, 20], dir: 'out' },
+  ],
+}
+
+// ---------------------------------------------------------------- options
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      workers: { type: 'string', default: '100000' },
+      punches: { type: 'string', default: '10000000' },
+      runs: { type: 'string', default: '1' },
+      keep: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  const int = (name: string, raw: string | undefined, min: number): number => {
+    const n = Number(String(raw).replaceAll('_', ''))
+    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got "${raw}"`)
+    return n
+  }
+  const workers = int('workers', values.workers, 2)
+  const punches = int('punches', values.punches, workers * 4)
+  if (punches > workers * DAYS * 4 * 8) throw new Error(`--punches ${punches} is too many for ${workers} workers (at most ${workers * DAYS * 32})`)
+  return { workers, punches, runs: int('runs', values.runs, 1), keep: values.keep ?? false }
+}
+
+type Options = ReturnType<typeof options>
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+const mb = (bytes: number): string => `${fmt(bytes / 1_048_576)} MB`
+const seconds = (ms: number): string => (ms / 1000).toFixed(2)
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(s.length / 2)
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+const fileSize = (path: string): number => [path, `${path}-wal`].reduce((n, p) => n + (existsSync(p) ? statSync(p).size : 0), 0)
+
+// ---------------------------------------------------------------- setup
+
+/**
+ * Each worker's month, decided up front: kind, home device, the days worked,
+ * which punches are missing and which are tapped twice. Each worker has
+ * exactly their share of --punches.
+ */
+interface Plan {
+  kind: Uint8Array
+  device: Uint16Array
+  /** [worker * DAYS + day]: bit 7 worked, bits 0–3 the slots that are missing. */
+  days: Uint8Array
+  /** [(worker * DAYS + day) * 4 + slot]: extra taps of that punch. */
+  repeats: Uint8Array
+  lateWorker: number
+}
+
+function plan(workers: number, punches: number): Plan {
+  const rng = new Rng(20261015)
+  const p: Plan = {
+    kind: new Uint8Array(workers),
+    device: new Uint16Array(workers),
+    days: new Uint8Array(workers * DAYS),
+    repeats: new Uint8Array(workers * DAYS * 4),
+    lateWorker: Math.floor(workers / 2),
+  }
+  const share = Math.floor(punches / workers)
+  const order = Array.from({ length: DAYS }, (_, k) => k)
+  for (let w = 0; w < workers; w++) {
+    const late = w === p.lateWorker
+    const r = rng.next()
+    const kind = late ? Kind.Gate : r < 0.75 ? Kind.Gate : r < 0.9 ? Kind.Face : Kind.Night
+    p.kind[w] = kind
+    p.device[w] = kind === Kind.Face ? GATES + (w % FACE_TERMINALS) : w % GATES
+    const quota = share + (w < punches % workers ? 1 : 0)
+    const worked = Math.min(DAYS, Math.ceil(quota / 4))
+    // The days worked: a random subset of the window (the late worker always works the late day).
+    for (let i = 0; i < DAYS; i++) {
+      const j = i + Math.floor(rng.next() * (DAYS - i))
+      ;[order[i], order[j]] = [order[j]!, order[i]!]
+    }
+    const lateAt = order.indexOf(LATE_DAY)
+    if (late && lateAt >= worked) {
+      order[lateAt] = order[0]!
+      order[0] = LATE_DAY
+    }
+    const base = w * DAYS
+    for (let i = 0; i < worked; i++) p.days[base + order[i]!]! |= 0x80
+    let missing = Math.max(0, worked * 4 - quota)
+    let repeats = Math.max(0, quota - worked * 4)
+    // A quarter of the workers miss a punch or two, and tap another twice to make up the count.
+    const noise = late ? 1 : rng.chance(0.25) ? rng.int(1, 2) : 0
+    if (missing + noise < worked * 4) {
+      missing += noise
+      repeats += noise
+    }
+    if (late) {
+      p.days[base + LATE_DAY]! |= 1 << LATE_SLOT
+      missing--
+    }
+    // The late worker's late day misses only the punch the late one brings.
+    const pickSlot = (forMissing: boolean): [number, number] => {
+      for (;;) {
+        const day = order[Math.floor(rng.next() * worked)]!
+        if (!(late && forMissing && day === LATE_DAY)) return [day, rng.int(0, 3)]
+      }
+    }
+    while (missing > 0) {
+      const [day, slot] = pickSlot(true)
+      if (p.days[base + day]! & (1 << slot)) continue
+      p.days[base + day]! |= 1 << slot
+      missing--
+    }
+    while (repeats > 0) {
+      const [day, slot] = pickSlot(false)
+      const i = (base + day) * 4 + slot
+      if (p.days[base + day]! & (1 << slot) || p.repeats[i]! >= 200) continue
+      p.repeats[i]!++
+      repeats--
+    }
+  }
+  return p
+}
+
+/**
+ * Generates the project into a fresh file at `path`: roster through the
+ * services (organisations, project, teams, devices), then workers,
+ * enrolments and punches by bulk SQL in big transactions.
+ */
+function generate(path: string, opt: Options): number {
+  const services = createServices({ ...loadConfig({}), databaseUrl: `file:${path}`, logLevel: 'warn' })
+  try {
+    const db = services.db.$client
+    const rng = new Rng(20261122)
+    const { roster } = services
+    const nowMs = Date.UTC(2026, 10, 3, 2, 0, 0)
+    const cu = roster.createOrganisation({ kind: 'construction_unit', name: '基准建设单位', creditCode: creditCode(rng) })
+    const gc = roster.createOrganisation({ kind: 'general_contractor', name: '基准总承包', creditCode: creditCode(rng) })
+    const subs = Array.from({ length: 4 }, (_, i) => roster.createOrganisation({ kind: 'subcontractor', name: `基准劳务分包${i + 1}`, creditCode: creditCode(rng) }))
+    const project = roster.createProject({
+      siteCode: SITE_CODE,
+      name: '基准考勤工程',
+      regionCode: '330106',
+      timeZone: TIME_ZONE,
+      payDay: 10,
+      constructionUnitId: cu.id,
+      generalContractorId: gc.id,
+      account: { bank: '中国农业银行', no: '19045101040088888', name: '基准考勤工程农民工工资专用账户' },
+    })
+    const teams = Array.from({ length: TEAMS }, (_, i) => roster.createTeam(project.id, { name: `班组${i + 1}`, employerId: subs[i % subs.length]!.id }))
+    const installedAt = new Date(Date.UTC(2026, 0, 5)).toISOString()
+    const devices = [
+      ...Array.from({ length: GATES }, (_, d) => ({ ...roster.registerDevice(project.id, { serial: `TS-GT-${String(d + 1).padStart(3, '0')}`, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt }), face: false })),
+      ...Array.from({ length: FACE_TERMINALS }, (_, d) => ({ ...roster.registerDevice(project.id, { serial: `TS-FR-${String(d + 1).padStart(3, '0')}`, model: 'face-fr900', installedAt }), face: true })),
+    ]
+
+    // Bulk from here: these settings last only as long as the generation.
+    db.pragma('synchronous = OFF')
+    db.pragma('foreign_keys = OFF')
+    db.pragma('cache_size = -1000000')
+
+    const workerIds: string[] = []
+    const enrolmentIds: string[] = []
+    const insertWorker = db.prepare(
+      `INSERT INTO workers (id, name, id_type, id_number, gender, birth_date, bank_name, card_no, trade, created_at_ms) VALUES (?, ?, 'resident_id', ?, ?, ?, '中国农业银行', ?, ?, ?)`,
+    )
+    const insertEnrolment = db.prepare(
+      `INSERT INTO enrolments (id, project_id, worker_id, team_id, device_user_id, daily_rate_fen, safety_trained, entry_date, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+    )
+    const trades = ['钢筋工', '木工', '混凝土工', '架子工', '电工', '焊工', '普工']
+    db.transaction(() => {
+      const seen = new Set<string>()
+      for (let i = 0; workerIds.length < opt.workers; i++) {
+        // Checksum-valid 18-character numbers, unique (the roster's GB 11643 check is not run for bulk rows).
+        const id = idNumber(rng, i + 1)
+        if (seen.has(id)) continue
+        seen.add(id)
+        const n = workerIds.length
+        const workerId = newId()
+        const enrolmentId = newId()
+        const createdAtMs = Date.UTC(2026, 7, 1) + n
+        const gender = Number(id[16]) % 2 === 1 ? 'male' : 'female'
+        insertWorker.run(workerId, personName(rng), id, gender, `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`, `6217000${String(n + 1).padStart(12, '0')}`, trades[n % trades.length], createdAtMs)
+        insertEnrolment.run(enrolmentId, project.id, workerId, teams[n % TEAMS]!.id, `U${n + 1}`, 30_000 + 500 * (n % 20), '2026-09-01', createdAtMs)
+        workerIds.push(workerId)
+        enrolmentIds.push(enrolmentId)
+      }
+    })()
+
+    // Punches without the table's indexes, which are then built in one pass each, exactly as the migrations define them.
+    const indexSql = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'punches' AND sql IS NOT NULL`).all() as Array<{ name: string; sql: string }>
+    for (const { name } of indexSql) db.exec(`DROP INDEX "${name}"`)
+    const rows = insertPunches(db, project.id, devices, workerIds, enrolmentIds, plan(opt.workers, opt.punches), nowMs)
+    for (const { sql } of indexSql) db.exec(sql)
+
+    db.pragma('wal_checkpoint(TRUNCATE)')
+    db.pragma('cache_size = -2000')
+    db.pragma('foreign_keys = ON')
+    db.pragma('synchronous = FULL')
+    return rows
+  } finally {
+    services.close()
+  }
+}
+
+/**
+ * The punches, in arrival order: one local calendar day at a time, sorted by
+ * device time. Record ids count up per device; most punches arrive within
+ * seconds, some of the face terminals' hours later (buffered while offline).
+ */
+function insertPunches(db: Database.Database, projectId: string, devices: Array<{ id: string; face: boolean }>, workerIds: string[], enrolmentIds: string[], p: Plan, nowMs: number): number {
+  const insert = db.prepare(
+    `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel, clock_suspect)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  )
+  const rng = new Rng(20261031)
+  const seq = new Array<number>(devices.length).fill(0)
+  const workers = workerIds.length
+  let rows = 0
+  let checked = 0
+  // Calendar day b holds the day punches of day b and the night punches of the night that began on day b − 1.
+  for (let b = 0; b <= DAYS; b++) {
+    const start = dayStartMs(b)
+    const at: number[] = []
+    const who: number[] = []
+    const slotOf: number[] = []
+    const emit = (w: number, day: number, slot: number): void => {
+      const { at: minute, spread } = SLOTS[p.kind[w] as Kind][slot]!
+      let ms = dayStartMs(day) + (minute + rng.int(spread[0], spread[1])) * 60_000 + rng.int(0, 59) * 1000
+      for (let n = p.repeats[(w * DAYS + day) * 4 + slot]!; n >= 0; n--) {
+        at.push(ms)
+        who.push(w)
+        slotOf.push(slot)
+        ms += rng.int(3, 50) * 1000
+      }
+    }
+    for (let w = 0; w < workers; w++) {
+      const night = p.kind[w] === Kind.Night
+      if (b < DAYS) {
+        const m = p.days[w * DAYS + b]!
+        if (m & 0x80) for (let s = 0; s < (night ? 1 : 4); s++) if (!(m & (1 << s))) emit(w, b, s)
+      }
+      if (night && b > 0) {
+        const m = p.days[w * DAYS + b - 1]!
+        if (m & 0x80) for (let s = 1; s < 4; s++) if (!(m & (1 << s))) emit(w, b - 1, s)
+      }
+    }
+    // Sort by device time (whole seconds), then by emission: a key of seconds × 2^32 + index.
+    const keys = new Float64Array(at.length)
+    for (let i = 0; i < at.length; i++) keys[i] = ((at[i]! - start + 86_400_000) / 1000) * 2 ** 32 + i
+    keys.sort()
+    for (let from = 0; from < keys.length; from += INSERT_TRANSACTION_ROWS) {
+      db.transaction(() => {
+        for (let k = from; k < Math.min(keys.length, from + INSERT_TRANSACTION_ROWS); k++) {
+          const i = keys[k]! % 2 ** 32
+          const w = who[i]!
+          const ms = at[i]!
+          const d = p.device[w]!
+          const device = devices[d]!
+          const dayIndex = Math.floor((ms + OFFSET_MS - FIRST_DAY_UTC) / 86_400_000)
+          const workDate = DATES[dayIndex]!
+          if (checked++ % 100_003 === 0 && workDateOf(ms, TIME_ZONE) !== workDate) throw new Error(`work date of ${new Date(ms).toISOString()}: ${workDateOf(ms, TIME_ZONE)}, computed ${workDate}`)
+          const delay = device.face && rng.chance(0.02) ? rng.int(600, 7_200) * 1000 : rng.int(300, 4_000)
+          // Now and then a device clock runs ahead of the server's: stored, and marked.
+          const suspect = rng.chance(0.000_002) && w !== p.lateWorker
+          const direction = device.face ? 'unknown' : SLOTS[p.kind[w] as Kind][slotOf[i]!]!.dir
+          insert.run(
+            projectId,
+            device.id,
+            String(++seq[d]!),
+            workerIds[w],
+            enrolmentIds[w],
+            ms,
+            Math.min(nowMs, suspect ? ms - 3_600_000 : ms + delay),
+            workDate,
+            direction,
+            device.face ? 'face' : 'card',
+            device.face ? 'face_terminal' : 'gate',
+            suspect ? 'ahead_of_receipt' : null,
+          )
+          rows++
+        }
+      })()
+    }
+  }
+  return rows
+}
+
+interface Prepared {
+  path: string
+  setupMs: number
+  reused: boolean
+  done(): void
+}
+
+/** The database file: the cached one with --keep when it exists, else a fresh one (cached with --keep, temporary without). */
+function prepare(opt: Options): Prepared {
+  const started = performance.now()
+  if (opt.keep) {
+    const dir = join(dirname(fileURLToPath(import.meta.url)), '.data')
+    mkdirSync(dir, { recursive: true })
+    const path = join(dir, `timesheet-v${DATA_VERSION}-w${opt.workers}-p${opt.punches}.db`)
+    if (existsSync(path)) return { path, setupMs: performance.now() - started, reused: true, done: () => undefined }
+    // Generated under another name and renamed when complete, so an interrupted run leaves no half file to reuse.
+    const partial = `${path}.partial`
+    for (const p of [partial, `${partial}-wal`, `${partial}-shm`]) rmSync(p, { force: true })
+    generate(partial, opt)
+    renameSync(partial, path)
+    for (const p of [`${partial}-wal`, `${partial}-shm`]) rmSync(p, { force: true })
+    return { path, setupMs: performance.now() - started, reused: false, done: () => undefined }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'wage-ledger-timesheet-'))
+  const path = join(dir, 'timesheet.db')
+  try {
+    generate(path, opt)
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
+  return { path, setupMs: performance.now() - started, reused: false, done: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+// ---------------------------------------------------------------- measures
+
+interface Build {
+  ms: number
+  workers: number
+  days: number
+  creditHalves: number
+  workedMinutes: number
+  punches: number
+  heapPeak: number
+  rssPeak: number
+  lateDayStatus: string | undefined
+}
+
+function build(services: Services, project: ProjectRow, lateWorkerId: string): Build {
+  const policy = services.roster.policy(project.id)
+  const out: Build = { ms: 0, workers: 0, days: 0, creditHalves: 0, workedMinutes: 0, punches: 0, heapPeak: 0, rssPeak: 0, lateDayStatus: undefined }
+  const sample = (): void => {
+    const m = process.memoryUsage()
+    if (m.heapUsed > out.heapPeak) out.heapPeak = m.heapUsed
+    if (m.rss > out.rssPeak) out.rssPeak = m.rss
+  }
+  sample()
+  const started = performance.now()
+  services.timesheets.forEachLiveMonth(project, MONTH, policy, (m) => {
+    out.workers++
+    out.days += m.days.length
+    out.creditHalves += m.creditHalves
+    out.workedMinutes += m.workedMinutes
+    for (const d of m.days) out.punches += d.punches.length
+    if (m.workerId === lateWorkerId) out.lateDayStatus = m.days.find((d) => d.workDate === LATE_DATE)?.status
+    if (out.workers % SAMPLE_EVERY === 0) sample()
+  })
+  out.ms = performance.now() - started
+  sample()
+  return out
+}
+
+interface Floor {
+  ms: number
+  groups: number
+  spanMs: number
+}
+
+const FLOOR_SQL = `SELECT worker_id, work_date,
+       MIN(CASE WHEN direction <> 'out' THEN device_time_ms END),
+       MAX(CASE WHEN direction <> 'in' THEN device_time_ms END)
+  FROM punches WHERE project_id = ? AND work_date BETWEEN ? AND ?
+ GROUP BY worker_id, work_date`
+
+function floor(db: Database.Database, projectId: string, from: WorkDate, to: WorkDate): Floor {
+  const stmt = db.prepare(FLOOR_SQL).raw(true)
+  let groups = 0
+  let spanMs = 0
+  const started = performance.now()
+  for (const r of stmt.iterate(projectId, from, to) as IterableIterator<[string, string, number | null, number | null]>) {
+    groups++
+    if (r[2] !== null && r[3] !== null && r[3] > r[2]) spanMs += r[3] - r[2]
+  }
+  return { ms: performance.now() - started, groups, spanMs }
+}
+
+const PER_WORKER_SQL = 'SELECT id, worker_id, device_id, device_time_ms, direction, work_date, clock_suspect FROM punches WHERE project_id = ? AND worker_id = ? AND work_date >= ? AND work_date <= ?'
+
+function queryPlan(db: Database.Database, sql: string, ...params: unknown[]): string[] {
+  return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail)
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const opt = options()
+  const prepared = prepare(opt)
+  let failed = false
+  const checks: Array<[string, boolean]> = []
+  try {
+    const services = createServices({ ...loadConfig({}), databaseUrl: `file:${prepared.path}`, logLevel: 'warn' })
+    try {
+      const db = services.db.$client
+      const project = services.roster.listProjects().find((p) => p.siteCode === SITE_CODE)
+      if (!project) throw new Error(`no project ${SITE_CODE} in the benchmark file`)
+      const lateUserId = `U${Math.floor(opt.workers / 2) + 1}`
+      const lateWorkerId = (db.prepare('SELECT worker_id FROM enrolments WHERE project_id = ? AND device_user_id = ?').pluck().get(project.id, lateUserId) as string | undefined) ?? ''
+      const stored = db.prepare('SELECT count(*) FROM punches WHERE project_id = ?').pluck().get(project.id) as number
+      const range = inputDates(`${MONTH}-01`, addDays(`${MONTH}-01`, 30))
+      const inRange = db.prepare('SELECT count(*) FROM punches WHERE project_id = ? AND work_date BETWEEN ? AND ?').pluck().get(project.id, range.from, range.to) as number
+      const how = prepared.reused ? 'reused the cached file (--keep)' : `generated ${fmt(opt.workers)} workers and ${fmt(stored)} punches`
+      console.log(`setup: ${how} in ${(prepared.setupMs / 1000).toFixed(1)} s (${mb(fileSize(prepared.path))} file)`)
+      checks.push([`the table holds ${fmt(stored)} punches, --punches ${fmt(opt.punches)}`, stored === opt.punches])
+
+      const builds: Build[] = []
+      const floors: Floor[] = []
+      for (let r = 1; r <= opt.runs; r++) {
+        // Alternate which goes first, so neither always meets a warmer cache.
+        if (r % 2 === 1) {
+          floors.push(floor(db, project.id, range.from, range.to))
+          builds.push(build(services, project, lateWorkerId))
+        } else {
+          builds.push(build(services, project, lateWorkerId))
+          floors.push(floor(db, project.id, range.from, range.to))
+        }
+        const b = builds.at(-1)!
+        const f = floors.at(-1)!
+        if (opt.runs > 1) console.log(`run ${r}: build ${seconds(b.ms)} s, floor ${seconds(f.ms)} s, ratio ${(b.ms / f.ms).toFixed(2)}`)
+      }
+      const b0 = builds[0]!
+      const buildMs = median(builds.map((b) => b.ms))
+      const floorMs = median(floors.map((f) => f.ms))
+      const ratio = median(builds.map((b, i) => b.ms / floors[i]!.ms))
+      const of = opt.runs > 1 ? ` (medians of ${opt.runs} runs)` : ''
+      console.log('')
+      console.log(`timesheet month ${MONTH}: ${fmt(opt.workers)} workers, ${fmt(stored)} punches in one SQLite file, ${TIME_ZONE}${of}`)
+      console.log(`  punches read         ${fmt(inRange)}   (work dates ${range.from}..${range.to}: the month, two days before, one after)`)
+      console.log(`  build                ${seconds(buildMs)} s   ${fmt(inRange / (buildMs / 1000))} punches/s   (forEachLiveMonth: ${fmt(b0.workers)} worker months, ${fmt(b0.days)} worker-days)`)
+      console.log(`  floor                ${seconds(floorMs)} s   ${fmt(inRange / (floorMs / 1000))} punches/s   (one GROUP BY: first-in/last-out of ${fmt(floors[0]!.groups)} worker-days)`)
+      console.log(`  ratio build/floor    ${ratio.toFixed(2)}`)
+      console.log(`  ${`aim ≤ ${AIM_FLOOR_RATIO} × floor`.padEnd(21)}${ratio <= AIM_FLOOR_RATIO ? 'PASS' : 'FAIL'}`)
+      console.log(`  heap used, peak      ${mb(Math.max(...builds.map((b) => b.heapPeak)))}   (sampled every ${SAMPLE_EVERY} workers; process rss peak ${mb(Math.max(...builds.map((b) => b.rssPeak)))}, generation included)`)
+      console.log(`  totals               ${fmt(b0.creditHalves / 2)} days credited, ${fmt(b0.workedMinutes / 60)} hours worked, ${fmt(b0.punches)} punches on the month's days`)
+      console.log(`  floor plan           ${queryPlan(db, FLOOR_SQL, project.id, range.from, range.to).join('; ')}`)
+      checks.push([`every worker built once (${fmt(b0.workers)} of ${fmt(opt.workers)})`, builds.every((b) => b.workers === opt.workers)])
+      checks.push([`every run gives the same totals`, builds.every((b) => b.creditHalves === b0.creditHalves && b.workedMinutes === b0.workedMinutes && b.days === b0.days)])
+      checks.push([`the late worker's ${LATE_DATE} is incomplete before the late punch (${b0.lateDayStatus})`, b0.lateDayStatus === 'incomplete'])
+
+      // Incremental: a late 'out' closes the late worker's afternoon; only that worker's days around it are recomputed.
+      const late = db.prepare(`SELECT device_id, max(device_time_ms) AS last FROM punches WHERE project_id = ? AND worker_id = ? AND work_date = ? GROUP BY device_id`).get(project.id, lateWorkerId, LATE_DATE) as { device_id: string; last: number }
+      const seqOf = db.prepare(`SELECT max(CAST(record_id AS INTEGER)) FROM punches WHERE device_id = ?`).pluck().get(late.device_id) as number
+      const from = addDays(LATE_DATE, -1)
+      const to = addDays(LATE_DATE, 1)
+      const reads = inputDates(from, to)
+      db.exec('BEGIN')
+      try {
+        const atMs = dayStartMs(LATE_DAY) + (17 * 60 + 38) * 60_000
+        db.prepare(
+          `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel)
+           SELECT project_id, device_id, ?, worker_id, enrolment_id, ?, ?, ?, 'out', verify_method, channel FROM punches WHERE project_id = ? AND worker_id = ? AND device_time_ms = ? LIMIT 1`,
+        ).run(String(seqOf + 1), atMs, Date.UTC(2026, 10, 3, 1, 0, 0), workDateOf(atMs, TIME_ZONE), project.id, lateWorkerId, late.last)
+        const policy = services.roster.policy(project.id)
+        const times: number[] = []
+        let days = services.timesheets.workerDays(project, lateWorkerId, from, to, policy)
+        for (let i = 0; i < INCREMENTAL_REPS; i++) {
+          const t = performance.now()
+          days = services.timesheets.workerDays(project, lateWorkerId, from, to, policy)
+          times.push(performance.now() - t)
+        }
+        const read = db.prepare(`SELECT count(*) FROM (${PER_WORKER_SQL})`).pluck().get(project.id, lateWorkerId, reads.from, reads.to) as number
+        const lateDay = days.find((d) => d.workDate === LATE_DATE)
+        const us = median(times) * 1000
+        const plan = queryPlan(db, PER_WORKER_SQL, project.id, lateWorkerId, reads.from, reads.to)
+        console.log('')
+        console.log(`incremental: a late 'out' closes worker ${lateUserId}'s ${LATE_DATE}; workerDays(${from}..${to}) recomputed (median of ${INCREMENTAL_REPS})`)
+        console.log(`  rebuild of a worker's days around a late punch: ${fmt(us)} µs, reads ${fmt(read)} punches (the month has ${fmt(inRange)})`)
+        console.log(`  ${LATE_DATE.padEnd(21)}${b0.lateDayStatus} → ${lateDay?.status}`)
+        console.log(`  per-worker plan      ${plan.join('; ')}`)
+        checks.push([`the late punch completes ${LATE_DATE} (${lateDay?.status})`, lateDay?.status === 'present'])
+        checks.push([`the per-worker read uses punches_project_worker_date`, plan.some((d) => d.includes('punches_project_worker_date'))])
+        checks.push([`the rebuild reads the worker's days, not the month (${fmt(read)} rows)`, read > 0 && read < 100])
+      } finally {
+        // The late punch is not kept: a cached file stays as generated.
+        db.exec('ROLLBACK')
+      }
+    } finally {
+      services.close()
+    }
+    console.log('')
+    for (const [what, ok] of checks) {
+      console.log(`  ${ok ? 'ok    ' : 'FAILED'} ${what}`)
+      if (!ok) failed = true
+    }
+  } finally {
+    if (opt.keep) console.log(`kept the generated file in bench/.data/`)
+    prepared.done()
+  }
+  if (failed) process.exitCode = 1
+}
+
+await main()
