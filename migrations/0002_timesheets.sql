@@ -70,9 +70,10 @@ CREATE TABLE `worker_confirmations` (
 );
 --> statement-breakpoint
 CREATE INDEX `worker_confirmations_confirmation` ON `worker_confirmations` (`confirmation_id`,`worker_id`);--> statement-breakpoint
+DROP INDEX `punches_project_date`;--> statement-breakpoint
+ALTER TABLE `punches` ADD `clock_suspect` text;--> statement-breakpoint
+CREATE INDEX `punches_project_date_worker` ON `punches` (`project_id`,`work_date`,`worker_id`);--> statement-breakpoint
 ALTER TABLE `projects` ADD `debounce_minutes` integer DEFAULT 2 NOT NULL;--> statement-breakpoint
 ALTER TABLE `projects` ADD `max_shift_minutes` integer DEFAULT 960 NOT NULL;--> statement-breakpoint
 ALTER TABLE `projects` ADD `incomplete_day_policy` text DEFAULT 'needs_review' NOT NULL;--> statement-breakpoint
-ALTER TABLE `projects` ADD `clock_ahead_minutes` integer DEFAULT 10 NOT NULL;--> statement-breakpoint
-ALTER TABLE `punches` ADD `clock_suspect` text;--> statement-breakpoint
-CREATE INDEX `punches_project_worker_date` ON `punches` (`project_id`,`worker_id`,`work_date`);
+ALTER TABLE `projects` ADD `clock_ahead_minutes` integer DEFAULT 10 NOT NULL;

@@ -9,7 +9,7 @@ import { and, asc, eq, gte, lte } from 'drizzle-orm'
 import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/client.ts'
 import { corrections, timesheetAdjustments, timesheetConfirmations, workerConfirmations } from '../db/schema/index.ts'
-import type { WorkDate } from '../kernel/time.ts'
+import { addDays, type WorkDate } from '../kernel/time.ts'
 import type { Direction } from '../punches/canonical.ts'
 import type { ClockSuspect, Correction, RawPunch } from './rules.ts'
 
@@ -17,6 +17,10 @@ export type CorrectionRow = typeof corrections.$inferSelect
 export type ConfirmationRow = typeof timesheetConfirmations.$inferSelect
 export type WorkerConfirmationRow = typeof workerConfirmations.$inferSelect
 export type AdjustmentRow = typeof timesheetAdjustments.$inferSelect
+
+const PUNCH_COLUMNS = 'id, worker_id, device_id, device_time_ms, direction, work_date, clock_suspect'
+/** A month and the days either side that the rules read; a longer range for one worker is a mistake, not a query. */
+const WORKER_DATES_MAX = 40
 
 type PunchTuple = [id: number, workerId: string, deviceId: string, deviceTimeMs: number, direction: Direction, workDate: string, clockSuspect: ClockSuspect | null]
 type JsonPunch = [id: number, deviceId: string, deviceTimeMs: number, direction: Direction, workDate: string, clockSuspect: ClockSuspect | null]
@@ -34,13 +38,24 @@ export class TimesheetRepository {
   private static readonly PROJECT_PUNCHES_SQL = `SELECT worker_id, json_group_array(json_array(id, device_id, device_time_ms, direction, work_date, clock_suspect))
     FROM punches WHERE project_id = ? AND work_date >= ? AND work_date <= ? GROUP BY worker_id`
   private readonly projectPunchesStmt: Statement
-  private readonly workerPunchesStmt: Statement
+  /** One worker's punches of n listed dates, by number of dates: each date is one seek in (project_id, work_date, worker_id). */
+  private readonly workerPunchesStmts = new Map<number, Statement>()
 
   constructor(private readonly db: Db) {
     const c = db.$client
-    const cols = 'id, worker_id, device_id, device_time_ms, direction, work_date, clock_suspect'
     this.projectPunchesStmt = c.prepare(TimesheetRepository.PROJECT_PUNCHES_SQL).raw(true)
-    this.workerPunchesStmt = c.prepare(`SELECT ${cols} FROM punches WHERE project_id = ? AND worker_id = ? AND work_date >= ? AND work_date <= ?`).raw(true)
+
+  }
+
+  private workerPunchesStmt(n: number): Statement {
+    let stmt = this.workerPunchesStmts.get(n)
+    if (!stmt) {
+      stmt = this.db.$client
+        .prepare(`SELECT ${PUNCH_COLUMNS} FROM punches WHERE project_id = ? AND worker_id = ? AND work_date IN (${Array.from({ length: n }, () => '?').join(', ')})`)
+        .raw(true)
+      this.workerPunchesStmts.set(n, stmt)
+    }
+    return stmt
   }
 
   transaction<T>(fn: () => T): T {
@@ -67,9 +82,14 @@ export class TimesheetRepository {
    */
   forEachWorkerPunches(projectId: string, from: WorkDate, to: WorkDate, workerId: string | undefined, fn: (workerId: string, punches: RawPunch[]) => void): void {
     if (workerId !== undefined) {
-      // A few days of one worker, through the (project_id, worker_id, work_date) index.
+      // A few days (or a month) of one worker: one index seek per date, never another worker's rows.
       const punches: RawPunch[] = []
-      for (const r of this.workerPunchesStmt.iterate(projectId, workerId, from, to) as IterableIterator<PunchTuple>) {
+      const dates: WorkDate[] = []
+      for (let d = from; d <= to; d = addDays(d, 1)) {
+        if (dates.length === WORKER_DATES_MAX) throw new Error(`a worker's punches are read for at most ${WORKER_DATES_MAX} dates; asked for ${from}..${to}`)
+        dates.push(d)
+      }
+      for (const r of this.workerPunchesStmt(dates.length).iterate(projectId, workerId, ...dates) as IterableIterator<PunchTuple>) {
         punches.push({ id: r[0], deviceId: r[2], deviceTimeMs: r[3], direction: r[4], workDate: r[5], clockSuspect: r[6] })
       }
       if (punches.length > 0) fn(workerId, punches)

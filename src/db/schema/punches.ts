@@ -32,9 +32,10 @@ export const punches = sqliteTable(
   },
   (t) => [
     uniqueIndex('punches_device_record').on(t.deviceId, t.recordId),
-    index('punches_project_date').on(t.projectId, t.workDate),
-    // A worker's few days around a late punch, and a worker's month.
-    index('punches_project_worker_date').on(t.projectId, t.workerId, t.workDate),
+    // Date first: a day's inserts land in one small, hot block of the index (a worker-first index takes one page per
+    // worker per commit, and halved ingest). The worker second: a worker's days are found by one seek per date,
+    // without touching other workers' rows.
+    index('punches_project_date_worker').on(t.projectId, t.workDate, t.workerId),
   ],
 )
 
