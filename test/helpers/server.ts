@@ -9,7 +9,7 @@ import type { Test } from 'tap'
 import { loadConfig, type Config } from '../../src/config/env.ts'
 import type { Clock } from '../../src/kernel/time.ts'
 import { startServer, type RunningServer } from '../../src/server.ts'
-import { Api } from '../../simulators/api.ts'
+import { Api, ApiError } from '../../simulators/api.ts'
 
 export function tempDir(t: Test, prefix = 'wage-ledger-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
@@ -38,4 +38,15 @@ export async function startTestServer(
 /** Waits until the inbox has nothing pending (frames published with QoS 0 or by other clients). */
 export async function settled(server: RunningServer): Promise<void> {
   while (server.services.inbox.pending > 0) await new Promise((r) => setTimeout(r, 5))
+}
+
+/** The error reply of a request expected to fail: status, code and details. */
+export async function failure(p: Promise<unknown>): Promise<{ status: number; code: string; details: unknown }> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  )
+  if (!(e instanceof ApiError)) throw new Error('expected the request to fail')
+  const body = e.body as { error: { code: string; details: unknown } }
+  return { status: e.status, code: body.error.code, details: body.error.details }
 }

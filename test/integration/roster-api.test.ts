@@ -1,24 +1,13 @@
 /** The roster API over real HTTP: identities checked, personal data masked, unknown fields refused. */
 import t from 'tap'
-import { ApiError } from '../../simulators/api.ts'
 import { creditCode, cardNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { idCheckChar } from '../../src/roster/identity.ts'
-import { startTestServer } from '../helpers/server.ts'
+import { failure, startTestServer } from '../helpers/server.ts'
 
 const rng = new Rng(42)
 const id17 = '33010619900101123'
 const ID = id17 + idCheckChar(id17)
-
-async function failure(p: Promise<unknown>): Promise<{ status: number; code: string; details: unknown }> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  if (!(e instanceof ApiError)) throw new Error('expected the request to fail')
-  const body = e.body as { error: { code: string; details: unknown } }
-  return { status: e.status, code: body.error.code, details: body.error.details }
-}
 
 t.test('roster', async (t) => {
   const { api } = await startTestServer(t)

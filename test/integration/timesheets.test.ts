@@ -5,23 +5,12 @@
  * attendance sheet, and delivery order that never changes a timesheet.
  */
 import t, { type Test } from 'tap'
-import { ApiError } from '../../simulators/api.ts'
 import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth, type SimFrame, type SitePlan } from '../../simulators/site.ts'
 import { Rng } from '../../simulators/random.ts'
 import { ManualClock, parseLocalDateTime } from '../../src/kernel/time.ts'
-import { settled, startTestServer } from '../helpers/server.ts'
+import { failure, settled, startTestServer } from '../helpers/server.ts'
 
 const TZ = 'Asia/Shanghai'
-
-async function failure(p: Promise<unknown>): Promise<{ status: number; code: string; details: unknown }> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  )
-  if (!(e instanceof ApiError)) throw new Error('expected the request to fail')
-  const body = e.body as { error: { code: string; details: unknown } }
-  return { status: e.status, code: body.error.code, details: body.error.details }
-}
 
 /** A device speaking the canonical format, so a test can say exactly what was punched. */
 class Terminal {
