@@ -119,8 +119,9 @@ async function main(): Promise<void> {
   const attendance = await api.get<Array<{ kind: string }>>(`/api/projects/${site.projectId}/attendance-flags/${plan.spec.month}`)
   const attendanceByKind: Record<string, number> = {}
   for (const f of attendance) attendanceByKind[f.kind] = (attendanceByKind[f.kind] ?? 0) + 1
+  const policy = await api.get<{ incompleteDay: string }>(`/api/projects/${site.projectId}/attendance-policy`)
   console.log(
-    `Timesheet: ${Object.entries(attendanceByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing to review'} — incomplete days earn nothing until a labour manager corrects them`,
+    `Timesheet: ${Object.entries(attendanceByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'nothing to review'} (incomplete days: ${policy.incompleteDay}${policy.incompleteDay === 'needs_review' ? ', they earn nothing until a labour manager corrects them' : ''})`,
   )
   console.log('\nFlags by kind:')
   for (const [kind, n] of Object.entries(summary.flagsByKind)) {

@@ -22,6 +22,8 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
+const SWEEP_INTERVAL_MS = 60_000
+
 export async function startServer(config: Config, opts: { clock?: Clock; logger?: boolean } = {}): Promise<RunningServer> {
   const services = createServices(config, opts.clock)
   const app = await buildApp(services, { logger: opts.logger })
@@ -43,6 +45,22 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
     throw err
   }
   const { port } = app.server.address() as AddressInfo
+  // Adjustments are made right after each commit; the sweep repairs what that step missed (an error, a month another
+  // instance confirmed a moment before), and each listener error is logged.
+  let listenerErrors = 0
+  const sweeper = setInterval(() => {
+    try {
+      if (services.inbox.stats.listenerErrors > listenerErrors) {
+        app.log.error({ err: services.inbox.lastListenerError, count: services.inbox.stats.listenerErrors - listenerErrors }, 'after-commit step failed; the sweep repairs adjustments')
+        listenerErrors = services.inbox.stats.listenerErrors
+      }
+      const made = services.timesheets.sweep()
+      if (made > 0) app.log.warn({ made }, 'sweep made adjustments the after-commit step had missed')
+    } catch (err) {
+      app.log.error({ err }, 'timesheet sweep failed')
+    }
+  }, SWEEP_INTERVAL_MS)
+  sweeper.unref()
   let closing: Promise<void> | undefined
   return {
     app,
@@ -52,6 +70,7 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
     close() {
       closing ??= (async () => {
         // Stop intake first, let the inbox commit what it holds, then close the database.
+        clearInterval(sweeper)
         await ingest.close()
         while (services.inbox.pending > 0) await new Promise((r) => setImmediate(r))
         await app.close()

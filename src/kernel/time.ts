@@ -210,5 +210,8 @@ export function clampedDate(month: Month, day: number): WorkDate {
 /** The work date n days after (or before, for negative n) a date. Calendar arithmetic: no zone is involved. */
 export function addDays(date: WorkDate, n: number): WorkDate {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number]
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10)
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+  const t = new Date(0)
+  t.setUTCFullYear(y, m - 1, d + n)
+  return t.toISOString().slice(0, 10)
 }

@@ -1,7 +1,7 @@
 /**
  * A project's attendance policy (考勤规则设置). Each figure has a default a
  * site can keep, and bounds that keep the rules meaningful: a maximum shift
- * over 24 h would let an in pair with an out two days later.
+ * over 23 h could let an in pair with an out two work dates later.
  */
 export type IncompleteDayPolicy = 'count_day' | 'count_half' | 'needs_review'
 export const INCOMPLETE_DAY_POLICIES = ['count_day', 'count_half', 'needs_review'] as const satisfies readonly IncompleteDayPolicy[]
@@ -26,7 +26,10 @@ export const DEFAULT_POLICY: AttendancePolicy = {
 
 export const POLICY_BOUNDS = {
   debounceMinutes: { min: 0, max: 60 },
-  /** 24 h at most: a day's shift then always ends on the next work date, which keeps every day a function of its neighbours. */
-  maxShiftMinutes: { min: 60, max: 24 * 60 },
+  /**
+   * 23 h at most: a shift then always ends on the next work date at the latest, even across a 23-hour day where
+   * the zone keeps daylight saving, which keeps every day a function of its neighbours.
+   */
+  maxShiftMinutes: { min: 60, max: 23 * 60 },
   clockAheadMinutes: { min: 1, max: 24 * 60 },
 } as const

@@ -5,8 +5,8 @@
  *
  * The steps, in order (the README's timesheet section explains each to a
  * labour manager):
- *   1. exclude: voided by a correction, before entry / after exit (进退场),
- *      or clock_suspect and not accepted by a correction;
+ *   1. exclude: voided by a correction, clock_suspect and not accepted by a
+ *      correction, or before entry / after exit (进退场);
  *   2. order by device time (ties: in, unknown, out, then id) — never by arrival;
  *   3. debounce: a punch within the window of the previous punch of its
  *      work date, in a compatible direction, repeats it;
@@ -216,7 +216,10 @@ export function buildWorkerDays(input: WorkerInput, policy: AttendancePolicy, ti
     seen.add(p.id)
     const excluded: PunchReason | null = voided.has(p.id)
       ? 'voided'
-      : (outsideEnrolment(p.workDate) ?? (p.clockSuspect !== null && !accepted.has(p.id) ? 'clock_suspect' : null))
+      : // A clock that is not believed says nothing about the date either: it is a suspect reading before it is out of enrolment.
+        p.clockSuspect !== null && !accepted.has(p.id)
+        ? 'clock_suspect'
+        : outsideEnrolment(p.workDate)
     entries.push(entry(p.id, null, p.deviceTimeMs, p.direction, p.workDate, p.clockSuspect, excluded))
   }
   for (const c of active) {

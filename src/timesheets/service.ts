@@ -12,7 +12,7 @@
  */
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
-import { addDays, datesOfMonth, monthOf, nextMonth, parseLocalDateTime, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { addDays, datesOfMonth, monthBoundsMs, monthOf, nextMonth, parseLocalDateTime, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import type { PunchRecord } from '../punches/admit.ts'
 import type { EnrolmentRow, ProjectRow, WorkerRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
@@ -103,6 +103,18 @@ export interface NewCorrection {
 }
 
 const CONFIRMED_CACHE_MS = 5_000
+/** An instant as ISO 8601 with its offset; anything else is read as local time in the project's zone. */
+const INSTANT_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:[zZ]|[+-]\d{2}:\d{2})$/
+const AT_MS_MIN = Date.UTC(2000, 0, 1)
+const AT_MS_MAX = Date.UTC(2100, 0, 1)
+/** Which kinds of correction each optional field belongs to. */
+const KIND_FIELDS = {
+  punchId: ['void_punch', 'accept_punch'],
+  at: ['add_punch'],
+  direction: ['add_punch'],
+  status: ['set_status'],
+  revokesId: ['revoke'],
+} as const satisfies Record<string, readonly CorrectionKind[]>
 
 export class TimesheetService {
   /** Confirmed snapshots never change: parsed once. */
@@ -168,6 +180,28 @@ export class TimesheetService {
     for (const w of corrections.keys()) if (!seen.has(w)) build(w, [])
   }
 
+  /**
+   * Live months of a few workers (a team, one worker): each worker's punches
+   * by index seeks, so a team's month costs its own workers' rows, not the
+   * project's.
+   */
+  private liveFor(project: ProjectRow, month: Month, policy: AttendancePolicy, enrolments: readonly EnrolmentRow[]): Map<string, WorkerMonth> {
+    const dates = datesOfMonth(month)
+    const from = dates[0] as WorkDate
+    const to = dates[dates.length - 1] as WorkDate
+    const range = inputDates(from, to)
+    const single = enrolments.length === 1 ? enrolments[0]?.workerId : undefined
+    const corrections = this.repo.correctionsByWorker(project.id, addDays(range.from, -1), addDays(range.to, 1), single)
+    const months = new Map<string, WorkerMonth>()
+    for (const enrolment of enrolments) {
+      const w = enrolment.workerId
+      const punches = this.repo.punchesByWorker(project.id, range.from, range.to, w).get(w) ?? []
+      const days = buildWorkerDays({ workerId: w, enrolment, punches, corrections: corrections.get(w) ?? [] }, policy, project.timeZone, from, to)
+      if (days.length > 0) months.set(w, foldMonth(w, days))
+    }
+    return months
+  }
+
   /** Every worker's line for a month: frozen where the team's month is confirmed, live elsewhere. */
   projectMonth(projectId: string, month: Month): Map<string, WorkerMonthLine> {
     const project = this.roster.project(projectId)
@@ -193,7 +227,7 @@ export class TimesheetService {
     const confirmationId = this.confirmedId(projectId, enrolment.teamId, month)
     const m = confirmationId
       ? (this.snapshot(confirmationId).workers[workerId] ?? foldMonth(workerId, []))
-      : (this.liveMonths(project, month, undefined, workerId).get(workerId) ?? foldMonth(workerId, []))
+      : (this.liveFor(project, month, this.roster.policy(projectId), [enrolment]).get(workerId) ?? foldMonth(workerId, []))
     const adj = this.adjustmentsByWorker(projectId, month).get(workerId) ?? []
     const answer = confirmationId ? (this.answers(confirmationId).get(workerId) ?? null) : null
     return { project, worker, enrolment, line: lineOf(enrolment, m, confirmationId !== undefined, adj), answer }
@@ -206,11 +240,15 @@ export class TimesheetService {
     const dates = datesOfMonth(month)
     const first = dates[0] as WorkDate
     const last = dates[dates.length - 1] as WorkDate
-    const members = this.roster.listEnrolments(projectId).filter(({ enrolment }) => enrolment.teamId === teamId && enrolment.entryDate <= last && (enrolment.exitDate === null || enrolment.exitDate >= first))
     const confirmation = this.repo.confirmation(projectId, teamId, month)
     const snapshot = confirmation ? this.snapshot(confirmation.id) : undefined
+    // Everyone enrolled in the team during the month; for a confirmed month also everyone it froze, whatever
+    // their enrolment says now (an exit recorded later must not drop a line the month was confirmed and paid with).
+    const members = this.roster
+      .listEnrolments(projectId)
+      .filter(({ enrolment }) => (enrolment.teamId === teamId && enrolment.entryDate <= last && (enrolment.exitDate === null || enrolment.exitDate >= first)) || snapshot?.workers[enrolment.workerId] !== undefined)
     const policy = snapshot?.policy ?? this.roster.policy(projectId)
-    const live = snapshot ? undefined : this.liveMonths(project, month, policy)
+    const live = snapshot ? undefined : this.liveFor(project, month, policy, members.map((m) => m.enrolment))
     const adjustments = this.adjustmentsByWorker(projectId, month)
     const answers = confirmation ? this.answers(confirmation.id) : new Map<string, WorkerConfirmationRow>()
     const workers: TeamMonthWorker[] = members
@@ -219,11 +257,7 @@ export class TimesheetService {
         return { worker, enrolment, line: lineOf(enrolment, m, snapshot !== undefined, adjustments.get(worker.id) ?? []), answer: answers.get(worker.id) ?? null }
       })
       .sort((a, b) => (a.worker.name < b.worker.name ? -1 : a.worker.name > b.worker.name ? 1 : a.worker.id < b.worker.id ? -1 : 1))
-    let state: TeamMonthState = 'open'
-    if (confirmation) {
-      const inSnapshot = Object.keys(snapshot?.workers ?? {})
-      state = inSnapshot.every((w) => answers.get(w)?.decision === 'confirm') ? 'worker_confirmed' : 'manager_confirmed'
-    }
+    const state: TeamMonthState = !snapshot ? 'open' : stateOf(snapshot, answers)
     const { snapshot: _s, ...confirmationHead } = confirmation ?? { snapshot: '' }
     return {
       projectId,
@@ -246,12 +280,11 @@ export class TimesheetService {
     const teams: TeamSummary[] = this.roster.listTeams(projectId).map((team) => {
       const confirmation = this.repo.confirmation(projectId, team.id, month)
       const answers = confirmation ? this.answers(confirmation.id) : new Map<string, WorkerConfirmationRow>()
-      const inSnapshot = confirmation ? Object.keys(this.snapshot(confirmation.id).workers) : []
       const teamLines = [...lines.values()].filter((l) => l.teamId === team.id)
       return {
         teamId: team.id,
         name: team.name,
-        state: !confirmation ? 'open' : inSnapshot.every((w) => answers.get(w)?.decision === 'confirm') ? 'worker_confirmed' : 'manager_confirmed',
+        state: !confirmation ? 'open' : stateOf(this.snapshot(confirmation.id), answers),
         confirmedBy: confirmation?.confirmedBy ?? null,
         confirmedAtMs: confirmation?.confirmedAtMs ?? null,
         workers: teamLines.length,
@@ -286,7 +319,7 @@ export class TimesheetService {
       }
       for (const a of line.adjustments) {
         flags.push({
-          kind: a.cause === 'late_punch' ? 'late_punch_in_confirmed_month' : 'change_to_confirmed_month',
+          kind: 'change_to_confirmed_month',
           workerId: line.workerId,
           teamId: line.teamId,
           workDate: a.workDate,
@@ -294,6 +327,31 @@ export class TimesheetService {
           detail: { adjustmentId: a.id, cause: a.cause, before: { status: a.beforeStatus, creditHalves: a.beforeHalves, workedMinutes: a.beforeMinutes }, after: { status: a.afterStatus, creditHalves: a.afterHalves, workedMinutes: a.afterMinutes } },
         })
       }
+    }
+    const project = this.roster.project(projectId)
+    const { startMs, endMs } = monthBoundsMs(month, project.timeZone)
+    const teamOf = new Map(this.roster.listEnrolments(projectId).map(({ enrolment }) => [enrolment.workerId, enrolment.teamId]))
+    // Every punch that reached a confirmed month after its confirmation, in the month it arrived, whether or not it
+    // changed a figure (a repeat, a suspect reading): the month was signed without it.
+    for (const c of this.repo.confirmedTeamMonths(projectId)) {
+      const dates = datesOfMonth(c.month)
+      for (const p of this.repo.receivedBetween(projectId, dates[0] as WorkDate, dates[dates.length - 1] as WorkDate, Math.max(c.confirmedAtMs, startMs - 1), endMs - 1)) {
+        if (teamOf.get(p.workerId) !== c.teamId) continue
+        flags.push({ kind: 'late_punch_in_confirmed_month', workerId: p.workerId, teamId: c.teamId, workDate: p.workDate, punchId: p.id, detail: { confirmedMonth: c.month, confirmationId: c.id, receivedAtMs: p.receivedAtMs } })
+      }
+    }
+    // A clock far off files its readings under a date nobody reviews (a reset clock says 2000-01-01): they are
+    // flagged in the month they arrived as well, wherever their date falls.
+    for (const p of this.repo.suspectReceivedBetween(projectId, startMs, endMs)) {
+      if (monthOf(p.workDate) === month) continue
+      flags.push({
+        kind: 'clock_suspect',
+        workerId: p.workerId,
+        teamId: teamOf.get(p.workerId) ?? '',
+        workDate: p.workDate,
+        punchId: p.id,
+        detail: { atMs: p.deviceTimeMs, clockSuspect: p.clockSuspect, receivedAtMs: p.receivedAtMs, deviceId: p.deviceId, note: 'received this month; the device clock put it on another date' },
+      })
     }
     return flags.sort((a, b) => (a.workDate < b.workDate ? -1 : a.workDate > b.workDate ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
   }
@@ -333,12 +391,19 @@ export class TimesheetService {
     }
     if (row.reason === '') invalid('a correction needs a reason')
     if (row.author === '') invalid('a correction needs its author')
+    const today = workDateOf(this.clock.nowMs(), project.timeZone)
+    if (workDate > today) throw new AppError('date_in_future', { workDate, today })
+    const foreign = (Object.keys(KIND_FIELDS) as Array<keyof typeof KIND_FIELDS>).filter((f) => input[f] !== undefined && !(KIND_FIELDS[f] as readonly CorrectionKind[]).includes(input.kind))
+    if (foreign.length > 0) invalid(`${foreign.map((f) => `\`${f}\``).join(', ')} ${foreign.length === 1 ? 'does' : 'do'} not belong to ${input.kind}`)
     const affected = new Set<WorkDate>([workDate])
     switch (input.kind) {
       case 'add_punch': {
         if (input.at === undefined || input.direction === undefined) return invalid('add_punch needs `at` and `direction`')
-        const atMs = /[zZ]|[+-]\d{2}:\d{2}$/.test(input.at) ? Date.parse(input.at) : parseLocalDateTime(input.at, project.timeZone)
-        if (atMs === undefined || Number.isNaN(atMs)) return invalid(`"${input.at}" is not a time; send an instant with its offset or local time "YYYY-MM-DD HH:mm"`)
+        const atMs = INSTANT_TEXT.test(input.at) ? Date.parse(input.at) : parseLocalDateTime(input.at, project.timeZone)
+        if (atMs === undefined || Number.isNaN(atMs) || atMs < AT_MS_MIN || atMs > AT_MS_MAX) {
+          return invalid(`"${input.at}" is not a time; send an instant with its offset ("2026-10-12T17:00:00+08:00") or local time "YYYY-MM-DD HH:mm"`)
+        }
+        if (atMs > this.clock.nowMs()) return invalid(`${input.at} has not happened yet`)
         const date = workDateOf(atMs, project.timeZone)
         // The day itself, or the next morning for the end of a night shift.
         if (date !== workDate && date !== addDays(workDate, 1)) return invalid(`${input.at} falls on ${date}; a punch added to ${workDate} must fall on that day or the next morning`)
@@ -373,6 +438,11 @@ export class TimesheetService {
         row.workDate = target.workDate
         affected.add(target.workDate)
         if (target.atMs !== null) affected.add(workDateOf(target.atMs, project.timeZone))
+        // Withdrawing a void or an accept changes the day the punch is on, which may not be the day it was filed on.
+        if (target.punchId !== null) {
+          const punch = this.repo.punch(projectId, target.punchId)
+          if (punch) affected.add(punch.workDate)
+        }
         break
       }
     }
@@ -398,6 +468,7 @@ export class TimesheetService {
     if (review.length > 0) throw new AppError('timesheet_needs_review', { count: review.length, days: review.slice(0, 100) })
     const snapshot: Snapshot = { policy: view.policy, timeZone: project.timeZone, workers: {} }
     for (const w of view.workers) if (w.line.month.days.length > 0) snapshot.workers[w.worker.id] = w.line.month
+    if (Object.keys(snapshot.workers).length === 0) throw new AppError('timesheet_empty', { teamId, month })
     const row: ConfirmationRow = {
       id: newId(),
       projectId,
@@ -408,7 +479,13 @@ export class TimesheetService {
       snapshot: JSON.stringify(snapshot),
       confirmedAtMs: this.clock.nowMs(),
     }
-    this.repo.insertConfirmation(row)
+    try {
+      this.repo.insertConfirmation(row)
+    } catch (err) {
+      // Another instance confirmed the same month a moment ago: the unique index says so.
+      if (this.repo.confirmation(projectId, teamId, month)) throw new AppError('timesheet_already_confirmed', { teamId, month })
+      throw err
+    }
     this.confirmed.delete(projectId)
     this.snapshots.set(row.id, snapshot)
     return this.teamMonth(projectId, teamId, month)
@@ -481,8 +558,9 @@ export class TimesheetService {
       const earlier = this.repo.adjustmentsOfDay(project.id, workerId, date).at(-1)
       const before = earlier
         ? { status: earlier.afterStatus, halves: earlier.afterHalves, minutes: earlier.afterMinutes }
-        : { status: frozen?.status ?? 'none', halves: frozen?.creditHalves ?? 0, minutes: frozen?.workedMinutes ?? 0 }
-      const after = { status: now?.status ?? 'none', halves: now?.creditHalves ?? 0, minutes: now?.workedMinutes ?? 0 }
+        : { status: frozen?.status ?? 'absent', halves: frozen?.creditHalves ?? 0, minutes: frozen?.workedMinutes ?? 0 }
+      // A day with nothing counted is absent whether or not it has a line: no adjustment for that difference alone.
+      const after = { status: now?.status ?? 'absent', halves: now?.creditHalves ?? 0, minutes: now?.workedMinutes ?? 0 }
       if (before.status === after.status && before.halves === after.halves && before.minutes === after.minutes) continue
       this.repo.insertAdjustment({
         id: newId(),
@@ -538,6 +616,19 @@ export class TimesheetService {
     return c.months
   }
 
+  /** The worker's enrolment changed (an exit recorded): re-checks every day of the worker's confirmed months. */
+  enrolmentChanged(projectId: string, workerId: string): number {
+    const project = this.roster.project(projectId)
+    const { enrolment } = this.roster.enrolmentOf(projectId, workerId)
+    let made = 0
+    for (const [key] of this.confirmedOf(projectId)) {
+      const [teamId, month] = key.split('|') as [string, Month]
+      if (teamId !== enrolment.teamId) continue
+      made += this.repo.transaction(() => this.syncAdjustments(project, workerId, new Set(datesOfMonth(month)), 'recomputed', { because: 'enrolment_changed' }))
+    }
+    return made
+  }
+
   /**
    * Finds every punch that reached a confirmed month after its confirmation
    * and makes sure its adjustment exists. Adjustments are made right after
@@ -552,7 +643,7 @@ export class TimesheetService {
       for (const c of this.repo.confirmedTeamMonths(projectId)) {
         const dates = datesOfMonth(c.month)
         const byWorker = new Map<string, Set<WorkDate>>()
-        for (const r of this.repo.receivedSince(projectId, addDays(dates[0] as WorkDate, -1), addDays(dates[dates.length - 1] as WorkDate, 1), c.confirmedAtMs)) {
+        for (const r of this.repo.receivedBetween(projectId, addDays(dates[0] as WorkDate, -1), addDays(dates[dates.length - 1] as WorkDate, 1), c.confirmedAtMs)) {
           if (teamOf.get(r.workerId) !== c.teamId) continue
           let set = byWorker.get(r.workerId)
           if (!set) byWorker.set(r.workerId, (set = new Set()))
@@ -583,6 +674,12 @@ export class TimesheetService {
     // Oldest first, so the newest answer of each worker is the one left in the map.
     return new Map(this.repo.workerConfirmations(confirmationId).map((a) => [a.workerId, a]))
   }
+}
+
+/** Worker-confirmed once every worker the month froze has confirmed; a dispute, or no answer yet, keeps it at the manager's. */
+function stateOf(snapshot: Snapshot, answers: Map<string, WorkerConfirmationRow>): TeamMonthState {
+  const frozen = Object.keys(snapshot.workers)
+  return frozen.length > 0 && frozen.every((w) => answers.get(w)?.decision === 'confirm') ? 'worker_confirmed' : 'manager_confirmed'
 }
 
 function lineOf(enrolment: EnrolmentRow, month: WorkerMonth, frozen: boolean, adjustments: AdjustmentRow[]): WorkerMonthLine {

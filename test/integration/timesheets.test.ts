@@ -125,6 +125,7 @@ t.test('a worker month, corrections, confirmation, a late punch and a suspect cl
   const confirmed = await api.post<{ state: string; confirmation: { confirmedBy: string }; workers: Array<{ frozen: boolean }> }>(`${P}/teams/${team}/timesheets/2026-10/confirmation`, { confirmedBy: '劳资员 王芳', note: '十月考勤' })
   t.match(confirmed, { state: 'manager_confirmed', confirmation: { confirmedBy: '劳资员 王芳' } })
   t.ok(confirmed.workers.every((w) => w.frozen))
+  clock.advance(60_000)
   t.match(await failure(api.post(`${P}/teams/${team}/timesheets/2026-10/confirmation`, { confirmedBy: '王芳' })), { status: 409, code: 'timesheet_already_confirmed' })
 
   // Each worker answers, with time and channel.
@@ -147,7 +148,9 @@ t.test('a worker month, corrections, confirmation, a late punch and a suspect cl
   t.match(bNov.adjustments, [{ workDate: '2026-10-20', cause: 'late_punch', beforeHalves: 0, afterHalves: 2, recordedMonth: '2026-11' }], 'an adjustment is carried into the open month')
   t.equal(bNov.adjustmentHalves, 2)
   const flagsNov = await api.get<Array<{ kind: string; workerId: string; workDate: string }>>(`${P}/attendance-flags/2026-11`)
-  t.match(flagsNov, [{ kind: 'late_punch_in_confirmed_month', workerId: idB, workDate: '2026-10-20' }], 'and raises a flag')
+  const flagged = (k: string) => flagsNov.filter((f) => f.kind === k && f.workerId === idB && f.workDate === '2026-10-20').length
+  t.equal(flagged('late_punch_in_confirmed_month'), 2, 'each late punch raises a flag')
+  t.equal(flagged('change_to_confirmed_month'), 1, 'and so does the change it made')
   const dueNov = await api.get<{ workers: Array<{ workerId: string; dueFen: number; dailyRateFen: number; adjustmentHalves: number }> }>(`${P}/payroll/2026-11`)
   const bDue = dueNov.workers.find((w) => w.workerId === idB)
   t.match(bDue, { adjustmentHalves: 2 })
@@ -163,7 +166,6 @@ t.test('a worker month, corrections, confirmation, a late punch and a suspect cl
   t.ok(lunchOut?.punchId)
 
   // A clock running an hour fast: kept, marked, left out until accepted.
-  clock.set(Date.parse('2026-11-03T02:00:00Z'))
   await send([terminal.frame(a.idNumber, '2026-11-03 11:00:00', 'in'), terminal.frame(a.idNumber, '2026-11-03 11:30:00', 'out')])
   let aNov = await api.get<WorkerMonth>(`${P}/workers/${idA}/timesheets/2026-11`)
   const suspect = day(aNov, '2026-11-03')
@@ -276,4 +278,68 @@ t.test('a punch stored but not yet adjusted (a crash in between) is found by the
   t.equal(server.services.timesheets.sweep(), 1, 'the sweep finds the day')
   t.equal(server.services.timesheets.sweep(), 0, 'and running it again finds nothing new')
   t.match((await api.get<WorkerMonth>(`${P}/workers/${id}/timesheets/2026-11`)).adjustments, [{ workDate: '2026-10-06', afterHalves: 2 }])
+})
+
+t.test('what the review found: undoing, empty months, wrong clocks, exits after confirmation, bad dates', async (t) => {
+  const clock = new ManualClock(Date.parse('2026-11-03T02:00:00Z'))
+  const { api, plan, site, terminal, send } = await setUp(t, clock)
+  const team0 = plan.workers.filter((w) => w.team === 0)
+  const [a, b] = team0 as [(typeof team0)[0], (typeof team0)[0]]
+  const idA = site.workerIds.get(a.key) as string
+  const idB = site.workerIds.get(b.key) as string
+  const [team, emptyTeam] = site.teamIds as [string, string]
+  const P = `/api/projects/${site.projectId}`
+  const day = (m: WorkerMonth, d: string): Day | undefined => m.days.find((x) => x.workDate === d)
+
+  await send([
+    terminal.frame(a.idNumber, '2026-10-30 20:00:00', 'in'),
+    terminal.frame(a.idNumber, '2026-10-31 06:00:00', 'out'),
+    terminal.frame(b.idNumber, '2026-10-08 07:00:00', 'in'),
+    terminal.frame(b.idNumber, '2026-10-08 17:00:00', 'out'),
+    terminal.frame(b.idNumber, '2026-10-09 07:00:00', 'in'),
+    terminal.frame(b.idNumber, '2026-10-09 17:00:00', 'out'),
+  ])
+  t.match(await failure(api.post(`${P}/teams/${team}/timesheets/2026-10/confirmation`, { confirmedBy: '   ' })), { status: 400, code: 'validation_failed' }, 'a blank name does not confirm')
+  t.match(await failure(api.post(`${P}/teams/${emptyTeam}/timesheets/2026-10/confirmation`, { confirmedBy: '王芳' })), { status: 409, code: 'timesheet_empty' }, 'nothing to confirm')
+  t.match(await failure(api.post(`${P}/teams/${team}/timesheets/2025-10/confirmation`, { confirmedBy: '王芳' })), { status: 409, code: 'timesheet_empty' })
+  await api.post(`${P}/teams/${team}/timesheets/2026-10/confirmation`, { confirmedBy: '王芳' })
+  clock.advance(60_000)
+
+  // Void the night shift's out on the morning it fell on, then withdraw the void: the month nets to nothing.
+  const aOct = await api.get<WorkerMonth>(`${P}/workers/${idA}/timesheets/2026-10`)
+  const out = day(aOct, '2026-10-30')?.punches.find((p) => p.local === '2026-10-31 06:00:00')
+  const voided = await api.post<{ id: string }>(`${P}/workers/${idA}/days/2026-10-31/corrections`, { kind: 'void_punch', punchId: out?.punchId, reason: '误刷', author: '王芳' })
+  let aNov = await api.get<WorkerMonth>(`${P}/workers/${idA}/timesheets/2026-11`)
+  t.equal(aNov.adjustmentHalves, -2, 'voiding the out takes the night back')
+  await api.post(`${P}/workers/${idA}/days/2026-10-31/corrections`, { kind: 'revoke', revokesId: voided.id, reason: '核实无误，撤销', author: '王芳' })
+  aNov = await api.get<WorkerMonth>(`${P}/workers/${idA}/timesheets/2026-11`)
+  t.equal(aNov.adjustmentHalves, 0, 'withdrawing the void gives it back')
+  t.same(aNov.adjustments.map((x) => [x.workDate, x.beforeHalves, x.afterHalves]), [['2026-10-30', 2, 0], ['2026-10-30', 0, 2]])
+
+  // A late repeat changes no figure, and is still flagged: the month was signed without it.
+  await send([terminal.frame(b.idNumber, '2026-10-08 17:00:30', 'out')])
+  const flags = await api.get<Array<{ kind: string; workerId: string; workDate: string }>>(`${P}/attendance-flags/2026-11`)
+  t.equal(flags.filter((f) => f.kind === 'late_punch_in_confirmed_month' && f.workerId === idB).length, 1)
+  t.equal((await api.get<WorkerMonth>(`${P}/workers/${idB}/timesheets/2026-11`)).adjustments.length, 0)
+
+  // An exit recorded after the month was confirmed, back-dated before a worked day.
+  const enrolments = await api.get<Array<{ id: string; workerId: string }>>(`${P}/enrolments`)
+  await api.post(`${P}/enrolments/${enrolments.find((e) => e.workerId === idB)?.id}/exit`, { exitDate: '2026-10-08' })
+  const teamOct = await api.get<{ workers: Array<{ workerId: string }> }>(`${P}/teams/${team}/timesheets/2026-10`)
+  t.ok(teamOct.workers.some((w) => w.workerId === idB), 'the frozen month still lists the worker it was confirmed with')
+  t.match((await api.get<WorkerMonth>(`${P}/workers/${idB}/timesheets/2026-11`)).adjustments, [{ workDate: '2026-10-09', beforeHalves: 2, afterHalves: 0 }], 'and the day after the exit becomes an adjustment')
+
+  // A clock reset to 2000: kept, suspect (not "before entry"), and flagged in the month it arrived.
+  await send([terminal.frame(a.idNumber, '2000-01-01 08:00:00', 'in')])
+  const novFlags = await api.get<Array<{ kind: string; workDate: string; detail: { clockSuspect?: string } }>>(`${P}/attendance-flags/2026-11`)
+  t.match(novFlags.filter((f) => f.kind === 'clock_suspect'), [{ workDate: '2000-01-01', detail: { clockSuspect: 'before_install' } }])
+
+  // Bad dates and times are refused, never a 500.
+  t.match(await failure(api.get(`${P}/timesheets/9999-12`)), { status: 400, code: 'validation_failed' })
+  t.match(await failure(api.get(`${P}/workers/${idA}/timesheets/9999-12`)), { status: 400, code: 'validation_failed' })
+  t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-11-02/corrections`, { kind: 'add_punch', at: '+275760-09-13T00:00:00Z', direction: 'in', reason: 'x', author: 'y' })), { status: 400, code: 'correction_invalid' })
+  t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-11-02/corrections`, { kind: 'add_punch', at: 'Mon, 02 Nov 2026 08:00:00 Z', direction: 'in', reason: 'x', author: 'y' })), { status: 400, code: 'correction_invalid' })
+  t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-12-01/corrections`, { kind: 'set_status', status: 'present', reason: 'x', author: 'y' })), { status: 400, code: 'date_in_future' })
+  t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-11-02/corrections`, { kind: 'set_status', status: 'present', punchId: 1, reason: 'x', author: 'y' })), { status: 400, code: 'correction_invalid' }, 'a field of another kind is refused, not ignored')
+  t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-11-02/corrections`, { kind: 'add_punch', at: '2026-11-03 18:00', direction: 'in', reason: 'x', author: 'y' })), { status: 400, code: 'correction_invalid' }, 'not a time that has not come yet')
 })

@@ -130,8 +130,8 @@ function audit(input: WorkerInput, policy: AttendancePolicy): Map<string, AuditD
     haveId.add(p.id)
     let reason: string | null = null
     if (isVoided(p.id)) reason = 'voided'
-    else if (enrolmentReason(p.workDate) !== null) reason = enrolmentReason(p.workDate)
     else if (p.clockSuspect !== null && !isAccepted(p.id)) reason = 'clock_suspect'
+    else if (enrolmentReason(p.workDate) !== null) reason = enrolmentReason(p.workDate)
     rows.push({
       punchId: p.id,
       correctionId: null,

@@ -320,7 +320,12 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 200: enrolment, ...errors },
       },
     },
-    async (req) => presentEnrolment(roster.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate)),
+    async (req) => {
+      const e = roster.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate)
+      // An exit recorded after a month was confirmed can change its days: they become adjustments like any late change.
+      services.timesheets.enrolmentChanged(req.params.projectId, e.workerId)
+      return presentEnrolment(e)
+    },
   )
 
   app.post<{ Params: { projectId: string }; Body: NewDevice }>(
