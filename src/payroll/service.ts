@@ -17,7 +17,12 @@ export interface DueWorker {
   creditHalves: number
   /** Days credited (or taken back) by adjustments to confirmed months carried into this month, in halves. */
   adjustmentHalves: number
-  /** Days credited in all: (creditHalves + adjustmentHalves) / 2. */
+  /**
+   * Halves an adjustment took back beyond what this month credits: the wage is never negative, so this remainder is
+   * shown for a person to settle, not carried silently.
+   */
+  uncreditedHalves: number
+  /** Days credited in all: (creditHalves + adjustmentHalves) / 2, never below zero. */
   daysPresent: number
   daysIncomplete: number
   workedMinutes: number
@@ -58,6 +63,7 @@ export class PayrollService {
         dailyRateFen: rate,
         creditHalves: line.month.creditHalves,
         adjustmentHalves: line.adjustmentHalves,
+        uncreditedHalves: Math.max(0, -halves),
         daysPresent: Math.max(0, halves) / 2,
         daysIncomplete: line.month.daysIncomplete,
         workedMinutes: line.month.workedMinutes,

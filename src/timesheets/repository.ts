@@ -210,6 +210,16 @@ export class TimesheetRepository {
       .all()
   }
 
+  /** Adjustments made to the days of one confirmed team month, oldest first. */
+  adjustmentsOfConfirmation(confirmationId: string): AdjustmentRow[] {
+    return this.db
+      .select()
+      .from(timesheetAdjustments)
+      .where(eq(timesheetAdjustments.confirmationId, confirmationId))
+      .orderBy(asc(timesheetAdjustments.recordedAtMs), asc(timesheetAdjustments.id))
+      .all()
+  }
+
   /** Adjustments carried into a month, oldest first. */
   adjustmentsRecordedIn(projectId: string, month: string): AdjustmentRow[] {
     return this.db

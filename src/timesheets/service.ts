@@ -31,6 +31,8 @@ export interface WorkerMonthLine {
   adjustments: AdjustmentRow[]
   adjustmentHalves: number
   adjustmentMinutes: number
+  /** For a confirmed month: changes made to its days after confirmation (each carried into a later month). */
+  laterAdjustments: AdjustmentRow[]
 }
 
 export type TeamMonthState = 'open' | 'manager_confirmed' | 'worker_confirmed'
@@ -230,7 +232,8 @@ export class TimesheetService {
       : (this.liveFor(project, month, this.roster.policy(projectId), [enrolment]).get(workerId) ?? foldMonth(workerId, []))
     const adj = this.adjustmentsByWorker(projectId, month).get(workerId) ?? []
     const answer = confirmationId ? (this.answers(confirmationId).get(workerId) ?? null) : null
-    return { project, worker, enrolment, line: lineOf(enrolment, m, confirmationId !== undefined, adj), answer }
+    const later = confirmationId ? this.repo.adjustmentsOfConfirmation(confirmationId).filter((a) => a.workerId === workerId) : []
+    return { project, worker, enrolment, line: lineOf(enrolment, m, confirmationId !== undefined, adj, later), answer }
   }
 
   /** A team's month: every enrolled worker of the team who was enrolled at any time in the month. */
@@ -251,10 +254,13 @@ export class TimesheetService {
     const live = snapshot ? undefined : this.liveFor(project, month, policy, members.map((m) => m.enrolment))
     const adjustments = this.adjustmentsByWorker(projectId, month)
     const answers = confirmation ? this.answers(confirmation.id) : new Map<string, WorkerConfirmationRow>()
+    const laterByWorker = new Map<string, AdjustmentRow[]>()
+    for (const a of confirmation ? this.repo.adjustmentsOfConfirmation(confirmation.id) : []) laterByWorker.set(a.workerId, [...(laterByWorker.get(a.workerId) ?? []), a])
     const workers: TeamMonthWorker[] = members
       .map(({ enrolment, worker }) => {
         const m = (snapshot ? snapshot.workers[worker.id] : live?.get(worker.id)) ?? foldMonth(worker.id, [])
-        return { worker, enrolment, line: lineOf(enrolment, m, snapshot !== undefined, adjustments.get(worker.id) ?? []), answer: answers.get(worker.id) ?? null }
+        const later = laterByWorker.get(worker.id) ?? []
+        return { worker, enrolment, line: lineOf(enrolment, m, snapshot !== undefined, adjustments.get(worker.id) ?? [], later), answer: answers.get(worker.id) ?? null }
       })
       .sort((a, b) => (a.worker.name < b.worker.name ? -1 : a.worker.name > b.worker.name ? 1 : a.worker.id < b.worker.id ? -1 : 1))
     const state: TeamMonthState = !snapshot ? 'open' : stateOf(snapshot, answers)
@@ -682,8 +688,9 @@ function stateOf(snapshot: Snapshot, answers: Map<string, WorkerConfirmationRow>
   return frozen.length > 0 && frozen.every((w) => answers.get(w)?.decision === 'confirm') ? 'worker_confirmed' : 'manager_confirmed'
 }
 
-function lineOf(enrolment: EnrolmentRow, month: WorkerMonth, frozen: boolean, adjustments: AdjustmentRow[]): WorkerMonthLine {
+function lineOf(enrolment: EnrolmentRow, month: WorkerMonth, frozen: boolean, adjustments: AdjustmentRow[], laterAdjustments: AdjustmentRow[] = []): WorkerMonthLine {
   return {
+    laterAdjustments,
     workerId: enrolment.workerId,
     teamId: enrolment.teamId,
     frozen,

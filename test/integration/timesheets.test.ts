@@ -315,6 +315,8 @@ t.test('what the review found: undoing, empty months, wrong clocks, exits after 
   aNov = await api.get<WorkerMonth>(`${P}/workers/${idA}/timesheets/2026-11`)
   t.equal(aNov.adjustmentHalves, 0, 'withdrawing the void gives it back')
   t.same(aNov.adjustments.map((x) => [x.workDate, x.beforeHalves, x.afterHalves]), [['2026-10-30', 2, 0], ['2026-10-30', 0, 2]])
+  const aOctAfter = await api.get<WorkerMonth & { laterAdjustments: Array<{ workDate: string; recordedMonth: string; detail: { correctionId?: string } }> }>(`${P}/workers/${idA}/timesheets/2026-10`)
+  t.match(aOctAfter.laterAdjustments, [{ workDate: '2026-10-30', recordedMonth: '2026-11', detail: { correctionId: voided.id } }, { workDate: '2026-10-30' }], 'the confirmed month shows what changed after, and why')
 
   // A late repeat changes no figure, and is still flagged: the month was signed without it.
   await send([terminal.frame(b.idNumber, '2026-10-08 17:00:30', 'out')])

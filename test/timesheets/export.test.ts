@@ -58,6 +58,7 @@ function member(worker: WorkerRow, entryDate: string, punches: RawPunch[], corre
       adjustments,
       adjustmentHalves: adjustments.reduce((n, a) => n + a.afterHalves - a.beforeHalves, 0),
       adjustmentMinutes: adjustments.reduce((n, a) => n + a.afterMinutes - a.beforeMinutes, 0),
+      laterAdjustments: [],
     },
     answer: extra.answer ?? null,
   }

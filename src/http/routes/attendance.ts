@@ -135,6 +135,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
                     dailyRateFen: fenAmount,
                     creditHalves: { type: 'integer', description: "days credited by the month's timesheet, in halves" },
                     adjustmentHalves: { type: 'integer', description: 'days carried in by adjustments to confirmed months, in halves' },
+                    uncreditedHalves: { type: 'integer', description: 'halves an adjustment took back beyond what this month credits (the wage is never negative): for a person to settle' },
                     daysPresent: { type: 'number', description: 'days credited in all (may end in .5)' },
                     daysIncomplete: { type: 'integer' },
                     confirmed: { type: 'boolean' },

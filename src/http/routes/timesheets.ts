@@ -112,6 +112,7 @@ const adjustmentSchema = {
     beforeMinutes: { type: 'integer' },
     afterMinutes: { type: 'integer' },
     recordedAt: { type: 'string' },
+    detail: { type: 'object', additionalProperties: true, description: 'what caused it (punch or correction) and the day as it now stands' },
   },
 } as const
 
@@ -146,6 +147,8 @@ const lineProperties = {
   frozen: { type: 'boolean', description: 'true when the month is confirmed: these are the figures as confirmed' },
   totals: totalsSchema,
   adjustmentHalves: { type: 'integer', description: 'days carried into this month by adjustments to confirmed months, in halves' },
+  adjustmentMinutes: { type: 'integer', description: 'worked minutes carried into this month by the same adjustments' },
+  laterAdjustments: { type: 'array', items: adjustmentSchema, description: "for a confirmed month: the changes to its days made after confirmation, each carried into a later month" },
   adjustments: { type: 'array', items: adjustmentSchema },
   answer: answerSchema,
   days: { type: 'array', items: daySchema },
@@ -182,7 +185,7 @@ function totalsJson(m: WorkerMonth): Record<string, unknown> {
   return { ...totals, credit: creditText(m.creditHalves) }
 }
 
-const adjustmentJson = (a: AdjustmentRow): Record<string, unknown> => ({ ...a, recordedAt: iso(a.recordedAtMs) })
+const adjustmentJson = (a: AdjustmentRow): Record<string, unknown> => ({ ...a, detail: JSON.parse(a.detail) as unknown, recordedAt: iso(a.recordedAtMs) })
 const answerJson = (a: WorkerConfirmationRow | null): Record<string, unknown> | null => (a ? { ...a, recordedAt: iso(a.recordedAtMs) } : null)
 const correctionJson = (c: Correction): Record<string, unknown> => ({ ...c, at: c.atMs === null ? null : iso(c.atMs), createdAt: iso(c.createdAtMs) })
 
@@ -191,7 +194,9 @@ function lineJson(line: WorkerMonthLine, answer: WorkerConfirmationRow | null, t
     frozen: line.frozen,
     totals: totalsJson(line.month),
     adjustmentHalves: line.adjustmentHalves,
+    adjustmentMinutes: line.adjustmentMinutes,
     adjustments: line.adjustments.map(adjustmentJson),
+    laterAdjustments: line.laterAdjustments.map(adjustmentJson),
     answer: answerJson(answer),
     days: line.month.days.map((d) => dayJson(d, timeZone)),
   }
