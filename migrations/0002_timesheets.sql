@@ -73,7 +73,7 @@ CREATE INDEX `worker_confirmations_confirmation` ON `worker_confirmations` (`con
 DROP INDEX `punches_project_date`;--> statement-breakpoint
 ALTER TABLE `punches` ADD `clock_suspect` text;--> statement-breakpoint
 CREATE INDEX `punches_project_date_worker` ON `punches` (`project_id`,`work_date`,`worker_id`);--> statement-breakpoint
-CREATE INDEX `punches_clock_suspect` ON `punches` (`project_id`,`received_at_ms`) WHERE "punches"."clock_suspect" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX `punches_project_received` ON `punches` (`project_id`,`received_at_ms`);--> statement-breakpoint
 ALTER TABLE `projects` ADD `debounce_minutes` integer DEFAULT 2 NOT NULL;--> statement-breakpoint
 ALTER TABLE `projects` ADD `max_shift_minutes` integer DEFAULT 960 NOT NULL;--> statement-breakpoint
 ALTER TABLE `projects` ADD `incomplete_day_policy` text DEFAULT 'needs_review' NOT NULL;--> statement-breakpoint

@@ -108,21 +108,14 @@ export class TimesheetRepository {
     }
   }
 
-  /** Punches of dates from..to received in (afterMs, beforeMs]: what reached a month after it was confirmed. */
-  receivedBetween(projectId: string, from: WorkDate, to: WorkDate, afterMs: number, beforeMs: number = Number.MAX_SAFE_INTEGER): Array<{ id: number; workerId: string; workDate: string; receivedAtMs: number }> {
-    return this.db.$client
-      .prepare('SELECT id, worker_id AS workerId, work_date AS workDate, received_at_ms AS receivedAtMs FROM punches WHERE project_id = ? AND work_date >= ? AND work_date <= ? AND received_at_ms > ? AND received_at_ms <= ? ORDER BY id')
-      .all(projectId, from, to, afterMs, beforeMs) as Array<{ id: number; workerId: string; workDate: string; receivedAtMs: number }>
-  }
-
-  /** Punches with a suspect clock received in [fromMs, toMs), whatever date their clock claimed. */
-  suspectReceivedBetween(projectId: string, fromMs: number, toMs: number): Array<{ id: number; workerId: string; deviceId: string; deviceTimeMs: number; workDate: string; receivedAtMs: number; clockSuspect: ClockSuspect }> {
+  /** Punches of a project received in [fromMs, toMs), in the order they were stored. */
+  receivedBetween(projectId: string, fromMs: number, toMs: number): Array<{ id: number; workerId: string; deviceId: string; deviceTimeMs: number; workDate: string; receivedAtMs: number; clockSuspect: ClockSuspect | null }> {
     return this.db.$client
       .prepare(
         `SELECT id, worker_id AS workerId, device_id AS deviceId, device_time_ms AS deviceTimeMs, work_date AS workDate, received_at_ms AS receivedAtMs, clock_suspect AS clockSuspect
-         FROM punches WHERE project_id = ? AND clock_suspect IS NOT NULL AND received_at_ms >= ? AND received_at_ms < ? ORDER BY id`,
+         FROM punches WHERE project_id = ? AND received_at_ms >= ? AND received_at_ms < ? ORDER BY id`,
       )
-      .all(projectId, fromMs, toMs) as Array<{ id: number; workerId: string; deviceId: string; deviceTimeMs: number; workDate: string; receivedAtMs: number; clockSuspect: ClockSuspect }>
+      .all(projectId, fromMs, toMs) as Array<{ id: number; workerId: string; deviceId: string; deviceTimeMs: number; workDate: string; receivedAtMs: number; clockSuspect: ClockSuspect | null }>
   }
 
   /** Projects with any confirmed month. */

@@ -105,6 +105,8 @@ export interface NewCorrection {
 }
 
 const CONFIRMED_CACHE_MS = 5_000
+const SWEEP_FIRST_LOOKBACK_MS = 24 * 3_600_000
+const SWEEP_OVERLAP_MS = 2 * 60_000
 /** An instant as ISO 8601 with its offset; anything else is read as local time in the project's zone. */
 const INSTANT_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:[zZ]|[+-]\d{2}:\d{2})$/
 const AT_MS_MIN = Date.UTC(2000, 0, 1)
@@ -127,6 +129,8 @@ export class TimesheetService {
    * instance confirmed is seen; sweep() catches what arrived in between.
    */
   private confirmed = new Map<string, { readAtMs: number; months: Map<string, string> }>()
+  /** Receipt time up to which the sweep has looked. */
+  private sweptUntilMs: number | undefined
 
   constructor(
     private readonly repo: TimesheetRepository,
@@ -337,27 +341,26 @@ export class TimesheetService {
     const project = this.roster.project(projectId)
     const { startMs, endMs } = monthBoundsMs(month, project.timeZone)
     const teamOf = new Map(this.roster.listEnrolments(projectId).map(({ enrolment }) => [enrolment.workerId, enrolment.teamId]))
-    // Every punch that reached a confirmed month after its confirmation, in the month it arrived, whether or not it
-    // changed a figure (a repeat, a suspect reading): the month was signed without it.
-    for (const c of this.repo.confirmedTeamMonths(projectId)) {
-      const dates = datesOfMonth(c.month)
-      for (const p of this.repo.receivedBetween(projectId, dates[0] as WorkDate, dates[dates.length - 1] as WorkDate, Math.max(c.confirmedAtMs, startMs - 1), endMs - 1)) {
-        if (teamOf.get(p.workerId) !== c.teamId) continue
-        flags.push({ kind: 'late_punch_in_confirmed_month', workerId: p.workerId, teamId: c.teamId, workDate: p.workDate, punchId: p.id, detail: { confirmedMonth: c.month, confirmationId: c.id, receivedAtMs: p.receivedAtMs } })
+    // What arrived this month, whatever date its clock claimed: every punch that reached a confirmed month after the
+    // confirmation (changed figure or not: the month was signed without it), and readings of a clock far off, which
+    // put themselves on a date nobody reviews (a reset clock says 2000-01-01).
+    const confirmedAt = new Map(this.repo.confirmedTeamMonths(projectId).map((c) => [`${c.teamId}|${c.month}`, c]))
+    for (const p of this.repo.receivedBetween(projectId, startMs, endMs)) {
+      const teamId = teamOf.get(p.workerId) ?? ''
+      const c = confirmedAt.get(`${teamId}|${monthOf(p.workDate)}`)
+      if (c && p.receivedAtMs > c.confirmedAtMs) {
+        flags.push({ kind: 'late_punch_in_confirmed_month', workerId: p.workerId, teamId, workDate: p.workDate, punchId: p.id, detail: { confirmedMonth: c.month, confirmationId: c.id, receivedAtMs: p.receivedAtMs } })
       }
-    }
-    // A clock far off files its readings under a date nobody reviews (a reset clock says 2000-01-01): they are
-    // flagged in the month they arrived as well, wherever their date falls.
-    for (const p of this.repo.suspectReceivedBetween(projectId, startMs, endMs)) {
-      if (monthOf(p.workDate) === month) continue
-      flags.push({
-        kind: 'clock_suspect',
-        workerId: p.workerId,
-        teamId: teamOf.get(p.workerId) ?? '',
-        workDate: p.workDate,
-        punchId: p.id,
-        detail: { atMs: p.deviceTimeMs, clockSuspect: p.clockSuspect, receivedAtMs: p.receivedAtMs, deviceId: p.deviceId, note: 'received this month; the device clock put it on another date' },
-      })
+      if (p.clockSuspect !== null && monthOf(p.workDate) !== month) {
+        flags.push({
+          kind: 'clock_suspect',
+          workerId: p.workerId,
+          teamId,
+          workDate: p.workDate,
+          punchId: p.id,
+          detail: { atMs: p.deviceTimeMs, clockSuspect: p.clockSuspect, receivedAtMs: p.receivedAtMs, deviceId: p.deviceId, note: 'received this month; the device clock put it on another date' },
+        })
+      }
     }
     return flags.sort((a, b) => (a.workDate < b.workDate ? -1 : a.workDate > b.workDate ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
   }
@@ -636,28 +639,38 @@ export class TimesheetService {
   }
 
   /**
-   * Finds every punch that reached a confirmed month after its confirmation
-   * and makes sure its adjustment exists. Adjustments are made right after
-   * each commit; this catches a crash between the commit and the adjustment,
-   * and months confirmed by another instance. Idempotent; run at start.
+   * Finds every punch received since the last sweep that reached a confirmed
+   * month after its confirmation, and makes sure its adjustment exists.
+   * Adjustments are made right after each commit; this catches a failure in
+   * between and a month another instance confirmed a moment before.
+   * Idempotent. The first sweep after a start looks back a day: a crash
+   * between a commit and its adjustment is seconds, not a day.
    */
   sweep(): number {
+    const now = this.clock.nowMs()
+    // Overlap the previous window: a batch committed while the last sweep ran carries a receipt time before it.
+    const since = this.sweptUntilMs === undefined ? now - SWEEP_FIRST_LOOKBACK_MS : this.sweptUntilMs - SWEEP_OVERLAP_MS
     let made = 0
     for (const projectId of this.repo.projectsWithConfirmations()) {
       const project = this.roster.project(projectId)
+      const confirmed = new Map(this.repo.confirmedTeamMonths(projectId).map((c) => [`${c.teamId}|${c.month}`, c]))
       const teamOf = new Map(this.roster.listEnrolments(projectId).map(({ enrolment }) => [enrolment.workerId, enrolment.teamId]))
-      for (const c of this.repo.confirmedTeamMonths(projectId)) {
-        const dates = datesOfMonth(c.month)
-        const byWorker = new Map<string, Set<WorkDate>>()
-        for (const r of this.repo.receivedBetween(projectId, addDays(dates[0] as WorkDate, -1), addDays(dates[dates.length - 1] as WorkDate, 1), c.confirmedAtMs)) {
-          if (teamOf.get(r.workerId) !== c.teamId) continue
-          let set = byWorker.get(r.workerId)
-          if (!set) byWorker.set(r.workerId, (set = new Set()))
-          set.add(r.workDate)
-        }
-        for (const [workerId, set] of byWorker) made += this.repo.transaction(() => this.syncAdjustments(project, workerId, set, 'late_punch', { foundBy: 'sweep' }))
+      const byWorker = new Map<string, Set<WorkDate>>()
+      for (const p of this.repo.receivedBetween(projectId, since, now + 1)) {
+        // The punch's own month, or the neighbouring one whose last or first day it can change.
+        const team = teamOf.get(p.workerId)
+        const reaches = [p.workDate, addDays(p.workDate, -1), addDays(p.workDate, 1)].some((d) => {
+          const c = confirmed.get(`${team}|${monthOf(d)}`)
+          return c !== undefined && p.receivedAtMs > c.confirmedAtMs
+        })
+        if (!reaches) continue
+        let set = byWorker.get(p.workerId)
+        if (!set) byWorker.set(p.workerId, (set = new Set()))
+        set.add(p.workDate)
       }
+      for (const [workerId, set] of byWorker) made += this.repo.transaction(() => this.syncAdjustments(project, workerId, set, 'late_punch', { foundBy: 'sweep' }))
     }
+    this.sweptUntilMs = now
     return made
   }
 

@@ -2,7 +2,6 @@
  * Raw punches (原始考勤记录) and everything that arrived but was not attendance.
  * Both tables are append-only: nothing here is ever updated or deleted.
  */
-import { sql } from 'drizzle-orm'
 import { index, integer, sqliteTable, text, uniqueIndex, blob } from 'drizzle-orm/sqlite-core'
 import type { Channel, Direction, VerifyMethod } from '../../punches/canonical.ts'
 import type { ClockSuspect } from '../../timesheets/rules.ts'
@@ -37,8 +36,9 @@ export const punches = sqliteTable(
     // worker per commit, and halved ingest). The worker second: a worker's days are found by one seek per date,
     // without touching other workers' rows.
     index('punches_project_date_worker').on(t.projectId, t.workDate, t.workerId),
-    // Suspect clocks are flagged in the month they arrived, whatever date the clock claimed; few rows, so a partial index.
-    index('punches_clock_suspect').on(t.projectId, t.receivedAtMs).where(sql`${t.clockSuspect} IS NOT NULL`),
+    // What arrived when: late punches into confirmed months and suspect clocks are flagged in the month they arrived,
+    // and the sweep reads what arrived since it last ran. Receipt time only grows, so inserts append.
+    index('punches_project_received').on(t.projectId, t.receivedAtMs),
   ],
 )
 
