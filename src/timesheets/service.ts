@@ -150,12 +150,12 @@ export class TimesheetService {
   }
 
   /**
-   * Live months of every worker of the project with anything in the month, or of one worker.
+   * Live months of every worker of the project with anything in the month.
    * One pass over the month's punches (and two days either side).
    */
-  liveMonths(project: ProjectRow, month: Month, policy = this.roster.policy(project.id), workerId?: string): Map<string, WorkerMonth> {
+  liveMonths(project: ProjectRow, month: Month, policy = this.roster.policy(project.id)): Map<string, WorkerMonth> {
     const months = new Map<string, WorkerMonth>()
-    this.forEachLiveMonth(project, month, policy, (m) => months.set(m.workerId, m), workerId)
+    this.forEachLiveMonth(project, month, policy, (m) => months.set(m.workerId, m))
     return months
   }
 
@@ -164,12 +164,12 @@ export class TimesheetService {
    * a month of a very large project (the benchmark's 100,000 workers) is built
    * in bounded memory.
    */
-  forEachLiveMonth(project: ProjectRow, month: Month, policy: AttendancePolicy, fn: (m: WorkerMonth) => void, workerId?: string): void {
+  forEachLiveMonth(project: ProjectRow, month: Month, policy: AttendancePolicy, fn: (m: WorkerMonth) => void): void {
     const dates = datesOfMonth(month)
     const from = dates[0] as WorkDate
     const to = dates[dates.length - 1] as WorkDate
     const range = inputDates(from, to)
-    const corrections = this.repo.correctionsByWorker(project.id, addDays(range.from, -1), addDays(range.to, 1), workerId)
+    const corrections = this.repo.correctionsByWorker(project.id, addDays(range.from, -1), addDays(range.to, 1))
     const enrolments = new Map(this.roster.listEnrolments(project.id).map(({ enrolment }) => [enrolment.workerId, enrolment]))
     const build = (w: string, punches: readonly RawPunch[]): void => {
       const enrolment = enrolments.get(w)
@@ -178,7 +178,7 @@ export class TimesheetService {
       if (days.length > 0) fn(foldMonth(w, days))
     }
     const seen = new Set<string>()
-    this.repo.forEachWorkerPunches(project.id, range.from, range.to, workerId, (w, punches) => {
+    this.repo.forEachWorkerPunches(project.id, range.from, range.to, undefined, (w, punches) => {
       seen.add(w)
       build(w, punches)
     })
