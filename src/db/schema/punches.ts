@@ -63,7 +63,13 @@ export const rejectedInputs = sqliteTable(
     payloadBytes: integer('payload_bytes').notNull(),
     receivedAtMs: integer('received_at_ms').notNull(),
   },
-  (t) => [index('rejected_project').on(t.projectId, t.id), index('rejected_reason').on(t.reason)],
+  (t) => [
+    index('rejected_project').on(t.projectId, t.id),
+    index('rejected_reason').on(t.reason),
+    // A month's refusals by reason, counted from the index alone: a flood of one project's refusals in another month
+    // is never read.
+    index('rejected_project_received_reason').on(t.projectId, t.receivedAtMs, t.reason),
+  ],
 )
 
 /**

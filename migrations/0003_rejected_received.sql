@@ -1,0 +1,1 @@
+CREATE INDEX `rejected_project_received_reason` ON `rejected_inputs` (`project_id`,`received_at_ms`,`reason`);
