@@ -10,9 +10,11 @@ import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
 import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
 import { checkIdNumber, isCreditCode } from './identity.ts'
 import type {
+  BeforeInstallPunch,
   DeviceRow,
   EnrolmentRow,
   OrganisationRow,
+  PageQuery,
   ProjectRow,
   RosterRepository,
   TeamRow,
@@ -65,9 +67,22 @@ export interface NewDevice {
   model: string
   settings?: Record<string, unknown>
   location?: string
-  /** RFC 3339 instant of installation; punches timed before it are suspect. Defaults to now. */
+  /**
+   * RFC 3339 instant of installation; punches timed before it are clock_suspect (before_install). Defaults to the
+   * moment of registration, so a device registered today that replays an earlier month needs it set (or corrected
+   * later with correctInstallation).
+   */
   installedAt?: string
 }
+
+/** A repeat registration answers with what is stored: `created` false when the record was there already. */
+export interface Registered<T> {
+  row: T
+  created: boolean
+}
+
+/** Facts of a worker a repeat registration is compared on (the ID number itself is the key). */
+const WORKER_FACTS = ['name', 'ethnicity', 'address', 'phone', 'trade', 'bankName', 'cardNo'] as const
 
 export class RosterService {
   constructor(
@@ -78,17 +93,22 @@ export class RosterService {
     private readonly onChange: () => void = () => {},
   ) {}
 
+  /** The organisation, new or already registered under the credit code. */
   createOrganisation(input: NewOrganisation): OrganisationRow {
+    return this.registerOrganisation(input).row
+  }
+
+  registerOrganisation(input: NewOrganisation): Registered<OrganisationRow> {
     const creditCode = input.creditCode.trim().toUpperCase()
     if (!isCreditCode(creditCode)) throw new AppError('invalid_credit_code', { creditCode })
     const existing = this.repo.organisationByCreditCode(creditCode)
     if (existing) {
       // Registering the same organisation again is safe: it returns the record it already has.
-      return existing
+      return { row: existing, created: false }
     }
     const row: OrganisationRow = { id: newId(), kind: input.kind, name: input.name.trim(), creditCode, createdAtMs: this.clock.nowMs() }
     this.repo.insertOrganisation(row)
-    return row
+    return { row, created: true }
   }
 
   private organisationOfKind(id: string, kind: OrganisationKind): OrganisationRow {
@@ -161,12 +181,17 @@ export class RosterService {
     return { enrolment, worker }
   }
 
+  /** Every project, unpaged: for the service's own use, never a reply. */
   listProjects(): ProjectRow[] {
     return this.repo.listProjects()
   }
 
-  listOrganisations(): OrganisationRow[] {
-    return this.repo.listOrganisations()
+  pageProjects(page: PageQuery): ProjectRow[] {
+    return this.repo.pageProjects(page)
+  }
+
+  pageOrganisations(page: PageQuery): OrganisationRow[] {
+    return this.repo.pageOrganisations(page)
   }
 
   createTeam(projectId: string, input: { name: string; employerId: string }): TeamRow {
@@ -183,11 +208,23 @@ export class RosterService {
     return this.repo.listTeams(projectId)
   }
 
-  createWorker(input: NewWorker): WorkerRow {
+  pageTeams(projectId: string, page: PageQuery): TeamRow[] {
+    this.project(projectId)
+    return this.repo.pageTeams(projectId, page) ?? cursorNotFound(page)
+  }
+
+  /**
+   * Registers a worker, or answers with the worker already registered under the ID number when the repeat states
+   * the same facts (a client that lost the first reply can recover the id: lists mask ID numbers). A repeat that
+   * states different facts is refused, naming the record and the fields that differ, never their values: the
+   * record is a person's real-name registration and is not overwritten by whoever registers next.
+   */
+  registerWorker(input: NewWorker): Registered<WorkerRow> {
     const today = workDateOf(this.clock.nowMs(), this.defaultTimeZone)
     const checked = checkIdNumber(input.idNumber, today)
     if (!checked.ok) throw new AppError('invalid_id_number', { problem: checked.problem })
-    if (this.repo.workerByIdNumber(checked.facts.idNumber)) throw new AppError('worker_exists')
+    const existing = this.repo.workerByIdNumber(checked.facts.idNumber)
+    if (existing) return { row: sameWorker(existing, input), created: false }
     const row: WorkerRow = {
       id: newId(),
       name: input.name.trim(),
@@ -203,9 +240,21 @@ export class RosterService {
       cardNo: input.cardNo.replace(/\s+/g, ''),
       createdAtMs: this.clock.nowMs(),
     }
-    this.repo.insertWorker(row)
+    try {
+      this.repo.insertWorker(row)
+    } catch (err) {
+      // Another instance registered the same person a moment ago: the unique index says so.
+      const raced = this.repo.workerByIdNumber(row.idNumber)
+      if (raced) return { row: sameWorker(raced, input), created: false }
+      throw err
+    }
     this.onChange()
-    return row
+    return { row, created: true }
+  }
+
+  /** The worker, new or already registered under the ID number with the same facts. */
+  createWorker(input: NewWorker): WorkerRow {
+    return this.registerWorker(input).row
   }
 
   worker(id: string): WorkerRow {
@@ -214,8 +263,8 @@ export class RosterService {
     return w
   }
 
-  listWorkers(limit: number, after?: string): WorkerRow[] {
-    return this.repo.listWorkers(limit, after)
+  pageWorkers(page: PageQuery): WorkerRow[] {
+    return this.repo.pageWorkers(page)
   }
 
   enrol(projectId: string, input: NewEnrolment): EnrolmentRow {
@@ -261,6 +310,11 @@ export class RosterService {
     return this.repo.listEnrolments(projectId)
   }
 
+  pageEnrolments(projectId: string, page: PageQuery): Array<{ enrolment: EnrolmentRow; worker: WorkerRow }> {
+    this.project(projectId)
+    return this.repo.pageEnrolments(projectId, page) ?? cursorNotFound(page)
+  }
+
   registerDevice(projectId: string, input: NewDevice): DeviceRow {
     this.project(projectId)
     const codec = codecFor(input.model)
@@ -285,8 +339,62 @@ export class RosterService {
     return row
   }
 
+  /** Every device of the project, unpaged: for the service's own use, never a reply. */
   listDevices(projectId: string): DeviceRow[] {
     this.project(projectId)
     return this.repo.listDevices(projectId)
   }
+
+  pageDevices(projectId: string, page: PageQuery): DeviceRow[] {
+    this.project(projectId)
+    return this.repo.pageDevices(projectId, page) ?? cursorNotFound(page)
+  }
+
+  device(projectId: string, deviceId: string): DeviceRow {
+    this.project(projectId)
+    const d = this.repo.device(projectId, deviceId)
+    if (!d) throw new AppError('device_not_found', { deviceId })
+    return d
+  }
+
+  /**
+   * Records the device's corrected installation time. The device row is master data and changes in place, like an
+   * exit date; the punches it stored are evidence and never change. Readings from now on are judged against the new
+   * time; stored readings marked before_install that the new time clears are listed by punchesClearedByInstall for
+   * the timesheets to accept, with the author and reason of this change.
+   */
+  setInstalledAt(projectId: string, deviceId: string, installedAtMs: number): { device: DeviceRow; previousInstalledAtMs: number } {
+    const d = this.device(projectId, deviceId)
+    this.repo.setInstalledAt(d.id, installedAtMs)
+    this.onChange()
+    return { device: { ...d, installedAtMs }, previousInstalledAtMs: d.installedAtMs }
+  }
+
+  punchesClearedByInstall(device: DeviceRow, afterPunchId: number, limit: number): BeforeInstallPunch[] {
+    return this.repo.punchesClearedByInstall(device.id, device.installedAtMs, afterPunchId, limit)
+  }
+
+  countBeforeInstall(device: DeviceRow): number {
+    return this.repo.countBeforeInstall(device.id, device.installedAtMs)
+  }
+}
+
+function cursorNotFound(page: PageQuery): never {
+  throw new AppError('cursor_not_found', { after: page.after })
+}
+
+/** The stored worker when every fact the repeat states matches it; facts left out are not compared. */
+function sameWorker(existing: WorkerRow, input: NewWorker): WorkerRow {
+  const stated: Record<(typeof WORKER_FACTS)[number], string | undefined> = {
+    name: input.name.trim(),
+    ethnicity: input.ethnicity,
+    address: input.address,
+    phone: input.phone,
+    trade: input.trade,
+    bankName: input.bankName,
+    cardNo: input.cardNo.replace(/\s+/g, ''),
+  }
+  const differs = WORKER_FACTS.filter((f) => stated[f] !== undefined && stated[f] !== existing[f])
+  if (differs.length > 0) throw new AppError('worker_exists_with_different_facts', { workerId: existing.id, differs })
+  return existing
 }

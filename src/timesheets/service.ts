@@ -18,7 +18,7 @@ import type { EnrolmentRow, ProjectRow, WorkerRow } from '../roster/repository.t
 import type { RosterService } from '../roster/service.ts'
 import type { AdjustmentCause, ConfirmationChannel } from '../db/schema/timesheets.ts'
 import type { AttendancePolicy } from './policy.ts'
-import { buildWorkerDays, foldMonth, inputDates, type Correction, type RawPunch, type CorrectionKind, type SetStatus, type WorkerDay, type WorkerMonth } from './rules.ts'
+import { buildWorkerDays, foldMonth, inputDates, type ClockSuspect, type Correction, type RawPunch, type CorrectionKind, type SetStatus, type WorkerDay, type WorkerMonth } from './rules.ts'
 import type { AdjustmentRow, ConfirmationRow, CorrectionRow, TimesheetRepository, WorkerConfirmationRow } from './repository.ts'
 
 /** A worker's line in a month: the month itself, and the adjustments to confirmed months carried into it. */
@@ -102,6 +102,23 @@ export interface NewCorrection {
   revokesId?: string
   reason: string
   author: string
+}
+
+/**
+ * Why a clock reading is suspect and what a person does about it, carried on each clock_suspect flag. Most
+ * before_install flags come from a device registered without its installation time (it then defaults to the moment
+ * of registration), so a replayed earlier month is flagged whole.
+ */
+const CLOCK_SUSPECT_ADVICE: Record<ClockSuspect, { why: string; action: string }> = {
+  before_install: {
+    why: "the device's time is earlier than the device's recorded installation (installedAt; when none was given at registration, the moment it was registered)",
+    action:
+      "if the device was in fact installed earlier, correct its installation time (POST /api/projects/{id}/devices/{deviceId}/installation): the readings it clears are accepted at once; otherwise accept this punch (accept_punch) or void it",
+  },
+  ahead_of_receipt: {
+    why: "the device's time is ahead of the moment the service received the reading by more than the project's clockAheadMinutes",
+    action: "set the device's clock right; then accept this punch (accept_punch) if the reading is believed, or add the right time (add_punch) and void it",
+  },
 }
 
 const CONFIRMED_CACHE_MS = 5_000
@@ -322,7 +339,7 @@ export class TimesheetService {
       for (const d of line.month.days) {
         for (const p of d.punches) {
           if (p.reason === 'before_entry' || p.reason === 'after_exit' || p.reason === 'clock_suspect') {
-            flags.push({ kind: p.reason === 'clock_suspect' ? 'clock_suspect' : `punch_${p.reason}`, workerId: line.workerId, teamId: line.teamId, workDate: d.workDate, punchId: p.punchId, detail: { atMs: p.atMs, clockSuspect: p.clockSuspect } })
+            flags.push({ kind: p.reason === 'clock_suspect' ? 'clock_suspect' : `punch_${p.reason}`, workerId: line.workerId, teamId: line.teamId, workDate: d.workDate, punchId: p.punchId, detail: { atMs: p.atMs, clockSuspect: p.clockSuspect, ...(p.clockSuspect ? CLOCK_SUSPECT_ADVICE[p.clockSuspect] : {}) } })
           }
         }
         if (d.needsReview) flags.push({ kind: 'day_needs_review', workerId: line.workerId, teamId: line.teamId, workDate: d.workDate, punchId: null, detail: { reasons: d.reviewReasons } })
@@ -358,7 +375,7 @@ export class TimesheetService {
           teamId,
           workDate: p.workDate,
           punchId: p.id,
-          detail: { atMs: p.deviceTimeMs, clockSuspect: p.clockSuspect, receivedAtMs: p.receivedAtMs, deviceId: p.deviceId, note: 'received this month; the device clock put it on another date' },
+          detail: { atMs: p.deviceTimeMs, clockSuspect: p.clockSuspect, ...CLOCK_SUSPECT_ADVICE[p.clockSuspect], receivedAtMs: p.receivedAtMs, deviceId: p.deviceId, note: 'received this month; the device clock put it on another date' },
         })
       }
     }

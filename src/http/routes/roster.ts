@@ -1,9 +1,10 @@
 /** Roster routes (实名制花名册): organisations, projects, teams, workers, enrolments, devices. */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { LIMITS } from '../../config/limits.ts'
 import { maskCard, maskIdNumber, maskPhone } from '../../roster/identity.ts'
-import type { DeviceRow, EnrolmentRow, ProjectRow, WorkerRow } from '../../roster/repository.ts'
-import type { NewDevice, NewEnrolment, NewOrganisation, NewProject, NewWorker } from '../../roster/service.ts'
+import { correctInstallation, type InstallationChange } from '../../roster/installation.ts'
+import type { DeviceRow, EnrolmentRow, PageQuery, ProjectRow, WorkerRow } from '../../roster/repository.ts'
+import type { NewDevice, NewEnrolment, NewOrganisation, NewProject, NewWorker, Registered } from '../../roster/service.ts'
 import type { Services } from '../../services.ts'
 import { date, errors, fenAmount, idParam, limitQuery, personName, projectParams, yuan } from '../schemas.ts'
 
@@ -88,6 +89,39 @@ const device = {
   },
 } as const
 
+const INSTALLED_AT_NOTE =
+  'Readings timed before it are clock_suspect (before_install) and count only once accepted. Left out, it is the moment of ' +
+  'registration: a device that replays an earlier month must be registered with its real installation time, or corrected ' +
+  'with POST …/devices/{deviceId}/installation.'
+
+/**
+ * Every list is a page (keyset, never OFFSET): `?limit=` up to LIMITS.page_size_max, `?after=` the id of the last
+ * item of the previous page. A reply one short of a full page is the last; a full one carries
+ * `Link: <…?limit=&after=>; rel="next"` when more follow.
+ */
+const pageQuery = {
+  type: 'object',
+  properties: { limit: limitQuery, after: { ...idParam, description: 'the id of the last item of the previous page' } },
+  additionalProperties: false,
+} as const
+
+/** Reads one row beyond the page: whether it exists decides the next link, so the last page has none. */
+function paged<T>(req: FastifyRequest<{ Querystring: PageQuery }>, res: FastifyReply, read: (page: PageQuery) => T[], idOf: (row: T) => string): T[] {
+  const limit = Math.min(req.query.limit, LIMITS.page_size_max)
+  const rows = read({ limit: limit + 1, after: req.query.after })
+  if (rows.length <= limit) return rows
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1] as T
+  const path = req.url.split('?')[0] ?? ''
+  void res.header('link', `<${path}?limit=${limit}&after=${encodeURIComponent(idOf(last))}>; rel="next"`)
+  return page
+}
+
+const byId = (r: { id: string }): string => r.id
+
+/** 201 when the record was made now, 200 when it was there already (a repeat is safe and answers the same record). */
+const registeredStatus = (r: Registered<unknown>): 200 | 201 => (r.created ? 201 : 200)
+
 export function presentProject(p: ProjectRow) {
   return {
     id: p.id,
@@ -133,7 +167,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     {
       schema: {
         tags: ['roster'],
-        summary: 'Register a construction unit, general contractor or subcontractor (idempotent by credit code)',
+        summary: 'Register a construction unit, general contractor or subcontractor (idempotent by credit code: a repeat answers 200 with the record)',
         body: {
           type: 'object',
           properties: {
@@ -144,13 +178,20 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
           required: ['kind', 'name', 'creditCode'],
           additionalProperties: false,
         },
-        response: { 201: organisation, ...errors },
+        response: { 200: organisation, 201: organisation, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(roster.createOrganisation(req.body)),
+    async (req, res) => {
+      const r = roster.registerOrganisation(req.body)
+      return res.status(registeredStatus(r)).send(r.row)
+    },
   )
 
-  app.get('/api/organisations', { schema: { tags: ['roster'], response: { 200: { type: 'array', items: organisation } } } }, async () => roster.listOrganisations())
+  app.get<{ Querystring: PageQuery }>(
+    '/api/organisations',
+    { schema: { tags: ['roster'], summary: 'List organisations, oldest first, a page at a time', querystring: pageQuery, response: { 200: { type: 'array', items: organisation }, ...errors } } },
+    async (req, res) => paged(req, res, (page) => roster.pageOrganisations(page), byId),
+  )
 
   app.post<{ Body: NewProject }>(
     '/api/projects',
@@ -188,8 +229,10 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     async (req, res) => res.status(201).send(presentProject(roster.createProject(req.body))),
   )
 
-  app.get('/api/projects', { schema: { tags: ['roster'], response: { 200: { type: 'array', items: project } } } }, async () =>
-    roster.listProjects().map(presentProject),
+  app.get<{ Querystring: PageQuery }>(
+    '/api/projects',
+    { schema: { tags: ['roster'], summary: 'List projects, oldest first, a page at a time', querystring: pageQuery, response: { 200: { type: 'array', items: project }, ...errors } } },
+    async (req, res) => paged(req, res, (page) => roster.pageProjects(page), byId).map(presentProject),
   )
 
   app.get<{ Params: { projectId: string } }>(
@@ -217,10 +260,10 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     async (req, res) => res.status(201).send(roster.createTeam(req.params.projectId, req.body)),
   )
 
-  app.get<{ Params: { projectId: string } }>(
+  app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
     '/api/projects/:projectId/teams',
-    { schema: { tags: ['roster'], params: projectParams, response: { 200: { type: 'array', items: team }, ...errors } } },
-    async (req) => roster.listTeams(req.params.projectId),
+    { schema: { tags: ['roster'], summary: "The project's teams by name, a page at a time", params: projectParams, querystring: pageQuery, response: { 200: { type: 'array', items: team }, ...errors } } },
+    async (req, res) => paged(req, res, (page) => roster.pageTeams(req.params.projectId, page), byId),
   )
 
   app.post<{ Body: NewWorker }>(
@@ -228,7 +271,9 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     {
       schema: {
         tags: ['roster'],
-        summary: "Register a worker's real-name record; the ID number is checked (GB 11643)",
+        summary:
+          "Register a worker's real-name record; the ID number is checked (GB 11643). Registering the same ID number again answers 200 " +
+          'with the worker already registered when the facts stated match, 409 worker_exists_with_different_facts (details.workerId, details.differs) when not',
         body: {
           type: 'object',
           properties: {
@@ -244,23 +289,26 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
           required: ['name', 'idNumber', 'bankName', 'cardNo'],
           additionalProperties: false,
         },
-        response: { 201: maskedWorker, ...errors },
+        response: { 200: maskedWorker, 201: maskedWorker, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(presentWorker(roster.createWorker(req.body))),
+    async (req, res) => {
+      const r = roster.registerWorker(req.body)
+      return res.status(registeredStatus(r)).send(presentWorker(r.row))
+    },
   )
 
-  app.get<{ Querystring: { limit: number; after?: string } }>(
+  app.get<{ Querystring: PageQuery }>(
     '/api/workers',
     {
       schema: {
         tags: ['roster'],
-        summary: 'List workers, masked; page with ?after=<last id>',
-        querystring: { type: 'object', properties: { limit: limitQuery, after: idParam }, additionalProperties: false },
-        response: { 200: { type: 'array', items: maskedWorker } },
+        summary: 'List workers, masked, oldest first, a page at a time',
+        querystring: pageQuery,
+        response: { 200: { type: 'array', items: maskedWorker }, ...errors },
       },
     },
-    async (req) => roster.listWorkers(Math.min(req.query.limit, LIMITS.page_size_max), req.query.after).map(presentWorker),
+    async (req, res) => paged(req, res, (page) => roster.pageWorkers(page), byId).map(presentWorker),
   )
 
   app.get<{ Params: { workerId: string } }>(
@@ -303,10 +351,19 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     async (req, res) => res.status(201).send(presentEnrolment(roster.enrol(req.params.projectId, req.body))),
   )
 
-  app.get<{ Params: { projectId: string } }>(
+  app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
     '/api/projects/:projectId/enrolments',
-    { schema: { tags: ['roster'], summary: 'The project roster (花名册), masked', params: projectParams, response: { 200: { type: 'array', items: enrolment }, ...errors } } },
-    async (req) => roster.listEnrolments(req.params.projectId).map(({ enrolment: e, worker: w }) => presentEnrolment(e, w)),
+    {
+      schema: {
+        tags: ['roster'],
+        summary: 'The project roster (花名册), masked, by team and name, a page at a time (`after`: an enrolment id)',
+        params: projectParams,
+        querystring: pageQuery,
+        response: { 200: { type: 'array', items: enrolment }, ...errors },
+      },
+    },
+    async (req, res) =>
+      paged(req, res, (page) => roster.pageEnrolments(req.params.projectId, page), (r) => r.enrolment.id).map(({ enrolment: e, worker: w }) => presentEnrolment(e, w)),
   )
 
   app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { exitDate: string } }>(
@@ -333,7 +390,8 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     {
       schema: {
         tags: ['roster'],
-        summary: 'Register a gate or face terminal; its model picks the codec (devices/README.md)',
+        summary: 'Register a gate or face terminal; its model picks the codec (devices/README.md). Give installedAt when it replays earlier readings',
+        description: INSTALLED_AT_NOTE,
         params: projectParams,
         body: {
           type: 'object',
@@ -342,7 +400,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
             model: { type: 'string', minLength: 1, maxLength: 64 },
             settings: { type: 'object', additionalProperties: true },
             location: { type: 'string', maxLength: 200 },
-            installedAt: { type: 'string', format: 'date-time' },
+            installedAt: { type: 'string', format: 'date-time', description: INSTALLED_AT_NOTE },
           },
           required: ['serial', 'model'],
           additionalProperties: false,
@@ -353,9 +411,56 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     async (req, res) => res.status(201).send(presentDevice(roster.registerDevice(req.params.projectId, req.body))),
   )
 
-  app.get<{ Params: { projectId: string } }>(
+  app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
     '/api/projects/:projectId/devices',
-    { schema: { tags: ['roster'], params: projectParams, response: { 200: { type: 'array', items: device }, ...errors } } },
-    async (req) => roster.listDevices(req.params.projectId).map(presentDevice),
+    { schema: { tags: ['roster'], summary: "The project's devices by serial, a page at a time (`after`: a device id)", params: projectParams, querystring: pageQuery, response: { 200: { type: 'array', items: device }, ...errors } } },
+    async (req, res) => paged(req, res, (page) => roster.pageDevices(req.params.projectId, page), byId).map(presentDevice),
+  )
+
+  app.post<{ Params: { projectId: string; deviceId: string }; Body: InstallationChange }>(
+    '/api/projects/:projectId/devices/:deviceId/installation',
+    {
+      schema: {
+        tags: ['roster'],
+        summary: "Correct a device's installation time; stored readings it clears of before_install are accepted (accept_punch corrections with this author and reason)",
+        description:
+          'Readings received from now on are judged against the new time. Stored readings marked before_install and not before the new time ' +
+          'are counted through an accept_punch correction each (a confirmed month gets adjustments); moving the time later marks nothing already stored. ' +
+          'Repeating the request accepts only what is still waiting.',
+        params: { type: 'object', properties: { projectId: idParam, deviceId: idParam }, required: ['projectId', 'deviceId'], additionalProperties: false },
+        body: {
+          type: 'object',
+          properties: {
+            installedAt: { type: 'string', format: 'date-time' },
+            author: { type: 'string', minLength: 1, maxLength: 100 },
+            reason: { type: 'string', minLength: 1, maxLength: 500 },
+          },
+          required: ['installedAt', 'author', 'reason'],
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              device,
+              previousInstalledAt: { type: 'string' },
+              punchesAccepted: { type: 'integer' },
+              punchesSkipped: { type: 'integer', description: 'cleared readings that could not be accepted (outside the enrolment); they stay suspect' },
+              skippedSample: {
+                type: 'array',
+                items: { type: 'object', properties: { punchId: { type: 'integer' }, workerId: { type: 'string' }, workDate: { type: 'string' }, code: { type: 'string' } } },
+              },
+              punchesStillBeforeInstall: { type: 'integer' },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const r = await correctInstallation(roster, services.timesheets, req.params.projectId, req.params.deviceId, req.body)
+      req.log.info({ deviceId: r.device.id, serial: r.device.serial, installedAtMs: r.device.installedAtMs, previousInstalledAtMs: r.previousInstalledAtMs, author: req.body.author, punchesAccepted: r.punchesAccepted }, 'device installation time corrected')
+      return { ...r, device: presentDevice(r.device), previousInstalledAt: new Date(r.previousInstalledAtMs).toISOString() }
+    },
   )
 }

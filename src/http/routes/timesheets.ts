@@ -528,7 +528,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
                 teamId: { type: 'string' },
                 workDate: { type: 'string' },
                 punchId: nullableInt,
-                detail: { type: 'object', additionalProperties: true },
+                detail: { type: 'object', additionalProperties: true, description: 'for clock_suspect: clockSuspect (before_install or ahead_of_receipt), why, and action (what to do)' },
               },
             },
           },
