@@ -26,6 +26,19 @@ export class Api {
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path)
   }
+
+  /** Every row of a paged listing: follows `Link: <…>; rel="next"` from page to page (lists are capped per page). */
+  async getAll<T>(path: string): Promise<T[]> {
+    const rows: T[] = []
+    for (let next: string | undefined = path; next !== undefined; ) {
+      const res = await fetch(this.baseUrl + next)
+      const parsed: unknown = JSON.parse(await res.text())
+      if (!res.ok) throw new ApiError(res.status, parsed)
+      rows.push(...(parsed as T[]))
+      next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1]
+    }
+    return rows
+  }
   post<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('POST', path, body)
   }

@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { loadConfig } from '../src/config/env.ts'
 import { formatYuan, fen, sumFen } from '../src/kernel/money.ts'
+import { workDateOf } from '../src/kernel/time.ts'
 import { startServer } from '../src/server.ts'
 import { Api } from './api.ts'
 import { bankResultFile } from './bank.ts'
@@ -70,9 +71,14 @@ async function main(): Promise<void> {
   })
   if (tty) process.stdout.write('\n')
 
-  const due = await api.get<{ payDate: string; workers: Array<{ workerId: string; name: string; teamId: string; dueFen: number; daysPresent: number; daysIncomplete: number }> }>(
-    `/api/projects/${site.projectId}/payroll/${plan.spec.month}`,
-  )
+  type DuePage = { payDate: string; next: string | null; workers: Array<{ workerId: string; name: string; teamId: string; dueFen: number; dueHalves: number; daysIncomplete: number }> }
+  const payrollPath = `/api/projects/${site.projectId}/payroll/${plan.spec.month}?limit=200`
+  const due = await api.get<DuePage>(payrollPath)
+  for (let next = due.next; next !== null; ) {
+    const page = await api.get<DuePage>(`${payrollPath}&after=${encodeURIComponent(next)}`)
+    due.workers.push(...page.workers)
+    next = page.next
+  }
   const bank = bankResultFile(plan, site, due)
   const posted = await api.request<{ outcome: string; file: { lineCount: number } }>(
     'POST',
@@ -82,10 +88,10 @@ async function main(): Promise<void> {
   )
   console.log(`Bank posted its GBK result file: ${posted.file.lineCount} lines (${posted.outcome})`)
 
-  const summary = await api.get<{
+  type Summary = {
     payDate: string
     workers: number
-    daysPresent: number
+    dueDays: string
     daysIncomplete: number
     dueFen: number
     paidFen: number
@@ -95,7 +101,11 @@ async function main(): Promise<void> {
     punches: number
     duplicates: number
     rejectedByReason: Record<string, number>
-  }>(`/api/projects/${site.projectId}/summary/${plan.spec.month}`)
+  }
+  const summary = await api.get<Summary>(`/api/projects/${site.projectId}/summary/${plan.spec.month}`)
+  // Re-sends and refusals count in the month they were received: the demo replays a past month today.
+  const receivedMonth = workDateOf(Date.now(), plan.spec.timeZone).slice(0, 7)
+  const received = receivedMonth === plan.spec.month ? summary : await api.get<Summary>(`/api/projects/${site.projectId}/summary/${receivedMonth}`)
   const flags = await api.get<{ flags: Array<{ kind: string; workerId: string | null; workerName: string | null; payeeCardMasked: string | null; dueFen: number | null; paidFen: number | null }> }>(
     `/api/projects/${site.projectId}/flags/${plan.spec.month}`,
   )
@@ -109,14 +119,14 @@ async function main(): Promise<void> {
   for (const t of teams) {
     const ws = due.workers.filter((w) => w.teamId === t.id)
     console.log(
-      `${padEnd(t.name, 12)}${pad(ws.length, 8)}${pad(ws.reduce((s, w) => s + w.daysPresent, 0), 7)}${pad(ws.reduce((s, w) => s + w.daysIncomplete, 0), 9)}${pad(formatYuan(sumFen(ws.map((w) => fen(w.dueFen)))), 14)}${pad(ws.filter((w) => flagged.has(w.workerId)).length, 8)}`,
+      `${padEnd(t.name, 12)}${pad(ws.length, 8)}${pad(ws.reduce((s, w) => s + w.dueHalves, 0) / 2, 7)}${pad(ws.reduce((s, w) => s + w.daysIncomplete, 0), 9)}${pad(formatYuan(sumFen(ws.map((w) => fen(w.dueFen)))), 14)}${pad(ws.filter((w) => flagged.has(w.workerId)).length, 8)}`,
     )
   }
   console.log('-'.repeat(header.length))
-  console.log(`${padEnd('total', 12)}${pad(summary.workers, 8)}${pad(summary.daysPresent, 7)}${pad(summary.daysIncomplete, 9)}${pad(formatYuan(fen(summary.dueFen)), 14)}${pad(flagged.size, 8)}`)
+  console.log(`${padEnd('total', 12)}${pad(summary.workers, 8)}${pad(summary.dueDays, 7)}${pad(summary.daysIncomplete, 9)}${pad(formatYuan(fen(summary.dueFen)), 14)}${pad(flagged.size, 8)}`)
   console.log(`\nDue ¥${formatYuan(fen(summary.dueFen))}   paid to enrolled workers ¥${formatYuan(fen(summary.paidFen))}   short ¥${formatYuan(fen(summary.shortFen))}   paid to unknown cards ¥${formatYuan(fen(summary.unknownPaidFen))}`)
-  console.log(`Punches stored ${summary.punches}, re-sends counted ${summary.duplicates}, refused: ${Object.entries(summary.rejectedByReason).map(([r, n]) => `${r} ${n}`).join(', ')}`)
-  const attendance = await api.get<Array<{ kind: string }>>(`/api/projects/${site.projectId}/attendance-flags/${plan.spec.month}`)
+  console.log(`Punches stored ${summary.punches}; received in ${receivedMonth}: re-sends counted ${received.duplicates}, refused: ${Object.entries(received.rejectedByReason).map(([r, n]) => `${r} ${n}`).join(', ')}`)
+  const attendance = await api.getAll<{ kind: string }>(`/api/projects/${site.projectId}/attendance-flags/${plan.spec.month}?limit=200`)
   const attendanceByKind: Record<string, number> = {}
   for (const f of attendance) attendanceByKind[f.kind] = (attendanceByKind[f.kind] ?? 0) + 1
   const policy = await api.get<{ incompleteDay: string }>(`/api/projects/${site.projectId}/attendance-policy`)

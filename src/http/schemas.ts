@@ -9,7 +9,10 @@ export const date = { type: 'string', pattern: '^20\\d{2}-(0[1-9]|1[0-2])-(0[1-9
 export const yuan = { type: 'string', pattern: '^(0|[1-9]\\d{0,9})(\\.\\d{1,2})?$', description: 'yuan with at most two decimals' } as const
 export const fenAmount = { type: 'integer', description: 'amount in fen (1/100 yuan)' } as const
 export const personName = { type: 'string', minLength: 1, maxLength: LIMITS.person_name_length_max } as const
-export const limitQuery = { type: 'integer', minimum: 1, maximum: LIMITS.page_size_max, default: 100 } as const
+export const limitQuery = { type: 'integer', minimum: 1, maximum: LIMITS.page_size_max, default: 100, description: `rows in the page, at most ${LIMITS.page_size_max}` } as const
+/** Keyset cursors: the id of the last row of the previous page (or an opaque cursor from the `Link: rel="next"` header). */
+export const idCursorQuery = { type: 'integer', minimum: 1, description: 'the id of the last row of the previous page' } as const
+export const keyCursorQuery = { type: 'string', minLength: 1, maxLength: 512, description: 'the cursor of the previous page (the `next` it gave, or its `Link: rel="next"`)' } as const
 
 export const errorResponse = {
   type: 'object',

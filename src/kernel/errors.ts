@@ -40,6 +40,7 @@ export const ERRORS = {
   payout_file_invalid: { status: 422, message: 'The payout file was rejected as a whole; nothing was stored. Fix the listed lines and post it again.' },
   payout_file_exists_with_different_period: { status: 409, message: 'This exact file was already posted for another pay month.' },
   cursor_not_found: { status: 400, message: 'The `after` cursor is not the id of an item of this list; pass the id of the last item of the previous page.' },
+  rejected_input_not_found: { status: 404, message: 'No rejected input has this id; list them at /api/rejected-inputs.' },
   not_found: { status: 404, message: 'No such route.' },
   internal: { status: 500, message: 'Something failed inside the service; it is logged. Try again, and report it if it persists.' },
 } as const satisfies Record<string, { status: number; message: string }>

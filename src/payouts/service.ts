@@ -149,7 +149,7 @@ export class PayoutService {
     return reconcile({
       period,
       payDate: due.payDate,
-      due: due.workers.map((w) => ({ workerId: w.workerId, workerName: w.name, cardNo: w.cardNo, dueFen: w.dueFen, daysPresent: w.daysPresent })),
+      due: due.workers.map((w) => ({ workerId: w.workerId, workerName: w.name, cardNo: w.cardNo, dueFen: w.dueFen, daysPresent: w.dueHalves / 2 })),
       payouts: this.repo.linesOfPeriod(projectId, period).map((l) => ({
         lineId: l.id,
         fileId: l.fileId,

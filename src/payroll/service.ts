@@ -13,7 +13,7 @@ export interface DueWorker {
   idNumber: string
   cardNo: string
   dailyRateFen: Fen
-  /** Days credited by the month's timesheet, in halves. */
+  /** Days credited by the month's timesheet, in halves (the timesheet's own `creditHalves`). */
   creditHalves: number
   /** Days credited (or taken back) by adjustments to confirmed months carried into this month, in halves. */
   adjustmentHalves: number
@@ -22,10 +22,17 @@ export interface DueWorker {
    * shown for a person to settle, not carried silently.
    */
   uncreditedHalves: number
-  /** Days credited in all: (creditHalves + adjustmentHalves) / 2, never below zero. */
-  daysPresent: number
+  /**
+   * Days the wage is due for (计薪天数), in halves: creditHalves + adjustmentHalves, never below zero. Not called
+   * daysPresent: across the API that name means days whose status is present (the timesheet's count), and a day
+   * credited by policy or a correction is not one.
+   */
+  dueHalves: number
   daysIncomplete: number
+  /** Worked minutes of the month's timesheet (the timesheet's `workedMinutes`). */
   workedMinutes: number
+  /** Worked minutes carried in by the same adjustments as adjustmentHalves. */
+  adjustmentMinutes: number
   /** True when the month's timesheet is confirmed and frozen. */
   confirmed: boolean
   dueFen: Fen
@@ -64,9 +71,10 @@ export class PayrollService {
         creditHalves: line.month.creditHalves,
         adjustmentHalves: line.adjustmentHalves,
         uncreditedHalves: Math.max(0, -halves),
-        daysPresent: Math.max(0, halves) / 2,
+        dueHalves: Math.max(0, halves),
         daysIncomplete: line.month.daysIncomplete,
         workedMinutes: line.month.workedMinutes,
+        adjustmentMinutes: line.adjustmentMinutes,
         confirmed: line.frozen,
         dueFen: dueFor(rate, halves),
       })

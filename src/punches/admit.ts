@@ -31,6 +31,13 @@ export function parsePunchTopic(topic: string): { siteCode: string; deviceSerial
   return m ? { siteCode: m[1] as string, deviceSerial: m[2] as string } : undefined
 }
 
+/** The site code of any topic under wl/v1/, a punch topic or not: a refusal is filed under the project the topic names. */
+const SITE_OF_TOPIC = /^wl\/v1\/([^/#+]{1,64})(?:\/|$)/
+
+export function siteCodeOfTopic(topic: string): string | undefined {
+  return SITE_OF_TOPIC.exec(topic)?.[1]
+}
+
 export const punchTopic = (siteCode: string, deviceSerial: string): string => `wl/v1/${siteCode}/${deviceSerial}/punch`
 export const ackTopic = (siteCode: string, deviceSerial: string): string => `wl/v1/${siteCode}/${deviceSerial}/ack`
 
@@ -113,17 +120,28 @@ export function admit(frame: Frame, lookups: Lookups): Admission {
     device: extra.device,
   })
 
-  if (frame.payload.length > LIMITS.punch_payload_bytes_max) {
-    return refuse('payload_too_large', `payload is ${frame.payload.length} bytes; a punch frame may be at most ${LIMITS.punch_payload_bytes_max}`)
-  }
   const topic = parsePunchTopic(frame.topic)
-  if (!topic) return refuse('unknown_topic', `"${frame.topic}" is not a punch topic; devices publish on wl/v1/{siteCode}/{deviceSerial}/punch`)
+  // Whatever is wrong with a frame, its project's people are the ones who can act on it: file it under the project
+  // of the site code the topic names, when that site is registered, so a project's listing and month counts see it.
+  const siteCode = topic?.siteCode ?? siteCodeOfTopic(frame.topic)
+  const claimedProjectId = (): string | undefined => (siteCode === undefined ? undefined : lookups.projectIdOfSite(siteCode))
+
+  if (frame.payload.length > LIMITS.punch_payload_bytes_max) {
+    const detail = `payload is ${frame.payload.length} bytes; a punch frame may be at most ${LIMITS.punch_payload_bytes_max}`
+    const known = topic ? lookups.device(topic.deviceSerial) : undefined
+    // The registered device of this very site: its codec cuts a face photo out before the frame is kept.
+    if (known && topic && known.siteCode === topic.siteCode) return refuse('payload_too_large', detail, { device: known })
+    return refuse('payload_too_large', detail, { deviceSerial: topic?.deviceSerial, projectId: claimedProjectId() })
+  }
+  if (!topic) {
+    return refuse('unknown_topic', `"${frame.topic}" is not a punch topic; devices publish on wl/v1/{siteCode}/{deviceSerial}/punch`, { projectId: claimedProjectId() })
+  }
 
   const device = lookups.device(topic.deviceSerial)
   if (!device) {
     return refuse('unknown_device', `no device with serial "${topic.deviceSerial}" is registered; register it on its project first`, {
       deviceSerial: topic.deviceSerial,
-      projectId: lookups.projectIdOfSite(topic.siteCode),
+      projectId: claimedProjectId(),
     })
   }
   if (device.siteCode !== topic.siteCode) {

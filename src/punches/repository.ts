@@ -11,6 +11,23 @@ import type { PunchRecord } from './admit.ts'
 
 export type PunchRow = typeof punches.$inferSelect
 export type RejectedRow = typeof rejectedInputs.$inferSelect
+/** A rejected input without its bytes: what lists carry (a page of payloads is megabytes, served on the ingest loop). */
+export type RejectedMeta = Omit<RejectedRow, 'payload'>
+
+// Every column but the payload, so a listing never reads the blobs off disk.
+const rejectedMetaColumns = {
+  id: rejectedInputs.id,
+  source: rejectedInputs.source,
+  channel: rejectedInputs.channel,
+  sender: rejectedInputs.sender,
+  projectId: rejectedInputs.projectId,
+  deviceSerial: rejectedInputs.deviceSerial,
+  recordId: rejectedInputs.recordId,
+  reason: rejectedInputs.reason,
+  detail: rejectedInputs.detail,
+  payloadBytes: rejectedInputs.payloadBytes,
+  receivedAtMs: rejectedInputs.receivedAtMs,
+} as const
 
 export interface RejectedInput {
   source: 'mqtt' | 'http'
@@ -77,13 +94,23 @@ export class PunchRepository {
     this.addDuplicatesStmt.run(deviceId, receivedDate, n)
   }
 
-  /** Punches of a project whose work date lies in [fromDate, toDate], in device-time order. */
-  punchesBetween(projectId: string, fromDate: string, toDate: string): PunchRow[] {
+  /**
+   * A page of a day's punches in device-time order (ties by id). The cursor is the id of the last punch of the previous
+   * page: its (device time, id) is where the next page starts, so a client pages with the ids it already has.
+   */
+  punchesOfDay(projectId: string, workDate: string, afterId: number | undefined, limit: number): PunchRow[] {
+    const conds = [eq(punches.projectId, projectId), eq(punches.workDate, workDate)]
+    if (afterId !== undefined) {
+      conds.push(
+        sql`(${punches.deviceTimeMs}, ${punches.id}) > (SELECT p.device_time_ms, p.id FROM punches p WHERE p.id = ${afterId} AND p.project_id = ${projectId})`,
+      )
+    }
     return this.db
       .select()
       .from(punches)
-      .where(and(eq(punches.projectId, projectId), gte(punches.workDate, fromDate), lte(punches.workDate, toDate)))
+      .where(and(...conds))
       .orderBy(asc(punches.deviceTimeMs), asc(punches.id))
+      .limit(limit)
       .all()
   }
 
@@ -93,13 +120,14 @@ export class PunchRepository {
     return this.db.select({ n: count() }).from(punches).where(where).get()?.n ?? 0
   }
 
-  listRejected(filter: { projectId?: string; reason?: string; beforeId?: number; limit: number }): RejectedRow[] {
+  /** Newest first, without payloads. */
+  listRejected(filter: { projectId?: string; reason?: string; beforeId?: number; limit: number }): RejectedMeta[] {
     const conds = []
     if (filter.projectId) conds.push(eq(rejectedInputs.projectId, filter.projectId))
     if (filter.reason) conds.push(eq(rejectedInputs.reason, filter.reason))
     if (filter.beforeId !== undefined) conds.push(lt(rejectedInputs.id, filter.beforeId))
     return this.db
-      .select()
+      .select(rejectedMetaColumns)
       .from(rejectedInputs)
       .where(conds.length ? and(...conds) : undefined)
       .orderBy(desc(rejectedInputs.id))
@@ -107,22 +135,37 @@ export class PunchRepository {
       .all()
   }
 
-  rejectedCounts(projectId: string | undefined): Array<{ reason: string; n: number }> {
+  rejectedById(id: number): RejectedMeta | undefined {
+    return this.db.select(rejectedMetaColumns).from(rejectedInputs).where(eq(rejectedInputs.id, id)).get()
+  }
+
+  /** One input's kept bytes (at most rejected_payload_bytes_max of them; payloadBytes says how many arrived). */
+  rejectedPayload(id: number): Pick<RejectedRow, 'payload' | 'payloadBytes' | 'source' | 'channel' | 'reason'> | undefined {
+    return this.db
+      .select({ payload: rejectedInputs.payload, payloadBytes: rejectedInputs.payloadBytes, source: rejectedInputs.source, channel: rejectedInputs.channel, reason: rejectedInputs.reason })
+      .from(rejectedInputs)
+      .where(eq(rejectedInputs.id, id))
+      .get()
+  }
+
+  /** Refusals by reason, of a project (or of inputs filed under none), received in [fromMs, toMs). */
+  rejectedCounts(projectId: string, fromMs: number, toMs: number): Array<{ reason: string; n: number }> {
     return this.db
       .select({ reason: rejectedInputs.reason, n: count() })
       .from(rejectedInputs)
-      .where(projectId ? eq(rejectedInputs.projectId, projectId) : undefined)
+      .where(and(eq(rejectedInputs.projectId, projectId), gte(rejectedInputs.receivedAtMs, fromMs), lt(rejectedInputs.receivedAtMs, toMs)))
       .groupBy(rejectedInputs.reason)
       .orderBy(asc(rejectedInputs.reason))
       .all()
   }
 
-  duplicatesByProject(projectId: string): number {
+  /** Re-sends counted on a project's devices on receipt dates in [fromDate, toDate] (dates in the project's zone). */
+  duplicatesByProject(projectId: string, fromDate: string, toDate: string): number {
     const r = this.db
       .select({ n: sql<number>`coalesce(sum(${duplicateCounts.count}), 0)` })
       .from(duplicateCounts)
       .innerJoin(devices, eq(devices.id, duplicateCounts.deviceId))
-      .where(eq(devices.projectId, projectId))
+      .where(and(eq(devices.projectId, projectId), gte(duplicateCounts.receivedDate, fromDate), lte(duplicateCounts.receivedDate, toDate)))
       .get()
     return Number(r?.n ?? 0)
   }

@@ -7,10 +7,13 @@ import t from 'tap'
 import { bankResultFile } from '../../simulators/bank.ts'
 import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth } from '../../simulators/site.ts'
 import { ApiError } from '../../simulators/api.ts'
+import { ManualClock } from '../../src/kernel/time.ts'
 import { startTestServer } from '../helpers/server.ts'
 
 t.test('gate punch → timesheet → pay due → payout file → flags', async (t) => {
-  const server = await startTestServer(t)
+  // The month is replayed on 5 November: what arrives is counted in November, the punches belong to October.
+  const clock = new ManualClock(Date.UTC(2026, 10, 5, 2, 0, 0))
+  const server = await startTestServer(t, { clock })
   const { api } = server
   const plan = planSite({ ...DEFAULT_SITE, workers: 14, teams: 3, seed: 7 })
   const site = await registerSite(api, plan)
@@ -21,12 +24,17 @@ t.test('gate punch → timesheet → pay due → payout file → flags', async (
   type Summary = { punches: number; duplicates: number; rejectedByReason: Record<string, number>; workers: number; flagsByKind: Record<string, number>; dueFen: number; paidFen: number }
   const before = await api.get<Summary>(`/api/projects/${site.projectId}/summary/${plan.spec.month}`)
   t.equal(before.punches, month.expected.punches, 'every genuine punch stored once')
-  t.equal(before.duplicates, month.expected.duplicates, 're-sent records counted, not stored')
-  t.same(before.rejectedByReason, month.expected.rejected, 'refusals kept with their reasons')
+  const received = await api.get<Summary>(`/api/projects/${site.projectId}/summary/2026-11`)
+  t.equal(received.duplicates, month.expected.duplicates, 're-sent records counted, not stored, in the month they arrived')
+  t.same(received.rejectedByReason, month.expected.rejected, 'refusals kept with their reasons, in the month they arrived')
 
-  const rejected = await api.get<Array<{ reason: string; payloadText: string | null; detail: string }>>(`/api/rejected-inputs?projectId=${site.projectId}`)
+  const rejected = await api.get<Array<{ id: number; reason: string; detail: string; payloadUrl: string }>>(`/api/rejected-inputs?projectId=${site.projectId}`)
   t.ok(rejected.find((r) => r.reason === 'unknown_device' && r.detail.includes('GT-99')), 'the unregistered gate is listed with its serial')
-  t.ok(rejected.find((r) => r.reason === 'malformed_payload' && r.payloadText !== null), 'the garbled frame is kept as it came')
+  const garbled = rejected.find((r) => r.reason === 'malformed_payload')
+  const garbledFrame = month.frames.find((f) => f.kind === 'malformed')
+  t.ok(garbled && garbledFrame)
+  const bytes = Buffer.from(await (await fetch(server.httpUrl + garbled!.payloadUrl)).arrayBuffer())
+  t.same(bytes, Buffer.from(garbledFrame!.payload), 'the garbled frame is kept as it came')
 
   // The terminal that was offline replayed its day late; the day is there as if it had arrived in order.
   type TeamMonth = { workers: Array<{ days: Array<{ workDate: string; status: string; punches: Array<{ use: string; reason: string | null }> }> }> }
@@ -38,11 +46,11 @@ t.test('gate punch → timesheet → pay due → payout file → flags', async (
   t.equal(listed.length, month.expected.punches, 'every stored punch of the month is listed on exactly one day')
   t.ok(listed.every((p) => p.use === 'paired' || p.use === 'debounced' || p.reason !== null), 'each one used, debounced, or listed with its reason')
 
-  const due = await api.get<{ payDate: string; workers: Array<{ workerId: string; name: string; dueFen: number; daysPresent: number; dailyRateFen: number }> }>(
+  const due = await api.get<{ payDate: string; workers: Array<{ workerId: string; name: string; dueFen: number; dueHalves: number; dailyRateFen: number }> }>(
     `/api/projects/${site.projectId}/payroll/${plan.spec.month}`,
   )
   t.equal(due.payDate, '2026-11-10')
-  for (const w of due.workers) t.equal(w.dueFen, w.dailyRateFen * w.daysPresent, `due of ${w.name} is rate × days`)
+  for (const w of due.workers) t.equal(w.dueFen, (w.dailyRateFen * w.dueHalves) / 2, `due of ${w.name} is rate × days`)
 
   const bank = bankResultFile(plan, site, due)
   const path = `/api/projects/${site.projectId}/payout-files?period=${plan.spec.month}&filename=result.txt`
@@ -94,7 +102,9 @@ t.test('a broken payout file is refused whole, with every line error, and kept',
     'two errors on line 3 (card, amount) and two on line 4 (status, date)',
   )
   t.same(await api.get(`/api/projects/${site.projectId}/payout-files`), [], 'nothing stored')
-  const kept = await api.get<Array<{ reason: string; payloadText: string }>>(`/api/rejected-inputs?projectId=${site.projectId}&reason=payout_file_invalid`)
+  const kept = await api.get<Array<{ reason: string; payloadUrl: string }>>(`/api/rejected-inputs?projectId=${site.projectId}&reason=payout_file_invalid`)
   t.equal(kept.length, 1, 'the file is kept in rejected inputs')
-  t.equal(kept[0]!.payloadText, file.toString('utf8'))
+  const res = await fetch(server.httpUrl + kept[0]!.payloadUrl)
+  t.equal(res.headers.get('content-type'), 'application/octet-stream')
+  t.same(Buffer.from(await res.arrayBuffer()), file, 'byte for byte')
 })

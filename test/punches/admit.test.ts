@@ -61,6 +61,25 @@ t.test('an unregistered device on a known site is filed under that project', asy
   if (!a.ok) t.same([a.projectId, a.deviceSerial], ['p1', 'GT-77'])
 })
 
+t.test('every refusal is filed under the project whose site code the topic names', async (t) => {
+  const filed = (f: Frame) => {
+    const a = admit(f, lookups)
+    return a.ok ? 'ok' : [a.reason, a.projectId ?? null, a.deviceSerial ?? null]
+  }
+  const big = Buffer.alloc(LIMITS.punch_payload_bytes_max + 1, 0x20)
+  t.same(filed(frame({ payload: big })), ['payload_too_large', 'p1', 'GT-01'], 'too large, from a registered device')
+  const tooLarge = admit(frame({ payload: big }), lookups)
+  t.equal(tooLarge.ok ? undefined : tooLarge.device?.id, 'd1', 'the device is named, so its codec cuts a face photo before the frame is kept')
+  t.same(filed(frame({ payload: big, topic: 'wl/v1/S1/GT-77/punch', clientId: 'GT-77' })), ['payload_too_large', 'p1', 'GT-77'], 'too large, from an unregistered device')
+  t.same(filed(frame({ payload: big, topic: 'wl/v1/S1/GT-01/status' })), ['payload_too_large', 'p1', null], 'too large, not even a punch topic')
+  t.same(filed(frame({ topic: 'wl/v1/S1/GT-01/status' })), ['unknown_topic', 'p1', null])
+  t.same(filed(frame({ topic: 'wl/v1/S1' })), ['unknown_topic', 'p1', null])
+  t.same(filed(frame({ payload: Buffer.from('{"sn":') })), ['malformed_payload', 'p1', 'GT-01'])
+  t.same(filed(frame({ clientId: 'GT-02' })), ['topic_client_mismatch', 'p1', 'GT-01'])
+  t.same(filed(frame({ payload: big, topic: 'wl/v1/S9/GT-77/punch' })), ['payload_too_large', null, 'GT-77'], 'a site nobody registered names no project')
+  t.same(filed(frame({ topic: 'other/S1/GT-01/punch' })), ['unknown_topic', null, null], 'outside wl/v1/ the topic names no site')
+})
+
 t.test('refusal details never carry a full ID number', async (t) => {
   const a = admit(frame({}, { idNo: '110101199003077777' }), lookups)
   t.notOk(a.ok)

@@ -5,7 +5,11 @@ import { sumFen } from '../../kernel/money.ts'
 import { localTimeOf } from '../../kernel/time.ts'
 import { maskCard, maskIdNumber } from '../../roster/identity.ts'
 import type { Services } from '../../services.ts'
-import { date, errors, fenAmount, idParam, limitQuery, projectMonthParams, projectParams } from '../schemas.ts'
+import { LIMITS } from '../../config/limits.ts'
+import type { RejectedMeta } from '../../punches/repository.ts'
+import { creditText } from '../../timesheets/rules.ts'
+import { linkNext } from '../paging.ts'
+import { date, errors, fenAmount, idCursorQuery, idParam, limitQuery, projectMonthParams, projectParams } from '../schemas.ts'
 
 const punch = {
   type: 'object',
@@ -37,21 +41,42 @@ const rejected = {
     recordId: { type: ['string', 'null'] },
     reason: { type: 'string' },
     detail: { type: 'string' },
-    payloadBytes: { type: 'integer' },
-    payloadBase64: { type: 'string' },
-    payloadText: { type: ['string', 'null'], description: 'the payload as UTF-8 text, when it is valid UTF-8' },
+    payloadBytes: { type: 'integer', description: 'size of the payload as received (after a face photo is cut out)' },
+    payloadTruncated: { type: 'boolean', description: `true when only the first ${LIMITS.rejected_payload_bytes_max} bytes were kept` },
+    payloadUrl: { type: 'string', description: 'where the raw bytes are: GET it for this one input' },
     receivedAt: { type: 'string' },
   },
 } as const
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-function textOf(b: Buffer): string | null {
-  try {
-    return utf8.decode(b)
-  } catch {
-    return null
+const rejectedIdParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'], additionalProperties: false } as const
+
+function presentRejected(r: RejectedMeta) {
+  return {
+    ...r,
+    payloadTruncated: r.payloadBytes > LIMITS.rejected_payload_bytes_max,
+    payloadUrl: `/api/rejected-inputs/${r.id}/payload`,
+    receivedAt: new Date(r.receivedAtMs).toISOString(),
   }
 }
+
+/** What the kept bytes most likely are, so a browser or a tool opens them sensibly; the reply itself stays octet-stream. */
+function payloadHint(p: { source: string; payload: Buffer }): { contentType: string; extension: string } {
+  let text: string
+  try {
+    text = utf8.decode(p.payload)
+  } catch {
+    return { contentType: 'application/octet-stream', extension: 'bin' }
+  }
+  if (p.source === 'http') return { contentType: 'text/plain; charset=utf-8', extension: 'txt' }
+  try {
+    JSON.parse(text)
+    return { contentType: 'application/json', extension: 'json' }
+  } catch {
+    return { contentType: 'text/plain; charset=utf-8', extension: 'txt' }
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 function checkMonth(m: string): void {
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(m)) throw new AppError('invalid_month')
@@ -60,20 +85,23 @@ function checkMonth(m: string): void {
 export async function attendanceRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { roster, punches, payroll } = services
 
-  app.get<{ Params: { projectId: string }; Querystring: { date: string } }>(
+  app.get<{ Params: { projectId: string }; Querystring: { date: string; after?: number; limit: number } }>(
     '/api/projects/:projectId/punches',
     {
       schema: {
         tags: ['attendance'],
-        summary: "A day's raw punches (原始考勤记录), in device-time order",
+        summary: "A day's raw punches (原始考勤记录), in device-time order, a page at a time",
+        description: 'A full page carries `Link: <…>; rel="next"`; or pass the last punch id as `after`.',
         params: projectParams,
-        querystring: { type: 'object', properties: { date }, required: ['date'], additionalProperties: false },
+        querystring: { type: 'object', properties: { date, after: idCursorQuery, limit: limitQuery }, required: ['date'], additionalProperties: false },
         response: { 200: { type: 'array', items: punch }, ...errors },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const project = roster.project(req.params.projectId)
-      return punches.punchesBetween(project.id, req.query.date, req.query.date).map((p) => ({
+      const rows = punches.punchesOfDay(project.id, req.query.date, req.query.after, req.query.limit)
+      linkNext(req, reply, rows.length, req.query.limit, 'after', rows[rows.length - 1]?.id)
+      return rows.map((p) => ({
         ...p,
         deviceTime: new Date(p.deviceTimeMs).toISOString(),
         localTime: localTimeOf(p.deviceTimeMs, project.timeZone),
@@ -87,33 +115,82 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     {
       schema: {
         tags: ['attendance'],
-        summary: 'Inputs refused with a reason (拒收记录), newest first, with their raw bytes',
+        summary: 'Inputs refused with a reason (拒收记录), newest first: metadata only, a page at a time',
+        description:
+          'The raw bytes of one input are at `payloadUrl` (GET /api/rejected-inputs/{id}/payload). ' +
+          'A full page carries `Link: <…>; rel="next"`; or pass the last id as `before`.',
         querystring: {
           type: 'object',
-          properties: { projectId: idParam, reason: { type: 'string', maxLength: 64 }, before: { type: 'integer', minimum: 1 }, limit: limitQuery },
+          properties: { projectId: idParam, reason: { type: 'string', maxLength: 64 }, before: idCursorQuery, limit: limitQuery },
           additionalProperties: false,
         },
-        response: { 200: { type: 'array', items: rejected } },
+        response: { 200: { type: 'array', items: rejected }, ...errors },
       },
     },
-    async (req) =>
-      punches
-        .listRejected({ projectId: req.query.projectId, reason: req.query.reason, beforeId: req.query.before, limit: req.query.limit })
-        .map((r) => ({
-          ...r,
-          payloadBase64: r.payload.toString('base64'),
-          payloadText: textOf(r.payload),
-          receivedAt: new Date(r.receivedAtMs).toISOString(),
-        })),
+    async (req, reply) => {
+      const rows = punches.listRejected({ projectId: req.query.projectId, reason: req.query.reason, beforeId: req.query.before, limit: req.query.limit })
+      linkNext(req, reply, rows.length, req.query.limit, 'before', rows[rows.length - 1]?.id)
+      return rows.map(presentRejected)
+    },
   )
 
-  app.get<{ Params: { projectId: string; month: string } }>(
+  app.get<{ Params: { id: number } }>(
+    '/api/rejected-inputs/:id',
+    {
+      schema: {
+        tags: ['attendance'],
+        summary: 'One rejected input (拒收记录): its reason, detail, sender and size',
+        params: rejectedIdParams,
+        response: { 200: rejected, ...errors },
+      },
+    },
+    async (req) => {
+      const r = punches.rejectedById(req.params.id)
+      if (!r) throw new AppError('rejected_input_not_found', { id: req.params.id })
+      return presentRejected(r)
+    },
+  )
+
+  app.get<{ Params: { id: number } }>(
+    '/api/rejected-inputs/:id/payload',
+    {
+      schema: {
+        tags: ['attendance'],
+        summary: "One rejected input's raw bytes, as kept (application/octet-stream)",
+        description:
+          'Content-Disposition names a file whose extension says what the bytes look like (.json, .txt or .bin); ' +
+          '`X-Content-Type-Hint` gives the same as a media type. Face photos were cut out before the frame was kept; ' +
+          `at most ${LIMITS.rejected_payload_bytes_max} bytes are kept of a larger input (\`X-Payload-Truncated: true\`).`,
+        params: rejectedIdParams,
+        produces: ['application/octet-stream'],
+        response: { 404: errors[404], 400: errors[400] },
+      },
+    },
+    async (req, reply) => {
+      const r = punches.rejectedPayload(req.params.id)
+      if (!r) throw new AppError('rejected_input_not_found', { id: req.params.id })
+      const hint = payloadHint(r)
+      return reply
+        .type('application/octet-stream')
+        .header('content-disposition', `attachment; filename="rejected-${req.params.id}.${hint.extension}"`)
+        .header('x-content-type-hint', hint.contentType)
+        .header('x-payload-truncated', String(r.payloadBytes > r.payload.length))
+        .header('x-content-type-options', 'nosniff')
+        .send(r.payload)
+    },
+  )
+
+  app.get<{ Params: { projectId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/payroll/:month',
     {
       schema: {
         tags: ['payroll'],
-        summary: 'Amount due (应发) per worker for the pay month: daily rate × days credited (frozen timesheet where confirmed, plus adjustments)',
+        summary: 'Amount due (应发) per worker for the pay month: daily rate × days due (frozen timesheet where confirmed, plus adjustments), a page of workers at a time',
+        description:
+          'Workers in id order. `totalDueFen` and `workerCount` are the whole month; `next` (also `Link: rel="next"`) is the `after` of the next page, null on the last. ' +
+          'Day figures keep the timesheet\'s names: `creditHalves` and `workedMinutes` are the timesheet\'s, `dueHalves` adds the adjustments.',
         params: projectMonthParams,
+        querystring: { type: 'object', properties: { after: idParam, limit: limitQuery }, additionalProperties: false },
         response: {
           200: {
             type: 'object',
@@ -122,6 +199,8 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
               period: { type: 'string' },
               payDate: { type: 'string' },
               totalDueFen: fenAmount,
+              workerCount: { type: 'integer', description: 'workers with a line this month, on every page' },
+              next: { type: ['string', 'null'], description: 'pass as `after` for the next page; null on the last' },
               workers: {
                 type: 'array',
                 items: {
@@ -133,11 +212,15 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
                     idNumberMasked: { type: 'string' },
                     cardMasked: { type: 'string' },
                     dailyRateFen: fenAmount,
-                    creditHalves: { type: 'integer', description: "days credited by the month's timesheet, in halves" },
+                    creditHalves: { type: 'integer', description: "days credited by the month's timesheet, in halves (as the timesheet's totals.creditHalves)" },
+                    credit: { type: 'string', description: "the same in days, as the timesheet's totals.credit (\"21.5\")" },
                     adjustmentHalves: { type: 'integer', description: 'days carried in by adjustments to confirmed months, in halves' },
                     uncreditedHalves: { type: 'integer', description: 'halves an adjustment took back beyond what this month credits (the wage is never negative): for a person to settle' },
-                    daysPresent: { type: 'number', description: 'days credited in all (may end in .5)' },
+                    dueHalves: { type: 'integer', description: 'days the wage is due for (计薪天数), in halves: creditHalves + adjustmentHalves, never below zero' },
+                    dueDays: { type: 'string', description: 'the same in days ("21.5")' },
                     daysIncomplete: { type: 'integer' },
+                    workedMinutes: { type: 'integer', description: "worked minutes of the month's timesheet (as the timesheet's totals.workedMinutes)" },
+                    adjustmentMinutes: { type: 'integer', description: 'worked minutes carried in by the same adjustments' },
                     confirmed: { type: 'boolean' },
                     dueFen: fenAmount,
                   },
@@ -149,13 +232,29 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       checkMonth(req.params.month)
       const due = payroll.due(req.params.projectId, req.params.month)
+      const { after, limit } = req.query
+      const sorted = [...due.workers].sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0))
+      const rest = after === undefined ? sorted : sorted.filter((w) => w.workerId > after)
+      const page = rest.slice(0, limit)
+      const next = rest.length > limit ? (page[page.length - 1]?.workerId ?? null) : null
+      linkNext(req, reply, page.length, limit, 'after', next ?? undefined)
       return {
-        ...due,
+        projectId: due.projectId,
+        period: due.period,
+        payDate: due.payDate,
         totalDueFen: sumFen(due.workers.map((w) => w.dueFen)),
-        workers: due.workers.map((w) => ({ ...w, idNumberMasked: maskIdNumber(w.idNumber), cardMasked: maskCard(w.cardNo) })),
+        workerCount: due.workers.length,
+        next,
+        workers: page.map((w) => ({
+          ...w,
+          credit: creditText(w.creditHalves),
+          dueDays: creditText(w.dueHalves),
+          idNumberMasked: maskIdNumber(w.idNumber),
+          cardMasked: maskCard(w.cardNo),
+        })),
       }
     },
   )

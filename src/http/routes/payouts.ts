@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import { LIMITS } from '../../config/limits.ts'
 import { AppError } from '../../kernel/errors.ts'
 import { formatYuan, fen, sumFen } from '../../kernel/money.ts'
+import { monthBoundsMs } from '../../kernel/time.ts'
+import { creditText } from '../../timesheets/rules.ts'
 import { maskCard } from '../../roster/identity.ts'
 import type { FlagRow, PayoutFileRow, PayoutLineRow, ReconciliationRunRow } from '../../payouts/repository.ts'
 import type { Services } from '../../services.ts'
@@ -213,7 +215,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     {
       schema: {
         tags: ['payouts'],
-        summary: "A pay month at a glance: workers, days, due, paid, flags by kind, punches and refusals",
+        summary: 'A pay month at a glance: workers, days, due, paid, flags by kind, punches, and the re-sends and refusals received in the month',
         params: projectMonthParams,
         response: {
           200: {
@@ -223,8 +225,12 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
               period: { type: 'string' },
               payDate: { type: 'string' },
               workers: { type: 'integer' },
-              daysPresent: { type: 'number', description: 'days credited in all (may end in .5)' },
+              creditHalves: { type: 'integer', description: "days credited by the month's timesheets, in halves (as the timesheet's creditHalves)" },
+              adjustmentHalves: { type: 'integer', description: 'days carried in by adjustments to confirmed months, in halves' },
+              dueHalves: { type: 'integer', description: "days the wages are due for (计薪天数), in halves: as /payroll's dueHalves, summed" },
+              dueDays: { type: 'string', description: 'the same in days ("2650.5")' },
               daysIncomplete: { type: 'integer' },
+              workedMinutes: { type: 'integer', description: "worked minutes of the month's timesheets" },
               dueFen: fenAmount,
               paidFen: fenAmount,
               unknownPaidFen: fenAmount,
@@ -233,8 +239,14 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
               paid: { type: 'string' },
               flagsByKind: { type: 'object', additionalProperties: { type: 'integer' } },
               punches: { type: 'integer', description: "punches stored for the month's work dates" },
-              duplicates: { type: 'integer', description: 're-sent records counted, all time' },
-              rejectedByReason: { type: 'object', additionalProperties: { type: 'integer' } },
+              receivedFrom: { type: 'string', description: "the month's first instant in the project's zone (UTC): re-sends and refusals count from here" },
+              receivedUntil: { type: 'string', description: 'the first instant of the next month (exclusive)' },
+              duplicates: { type: 'integer', description: "re-sent records counted on the project's devices, received in the month (by receipt date in the project's zone, not the punch's date)" },
+              rejectedByReason: {
+                type: 'object',
+                additionalProperties: { type: 'integer' },
+                description: "inputs refused, received in the month, filed under the project (a frame whose topic names the project's site code, a payout file posted to it)",
+              },
               reconciledAt: { type: ['string', 'null'] },
             },
           },
@@ -250,13 +262,21 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
       for (const f of latest?.flags ?? []) flagsByKind[f.kind] = (flagsByKind[f.kind] ?? 0) + 1
       const dueFen = sumFen(due.workers.map((w) => w.dueFen))
       const paidFen = fen(latest?.run.paidFen ?? 0)
+      // Re-sends and refusals are counted by when they were received, in the project's zone: a month's figure says
+      // what its devices and the bank sent that month, whatever dates the punches inside claim.
+      const { startMs, endMs } = monthBoundsMs(period, roster.project(projectId).timeZone)
+      const dueHalves = due.workers.reduce((s, w) => s + w.dueHalves, 0)
       return {
         projectId,
         period,
         payDate: due.payDate,
         workers: due.workers.length,
-        daysPresent: due.workers.reduce((s, w) => s + w.daysPresent, 0),
+        creditHalves: due.workers.reduce((s, w) => s + w.creditHalves, 0),
+        adjustmentHalves: due.workers.reduce((s, w) => s + w.adjustmentHalves, 0),
+        dueHalves,
+        dueDays: creditText(dueHalves),
         daysIncomplete: due.workers.reduce((s, w) => s + w.daysIncomplete, 0),
+        workedMinutes: due.workers.reduce((s, w) => s + w.workedMinutes, 0),
         dueFen,
         paidFen,
         unknownPaidFen: latest?.run.unknownPaidFen ?? 0,
@@ -265,8 +285,10 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
         paid: formatYuan(paidFen),
         flagsByKind,
         punches: punches.countPunches(projectId, `${period}-01`, `${period}-31`),
-        duplicates: punches.duplicatesByProject(projectId),
-        rejectedByReason: Object.fromEntries(punches.rejectedCounts(projectId).map((r) => [r.reason, r.n])),
+        receivedFrom: new Date(startMs).toISOString(),
+        receivedUntil: new Date(endMs).toISOString(),
+        duplicates: punches.duplicatesByProject(projectId, `${period}-01`, `${period}-31`),
+        rejectedByReason: Object.fromEntries(punches.rejectedCounts(projectId, startMs, endMs).map((r) => [r.reason, r.n])),
         reconciledAt: latest ? new Date(latest.run.ranAtMs).toISOString() : null,
       }
     },

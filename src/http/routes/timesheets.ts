@@ -12,9 +12,10 @@ import type { Services } from '../../services.ts'
 import { attendanceSheetCsv, attendanceSheetHtml } from '../../timesheets/export.ts'
 import { INCOMPLETE_DAY_POLICIES, POLICY_BOUNDS, type AttendancePolicy } from '../../timesheets/policy.ts'
 import { CORRECTION_KINDS, creditText, SET_STATUSES, type Correction, type WorkerDay, type WorkerMonth } from '../../timesheets/rules.ts'
-import type { NewCorrection, TeamMonth, WorkerMonthLine } from '../../timesheets/service.ts'
+import type { AttendanceFlag, NewCorrection, TeamMonth, WorkerMonthLine } from '../../timesheets/service.ts'
 import type { AdjustmentRow, WorkerConfirmationRow } from '../../timesheets/repository.ts'
-import { date, errors, idParam, month, projectMonthParams, projectParams } from '../schemas.ts'
+import { compareKeys, decodeCursor, linkNext, pageAfter } from '../paging.ts'
+import { date, errors, idParam, keyCursorQuery, limitQuery, month, projectMonthParams, projectParams } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
 const nullableInt = { type: ['integer', 'null'] } as const
@@ -169,6 +170,12 @@ const teamMonthParams = {
 } as const
 
 const iso = (ms: number): string => new Date(ms).toISOString()
+
+/** A total order over a month's flags, so a page's cursor is a position that holds while flags are added. */
+function flagKey(f: AttendanceFlag): Array<string | number> {
+  const adjustmentId = typeof f.detail.adjustmentId === 'string' ? f.detail.adjustmentId : ''
+  return [f.workDate, f.kind, f.workerId, f.punchId ?? 0, adjustmentId]
+}
 
 function dayJson(d: WorkerDay, timeZone: string): Record<string, unknown> {
   const local = (ms: number): string => `${workDateOf(ms, timeZone)} ${localTimeOf(ms, timeZone)}`
@@ -510,13 +517,15 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     },
   )
 
-  app.get<{ Params: { projectId: string; month: string } }>(
+  app.get<{ Params: { projectId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/attendance-flags/:month',
     {
       schema: {
         tags: ['timesheets'],
         summary: 'What needs attention in a month (考勤预警): punches before entry or after exit, suspect clocks, days waiting for review, changes to confirmed months',
+        description: 'By work date, kind and worker, a page at a time: a full page carries `Link: <…>; rel="next"` (its `after` cursor).',
         params: projectMonthParams,
+        querystring: { type: 'object', properties: { after: keyCursorQuery, limit: limitQuery }, additionalProperties: false },
         response: {
           200: {
             type: 'array',
@@ -536,6 +545,13 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
         },
       },
     },
-    async (req) => timesheets.attendanceFlags(req.params.projectId, req.params.month),
+    async (req, reply) => {
+      const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after)
+      if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      const flags = timesheets.attendanceFlags(req.params.projectId, req.params.month).sort((a, b) => compareKeys(flagKey(a), flagKey(b)))
+      const { page, next } = pageAfter(flags, flagKey, after, req.query.limit)
+      linkNext(req, reply, page.length, req.query.limit, 'after', next)
+      return page
+    },
   )
 }
