@@ -7,15 +7,22 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /**
- * Sets the `Link: rel="next"` header when the page is full: the same request with `param` set to `cursor`. A page
- * shorter than its limit is the last.
+ * Sets `Link: <…>; rel="next"` (the same request with `param` set to `cursor`) when more rows follow: callers read one
+ * row beyond the page to know, so the last page has no link, as in the roster's lists.
  */
-export function linkNext(req: FastifyRequest, reply: FastifyReply, rows: number, limit: number, param: string, cursor: string | number | undefined): void {
-  if (rows < limit || cursor === undefined) return
+export function linkNext(req: FastifyRequest, reply: FastifyReply, limit: number, param: string, cursor: string | number | undefined): void {
+  if (cursor === undefined) return
   const url = new URL(req.url, 'http://service.invalid')
   url.searchParams.set(param, String(cursor))
   url.searchParams.set('limit', String(limit))
-  reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+  void reply.header('link', `<${url.pathname}${url.search}>; rel="next"`)
+}
+
+/** The page of rows read with one row to spare (limit + 1), and the cursor of its last row when more follow. */
+export function pageOf<T, C>(rows: T[], limit: number, cursorOf: (row: T) => C): { page: T[]; next: C | undefined } {
+  const page = rows.slice(0, limit)
+  const last = page[page.length - 1]
+  return { page, next: rows.length > limit && last !== undefined ? cursorOf(last) : undefined }
 }
 
 /** An opaque cursor over a sort key of several fields (computed lists without a stable id). */
@@ -51,7 +58,5 @@ export function compareKeys(a: ReadonlyArray<string | number>, b: ReadonlyArray<
 /** The page of `items` (already sorted by `keyOf`) after the cursor, and the cursor of its last row. */
 export function pageAfter<T>(items: readonly T[], keyOf: (item: T) => Array<string | number>, after: Array<string | number> | undefined, limit: number): { page: T[]; next: string | undefined } {
   const start = after === undefined ? 0 : items.findIndex((i) => compareKeys(keyOf(i), after) > 0)
-  const page = start < 0 ? [] : items.slice(start, start + limit)
-  const last = page[page.length - 1]
-  return { page, next: page.length === limit && last !== undefined ? encodeCursor(keyOf(last)) : undefined }
+  return pageOf(start < 0 ? [] : items.slice(start, start + limit + 1), limit, (i) => encodeCursor(keyOf(i)))
 }

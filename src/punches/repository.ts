@@ -114,6 +114,11 @@ export class PunchRepository {
       .all()
   }
 
+  /** Whether the punch is one of the project's (a paging cursor must name a row of the list it pages). */
+  punchOfProject(projectId: string, id: number): boolean {
+    return this.db.select({ id: punches.id }).from(punches).where(and(eq(punches.id, id), eq(punches.projectId, projectId))).get() !== undefined
+  }
+
   /** Punches of a project, all time or for work dates in [fromDate, toDate]. */
   countPunches(projectId: string, fromDate?: string, toDate?: string): number {
     const where = fromDate && toDate ? and(eq(punches.projectId, projectId), gte(punches.workDate, fromDate), lte(punches.workDate, toDate)) : eq(punches.projectId, projectId)

@@ -8,7 +8,7 @@ import type { Services } from '../../services.ts'
 import { LIMITS } from '../../config/limits.ts'
 import type { RejectedMeta } from '../../punches/repository.ts'
 import { creditText } from '../../timesheets/rules.ts'
-import { linkNext } from '../paging.ts'
+import { linkNext, pageOf } from '../paging.ts'
 import { date, errors, fenAmount, idCursorQuery, idParam, limitQuery, projectMonthParams, projectParams } from '../schemas.ts'
 
 const punch = {
@@ -91,7 +91,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
       schema: {
         tags: ['attendance'],
         summary: "A day's raw punches (原始考勤记录), in device-time order, a page at a time",
-        description: 'A full page carries `Link: <…>; rel="next"`; or pass the last punch id as `after`.',
+        description: 'When more follow, the reply carries `Link: <…>; rel="next"`: the same request with `after` = the last punch id.',
         params: projectParams,
         querystring: { type: 'object', properties: { date, after: idCursorQuery, limit: limitQuery }, required: ['date'], additionalProperties: false },
         response: { 200: { type: 'array', items: punch }, ...errors },
@@ -99,9 +99,11 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     },
     async (req, reply) => {
       const project = roster.project(req.params.projectId)
-      const rows = punches.punchesOfDay(project.id, req.query.date, req.query.after, req.query.limit)
-      linkNext(req, reply, rows.length, req.query.limit, 'after', rows[rows.length - 1]?.id)
-      return rows.map((p) => ({
+      const { after, limit } = req.query
+      if (after !== undefined && !punches.punchOfProject(project.id, after)) throw new AppError('cursor_not_found', { after })
+      const { page, next } = pageOf(punches.punchesOfDay(project.id, req.query.date, after, limit + 1), limit, (p) => p.id)
+      linkNext(req, reply, limit, 'after', next)
+      return page.map((p) => ({
         ...p,
         deviceTime: new Date(p.deviceTimeMs).toISOString(),
         localTime: localTimeOf(p.deviceTimeMs, project.timeZone),
@@ -118,7 +120,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
         summary: 'Inputs refused with a reason (拒收记录), newest first: metadata only, a page at a time',
         description:
           'The raw bytes of one input are at `payloadUrl` (GET /api/rejected-inputs/{id}/payload). ' +
-          'A full page carries `Link: <…>; rel="next"`; or pass the last id as `before`.',
+          'When more follow, the reply carries `Link: <…>; rel="next"`: the same request with `before` = the last id.',
         querystring: {
           type: 'object',
           properties: { projectId: idParam, reason: { type: 'string', maxLength: 64 }, before: idCursorQuery, limit: limitQuery },
@@ -128,9 +130,11 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
       },
     },
     async (req, reply) => {
-      const rows = punches.listRejected({ projectId: req.query.projectId, reason: req.query.reason, beforeId: req.query.before, limit: req.query.limit })
-      linkNext(req, reply, rows.length, req.query.limit, 'before', rows[rows.length - 1]?.id)
-      return rows.map(presentRejected)
+      const { limit } = req.query
+      const rows = punches.listRejected({ projectId: req.query.projectId, reason: req.query.reason, beforeId: req.query.before, limit: limit + 1 })
+      const { page, next } = pageOf(rows, limit, (r) => r.id)
+      linkNext(req, reply, limit, 'before', next)
+      return page.map(presentRejected)
     },
   )
 
@@ -240,7 +244,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
       const rest = after === undefined ? sorted : sorted.filter((w) => w.workerId > after)
       const page = rest.slice(0, limit)
       const next = rest.length > limit ? (page[page.length - 1]?.workerId ?? null) : null
-      linkNext(req, reply, page.length, limit, 'after', next ?? undefined)
+      linkNext(req, reply, limit, 'after', next ?? undefined)
       return {
         projectId: due.projectId,
         period: due.period,

@@ -523,7 +523,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
       schema: {
         tags: ['timesheets'],
         summary: 'What needs attention in a month (考勤预警): punches before entry or after exit, suspect clocks, days waiting for review, changes to confirmed months',
-        description: 'By work date, kind and worker, a page at a time: a full page carries `Link: <…>; rel="next"` (its `after` cursor).',
+        description: 'By work date, kind and worker, a page at a time: when more follow, `Link: <…>; rel="next"` carries the `after` cursor.',
         params: projectMonthParams,
         querystring: { type: 'object', properties: { after: keyCursorQuery, limit: limitQuery }, additionalProperties: false },
         response: {
@@ -550,7 +550,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
       if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
       const flags = timesheets.attendanceFlags(req.params.projectId, req.params.month).sort((a, b) => compareKeys(flagKey(a), flagKey(b)))
       const { page, next } = pageAfter(flags, flagKey, after, req.query.limit)
-      linkNext(req, reply, page.length, req.query.limit, 'after', next)
+      linkNext(req, reply, req.query.limit, 'after', next)
       return page
     },
   )

@@ -1,0 +1,164 @@
+/**
+ * Listings are bounded and light, and counts are per month, over the real service (embedded broker, SQLite file,
+ * HTTP): every list answers at most LIMITS.page_size_max rows and links to the next page only when more follow;
+ * rejected inputs are listed without their bytes, which are served one input at a time; a refusal is filed under the
+ * project its topic's site code names; re-sends and refusals count in the month they were received; /payroll uses
+ * the timesheet's names.
+ */
+import mqtt from 'mqtt'
+import t from 'tap'
+import { LIMITS } from '../../src/config/limits.ts'
+import { ManualClock } from '../../src/kernel/time.ts'
+import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth } from '../../simulators/site.ts'
+import { failure, settled, startTestServer } from '../helpers/server.ts'
+
+/** Fetches a listing page by page through `Link: rel="next"`, keeping each page's size. */
+async function walk<T>(baseUrl: string, path: string): Promise<{ rows: T[]; pageSizes: number[] }> {
+  const rows: T[] = []
+  const pageSizes: number[] = []
+  for (let next: string | undefined = path; next !== undefined; ) {
+    const res = await fetch(baseUrl + next)
+    if (!res.ok) throw new Error(`${next}: HTTP ${res.status} ${await res.text()}`)
+    const page = (await res.json()) as T[]
+    rows.push(...page)
+    pageSizes.push(page.length)
+    next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1]
+  }
+  return { rows, pageSizes }
+}
+
+t.test('listings, counts per month and payroll names', async (t) => {
+  // The month of October is replayed on 5 November.
+  const clock = new ManualClock(Date.UTC(2026, 10, 5, 2, 0, 0))
+  const server = await startTestServer(t, { clock })
+  const { api } = server
+  const plan = planSite({ ...DEFAULT_SITE, workers: 16, teams: 2, seed: 29 })
+  const site = await registerSite(api, plan)
+  const month = simulateMonth(plan)
+  await publishFrames(server.mqttUrl, month.frames)
+  const P = `/api/projects/${site.projectId}`
+  const siteCode = plan.spec.siteCode
+
+  // A device nobody registered floods the site with refusals of 2 KB each, then a frame too large to be a punch and
+  // a frame on a topic that is not a punch topic.
+  const flood = 230
+  const stranger = await mqtt.connectAsync(server.mqttUrl, { clientId: 'GT-404', clean: true, reconnectPeriod: 0 })
+  for (let i = 0; i < flood; i++) await stranger.publishAsync(`wl/v1/${siteCode}/GT-404/punch`, Buffer.alloc(2_000, 0x61 + (i % 26)), { qos: 1 })
+  const tooLarge = Buffer.alloc(LIMITS.punch_payload_bytes_max + 808, 0x7b)
+  await stranger.publishAsync(`wl/v1/${siteCode}/GT-404/punch`, tooLarge, { qos: 1 })
+  await stranger.publishAsync(`wl/v1/${siteCode}/GT-404/status`, Buffer.from('{"battery":80}'), { qos: 1 })
+  await stranger.endAsync()
+  await settled(server)
+  const refusedBySim = Object.values(month.expected.rejected).reduce((a, b) => a + b, 0)
+
+  type Rejected = { id: number; reason: string; projectId: string | null; deviceSerial: string | null; payloadBytes: number; payloadTruncated: boolean; payloadUrl: string } & Record<string, unknown>
+
+  t.test('rejected inputs: metadata in pages, bytes one input at a time', async (t) => {
+    t.match(await failure(api.get(`/api/rejected-inputs?limit=${LIMITS.page_size_max + 1}`)), { status: 400, code: 'validation_failed' }, 'no page larger than the maximum')
+
+    const { rows, pageSizes } = await walk<Rejected>(server.httpUrl, `/api/rejected-inputs?projectId=${site.projectId}&limit=50`)
+    t.equal(rows.length, refusedBySim + flood + 2, 'walking the pages lists every refusal of the project once')
+    t.ok(pageSizes.every((n) => n <= 50) && pageSizes.slice(0, -1).every((n) => n === 50), `pages of 50 and a last one (${pageSizes.join(', ')})`)
+    t.ok(rows.every((r, i) => i === 0 || r.id < (rows[i - 1] as Rejected).id), 'newest first, no row twice')
+    t.ok(rows.every((r) => !('payload' in r) && !('payloadBase64' in r) && !('payloadText' in r)), 'no payload in a listing')
+    t.ok(rows.every((r) => r.payloadUrl === `/api/rejected-inputs/${r.id}/payload`))
+
+    const all = await walk<Rejected>(server.httpUrl, `/api/rejected-inputs`)
+    t.equal(all.pageSizes[0], 100, 'the default page is 100 rows')
+    const last = await fetch(`${server.httpUrl}/api/rejected-inputs?projectId=${site.projectId}&limit=${rows.length}`)
+    t.equal(last.headers.get('link'), null, 'a page with nothing after it links nowhere')
+
+    const big = rows.find((r) => r.reason === 'payload_too_large')
+    t.ok(big, 'the frame too large is kept')
+    t.match(big, { projectId: site.projectId, deviceSerial: 'GT-404', payloadBytes: tooLarge.length, payloadTruncated: false }, 'filed under the project of its site code')
+    t.same(await api.get(`/api/rejected-inputs/${big!.id}`), big, 'one input by its id: the same metadata')
+    const res = await fetch(server.httpUrl + big!.payloadUrl)
+    t.equal(res.status, 200)
+    t.equal(res.headers.get('content-type'), 'application/octet-stream')
+    t.match(res.headers.get('content-disposition'), new RegExp(`attachment; filename="rejected-${big!.id}\\.txt"`), 'with a file name')
+    t.same(Buffer.from(await res.arrayBuffer()), tooLarge, 'its bytes as they came')
+
+    const status = rows.find((r) => r.reason === 'unknown_topic')
+    t.match(status, { projectId: site.projectId }, 'a frame on another topic of the site is filed under the project too')
+    const garbled = rows.find((r) => r.reason === 'malformed_payload')
+    t.equal((await fetch(server.httpUrl + garbled!.payloadUrl)).headers.get('x-content-type-hint'), 'text/plain; charset=utf-8', 'a hint of what the bytes are')
+
+    t.match(await failure(api.get('/api/rejected-inputs/987654')), { status: 404, code: 'rejected_input_not_found' })
+    t.equal((await fetch(`${server.httpUrl}/api/rejected-inputs/987654/payload`)).status, 404)
+  })
+
+  t.test("a day's punches: pages in device-time order that join up", async (t) => {
+    const day = `${plan.spec.month}-14`
+    const whole = await api.get<Array<{ id: number; deviceTime: string }>>(`${P}/punches?date=${day}&limit=${LIMITS.page_size_max}`)
+    t.ok(whole.length > 7 && whole.length < LIMITS.page_size_max, `${whole.length} punches that day`)
+    const { rows, pageSizes } = await walk<{ id: number; deviceTime: string }>(server.httpUrl, `${P}/punches?date=${day}&limit=7`)
+    t.same(rows, whole, 'the pages of 7 put together are the day')
+    t.equal(pageSizes.length, Math.ceil(whole.length / 7))
+    t.ok(rows.every((p, i) => i === 0 || p.deviceTime >= (rows[i - 1] as { deviceTime: string }).deviceTime), 'in device-time order')
+    t.match(await failure(api.get(`${P}/punches?date=${day}&after=987654321`)), { status: 400, code: 'cursor_not_found' })
+  })
+
+  t.test('attendance flags: pages that join up', async (t) => {
+    const whole = await api.get<unknown[]>(`${P}/attendance-flags/${plan.spec.month}?limit=${LIMITS.page_size_max}`)
+    t.ok(whole.length > 3, `${whole.length} flags`)
+    const { rows } = await walk<unknown>(server.httpUrl, `${P}/attendance-flags/${plan.spec.month}?limit=2`)
+    t.same(rows, whole)
+    t.match(await failure(api.get(`${P}/attendance-flags/${plan.spec.month}?after=nonsense`)), { status: 400, code: 'validation_failed' })
+  })
+
+  t.test('payroll: the timesheet names, in pages', async (t) => {
+    type Line = { workerId: string; creditHalves: number; credit: string; adjustmentHalves: number; dueHalves: number; dueDays: string; workedMinutes: number; dailyRateFen: number; dueFen: number } & Record<string, unknown>
+    type Page = { workerCount: number; totalDueFen: number; next: string | null; workers: Line[] }
+    const lines: Line[] = []
+    let pages = 0
+    let first: Page | undefined
+    for (let after: string | null | undefined; after !== null; ) {
+      const page: Page = await api.get<Page>(`${P}/payroll/${plan.spec.month}?limit=2${after ? `&after=${after}` : ''}`)
+      first ??= page
+      lines.push(...page.workers)
+      after = page.next
+      pages++
+    }
+    t.equal(lines.length, first!.workerCount, 'walking next lists every worker once')
+    t.equal(pages, Math.ceil(first!.workerCount / 2))
+    t.equal(new Set(lines.map((l) => l.workerId)).size, lines.length)
+
+    const timesheet = await api.get<{ workers: Array<{ workerId: string; totals: { creditHalves: number; credit: string; workedMinutes: number; daysPresent: number } }> }>(`${P}/timesheets/${plan.spec.month}`)
+    const totals = new Map(timesheet.workers.map((w) => [w.workerId, w.totals]))
+    for (const l of lines) {
+      const ts = totals.get(l.workerId)
+      t.notOk('daysPresent' in l, 'no daysPresent: across the API it means days with status present')
+      t.same([l.creditHalves, l.credit, l.workedMinutes], [ts?.creditHalves, ts?.credit, ts?.workedMinutes], 'the same names mean the same figures as the timesheet')
+      t.equal(l.dueHalves, l.creditHalves + l.adjustmentHalves)
+      t.equal(l.dueFen, (l.dailyRateFen * l.dueHalves) / 2)
+    }
+    const summary = await api.get<{ dueHalves: number; dueDays: string; workedMinutes: number; creditHalves: number }>(`${P}/summary/${plan.spec.month}`)
+    t.equal(summary.dueHalves, lines.reduce((n, l) => n + l.dueHalves, 0))
+    t.equal(summary.workedMinutes, lines.reduce((n, l) => n + l.workedMinutes, 0))
+    t.equal(summary.dueDays, String(summary.dueHalves / 2))
+  })
+
+  t.test('re-sends and refusals count in the month they were received', async (t) => {
+    type Summary = { punches: number; duplicates: number; rejectedByReason: Record<string, number> }
+    const october = await api.get<Summary>(`${P}/summary/2026-10`)
+    t.equal(october.punches, month.expected.punches, "October's punches are October's")
+    t.same([october.duplicates, october.rejectedByReason], [0, {}], 'nothing was received in October')
+    const november = await api.get<Summary>(`${P}/summary/2026-11`)
+    t.equal(november.duplicates, month.expected.duplicates)
+    t.same(november.rejectedByReason, { ...month.expected.rejected, unknown_device: (month.expected.rejected.unknown_device ?? 0) + flood, payload_too_large: 1, unknown_topic: 1 })
+
+    // 3 December, 07:30 in Shanghai (23:30 UTC on the 2nd): a gate re-sends a record and a stranger sends a frame.
+    clock.set(Date.UTC(2026, 11, 2, 23, 30, 0))
+    const resent = month.frames.find((f) => f.kind === 'punch')!
+    const gate = await mqtt.connectAsync(server.mqttUrl, { clientId: resent.serial, clean: true, reconnectPeriod: 0 })
+    await gate.publishAsync(resent.topic, resent.payload, { qos: 1 })
+    await gate.endAsync()
+    const other = await mqtt.connectAsync(server.mqttUrl, { clientId: 'GT-405', clean: true, reconnectPeriod: 0 })
+    await other.publishAsync(`wl/v1/${siteCode}/GT-405/punch`, Buffer.from('{}'), { qos: 1 })
+    await other.endAsync()
+    await settled(server)
+    const december = await api.get<Summary>(`${P}/summary/2026-12`)
+    t.same([december.duplicates, december.rejectedByReason], [1, { unknown_device: 1 }], "December counts December's, by the date in the project's zone")
+    t.same(await api.get<Summary>(`${P}/summary/2026-11`), november, 'November keeps its own')
+  })
+})
