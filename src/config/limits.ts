@@ -16,6 +16,18 @@ export const LIMITS = {
   /** A bank result file: a province's biggest batch is a few thousand lines. */
   payout_file_bytes_max: 10 * 1024 * 1024,
   payout_file_lines_max: 50_000,
+  /**
+   * One payment line of a wage payout file (单笔代发金额): ¥1,000,000.00. Even a final settlement of several years' wages
+   * (a foreman at ¥1,000 a day earns ¥365,000 a year) stays below it; a line above it is not a wage but a typo or a
+   * transfer that does not belong in this account. Far below FEN_MAX so that sums of lines stay exact (kernel/money).
+   */
+  payout_line_amount_fen_max: 100_000_000,
+  /**
+   * Payout lines one project holds for one pay month, all files together. A site of 10,000 workers paid twice with
+   * retries stays far below it. It bounds the reconciliation, which reads every line of the month, and with the
+   * per-line maximum every sum of the month: 200,000 × ¥1,000,000 = ¥200 billion, inside FEN_MAX.
+   */
+  payout_lines_per_project_month_max: 200_000,
   /** Line errors listed for one refused payout file: enough to fix a file, not a 50,000-line dump of one systematic mistake. */
   payout_file_errors_max: 1_000,
   /** Names on bank files and ID cards (minority names in Chinese can be long). */

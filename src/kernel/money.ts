@@ -13,8 +13,18 @@ export type Fen = number & { readonly [fenBrand]: 'Fen' }
 export const Money = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP })
 export type MoneyDecimal = InstanceType<typeof Money>
 
-/** Largest amount we accept in one figure: well above any wage, far below 2^53 fen. */
-export const FEN_MAX = 1_000_000_000_000 // ¥10 billion
+/**
+ * The range every figure must stay in, a single amount or a total: ¥10 trillion, exact in a double (2^53 ≈ 9.0e15)
+ * with room to spare. `fen()` asserts it, so a figure outside it is a bug and throws.
+ *
+ * Totals cannot overflow because the amounts and counts they add up are bounded where they enter, each by its own
+ * limit far below this one, and every sum the service computes is bounded by a product of those limits (合计不溢出):
+ * a pay month's payout lines by payout_line_amount_fen_max × payout_lines_per_project_month_max (asserted where they
+ * are summed, in payouts/reconcile.ts), a file's by the per-line maximum × payout_file_lines_max. The limits refuse the
+ * input that would break the bound (with a reason, kept in rejected inputs), so no stored input can make a later sum
+ * throw. Raising a limit means re-checking its product here, not widening this range.
+ */
+export const FEN_MAX = 1_000_000_000_000_000 // ¥10 trillion
 
 export function fen(n: number): Fen {
   if (!Number.isSafeInteger(n)) throw new RangeError(`fen must be a whole number, got ${n}`)
@@ -24,7 +34,7 @@ export function fen(n: number): Fen {
 
 export const ZERO_FEN = fen(0)
 
-/** Yuan with at most two decimals, optional sign, no exponent, no thousands separators. */
+/** Yuan with at most two decimals, optional sign, no exponent, no thousands separators; 12 digits keep it within FEN_MAX. */
 const YUAN_TEXT = /^-?(0|[1-9]\d{0,11})(\.\d{1,2})?$/
 
 /** Parses "1234.50" (yuan) into fen. Returns undefined for anything that is not plainly an amount. */

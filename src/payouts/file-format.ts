@@ -67,6 +67,7 @@ export const PAYOUT_FILE_ERROR_CODES = [
   'bad_card',
   'bad_name',
   'bad_amount',
+  'amount_too_large',
   'bad_status',
   'bad_bank_ref',
   'duplicate_bank_ref',
@@ -77,6 +78,8 @@ export const PAYOUT_FILE_ERROR_CODES = [
   'total_too_large',
   // Raised by the payout service, which alone knows what the project already holds.
   'bank_ref_already_posted',
+  'month_too_many_lines',
+  'not_reconcilable',
 ] as const
 export type PayoutFileErrorCode = (typeof PAYOUT_FILE_ERROR_CODES)[number]
 
@@ -261,23 +264,37 @@ function isTotalsLine(text: string, delimiter: PayoutFileDelimiter): boolean {
   return TOTALS_LABELS.has(firstField(text, delimiter).toLowerCase())
 }
 
+if (LIMITS.payout_line_amount_fen_max * LIMITS.payout_file_lines_max > FEN_MAX) {
+  throw new Error('limits: payout_line_amount_fen_max × payout_file_lines_max must stay within FEN_MAX, or a file total could overflow')
+}
+
+/** The per-line maximum as people read it, for messages. */
+const LINE_AMOUNT_MAX_TEXT = formatYuan(fen(LIMITS.payout_line_amount_fen_max))
+/** Digits an amount over the maximum has at least: compared as text first, so a megabyte of digits never reaches decimal.js. */
+const LINE_AMOUNT_MAX_CHARS = LINE_AMOUNT_MAX_TEXT.length
+
+type AmountRead = { ok: true; fen: Fen } | { ok: false; code: 'bad_amount' | 'amount_too_large'; why: string }
+
 /**
  * Amounts: exactly two decimals, as every bank writes them. Leading zeros from
- * fixed-width layouts ("000003500.00") are accepted. Anything beyond FEN_MAX
- * is refused here because kernel/money would (rightly) throw on it.
+ * fixed-width layouts ("000003500.00") are accepted. An amount over the
+ * per-line maximum is refused here, where it enters: stored, it would be added
+ * into every total of its month (see FEN_MAX in kernel/money).
  */
-function readAmount(text: string): { ok: true; fen: Fen } | { ok: false; why: string } {
-  if (/^-\d+\.\d{2}$/.test(text)) return { ok: false, why: 'must be greater than 0.00 and carry no sign' }
-  if (!AMOUNT_TEXT.test(text)) return { ok: false, why: 'must be yuan with exactly two decimals, e.g. 3500.00' }
+function readAmount(text: string): AmountRead {
+  if (/^-\d+\.\d{2}$/.test(text)) return { ok: false, code: 'bad_amount', why: 'must be greater than 0.00 and carry no sign' }
+  if (!AMOUNT_TEXT.test(text)) return { ok: false, code: 'bad_amount', why: 'must be yuan with exactly two decimals, e.g. 3500.00' }
   const unpadded = text.replace(/^0+(?=\d)/, '')
-  let amount: Fen | undefined
-  try {
-    amount = parseYuan(unpadded)
-  } catch {
-    amount = undefined
-  }
-  if (amount === undefined) return { ok: false, why: `is larger than the largest accepted amount ${formatYuan(fen(FEN_MAX))}` }
-  if (amount <= 0) return { ok: false, why: 'must be greater than 0.00' }
+  const tooLarge = {
+    ok: false,
+    code: 'amount_too_large',
+    why: `is more than one payment line may carry (${LINE_AMOUNT_MAX_TEXT}); no wage payment is that large. Check the amount with the bank`,
+  } as const
+  if (unpadded.length > LINE_AMOUNT_MAX_CHARS) return tooLarge
+  const amount = parseYuan(unpadded)
+  if (amount === undefined) return { ok: false, code: 'bad_amount', why: 'must be yuan with exactly two decimals, e.g. 3500.00' }
+  if (amount > LIMITS.payout_line_amount_fen_max) return tooLarge
+  if (amount <= 0) return { ok: false, code: 'bad_amount', why: 'must be greater than 0.00' }
   return { ok: true, fen: amount }
 }
 
@@ -424,7 +441,7 @@ function parseDataLine(raw: RawLine, header: Header, seen: Seen, errors: LineErr
   if (amountText !== undefined) {
     const amount = readAmount(amountText)
     if (amount.ok) amountFen = amount.fen
-    else fail('amount', 'bad_amount', `${label('amount')} ${quote(amountText)} ${amount.why}.`)
+    else fail('amount', amount.code, `${label('amount')} ${quote(amountText)} ${amount.why}.`)
   }
 
   let status: PayoutStatus | undefined
@@ -543,6 +560,10 @@ function checkTrailer(raw: RawLine, delimiter: PayoutFileDelimiter, t: Tally, er
   })
 }
 
+/**
+ * A file's totals are bounded by construction: lines × the per-line maximum (asserted at load, below). The check stays
+ * so that a limit changed without that product in mind refuses the file instead of throwing.
+ */
 function toFen(total: MoneyDecimal): Fen | undefined {
   return total.lte(FEN_MAX) ? fen(total.toNumber()) : undefined
 }

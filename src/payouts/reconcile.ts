@@ -9,9 +9,21 @@
  * Pure: no I/O, no clock. The same input always gives the same flags in the
  * same order, whatever order the lines arrive in, so a re-run is a no-op diff.
  */
-import { ZERO_FEN, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
+import { LIMITS } from '../config/limits.ts'
+import { FEN_MAX, ZERO_FEN, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
 import { isMonth, isWorkDate } from '../kernel/time.ts'
 import { maskCard } from '../roster/identity.ts'
+
+/**
+ * Every paid figure here (a worker's, a card's, the month's, a running total)
+ * adds lines of one project's pay month, so it is at most the per-line maximum
+ * × the month's line maximum, both refused where files enter (file-format,
+ * PayoutService.post). Asserted once at load: raising either limit must not
+ * make a stored month's sum throw on every later request.
+ */
+if (LIMITS.payout_line_amount_fen_max * LIMITS.payout_lines_per_project_month_max > FEN_MAX) {
+  throw new Error('limits: payout_line_amount_fen_max × payout_lines_per_project_month_max must stay within FEN_MAX, or a month total could overflow')
+}
 
 export interface DueLine {
   workerId: string

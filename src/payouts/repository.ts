@@ -1,5 +1,5 @@
 /** Database access for payout files, their lines, reconciliation runs and flags. */
-import { and, asc, desc, eq, inArray } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { flags, payoutFiles, payoutLines, reconciliationRuns } from '../db/schema/index.ts'
 
@@ -38,6 +38,16 @@ export class PayoutRepository {
       )
     }
     return found
+  }
+
+  /** Payout lines the project holds for the pay month, from the files' own counts (a few rows, not every line). */
+  lineCountOfPeriod(projectId: string, period: string): number {
+    const row = this.db
+      .select({ n: sql<number>`coalesce(sum(${payoutFiles.lineCount}), 0)` })
+      .from(payoutFiles)
+      .where(and(eq(payoutFiles.projectId, projectId), eq(payoutFiles.period, period)))
+      .get()
+    return row?.n ?? 0
   }
 
   listFiles(projectId: string): PayoutFileRow[] {

@@ -57,28 +57,19 @@ export class PayoutService {
         const fileId = posted.get(l.bankRef)
         if (fileId) errors.push({ line: l.lineNo, field: 'bank_ref', code: 'bank_ref_already_posted', message: `Bank reference ${l.bankRef} was already posted in file ${fileId}; a payment is counted once. Post only new payments.` })
       }
+      // The month's sums are bounded by its line count (see reconcile.ts), so the count is a limit like any other.
+      const held = this.repo.lineCountOfPeriod(input.projectId, input.period)
+      if (held + parsed.file.lines.length > LIMITS.payout_lines_per_project_month_max) {
+        errors.push({
+          line: 0,
+          code: 'month_too_many_lines',
+          message:
+            `The project already holds ${held} payout lines for ${input.period}; this file's ${parsed.file.lines.length} would pass the ` +
+            `limit of ${LIMITS.payout_lines_per_project_month_max} lines a pay month may hold. Check that the file belongs to this project and month.`,
+        })
+      }
     }
-    if (!parsed.ok || errors.length > 0) {
-      this.rejects.reject(
-        {
-          source: 'http',
-          channel: `POST /api/projects/${input.projectId}/payout-files`,
-          sender: input.postedBy,
-          projectId: input.projectId,
-          deviceSerial: null,
-          recordId: input.filename,
-          reason: 'payout_file_invalid',
-          detail: JSON.stringify(errors.slice(0, LIMITS.payout_file_errors_max)),
-          payload: input.bytes,
-          receivedAtMs: this.clock.nowMs(),
-        },
-        LIMITS.payout_file_bytes_max,
-      )
-      throw new AppError('payout_file_invalid', {
-        errorCount: errors.length,
-        errors: errors.slice(0, LIMITS.payout_file_errors_max),
-      })
-    }
+    if (!parsed.ok || errors.length > 0) this.refuse(input, errors)
 
     const now = this.clock.nowMs()
     const t = parsed.file.totals
@@ -112,11 +103,48 @@ export class PayoutService {
       valueDate: l.valueDate,
       failureReason: l.failureReason,
     }))
-    const reconciliation = this.repo.transaction(() => {
-      this.repo.insertFile(file, lines)
-      return this.runInTransaction(input.projectId, input.period, `payout_file:${file.id}`)
-    })
+    let reconciliation: ReconciliationView
+    try {
+      reconciliation = this.repo.transaction(() => {
+        this.repo.insertFile(file, lines)
+        return this.runInTransaction(input.projectId, input.period, `payout_file:${file.id}`)
+      })
+    } catch (err) {
+      // The limits make this unreachable (kernel/money, FEN_MAX). Should a figure still leave its range, the
+      // transaction has rolled back: the file is refused and kept with the reason, never stored to fail every later read.
+      if (!(err instanceof RangeError)) throw err
+      this.refuse(input, [
+        {
+          line: 0,
+          code: 'not_reconcilable',
+          message: `The pay month could not be reconciled with this file (${err.message}); nothing was stored. Check the file's amounts and the month's daily rates, and report it.`,
+        },
+      ])
+    }
     return { outcome: 'payout_file_stored', file, reconciliation }
+  }
+
+  /** Keeps the refused file in rejected inputs with its errors, then answers 422 with them. */
+  private refuse(input: { projectId: string; bytes: Buffer; filename: string | null; postedBy: string | null }, errors: LineError[]): never {
+    this.rejects.reject(
+      {
+        source: 'http',
+        channel: `POST /api/projects/${input.projectId}/payout-files`,
+        sender: input.postedBy,
+        projectId: input.projectId,
+        deviceSerial: null,
+        recordId: input.filename,
+        reason: 'payout_file_invalid',
+        detail: JSON.stringify(errors.slice(0, LIMITS.payout_file_errors_max)),
+        payload: input.bytes,
+        receivedAtMs: this.clock.nowMs(),
+      },
+      LIMITS.payout_file_bytes_max,
+    )
+    throw new AppError('payout_file_invalid', {
+      errorCount: errors.length,
+      errors: errors.slice(0, LIMITS.payout_file_errors_max),
+    })
   }
 
   listFiles(projectId: string): PayoutFileRow[] {

@@ -2,7 +2,8 @@ import { deepStrictEqual, equal } from 'node:assert/strict'
 import fc from 'fast-check'
 import iconv from 'iconv-lite'
 import t from 'tap'
-import { FEN_MAX, fen } from '../../src/kernel/money.ts'
+import { LIMITS } from '../../src/config/limits.ts'
+import { fen } from '../../src/kernel/money.ts'
 import {
   PAYOUT_FILE_ERROR_CODES,
   formatPayoutFile,
@@ -26,9 +27,9 @@ const utf8Name = fc.oneof(
 )
 const reason = fc.option(fc.constantFrom('户名不符', '账户已冻结', '卡已销户', '余额不足', 'account closed'), { nil: null })
 
-/** Amounts bounded so that even the largest file's total stays within FEN_MAX. */
 const LINES_MAX = 25
-const amountFen = fc.integer({ min: 1, max: Math.floor(FEN_MAX / LINES_MAX) }).map(fen)
+/** Any amount a line may carry, the per-line maximum itself more often than chance would pick it. */
+const amountFen = fc.oneof(fc.integer({ min: 1, max: LIMITS.payout_line_amount_fen_max }), fc.constant(LIMITS.payout_line_amount_fen_max)).map(fen)
 const card = fc.integer({ min: 12, max: 19 }).chain((n) => fc.stringMatching(new RegExp(`^[1-9]\\d{${n - 1}}$`)))
 const valueDate = fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10))
 
@@ -126,7 +127,7 @@ t.test('never throws, always answers in shape', async (t) => {
   const token = fc.oneof(
     fc.constantFrom('|', ',', '\n', '\r\n', ' ', '.', '-', '0', '1', '9', '00', '.00', 'TOTAL', '合计', 'total', 'success', '失败', '成功', 'failed'),
     fc.constantFrom('seq', 'payee_card', 'payee_name', 'amount', 'status', 'bank_ref', 'value_date', 'failure_reason', '户名', '收款人', 'constructor', '__proto__'),
-    fc.constantFrom('6222020200112345678', '2024-02-29', '20230229', '99999999999999.99', '10000000000.00', '张伟', '\u3000', '\uFEFF', '\uFFFD'),
+    fc.constantFrom('6222020200112345678', '2024-02-29', '20230229', '99999999999999.99', '10000000000.00', '1000000.00', '1000000.01', '张伟', '\u3000', '\uFEFF', '\uFFFD'),
   )
   t.test('text made of the grammar’s own tokens', async (t) => {
     fc.assert(

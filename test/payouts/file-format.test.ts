@@ -157,9 +157,12 @@ t.test('fields', async (t) => {
     ['amount zero', '1|6222020200112345678|张伟|0.00|success|R1|2024-02-15|', 'bad_amount'],
     ['amount negative', '1|6222020200112345678|张伟|-1.00|success|R1|2024-02-15|', 'bad_amount'],
     ['amount with thousands separator', '1|6222020200112345678|张伟|3,500.00|success|R1|2024-02-15|', 'bad_amount'],
-    ['amount at the largest accepted', '1|6222020200112345678|张伟|10000000000.00|success|R1|2024-02-15|', null],
-    ['amount beyond it', '1|6222020200112345678|张伟|10000000000.01|success|R1|2024-02-15|', 'bad_amount'],
-    ['amount absurd', '1|6222020200112345678|张伟|99999999999999999999.99|success|R1|2024-02-15|', 'bad_amount'],
+    ['amount at the per-line maximum', '1|6222020200112345678|张伟|1000000.00|success|R1|2024-02-15|', null],
+    ['amount at the maximum, zero-padded', '1|6222020200112345678|张伟|0001000000.00|success|R1|2024-02-15|', null],
+    ['amount one fen beyond it', '1|6222020200112345678|张伟|1000000.01|success|R1|2024-02-15|', 'amount_too_large'],
+    ['amount of the reported month-locking line', '1|6222020200112345678|张伟|9999999999.99|success|R1|2024-02-15|', 'amount_too_large'],
+    ['amount beyond what a fen figure holds', '1|6222020200112345678|张伟|99999999999999999999.99|success|R1|2024-02-15|', 'amount_too_large'],
+    ['amount a megabyte of digits', `1|6222020200112345678|张伟|${'9'.repeat(1_000_000)}.00|success|R1|2024-02-15|`, 'amount_too_large'],
     ['card 12 digits', '1|622202020011|张伟|1.00|success|R1|2024-02-15|', null],
     ['card 11 digits', '1|62220202001|张伟|1.00|success|R1|2024-02-15|', 'bad_card'],
     ['card 20 digits', '1|62220202001123456789|张伟|1.00|success|R1|2024-02-15|', 'bad_card'],
@@ -289,9 +292,22 @@ t.test('limits', async (t) => {
     const file = ok(parsePayoutFile(utf8(HEADER, ...over.slice(1))))
     t.equal(file.lines.length, LIMITS.payout_file_lines_max)
   })
-  t.test('a total beyond the largest amount is refused, not thrown', async (t) => {
-    const line = (i: number): string => `${i}|6222020200112345678|张伟|9000000000.00|success|R${i}|2024-02-15|`
-    t.same(brief(errorsOf(parsePayoutFile(utf8(HEADER, line(1), line(2))))), [[0, 'total_too_large', undefined]])
+  t.test('a file at every limit at once parses, its totals exact', async (t) => {
+    // The file total that once could overflow is now bounded by the per-line maximum × the line limit.
+    const max = LIMITS.payout_line_amount_fen_max
+    const line = (i: number): string => `${i}|6222020200112345678|张伟|1000000.00|${i % 2 === 0 ? 'failed' : 'success'}|R${i}|2024-02-15|`
+    const lines = Array.from({ length: LIMITS.payout_file_lines_max }, (_, i) => line(i + 1))
+    const half = LIMITS.payout_file_lines_max / 2
+    const file = ok(parsePayoutFile(utf8(HEADER, ...lines, `TOTAL|${lines.length}|${half}|${(half * max) / 100}.00|${half}|${(half * max) / 100}.00`)))
+    t.same(file.totals, { lineCount: LIMITS.payout_file_lines_max, successCount: half, successFen: half * max, failedCount: half, failedFen: half * max })
+  })
+  t.test('an over-limit line is named, with the maximum, among the file\'s other errors', async (t) => {
+    const errors = errorsOf(parsePayoutFile(utf8(HEADER, LINE, '2|6222020200112345679|李娜|9999999999.99|success|R2|2024-02-15|', '3|6222020200112345670|王芳|1.00|maybe|R3|2024-02-15|')))
+    t.same(brief(errors), [
+      [3, 'amount_too_large', 'amount'],
+      [4, 'bad_status', 'status'],
+    ])
+    t.match(errors[0]?.message, /1000000\.00/)
   })
 })
 

@@ -8,7 +8,10 @@ import { creditText } from '../../timesheets/rules.ts'
 import { maskCard } from '../../roster/identity.ts'
 import type { FlagRow, PayoutFileRow, PayoutLineRow, ReconciliationRunRow } from '../../payouts/repository.ts'
 import type { Services } from '../../services.ts'
-import { errors, fenAmount, idParam, month, projectMonthParams, projectParams } from '../schemas.ts'
+import { errorResponse, errors, fenAmount, idParam, month, projectMonthParams, projectParams } from '../schemas.ts'
+
+/** What a bank file is posted as: its raw bytes. JSON or XML would mean a client wrapped the file, not sent it. */
+const PAYOUT_FILE_CONTENT_TYPES = ['text/plain', 'text/csv', 'application/octet-stream'] as const
 
 const payoutFile = {
   type: 'object',
@@ -111,7 +114,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
   const presentRun = (r: ReconciliationRunRow) => ({ ...r, ranAt: new Date(r.ranAtMs).toISOString() })
 
   // Bank files arrive as bytes in whatever encoding the bank wrote (UTF-8 or GBK): never let a text parser touch them.
-  for (const type of ['text/plain', 'text/csv', 'application/octet-stream']) {
+  for (const type of PAYOUT_FILE_CONTENT_TYPES) {
     if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type)
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: LIMITS.payout_file_bytes_max }, (_req, body, done) => done(null, body))
   }
@@ -120,13 +123,23 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     '/api/projects/:projectId/payout-files',
     {
       bodyLimit: LIMITS.payout_file_bytes_max,
+      // Before the body is read: a JSON body would otherwise be parsed in full, only to be answered "empty".
+      onRequest: async (req) => {
+        const header = req.headers['content-type']
+        if (header === undefined) return
+        const type = (header.split(';')[0] ?? '').trim().toLowerCase()
+        if (!(PAYOUT_FILE_CONTENT_TYPES as readonly string[]).includes(type)) {
+          throw new AppError('unsupported_media_type', { contentType: type, accepted: PAYOUT_FILE_CONTENT_TYPES })
+        }
+      },
       schema: {
         tags: ['payouts'],
         summary: "Post a bank payout result file for the project's dedicated account; all-or-nothing, idempotent",
         description:
           'Body: the file bytes (Content-Type text/plain, text/csv or application/octet-stream), UTF-8 or GBK. ' +
           'A valid file is stored and the pay month reconciled at once (201); the same bytes again change nothing (200). ' +
-          'An invalid file is refused whole with every line error (422) and kept in rejected inputs.',
+          'An invalid file is refused whole with every line error (422) and kept in rejected inputs. ' +
+          'Any other Content-Type (a JSON or XML wrapper) is refused with 415 and the accepted types.',
         params: projectParams,
         querystring: {
           type: 'object',
@@ -138,6 +151,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
           200: { type: 'object', properties: { outcome: { type: 'string' }, file: payoutFile, reconciliation } },
           201: { type: 'object', properties: { outcome: { type: 'string' }, file: payoutFile, reconciliation } },
           ...errors,
+          415: errorResponse,
         },
       },
     },
