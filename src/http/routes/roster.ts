@@ -6,6 +6,7 @@ import { correctInstallation, type InstallationChange } from '../../roster/insta
 import type { DeviceRow, EnrolmentRow, PageQuery, ProjectRow, WorkerRow } from '../../roster/repository.ts'
 import type { NewDevice, NewEnrolment, NewOrganisation, NewProject, NewWorker, Registered } from '../../roster/service.ts'
 import type { Services } from '../../services.ts'
+import { linkNext, pageOf } from '../paging.ts'
 import { date, errors, fenAmount, idParam, limitQuery, personName, projectParams, yuan } from '../schemas.ts'
 
 const organisation = {
@@ -105,15 +106,11 @@ const pageQuery = {
   additionalProperties: false,
 } as const
 
-/** Reads one row beyond the page: whether it exists decides the next link, so the last page has none. */
+/** Reads one row beyond the page: whether it exists decides the next link, so a full last page has none either. */
 function paged<T>(req: FastifyRequest<{ Querystring: PageQuery }>, res: FastifyReply, read: (page: PageQuery) => T[], idOf: (row: T) => string): T[] {
   const limit = Math.min(req.query.limit, LIMITS.page_size_max)
-  const rows = read({ limit: limit + 1, after: req.query.after })
-  if (rows.length <= limit) return rows
-  const page = rows.slice(0, limit)
-  const last = page[page.length - 1] as T
-  const path = req.url.split('?')[0] ?? ''
-  void res.header('link', `<${path}?limit=${limit}&after=${encodeURIComponent(idOf(last))}>; rel="next"`)
+  const { page, next } = pageOf(read({ limit: limit + 1, after: req.query.after }), limit, idOf)
+  linkNext(req, res, limit, 'after', next)
   return page
 }
 
