@@ -5,7 +5,9 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { LIMITS } from './config/limits.ts'
 import { installErrorHandler } from './http/error-handler.ts'
+import { opsRoutes } from './http/routes/ops.ts'
 import { attendanceRoutes } from './http/routes/attendance.ts'
 import { payoutRoutes } from './http/routes/payouts.ts'
 import { timesheetRoutes } from './http/routes/timesheets.ts'
@@ -13,9 +15,17 @@ import { rosterRoutes } from './http/routes/roster.ts'
 import type { Services } from './services.ts'
 import { validatorCompiler } from './http/validation.ts'
 
-export async function buildApp(services: Services, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export interface AppOptions {
+  logger?: boolean
+  /** Where log lines go (JSON, one per line); stdout by default. Tests read it. */
+  logStream?: NodeJS.WritableStream
+}
+
+export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger === false ? false : { level: services.config.logLevel },
+    logger: opts.logger === false ? false : opts.logStream ? { level: services.config.logLevel, stream: opts.logStream } : { level: services.config.logLevel },
+    // Checked on Content-Length, and on the bytes as they stream in, before a body is buffered whole.
+    bodyLimit: LIMITS.http_body_bytes_max,
   })
   app.setValidatorCompiler(validatorCompiler())
 
@@ -28,6 +38,7 @@ export async function buildApp(services: Services, opts: { logger?: boolean } = 
       },
       tags: [
         { name: 'roster', description: '实名制花名册: organisations, projects, teams, workers, enrolments, devices' },
+        { name: 'operations', description: 'Liveness, readiness and metrics for the people who run the service' },
         { name: 'attendance', description: '考勤: raw punches, rejected inputs' },
         { name: 'timesheets', description: '考勤表: worker, team and project months, corrections, confirmation, attendance sheets, flags' },
         { name: 'payroll', description: '工资: amount due' },
@@ -37,30 +48,8 @@ export async function buildApp(services: Services, opts: { logger?: boolean } = 
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
-  installErrorHandler(app)
-
-  app.get(
-    '/health',
-    {
-      schema: {
-        tags: ['attendance'],
-        summary: 'Liveness, with the ingest counters since start',
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              status: { type: 'string' },
-              ingest: {
-                type: 'object',
-                properties: { stored: { type: 'integer' }, duplicates: { type: 'integer' }, rejected: { type: 'integer' }, batches: { type: 'integer' }, pending: { type: 'integer' } },
-              },
-            },
-          },
-        },
-      },
-    },
-    async () => ({ status: 'ok', ingest: { ...services.inbox.stats, pending: services.inbox.pending } }),
-  )
+  installErrorHandler(app, { onDbFault: (fault) => services.database.faulted('http', fault) })
+  await app.register(opsRoutes, { services })
 
   await app.register(rosterRoutes, { services })
   await app.register(attendanceRoutes, { services })

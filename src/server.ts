@@ -6,12 +6,13 @@
 import type { FastifyInstance } from 'fastify'
 import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
-import { buildApp } from './app.ts'
+import { buildApp, type AppOptions } from './app.ts'
 import { loadConfig, type Config } from './config/env.ts'
 import { startEmbeddedBroker } from './ingest/embedded-broker.ts'
 import { startExternalSubscriber } from './ingest/external-subscriber.ts'
 import type { Clock } from './kernel/time.ts'
 import { createServices, type Services } from './services.ts'
+import { dbFaultOf } from './db/faults.ts'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -23,19 +24,30 @@ export interface RunningServer {
 }
 
 const SWEEP_INTERVAL_MS = 60_000
+/** The heartbeat probe: a small write that proves the database takes writes when nothing else is writing. */
+const PROBE_INTERVAL_MS = 2_000
 
-export async function startServer(config: Config, opts: { clock?: Clock; logger?: boolean } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, opts: { clock?: Clock } & AppOptions = {}): Promise<RunningServer> {
   const services = createServices(config, opts.clock)
-  const app = await buildApp(services, { logger: opts.logger })
+  const app = await buildApp(services, { logger: opts.logger, logStream: opts.logStream })
+  services.database.attachLog(app.log)
   let ingest: { close(): Promise<void> }
   let mqttUrl: string
   try {
     if (config.mqttUrl) {
-      ingest = await startExternalSubscriber(services.inbox, { url: config.mqttUrl, group: config.mqttGroup, instance: config.mqttInstance, connections: config.mqttSubscribers })
+      const subscriber = await startExternalSubscriber(services.inbox, { url: config.mqttUrl, group: config.mqttGroup, instance: config.mqttInstance, connections: config.mqttSubscribers })
+      ingest = subscriber
+      services.broker = { kind: 'external', connected: () => subscriber.connections() > 0, connections: () => subscriber.connections() }
       mqttUrl = config.mqttUrl
     } else {
-      const broker = await startEmbeddedBroker(services.inbox, { host: config.mqttHost, port: config.mqttPort })
-      ingest = broker
+      const broker = await startEmbeddedBroker(services.inbox, {
+        host: config.mqttHost,
+        port: config.mqttPort,
+        onOversized: (info) => app.log.warn({ code: 'mqtt_packet_too_large', ...info }, 'MQTT packet over the limit: connection closed before its body was read'),
+      })
+      let open = true
+      services.broker = { kind: 'embedded', connected: () => open, connections: () => broker.connections() }
+      ingest = { close: () => ((open = false), broker.close()) }
       mqttUrl = `mqtt://${config.mqttHost}:${broker.port}`
     }
     await app.listen({ host: config.host, port: config.httpPort })
@@ -57,10 +69,22 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
       const made = services.timesheets.sweep()
       if (made > 0) app.log.warn({ made }, 'sweep made adjustments the after-commit step had missed')
     } catch (err) {
-      app.log.error({ err }, 'timesheet sweep failed')
+      const fault = dbFaultOf(err)
+      if (fault) services.database.faulted('sweep', fault)
+      else app.log.error({ err }, 'timesheet sweep failed')
     }
   }, SWEEP_INTERVAL_MS)
   sweeper.unref()
+  // Database faults met by the inbox are logged by the database watch (inbox.onBatch → database.faulted).
+  services.inbox.onFrameFailed((err, topic) => app.log.error({ code: 'ingest_frame_failed', err, topic }, 'a frame made ingest fail; it is kept as rejected input ingest_failed'))
+  const prober = setInterval(() => {
+    try {
+      services.database.probe()
+    } catch (err) {
+      app.log.error({ err }, 'database probe failed')
+    }
+  }, PROBE_INTERVAL_MS)
+  prober.unref()
   let closing: Promise<void> | undefined
   return {
     app,
@@ -71,8 +95,11 @@ export async function startServer(config: Config, opts: { clock?: Clock; logger?
       closing ??= (async () => {
         // Stop intake first, let the inbox commit what it holds, then close the database.
         clearInterval(sweeper)
+        clearInterval(prober)
         await ingest.close()
-        while (services.inbox.pending > 0) await new Promise((r) => setImmediate(r))
+        // Let the inbox commit what it holds; if the database is failing, what it holds stays unacknowledged
+        // (the devices and the broker keep it) rather than holding the shutdown forever.
+        while (services.inbox.pending > 0 && !services.inbox.failing) await new Promise((r) => setImmediate(r))
         await app.close()
         services.close()
       })()

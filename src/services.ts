@@ -16,6 +16,8 @@ import { RosterRepository } from './roster/repository.ts'
 import { RosterService } from './roster/service.ts'
 import { TimesheetRepository } from './timesheets/repository.ts'
 import { TimesheetService } from './timesheets/service.ts'
+import { DatabaseWatch } from './ops/database-watch.ts'
+import { Metrics, type BrokerStatus } from './ops/metrics.ts'
 
 export interface Services {
   config: Config
@@ -27,16 +29,26 @@ export interface Services {
   timesheets: TimesheetService
   payroll: PayrollService
   payouts: PayoutService
+  /** The database's health as the service has met it (inbox, HTTP, heartbeat probe). */
+  database: DatabaseWatch
+  /** The MQTT side; replaced by the broker adapter once it runs. */
+  broker: BrokerStatus
+  metrics: Metrics
   close(): void
 }
 
-export function createServices(config: Config, clock: Clock = systemClock): Services {
-  const db = openDb(config.databaseUrl)
+export function createServices(config: Config, clock: Clock = systemClock, opts: { allowMemoryDb?: boolean } = {}): Services {
+  const db = openDb(config.databaseUrl, { allowMemory: opts.allowMemoryDb })
   const rosterRepo = new RosterRepository(db)
   const lookups = new CachedLookups(rosterRepo)
   const roster = new RosterService(rosterRepo, clock, config.defaultTimeZone, () => lookups.invalidate())
   const punches = new PunchRepository(db)
   const inbox = new PunchInbox(punches, lookups, clock)
+  const database = new DatabaseWatch(db.$client, clock, `${config.mqttGroup}-${config.mqttInstance}`)
+  inbox.onBatch((b) => {
+    if (b.ok) database.wrote()
+    else database.faulted('ingest', b.fault, { frames: b.frames, attempt: b.attempt, retryInMs: b.retryInMs, backlog: inbox.pending })
+  })
   const timesheets = new TimesheetService(new TimesheetRepository(db), roster, clock)
   // A punch replayed into a confirmed month becomes an adjustment as soon as it is stored.
   inbox.onCommitted((batch) => {
@@ -46,5 +58,25 @@ export function createServices(config: Config, clock: Clock = systemClock): Serv
   timesheets.sweep()
   const payroll = new PayrollService(roster, timesheets)
   const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock)
-  return { config, clock, db, roster, punches, inbox, timesheets, payroll, payouts, close: () => closeDb(db) }
+  const services: Services = {
+    config,
+    clock,
+    db,
+    roster,
+    punches,
+    inbox,
+    timesheets,
+    payroll,
+    payouts,
+    database,
+    broker: { kind: 'none', connected: () => false, connections: () => 0 },
+    metrics: undefined as unknown as Metrics,
+    close: () => {
+      inbox.stop()
+      closeDb(db)
+    },
+  }
+  // Gauges read services.broker when scraped, so the adapter can replace it after this.
+  services.metrics = new Metrics({ inbox, database, broker: { kind: 'none', connected: () => services.broker.connected(), connections: () => services.broker.connections() } })
+  return services
 }

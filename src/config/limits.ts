@@ -38,6 +38,31 @@ export const LIMITS = {
    * Clients walk longer lists page by page (`before`/`after` cursors, `Link: rel="next"`).
    */
   page_size_max: 200,
+  /**
+   * Longest one statement waits for a lock another process holds. better-sqlite3 waits on the event loop, so this is
+   * also how long HTTP and MQTT keep-alives can stall per attempt; callers retry from the loop instead of waiting longer.
+   */
+  db_busy_wait_ms_max: 100,
+  /** Back-off between the inbox's commit attempts while the database fails: first wait, and the most it grows to. */
+  ingest_retry_ms_min: 25,
+  ingest_retry_ms_max: 2_000,
+  /**
+   * Frames held in the inbox, waiting for a commit. Past it, new frames are not taken (no PUBACK, so devices and the
+   * broker keep them): memory stays bounded while the database is down. A site's morning rush is a few thousand.
+   */
+  inbox_backlog_max: 100_000,
+  /** /ready fails past these: ingest is not keeping up, or the database has not taken a frame for this long. */
+  ready_backlog_max: 20_000,
+  ready_pending_age_ms_max: 30_000,
+  /** A failing database is logged at once, then again at most this often while it goes on (not once per retry). */
+  db_fault_log_interval_ms: 30_000,
+  /**
+   * Largest MQTT packet the embedded broker reads, checked on the fixed header before the body is buffered. Above the
+   * largest punch frame (punch_payload_bytes_max) so an oversized frame is still refused with a reason and kept.
+   */
+  mqtt_packet_bytes_max: 256 * 1024,
+  /** Largest HTTP request body except payout files (their own limit): roster and correction bodies are a few KB. */
+  http_body_bytes_max: 256 * 1024,
   /** Rejected inputs keep at most this much of the raw payload (the reason stays complete). */
   rejected_payload_bytes_max: 64 * 1024,
 } as const

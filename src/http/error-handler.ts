@@ -1,12 +1,23 @@
 /** Maps every failure to the catalogue in kernel/errors.ts; 5xx details stay in the logs. */
 import type { FastifyError, FastifyInstance } from 'fastify'
+import { dbFaultOf, type DbFault } from '../db/faults.ts'
 import { AppError, ERRORS, type ErrorCode } from '../kernel/errors.ts'
 
 function reply(code: ErrorCode, details?: unknown): { error: { code: ErrorCode; message: string; details?: unknown } } {
   return { error: details === undefined ? { code, message: ERRORS[code].message } : { code, message: ERRORS[code].message, details } }
 }
 
-export function installErrorHandler(app: FastifyInstance): void {
+/** Seconds a client should wait before sending again: a lock passes quickly, a full disk needs an operator. */
+const RETRY_AFTER_S = { busy: 1, unavailable: 30 } as const
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The catalogue code a body over the route's bodyLimit answers with (default request_too_large). */
+    bodyTooLarge?: ErrorCode
+  }
+}
+
+export function installErrorHandler(app: FastifyInstance, opts: { onDbFault?: (fault: DbFault) => void } = {}): void {
   app.setErrorHandler((err: FastifyError | AppError, request, res) => {
     if (err instanceof AppError) {
       return res.status(err.status).send(reply(err.code, err.details))
@@ -19,7 +30,16 @@ export function installErrorHandler(app: FastifyInstance): void {
       }))
       return res.status(400).send(reply('validation_failed', details))
     }
-    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return res.status(413).send(reply('payout_file_too_large'))
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return res.status(413).send(reply(request.routeOptions.config.bodyTooLarge ?? 'request_too_large'))
+    const fault = dbFaultOf(err)
+    if (fault) {
+      // Logged (throttled) and counted by the database watch; the request changed nothing (its transaction rolled back).
+      opts.onDbFault?.(fault)
+      return res
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_S[fault.kind]))
+        .send(reply(fault.kind === 'busy' ? 'database_busy' : 'database_unavailable', { sqliteCode: fault.code }))
+    }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return res.status(err.statusCode).send(reply('validation_failed', [{ field: 'request', message: err.message }]))
     }

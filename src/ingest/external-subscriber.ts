@@ -2,22 +2,91 @@
  * Ingest from an external broker (Mosquitto, EMQX). Several connections share
  * one subscription ($share/{group}/…, MQTT 5 §4.8.2), so several service
  * instances — and several connections of one instance — split the load.
+ * Sessions are persistent (clean: false, no expiry), so the broker queues
+ * punches while we are down.
  *
- * MQTT.js reads the next packet of a connection only after `handleMessage`
- * calls back, and it sends PUBACK on that callback. We call back after the
- * commit, so an acknowledged punch is durable; throughput comes from the
- * connections' messages sharing one group commit. Sessions are persistent
- * (clean: false, no expiry), so the broker queues punches while we are down.
+ * Group commit. MQTT.js reads a connection's next packet only after
+ * `handleMessage` calls back, and it writes the PUBACK on that callback; a
+ * callback after each commit would mean one message per connection per
+ * commit (measured: 766 punches/s through 4 connections). So the callback
+ * comes at once and the PUBACK itself is held: every PUBACK MQTT.js writes
+ * passes through `holdAcks`, which parks it until the frame is committed and
+ * then writes the parked ones in the order their PUBLISHes arrived, as MQTT
+ * requires [MQTT-4.6.0-2]. The broker keeps up to its in-flight limit
+ * (max_inflight_messages) coming meanwhile, and they share one commit. Nothing
+ * is acknowledged before it is durable; a frame the inbox could not take ends
+ * the connection, so the broker redelivers everything not acknowledged.
  */
-import mqtt, { type MqttClient } from 'mqtt'
+import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt'
 import { acksFor } from './acks.ts'
 import type { PunchInbox } from './inbox.ts'
 
 export interface ExternalSubscriber {
+  /** Subscriber connections up now. */
+  connections(): number
   close(): Promise<void>
 }
 
 export const PUNCH_SUBSCRIPTION = 'wl/v1/+/+/punch'
+/** At close, how long to wait for frames already received to commit before the connections go. */
+const CLOSE_DRAIN_MS_MAX = 5_000
+
+type SendPacket = (packet: Packet, cb?: (err?: Error) => void, cbStorePut?: unknown, noStore?: boolean) => void
+
+interface InFlight {
+  messageId: number
+  committed: boolean
+  /** The PUBACK MQTT.js asked to write, parked until this frame and every one before it is committed. */
+  ack?: Packet
+}
+
+/**
+ * Parks the PUBACKs MQTT.js writes on one connection and releases them in arrival order once committed. This reaches
+ * into MQTT.js's `_sendPacket`, the one door every outgoing packet passes (pinned by the lockfile; test/ingest covers
+ * that nothing is acknowledged before its commit).
+ */
+export function holdAcks(client: MqttClient): { received(messageId: number): InFlight; committed(entry: InFlight): void; reset(): void } {
+  const raw = client as unknown as { _sendPacket: SendPacket }
+  const send: SendPacket = raw._sendPacket.bind(client)
+  let order: InFlight[] = []
+  const byId = new Map<number, InFlight>()
+  const flush = () => {
+    let n = 0
+    while (n < order.length && (order[n] as InFlight).committed && (order[n] as InFlight).ack) n++
+    if (n === 0) return
+    const ready = order.slice(0, n)
+    order = order.slice(n)
+    for (const e of ready) {
+      byId.delete(e.messageId)
+      send(e.ack as Packet)
+    }
+  }
+  raw._sendPacket = (packet, cb, cbStorePut, noStore) => {
+    const entry = packet.cmd === 'puback' && packet.messageId !== undefined ? byId.get(packet.messageId) : undefined
+    if (!entry) return send(packet, cb, cbStorePut, noStore)
+    // Let MQTT.js go on to the next PUBLISH now; the PUBACK itself waits for the commit.
+    entry.ack = packet
+    cb?.()
+    flush()
+  }
+  return {
+    received(messageId) {
+      const entry: InFlight = { messageId, committed: false }
+      order.push(entry)
+      byId.set(messageId, entry)
+      return entry
+    },
+    committed(entry) {
+      entry.committed = true
+      flush()
+    },
+    // A new connection: what was parked belongs to the old one; the broker redelivers it (a duplicate, counted once).
+    reset() {
+      order = []
+      byId.clear()
+    },
+  }
+}
 
 export async function startExternalSubscriber(
   inbox: PunchInbox,
@@ -25,22 +94,31 @@ export async function startExternalSubscriber(
 ): Promise<ExternalSubscriber> {
   const clients: MqttClient[] = []
   for (let i = 0; i < opts.connections; i++) {
-    // handleMessage must be in place before CONNACK: a resumed session gets what the broker queued for it right
-    // after CONNACK, and MQTT.js's default handleMessage acknowledges (PUBACK) without storing anything.
-    const client = mqtt.connect(opts.url, {
+    const options: IClientOptions = {
       clientId: `${opts.group}-${opts.instance}-ingest-${i}`,
       clean: false,
       protocolVersion: 5,
       properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 65535 },
       reconnectPeriod: 1000,
-    })
+    }
+    // handleMessage must be in place before CONNACK: a resumed session gets what the broker queued for it right
+    // after CONNACK, and MQTT.js's default handleMessage acknowledges (PUBACK) without storing anything.
+    const client = mqtt.connect(opts.url, options)
+    const acks = holdAcks(client)
+    client.on('close', () => acks.reset())
     client.handleMessage = (packet, callback) => {
       if (packet.cmd !== 'publish') return callback()
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
+      const entry = packet.qos > 0 && packet.messageId !== undefined ? acks.received(packet.messageId) : undefined
       inbox.submit({ topic: packet.topic, payload, clientId: undefined }).then(
-        () => callback(),
-        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
+        () => entry && acks.committed(entry),
+        () => {
+          // Not taken (backlog full): acknowledging anything after it would break the order, so drop the connection
+          // and let the broker redeliver what is not acknowledged.
+          client.stream.destroy()
+        },
       )
+      callback()
     }
     await new Promise<void>((resolve, reject) => {
       const failed = (err: Error) => {
@@ -64,7 +142,12 @@ export async function startExternalSubscriber(
   })
 
   return {
+    connections: () => clients.filter((c) => c.connected).length,
     async close() {
+      // Let the inbox commit what it holds so that its PUBACKs go out on these connections; what is still parked
+      // after that (a failing database) is redelivered to the next session and counted once.
+      const deadline = Date.now() + CLOSE_DRAIN_MS_MAX
+      while (inbox.pending > 0 && !inbox.failing && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
       await Promise.all(clients.map((c) => c.endAsync()))
     },
   }

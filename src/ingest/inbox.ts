@@ -7,11 +7,19 @@
  * Frames that arrive while a commit is running are grouped into the next
  * transaction (group commit): one fsync covers a whole batch, which is what
  * makes synchronous=FULL affordable under a site's morning rush.
+ *
+ * When the database fails (a lock held elsewhere, a full disk, an I/O error),
+ * the batch goes back to the head of the queue and is tried again with
+ * back-off: its promises stay unsettled, so nothing is acknowledged, and the
+ * inbox recovers by itself when the database does — on either broker, with
+ * no restart. Each attempt waits for a lock at most `db_busy_wait_ms_max`, so
+ * the event loop (HTTP, MQTT keep-alives, /health) runs between attempts.
  */
 import { LIMITS } from '../config/limits.ts'
+import { dbFaultOf, type DbFault } from '../db/faults.ts'
 import type { Clock } from '../kernel/time.ts'
 import { workDateOf } from '../kernel/time.ts'
-import { admit, samePunch, type Frame, type KnownDevice, type Lookups, type PunchRecord, type RejectReason } from '../punches/admit.ts'
+import { admit, samePunch, siteCodeOfTopic, type Frame, type KnownDevice, type Lookups, type PunchRecord, type RejectReason } from '../punches/admit.ts'
 import type { PunchRepository } from '../punches/repository.ts'
 
 export type IngestOutcome =
@@ -34,38 +42,81 @@ export interface InboxFrame {
   source?: 'mqtt' | 'http'
 }
 
+/** A frame the adapter refused before it could be read whole: kept through the same commit path as any refusal. */
+export interface Refusal {
+  reason: Extract<RejectReason, 'packet_too_large'>
+  detail: string
+}
+
+type QueuedFrame = Frame & { source: 'mqtt' | 'http'; refusal?: Refusal }
+
 interface Pending {
-  frame: Frame & { source: 'mqtt' | 'http' }
+  frame: QueuedFrame
   resolve(outcome: IngestOutcome): void
   reject(err: unknown): void
 }
 
 export interface InboxStats {
+  /** Frames taken into the inbox. */
+  received: number
   stored: number
   duplicates: number
   rejected: number
   batches: number
   /** Listeners that threw after a commit; the punches are stored regardless. */
   listenerErrors: number
+  /** Commit attempts that failed on a database fault (each is retried). */
+  dbFaults: number
+  /** Frames not taken because the backlog was full (the device or broker keeps them). */
+  refusedBacklogFull: number
+}
+
+/** What one commit attempt did, for metrics and logs. */
+export type BatchReport =
+  | { ok: true; frames: number; seconds: number }
+  | { ok: false; frames: number; seconds: number; fault: DbFault; attempt: number; retryInMs: number }
+
+/** The backlog is full: the frame was not taken and must not be acknowledged. */
+export class InboxFullError extends Error {
+  constructor(readonly backlog: number) {
+    super(`ingest backlog full (${backlog} frames waiting for the database); not acknowledged, send again later`)
+    this.name = 'InboxFullError'
+  }
 }
 
 export class PunchInbox {
   private queue: Pending[] = []
   lastListenerError: unknown = undefined
   private scheduled = false
+  private retryTimer: NodeJS.Timeout | undefined
+  /** Consecutive failed attempts; 0 while the database takes commits. */
+  private failedAttempts = 0
   private readonly listeners: Array<(batch: CommittedFrame[]) => void> = []
-  readonly stats: InboxStats = { stored: 0, duplicates: 0, rejected: 0, batches: 0, listenerErrors: 0 }
+  private readonly reporters: Array<(report: BatchReport) => void> = []
+  private readonly frameFailedListeners: Array<(err: unknown, topic: string) => void> = []
+  readonly stats: InboxStats = { received: 0, stored: 0, duplicates: 0, rejected: 0, batches: 0, listenerErrors: 0, dbFaults: 0, refusedBacklogFull: 0 }
 
   constructor(
     private readonly repo: PunchRepository,
     private readonly lookups: Lookups,
     private readonly clock: Clock,
     private readonly batchSizeMax: number = LIMITS.ingest_batch_size_max,
+    private readonly backlogMax: number = LIMITS.inbox_backlog_max,
   ) {}
 
-  submit(input: InboxFrame): Promise<IngestOutcome> {
+  /** Keeps a frame the adapter has already refused (it could not be read whole); settles once the refusal is committed. */
+  refuse(input: InboxFrame, refusal: Refusal): Promise<IngestOutcome> {
+    return this.submit(input, refusal)
+  }
+
+  submit(input: InboxFrame, refusal?: Refusal): Promise<IngestOutcome> {
+    if (this.queue.length >= this.backlogMax) {
+      this.stats.refusedBacklogFull++
+      return Promise.reject(new InboxFullError(this.queue.length))
+    }
+    this.stats.received++
     return new Promise<IngestOutcome>((resolve, reject) => {
-      const frame = { ...input, source: input.source ?? 'mqtt', receivedAtMs: this.clock.nowMs() }
+      const frame: QueuedFrame = { ...input, source: input.source ?? 'mqtt', receivedAtMs: this.clock.nowMs(), refusal }
       this.queue.push({ frame, resolve, reject })
       if (!this.scheduled) {
         this.scheduled = true
@@ -73,6 +124,16 @@ export class PunchInbox {
         setImmediate(() => this.drain())
       }
     })
+  }
+
+  /** A frame made the service fail (not the database): it was kept as `ingest_failed`; the error is for the log. */
+  onFrameFailed(listener: (err: unknown, topic: string) => void): void {
+    this.frameFailedListeners.push(listener)
+  }
+
+  /** Called after each commit attempt, failed or not (metrics, logs). */
+  onBatch(reporter: (report: BatchReport) => void): void {
+    this.reporters.push(reporter)
   }
 
   /** Called after each commit with what it committed (acks to devices, progress counters). */
@@ -84,25 +145,108 @@ export class PunchInbox {
     return this.queue.length
   }
 
+  /** How long the oldest frame still waiting for a commit has waited (0 when none waits). */
+  oldestPendingMs(nowMs: number = this.clock.nowMs()): number {
+    const oldest = this.queue[0]
+    return oldest ? Math.max(0, nowMs - oldest.frame.receivedAtMs) : 0
+  }
+
+  /** True while the last commit attempt failed and its frames wait for a retry. */
+  get failing(): boolean {
+    return this.failedAttempts > 0
+  }
+
+  /** Stops retrying (at close, once the database is gone); frames still queued stay unacknowledged. */
+  stop(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = undefined
+  }
+
   private drain(): void {
+    this.retryTimer = undefined
     const batch = this.queue.splice(0, this.batchSizeMax)
-    let committed: CommittedFrame[] = []
+    const startedMs = performance.now()
+    let committed: CommittedFrame[]
     try {
       committed = this.repo.transaction(() => batch.map((p) => this.apply(p.frame)))
       batch.forEach((p, i) => p.resolve((committed[i] as CommittedFrame).outcome))
-    } catch {
-      // One frame must not take its batch-mates down: commit each alone and fail only the guilty one.
-      committed = []
-      for (const p of batch) {
+    } catch (err) {
+      const fault = dbFaultOf(err)
+      if (fault) return this.retryLater(batch, fault, startedMs)
+      // One frame must not take its batch-mates down: commit each alone and keep only the guilty one aside.
+      const alone = this.oneByOne(batch)
+      committed = alone.committed
+      if (alone.fault) {
+        this.afterCommit(committed, undefined)
+        return this.retryLater(alone.unsettled, alone.fault, startedMs)
+      }
+    }
+    this.afterCommit(committed, startedMs)
+    if (this.queue.length > 0) setImmediate(() => this.drain())
+    else this.scheduled = false
+  }
+
+  /**
+   * Each frame in its own transaction. A frame that fails for a reason other than the database (a bug it triggers) is
+   * kept as a rejected input and acknowledged: redelivering it would fail the same way, forever. A database fault
+   * stops the walk: that frame and the rest go back to the queue.
+   */
+  private oneByOne(batch: Pending[]): { committed: CommittedFrame[]; unsettled: Pending[]; fault?: DbFault } {
+    const committed: CommittedFrame[] = []
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i] as Pending
+      try {
+        const c = this.repo.transaction(() => this.apply(p.frame))
+        committed.push(c)
+        p.resolve(c.outcome)
+        continue
+      } catch (err) {
+        const fault = dbFaultOf(err)
+        if (fault) return { committed, unsettled: batch.slice(i), fault }
+        const detail = `the service failed on this frame (${err instanceof Error ? err.name : 'error'}); it is kept for inspection, report it`
         try {
-          const c = this.repo.transaction(() => this.apply(p.frame))
+          const c = this.repo.transaction((): CommittedFrame => {
+            this.rejectFrame(p.frame, 'ingest_failed', detail, undefined, undefined, undefined)
+            return { device: undefined, recordId: undefined, outcome: { kind: 'rejected', reason: 'ingest_failed', detail } }
+          })
           committed.push(c)
           p.resolve(c.outcome)
-        } catch (err) {
+          for (const l of this.frameFailedListeners) l(err, p.frame.topic)
+        } catch (err2) {
+          const fault2 = dbFaultOf(err2)
+          if (fault2) return { committed, unsettled: batch.slice(i), fault: fault2 }
           p.reject(err)
         }
       }
     }
+    return { committed, unsettled: [] }
+  }
+
+
+  private retryLater(unsettled: Pending[], fault: DbFault, startedMs: number): void {
+    this.queue.unshift(...unsettled)
+    this.failedAttempts++
+    this.stats.dbFaults++
+    const retryInMs = Math.min(LIMITS.ingest_retry_ms_max, LIMITS.ingest_retry_ms_min * 2 ** Math.min(this.failedAttempts - 1, 16))
+    this.report({ ok: false, frames: unsettled.length, seconds: (performance.now() - startedMs) / 1000, fault, attempt: this.failedAttempts, retryInMs })
+    // `scheduled` stays true: frames submitted meanwhile wait for this timer instead of hammering a failing database.
+    this.retryTimer = setTimeout(() => this.drain(), retryInMs)
+  }
+
+  private report(r: BatchReport): void {
+    for (const rep of this.reporters) {
+      try {
+        rep(r)
+      } catch {
+        // metrics and logs must never stall ingest
+      }
+    }
+  }
+
+  private afterCommit(committed: CommittedFrame[], startedMs: number | undefined): void {
+    if (committed.length === 0) return
+    this.failedAttempts = 0
+    if (startedMs !== undefined) this.report({ ok: true, frames: committed.length, seconds: (performance.now() - startedMs) / 1000 })
     this.stats.batches++
     for (const c of committed) {
       switch (c.outcome.kind) {
@@ -126,12 +270,16 @@ export class PunchInbox {
         this.lastListenerError = err
       }
     }
-    if (this.queue.length > 0) setImmediate(() => this.drain())
-    else this.scheduled = false
   }
 
   /** Runs inside the batch transaction: synchronous, no I/O but the database. */
-  private apply(frame: Frame & { source: 'mqtt' | 'http' }): CommittedFrame {
+  private apply(frame: QueuedFrame): CommittedFrame {
+    if (frame.refusal) {
+      const { reason, detail } = frame.refusal
+      const siteCode = siteCodeOfTopic(frame.topic)
+      this.rejectFrame(frame, reason, detail, siteCode === undefined ? undefined : this.lookups.projectIdOfSite(siteCode), undefined, undefined)
+      return { device: undefined, recordId: undefined, outcome: { kind: 'rejected', reason, detail } }
+    }
     const a = admit(frame, this.lookups)
     if (a.ok) {
       const r = this.repo.append(a.punch)
@@ -149,7 +297,7 @@ export class PunchInbox {
   }
 
   private rejectFrame(
-    frame: Frame & { source: 'mqtt' | 'http' },
+    frame: QueuedFrame,
     reason: RejectReason,
     detail: string,
     /** The device when known (its codec redacts what must not be kept), else the project the topic claims. */

@@ -40,8 +40,11 @@ export const ERRORS = {
   payout_file_invalid: { status: 422, message: 'The payout file was rejected as a whole; nothing was stored. Fix the listed lines and post it again.' },
   payout_file_exists_with_different_period: { status: 409, message: 'This exact file was already posted for another pay month.' },
   unsupported_media_type: { status: 415, message: "The body's Content-Type is not one this route reads; details.accepted lists those it does (a payout file is posted as its raw bytes)." },
-  cursor_not_found: { status: 400, message: 'The `after` cursor is not the id of an item of this list; pass the id of the last item of the previous page.' },
   rejected_input_not_found: { status: 404, message: 'No rejected input has this id; list them at /api/rejected-inputs.' },
+  cursor_not_found: { status: 400, message: 'The `after` cursor is not the id of an item of this list; pass the id of the last item of the previous page.' },
+  request_too_large: { status: 413, message: 'The request body is larger than this route accepts; send less per request.' },
+  database_busy: { status: 503, message: 'The database is locked by another process; nothing was stored. Send the same request again after Retry-After seconds.' },
+  database_unavailable: { status: 503, message: 'The database cannot be written (disk full, I/O error or read-only); nothing was stored. The operator is alerted; send the same request again later.' },
   not_found: { status: 404, message: 'No such route.' },
   internal: { status: 500, message: 'Something failed inside the service; it is logged. Try again, and report it if it persists.' },
 } as const satisfies Record<string, { status: number; message: string }>

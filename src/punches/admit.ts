@@ -22,6 +22,10 @@ export type RejectReason =
   | 'worker_not_enrolled'
   | 'device_time_too_old'
   | 'record_id_conflict'
+  /** The frame made the service fail (a bug, not the database): kept for inspection and acknowledged, so a broker does not redeliver it forever. */
+  | 'ingest_failed'
+  /** An MQTT packet over the broker's limit: the connection is closed before the body is read; its first bytes are kept. */
+  | 'packet_too_large'
 
 /** Punch topics: wl/v1/{siteCode}/{deviceSerial}/punch */
 const PUNCH_TOPIC = /^wl\/v1\/([^/#+]{1,64})\/([^/#+]{1,64})\/punch$/

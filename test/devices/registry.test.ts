@@ -25,6 +25,8 @@ const REJECT_REASONS: Record<RejectReason, true> = {
   worker_not_enrolled: true,
   device_time_too_old: true,
   record_id_conflict: true,
+  ingest_failed: true,
+  packet_too_large: true,
 }
 
 void t.test('the registry', async (t) => {

@@ -44,7 +44,7 @@ t.test('a confirmed day plus its adjustments is the day as it computes now', asy
     fc.asyncProperty(fc.array(punchArb, { minLength: 10, maxLength: 60 }), fc.array(opArb, { minLength: 1, maxLength: 25 }), fc.constantFrom('count_day' as const, 'count_half' as const), async (before, after, incompleteDay) => {
       run++
       const clock = new ManualClock(Date.parse('2026-11-05T02:00:00Z'))
-      const services = createServices({ ...loadConfig({}), databaseUrl: ':memory:' }, clock)
+      const services = createServices({ ...loadConfig({}), databaseUrl: ':memory:' }, clock, { allowMemoryDb: true })
       try {
         const rng = new Rng(run)
         const { roster, timesheets, inbox } = services
