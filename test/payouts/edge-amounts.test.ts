@@ -132,6 +132,11 @@ t.test('a file wrapped in JSON or XML is answered 415 with the accepted types', 
     t.equal(r.body.error?.code, 'unsupported_media_type', type)
     t.same(r.body.error?.details?.accepted, accepted, `${type}: lists the accepted types`)
   }
+  const untyped = await fetch(server.httpUrl + path('2026-10'), { method: 'POST', body: Buffer.from(file) })
+  t.equal(untyped.status, 415, 'bytes with no Content-Type at all')
+  t.match(await untyped.json(), { error: { code: 'unsupported_media_type', details: { contentType: null, accepted } } })
+  const bare = await fetch(server.httpUrl + path('2026-10'), { method: 'POST' })
+  t.match(await bare.json(), { error: { code: 'payout_file_empty' } }, 'a post with nothing in it is "empty"')
   t.equal((await post('', 'text/plain')).body.error?.code, 'payout_file_empty', 'an accepted type with nothing in it is still "empty"')
   t.equal((await post(file, 'text/plain; charset=gbk')).status, 201, 'parameters of an accepted type are fine')
   t.equal((await post(file.replace('R1', 'R2'), 'TEXT/CSV')).status, 201, 'media types are case-insensitive')

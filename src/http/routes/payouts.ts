@@ -126,9 +126,10 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
       // Before the body is read: a JSON body would otherwise be parsed in full, only to be answered "empty".
       onRequest: async (req) => {
         const header = req.headers['content-type']
-        if (header === undefined) return
-        const type = (header.split(';')[0] ?? '').trim().toLowerCase()
-        if (!(PAYOUT_FILE_CONTENT_TYPES as readonly string[]).includes(type)) {
+        // A post with no body and no type is answered payout_file_empty by the handler; bytes without a type are refused here.
+        if (header === undefined && req.headers['transfer-encoding'] === undefined && Number(req.headers['content-length'] ?? 0) === 0) return
+        const type = header === undefined ? null : (header.split(';')[0] ?? '').trim().toLowerCase()
+        if (type === null || !(PAYOUT_FILE_CONTENT_TYPES as readonly string[]).includes(type)) {
           throw new AppError('unsupported_media_type', { contentType: type, accepted: PAYOUT_FILE_CONTENT_TYPES })
         }
       },
