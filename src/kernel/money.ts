@@ -17,12 +17,13 @@ export type MoneyDecimal = InstanceType<typeof Money>
  * The range every figure must stay in, a single amount or a total: ¥10 trillion, exact in a double (2^53 ≈ 9.0e15)
  * with room to spare. `fen()` asserts it, so a figure outside it is a bug and throws.
  *
- * Totals cannot overflow because the amounts and counts they add up are bounded where they enter, each by its own
- * limit far below this one, and every sum the service computes is bounded by a product of those limits (合计不溢出):
- * a pay month's payout lines by payout_line_amount_fen_max × payout_lines_per_project_month_max (asserted where they
- * are summed, in payouts/reconcile.ts), a file's by the per-line maximum × payout_file_lines_max. The limits refuse the
- * input that would break the bound (with a reason, kept in rejected inputs), so no stored input can make a later sum
- * throw. Raising a limit means re-checking its product here, not widening this range.
+ * Totals do not get a wider type: they cannot overflow because what they add up is bounded where it enters, each
+ * amount and count by its own limit far below this range, so a sum is at most a product of limits (合计不溢出). A pay
+ * month's payout lines: payout_line_amount_fen_max × payout_lines_per_project_month_max (asserted at load in
+ * payouts/reconcile.ts); a file's: the per-line maximum × payout_file_lines_max (payouts/file-format.ts). The input
+ * that would break a bound is refused with a reason and kept, so nothing stored can make a later sum throw. Raising a
+ * limit means re-checking its product, not widening this range. Pay due is a daily rate × days × workers; the rate
+ * is bounded today only by the yuan schema's ten digits, far above any wage, which leaves this range to catch it.
  */
 export const FEN_MAX = 1_000_000_000_000_000 // ¥10 trillion
 

@@ -273,6 +273,12 @@ const LINE_AMOUNT_MAX_TEXT = formatYuan(fen(LIMITS.payout_line_amount_fen_max))
 /** Digits an amount over the maximum has at least: compared as text first, so a megabyte of digits never reaches decimal.js. */
 const LINE_AMOUNT_MAX_CHARS = LINE_AMOUNT_MAX_TEXT.length
 
+/**
+ * Leading zeros of fixed-width layouts dropped ("000003500.00" → "3500.00"), leaving amounts in the one form
+ * toFixed(2) writes, so two amounts are equal exactly when their texts are, without decimal.js reading a runaway field.
+ */
+const unpad = (amount: string): string => amount.replace(/^0+(?=\d)/, '')
+
 type AmountRead = { ok: true; fen: Fen } | { ok: false; code: 'bad_amount' | 'amount_too_large'; why: string }
 
 /**
@@ -284,7 +290,7 @@ type AmountRead = { ok: true; fen: Fen } | { ok: false; code: 'bad_amount' | 'am
 function readAmount(text: string): AmountRead {
   if (/^-\d+\.\d{2}$/.test(text)) return { ok: false, code: 'bad_amount', why: 'must be greater than 0.00 and carry no sign' }
   if (!AMOUNT_TEXT.test(text)) return { ok: false, code: 'bad_amount', why: 'must be yuan with exactly two decimals, e.g. 3500.00' }
-  const unpadded = text.replace(/^0+(?=\d)/, '')
+  const unpadded = unpad(text)
   const tooLarge = {
     ok: false,
     code: 'amount_too_large',
@@ -528,12 +534,14 @@ function checkTrailer(raw: RawLine, delimiter: PayoutFileDelimiter, t: Tally, er
     })
     return
   }
+  const successText = t.success.dividedBy(100).toFixed(2)
+  const failedText = t.failed.dividedBy(100).toFixed(2)
   const ours: Record<(typeof TOTALS_FIELDS)[number], { text: string; matches: (s: string) => boolean }> = {
     line_count: { text: String(t.lineCount), matches: (s) => Number(s) === t.lineCount },
     success_count: { text: String(t.successCount), matches: (s) => Number(s) === t.successCount },
-    success_amount: { text: t.success.dividedBy(100).toFixed(2), matches: (s) => new Money(s).times(100).eq(t.success) },
+    success_amount: { text: successText, matches: (s) => unpad(s) === successText },
     failed_count: { text: String(t.failedCount), matches: (s) => Number(s) === t.failedCount },
-    failed_amount: { text: t.failed.dividedBy(100).toFixed(2), matches: (s) => new Money(s).times(100).eq(t.failed) },
+    failed_amount: { text: failedText, matches: (s) => unpad(s) === failedText },
   }
   TOTALS_FIELDS.forEach((field, i) => {
     const text = fields[i + 1] ?? ''
@@ -554,14 +562,14 @@ function checkTrailer(raw: RawLine, delimiter: PayoutFileDelimiter, t: Tally, er
         line: at,
         field,
         code: 'totals_mismatch',
-        message: `Totals ${field.replace('_', ' ')} says ${text}; the lines of the file add up to ${figure.text}.`,
+        message: `Totals ${field.replace('_', ' ')} says ${quote(text)}; the lines of the file add up to ${figure.text}.`,
       })
     }
   })
 }
 
 /**
- * A file's totals are bounded by construction: lines × the per-line maximum (asserted at load, below). The check stays
+ * A file's totals are bounded by construction: lines × the per-line maximum (asserted at load, above readAmount). The check stays
  * so that a limit changed without that product in mind refuses the file instead of throwing.
  */
 function toFen(total: MoneyDecimal): Fen | undefined {

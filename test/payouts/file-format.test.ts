@@ -267,6 +267,13 @@ t.test('totals trailer', async (t) => {
     ])
     t.match(errors[1]?.message, /4700\.51.*4700\.50/)
   })
+  t.test('zero-padded figures match; a runaway figure is quoted short', async (t) => {
+    t.equal(ok(parsePayoutFile(utf8(...lines, 'TOTAL|3|2|0004700.50|1|000800.00'))).totals.successFen, 470050)
+    const runaway = `${'9'.repeat(1_000_000)}.00`
+    const errors = errorsOf(parsePayoutFile(utf8(...lines, `TOTAL|3|2|${runaway}|1|800.00`)))
+    t.same(brief(errors), [[5, 'totals_mismatch', 'success_amount']])
+    t.ok((errors[0]?.message.length ?? Infinity) < 200, 'the message does not carry the megabyte')
+  })
   t.test('unreadable figures and wrong shape', async (t) => {
     t.same(brief(errorsOf(parsePayoutFile(utf8(...lines, 'TOTAL|three|2|4700.5|1|800.00')))), [
       [5, 'bad_totals', 'line_count'],
