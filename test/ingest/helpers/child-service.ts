@@ -39,10 +39,29 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra }
 }
 
-export async function spawnService(
-  t: Test,
-  opts: { databaseUrl: string; httpPort: number; mqttPort: number },
-): Promise<ChildService> {
+/** Whoever cleans up after the child: a tap test, or nothing (a script, whose exit hook still kills it). */
+export type Teardown = Pick<Test, 'teardown'> | undefined
+
+export interface ServiceOptions {
+  databaseUrl: string
+  httpPort: number
+  mqttPort: number
+  /** More environment for the child (MQTT_URL for an external broker, say). */
+  env?: Record<string, string>
+}
+
+/** Starts the service and waits until it answers `/health`. */
+export async function spawnService(t: Teardown, opts: ServiceOptions): Promise<ChildService> {
+  const child = launchService(t, opts)
+  await waitReady(child)
+  return child
+}
+
+/**
+ * Starts the service without waiting for it, for callers that kill it while
+ * it is still starting (migrations and the start-up sweep run on a crashed file).
+ */
+export function launchService(t: Teardown, opts: ServiceOptions): ChildService {
   if (!exitHookInstalled) {
     exitHookInstalled = true
     process.once('exit', () => {
@@ -58,6 +77,7 @@ export async function spawnService(
       HOST: '127.0.0.1',
       MQTT_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      ...opts.env,
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -71,7 +91,7 @@ export async function spawnService(
       resolve({ code, signal })
     })
   })
-  t.teardown(async () => {
+  t?.teardown(async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill('SIGKILL')
       await exited
@@ -82,7 +102,7 @@ export async function spawnService(
   const child: ChildService = {
     proc,
     httpUrl,
-    mqttUrl: `mqtt://127.0.0.1:${opts.mqttPort}`,
+    mqttUrl: opts.env?.MQTT_URL ?? `mqtt://127.0.0.1:${opts.mqttPort}`,
     exited,
     output: () => out,
     async kill9() {
@@ -95,20 +115,23 @@ export async function spawnService(
       if (r.code !== 0) throw new Error(`service did not close cleanly (${JSON.stringify(r)}):\n${out}`)
     },
   }
+  return child
+}
 
-  // Ready when /health answers (it listens after the broker is up), or failed when the child exits first.
+/** Ready when /health answers (it listens after the broker is up), or failed when the child exits first. */
+export async function waitReady(child: ChildService): Promise<void> {
   const deadline = Date.now() + HEALTH_WAIT_MS_MAX
   let gone: { code: number | null; signal: NodeJS.Signals | null } | undefined
-  void exited.then((r) => (gone = r))
+  void child.exited.then((r) => (gone = r))
   for (;;) {
-    if (gone) throw new Error(`service exited before it was ready (${JSON.stringify(gone)}):\n${out}`)
+    if (gone) throw new Error(`service exited before it was ready (${JSON.stringify(gone)}):\n${child.output()}`)
     try {
-      const res = await fetch(`${httpUrl}/health`)
-      if (res.ok) return child
+      const res = await fetch(`${child.httpUrl}/health`)
+      if (res.ok) return
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`service did not answer ${httpUrl}/health within ${HEALTH_WAIT_MS_MAX} ms:\n${out}`)
+    if (Date.now() > deadline) throw new Error(`service did not answer ${child.httpUrl}/health within ${HEALTH_WAIT_MS_MAX} ms:\n${child.output()}`)
     await new Promise((r) => setTimeout(r, 50))
   }
 }
