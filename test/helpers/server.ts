@@ -19,7 +19,7 @@ export function tempDir(t: Test, prefix = 'wage-ledger-'): string {
 
 export async function startTestServer(
   t: Test,
-  opts: { config?: Partial<Config>; clock?: Clock } = {},
+  opts: { config?: Partial<Config>; clock?: Clock; /** Log lines (JSON) go here; without it the service logs nothing. */ logStream?: NodeJS.WritableStream } = {},
 ): Promise<RunningServer & { api: Api; dir: string }> {
   const dir = tempDir(t)
   const config: Config = {
@@ -30,7 +30,7 @@ export async function startTestServer(
     logLevel: 'warn',
     ...opts.config,
   }
-  const server = await startServer(config, { clock: opts.clock, logger: false })
+  const server = await startServer(config, { clock: opts.clock, ...(opts.logStream ? { logStream: opts.logStream } : { logger: false }) })
   t.teardown(() => server.close())
   return { ...server, api: new Api(server.httpUrl), dir }
 }
