@@ -6,28 +6,12 @@
 import { and, asc, desc, eq, gte, lt, lte, sql, count } from 'drizzle-orm'
 import type { Statement } from 'better-sqlite3'
 import type { Db } from '../db/client.ts'
-import { duplicateCounts, punches, rejectedInputs, devices } from '../db/schema/index.ts'
+import { duplicateCounts, punches, rejectedInputs, rejectedPayloads, devices } from '../db/schema/index.ts'
 import type { PunchRecord } from './admit.ts'
 
 export type PunchRow = typeof punches.$inferSelect
-export type RejectedRow = typeof rejectedInputs.$inferSelect
-/** A rejected input without its bytes: what lists carry (a page of payloads is megabytes, served on the ingest loop). */
-export type RejectedMeta = Omit<RejectedRow, 'payload'>
-
-// Every column but the payload, so a listing never reads the blobs off disk.
-const rejectedMetaColumns = {
-  id: rejectedInputs.id,
-  source: rejectedInputs.source,
-  channel: rejectedInputs.channel,
-  sender: rejectedInputs.sender,
-  projectId: rejectedInputs.projectId,
-  deviceSerial: rejectedInputs.deviceSerial,
-  recordId: rejectedInputs.recordId,
-  reason: rejectedInputs.reason,
-  detail: rejectedInputs.detail,
-  payloadBytes: rejectedInputs.payloadBytes,
-  receivedAtMs: rejectedInputs.receivedAtMs,
-} as const
+/** A rejected input without its bytes (they are in rejected_payloads): what lists carry. */
+export type RejectedMeta = typeof rejectedInputs.$inferSelect
 
 export interface RejectedInput {
   source: 'mqtt' | 'http'
@@ -47,6 +31,7 @@ export class PunchRepository {
   private readonly insertPunchStmt: Statement
   private readonly existingStmt: Statement
   private readonly insertRejectedStmt: Statement
+  private readonly insertRejectedPayloadStmt: Statement
   private readonly addDuplicatesStmt: Statement
 
   constructor(private readonly db: Db) {
@@ -60,9 +45,10 @@ export class PunchRepository {
       `SELECT worker_id AS workerId, device_time_ms AS deviceTimeMs, direction FROM punches WHERE device_id = ? AND record_id = ?`,
     )
     this.insertRejectedStmt = c.prepare(
-      `INSERT INTO rejected_inputs (source, channel, sender, project_id, device_serial, record_id, reason, detail, payload, payload_bytes, received_at_ms)
-       VALUES (@source, @channel, @sender, @projectId, @deviceSerial, @recordId, @reason, @detail, @payload, @payloadBytes, @receivedAtMs)`,
+      `INSERT INTO rejected_inputs (source, channel, sender, project_id, device_serial, record_id, reason, detail, payload_bytes, received_at_ms)
+       VALUES (@source, @channel, @sender, @projectId, @deviceSerial, @recordId, @reason, @detail, @payloadBytes, @receivedAtMs)`,
     )
+    this.insertRejectedPayloadStmt = c.prepare(`INSERT INTO rejected_payloads (rejected_id, payload) VALUES (?, ?)`)
     this.addDuplicatesStmt = c.prepare(
       `INSERT INTO duplicate_counts (device_id, received_date, count) VALUES (?, ?, ?)
        ON CONFLICT (device_id, received_date) DO UPDATE SET count = duplicate_counts.count + excluded.count`,
@@ -82,11 +68,12 @@ export class PunchRepository {
     return { stored: false, existing: this.existingStmt.get(p.deviceId, p.recordId) as Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'> }
   }
 
+  /** Keeps a refusal and its bytes (the first payloadBytesMax of them): two rows, one fact, so one transaction. */
   reject(r: RejectedInput, payloadBytesMax: number): void {
-    this.insertRejectedStmt.run({
-      ...r,
-      payload: r.payload.length > payloadBytesMax ? r.payload.subarray(0, payloadBytesMax) : r.payload,
-      payloadBytes: r.payload.length,
+    const { payload, ...meta } = r
+    this.transaction(() => {
+      const { lastInsertRowid } = this.insertRejectedStmt.run({ ...meta, payloadBytes: payload.length })
+      this.insertRejectedPayloadStmt.run(lastInsertRowid, payload.length > payloadBytesMax ? payload.subarray(0, payloadBytesMax) : payload)
     })
   }
 
@@ -132,7 +119,7 @@ export class PunchRepository {
     if (filter.reason) conds.push(eq(rejectedInputs.reason, filter.reason))
     if (filter.beforeId !== undefined) conds.push(lt(rejectedInputs.id, filter.beforeId))
     return this.db
-      .select(rejectedMetaColumns)
+      .select()
       .from(rejectedInputs)
       .where(conds.length ? and(...conds) : undefined)
       .orderBy(desc(rejectedInputs.id))
@@ -141,14 +128,15 @@ export class PunchRepository {
   }
 
   rejectedById(id: number): RejectedMeta | undefined {
-    return this.db.select(rejectedMetaColumns).from(rejectedInputs).where(eq(rejectedInputs.id, id)).get()
+    return this.db.select().from(rejectedInputs).where(eq(rejectedInputs.id, id)).get()
   }
 
   /** One input's kept bytes (at most rejected_payload_bytes_max of them; payloadBytes says how many arrived). */
-  rejectedPayload(id: number): Pick<RejectedRow, 'payload' | 'payloadBytes' | 'source' | 'channel' | 'reason'> | undefined {
+  rejectedPayload(id: number): (Pick<RejectedMeta, 'payloadBytes' | 'source' | 'channel' | 'reason'> & { payload: Buffer }) | undefined {
     return this.db
-      .select({ payload: rejectedInputs.payload, payloadBytes: rejectedInputs.payloadBytes, source: rejectedInputs.source, channel: rejectedInputs.channel, reason: rejectedInputs.reason })
+      .select({ payload: rejectedPayloads.payload, payloadBytes: rejectedInputs.payloadBytes, source: rejectedInputs.source, channel: rejectedInputs.channel, reason: rejectedInputs.reason })
       .from(rejectedInputs)
+      .innerJoin(rejectedPayloads, eq(rejectedPayloads.rejectedId, rejectedInputs.id))
       .where(eq(rejectedInputs.id, id))
       .get()
   }

@@ -44,7 +44,10 @@ export const punches = sqliteTable(
 
 export type RejectedSource = 'mqtt' | 'http'
 
-/** Inputs refused with a reason (拒收记录): kept with their raw bytes so a person can inspect and replay them. */
+/**
+ * Inputs refused with a reason (拒收记录): kept with their raw bytes so a person can inspect and replay them. The bytes
+ * are in rejected_payloads: listings and counts read this table only.
+ */
 export const rejectedInputs = sqliteTable(
   'rejected_inputs',
   {
@@ -59,7 +62,7 @@ export const rejectedInputs = sqliteTable(
     recordId: text('record_id'),
     reason: text('reason').notNull(),
     detail: text('detail').notNull(),
-    payload: blob('payload', { mode: 'buffer' }).notNull(),
+    /** Bytes as received (after a face photo is cut out); at most rejected_payload_bytes_max of them are kept. */
     payloadBytes: integer('payload_bytes').notNull(),
     receivedAtMs: integer('received_at_ms').notNull(),
   },
@@ -71,6 +74,17 @@ export const rejectedInputs = sqliteTable(
     index('rejected_project_received_reason').on(t.projectId, t.receivedAtMs, t.reason),
   ],
 )
+
+/**
+ * The kept bytes of a rejected input, one row each, apart from its metadata. In the same row, every column after a
+ * 64 KiB blob is read through the blob's overflow pages: a page of 200 listed inputs read 13 MB to show 80 KB.
+ */
+export const rejectedPayloads = sqliteTable('rejected_payloads', {
+  rejectedId: integer('rejected_id')
+    .primaryKey()
+    .references(() => rejectedInputs.id),
+  payload: blob('payload', { mode: 'buffer' }).notNull(),
+})
 
 /**
  * Re-sends of a record already stored (重复上报): counted per device, not stored again.
