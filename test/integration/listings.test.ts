@@ -19,7 +19,8 @@ async function walk<T>(baseUrl: string, path: string): Promise<{ rows: T[]; page
   for (let next: string | undefined = path; next !== undefined; ) {
     const res = await fetch(baseUrl + next)
     if (!res.ok) throw new Error(`${next}: HTTP ${res.status} ${await res.text()}`)
-    const page = (await res.json()) as T[]
+    const body = (await res.json()) as T[] | T
+    const page = Array.isArray(body) ? body : [body]
     rows.push(...page)
     pageSizes.push(page.length)
     next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1]
@@ -104,6 +105,32 @@ t.test('listings, counts per month and payroll names', async (t) => {
     const { rows } = await walk<unknown>(server.httpUrl, `${P}/attendance-flags/${plan.spec.month}?limit=2`)
     t.same(rows, whole)
     t.match(await failure(api.get(`${P}/attendance-flags/${plan.spec.month}?after=nonsense`)), { status: 400, code: 'validation_failed' })
+  })
+
+  t.test("a project's and a team's month: workers in pages that join up", async (t) => {
+    type ProjectMonth = { workerCount: number; next: string | null; teams: unknown[]; workers: Array<{ workerId: string }> }
+    const whole = await api.get<ProjectMonth>(`${P}/timesheets/${plan.spec.month}?limit=${LIMITS.page_size_max}`)
+    t.equal(whole.workers.length, whole.workerCount)
+    t.equal(whole.next, null)
+    const workers: Array<{ workerId: string }> = []
+    for (let after: string | null | undefined; after !== null; ) {
+      const page: ProjectMonth = await api.get<ProjectMonth>(`${P}/timesheets/${plan.spec.month}?limit=3${after ? `&after=${after}` : ''}`)
+      t.same(page.teams, whole.teams, 'every team on every page')
+      workers.push(...page.workers)
+      after = page.next
+    }
+    t.same(workers, whole.workers, 'pages of 3 put together are the month')
+
+    type TeamMonth = { workerCount: number; next: string | null; workers: Array<{ workerId: string; name: string }> }
+    const teamId = site.teamIds[0] as string
+    const team = await api.get<TeamMonth>(`${P}/teams/${teamId}/timesheets/${plan.spec.month}`)
+    t.ok(team.workerCount > 2 && team.workers.length === team.workerCount && team.next === null)
+    const { rows } = await walk<TeamMonth>(server.httpUrl, `${P}/teams/${teamId}/timesheets/${plan.spec.month}?limit=2`)
+    t.same(
+      rows.flatMap((r) => r.workers),
+      team.workers,
+      "the team's pages of 2, followed by Link, are the team by name",
+    )
   })
 
   t.test('payroll: the timesheet names, in pages', async (t) => {

@@ -14,7 +14,7 @@ import { INCOMPLETE_DAY_POLICIES, POLICY_BOUNDS, type AttendancePolicy } from '.
 import { CORRECTION_KINDS, creditText, SET_STATUSES, type Correction, type WorkerDay, type WorkerMonth } from '../../timesheets/rules.ts'
 import type { AttendanceFlag, NewCorrection, TeamMonth, WorkerMonthLine } from '../../timesheets/service.ts'
 import type { AdjustmentRow, WorkerConfirmationRow } from '../../timesheets/repository.ts'
-import { compareKeys, decodeCursor, linkNext, pageAfter } from '../paging.ts'
+import { compareKeys, decodeCursor, linkNext, pageAfter, pageOf } from '../paging.ts'
 import { date, errors, idParam, keyCursorQuery, limitQuery, month, projectMonthParams, projectParams } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
@@ -252,13 +252,15 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     async (req) => roster.setPolicy(req.params.projectId, req.body),
   )
 
-  app.get<{ Params: { projectId: string; month: string } }>(
+  app.get<{ Params: { projectId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/timesheets/:month',
     {
       schema: {
         tags: ['timesheets'],
-        summary: "A project's month (项目月考勤汇总): each team's state and totals, and each worker's totals",
+        summary: "A project's month (项目月考勤汇总): each team's state and totals, and each worker's totals, a page of workers at a time",
+        description: 'Every team on every page; workers in id order, at most `limit`. `next` (also `Link: rel="next"`) is the `after` of the next page, null on the last.',
         params: projectMonthParams,
+        querystring: { type: 'object', properties: { after: idParam, limit: limitQuery }, additionalProperties: false },
         response: {
           200: {
             type: 'object',
@@ -266,6 +268,8 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
               projectId: { type: 'string' },
               month: { type: 'string' },
               timeZone: { type: 'string' },
+              workerCount: { type: 'integer', description: 'workers with a line this month, on every page' },
+              next: { type: ['string', 'null'], description: 'pass as `after` for the next page; null on the last' },
               teams: {
                 type: 'array',
                 items: {
@@ -309,15 +313,21 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { project, teams, lines } = timesheets.projectSummary(req.params.projectId, req.params.month)
       const names = new Map(roster.listEnrolments(project.id).map(({ worker }) => [worker.id, worker.name]))
+      const { after, limit } = req.query
+      const sorted = [...lines.values()].sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0))
+      const { page, next } = pageOf(after === undefined ? sorted : sorted.filter((l) => l.workerId > after).slice(0, limit + 1), limit, (l) => l.workerId)
+      linkNext(req, reply, limit, 'after', next)
       return {
         projectId: project.id,
         month: req.params.month,
         timeZone: project.timeZone,
+        workerCount: sorted.length,
+        next: next ?? null,
         teams: teams.map((t) => ({ ...t, credit: creditText(t.creditHalves), confirmedAt: t.confirmedAtMs === null ? null : iso(t.confirmedAtMs) })),
-        workers: [...lines.values()].map((l) => ({ workerId: l.workerId, name: names.get(l.workerId) ?? '', teamId: l.teamId, frozen: l.frozen, totals: totalsJson(l.month), adjustmentHalves: l.adjustmentHalves })),
+        workers: page.map((l) => ({ workerId: l.workerId, name: names.get(l.workerId) ?? '', teamId: l.teamId, frozen: l.frozen, totals: totalsJson(l.month), adjustmentHalves: l.adjustmentHalves })),
       }
     },
   )
@@ -387,17 +397,37 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     },
   } as const
 
-  app.get<{ Params: { projectId: string; teamId: string; month: string } }>(
+  app.get<{ Params: { projectId: string; teamId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/teams/:teamId/timesheets/:month',
     {
       schema: {
         tags: ['timesheets'],
-        summary: "A team's month (班组月考勤): every worker enrolled in the month, each day in full; frozen once confirmed",
+        summary: "A team's month (班组月考勤): every worker enrolled in the month, each day in full, a page of workers at a time; frozen once confirmed",
+        description: 'Workers by name, at most `limit` a page. `next` (also `Link: rel="next"`) is the `after` cursor of the next page, null on the last. The attendance sheet (.csv, .html) has the whole team.',
         params: teamMonthParams,
-        response: { 200: teamMonthSchema, ...errors },
+        querystring: { type: 'object', properties: { after: keyCursorQuery, limit: limitQuery }, additionalProperties: false },
+        response: {
+          200: {
+            ...teamMonthSchema,
+            properties: {
+              ...teamMonthSchema.properties,
+              workerCount: { type: 'integer', description: 'workers of the team this month, on every page' },
+              next: { type: ['string', 'null'], description: 'pass as `after` for the next page; null on the last' },
+            },
+          },
+          ...errors,
+        },
       },
     },
-    async (req) => teamMonthJson(timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month)),
+    async (req, reply) => {
+      const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after)
+      if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      const v = timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month)
+      // The service orders by name, then id: the cursor is that key.
+      const { page, next } = pageAfter(v.workers, (w) => [w.worker.name, w.worker.id], after, req.query.limit)
+      linkNext(req, reply, req.query.limit, 'after', next)
+      return { ...teamMonthJson({ ...v, workers: page }), workerCount: v.workers.length, next: next ?? null }
+    },
   )
 
   app.get<{ Params: { projectId: string; teamId: string; month: string } }>(
