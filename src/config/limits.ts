@@ -63,6 +63,11 @@ export const LIMITS = {
   mqtt_packet_bytes_max: 256 * 1024,
   /** Largest HTTP request body except payout files (their own limit): roster and correction bodies are a few KB. */
   http_body_bytes_max: 256 * 1024,
+  /**
+   * A daily rate (日工资): the best-paid trades earn a few hundred to about a thousand yuan a day; ¥10,000 leaves room
+   * and keeps every month's pay due (rate × 31 days × a site's workers) far inside the fen range, so no total overflows.
+   */
+  daily_rate_fen_max: 1_000_000,
   /** Rejected inputs keep at most this much of the raw payload (the reason stays complete). */
   rejected_payload_bytes_max: 64 * 1024,
 } as const

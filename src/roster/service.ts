@@ -4,8 +4,9 @@
  */
 import { codecFor } from '../../devices/registry.ts'
 import { AppError } from '../kernel/errors.ts'
+import { LIMITS } from '../config/limits.ts'
 import { newId } from '../kernel/ids.ts'
-import { fen, parseYuan, type Fen } from '../kernel/money.ts'
+import { fen, formatYuan, parseYuan, type Fen } from '../kernel/money.ts'
 import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
 import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
 import { checkIdNumber, isCreditCode } from './identity.ts'
@@ -278,6 +279,9 @@ export class RosterService {
     if (input.exitDate && input.exitDate < input.entryDate) throw new AppError('exit_before_entry')
     const rate: Fen | undefined = parseYuan(input.dailyRate)
     if (rate === undefined || rate < 0) throw new AppError('validation_failed', [{ field: 'dailyRate', message: 'must be yuan with at most two decimals, e.g. "350.00"' }])
+    if (rate > LIMITS.daily_rate_fen_max) {
+      throw new AppError('validation_failed', [{ field: 'dailyRate', message: `must be at most ${formatYuan(fen(LIMITS.daily_rate_fen_max))} yuan a day; check the figure (yuan, not fen)` }])
+    }
     const row: EnrolmentRow = {
       id: newId(),
       projectId,

@@ -65,6 +65,11 @@ t.test('roster', async (t) => {
 
   const enrolBody = { workerId: worker.id, teamId: team.id, dailyRate: '350.00', safetyTrained: true, entryDate: '2026-10-01', deviceUserId: 'W1' }
   t.match(await failure(api.post(`/api/projects/${project.id}/enrolments`, { ...enrolBody, dailyRate: 350 })), { status: 400, code: 'validation_failed' }, 'money as a JSON number is refused')
+  t.match(
+    await failure(api.post(`/api/projects/${project.id}/enrolments`, { ...enrolBody, dailyRate: '35000.00' })),
+    { status: 400, code: 'validation_failed', details: [{ field: 'dailyRate', message: /at most 10000.00 yuan a day/ }] },
+    'a daily rate over the limit (fen typed as yuan, say) is refused where it enters',
+  )
   t.match(await failure(api.post(`/api/projects/${project.id}/enrolments`, { ...enrolBody, exitDate: '2026-09-01' })), { status: 400, code: 'exit_before_entry' })
   const enrolment = await api.post<{ id: string; dailyRateFen: number }>(`/api/projects/${project.id}/enrolments`, enrolBody)
   t.equal(enrolment.dailyRateFen, 35000)
