@@ -222,7 +222,6 @@ export class PunchInbox {
     return { committed, unsettled: [] }
   }
 
-
   private retryLater(unsettled: Pending[], fault: DbFault, startedMs: number): void {
     this.queue.unshift(...unsettled)
     this.failedAttempts++
