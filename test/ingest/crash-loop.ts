@@ -86,6 +86,8 @@ export interface CrashLoopOptions {
   t?: Teardown
   log?: (line: string) => void
   verbose?: boolean
+  /** Runs on the file after each kill (loop), and after the final clean run (loops + 1), before it is checked: the test of the checks themselves tampers here. */
+  beforeCheck?: (dbPath: string, loop: number) => void
 }
 
 // Gates and their punches.
@@ -372,6 +374,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
   let lastRejectedId = 0
   const storedBefore = new Set<string>()
   const check = (ackedNow: Array<[Gate, number]>, answers: Answer[]): void => {
+    opts.beforeCheck?.(dbPath, loop)
     const db = new Database(dbPath, { readonly: true, fileMustExist: true })
     try {
       const integrity = db.pragma('integrity_check') as Array<{ integrity_check: string }>
