@@ -68,7 +68,10 @@ export const rejectedInputs = sqliteTable(
   },
   (t) => [
     index('rejected_project').on(t.projectId, t.id),
+    // Listings by reason, and by project and reason, newest first: an index ends with the rowid, so either is one
+    // seek read backwards, however many refusals of that reason other projects have.
     index('rejected_reason').on(t.reason),
+    index('rejected_project_reason').on(t.projectId, t.reason),
     // A month's refusals by reason, counted from the index alone: a flood of one project's refusals in another month
     // is never read.
     index('rejected_project_received_reason').on(t.projectId, t.receivedAtMs, t.reason),

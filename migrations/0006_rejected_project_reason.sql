@@ -1,0 +1,1 @@
+CREATE INDEX `rejected_project_reason` ON `rejected_inputs` (`project_id`,`reason`);
