@@ -30,6 +30,14 @@ export const LIMITS = {
   payout_lines_per_project_month_max: 200_000,
   /** Line errors listed for one refused payout file: enough to fix a file, not a 50,000-line dump of one systematic mistake. */
   payout_file_errors_max: 1_000,
+  /**
+   * Payout lines (and payee names) one flag's evidence shows; the flag also carries how many lines it rests on and
+   * their total in fen, and all of them are one paged listing away. 20 is a screen: enough to see the pattern (dates,
+   * amounts, names) of a normal flag, which rests on one to a few lines, whole. A flag that listed every line made a
+   * month paid to one card (up to payout_lines_per_project_month_max lines) one flag of 44 MB, serialised, stored and
+   * masked on the event loop by every post and every run; 20 lines are about 7 KB.
+   */
+  flag_evidence_lines_max: 20,
   /** Names on bank files and ID cards (minority names in Chinese can be long). */
   person_name_length_max: 64,
   /**
