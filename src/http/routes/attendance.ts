@@ -59,6 +59,8 @@ function presentRejected(r: RejectedMeta) {
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 /** What the kept bytes most likely are, so a browser or a tool opens them sensibly; the reply itself stays octet-stream. */
 function payloadHint(p: { source: string; payload: Buffer }): { contentType: string; extension: string } {
   let text: string
@@ -75,8 +77,6 @@ function payloadHint(p: { source: string; payload: Buffer }): { contentType: str
     return { contentType: 'text/plain; charset=utf-8', extension: 'txt' }
   }
 }
-
-const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 function checkMonth(m: string): void {
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(m)) throw new AppError('invalid_month')
