@@ -23,7 +23,7 @@
 import Database from 'better-sqlite3'
 import mqtt from 'mqtt'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -67,11 +67,17 @@ export interface CrashLoopReport {
   punchesSent: number
   punchesAcked: number
   punchesStored: number
+  /** Found stored when their gate had no PUBACK: the kill fell between commit and acknowledgement. */
+  punchesStoredUnacked: number
   filesPosted: number
   filesReposted: number
   filesAnswered: number
   filesStored: number
   payoutLinesStored: number
+  /** Posts the kill cut before their answer: stored (the commit came first) or absent (it did not). */
+  postsCut: { stored: number; absent: number }
+  /** The database file and its WAL at the end. */
+  dbBytes: number
   failures: CrashLoopFailure[]
   elapsedMs: number
   dbPath: string
@@ -151,10 +157,13 @@ interface LoopPlan {
   mode: KillMode
   /** ingest: once this many PUBACKs have arrived in the loop (or when the gates are done, if fewer). */
   killAfterAcks: number
-  /** post: ms after the chosen post was sent; startup: ms after launch (set when the loop runs). */
+  /** Set when the loop runs: ms after launch (startup) or after the chosen post was sent (post). */
   killDelayMs: number
-  /** startup: the fraction of the last start's duration after which it is killed (a little over 1 kills it just after). */
-  killStartupFraction: number
+  /**
+   * startup: the fraction of the last start's duration, post: of the last post of that size's duration, after which
+   * the service is killed (a little over 1 kills it just after). Durations vary by seconds with the machine's load.
+   */
+  killFraction: number
   killAtPost: number
   newRecordsPerGate: number[]
   posts: PostPlan[]
@@ -162,6 +171,7 @@ interface LoopPlan {
 
 interface Answer {
   file: SentFile
+  /** 0: the kill came before the answer. */
   status: number
   body: unknown
 }
@@ -231,6 +241,10 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
   let filesAnswered = 0
   let payoutLinesStored = 0
   let punchesStored = 0
+  /** Committed, but the kill came before the PUBACK: the gate sends it again and it counts as a duplicate. */
+  let punchesStoredUnacked = 0
+  let postsCutStored = 0
+  let postsCutAbsent = 0
 
   /** Every file gets bank references of its own: a reference is one payment, counted once per project. */
   const newFile = (): SentFile => {
@@ -272,13 +286,10 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
       else posts.push({ file: newFile(), repost: false })
     }
     const killAtPost = rng.int(0, n - 1)
-    const target = posts[killAtPost]!.file.lineCount
-    // Parsing, inserting and reconciling take time in proportion to the lines: aim anywhere inside that.
-    const killDelayMs = rng.int(0, 5 + Math.ceil(target / 20))
-    const killStartupFraction = rng.next() * 1.1
+    const killFraction = rng.next() * 1.1
     // Acks, not milliseconds: how soon the first PUBACK comes after a start varies by seconds with the machine's load.
     const killAfterAcks = rng.int(1, newRecordsPerGate.reduce((a, b) => a + b, 0))
-    return { mode, killAfterAcks, killDelayMs, killStartupFraction, killAtPost, newRecordsPerGate, posts }
+    return { mode, killAfterAcks, killDelayMs: 0, killFraction, killAtPost, newRecordsPerGate, posts }
   }
 
   /** One gate's stream for this loop: what the last loop left unacknowledged, then new records; stops when the connection goes. */
@@ -328,9 +339,13 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
     if (!closed) await Promise.race([client.endAsync(), gone])
   }
 
+  /** How long the last answered post of each size took (small, a few hundred lines, thousands): guesses until measured. */
+  const lastPostMs = [50, 300, 1_500]
+  const sizeClass = (lines: number) => (lines <= 30 ? 0 : lines <= 1_000 ? 1 : 2)
   const postFile = async (child: ChildService, file: SentFile, answers: Answer[]): Promise<void> => {
     const bytes = file.bytes
     if (!bytes) return
+    const postStarted = Date.now()
     let res: Response
     try {
       res = await fetch(`${child.httpUrl}/api/projects/${site.projectId}/payout-files?period=${file.period}&filename=crash-loop-${file.no}.txt`, {
@@ -338,16 +353,20 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
         headers: { 'content-type': 'text/plain' },
         body: bytes,
       })
-    } catch {
-      return // the kill came first: no answer
+    } catch (err) {
+      // Refused: the service was already gone, the post never reached it. Otherwise the kill cut it.
+      if ((err as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') answers.push({ file, status: 0, body: undefined })
+      return
     }
     let body: unknown
     try {
       body = JSON.parse(await res.text()) as unknown
     } catch {
-      return // cut while the answer was on its way
+      answers.push({ file, status: 0, body: undefined }) // cut while the answer was on its way
+      return
     }
     answers.push({ file, status: res.status, body })
+    if (res.ok) lastPostMs[sizeClass(file.lineCount)] = Date.now() - postStarted
   }
 
   /** Runs the work of one loop against a started child until the child is gone. */
@@ -358,7 +377,11 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
     const gatesDone = Promise.all(gates.map((g) => publishGate(child, g, p.newRecordsPerGate[g.index]!, ackedNow, onAck)))
     for (const [i, post] of p.posts.entries()) {
       if (gone()) break
-      if (p.mode === 'post' && i === p.killAtPost) setTimeout(() => void child.kill9(), p.killDelayMs)
+      if (p.mode === 'post' && i === p.killAtPost) {
+        // Parsing, inserting and reconciling take time with the lines: aim anywhere inside the last such post.
+        p.killDelayMs = Math.round(p.killFraction * lastPostMs[sizeClass(post.file.lineCount)]!)
+        setTimeout(() => void child.kill9(), p.killDelayMs)
+      }
       if (post.repost) filesReposted++
       await postFile(child, post.file, answers)
     }
@@ -398,6 +421,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
         else {
           g.state[seq]! |= STORED
           punchesStored++
+          if ((g.state[seq]! & ACKED) === 0) punchesStoredUnacked++
         }
       }
       if (notSent.length > 0) fail('punches_only_sent', `stored but never sent: ${brief(notSent)}`)
@@ -458,6 +482,12 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
       // Answers: 201 only for a file not stored before, 200 only for one that was; every 2xx file is stored.
       const storedThisLoop = new Set<string>()
       for (const a of answers) {
+        if (a.status === 0) {
+          // Cut by the kill: stored or not, either is right; which one shows where the kill landed.
+          if (a.file.stored && !storedBefore.has(a.file.sha256)) postsCutStored++
+          else if (!a.file.stored) postsCutAbsent++
+          continue
+        }
         const body = a.body as { outcome?: string; file?: { sha256?: string } }
         const wasStored = storedBefore.has(a.file.sha256) || storedThisLoop.has(a.file.sha256)
         if (a.status === 201 && body.outcome === 'payout_file_stored' && !wasStored) storedThisLoop.add(a.file.sha256)
@@ -505,7 +535,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
     let readyMs: number | undefined
     if (p.mode === 'startup') {
       // Starts take longer as the machine is busier: aim within the last measured one.
-      p.killDelayMs = Math.round(p.killStartupFraction * lastReadyMs)
+      p.killDelayMs = Math.round(p.killFraction * lastReadyMs)
       await sleep(p.killDelayMs)
       await child.kill9()
     } else {
@@ -535,7 +565,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
             ? ` after ${p.killAfterAcks} acks`
             : ` +${p.killDelayMs} ms after launch`
       log(
-        `loop ${loop}/${opts.loops}: kill ${p.mode}${where}; acked ${ackedNow.length}, answered ${answers.length}/${p.posts.length} posts; ` +
+        `loop ${loop}/${opts.loops}: kill ${p.mode}${where}; acked ${ackedNow.length}, answered ${answers.filter((a) => a.status !== 0).length}/${p.posts.length} posts; ` +
           `ready ${readyMs ?? '-'} ms, killed ${killedMs} ms, checked ${Date.now() - loopStarted} ms`,
       )
     }
@@ -567,11 +597,14 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
     punchesSent: t.sent,
     punchesAcked: t.acked,
     punchesStored,
+    punchesStoredUnacked,
     filesPosted: files.length,
     filesReposted,
     filesAnswered,
     filesStored: files.filter((f) => f.stored).length,
     payoutLinesStored,
+    postsCut: { stored: postsCutStored, absent: postsCutAbsent },
+    dbBytes: [dbPath, `${dbPath}-wal`].reduce((n, f) => n + (existsSync(f) ? statSync(f).size : 0), 0),
     failures,
     elapsedMs: Date.now() - started,
     dbPath,
@@ -626,8 +659,9 @@ export function summaryLine(r: CrashLoopReport): string {
   const n = (x: number) => x.toLocaleString('en-US')
   return (
     `crash-loop: seed ${r.seed}, ${n(r.loops)} loops (kills: ${r.kills.startup} at start-up, ${r.kills.ingest} during ingest, ${r.kills.post} during a file post), ` +
-    `punches ${n(r.punchesAcked)} acked / ${n(r.punchesSent)} sent / ${n(r.punchesStored)} stored, ` +
-    `files ${n(r.filesStored)} stored / ${n(r.filesPosted)} posted (${n(r.filesReposted)} re-posts, ${n(r.filesAnswered)} answered 2xx, ${n(r.payoutLinesStored)} lines), ` +
+    `punches ${n(r.punchesAcked)} acked / ${n(r.punchesSent)} sent / ${n(r.punchesStored)} stored (${n(r.punchesStoredUnacked)} committed before a kill took their PUBACK), ` +
+    `files ${n(r.filesStored)} stored / ${n(r.filesPosted)} posted (${n(r.filesReposted)} re-posts, ${n(r.filesAnswered)} answered 2xx, ` +
+    `posts cut by a kill: ${r.postsCut.stored} stored, ${r.postsCut.absent} absent; ${n(r.payoutLinesStored)} lines), database ${(r.dbBytes / 1e6).toFixed(0)} MB, ` +
     `${r.failures.length} failures, ${(r.elapsedMs / 1000).toFixed(1)} s`
   )
 }
