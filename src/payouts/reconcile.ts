@@ -75,6 +75,21 @@ export const FLAG_KINDS = [
 ] as const
 export type FlagKind = (typeof FLAG_KINDS)[number]
 
+/**
+ * What a list of evidence lines stands for (证据行汇总): every line the flag rests on, not only those shown. A flag
+ * shows at most LIMITS.flag_evidence_lines_max lines, the first in money order (value date, file, line); `count` and
+ * `amountFen` cover them all, so the flag's figure stays provable, and `status` with the flag's worker (or card, for
+ * a card no worker owns) names the listing that returns all of them in the same order (the HTTP edge adds its URL).
+ */
+export interface EvidenceLinesTotal {
+  count: number
+  amountFen: Fen
+  amountYuan: string
+  /** Lines shown in the evidence: min(count, flag_evidence_lines_max). */
+  shown: number
+  status: PaidLine['status']
+}
+
 export interface Flag {
   kind: FlagKind
   workerId: string | null
@@ -85,6 +100,9 @@ export interface Flag {
    * JSON-serialisable proof: payout line ids and bank refs, dates, amounts as
    * fen and as yuan strings. Cards in it are masked (****1234); the one full
    * card number a flag needs is `payeeCard`, a column a view can mask or guard.
+   * Bounded whatever the month holds: a list of lines (`lines`, `failedLines`)
+   * shows at most LIMITS.flag_evidence_lines_max of them beside its
+   * EvidenceLinesTotal (`linesTotal`, `failedLinesTotal`).
    */
   evidence: Record<string, unknown>
 }
@@ -152,6 +170,13 @@ function lineEvidence(l: PaidLine): Record<string, unknown> {
     status: l.status,
     failureReason: l.failureReason,
   }
+}
+
+/** The first lines (already in money order) as evidence, and what all of them add up to. */
+function evidenceLines(lines: readonly PaidLine[], status: PaidLine['status']): { shown: Array<Record<string, unknown>>; total: EvidenceLinesTotal } {
+  const shown = lines.slice(0, LIMITS.flag_evidence_lines_max).map(lineEvidence)
+  const amountFen = sumFen(lines.map((l) => l.amountFen))
+  return { shown, total: { count: lines.length, amountFen, amountYuan: yuan(amountFen), shown: shown.length, status } }
 }
 
 interface DueWorker {
@@ -303,8 +328,11 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     const paidFen = w.paidFen
     const card = w.due?.cards[0] ?? cardKey(w.successes[0]?.payeeCard ?? w.failures[0]?.payeeCard ?? '')
     const payeeCard = card === '' ? null : card
-    const successes = w.successes.map(lineEvidence)
-    const failures = w.failures.map(lineEvidence)
+    // Only as many lines as a flag shows are turned into evidence: a worker paid 50,000 times costs 20 objects, not 50,000.
+    const successes = evidenceLines(w.successes, 'success')
+    const failures = evidenceLines(w.failures, 'failed')
+    const lines = { lines: successes.shown, linesTotal: successes.total }
+    const failedLines = { failedLines: failures.shown, failedLinesTotal: failures.total }
     const amounts = { dueFen, dueYuan: yuan(dueFen), paidFen, paidYuan: yuan(paidFen) }
 
     if (dueFen > 0) {
@@ -315,7 +343,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           payeeCard,
           dueFen,
           paidFen,
-          evidence: { period: input.period, payDate: input.payDate, ...amounts, daysPresent: w.due?.daysPresent ?? 0, failedLines: failures },
+          evidence: { period: input.period, payDate: input.payDate, ...amounts, daysPresent: w.due?.daysPresent ?? 0, ...failedLines },
         })
       } else if (paidFen < dueFen) {
         const shortFen = subFen(dueFen, paidFen)
@@ -325,7 +353,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           payeeCard,
           dueFen,
           paidFen,
-          evidence: { ...amounts, shortFen, shortYuan: yuan(shortFen), lines: successes, failedLines: failures },
+          evidence: { ...amounts, shortFen, shortYuan: yuan(shortFen), ...lines, ...failedLines },
         })
       } else {
         const late = lateness(w.successes, dueFen, input.payDate)
@@ -342,7 +370,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
               paidByPayDateFen: late.paidByPayDate,
               paidByPayDateYuan: yuan(late.paidByPayDate),
               ...amounts,
-              lines: successes,
+              ...lines,
             },
           })
         }
@@ -354,7 +382,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
             payeeCard,
             dueFen,
             paidFen,
-            evidence: { ...amounts, overFen, overYuan: yuan(overFen), lines: successes },
+            evidence: { ...amounts, overFen, overYuan: yuan(overFen), ...lines },
           })
         }
       }
@@ -384,7 +412,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           onPayrollSheet: w.due !== undefined,
           daysPresent: w.due?.daysPresent ?? null,
           ...amounts,
-          lines: successes,
+          ...lines,
         },
       })
     }
@@ -409,7 +437,10 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   }
 
   for (const [card, lines] of unknownSuccess) {
-    const paidFen = sumFen(lines.map((l) => l.amountFen))
+    const shown = evidenceLines(lines, 'success')
+    const paidFen = shown.total.amountFen
+    // A labour boss's card may be paid under every worker's name: the names are bounded like the lines.
+    const payeeNames = [...new Set(lines.map((l) => l.payeeName.trim()))].sort(compareText)
     raise({
       kind: 'UNKNOWN_PAYEE',
       workerId: null,
@@ -419,8 +450,10 @@ export function reconcile(input: ReconcileInput): Reconciliation {
       evidence: {
         paidFen,
         paidYuan: yuan(paidFen),
-        payeeNames: [...new Set(lines.map((l) => l.payeeName.trim()))].sort(compareText),
-        lines: lines.map(lineEvidence),
+        payeeNames: payeeNames.slice(0, LIMITS.flag_evidence_lines_max),
+        payeeNameCount: payeeNames.length,
+        lines: shown.shown,
+        linesTotal: shown.total,
       },
     })
   }

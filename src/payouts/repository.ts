@@ -7,9 +7,42 @@ export type PayoutFileRow = typeof payoutFiles.$inferSelect
 export type PayoutLineRow = typeof payoutLines.$inferSelect
 export type ReconciliationRunRow = typeof reconciliationRuns.$inferSelect
 export type FlagRow = typeof flags.$inferSelect
+/** A payout line's place in money order: value date, file id, line number, id. */
+export type PayoutLineKey = readonly [valueDate: string, fileId: string, lineNo: number, id: string]
 
 export class PayoutRepository {
-  constructor(private readonly db: Db) {}
+  // Prepared once: a file is up to 50,000 lines and a month up to 200,000, and drizzle building the SQL of every
+  // 500-row insert or of the month's read took most of a large file's post (2.2 s of 3.7 s for 50,000 lines).
+  private readonly insertLineStmt
+  private readonly linesOfPeriodStmt
+
+  constructor(private readonly db: Db) {
+    const p = <K extends keyof PayoutLineRow>(name: K) => sql.placeholder(name)
+    this.insertLineStmt = db
+      .insert(payoutLines)
+      .values({
+        id: p('id'),
+        fileId: p('fileId'),
+        projectId: p('projectId'),
+        period: p('period'),
+        lineNo: p('lineNo'),
+        seq: p('seq'),
+        payeeCard: p('payeeCard'),
+        payeeName: p('payeeName'),
+        amountFen: p('amountFen'),
+        status: p('status'),
+        bankRef: p('bankRef'),
+        valueDate: p('valueDate'),
+        failureReason: p('failureReason'),
+      })
+      .prepare()
+    this.linesOfPeriodStmt = db
+      .select()
+      .from(payoutLines)
+      .where(and(eq(payoutLines.projectId, sql.placeholder('projectId')), eq(payoutLines.period, sql.placeholder('period'))))
+      .orderBy(asc(payoutLines.fileId), asc(payoutLines.lineNo))
+      .prepare()
+  }
 
   transaction<T>(fn: () => T): T {
     return this.db.$client.transaction(fn)()
@@ -21,8 +54,7 @@ export class PayoutRepository {
 
   insertFile(file: PayoutFileRow, lines: PayoutLineRow[]): void {
     this.db.insert(payoutFiles).values(file).run()
-    // SQLite caps bound variables per statement; 13 columns × 500 rows stays well under it.
-    for (let i = 0; i < lines.length; i += 500) this.db.insert(payoutLines).values(lines.slice(i, i + 500)).run()
+    for (const line of lines) this.insertLineStmt.run(line)
   }
 
   /** Which of these bank references the project already holds, and in which file. */
@@ -59,12 +91,43 @@ export class PayoutRepository {
   }
 
   linesOfPeriod(projectId: string, period: string): PayoutLineRow[] {
+    return this.linesOfPeriodStmt.all({ projectId, period })
+  }
+
+  /**
+   * One page of the month's payout lines in money order (value date, file, line, id: reconcile.ts's order, so the
+   * first page is what a flag shows), keyset after `after` (that order's key of the last line of the previous page).
+   * `cards` narrows to lines paid to those cards (an empty list matches nothing); `status` to successes or failures.
+   */
+  linesOfPeriodPage(
+    projectId: string,
+    period: string,
+    filter: { cards?: readonly string[]; status?: PayoutLineRow['status'] },
+    after: PayoutLineKey | undefined,
+    limit: number,
+  ): PayoutLineRow[] {
+    if (filter.cards?.length === 0) return []
     return this.db
       .select()
       .from(payoutLines)
-      .where(and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period)))
-      .orderBy(asc(payoutLines.fileId), asc(payoutLines.lineNo))
+      .where(
+        and(
+          eq(payoutLines.projectId, projectId),
+          eq(payoutLines.period, period),
+          filter.cards === undefined ? undefined : inArray(payoutLines.payeeCard, [...filter.cards]),
+          filter.status === undefined ? undefined : eq(payoutLines.status, filter.status),
+          after === undefined
+            ? undefined
+            : sql`(${payoutLines.valueDate}, ${payoutLines.fileId}, ${payoutLines.lineNo}, ${payoutLines.id}) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})`,
+        ),
+      )
+      .orderBy(asc(payoutLines.valueDate), asc(payoutLines.fileId), asc(payoutLines.lineNo), asc(payoutLines.id))
+      .limit(limit)
       .all()
+  }
+
+  flagById(flagId: string): FlagRow | undefined {
+    return this.db.select().from(flags).where(eq(flags.id, flagId)).get()
   }
 
   insertRun(run: ReconciliationRunRow, rows: FlagRow[]): void {

@@ -15,9 +15,20 @@ import type { PayrollService } from '../payroll/service.ts'
 import type { RosterService } from '../roster/service.ts'
 import { parsePayoutFile, type LineError } from './file-format.ts'
 import { reconcile, type CardOwner, type Reconciliation } from './reconcile.ts'
-import type { FlagRow, PayoutFileRow, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
+import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
 
 export type PostOutcome = 'payout_file_stored' | 'payout_file_exists'
+
+/** Which of a month's payout lines to list: at most one of card, worker or flag, and optionally one status. */
+export interface MonthLinesFilter {
+  /** Lines paid to this card (digits, as stored). */
+  card?: string
+  /** Lines paid to any card the reconciliation attributes to this worker (the roster's). */
+  workerId?: string
+  /** The lines a flag rests on: its worker's, or its card's when the card is no worker's (UNKNOWN_PAYEE). */
+  flagId?: string
+  status?: PayoutLineRow['status']
+}
 
 export interface ReconciliationView {
   run: ReconciliationRunRow
@@ -157,6 +168,35 @@ export class PayoutService {
     return this.repo.linesOfFile(fileId).filter((l) => l.projectId === projectId)
   }
 
+  /**
+   * A page of the month's payout lines in money order, the order a flag's evidence shows them in, so walking the
+   * listing from a flag's filter returns every line its `linesTotal` counts. Attribution to a worker is the one the
+   * reconciliation uses (cardOwners), read now: after a roster change it may differ from an older run's.
+   */
+  monthLines(projectId: string, period: Month, filter: MonthLinesFilter, after: PayoutLineKey | undefined, limit: number): PayoutLineRow[] {
+    this.roster.project(projectId)
+    let cards: string[] | undefined
+    let workerId = filter.workerId
+    if (filter.flagId !== undefined) {
+      const flag = this.repo.flagById(filter.flagId)
+      if (!flag || flag.projectId !== projectId || flag.period !== period) throw new AppError('flag_not_found', { flagId: filter.flagId, period })
+      if (flag.workerId !== null) workerId = flag.workerId
+      else cards = flag.payeeCard === null ? [] : [flag.payeeCard]
+    } else if (filter.card !== undefined) cards = [filter.card]
+    if (workerId !== undefined) {
+      this.roster.worker(workerId)
+      cards = [...this.cardOwners(projectId)].filter(([, owner]) => owner.workerId === workerId).map(([card]) => card)
+    }
+    return this.repo.linesOfPeriodPage(projectId, period, { ...(cards === undefined ? {} : { cards }), ...(filter.status === undefined ? {} : { status: filter.status }) }, after, limit)
+  }
+
+  /** Every card of every worker enrolled on the project, and whose it is: what the reconciliation attributes payments by. */
+  private cardOwners(projectId: string): Map<string, CardOwner> {
+    const cardOwners = new Map<string, CardOwner>()
+    for (const { worker } of this.roster.listEnrolments(projectId)) cardOwners.set(worker.cardNo, { workerId: worker.id, workerName: worker.name })
+    return cardOwners
+  }
+
   /** Reconciles a pay month now and records the run; earlier runs stay as history. */
   reconcile(projectId: string, period: Month, trigger: string): ReconciliationView {
     this.roster.project(projectId)
@@ -172,8 +212,7 @@ export class PayoutService {
   /** Pure reconciliation of what is stored, without recording a run. */
   compute(projectId: string, period: Month): Reconciliation {
     const due = this.payroll.due(projectId, period)
-    const cardOwners = new Map<string, CardOwner>()
-    for (const { worker } of this.roster.listEnrolments(projectId)) cardOwners.set(worker.cardNo, { workerId: worker.id, workerName: worker.name })
+    const cardOwners = this.cardOwners(projectId)
     return reconcile({
       period,
       payDate: due.payDate,

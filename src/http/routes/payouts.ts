@@ -6,9 +6,10 @@ import { formatYuan, fen, sumFen } from '../../kernel/money.ts'
 import { monthBoundsMs } from '../../kernel/time.ts'
 import { creditText } from '../../timesheets/rules.ts'
 import { maskCard } from '../../roster/identity.ts'
-import type { FlagRow, PayoutFileRow, PayoutLineRow, ReconciliationRunRow } from '../../payouts/repository.ts'
+import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, ReconciliationRunRow } from '../../payouts/repository.ts'
 import type { Services } from '../../services.ts'
-import { errorResponse, errors, fenAmount, idParam, month, projectMonthParams, projectParams } from '../schemas.ts'
+import { decodeCursor, encodeCursor, linkNext, pageOf } from '../paging.ts'
+import { errorResponse, errors, fenAmount, idParam, keyCursorQuery, limitQuery, month, projectMonthParams, projectParams } from '../schemas.ts'
 
 /** What a bank file is posted as: its raw bytes. JSON or XML would mean a client wrapped the file, not sent it. */
 const PAYOUT_FILE_CONTENT_TYPES = ['text/plain', 'text/csv', 'application/octet-stream'] as const
@@ -36,6 +37,7 @@ const payoutLine = {
   type: 'object',
   properties: {
     id: { type: 'string' },
+    fileId: { type: 'string' },
     lineNo: { type: 'integer' },
     seq: { type: 'integer' },
     payeeCardMasked: { type: 'string' },
@@ -45,6 +47,59 @@ const payoutLine = {
     bankRef: { type: 'string' },
     valueDate: { type: 'string' },
     failureReason: { type: ['string', 'null'] },
+  },
+} as const
+
+/** A payout line as a flag's evidence shows it (reconcile.ts lineEvidence), card masked. */
+const evidenceLine = {
+  type: 'object',
+  properties: {
+    lineId: { type: 'string' },
+    fileId: { type: 'string' },
+    lineNo: { type: 'integer' },
+    bankRef: { type: 'string' },
+    valueDate: { type: 'string' },
+    payeeCard: { type: 'string', description: 'masked (****1234)' },
+    payeeName: { type: 'string' },
+    amountFen: fenAmount,
+    amountYuan: { type: 'string' },
+    status: { type: 'string' },
+    failureReason: { type: ['string', 'null'] },
+  },
+} as const
+
+const evidenceLines = {
+  type: 'array',
+  maxItems: LIMITS.flag_evidence_lines_max,
+  items: evidenceLine,
+  description: `the first lines the flag rests on in money order (value date, file, line), at most ${LIMITS.flag_evidence_lines_max}`,
+} as const
+
+/** reconcile.ts EvidenceLinesTotal, and the listing that returns every line it counts. */
+const evidenceLinesTotal = {
+  type: 'object',
+  properties: {
+    count: { type: 'integer', description: 'every line the list stands for, shown or not' },
+    amountFen: { ...fenAmount, description: 'their total in fen' },
+    amountYuan: { type: 'string' },
+    shown: { type: 'integer', description: 'lines shown in the evidence beside this total' },
+    status: { type: 'string', enum: ['success', 'failed'] },
+    href: { type: 'string', description: 'all of them, paged, in the same order: the month\'s payout lines of this flag with this status' },
+  },
+} as const
+
+const flagEvidence = {
+  type: 'object',
+  additionalProperties: true,
+  description: 'what proves the flag; its fields depend on the kind (README, Reconciliation and flags). Lists are bounded, each beside its total.',
+  properties: {
+    lines: evidenceLines,
+    linesTotal: evidenceLinesTotal,
+    failedLines: evidenceLines,
+    failedLinesTotal: evidenceLinesTotal,
+    line: evidenceLine,
+    payeeNames: { type: 'array', maxItems: LIMITS.flag_evidence_lines_max, items: { type: 'string' }, description: 'UNKNOWN_PAYEE: the names the card was paid under, sorted, the first of them' },
+    payeeNameCount: { type: 'integer', description: 'UNKNOWN_PAYEE: how many names in all' },
   },
 } as const
 
@@ -59,7 +114,7 @@ const flag = {
     payeeCardMasked: { type: ['string', 'null'] },
     dueFen: { type: ['integer', 'null'] },
     paidFen: { type: ['integer', 'null'] },
-    evidence: { type: 'object', additionalProperties: true },
+    evidence: flagEvidence,
     raisedAt: { type: 'string' },
   },
 } as const
@@ -100,6 +155,31 @@ function maskEvidence(value: unknown): unknown {
   return value
 }
 
+/**
+ * Each bounded list of a flag's evidence points to all its lines. By flag id rather than card: a reply never carries
+ * a full card number, and a flag about a stranger's card (UNKNOWN_PAYEE) has no worker to filter by.
+ */
+function linkEvidenceLines(f: FlagRow, evidence: unknown): unknown {
+  if (!evidence || typeof evidence !== 'object' || Array.isArray(evidence)) return evidence
+  const linked: Record<string, unknown> = { ...evidence }
+  for (const key of ['linesTotal', 'failedLinesTotal']) {
+    const total = linked[key]
+    if (total && typeof total === 'object' && 'status' in total && typeof total.status === 'string') {
+      const query = new URLSearchParams({ flagId: f.id, status: total.status })
+      linked[key] = { ...total, href: `/api/projects/${encodeURIComponent(f.projectId)}/payouts/${f.period}/lines?${query.toString()}` }
+    }
+  }
+  return linked
+}
+
+/** A listing cursor back to the line's place in money order, or undefined when it is not one this listing gave. */
+function lineKeyOf(cursor: string): PayoutLineKey | undefined {
+  const key = decodeCursor(cursor)
+  if (key?.length !== 4) return undefined
+  const [valueDate, fileId, lineNo, id] = key
+  return typeof valueDate === 'string' && typeof fileId === 'string' && typeof lineNo === 'number' && typeof id === 'string' ? [valueDate, fileId, lineNo, id] : undefined
+}
+
 export async function payoutRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { payouts, roster, punches, payroll } = services
 
@@ -108,7 +188,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     ...f,
     workerName: f.workerId ? (names.get(f.workerId) ?? null) : null,
     payeeCardMasked: f.payeeCard ? maskCard(f.payeeCard) : null,
-    evidence: maskEvidence(JSON.parse(f.evidence)),
+    evidence: linkEvidenceLines(f, maskEvidence(JSON.parse(f.evidence))),
     raisedAt: new Date(f.raisedAtMs).toISOString(),
   })
   const presentRun = (r: ReconciliationRunRow) => ({ ...r, ranAt: new Date(r.ranAtMs).toISOString() })
@@ -190,6 +270,54 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req) => payouts.fileLines(req.params.projectId, req.params.fileId).map(presentLine),
+  )
+
+  app.get<{
+    Params: { projectId: string; month: string }
+    Querystring: { card?: string; workerId?: string; flagId?: string; status?: 'success' | 'failed'; after?: string; limit: number }
+  }>(
+    '/api/projects/:projectId/payouts/:month/lines',
+    {
+      schema: {
+        tags: ['payouts'],
+        summary: "The pay month's payout lines over all its files, a page at a time: all, or a card's, a worker's or a flag's",
+        description:
+          'In money order (value date, file, line), the order a flag shows its first lines in: walked from a flag\'s ' +
+          '`linesTotal.href`, the pages hold every line the flag counts. At most one of `card`, `workerId` and `flagId`. ' +
+          '`workerId` and a flag with a worker take the cards the reconciliation attributes to the worker. Cards are masked. ' +
+          'When more follow, `Link: <…>; rel="next"` is the same request with `after` set.',
+        params: projectMonthParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            card: { type: 'string', pattern: '^\\d{12,19}$', description: 'lines paid to this card number (digits)' },
+            workerId: idParam,
+            flagId: { ...idParam, description: "the lines a flag rests on: its worker's, or its card's when the card is no worker's" },
+            status: { type: 'string', enum: ['success', 'failed'] },
+            after: keyCursorQuery,
+            limit: limitQuery,
+          },
+          additionalProperties: false,
+        },
+        response: { 200: { type: 'array', items: payoutLine }, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { card, workerId, flagId, status, after, limit } = req.query
+      if ([card, workerId, flagId].filter((v) => v !== undefined).length > 1) throw new AppError('validation_failed', { query: 'give at most one of card, workerId and flagId' })
+      const key = after === undefined ? undefined : lineKeyOf(after)
+      if (after !== undefined && key === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      const rows = payouts.monthLines(
+        req.params.projectId,
+        req.params.month,
+        { ...(card === undefined ? {} : { card }), ...(workerId === undefined ? {} : { workerId }), ...(flagId === undefined ? {} : { flagId }), ...(status === undefined ? {} : { status }) },
+        key,
+        limit + 1,
+      )
+      const { page, next } = pageOf(rows, limit, (l) => encodeCursor([l.valueDate, l.fileId, l.lineNo, l.id]))
+      linkNext(req, reply, limit, 'after', next)
+      return page.map(presentLine)
+    },
   )
 
   app.post<{ Params: { projectId: string; month: string } }>(
