@@ -34,8 +34,8 @@ export const LIMITS = {
    * Payout lines (and payee names) one flag's evidence shows; the flag also carries how many lines it rests on and
    * their total in fen, and all of them are one paged listing away. 20 is a screen: enough to see the pattern (dates,
    * amounts, names) of a normal flag, which rests on one to a few lines, whole. A flag that listed every line made a
-   * month paid to one card (up to payout_lines_per_project_month_max lines) one flag of 44 MB, serialised, stored and
-   * masked on the event loop by every post and every run; 20 lines are about 7 KB.
+   * month paid to one card (up to payout_lines_per_project_month_max lines) one flag of 56 MB, serialised, stored and
+   * masked on the event loop by every post and every run; 20 lines are about 6 KB.
    */
   flag_evidence_lines_max: 20,
   /** Names on bank files and ID cards (minority names in Chinese can be long). */
