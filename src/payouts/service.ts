@@ -56,7 +56,8 @@ export class PayoutService {
     const existing = this.repo.fileBySha(input.projectId, sha256)
     if (existing) {
       if (existing.period !== input.period) throw new AppError('payout_file_exists_with_different_period', { fileId: existing.id, period: existing.period })
-      return { outcome: 'payout_file_exists', file: existing, reconciliation: this.latest(input.projectId, input.period) }
+      // The first page of flags and one more, as a stored file's reply carries (the rest are listed by GET flags).
+      return { outcome: 'payout_file_exists', file: existing, reconciliation: this.latestPage(input.projectId, input.period, undefined, LIMITS.page_size_max + 1) }
     }
 
     const parsed = parsePayoutFile(input.bytes)
@@ -201,6 +202,18 @@ export class PayoutService {
   reconcile(projectId: string, period: Month, trigger: string): ReconciliationView {
     this.roster.project(projectId)
     return this.repo.transaction(() => this.runInTransaction(projectId, period, trigger))
+  }
+
+  /**
+   * A page of the newest run's flags, in the order the run raised them. A month paid line by line to strangers'
+   * cards raises a flag a line (up to 200,000), so the flags are paged like every list; `after` is the last flag id of
+   * the previous page, and must be a flag of the newest run: a run in between starts the walk again.
+   */
+  latestPage(projectId: string, period: Month, after: string | undefined, limit: number): ReconciliationView | undefined {
+    this.roster.project(projectId)
+    const run = this.repo.latestRun(projectId, period)
+    if (after !== undefined && this.repo.flagById(after)?.runId !== run?.id) throw new AppError('cursor_not_found', { after, runId: run?.id ?? null })
+    return run ? { run, flags: this.repo.flagsOfRunPage(run.id, after, limit) } : undefined
   }
 
   latest(projectId: string, period: Month): ReconciliationView | undefined {

@@ -7,6 +7,7 @@ import { monthBoundsMs } from '../../kernel/time.ts'
 import { creditText } from '../../timesheets/rules.ts'
 import { maskCard } from '../../roster/identity.ts'
 import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, ReconciliationRunRow } from '../../payouts/repository.ts'
+import type { ReconciliationView } from '../../payouts/service.ts'
 import type { Services } from '../../services.ts'
 import { decodeCursor, encodeCursor, linkNext, pageOf } from '../paging.ts'
 import { errorResponse, errors, fenAmount, idParam, keyCursorQuery, limitQuery, month, projectMonthParams, projectParams } from '../schemas.ts'
@@ -138,7 +139,14 @@ const run = {
 
 const reconciliation = {
   type: 'object',
-  properties: { run: { anyOf: [run, { type: 'null' }] }, flags: { type: 'array', items: flag } },
+  properties: {
+    run: { anyOf: [run, { type: 'null' }] },
+    flags: { type: 'array', items: flag, description: `the run's flags in the order raised, a page of them (at most ${LIMITS.page_size_max}; run.flagCount counts them all)` },
+    next: {
+      type: ['string', 'null'],
+      description: "when more flags follow: pass as `after` to GET /api/projects/{id}/flags/{YYYY-MM} (also its `Link: rel=\"next\"`); null on the last page",
+    },
+  },
 } as const
 
 function presentFile(f: PayoutFileRow) {
@@ -192,6 +200,12 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     raisedAt: new Date(f.raisedAtMs).toISOString(),
   })
   const presentRun = (r: ReconciliationRunRow) => ({ ...r, ranAt: new Date(r.ranAtMs).toISOString() })
+  /** A run with a page of its flags: `flags` read with one to spare (limit + 1), as pageOf expects. */
+  const presentReconciliation = (projectId: string, v: ReconciliationView | undefined, limit: number) => {
+    if (!v) return { run: null, flags: [], next: null }
+    const { page, next } = pageOf(v.flags, limit, (f) => f.id)
+    return { run: presentRun(v.run), flags: page.map(presentFlag(workerNames(projectId))), next: next ?? null }
+  }
 
   // Bank files arrive as bytes in whatever encoding the bank wrote (UTF-8 or GBK): never let a text parser touch them.
   for (const type of PAYOUT_FILE_CONTENT_TYPES) {
@@ -245,11 +259,10 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
         filename: req.query.filename ?? null,
         postedBy: req.query.postedBy ?? null,
       })
-      const names = workerNames(req.params.projectId)
       return res.status(r.outcome === 'payout_file_stored' ? 201 : 200).send({
         outcome: r.outcome,
         file: presentFile(r.file),
-        reconciliation: r.reconciliation ? { run: presentRun(r.reconciliation.run), flags: r.reconciliation.flags.map(presentFlag(names)) } : { run: null, flags: [] },
+        reconciliation: presentReconciliation(req.params.projectId, r.reconciliation, LIMITS.page_size_max),
       })
     },
   )
@@ -332,24 +345,30 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     },
     async (req, res) => {
       const v = payouts.reconcile(req.params.projectId, req.params.month, 'manual')
-      return res.status(201).send({ run: presentRun(v.run), flags: v.flags.map(presentFlag(workerNames(req.params.projectId))) })
+      return res.status(201).send(presentReconciliation(req.params.projectId, v, LIMITS.page_size_max))
     },
   )
 
-  app.get<{ Params: { projectId: string; month: string } }>(
+  app.get<{ Params: { projectId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/flags/:month',
     {
       schema: {
         tags: ['payouts'],
-        summary: "The newest reconciliation's flags for the pay month, each with its evidence",
+        summary: "The newest reconciliation's flags for the pay month, each with its evidence, a page at a time",
+        description:
+          'Flags in the order the run raised them (kind, worker, card). `next` (also `Link: rel="next"`) is the `after` of the ' +
+          'next page, null on the last; an `after` that is no flag of the newest run (a run came in between) is cursor_not_found: start again.',
         params: projectMonthParams,
+        querystring: { type: 'object', properties: { after: { ...idParam, description: 'the id of the last flag of the previous page' }, limit: limitQuery }, additionalProperties: false },
         response: { 200: reconciliation, ...errors },
       },
     },
-    async (req) => {
-      const v = payouts.latest(req.params.projectId, req.params.month)
-      if (!v) return { run: null, flags: [] }
-      return { run: presentRun(v.run), flags: v.flags.map(presentFlag(workerNames(req.params.projectId))) }
+    async (req, reply) => {
+      const { after, limit } = req.query
+      const v = payouts.latestPage(req.params.projectId, req.params.month, after, limit + 1)
+      const presented = presentReconciliation(req.params.projectId, v, limit)
+      linkNext(req, reply, limit, 'after', presented.next ?? undefined)
+      return presented
     },
   )
 
