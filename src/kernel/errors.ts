@@ -39,6 +39,7 @@ export const ERRORS = {
   payout_file_too_large: { status: 413, message: 'The payout file is larger than the limit; split the batch.' },
   payout_file_invalid: { status: 422, message: 'The payout file was rejected as a whole; nothing was stored. Fix the listed lines and post it again.' },
   payout_file_exists_with_different_period: { status: 409, message: 'This exact file was already posted for another pay month.' },
+  payout_file_not_found: { status: 404, message: "No payout file of this project has this id; list them at GET /api/projects/{id}/payout-files." },
   flag_not_found: { status: 404, message: "No flag of this project and pay month has this id; take the id from the month's flags (GET /api/projects/{id}/flags/{YYYY-MM})." },
   unsupported_media_type: { status: 415, message: "The body's Content-Type is not one this route reads; details.accepted lists those it does (a payout file is posted as its raw bytes)." },
   rejected_input_not_found: { status: 404, message: 'No rejected input has this id; list them at /api/rejected-inputs.' },

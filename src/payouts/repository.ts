@@ -101,12 +101,30 @@ export class PayoutRepository {
     return row?.n ?? 0
   }
 
-  listFiles(projectId: string): PayoutFileRow[] {
-    return this.db.select().from(payoutFiles).where(eq(payoutFiles.projectId, projectId)).orderBy(asc(payoutFiles.postedAtMs)).all()
+  /** A page of the project's files in the order posted, keyset after (posted at, id) of the previous page's last. */
+  filesPage(projectId: string, after: readonly [postedAtMs: number, id: string] | undefined, limit: number): PayoutFileRow[] {
+    return this.db
+      .select()
+      .from(payoutFiles)
+      .where(and(eq(payoutFiles.projectId, projectId), after === undefined ? undefined : sql`(${payoutFiles.postedAtMs}, ${payoutFiles.id}) > (${after[0]}, ${after[1]})`))
+      .orderBy(asc(payoutFiles.postedAtMs), asc(payoutFiles.id))
+      .limit(limit)
+      .all()
   }
 
-  linesOfFile(fileId: string): PayoutLineRow[] {
-    return this.db.select().from(payoutLines).where(eq(payoutLines.fileId, fileId)).orderBy(asc(payoutLines.lineNo)).all()
+  file(projectId: string, fileId: string): PayoutFileRow | undefined {
+    return this.db.select().from(payoutFiles).where(and(eq(payoutFiles.projectId, projectId), eq(payoutFiles.id, fileId))).get()
+  }
+
+  /** A page of one file's lines in file order, after line number `afterLineNo`. */
+  linesOfFilePage(fileId: string, afterLineNo: number | undefined, limit: number): PayoutLineRow[] {
+    return this.db
+      .select()
+      .from(payoutLines)
+      .where(and(eq(payoutLines.fileId, fileId), afterLineNo === undefined ? undefined : gt(payoutLines.lineNo, afterLineNo)))
+      .orderBy(asc(payoutLines.lineNo))
+      .limit(limit)
+      .all()
   }
 
   linesOfPeriod(projectId: string, period: string): PayoutLineRow[] {

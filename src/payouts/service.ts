@@ -159,14 +159,17 @@ export class PayoutService {
     })
   }
 
-  listFiles(projectId: string): PayoutFileRow[] {
+  /** A page of the project's files in the order posted (a project posts a few a month, for years). */
+  filesPage(projectId: string, after: readonly [postedAtMs: number, id: string] | undefined, limit: number): PayoutFileRow[] {
     this.roster.project(projectId)
-    return this.repo.listFiles(projectId)
+    return this.repo.filesPage(projectId, after, limit)
   }
 
-  fileLines(projectId: string, fileId: string): PayoutLineRow[] {
+  /** A page of one file's lines (up to payout_file_lines_max of them) in file order. */
+  fileLinesPage(projectId: string, fileId: string, afterLineNo: number | undefined, limit: number): PayoutLineRow[] {
     this.roster.project(projectId)
-    return this.repo.linesOfFile(fileId).filter((l) => l.projectId === projectId)
+    if (!this.repo.file(projectId, fileId)) throw new AppError('payout_file_not_found', { fileId })
+    return this.repo.linesOfFilePage(fileId, afterLineNo, limit)
   }
 
   /**

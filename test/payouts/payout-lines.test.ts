@@ -180,3 +180,36 @@ t.test('flags are paged: a flag a line to strangers, replies carry one page and 
   t.match(await failure(api.get(`${P}/flags/${MONTH}?limit=${LIMITS.page_size_max + 1}`)), { status: 400, code: 'validation_failed' })
   t.same(await api.get(`${P}/flags/2026-09`), { run: null, flags: [], next: null }, 'a month never reconciled')
 })
+
+t.test("files and a file's lines are paged too", async (t) => {
+  const server = await startTestServer(t)
+  const { api } = server
+  const plan = planSite({ ...DEFAULT_SITE, siteCode: 'LINES-3', workers: 1, teams: 1, seed: 403 })
+  const site = await registerSite(api, { ...plan, devices: [] })
+  const other = await registerSite(api, { ...planSite({ ...DEFAULT_SITE, siteCode: 'LINES-4', workers: 1, teams: 1, seed: 404 }), devices: [] })
+  const w = plan.workers[0]!
+  const P = `/api/projects/${site.projectId}`
+  const fileOf = (prefix: string, n: number): Buffer =>
+    Buffer.from([HEADER, ...Array.from({ length: n }, (_, i) => `${i + 1}|${w.cardNo}|${w.name}|1.00|success|${prefix}${i}|2026-11-05|`)].join('\n'))
+  const posted: string[] = []
+  for (const [i, n] of [250, 1, 1].entries()) {
+    posted.push((await api.request<{ file: { id: string } }>('POST', `${P}/payout-files?period=${MONTH}`, fileOf(`P${i}-`, n), 'text/plain')).file.id)
+  }
+  const files = await walk(server.httpUrl, `${P}/payout-files?limit=2`)
+  t.same(files.pages, [2, 1])
+  t.same(
+    files.rows.map((f) => f.id),
+    posted,
+    'in the order posted',
+  )
+  const lines = await walk(server.httpUrl, `${P}/payout-files/${posted[0]}/lines?limit=100`)
+  t.same(lines.pages, [100, 100, 50])
+  t.same(
+    lines.rows.map((l) => l.lineNo),
+    Array.from({ length: 250 }, (_, i) => i + 2),
+    'every line once, in file order (line 1 is the header)',
+  )
+  t.match(await failure(api.get(`${P}/payout-files/nope/lines`)), { status: 404, code: 'payout_file_not_found' })
+  t.match(await failure(api.get(`/api/projects/${other.projectId}/payout-files/${posted[0]}/lines`)), { status: 404, code: 'payout_file_not_found' }, "not through another project")
+  t.match(await failure(api.get(`${P}/payout-files?after=nonsense`)), { status: 400, code: 'validation_failed' })
+})

@@ -267,22 +267,49 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     },
   )
 
-  app.get<{ Params: { projectId: string } }>(
+  app.get<{ Params: { projectId: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/payout-files',
-    { schema: { tags: ['payouts'], params: projectParams, response: { 200: { type: 'array', items: payoutFile }, ...errors } } },
-    async (req) => payouts.listFiles(req.params.projectId).map(presentFile),
+    {
+      schema: {
+        tags: ['payouts'],
+        summary: "The project's payout files in the order posted, a page at a time (`Link: rel=\"next\"` when more follow)",
+        params: projectParams,
+        querystring: { type: 'object', properties: { after: keyCursorQuery, limit: limitQuery }, additionalProperties: false },
+        response: { 200: { type: 'array', items: payoutFile }, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const { after, limit } = req.query
+      const key = after === undefined ? undefined : decodeCursor(after)
+      const position = key?.length === 2 && typeof key[0] === 'number' && typeof key[1] === 'string' ? ([key[0], key[1]] as const) : undefined
+      if (after !== undefined && position === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      const { page, next } = pageOf(payouts.filesPage(req.params.projectId, position, limit + 1), limit, (f) => encodeCursor([f.postedAtMs, f.id]))
+      linkNext(req, reply, limit, 'after', next)
+      return page.map(presentFile)
+    },
   )
 
-  app.get<{ Params: { projectId: string; fileId: string } }>(
+  app.get<{ Params: { projectId: string; fileId: string }; Querystring: { after?: number; limit: number } }>(
     '/api/projects/:projectId/payout-files/:fileId/lines',
     {
       schema: {
         tags: ['payouts'],
+        summary: "One file's lines in file order, a page at a time (`after`: the line number of the previous page's last)",
         params: { type: 'object', properties: { projectId: idParam, fileId: idParam }, required: ['projectId', 'fileId'], additionalProperties: false },
+        querystring: {
+          type: 'object',
+          properties: { after: { type: 'integer', minimum: 0, description: 'the line number (lineNo) of the last line of the previous page' }, limit: limitQuery },
+          additionalProperties: false,
+        },
         response: { 200: { type: 'array', items: payoutLine }, ...errors },
       },
     },
-    async (req) => payouts.fileLines(req.params.projectId, req.params.fileId).map(presentLine),
+    async (req, reply) => {
+      const { after, limit } = req.query
+      const { page, next } = pageOf(payouts.fileLinesPage(req.params.projectId, req.params.fileId, after, limit + 1), limit, (l) => l.lineNo)
+      linkNext(req, reply, limit, 'after', next)
+      return page.map(presentLine)
+    },
   )
 
   app.get<{
