@@ -73,8 +73,11 @@ try {
   const rerunBytes = (await rerun.arrayBuffer()).byteLength
   console.log(`manual re-run of 2026-10 (${files * lineCount} lines): ${ms(started)}, reply ${mb(rerunBytes)}`)
   // The way to every line: the paged listing a flag links to. Each page is its own query over the month's lines.
-  const flagsBody = (await (await fetch(`${server.httpUrl}/api/projects/${site.projectId}/flags/2026-10`)).json()) as { flags: Array<{ evidence: { linesTotal?: { href: string } } }> }
-  const href = flagsBody.flags[0]?.evidence.linesTotal?.href
+  const flagsBody = (await (await fetch(`${server.httpUrl}/api/projects/${site.projectId}/flags/2026-10`)).json()) as {
+    flags: Array<{ evidence: { linesTotal?: { href: string; count: number; amountFen: number } } }>
+  }
+  const total = flagsBody.flags[0]?.evidence.linesTotal
+  const href = total?.href
   if (href === undefined) throw new Error('the flag has no link to its lines')
   let next: string | undefined = `${href}&limit=200`
   const pageMs: number[] = []
@@ -87,8 +90,18 @@ try {
   }
   const sorted = [...pageMs].sort((x, y) => x - y)
   console.log(`the flag's lines, pages of 200 (first ${pageMs.length}): first ${pageMs[0]?.toFixed(0)} ms, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`)
-  const all = sqlite.prepare('SELECT count(*) AS runs, coalesce(sum(length(evidence)), 0) AS total FROM flags').get() as { runs: number; total: number }
+  const all = sqlite.prepare('SELECT coalesce(sum(length(evidence)), 0) AS total, coalesce(max(length(evidence)), 0) AS largest FROM flags').get() as { total: number; largest: number }
   console.log(`evidence stored by all runs: ${mb(all.total)}`)
+
+  // Checks that the bound lost nothing: the flag still counts and adds up every line of its month.
+  const month = sqlite.prepare("SELECT count(*) AS n, sum(amount_fen) AS fen FROM payout_lines WHERE period = '2026-10'").get() as { n: number; fen: number }
+  const checks: Array<[string, boolean]> = [
+    [`the flag counts every line of the month (${total?.count} = ${month.n})`, total?.count === month.n],
+    [`the flag's total is the month's (${total?.amountFen} = ${month.fen} fen)`, total?.amountFen === month.fen],
+    [`no stored flag above 16 kB (largest ${mb(all.largest)})`, all.largest <= 16_000],
+  ]
+  for (const [what, ok] of checks) console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
+  if (checks.some(([, ok]) => !ok)) process.exitCode = 1
 } finally {
   await server.close()
   rmSync(dir, { recursive: true, force: true })
