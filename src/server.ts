@@ -109,6 +109,10 @@ export async function startServer(config: Config, opts: { clock?: Clock } & AppO
 }
 
 async function main(): Promise<void> {
+  // A file-size limit (ulimit -f) sends SIGXFSZ on the write that passes it. Node ignores it and the write fails with
+  // EFBIG, which the inbox treats as a full disk (retry, /ready, the log); a module that installs exit hooks for every
+  // signal (signal-exit) would instead re-raise it and end the process without a word. Keep it a reported fault.
+  process.on('SIGXFSZ', () => {})
   const config = loadConfig()
   const server = await startServer(config)
   server.app.log.info(`wage-ledger: HTTP ${server.httpUrl} (API docs ${server.httpUrl}/docs), MQTT ${server.mqttUrl}, database ${config.databaseUrl}`)

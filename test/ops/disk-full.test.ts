@@ -32,7 +32,9 @@ async function until(what: string, cond: () => boolean | Promise<boolean>): Prom
 }
 
 async function ready(child: ChildService): Promise<{ status: number; body: { reasons?: string[] } }> {
-  const res = await fetch(`${child.httpUrl}/ready`)
+  const res = await fetch(`${child.httpUrl}/ready`).catch((err: unknown) => {
+    throw new Error(`${String(err)} (${String((err as { cause?: unknown }).cause)}); exit ${child.proc.exitCode} ${child.proc.signalCode}; the service said:\n${child.output()}`)
+  })
   return { status: res.status, body: (await res.json()) as { reasons?: string[] } }
 }
 

@@ -217,6 +217,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     '/api/projects/:projectId/payout-files',
     {
       bodyLimit: LIMITS.payout_file_bytes_max,
+      config: { bodyTooLarge: 'payout_file_too_large' },
       // Before the body is read: a JSON body would otherwise be parsed in full, only to be answered "empty".
       onRequest: async (req) => {
         const header = req.headers['content-type']
