@@ -117,8 +117,8 @@ const STARTUP_KILL_CHANCE = 0.1
 const POST_KILL_CHANCE = 0.4
 /** Before the first start is measured: about what a start takes on a quiet 2-core machine. */
 const STARTUP_MS_GUESS = 2_000
-/** A loop whose planned kill never came (traffic stalled) is killed anyway. */
-const LOOP_MS_MAX = 20_000
+/** A loop whose planned kill never came (traffic stalled) is killed anyway; longer than a start may take (child-service waits 30 s). */
+const LOOP_MS_MAX = 60_000
 
 const SENT = 1
 const ACKED = 2
@@ -531,7 +531,11 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
     const child = launchService(opts.t, await ports())
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined
     const exited = child.exited.then((r) => (exit = r))
-    const guard = setTimeout(() => void child.kill9(), LOOP_MS_MAX)
+    let guardFired = false
+    const guard = setTimeout(() => {
+      guardFired = true
+      void child.kill9()
+    }, LOOP_MS_MAX)
     let readyMs: number | undefined
     if (p.mode === 'startup') {
       // Starts take longer as the machine is busier: aim within the last measured one.
@@ -544,7 +548,8 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
         readyMs = Date.now() - loopStarted
         lastReadyMs = readyMs
       } catch (err) {
-        fail('service_runs', `did not start on the crashed file: ${tail(String(err))}`)
+        const why = guardFired ? `the loop's ${LOOP_MS_MAX} ms guard killed it` : 'not killed by this loop'
+        fail('service_runs', `did not start on the crashed file (${p.mode} loop, ${Date.now() - loopStarted} ms after launch, ${why}): ${tail(String(err))}`)
         await child.kill9()
         clearTimeout(guard)
         break
