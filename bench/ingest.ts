@@ -278,8 +278,19 @@ function seedPunches(path: string, roster: Roster, rows: number, nowMs: number):
 
 // ---------------------------------------------------------------- floor
 
-/** The least any durable ingest can cost: aedes → queue → one bare INSERT transaction per setImmediate batch → PUBACK. */
-async function startFloor(path: string, deviceIds: Map<string, string>): Promise<{ url: string; stored(): number; close(): Promise<void> }> {
+interface FloorMessage {
+  /** The gate's serial: its client id on the embedded broker, the topic's fourth level through Mosquitto. */
+  serial: string
+  payload: Buffer | string
+  /** After the commit. */
+  done(err?: Error): void
+}
+
+/**
+ * The floor's store: one bare INSERT per message (same table and indexes as the service; WAL, synchronous=FULL,
+ * foreign keys off, no validation), all messages of a setImmediate batch in one transaction, each called back after it.
+ */
+function bareInserter(path: string, deviceIds: Map<string, string>): { push(m: FloorMessage): void; stored(): number; close(): void } {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
@@ -289,16 +300,16 @@ async function startFloor(path: string, deviceIds: Map<string, string>): Promise
      VALUES ('floor', ?, ?, ?, '', ?, ?, ?, ?, ?, 'gate')`,
   )
   let stored = 0
-  let queue: Array<{ clientId: string; payload: Buffer | string; callback: (error?: Error | null) => void }> = []
+  let queue: FloorMessage[] = []
   let scheduled = false
-  const insertBatch = db.transaction((batch: typeof queue) => {
+  const insertBatch = db.transaction((batch: FloorMessage[]) => {
     const receivedAtMs = Date.now()
     for (const m of batch) {
       const f = JSON.parse(m.payload.toString()) as { seq: number; lane: number; idNo: string; ts: number; mode: string }
       const ms = f.ts * 1000
       // UTC+8 without a time-zone lookup: the floor does no real work it can avoid.
       const workDate = new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10)
-      insert.run(deviceIds.get(m.clientId) ?? m.clientId, String(f.seq), f.idNo, ms, receivedAtMs, workDate, f.lane % 2 ? 'in' : 'out', f.mode)
+      insert.run(deviceIds.get(m.serial) ?? m.serial, String(f.seq), f.idNo, ms, receivedAtMs, workDate, f.lane % 2 ? 'in' : 'out', f.mode)
     }
   })
   const drain = () => {
@@ -306,34 +317,48 @@ async function startFloor(path: string, deviceIds: Map<string, string>): Promise
     try {
       insertBatch(batch)
       stored += batch.length
-      for (const m of batch) m.callback(null)
+      for (const m of batch) m.done()
     } catch (err) {
-      for (const m of batch) m.callback(err instanceof Error ? err : new Error(String(err)))
+      for (const m of batch) m.done(err instanceof Error ? err : new Error(String(err)))
     }
     if (queue.length > 0) setImmediate(drain)
     else scheduled = false
   }
+  return {
+    push(m) {
+      queue.push(m)
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(drain)
+      }
+    },
+    stored: () => stored,
+    close() {
+      queue = []
+      db.close()
+    },
+  }
+}
+
+/** The least any durable ingest can cost: aedes → queue → one bare INSERT transaction per setImmediate batch → PUBACK. */
+async function startFloor(path: string, deviceIds: Map<string, string>): Promise<{ url: string; stored(): number; close(): Promise<void> }> {
+  const store = bareInserter(path, deviceIds)
   // The same broker options as the service's embedded broker.
   const broker = await Aedes.createBroker({ concurrency: 1000, heartbeatInterval: 60_000, drainTimeout: 30_000 })
   broker.authorizePublish = (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void) => {
     if (!client) return callback(null)
-    queue.push({ clientId: client.id, payload: packet.payload, callback })
-    if (!scheduled) {
-      scheduled = true
-      setImmediate(drain)
-    }
+    store.push({ serial: client.id, payload: packet.payload, done: (err) => callback(err ?? null) })
   }
   const server = createServer(broker.handle)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
     url: `mqtt://127.0.0.1:${port}`,
-    stored: () => stored,
+    stored: () => store.stored(),
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()))
       await new Promise<void>((resolve) => server.close(() => resolve()))
-      queue = []
-      db.close()
+      store.close()
     },
   }
 }
@@ -349,40 +374,7 @@ async function startFloorSubscriber(
   deviceIds: Map<string, string>,
   connections: number,
 ): Promise<{ stored(): number; close(): Promise<void> }> {
-  const db = new Database(path)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
-  db.pragma('foreign_keys = OFF')
-  const insert = db.prepare(
-    `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel)
-     VALUES ('floor', ?, ?, ?, '', ?, ?, ?, ?, ?, 'gate')`,
-  )
-  let stored = 0
-  let queue: Array<{ topic: string; payload: Buffer; callback: () => void }> = []
-  let scheduled = false
-  const insertBatch = db.transaction((batch: typeof queue) => {
-    const receivedAtMs = Date.now()
-    for (const m of batch) {
-      const f = JSON.parse(m.payload.toString()) as { seq: number; lane: number; idNo: string; ts: number; mode: string }
-      const ms = f.ts * 1000
-      const workDate = new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10)
-      const serial = m.topic.split('/')[3] ?? ''
-      insert.run(deviceIds.get(serial) ?? serial, String(f.seq), f.idNo, ms, receivedAtMs, workDate, f.lane % 2 ? 'in' : 'out', f.mode)
-    }
-  })
-  const drain = () => {
-    const batch = queue.splice(0, LIMITS.ingest_batch_size_max)
-    try {
-      insertBatch(batch)
-      stored += batch.length
-      for (const m of batch) m.callback()
-    } catch (err) {
-      console.error('floor insert failed', err)
-      process.exit(1)
-    }
-    if (queue.length > 0) setImmediate(drain)
-    else scheduled = false
-  }
+  const store = bareInserter(path, deviceIds)
   const group = `floor-${process.pid}`
   const clients = await Promise.all(
     Array.from({ length: connections }, async (_, i) => {
@@ -391,12 +383,12 @@ async function startFloorSubscriber(
       client.handleMessage = (packet, callback) => {
         if (packet.cmd !== 'publish') return callback()
         const entry = acks.received(packet.messageId ?? 0)
-        queue.push({ topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), callback: () => acks.committed(entry) })
-        callback()
-        if (!scheduled) {
-          scheduled = true
-          setImmediate(drain)
+        const done = (err?: Error) => {
+          if (err) throw err
+          acks.committed(entry)
         }
+        store.push({ serial: packet.topic.split('/')[3] ?? '', payload: packet.payload, done })
+        callback()
       }
       await new Promise<void>((resolve, reject) => {
         client.once('connect', () => resolve())
@@ -407,11 +399,10 @@ async function startFloorSubscriber(
     }),
   )
   return {
-    stored: () => stored,
+    stored: () => store.stored(),
     async close() {
       await Promise.all(clients.map((c) => c.endAsync()))
-      queue = []
-      db.close()
+      store.close()
     },
   }
 }
