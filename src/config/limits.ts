@@ -59,6 +59,12 @@ export const LIMITS = {
    * broker keep them): memory stays bounded while the database is down. A site's morning rush is a few thousand.
    */
   inbox_backlog_max: 100_000,
+  /**
+   * QoS 1 messages an external broker may have sent one subscriber connection and not yet had acknowledged (MQTT 5
+   * Receive Maximum, §3.1.2.11.3). They wait for one commit together; connections × this stays far below
+   * inbox_backlog_max, so a broker can never fill the inbox (Mosquitto otherwise sends up to 65,535 per connection).
+   */
+  mqtt_subscriber_in_flight_max: 1_000,
   /** /ready fails past these: ingest is not keeping up, or the database has not taken a frame for this long. */
   ready_backlog_max: 20_000,
   ready_pending_age_ms_max: 30_000,

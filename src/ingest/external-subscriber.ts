@@ -12,12 +12,12 @@
  * comes at once and the PUBACK itself is held: every PUBACK MQTT.js writes
  * passes through `holdAcks`, which parks it until the frame is committed and
  * then writes the parked ones in the order their PUBLISHes arrived, as MQTT
- * requires [MQTT-4.6.0-2]. The broker keeps up to its in-flight limit
- * (max_inflight_messages) coming meanwhile, and they share one commit. Nothing
- * is acknowledged before it is durable; a frame the inbox could not take ends
- * the connection, so the broker redelivers everything not acknowledged.
+ * requires [MQTT-4.6.0-2]. The broker keeps up to our Receive Maximum
+ * (`mqtt_subscriber_in_flight_max`) coming meanwhile, and they share one
+ * commit. Nothing is acknowledged before it is durable.
  */
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt'
+import { LIMITS } from '../config/limits.ts'
 import { acksFor } from './acks.ts'
 import type { PunchInbox } from './inbox.ts'
 
@@ -98,7 +98,7 @@ export async function startExternalSubscriber(
       clientId: `${opts.group}-${opts.instance}-ingest-${i}`,
       clean: false,
       protocolVersion: 5,
-      properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: 65535 },
+      properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: LIMITS.mqtt_subscriber_in_flight_max },
       reconnectPeriod: 1000,
     }
     // handleMessage must be in place before CONNACK: a resumed session gets what the broker queued for it right
@@ -110,14 +110,15 @@ export async function startExternalSubscriber(
       if (packet.cmd !== 'publish') return callback()
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload)
       const entry = packet.qos > 0 && packet.messageId !== undefined ? acks.received(packet.messageId) : undefined
-      inbox.submit({ topic: packet.topic, payload, clientId: undefined }).then(
-        () => entry && acks.committed(entry),
-        () => {
-          // Not taken (backlog full): acknowledging anything after it would break the order, so drop the connection
-          // and let the broker redeliver what is not acknowledged.
-          client.stream.destroy()
-        },
-      )
+      const take = (): void => {
+        inbox.submit({ topic: packet.topic, payload, clientId: undefined }).then(
+          () => entry && acks.committed(entry),
+          // Not taken (the backlog is full, which the Receive Maximum makes rare): it stays unacknowledged, and so do
+          // the ones after it (PUBACKs go in order); offer it again once commits have made room.
+          () => setTimeout(take, LIMITS.ingest_retry_ms_max),
+        )
+      }
+      take()
       callback()
     }
     await new Promise<void>((resolve, reject) => {
