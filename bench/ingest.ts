@@ -47,9 +47,7 @@ import type { InboxStats } from '../src/ingest/inbox.ts'
 import { holdAcks } from '../src/ingest/external-subscriber.ts'
 import { findMosquitto, mosquittoConf } from '../test/ingest/helpers/mosquitto.ts'
 import { freePort } from '../test/helpers/free-port.ts'
-import type { Services } from '../src/services.ts'
-import { cardNumber, creditCode, idNumber, personName } from '../simulators/identities.ts'
-import { Rng } from '../simulators/random.ts'
+import { registerBenchRoster, type BenchRoster } from './roster.ts'
 
 const AIM_PUNCHES_PER_S = 20_000
 const AIM_FLOOR_RATIO = 0.5
@@ -188,58 +186,11 @@ async function publishThrough(job: PublishJob, committed?: () => Promise<number>
 
 // ---------------------------------------------------------------- setup
 
-interface Roster {
-  projectId: string
-  /** serial → device id */
-  deviceIds: Map<string, string>
-  workers: Array<{ idNumber: string; workerId: string; enrolmentId: string }>
-}
-
-/** A project with `workers` enrolled workers and `devices` gates, through the roster service, in one transaction. */
-function registerRoster(services: Services, nowMs: number, workers: number, devices: number): Roster {
-  return services.db.$client.transaction(() => {
-    const rng = new Rng(20261122)
-    const { roster } = services
-    const cu = roster.createOrganisation({ kind: 'construction_unit', name: '基准建设单位', creditCode: creditCode(rng) })
-    const gc = roster.createOrganisation({ kind: 'general_contractor', name: '基准总承包', creditCode: creditCode(rng) })
-    const sub = roster.createOrganisation({ kind: 'subcontractor', name: '基准劳务分包', creditCode: creditCode(rng) })
-    const project = roster.createProject({
-      siteCode: SITE_CODE,
-      name: '基准工程',
-      regionCode: '330106',
-      timeZone: TIME_ZONE,
-      payDay: 10,
-      constructionUnitId: cu.id,
-      generalContractorId: gc.id,
-      account: { bank: '中国农业银行', no: '19045101040099999', name: '基准工程农民工工资专用账户' },
-    })
-    const teams = Array.from({ length: 8 }, (_, i) => roster.createTeam(project.id, { name: `班组${i + 1}`, employerId: sub.id }))
-    const entryDate = workDateOf(nowMs - 400 * 86_400_000, TIME_ZONE)
-    const out: Roster['workers'] = []
-    const seen = new Set<string>()
-    for (let i = 0; out.length < workers; i++) {
-      const id = idNumber(rng, i + 1)
-      if (seen.has(id)) continue
-      seen.add(id)
-      const w = roster.createWorker({ name: personName(rng), idNumber: id, bankName: '中国农业银行', cardNo: cardNumber(i + 1) })
-      const e = roster.enrol(project.id, { workerId: w.id, teamId: teams[i % teams.length]!.id, dailyRate: '350.00', safetyTrained: true, entryDate, deviceUserId: `U${i + 1}` })
-      out.push({ idNumber: w.idNumber, workerId: w.id, enrolmentId: e.id })
-    }
-    const deviceIds = new Map<string, string>()
-    for (let d = 0; d < devices; d++) {
-      const serial = `GT-${String(d + 1).padStart(3, '0')}`
-      const row = roster.registerDevice(project.id, { serial, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt: new Date(nowMs - 500 * 86_400_000).toISOString() })
-      deviceIds.set(serial, row.id)
-    }
-    return { projectId: project.id, deviceIds, workers: out }
-  })()
-}
-
 /**
  * History: `rows` punches of the same gates and workers over the past year, in
  * arrival order, record ids 1…rows/devices per gate, in big transactions.
  */
-function seedPunches(path: string, roster: Roster, rows: number, nowMs: number): number {
+function seedPunches(path: string, roster: BenchRoster, rows: number, nowMs: number): number {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = OFF')
@@ -538,7 +489,7 @@ async function main(): Promise<void> {
   try {
     // Roster through the service, then history straight into the file; every run starts from a copy of it.
     const setup = await startServer(configFor(seedPath), { logger: false })
-    const roster = registerRoster(setup.services, nowMs, opt.workers, opt.devices)
+    const roster = registerBenchRoster(setup.services, { siteCode: SITE_CODE, timeZone: TIME_ZONE, label: '基准', serialPrefix: 'GT', workers: opt.workers, devices: opt.devices, teams: 8, seed: 20261122, nowMs })
     await setup.close()
     const t0 = performance.now()
     const seedPerDevice = opt.seedRows > 0 ? seedPunches(seedPath, roster, opt.seedRows, nowMs) : 0

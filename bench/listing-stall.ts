@@ -35,8 +35,7 @@ import { LIMITS } from '../src/config/limits.ts'
 import { loadConfig } from '../src/config/env.ts'
 import { startServer } from '../src/server.ts'
 import type { Services } from '../src/services.ts'
-import { cardNumber, creditCode, idNumber, personName } from '../simulators/identities.ts'
-import { Rng } from '../simulators/random.ts'
+import { registerBenchRoster } from './roster.ts'
 
 const SITE_CODE = 'BENCH-LIST-01'
 const TIME_ZONE = 'Asia/Shanghai'
@@ -169,38 +168,8 @@ function nextMessage<K extends FromChild['cmd']>(c: ChildProcess, cmd: K): Promi
 // ---------------------------------------------------------------- setup
 
 function registerSite(services: Services, nowMs: number, workers: number, devices: number): { projectId: string; serials: string[]; idNumbers: string[] } {
-  return services.db.$client.transaction(() => {
-    const rng = new Rng(20261202)
-    const { roster } = services
-    const cu = roster.createOrganisation({ kind: 'construction_unit', name: '列表基准建设单位', creditCode: creditCode(rng) })
-    const gc = roster.createOrganisation({ kind: 'general_contractor', name: '列表基准总承包', creditCode: creditCode(rng) })
-    const sub = roster.createOrganisation({ kind: 'subcontractor', name: '列表基准劳务分包', creditCode: creditCode(rng) })
-    const project = roster.createProject({
-      siteCode: SITE_CODE,
-      name: '列表基准工程',
-      regionCode: '330106',
-      timeZone: TIME_ZONE,
-      payDay: 10,
-      constructionUnitId: cu.id,
-      generalContractorId: gc.id,
-      account: { bank: '中国农业银行', no: '19045101040088888', name: '列表基准工程农民工工资专用账户' },
-    })
-    const team = roster.createTeam(project.id, { name: '班组1', employerId: sub.id })
-    const entryDate = new Date(nowMs - 30 * 86_400_000).toISOString().slice(0, 10)
-    const idNumbers: string[] = []
-    const seen = new Set<string>()
-    for (let i = 0; idNumbers.length < workers; i++) {
-      const id = idNumber(rng, i + 1)
-      if (seen.has(id)) continue
-      seen.add(id)
-      const w = roster.createWorker({ name: personName(rng), idNumber: id, bankName: '中国农业银行', cardNo: cardNumber(i + 1) })
-      roster.enrol(project.id, { workerId: w.id, teamId: team.id, dailyRate: '350.00', safetyTrained: true, entryDate, deviceUserId: `U${i + 1}` })
-      idNumbers.push(id)
-    }
-    const serials = Array.from({ length: devices }, (_, d) => `GL-${String(d + 1).padStart(3, '0')}`)
-    for (const serial of serials) roster.registerDevice(project.id, { serial, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt: new Date(nowMs - 60 * 86_400_000).toISOString() })
-    return { projectId: project.id, serials, idNumbers }
-  })()
+  const r = registerBenchRoster(services, { siteCode: SITE_CODE, timeZone: TIME_ZONE, label: '列表基准', serialPrefix: 'GL', workers, devices, teams: 1, seed: 20261202, nowMs })
+  return { projectId: r.projectId, serials: [...r.deviceIds.keys()], idNumbers: r.workers.map((w) => w.idNumber) }
 }
 
 /** Refusals with payloads just under what is kept of one, through the repository the inbox uses. */
