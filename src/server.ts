@@ -13,6 +13,7 @@ import { startExternalSubscriber } from './ingest/external-subscriber.ts'
 import type { Clock } from './kernel/time.ts'
 import { createServices, type Services } from './services.ts'
 import { dbFaultOf } from './db/faults.ts'
+import { InstanceLease, InstanceNameTakenError } from './ops/instance-lease.ts'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -27,14 +28,42 @@ const SWEEP_INTERVAL_MS = 60_000
 /** The heartbeat probe: a small write that proves the database takes writes when nothing else is writing. */
 const PROBE_INTERVAL_MS = 2_000
 
-export async function startServer(config: Config, opts: { clock?: Clock } & AppOptions = {}): Promise<RunningServer> {
-  const services = createServices(config, opts.clock)
-  const app = await buildApp(services, { logger: opts.logger, logStream: opts.logStream })
+/** Runs fn every intervalMs, never two at once (a slow database must not pile runs up). */
+function everyUnlessRunning(intervalMs: number, fn: () => Promise<void>): { stop(): void } {
+  let running = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    void fn().finally(() => (running = false))
+  }, intervalMs)
+  timer.unref()
+  return { stop: () => clearInterval(timer) }
+}
+
+export interface StartOptions extends AppOptions {
+  clock?: Clock
+  /** Another process took this instance's name (it stalled past the lease): the process should stop. Default: exit. */
+  onLeaseLost?: () => void
+}
+
+export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  const services = await createServices(config, opts.clock)
+  let app: FastifyInstance
+  try {
+    app = await buildApp(services, { logger: opts.logger, logStream: opts.logStream })
+  } catch (err) {
+    await services.close()
+    throw err
+  }
   services.database.attachLog(app.log)
   let ingest: { close(): Promise<void> }
   let mqttUrl: string
+  let lease: InstanceLease | undefined
   try {
     if (config.mqttUrl) {
+      // Sessions on an external broker are named after the instance: one process per name, checked before connecting.
+      lease = new InstanceLease(services.db, services.clock, `${config.mqttGroup}/${config.mqttInstance}`)
+      await lease.acquire()
       const subscriber = await startExternalSubscriber(services.inbox, { url: config.mqttUrl, group: config.mqttGroup, instance: config.mqttInstance, connections: config.mqttSubscribers })
       ingest = subscriber
       services.broker = { kind: 'external', connected: () => subscriber.connections() > 0, connections: () => subscriber.connections() }
@@ -53,39 +82,43 @@ export async function startServer(config: Config, opts: { clock?: Clock } & AppO
     await app.listen({ host: config.host, port: config.httpPort })
   } catch (err) {
     await app.close()
-    services.close()
+    await services.close()
     throw err
   }
   const { port } = app.server.address() as AddressInfo
   // Adjustments are made right after each commit; the sweep repairs what that step missed (an error, a month another
   // instance confirmed a moment before), and each listener error is logged.
   let listenerErrors = 0
-  const sweeper = setInterval(() => {
+  const sweep = async (): Promise<void> => {
     try {
       if (services.inbox.stats.listenerErrors > listenerErrors) {
         app.log.error({ err: services.inbox.lastListenerError, count: services.inbox.stats.listenerErrors - listenerErrors }, 'after-commit step failed; the sweep repairs adjustments')
         listenerErrors = services.inbox.stats.listenerErrors
       }
-      const made = services.timesheets.sweep()
+      const made = await services.timesheets.sweep()
       if (made > 0) app.log.warn({ made }, 'sweep made adjustments the after-commit step had missed')
     } catch (err) {
       const fault = dbFaultOf(err)
       if (fault) services.database.faulted('sweep', fault)
       else app.log.error({ err }, 'timesheet sweep failed')
     }
-  }, SWEEP_INTERVAL_MS)
-  sweeper.unref()
+  }
+  const sweeper = everyUnlessRunning(SWEEP_INTERVAL_MS, sweep)
   // Database faults met by the inbox are logged by the database watch (inbox.onBatch → database.faulted).
   services.inbox.onFrameFailed((err, topic) => app.log.error({ code: 'ingest_frame_failed', err, topic }, 'a frame made ingest fail; it is kept as rejected input ingest_failed'))
-  const prober = setInterval(() => {
+  let closing: Promise<void> | undefined
+  const prober = everyUnlessRunning(PROBE_INTERVAL_MS, async () => {
     try {
-      services.database.probe()
+      await services.database.probe()
+      if (lease && !services.database.fault && !closing && !(await lease.renew())) {
+        // Another process took the name while this one stalled past the lease: stop taking frames under it at once.
+        app.log.fatal({ code: 'instance_lease_lost', instance: lease.instance }, 'another process holds this MQTT_INSTANCE now; shutting down')
+        opts.onLeaseLost?.()
+      }
     } catch (err) {
       app.log.error({ err }, 'database probe failed')
     }
-  }, PROBE_INTERVAL_MS)
-  prober.unref()
-  let closing: Promise<void> | undefined
+  })
   return {
     app,
     services,
@@ -94,14 +127,15 @@ export async function startServer(config: Config, opts: { clock?: Clock } & AppO
     close() {
       closing ??= (async () => {
         // Stop intake first, let the inbox commit what it holds, then close the database.
-        clearInterval(sweeper)
-        clearInterval(prober)
+        sweeper.stop()
+        prober.stop()
         await ingest.close()
         // Let the inbox commit what it holds; if the database is failing, what it holds stays unacknowledged
         // (the devices and the broker keep it) rather than holding the shutdown forever.
         while (services.inbox.pending > 0 && !services.inbox.failing) await new Promise((r) => setImmediate(r))
         await app.close()
-        services.close()
+        await lease?.release().catch(() => {})
+        await services.close()
       })()
       return closing
     },
@@ -114,11 +148,17 @@ async function main(): Promise<void> {
   // signal (signal-exit) would instead re-raise it and end the process without a word. Keep it a reported fault.
   process.on('SIGXFSZ', () => {})
   const config = loadConfig()
-  const server = await startServer(config)
-  server.app.log.info(`wage-ledger: HTTP ${server.httpUrl} (API docs ${server.httpUrl}/docs), MQTT ${server.mqttUrl}, database ${config.databaseUrl}`)
+  let server: RunningServer | undefined
+  server = await startServer(config, {
+    onLeaseLost: () => {
+      void (server?.close() ?? Promise.resolve()).finally(() => process.exit(3))
+    },
+  })
+  server.app.log.info(`wage-ledger: HTTP ${server.httpUrl} (API docs ${server.httpUrl}/docs), MQTT ${server.mqttUrl}, database ${server.services.db.description}`)
+  const running = server
   const stop = (signal: string) => {
-    server.app.log.info(`${signal}: closing`)
-    server.close().then(
+    running.app.log.info(`${signal}: closing`)
+    running.close().then(
       () => process.exit(0),
       (err: unknown) => {
         console.error(err)
@@ -132,6 +172,11 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((err: unknown) => {
+    // A misconfiguration the operator fixes: the reason alone, no stack.
+    if (err instanceof InstanceNameTakenError) {
+      console.error(`wage-ledger: ${err.message}`)
+      process.exit(2)
+    }
     console.error(err)
     process.exit(1)
   })

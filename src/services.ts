@@ -3,7 +3,7 @@
  * services and the ingest inbox. Transport adapters (HTTP, MQTT) receive this
  * and never construct domain objects themselves.
  */
-import { closeDb, openDb, type Db } from './db/client.ts'
+import { openDatabase, type Database } from './db/client.ts'
 import type { Config } from './config/env.ts'
 import { systemClock, type Clock } from './kernel/time.ts'
 import { CachedLookups } from './ingest/lookups.ts'
@@ -22,7 +22,7 @@ import { Metrics, type BrokerStatus } from './ops/metrics.ts'
 export interface Services {
   config: Config
   clock: Clock
-  db: Db
+  db: Database
   roster: RosterService
   punches: PunchRepository
   inbox: PunchInbox
@@ -34,17 +34,17 @@ export interface Services {
   /** The MQTT side; replaced by the broker adapter once it runs. */
   broker: BrokerStatus
   metrics: Metrics
-  close(): void
+  close(): Promise<void>
 }
 
-export function createServices(config: Config, clock: Clock = systemClock, opts: { allowMemoryDb?: boolean } = {}): Services {
-  const db = openDb(config.databaseUrl, { allowMemory: opts.allowMemoryDb })
+export async function createServices(config: Config, clock: Clock = systemClock, opts: { allowMemoryDb?: boolean } = {}): Promise<Services> {
+  const db = await openDatabase(config.databaseUrl, { allowMemory: opts.allowMemoryDb })
   const rosterRepo = new RosterRepository(db)
   const lookups = new CachedLookups(rosterRepo)
   const roster = new RosterService(rosterRepo, clock, config.defaultTimeZone, () => lookups.invalidate())
   const punches = new PunchRepository(db)
   const inbox = new PunchInbox(punches, lookups, clock)
-  const database = new DatabaseWatch(db.$client, clock, `${config.mqttGroup}-${config.mqttInstance}`)
+  const database = new DatabaseWatch(db, clock, `${config.mqttGroup}-${config.mqttInstance}`)
   inbox.onBatch((b) => {
     if (b.ok) database.wrote()
     else database.faulted('ingest', b.fault, { frames: b.frames, attempt: b.attempt, retryInMs: b.retryInMs, backlog: inbox.pending })
@@ -55,7 +55,7 @@ export function createServices(config: Config, clock: Clock = systemClock, opts:
     const stored = batch.flatMap((c) => (c.punch ? [c.punch] : []))
     if (stored.length > 0) timesheets.punchesStored(stored)
   })
-  timesheets.sweep()
+  await timesheets.sweep()
   const payroll = new PayrollService(roster, timesheets)
   const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock)
   const services: Services = {
@@ -71,9 +71,9 @@ export function createServices(config: Config, clock: Clock = systemClock, opts:
     database,
     broker: { kind: 'none', connected: () => false, connections: () => 0 },
     metrics: undefined as unknown as Metrics,
-    close: () => {
+    close: async () => {
       inbox.stop()
-      closeDb(db)
+      await db.close()
     },
   }
   // Gauges read services.broker when scraped, so the adapter can replace it after this.

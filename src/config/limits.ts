@@ -82,6 +82,15 @@ export const LIMITS = {
    * and keeps every month's pay due (rate × 31 days × a site's workers) far inside the fen range, so no total overflows.
    */
   daily_rate_fen_max: 1_000_000,
+  /**
+   * PostgreSQL connections one instance holds. Ingest commits on one at a time per batch, HTTP requests take the rest;
+   * four instances × 10 stay far below PostgreSQL's default max_connections (100) with room for replicas and admins.
+   */
+  pg_pool_max: 10,
+  /** Longest wait for a PostgreSQL connection (new, or free in the pool) before the statement fails as a fault. */
+  pg_connect_timeout_ms: 5_000,
+  /** Rows fetched per round trip when a large result is streamed (a province's month): bounded memory, few round trips. */
+  pg_cursor_rows: 5_000,
   /** Rejected inputs keep at most this much of the raw payload (the reason stays complete). */
   rejected_payload_bytes_max: 64 * 1024,
 } as const

@@ -1,5 +1,5 @@
 /**
- * Boots the real service for a test: temp SQLite file, HTTP and the embedded
+ * Boots the real service for a test: a temp SQLite file (or its own PostgreSQL database, test/helpers/database.ts), HTTP and the embedded
  * broker (or an external one) on ephemeral ports, closed in teardown.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -10,6 +10,7 @@ import { loadConfig, type Config } from '../../src/config/env.ts'
 import type { Clock } from '../../src/kernel/time.ts'
 import { startServer, type RunningServer } from '../../src/server.ts'
 import { Api, ApiError } from '../../simulators/api.ts'
+import { createPgDatabase, TEST_ENGINE } from './database.ts'
 
 export function tempDir(t: Test, prefix = 'wage-ledger-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix))
@@ -24,7 +25,7 @@ export async function startTestServer(
   const dir = tempDir(t)
   const config: Config = {
     ...loadConfig({}),
-    databaseUrl: `file:${join(dir, 'test.db')}`,
+    databaseUrl: TEST_ENGINE === 'postgres' ? await createPgDatabase(t) : `file:${join(dir, 'test.db')}`,
     httpPort: 0,
     mqttPort: 0,
     logLevel: 'warn',

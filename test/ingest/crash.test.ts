@@ -6,13 +6,11 @@
  * re-send what was not acknowledged to the restarted service, and every
  * record is stored exactly once.
  */
-import Database from 'better-sqlite3'
-import { join } from 'node:path'
 import t from 'tap'
 import { Api } from '../../simulators/api.ts'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
 import { freePort } from '../helpers/free-port.ts'
-import { tempDir } from '../helpers/server.ts'
+import { readRows, testDatabaseUrl } from '../helpers/database.ts'
 import { spawnService } from './helpers/child-service.ts'
 import { gateRecords, publishGateRecords, recordKey, type GateRecord } from './helpers/gates.ts'
 
@@ -25,22 +23,14 @@ const KILL_AFTER_ACKED = 4_000
 type Health = { status: string; ingest: { stored: number; duplicates: number; rejected: number; batches: number; pending: number } }
 
 /** (serial, record id) of every stored punch of the site's devices, read straight from the file. */
-function storedKeys(dbPath: string): { keys: string[]; rows: number } {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true })
-  try {
-    const rows = db
-      .prepare(`SELECT d.serial AS serial, p.record_id AS recordId FROM punches p JOIN devices d ON d.id = p.device_id`)
-      .all() as Array<{ serial: string; recordId: string }>
-    return { keys: rows.map((r) => recordKey(r.serial, r.recordId)), rows: rows.length }
-  } finally {
-    db.close()
-  }
+async function storedKeys(databaseUrl: string): Promise<{ keys: string[]; rows: number }> {
+  const rows = await readRows<{ serial: string; recordId: string }>(databaseUrl, `SELECT d.serial AS serial, p.record_id AS "recordId" FROM punches p JOIN devices d ON d.id = p.device_id`)
+  return { keys: rows.map((r) => recordKey(r.serial, r.recordId)), rows: rows.length }
 }
 
 t.test('every acknowledged punch survives kill -9; re-sent records are stored once', async (t) => {
-  const dir = tempDir(t, 'wage-ledger-crash-')
-  const dbPath = join(dir, 'crash.db')
-  const ports = { databaseUrl: `file:${dbPath}`, httpPort: await freePort(), mqttPort: await freePort() }
+  const databaseUrl = await testDatabaseUrl(t)
+  const ports = { databaseUrl, httpPort: await freePort(), mqttPort: await freePort() }
 
   // First run: register the site over HTTP, then publish and kill it mid-stream.
   const first = await spawnService(t, ports)
@@ -70,7 +60,7 @@ t.test('every acknowledged punch survives kill -9; re-sent records are stored on
   t.ok(run1.attempted.size < all.size, 'the stream was cut before its end')
 
   // What is on disk after the crash, before anything else opens the file.
-  const atCrash = storedKeys(dbPath)
+  const atCrash = await storedKeys(databaseUrl)
   const atCrashSet = new Set(atCrash.keys)
   const lost = [...run1.acked].filter((k) => !atCrashSet.has(k))
   t.same(lost, [], 'every acknowledged record is stored')
@@ -93,7 +83,7 @@ t.test('every acknowledged punch survives kill -9; re-sent records are stored on
   t.equal(health.ingest.rejected, 0, 'nothing refused')
 
   await second.stop()
-  const final = storedKeys(dbPath)
+  const final = await storedKeys(databaseUrl)
   t.equal(final.rows, all.size, `${all.size} records sent, ${final.rows} stored`)
   t.equal(new Set(final.keys).size, final.rows, 'each exactly once')
   t.same(final.keys.filter((k) => !all.has(k)), [], 'and only records that were sent')

@@ -62,7 +62,7 @@ if (!bin) {
     const broker = await startMosquitto(t, bin)
     const group = `wl-${randomUUID()}`
     const first = await startTestServer(t, { config: { mqttUrl: broker.url, mqttGroup: group } })
-    const databaseUrl = `file:${join(first.dir, 'test.db')}`
+    const databaseUrl = first.services.config.databaseUrl
     const plan = planSite({ ...DEFAULT_SITE, seed: 43 })
     const site = await registerSite(first.api, plan)
     const month = simulateMonth(plan)

@@ -1,0 +1,257 @@
+/**
+ * The shared engine: PostgreSQL through node-postgres (`pg`), for a city or a
+ * province where several service instances share one database.
+ *
+ * Why `pg`: it is the driver PostgreSQL's own community keeps (node-postgres,
+ * since 2010), drizzle's migrator runs on it, it has server-side cursors
+ * (pg-cursor) for streaming a province's month, named prepared statements, and
+ * per-pool type parsers, which is how BIGINT is read as an exact JavaScript
+ * number here instead of a string or a float.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { createHash } from 'node:crypto'
+import pg from 'pg'
+import Cursor from 'pg-cursor'
+import type { SQL } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/node-postgres'
+import { migrate } from 'drizzle-orm/node-postgres/migrator'
+import { PgDialect } from 'drizzle-orm/pg-core'
+import { LIMITS } from '../config/limits.ts'
+import { TX_ATTEMPTS_DEFAULT, type Database, type Dialect, type Executor, type Query, type RunResult, type Transaction, type TransactionOptions } from './database.ts'
+import { isRetryableConflict } from './faults.ts'
+
+/**
+ * PostgreSQL's own statements: the punches of a project grouped per worker as
+ * one JSON array each, the twin of SQLite's json_group_array. node-postgres
+ * parses the json it returns.
+ */
+export const postgresDialect: Dialect = {
+  punchesByWorkerJson: `SELECT worker_id AS "workerId", json_agg(json_build_array(id, device_id, device_time_ms, direction, work_date, clock_suspect)) AS "punches"
+    FROM punches WHERE project_id = $1 AND work_date >= $2 AND work_date <= $3 GROUP BY worker_id`,
+  parseJson: <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T)),
+}
+
+const INT8_OID = 20
+const NUMERIC_OID = 1700
+
+/** BIGINT (money in fen, epoch ms, ids, counts) as an exact number; anything that would round is an error, not a float. */
+function exactInteger(text: string): number {
+  if (!/^-?\d+$/.test(text)) throw new RangeError(`the database returned ${text} where a whole number was expected`)
+  const n = Number(text)
+  if (!Number.isSafeInteger(n)) throw new RangeError(`the database returned ${text}, beyond the exact range of a JavaScript number`)
+  return n
+}
+
+const types: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === INT8_OID || oid === NUMERIC_OID ? exactInteger : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+}
+
+/** `?` placeholders to PostgreSQL's `$1…`, outside quoted text; once per statement text. */
+const numbered = new Map<string, string>()
+function numberPlaceholders(text: string): string {
+  let out = numbered.get(text)
+  if (out !== undefined) return out
+  let n = 0
+  let quote: string | undefined
+  out = ''
+  for (const ch of text) {
+    if (quote) {
+      if (ch === quote) quote = undefined
+      out += ch
+    } else if (ch === "'" || ch === '"') {
+      quote = ch
+      out += ch
+    } else if (ch === '?') out += `$${++n}`
+    else out += ch
+  }
+  if (numbered.size < 2000) numbered.set(text, out)
+  return out
+}
+
+// snake_case as in the migrations: a column declared without a name (schema/ops.ts) is its key in snake_case.
+const renderer = new PgDialect({ casing: 'snake_case' })
+
+/** Statement texts written as constants get a name, so each connection parses and plans them once. */
+const names = new Map<string, string>()
+function nameOf(text: string): string | undefined {
+  let name = names.get(text)
+  if (name === undefined && names.size < 1000) names.set(text, (name = `wl_${names.size + 1}`))
+  return name
+}
+
+function toPg(query: Query): { text: string; values: unknown[]; name?: string } {
+  if ('text' in query) {
+    const text = query.text.includes('?') ? numberPlaceholders(query.text) : query.text
+    return { text, values: [...query.params], name: nameOf(text) }
+  }
+  const r = renderer.sqlToQuery(query as SQL)
+  return { text: r.sql, values: r.params }
+}
+
+/** 64-bit advisory lock key from a name, so different names practically never share a lock. */
+function lockKey(name: string): string {
+  return createHash('sha256').update(name).digest().readBigInt64BE(0).toString()
+}
+
+/** Held by the instance that applies migrations; the others wait for it and then find nothing to do. */
+const MIGRATION_LOCK = lockKey('wage-ledger:migrations')
+
+type Queryable = pg.Pool | pg.PoolClient
+
+function executor(on: Queryable, pool: pg.Pool): Executor {
+  return {
+    engine: 'postgres',
+    all: async <T>(query: Query) => (await on.query(toPg(query))).rows as T[],
+    get: async <T>(query: Query) => (await on.query(toPg(query))).rows[0] as T | undefined,
+    run: async (query: Query): Promise<RunResult> => ({ changes: (await on.query(toPg(query))).rowCount ?? 0 }),
+    each: async <T>(query: Query, fn: (row: T) => void) => {
+      const client = on === pool ? await pool.connect() : (on as pg.PoolClient)
+      const { text, values } = toPg(query)
+      const cursor = client.query(new Cursor(text, values, { types }))
+      try {
+        for (;;) {
+          const rows = (await cursor.read(LIMITS.pg_cursor_rows)) as T[]
+          if (rows.length === 0) break
+          for (const row of rows) fn(row)
+        }
+      } finally {
+        await cursor.close()
+        if (on === pool) (client as pg.PoolClient).release()
+      }
+    },
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return 'postgres://(unparsable url)'
+  }
+}
+
+export async function openPostgres(databaseUrl: string, migrationsFolder: string, opts: { poolMax?: number } = {}): Promise<PostgresDatabase> {
+  await applyMigrations(databaseUrl, migrationsFolder)
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: opts.poolMax ?? LIMITS.pg_pool_max,
+    types,
+    connectionTimeoutMillis: LIMITS.pg_connect_timeout_ms,
+    application_name: 'wage-ledger',
+  })
+  // An idle connection the server dropped (a restart, a failover) is an event, not a crash: the next statement
+  // gets a new connection, and a statement that fails meanwhile is a fault like any other.
+  pool.on('error', () => {})
+  return new PostgresDatabase(pool, redactUrl(databaseUrl))
+}
+
+/** Applies what is missing, one instance at a time: several starting together never race on the same migration. */
+async function applyMigrations(databaseUrl: string, migrationsFolder: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl, types, connectionTimeoutMillis: LIMITS.pg_connect_timeout_ms, application_name: 'wage-ledger-migrate' })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    // Migration notices (schema already exists, …) are chatter, not news.
+    await client.query('SET client_min_messages = warning')
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
+    await migrate(drizzle({ client }), { migrationsFolder })
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/** A transaction and whether it is still open: work it started that outlives it must not run on its connection. */
+interface OpenTx {
+  open: boolean
+  tx: Transaction
+}
+
+/**
+ * Statements issued anywhere inside a transaction's async context (a
+ * repository called by a service called inside `tx`) run on that
+ * transaction's connection, as on SQLite's single connection: a service
+ * never has to thread the transaction through the calls it makes.
+ */
+export class PostgresDatabase implements Database {
+  readonly engine = 'postgres' as const
+  readonly dialect = postgresDialect
+  private readonly direct: Executor
+  private readonly inside = new AsyncLocalStorage<OpenTx>()
+
+  constructor(
+    readonly pool: pg.Pool,
+    readonly description: string,
+  ) {
+    this.direct = executor(pool, pool)
+  }
+
+  all<T = Record<string, unknown>>(query: Query): Promise<T[]> {
+    return this.on().all<T>(query)
+  }
+
+  get<T = Record<string, unknown>>(query: Query): Promise<T | undefined> {
+    return this.on().get<T>(query)
+  }
+
+  run(query: Query): Promise<RunResult> {
+    return this.on().run(query)
+  }
+
+  each<T = Record<string, unknown>>(query: Query, fn: (row: T) => void): Promise<void> {
+    return this.on().each<T>(query, fn)
+  }
+
+  private on(): Executor {
+    const t = this.inside.getStore()
+    return t?.open ? t.tx : this.direct
+  }
+
+  /** A transaction opened inside another joins it: the outer one commits, rolls back or retries the whole. */
+  async tx<T>(fn: (tx: Transaction) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    const outer = this.inside.getStore()
+    if (outer?.open) return fn(outer.tx)
+    const attempts = Math.max(1, opts.attempts ?? TX_ATTEMPTS_DEFAULT)
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect()
+      let broken: unknown
+      const t: OpenTx = {
+        open: true,
+        tx: {
+          ...executor(client, this.pool),
+          lock: async (key: string) => {
+            await client.query('SELECT pg_advisory_xact_lock($1)', [lockKey(key)])
+          },
+        },
+      }
+      try {
+        await client.query('BEGIN')
+        const result = await this.inside.run(t, () => fn(t.tx))
+        t.open = false
+        await client.query('COMMIT')
+        return result
+      } catch (err) {
+        t.open = false
+        try {
+          await client.query('ROLLBACK')
+        } catch (rollbackErr) {
+          // The connection itself failed: do not hand it to the next caller.
+          broken = rollbackErr
+        }
+        if (attempt < attempts && isRetryableConflict(err)) {
+          await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * Math.random()))
+          continue
+        }
+        throw err
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined)
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end()
+  }
+}
