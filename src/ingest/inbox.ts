@@ -6,7 +6,12 @@
  *
  * Frames that arrive while a commit is running are grouped into the next
  * transaction (group commit): one fsync covers a whole batch, which is what
- * makes synchronous=FULL affordable under a site's morning rush.
+ * makes synchronous=FULL affordable under a site's morning rush. One batch is
+ * committed at a time: the next starts only after the previous has settled,
+ * so batches never interleave and frames are stored in the order they came.
+ * On PostgreSQL a failed statement aborts its whole transaction, so the
+ * fallback that keeps one bad frame from failing its batch-mates gives each
+ * frame a transaction of its own.
  *
  * When the database fails (a lock held elsewhere, a full disk, an I/O error),
  * the batch goes back to the head of the queue and is tried again with
@@ -86,8 +91,15 @@ export class InboxFullError extends Error {
 
 export class PunchInbox {
   private queue: Pending[] = []
+  /** The batch being committed, and how many of it are settled: frames that left the queue but are not yet acknowledged. */
+  private inFlight: Pending[] = []
+  private inFlightSettled = 0
+  /** Settles when the batch in flight does; undefined while none is. */
+  private commit: Promise<void> | undefined
   lastListenerError: unknown = undefined
+  /** True from the moment a drain is due until the queue is empty: at most one drain runs or waits at a time. */
   private scheduled = false
+  private stopped = false
   private retryTimer: NodeJS.Timeout | undefined
   /** Consecutive failed attempts; 0 while the database takes commits. */
   private failedAttempts = 0
@@ -110,9 +122,11 @@ export class PunchInbox {
   }
 
   submit(input: InboxFrame, refusal?: Refusal): Promise<IngestOutcome> {
-    if (this.queue.length >= this.backlogMax) {
+    if (this.stopped) return Promise.reject(new Error('the inbox is stopped (the service is closing); not acknowledged, send again later'))
+    const backlog = this.pending
+    if (backlog >= this.backlogMax) {
       this.stats.refusedBacklogFull++
-      return Promise.reject(new InboxFullError(this.queue.length))
+      return Promise.reject(new InboxFullError(backlog))
     }
     this.stats.received++
     return new Promise<IngestOutcome>((resolve, reject) => {
@@ -121,7 +135,7 @@ export class PunchInbox {
       if (!this.scheduled) {
         this.scheduled = true
         // setImmediate lets every frame already read from the sockets join this batch.
-        setImmediate(() => this.drain())
+        setImmediate(() => this.run())
       }
     })
   }
@@ -141,13 +155,14 @@ export class PunchInbox {
     this.listeners.push(listener)
   }
 
+  /** Frames taken and not yet settled: those queued and those of the batch being committed. */
   get pending(): number {
-    return this.queue.length
+    return this.queue.length + this.inFlight.length - this.inFlightSettled
   }
 
   /** How long the oldest frame still waiting for a commit has waited (0 when none waits). */
   oldestPendingMs(nowMs: number = this.clock.nowMs()): number {
-    const oldest = this.queue[0]
+    const oldest = this.inFlight[this.inFlightSettled] ?? this.queue[0]
     return oldest ? Math.max(0, nowMs - oldest.frame.receivedAtMs) : 0
   }
 
@@ -156,48 +171,90 @@ export class PunchInbox {
     return this.failedAttempts > 0
   }
 
-  /** Stops retrying (at close, once the database is gone); frames still queued stay unacknowledged. */
+  /** Stops retrying and taking frames (at close); frames still queued stay unacknowledged. */
   stop(): void {
+    this.stopped = true
     if (this.retryTimer) clearTimeout(this.retryTimer)
     this.retryTimer = undefined
   }
 
-  private drain(): void {
+  /** Settles once no batch commit is in flight (call after stop(), before the database closes). */
+  async idle(): Promise<void> {
+    while (this.commit) await this.commit
+  }
+
+  private run(): void {
     this.retryTimer = undefined
+    if (this.stopped) {
+      this.scheduled = false
+      return
+    }
+    this.commit = this.drain().then(
+      () => {
+        this.commit = undefined
+      },
+      (err: unknown) => {
+        this.commit = undefined
+        // A bug of the inbox itself, not of a frame or the database: fail what was in flight (unacknowledged, so the
+        // devices send it again) rather than leave it waiting forever, and go on with the rest.
+        for (const p of this.inFlight.slice(this.inFlightSettled)) p.reject(err)
+        this.inFlight = []
+        this.inFlightSettled = 0
+        this.next()
+      },
+    )
+  }
+
+  /** The next batch, once this one has settled: batches never overlap. */
+  private next(): void {
+    if (this.queue.length > 0 && !this.stopped) setImmediate(() => this.run())
+    else this.scheduled = false
+  }
+
+  private async drain(): Promise<void> {
     const batch = this.queue.splice(0, this.batchSizeMax)
+    this.inFlight = batch
+    this.inFlightSettled = 0
     const startedMs = performance.now()
     let committed: CommittedFrame[]
     try {
-      committed = this.repo.transaction(() => batch.map((p) => this.apply(p.frame)))
+      committed = await this.repo.transaction(async () => {
+        const out: CommittedFrame[] = []
+        for (const p of batch) out.push(await this.apply(p.frame))
+        return out
+      })
       batch.forEach((p, i) => p.resolve((committed[i] as CommittedFrame).outcome))
     } catch (err) {
       const fault = dbFaultOf(err)
       if (fault) return this.retryLater(batch, fault, startedMs)
       // One frame must not take its batch-mates down: commit each alone and keep only the guilty one aside.
-      const alone = this.oneByOne(batch)
+      const alone = await this.oneByOne(batch)
       committed = alone.committed
       if (alone.fault) {
         this.afterCommit(committed, undefined)
         return this.retryLater(alone.unsettled, alone.fault, startedMs)
       }
     }
+    this.inFlight = []
+    this.inFlightSettled = 0
     this.afterCommit(committed, startedMs)
-    if (this.queue.length > 0) setImmediate(() => this.drain())
-    else this.scheduled = false
+    this.next()
   }
 
   /**
-   * Each frame in its own transaction. A frame that fails for a reason other than the database (a bug it triggers) is
+   * Each frame in its own transaction (on PostgreSQL the batch's transaction is aborted by the statement that failed,
+   * so nothing more could run in it). A frame that fails for a reason other than the database (a bug it triggers) is
    * kept as a rejected input and acknowledged: redelivering it would fail the same way, forever. A database fault
    * stops the walk: that frame and the rest go back to the queue.
    */
-  private oneByOne(batch: Pending[]): { committed: CommittedFrame[]; unsettled: Pending[]; fault?: DbFault } {
+  private async oneByOne(batch: Pending[]): Promise<{ committed: CommittedFrame[]; unsettled: Pending[]; fault?: DbFault }> {
     const committed: CommittedFrame[] = []
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i] as Pending
       try {
-        const c = this.repo.transaction(() => this.apply(p.frame))
+        const c = await this.repo.transaction(() => this.apply(p.frame))
         committed.push(c)
+        this.inFlightSettled++
         p.resolve(c.outcome)
         continue
       } catch (err) {
@@ -205,16 +262,18 @@ export class PunchInbox {
         if (fault) return { committed, unsettled: batch.slice(i), fault }
         const detail = `the service failed on this frame (${err instanceof Error ? err.name : 'error'}); it is kept for inspection, report it`
         try {
-          const c = this.repo.transaction((): CommittedFrame => {
-            this.rejectFrame(p.frame, 'ingest_failed', detail, undefined, undefined, undefined)
+          const c = await this.repo.transaction(async (): Promise<CommittedFrame> => {
+            await this.rejectFrame(p.frame, 'ingest_failed', detail, undefined, undefined, undefined)
             return { device: undefined, recordId: undefined, outcome: { kind: 'rejected', reason: 'ingest_failed', detail } }
           })
           committed.push(c)
+          this.inFlightSettled++
           p.resolve(c.outcome)
-          for (const l of this.frameFailedListeners) l(err, p.frame.topic)
+          for (const l of this.frameFailedListeners) this.safely(() => l(err, p.frame.topic))
         } catch (err2) {
           const fault2 = dbFaultOf(err2)
           if (fault2) return { committed, unsettled: batch.slice(i), fault: fault2 }
+          this.inFlightSettled++
           p.reject(err)
         }
       }
@@ -223,13 +282,15 @@ export class PunchInbox {
   }
 
   private retryLater(unsettled: Pending[], fault: DbFault, startedMs: number): void {
+    this.inFlight = []
+    this.inFlightSettled = 0
     this.queue.unshift(...unsettled)
     this.failedAttempts++
     this.stats.dbFaults++
     const retryInMs = Math.min(LIMITS.ingest_retry_ms_max, LIMITS.ingest_retry_ms_min * 2 ** Math.min(this.failedAttempts - 1, 16))
     this.report({ ok: false, frames: unsettled.length, seconds: (performance.now() - startedMs) / 1000, fault, attempt: this.failedAttempts, retryInMs })
     // `scheduled` stays true: frames submitted meanwhile wait for this timer instead of hammering a failing database.
-    this.retryTimer = setTimeout(() => this.drain(), retryInMs)
+    if (!this.stopped) this.retryTimer = setTimeout(() => this.run(), retryInMs)
   }
 
   private report(r: BatchReport): void {
@@ -239,6 +300,16 @@ export class PunchInbox {
       } catch {
         // metrics and logs must never stall ingest
       }
+    }
+  }
+
+  /** A listener's fault must not stall the inbox: what it reacts to is already committed. */
+  private safely(fn: () => void): void {
+    try {
+      fn()
+    } catch (err) {
+      this.stats.listenerErrors++
+      this.lastListenerError = err
     }
   }
 
@@ -260,38 +331,34 @@ export class PunchInbox {
           break
       }
     }
-    for (const l of this.listeners) {
-      // A listener's fault must not stall the inbox: what it reacts to is already committed.
-      try {
-        l(committed)
-      } catch (err) {
-        this.stats.listenerErrors++
-        this.lastListenerError = err
-      }
-    }
+    for (const l of this.listeners) this.safely(() => l(committed))
   }
 
-  /** Runs inside the batch transaction: synchronous, no I/O but the database. */
-  private apply(frame: QueuedFrame): CommittedFrame {
+  /**
+   * Runs inside the batch transaction: database work only (lookups and statements), no timers, no network, and no
+   * side effects outside it, since on PostgreSQL the transaction may be run again.
+   */
+  private async apply(frame: QueuedFrame): Promise<CommittedFrame> {
     if (frame.refusal) {
       const { reason, detail } = frame.refusal
       const siteCode = siteCodeOfTopic(frame.topic)
-      this.rejectFrame(frame, reason, detail, siteCode === undefined ? undefined : this.lookups.projectIdOfSite(siteCode), undefined, undefined)
+      const projectId = siteCode === undefined ? undefined : await this.lookups.projectIdOfSite(siteCode)
+      await this.rejectFrame(frame, reason, detail, projectId, undefined, undefined)
       return { device: undefined, recordId: undefined, outcome: { kind: 'rejected', reason, detail } }
     }
-    const a = admit(frame, this.lookups)
+    const a = await admit(frame, this.lookups)
     if (a.ok) {
-      const r = this.repo.append(a.punch)
+      const r = await this.repo.append(a.punch)
       if (r.stored) return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'stored' }, punch: a.punch }
       if (samePunch(r.existing, a.punch)) {
-        this.repo.addDuplicates(a.device.id, workDateOf(frame.receivedAtMs, a.device.timeZone), 1)
+        await this.repo.addDuplicates(a.device.id, workDateOf(frame.receivedAtMs, a.device.timeZone), 1)
         return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'duplicate' } }
       }
       const detail = `record id "${a.punch.recordId}" was already stored with different content (time ${new Date(r.existing.deviceTimeMs).toISOString()}); a device must never reuse a record id`
-      this.rejectFrame(frame, 'record_id_conflict', detail, a.device, a.device.serial, a.punch.recordId)
+      await this.rejectFrame(frame, 'record_id_conflict', detail, a.device, a.device.serial, a.punch.recordId)
       return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'rejected', reason: 'record_id_conflict', detail } }
     }
-    this.rejectFrame(frame, a.reason, a.detail, a.device ?? a.projectId, a.deviceSerial, a.recordId)
+    await this.rejectFrame(frame, a.reason, a.detail, a.device ?? a.projectId, a.deviceSerial, a.recordId)
     return { device: a.device, recordId: a.recordId, outcome: { kind: 'rejected', reason: a.reason, detail: a.detail } }
   }
 
@@ -303,11 +370,11 @@ export class PunchInbox {
     deviceOrProject: KnownDevice | string | undefined,
     deviceSerial: string | undefined,
     recordId: string | undefined,
-  ): void {
+  ): Promise<void> {
     const device = typeof deviceOrProject === 'object' ? deviceOrProject : undefined
     const projectId: string | undefined = typeof deviceOrProject === 'object' ? deviceOrProject.projectId : deviceOrProject
     const payload = device?.codec.redact ? device.codec.redact(frame.payload) : frame.payload
-    this.repo.reject(
+    return this.repo.reject(
       {
         source: frame.source,
         channel: frame.topic,

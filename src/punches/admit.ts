@@ -1,7 +1,8 @@
 /**
  * Admission: whether a device's frame becomes a raw punch (原始考勤记录), or is
- * refused with a reason. Pure: every lookup is passed in, so the rules are
- * tested without a database and the ingest adapter only does I/O.
+ * refused with a reason. No I/O of its own: every lookup is passed in (and
+ * awaited, as the roster lives in the database), so the rules are tested
+ * without a database and the ingest adapter only does I/O.
  */
 import type { DeviceCodec } from '../../devices/codec.ts'
 import type { DecodeFailure } from '../../devices/codec.ts'
@@ -73,11 +74,11 @@ export interface Frame {
 }
 
 export interface Lookups {
-  device(serial: string): KnownDevice | undefined
+  device(serial: string): Promise<KnownDevice | undefined>
   /** The project of a site code, so refusals from unregistered devices are filed under the site they claim. */
-  projectIdOfSite(siteCode: string): string | undefined
+  projectIdOfSite(siteCode: string): Promise<string | undefined>
   /** The enrolment on the project of the person the device names; 'not_enrolled' when the person is a registered worker of no enrolment here. */
-  person(projectId: string, person: PersonRef): KnownEnrolment | 'unknown' | 'not_enrolled'
+  person(projectId: string, person: PersonRef): Promise<KnownEnrolment | 'unknown' | 'not_enrolled'>
 }
 
 /** A punch ready to append. */
@@ -109,7 +110,7 @@ export type Admission =
       device: KnownDevice | undefined
     }
 
-export function admit(frame: Frame, lookups: Lookups): Admission {
+export async function admit(frame: Frame, lookups: Lookups): Promise<Admission> {
   const refuse = (
     reason: RejectReason,
     detail: string,
@@ -128,24 +129,24 @@ export function admit(frame: Frame, lookups: Lookups): Admission {
   // Whatever is wrong with a frame, its project's people are the ones who can act on it: file it under the project
   // of the site code the topic names, when that site is registered, so a project's listing and month counts see it.
   const siteCode = topic?.siteCode ?? siteCodeOfTopic(frame.topic)
-  const claimedProjectId = (): string | undefined => (siteCode === undefined ? undefined : lookups.projectIdOfSite(siteCode))
+  const claimedProjectId = async (): Promise<string | undefined> => (siteCode === undefined ? undefined : lookups.projectIdOfSite(siteCode))
 
   if (frame.payload.length > LIMITS.punch_payload_bytes_max) {
     const detail = `payload is ${frame.payload.length} bytes; a punch frame may be at most ${LIMITS.punch_payload_bytes_max}`
-    const known = topic ? lookups.device(topic.deviceSerial) : undefined
+    const known = topic ? await lookups.device(topic.deviceSerial) : undefined
     // The registered device of this very site: its codec cuts a face photo out before the frame is kept.
     if (known && topic && known.siteCode === topic.siteCode) return refuse('payload_too_large', detail, { device: known })
-    return refuse('payload_too_large', detail, { deviceSerial: topic?.deviceSerial, projectId: claimedProjectId() })
+    return refuse('payload_too_large', detail, { deviceSerial: topic?.deviceSerial, projectId: await claimedProjectId() })
   }
   if (!topic) {
-    return refuse('unknown_topic', `"${frame.topic}" is not a punch topic; devices publish on wl/v1/{siteCode}/{deviceSerial}/punch`, { projectId: claimedProjectId() })
+    return refuse('unknown_topic', `"${frame.topic}" is not a punch topic; devices publish on wl/v1/{siteCode}/{deviceSerial}/punch`, { projectId: await claimedProjectId() })
   }
 
-  const device = lookups.device(topic.deviceSerial)
+  const device = await lookups.device(topic.deviceSerial)
   if (!device) {
     return refuse('unknown_device', `no device with serial "${topic.deviceSerial}" is registered; register it on its project first`, {
       deviceSerial: topic.deviceSerial,
-      projectId: claimedProjectId(),
+      projectId: await claimedProjectId(),
     })
   }
   if (device.siteCode !== topic.siteCode) {
@@ -160,7 +161,7 @@ export function admit(frame: Frame, lookups: Lookups): Admission {
   const punch = decoded.punch
   const recordId = punch.recordId
 
-  const person = lookups.person(device.projectId, punch.person)
+  const person = await lookups.person(device.projectId, punch.person)
   if (person === 'unknown') {
     // The ID number is masked: this text is shown to whoever reads the refusals.
     const who =

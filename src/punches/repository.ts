@@ -1,11 +1,13 @@
 /**
- * Database access for raw punches and rejected inputs. The append path uses
- * prepared statements with plain SQL that PostgreSQL also accepts
- * (INSERT … ON CONFLICT … DO NOTHING / DO UPDATE), because it runs per message.
+ * Database access for raw punches and rejected inputs. The append path runs per
+ * message, so its statements are constant texts (`q()`: prepared once per
+ * connection) in SQL both engines accept (INSERT … ON CONFLICT … DO NOTHING /
+ * DO UPDATE, RETURNING). Listings are written once with drizzle's `sql`
+ * template and always say their order.
  */
-import { and, asc, desc, eq, gte, lt, lte, sql, count } from 'drizzle-orm'
-import type { Statement } from 'better-sqlite3'
-import type { Db } from '../db/client.ts'
+import { and, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm'
+import { q, type Database } from '../db/database.ts'
+import { rowOf, selectFrom } from '../db/rows.ts'
 import { duplicateCounts, punches, rejectedInputs, rejectedPayloads, devices } from '../db/schema/index.ts'
 import type { PunchRecord } from './admit.ts'
 
@@ -27,139 +29,130 @@ export interface RejectedInput {
   receivedAtMs: number
 }
 
+type StoredPunch = Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'>
+
+const INSERT_PUNCH = `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel, clock_suspect)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (device_id, record_id) DO NOTHING`
+const EXISTING_PUNCH = `SELECT worker_id AS "workerId", device_time_ms AS "deviceTimeMs", direction FROM punches WHERE device_id = ? AND record_id = ?`
+const INSERT_REJECTED = `INSERT INTO rejected_inputs (source, channel, sender, project_id, device_serial, record_id, reason, detail, payload_bytes, received_at_ms)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  RETURNING id`
+const INSERT_REJECTED_PAYLOAD = `INSERT INTO rejected_payloads (rejected_id, payload) VALUES (?, ?)`
+const ADD_DUPLICATES = `INSERT INTO duplicate_counts (device_id, received_date, count) VALUES (?, ?, ?)
+  ON CONFLICT (device_id, received_date) DO UPDATE SET count = duplicate_counts.count + excluded.count`
+
 export class PunchRepository {
-  private readonly insertPunchStmt: Statement
-  private readonly existingStmt: Statement
-  private readonly insertRejectedStmt: Statement
-  private readonly insertRejectedPayloadStmt: Statement
-  private readonly addDuplicatesStmt: Statement
+  constructor(private readonly db: Database) {}
 
-  constructor(private readonly db: Db) {
-    const c = db.$client
-    this.insertPunchStmt = c.prepare(
-      `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel, clock_suspect)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (device_id, record_id) DO NOTHING`,
-    )
-    this.existingStmt = c.prepare(
-      `SELECT worker_id AS workerId, device_time_ms AS deviceTimeMs, direction FROM punches WHERE device_id = ? AND record_id = ?`,
-    )
-    this.insertRejectedStmt = c.prepare(
-      `INSERT INTO rejected_inputs (source, channel, sender, project_id, device_serial, record_id, reason, detail, payload_bytes, received_at_ms)
-       VALUES (@source, @channel, @sender, @projectId, @deviceSerial, @recordId, @reason, @detail, @payloadBytes, @receivedAtMs)`,
-    )
-    this.insertRejectedPayloadStmt = c.prepare(`INSERT INTO rejected_payloads (rejected_id, payload) VALUES (?, ?)`)
-    this.addDuplicatesStmt = c.prepare(
-      `INSERT INTO duplicate_counts (device_id, received_date, count) VALUES (?, ?, ?)
-       ON CONFLICT (device_id, received_date) DO UPDATE SET count = duplicate_counts.count + excluded.count`,
-    )
-  }
-
-  /** Runs fn in one synchronous transaction (no awaits inside). */
-  transaction<T>(fn: () => T): T {
-    return this.db.$client.transaction(fn)()
+  /**
+   * Runs fn in one transaction; every repository call made inside it (its async context) joins it. fn does database
+   * work only: on PostgreSQL it may run again after a serialization failure.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    return this.db.tx(() => fn())
   }
 
   /** Appends a punch; when the device already sent this record id, returns what is stored instead. */
-  append(p: PunchRecord): { stored: true } | { stored: false; existing: Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'> } {
-    // Positional: binding named parameters reads each column's value from the object by name, per row.
-    const r = this.insertPunchStmt.run(p.projectId, p.deviceId, p.recordId, p.workerId, p.enrolmentId, p.deviceTimeMs, p.receivedAtMs, p.workDate, p.direction, p.verifyMethod, p.channel, p.clockSuspect)
+  async append(p: PunchRecord): Promise<{ stored: true } | { stored: false; existing: StoredPunch }> {
+    const r = await this.db.run(
+      q(INSERT_PUNCH, p.projectId, p.deviceId, p.recordId, p.workerId, p.enrolmentId, p.deviceTimeMs, p.receivedAtMs, p.workDate, p.direction, p.verifyMethod, p.channel, p.clockSuspect),
+    )
     if (r.changes === 1) return { stored: true }
-    return { stored: false, existing: this.existingStmt.get(p.deviceId, p.recordId) as Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'> }
+    const existing = await this.db.get<StoredPunch>(q(EXISTING_PUNCH, p.deviceId, p.recordId))
+    // The insert met the row and the read does not see it: only a rollback in between could do that; say so, loudly.
+    if (!existing) throw new Error(`punch ${p.deviceId}/${p.recordId} conflicted on insert but is not stored`)
+    return { stored: false, existing }
   }
 
   /** Keeps a refusal and its bytes (the first payloadBytesMax of them): two rows, one fact, so one transaction. */
-  reject(r: RejectedInput, payloadBytesMax: number): void {
-    const { payload, ...meta } = r
-    this.transaction(() => {
-      const { lastInsertRowid } = this.insertRejectedStmt.run({ ...meta, payloadBytes: payload.length })
-      this.insertRejectedPayloadStmt.run(lastInsertRowid, payload.length > payloadBytesMax ? payload.subarray(0, payloadBytesMax) : payload)
+  async reject(r: RejectedInput, payloadBytesMax: number): Promise<void> {
+    const kept = r.payload.length > payloadBytesMax ? r.payload.subarray(0, payloadBytesMax) : r.payload
+    await this.db.tx(async () => {
+      const row = await this.db.get<{ id: number }>(
+        q(INSERT_REJECTED, r.source, r.channel, r.sender, r.projectId, r.deviceSerial, r.recordId, r.reason, r.detail, r.payload.length, r.receivedAtMs),
+      )
+      if (!row) throw new Error('INSERT … RETURNING id returned no row')
+      await this.db.run(q(INSERT_REJECTED_PAYLOAD, row.id, kept))
     })
   }
 
-  addDuplicates(deviceId: string, receivedDate: string, n: number): void {
-    this.addDuplicatesStmt.run(deviceId, receivedDate, n)
+  async addDuplicates(deviceId: string, receivedDate: string, n: number): Promise<void> {
+    await this.db.run(q(ADD_DUPLICATES, deviceId, receivedDate, n))
   }
 
   /**
    * A page of a day's punches in device-time order (ties by id). The cursor is the id of the last punch of the previous
    * page: its (device time, id) is where the next page starts, so a client pages with the ids it already has.
    */
-  punchesOfDay(projectId: string, workDate: string, afterId: number | undefined, limit: number): PunchRow[] {
-    const conds = [eq(punches.projectId, projectId), eq(punches.workDate, workDate)]
+  async punchesOfDay(projectId: string, workDate: string, afterId: number | undefined, limit: number): Promise<PunchRow[]> {
+    const conds: SQL[] = [eq(punches.projectId, projectId), eq(punches.workDate, workDate)]
     if (afterId !== undefined) {
       conds.push(
         sql`(${punches.deviceTimeMs}, ${punches.id}) > (SELECT p.device_time_ms, p.id FROM punches p WHERE p.id = ${afterId} AND p.project_id = ${projectId})`,
       )
     }
-    return this.db
-      .select()
-      .from(punches)
-      .where(and(...conds))
-      .orderBy(asc(punches.deviceTimeMs), asc(punches.id))
-      .limit(limit)
-      .all()
+    const rows = await this.db.all(sql`${selectFrom(punches)} WHERE ${and(...conds)} ORDER BY ${punches.deviceTimeMs}, ${punches.id} LIMIT ${limit}`)
+    return rows.map((r) => rowOf<PunchRow>(punches, r))
   }
 
   /** Whether the punch is one of the project's (a paging cursor must name a row of the list it pages). */
-  punchOfProject(projectId: string, id: number): boolean {
-    return this.db.select({ id: punches.id }).from(punches).where(and(eq(punches.id, id), eq(punches.projectId, projectId))).get() !== undefined
+  async punchOfProject(projectId: string, id: number): Promise<boolean> {
+    const row = await this.db.get(sql`SELECT ${punches.id} FROM ${punches} WHERE ${punches.id} = ${id} AND ${punches.projectId} = ${projectId}`)
+    return row !== undefined
   }
 
   /** Punches of a project, all time or for work dates in [fromDate, toDate]. */
-  countPunches(projectId: string, fromDate?: string, toDate?: string): number {
+  async countPunches(projectId: string, fromDate?: string, toDate?: string): Promise<number> {
     const where = fromDate && toDate ? and(eq(punches.projectId, projectId), gte(punches.workDate, fromDate), lte(punches.workDate, toDate)) : eq(punches.projectId, projectId)
-    return this.db.select({ n: count() }).from(punches).where(where).get()?.n ?? 0
+    const row = await this.db.get<{ n: number }>(sql`SELECT count(*) AS "n" FROM ${punches} WHERE ${where}`)
+    return Number(row?.n ?? 0)
   }
 
   /** Newest first, without payloads. */
-  listRejected(filter: { projectId?: string; reason?: string; beforeId?: number; limit: number }): RejectedMeta[] {
-    const conds = []
+  async listRejected(filter: { projectId?: string; reason?: string; beforeId?: number; limit: number }): Promise<RejectedMeta[]> {
+    const conds: SQL[] = []
     if (filter.projectId) conds.push(eq(rejectedInputs.projectId, filter.projectId))
     if (filter.reason) conds.push(eq(rejectedInputs.reason, filter.reason))
     if (filter.beforeId !== undefined) conds.push(lt(rejectedInputs.id, filter.beforeId))
-    return this.db
-      .select()
-      .from(rejectedInputs)
-      .where(conds.length ? and(...conds) : undefined)
-      .orderBy(desc(rejectedInputs.id))
-      .limit(filter.limit)
-      .all()
+    const where = conds.length ? sql` WHERE ${and(...conds)}` : sql``
+    const rows = await this.db.all(sql`${selectFrom(rejectedInputs)}${where} ORDER BY ${rejectedInputs.id} DESC LIMIT ${filter.limit}`)
+    return rows.map((r) => rowOf<RejectedMeta>(rejectedInputs, r))
   }
 
-  rejectedById(id: number): RejectedMeta | undefined {
-    return this.db.select().from(rejectedInputs).where(eq(rejectedInputs.id, id)).get()
+  async rejectedById(id: number): Promise<RejectedMeta | undefined> {
+    const row = await this.db.get(sql`${selectFrom(rejectedInputs)} WHERE ${rejectedInputs.id} = ${id}`)
+    return row ? rowOf<RejectedMeta>(rejectedInputs, row) : undefined
   }
 
   /** One input's kept bytes (at most rejected_payload_bytes_max of them; payloadBytes says how many arrived). */
-  rejectedPayload(id: number): (Pick<RejectedMeta, 'payloadBytes' | 'source' | 'channel' | 'reason'> & { payload: Buffer }) | undefined {
-    return this.db
-      .select({ payload: rejectedPayloads.payload, payloadBytes: rejectedInputs.payloadBytes, source: rejectedInputs.source, channel: rejectedInputs.channel, reason: rejectedInputs.reason })
-      .from(rejectedInputs)
-      .innerJoin(rejectedPayloads, eq(rejectedPayloads.rejectedId, rejectedInputs.id))
-      .where(eq(rejectedInputs.id, id))
-      .get()
+  async rejectedPayload(id: number): Promise<(Pick<RejectedMeta, 'payloadBytes' | 'source' | 'channel' | 'reason'> & { payload: Buffer }) | undefined> {
+    return this.db.get(
+      sql`SELECT ${rejectedPayloads.payload} AS "payload", ${rejectedInputs.payloadBytes} AS "payloadBytes", ${rejectedInputs.source} AS "source",
+            ${rejectedInputs.channel} AS "channel", ${rejectedInputs.reason} AS "reason"
+          FROM ${rejectedInputs} INNER JOIN ${rejectedPayloads} ON ${rejectedPayloads.rejectedId} = ${rejectedInputs.id}
+          WHERE ${rejectedInputs.id} = ${id}`,
+    )
   }
 
-  /** Refusals by reason, of a project (or of inputs filed under none), received in [fromMs, toMs). */
-  rejectedCounts(projectId: string, fromMs: number, toMs: number): Array<{ reason: string; n: number }> {
-    return this.db
-      .select({ reason: rejectedInputs.reason, n: count() })
-      .from(rejectedInputs)
-      .where(and(eq(rejectedInputs.projectId, projectId), gte(rejectedInputs.receivedAtMs, fromMs), lt(rejectedInputs.receivedAtMs, toMs)))
-      .groupBy(rejectedInputs.reason)
-      .orderBy(asc(rejectedInputs.reason))
-      .all()
+  /** Refusals by reason, of a project (or of inputs filed under none), received in [fromMs, toMs); reasons in byte order. */
+  async rejectedCounts(projectId: string, fromMs: number, toMs: number): Promise<Array<{ reason: string; n: number }>> {
+    const rows = await this.db.all<{ reason: string; n: number }>(
+      sql`SELECT ${rejectedInputs.reason} AS "reason", count(*) AS "n" FROM ${rejectedInputs}
+          WHERE ${and(eq(rejectedInputs.projectId, projectId), gte(rejectedInputs.receivedAtMs, fromMs), lt(rejectedInputs.receivedAtMs, toMs))}
+          GROUP BY ${rejectedInputs.reason}`,
+    )
+    // A handful of rows, ordered here: PostgreSQL's collation would not order '_' as SQLite does.
+    return rows.map((r) => ({ reason: r.reason, n: Number(r.n) })).sort((a, b) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0))
   }
 
   /** Re-sends counted on a project's devices on receipt dates in [fromDate, toDate] (dates in the project's zone). */
-  duplicatesByProject(projectId: string, fromDate: string, toDate: string): number {
-    const r = this.db
-      .select({ n: sql<number>`coalesce(sum(${duplicateCounts.count}), 0)` })
-      .from(duplicateCounts)
-      .innerJoin(devices, eq(devices.id, duplicateCounts.deviceId))
-      .where(and(eq(devices.projectId, projectId), gte(duplicateCounts.receivedDate, fromDate), lte(duplicateCounts.receivedDate, toDate)))
-      .get()
-    return Number(r?.n ?? 0)
+  async duplicatesByProject(projectId: string, fromDate: string, toDate: string): Promise<number> {
+    const row = await this.db.get<{ n: number }>(
+      sql`SELECT CAST(coalesce(sum(${duplicateCounts.count}), 0) AS BIGINT) AS "n"
+          FROM ${duplicateCounts} INNER JOIN ${devices} ON ${devices.id} = ${duplicateCounts.deviceId}
+          WHERE ${and(eq(devices.projectId, projectId), gte(duplicateCounts.receivedDate, fromDate), lte(duplicateCounts.receivedDate, toDate))}`,
+    )
+    return Number(row?.n ?? 0)
   }
 }

@@ -6,6 +6,11 @@
  * /metrics counts it, and no punch is acknowledged. When the lock goes, the
  * inbox commits what it held and acknowledges it, by itself, on the embedded
  * broker and through Mosquitto alike.
+ *
+ * SQLite only, whatever engine the run uses: the fault is SQLite's own (another
+ * process holding the file's write lock, SQLITE_BUSY), so each test starts the
+ * service on a SQLite file of its own. The engine-neutral fault path (a fault
+ * retried, nothing acknowledged meanwhile) is in test/ingest/inbox-faults.test.ts.
  */
 import Database from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
@@ -13,7 +18,7 @@ import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import t from 'tap'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
-import { startTestServer } from '../helpers/server.ts'
+import { startTestServer, tempDir } from '../helpers/server.ts'
 import { gateRecords, publishGateRecords } from '../ingest/helpers/gates.ts'
 import { findMosquitto, MOSQUITTO_MISSING, startMosquitto } from '../ingest/helpers/mosquitto.ts'
 import type { Api } from '../../simulators/api.ts'
@@ -70,8 +75,8 @@ function storedPunches(dbPath: string, projectId: string): number {
 
 t.test('embedded broker: a lock held elsewhere is reported, acknowledges nothing, and passes by itself', async (t) => {
   const log = capture()
-  const server = await startTestServer(t, { logStream: log.stream, config: { logLevel: 'info' } })
-  const dbPath = join(server.dir, 'test.db')
+  const dbPath = join(tempDir(t), 'test.db')
+  const server = await startTestServer(t, { logStream: log.stream, config: { logLevel: 'info', databaseUrl: `file:${dbPath}` } })
   const { projectId, gates, total } = await site(server.api, 71)
 
   const holder = new Database(dbPath)
@@ -101,6 +106,7 @@ t.test('embedded broker: a lock held elsewhere is reported, acknowledges nothing
   t.ok(faultLines.length >= 1, 'the log has the fault')
   t.equal(faultLines[0]?.level, 50, 'at error level')
   t.equal(faultLines[0]?.sqliteCode, 'SQLITE_BUSY', "with SQLite's own code")
+  t.equal(faultLines[0]?.dbCode, 'SQLITE_BUSY', 'and under the name it has on either engine')
   t.ok(faultLines.length <= 3, `logged once, not per retry (${faultLines.length} lines)`)
   // A write over HTTP meets the lock too: 503 with Retry-After, nothing half-done.
   const org = { kind: 'subcontractor', name: '锁表时登记的劳务分包', creditCode: creditCode(new Rng(7)) }
@@ -132,8 +138,8 @@ if (!bin) {
 } else {
   t.test('external broker: frames wait unacknowledged while the lock is held and are stored when it goes, with no restart', async (t) => {
     const broker = await startMosquitto(t, bin)
-    const server = await startTestServer(t, { config: { mqttUrl: broker.url, mqttGroup: `wl-${randomUUID()}` } })
-    const dbPath = join(server.dir, 'test.db')
+    const dbPath = join(tempDir(t), 'test.db')
+    const server = await startTestServer(t, { config: { mqttUrl: broker.url, mqttGroup: `wl-${randomUUID()}`, databaseUrl: `file:${dbPath}` } })
     const { projectId, gates, total } = await site(server.api, 73)
 
     const holder = new Database(dbPath)

@@ -4,11 +4,10 @@
  * connection closed, its first bytes kept under the project its topic
  * names), an HTTP body over the limit is refused before it is buffered.
  */
-import Database from 'better-sqlite3'
 import mqtt from 'mqtt'
-import { join } from 'node:path'
 import t from 'tap'
 import { LIMITS } from '../../src/config/limits.ts'
+import { q } from '../../src/db/database.ts'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
 import { settled, startTestServer } from '../helpers/server.ts'
 import { gateRecords, publishGateRecords } from '../ingest/helpers/gates.ts'
@@ -73,9 +72,7 @@ t.test('an MQTT packet over the limit is refused on its header and kept under it
   await second.endAsync()
   await settled(server)
 
-  const db = new Database(join(server.dir, 'test.db'), { readonly: true })
-  t.teardown(() => db.close())
-  const rows = db.prepare('SELECT reason, project_id AS projectId, sender, channel, detail FROM rejected_inputs ORDER BY id').all() as Array<Record<string, string>>
+  const rows = await server.services.db.all<Record<string, string>>(q('SELECT reason, project_id AS "projectId", sender, channel, detail FROM rejected_inputs ORDER BY id'))
   t.match(rows, [
     { reason: 'packet_too_large', projectId, sender: serial, channel: `wl/v1/${plan.spec.siteCode}/${serial}/punch`, detail: /announced \d+ bytes; the broker reads at most 262144/ },
     { reason: 'payload_too_large', projectId },
