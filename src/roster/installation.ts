@@ -35,7 +35,10 @@ export interface InstallationResult {
 }
 
 const SKIPPED_SAMPLE_MAX = 100
-/** Corrections per turn of the event loop: a month of a large site is thousands, and ingest must not wait for them all. */
+/**
+ * Corrections per turn of the event loop: a month of a large site is thousands, and ingest must not wait for them all
+ * (on SQLite a statement settles at once, so without the yield the whole loop could run without ever letting I/O in).
+ */
 const ACCEPT_CHUNK = 200
 
 export async function correctInstallation(
@@ -50,7 +53,7 @@ export async function correctInstallation(
   const reason = change.reason.trim()
   const blank = [author === '' && 'author', reason === '' && 'reason'].filter((f): f is string => typeof f === 'string')
   if (blank.length > 0) throw new AppError('validation_failed', blank.map((field) => ({ field, message: 'must not be blank: the change is recorded with who made it and why' })))
-  const { device, previousInstalledAtMs } = roster.setInstalledAt(projectId, deviceId, installedAtMs)
+  const { device, previousInstalledAtMs } = await roster.setInstalledAt(projectId, deviceId, installedAtMs)
   const note = `device ${device.serial} installed at ${new Date(installedAtMs).toISOString()} (was ${new Date(previousInstalledAtMs).toISOString()}): ${reason}`
   let accepted = 0
   let skipped = 0
@@ -59,11 +62,11 @@ export async function correctInstallation(
   // exactly what is still waiting.
   let afterId = 0
   for (;;) {
-    const chunk = roster.punchesClearedByInstall(device, afterId, ACCEPT_CHUNK)
+    const chunk = await roster.punchesClearedByInstall(device, afterId, ACCEPT_CHUNK)
     for (const p of chunk) {
       afterId = p.id
       try {
-        timesheets.addCorrection(projectId, p.workerId, p.workDate, { kind: 'accept_punch', punchId: p.id, reason: note, author })
+        await timesheets.addCorrection(projectId, p.workerId, p.workDate, { kind: 'accept_punch', punchId: p.id, reason: note, author })
         accepted++
       } catch (err) {
         if (!(err instanceof AppError) || err.status >= 500) throw err
@@ -74,5 +77,5 @@ export async function correctInstallation(
     if (chunk.length < ACCEPT_CHUNK) break
     await new Promise((resolve) => setImmediate(resolve))
   }
-  return { device, previousInstalledAtMs, punchesAccepted: accepted, punchesSkipped: skipped, skippedSample, punchesStillBeforeInstall: roster.countBeforeInstall(device) }
+  return { device, previousInstalledAtMs, punchesAccepted: accepted, punchesSkipped: skipped, skippedSample, punchesStillBeforeInstall: await roster.countBeforeInstall(device) }
 }

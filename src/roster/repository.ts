@@ -1,6 +1,7 @@
 /** Database access for the roster. The only roster code that touches tables. */
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import { getTableColumns, getTableName, sql, type AnyColumn, type SQL, type Table } from 'drizzle-orm'
+import { q, type Database, type Engine } from '../db/database.ts'
+import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
 import { devices, enrolments, organisations, projects, teams, workers } from '../db/schema/index.ts'
 
@@ -24,166 +25,219 @@ export interface BeforeInstallPunch {
   workDate: string
 }
 
+export interface EnrolmentWithWorker {
+  enrolment: EnrolmentRow
+  worker: WorkerRow
+}
+
+type Raw = Record<string, unknown>
+
+/** `"t"."col" AS "<prefix>key"` for every column, as plain text: for the constant statements below. */
+function columnText(table: Table, prefix = ''): string {
+  const name = getTableName(table)
+  return Object.entries(getTableColumns(table))
+    .map(([key, col]) => `"${name}"."${col.name}" AS "${prefix}${key}"`)
+    .join(', ')
+}
+
+// Constant texts, prepared once per connection: admission looks devices, workers and enrolments up on the ingest path
+// after every start and roster change (the lookups cache only until the roster changes).
+const DEVICE_BY_SERIAL = `SELECT ${columnText(devices)} FROM "devices" WHERE "serial" = ?`
+const PROJECT_BY_ID = `SELECT ${columnText(projects)} FROM "projects" WHERE "id" = ?`
+const PROJECT_BY_SITE_CODE = `SELECT ${columnText(projects)} FROM "projects" WHERE "site_code" = ?`
+const WORKER_BY_ID_NUMBER = `SELECT ${columnText(workers)} FROM "workers" WHERE "id_number" = ?`
+const ENROLMENT_OF = `SELECT ${columnText(enrolments)} FROM "enrolments" WHERE "project_id" = ? AND "worker_id" = ?`
+const ENROLMENT_BY_DEVICE_USER = `SELECT ${columnText(enrolments)} FROM "enrolments" WHERE "project_id" = ? AND "device_user_id" = ?`
+
+const SET_POLICY = `UPDATE "projects" SET "debounce_minutes" = ?, "max_shift_minutes" = ?, "incomplete_day_policy" = ?, "clock_ahead_minutes" = ? WHERE "id" = ?`
+const SET_EXIT_DATE = `UPDATE "enrolments" SET "exit_date" = ? WHERE "id" = ?`
+const SET_INSTALLED_AT = `UPDATE "devices" SET "installed_at_ms" = ? WHERE "id" = ?`
+
+/** An enrolment and its worker in one row: the two tables share column names, so each side carries a prefix. */
+const ENROLMENT_WITH_WORKER = sql.raw(`${columnText(enrolments, 'e.')}, ${columnText(workers, 'w.')}`)
+
+function enrolmentWithWorker(raw: Raw): EnrolmentWithWorker {
+  const e: Raw = {}
+  const w: Raw = {}
+  for (const [k, v] of Object.entries(raw)) {
+    if (k.startsWith('e.')) e[k.slice(2)] = v
+    else if (k.startsWith('w.')) w[k.slice(2)] = v
+  }
+  return { enrolment: rowOf<EnrolmentRow>(enrolments, e), worker: rowOf<WorkerRow>(workers, w) }
+}
+
+/**
+ * Free text (names, serials) ordered and compared byte by byte, as SQLite does: PostgreSQL's default collation follows
+ * the server's locale (en_US ignores spaces and case at first), which would order the lists differently and let a
+ * keyset skip or repeat rows whose names differ only there. Ids and dates need none (hex digits and dashes, digits).
+ */
+function bytewise(engine: Engine, column: AnyColumn): SQL {
+  return engine === 'postgres' ? sql`${column} COLLATE "C"` : sql`${column}`
+}
+
 export class RosterRepository {
-  // Prepared once: admission looks workers up on the ingest path after every start and roster change, and an
-  // unprepared drizzle query builds and prepares its SQL each time (about 0.4 ms).
-  private readonly workerByIdNumberStmt
-  private readonly enrolmentOfStmt
+  constructor(private readonly db: Database) {}
 
-  constructor(private readonly db: Db) {
-    this.workerByIdNumberStmt = db.select().from(workers).where(eq(workers.idNumber, sql.placeholder('idNumber'))).prepare()
-    this.enrolmentOfStmt = db
-      .select()
-      .from(enrolments)
-      .where(and(eq(enrolments.projectId, sql.placeholder('projectId')), eq(enrolments.workerId, sql.placeholder('workerId'))))
-      .prepare()
+  async insertOrganisation(row: OrganisationRow): Promise<void> {
+    await this.db.run(insertInto(organisations, [row]))
   }
-
-  insertOrganisation(row: OrganisationRow): void {
-    this.db.insert(organisations).values(row).run()
+  async organisation(id: string): Promise<OrganisationRow | undefined> {
+    const raw = await this.db.get<Raw>(sql`${selectFrom(organisations)} WHERE ${organisations.id} = ${id}`)
+    return raw && rowOf<OrganisationRow>(organisations, raw)
   }
-  organisation(id: string): OrganisationRow | undefined {
-    return this.db.select().from(organisations).where(eq(organisations.id, id)).get()
-  }
-  organisationByCreditCode(code: string): OrganisationRow | undefined {
-    return this.db.select().from(organisations).where(eq(organisations.creditCode, code)).get()
+  async organisationByCreditCode(code: string): Promise<OrganisationRow | undefined> {
+    const raw = await this.db.get<Raw>(sql`${selectFrom(organisations)} WHERE ${organisations.creditCode} = ${code}`)
+    return raw && rowOf<OrganisationRow>(organisations, raw)
   }
   /** Oldest first: ids are time-ordered (UUIDv7), so the id alone is the keyset. */
-  pageOrganisations(page: PageQuery): OrganisationRow[] {
-    const q = this.db.select().from(organisations)
-    return (page.after ? q.where(gt(organisations.id, page.after)) : q).orderBy(asc(organisations.id)).limit(page.limit).all()
+  async pageOrganisations(page: PageQuery): Promise<OrganisationRow[]> {
+    const from = page.after ? sql`WHERE ${organisations.id} > ${page.after}` : sql``
+    const raws = await this.db.all<Raw>(sql`${selectFrom(organisations)} ${from} ORDER BY ${organisations.id} LIMIT ${page.limit}`)
+    return raws.map((r) => rowOf<OrganisationRow>(organisations, r))
   }
 
-  insertProject(row: ProjectRow): void {
-    this.db.insert(projects).values(row).run()
+  async insertProject(row: ProjectRow): Promise<void> {
+    await this.db.run(insertInto(projects, [row]))
   }
-  project(id: string): ProjectRow | undefined {
-    return this.db.select().from(projects).where(eq(projects.id, id)).get()
+  async project(id: string): Promise<ProjectRow | undefined> {
+    const raw = await this.db.get<Raw>(q(PROJECT_BY_ID, id))
+    return raw && rowOf<ProjectRow>(projects, raw)
   }
-  projectBySiteCode(siteCode: string): ProjectRow | undefined {
-    return this.db.select().from(projects).where(eq(projects.siteCode, siteCode)).get()
+  async projectBySiteCode(siteCode: string): Promise<ProjectRow | undefined> {
+    const raw = await this.db.get<Raw>(q(PROJECT_BY_SITE_CODE, siteCode))
+    return raw && rowOf<ProjectRow>(projects, raw)
   }
-  setPolicy(projectId: string, p: AttendancePolicy): void {
-    this.db
-      .update(projects)
-      .set({ debounceMinutes: p.debounceMinutes, maxShiftMinutes: p.maxShiftMinutes, incompleteDayPolicy: p.incompleteDay, clockAheadMinutes: p.clockAheadMinutes })
-      .where(eq(projects.id, projectId))
-      .run()
+  async setPolicy(projectId: string, p: AttendancePolicy): Promise<void> {
+    await this.db.run(q(SET_POLICY, p.debounceMinutes, p.maxShiftMinutes, p.incompleteDay, p.clockAheadMinutes, projectId))
   }
 
-  listProjects(): ProjectRow[] {
-    return this.db.select().from(projects).orderBy(asc(projects.id)).all()
+  async listProjects(): Promise<ProjectRow[]> {
+    const raws = await this.db.all<Raw>(sql`${selectFrom(projects)} ORDER BY ${projects.id}`)
+    return raws.map((r) => rowOf<ProjectRow>(projects, r))
   }
-  pageProjects(page: PageQuery): ProjectRow[] {
-    const q = this.db.select().from(projects)
-    return (page.after ? q.where(gt(projects.id, page.after)) : q).orderBy(asc(projects.id)).limit(page.limit).all()
+  async pageProjects(page: PageQuery): Promise<ProjectRow[]> {
+    const from = page.after ? sql`WHERE ${projects.id} > ${page.after}` : sql``
+    const raws = await this.db.all<Raw>(sql`${selectFrom(projects)} ${from} ORDER BY ${projects.id} LIMIT ${page.limit}`)
+    return raws.map((r) => rowOf<ProjectRow>(projects, r))
   }
 
-  insertTeam(row: TeamRow): void {
-    this.db.insert(teams).values(row).run()
+  async insertTeam(row: TeamRow): Promise<void> {
+    await this.db.run(insertInto(teams, [row]))
   }
-  team(projectId: string, id: string): TeamRow | undefined {
-    return this.db.select().from(teams).where(and(eq(teams.projectId, projectId), eq(teams.id, id))).get()
+  async team(projectId: string, id: string): Promise<TeamRow | undefined> {
+    const raw = await this.db.get<Raw>(sql`${selectFrom(teams)} WHERE ${teams.projectId} = ${projectId} AND ${teams.id} = ${id}`)
+    return raw && rowOf<TeamRow>(teams, raw)
   }
-  listTeams(projectId: string): TeamRow[] {
-    return this.db.select().from(teams).where(eq(teams.projectId, projectId)).orderBy(asc(teams.name)).all()
+  async listTeams(projectId: string): Promise<TeamRow[]> {
+    const name = bytewise(this.db.engine, teams.name)
+    const raws = await this.db.all<Raw>(sql`${selectFrom(teams)} WHERE ${teams.projectId} = ${projectId} ORDER BY ${name}, ${teams.id}`)
+    return raws.map((r) => rowOf<TeamRow>(teams, r))
   }
   /** By name, as people look for a team; the anchor team's name is the keyset. Undefined when `after` is no team of the project. */
-  pageTeams(projectId: string, page: PageQuery): TeamRow[] | undefined {
-    let from: SQL | undefined
+  async pageTeams(projectId: string, page: PageQuery): Promise<TeamRow[] | undefined> {
+    const name = bytewise(this.db.engine, teams.name)
+    let from = sql``
     if (page.after) {
-      const anchor = this.team(projectId, page.after)
+      const anchor = await this.team(projectId, page.after)
       if (!anchor) return undefined
-      from = sql`(${teams.name}, ${teams.id}) > (${anchor.name}, ${anchor.id})`
+      from = sql`AND (${name}, ${teams.id}) > (${anchor.name}, ${anchor.id})`
     }
-    return this.db.select().from(teams).where(and(eq(teams.projectId, projectId), from)).orderBy(asc(teams.name), asc(teams.id)).limit(page.limit).all()
+    const raws = await this.db.all<Raw>(sql`${selectFrom(teams)} WHERE ${teams.projectId} = ${projectId} ${from} ORDER BY ${name}, ${teams.id} LIMIT ${page.limit}`)
+    return raws.map((r) => rowOf<TeamRow>(teams, r))
   }
 
-  insertWorker(row: WorkerRow): void {
-    this.db.insert(workers).values(row).run()
+  async insertWorker(row: WorkerRow): Promise<void> {
+    await this.db.run(insertInto(workers, [row]))
   }
-  worker(id: string): WorkerRow | undefined {
-    return this.db.select().from(workers).where(eq(workers.id, id)).get()
+  async worker(id: string): Promise<WorkerRow | undefined> {
+    const raw = await this.db.get<Raw>(sql`${selectFrom(workers)} WHERE ${workers.id} = ${id}`)
+    return raw && rowOf<WorkerRow>(workers, raw)
   }
-  workerByIdNumber(idNumber: string): WorkerRow | undefined {
-    return this.workerByIdNumberStmt.get({ idNumber })
+  async workerByIdNumber(idNumber: string): Promise<WorkerRow | undefined> {
+    const raw = await this.db.get<Raw>(q(WORKER_BY_ID_NUMBER, idNumber))
+    return raw && rowOf<WorkerRow>(workers, raw)
   }
-  pageWorkers(page: PageQuery): WorkerRow[] {
-    const q = this.db.select().from(workers)
-    return (page.after ? q.where(gt(workers.id, page.after)) : q).orderBy(asc(workers.id)).limit(page.limit).all()
+  async pageWorkers(page: PageQuery): Promise<WorkerRow[]> {
+    const from = page.after ? sql`WHERE ${workers.id} > ${page.after}` : sql``
+    const raws = await this.db.all<Raw>(sql`${selectFrom(workers)} ${from} ORDER BY ${workers.id} LIMIT ${page.limit}`)
+    return raws.map((r) => rowOf<WorkerRow>(workers, r))
   }
 
-  insertEnrolment(row: EnrolmentRow): void {
-    this.db.insert(enrolments).values(row).run()
+  async insertEnrolment(row: EnrolmentRow): Promise<void> {
+    await this.db.run(insertInto(enrolments, [row]))
   }
-  enrolment(projectId: string, id: string): EnrolmentRow | undefined {
-    return this.db.select().from(enrolments).where(and(eq(enrolments.projectId, projectId), eq(enrolments.id, id))).get()
+  async enrolment(projectId: string, id: string): Promise<EnrolmentRow | undefined> {
+    const raw = await this.db.get<Raw>(sql`${selectFrom(enrolments)} WHERE ${enrolments.projectId} = ${projectId} AND ${enrolments.id} = ${id}`)
+    return raw && rowOf<EnrolmentRow>(enrolments, raw)
   }
-  enrolmentOf(projectId: string, workerId: string): EnrolmentRow | undefined {
-    return this.enrolmentOfStmt.get({ projectId, workerId })
+  async enrolmentOf(projectId: string, workerId: string): Promise<EnrolmentRow | undefined> {
+    const raw = await this.db.get<Raw>(q(ENROLMENT_OF, projectId, workerId))
+    return raw && rowOf<EnrolmentRow>(enrolments, raw)
   }
-  enrolmentByDeviceUser(projectId: string, deviceUserId: string): EnrolmentRow | undefined {
-    return this.db.select().from(enrolments).where(and(eq(enrolments.projectId, projectId), eq(enrolments.deviceUserId, deviceUserId))).get()
+  async enrolmentByDeviceUser(projectId: string, deviceUserId: string): Promise<EnrolmentRow | undefined> {
+    const raw = await this.db.get<Raw>(q(ENROLMENT_BY_DEVICE_USER, projectId, deviceUserId))
+    return raw && rowOf<EnrolmentRow>(enrolments, raw)
   }
-  setExitDate(id: string, exitDate: string): void {
-    this.db.update(enrolments).set({ exitDate }).where(eq(enrolments.id, id)).run()
+  async setExitDate(id: string, exitDate: string): Promise<void> {
+    await this.db.run(q(SET_EXIT_DATE, exitDate, id))
   }
-  /** Enrolments of a project joined with their workers (the roster 花名册). */
-  listEnrolments(projectId: string): Array<{ enrolment: EnrolmentRow; worker: WorkerRow }> {
-    return this.db
-      .select({ enrolment: enrolments, worker: workers })
-      .from(enrolments)
-      .innerJoin(workers, eq(workers.id, enrolments.workerId))
-      .where(eq(enrolments.projectId, projectId))
-      .orderBy(asc(enrolments.teamId), asc(workers.name), asc(workers.id))
-      .all()
+  /** Enrolments of a project joined with their workers (the roster 花名册), in its printed order (team, name). */
+  async listEnrolments(projectId: string): Promise<EnrolmentWithWorker[]> {
+    const raws = await this.db.all<Raw>(sql`${this.enrolmentsWithWorkers(projectId)} ${this.rosterOrder()}`)
+    return raws.map(enrolmentWithWorker)
   }
   /**
    * A page of the roster in its printed order (team, name); the anchor enrolment's team and worker are the keyset.
    * Undefined when `after` is no enrolment of the project.
    */
-  pageEnrolments(projectId: string, page: PageQuery): Array<{ enrolment: EnrolmentRow; worker: WorkerRow }> | undefined {
-    let from: SQL | undefined
+  async pageEnrolments(projectId: string, page: PageQuery): Promise<EnrolmentWithWorker[] | undefined> {
+    let from = sql``
     if (page.after) {
-      const anchor = this.enrolment(projectId, page.after)
-      const anchorWorker = anchor && this.worker(anchor.workerId)
+      const anchor = await this.enrolment(projectId, page.after)
+      const anchorWorker = anchor && (await this.worker(anchor.workerId))
       if (!anchor || !anchorWorker) return undefined
-      from = sql`(${enrolments.teamId}, ${workers.name}, ${workers.id}) > (${anchor.teamId}, ${anchorWorker.name}, ${anchorWorker.id})`
+      const name = bytewise(this.db.engine, workers.name)
+      from = sql`AND (${enrolments.teamId}, ${name}, ${workers.id}) > (${anchor.teamId}, ${anchorWorker.name}, ${anchorWorker.id})`
     }
-    return this.db
-      .select({ enrolment: enrolments, worker: workers })
-      .from(enrolments)
-      .innerJoin(workers, eq(workers.id, enrolments.workerId))
-      .where(and(eq(enrolments.projectId, projectId), from))
-      .orderBy(asc(enrolments.teamId), asc(workers.name), asc(workers.id))
-      .limit(page.limit)
-      .all()
+    const raws = await this.db.all<Raw>(sql`${this.enrolmentsWithWorkers(projectId)} ${from} ${this.rosterOrder()} LIMIT ${page.limit}`)
+    return raws.map(enrolmentWithWorker)
+  }
+  private enrolmentsWithWorkers(projectId: string): SQL {
+    return sql`SELECT ${ENROLMENT_WITH_WORKER} FROM ${enrolments} INNER JOIN ${workers} ON ${workers.id} = ${enrolments.workerId} WHERE ${enrolments.projectId} = ${projectId}`
+  }
+  private rosterOrder(): SQL {
+    return sql`ORDER BY ${enrolments.teamId}, ${bytewise(this.db.engine, workers.name)}, ${workers.id}`
   }
 
-  insertDevice(row: DeviceRow): void {
-    this.db.insert(devices).values(row).run()
+  async insertDevice(row: DeviceRow): Promise<void> {
+    await this.db.run(insertInto(devices, [row]))
   }
-  deviceBySerial(serial: string): DeviceRow | undefined {
-    return this.db.select().from(devices).where(eq(devices.serial, serial)).get()
+  async deviceBySerial(serial: string): Promise<DeviceRow | undefined> {
+    const raw = await this.db.get<Raw>(q(DEVICE_BY_SERIAL, serial))
+    return raw && rowOf<DeviceRow>(devices, raw)
   }
-  listDevices(projectId: string): DeviceRow[] {
-    return this.db.select().from(devices).where(eq(devices.projectId, projectId)).orderBy(asc(devices.serial)).all()
+  async listDevices(projectId: string): Promise<DeviceRow[]> {
+    const raws = await this.db.all<Raw>(sql`${selectFrom(devices)} WHERE ${devices.projectId} = ${projectId} ORDER BY ${bytewise(this.db.engine, devices.serial)}`)
+    return raws.map((r) => rowOf<DeviceRow>(devices, r))
   }
-  device(projectId: string, id: string): DeviceRow | undefined {
-    return this.db.select().from(devices).where(and(eq(devices.projectId, projectId), eq(devices.id, id))).get()
+  async device(projectId: string, id: string): Promise<DeviceRow | undefined> {
+    const raw = await this.db.get<Raw>(sql`${selectFrom(devices)} WHERE ${devices.projectId} = ${projectId} AND ${devices.id} = ${id}`)
+    return raw && rowOf<DeviceRow>(devices, raw)
   }
   /** By serial, as written on the device; the anchor device's serial (unique) is the keyset. Undefined when `after` is no device of the project. */
-  pageDevices(projectId: string, page: PageQuery): DeviceRow[] | undefined {
-    let from: SQL | undefined
+  async pageDevices(projectId: string, page: PageQuery): Promise<DeviceRow[] | undefined> {
+    const serial = bytewise(this.db.engine, devices.serial)
+    let from = sql``
     if (page.after) {
-      const anchor = this.device(projectId, page.after)
+      const anchor = await this.device(projectId, page.after)
       if (!anchor) return undefined
-      from = gt(devices.serial, anchor.serial)
+      from = sql`AND ${serial} > ${anchor.serial}`
     }
-    return this.db.select().from(devices).where(and(eq(devices.projectId, projectId), from)).orderBy(asc(devices.serial)).limit(page.limit).all()
+    const raws = await this.db.all<Raw>(sql`${selectFrom(devices)} WHERE ${devices.projectId} = ${projectId} ${from} ORDER BY ${serial} LIMIT ${page.limit}`)
+    return raws.map((r) => rowOf<DeviceRow>(devices, r))
   }
-  setInstalledAt(id: string, installedAtMs: number): void {
-    this.db.update(devices).set({ installedAtMs }).where(eq(devices.id, id)).run()
+  async setInstalledAt(id: string, installedAtMs: number): Promise<void> {
+    await this.db.run(q(SET_INSTALLED_AT, installedAtMs, id))
   }
 
   /**
@@ -192,9 +246,9 @@ export class RosterRepository {
    * because the question is the device's: which of its readings a corrected installation date clears. Raw punches
    * are never updated; what clears them is a correction, so this is what is still waiting for one.
    */
-  punchesClearedByInstall(deviceId: string, installedAtMs: number, afterId: number, limit: number): BeforeInstallPunch[] {
+  async punchesClearedByInstall(deviceId: string, installedAtMs: number, afterId: number, limit: number): Promise<BeforeInstallPunch[]> {
     return this.db.all<BeforeInstallPunch>(sql`
-      SELECT p.id AS id, p.worker_id AS workerId, p.work_date AS workDate FROM punches p
+      SELECT p.id AS "id", p.worker_id AS "workerId", p.work_date AS "workDate" FROM punches p
       WHERE p.device_id = ${deviceId} AND p.id > ${afterId} AND p.clock_suspect = 'before_install' AND p.device_time_ms >= ${installedAtMs}
         AND NOT EXISTS (
           SELECT 1 FROM corrections c
@@ -203,9 +257,8 @@ export class RosterRepository {
       ORDER BY p.id LIMIT ${limit}`)
   }
   /** How many of the device's punches are still before its installation as now recorded. */
-  countBeforeInstall(deviceId: string, installedAtMs: number): number {
-    const row = this.db.get<{ n: number }>(sql`SELECT count(*) AS n FROM punches WHERE device_id = ${deviceId} AND clock_suspect = 'before_install' AND device_time_ms < ${installedAtMs}`)
+  async countBeforeInstall(deviceId: string, installedAtMs: number): Promise<number> {
+    const row = await this.db.get<{ n: number }>(sql`SELECT count(*) AS "n" FROM punches WHERE device_id = ${deviceId} AND clock_suspect = 'before_install' AND device_time_ms < ${installedAtMs}`)
     return row?.n ?? 0
   }
 }
-

@@ -9,11 +9,13 @@ import { newId } from '../kernel/ids.ts'
 import { fen, formatYuan, parseYuan, type Fen } from '../kernel/money.ts'
 import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
 import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
+import { isUniqueViolation } from '../db/faults.ts'
 import { checkIdNumber, isCreditCode } from './identity.ts'
 import type {
   BeforeInstallPunch,
   DeviceRow,
   EnrolmentRow,
+  EnrolmentWithWorker,
   OrganisationRow,
   PageQuery,
   ProjectRow,
@@ -95,36 +97,43 @@ export class RosterService {
   ) {}
 
   /** The organisation, new or already registered under the credit code. */
-  createOrganisation(input: NewOrganisation): OrganisationRow {
-    return this.registerOrganisation(input).row
+  async createOrganisation(input: NewOrganisation): Promise<OrganisationRow> {
+    return (await this.registerOrganisation(input)).row
   }
 
-  registerOrganisation(input: NewOrganisation): Registered<OrganisationRow> {
+  async registerOrganisation(input: NewOrganisation): Promise<Registered<OrganisationRow>> {
     const creditCode = input.creditCode.trim().toUpperCase()
     if (!isCreditCode(creditCode)) throw new AppError('invalid_credit_code', { creditCode })
-    const existing = this.repo.organisationByCreditCode(creditCode)
+    const existing = await this.repo.organisationByCreditCode(creditCode)
     if (existing) {
       // Registering the same organisation again is safe: it returns the record it already has.
       return { row: existing, created: false }
     }
     const row: OrganisationRow = { id: newId(), kind: input.kind, name: input.name.trim(), creditCode, createdAtMs: this.clock.nowMs() }
-    this.repo.insertOrganisation(row)
+    try {
+      await this.repo.insertOrganisation(row)
+    } catch (err) {
+      // Another instance registered it a moment ago: the same answer as a repeat.
+      const raced = isUniqueViolation(err) ? await this.repo.organisationByCreditCode(creditCode) : undefined
+      if (raced) return { row: raced, created: false }
+      throw err
+    }
     return { row, created: true }
   }
 
-  private organisationOfKind(id: string, kind: OrganisationKind): OrganisationRow {
-    const org = this.repo.organisation(id)
+  private async organisationOfKind(id: string, kind: OrganisationKind): Promise<OrganisationRow> {
+    const org = await this.repo.organisation(id)
     if (!org) throw new AppError('organisation_not_found', { id })
     if (org.kind !== kind) throw new AppError('organisation_wrong_kind', { id, expected: kind, actual: org.kind })
     return org
   }
 
-  createProject(input: NewProject): ProjectRow {
+  async createProject(input: NewProject): Promise<ProjectRow> {
     const timeZone = input.timeZone ?? this.defaultTimeZone
     if (!isTimeZone(timeZone)) throw new AppError('invalid_time_zone', { timeZone })
-    this.organisationOfKind(input.constructionUnitId, 'construction_unit')
-    this.organisationOfKind(input.generalContractorId, 'general_contractor')
-    if (this.repo.projectBySiteCode(input.siteCode)) throw new AppError('project_site_code_exists', { siteCode: input.siteCode })
+    await this.organisationOfKind(input.constructionUnitId, 'construction_unit')
+    await this.organisationOfKind(input.generalContractorId, 'general_contractor')
+    if (await this.repo.projectBySiteCode(input.siteCode)) throw new AppError('project_site_code_exists', { siteCode: input.siteCode })
     const row: ProjectRow = {
       id: newId(),
       siteCode: input.siteCode,
@@ -143,75 +152,80 @@ export class RosterService {
       clockAheadMinutes: DEFAULT_POLICY.clockAheadMinutes,
       createdAtMs: this.clock.nowMs(),
     }
-    this.repo.insertProject(row)
+    try {
+      await this.repo.insertProject(row)
+    } catch (err) {
+      // Another instance took the site code a moment ago.
+      if (isUniqueViolation(err) && (await this.repo.projectBySiteCode(input.siteCode))) throw new AppError('project_site_code_exists', { siteCode: input.siteCode })
+      throw err
+    }
     this.onChange()
     return row
   }
 
-  project(id: string): ProjectRow {
-    const p = this.repo.project(id)
+  async project(id: string): Promise<ProjectRow> {
+    const p = await this.repo.project(id)
     if (!p) throw new AppError('project_not_found', { id })
     return p
   }
 
   /** The project's attendance policy (考勤规则设置). */
-  policy(projectId: string): AttendancePolicy {
-    const p = this.project(projectId)
-    return { debounceMinutes: p.debounceMinutes, maxShiftMinutes: p.maxShiftMinutes, incompleteDay: p.incompleteDayPolicy, clockAheadMinutes: p.clockAheadMinutes }
+  async policy(projectId: string): Promise<AttendancePolicy> {
+    return policyOf(await this.project(projectId))
   }
 
   /** Changes the policy for every month not yet confirmed; confirmed months keep the policy they were confirmed under. */
-  setPolicy(projectId: string, policy: AttendancePolicy): AttendancePolicy {
-    this.project(projectId)
-    this.repo.setPolicy(projectId, policy)
+  async setPolicy(projectId: string, policy: AttendancePolicy): Promise<AttendancePolicy> {
+    await this.project(projectId)
+    await this.repo.setPolicy(projectId, policy)
     this.onChange()
     return this.policy(projectId)
   }
 
-  team(projectId: string, teamId: string): TeamRow {
-    const t = this.repo.team(projectId, teamId)
+  async team(projectId: string, teamId: string): Promise<TeamRow> {
+    const t = await this.repo.team(projectId, teamId)
     if (!t) throw new AppError('team_not_found', { teamId })
     return t
   }
 
   /** The worker's enrolment on the project, with the worker. */
-  enrolmentOf(projectId: string, workerId: string): { enrolment: EnrolmentRow; worker: WorkerRow } {
-    const worker = this.worker(workerId)
-    const enrolment = this.repo.enrolmentOf(projectId, workerId)
+  async enrolmentOf(projectId: string, workerId: string): Promise<EnrolmentWithWorker> {
+    const worker = await this.worker(workerId)
+    const enrolment = await this.repo.enrolmentOf(projectId, workerId)
     if (!enrolment) throw new AppError('enrolment_not_found', { workerId })
     return { enrolment, worker }
   }
 
   /** Every project, unpaged: for the service's own use, never a reply. */
-  listProjects(): ProjectRow[] {
+  async listProjects(): Promise<ProjectRow[]> {
     return this.repo.listProjects()
   }
 
-  pageProjects(page: PageQuery): ProjectRow[] {
+  async pageProjects(page: PageQuery): Promise<ProjectRow[]> {
     return this.repo.pageProjects(page)
   }
 
-  pageOrganisations(page: PageQuery): OrganisationRow[] {
+  async pageOrganisations(page: PageQuery): Promise<OrganisationRow[]> {
     return this.repo.pageOrganisations(page)
   }
 
-  createTeam(projectId: string, input: { name: string; employerId: string }): TeamRow {
-    this.project(projectId)
-    this.organisationOfKind(input.employerId, 'subcontractor')
+  async createTeam(projectId: string, input: { name: string; employerId: string }): Promise<TeamRow> {
+    await this.project(projectId)
+    await this.organisationOfKind(input.employerId, 'subcontractor')
     const row: TeamRow = { id: newId(), projectId, employerId: input.employerId, name: input.name.trim(), createdAtMs: this.clock.nowMs() }
-    this.repo.insertTeam(row)
+    await this.repo.insertTeam(row)
     this.onChange()
     return row
   }
 
-  listTeams(projectId: string): TeamRow[] {
-    this.project(projectId)
+  async listTeams(projectId: string): Promise<TeamRow[]> {
+    await this.project(projectId)
     return this.repo.listTeams(projectId)
   }
 
-  pageTeams(projectId: string, page: PageQuery): TeamRow[] {
-    this.project(projectId)
-    return this.repo.pageTeams(projectId, page) ?? cursorNotFound(page)
+  async pageTeams(projectId: string, page: PageQuery): Promise<TeamRow[]> {
+    await this.project(projectId)
+    return (await this.repo.pageTeams(projectId, page)) ?? cursorNotFound(page)
   }
 
   /**
@@ -220,11 +234,11 @@ export class RosterService {
    * states different facts is refused, naming the record and the fields that differ, never their values: the
    * record is a person's real-name registration and is not overwritten by whoever registers next.
    */
-  registerWorker(input: NewWorker): Registered<WorkerRow> {
+  async registerWorker(input: NewWorker): Promise<Registered<WorkerRow>> {
     const today = workDateOf(this.clock.nowMs(), this.defaultTimeZone)
     const checked = checkIdNumber(input.idNumber, today)
     if (!checked.ok) throw new AppError('invalid_id_number', { problem: checked.problem })
-    const existing = this.repo.workerByIdNumber(checked.facts.idNumber)
+    const existing = await this.repo.workerByIdNumber(checked.facts.idNumber)
     if (existing) return { row: sameWorker(existing, input), created: false }
     const row: WorkerRow = {
       id: newId(),
@@ -242,10 +256,11 @@ export class RosterService {
       createdAtMs: this.clock.nowMs(),
     }
     try {
-      this.repo.insertWorker(row)
+      await this.repo.insertWorker(row)
     } catch (err) {
-      // Another instance registered the same person a moment ago: the unique index says so.
-      const raced = this.repo.workerByIdNumber(row.idNumber)
+      // Another instance registered the same person a moment ago: the unique index says so. Read again outside any
+      // transaction (on PostgreSQL the failed insert has aborted the one it ran in).
+      const raced = isUniqueViolation(err) ? await this.repo.workerByIdNumber(row.idNumber) : undefined
       if (raced) return { row: sameWorker(raced, input), created: false }
       throw err
     }
@@ -254,28 +269,25 @@ export class RosterService {
   }
 
   /** The worker, new or already registered under the ID number with the same facts. */
-  createWorker(input: NewWorker): WorkerRow {
-    return this.registerWorker(input).row
+  async createWorker(input: NewWorker): Promise<WorkerRow> {
+    return (await this.registerWorker(input)).row
   }
 
-  worker(id: string): WorkerRow {
-    const w = this.repo.worker(id)
+  async worker(id: string): Promise<WorkerRow> {
+    const w = await this.repo.worker(id)
     if (!w) throw new AppError('worker_not_found', { id })
     return w
   }
 
-  pageWorkers(page: PageQuery): WorkerRow[] {
+  async pageWorkers(page: PageQuery): Promise<WorkerRow[]> {
     return this.repo.pageWorkers(page)
   }
 
-  enrol(projectId: string, input: NewEnrolment): EnrolmentRow {
-    this.project(projectId)
-    this.worker(input.workerId)
-    if (!this.repo.team(projectId, input.teamId)) throw new AppError('team_not_found', { teamId: input.teamId })
-    if (this.repo.enrolmentOf(projectId, input.workerId)) throw new AppError('enrolment_exists')
-    if (input.deviceUserId && this.repo.enrolmentByDeviceUser(projectId, input.deviceUserId)) {
-      throw new AppError('device_user_id_taken', { deviceUserId: input.deviceUserId })
-    }
+  async enrol(projectId: string, input: NewEnrolment): Promise<EnrolmentRow> {
+    await this.project(projectId)
+    await this.worker(input.workerId)
+    if (!(await this.repo.team(projectId, input.teamId))) throw new AppError('team_not_found', { teamId: input.teamId })
+    await this.enrolmentIsFree(projectId, input)
     if (input.exitDate && input.exitDate < input.entryDate) throw new AppError('exit_before_entry')
     const rate: Fen | undefined = parseYuan(input.dailyRate)
     if (rate === undefined || rate < 0) throw new AppError('validation_failed', [{ field: 'dailyRate', message: 'must be yuan with at most two decimals, e.g. "350.00"' }])
@@ -295,38 +307,52 @@ export class RosterService {
       exitDate: input.exitDate ?? null,
       createdAtMs: this.clock.nowMs(),
     }
-    this.repo.insertEnrolment(row)
+    try {
+      await this.repo.insertEnrolment(row)
+    } catch (err) {
+      // Another instance enrolled the worker, or gave the device user id away, a moment ago: say which.
+      if (isUniqueViolation(err)) await this.enrolmentIsFree(projectId, input)
+      throw err
+    }
     this.onChange()
     return row
   }
 
-  recordExit(projectId: string, enrolmentId: string, exitDate: string): EnrolmentRow {
-    const e = this.repo.enrolment(projectId, enrolmentId)
+  /** Throws enrolment_exists or device_user_id_taken when the project already has what the enrolment would add. */
+  private async enrolmentIsFree(projectId: string, input: NewEnrolment): Promise<void> {
+    if (await this.repo.enrolmentOf(projectId, input.workerId)) throw new AppError('enrolment_exists')
+    if (input.deviceUserId && (await this.repo.enrolmentByDeviceUser(projectId, input.deviceUserId))) {
+      throw new AppError('device_user_id_taken', { deviceUserId: input.deviceUserId })
+    }
+  }
+
+  async recordExit(projectId: string, enrolmentId: string, exitDate: string): Promise<EnrolmentRow> {
+    const e = await this.repo.enrolment(projectId, enrolmentId)
     if (!e) throw new AppError('enrolment_not_found', { enrolmentId })
     if (exitDate < e.entryDate) throw new AppError('exit_before_entry')
-    this.repo.setExitDate(enrolmentId, exitDate)
+    await this.repo.setExitDate(enrolmentId, exitDate)
     this.onChange()
     return { ...e, exitDate }
   }
 
-  listEnrolments(projectId: string): Array<{ enrolment: EnrolmentRow; worker: WorkerRow }> {
-    this.project(projectId)
+  async listEnrolments(projectId: string): Promise<EnrolmentWithWorker[]> {
+    await this.project(projectId)
     return this.repo.listEnrolments(projectId)
   }
 
-  pageEnrolments(projectId: string, page: PageQuery): Array<{ enrolment: EnrolmentRow; worker: WorkerRow }> {
-    this.project(projectId)
-    return this.repo.pageEnrolments(projectId, page) ?? cursorNotFound(page)
+  async pageEnrolments(projectId: string, page: PageQuery): Promise<EnrolmentWithWorker[]> {
+    await this.project(projectId)
+    return (await this.repo.pageEnrolments(projectId, page)) ?? cursorNotFound(page)
   }
 
-  registerDevice(projectId: string, input: NewDevice): DeviceRow {
-    this.project(projectId)
+  async registerDevice(projectId: string, input: NewDevice): Promise<DeviceRow> {
+    await this.project(projectId)
     const codec = codecFor(input.model)
     if (!codec) throw new AppError('device_model_unknown', { model: input.model })
     const settings = input.settings ?? {}
     const problem = codec.checkSettings(settings)
     if (problem) throw new AppError('validation_failed', [{ field: 'settings', message: problem }])
-    if (this.repo.deviceBySerial(input.serial)) throw new AppError('device_exists', { serial: input.serial })
+    if (await this.repo.deviceBySerial(input.serial)) throw new AppError('device_exists', { serial: input.serial })
     const now = this.clock.nowMs()
     const row: DeviceRow = {
       id: newId(),
@@ -338,25 +364,31 @@ export class RosterService {
       installedAtMs: input.installedAt ? Date.parse(input.installedAt) : now,
       createdAtMs: now,
     }
-    this.repo.insertDevice(row)
+    try {
+      await this.repo.insertDevice(row)
+    } catch (err) {
+      // Another instance registered the serial a moment ago.
+      if (isUniqueViolation(err) && (await this.repo.deviceBySerial(input.serial))) throw new AppError('device_exists', { serial: input.serial })
+      throw err
+    }
     this.onChange()
     return row
   }
 
   /** Every device of the project, unpaged: for the service's own use, never a reply. */
-  listDevices(projectId: string): DeviceRow[] {
-    this.project(projectId)
+  async listDevices(projectId: string): Promise<DeviceRow[]> {
+    await this.project(projectId)
     return this.repo.listDevices(projectId)
   }
 
-  pageDevices(projectId: string, page: PageQuery): DeviceRow[] {
-    this.project(projectId)
-    return this.repo.pageDevices(projectId, page) ?? cursorNotFound(page)
+  async pageDevices(projectId: string, page: PageQuery): Promise<DeviceRow[]> {
+    await this.project(projectId)
+    return (await this.repo.pageDevices(projectId, page)) ?? cursorNotFound(page)
   }
 
-  device(projectId: string, deviceId: string): DeviceRow {
-    this.project(projectId)
-    const d = this.repo.device(projectId, deviceId)
+  async device(projectId: string, deviceId: string): Promise<DeviceRow> {
+    await this.project(projectId)
+    const d = await this.repo.device(projectId, deviceId)
     if (!d) throw new AppError('device_not_found', { deviceId })
     return d
   }
@@ -367,20 +399,25 @@ export class RosterService {
    * time; stored readings marked before_install that the new time clears are listed by punchesClearedByInstall for
    * the timesheets to accept, with the author and reason of this change.
    */
-  setInstalledAt(projectId: string, deviceId: string, installedAtMs: number): { device: DeviceRow; previousInstalledAtMs: number } {
-    const d = this.device(projectId, deviceId)
-    this.repo.setInstalledAt(d.id, installedAtMs)
+  async setInstalledAt(projectId: string, deviceId: string, installedAtMs: number): Promise<{ device: DeviceRow; previousInstalledAtMs: number }> {
+    const d = await this.device(projectId, deviceId)
+    await this.repo.setInstalledAt(d.id, installedAtMs)
     this.onChange()
     return { device: { ...d, installedAtMs }, previousInstalledAtMs: d.installedAtMs }
   }
 
-  punchesClearedByInstall(device: DeviceRow, afterPunchId: number, limit: number): BeforeInstallPunch[] {
+  async punchesClearedByInstall(device: DeviceRow, afterPunchId: number, limit: number): Promise<BeforeInstallPunch[]> {
     return this.repo.punchesClearedByInstall(device.id, device.installedAtMs, afterPunchId, limit)
   }
 
-  countBeforeInstall(device: DeviceRow): number {
+  async countBeforeInstall(device: DeviceRow): Promise<number> {
     return this.repo.countBeforeInstall(device.id, device.installedAtMs)
   }
+}
+
+/** A project's attendance policy as its row holds it: for callers that have the row already. */
+export function policyOf(p: ProjectRow): AttendancePolicy {
+  return { debounceMinutes: p.debounceMinutes, maxShiftMinutes: p.maxShiftMinutes, incompleteDay: p.incompleteDayPolicy, clockAheadMinutes: p.clockAheadMinutes }
 }
 
 function cursorNotFound(page: PageQuery): never {

@@ -107,9 +107,9 @@ const pageQuery = {
 } as const
 
 /** Reads one row beyond the page: whether it exists decides the next link, so a full last page has none either. */
-function paged<T>(req: FastifyRequest<{ Querystring: PageQuery }>, res: FastifyReply, read: (page: PageQuery) => T[], idOf: (row: T) => string): T[] {
+async function paged<T>(req: FastifyRequest<{ Querystring: PageQuery }>, res: FastifyReply, read: (page: PageQuery) => Promise<T[]>, idOf: (row: T) => string): Promise<T[]> {
   const limit = Math.min(req.query.limit, LIMITS.page_size_max)
-  const { page, next } = pageOf(read({ limit: limit + 1, after: req.query.after }), limit, idOf)
+  const { page, next } = pageOf(await read({ limit: limit + 1, after: req.query.after }), limit, idOf)
   linkNext(req, res, limit, 'after', next)
   return page
 }
@@ -179,7 +179,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req, res) => {
-      const r = roster.registerOrganisation(req.body)
+      const r = await roster.registerOrganisation(req.body)
       return res.status(registeredStatus(r)).send(r.row)
     },
   )
@@ -223,19 +223,19 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 201: project, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(presentProject(roster.createProject(req.body))),
+    async (req, res) => res.status(201).send(presentProject(await roster.createProject(req.body))),
   )
 
   app.get<{ Querystring: PageQuery }>(
     '/api/projects',
     { schema: { tags: ['roster'], summary: 'List projects, oldest first, a page at a time', querystring: pageQuery, response: { 200: { type: 'array', items: project }, ...errors } } },
-    async (req, res) => paged(req, res, (page) => roster.pageProjects(page), byId).map(presentProject),
+    async (req, res) => (await paged(req, res, (page) => roster.pageProjects(page), byId)).map(presentProject),
   )
 
   app.get<{ Params: { projectId: string } }>(
     '/api/projects/:projectId',
     { schema: { tags: ['roster'], params: projectParams, response: { 200: project, ...errors } } },
-    async (req) => presentProject(roster.project(req.params.projectId)),
+    async (req) => presentProject(await roster.project(req.params.projectId)),
   )
 
   app.post<{ Params: { projectId: string }; Body: { name: string; employerId: string } }>(
@@ -254,7 +254,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 201: team, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(roster.createTeam(req.params.projectId, req.body)),
+    async (req, res) => res.status(201).send(await roster.createTeam(req.params.projectId, req.body)),
   )
 
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
@@ -290,7 +290,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req, res) => {
-      const r = roster.registerWorker(req.body)
+      const r = await roster.registerWorker(req.body)
       return res.status(registeredStatus(r)).send(presentWorker(r.row))
     },
   )
@@ -305,7 +305,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 200: { type: 'array', items: maskedWorker }, ...errors },
       },
     },
-    async (req, res) => paged(req, res, (page) => roster.pageWorkers(page), byId).map(presentWorker),
+    async (req, res) => (await paged(req, res, (page) => roster.pageWorkers(page), byId)).map(presentWorker),
   )
 
   app.get<{ Params: { workerId: string } }>(
@@ -317,7 +317,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 200: maskedWorker, ...errors },
       },
     },
-    async (req) => presentWorker(roster.worker(req.params.workerId)),
+    async (req) => presentWorker(await roster.worker(req.params.workerId)),
   )
 
   app.post<{ Params: { projectId: string }; Body: NewEnrolment }>(
@@ -345,7 +345,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 201: enrolment, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(presentEnrolment(roster.enrol(req.params.projectId, req.body))),
+    async (req, res) => res.status(201).send(presentEnrolment(await roster.enrol(req.params.projectId, req.body))),
   )
 
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
@@ -360,7 +360,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req, res) =>
-      paged(req, res, (page) => roster.pageEnrolments(req.params.projectId, page), (r) => r.enrolment.id).map(({ enrolment: e, worker: w }) => presentEnrolment(e, w)),
+      (await paged(req, res, (page) => roster.pageEnrolments(req.params.projectId, page), (r) => r.enrolment.id)).map(({ enrolment: e, worker: w }) => presentEnrolment(e, w)),
   )
 
   app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { exitDate: string } }>(
@@ -375,9 +375,9 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req) => {
-      const e = roster.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate)
+      const e = await roster.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate)
       // An exit recorded after a month was confirmed can change its days: they become adjustments like any late change.
-      services.timesheets.enrolmentChanged(req.params.projectId, e.workerId)
+      await services.timesheets.enrolmentChanged(req.params.projectId, e.workerId)
       return presentEnrolment(e)
     },
   )
@@ -405,13 +405,13 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 201: device, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(presentDevice(roster.registerDevice(req.params.projectId, req.body))),
+    async (req, res) => res.status(201).send(presentDevice(await roster.registerDevice(req.params.projectId, req.body))),
   )
 
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
     '/api/projects/:projectId/devices',
     { schema: { tags: ['roster'], summary: "The project's devices by serial, a page at a time (`after`: a device id)", params: projectParams, querystring: pageQuery, response: { 200: { type: 'array', items: device }, ...errors } } },
-    async (req, res) => paged(req, res, (page) => roster.pageDevices(req.params.projectId, page), byId).map(presentDevice),
+    async (req, res) => (await paged(req, res, (page) => roster.pageDevices(req.params.projectId, page), byId)).map(presentDevice),
   )
 
   app.post<{ Params: { projectId: string; deviceId: string }; Body: InstallationChange }>(
