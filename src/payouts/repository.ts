@@ -1,6 +1,7 @@
 /** Database access for payout files, their lines, reconciliation runs and flags. */
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
+import { and, asc, desc, eq, getTableColumns, getTableName, gt, inArray, sql, type Table } from 'drizzle-orm'
+import { q, type Database, type Transaction } from '../db/database.ts'
+import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { flags, payoutFiles, payoutLines, reconciliationRuns } from '../db/schema/index.ts'
 
 export type PayoutFileRow = typeof payoutFiles.$inferSelect
@@ -10,125 +11,130 @@ export type FlagRow = typeof flags.$inferSelect
 /** A payout line's place in money order: value date, file id, line number, id. */
 export type PayoutLineKey = readonly [valueDate: string, fileId: string, lineNo: number, id: string]
 
+/** Rows a single INSERT carries: 500 × 13 columns stays far inside both engines' parameter limits (SQLite 32,766, PostgreSQL 65,535). */
+const INSERT_ROWS_MAX = 500
+
+/**
+ * Multi-row INSERTs as constant texts, so each is prepared once. A file is up to 50,000 lines and a run raises up to a
+ * flag a line, and drizzle building the SQL of every 500-row insert took most of a large file's post (2.2 s of 3.7 s
+ * for 50,000 lines). Chunks are 500 rows and then the remainder's powers of two, so a table needs at most ten texts
+ * however many rows come: the statement caches of both engines stay small.
+ */
+class BulkInsert<Row extends Record<string, unknown>> {
+  private readonly keys: string[]
+  private readonly head: string
+  private readonly tuple: string
+  private readonly texts = new Map<number, string>()
+
+  constructor(table: Table) {
+    const columns = Object.entries(getTableColumns(table))
+    this.keys = columns.map(([key]) => key)
+    this.head = `INSERT INTO "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) VALUES `
+    this.tuple = `(${columns.map(() => '?').join(', ')})`
+  }
+
+  private text(rows: number): string {
+    let text = this.texts.get(rows)
+    if (text === undefined) this.texts.set(rows, (text = this.head + Array.from({ length: rows }, () => this.tuple).join(', ')))
+    return text
+  }
+
+  async run(db: Database, rows: readonly Row[]): Promise<void> {
+    for (let i = 0; i < rows.length; ) {
+      const left = rows.length - i
+      const n = left >= INSERT_ROWS_MAX ? INSERT_ROWS_MAX : 2 ** Math.floor(Math.log2(left))
+      const params: unknown[] = []
+      for (const row of rows.slice(i, i + n)) for (const k of this.keys) params.push(row[k] ?? null)
+      await db.run(q(this.text(n), ...params))
+      i += n
+    }
+  }
+}
+
 export class PayoutRepository {
-  // Prepared once: a file is up to 50,000 lines and a month up to 200,000, and drizzle building the SQL of every
-  // 500-row insert or of the month's read took most of a large file's post (2.2 s of 3.7 s for 50,000 lines).
-  private readonly insertLineStmt
-  private readonly linesOfPeriodStmt
-  private readonly insertFlagStmt
+  private readonly lineInsert = new BulkInsert<PayoutLineRow>(payoutLines)
+  private readonly flagInsert = new BulkInsert<FlagRow>(flags)
 
-  constructor(private readonly db: Db) {
-    const p = <K extends keyof PayoutLineRow>(name: K) => sql.placeholder(name)
-    this.insertLineStmt = db
-      .insert(payoutLines)
-      .values({
-        id: p('id'),
-        fileId: p('fileId'),
-        projectId: p('projectId'),
-        period: p('period'),
-        lineNo: p('lineNo'),
-        seq: p('seq'),
-        payeeCard: p('payeeCard'),
-        payeeName: p('payeeName'),
-        amountFen: p('amountFen'),
-        status: p('status'),
-        bankRef: p('bankRef'),
-        valueDate: p('valueDate'),
-        failureReason: p('failureReason'),
-      })
-      .prepare()
-    const f = <K extends keyof FlagRow>(name: K) => sql.placeholder(name)
-    // A run raises up to a flag a line (a month paid line by line to strangers' cards): stored like the lines.
-    this.insertFlagStmt = db
-      .insert(flags)
-      .values({
-        id: f('id'),
-        runId: f('runId'),
-        projectId: f('projectId'),
-        period: f('period'),
-        kind: f('kind'),
-        workerId: f('workerId'),
-        payeeCard: f('payeeCard'),
-        dueFen: f('dueFen'),
-        paidFen: f('paidFen'),
-        evidence: f('evidence'),
-        raisedAtMs: f('raisedAtMs'),
-      })
-      .prepare()
-    this.linesOfPeriodStmt = db
-      .select()
-      .from(payoutLines)
-      .where(and(eq(payoutLines.projectId, sql.placeholder('projectId')), eq(payoutLines.period, sql.placeholder('period'))))
-      .orderBy(asc(payoutLines.fileId), asc(payoutLines.lineNo))
-      .prepare()
+  constructor(private readonly db: Database) {}
+
+  /** One transaction: every repository call made inside fn (through any service) joins it. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.tx(fn)
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.db.$client.transaction(fn)()
+  async fileBySha(projectId: string, sha256: string): Promise<PayoutFileRow | undefined> {
+    const raw = await this.db.get(sql`${selectFrom(payoutFiles)} WHERE ${and(eq(payoutFiles.projectId, projectId), eq(payoutFiles.sha256, sha256))}`)
+    return raw && rowOf<PayoutFileRow>(payoutFiles, raw)
   }
 
-  fileBySha(projectId: string, sha256: string): PayoutFileRow | undefined {
-    return this.db.select().from(payoutFiles).where(and(eq(payoutFiles.projectId, projectId), eq(payoutFiles.sha256, sha256))).get()
+  async insertFile(file: PayoutFileRow, lines: readonly PayoutLineRow[]): Promise<void> {
+    await this.db.run(insertInto(payoutFiles, [file]))
+    await this.insertLines(lines)
   }
 
-  insertFile(file: PayoutFileRow, lines: PayoutLineRow[]): void {
-    this.db.insert(payoutFiles).values(file).run()
-    for (const line of lines) this.insertLineStmt.run(line)
+  /** Lines of a file already inserted, in chunks: call inside the transaction that inserted the file. */
+  async insertLines(lines: readonly PayoutLineRow[]): Promise<void> {
+    await this.lineInsert.run(this.db, lines)
   }
 
   /** Which of these bank references the project already holds, and in which file. */
-  postedBankRefs(projectId: string, bankRefs: string[]): Array<{ bankRef: string; fileId: string }> {
+  async postedBankRefs(projectId: string, bankRefs: readonly string[]): Promise<Array<{ bankRef: string; fileId: string }>> {
     const found: Array<{ bankRef: string; fileId: string }> = []
-    for (let i = 0; i < bankRefs.length; i += 500) {
+    for (let i = 0; i < bankRefs.length; i += INSERT_ROWS_MAX) {
       found.push(
-        ...this.db
-          .select({ bankRef: payoutLines.bankRef, fileId: payoutLines.fileId })
-          .from(payoutLines)
-          .where(and(eq(payoutLines.projectId, projectId), inArray(payoutLines.bankRef, bankRefs.slice(i, i + 500))))
-          .all(),
+        ...(await this.db.all<{ bankRef: string; fileId: string }>(
+          sql`SELECT ${payoutLines.bankRef} AS "bankRef", ${payoutLines.fileId} AS "fileId" FROM ${payoutLines}
+            WHERE ${and(eq(payoutLines.projectId, projectId), inArray(payoutLines.bankRef, bankRefs.slice(i, i + INSERT_ROWS_MAX)))}
+            ORDER BY ${payoutLines.bankRef}`,
+        )),
       )
     }
     return found
   }
 
   /** Payout lines the project holds for the pay month, from the files' own counts (a few rows, not every line). */
-  lineCountOfPeriod(projectId: string, period: string): number {
-    const row = this.db
-      .select({ n: sql<number>`coalesce(sum(${payoutFiles.lineCount}), 0)` })
-      .from(payoutFiles)
-      .where(and(eq(payoutFiles.projectId, projectId), eq(payoutFiles.period, period)))
-      .get()
+  async lineCountOfPeriod(projectId: string, period: string): Promise<number> {
+    const row = await this.db.get<{ n: number }>(
+      sql`SELECT CAST(coalesce(sum(${payoutFiles.lineCount}), 0) AS BIGINT) AS "n" FROM ${payoutFiles}
+        WHERE ${and(eq(payoutFiles.projectId, projectId), eq(payoutFiles.period, period))}`,
+    )
     return row?.n ?? 0
   }
 
   /** A page of the project's files in the order posted, keyset after (posted at, id) of the previous page's last. */
-  filesPage(projectId: string, after: readonly [postedAtMs: number, id: string] | undefined, limit: number): PayoutFileRow[] {
-    return this.db
-      .select()
-      .from(payoutFiles)
-      .where(and(eq(payoutFiles.projectId, projectId), after === undefined ? undefined : sql`(${payoutFiles.postedAtMs}, ${payoutFiles.id}) > (${after[0]}, ${after[1]})`))
-      .orderBy(asc(payoutFiles.postedAtMs), asc(payoutFiles.id))
-      .limit(limit)
-      .all()
+  async filesPage(projectId: string, after: readonly [postedAtMs: number, id: string] | undefined, limit: number): Promise<PayoutFileRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(payoutFiles)} WHERE ${and(
+        eq(payoutFiles.projectId, projectId),
+        after === undefined ? undefined : sql`(${payoutFiles.postedAtMs}, ${payoutFiles.id}) > (${after[0]}, ${after[1]})`,
+      )} ORDER BY ${asc(payoutFiles.postedAtMs)}, ${asc(payoutFiles.id)} LIMIT ${limit}`,
+    )
+    return rows.map((r) => rowOf<PayoutFileRow>(payoutFiles, r))
   }
 
-  file(projectId: string, fileId: string): PayoutFileRow | undefined {
-    return this.db.select().from(payoutFiles).where(and(eq(payoutFiles.projectId, projectId), eq(payoutFiles.id, fileId))).get()
+  async file(projectId: string, fileId: string): Promise<PayoutFileRow | undefined> {
+    const raw = await this.db.get(sql`${selectFrom(payoutFiles)} WHERE ${and(eq(payoutFiles.projectId, projectId), eq(payoutFiles.id, fileId))}`)
+    return raw && rowOf<PayoutFileRow>(payoutFiles, raw)
   }
 
   /** A page of one file's lines in file order, after line number `afterLineNo`. */
-  linesOfFilePage(fileId: string, afterLineNo: number | undefined, limit: number): PayoutLineRow[] {
-    return this.db
-      .select()
-      .from(payoutLines)
-      .where(and(eq(payoutLines.fileId, fileId), afterLineNo === undefined ? undefined : gt(payoutLines.lineNo, afterLineNo)))
-      .orderBy(asc(payoutLines.lineNo))
-      .limit(limit)
-      .all()
+  async linesOfFilePage(fileId: string, afterLineNo: number | undefined, limit: number): Promise<PayoutLineRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(payoutLines)} WHERE ${and(eq(payoutLines.fileId, fileId), afterLineNo === undefined ? undefined : gt(payoutLines.lineNo, afterLineNo))}
+        ORDER BY ${asc(payoutLines.lineNo)}, ${asc(payoutLines.id)} LIMIT ${limit}`,
+    )
+    return rows.map((r) => rowOf<PayoutLineRow>(payoutLines, r))
   }
 
-  linesOfPeriod(projectId: string, period: string): PayoutLineRow[] {
-    return this.linesOfPeriodStmt.all({ projectId, period })
+  /** Every line of the pay month (up to payout_lines_per_project_month_max), in file and line order. */
+  async linesOfPeriod(projectId: string, period: string): Promise<PayoutLineRow[]> {
+    const rows: PayoutLineRow[] = []
+    await this.db.each(
+      sql`${selectFrom(payoutLines)} WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period))}
+        ORDER BY ${asc(payoutLines.fileId)}, ${asc(payoutLines.lineNo)}, ${asc(payoutLines.id)}`,
+      (raw: Record<string, unknown>) => rows.push(rowOf<PayoutLineRow>(payoutLines, raw)),
+    )
+    return rows
   }
 
   /**
@@ -136,64 +142,56 @@ export class PayoutRepository {
    * first page is what a flag shows), keyset after `after` (that order's key of the last line of the previous page).
    * `cards` narrows to lines paid to those cards (an empty list matches nothing); `status` to successes or failures.
    */
-  linesOfPeriodPage(
+  async linesOfPeriodPage(
     projectId: string,
     period: string,
     filter: { cards?: readonly string[]; status?: PayoutLineRow['status'] },
     after: PayoutLineKey | undefined,
     limit: number,
-  ): PayoutLineRow[] {
+  ): Promise<PayoutLineRow[]> {
     if (filter.cards?.length === 0) return []
-    return this.db
-      .select()
-      .from(payoutLines)
-      .where(
-        and(
-          eq(payoutLines.projectId, projectId),
-          eq(payoutLines.period, period),
-          filter.cards === undefined ? undefined : inArray(payoutLines.payeeCard, [...filter.cards]),
-          filter.status === undefined ? undefined : eq(payoutLines.status, filter.status),
-          after === undefined
-            ? undefined
-            : sql`(${payoutLines.valueDate}, ${payoutLines.fileId}, ${payoutLines.lineNo}, ${payoutLines.id}) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})`,
-        ),
-      )
-      .orderBy(asc(payoutLines.valueDate), asc(payoutLines.fileId), asc(payoutLines.lineNo), asc(payoutLines.id))
-      .limit(limit)
-      .all()
+    const rows = await this.db.all(
+      sql`${selectFrom(payoutLines)} WHERE ${and(
+        eq(payoutLines.projectId, projectId),
+        eq(payoutLines.period, period),
+        filter.cards === undefined ? undefined : inArray(payoutLines.payeeCard, [...filter.cards]),
+        filter.status === undefined ? undefined : eq(payoutLines.status, filter.status),
+        after === undefined
+          ? undefined
+          : sql`(${payoutLines.valueDate}, ${payoutLines.fileId}, ${payoutLines.lineNo}, ${payoutLines.id}) > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]})`,
+      )} ORDER BY ${asc(payoutLines.valueDate)}, ${asc(payoutLines.fileId)}, ${asc(payoutLines.lineNo)}, ${asc(payoutLines.id)} LIMIT ${limit}`,
+    )
+    return rows.map((r) => rowOf<PayoutLineRow>(payoutLines, r))
   }
 
-  flagById(flagId: string): FlagRow | undefined {
-    return this.db.select().from(flags).where(eq(flags.id, flagId)).get()
+  async flagById(flagId: string): Promise<FlagRow | undefined> {
+    const raw = await this.db.get(sql`${selectFrom(flags)} WHERE ${eq(flags.id, flagId)}`)
+    return raw && rowOf<FlagRow>(flags, raw)
   }
 
-  insertRun(run: ReconciliationRunRow, rows: FlagRow[]): void {
-    this.db.insert(reconciliationRuns).values(run).run()
-    for (const row of rows) this.insertFlagStmt.run(row)
+  async insertRun(run: ReconciliationRunRow, rows: readonly FlagRow[]): Promise<void> {
+    await this.db.run(insertInto(reconciliationRuns, [run]))
+    await this.flagInsert.run(this.db, rows)
   }
 
-  latestRun(projectId: string, period: string): ReconciliationRunRow | undefined {
-    return this.db
-      .select()
-      .from(reconciliationRuns)
-      .where(and(eq(reconciliationRuns.projectId, projectId), eq(reconciliationRuns.period, period)))
-      .orderBy(desc(reconciliationRuns.ranAtMs), desc(reconciliationRuns.id))
-      .limit(1)
-      .get()
+  async latestRun(projectId: string, period: string): Promise<ReconciliationRunRow | undefined> {
+    const raw = await this.db.get(
+      sql`${selectFrom(reconciliationRuns)} WHERE ${and(eq(reconciliationRuns.projectId, projectId), eq(reconciliationRuns.period, period))}
+        ORDER BY ${desc(reconciliationRuns.ranAtMs)}, ${desc(reconciliationRuns.id)} LIMIT 1`,
+    )
+    return raw && rowOf<ReconciliationRunRow>(reconciliationRuns, raw)
   }
 
   /** A page of a run's flags in the order the run raised them (ids are time-ordered and given in that order). */
-  flagsOfRunPage(runId: string, after: string | undefined, limit: number): FlagRow[] {
-    return this.db
-      .select()
-      .from(flags)
-      .where(and(eq(flags.runId, runId), after === undefined ? undefined : gt(flags.id, after)))
-      .orderBy(asc(flags.id))
-      .limit(limit)
-      .all()
+  async flagsOfRunPage(runId: string, after: string | undefined, limit: number): Promise<FlagRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(flags)} WHERE ${and(eq(flags.runId, runId), after === undefined ? undefined : gt(flags.id, after))} ORDER BY ${asc(flags.id)} LIMIT ${limit}`,
+    )
+    return rows.map((r) => rowOf<FlagRow>(flags, r))
   }
 
-  flagsOfRun(runId: string): FlagRow[] {
-    return this.db.select().from(flags).where(eq(flags.runId, runId)).orderBy(asc(flags.id)).all()
+  async flagsOfRun(runId: string): Promise<FlagRow[]> {
+    const rows = await this.db.all(sql`${selectFrom(flags)} WHERE ${eq(flags.runId, runId)} ORDER BY ${asc(flags.id)}`)
+    return rows.map((r) => rowOf<FlagRow>(flags, r))
   }
 }

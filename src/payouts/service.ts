@@ -5,6 +5,8 @@
  * recognised by their hash and changes nothing.
  */
 import { createHash } from 'node:crypto'
+import { isUniqueViolation } from '../db/faults.ts'
+import type { Transaction } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import { fen } from '../kernel/money.ts'
@@ -44,44 +46,26 @@ export class PayoutService {
     private readonly clock: Clock,
   ) {}
 
-  post(input: { projectId: string; period: Month; bytes: Buffer; filename: string | null; postedBy: string | null }): {
+  async post(input: { projectId: string; period: Month; bytes: Buffer; filename: string | null; postedBy: string | null }): Promise<{
     outcome: PostOutcome
     file: PayoutFileRow
     reconciliation: ReconciliationView | undefined
-  } {
-    this.roster.project(input.projectId)
+  }> {
+    await this.roster.project(input.projectId)
     if (input.bytes.length === 0) throw new AppError('payout_file_empty')
     if (input.bytes.length > LIMITS.payout_file_bytes_max) throw new AppError('payout_file_too_large', { bytes: input.bytes.length, max: LIMITS.payout_file_bytes_max })
     const sha256 = createHash('sha256').update(input.bytes).digest('hex')
-    const existing = this.repo.fileBySha(input.projectId, sha256)
-    if (existing) {
-      if (existing.period !== input.period) throw new AppError('payout_file_exists_with_different_period', { fileId: existing.id, period: existing.period })
-      // The first page of flags and one more, as a stored file's reply carries (the rest are listed by GET flags).
-      return { outcome: 'payout_file_exists', file: existing, reconciliation: this.latestPage(input.projectId, input.period, undefined, LIMITS.page_size_max + 1) }
-    }
+    const existing = await this.alreadyPosted(input, sha256)
+    if (existing) return existing
 
     const parsed = parsePayoutFile(input.bytes)
     const errors: LineError[] = parsed.ok ? [] : parsed.errors
     if (parsed.ok) {
-      // Every payment is counted once: a bank reference already posted (in another file) refuses this one.
-      const posted = new Map(this.repo.postedBankRefs(input.projectId, parsed.file.lines.map((l) => l.bankRef)).map((r) => [r.bankRef, r.fileId]))
-      for (const l of parsed.file.lines) {
-        const fileId = posted.get(l.bankRef)
-        if (fileId) errors.push({ line: l.lineNo, field: 'bank_ref', code: 'bank_ref_already_posted', message: `Bank reference ${l.bankRef} was already posted in file ${fileId}; a payment is counted once. Post only new payments.` })
-      }
-      // The month's sums are bounded by its line count (see reconcile.ts), so the count is a limit like any other.
-      const held = this.repo.lineCountOfPeriod(input.projectId, input.period)
-      if (held + parsed.file.lines.length > LIMITS.payout_lines_per_project_month_max) {
-        errors.push({
-          line: 0,
-          code: 'month_too_many_lines',
-          message:
-            `The project already holds ${held} payout lines for ${input.period}; this file's ${parsed.file.lines.length} would pass the ` +
-            `limit of ${LIMITS.payout_lines_per_project_month_max} lines a pay month may hold. Check that the file belongs to this project and month.`,
-        })
-      }
+      errors.push(...(await this.bankRefErrors(input.projectId, parsed.file.lines)))
+      const tooMany = await this.monthLimitError(input.projectId, input.period, parsed.file.lines.length)
+      if (tooMany) errors.push(tooMany)
     }
-    if (!parsed.ok || errors.length > 0) this.refuse(input, errors)
+    if (!parsed.ok || errors.length > 0) return this.refuse(input, errors)
 
     const now = this.clock.nowMs()
     const t = parsed.file.totals
@@ -115,17 +99,32 @@ export class PayoutService {
       valueDate: l.valueDate,
       failureReason: l.failureReason,
     }))
-    let reconciliation: ReconciliationView
+    let stored: { reconciliation: ReconciliationView } | { refused: LineError }
     try {
-      reconciliation = this.repo.transaction(() => {
-        this.repo.insertFile(file, lines)
-        return this.runInTransaction(input.projectId, input.period, `payout_file:${file.id}`)
+      stored = await this.repo.transaction(async (tx) => {
+        // Posts to the month queue behind one another, so the line count read under the lock is the count this file
+        // joins: another instance's file stored since the check above is counted.
+        await this.lockMonth(tx, input.projectId, input.period)
+        const refused = await this.monthLimitError(input.projectId, input.period, lines.length)
+        if (refused) return { refused }
+        await this.repo.insertFile(file, lines)
+        return { reconciliation: await this.runInTransaction(tx, input.projectId, input.period, `payout_file:${file.id}`) }
       })
     } catch (err) {
+      if (isUniqueViolation(err)) {
+        // Another instance stored the same bytes, or a payment of this file, between the checks above and this
+        // transaction; the unique index decided. Read again, outside the failed transaction, and answer as a repeat
+        // post answers.
+        const posted = await this.alreadyPosted(input, sha256)
+        if (posted) return posted
+        const refs = await this.bankRefErrors(input.projectId, parsed.file.lines)
+        if (refs.length > 0) return this.refuse(input, refs)
+        throw err
+      }
       // The limits make this unreachable (kernel/money, FEN_MAX). Should a figure still leave its range, the
       // transaction has rolled back: the file is refused and kept with the reason, never stored to fail every later read.
       if (!(err instanceof RangeError)) throw err
-      this.refuse(input, [
+      return this.refuse(input, [
         {
           line: 0,
           code: 'not_reconcilable',
@@ -133,12 +132,55 @@ export class PayoutService {
         },
       ])
     }
-    return { outcome: 'payout_file_stored', file, reconciliation }
+    // Refused after the transaction, never inside it: the refusal is kept in rejected inputs, which a rollback would undo.
+    if ('refused' in stored) return this.refuse(input, [stored.refused])
+    return { outcome: 'payout_file_stored', file, reconciliation: stored.reconciliation }
+  }
+
+  /** The answer to bytes the project already holds: the stored file and its month's flags, or a refusal if the month differs. */
+  private async alreadyPosted(
+    input: { projectId: string; period: Month },
+    sha256: string,
+  ): Promise<{ outcome: PostOutcome; file: PayoutFileRow; reconciliation: ReconciliationView | undefined } | undefined> {
+    const existing = await this.repo.fileBySha(input.projectId, sha256)
+    if (!existing) return undefined
+    if (existing.period !== input.period) throw new AppError('payout_file_exists_with_different_period', { fileId: existing.id, period: existing.period })
+    // The first page of flags and one more, as a stored file's reply carries (the rest are listed by GET flags).
+    return { outcome: 'payout_file_exists', file: existing, reconciliation: await this.latestPage(input.projectId, input.period, undefined, LIMITS.page_size_max + 1) }
+  }
+
+  /** Every payment is counted once: a bank reference already posted (in another file) refuses this one. */
+  private async bankRefErrors(projectId: string, lines: ReadonlyArray<{ lineNo: number; bankRef: string }>): Promise<LineError[]> {
+    const posted = new Map((await this.repo.postedBankRefs(projectId, lines.map((l) => l.bankRef))).map((r) => [r.bankRef, r.fileId]))
+    const errors: LineError[] = []
+    for (const l of lines) {
+      const fileId = posted.get(l.bankRef)
+      if (fileId) errors.push({ line: l.lineNo, field: 'bank_ref', code: 'bank_ref_already_posted', message: `Bank reference ${l.bankRef} was already posted in file ${fileId}; a payment is counted once. Post only new payments.` })
+    }
+    return errors
+  }
+
+  /** The month's sums are bounded by its line count (see reconcile.ts), so the count is a limit like any other. */
+  private async monthLimitError(projectId: string, period: Month, adding: number): Promise<LineError | undefined> {
+    const held = await this.repo.lineCountOfPeriod(projectId, period)
+    if (held + adding <= LIMITS.payout_lines_per_project_month_max) return undefined
+    return {
+      line: 0,
+      code: 'month_too_many_lines',
+      message:
+        `The project already holds ${held} payout lines for ${period}; this file's ${adding} would pass the ` +
+        `limit of ${LIMITS.payout_lines_per_project_month_max} lines a pay month may hold. Check that the file belongs to this project and month.`,
+    }
+  }
+
+  /** Runs of one project's month never interleave, on any instance: each reads the month and records what it read. */
+  private lockMonth(tx: Transaction, projectId: string, period: Month): Promise<void> {
+    return tx.lock(`reconcile:${projectId}:${period}`)
   }
 
   /** Keeps the refused file in rejected inputs with its errors, then answers 422 with them. */
-  private refuse(input: { projectId: string; bytes: Buffer; filename: string | null; postedBy: string | null }, errors: LineError[]): never {
-    this.rejects.reject(
+  private async refuse(input: { projectId: string; bytes: Buffer; filename: string | null; postedBy: string | null }, errors: LineError[]): Promise<never> {
+    await this.rejects.reject(
       {
         source: 'http',
         channel: `POST /api/projects/${input.projectId}/payout-files`,
@@ -160,15 +202,15 @@ export class PayoutService {
   }
 
   /** A page of the project's files in the order posted (a project posts a few a month, for years). */
-  filesPage(projectId: string, after: readonly [postedAtMs: number, id: string] | undefined, limit: number): PayoutFileRow[] {
-    this.roster.project(projectId)
+  async filesPage(projectId: string, after: readonly [postedAtMs: number, id: string] | undefined, limit: number): Promise<PayoutFileRow[]> {
+    await this.roster.project(projectId)
     return this.repo.filesPage(projectId, after, limit)
   }
 
   /** A page of one file's lines (up to payout_file_lines_max of them) in file order. */
-  fileLinesPage(projectId: string, fileId: string, afterLineNo: number | undefined, limit: number): PayoutLineRow[] {
-    this.roster.project(projectId)
-    if (!this.repo.file(projectId, fileId)) throw new AppError('payout_file_not_found', { fileId })
+  async fileLinesPage(projectId: string, fileId: string, afterLineNo: number | undefined, limit: number): Promise<PayoutLineRow[]> {
+    await this.roster.project(projectId)
+    if (!(await this.repo.file(projectId, fileId))) throw new AppError('payout_file_not_found', { fileId })
     return this.repo.linesOfFilePage(fileId, afterLineNo, limit)
   }
 
@@ -177,34 +219,34 @@ export class PayoutService {
    * listing from a flag's filter returns every line its `linesTotal` counts. Attribution to a worker is the one the
    * reconciliation uses (cardOwners), read now: after a roster change it may differ from an older run's.
    */
-  monthLines(projectId: string, period: Month, filter: MonthLinesFilter, after: PayoutLineKey | undefined, limit: number): PayoutLineRow[] {
-    this.roster.project(projectId)
+  async monthLines(projectId: string, period: Month, filter: MonthLinesFilter, after: PayoutLineKey | undefined, limit: number): Promise<PayoutLineRow[]> {
+    await this.roster.project(projectId)
     let cards: string[] | undefined
     let workerId = filter.workerId
     if (filter.flagId !== undefined) {
-      const flag = this.repo.flagById(filter.flagId)
+      const flag = await this.repo.flagById(filter.flagId)
       if (!flag || flag.projectId !== projectId || flag.period !== period) throw new AppError('flag_not_found', { flagId: filter.flagId, period })
       if (flag.workerId !== null) workerId = flag.workerId
       else cards = flag.payeeCard === null ? [] : [flag.payeeCard]
     } else if (filter.card !== undefined) cards = [filter.card]
     if (workerId !== undefined) {
-      this.roster.worker(workerId)
-      cards = [...this.cardOwners(projectId)].filter(([, owner]) => owner.workerId === workerId).map(([card]) => card)
+      await this.roster.worker(workerId)
+      cards = [...(await this.cardOwners(projectId))].filter(([, owner]) => owner.workerId === workerId).map(([card]) => card)
     }
     return this.repo.linesOfPeriodPage(projectId, period, { ...(cards === undefined ? {} : { cards }), ...(filter.status === undefined ? {} : { status: filter.status }) }, after, limit)
   }
 
   /** Every card of every worker enrolled on the project, and whose it is: what the reconciliation attributes payments by. */
-  private cardOwners(projectId: string): Map<string, CardOwner> {
+  private async cardOwners(projectId: string): Promise<Map<string, CardOwner>> {
     const cardOwners = new Map<string, CardOwner>()
-    for (const { worker } of this.roster.listEnrolments(projectId)) cardOwners.set(worker.cardNo, { workerId: worker.id, workerName: worker.name })
+    for (const { worker } of await this.roster.listEnrolments(projectId)) cardOwners.set(worker.cardNo, { workerId: worker.id, workerName: worker.name })
     return cardOwners
   }
 
   /** Reconciles a pay month now and records the run; earlier runs stay as history. */
-  reconcile(projectId: string, period: Month, trigger: string): ReconciliationView {
-    this.roster.project(projectId)
-    return this.repo.transaction(() => this.runInTransaction(projectId, period, trigger))
+  async reconcile(projectId: string, period: Month, trigger: string): Promise<ReconciliationView> {
+    await this.roster.project(projectId)
+    return this.repo.transaction((tx) => this.runInTransaction(tx, projectId, period, trigger))
   }
 
   /**
@@ -212,28 +254,29 @@ export class PayoutService {
    * cards raises a flag a line (up to 200,000), so the flags are paged like every list; `after` is the last flag id of
    * the previous page, and must be a flag of the newest run: a run in between starts the walk again.
    */
-  latestPage(projectId: string, period: Month, after: string | undefined, limit: number): ReconciliationView | undefined {
-    this.roster.project(projectId)
-    const run = this.repo.latestRun(projectId, period)
-    if (after !== undefined && this.repo.flagById(after)?.runId !== run?.id) throw new AppError('cursor_not_found', { after, runId: run?.id ?? null })
-    return run ? { run, flags: this.repo.flagsOfRunPage(run.id, after, limit) } : undefined
+  async latestPage(projectId: string, period: Month, after: string | undefined, limit: number): Promise<ReconciliationView | undefined> {
+    await this.roster.project(projectId)
+    const run = await this.repo.latestRun(projectId, period)
+    if (after !== undefined && (await this.repo.flagById(after))?.runId !== run?.id) throw new AppError('cursor_not_found', { after, runId: run?.id ?? null })
+    return run ? { run, flags: await this.repo.flagsOfRunPage(run.id, after, limit) } : undefined
   }
 
-  latest(projectId: string, period: Month): ReconciliationView | undefined {
-    this.roster.project(projectId)
-    const run = this.repo.latestRun(projectId, period)
-    return run ? { run, flags: this.repo.flagsOfRun(run.id) } : undefined
+  async latest(projectId: string, period: Month): Promise<ReconciliationView | undefined> {
+    await this.roster.project(projectId)
+    const run = await this.repo.latestRun(projectId, period)
+    return run ? { run, flags: await this.repo.flagsOfRun(run.id) } : undefined
   }
 
   /** Pure reconciliation of what is stored, without recording a run. */
-  compute(projectId: string, period: Month): Reconciliation {
-    const due = this.payroll.due(projectId, period)
-    const cardOwners = this.cardOwners(projectId)
+  async compute(projectId: string, period: Month): Promise<Reconciliation> {
+    const due = await this.payroll.due(projectId, period)
+    const cardOwners = await this.cardOwners(projectId)
+    const lines = await this.repo.linesOfPeriod(projectId, period)
     return reconcile({
       period,
       payDate: due.payDate,
       due: due.workers.map((w) => ({ workerId: w.workerId, workerName: w.name, cardNo: w.cardNo, dueFen: w.dueFen, daysPresent: w.dueHalves / 2 })),
-      payouts: this.repo.linesOfPeriod(projectId, period).map((l) => ({
+      payouts: lines.map((l) => ({
         lineId: l.id,
         fileId: l.fileId,
         lineNo: l.lineNo,
@@ -249,8 +292,10 @@ export class PayoutService {
     })
   }
 
-  private runInTransaction(projectId: string, period: Month, trigger: string): ReconciliationView {
-    const r = this.compute(projectId, period)
+  /** Records a run of the month inside the caller's transaction, after every other run or post of the month. */
+  private async runInTransaction(tx: Transaction, projectId: string, period: Month, trigger: string): Promise<ReconciliationView> {
+    await this.lockMonth(tx, projectId, period)
+    const r = await this.compute(projectId, period)
     const now = this.clock.nowMs()
     const run: ReconciliationRunRow = {
       id: newId(),
@@ -279,7 +324,7 @@ export class PayoutService {
       evidence: JSON.stringify(f.evidence),
       raisedAtMs: now,
     }))
-    this.repo.insertRun(run, rows)
+    await this.repo.insertRun(run, rows)
     return { run, flags: rows }
   }
 }

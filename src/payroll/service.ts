@@ -51,11 +51,11 @@ export class PayrollService {
     private readonly timesheets: TimesheetService,
   ) {}
 
-  due(projectId: string, period: Month): PayrollDue {
-    const project = this.roster.project(projectId)
-    const lines = this.timesheets.projectMonth(projectId, period)
+  async due(projectId: string, period: Month): Promise<PayrollDue> {
+    const project = await this.roster.project(projectId)
+    const lines = await this.timesheets.projectMonth(projectId, period)
     const workers: DueWorker[] = []
-    for (const { enrolment, worker } of this.roster.listEnrolments(projectId)) {
+    for (const { enrolment, worker } of await this.roster.listEnrolments(projectId)) {
       const line = lines.get(worker.id)
       if (!line) continue
       const rate = fen(enrolment.dailyRateFen)

@@ -1,5 +1,5 @@
 /**
- * Listings are bounded and light, and counts are per month, over the real service (embedded broker, SQLite file,
+ * Listings are bounded and light, and counts are per month, over the real service (embedded broker, the run's database engine,
  * HTTP): every list answers at most LIMITS.page_size_max rows and links to the next page only when more follow;
  * rejected inputs are listed without their bytes, which are served one input at a time; a refusal is filed under the
  * project its topic's site code names; re-sends and refusals count in the month they were received; /payroll uses

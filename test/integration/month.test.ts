@@ -1,6 +1,6 @@
 /**
  * A site's month end to end over real components: punches published over
- * MQTT to the embedded broker, a real SQLite file, the bank's GBK file posted
+ * MQTT to the embedded broker, a real database (SQLite or PostgreSQL), the bank's GBK file posted
  * over HTTP, and the flags read back.
  */
 import t from 'tap'

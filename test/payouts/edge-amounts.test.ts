@@ -62,35 +62,53 @@ t.test('a pay month holds at most its line limit; the file that would pass it is
   const { server, api, projectId, path, line } = await site(t, 302)
   const month = '2026-10'
   // The month is filled one line short of the limit, every line at the maximum, as posted files would fill it. Posting
-  // 200,000 lines over HTTP only repeats what the file tests prove; the lines go in with one prepared statement.
+  // 200,000 lines over HTTP only repeats what the file tests prove; the lines go in through the repository's bulk insert.
   const filling = LIMITS.payout_lines_per_project_month_max - 1
   const fileId = newId()
-  new PayoutRepository(server.services.db).insertFile(
-    {
-      id: fileId,
-      projectId,
-      period: month,
-      sha256: 'f'.repeat(64),
-      filename: 'fill.txt',
-      encoding: 'utf-8',
-      lineCount: filling,
-      successCount: filling,
-      successFen: fen(filling * LIMITS.payout_line_amount_fen_max),
-      failedCount: 0,
-      failedFen: fen(0),
-      postedBy: null,
-      postedAtMs: Date.now(),
-    },
-    [],
-  )
-  const sqlite = server.services.db.$client
-  const insert = sqlite.prepare(
-    'INSERT INTO payout_lines (id, file_id, project_id, period, line_no, seq, payee_card, payee_name, amount_fen, status, bank_ref, value_date, failure_reason) ' +
-      "VALUES (?, ?, ?, ?, ?, ?, '6222020200199999999', '包工头', ?, 'success', ?, '2026-11-08', NULL)",
-  )
-  sqlite.transaction(() => {
-    for (let i = 0; i < filling; i++) insert.run(newId(), fileId, projectId, month, i + 2, i + 1, LIMITS.payout_line_amount_fen_max, `FILL${i}`)
-  })()
+  const repo = new PayoutRepository(server.services.db)
+  await repo.transaction(async () => {
+    await repo.insertFile(
+      {
+        id: fileId,
+        projectId,
+        period: month,
+        sha256: 'f'.repeat(64),
+        filename: 'fill.txt',
+        encoding: 'utf-8',
+        lineCount: filling,
+        successCount: filling,
+        successFen: fen(filling * LIMITS.payout_line_amount_fen_max),
+        failedCount: 0,
+        failedFen: fen(0),
+        postedBy: null,
+        postedAtMs: Date.now(),
+      },
+      [],
+    )
+    // In slices, so the test never holds 200,000 row objects at once.
+    for (let from = 0; from < filling; from += 10_000) {
+      await repo.insertLines(
+        Array.from({ length: Math.min(10_000, filling - from) }, (_, k) => {
+          const i = from + k
+          return {
+            id: newId(),
+            fileId,
+            projectId,
+            period: month,
+            lineNo: i + 2,
+            seq: i + 1,
+            payeeCard: '6222020200199999999',
+            payeeName: '包工头',
+            amountFen: LIMITS.payout_line_amount_fen_max,
+            status: 'success' as const,
+            bankRef: `FILL${i}`,
+            valueDate: '2026-11-08',
+            failureReason: null,
+          }
+        }),
+      )
+    }
+  })
 
   const two = Buffer.from([HEADER, line(1, '1.00', 'OVER1'), line(2, '1.00', 'OVER2')].join('\n'))
   const refused = await failure(api.request('POST', path(month, 'over.txt'), two, 'text/plain'))

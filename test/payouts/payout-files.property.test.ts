@@ -1,6 +1,6 @@
 /**
  * No payout file, whatever amounts it holds, makes a later request answer 5xx.
- * Over the real service (HTTP, SQLite file, punches through the embedded
+ * Over the real service (HTTP, the run's database engine, punches through the embedded
  * broker): random valid files — amounts up to and including the per-line
  * maximum, payees enrolled here, elsewhere or nowhere, either status, any value
  * date, any layout and encoding — posted in random order into a few projects

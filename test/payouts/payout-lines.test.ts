@@ -1,5 +1,5 @@
 /**
- * A flag's lines in full, over the real service (SQLite file, HTTP): a flag shows its first lines and points to the
+ * A flag's lines in full, over the real service (the run's database engine, HTTP): a flag shows its first lines and points to the
  * month's paged payout-line listing, whose pages, walked from the flag's link, hold exactly the lines the flag counts,
  * in the order it shows them, cards masked. The listing's filters (card, worker, flag, status) and its refusals.
  */

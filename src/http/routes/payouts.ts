@@ -180,18 +180,27 @@ function linkEvidenceLines(f: FlagRow, evidence: unknown): unknown {
   return linked
 }
 
+/**
+ * Parts of a cursor a client sent back, as a column can hold them: a whole number in the exact range (PostgreSQL
+ * refuses 1.5 or 1e30 for a BIGINT, where SQLite compared them), text without NUL (PostgreSQL text cannot hold it).
+ */
+const isCursorInteger = (v: unknown): v is number => Number.isSafeInteger(v)
+/** Line numbers are a 32-bit integer column on PostgreSQL: a number past it is no line's, and must not reach the query. */
+const LINE_NO_MAX = 2_147_483_647
+const isCursorText = (v: unknown): v is string => typeof v === 'string' && !v.includes('\u0000')
+
 /** A listing cursor back to the line's place in money order, or undefined when it is not one this listing gave. */
 function lineKeyOf(cursor: string): PayoutLineKey | undefined {
   const key = decodeCursor(cursor)
   if (key?.length !== 4) return undefined
   const [valueDate, fileId, lineNo, id] = key
-  return typeof valueDate === 'string' && typeof fileId === 'string' && typeof lineNo === 'number' && typeof id === 'string' ? [valueDate, fileId, lineNo, id] : undefined
+  return isCursorText(valueDate) && isCursorText(fileId) && isCursorInteger(lineNo) && lineNo <= LINE_NO_MAX && isCursorText(id) ? [valueDate, fileId, lineNo, id] : undefined
 }
 
 export async function payoutRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { payouts, roster, punches, payroll } = services
 
-  const workerNames = (projectId: string): Map<string, string> => new Map(roster.listEnrolments(projectId).map(({ worker }) => [worker.id, worker.name]))
+  const workerNames = async (projectId: string): Promise<Map<string, string>> => new Map((await roster.listEnrolments(projectId)).map(({ worker }) => [worker.id, worker.name]))
   const presentFlag = (names: Map<string, string>) => (f: FlagRow) => ({
     ...f,
     workerName: f.workerId ? (names.get(f.workerId) ?? null) : null,
@@ -201,10 +210,10 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
   })
   const presentRun = (r: ReconciliationRunRow) => ({ ...r, ranAt: new Date(r.ranAtMs).toISOString() })
   /** A run with a page of its flags: `flags` read with one to spare (limit + 1), as pageOf expects. */
-  const presentReconciliation = (projectId: string, v: ReconciliationView | undefined, limit: number) => {
+  const presentReconciliation = async (projectId: string, v: ReconciliationView | undefined, limit: number) => {
     if (!v) return { run: null, flags: [], next: null }
     const { page, next } = pageOf(v.flags, limit, (f) => f.id)
-    return { run: presentRun(v.run), flags: page.map(presentFlag(workerNames(projectId))), next: next ?? null }
+    return { run: presentRun(v.run), flags: page.map(presentFlag(await workerNames(projectId))), next: next ?? null }
   }
 
   // Bank files arrive as bytes in whatever encoding the bank wrote (UTF-8 or GBK): never let a text parser touch them.
@@ -253,7 +262,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     },
     async (req, res) => {
       if (!Buffer.isBuffer(req.body)) throw new AppError('payout_file_empty')
-      const r = payouts.post({
+      const r = await payouts.post({
         projectId: req.params.projectId,
         period: req.query.period,
         bytes: req.body,
@@ -263,7 +272,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
       return res.status(r.outcome === 'payout_file_stored' ? 201 : 200).send({
         outcome: r.outcome,
         file: presentFile(r.file),
-        reconciliation: presentReconciliation(req.params.projectId, r.reconciliation, LIMITS.page_size_max),
+        reconciliation: await presentReconciliation(req.params.projectId, r.reconciliation, LIMITS.page_size_max),
       })
     },
   )
@@ -282,9 +291,9 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     async (req, reply) => {
       const { after, limit } = req.query
       const key = after === undefined ? undefined : decodeCursor(after)
-      const position = key?.length === 2 && typeof key[0] === 'number' && typeof key[1] === 'string' ? ([key[0], key[1]] as const) : undefined
+      const position = key?.length === 2 && isCursorInteger(key[0]) && isCursorText(key[1]) ? ([key[0], key[1]] as const) : undefined
       if (after !== undefined && position === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
-      const { page, next } = pageOf(payouts.filesPage(req.params.projectId, position, limit + 1), limit, (f) => encodeCursor([f.postedAtMs, f.id]))
+      const { page, next } = pageOf(await payouts.filesPage(req.params.projectId, position, limit + 1), limit, (f) => encodeCursor([f.postedAtMs, f.id]))
       linkNext(req, reply, limit, 'after', next)
       return page.map(presentFile)
     },
@@ -299,7 +308,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
         params: { type: 'object', properties: { projectId: idParam, fileId: idParam }, required: ['projectId', 'fileId'], additionalProperties: false },
         querystring: {
           type: 'object',
-          properties: { after: { type: 'integer', minimum: 0, description: 'the line number (lineNo) of the last line of the previous page' }, limit: limitQuery },
+          properties: { after: { type: 'integer', minimum: 0, maximum: LINE_NO_MAX, description: 'the line number (lineNo) of the last line of the previous page' }, limit: limitQuery },
           additionalProperties: false,
         },
         response: { 200: { type: 'array', items: payoutLine }, ...errors },
@@ -307,7 +316,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     },
     async (req, reply) => {
       const { after, limit } = req.query
-      const { page, next } = pageOf(payouts.fileLinesPage(req.params.projectId, req.params.fileId, after, limit + 1), limit, (l) => l.lineNo)
+      const { page, next } = pageOf(await payouts.fileLinesPage(req.params.projectId, req.params.fileId, after, limit + 1), limit, (l) => l.lineNo)
       linkNext(req, reply, limit, 'after', next)
       return page.map(presentLine)
     },
@@ -348,7 +357,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
       if ([card, workerId, flagId].filter((v) => v !== undefined).length > 1) throw new AppError('validation_failed', { query: 'give at most one of card, workerId and flagId' })
       const key = after === undefined ? undefined : lineKeyOf(after)
       if (after !== undefined && key === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
-      const rows = payouts.monthLines(
+      const rows = await payouts.monthLines(
         req.params.projectId,
         req.params.month,
         { ...(card === undefined ? {} : { card }), ...(workerId === undefined ? {} : { workerId }), ...(flagId === undefined ? {} : { flagId }), ...(status === undefined ? {} : { status }) },
@@ -372,8 +381,8 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req, res) => {
-      const v = payouts.reconcile(req.params.projectId, req.params.month, 'manual')
-      return res.status(201).send(presentReconciliation(req.params.projectId, v, LIMITS.page_size_max))
+      const v = await payouts.reconcile(req.params.projectId, req.params.month, 'manual')
+      return res.status(201).send(await presentReconciliation(req.params.projectId, v, LIMITS.page_size_max))
     },
   )
 
@@ -393,8 +402,8 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     },
     async (req, reply) => {
       const { after, limit } = req.query
-      const v = payouts.latestPage(req.params.projectId, req.params.month, after, limit + 1)
-      const presented = presentReconciliation(req.params.projectId, v, limit)
+      const v = await payouts.latestPage(req.params.projectId, req.params.month, after, limit + 1)
+      const presented = await presentReconciliation(req.params.projectId, v, limit)
       linkNext(req, reply, limit, 'after', presented.next ?? undefined)
       return presented
     },
@@ -446,15 +455,15 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     },
     async (req) => {
       const { projectId, month: period } = req.params
-      const due = payroll.due(projectId, period)
-      const latest = payouts.latest(projectId, period)
+      const due = await payroll.due(projectId, period)
+      const latest = await payouts.latest(projectId, period)
       const flagsByKind: Record<string, number> = {}
       for (const f of latest?.flags ?? []) flagsByKind[f.kind] = (flagsByKind[f.kind] ?? 0) + 1
       const dueFen = sumFen(due.workers.map((w) => w.dueFen))
       const paidFen = fen(latest?.run.paidFen ?? 0)
       // Re-sends and refusals are counted by when they were received, in the project's zone: a month's figure says
       // what its devices and the bank sent that month, whatever dates the punches inside claim.
-      const { startMs, endMs } = monthBoundsMs(period, roster.project(projectId).timeZone)
+      const { startMs, endMs } = monthBoundsMs(period, (await roster.project(projectId)).timeZone)
       const dueHalves = due.workers.reduce((s, w) => s + w.dueHalves, 0)
       return {
         projectId,
@@ -474,11 +483,11 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
         due: formatYuan(dueFen),
         paid: formatYuan(paidFen),
         flagsByKind,
-        punches: punches.countPunches(projectId, `${period}-01`, `${period}-31`),
+        punches: await punches.countPunches(projectId, `${period}-01`, `${period}-31`),
         receivedFrom: new Date(startMs).toISOString(),
         receivedUntil: new Date(endMs).toISOString(),
-        duplicates: punches.duplicatesByProject(projectId, `${period}-01`, `${period}-31`),
-        rejectedByReason: Object.fromEntries(punches.rejectedCounts(projectId, startMs, endMs).map((r) => [r.reason, r.n])),
+        duplicates: await punches.duplicatesByProject(projectId, `${period}-01`, `${period}-31`),
+        rejectedByReason: Object.fromEntries((await punches.rejectedCounts(projectId, startMs, endMs)).map((r) => [r.reason, r.n])),
         reconciledAt: latest ? new Date(latest.run.ranAtMs).toISOString() : null,
       }
     },
