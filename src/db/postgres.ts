@@ -12,7 +12,6 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHash } from 'node:crypto'
 import pg from 'pg'
 import Cursor from 'pg-cursor'
-import type { SQL } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import { PgDialect } from 'drizzle-orm/pg-core'
@@ -42,28 +41,60 @@ function exactInteger(text: string): number {
   return n
 }
 
-const types: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8_OID || oid === NUMERIC_OID ? exactInteger : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+/** node-postgres's parsers, with BIGINT and NUMERIC read by int8 (text format: the only one we ask for). */
+function typesWith(int8: (text: string) => number | null): pg.CustomTypesConfig {
+  const getTypeParser = (oid: number, format?: string): ((value: string) => unknown) =>
+    oid === INT8_OID || oid === NUMERIC_OID ? int8 : (pg.types.getTypeParser(oid, (format ?? 'text') as 'text') as (value: string) => unknown)
+  return { getTypeParser: getTypeParser as pg.CustomTypesConfig['getTypeParser'] }
 }
 
-/** `?` placeholders to PostgreSQL's `$1…`, outside quoted text; once per statement text. */
+const types = typesWith(exactInteger)
+
+/**
+ * The same parsers for one cursor, except that a value out of range is kept, not thrown: pg-cursor parses rows in
+ * the socket's data handler, where a throw is an uncaught exception (the process ends) and the read never settles.
+ * The read that met it throws it instead.
+ */
+function cursorTypes(): { types: pg.CustomTypesConfig; failure: () => Error | undefined } {
+  let failed: Error | undefined
+  const kept = (text: string): number | null => {
+    try {
+      return exactInteger(text)
+    } catch (err) {
+      failed ??= err instanceof Error ? err : new RangeError(String(err))
+      return null
+    }
+  }
+  return { types: typesWith(kept), failure: () => failed }
+}
+
+/**
+ * `?` placeholders to PostgreSQL's `$1…`, outside quoted text and comments (SQLite does not count a `?` there
+ * either, and a `'` in a comment must not start a string); once per statement text.
+ */
 const numbered = new Map<string, string>()
 function numberPlaceholders(text: string): string {
   let out = numbered.get(text)
   if (out !== undefined) return out
   let n = 0
-  let quote: string | undefined
   out = ''
-  for (const ch of text) {
-    if (quote) {
-      if (ch === quote) quote = undefined
-      out += ch
-    } else if (ch === "'" || ch === '"') {
-      quote = ch
-      out += ch
-    } else if (ch === '?') out += `$${++n}`
-    else out += ch
+  for (let i = 0; i < text.length; ) {
+    const ch = text[i] as string
+    let end = i + 1
+    if (ch === "'" || ch === '"') {
+      end = text.indexOf(ch, i + 1) + 1 || text.length
+    } else if (ch === '-' && text[i + 1] === '-') {
+      end = text.indexOf('\n', i) + 1 || text.length
+    } else if (ch === '/' && text[i + 1] === '*') {
+      const close = text.indexOf('*/', i + 2)
+      end = close < 0 ? text.length : close + 2
+    } else if (ch === '?') {
+      out += `$${++n}`
+      i = end
+      continue
+    }
+    out += text.slice(i, end)
+    i = end
   }
   if (numbered.size < 2000) numbered.set(text, out)
   return out
@@ -85,7 +116,7 @@ function toPg(query: Query): { text: string; values: unknown[]; name?: string } 
     const text = query.text.includes('?') ? numberPlaceholders(query.text) : query.text
     return { text, values: [...query.params], name: nameOf(text) }
   }
-  const r = renderer.sqlToQuery(query as SQL)
+  const r = renderer.sqlToQuery(query)
   return { text: r.sql, values: r.params }
 }
 
@@ -108,16 +139,19 @@ function executor(on: Queryable, pool: pg.Pool): Executor {
     each: async <T>(query: Query, fn: (row: T) => void) => {
       const client = on === pool ? await pool.connect() : (on as pg.PoolClient)
       const { text, values } = toPg(query)
-      const cursor = client.query(new Cursor(text, values, { types }))
+      const parsing = cursorTypes()
+      const cursor = client.query(new Cursor(text, values, { types: parsing.types }))
       try {
         for (;;) {
           const rows = (await cursor.read(LIMITS.pg_cursor_rows)) as T[]
+          const failed = parsing.failure()
+          if (failed !== undefined) throw failed
           if (rows.length === 0) break
           for (const row of rows) fn(row)
         }
       } finally {
         await cursor.close()
-        if (on === pool) (client as pg.PoolClient).release()
+        if (on === pool) client.release()
       }
     },
   }
@@ -160,6 +194,16 @@ async function applyMigrations(databaseUrl: string, migrationsFolder: string): P
     await migrate(drizzle({ client }), { migrationsFolder })
   } finally {
     await client.end().catch(() => {})
+  }
+}
+
+/** fn returned, but a statement of it had failed (and fn caught it): the transaction was rolled back. */
+export class TransactionAbortedError extends Error {
+  /** PostgreSQL's SQLSTATE for it: in_failed_sql_transaction. */
+  readonly code = '25P02'
+  constructor() {
+    super('the transaction was rolled back: a statement in it failed, and on PostgreSQL that aborts the whole transaction')
+    this.name = 'TransactionAbortedError'
   }
 }
 
@@ -230,7 +274,10 @@ export class PostgresDatabase implements Database {
         await client.query('BEGIN')
         const result = await this.inside.run(t, () => fn(t.tx))
         t.open = false
-        await client.query('COMMIT')
+        // A transaction in which a statement failed is aborted, and PostgreSQL answers its COMMIT with ROLLBACK, not
+        // an error: fn caught the failure and went on, but nothing of it was stored. (SQLite fails the statement alone.)
+        const end = await client.query('COMMIT')
+        if (end.command === 'ROLLBACK') throw new TransactionAbortedError()
         return result
       } catch (err) {
         t.open = false

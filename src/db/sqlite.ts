@@ -12,7 +12,6 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3, { type Statement } from 'better-sqlite3'
-import type { SQL } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core'
@@ -100,6 +99,14 @@ function bindable(params: readonly unknown[]): unknown[] {
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p))
 }
 
+/**
+ * The result of a synchronous call as a promise: a statement that fails rejects, as on PostgreSQL, instead of
+ * throwing at the call (`tx.run(…).catch(…)` would otherwise miss it).
+ */
+async function settle<R>(call: () => R): Promise<R> {
+  return call()
+}
+
 /** A transaction and whether it is still open: work it started that outlives it must not run as part of it. */
 interface OpenTx {
   open: boolean
@@ -122,11 +129,11 @@ export class SqliteDatabase implements Database {
   ) {
     this.direct = {
       engine: 'sqlite',
-      all: <T>(query: Query) => Promise.resolve(this.prepare(query, (s, p) => s.all(...p) as T[])),
-      get: <T>(query: Query) => Promise.resolve(this.prepare(query, (s, p) => s.get(...p) as T | undefined)),
-      run: (query: Query) => Promise.resolve(this.prepare(query, (s, p): RunResult => ({ changes: s.run(...p).changes }))),
+      all: <T>(query: Query) => settle(() => this.prepare(query, (s, p) => s.all(...p) as T[])),
+      get: <T>(query: Query) => settle(() => this.prepare(query, (s, p) => s.get(...p) as T | undefined)),
+      run: (query: Query) => settle(() => this.prepare(query, (s, p): RunResult => ({ changes: s.run(...p).changes }))),
       each: <T>(query: Query, fn: (row: T) => void) =>
-        Promise.resolve(
+        settle(() =>
           this.prepare(query, (s, p) => {
             // One synchronous loop: nothing else can reach the connection while the statement is open.
             for (const row of s.iterate(...p)) fn(row as T)
@@ -142,7 +149,7 @@ export class SqliteDatabase implements Database {
       text = query.text
       params = query.params
     } else {
-      const r = renderer.sqlToQuery(query as SQL)
+      const r = renderer.sqlToQuery(query)
       text = r.sql
       params = r.params
     }

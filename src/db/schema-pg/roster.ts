@@ -1,0 +1,101 @@
+/** PostgreSQL twin of src/db/schema/roster.ts (which says what each table is for). */
+import { sql } from 'drizzle-orm'
+import { bigint, boolean, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import type { IncompleteDayPolicy } from '../../timesheets/policy.ts'
+import type { Gender, OrganisationKind } from '../schema/roster.ts'
+
+export const organisations = pgTable('organisations', {
+  id: text('id').primaryKey(),
+  kind: text('kind').$type<OrganisationKind>().notNull(),
+  name: text('name').notNull(),
+  creditCode: text('credit_code').notNull().unique(),
+  createdAtMs: bigint('created_at_ms', { mode: 'number' }).notNull(),
+})
+
+export const projects = pgTable('projects', {
+  id: text('id').primaryKey(),
+  siteCode: text('site_code').notNull().unique(),
+  name: text('name').notNull(),
+  regionCode: text('region_code').notNull(),
+  timeZone: text('time_zone').notNull(),
+  payDay: integer('pay_day').notNull(),
+  constructionUnitId: text('construction_unit_id').notNull().references(() => organisations.id),
+  generalContractorId: text('general_contractor_id').notNull().references(() => organisations.id),
+  accountBank: text('account_bank').notNull(),
+  accountNo: text('account_no').notNull(),
+  accountName: text('account_name').notNull(),
+  debounceMinutes: integer('debounce_minutes').notNull().default(2),
+  maxShiftMinutes: integer('max_shift_minutes').notNull().default(960),
+  incompleteDayPolicy: text('incomplete_day_policy').$type<IncompleteDayPolicy>().notNull().default('needs_review'),
+  clockAheadMinutes: integer('clock_ahead_minutes').notNull().default(10),
+  createdAtMs: bigint('created_at_ms', { mode: 'number' }).notNull(),
+})
+
+export const teams = pgTable(
+  'teams',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    employerId: text('employer_id').notNull().references(() => organisations.id),
+    name: text('name').notNull(),
+    createdAtMs: bigint('created_at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [uniqueIndex('teams_project_name').on(t.projectId, t.name)],
+)
+
+export const workers = pgTable(
+  'workers',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    idType: text('id_type').$type<'resident_id'>().notNull(),
+    idNumber: text('id_number').notNull().unique(),
+    gender: text('gender').$type<Gender>().notNull(),
+    birthDate: text('birth_date').notNull(),
+    ethnicity: text('ethnicity'),
+    address: text('address'),
+    phone: text('phone'),
+    trade: text('trade'),
+    bankName: text('bank_name').notNull(),
+    cardNo: text('card_no').notNull(),
+    createdAtMs: bigint('created_at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('workers_card_no').on(t.cardNo)],
+)
+
+export const enrolments = pgTable(
+  'enrolments',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    workerId: text('worker_id').notNull().references(() => workers.id),
+    teamId: text('team_id').notNull().references(() => teams.id),
+    deviceUserId: text('device_user_id'),
+    dailyRateFen: bigint('daily_rate_fen', { mode: 'number' }).notNull(),
+    contractNo: text('contract_no'),
+    safetyTrained: boolean('safety_trained').notNull(),
+    entryDate: text('entry_date').notNull(),
+    exitDate: text('exit_date'),
+    createdAtMs: bigint('created_at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('enrolments_project_worker').on(t.projectId, t.workerId),
+    // NULLs stay distinct, as on SQLite: many enrolments without a device user on one project.
+    uniqueIndex('enrolments_project_device_user').on(t.projectId, t.deviceUserId),
+  ],
+)
+
+export const devices = pgTable(
+  'devices',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    serial: text('serial').notNull().unique(),
+    model: text('model').notNull(),
+    settings: text('settings').notNull().default(sql`'{}'`),
+    location: text('location'),
+    installedAtMs: bigint('installed_at_ms', { mode: 'number' }).notNull(),
+    createdAtMs: bigint('created_at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('devices_project').on(t.projectId)],
+)
