@@ -9,6 +9,32 @@
  * its snapshot, frozen; a change that reaches a confirmed day (a replayed
  * punch, a correction) is detected by recomputing only that day and its
  * neighbours, and recorded as an adjustment carried into the open month.
+ *
+ * Several instances may share one database (PostgreSQL behind a province's
+ * instances, or processes on one SQLite file). What keeps each race safe:
+ * - two instances adjusting the same worker (one after its commit, another's
+ *   sweep): every adjustment transaction takes the lock
+ *   `adjust:{project}:{worker}` before it reads the confirmation, the day's
+ *   adjustments and the punches, so the second sees what the first added; and
+ *   it is idempotent by comparison (the day as it now computes against the
+ *   frozen day plus earlier adjustments), so a second run adds nothing;
+ * - a confirmation against a correction: the confirmation reads and inserts
+ *   holding `timesheet:{project}:{team}`, which every adjustment transaction
+ *   (a correction's included) also takes, so a correction is either in the
+ *   snapshot or sees the confirmation and becomes an adjustment;
+ * - a confirmation against a late punch: ingest commits punches without
+ *   waiting on timesheet locks, and checks them against a confirmed-month
+ *   cache that may be a few seconds behind another instance. The sweep, on
+ *   every instance, looks at punches received from CONFIRM_RACE_MARGIN_MS
+ *   before each confirmation, and the comparison leaves a punch already in the
+ *   snapshot without adjustment: never both, never neither;
+ * - two confirmations of one month: the unique index (INSERT … ON CONFLICT DO
+ *   NOTHING), answered timesheet_already_confirmed;
+ * - two revokes of one correction: checked under the worker's lock.
+ * Caches: snapshots are keyed by confirmation id and never change; the
+ * confirmed-month cache serves only the after-commit check on the ingest path
+ * (the sweep catches what it misses); views read confirmations from the
+ * database.
  */
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
@@ -17,6 +43,7 @@ import type { PunchRecord } from '../punches/admit.ts'
 import type { EnrolmentRow, ProjectRow, WorkerRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { AdjustmentCause, ConfirmationChannel } from '../db/schema/timesheets.ts'
+import type { Transaction } from '../db/database.ts'
 import type { AttendancePolicy } from './policy.ts'
 import { buildWorkerDays, foldMonth, inputDates, type ClockSuspect, type Correction, type RawPunch, type CorrectionKind, type SetStatus, type WorkerDay, type WorkerMonth } from './rules.ts'
 import type { AdjustmentRow, ConfirmationRow, CorrectionRow, TimesheetRepository, WorkerConfirmationRow } from './repository.ts'
@@ -121,7 +148,19 @@ const CLOCK_SUSPECT_ADVICE: Record<ClockSuspect, { why: string; action: string }
   },
 }
 
+/** How long the after-commit check trusts its list of a project's confirmed months before reading it again. */
 const CONFIRMED_CACHE_MS = 5_000
+/**
+ * How long before its confirmation a punch may have been received and still be missing from the snapshot. A
+ * confirmation reads the month, then commits; a punch another instance commits in between is not in the snapshot,
+ * and that instance's after-commit check may not see the confirmation yet (its cache, or the commit not visible).
+ * Such a punch was received (by its instance's clock) at most a batch's retries before its commit, and the commit
+ * came at most a confirmation's own duration before confirmedAtMs (by the confirming instance's clock). So the sweep
+ * looks at punches received from confirmedAtMs minus this margin: it must exceed a batch's retries, a confirmation's
+ * duration and the clock skew between instances together (seconds each in practice). A punch received earlier than
+ * that was committed before the month was read, and is in the snapshot.
+ */
+const CONFIRM_RACE_MARGIN_MS = 10 * 60_000
 const SWEEP_FIRST_LOOKBACK_MS = 24 * 3_600_000
 const SWEEP_OVERLAP_MS = 2 * 60_000
 /** An instant as ISO 8601 with its offset; anything else is read as local time in the project's zone. */
@@ -138,16 +177,22 @@ const KIND_FIELDS = {
 } as const satisfies Record<string, readonly CorrectionKind[]>
 
 export class TimesheetService {
-  /** Confirmed snapshots never change: parsed once. */
+  /**
+   * Confirmed snapshots never change: parsed once. Only committed confirmations are read into it (this service
+   * inserts one only in confirmByManager, and caches it after that transaction returns), so a rollback can never
+   * leave one here that the database does not hold.
+   */
   private readonly snapshots = new Map<string, Snapshot>()
   /**
-   * project → "teamId|month" → confirmation id, for the late-punch check on the
+   * project → confirmed months (any team), for the late-punch check on the
    * ingest path. Re-read after a short while, so a month another service
    * instance confirmed is seen; sweep() catches what arrived in between.
    */
-  private confirmed = new Map<string, { readAtMs: number; months: Map<string, string> }>()
+  private confirmed = new Map<string, { readAtMs: number; months: Set<Month> }>()
   /** Receipt time up to which the sweep has looked. */
   private sweptUntilMs: number | undefined
+  /** The sweep running now: a timer's next turn joins it instead of starting a second one. */
+  private sweeping: Promise<number> | undefined
 
   constructor(
     private readonly repo: TimesheetRepository,
@@ -158,11 +203,16 @@ export class TimesheetService {
   // ---- reading ----------------------------------------------------------------
 
   /** Live worker-days of one worker for dates from..to (inclusive). */
-  workerDays(project: ProjectRow, workerId: string, from: WorkDate, to: WorkDate, policy = this.roster.policy(project.id)): WorkerDay[] {
-    const { enrolment } = this.roster.enrolmentOf(project.id, workerId)
+  async workerDays(project: ProjectRow, workerId: string, from: WorkDate, to: WorkDate, policy?: AttendancePolicy): Promise<WorkerDay[]> {
+    const { enrolment } = await this.roster.enrolmentOf(project.id, workerId)
+    return this.daysOf(project, enrolment, from, to, policy ?? (await this.roster.policy(project.id)))
+  }
+
+  private async daysOf(project: ProjectRow, enrolment: EnrolmentRow, from: WorkDate, to: WorkDate, policy: AttendancePolicy): Promise<WorkerDay[]> {
+    const workerId = enrolment.workerId
     const range = inputDates(from, to)
-    const punches = this.repo.punchesByWorker(project.id, range.from, range.to, workerId).get(workerId) ?? []
-    const corrections = this.repo.correctionsByWorker(project.id, addDays(range.from, -1), addDays(range.to, 1), workerId).get(workerId) ?? []
+    const punches = (await this.repo.punchesByWorker(project.id, range.from, range.to, workerId)).get(workerId) ?? []
+    const corrections = (await this.repo.correctionsByWorker(project.id, addDays(range.from, -1), addDays(range.to, 1), workerId)).get(workerId) ?? []
     return buildWorkerDays({ workerId, enrolment, punches, corrections }, policy, project.timeZone, from, to)
   }
 
@@ -170,24 +220,25 @@ export class TimesheetService {
    * Live months of every worker of the project with anything in the month.
    * One pass over the month's punches (and two days either side).
    */
-  liveMonths(project: ProjectRow, month: Month, policy = this.roster.policy(project.id)): Map<string, WorkerMonth> {
+  async liveMonths(project: ProjectRow, month: Month, policy?: AttendancePolicy): Promise<Map<string, WorkerMonth>> {
     const months = new Map<string, WorkerMonth>()
-    this.forEachLiveMonth(project, month, policy, (m) => months.set(m.workerId, m))
+    await this.forEachLiveMonth(project, month, policy ?? (await this.roster.policy(project.id)), (m) => months.set(m.workerId, m))
     return months
   }
 
   /**
    * Builds each worker's live month and hands it to fn without keeping it, so
    * a month of a very large project (the benchmark's 100,000 workers) is built
-   * in bounded memory.
+   * in bounded memory. fn runs while the project's punches are being read: it
+   * must not use the database.
    */
-  forEachLiveMonth(project: ProjectRow, month: Month, policy: AttendancePolicy, fn: (m: WorkerMonth) => void): void {
+  async forEachLiveMonth(project: ProjectRow, month: Month, policy: AttendancePolicy, fn: (m: WorkerMonth) => void): Promise<void> {
     const dates = datesOfMonth(month)
     const from = dates[0] as WorkDate
     const to = dates[dates.length - 1] as WorkDate
     const range = inputDates(from, to)
-    const corrections = this.repo.correctionsByWorker(project.id, addDays(range.from, -1), addDays(range.to, 1))
-    const enrolments = new Map(this.roster.listEnrolments(project.id).map(({ enrolment }) => [enrolment.workerId, enrolment]))
+    const corrections = await this.repo.correctionsByWorker(project.id, addDays(range.from, -1), addDays(range.to, 1))
+    const enrolments = new Map((await this.roster.listEnrolments(project.id)).map(({ enrolment }) => [enrolment.workerId, enrolment]))
     const build = (w: string, punches: readonly RawPunch[]): void => {
       const enrolment = enrolments.get(w)
       if (!enrolment) return
@@ -195,12 +246,12 @@ export class TimesheetService {
       if (days.length > 0) fn(foldMonth(w, days))
     }
     const seen = new Set<string>()
-    this.repo.forEachWorkerPunches(project.id, range.from, range.to, undefined, (w, punches) => {
+    await this.repo.forEachWorkerPunches(project.id, range.from, range.to, undefined, (w, punches) => {
       seen.add(w)
       build(w, punches)
     })
-    // Workers with corrections but no punch in the range (a day added by hand).
-    for (const w of corrections.keys()) if (!seen.has(w)) build(w, [])
+    // Workers with corrections but no punch in the range (a day added by hand), in id order so fn sees the same on both engines.
+    for (const w of [...corrections.keys()].sort()) if (!seen.has(w)) build(w, [])
   }
 
   /**
@@ -208,17 +259,17 @@ export class TimesheetService {
    * by index seeks, so a team's month costs its own workers' rows, not the
    * project's.
    */
-  private liveFor(project: ProjectRow, month: Month, policy: AttendancePolicy, enrolments: readonly EnrolmentRow[]): Map<string, WorkerMonth> {
+  private async liveFor(project: ProjectRow, month: Month, policy: AttendancePolicy, enrolments: readonly EnrolmentRow[]): Promise<Map<string, WorkerMonth>> {
     const dates = datesOfMonth(month)
     const from = dates[0] as WorkDate
     const to = dates[dates.length - 1] as WorkDate
     const range = inputDates(from, to)
     const single = enrolments.length === 1 ? enrolments[0]?.workerId : undefined
-    const corrections = this.repo.correctionsByWorker(project.id, addDays(range.from, -1), addDays(range.to, 1), single)
+    const corrections = await this.repo.correctionsByWorker(project.id, addDays(range.from, -1), addDays(range.to, 1), single)
     const months = new Map<string, WorkerMonth>()
     for (const enrolment of enrolments) {
       const w = enrolment.workerId
-      const punches = this.repo.punchesByWorker(project.id, range.from, range.to, w).get(w) ?? []
+      const punches = (await this.repo.punchesByWorker(project.id, range.from, range.to, w)).get(w) ?? []
       const days = buildWorkerDays({ workerId: w, enrolment, punches, corrections: corrections.get(w) ?? [] }, policy, project.timeZone, from, to)
       if (days.length > 0) months.set(w, foldMonth(w, days))
     }
@@ -226,16 +277,18 @@ export class TimesheetService {
   }
 
   /** Every worker's line for a month: frozen where the team's month is confirmed, live elsewhere. */
-  projectMonth(projectId: string, month: Month): Map<string, WorkerMonthLine> {
-    const project = this.roster.project(projectId)
+  async projectMonth(projectId: string, month: Month): Promise<Map<string, WorkerMonthLine>> {
+    const project = await this.roster.project(projectId)
+    // From the database, not the cache: a month another instance confirmed a moment ago is read frozen.
+    const confirmedTeams = new Map((await this.repo.confirmedTeamMonths(projectId)).filter((c) => c.month === month).map((c) => [c.teamId, c.id]))
     let live: Map<string, WorkerMonth> | undefined
-    const adjustments = this.adjustmentsByWorker(projectId, month)
+    const adjustments = await this.adjustmentsByWorker(projectId, month)
     const lines = new Map<string, WorkerMonthLine>()
-    for (const { enrolment } of this.roster.listEnrolments(projectId)) {
-      const confirmationId = this.confirmedId(projectId, enrolment.teamId, month)
+    for (const { enrolment } of await this.roster.listEnrolments(projectId)) {
+      const confirmationId = confirmedTeams.get(enrolment.teamId)
       let m: WorkerMonth | undefined
-      if (confirmationId) m = this.snapshot(confirmationId).workers[enrolment.workerId]
-      else m = (live ??= this.liveMonths(project, month)).get(enrolment.workerId)
+      if (confirmationId) m = (await this.snapshot(confirmationId)).workers[enrolment.workerId]
+      else m = (live ??= await this.liveMonths(project, month)).get(enrolment.workerId)
       const adj = adjustments.get(enrolment.workerId) ?? []
       if (!m && adj.length === 0) continue
       lines.set(enrolment.workerId, lineOf(enrolment, m ?? foldMonth(enrolment.workerId, []), confirmationId !== undefined, adj))
@@ -244,39 +297,39 @@ export class TimesheetService {
   }
 
   /** One worker's month: frozen when confirmed. */
-  workerMonth(projectId: string, workerId: string, month: Month): { project: ProjectRow; worker: WorkerRow; enrolment: EnrolmentRow; line: WorkerMonthLine; answer: WorkerConfirmationRow | null } {
-    const project = this.roster.project(projectId)
-    const { enrolment, worker } = this.roster.enrolmentOf(projectId, workerId)
-    const confirmationId = this.confirmedId(projectId, enrolment.teamId, month)
+  async workerMonth(projectId: string, workerId: string, month: Month): Promise<{ project: ProjectRow; worker: WorkerRow; enrolment: EnrolmentRow; line: WorkerMonthLine; answer: WorkerConfirmationRow | null }> {
+    const project = await this.roster.project(projectId)
+    const { enrolment, worker } = await this.roster.enrolmentOf(projectId, workerId)
+    const confirmationId = (await this.repo.confirmationHead(projectId, enrolment.teamId, month))?.id
     const m = confirmationId
-      ? (this.snapshot(confirmationId).workers[workerId] ?? foldMonth(workerId, []))
-      : (this.liveFor(project, month, this.roster.policy(projectId), [enrolment]).get(workerId) ?? foldMonth(workerId, []))
-    const adj = this.adjustmentsByWorker(projectId, month).get(workerId) ?? []
-    const answer = confirmationId ? (this.answers(confirmationId).get(workerId) ?? null) : null
-    const later = confirmationId ? this.repo.adjustmentsOfConfirmation(confirmationId).filter((a) => a.workerId === workerId) : []
+      ? ((await this.snapshot(confirmationId)).workers[workerId] ?? foldMonth(workerId, []))
+      : ((await this.liveFor(project, month, await this.roster.policy(projectId), [enrolment])).get(workerId) ?? foldMonth(workerId, []))
+    const adj = (await this.adjustmentsByWorker(projectId, month)).get(workerId) ?? []
+    const answer = confirmationId ? ((await this.answers(confirmationId)).get(workerId) ?? null) : null
+    const later = confirmationId ? (await this.repo.adjustmentsOfConfirmation(confirmationId)).filter((a) => a.workerId === workerId) : []
     return { project, worker, enrolment, line: lineOf(enrolment, m, confirmationId !== undefined, adj, later), answer }
   }
 
   /** A team's month: every enrolled worker of the team who was enrolled at any time in the month. */
-  teamMonth(projectId: string, teamId: string, month: Month): TeamMonth {
-    const project = this.roster.project(projectId)
-    const team = this.roster.team(projectId, teamId)
+  async teamMonth(projectId: string, teamId: string, month: Month): Promise<TeamMonth> {
+    const project = await this.roster.project(projectId)
+    const team = await this.roster.team(projectId, teamId)
     const dates = datesOfMonth(month)
     const first = dates[0] as WorkDate
     const last = dates[dates.length - 1] as WorkDate
-    const confirmation = this.repo.confirmation(projectId, teamId, month)
-    const snapshot = confirmation ? this.snapshot(confirmation.id) : undefined
+    const confirmation = await this.repo.confirmation(projectId, teamId, month)
+    const snapshot = confirmation ? await this.snapshot(confirmation.id) : undefined
     // Everyone enrolled in the team during the month; for a confirmed month also everyone it froze, whatever
     // their enrolment says now (an exit recorded later must not drop a line the month was confirmed and paid with).
-    const members = this.roster
-      .listEnrolments(projectId)
-      .filter(({ enrolment }) => (enrolment.teamId === teamId && enrolment.entryDate <= last && (enrolment.exitDate === null || enrolment.exitDate >= first)) || snapshot?.workers[enrolment.workerId] !== undefined)
-    const policy = snapshot?.policy ?? this.roster.policy(projectId)
-    const live = snapshot ? undefined : this.liveFor(project, month, policy, members.map((m) => m.enrolment))
-    const adjustments = this.adjustmentsByWorker(projectId, month)
-    const answers = confirmation ? this.answers(confirmation.id) : new Map<string, WorkerConfirmationRow>()
+    const members = (await this.roster.listEnrolments(projectId)).filter(
+      ({ enrolment }) => (enrolment.teamId === teamId && enrolment.entryDate <= last && (enrolment.exitDate === null || enrolment.exitDate >= first)) || snapshot?.workers[enrolment.workerId] !== undefined,
+    )
+    const policy = snapshot?.policy ?? (await this.roster.policy(projectId))
+    const live = snapshot ? undefined : await this.liveFor(project, month, policy, members.map((m) => m.enrolment))
+    const adjustments = await this.adjustmentsByWorker(projectId, month)
+    const answers = confirmation ? await this.answers(confirmation.id) : new Map<string, WorkerConfirmationRow>()
     const laterByWorker = new Map<string, AdjustmentRow[]>()
-    for (const a of confirmation ? this.repo.adjustmentsOfConfirmation(confirmation.id) : []) laterByWorker.set(a.workerId, [...(laterByWorker.get(a.workerId) ?? []), a])
+    for (const a of confirmation ? await this.repo.adjustmentsOfConfirmation(confirmation.id) : []) laterByWorker.set(a.workerId, [...(laterByWorker.get(a.workerId) ?? []), a])
     const workers: TeamMonthWorker[] = members
       .map(({ enrolment, worker }) => {
         const m = (snapshot ? snapshot.workers[worker.id] : live?.get(worker.id)) ?? foldMonth(worker.id, [])
@@ -301,17 +354,18 @@ export class TimesheetService {
   }
 
   /** A project's month at a glance, per team: state, days credited, days waiting for review, answers. */
-  projectSummary(projectId: string, month: Month): { project: ProjectRow; teams: TeamSummary[]; lines: Map<string, WorkerMonthLine> } {
-    const project = this.roster.project(projectId)
-    const lines = this.projectMonth(projectId, month)
-    const teams: TeamSummary[] = this.roster.listTeams(projectId).map((team) => {
-      const confirmation = this.repo.confirmation(projectId, team.id, month)
-      const answers = confirmation ? this.answers(confirmation.id) : new Map<string, WorkerConfirmationRow>()
+  async projectSummary(projectId: string, month: Month): Promise<{ project: ProjectRow; teams: TeamSummary[]; lines: Map<string, WorkerMonthLine> }> {
+    const project = await this.roster.project(projectId)
+    const lines = await this.projectMonth(projectId, month)
+    const teams: TeamSummary[] = []
+    for (const team of await this.roster.listTeams(projectId)) {
+      const confirmation = await this.repo.confirmation(projectId, team.id, month)
+      const answers = confirmation ? await this.answers(confirmation.id) : new Map<string, WorkerConfirmationRow>()
       const teamLines = [...lines.values()].filter((l) => l.teamId === team.id)
-      return {
+      teams.push({
         teamId: team.id,
         name: team.name,
-        state: !confirmation ? 'open' : stateOf(this.snapshot(confirmation.id), answers),
+        state: !confirmation ? 'open' : stateOf(await this.snapshot(confirmation.id), answers),
         confirmedBy: confirmation?.confirmedBy ?? null,
         confirmedAtMs: confirmation?.confirmedAtMs ?? null,
         workers: teamLines.length,
@@ -323,8 +377,8 @@ export class TimesheetService {
         daysCorrected: teamLines.reduce((n, l) => n + l.month.daysCorrected, 0),
         workersConfirmed: [...answers.values()].filter((a) => a.decision === 'confirm').length,
         workersDisputed: [...answers.values()].filter((a) => a.decision === 'dispute').length,
-      }
-    })
+      })
+    }
     return { project, teams, lines }
   }
 
@@ -333,9 +387,9 @@ export class TimesheetService {
    * (before entry, after exit, suspect clock), days waiting for review, and
    * adjustments to confirmed months carried into this month.
    */
-  attendanceFlags(projectId: string, month: Month): AttendanceFlag[] {
+  async attendanceFlags(projectId: string, month: Month): Promise<AttendanceFlag[]> {
     const flags: AttendanceFlag[] = []
-    for (const line of this.projectMonth(projectId, month).values()) {
+    for (const line of (await this.projectMonth(projectId, month)).values()) {
       for (const d of line.month.days) {
         for (const p of d.punches) {
           if (p.reason === 'before_entry' || p.reason === 'after_exit' || p.reason === 'clock_suspect') {
@@ -355,17 +409,19 @@ export class TimesheetService {
         })
       }
     }
-    const project = this.roster.project(projectId)
+    const project = await this.roster.project(projectId)
     const { startMs, endMs } = monthBoundsMs(month, project.timeZone)
-    const teamOf = new Map(this.roster.listEnrolments(projectId).map(({ enrolment }) => [enrolment.workerId, enrolment.teamId]))
+    const teamOf = new Map((await this.roster.listEnrolments(projectId)).map(({ enrolment }) => [enrolment.workerId, enrolment.teamId]))
     // What arrived this month, whatever date its clock claimed: every punch that reached a confirmed month after the
     // confirmation (changed figure or not: the month was signed without it), and readings of a clock far off, which
     // put themselves on a date nobody reviews (a reset clock says 2000-01-01).
-    const confirmedAt = new Map(this.repo.confirmedTeamMonths(projectId).map((c) => [`${c.teamId}|${c.month}`, c]))
-    for (const p of this.repo.receivedBetween(projectId, startMs, endMs)) {
+    const confirmedAt = new Map((await this.repo.confirmedTeamMonths(projectId)).map((c) => [`${c.teamId}|${c.month}`, c]))
+    const frozenIds = new Map<string, Set<number>>()
+    for (const p of await this.repo.receivedBetween(projectId, startMs, endMs)) {
       const teamId = teamOf.get(p.workerId) ?? ''
       const c = confirmedAt.get(`${teamId}|${monthOf(p.workDate)}`)
-      if (c && p.receivedAtMs > c.confirmedAtMs) {
+      // Received after the confirmation; or just before it (another instance's commit racing it) and not in the snapshot.
+      if (c && (p.receivedAtMs > c.confirmedAtMs || (p.receivedAtMs >= c.confirmedAtMs - CONFIRM_RACE_MARGIN_MS && !(await this.frozenPunchIds(c.id, frozenIds)).has(p.id)))) {
         flags.push({ kind: 'late_punch_in_confirmed_month', workerId: p.workerId, teamId, workDate: p.workDate, punchId: p.id, detail: { confirmedMonth: c.month, confirmationId: c.id, receivedAtMs: p.receivedAtMs } })
       }
       if (p.clockSuspect !== null && monthOf(p.workDate) !== month) {
@@ -382,18 +438,29 @@ export class TimesheetService {
     return flags.sort((a, b) => (a.workDate < b.workDate ? -1 : a.workDate > b.workDate ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
   }
 
+  /** Every punch a confirmed month's snapshot holds, counted or not. */
+  private async frozenPunchIds(confirmationId: string, memo: Map<string, Set<number>>): Promise<Set<number>> {
+    let ids = memo.get(confirmationId)
+    if (!ids) {
+      ids = new Set()
+      for (const m of Object.values((await this.snapshot(confirmationId)).workers)) for (const d of m.days) for (const p of d.punches) if (p.punchId !== null) ids.add(p.punchId)
+      memo.set(confirmationId, ids)
+    }
+    return ids
+  }
+
   /** The corrections made to a worker's days of a month (and the two days either side), oldest first. */
-  corrections(projectId: string, workerId: string, month: Month): Correction[] {
+  async corrections(projectId: string, workerId: string, month: Month): Promise<Correction[]> {
     const dates = datesOfMonth(month)
-    return this.repo.correctionsByWorker(projectId, addDays(dates[0] as WorkDate, -1), addDays(dates[dates.length - 1] as WorkDate, 1), workerId).get(workerId) ?? []
+    return (await this.repo.correctionsByWorker(projectId, addDays(dates[0] as WorkDate, -1), addDays(dates[dates.length - 1] as WorkDate, 1), workerId)).get(workerId) ?? []
   }
 
   // ---- corrections ------------------------------------------------------------
 
   /** Appends a correction to a worker-day. A day of a confirmed month keeps its figures: the change becomes an adjustment. */
-  addCorrection(projectId: string, workerId: string, workDate: WorkDate, input: NewCorrection): CorrectionRow {
-    const project = this.roster.project(projectId)
-    const { enrolment } = this.roster.enrolmentOf(projectId, workerId)
+  async addCorrection(projectId: string, workerId: string, workDate: WorkDate, input: NewCorrection): Promise<CorrectionRow> {
+    const project = await this.roster.project(projectId)
+    const { enrolment } = await this.roster.enrolmentOf(projectId, workerId)
     if (workDate < enrolment.entryDate || (enrolment.exitDate !== null && workDate > enrolment.exitDate)) {
       throw new AppError('date_outside_enrolment', { workDate, entryDate: enrolment.entryDate, exitDate: enrolment.exitDate })
     }
@@ -441,7 +508,7 @@ export class TimesheetService {
       case 'void_punch':
       case 'accept_punch': {
         if (input.punchId === undefined) return invalid(`${input.kind} needs \`punchId\``)
-        const punch = this.repo.punch(projectId, input.punchId)
+        const punch = await this.repo.punch(projectId, input.punchId)
         if (!punch || punch.workerId !== workerId) throw new AppError('punch_not_found', { punchId: input.punchId, workerId })
         if (punch.workDate < addDays(workDate, -1) || punch.workDate > addDays(workDate, 1)) return invalid(`punch ${punch.id} is on ${punch.workDate}, not on ${workDate} or a neighbouring day`)
         if (input.kind === 'accept_punch' && punch.clockSuspect === null) return invalid(`punch ${punch.id} is not clock_suspect; only a suspect clock reading needs accepting`)
@@ -455,26 +522,30 @@ export class TimesheetService {
         break
       case 'revoke': {
         if (input.revokesId === undefined) return invalid('revoke needs `revokesId`')
-        const target = this.repo.correction(projectId, input.revokesId)
+        const target = await this.repo.correction(projectId, input.revokesId)
         if (!target || target.workerId !== workerId) throw new AppError('correction_not_found', { correctionId: input.revokesId })
         if (target.kind === 'revoke') return invalid('a revoke cannot be revoked; add the correction again')
-        const already = this.repo.correctionsByWorker(projectId, addDays(target.workDate, -1), addDays(target.workDate, 1), workerId).get(workerId) ?? []
-        if (already.some((c) => c.kind === 'revoke' && c.revokesId === target.id)) return invalid(`correction ${target.id} is already revoked`)
         row.revokesId = target.id
         row.workDate = target.workDate
         affected.add(target.workDate)
         if (target.atMs !== null) affected.add(workDateOf(target.atMs, project.timeZone))
         // Withdrawing a void or an accept changes the day the punch is on, which may not be the day it was filed on.
         if (target.punchId !== null) {
-          const punch = this.repo.punch(projectId, target.punchId)
+          const punch = await this.repo.punch(projectId, target.punchId)
           if (punch) affected.add(punch.workDate)
         }
         break
       }
     }
-    this.repo.transaction(() => {
-      this.repo.insertCorrection(row)
-      this.syncAdjustments(project, workerId, affected, 'correction', { correctionId: row.id })
+    await this.repo.transaction(async (tx) => {
+      await this.lockWorker(tx, projectId, workerId, enrolment.teamId)
+      if (row.kind === 'revoke') {
+        // Under the worker's lock: two requests (on two instances) revoking the same correction cannot both pass.
+        const already = (await this.repo.correctionsByWorker(projectId, addDays(row.workDate, -1), addDays(row.workDate, 1), workerId)).get(workerId) ?? []
+        if (already.some((c) => c.kind === 'revoke' && c.revokesId === row.revokesId)) invalid(`correction ${row.revokesId} is already revoked`)
+      }
+      await this.repo.insertCorrection(row)
+      await this.syncAdjustments(tx, project, enrolment, affected, 'correction', { correctionId: row.id })
     })
     return row
   }
@@ -482,47 +553,50 @@ export class TimesheetService {
   // ---- confirmation -----------------------------------------------------------
 
   /** The labour manager confirms the team's month (班组长/劳资员确认): its figures are frozen as they stand. */
-  confirmByManager(projectId: string, teamId: string, month: Month, confirmedBy: string, note: string | null): TeamMonth {
-    const project = this.roster.project(projectId)
-    this.roster.team(projectId, teamId)
+  async confirmByManager(projectId: string, teamId: string, month: Month, confirmedBy: string, note: string | null): Promise<TeamMonth> {
+    const project = await this.roster.project(projectId)
+    await this.roster.team(projectId, teamId)
     const dates = datesOfMonth(month)
     const today = workDateOf(this.clock.nowMs(), project.timeZone)
     if ((dates[dates.length - 1] as WorkDate) >= today) throw new AppError('month_not_ended', { month, today })
-    if (this.repo.confirmation(projectId, teamId, month)) throw new AppError('timesheet_already_confirmed', { teamId, month })
-    const view = this.teamMonth(projectId, teamId, month)
-    const review = view.workers.flatMap((w) => w.line.month.days.filter((d) => d.needsReview).map((d) => ({ workerId: w.worker.id, name: w.worker.name, workDate: d.workDate, reasons: d.reviewReasons })))
-    if (review.length > 0) throw new AppError('timesheet_needs_review', { count: review.length, days: review.slice(0, 100) })
-    const snapshot: Snapshot = { policy: view.policy, timeZone: project.timeZone, workers: {} }
-    for (const w of view.workers) if (w.line.month.days.length > 0) snapshot.workers[w.worker.id] = w.line.month
-    if (Object.keys(snapshot.workers).length === 0) throw new AppError('timesheet_empty', { teamId, month })
-    const row: ConfirmationRow = {
-      id: newId(),
-      projectId,
-      teamId,
-      month,
-      confirmedBy: confirmedBy.trim(),
-      note,
-      snapshot: JSON.stringify(snapshot),
-      confirmedAtMs: this.clock.nowMs(),
-    }
-    try {
-      this.repo.insertConfirmation(row)
-    } catch (err) {
+    if (await this.repo.confirmationHead(projectId, teamId, month)) throw new AppError('timesheet_already_confirmed', { teamId, month })
+    // Read and frozen under the team's lock, which every adjustment transaction (a correction's included) takes too:
+    // a correction is in the snapshot, or it commits after this and finds the month confirmed. A punch committed
+    // meanwhile takes no such lock; the sweep finds it (CONFIRM_RACE_MARGIN_MS).
+    const { row, snapshot } = await this.repo.transaction(async (tx) => {
+      await tx.lock(teamLockKey(projectId, teamId))
+      if (await this.repo.confirmationHead(projectId, teamId, month)) throw new AppError('timesheet_already_confirmed', { teamId, month })
+      const view = await this.teamMonth(projectId, teamId, month)
+      const review = view.workers.flatMap((w) => w.line.month.days.filter((d) => d.needsReview).map((d) => ({ workerId: w.worker.id, name: w.worker.name, workDate: d.workDate, reasons: d.reviewReasons })))
+      if (review.length > 0) throw new AppError('timesheet_needs_review', { count: review.length, days: review.slice(0, 100) })
+      const snapshot: Snapshot = { policy: view.policy, timeZone: project.timeZone, workers: {} }
+      for (const w of view.workers) if (w.line.month.days.length > 0) snapshot.workers[w.worker.id] = w.line.month
+      if (Object.keys(snapshot.workers).length === 0) throw new AppError('timesheet_empty', { teamId, month })
+      const row: ConfirmationRow = {
+        id: newId(),
+        projectId,
+        teamId,
+        month,
+        confirmedBy: confirmedBy.trim(),
+        note,
+        snapshot: JSON.stringify(snapshot),
+        confirmedAtMs: this.clock.nowMs(),
+      }
       // Another instance confirmed the same month a moment ago: the unique index says so.
-      if (this.repo.confirmation(projectId, teamId, month)) throw new AppError('timesheet_already_confirmed', { teamId, month })
-      throw err
-    }
+      if (!(await this.repo.insertConfirmation(row))) throw new AppError('timesheet_already_confirmed', { teamId, month })
+      return { row, snapshot }
+    })
     this.confirmed.delete(projectId)
     this.snapshots.set(row.id, snapshot)
     return this.teamMonth(projectId, teamId, month)
   }
 
   /** A worker answers their confirmed month: confirm, or dispute with a reason (异议). The newest answer counts. */
-  answerByWorker(projectId: string, workerId: string, month: Month, input: { decision: 'confirm' | 'dispute'; channel: ConfirmationChannel; note: string | null }): WorkerConfirmationRow {
-    const { enrolment } = this.roster.enrolmentOf(projectId, workerId)
-    const confirmation = this.repo.confirmation(projectId, enrolment.teamId, month)
+  async answerByWorker(projectId: string, workerId: string, month: Month, input: { decision: 'confirm' | 'dispute'; channel: ConfirmationChannel; note: string | null }): Promise<WorkerConfirmationRow> {
+    const { enrolment } = await this.roster.enrolmentOf(projectId, workerId)
+    const confirmation = await this.repo.confirmationHead(projectId, enrolment.teamId, month)
     if (!confirmation) throw new AppError('timesheet_not_confirmed', { teamId: enrolment.teamId, month })
-    if (!this.snapshot(confirmation.id).workers[workerId]) throw new AppError('worker_not_in_timesheet', { workerId, month })
+    if (!(await this.snapshot(confirmation.id)).workers[workerId]) throw new AppError('worker_not_in_timesheet', { workerId, month })
     if (input.decision === 'dispute' && !input.note?.trim()) throw new AppError('correction_invalid', { message: 'a dispute needs a note saying what is wrong' })
     const row: WorkerConfirmationRow = {
       id: newId(),
@@ -533,7 +607,7 @@ export class TimesheetService {
       note: input.note,
       recordedAtMs: this.clock.nowMs(),
     }
-    this.repo.insertWorkerConfirmation(row)
+    await this.repo.insertWorkerConfirmation(row)
     return row
   }
 
@@ -543,88 +617,130 @@ export class TimesheetService {
    * Called after each ingest commit. A punch on (or next to) a day of a
    * confirmed month may change that day: recompute the day and its neighbours
    * and record the difference as an adjustment. Months not confirmed need
-   * nothing: they are computed when read.
+   * nothing: they are computed when read. Which months are confirmed comes
+   * from a cache a few seconds old at most; a month another instance
+   * confirmed in that time is left to the sweep.
    */
-  punchesStored(punches: readonly PunchRecord[]): number {
+  async punchesStored(punches: readonly PunchRecord[]): Promise<number> {
     let made = 0
-    const byWorker = new Map<string, { projectId: string; dates: Set<WorkDate> }>()
+    const byWorker = new Map<string, { projectId: string; workerId: string; dates: Set<WorkDate> }>()
     for (const p of punches) {
-      const teams = this.confirmedOf(p.projectId)
-      if (teams.size === 0) continue
+      const months = await this.confirmedMonthsOf(p.projectId)
+      if (months.size === 0) continue
+      if (![addDays(p.workDate, -1), p.workDate, addDays(p.workDate, 1)].some((d) => months.has(monthOf(d)))) continue
       const key = `${p.projectId}\u0000${p.workerId}`
       let w = byWorker.get(key)
-      if (!w) byWorker.set(key, (w = { projectId: p.projectId, dates: new Set() }))
+      if (!w) byWorker.set(key, (w = { projectId: p.projectId, workerId: p.workerId, dates: new Set() }))
       w.dates.add(p.workDate)
     }
-    for (const [key, { projectId, dates }] of byWorker) {
-      const workerId = key.slice(key.indexOf('\u0000') + 1)
-      const project = this.roster.project(projectId)
-      made += this.repo.transaction(() => this.syncAdjustments(project, workerId, dates, 'late_punch', {}))
+    for (const { projectId, workerId, dates } of byWorker.values()) {
+      const project = await this.roster.project(projectId)
+      const { enrolment } = await this.roster.enrolmentOf(projectId, workerId)
+      made += await this.adjust(project, enrolment, dates, 'late_punch', {})
     }
     return made
+  }
+
+  /** Syncs the worker's confirmed days around the dates in a transaction of its own. */
+  private adjust(project: ProjectRow, enrolment: EnrolmentRow, dates: Set<WorkDate>, cause: AdjustmentCause, causeDetail: Record<string, unknown>): Promise<number> {
+    return this.repo.transaction((tx) => this.syncAdjustments(tx, project, enrolment, dates, cause, causeDetail))
+  }
+
+  /**
+   * Serialises the transactions that change a worker's confirmed days, across instances: the worker's lock keeps two
+   * adjustment runs for the same worker apart, the team's lock keeps them apart from a confirmation of the team's
+   * month. Always in this order (a confirmation takes only the team's), so no two transactions wait on each other.
+   * PostgreSQL: transaction-level advisory locks, taken again at no cost; SQLite: the write transaction already
+   * excludes every other writer.
+   */
+  private async lockWorker(tx: Transaction, projectId: string, workerId: string, teamId: string): Promise<void> {
+    await tx.lock(`adjust:${projectId}:${workerId}`)
+    await tx.lock(teamLockKey(projectId, teamId))
   }
 
   /**
    * For each confirmed day among the dates and their neighbours, compares the
    * day as it now computes (under the policy it was confirmed with) with the
    * day as confirmed plus earlier adjustments, and appends an adjustment for
-   * any difference. Idempotent: running it again finds nothing new.
+   * any difference. Idempotent: running it again finds nothing new. Runs inside
+   * tx; takes the worker's locks before it reads anything, and reads which
+   * months are confirmed from the database, not the cache (a month confirmed a
+   * moment ago on another instance counts).
    */
-  private syncAdjustments(project: ProjectRow, workerId: string, dates: Set<WorkDate>, cause: AdjustmentCause, causeDetail: Record<string, unknown>): number {
-    const { enrolment } = this.roster.enrolmentOf(project.id, workerId)
+  private async syncAdjustments(tx: Transaction, project: ProjectRow, enrolment: EnrolmentRow, dates: Set<WorkDate>, cause: AdjustmentCause, causeDetail: Record<string, unknown>): Promise<number> {
+    const workerId = enrolment.workerId
+    await this.lockWorker(tx, project.id, workerId, enrolment.teamId)
     const candidates = new Set<WorkDate>()
     for (const d of dates) for (const n of [-1, 0, 1]) candidates.add(addDays(d, n))
-    let made = 0
+    // By month: each confirmed month's candidate days are computed in one read of the worker's punches, corrections
+    // and adjustments (a day is a function of its neighbours, so a range gives each day as it computes alone).
+    const byMonth = new Map<Month, WorkDate[]>()
     for (const date of [...candidates].sort()) {
-      const confirmationId = this.confirmedId(project.id, enrolment.teamId, monthOf(date))
-      if (!confirmationId) continue
-      const snapshot = this.snapshot(confirmationId)
-      const frozen = snapshot.workers[workerId]?.days.find((d) => d.workDate === date)
-      const now = this.workerDays(project, workerId, date, date, snapshot.policy)[0]
-      const earlier = this.repo.adjustmentsOfDay(project.id, workerId, date).at(-1)
-      const before = earlier
-        ? { status: earlier.afterStatus, halves: earlier.afterHalves, minutes: earlier.afterMinutes }
-        : { status: frozen?.status ?? 'absent', halves: frozen?.creditHalves ?? 0, minutes: frozen?.workedMinutes ?? 0 }
-      // A day with nothing counted is absent whether or not it has a line: no adjustment for that difference alone.
-      const after = { status: now?.status ?? 'absent', halves: now?.creditHalves ?? 0, minutes: now?.workedMinutes ?? 0 }
-      if (before.status === after.status && before.halves === after.halves && before.minutes === after.minutes) continue
-      this.repo.insertAdjustment({
-        id: newId(),
-        projectId: project.id,
-        teamId: enrolment.teamId,
-        workerId,
-        confirmationId,
-        workDate: date,
-        recordedMonth: this.openMonth(project, enrolment.teamId),
-        cause,
-        beforeStatus: before.status,
-        afterStatus: after.status,
-        beforeHalves: before.halves,
-        afterHalves: after.halves,
-        beforeMinutes: before.minutes,
-        afterMinutes: after.minutes,
-        detail: JSON.stringify({ ...causeDetail, day: now ?? null }),
-        recordedAtMs: this.clock.nowMs(),
-      })
-      made++
+      const list = byMonth.get(monthOf(date))
+      if (list) list.push(date)
+      else byMonth.set(monthOf(date), [date])
+    }
+    let recordedMonth: Month | undefined
+    let made = 0
+    for (const [month, days] of byMonth) {
+      const confirmation = await this.repo.confirmationHead(project.id, enrolment.teamId, month)
+      if (!confirmation) continue
+      const snapshot = await this.snapshot(confirmation.id)
+      const first = days[0] as WorkDate
+      const last = days[days.length - 1] as WorkDate
+      const current = new Map((await this.daysOf(project, enrolment, first, last, snapshot.policy)).map((d) => [d.workDate, d]))
+      const latest = new Map((await this.repo.adjustmentsOfDays(project.id, workerId, first, last)).map((a) => [a.workDate, a]))
+      for (const date of days) {
+        const frozen = snapshot.workers[workerId]?.days.find((d) => d.workDate === date)
+        const now = current.get(date)
+        const earlier = latest.get(date)
+        const before = earlier
+          ? { status: earlier.afterStatus, halves: earlier.afterHalves, minutes: earlier.afterMinutes }
+          : { status: frozen?.status ?? 'absent', halves: frozen?.creditHalves ?? 0, minutes: frozen?.workedMinutes ?? 0 }
+        // A day with nothing counted is absent whether or not it has a line: no adjustment for that difference alone.
+        const after = { status: now?.status ?? 'absent', halves: now?.creditHalves ?? 0, minutes: now?.workedMinutes ?? 0 }
+        if (before.status === after.status && before.halves === after.halves && before.minutes === after.minutes) continue
+        recordedMonth ??= await this.openMonth(project, enrolment.teamId)
+        await this.repo.insertAdjustment({
+          id: newId(),
+          projectId: project.id,
+          teamId: enrolment.teamId,
+          workerId,
+          confirmationId: confirmation.id,
+          workDate: date,
+          recordedMonth,
+          cause,
+          beforeStatus: before.status,
+          afterStatus: after.status,
+          beforeHalves: before.halves,
+          afterHalves: after.halves,
+          beforeMinutes: before.minutes,
+          afterMinutes: after.minutes,
+          detail: JSON.stringify({ ...causeDetail, day: now ?? null }),
+          // After the day's previous adjustment even when this instance's clock is behind the one that made it: the
+          // newest by this time is the one the next run compares with.
+          recordedAtMs: Math.max(this.clock.nowMs(), earlier ? earlier.recordedAtMs + 1 : 0),
+        })
+        made++
+      }
     }
     return made
   }
 
   /** The month an adjustment is carried into: the current month, or the first after it not yet confirmed. */
-  private openMonth(project: ProjectRow, teamId: string): Month {
+  private async openMonth(project: ProjectRow, teamId: string): Promise<Month> {
     let m = monthOf(workDateOf(this.clock.nowMs(), project.timeZone))
-    while (this.confirmedId(project.id, teamId, m)) m = nextMonth(m)
+    while (await this.repo.confirmationHead(project.id, teamId, m)) m = nextMonth(m)
     return m
   }
 
-  adjustmentsRecordedIn(projectId: string, month: Month): AdjustmentRow[] {
+  adjustmentsRecordedIn(projectId: string, month: Month): Promise<AdjustmentRow[]> {
     return this.repo.adjustmentsRecordedIn(projectId, month)
   }
 
-  private adjustmentsByWorker(projectId: string, month: Month): Map<string, AdjustmentRow[]> {
+  private async adjustmentsByWorker(projectId: string, month: Month): Promise<Map<string, AdjustmentRow[]>> {
     const by = new Map<string, AdjustmentRow[]>()
-    for (const a of this.repo.adjustmentsRecordedIn(projectId, month)) {
+    for (const a of await this.repo.adjustmentsRecordedIn(projectId, month)) {
       const list = by.get(a.workerId)
       if (list) list.push(a)
       else by.set(a.workerId, [a])
@@ -632,25 +748,24 @@ export class TimesheetService {
     return by
   }
 
-  private confirmedOf(projectId: string): Map<string, string> {
+  /** The months (of any team) confirmed on a project, as last read: a few seconds old at most. */
+  private async confirmedMonthsOf(projectId: string): Promise<Set<Month>> {
     const now = this.clock.nowMs()
-    let c = this.confirmed.get(projectId)
-    if (!c || now - c.readAtMs > CONFIRMED_CACHE_MS || now < c.readAtMs) {
-      c = { readAtMs: now, months: new Map(this.repo.confirmedTeamMonths(projectId).map((r) => [`${r.teamId}|${r.month}`, r.id])) }
-      this.confirmed.set(projectId, c)
-    }
-    return c.months
+    const c = this.confirmed.get(projectId)
+    if (c && now - c.readAtMs <= CONFIRMED_CACHE_MS && now >= c.readAtMs) return c.months
+    const months = new Set((await this.repo.confirmedTeamMonths(projectId)).map((r) => r.month))
+    this.confirmed.set(projectId, { readAtMs: now, months })
+    return months
   }
 
   /** The worker's enrolment changed (an exit recorded): re-checks every day of the worker's confirmed months. */
-  enrolmentChanged(projectId: string, workerId: string): number {
-    const project = this.roster.project(projectId)
-    const { enrolment } = this.roster.enrolmentOf(projectId, workerId)
+  async enrolmentChanged(projectId: string, workerId: string): Promise<number> {
+    const project = await this.roster.project(projectId)
+    const { enrolment } = await this.roster.enrolmentOf(projectId, workerId)
     let made = 0
-    for (const [key] of this.confirmedOf(projectId)) {
-      const [teamId, month] = key.split('|') as [string, Month]
-      if (teamId !== enrolment.teamId) continue
-      made += this.repo.transaction(() => this.syncAdjustments(project, workerId, new Set(datesOfMonth(month)), 'recomputed', { because: 'enrolment_changed' }))
+    for (const c of await this.repo.confirmedTeamMonths(projectId)) {
+      if (c.teamId !== enrolment.teamId) continue
+      made += await this.adjust(project, enrolment, new Set(datesOfMonth(c.month)), 'recomputed', { because: 'enrolment_changed' })
     }
     return made
   }
@@ -659,46 +774,64 @@ export class TimesheetService {
    * Finds every punch received since the last sweep that reached a confirmed
    * month after its confirmation, and makes sure its adjustment exists.
    * Adjustments are made right after each commit; this catches a failure in
-   * between and a month another instance confirmed a moment before.
-   * Idempotent. The first sweep after a start looks back a day: a crash
-   * between a commit and its adjustment is seconds, not a day.
+   * between, and a punch whose instance had not seen the confirmation yet
+   * (its cache, or a confirmation committing as the punch did). Runs on every
+   * instance: safe under the worker's lock and idempotent. The first sweep
+   * after a start looks back a day: a crash between a commit and its
+   * adjustment is seconds, not a day.
    */
-  sweep(): number {
+  sweep(): Promise<number> {
+    this.sweeping ??= this.sweepOnce().finally(() => {
+      this.sweeping = undefined
+    })
+    return this.sweeping
+  }
+
+  private async sweepOnce(): Promise<number> {
     const now = this.clock.nowMs()
     // Overlap the previous window: a batch committed while the last sweep ran carries a receipt time before it.
     const since = this.sweptUntilMs === undefined ? now - SWEEP_FIRST_LOOKBACK_MS : this.sweptUntilMs - SWEEP_OVERLAP_MS
     let made = 0
-    for (const projectId of this.repo.projectsWithConfirmations()) {
-      const project = this.roster.project(projectId)
-      const confirmed = new Map(this.repo.confirmedTeamMonths(projectId).map((c) => [`${c.teamId}|${c.month}`, c]))
-      const teamOf = new Map(this.roster.listEnrolments(projectId).map(({ enrolment }) => [enrolment.workerId, enrolment.teamId]))
+    for (const projectId of await this.repo.projectsWithConfirmations()) {
+      const confirmations = await this.repo.confirmedTeamMonths(projectId)
+      const confirmed = new Map(confirmations.map((c) => [`${c.teamId}|${c.month}`, c]))
+      // A confirmation the previous sweep may not have seen yet can lack a punch received up to the margin before it:
+      // look back that far for it. Once past, the window is the usual one again.
+      let from = since
+      for (const c of confirmations) if (c.confirmedAtMs >= since - CONFIRM_RACE_MARGIN_MS) from = Math.min(from, c.confirmedAtMs - CONFIRM_RACE_MARGIN_MS)
+      const received = await this.repo.receivedBetween(projectId, from, now + 1)
+      if (received.length === 0) continue
+      const enrolments = new Map((await this.roster.listEnrolments(projectId)).map(({ enrolment }) => [enrolment.workerId, enrolment]))
       const byWorker = new Map<string, Set<WorkDate>>()
-      for (const p of this.repo.receivedBetween(projectId, since, now + 1)) {
-        // The punch's own month, or the neighbouring one whose last or first day it can change.
-        const team = teamOf.get(p.workerId)
+      for (const p of received) {
+        // The punch's own month, or the neighbouring one whose last or first day it can change. Received from the
+        // margin before the confirmation on: one that made it into the snapshot yields no adjustment.
+        const team = enrolments.get(p.workerId)?.teamId
         const reaches = [p.workDate, addDays(p.workDate, -1), addDays(p.workDate, 1)].some((d) => {
           const c = confirmed.get(`${team}|${monthOf(d)}`)
-          return c !== undefined && p.receivedAtMs > c.confirmedAtMs
+          return c !== undefined && p.receivedAtMs >= c.confirmedAtMs - CONFIRM_RACE_MARGIN_MS
         })
         if (!reaches) continue
         let set = byWorker.get(p.workerId)
         if (!set) byWorker.set(p.workerId, (set = new Set()))
         set.add(p.workDate)
       }
-      for (const [workerId, set] of byWorker) made += this.repo.transaction(() => this.syncAdjustments(project, workerId, set, 'late_punch', { foundBy: 'sweep' }))
+      if (byWorker.size === 0) continue
+      const project = await this.roster.project(projectId)
+      for (const [workerId, set] of byWorker) {
+        const enrolment = enrolments.get(workerId)
+        if (enrolment) made += await this.adjust(project, enrolment, set, 'late_punch', { foundBy: 'sweep' })
+      }
     }
     this.sweptUntilMs = now
     return made
   }
 
-  private confirmedId(projectId: string, teamId: string, month: Month): string | undefined {
-    return this.confirmedOf(projectId).get(`${teamId}|${month}`)
-  }
-
-  private snapshot(confirmationId: string): Snapshot {
+  /** A confirmed month's frozen figures. Read only for committed confirmations (see `snapshots`). */
+  private async snapshot(confirmationId: string): Promise<Snapshot> {
     let s = this.snapshots.get(confirmationId)
     if (!s) {
-      const row = this.repo.confirmationById(confirmationId)
+      const row = await this.repo.confirmationById(confirmationId)
       if (!row) throw new AppError('timesheet_not_confirmed', { confirmationId })
       s = JSON.parse(row.snapshot) as Snapshot
       this.snapshots.set(confirmationId, s)
@@ -706,10 +839,15 @@ export class TimesheetService {
     return s
   }
 
-  private answers(confirmationId: string): Map<string, WorkerConfirmationRow> {
+  private async answers(confirmationId: string): Promise<Map<string, WorkerConfirmationRow>> {
     // Oldest first, so the newest answer of each worker is the one left in the map.
-    return new Map(this.repo.workerConfirmations(confirmationId).map((a) => [a.workerId, a]))
+    return new Map((await this.repo.workerConfirmations(confirmationId)).map((a) => [a.workerId, a]))
   }
+}
+
+/** The lock a confirmation of a team's month and every change to the team's confirmed days take (see the head comment). */
+function teamLockKey(projectId: string, teamId: string): string {
+  return `timesheet:${projectId}:${teamId}`
 }
 
 /** Worker-confirmed once every worker the month froze has confirmed; a dispute, or no answer yet, keeps it at the manager's. */

@@ -1,6 +1,6 @@
 /**
- * Timesheets over real components: punches published over MQTT, a real
- * SQLite file, the HTTP API. Corrections, confirmation by the labour manager
+ * Timesheets over real components: punches published over MQTT, the run's
+ * database engine, the HTTP API. Corrections, confirmation by the labour manager
  * and the workers, a late punch into a confirmed month, a suspect clock, the
  * attendance sheet, and delivery order that never changes a timesheet.
  */
@@ -269,14 +269,14 @@ t.test('a punch stored but not yet adjusted (a crash in between) is found by the
   clock.advance(60_000)
 
   // Stored the way the inbox stores it, but without the after-commit step.
-  const enrolment = server.services.roster.enrolmentOf(site.projectId, id).enrolment
-  const devices = server.services.roster.listDevices(site.projectId)
+  const { enrolment } = await server.services.roster.enrolmentOf(site.projectId, id)
+  const devices = await server.services.roster.listDevices(site.projectId)
   const base = { projectId: site.projectId, deviceId: devices.find((d) => d.serial === 'CN-01')?.id as string, workerId: id, enrolmentId: enrolment.id, receivedAtMs: clock.nowMs(), workDate: '2026-10-06', verifyMethod: 'face' as const, channel: 'gate' as const, clockSuspect: null }
-  server.services.punches.append({ ...base, recordId: 'x1', deviceTimeMs: Date.parse('2026-10-05T23:00:00Z'), direction: 'in' })
-  server.services.punches.append({ ...base, recordId: 'x2', deviceTimeMs: Date.parse('2026-10-06T09:00:00Z'), direction: 'out' })
+  await server.services.punches.append({ ...base, recordId: 'x1', deviceTimeMs: Date.parse('2026-10-05T23:00:00Z'), direction: 'in' })
+  await server.services.punches.append({ ...base, recordId: 'x2', deviceTimeMs: Date.parse('2026-10-06T09:00:00Z'), direction: 'out' })
   t.same((await api.get<WorkerMonth>(`${P}/workers/${id}/timesheets/2026-11`)).adjustments, [], 'not adjusted yet')
-  t.equal(server.services.timesheets.sweep(), 1, 'the sweep finds the day')
-  t.equal(server.services.timesheets.sweep(), 0, 'and running it again finds nothing new')
+  t.equal(await server.services.timesheets.sweep(), 1, 'the sweep finds the day')
+  t.equal(await server.services.timesheets.sweep(), 0, 'and running it again finds nothing new')
   t.match((await api.get<WorkerMonth>(`${P}/workers/${id}/timesheets/2026-11`)).adjustments, [{ workDate: '2026-10-06', afterHalves: 2 }])
 })
 

@@ -98,10 +98,10 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
       },
     },
     async (req, reply) => {
-      const project = roster.project(req.params.projectId)
+      const project = await roster.project(req.params.projectId)
       const { after, limit } = req.query
-      if (after !== undefined && !punches.punchOfProject(project.id, after)) throw new AppError('cursor_not_found', { after })
-      const { page, next } = pageOf(punches.punchesOfDay(project.id, req.query.date, after, limit + 1), limit, (p) => p.id)
+      if (after !== undefined && !(await punches.punchOfProject(project.id, after))) throw new AppError('cursor_not_found', { after })
+      const { page, next } = pageOf(await punches.punchesOfDay(project.id, req.query.date, after, limit + 1), limit, (p) => p.id)
       linkNext(req, reply, limit, 'after', next)
       return page.map((p) => ({
         ...p,
@@ -131,7 +131,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     },
     async (req, reply) => {
       const { limit } = req.query
-      const rows = punches.listRejected({ projectId: req.query.projectId, reason: req.query.reason, beforeId: req.query.before, limit: limit + 1 })
+      const rows = await punches.listRejected({ projectId: req.query.projectId, reason: req.query.reason, beforeId: req.query.before, limit: limit + 1 })
       const { page, next } = pageOf(rows, limit, (r) => r.id)
       linkNext(req, reply, limit, 'before', next)
       return page.map(presentRejected)
@@ -149,7 +149,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
       },
     },
     async (req) => {
-      const r = punches.rejectedById(req.params.id)
+      const r = await punches.rejectedById(req.params.id)
       if (!r) throw new AppError('rejected_input_not_found', { id: req.params.id })
       return presentRejected(r)
     },
@@ -171,7 +171,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
       },
     },
     async (req, reply) => {
-      const r = punches.rejectedPayload(req.params.id)
+      const r = await punches.rejectedPayload(req.params.id)
       if (!r) throw new AppError('rejected_input_not_found', { id: req.params.id })
       const hint = payloadHint(r)
       return reply
@@ -238,7 +238,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     },
     async (req, reply) => {
       checkMonth(req.params.month)
-      const due = payroll.due(req.params.projectId, req.params.month)
+      const due = await payroll.due(req.params.projectId, req.params.month)
       const { after, limit } = req.query
       const sorted = [...due.workers].sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0))
       const rest = after === undefined ? sorted : sorted.filter((w) => w.workerId > after)

@@ -314,8 +314,8 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
       },
     },
     async (req, reply) => {
-      const { project, teams, lines } = timesheets.projectSummary(req.params.projectId, req.params.month)
-      const names = new Map(roster.listEnrolments(project.id).map(({ worker }) => [worker.id, worker.name]))
+      const { project, teams, lines } = await timesheets.projectSummary(req.params.projectId, req.params.month)
+      const names = new Map((await roster.listEnrolments(project.id)).map(({ worker }) => [worker.id, worker.name]))
       const { after, limit } = req.query
       const sorted = [...lines.values()].sort((a, b) => (a.workerId < b.workerId ? -1 : a.workerId > b.workerId ? 1 : 0))
       const { page, next } = pageOf(after === undefined ? sorted : sorted.filter((l) => l.workerId > after).slice(0, limit + 1), limit, (l) => l.workerId)
@@ -359,7 +359,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     },
     async (req) => {
       const { projectId, workerId, month: m } = req.params
-      const v = timesheets.workerMonth(projectId, workerId, m)
+      const v = await timesheets.workerMonth(projectId, workerId, m)
       return {
         projectId,
         month: m,
@@ -368,7 +368,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
         name: v.worker.name,
         teamId: v.enrolment.teamId,
         ...lineJson(v.line, v.answer, v.project.timeZone),
-        corrections: timesheets.corrections(projectId, workerId, m).map(correctionJson),
+        corrections: (await timesheets.corrections(projectId, workerId, m)).map(correctionJson),
       }
     },
   )
@@ -422,7 +422,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     async (req, reply) => {
       const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after)
       if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
-      const v = timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month)
+      const v = await timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month)
       // The service orders by name, then id: the cursor is that key.
       const { page, next } = pageAfter(v.workers, (w) => [w.worker.name, w.worker.id], after, req.query.limit)
       linkNext(req, reply, req.query.limit, 'after', next)
@@ -441,7 +441,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
       },
     },
     async (req, reply) => {
-      const v = timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month)
+      const v = await timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month)
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="attendance-${req.params.month}-${encodeURIComponent(v.teamName)}.csv"; filename*=UTF-8''${encodeURIComponent(`考勤表-${v.teamName}-${req.params.month}.csv`)}`)
@@ -459,7 +459,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
         produces: ['text/html'],
       },
     },
-    async (req, reply) => reply.type('text/html; charset=utf-8').send(attendanceSheetHtml(timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month))),
+    async (req, reply) => reply.type('text/html; charset=utf-8').send(attendanceSheetHtml(await timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month))),
   )
 
   app.post<{ Params: { projectId: string; teamId: string; month: string }; Body: { confirmedBy: string; note?: string } }>(
@@ -479,7 +479,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
       },
     },
     async (req, reply) => {
-      const v = timesheets.confirmByManager(req.params.projectId, req.params.teamId, req.params.month, req.body.confirmedBy, req.body.note ?? null)
+      const v = await timesheets.confirmByManager(req.params.projectId, req.params.teamId, req.params.month, req.body.confirmedBy, req.body.note ?? null)
       return reply.code(201).send(teamMonthJson(v))
     },
   )
@@ -505,7 +505,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
       },
     },
     async (req, reply) => {
-      const a = timesheets.answerByWorker(req.params.projectId, req.params.workerId, req.params.month, { decision: req.body.decision, channel: req.body.channel, note: req.body.note ?? null })
+      const a = await timesheets.answerByWorker(req.params.projectId, req.params.workerId, req.params.month, { decision: req.body.decision, channel: req.body.channel, note: req.body.note ?? null })
       return reply.code(201).send(answerJson(a))
     },
   )
@@ -542,7 +542,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     },
     async (req, reply) => {
       if (!isWorkDate(req.params.date)) throw new AppError('invalid_date', { date: req.params.date })
-      const c = timesheets.addCorrection(req.params.projectId, req.params.workerId, req.params.date, req.body)
+      const c = await timesheets.addCorrection(req.params.projectId, req.params.workerId, req.params.date, req.body)
       return reply.code(201).send(correctionJson(c))
     },
   )
@@ -578,7 +578,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     async (req, reply) => {
       const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after)
       if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
-      const flags = timesheets.attendanceFlags(req.params.projectId, req.params.month).sort((a, b) => compareKeys(flagKey(a), flagKey(b)))
+      const flags = (await timesheets.attendanceFlags(req.params.projectId, req.params.month)).sort((a, b) => compareKeys(flagKey(a), flagKey(b)))
       const { page, next } = pageAfter(flags, flagKey, after, req.query.limit)
       linkNext(req, reply, req.query.limit, 'after', next)
       return page
