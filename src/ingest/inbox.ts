@@ -24,8 +24,8 @@ import { LIMITS } from '../config/limits.ts'
 import { dbFaultOf, type DbFault } from '../db/faults.ts'
 import type { Clock } from '../kernel/time.ts'
 import { workDateOf } from '../kernel/time.ts'
-import { admit, samePunch, siteCodeOfTopic, type Frame, type KnownDevice, type Lookups, type PunchRecord, type RejectReason } from '../punches/admit.ts'
-import type { PunchRepository } from '../punches/repository.ts'
+import { admit, samePunch, siteCodeOfTopic, type Admission, type Frame, type KnownDevice, type Lookups, type PunchRecord, type RejectReason } from '../punches/admit.ts'
+import type { AppendResult, PunchRepository } from '../punches/repository.ts'
 
 export type IngestOutcome =
   | { kind: 'stored' }
@@ -218,11 +218,7 @@ export class PunchInbox {
     const startedMs = performance.now()
     let committed: CommittedFrame[]
     try {
-      committed = await this.repo.transaction(async () => {
-        const out: CommittedFrame[] = []
-        for (const p of batch) out.push(await this.apply(p.frame))
-        return out
-      })
+      committed = await this.repo.transaction(() => this.apply(batch.map((p) => p.frame)))
       batch.forEach((p, i) => p.resolve((committed[i] as CommittedFrame).outcome))
     } catch (err) {
       const fault = dbFaultOf(err)
@@ -252,7 +248,7 @@ export class PunchInbox {
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i] as Pending
       try {
-        const c = await this.repo.transaction(() => this.apply(p.frame))
+        const [c] = (await this.repo.transaction(() => this.apply([p.frame]))) as [CommittedFrame]
         committed.push(c)
         this.inFlightSettled++
         p.resolve(c.outcome)
@@ -336,30 +332,58 @@ export class PunchInbox {
 
   /**
    * Runs inside the batch transaction: database work only (lookups and statements), no timers, no network, and no
-   * side effects outside it, since on PostgreSQL the transaction may be run again.
+   * side effects outside it, since on PostgreSQL the transaction may be run again. Admission first (lookups, cached),
+   * then the admitted punches in a few multi-row statements, then each frame's outcome in the order frames came.
    */
-  private async apply(frame: QueuedFrame): Promise<CommittedFrame> {
-    if (frame.refusal) {
-      const { reason, detail } = frame.refusal
-      const siteCode = siteCodeOfTopic(frame.topic)
-      const projectId = siteCode === undefined ? undefined : await this.lookups.projectIdOfSite(siteCode)
-      await this.rejectFrame(frame, reason, detail, projectId, undefined, undefined)
-      return { device: undefined, recordId: undefined, outcome: { kind: 'rejected', reason, detail } }
+  private async apply(frames: QueuedFrame[]): Promise<CommittedFrame[]> {
+    const admissions: Array<Admission | undefined> = []
+    const punches: PunchRecord[] = []
+    for (const frame of frames) {
+      const a = frame.refusal ? undefined : await admit(frame, this.lookups)
+      admissions.push(a)
+      if (a?.ok) punches.push(a.punch)
     }
-    const a = await admit(frame, this.lookups)
-    if (a.ok) {
-      const r = await this.repo.append(a.punch)
-      if (r.stored) return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'stored' }, punch: a.punch }
-      if (samePunch(r.existing, a.punch)) {
-        await this.repo.addDuplicates(a.device.id, workDateOf(frame.receivedAtMs, a.device.timeZone), 1)
-        return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'duplicate' } }
+    const appended = punches.length > 0 ? await this.repo.appendMany(punches) : []
+    const duplicates = new Map<string, { deviceId: string; receivedDate: string; n: number }>()
+    const out: CommittedFrame[] = []
+    let next = 0
+    for (const [i, frame] of frames.entries()) {
+      const a = admissions[i]
+      if (a === undefined) {
+        const { reason, detail } = frame.refusal as Refusal
+        const siteCode = siteCodeOfTopic(frame.topic)
+        const projectId = siteCode === undefined ? undefined : await this.lookups.projectIdOfSite(siteCode)
+        await this.rejectFrame(frame, reason, detail, projectId, undefined, undefined)
+        out.push({ device: undefined, recordId: undefined, outcome: { kind: 'rejected', reason, detail } })
+        continue
       }
-      const detail = `record id "${a.punch.recordId}" was already stored with different content (time ${new Date(r.existing.deviceTimeMs).toISOString()}); a device must never reuse a record id`
-      await this.rejectFrame(frame, 'record_id_conflict', detail, a.device, a.device.serial, a.punch.recordId)
-      return { device: a.device, recordId: a.punch.recordId, outcome: { kind: 'rejected', reason: 'record_id_conflict', detail } }
+      if (!a.ok) {
+        await this.rejectFrame(frame, a.reason, a.detail, a.device ?? a.projectId, a.deviceSerial, a.recordId)
+        out.push({ device: a.device, recordId: a.recordId, outcome: { kind: 'rejected', reason: a.reason, detail: a.detail } })
+        continue
+      }
+      const r = appended[next++] as AppendResult
+      if (r.stored) {
+        out.push({ device: a.device, recordId: a.punch.recordId, outcome: { kind: 'stored' }, punch: a.punch })
+      } else if (samePunch(r.existing, a.punch)) {
+        const receivedDate = workDateOf(frame.receivedAtMs, a.device.timeZone)
+        const key = `${a.device.id}\u0000${receivedDate}`
+        const d = duplicates.get(key)
+        if (d) d.n++
+        else duplicates.set(key, { deviceId: a.device.id, receivedDate, n: 1 })
+        out.push({ device: a.device, recordId: a.punch.recordId, outcome: { kind: 'duplicate' } })
+      } else {
+        const detail = `record id "${a.punch.recordId}" was already stored with different content (time ${new Date(r.existing.deviceTimeMs).toISOString()}); a device must never reuse a record id`
+        await this.rejectFrame(frame, 'record_id_conflict', detail, a.device, a.device.serial, a.punch.recordId)
+        out.push({ device: a.device, recordId: a.punch.recordId, outcome: { kind: 'rejected', reason: 'record_id_conflict', detail } })
+      }
     }
-    await this.rejectFrame(frame, a.reason, a.detail, a.device ?? a.projectId, a.deviceSerial, a.recordId)
-    return { device: a.device, recordId: a.recordId, outcome: { kind: 'rejected', reason: a.reason, detail: a.detail } }
+    // One counter row per device and day, in key order: two instances counting the same rows take their locks alike.
+    for (const key of [...duplicates.keys()].sort()) {
+      const d = duplicates.get(key) as { deviceId: string; receivedDate: string; n: number }
+      await this.repo.addDuplicates(d.deviceId, d.receivedDate, d.n)
+    }
+    return out
   }
 
   private rejectFrame(

@@ -1,9 +1,10 @@
 /**
  * Database access for raw punches and rejected inputs. The append path runs per
  * message, so its statements are constant texts (`q()`: prepared once per
- * connection) in SQL both engines accept (INSERT … ON CONFLICT … DO NOTHING /
- * DO UPDATE, RETURNING). Listings are written once with drizzle's `sql`
- * template and always say their order.
+ * connection; the multi-row ones in a few fixed sizes) in SQL both engines
+ * accept (INSERT … ON CONFLICT … DO NOTHING / DO UPDATE, RETURNING, row-value
+ * IN). Listings are written once with drizzle's `sql` template and always say
+ * their order.
  */
 import { and, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm'
 import { q, type Database } from '../db/database.ts'
@@ -29,12 +30,49 @@ export interface RejectedInput {
   receivedAtMs: number
 }
 
-type StoredPunch = Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'>
+export type StoredPunch = Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'>
+export type AppendResult = { stored: true } | { stored: false; existing: StoredPunch }
 
-const INSERT_PUNCH = `INSERT INTO punches (project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel, clock_suspect)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (device_id, record_id) DO NOTHING`
+const PUNCH_COLUMNS = `project_id, device_id, record_id, worker_id, enrolment_id, device_time_ms, received_at_ms, work_date, direction, verify_method, channel, clock_suspect`
+const PUNCH_VALUES = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const INSERT_PUNCH = `INSERT INTO punches (${PUNCH_COLUMNS}) VALUES ${PUNCH_VALUES} ON CONFLICT (device_id, record_id) DO NOTHING`
 const EXISTING_PUNCH = `SELECT worker_id AS "workerId", device_time_ms AS "deviceTimeMs", direction FROM punches WHERE device_id = ? AND record_id = ?`
+
+/**
+ * Rows per multi-row statement of appendMany. Statements are cut into 256, 128, …, 1 rows, so at most nine texts per
+ * statement exist (each prepared once per connection) however batches vary in size; 256 × 12 parameters stay far
+ * under both engines' limits.
+ */
+const APPEND_ROWS_MAX = 256
+
+function chunkSizes(n: number): number[] {
+  const sizes: number[] = []
+  while (n > 0) {
+    const size = n >= APPEND_ROWS_MAX ? APPEND_ROWS_MAX : 2 ** Math.floor(Math.log2(n))
+    sizes.push(size)
+    n -= size
+  }
+  return sizes
+}
+
+const textsByRows = new Map<string, string>()
+/** The statement text for `rows` rows, built once per size. */
+function textFor(kind: 'insert' | 'existing', rows: number): string {
+  const key = `${kind}:${rows}`
+  let text = textsByRows.get(key)
+  if (text === undefined) {
+    text =
+      kind === 'insert'
+        ? `INSERT INTO punches (${PUNCH_COLUMNS}) VALUES ${Array(rows).fill(PUNCH_VALUES).join(', ')}
+           ON CONFLICT (device_id, record_id) DO NOTHING RETURNING device_id AS "deviceId", record_id AS "recordId"`
+        : `SELECT device_id AS "deviceId", record_id AS "recordId", worker_id AS "workerId", device_time_ms AS "deviceTimeMs", direction
+           FROM punches WHERE (device_id, record_id) IN (VALUES ${Array(rows).fill('(?, ?)').join(', ')})`
+    textsByRows.set(key, text)
+  }
+  return text
+}
+
+const keyOf = (deviceId: string, recordId: string): string => `${deviceId}\u0000${recordId}`
 const INSERT_REJECTED = `INSERT INTO rejected_inputs (source, channel, sender, project_id, device_serial, record_id, reason, detail, payload_bytes, received_at_ms)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   RETURNING id`
@@ -54,7 +92,7 @@ export class PunchRepository {
   }
 
   /** Appends a punch; when the device already sent this record id, returns what is stored instead. */
-  async append(p: PunchRecord): Promise<{ stored: true } | { stored: false; existing: StoredPunch }> {
+  async append(p: PunchRecord): Promise<AppendResult> {
     const r = await this.db.run(
       q(INSERT_PUNCH, p.projectId, p.deviceId, p.recordId, p.workerId, p.enrolmentId, p.deviceTimeMs, p.receivedAtMs, p.workDate, p.direction, p.verifyMethod, p.channel, p.clockSuspect),
     )
@@ -63,6 +101,54 @@ export class PunchRepository {
     // The insert met the row and the read does not see it: only a rollback in between could do that; say so, loudly.
     if (!existing) throw new Error(`punch ${p.deviceId}/${p.recordId} conflicted on insert but is not stored`)
     return { stored: false, existing }
+  }
+
+  /**
+   * Appends punches as append() would one after another, in a few multi-row statements: a batch of a thousand frames
+   * is a handful of round trips on PostgreSQL instead of a thousand. A record id sent twice in the batch is stored
+   * once; the later one finds the earlier.
+   */
+  async appendMany(ps: readonly PunchRecord[]): Promise<AppendResult[]> {
+    const firstOf = new Map<string, number>()
+    const firsts: PunchRecord[] = []
+    for (const [i, p] of ps.entries()) {
+      const key = keyOf(p.deviceId, p.recordId)
+      if (firstOf.has(key)) continue
+      firstOf.set(key, i)
+      firsts.push(p)
+    }
+    const inserted = new Set<string>()
+    let at = 0
+    for (const rows of chunkSizes(firsts.length)) {
+      const params: unknown[] = []
+      for (const p of firsts.slice(at, at + rows)) {
+        params.push(p.projectId, p.deviceId, p.recordId, p.workerId, p.enrolmentId, p.deviceTimeMs, p.receivedAtMs, p.workDate, p.direction, p.verifyMethod, p.channel, p.clockSuspect)
+      }
+      at += rows
+      for (const r of await this.db.all<{ deviceId: string; recordId: string }>(q(textFor('insert', rows), ...params))) inserted.add(keyOf(r.deviceId, r.recordId))
+    }
+    const before = firsts.filter((p) => !inserted.has(keyOf(p.deviceId, p.recordId)))
+    const stored = new Map<string, StoredPunch>()
+    at = 0
+    for (const rows of chunkSizes(before.length)) {
+      const params = before.slice(at, at + rows).flatMap((p) => [p.deviceId, p.recordId])
+      at += rows
+      for (const r of await this.db.all<StoredPunch & { deviceId: string; recordId: string }>(q(textFor('existing', rows), ...params))) {
+        stored.set(keyOf(r.deviceId, r.recordId), { workerId: r.workerId, deviceTimeMs: r.deviceTimeMs, direction: r.direction })
+      }
+    }
+    return ps.map((p, i): AppendResult => {
+      const key = keyOf(p.deviceId, p.recordId)
+      const first = firstOf.get(key) as number
+      if (inserted.has(key)) {
+        if (first === i) return { stored: true }
+        const earlier = ps[first] as PunchRecord
+        return { stored: false, existing: { workerId: earlier.workerId, deviceTimeMs: earlier.deviceTimeMs, direction: earlier.direction } }
+      }
+      const existing = stored.get(key)
+      if (!existing) throw new Error(`punch ${p.deviceId}/${p.recordId} conflicted on insert but is not stored`)
+      return { stored: false, existing }
+    })
   }
 
   /** Keeps a refusal and its bytes (the first payloadBytesMax of them): two rows, one fact, so one transaction. */
