@@ -93,6 +93,7 @@ export async function startExternalSubscriber(
   opts: { url: string; group: string; instance: string; connections: number },
 ): Promise<ExternalSubscriber> {
   const clients: MqttClient[] = []
+  let closing = false
   for (let i = 0; i < opts.connections; i++) {
     const options: IClientOptions = {
       clientId: `${opts.group}-${opts.instance}-ingest-${i}`,
@@ -114,8 +115,11 @@ export async function startExternalSubscriber(
         inbox.submit({ topic: packet.topic, payload, clientId: undefined }).then(
           () => entry && acks.committed(entry),
           // Not taken (the backlog is full, which the Receive Maximum makes rare): it stays unacknowledged, and so do
-          // the ones after it (PUBACKs go in order); offer it again once commits have made room.
-          () => setTimeout(take, LIMITS.ingest_retry_ms_max),
+          // the ones after it (PUBACKs go in order); offer it again once commits have made room. Once closing, the
+          // broker redelivers it to the next session instead.
+          () => {
+            if (!closing) setTimeout(take, LIMITS.ingest_retry_ms_max)
+          },
         )
       }
       take()
@@ -145,6 +149,7 @@ export async function startExternalSubscriber(
   return {
     connections: () => clients.filter((c) => c.connected).length,
     async close() {
+      closing = true
       // Let the inbox commit what it holds so that its PUBACKs go out on these connections; what is still parked
       // after that (a failing database) is redelivered to the next session and counted once.
       const deadline = Date.now() + CLOSE_DRAIN_MS_MAX
