@@ -416,11 +416,20 @@ t.test('tx.lock serialises transactions that take the same key', async (t) => {
     const order: string[] = []
     let locked!: () => void
     const firstHolds = new Promise<void>((r) => (locked = r))
+    let otherDone!: () => void
+    const otherHeld = new Promise<void>((r) => (otherDone = r))
     const first = db.tx(async (tx) => {
       await tx.lock('adjust:p1:w1')
       locked()
-      // Test only: a transaction should not wait on timers. It holds the lock long enough for the second to queue.
-      await new Promise((r) => setTimeout(r, 100))
+      // Test only (a transaction should wait on nothing): hold the lock until the others have come to it.
+      if (db.engine === 'postgres') {
+        await otherHeld
+        const waiting = q(`SELECT count(*) AS "n" FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)
+        for (let i = 0; i < 500 && (await tx.get<{ n: number }>(waiting))?.n !== 1; i++) await new Promise((r) => setTimeout(r, 10))
+      } else {
+        // One connection: the others wait for this transaction to end whatever they lock.
+        await new Promise((r) => setTimeout(r, 50))
+      }
       order.push('first ends')
     })
     await firstHolds
@@ -431,6 +440,7 @@ t.test('tx.lock serialises transactions that take the same key', async (t) => {
     const other = db.tx(async (tx) => {
       await tx.lock('adjust:p1:w2')
       order.push('another key')
+      otherDone()
     })
     await Promise.all([first, second, other])
     t.equal(order.indexOf('second holds the lock'), order.indexOf('first ends') + 1, `after the first ended (${order.join(', ')})`)
