@@ -148,17 +148,14 @@ async function main(): Promise<void> {
   // signal (signal-exit) would instead re-raise it and end the process without a word. Keep it a reported fault.
   process.on('SIGXFSZ', () => {})
   const config = loadConfig()
-  let server: RunningServer | undefined
-  server = await startServer(config, {
-    onLeaseLost: () => {
-      void (server?.close() ?? Promise.resolve()).finally(() => process.exit(3))
-    },
+  const server: RunningServer = await startServer(config, {
+    // Exit code 3: a supervisor restarting it finds the name held and gets the reason at start.
+    onLeaseLost: () => void server.close().finally(() => process.exit(3)),
   })
   server.app.log.info(`wage-ledger: HTTP ${server.httpUrl} (API docs ${server.httpUrl}/docs), MQTT ${server.mqttUrl}, database ${server.services.db.description}`)
-  const running = server
   const stop = (signal: string) => {
-    running.app.log.info(`${signal}: closing`)
-    running.close().then(
+    server.app.log.info(`${signal}: closing`)
+    server.close().then(
       () => process.exit(0),
       (err: unknown) => {
         console.error(err)

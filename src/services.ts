@@ -51,9 +51,9 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   })
   const timesheets = new TimesheetService(new TimesheetRepository(db), roster, clock)
   // A punch replayed into a confirmed month becomes an adjustment as soon as it is stored.
-  inbox.onCommitted((batch) => {
+  inbox.onCommitted(async (batch) => {
     const stored = batch.flatMap((c) => (c.punch ? [c.punch] : []))
-    if (stored.length > 0) timesheets.punchesStored(stored)
+    if (stored.length > 0) await timesheets.punchesStored(stored)
   })
   await timesheets.sweep()
   const payroll = new PayrollService(roster, timesheets)
@@ -73,6 +73,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     metrics: undefined as unknown as Metrics,
     close: async () => {
       inbox.stop()
+      // A commit (or its after-commit work) still in flight finishes before the connection goes.
+      await inbox.idle()
       await db.close()
     },
   }

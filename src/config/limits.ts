@@ -89,6 +89,15 @@ export const LIMITS = {
   pg_pool_max: 10,
   /** Longest wait for a PostgreSQL connection (new, or free in the pool) before the statement fails as a fault. */
   pg_connect_timeout_ms: 5_000,
+  /**
+   * Longest a PostgreSQL statement waits for a lock (a row another instance is inserting, an advisory lock) before it
+   * fails as busy and is retried from the event loop (the inbox backs off, HTTP answers 503 database_busy): without it a
+   * lock held by a stuck transaction would stall ingest without a word. Longer than SQLite's: these waits are cheap
+   * (nothing blocks the event loop) and a network database's transactions take longer.
+   */
+  pg_lock_wait_ms_max: 5_000,
+  /** A transaction left open this long by a stalled or partitioned instance is ended by PostgreSQL, releasing its locks. */
+  pg_idle_in_transaction_ms_max: 60_000,
   /** Rows fetched per round trip when a large result is streamed (a province's month): bounded memory, few round trips. */
   pg_cursor_rows: 5_000,
   /** Rejected inputs keep at most this much of the raw payload (the reason stays complete). */

@@ -175,6 +175,7 @@ export async function openPostgres(databaseUrl: string, migrationsFolder: string
     types,
     connectionTimeoutMillis: LIMITS.pg_connect_timeout_ms,
     application_name: 'wage-ledger',
+    options: `-c lock_timeout=${LIMITS.pg_lock_wait_ms_max} -c idle_in_transaction_session_timeout=${LIMITS.pg_idle_in_transaction_ms_max}`,
   })
   // An idle connection the server dropped (a restart, a failover) is an event, not a crash: the next statement
   // gets a new connection, and a statement that fails meanwhile is a fault like any other.

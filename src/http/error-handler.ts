@@ -38,7 +38,7 @@ export function installErrorHandler(app: FastifyInstance, opts: { onDbFault?: (f
       return res
         .status(503)
         .header('retry-after', String(RETRY_AFTER_S[fault.kind]))
-        .send(reply(fault.kind === 'busy' ? 'database_busy' : 'database_unavailable', { sqliteCode: fault.code }))
+        .send(reply(fault.kind === 'busy' ? 'database_busy' : 'database_unavailable', { dbCode: fault.code, ...(fault.code.startsWith('SQLITE_') ? { sqliteCode: fault.code } : {}) }))
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       return res.status(err.statusCode).send(reply('validation_failed', [{ field: 'request', message: err.message }]))

@@ -103,7 +103,9 @@ export class PunchInbox {
   private retryTimer: NodeJS.Timeout | undefined
   /** Consecutive failed attempts; 0 while the database takes commits. */
   private failedAttempts = 0
-  private readonly listeners: Array<(batch: CommittedFrame[]) => void> = []
+  private readonly listeners: Array<(batch: CommittedFrame[]) => void | Promise<void>> = []
+  /** After-commit work still running (a late punch's adjustment): not waited for by ingest, but by idle() and pending. */
+  private readonly listenerWork = new Set<Promise<void>>()
   private readonly reporters: Array<(report: BatchReport) => void> = []
   private readonly frameFailedListeners: Array<(err: unknown, topic: string) => void> = []
   readonly stats: InboxStats = { received: 0, stored: 0, duplicates: 0, rejected: 0, batches: 0, listenerErrors: 0, dbFaults: 0, refusedBacklogFull: 0 }
@@ -150,14 +152,17 @@ export class PunchInbox {
     this.reporters.push(reporter)
   }
 
-  /** Called after each commit with what it committed (acks to devices, progress counters). */
-  onCommitted(listener: (batch: CommittedFrame[]) => void): void {
+  /**
+   * Called after each commit with what it committed (acks to devices, progress counters, adjustments). A listener that
+   * returns a promise runs on while the next batch commits; its failure is counted like a thrown one.
+   */
+  onCommitted(listener: (batch: CommittedFrame[]) => void | Promise<void>): void {
     this.listeners.push(listener)
   }
 
   /** Frames taken and not yet settled: those queued and those of the batch being committed. */
   get pending(): number {
-    return this.queue.length + this.inFlight.length - this.inFlightSettled
+    return this.queue.length + this.inFlight.length - this.inFlightSettled + this.listenerWork.size
   }
 
   /** How long the oldest frame still waiting for a commit has waited (0 when none waits). */
@@ -180,7 +185,10 @@ export class PunchInbox {
 
   /** Settles once no batch commit is in flight (call after stop(), before the database closes). */
   async idle(): Promise<void> {
-    while (this.commit) await this.commit
+    while (this.commit || this.listenerWork.size > 0) {
+      if (this.commit) await this.commit
+      else await Promise.allSettled([...this.listenerWork])
+    }
   }
 
   private run(): void {
@@ -300,12 +308,19 @@ export class PunchInbox {
   }
 
   /** A listener's fault must not stall the inbox: what it reacts to is already committed. */
-  private safely(fn: () => void): void {
-    try {
-      fn()
-    } catch (err) {
+  private safely(fn: () => void | Promise<void>): void {
+    const failed = (err: unknown): void => {
       this.stats.listenerErrors++
       this.lastListenerError = err
+    }
+    try {
+      const r = fn()
+      if (r instanceof Promise) {
+        const work: Promise<void> = r.catch(failed).finally(() => this.listenerWork.delete(work))
+        this.listenerWork.add(work)
+      }
+    } catch (err) {
+      failed(err)
     }
   }
 

@@ -25,9 +25,9 @@ t.test('every record a device sends comes back in an ack', async (t) => {
   t.ok([...device.refused.values()].every((r) => r === 'unknown_worker'), 'strangers are acked as refused, with the reason')
   t.equal(device.refused.size, frames.filter((f) => f.kind === 'stranger').length)
 
-  const stored = server.services.punches.countPunches(site.projectId)
+  const stored = await server.services.punches.countPunches(site.projectId)
   const everything = frames.filter((f) => f.kind !== 'stranger')
   await device.send(everything)
   await device.allAcked(10_000)
-  t.equal(server.services.punches.countPunches(site.projectId), stored, 're-sending everything stores nothing new')
+  t.equal(await server.services.punches.countPunches(site.projectId), stored, 're-sending everything stores nothing new')
 })

@@ -62,7 +62,7 @@ void t.test('a database fault settles nothing; the batch is retried with back-of
   const reports: BatchReport[] = []
   s.inbox.onBatch((r) => reports.push(r))
   const committed: string[] = []
-  s.inbox.onCommitted((batch) => committed.push(...batch.map((c) => (c.outcome.kind === 'rejected' ? c.outcome.reason : c.outcome.kind))))
+  s.inbox.onCommitted((batch) => void committed.push(...batch.map((c) => (c.outcome.kind === 'rejected' ? c.outcome.reason : c.outcome.kind))))
   let faultsLeft = 2
   const reject = s.punches.reject.bind(s.punches)
   s.punches.reject = async (r, max) => {

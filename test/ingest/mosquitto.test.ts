@@ -4,7 +4,6 @@
  * session keeps what devices publish while the service is down.
  */
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
 import t from 'tap'
 import { workDateOf } from '../../src/kernel/time.ts'
 import type { RunningServer } from '../../src/server.ts'
@@ -51,7 +50,7 @@ if (!bin) {
 
     const summary = await server.api.get<Summary>(`/api/projects/${site.projectId}/summary/${plan.spec.month}`)
     t.equal(summary.punches, month.expected.punches, 'every genuine punch stored once')
-    t.equal(server.services.punches.countPunches(site.projectId), month.expected.punches)
+    t.equal(await server.services.punches.countPunches(site.projectId), month.expected.punches)
     const received = await server.api.get<Summary>(`/api/projects/${site.projectId}/summary/${receivedMonth()}`)
     t.equal(received.duplicates, month.expected.duplicates, 're-sent records counted, not stored')
     t.same(received.rejectedByReason, month.expected.rejected, 'refusals kept with their reasons')
