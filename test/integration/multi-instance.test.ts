@@ -20,7 +20,8 @@ const DEVICES = 30
 const RECORDS_PER_DEVICE = 1_000
 const IN_FLIGHT_PER_DEVICE = 20
 const INSTANCES = 3
-const RESENT = 1_000
+const RESENT_PER_DEVICE = 40
+const RESENT = DEVICES * RESENT_PER_DEVICE
 const SETTLE_MS_MAX = 180_000
 
 async function storedKeys(databaseUrl: string): Promise<string[]> {
@@ -111,8 +112,8 @@ if (TEST_ENGINE !== 'postgres') {
 
     // Re-sends of stored records: counted once each as duplicates, never stored.
     const duplicatesBefore = await countOf(databaseUrl, 'SELECT CAST(coalesce(sum(count), 0) AS BIGINT) AS n FROM duplicate_counts')
-    const resend = gates.map((list) => list.slice(0, RESENT / DEVICES))
-    t.equal((await publishGateRecords(broker.url, resend, { inFlightPerDevice: IN_FLIGHT_PER_DEVICE })).acked.size, RESENT)
+    const resend = gates.map((list) => list.slice(0, RESENT_PER_DEVICE))
+    t.equal((await publishGateRecords(broker.url, resend, { inFlightPerDevice: IN_FLIGHT_PER_DEVICE })).acked.size, RESENT, `${RESENT} stored records sent again`)
     await until('re-sends counted', async () => (await countOf(databaseUrl, 'SELECT CAST(coalesce(sum(count), 0) AS BIGINT) AS n FROM duplicate_counts')) >= duplicatesBefore + RESENT, 60_000)
     // Give a stray redelivery time to show itself before the final count.
     await new Promise((r) => setTimeout(r, 1_000))
