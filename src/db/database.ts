@@ -17,7 +17,7 @@
  * Statements only one engine accepts live in its adapter's `dialect`
  * (src/db/sqlite.ts, src/db/postgres.ts) and nowhere else.
  */
-import type { SQL } from 'drizzle-orm'
+import type { SQL, SQLWrapper } from 'drizzle-orm'
 
 export type Engine = 'sqlite' | 'postgres'
 
@@ -102,6 +102,11 @@ export interface Dialect {
   readonly punchesByWorkerJson: string
   /** Reads a JSON column or aggregate as its engine returned it. */
   parseJson<T>(value: unknown): T
+  /**
+   * A text column compared and ordered byte by byte, as SQLite always does: PostgreSQL's default follows the server's
+   * locale (which may ignore case and punctuation), so free text (names, serials) would sort, and page, differently.
+   */
+  bytewise(column: SQLWrapper): SQL
 }
 
 /** Tx-level retry budget when the caller does not say: serialization failures under load pass within a few tries. */

@@ -12,6 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHash } from 'node:crypto'
 import pg from 'pg'
 import Cursor from 'pg-cursor'
+import { sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import { PgDialect } from 'drizzle-orm/pg-core'
@@ -28,6 +29,7 @@ export const postgresDialect: Dialect = {
   punchesByWorkerJson: `SELECT worker_id AS "workerId", json_agg(json_build_array(id, device_id, device_time_ms, direction, work_date, clock_suspect)) AS "punches"
     FROM punches WHERE project_id = $1 AND work_date >= $2 AND work_date <= $3 GROUP BY worker_id`,
   parseJson: <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T)),
+  bytewise: (column) => sql`${column} COLLATE "C"`,
 }
 
 const INT8_OID = 20

@@ -12,6 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3, { type Statement } from 'better-sqlite3'
+import { sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core'
@@ -32,6 +33,7 @@ export const sqliteDialect: Dialect = {
   punchesByWorkerJson: `SELECT worker_id AS "workerId", json_group_array(json_array(id, device_id, device_time_ms, direction, work_date, clock_suspect)) AS "punches"
     FROM punches WHERE project_id = ? AND work_date >= ? AND work_date <= ? GROUP BY worker_id`,
   parseJson: <T>(value: unknown): T => JSON.parse(value as string) as T,
+  bytewise: (column) => sql`${column}`,
 }
 
 /** The settings every acknowledgement rests on, as SQLite reports them back. */

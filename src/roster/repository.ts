@@ -1,6 +1,6 @@
 /** Database access for the roster. The only roster code that touches tables. */
-import { getTableColumns, getTableName, sql, type AnyColumn, type SQL, type Table } from 'drizzle-orm'
-import { q, type Database, type Engine } from '../db/database.ts'
+import { getTableColumns, getTableName, sql, type SQL, type Table } from 'drizzle-orm'
+import { q, type Database } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
 import { devices, enrolments, organisations, projects, teams, workers } from '../db/schema/index.ts'
@@ -66,15 +66,6 @@ function enrolmentWithWorker(raw: Raw): EnrolmentWithWorker {
   return { enrolment: rowOf<EnrolmentRow>(enrolments, e), worker: rowOf<WorkerRow>(workers, w) }
 }
 
-/**
- * Free text (names, serials) ordered and compared byte by byte, as SQLite does: PostgreSQL's default collation follows
- * the server's locale (en_US ignores spaces and case at first), which would order the lists differently and let a
- * keyset skip or repeat rows whose names differ only there. Ids and dates need none (hex digits and dashes, digits).
- */
-function bytewise(engine: Engine, column: AnyColumn): SQL {
-  return engine === 'postgres' ? sql`${column} COLLATE "C"` : sql`${column}`
-}
-
 export class RosterRepository {
   constructor(private readonly db: Database) {}
 
@@ -129,13 +120,13 @@ export class RosterRepository {
     return raw && rowOf<TeamRow>(teams, raw)
   }
   async listTeams(projectId: string): Promise<TeamRow[]> {
-    const name = bytewise(this.db.engine, teams.name)
+    const name = this.db.dialect.bytewise(teams.name)
     const raws = await this.db.all<Raw>(sql`${selectFrom(teams)} WHERE ${teams.projectId} = ${projectId} ORDER BY ${name}, ${teams.id}`)
     return raws.map((r) => rowOf<TeamRow>(teams, r))
   }
   /** By name, as people look for a team; the anchor team's name is the keyset. Undefined when `after` is no team of the project. */
   async pageTeams(projectId: string, page: PageQuery): Promise<TeamRow[] | undefined> {
-    const name = bytewise(this.db.engine, teams.name)
+    const name = this.db.dialect.bytewise(teams.name)
     let from = sql``
     if (page.after) {
       const anchor = await this.team(projectId, page.after)
@@ -196,7 +187,7 @@ export class RosterRepository {
       const anchor = await this.enrolment(projectId, page.after)
       const anchorWorker = anchor && (await this.worker(anchor.workerId))
       if (!anchor || !anchorWorker) return undefined
-      const name = bytewise(this.db.engine, workers.name)
+      const name = this.db.dialect.bytewise(workers.name)
       from = sql`AND (${enrolments.teamId}, ${name}, ${workers.id}) > (${anchor.teamId}, ${anchorWorker.name}, ${anchorWorker.id})`
     }
     const raws = await this.db.all<Raw>(sql`${this.enrolmentsWithWorkers(projectId)} ${from} ${this.rosterOrder()} LIMIT ${page.limit}`)
@@ -206,7 +197,7 @@ export class RosterRepository {
     return sql`SELECT ${ENROLMENT_WITH_WORKER} FROM ${enrolments} INNER JOIN ${workers} ON ${workers.id} = ${enrolments.workerId} WHERE ${enrolments.projectId} = ${projectId}`
   }
   private rosterOrder(): SQL {
-    return sql`ORDER BY ${enrolments.teamId}, ${bytewise(this.db.engine, workers.name)}, ${workers.id}`
+    return sql`ORDER BY ${enrolments.teamId}, ${this.db.dialect.bytewise(workers.name)}, ${workers.id}`
   }
 
   async insertDevice(row: DeviceRow): Promise<void> {
@@ -217,7 +208,7 @@ export class RosterRepository {
     return raw && rowOf<DeviceRow>(devices, raw)
   }
   async listDevices(projectId: string): Promise<DeviceRow[]> {
-    const raws = await this.db.all<Raw>(sql`${selectFrom(devices)} WHERE ${devices.projectId} = ${projectId} ORDER BY ${bytewise(this.db.engine, devices.serial)}`)
+    const raws = await this.db.all<Raw>(sql`${selectFrom(devices)} WHERE ${devices.projectId} = ${projectId} ORDER BY ${this.db.dialect.bytewise(devices.serial)}`)
     return raws.map((r) => rowOf<DeviceRow>(devices, r))
   }
   async device(projectId: string, id: string): Promise<DeviceRow | undefined> {
@@ -226,7 +217,7 @@ export class RosterRepository {
   }
   /** By serial, as written on the device; the anchor device's serial (unique) is the keyset. Undefined when `after` is no device of the project. */
   async pageDevices(projectId: string, page: PageQuery): Promise<DeviceRow[] | undefined> {
-    const serial = bytewise(this.db.engine, devices.serial)
+    const serial = this.db.dialect.bytewise(devices.serial)
     let from = sql``
     if (page.after) {
       const anchor = await this.device(projectId, page.after)
