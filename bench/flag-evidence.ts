@@ -1,7 +1,7 @@
 /**
  * Flag evidence: what one large payout file costs when every line pays one card.
  *
- *   tsx bench/flag-evidence.ts [--lines 50000] [--files 4]
+ *   tsx bench/flag-evidence.ts [--db sqlite|postgres] [--lines 50000] [--files 4]
  *
  * A reconciliation flag rests on payout lines; when it listed all of them, a month of 50,000 lines to one card made
  * one flag of megabytes, serialised on every post, stored again by every run and masked again on every read, all on
@@ -12,30 +12,38 @@
  *   - the bytes of evidence the run stored (sum over its flags) and the largest flag;
  *   - the time and size of reading the month's flags back;
  * then the time of a manual re-run of the full month, and of pages of the listing the flag links to for all its lines.
- * The service runs in this process on a temp SQLite file (startServer), requests go over real HTTP.
+ * The service runs in this process on a temp SQLite file (startServer), or with --db postgres on a database of its own
+ * on the PostgreSQL server (bench/databases.ts); requests go over real HTTP.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../src/config/env.ts'
+import { q } from '../src/db/database.ts'
 import { startServer } from '../src/server.ts'
 import { Api } from '../simulators/api.ts'
 import { DEFAULT_SITE, planSite, registerSite } from '../simulators/site.ts'
+import { engineOption, PgDatabases } from './databases.ts'
 
-const { values } = parseArgs({ options: { lines: { type: 'string', default: '50000' }, files: { type: 'string', default: '4' } } })
+const { values } = parseArgs({ options: { db: { type: 'string', default: 'sqlite' }, lines: { type: 'string', default: '50000' }, files: { type: 'string', default: '4' } } })
 const lineCount = Number(values.lines)
 const files = Number(values.files)
 const HEADER = 'seq|payee_card|payee_name|amount|status|bank_ref|value_date|failure_reason'
 
 const dir = mkdtempSync(join(tmpdir(), 'flag-evidence-'))
-const server = await startServer({ ...loadConfig({}), databaseUrl: `file:${join(dir, 'bench.db')}`, httpPort: 0, mqttPort: 0, logLevel: 'warn' }, { logger: false })
+const dbs = engineOption(values.db) === 'postgres' ? new PgDatabases() : undefined
+const databaseUrl = dbs ? (await dbs.create('flags')).url : `file:${join(dir, 'bench.db')}`
+const server = await startServer({ ...loadConfig({}), databaseUrl, httpPort: 0, mqttPort: 0, logLevel: 'warn' }, { logger: false }).catch(async (err: unknown) => {
+  await dbs?.dropAll()
+  throw err
+})
 try {
   const api = new Api(server.httpUrl)
   const plan = planSite({ ...DEFAULT_SITE, siteCode: 'FLAG-EVIDENCE', workers: 2, teams: 1, seed: 11 })
   const site = await registerSite(api, { ...plan, devices: [] })
   const worker = plan.workers[0]!
-  const sqlite = server.services.db.$client
+  const db = server.services.db
 
   const fileOf = (prefix: string, card: string, name: string): Buffer => {
     const rows = [HEADER]
@@ -46,8 +54,13 @@ try {
 
   const mb = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(2)} MB`)
   const ms = (since: bigint): string => `${(Number(process.hrtime.bigint() - since) / 1e6).toFixed(0)} ms`
-  const lastRun = sqlite.prepare('SELECT id FROM reconciliation_runs ORDER BY ran_at_ms DESC, id DESC LIMIT 1')
-  const evidenceOf = sqlite.prepare('SELECT count(*) AS n, coalesce(sum(length(evidence)), 0) AS total, coalesce(max(length(evidence)), 0) AS largest FROM flags WHERE run_id = ?')
+  const lastRun = async (): Promise<string> => (await db.get<{ id: string }>(q('SELECT id FROM reconciliation_runs ORDER BY ran_at_ms DESC, id DESC LIMIT 1')))?.id ?? ''
+  // Bytes of the evidence as stored (octet_length: PostgreSQL's length() counts characters).
+  const bytesOf = db.engine === 'sqlite' ? 'length(CAST(evidence AS BLOB))' : 'octet_length(evidence)'
+  const evidenceOf = async (runId: string) =>
+    (await db.get<{ n: number; total: number; largest: number }>(
+      q(`SELECT count(*) AS n, CAST(coalesce(sum(${bytesOf}), 0) AS BIGINT) AS total, coalesce(max(${bytesOf}), 0) AS largest FROM flags WHERE run_id = ?`, runId),
+    )) ?? { n: 0, total: 0, largest: 0 }
 
   const post = async (label: string, month: string, file: Buffer): Promise<void> => {
     let started = process.hrtime.bigint()
@@ -55,7 +68,7 @@ try {
     const reply = await res.arrayBuffer()
     const postTime = ms(started)
     if (res.status !== 201) throw new Error(`post answered ${res.status}: ${Buffer.from(reply).toString('utf8').slice(0, 500)}`)
-    const stored = evidenceOf.get((lastRun.get() as { id: string }).id) as { n: number; total: number; largest: number }
+    const stored = await evidenceOf(await lastRun())
     started = process.hrtime.bigint()
     const read = await fetch(`${server.httpUrl}/api/projects/${site.projectId}/flags/${month}`)
     const readBytes = (await read.arrayBuffer()).byteLength
@@ -90,11 +103,11 @@ try {
   }
   const sorted = [...pageMs].sort((x, y) => x - y)
   console.log(`the flag's lines, pages of 200 (first ${pageMs.length}): first ${pageMs[0]?.toFixed(0)} ms, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(0)} ms, max ${sorted.at(-1)?.toFixed(0)} ms`)
-  const all = sqlite.prepare('SELECT coalesce(sum(length(evidence)), 0) AS total, coalesce(max(length(evidence)), 0) AS largest FROM flags').get() as { total: number; largest: number }
+  const all = (await db.get<{ total: number; largest: number }>(q(`SELECT CAST(coalesce(sum(${bytesOf}), 0) AS BIGINT) AS total, coalesce(max(${bytesOf}), 0) AS largest FROM flags`))) ?? { total: 0, largest: 0 }
   console.log(`evidence stored by all runs: ${mb(all.total)}`)
 
   // Checks that the bound lost nothing: the flag still counts and adds up every line of its month.
-  const month = sqlite.prepare("SELECT count(*) AS n, sum(amount_fen) AS fen FROM payout_lines WHERE period = '2026-10'").get() as { n: number; fen: number }
+  const month = (await db.get<{ n: number; fen: number }>(q(`SELECT count(*) AS n, CAST(sum(amount_fen) AS BIGINT) AS fen FROM payout_lines WHERE period = ?`, '2026-10'))) ?? { n: 0, fen: 0 }
   const checks: Array<[string, boolean]> = [
     [`the flag counts every line of the month (${total?.count} = ${month.n})`, total?.count === month.n],
     [`the flag's total is the month's (${total?.amountFen} = ${month.fen} fen)`, total?.amountFen === month.fen],
@@ -105,4 +118,5 @@ try {
 } finally {
   await server.close()
   rmSync(dir, { recursive: true, force: true })
+  await dbs?.dropAll()
 }

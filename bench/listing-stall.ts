@@ -1,13 +1,14 @@
 /**
  * Listing stall benchmark: how long PUBACKs wait while the largest allowed listing is served.
  *
- *   tsx bench/listing-stall.ts [--rejected 2000] [--devices 20] [--rate 50] [--seconds 8] [--listers 2]
+ *   tsx bench/listing-stall.ts [--db sqlite|postgres] [--rejected 2000] [--devices 20] [--rate 50] [--seconds 8] [--listers 2]
  *
  * The HTTP API and the MQTT ingest share one event loop: a listing that takes the loop for a second holds every
  * PUBACK for that second (the issue's reproduction: `?limit=1000` with payloads, 153 MB in 2.5 s, PUBACKs stalled
  * 2.1 s). This measures what a device sees now.
  *
- * Setup: the service (startServer) on a temp SQLite file; a project, workers and gates through services.roster; and
+ * Setup: the service (startServer) on a temp SQLite file (or with --db postgres a database of its own on the
+ * PostgreSQL server, bench/databases.ts); a project, workers and gates through services.roster; and
  * --rejected rejected inputs of the project, each with a payload just under LIMITS.rejected_payload_bytes_max (what
  * the refusals of a misbehaving device look like), stored through the punch repository.
  *
@@ -33,8 +34,9 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { LIMITS } from '../src/config/limits.ts'
 import { loadConfig } from '../src/config/env.ts'
-import { startServer } from '../src/server.ts'
+import { startServer, type RunningServer } from '../src/server.ts'
 import type { Services } from '../src/services.ts'
+import { engineOption, PgDatabases } from './databases.ts'
 import { registerBenchRoster } from './roster.ts'
 
 const SITE_CODE = 'BENCH-LIST-01'
@@ -167,18 +169,18 @@ function nextMessage<K extends FromChild['cmd']>(c: ChildProcess, cmd: K): Promi
 
 // ---------------------------------------------------------------- setup
 
-function registerSite(services: Services, nowMs: number, workers: number, devices: number): { projectId: string; serials: string[]; idNumbers: string[] } {
-  const r = registerBenchRoster(services, { siteCode: SITE_CODE, timeZone: TIME_ZONE, label: '列表基准', serialPrefix: 'GL', workers, devices, teams: 1, seed: 20261202, nowMs })
+async function registerSite(services: Services, nowMs: number, workers: number, devices: number): Promise<{ projectId: string; serials: string[]; idNumbers: string[] }> {
+  const r = await registerBenchRoster(services, { siteCode: SITE_CODE, timeZone: TIME_ZONE, label: '列表基准', serialPrefix: 'GL', workers, devices, teams: 1, seed: 20261202, nowMs })
   return { projectId: r.projectId, serials: [...r.deviceIds.keys()], idNumbers: r.workers.map((w) => w.idNumber) }
 }
 
 /** Refusals with payloads just under what is kept of one, through the repository the inbox uses. */
-function seedRejected(services: Services, projectId: string, n: number, bytes: number, nowMs: number): void {
+async function seedRejected(services: Services, projectId: string, n: number, bytes: number, nowMs: number): Promise<void> {
   const { punches } = services
   for (let done = 0; done < n; done += 500) {
-    punches.transaction(() => {
+    await punches.transaction(async () => {
       for (let i = done; i < Math.min(n, done + 500); i++) {
-        punches.reject(
+        await punches.reject(
           {
             source: 'mqtt',
             channel: `wl/v1/${SITE_CODE}/GX-${i % 50}/punch`,
@@ -209,6 +211,7 @@ const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-')
 function options() {
   const { values } = parseArgs({
     options: {
+      db: { type: 'string', default: 'sqlite' },
       rejected: { type: 'string', default: '2000' },
       devices: { type: 'string', default: '20' },
       rate: { type: 'string', default: '50' },
@@ -221,6 +224,7 @@ function options() {
     },
   })
   return {
+    db: engineOption(values.db),
     rejected: Number(values.rejected),
     devices: Number(values.devices),
     ratePerS: Number(values.rate),
@@ -235,16 +239,19 @@ function options() {
 async function main(): Promise<void> {
   const opt = options()
   const dir = mkdtempSync(join(tmpdir(), 'wage-ledger-bench-listing-'))
-  const config = { ...loadConfig({}), databaseUrl: `file:${join(dir, 'bench.db')}`, httpPort: 0, mqttPort: 0, logLevel: 'warn' as const }
-  const server = await startServer(config, { logger: false })
+  const dbs = opt.db === 'postgres' ? new PgDatabases() : undefined
+  let running: RunningServer | undefined
   const children: ChildProcess[] = []
   let failed = false
   try {
+    const databaseUrl = dbs ? (await dbs.create('listing')).url : `file:${join(dir, 'bench.db')}`
+    const server = await startServer({ ...loadConfig({}), databaseUrl, httpPort: 0, mqttPort: 0, logLevel: 'warn' }, { logger: false })
+    running = server
     const nowMs = Date.now()
-    const site = registerSite(server.services, nowMs, opt.workers, opt.devices)
+    const site = await registerSite(server.services, nowMs, opt.workers, opt.devices)
     const seedStarted = performance.now()
-    seedRejected(server.services, site.projectId, opt.rejected, opt.payloadBytes, nowMs)
-    const payloadIds = server.services.punches.listRejected({ projectId: site.projectId, limit: LIMITS.page_size_max }).map((r) => r.id)
+    await seedRejected(server.services, site.projectId, opt.rejected, opt.payloadBytes, nowMs)
+    const payloadIds = (await server.services.punches.listRejected({ projectId: site.projectId, limit: LIMITS.page_size_max })).map((r) => r.id)
     console.log(
       `listing-stall: ${opt.rejected} rejected inputs of ${(opt.payloadBytes / 1024).toFixed(1)} KiB stored in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s; ` +
         `${opt.devices} gates × ${opt.ratePerS}/s QoS 1; ${opt.listers} listers; ${opt.seconds} s per phase`,
@@ -323,8 +330,9 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGKILL')
-    await server.close()
+    await running?.close()
     rmSync(dir, { recursive: true, force: true })
+    await dbs?.dropAll()
   }
   if (failed) process.exitCode = 1
 }
