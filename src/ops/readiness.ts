@@ -29,7 +29,7 @@ function databaseCheck(s: ServiceState): Check {
   const f = s.database.fault
   if (!f) return { ok: true }
   const since = new Date(f.sinceMs).toISOString()
-  const what = f.kind === 'busy' ? 'locked by another process' : 'not writable (disk full, I/O error or read-only file)'
+  const what = f.kind === 'busy' ? 'locked by another process' : 'not writable (disk full, I/O error, read-only, or the server unreachable)'
   return { ok: false, reason: `database ${what}: ${f.code} (${f.message}) since ${since}, ${f.attempts} failed attempts; frames wait unacknowledged and are retried` }
 }
 
