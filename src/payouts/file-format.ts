@@ -76,6 +76,7 @@ export const PAYOUT_FILE_ERROR_CODES = [
   'bad_totals',
   'totals_mismatch',
   'total_too_large',
+  'control_character',
   // Raised by the payout service, which alone knows what the project already holds.
   'bank_ref_already_posted',
   'month_too_many_lines',
@@ -383,6 +384,9 @@ interface LineOutcome {
   amountFen: Fen | undefined
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
+const CONTROL = /[\u0000-\u001f\u007f]/
+
 interface Seen {
   seq: Map<number, number>
   bankRef: Map<string, number>
@@ -407,6 +411,17 @@ function parseDataLine(raw: RawLine, header: Header, seen: Seen, errors: LineErr
   const fail = (field: Column, code: PayoutFileErrorCode, message: string): void => {
     errors.push({ line: at, field, code, message })
   }
+  // A control character (a NUL from a broken export, a stray escape) is in no bank's field: it would be stored as part
+  // of a name or reference (PostgreSQL cannot store NUL at all), so the line is refused and says where.
+  for (const [column, i] of Object.entries(header.index) as Array<[Column, number | undefined]>) {
+    const text = i === undefined ? undefined : fields[i]
+    const c = text === undefined ? -1 : text.search(CONTROL)
+    if (c >= 0) {
+      const code = (text as string).codePointAt(c) ?? 0
+      fail(column, 'control_character', `${label(column)} has the control character U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${c + 1}; export the file again from the bank's system.`)
+    }
+  }
+  if (errors.length > before) return { line: undefined, status: undefined, amountFen: undefined }
 
   let seq: number | undefined
   const seqText = fieldOf('seq')

@@ -189,6 +189,9 @@ t.test('fields', async (t) => {
     ['one field short', '1|6222020200112345678|张伟|1.00|success|R1|2024-02-15', 'wrong_field_count'],
     ['a delimiter inside a name', '1|6222020200112345678|张|伟|1.00|success|R1|2024-02-15|x', 'wrong_field_count'],
     ['one trailing delimiter after the last field', '1|6222020200112345678|张伟|1.00|failed|R1|2024-02-15|余额不足|', null],
+    ['a NUL inside a name', '1|6222020200112345678|张\u0000伟|1.00|success|R1|2024-02-15|', 'control_character'],
+    ['a NUL inside a bank ref', '1|6222020200112345678|张伟|1.00|success|R\u00001|2024-02-15|', 'control_character'],
+    ['an escape inside a failure reason', '1|6222020200112345678|张伟|1.00|failed|R1|2024-02-15|余额\u001b不足', 'control_character'],
   ]
   for (const [what, line, code] of fieldCases) {
     const result = parsePayoutFile(utf8(HEADER, line))
