@@ -28,8 +28,9 @@ export type RejectReason =
   /** An MQTT packet over the broker's limit: the connection is closed before the body is read; its first bytes are kept. */
   | 'packet_too_large'
 
-/** Punch topics: wl/v1/{siteCode}/{deviceSerial}/punch */
-const PUNCH_TOPIC = /^wl\/v1\/([^/#+]{1,64})\/([^/#+]{1,64})\/punch$/
+/** Punch topics: wl/v1/{siteCode}/{deviceSerial}/punch. No code or serial has a control character (nor can a NUL be looked up on PostgreSQL). */
+// eslint-disable-next-line no-control-regex -- control characters are what the segments exclude
+const PUNCH_TOPIC = /^wl\/v1\/([^/#+\u0000-\u001f\u007f]{1,64})\/([^/#+\u0000-\u001f\u007f]{1,64})\/punch$/
 
 export function parsePunchTopic(topic: string): { siteCode: string; deviceSerial: string } | undefined {
   const m = PUNCH_TOPIC.exec(topic)
@@ -37,7 +38,8 @@ export function parsePunchTopic(topic: string): { siteCode: string; deviceSerial
 }
 
 /** The site code of any topic under wl/v1/, a punch topic or not: a refusal is filed under the project the topic names. */
-const SITE_OF_TOPIC = /^wl\/v1\/([^/#+]{1,64})(?:\/|$)/
+// eslint-disable-next-line no-control-regex -- as in PUNCH_TOPIC
+const SITE_OF_TOPIC = /^wl\/v1\/([^/#+\u0000-\u001f\u007f]{1,64})(?:\/|$)/
 
 export function siteCodeOfTopic(topic: string): string | undefined {
   return SITE_OF_TOPIC.exec(topic)?.[1]

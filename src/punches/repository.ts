@@ -154,9 +154,13 @@ export class PunchRepository {
   /** Keeps a refusal and its bytes (the first payloadBytesMax of them): two rows, one fact, so one transaction. */
   async reject(r: RejectedInput, payloadBytesMax: number): Promise<void> {
     const kept = r.payload.length > payloadBytesMax ? r.payload.subarray(0, payloadBytesMax) : r.payload
+    // What a refusal says about its input (topic, client id, serial, record id, the reason's quote of it) comes from
+    // whoever sent it; a NUL there cannot be stored as text on PostgreSQL and would fail the refusal itself. It reads as
+    // U+FFFD in the metadata, on both engines; the payload keeps every byte.
+    const text = (v: string | null): string | null => (v === null ? null : v.replaceAll('\u0000', '\ufffd'))
     await this.db.tx(async () => {
       const row = await this.db.get<{ id: number }>(
-        q(INSERT_REJECTED, r.source, r.channel, r.sender, r.projectId, r.deviceSerial, r.recordId, r.reason, r.detail, r.payload.length, r.receivedAtMs),
+        q(INSERT_REJECTED, r.source, text(r.channel), text(r.sender), text(r.projectId), text(r.deviceSerial), text(r.recordId), r.reason, text(r.detail), r.payload.length, r.receivedAtMs),
       )
       if (!row) throw new Error('INSERT … RETURNING id returned no row')
       await this.db.run(q(INSERT_REJECTED_PAYLOAD, row.id, kept))

@@ -3,10 +3,11 @@
  * records until acked ends with nothing pending, refusals are acked with their
  * reason, and re-sending everything changes nothing in the database.
  */
+import mqtt from 'mqtt'
 import t from 'tap'
 import { ContractDevice } from '../../simulators/device.ts'
 import { DEFAULT_SITE, planSite, registerSite, simulateMonth } from '../../simulators/site.ts'
-import { startTestServer } from '../helpers/server.ts'
+import { settled, startTestServer } from '../helpers/server.ts'
 
 t.test('every record a device sends comes back in an ack', async (t) => {
   const server = await startTestServer(t)
@@ -30,4 +31,17 @@ t.test('every record a device sends comes back in an ack', async (t) => {
   await device.send(everything)
   await device.allAcked(10_000)
   t.equal(await server.services.punches.countPunches(site.projectId), stored, 're-sending everything stores nothing new')
+})
+
+t.test('a NUL in a topic or a client id is refused with its reason and kept, the same on both engines', async (t) => {
+  const server = await startTestServer(t)
+  const client = await mqtt.connectAsync(server.mqttUrl, { clientId: 'GT\u0000X', reconnectPeriod: 0 })
+  await client.publishAsync('wl/v1/SITE\u0000A/GT\u00001/punch', '{"seq":1}', { qos: 1 })
+  await client.endAsync()
+  await settled(server)
+  const [kept] = await server.api.get<Array<{ reason: string; channel: string; sender: string; payloadBytes: number }>>('/api/rejected-inputs')
+  t.equal(kept?.reason, 'unknown_topic', 'not a punch topic: no code or serial has a control character')
+  t.equal(kept?.channel, 'wl/v1/SITE\ufffdA/GT\ufffd1/punch', 'the topic as received, its NULs shown as U+FFFD')
+  t.equal(kept?.sender, 'GT\ufffdX')
+  t.equal(kept?.payloadBytes, 9, 'the payload kept whole')
 })
