@@ -476,15 +476,15 @@ async function startFloor(store: FloorStore): Promise<{ url: string; close(): Pr
 }
 
 /**
- * The floor through an external broker: the same number of MQTT.js subscriber connections as the service, sharing one
- * subscription, into the same bare batched INSERT, each PUBACK held until its commit with the service's own
- * `holdAcks` (so the floor batches as well as MQTT.js lets anything batch).
+ * The floor through an external broker: the same number of MQTT.js subscriber connections as the service, with the
+ * same Receive Maximum, sharing one subscription, into the same bare batched INSERT, each PUBACK held until its commit
+ * with the service's own `holdAcks` (so the floor batches as well as MQTT.js lets anything batch).
  */
 async function startFloorSubscriber(url: string, store: FloorStore, connections: number): Promise<{ close(): Promise<void> }> {
   const group = `floor-${process.pid}`
   const clients = await Promise.all(
     Array.from({ length: connections }, async (_, i) => {
-      const client = mqtt.connect(url, { clientId: `${group}-${i}`, clean: true, protocolVersion: 5, properties: { receiveMaximum: 65535 }, reconnectPeriod: 0 })
+      const client = mqtt.connect(url, { clientId: `${group}-${i}`, clean: true, protocolVersion: 5, properties: { receiveMaximum: LIMITS.mqtt_subscriber_in_flight_max }, reconnectPeriod: 0 })
       const acks = holdAcks(client)
       client.handleMessage = (packet, callback) => {
         if (packet.cmd !== 'publish') return callback()
@@ -812,7 +812,7 @@ async function runInstances(opt: Options, seeded: Seeded, job: (url: string) => 
       checks: [
         [`${label}: every message acked by Mosquitto (${fmt(outcome.acked)} of ${fmt(opt.messages)}, ${outcome.failed} failed)`, outcome.acked === opt.messages],
         [
-          `${label}: the ${n} instances stored ${fmt(counters.stored)}, duplicates ${counters.duplicates}, rejected ${counters.rejected}`,
+          `${label}: ${n === 1 ? 'the instance' : `the ${n} instances`} stored ${fmt(counters.stored)}, duplicates ${counters.duplicates}, rejected ${counters.rejected}`,
           counters.stored === opt.messages && counters.duplicates === 0 && counters.rejected === 0,
         ],
         [`${label}: punches table holds ${fmt(tableRows)} = seeded ${fmt(opt.seedRows)} + ${fmt(opt.messages)}`, tableRows === opt.seedRows + opt.messages],
