@@ -1,7 +1,7 @@
 /**
  * Flag evidence: what one large payout file costs when every line pays one card.
  *
- *   tsx bench/flag-evidence.ts [--db sqlite|postgres] [--lines 50000] [--files 4]
+ *   tsx bench/flag-evidence.ts [--db sqlite|postgres] [--lines 50000] [--files 4] [--analyze]
  *
  * A reconciliation flag rests on payout lines; when it listed all of them, a month of 50,000 lines to one card made
  * one flag of megabytes, serialised on every post, stored again by every run and masked again on every read, all on
@@ -13,7 +13,9 @@
  *   - the time and size of reading the month's flags back;
  * then the time of a manual re-run of the full month, and of pages of the listing the flag links to for all its lines.
  * The service runs in this process on a temp SQLite file (startServer), or with --db postgres on a database of its own
- * on the PostgreSQL server (bench/databases.ts); requests go over real HTTP.
+ * on the PostgreSQL server (bench/databases.ts); requests go over real HTTP. With --analyze (PostgreSQL), the payout
+ * tables are analysed after each post, as autovacuum would within its naptime: the posts follow one another faster than
+ * that, and a table never analysed is planned as if it were empty.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -26,7 +28,9 @@ import { Api } from '../simulators/api.ts'
 import { DEFAULT_SITE, planSite, registerSite } from '../simulators/site.ts'
 import { engineOption, PgDatabases } from './databases.ts'
 
-const { values } = parseArgs({ options: { db: { type: 'string', default: 'sqlite' }, lines: { type: 'string', default: '50000' }, files: { type: 'string', default: '4' } } })
+const { values } = parseArgs({
+  options: { db: { type: 'string', default: 'sqlite' }, lines: { type: 'string', default: '50000' }, files: { type: 'string', default: '4' }, analyze: { type: 'boolean', default: false } },
+})
 const lineCount = Number(values.lines)
 const files = Number(values.files)
 const HEADER = 'seq|payee_card|payee_name|amount|status|bank_ref|value_date|failure_reason'
@@ -68,6 +72,7 @@ try {
     const reply = await res.arrayBuffer()
     const postTime = ms(started)
     if (res.status !== 201) throw new Error(`post answered ${res.status}: ${Buffer.from(reply).toString('utf8').slice(0, 500)}`)
+    if (values.analyze && db.engine === 'postgres') for (const table of ['payout_files', 'payout_lines', 'flags']) await db.run(q(`ANALYZE ${table}`))
     const stored = await evidenceOf(await lastRun())
     started = process.hrtime.bigint()
     const read = await fetch(`${server.httpUrl}/api/projects/${site.projectId}/flags/${month}`)
