@@ -50,7 +50,16 @@ export interface Executor {
    * memory. fn is synchronous and must not use the database: on SQLite the
    * read holds the connection until it ends.
    */
-  each<T = Record<string, unknown>>(query: Query, fn: (row: T) => void): Promise<void>
+  each<T = Record<string, unknown>>(query: Query, fn: (row: T) => void, options?: EachOptions): Promise<void>
+}
+
+export interface EachOptions {
+  /**
+   * Rows fetched per round trip where the engine fetches in round trips (PostgreSQL's cursor; SQLite steps row by
+   * row and ignores it). A read whose rows are large (a worker's month as one array) asks for fewer, so the heap
+   * holds a bounded number of them.
+   */
+  rowsPerFetch?: number
 }
 
 /** An open transaction: statements, and a lock that lasts until it ends. */

@@ -17,7 +17,7 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import { PgDialect } from 'drizzle-orm/pg-core'
 import { LIMITS } from '../config/limits.ts'
-import { TX_ATTEMPTS_DEFAULT, type Database, type Dialect, type Executor, type Query, type RunResult, type Transaction, type TransactionOptions } from './database.ts'
+import { TX_ATTEMPTS_DEFAULT, type Database, type Dialect, type EachOptions, type Executor, type Query, type RunResult, type Transaction, type TransactionOptions } from './database.ts'
 import { isRetryableConflict } from './faults.ts'
 
 /**
@@ -138,14 +138,15 @@ function executor(on: Queryable, pool: pg.Pool): Executor {
     all: async <T>(query: Query) => (await on.query(toPg(query))).rows as T[],
     get: async <T>(query: Query) => (await on.query(toPg(query))).rows[0] as T | undefined,
     run: async (query: Query): Promise<RunResult> => ({ changes: (await on.query(toPg(query))).rowCount ?? 0 }),
-    each: async <T>(query: Query, fn: (row: T) => void) => {
+    each: async <T>(query: Query, fn: (row: T) => void, options?: EachOptions) => {
+      const rowsPerFetch = options?.rowsPerFetch ?? LIMITS.pg_cursor_rows
       const client = on === pool ? await pool.connect() : (on as pg.PoolClient)
       const { text, values } = toPg(query)
       const parsing = cursorTypes()
       const cursor = client.query(new Cursor(text, values, { types: parsing.types }))
       try {
         for (;;) {
-          const rows = (await cursor.read(LIMITS.pg_cursor_rows)) as T[]
+          const rows = (await cursor.read(rowsPerFetch)) as T[]
           const failed = parsing.failure()
           if (failed !== undefined) throw failed
           if (rows.length === 0) break
@@ -247,8 +248,8 @@ export class PostgresDatabase implements Database {
     return this.on().run(query)
   }
 
-  each<T = Record<string, unknown>>(query: Query, fn: (row: T) => void): Promise<void> {
-    return this.on().each<T>(query, fn)
+  each<T = Record<string, unknown>>(query: Query, fn: (row: T) => void, options?: EachOptions): Promise<void> {
+    return this.on().each<T>(query, fn, options)
   }
 
   private on(): Executor {

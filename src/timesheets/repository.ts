@@ -6,6 +6,7 @@
  * worker instead of building objects per punch twice.
  */
 import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
+import { LIMITS } from '../config/limits.ts'
 import { q, type Database, type Transaction } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { corrections, timesheetAdjustments, timesheetConfirmations, workerConfirmations } from '../db/schema/index.ts'
@@ -111,7 +112,7 @@ export class TimesheetRepository {
         punches[i] = { id: r[0], deviceId: r[1], deviceTimeMs: r[2], direction: r[3], workDate: r[4], clockSuspect: r[5] }
       }
       fn(row.workerId, punches)
-    })
+    }, { rowsPerFetch: LIMITS.month_workers_per_fetch })
   }
 
   /** Punches of a project received in [fromMs, toMs), in the order they were stored. */
