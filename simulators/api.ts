@@ -9,12 +9,31 @@ export class ApiError extends Error {
 }
 
 export class Api {
-  constructor(readonly baseUrl: string) {}
+  /** token: a session token or an API key, sent as `Authorization: Bearer …` on every request. */
+  constructor(
+    readonly baseUrl: string,
+    readonly token?: string,
+  ) {}
+
+  /** The same service as another caller. */
+  as(token: string | undefined): Api {
+    return new Api(this.baseUrl, token)
+  }
+
+  /** Headers that carry this client's credentials, for requests made with fetch directly. */
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return this.token === undefined ? extra : { authorization: `Bearer ${this.token}`, ...extra }
+  }
+
+  /** fetch() with this client's credentials; path is relative to the base URL. */
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(this.baseUrl + path, { ...init, headers: this.headers((init.headers ?? {}) as Record<string, string>) })
+  }
 
   async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
     const res = await fetch(this.baseUrl + path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': contentType },
+      headers: this.headers(body === undefined ? {} : { 'content-type': contentType }),
       body: body === undefined ? undefined : Buffer.isBuffer(body) ? body : JSON.stringify(body),
     })
     const text = await res.text()
@@ -31,7 +50,7 @@ export class Api {
   async getAll<T>(path: string): Promise<T[]> {
     const rows: T[] = []
     for (let next: string | undefined = path; next !== undefined; ) {
-      const res = await fetch(this.baseUrl + next)
+      const res = await this.fetch(next)
       const parsed: unknown = JSON.parse(await res.text())
       if (!res.ok) throw new ApiError(res.status, parsed)
       rows.push(...(parsed as T[]))
@@ -44,5 +63,8 @@ export class Api {
   }
   put<T>(path: string, body: unknown): Promise<T> {
     return this.request<T>('PUT', path, body)
+  }
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path)
   }
 }

@@ -5,6 +5,11 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import cookie from '@fastify/cookie'
+import rateLimit from '@fastify/rate-limit'
+import { installAccess } from './http/access.ts'
+import { accessRoutes } from './http/routes/access.ts'
+import { AppError } from './kernel/errors.ts'
 import { LIMITS } from './config/limits.ts'
 import { installErrorHandler } from './http/error-handler.ts'
 import { opsRoutes } from './http/routes/ops.ts'
@@ -19,6 +24,8 @@ export interface AppOptions {
   logger?: boolean
   /** Where log lines go (JSON, one per line); stdout by default. Tests read it. */
   logStream?: NodeJS.WritableStream
+  /** False only for the HTTP benchmark's floor: routes answer without credentials. */
+  enforceAccess?: boolean
 }
 
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -29,6 +36,13 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   })
   app.setValidatorCompiler(validatorCompiler())
 
+  await app.register(cookie)
+  // Only routes that ask for it (login) are limited; the 429 is the catalogue's.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => new AppError('too_many_requests', { retryAfterSeconds: Math.ceil(ctx.ttl / 1000) }),
+  })
+  installAccess(app, { access: services.access, log: services.accessLog, enforce: opts.enforceAccess ?? true })
   await app.register(swagger, {
     openapi: {
       info: {
@@ -43,6 +57,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
         { name: 'timesheets', description: '考勤表: worker, team and project months, corrections, confirmation, attendance sheets, flags' },
         { name: 'payroll', description: '工资: amount due' },
         { name: 'payouts', description: '代发与对账: bank result files, reconciliation, flags' },
+        { name: 'access', description: '权限: logins, sessions, API keys; every other route needs a session or a key (Authorization: Bearer …)' },
       ],
     },
   })
@@ -50,6 +65,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
 
   installErrorHandler(app, { onDbFault: (fault) => services.database.faulted('http', fault) })
   await app.register(opsRoutes, { services })
+  await app.register(accessRoutes, { services })
 
   await app.register(rosterRoutes, { services })
   await app.register(attendanceRoutes, { services })

@@ -18,6 +18,9 @@ import { TimesheetRepository } from './timesheets/repository.ts'
 import { TimesheetService } from './timesheets/service.ts'
 import { DatabaseWatch } from './ops/database-watch.ts'
 import { Metrics, type BrokerStatus } from './ops/metrics.ts'
+import { AccessRepository } from './access/repository.ts'
+import { AccessService } from './access/service.ts'
+import { AccessLog } from './access/audit-log.ts'
 
 export interface Services {
   config: Config
@@ -29,6 +32,10 @@ export interface Services {
   timesheets: TimesheetService
   payroll: PayrollService
   payouts: PayoutService
+  /** Logins, sessions, keys, device credentials and scopes. */
+  access: AccessService
+  /** The hash-chained access log (reads of personal data, denials, admin actions). */
+  accessLog: AccessLog
   /** The database's health as the service has met it (inbox, HTTP, heartbeat probe). */
   database: DatabaseWatch
   /** The MQTT side; replaced by the broker adapter once it runs. */
@@ -58,6 +65,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   await timesheets.sweep()
   const payroll = new PayrollService(roster, timesheets)
   const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock)
+  const access = new AccessService(new AccessRepository(db), clock)
+  const accessLog = new AccessLog(db, clock)
   const services: Services = {
     config,
     clock,
@@ -68,6 +77,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     timesheets,
     payroll,
     payouts,
+    access,
+    accessLog,
     database,
     broker: { kind: 'none', connected: () => false, connections: () => 0 },
     metrics: undefined as unknown as Metrics,
@@ -75,6 +86,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
       inbox.stop()
       // A commit (or its after-commit work) still in flight finishes before the connection goes.
       await inbox.idle()
+      await accessLog.idle()
       await db.close()
     },
   }

@@ -105,6 +105,18 @@ export const LIMITS = {
    * punches), so 5,000 of them peaked the heap at 1.2 GB on a 10-million-punch month; 200 peaked at 577 MB (build 1.94 × its floor).
    */
   month_workers_per_fetch: 200,
+  /** A session lives a working day; a person logs in again after it (absolute, not sliding). */
+  session_ttl_ms: 12 * 3_600_000,
+  /** API keys expire: a year unless the admin says otherwise, never more than two. */
+  api_key_days_default: 365,
+  api_key_days_max: 730,
+  /** Failed logins of one login name before each further attempt waits (1 s, doubling up to login_backoff_ms_max). */
+  login_failures_free: 5,
+  login_backoff_ms_max: 15 * 60_000,
+  /** Login attempts per client address per minute, whatever the login name. */
+  login_attempts_per_minute: 20,
+  /** Reveals of full personal data per person per hour. */
+  reveals_per_hour: 30,
   /** Rejected inputs keep at most this much of the raw payload (the reason stays complete). */
   rejected_payload_bytes_max: 64 * 1024,
 } as const

@@ -31,7 +31,7 @@ export const errorResponse = {
 } as const
 
 /** Standard error replies every route may give. */
-export const errors = { 400: errorResponse, 404: errorResponse, 409: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse, 500: errorResponse, 503: errorResponse } as const
+export const errors = { 400: errorResponse, 401: errorResponse, 403: errorResponse, 404: errorResponse, 409: errorResponse, 413: errorResponse, 415: errorResponse, 422: errorResponse, 429: errorResponse, 500: errorResponse, 503: errorResponse } as const
 
 export const projectParams = {
   type: 'object',

@@ -39,7 +39,8 @@ export interface NewProject {
   payDay: number
   constructionUnitId: string
   generalContractorId: string
-  account: { bank: string; no: string; name: string }
+  /** bankCode: the account bank's 联行号 (CNAPS, 12 digits); a bank's key reaches the projects whose code starts with its own. */
+  account: { bank: string; bankCode?: string; no: string; name: string }
 }
 
 export interface NewWorker {
@@ -144,6 +145,7 @@ export class RosterService {
       constructionUnitId: input.constructionUnitId,
       generalContractorId: input.generalContractorId,
       accountBank: input.account.bank,
+      accountBankCode: input.account.bankCode ?? null,
       accountNo: input.account.no,
       accountName: input.account.name,
       debounceMinutes: DEFAULT_POLICY.debounceMinutes,

@@ -21,7 +21,7 @@ export function tempDir(t: Test, prefix = 'wage-ledger-'): string {
 export async function startTestServer(
   t: Test,
   opts: { config?: Partial<Config>; clock?: Clock; /** Log lines (JSON) go here; without it the service logs nothing. */ logStream?: NodeJS.WritableStream } = {},
-): Promise<RunningServer & { api: Api; dir: string }> {
+): Promise<RunningServer & { api: Api; adminKey: string; dir: string }> {
   const dir = tempDir(t)
   const config: Config = {
     ...loadConfig({}),
@@ -33,7 +33,9 @@ export async function startTestServer(
   }
   const server = await startServer(config, { clock: opts.clock, ...(opts.logStream ? { logStream: opts.logStream } : { logger: false }) })
   t.teardown(() => server.close())
-  return { ...server, api: new Api(server.httpUrl), dir }
+  // The platform operator's key: tests that are not about access act as the admin (test/access covers the other roles).
+  const { key } = await server.services.access.createKey({ name: 'test admin', role: 'admin' }, 'test')
+  return { ...server, api: new Api(server.httpUrl, key), adminKey: key, dir }
 }
 
 /** Waits until the inbox has nothing pending (frames published with QoS 0 or by other clients). */

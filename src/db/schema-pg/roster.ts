@@ -22,6 +22,7 @@ export const projects = pgTable('projects', {
   constructionUnitId: text('construction_unit_id').notNull().references(() => organisations.id),
   generalContractorId: text('general_contractor_id').notNull().references(() => organisations.id),
   accountBank: text('account_bank').notNull(),
+  accountBankCode: text('account_bank_code'),
   accountNo: text('account_no').notNull(),
   accountName: text('account_name').notNull(),
   debounceMinutes: integer('debounce_minutes').notNull().default(2),

@@ -31,6 +31,8 @@ export const projects = sqliteTable('projects', {
   constructionUnitId: text('construction_unit_id').notNull().references(() => organisations.id),
   generalContractorId: text('general_contractor_id').notNull().references(() => organisations.id),
   accountBank: text('account_bank').notNull(),
+  /** The account bank's code (联行号, CNAPS, 12 digits): a bank's API key sees the projects whose code starts with its own. */
+  accountBankCode: text('account_bank_code'),
   accountNo: text('account_no').notNull(),
   accountName: text('account_name').notNull(),
   // The attendance policy (考勤规则设置); defaults in timesheets/policy.ts.

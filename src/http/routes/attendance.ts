@@ -87,7 +87,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
 
   app.get<{ Params: { projectId: string }; Querystring: { date: string; after?: number; limit: number } }>(
     '/api/projects/:projectId/punches',
-    {
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['attendance'],
         summary: "A day's raw punches (原始考勤记录), in device-time order, a page at a time",
@@ -114,7 +114,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
 
   app.get<{ Querystring: { projectId?: string; reason?: string; before?: number; limit: number } }>(
     '/api/rejected-inputs',
-    {
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['attendance'],
         summary: 'Inputs refused with a reason (拒收记录), newest first: metadata only, a page at a time',
@@ -140,7 +140,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
 
   app.get<{ Params: { id: number } }>(
     '/api/rejected-inputs/:id',
-    {
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['attendance'],
         summary: 'One rejected input (拒收记录): its reason, detail, sender and size',
@@ -157,7 +157,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
 
   app.get<{ Params: { id: number } }>(
     '/api/rejected-inputs/:id/payload',
-    {
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['attendance'],
         summary: "One rejected input's raw bytes, as kept (application/octet-stream)",
@@ -186,7 +186,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
 
   app.get<{ Params: { projectId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/payroll/:month',
-    {
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['payroll'],
         summary: 'Amount due (应发) per worker for the pay month: daily rate × days due (frozen timesheet where confirmed, plus adjustments), a page of workers at a time',

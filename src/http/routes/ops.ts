@@ -60,7 +60,7 @@ export async function opsRoutes(app: FastifyInstance, { services }: { services: 
 
   app.get(
     '/health',
-    {
+    { config: { policy: { public: 'liveness: no data' } },
       schema: {
         tags: ['operations'],
         summary: 'Liveness: 200 while the service can write its ledger, 503 with the reason while the database fails',
@@ -76,7 +76,7 @@ export async function opsRoutes(app: FastifyInstance, { services }: { services: 
 
   app.get(
     '/ready',
-    {
+    { config: { policy: { public: 'readiness for load balancers: no data' } },
       schema: {
         tags: ['operations'],
         summary: 'Readiness: database writable, MQTT broker connected, ingest backlog and oldest pending frame under their limits; 503 lists what is not',
@@ -100,7 +100,7 @@ export async function opsRoutes(app: FastifyInstance, { services }: { services: 
 
   app.get(
     '/metrics',
-    {
+    { config: { policy: { public: 'Prometheus scraping: counters, no personal data (restrict it by network)' } },
       schema: {
         tags: ['operations'],
         summary: 'Prometheus metrics (text exposition format); the README lists them with the alerts to set',

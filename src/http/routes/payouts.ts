@@ -225,8 +225,8 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
   app.post<{ Params: { projectId: string }; Querystring: { period: string; filename?: string; postedBy?: string }; Body: Buffer }>(
     '/api/projects/:projectId/payout-files',
     {
+      config: { policy: { roles: ['bank'], write: true, personal: true }, bodyTooLarge: 'payout_file_too_large' },
       bodyLimit: LIMITS.payout_file_bytes_max,
-      config: { bodyTooLarge: 'payout_file_too_large' },
       // Before the body is read: a JSON body would otherwise be parsed in full, only to be answered "empty".
       onRequest: async (req) => {
         const header = req.headers['content-type']
@@ -279,7 +279,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Params: { projectId: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/payout-files',
-    {
+    { config: { policy: { roles: ['labour_manager', 'bank', 'auditor'], write: false } },
       schema: {
         tags: ['payouts'],
         summary: "The project's payout files in the order posted, a page at a time (`Link: rel=\"next\"` when more follow)",
@@ -301,7 +301,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Params: { projectId: string; fileId: string }; Querystring: { after?: number; limit: number } }>(
     '/api/projects/:projectId/payout-files/:fileId/lines',
-    {
+    { config: { policy: { roles: ['labour_manager', 'bank', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['payouts'],
         summary: "One file's lines in file order, a page at a time (`after`: the line number of the previous page's last)",
@@ -328,6 +328,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
   }>(
     '/api/projects/:projectId/payouts/:month/lines',
     {
+      config: { policy: { roles: ['labour_manager', 'bank', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['payouts'],
         summary: "The pay month's payout lines over all its files, a page at a time: all, or a card's, a worker's or a flag's",
@@ -372,7 +373,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
 
   app.post<{ Params: { projectId: string; month: string } }>(
     '/api/projects/:projectId/reconciliations/:month',
-    {
+    { config: { policy: { roles: ['labour_manager', 'bank'], write: true } },
       schema: {
         tags: ['payouts'],
         summary: 'Reconcile the pay month now (e.g. after late punches or a roster fix) and record the run',
@@ -388,7 +389,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Params: { projectId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/flags/:month',
-    {
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['payouts'],
         summary: "The newest reconciliation's flags for the pay month, each with its evidence, a page at a time",
@@ -411,7 +412,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Params: { projectId: string; month: string } }>(
     '/api/projects/:projectId/summary/:month',
-    {
+    { config: { policy: { roles: ['labour_manager', 'bank', 'auditor'], write: false } },
       schema: {
         tags: ['payouts'],
         summary: 'A pay month at a glance: workers, days, due, paid, flags by kind, punches, and the re-sends and refusals received in the month',

@@ -33,7 +33,7 @@ const project = {
     generalContractorId: { type: 'string' },
     account: {
       type: 'object',
-      properties: { bank: { type: 'string' }, no: { type: 'string' }, name: { type: 'string' } },
+      properties: { bank: { type: 'string' }, bankCode: { type: ['string', 'null'] }, no: { type: 'string' }, name: { type: 'string' } },
     },
   },
 } as const
@@ -129,7 +129,7 @@ export function presentProject(p: ProjectRow) {
     payDay: p.payDay,
     constructionUnitId: p.constructionUnitId,
     generalContractorId: p.generalContractorId,
-    account: { bank: p.accountBank, no: p.accountNo, name: p.accountName },
+    account: { bank: p.accountBank, bankCode: p.accountBankCode, no: p.accountNo, name: p.accountName },
   }
 }
 
@@ -161,7 +161,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.post<{ Body: NewOrganisation }>(
     '/api/organisations',
-    {
+    { config: { policy: { roles: ['labour_manager'], write: true } },
       schema: {
         tags: ['roster'],
         summary: 'Register a construction unit, general contractor or subcontractor (idempotent by credit code: a repeat answers 200 with the record)',
@@ -186,13 +186,13 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Querystring: PageQuery }>(
     '/api/organisations',
-    { schema: { tags: ['roster'], summary: 'List organisations, oldest first, a page at a time', querystring: pageQuery, response: { 200: { type: 'array', items: organisation }, ...errors } } },
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false } }, schema: { tags: ['roster'], summary: 'List organisations, oldest first, a page at a time', querystring: pageQuery, response: { 200: { type: 'array', items: organisation }, ...errors } } },
     async (req, res) => paged(req, res, (page) => roster.pageOrganisations(page), byId),
   )
 
   app.post<{ Body: NewProject }>(
     '/api/projects',
-    {
+    { config: { policy: { roles: ['labour_manager'], write: true } },
       schema: {
         tags: ['roster'],
         summary: 'Register a project with its dedicated wage account (农民工工资专用账户)',
@@ -210,6 +210,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
               type: 'object',
               properties: {
                 bank: { type: 'string', minLength: 1, maxLength: 100 },
+                bankCode: { type: 'string', pattern: '^\\d{12}$', description: "The account bank's 联行号 (CNAPS code, 12 digits): the bank whose key may post this project's result files." },
                 no: { type: 'string', pattern: '^\\d{8,32}$' },
                 name: { type: 'string', minLength: 1, maxLength: 200 },
               },
@@ -228,19 +229,19 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Querystring: PageQuery }>(
     '/api/projects',
-    { schema: { tags: ['roster'], summary: 'List projects, oldest first, a page at a time', querystring: pageQuery, response: { 200: { type: 'array', items: project }, ...errors } } },
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'bank', 'auditor', 'worker'], write: false } }, schema: { tags: ['roster'], summary: 'List projects, oldest first, a page at a time', querystring: pageQuery, response: { 200: { type: 'array', items: project }, ...errors } } },
     async (req, res) => (await paged(req, res, (page) => roster.pageProjects(page), byId)).map(presentProject),
   )
 
   app.get<{ Params: { projectId: string } }>(
     '/api/projects/:projectId',
-    { schema: { tags: ['roster'], params: projectParams, response: { 200: project, ...errors } } },
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'bank', 'auditor'], write: false } }, schema: { tags: ['roster'], params: projectParams, response: { 200: project, ...errors } } },
     async (req) => presentProject(await roster.project(req.params.projectId)),
   )
 
   app.post<{ Params: { projectId: string }; Body: { name: string; employerId: string } }>(
     '/api/projects/:projectId/teams',
-    {
+    { config: { policy: { roles: ['labour_manager'], write: true } },
       schema: {
         tags: ['roster'],
         summary: 'Add a team (班组) employed by a subcontractor',
@@ -259,13 +260,13 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
     '/api/projects/:projectId/teams',
-    { schema: { tags: ['roster'], summary: "The project's teams by name, a page at a time", params: projectParams, querystring: pageQuery, response: { 200: { type: 'array', items: team }, ...errors } } },
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor'], write: false } }, schema: { tags: ['roster'], summary: "The project's teams by name, a page at a time", params: projectParams, querystring: pageQuery, response: { 200: { type: 'array', items: team }, ...errors } } },
     async (req, res) => paged(req, res, (page) => roster.pageTeams(req.params.projectId, page), byId),
   )
 
   app.post<{ Body: NewWorker }>(
     '/api/workers',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true, personal: true } },
       schema: {
         tags: ['roster'],
         summary:
@@ -297,7 +298,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Querystring: PageQuery }>(
     '/api/workers',
-    {
+    { config: { policy: { roles: [], write: false, personal: true } },
       schema: {
         tags: ['roster'],
         summary: 'List workers, masked, oldest first, a page at a time',
@@ -310,7 +311,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Params: { workerId: string } }>(
     '/api/workers/:workerId',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor', 'worker'], write: false, personal: true } },
       schema: {
         tags: ['roster'],
         params: { type: 'object', properties: { workerId: idParam }, required: ['workerId'], additionalProperties: false },
@@ -322,7 +323,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.post<{ Params: { projectId: string }; Body: NewEnrolment }>(
     '/api/projects/:projectId/enrolments',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true, personal: true } },
       schema: {
         tags: ['roster'],
         summary: 'Enrol a worker on the project (进场登记) with team and wage terms',
@@ -350,7 +351,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
     '/api/projects/:projectId/enrolments',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['roster'],
         summary: 'The project roster (花名册), masked, by team and name, a page at a time (`after`: an enrolment id)',
@@ -365,7 +366,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { exitDate: string } }>(
     '/api/projects/:projectId/enrolments/:enrolmentId/exit',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true } },
       schema: {
         tags: ['roster'],
         summary: 'Record the exit (退场) date of an enrolment',
@@ -384,7 +385,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.post<{ Params: { projectId: string }; Body: NewDevice }>(
     '/api/projects/:projectId/devices',
-    {
+    { config: { policy: { roles: ['labour_manager'], write: true } },
       schema: {
         tags: ['roster'],
         summary: 'Register a gate or face terminal; its model picks the codec (devices/README.md). Give installedAt when it replays earlier readings',
@@ -410,13 +411,13 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
     '/api/projects/:projectId/devices',
-    { schema: { tags: ['roster'], summary: "The project's devices by serial, a page at a time (`after`: a device id)", params: projectParams, querystring: pageQuery, response: { 200: { type: 'array', items: device }, ...errors } } },
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false } }, schema: { tags: ['roster'], summary: "The project's devices by serial, a page at a time (`after`: a device id)", params: projectParams, querystring: pageQuery, response: { 200: { type: 'array', items: device }, ...errors } } },
     async (req, res) => (await paged(req, res, (page) => roster.pageDevices(req.params.projectId, page), byId)).map(presentDevice),
   )
 
   app.post<{ Params: { projectId: string; deviceId: string }; Body: InstallationChange }>(
     '/api/projects/:projectId/devices/:deviceId/installation',
-    {
+    { config: { policy: { roles: ['labour_manager'], write: true } },
       schema: {
         tags: ['roster'],
         summary: "Correct a device's installation time; stored readings it clears of before_install are accepted (accept_punch corrections with this author and reason)",

@@ -234,13 +234,13 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
 
   app.get<{ Params: { projectId: string } }>(
     '/api/projects/:projectId/attendance-policy',
-    { schema: { tags: ['timesheets'], summary: "The project's attendance policy (考勤规则设置)", params: projectParams, response: { 200: policySchema, ...errors } } },
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor'], write: false } }, schema: { tags: ['timesheets'], summary: "The project's attendance policy (考勤规则设置)", params: projectParams, response: { 200: policySchema, ...errors } } },
     async (req) => roster.policy(req.params.projectId),
   )
 
   app.put<{ Params: { projectId: string }; Body: AttendancePolicy }>(
     '/api/projects/:projectId/attendance-policy',
-    {
+    { config: { policy: { roles: ['labour_manager'], write: true } },
       schema: {
         tags: ['timesheets'],
         summary: 'Sets the attendance policy; months not yet confirmed are computed under it from now on, confirmed months keep theirs',
@@ -254,7 +254,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
 
   app.get<{ Params: { projectId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/timesheets/:month',
-    {
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['timesheets'],
         summary: "A project's month (项目月考勤汇总): each team's state and totals, and each worker's totals, a page of workers at a time",
@@ -334,7 +334,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
 
   app.get<{ Params: { projectId: string; workerId: string; month: string } }>(
     '/api/projects/:projectId/workers/:workerId/timesheets/:month',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor', 'worker'], write: false, personal: true } },
       schema: {
         tags: ['timesheets'],
         summary: "A worker's month (个人月考勤): each day with its punches, pairs, minutes, status and the rule that decided, and the corrections made",
@@ -399,7 +399,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
 
   app.get<{ Params: { projectId: string; teamId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/teams/:teamId/timesheets/:month',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['timesheets'],
         summary: "A team's month (班组月考勤): every worker enrolled in the month, each day in full, a page of workers at a time; frozen once confirmed",
@@ -432,7 +432,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
 
   app.get<{ Params: { projectId: string; teamId: string; month: string } }>(
     '/api/projects/:projectId/teams/:teamId/timesheets/:month/attendance-sheet.csv',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['timesheets'],
         summary: 'The attendance sheet (考勤表) as CSV: UTF-8 with BOM so Excel opens it; one row per worker, one column per day, totals',
@@ -451,7 +451,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
 
   app.get<{ Params: { projectId: string; teamId: string; month: string } }>(
     '/api/projects/:projectId/teams/:teamId/timesheets/:month/attendance-sheet.html',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['timesheets'],
         summary: 'The attendance sheet (考勤表) as a printable page (A4 landscape)',
@@ -464,7 +464,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
 
   app.post<{ Params: { projectId: string; teamId: string; month: string }; Body: { confirmedBy: string; note?: string } }>(
     '/api/projects/:projectId/teams/:teamId/timesheets/:month/confirmation',
-    {
+    { config: { policy: { roles: ['labour_manager'], write: true } },
       schema: {
         tags: ['timesheets'],
         summary: "The labour manager confirms the team's month: refused while any day needs review; the figures are then frozen",
@@ -486,7 +486,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
 
   app.post<{ Params: { projectId: string; workerId: string; month: string }; Body: { decision: 'confirm' | 'dispute'; channel: 'app' | 'kiosk' | 'sms' | 'paper' | 'wechat'; note?: string } }>(
     '/api/projects/:projectId/workers/:workerId/timesheets/:month/answer',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'worker'], write: true, personal: true } },
       schema: {
         tags: ['timesheets'],
         summary: 'The worker confirms their confirmed month, or disputes it with a note (异议); recorded with time and channel, the newest answer counts',
@@ -512,7 +512,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
 
   app.post<{ Params: { projectId: string; workerId: string; date: string }; Body: NewCorrection }>(
     '/api/projects/:projectId/workers/:workerId/days/:date/corrections',
-    {
+    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true, personal: true } },
       schema: {
         tags: ['timesheets'],
         summary: 'Adds a correction to a worker-day (考勤更正): add or void a punch, accept a suspect clock reading, set the status, or revoke a correction. Append-only.',
@@ -549,7 +549,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
 
   app.get<{ Params: { projectId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/attendance-flags/:month',
-    {
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['timesheets'],
         summary: 'What needs attention in a month (考勤预警): punches before entry or after exit, suspect clocks, days waiting for review, changes to confirmed months',

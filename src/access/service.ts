@@ -1,0 +1,290 @@
+/**
+ * Who is calling and what they may reach: logins and sessions, API keys,
+ * device credentials, and the scope of each role over projects, teams and
+ * workers. Knows nothing of HTTP or MQTT; the access plugin and the brokers'
+ * hooks call into it.
+ *
+ * Every check reads the database (sessions, keys, credentials): a logout, a
+ * revocation or a disabled login takes effect on the next request, on every
+ * instance, with no cache to wait out.
+ */
+import { sql, type SQL } from 'drizzle-orm'
+import { LIMITS } from '../config/limits.ts'
+import { projects } from '../db/schema/index.ts'
+import { isUniqueViolation } from '../db/faults.ts'
+import { AppError, type ErrorCode } from '../kernel/errors.ts'
+import { newId } from '../kernel/ids.ts'
+import type { Clock } from '../kernel/time.ts'
+import { AccessRepository, type ApiKeyRow, type UserRow } from './repository.ts'
+import { scopeProblem, type Principal, type Role } from './roles.ts'
+import { apiKeyPrefix, decoyHash, hashPassword, newApiKey, newDeviceSecret, newSessionToken, sameHash, sha256, verifyPassword } from './secrets.ts'
+
+export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled'
+
+/** Why a request is refused for its scope: 404 as if the object did not exist, or 403 for a bank's foreign account. */
+export interface ScopeDenial {
+  status: 403 | 404
+  code: ErrorCode
+}
+
+export interface NewLogin {
+  login: string
+  displayName: string
+  password: string
+  role: Role
+  organisationId?: string | null
+  regionCode?: string | null
+  workerId?: string | null
+  bankCode?: string | null
+}
+
+export interface NewKey {
+  name: string
+  role: Role
+  organisationId?: string | null
+  regionCode?: string | null
+  bankCode?: string | null
+  /** Days until it expires: at most LIMITS.api_key_days_max. */
+  days?: number
+}
+
+/** The path parameters that name what a request reaches. */
+export interface ScopeParams {
+  projectId?: string
+  teamId?: string
+  workerId?: string
+}
+
+const PASSWORD_MIN = 12
+
+export class AccessService {
+  constructor(
+    readonly repo: AccessRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  // People ------------------------------------------------------------------------------------------------------------
+
+  async createUser(input: NewLogin, createdBy: string): Promise<UserRow> {
+    const problem = scopeProblem(input.role, input)
+    if (problem) throw new AppError('login_invalid', { problem })
+    if (input.password.length < PASSWORD_MIN) throw new AppError('login_invalid', { problem: `the password needs at least ${PASSWORD_MIN} characters` })
+    const row = {
+      id: newId(),
+      login: input.login,
+      displayName: input.displayName,
+      role: input.role,
+      // Only the field the role is scoped by is kept: a scope can never be wider than the role says.
+      organisationId: input.role === 'labour_manager' || input.role === 'team_manager' ? (input.organisationId ?? null) : null,
+      regionCode: input.role === 'auditor' ? (input.regionCode ?? null) : null,
+      workerId: input.role === 'worker' ? (input.workerId ?? null) : null,
+      bankCode: input.role === 'bank' ? (input.bankCode ?? null) : null,
+      passwordHash: await hashPassword(input.password),
+      createdAtMs: this.clock.nowMs(),
+      createdBy,
+    }
+    try {
+      await this.repo.insertUser(row)
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new AppError('login_exists')
+      throw err
+    }
+    return { ...row, disabledAtMs: null }
+  }
+
+  /** A session for the login and password, or undefined (the same for an unknown login, a wrong password or a disabled login). */
+  async login(login: string, password: string, kind: 'cookie' | 'bearer'): Promise<{ token: string; expiresAtMs: number; user: UserRow } | undefined> {
+    const user = await this.repo.userByLogin(login)
+    if (!user || user.disabledAtMs !== null) {
+      await verifyPassword(await decoyHash(), password)
+      return undefined
+    }
+    if (!(await verifyPassword(user.passwordHash, password))) return undefined
+    const token = newSessionToken()
+    const nowMs = this.clock.nowMs()
+    const expiresAtMs = nowMs + LIMITS.session_ttl_ms
+    await this.repo.insertSession({ tokenHash: sha256(token), userId: user.id, kind, createdAtMs: nowMs, expiresAtMs, revokedAtMs: null })
+    return { token, expiresAtMs, user }
+  }
+
+  async logout(p: Principal): Promise<void> {
+    if (p.sessionHash) await this.repo.revokeSession(p.sessionHash, this.clock.nowMs())
+  }
+
+  async disableUser(id: string): Promise<boolean> {
+    return this.repo.disableUser(id, this.clock.nowMs())
+  }
+
+  async setPassword(id: string, password: string): Promise<void> {
+    if (password.length < PASSWORD_MIN) throw new AppError('login_invalid', { problem: `the password needs at least ${PASSWORD_MIN} characters` })
+    await this.repo.setPassword(id, await hashPassword(password), this.clock.nowMs())
+  }
+
+  // Machines ----------------------------------------------------------------------------------------------------------
+
+  /** A new key; the key itself is in the result once and never again. */
+  async createKey(input: NewKey, createdBy: string): Promise<{ key: string; row: ApiKeyRow }> {
+    const problem = scopeProblem(input.role, input)
+    if (problem) throw new AppError('login_invalid', { problem })
+    if (input.role === 'worker') throw new AppError('login_invalid', { problem: 'workers log in as people; a key is for a machine' })
+    const days = input.days ?? LIMITS.api_key_days_default
+    if (!(days >= 1 && days <= LIMITS.api_key_days_max)) throw new AppError('login_invalid', { problem: `a key lives 1 to ${LIMITS.api_key_days_max} days` })
+    const { key, prefix } = newApiKey()
+    const nowMs = this.clock.nowMs()
+    const row: ApiKeyRow = {
+      id: newId(),
+      prefix,
+      secretHash: sha256(key),
+      name: input.name,
+      role: input.role,
+      organisationId: input.role === 'labour_manager' || input.role === 'team_manager' ? (input.organisationId ?? null) : null,
+      regionCode: input.role === 'auditor' ? (input.regionCode ?? null) : null,
+      bankCode: input.role === 'bank' ? (input.bankCode ?? null) : null,
+      createdAtMs: nowMs,
+      createdBy,
+      expiresAtMs: nowMs + days * 86_400_000,
+      revokedAtMs: null,
+      revokedBy: null,
+    }
+    await this.repo.insertKey(row)
+    return { key, row }
+  }
+
+  revokeKey(id: string, by: string): Promise<boolean> {
+    return this.repo.revokeKey(id, by, this.clock.nowMs())
+  }
+
+  // Every request -----------------------------------------------------------------------------------------------------
+
+  /** The principal behind a bearer token, an API key or a session cookie; a failure says why (for the 401's details). */
+  async authenticate(authorization: string | undefined, cookieToken: string | undefined): Promise<Principal | { failure: AuthFailure }> {
+    let presented: string
+    if (authorization !== undefined) {
+      const m = /^Bearer ([\x21-\x7e]{1,200})$/.exec(authorization)
+      if (!m) return { failure: 'malformed' }
+      presented = m[1] as string
+    } else if (cookieToken !== undefined) {
+      presented = cookieToken
+    } else {
+      return { failure: 'missing' }
+    }
+    const nowMs = this.clock.nowMs()
+    if (presented.startsWith('wls_')) {
+      const hash = sha256(presented)
+      const s = await this.repo.sessionWithUser(hash)
+      if (!s) return { failure: 'unknown' }
+      if (s.revokedAtMs !== null) return { failure: 'revoked' }
+      if (s.expiresAtMs <= nowMs) return { failure: 'expired' }
+      if (s.user.disabledAtMs !== null) return { failure: 'disabled' }
+      return { ...principalOfUser(s.user), sessionHash: hash }
+    }
+    if (presented.startsWith('wlk_')) {
+      const prefix = apiKeyPrefix(presented)
+      if (!prefix) return { failure: 'malformed' }
+      const k = await this.repo.keyByPrefix(prefix)
+      if (!k || !sameHash(k.secretHash, sha256(presented))) return { failure: 'unknown' }
+      if (k.revokedAtMs !== null) return { failure: 'revoked' }
+      if (k.expiresAtMs <= nowMs) return { failure: 'expired' }
+      return { kind: 'key', id: k.id, label: k.prefix, role: k.role, organisationId: k.organisationId, regionCode: k.regionCode, bankCode: k.bankCode, workerId: null }
+    }
+    return { failure: 'malformed' }
+  }
+
+  /**
+   * Whether the principal reaches what the path names. Out of scope answers like a missing object (404 with the
+   * route's own code), so a caller cannot learn what exists outside its scope; a bank reaching an account it does not
+   * hold gets 403 account_scope (it knows the accounts it holds).
+   */
+  async checkScope(p: Principal, params: ScopeParams): Promise<ScopeDenial | undefined> {
+    if (p.role === 'admin') return undefined
+    const { projectId, teamId, workerId } = params
+    if (p.role === 'worker') {
+      // A worker reaches routes that name them, and nothing else.
+      if (workerId === undefined || workerId !== p.workerId) return workerId === undefined ? { status: 404, code: 'project_not_found' } : { status: 404, code: 'worker_not_found' }
+      return undefined
+    }
+    if (projectId !== undefined) {
+      const f = await this.repo.projectFacts(projectId)
+      // A project that does not exist is the route's own 404, not a denial.
+      if (!f) return undefined
+      const org = p.organisationId ?? ''
+      switch (p.role) {
+        case 'labour_manager':
+          if (f.generalContractorId !== org && f.constructionUnitId !== org) return { status: 404, code: 'project_not_found' }
+          break
+        case 'team_manager':
+          if (!(await this.repo.orgHasTeamOn(projectId, org))) return { status: 404, code: 'project_not_found' }
+          if (teamId !== undefined) {
+            const employer = await this.repo.teamEmployer(projectId, teamId)
+            if (employer !== undefined && employer !== org) return { status: 404, code: 'team_not_found' }
+          }
+          if (workerId !== undefined && !(await this.repo.workerOnOrgTeams(projectId, workerId, org))) return { status: 404, code: 'worker_not_found' }
+          break
+        case 'auditor':
+          if (!f.regionCode.startsWith(p.regionCode ?? '\u0000')) return { status: 404, code: 'project_not_found' }
+          break
+        case 'bank':
+          if (!(f.accountBankCode ?? '').startsWith(p.bankCode ?? '\u0000')) return { status: 403, code: 'account_scope' }
+          break
+      }
+      return undefined
+    }
+    if (workerId !== undefined) {
+      const reach =
+        p.role === 'labour_manager'
+          ? ({ kind: 'gc', organisationId: p.organisationId ?? '' } as const)
+          : p.role === 'team_manager'
+            ? ({ kind: 'team', organisationId: p.organisationId ?? '' } as const)
+            : p.role === 'auditor'
+              ? ({ kind: 'region', prefix: p.regionCode ?? '' } as const)
+              : ({ kind: 'bank', prefix: p.bankCode ?? '' } as const)
+      if (!(await this.repo.workerReachable(workerId, reach))) return { status: 404, code: 'worker_not_found' }
+    }
+    return undefined
+  }
+
+  /**
+   * The projects a principal may list, as a condition on `projects` (undefined: all of them). Lists that span projects
+   * (projects, rejected inputs) filter with it, so a list never shows what a direct read would refuse.
+   */
+  projectCondition(p: Principal): SQL | undefined {
+    switch (p.role) {
+      case 'admin':
+        return undefined
+      case 'labour_manager':
+        return sql`(${projects.generalContractorId} = ${p.organisationId} OR ${projects.constructionUnitId} = ${p.organisationId})`
+      case 'team_manager':
+        return sql`${projects.id} IN (SELECT project_id FROM teams WHERE employer_id = ${p.organisationId})`
+      case 'auditor':
+        return sql`${projects.regionCode} LIKE ${`${p.regionCode ?? '\u0000'}%`}`
+      case 'bank':
+        return sql`${projects.accountBankCode} LIKE ${`${p.bankCode ?? '\u0000'}%`}`
+      case 'worker':
+        return sql`${projects.id} IN (SELECT project_id FROM enrolments WHERE worker_id = ${p.workerId})`
+    }
+  }
+
+  // Devices -----------------------------------------------------------------------------------------------------------
+
+  /** A new MQTT secret for the device (the one before it stops working); shown once. */
+  async issueDeviceSecret(deviceId: string, by: string): Promise<string> {
+    const secret = newDeviceSecret()
+    await this.repo.insertDeviceCredential(deviceId, sha256(secret), by, this.clock.nowMs())
+    return secret
+  }
+
+  /** The device whose serial and secret these are, if its credential is in force. */
+  async verifyDevice(serial: string, secret: string): Promise<{ deviceId: string; projectId: string } | undefined> {
+    const c = await this.repo.deviceCredential(serial)
+    if (!c || c.revokedAtMs !== null || !sameHash(c.secretHash, sha256(secret))) return undefined
+    return { deviceId: c.deviceId, projectId: c.projectId }
+  }
+
+  revokeDevice(deviceId: string, by: string): Promise<boolean> {
+    return this.repo.revokeDevice(deviceId, by, this.clock.nowMs())
+  }
+}
+
+export function principalOfUser(u: UserRow): Principal {
+  return { kind: 'user', id: u.id, label: u.login, role: u.role, organisationId: u.organisationId, regionCode: u.regionCode, bankCode: u.bankCode, workerId: u.workerId }
+}

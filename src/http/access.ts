@@ -1,0 +1,124 @@
+/**
+ * Enforces every route's policy (src/access/roles.ts) before the route runs:
+ * who is calling (session cookie, bearer token or API key), whether the role
+ * may call the route at all (403 role_forbidden), and whether what the path
+ * names is in the caller's scope (404 as if it did not exist; a bank's foreign
+ * account 403 account_scope). It runs on request, before the body is read, so a
+ * refused caller cannot make the service buffer a 10 MiB file.
+ *
+ * A route without a policy cannot be registered: the service does not start.
+ *
+ * Reads of personal data, every use of an admin's rights and every denial of
+ * an authenticated caller are written to the access log before the reply goes
+ * out. Requests without valid credentials are logged (pino), not written: the
+ * access log must not be a way to fill the disk for anyone who can reach the port.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { AccessLog, AccessEntry } from '../access/audit-log.ts'
+import { isPublic, scopeOf, type Principal, type RoutePolicy } from '../access/roles.ts'
+import type { AccessService } from '../access/service.ts'
+import { AppError } from '../kernel/errors.ts'
+
+export const SESSION_COOKIE = 'wl_session'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call this route: required on every route (src/access/roles.ts). */
+    policy?: RoutePolicy
+  }
+  interface FastifyRequest {
+    /** The authenticated caller; undefined on public routes. */
+    principal?: Principal
+    /** Ids of records the reply carries, beyond those in the path: written to the access log. */
+    accessRecordIds?: string[]
+    /** The purpose the caller stated (a reveal): written to the access log. */
+    accessPurpose?: string
+  }
+  interface FastifyInstance {
+    /** Every route with its policy, as registered: the role × route matrix test walks it. */
+    accessRoutes: Array<{ method: string; url: string; policy: RoutePolicy }>
+  }
+}
+
+/** Routes added by plugins that cannot carry a policy themselves, and why they are public. */
+const PUBLIC_PREFIXES: ReadonlyArray<readonly [string, string]> = [['/docs', 'the API documentation: route shapes, no data']]
+
+/** The principal of a request on a route that is not public (the plugin has set it before the handler runs). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error(`route ${request.routeOptions.url ?? request.url} runs without a principal: is it public?`)
+  return request.principal
+}
+
+export interface AccessPluginOptions {
+  access: AccessService
+  log: AccessLog
+  /** False only for the benchmark's floor: every route answers without credentials. */
+  enforce?: boolean
+}
+
+const paramIds = (params: unknown): string[] =>
+  params && typeof params === 'object' ? Object.values(params as Record<string, unknown>).filter((v): v is string => typeof v === 'string') : []
+
+export function installAccess(app: FastifyInstance, opts: AccessPluginOptions): void {
+  const enforce = opts.enforce ?? true
+  const routes: FastifyInstance['accessRoutes'] = []
+  app.decorate('accessRoutes', routes)
+  app.decorateRequest('principal', undefined)
+  app.decorateRequest('accessRecordIds', undefined)
+  app.decorateRequest('accessPurpose', undefined)
+
+  app.addHook('onRoute', (route) => {
+    route.config ??= {}
+    const config = route.config as { policy?: RoutePolicy }
+    if (!config.policy) {
+      const prefix = PUBLIC_PREFIXES.find(([p]) => route.url === p || route.url.startsWith(`${p}/`))
+      if (!prefix) throw new Error(`route ${String(route.method)} ${route.url} declares no access policy (config.policy); every route must`)
+      config.policy = { public: prefix[1] }
+    }
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, policy: config.policy })
+  })
+
+  const entry = (request: FastifyRequest, p: Principal | undefined, action: AccessEntry['action'], status: number, reason: string | null): AccessEntry => ({
+    actorKind: p ? p.kind : 'anonymous',
+    actorId: p?.id ?? null,
+    role: p?.role ?? null,
+    scope: p ? scopeOf(p) : null,
+    action,
+    purpose: request.accessPurpose ?? null,
+    method: request.method,
+    route: request.routeOptions.url ?? request.url,
+    status,
+    reason,
+    recordIds: [...paramIds(request.params), ...(request.accessRecordIds ?? [])],
+  })
+
+  app.addHook('onRequest', async (request) => {
+    const policy = request.routeOptions.config.policy
+    // No policy: no route matched (the 404 handler), which needs none.
+    if (!policy || isPublic(policy) || !enforce) return
+    const auth = await opts.access.authenticate(request.headers.authorization, request.cookies?.[SESSION_COOKIE])
+    if ('failure' in auth) {
+      request.log.warn({ code: 'access_unauthenticated', reason: auth.failure, route: request.routeOptions.url, ip: request.ip }, 'request without valid credentials')
+      throw new AppError('unauthenticated', { reason: auth.failure })
+    }
+    request.principal = auth
+    if (auth.role !== 'admin' && !policy.roles.includes(auth.role)) {
+      await opts.log.append(entry(request, auth, 'denied', 403, 'role_forbidden'))
+      throw new AppError('role_forbidden', { role: auth.role, allowed: ['admin', ...policy.roles] })
+    }
+    const denial = await opts.access.checkScope(auth, request.params as Record<string, string>)
+    if (denial) {
+      await opts.log.append(entry(request, auth, 'denied', denial.status, denial.status === 404 ? 'out_of_scope' : denial.code))
+      throw new AppError(denial.code)
+    }
+  })
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const policy = request.routeOptions.config.policy
+    const p = request.principal
+    if (!policy || isPublic(policy) || !p || reply.statusCode >= 400) return payload
+    const action: AccessEntry['action'] = request.accessPurpose !== undefined ? 'reveal' : policy.write ? 'write' : 'read'
+    if (policy.personal || p.role === 'admin' || action === 'reveal') await opts.log.append(entry(request, p, action, reply.statusCode, null))
+    return payload
+  })
+}
