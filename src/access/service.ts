@@ -57,7 +57,12 @@ export interface ScopeParams {
 
 const PASSWORD_MIN = 12
 
+/** A device credential issued (with the secret, for a broker that keeps its own hash) or revoked. */
+export type DeviceCredentialEvent = { kind: 'issued'; deviceId: string; serial: string; secret: string } | { kind: 'revoked'; deviceId: string; serial: string }
+
 export class AccessService {
+  private readonly deviceListeners: Array<(e: DeviceCredentialEvent) => void | Promise<void>> = []
+
   constructor(
     readonly repo: AccessRepository,
     private readonly clock: Clock,
@@ -266,10 +271,19 @@ export class AccessService {
 
   // Devices -----------------------------------------------------------------------------------------------------------
 
+  /**
+   * Told of every device credential issued or revoked, after the commit: the brokers act on it (the embedded broker
+   * cuts a revoked device's connection; the Mosquitto adapter keeps its dynamic-security clients in step).
+   */
+  onDeviceCredential(listener: (e: DeviceCredentialEvent) => void | Promise<void>): void {
+    this.deviceListeners.push(listener)
+  }
+
   /** A new MQTT secret for the device (the one before it stops working); shown once. */
-  async issueDeviceSecret(deviceId: string, by: string): Promise<string> {
+  async issueDeviceSecret(device: { id: string; serial: string }, by: string): Promise<string> {
     const secret = newDeviceSecret()
-    await this.repo.insertDeviceCredential(deviceId, sha256(secret), by, this.clock.nowMs())
+    await this.repo.insertDeviceCredential(device.id, sha256(secret), by, this.clock.nowMs())
+    await this.emit({ kind: 'issued', deviceId: device.id, serial: device.serial, secret })
     return secret
   }
 
@@ -280,8 +294,23 @@ export class AccessService {
     return { deviceId: c.deviceId, projectId: c.projectId }
   }
 
-  revokeDevice(deviceId: string, by: string): Promise<boolean> {
-    return this.repo.revokeDevice(deviceId, by, this.clock.nowMs())
+  async revokeDevice(device: { id: string; serial: string }, by: string): Promise<boolean> {
+    const revoked = await this.repo.revokeDevice(device.id, by, this.clock.nowMs())
+    await this.emit({ kind: 'revoked', deviceId: device.id, serial: device.serial })
+    return revoked
+  }
+
+  /** Listeners run in turn; the credential is committed whatever they do, so a failing one is reported, not undone. */
+  private async emit(e: DeviceCredentialEvent): Promise<void> {
+    const failures: unknown[] = []
+    for (const l of this.deviceListeners) {
+      try {
+        await l(e)
+      } catch (err) {
+        failures.push(err)
+      }
+    }
+    if (failures.length > 0) throw new AggregateError(failures, `device ${e.serial}: the credential is ${e.kind}, but a broker was not told (it is retried at the next start)`)
   }
 }
 

@@ -56,8 +56,32 @@ export interface AccessPluginOptions {
   enforce?: boolean
 }
 
+/** The caller of every request when access is not enforced (the HTTP benchmark's floor): an admin, unlogged. */
+const UNCHECKED: Principal = { kind: 'key', id: 'unchecked', label: 'unchecked', role: 'admin', organisationId: null, regionCode: null, bankCode: null, workerId: null }
+
 const paramIds = (params: unknown): string[] =>
   params && typeof params === 'object' ? Object.values(params as Record<string, unknown>).filter((v): v is string => typeof v === 'string') : []
+
+/** The access log row of a request (the path's ids, and those the handler added). */
+export function accessEntry(request: FastifyRequest, p: Principal | undefined, action: AccessEntry['action'], status: number, reason: string | null): AccessEntry {
+  return {
+    actorKind: p ? p.kind : 'anonymous',
+    actorId: p?.id ?? null,
+    role: p?.role ?? null,
+    scope: p ? scopeOf(p) : null,
+    action,
+    purpose: request.accessPurpose ?? null,
+    method: request.method,
+    route: request.routeOptions.url ?? request.url,
+    status,
+    reason,
+    recordIds: [...paramIds(request.params), ...(request.accessRecordIds ?? [])],
+  }
+}
+
+/** The row of a denial a handler makes itself (an object whose scope only the handler can tell): 404 unless a 403 code. */
+export const deniedEntry = (request: FastifyRequest, p: Principal, reason: string): AccessEntry =>
+  accessEntry(request, p, 'denied', reason === 'account_scope' || reason === 'role_forbidden' ? 403 : 404, reason === 'project_not_found' ? 'out_of_scope' : reason)
 
 export function installAccess(app: FastifyInstance, opts: AccessPluginOptions): void {
   const enforce = opts.enforce ?? true
@@ -78,24 +102,14 @@ export function installAccess(app: FastifyInstance, opts: AccessPluginOptions): 
     for (const method of [route.method].flat()) routes.push({ method, url: route.url, policy: config.policy })
   })
 
-  const entry = (request: FastifyRequest, p: Principal | undefined, action: AccessEntry['action'], status: number, reason: string | null): AccessEntry => ({
-    actorKind: p ? p.kind : 'anonymous',
-    actorId: p?.id ?? null,
-    role: p?.role ?? null,
-    scope: p ? scopeOf(p) : null,
-    action,
-    purpose: request.accessPurpose ?? null,
-    method: request.method,
-    route: request.routeOptions.url ?? request.url,
-    status,
-    reason,
-    recordIds: [...paramIds(request.params), ...(request.accessRecordIds ?? [])],
-  })
-
   app.addHook('onRequest', async (request) => {
     const policy = request.routeOptions.config.policy
     // No policy: no route matched (the 404 handler), which needs none.
-    if (!policy || isPublic(policy) || !enforce) return
+    if (!policy || isPublic(policy)) return
+    if (!enforce) {
+      request.principal = UNCHECKED
+      return
+    }
     const auth = await opts.access.authenticate(request.headers.authorization, request.cookies?.[SESSION_COOKIE])
     if ('failure' in auth) {
       request.log.warn({ code: 'access_unauthenticated', reason: auth.failure, route: request.routeOptions.url, ip: request.ip }, 'request without valid credentials')
@@ -103,12 +117,12 @@ export function installAccess(app: FastifyInstance, opts: AccessPluginOptions): 
     }
     request.principal = auth
     if (auth.role !== 'admin' && !policy.roles.includes(auth.role)) {
-      await opts.log.append(entry(request, auth, 'denied', 403, 'role_forbidden'))
+      await opts.log.append(accessEntry(request, auth, 'denied', 403, 'role_forbidden'))
       throw new AppError('role_forbidden', { role: auth.role, allowed: ['admin', ...policy.roles] })
     }
     const denial = await opts.access.checkScope(auth, request.params as Record<string, string>)
     if (denial) {
-      await opts.log.append(entry(request, auth, 'denied', denial.status, denial.status === 404 ? 'out_of_scope' : denial.code))
+      await opts.log.append(accessEntry(request, auth, 'denied', denial.status, denial.status === 404 ? 'out_of_scope' : denial.code))
       throw new AppError(denial.code)
     }
   })
@@ -116,9 +130,9 @@ export function installAccess(app: FastifyInstance, opts: AccessPluginOptions): 
   app.addHook('onSend', async (request, reply, payload) => {
     const policy = request.routeOptions.config.policy
     const p = request.principal
-    if (!policy || isPublic(policy) || !p || reply.statusCode >= 400) return payload
+    if (!policy || isPublic(policy) || !p || !enforce || reply.statusCode >= 400) return payload
     const action: AccessEntry['action'] = request.accessPurpose !== undefined ? 'reveal' : policy.write ? 'write' : 'read'
-    if (policy.personal || p.role === 'admin' || action === 'reveal') await opts.log.append(entry(request, p, action, reply.statusCode, null))
+    if (policy.personal || p.role === 'admin' || action === 'reveal') await opts.log.append(accessEntry(request, p, action, reply.statusCode, null))
     return payload
   })
 }

@@ -216,10 +216,10 @@ export class PunchRepository {
   }
 
   /** One input's kept bytes (at most rejected_payload_bytes_max of them; payloadBytes says how many arrived). */
-  async rejectedPayload(id: number): Promise<(Pick<RejectedMeta, 'payloadBytes' | 'source' | 'channel' | 'reason'> & { payload: Buffer }) | undefined> {
+  async rejectedPayload(id: number): Promise<(Pick<RejectedMeta, 'payloadBytes' | 'source' | 'channel' | 'reason' | 'projectId'> & { payload: Buffer }) | undefined> {
     return this.db.get(
       sql`SELECT ${rejectedPayloads.payload} AS "payload", ${rejectedInputs.payloadBytes} AS "payloadBytes", ${rejectedInputs.source} AS "source",
-            ${rejectedInputs.channel} AS "channel", ${rejectedInputs.reason} AS "reason"
+            ${rejectedInputs.channel} AS "channel", ${rejectedInputs.reason} AS "reason", ${rejectedInputs.projectId} AS "projectId"
           FROM ${rejectedInputs} INNER JOIN ${rejectedPayloads} ON ${rejectedPayloads.rejectedId} = ${rejectedInputs.id}
           WHERE ${rejectedInputs.id} = ${id}`,
     )

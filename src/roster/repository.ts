@@ -106,9 +106,11 @@ export class RosterRepository {
     const raws = await this.db.all<Raw>(sql`${selectFrom(projects)} ORDER BY ${projects.id}`)
     return raws.map((r) => rowOf<ProjectRow>(projects, r))
   }
-  async pageProjects(page: PageQuery): Promise<ProjectRow[]> {
-    const from = page.after ? sql`WHERE ${projects.id} > ${page.after}` : sql``
-    const raws = await this.db.all<Raw>(sql`${selectFrom(projects)} ${from} ORDER BY ${projects.id} LIMIT ${page.limit}`)
+  /** within: a condition on projects (a caller's scope); undefined for all. */
+  async pageProjects(page: PageQuery, within?: SQL): Promise<ProjectRow[]> {
+    const conditions = [page.after ? sql`${projects.id} > ${page.after}` : undefined, within].filter((c): c is SQL => c !== undefined)
+    const where = conditions.length > 0 ? sql`WHERE ${sql.join(conditions, sql` AND `)}` : sql``
+    const raws = await this.db.all<Raw>(sql`${selectFrom(projects)} ${where} ORDER BY ${projects.id} LIMIT ${page.limit}`)
     return raws.map((r) => rowOf<ProjectRow>(projects, r))
   }
 
@@ -125,13 +127,13 @@ export class RosterRepository {
     return raws.map((r) => rowOf<TeamRow>(teams, r))
   }
   /** By name, as people look for a team; the anchor team's name is the keyset. Undefined when `after` is no team of the project. */
-  async pageTeams(projectId: string, page: PageQuery): Promise<TeamRow[] | undefined> {
+  async pageTeams(projectId: string, page: PageQuery, employerId?: string): Promise<TeamRow[] | undefined> {
     const name = this.db.dialect.bytewise(teams.name)
-    let from = sql``
+    let from = employerId === undefined ? sql`` : sql`AND ${teams.employerId} = ${employerId}`
     if (page.after) {
       const anchor = await this.team(projectId, page.after)
       if (!anchor) return undefined
-      from = sql`AND (${name}, ${teams.id}) > (${anchor.name}, ${anchor.id})`
+      from = sql`${from} AND (${name}, ${teams.id}) > (${anchor.name}, ${anchor.id})`
     }
     const raws = await this.db.all<Raw>(sql`${selectFrom(teams)} WHERE ${teams.projectId} = ${projectId} ${from} ORDER BY ${name}, ${teams.id} LIMIT ${page.limit}`)
     return raws.map((r) => rowOf<TeamRow>(teams, r))
@@ -181,14 +183,14 @@ export class RosterRepository {
    * A page of the roster in its printed order (team, name); the anchor enrolment's team and worker are the keyset.
    * Undefined when `after` is no enrolment of the project.
    */
-  async pageEnrolments(projectId: string, page: PageQuery): Promise<EnrolmentWithWorker[] | undefined> {
-    let from = sql``
+  async pageEnrolments(projectId: string, page: PageQuery, employerId?: string): Promise<EnrolmentWithWorker[] | undefined> {
+    let from = employerId === undefined ? sql`` : sql`AND ${enrolments.teamId} IN (SELECT ${teams.id} FROM ${teams} WHERE ${teams.employerId} = ${employerId})`
     if (page.after) {
       const anchor = await this.enrolment(projectId, page.after)
       const anchorWorker = anchor && (await this.worker(anchor.workerId))
       if (!anchor || !anchorWorker) return undefined
       const name = this.db.dialect.bytewise(workers.name)
-      from = sql`AND (${enrolments.teamId}, ${name}, ${workers.id}) > (${anchor.teamId}, ${anchorWorker.name}, ${anchorWorker.id})`
+      from = sql`${from} AND (${enrolments.teamId}, ${name}, ${workers.id}) > (${anchor.teamId}, ${anchorWorker.name}, ${anchorWorker.id})`
     }
     const raws = await this.db.all<Raw>(sql`${this.enrolmentsWithWorkers(projectId)} ${from} ${this.rosterOrder()} LIMIT ${page.limit}`)
     return raws.map(enrolmentWithWorker)

@@ -24,6 +24,7 @@ import type {
   WorkerRow,
 } from './repository.ts'
 import type { OrganisationKind } from '../db/schema/roster.ts'
+import type { SQL } from 'drizzle-orm'
 
 export interface NewOrganisation {
   kind: OrganisationKind
@@ -203,8 +204,9 @@ export class RosterService {
     return this.repo.listProjects()
   }
 
-  async pageProjects(page: PageQuery): Promise<ProjectRow[]> {
-    return this.repo.pageProjects(page)
+  /** within: a condition on projects (the caller's scope, AccessService.projectCondition); undefined for all. */
+  async pageProjects(page: PageQuery, within?: SQL): Promise<ProjectRow[]> {
+    return this.repo.pageProjects(page, within)
   }
 
   async pageOrganisations(page: PageQuery): Promise<OrganisationRow[]> {
@@ -225,9 +227,10 @@ export class RosterService {
     return this.repo.listTeams(projectId)
   }
 
-  async pageTeams(projectId: string, page: PageQuery): Promise<TeamRow[]> {
+  /** employerId: only the teams this subcontractor employs (a team manager's view). */
+  async pageTeams(projectId: string, page: PageQuery, employerId?: string): Promise<TeamRow[]> {
     await this.project(projectId)
-    return (await this.repo.pageTeams(projectId, page)) ?? cursorNotFound(page)
+    return (await this.repo.pageTeams(projectId, page, employerId)) ?? cursorNotFound(page)
   }
 
   /**
@@ -342,9 +345,10 @@ export class RosterService {
     return this.repo.listEnrolments(projectId)
   }
 
-  async pageEnrolments(projectId: string, page: PageQuery): Promise<EnrolmentWithWorker[]> {
+  /** employerId: only the enrolments on this subcontractor's teams (a team manager's view). */
+  async pageEnrolments(projectId: string, page: PageQuery, employerId?: string): Promise<EnrolmentWithWorker[]> {
     await this.project(projectId)
-    return (await this.repo.pageEnrolments(projectId, page)) ?? cursorNotFound(page)
+    return (await this.repo.pageEnrolments(projectId, page, employerId)) ?? cursorNotFound(page)
   }
 
   async registerDevice(projectId: string, input: NewDevice): Promise<DeviceRow> {

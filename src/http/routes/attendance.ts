@@ -1,5 +1,6 @@
 /** Attendance routes: raw punches, rejected inputs and pay due. Timesheets have their own routes (timesheets.ts). */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { deniedEntry, principalOf } from '../access.ts'
 import { AppError } from '../../kernel/errors.ts'
 import { sumFen } from '../../kernel/money.ts'
 import { localTimeOf } from '../../kernel/time.ts'
@@ -112,6 +113,15 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     },
   )
 
+  /** A rejected input is the scope of its project's people; one of no known project (an unknown site) is the operator's. */
+  const inScope = async (req: FastifyRequest, projectId: string | null): Promise<boolean> => {
+    const p = principalOf(req)
+    if (p.role === 'admin') return true
+    const denied = projectId === null || (await services.access.checkScope(p, { projectId })) !== undefined
+    if (denied) await services.accessLog.append(deniedEntry(req, p, 'out_of_scope'))
+    return !denied
+  }
+
   app.get<{ Querystring: { projectId?: string; reason?: string; before?: number; limit: number } }>(
     '/api/rejected-inputs',
     { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
@@ -131,6 +141,16 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     },
     async (req, reply) => {
       const { limit } = req.query
+      const p = principalOf(req)
+      if (p.role !== 'admin') {
+        // A list across projects is the operator's; others name a project in their scope (one outside it answers as missing).
+        if (req.query.projectId === undefined) throw new AppError('validation_failed', [{ field: 'querystring/projectId', message: `is required for the ${p.role} role: name a project of yours` }])
+        const denial = await services.access.checkScope(p, { projectId: req.query.projectId })
+        if (denial) {
+          await services.accessLog.append(deniedEntry(req, p, denial.code))
+          throw new AppError(denial.code)
+        }
+      }
       const rows = await punches.listRejected({ projectId: req.query.projectId, reason: req.query.reason, beforeId: req.query.before, limit: limit + 1 })
       const { page, next } = pageOf(rows, limit, (r) => r.id)
       linkNext(req, reply, limit, 'before', next)
@@ -150,7 +170,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     },
     async (req) => {
       const r = await punches.rejectedById(req.params.id)
-      if (!r) throw new AppError('rejected_input_not_found', { id: req.params.id })
+      if (!r || !(await inScope(req, r.projectId))) throw new AppError('rejected_input_not_found', { id: req.params.id })
       return presentRejected(r)
     },
   )
@@ -172,7 +192,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     },
     async (req, reply) => {
       const r = await punches.rejectedPayload(req.params.id)
-      if (!r) throw new AppError('rejected_input_not_found', { id: req.params.id })
+      if (!r || !(await inScope(req, r.projectId))) throw new AppError('rejected_input_not_found', { id: req.params.id })
       const hint = payloadHint(r)
       return reply
         .type('application/octet-stream')

@@ -6,6 +6,9 @@ import { correctInstallation, type InstallationChange } from '../../roster/insta
 import type { DeviceRow, EnrolmentRow, PageQuery, ProjectRow, WorkerRow } from '../../roster/repository.ts'
 import type { NewDevice, NewEnrolment, NewOrganisation, NewProject, NewWorker, Registered } from '../../roster/service.ts'
 import type { Services } from '../../services.ts'
+import type { Principal } from '../../access/roles.ts'
+import { AppError } from '../../kernel/errors.ts'
+import { principalOf } from '../access.ts'
 import { linkNext, pageOf } from '../paging.ts'
 import { date, errors, fenAmount, idParam, limitQuery, personName, projectParams, yuan } from '../schemas.ts'
 
@@ -156,6 +159,9 @@ function presentDevice(d: DeviceRow) {
   return { ...d, settings: JSON.parse(d.settings) as Record<string, unknown>, installedAt: new Date(d.installedAtMs).toISOString() }
 }
 
+/** The subcontractor whose teams a team manager's lists are narrowed to; undefined for every other role. */
+const teamEmployer = (p: Principal): string | undefined => (p.role === 'team_manager' ? (p.organisationId ?? '') : undefined)
+
 export async function rosterRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { roster } = services
 
@@ -224,13 +230,20 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 201: project, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(presentProject(await roster.createProject(req.body))),
+    async (req, res) => {
+      const p = principalOf(req)
+      // A labour manager registers projects of their own organisation only (as its GC or its construction unit).
+      if (p.role === 'labour_manager' && req.body.generalContractorId !== p.organisationId && req.body.constructionUnitId !== p.organisationId) {
+        throw new AppError('role_forbidden', { role: p.role, reason: "a labour manager registers projects whose general contractor or construction unit is their own organisation" })
+      }
+      return res.status(201).send(presentProject(await roster.createProject(req.body)))
+    },
   )
 
   app.get<{ Querystring: PageQuery }>(
     '/api/projects',
     { config: { policy: { roles: ['labour_manager', 'team_manager', 'bank', 'auditor', 'worker'], write: false } }, schema: { tags: ['roster'], summary: 'List projects, oldest first, a page at a time', querystring: pageQuery, response: { 200: { type: 'array', items: project }, ...errors } } },
-    async (req, res) => (await paged(req, res, (page) => roster.pageProjects(page), byId)).map(presentProject),
+    async (req, res) => (await paged(req, res, (page) => roster.pageProjects(page, services.access.projectCondition(principalOf(req))), byId)).map(presentProject),
   )
 
   app.get<{ Params: { projectId: string } }>(
@@ -261,7 +274,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
     '/api/projects/:projectId/teams',
     { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor'], write: false } }, schema: { tags: ['roster'], summary: "The project's teams by name, a page at a time", params: projectParams, querystring: pageQuery, response: { 200: { type: 'array', items: team }, ...errors } } },
-    async (req, res) => paged(req, res, (page) => roster.pageTeams(req.params.projectId, page), byId),
+    async (req, res) => paged(req, res, (page) => roster.pageTeams(req.params.projectId, page, teamEmployer(principalOf(req))), byId),
   )
 
   app.post<{ Body: NewWorker }>(
@@ -346,7 +359,12 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 201: enrolment, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(presentEnrolment(await roster.enrol(req.params.projectId, req.body))),
+    async (req, res) => {
+      const employer = teamEmployer(principalOf(req))
+      // A team manager enrols workers on their own organisation's teams only; another team answers as a missing one.
+      if (employer !== undefined && (await services.access.repo.teamEmployer(req.params.projectId, req.body.teamId)) !== employer) throw new AppError('team_not_found')
+      return res.status(201).send(presentEnrolment(await roster.enrol(req.params.projectId, req.body)))
+    },
   )
 
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
@@ -361,7 +379,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req, res) =>
-      (await paged(req, res, (page) => roster.pageEnrolments(req.params.projectId, page), (r) => r.enrolment.id)).map(({ enrolment: e, worker: w }) => presentEnrolment(e, w)),
+      (await paged(req, res, (page) => roster.pageEnrolments(req.params.projectId, page, teamEmployer(principalOf(req))), (r) => r.enrolment.id)).map(({ enrolment: e, worker: w }) => presentEnrolment(e, w)),
   )
 
   app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { exitDate: string } }>(
