@@ -9,6 +9,7 @@ import t from 'tap'
 import { LIMITS } from '../../src/config/limits.ts'
 import { fen } from '../../src/kernel/money.ts'
 import { formatPayoutFile, type PayoutFileLineInput } from '../../src/payouts/file-format.ts'
+import type { Api } from '../../simulators/api.ts'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
 import { TEST_ENGINE } from '../helpers/database.ts'
 import { startTestServer } from '../helpers/server.ts'
@@ -31,11 +32,11 @@ t.test('the same file posted at once: one stores it, the others answer as a repe
   const plan = planSite({ ...DEFAULT_SITE, siteCode: 'RACE-1', workers: 3, teams: 1, seed: 501 })
   const site = await registerSite(first.api, { ...plan, devices: [] })
   const P = `/api/projects/${site.projectId}`
-  const post = async (baseUrl: string, bytes: Buffer): Promise<Reply> => {
-    const res = await fetch(`${baseUrl}${P}/payout-files?period=${MONTH}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: bytes })
+  const post = async (api: Api, bytes: Buffer): Promise<Reply> => {
+    const res = await api.fetch(`${P}/payout-files?period=${MONTH}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: bytes })
     return { status: res.status, body: (await res.json()) as Reply['body'] }
   }
-  const urls = [first.httpUrl, second.httpUrl]
+  const apis = [first.api, second.api]
 
   // Payments to the workers and to a card no worker owns (a flag a line), so the reply carries a full page of flags.
   const lines = (prefix: string): PayoutFileLineInput[] =>
@@ -55,7 +56,7 @@ t.test('the same file posted at once: one stores it, the others answer as a repe
     })
   const bytes = formatPayoutFile(lines('R'), { encoding: 'gbk' })
 
-  const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => post(urls[i % 2]!, bytes)))
+  const replies = await Promise.all(Array.from({ length: 6 }, (_, i) => post(apis[i % 2]!, bytes)))
   t.same(
     replies.map((r) => r.status).sort(),
     [200, 200, 200, 200, 200, 201],
@@ -77,8 +78,8 @@ t.test('the same file posted at once: one stores it, the others answer as a repe
   // The same payments in two other files (other layouts of the same lines) at once: at most one is stored, and a
   // refused one names every payment.
   const again = await Promise.all([
-    post(urls[0]!, formatPayoutFile(lines('S'), { encoding: 'utf-8', delimiter: ',' })),
-    post(urls[1]!, formatPayoutFile(lines('S'), { encoding: 'utf-8', newline: '\n' })),
+    post(apis[0]!, formatPayoutFile(lines('S'), { encoding: 'utf-8', delimiter: ',' })),
+    post(apis[1]!, formatPayoutFile(lines('S'), { encoding: 'utf-8', newline: '\n' })),
   ])
   t.same(
     again.map((r) => r.status).sort(),
@@ -92,7 +93,7 @@ t.test('the same file posted at once: one stores it, the others answer as a repe
 
   const runs = await Promise.all(
     Array.from({ length: 4 }, async (_, i) => {
-      const res = await fetch(`${urls[i % 2]!}${P}/reconciliations/${MONTH}`, { method: 'POST' })
+      const res = await apis[i % 2]!.fetch(`${P}/reconciliations/${MONTH}`, { method: 'POST' })
       return { status: res.status, body: (await res.json()) as NonNullable<Reply['body']['reconciliation']> }
     }),
   )

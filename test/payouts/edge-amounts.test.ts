@@ -133,7 +133,7 @@ t.test('a file wrapped in JSON or XML is answered 415 with the accepted types', 
   const { server, path, line } = await site(t, 303)
   const accepted = ['text/plain', 'text/csv', 'application/octet-stream']
   const post = async (body: string, contentType: string): Promise<{ status: number; body: { error?: { code: string; details?: { accepted?: string[] } } } }> => {
-    const res = await fetch(server.httpUrl + path('2026-10'), { method: 'POST', headers: { 'content-type': contentType }, body })
+    const res = await server.api.fetch(path('2026-10'), { method: 'POST', headers: { 'content-type': contentType }, body })
     return { status: res.status, body: (await res.json()) as { error?: { code: string; details?: { accepted?: string[] } } } }
   }
   const file = [HEADER, line(1, '7000.00', 'R1')].join('\n')
@@ -150,10 +150,10 @@ t.test('a file wrapped in JSON or XML is answered 415 with the accepted types', 
     t.equal(r.body.error?.code, 'unsupported_media_type', type)
     t.same(r.body.error?.details?.accepted, accepted, `${type}: lists the accepted types`)
   }
-  const untyped = await fetch(server.httpUrl + path('2026-10'), { method: 'POST', body: Buffer.from(file) })
+  const untyped = await server.api.fetch(path('2026-10'), { method: 'POST', body: Buffer.from(file) })
   t.equal(untyped.status, 415, 'bytes with no Content-Type at all')
   t.match(await untyped.json(), { error: { code: 'unsupported_media_type', details: { contentType: null, accepted } } })
-  const bare = await fetch(server.httpUrl + path('2026-10'), { method: 'POST' })
+  const bare = await server.api.fetch(path('2026-10'), { method: 'POST' })
   t.match(await bare.json(), { error: { code: 'payout_file_empty' } }, 'a post with nothing in it is "empty"')
   t.equal((await post('', 'text/plain')).body.error?.code, 'payout_file_empty', 'an accepted type with nothing in it is still "empty"')
   t.equal((await post(file, 'text/plain; charset=gbk')).status, 201, 'parameters of an accepted type are fine')

@@ -100,7 +100,7 @@ t.test('random valid files in random order never make the service answer 5xx', a
     if (status >= 500) throw new Error(`${what} answered ${status}: ${body.slice(0, 500)}`)
   }
   const request = async (method: string, path: string, body?: Buffer, contentType?: string): Promise<{ status: number; text: string }> => {
-    const res = await fetch(server.httpUrl + path, { method, headers: contentType ? { 'content-type': contentType } : {}, body })
+    const res = await server.api.fetch(path, { method, headers: contentType ? { 'content-type': contentType } : {}, body })
     const text = await res.text()
     expectBelow500(`${method} ${path}`, res.status, text)
     return { status: res.status, text }

@@ -5,6 +5,7 @@
  */
 import t from 'tap'
 import { LIMITS } from '../../src/config/limits.ts'
+import type { Api } from '../../simulators/api.ts'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
 import { failure, startTestServer } from '../helpers/server.ts'
 
@@ -37,12 +38,12 @@ interface FlagJson {
 }
 
 /** Walks a listing page by page through `Link: rel="next"`, keeping each page's size. */
-async function walk(baseUrl: string, path: string): Promise<{ rows: Line[]; pages: number[]; bodies: string[] }> {
+async function walk(api: Api, path: string): Promise<{ rows: Line[]; pages: number[]; bodies: string[] }> {
   const rows: Line[] = []
   const pages: number[] = []
   const bodies: string[] = []
   for (let next: string | undefined = path; next !== undefined; ) {
-    const res = await fetch(baseUrl + next)
+    const res = await api.fetch(next)
     const text = await res.text()
     if (!res.ok) throw new Error(`${next}: HTTP ${res.status} ${text}`)
     const page = JSON.parse(text) as Line[]
@@ -83,7 +84,7 @@ t.test("a flag's lines: shown first, counted in full, listed page by page", asyn
   for (const f of [unknown!, unearned!]) {
     const total = f.evidence.linesTotal!
     t.match(total.href, new RegExp(`^${P}/payouts/${MONTH}/lines\\?flagId=${f.id}&status=success$`), `${f.kind} points to its lines by flag id`)
-    const walked = await walk(server.httpUrl, `${total.href}&limit=7`)
+    const walked = await walk(server.api, `${total.href}&limit=7`)
     t.ok(walked.pages.every((n) => n <= 7))
     t.ok(walked.pages.at(-1)! > 0, 'no empty page at the end')
     t.equal(walked.rows.length, total.count, `${f.kind}: every line the flag counts, once`)
@@ -103,18 +104,18 @@ t.test("a flag's lines: shown first, counted in full, listed page by page", asyn
     t.ok(!bodies.includes(BOSS_CARD) && !bodies.includes(a.cardNo), 'no full card number in any page')
   }
 
-  const byWorker = await walk(server.httpUrl, `${P}/payouts/${MONTH}/lines?workerId=${workerA}&limit=200`)
+  const byWorker = await walk(server.api, `${P}/payouts/${MONTH}/lines?workerId=${workerA}&limit=200`)
   t.equal(byWorker.rows.length, 30, "a worker's lines")
   t.ok(byWorker.rows.every((l) => l.payeeCardMasked === `****${a.cardNo.slice(-4)}`))
-  const byCard = await walk(server.httpUrl, `${P}/payouts/${MONTH}/lines?card=${BOSS_CARD}`)
+  const byCard = await walk(server.api, `${P}/payouts/${MONTH}/lines?card=${BOSS_CARD}`)
   t.equal(byCard.rows.length, 45, "a card's lines over both files")
   t.same(new Set(byCard.rows.map((l) => l.fileId)).size, 2)
-  const failed = await walk(server.httpUrl, `${P}/payouts/${MONTH}/lines?status=failed`)
+  const failed = await walk(server.api, `${P}/payouts/${MONTH}/lines?status=failed`)
   t.same(
     failed.rows.map((l) => l.status),
     ['failed', 'failed', 'failed'],
   )
-  const all = await walk(server.httpUrl, `${P}/payouts/${MONTH}/lines?limit=${LIMITS.page_size_max}`)
+  const all = await walk(server.api, `${P}/payouts/${MONTH}/lines?limit=${LIMITS.page_size_max}`)
   t.equal(all.rows.length, 78, "every line of the month, over both files, in one page of the maximum")
   const key = (l: Line): string => `${l.valueDate}|${l.fileId}|${String(l.lineNo).padStart(6, '0')}|${l.id}`
   t.same(
@@ -158,7 +159,7 @@ t.test('flags are paged: a flag a line to strangers, replies carry one page and 
 
   const pages: Reconciliation[] = []
   for (let next: string | undefined = `${P}/flags/${MONTH}?limit=100`; next !== undefined; ) {
-    const res = await fetch(server.httpUrl + next)
+    const res = await api.fetch(next)
     pages.push((await res.json()) as Reconciliation)
     next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1]
   }
@@ -195,14 +196,14 @@ t.test("files and a file's lines are paged too", async (t) => {
   for (const [i, n] of [250, 1, 1].entries()) {
     posted.push((await api.request<{ file: { id: string } }>('POST', `${P}/payout-files?period=${MONTH}`, fileOf(`P${i}-`, n), 'text/plain')).file.id)
   }
-  const files = await walk(server.httpUrl, `${P}/payout-files?limit=2`)
+  const files = await walk(server.api, `${P}/payout-files?limit=2`)
   t.same(files.pages, [2, 1])
   t.same(
     files.rows.map((f) => f.id),
     posted,
     'in the order posted',
   )
-  const lines = await walk(server.httpUrl, `${P}/payout-files/${posted[0]}/lines?limit=100`)
+  const lines = await walk(server.api, `${P}/payout-files/${posted[0]}/lines?limit=100`)
   t.same(lines.pages, [100, 100, 50])
   t.same(
     lines.rows.map((l) => l.lineNo),
