@@ -33,7 +33,7 @@ t.test('gate punch → timesheet → pay due → payout file → flags', async (
   const garbled = rejected.find((r) => r.reason === 'malformed_payload')
   const garbledFrame = month.frames.find((f) => f.kind === 'malformed')
   t.ok(garbled && garbledFrame)
-  const bytes = Buffer.from(await (await fetch(server.httpUrl + garbled!.payloadUrl)).arrayBuffer())
+  const bytes = Buffer.from(await (await api.fetch(garbled!.payloadUrl)).arrayBuffer())
   t.same(bytes, Buffer.from(garbledFrame!.payload), 'the garbled frame is kept as it came')
 
   // The terminal that was offline replayed its day late; the day is there as if it had arrived in order.
@@ -104,7 +104,7 @@ t.test('a broken payout file is refused whole, with every line error, and kept',
   t.same(await api.get(`/api/projects/${site.projectId}/payout-files`), [], 'nothing stored')
   const kept = await api.get<Array<{ reason: string; payloadUrl: string }>>(`/api/rejected-inputs?projectId=${site.projectId}&reason=payout_file_invalid`)
   t.equal(kept.length, 1, 'the file is kept in rejected inputs')
-  const res = await fetch(server.httpUrl + kept[0]!.payloadUrl)
+  const res = await api.fetch(kept[0]!.payloadUrl)
   t.equal(res.headers.get('content-type'), 'application/octet-stream')
   t.same(Buffer.from(await res.arrayBuffer()), file, 'byte for byte')
 })

@@ -3,6 +3,7 @@
  * the stored record; every list paged; a device's installation time corrected, clearing what it marked suspect.
  */
 import t from 'tap'
+import type { Api } from '../../simulators/api.ts'
 import { creditCode, cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { DEFAULT_SITE, planSite, publishFrames, registerSite, type SimFrame } from '../../simulators/site.ts'
@@ -22,7 +23,7 @@ t.test('roster', async (t) => {
   const cu = await api.post<{ id: string }>('/api/organisations', { kind: 'construction_unit', name: '建设单位', creditCode: creditCode(rng) })
   const gcCode = creditCode(rng)
   const gc = await api.post<{ id: string }>('/api/organisations', { kind: 'general_contractor', name: '总包', creditCode: gcCode })
-  const gcAgain = await fetch(`${api.baseUrl}/api/organisations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'general_contractor', name: '总包', creditCode: gcCode }) })
+  const gcAgain = await api.fetch('/api/organisations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'general_contractor', name: '总包', creditCode: gcCode }) })
   t.equal(gcAgain.status, 200, 'a repeat creates nothing: 200, not 201')
   t.equal(((await gcAgain.json()) as { id: string }).id, gc.id, 'registering the same organisation twice returns the first')
   const sub = await api.post<{ id: string }>('/api/organisations', { kind: 'subcontractor', name: '劳务', creditCode: creditCode(rng) })
@@ -51,7 +52,7 @@ t.test('roster', async (t) => {
   t.notOk(JSON.stringify(await api.get('/api/workers')).includes(cardNumber(1)), 'nor the card number in lists')
 
   // A client that lost the reply registers again and gets the worker back: lists mask ID numbers, so nothing else finds it.
-  const post = (body: unknown) => fetch(`${api.baseUrl}/api/workers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const post = (body: unknown) => api.fetch('/api/workers', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   const again = await post(workerBody)
   t.equal(again.status, 200, 'the same ID number and facts: 200 with the worker already registered')
   t.same(await again.json(), worker)
@@ -99,12 +100,12 @@ t.test('OpenAPI is served at /docs and every route has a schema', async (t) => {
 })
 
 /** Follows a list's `Link: rel="next"` from the first page to the last, as a client would. */
-async function walk(baseUrl: string, path: string, limit: number): Promise<{ ids: string[]; pages: number[] }> {
+async function walk(api: Api, path: string, limit: number): Promise<{ ids: string[]; pages: number[] }> {
   const ids: string[] = []
   const pages: number[] = []
   let next: string | undefined = `${path}?limit=${limit}`
   while (next) {
-    const res = await fetch(baseUrl + next)
+    const res = await api.fetch(next)
     if (res.status !== 200) throw new Error(`${next}: HTTP ${res.status}`)
     const rows = (await res.json()) as Array<{ id: string }>
     pages.push(rows.length)
@@ -145,7 +146,7 @@ t.test('every roster list is paged by keyset with a hard maximum', async (t) => 
     const whole = await api.get<Array<{ id: string }>>(path)
     t.equal(whole.length, total, `${path}: one default page holds them all`)
     for (const limit of [1, 2, 3]) {
-      const { ids, pages } = await walk(api.baseUrl, path, limit)
+      const { ids, pages } = await walk(api, path, limit)
       t.same(ids, whole.map((r) => r.id), `${path}, ${limit} a page: every item once, in the list's order`)
       t.ok(pages.every((n) => n <= limit) && pages.length === Math.max(1, Math.ceil(total / limit)), `${path}, ${limit} a page: no empty page after a full last one`)
     }

@@ -189,14 +189,14 @@ t.test('a worker month, corrections, confirmation, a late punch and a suspect cl
   t.match(day(await api.get<WorkerMonth>(`${P}/workers/${idA}/timesheets/2026-10`), '2026-10-12'), { creditHalves: 2 }, 'confirmed months keep theirs')
 
   // The attendance sheet
-  const csv = await fetch(`${api.baseUrl}${P}/teams/${team}/timesheets/2026-10/attendance-sheet.csv`)
+  const csv = await api.fetch(`${P}/teams/${team}/timesheets/2026-10/attendance-sheet.csv`)
   t.equal(csv.status, 200)
   t.match(csv.headers.get('content-type'), /text\/csv/)
   const bytes = Buffer.from(await csv.arrayBuffer())
   t.same([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with a BOM')
   t.match(bytes.toString('utf8'), a.name)
   t.notMatch(bytes.toString('utf8'), a.idNumber, 'ID numbers masked')
-  const html = await fetch(`${api.baseUrl}${P}/teams/${team}/timesheets/2026-10/attendance-sheet.html`)
+  const html = await api.fetch(`${P}/teams/${team}/timesheets/2026-10/attendance-sheet.html`)
   t.match(html.headers.get('content-type'), /text\/html/)
   const page = await html.text()
   t.match(page, '<table')
