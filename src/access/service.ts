@@ -21,10 +21,16 @@ import { apiKeyPrefix, decoyHash, hashPassword, newApiKey, newDeviceSecret, newS
 
 export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'expired' | 'revoked' | 'disabled'
 
-/** Why a request is refused for its scope: 404 as if the object did not exist, or 403 for a bank's foreign account. */
+/**
+ * Why a request is refused for its scope: 404 as if the object did not exist (with the very code and details the
+ * route gives a missing one, so the two replies are the same bytes), or 403 for a bank's foreign account.
+ */
 export interface ScopeDenial {
   status: 403 | 404
   code: ErrorCode
+  details: Record<string, string> | undefined
+  /** For the access log: outside the caller's scope, no such object at all, or a bank's foreign account. */
+  reason: 'out_of_scope' | 'not_found' | 'account_scope'
 }
 
 export interface NewLogin {
@@ -197,44 +203,49 @@ export class AccessService {
 
   /**
    * Whether the principal reaches what the path names. Out of scope answers like a missing object (404 with the
-   * route's own code), so a caller cannot learn what exists outside its scope; a bank reaching an account it does not
-   * hold gets 403 account_scope (it knows the accounts it holds).
+   * route's own code and details), so a caller cannot learn what exists outside its scope; for the same reason a
+   * project that does not exist is answered here too, for every role but the admin. A bank reaching an account it does
+   * not hold gets 403 account_scope (it knows the accounts it holds).
    */
   async checkScope(p: Principal, params: ScopeParams): Promise<ScopeDenial | undefined> {
     if (p.role === 'admin') return undefined
     const { projectId, teamId, workerId } = params
     if (p.role === 'worker') {
-      // A worker reaches routes that name them, and nothing else.
-      if (workerId === undefined || workerId !== p.workerId) return workerId === undefined ? { status: 404, code: 'project_not_found' } : { status: 404, code: 'worker_not_found' }
+      // A worker reaches what names them, and the lists of their own (projects, who am I); a path naming another
+      // worker, or a project or team without naming them, is as if it did not exist.
+      if (workerId !== undefined) return workerId === p.workerId ? undefined : hidden('worker', workerId)
+      if (projectId !== undefined) return hidden('project', projectId)
+      if (teamId !== undefined) return hidden('team', teamId)
       return undefined
     }
     if (projectId !== undefined) {
       const f = await this.repo.projectFacts(projectId)
-      // A project that does not exist is the route's own 404, not a denial.
-      if (!f) return undefined
+      if (!f) return { ...hidden('project', projectId), reason: 'not_found' }
       const org = p.organisationId ?? ''
       switch (p.role) {
         case 'labour_manager':
-          if (f.generalContractorId !== org && f.constructionUnitId !== org) return { status: 404, code: 'project_not_found' }
+          if (f.generalContractorId !== org && f.constructionUnitId !== org) return hidden('project', projectId)
           break
         case 'team_manager':
-          if (!(await this.repo.orgHasTeamOn(projectId, org))) return { status: 404, code: 'project_not_found' }
+          if (!(await this.repo.orgHasTeamOn(projectId, org))) return hidden('project', projectId)
           if (teamId !== undefined) {
+            // A team that does not exist is the route's own 404 (the same code and details).
             const employer = await this.repo.teamEmployer(projectId, teamId)
-            if (employer !== undefined && employer !== org) return { status: 404, code: 'team_not_found' }
+            if (employer !== undefined && employer !== org) return hidden('team', teamId)
           }
-          if (workerId !== undefined && !(await this.repo.workerOnOrgTeams(projectId, workerId, org))) return { status: 404, code: 'worker_not_found' }
-          break
+          if (workerId !== undefined && !(await this.repo.workerOnOrgTeams(projectId, workerId, org))) return hidden('worker', workerId)
+          return undefined
         case 'auditor':
-          if (!f.regionCode.startsWith(p.regionCode ?? '\u0000')) return { status: 404, code: 'project_not_found' }
+          if (!f.regionCode.startsWith(p.regionCode ?? '\u0000')) return hidden('project', projectId)
           break
         case 'bank':
-          if (!(f.accountBankCode ?? '').startsWith(p.bankCode ?? '\u0000')) return { status: 403, code: 'account_scope' }
+          if (!(f.accountBankCode ?? '').startsWith(p.bankCode ?? '\u0000')) return { status: 403, code: 'account_scope', details: undefined, reason: 'account_scope' }
           break
       }
-      return undefined
     }
     if (workerId !== undefined) {
+      // A worker named beside a project of the caller's must still be one the caller reaches: otherwise a worker of
+      // another organisation (enrolment_not_found) would answer differently from one that does not exist.
       const reach =
         p.role === 'labour_manager'
           ? ({ kind: 'gc', organisationId: p.organisationId ?? '' } as const)
@@ -243,7 +254,7 @@ export class AccessService {
             : p.role === 'auditor'
               ? ({ kind: 'region', prefix: p.regionCode ?? '' } as const)
               : ({ kind: 'bank', prefix: p.bankCode ?? '' } as const)
-      if (!(await this.repo.workerReachable(workerId, reach))) return { status: 404, code: 'worker_not_found' }
+      if (!(await this.repo.workerReachable(workerId, reach))) return hidden('worker', workerId)
     }
     return undefined
   }
@@ -311,6 +322,21 @@ export class AccessService {
       }
     }
     if (failures.length > 0) throw new AggregateError(failures, `device ${e.serial}: the credential is ${e.kind}, but a broker was not told (it is retried at the next start)`)
+  }
+}
+
+/**
+ * The 404 a route gives for a missing object of this kind, as a denial: the same code and details as the roster's
+ * (src/roster/service.ts), so an object out of scope and one that does not exist answer the same bytes.
+ */
+function hidden(kind: 'project' | 'team' | 'worker', id: string): ScopeDenial {
+  switch (kind) {
+    case 'project':
+      return { status: 404, code: 'project_not_found', details: { id }, reason: 'out_of_scope' }
+    case 'team':
+      return { status: 404, code: 'team_not_found', details: { teamId: id }, reason: 'out_of_scope' }
+    case 'worker':
+      return { status: 404, code: 'worker_not_found', details: { id }, reason: 'out_of_scope' }
   }
 }
 

@@ -16,7 +16,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AccessLog, AccessEntry } from '../access/audit-log.ts'
 import { isPublic, scopeOf, type Principal, type RoutePolicy } from '../access/roles.ts'
-import type { AccessService } from '../access/service.ts'
+import type { AccessService, ScopeParams } from '../access/service.ts'
 import { AppError } from '../kernel/errors.ts'
 
 export const SESSION_COOKIE = 'wl_session'
@@ -61,6 +61,17 @@ const UNCHECKED: Principal = { kind: 'key', id: 'unchecked', label: 'unchecked',
 
 const paramIds = (params: unknown): string[] =>
   params && typeof params === 'object' ? Object.values(params as Record<string, unknown>).filter((v): v is string => typeof v === 'string') : []
+
+/**
+ * What a request names, for the scope check: its path's ids, and a worker named in the query string (a listing
+ * filtered by worker), which must be in scope like one in the path.
+ */
+function scopeParams(request: FastifyRequest): ScopeParams {
+  const params = (request.params ?? {}) as Record<string, unknown>
+  const query = (request.query ?? {}) as Record<string, unknown>
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+  return { projectId: text(params.projectId), teamId: text(params.teamId), workerId: text(params.workerId) ?? text(query.workerId) }
+}
 
 /** The access log row of a request (the path's ids, and those the handler added). */
 export function accessEntry(request: FastifyRequest, p: Principal | undefined, action: AccessEntry['action'], status: number, reason: string | null): AccessEntry {
@@ -120,10 +131,10 @@ export function installAccess(app: FastifyInstance, opts: AccessPluginOptions): 
       await opts.log.append(accessEntry(request, auth, 'denied', 403, 'role_forbidden'))
       throw new AppError('role_forbidden', { role: auth.role, allowed: ['admin', ...policy.roles] })
     }
-    const denial = await opts.access.checkScope(auth, request.params as Record<string, string>)
+    const denial = await opts.access.checkScope(auth, scopeParams(request))
     if (denial) {
-      await opts.log.append(accessEntry(request, auth, 'denied', denial.status, denial.status === 404 ? 'out_of_scope' : denial.code))
-      throw new AppError(denial.code)
+      await opts.log.append(accessEntry(request, auth, 'denied', denial.status, denial.reason))
+      throw new AppError(denial.code, denial.details)
     }
   })
 
