@@ -10,6 +10,7 @@ import { buildApp, type AppOptions } from './app.ts'
 import { loadConfig, type Config } from './config/env.ts'
 import { startEmbeddedBroker } from './ingest/embedded-broker.ts'
 import { startExternalSubscriber } from './ingest/external-subscriber.ts'
+import { startDynsecSync, type DynsecDeviceSync } from './ingest/mosquitto-dynsec.ts'
 import type { Clock } from './kernel/time.ts'
 import { createServices, type Services } from './services.ts'
 import { dbFaultOf } from './db/faults.ts'
@@ -59,13 +60,41 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let ingest: { close(): Promise<void> }
   let mqttUrl: string
   let lease: InstanceLease | undefined
+  let dynsec: DynsecDeviceSync | undefined
+  // EMQX asks this service's own HTTP endpoints (routes/mqtt-auth.ts) whether the service itself may connect and
+  // subscribe: with them on, HTTP listens before the subscribers connect.
+  const listenFirst = config.mqttUrl !== undefined && config.mqttHttpAuthSecret !== undefined
   try {
+    if (listenFirst) await app.listen({ host: config.host, port: config.httpPort })
     if (config.mqttUrl) {
       // Sessions on an external broker are named after the instance: one process per name, checked before connecting.
       lease = new InstanceLease(services.db, services.clock, `${config.mqttGroup}/${config.mqttInstance}`)
       await lease.acquire()
-      const subscriber = await startExternalSubscriber(services.inbox, { url: config.mqttUrl, group: config.mqttGroup, instance: config.mqttInstance, connections: config.mqttSubscribers })
+      const subscriber = await startExternalSubscriber(services.inbox, {
+        url: config.mqttUrl,
+        group: config.mqttGroup,
+        instance: config.mqttInstance,
+        connections: config.mqttSubscribers,
+        username: config.mqttUsername,
+        password: config.mqttPassword,
+      })
       ingest = subscriber
+      if (config.mqttDynsec) {
+        // Mosquitto's dynamic-security clients follow the roster's device credentials (reconciled now, then each change).
+        dynsec = await startDynsecSync({
+          url: config.mqttUrl,
+          clientId: `${config.mqttGroup}-${config.mqttInstance}-dynsec`,
+          username: config.mqttUsername ?? '',
+          password: config.mqttPassword,
+          group: config.mqttGroup,
+          db: services.db,
+          log: app.log,
+          onDeviceCredential: (listener) => services.access.onDeviceCredential(listener),
+        }).catch(async (err: unknown) => {
+          await subscriber.close()
+          throw err
+        })
+      }
       services.broker = { kind: 'external', connected: () => subscriber.connections() > 0, connections: () => subscriber.connections() }
       mqttUrl = config.mqttUrl
     } else {
@@ -79,7 +108,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       ingest = { close: () => ((open = false), broker.close()) }
       mqttUrl = `mqtt://${config.mqttHost}:${broker.port}`
     }
-    await app.listen({ host: config.host, port: config.httpPort })
+    if (!listenFirst) await app.listen({ host: config.host, port: config.httpPort })
   } catch (err) {
     await app.close()
     await services.close()
@@ -129,6 +158,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         // Stop intake first, let the inbox commit what it holds, then close the database.
         sweeper.stop()
         prober.stop()
+        await dynsec?.close()
         await ingest.close()
         // Let the inbox commit what it holds; if the database is failing, what it holds stays unacknowledged
         // (the devices and the broker keep it) rather than holding the shutdown forever.

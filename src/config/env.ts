@@ -21,8 +21,22 @@ export interface Config {
   mqttInstance: string
   /** Subscriber connections to an external broker; each handles one message at a time, so several keep commits batched. */
   mqttSubscribers: number
+  /** The service's own account on an external broker (never logged). */
+  mqttUsername: string | undefined
+  mqttPassword: string | undefined
+  /** Keep Mosquitto's dynamic-security clients in step with the devices' credentials (needs mqttUrl and an account allowed `$CONTROL/dynamic-security/#`). */
+  mqttDynsec: boolean
+  /** The shared secret EMQX sends (header `x-wl-mqtt-auth-secret`) to the HTTP authentication and authorization endpoints; unset, they do not exist. Never logged. */
+  mqttHttpAuthSecret: string | undefined
   defaultTimeZone: string
   logLevel: string
+}
+
+function flagFrom(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return false
+  if (raw === '1' || raw === 'true') return true
+  throw new Error(`${name} must be 1 or 0, got "${raw}"`)
 }
 
 function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -33,8 +47,11 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return n
 }
 
+/** A shared secret shorter than this is one a caller could guess. */
+const HTTP_AUTH_SECRET_LENGTH_MIN = 24
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return {
+  const config: Config = {
     host: env.HOST ?? '127.0.0.1',
     httpPort: intFrom(env, 'PORT', 3000),
     databaseUrl: env.DATABASE_URL ?? `file:${env.DATA_DIR ?? './data'}/wage-ledger.db`,
@@ -44,7 +61,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttGroup: env.MQTT_GROUP ?? 'wage-ledger',
     mqttInstance: env.MQTT_INSTANCE ?? 'main',
     mqttSubscribers: Math.max(1, intFrom(env, 'MQTT_SUBSCRIBERS', 4)),
+    mqttUsername: env.MQTT_USERNAME || undefined,
+    mqttPassword: env.MQTT_PASSWORD || undefined,
+    mqttDynsec: flagFrom(env, 'MQTT_DYNSEC'),
+    mqttHttpAuthSecret: env.MQTT_HTTP_AUTH_SECRET || undefined,
     defaultTimeZone: env.TIME_ZONE ?? DEFAULT_TIME_ZONE,
     logLevel: env.LOG_LEVEL ?? 'info',
   }
+  if (config.mqttDynsec && !config.mqttUrl) throw new Error('MQTT_DYNSEC=1 keeps an external Mosquitto in step: it needs MQTT_URL (and MQTT_USERNAME, MQTT_PASSWORD)')
+  if (config.mqttDynsec && !config.mqttUsername) throw new Error('MQTT_DYNSEC=1 needs MQTT_USERNAME and MQTT_PASSWORD: the account allowed $CONTROL/dynamic-security/#')
+  if (config.mqttHttpAuthSecret !== undefined && config.mqttHttpAuthSecret.length < HTTP_AUTH_SECRET_LENGTH_MIN) {
+    throw new Error(`MQTT_HTTP_AUTH_SECRET must have at least ${HTTP_AUTH_SECRET_LENGTH_MIN} characters (e.g. openssl rand -hex 32)`)
+  }
+  return config
 }

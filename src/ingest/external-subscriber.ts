@@ -103,7 +103,7 @@ export function holdAcks(client: MqttClient): { received(messageId: number): InF
 
 export async function startExternalSubscriber(
   inbox: PunchInbox,
-  opts: { url: string; group: string; instance: string; connections: number },
+  opts: { url: string; group: string; instance: string; connections: number; /** The service's account on the broker. */ username?: string; password?: string },
 ): Promise<ExternalSubscriber> {
   const clients: MqttClient[] = []
   let closing = false
@@ -114,6 +114,7 @@ export async function startExternalSubscriber(
       protocolVersion: 5,
       properties: { sessionExpiryInterval: 0xffffffff, receiveMaximum: LIMITS.mqtt_subscriber_in_flight_max },
       reconnectPeriod: 1000,
+      ...(opts.username !== undefined ? { username: opts.username, password: opts.password } : {}),
     }
     // handleMessage must be in place before CONNACK: a resumed session gets what the broker queued for it right
     // after CONNACK, and MQTT.js's default handleMessage acknowledges (PUBACK) without storing anything.
