@@ -62,6 +62,12 @@ const UNCHECKED: Principal = { kind: 'key', id: 'unchecked', label: 'unchecked',
 const paramIds = (params: unknown): string[] =>
   params && typeof params === 'object' ? Object.values(params as Record<string, unknown>).filter((v): v is string => typeof v === 'string') : []
 
+/** Query-string fields that name a record (a listing filtered by worker, by flag, by project): logged with the path's ids. */
+const QUERY_ID_FIELDS = ['projectId', 'workerId', 'flagId'] as const
+
+const queryIds = (query: unknown): string[] =>
+  query && typeof query === 'object' ? QUERY_ID_FIELDS.map((f) => (query as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string') : []
+
 /**
  * What a request names, for the scope check: its path's ids, and a worker named in the query string (a listing
  * filtered by worker), which must be in scope like one in the path.
@@ -86,7 +92,7 @@ export function accessEntry(request: FastifyRequest, p: Principal | undefined, a
     route: request.routeOptions.url ?? request.url,
     status,
     reason,
-    recordIds: [...paramIds(request.params), ...(request.accessRecordIds ?? [])],
+    recordIds: [...paramIds(request.params), ...queryIds(request.query), ...(request.accessRecordIds ?? [])],
   }
 }
 
