@@ -13,6 +13,7 @@ import { AppError } from './kernel/errors.ts'
 import { LIMITS } from './config/limits.ts'
 import { installErrorHandler } from './http/error-handler.ts'
 import { opsRoutes } from './http/routes/ops.ts'
+import { mqttAuthRoutes } from './http/routes/mqtt-auth.ts'
 import { attendanceRoutes } from './http/routes/attendance.ts'
 import { payoutRoutes } from './http/routes/payouts.ts'
 import { timesheetRoutes } from './http/routes/timesheets.ts'
@@ -66,6 +67,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   installErrorHandler(app, { onDbFault: (fault) => services.database.faulted('http', fault) })
   await app.register(opsRoutes, { services })
   await app.register(accessRoutes, { services })
+  await app.register(mqttAuthRoutes, { services })
 
   await app.register(rosterRoutes, { services })
   await app.register(attendanceRoutes, { services })
