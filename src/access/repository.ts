@@ -58,6 +58,9 @@ const WORKER_IN_ORG_TEAMS = `SELECT 1 AS "one" FROM enrolments e JOIN teams t ON
 const WORKER_IN_REGION = `SELECT 1 AS "one" FROM enrolments e JOIN projects p ON p.id = e.project_id WHERE e.worker_id = ? AND p.region_code LIKE ? LIMIT 1`
 const WORKER_AT_BANK = `SELECT 1 AS "one" FROM enrolments e JOIN projects p ON p.id = e.project_id WHERE e.worker_id = ? AND p.account_bank_code LIKE ? LIMIT 1`
 
+const ORGANISATION_KIND = `SELECT kind AS "kind" FROM organisations WHERE id = ?`
+const WORKER_EXISTS = `SELECT 1 AS "one" FROM workers WHERE id = ?`
+
 export interface ProjectFacts {
   id: string
   regionCode: string
@@ -179,6 +182,14 @@ export class AccessRepository {
 
   async revokeDevice(deviceId: string, by: string, nowMs: number): Promise<boolean> {
     return (await this.db.run(q(REVOKE_DEVICE, nowMs, by, deviceId))).changes > 0
+  }
+
+  async organisationKind(id: string): Promise<string | undefined> {
+    return (await this.db.get<{ kind: string }>(q(ORGANISATION_KIND, id)))?.kind
+  }
+
+  async workerExists(id: string): Promise<boolean> {
+    return (await this.db.get(q(WORKER_EXISTS, id))) !== undefined
   }
 
   projectFacts(projectId: string): Promise<ProjectFacts | undefined> {

@@ -79,6 +79,7 @@ export class AccessService {
   async createUser(input: NewLogin, createdBy: string): Promise<UserRow> {
     const problem = scopeProblem(input.role, input)
     if (problem) throw new AppError('login_invalid', { problem })
+    await this.checkScopeTarget(input)
     if (input.password.length < PASSWORD_MIN) throw new AppError('login_invalid', { problem: `the password needs at least ${PASSWORD_MIN} characters` })
     const row = {
       id: newId(),
@@ -101,6 +102,20 @@ export class AccessService {
       throw err
     }
     return { ...row, disabledAtMs: null }
+  }
+
+  /**
+   * The organisation or worker a login's scope names exists, and is of the kind the role works for: a labour manager
+   * for a general contractor or a construction unit (the projects they run), a team manager for a subcontractor.
+   */
+  private async checkScopeTarget(input: { role: Role; organisationId?: string | null; workerId?: string | null }): Promise<void> {
+    if ((input.role === 'labour_manager' || input.role === 'team_manager') && input.organisationId) {
+      const kind = await this.repo.organisationKind(input.organisationId)
+      if (kind === undefined) throw new AppError('organisation_not_found', { id: input.organisationId })
+      const expected = input.role === 'labour_manager' ? ['general_contractor', 'construction_unit'] : ['subcontractor']
+      if (!expected.includes(kind)) throw new AppError('organisation_wrong_kind', { id: input.organisationId, expected, actual: kind })
+    }
+    if (input.role === 'worker' && input.workerId && !(await this.repo.workerExists(input.workerId))) throw new AppError('worker_not_found', { id: input.workerId })
   }
 
   /** A session for the login and password, or undefined (the same for an unknown login, a wrong password or a disabled login). */
@@ -138,6 +153,7 @@ export class AccessService {
     const problem = scopeProblem(input.role, input)
     if (problem) throw new AppError('login_invalid', { problem })
     if (input.role === 'worker') throw new AppError('login_invalid', { problem: 'workers log in as people; a key is for a machine' })
+    await this.checkScopeTarget(input)
     const days = input.days ?? LIMITS.api_key_days_default
     if (!(days >= 1 && days <= LIMITS.api_key_days_max)) throw new AppError('login_invalid', { problem: `a key lives 1 to ${LIMITS.api_key_days_max} days` })
     const { key, prefix } = newApiKey()
