@@ -10,6 +10,7 @@ import t from 'tap'
 import { Api } from '../../simulators/api.ts'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
 import { freePort } from '../helpers/free-port.ts'
+import { createAdminKey } from '../helpers/admin-key.ts'
 import { readRows, testDatabaseUrl } from '../helpers/database.ts'
 import { spawnService } from './helpers/child-service.ts'
 import { gateRecords, publishGateRecords, recordKey, type GateRecord } from './helpers/gates.ts'
@@ -33,8 +34,9 @@ t.test('every acknowledged punch survives kill -9; re-sent records are stored on
   const ports = { databaseUrl, httpPort: await freePort(), mqttPort: await freePort() }
 
   // First run: register the site over HTTP, then publish and kill it mid-stream.
+  const adminKey = await createAdminKey(databaseUrl)
   const first = await spawnService(t, ports)
-  const api = new Api(first.httpUrl)
+  const api = new Api(first.httpUrl, adminKey)
   const plan = planSite({ ...DEFAULT_SITE, workers: 12, teams: 2, seed: 31 })
   const site = await registerSite(api, plan)
   for (const serial of EXTRA_GATES) {

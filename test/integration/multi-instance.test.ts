@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { Api } from '../../simulators/api.ts'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
+import { createAdminKey } from '../helpers/admin-key.ts'
 import { readRows, TEST_ENGINE, testDatabaseUrl } from '../helpers/database.ts'
 import { freePort } from '../helpers/free-port.ts'
 import { launchService, spawnService, type ChildService } from '../ingest/helpers/child-service.ts'
@@ -51,6 +52,7 @@ if (TEST_ENGINE !== 'postgres') {
   t.test(`${INSTANCES} instances, ${DEVICES * RECORDS_PER_DEVICE} punches, one instance killed with -9 and restarted: each stored exactly once`, async (t) => {
     const broker = await startMosquitto(t, bin)
     const databaseUrl = await testDatabaseUrl(t)
+    const adminKey = await createAdminKey(databaseUrl)
     const group = `wl-${randomUUID()}`
     const start = async (instance: string, wait = true): Promise<ChildService> => {
       const opts = { databaseUrl, httpPort: await freePort(), mqttPort: await freePort(), env: { MQTT_URL: broker.url, MQTT_GROUP: group, MQTT_INSTANCE: instance, MQTT_SUBSCRIBERS: '2' } }
@@ -65,7 +67,7 @@ if (TEST_ENGINE !== 'postgres') {
     t.equal(gone.code, 2, 'a second process with the same MQTT_INSTANCE exits with code 2')
     t.match(intruder.output(), /MQTT_INSTANCE "[^"]+\/i1" is in use by a running instance/, 'and names the reason')
 
-    const api = new Api(instances[0]!.httpUrl)
+    const api = new Api(instances[0]!.httpUrl, adminKey)
     const plan = planSite({ ...DEFAULT_SITE, workers: 40, teams: 2, seed: 71 })
     const site = await registerSite(api, plan)
     const serials = Array.from({ length: DEVICES }, (_, i) => `MI-${String(i + 1).padStart(2, '0')}`)

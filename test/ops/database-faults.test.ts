@@ -110,7 +110,7 @@ t.test('embedded broker: a lock held elsewhere is reported, acknowledges nothing
   t.ok(faultLines.length <= 3, `logged once, not per retry (${faultLines.length} lines)`)
   // A write over HTTP meets the lock too: 503 with Retry-After, nothing half-done.
   const org = { kind: 'subcontractor', name: '锁表时登记的劳务分包', creditCode: creditCode(new Rng(7)) }
-  const res = await fetch(`${server.httpUrl}/api/organisations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(org) })
+  const res = await server.api.fetch('/api/organisations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(org) })
   t.equal(res.status, 503, 'an HTTP write answers 503')
   t.equal(res.headers.get('retry-after'), '1')
   t.match(await res.json(), { error: { code: 'database_busy', details: { sqliteCode: 'SQLITE_BUSY' } } })

@@ -15,6 +15,7 @@ import t from 'tap'
 import { TEST_ENGINE } from '../helpers/database.ts'
 import { Api } from '../../simulators/api.ts'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
+import { createAdminKey } from '../helpers/admin-key.ts'
 import { freePort } from '../helpers/free-port.ts'
 import { tempDir } from '../helpers/server.ts'
 import { spawnService, type ChildService } from '../ingest/helpers/child-service.ts'
@@ -54,9 +55,9 @@ function storedKeys(dbPath: string): string[] {
   }
 }
 
-async function setUp(child: ChildService, seed: number) {
+async function setUp(child: ChildService, adminKey: string, seed: number) {
   const plan = planSite({ ...DEFAULT_SITE, workers: 6, teams: 1, seed })
-  await registerSite(new Api(child.httpUrl), plan)
+  await registerSite(new Api(child.httpUrl, adminKey), plan)
   const serials = plan.devices.filter((d) => d.model === 'gate-ts200').map((d) => d.serial)
   const gates = gateRecords(plan.spec.siteCode, serials, RECORDS_PER_GATE, plan.workers.map((w) => w.idNumber), Date.now())
   return { gates, keys: gates.flat().map((r) => r.key) }
@@ -79,8 +80,9 @@ if (TEST_ENGINE === 'postgres') {
   t.test('embedded broker: a full disk acknowledges nothing, /ready says why, and lifting it stores everything', async (t) => {
     const dir = tempDir(t, 'wage-ledger-full-')
     const dbPath = join(dir, 'full.db')
+    const adminKey = await createAdminKey(`file:${dbPath}`)
     const child = await spawnService(t, { databaseUrl: `file:${dbPath}`, httpPort: await freePort(), mqttPort: await freePort() })
-    const { gates, keys } = await setUp(child, 81)
+    const { gates, keys } = await setUp(child, adminKey, 81)
 
     fileSizeLimit(child.proc.pid as number, 1)
     let full = true
@@ -117,8 +119,9 @@ if (TEST_ENGINE === 'postgres') {
       const dir = tempDir(t, 'wage-ledger-full-')
       const dbPath = join(dir, 'full.db')
       const env = { MQTT_URL: broker.url, MQTT_GROUP: `wl-${randomUUID()}` }
+      const adminKey = await createAdminKey(`file:${dbPath}`)
       const first = await spawnService(t, { databaseUrl: `file:${dbPath}`, httpPort: await freePort(), mqttPort: await freePort(), env })
-      const { gates, keys } = await setUp(first, 83)
+      const { gates, keys } = await setUp(first, adminKey, 83)
 
       fileSizeLimit(first.proc.pid as number, 1)
       const published = await publishGateRecords(broker.url, gates, { inFlightPerDevice: 10 })
