@@ -43,7 +43,9 @@ const server = await startServer({ ...loadConfig({}), databaseUrl, httpPort: 0, 
   throw err
 })
 try {
-  const api = new Api(server.httpUrl)
+  // Every route needs credentials: the bench acts as the platform operator's key.
+  const { key } = await server.services.access.createKey({ name: 'bench admin', role: 'admin' }, 'bench')
+  const api = new Api(server.httpUrl, key)
   const plan = planSite({ ...DEFAULT_SITE, siteCode: 'FLAG-EVIDENCE', workers: 2, teams: 1, seed: 11 })
   const site = await registerSite(api, { ...plan, devices: [] })
   const worker = plan.workers[0]!
@@ -68,14 +70,14 @@ try {
 
   const post = async (label: string, month: string, file: Buffer): Promise<void> => {
     let started = process.hrtime.bigint()
-    const res = await fetch(`${server.httpUrl}/api/projects/${site.projectId}/payout-files?period=${month}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: file })
+    const res = await api.fetch(`/api/projects/${site.projectId}/payout-files?period=${month}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: file })
     const reply = await res.arrayBuffer()
     const postTime = ms(started)
     if (res.status !== 201) throw new Error(`post answered ${res.status}: ${Buffer.from(reply).toString('utf8').slice(0, 500)}`)
     if (values.analyze && db.engine === 'postgres') for (const table of ['payout_files', 'payout_lines', 'flags']) await db.run(q(`ANALYZE ${table}`))
     const stored = await evidenceOf(await lastRun())
     started = process.hrtime.bigint()
-    const read = await fetch(`${server.httpUrl}/api/projects/${site.projectId}/flags/${month}`)
+    const read = await api.fetch(`/api/projects/${site.projectId}/flags/${month}`)
     const readBytes = (await read.arrayBuffer()).byteLength
     console.log(`${label} (${mb(file.length)})`)
     console.log(`  post ${postTime}, reply ${mb(reply.byteLength)}; run stored ${stored.n} flags, evidence ${mb(stored.total)}, largest flag ${mb(stored.largest)}; GET flags ${ms(started)}, ${mb(readBytes)}`)
@@ -87,11 +89,11 @@ try {
   }
   await post('2026-11 file 1/1, to an enrolled worker owed nothing (PAID_WITHOUT_ATTENDANCE)', '2026-11', fileOf('W', worker.cardNo, worker.name))
   const started = process.hrtime.bigint()
-  const rerun = await fetch(`${server.httpUrl}/api/projects/${site.projectId}/reconciliations/2026-10`, { method: 'POST' })
+  const rerun = await api.fetch(`/api/projects/${site.projectId}/reconciliations/2026-10`, { method: 'POST' })
   const rerunBytes = (await rerun.arrayBuffer()).byteLength
   console.log(`manual re-run of 2026-10 (${files * lineCount} lines): ${ms(started)}, reply ${mb(rerunBytes)}`)
   // The way to every line: the paged listing a flag links to. Each page is its own query over the month's lines.
-  const flagsBody = (await (await fetch(`${server.httpUrl}/api/projects/${site.projectId}/flags/2026-10`)).json()) as {
+  const flagsBody = (await (await api.fetch(`/api/projects/${site.projectId}/flags/2026-10`)).json()) as {
     flags: Array<{ evidence: { linesTotal?: { href: string; count: number; amountFen: number } } }>
   }
   const total = flagsBody.flags[0]?.evidence.linesTotal
@@ -101,7 +103,7 @@ try {
   const pageMs: number[] = []
   for (let page = 0; next !== undefined && page < 20; page++) {
     const t0 = process.hrtime.bigint()
-    const res = await fetch(server.httpUrl + next)
+    const res = await api.fetch(next)
     await res.arrayBuffer()
     pageMs.push(Number(process.hrtime.bigint() - t0) / 1e6)
     next = /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1]
