@@ -5,16 +5,22 @@
  * MQTT, has the bank simulator post a GBK payout result file, and prints the
  * month's summary with every flag. The service keeps running afterwards
  * (Ctrl-C stops it); DEMO_EXIT=1 makes it exit after the summary.
+ *
+ * Everything authenticates as it would on a real site: the demo's own calls
+ * use an admin API key, each device its MQTT secret from registration, and
+ * the demo prints one login per role to try the API (or the pages) with.
  */
+import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { createServer } from 'node:net'
+import type { NewLogin } from '../src/access/service.ts'
 import { loadConfig } from '../src/config/env.ts'
 import { formatYuan, fen, sumFen } from '../src/kernel/money.ts'
 import { workDateOf } from '../src/kernel/time.ts'
 import { startServer } from '../src/server.ts'
 import { Api } from './api.ts'
 import { bankResultFile } from './bank.ts'
-import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth } from './site.ts'
+import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth, SITE_BANK_CODE, type RegisteredSite, type SitePlan } from './site.ts'
 
 async function portOr0(port: number, host: string): Promise<number> {
   return new Promise((resolve) => {
@@ -37,6 +43,37 @@ const padEnd = (s: string, n: number): string => {
   return s + ' '.repeat(Math.max(0, n - width))
 }
 
+type Services = Awaited<ReturnType<typeof startServer>>['services']
+
+/** One login per role on the demo's project, made directly through the access service; each with what it may do. */
+async function demoLogins(services: Services, plan: SitePlan, site: RegisteredSite): Promise<Array<{ login: string; password: string; hint: string }>> {
+  const project = await services.roster.project(site.projectId)
+  const team = (await services.roster.listTeams(site.projectId))[0]
+  const worker = plan.workers[0]
+  if (!team || !worker) throw new Error('the demo site has no team or no worker')
+  const logins: Array<{ user: Omit<NewLogin, 'password'>; hint: string }> = [
+    { user: { login: 'admin', displayName: '平台管理员', role: 'admin' }, hint: 'the platform operator: everything, users and keys; every use is logged' },
+    {
+      user: { login: 'labour-manager', displayName: '劳资专管员 王芳', role: 'labour_manager', organisationId: project.generalContractorId },
+      hint: `the GC's labour manager: roster, devices, corrections, confirmations, payroll and flags of ${plan.spec.siteCode}`,
+    },
+    {
+      user: { login: 'team-manager', displayName: '班组长 张强', role: 'team_manager', organisationId: team.employerId },
+      hint: `a subcontractor's team manager: its teams' roster, corrections and payroll sheets (${team.name} and its siblings)`,
+    },
+    { user: { login: 'bank', displayName: '农业银行代发专员', role: 'bank', bankCode: SITE_BANK_CODE }, hint: `the agency bank (${SITE_BANK_CODE}): posts result files and reads payment instructions of its accounts` },
+    { user: { login: 'auditor', displayName: '西湖区住建局 监督员', role: 'auditor', regionCode: project.regionCode }, hint: `an inspector of region ${project.regionCode}: reads everything there, writes nothing` },
+    { user: { login: 'worker', displayName: worker.name, role: 'worker', workerId: site.workerIds.get(worker.key) }, hint: `the worker ${worker.name}: their own attendance and pay` },
+  ]
+  const made = []
+  for (const { user, hint } of logins) {
+    const password = randomBytes(12).toString('base64url')
+    await services.access.createUser({ ...user, password }, 'demo')
+    made.push({ login: user.login, password, hint })
+  }
+  return made
+}
+
 async function main(): Promise<void> {
   const started = Date.now()
   const base = loadConfig()
@@ -49,18 +86,22 @@ async function main(): Promise<void> {
     mqttPort: await portOr0(base.mqttPort, base.mqttHost),
   }
   const server = await startServer(config, { logger: false })
-  const api = new Api(server.httpUrl)
+  // The demo's own calls act as the platform operator, with a key made in-process (`npm run admin` on a real one).
+  const { key } = await server.services.access.createKey({ name: 'demo', role: 'admin', days: 1 }, 'demo')
+  const api = new Api(server.httpUrl, key)
   console.log(`wage-ledger demo: service up — HTTP ${server.httpUrl}, MQTT ${server.mqttUrl}, database ${config.databaseUrl}`)
 
   const plan = planSite(DEFAULT_SITE)
   const site = await registerSite(api, plan)
-  console.log(`Registered site ${plan.spec.siteCode}: ${plan.workers.length} workers in ${plan.teams.length} teams, ${plan.devices.length} devices (2 gates, 2 face terminals)`)
+  console.log(`Registered site ${plan.spec.siteCode}: ${plan.workers.length} workers in ${plan.teams.length} teams, ${plan.devices.length} devices (2 gates, 2 face terminals), each with its MQTT secret`)
+  const logins = await demoLogins(server.services, plan, site)
 
   const month = simulateMonth(plan)
   console.log(`Publishing ${plan.spec.month} over MQTT: ${month.frames.length} frames (incl. ${month.expected.duplicates} re-sent, ${month.expected.offlineSerial} offline on ${month.expected.offlineDay} replaying at the end, strangers, a garbled frame, an unregistered gate)`)
   const tty = process.stdout.isTTY
   let lastPct = -1
-  await publishFrames(server.mqttUrl, month.frames, {
+  const { refused } = await publishFrames(server.mqttUrl, month.frames, {
+    secrets: site.secrets,
     onProgress: (done, total) => {
       const pct = Math.floor((done / total) * 100)
       if (pct === lastPct) return
@@ -70,6 +111,7 @@ async function main(): Promise<void> {
     },
   })
   if (tty) process.stdout.write('\n')
+  if (refused.length > 0) console.log(`Refused at CONNECT (no credentials): ${refused.join(', ')}`)
 
   type DuePage = { payDate: string; next: string | null; workers: Array<{ workerId: string; name: string; teamId: string; dueFen: number; dueHalves: number; daysIncomplete: number }> }
   const payrollPath = `/api/projects/${site.projectId}/payroll/${plan.spec.month}?limit=200`
@@ -145,6 +187,8 @@ async function main(): Promise<void> {
   console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
   console.log(`Explore: ${server.httpUrl}/docs · ${server.httpUrl}/api/projects/${site.projectId}/flags/${plan.spec.month} · ${server.httpUrl}/api/rejected-inputs`)
   console.log(`Attendance sheet (考勤表) of ${teams[0]?.name}: ${server.httpUrl}/api/projects/${site.projectId}/teams/${teams[0]?.id}/timesheets/${plan.spec.month}/attendance-sheet.html`)
+  console.log(`\nLogins (one per role; POST ${server.httpUrl}/api/session {"login","password"} gives a bearer token, or a cookie with "mode":"cookie"):`)
+  for (const l of logins) console.log(`  ${padEnd(l.login, 16)}${padEnd(l.password, 18)}${l.hint}`)
 
   if (process.env.DEMO_EXIT === '1') {
     await server.close()

@@ -23,11 +23,13 @@ export class ContractDevice {
     private readonly mqttUrl: string,
     readonly siteCode: string,
     readonly serial: string,
+    /** The secret registration issued (username and client id are the serial). */
+    private readonly password: string,
   ) {}
 
   async connect(): Promise<void> {
     // A persistent session: acks published while the device is away reach it when it is back.
-    const client = await mqtt.connectAsync(this.mqttUrl, { clientId: this.serial, username: this.serial, clean: false, reconnectPeriod: 0 })
+    const client = await mqtt.connectAsync(this.mqttUrl, { clientId: this.serial, username: this.serial, password: this.password, clean: false, reconnectPeriod: 0 })
     client.on('message', (_topic, payload) => this.onAck(payload))
     await client.subscribeAsync(`wl/v1/${this.siteCode}/${this.serial}/ack`, { qos: 1 })
     this.client = client

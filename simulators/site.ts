@@ -117,7 +117,12 @@ export interface RegisteredSite {
   /** Planned worker key → worker id. */
   workerIds: Map<string, string>
   teamIds: string[]
+  /** Device serial → its MQTT secret, as registration returned it (once). */
+  secrets: Map<string, string>
 }
+
+/** The bank code (联行号) of the site's dedicated account: an Agricultural Bank of China branch. */
+export const SITE_BANK_CODE = '103331000011'
 
 /** Registers the plan through the HTTP API, as a labour manager's back office would. */
 export async function registerSite(api: Api, plan: SitePlan): Promise<RegisteredSite> {
@@ -134,7 +139,7 @@ export async function registerSite(api: Api, plan: SitePlan): Promise<Registered
     payDay: plan.spec.payDay,
     constructionUnitId: cu.id,
     generalContractorId: gc.id,
-    account: { bank: '中国农业银行杭州西湖支行', no: '19045101040012345', name: `${plan.generalContractor.name}之江路安置房二期工程农民工工资专用账户` },
+    account: { bank: '中国农业银行杭州西湖支行', bankCode: SITE_BANK_CODE, no: '19045101040012345', name: `${plan.generalContractor.name}之江路安置房二期工程农民工工资专用账户` },
   })
   const teamIds: string[] = []
   for (const t of plan.teams) teamIds.push((await api.post<Id>(`/api/projects/${project.id}/teams`, { name: t.name, employerId: subs[t.subcontractor]!.id })).id)
@@ -163,8 +168,12 @@ export async function registerSite(api: Api, plan: SitePlan): Promise<Registered
     }),
   )
   const installedAt = new Date(Date.UTC(Number(plan.spec.month.slice(0, 4)), Number(plan.spec.month.slice(5, 7)) - 2, 1)).toISOString()
-  for (const d of plan.devices) await api.post(`/api/projects/${project.id}/devices`, { ...d, installedAt })
-  return { projectId: project.id, workerIds, teamIds }
+  const secrets = new Map<string, string>()
+  for (const d of plan.devices) {
+    const registered = await api.post<{ mqtt: { password: string } }>(`/api/projects/${project.id}/devices`, { ...d, installedAt })
+    secrets.set(d.serial, registered.mqtt.password)
+  }
+  return { projectId: project.id, workerIds, teamIds, secrets }
 }
 
 export type FrameKind = 'punch' | 'duplicate' | 'replay' | 'stranger' | 'malformed' | 'unknown_device'
@@ -181,8 +190,20 @@ export interface SimFrame {
 
 export interface SimMonth {
   frames: SimFrame[]
-  /** What the service should end up with. */
-  expected: { punches: number; duplicates: number; rejected: Record<string, number>; offlineDay: string; offlineSerial: string }
+  /**
+   * What the service should end up with, behind a broker that authenticates devices (the embedded one): the
+   * unregistered gate is refused at CONNECT, so its frames never reach the service. A broker that lets it in
+   * (anonymous) adds its frames as `unknown_device`.
+   */
+  expected: {
+    punches: number
+    duplicates: number
+    rejected: Record<string, number>
+    offlineDay: string
+    offlineSerial: string
+    /** The gate nobody registered, and how many frames it tries to publish. */
+    unregistered: { serial: string; frames: number }
+  }
 }
 
 const pad2 = (n: number): string => String(n).padStart(2, '0')
@@ -286,25 +307,28 @@ export function simulateMonth(plan: SitePlan): SimMonth {
     deviceTimeMs: garbled.deviceTimeMs,
     payload: Buffer.from(JSON.stringify({ sn: 'GT-99', seq: 1, lane: 1, idNo: plan.workers[0]!.idNumber, ts: Math.floor(garbled.deviceTimeMs / 1000), mode: 'card' })),
   })
-  rejected.unknown_device = 1
 
-  return { frames: [...live, ...replay], expected: { punches: expectedPunches, duplicates, rejected, offlineDay, offlineSerial } }
+  return { frames: [...live, ...replay], expected: { punches: expectedPunches, duplicates, rejected, offlineDay, offlineSerial, unregistered: { serial: 'GT-99', frames: 1 } } }
 }
 
 /**
  * Publishes frames as the devices would: one MQTT connection per device
- * (client id = serial), QoS 1, each device in its own order, a bounded number
- * of records in flight per device. Replays go after the live month.
+ * (client id = username = serial, password = its secret), QoS 1, each device
+ * in its own order, a bounded number of records in flight per device. Replays
+ * go after the live month. A device with no secret (the unregistered gate)
+ * tries without a password; when the broker refuses it, its frames are not
+ * sent and its serial is listed in `refused`.
  */
 export async function publishFrames(
   mqttUrl: string,
   frames: SimFrame[],
-  opts: { inFlightPerDevice?: number; onProgress?: (sent: number, total: number) => void } = {},
-): Promise<{ acked: number }> {
+  opts: { secrets: ReadonlyMap<string, string>; inFlightPerDevice?: number; onProgress?: (sent: number, total: number) => void },
+): Promise<{ acked: number; refused: string[] }> {
   const inFlight = opts.inFlightPerDevice ?? 100
   const live = frames.filter((f) => f.kind !== 'replay')
   const replays = frames.filter((f) => f.kind === 'replay')
   let acked = 0
+  const refused = new Set<string>()
   const total = frames.length
   const phase = async (batch: SimFrame[]): Promise<void> => {
     const bySerial = new Map<string, SimFrame[]>()
@@ -315,7 +339,19 @@ export async function publishFrames(
     }
     await Promise.all(
       [...bySerial.entries()].map(async ([serial, list]) => {
-        const client = await mqtt.connectAsync(mqttUrl, { clientId: serial, username: serial, clean: true, reconnectPeriod: 0 })
+        if (refused.has(serial)) return
+        const password = opts.secrets.get(serial)
+        let client: mqtt.MqttClient
+        try {
+          client = await mqtt.connectAsync(mqttUrl, { clientId: serial, username: serial, password, clean: true, reconnectPeriod: 0 })
+        } catch (err) {
+          // CONNACK 4 (bad user name or password) or 5 (not authorized): a broker that checks who connects.
+          if (password === undefined && [4, 5].includes((err as { code?: number }).code ?? 0)) {
+            refused.add(serial)
+            return
+          }
+          throw err
+        }
         try {
           let next = 0
           const worker = async (): Promise<void> => {
@@ -335,5 +371,5 @@ export async function publishFrames(
   }
   await phase(live)
   await phase(replays)
-  return { acked }
+  return { acked, refused: [...refused] }
 }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { pathToFileURL } from 'node:url'
 import { buildApp, type AppOptions } from './app.ts'
 import { loadConfig, type Config } from './config/env.ts'
-import { startEmbeddedBroker } from './ingest/embedded-broker.ts'
+import { deviceGate, startEmbeddedBroker } from './ingest/embedded-broker.ts'
 import { startExternalSubscriber } from './ingest/external-subscriber.ts'
 import { startDynsecSync, type DynsecDeviceSync } from './ingest/mosquitto-dynsec.ts'
 import type { Clock } from './kernel/time.ts'
@@ -102,6 +102,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         host: config.mqttHost,
         port: config.mqttPort,
         onOversized: (info) => app.log.warn({ code: 'mqtt_packet_too_large', ...info }, 'MQTT packet over the limit: connection closed before its body was read'),
+        devices: deviceGate(services.access, services.roster),
+        onRefused: (r) => services.metrics.mqttRefused.inc({ stage: r.stage, reason: r.reason }),
+        log: app.log,
       })
       let open = true
       services.broker = { kind: 'embedded', connected: () => open, connections: () => broker.connections() }

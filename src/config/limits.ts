@@ -75,6 +75,13 @@ export const LIMITS = {
    * largest punch frame (punch_payload_bytes_max) so an oversized frame is still refused with a reason and kept.
    */
   mqtt_packet_bytes_max: 256 * 1024,
+  /**
+   * Of a publish the embedded broker refuses (another device's topic, a retained message, the wrong QoS), the first
+   * bytes kept as its rejected input: enough to see what the device meant to send, too little to fill the disk.
+   */
+  mqtt_refused_publish_bytes_kept: 512,
+  /** Refused MQTT connections and subscriptions are logged at once, then at most once this often per reason, with a count. */
+  mqtt_refusal_log_interval_ms: 10_000,
   /** Largest HTTP request body except payout files (their own limit): roster and correction bodies are a few KB. */
   http_body_bytes_max: 256 * 1024,
   /**

@@ -47,10 +47,17 @@ export interface InboxFrame {
   source?: 'mqtt' | 'http'
 }
 
-/** A frame the adapter refused before it could be read whole: kept through the same commit path as any refusal. */
+/** A frame the adapter refused itself (not read whole, or not allowed): kept through the same commit path as any refusal. */
 export interface Refusal {
-  reason: Extract<RejectReason, 'packet_too_large'>
+  reason: Extract<RejectReason, 'packet_too_large' | 'publish_not_allowed'>
   detail: string
+  /**
+   * Where the refusal is filed when the adapter knows the sender (an authenticated device): its own project and serial,
+   * not the ones its topic claims. Left out, it is filed under the project of the topic's site code.
+   */
+  sender?: { projectId: string; deviceSerial: string }
+  /** How many of the payload's bytes are kept, when fewer than rejected_payload_bytes_max (its size is recorded whole). */
+  payloadBytesKept?: number
 }
 
 type QueuedFrame = Frame & { source: 'mqtt' | 'http'; refusal?: Refusal }
@@ -365,10 +372,10 @@ export class PunchInbox {
     for (const [i, frame] of frames.entries()) {
       const a = admissions[i]
       if (a === undefined) {
-        const { reason, detail } = frame.refusal as Refusal
+        const { reason, detail, sender, payloadBytesKept } = frame.refusal as Refusal
         const siteCode = siteCodeOfTopic(frame.topic)
-        const projectId = siteCode === undefined ? undefined : await this.lookups.projectIdOfSite(siteCode)
-        await this.rejectFrame(frame, reason, detail, projectId, undefined, undefined)
+        const projectId = sender ? sender.projectId : siteCode === undefined ? undefined : await this.lookups.projectIdOfSite(siteCode)
+        await this.rejectFrame(frame, reason, detail, projectId, sender?.deviceSerial, undefined, payloadBytesKept)
         out.push({ device: undefined, recordId: undefined, outcome: { kind: 'rejected', reason, detail } })
         continue
       }
@@ -409,6 +416,7 @@ export class PunchInbox {
     deviceOrProject: KnownDevice | string | undefined,
     deviceSerial: string | undefined,
     recordId: string | undefined,
+    payloadBytesKept: number = LIMITS.rejected_payload_bytes_max,
   ): Promise<void> {
     const device = typeof deviceOrProject === 'object' ? deviceOrProject : undefined
     const projectId: string | undefined = typeof deviceOrProject === 'object' ? deviceOrProject.projectId : deviceOrProject
@@ -426,7 +434,7 @@ export class PunchInbox {
         payload,
         receivedAtMs: frame.receivedAtMs,
       },
-      LIMITS.rejected_payload_bytes_max,
+      Math.min(payloadBytesKept, LIMITS.rejected_payload_bytes_max),
     )
   }
 }

@@ -30,6 +30,8 @@ export interface BrokerStatus {
 export class Metrics {
   readonly registry = new Registry()
   readonly contentType = this.registry.contentType
+  /** MQTT connections and subscriptions the embedded broker refused (bad credentials, a topic not the device's own). */
+  readonly mqttRefused: Counter<'stage' | 'reason'>
 
   constructor(sources: MetricsSources) {
     const r = this.registry
@@ -93,6 +95,7 @@ export class Metrics {
         this.set(database.lastWriteAgeMs() / 1000)
       },
     })
+    this.mqttRefused = new Counter({ name: 'wl_mqtt_refused_total', help: 'MQTT connections and subscriptions the embedded broker refused, by stage and reason', labelNames: ['stage', 'reason'], registers: [r] })
     new Gauge({ name: 'wl_mqtt_connections', help: 'MQTT connections: devices on the embedded broker, or subscriber connections to an external one', registers: [r], collect() { this.set(sources.broker.connections()) } })
 
     inbox.onBatch((b) => {

@@ -27,6 +27,8 @@ export type RejectReason =
   | 'ingest_failed'
   /** An MQTT packet over the broker's limit: the connection is closed before the body is read; its first bytes are kept. */
   | 'packet_too_large'
+  /** The embedded broker refused a publish outside the device's own punch topic, QoS 1, not retained; the connection was closed and the payload's first bytes are kept. */
+  | 'publish_not_allowed'
 
 /** Punch topics: wl/v1/{siteCode}/{deviceSerial}/punch. No code or serial has a control character (nor can a NUL be looked up on PostgreSQL). */
 // eslint-disable-next-line no-control-regex -- control characters are what the segments exclude

@@ -27,6 +27,7 @@ const REJECT_REASONS: Record<RejectReason, true> = {
   record_id_conflict: true,
   ingest_failed: true,
   packet_too_large: true,
+  publish_not_allowed: true,
 }
 
 void t.test('the registry', async (t) => {

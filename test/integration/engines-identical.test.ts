@@ -89,7 +89,7 @@ async function register(both: Twins, plan: SitePlan): Promise<RegisteredSite> {
     })
   }
   for (const d of plan.devices) await post(`device ${d.serial}`, `/api/projects/${projectId}/devices`, { ...d, installedAt: '2026-09-01T00:00:00.000Z' })
-  return { projectId, workerIds, teamIds }
+  return { projectId, workerIds, teamIds, secrets: both.a.secrets }
 }
 
 /** A gate frame (gate-ts200) for a record the gate had kept: the late punch. */
@@ -195,7 +195,7 @@ if (TEST_ENGINE !== 'postgres') {
     t.ok(due.a.totalDueFen > 0, 'wages are due')
     t.equal(due.a.workerCount, PLAN.workers.length)
     const bank = bankResultFile(PLAN, site, due.a)
-    const siteB: RegisteredSite = { projectId: both.twinOf(site.projectId), teamIds: site.teamIds.map((id) => both.twinOf(id)), workerIds: new Map([...site.workerIds].map(([k, id]) => [k, both.twinOf(id)])) }
+    const siteB: RegisteredSite = { projectId: both.twinOf(site.projectId), teamIds: site.teamIds.map((id) => both.twinOf(id)), workerIds: new Map([...site.workerIds].map(([k, id]) => [k, both.twinOf(id)])), secrets: both.b.secrets }
     t.ok(bankResultFile(PLAN, siteB, due.b).file.equals(bank.file), 'the bank file made from either service is the same file')
     const filePath = `${P}/payout-files?period=${MONTH}&filename=result.txt&postedBy=${encodeURIComponent('出纳 李静')}`
     const posted = await both.write<{ outcome: string; reconciliation: Reconciliation }>('payout file posted', 'POST', filePath, { body: bank.file, contentType: 'text/plain' })

@@ -2,7 +2,7 @@
  * Listings are bounded and light, and counts are per month, over the real service (embedded broker, the run's database engine,
  * HTTP): every list answers at most LIMITS.page_size_max rows and links to the next page only when more follow;
  * rejected inputs are listed without their bytes, which are served one input at a time; a refusal is filed under the
- * project its topic's site code names; re-sends and refusals count in the month they were received; /payroll uses
+ * project of the device that sent it; re-sends and refusals count in the month they were received; /payroll uses
  * the timesheet's names.
  */
 import mqtt from 'mqtt'
@@ -10,14 +10,15 @@ import t from 'tap'
 import { LIMITS } from '../../src/config/limits.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth } from '../../simulators/site.ts'
+import type { Api } from '../../simulators/api.ts'
 import { failure, settled, startTestServer } from '../helpers/server.ts'
 
 /** Fetches a listing page by page through `Link: rel="next"`, keeping each page's size. */
-async function walk<T>(baseUrl: string, path: string): Promise<{ rows: T[]; pageSizes: number[] }> {
+async function walk<T>(api: Api, path: string): Promise<{ rows: T[]; pageSizes: number[] }> {
   const rows: T[] = []
   const pageSizes: number[] = []
   for (let next: string | undefined = path; next !== undefined; ) {
-    const res = await fetch(baseUrl + next)
+    const res = await api.fetch(next)
     if (!res.ok) throw new Error(`${next}: HTTP ${res.status} ${await res.text()}`)
     const body = (await res.json()) as T[] | T
     const page = Array.isArray(body) ? body : [body]
@@ -36,19 +37,24 @@ t.test('listings, counts per month and payroll names', async (t) => {
   const plan = planSite({ ...DEFAULT_SITE, workers: 16, teams: 2, seed: 29 })
   const site = await registerSite(api, plan)
   const month = simulateMonth(plan)
-  await publishFrames(server.mqttUrl, month.frames)
+  await publishFrames(server.mqttUrl, month.frames, { secrets: site.secrets })
   const P = `/api/projects/${site.projectId}`
   const siteCode = plan.spec.siteCode
+  const connectGate = (serial: string) =>
+    mqtt.connectAsync(server.mqttUrl, { clientId: serial, username: serial, password: site.secrets.get(serial), clean: true, reconnectPeriod: 0 })
 
-  // A device nobody registered floods the site with refusals of 2 KB each, then a frame too large to be a punch and
-  // a frame on a topic that is not a punch topic.
+  // A gate with broken firmware floods the site with refusals of 2 KB each, then a frame too large to be a punch and
+  // a frame on a topic that is not its punch topic (the broker closes the connection for that one).
   const flood = 230
-  const stranger = await mqtt.connectAsync(server.mqttUrl, { clientId: 'GT-404', clean: true, reconnectPeriod: 0 })
-  for (let i = 0; i < flood; i++) await stranger.publishAsync(`wl/v1/${siteCode}/GT-404/punch`, Buffer.alloc(2_000, 0x61 + (i % 26)), { qos: 1 })
+  const broken = await connectGate('GT-02')
+  for (let i = 0; i < flood; i++) await broken.publishAsync(`wl/v1/${siteCode}/GT-02/punch`, Buffer.alloc(2_000, 0x61 + (i % 26)), { qos: 1 })
   const tooLarge = Buffer.alloc(LIMITS.punch_payload_bytes_max + 808, 0x7b)
-  await stranger.publishAsync(`wl/v1/${siteCode}/GT-404/punch`, tooLarge, { qos: 1 })
-  await stranger.publishAsync(`wl/v1/${siteCode}/GT-404/status`, Buffer.from('{"battery":80}'), { qos: 1 })
-  await stranger.endAsync()
+  await broken.publishAsync(`wl/v1/${siteCode}/GT-02/punch`, tooLarge, { qos: 1 })
+  const cut = new Promise<void>((resolve) => broken.once('close', () => resolve()))
+  broken.on('error', () => {})
+  broken.publish(`wl/v1/${siteCode}/GT-02/status`, Buffer.from('{"battery":80}'), { qos: 1 })
+  await cut
+  broken.end(true)
   await settled(server)
   const refusedBySim = Object.values(month.expected.rejected).reduce((a, b) => a + b, 0)
 
@@ -57,42 +63,42 @@ t.test('listings, counts per month and payroll names', async (t) => {
   t.test('rejected inputs: metadata in pages, bytes one input at a time', async (t) => {
     t.match(await failure(api.get(`/api/rejected-inputs?limit=${LIMITS.page_size_max + 1}`)), { status: 400, code: 'validation_failed' }, 'no page larger than the maximum')
 
-    const { rows, pageSizes } = await walk<Rejected>(server.httpUrl, `/api/rejected-inputs?projectId=${site.projectId}&limit=50`)
+    const { rows, pageSizes } = await walk<Rejected>(api, `/api/rejected-inputs?projectId=${site.projectId}&limit=50`)
     t.equal(rows.length, refusedBySim + flood + 2, 'walking the pages lists every refusal of the project once')
     t.ok(pageSizes.every((n) => n <= 50) && pageSizes.slice(0, -1).every((n) => n === 50), `pages of 50 and a last one (${pageSizes.join(', ')})`)
     t.ok(rows.every((r, i) => i === 0 || r.id < (rows[i - 1] as Rejected).id), 'newest first, no row twice')
     t.ok(rows.every((r) => !('payload' in r) && !('payloadBase64' in r) && !('payloadText' in r)), 'no payload in a listing')
     t.ok(rows.every((r) => r.payloadUrl === `/api/rejected-inputs/${r.id}/payload`))
 
-    const all = await walk<Rejected>(server.httpUrl, `/api/rejected-inputs`)
+    const all = await walk<Rejected>(api, `/api/rejected-inputs`)
     t.equal(all.pageSizes[0], 100, 'the default page is 100 rows')
-    const last = await fetch(`${server.httpUrl}/api/rejected-inputs?projectId=${site.projectId}&limit=${rows.length}`)
+    const last = await api.fetch(`/api/rejected-inputs?projectId=${site.projectId}&limit=${rows.length}`)
     t.equal(last.headers.get('link'), null, 'a page with nothing after it links nowhere')
 
     const big = rows.find((r) => r.reason === 'payload_too_large')
     t.ok(big, 'the frame too large is kept')
-    t.match(big, { projectId: site.projectId, deviceSerial: 'GT-404', payloadBytes: tooLarge.length, payloadTruncated: false }, 'filed under the project of its site code')
+    t.match(big, { projectId: site.projectId, deviceSerial: 'GT-02', payloadBytes: tooLarge.length, payloadTruncated: false }, "filed under the project of its device")
     t.same(await api.get(`/api/rejected-inputs/${big!.id}`), big, 'one input by its id: the same metadata')
-    const res = await fetch(server.httpUrl + big!.payloadUrl)
+    const res = await api.fetch(big!.payloadUrl)
     t.equal(res.status, 200)
     t.equal(res.headers.get('content-type'), 'application/octet-stream')
     t.match(res.headers.get('content-disposition'), new RegExp(`attachment; filename="rejected-${big!.id}\\.txt"`), 'with a file name')
     t.same(Buffer.from(await res.arrayBuffer()), tooLarge, 'its bytes as they came')
 
-    const status = rows.find((r) => r.reason === 'unknown_topic')
-    t.match(status, { projectId: site.projectId }, 'a frame on another topic of the site is filed under the project too')
+    const status = rows.find((r) => r.reason === 'publish_not_allowed')
+    t.match(status, { projectId: site.projectId, deviceSerial: 'GT-02' }, 'a frame on another topic of the site is filed under the project too')
     const garbled = rows.find((r) => r.reason === 'malformed_payload')
-    t.equal((await fetch(server.httpUrl + garbled!.payloadUrl)).headers.get('x-content-type-hint'), 'text/plain; charset=utf-8', 'a hint of what the bytes are')
+    t.equal((await api.fetch(garbled!.payloadUrl)).headers.get('x-content-type-hint'), 'text/plain; charset=utf-8', 'a hint of what the bytes are')
 
     t.match(await failure(api.get('/api/rejected-inputs/987654')), { status: 404, code: 'rejected_input_not_found' })
-    t.equal((await fetch(`${server.httpUrl}/api/rejected-inputs/987654/payload`)).status, 404)
+    t.equal((await api.fetch('/api/rejected-inputs/987654/payload')).status, 404)
   })
 
   t.test("a day's punches: pages in device-time order that join up", async (t) => {
     const day = `${plan.spec.month}-14`
     const whole = await api.get<Array<{ id: number; deviceTime: string }>>(`${P}/punches?date=${day}&limit=${LIMITS.page_size_max}`)
     t.ok(whole.length > 7 && whole.length < LIMITS.page_size_max, `${whole.length} punches that day`)
-    const { rows, pageSizes } = await walk<{ id: number; deviceTime: string }>(server.httpUrl, `${P}/punches?date=${day}&limit=7`)
+    const { rows, pageSizes } = await walk<{ id: number; deviceTime: string }>(api, `${P}/punches?date=${day}&limit=7`)
     t.same(rows, whole, 'the pages of 7 put together are the day')
     t.equal(pageSizes.length, Math.ceil(whole.length / 7))
     t.ok(rows.every((p, i) => i === 0 || p.deviceTime >= (rows[i - 1] as { deviceTime: string }).deviceTime), 'in device-time order')
@@ -102,7 +108,7 @@ t.test('listings, counts per month and payroll names', async (t) => {
   t.test('attendance flags: pages that join up', async (t) => {
     const whole = await api.get<unknown[]>(`${P}/attendance-flags/${plan.spec.month}?limit=${LIMITS.page_size_max}`)
     t.ok(whole.length > 3, `${whole.length} flags`)
-    const { rows } = await walk<unknown>(server.httpUrl, `${P}/attendance-flags/${plan.spec.month}?limit=2`)
+    const { rows } = await walk<unknown>(api, `${P}/attendance-flags/${plan.spec.month}?limit=2`)
     t.same(rows, whole)
     t.match(await failure(api.get(`${P}/attendance-flags/${plan.spec.month}?after=nonsense`)), { status: 400, code: 'validation_failed' })
   })
@@ -125,7 +131,7 @@ t.test('listings, counts per month and payroll names', async (t) => {
     const teamId = site.teamIds[0] as string
     const team = await api.get<TeamMonth>(`${P}/teams/${teamId}/timesheets/${plan.spec.month}`)
     t.ok(team.workerCount > 2 && team.workers.length === team.workerCount && team.next === null)
-    const { rows } = await walk<TeamMonth>(server.httpUrl, `${P}/teams/${teamId}/timesheets/${plan.spec.month}?limit=2`)
+    const { rows } = await walk<TeamMonth>(api, `${P}/teams/${teamId}/timesheets/${plan.spec.month}?limit=2`)
     t.same(
       rows.flatMap((r) => r.workers),
       team.workers,
@@ -172,20 +178,20 @@ t.test('listings, counts per month and payroll names', async (t) => {
     t.same([october.duplicates, october.rejectedByReason], [0, {}], 'nothing was received in October')
     const november = await api.get<Summary>(`${P}/summary/2026-11`)
     t.equal(november.duplicates, month.expected.duplicates)
-    t.same(november.rejectedByReason, { ...month.expected.rejected, unknown_device: (month.expected.rejected.unknown_device ?? 0) + flood, payload_too_large: 1, unknown_topic: 1 })
+    t.same(november.rejectedByReason, { ...month.expected.rejected, malformed_payload: (month.expected.rejected.malformed_payload ?? 0) + flood, payload_too_large: 1, publish_not_allowed: 1 })
 
-    // 3 December, 07:30 in Shanghai (23:30 UTC on the 2nd): a gate re-sends a record and a stranger sends a frame.
+    // 3 December, 07:30 in Shanghai (23:30 UTC on the 2nd): a gate re-sends a record and another sends an empty frame.
     clock.set(Date.UTC(2026, 11, 2, 23, 30, 0))
-    const resent = month.frames.find((f) => f.kind === 'punch')!
-    const gate = await mqtt.connectAsync(server.mqttUrl, { clientId: resent.serial, clean: true, reconnectPeriod: 0 })
+    const resent = month.frames.find((f) => f.kind === 'punch' && f.serial !== 'FT-02')!
+    const gate = await connectGate(resent.serial)
     await gate.publishAsync(resent.topic, resent.payload, { qos: 1 })
     await gate.endAsync()
-    const other = await mqtt.connectAsync(server.mqttUrl, { clientId: 'GT-405', clean: true, reconnectPeriod: 0 })
-    await other.publishAsync(`wl/v1/${siteCode}/GT-405/punch`, Buffer.from('{}'), { qos: 1 })
+    const other = await connectGate('FT-02')
+    await other.publishAsync(`wl/v1/${siteCode}/FT-02/punch`, Buffer.from('{}'), { qos: 1 })
     await other.endAsync()
     await settled(server)
     const december = await api.get<Summary>(`${P}/summary/2026-12`)
-    t.same([december.duplicates, december.rejectedByReason], [1, { unknown_device: 1 }], "December counts December's, by the date in the project's zone")
+    t.same([december.duplicates, december.rejectedByReason], [1, { malformed_payload: 1 }], "December counts December's, by the date in the project's zone")
     t.same(await api.get<Summary>(`${P}/summary/2026-11`), november, 'November keeps its own')
   })
 })

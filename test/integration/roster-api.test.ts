@@ -210,13 +210,14 @@ t.test('a device registered without installedAt, a replayed month, and the corre
   const plan = planSite({ ...DEFAULT_SITE, workers: 2, teams: 1, seed: 3 })
   const site = await registerSite(api, plan)
   const P = `/api/projects/${site.projectId}`
-  const device = await api.post<{ id: string; installedAt: string }>(`${P}/devices`, { serial: 'CN-09', model: 'canonical' })
+  const device = await api.post<{ id: string; installedAt: string; mqtt: { password: string } }>(`${P}/devices`, { serial: 'CN-09', model: 'canonical' })
+  site.secrets.set('CN-09', device.mqtt.password)
   t.equal(device.installedAt, '2026-11-03T02:00:00.000Z', 'left out, installedAt is the moment of registration')
   const [a] = plan.workers as [(typeof plan.workers)[0]]
   const idA = site.workerIds.get(a.key) as string
   const terminal = new Terminal('CN-09', plan.spec.siteCode)
   const send = async (frames: SimFrame[]): Promise<void> => {
-    await publishFrames(server.mqttUrl, frames)
+    await publishFrames(server.mqttUrl, frames, { secrets: site.secrets })
     await settled(server)
   }
   // October, replayed in November by a terminal that was in fact installed in September; one reading before the

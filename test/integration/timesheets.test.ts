@@ -58,10 +58,11 @@ async function setUp(t: Test, clock: ManualClock, spec: Partial<SitePlan['spec']
   const server = await startTestServer(t, { clock })
   const plan = planSite({ ...DEFAULT_SITE, workers: 6, teams: 2, seed: 11, ...spec })
   const site = await registerSite(server.api, plan)
-  await server.api.post(`/api/projects/${site.projectId}/devices`, { serial: 'CN-01', model: 'canonical', installedAt: '2026-09-01T00:00:00Z' })
+  const cn = await server.api.post<{ mqtt: { password: string } }>(`/api/projects/${site.projectId}/devices`, { serial: 'CN-01', model: 'canonical', installedAt: '2026-09-01T00:00:00Z' })
+  site.secrets.set('CN-01', cn.mqtt.password)
   const terminal = new Terminal('CN-01', plan.spec.siteCode)
   const send = async (frames: SimFrame[]): Promise<void> => {
-    await publishFrames(server.mqttUrl, frames)
+    await publishFrames(server.mqttUrl, frames, { secrets: site.secrets })
     await settled(server)
   }
   return { server, api: server.api, plan, site, terminal, send }

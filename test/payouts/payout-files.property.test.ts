@@ -89,7 +89,7 @@ t.test('random valid files in random order never make the service answer 5xx', a
   const projects = [projectA.projectId, projectB.projectId]
   // Project A has a month of attendance, so its October is due as well as paid: every flag kind can arise.
   const attendance = simulateMonth(plans[0]!)
-  await publishFrames(server.mqttUrl, attendance.frames)
+  await publishFrames(server.mqttUrl, attendance.frames, { secrets: projectA.secrets })
 
   /** Successful fen stored per project and month: what the month's paid figures must add up to. */
   const stored = new Map<string, number>()

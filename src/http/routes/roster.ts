@@ -9,6 +9,8 @@ import type { Services } from '../../services.ts'
 import type { Principal } from '../../access/roles.ts'
 import { AppError } from '../../kernel/errors.ts'
 import { principalOf } from '../access.ts'
+import { ackTopic, punchTopic } from '../../punches/admit.ts'
+import { actorOf } from './access.ts'
 import { linkNext, pageOf } from '../paging.ts'
 import { date, errors, fenAmount, idParam, limitQuery, personName, projectParams, yuan } from '../schemas.ts'
 
@@ -92,6 +94,24 @@ const device = {
     installedAt: { type: 'string' },
   },
 } as const
+
+/** A device's MQTT credentials: in the reply that issues them, once; only their hash is kept. */
+const deviceCredentials = {
+  type: 'object',
+  description: 'Connect with these (devices/README.md, "Connecting"). The password is shown this once and stored hashed: keep it in the device now, or issue a new one',
+  properties: {
+    username: { type: 'string', description: 'the device serial' },
+    password: { type: 'string', description: 'the device secret (wld_…)' },
+    clientId: { type: 'string', description: 'the device serial' },
+    punchTopic: { type: 'string', description: 'the one topic the device may publish on (QoS 1, not retained)' },
+    ackTopic: { type: 'string', description: 'the one topic the device may subscribe to' },
+  },
+  required: ['username', 'password', 'clientId', 'punchTopic', 'ackTopic'],
+} as const
+
+const deviceWithCredentials = { type: 'object', properties: { ...device.properties, mqtt: deviceCredentials } } as const
+
+const deviceParams = { type: 'object', properties: { projectId: idParam, deviceId: idParam }, required: ['projectId', 'deviceId'], additionalProperties: false } as const
 
 const INSTALLED_AT_NOTE =
   'Readings timed before it are clock_suspect (before_install) and count only once accepted. Left out, it is the moment of ' +
@@ -421,11 +441,70 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
           required: ['serial', 'model'],
           additionalProperties: false,
         },
-        response: { 201: device, ...errors },
+        response: { 201: deviceWithCredentials, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(presentDevice(await roster.registerDevice(req.params.projectId, req.body))),
+    async (req, res) => {
+      const d = await roster.registerDevice(req.params.projectId, req.body)
+      // Not in the registration's transaction: should this fail, the device is registered without a secret, and
+      // POST …/credentials issues one.
+      const mqtt = await issueCredentials(req, d)
+      return res.status(201).send({ ...presentDevice(d), mqtt })
+    },
   )
+
+  /** A new MQTT secret for the device (the one before stops working, and a connection it opened is closed). */
+  const issueCredentials = async (req: FastifyRequest, d: DeviceRow) => {
+    const { siteCode } = await roster.project(d.projectId)
+    const password = await services.access.issueDeviceSecret({ id: d.id, serial: d.serial }, actorOf(principalOf(req)))
+    return { username: d.serial, password, clientId: d.serial, punchTopic: punchTopic(siteCode, d.serial), ackTopic: ackTopic(siteCode, d.serial) }
+  }
+
+  app.post<{ Params: { projectId: string; deviceId: string } }>(
+    '/api/projects/:projectId/devices/:deviceId/credentials',
+    { config: { policy: { roles: ['labour_manager'], write: true } },
+      schema: {
+        tags: ['roster'],
+        summary: "Issue the device a new MQTT secret (rotation): the old one stops working and the device's live connection is closed",
+        description: 'The new password is in this reply once. Also re-admits a revoked device.',
+        params: deviceParams,
+        response: { 201: deviceWithCredentials, ...errors },
+      },
+    },
+    async (req, res) => {
+      const d = await roster.device(req.params.projectId, req.params.deviceId)
+      const mqtt = await issueCredentials(req, d)
+      req.log.info({ deviceId: d.id, serial: d.serial }, 'device credentials issued')
+      return res.status(201).send({ ...presentDevice(d), mqtt })
+    },
+  )
+
+  app.post<{ Params: { projectId: string; deviceId: string } }>(
+    '/api/projects/:projectId/devices/:deviceId/revoke',
+    { config: { policy: { roles: ['labour_manager'], write: true } },
+      schema: {
+        tags: ['roster'],
+        summary: "Revoke the device's MQTT credentials: its live connection is closed at once and it cannot connect again",
+        description: 'Repeating it changes nothing (`revoked` is then false). POST …/credentials issues a new secret and re-admits the device.',
+        params: deviceParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: { device, revoked: { type: 'boolean', description: 'false when no credential was in force' } },
+            required: ['device', 'revoked'],
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const d = await roster.device(req.params.projectId, req.params.deviceId)
+      const revoked = await services.access.revokeDevice({ id: d.id, serial: d.serial }, actorOf(principalOf(req)))
+      req.log.info({ deviceId: d.id, serial: d.serial, revoked }, 'device credentials revoked')
+      return { device: presentDevice(d), revoked }
+    },
+  )
+
 
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
     '/api/projects/:projectId/devices',

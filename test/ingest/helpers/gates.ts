@@ -42,20 +42,33 @@ export interface PublishResult {
 }
 
 /**
- * One MQTT connection per gate (client id = serial), `inFlightPerDevice`
- * publishes outstanding on each. A gate stops at the first failure (its
- * connection is gone); the call returns when every gate has stopped or finished.
+ * One MQTT connection per gate (client id = username = serial, password = its
+ * secret), `inFlightPerDevice` publishes outstanding on each. A gate stops at
+ * the first failure (its connection is gone); the call returns when every gate
+ * has stopped or finished.
  */
 export async function publishGateRecords(
   mqttUrl: string,
   gates: GateRecord[][],
-  opts: { inFlightPerDevice: number; onAck?: (ackedTotal: number) => void },
+  opts: {
+    inFlightPerDevice: number
+    onAck?: (ackedTotal: number) => void
+    /** Serial → secret, as registration returned them (registerSite's `secrets`); left out only for a broker that lets anyone in. */
+    secrets?: ReadonlyMap<string, string>
+  },
 ): Promise<PublishResult> {
   const result: PublishResult = { attempted: new Set(), acked: new Set(), failed: 0 }
   const clients = await Promise.all(
     gates.filter((list) => list.length > 0).map(async (list) => ({
       list,
-      client: await mqtt.connectAsync(mqttUrl, { clientId: list[0]!.serial, clean: true, reconnectPeriod: 0, connectTimeout: 5_000 }),
+      client: await mqtt.connectAsync(mqttUrl, {
+        clientId: list[0]!.serial,
+        username: list[0]!.serial,
+        password: opts.secrets?.get(list[0]!.serial),
+        clean: true,
+        reconnectPeriod: 0,
+        connectTimeout: 5_000,
+      }),
     })),
   )
   await Promise.all(

@@ -8,7 +8,8 @@
  * in B's), and B's reply is compared with its ids replaced by A's. A pairing is kept for the whole run, so an id met
  * again must sit where its twin sits: a listing in another order on one engine fails, it is not paired anew.
  * Opaque paging cursors (base64url of a sort key) are opened before that, so that the ids inside them are compared
- * too. Integers (punch and rejected-input ids, sequences on both engines) are compared as they are.
+ * too. Integers (punch and rejected-input ids, sequences on both engines) are compared as they are. Device secrets
+ * (random by design) are kept per side for the devices to connect with, and compared as a placeholder.
  */
 import { randomBytes } from 'node:crypto'
 import mqtt, { type MqttClient } from 'mqtt'
@@ -22,6 +23,7 @@ import { dropPgDatabase, TEST_PG_ADMIN_URL, testDatabaseUrl } from '../../helper
 import { settled, startTestServer } from '../../helpers/server.ts'
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
+const DEVICE_SECRET = /wld_[A-Za-z0-9_-]{32}/g
 /** The headers a client acts on; date, length and the like say nothing about behaviour. */
 const COMPARED_HEADERS = ['content-type', 'content-disposition', 'link', 'x-content-type-hint', 'x-payload-truncated', 'x-content-type-options'] as const
 /** Decodes without dropping a byte order mark: the CSV's BOM is part of what Excel gets. */
@@ -33,6 +35,8 @@ export interface Side {
   clock: ManualClock
   /** One MQTT connection per device serial, opened on first use. */
   devices: Map<string, MqttClient>
+  /** Serial → the MQTT secret this side issued it (from the registration or rotation reply). */
+  secrets: Map<string, string>
 }
 
 /** A reply as one text: status, compared headers, then the body (cursors opened). */
@@ -149,7 +153,7 @@ export class Twins {
     const side = async (engine: Engine, databaseUrl: string): Promise<Side> => {
       const clock = new ManualClock(nowMs)
       const server = await startTestServer(t, { config: { databaseUrl }, clock })
-      return { engine, server, clock, devices: new Map() }
+      return { engine, server, clock, devices: new Map(), secrets: new Map() }
     }
     const a = await side('sqlite', await testDatabaseUrl(t, 'sqlite'))
     const b = await side('postgres', await zhCollatedPgDatabase(t))
@@ -203,13 +207,15 @@ export class Twins {
   }
 
   private async envelope(side: Side, method: string, path: string, body: Buffer | string | undefined, contentType: string): Promise<Envelope> {
-    const res = await fetch(side.server.httpUrl + path, { method, headers: body === undefined ? {} : { 'content-type': contentType }, body })
+    const res = await side.server.api.fetch(path, { method, headers: body === undefined ? {} : { 'content-type': contentType }, body })
     const bytes = Buffer.from(await res.arrayBuffer())
+    const issued = /"mqtt":\{"username":"([^"]+)","password":"(wld_[A-Za-z0-9_-]{32})"/.exec(bytes.toString('utf8'))
+    if (issued) side.secrets.set(issued[1] as string, issued[2] as string)
     const head = COMPARED_HEADERS.flatMap((h) => {
       const v = res.headers.get(h)
       return v === null ? [] : [`${h}: ${openCursors(v)}`]
     })
-    const text = openCursors(utf8.decode(bytes))
+    const text = openCursors(utf8.decode(bytes)).replace(DEVICE_SECRET, 'wld_⟨secret⟩')
     return { status: res.status, text: `${res.status}\n${head.join('\n')}\n\n${text}`, body: text, link: /<([^>]+)>;\s*rel="next"/.exec(res.headers.get('link') ?? '')?.[1], bytes }
   }
 
@@ -282,7 +288,7 @@ export class Twins {
   private async client(side: Side, serial: string): Promise<MqttClient> {
     let c = side.devices.get(serial)
     if (!c) {
-      c = await mqtt.connectAsync(side.server.mqttUrl, { clientId: serial, username: serial, clean: true, reconnectPeriod: 0 })
+      c = await mqtt.connectAsync(side.server.mqttUrl, { clientId: serial, username: serial, password: side.secrets.get(serial), clean: true, reconnectPeriod: 0 })
       side.devices.set(serial, c)
     }
     return c
@@ -297,7 +303,20 @@ export class Twins {
    */
   async publish(frames: readonly SimFrame[], between?: () => void): Promise<void> {
     for (const f of frames) {
-      await Promise.all([this.a, this.b].map(async (side) => (await this.client(side, f.serial)).publishAsync(f.topic, f.payload, { qos: 1 })))
+      // A device with no credentials (the simulated month's unregistered gate) is refused at CONNECT: by both, alike.
+      const connacks = await Promise.all(
+        [this.a, this.b].map(async (side) => {
+          let client: MqttClient
+          try {
+            client = await this.client(side, f.serial)
+          } catch (err) {
+            return (err as { code?: number }).code ?? -1
+          }
+          await client.publishAsync(f.topic, f.payload, { qos: 1 })
+          return 0
+        }),
+      )
+      if (connacks[0] !== connacks[1]) this.t.fail(`${f.serial}: CONNACK ${connacks[0]} on sqlite, ${connacks[1]} on postgres`)
       await this.settle()
       between?.()
     }
