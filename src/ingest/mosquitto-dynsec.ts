@@ -104,6 +104,14 @@ export class DynsecError extends Error {
   }
 }
 
+/** The username is held by a client this deployment did not make: it is left alone. */
+export class DynsecConflictError extends DynsecError {
+  constructor(command: string, serial: string) {
+    super(command, `client "${serial}" is not a device of this deployment; left alone`)
+    this.name = 'DynsecConflictError'
+  }
+}
+
 interface Pending {
   replies: Array<DynsecReply | undefined>
   left: number
@@ -315,6 +323,12 @@ export class DynsecDeviceSync {
   private readonly mark: string
   private retry: NodeJS.Timeout | undefined
   private closed = false
+  /**
+   * Secrets issued that the broker did not take (it was away), by serial: kept in memory only, and given to the broker
+   * before the next reconciliation, so that the secret the roster replaced stops working there too. Lost at a restart
+   * (then the old secret works at the broker until the device's secret is rotated again; the failed call said so).
+   */
+  private readonly untold = new Map<string, string>()
 
   constructor(
     private readonly dynsec: DynsecClient,
@@ -327,30 +341,40 @@ export class DynsecDeviceSync {
 
   /** A new secret for the device: its client is created with it, or given it (the old one's connection is dropped). */
   async issued(serial: string, secret: string): Promise<void> {
-    await this.told(serial, async () => {
-      const rolename = deviceRoleName(serial)
-      const [role, created] = await this.dynsec.run([
-        { command: 'createRole', rolename, textname: this.mark, acls: deviceAcls(serial) },
-        { command: 'createClient', username: serial, password: secret, clientid: serial, textname: this.mark, roles: [{ rolename }] },
-      ])
-      if (role?.error !== undefined && role.error !== 'Role already exists') throw new DynsecError('createRole', role.error)
-      if (created?.error === undefined) return
-      if (created.error !== 'Client already exists') throw new DynsecError('createClient', created.error)
-      await this.ours(serial)
-      const replies = await this.dynsec.run([
-        { command: 'modifyClient', username: serial, password: secret, clientid: serial, roles: [{ rolename }] },
-        { command: 'enableClient', username: serial },
-      ])
-      for (const r of replies) if (r.error !== undefined) throw new DynsecError(r.command, r.error)
-    })
+    this.untold.delete(serial)
+    await this.told(
+      serial,
+      () => this.giveSecret(serial, secret),
+      (err) => {
+        if (!(err instanceof DynsecConflictError)) this.untold.set(serial, secret)
+      },
+    )
+  }
+
+  private async giveSecret(serial: string, secret: string): Promise<void> {
+    const rolename = deviceRoleName(serial)
+    const [role, created] = await this.dynsec.run([
+      { command: 'createRole', rolename, textname: this.mark, acls: deviceAcls(serial) },
+      { command: 'createClient', username: serial, password: secret, clientid: serial, textname: this.mark, roles: [{ rolename }] },
+    ])
+    if (role?.error !== undefined && role.error !== 'Role already exists') throw new DynsecError('createRole', role.error)
+    if (created?.error === undefined) return
+    if (created.error !== 'Client already exists') throw new DynsecError('createClient', created.error)
+    await this.ours(serial)
+    const replies = await this.dynsec.run([
+      { command: 'modifyClient', username: serial, password: secret, clientid: serial, roles: [{ rolename }] },
+      { command: 'enableClient', username: serial },
+    ])
+    for (const r of replies) if (r.error !== undefined) throw new DynsecError(r.command, r.error)
   }
 
   /** The device's client is disabled: it cannot log in, and its connection is dropped at once. */
   async revoked(serial: string): Promise<void> {
+    this.untold.delete(serial)
     await this.told(serial, async () => {
       const client = await this.dynsec.getClient(serial)
       if (!client) return
-      if (client.textname !== this.mark) throw new DynsecError('disableClient', `client "${serial}" is not a device of this deployment; left alone`)
+      if (client.textname !== this.mark) throw new DynsecConflictError('disableClient', serial)
       await this.dynsec.one({ command: 'disableClient', username: serial })
     })
   }
@@ -451,18 +475,31 @@ export class DynsecDeviceSync {
   /** A client of that username exists: it must be this deployment's before anything of it changes. */
   private async ours(serial: string): Promise<void> {
     const client = await this.dynsec.getClient(serial)
-    if (client && client.textname !== this.mark) throw new DynsecError('modifyClient', `client "${serial}" is not a device of this deployment; left alone`)
+    if (client && client.textname !== this.mark) throw new DynsecConflictError('modifyClient', serial)
   }
 
   /** Runs a change; if it fails, the broker is reconciled later (every RECONCILE_RETRY_MS until that succeeds). */
-  private async told(serial: string, change: () => Promise<void>): Promise<void> {
+  private async told(serial: string, change: () => Promise<void>, failed?: (err: unknown) => void): Promise<void> {
     if (this.closed) return
     try {
       await change()
     } catch (err) {
+      failed?.(err)
       this.log.error({ code: 'mqtt_dynsec_failed', serial, err }, 'Mosquitto was not told of a device credential; a reconciliation will retry')
       this.retryLater()
       throw err
+    }
+  }
+
+  /** Secrets the broker missed, given now (the roster may have moved on since: the reconciliation after this says last). */
+  private async retell(): Promise<void> {
+    for (const [serial, secret] of [...this.untold]) {
+      try {
+        await this.giveSecret(serial, secret)
+      } catch (err) {
+        if (!(err instanceof DynsecConflictError)) throw err
+      }
+      if (this.untold.get(serial) === secret) this.untold.delete(serial)
     }
   }
 
@@ -472,7 +509,8 @@ export class DynsecDeviceSync {
     this.retry = setInterval(() => {
       if (running || !this.dynsec.connected) return
       running = true
-      this.reconcile()
+      this.retell()
+        .then(() => this.reconcile())
         .then(
           () => {
             clearInterval(this.retry)
