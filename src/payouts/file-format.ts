@@ -9,6 +9,7 @@
  * are evidence in an append-only ledger and a half-read file would prove
  * half a month. Nothing here does I/O, and no input bytes make it throw.
  */
+import { maskText } from '../access/masking.ts'
 import { maskCard } from '../roster/identity.ts'
 import iconv from 'iconv-lite'
 import { LIMITS } from '../config/limits.ts'
@@ -157,11 +158,18 @@ const DATE_COMPACT = /^(\d{4})(\d{2})(\d{2})$/
 /** Offending values are quoted in messages; a runaway field must not make the message megabytes long. */
 const VALUE_IN_MESSAGE_CHARS_MAX = 40
 
+/**
+ * A value of the file as a message shows it: cut to a readable length, and masked as a bank file's text is (any run of
+ * 12–19 digits is an account, whichever column it is in: a header that is really a payment line is all values).
+ */
 function quote(value: string): string {
   const chars = [...value]
   const shown = chars.length > VALUE_IN_MESSAGE_CHARS_MAX ? chars.slice(0, VALUE_IN_MESSAGE_CHARS_MAX).join('') + '…' : value
-  return JSON.stringify(shown)
+  return JSON.stringify(maskBankText(shown))
 }
+
+/** Text read from a bank file, masked for a message or a reply (src/access/masking.ts). */
+export const maskBankText = (text: string): string => maskText(text, { accountRuns: true })
 
 /** Card numbers are sensitive personal information (PIPL Art. 28): messages show the last four only. */
 export { maskCard }
@@ -351,7 +359,7 @@ function parseHeader(header: RawLine, errors: LineError[]): Header | undefined {
     if (column === undefined) {
       errors.push({
         line: header.lineNo,
-        field: name,
+        field: maskBankText(name),
         code: 'unknown_column',
         message:
           name === ''

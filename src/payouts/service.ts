@@ -15,7 +15,7 @@ import { LIMITS } from '../config/limits.ts'
 import type { PunchRepository } from '../punches/repository.ts'
 import type { PayrollService } from '../payroll/service.ts'
 import type { RosterService } from '../roster/service.ts'
-import { parsePayoutFile, type LineError } from './file-format.ts'
+import { maskBankText, parsePayoutFile, type LineError } from './file-format.ts'
 import { reconcile, type CardOwner, type Reconciliation } from './reconcile.ts'
 import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
 
@@ -178,8 +178,13 @@ export class PayoutService {
     return tx.lock(`reconcile:${projectId}:${period}`)
   }
 
-  /** Keeps the refused file in rejected inputs with its errors, then answers 422 with them. */
-  private async refuse(input: { projectId: string; bytes: Buffer; filename: string | null; postedBy: string | null }, errors: LineError[]): Promise<never> {
+  /**
+   * Keeps the refused file in rejected inputs with its errors, then answers 422 with them. The errors are masked first
+   * (values quoted from the file, bank references, whatever a message carries): neither the reply nor the kept detail
+   * shows an account or ID number; the file's bytes are kept whole, for a reveal.
+   */
+  private async refuse(input: { projectId: string; bytes: Buffer; filename: string | null; postedBy: string | null }, unmasked: LineError[]): Promise<never> {
+    const errors = unmasked.map((e) => ({ ...e, message: maskBankText(e.message), ...(e.field === undefined ? {} : { field: maskBankText(e.field) }) }))
     await this.rejects.reject(
       {
         source: 'http',

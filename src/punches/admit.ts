@@ -8,6 +8,7 @@ import type { DeviceCodec } from '../../devices/codec.ts'
 import type { DecodeFailure } from '../../devices/codec.ts'
 import { LIMITS } from '../config/limits.ts'
 import { workDateOf } from '../kernel/time.ts'
+import { maskText } from '../access/masking.ts'
 import { maskIdNumber } from '../roster/identity.ts'
 import type { ClockSuspect } from '../timesheets/rules.ts'
 import type { CanonicalPunch, PersonRef } from './canonical.ts'
@@ -122,7 +123,9 @@ export async function admit(frame: Frame, lookups: Lookups): Promise<Admission> 
   ): Admission => ({
     ok: false,
     reason,
-    detail,
+    // Details quote what the frame said (a topic, a serial, a field's value): whoever reads refusals must not see an
+    // ID number in them, and the frame itself is kept whole for a reveal.
+    detail: maskText(detail),
     projectId: extra.device?.projectId ?? extra.projectId,
     deviceSerial: extra.deviceSerial ?? extra.device?.serial,
     recordId: extra.recordId,

@@ -1,6 +1,8 @@
 /** Attendance routes: raw punches, rejected inputs and pay due. Timesheets have their own routes (timesheets.ts). */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { maskBytes, maskText } from '../../access/masking.ts'
 import { deniedEntry, principalOf } from '../access.ts'
+import { purposeSchema, revealLimit, statePurpose } from '../reveal.ts'
 import { AppError } from '../../kernel/errors.ts'
 import { sumFen } from '../../kernel/money.ts'
 import { localTimeOf } from '../../kernel/time.ts'
@@ -51,9 +53,23 @@ const rejected = {
 
 const rejectedIdParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'], additionalProperties: false } as const
 
+/** A refused bank file's text: any run of 12–19 digits in it is taken for an account (src/access/masking.ts). */
+const isBankFile = (r: { reason: string }): boolean => r.reason === 'payout_file_invalid'
+
+/**
+ * Everything of a refusal that came from the sender (topic, client id, serial, record id, the detail quoting the
+ * input) is masked: a refused frame or file is exactly where ID and card numbers arrive unchecked.
+ */
 function presentRejected(r: RejectedMeta) {
+  const mask = (text: string): string => maskText(text, { accountRuns: isBankFile(r) })
+  const maybe = (text: string | null): string | null => (text === null ? null : mask(text))
   return {
     ...r,
+    channel: mask(r.channel),
+    sender: maybe(r.sender),
+    deviceSerial: maybe(r.deviceSerial),
+    recordId: maybe(r.recordId),
+    detail: mask(r.detail),
     payloadTruncated: r.payloadBytes > LIMITS.rejected_payload_bytes_max,
     payloadUrl: `/api/rejected-inputs/${r.id}/payload`,
     receivedAt: new Date(r.receivedAtMs).toISOString(),
@@ -77,6 +93,22 @@ function payloadHint(p: { source: string; payload: Buffer }): { contentType: str
   } catch {
     return { contentType: 'text/plain; charset=utf-8', extension: 'txt' }
   }
+}
+
+/** Whether a reveal asks for the bytes themselves rather than JSON. */
+const wantsBytes = (req: FastifyRequest): boolean => /application\/octet-stream/i.test(req.headers.accept ?? '')
+
+/** A kept payload as a download; the hint is read from the bytes as received, so masking never changes what they look like. */
+function sendPayload(reply: FastifyReply, id: number, r: { source: string; payload: Buffer; payloadBytes: number }, bytes: Buffer, masked: boolean): FastifyReply {
+  const hint = payloadHint(r)
+  return reply
+    .type('application/octet-stream')
+    .header('content-disposition', `attachment; filename="rejected-${id}.${hint.extension}"`)
+    .header('x-content-type-hint', hint.contentType)
+    .header('x-payload-truncated', String(r.payloadBytes > r.payload.length))
+    .header('x-payload-masked', String(masked))
+    .header('x-content-type-options', 'nosniff')
+    .send(bytes)
 }
 
 function checkMonth(m: string): void {
@@ -106,6 +138,8 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
       linkNext(req, reply, limit, 'after', next)
       return page.map((p) => ({
         ...p,
+        // A device's own record id: some devices build it from the person's ID number.
+        recordId: maskText(p.recordId),
         deviceTime: new Date(p.deviceTimeMs).toISOString(),
         localTime: localTimeOf(p.deviceTimeMs, project.timeZone),
         receivedAt: new Date(p.receivedAtMs).toISOString(),
@@ -154,6 +188,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
       const rows = await punches.listRejected({ projectId: req.query.projectId, reason: req.query.reason, beforeId: req.query.before, limit: limit + 1 })
       const { page, next } = pageOf(rows, limit, (r) => r.id)
       linkNext(req, reply, limit, 'before', next)
+      req.accessRecordIds = page.map((r) => String(r.id))
       return page.map(presentRejected)
     },
   )
@@ -164,6 +199,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
       schema: {
         tags: ['attendance'],
         summary: 'One rejected input (拒收记录): its reason, detail, sender and size',
+        description: 'ID, card and phone numbers in it are masked; POST …/reveal shows the input as received.',
         params: rejectedIdParams,
         response: { 200: rejected, ...errors },
       },
@@ -171,6 +207,7 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     async (req) => {
       const r = await punches.rejectedById(req.params.id)
       if (!r || !(await inScope(req, r.projectId))) throw new AppError('rejected_input_not_found', { id: req.params.id })
+      req.accessRecordIds = [String(r.id)]
       return presentRejected(r)
     },
   )
@@ -180,11 +217,13 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['attendance'],
-        summary: "One rejected input's raw bytes, as kept (application/octet-stream)",
+        summary: "One rejected input's bytes as kept, with ID, card and phone numbers masked (application/octet-stream)",
         description:
           'Content-Disposition names a file whose extension says what the bytes look like (.json, .txt or .bin); ' +
           '`X-Content-Type-Hint` gives the same as a media type. Face photos were cut out before the frame was kept; ' +
-          `at most ${LIMITS.rejected_payload_bytes_max} bytes are kept of a larger input (\`X-Payload-Truncated: true\`).`,
+          `at most ${LIMITS.rejected_payload_bytes_max} bytes are kept of a larger input (\`X-Payload-Truncated: true\`). ` +
+          'Personal numbers are masked in place (`X-Payload-Masked: true`; JSON stays JSON, a bank file keeps its layout); ' +
+          'POST /api/rejected-inputs/{id}/reveal, with a purpose, gives the bytes as received.',
         params: rejectedIdParams,
         produces: ['application/octet-stream'],
         response: { 404: errors[404], 400: errors[400] },
@@ -193,14 +232,51 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
     async (req, reply) => {
       const r = await punches.rejectedPayload(req.params.id)
       if (!r || !(await inScope(req, r.projectId))) throw new AppError('rejected_input_not_found', { id: req.params.id })
-      const hint = payloadHint(r)
-      return reply
-        .type('application/octet-stream')
-        .header('content-disposition', `attachment; filename="rejected-${req.params.id}.${hint.extension}"`)
-        .header('x-content-type-hint', hint.contentType)
-        .header('x-payload-truncated', String(r.payloadBytes > r.payload.length))
-        .header('x-content-type-options', 'nosniff')
-        .send(r.payload)
+      req.accessRecordIds = [String(req.params.id)]
+      return sendPayload(reply, req.params.id, r, maskBytes(r.payload, { accountRuns: isBankFile(r) }), true)
+    },
+  )
+
+  app.post<{ Params: { id: number }; Body: { purpose: string } }>(
+    '/api/rejected-inputs/:id/reveal',
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
+      preHandler: revealLimit(app),
+      schema: {
+        tags: ['attendance'],
+        summary: 'Reveal one rejected input as received (unmasked), for a stated purpose: logged in the access log as a reveal, rate-limited',
+        description:
+          'JSON by default: the stored fields unmasked and `payloadBase64`, the bytes as kept. With `Accept: application/octet-stream`, the bytes ' +
+          `themselves, as GET …/payload sends them but unmasked (\`X-Payload-Masked: false\`). At most ${LIMITS.reveals_per_hour} reveals an hour per caller ` +
+          '(worker reveals included); past that, 429 too_many_requests.',
+        params: rejectedIdParams,
+        body: { type: 'object', properties: { purpose: purposeSchema }, required: ['purpose'], additionalProperties: false },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              ...rejected.properties,
+              payloadBase64: { type: 'string', description: 'the bytes as kept, base64' },
+              contentTypeHint: { type: 'string', description: 'what the bytes look like, as X-Content-Type-Hint says' },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) => {
+      const [meta, r] = await Promise.all([punches.rejectedById(req.params.id), punches.rejectedPayload(req.params.id)])
+      if (!meta || !r || !(await inScope(req, r.projectId))) throw new AppError('rejected_input_not_found', { id: req.params.id })
+      req.accessRecordIds = [String(req.params.id)]
+      statePurpose(req, req.body.purpose)
+      if (wantsBytes(req)) return sendPayload(reply, req.params.id, r, r.payload, false)
+      return {
+        ...meta,
+        payloadTruncated: meta.payloadBytes > r.payload.length,
+        payloadUrl: `/api/rejected-inputs/${meta.id}/payload`,
+        receivedAt: new Date(meta.receivedAtMs).toISOString(),
+        payloadBase64: r.payload.toString('base64'),
+        contentTypeHint: payloadHint(r).contentType,
+      }
     },
   )
 

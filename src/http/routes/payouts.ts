@@ -5,6 +5,7 @@ import { AppError } from '../../kernel/errors.ts'
 import { formatYuan, fen, sumFen } from '../../kernel/money.ts'
 import { monthBoundsMs } from '../../kernel/time.ts'
 import { creditText } from '../../timesheets/rules.ts'
+import { isAccountName, maskText } from '../../access/masking.ts'
 import { maskCard } from '../../roster/identity.ts'
 import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, ReconciliationRunRow } from '../../payouts/repository.ts'
 import type { ReconciliationView } from '../../payouts/service.ts'
@@ -149,17 +150,35 @@ const reconciliation = {
   },
 } as const
 
+/** Text a bank wrote in its file: any run of 12–19 digits in it is taken for an account (src/access/masking.ts). */
+const maskBankText = (text: string): string => maskText(text, { accountRuns: true })
+
 function presentFile(f: PayoutFileRow) {
-  return { ...f, postedAt: new Date(f.postedAtMs).toISOString() }
+  return {
+    ...f,
+    filename: f.filename === null ? null : maskText(f.filename),
+    postedBy: f.postedBy === null ? null : maskText(f.postedBy),
+    postedAt: new Date(f.postedAtMs).toISOString(),
+  }
 }
 function presentLine(l: PayoutLineRow) {
-  return { ...l, payeeCardMasked: maskCard(l.payeeCard) }
+  return { ...l, payeeCardMasked: maskCard(l.payeeCard), payeeName: maskBankText(l.payeeName), failureReason: l.failureReason === null ? null : maskBankText(l.failureReason) }
 }
-/** Evidence carries full card numbers for the bureau's file; replies mask them. */
-function maskEvidence(value: unknown): unknown {
-  if (typeof value === 'string') return /^\d{12,19}$/.test(value) ? maskCard(value) : value
-  if (Array.isArray(value)) return value.map(maskEvidence)
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskEvidence(v)]))
+
+/** Evidence fields whose text comes from the bank's file (a failure reason may well quote the account). */
+const FROM_BANK_FILE = new Set(['failureReason', 'payeeName', 'payeeNames'])
+
+/**
+ * Evidence carries full card numbers for the bureau's file; replies mask them: a value that is all digits (12–19) is a
+ * card, text from the bank file is masked as a bank file's, and any other text as free text.
+ */
+function maskEvidence(value: unknown, key?: string): unknown {
+  if (typeof value === 'string') {
+    if (/^\d{12,19}$/.test(value)) return maskCard(value)
+    return maskText(value, { accountRuns: key !== undefined && (FROM_BANK_FILE.has(key) || isAccountName(key)) })
+  }
+  if (Array.isArray(value)) return value.map((v) => maskEvidence(v, key))
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskEvidence(v, k)]))
   return value
 }
 

@@ -9,6 +9,8 @@ import type { Services } from '../../services.ts'
 import type { Principal } from '../../access/roles.ts'
 import { AppError } from '../../kernel/errors.ts'
 import { principalOf } from '../access.ts'
+import { maskText } from '../../access/masking.ts'
+import { purposeSchema, revealLimit, statePurpose } from '../reveal.ts'
 import { ackTopic, punchTopic } from '../../punches/admit.ts'
 import { actorOf } from './access.ts'
 import { linkNext, pageOf } from '../paging.ts'
@@ -171,9 +173,19 @@ export function presentWorker(w: WorkerRow) {
   }
 }
 
+/** The user id on the site's devices and the contract number are typed by people: some sites enrol workers under their ID number. */
 function presentEnrolment(e: EnrolmentRow, w?: WorkerRow) {
-  return { ...e, worker: w ? presentWorker(w) : undefined }
+  return {
+    ...e,
+    deviceUserId: e.deviceUserId === null ? null : maskText(e.deviceUserId),
+    contractNo: e.contractNo === null ? null : maskText(e.contractNo),
+    worker: w ? presentWorker(w) : undefined,
+  }
 }
+
+/** The personal numbers of a worker a reveal may show, each named as the registration names it. */
+const REVEAL_FIELDS = ['idNumber', 'cardNo', 'phone'] as const
+type RevealField = (typeof REVEAL_FIELDS)[number]
 
 function presentDevice(d: DeviceRow) {
   return { ...d, settings: JSON.parse(d.settings) as Record<string, unknown>, installedAt: new Date(d.installedAtMs).toISOString() }
@@ -352,6 +364,45 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req) => presentWorker(await roster.worker(req.params.workerId)),
+  )
+
+  app.post<{ Params: { workerId: string }; Body: { purpose: string; fields: RevealField[] } }>(
+    '/api/workers/:workerId/reveal',
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
+      preHandler: revealLimit(app),
+      schema: {
+        tags: ['roster'],
+        summary: "Reveal a worker's full ID, card or phone number for a stated purpose: logged in the access log as a reveal, rate-limited",
+        description:
+          'Name only the fields the purpose needs. The access log keeps the caller, the worker and the purpose. ' +
+          `At most ${LIMITS.reveals_per_hour} reveals an hour per caller (rejected-input reveals included); past that, 429 too_many_requests.`,
+        params: { type: 'object', properties: { workerId: idParam }, required: ['workerId'], additionalProperties: false },
+        body: {
+          type: 'object',
+          properties: {
+            purpose: purposeSchema,
+            fields: { type: 'array', items: { type: 'string', enum: REVEAL_FIELDS }, minItems: 1, maxItems: REVEAL_FIELDS.length, uniqueItems: true },
+          },
+          required: ['purpose', 'fields'],
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            description: 'the fields asked for, in full; phone is null when none is on record',
+            properties: { workerId: { type: 'string' }, idNumber: { type: 'string' }, cardNo: { type: 'string' }, phone: { type: ['string', 'null'] } },
+            required: ['workerId'],
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const w = await roster.worker(req.params.workerId)
+      statePurpose(req, req.body.purpose)
+      const full: Record<RevealField, string | null> = { idNumber: w.idNumber, cardNo: w.cardNo, phone: w.phone }
+      return { workerId: w.id, ...Object.fromEntries(req.body.fields.map((f) => [f, full[f]])) }
+    },
   )
 
   app.post<{ Params: { projectId: string }; Body: NewEnrolment }>(

@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../kernel/errors.ts'
 import { isWorkDate, localTimeOf, workDateOf } from '../../kernel/time.ts'
+import { maskDeep, maskText } from '../../access/masking.ts'
 import { maskIdNumber } from '../../roster/identity.ts'
 import type { Services } from '../../services.ts'
 import { attendanceSheetCsv, attendanceSheetHtml } from '../../timesheets/export.ts'
@@ -192,9 +193,15 @@ function totalsJson(m: WorkerMonth): Record<string, unknown> {
   return { ...totals, credit: creditText(m.creditHalves) }
 }
 
-const adjustmentJson = (a: AdjustmentRow): Record<string, unknown> => ({ ...a, detail: JSON.parse(a.detail) as unknown, recordedAt: iso(a.recordedAtMs) })
-const answerJson = (a: WorkerConfirmationRow | null): Record<string, unknown> | null => (a ? { ...a, recordedAt: iso(a.recordedAtMs) } : null)
-const correctionJson = (c: Correction): Record<string, unknown> => ({ ...c, at: c.atMs === null ? null : iso(c.atMs), createdAt: iso(c.createdAtMs) })
+/**
+ * Notes, reasons and names people type are free text: a correction's reason may quote a worker's phone or ID number.
+ * Replies mask those numbers in them (src/access/masking.ts), as in every detail that quotes them.
+ */
+const maskNote = (text: string | null): string | null => (text === null ? null : maskText(text))
+
+const adjustmentJson = (a: AdjustmentRow): Record<string, unknown> => ({ ...a, detail: maskDeep(JSON.parse(a.detail) as unknown), recordedAt: iso(a.recordedAtMs) })
+const answerJson = (a: WorkerConfirmationRow | null): Record<string, unknown> | null => (a ? { ...a, note: maskNote(a.note), recordedAt: iso(a.recordedAtMs) } : null)
+const correctionJson = (c: Correction): Record<string, unknown> => ({ ...c, reason: maskText(c.reason), author: maskText(c.author), at: c.atMs === null ? null : iso(c.atMs), createdAt: iso(c.createdAtMs) })
 
 function lineJson(line: WorkerMonthLine, answer: WorkerConfirmationRow | null, timeZone: string): Record<string, unknown> {
   return {
@@ -209,7 +216,24 @@ function lineJson(line: WorkerMonthLine, answer: WorkerConfirmationRow | null, t
   }
 }
 
-function teamMonthJson(v: TeamMonth): Record<string, unknown> {
+/**
+ * A team's month with the text people typed masked (names, trades, answers' and the confirmation's notes), before it
+ * is shown as JSON or a sheet. The ID number stays whole here: each view masks it in its own column.
+ */
+function maskTeamText(v: TeamMonth): TeamMonth {
+  return {
+    ...v,
+    confirmation: v.confirmation ? { ...v.confirmation, confirmedBy: maskText(v.confirmation.confirmedBy), note: maskNote(v.confirmation.note) } : null,
+    workers: v.workers.map((w) => ({
+      ...w,
+      worker: { ...w.worker, name: maskText(w.worker.name), trade: maskNote(w.worker.trade) },
+      answer: w.answer ? { ...w.answer, note: maskNote(w.answer.note) } : null,
+    })),
+  }
+}
+
+function teamMonthJson(unmasked: TeamMonth): Record<string, unknown> {
+  const v = maskTeamText(unmasked)
   return {
     projectId: v.projectId,
     teamId: v.teamId,
@@ -326,7 +350,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
         timeZone: project.timeZone,
         workerCount: sorted.length,
         next: next ?? null,
-        teams: teams.map((t) => ({ ...t, credit: creditText(t.creditHalves), confirmedAt: t.confirmedAtMs === null ? null : iso(t.confirmedAtMs) })),
+        teams: teams.map((t) => ({ ...t, confirmedBy: maskNote(t.confirmedBy), credit: creditText(t.creditHalves), confirmedAt: t.confirmedAtMs === null ? null : iso(t.confirmedAtMs) })),
         workers: page.map((l) => ({ workerId: l.workerId, name: names.get(l.workerId) ?? '', teamId: l.teamId, frozen: l.frozen, totals: totalsJson(l.month), adjustmentHalves: l.adjustmentHalves })),
       }
     },
@@ -445,7 +469,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
       return reply
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="attendance-${req.params.month}-${encodeURIComponent(v.teamName)}.csv"; filename*=UTF-8''${encodeURIComponent(`考勤表-${v.teamName}-${req.params.month}.csv`)}`)
-        .send(attendanceSheetCsv(v))
+        .send(attendanceSheetCsv(maskTeamText(v)))
     },
   )
 
@@ -459,7 +483,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
         produces: ['text/html'],
       },
     },
-    async (req, reply) => reply.type('text/html; charset=utf-8').send(attendanceSheetHtml(await timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month))),
+    async (req, reply) => reply.type('text/html; charset=utf-8').send(attendanceSheetHtml(maskTeamText(await timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month)))),
   )
 
   app.post<{ Params: { projectId: string; teamId: string; month: string }; Body: { confirmedBy: string; note?: string } }>(
@@ -581,7 +605,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
       const flags = (await timesheets.attendanceFlags(req.params.projectId, req.params.month)).sort((a, b) => compareKeys(flagKey(a), flagKey(b)))
       const { page, next } = pageAfter(flags, flagKey, after, req.query.limit)
       linkNext(req, reply, req.query.limit, 'after', next)
-      return page
+      return page.map((f) => ({ ...f, detail: maskDeep(f.detail) }))
     },
   )
 }
