@@ -86,6 +86,8 @@ interface PublishJob {
   url: string
   siteCode: string
   serials: string[]
+  /** Serial → its MQTT secret (the embedded broker authenticates every gate; Mosquitto here lets anyone in). */
+  secrets: Record<string, string>
   idNumbers: string[]
   /** Record ids of each gate continue after those the seeded history used. */
   firstSeq: number
@@ -115,7 +117,7 @@ function gatePayloads(job: PublishJob, serial: string, d: number): Buffer[] {
   })
 }
 
-/** The gates: one MQTT.js connection each (client id = serial), `inFlight` QoS 1 publishes outstanding on each. */
+/** The gates: one MQTT.js connection each (client id = username = serial, its secret), `inFlight` QoS 1 publishes outstanding on each. */
 async function publisher(): Promise<void> {
   const send = (m: FromPublisher) => process.send?.(m)
   let gates: Array<{ client: mqtt.MqttClient; topic: string; payloads: Buffer[] }> = []
@@ -128,7 +130,7 @@ async function publisher(): Promise<void> {
           inFlight = job.inFlight
           gates = await Promise.all(
             job.serials.map(async (serial, d) => ({
-              client: await mqtt.connectAsync(job.url, { clientId: serial, clean: true, reconnectPeriod: 0 }),
+              client: await mqtt.connectAsync(job.url, { clientId: serial, username: serial, password: job.secrets[serial], clean: true, reconnectPeriod: 0 }),
               topic: `wl/v1/${job.siteCode}/${serial}/punch`,
               payloads: gatePayloads(job, serial, d),
             })),
@@ -840,6 +842,9 @@ async function main(): Promise<void> {
     // Roster through the service, then history through the database layer; every run starts from a copy of it.
     const setup = await startServer(configFor(seeded.url), { logger: false })
     const roster = await registerBenchRoster(setup.services, { siteCode: SITE_CODE, timeZone: TIME_ZONE, label: '基准', serialPrefix: 'GT', workers: opt.workers, devices: opt.devices, teams: 8, seed: 20261122, nowMs })
+    // Each gate's MQTT secret, as registration over HTTP would have issued it.
+    const secrets: Record<string, string> = {}
+    for (const [serial, id] of roster.deviceIds) secrets[serial] = await setup.services.access.issueDeviceSecret({ id, serial }, 'bench')
     await setup.close()
     const t0 = performance.now()
     const seedPerDevice = await seedPunches(seeded.url, roster, opt.seedRows, nowMs)
@@ -852,6 +857,7 @@ async function main(): Promise<void> {
       url,
       siteCode: SITE_CODE,
       serials: [...roster.deviceIds.keys()],
+      secrets,
       idNumbers: roster.workers.map((w) => w.idNumber),
       firstSeq: seedPerDevice + 1,
       perDevice,

@@ -49,11 +49,15 @@ const AIM_P99_RATIO_MAX = 3
 interface GateJob {
   url: string
   serials: string[]
+  /** Serial → its MQTT secret: the embedded broker authenticates every gate. */
+  secrets: Record<string, string>
   idNumbers: string[]
   ratePerS: number
 }
 interface ListerJob {
   httpUrl: string
+  /** An admin API key: the listers read as the platform operator. */
+  apiKey: string
   listers: number
   mode: 'listing' | 'payloads'
   payloadIds: number[]
@@ -83,7 +87,7 @@ async function gates(job: GateJob): Promise<void> {
   let stopping = false
   let acked = 0
   let failed = 0
-  const clients = await Promise.all(job.serials.map((serial) => mqtt.connectAsync(job.url, { clientId: serial, clean: true, reconnectPeriod: 0 })))
+  const clients = await Promise.all(job.serials.map((serial) => mqtt.connectAsync(job.url, { clientId: serial, username: serial, password: job.secrets[serial], clean: true, reconnectPeriod: 0 })))
   process.on('message', (m: ToChild) => {
     if (m.cmd === 'phase') phase = m.name
     if (m.cmd === 'stop') stopping = true
@@ -133,7 +137,7 @@ async function lister(job: ListerJob): Promise<void> {
       for (let i = l; !stopping; i += job.listers) {
         const path = job.mode === 'listing' ? `/api/rejected-inputs?limit=${LIMITS.page_size_max}` : `/api/rejected-inputs/${job.payloadIds[i % job.payloadIds.length]}/payload`
         const t0 = performance.now()
-        const res = await fetch(job.httpUrl + path)
+        const res = await fetch(job.httpUrl + path, { headers: { authorization: `Bearer ${job.apiKey}` } })
         const body = Buffer.from(await res.arrayBuffer())
         report.latenciesMs.push(performance.now() - t0)
         report.requests++
@@ -169,9 +173,12 @@ function nextMessage<K extends FromChild['cmd']>(c: ChildProcess, cmd: K): Promi
 
 // ---------------------------------------------------------------- setup
 
-async function registerSite(services: Services, nowMs: number, workers: number, devices: number): Promise<{ projectId: string; serials: string[]; idNumbers: string[] }> {
+async function registerSite(services: Services, nowMs: number, workers: number, devices: number): Promise<{ projectId: string; serials: string[]; secrets: Record<string, string>; idNumbers: string[] }> {
   const r = await registerBenchRoster(services, { siteCode: SITE_CODE, timeZone: TIME_ZONE, label: '列表基准', serialPrefix: 'GL', workers, devices, teams: 1, seed: 20261202, nowMs })
-  return { projectId: r.projectId, serials: [...r.deviceIds.keys()], idNumbers: r.workers.map((w) => w.idNumber) }
+  // Each gate's MQTT secret, as registration over HTTP would have issued it.
+  const secrets: Record<string, string> = {}
+  for (const [serial, id] of r.deviceIds) secrets[serial] = await services.access.issueDeviceSecret({ id, serial }, 'bench')
+  return { projectId: r.projectId, serials: [...r.deviceIds.keys()], secrets, idNumbers: r.workers.map((w) => w.idNumber) }
 }
 
 /** Refusals with payloads just under what is kept of one, through the repository the inbox uses. */
@@ -249,6 +256,7 @@ async function main(): Promise<void> {
     running = server
     const nowMs = Date.now()
     const site = await registerSite(server.services, nowMs, opt.workers, opt.devices)
+    const { key: apiKey } = await server.services.access.createKey({ name: 'bench listing-stall', role: 'admin', days: 1 }, 'bench')
     const seedStarted = performance.now()
     await seedRejected(server.services, site.projectId, opt.rejected, opt.payloadBytes, nowMs)
     const payloadIds = (await server.services.punches.listRejected({ projectId: site.projectId, limit: LIMITS.page_size_max })).map((r) => r.id)
@@ -260,7 +268,7 @@ async function main(): Promise<void> {
     const gateChild = child('gates')
     children.push(gateChild)
     const gatesReady = nextMessage(gateChild, 'ready')
-    gateChild.send({ cmd: 'gates', job: { url: server.mqttUrl, serials: site.serials, idNumbers: site.idNumbers, ratePerS: opt.ratePerS } } satisfies ToChild)
+    gateChild.send({ cmd: 'gates', job: { url: server.mqttUrl, serials: site.serials, secrets: site.secrets, idNumbers: site.idNumbers, ratePerS: opt.ratePerS } } satisfies ToChild)
     await gatesReady
     await sleep(2_000) // warm-up: connections settled, statements prepared, caches filled
 
@@ -269,7 +277,7 @@ async function main(): Promise<void> {
       const c = child('lister')
       children.push(c)
       const ready = nextMessage(c, 'ready')
-      c.send({ cmd: 'lister', job: { httpUrl: server.httpUrl, listers: opt.listers, mode, payloadIds } } satisfies ToChild)
+      c.send({ cmd: 'lister', job: { httpUrl: server.httpUrl, apiKey, listers: opt.listers, mode, payloadIds } } satisfies ToChild)
       await ready
       phase(mode)
       await sleep(opt.seconds * 1000)

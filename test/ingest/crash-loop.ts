@@ -33,6 +33,7 @@ import { Api } from '../../simulators/api.ts'
 import { personName } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
+import { createAdminKey } from '../helpers/admin-key.ts'
 import { freePort } from '../helpers/free-port.ts'
 import { launchService, spawnService, waitReady, type ChildService, type Teardown } from './helpers/child-service.ts'
 
@@ -212,15 +213,18 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
   }
   const ports = async () => ({ databaseUrl, httpPort: await freePort(), mqttPort: await freePort() })
 
-  // Setup through the API of a first child, closed cleanly: the loops start from a sound file.
+  // Setup through the API of a first child, closed cleanly: the loops start from a sound file. The key and the gates'
+  // secrets are in the file, so they hold for every later child.
+  const adminKey = await createAdminKey(databaseUrl, 'crash loop')
   const setup = await spawnService(opts.t, await ports())
-  const api = new Api(setup.httpUrl)
+  const api = new Api(setup.httpUrl, adminKey)
   const plan = planSite({ ...DEFAULT_SITE, workers: 12, teams: 2, seed: opts.seed % 100_000 })
   const site = await registerSite(api, plan)
   const installedAt = new Date(Date.now() - 30 * 86_400_000).toISOString()
   for (const serial of GATES) {
     if (plan.devices.some((d) => d.serial === serial)) continue
-    await api.post(`/api/projects/${site.projectId}/devices`, { serial, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, location: serial, installedAt })
+    const gate = await api.post<{ mqtt: { password: string } }>(`/api/projects/${site.projectId}/devices`, { serial, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, location: serial, installedAt })
+    site.secrets.set(serial, gate.mqtt.password)
   }
   await setup.stop()
 
@@ -297,7 +301,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
     const seqs = [...g.pending].sort((a, b) => a - b)
     for (let i = 0; i < newCount; i++) seqs.push(g.nextSeq++)
     // Not connectAsync: a connection cut during CONNECT closes without an error, and its promise would never settle.
-    const client = mqtt.connect(child.mqttUrl, { clientId: g.serial, clean: true, reconnectPeriod: 0, connectTimeout: 5_000 })
+    const client = mqtt.connect(child.mqttUrl, { clientId: g.serial, username: g.serial, password: site.secrets.get(g.serial), clean: true, reconnectPeriod: 0, connectTimeout: 5_000 })
     client.on('error', () => {})
     let closed = false
     const connected = await new Promise<boolean>((resolve) => {
@@ -350,7 +354,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
     try {
       res = await fetch(`${child.httpUrl}/api/projects/${site.projectId}/payout-files?period=${file.period}&filename=crash-loop-${file.no}.txt`, {
         method: 'POST',
-        headers: { 'content-type': 'text/plain' },
+        headers: api.headers({ 'content-type': 'text/plain' }),
         body: bytes,
       })
     } catch (err) {

@@ -40,7 +40,8 @@ t.test('every acknowledged punch survives kill -9; re-sent records are stored on
   const plan = planSite({ ...DEFAULT_SITE, workers: 12, teams: 2, seed: 31 })
   const site = await registerSite(api, plan)
   for (const serial of EXTRA_GATES) {
-    await api.post(`/api/projects/${site.projectId}/devices`, { serial, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, location: serial })
+    const gate = await api.post<{ mqtt: { password: string } }>(`/api/projects/${site.projectId}/devices`, { serial, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, location: serial })
+    site.secrets.set(serial, gate.mqtt.password)
   }
   const serials = [...plan.devices.filter((d) => d.model === 'gate-ts200').map((d) => d.serial), ...EXTRA_GATES]
   const gates = gateRecords(plan.spec.siteCode, serials, RECORDS_PER_GATE, plan.workers.map((w) => w.idNumber), Date.now())
@@ -49,6 +50,7 @@ t.test('every acknowledged punch survives kill -9; re-sent records are stored on
   let killing: Promise<void> | undefined
   const run1 = await publishGateRecords(first.mqttUrl, gates, {
     inFlightPerDevice: IN_FLIGHT_PER_GATE,
+    secrets: site.secrets,
     onAck: (n) => {
       if (n >= KILL_AFTER_ACKED) killing ??= first.kill9()
     },
@@ -73,7 +75,7 @@ t.test('every acknowledged punch survives kill -9; re-sent records are stored on
   // Restart on the same file; the gates re-send everything not acknowledged (and what they never got to send).
   const second = await spawnService(t, ports)
   const resend = gates.map((list) => list.filter((r) => !run1.acked.has(r.key)))
-  const run2 = await publishGateRecords(second.mqttUrl, resend, { inFlightPerDevice: IN_FLIGHT_PER_GATE })
+  const run2 = await publishGateRecords(second.mqttUrl, resend, { inFlightPerDevice: IN_FLIGHT_PER_GATE, secrets: site.secrets })
   const resent = resend.flat().length
   t.equal(run2.acked.size, resent, `all ${resent} re-sent records acknowledged by the restarted service`)
   t.equal(run2.failed, 0)

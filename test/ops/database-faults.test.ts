@@ -61,7 +61,7 @@ async function site(api: Api, seed: number) {
   const registered = await registerSite(api, plan)
   const serials = plan.devices.filter((d) => d.model === 'gate-ts200').map((d) => d.serial)
   const gates = gateRecords(plan.spec.siteCode, serials, RECORDS_PER_GATE, plan.workers.map((w) => w.idNumber), Date.now())
-  return { projectId: registered.projectId, gates, total: serials.length * RECORDS_PER_GATE }
+  return { projectId: registered.projectId, gates, total: serials.length * RECORDS_PER_GATE, secrets: registered.secrets }
 }
 
 function storedPunches(dbPath: string, projectId: string): number {
@@ -77,7 +77,7 @@ t.test('embedded broker: a lock held elsewhere is reported, acknowledges nothing
   const log = capture()
   const dbPath = join(tempDir(t), 'test.db')
   const server = await startTestServer(t, { logStream: log.stream, config: { logLevel: 'info', databaseUrl: `file:${dbPath}` } })
-  const { projectId, gates, total } = await site(server.api, 71)
+  const { projectId, gates, total, secrets } = await site(server.api, 71)
 
   const holder = new Database(dbPath)
   t.teardown(() => holder.open && holder.close())
@@ -85,7 +85,7 @@ t.test('embedded broker: a lock held elsewhere is reported, acknowledges nothing
 
   let ackedWhileLocked = 0
   let locked = true
-  const publishing = publishGateRecords(server.mqttUrl, gates, { inFlightPerDevice: 10, onAck: () => locked && ackedWhileLocked++ })
+  const publishing = publishGateRecords(server.mqttUrl, gates, { inFlightPerDevice: 10, secrets, onAck: () => locked && ackedWhileLocked++ })
 
   await until('/ready fails', async () => (await getJson(`${server.httpUrl}/ready`)).status === 503)
   // Still held: every answer below comes while the lock is held.

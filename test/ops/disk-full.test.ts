@@ -57,10 +57,10 @@ function storedKeys(dbPath: string): string[] {
 
 async function setUp(child: ChildService, adminKey: string, seed: number) {
   const plan = planSite({ ...DEFAULT_SITE, workers: 6, teams: 1, seed })
-  await registerSite(new Api(child.httpUrl, adminKey), plan)
+  const { secrets } = await registerSite(new Api(child.httpUrl, adminKey), plan)
   const serials = plan.devices.filter((d) => d.model === 'gate-ts200').map((d) => d.serial)
   const gates = gateRecords(plan.spec.siteCode, serials, RECORDS_PER_GATE, plan.workers.map((w) => w.idNumber), Date.now())
-  return { gates, keys: gates.flat().map((r) => r.key) }
+  return { gates, keys: gates.flat().map((r) => r.key), secrets }
 }
 
 let prlimit = true
@@ -82,12 +82,12 @@ if (TEST_ENGINE === 'postgres') {
     const dbPath = join(dir, 'full.db')
     const adminKey = await createAdminKey(`file:${dbPath}`)
     const child = await spawnService(t, { databaseUrl: `file:${dbPath}`, httpPort: await freePort(), mqttPort: await freePort() })
-    const { gates, keys } = await setUp(child, adminKey, 81)
+    const { gates, keys, secrets } = await setUp(child, adminKey, 81)
 
     fileSizeLimit(child.proc.pid as number, 1)
     let full = true
     let ackedWhileFull = 0
-    const publishing = publishGateRecords(child.mqttUrl, gates, { inFlightPerDevice: 10, onAck: () => full && ackedWhileFull++ })
+    const publishing = publishGateRecords(child.mqttUrl, gates, { inFlightPerDevice: 10, secrets, onAck: () => full && ackedWhileFull++ })
     await until('/ready fails', async () => (await ready(child)).status === 503)
     const r = await ready(child)
     t.match((r.body.reasons ?? []).join('\n'), /not writable .*SQLITE_(FULL|IOERR)/, '/ready says the database cannot be written, with the code')
