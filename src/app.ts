@@ -2,11 +2,12 @@
  * Builds the HTTP application: external plugins first (OpenAPI), then the
  * error catalogue, then routes per domain. It does not listen; server.ts does.
  */
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
+import { maskLogError, maskLogFields, maskLogText, type LoggedError } from './access/masking.ts'
 import { installAccess } from './http/access.ts'
 import { accessRoutes } from './http/routes/access.ts'
 import { AppError } from './kernel/errors.ts'
@@ -29,9 +30,32 @@ export interface AppOptions {
   enforceAccess?: boolean
 }
 
+/** Fields whose values never reach a log line, wherever they are logged (top level or one level down). */
+const SECRET_LOG_FIELDS = ['password', 'token', 'key', 'secret', 'apiKey', 'sessionToken', 'deviceSecret', 'authorization', 'cookie', 'idNumber', 'idNo', 'cardNo', 'payeeCard', 'phone']
+
+/**
+ * Logs never carry an ID number, a card or a secret (PIPL Art. 28; a log is copied, shipped and kept far longer than
+ * the ledger's access rules reach). pino's redact removes credentials from headers and the known fields; every other
+ * string of a line (its message, its fields, an error's message and stack, a request's URL, which may hold ?card=) is
+ * masked as replies are (src/access/masking.ts), and session tokens, API keys and device secrets are cut by prefix.
+ */
+const logPrivacy = {
+  redact: {
+    paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', ...SECRET_LOG_FIELDS.flatMap((f) => [f, `*.${f}`])],
+    censor: '[redacted]',
+  },
+  serializers: {
+    req: (req: FastifyRequest) => ({ method: req.method, url: maskLogText(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort }),
+    // pino hands over whatever was logged under err, an Error or not.
+    err: (err: Error) => (err instanceof Error ? maskLogError(err) : (maskLogFields(err) as LoggedError)),
+    msg: (msg: unknown) => (typeof msg === 'string' ? maskLogText(msg) : msg),
+  },
+  formatters: { log: (fields: Record<string, unknown>) => maskLogFields(fields) as Record<string, unknown> },
+}
+
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger === false ? false : opts.logStream ? { level: services.config.logLevel, stream: opts.logStream } : { level: services.config.logLevel },
+    logger: opts.logger === false ? false : { level: services.config.logLevel, ...(opts.logStream ? { stream: opts.logStream } : {}), ...logPrivacy },
     // Checked on Content-Length, and on the bytes as they stream in, before a body is buffered whole.
     bodyLimit: LIMITS.http_body_bytes_max,
   })

@@ -243,15 +243,17 @@ export function maskSecrets(text: string): string {
   )
 }
 
-/** A log line's text: personal numbers masked and secrets cut. */
-export const maskLogText = (text: string): string => maskSecrets(maskText(text))
+/**
+ * A log line's text: personal numbers masked and secrets cut. Every run of 12–19 digits counts as an account here,
+ * Luhn or not: a log is read for what went wrong, and a 13-digit instant in a message is a small loss beside an
+ * account number copied into every log archive.
+ */
+export const maskLogText = (text: string): string => maskSecrets(maskText(text, { accountRuns: true }))
 
-/** A log line's fields: as maskDeep, with secrets cut from every string too. */
+/** A log line's fields: every string as maskLogText masks it, and numbers under personal names as maskDeep does. */
 export function maskLogFields(value: unknown, name?: string): unknown {
-  return walk(value, name, 0, logText)
+  return walk(value, name, 0, (s) => maskLogText(s))
 }
-
-const logText = (s: string, name: string | undefined): string => maskSecrets(maskText(s, { accountRuns: isAccountName(name) }))
 
 /** An error as pino's err serializer shows it. */
 export interface LoggedError {
