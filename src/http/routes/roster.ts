@@ -556,7 +556,6 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     },
   )
 
-
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
     '/api/projects/:projectId/devices',
     { config: { policy: { roles: ['labour_manager', 'auditor'], write: false } }, schema: { tags: ['roster'], summary: "The project's devices by serial, a page at a time (`after`: a device id)", params: projectParams, querystring: pageQuery, response: { 200: { type: 'array', items: device }, ...errors } } },
