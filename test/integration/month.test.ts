@@ -6,9 +6,21 @@
 import t from 'tap'
 import { bankResultFile } from '../../simulators/bank.ts'
 import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth } from '../../simulators/site.ts'
-import { ApiError } from '../../simulators/api.ts'
+import { ApiError, type Api } from '../../simulators/api.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { startTestServer } from '../helpers/server.ts'
+
+/** A rejected input's bytes as received: its download masks personal numbers, a reveal with a purpose gives them whole. */
+async function revealed(api: Api, id: number): Promise<Buffer> {
+  const res = await api.fetch(`/api/rejected-inputs/${id}/reveal`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/octet-stream' },
+    body: JSON.stringify({ purpose: 'checking what the device sent' }),
+  })
+  if (!res.ok) throw new Error(`reveal of rejected input ${id}: HTTP ${res.status} ${await res.text()}`)
+  if (res.headers.get('x-payload-masked') !== 'false') throw new Error('a reveal answered masked bytes')
+  return Buffer.from(await res.arrayBuffer())
+}
 
 t.test('gate punch → timesheet → pay due → payout file → flags', async (t) => {
   // The month is replayed on 5 November: what arrives is counted in November, the punches belong to October.
@@ -33,8 +45,8 @@ t.test('gate punch → timesheet → pay due → payout file → flags', async (
   const garbled = rejected.find((r) => r.reason === 'malformed_payload')
   const garbledFrame = month.frames.find((f) => f.kind === 'malformed')
   t.ok(garbled && garbledFrame)
-  const bytes = Buffer.from(await (await api.fetch(garbled!.payloadUrl)).arrayBuffer())
-  t.same(bytes, Buffer.from(garbledFrame!.payload), 'the garbled frame is kept as it came')
+  t.equal((await api.fetch(garbled!.payloadUrl)).headers.get('x-payload-masked'), 'true', 'its download has personal numbers masked')
+  t.same(await revealed(api, garbled!.id), Buffer.from(garbledFrame!.payload), 'the garbled frame is kept as it came, and revealed on purpose')
 
   // The terminal that was offline replayed its day late; the day is there as if it had arrived in order.
   type TeamMonth = { workers: Array<{ days: Array<{ workDate: string; status: string; punches: Array<{ use: string; reason: string | null }> }> }> }
@@ -102,9 +114,10 @@ t.test('a broken payout file is refused whole, with every line error, and kept',
     'two errors on line 3 (card, amount) and two on line 4 (status, date)',
   )
   t.same(await api.get(`/api/projects/${site.projectId}/payout-files`), [], 'nothing stored')
-  const kept = await api.get<Array<{ reason: string; payloadUrl: string }>>(`/api/rejected-inputs?projectId=${site.projectId}&reason=payout_file_invalid`)
+  const kept = await api.get<Array<{ id: number; reason: string; payloadUrl: string }>>(`/api/rejected-inputs?projectId=${site.projectId}&reason=payout_file_invalid`)
   t.equal(kept.length, 1, 'the file is kept in rejected inputs')
   const res = await api.fetch(kept[0]!.payloadUrl)
   t.equal(res.headers.get('content-type'), 'application/octet-stream')
-  t.same(Buffer.from(await res.arrayBuffer()), file, 'byte for byte')
+  t.equal(res.headers.get('x-payload-masked'), 'true', 'its download has card numbers masked')
+  t.same(await revealed(api, kept[0]!.id), file, 'byte for byte, revealed on purpose')
 })
