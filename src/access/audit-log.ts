@@ -48,8 +48,11 @@ export function chainHash(prevHash: string, atMs: number, e: AccessEntry): strin
 }
 
 const LAST_HASH = `SELECT hash AS "hash" FROM access_log ORDER BY id DESC LIMIT 1`
-const INSERT = `INSERT INTO access_log (at_ms, actor_kind, actor_id, role, scope, action, purpose, method, route, status, reason, record_ids, prev_hash, hash)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const INSERT_HEAD = `INSERT INTO access_log (at_ms, actor_kind, actor_id, role, scope, action, purpose, method, route, status, reason, record_ids, prev_hash, hash) VALUES `
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'
+/** Rows per INSERT, largest first: a batch is written in a few statements of these sizes (a handful of texts, each prepared once). */
+const INSERT_SIZES = [64, 16, 4, 1] as const
+const INSERTS = new Map<number, string>(INSERT_SIZES.map((n) => [n, INSERT_HEAD + Array(n).fill(ROW).join(', ')]))
 const ROWS_FROM = `SELECT id AS "id", at_ms AS "atMs", actor_kind AS "actorKind", actor_id AS "actorId", role AS "role", scope AS "scope", action AS "action",
   purpose AS "purpose", method AS "method", route AS "route", status AS "status", reason AS "reason", record_ids AS "recordIds",
   prev_hash AS "prevHash", hash AS "hash" FROM access_log WHERE id > ? ORDER BY id LIMIT ?`
@@ -108,10 +111,18 @@ export class AccessLog {
     await tx.lock('access_log')
     let prev = (await tx.get<{ hash: string }>(q(LAST_HASH)))?.hash ?? GENESIS_HASH
     const atMs = this.clock.nowMs()
+    const values: unknown[] = []
     for (const e of entries) {
       const hash = chainHash(prev, atMs, e)
-      await tx.run(q(INSERT, atMs, e.actorKind, e.actorId, e.role, e.scope, e.action, e.purpose, e.method, e.route, e.status, e.reason, JSON.stringify(e.recordIds), prev, hash))
+      values.push(atMs, e.actorKind, e.actorId, e.role, e.scope, e.action, e.purpose, e.method, e.route, e.status, e.reason, JSON.stringify(e.recordIds), prev, hash)
       prev = hash
+    }
+    // Rows in chain order, in as few statements as the sizes allow (one round trip each on PostgreSQL).
+    const columns = ROW.split('?').length - 1
+    for (let at = 0; at < entries.length; ) {
+      const n = INSERT_SIZES.find((size) => size <= entries.length - at) as number
+      await tx.run(q(INSERTS.get(n) as string, ...values.slice(at * columns, (at + n) * columns)))
+      at += n
     }
   }
 }

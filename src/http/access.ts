@@ -127,17 +127,20 @@ export function installAccess(app: FastifyInstance, opts: AccessPluginOptions): 
       request.principal = UNCHECKED
       return
     }
-    const auth = await opts.access.authenticate(request.headers.authorization, request.cookies?.[SESSION_COOKIE])
-    if ('failure' in auth) {
-      request.log.warn({ code: 'access_unauthenticated', reason: auth.failure, route: request.routeOptions.url, ip: request.ip }, 'request without valid credentials')
-      throw new AppError('unauthenticated', { reason: auth.failure })
+    const named = scopeParams(request)
+    // The project the path names is read with the credentials (one statement), for the scope check below.
+    const authenticated = await opts.access.authenticateFor(request.headers.authorization, request.cookies?.[SESSION_COOKIE], named.projectId)
+    if ('failure' in authenticated) {
+      request.log.warn({ code: 'access_unauthenticated', reason: authenticated.failure, route: request.routeOptions.url, ip: request.ip }, 'request without valid credentials')
+      throw new AppError('unauthenticated', { reason: authenticated.failure })
     }
+    const auth = authenticated.principal
     request.principal = auth
     if (auth.role !== 'admin' && !policy.roles.includes(auth.role)) {
       await opts.log.append(accessEntry(request, auth, 'denied', 403, 'role_forbidden'))
       throw new AppError('role_forbidden', { role: auth.role, allowed: ['admin', ...policy.roles] })
     }
-    const denial = await opts.access.checkScope(auth, scopeParams(request))
+    const denial = await opts.access.checkScope(auth, named, authenticated.project)
     if (denial) {
       await opts.log.append(accessEntry(request, auth, 'denied', denial.status, denial.reason))
       throw new AppError(denial.code, denial.details)

@@ -116,6 +116,10 @@ t.test('the access log: rows for reads and denials, one chain, append-only, an e
   })
 
   await t.test('the rows chain', async (t) => {
+    // Reads at once: their rows are committed together (group commit), in one chain.
+    const before = (await db.get<{ n: number }>(q('SELECT CAST(COUNT(*) AS BIGINT) AS "n" FROM access_log')))?.n ?? 0
+    await Promise.all(Array.from({ length: 100 }, () => lm.get(`/api/workers/${site.workerId}`)))
+    t.equal((await db.get<{ n: number }>(q('SELECT CAST(COUNT(*) AS BIGINT) AS "n" FROM access_log')))?.n, before + 100, 'a row for each of 100 reads at once')
     const { rows, firstBreak } = await verifyChain(db)
     const count = (await db.get<{ n: number }>(q('SELECT CAST(COUNT(*) AS BIGINT) AS "n" FROM access_log')))?.n
     t.equal(rows, count, `every row verified (${rows})`)
