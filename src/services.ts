@@ -65,7 +65,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   await timesheets.sweep()
   const payroll = new PayrollService(roster, timesheets)
   const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock)
-  const access = new AccessService(new AccessRepository(db), clock)
+  // A broker that was not told of a credential logs it itself (and reconciles); here it is counted.
+  const access = new AccessService(new AccessRepository(db), clock, (e) => services.metrics.brokerCredentialFailures.inc({ kind: e.kind }))
   const accessLog = new AccessLog(db, clock)
   const services: Services = {
     config,

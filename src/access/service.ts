@@ -4,9 +4,10 @@
  * workers. Knows nothing of HTTP or MQTT; the access plugin and the brokers'
  * hooks call into it.
  *
- * Every check reads the database (sessions, keys, credentials): a logout, a
- * revocation or a disabled login takes effect on the next request, on every
- * instance, with no cache to wait out.
+ * A logout, a revocation or a disabled login takes effect on the next request,
+ * on every instance, with no cache to wait out: with PostgreSQL every request
+ * reads its session or key; with SQLite they are kept in memory only as long as
+ * nothing has changed them (src/access/credential-cache.ts).
  */
 import { sql, type SQL } from 'drizzle-orm'
 import { LIMITS } from '../config/limits.ts'
@@ -15,6 +16,7 @@ import { isUniqueViolation } from '../db/faults.ts'
 import { AppError, type ErrorCode } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import type { Clock } from '../kernel/time.ts'
+import { CredentialCache } from './credential-cache.ts'
 import { AccessRepository, type ApiKeyRow, type ProjectFacts, type SessionWithUser, type UserRow } from './repository.ts'
 import { scopeProblem, type Principal, type Role } from './roles.ts'
 import { apiKeyPrefix, decoyHash, hashPassword, newApiKey, newDeviceSecret, newSessionToken, sameHash, sha256, verifyPassword } from './secrets.ts'
@@ -68,11 +70,16 @@ export type DeviceCredentialEvent = { kind: 'issued'; deviceId: string; serial: 
 
 export class AccessService {
   private readonly deviceListeners: Array<(e: DeviceCredentialEvent) => void | Promise<void>> = []
+  private readonly cache: CredentialCache
 
   constructor(
     readonly repo: AccessRepository,
     private readonly clock: Clock,
-  ) {}
+    /** Told when a broker could not be told of a device credential (which stays committed): the caller logs and counts it. */
+    private readonly onListenerFailure: (e: DeviceCredentialEvent, err: unknown) => void = () => {},
+  ) {
+    this.cache = new CredentialCache(repo.db.foreignWrites?.bind(repo.db), LIMITS.credential_cache_entries)
+  }
 
   // People ------------------------------------------------------------------------------------------------------------
 
@@ -134,16 +141,25 @@ export class AccessService {
   }
 
   async logout(p: Principal): Promise<void> {
-    if (p.sessionHash) await this.repo.revokeSession(p.sessionHash, this.clock.nowMs())
+    if (p.sessionHash) await this.dropping(this.repo.revokeSession(p.sessionHash, this.clock.nowMs()))
   }
 
-  async disableUser(id: string): Promise<boolean> {
-    return this.repo.disableUser(id, this.clock.nowMs())
+  disableUser(id: string): Promise<boolean> {
+    return this.dropping(this.repo.disableUser(id, this.clock.nowMs()))
+  }
+
+  /** A change to sessions, keys or logins: what is kept of them goes once it is committed (before the caller answers). */
+  private async dropping<T>(change: Promise<T>): Promise<T> {
+    try {
+      return await change
+    } finally {
+      this.cache.drop()
+    }
   }
 
   async setPassword(id: string, password: string): Promise<void> {
     if (password.length < PASSWORD_MIN) throw new AppError('login_invalid', { problem: `the password needs at least ${PASSWORD_MIN} characters` })
-    await this.repo.setPassword(id, await hashPassword(password), this.clock.nowMs())
+    await this.dropping(this.repo.setPassword(id, await hashPassword(password), this.clock.nowMs()))
   }
 
   // Machines ----------------------------------------------------------------------------------------------------------
@@ -178,7 +194,7 @@ export class AccessService {
   }
 
   revokeKey(id: string, by: string): Promise<boolean> {
-    return this.repo.revokeKey(id, by, this.clock.nowMs())
+    return this.dropping(this.repo.revokeKey(id, by, this.clock.nowMs()))
   }
 
   // Every request -----------------------------------------------------------------------------------------------------
@@ -209,30 +225,66 @@ export class AccessService {
       return { failure: 'missing' }
     }
     const nowMs = this.clock.nowMs()
+    const generation = this.cache.begin()
+    // The project's facts never change: when they are known, the credentials are read alone.
+    const knownProject = projectId === undefined ? undefined : this.cache.project(projectId)
+    const withProject = projectId !== undefined && knownProject === undefined ? projectId : undefined
     if (presented.startsWith('wls_')) {
       const hash = sha256(presented)
-      const s: (SessionWithUser & { project?: ProjectFacts | null }) | undefined =
-        projectId === undefined ? await this.repo.sessionWithUser(hash) : await this.repo.sessionWithUserAndProject(hash, projectId)
+      let project: ProjectFacts | null | undefined = knownProject
+      let s = this.cache.session(hash)
+      if (!s) {
+        if (withProject === undefined) s = await this.repo.sessionWithUser(hash)
+        else {
+          const read = await this.repo.sessionWithUserAndProject(hash, withProject)
+          s = read
+          project = read?.project
+          this.cache.keepProject(project)
+        }
+        if (s && s.revokedAtMs === null && s.user.disabledAtMs === null) this.cache.keepSession(generation, hash, s)
+      } else if (withProject !== undefined) project = await this.projectFacts(withProject)
       if (!s) return { failure: 'unknown' }
       if (s.revokedAtMs !== null) return { failure: 'revoked' }
       if (s.expiresAtMs <= nowMs) return { failure: 'expired' }
       if (s.user.disabledAtMs !== null) return { failure: 'disabled' }
-      return { principal: { ...principalOfUser(s.user), sessionHash: hash }, project: s.project }
+      return { principal: { ...principalOfUser(s.user), sessionHash: hash }, project }
     }
     if (presented.startsWith('wlk_')) {
       const prefix = apiKeyPrefix(presented)
       if (!prefix) return { failure: 'malformed' }
-      const k: (ApiKeyRow & { project?: ProjectFacts | null }) | undefined =
-        projectId === undefined ? await this.repo.keyByPrefix(prefix) : await this.repo.keyByPrefixAndProject(prefix, projectId)
+      let project: ProjectFacts | null | undefined = knownProject
+      let k = this.cache.key(prefix)
+      if (!k) {
+        if (withProject === undefined) k = await this.repo.keyByPrefix(prefix)
+        else {
+          const read = await this.repo.keyByPrefixAndProject(prefix, withProject)
+          project = read?.project
+          this.cache.keepProject(project)
+          if (read) {
+            const { project: _, ...key } = read
+            k = key
+          }
+        }
+        if (k && k.revokedAtMs === null) this.cache.keepKey(generation, k)
+      } else if (withProject !== undefined) project = await this.projectFacts(withProject)
       if (!k || !sameHash(k.secretHash, sha256(presented))) return { failure: 'unknown' }
       if (k.revokedAtMs !== null) return { failure: 'revoked' }
       if (k.expiresAtMs <= nowMs) return { failure: 'expired' }
       return {
         principal: { kind: 'key', id: k.id, label: k.prefix, role: k.role, organisationId: k.organisationId, regionCode: k.regionCode, bankCode: k.bankCode, workerId: null },
-        project: k.project,
+        project,
       }
     }
     return { failure: 'malformed' }
+  }
+
+  /** A project's scope facts (null: no such project), kept once read: they never change. */
+  private async projectFacts(projectId: string): Promise<ProjectFacts | null> {
+    const known = this.cache.project(projectId)
+    if (known) return known
+    const read = (await this.repo.projectFacts(projectId)) ?? null
+    this.cache.keepProject(read)
+    return read
   }
 
   /**
@@ -254,7 +306,7 @@ export class AccessService {
     }
     if (projectId !== undefined) {
       // The project's facts as read with the credentials (authenticateFor), or read now.
-      const f = known !== undefined && (known === null || known.id === projectId) ? known : await this.repo.projectFacts(projectId)
+      const f = known !== undefined && (known === null || known.id === projectId) ? known : await this.projectFacts(projectId)
       if (!f) return { ...hidden('project', projectId), reason: 'not_found' }
       const org = p.organisationId ?? ''
       switch (p.role) {
@@ -346,17 +398,19 @@ export class AccessService {
     return revoked
   }
 
-  /** Listeners run in turn; the credential is committed whatever they do, so a failing one is reported, not undone. */
+  /**
+   * Listeners run in turn. The credential is committed whatever they do, so a failing one is reported (logged and
+   * counted by the caller), never turned into an error for the person who issued or revoked it: the brokers catch up
+   * by themselves (the Mosquitto adapter resynchronises on a timer and at start).
+   */
   private async emit(e: DeviceCredentialEvent): Promise<void> {
-    const failures: unknown[] = []
     for (const l of this.deviceListeners) {
       try {
         await l(e)
       } catch (err) {
-        failures.push(err)
+        this.onListenerFailure(e, err)
       }
     }
-    if (failures.length > 0) throw new AggregateError(failures, `device ${e.serial}: the credential is ${e.kind}, but a broker was not told (it is retried at the next start)`)
   }
 }
 

@@ -122,6 +122,8 @@ export const LIMITS = {
   login_backoff_ms_max: 15 * 60_000,
   /** Login attempts per client address per minute, whatever the login name. */
   login_attempts_per_minute: 20,
+  /** Sessions, API keys and projects' scope facts kept in memory (each; the oldest goes first): src/access/credential-cache.ts. */
+  credential_cache_entries: 10_000,
   /** Reveals of full personal data per person per hour. */
   reveals_per_hour: 30,
   /** Rejected inputs keep at most this much of the raw payload (the reason stays complete). */

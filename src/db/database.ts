@@ -93,6 +93,12 @@ export interface Database extends Executor {
   readonly dialect: Dialect
   /** Where it is, without credentials: for logs and /ready. */
   readonly description: string
+  /**
+   * A number that changes whenever another connection commits to the database, read at once and without waiting
+   * for a transaction; absent where other writers are the normal case (PostgreSQL, with several instances). With it a
+   * process may keep in memory what only it writes, and drop it the moment anyone else writes.
+   */
+  foreignWrites?(): number
   close(): Promise<void>
 }
 

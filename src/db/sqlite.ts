@@ -123,12 +123,14 @@ export class SqliteDatabase implements Database {
   private gate: Promise<void> | undefined
   private readonly inside = new AsyncLocalStorage<OpenTx>()
   private readonly direct: Executor
+  private readonly dataVersion: Statement
 
   constructor(
     /** The connection: for the few things only SQLite has (online backup, pragmas in tests). */
     readonly client: BetterSqlite3.Database,
     readonly description: string,
   ) {
+    this.dataVersion = client.prepare('PRAGMA data_version').pluck()
     this.direct = {
       engine: 'sqlite',
       all: <T>(query: Query) => settle(() => this.prepare(query, (s, p) => s.all(...p) as T[])),
@@ -220,6 +222,14 @@ export class SqliteDatabase implements Database {
       this.gate = undefined
       open()
     }
+  }
+
+  /**
+   * SQLite's data_version: it changes when another connection (the admin CLI, a second process on the file) commits,
+   * never for this connection's own writes, which the process knows of itself.
+   */
+  foreignWrites(): number {
+    return this.dataVersion.get() as number
   }
 
   close(): Promise<void> {

@@ -32,6 +32,8 @@ export class Metrics {
   readonly contentType = this.registry.contentType
   /** MQTT connections and subscriptions the embedded broker refused (bad credentials, a topic not the device's own). */
   readonly mqttRefused: Counter<'stage' | 'reason'>
+  /** Device credentials committed that a broker was not told of at once (it catches up by itself: reconciliation). */
+  readonly brokerCredentialFailures: Counter<'kind'>
 
   constructor(sources: MetricsSources) {
     const r = this.registry
@@ -96,6 +98,7 @@ export class Metrics {
       },
     })
     this.mqttRefused = new Counter({ name: 'wl_mqtt_refused_total', help: 'MQTT connections and subscriptions the embedded broker refused, by stage and reason', labelNames: ['stage', 'reason'], registers: [r] })
+    this.brokerCredentialFailures = new Counter({ name: 'wl_broker_credential_failures_total', help: 'Device credentials issued or revoked that a broker was not told of at once (the credential stands; the broker is reconciled later)', labelNames: ['kind'], registers: [r] })
     new Gauge({ name: 'wl_mqtt_connections', help: 'MQTT connections: devices on the embedded broker, or subscriber connections to an external one', registers: [r], collect() { this.set(sources.broker.connections()) } })
 
     inbox.onBatch((b) => {

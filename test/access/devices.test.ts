@@ -270,3 +270,18 @@ t.test('revoking a device cuts its connection at once and refuses reconnects; ro
   t.match(await api.post(`${other}/revoke`, undefined).catch((e: { status: number; body: unknown }) => e), { status: 404, body: { error: { code: 'device_not_found' } } })
   t.match(await api.post(`${other}/credentials`, undefined).catch((e: { status: number; body: unknown }) => e), { status: 404, body: { error: { code: 'device_not_found' } } })
 })
+
+t.test('a broker that cannot be told of a credential: the rotation still answers, the failure is counted', async (t) => {
+  const s = await setUp(t)
+  const api = s.server.api
+  const base = `/api/projects/${s.site.projectId}/devices/${s.deviceIds.get('GT-02')}`
+  // As a Mosquitto adapter whose broker is down would: it logs, schedules a reconciliation, and rejects.
+  s.server.services.access.onDeviceCredential(() => Promise.reject(new Error('broker unreachable')))
+  const issued = await api.post<{ mqtt: { password: string } }>(`${base}/credentials`, undefined)
+  t.ok(issued.mqtt.password, 'the new secret is committed and shown, not a 500')
+  t.equal(await connackOf(s.server.mqttUrl, { clientId: 'GT-02', username: 'GT-02', password: issued.mqtt.password }), 0, 'and it works on the embedded broker')
+  t.match(await api.post(`${base}/revoke`, undefined), { revoked: true }, 'a revocation answers too')
+  const metrics = await (await fetch(`${s.server.httpUrl}/metrics`)).text()
+  t.match(metrics, /wl_broker_credential_failures_total\{kind="issued"\} 1\b/)
+  t.match(metrics, /wl_broker_credential_failures_total\{kind="revoked"\} 1\b/)
+})

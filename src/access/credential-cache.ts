@@ -1,0 +1,96 @@
+/**
+ * Sessions and API keys as last read, kept in memory only where that cannot
+ * outlive a logout or a revocation: where this process is the database's one
+ * writer and the database tells it the moment any other connection commits
+ * (SQLite's data_version: the admin CLI revoking a key from a shell). Every
+ * change made here (logout, revocation, a disabled login, a new password)
+ * drops the whole cache; so does any write from elsewhere. With PostgreSQL,
+ * where other instances revoke, nothing is kept and every request reads.
+ *
+ * The facts of projects that decide scope (region, general contractor,
+ * construction unit, account bank) are never changed once a project exists,
+ * so they are kept on every engine.
+ */
+import type { ApiKeyRow, ProjectFacts, SessionWithUser } from './repository.ts'
+
+/** A map that forgets its oldest entry past a size: a bound on memory, whatever callers present. */
+class Bounded<V> {
+  private readonly map = new Map<string, V>()
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    return this.map.get(key)
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key)
+    this.map.set(key, value)
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string)
+  }
+  clear(): void {
+    this.map.clear()
+  }
+}
+
+export class CredentialCache {
+  private readonly sessions: Bounded<SessionWithUser>
+  private readonly keys: Bounded<ApiKeyRow>
+  private readonly projects: Bounded<ProjectFacts>
+  /** Bumped by every drop: a read that began before one must not put what it read back. */
+  private generation = 0
+  private seen: number | undefined
+
+  constructor(
+    /** The database's count of other connections' commits; undefined: credentials are not kept at all. */
+    private readonly foreignWrites: (() => number) | undefined,
+    max: number,
+  ) {
+    this.sessions = new Bounded(max)
+    this.keys = new Bounded(max)
+    this.projects = new Bounded(max)
+  }
+
+  /**
+   * Where a request starts: drops everything if another connection has written since the last request, and returns
+   * the generation to hand back when storing what this request reads.
+   */
+  begin(): number {
+    if (this.foreignWrites) {
+      const now = this.foreignWrites()
+      if (this.seen !== now) {
+        this.seen = now
+        this.drop()
+      }
+    }
+    return this.generation
+  }
+
+  /** After this process changes a session, a key or a login. */
+  drop(): void {
+    this.generation++
+    this.sessions.clear()
+    this.keys.clear()
+  }
+
+  session(tokenHash: string): SessionWithUser | undefined {
+    return this.foreignWrites ? this.sessions.get(tokenHash) : undefined
+  }
+
+  key(prefix: string): ApiKeyRow | undefined {
+    return this.foreignWrites ? this.keys.get(prefix) : undefined
+  }
+
+  project(id: string): ProjectFacts | undefined {
+    return this.projects.get(id)
+  }
+
+  keepSession(generation: number, tokenHash: string, s: SessionWithUser): void {
+    if (this.foreignWrites && generation === this.generation) this.sessions.set(tokenHash, s)
+  }
+
+  keepKey(generation: number, k: ApiKeyRow): void {
+    if (this.foreignWrites && generation === this.generation) this.keys.set(k.prefix, k)
+  }
+
+  keepProject(p: ProjectFacts | null | undefined): void {
+    if (p) this.projects.set(p.id, p)
+  }
+}
