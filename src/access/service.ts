@@ -17,7 +17,7 @@ import { AppError, type ErrorCode } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import type { Clock } from '../kernel/time.ts'
 import { CredentialCache } from './credential-cache.ts'
-import { AccessRepository, type ApiKeyRow, type ProjectFacts, type SessionWithUser, type UserRow } from './repository.ts'
+import { AccessRepository, type ApiKeyRow, type ProjectFacts, type UserRow } from './repository.ts'
 import { scopeProblem, type Principal, type Role } from './roles.ts'
 import { apiKeyPrefix, decoyHash, hashPassword, newApiKey, newDeviceSecret, newSessionToken, sameHash, sha256, verifyPassword } from './secrets.ts'
 
