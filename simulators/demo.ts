@@ -122,7 +122,9 @@ async function main(): Promise<void> {
     next = page.next
   }
   const bank = bankResultFile(plan, site, due)
-  const posted = await api.request<{ outcome: string; file: { lineCount: number } }>(
+  // The bank posts with a key of its own, as a bank's system would: scoped to the accounts at its bank (联行号).
+  const bankKey = await server.services.access.createKey({ name: 'bank simulator', role: 'bank', bankCode: SITE_BANK_CODE, days: 1 }, 'demo')
+  const posted = await new Api(server.httpUrl, bankKey.key).request<{ outcome: string; file: { lineCount: number } }>(
     'POST',
     `/api/projects/${site.projectId}/payout-files?period=${plan.spec.month}&filename=ABC-${plan.spec.month}-result.txt&postedBy=bank-simulator`,
     bank.file,
