@@ -49,11 +49,19 @@ export class CredentialCache {
   }
 
   /**
-   * Where a request starts: drops everything if another connection has written since the last request, and returns
-   * the generation to hand back when storing what this request reads.
+   * Where a request starts: drops everything if another connection has written since the last look, and returns the
+   * generation to hand back when storing what this request reads.
+   *
+   * The look (a statement: SQLite takes and releases a read lock for it, several µs of system calls) is made once per
+   * turn of the event loop, by the first request read in it, and serves the requests read in the same turn. That
+   * misses nothing: every request of the turn had arrived before the turn's poll returned, and the look comes after
+   * it, so a write committed before any of them was sent is seen; a write committed after the look was not finished
+   * when they were sent, and a request sent during a revocation may be answered either way on any design.
    */
   begin(): number {
-    if (this.foreignWrites) {
+    if (this.foreignWrites && !this.lookedThisTurn) {
+      this.lookedThisTurn = true
+      setImmediate(this.nextTurn)
       const now = this.foreignWrites()
       if (this.seen !== now) {
         this.seen = now
@@ -61,6 +69,11 @@ export class CredentialCache {
       }
     }
     return this.generation
+  }
+
+  private lookedThisTurn = false
+  private readonly nextTurn = (): void => {
+    this.lookedThisTurn = false
   }
 
   /** After this process changes a session, a key or a login. */

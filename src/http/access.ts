@@ -68,6 +68,8 @@ const QUERY_ID_FIELDS = ['projectId', 'workerId', 'flagId'] as const
 const queryIds = (query: unknown): string[] =>
   query && typeof query === 'object' ? QUERY_ID_FIELDS.map((f) => (query as Record<string, unknown>)[f]).filter((v): v is string => typeof v === 'string') : []
 
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+
 /**
  * What a request names, for the scope check: its path's ids, and a worker named in the query string (a listing
  * filtered by worker), which must be in scope like one in the path.
@@ -75,7 +77,6 @@ const queryIds = (query: unknown): string[] =>
 function scopeParams(request: FastifyRequest): ScopeParams {
   const params = (request.params ?? {}) as Record<string, unknown>
   const query = (request.query ?? {}) as Record<string, unknown>
-  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
   return { projectId: text(params.projectId), teamId: text(params.teamId), workerId: text(params.workerId) ?? text(query.workerId) }
 }
 

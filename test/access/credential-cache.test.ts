@@ -28,6 +28,7 @@ const key = (prefix: string): ApiKeyRow => ({
   revokedAtMs: null,
   revokedBy: null,
 })
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 const project = (id: string): ProjectFacts => ({ id, regionCode: '330102', constructionUnitId: 'cu', generalContractorId: 'gc', accountBankCode: '103' })
 
 t.test('without a count of foreign writes (PostgreSQL) no session or key is kept; project facts are', async (t) => {
@@ -52,10 +53,26 @@ t.test('a write from another connection drops sessions and keys before the next 
   t.ok(c.session('h'), 'kept while nothing else writes')
   t.ok(c.key('wlk_1'))
   version = 2
+  await nextTurn()
   c.begin()
   t.equal(c.session('h'), undefined, 'gone after another connection committed')
   t.equal(c.key('wlk_1'), undefined)
   t.ok(c.project('p'), "a project's facts never change and stay")
+})
+
+t.test('the count of foreign writes is read once per turn of the event loop, and again in the next', async (t) => {
+  let reads = 0
+  let version = 1
+  const c = new CredentialCache(() => (reads++, version), 10)
+  c.keepSession(c.begin(), 'h', session('u'))
+  c.begin()
+  c.begin()
+  t.equal(reads, 1, 'the requests read in one turn share one look')
+  version = 2
+  await nextTurn()
+  c.begin()
+  t.equal(reads, 2, 'a request of the next turn looks again')
+  t.equal(c.session('h'), undefined, 'and sees the write')
 })
 
 t.test('a read begun before a drop does not put back what it read', async (t) => {
