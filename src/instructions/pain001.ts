@@ -174,9 +174,13 @@ export function parseEndToEndId(id: string): { workerId: string; month: string; 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point: XML 1.0 cannot carry them
 const NOT_TEXT = /[\u0000-\u001F\u007F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
-/** Max{n}Text of the schema: 1 to n characters (code points, as XSD counts them), none of them unprintable. */
+/**
+ * Max{n}Text of the schema: 1 to n characters (code points, as XSD counts them), none of them unprintable, and no
+ * space at either end: the bank matches the payee name (户名) to the card holder's exactly, and a stray space there is
+ * a returned payment, so it is refused here rather than trimmed behind the sheet's back.
+ */
 function isText(s: string, max: number): boolean {
-  if (typeof s !== 'string' || s.trim() === '' || NOT_TEXT.test(s)) return false
+  if (typeof s !== 'string' || s === '' || s.trim() !== s || NOT_TEXT.test(s)) return false
   return [...s].length <= max
 }
 
@@ -185,15 +189,15 @@ const ACCOUNT_NO_TEXT = /^\d{8,34}$/
 const BANK_CODE_TEXT = /^\d{12}$/
 
 function checkInstruction(ins: Pain001Instruction): void {
-  if (!isText(ins.messageId, 35)) throw new Pain001Refused('invalid_message_id', 'the message id must be 1 to 35 printable characters')
+  if (!isText(ins.messageId, 35)) throw new Pain001Refused('invalid_message_id', 'the message id must be 1 to 35 printable characters, without spaces at either end')
   if (!Number.isSafeInteger(ins.createdAtMs) || ins.createdAtMs < 0) {
     throw new Pain001Refused('invalid_created_at', `creation instant ${ins.createdAtMs} is not epoch milliseconds`)
   }
-  if (!isText(ins.initiatingParty.name, 140)) throw new Pain001Refused('invalid_party_name', 'the general contractor name must be 1 to 140 printable characters')
+  if (!isText(ins.initiatingParty.name, 140)) throw new Pain001Refused('invalid_party_name', 'the general contractor name must be 1 to 140 printable characters, without spaces at either end')
   if (!isCreditCode(ins.initiatingParty.creditCode)) {
     throw new Pain001Refused('invalid_credit_code', 'the general contractor unified social credit code fails the GB 32100 check; copy it from the business licence')
   }
-  if (!isText(ins.debtor.name, 140)) throw new Pain001Refused('invalid_party_name', 'the dedicated account name must be 1 to 140 printable characters')
+  if (!isText(ins.debtor.name, 140)) throw new Pain001Refused('invalid_party_name', 'the dedicated account name must be 1 to 140 printable characters, without spaces at either end')
   if (!ACCOUNT_NO_TEXT.test(ins.debtor.accountNo)) throw new Pain001Refused('invalid_account_no', 'the dedicated account number must be 8 to 34 digits')
   if (!BANK_CODE_TEXT.test(ins.debtor.bankCode)) throw new Pain001Refused('invalid_bank_code', 'the dedicated account bank code (联行号) must be 12 digits')
   if (!isWorkDate(ins.requestedExecutionDate)) {
@@ -211,9 +215,9 @@ function checkLine(line: Pain001Line, index: number): void {
   if (line.amountFen > AMOUNT_FEN_MAX) {
     throw new Pain001Refused('amount_above_max', `${at}: amount ${formatYuan(line.amountFen)} yuan is above the per-line maximum ${formatYuan(AMOUNT_FEN_MAX as Fen)}`)
   }
-  if (!isText(line.workerName, 140)) throw new Pain001Refused('invalid_worker_name', `${at}: the worker name must be 1 to 140 printable characters`)
+  if (!isText(line.workerName, 140)) throw new Pain001Refused('invalid_worker_name', `${at}: the worker name must be 1 to 140 printable characters, without spaces at either end`)
   if (!ACCOUNT_NO_TEXT.test(line.cardNo)) throw new Pain001Refused('invalid_card_no', `${at}: the card number must be 8 to 34 digits`)
-  if (!isText(line.cardBankName, 140)) throw new Pain001Refused('invalid_bank_name', `${at}: the card's bank name must be 1 to 140 printable characters`)
+  if (!isText(line.cardBankName, 140)) throw new Pain001Refused('invalid_bank_name', `${at}: the card's bank name must be 1 to 140 printable characters, without spaces at either end`)
 }
 
 /**
