@@ -63,7 +63,8 @@ export interface DepositRateTable {
  * of 0.5%, cut by 50% after 2 clean years, exemption after 3, raised by 50% after arrears and by 100% for the
  * serious-dishonesty list, small contracts under ¥3 million exempt. Zhejiang's own implementing measure (its base
  * rate, cap and threshold) was not found in the material searched, so every figure here is a default standing in for
- * the province's: replace them from its notice when it is at hand.
+ * the province's: replace them from its notice when it is at hand. The national figures were read from the measure's
+ * published text, not from a copy kept in this repository; check them against it when entering Zhejiang's.
  */
 export const ZHEJIANG_DEPOSIT_RATES: DepositRateTable = {
   regionCode: '330000',
