@@ -7,7 +7,8 @@
  * Pure: no clock, no database; the caller passes the facts and a sink. Every line is checked in a first pass before a
  * byte is written, so a refused instruction never leaves half a file behind; that pass also gives NbOfTxs and CtrlSum,
  * which the schema puts before the transactions. The second pass writes the transactions in chunks, each built by
- * fast-xml-parser's XMLBuilder (which escapes `&`, `<`, quotes), so memory holds one chunk, never the document.
+ * fast-xml-parser's XMLBuilder (which escapes `&`, `<`, quotes), so memory holds one chunk, never the document
+ * (measured: 100,000 transactions, 37 MB of XML, in ≈ 2.3 s; it still completes with the old space capped at 32 MB).
  *
  * The generic ISO schema (schemas/iso20022/pain.001.001.09.xsd) is the one tests validate against, not a SEPA usage
  * guideline: accounts here are domestic numbers (`Othr/Id`), never IBANs, and the currency is CNY.
@@ -30,7 +31,7 @@ export const PAIN001_ATTEMPT_MAX = 99
 
 /**
  * Transactions built per XMLBuilder call: large enough that the builder's per-call cost vanishes, small enough that a
- * chunk (≈ 700 bytes a transaction) stays well under a megabyte.
+ * chunk (≈ 390 bytes of XML a transaction) stays under half a megabyte.
  */
 export const PAIN001_CHUNK_TRANSACTIONS = 1000
 
