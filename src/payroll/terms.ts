@@ -25,7 +25,7 @@ export interface HourlyTerms {
 /**
  * Monthly wage (月工资) with the month's expected days (应出勤天数): paid in full when the days credited reach the
  * expected days, prorated below them. The figure applies to every month the version covers; a month with a different
- * figure is a new version from that month's first day.
+ * figure is a new version from that month's first day (a month holds one figure: `splitMonth` refuses two).
  */
 export interface MonthlyTerms {
   kind: 'monthly'
@@ -111,6 +111,7 @@ export type TermsErrorCode =
   | 'terms_duplicate_effective_date'
   | 'terms_rate_invalid'
   | 'terms_expected_days_invalid'
+  | 'terms_expected_days_conflict'
   | 'terms_piece_item_invalid'
   | 'attendance_invalid'
   | 'attendance_without_terms'
@@ -284,6 +285,14 @@ export function splitMonth(
     span.to = date
     span.creditHalves += day?.creditHalves ?? 0
     span.workedMinutes += day?.workedMinutes ?? 0
+  }
+  // Expected days belong to the month: two figures in one month would leave its proration (and its cap) ambiguous.
+  const expected = new Set(spans.flatMap((s) => (s.terms.kind === 'monthly' ? [s.terms.expectedDays] : [])))
+  if (expected.size > 1) {
+    throw new TermsError('terms_expected_days_conflict', `The monthly terms in force in ${period} state different expected days (${[...expected].join(', ')}); a change of expected days takes effect on the first of a month.`, {
+      period,
+      expectedDays: [...expected],
+    })
   }
   if (uncovered.length > 0) {
     throw new TermsError('attendance_without_terms', `Attendance on ${uncovered.join(', ')} comes before the first wage terms of the enrolment; add terms that cover it.`, {

@@ -96,6 +96,14 @@ t.test('versions are validated', async (t) => {
   )
 })
 
+t.test('one month holds one figure of expected days', async (t) => {
+  const monthly = (wage: number, expectedDays: number): WageTerms => ({ kind: 'monthly', monthlyWageFen: fen(wage), expectedDays })
+  t.equal(codeOf(() => splitMonth(MONTH, [version('a', '2026-01-01', monthly(500000, 26)), version('b', '2026-11-16', monthly(600000, 22))], fullMonth())), 'terms_expected_days_conflict')
+  // From the first of a month, or with a daily span between them, it is fine.
+  t.equal(splitMonth(MONTH, [version('a', '2026-01-01', monthly(500000, 26)), version('b', '2026-11-01', monthly(600000, 22))], fullMonth()).spans.length, 1)
+  t.equal(splitMonth(MONTH, [version('a', '2026-01-01', monthly(500000, 22)), version('b', '2026-11-10', daily(20000)), version('c', '2026-11-20', monthly(600000, 22))], fullMonth()).spans.length, 3)
+})
+
 t.test('versionOn finds the version in force', async (t) => {
   const ordered = orderedVersions([version('a', '2026-11-01', daily(1)), version('b', '2026-11-16', daily(2))])
   t.equal(versionOn(ordered, '2026-10-31'), undefined)
