@@ -86,6 +86,8 @@ export type AccountErrorCode =
   | 'movement_ref_conflict'
   /** A reversal that does not mirror the line it names, or a line reversed twice. */
   | 'reversal_invalid'
+  /** A check's own parameters: its dates, the days before pay day. */
+  | 'check_invalid'
 
 export class AccountError extends Error {
   constructor(
@@ -257,7 +259,7 @@ const signedFen = (m: AccountMovement): MoneyDecimal => (m.direction === 'credit
  * nothing from the day the reversal is booked.
  */
 export function accountBalance(openingFen: Fen, movements: readonly AccountMovement[], asOf: WorkDate): Fen {
-  if (!isWorkDate(asOf)) throw new AccountError('movement_invalid', `The balance date "${asOf}" is not a date written YYYY-MM-DD.`, { asOf })
+  if (!isWorkDate(asOf)) throw new AccountError('check_invalid', `The balance date "${asOf}" is not a date written YYYY-MM-DD.`, { asOf })
   return balanceOfSettled(openingFen, settleMovements(movements).lines, asOf)
 }
 
@@ -341,7 +343,7 @@ function fundingLinesOf(schedule: FundingSchedule, settled: SettledMovements): A
 /** Each period's standing as of `asOf`, in due-date order (then period id). */
 export function fundingPosition(schedule: FundingSchedule, movements: readonly AccountMovement[], asOf: WorkDate): FundingPosition {
   validateSchedule(schedule)
-  if (!isWorkDate(asOf)) throw new AccountError('movement_invalid', `The date "${asOf}" is not a date written YYYY-MM-DD.`, { asOf })
+  if (!isWorkDate(asOf)) throw new AccountError('check_invalid', `The date "${asOf}" is not a date written YYYY-MM-DD.`, { asOf })
   const lines = fundingLinesOf(schedule, settleMovements(movements)).filter((m) => m.bookingDate <= asOf)
   // Received to date after each booking day, so a period's completion day can be found by walking forward.
   const days: { day: WorkDate; receivedFen: MoneyDecimal }[] = []
@@ -471,10 +473,10 @@ export interface FundingShortInput {
 export function fundingShort(input: FundingShortInput): FundingFlag | undefined {
   const daysBefore = input.daysBefore ?? FUNDING_SHORT_DAYS_BEFORE_DEFAULT
   if (!Number.isSafeInteger(daysBefore) || daysBefore < 0 || daysBefore > FUNDING_SHORT_DAYS_BEFORE_MAX) {
-    throw new AccountError('schedule_invalid', `daysBefore must be a whole number of days from 0 to ${FUNDING_SHORT_DAYS_BEFORE_MAX}; got ${daysBefore}.`, { daysBefore })
+    throw new AccountError('check_invalid', `daysBefore must be a whole number of days from 0 to ${FUNDING_SHORT_DAYS_BEFORE_MAX}; got ${daysBefore}.`, { daysBefore })
   }
   if (!isWorkDate(input.payDate) || !isWorkDate(input.asOf)) {
-    throw new AccountError('movement_invalid', `Pay date "${input.payDate}" and asOf "${input.asOf}" must be dates written YYYY-MM-DD.`, { payDate: input.payDate, asOf: input.asOf })
+    throw new AccountError('check_invalid', `Pay date "${input.payDate}" and asOf "${input.asOf}" must be dates written YYYY-MM-DD.`, { payDate: input.payDate, asOf: input.asOf })
   }
   const checkOn = addDays(input.payDate, -daysBefore)
   if (input.asOf < checkOn || input.approvedSheets.length === 0) return undefined

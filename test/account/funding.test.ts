@@ -134,7 +134,7 @@ t.test('lines that cannot be recognised or counted are refused', async (t) => {
   t.throws(() => settleMovements([credit('R1', 0, '2026-03-05')]), { code: 'movement_invalid' }, 'zero amount')
   t.throws(() => settleMovements([credit('R1', -5, '2026-03-05')]), { code: 'movement_invalid' }, 'negative amount: the direction carries the sign')
   t.throws(() => settleMovements([credit('R1', 100, '2026-3-5')]), { code: 'movement_invalid' })
-  t.throws(() => accountBalance(fen(0), [], '2026-03'), { code: 'movement_invalid' })
+  t.throws(() => accountBalance(fen(0), [], '2026-03'), { code: 'check_invalid' })
 })
 
 t.test('a reversal cancels the line it reverses from its own booking day', async (t) => {
@@ -245,8 +245,8 @@ t.test('FUNDING_SHORT judges the balance at the end of the check day, N days bef
   t.equal(fundingShort(payroll({ movements: [], asOf: '2026-03-09' })), undefined, 'not judged before the check day')
   t.equal(fundingShort(payroll({ movements: [], approvedSheets: [] })), undefined, 'no approved sheet: nothing to cover')
   t.ok(fundingShort(payroll({ movements: [credit('F1', 20_000_000, '2026-03-05'), debit('D1', 1, '2026-03-09')] })), 'money out before the check day lowers it')
-  t.throws(() => fundingShort(payroll({ daysBefore: -1 })), { code: 'schedule_invalid' })
-  t.throws(() => fundingShort(payroll({ daysBefore: 2.5 })), { code: 'schedule_invalid' })
+  t.throws(() => fundingShort(payroll({ daysBefore: -1 })), { code: 'check_invalid' })
+  t.throws(() => fundingShort(payroll({ daysBefore: 2.5 })), { code: 'check_invalid' })
 })
 
 const payout = (payoutId: string, debitAccountNo: string, over: Partial<DebitedPayout> = {}): DebitedPayout => ({
