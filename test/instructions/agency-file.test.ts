@@ -5,33 +5,12 @@ import { holds } from '../helpers/property.ts'
 import { AgencyFileRefused, agencyResultStatus, writeAgencyFile, type AgencyFileLine, type AgencyFileProfile, type AgencyFileRefusal } from '../../src/instructions/agency-file.ts'
 import { CMB_AGENCY_PROFILE } from '../../src/instructions/profiles/cmb.ts'
 import { CITY_BANK_AGENCY_PROFILE } from '../../src/instructions/profiles/city-bank.ts'
-import { Pain001Refused, endToEndId, parseEndToEndId, type Pain001Instruction } from '../../src/instructions/pain001.ts'
+import { Pain001Refused, endToEndId, parseEndToEndId } from '../../src/instructions/pain001.ts'
 import { formatPayoutFile, parsePayoutFile } from '../../src/payouts/file-format.ts'
 import { LIMITS } from '../../src/config/limits.ts'
 import { Money, fen, formatYuan, parseYuan } from '../../src/kernel/money.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
+import { INSTRUCTION, line } from './helpers/instruction.ts'
 
-const GC_CODE_BODY = '91330106MA2H0X0X0'
-const INSTRUCTION: Pain001Instruction = {
-  messageId: 'WL-P1-2026-11-A1',
-  createdAtMs: Date.UTC(2026, 11, 3, 8, 0, 0),
-  initiatingParty: { name: '浙江之江建设集团有限公司', creditCode: GC_CODE_BODY + creditCodeCheckChar(GC_CODE_BODY)! },
-  debtor: { name: '浙江之江建设集团有限公司西溪项目农民工工资专用账户', accountNo: '33050161123500000123', bankCode: '105331000013' },
-  requestedExecutionDate: '2026-12-10',
-}
-
-function line(n: number, over: Partial<AgencyFileLine> = {}): AgencyFileLine {
-  return {
-    workerId: `0190f000-0000-7000-8000-${String(n).padStart(12, '0')}`,
-    month: '2026-11',
-    attempt: 1,
-    workerName: `工人${n}`,
-    cardNo: `62170015400${String(n).padStart(8, '0')}`,
-    cardBankName: '中国建设银行杭州西湖支行',
-    amountFen: fen(100_000 + n),
-    ...over,
-  }
-}
 
 const LINES: AgencyFileLine[] = [
   line(1, { workerName: '张三', amountFen: fen(350_000) }),

@@ -15,37 +15,15 @@ import {
   pain001Document,
   parseEndToEndId,
   writePain001,
-  type Pain001Instruction,
   type Pain001Line,
   type Pain001Refusal,
 } from '../../src/instructions/pain001.ts'
 import { LIMITS } from '../../src/config/limits.ts'
 import { Money, fen, formatYuan, type Fen } from '../../src/kernel/money.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
+import { INSTRUCTION, line } from './helpers/instruction.ts'
 
 const XSD = join(import.meta.dirname, '..', '..', 'schemas', 'iso20022', 'pain.001.001.09.xsd')
 
-const GC_CODE_BODY = '91330106MA2H0X0X0'
-const INSTRUCTION: Pain001Instruction = {
-  messageId: 'WL-P1-2026-11-A1',
-  createdAtMs: Date.UTC(2026, 11, 3, 8, 0, 0),
-  initiatingParty: { name: '浙江之江建设集团有限公司', creditCode: GC_CODE_BODY + creditCodeCheckChar(GC_CODE_BODY)! },
-  debtor: { name: '浙江之江建设集团有限公司西溪项目农民工工资专用账户', accountNo: '33050161123500000123', bankCode: '105331000013' },
-  requestedExecutionDate: '2026-12-10',
-}
-
-function line(n: number, over: Partial<Pain001Line> = {}): Pain001Line {
-  return {
-    workerId: `0190f000-0000-7000-8000-${String(n).padStart(12, '0')}`,
-    month: '2026-11',
-    attempt: 1,
-    workerName: `工人${n}`,
-    cardNo: `62170015400${String(n).padStart(8, '0')}`,
-    cardBankName: '中国建设银行杭州西湖支行',
-    amountFen: fen(100_000 + n),
-    ...over,
-  }
-}
 
 const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, isArray: (name) => name === 'CdtTrfTxInf' })
 

@@ -3,14 +3,9 @@ import { fen } from '../../src/kernel/money.ts'
 import { datesOfMonth } from '../../src/kernel/time.ts'
 import { dueFor } from '../../src/payroll/rules.ts'
 import { applyDeductions, payLine, sheetTotals, type BasePayItem, type Deduction, type PayLineInput, type PiecePayItem } from '../../src/payroll/pay-line.ts'
-import { TermsError, type AttendanceDay, type PieceQuantity, type TermsVersion, type WageTerms } from '../../src/payroll/terms.ts'
+import { type AttendanceDay, type PieceQuantity, type TermsVersion, type WageTerms } from '../../src/payroll/terms.ts'
+import { codeOf, daily, MONTH, version } from './helpers/terms.ts'
 
-const MONTH = '2026-11'
-
-function version(id: string, effectiveFrom: string, terms: WageTerms): TermsVersion {
-  return { id, enrolmentId: 'e1', effectiveFrom, terms }
-}
-const daily = (rate: number): WageTerms => ({ kind: 'daily', dailyRateFen: fen(rate) })
 
 /** The given dates (day numbers of the month) worked: full days of 8 hours unless halves/minutes say otherwise. */
 function worked(dayNumbers: number[], creditHalves = 2, workedMinutes = 480): AttendanceDay[] {
@@ -21,15 +16,6 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 
 function line(overrides: Partial<PayLineInput>): ReturnType<typeof payLine> {
   return payLine({ workerId: 'w1', enrolmentId: 'e1', period: MONTH, versions: [], days: [], ...overrides })
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    return e instanceof TermsError ? e.code : `not a TermsError: ${String(e)}`
-  }
-  return 'no error'
 }
 
 t.test('daily: rate × halves ÷ 2, the rule of dueFor', async (t) => {

@@ -6,20 +6,13 @@ import {
   sameTerms,
   splitMonth,
   sumQuantities,
-  TermsError,
   versionOn,
   type AttendanceDay,
   type PieceQuantity,
-  type TermsVersion,
   type WageTerms,
 } from '../../src/payroll/terms.ts'
+import { codeOf, daily, MONTH, version } from './helpers/terms.ts'
 
-const MONTH = '2026-11'
-
-function version(id: string, effectiveFrom: string, terms: WageTerms): TermsVersion {
-  return { id, enrolmentId: 'e1', effectiveFrom, terms }
-}
-const daily = (rate: number): WageTerms => ({ kind: 'daily', dailyRateFen: fen(rate) })
 
 /** Every day of the month a full day of 8 hours. */
 function fullMonth(month = MONTH): AttendanceDay[] {
@@ -28,16 +21,6 @@ function fullMonth(month = MONTH): AttendanceDay[] {
 
 function quantity(id: string, workDate: string, itemKind: string, q: string, confirmed = true): PieceQuantity {
   return { id, enrolmentId: 'e1', itemKind, quantity: q, workDate, enteredBy: 'manager', confirmedAtMs: confirmed ? 1 : null }
-}
-
-/** The code of the TermsError `fn` throws, or a failure note when it throws nothing or something else. */
-function codeOf(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    return e instanceof TermsError ? e.code : `not a TermsError: ${String(e)}`
-  }
-  return 'no error'
 }
 
 t.test('one version covers the whole month from its date', async (t) => {
