@@ -38,6 +38,7 @@ import { monthOf, workDateOf } from '../src/kernel/time.ts'
 import { punchTopic } from '../src/punches/admit.ts'
 import { createServices, type Services } from '../src/services.ts'
 import { engineOption, PgDatabases, pgSettings } from './databases.ts'
+import { wholeNumberOption } from './options.ts'
 import { registerBenchRoster } from './roster.ts'
 
 const SITE_CODE = 'BENCH-AUTH-01'
@@ -62,11 +63,7 @@ function options(): Options {
       connections: { type: 'string', default: '10' },
     },
   })
-  const int = (name: string, raw: string | undefined): number => {
-    const n = Number(raw)
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a whole number ≥ 1, got "${raw}"`)
-    return n
-  }
+  const int = wholeNumberOption
   return { db: engineOption(values.db), seconds: int('seconds', values.seconds), rounds: int('rounds', values.rounds), connections: int('connections', values.connections) }
 }
 

@@ -64,6 +64,7 @@ import { findMosquitto, mosquittoConf } from '../test/ingest/helpers/mosquitto.t
 import { spawnService, type ChildService } from '../test/ingest/helpers/child-service.ts'
 import { freePort } from '../test/helpers/free-port.ts'
 import { bulkLoadPunches, bulkSettings, engineOption, PgDatabases, pgSettings, punchSizing, sizingLine, withPg, type PunchSizing } from './databases.ts'
+import { wholeNumberOption } from './options.ts'
 import { registerBenchRoster, type BenchRoster } from './roster.ts'
 
 const AIM_PUNCHES_PER_S = 20_000
@@ -621,11 +622,7 @@ function options() {
     },
     strict: true,
   })
-  const int = (name: string, raw: string | undefined, min: number): number => {
-    const n = Number(String(raw).replaceAll('_', ''))
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got "${raw}"`)
-    return n
-  }
+  const int = wholeNumberOption
   const db = engineOption(values.db)
   const instances = values.instances === undefined ? undefined : values.instances.split(',').map((s) => int('instances', s.trim(), 1))
   const broker = values.broker ?? (instances ? 'mosquitto' : 'embedded')

@@ -48,6 +48,7 @@ import {
 import { fen, type Fen } from '../src/kernel/money.ts'
 import { creditCode, personName, cardNumber } from '../simulators/identities.ts'
 import { Rng } from '../simulators/random.ts'
+import { wholeNumberOption } from './options.ts'
 
 /** Issue 10: "pain.001 for 100,000 transactions written streaming with peak heap < 200 MB". */
 const AIM_HEAP_PEAK_BYTES = 200 * 1024 * 1024
@@ -76,11 +77,7 @@ function options(): Options {
     },
     strict: true,
   })
-  const int = (name: string, raw: string | undefined, min: number): number => {
-    const n = Number(String(raw).replaceAll('_', ''))
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got "${raw}"`)
-    return n
-  }
+  const int = wholeNumberOption
   if (values.source !== 'array' && values.source !== 'generated') throw new Error(`--source must be array or generated, got "${values.source}"`)
   return {
     transactions: int('transactions', values.transactions, 1),

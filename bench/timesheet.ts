@@ -65,6 +65,7 @@ import {
   withPg,
   type PunchSizing,
 } from './databases.ts'
+import { wholeNumberOption } from './options.ts'
 
 const AIM_FLOOR_RATIO = 3
 const MONTH = '2026-10'
@@ -144,11 +145,7 @@ function options() {
     },
     strict: true,
   })
-  const int = (name: string, raw: string | undefined, min: number): number => {
-    const n = Number(String(raw).replaceAll('_', ''))
-    if (!Number.isSafeInteger(n) || n < min) throw new Error(`--${name} must be a whole number ≥ ${min}, got "${raw}"`)
-    return n
-  }
+  const int = wholeNumberOption
   const workers = int('workers', values.workers, 2)
   const punches = int('punches', values.punches, workers * 4)
   if (punches > workers * DAYS * 4 * 8) throw new Error(`--punches ${punches} is too many for ${workers} workers (at most ${workers * DAYS * 32})`)
