@@ -98,6 +98,8 @@ export class PayoutService {
       bankRef: l.bankRef,
       valueDate: l.valueDate,
       failureReason: l.failureReason,
+      payerAccountNo: null,
+      endToEndId: null,
     }))
     let stored: { reconciliation: ReconciliationView } | { refused: LineError }
     try {

@@ -104,6 +104,8 @@ t.test('a pay month holds at most its line limit; the file that would pass it is
             bankRef: `FILL${i}`,
             valueDate: '2026-11-08',
             failureReason: null,
+            payerAccountNo: null,
+            endToEndId: null,
           }
         }),
       )

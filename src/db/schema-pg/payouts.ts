@@ -38,6 +38,8 @@ export const payoutLines = pgTable(
     bankRef: text('bank_ref').notNull(),
     valueDate: text('value_date').notNull(),
     failureReason: text('failure_reason'),
+    payerAccountNo: text('payer_account_no'),
+    endToEndId: text('end_to_end_id'),
   },
   (t) => [
     index('payout_lines_project_period').on(t.projectId, t.period),

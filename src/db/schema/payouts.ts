@@ -44,6 +44,10 @@ export const payoutLines = sqliteTable(
     bankRef: text('bank_ref').notNull(),
     valueDate: text('value_date').notNull(),
     failureReason: text('failure_reason'),
+    /** 付款账号: the account debited, when the file gives it; a line without it was paid from the account the file is posted for. */
+    payerAccountNo: text('payer_account_no'),
+    /** The EndToEndId of the instruction line it pays, when the file gives it. */
+    endToEndId: text('end_to_end_id'),
   },
   (t) => [
     index('payout_lines_project_period').on(t.projectId, t.period),
