@@ -19,6 +19,11 @@ import { attendanceRoutes } from './http/routes/attendance.ts'
 import { payoutRoutes } from './http/routes/payouts.ts'
 import { timesheetRoutes } from './http/routes/timesheets.ts'
 import { rosterRoutes } from './http/routes/roster.ts'
+import { payInputsRoutes } from './http/routes/pay-inputs.ts'
+import { payrollSheetsRoutes } from './http/routes/payroll-sheets.ts'
+import { instructionsRoutes } from './http/routes/instructions.ts'
+import { accountRoutes } from './http/routes/account.ts'
+import { depositsRoutes } from './http/routes/deposits.ts'
 import type { Services } from './services.ts'
 import { validatorCompiler } from './http/validation.ts'
 
@@ -80,7 +85,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
         { name: 'operations', description: 'Liveness, readiness and metrics for the people who run the service' },
         { name: 'attendance', description: '考勤: raw punches, rejected inputs' },
         { name: 'timesheets', description: '考勤表: worker, team and project months, corrections, confirmation, attendance sheets, flags' },
-        { name: 'payroll', description: '工资: amount due' },
+        { name: 'payroll', description: '工资: amount due, wage terms, piece quantities, additions and deductions, payroll sheets (工资支付表), pay slips, the wage ledger' },
+        { name: 'instructions', description: '代发指令: pain.001 and bank 代发 files from approved sheets, re-attempts' },
+        { name: 'account', description: '专用账户与保证金: the dedicated account, contract and funding schedule, statements, balance, guarantee deposits' },
         { name: 'payouts', description: '代发与对账: bank result files, reconciliation, flags' },
         { name: 'access', description: '权限: logins, sessions, API keys; every other route needs a session or a key (Authorization: Bearer …)' },
       ],
@@ -97,5 +104,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(attendanceRoutes, { services })
   await app.register(timesheetRoutes, { services })
   await app.register(payoutRoutes, { services })
+  await app.register(payInputsRoutes, { services })
+  await app.register(payrollSheetsRoutes, { services })
+  await app.register(instructionsRoutes, { services })
+  await app.register(accountRoutes, { services })
+  await app.register(depositsRoutes, { services })
   return app
 }

@@ -21,6 +21,11 @@ import { Metrics, type BrokerStatus } from './ops/metrics.ts'
 import { AccessRepository } from './access/repository.ts'
 import { AccessService } from './access/service.ts'
 import { AccessLog } from './access/audit-log.ts'
+import { PayInputsService } from './payroll/inputs-service.ts'
+import { PayrollSheetService } from './payroll/sheet-service.ts'
+import { AccountService } from './account/service.ts'
+import { DepositService } from './deposits/service.ts'
+import { InstructionService } from './instructions/service.ts'
 
 export interface Services {
   config: Config
@@ -32,6 +37,16 @@ export interface Services {
   timesheets: TimesheetService
   payroll: PayrollService
   payouts: PayoutService
+  /** Wage terms, piece quantities, additions and deductions (工资标准、计件、加扣项). */
+  payInputs: PayInputsService
+  /** Payroll sheets (工资支付表) and the workers' answers. */
+  sheets: PayrollSheetService
+  /** The dedicated account (专用账户): register, contract, funding schedule, statements, balance. */
+  account: AccountService
+  /** The wage guarantee deposit register (工资保证金). */
+  deposits: DepositService
+  /** Bank instructions (代发指令). */
+  instructions: InstructionService
   /** Logins, sessions, keys, device credentials and scopes. */
   access: AccessService
   /** The hash-chained access log (reads of personal data, denials, admin actions). */
@@ -64,6 +79,11 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   })
   await timesheets.sweep()
   const payroll = new PayrollService(roster, timesheets)
+  const payInputs = new PayInputsService(db, { roster }, clock)
+  const sheets = new PayrollSheetService(db, { roster, timesheets, inputs: payInputs }, clock)
+  const account = new AccountService(db, { roster }, clock)
+  const deposits = new DepositService(db, { roster, account }, clock)
+  const instructions = new InstructionService(db, { roster, sheets, account }, clock)
   const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock)
   // A broker that was not told of a credential logs it itself (and reconciles); here it is counted.
   const access = new AccessService(new AccessRepository(db), clock, (e) => services.metrics.brokerCredentialFailures.inc({ kind: e.kind }))
@@ -78,6 +98,11 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     timesheets,
     payroll,
     payouts,
+    payInputs,
+    sheets,
+    account,
+    deposits,
+    instructions,
     access,
     accessLog,
     database,
