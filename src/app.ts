@@ -21,6 +21,7 @@ import { timesheetRoutes } from './http/routes/timesheets.ts'
 import { rosterRoutes } from './http/routes/roster.ts'
 import { payInputsRoutes } from './http/routes/pay-inputs.ts'
 import { payrollSheetsRoutes } from './http/routes/payroll-sheets.ts'
+import { payrollDocumentsRoutes } from './http/routes/payroll-documents.ts'
 import { instructionsRoutes } from './http/routes/instructions.ts'
 import { accountRoutes } from './http/routes/account.ts'
 import { depositsRoutes } from './http/routes/deposits.ts'
@@ -106,6 +107,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(payoutRoutes, { services })
   await app.register(payInputsRoutes, { services })
   await app.register(payrollSheetsRoutes, { services })
+  await app.register(payrollDocumentsRoutes, { services })
   await app.register(instructionsRoutes, { services })
   await app.register(accountRoutes, { services })
   await app.register(depositsRoutes, { services })
