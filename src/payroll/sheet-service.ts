@@ -1,22 +1,462 @@
-/** Payroll sheets (工资支付表): made, sent, answered, submitted, approved, instructed, settled. STUB: being written. */
+/**
+ * Payroll sheets (工资支付表): made from a team's confirmed month, sent to the workers, answered by them (工资确认),
+ * submitted by the team manager, approved by the labour manager, instructed to the bank, settled by reconciliation.
+ * The rules are in sheet-rules.ts; this file reads what a sheet is made from, and keeps the transitions.
+ *
+ * A sheet's figures are fixed when it is made, from: the frozen snapshot of the team's confirmed month, the
+ * adjustments to earlier confirmed months carried into it (each priced at the terms of its own date), and the pay
+ * inputs (PayInputsSource: terms versions, confirmed piece quantities, additions, deductions in entry order). A worker
+ * without recorded terms is paid at the enrolment's daily rate. Real-name data, card and bank are copied as they are
+ * at making: the sheet is what was approved and paid, whatever the roster says later.
+ *
+ * Concurrency: every transition of a team-month — making a version, send, submit, approve, withdraw, an answer, and
+ * the instruction service's move to instructed — takes `payroll-sheet:{project}:{team}:{period}` (sheetLockKey) and
+ * reads the sheet's state under it, so two steps never both start from the same state.
+ */
 import type { Database } from '../db/database.ts'
-import type { Clock } from '../kernel/time.ts'
+import type { ConfirmationChannel } from '../db/schema/timesheets.ts'
+import { AppError } from '../kernel/errors.ts'
+import { newId } from '../kernel/ids.ts'
+import { fen } from '../kernel/money.ts'
+import type { Clock, Month, WorkDate } from '../kernel/time.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { TimesheetService } from '../timesheets/service.ts'
-import type { Month } from '../kernel/time.ts'
-import type { ApprovedPayrollSource, ApprovedTeamMonth } from './approved.ts'
-import type { PayInputsSource } from './inputs.ts'
+import type { ApprovedLine, ApprovedPayrollSource, ApprovedTeamMonth } from './approved.ts'
+import type { PayInputsSource, WorkerPayInputs } from './inputs.ts'
+import { payDateOf } from './rules.ts'
+import { SheetRepository, type LineAnswerRow, type SheetEventRow, type SheetLineRow, type SheetRow } from './sheet-repository.ts'
+import {
+  ANSWERABLE_STATES,
+  answerCounts,
+  enrolmentDailyTerms,
+  firstDateOf,
+  makeSheetLine,
+  minimumWageFinding,
+  moneyStateOf,
+  nextVersion,
+  sheetLineTotals,
+  stateOf,
+  transition,
+  type CarriedAdjustment,
+  type SheetAction,
+  type SheetLine,
+  type SheetState,
+} from './sheet-rules.ts'
+import { TermsError } from './terms.ts'
+
+/** The lock every transition of a team's month takes (see the head comment); the instruction service takes it too. */
+export function sheetLockKey(projectId: string, teamId: string, period: string): string {
+  return `payroll-sheet:${projectId}:${teamId}:${period}`
+}
+
+export interface SheetLineView {
+  row: SheetLineRow
+  answer: LineAnswerRow | null
+}
+
+export interface SheetView {
+  sheet: SheetRow
+  teamName: string
+  state: SheetState
+  events: SheetEventRow[]
+  lines: SheetLineView[]
+  counts: { confirmed: number; disputed: number; unanswered: number }
+  /** How many versions the team-month has, this one included. */
+  versions: number
+}
+
+export interface SheetSummary {
+  teamId: string
+  teamName: string
+  sheet: null | {
+    id: string
+    version: number
+    state: SheetState
+    workerCount: number
+    payableFen: number
+    deductionsFen: number
+    netFen: number
+    madeAtMs: number
+    counts: { confirmed: number; disputed: number; unanswered: number }
+  }
+}
+
+export interface WorkerSheetLine {
+  sheet: SheetRow
+  state: SheetState
+  line: SheetLineRow
+  answer: LineAnswerRow | null
+}
+
+export interface AnswerInput {
+  decision: 'confirm' | 'dispute'
+  channel: ConfirmationChannel
+  note: string | null
+}
+
+/** Actions a person takes through the routes. */
+export type PersonAction = Extract<SheetAction, 'send' | 'submit' | 'approve' | 'withdraw'>
 
 export class PayrollSheetService implements ApprovedPayrollSource {
+  private readonly repo: SheetRepository
+
   constructor(
     readonly db: Database,
     readonly deps: { roster: RosterService; timesheets: TimesheetService; inputs: PayInputsSource },
     readonly clock: Clock,
-  ) {}
-
-  async approvedForMonth(_projectId: string, _period: Month): Promise<ApprovedTeamMonth[]> {
-    return []
+  ) {
+    this.repo = new SheetRepository(db)
   }
 
-  async settle(_sheetId: string, _actor: string, _reason: string): Promise<void> {}
+  // ---- making -------------------------------------------------------------------------------------------------
+
+  /**
+   * Makes the team-month's sheet (the next version): refused while the month is not confirmed, while a sheet not yet
+   * approved is live, or when any worker's month cannot be priced (every such worker named, nothing stored).
+   */
+  async make(projectId: string, teamId: string, period: Month, actor: string, reason: string | null): Promise<SheetView> {
+    const project = await this.deps.roster.project(projectId)
+    await this.deps.roster.team(projectId, teamId)
+    const tm = await this.deps.timesheets.teamMonth(projectId, teamId, period)
+    if (tm.state === 'open' || !tm.confirmation) throw new AppError('timesheet_not_confirmed', { teamId, month: period })
+    const inputs = await this.deps.inputs.forMonth(
+      projectId,
+      period,
+      tm.workers.map((w) => w.worker.id),
+    )
+
+    const made: Array<{ line: SheetLine; worker: (typeof tm.workers)[number]['worker']; fallback: boolean; inputs: WorkerPayInputs | undefined }> = []
+    const failures: Array<Record<string, unknown>> = []
+    for (const w of tm.workers) {
+      const inp = inputs.get(w.worker.id)
+      const hasDays = w.line.month.days.length > 0
+      const adjustments: CarriedAdjustment[] = w.line.adjustments.map((a) => ({
+        id: a.id,
+        workDate: a.workDate,
+        deltaHalves: a.afterHalves - a.beforeHalves,
+        deltaMinutes: a.afterMinutes - a.beforeMinutes,
+        cause: a.cause,
+      }))
+      if (!hasDays && adjustments.length === 0 && (inp?.pieceQuantities.length ?? 0) === 0 && (inp?.additions.length ?? 0) === 0) continue
+      const fallback = !inp || inp.versions.length === 0
+      const from = [w.enrolment.entryDate, firstDateOf(period), ...adjustments.map((a) => a.workDate)].sort()[0] as WorkDate
+      const versions = fallback ? [enrolmentDailyTerms(w.enrolment.id, fen(w.enrolment.dailyRateFen), from)] : inp.versions
+      try {
+        const line = makeSheetLine({
+          workerId: w.worker.id,
+          enrolmentId: w.enrolment.id,
+          period,
+          versions,
+          days: w.line.month.days.map((d) => ({ workDate: d.workDate, creditHalves: d.creditHalves, workedMinutes: d.workedMinutes })),
+          adjustments,
+          pieceQuantities: inp?.pieceQuantities ?? [],
+          disputedQuantityIds: inp?.disputedQuantityIds ?? [],
+          additions: inp?.additions ?? [],
+          deductions: inp?.deductions ?? [],
+        })
+        made.push({ line, worker: w.worker, fallback, inputs: inp })
+      } catch (err) {
+        if (!(err instanceof TermsError)) throw err
+        failures.push({ workerId: w.worker.id, name: w.worker.name, code: err.code, message: err.message, ...err.details })
+      }
+    }
+    if (failures.length > 0) throw new AppError('payroll_sheet_cannot_price', { workers: failures })
+
+    const now = this.clock.nowMs()
+    const totals = sheetLineTotals(made.map((m) => m.line))
+    const sheetId = newId()
+    const lines: SheetLineRow[] = made.map(({ line, worker, fallback }, i) => ({
+      id: newId(),
+      sheetId,
+      projectId,
+      period,
+      lineNo: i + 1,
+      workerId: worker.id,
+      enrolmentId: line.enrolmentId,
+      workerName: worker.name,
+      idNumber: worker.idNumber,
+      bankName: worker.bankName,
+      cardNo: worker.cardNo,
+      dayHalves: line.creditHalves,
+      workedMinutes: line.workedMinutes,
+      payableFen: line.payableFen,
+      deductionsFen: line.deductedFen,
+      netFen: line.netFen,
+      items: JSON.stringify({
+        payable: line.payable,
+        deductions: line.deductions,
+        heldPieceQuantities: line.heldPieceQuantities,
+        adjustments: line.adjustments,
+        adjustmentHalves: line.adjustmentHalves,
+        adjustmentMinutes: line.adjustmentMinutes,
+        unappliedFen: line.unappliedFen,
+        expectedDays: line.expectedDays,
+        termsSource: fallback ? 'enrolment_daily_rate' : 'wage_terms',
+      }),
+      minimumWage: ((f) => (f ? JSON.stringify(f) : null))(minimumWageFinding(line, project.regionCode)),
+    }))
+    const basis = {
+      reason,
+      confirmationId: tm.confirmation.id,
+      confirmedAtMs: tm.confirmation.confirmedAtMs,
+      adjustmentIds: made.flatMap((m) => m.line.adjustments.map((a) => a.adjustmentId)),
+      termsVersionIds: [...new Set(made.flatMap((m) => (m.inputs && !m.fallback ? m.inputs.versions.map((v) => v.id) : [])))],
+      enrolmentRateWorkerIds: made.filter((m) => m.fallback).map((m) => m.worker.id),
+      pieceQuantityIds: made.flatMap((m) => m.inputs?.pieceQuantities.map((q) => q.id) ?? []),
+      payItemIds: made.flatMap((m) => m.inputs?.payItemIds ?? []),
+    }
+
+    await this.repo.transaction(async (tx) => {
+      await tx.lock(sheetLockKey(projectId, teamId, period))
+      const existing = await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))
+      const next = nextVersion(existing.map(({ sheet, state }) => ({ id: sheet.id, version: sheet.version, state })))
+      if (!next.ok) throw new AppError('payroll_sheet_exists', { sheetId: next.liveId, version: next.version, state: next.state })
+      const sheet: SheetRow = {
+        id: sheetId,
+        projectId,
+        teamId,
+        period,
+        version: next.version,
+        supersedesId: next.supersedes,
+        payDate: payDateOf(period, project.payDay),
+        workerCount: totals.workerCount,
+        payableFen: totals.payableFen,
+        deductionsFen: totals.deductedFen,
+        netFen: totals.netFen,
+        basis: JSON.stringify({ ...basis, previousId: existing.at(-1)?.sheet.id ?? null }),
+        madeBy: actor,
+        madeAtMs: now,
+      }
+      await this.repo.insertSheet(sheet, lines, { id: newId(), sheetId, seq: 1, state: 'draft', actor, reason, atMs: now })
+      if (next.supersedes) {
+        const old = existing.find((e) => e.sheet.id === next.supersedes)!
+        await this.repo.insertEvent({ id: newId(), sheetId: old.sheet.id, seq: old.events.length + 1, state: 'superseded', actor, reason: reason ?? `superseded by version ${next.version}`, atMs: now })
+      }
+    })
+    return this.view(projectId, teamId, period)
+  }
+
+  // ---- transitions --------------------------------------------------------------------------------------------
+
+  /** send, submit, approve or withdraw the newest version of a team's month. */
+  async act(projectId: string, teamId: string, period: Month, action: PersonAction, actor: string, reason: string | null): Promise<SheetView> {
+    await this.deps.roster.team(projectId, teamId)
+    await this.repo.transaction(async (tx) => {
+      await tx.lock(sheetLockKey(projectId, teamId, period))
+      const newest = (await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))).at(-1)
+      if (!newest) throw new AppError('payroll_sheet_not_found', { teamId, month: period })
+      await this.step(newest, action, actor, reason)
+    })
+    return this.view(projectId, teamId, period)
+  }
+
+  /** The instruction service's step (approved → instructed), for a caller that does not hold the lock itself. */
+  async instruct(sheetId: string, actor: string, reason: string | null): Promise<void> {
+    const sheet = await this.sheetOrThrow(sheetId)
+    await this.repo.transaction(async (tx) => {
+      await tx.lock(sheetLockKey(sheet.projectId, sheet.teamId, sheet.period))
+      const events = (await this.repo.eventsOf([sheetId])).get(sheetId) ?? []
+      await this.step({ sheet, events, state: stateOf(events) }, 'instruct', actor, reason)
+    })
+  }
+
+  async settle(sheetId: string, actor: string, reason: string): Promise<void> {
+    const sheet = await this.sheetOrThrow(sheetId)
+    await this.repo.transaction(async (tx) => {
+      await tx.lock(sheetLockKey(sheet.projectId, sheet.teamId, sheet.period))
+      const events = (await this.repo.eventsOf([sheetId])).get(sheetId) ?? []
+      const money = moneyStateOf(events)
+      if (money === 'settled') return
+      const state = stateOf(events)
+      if (state === 'superseded' && money === 'instructed') {
+        // Still the sheet in force until its successor is approved: its money is settled, and it stays superseded.
+        await this.repo.insertEvent({ id: newId(), sheetId, seq: events.length + 1, state: 'settled', actor, reason, atMs: this.clock.nowMs() })
+        await this.repo.insertEvent({ id: newId(), sheetId, seq: events.length + 2, state: 'superseded', actor, reason: 'still superseded by a later version', atMs: this.clock.nowMs() })
+        return
+      }
+      await this.step({ sheet, events, state }, 'settle', actor, reason)
+    })
+  }
+
+  private async step(s: { sheet: SheetRow; events: SheetEventRow[]; state: SheetState }, action: SheetAction, actor: string, reason: string | null): Promise<void> {
+    const t = transition(s.state, action)
+    if (!t.ok) throw new AppError('payroll_sheet_state', { sheetId: s.sheet.id, version: s.sheet.version, state: t.state, allowedFrom: t.allowedFrom })
+    await this.repo.insertEvent({ id: newId(), sheetId: s.sheet.id, seq: s.events.length + 1, state: t.to, actor, reason, atMs: this.clock.nowMs() })
+  }
+
+  // ---- answers ------------------------------------------------------------------------------------------------
+
+  /**
+   * A worker's answer to their line (工资确认) on the current sheet of their team's month, once it is sent. The newest
+   * answer counts; a dispute holds the line and needs a note saying what is wrong.
+   */
+  async answer(projectId: string, workerId: string, period: Month, input: AnswerInput): Promise<{ answer: LineAnswerRow; sheet: SheetRow }> {
+    if (input.decision === 'dispute' && !input.note?.trim()) throw new AppError('correction_invalid', { message: 'a dispute needs a note saying what is wrong' })
+    const current = await this.currentLine(projectId, workerId, period)
+    if (!current) throw new AppError('payroll_line_not_found', { workerId, month: period })
+    return this.repo.transaction(async (tx) => {
+      await tx.lock(sheetLockKey(projectId, current.sheet.teamId, period))
+      // Read again under the lock: a new version made meanwhile is the one to answer.
+      const again = await this.currentLine(projectId, workerId, period)
+      if (!again) throw new AppError('payroll_line_not_found', { workerId, month: period })
+      const answer: LineAnswerRow = {
+        id: newId(),
+        sheetId: again.sheet.id,
+        lineId: again.line.id,
+        workerId,
+        decision: input.decision,
+        channel: input.channel,
+        note: input.note,
+        answeredAtMs: this.clock.nowMs(),
+      }
+      await this.repo.insertAnswer(answer)
+      return { answer, sheet: again.sheet }
+    })
+  }
+
+  /** The worker's line on the newest version of a team-month that is sent or later, the newest made if several teams. */
+  private async currentLine(projectId: string, workerId: string, period: Month): Promise<{ sheet: SheetRow; line: SheetLineRow } | undefined> {
+    const lines = await this.repo.linesOfWorker(projectId, workerId, period)
+    const teams = new Set<string>()
+    for (const l of lines) {
+      const s = await this.repo.sheet(l.sheetId)
+      if (s) teams.add(s.teamId)
+    }
+    let found: { sheet: SheetRow; line: SheetLineRow } | undefined
+    for (const teamId of [...teams].sort()) {
+      const newest = (await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))).at(-1)
+      if (!newest || !ANSWERABLE_STATES.includes(newest.state)) continue
+      const line = lines.find((l) => l.sheetId === newest.sheet.id)
+      if (line && (!found || newest.sheet.madeAtMs > found.sheet.madeAtMs)) found = { sheet: newest.sheet, line }
+    }
+    return found
+  }
+
+  // ---- reading ------------------------------------------------------------------------------------------------
+
+  /** A team-month's sheet (the newest version, or the one asked for) with its lines, answers and history. */
+  async view(projectId: string, teamId: string, period: Month, version?: number): Promise<SheetView> {
+    const team = await this.deps.roster.team(projectId, teamId)
+    const sheets = await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))
+    const s = version === undefined ? sheets.at(-1) : sheets.find((x) => x.sheet.version === version)
+    if (!s) throw new AppError('payroll_sheet_not_found', { teamId, month: period, ...(version === undefined ? {} : { version }) })
+    const answers = await this.repo.newestAnswers(s.sheet.id)
+    const rows = await this.repo.linesOf(s.sheet.id)
+    return {
+      sheet: s.sheet,
+      teamName: team.name,
+      state: s.state,
+      events: s.events,
+      lines: rows.map((row) => ({ row, answer: answers.get(row.id) ?? null })),
+      counts: answerCounts(
+        rows.map((r) => r.id),
+        answers,
+      ),
+      versions: sheets.length,
+    }
+  }
+
+  /** Per team of the project (a team manager's employer's teams only, when given), the newest sheet of the month. */
+  async monthSummary(projectId: string, period: Month, employerId?: string): Promise<SheetSummary[]> {
+    const teams = (await this.deps.roster.listTeams(projectId)).filter((t) => employerId === undefined || t.employerId === employerId)
+    const all = await this.withStates(await this.repo.sheetsOfMonth(projectId, period))
+    const out: SheetSummary[] = []
+    for (const team of teams) {
+      const newest = all.filter((s) => s.sheet.teamId === team.id).at(-1)
+      if (!newest) {
+        out.push({ teamId: team.id, teamName: team.name, sheet: null })
+        continue
+      }
+      const answers = await this.repo.newestAnswers(newest.sheet.id)
+      const lineIds = (await this.repo.linesOf(newest.sheet.id)).map((l) => l.id)
+      const { sheet } = newest
+      out.push({
+        teamId: team.id,
+        teamName: team.name,
+        sheet: {
+          id: sheet.id,
+          version: sheet.version,
+          state: newest.state,
+          workerCount: sheet.workerCount,
+          payableFen: sheet.payableFen,
+          deductionsFen: sheet.deductionsFen,
+          netFen: sheet.netFen,
+          madeAtMs: sheet.madeAtMs,
+          counts: answerCounts(lineIds, answers),
+        },
+      })
+    }
+    return out
+  }
+
+  /** A worker's lines of a month on every sheet version that was sent to the workers, newest first. */
+  async workerLines(projectId: string, workerId: string, period: Month): Promise<WorkerSheetLine[]> {
+    await this.deps.roster.enrolmentOf(projectId, workerId)
+    const lines = await this.repo.linesOfWorker(projectId, workerId, period)
+    const events = await this.repo.eventsOf(lines.map((l) => l.sheetId))
+    const out: WorkerSheetLine[] = []
+    for (const line of lines) {
+      const ev = events.get(line.sheetId) ?? []
+      if (!ev.some((e) => e.state === 'sent')) continue
+      const sheet = await this.repo.sheet(line.sheetId)
+      if (!sheet) continue
+      out.push({ sheet, state: stateOf(ev), line, answer: (await this.repo.newestAnswers(sheet.id)).get(line.id) ?? null })
+    }
+    return out.sort((a, b) => b.sheet.madeAtMs - a.sheet.madeAtMs || (a.sheet.id < b.sheet.id ? 1 : -1))
+  }
+
+  async approvedForMonth(projectId: string, period: Month): Promise<ApprovedTeamMonth[]> {
+    const teams = new Map((await this.deps.roster.listTeams(projectId)).map((t) => [t.id, t.name]))
+    const all = await this.withStates(await this.repo.sheetsOfMonth(projectId, period))
+    const inForce = new Map<string, (typeof all)[number]>()
+    for (const s of all) if (s.events.some((e) => e.state === 'approved')) inForce.set(s.sheet.teamId, s)
+    const out: ApprovedTeamMonth[] = []
+    for (const s of [...inForce.values()].sort((a, b) => (a.sheet.teamId < b.sheet.teamId ? -1 : 1))) {
+      const approved = [...s.events].reverse().find((e) => e.state === 'approved')!
+      const money = moneyStateOf(s.events)
+      const answers = await this.repo.newestAnswers(s.sheet.id)
+      const lines: ApprovedLine[] = (await this.repo.linesOf(s.sheet.id)).map((l) => {
+        const a = answers.get(l.id)
+        return {
+          sheetId: s.sheet.id,
+          lineId: l.id,
+          workerId: l.workerId,
+          workerName: l.workerName,
+          cardNo: l.cardNo,
+          netFen: fen(l.netFen),
+          payableFen: fen(l.payableFen),
+          dayHalves: l.dayHalves,
+          answer: a?.decision ?? null,
+          answeredAtMs: a?.answeredAtMs ?? null,
+        }
+      })
+      out.push({
+        teamId: s.sheet.teamId,
+        teamName: teams.get(s.sheet.teamId) ?? '',
+        sheetId: s.sheet.id,
+        version: s.sheet.version,
+        state: money === 'instructed' || money === 'settled' ? money : 'approved',
+        approvedAtMs: approved.atMs,
+        approvedBy: approved.actor,
+        netFen: fen(s.sheet.netFen),
+        lines,
+      })
+    }
+    return out
+  }
+
+  private async sheetOrThrow(sheetId: string): Promise<SheetRow> {
+    const sheet = await this.repo.sheet(sheetId)
+    if (!sheet) throw new AppError('payroll_sheet_not_found', { sheetId })
+    return sheet
+  }
+
+  /** Sheets with their events and state, in the order given. */
+  private async withStates(sheets: readonly SheetRow[]): Promise<Array<{ sheet: SheetRow; events: SheetEventRow[]; state: SheetState }>> {
+    const events = await this.repo.eventsOf(sheets.map((s) => s.id))
+    return sheets.map((sheet) => {
+      const ev = events.get(sheet.id) ?? []
+      return { sheet, events: ev, state: stateOf(ev) }
+    })
+  }
 }

@@ -1,0 +1,97 @@
+/** Database access for payroll sheets (工资支付表): sheets, their lines, their state transitions and the workers' answers. */
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
+import type { Database, Transaction } from '../db/database.ts'
+import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
+import { payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets } from '../db/schema/index.ts'
+
+export type SheetRow = typeof payrollSheets.$inferSelect
+export type SheetLineRow = typeof payrollSheetLines.$inferSelect
+export type SheetEventRow = typeof payrollSheetEvents.$inferSelect
+export type LineAnswerRow = typeof payrollLineAnswers.$inferSelect
+
+/** Lines a single INSERT carries: 500 × 19 columns stays far inside both engines' parameter limits. */
+const INSERT_LINES_MAX = 500
+/** Sheet ids a single IN (…) names. */
+const IN_IDS_MAX = 500
+
+export class SheetRepository {
+  constructor(private readonly db: Database) {}
+
+  /** One transaction: every repository call made inside fn joins it. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.tx(fn)
+  }
+
+  async sheet(id: string): Promise<SheetRow | undefined> {
+    const raw = await this.db.get(sql`${selectFrom(payrollSheets)} WHERE ${eq(payrollSheets.id, id)}`)
+    return raw && rowOf<SheetRow>(payrollSheets, raw)
+  }
+
+  /** Every version of a team's month, oldest first. */
+  async sheetsOfTeamMonth(projectId: string, teamId: string, period: string): Promise<SheetRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(payrollSheets)} WHERE ${and(eq(payrollSheets.projectId, projectId), eq(payrollSheets.teamId, teamId), eq(payrollSheets.period, period))} ORDER BY ${asc(payrollSheets.version)}`,
+    )
+    return rows.map((r) => rowOf<SheetRow>(payrollSheets, r))
+  }
+
+  /** Every sheet of a project's month, by team and version. */
+  async sheetsOfMonth(projectId: string, period: string): Promise<SheetRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(payrollSheets)} WHERE ${and(eq(payrollSheets.projectId, projectId), eq(payrollSheets.period, period))} ORDER BY ${asc(payrollSheets.teamId)}, ${asc(payrollSheets.version)}`,
+    )
+    return rows.map((r) => rowOf<SheetRow>(payrollSheets, r))
+  }
+
+  /** The events of these sheets, each sheet's in order. */
+  async eventsOf(sheetIds: readonly string[]): Promise<Map<string, SheetEventRow[]>> {
+    const by = new Map<string, SheetEventRow[]>()
+    for (let i = 0; i < sheetIds.length; i += IN_IDS_MAX) {
+      const ids = sheetIds.slice(i, i + IN_IDS_MAX)
+      const rows = await this.db.all(sql`${selectFrom(payrollSheetEvents)} WHERE ${inArray(payrollSheetEvents.sheetId, ids)} ORDER BY ${asc(payrollSheetEvents.sheetId)}, ${asc(payrollSheetEvents.seq)}`)
+      for (const raw of rows) {
+        const e = rowOf<SheetEventRow>(payrollSheetEvents, raw)
+        const list = by.get(e.sheetId)
+        if (list) list.push(e)
+        else by.set(e.sheetId, [e])
+      }
+    }
+    return by
+  }
+
+  async linesOf(sheetId: string): Promise<SheetLineRow[]> {
+    const rows = await this.db.all(sql`${selectFrom(payrollSheetLines)} WHERE ${eq(payrollSheetLines.sheetId, sheetId)} ORDER BY ${asc(payrollSheetLines.lineNo)}`)
+    return rows.map((r) => rowOf<SheetLineRow>(payrollSheetLines, r))
+  }
+
+  /** A worker's lines of a month, on every sheet and version. */
+  async linesOfWorker(projectId: string, workerId: string, period: string): Promise<SheetLineRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(payrollSheetLines)} WHERE ${and(eq(payrollSheetLines.projectId, projectId), eq(payrollSheetLines.workerId, workerId), eq(payrollSheetLines.period, period))} ORDER BY ${asc(payrollSheetLines.sheetId)}`,
+    )
+    return rows.map((r) => rowOf<SheetLineRow>(payrollSheetLines, r))
+  }
+
+  /** The newest answer of each line of a sheet (answers oldest first, so the newest is left in the map). */
+  async newestAnswers(sheetId: string): Promise<Map<string, LineAnswerRow>> {
+    const rows = await this.db.all(
+      sql`${selectFrom(payrollLineAnswers)} WHERE ${eq(payrollLineAnswers.sheetId, sheetId)} ORDER BY ${asc(payrollLineAnswers.answeredAtMs)}, ${asc(payrollLineAnswers.id)}`,
+    )
+    return new Map(rows.map((r) => rowOf<LineAnswerRow>(payrollLineAnswers, r)).map((a) => [a.lineId, a]))
+  }
+
+  /** A sheet, its lines and its first event: call inside a transaction. */
+  async insertSheet(sheet: SheetRow, lines: readonly SheetLineRow[], first: SheetEventRow): Promise<void> {
+    await this.db.run(insertInto(payrollSheets, [sheet]))
+    for (let i = 0; i < lines.length; i += INSERT_LINES_MAX) await this.db.run(insertInto(payrollSheetLines, lines.slice(i, i + INSERT_LINES_MAX)))
+    await this.db.run(insertInto(payrollSheetEvents, [first]))
+  }
+
+  async insertEvent(event: SheetEventRow): Promise<void> {
+    await this.db.run(insertInto(payrollSheetEvents, [event]))
+  }
+
+  async insertAnswer(answer: LineAnswerRow): Promise<void> {
+    await this.db.run(insertInto(payrollLineAnswers, [answer]))
+  }
+}
