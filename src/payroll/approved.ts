@@ -31,6 +31,11 @@ export interface ApprovedTeamMonth {
   approvedBy: string
   netFen: Fen
   lines: ApprovedLine[]
+  /**
+   * True when a newer version of the team-month has been made (a change after approval) and not yet approved: this
+   * sheet stays the approved one until then, but it is superseded and can no longer be instructed.
+   */
+  superseded?: boolean
 }
 
 export interface ApprovedPayrollSource {

@@ -440,6 +440,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
         approvedBy: approved.actor,
         netFen: fen(s.sheet.netFen),
         lines,
+        superseded: s.state === 'superseded',
       })
     }
     return out
