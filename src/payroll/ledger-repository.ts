@@ -1,0 +1,218 @@
+/**
+ * Reads a month's wage payment ledger (工资支付台账) from the tables: for each team of the project the sheet in force —
+ * the newest version whose money state (its newest transition other than `superseded`, sheet-rules.ts moneyStateOf)
+ * is approved, instructed or settled, so an approved sheet stays in force until the version replacing it is approved —
+ * its lines, each worker's newest answer, and the bank's payment of the line.
+ *
+ * The payment (支付凭证) is a successful payout line of the project-month: the one whose EndToEndId is one of the
+ * worker's instruction lines of the month (every attempt), or — for a bank file that carries no EndToEndId, or one
+ * no instruction of the month knows — one paid to the card on the worker's line. Its `bank_ref` is the voucher
+ * reference and its `value_date` the pay date. Several such lines (a payment made in parts) are all shown.
+ *
+ * Read only; the sheets, answers, instructions and payout lines are written by their own services.
+ */
+import { and, asc, eq, sql } from 'drizzle-orm'
+import type { Database } from '../db/database.ts'
+import { rowOf, selectFrom } from '../db/rows.ts'
+import { instructionLines, organisations, payoutLines, payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets, projects, teams, workers } from '../db/schema/index.ts'
+import { fen, type Fen } from '../kernel/money.ts'
+import type { Month } from '../kernel/time.ts'
+import type { LedgerRow } from './ledger-export.ts'
+import { lineItems, type PaySlip, type SlipAnswer, type SlipPayment } from './pay-slip.ts'
+import { APPROVED_OR_LATER, moneyStateOf, type SheetState } from './sheet-rules.ts'
+
+type SheetLineRow = typeof payrollSheetLines.$inferSelect
+type AnswerRow = typeof payrollLineAnswers.$inferSelect
+
+/** One worker's line of the month as the ledger and the slip show it. */
+export interface LedgerLine {
+  projectId: string
+  teamId: string
+  sheetId: string
+  /** The sheet's money state: approved, instructed or settled. */
+  sheetState: SheetState
+  lineId: string
+  workerId: string
+  phone: string | null
+  slip: PaySlip
+}
+
+export interface LedgerMonth {
+  projectName: string
+  timeZone: string
+  /** Lines by team name, then line number. Empty when no team has an approved sheet for the month. */
+  lines: LedgerLine[]
+}
+
+interface SheetHead {
+  id: string
+  teamId: string
+  version: number
+  payDate: string
+  teamName: string
+  employerName: string
+}
+
+export class LedgerRepository {
+  constructor(private readonly db: Database) {}
+
+  /** The month's ledger of a project, or of one worker (their line, if a sheet in force has one). */
+  async month(projectId: string, period: Month, opt: { workerId?: string } = {}): Promise<LedgerMonth | undefined> {
+    const project = await this.db.get<{ name: string; timeZone: string }>(sql`SELECT ${projects.name} AS "name", ${projects.timeZone} AS "timeZone" FROM ${projects} WHERE ${eq(projects.id, projectId)}`)
+    if (!project) return undefined
+    const heads = await this.sheetsInForce(projectId, period)
+    const lines: LedgerLine[] = []
+    const payments = await this.payments(projectId, period)
+    for (const { head, state } of heads) {
+      const rows = (
+        await this.db.all(
+          sql`${selectFrom(payrollSheetLines)} WHERE ${and(eq(payrollSheetLines.sheetId, head.id), opt.workerId === undefined ? undefined : eq(payrollSheetLines.workerId, opt.workerId))} ORDER BY ${asc(payrollSheetLines.lineNo)}`,
+        )
+      ).map((r) => rowOf<SheetLineRow>(payrollSheetLines, r))
+      if (rows.length === 0) continue
+      const answers = await this.newestAnswers(head.id, opt.workerId)
+      const phones = await this.phones(head.id, opt.workerId)
+      for (const line of rows) {
+        const a = answers.get(line.id)
+        const answer: SlipAnswer | null = a ? { decision: a.decision, channel: a.channel, atMs: a.answeredAtMs, note: a.note } : null
+        const items = lineItems(line.items, line)
+        lines.push({
+          projectId,
+          teamId: head.teamId,
+          sheetId: head.id,
+          sheetState: state,
+          lineId: line.id,
+          workerId: line.workerId,
+          phone: phones.get(line.workerId) ?? null,
+          slip: {
+            projectName: project.name,
+            timeZone: project.timeZone,
+            month: period,
+            employerName: head.employerName,
+            teamName: head.teamName,
+            sheetVersion: head.version,
+            dueDate: head.payDate,
+            workerName: line.workerName,
+            idNumber: line.idNumber,
+            bankName: line.bankName,
+            cardNo: line.cardNo,
+            creditHalves: line.dayHalves,
+            workedMinutes: line.workedMinutes,
+            payable: items.payable,
+            deductions: items.deductions,
+            netFen: fen(line.netFen),
+            answer,
+            payments: payments.of(line.workerId, line.cardNo),
+          },
+        })
+      }
+    }
+    return { projectName: project.name, timeZone: project.timeZone, lines }
+  }
+
+  /** Per team, the newest version whose money state is approved or later; by team name. */
+  private async sheetsInForce(projectId: string, period: Month): Promise<Array<{ head: SheetHead; state: SheetState }>> {
+    const heads = await this.db.all<SheetHead>(
+      sql`SELECT ${payrollSheets.id} AS "id", ${payrollSheets.teamId} AS "teamId", ${payrollSheets.version} AS "version", ${payrollSheets.payDate} AS "payDate",
+            ${teams.name} AS "teamName", ${organisations.name} AS "employerName"
+          FROM ${payrollSheets} JOIN ${teams} ON ${teams.id} = ${payrollSheets.teamId} JOIN ${organisations} ON ${organisations.id} = ${teams.employerId}
+          WHERE ${and(eq(payrollSheets.projectId, projectId), eq(payrollSheets.period, period))}
+          ORDER BY ${asc(teams.name)}, ${asc(payrollSheets.teamId)}, ${asc(payrollSheets.version)}`,
+    )
+    if (heads.length === 0) return []
+    const events = new Map<string, Array<{ state: SheetState }>>()
+    const rows = await this.db.all<{ sheetId: string; state: SheetState }>(
+      sql`SELECT ${payrollSheetEvents.sheetId} AS "sheetId", ${payrollSheetEvents.state} AS "state"
+          FROM ${payrollSheetEvents} JOIN ${payrollSheets} ON ${payrollSheets.id} = ${payrollSheetEvents.sheetId}
+          WHERE ${and(eq(payrollSheets.projectId, projectId), eq(payrollSheets.period, period))}
+          ORDER BY ${asc(payrollSheetEvents.sheetId)}, ${asc(payrollSheetEvents.seq)}`,
+    )
+    for (const r of rows) {
+      const list = events.get(r.sheetId)
+      if (list) list.push({ state: r.state })
+      else events.set(r.sheetId, [{ state: r.state }])
+    }
+    const byTeam = new Map<string, { head: SheetHead; state: SheetState }>()
+    for (const head of heads) {
+      const ev = events.get(head.id)
+      if (!ev || ev.length === 0) continue
+      const state = moneyStateOf(ev)
+      // Heads come oldest version first: a later approved version replaces an earlier one.
+      if (APPROVED_OR_LATER.includes(state)) byTeam.set(head.teamId, { head, state })
+    }
+    return [...byTeam.values()]
+  }
+
+  private async newestAnswers(sheetId: string, workerId: string | undefined): Promise<Map<string, AnswerRow>> {
+    const rows = await this.db.all(
+      sql`${selectFrom(payrollLineAnswers)} WHERE ${and(eq(payrollLineAnswers.sheetId, sheetId), workerId === undefined ? undefined : eq(payrollLineAnswers.workerId, workerId))}
+          ORDER BY ${asc(payrollLineAnswers.answeredAtMs)}, ${asc(payrollLineAnswers.id)}`,
+    )
+    // Oldest first, so the newest of each line is what stays in the map.
+    return new Map(rows.map((r) => rowOf<AnswerRow>(payrollLineAnswers, r)).map((a) => [a.lineId, a]))
+  }
+
+  /** The workers' phones (the sheet line does not copy it): as the roster has them now. */
+  private async phones(sheetId: string, workerId: string | undefined): Promise<Map<string, string | null>> {
+    const rows = await this.db.all<{ workerId: string; phone: string | null }>(
+      sql`SELECT ${workers.id} AS "workerId", ${workers.phone} AS "phone"
+          FROM ${payrollSheetLines} JOIN ${workers} ON ${workers.id} = ${payrollSheetLines.workerId}
+          WHERE ${and(eq(payrollSheetLines.sheetId, sheetId), workerId === undefined ? undefined : eq(payrollSheetLines.workerId, workerId))}`,
+    )
+    return new Map(rows.map((r) => [r.workerId, r.phone]))
+  }
+
+  /** The month's successful payout lines, matched to workers by EndToEndId, or else by card. */
+  private async payments(projectId: string, period: Month): Promise<{ of(workerId: string, cardNo: string): SlipPayment[] }> {
+    const e2e = await this.db.all<{ endToEndId: string; workerId: string }>(
+      sql`SELECT ${instructionLines.endToEndId} AS "endToEndId", ${instructionLines.workerId} AS "workerId" FROM ${instructionLines}
+          WHERE ${and(eq(instructionLines.projectId, projectId), eq(instructionLines.period, period))}`,
+    )
+    const workerOfE2e = new Map(e2e.map((r) => [r.endToEndId, r.workerId]))
+    const paid = await this.db.all<{ payeeCard: string; amountFen: number; bankRef: string; valueDate: string; endToEndId: string | null }>(
+      sql`SELECT ${payoutLines.payeeCard} AS "payeeCard", ${payoutLines.amountFen} AS "amountFen", ${payoutLines.bankRef} AS "bankRef",
+            ${payoutLines.valueDate} AS "valueDate", ${payoutLines.endToEndId} AS "endToEndId"
+          FROM ${payoutLines}
+          WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period), eq(payoutLines.status, 'success'))}
+          ORDER BY ${asc(payoutLines.valueDate)}, ${asc(payoutLines.bankRef)}`,
+    )
+    const byWorker = new Map<string, SlipPayment[]>()
+    const byCard = new Map<string, SlipPayment[]>()
+    const push = (m: Map<string, SlipPayment[]>, k: string, p: SlipPayment): void => {
+      const list = m.get(k)
+      if (list) list.push(p)
+      else m.set(k, [p])
+    }
+    for (const p of paid) {
+      const amountFen: Fen = fen(p.amountFen)
+      const worker = p.endToEndId === null ? undefined : workerOfE2e.get(p.endToEndId)
+      if (worker !== undefined) push(byWorker, worker, { bankRef: p.bankRef, valueDate: p.valueDate, amountFen, matchedBy: 'end_to_end_id' })
+      else push(byCard, p.payeeCard, { bankRef: p.bankRef, valueDate: p.valueDate, amountFen, matchedBy: 'card' })
+    }
+    return { of: (workerId, cardNo) => byWorker.get(workerId) ?? byCard.get(cardNo) ?? [] }
+  }
+}
+
+/** A ledger line as the export's row (工资支付台账 columns). */
+export function ledgerRowOf(line: LedgerLine): LedgerRow {
+  const s = line.slip
+  const last = s.payments.at(-1)
+  return {
+    month: s.month,
+    employerName: s.employerName,
+    teamName: s.teamName,
+    workerName: s.workerName,
+    idNumber: s.idNumber,
+    phone: line.phone,
+    creditHalves: s.creditHalves,
+    workedMinutes: s.workedMinutes,
+    payable: s.payable,
+    deductions: s.deductions,
+    netFen: s.netFen,
+    cardNo: s.cardNo,
+    bankName: s.bankName,
+    payDate: last ? last.valueDate : null,
+    voucherRef: s.payments.length === 0 ? null : s.payments.map((p) => p.bankRef).join('；'),
+    confirmation: s.answer?.decision === 'confirm' ? { atMs: s.answer.atMs, channel: s.answer.channel } : null,
+  }
+}
