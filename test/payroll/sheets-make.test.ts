@@ -112,4 +112,18 @@ t.test('cannot price: every such worker named, nothing stored; held pieces; dedu
   t.match(again.lines.find((l) => l.row.workerId === w2.id)!.row, { payableFen: 60_000, deductionsFen: 60_000, netFen: 0 })
   const basis = JSON.parse(again.sheet.basis) as { payItemIds: string[]; enrolmentRateWorkerIds: string[]; previousId: string }
   t.same([basis.payItemIds, basis.enrolmentRateWorkerIds, basis.previousId], [['d1', 'd2', 'd3'], [w2.id], v.sheet.id], 'the basis: pay items counted, who was paid at the enrolment rate, the sheet it follows')
+
+  // Instructed, then a new version is made: the bank's money is still settled on the instructed sheet, which stays superseded.
+  for (const step of ['send', 'submit', 'approve'] as const) await sheets.act(site.projectId, site.teamId, '2026-10', step, 'lm', null)
+  await sheets.instruct(again.sheet.id, 'instructions', 'file 1')
+  const v3 = await sheets.make(site.projectId, site.teamId, '2026-10', 'lm', 'a late deduction')
+  t.equal(v3.sheet.supersedesId, again.sheet.id)
+  await sheets.settle(again.sheet.id, 'reconciliation', 'all paid')
+  await sheets.settle(again.sheet.id, 'reconciliation', 'all paid')
+  const v2 = await sheets.view(site.projectId, site.teamId, '2026-10', 2)
+  t.same(
+    v2.events.map((e) => e.state),
+    ['draft', 'sent', 'submitted', 'approved', 'instructed', 'superseded', 'settled', 'superseded'],
+  )
+  t.match(await sheets.approvedForMonth(site.projectId, '2026-10'), [{ sheetId: again.sheet.id, state: 'settled', superseded: true }])
 })
