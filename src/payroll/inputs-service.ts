@@ -185,9 +185,9 @@ function normalTerms(t: WageTerms): WageTerms {
   }
 }
 
-const termsInvalid = (reason: string, message: string, details: Record<string, unknown> = {}): AppError => new AppError('wage_terms_invalid', { reason, message, ...details })
-const quantityInvalid = (reason: string, message: string, details: Record<string, unknown> = {}): AppError => new AppError('piece_quantity_invalid', { reason, message, ...details })
-const payItemInvalid = (reason: string, message: string, details: Record<string, unknown> = {}): AppError => new AppError('pay_item_invalid', { reason, message, ...details })
+const termsInvalid = (reason: string, message: string, details: Record<string, unknown> = {}): AppError => new AppError('wage_terms_invalid', { ...details, reason, message })
+const quantityInvalid = (reason: string, message: string, details: Record<string, unknown> = {}): AppError => new AppError('piece_quantity_invalid', { ...details, reason, message })
+const payItemInvalid = (reason: string, message: string, details: Record<string, unknown> = {}): AppError => new AppError('pay_item_invalid', { ...details, reason, message })
 
 function factsOf(e: { id: string; workerId: string; teamId: string; dailyRateFen: number; entryDate: string; exitDate: string | null; createdAtMs: number }): EnrolmentFacts {
   return { id: e.id, workerId: e.workerId, teamId: e.teamId, dailyRateFen: e.dailyRateFen, entryDate: e.entryDate, exitDate: e.exitDate, createdAtMs: e.createdAtMs }
@@ -416,9 +416,9 @@ export class PayInputsService implements PayInputsSource {
     }
     if (side === 'deduction') {
       if (!(DEDUCTION_REASONS as readonly string[]).includes(reason)) {
-        throw payItemInvalid('deduction_reason_unknown', `"${reason}" is not a deduction reason; use one of ${DEDUCTION_REASONS.join(', ')}.`, { reason, reasons: DEDUCTION_REASONS })
+        throw payItemInvalid('deduction_reason_unknown', `"${reason}" is not a deduction reason; use one of ${DEDUCTION_REASONS.join(', ')}.`, { given: reason, reasons: DEDUCTION_REASONS })
       }
-      if ((reason as DeductionReason) === 'other' && note === null) throw payItemInvalid('note_required', 'A deduction for another reason needs a note saying what it is.', { reason })
+      if ((reason as DeductionReason) === 'other' && note === null) throw payItemInvalid('note_required', 'A deduction for another reason needs a note saying what it is.', { deductionReason: reason })
     } else if (reason.trim() === '') {
       throw payItemInvalid('reason_missing', 'An addition needs a short label saying what it is (e.g. 高温补贴).')
     }
