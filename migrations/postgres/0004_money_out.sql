@@ -30,7 +30,7 @@ CREATE TABLE "payroll_sheet_events" (
 	"state" text NOT NULL,
 	"actor" text NOT NULL,
 	"reason" text,
-	"at_ms" integer NOT NULL
+	"at_ms" bigint NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "payroll_sheet_lines" (

@@ -120,7 +120,7 @@ export const payrollSheetEvents = pgTable(
     state: text('state').$type<PayrollSheetState>().notNull(),
     actor: text('actor').notNull(),
     reason: text('reason'),
-    atMs: integer('at_ms').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
   },
   (t) => [uniqueIndex('payroll_sheet_events_sheet_seq').on(t.sheetId, t.seq)],
 )
