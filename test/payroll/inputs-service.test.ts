@@ -187,6 +187,21 @@ t.test('forMonth: versions, quantities with answers and withdrawals, pay items',
     t.same(long.get(w1), (await svc.forMonth(site.projectId, '2026-11')).get(w1), 'the same inputs either way')
     t.same(short.get(w2), (await svc.forMonth(site.projectId, '2026-11')).get(w2))
   })
+
+  await t.test('two withdrawals of one quantity or item at once: one is stored, the other refused', async (t) => {
+    const q = await enter('2026-11-09', '砌砖 m³', '2')
+    const twice = await Promise.allSettled([1, 2].map((n) => svc.enterQuantity(site.projectId, w1, { withdrawsId: q, note: `撤回 ${n}` }, ADMIN)))
+    t.equal(twice.filter((r) => r.status === 'fulfilled').length, 1)
+    t.match(twice.find((r) => r.status === 'rejected'), { reason: { code: 'piece_quantity_invalid', details: { reason: 'already_withdrawn' } } })
+    const rows = (await svc.quantitiesOf(site.projectId, w1, '2026-11')).filter((v) => v.row.id === q)
+    t.match(rows, [{ state: 'withdrawn' }])
+
+    const i = await item('addition', '夜班补贴', 5_000)
+    const both = await Promise.allSettled([1, 2].map((n) => svc.enterPayItem(site.projectId, w1, { withdrawsId: i, note: `撤回 ${n}` }, ADMIN)))
+    t.equal(both.filter((r) => r.status === 'fulfilled').length, 1)
+    t.match(both.find((r) => r.status === 'rejected'), { reason: { code: 'pay_item_invalid', details: { reason: 'already_withdrawn' } } })
+    t.notOk((await svc.forMonth(site.projectId, '2026-11')).get(w1)?.payItemIds.includes(i))
+  })
 })
 
 t.test('versionsOf: one version per date, the newest recorded, the base only before the first', (t) => {
