@@ -1,0 +1,84 @@
+/**
+ * Database access for the dedicated account: register entries, contracts with their funding periods, statements and
+ * movements. Every table is append-only: a newer register entry or contract restates the older (the newest recorded
+ * is in force: by recorded time, then id, which is time-ordered), and a movement once read is never rewritten.
+ */
+import { and, asc, desc, eq, sql } from 'drizzle-orm'
+import type { Database, Transaction } from '../db/database.ts'
+import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
+import { accountMovements, accountStatements, dedicatedAccounts, fundingPeriods, projectContracts } from '../db/schema/index.ts'
+
+export type DedicatedAccountRow = typeof dedicatedAccounts.$inferSelect
+export type ContractRow = typeof projectContracts.$inferSelect
+export type FundingPeriodRow = typeof fundingPeriods.$inferSelect
+export type StatementRow = typeof accountStatements.$inferSelect
+export type MovementRow = typeof accountMovements.$inferSelect
+
+/** Movements one INSERT carries: 500 × 14 columns stays far inside both engines' parameter limits. */
+const INSERT_MOVEMENTS_MAX = 500
+
+export class AccountRepository {
+  constructor(private readonly db: Database) {}
+
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.tx(fn)
+  }
+
+  async insertAccount(row: DedicatedAccountRow): Promise<void> {
+    await this.db.run(insertInto(dedicatedAccounts, [row]))
+  }
+
+  /** Every register entry of the project, newest first: the first is in force. */
+  async accountHistory(projectId: string): Promise<DedicatedAccountRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(dedicatedAccounts)} WHERE ${eq(dedicatedAccounts.projectId, projectId)} ORDER BY ${desc(dedicatedAccounts.recordedAtMs)}, ${desc(dedicatedAccounts.id)}`,
+    )
+    return rows.map((r) => rowOf<DedicatedAccountRow>(dedicatedAccounts, r))
+  }
+
+  async insertContract(row: ContractRow, periods: readonly FundingPeriodRow[]): Promise<void> {
+    await this.db.run(insertInto(projectContracts, [row]))
+    if (periods.length > 0) await this.db.run(insertInto(fundingPeriods, periods))
+  }
+
+  /** Every contract of the project, newest first: the first is in force. */
+  async contractHistory(projectId: string): Promise<ContractRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(projectContracts)} WHERE ${eq(projectContracts.projectId, projectId)} ORDER BY ${desc(projectContracts.recordedAtMs)}, ${desc(projectContracts.id)}`,
+    )
+    return rows.map((r) => rowOf<ContractRow>(projectContracts, r))
+  }
+
+  async periodsOf(contractId: string): Promise<FundingPeriodRow[]> {
+    const rows = await this.db.all(sql`${selectFrom(fundingPeriods)} WHERE ${eq(fundingPeriods.contractId, contractId)} ORDER BY ${asc(fundingPeriods.dueOn)}, ${asc(fundingPeriods.periodId)}`)
+    return rows.map((r) => rowOf<FundingPeriodRow>(fundingPeriods, r))
+  }
+
+  async statementBySha(projectId: string, sha256: string): Promise<StatementRow | undefined> {
+    const raw = await this.db.get(sql`${selectFrom(accountStatements)} WHERE ${and(eq(accountStatements.projectId, projectId), eq(accountStatements.sha256, sha256))}`)
+    return raw && rowOf<StatementRow>(accountStatements, raw)
+  }
+
+  /** The project's statements in the order posted. */
+  async statements(projectId: string): Promise<StatementRow[]> {
+    const rows = await this.db.all(sql`${selectFrom(accountStatements)} WHERE ${eq(accountStatements.projectId, projectId)} ORDER BY ${asc(accountStatements.postedAtMs)}, ${asc(accountStatements.id)}`)
+    return rows.map((r) => rowOf<StatementRow>(accountStatements, r))
+  }
+
+  /** The movements of one account of the project, in booking-date then reference order. */
+  async movementsOf(projectId: string, accountNo: string): Promise<MovementRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(accountMovements)} WHERE ${and(eq(accountMovements.projectId, projectId), eq(accountMovements.accountNo, accountNo))} ORDER BY ${asc(accountMovements.bookingDate)}, ${asc(accountMovements.bankRef)}`,
+    )
+    return rows.map((r) => rowOf<MovementRow>(accountMovements, r))
+  }
+
+  /** Stores a statement and those of its movements not yet held (a reference already held is kept as it was). */
+  async insertStatement(statement: StatementRow, movements: readonly MovementRow[]): Promise<void> {
+    await this.db.run(insertInto(accountStatements, [statement]))
+    for (let i = 0; i < movements.length; i += INSERT_MOVEMENTS_MAX) {
+      const chunk = movements.slice(i, i + INSERT_MOVEMENTS_MAX)
+      await this.db.run(sql`${insertInto(accountMovements, chunk)} ON CONFLICT (project_id, account_no, bank_ref) DO NOTHING`)
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * A posted statement file to its parser, by its content: the bytes are decoded (UTF-8 with or without BOM, else GBK),
+ * then an XML document whose message is BkToCstmrStmt or BkToCstmrDbtCdtNtfctn is camt.053 / camt.054, and text with a
+ * header row a CSV profile knows is that profile's. Anything else is refused, saying what is read.
+ */
+import iconv from 'iconv-lite'
+import { isCamt, parseCamt } from './camt.ts'
+import { CSV_STATEMENT_PROFILES, looksLikeCsvStatement, parseCsvStatement } from './csv.ts'
+import type { StatementParse } from './statement.ts'
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+/** UTF-8 (strict) when it reads as UTF-8, GBK otherwise; undefined when it is neither. */
+export function decodeStatement(bytes: Buffer): { text: string; encoding: 'utf-8' | 'gbk' } | undefined {
+  const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8' }
+  } catch {
+    const gbk = iconv.decode(body, 'gbk')
+    return gbk.includes('\uFFFD') ? undefined : { text: gbk, encoding: 'gbk' }
+  }
+}
+
+export function parseStatement(bytes: Buffer): StatementParse {
+  const decoded = decodeStatement(bytes)
+  if (decoded === undefined) {
+    return { errors: [{ entry: 0, field: 'file', message: 'The file is neither UTF-8 nor GBK text. Export it again as UTF-8 or GBK.' }] }
+  }
+  const { text } = decoded
+  if (text.trimStart().startsWith('<')) {
+    if (isCamt(text)) return parseCamt(text)
+    return { errors: [{ entry: 0, field: 'file', message: 'The XML is neither a camt.053 statement (BkToCstmrStmt) nor a camt.054 notification (BkToCstmrDbtCdtNtfctn).' }] }
+  }
+  const profile = CSV_STATEMENT_PROFILES.find((p) => looksLikeCsvStatement(text, p))
+  if (profile) return parseCsvStatement(text, profile)
+  return {
+    errors: [
+      {
+        entry: 0,
+        field: 'file',
+        message: `The file is not a statement this ledger reads: camt.053, camt.054, or a CSV export with the columns of profile ${CSV_STATEMENT_PROFILES.map((p) => p.id).join(', ')} (交易日期 … 流水号).`,
+      },
+    ],
+  }
+}
