@@ -47,7 +47,7 @@ t.test('any order and repetition of overlapping statements: each line once', asy
           fc.array(fc.nat(), { maxLength: 3 }),
         ),
       ),
-      async ([lines, statements, repeats]) => {
+      async ([, statements, repeats]) => {
         run++
         const plan = planSite({ ...DEFAULT_SITE, siteCode: `PROP-${run}`, workers: 0, teams: 1, seed: run })
         const { projectId } = await registerSite(api, { ...plan, devices: [] })
