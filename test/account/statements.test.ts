@@ -154,6 +154,8 @@ t.test('broken camt files: every fault named with its entry and field', async (t
   const closingOff = parseCamt(camt({ kind: '053', account: '1', opening: '10.00', closing: '10.00', entries: [{ ref: 'A', amount: '1.00', cd: 'CRDT', booking: '2026-03-02' }] }))
   t.same(fields(closingOff.errors), ['Stmt[1]/Bal/CLBD'])
 
+  const amp = parseCamt(camt({ kind: '054', account: '1', entries: [{ ref: 'A&amp;B', amount: '1.00', cd: 'CRDT', booking: '2026-03-02', counterpartyName: 'Li &amp; Co &#x4E2D;' }] }))
+  t.same(amp.statement?.lines.map((l) => [l.bankRef, l.counterpartyName]), [['A&B', 'Li & Co 中']], 'predefined entities and character references decoded')
   t.same(fields(parseStatement(Buffer.from('<Document><pain/></Document>')).errors), ['file'])
   t.same(fields(parseStatement(Buffer.from('hello, world\n')).errors), ['file'])
   t.same(fields(parseStatement(Buffer.from([0xff, 0xfe, 0x00, 0x81])).errors), ['file'])

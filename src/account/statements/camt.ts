@@ -61,12 +61,37 @@ function at(node: unknown, ...path: string[]): unknown {
   }
   return Array.isArray(cur) ? cur[0] : cur
 }
+/**
+ * XML's five predefined entities and character references, decoded here: the parser's own entity processing is off,
+ * so a DOCTYPE in a posted file can declare no entity that expands (no "billion laughs").
+ */
+function unescapeXml(s: string): string {
+  return s.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-fA-F]+);/g, (m, e: string) => {
+    switch (e) {
+      case 'lt':
+        return '<'
+      case 'gt':
+        return '>'
+      case 'quot':
+        return '"'
+      case 'apos':
+        return "'"
+      case 'amp':
+        return '&'
+      default: {
+        const code = e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)
+        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m
+      }
+    }
+  })
+}
+
 /** An element's text: a string, or the text of an element that also has attributes. */
 function text(node: unknown, ...path: string[]): string | undefined {
   const v = at(node, ...path)
-  if (typeof v === 'string') return v
+  if (typeof v === 'string') return unescapeXml(v)
   if (typeof v === 'number') return String(v)
-  if (isNode(v) && typeof v['#text'] === 'string') return v['#text']
+  if (isNode(v) && typeof v['#text'] === 'string') return unescapeXml(v['#text'])
   return undefined
 }
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v])
