@@ -130,6 +130,23 @@ t.test('the ledger and the pay slip of an approved month', async (t) => {
     t.match(second, '138****5678')
   })
 
+  await t.test('the reveal: full numbers for a stated purpose, logged as a reveal', async (t) => {
+    const reveal = (client: typeof api, body: unknown) =>
+      client.fetch(`/api/projects/${site.projectId}/payroll-ledger/${MONTH}/reveal`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    t.equal((await reveal(api, { format: 'csv' })).status, 400, 'a purpose is required')
+    const res = await reveal(api, { purpose: '劳动监察大队检查工资台账', format: 'csv' })
+    t.equal(res.status, 200)
+    t.match(res.headers.get('content-disposition'), `filename="payroll-ledger-${MONTH}.csv"`)
+    const text = Buffer.from(await res.arrayBuffer()).toString('utf8')
+    for (const secret of [full.id1, full.card1, full.id2, full.card2, '13812345678']) t.ok(text.includes(secret), 'full numbers in the revealed file')
+    const xlsx = await reveal(api, { purpose: '劳动监察大队检查工资台账' })
+    t.equal(xlsx.headers.get('content-type'), XLSX_TYPE, 'xlsx by default')
+    await services.accessLog.idle()
+    const log = await services.db.all<{ action: string; purpose: string | null }>({ text: "SELECT action, purpose FROM access_log WHERE route LIKE '%payroll-ledger%reveal' AND status = 200 ORDER BY id", params: [] })
+    t.equal(log.length, 2)
+    t.ok(log.every((l) => l.action === 'reveal' && l.purpose === '劳动监察大队检查工资台账'), 'each reveal is logged with its purpose')
+  })
+
   await t.test('XLSX read back with exceljs', async (t) => {
     const res = await api.fetch(ledgerUrl('xlsx'))
     t.equal(res.status, 200)
@@ -188,6 +205,7 @@ t.test('the ledger and the pay slip of an approved month', async (t) => {
     t.match(await failure(worker.get(slipUrl(w2.id))), { status: 404 }, "another worker's slip is not found")
     t.match(await failure(worker.get(ledgerUrl('csv'))), { status: 403, code: 'role_forbidden' })
     t.match(await failure(team.get(ledgerUrl('csv'))), { status: 403, code: 'role_forbidden' })
+    t.match(await failure(worker.post(`/api/projects/${site.projectId}/payroll-ledger/${MONTH}/reveal`, { purpose: 'my own numbers' })), { status: 403, code: 'role_forbidden' })
     t.equal((await team.fetch(slipUrl(w2.id))).status, 200, "the team manager reads their team's slips")
     t.equal((await auditor.fetch(ledgerUrl('xlsx'))).status, 200, 'the auditor reads the ledger')
     t.equal((await auditor.fetch(slipUrl(w2.id))).status, 200, 'and a slip')

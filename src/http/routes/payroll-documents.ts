@@ -3,17 +3,19 @@
  * worker's pay slip (工资清单) as a printable page. Both read the approved payroll (the sheet in force of each team,
  * src/payroll/ledger-repository.ts) with the workers' answers and the bank's matched payments.
  *
- * ID, card and phone numbers are masked (the export and the slip mask them; the reveal routes are where full numbers
- * are asked for, with a purpose); free text typed by people (names, item reasons, a dispute note) goes through
+ * ID, card and phone numbers are masked (the export and the slip mask them); the ledger's reveal route gives them in
+ * full for a stated purpose, written to the access log as a reveal and counted against the caller's hourly reveals
+ * (src/http/reveal.ts). Free text typed by people (names, item reasons, a dispute note) goes through
  * maskText, so a number typed into it is masked too. Voucher references are the bank's and are shown as they are.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { maskText } from '../../access/masking.ts'
 import { AppError } from '../../kernel/errors.ts'
 import { ledgerCsv, ledgerXlsx } from '../../payroll/ledger-export.ts'
 import { LedgerRepository, ledgerRowOf, type LedgerLine } from '../../payroll/ledger-repository.ts'
 import { paySlipHtml, type PaySlip } from '../../payroll/pay-slip.ts'
 import type { Services } from '../../services.ts'
+import { purposeSchema, revealLimit, statePurpose } from '../reveal.ts'
 import { errors, idParam, month } from '../schemas.ts'
 
 const ledgerParams = {
@@ -60,6 +62,21 @@ export async function payrollDocumentsRoutes(app: FastifyInstance, { services }:
   const ledger = new LedgerRepository(services.db)
   const { roster, clock } = services
 
+  /** The ledger file of the month; `reveal` shows full ID, card and phone numbers (the reveal route only). */
+  async function sendLedger(req: FastifyRequest<{ Params: { projectId: string; month: string } }>, reply: FastifyReply, format: LedgerFormat, reveal: boolean): Promise<FastifyReply> {
+    const { projectId } = req.params
+    await roster.project(projectId)
+    const m = await ledger.month(projectId, req.params.month)
+    if (!m || m.lines.length === 0) throw new AppError('payroll_sheet_not_found', { projectId, month: req.params.month })
+    const rows = m.lines.map((l) => ledgerRowOf(maskLine(l)))
+    req.accessRecordIds = [...new Set(m.lines.map((l) => l.sheetId))]
+    const name = `工资支付台账-${maskText(m.projectName)}-${req.params.month}.${format}`
+    const ascii = `payroll-ledger-${req.params.month}.${format}`
+    reply.header('content-disposition', disposition('attachment', ascii, name))
+    if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(ledgerCsv(rows, { timeZone: m.timeZone, reveal }))
+    return reply.type(XLSX_TYPE).send(await ledgerXlsx(rows, { timeZone: m.timeZone, reveal, createdAtMs: clock.nowMs() }))
+  }
+
   app.get<{ Params: { projectId: string; month: string }; Querystring: { format: LedgerFormat } }>(
     '/api/projects/:projectId/payroll-ledger/:month',
     {
@@ -86,18 +103,37 @@ export async function payrollDocumentsRoutes(app: FastifyInstance, { services }:
         },
       },
     },
+    async (req, reply) => sendLedger(req, reply, req.query.format, false),
+  )
+
+  app.post<{ Params: { projectId: string; month: string }; Body: { purpose: string; format?: LedgerFormat } }>(
+    '/api/projects/:projectId/payroll-ledger/:month/reveal',
+    {
+      config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
+      preHandler: revealLimit(app),
+      schema: {
+        tags: ['payroll'],
+        summary: 'The wage payment ledger with full ID, card and phone numbers, for a stated purpose: logged in the access log as a reveal, rate-limited',
+        description:
+          'The same file as GET …/payroll-ledger/{month}, unmasked (e.g. for the labour bureau). The access log keeps the caller, ' +
+          'the sheets and the purpose; the reveal counts against the caller’s hourly reveals (429 too_many_requests past them).',
+        params: ledgerParams,
+        body: {
+          type: 'object',
+          properties: { purpose: purposeSchema, format: { type: 'string', enum: FORMATS, default: 'xlsx' } },
+          required: ['purpose'],
+          additionalProperties: false,
+        },
+        produces: [XLSX_TYPE, 'text/csv'],
+        response: {
+          200: { type: 'string', format: 'binary', description: 'the ledger file, unmasked' },
+          ...errors,
+        },
+      },
+    },
     async (req, reply) => {
-      const { projectId } = req.params
-      await roster.project(projectId)
-      const m = await ledger.month(projectId, req.params.month)
-      if (!m || m.lines.length === 0) throw new AppError('payroll_sheet_not_found', { projectId, month: req.params.month })
-      const rows = m.lines.map((l) => ledgerRowOf(maskLine(l)))
-      req.accessRecordIds = [...new Set(m.lines.map((l) => l.sheetId))]
-      const name = `工资支付台账-${maskText(m.projectName)}-${req.params.month}.${req.query.format}`
-      const ascii = `payroll-ledger-${req.params.month}.${req.query.format}`
-      reply.header('content-disposition', disposition('attachment', ascii, name))
-      if (req.query.format === 'csv') return reply.type('text/csv; charset=utf-8').send(ledgerCsv(rows, { timeZone: m.timeZone }))
-      return reply.type(XLSX_TYPE).send(await ledgerXlsx(rows, { timeZone: m.timeZone, createdAtMs: clock.nowMs() }))
+      statePurpose(req, req.body.purpose)
+      return sendLedger(req, reply, req.body.format ?? 'xlsx', true)
     },
   )
 
