@@ -18,12 +18,8 @@ import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
 import { failure, startTestServer } from '../helpers/server.ts'
 
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-/**
- * The fixture's instant for events and answers. Kept below 2^31: payroll_sheet_events.at_ms is `integer` (int4) in
- * the PostgreSQL schema (migrations/postgres/0004_money_out.sql), so a real epoch-ms instant does not fit there yet.
- * 1970-01-21T20:00:00Z is 1970-01-22 04:00:00 in Shanghai.
- */
-const AT_MS = 1_800_000_000
+/** The fixture's instant for events and answers: 2026-11-03 08:00 in Shanghai. */
+const AT_MS = Date.UTC(2026, 10, 3)
 
 t.test('the ledger and the pay slip of an approved month', async (t) => {
   const { api, services } = await startTestServer(t)
@@ -190,7 +186,7 @@ t.test('the ledger and the pay slip of an approved month', async (t) => {
     t.match(html, '<p class="answer">未确认</p>')
     t.match(html, '第 2 版')
     const own = await (await api.fetch(slipUrl(site.workerId))).text()
-    t.match(own, '已确认（应用，1970-01-22 04:00:00）', "confirmation at the project's wall time")
+    t.match(own, '已确认（应用，2026-11-03 08:00:00）', "confirmation at the project's wall time")
     t.match(own, '<td>扣款（未分项）</td><td class="amount">¥500.00</td>')
   })
 
