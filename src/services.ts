@@ -84,7 +84,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const account = new AccountService(db, { roster }, clock)
   const deposits = new DepositService(db, { roster, account }, clock)
   const instructions = new InstructionService(db, { roster, sheets, account }, clock)
-  const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock)
+  const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock, { sheets, account, deposits })
   // A broker that was not told of a credential logs it itself (and reconciles); here it is counted.
   const access = new AccessService(new AccessRepository(db), clock, (e) => services.metrics.brokerCredentialFailures.inc({ kind: e.kind }))
   const accessLog = new AccessLog(db, clock)

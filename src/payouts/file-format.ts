@@ -34,6 +34,13 @@ export interface PayoutFileLine {
   /** 入账日期, YYYY-MM-DD. */
   valueDate: string
   failureReason: string | null
+  /**
+   * 付款账号: the account the bank debited, digits only, when the file has the column and the line fills it. A line
+   * without it was paid from the account the file was posted for: the project's dedicated account.
+   */
+  payerAccountNo: string | null
+  /** 端到端标识号: the EndToEndId of the instruction line (pain.001 PmtId) the payment answers, when given. */
+  endToEndId: string | null
 }
 
 export interface PayoutFileTotals {
@@ -73,6 +80,8 @@ export const PAYOUT_FILE_ERROR_CODES = [
   'bad_bank_ref',
   'duplicate_bank_ref',
   'bad_date',
+  'bad_payer_account',
+  'bad_end_to_end_id',
   'misplaced_totals',
   'bad_totals',
   'totals_mismatch',
@@ -95,10 +104,12 @@ export interface LineError {
 
 export type ParseResult = { ok: true; file: PayoutFile } | { ok: false; errors: LineError[] }
 
-type Column = 'seq' | 'payee_card' | 'payee_name' | 'amount' | 'status' | 'bank_ref' | 'value_date' | 'failure_reason'
+type Column = 'seq' | 'payee_card' | 'payee_name' | 'amount' | 'status' | 'bank_ref' | 'value_date' | 'failure_reason' | 'payer_account' | 'end_to_end_id'
 
 const REQUIRED_COLUMNS = ['seq', 'payee_card', 'payee_name', 'amount', 'status', 'bank_ref', 'value_date'] as const satisfies readonly Column[]
-const ALL_COLUMNS: readonly Column[] = [...REQUIRED_COLUMNS, 'failure_reason']
+/** Optional columns a formatter writes only when some line fills them: files without them read and write as before. */
+const OPTIONAL_COLUMNS = ['failure_reason', 'payer_account', 'end_to_end_id'] as const satisfies readonly Column[]
+const ALL_COLUMNS: readonly Column[] = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS]
 
 /** A Map, not an object literal: a header cell such as "constructor" must not find Object.prototype. */
 const COLUMN_BY_NAME = new Map<string, Column>([
@@ -119,6 +130,13 @@ const COLUMN_BY_NAME = new Map<string, Column>([
   ['入账日期', 'value_date'],
   ['failure_reason', 'failure_reason'],
   ['失败原因', 'failure_reason'],
+  ['payer_account', 'payer_account'],
+  ['付款账号', 'payer_account'],
+  ['付款人账号', 'payer_account'],
+  ['end_to_end_id', 'end_to_end_id'],
+  // The People's Bank's ISO 20022 glossary (and CIPS) names EndToEndId 端到端标识号; the shorter form is seen too.
+  ['端到端标识号', 'end_to_end_id'],
+  ['端到端标识', 'end_to_end_id'],
 ])
 
 const ENGLISH_HEADER: Record<Column, string> = {
@@ -130,6 +148,8 @@ const ENGLISH_HEADER: Record<Column, string> = {
   bank_ref: 'bank_ref',
   value_date: 'value_date',
   failure_reason: 'failure_reason',
+  payer_account: 'payer_account',
+  end_to_end_id: 'end_to_end_id',
 }
 const CHINESE_HEADER: Record<Column, string> = {
   seq: '序号',
@@ -140,6 +160,8 @@ const CHINESE_HEADER: Record<Column, string> = {
   bank_ref: '银行流水号',
   value_date: '入账日期',
   failure_reason: '失败原因',
+  payer_account: '付款账号',
+  end_to_end_id: '端到端标识号',
 }
 
 /** Both names in messages: the clerk may be reading either header. */
@@ -154,6 +176,13 @@ const SEQ_TEXT = /^\d{1,15}$/
 const CARD_TEXT = /^\d{12,19}$/
 const DATE_DASHED = /^\d{4}-\d{2}-\d{2}$/
 const DATE_COMPACT = /^(\d{4})(\d{2})(\d{2})$/
+/** A domestic account number, as the dedicated account's register holds it (src/account/funding.ts): 8 to 32 digits. */
+const PAYER_ACCOUNT_TEXT = /^\d{8,32}$/
+/**
+ * ISO 20022 Max35Text, restricted to what a bank returns it as: 1 to 35 printable ASCII characters without spaces
+ * (ours are base-36 worker, month and attempt joined by "-": src/instructions/pain001.ts endToEndId).
+ */
+const END_TO_END_ID_TEXT = /^[\x21-\x7e]{1,35}$/
 
 /** Offending values are quoted in messages; a runaway field must not make the message megabytes long. */
 const VALUE_IN_MESSAGE_CHARS_MAX = 40
@@ -504,6 +533,25 @@ function parseDataLine(raw: RawLine, header: Header, seen: Seen, errors: LineErr
   const reasonText = fieldOf('failure_reason')
   const failureReason = reasonText === undefined || reasonText === '' ? null : reasonText
 
+  // Both optional: an empty field is "not given", as an absent column is.
+  let payerAccountNo: string | null = null
+  const payerText = fieldOf('payer_account')
+  if (payerText !== undefined && payerText !== '') {
+    const digits = payerText.replace(/\s/g, '')
+    if (!PAYER_ACCOUNT_TEXT.test(digits)) {
+      const shown = /^\d+$/.test(digits) ? `${maskCard(digits)} has ${digits.length} digits` : `${quote(payerText)} contains characters other than digits`
+      fail('payer_account', 'bad_payer_account', `${label('payer_account')} ${shown}; an account number has 8 to 32 digits. Leave it empty for the account the file is posted for.`)
+    } else payerAccountNo = digits
+  }
+
+  let endToEndId: string | null = null
+  const e2eText = fieldOf('end_to_end_id')
+  if (e2eText !== undefined && e2eText !== '') {
+    if (!END_TO_END_ID_TEXT.test(e2eText)) {
+      fail('end_to_end_id', 'bad_end_to_end_id', `${label('end_to_end_id')} ${quote(e2eText)} must be 1 to 35 printable ASCII characters without spaces, as the instruction's EndToEndId was written.`)
+    } else endToEndId = e2eText
+  }
+
   const line =
     errors.length === before &&
     seq !== undefined &&
@@ -513,7 +561,7 @@ function parseDataLine(raw: RawLine, header: Header, seen: Seen, errors: LineErr
     status !== undefined &&
     bankRef !== undefined &&
     valueDate !== undefined
-      ? { lineNo: at, seq, payeeCard, payeeName, amountFen, status, bankRef, valueDate, failureReason }
+      ? { lineNo: at, seq, payeeCard, payeeName, amountFen, status, bankRef, valueDate, failureReason, payerAccountNo, endToEndId }
       : undefined
   return { line, status, amountFen }
 }
@@ -705,7 +753,12 @@ export interface FormatOptions {
   newline?: '\n' | '\r\n'
 }
 
-export type PayoutFileLineInput = Omit<PayoutFileLine, 'lineNo'> & { lineNo?: number }
+/** A line to write: the optional columns may be left out, as a file without them has none. */
+export type PayoutFileLineInput = Omit<PayoutFileLine, 'lineNo' | 'payerAccountNo' | 'endToEndId'> & {
+  lineNo?: number
+  payerAccountNo?: string | null
+  endToEndId?: string | null
+}
 
 /**
  * The inverse of parsePayoutFile. The format has no quoting, so a field that
@@ -727,7 +780,11 @@ export function formatPayoutFile(lines: readonly PayoutFileLineInput[], options:
   }
   const statusWord = (s: PayoutStatus): string => (chinese ? (s === 'success' ? '成功' : '失败') : s)
 
-  const out: string[] = [ALL_COLUMNS.map((c) => names[c]).join(delimiter)]
+  // The payer account and EndToEndId columns only when a line fills them: a file of the older layout stays byte for byte.
+  const withPayer = lines.some((l) => (l.payerAccountNo ?? null) !== null)
+  const withE2e = lines.some((l) => (l.endToEndId ?? null) !== null)
+  const columns = ALL_COLUMNS.filter((c) => (c !== 'payer_account' || withPayer) && (c !== 'end_to_end_id' || withE2e))
+  const out: string[] = [columns.map((c) => names[c]).join(delimiter)]
   let successCount = 0
   let failedCount = 0
   let success = new Money(0)
@@ -743,6 +800,8 @@ export function formatPayoutFile(lines: readonly PayoutFileLineInput[], options:
         check(l.bankRef),
         check(l.valueDate),
         check(l.failureReason ?? ''),
+        ...(withPayer ? [check(l.payerAccountNo ?? '')] : []),
+        ...(withE2e ? [check(l.endToEndId ?? '')] : []),
       ].join(delimiter),
     )
     if (l.status === 'success') {

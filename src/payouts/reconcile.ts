@@ -9,9 +9,11 @@
  * Pure: no I/O, no clock. The same input always gives the same flags in the
  * same order, whatever order the lines arrive in, so a re-run is a no-op diff.
  */
+import { dedicatedPayouts, type DedicatedAccount } from '../account/funding.ts'
 import { LIMITS } from '../config/limits.ts'
 import { FEN_MAX, ZERO_FEN, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
 import { isMonth, isWorkDate } from '../kernel/time.ts'
+import type { ApprovedLine, ApprovedTeamMonth } from '../payroll/approved.ts'
 import { maskCard } from '../roster/identity.ts'
 
 /**
@@ -31,6 +33,9 @@ export interface DueLine {
   cardNo: string
   dueFen: Fen
   daysPresent: number
+  /** The team the worker's timesheet line is under: an approved sheet of that team replaces the line (see `sheets`). */
+  teamId?: string
+  teamName?: string
 }
 
 export interface PaidLine {
@@ -44,6 +49,11 @@ export interface PaidLine {
   bankRef: string
   valueDate: string
   failureReason: string | null
+  /**
+   * 付款账号: the account the bank debited, when the file gives it. Null (or absent): the line was paid from the account
+   * the file was posted for, the project's dedicated account.
+   */
+  payerAccountNo?: string | null
 }
 
 export interface CardOwner {
@@ -60,6 +70,40 @@ export interface ReconcileInput {
   payouts: PaidLine[]
   /** Every card of every worker enrolled on the project, old cards included. */
   cardOwners: ReadonlyMap<string, CardOwner>
+  /**
+   * The month's payroll sheets (工资支付表). Given, what is due is the approved sheets' 实发 for the teams that have one
+   * and `due` (the timesheet's) for the others; absent, `due` alone, as before sheets existed.
+   */
+  sheets?: MonthSheets
+  /**
+   * The project's dedicated account (专用账户). Given, a successful line naming a payer account counts as paid only when
+   * debited from it (src/account/funding.ts dedicatedPayouts); absent, every line counts, as before.
+   */
+  payer?: { projectId: string; account: DedicatedAccount | undefined }
+  /** Flags found about the month elsewhere (funding of the account, the deposit), listed with the others in kind order. */
+  monthFlags?: readonly MonthFlag[]
+}
+
+/** A team's newest sheet of the month when it is not (or no longer) approved: what NO_PAYROLL_SHEET shows. */
+export interface PendingSheet {
+  sheetId: string
+  version: number
+  state: string
+}
+
+export interface MonthSheets {
+  /** Per team, the approved sheet in force (ApprovedPayrollSource.approvedForMonth). */
+  approved: readonly ApprovedTeamMonth[]
+  /** Per team id, its newest sheet of the month when none is approved. */
+  pending: ReadonlyMap<string, PendingSheet>
+  /** Today (YYYY-MM-DD, the project's zone): a team without an approved sheet is flagged only once the pay date has passed. */
+  asOf: string
+}
+
+/** A flag about the month rather than a worker (workerId and card null), with its evidence as its rule gave it. */
+export interface MonthFlag {
+  kind: FlagKind
+  evidence: Record<string, unknown>
 }
 
 /** In order of precedence: the order flags are listed in. */
@@ -72,6 +116,15 @@ export const FLAG_KINDS = [
   'PAYEE_NAME_MISMATCH',
   'OVERPAID',
   'PAID_WITHOUT_ATTENDANCE',
+  // Issue 10: money going out. After the payment flags, so a month's existing order is unchanged.
+  'PAYER_NOT_DEDICATED',
+  'NO_PAYROLL_SHEET',
+  'NOT_WORKER_CONFIRMED',
+  'FUNDING_LATE',
+  'FUNDING_SHORT',
+  'DEPOSIT_MISSING',
+  'DEPOSIT_SHORT',
+  'DEPOSIT_EXPIRING',
 ] as const
 export type FlagKind = (typeof FLAG_KINDS)[number]
 
@@ -132,6 +185,11 @@ export interface Reconciliation {
     shortFen: Fen
   }
   perWorker: WorkerReconciliation[]
+  /**
+   * Approved sheets every line of which is paid in full: no UNPAID, SHORTFALL or FAILED flag names a worker of theirs.
+   * Sorted; the service settles those that are instructed.
+   */
+  sheetsPaidInFull: string[]
 }
 
 /** Cards may arrive with the spaces people write them with; ownership is by digits. */
@@ -272,7 +330,9 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     lineIds.add(p.lineId)
   }
 
-  const dueWorkers = mergeDue(input.due)
+  const basis = dueBasis(input)
+  const dueWorkers = mergeDue(basis.due)
+  const payer = payerCheck(input)
 
   const owners = new Map<string, Owner>()
   for (const [card, owner] of input.cardOwners) owners.set(cardKey(card), owner)
@@ -299,7 +359,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   const unknownFailures: PaidLine[] = []
   /** The name to expect is the card owner's on the real-name roster (实名制), taken from the ID card, which is what the bank's account holds. */
   const nameChecks: Array<{ line: PaidLine; owner: Owner }> = []
-  for (const line of [...input.payouts].sort(compareLines)) {
+  for (const line of [...payer.payouts].sort(compareLines)) {
     const card = cardKey(line.payeeCard)
     const owner = ownerOf(card)
     if (owner === undefined) {
@@ -333,7 +393,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     const failures = evidenceLines(w.failures, 'failed')
     const lines = { lines: successes.shown, linesTotal: successes.total }
     const failedLines = { failedLines: failures.shown, failedLinesTotal: failures.total }
-    const amounts = { dueFen, dueYuan: yuan(dueFen), paidFen, paidYuan: yuan(paidFen) }
+    const amounts = { dueFen, dueYuan: yuan(dueFen), paidFen, paidYuan: yuan(paidFen), ...basis.evidenceOf(w.workerId) }
 
     if (dueFen > 0) {
       if (paidFen === 0) {
@@ -471,6 +531,13 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     )
   }
 
+  for (const f of payer.flags) raise(f.flag, f.tie)
+  for (const f of basis.flags) raise(f.flag, f.tie)
+  ;(input.monthFlags ?? []).forEach((f, i) => {
+    // Each rule gives its flags in its own deterministic order; the index keeps it.
+    raise({ kind: f.kind, workerId: null, payeeCard: null, dueFen: null, paidFen: null, evidence: f.evidence }, String(i).padStart(9, '0'))
+  })
+
   flags.sort(
     (a, b) =>
       FLAG_KINDS.indexOf(a.flag.kind) - FLAG_KINDS.indexOf(b.flag.kind) ||
@@ -486,9 +553,16 @@ export function reconcile(input: ReconcileInput): Reconciliation {
       return { workerId: w.workerId, dueFen, paidFen: w.paidFen, status: payStatus(dueFen, w.paidFen) }
     })
 
+  const unpaidWorkers = new Set(flags.filter((f) => f.flag.workerId !== null && UNPAID_KINDS.has(f.flag.kind)).map((f) => f.flag.workerId))
+  const sheetsPaidInFull = (input.sheets?.approved ?? [])
+    .filter((s) => s.lines.every((l) => !unpaidWorkers.has(l.workerId)))
+    .map((s) => s.sheetId)
+    .sort(compareText)
+
   return {
     period: input.period,
     payDate: input.payDate,
+    sheetsPaidInFull,
     flags: flags.map((f) => f.flag),
     totals: {
       workers: perWorker.length,
@@ -499,6 +573,168 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     },
     perWorker,
   }
+}
+
+/** What keeps a sheet from being paid in full: a worker of it not paid all of their due. */
+const UNPAID_KINDS: ReadonlySet<FlagKind> = new Set(['UNPAID', 'SHORTFALL', 'FAILED'])
+
+/** An approved sheet line as the flags of its worker show it: where the due comes from, and the worker's answer. */
+function sheetLineEvidence(team: ApprovedTeamMonth, l: ApprovedLine): Record<string, unknown> {
+  const deductionsFen = subFen(l.payableFen, l.netFen)
+  return {
+    teamId: team.teamId,
+    teamName: team.teamName,
+    sheetId: team.sheetId,
+    version: team.version,
+    lineId: l.lineId,
+    payableFen: l.payableFen,
+    payableYuan: yuan(l.payableFen),
+    deductionsFen,
+    deductionsYuan: yuan(deductionsFen),
+    netFen: l.netFen,
+    netYuan: yuan(l.netFen),
+    answer: l.answer,
+    answeredAt: l.answeredAtMs === null ? null : new Date(l.answeredAtMs).toISOString(),
+  }
+}
+
+interface RaisedFlag {
+  flag: Flag
+  tie: string
+}
+
+interface DueBasis {
+  /** What is due, line by line: the approved sheets' lines, and the timesheet's of teams without one. */
+  due: DueLine[]
+  /** The per-worker flags' evidence of where their due comes from ({} without sheets). */
+  evidenceOf: (workerId: string) => Record<string, unknown>
+  /** NO_PAYROLL_SHEET and NOT_WORKER_CONFIRMED. */
+  flags: RaisedFlag[]
+}
+
+/**
+ * What is due for each worker-month (应付): the 实发 (net) of their line on their team's approved sheet, a deduction
+ * being no shortfall; a disputed or unanswered line is still what the general contractor approved (and raises
+ * NOT_WORKER_CONFIRMED). A team with attendance and no approved sheet is due its timesheet figures, as before sheets,
+ * and raises NO_PAYROLL_SHEET once the pay date has passed.
+ */
+function dueBasis(input: ReconcileInput): DueBasis {
+  const sheets = input.sheets
+  if (sheets === undefined) return { due: input.due, evidenceOf: () => ({}), flags: [] }
+  if (!isWorkDate(sheets.asOf)) throw new RangeError(`sheets.asOf must be YYYY-MM-DD, got ${JSON.stringify(sheets.asOf)}`)
+  const approvedTeams = new Set<string>()
+  for (const team of sheets.approved) {
+    if (approvedTeams.has(team.teamId)) throw new RangeError(`team ${team.teamId} has two approved sheets in force for ${input.period}`)
+    approvedTeams.add(team.teamId)
+  }
+  const due: DueLine[] = []
+  const byWorker = new Map<string, Array<{ key: string; evidence: Record<string, unknown> }>>()
+  const flags: RaisedFlag[] = []
+  for (const team of sheets.approved) {
+    for (const l of team.lines) {
+      due.push({ workerId: l.workerId, workerName: l.workerName, cardNo: l.cardNo, dueFen: l.netFen, daysPresent: l.dayHalves / 2, teamId: team.teamId, teamName: team.teamName })
+      const evidence = sheetLineEvidence(team, l)
+      const refs = byWorker.get(l.workerId) ?? []
+      refs.push({ key: `${team.sheetId}\u0000${l.lineId}`, evidence })
+      byWorker.set(l.workerId, refs)
+      if (l.answer !== 'confirm') {
+        flags.push({
+          flag: {
+            kind: 'NOT_WORKER_CONFIRMED',
+            workerId: l.workerId,
+            payeeCard: cardKey(l.cardNo) || null,
+            dueFen: l.netFen,
+            paidFen: null,
+            evidence: { period: input.period, state: team.state, approvedAt: new Date(team.approvedAtMs).toISOString(), approvedBy: team.approvedBy, ...evidence },
+          },
+          tie: `${team.sheetId}\u0000${l.lineId}`,
+        })
+      }
+    }
+  }
+  const timesheetTeams = new Map<string, { teamName: string | null; lines: DueLine[] }>()
+  for (const d of input.due) {
+    if (d.teamId !== undefined && approvedTeams.has(d.teamId)) continue
+    due.push(d)
+    if (d.teamId === undefined) continue
+    const team = timesheetTeams.get(d.teamId) ?? { teamName: d.teamName ?? null, lines: [] }
+    team.lines.push(d)
+    timesheetTeams.set(d.teamId, team)
+  }
+  if (sheets.asOf > input.payDate) {
+    for (const [teamId, team] of timesheetTeams) {
+      const present = team.lines.filter((d) => d.daysPresent > 0).sort((a, b) => compareText(a.workerId, b.workerId))
+      if (present.length === 0) continue
+      const dueFen = sumFen(present.map((d) => d.dueFen))
+      const days = present.reduce((n, d) => n + d.daysPresent, 0)
+      const pending = sheets.pending.get(teamId)
+      flags.push({
+        flag: {
+          kind: 'NO_PAYROLL_SHEET',
+          workerId: null,
+          payeeCard: null,
+          dueFen,
+          paidFen: null,
+          evidence: {
+            period: input.period,
+            payDate: input.payDate,
+            asOf: sheets.asOf,
+            teamId,
+            teamName: team.teamName,
+            workers: present.slice(0, LIMITS.flag_evidence_lines_max).map((d) => ({ workerId: d.workerId, workerName: d.workerName, days: d.daysPresent, dueFen: d.dueFen, dueYuan: yuan(d.dueFen) })),
+            workerCount: present.length,
+            days,
+            dueFen,
+            dueYuan: yuan(dueFen),
+            dueFrom: 'timesheet',
+            sheet: pending === undefined ? null : { sheetId: pending.sheetId, version: pending.version, state: pending.state },
+          },
+        },
+        tie: teamId,
+      })
+    }
+  }
+  const evidenceOf = (workerId: string): Record<string, unknown> => {
+    const refs = byWorker.get(workerId)
+    if (refs === undefined) return { dueFrom: 'timesheet' }
+    const sorted = [...refs].sort((a, b) => compareText(a.key, b.key))
+    return { dueFrom: 'payroll_sheet', sheetLines: sorted.slice(0, LIMITS.flag_evidence_lines_max).map((r) => r.evidence), sheetLineCount: sorted.length }
+  }
+  return { due, evidenceOf, flags }
+}
+
+/**
+ * The lines that count (Art. 26, 31: wages are paid from the dedicated account and from nothing else): failures, which
+ * moved nothing, successes without a payer account (paid from the account the file was posted for) and successes
+ * debited from the dedicated account; the rest raise PAYER_NOT_DEDICATED and count for nothing, so their workers stay
+ * unpaid. Each flag's shown payouts carry their payee (card masked) besides the rule's own evidence.
+ */
+function payerCheck(input: ReconcileInput): { payouts: readonly PaidLine[]; flags: RaisedFlag[] } {
+  const payer = input.payer
+  if (payer === undefined) return { payouts: input.payouts, flags: [] }
+  const named = input.payouts.filter((l) => l.status === 'success' && l.payerAccountNo !== undefined && l.payerAccountNo !== null)
+  if (named.length === 0) return { payouts: input.payouts, flags: [] }
+  const byId = new Map(named.map((l) => [l.lineId, l]))
+  const checked = dedicatedPayouts(
+    payer.projectId,
+    payer.account,
+    named.map((l) => ({ payoutId: l.lineId, debitAccountNo: l.payerAccountNo ?? '', amountFen: l.amountFen, valueDate: l.valueDate, bankRef: l.bankRef })),
+  )
+  const counted = new Set(checked.counted.map((p) => p.payoutId))
+  const payouts = input.payouts.filter((l) => !byId.has(l.lineId) || counted.has(l.lineId))
+  const flags = checked.flags.map((f): RaisedFlag => {
+    const shown = Array.isArray(f.evidence.payouts) ? (f.evidence.payouts as Array<Record<string, unknown>>) : []
+    const payouts = shown.map((p) => {
+      const line = typeof p.payoutId === 'string' ? byId.get(p.payoutId) : undefined
+      return line === undefined ? p : { ...p, fileId: line.fileId, lineNo: line.lineNo, payeeCard: maskCard(cardKey(line.payeeCard)), payeeName: line.payeeName }
+    })
+    const totalFen = typeof f.evidence.totalFen === 'number' ? f.evidence.totalFen : null
+    return {
+      flag: { kind: 'PAYER_NOT_DEDICATED', workerId: null, payeeCard: null, dueFen: null, paidFen: totalFen === null ? null : (totalFen as Fen), evidence: { period: input.period, ...f.evidence, payouts } },
+      tie: `${f.debitAccountNo ?? ''}\u0000${String(f.evidence.reason)}`,
+    }
+  })
+  return { payouts, flags }
 }
 
 function payStatus(dueFen: Fen, paidFen: Fen): WorkerPayStatus {

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, getTableColumns, getTableName, gt, inArray, sql, type Table } from 'drizzle-orm'
 import { q, type Database, type Transaction } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
-import { flags, payoutFiles, payoutLines, reconciliationRuns } from '../db/schema/index.ts'
+import { flags, payoutFiles, payoutLines, payrollSheetEvents, payrollSheets, reconciliationRuns } from '../db/schema/index.ts'
 
 export type PayoutFileRow = typeof payoutFiles.$inferSelect
 export type PayoutLineRow = typeof payoutLines.$inferSelect
@@ -162,6 +162,22 @@ export class PayoutRepository {
       )} ORDER BY ${asc(payoutLines.valueDate)}, ${asc(payoutLines.fileId)}, ${asc(payoutLines.lineNo)}, ${asc(payoutLines.id)} LIMIT ${limit}`,
     )
     return rows.map((r) => rowOf<PayoutLineRow>(payoutLines, r))
+  }
+
+  /**
+   * Per team, the newest version of its sheet of the month and that version's state (its newest transition), whatever
+   * the state: what NO_PAYROLL_SHEET shows of a team whose sheet is not approved. Read only; the sheet service owns them.
+   */
+  async newestSheetsOfMonth(projectId: string, period: string): Promise<Map<string, { sheetId: string; version: number; state: string }>> {
+    const rows = await this.db.all<{ teamId: string; sheetId: string; version: number; state: string }>(
+      sql`SELECT ${payrollSheets.teamId} AS "teamId", ${payrollSheets.id} AS "sheetId", ${payrollSheets.version} AS "version", ${payrollSheetEvents.state} AS "state"
+        FROM ${payrollSheets} JOIN ${payrollSheetEvents} ON ${payrollSheetEvents.sheetId} = ${payrollSheets.id}
+        WHERE ${and(eq(payrollSheets.projectId, projectId), eq(payrollSheets.period, period))}
+        ORDER BY ${asc(payrollSheets.teamId)}, ${desc(payrollSheets.version)}, ${desc(payrollSheetEvents.seq)}`,
+    )
+    const newest = new Map<string, { sheetId: string; version: number; state: string }>()
+    for (const r of rows) if (!newest.has(r.teamId)) newest.set(r.teamId, { sheetId: r.sheetId, version: Number(r.version), state: r.state })
+    return newest
   }
 
   async flagById(flagId: string): Promise<FlagRow | undefined> {

@@ -10,13 +10,16 @@ import type { Transaction } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import { fen } from '../kernel/money.ts'
-import type { Clock, Month } from '../kernel/time.ts'
+import { workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { LIMITS } from '../config/limits.ts'
+import type { ApprovedSheet, DedicatedAccount, FundingFlag } from '../account/funding.ts'
+import type { DepositFlag } from '../deposits/rules.ts'
+import type { ApprovedPayrollSource } from '../payroll/approved.ts'
 import type { PunchRepository } from '../punches/repository.ts'
 import type { PayrollService } from '../payroll/service.ts'
 import type { RosterService } from '../roster/service.ts'
 import { maskBankText, parsePayoutFile, type LineError } from './file-format.ts'
-import { reconcile, type CardOwner, type Reconciliation } from './reconcile.ts'
+import { reconcile, type CardOwner, type MonthFlag, type Reconciliation } from './reconcile.ts'
 import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
 
 export type PostOutcome = 'payout_file_stored' | 'payout_file_exists'
@@ -37,6 +40,23 @@ export interface ReconciliationView {
   flags: FlagRow[]
 }
 
+/**
+ * Where money going out is read from (issue 10): the approved payroll sheets, the dedicated account and its funding,
+ * the deposit. Declared here as the methods used, so a test can give its own (AccountService, DepositService and
+ * PayrollSheetService are these).
+ */
+export interface MoneyOutSources {
+  sheets: ApprovedPayrollSource
+  account: {
+    dedicatedAccount(projectId: string): Promise<DedicatedAccount | undefined>
+    fundingFlags(projectId: string, period: Month, payDate: WorkDate, approvedSheets: readonly ApprovedSheet[], asOf: WorkDate): Promise<FundingFlag[]>
+  }
+  deposits: { flags(projectId: string, asOf: WorkDate): Promise<DepositFlag[]> }
+}
+
+/** Who settles a sheet paid in full (payroll_sheet_events.actor). */
+const SETTLING_ACTOR = 'reconciliation'
+
 export class PayoutService {
   constructor(
     private readonly repo: PayoutRepository,
@@ -44,6 +64,8 @@ export class PayoutService {
     private readonly roster: RosterService,
     private readonly payroll: PayrollService,
     private readonly clock: Clock,
+    /** Without it the month is reconciled against the timesheet alone, as before sheets existed. */
+    private readonly moneyOut?: MoneyOutSources,
   ) {}
 
   async post(input: { projectId: string; period: Month; bytes: Buffer; filename: string | null; postedBy: string | null }): Promise<{
@@ -98,8 +120,8 @@ export class PayoutService {
       bankRef: l.bankRef,
       valueDate: l.valueDate,
       failureReason: l.failureReason,
-      payerAccountNo: null,
-      endToEndId: null,
+      payerAccountNo: l.payerAccountNo,
+      endToEndId: l.endToEndId,
     }))
     let stored: { reconciliation: ReconciliationView } | { refused: LineError }
     try {
@@ -274,15 +296,31 @@ export class PayoutService {
     return run ? { run, flags: await this.repo.flagsOfRun(run.id) } : undefined
   }
 
-  /** Pure reconciliation of what is stored, without recording a run. */
+  /**
+   * Pure reconciliation of what is stored, without recording a run. With the money-out sources: what is due comes from
+   * the approved sheets where a team has one, payer accounts are checked against the dedicated account, and the
+   * month's funding and deposit flags are listed with the rest, all as of today in the project's zone.
+   */
   async compute(projectId: string, period: Month): Promise<Reconciliation> {
+    const project = await this.roster.project(projectId)
     const due = await this.payroll.due(projectId, period)
     const cardOwners = await this.cardOwners(projectId)
     const lines = await this.repo.linesOfPeriod(projectId, period)
+    const teamNames = new Map((await this.roster.listTeams(projectId)).map((t) => [t.id, t.name]))
+    const moneyOut = await this.moneyOutOf(projectId, period, due.payDate, workDateOf(this.clock.nowMs(), project.timeZone))
     return reconcile({
       period,
       payDate: due.payDate,
-      due: due.workers.map((w) => ({ workerId: w.workerId, workerName: w.name, cardNo: w.cardNo, dueFen: w.dueFen, daysPresent: w.dueHalves / 2 })),
+      ...moneyOut,
+      due: due.workers.map((w) => ({
+        workerId: w.workerId,
+        workerName: w.name,
+        cardNo: w.cardNo,
+        dueFen: w.dueFen,
+        daysPresent: w.dueHalves / 2,
+        teamId: w.teamId,
+        ...(teamNames.has(w.teamId) ? { teamName: teamNames.get(w.teamId) } : {}),
+      })),
       payouts: lines.map((l) => ({
         lineId: l.id,
         fileId: l.fileId,
@@ -294,9 +332,49 @@ export class PayoutService {
         bankRef: l.bankRef,
         valueDate: l.valueDate,
         failureReason: l.failureReason,
+        payerAccountNo: l.payerAccountNo,
       })),
       cardOwners,
     })
+  }
+
+  /** The reconciliation's inputs about money going out, read as of `asOf`; none without the sources. */
+  private async moneyOutOf(projectId: string, period: Month, payDate: WorkDate, asOf: WorkDate): Promise<Pick<Parameters<typeof reconcile>[0], 'sheets' | 'payer' | 'monthFlags'>> {
+    const m = this.moneyOut
+    if (m === undefined) return {}
+    const approved = await m.sheets.approvedForMonth(projectId, period)
+    const approvedTeams = new Set(approved.map((a) => a.teamId))
+    const pending = new Map([...(await this.repo.newestSheetsOfMonth(projectId, period))].filter(([teamId]) => !approvedTeams.has(teamId)))
+    const funding = await m.account.fundingFlags(
+      projectId,
+      period,
+      payDate,
+      approved.map((a) => ({ sheetId: a.sheetId, netFen: a.netFen })),
+      asOf,
+    )
+    const deposits = await m.deposits.flags(projectId, asOf)
+    const monthFlags: MonthFlag[] = [
+      ...funding.map((f): MonthFlag => ({ kind: f.code, evidence: f.evidence })),
+      ...deposits.map((f): MonthFlag => ({ kind: f.code, evidence: { contractorId: f.contractorId, ...f.evidence } })),
+    ]
+    return {
+      sheets: { approved, pending, asOf },
+      payer: { projectId, account: await m.account.dedicatedAccount(projectId) },
+      monthFlags,
+    }
+  }
+
+  /**
+   * An instructed sheet every line of which the run found paid in full is settled (已结清), in the run's transaction, so
+   * a settlement always rests on a stored run. Approved sheets not yet instructed are not: nothing was sent for them.
+   */
+  private async settlePaidSheets(projectId: string, period: Month, r: Reconciliation, runId: string): Promise<void> {
+    const m = this.moneyOut
+    if (m === undefined || r.sheetsPaidInFull.length === 0) return
+    const instructed = new Set((await m.sheets.approvedForMonth(projectId, period)).filter((s) => s.state === 'instructed').map((s) => s.sheetId))
+    for (const sheetId of r.sheetsPaidInFull) {
+      if (instructed.has(sheetId)) await m.sheets.settle(sheetId, SETTLING_ACTOR, `reconciliation run ${runId}: every line of the sheet paid in full`)
+    }
   }
 
   /** Records a run of the month inside the caller's transaction, after every other run or post of the month. */
@@ -332,6 +410,7 @@ export class PayoutService {
       raisedAtMs: now,
     }))
     await this.repo.insertRun(run, rows)
+    await this.settlePaidSheets(projectId, period, r, run.id)
     return { run, flags: rows }
   }
 }

@@ -45,6 +45,9 @@ function linesArb(name: fc.Arbitrary<string>): fc.Arbitrary<PayoutFileLineInput[
         bankRef: fc.stringMatching(/^[A-Z0-9][A-Z0-9-]{0,20}$/),
         valueDate,
         failureReason: reason,
+        // The optional columns (issue 10): written only when some line fills them, read back as null when empty.
+        payerAccountNo: fc.option(fc.stringMatching(/^[1-9]\d{7,31}$/), { nil: null }),
+        endToEndId: fc.option(fc.stringMatching(/^[A-Z0-9][A-Z0-9-]{0,34}$/), { nil: null }),
       }),
       { minLength: 1, maxLength: LINES_MAX, selector: (l) => l.seq },
     )
@@ -65,7 +68,7 @@ function roundTrips(lines: PayoutFileLineInput[], options: FormatOptions): void 
   equal(result.file.delimiter, options.delimiter ?? '|')
   deepStrictEqual(
     result.file.lines,
-    lines.map((l, i) => ({ lineNo: i + 2, ...l })),
+    lines.map((l, i) => ({ lineNo: i + 2, ...l, payerAccountNo: l.payerAccountNo ?? null, endToEndId: l.endToEndId ?? null })),
   )
   const success = lines.filter((l) => l.status === 'success')
   deepStrictEqual(
