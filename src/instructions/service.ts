@@ -1,14 +1,255 @@
-/** Bank instructions (代发指令) from approved payroll sheets, and re-attempts. STUB: being written. */
+/**
+ * Bank instructions (代发指令) from approved payroll sheets, and re-attempts after a failed payment.
+ *
+ * An instruction is made from a team-month's current sheet (its newest version) once approved: one line per worker
+ * line that is not held (the worker's newest answer a dispute), is owed more than zero, and whose worker-month has no
+ * instruction line yet (attempt 1). It is stored with the debtor as it is then (the registered dedicated account, else
+ * the project's own account fields), and in the same transaction, under the sheet's lock (sheetLockKey, the one every
+ * transition of the team-month takes), the sheet moves to `instructed`.
+ *
+ * A re-attempt is one worker-month's new line in a new single-line instruction, made only when the rule of attempts
+ * (attempts.ts) says the latest attempt failed and nothing paid the worker-month, under a per-worker-month lock; the
+ * unique index on (project, period, worker, attempt) stops a racing twin on an engine where the lock is not enough.
+ */
 import type { Database } from '../db/database.ts'
-import type { Clock } from '../kernel/time.ts'
+import { isUniqueViolation } from '../db/faults.ts'
+import { AppError } from '../kernel/errors.ts'
+import { newId } from '../kernel/ids.ts'
+import { fen } from '../kernel/money.ts'
+import { workDateOf, type Clock, type Month } from '../kernel/time.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { AccountService } from '../account/service.ts'
 import type { PayrollSheetService } from '../payroll/sheet-service.ts'
+import { sheetLockKey } from '../payroll/sheet-service.ts'
+import { attemptState, nextAttempt, type AttemptLine, type AttemptResult } from './attempts.ts'
+import { endToEndId, type Pain001Instruction, type Pain001Line } from './pain001.ts'
+import { InstructionRepository, type InstructionLineRow, type InstructionRow, type PayoutResultRow } from './repository.ts'
+
+/** States of the sheet from which an instruction may be made. */
+const INSTRUCTABLE = ['approved', 'instructed'] as const
+
+export interface InstructionView {
+  instruction: InstructionRow
+  lines: InstructionLineRow[]
+}
+
+/** Everything a writer (pain.001, 代发 file) needs, full card numbers included. */
+export interface InstructionDocument {
+  instruction: InstructionRow
+  header: Pain001Instruction
+  lines: Pain001Line[]
+}
+
+export interface RetryInput {
+  reason: string
+  /** The card to pay this time; else the worker's card in the roster now. */
+  cardNo?: string
+}
+
+/** The per-worker-month lock a re-attempt takes. */
+export function workerMonthLockKey(projectId: string, workerId: string, period: string): string {
+  return `instruction:${projectId}:${workerId}:${period}`
+}
+
+/** The debtor of a new instruction: the registered dedicated account, else the project's own account fields. */
+interface Debtor {
+  accountNo: string
+  name: string
+  bankCode: string | null
+}
+
+const toAttemptLine = (l: InstructionLineRow): AttemptLine => ({ lineId: l.id, attempt: l.attempt, endToEndId: l.endToEndId, cardNo: l.cardNo, amountFen: l.amountFen })
+const toAttemptResult = (r: PayoutResultRow): AttemptResult => ({ status: r.status, endToEndId: r.endToEndId, payeeCard: r.payeeCard, amountFen: r.amountFen })
+
+/** pain.001 MsgId: 'WL' and the id's 32 hex digits (time-ordered, unique), 34 characters of the 35 allowed. */
+const messageIdOf = (id: string): string => `WL${id.replaceAll('-', '').toUpperCase()}`
 
 export class InstructionService {
+  private readonly repo: InstructionRepository
+
   constructor(
     readonly db: Database,
     readonly deps: { roster: RosterService; sheets: PayrollSheetService; account: AccountService },
     readonly clock: Clock,
-  ) {}
+  ) {
+    this.repo = new InstructionRepository(db)
+  }
+
+  private async debtor(projectId: string): Promise<Debtor> {
+    const account = await this.deps.account.dedicatedAccount(projectId)
+    if (account) return { accountNo: account.accountNo, name: account.accountName, bankCode: account.bankCode }
+    const p = await this.repo.project(projectId)
+    if (p && p.accountNo.trim() !== '' && p.accountName.trim() !== '') return { accountNo: p.accountNo, name: p.accountName, bankCode: p.accountBankCode }
+    throw new AppError('dedicated_account_missing', { projectId })
+  }
+
+  /** Makes the instruction of a team-month's approved sheet (attempt 1 of every payable line not yet instructed). */
+  async instruct(projectId: string, teamId: string, period: Month, input: { requestedOn?: string }, actor: string): Promise<InstructionView> {
+    await this.deps.roster.team(projectId, teamId)
+    const debtor = await this.debtor(projectId)
+    const nowMs = this.clock.nowMs()
+    const made = await this.repo.transaction(async (tx) => {
+      await tx.lock(sheetLockKey(projectId, teamId, period))
+      const sheet = await this.repo.newestSheet(projectId, teamId, period)
+      if (!sheet) throw new AppError('payroll_sheet_not_found', { teamId, month: period })
+      const events = await this.repo.sheetEvents(sheet.id)
+      const state = events.at(-1)?.state ?? 'draft'
+      if (!(INSTRUCTABLE as readonly string[]).includes(state)) throw new AppError('payroll_sheet_state', { sheetId: sheet.id, version: sheet.version, state, allowedFrom: INSTRUCTABLE })
+      const sheetLines = await this.repo.sheetLines(sheet.id)
+      const decisions = await this.repo.newestDecisions(sheet.id)
+      const instructed = await this.repo.instructedWorkers(projectId, period, sheetLines.map((l) => l.workerId))
+      const payable = sheetLines.filter((l) => decisions.get(l.id) !== 'dispute' && l.netFen > 0 && !instructed.has(l.workerId))
+      if (payable.length === 0) {
+        const held = sheetLines.filter((l) => decisions.get(l.id) === 'dispute').length
+        throw new AppError('instruction_nothing_to_pay', { sheetId: sheet.id, lines: sheetLines.length, held, alreadyInstructed: sheetLines.filter((l) => instructed.has(l.workerId)).length })
+      }
+      const id = newId()
+      const lines: InstructionLineRow[] = payable.map((l) => ({
+        id: newId(),
+        instructionId: id,
+        projectId,
+        period,
+        workerId: l.workerId,
+        sheetLineId: l.id,
+        attempt: 1,
+        previousLineId: null,
+        endToEndId: endToEndId(l.workerId, period, 1),
+        payeeName: l.workerName,
+        cardNo: l.cardNo,
+        bankName: l.bankName,
+        amountFen: l.netFen,
+        reason: `approved payroll sheet v${sheet.version}`,
+      }))
+      const instruction: InstructionRow = {
+        id,
+        projectId,
+        period,
+        sheetId: sheet.id,
+        msgId: messageIdOf(id),
+        debtorAccountNo: debtor.accountNo,
+        debtorName: debtor.name,
+        debtorBankCode: debtor.bankCode,
+        requestedOn: input.requestedOn ?? sheet.payDate,
+        txCount: lines.length,
+        ctrlSumFen: lines.reduce((n, l) => n + l.amountFen, 0),
+        createdBy: actor,
+        createdAtMs: nowMs,
+      }
+      await this.repo.insertInstruction(instruction, lines)
+      if (state !== 'instructed') {
+        await this.repo.insertSheetEvent({ id: newId(), sheetId: sheet.id, seq: (events.at(-1)?.seq ?? 0) + 1, state: 'instructed', actor, reason: `bank instruction ${instruction.msgId}`, atMs: nowMs })
+      }
+      return { instruction, lines }
+    })
+    return made
+  }
+
+  /** A new attempt of a worker-month whose latest attempt failed and that nothing paid; a single-line instruction. */
+  async retry(projectId: string, workerId: string, period: Month, input: RetryInput, actor: string): Promise<InstructionView> {
+    const project = await this.deps.roster.project(projectId)
+    const worker = await this.deps.roster.worker(workerId)
+    const debtor = await this.debtor(projectId)
+    const nowMs = this.clock.nowMs()
+    try {
+      return await this.repo.transaction(async (tx) => {
+        await tx.lock(workerMonthLockKey(projectId, workerId, period))
+        const existing = await this.repo.workerMonthLines(projectId, workerId, period)
+        if (existing.length === 0) throw new AppError('instruction_not_found', { workerId, month: period, reason: 'the worker-month has no instruction to attempt again' })
+        const results = await this.repo.resultsFor(projectId, period, existing.map((l) => l.endToEndId), [...new Set(existing.map((l) => l.cardNo))])
+        const next = nextAttempt(existing.map(toAttemptLine), results.map(toAttemptResult))
+        if (!next.ok) {
+          const s = next.state
+          const line = s.kind === 'none' ? undefined : s.line
+          throw new AppError('instruction_live', { endToEndId: line?.endToEndId ?? null, attempt: line?.attempt ?? null, state: s.kind === 'failed' ? 'attempts_exhausted' : s.kind })
+        }
+        const previous = existing.find((l) => l.id === next.previous.lineId)!
+        const id = newId()
+        const line: InstructionLineRow = {
+          id: newId(),
+          instructionId: id,
+          projectId,
+          period,
+          workerId,
+          sheetLineId: previous.sheetLineId,
+          attempt: next.attempt,
+          previousLineId: previous.id,
+          endToEndId: endToEndId(workerId, period, next.attempt),
+          payeeName: previous.payeeName,
+          cardNo: input.cardNo ?? worker.cardNo,
+          bankName: input.cardNo === undefined ? worker.bankName : previous.bankName,
+          amountFen: previous.amountFen,
+          reason: input.reason,
+        }
+        const sheetLine = await this.repo.sheetLine(previous.sheetLineId)
+        const instruction: InstructionRow = {
+          id,
+          projectId,
+          period,
+          sheetId: sheetLine?.sheetId ?? null,
+          msgId: messageIdOf(id),
+          debtorAccountNo: debtor.accountNo,
+          debtorName: debtor.name,
+          debtorBankCode: debtor.bankCode,
+          requestedOn: workDateOf(nowMs, project.timeZone),
+          txCount: 1,
+          ctrlSumFen: line.amountFen,
+          createdBy: actor,
+          createdAtMs: nowMs,
+        }
+        await this.repo.insertInstruction(instruction, [line])
+        return { instruction, lines: [line] }
+      })
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err
+      // A twin made the same attempt between our read and our insert: it is the live one now.
+      const lines = await this.repo.workerMonthLines(projectId, workerId, period)
+      throw new AppError('instruction_live', { endToEndId: lines.at(-1)?.endToEndId ?? null, attempt: lines.at(-1)?.attempt ?? null, state: 'live' })
+    }
+  }
+
+  /** The worker-month's attempts with each one's state by the bank's results (for replies and tests). */
+  async workerMonth(projectId: string, workerId: string, period: Month): Promise<{ lines: InstructionLineRow[]; state: ReturnType<typeof attemptState> }> {
+    const lines = await this.repo.workerMonthLines(projectId, workerId, period)
+    const results = await this.repo.resultsFor(projectId, period, lines.map((l) => l.endToEndId), [...new Set(lines.map((l) => l.cardNo))])
+    return { lines, state: attemptState(lines.map(toAttemptLine), results.map(toAttemptResult)) }
+  }
+
+  async list(projectId: string, period: Month | undefined): Promise<InstructionRow[]> {
+    await this.deps.roster.project(projectId)
+    return this.repo.instructions(projectId, period)
+  }
+
+  async get(projectId: string, instructionId: string): Promise<InstructionView> {
+    await this.deps.roster.project(projectId)
+    const instruction = await this.repo.instruction(projectId, instructionId)
+    if (!instruction) throw new AppError('instruction_not_found', { instructionId })
+    return { instruction, lines: await this.repo.linesOf(instructionId) }
+  }
+
+  /** The instruction as the writers take it: the general contractor as initiating party, the debtor as stored. */
+  async document(projectId: string, instructionId: string): Promise<InstructionDocument> {
+    const { instruction, lines } = await this.get(projectId, instructionId)
+    const project = await this.repo.project(projectId)
+    const gc = project && (await this.repo.organisation(project.generalContractorId))
+    if (!gc) throw new AppError('organisation_not_found', { id: project?.generalContractorId ?? null })
+    return {
+      instruction,
+      header: {
+        messageId: instruction.msgId,
+        createdAtMs: instruction.createdAtMs,
+        initiatingParty: { name: gc.name, creditCode: gc.creditCode },
+        debtor: { name: instruction.debtorName, accountNo: instruction.debtorAccountNo, bankCode: instruction.debtorBankCode ?? '' },
+        requestedExecutionDate: instruction.requestedOn,
+      },
+      lines: lines.map((l) => ({
+        workerId: l.workerId,
+        month: l.period,
+        attempt: l.attempt,
+        workerName: l.payeeName,
+        cardNo: l.cardNo,
+        cardBankName: l.bankName,
+        amountFen: fen(l.amountFen),
+      })),
+    }
+  }
 }

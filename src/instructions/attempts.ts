@@ -1,0 +1,115 @@
+/**
+ * The rule of attempts (代发重试): given one worker-month's instruction lines and the bank's results that may answer
+ * them, which attempt is live, whether a new attempt may be made, and its number. Pure: no clock, no database.
+ *
+ * A result answers a line by its EndToEndId when it carries one (the bank returns ours untouched). A result without
+ * one answers by card and amount: the failed (or returned) ones of a card and amount are given to that card and
+ * amount's lines not already answered by EndToEndId, one each, oldest attempt first — two failures of the same card
+ * and amount answer two attempts, never one twice.
+ *
+ * Paid is conservative: a successful result with one of the worker-month's EndToEndIds, or without an EndToEndId to
+ * any card one of its lines was sent to, makes the worker-month paid, and a paid worker-month is never instructed
+ * again (a re-issued instruction never pays a worker-month twice). A person settles a wrong "paid" by hand; a second
+ * payment cannot be taken back.
+ *
+ * 'returned' (退票: paid, then sent back by the payee's bank) is a failure of the attempt it answers, whatever
+ * success came before it for that attempt: the money is back in the dedicated account (issue 11 brings the results).
+ */
+import { PAIN001_ATTEMPT_MAX } from './pain001.ts'
+
+export type AttemptResultStatus = 'success' | 'failed' | 'returned'
+
+/** One instruction line of the worker-month (an attempt). */
+export interface AttemptLine {
+  lineId: string
+  attempt: number
+  endToEndId: string
+  cardNo: string
+  amountFen: number
+}
+
+/** One bank result that may answer the worker-month's lines (a payout line: its status, EndToEndId, card, amount). */
+export interface AttemptResult {
+  status: AttemptResultStatus
+  endToEndId: string | null
+  payeeCard: string
+  amountFen: number
+}
+
+export type AttemptOutcome = 'pending' | 'paid' | 'failed'
+
+export type AttemptState =
+  /** No instruction line yet: the sheet's instruction makes attempt 1. */
+  | { kind: 'none' }
+  /** The latest attempt is sent and not answered: wait for the bank. */
+  | { kind: 'live'; line: AttemptLine }
+  /** A result paid the worker-month: never again. */
+  | { kind: 'paid'; line: AttemptLine }
+  /** The latest attempt failed and nothing paid: attempt `next` may be made, unless `next` is past the maximum. */
+  | { kind: 'failed'; line: AttemptLine; next: number; exhausted: boolean }
+
+/** Each line's outcome by the results given, keyed by line id. */
+export function outcomes(lines: readonly AttemptLine[], results: readonly AttemptResult[]): Map<string, AttemptOutcome> {
+  const sorted = [...lines].sort((a, b) => a.attempt - b.attempt)
+  const out = new Map<string, AttemptOutcome>(sorted.map((l) => [l.lineId, 'pending']))
+  const byE2e = new Map(sorted.map((l) => [l.endToEndId, l]))
+  const answered = new Set<string>()
+  // Answers by EndToEndId first: for a line, a failure or return after a success wins (it came back).
+  for (const r of results) {
+    if (r.endToEndId === null) continue
+    const line = byE2e.get(r.endToEndId)
+    if (!line) continue
+    answered.add(line.lineId)
+    const now = out.get(line.lineId)
+    if (r.status === 'success') {
+      if (now === 'pending') out.set(line.lineId, 'paid')
+    } else {
+      out.set(line.lineId, 'failed')
+    }
+  }
+  // Then failures without an EndToEndId, one per line of the same card and amount, oldest attempt first.
+  const key = (card: string, amountFen: number): string => `${card}|${amountFen}`
+  const failures = new Map<string, number>()
+  for (const r of results) {
+    if (r.endToEndId !== null || r.status === 'success') continue
+    const k = key(r.payeeCard, r.amountFen)
+    failures.set(k, (failures.get(k) ?? 0) + 1)
+  }
+  for (const line of sorted) {
+    if (answered.has(line.lineId)) continue
+    const k = key(line.cardNo, line.amountFen)
+    const left = failures.get(k) ?? 0
+    if (left > 0) {
+      failures.set(k, left - 1)
+      out.set(line.lineId, 'failed')
+    }
+  }
+  // Successes without an EndToEndId, to any card a line was sent to: paid (conservative, see the head comment).
+  const cards = new Set(sorted.map((l) => l.cardNo))
+  for (const r of results) {
+    if (r.endToEndId !== null || r.status !== 'success' || !cards.has(r.payeeCard)) continue
+    const line = [...sorted].reverse().find((l) => l.cardNo === r.payeeCard && out.get(l.lineId) !== 'paid') ?? sorted.find((l) => l.cardNo === r.payeeCard)
+    if (line) out.set(line.lineId, 'paid')
+  }
+  return out
+}
+
+/** The worker-month's state: what the latest attempt is, and whether a new one may be made. */
+export function attemptState(lines: readonly AttemptLine[], results: readonly AttemptResult[]): AttemptState {
+  if (lines.length === 0) return { kind: 'none' }
+  const sorted = [...lines].sort((a, b) => a.attempt - b.attempt)
+  const o = outcomes(sorted, results)
+  const paid = sorted.find((l) => o.get(l.lineId) === 'paid')
+  if (paid) return { kind: 'paid', line: paid }
+  const latest = sorted.at(-1)!
+  if (o.get(latest.lineId) !== 'failed') return { kind: 'live', line: latest }
+  const next = latest.attempt + 1
+  return { kind: 'failed', line: latest, next, exhausted: next > PAIN001_ATTEMPT_MAX }
+}
+
+/** Whether a new attempt may be made now, and its number. */
+export function nextAttempt(lines: readonly AttemptLine[], results: readonly AttemptResult[]): { ok: true; attempt: number; previous: AttemptLine } | { ok: false; state: AttemptState } {
+  const s = attemptState(lines, results)
+  if (s.kind === 'failed' && !s.exhausted) return { ok: true, attempt: s.next, previous: s.line }
+  return { ok: false, state: s }
+}

@@ -1,0 +1,142 @@
+/** Database access for bank instructions (代发指令), their lines, and what they are made from and answered by. */
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm'
+import type { Database, Transaction } from '../db/database.ts'
+import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
+import {
+  instructionLines,
+  organisations,
+  paymentInstructions,
+  payoutLines,
+  payrollLineAnswers,
+  payrollSheetEvents,
+  payrollSheetLines,
+  payrollSheets,
+  projects,
+} from '../db/schema/index.ts'
+
+export type InstructionRow = typeof paymentInstructions.$inferSelect
+export type InstructionLineRow = typeof instructionLines.$inferSelect
+export type SheetRow = typeof payrollSheets.$inferSelect
+export type SheetLineRow = typeof payrollSheetLines.$inferSelect
+export type SheetEventRow = typeof payrollSheetEvents.$inferSelect
+export type ProjectRow = typeof projects.$inferSelect
+export type OrganisationRow = typeof organisations.$inferSelect
+export type PayoutResultRow = Pick<typeof payoutLines.$inferSelect, 'id' | 'status' | 'endToEndId' | 'payeeCard' | 'amountFen' | 'bankRef' | 'valueDate' | 'failureReason'>
+
+/** Rows per IN list: well inside both engines' parameter limits. */
+const IN_LIST_MAX = 500
+
+export class InstructionRepository {
+  constructor(private readonly db: Database) {}
+
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.tx(fn)
+  }
+
+  async project(projectId: string): Promise<ProjectRow | undefined> {
+    const raw = await this.db.get(sql`${selectFrom(projects)} WHERE ${eq(projects.id, projectId)}`)
+    return raw && rowOf<ProjectRow>(projects, raw)
+  }
+
+  async organisation(id: string): Promise<OrganisationRow | undefined> {
+    const raw = await this.db.get(sql`${selectFrom(organisations)} WHERE ${eq(organisations.id, id)}`)
+    return raw && rowOf<OrganisationRow>(organisations, raw)
+  }
+
+  /** The team-month's newest sheet version, or undefined. */
+  async newestSheet(projectId: string, teamId: string, period: string): Promise<SheetRow | undefined> {
+    const raw = await this.db.get(
+      sql`${selectFrom(payrollSheets)} WHERE ${and(eq(payrollSheets.projectId, projectId), eq(payrollSheets.teamId, teamId), eq(payrollSheets.period, period))}
+        ORDER BY ${payrollSheets.version} DESC LIMIT 1`,
+    )
+    return raw && rowOf<SheetRow>(payrollSheets, raw)
+  }
+
+  async sheetEvents(sheetId: string): Promise<SheetEventRow[]> {
+    const rows = await this.db.all(sql`${selectFrom(payrollSheetEvents)} WHERE ${eq(payrollSheetEvents.sheetId, sheetId)} ORDER BY ${asc(payrollSheetEvents.seq)}`)
+    return rows.map((r) => rowOf<SheetEventRow>(payrollSheetEvents, r))
+  }
+
+  async insertSheetEvent(event: SheetEventRow): Promise<void> {
+    await this.db.run(insertInto(payrollSheetEvents, [event]))
+  }
+
+  async sheetLines(sheetId: string): Promise<SheetLineRow[]> {
+    const rows = await this.db.all(sql`${selectFrom(payrollSheetLines)} WHERE ${eq(payrollSheetLines.sheetId, sheetId)} ORDER BY ${asc(payrollSheetLines.lineNo)}`)
+    return rows.map((r) => rowOf<SheetLineRow>(payrollSheetLines, r))
+  }
+
+  async sheetLine(id: string): Promise<SheetLineRow | undefined> {
+    const raw = await this.db.get(sql`${selectFrom(payrollSheetLines)} WHERE ${eq(payrollSheetLines.id, id)}`)
+    return raw && rowOf<SheetLineRow>(payrollSheetLines, raw)
+  }
+
+  /** The newest answer's decision per line of the sheet (the newest counts: latest answered, then id). */
+  async newestDecisions(sheetId: string): Promise<Map<string, 'confirm' | 'dispute'>> {
+    const rows = await this.db.all<{ lineId: string; decision: 'confirm' | 'dispute' }>(
+      sql`SELECT ${payrollLineAnswers.lineId} AS "lineId", ${payrollLineAnswers.decision} AS "decision" FROM ${payrollLineAnswers}
+        WHERE ${eq(payrollLineAnswers.sheetId, sheetId)} ORDER BY ${asc(payrollLineAnswers.answeredAtMs)}, ${asc(payrollLineAnswers.id)}`,
+    )
+    return new Map(rows.map((r) => [r.lineId, r.decision]))
+  }
+
+  /** The workers of the pay month that already have an instruction line (any attempt). */
+  async instructedWorkers(projectId: string, period: string, workerIds: readonly string[]): Promise<Set<string>> {
+    const out = new Set<string>()
+    for (let i = 0; i < workerIds.length; i += IN_LIST_MAX) {
+      const rows = await this.db.all<{ workerId: string }>(
+        sql`SELECT DISTINCT ${instructionLines.workerId} AS "workerId" FROM ${instructionLines}
+          WHERE ${and(eq(instructionLines.projectId, projectId), eq(instructionLines.period, period), inArray(instructionLines.workerId, workerIds.slice(i, i + IN_LIST_MAX)))}
+          ORDER BY 1`,
+      )
+      for (const r of rows) out.add(r.workerId)
+    }
+    return out
+  }
+
+  async insertInstruction(instruction: InstructionRow, lines: readonly InstructionLineRow[]): Promise<void> {
+    await this.db.run(insertInto(paymentInstructions, [instruction]))
+    for (let i = 0; i < lines.length; i += IN_LIST_MAX / 2) await this.db.run(insertInto(instructionLines, lines.slice(i, i + IN_LIST_MAX / 2)))
+  }
+
+  async instruction(projectId: string, id: string): Promise<InstructionRow | undefined> {
+    const raw = await this.db.get(sql`${selectFrom(paymentInstructions)} WHERE ${and(eq(paymentInstructions.projectId, projectId), eq(paymentInstructions.id, id))}`)
+    return raw && rowOf<InstructionRow>(paymentInstructions, raw)
+  }
+
+  /** The project's instructions, of one pay month or all, in the order made. */
+  async instructions(projectId: string, period: string | undefined): Promise<InstructionRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(paymentInstructions)} WHERE ${and(eq(paymentInstructions.projectId, projectId), period === undefined ? undefined : eq(paymentInstructions.period, period))}
+        ORDER BY ${asc(paymentInstructions.createdAtMs)}, ${asc(paymentInstructions.id)}`,
+    )
+    return rows.map((r) => rowOf<InstructionRow>(paymentInstructions, r))
+  }
+
+  /** An instruction's lines, in the order written (attempt of each worker-month; the sheet's line order by id, which is time-ordered). */
+  async linesOf(instructionId: string): Promise<InstructionLineRow[]> {
+    const rows = await this.db.all(sql`${selectFrom(instructionLines)} WHERE ${eq(instructionLines.instructionId, instructionId)} ORDER BY ${asc(instructionLines.id)}`)
+    return rows.map((r) => rowOf<InstructionLineRow>(instructionLines, r))
+  }
+
+  /** One worker-month's lines, oldest attempt first. */
+  async workerMonthLines(projectId: string, workerId: string, period: string): Promise<InstructionLineRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(instructionLines)} WHERE ${and(eq(instructionLines.projectId, projectId), eq(instructionLines.period, period), eq(instructionLines.workerId, workerId))}
+        ORDER BY ${asc(instructionLines.attempt)}`,
+    )
+    return rows.map((r) => rowOf<InstructionLineRow>(instructionLines, r))
+  }
+
+  /** The pay month's payout lines that carry one of these EndToEndIds or were paid to one of these cards. */
+  async resultsFor(projectId: string, period: string, endToEndIds: readonly string[], cards: readonly string[]): Promise<PayoutResultRow[]> {
+    if (endToEndIds.length === 0 && cards.length === 0) return []
+    const match = or(endToEndIds.length > 0 ? inArray(payoutLines.endToEndId, [...endToEndIds]) : undefined, cards.length > 0 ? inArray(payoutLines.payeeCard, [...cards]) : undefined)
+    return this.db.all<PayoutResultRow>(
+      sql`SELECT ${payoutLines.id} AS "id", ${payoutLines.status} AS "status", ${payoutLines.endToEndId} AS "endToEndId", ${payoutLines.payeeCard} AS "payeeCard",
+          ${payoutLines.amountFen} AS "amountFen", ${payoutLines.bankRef} AS "bankRef", ${payoutLines.valueDate} AS "valueDate", ${payoutLines.failureReason} AS "failureReason"
+        FROM ${payoutLines} WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period), match)}
+        ORDER BY ${asc(payoutLines.valueDate)}, ${asc(payoutLines.fileId)}, ${asc(payoutLines.lineNo)}`,
+    )
+  }
+}
