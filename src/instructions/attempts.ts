@@ -12,8 +12,9 @@
  * again (a re-issued instruction never pays a worker-month twice). A person settles a wrong "paid" by hand; a second
  * payment cannot be taken back.
  *
- * 'returned' (退票: paid, then sent back by the payee's bank) is a failure of the attempt it answers, whatever
- * success came before it for that attempt: the money is back in the dedicated account (issue 11 brings the results).
+ * 'returned' (退票: paid, then sent back by the payee's bank) is a failure of the attempt it answers by EndToEndId,
+ * whatever success the same attempt has: the money is back in the dedicated account (issue 11 brings these results).
+ * A plain failure and a success of the same attempt read as paid. The order of the results never matters.
  */
 import { PAIN001_ATTEMPT_MAX } from './pain001.ts'
 
@@ -54,16 +55,20 @@ export function outcomes(lines: readonly AttemptLine[], results: readonly Attemp
   const out = new Map<string, AttemptOutcome>(sorted.map((l) => [l.lineId, 'pending']))
   const byE2e = new Map(sorted.map((l) => [l.endToEndId, l]))
   const answered = new Set<string>()
-  // Answers by EndToEndId first: for a line, a failure or return after a success wins (it came back).
+  // Answers by EndToEndId first, in any order: a return beats a success (the money came back), a success beats a
+  // failure (paid is the safe reading: a second payment cannot be taken back).
+  const returned = new Set<string>()
   for (const r of results) {
     if (r.endToEndId === null) continue
     const line = byE2e.get(r.endToEndId)
     if (!line) continue
     answered.add(line.lineId)
-    const now = out.get(line.lineId)
-    if (r.status === 'success') {
-      if (now === 'pending') out.set(line.lineId, 'paid')
-    } else {
+    if (r.status === 'returned') {
+      returned.add(line.lineId)
+      out.set(line.lineId, 'failed')
+    } else if (r.status === 'success') {
+      if (!returned.has(line.lineId)) out.set(line.lineId, 'paid')
+    } else if (out.get(line.lineId) === 'pending') {
       out.set(line.lineId, 'failed')
     }
   }

@@ -1,0 +1,49 @@
+/** The rule of attempts (src/instructions/attempts.ts), case by case: matching by EndToEndId, by card and amount, paid, returned. */
+import t from 'tap'
+import { attemptState, nextAttempt, outcomes, type AttemptLine, type AttemptResult } from '../../src/instructions/attempts.ts'
+import { PAIN001_ATTEMPT_MAX } from '../../src/instructions/pain001.ts'
+
+const CARD_A = '6222020200112233441'
+const CARD_B = '6217000010009876543'
+const line = (attempt: number, cardNo = CARD_A, amountFen = 1_000_00): AttemptLine => ({ lineId: `L${attempt}`, attempt, endToEndId: `E${attempt}`, cardNo, amountFen })
+const result = (status: AttemptResult['status'], endToEndId: string | null, payeeCard = CARD_A, amountFen = 1_000_00): AttemptResult => ({ status, endToEndId, payeeCard, amountFen })
+
+t.test('no line: none; no result: live', async (t) => {
+  t.same(attemptState([], []), { kind: 'none' })
+  t.match(attemptState([line(1)], []), { kind: 'live', line: { attempt: 1 } })
+  t.match(nextAttempt([line(1)], []), { ok: false, state: { kind: 'live' } })
+})
+
+t.test('a failure by EndToEndId opens attempt 2; a failure of another EndToEndId does not', async (t) => {
+  t.match(nextAttempt([line(1)], [result('failed', 'E1')]), { ok: true, attempt: 2, previous: { lineId: 'L1' } })
+  t.match(nextAttempt([line(1)], [result('failed', 'OTHER')]), { ok: false, state: { kind: 'live' } })
+})
+
+t.test('a returned payment is a failure of its attempt, even after its success', async (t) => {
+  t.match(nextAttempt([line(1)], [result('returned', 'E1')]), { ok: true, attempt: 2 })
+  t.match(nextAttempt([line(1)], [result('success', 'E1'), result('returned', 'E1')]), { ok: true, attempt: 2 })
+})
+
+t.test('by card and amount without an EndToEndId: one failure answers one attempt, oldest first', async (t) => {
+  const lines = [line(1), line(2)]
+  t.match(attemptState(lines, [result('failed', null)]), { kind: 'live', line: { attempt: 2 } }, 'the one failure answers attempt 1')
+  t.match(nextAttempt(lines, [result('failed', null), result('failed', null)]), { ok: true, attempt: 3 })
+  t.match(attemptState(lines, [result('failed', 'E1'), result('failed', null)]), { kind: 'failed', line: { attempt: 2 } }, 'attempt 1 answered by id, the card failure is attempt 2’s')
+  t.match(nextAttempt([line(1)], [result('failed', null, CARD_A, 999_00)]), { ok: false }, 'another amount answers nothing')
+  t.match(nextAttempt([line(1)], [result('failed', null, CARD_B)]), { ok: false }, 'another card answers nothing')
+})
+
+t.test('paid: a success by EndToEndId, or to any card of the worker-month, ends the attempts', async (t) => {
+  t.match(attemptState([line(1)], [result('success', 'E1')]), { kind: 'paid', line: { attempt: 1 } })
+  const lines = [line(1, CARD_A), line(2, CARD_B)]
+  t.match(attemptState(lines, [result('failed', 'E1'), result('success', null, CARD_A, 1_00)]), { kind: 'paid' }, 'a success to the first card, whatever the amount')
+  t.match(nextAttempt(lines, [result('failed', 'E1'), result('failed', 'E2'), result('success', 'E1')]), { ok: false, state: { kind: 'paid' } }, 'a failure and a success of one attempt: paid')
+  t.match(nextAttempt([line(1)], [result('returned', 'E1'), result('success', 'E1')]), { ok: true, attempt: 2 }, 'a return beats a success in any order')
+  const o = outcomes(lines, [result('failed', 'E1'), result('success', 'E2')])
+  t.same([o.get('L1'), o.get('L2')], ['failed', 'paid'])
+})
+
+t.test('attempts stop at the maximum', async (t) => {
+  const last = line(PAIN001_ATTEMPT_MAX)
+  t.match(nextAttempt([last], [result('failed', last.endToEndId)]), { ok: false, state: { kind: 'failed', exhausted: true } })
+})
