@@ -49,6 +49,8 @@ const payoutLine = {
     bankRef: { type: 'string' },
     valueDate: { type: 'string' },
     failureReason: { type: ['string', 'null'] },
+    payerAccountMasked: { type: ['string', 'null'], description: "付款账号, masked; null: paid from the account the file was posted for (the project's dedicated account)" },
+    endToEndId: { type: ['string', 'null'], description: "端到端标识号: the instruction line's EndToEndId, when the file gives it" },
   },
 } as const
 
@@ -102,6 +104,29 @@ const flagEvidence = {
     line: evidenceLine,
     payeeNames: { type: 'array', maxItems: LIMITS.flag_evidence_lines_max, items: { type: 'string' }, description: 'UNKNOWN_PAYEE: the names the card was paid under, sorted, the first of them' },
     payeeNameCount: { type: 'integer', description: 'UNKNOWN_PAYEE: how many names in all' },
+    dueFrom: { type: 'string', enum: ['payroll_sheet', 'timesheet'], description: "a worker's flags, when the month has sheets: where the due comes from" },
+    sheetLines: {
+      type: 'array',
+      maxItems: LIMITS.flag_evidence_lines_max,
+      items: { type: 'object', additionalProperties: true },
+      description: 'the approved sheet lines the due is the net of (team, sheet id and version, line id, payable, deductions, net, the worker\'s answer)',
+    },
+    sheetLineCount: { type: 'integer' },
+    workers: {
+      type: 'array',
+      maxItems: LIMITS.flag_evidence_lines_max,
+      items: { type: 'object', additionalProperties: true },
+      description: 'NO_PAYROLL_SHEET: the first workers of the team with attendance (id, name, days, timesheet due), by worker id',
+    },
+    workerCount: { type: 'integer', description: 'NO_PAYROLL_SHEET: how many in all' },
+    sheet: { anyOf: [{ type: 'object', additionalProperties: true }, { type: 'null' }], description: "NO_PAYROLL_SHEET: the team's newest sheet of the month, not approved (id, version, state), or null" },
+    payouts: {
+      type: 'array',
+      maxItems: LIMITS.flag_evidence_lines_max,
+      items: { type: 'object', additionalProperties: true },
+      description: 'PAYER_NOT_DEDICATED: the first payouts debited from the account (money order), each with its payee (card masked)',
+    },
+    payoutsCount: { type: 'integer' },
   },
 } as const
 
@@ -162,7 +187,14 @@ function presentFile(f: PayoutFileRow) {
   }
 }
 function presentLine(l: PayoutLineRow) {
-  return { ...l, payeeCardMasked: maskCard(l.payeeCard), payeeName: maskBankText(l.payeeName), failureReason: l.failureReason === null ? null : maskBankText(l.failureReason) }
+  return {
+    ...l,
+    payeeCardMasked: maskCard(l.payeeCard),
+    payeeName: maskBankText(l.payeeName),
+    failureReason: l.failureReason === null ? null : maskBankText(l.failureReason),
+    payerAccountMasked: l.payerAccountNo === null ? null : maskCard(l.payerAccountNo),
+    endToEndId: l.endToEndId === null ? null : maskBankText(l.endToEndId),
+  }
 }
 
 /** Evidence fields whose text comes from the bank's file (a failure reason may well quote the account). */
