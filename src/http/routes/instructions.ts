@@ -223,7 +223,7 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
       } catch (err) {
         refusal(err, 'pain001')
       }
-      req.accessRecordIds = doc.lines.length > 0 ? [doc.instruction.id] : []
+      req.accessRecordIds = [doc.instruction.id]
       const body = new PassThrough()
       writePain001(doc.header, doc.lines, body).then(
         () => body.end(),
