@@ -318,8 +318,18 @@ interface WorkerTally {
  *   worker with no payroll line or a due of 0: pay without work is how wages
  *   are siphoned through borrowed names (借名/挂名). One flag per worker.
  *
+ * With `sheets` (issue 10), what is due is the approved sheet's 实发 (dueBasis), and:
+ * - NO_PAYROLL_SHEET (无工资支付表): after the pay date, a team with attendance
+ *   and no approved sheet; its workers are due their timesheet figures meanwhile.
+ * - NOT_WORKER_CONFIRMED (未经本人确认): an approved line whose worker's newest
+ *   answer is not `confirm`. Due all the same: the GC approved it.
+ * With `payer`, PAYER_NOT_DEDICATED (非专用账户代发): successes debited from
+ *   another account, which do not count as paid (payerCheck). `monthFlags`
+ *   (FUNDING_*, DEPOSIT_*) are listed as given, after the others.
+ *
  * Throws RangeError on malformed input (bad period or date, a payout line id
- * twice): those are the caller's bugs, not findings about the bank.
+ * twice, two approved sheets for one team): those are the caller's bugs, not
+ * findings about the bank.
  */
 export function reconcile(input: ReconcileInput): Reconciliation {
   if (!isMonth(input.period)) throw new RangeError(`period must be YYYY-MM, got ${JSON.stringify(input.period)}`)

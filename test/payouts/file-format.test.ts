@@ -133,6 +133,8 @@ t.test('header', async (t) => {
       bankRef: 'R1',
       valueDate: '2024-02-15',
       failureReason: null,
+      payerAccountNo: null,
+      endToEndId: null,
     })
   })
 
@@ -211,7 +213,35 @@ t.test('fields', async (t) => {
       bankRef: 'R1',
       valueDate: '2024-02-15',
       failureReason: null,
+      payerAccountNo: null,
+      endToEndId: null,
     })
+  })
+
+  t.test('payer account and EndToEndId (issue 10): optional columns, Chinese headers in GBK, English in UTF-8', async (t) => {
+    const gbk = ok(
+      parsePayoutFile(
+        iconv.encode(
+          ['序号|收款账号|收款人|金额|状态|银行流水号|入账日期|付款账号|端到端标识号', '1|6222020200112345678|张伟|1.00|成功|R1|2024-02-15|1904 5101 0400 12345|ABC-202402-01', '2|6222020200112345679|李娜|1.00|成功|R2|2024-02-15||'].join('\r\n'),
+          'gbk',
+        ),
+      ),
+    )
+    t.equal(gbk.encoding, 'gbk')
+    t.same(gbk.lines.map((l) => [l.payerAccountNo, l.endToEndId]), [['19045101040012345', 'ABC-202402-01'], [null, null]])
+    const utf = ok(parsePayoutFile(utf8('seq,payee_card,payee_name,amount,status,bank_ref,value_date,PAYER_ACCOUNT,end_to_end_id', '1,6222020200112345678,张伟,1.00,success,R1,2024-02-15,19045101040012345,')))
+    t.same([utf.lines[0]?.payerAccountNo, utf.lines[0]?.endToEndId], ['19045101040012345', null])
+    const alias = ok(parsePayoutFile(utf8('seq|payee_card|payee_name|amount|status|bank_ref|value_date|付款人账号|端到端标识', '1|6222020200112345678|张伟|1.00|success|R1|2024-02-15|19045101040012345|E1')))
+    t.same([alias.lines[0]?.payerAccountNo, alias.lines[0]?.endToEndId], ['19045101040012345', 'E1'])
+    const errors = errorsOf(parsePayoutFile(utf8('seq|payee_card|payee_name|amount|status|bank_ref|value_date|payer_account|end_to_end_id', '1|6222020200112345678|张伟|1.00|success|R1|2024-02-15|1904x|E 1')))
+    t.same(brief(errors), [
+      [2, 'bad_payer_account', 'payer_account'],
+      [2, 'bad_end_to_end_id', 'end_to_end_id'],
+    ])
+    // Written back: the columns appear only when a line fills them.
+    const written = formatPayoutFile([{ ...gbk.lines[0]! }], { encoding: 'gbk', chineseHeader: true })
+    t.match(iconv.decode(written, 'gbk'), /^序号\|收款账号\|收款人\|金额\|状态\|银行流水号\|入账日期\|失败原因\|付款账号\|端到端标识号\r\n/)
+    t.same(ok(parsePayoutFile(written)).lines, gbk.lines.slice(0, 1))
   })
 
   t.test('no failure_reason column: reasons are null', async (t) => {
