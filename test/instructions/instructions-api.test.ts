@@ -10,6 +10,9 @@ import iconv from 'iconv-lite'
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { insertInto } from '../../src/db/rows.ts'
+import { payrollLineAnswers } from '../../src/db/schema/index.ts'
+import { newId } from '../../src/kernel/ids.ts'
 import { fen } from '../../src/kernel/money.ts'
 import { endToEndId } from '../../src/instructions/pain001.ts'
 import { formatPayoutFile, type PayoutFileLineInput } from '../../src/payouts/file-format.ts'
@@ -115,9 +118,21 @@ t.test('instructions of an approved sheet, their documents, and re-attempts', as
     t.equal(after.length, 5, 'a refused instruction appends no event')
   })
 
+  await t.test('a held line confirmed later is instructed alone; the sheet gets no second instructed event', async (t) => {
+    await services.db.run(
+      insertInto(payrollLineAnswers, [{ id: newId(), sheetId: v2.sheetId, lineId: v2.lineIds.get(w3.workerId)!, workerId: w3.workerId, decision: 'confirm', channel: 'app', note: null, answeredAtMs: AT_MS + 1000 }]),
+    )
+    const late = await lm.post<InstructionJson>(url, {})
+    t.same(late.lines.map((l) => [l.workerId, l.attempt, l.amountFen]), [[w3.workerId, 1, 5_000_00]])
+    t.equal(late.ctrlSumFen, 5_000_00)
+    const events = await services.db.all({ text: 'SELECT seq FROM payroll_sheet_events WHERE sheet_id = ?', params: [v2.sheetId] })
+    t.equal(events.length, 5)
+  })
+
   await t.test('reads as the bank: list, one, 404', async (t) => {
     const list = await bank.get<InstructionJson[]>(`/api/projects/${site.projectId}/instructions?month=${MONTH}`)
-    t.same(list.map((i) => i.id), [first.id])
+    t.equal(list.length, 2)
+    t.equal(list[0]!.id, first.id)
     t.same(await bank.get<InstructionJson[]>(`/api/projects/${site.projectId}/instructions?month=2026-09`), [])
     const one = await bank.get<InstructionJson>(`/api/projects/${site.projectId}/instructions/${first.id}`)
     t.equal(one.lines.length, 2)
@@ -160,7 +175,8 @@ t.test('instructions of an approved sheet, their documents, and re-attempts', as
 
   await t.test('re-attempts: refused while live, made after a failure, refused while paid', async (t) => {
     t.match(await failure(lm.post(retryUrl(site.workerId), { reason: '重发' })), { status: 409, code: 'instruction_live', details: { endToEndId: e2e1 } })
-    t.match(await failure(lm.post(retryUrl(w3.workerId), { reason: '重发' })), { status: 404, code: 'instruction_not_found' }, 'the held worker was never instructed')
+    t.match(await failure(lm.post(retryUrl(w4.workerId), { reason: '重发' })), { status: 404, code: 'instruction_not_found' }, 'the worker owed nothing was never instructed')
+    t.match(await failure(lm.post(retryUrl(w3.workerId), { reason: '重发' })), { status: 409, code: 'instruction_live', details: { state: 'live' } }, 'the late-confirmed worker is live')
     t.match(await failure(bank.post(retryUrl(site.workerId), { reason: '重发' })), { status: 403, code: 'role_forbidden' })
     // The bank: worker 1 failed (the file names the EndToEndId), worker 2 paid (matched by card only).
     await postResults(bank, site.projectId, [
@@ -195,7 +211,7 @@ t.test('instructions of an approved sheet, their documents, and re-attempts', as
     const attempts = await services.db.all<{ attempt: number }>({ text: 'SELECT attempt AS "attempt" FROM instruction_lines WHERE worker_id = ? ORDER BY attempt', params: [site.workerId] })
     t.same(attempts.map((a) => a.attempt), [1, 2, 3])
     const list = await lm.get<InstructionJson[]>(`/api/projects/${site.projectId}/instructions?month=${MONTH}`)
-    t.equal(list.length, 3)
+    t.equal(list.length, 4)
   })
 
   await t.test('the registered dedicated account is the debtor of what is instructed after it', async (t) => {
