@@ -14,7 +14,7 @@ import { workDateOf, type Clock, type Month, type WorkDate } from '../kernel/tim
 import { LIMITS } from '../config/limits.ts'
 import type { ApprovedSheet, DedicatedAccount, FundingFlag } from '../account/funding.ts'
 import type { DepositFlag } from '../deposits/rules.ts'
-import type { ApprovedPayrollSource } from '../payroll/approved.ts'
+import type { ApprovedPayrollSource, ApprovedTeamMonth } from '../payroll/approved.ts'
 import type { PunchRepository } from '../punches/repository.ts'
 import type { PayrollService } from '../payroll/service.ts'
 import type { RosterService } from '../roster/service.ts'
@@ -302,13 +302,18 @@ export class PayoutService {
    * month's funding and deposit flags are listed with the rest, all as of today in the project's zone.
    */
   async compute(projectId: string, period: Month): Promise<Reconciliation> {
+    return (await this.computeWithSheets(projectId, period)).reconciliation
+  }
+
+  /** The reconciliation and the approved sheets it read (none without the money-out sources). */
+  private async computeWithSheets(projectId: string, period: Month): Promise<{ reconciliation: Reconciliation; approved: readonly ApprovedTeamMonth[] }> {
     const project = await this.roster.project(projectId)
     const due = await this.payroll.due(projectId, period)
     const cardOwners = await this.cardOwners(projectId)
     const lines = await this.repo.linesOfPeriod(projectId, period)
     const teamNames = new Map((await this.roster.listTeams(projectId)).map((t) => [t.id, t.name]))
     const moneyOut = await this.moneyOutOf(projectId, period, due.payDate, workDateOf(this.clock.nowMs(), project.timeZone))
-    return reconcile({
+    const reconciliation = reconcile({
       period,
       payDate: due.payDate,
       ...moneyOut,
@@ -336,6 +341,7 @@ export class PayoutService {
       })),
       cardOwners,
     })
+    return { reconciliation, approved: moneyOut.sheets?.approved ?? [] }
   }
 
   /** The reconciliation's inputs about money going out, read as of `asOf`; none without the sources. */
@@ -368,10 +374,10 @@ export class PayoutService {
    * An instructed sheet every line of which the run found paid in full is settled (已结清), in the run's transaction, so
    * a settlement always rests on a stored run. Approved sheets not yet instructed are not: nothing was sent for them.
    */
-  private async settlePaidSheets(projectId: string, period: Month, r: Reconciliation, runId: string): Promise<void> {
+  private async settlePaidSheets(r: Reconciliation, approved: readonly ApprovedTeamMonth[], runId: string): Promise<void> {
     const m = this.moneyOut
     if (m === undefined || r.sheetsPaidInFull.length === 0) return
-    const instructed = new Set((await m.sheets.approvedForMonth(projectId, period)).filter((s) => s.state === 'instructed').map((s) => s.sheetId))
+    const instructed = new Set(approved.filter((s) => s.state === 'instructed').map((s) => s.sheetId))
     for (const sheetId of r.sheetsPaidInFull) {
       if (instructed.has(sheetId)) await m.sheets.settle(sheetId, SETTLING_ACTOR, `reconciliation run ${runId}: every line of the sheet paid in full`)
     }
@@ -380,7 +386,7 @@ export class PayoutService {
   /** Records a run of the month inside the caller's transaction, after every other run or post of the month. */
   private async runInTransaction(tx: Transaction, projectId: string, period: Month, trigger: string): Promise<ReconciliationView> {
     await this.lockMonth(tx, projectId, period)
-    const r = await this.compute(projectId, period)
+    const { reconciliation: r, approved } = await this.computeWithSheets(projectId, period)
     const now = this.clock.nowMs()
     const run: ReconciliationRunRow = {
       id: newId(),
@@ -410,7 +416,7 @@ export class PayoutService {
       raisedAtMs: now,
     }))
     await this.repo.insertRun(run, rows)
-    await this.settlePaidSheets(projectId, period, r, run.id)
+    await this.settlePaidSheets(r, approved, run.id)
     return { run, flags: rows }
   }
 }
