@@ -88,60 +88,65 @@ export class InstructionService {
     await this.deps.roster.team(projectId, teamId)
     const debtor = await this.debtor(projectId)
     const nowMs = this.clock.nowMs()
-    const made = await this.repo.transaction(async (tx) => {
-      await tx.lock(sheetLockKey(projectId, teamId, period))
-      const sheet = await this.repo.newestSheet(projectId, teamId, period)
-      if (!sheet) throw new AppError('payroll_sheet_not_found', { teamId, month: period })
-      const events = await this.repo.sheetEvents(sheet.id)
-      const state = events.at(-1)?.state ?? 'draft'
-      if (!(INSTRUCTABLE as readonly string[]).includes(state)) throw new AppError('payroll_sheet_state', { sheetId: sheet.id, version: sheet.version, state, allowedFrom: INSTRUCTABLE })
-      const sheetLines = await this.repo.sheetLines(sheet.id)
-      const decisions = await this.repo.newestDecisions(sheet.id)
-      const instructed = await this.repo.instructedWorkers(projectId, period, sheetLines.map((l) => l.workerId))
-      const payable = sheetLines.filter((l) => decisions.get(l.id) !== 'dispute' && l.netFen > 0 && !instructed.has(l.workerId))
-      if (payable.length === 0) {
-        const held = sheetLines.filter((l) => decisions.get(l.id) === 'dispute').length
-        throw new AppError('instruction_nothing_to_pay', { sheetId: sheet.id, lines: sheetLines.length, held, alreadyInstructed: sheetLines.filter((l) => instructed.has(l.workerId)).length })
-      }
-      const id = newId()
-      const lines: InstructionLineRow[] = payable.map((l) => ({
-        id: newId(),
-        instructionId: id,
-        projectId,
-        period,
-        workerId: l.workerId,
-        sheetLineId: l.id,
-        attempt: 1,
-        previousLineId: null,
-        endToEndId: endToEndId(l.workerId, period, 1),
-        payeeName: l.workerName,
-        cardNo: l.cardNo,
-        bankName: l.bankName,
-        amountFen: l.netFen,
-        reason: `approved payroll sheet v${sheet.version}`,
-      }))
-      const instruction: InstructionRow = {
-        id,
-        projectId,
-        period,
-        sheetId: sheet.id,
-        msgId: messageIdOf(id),
-        debtorAccountNo: debtor.accountNo,
-        debtorName: debtor.name,
-        debtorBankCode: debtor.bankCode,
-        requestedOn: input.requestedOn ?? sheet.payDate,
-        txCount: lines.length,
-        ctrlSumFen: lines.reduce((n, l) => n + l.amountFen, 0),
-        createdBy: actor,
-        createdAtMs: nowMs,
-      }
-      await this.repo.insertInstruction(instruction, lines)
-      if (state !== 'instructed') {
-        await this.repo.insertSheetEvent({ id: newId(), sheetId: sheet.id, seq: (events.at(-1)?.seq ?? 0) + 1, state: 'instructed', actor, reason: `bank instruction ${instruction.msgId}`, atMs: nowMs })
-      }
-      return { instruction, lines }
-    })
-    return made
+    try {
+      return await this.repo.transaction(async (tx) => {
+        await tx.lock(sheetLockKey(projectId, teamId, period))
+        const sheet = await this.repo.newestSheet(projectId, teamId, period)
+        if (!sheet) throw new AppError('payroll_sheet_not_found', { teamId, month: period })
+        const events = await this.repo.sheetEvents(sheet.id)
+        const state = events.at(-1)?.state ?? 'draft'
+        if (!(INSTRUCTABLE as readonly string[]).includes(state)) throw new AppError('payroll_sheet_state', { sheetId: sheet.id, version: sheet.version, state, allowedFrom: INSTRUCTABLE })
+        const sheetLines = await this.repo.sheetLines(sheet.id)
+        const decisions = await this.repo.newestDecisions(sheet.id)
+        const instructed = await this.repo.instructedWorkers(projectId, period, sheetLines.map((l) => l.workerId))
+        const payable = sheetLines.filter((l) => decisions.get(l.id) !== 'dispute' && l.netFen > 0 && !instructed.has(l.workerId))
+        if (payable.length === 0) {
+          const held = sheetLines.filter((l) => decisions.get(l.id) === 'dispute').length
+          throw new AppError('instruction_nothing_to_pay', { sheetId: sheet.id, lines: sheetLines.length, held, alreadyInstructed: sheetLines.filter((l) => instructed.has(l.workerId)).length })
+        }
+        const id = newId()
+        const lines: InstructionLineRow[] = payable.map((l) => ({
+          id: newId(),
+          instructionId: id,
+          projectId,
+          period,
+          workerId: l.workerId,
+          sheetLineId: l.id,
+          attempt: 1,
+          previousLineId: null,
+          endToEndId: endToEndId(l.workerId, period, 1),
+          payeeName: l.workerName,
+          cardNo: l.cardNo,
+          bankName: l.bankName,
+          amountFen: l.netFen,
+          reason: `approved payroll sheet v${sheet.version}`,
+        }))
+        const instruction: InstructionRow = {
+          id,
+          projectId,
+          period,
+          sheetId: sheet.id,
+          msgId: messageIdOf(id),
+          debtorAccountNo: debtor.accountNo,
+          debtorName: debtor.name,
+          debtorBankCode: debtor.bankCode,
+          requestedOn: input.requestedOn ?? sheet.payDate,
+          txCount: lines.length,
+          ctrlSumFen: lines.reduce((n, l) => n + l.amountFen, 0),
+          createdBy: actor,
+          createdAtMs: nowMs,
+        }
+        await this.repo.insertInstruction(instruction, lines)
+        if (state !== 'instructed') {
+          await this.repo.insertSheetEvent({ id: newId(), sheetId: sheet.id, seq: (events.at(-1)?.seq ?? 0) + 1, state: 'instructed', actor, reason: `bank instruction ${instruction.msgId}`, atMs: nowMs })
+        }
+        return { instruction, lines }
+      })
+    } catch (err) {
+      // A worker of this sheet was instructed meanwhile from another team's sheet of the month (another lock).
+      if (isUniqueViolation(err)) throw new AppError('instruction_live', { teamId, month: period, endToEndId: null, state: 'live' })
+      throw err
+    }
   }
 
   /** A new attempt of a worker-month whose latest attempt failed and that nothing paid; a single-line instruction. */
