@@ -70,7 +70,7 @@ export const ERRORS = {
   instruction_live: { status: 409, message: "The worker's month already has an instruction the bank has not answered as failed or returned; a new attempt is made only after that." },
   instruction_nothing_to_pay: { status: 409, message: 'No line of the sheet can be instructed: every line is held (disputed), zero, or already instructed.' },
   instruction_format_unknown: { status: 400, message: 'The instruction format is not one the service writes; details.formats lists them (pain.001 and the bank 代发 profiles).' },
-  dedicated_account_missing: { status: 409, message: 'The project has no dedicated wage account registered; register it (POST /api/projects/{id}/dedicated-account) before instructing the bank.' },
+  dedicated_account_missing: { status: 409, message: 'The project has no dedicated wage account registered; register it (POST /api/projects/{id}/dedicated-account) first.' },
   dedicated_account_invalid: { status: 400, message: 'The dedicated account cannot be registered as sent; details.reason names the fault (bank code of 12 digits, account digits, opening date).' },
   contract_invalid: { status: 400, message: "The contract's figures or funding schedule cannot be recorded as sent; details.reason names the fault." },
   statement_invalid: { status: 422, message: 'The account statement was rejected as a whole; nothing was stored. details.errors lists each fault with its entry.' },

@@ -79,6 +79,9 @@ t.test('role × route: every route answers every role as its policy says', async
     deviceId: site.deviceId,
     fileId: site.fileId,
     flagId: site.flagId,
+    // Made-up ids: the role check runs before the handler, so an allowed role gets a 404, never a 401 or 403.
+    quantityId: '01900000-0000-7000-8000-000000000001',
+    instructionId: '01900000-0000-7000-8000-000000000000',
     month: MONTH,
     date: DAY,
     id: String(rejected[0]?.id),
