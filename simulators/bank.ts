@@ -27,7 +27,12 @@ function dayBefore(date: string, days: number): string {
   return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10)
 }
 
-export function bankResultFile(plan: SitePlan, site: RegisteredSite, due: DueFromApi, seed = plan.spec.seed + 2): BankScenario {
+/**
+ * `due` is what the bank was told to pay: the timesheet's pay due, or an instruction's lines. With `endToEndIds` (the
+ * instruction's EndToEndId per worker) each line paid to a worker's own card carries it back, as a bank answering a
+ * pain.001 does; the boss's card was never instructed, so its line has none.
+ */
+export function bankResultFile(plan: SitePlan, site: RegisteredSite, due: DueFromApi, seed = plan.spec.seed + 2, endToEndIds?: ReadonlyMap<string, string>): BankScenario {
   const rng = new Rng(seed)
   const cardOf = new Map<string, string>()
   for (const w of plan.workers) cardOf.set(site.workerIds.get(w.key) as string, w.cardNo)
@@ -47,18 +52,19 @@ export function bankResultFile(plan: SitePlan, site: RegisteredSite, due: DueFro
 
   const lines: PayoutFileLineInput[] = []
   let seq = 0
-  const pay = (card: string, name: string, amountFen: Fen, status: 'success' | 'failed', valueDate: string, failureReason: string | null = null) => {
+  const pay = (card: string, name: string, amountFen: Fen, status: 'success' | 'failed', valueDate: string, failureReason: string | null = null, workerId?: string) => {
     seq++
-    lines.push({ seq, payeeCard: card, payeeName: name, amountFen, status, bankRef: `ABC${due.payDate.replace(/-/g, '')}${String(seq).padStart(6, '0')}`, valueDate, failureReason })
+    const endToEndId = workerId === undefined ? undefined : endToEndIds?.get(workerId)
+    lines.push({ seq, payeeCard: card, payeeName: name, amountFen, status, bankRef: `ABC${due.payDate.replace(/-/g, '')}${String(seq).padStart(6, '0')}`, valueDate, failureReason, ...(endToEndId ? { endToEndId } : {}) })
   }
   for (const w of payable) {
     if (special.has(w.workerId)) continue
-    pay(cardOf.get(w.workerId) as string, w.name, fen(w.dueFen), 'success', onTime)
+    pay(cardOf.get(w.workerId) as string, w.name, fen(w.dueFen), 'success', onTime, null, w.workerId)
   }
-  for (const w of short) pay(cardOf.get(w.workerId) as string, w.name, subFen(fen(w.dueFen), fen(rng.int(1, 5) * 10_000)), 'success', onTime)
+  for (const w of short) pay(cardOf.get(w.workerId) as string, w.name, subFen(fen(w.dueFen), fen(rng.int(1, 5) * 10_000)), 'success', onTime, null, w.workerId)
   pay(plan.labourBoss.cardNo, plan.labourBoss.name, sumFen(viaBoss.map((w) => fen(w.dueFen))), 'success', onTime)
-  pay(cardOf.get(frozen.workerId) as string, frozen.name, fen(frozen.dueFen), 'failed', onTime, '账户冻结')
-  pay(cardOf.get(lateOne.workerId) as string, lateOne.name, fen(lateOne.dueFen), 'success', late)
+  pay(cardOf.get(frozen.workerId) as string, frozen.name, fen(frozen.dueFen), 'failed', onTime, '账户冻结', frozen.workerId)
+  pay(cardOf.get(lateOne.workerId) as string, lateOne.name, fen(lateOne.dueFen), 'success', late, null, lateOne.workerId)
 
   return {
     file: formatPayoutFile(lines, { encoding: 'gbk', delimiter: '|', withTotals: true, chineseHeader: true }),

@@ -11,7 +11,7 @@
  * the demo prints one login per role to try the API (or the pages) with.
  */
 import { randomBytes } from 'node:crypto'
-import { rmSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { NewLogin } from '../src/access/service.ts'
 import { loadConfig } from '../src/config/env.ts'
@@ -20,6 +20,7 @@ import { workDateOf } from '../src/kernel/time.ts'
 import { startServer } from '../src/server.ts'
 import { Api } from './api.ts'
 import { bankResultFile } from './bank.ts'
+import { fundAccount, instruct, lodgeDeposit, payrollSheet, reviewAndConfirm } from './payroll.ts'
 import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth, SITE_BANK_CODE, type RegisteredSite, type SitePlan } from './site.ts'
 
 async function portOr0(port: number, host: string): Promise<number> {
@@ -121,10 +122,55 @@ async function main(): Promise<void> {
     due.workers.push(...page.workers)
     next = page.next
   }
-  const bank = bankResultFile(plan, site, due)
-  // The bank posts with a key of its own, as a bank's system would: scoped to the accounts at its bank (联行号).
+  // ---- the month's money: timesheets confirmed, sheets made and answered, the account funded, the bank instructed ----
+  const teamList = await api.get<Array<{ id: string; name: string }>>(`/api/projects/${site.projectId}/teams`)
+  let reviewed = 0
+  for (const t of teamList) reviewed += (await reviewAndConfirm(api, site.projectId, t.id, plan.spec.month)).reviewed
+  console.log(`Timesheets confirmed for ${teamList.length} teams (${reviewed} days the gates left incomplete settled by the labour manager first)`)
+  // One worker disputes the sheet (异议): their line is held, the rest of the team is paid.
+  const disputer = plan.workers[1] ? site.workerIds.get(plan.workers[1].key) : undefined
+  const sheets = []
+  for (const t of teamList) {
+    sheets.push(
+      await payrollSheet({ teamManager: api, labourManager: api, worker: () => api }, site.projectId, t, plan.spec.month, (workerId) =>
+        workerId === disputer ? { decision: 'dispute', note: '加班两天未计入' } : { decision: 'confirm' },
+      ),
+    )
+  }
+  const approvedNet = sheets.reduce((n, s) => n + s.netFen, 0)
+  console.log(`Payroll sheets (工资支付表) made, sent, answered (${sheets.reduce((n, s) => n + s.disputed, 0)} dispute), submitted and approved: ${sheets.length} teams, 实发 ¥${formatYuan(fen(approvedNet))}`)
+  const projectRow = await server.services.roster.project(site.projectId)
   const bankKey = await server.services.access.createKey({ name: 'bank simulator', role: 'bank', bankCode: SITE_BANK_CODE, days: 1 }, 'demo')
-  const posted = await new Api(server.httpUrl, bankKey.key).request<{ outcome: string; file: { lineCount: number } }>(
+  const bankApi = new Api(server.httpUrl, bankKey.key)
+  const funding = await fundAccount(
+    api,
+    bankApi,
+    site.projectId,
+    { bank: projectRow.accountBank, bankCode: SITE_BANK_CODE, accountNo: projectRow.accountNo, accountName: projectRow.accountName },
+    plan.spec.month,
+    approvedNet,
+    plan.constructionUnit.name,
+  )
+  console.log(`Dedicated account registered; labour cost for ${plan.spec.month} due ${funding.dueOn}, arrived ${funding.arrivedOn} (the bank's statement, CSV)`)
+  await lodgeDeposit(api, site.projectId, projectRow.generalContractorId, workDateOf(Date.now(), plan.spec.timeZone))
+  const instructed = []
+  for (const t of teamList) instructed.push(await instruct(api, site.projectId, t.id, plan.spec.month))
+  const lines = instructed.flatMap((i) => i.lines)
+  writeFileSync(`${dataDir}/${instructed[0]?.msgId ?? 'instruction'}.pain001.xml`, instructed[0]?.pain001 ?? '')
+  writeFileSync(`${dataDir}/${instructed[0]?.msgId ?? 'instruction'}.cmb-agency.txt`, instructed[0]?.agencyFile ?? '')
+  console.log(
+    `Bank instructed (代发指令): ${instructed.length} pain.001.001.09 messages and GBK 代发 files, ${lines.length} payments, ¥${formatYuan(sumFen(lines.map((l) => fen(l.amountFen))))} (the disputed line held); the first team's are in ${dataDir}/`,
+  )
+  const nameOf = new Map(plan.workers.map((w) => [site.workerIds.get(w.key) as string, w.name]))
+  const bank = bankResultFile(
+    plan,
+    site,
+    { payDate: due.payDate, workers: lines.map((l) => ({ workerId: l.workerId, name: nameOf.get(l.workerId) ?? l.payeeName, dueFen: l.amountFen })) },
+    plan.spec.seed + 2,
+    new Map(lines.map((l) => [l.workerId, l.endToEndId])),
+  )
+  // The bank posts with a key of its own, as a bank's system would: scoped to the accounts at its bank (联行号).
+  const posted = await bankApi.request<{ outcome: string; file: { lineCount: number } }>(
     'POST',
     `/api/projects/${site.projectId}/payout-files?period=${plan.spec.month}&filename=ABC-${plan.spec.month}-result.txt&postedBy=bank-simulator`,
     bank.file,
@@ -150,7 +196,7 @@ async function main(): Promise<void> {
   // Re-sends and refusals count in the month they were received: the demo replays a past month today.
   const receivedMonth = workDateOf(Date.now(), plan.spec.timeZone).slice(0, 7)
   const received = receivedMonth === plan.spec.month ? summary : await api.get<Summary>(`/api/projects/${site.projectId}/summary/${receivedMonth}`)
-  const flags = await api.get<{ flags: Array<{ kind: string; workerId: string | null; workerName: string | null; payeeCardMasked: string | null; dueFen: number | null; paidFen: number | null }> }>(
+  const flags = await api.get<{ flags: Array<{ kind: string; workerId: string | null; workerName: string | null; payeeCardMasked: string | null; dueFen: number | null; paidFen: number | null; evidence?: Record<string, unknown> }> }>(
     `/api/projects/${site.projectId}/flags/${plan.spec.month}`,
   )
   const teams = await api.get<Array<{ id: string; name: string }>>(`/api/projects/${site.projectId}/teams`)
@@ -181,6 +227,15 @@ async function main(): Promise<void> {
   for (const [kind, n] of Object.entries(summary.flagsByKind)) {
     console.log(`  ${padEnd(kind, 24)}${pad(n, 3)}`)
     for (const f of flags.flags.filter((x) => x.kind === kind).slice(0, 4)) {
+      if (f.workerId === null && f.payeeCardMasked === null) {
+        // A flag of the project or a team, not of a worker: its evidence says what.
+        const e = f.evidence ?? {}
+        const facts = ['teamName', 'periodId', 'dueOn', 'daysLate', 'checkOn', 'balanceYuan', 'requiredYuan', 'shortYuan', 'expiresOn', 'reference']
+          .filter((k) => e[k] !== undefined && e[k] !== null)
+          .map((k) => `${k} ${String(e[k])}`)
+        console.log(`      ${facts.join(', ')}`)
+        continue
+      }
       const who = f.workerName ?? `card ${f.payeeCardMasked}`
       const money = [f.dueFen !== null ? `due ¥${formatYuan(fen(f.dueFen))}` : '', f.paidFen !== null ? `paid ¥${formatYuan(fen(f.paidFen))}` : ''].filter(Boolean).join(', ')
       console.log(`      ${padEnd(who, 14)} ${money}`)
