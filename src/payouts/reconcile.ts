@@ -125,6 +125,7 @@ export const FLAG_KINDS = [
   'DEPOSIT_MISSING',
   'DEPOSIT_SHORT',
   'DEPOSIT_EXPIRING',
+  'BELOW_MINIMUM_WAGE',
 ] as const
 export type FlagKind = (typeof FLAG_KINDS)[number]
 
@@ -618,7 +619,7 @@ interface DueBasis {
   due: DueLine[]
   /** The per-worker flags' evidence of where their due comes from ({} without sheets). */
   evidenceOf: (workerId: string) => Record<string, unknown>
-  /** NO_PAYROLL_SHEET and NOT_WORKER_CONFIRMED. */
+  /** NO_PAYROLL_SHEET, NOT_WORKER_CONFIRMED and BELOW_MINIMUM_WAGE. */
   flags: RaisedFlag[]
 }
 
@@ -656,6 +657,20 @@ function dueBasis(input: ReconcileInput): DueBasis {
             dueFen: l.netFen,
             paidFen: null,
             evidence: { period: input.period, state: team.state, approvedAt: new Date(team.approvedAtMs).toISOString(), approvedBy: team.approvedBy, ...evidence },
+          },
+          tie: `${team.sheetId}\u0000${l.lineId}`,
+        })
+      }
+      // A full-time month whose net is below the local minimum wage, as the sheet found it when it was made.
+      if (l.minimumWage) {
+        flags.push({
+          flag: {
+            kind: 'BELOW_MINIMUM_WAGE',
+            workerId: l.workerId,
+            payeeCard: cardKey(l.cardNo) || null,
+            dueFen: l.netFen,
+            paidFen: null,
+            evidence: { period: input.period, state: team.state, finding: l.minimumWage, ...evidence },
           },
           tie: `${team.sheetId}\u0000${l.lineId}`,
         })

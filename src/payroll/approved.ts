@@ -19,6 +19,8 @@ export interface ApprovedLine {
   /** The worker's newest answer to the line, if any. */
   answer: 'confirm' | 'dispute' | null
   answeredAtMs: number | null
+  /** The line's BELOW_MINIMUM_WAGE finding as the sheet stored it (src/payroll/minimum-wage.ts), or null. */
+  minimumWage?: Record<string, unknown> | null
 }
 
 export interface ApprovedTeamMonth {

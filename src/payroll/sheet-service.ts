@@ -428,6 +428,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
           dayHalves: l.dayHalves,
           answer: a?.decision ?? null,
           answeredAtMs: a?.answeredAtMs ?? null,
+          minimumWage: l.minimumWage === null ? null : (JSON.parse(l.minimumWage) as Record<string, unknown>),
         }
       })
       out.push({

@@ -136,6 +136,14 @@ t.test('NOT_WORKER_CONFIRMED: one flag per unanswered or disputed line; a disput
   t.match(unpaid.flags[0]!.evidence, { dueFrom: 'payroll_sheet', sheetLines: [{ answer: 'dispute' }] })
 })
 
+t.test('BELOW_MINIMUM_WAGE: a line the sheet found below the minimum wage is listed with its finding, last in kind order', async (t) => {
+  const finding = { code: 'BELOW_MINIMUM_WAGE', regionCode: '330106', monthlyMinimumFen: 249000, netFen: 200000 }
+  const r = run({ approved: [sheet('A', 'S-A', [{ ...line(ZHANG, 2000), minimumWage: finding }, { ...line(LI, 4000), minimumWage: null }])], payouts: [paid(ZHANG, 2000), paid(LI, 4000)] })
+  t.same(r.flags.map((f) => [f.kind, f.workerId]), [['BELOW_MINIMUM_WAGE', 'w-zhang']])
+  t.match(r.flags[0]!.evidence, { sheetId: 'S-A', lineId: 'SL-w-zhang', finding })
+  t.equal(FLAG_KINDS.at(-1), 'BELOW_MINIMUM_WAGE')
+})
+
 t.test('PAYER_NOT_DEDICATED: a line debited from another account does not count; no payer account means the dedicated one', async (t) => {
   const approved = [sheet('A', 'S-A', [line(ZHANG, 5200), line(LI, 4000), line(WANG, 3000)], 'instructed')]
   const r = run({
