@@ -195,6 +195,11 @@ export class RosterRepository {
     const raws = await this.db.all<Raw>(sql`${this.enrolmentsWithWorkers(projectId)} ${from} ${this.rosterOrder()} LIMIT ${page.limit}`)
     return raws.map(enrolmentWithWorker)
   }
+  /** One team's enrolments, in roster order: a team's month reads its own members, not the whole project's. */
+  async listTeamEnrolments(projectId: string, teamId: string): Promise<EnrolmentWithWorker[]> {
+    const raws = await this.db.all<Raw>(sql`${this.enrolmentsWithWorkers(projectId)} AND ${enrolments.teamId} = ${teamId} ${this.rosterOrder()}`)
+    return raws.map(enrolmentWithWorker)
+  }
   private enrolmentsWithWorkers(projectId: string): SQL {
     return sql`SELECT ${ENROLMENT_WITH_WORKER} FROM ${enrolments} INNER JOIN ${workers} ON ${workers.id} = ${enrolments.workerId} WHERE ${enrolments.projectId} = ${projectId}`
   }

@@ -345,6 +345,11 @@ export class RosterService {
     return this.repo.listEnrolments(projectId)
   }
 
+  async listTeamEnrolments(projectId: string, teamId: string): Promise<EnrolmentWithWorker[]> {
+    await this.project(projectId)
+    return this.repo.listTeamEnrolments(projectId, teamId)
+  }
+
   /** employerId: only the enrolments on this subcontractor's teams (a team manager's view). */
   async pageEnrolments(projectId: string, page: PageQuery, employerId?: string): Promise<EnrolmentWithWorker[]> {
     await this.project(projectId)

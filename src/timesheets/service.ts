@@ -321,7 +321,13 @@ export class TimesheetService {
     const snapshot = confirmation ? await this.snapshot(confirmation.id) : undefined
     // Everyone enrolled in the team during the month; for a confirmed month also everyone it froze, whatever
     // their enrolment says now (an exit recorded later must not drop a line the month was confirmed and paid with).
-    const members = (await this.roster.listEnrolments(projectId)).filter(
+    // The team's own enrolments are read, not the project's (a sheet is made per team: reading every team's members for
+    // each would cost teams × workers); the whole roster only when the snapshot froze someone now in another team.
+    const own = await this.roster.listTeamEnrolments(projectId, teamId)
+    const ownIds = new Set(own.map((e) => e.worker.id))
+    const movedAway = snapshot !== undefined && Object.keys(snapshot.workers).some((id) => !ownIds.has(id))
+    const candidates = movedAway ? await this.roster.listEnrolments(projectId) : own
+    const members = candidates.filter(
       ({ enrolment }) => (enrolment.teamId === teamId && enrolment.entryDate <= last && (enrolment.exitDate === null || enrolment.exitDate >= first)) || snapshot?.workers[enrolment.workerId] !== undefined,
     )
     const policy = snapshot?.policy ?? (await this.roster.policy(projectId))
