@@ -368,7 +368,7 @@ async function main(): Promise<void> {
     // Where the difference goes (see bench/README.md): TimesheetService.teamMonth lists the whole project's enrolments
     // to find the team's members, so making every team's sheet lists them once per team; projectMonth lists them once.
     const listing = await listEnrolmentsMs(url, setup.projectId)
-    console.log(`  enrolments listed    ${seconds(listing)} s a listing of the project's ${fmt(opt.workers)} (roster.listEnrolments): once by the floor, ${opt.teams} times by the sheets (teamMonth per team)`)
+    console.log(`  enrolments listed    ${seconds(listing)} s a listing of the project's ${fmt(opt.workers)} (roster.listEnrolments): once by the floor; the sheets list each team's own (teamMonth per team)`)
     const checks: Array<[string, boolean]> = [
       [`every worker has a line (${fmt(m0.lines)} of ${fmt(opt.workers)})`, mades.every((m) => m.lines === opt.workers)],
       [`one sheet per team (${m0.sheets})`, m0.sheets === opt.teams],
