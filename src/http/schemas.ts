@@ -46,3 +46,19 @@ export const projectMonthParams = {
   required: ['projectId', 'month'],
   additionalProperties: false,
 } as const
+
+/** A team's month: the payroll sheet's and the timesheet's address. */
+export const teamMonthParams = {
+  type: 'object',
+  properties: { projectId: idParam, teamId: idParam, month },
+  required: ['projectId', 'teamId', 'month'],
+  additionalProperties: false,
+} as const
+
+/** A worker's month on a project. */
+export const workerMonthParams = {
+  type: 'object',
+  properties: { projectId: idParam, workerId: idParam, month },
+  required: ['projectId', 'workerId', 'month'],
+  additionalProperties: false,
+} as const

@@ -13,7 +13,7 @@ import type { PersonAction, SheetView } from '../../payroll/sheet-service.ts'
 import { SHEET_STATES } from '../../payroll/sheet-rules.ts'
 import { creditText } from '../../timesheets/rules.ts'
 import { principalOf } from '../access.ts'
-import { errors, idParam, month } from '../schemas.ts'
+import { errors, idParam, month, teamMonthParams, workerMonthParams } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
 const anyObject = { type: 'object', additionalProperties: true } as const
@@ -22,20 +22,6 @@ const counts = {
   type: 'object',
   description: "lines by the worker's newest answer: a disputed line is held, the rest may proceed",
   properties: { confirmed: { type: 'integer' }, disputed: { type: 'integer' }, unanswered: { type: 'integer' } },
-} as const
-
-const teamMonthParams = {
-  type: 'object',
-  properties: { projectId: idParam, teamId: idParam, month },
-  required: ['projectId', 'teamId', 'month'],
-  additionalProperties: false,
-} as const
-
-const workerMonthParams = {
-  type: 'object',
-  properties: { projectId: idParam, workerId: idParam, month },
-  required: ['projectId', 'workerId', 'month'],
-  additionalProperties: false,
 } as const
 
 const reasonText = { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' } as const

@@ -16,7 +16,7 @@ import { CORRECTION_KINDS, creditText, SET_STATUSES, type Correction, type Worke
 import type { AttendanceFlag, NewCorrection, TeamMonth, WorkerMonthLine } from '../../timesheets/service.ts'
 import type { AdjustmentRow, WorkerConfirmationRow } from '../../timesheets/repository.ts'
 import { compareKeys, decodeCursor, linkNext, pageAfter, pageOf } from '../paging.ts'
-import { date, errors, idParam, keyCursorQuery, limitQuery, month, projectMonthParams, projectParams } from '../schemas.ts'
+import { date, errors, idParam, keyCursorQuery, limitQuery, projectMonthParams, projectParams, teamMonthParams, workerMonthParams } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
 const nullableInt = { type: ['integer', 'null'] } as const
@@ -154,20 +154,6 @@ const lineProperties = {
   adjustments: { type: 'array', items: adjustmentSchema },
   answer: answerSchema,
   days: { type: 'array', items: daySchema },
-} as const
-
-const workerMonthParams = {
-  type: 'object',
-  properties: { projectId: idParam, workerId: idParam, month },
-  required: ['projectId', 'workerId', 'month'],
-  additionalProperties: false,
-} as const
-
-const teamMonthParams = {
-  type: 'object',
-  properties: { projectId: idParam, teamId: idParam, month },
-  required: ['projectId', 'teamId', 'month'],
-  additionalProperties: false,
 } as const
 
 const iso = (ms: number): string => new Date(ms).toISOString()
