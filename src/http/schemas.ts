@@ -62,3 +62,15 @@ export const workerMonthParams = {
   required: ['projectId', 'workerId', 'month'],
   additionalProperties: false,
 } as const
+
+/** A worker's answer (confirm or dispute, with the channel it came by): to a timesheet month, a payroll line. */
+export const workerAnswerBody = {
+  type: 'object',
+  properties: {
+    decision: { type: 'string', enum: ['confirm', 'dispute'] },
+    channel: { type: 'string', enum: ['app', 'kiosk', 'sms', 'paper', 'wechat'] },
+    note: { type: 'string', maxLength: 500 },
+  },
+  required: ['decision', 'channel'],
+  additionalProperties: false,
+} as const

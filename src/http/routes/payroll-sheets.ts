@@ -13,7 +13,7 @@ import type { PersonAction, SheetView } from '../../payroll/sheet-service.ts'
 import { SHEET_STATES } from '../../payroll/sheet-rules.ts'
 import { creditText } from '../../timesheets/rules.ts'
 import { principalOf } from '../access.ts'
-import { errors, idParam, month, teamMonthParams, workerMonthParams } from '../schemas.ts'
+import { errors, idParam, month, teamMonthParams, workerMonthParams, workerAnswerBody } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
 const anyObject = { type: 'object', additionalProperties: true } as const
@@ -392,16 +392,7 @@ export async function payrollSheetsRoutes(app: FastifyInstance, { services }: { 
         summary: "The worker confirms their payroll line, or disputes it with a note (工资确认 / 异议); a manager records a paper answer with channel paper. The newest answer counts; a disputed line is held, the rest may proceed",
         description: 'Answers the line on the current sheet of the team-month once it is sent (404 payroll_line_not_found otherwise).',
         params: workerMonthParams,
-        body: {
-          type: 'object',
-          properties: {
-            decision: { type: 'string', enum: ['confirm', 'dispute'] },
-            channel: { type: 'string', enum: ['app', 'kiosk', 'sms', 'paper', 'wechat'] },
-            note: { type: 'string', maxLength: 500 },
-          },
-          required: ['decision', 'channel'],
-          additionalProperties: false,
-        },
+        body: workerAnswerBody,
         response: { 201: answerSchema, ...errors },
       },
     },

@@ -16,7 +16,7 @@ import { CORRECTION_KINDS, creditText, SET_STATUSES, type Correction, type Worke
 import type { AttendanceFlag, NewCorrection, TeamMonth, WorkerMonthLine } from '../../timesheets/service.ts'
 import type { AdjustmentRow, WorkerConfirmationRow } from '../../timesheets/repository.ts'
 import { compareKeys, decodeCursor, linkNext, pageAfter, pageOf } from '../paging.ts'
-import { date, errors, idParam, keyCursorQuery, limitQuery, projectMonthParams, projectParams, teamMonthParams, workerMonthParams } from '../schemas.ts'
+import { date, errors, idParam, keyCursorQuery, limitQuery, projectMonthParams, projectParams, teamMonthParams, workerMonthParams, workerAnswerBody } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
 const nullableInt = { type: ['integer', 'null'] } as const
@@ -501,16 +501,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
         tags: ['timesheets'],
         summary: 'The worker confirms their confirmed month, or disputes it with a note (异议); recorded with time and channel, the newest answer counts',
         params: workerMonthParams,
-        body: {
-          type: 'object',
-          properties: {
-            decision: { type: 'string', enum: ['confirm', 'dispute'] },
-            channel: { type: 'string', enum: ['app', 'kiosk', 'sms', 'paper', 'wechat'] },
-            note: { type: 'string', maxLength: 500 },
-          },
-          required: ['decision', 'channel'],
-          additionalProperties: false,
-        },
+        body: workerAnswerBody,
         response: { 201: answerSchema, ...errors },
       },
     },
