@@ -1,0 +1,52 @@
+/**
+ * The bank result formats this ledger reads, one folder each; adding a bank means adding a folder and a line here.
+ * A file is read by the format named on upload, or else by the first whose `detect` accepts its content. Order
+ * matters only where two could claim the same text: the specific before the generic.
+ */
+import iconv from 'iconv-lite'
+import { camtFormat } from './camt/index.ts'
+import { cmbAgencyFormat } from './cmb/index.ts'
+import { delimitedFormat } from './delimited/index.ts'
+import type { BankFormat, EvidenceParse } from './evidence.ts'
+import { pain002Format } from './pain002/index.ts'
+import { textProfileFormats } from './text-profiles/index.ts'
+
+export const BANK_FORMATS: readonly BankFormat[] = [pain002Format, camtFormat, cmbAgencyFormat, ...textProfileFormats, delimitedFormat]
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+/**
+ * Enough of the file's text to detect its format: UTF-8 (a BOM dropped) when it reads as UTF-8, GBK otherwise. The
+ * parser decodes again, strictly, and refuses what this lenient look let through.
+ */
+export function detectionText(bytes: Buffer): string {
+  const head = bytes.subarray(0, 64 * 1024)
+  const body = head.subarray(0, 3).equals(UTF8_BOM) ? head.subarray(3) : head
+  const utf8 = body.toString('utf-8')
+  return utf8.includes('\uFFFD') ? iconv.decode(body, 'gbk') : utf8
+}
+
+export function formatNamed(name: string): BankFormat | undefined {
+  return BANK_FORMATS.find((f) => f.name === name)
+}
+
+export function detectFormat(bytes: Buffer): BankFormat | undefined {
+  const text = detectionText(bytes)
+  return BANK_FORMATS.find((f) => f.detect(text))
+}
+
+/** Reads a bank result file by the format named, or the one detected; refuses it whole when neither finds one. */
+export function parseBankFile(bytes: Buffer, options: { format?: string; fileName?: string } = {}): EvidenceParse {
+  const format = options.format === undefined ? detectFormat(bytes) : formatNamed(options.format)
+  if (format === undefined) {
+    const names = BANK_FORMATS.map((f) => f.name).join(', ')
+    return {
+      errors: [
+        options.format === undefined
+          ? { lineNo: 0, field: 'file', code: 'unknown_format', message: `The file is in no format this ledger reads (${names}). Name the format on upload if it is one of them.` }
+          : { lineNo: 0, field: 'format', code: 'unknown_format', message: `"${options.format}" is not a format this ledger reads: ${names}.` },
+      ],
+    }
+  }
+  return format.parse(bytes, { fileName: options.fileName })
+}
