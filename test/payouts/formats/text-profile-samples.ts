@@ -32,6 +32,8 @@ export interface CityOptions {
   batch?: string | null
   account?: string
   summary?: boolean
+  /** The summary as of other lines: how a file whose lines were edited after the bank wrote it looks. */
+  summaryOf?: readonly SampleLine[]
   newline?: '\n' | '\r\n'
 }
 
@@ -51,7 +53,7 @@ export function cityBankTxt(lines: readonly SampleLine[], options: CityOptions =
   }
   out.push('-'.repeat(72))
   if (options.summary !== false) {
-    const f = summaryFigures(lines)
+    const f = summaryFigures(options.summaryOf ?? lines)
     out.push(`总笔数：${f.count}  总金额：${f.total}  成功笔数：${f.booked}  成功金额：${f.bookedAmount}  失败笔数：${f.rejected}  失败金额：${f.rejectedAmount}`)
   }
   const text = out.join(options.newline ?? '\r\n') + (options.newline ?? '\r\n')

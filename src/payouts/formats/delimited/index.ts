@@ -51,8 +51,10 @@ function accountOf(file: PayoutFile): string | null {
   return accounts.size === 1 && only !== undefined ? only : null
 }
 
+/** A fault names its field; the layout leaves it out for whole lines and files (and an unnamed header column is ''). */
 function faultOf(e: LineError): EvidenceFault {
-  return { lineNo: e.line, field: e.field ?? (e.line === 0 ? 'file' : 'line'), code: e.code, message: e.message }
+  const field = e.field === undefined || e.field === '' ? (e.line === 0 ? 'file' : 'line') : e.field
+  return { lineNo: e.line, field, code: e.code, message: e.message }
 }
 
 /** Faults past the cap are counted in one last fault, so a clerk knows the list is not the whole story. */

@@ -1,0 +1,129 @@
+/**
+ * `npm run bank-file -- FILE [--format NAME]`: prints, as JSON, what the service would read from a bank result file,
+ * without storing anything: the format detected (or named), the account, every line with payee, amount in fen,
+ * status, reason and reference, and the totals per status; or the refusal with every line error. Banks' integration
+ * teams and support staff run it to check a file before sending it.
+ *
+ * Card numbers are printed as read, unmasked, unlike every reply and message of the service: the command runs where
+ * the file already is, for whoever already holds every byte of it, and stores and sends nothing; checking a file
+ * means comparing its card numbers with the bank's own records, which a masked `****5678` would not allow. Its output
+ * is therefore as sensitive as the file itself: do not paste it into tickets or logs. (The refusal's messages come
+ * from the parsers and stay masked there.)
+ *
+ * Exit codes: 0 the file was read, 1 it was refused (the reasons are in the JSON), 2 usage (no file, an unknown
+ * option or format name, a file that cannot be opened).
+ */
+import { readFileSync, statSync } from 'node:fs'
+import { basename } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { BANK_FORMATS, detectFormat, formatNamed, parseBankFile } from '../payouts/formats/index.ts'
+import type { EvidenceStatus } from '../payouts/formats/evidence.ts'
+import { Money, fen, formatYuan, type Fen, type MoneyDecimal } from '../kernel/money.ts'
+
+/** Larger than any format's own limit: past it the file is not read into memory at all. */
+export const BANK_FILE_BYTES_MAX = 64 * 1024 * 1024
+
+const USAGE = `usage: npm run bank-file -- FILE [--format NAME]
+  Prints what the service reads from a bank result file, as JSON, storing nothing.
+  --format NAME  read the file as this format instead of detecting it: ${BANK_FORMATS.map((f) => f.name).join(', ')}
+  exit codes: 0 read, 1 refused, 2 usage`
+
+export type Args = { ok: true; file: string; format: string | undefined } | { ok: false; message: string }
+
+export function parseArgs(argv: readonly string[]): Args {
+  let file: string | undefined
+  let format: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? ''
+    if (arg === '--format') {
+      format = argv[++i]
+      if (format === undefined) return { ok: false, message: '--format needs a format name' }
+    } else if (arg.startsWith('--format=')) format = arg.slice('--format='.length)
+    else if (arg === '--help' || arg === '-h') return { ok: false, message: '' }
+    else if (arg.startsWith('-') && arg !== '-') return { ok: false, message: `unknown option ${arg}` }
+    else if (file === undefined) file = arg
+    else return { ok: false, message: `one file at a time (got ${file} and ${arg})` }
+  }
+  if (file === undefined) return { ok: false, message: 'no file named' }
+  if (format !== undefined && formatNamed(format) === undefined) return { ok: false, message: `"${format}" is not a format this ledger reads` }
+  return { ok: true, file, format }
+}
+
+interface StatusTotal {
+  status: EvidenceStatus
+  currency: string
+  count: number
+  /** In the currency's minor unit (fen for CNY), as the lines' amountFen. */
+  amountFen: Fen
+  /** The same as a decimal string with two decimals, as the file wrote it. */
+  amount: string
+}
+
+/** What the command prints for one file, and the exit code that goes with it. */
+export function bankFileReport(bytes: Buffer, options: { fileName: string; format?: string }): { exitCode: 0 | 1; report: Record<string, unknown> } {
+  const named = options.format
+  const format = named ?? detectFormat(bytes)?.name ?? null
+  const result = parseBankFile(bytes, { format: named, fileName: options.fileName })
+  const head = { file: options.fileName, bytes: bytes.length, format, formatGiven: named !== undefined }
+  if (result.file === undefined || result.errors.length > 0) {
+    return { exitCode: 1, report: { ...head, read: false, errors: result.errors } }
+  }
+  const { file } = result
+  // Per status and currency: a pain.002 in EUR and a 代发 file in CNY are never added together.
+  const sums = new Map<string, { status: EvidenceStatus; currency: string; count: number; total: MoneyDecimal }>()
+  for (const line of file.lines) {
+    const key = `${line.status} ${line.currency}`
+    const s = sums.get(key) ?? { status: line.status, currency: line.currency, count: 0, total: new Money(0) }
+    s.count++
+    if (line.amountFen !== null) s.total = s.total.plus(line.amountFen)
+    sums.set(key, s)
+  }
+  const totals: StatusTotal[] = [...sums.values()].map((s) => {
+    const amountFen = fen(s.total.toNumber())
+    return { status: s.status, currency: s.currency, count: s.count, amountFen, amount: formatYuan(amountFen) }
+  })
+  return {
+    exitCode: 0,
+    report: {
+      ...head,
+      format: file.format,
+      read: true,
+      variant: file.variant,
+      accountNo: file.accountNo,
+      messageId: file.messageId,
+      originalMessageId: file.originalMessageId,
+      lineCount: file.lines.length,
+      totals,
+      ignored: file.ignored,
+      lines: file.lines,
+    },
+  }
+}
+
+export function main(argv: readonly string[]): 0 | 1 | 2 {
+  const args = parseArgs(argv)
+  if (!args.ok) {
+    if (args.message !== '') console.error(`bank-file: ${args.message}`)
+    console.error(USAGE)
+    return 2
+  }
+  let bytes: Buffer
+  try {
+    const size = statSync(args.file).size
+    if (size > BANK_FILE_BYTES_MAX) {
+      console.error(`bank-file: ${args.file} is ${size} bytes; no bank result file this ledger reads is larger than ${BANK_FILE_BYTES_MAX}.`)
+      return 2
+    }
+    bytes = readFileSync(args.file)
+  } catch (err) {
+    console.error(`bank-file: cannot read ${args.file}: ${err instanceof Error ? err.message : String(err)}`)
+    return 2
+  }
+  const { exitCode, report } = bankFileReport(bytes, { fileName: basename(args.file), format: args.format })
+  console.log(JSON.stringify(report, null, 2))
+  return exitCode
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = main(process.argv.slice(2))
+}
