@@ -1,7 +1,7 @@
 /** Database access for bank instructions (代发指令), their lines, and what they are made from and answered by. */
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
-import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
+import { BulkInsert, insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import {
   instructionLines,
   organisations,
@@ -27,6 +27,8 @@ export type PayoutResultRow = Pick<typeof payoutLines.$inferSelect, 'id' | 'stat
 const IN_LIST_MAX = 500
 
 export class InstructionRepository {
+  private readonly lineInsert = new BulkInsert<InstructionLineRow>(instructionLines)
+
   constructor(private readonly db: Database) {}
 
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -96,7 +98,7 @@ export class InstructionRepository {
 
   async insertInstruction(instruction: InstructionRow, lines: readonly InstructionLineRow[]): Promise<void> {
     await this.db.run(insertInto(paymentInstructions, [instruction]))
-    for (let i = 0; i < lines.length; i += IN_LIST_MAX / 2) await this.db.run(insertInto(instructionLines, lines.slice(i, i + IN_LIST_MAX / 2)))
+    await this.lineInsert.run(this.db, lines)
   }
 
   async instruction(projectId: string, id: string): Promise<InstructionRow | undefined> {

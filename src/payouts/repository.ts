@@ -1,7 +1,7 @@
 /** Database access for payout files, their lines, reconciliation runs and flags. */
-import { and, asc, desc, eq, getTableColumns, getTableName, gt, inArray, sql, type Table } from 'drizzle-orm'
-import { q, type Database, type Transaction } from '../db/database.ts'
-import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
+import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
+import type { Database, Transaction } from '../db/database.ts'
+import { BulkInsert, insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { flags, payoutFiles, payoutLines, payrollSheetEvents, payrollSheets, reconciliationRuns } from '../db/schema/index.ts'
 
 export type PayoutFileRow = typeof payoutFiles.$inferSelect
@@ -11,45 +11,8 @@ export type FlagRow = typeof flags.$inferSelect
 /** A payout line's place in money order: value date, file id, line number, id. */
 export type PayoutLineKey = readonly [valueDate: string, fileId: string, lineNo: number, id: string]
 
-/** Rows a single INSERT carries: 500 × 13 columns stays far inside both engines' parameter limits (SQLite 32,766, PostgreSQL 65,535). */
-const INSERT_ROWS_MAX = 500
-
-/**
- * Multi-row INSERTs as constant texts, so each is prepared once. A file is up to 50,000 lines and a run raises up to a
- * flag a line, and drizzle building the SQL of every 500-row insert took most of a large file's post (2.2 s of 3.7 s
- * for 50,000 lines). Chunks are 500 rows and then the remainder's powers of two, so a table needs at most ten texts
- * however many rows come: the statement caches of both engines stay small.
- */
-class BulkInsert<Row extends Record<string, unknown>> {
-  private readonly keys: string[]
-  private readonly head: string
-  private readonly tuple: string
-  private readonly texts = new Map<number, string>()
-
-  constructor(table: Table) {
-    const columns = Object.entries(getTableColumns(table))
-    this.keys = columns.map(([key]) => key)
-    this.head = `INSERT INTO "${getTableName(table)}" (${columns.map(([, c]) => `"${c.name}"`).join(', ')}) VALUES `
-    this.tuple = `(${columns.map(() => '?').join(', ')})`
-  }
-
-  private text(rows: number): string {
-    let text = this.texts.get(rows)
-    if (text === undefined) this.texts.set(rows, (text = this.head + Array.from({ length: rows }, () => this.tuple).join(', ')))
-    return text
-  }
-
-  async run(db: Database, rows: readonly Row[]): Promise<void> {
-    for (let i = 0; i < rows.length; ) {
-      const left = rows.length - i
-      const n = left >= INSERT_ROWS_MAX ? INSERT_ROWS_MAX : 2 ** Math.floor(Math.log2(left))
-      const params: unknown[] = []
-      for (const row of rows.slice(i, i + n)) for (const k of this.keys) params.push(row[k] ?? null)
-      await db.run(q(this.text(n), ...params))
-      i += n
-    }
-  }
-}
+/** Values a single IN (…) names. */
+const IN_LIST_MAX = 500
 
 export class PayoutRepository {
   private readonly lineInsert = new BulkInsert<PayoutLineRow>(payoutLines)
@@ -80,11 +43,11 @@ export class PayoutRepository {
   /** Which of these bank references the project already holds, and in which file. */
   async postedBankRefs(projectId: string, bankRefs: readonly string[]): Promise<Array<{ bankRef: string; fileId: string }>> {
     const found: Array<{ bankRef: string; fileId: string }> = []
-    for (let i = 0; i < bankRefs.length; i += INSERT_ROWS_MAX) {
+    for (let i = 0; i < bankRefs.length; i += IN_LIST_MAX) {
       found.push(
         ...(await this.db.all<{ bankRef: string; fileId: string }>(
           sql`SELECT ${payoutLines.bankRef} AS "bankRef", ${payoutLines.fileId} AS "fileId" FROM ${payoutLines}
-            WHERE ${and(eq(payoutLines.projectId, projectId), inArray(payoutLines.bankRef, bankRefs.slice(i, i + INSERT_ROWS_MAX)))}
+            WHERE ${and(eq(payoutLines.projectId, projectId), inArray(payoutLines.bankRef, bankRefs.slice(i, i + IN_LIST_MAX)))}
             ORDER BY ${payoutLines.bankRef}`,
         )),
       )

@@ -1,7 +1,7 @@
 /** Database access for payroll sheets (工资支付表): sheets, their lines, their state transitions and the workers' answers. */
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
-import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
+import { BulkInsert, insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets } from '../db/schema/index.ts'
 
 export type SheetRow = typeof payrollSheets.$inferSelect
@@ -9,12 +9,12 @@ export type SheetLineRow = typeof payrollSheetLines.$inferSelect
 export type SheetEventRow = typeof payrollSheetEvents.$inferSelect
 export type LineAnswerRow = typeof payrollLineAnswers.$inferSelect
 
-/** Lines a single INSERT carries: 500 × 19 columns stays far inside both engines' parameter limits. */
-const INSERT_LINES_MAX = 500
 /** Sheet ids a single IN (…) names. */
 const IN_IDS_MAX = 500
 
 export class SheetRepository {
+  private readonly lineInsert = new BulkInsert<SheetLineRow>(payrollSheetLines)
+
   constructor(private readonly db: Database) {}
 
   /** One transaction: every repository call made inside fn joins it. */
@@ -83,7 +83,7 @@ export class SheetRepository {
   /** A sheet, its lines and its first event: call inside a transaction. */
   async insertSheet(sheet: SheetRow, lines: readonly SheetLineRow[], first: SheetEventRow): Promise<void> {
     await this.db.run(insertInto(payrollSheets, [sheet]))
-    for (let i = 0; i < lines.length; i += INSERT_LINES_MAX) await this.db.run(insertInto(payrollSheetLines, lines.slice(i, i + INSERT_LINES_MAX)))
+    await this.lineInsert.run(this.db, lines)
     await this.db.run(insertInto(payrollSheetEvents, [first]))
   }
 

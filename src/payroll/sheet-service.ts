@@ -15,10 +15,11 @@
  */
 import type { Database } from '../db/database.ts'
 import type { ConfirmationChannel } from '../db/schema/timesheets.ts'
-import { AppError } from '../kernel/errors.ts'
+import { AppError, type ErrorCode } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import { fen } from '../kernel/money.ts'
 import type { Clock, Month, WorkDate } from '../kernel/time.ts'
+import type { ProjectRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { TimesheetService } from '../timesheets/service.ts'
 import type { ApprovedLine, ApprovedPayrollSource, ApprovedTeamMonth } from './approved.ts'
@@ -94,6 +95,28 @@ export interface AnswerInput {
   note: string | null
 }
 
+/** A team's outcome of makeAll: the sheet made, or why none was (the code and details its own make would answer). */
+export interface MadeTeam {
+  teamId: string
+  teamName: string
+  sheet: { id: string; version: number; workerCount: number; netFen: number } | null
+  skipped: { code: ErrorCode; details: Record<string, unknown> } | null
+}
+
+const detailsOf = (err: AppError): Record<string, unknown> => (typeof err.details === 'object' && err.details !== null ? (err.details as Record<string, unknown>) : {})
+
+interface PreparedSheet {
+  project: ProjectRow
+  teamId: string
+  period: Month
+  sheetId: string
+  lines: SheetLineRow[]
+  totals: ReturnType<typeof sheetLineTotals>
+  basis: Record<string, unknown>
+  /** Set when stored. */
+  version: number | undefined
+}
+
 /** Actions a person takes through the routes. */
 export type PersonAction = Extract<SheetAction, 'send' | 'submit' | 'approve' | 'withdraw'>
 
@@ -117,6 +140,58 @@ export class PayrollSheetService implements ApprovedPayrollSource {
   async make(projectId: string, teamId: string, period: Month, actor: string, reason: string | null): Promise<SheetView> {
     const project = await this.deps.roster.project(projectId)
     await this.deps.roster.team(projectId, teamId)
+    const prepared = await this.prepare(project, teamId, period, reason)
+    await this.repo.transaction(async (tx) => {
+      await tx.lock(sheetLockKey(projectId, teamId, period))
+      const refused = await this.store(prepared, actor, reason, this.clock.nowMs())
+      if (refused) throw refused
+    })
+    return this.view(projectId, teamId, period)
+  }
+
+  /**
+   * Makes the month's sheet of every team that is ready for one (生成全部班组工资表): the labour manager's one step at
+   * month end, and what a project of many teams is made with in the time of reading its month once. A team whose
+   * month is not confirmed, which has a live sheet not yet approved, or with a worker who cannot be priced is
+   * skipped with the same code and details its own make would have answered; the others are stored together, in one
+   * transaction, each under its team-month's lock. Teams are read and priced one at a time, so memory holds one
+   * team's month, not the project's.
+   */
+  async makeAll(projectId: string, period: Month, actor: string, reason: string | null): Promise<MadeTeam[]> {
+    const project = await this.deps.roster.project(projectId)
+    const results: MadeTeam[] = []
+    const ready: PreparedSheet[] = []
+    for (const team of await this.deps.roster.listTeams(projectId)) {
+      const live = (await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, team.id, period))).at(-1)
+      const next = nextVersion(live ? [{ id: live.sheet.id, version: live.sheet.version, state: live.state }] : [])
+      if (!next.ok) {
+        results.push({ teamId: team.id, teamName: team.name, sheet: null, skipped: { code: 'payroll_sheet_exists', details: { sheetId: next.liveId, version: next.version, state: next.state } } })
+        continue
+      }
+      try {
+        ready.push(await this.prepare(project, team.id, period, reason))
+        results.push({ teamId: team.id, teamName: team.name, sheet: null, skipped: null })
+      } catch (err) {
+        if (!(err instanceof AppError) || (err.code !== 'timesheet_not_confirmed' && err.code !== 'payroll_sheet_cannot_price')) throw err
+        results.push({ teamId: team.id, teamName: team.name, sheet: null, skipped: { code: err.code, details: detailsOf(err) } })
+      }
+    }
+    const now = this.clock.nowMs()
+    await this.repo.transaction(async (tx) => {
+      for (const prepared of ready) {
+        await tx.lock(sheetLockKey(projectId, prepared.teamId, period))
+        const refused = await this.store(prepared, actor, reason, now)
+        const result = results.find((r) => r.teamId === prepared.teamId)!
+        if (refused) result.skipped = { code: refused.code, details: detailsOf(refused) }
+        else result.sheet = { id: prepared.sheetId, version: prepared.version!, workerCount: prepared.totals.workerCount, netFen: prepared.totals.netFen }
+      }
+    })
+    return results
+  }
+
+  /** What a team-month's next sheet holds, read and priced, not stored. Throws what make answers. */
+  private async prepare(project: ProjectRow, teamId: string, period: Month, reason: string | null): Promise<PreparedSheet> {
+    const projectId = project.id
     const tm = await this.deps.timesheets.teamMonth(projectId, teamId, period)
     if (tm.state === 'open' || !tm.confirmation) throw new AppError('timesheet_not_confirmed', { teamId, month: period })
     const inputs = await this.deps.inputs.forMonth(
@@ -160,9 +235,8 @@ export class PayrollSheetService implements ApprovedPayrollSource {
         failures.push({ workerId: w.worker.id, name: w.worker.name, code: err.code, message: err.message, ...err.details })
       }
     }
-    if (failures.length > 0) throw new AppError('payroll_sheet_cannot_price', { workers: failures })
+    if (failures.length > 0) throw new AppError('payroll_sheet_cannot_price', { teamId, workers: failures })
 
-    const now = this.clock.nowMs()
     const totals = sheetLineTotals(made.map((m) => m.line))
     const sheetId = newId()
     const lines: SheetLineRow[] = made.map(({ line, worker, fallback }, i) => ({
@@ -205,35 +279,41 @@ export class PayrollSheetService implements ApprovedPayrollSource {
       pieceQuantityIds: made.flatMap((m) => m.inputs?.pieceQuantities.map((q) => q.id) ?? []),
       payItemIds: made.flatMap((m) => m.inputs?.payItemIds ?? []),
     }
+    return { project, teamId, period, sheetId, lines, totals, basis, version: undefined }
+  }
 
-    await this.repo.transaction(async (tx) => {
-      await tx.lock(sheetLockKey(projectId, teamId, period))
-      const existing = await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))
-      const next = nextVersion(existing.map(({ sheet, state }) => ({ id: sheet.id, version: sheet.version, state })))
-      if (!next.ok) throw new AppError('payroll_sheet_exists', { sheetId: next.liveId, version: next.version, state: next.state })
-      const sheet: SheetRow = {
-        id: sheetId,
-        projectId,
-        teamId,
-        period,
-        version: next.version,
-        supersedesId: next.supersedes,
-        payDate: payDateOf(period, project.payDay),
-        workerCount: totals.workerCount,
-        payableFen: totals.payableFen,
-        deductionsFen: totals.deductedFen,
-        netFen: totals.netFen,
-        basis: JSON.stringify({ ...basis, previousId: existing.at(-1)?.sheet.id ?? null }),
-        madeBy: actor,
-        madeAtMs: now,
-      }
-      await this.repo.insertSheet(sheet, lines, { id: newId(), sheetId, seq: 1, state: 'draft', actor, reason, atMs: now })
-      if (next.supersedes) {
-        const old = existing.find((e) => e.sheet.id === next.supersedes)!
-        await this.repo.insertEvent({ id: newId(), sheetId: old.sheet.id, seq: old.events.length + 1, state: 'superseded', actor, reason: reason ?? `superseded by version ${next.version}`, atMs: now })
-      }
-    })
-    return this.view(projectId, teamId, period)
+  /**
+   * Stores a prepared sheet as the team-month's next version, superseding an approved one: inside a transaction
+   * holding the team-month's lock. Returns the refusal instead of storing when a live sheet appeared meanwhile.
+   */
+  private async store(prepared: PreparedSheet, actor: string, reason: string | null, now: number): Promise<AppError | undefined> {
+    const { project, teamId, period, sheetId, lines, totals, basis } = prepared
+    const existing = await this.withStates(await this.repo.sheetsOfTeamMonth(project.id, teamId, period))
+    const next = nextVersion(existing.map(({ sheet, state }) => ({ id: sheet.id, version: sheet.version, state })))
+    if (!next.ok) return new AppError('payroll_sheet_exists', { sheetId: next.liveId, version: next.version, state: next.state })
+    prepared.version = next.version
+    const sheet: SheetRow = {
+      id: sheetId,
+      projectId: project.id,
+      teamId,
+      period,
+      version: next.version,
+      supersedesId: next.supersedes,
+      payDate: payDateOf(period, project.payDay),
+      workerCount: totals.workerCount,
+      payableFen: totals.payableFen,
+      deductionsFen: totals.deductedFen,
+      netFen: totals.netFen,
+      basis: JSON.stringify({ ...basis, previousId: existing.at(-1)?.sheet.id ?? null }),
+      madeBy: actor,
+      madeAtMs: now,
+    }
+    await this.repo.insertSheet(sheet, lines, { id: newId(), sheetId, seq: 1, state: 'draft', actor, reason, atMs: now })
+    if (next.supersedes) {
+      const old = existing.find((e) => e.sheet.id === next.supersedes)!
+      await this.repo.insertEvent({ id: newId(), sheetId: old.sheet.id, seq: old.events.length + 1, state: 'superseded', actor, reason: reason ?? `superseded by version ${next.version}`, atMs: now })
+    }
+    return undefined
   }
 
   // ---- transitions --------------------------------------------------------------------------------------------

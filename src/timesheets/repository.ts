@@ -47,6 +47,9 @@ const PROJECTS_WITH_CONFIRMATIONS = `SELECT DISTINCT project_id AS "projectId" F
 const PUNCH = `SELECT id, worker_id AS "workerId", work_date AS "workDate", clock_suspect AS "clockSuspect" FROM punches WHERE project_id = ? AND id = ?`
 const CONFIRMED_TEAM_MONTHS = `SELECT id, team_id AS "teamId", month, confirmed_at_ms AS "confirmedAtMs"
   FROM timesheet_confirmations WHERE project_id = ? ORDER BY team_id, month`
+const CONFIRMATION_WITHOUT_SNAPSHOT = `SELECT id, project_id AS "projectId", team_id AS "teamId", month, confirmed_by AS "confirmedBy", note,
+  confirmed_at_ms AS "confirmedAtMs" FROM timesheet_confirmations WHERE project_id = ? AND team_id = ? AND month = ?`
+
 const CONFIRMATION_HEAD = `SELECT id, team_id AS "teamId", month, confirmed_at_ms AS "confirmedAtMs"
   FROM timesheet_confirmations WHERE project_id = ? AND team_id = ? AND month = ?`
 
@@ -168,6 +171,14 @@ export class TimesheetRepository {
       sql`${selectFrom(timesheetConfirmations)} WHERE ${and(eq(timesheetConfirmations.projectId, projectId), eq(timesheetConfirmations.teamId, teamId), eq(timesheetConfirmations.month, month))}`,
     )
     return raw ? rowOf<ConfirmationRow>(timesheetConfirmations, raw) : undefined
+  }
+
+  /**
+   * The team's month's confirmation, every column but its snapshot (megabytes of JSON for a large team, which the
+   * service parses once from confirmationById and keeps): for reads that need who confirmed and when.
+   */
+  confirmationWithoutSnapshot(projectId: string, teamId: string, month: string): Promise<Omit<ConfirmationRow, 'snapshot'> | undefined> {
+    return this.db.get<Omit<ConfirmationRow, 'snapshot'>>(q(CONFIRMATION_WITHOUT_SNAPSHOT, projectId, teamId, month))
   }
 
   /** The team's month's confirmation without its snapshot, when there is one: one seek in the unique index. */

@@ -317,7 +317,7 @@ export class TimesheetService {
     const dates = datesOfMonth(month)
     const first = dates[0] as WorkDate
     const last = dates[dates.length - 1] as WorkDate
-    const confirmation = await this.repo.confirmation(projectId, teamId, month)
+    const confirmation = await this.repo.confirmationWithoutSnapshot(projectId, teamId, month)
     const snapshot = confirmation ? await this.snapshot(confirmation.id) : undefined
     // Everyone enrolled in the team during the month; for a confirmed month also everyone it froze, whatever
     // their enrolment says now (an exit recorded later must not drop a line the month was confirmed and paid with).
@@ -344,7 +344,6 @@ export class TimesheetService {
       })
       .sort((a, b) => (a.worker.name < b.worker.name ? -1 : a.worker.name > b.worker.name ? 1 : a.worker.id < b.worker.id ? -1 : 1))
     const state: TeamMonthState = !snapshot ? 'open' : stateOf(snapshot, answers)
-    const { snapshot: _s, ...confirmationHead } = confirmation ?? { snapshot: '' }
     return {
       projectId,
       projectName: project.name,
@@ -354,7 +353,7 @@ export class TimesheetService {
       timeZone: project.timeZone,
       policy,
       state,
-      confirmation: confirmation ? (confirmationHead as Omit<ConfirmationRow, 'snapshot'>) : null,
+      confirmation: confirmation ?? null,
       workers,
     }
   }

@@ -197,3 +197,48 @@ t.test('the worker routes refuse what is not theirs; unknown months and teams', 
   t.match(await failure(server.api.post(`${P}/teams/${site.teamId}/payroll-sheets/2026-10/send`, {})), { status: 404, code: 'payroll_sheet_not_found' })
   t.match(await failure(server.api.post(`${P}/teams/nope/payroll-sheets/2026-10`, {})), { status: 404 })
 })
+
+t.test("every team's sheet at once: the ready ones made together, the others skipped with their own make's answer", async (t) => {
+  const clock = new ManualClock(Date.parse('2026-11-03T02:00:00Z'))
+  const server = await startTestServer(t, { clock })
+  const admin = server.api
+  const site = await registerAccessSite(admin, { tag: 'PS3', regionCode: '330106', bankCode: '103331000011', seed: 44 })
+  const P = `/api/projects/${site.projectId}`
+  const rng = new Rng(11)
+  const teamOf = async (name: string) => (await admin.post<{ id: string }>(`${P}/teams`, { name, employerId: site.subcontractorId })).id
+  const [ready, unconfirmed] = [await teamOf('木工班'), await teamOf('泥工班')]
+  for (const [i, teamId] of [
+    [1, ready],
+    [2, unconfirmed],
+  ] as const) {
+    const w = await admin.post<{ id: string }>('/api/workers', { name: `工人${i}`, idNumber: idNumber(rng, 700 + i), bankName: '建行', cardNo: cardNumber(700 + i) })
+    await admin.post(`${P}/enrolments`, { workerId: w.id, teamId, dailyRate: '300.00', safetyTrained: true, entryDate: '2026-09-01', deviceUserId: `W-PS3-${i}` })
+    await admin.post(`${P}/workers/${w.id}/days/2026-10-12/corrections`, { kind: 'set_status', status: 'present', reason: '手工考勤', author: '劳资员' })
+  }
+  await admin.post(`${P}/workers/${site.workerId}/days/2026-10-12/corrections`, { kind: 'set_status', status: 'present', reason: '手工考勤', author: '劳资员' })
+  for (const teamId of [site.teamId, ready]) await admin.post(`${P}/teams/${teamId}/timesheets/2026-10/confirmation`, { confirmedBy: '劳资员' })
+  // The site's own team already has a draft: making all must not make it twice.
+  const draft = await admin.post<Sheet>(`${P}/teams/${site.teamId}/payroll-sheets/2026-10`, {})
+
+  interface Made {
+    made: number
+    skipped: number
+    teams: Array<{ teamId: string; sheet: { sheetId: string; version: number; workerCount: number; netFen: number; netYuan: string } | null; skipped: { code: string; details: Record<string, unknown> } | null }>
+  }
+  const all = await admin.post<Made>(`${P}/payroll-sheets`, { month: '2026-10', reason: '十月全部班组' })
+  const of = (teamId: string) => all.teams.find((x) => x.teamId === teamId)
+  t.match(all, { made: 1, skipped: 2 })
+  t.match(of(ready), { sheet: { version: 1, workerCount: 1, netFen: 30_000, netYuan: '300.00' }, skipped: null })
+  t.match(of(site.teamId), { sheet: null, skipped: { code: 'payroll_sheet_exists', details: { sheetId: draft.sheetId, state: 'draft' } } })
+  t.match(of(unconfirmed), { sheet: null, skipped: { code: 'timesheet_not_confirmed' } })
+  const stored = await admin.get<Sheet>(`${P}/teams/${ready}/payroll-sheets/2026-10`)
+  t.match(stored, { sheetId: of(ready)?.sheet?.sheetId, state: 'draft', totals: { netFen: 30_000 }, events: [{ seq: 1, state: 'draft', reason: '十月全部班组' }] })
+
+  const again = await admin.post<Made>(`${P}/payroll-sheets`, { month: '2026-10' })
+  t.match(again, { made: 0, skipped: 3 }, 'a second run makes nothing twice')
+
+  await createLogin(admin, 'ps3-team', 'team_manager', { organisationId: site.subcontractorId })
+  const asTeam = admin.as(await logIn(admin, 'ps3-team'))
+  t.match(await failure(asTeam.post(`${P}/payroll-sheets`, { month: '2026-10' })), { status: 403, code: 'role_forbidden' }, "making the whole project's sheets is the general contractor's")
+  t.match(await failure(admin.post(`${P}/payroll-sheets`, { month: '2026-13' })), { status: 400 })
+})

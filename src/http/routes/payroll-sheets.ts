@@ -286,6 +286,63 @@ export async function payrollSheetsRoutes(app: FastifyInstance, { services }: { 
     },
   )
 
+  app.post<{ Params: { projectId: string }; Body: { month: string; reason?: string } }>(
+    '/api/projects/:projectId/payroll-sheets',
+    { config: { policy: { roles: ['labour_manager'], write: true, personal: true } },
+      schema: {
+        tags: ['payroll'],
+        summary: "Makes the month's payroll sheet of every team that is ready for one (生成全部班组工资表), as drafts",
+        description:
+          'A team is skipped, with the code and details its own make would answer, when its month is not confirmed (timesheet_not_confirmed), when a sheet not yet approved is live (payroll_sheet_exists) or when a worker cannot be priced (payroll_sheet_cannot_price). The sheets made are stored together.',
+        params: { type: 'object', properties: { projectId: idParam }, required: ['projectId'], additionalProperties: false },
+        body: { type: 'object', properties: { month, reason: reasonText }, required: ['month'], additionalProperties: false },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              projectId: { type: 'string' },
+              month: { type: 'string' },
+              made: { type: 'integer', description: 'sheets made' },
+              skipped: { type: 'integer', description: 'teams skipped' },
+              teams: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    teamId: { type: 'string' },
+                    teamName: { type: 'string' },
+                    sheet: {
+                      type: ['object', 'null'],
+                      properties: { sheetId: { type: 'string' }, version: { type: 'integer' }, workerCount: { type: 'integer' }, netFen: { type: 'integer' }, netYuan: { type: 'string' } },
+                    },
+                    skipped: { type: ['object', 'null'], properties: { code: { type: 'string' }, details: anyObject } },
+                  },
+                },
+              },
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const { projectId } = req.params
+      const results = await sheets.makeAll(projectId, req.body.month, principalOf(req).label, req.body.reason ?? null)
+      return {
+        projectId,
+        month: req.body.month,
+        made: results.filter((r) => r.sheet).length,
+        skipped: results.filter((r) => r.skipped).length,
+        teams: results.map((r) => ({
+          teamId: r.teamId,
+          teamName: r.teamName,
+          sheet: r.sheet && { sheetId: r.sheet.id, version: r.sheet.version, workerCount: r.sheet.workerCount, netFen: r.sheet.netFen, netYuan: formatYuan(fen(r.sheet.netFen)) },
+          skipped: r.skipped && { code: r.skipped.code, details: maskDeep(r.skipped.details) },
+        })),
+      }
+    },
+  )
+
   app.get<{ Params: { projectId: string }; Querystring: { month: string } }>(
     '/api/projects/:projectId/payroll-sheets',
     { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor'], write: false, personal: true } },
