@@ -48,11 +48,11 @@ const parser = new XMLParser({
   isArray: (name) => REPEATED.has(name),
 })
 
-type Node = Record<string, unknown>
+export type Node = Record<string, unknown>
 
-const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v)
+export const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v)
 /** The child at a path of element names, or undefined. */
-function at(node: unknown, ...path: string[]): unknown {
+export function at(node: unknown, ...path: string[]): unknown {
   let cur: unknown = node
   for (const key of path) {
     if (Array.isArray(cur)) cur = cur[0]
@@ -87,14 +87,14 @@ function unescapeXml(s: string): string {
 }
 
 /** An element's text: a string, or the text of an element that also has attributes. */
-function text(node: unknown, ...path: string[]): string | undefined {
+export function text(node: unknown, ...path: string[]): string | undefined {
   const v = at(node, ...path)
   if (typeof v === 'string') return unescapeXml(v)
   if (typeof v === 'number') return String(v)
   if (isNode(v) && typeof v['#text'] === 'string') return unescapeXml(v['#text'])
   return undefined
 }
-const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v])
+export const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v])
 
 const MESSAGES = {
   BkToCstmrStmt: { format: 'camt.053', report: 'Stmt' },
@@ -246,12 +246,12 @@ function readBalances(rep: unknown, r: number, fault: Faults): StatementBalance[
   return out
 }
 
-interface PartyOf {
+export interface PartyOf {
   name: string
   accountNo: string
 }
 
-function party(tx: unknown, side: 'Dbtr' | 'Cdtr'): PartyOf {
+export function party(tx: unknown, side: 'Dbtr' | 'Cdtr'): PartyOf {
   const p = at(tx, 'RltdPties', side)
   const name = text(p, 'Nm') ?? text(p, 'Pty', 'Nm') ?? ''
   const acct = text(tx, 'RltdPties', `${side}Acct`, 'Id', 'IBAN') ?? text(tx, 'RltdPties', `${side}Acct`, 'Id', 'Othr', 'Id') ?? ''

@@ -1,0 +1,70 @@
+/**
+ * An XML file's bytes to text by the encoding its declaration names (XML 1.0 §4.3.3): UTF-8 when it names none,
+ * GBK or GB18030 (国标码) when it says so. Decoding is strict: bytes that are not the named encoding refuse the file
+ * rather than becoming U+FFFD, because a payee's name read wrong is evidence read wrong. Chinese banks' exports are
+ * the usual culprit: GBK bytes under an `encoding="UTF-8"` declaration.
+ */
+import iconv from 'iconv-lite'
+
+export type XmlEncoding = 'utf-8' | 'gbk' | 'gb18030'
+
+export type Decoded = { text: string; encoding: XmlEncoding } | { code: 'invalid_encoding' | 'unsupported_encoding'; message: string }
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+/** The declaration's encoding name, read from the first bytes as ASCII (the declaration itself always is). */
+function declaredEncoding(head: Buffer): string | undefined {
+  const start = head.subarray(0, 200).toString('latin1')
+  const m = /^\s*<\?xml\s[^?]*?encoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']/.exec(start)
+  return m?.[1]?.toLowerCase()
+}
+
+/** The line (1-based) of the first byte that does not begin or continue a valid UTF-8 sequence: for the clerk's message. */
+function firstInvalidUtf8Line(bytes: Buffer): number {
+  let line = 1
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!
+    if (b === 0x0a) line++
+    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1
+    if (need < 0) return line
+    for (let k = 1; k <= need; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return line
+    i += need + 1
+  }
+  return line
+}
+
+const lineOfIndex = (text: string, index: number): number => {
+  let line = 1
+  for (let i = text.indexOf('\n'); i !== -1 && i < index; i = text.indexOf('\n', i + 1)) line++
+  return line
+}
+
+export function decodeXml(bytes: Buffer): Decoded {
+  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+    return { code: 'unsupported_encoding', message: 'The file is UTF-16 (its first bytes say so). Export it again as UTF-8 or GBK.' }
+  }
+  const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes
+  const declared = declaredEncoding(body)
+  if (declared === undefined || declared === 'utf-8' || declared === 'utf8' || declared === 'us-ascii' || declared === 'ascii') {
+    try {
+      return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(body), encoding: 'utf-8' }
+    } catch {
+      const said = declared === undefined ? 'names no encoding, so it must be UTF-8' : `says it is ${declared.toUpperCase()}`
+      return {
+        code: 'invalid_encoding',
+        message: `The file ${said}, but from line ${firstInvalidUtf8Line(body)} holds bytes that are not UTF-8 (GBK perhaps). Export it again as UTF-8, or with encoding="GBK" in its first line if it is GBK.`,
+      }
+    }
+  }
+  if (declared === 'gbk' || declared === 'gb2312' || declared === 'cp936' || declared === 'x-gbk' || declared === 'gb18030') {
+    // GB2312 files in the wild carry GBK's extra characters; GBK reads GB2312 and more.
+    const encoding: XmlEncoding = declared === 'gb18030' ? 'gb18030' : 'gbk'
+    const text = iconv.decode(body, encoding)
+    const bad = text.indexOf('\uFFFD')
+    if (bad !== -1) {
+      return { code: 'invalid_encoding', message: `The file says it is ${declared.toUpperCase()}, but line ${lineOfIndex(text, bad)} holds bytes that are not. Fetch it from the bank again.` }
+    }
+    return { text, encoding }
+  }
+  return { code: 'unsupported_encoding', message: `The file is in ${declared.toUpperCase()}; this ledger reads camt files in UTF-8, GBK or GB18030. Ask the bank for one of them.` }
+}

@@ -1,0 +1,403 @@
+/**
+ * One camt entry (Ntry, 记账条目) to payment evidence: which of its transactions (TxDtls) are payments of ours, which
+ * are money coming back (退票 or a reversal), and which are not ours to reconcile (funding coming in, bank charges,
+ * information-only entries), each counted. Read with the statement module's path helpers, so both read a camt file
+ * the same way where they overlap (versions 001.02 to 001.08: `Sts` or `Sts/Cd`, `Cdtr/Nm` or `Cdtr/Pty/Nm`,
+ * `TxDtls/Amt` or `TxDtls/AmtDtls/TxAmt/Amt`).
+ *
+ * A batch-booked entry (批量记账) whose TxDtls all state an amount is one line per TxDtls, the amounts adding up to
+ * the entry's; when none states one, each TxDtls is still a line (the payment is known by its references) with no
+ * amount; a batch where only some do cannot be checked and is refused.
+ */
+import { at, isNode, list, party, text } from '../../../account/statements/camt.ts'
+import { STATEMENT_LINE_AMOUNT_FEN_MAX, decimalToFen, readDate } from '../../../account/statements/statement.ts'
+import { FEN_MAX, Money, fen, type Fen } from '../../../kernel/money.ts'
+import type { WorkDate } from '../../../kernel/time.ts'
+import type { EvidenceStatus, PaymentEvidence } from '../evidence.ts'
+import type { Faults } from './faults.ts'
+
+export type Direction = 'credit' | 'debit'
+
+export interface Amount {
+  fen: Fen
+  currency: string
+}
+
+/** Why a transaction read is not a line: the keys of `EvidenceFile.ignored.reasons`. */
+export type IgnoredReason = 'information_only' | 'credit_not_payment' | 'credit_reversed' | 'credit_sent_back' | 'bank_charge' | 'return_not_booked'
+
+/** What is kept of one TxDtls once it has closed: the element itself is dropped (a batch may hold 100,000). */
+export interface TxRecord {
+  /** 1-based within its entry, across the entry's NtryDtls. */
+  no: number
+  /** Which of the entry's NtryDtls (0-based) it was in, for that block's Btch count. */
+  block: number
+  /** null: not stated; undefined: stated and refused (a fault is recorded). */
+  amount: Amount | null | undefined
+  direction: Direction | null | undefined
+  acctSvcrRef: string | null
+  endToEndId: string | null
+  paymentInfoId: string | null
+  uetr: string | null
+  messageId: string | null
+  creditor: { name: string | null; accountNo: string | null }
+  debtor: { name: string | null; accountNo: string | null }
+  /** RtrInf (return reason information), when the transaction is a return. */
+  returnInfo: { code: string | null; text: string | null } | null
+  charge: boolean
+}
+
+const nonEmpty = (s: string | undefined): string | null => {
+  const t = s?.trim()
+  return t === undefined || t === '' ? null : t
+}
+
+/** ISO 20022 bank transaction sub-families that are the bank's charges and fees, not payments. */
+const CHARGE_SUBFAMILIES = new Set(['CHRG', 'FEES', 'COMM'])
+const isCharge = (node: unknown): boolean => CHARGE_SUBFAMILIES.has(text(node, 'BkTxCd', 'Domn', 'Fmly', 'SubFmlyCd') ?? '')
+
+const DECIMAL_TEXT = /^(\d{1,16})(?:\.(\d+))?$/
+
+/**
+ * A total (a batch entry, a summary's sum) to fen: decimalToFen's rule (no float, more than two decimals only if
+ * zeros) without its ceiling of one line, which a batch of a month's wages passes; within FEN_MAX, so any sum of
+ * totals stays exact.
+ */
+export function totalToFen(text: string): { fen: Fen } | { reason: string } {
+  const s = text.trim()
+  const m = DECIMAL_TEXT.exec(s)
+  if (!m) return { reason: `"${s}" is not an amount written as digits with an optional decimal point` }
+  const decimals = m[2] ?? ''
+  if (decimals.length > 2 && !/^0+$/.test(decimals.slice(2))) return { reason: `"${s}" has more than two decimals, which is no whole number of fen` }
+  const value = new Money(s).times(100)
+  if (value.gt(FEN_MAX)) return { reason: `"${s}" is above the largest total this ledger keeps (${FEN_MAX / 100} yuan)` }
+  return { fen: fen(value.toNumber()) }
+}
+
+/**
+ * An amount element (`Amt`, or another name such as Btch's `TtlAmt`) with its currency attribute, to fen: a line's
+ * amount within the statement module's ceiling of one line, a total within FEN_MAX.
+ */
+export function readAmount(node: unknown, lineNo: number, field: string, faults: Faults, element = 'Amt', kind: 'line' | 'total' = 'line'): Amount | undefined {
+  const amt = at(node, element)
+  const value = text(node, element)
+  if (value === undefined) {
+    faults.add(lineNo, field, 'amount_missing', `Entry ${lineNo}: the amount (${element}) is missing.`)
+    return undefined
+  }
+  const currency = isNode(amt) ? amt['@_Ccy'] : undefined
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
+    faults.add(lineNo, `${field}/@Ccy`, 'currency_missing', `Entry ${lineNo}: the amount ${value} has no ISO 4217 currency (Ccy).`)
+    return undefined
+  }
+  const parsed = kind === 'line' ? decimalToFen(value) : totalToFen(value)
+  if ('reason' in parsed) {
+    faults.add(lineNo, field, 'amount_invalid', `Entry ${lineNo}: the amount ${parsed.reason}.`)
+    return undefined
+  }
+  return { fen: parsed.fen, currency }
+}
+
+export function readDirection(node: unknown, lineNo: number, field: string, faults: Faults): Direction | undefined {
+  const ind = text(node, 'CdtDbtInd')
+  if (ind === 'CRDT') return 'credit'
+  if (ind === 'DBIT') return 'debit'
+  faults.add(lineNo, field, 'direction_invalid', `Entry ${lineNo}: CdtDbtInd is ${ind === undefined ? 'missing' : `"${ind}"`}; it must be CRDT or DBIT.`)
+  return undefined
+}
+
+const sideOf = (tx: unknown, side: 'Cdtr' | 'Dbtr'): { name: string | null; accountNo: string | null } => {
+  const p = party(tx, side)
+  return { name: nonEmpty(p.name), accountNo: nonEmpty(p.accountNo) }
+}
+
+export function readTx(tx: unknown, entryNo: number, no: number, block: number, faults: Faults): TxRecord {
+  const field = `Ntry[${entryNo}]/NtryDtls/TxDtls[${no}]`
+  const amount =
+    text(tx, 'Amt') !== undefined
+      ? readAmount(tx, entryNo, `${field}/Amt`, faults)
+      : text(tx, 'AmtDtls', 'TxAmt', 'Amt') !== undefined
+        ? readAmount(at(tx, 'AmtDtls', 'TxAmt'), entryNo, `${field}/AmtDtls/TxAmt/Amt`, faults)
+        : null
+  const direction = text(tx, 'CdtDbtInd') === undefined ? null : readDirection(tx, entryNo, `${field}/CdtDbtInd`, faults)
+  const rtr = at(tx, 'RtrInf')
+  // AddtlInf repeats (up to 2 in 001.02, unbounded later): a reason in words may run over several.
+  const additional = list(isNode(rtr) ? rtr['AddtlInf'] : undefined)
+    .map((v) => nonEmpty(text({ v }, 'v')))
+    .filter((s): s is string => s !== null)
+  const e2e = nonEmpty(text(tx, 'Refs', 'EndToEndId'))
+  return {
+    no,
+    block,
+    amount,
+    direction,
+    acctSvcrRef: nonEmpty(text(tx, 'Refs', 'AcctSvcrRef')),
+    endToEndId: e2e === 'NOTPROVIDED' ? null : e2e,
+    paymentInfoId: nonEmpty(text(tx, 'Refs', 'PmtInfId')),
+    uetr: nonEmpty(text(tx, 'Refs', 'UETR')),
+    messageId: nonEmpty(text(tx, 'Refs', 'MsgId')),
+    creditor: sideOf(tx, 'Cdtr'),
+    debtor: sideOf(tx, 'Dbtr'),
+    returnInfo:
+      rtr === undefined
+        ? null
+        : { code: nonEmpty(text(rtr, 'Rsn', 'Cd') ?? text(rtr, 'Rsn', 'Prtry')), text: additional.length === 0 ? null : additional.join(' ') },
+    charge: isCharge(tx),
+  }
+}
+
+/** An entry-level placeholder for an entry that lists no TxDtls: the entry is then the one transaction. */
+const noDetails = (): TxRecord => ({
+  no: 1,
+  block: 0,
+  amount: null,
+  direction: null,
+  acctSvcrRef: null,
+  endToEndId: null,
+  paymentInfoId: null,
+  uetr: null,
+  messageId: null,
+  creditor: { name: null, accountNo: null },
+  debtor: { name: null, accountNo: null },
+  returnInfo: null,
+  charge: false,
+})
+
+function readDateOf(node: unknown): WorkDate | undefined {
+  const t = text(node, 'Dt') ?? text(node, 'DtTm')
+  return t === undefined ? undefined : readDate(t)
+}
+
+/** A line read from an entry, with what the file-level checks need beside it. */
+export interface EntryLine extends PaymentEvidence {
+  /** Refs/MsgId: the message our instruction was sent in, when the bank gives it back. */
+  messageId: string | null
+}
+
+export interface EntryRead {
+  amount: Amount
+  direction: Direction
+  lines: EntryLine[]
+  ignored: IgnoredReason[]
+}
+
+export interface EntryContext {
+  entryNo: number
+  /** The reported account (Acct/Id), digits only: the account paid from. */
+  accountNo: string | null
+}
+
+/**
+ * Reads one entry and its transactions (already read as they closed). Undefined when the entry is refused: its
+ * faults are recorded, and it counts in no check that would repeat them.
+ */
+export function readEntry(ntry: unknown, txs: readonly TxRecord[], ctx: EntryContext, faults: Faults): EntryRead | undefined {
+  const { entryNo } = ctx
+  const base = `Ntry[${entryNo}]`
+  const before = faults.count
+  const amount = readAmount(ntry, entryNo, `${base}/Amt`, faults, 'Amt', 'total')
+  const direction = readDirection(ntry, entryNo, `${base}/CdtDbtInd`, faults)
+  const status = text(ntry, 'Sts', 'Cd') ?? text(ntry, 'Sts')
+  if (amount === undefined || direction === undefined) return undefined
+  if (status === undefined || status.trim() === '') {
+    faults.add(entryNo, `${base}/Sts`, 'status_missing', `Entry ${entryNo} has no status (Sts); it must say whether it is booked (BOOK), pending (PDNG) or information (INFO).`)
+    return undefined
+  }
+  if (status === 'INFO') return { amount, direction, lines: [], ignored: ['information_only'] }
+  let evidence: 'booked' | 'pending'
+  switch (status) {
+    case 'BOOK':
+      evidence = 'booked'
+      break
+    case 'PDNG':
+    case 'FUTR':
+      evidence = 'pending'
+      break
+    default:
+      faults.add(entryNo, `${base}/Sts`, 'status_unknown', `Entry ${entryNo} has status "${status}"; a camt entry is BOOK, PDNG, FUTR or INFO.`)
+      return undefined
+  }
+
+  const reversalText = text(ntry, 'RvslInd')
+  if (reversalText !== undefined && reversalText !== 'true' && reversalText !== 'false') {
+    faults.add(entryNo, `${base}/RvslInd`, 'reversal_indicator_invalid', `Entry ${entryNo}: RvslInd is "${reversalText}"; it must be true or false.`)
+  }
+  const reversal = reversalText === 'true'
+  const bookingDate = at(ntry, 'BookgDt') === undefined ? null : (readDateOf(at(ntry, 'BookgDt')) ?? null)
+  if (at(ntry, 'BookgDt') !== undefined && bookingDate === null) {
+    faults.add(entryNo, `${base}/BookgDt`, 'booking_date_invalid', `Entry ${entryNo}: the booking date (BookgDt/Dt or BookgDt/DtTm) is not a date.`)
+  }
+  const valueDate = at(ntry, 'ValDt') === undefined ? bookingDate : (readDateOf(at(ntry, 'ValDt')) ?? null)
+  if (at(ntry, 'ValDt') !== undefined && valueDate === null) {
+    faults.add(entryNo, `${base}/ValDt`, 'value_date_invalid', `Entry ${entryNo}: the value date (ValDt/Dt or ValDt/DtTm) is not a date.`)
+  }
+  const entryRef = nonEmpty(text(ntry, 'AcctSvcrRef'))
+  checkBlocks(ntry, txs, entryNo, faults)
+  const amounts = transactionAmounts(txs, amount, direction, entryNo, faults)
+  if (faults.count > before || amounts === undefined) return undefined
+
+  const entryCharge = isCharge(ntry)
+  const details = txs.length === 0 ? [noDetails()] : txs
+  const batch = details.length > 1
+  const lines: EntryLine[] = []
+  const ignored: IgnoredReason[] = []
+  for (const [i, tx] of details.entries()) {
+    const kind = classify(direction, reversal, tx, entryCharge, evidence)
+    if (typeof kind !== 'object') {
+      ignored.push(kind)
+      continue
+    }
+    const own = !reversal && tx.acctSvcrRef !== null && tx.acctSvcrRef !== entryRef ? tx.acctSvcrRef : null
+    const bankRef = own ?? (entryRef === null ? null : batch ? `${entryRef}/${tx.no}` : entryRef)
+    const payee = kind.status === 'returned' ? counterpartyOfReturn(tx, ctx.accountNo) : tx.creditor
+    const amountOf = amounts[i] ?? null
+    lines.push({
+      lineNo: entryNo,
+      status: kind.status,
+      payeeCard: payee.accountNo,
+      payeeName: payee.name,
+      amountFen: amountOf === null ? null : amountOf.fen,
+      currency: amountOf?.currency ?? amount.currency,
+      endToEndId: tx.endToEndId,
+      paymentInfoId: tx.paymentInfoId,
+      bankRef,
+      uetr: tx.uetr,
+      bookingDate,
+      valueDate,
+      reasonCode: kind.reasonCode,
+      reasonText: kind.reasonText,
+      // A return credits the account the payment left; a payment names its debtor's account, else it is the reported one.
+      payerAccountNo: kind.status === 'returned' ? ctx.accountNo : (tx.debtor.accountNo ?? ctx.accountNo),
+      returnOf:
+        kind.status === 'returned'
+          ? { endToEndId: tx.endToEndId, bankRef: reversal && tx.acctSvcrRef !== null && tx.acctSvcrRef !== entryRef ? tx.acctSvcrRef : null }
+          : null,
+      messageId: tx.messageId,
+    })
+  }
+  return { amount, direction, lines, ignored }
+}
+
+type Kind = { status: EvidenceStatus; reasonCode: string | null; reasonText: string | null } | IgnoredReason
+
+/**
+ * What a transaction is to the payroll: a debit is a payment (unless it is the bank's charge, or money we sent back);
+ * a credit carrying return information (RtrInf) is a payment coming back (退票); a reversal of a debit undoes the
+ * payment; every other credit is money coming in, not a payment.
+ */
+function classify(direction: Direction, reversal: boolean, tx: TxRecord, entryCharge: boolean, evidence: 'booked' | 'pending'): Kind {
+  if (direction === 'debit') {
+    if (reversal) return 'credit_reversed'
+    if (tx.returnInfo !== null) return 'credit_sent_back'
+    if (tx.charge || entryCharge) return 'bank_charge'
+    return { status: evidence, reasonCode: null, reasonText: null }
+  }
+  if (reversal) {
+    if (evidence !== 'booked') return 'return_not_booked'
+    return {
+      status: 'returned',
+      reasonCode: tx.returnInfo?.code ?? 'reversal',
+      reasonText: tx.returnInfo?.text ?? 'The bank reversed its booking of this payment (RvslInd).',
+    }
+  }
+  if (tx.returnInfo === null) return 'credit_not_payment'
+  if (evidence !== 'booked') return 'return_not_booked'
+  return { status: 'returned', reasonCode: tx.returnInfo.code, reasonText: tx.returnInfo.text }
+}
+
+/**
+ * Whom a returned payment had paid. Banks differ on a return's parties: some repeat the original's (the worker as
+ * creditor), some name who sent the money back (the worker as debtor). The one that is not our account is the payee.
+ */
+function counterpartyOfReturn(tx: TxRecord, ours: string | null): { name: string | null; accountNo: string | null } {
+  const notOurs = (p: { accountNo: string | null }) => p.accountNo !== null && p.accountNo !== ours
+  if (notOurs(tx.creditor)) return tx.creditor
+  if (notOurs(tx.debtor)) return tx.debtor
+  return tx.creditor.name !== null ? tx.creditor : tx.debtor
+}
+
+/**
+ * Each transaction's amount, or null when the file states none (the entry's own when it is the only one). Refuses
+ * (undefined, faults recorded) what cannot be checked against the entry or does not add up to it.
+ */
+function transactionAmounts(txs: readonly TxRecord[], entry: Amount, direction: Direction, entryNo: number, faults: Faults): (Amount | null)[] | undefined {
+  const field = `Ntry[${entryNo}]/NtryDtls/TxDtls`
+  // The entry's amount is a line's when it is the one payment: a line's ceiling then applies to it.
+  const entryAsLine = (): Amount[] | undefined => {
+    if (entry.fen <= STATEMENT_LINE_AMOUNT_FEN_MAX) return [entry]
+    faults.add(entryNo, `Ntry[${entryNo}]/Amt`, 'amount_invalid', `Entry ${entryNo}: its one payment of ${formatAmount(entry)} is above the largest line a file may carry (${STATEMENT_LINE_AMOUNT_FEN_MAX / 100} yuan).`)
+    return undefined
+  }
+  if (txs.length === 0) return entryAsLine()
+  if (txs.some((tx) => tx.amount === undefined || tx.direction === undefined)) return undefined
+  const stated = txs.filter((tx) => tx.amount !== null)
+  if (stated.length === 0) return txs.length === 1 ? entryAsLine() : txs.map(() => null)
+  if (stated.length < txs.length) {
+    faults.add(
+      entryNo,
+      field,
+      'batch_amounts_incomplete',
+      `Entry ${entryNo}: ${stated.length} of its ${txs.length} transactions state an amount and the others do not, so the batch cannot be checked against the entry's ${formatAmount(entry)}.`,
+    )
+    return undefined
+  }
+  if (txs.length === 1) {
+    // One transaction in another currency is the instructed amount of a converted payment: the entry's amount stands.
+    const own = txs[0]!.amount!
+    if (own.currency !== entry.currency) return entryAsLine()
+    if (own.fen !== entry.fen) {
+      faults.add(entryNo, `${field}[1]/Amt`, 'batch_sum_mismatch', `Entry ${entryNo}: its transaction is ${formatAmount(own)}, the entry says ${formatAmount(entry)}.`)
+      return undefined
+    }
+    return [own]
+  }
+  let total = new Money(0)
+  let ok = true
+  for (const tx of txs) {
+    const a = tx.amount!
+    if (a.currency !== entry.currency) {
+      faults.add(entryNo, `${field}[${tx.no}]/Amt`, 'batch_currency_mismatch', `Entry ${entryNo}: transaction ${tx.no} is in ${a.currency}, the entry in ${entry.currency}.`)
+      ok = false
+    }
+    if (tx.direction !== null && tx.direction !== direction) {
+      faults.add(entryNo, `${field}[${tx.no}]/CdtDbtInd`, 'batch_direction_mismatch', `Entry ${entryNo}: transaction ${tx.no} is booked in the other direction than its entry.`)
+      ok = false
+    }
+    total = total.plus(a.fen)
+  }
+  if (!ok) return undefined
+  if (!total.eq(entry.fen)) {
+    faults.add(
+      entryNo,
+      field,
+      'batch_sum_mismatch',
+      `Entry ${entryNo}: its ${txs.length} transactions add up to ${formatFen(total)} ${entry.currency}, the entry says ${formatAmount(entry)}.`,
+    )
+    return undefined
+  }
+  return txs.map((tx) => tx.amount!)
+}
+
+/** Each NtryDtls block's Btch (NbOfTxs, TtlAmt) against the transactions listed in it, when it lists any. */
+function checkBlocks(ntry: unknown, txs: readonly TxRecord[], entryNo: number, faults: Faults): void {
+  const blocks = list(isNode(ntry) ? ntry['NtryDtls'] : undefined)
+  for (const [b, block] of blocks.entries()) {
+    const inBlock = txs.filter((tx) => tx.block === b)
+    if (inBlock.length === 0 || at(block, 'Btch') === undefined) continue
+    const field = `Ntry[${entryNo}]/NtryDtls[${b + 1}]/Btch`
+    const count = text(block, 'Btch', 'NbOfTxs')
+    if (count !== undefined && (!/^\d{1,15}$/.test(count) || Number(count) !== inBlock.length)) {
+      faults.add(entryNo, `${field}/NbOfTxs`, 'batch_count_mismatch', `Entry ${entryNo}: the batch says it holds ${count} transactions; the file lists ${inBlock.length}.`)
+    }
+    const total = text(block, 'Btch', 'TtlAmt')
+    if (total === undefined || inBlock.some((tx) => tx.amount === null || tx.amount === undefined)) continue
+    const stated = readAmount(at(block, 'Btch'), entryNo, `${field}/TtlAmt`, faults, 'TtlAmt', 'total')
+    const listed = inBlock.reduce((s, tx) => s.plus(tx.amount!.fen), new Money(0))
+    if (stated !== undefined && !listed.eq(stated.fen)) {
+      faults.add(entryNo, `${field}/TtlAmt`, 'batch_sum_mismatch', `Entry ${entryNo}: the batch's total is ${formatAmount(stated)}; its transactions add up to ${formatFen(listed)}.`)
+    }
+  }
+}
+
+const formatFen = (fen: InstanceType<typeof Money> | number): string => new Money(fen).div(100).toFixed(2)
+const formatAmount = (a: Amount): string => `${formatFen(a.fen)} ${a.currency}`
