@@ -9,7 +9,6 @@
 import { EVIDENCE_LINES_MAX } from '../evidence.ts'
 import type { Faults } from './faults.ts'
 import type { BatchSource, CmbDocument, CmbRecord, LineSource } from './records.ts'
-import { maskDigits } from './xml.ts'
 
 /** The JSON API's result code of a successful call. */
 const SUCCESS = 'SUC0000'
@@ -116,7 +115,7 @@ export function readJson(text: string, faults: Faults): CmbDocument | undefined 
     const code = typeof head['resultcode'] === 'string' ? head['resultcode'] : undefined
     if (code !== SUCCESS) {
       const msg = typeof head['resultmsg'] === 'string' ? head['resultmsg'] : undefined
-      faults.add(0, 'response/head/resultcode', 'bank_error', `The bank answered ${code === undefined ? 'without a result code' : `with ${code}`}${msg === undefined ? '' : `: ${maskDigits(msg)}`}. The answer holds no result; query again once the cause is fixed.`)
+      faults.add(0, 'response/head/resultcode', 'bank_error', `The bank answered ${code === undefined ? 'without a result code' : `with ${code}`}${msg === undefined ? '' : `: ${msg}`}. The answer holds no result; query again once the cause is fixed.`)
       return undefined
     }
     const body = isNode(response['body']) ? response['body'] : {}

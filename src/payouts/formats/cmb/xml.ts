@@ -4,7 +4,6 @@
  * are found here; what they mean is decided in records.ts.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
-import { maskCard } from '../../../roster/identity.ts'
 import { EVIDENCE_LINES_MAX } from '../evidence.ts'
 import type { Faults } from './faults.ts'
 import type { BatchSource, CmbDocument, CmbRecord, LineSource } from './records.ts'
@@ -57,9 +56,6 @@ function unescapeXml(s: string): string {
     }
   })
 }
-
-/** Bank text quoted back in a message: long digit runs (cards, ID numbers) masked. */
-export const maskDigits = (s: string): string => s.replace(/\d{12,}/g, (d) => maskCard(d))
 
 /** A record's fields: text children by name; a field given twice makes the record doubtful. */
 function fieldsOf<S extends string>(node: unknown, source: S, lineNo: number, faults: Faults): CmbRecord<S> | undefined {
@@ -130,7 +126,7 @@ export function readXml(text: string, faults: Faults): CmbDocument | undefined {
   }
   if (retcod !== '0') {
     const msg = info.fields.get('ERRMSG')
-    faults.add(0, 'INFO/RETCOD', 'bank_error', `The bank answered with an error (RETCOD ${retcod})${msg === undefined ? '' : `: ${maskDigits(msg)}`}. The answer holds no result; query again once the cause is fixed.`)
+    faults.add(0, 'INFO/RETCOD', 'bank_error', `The bank answered with an error (RETCOD ${retcod})${msg === undefined ? '' : `: ${msg}`}. The answer holds no result; query again once the cause is fixed.`)
     return undefined
   }
   if (funnam === undefined) {
