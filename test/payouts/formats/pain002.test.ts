@@ -9,6 +9,7 @@ import { XMLParser } from 'fast-xml-parser'
 import t, { type Test } from 'tap'
 import { endToEndId, pain001Document, parseEndToEndId } from '../../../src/instructions/pain001.ts'
 import { EVIDENCE_ERRORS_MAX, EVIDENCE_LINES_MAX } from '../../../src/payouts/formats/evidence.ts'
+import { detectFormat, parseBankFile } from '../../../src/payouts/formats/index.ts'
 import { pain002Format, parsePain002, type Pain002File, type Pain002Parse } from '../../../src/payouts/formats/pain002/index.ts'
 import { INSTRUCTION, line } from '../../instructions/helpers/instruction.ts'
 
@@ -216,6 +217,10 @@ t.test('detect: the report element, not other bank files', async (t) => {
   t.equal(pain002Format.name, 'pain.002')
   const viaFormat = pain002Format.parse(sample(`${P}rejected-payment-material.xml`), { fileName: 'x.xml' })
   t.equal(viaFormat.file?.lines.length, 1, 'the BankFormat parse is the same parser')
+  // Through the registry: detected from the content, or named on upload.
+  t.equal(detectFormat(sample(`${P}accepted-and-rejected-payments.xml`))?.name, 'pain.002')
+  t.equal(parseBankFile(sample(`${P}accepted-and-rejected-payments.xml`)).file?.lines.length, 4)
+  t.equal(parseBankFile(sample(`${P}accepted-technical-check.xml`), { format: 'pain.002' }).file?.format, 'pain.002')
 })
 
 /** What our pain.001 wrote, read back: the ids and facts a bank echoes in its pain.002. */

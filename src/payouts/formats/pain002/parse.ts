@@ -1,8 +1,9 @@
 /**
  * ISO 20022 pain.002, CustomerPaymentStatusReport (客户付款状态报告): the bank's answer to our pain.001 instruction,
  * versions 001.03 to 001.10 (and later ones, whose shape is the same where it is read). Unknown elements are ignored.
- * Version differences read: `OrgnlTxRef/ReqdExctnDt` is a date up to 001.07 and `Dt`/`DtTm` from 001.08;
- * `OrgnlTxRef/Cdtr/Nm` becomes `Cdtr/Pty/Nm` from 001.08; `OrgnlUETR` exists from 001.09.
+ * Version differences read: `OrgnlTxRef/ReqdExctnDt` is a plain date in 001.03 and a choice of `Dt`/`DtTm` in 001.10;
+ * `OrgnlTxRef/Cdtr/Nm` in 001.03 is `Cdtr/Pty/Nm` in 001.10; `OrgnlUETR` is only in the later versions. Both shapes
+ * are read whatever version the namespace names, so the versions between need no list of their own.
  *
  * One PaymentEvidence per `TxInfAndSts`, its status that of `TxSts`, else of its `PmtInfSts`, else of `GrpSts`
  * (status.ts holds the table of codes). The standard states no inheritance clause in words, but its consistency rules

@@ -3,25 +3,29 @@
  * ExternalPaymentGroupStatus1Code for GrpSts and PmtInfSts; in 001.03 the closed lists TransactionIndividualStatus3Code
  * and TransactionGroupStatus3Code, a subset) and what each is as evidence of a wage payment (付款凭证):
  *
- * | Code | ISO name                                  | Evidence   | Why                                                       |
- * |------|-------------------------------------------|------------|-----------------------------------------------------------|
- * | ACSC | AcceptedSettlementCompleted(DebitorAccount)| booked    | the debtor's account entry is made: the money has left    |
- * | ACCC | AcceptedSettlementCompletedCreditorAccount| booked     | settled on the creditor's (the worker's) account          |
- * | RCVD | Received                                  | pending    | received, nothing decided                                 |
- * | ACTC | AcceptedTechnicalValidation               | pending    | syntax and signature checked only                         |
- * | PATC | PartiallyAcceptedTechnicalCorrect         | pending    | authorisations still missing                              |
- * | ACCP | AcceptedCustomerProfile                   | pending    | customer profile checked, not executed                    |
- * | ACFC | AcceptedFundsChecked                      | pending    | funds checked, not executed                               |
- * | ACWC | AcceptedWithChange                        | pending    | accepted, the bank changed something (a date); not paid   |
- * | ACSP | AcceptedSettlementInProcess               | pending    | accepted for execution, settlement under way              |
- * | ACPD | AcceptedClearingProcessed                 | pending    | handed to clearing, not booked                            |
- * | ACWP | AcceptedWithoutPosting                    | pending    | accepted, not posted to the creditor's account            |
- * | PDNG | Pending                                   | pending    | further checks to come                                    |
- * | BLCK | Blocked                                   | pending    | neither posted nor returned: not paid, not failed         |
- * | PART | PartiallyAccepted (group, payment info)   | pending    | says only that part of a group was accepted               |
- * | RJCT | Rejected                                  | rejected   | with StsRsnInf/Rsn/Cd (or Prtry) and AddtlInf             |
- * | CANC | Cancelled                                 | rejected   | cancelled before execution, with its reason               |
- * | ACIS, CPUC, PRES | cheque issued, cash picked up, request to pay presented | refused | no credit transfer to a card has them |
+ * | Code | ISO name                                    | Evidence | Why                                                     |
+ * |------|---------------------------------------------|----------|---------------------------------------------------------|
+ * | ACSC | AcceptedSettlementCompleted(DebitorAccount) | booked   | the debtor's account entry is made: the money has left  |
+ * | ACCC | AcceptedSettlementCompletedCreditorAccount  | booked   | settled on the creditor's (the worker's) account        |
+ * | RCVD | Received                                    | pending  | received, nothing decided                               |
+ * | ACTC | AcceptedTechnicalValidation                 | pending  | syntax and signature checked only                       |
+ * | PATC | PartiallyAcceptedTechnicalCorrect           | pending  | authorisations still missing                            |
+ * | ACCP | AcceptedCustomerProfile                     | pending  | customer profile checked, not executed                  |
+ * | ACFC | AcceptedFundsChecked                        | pending  | funds checked, not executed                             |
+ * | ACWC | AcceptedWithChange                          | pending  | accepted, the bank changed something (a date); not paid |
+ * | ACSP | AcceptedSettlementInProcess                 | pending  | accepted for execution, settlement under way            |
+ * | ACPD | AcceptedClearingProcessed                   | pending  | handed to clearing, not booked                          |
+ * | ACWP | AcceptedWithoutPosting                      | pending  | accepted, not posted to the creditor's account          |
+ * | PDNG | Pending                                     | pending  | further checks to come                                  |
+ * | BLCK | Blocked                                     | pending  | neither posted nor returned: not paid, not failed       |
+ * | PART | PartiallyAccepted (group, payment info)     | pending  | says only that part of a group was accepted             |
+ * | RJCT | Rejected                                    | rejected | with StsRsnInf/Rsn/Cd (or Prtry) and AddtlInf           |
+ * | CANC | Cancelled                                   | rejected | cancelled before execution, with its reason             |
+ * | ACIS | AcceptedandChequeIssued                     | refused  | a cheque: no credit transfer to a card has it           |
+ * | CPUC | CashPickedUpByCreditor                      | refused  | cash: no credit transfer to a card has it               |
+ * | PRES | Presented                                   | refused  | a request to pay: no credit transfer to a card has it   |
+ *
+ * Any other code refuses the file: a status this ledger cannot place tells neither paid nor failed.
  *
  * A pain.002 never carries a return (退票) of an earlier success: that arrives as a camt.054 credit with RtrInf.
  */
@@ -61,10 +65,12 @@ export function evidenceStatus(code: string): StatusReading {
 }
 
 /**
- * The standard's consistency rules between levels (pain.002 GroupStatusRejectedRule, PaymentInformationStatusRejectedRule,
- * PaymentInformationStatusAcceptedRule, PaymentInformationStatusPendingRule, and the group-level counterparts): under a
- * rejected parent every status given is RJCT; under an accepted or pending parent none is RJCT. Only PART allows both.
- * A child breaking them leaves it unknown which of the two the bank meant. Returns the broken rule's words, or undefined.
+ * The standard's consistency rules between levels: GroupStatusRejectedRule (a RJCT group has RJCT blocks, when they
+ * state a status), PaymentInformationStatusRejectedRule (a RJCT block has RJCT transactions), and
+ * PaymentInformationStatusAcceptedRule and PendingRule (under ACTC, ACCP, ACSP, ACSC, ACWC or PDNG no transaction is
+ * RJCT). The same test is applied from the group to its blocks, and to a block's transactions when the block states
+ * no status. Only PART may have children of both kinds. A child breaking them leaves it unknown which of the two the
+ * bank meant, so the file is refused. Returns the broken rule in words, or undefined.
  */
 const ACCEPTED_OR_PENDING = new Set(['ACTC', 'ACCP', 'ACSP', 'ACSC', 'ACWC', 'PDNG'])
 
