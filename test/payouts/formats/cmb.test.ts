@@ -276,6 +276,8 @@ t.test('returns: linked to the line they undo; a code whose meaning is unknown r
   t.same(lines(ret({ TRSAMT: '-0.50' })).map((l) => l.amountFen), [50], 'a signed amount, unsigned')
   t.match(ret({ STSCOD: 'S' }).errors, [{ code: 'status_unknown', message: /"S"/ }])
   t.same(lines(ret({ REQNBR: '' })).map((l) => l.returnOf), [{ endToEndId: null, bankRef: null }], 'what the bank does not say stays null')
+  const none = parse(xml({ funnam: 'NTAGDRFD' }))
+  t.same([none.errors, none.file?.lines, none.file?.ignored], [[], [], { count: 0, reasons: {} }], 'no returns in the period: an answer with nothing in it')
   const twice = parse(xml({ funnam: 'NTAGDRFD', lineTag: 'NTAGDRFDZ1', lines: [{ REQNBR: '1', BTHDTL: '1', EACNBR: '62170000111122223333', TRSAMT: '1' }, { REQNBR: '1', BTHDTL: '00000001', EACNBR: '62170000111122223333', TRSAMT: '1' }] }))
   t.same(codes(twice), ['line_duplicate'])
 })

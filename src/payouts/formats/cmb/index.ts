@@ -1,12 +1,13 @@
 /**
  * China Merchants Bank 银企直联 agency payment (代发) results and its return (退票) query, read to payment evidence.
  *
- * Two interfaces carry the same records. The 前置机 XML (`<CMBSDKPGK>`, GBK on the wire, its declaration honoured):
- * NTAGCINN / NTAGCQRI answer with batches (NTAGCINQZ), NTAGDINF with a batch's lines (NTAGCDTLY1, and NTAGDINFY1 when
- * there are more pages), GetAgentDetail with lines (NTQATDQYZ), NTAGDRFD with returns (NTAGDRFDZ1). The newer JSON API
- * (xml.ts, json.ts): BB6BPDQY (bb6bpdqyz1 batch, bb6bpdqyz2 lines) and the 代发 result push notice (agcInfo,
+ * Two interfaces carry the same records. The 前置机 XML (xml.ts; `<CMBSDKPGK>`, GBK on the wire, its declaration
+ * honoured): NTAGCINN / NTAGCQRI answer with batches (NTAGCINQZ), NTAGDINF with a batch's lines (NTAGCDTLY1, and
+ * NTAGDINFY1 when there are more pages), GetAgentDetail with lines (NTQATDQYZ), NTAGDRFD with returns (NTAGDRFDZ1). The
+ * newer JSON API (json.ts): BB6BPDQY (bb6bpdqyz1 batch, bb6bpdqyz2 lines) and the 代发 result push notice (agcInfo,
  * detailInfo). A request (NTAGCAPY, or any file without RETCOD) is no result and is refused as such; RETCOD other
- * than 0 (resultcode other than SUC0000) refuses the file with the bank's ERRMSG.
+ * than 0 (resultcode other than SUC0000) refuses the file with the bank's ERRMSG. What the records mean is decided
+ * once, in records.ts, whichever interface carried them.
  *
  * Line status, STSCOD, by record (from the field specs beside the samples: CMBFirmBankSDK's component docs, go-cmb's
  * models); a code not in its record's column refuses the file naming it, never guessed:

@@ -13,12 +13,12 @@ import type { BatchSource, CmbDocument, CmbRecord, LineSource } from './records.
 /** The JSON API's result code of a successful call. */
 const SUCCESS = 'SUC0000'
 
+const NUMBER_CHAR = /[-+.0-9eE]/
+
 /**
  * The JSON text with every number written as a string of its digits, so that `JSON.parse` never turns an amount into
  * a float (0.29 would not survive it exactly, and 1e2 must be refused as an amount, not read as 100).
  */
-const NUMBER_CHAR = /[-+.0-9eE]/
-
 export function numbersAsText(json: string): string {
   const parts: string[] = []
   let from = 0

@@ -273,7 +273,7 @@ function readResultLine(rec: CmbRecord<Exclude<LineSource, 'NTAGDRFDZ1'>>, batch
   const code = f.get('STSCOD')
   let meaning: Meaning | undefined
   if (code === undefined) {
-    faults.add(rec.lineNo, fieldName(rec, 'STSCOD'), 'status_missing', `Line ${rec.lineNo} has no status (STSCOD): whether it was paid cannot be told. Query the batch's result again.`)
+    faults.add(rec.lineNo, fieldName(rec, 'STSCOD'), 'status_missing', `Line ${rec.lineNo} has no status (STSCOD): whether it was paid cannot be told. Ask the bank for the batch's details with each line's status.`)
   } else {
     meaning = table.get(code)
     if (meaning === undefined) {
