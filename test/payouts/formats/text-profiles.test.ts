@@ -240,3 +240,18 @@ t.test('references: a bracketed part goes when its placeholder has no value; oth
   const profile = { ...FILE_NAME_DATE_CSV_PROFILE, referenceTemplate: '{account}-{date}-{seq}' }
   t.same(faults(parseTextResult(fileNameDateCsv(SAMPLE_LINES), profile, { fileName: CSV_NAME })), [[0, 'account', 'reference_incomplete']])
 })
+
+t.test('a summary total above what one line may carry is read exactly (101 lines of ¥1,000,000)', async (t) => {
+  const many = Array.from({ length: 101 }, (_, i): SampleLine => ({ seq: i + 1, card: '6230580000012345671', name: '张伟', amountFen: 100_000_000 as Fen, status: '成功' }))
+  const bytes = cityBankTxt(many)
+  t.match(cityText(bytes), /总金额：101000000\.00/)
+  t.equal(fileOf(parseBankFile(bytes)).lines.length, 101)
+  t.same(faults(parseBankFile(gbk(cityText(bytes).replace('总金额：101000000.00', '总金额：101000000.01')))), [[108, '总金额', 'summary_mismatch']])
+})
+
+t.test('every profile makes distinct references: its template has {seq} outside any optional part', async (t) => {
+  for (const profile of [CITY_BANK_TXT_PROFILE, FILE_NAME_DATE_CSV_PROFILE]) {
+    t.match(profile.referenceTemplate.replace(/\[[^\]]*\]/g, ''), /\{seq\}/, profile.id)
+    t.ok(profile.dateFrom === 'header' ? (profile.headerLabels.date?.length ?? 0) > 0 : profile.fileNamePattern !== undefined, profile.id)
+  }
+})

@@ -120,6 +120,8 @@ interface Header {
   at: number
   width: number
   index: ColumnIndex
+  /** The columns the header has, in no particular order. */
+  columns: ProfileColumn[]
   /** The header's own words, for messages: the clerk sees the column as the file names it. */
   names: string[]
 }
@@ -143,7 +145,7 @@ function findHeader(lines: readonly string[], profile: TextResultProfile): Heade
     const split = splitLine(text, profile, Number.MAX_SAFE_INTEGER)
     if (!split.ok) continue
     const index = columnIndex(split.cells, profile)
-    if (index !== undefined) return { lineNo: at + 1, at, width: split.cells.length, index, names: split.cells }
+    if (index !== undefined) return { lineNo: at + 1, at, width: split.cells.length, index, columns: Object.keys(index) as ProfileColumn[], names: split.cells }
   }
   return undefined
 }
@@ -277,8 +279,8 @@ interface ReadLine {
   seq: string | undefined
   status: EvidenceStatus | undefined
   amountFen: Fen | undefined
-  evidence: Omit<PaymentEvidence, 'bankRef' | 'bookingDate' | 'valueDate' | 'returnOf'> | undefined
-  bankRef: string | null
+  /** Undefined when the line has a fault; its reference, dates and returnOf are filled once the file's facts are known. */
+  evidence: PaymentEvidence | undefined
   originalRef: string | null
 }
 
@@ -290,101 +292,123 @@ function statusOf(word: string, profile: TextResultProfile): EvidenceStatus | un
   return key === undefined ? undefined : words[key]
 }
 
-function readLine(lineNo: number, text: string, header: Header, profile: TextResultProfile, fault: Fault): ReadLine {
-  const none: ReadLine = { lineNo, seq: undefined, status: undefined, amountFen: undefined, evidence: undefined, bankRef: null, originalRef: null }
+/** The column as the file's header names it: the clerk looks for that word. */
+const nameOf = (header: Header, c: ProfileColumn): string => header.names[header.index[c] ?? -1] ?? c
+
+function cellOf(header: Header, cells: readonly string[], c: ProfileColumn): string {
+  const i = header.index[c]
+  return i === undefined ? '' : (cells[i] ?? '')
+}
+
+const PLAIN_AMOUNT = /^(\d{1,10})(?:\.(\d{1,2}))?$/
+
+/**
+ * Yuan to fen. The common form (digits, at most two decimals) is read as two integers, exactly, without decimal.js:
+ * that is most of the time spent on a 100,000-line file. Every other form goes through decimalToFen's rule.
+ */
+function amountOf(text: string): { fen: Fen } | { reason: string } {
+  const m = PLAIN_AMOUNT.exec(text)
+  if (m) return { fen: (Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'))) as Fen }
+  return decimalToFen(text)
+}
+
+/**
+ * One payment line. No closures per line: the service runs under tsx, whose name-keeping wraps every named inner
+ * function in a call, and a 100,000-line file made that and its garbage a third of the parse.
+ */
+function readLine(lineNo: number, text: string, header: Header, profile: TextResultProfile, errors: EvidenceFault[]): ReadLine {
+  const none: ReadLine = { lineNo, seq: undefined, status: undefined, amountFen: undefined, evidence: undefined, originalRef: null }
   const split = splitLine(text, profile, header.width)
   if (!split.ok) {
-    fault(lineNo, 'line', 'bad_quotes', `The line could not be split into cells: ${split.why}.`)
+    errors.push({ lineNo, field: 'line', code: 'bad_quotes', message: `The line could not be split into cells: ${split.why}.` })
     return none
   }
   const { cells } = split
-  const nameOf = (c: ProfileColumn): string => header.names[header.index[c] ?? -1] ?? c
-  const extra = cells.slice(header.width)
-  if (extra.some((c) => c !== '')) {
-    fault(lineNo, 'line', 'wrong_field_count', `The line has ${cells.length} cells; the header has ${header.width}. Is there a "${profile.delimiter === 'whitespace' ? ' ' : profile.delimiter}" inside a name?`)
-    return none
+  for (let i = header.width; i < cells.length; i++) {
+    if (cells[i] !== '') {
+      errors.push({ lineNo, field: 'line', code: 'wrong_field_count', message: `The line has ${cells.length} cells; the header has ${header.width}. Is there a "${profile.delimiter === 'whitespace' ? ' ' : profile.delimiter}" inside a name?` })
+      return none
+    }
   }
   const missing = REQUIRED_COLUMNS.filter((c) => (header.index[c] ?? 0) >= cells.length)
   if (missing.length > 0) {
-    fault(lineNo, nameOf(missing[0] ?? 'seq'), 'wrong_field_count', `The line has ${cells.length} cells and no ${missing.map(nameOf).join(', ')}; the header has ${header.width}. Was the file cut short?`)
+    errors.push({
+      lineNo,
+      field: nameOf(header, missing[0] ?? 'seq'),
+      code: 'wrong_field_count',
+      message: `The line has ${cells.length} cells and no ${missing.map((c) => nameOf(header, c)).join(', ')}; the header has ${header.width}. Was the file cut short?`,
+    })
     return none
   }
-  const cellOf = (c: ProfileColumn): string => {
-    const i = header.index[c]
-    return i === undefined ? '' : (cells[i] ?? '')
-  }
-  let broken = false
-  const fail = (c: ProfileColumn, code: string, message: string): void => {
-    broken = true
-    fault(lineNo, nameOf(c), code, message)
-  }
-  for (const c of Object.keys(header.index) as ProfileColumn[]) {
-    const cell = cellOf(c)
+  const before = errors.length
+  const fail = (c: ProfileColumn, code: string, message: string): number => errors.push({ lineNo, field: nameOf(header, c), code, message })
+  for (const c of header.columns) {
+    const cell = cellOf(header, cells, c)
     const k = cell.search(CONTROL)
-    if (k >= 0) fail(c, 'control_character', `${nameOf(c)} has the control character U+${(cell.codePointAt(k) ?? 0).toString(16).toUpperCase().padStart(4, '0')} at position ${k + 1}; export the file again from the bank's system.`)
+    if (k >= 0) fail(c, 'control_character', `${nameOf(header, c)} has the control character U+${(cell.codePointAt(k) ?? 0).toString(16).toUpperCase().padStart(4, '0')} at position ${k + 1}; export the file again from the bank's system.`)
   }
-  if (broken) return none
+  if (errors.length > before) return none
 
-  const seqText = cellOf('seq')
+  const seqText = cellOf(header, cells, 'seq')
   const seq = SEQ_TEXT.test(seqText) && Number(seqText) > 0 ? String(Number(seqText)) : undefined
-  if (seq === undefined) fail('seq', 'bad_seq', `${nameOf('seq')} ${quote(seqText)} must be a positive whole number.`)
+  if (seq === undefined) fail('seq', 'bad_seq', `${nameOf(header, 'seq')} ${quote(seqText)} must be a positive whole number.`)
 
-  const card = cellOf('payeeCard').replace(/[\s-]/g, '')
-  if (card === '') fail('payeeCard', 'bad_card', `${nameOf('payeeCard')} is empty.`)
-  else if (!/^\d+$/.test(card)) fail('payeeCard', 'bad_card', `${nameOf('payeeCard')} ${maskCard(card)} contains characters other than digits.`)
-  else if (!CARD_TEXT.test(card)) fail('payeeCard', 'bad_card', `${nameOf('payeeCard')} ${maskCard(card)} has ${card.length} digits; a card or account number has 12 to 19.`)
+  const cardText = cellOf(header, cells, 'payeeCard')
+  const card = CARD_TEXT.test(cardText) ? cardText : cardText.replace(/[\s-]/g, '')
+  if (card === '') fail('payeeCard', 'bad_card', `${nameOf(header, 'payeeCard')} is empty.`)
+  else if (!/^\d+$/.test(card)) fail('payeeCard', 'bad_card', `${nameOf(header, 'payeeCard')} ${maskCard(card)} contains characters other than digits.`)
+  else if (!CARD_TEXT.test(card)) fail('payeeCard', 'bad_card', `${nameOf(header, 'payeeCard')} ${maskCard(card)} has ${card.length} digits; a card or account number has 12 to 19.`)
 
-  const name = cellOf('payeeName')
-  const nameLength = [...name].length
-  if (nameLength === 0) fail('payeeName', 'bad_name', `${nameOf('payeeName')} is empty.`)
-  else if (nameLength > LIMITS.person_name_length_max) fail('payeeName', 'bad_name', `${nameOf('payeeName')} ${quote(name)} is ${nameLength} characters long; at most ${LIMITS.person_name_length_max} are accepted.`)
+  const name = cellOf(header, cells, 'payeeName')
+  const nameLength = name.length <= LIMITS.person_name_length_max ? name.length : [...name].length
+  if (nameLength === 0) fail('payeeName', 'bad_name', `${nameOf(header, 'payeeName')} is empty.`)
+  else if (nameLength > LIMITS.person_name_length_max) fail('payeeName', 'bad_name', `${nameOf(header, 'payeeName')} ${quote(name)} is ${nameLength} characters long; at most ${LIMITS.person_name_length_max} are accepted.`)
 
   let amountFen: Fen | undefined
-  const amountText = cellOf('amount')
-  const amount = decimalToFen(amountText.replace(/,/g, ''))
-  if ('reason' in amount) fail('amount', 'bad_amount', `${nameOf('amount')} ${quote(amountText)} must be yuan such as 3500.00.`)
-  else if (amount.fen <= 0) fail('amount', 'bad_amount', `${nameOf('amount')} ${quote(amountText)} must be greater than 0.00.`)
-  else if (amount.fen > LIMITS.payout_line_amount_fen_max) fail('amount', 'amount_too_large', `${nameOf('amount')} ${quote(amountText)} is more than one payment line may carry (${LIMITS.payout_line_amount_fen_max / 100} yuan); check the amount with the bank.`)
+  const amountText = cellOf(header, cells, 'amount')
+  const amount = amountOf(amountText.includes(',') ? amountText.replace(/,/g, '') : amountText)
+  if ('reason' in amount) fail('amount', 'bad_amount', `${nameOf(header, 'amount')} ${quote(amountText)} must be yuan such as 3500.00.`)
+  else if (amount.fen <= 0) fail('amount', 'bad_amount', `${nameOf(header, 'amount')} ${quote(amountText)} must be greater than 0.00.`)
+  else if (amount.fen > LIMITS.payout_line_amount_fen_max) fail('amount', 'amount_too_large', `${nameOf(header, 'amount')} ${quote(amountText)} is more than one payment line may carry (${LIMITS.payout_line_amount_fen_max / 100} yuan); check the amount with the bank.`)
   else amountFen = amount.fen
 
-  const statusText = cellOf('status')
+  const statusText = cellOf(header, cells, 'status')
   const status = statusOf(statusText, profile)
-  if (status === undefined) fail('status', 'bad_status', `${nameOf('status')} ${quote(statusText)} is not a status this bank's files use (${Object.keys(profile.statusWords).join('/')}).`)
+  if (status === undefined) fail('status', 'bad_status', `${nameOf(header, 'status')} ${quote(statusText)} is not a status this bank's files use (${Object.keys(profile.statusWords).join('/')}).`)
 
   let payerAccountNo: string | null = null
-  const payerText = cellOf('payerAccount')
+  const payerText = cellOf(header, cells, 'payerAccount')
   if (payerText !== '') {
     const digits = accountDigits(payerText)
     if (ACCOUNT_TEXT.test(digits)) payerAccountNo = digits
-    else fail('payerAccount', 'bad_payer_account', `${nameOf('payerAccount')} ${quote(payerText)} is not an account number of 8 to 32 digits.`)
+    else fail('payerAccount', 'bad_payer_account', `${nameOf(header, 'payerAccount')} ${quote(payerText)} is not an account number of 8 to 32 digits.`)
   }
   let endToEndId: string | null = null
-  const e2eText = cellOf('endToEndId')
+  const e2eText = cellOf(header, cells, 'endToEndId')
   if (e2eText !== '') {
     if (END_TO_END_ID_TEXT.test(e2eText)) endToEndId = e2eText
-    else fail('endToEndId', 'bad_end_to_end_id', `${nameOf('endToEndId')} ${quote(e2eText)} must be 1 to 35 printable ASCII characters without spaces.`)
+    else fail('endToEndId', 'bad_end_to_end_id', `${nameOf(header, 'endToEndId')} ${quote(e2eText)} must be 1 to 35 printable ASCII characters without spaces.`)
   }
   let bankRef: string | null = null
   if (header.index.bankRef !== undefined) {
-    const refText = cellOf('bankRef')
+    const refText = cellOf(header, cells, 'bankRef')
     if (REFERENCE_TEXT.test(refText)) bankRef = refText
-    else fail('bankRef', 'bad_bank_ref', `${nameOf('bankRef')} ${quote(refText)} must be the bank's reference: 1 to 64 printable characters without spaces.`)
+    else fail('bankRef', 'bad_bank_ref', `${nameOf(header, 'bankRef')} ${quote(refText)} must be the bank's reference: 1 to 64 printable characters without spaces.`)
   }
-  const originalRefText = cellOf('originalRef')
+  const originalRefText = cellOf(header, cells, 'originalRef')
   const originalRef = originalRefText === '' ? null : originalRefText
 
-  const reasonCode = cellOf('reasonCode')
-  const reasonText = cellOf('reasonText')
+  const reasonCode = cellOf(header, cells, 'reasonCode')
+  const reasonText = cellOf(header, cells, 'reasonText')
   const booked = status === 'booked'
   return {
     lineNo,
     seq,
     status,
     amountFen,
-    bankRef,
     originalRef,
     evidence:
-      broken || status === undefined || amountFen === undefined
+      errors.length > before || status === undefined || amountFen === undefined
         ? undefined
         : {
             lineNo,
@@ -395,10 +419,15 @@ function readLine(lineNo: number, text: string, header: Header, profile: TextRes
             currency: profile.currency,
             endToEndId,
             paymentInfoId: null,
+            // Filled once the file's facts are known (parseTextResult).
+            bankRef,
             uetr: null,
+            bookingDate: null,
+            valueDate: null,
             reasonCode: booked || reasonCode === '' ? null : reasonCode,
             reasonText: booked || reasonText === '' ? null : reasonText,
             payerAccountNo,
+            returnOf: null,
           },
   }
 }
@@ -436,6 +465,17 @@ function tally(lines: readonly ReadLine[]): Tally {
   return t
 }
 
+/**
+ * A stated total in fen, compared as a decimal and never stored: a file's total may be above what one line may carry
+ * (decimalToFen's bound), so only the rule on decimals is the same: more than two only when they are zeros.
+ */
+function totalFen(text: string): MoneyDecimal | undefined {
+  const m = /^(\d{1,16})(?:\.(\d{1,8}))?$/.exec(text)
+  if (!m) return undefined
+  if (!/^\d{0,2}0*$/.test(m[2] ?? '')) return undefined
+  return new Money(text).times(100)
+}
+
 const FIGURE_WORDS: Record<SummaryFigure, string> = {
   lineCount: 'number of lines',
   totalAmount: 'total amount',
@@ -460,10 +500,11 @@ function figureOf(t: Tally, figure: SummaryFigure): MoneyDecimal {
   }
 }
 
-function isSummaryLine(text: string, profile: TextResultProfile): boolean {
+const summaryOpeners = (profile: TextResultProfile): string[] => [...SUMMARY_WORDS, ...Object.values(profile.summaryLabels).flatMap((l) => l ?? [])]
+
+function isSummaryLine(text: string, openers: readonly string[]): boolean {
   const start = text.trimStart().replace(/^"/, '')
-  const labels = [...SUMMARY_WORDS, ...Object.values(profile.summaryLabels).flatMap((l) => l ?? [])]
-  return labels.some((l) => start.startsWith(l))
+  return openers.some((l) => start.startsWith(l))
 }
 
 function checkSummary(lineNo: number, text: string, profile: TextResultProfile, t: Tally, fault: Fault): void {
@@ -477,8 +518,7 @@ function checkSummary(lineNo: number, text: string, profile: TextResultProfile, 
     const value = /^[\d.,]*\d/.exec(rest)?.[0] ?? ''
     let stated: MoneyDecimal | undefined
     if (isAmount) {
-      const read = decimalToFen(value.replace(/,(?=\d{3}(?:\D|$))/g, ''))
-      if (!('reason' in read)) stated = new Money(read.fen)
+      stated = totalFen(value.replace(/,(?=\d{3}(?:\D|$))/g, ''))
     } else if (/^\d{1,9}$/.test(value)) stated = new Money(value)
     if (stated === undefined) {
       fault(lineNo, label, 'bad_summary', `${label} ${quote(rest.split(/[\s,]/)[0] ?? '')} must be ${isAmount ? 'an amount in yuan' : 'a whole number'}.`)
@@ -544,8 +584,17 @@ export function parseTextResult(bytes: Buffer, profile: TextResultProfile, conte
     return { errors }
   }
 
-  const decodings = profile.encodings.map((e) => decodeAs(bytes, e, profile))
-  const read = decodings.find((d) => d.ok && d.header !== undefined)
+  // In the profile's order, stopping at the first that shows the header: a second decoding of a large file is not free.
+  const decodings: Decoding[] = []
+  let read: Decoding | undefined
+  for (const encoding of profile.encodings) {
+    const d = decodeAs(bytes, encoding, profile)
+    decodings.push(d)
+    if (d.ok && d.header !== undefined) {
+      read = d
+      break
+    }
+  }
   if (read === undefined || !read.ok || read.header === undefined) {
     const bad = decodings.every((d) => !d.ok)
     const first = decodings[0]
@@ -570,12 +619,13 @@ export function parseTextResult(bytes: Buffer, profile: TextResultProfile, conte
 
   const read_: ReadLine[] = []
   let summaryAt: { lineNo: number; text: string } | undefined
+  const openers = summaryOpeners(profile)
   let count = 0
   for (let at = header.at + 1; at < lines.length; at++) {
     const text = lines[at] ?? ''
     const lineNo = at + 1
     if (text.trim() === '' || RULE_LINE.test(text)) continue
-    if (isSummaryLine(text, profile)) {
+    if (isSummaryLine(text, openers)) {
       if (summaryAt === undefined) summaryAt = { lineNo, text }
       else fault(lineNo, 'summary', 'misplaced_summary', `A second summary line; the first is on line ${summaryAt.lineNo}.`)
       continue
@@ -588,7 +638,7 @@ export function parseTextResult(bytes: Buffer, profile: TextResultProfile, conte
       fault(0, 'file', 'too_many_lines', `The file has more than ${limits.linesMax} payment lines; ask the bank for the batch in several files.`)
       return { errors: capped(errors) }
     }
-    read_.push(readLine(lineNo, text, header, profile, fault))
+    read_.push(readLine(lineNo, text, header, profile, errors))
   }
   if (read_.length === 0) fault(0, 'file', 'no_lines', 'The file has a column header but no payment lines.')
   const t = tally(read_)
@@ -602,36 +652,33 @@ export function parseTextResult(bytes: Buffer, profile: TextResultProfile, conte
   const seenRef = new Map<string, number>()
   const dateCompact = facts.date?.replace(/-/g, '')
   const lines_: PaymentEvidence[] = []
-  let referenceFault = false
+  // Rendered once for the file, with the 序号 left as a mark to fill per line.
+  const SEQ_MARK = '\u0000'
+  const made = renderReference(profile.referenceTemplate, { date: dateCompact, seq: SEQ_MARK, batch: facts.batch, account: facts.account })
+  const madeParts = made.ok ? made.text.split(SEQ_MARK) : undefined
+  if (!made.ok && header.index.bankRef === undefined && dateCompact !== undefined && read_.length > 0) {
+    fault(0, made.missing, 'reference_incomplete', `The file does not state its ${made.missing}, from which this bank's line references are made (${profile.referenceTemplate}).`)
+  }
   for (const l of read_) {
     if (l.seq !== undefined) {
       const first = seenSeq.get(l.seq)
       if (first !== undefined) fault(l.lineNo, header.names[header.index.seq ?? 0] ?? 'seq', 'duplicate_seq', `序号 ${l.seq} is already used on line ${first}; each payment has its own number.`)
       else seenSeq.set(l.seq, l.lineNo)
     }
-    let ref = l.bankRef
-    if (header.index.bankRef === undefined && l.seq !== undefined) {
-      const made = renderReference(profile.referenceTemplate, { date: dateCompact, seq: l.seq, batch: facts.batch, account: facts.account })
-      if (made.ok) ref = made.text
-      else if (!referenceFault && dateCompact !== undefined) {
-        referenceFault = true
-        fault(0, made.missing, 'reference_incomplete', `The file does not state its ${made.missing}, from which this bank's line references are made (${profile.referenceTemplate}).`)
-      }
-    }
+    const e = l.evidence
+    const ref = header.index.bankRef !== undefined ? (e?.bankRef ?? null) : l.seq !== undefined && madeParts !== undefined ? madeParts.join(l.seq) : null
     if (ref !== null && header.index.bankRef !== undefined) {
       const first = seenRef.get(ref)
       if (first !== undefined) fault(l.lineNo, header.names[header.index.bankRef] ?? 'bankRef', 'duplicate_bank_ref', `The reference ${quote(ref)} is already used on line ${first}.`)
       else seenRef.set(ref, l.lineNo)
     }
-    if (l.evidence === undefined || facts.date === undefined) continue
-    lines_.push({
-      ...l.evidence,
-      bankRef: ref,
-      // The file's date is the only one: the day the bank reports these outcomes for, on every line.
-      bookingDate: facts.date,
-      valueDate: facts.date,
-      returnOf: l.evidence.status === 'returned' ? { endToEndId: l.evidence.endToEndId, bankRef: l.originalRef } : null,
-    })
+    if (e === undefined || facts.date === undefined) continue
+    e.bankRef = ref
+    // The file's date is the only one: the day the bank reports these outcomes for, on every line.
+    e.bookingDate = facts.date
+    e.valueDate = facts.date
+    if (e.status === 'returned') e.returnOf = { endToEndId: e.endToEndId, bankRef: l.originalRef }
+    lines_.push(e)
   }
 
   if (errors.length > 0) return { errors: capped(errors) }
