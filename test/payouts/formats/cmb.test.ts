@@ -9,6 +9,7 @@ import iconv from 'iconv-lite'
 import t from 'tap'
 import { EVIDENCE_ERRORS_MAX, EVIDENCE_LINES_MAX, type EvidenceParse } from '../../../src/payouts/formats/evidence.ts'
 import { cmbAgencyFormat, type CmbPaymentEvidence } from '../../../src/payouts/formats/cmb/index.ts'
+import { detectFormat } from '../../../src/payouts/formats/index.ts'
 
 const SAMPLES = new URL('../../../../shared/samples/bank/', import.meta.url)
 const sample = (name: string): Buffer => readFileSync(new URL(name, SAMPLES))
@@ -131,6 +132,14 @@ t.test('detect: the CMB root or the JSON API records, nothing else', async (t) =
   t.notOk(cmbAgencyFormat.detect(sample('iso20022.camt054.v2.xml').toString('utf8')))
   t.notOk(cmbAgencyFormat.detect('seq,card,name,amount\n1,6222,张伟,1.00\n'))
   t.notOk(cmbAgencyFormat.detect('{"a":1}'))
+})
+
+t.test('the registry detects CMB answers, in UTF-8 and GBK, XML and JSON', async (t) => {
+  for (const name of ['cmb-yqzl.GetAgentDetail-NTQATDQYZ.response.xml', 'cmb-yqzl.NTAGCINN-NTAGCINQZ.response.xml', 'cmb-yqzl.NTAGDINF-NTAGCDTLY1.response.xml', 'cmb-yqzl.NTAGDRFD-NTAGDRFDZ1.response.xml']) {
+    t.equal(detectFormat(sample(name))?.name, 'cmb-agency', name)
+  }
+  t.equal(detectFormat(xml({ encoding: 'GBK', batches: [BATCH], lines: LINES }))?.name, 'cmb-agency')
+  t.equal(detectFormat(Buffer.from('{"msgtyp":"NCDRSLT","msgdat":{"agcInfo":{},"detailInfo":[]}}'))?.name, 'cmb-agency')
 })
 
 t.test('a batch with its lines: statuses, references, the batch reference and account, counts and sums agree', async (t) => {
