@@ -35,7 +35,8 @@ function answers(bytes: Buffer): boolean {
   } catch (err) {
     throw new Error(`threw: ${String(err)}`)
   }
-  return wellFormedAnswer(r)
+  // 'unreadable' is the safety net for what the XML library throws; a mutation reaching it is a fault not named yet.
+  return wellFormedAnswer(r) && !r.errors.some((e) => e.code === 'unreadable')
 }
 
 t.test('random bytes: typed faults, never an exception', async (t) => {

@@ -398,6 +398,9 @@ t.test('what makes the evidence doubtful refuses the file whole, every fault lis
   t.same(refusal(t, parsePain002(Buffer.from(pain002({ version: '10', encoding: 'UTF-16', blocks: [] })))), ['unsupported_encoding'])
   t.same(refusal(t, parsePain002(Buffer.alloc(0))), ['empty_file'])
   t.same(refusal(t, parsePain002(sample('iso20022.camt054.v2.xml'))), ['not_pain002'])
+  t.same(refusal(t, parsePain002(Buffer.from(pain002({ version: '10', blocks: [] }).replace('pain.002.001.10', 'camt.054.001.08')))), ['namespace_mismatch'])
+  t.same(refusal(t, parsePain002(Buffer.from(pain002({ version: '10', blocks: [] }).replace('<OrgnlMsgNmId>pain.001.001.09', '<OrgnlMsgNmId>pain.008.001.08')))), ['not_a_transfer_report'])
+  t.same(refusal(t, parsePain002(Buffer.from(pain002({ version: '10', blocks: [] }).replace('<MsgId>STS-1</MsgId>', '')))), ['missing_field'])
 
   t.same(refusal(t, parsePain002(one([{ e2e: 'E1', sts: 'ACSC', amount: '10.005' }]))), ['amount_invalid'], 'a third decimal that is not zero')
   t.equal(read(t, parsePain002(one([{ e2e: 'E1', sts: 'ACSC', amount: '10.000' }]))).lines[0]?.amountFen, 1000, 'zeros past the second decimal')

@@ -149,7 +149,13 @@ function parseChecked(bytes: Buffer): Pain002Parse {
   if (listed > EVIDENCE_LINES_MAX) {
     return refuse(0, 'TxInfAndSts', 'too_many_lines', `The report lists ${listed} transactions, more than the ${EVIDENCE_LINES_MAX} one file may; ask the bank to split it.`)
   }
-  const doc = parser.parse(xml) as unknown
+  let doc: unknown
+  try {
+    doc = parser.parse(xml)
+  } catch (err) {
+    // The validator lets a few malformed prologs through (an unclosed quote in the XML declaration) that the parser refuses.
+    return refuse(0, 'file', 'not_well_formed', `The file is not well-formed XML (${err instanceof Error ? err.message : 'unreadable'}); it may be damaged. Fetch it from the bank again.`)
+  }
   const document = at(doc, 'Document')
   const report = at(isNode(document) ? document : doc, 'CstmrPmtStsRpt')
   if (!isNode(report)) return refuse(0, 'Document', 'not_pain002', 'The document is no pain.002 payment status report (CstmrPmtStsRpt).')
