@@ -13,7 +13,8 @@ import { fen } from '../../../src/kernel/money.ts'
 import { delimitedFormat } from '../../../src/payouts/formats/delimited/index.ts'
 import type { BankFormat, EvidenceParse } from '../../../src/payouts/formats/evidence.ts'
 import { parseBankFile } from '../../../src/payouts/formats/index.ts'
-import { textProfileFormats } from '../../../src/payouts/formats/text-profiles/index.ts'
+import { textProfileFormat, textProfileFormats } from '../../../src/payouts/formats/text-profiles/index.ts'
+import { CITY_BANK_TXT_PROFILE } from '../../../src/payouts/formats/text-profiles/profiles.ts'
 import { holds } from '../../helpers/property.ts'
 import { SAMPLE_LINES, cityBankTxt, fileNameDateCsv, type SampleLine } from './text-profile-samples.ts'
 
@@ -23,7 +24,9 @@ const realSamples = readdirSync(SAMPLES)
   .filter((n) => !n.endsWith('.origin'))
   .map((n) => readFileSync(new URL(n, SAMPLES)))
 const delimitedFixtures = readdirSync(FIXTURES).map((n) => readFileSync(new URL(n, FIXTURES)))
-const FORMATS: readonly BankFormat[] = [...textProfileFormats, delimitedFormat]
+/** The registered formats, and the city bank's layout read by fixed widths (a profile kind no registered bank uses yet). */
+const fixedCity = textProfileFormat({ ...CITY_BANK_TXT_PROFILE, id: 'fixed-city', delimiter: 'fixed', fixedWidths: [6, 22, 16, 14, 8] })
+const FORMATS: readonly BankFormat[] = [...textProfileFormats, fixedCity, delimitedFormat]
 const CSV_NAME = '代发结果_20261130.csv'
 
 /** A file and no faults, or faults and no file; codes snake_case; lines well formed. */

@@ -5,7 +5,7 @@ import type { Fen } from '../../../src/kernel/money.ts'
 import type { EvidenceFile, EvidenceParse } from '../../../src/payouts/formats/evidence.ts'
 import { detectFormat, detectionText, formatNamed, parseBankFile } from '../../../src/payouts/formats/index.ts'
 import { textProfileFormats } from '../../../src/payouts/formats/text-profiles/index.ts'
-import { parseTextResult, readFileDate, renderReference } from '../../../src/payouts/formats/text-profiles/parse.ts'
+import { detectTextResult, parseTextResult, readFileDate, renderReference } from '../../../src/payouts/formats/text-profiles/parse.ts'
 import { CITY_BANK_TXT_PROFILE, FILE_NAME_DATE_CSV_PROFILE } from '../../../src/payouts/formats/text-profiles/profiles.ts'
 import { SAMPLE_LINES, cityBankTxt, fileNameDateCsv, type SampleLine } from './text-profile-samples.ts'
 
@@ -254,4 +254,34 @@ t.test('every profile makes distinct references: its template has {seq} outside 
     t.match(profile.referenceTemplate.replace(/\[[^\]]*\]/g, ''), /\{seq\}/, profile.id)
     t.ok(profile.dateFrom === 'header' ? (profile.headerLabels.date?.length ?? 0) > 0 : profile.fileNamePattern !== undefined, profile.id)
   }
+})
+
+t.test('a fixed-width profile reads an empty column in the middle of a line, counting a hanzi as two columns', async (t) => {
+  const profile = { ...CITY_BANK_TXT_PROFILE, id: 'fixed-test', delimiter: 'fixed' as const, fixedWidths: [6, 22, 16, 14, 8, 8, 20] }
+  const cols = (...cells: string[]): string =>
+    cells
+      .map((c, i) => {
+        const w = [...c].reduce((n, ch) => n + ((ch.codePointAt(0) ?? 0) > 0x7f ? 2 : 1), 0)
+        return i === cells.length - 1 ? c : c + ' '.repeat((profile.fixedWidths[i] ?? 0) - w)
+      })
+      .join('')
+  const text = [
+    '代发日期：20261130',
+    cols('序号', '收款账号', '户名', '金额', '错误码', '状态', '备注'),
+    cols('1', '6230580000012345671', '阿依古丽·买买提', '3500.00', '', '成功', ''),
+    cols('2', '6230580000012345689', '李娜', '4210.50', 'E102', '失败', '户名不符 请核实'),
+    '总笔数：2  总金额：7710.50',
+  ].join('\r\n')
+  const result = parseTextResult(gbk(text), profile, {})
+  const file = fileOf(result)
+  t.same(
+    file.lines.map((l) => [l.payeeName, l.amountFen, l.status, l.reasonCode, l.reasonText]),
+    [
+      ['阿依古丽·买买提', 350000, 'booked', null, null],
+      ['李娜', 421050, 'rejected', 'E102', '户名不符 请核实'],
+    ],
+  )
+  const asWhitespace = parseTextResult(gbk(text), { ...profile, delimiter: 'whitespace' }, {})
+  t.ok(asWhitespace.errors.length > 0, 'split at spaces, the empty 错误码 shifts 成功 into its place')
+  t.notOk(detectTextResult(cols('序号', '收款账号', '户名', '金额', '状态'), profile), 'a header with other columns is another layout')
 })

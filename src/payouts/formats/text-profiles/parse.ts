@@ -104,9 +104,41 @@ function splitWhitespace(text: string, width: number): string[] {
   return cells
 }
 
+/** Display columns of a character: two for anything beyond ASCII, as its two bytes in GBK. */
+const columnsOf = (ch: string): number => ((ch.codePointAt(0) ?? 0) > 0x7f ? 2 : 1)
+
+/**
+ * Fixed widths in display columns; the last column takes the rest. Boundaries are absolute, so a character that
+ * straddles one (a hanzi where a byte count expected half of it) does not shift the columns after it. A line shorter
+ * than the layout has fewer cells.
+ */
+function splitFixed(text: string, widths: readonly number[]): string[] {
+  const cells: string[] = []
+  let cell = ''
+  let at = 0
+  let boundary = widths[0] ?? Number.MAX_SAFE_INTEGER
+  for (const ch of text) {
+    if (at >= boundary && cells.length < widths.length - 1) {
+      cells.push(cell.trim())
+      cell = ''
+      boundary += widths[cells.length] ?? Number.MAX_SAFE_INTEGER
+    }
+    cell += ch
+    at += columnsOf(ch)
+  }
+  if (cell.trim() !== '' || cells.length === 0) cells.push(cell.trim())
+  return cells
+}
+
 function splitLine(text: string, profile: TextResultProfile, width: number): Split {
   if (profile.delimiter === 'whitespace') return { ok: true, cells: splitWhitespace(text, width) }
+  if (profile.delimiter === 'fixed') return { ok: true, cells: splitFixed(text, profile.fixedWidths ?? []) }
   return splitCsv(text, profile.delimiter)
+}
+
+/** The column header is found by its names: separated by spaces in aligned and fixed-width layouts alike. */
+function splitHeader(text: string, profile: TextResultProfile): Split {
+  return profile.delimiter === 'fixed' ? { ok: true, cells: splitWhitespace(text, Number.MAX_SAFE_INTEGER) } : splitLine(text, profile, Number.MAX_SAFE_INTEGER)
 }
 
 // ---------------------------------------------------------------------------
@@ -142,8 +174,10 @@ function findHeader(lines: readonly string[], profile: TextResultProfile): Heade
     const text = lines[at] ?? ''
     if (text.trim() === '') continue
     nonBlank++
-    const split = splitLine(text, profile, Number.MAX_SAFE_INTEGER)
+    const split = splitHeader(text, profile)
     if (!split.ok) continue
+    // A fixed-width layout reads by its widths, so a header with another number of columns is some other layout.
+    if (profile.delimiter === 'fixed' && split.cells.length !== profile.fixedWidths?.length) continue
     const index = columnIndex(split.cells, profile)
     if (index !== undefined) return { lineNo: at + 1, at, width: split.cells.length, index, columns: Object.keys(index) as ProfileColumn[], names: split.cells }
   }

@@ -44,7 +44,13 @@ export interface TextResultProfile {
    * How a line splits into cells. `whitespace`: runs of spaces or TABs, as aligned .txt exports are (the last column
    * takes the rest of the line, so a 备注 may hold spaces); `,` is CSV with RFC 4180 quotes and Excel's `="…"`.
    */
-  delimiter: 'whitespace' | ',' | '\t' | '|'
+  delimiter: 'whitespace' | ',' | '\t' | '|' | 'fixed'
+  /**
+   * For `fixed`: each column's width in display columns, in the header's order (a hanzi counts two, as its two bytes in
+   * GBK, which is how banks' fixed-width specifications count); the last column takes the rest of the line. Fixed
+   * widths read what spaces cannot: an empty column in the middle of a line. The header row is still found by its names.
+   */
+  fixedWidths?: readonly number[]
   /** Each column by the header names it may have (matched exactly, after trimming); the first header cell found wins. */
   columns: Readonly<Partial<Record<ProfileColumn, readonly string[]>>>
   /**
