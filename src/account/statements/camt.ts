@@ -246,12 +246,12 @@ function readBalances(rep: unknown, r: number, fault: Faults): StatementBalance[
   return out
 }
 
-export interface PartyOf {
+interface PartyOf {
   name: string
   accountNo: string
 }
 
-export function party(tx: unknown, side: 'Dbtr' | 'Cdtr'): PartyOf {
+function party(tx: unknown, side: 'Dbtr' | 'Cdtr'): PartyOf {
   const p = at(tx, 'RltdPties', side)
   const name = text(p, 'Nm') ?? text(p, 'Pty', 'Nm') ?? ''
   const acct = text(tx, 'RltdPties', `${side}Acct`, 'Id', 'IBAN') ?? text(tx, 'RltdPties', `${side}Acct`, 'Id', 'Othr', 'Id') ?? ''

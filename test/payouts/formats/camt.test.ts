@@ -473,6 +473,15 @@ t.test('faults never quote a full card number', async (t) => {
   )
 })
 
+t.test('a card number quoted from the file shows its last four only', async (t) => {
+  const r = readCamtEvidence(utf8({ entries: [{ amount: '1.00', cd: 'DBIT', ref: 'A', status: card(7) }] }))
+  t.match(r.errors[0], { code: 'status_unknown', message: /"\*\*\*\*0007"/ })
+  t.notMatch(r.errors[0]?.message, card(7))
+  const tag = readCamtEvidence(Buffer.from(render({ entries: [] }).replace('<GrpHdr>', `<GrpHdr><${card(8)}>`)))
+  t.equal(tag.errors[0]?.code, 'not_well_formed')
+  t.notMatch(tag.errors[0]?.message, card(8))
+})
+
 t.test('limits: lines and listed faults are bounded, and say so', async (t) => {
   const { entry } = batch(50)
   const over = readCamtEvidence(utf8({ entries: [entry] }), { linesMax: 40 })

@@ -9,8 +9,8 @@
  * the entry's; when none states one, each TxDtls is still a line (the payment is known by its references) with no
  * amount; a batch where only some do cannot be checked and is refused.
  */
-import { at, isNode, list, party, text } from '../../../account/statements/camt.ts'
-import { STATEMENT_LINE_AMOUNT_FEN_MAX, decimalToFen, readDate } from '../../../account/statements/statement.ts'
+import { at, isNode, list, text, type Node } from '../../../account/statements/camt.ts'
+import { STATEMENT_LINE_AMOUNT_FEN_MAX, accountDigits, decimalToFen, readDate } from '../../../account/statements/statement.ts'
 import { FEN_MAX, Money, fen, type Fen } from '../../../kernel/money.ts'
 import type { WorkDate } from '../../../kernel/time.ts'
 import type { EvidenceStatus, PaymentEvidence } from '../evidence.ts'
@@ -47,6 +47,23 @@ export interface TxRecord {
   charge: boolean
 }
 
+/** One child element (the first, when it repeats), or undefined. */
+function child(node: unknown, key: string): unknown {
+  const v = isNode(node) ? node[key] : undefined
+  return Array.isArray(v) ? v[0] : v
+}
+
+/**
+ * The statement module's `text` (an element's text at a path, XML escapes decoded), with the common case, plain text
+ * without an escape, taken without its regular expression: a batch reads a dozen of these per transaction.
+ */
+export function textAt(node: unknown, ...path: string[]): string | undefined {
+  let cur = node
+  for (const key of path) cur = child(cur, key)
+  if (typeof cur === 'string' && !cur.includes('&')) return cur
+  return cur === undefined ? undefined : text({ v: cur } satisfies Node, 'v')
+}
+
 const nonEmpty = (s: string | undefined): string | null => {
   const t = s?.trim()
   return t === undefined || t === '' ? null : t
@@ -54,7 +71,7 @@ const nonEmpty = (s: string | undefined): string | null => {
 
 /** ISO 20022 bank transaction sub-families that are the bank's charges and fees, not payments. */
 const CHARGE_SUBFAMILIES = new Set(['CHRG', 'FEES', 'COMM'])
-const isCharge = (node: unknown): boolean => CHARGE_SUBFAMILIES.has(text(node, 'BkTxCd', 'Domn', 'Fmly', 'SubFmlyCd') ?? '')
+const isCharge = (node: unknown): boolean => CHARGE_SUBFAMILIES.has(textAt(node, 'BkTxCd', 'Domn', 'Fmly', 'SubFmlyCd') ?? '')
 
 const DECIMAL_TEXT = /^(\d{1,16})(?:\.(\d+))?$/
 
@@ -80,7 +97,7 @@ export function totalToFen(text: string): { fen: Fen } | { reason: string } {
  */
 export function readAmount(node: unknown, lineNo: number, field: string, faults: Faults, element = 'Amt', kind: 'line' | 'total' = 'line'): Amount | undefined {
   const amt = at(node, element)
-  const value = text(node, element)
+  const value = textAt(node, element)
   if (value === undefined) {
     faults.add(lineNo, field, 'amount_missing', `Entry ${lineNo}: the amount (${element}) is missing.`)
     return undefined
@@ -99,49 +116,54 @@ export function readAmount(node: unknown, lineNo: number, field: string, faults:
 }
 
 export function readDirection(node: unknown, lineNo: number, field: string, faults: Faults): Direction | undefined {
-  const ind = text(node, 'CdtDbtInd')
+  const ind = textAt(node, 'CdtDbtInd')
   if (ind === 'CRDT') return 'credit'
   if (ind === 'DBIT') return 'debit'
   faults.add(lineNo, field, 'direction_invalid', `Entry ${lineNo}: CdtDbtInd is ${ind === undefined ? 'missing' : `"${ind}"`}; it must be CRDT or DBIT.`)
   return undefined
 }
 
+/** A related party as the statement module's `party` reads it (Nm to 001.07, Pty/Nm from 001.08; IBAN or Othr/Id), absent parts null. */
 const sideOf = (tx: unknown, side: 'Cdtr' | 'Dbtr'): { name: string | null; accountNo: string | null } => {
-  const p = party(tx, side)
-  return { name: nonEmpty(p.name), accountNo: nonEmpty(p.accountNo) }
+  const parties = child(tx, 'RltdPties')
+  if (parties === undefined) return { name: null, accountNo: null }
+  const p = child(parties, side)
+  const acct = child(child(parties, `${side}Acct`), 'Id')
+  const id = nonEmpty(textAt(acct, 'IBAN') ?? textAt(acct, 'Othr', 'Id'))
+  return { name: nonEmpty(textAt(p, 'Nm') ?? textAt(p, 'Pty', 'Nm')), accountNo: id === null ? null : accountDigits(id) }
 }
 
 export function readTx(tx: unknown, entryNo: number, no: number, block: number, faults: Faults): TxRecord {
   const field = `Ntry[${entryNo}]/NtryDtls/TxDtls[${no}]`
   const amount =
-    text(tx, 'Amt') !== undefined
+    textAt(tx, 'Amt') !== undefined
       ? readAmount(tx, entryNo, `${field}/Amt`, faults)
-      : text(tx, 'AmtDtls', 'TxAmt', 'Amt') !== undefined
+      : textAt(tx, 'AmtDtls', 'TxAmt', 'Amt') !== undefined
         ? readAmount(at(tx, 'AmtDtls', 'TxAmt'), entryNo, `${field}/AmtDtls/TxAmt/Amt`, faults)
         : null
-  const direction = text(tx, 'CdtDbtInd') === undefined ? null : readDirection(tx, entryNo, `${field}/CdtDbtInd`, faults)
+  const direction = textAt(tx, 'CdtDbtInd') === undefined ? null : readDirection(tx, entryNo, `${field}/CdtDbtInd`, faults)
   const rtr = at(tx, 'RtrInf')
   // AddtlInf repeats (up to 2 in 001.02, unbounded later): a reason in words may run over several.
   const additional = list(isNode(rtr) ? rtr['AddtlInf'] : undefined)
-    .map((v) => nonEmpty(text({ v }, 'v')))
+    .map((v) => nonEmpty(textAt({ v }, 'v')))
     .filter((s): s is string => s !== null)
-  const e2e = nonEmpty(text(tx, 'Refs', 'EndToEndId'))
+  const e2e = nonEmpty(textAt(tx, 'Refs', 'EndToEndId'))
   return {
     no,
     block,
     amount,
     direction,
-    acctSvcrRef: nonEmpty(text(tx, 'Refs', 'AcctSvcrRef')),
+    acctSvcrRef: nonEmpty(textAt(tx, 'Refs', 'AcctSvcrRef')),
     endToEndId: e2e === 'NOTPROVIDED' ? null : e2e,
-    paymentInfoId: nonEmpty(text(tx, 'Refs', 'PmtInfId')),
-    uetr: nonEmpty(text(tx, 'Refs', 'UETR')),
-    messageId: nonEmpty(text(tx, 'Refs', 'MsgId')),
+    paymentInfoId: nonEmpty(textAt(tx, 'Refs', 'PmtInfId')),
+    uetr: nonEmpty(textAt(tx, 'Refs', 'UETR')),
+    messageId: nonEmpty(textAt(tx, 'Refs', 'MsgId')),
     creditor: sideOf(tx, 'Cdtr'),
     debtor: sideOf(tx, 'Dbtr'),
     returnInfo:
       rtr === undefined
         ? null
-        : { code: nonEmpty(text(rtr, 'Rsn', 'Cd') ?? text(rtr, 'Rsn', 'Prtry')), text: additional.length === 0 ? null : additional.join(' ') },
+        : { code: nonEmpty(textAt(rtr, 'Rsn', 'Cd') ?? textAt(rtr, 'Rsn', 'Prtry')), text: additional.length === 0 ? null : additional.join(' ') },
     charge: isCharge(tx),
   }
 }
@@ -164,27 +186,38 @@ const noDetails = (): TxRecord => ({
 })
 
 function readDateOf(node: unknown): WorkDate | undefined {
-  const t = text(node, 'Dt') ?? text(node, 'DtTm')
+  const t = textAt(node, 'Dt') ?? textAt(node, 'DtTm')
   return t === undefined ? undefined : readDate(t)
-}
-
-/** A line read from an entry, with what the file-level checks need beside it. */
-export interface EntryLine extends PaymentEvidence {
-  /** Refs/MsgId: the message our instruction was sent in, when the bank gives it back. */
-  messageId: string | null
 }
 
 export interface EntryRead {
   amount: Amount
   direction: Direction
-  lines: EntryLine[]
+  lines: PaymentEvidence[]
   ignored: IgnoredReason[]
+}
+
+/**
+ * The message our instructions went in (Refs/MsgId), when every line names the same one: the file's
+ * originalMessageId. Kept as the lines are read rather than on each line, which has no place for it.
+ */
+export class SameMessage {
+  private value: string | null | undefined = undefined
+  private mixed = false
+  note(id: string | null): void {
+    if (this.value === undefined) this.value = id
+    else if (this.value !== id) this.mixed = true
+  }
+  get id(): string | null {
+    return this.mixed ? null : (this.value ?? null)
+  }
 }
 
 export interface EntryContext {
   entryNo: number
   /** The reported account (Acct/Id), digits only: the account paid from. */
   accountNo: string | null
+  messages: SameMessage
 }
 
 /**
@@ -197,7 +230,7 @@ export function readEntry(ntry: unknown, txs: readonly TxRecord[], ctx: EntryCon
   const before = faults.count
   const amount = readAmount(ntry, entryNo, `${base}/Amt`, faults, 'Amt', 'total')
   const direction = readDirection(ntry, entryNo, `${base}/CdtDbtInd`, faults)
-  const status = text(ntry, 'Sts', 'Cd') ?? text(ntry, 'Sts')
+  const status = textAt(ntry, 'Sts', 'Cd') ?? textAt(ntry, 'Sts')
   if (amount === undefined || direction === undefined) return undefined
   if (status === undefined || status.trim() === '') {
     faults.add(entryNo, `${base}/Sts`, 'status_missing', `Entry ${entryNo} has no status (Sts); it must say whether it is booked (BOOK), pending (PDNG) or information (INFO).`)
@@ -218,7 +251,7 @@ export function readEntry(ntry: unknown, txs: readonly TxRecord[], ctx: EntryCon
       return undefined
   }
 
-  const reversalText = text(ntry, 'RvslInd')
+  const reversalText = textAt(ntry, 'RvslInd')
   if (reversalText !== undefined && reversalText !== 'true' && reversalText !== 'false') {
     faults.add(entryNo, `${base}/RvslInd`, 'reversal_indicator_invalid', `Entry ${entryNo}: RvslInd is "${reversalText}"; it must be true or false.`)
   }
@@ -231,7 +264,7 @@ export function readEntry(ntry: unknown, txs: readonly TxRecord[], ctx: EntryCon
   if (at(ntry, 'ValDt') !== undefined && valueDate === null) {
     faults.add(entryNo, `${base}/ValDt`, 'value_date_invalid', `Entry ${entryNo}: the value date (ValDt/Dt or ValDt/DtTm) is not a date.`)
   }
-  const entryRef = nonEmpty(text(ntry, 'AcctSvcrRef'))
+  const entryRef = nonEmpty(textAt(ntry, 'AcctSvcrRef'))
   checkBlocks(ntry, txs, entryNo, faults)
   const amounts = transactionAmounts(txs, amount, direction, entryNo, faults)
   if (faults.count > before || amounts === undefined) return undefined
@@ -239,7 +272,7 @@ export function readEntry(ntry: unknown, txs: readonly TxRecord[], ctx: EntryCon
   const entryCharge = isCharge(ntry)
   const details = txs.length === 0 ? [noDetails()] : txs
   const batch = details.length > 1
-  const lines: EntryLine[] = []
+  const lines: PaymentEvidence[] = []
   const ignored: IgnoredReason[] = []
   for (const [i, tx] of details.entries()) {
     const kind = classify(direction, reversal, tx, entryCharge, evidence)
@@ -272,8 +305,8 @@ export function readEntry(ntry: unknown, txs: readonly TxRecord[], ctx: EntryCon
         kind.status === 'returned'
           ? { endToEndId: tx.endToEndId, bankRef: reversal && tx.acctSvcrRef !== null && tx.acctSvcrRef !== entryRef ? tx.acctSvcrRef : null }
           : null,
-      messageId: tx.messageId,
     })
+    ctx.messages.note(tx.messageId)
   }
   return { amount, direction, lines, ignored }
 }
@@ -385,11 +418,11 @@ function checkBlocks(ntry: unknown, txs: readonly TxRecord[], entryNo: number, f
     const inBlock = txs.filter((tx) => tx.block === b)
     if (inBlock.length === 0 || at(block, 'Btch') === undefined) continue
     const field = `Ntry[${entryNo}]/NtryDtls[${b + 1}]/Btch`
-    const count = text(block, 'Btch', 'NbOfTxs')
+    const count = textAt(block, 'Btch', 'NbOfTxs')
     if (count !== undefined && (!/^\d{1,15}$/.test(count) || Number(count) !== inBlock.length)) {
       faults.add(entryNo, `${field}/NbOfTxs`, 'batch_count_mismatch', `Entry ${entryNo}: the batch says it holds ${count} transactions; the file lists ${inBlock.length}.`)
     }
-    const total = text(block, 'Btch', 'TtlAmt')
+    const total = textAt(block, 'Btch', 'TtlAmt')
     if (total === undefined || inBlock.some((tx) => tx.amount === null || tx.amount === undefined)) continue
     const stated = readAmount(at(block, 'Btch'), entryNo, `${field}/TtlAmt`, faults, 'TtlAmt', 'total')
     const listed = inBlock.reduce((s, tx) => s.plus(tx.amount!.fen), new Money(0))

@@ -1,5 +1,13 @@
 /** The faults of one camt file, in the order found, up to EVIDENCE_ERRORS_MAX: the last place says how many more there were. */
+import { maskCard } from '../../../roster/identity.ts'
 import { EVIDENCE_ERRORS_MAX, type EvidenceFault } from '../evidence.ts'
+
+/**
+ * A run of 15 to 19 digits standing alone (an ID number may end in X) is a card or ID number (银行卡号, 身份证号) as
+ * far as a message goes: quoted from the file (a status, a name the validator could not read), it shows its last four.
+ */
+const PERSONAL_NUMBER = /(?<![0-9A-Za-z])\d{14,18}[0-9Xx](?![0-9A-Za-z])/g
+const masked = (message: string): string => message.replace(PERSONAL_NUMBER, (n) => maskCard(n))
 
 /** What camt refuses a file for; stable: callers and tests match on it. */
 export type CamtFaultCode =
@@ -41,7 +49,7 @@ export class Faults {
   constructor(private readonly max: number = EVIDENCE_ERRORS_MAX) {}
 
   add(lineNo: number, field: string, code: CamtFaultCode, message: string): void {
-    if (this.list.length < this.max - 1) this.list.push({ lineNo, field, code, message })
+    if (this.list.length < this.max - 1) this.list.push({ lineNo, field, code, message: masked(message) })
     else this.dropped++
   }
 

@@ -10,12 +10,12 @@
  * time and memory budget.
  */
 import { XMLValidator } from 'fast-xml-parser'
-import { list, text } from '../../../account/statements/camt.ts'
+import { list } from '../../../account/statements/camt.ts'
 import { accountDigits } from '../../../account/statements/statement.ts'
 import { Money } from '../../../kernel/money.ts'
 import { EVIDENCE_LINES_MAX, type EvidenceFile, type EvidenceParse, type PaymentEvidence } from '../evidence.ts'
 import { decodeXml } from './decode.ts'
-import { readEntry, readTx, totalToFen, type Amount, type Direction, type EntryLine, type IgnoredReason, type TxRecord } from './entry.ts'
+import { SameMessage, readEntry, readTx, textAt, totalToFen, type Amount, type Direction, type IgnoredReason, type TxRecord } from './entry.ts'
 import { Faults } from './faults.ts'
 import { scanXml, type OpenElement, type XmlNode } from './scan.ts'
 
@@ -81,7 +81,8 @@ function read(bytes: Buffer, faults: Faults, linesMax: number): EvidenceFile | u
   }
 
   let messageId: string | null = null
-  const lines: EntryLine[] = []
+  const lines: PaymentEvidence[] = []
+  const messages = new SameMessage()
   let overflow = 0
   const ignored: Record<string, number> = {}
   let ignoredCount = 0
@@ -118,7 +119,7 @@ function read(bytes: Buffer, faults: Faults, linesMax: number): EvidenceFile | u
           if (parent?.name !== report || !isMessage(grand?.name)) return false
           entriesClosed++
           state.entries++
-          const entry = readEntry(value, entryTxs, { entryNo: entriesClosed, accountNo: accountOf(parent.children) }, faults)
+          const entry = readEntry(value, entryTxs, { entryNo: entriesClosed, accountNo: accountOf(parent.children), messages }, faults)
           if (entry === undefined) return true
           state.read.push({ amount: entry.amount, direction: entry.direction })
           for (const reason of entry.ignored) countIgnored(reason)
@@ -141,7 +142,7 @@ function read(bytes: Buffer, faults: Faults, linesMax: number): EvidenceFile | u
         }
         case 'GrpHdr':
           if (!isMessage(parent?.name)) return false
-          messageId = nonEmpty(text(value, 'MsgId'))
+          messageId = nonEmpty(textAt(value, 'MsgId'))
           return true
         case 'Stmt':
         case 'Ntfctn': {
@@ -178,15 +179,13 @@ function read(bytes: Buffer, faults: Faults, linesMax: number): EvidenceFile | u
     faults.add(0, 'Ntry', 'too_many_lines', `The file holds ${linesMax + overflow} payments, more than the ${linesMax} one file may; ask the bank for the period in smaller files.`)
   }
   const accountNo = accounts.every((a) => a === accounts[0]) ? (accounts[0] ?? null) : null
-  const messageIds = new Set(lines.map((l) => l.messageId))
-  const originalMessageId = messageIds.size === 1 ? ([...messageIds][0] ?? null) : null
   return {
     format,
     variant: ns ?? format,
     accountNo,
     messageId,
-    originalMessageId,
-    lines: lines.map(withoutMessageId),
+    originalMessageId: messages.id,
+    lines,
     ignored: { count: ignoredCount, reasons: ignored },
   }
 }
@@ -197,13 +196,8 @@ const nonEmpty = (s: string | undefined): string | null => {
 }
 
 function accountOf(report: unknown): string | null {
-  const id = nonEmpty(text(report, 'Acct', 'Id', 'IBAN') ?? text(report, 'Acct', 'Id', 'Othr', 'Id'))
+  const id = nonEmpty(textAt(report, 'Acct', 'Id', 'IBAN') ?? textAt(report, 'Acct', 'Id', 'Othr', 'Id'))
   return id === null ? null : accountDigits(id)
-}
-
-function withoutMessageId(line: EntryLine): PaymentEvidence {
-  const { messageId: _, ...evidence } = line
-  return evidence
 }
 
 /**
@@ -216,12 +210,12 @@ function checkSummary(rep: unknown, r: number, state: ReportState, faults: Fault
   if (summary === undefined) return
   const check = (path: string, selected: readonly { amount: Amount }[], count: number) => {
     const field = `TxsSummry/${path}`
-    const n = text(summary, path, 'NbOfNtries')
+    const n = textAt(summary, path, 'NbOfNtries')
     if (n !== undefined) {
       if (!/^\d{1,15}$/.test(n.trim())) faults.add(0, `${field}/NbOfNtries`, 'summary_count_invalid', `Report ${r}: the summary's count "${n}" is not a number.`)
       else if (Number(n) !== count) faults.add(0, `${field}/NbOfNtries`, 'summary_count_mismatch', `Report ${r}: the summary counts ${n} entries; the report holds ${count}.`)
     }
-    const sum = text(summary, path, 'Sum')
+    const sum = textAt(summary, path, 'Sum')
     if (sum !== undefined) {
       const stated = totalToFen(sum)
       const actual = selected.reduce((s, e) => s.plus(e.amount.fen), new Money(0))
@@ -235,8 +229,8 @@ function checkSummary(rep: unknown, r: number, state: ReportState, faults: Fault
   check('TtlCdtNtries', credits, credits.length)
   check('TtlDbtNtries', debits, debits.length)
 
-  const netText = text(summary, 'TtlNtries', 'TtlNetNtry', 'Amt') ?? text(summary, 'TtlNtries', 'TtlNetNtryAmt')
-  const netSide = text(summary, 'TtlNtries', 'TtlNetNtry', 'CdtDbtInd') ?? text(summary, 'TtlNtries', 'CdtDbtInd')
+  const netText = textAt(summary, 'TtlNtries', 'TtlNetNtry', 'Amt') ?? textAt(summary, 'TtlNtries', 'TtlNetNtryAmt')
+  const netSide = textAt(summary, 'TtlNtries', 'TtlNetNtry', 'CdtDbtInd') ?? textAt(summary, 'TtlNtries', 'CdtDbtInd')
   if (netText === undefined || (netSide !== 'CRDT' && netSide !== 'DBIT')) return
   const stated = totalToFen(netText)
   const field = 'TxsSummry/TtlNtries/TtlNetNtry'

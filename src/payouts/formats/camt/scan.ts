@@ -39,8 +39,8 @@ export const SCAN_DEPTH_MAX = 100
 /** Text as fast-xml-parser keeps it with processEntities off: entities stay escaped, so CDATA's text is escaped here. */
 const escapeCdata = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;')
 
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
+function isBlank(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
     const c = s.charCodeAt(i)
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return false
   }
@@ -59,14 +59,15 @@ const localName = (qname: string): string => {
   return colon === -1 ? qname : qname.slice(colon + 1)
 }
 
-/** Up to the first white space (XML's S: space, tab, CR, LF). */
-function nameLength(tag: string): number {
-  let k = 0
-  for (; k < tag.length; k++) {
-    const c = tag.charCodeAt(k)
-    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) break
+/** Where the end tag of `qname` whose name starts at `at` ends (its '>'), or -1 when it is another element's. */
+function endOfEndTag(xml: string, at: number, qname: string): number {
+  if (!xml.startsWith(qname, at)) return -1
+  for (let k = at + qname.length; k < xml.length; k++) {
+    const c = xml.charCodeAt(k)
+    if (c === 0x3e) return k
+    if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return -1
   }
-  return k
+  return -1
 }
 
 const ATTRIBUTE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
@@ -111,10 +112,7 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
   while (i < n) {
     const lt = xml.indexOf('<', i)
     const end = lt === -1 ? n : lt
-    if (end > i && stack.length > 1) {
-      const segment = xml.slice(i, end)
-      if (!isBlank(segment)) stack[stack.length - 1]!.text += segment
-    }
+    if (end > i && stack.length > 1 && !isBlank(xml, i, end)) stack[stack.length - 1]!.text += xml.slice(i, end)
     if (lt === -1) break
     const next = xml.charCodeAt(lt + 1)
     if (next === 0x3f /* ? */) {
@@ -147,17 +145,20 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
     }
     if (next === 0x2f /* / */) {
       const el = stack.pop()
-      const k = xml.indexOf('>', lt + 2)
-      if (el === undefined || stack.length === 0 || k === -1 || !xml.startsWith(el.qname, lt + 2) || xml.slice(lt + 2 + el.qname.length, k).trim() !== '') {
-        return { error: `an end tag at character ${lt} does not match its start` }
-      }
+      const k = el === undefined || stack.length === 0 ? -1 : endOfEndTag(xml, lt + 2, el.qname)
+      if (el === undefined || k === -1) return { error: `an end tag at character ${lt} does not match its start` }
       const value = valueOf(el)
       if (!options.close(el.name, value, stack)) attach(stack[stack.length - 1]!, el.name, value, options.repeated)
       i = k + 1
       continue
     }
-    // A start tag: up to the first '>' outside a quoted attribute value.
-    let k = lt + 1
+    // A start tag: its name, then up to the first '>' outside a quoted attribute value.
+    let nameEnd = lt + 1
+    for (; nameEnd < n; nameEnd++) {
+      const c = xml.charCodeAt(nameEnd)
+      if (c === 0x3e || c === 0x2f || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) break
+    }
+    let k = nameEnd
     let quote = 0
     for (; k < n; k++) {
       const c = xml.charCodeAt(k)
@@ -167,20 +168,23 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
       else if (c === 0x3e) break
     }
     if (k >= n) return { error: 'a tag is not closed' }
-    {
-      const selfClosing = xml.charCodeAt(k - 1) === 0x2f
-      const inner = xml.slice(lt + 1, selfClosing ? k - 1 : k)
-      const nameEnd = nameLength(inner)
-      const qname = inner.slice(0, nameEnd)
-      if (qname === '') return { error: `a tag has no name at character ${lt}` }
-      const el: OpenElement = { name: localName(qname), qname, children: null, attributes: nameEnd === inner.length ? null : readAttributes(inner.slice(nameEnd)), text: '' }
-      if (selfClosing) {
-        const value = valueOf(el)
-        if (!options.close(el.name, value, stack)) attach(stack[stack.length - 1]!, el.name, value, options.repeated)
-      } else {
-        if (stack.length > SCAN_DEPTH_MAX) return { error: `elements are nested more than ${SCAN_DEPTH_MAX} deep` }
-        stack.push(el)
-      }
+    if (nameEnd === lt + 1) return { error: `a tag has no name at character ${lt}` }
+    const qname = xml.slice(lt + 1, nameEnd)
+    const selfClosing = xml.charCodeAt(k - 1) === 0x2f
+    const attributesEnd = selfClosing ? k - 1 : k
+    const el: OpenElement = {
+      name: localName(qname),
+      qname,
+      children: null,
+      attributes: attributesEnd > nameEnd ? readAttributes(xml.slice(nameEnd, attributesEnd)) : null,
+      text: '',
+    }
+    if (selfClosing) {
+      const value = valueOf(el)
+      if (!options.close(el.name, value, stack)) attach(stack[stack.length - 1]!, el.name, value, options.repeated)
+    } else {
+      if (stack.length > SCAN_DEPTH_MAX) return { error: `elements are nested more than ${SCAN_DEPTH_MAX} deep` }
+      stack.push(el)
     }
     i = k + 1
   }
