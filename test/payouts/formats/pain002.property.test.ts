@@ -230,3 +230,18 @@ t.test('one fen changed under a control sum refuses the file', async (t) => {
     { numRuns: 200 },
   )
 })
+
+t.test('transactions parsed a batch at a time read the same as the file parsed whole', async (t) => {
+  holds(
+    t,
+    'batches',
+    fc.property(blocksArb, layoutArb, fc.integer({ min: 1, max: 7 }), fc.boolean(), (blocks, layout, batch, comment) => {
+      let bytes = report(blocks, layout)
+      // A comment makes the parser take the whole file in one piece: the same answer either way.
+      if (comment) bytes = Buffer.concat([bytes.subarray(0, bytes.indexOf('<CstmrPmtStsRpt>')), Buffer.from('<!-- </TxInfAndSts> -->'), bytes.subarray(bytes.indexOf('<CstmrPmtStsRpt>'))])
+      const batched = JSON.stringify(parsePain002(bytes, { batchTransactions: batch }))
+      return batched === JSON.stringify(parsePain002(bytes, { batchTransactions: 1_000_000 })) && batched === JSON.stringify(parsePain002(bytes))
+    }),
+    { numRuns: 150 },
+  )
+})

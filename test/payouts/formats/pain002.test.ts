@@ -453,6 +453,19 @@ t.test('messages name no card number', async (t) => {
   )
 })
 
+t.test('prefixed elements, comments and CDATA read like plain ones', async (t) => {
+  const plain = pain002({ version: '10', blocks: [{ id: 'B', txs: [{ e2e: 'E1', sts: 'ACSC', amount: '1.00', cdtrName: '李四' }, { e2e: 'E2', sts: 'RJCT', amount: '2.00', rsn: { cd: 'AC04' } }] }] })
+  const expected = read(t, parsePain002(Buffer.from(plain))).lines
+  const prefixed = plain.replace(/<(\/?)([A-Za-z])/g, '<$1p:$2').replace('<p:Document xmlns=', '<p:Document xmlns:p=')
+  t.same(read(t, parsePain002(Buffer.from(prefixed), { batchTransactions: 1 })).lines, expected, 'namespace prefix, one transaction a batch')
+  const commented = plain.replace('<TxSts>RJCT', '<!-- a </TxInfAndSts> in a comment --><TxSts>RJCT').replace('李四', '<![CDATA[李四]]>')
+  t.same(
+    read(t, parsePain002(Buffer.from(commented))).lines.map((l) => [l.endToEndId, l.status]),
+    expected.map((l) => [l.endToEndId, l.status]),
+    'a comment holding an end tag',
+  )
+})
+
 t.test('limits: lines and faults', async (t) => {
   const many = `<?xml version="1.0"?><Document><CstmrPmtStsRpt><GrpHdr><MsgId>M</MsgId></GrpHdr><OrgnlGrpInfAndSts><OrgnlMsgId>O</OrgnlMsgId><GrpSts>ACSC</GrpSts></OrgnlGrpInfAndSts><OrgnlPmtInfAndSts><OrgnlPmtInfId>B</OrgnlPmtInfId>${'<TxInfAndSts/>'.repeat(EVIDENCE_LINES_MAX + 1)}</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>`
   t.same(refusal(t, parsePain002(Buffer.from(many))), ['too_many_lines'])

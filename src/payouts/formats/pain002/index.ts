@@ -7,6 +7,7 @@ import { isPain002, parsePain002 } from './parse.ts'
 
 export type { Pain002File, Pain002Level, Pain002LineDetail, Pain002Parse, Pain002PaymentInfo } from './parse.ts'
 export { isPain002, parsePain002 } from './parse.ts'
+export { PAIN002_BATCH_TRANSACTIONS } from './spans.ts'
 
 export const pain002Format: BankFormat = {
   name: 'pain.002',

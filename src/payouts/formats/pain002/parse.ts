@@ -36,6 +36,7 @@ import { FEN_MAX, Money, fen, type Fen, type MoneyDecimal } from '../../../kerne
 import type { WorkDate } from '../../../kernel/time.ts'
 import { EVIDENCE_ERRORS_MAX, EVIDENCE_LINES_MAX, type EvidenceFault, type EvidenceFile, type EvidenceParse, type EvidenceStatus, type PaymentEvidence } from '../evidence.ts'
 import { decodeXml } from './decode.ts'
+import { cutTransactions } from './spans.ts'
 import { contradiction, evidenceStatus } from './status.ts'
 import { all, at, attribute, isNode, parser, rawText, text } from './xml.ts'
 
@@ -119,9 +120,10 @@ class Faults {
 
 const refuse = (lineNo: number, field: string, code: string, message: string): Pain002Parse => ({ errors: [{ lineNo, field, code, message }] })
 
-export function parsePain002(bytes: Buffer): Pain002Parse {
+/** `batchTransactions`: how many transactions are parsed at a time (spans.ts); tests vary it, callers leave it. */
+export function parsePain002(bytes: Buffer, options: { batchTransactions?: number } = {}): Pain002Parse {
   try {
-    return parseChecked(bytes)
+    return parseChecked(bytes, options.batchTransactions)
   } catch (err) {
     // Nothing below is meant to throw; a parser library's stack overflow on absurd nesting is the case left.
     return refuse(0, 'file', 'unreadable', `The file could not be read as XML (${err instanceof Error ? err.name : 'error'}); it may be damaged. Fetch it from the bank again.`)
@@ -136,7 +138,7 @@ function countTransactions(xml: string): number {
   return n
 }
 
-function parseChecked(bytes: Buffer): Pain002Parse {
+function parseChecked(bytes: Buffer, batchTransactions: number | undefined): Pain002Parse {
   const decoded = decodeXml(bytes)
   if ('code' in decoded) return refuse(0, 'file', decoded.code, decoded.message)
   const xml = decoded.text
@@ -149,9 +151,10 @@ function parseChecked(bytes: Buffer): Pain002Parse {
   if (listed > EVIDENCE_LINES_MAX) {
     return refuse(0, 'TxInfAndSts', 'too_many_lines', `The report lists ${listed} transactions, more than the ${EVIDENCE_LINES_MAX} one file may; ask the bank to split it.`)
   }
+  const transactions = cutTransactions(xml, listed, batchTransactions)
   let doc: unknown
   try {
-    doc = parser.parse(xml)
+    doc = parser.parse(transactions.skeleton)
   } catch (err) {
     // The validator lets a few malformed prologs through (an unclosed quote in the XML declaration) that the parser refuses.
     return refuse(0, 'file', 'not_well_formed', `The file is not well-formed XML (${err instanceof Error ? err.message : 'unreadable'}); it may be damaged. Fetch it from the bank again.`)
@@ -198,8 +201,13 @@ function parseChecked(bytes: Buffer): Pain002Parse {
     }
     const txs: Tx[] = []
     const txNodes = all(block, 'TxInfAndSts')
-    for (const [i, tx] of txNodes.entries()) {
+    for (const [i, placeholder] of txNodes.entries()) {
       position++
+      const tx = transactions.resolve(placeholder)
+      if (tx === undefined) {
+        fault.add(position, `${path}/TxInfAndSts[${i + 1}]`, 'not_well_formed', 'The transaction could not be read as XML; the file may be damaged. Fetch it from the bank again.')
+        continue
+      }
       const read = readTransaction(tx, position, `${path}/TxInfAndSts[${i + 1}]`, paymentInfoId ?? null, level, group, fault)
       if (read === undefined) continue
       txs.push(read.tx)
