@@ -185,7 +185,7 @@ function parseChecked(bytes: Buffer, batchTransactions: number | undefined): Pai
   const details: Pain002LineDetail[] = []
   const ignored: Record<string, number> = {}
   const seen = new Set<string>()
-  /** Per level, each listed transaction's effective status code and amount (null when it states none). */
+  /** Every listed transaction's status code and amount, for the group's counts. */
   const groupTxs: Tx[] = []
   let position = 0
 
@@ -250,6 +250,7 @@ function parseChecked(bytes: Buffer, batchTransactions: number | undefined): Pai
   return { file, errors: [] }
 }
 
+/** What the counts are checked against: a listed transaction's status code (its own or inherited) and amount, if stated. */
 interface Tx {
   code: string
   amount: MoneyDecimal | null
