@@ -496,7 +496,7 @@ t.test('limits: lines and listed faults are bounded, and say so', async (t) => {
 
 t.test('tolerant of what it does not read: unknown elements, prefixes, comments, CDATA, entities', async (t) => {
   const xml = render({ entries: [{ amount: '100.00', cd: 'DBIT', ref: 'A', txs: [{ e2e: 'E&amp;1', cdtr: { name: '<![CDATA[张&三]]>', acct: '6222 0202 0011 2233 445' } }] }] })
-    .replace('<GrpHdr>', '<!-- exported by the bank --><GrpHdr><Unknown a="1">x</Unknown>')
+    .replace('<GrpHdr>', '<!-- exported by the bank --><GrpHdr><Unknown a="1">x</Unknown><__proto__><Nm>p</Nm></__proto__><constructor/><toString>s</toString>')
     .replace(/<(\/?)([A-Za-z]+)([ >/])/g, '<$1c:$2$3')
     .replace('xmlns="urn', 'xmlns:c="urn')
   const r = readCamtEvidence(Buffer.from(xml))

@@ -96,7 +96,8 @@ function valueOf(el: OpenElement): unknown {
 function attach(parent: OpenElement, name: string, value: unknown, repeated: ReadonlySet<string>): void {
   parent.children ??= newNode()
   const key = keyOf(name)
-  const existing = parent.children[key]
+  // A name Object.prototype also has (toString, valueOf…) is not yet a child: only own values count.
+  const existing = Object.hasOwn(parent.children, key) ? parent.children[key] : undefined
   // A value is a string or an object, never an array: an array here is this name's list.
   if (existing === undefined) parent.children[key] = repeated.has(name) ? [value] : value
   else if (Array.isArray(existing)) existing.push(value)
