@@ -26,6 +26,37 @@ const MESSAGES = {
 type MessageName = keyof typeof MESSAGES
 const isMessage = (name: string | undefined): name is MessageName => name === 'BkToCstmrStmt' || name === 'BkToCstmrDbtCdtNtfctn'
 
+/**
+ * What payment evidence never reads, passed over unbuilt: remittance information, addresses and contact details,
+ * agents, purpose, charges and tax, related dates, prices and quantities, securities and card data.
+ */
+const UNREAD = new Set([
+  'RmtInf',
+  'RltdRmtInf',
+  'PstlAdr',
+  'CtctDtls',
+  'RltdAgts',
+  'Purp',
+  'AddtlTxInf',
+  'Chrgs',
+  'Tax',
+  'Intrst',
+  'RltdDts',
+  'RltdPric',
+  'RltdQties',
+  'FinInstrmId',
+  'CorpActn',
+  'SfkpgAcct',
+  'CshDpst',
+  'CardTx',
+  'SplmtryData',
+  'LclInstrm',
+  'Avlbty',
+  'MsgRcpt',
+  'Svcr',
+  'Ownr',
+])
+
 /** Elements that may repeat, read as arrays always (as the statement module reads them). */
 const REPEATED = new Set(['Stmt', 'Ntfctn', 'Ntry', 'NtryDtls', 'TxDtls', 'Bal', 'Ustrd', 'Strd', 'AdrLine', 'AddtlInf'])
 
@@ -101,6 +132,7 @@ function read(bytes: Buffer, faults: Faults, linesMax: number): EvidenceFile | u
 
   const scanned = scanXml(xml, {
     repeated: REPEATED,
+    skip: UNREAD,
     close(name: string, value: unknown, ancestors: readonly OpenElement[]): boolean {
       const parent = ancestors[ancestors.length - 1]
       const grand = ancestors[ancestors.length - 2]

@@ -31,6 +31,11 @@ export interface ScanOptions {
    * document itself (name ''). Returning true consumes it: it is not kept in its parent.
    */
   close(name: string, value: unknown, ancestors: readonly OpenElement[]): boolean
+  /**
+   * Names of elements never read, wherever they are (remittance text, addresses, agents): their subtrees are passed
+   * over without building anything. Bank files carry more of these than of what payment evidence reads.
+   */
+  skip?: ReadonlySet<string>
 }
 
 /** Nesting deeper than any ISO 20022 message needs (camt's deepest paths are about 12). */
@@ -108,12 +113,15 @@ function attach(parent: OpenElement, name: string, value: unknown, repeated: Rea
 export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | { error: string } {
   const top: OpenElement = { name: '', qname: '', children: null, attributes: null, text: '' }
   const stack: OpenElement[] = [top]
+  const skip = options.skip ?? new Set<string>()
+  /** Depth inside a skipped subtree; 0 when building. The validator has matched its tags, so counting them is enough. */
+  let skipping = 0
   let i = 0
   const n = xml.length
   while (i < n) {
     const lt = xml.indexOf('<', i)
     const end = lt === -1 ? n : lt
-    if (end > i && stack.length > 1 && !isBlank(xml, i, end)) stack[stack.length - 1]!.text += xml.slice(i, end)
+    if (end > i && skipping === 0 && stack.length > 1 && !isBlank(xml, i, end)) stack[stack.length - 1]!.text += xml.slice(i, end)
     if (lt === -1) break
     const next = xml.charCodeAt(lt + 1)
     if (next === 0x3f /* ? */) {
@@ -128,7 +136,7 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
       } else if (xml.startsWith('<![CDATA[', lt)) {
         const close = xml.indexOf(']]>', lt + 9)
         const stop = close === -1 ? n : close
-        if (stack.length > 1) stack[stack.length - 1]!.text += escapeCdata(xml.slice(lt + 9, stop))
+        if (skipping === 0 && stack.length > 1) stack[stack.length - 1]!.text += escapeCdata(xml.slice(lt + 9, stop))
         i = close === -1 ? n : close + 3
       } else if (xml.startsWith('<!DOCTYPE', lt)) {
         let depth = 1
@@ -142,6 +150,13 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
       } else {
         return { error: `unexpected markup at character ${lt}` }
       }
+      continue
+    }
+    if (next === 0x2f /* / */ && skipping > 0) {
+      const k = xml.indexOf('>', lt + 2)
+      if (k === -1) return { error: 'a tag is not closed' }
+      skipping--
+      i = k + 1
       continue
     }
     if (next === 0x2f /* / */) {
@@ -170,8 +185,18 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
     }
     if (k >= n) return { error: 'a tag is not closed' }
     if (nameEnd === lt + 1) return { error: `a tag has no name at character ${lt}` }
-    const qname = xml.slice(lt + 1, nameEnd)
     const selfClosing = xml.charCodeAt(k - 1) === 0x2f
+    if (skipping > 0) {
+      if (!selfClosing) skipping++
+      i = k + 1
+      continue
+    }
+    const qname = xml.slice(lt + 1, nameEnd)
+    if (skip.size > 0 && skip.has(localName(qname))) {
+      if (!selfClosing) skipping = 1
+      i = k + 1
+      continue
+    }
     const attributesEnd = selfClosing ? k - 1 : k
     const el: OpenElement = {
       name: localName(qname),
@@ -189,6 +214,6 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
     }
     i = k + 1
   }
-  if (stack.length !== 1) return { error: 'the document ends inside an element' }
+  if (stack.length !== 1 || skipping > 0) return { error: 'the document ends inside an element' }
   return { root: top.children ?? newNode() }
 }
