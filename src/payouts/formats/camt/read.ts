@@ -15,7 +15,7 @@ import { accountDigits } from '../../../account/statements/statement.ts'
 import { Money } from '../../../kernel/money.ts'
 import { EVIDENCE_LINES_MAX, type EvidenceFile, type EvidenceParse, type PaymentEvidence } from '../evidence.ts'
 import { decodeXml } from './decode.ts'
-import { SameMessage, readEntry, readTx, textAt, totalToFen, type Amount, type Direction, type IgnoredReason, type TxRecord } from './entry.ts'
+import { SameMessage, detached, readEntry, readTx, textAt, totalToFen, type Amount, type Direction, type IgnoredReason, type TxRecord } from './entry.ts'
 import { Faults } from './faults.ts'
 import { scanXml, type OpenElement, type XmlNode } from './scan.ts'
 
@@ -213,7 +213,8 @@ function read(bytes: Buffer, faults: Faults, linesMax: number): EvidenceFile | u
   const accountNo = accounts.every((a) => a === accounts[0]) ? (accounts[0] ?? null) : null
   return {
     format,
-    variant: ns ?? format,
+    // Cut from the file's text: kept as is, it would keep all of it alive with the file's evidence.
+    variant: ns === undefined ? format : detached(ns),
     accountNo,
     messageId,
     originalMessageId: messages.id,
@@ -224,7 +225,7 @@ function read(bytes: Buffer, faults: Faults, linesMax: number): EvidenceFile | u
 
 const nonEmpty = (s: string | undefined): string | null => {
   const t = s?.trim()
-  return t === undefined || t === '' ? null : t
+  return t === undefined || t === '' ? null : detached(t)
 }
 
 function accountOf(report: unknown): string | null {
