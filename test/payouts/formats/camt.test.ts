@@ -402,6 +402,10 @@ t.test('TxsSummry counts and sums against the entries', async (t) => {
 
 t.test('encodings: as declared, strictly; GBK labelled UTF-8 refused, GBK declared read', async (t) => {
   const doc: Doc = { entries: [{ amount: '100.00', cd: 'DBIT', ref: 'A', txs: [{ e2e: 'E-1', cdtr: { name: '张三丰', acct: card(3) } }] }] }
+  // 张 ends in 0xA0 in UTF-8, a byte JavaScript's trim would cut; &#20013; is 中 written as a character reference.
+  const edge = readCamtEvidence(utf8({ entries: [{ amount: '1.00', cd: 'DBIT', ref: 'A', txs: [{ e2e: 'E-1', cdtr: { name: ' 李&#20013;张\n', acct: card(3) } }] }] }))
+  t.equal(lines(edge)[0]?.payeeName, '李中张', 'UTF-8 text decoded whole, escapes after')
+  t.equal(lines(readCamtEvidence(iconv.encode(render({ ...doc, encoding: 'GBK' }).replace('张三丰', '李&#20013;张'), 'gbk')))[0]?.payeeName, '李中张', 'GBK text decoded whole, escapes after')
   const gbkText = render({ ...doc, encoding: 'GBK' })
   t.equal(lines(readCamtEvidence(iconv.encode(gbkText, 'gbk')))[0]?.payeeName, '张三丰', 'GBK as declared')
   t.equal(lines(readCamtEvidence(iconv.encode(render({ ...doc, encoding: 'GB18030' }), 'gb18030')))[0]?.payeeName, '张三丰', 'GB18030 as declared')

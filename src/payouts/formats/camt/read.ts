@@ -133,6 +133,7 @@ function read(bytes: Buffer, faults: Faults, linesMax: number): EvidenceFile | u
   const scanned = scanXml(xml, {
     repeated: REPEATED,
     skip: UNREAD,
+    decodeText: decoded.decodeText,
     close(name: string, value: unknown, ancestors: readonly OpenElement[]): boolean {
       const parent = ancestors[ancestors.length - 1]
       const grand = ancestors[ancestors.length - 2]

@@ -36,6 +36,11 @@ export interface ScanOptions {
    * over without building anything. Bank files carry more of these than of what payment evidence reads.
    */
   skip?: ReadonlySet<string>
+  /**
+   * Text and attribute values to Unicode, when the document is read one character per byte (decode.ts). Trimming
+   * comes first and takes XML's white space only: JavaScript's trim would also take 0xA0, the last byte of 张 in UTF-8.
+   */
+  decodeText?: (bytes: string) => string
 }
 
 /** Nesting deeper than any ISO 20022 message needs (camt's deepest paths are about 12). */
@@ -77,20 +82,32 @@ function endOfEndTag(xml: string, at: number, qname: string): number {
 
 const ATTRIBUTE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
 
-function readAttributes(source: string): XmlNode | null {
+/** XML white space (S: space, tab, CR, LF) off both ends. */
+function xmlTrim(s: string): string {
+  let from = 0
+  let to = s.length
+  while (from < to && isSpace(s.charCodeAt(from))) from++
+  while (to > from && isSpace(s.charCodeAt(to - 1))) to--
+  return from === 0 && to === s.length ? s : s.slice(from, to)
+}
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+
+const same = (s: string): string => s
+
+function readAttributes(source: string, decodeText: (s: string) => string): XmlNode | null {
   if (!source.includes('=')) return null
   let out: XmlNode | null = null
   for (const m of source.matchAll(ATTRIBUTE)) {
     const qname = m[1]!
     if (qname === 'xmlns' || qname.startsWith('xmlns:')) continue
     out ??= newNode()
-    out[keyOf(`@_${localName(qname)}`)] = m[2] ?? m[3] ?? ''
+    out[keyOf(`@_${localName(qname)}`)] = decodeText(m[2] ?? m[3] ?? '')
   }
   return out
 }
 
-function valueOf(el: OpenElement): unknown {
-  const text = el.text === '' ? '' : el.text.trim()
+function valueOf(el: OpenElement, decodeText: (s: string) => string): unknown {
+  const text = el.text === '' ? '' : decodeText(xmlTrim(el.text))
   if (el.children === null && el.attributes === null) return text
   const node: XmlNode = el.children ?? newNode()
   if (el.attributes !== null) Object.assign(node, el.attributes)
@@ -114,6 +131,7 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
   const top: OpenElement = { name: '', qname: '', children: null, attributes: null, text: '' }
   const stack: OpenElement[] = [top]
   const skip = options.skip ?? new Set<string>()
+  const decodeText = options.decodeText ?? same
   /** Depth inside a skipped subtree; 0 when building. The validator has matched its tags, so counting them is enough. */
   let skipping = 0
   let i = 0
@@ -163,7 +181,7 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
       const el = stack.pop()
       const k = el === undefined || stack.length === 0 ? -1 : endOfEndTag(xml, lt + 2, el.qname)
       if (el === undefined || k === -1) return { error: `an end tag at character ${lt} does not match its start` }
-      const value = valueOf(el)
+      const value = valueOf(el, decodeText)
       if (!options.close(el.name, value, stack)) attach(stack[stack.length - 1]!, el.name, value, options.repeated)
       i = k + 1
       continue
@@ -202,11 +220,11 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
       name: localName(qname),
       qname,
       children: null,
-      attributes: attributesEnd > nameEnd ? readAttributes(xml.slice(nameEnd, attributesEnd)) : null,
+      attributes: attributesEnd > nameEnd ? readAttributes(xml.slice(nameEnd, attributesEnd), decodeText) : null,
       text: '',
     }
     if (selfClosing) {
-      const value = valueOf(el)
+      const value = valueOf(el, decodeText)
       if (!options.close(el.name, value, stack)) attach(stack[stack.length - 1]!, el.name, value, options.repeated)
     } else {
       if (stack.length > SCAN_DEPTH_MAX) return { error: `elements are nested more than ${SCAN_DEPTH_MAX} deep` }
