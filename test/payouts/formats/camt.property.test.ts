@@ -1,14 +1,16 @@
 /**
  * Properties of the camt evidence reader: whatever the bytes (random, or the real samples and a built batch mutated),
  * it returns typed faults or a file, never both and never an exception; its one-pass walk builds what
- * fast-xml-parser's XMLParser builds (the auditor: a second, maintained reading that must agree); and on any
- * well-formed statement, 001.02 and 001.08 read alike and the lines account for every entry.
+ * fast-xml-parser's XMLParser builds, and the statement module, reading the whole tree with it, finds the same booked
+ * payments (the auditors: second readings that must agree); and on any well-formed statement, 001.02 and 001.08 read
+ * alike and the lines account for every entry.
  */
 import { readFileSync } from 'node:fs'
 import { isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import { XMLParser } from 'fast-xml-parser'
 import t from 'tap'
+import { parseCamt } from '../../../src/account/statements/camt.ts'
 import { readCamtEvidence } from '../../../src/payouts/formats/camt/read.ts'
 import { scanXml } from '../../../src/payouts/formats/camt/scan.ts'
 import { EVIDENCE_ERRORS_MAX, type EvidenceParse } from '../../../src/payouts/formats/evidence.ts'
@@ -166,6 +168,27 @@ t.test('any well-formed notification: lines account for every entry, and 001.02 
         lines.length === [...payments, ...pending, ...returns].reduce((s, e) => s + txCount(e), 0) &&
         v8.file.ignored.count === ignoredExpected
       )
+    }),
+    { numRuns: 300 },
+  )
+})
+
+t.test('auditor: the statement module (XMLParser, whole tree) reads the same payments from the same file', async (t) => {
+  holds(
+    t,
+    'booked debits: amount, EndToEndId, payee, bank reference and dates agree',
+    fc.property(entries, fc.constantFrom('053' as const, '054' as const), fc.constantFrom('02' as const, '08' as const), (es, kind, version) => {
+      const xml = camt({ kind, version, account: '19045101040012345', entries: toEntries(es) })
+      const statement = parseCamt(xml)
+      const evidence = readCamtEvidence(Buffer.from(xml))
+      if (statement.statement === undefined || statement.errors.length > 0 || evidence.file === undefined) return false
+      const fromStatement = statement.statement.lines
+        .filter((l) => l.direction === 'debit' && l.reversalOf === undefined && !es.some((e) => e.reversal === true && l.bankRef.startsWith(e.ref)))
+        .map((l) => [l.bankRef, l.amountFen, l.endToEndId ?? null, l.counterpartyAccountNo, l.counterpartyName, l.bookingDate, l.valueDate])
+      const fromEvidence = evidence.file.lines
+        .filter((l) => l.status === 'booked')
+        .map((l) => [l.bankRef, l.amountFen, l.endToEndId, l.payeeCard, l.payeeName, l.bookingDate, l.valueDate])
+      return isDeepStrictEqual(fromEvidence, fromStatement)
     }),
     { numRuns: 300 },
   )
