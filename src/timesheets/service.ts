@@ -31,7 +31,7 @@
  * - two confirmations of one month: the unique index (INSERT … ON CONFLICT DO
  *   NOTHING), answered timesheet_already_confirmed;
  * - two revokes of one correction: checked under the worker's lock.
- * Caches: snapshots are keyed by confirmation id and never change; the
+ * Caches: snapshots are keyed by confirmation id and never change (the parsed ones kept up to a size); the
  * confirmed-month cache serves only the after-commit check on the ingest path
  * (the sweep catches what it misses); views read confirmations from the
  * database.
@@ -182,7 +182,7 @@ export class TimesheetService {
    * inserts one only in confirmByManager, and caches it after that transaction returns), so a rollback can never
    * leave one here that the database does not hold.
    */
-  private readonly snapshots = new Map<string, Snapshot>()
+  private readonly snapshots = new SnapshotCache(SNAPSHOT_CACHE_TEXT_BYTES_MAX)
   /**
    * project → confirmed months (any team), for the late-punch check on the
    * ingest path. Re-read after a short while, so a month another service
@@ -284,10 +284,16 @@ export class TimesheetService {
     let live: Map<string, WorkerMonth> | undefined
     const adjustments = await this.adjustmentsByWorker(projectId, month)
     const lines = new Map<string, WorkerMonthLine>()
+    // This call's snapshots, held for its length whatever the shared cache keeps: enrolments come in any team order.
+    const held = new Map<string, Snapshot>()
     for (const { enrolment } of await this.roster.listEnrolments(projectId)) {
       const confirmationId = confirmedTeams.get(enrolment.teamId)
       let m: WorkerMonth | undefined
-      if (confirmationId) m = (await this.snapshot(confirmationId)).workers[enrolment.workerId]
+      if (confirmationId) {
+        let snapshot = held.get(confirmationId)
+        if (!snapshot) held.set(confirmationId, (snapshot = await this.snapshot(confirmationId)))
+        m = snapshot.workers[enrolment.workerId]
+      }
       else m = (live ??= await this.liveMonths(project, month)).get(enrolment.workerId)
       const adj = adjustments.get(enrolment.workerId) ?? []
       if (!m && adj.length === 0) continue
@@ -592,7 +598,7 @@ export class TimesheetService {
       return { row, snapshot }
     })
     this.confirmed.delete(projectId)
-    this.snapshots.set(row.id, snapshot)
+    this.snapshots.set(row.id, snapshot, row.snapshot.length)
     return this.teamMonth(projectId, teamId, month)
   }
 
@@ -839,7 +845,7 @@ export class TimesheetService {
       const row = await this.repo.confirmationById(confirmationId)
       if (!row) throw new AppError('timesheet_not_confirmed', { confirmationId })
       s = JSON.parse(row.snapshot) as Snapshot
-      this.snapshots.set(confirmationId, s)
+      this.snapshots.set(confirmationId, s, row.snapshot.length)
     }
     return s
   }
@@ -847,6 +853,42 @@ export class TimesheetService {
   private async answers(confirmationId: string): Promise<Map<string, WorkerConfirmationRow>> {
     // Oldest first, so the newest answer of each worker is the one left in the map.
     return new Map((await this.repo.workerConfirmations(confirmationId)).map((a) => [a.workerId, a]))
+  }
+}
+
+/**
+ * Parsed snapshots kept, by the length of their JSON text: a long-running service reads many confirmed months, and a
+ * large team's snapshot parses to hundreds of megabytes, so the cache forgets the least recently read past this.
+ * 64 MiB of text holds a month of several thousand workers; a read past it parses again.
+ */
+const SNAPSHOT_CACHE_TEXT_BYTES_MAX = 64 * 1024 * 1024
+
+class SnapshotCache {
+  private readonly entries = new Map<string, { snapshot: Snapshot; bytes: number }>()
+  private bytes = 0
+  constructor(private readonly max: number) {}
+
+  get(id: string): Snapshot | undefined {
+    const e = this.entries.get(id)
+    if (!e) return undefined
+    this.entries.delete(id)
+    this.entries.set(id, e)
+    return e.snapshot
+  }
+
+  set(id: string, snapshot: Snapshot, bytes: number): void {
+    const old = this.entries.get(id)
+    if (old) {
+      this.bytes -= old.bytes
+      this.entries.delete(id)
+    }
+    this.entries.set(id, { snapshot, bytes })
+    this.bytes += bytes
+    for (const [oldest, e] of this.entries) {
+      if (this.bytes <= this.max || oldest === id) break
+      this.entries.delete(oldest)
+      this.bytes -= e.bytes
+    }
   }
 }
 
