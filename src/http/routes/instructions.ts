@@ -19,7 +19,7 @@ import type { InstructionView } from '../../instructions/service.ts'
 import type { Services } from '../../services.ts'
 import { principalOf } from '../access.ts'
 import { actorOf } from './access.ts'
-import { date, errors, fenAmount, idParam, month } from '../schemas.ts'
+import { date, errors, fenAmount, idParam, month, projectParams } from '../schemas.ts'
 
 /** The 代发 file profiles served, by the name a caller asks for. */
 const AGENCY_PROFILES: Record<string, AgencyFileProfile> = { cmb: CMB_AGENCY_PROFILE, 'city-bank': CITY_BANK_AGENCY_PROFILE }
@@ -182,7 +182,7 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
       schema: {
         tags: ['instructions'],
         summary: "The project's bank instructions in the order made, of one pay month or all (without lines)",
-        params: { type: 'object', properties: { projectId: idParam }, required: ['projectId'], additionalProperties: false },
+        params: projectParams,
         querystring: { type: 'object', properties: { month }, additionalProperties: false },
         response: { 200: { type: 'array', items: instructionSummary }, ...errors },
       },

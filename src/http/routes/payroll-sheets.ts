@@ -13,7 +13,7 @@ import type { PersonAction, SheetView } from '../../payroll/sheet-service.ts'
 import { SHEET_STATES } from '../../payroll/sheet-rules.ts'
 import { creditText } from '../../timesheets/rules.ts'
 import { principalOf } from '../access.ts'
-import { errors, idParam, month, teamMonthParams, workerMonthParams, workerAnswerBody } from '../schemas.ts'
+import { errors, month, projectParams, teamMonthParams, workerMonthParams, workerAnswerBody } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
 const anyObject = { type: 'object', additionalProperties: true } as const
@@ -294,7 +294,7 @@ export async function payrollSheetsRoutes(app: FastifyInstance, { services }: { 
         summary: "Makes the month's payroll sheet of every team that is ready for one (生成全部班组工资表), as drafts",
         description:
           'A team is skipped, with the code and details its own make would answer, when its month is not confirmed (timesheet_not_confirmed), when a sheet not yet approved is live (payroll_sheet_exists) or when a worker cannot be priced (payroll_sheet_cannot_price). The sheets made are stored together.',
-        params: { type: 'object', properties: { projectId: idParam }, required: ['projectId'], additionalProperties: false },
+        params: projectParams,
         body: { type: 'object', properties: { month, reason: reasonText }, required: ['month'], additionalProperties: false },
         response: {
           200: {
@@ -349,7 +349,7 @@ export async function payrollSheetsRoutes(app: FastifyInstance, { services }: { 
       schema: {
         tags: ['payroll'],
         summary: "A project's month of payroll sheets: per team the newest sheet's state, answer counts and totals (a team manager sees their organisation's teams)",
-        params: { type: 'object', properties: { projectId: idParam }, required: ['projectId'], additionalProperties: false },
+        params: projectParams,
         querystring: { type: 'object', properties: { month }, required: ['month'], additionalProperties: false },
         response: {
           200: {
