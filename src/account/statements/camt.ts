@@ -18,9 +18,9 @@
  * `TxsSummry` (count and sum of all, credit and debit entries) and `OPBD`/`CLBD` balances in the account's currency
  * are checked against the entries when the statement gives them.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { Money, ZERO_FEN, subFen, type Fen } from '../../kernel/money.ts'
 import type { WorkDate } from '../../kernel/time.ts'
+import { at, isNode, list, malformed, rawText, treeParser, type Node } from '../../kernel/xml.ts'
 import type { Direction } from '../funding.ts'
 import {
   STATEMENT_LINES_MAX,
@@ -37,64 +37,7 @@ import {
 /** Elements that may repeat, read as arrays always (the parser makes one child an object otherwise). */
 const REPEATED = new Set(['Stmt', 'Ntfctn', 'Ntry', 'NtryDtls', 'TxDtls', 'Bal', 'Ustrd', 'Strd', 'AdrLine'])
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  removeNSPrefix: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  processEntities: false,
-  isArray: (name) => REPEATED.has(name),
-})
-
-export type Node = Record<string, unknown>
-
-export const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v)
-/** The child at a path of element names, or undefined. */
-export function at(node: unknown, ...path: string[]): unknown {
-  let cur: unknown = node
-  for (const key of path) {
-    if (Array.isArray(cur)) cur = cur[0]
-    if (!isNode(cur)) return undefined
-    cur = cur[key]
-  }
-  return Array.isArray(cur) ? cur[0] : cur
-}
-/**
- * XML's five predefined entities and character references, decoded here: the parser's own entity processing is off,
- * so a DOCTYPE in a posted file can declare no entity that expands (no "billion laughs").
- */
-function unescapeXml(s: string): string {
-  return s.replace(/&(lt|gt|quot|apos|amp|#\d+|#x[0-9a-fA-F]+);/g, (m, e: string) => {
-    switch (e) {
-      case 'lt':
-        return '<'
-      case 'gt':
-        return '>'
-      case 'quot':
-        return '"'
-      case 'apos':
-        return "'"
-      case 'amp':
-        return '&'
-      default: {
-        const code = e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)
-        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m
-      }
-    }
-  })
-}
-
-/** An element's text: a string, or the text of an element that also has attributes. */
-export function text(node: unknown, ...path: string[]): string | undefined {
-  const v = at(node, ...path)
-  if (typeof v === 'string') return unescapeXml(v)
-  if (typeof v === 'number') return String(v)
-  if (isNode(v) && typeof v['#text'] === 'string') return unescapeXml(v['#text'])
-  return undefined
-}
-export const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v])
+const parser = treeParser({ attributes: true, trimValues: true, repeated: REPEATED })
 
 const MESSAGES = {
   BkToCstmrStmt: { format: 'camt.053', report: 'Stmt' },
@@ -125,9 +68,9 @@ interface Amount {
 export function parseCamt(xml: string): StatementParse {
   const fault = new Faults()
   const errors = fault.list
-  const valid = XMLValidator.validate(xml)
-  if (valid !== true) {
-    fault.add(0, 'file', `The file is not well-formed XML (line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}); it may be cut short. Fetch it from the bank again.`)
+  const bad = malformed(xml)
+  if (bad !== undefined) {
+    fault.add(0, 'file', bad.message)
     return { errors }
   }
   let doc: Node
@@ -163,7 +106,7 @@ export function parseCamt(xml: string): StatementParse {
   let notBooked = 0
   let entryNo = 0
   for (const [r, rep] of reports.entries()) {
-    const acct = text(rep, 'Acct', 'Id', 'IBAN') ?? text(rep, 'Acct', 'Id', 'Othr', 'Id')
+    const acct = rawText(rep, 'Acct', 'Id', 'IBAN') ?? rawText(rep, 'Acct', 'Id', 'Othr', 'Id')
     if (acct === undefined || acct.trim() === '') {
       fault.add(0, `${report}[${r + 1}]/Acct/Id`, 'The report names no account (Acct/Id/IBAN or Acct/Id/Othr/Id).')
       continue
@@ -173,7 +116,7 @@ export function parseCamt(xml: string): StatementParse {
       continue
     }
     accountNo = accountDigits(acct)
-    accountCurrency ??= text(rep, 'Acct', 'Ccy')
+    accountCurrency ??= rawText(rep, 'Acct', 'Ccy')
 
     const repBalances = readBalances(rep, r, fault)
     balances.push(...repBalances)
@@ -200,7 +143,7 @@ export function parseCamt(xml: string): StatementParse {
 
 function readAmount(node: unknown, entry: number, field: string, fault: Faults): Amount | undefined {
   const amt = at(node, 'Amt')
-  const value = text(node, 'Amt')
+  const value = rawText(node, 'Amt')
   if (value === undefined) {
     fault.add(entry, field, 'The amount (Amt) is missing.')
     return undefined
@@ -219,7 +162,7 @@ function readAmount(node: unknown, entry: number, field: string, fault: Faults):
 }
 
 function readDirection(node: unknown, entry: number, field: string, fault: Faults): Direction | undefined {
-  const ind = text(node, 'CdtDbtInd')
+  const ind = rawText(node, 'CdtDbtInd')
   if (ind === 'CRDT') return 'credit'
   if (ind === 'DBIT') return 'debit'
   fault.add(entry, field, `CdtDbtInd is ${ind === undefined ? 'missing' : `"${ind}"`}; it must be CRDT or DBIT.`)
@@ -227,14 +170,14 @@ function readDirection(node: unknown, entry: number, field: string, fault: Fault
 }
 
 function readDateOf(node: unknown): WorkDate | undefined {
-  const t = text(node, 'Dt') ?? text(node, 'DtTm')
+  const t = rawText(node, 'Dt') ?? rawText(node, 'DtTm')
   return t === undefined ? undefined : readDate(t)
 }
 
 function readBalances(rep: unknown, r: number, fault: Faults): StatementBalance[] {
   const out: StatementBalance[] = []
   for (const bal of list(isNode(rep) ? rep['Bal'] : undefined)) {
-    const code = text(bal, 'Tp', 'CdOrPrtry', 'Cd')
+    const code = rawText(bal, 'Tp', 'CdOrPrtry', 'Cd')
     const kind = code === 'OPBD' ? 'opening' : code === 'CLBD' ? 'closing' : undefined
     if (kind === undefined) continue
     const amount = readAmount(bal, 0, `Stmt[${r + 1}]/Bal/${code}`, fault)
@@ -253,8 +196,8 @@ interface PartyOf {
 
 function party(tx: unknown, side: 'Dbtr' | 'Cdtr'): PartyOf {
   const p = at(tx, 'RltdPties', side)
-  const name = text(p, 'Nm') ?? text(p, 'Pty', 'Nm') ?? ''
-  const acct = text(tx, 'RltdPties', `${side}Acct`, 'Id', 'IBAN') ?? text(tx, 'RltdPties', `${side}Acct`, 'Id', 'Othr', 'Id') ?? ''
+  const name = rawText(p, 'Nm') ?? rawText(p, 'Pty', 'Nm') ?? ''
+  const acct = rawText(tx, 'RltdPties', `${side}Acct`, 'Id', 'IBAN') ?? rawText(tx, 'RltdPties', `${side}Acct`, 'Id', 'Othr', 'Id') ?? ''
   return { name, accountNo: accountDigits(acct) }
 }
 
@@ -266,7 +209,7 @@ function readEntry(
   const before = fault.count
   const amount = readAmount(ntry, entryNo, 'Ntry/Amt', fault)
   const direction = readDirection(ntry, entryNo, 'Ntry/CdtDbtInd', fault)
-  const status = text(ntry, 'Sts', 'Cd') ?? text(ntry, 'Sts')
+  const status = rawText(ntry, 'Sts', 'Cd') ?? rawText(ntry, 'Sts')
   if (amount === undefined || direction === undefined) return undefined
   if (status === undefined) {
     fault.add(entryNo, 'Ntry/Sts', 'The entry has no status (Sts); a statement line must say it is booked (BOOK).')
@@ -274,14 +217,14 @@ function readEntry(
   }
   if (status !== 'BOOK') return { amount, direction, booked: false, lines: [] }
 
-  const reversalText = text(ntry, 'RvslInd')
+  const reversalText = rawText(ntry, 'RvslInd')
   if (reversalText !== undefined && reversalText !== 'true' && reversalText !== 'false') fault.add(entryNo, 'Ntry/RvslInd', `RvslInd is "${reversalText}"; it must be true or false.`)
   const reversal = reversalText === 'true'
   const bookingDate = readDateOf(at(ntry, 'BookgDt'))
   if (bookingDate === undefined) fault.add(entryNo, 'Ntry/BookgDt', 'The booking date (BookgDt/Dt or BookgDt/DtTm) is missing or not a date; the balance is reckoned by it.')
   const valueDate = at(ntry, 'ValDt') === undefined ? bookingDate : readDateOf(at(ntry, 'ValDt'))
   if (valueDate === undefined && bookingDate !== undefined) fault.add(entryNo, 'Ntry/ValDt', 'The value date (ValDt) is not a date.')
-  const ref = text(ntry, 'AcctSvcrRef')?.trim()
+  const ref = rawText(ntry, 'AcctSvcrRef')?.trim()
   if (ref === undefined || ref === '') {
     fault.add(entryNo, 'Ntry/AcctSvcrRef', "The bank's reference of the entry (AcctSvcrRef) is missing, so a second reading of it on a later statement could not be recognised.")
   }
@@ -292,8 +235,8 @@ function readEntry(
   const originalDirection: Direction = reversal ? (direction === 'credit' ? 'debit' : 'credit') : direction
   const line = (bankRef: string, tx: unknown, amountOf: Amount, dir: Direction): StatementLine => {
     const other = party(tx, originalDirection === 'credit' ? 'Dbtr' : 'Cdtr')
-    const e2e = text(tx, 'Refs', 'EndToEndId')?.trim()
-    const txRef = text(tx, 'Refs', 'AcctSvcrRef')?.trim()
+    const e2e = rawText(tx, 'Refs', 'EndToEndId')?.trim()
+    const txRef = rawText(tx, 'Refs', 'AcctSvcrRef')?.trim()
     const reversalOf = reversal && txRef !== undefined && txRef !== '' && txRef !== ref ? txRef : undefined
     return {
       entry: entryNo,
@@ -309,14 +252,14 @@ function readEntry(
       ...(e2e === undefined || e2e === '' || e2e === 'NOTPROVIDED' ? {} : { endToEndId: e2e }),
     }
   }
-  const withAmounts = txs.filter((tx) => text(tx, 'Amt') !== undefined || text(tx, 'AmtDtls', 'TxAmt', 'Amt') !== undefined)
+  const withAmounts = txs.filter((tx) => rawText(tx, 'Amt') !== undefined || rawText(tx, 'AmtDtls', 'TxAmt', 'Amt') !== undefined)
   if (txs.length > 1 && withAmounts.length === txs.length) {
     const lines: StatementLine[] = []
     let total = new Money(0)
     for (const [i, tx] of txs.entries()) {
       const field = `Ntry/NtryDtls/TxDtls[${i + 1}]`
-      const txAmount = text(tx, 'Amt') !== undefined ? readAmount(tx, entryNo, `${field}/Amt`, fault) : readAmount(at(tx, 'AmtDtls', 'TxAmt'), entryNo, `${field}/AmtDtls/TxAmt/Amt`, fault)
-      const txDirection: Direction | undefined = text(tx, 'CdtDbtInd') === undefined ? direction : readDirection(tx, entryNo, `${field}/CdtDbtInd`, fault)
+      const txAmount = rawText(tx, 'Amt') !== undefined ? readAmount(tx, entryNo, `${field}/Amt`, fault) : readAmount(at(tx, 'AmtDtls', 'TxAmt'), entryNo, `${field}/AmtDtls/TxAmt/Amt`, fault)
+      const txDirection: Direction | undefined = rawText(tx, 'CdtDbtInd') === undefined ? direction : readDirection(tx, entryNo, `${field}/CdtDbtInd`, fault)
       if (txAmount === undefined || txDirection === undefined) continue
       if (txAmount.currency !== amount.currency) fault.add(entryNo, `${field}/Amt`, `The transaction is in ${txAmount.currency}, the entry in ${amount.currency}.`)
       if (txDirection !== direction) fault.add(entryNo, `${field}/CdtDbtInd`, 'The transaction is booked in the other direction than its batch entry.')
@@ -351,9 +294,9 @@ function checkSummary(
   const check = (path: string, selected: readonly { amount: Amount }[], countOf: number) => {
     const node = at(summary, path)
     if (node === undefined) return
-    const n = text(node, 'NbOfNtries')
+    const n = rawText(node, 'NbOfNtries')
     if (n !== undefined && Number(n) !== countOf) fault.add(0, `TxsSummry/${path}/NbOfNtries`, `The summary counts ${n} entries; the report holds ${countOf}.`)
-    const sum = text(node, 'Sum')
+    const sum = rawText(node, 'Sum')
     if (sum !== undefined) {
       const stated = decimalToFen(sum)
       const actual = selected.reduce((s, e) => s.plus(e.amount.fen), new Money(0))

@@ -9,10 +9,10 @@
  * the entry's; when none states one, each TxDtls is still a line (the payment is known by its references) with no
  * amount; a batch where only some do cannot be checked and is refused.
  */
-import { at, isNode, list, text, type Node } from '../../../account/statements/camt.ts'
 import { STATEMENT_LINE_AMOUNT_FEN_MAX, accountDigits, decimalToFen, readDate } from '../../../account/statements/statement.ts'
 import { FEN_MAX, Money, fen, type Fen } from '../../../kernel/money.ts'
 import type { WorkDate } from '../../../kernel/time.ts'
+import { at, isNode, list, rawText, type Node } from '../../../kernel/xml.ts'
 import type { EvidenceStatus, PaymentEvidence } from '../evidence.ts'
 import type { Faults } from './faults.ts'
 
@@ -54,14 +54,14 @@ function child(node: unknown, key: string): unknown {
 }
 
 /**
- * The statement module's `text` (an element's text at a path, XML escapes decoded), with the common case, plain text
+ * kernel/xml.ts's `rawText` (an element's text at a path, XML escapes decoded), with the common case, plain text
  * without an escape, taken without its regular expression: a batch reads a dozen of these per transaction.
  */
 export function textAt(node: unknown, ...path: string[]): string | undefined {
   let cur = node
   for (const key of path) cur = child(cur, key)
   if (typeof cur === 'string' && !cur.includes('&')) return cur
-  return cur === undefined ? undefined : text({ v: cur } satisfies Node, 'v')
+  return cur === undefined ? undefined : rawText({ v: cur } satisfies Node, 'v')
 }
 
 /**

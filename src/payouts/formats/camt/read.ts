@@ -9,10 +9,9 @@
  * transaction kept only as the little the evidence needs, so a 100,000-transaction batch stays within the issue's
  * time and memory budget.
  */
-import { XMLValidator } from 'fast-xml-parser'
-import { list } from '../../../account/statements/camt.ts'
 import { accountDigits } from '../../../account/statements/statement.ts'
 import { Money } from '../../../kernel/money.ts'
+import { list, malformed } from '../../../kernel/xml.ts'
 import { EVIDENCE_LINES_MAX, type EvidenceFile, type EvidenceParse, type PaymentEvidence } from '../evidence.ts'
 import { decodeXml } from './decode.ts'
 import { SameMessage, detached, readEntry, readTx, textAt, totalToFen, type Amount, type Direction, type IgnoredReason, type TxRecord } from './entry.ts'
@@ -93,9 +92,9 @@ function read(bytes: Buffer, faults: Faults, linesMax: number): EvidenceFile | u
     return undefined
   }
   const xml = decoded.text
-  const valid = XMLValidator.validate(xml)
-  if (valid !== true) {
-    faults.add(0, 'file', 'not_well_formed', `The file is not well-formed XML (line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}); it may be cut short. Fetch it from the bank again.`)
+  const bad = malformed(xml)
+  if (bad !== undefined) {
+    faults.add(0, 'file', 'not_well_formed', bad.message)
     return undefined
   }
   const head = xml.slice(0, 4096)

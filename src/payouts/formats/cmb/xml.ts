@@ -3,7 +3,7 @@
  * RETCOD 0 when it succeeded, ERRMSG otherwise) and one element per record, each a flat list of fields. The records
  * are found here; what they mean is decided in records.ts.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { isNode, malformed, treeParser, unescapeXml } from '../../../kernel/xml.ts'
 import { EVIDENCE_LINES_MAX } from '../evidence.ts'
 import type { Faults } from './faults.ts'
 import type { BatchSource, CmbDocument, CmbRecord, LineSource } from './records.ts'
@@ -20,42 +20,11 @@ const LINE_RECORDS: readonly LineSource[] = ['NTAGCDTLY1', 'NTQATDQYZ', 'NTAGDRF
 const BATCH_RECORDS: readonly BatchSource[] = ['NTAGCINQZ']
 
 /** Every record element is a child of the root: read as arrays always (one child would be an object otherwise). */
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  removeNSPrefix: true,
-  parseTagValue: false,
+const parser = treeParser({
+  attributes: false,
   trimValues: true,
-  processEntities: false,
   isArray: (_name, jpath) => typeof jpath === 'string' && jpath.split('.').length === 2,
 })
-
-type Node = Record<string, unknown>
-const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-/**
- * XML's five predefined entities and character references, decoded here: the parser's own entity processing is off,
- * so a DOCTYPE in a posted file can declare no entity that expands.
- */
-function unescapeXml(s: string): string {
-  return s.replace(/&(lt|gt|quot|apos|amp|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (m, e: string) => {
-    switch (e) {
-      case 'lt':
-        return '<'
-      case 'gt':
-        return '>'
-      case 'quot':
-        return '"'
-      case 'apos':
-        return "'"
-      case 'amp':
-        return '&'
-      default: {
-        const code = e.startsWith('#x') ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10)
-        return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : m
-      }
-    }
-  })
-}
 
 /** A record's fields: text children by name; a field given twice makes the record doubtful. */
 function fieldsOf<S extends string>(node: unknown, source: S, lineNo: number, faults: Faults): CmbRecord<S> | undefined {
@@ -91,9 +60,9 @@ export function readXml(text: string, faults: Faults): CmbDocument | undefined {
   let tags = 0
   for (LINE_TAG.lastIndex = 0; LINE_TAG.exec(text) !== null; ) tags++
   if (tooMany(tags, faults)) return undefined
-  const valid = XMLValidator.validate(text)
-  if (valid !== true) {
-    faults.add(valid.err.line, 'file', 'xml_invalid', `The file is not well-formed XML (line ${valid.err.line}, column ${valid.err.col}); it may be cut short. Fetch it from the bank again.`)
+  const bad = malformed(text)
+  if (bad !== undefined) {
+    faults.add(bad.line, 'file', 'xml_invalid', `The file is not well-formed XML (line ${bad.line}, column ${bad.col}); it may be cut short. Fetch it from the bank again.`)
     return undefined
   }
   let doc: unknown

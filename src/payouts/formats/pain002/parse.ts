@@ -30,7 +30,6 @@
  * `FctvIntrBkSttlmDt` on a booked line, otherwise null, never guessed. The requested execution date and the
  * acceptance time are kept in `details`.
  */
-import { XMLValidator } from 'fast-xml-parser'
 import { accountDigits, decimalToFen, readDate } from '../../../account/statements/statement.ts'
 import { FEN_MAX, Money, fen, type Fen, type MoneyDecimal } from '../../../kernel/money.ts'
 import type { WorkDate } from '../../../kernel/time.ts'
@@ -38,7 +37,8 @@ import { EVIDENCE_ERRORS_MAX, EVIDENCE_LINES_MAX, type EvidenceFault, type Evide
 import { decodeXml } from './decode.ts'
 import { cutTransactions } from './spans.ts'
 import { contradiction, evidenceStatus } from './status.ts'
-import { all, at, attribute, isNode, parser, rawText, text } from './xml.ts'
+import { all, at, attribute, isNode, malformed, rawText, text } from '../../../kernel/xml.ts'
+import { parser } from './xml.ts'
 
 /** A level of the report (the group, or one payment-information block) as the bank states it. */
 export interface Pain002Level {
@@ -143,10 +143,8 @@ function parseChecked(bytes: Buffer, batchTransactions: number | undefined): Pai
   if ('code' in decoded) return refuse(0, 'file', decoded.code, decoded.message)
   const xml = decoded.text
   if (xml.trim() === '') return refuse(0, 'file', 'empty_file', 'The file is empty.')
-  const valid = XMLValidator.validate(xml)
-  if (valid !== true) {
-    return refuse(0, 'file', 'not_well_formed', `The file is not well-formed XML (line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}); it may be cut short. Fetch it from the bank again.`)
-  }
+  const bad = malformed(xml)
+  if (bad !== undefined) return refuse(0, 'file', 'not_well_formed', bad.message)
   const listed = countTransactions(xml)
   if (listed > EVIDENCE_LINES_MAX) {
     return refuse(0, 'TxInfAndSts', 'too_many_lines', `The report lists ${listed} transactions, more than the ${EVIDENCE_LINES_MAX} one file may; ask the bank to split it.`)

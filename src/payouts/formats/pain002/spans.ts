@@ -10,7 +10,8 @@
  * (where "</TxInfAndSts>" could be text), and start tags without attributes (the schema gives them none). Any other
  * file is parsed whole, as before.
  */
-import { all, at, attribute, parser } from './xml.ts'
+import { all, at, attribute } from '../../../kernel/xml.ts'
+import { parser } from './xml.ts'
 
 /** Transactions per parse: large enough that the parser's per-call cost vanishes, small enough to stay a few MB. */
 export const PAIN002_BATCH_TRANSACTIONS = 500
