@@ -15,6 +15,8 @@ import type { Clock } from './kernel/time.ts'
 import { createServices, type Services } from './services.ts'
 import { dbFaultOf } from './db/faults.ts'
 import { InstanceLease, InstanceNameTakenError } from './ops/instance-lease.ts'
+import { checkInboxRoot, PayoutInboxFolder } from './payouts/inbox-folder.ts'
+import { Counter } from 'prom-client'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -22,6 +24,8 @@ export interface RunningServer {
   httpUrl: string
   /** Where devices connect: the embedded broker, or the external one. */
   mqttUrl: string
+  /** The watched folder for bank result files, when PAYOUT_INBOX_DIR is set. */
+  payoutInbox: PayoutInboxFolder | undefined
   close(): Promise<void>
 }
 
@@ -48,6 +52,8 @@ export interface StartOptions extends AppOptions {
 }
 
 export async function startServer(config: Config, opts: StartOptions = {}): Promise<RunningServer> {
+  // A watched folder that is not there is a misconfiguration: said at start, before anything is opened.
+  if (config.payoutInboxDir !== undefined) await checkInboxRoot(config.payoutInboxDir)
   const services = await createServices(config, opts.clock)
   let app: FastifyInstance
   try {
@@ -151,14 +157,30 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       app.log.error({ err }, 'database probe failed')
     }
   })
+  // Bank files dropped in the watched folder are posted as uploads are: started once the service is up, like any client.
+  let payoutInbox: PayoutInboxFolder | undefined
+  if (config.payoutInboxDir !== undefined) {
+    const files = new Counter({ name: 'wl_payout_inbox_files_total', help: 'Files taken from the payout inbox folder, by outcome (done, rejected, error: left in place and tried again)', labelNames: ['outcome'], registers: [services.metrics.registry] })
+    payoutInbox = new PayoutInboxFolder({
+      root: config.payoutInboxDir,
+      pollMs: config.payoutInboxPollMs,
+      settleMs: config.payoutInboxSettleMs,
+      payouts: services.payouts,
+      log: app.log,
+      onFile: (outcome) => files.inc({ outcome }),
+    })
+    payoutInbox.start()
+  }
   return {
     app,
     services,
     httpUrl: `http://${config.host}:${port}`,
     mqttUrl,
+    payoutInbox,
     close() {
       closing ??= (async () => {
-        // Stop intake first, let the inbox commit what it holds, then close the database.
+        // Stop intake first (the folder finishes the file in hand), let the inbox commit what it holds, then close the database.
+        await payoutInbox?.stop()
         sweeper.stop()
         prober.stop()
         await dynsec?.close()

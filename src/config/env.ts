@@ -30,6 +30,12 @@ export interface Config {
   mqttHttpAuthSecret: string | undefined
   defaultTimeZone: string
   logLevel: string
+  /** The watched folder for bank result files (`<dir>/<projectId>/<YYYY-MM>/<file>`, src/payouts/inbox-folder.ts); unset, nothing is watched. */
+  payoutInboxDir: string | undefined
+  /** Time between scans of the watched folder. */
+  payoutInboxPollMs: number
+  /** How long a file's size and mtime must stay the same before it is read (a file still being uploaded is left alone). */
+  payoutInboxSettleMs: number
 }
 
 function flagFrom(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -67,6 +73,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttHttpAuthSecret: env.MQTT_HTTP_AUTH_SECRET || undefined,
     defaultTimeZone: env.TIME_ZONE ?? DEFAULT_TIME_ZONE,
     logLevel: env.LOG_LEVEL ?? 'info',
+    payoutInboxDir: env.PAYOUT_INBOX_DIR || undefined,
+    payoutInboxPollMs: Math.max(1, intFrom(env, 'PAYOUT_INBOX_POLL_MS', 5_000)),
+    payoutInboxSettleMs: intFrom(env, 'PAYOUT_INBOX_SETTLE_MS', 2_000),
   }
   if (config.mqttDynsec && !config.mqttUrl) throw new Error('MQTT_DYNSEC=1 keeps an external Mosquitto in step: it needs MQTT_URL (and MQTT_USERNAME, MQTT_PASSWORD)')
   if (config.mqttDynsec && !config.mqttUsername) throw new Error('MQTT_DYNSEC=1 needs MQTT_USERNAME and MQTT_PASSWORD: the account allowed $CONTROL/dynamic-security/#')

@@ -1,0 +1,372 @@
+/**
+ * The watched folder (收件目录) for bank result files, the way SFTP drops land: each file is posted through the same
+ * `PayoutService.post` the HTTP route calls, then moved to `done/` (stored, or already posted) or `rejected/` (refused,
+ * with `<name>.reason.json` beside it). Nothing is ever deleted or overwritten.
+ *
+ * Layout: `<root>/<projectId>/<YYYY-MM>/<file>`, or `<root>/<projectId>/<YYYY-MM>/<format>/<file>` to name the format
+ * (as the upload's `format=`) instead of detecting it. The project and the pay month come from the folder because
+ * the file alone does not carry them in every format: a delimited file names neither, a camt statement names an
+ * account and booking dates, not the pay month its payments settle.
+ *
+ * A file still being written must not be read half-way: a file is taken only once its size and mtime have stayed the
+ * same across `settleMs`, and names a client writes under before renaming into place (`.part`, `.tmp`, a leading `.`)
+ * are never taken. Empty files are left alone: an SFTP client creates the file before it writes a byte.
+ *
+ * Exactly once rests on the post, not on this folder: the post is idempotent by the file's SHA-256, so a file posted
+ * and then not moved (kill -9 between the commit and the rename, or a second instance on the same folder) is
+ * answered `payout_file_exists` when it is seen again, and moved to `done/` then. A file whose post did not commit
+ * stays where it is and is posted on the next scan. The folder is polled, not watched with fs.watch, because inotify
+ * sees nothing of writes made on another host to a network mount (NFS, SMB), which is where SFTP drops often live.
+ */
+import { createHash } from 'node:crypto'
+import type { Dirent } from 'node:fs'
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { basename, extname, join } from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { LIMITS } from '../config/limits.ts'
+import { AppError, ERRORS, type ErrorCode } from '../kernel/errors.ts'
+import { isMonth } from '../kernel/time.ts'
+import type { PayoutService } from './service.ts'
+
+/** Where a file ended: moved to done/, moved to rejected/, or left in place after an error (retried later). */
+export type InboxOutcome = 'done' | 'rejected' | 'error'
+
+/** The sub-folders a month folder keeps its processed files in; never scanned, never taken for a format. */
+export const DONE_DIR = 'done'
+export const REJECTED_DIR = 'rejected'
+export const REASON_SUFFIX = '.reason.json'
+
+/** Who the stored file says posted it (payout_files.posted_by). */
+export const INBOX_POSTED_BY = 'payout inbox folder'
+
+/** The longest file name the post records, as the HTTP route's `filename` allows. */
+const FILENAME_LENGTH_MAX = 200
+/** A file that keeps failing (a database down, say) is tried again after a growing wait, at most this long. */
+const RETRY_WAIT_MS_MAX = 10 * 60_000
+
+export interface InboxLog {
+  info(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+  error(obj: object, msg: string): void
+}
+
+export interface InboxFolderOptions {
+  /** PAYOUT_INBOX_DIR: the root, holding one folder per project. */
+  root: string
+  /** Time between scans. */
+  pollMs: number
+  /** How long a file's size and mtime must stay the same before it is read. */
+  settleMs: number
+  payouts: Pick<PayoutService, 'post'>
+  log: InboxLog
+  /** Called once per file processed (metrics). */
+  onFile?: (outcome: InboxOutcome) => void
+}
+
+/** A file found in a month folder, and what the folder says about it. */
+interface Candidate {
+  path: string
+  /** The folder done/ and rejected/ are made in: the month folder, or its format sub-folder. */
+  folder: string
+  name: string
+  projectId: string
+  period: string
+  format: string | undefined
+  mtimeMs: number
+}
+
+/** What the reason file beside a refused file holds: the refusal as the HTTP reply's `error` carries it. */
+export interface InboxReason {
+  code: string
+  message: string
+  details?: unknown
+  projectId: string
+  period: string
+  format: string | null
+  sha256: string
+  bytes: number
+  rejectedAt: string
+}
+
+/** Names a client writes under before renaming the file into place, and names that are not files for us. */
+export function isIgnoredName(name: string): boolean {
+  const lower = name.toLowerCase()
+  return name.startsWith('.') || lower.endsWith('.part') || lower.endsWith('.tmp') || lower.endsWith('.filepart')
+}
+
+/** `result.txt`, `result~1.txt`, `result~2.txt`, …: the n-th name tried for a file moved into a folder. */
+export function suffixedName(name: string, n: number): string {
+  if (n === 0) return name
+  const ext = extname(name)
+  const stem = ext === '' || ext === name ? name : name.slice(0, -ext.length)
+  return `${stem}~${n}${ext === name ? '' : ext}`
+}
+
+const isCode = (err: unknown, code: string): boolean => err instanceof Error && 'code' in err && err.code === code
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path)
+    return true
+  } catch (err) {
+    if (isCode(err, 'ENOENT')) return false
+    throw err
+  }
+}
+
+async function dirEntries(path: string): Promise<Dirent[]> {
+  try {
+    return await readdir(path, { withFileTypes: true })
+  } catch (err) {
+    // A folder another instance (or an operator) removed between two reads is simply not there any more.
+    if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return []
+    throw err
+  }
+}
+
+/** A refusal the post answered with a 4xx code: the file itself is at fault, so it is moved aside, not tried again. */
+function refusalOf(err: unknown): { code: ErrorCode; message: string; details?: unknown } | undefined {
+  if (!(err instanceof AppError) || err.status >= 500) return undefined
+  return err.details === undefined ? { code: err.code, message: err.message } : { code: err.code, message: err.message, details: err.details }
+}
+
+/**
+ * Throws, with the reason, unless the root is a folder this process can read. It is never created: a share that is not
+ * mounted would otherwise be replaced by an empty local folder nobody's bank writes to.
+ */
+export async function checkInboxRoot(root: string): Promise<void> {
+  const s = await stat(root).catch((err: unknown) => {
+    throw new Error(`PAYOUT_INBOX_DIR ${root} cannot be read: ${err instanceof Error ? err.message : String(err)}`)
+  })
+  if (!s.isDirectory()) throw new Error(`PAYOUT_INBOX_DIR ${root} is not a folder`)
+  await readdir(root)
+}
+
+export class PayoutInboxFolder {
+  /** Size and mtime last seen per path, and since when (monotonic ms): a file is read once they held for settleMs. */
+  private readonly seen = new Map<string, { size: number; mtimeMs: number; sinceMs: number }>()
+  /** Files whose post failed for a reason not their own, and when to try them again. */
+  private readonly failing = new Map<string, { failures: number; retryAtMs: number }>()
+  private timer: NodeJS.Timeout | undefined
+  private scanning: Promise<void> | undefined
+  /** The pass running or last run: the next waits for it. */
+  private queue: Promise<void> = Promise.resolve()
+  private stopped = false
+  /** The root's last read error, logged once until a scan succeeds again (an unmounted share would log every poll). */
+  private rootError: string | undefined
+
+  constructor(private readonly opts: InboxFolderOptions) {}
+
+  /** Scans at once (files left from before a restart are taken first), then every pollMs. */
+  start(): void {
+    this.stopped = false
+    this.schedule(0)
+  }
+
+  /** Stops polling and waits for the file in hand to be finished (posted and moved), so the database can close after. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    await this.scanning
+    await this.queue
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.scanning = this.scan()
+        .then(
+          () => undefined,
+          (err: unknown) => this.opts.log.error({ err, code: 'payout_inbox_scan_failed' }, 'payout inbox scan failed'),
+        )
+        .finally(() => {
+          this.scanning = undefined
+          // A file seen for the first time is read once it has settled, not a whole poll later.
+          this.schedule(this.seen.size > 0 ? Math.min(this.opts.pollMs, this.opts.settleMs + 10) : this.opts.pollMs)
+        })
+    }, delayMs)
+    this.timer.unref()
+  }
+
+  /**
+   * One pass over the folder: each settled file posted and moved, one at a time, oldest first. A pass asked for while
+   * another runs (the poll, a test) starts after it: one file at a time per instance.
+   */
+  scan(): Promise<Record<InboxOutcome, number>> {
+    const pass = this.queue.then(() => this.pass())
+    this.queue = pass.then(
+      () => undefined,
+      () => undefined,
+    )
+    return pass
+  }
+
+  private async pass(): Promise<Record<InboxOutcome, number>> {
+    const counts: Record<InboxOutcome, number> = { done: 0, rejected: 0, error: 0 }
+    let candidates: Candidate[]
+    try {
+      candidates = await this.candidates()
+      this.rootError = undefined
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err)
+      if (this.rootError !== text) this.opts.log.error({ err, code: 'payout_inbox_unreadable' }, 'payout inbox folder cannot be read; retrying every poll')
+      this.rootError = text
+      return counts
+    }
+    const present = new Set(candidates.map((c) => c.path))
+    for (const path of this.seen.keys()) if (!present.has(path)) this.seen.delete(path)
+    for (const path of this.failing.keys()) if (!present.has(path)) this.failing.delete(path)
+    candidates.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    for (const c of candidates) {
+      if (this.stopped) break
+      const outcome = await this.take(c)
+      if (outcome) {
+        counts[outcome]++
+        this.opts.onFile?.(outcome)
+      }
+    }
+    return counts
+  }
+
+  /** Every file in a month folder or its format sub-folders, with the project and month its folder names. */
+  private async candidates(): Promise<Candidate[]> {
+    const out: Candidate[] = []
+    const filesIn = async (folder: string, base: Omit<Candidate, 'path' | 'folder' | 'name' | 'mtimeMs'>, allowFormatDirs: boolean): Promise<void> => {
+      for (const e of await dirEntries(folder)) {
+        if (isIgnoredName(e.name)) continue
+        if (e.isDirectory()) {
+          if (allowFormatDirs && e.name !== DONE_DIR && e.name !== REJECTED_DIR) await filesIn(join(folder, e.name), { ...base, format: e.name }, false)
+          continue
+        }
+        // Symbolic links and other kinds are not followed: a link could point anywhere on the host.
+        if (!e.isFile()) continue
+        out.push({ ...base, path: join(folder, e.name), folder, name: e.name, mtimeMs: 0 })
+      }
+    }
+    for (const project of await readdir(this.opts.root, { withFileTypes: true })) {
+      if (!project.isDirectory() || isIgnoredName(project.name)) continue
+      for (const month of await dirEntries(join(this.opts.root, project.name))) {
+        if (!month.isDirectory() || !isMonth(month.name)) continue
+        await filesIn(join(this.opts.root, project.name, month.name), { projectId: project.name, period: month.name, format: undefined }, true)
+      }
+    }
+    // mtimes for the order files are taken in; a file gone meanwhile drops out.
+    const stamped: Candidate[] = []
+    for (const c of out) {
+      const s = await stat(c.path).catch(() => undefined)
+      if (s) stamped.push({ ...c, mtimeMs: s.mtimeMs })
+    }
+    return stamped
+  }
+
+  /** Posts one file if it has settled, and moves it; undefined when it was not taken this pass. */
+  private async take(c: Candidate): Promise<InboxOutcome | undefined> {
+    const now = performance.now()
+    const retry = this.failing.get(c.path)
+    if (retry && now < retry.retryAtMs) return undefined
+    const s = await stat(c.path).catch(() => undefined)
+    if (!s) {
+      this.seen.delete(c.path)
+      return undefined
+    }
+    const last = this.seen.get(c.path)
+    if (!last || last.size !== s.size || last.mtimeMs !== s.mtimeMs) {
+      this.seen.set(c.path, { size: s.size, mtimeMs: s.mtimeMs, sinceMs: now })
+      return undefined
+    }
+    if (s.size === 0 || now - last.sinceMs < this.opts.settleMs) return undefined
+
+    try {
+      if (s.size > LIMITS.payout_file_bytes_max) {
+        // Refused without reading it into memory, as the HTTP route refuses the body.
+        const refusal = { code: 'payout_file_too_large' as const, message: ERRORS.payout_file_too_large.message, details: { bytes: s.size, max: LIMITS.payout_file_bytes_max } }
+        return await this.reject(c, refusal, { sha256: null, bytes: s.size })
+      }
+      const bytes = await readFile(c.path)
+      // Written to after it had settled (a client that paused longer than settleMs): watch it settle again.
+      const after = await stat(c.path).catch(() => undefined)
+      if (!after || bytes.length !== s.size || after.size !== s.size || after.mtimeMs !== s.mtimeMs) {
+        this.seen.delete(c.path)
+        return undefined
+      }
+      const sha256 = createHash('sha256').update(bytes).digest('hex')
+      let refusal: ReturnType<typeof refusalOf>
+      try {
+        const r = await this.opts.payouts.post({
+          projectId: c.projectId,
+          period: c.period,
+          bytes,
+          filename: c.name.slice(0, FILENAME_LENGTH_MAX),
+          postedBy: INBOX_POSTED_BY,
+          ...(c.format === undefined ? {} : { format: c.format }),
+        })
+        this.opts.log.info({ code: r.outcome, fileId: r.file.id, projectId: c.projectId, period: c.period, sha256 }, 'payout inbox file posted')
+      } catch (err) {
+        refusal = refusalOf(err)
+        if (!refusal) throw err
+      }
+      if (refusal) return await this.reject(c, refusal, { sha256, bytes: bytes.length })
+      await this.moveInto(c, DONE_DIR, undefined)
+      this.forget(c.path)
+      return 'done'
+    } catch (err) {
+      // The database, the disk or the folder failed: the file stays where it is and is tried again after a wait.
+      const failures = (this.failing.get(c.path)?.failures ?? 0) + 1
+      this.failing.set(c.path, { failures, retryAtMs: performance.now() + Math.min(this.opts.pollMs * 2 ** (failures - 1), RETRY_WAIT_MS_MAX) })
+      this.opts.log.error({ err, code: 'payout_inbox_file_failed', projectId: c.projectId, period: c.period, failures }, 'payout inbox file not processed; it stays in place and is tried again')
+      return 'error'
+    }
+  }
+
+  private async reject(c: Candidate, refusal: { code: string; message: string; details?: unknown }, file: { sha256: string | null; bytes: number }): Promise<InboxOutcome> {
+    const reason: Omit<InboxReason, 'sha256'> & { sha256: string | null } = {
+      ...refusal,
+      projectId: c.projectId,
+      period: c.period,
+      format: c.format ?? null,
+      sha256: file.sha256,
+      bytes: file.bytes,
+      rejectedAt: new Date().toISOString(),
+    }
+    this.opts.log.warn({ code: refusal.code, projectId: c.projectId, period: c.period, sha256: file.sha256 }, 'payout inbox file refused; moved to rejected/')
+    await this.moveInto(c, REJECTED_DIR, `${JSON.stringify(reason, null, 2)}\n`)
+    this.forget(c.path)
+    return 'rejected'
+  }
+
+  private forget(path: string): void {
+    this.seen.delete(path)
+    this.failing.delete(path)
+  }
+
+  /**
+   * Moves the file into `<folder>/<sub>/` under its name, or the first free suffixed name (`result~1.txt`): neither
+   * the name nor, in rejected/, its reason file may exist. The reason is written first (through a dot-name and a
+   * rename, so it is never read half-written), so a file in rejected/ always has its reason. ENOENT on the move means
+   * another instance took the file first: nothing to do then.
+   */
+  private async moveInto(c: Candidate, sub: string, reason: string | undefined): Promise<void> {
+    const dir = join(c.folder, sub)
+    await mkdir(dir, { recursive: true })
+    let target = ''
+    for (let n = 0; ; n++) {
+      target = join(dir, suffixedName(c.name, n))
+      if (!(await exists(target)) && !(reason !== undefined && (await exists(target + REASON_SUFFIX)))) break
+    }
+    const reasonPath = target + REASON_SUFFIX
+    if (reason !== undefined) {
+      const temp = join(dir, `.${basename(reasonPath)}.${process.pid}.tmp`)
+      await writeFile(temp, reason)
+      await rename(temp, reasonPath)
+    }
+    try {
+      await rename(c.path, target)
+    } catch (err) {
+      if (!isCode(err, 'ENOENT')) throw err
+      // Another instance moved it. Had it chosen the same name, the reason there is its own (the same refusal): keep it.
+      if (reason !== undefined && !(await exists(target))) await rm(reasonPath, { force: true })
+    }
+  }
+}
