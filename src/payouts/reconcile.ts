@@ -12,6 +12,7 @@
 import { dedicatedPayouts, type DedicatedAccount } from '../account/funding.ts'
 import { LIMITS } from '../config/limits.ts'
 import { FEN_MAX, ZERO_FEN, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
+import { PAYMENT_PENDING_DAYS_MAX, paymentPendingTooLong, type PendingPayment } from '../flags/project-flags.ts'
 import { isMonth, isWorkDate } from '../kernel/time.ts'
 import type { ApprovedLine, ApprovedTeamMonth } from '../payroll/approved.ts'
 import { maskCard } from '../roster/identity.ts'
@@ -45,7 +46,8 @@ export interface PaidLine {
   payeeCard: string
   payeeName: string
   amountFen: Fen
-  status: 'success' | 'failed'
+  /** success (booked), failed (rejected), pending (neither yet), returned (退票: undoes the payment it names). */
+  status: 'success' | 'failed' | 'pending' | 'returned'
   bankRef: string
   valueDate: string
   failureReason: string | null
@@ -54,6 +56,10 @@ export interface PaidLine {
    * the file was posted for, the project's dedicated account.
    */
   payerAccountNo?: string | null
+  /** Our instruction line's EndToEndId, as the bank gave it back. */
+  endToEndId?: string | null
+  /** On a returned line: the payment it undoes, by EndToEndId and/or the bank's reference. */
+  returnOf?: { endToEndId: string | null; bankRef: string | null } | null
 }
 
 export interface CardOwner {
@@ -82,7 +88,17 @@ export interface ReconcileInput {
   payer?: { projectId: string; account: DedicatedAccount | undefined }
   /** Flags found about the month elsewhere (funding of the account, the deposit), listed with the others in kind order. */
   monthFlags?: readonly MonthFlag[]
+  /**
+   * Today (YYYY-MM-DD, the project's zone), what a pending payment's age is counted to. Absent: `sheets.asOf`; neither:
+   * no PAYMENT_PENDING_TOO_LONG, there being no today to age by.
+   */
+  asOf?: string
+  /** Calendar days a payment may stay pending before PAYMENT_PENDING_TOO_LONG; default PAYMENT_PENDING_DAYS_MAX. */
+  pendingDaysMax?: number
 }
+
+/** How long a payment may stay pending by default: the rule's own constant (src/flags/project-flags.ts), 3 days. */
+export { PAYMENT_PENDING_DAYS_MAX }
 
 /** A team's newest sheet of the month when it is not (or no longer) approved: what NO_PAYROLL_SHEET shows. */
 export interface PendingSheet {
@@ -126,6 +142,9 @@ export const FLAG_KINDS = [
   'DEPOSIT_SHORT',
   'DEPOSIT_EXPIRING',
   'BELOW_MINIMUM_WAGE',
+  // Issue 11: evidence coming back. Last again, for the same reason.
+  'RETURNED',
+  'PAYMENT_PENDING_TOO_LONG',
 ] as const
 export type FlagKind = (typeof FLAG_KINDS)[number]
 
@@ -215,8 +234,12 @@ function compareLines(a: PaidLine, b: PaidLine): number {
 
 const yuan = (amount: Fen): string => formatYuan(amount)
 
-function lineEvidence(l: PaidLine): Record<string, unknown> {
-  return {
+/** Per counted line, the other reports of its payment (other files, other formats): listed, never counted. */
+type OtherReports = ReadonlyMap<string, readonly PaidLine[]>
+const NO_OTHER_REPORTS: OtherReports = new Map()
+
+function lineEvidence(l: PaidLine, others: OtherReports = NO_OTHER_REPORTS): Record<string, unknown> {
+  const evidence: Record<string, unknown> = {
     lineId: l.lineId,
     fileId: l.fileId,
     lineNo: l.lineNo,
@@ -229,11 +252,24 @@ function lineEvidence(l: PaidLine): Record<string, unknown> {
     status: l.status,
     failureReason: l.failureReason,
   }
+  // Only lines of the newer formats carry these, so a month of delimited files shows exactly what it always did.
+  if (l.endToEndId !== undefined && l.endToEndId !== null) evidence.endToEndId = l.endToEndId
+  if (l.returnOf !== undefined && l.returnOf !== null) evidence.returnOf = l.returnOf
+  const also = others.get(l.lineId)
+  if (also !== undefined && also.length > 0) {
+    evidence.otherReports = also.slice(0, LIMITS.flag_evidence_lines_max).map((o) => ({ lineId: o.lineId, fileId: o.fileId, lineNo: o.lineNo, bankRef: o.bankRef, valueDate: o.valueDate, status: o.status, amountFen: o.amountFen }))
+    evidence.otherReportCount = also.length
+  }
+  return evidence
 }
 
 /** The first lines (already in money order) as evidence, and what all of them add up to. */
-function evidenceLines(lines: readonly PaidLine[], status: PaidLine['status']): { shown: Array<Record<string, unknown>>; total: EvidenceLinesTotal } {
-  const shown = lines.slice(0, LIMITS.flag_evidence_lines_max).map(lineEvidence)
+function evidenceLines(
+  lines: readonly PaidLine[],
+  status: PaidLine['status'],
+  others: OtherReports = NO_OTHER_REPORTS,
+): { shown: Array<Record<string, unknown>>; total: EvidenceLinesTotal } {
+  const shown = lines.slice(0, LIMITS.flag_evidence_lines_max).map((l) => lineEvidence(l, others))
   const amountFen = sumFen(lines.map((l) => l.amountFen))
   return { shown, total: { count: lines.length, amountFen, amountYuan: yuan(amountFen), shown: shown.length, status } }
 }
@@ -324,17 +360,34 @@ interface WorkerTally {
  *   and no approved sheet; its workers are due their timesheet figures meanwhile.
  * - NOT_WORKER_CONFIRMED (未经本人确认): an approved line whose worker's newest
  *   answer is not `confirm`. Due all the same: the GC approved it.
+ * What counts as paid (issue 11, src/payouts/formats/evidence.ts): only booking evidence (status `success`). The lines
+ * are grouped into payments (paymentsOf: by EndToEndId, else bank reference), so a payment reported by a pain.002, a
+ * camt.054 and a 代发 result counts once, at its earliest success report; the other reports are listed beside it
+ * (`otherReports`). A payment with a success and a failure is booked (no FAILED); one with only pending reports is
+ * neither paid nor failed. A `returned` line (退票) undoes the payment it names:
+ * - RETURNED (退票): the payment no longer counts, so UNPAID / SHORTFALL reappear; one flag per worker or card
+ *   (returnedFlags). A return naming no payment on file is listed with `original: null`.
+ * - PAYMENT_PENDING_TOO_LONG (长时间处理中): a payment with only pending reports, the earliest more than
+ *   `pendingDaysMax` days before `asOf` (src/flags/project-flags.ts paymentPendingTooLong).
+ * - A success report naming no payee (an empty name: a camt transaction without Cdtr/Nm) is no evidence about the
+ *   name and raises no PAYEE_NAME_MISMATCH; a payment raises at most one.
+ * Lines without EndToEndIds, success or failed, are each their own payment: months posted before read as they did.
+ *
  * With `payer`, PAYER_NOT_DEDICATED (非专用账户代发): successes debited from
  *   another account, which do not count as paid (payerCheck). `monthFlags`
  *   (FUNDING_*, DEPOSIT_*) are listed as given, after the others.
  *
- * Throws RangeError on malformed input (bad period or date, a payout line id
+ * Throws RangeError on malformed input (bad period or date, asOf or pendingDaysMax, a payout line id
  * twice, two approved sheets for one team): those are the caller's bugs, not
  * findings about the bank.
  */
 export function reconcile(input: ReconcileInput): Reconciliation {
   if (!isMonth(input.period)) throw new RangeError(`period must be YYYY-MM, got ${JSON.stringify(input.period)}`)
   if (!isWorkDate(input.payDate)) throw new RangeError(`payDate must be YYYY-MM-DD, got ${JSON.stringify(input.payDate)}`)
+  const asOf = input.asOf ?? input.sheets?.asOf
+  if (asOf !== undefined && !isWorkDate(asOf)) throw new RangeError(`asOf must be YYYY-MM-DD, got ${JSON.stringify(asOf)}`)
+  const pendingDaysMax = input.pendingDaysMax ?? PAYMENT_PENDING_DAYS_MAX
+  if (!Number.isSafeInteger(pendingDaysMax) || pendingDaysMax < 0) throw new RangeError(`pendingDaysMax must be a whole number of days, got ${String(pendingDaysMax)}`)
   const lineIds = new Set<string>()
   for (const p of input.payouts) {
     if (lineIds.has(p.lineId)) throw new RangeError(`payout line ${p.lineId} is listed twice`)
@@ -343,7 +396,6 @@ export function reconcile(input: ReconcileInput): Reconciliation {
 
   const basis = dueBasis(input)
   const dueWorkers = mergeDue(basis.due)
-  const payer = payerCheck(input)
 
   const owners = new Map<string, Owner>()
   for (const [card, owner] of input.cardOwners) owners.set(cardKey(card), owner)
@@ -370,11 +422,46 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   const unknownFailures: PaidLine[] = []
   /** The name to expect is the card owner's on the real-name roster (实名制), taken from the ID card, which is what the bank's account holds. */
   const nameChecks: Array<{ line: PaidLine; owner: Owner }> = []
-  for (const line of [...payer.payouts].sort(compareLines)) {
+  const { payments, returns } = paymentsOf(input.payouts)
+  // A payment is debited once: its account is checked once, on the report it counts at, naming the account any of its
+  // success reports names (a pain.002 names none where the camt.054 of the same payment does).
+  const payer = payerCheck(
+    input,
+    [...payments.values()].flatMap((p) => {
+      if (p.outcome !== 'booked') return []
+      const named = p.reports.find((r) => r.status === 'success' && r.payerAccountNo !== undefined && r.payerAccountNo !== null)
+      return [named === undefined || named === p.counted ? p.counted : { ...p.counted, payerAccountNo: named.payerAccountNo ?? null }]
+    }),
+  )
+  const dedicated = new Set(payer.payouts.map((l) => l.lineId))
+  const others = otherReportsOf(payments)
+  const pending: PendingPayment[] = []
+  // Each payment once: its counted report stands for it, the others are evidence (src/payouts/formats/evidence.ts).
+  for (const p of [...payments.values()].sort((a, b) => compareLines(a.counted, b.counted))) {
+    const line = p.counted
     const card = cardKey(line.payeeCard)
     const owner = ownerOf(card)
+    if (p.outcome === 'booked') {
+      // Debited from another account: PAYER_NOT_DEDICATED says so, and it pays nothing here.
+      if (!dedicated.has(line.lineId)) continue
+      for (const report of p.reports) {
+        if (report.status !== 'success' || report.payeeName.trim() === '') continue
+        // A format that names no payee (a camt transaction without Cdtr/Nm) gives no evidence about the name; of the
+        // reports that do, the first that differs stands for the payment, so one payment raises at most one flag.
+        const reportOwner = ownerOf(cardKey(report.payeeCard))
+        if (reportOwner !== undefined && report.payeeName.trim() !== reportOwner.workerName.trim()) {
+          nameChecks.push({ line: report, owner: reportOwner })
+          break
+        }
+      }
+      if (p.returns.length > 0) continue
+    } else if (p.outcome === 'pending') {
+      // A return names a payment the bank booked: whatever else was reported, it is no longer in flight.
+      if (p.returns.length === 0) pending.push({ lineId: line.lineId, workerId: owner?.workerId ?? null, payeeCard: card, amountFen: line.amountFen, month: input.period, pendingSince: line.valueDate })
+      continue
+    }
     if (owner === undefined) {
-      if (line.status === 'success') {
+      if (p.outcome === 'booked') {
         const lines = unknownSuccess.get(card) ?? []
         lines.push(line)
         unknownSuccess.set(card, lines)
@@ -382,10 +469,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
       continue
     }
     const w = tallyOf(owner)
-    if (line.status === 'success') {
-      w.successes.push(line)
-      nameChecks.push({ line, owner })
-    } else w.failures.push(line)
+    if (p.outcome === 'booked') w.successes.push(line)
+    else w.failures.push(line)
   }
   for (const w of workers.values()) w.paidFen = sumFen(w.successes.map((l) => l.amountFen))
 
@@ -400,8 +485,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     const card = w.due?.cards[0] ?? cardKey(w.successes[0]?.payeeCard ?? w.failures[0]?.payeeCard ?? '')
     const payeeCard = card === '' ? null : card
     // Only as many lines as a flag shows are turned into evidence: a worker paid 50,000 times costs 20 objects, not 50,000.
-    const successes = evidenceLines(w.successes, 'success')
-    const failures = evidenceLines(w.failures, 'failed')
+    const successes = evidenceLines(w.successes, 'success', others)
+    const failures = evidenceLines(w.failures, 'failed', others)
     const lines = { lines: successes.shown, linesTotal: successes.total }
     const failedLines = { failedLines: failures.shown, failedLinesTotal: failures.total }
     const amounts = { dueFen, dueYuan: yuan(dueFen), paidFen, paidYuan: yuan(paidFen), ...basis.evidenceOf(w.workerId) }
@@ -466,7 +551,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
               payeeCard: cardKey(f.payeeCard),
               dueFen,
               paidFen,
-              evidence: { line: lineEvidence(f), bankRef: f.bankRef, failureReason: f.failureReason, ...amounts },
+              evidence: { line: lineEvidence(f, others), bankRef: f.bankRef, failureReason: f.failureReason, ...amounts },
             },
             f.lineId,
           )
@@ -500,7 +585,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           payeeCard: cardKey(line.payeeCard),
           dueFen: w?.due?.dueFen ?? null,
           paidFen: line.amountFen,
-          evidence: { expectedName: expected, payeeName: line.payeeName.trim(), line: lineEvidence(line) },
+          evidence: { expectedName: expected, payeeName: line.payeeName.trim(), line: lineEvidence(line, others) },
         },
         line.lineId,
       )
@@ -508,7 +593,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   }
 
   for (const [card, lines] of unknownSuccess) {
-    const shown = evidenceLines(lines, 'success')
+    const shown = evidenceLines(lines, 'success', others)
     const paidFen = shown.total.amountFen
     // A labour boss's card may be paid under every worker's name: the names are bounded like the lines.
     const payeeNames = [...new Set(lines.map((l) => l.payeeName.trim()))].sort(compareText)
@@ -536,12 +621,17 @@ export function reconcile(input: ReconcileInput): Reconciliation {
         payeeCard: cardKey(f.payeeCard),
         dueFen: null,
         paidFen: null,
-        evidence: { line: lineEvidence(f), bankRef: f.bankRef, failureReason: f.failureReason, enrolledCard: false },
+        evidence: { line: lineEvidence(f, others), bankRef: f.bankRef, failureReason: f.failureReason, enrolledCard: false },
       },
       f.lineId,
     )
   }
 
+  for (const f of returnedFlags(input.period, payments, returns, ownerOf, workers)) raise(f.flag, f.tie)
+  if (asOf !== undefined) {
+    // The rule is project-flags' (one flag per worker, or card, and month); its input is already valid here.
+    for (const f of paymentPendingTooLong(pending, asOf, pendingDaysMax).flags) raise({ ...f, kind: 'PAYMENT_PENDING_TOO_LONG' })
+  }
   for (const f of payer.flags) raise(f.flag, f.tie)
   for (const f of basis.flags) raise(f.flag, f.tie)
   ;(input.monthFlags ?? []).forEach((f, i) => {
@@ -729,16 +819,16 @@ function dueBasis(input: ReconcileInput): DueBasis {
 }
 
 /**
- * The lines that count (Art. 26, 31: wages are paid from the dedicated account and from nothing else): failures, which
- * moved nothing, successes without a payer account (paid from the account the file was posted for) and successes
- * debited from the dedicated account; the rest raise PAYER_NOT_DEDICATED and count for nothing, so their workers stay
- * unpaid. Each flag's shown payouts carry their payee (card masked) besides the rule's own evidence.
+ * The booked payments that count (Art. 26, 31: wages are paid from the dedicated account and from nothing else), each
+ * given as the report it counts at: those without a payer account (paid from the account the file was posted for)
+ * and those debited from the dedicated account; the rest raise PAYER_NOT_DEDICATED and count for nothing, so their
+ * workers stay unpaid. Each flag's shown payouts carry their payee (card masked) besides the rule's own evidence.
  */
-function payerCheck(input: ReconcileInput): { payouts: readonly PaidLine[]; flags: RaisedFlag[] } {
+function payerCheck(input: ReconcileInput, booked: readonly PaidLine[]): { payouts: readonly PaidLine[]; flags: RaisedFlag[] } {
   const payer = input.payer
-  if (payer === undefined) return { payouts: input.payouts, flags: [] }
-  const named = input.payouts.filter((l) => l.status === 'success' && l.payerAccountNo !== undefined && l.payerAccountNo !== null)
-  if (named.length === 0) return { payouts: input.payouts, flags: [] }
+  if (payer === undefined) return { payouts: booked, flags: [] }
+  const named = booked.filter((l) => l.payerAccountNo !== undefined && l.payerAccountNo !== null)
+  if (named.length === 0) return { payouts: booked, flags: [] }
   const byId = new Map(named.map((l) => [l.lineId, l]))
   const checked = dedicatedPayouts(
     payer.projectId,
@@ -746,7 +836,7 @@ function payerCheck(input: ReconcileInput): { payouts: readonly PaidLine[]; flag
     named.map((l) => ({ payoutId: l.lineId, debitAccountNo: l.payerAccountNo ?? '', amountFen: l.amountFen, valueDate: l.valueDate, bankRef: l.bankRef })),
   )
   const counted = new Set(checked.counted.map((p) => p.payoutId))
-  const payouts = input.payouts.filter((l) => !byId.has(l.lineId) || counted.has(l.lineId))
+  const payouts = booked.filter((l) => !byId.has(l.lineId) || counted.has(l.lineId))
   const flags = checked.flags.map((f): RaisedFlag => {
     const shown = Array.isArray(f.evidence.payouts) ? (f.evidence.payouts as Array<Record<string, unknown>>) : []
     const payouts = shown.map((p) => {
@@ -783,4 +873,187 @@ function lateness(successes: readonly PaidLine[], dueFen: Fen, payDate: string):
     if (running >= dueFen) return { reachedOn: l.valueDate, paidByPayDate }
   }
   return undefined
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// One payment, however many reports (付款与其回单)
+
+/**
+ * A payment as the bank reported it, once or several times: a pain.002 ACSC, then a camt.054 BOOK entry, then a 代发
+ * result are three lines of one payment, each with its own bank reference, and it is paid once.
+ */
+interface Payment {
+  /** `e2e␀<EndToEndId>` or `ref␀<bankRef>`. */
+  identity: string
+  /** Every report of it (never a return), in report order. */
+  reports: PaidLine[]
+  /** booked if any report is a success; else failed if any is a failure (a pending report after it changes nothing); else pending. */
+  outcome: 'booked' | 'failed' | 'pending'
+  /** The report the payment counts at: its earliest success when booked, else its earliest failure, else its earliest report. */
+  counted: PaidLine
+  /** Return lines (退票) naming it, in report order: one or two of them undo it once. */
+  returns: PaidLine[]
+}
+
+/** Report order: by value date, then line id (a total order over the month's lines, whatever order they came in). */
+function compareReports(a: PaidLine, b: PaidLine): number {
+  return compareText(a.valueDate, b.valueDate) || compareText(a.lineId, b.lineId)
+}
+
+const e2eIdentity = (endToEndId: string): string => `e2e\u0000${endToEndId}`
+const refIdentity = (bankRef: string): string => `ref\u0000${bankRef}`
+const endToEndIdOf = (l: PaidLine): string | null => (l.endToEndId === undefined || l.endToEndId === null || l.endToEndId === '' ? null : l.endToEndId)
+
+/**
+ * The month's lines as payments, and the returns that name none of them. A payment's identity is its EndToEndId when
+ * a report carries one, else its bank reference; a report without an EndToEndId whose bank reference is that of a
+ * report with one joins that payment (a 代发 result and a pain.002 with the same 流水号), so the same payment is one
+ * whichever files name it how. Lines without EndToEndIds have distinct bank references (the ledger refuses a
+ * reference posted twice), so for them every line is its own payment, as before.
+ *
+ * A return (status `returned`) names what it undoes by `returnOf.endToEndId` (or, absent `returnOf`, its own
+ * EndToEndId: a camt return gives back the original's), matched to a payment's identity; else by `returnOf.bankRef`,
+ * matched to any report's bank reference (several: the smallest identity).
+ */
+function paymentsOf(lines: readonly PaidLine[]): { payments: Map<string, Payment>; returns: PaidLine[] } {
+  const byIdentity = new Map<string, PaidLine[]>()
+  const add = (identity: string, l: PaidLine): void => {
+    const reports = byIdentity.get(identity)
+    if (reports) reports.push(l)
+    else byIdentity.set(identity, [l])
+  }
+  const returnLines: PaidLine[] = []
+  const withoutE2e: PaidLine[] = []
+  /** Bank reference → the smallest EndToEndId identity a report with that reference has. */
+  const e2eOfRef = new Map<string, string>()
+  for (const l of lines) {
+    if (l.status === 'returned') returnLines.push(l)
+    else {
+      const e2e = endToEndIdOf(l)
+      if (e2e === null) withoutE2e.push(l)
+      else {
+        const identity = e2eIdentity(e2e)
+        add(identity, l)
+        const known = e2eOfRef.get(l.bankRef)
+        if (known === undefined || identity < known) e2eOfRef.set(l.bankRef, identity)
+      }
+    }
+  }
+  for (const l of withoutE2e) add(e2eOfRef.get(l.bankRef) ?? refIdentity(l.bankRef), l)
+
+  const payments = new Map<string, Payment>()
+  const identityOfRef = new Map<string, string>()
+  for (const [identity, reports] of byIdentity) {
+    reports.sort(compareReports)
+    const success = reports.find((r) => r.status === 'success')
+    const failure = reports.find((r) => r.status === 'failed')
+    const first = reports[0] as PaidLine
+    payments.set(identity, { identity, reports, outcome: success ? 'booked' : failure ? 'failed' : 'pending', counted: success ?? failure ?? first, returns: [] })
+    for (const r of reports) {
+      const known = identityOfRef.get(r.bankRef)
+      if (known === undefined || identity < known) identityOfRef.set(r.bankRef, identity)
+    }
+  }
+
+  const unmatched: PaidLine[] = []
+  for (const r of returnLines.sort(compareReports)) {
+    const e2e = r.returnOf === undefined || r.returnOf === null ? endToEndIdOf(r) : r.returnOf.endToEndId || null
+    const ref = r.returnOf?.bankRef || null
+    const byE2e = e2e === null ? undefined : payments.get(e2eIdentity(e2e))
+    const byRef = ref === null ? undefined : payments.get(identityOfRef.get(ref) ?? '')
+    const target = byE2e ?? byRef
+    if (target) target.returns.push(r)
+    else unmatched.push(r)
+  }
+  return { payments, returns: unmatched }
+}
+
+/** Per payment reported more than once, its counted report's line id → the other reports, in report order. */
+function otherReportsOf(payments: ReadonlyMap<string, Payment>): Map<string, PaidLine[]> {
+  const others = new Map<string, PaidLine[]>()
+  for (const p of payments.values()) {
+    if (p.reports.length > 1) others.set(p.counted.lineId, p.reports.filter((r) => r.lineId !== p.counted.lineId))
+  }
+  return others
+}
+
+/**
+ * RETURNED (退票): a payment the bank booked and then sent back. It no longer counts as paid, so the worker's UNPAID or
+ * SHORTFALL reappears beside it; one flag per worker (or per card no worker owns, at the original payment's card),
+ * listing each returned payment with its booking report, the first return line (reason kept as the bank gave it) and
+ * how many returns named it. A return that names no payment on file is listed the same way with `original: null`
+ * (under the card it came back from): money came back for something the ledger cannot place, which someone has to
+ * look at, and one kind keeps it in the same case as the worker's other returns.
+ */
+function returnedFlags(
+  period: string,
+  payments: ReadonlyMap<string, Payment>,
+  unmatched: readonly PaidLine[],
+  ownerOf: (card: string) => Owner | undefined,
+  workers: ReadonlyMap<string, WorkerTally>,
+): RaisedFlag[] {
+  interface Entry {
+    payment: Payment | undefined
+    returns: readonly PaidLine[]
+    card: string
+  }
+  const bySubject = new Map<string, { owner: Owner | undefined; entries: Entry[] }>()
+  const add = (e: Entry): void => {
+    const owner = ownerOf(e.card)
+    const key = owner === undefined ? `card\u0000${e.card}` : `worker\u0000${owner.workerId}`
+    const group = bySubject.get(key) ?? { owner, entries: [] }
+    group.entries.push(e)
+    bySubject.set(key, group)
+  }
+  for (const p of payments.values()) if (p.returns.length > 0) add({ payment: p, returns: p.returns, card: cardKey(p.counted.payeeCard) })
+  for (const r of unmatched) add({ payment: undefined, returns: [r], card: cardKey(r.payeeCard) })
+
+  const flags: RaisedFlag[] = []
+  for (const group of bySubject.values()) {
+    const entries = group.entries.sort((a, b) => compareReports(a.returns[0] as PaidLine, b.returns[0] as PaidLine))
+    const card = (entries[0] as Entry).card
+    const undone = entries.flatMap((e) => (e.payment?.outcome === 'booked' ? [e.payment.counted.amountFen] : []))
+    const undoneFen = undone.length === 0 ? ZERO_FEN : sumFen(undone)
+    const returnLines = entries.flatMap((e) => e.returns)
+    const returnedFen = sumFen(returnLines.map((l) => l.amountFen))
+    const w = group.owner === undefined ? undefined : workers.get(group.owner.workerId)
+    const dueFen = group.owner === undefined ? null : (w?.due?.dueFen ?? null)
+    const paidFen = group.owner === undefined ? null : (w?.paidFen ?? ZERO_FEN)
+    flags.push({
+      flag: {
+        kind: 'RETURNED',
+        workerId: group.owner?.workerId ?? null,
+        payeeCard: w?.due?.cards[0] ?? card,
+        dueFen,
+        paidFen,
+        evidence: {
+          period,
+          ...(dueFen === null ? {} : { dueFen, dueYuan: yuan(dueFen) }),
+          ...(paidFen === null ? {} : { paidFen, paidYuan: yuan(paidFen) }),
+          undoneFen,
+          undoneYuan: yuan(undoneFen),
+          returnedFen,
+          returnedYuan: yuan(returnedFen),
+          paymentCount: entries.length,
+          returnCount: returnLines.length,
+          payments: entries.slice(0, LIMITS.flag_evidence_lines_max).map((e) => ({
+            original:
+              e.payment === undefined
+                ? null
+                : {
+                    outcome: e.payment.outcome,
+                    line: lineEvidence(e.payment.counted),
+                    reportCount: e.payment.reports.length,
+                    reportLineIds: e.payment.reports.slice(0, LIMITS.flag_evidence_lines_max).map((r) => r.lineId),
+                  },
+            returnLine: lineEvidence(e.returns[0] as PaidLine),
+            returnCount: e.returns.length,
+            returnLineIds: e.returns.slice(0, LIMITS.flag_evidence_lines_max).map((r) => r.lineId),
+          })),
+        },
+      },
+      tie: card,
+    })
+  }
+  return flags
 }
