@@ -74,11 +74,11 @@ export interface StatementParse {
 const DECIMAL_TEXT = /^(\d{1,16})(?:\.(\d+))?$/
 
 /**
- * A decimal string (ISO 20022 ActiveOrHistoricCurrencyAndAmount, or a CSV amount) to fen, exactly. More than two
- * decimals are refused unless the extra ones are zeros ("8.850" is 885 fen; "8.855" is no amount in fen). Returns a
- * reason when it is not an amount.
+ * A decimal string (ISO 20022 ActiveOrHistoricCurrencyAndAmount, or a CSV amount) to fen, exactly, up to `maxFen`
+ * (`above` says what that ceiling is, for the reason). More than two decimals are refused unless the extra ones are
+ * zeros ("8.850" is 885 fen; "8.855" is no amount in fen). Returns a reason when it is not an amount.
  */
-export function decimalToFen(text: string): { fen: Fen } | { reason: string } {
+export function decimalTextToFen(text: string, maxFen: number, above: string): { fen: Fen } | { reason: string } {
   const s = text.trim()
   const m = DECIMAL_TEXT.exec(s)
   if (!m) return { reason: `"${s}" is not an amount written as digits with an optional decimal point` }
@@ -86,9 +86,13 @@ export function decimalToFen(text: string): { fen: Fen } | { reason: string } {
   if (decimals.length > 2 && !/^0+$/.test(decimals.slice(2))) return { reason: `"${s}" has more than two decimals, which is no whole number of fen` }
   const value = new Money(s).times(100)
   if (!value.isInteger()) return { reason: `"${s}" is no whole number of fen` }
-  if (value.gt(STATEMENT_LINE_AMOUNT_FEN_MAX)) return { reason: `"${s}" is above the largest line a statement may carry (${STATEMENT_LINE_AMOUNT_FEN_MAX / 100} yuan)` }
+  if (value.gt(maxFen)) return { reason: `"${s}" is above ${above} (${maxFen / 100} yuan)` }
   return { fen: fen(value.toNumber()) }
 }
+
+/** One statement line's amount to fen: `decimalTextToFen` within the ceiling of one line. */
+export const decimalToFen = (text: string): { fen: Fen } | { reason: string } =>
+  decimalTextToFen(text, STATEMENT_LINE_AMOUNT_FEN_MAX, 'the largest line a statement may carry')
 
 /** A date as banks write it: YYYY-MM-DD, YYYYMMDD, YYYY/MM/DD, or the date part of an ISO date-time. */
 export function readDate(text: string): WorkDate | undefined {

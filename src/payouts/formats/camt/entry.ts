@@ -9,8 +9,8 @@
  * the entry's; when none states one, each TxDtls is still a line (the payment is known by its references) with no
  * amount; a batch where only some do cannot be checked and is refused.
  */
-import { STATEMENT_LINE_AMOUNT_FEN_MAX, accountDigits, decimalToFen, readDate } from '../../../account/statements/statement.ts'
-import { FEN_MAX, Money, fen, type Fen } from '../../../kernel/money.ts'
+import { STATEMENT_LINE_AMOUNT_FEN_MAX, accountDigits, decimalTextToFen, decimalToFen, readDate } from '../../../account/statements/statement.ts'
+import { FEN_MAX, Money, type Fen } from '../../../kernel/money.ts'
 import type { WorkDate } from '../../../kernel/time.ts'
 import { at, isNode, list, rawText, type Node } from '../../../kernel/xml.ts'
 import type { EvidenceStatus, PaymentEvidence } from '../evidence.ts'
@@ -82,23 +82,11 @@ const nonEmpty = (s: string | undefined): string | null => {
 const CHARGE_SUBFAMILIES = new Set(['CHRG', 'FEES', 'COMM'])
 const isCharge = (node: unknown): boolean => CHARGE_SUBFAMILIES.has(textAt(node, 'BkTxCd', 'Domn', 'Fmly', 'SubFmlyCd') ?? '')
 
-const DECIMAL_TEXT = /^(\d{1,16})(?:\.(\d+))?$/
-
 /**
- * A total (a batch entry, a summary's sum) to fen: decimalToFen's rule (no float, more than two decimals only if
- * zeros) without its ceiling of one line, which a batch of a month's wages passes; within FEN_MAX, so any sum of
- * totals stays exact.
+ * A total (a batch entry, a summary's sum) to fen: decimalToFen's rule without its ceiling of one line, which a batch
+ * of a month's wages passes; within FEN_MAX, so any sum of totals stays exact.
  */
-export function totalToFen(text: string): { fen: Fen } | { reason: string } {
-  const s = text.trim()
-  const m = DECIMAL_TEXT.exec(s)
-  if (!m) return { reason: `"${s}" is not an amount written as digits with an optional decimal point` }
-  const decimals = m[2] ?? ''
-  if (decimals.length > 2 && !/^0+$/.test(decimals.slice(2))) return { reason: `"${s}" has more than two decimals, which is no whole number of fen` }
-  const value = new Money(s).times(100)
-  if (value.gt(FEN_MAX)) return { reason: `"${s}" is above the largest total this ledger keeps (${FEN_MAX / 100} yuan)` }
-  return { fen: fen(value.toNumber()) }
-}
+export const totalToFen = (text: string): { fen: Fen } | { reason: string } => decimalTextToFen(text, FEN_MAX, 'the largest total this ledger keeps')
 
 /**
  * An amount element (`Amt`, or another name such as Btch's `TtlAmt`) with its currency attribute, to fen: a line's
