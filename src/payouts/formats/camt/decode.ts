@@ -12,6 +12,7 @@
  */
 import { isUtf8 } from 'node:buffer'
 import iconv from 'iconv-lite'
+import { startsUtf16, withoutBom } from '../decode.ts'
 
 export type XmlEncoding = 'utf-8' | 'gbk' | 'gb18030'
 
@@ -25,7 +26,6 @@ export type Decoded =
     }
   | { code: 'invalid_encoding' | 'unsupported_encoding'; message: string }
 
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf])
 /** A byte of a multi-byte character: ASCII text needs no decoding. */
 const NON_ASCII = /[\x80-\xff]/
 /** GBK is checked this many bytes at a time, so that checking never holds the whole file as text. */
@@ -72,10 +72,10 @@ function firstInvalidGbkLine(bytes: Buffer, encoding: 'gbk' | 'gb18030'): number
 }
 
 export function decodeXml(bytes: Buffer): Decoded {
-  if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
+  if (startsUtf16(bytes)) {
     return { code: 'unsupported_encoding', message: 'The file is UTF-16 (its first bytes say so). Export it again as UTF-8 or GBK.' }
   }
-  const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes
+  const { body } = withoutBom(bytes)
   const declared = declaredEncoding(body)
   if (declared === undefined || declared === 'utf-8' || declared === 'utf8' || declared === 'us-ascii' || declared === 'ascii') {
     if (!isUtf8(body)) {

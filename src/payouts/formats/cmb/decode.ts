@@ -5,22 +5,15 @@
  * or the wrong worker.
  */
 import iconv from 'iconv-lite'
+import { startsUtf16, strictGbk, strictUtf8 as strictUtf8Of, withoutBom } from '../decode.ts'
 import type { EvidenceFault } from '../evidence.ts'
-
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
 export type Decoded = { text: string } | { fault: EvidenceFault }
 
 const fault = (code: string, message: string): { fault: EvidenceFault } => ({ fault: { lineNo: 0, field: 'encoding', code, message } })
 
-/** UTF-8 or nothing: a single invalid sequence and the file is not UTF-8. */
-function strictUtf8(bytes: Buffer): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes)
-  } catch {
-    return undefined
-  }
-}
+/** UTF-8 or nothing; a byte order mark left after the first is kept, as the character U+FEFF. */
+const strictUtf8 = (bytes: Buffer): string | undefined => strictUtf8Of(bytes, true)
 
 /** The line (1-based) of the first character iconv could not map, for the clerk to look at. */
 function lineOfReplacement(text: string): number {
@@ -28,10 +21,7 @@ function lineOfReplacement(text: string): number {
   return text.slice(0, at).split('\n').length
 }
 
-function gbk(bytes: Buffer, label: string): string | undefined {
-  const text = iconv.decode(bytes, label === 'gb18030' ? 'gb18030' : 'gbk')
-  return text.includes('\uFFFD') ? undefined : text
-}
+const gbk = (bytes: Buffer, label: string): string | undefined => strictGbk(bytes, label === 'gb18030' ? 'gb18030' : 'gbk')
 
 /** The encoding an XML declaration names, lower-case, or undefined when there is no declaration or it names none. */
 export function declaredEncoding(head: string): string | undefined {
@@ -44,9 +34,8 @@ export function declaredEncoding(head: string): string | undefined {
  * (read as GBK, of which GB2312 is a subset, or GB18030). A UTF-8 BOM is allowed on a UTF-8 file.
  */
 export function decodeXml(bytes: Buffer): Decoded {
-  const bom = bytes.subarray(0, 3).equals(UTF8_BOM)
-  const body = bom ? bytes.subarray(3) : bytes
-  if ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff)) {
+  const { body, bom } = withoutBom(bytes)
+  if (startsUtf16(body)) {
     return fault('encoding_unsupported', 'The file is UTF-16; CMB results are GBK or UTF-8. Save it as the bank sent it (GBK).')
   }
   // The declaration is ASCII in both encodings, so it can be read before the encoding is known.
@@ -74,7 +63,7 @@ export function decodeXml(bytes: Buffer): Decoded {
 
 /** A JSON file's text: UTF-8 only (RFC 8259), a BOM allowed. */
 export function decodeJson(bytes: Buffer): Decoded {
-  const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes
+  const { body } = withoutBom(bytes)
   const text = strictUtf8(body)
   if (text !== undefined) return { text }
   return gbk(body, 'gbk') !== undefined

@@ -7,11 +7,10 @@
  * GBK bytes under a UTF-8 label (a bank's export tool that writes GBK and copies a UTF-8 declaration) are told apart
  * from random damage, so the clerk is told which of the two to ask the bank about.
  */
-import iconv from 'iconv-lite'
+import { startsUtf16, strictGbk, strictUtf8, withoutBom } from '../decode.ts'
 
 export type DecodeFault = { code: 'invalid_encoding' | 'encoding_mislabelled' | 'unsupported_encoding'; message: string }
 
-const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf])
 /** What the declaration may say, normalised (lower case, no separators), and the decoder iconv-lite uses for it. */
 const DECODERS: Record<string, 'utf-8' | 'gbk' | 'gb18030' | 'latin1'> = {
   utf8: 'utf-8',
@@ -32,25 +31,9 @@ function declaredEncoding(head: Buffer): string | undefined {
   return /\sencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']/.exec(decl)?.[1]
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
-
-function utf8(bytes: Buffer): string | undefined {
-  try {
-    return strictUtf8.decode(bytes)
-  } catch {
-    return undefined
-  }
-}
-
-/** GBK decoding that is strict: iconv-lite writes U+FFFD for what is no GBK character, and that is the test. */
-function gbkText(bytes: Buffer, decoder: 'gbk' | 'gb18030'): string | undefined {
-  const text = iconv.decode(bytes, decoder)
-  return text.includes('\uFFFD') ? undefined : text
-}
-
 export function decodeXml(bytes: Buffer): { text: string; encoding: string } | DecodeFault {
-  const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes
-  if (body.length >= 2 && ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff))) {
+  const { body } = withoutBom(bytes)
+  if (startsUtf16(body)) {
     return { code: 'unsupported_encoding', message: 'The file is in UTF-16, which this ledger does not read; ask the bank for UTF-8 or GBK.' }
   }
   const label = declaredEncoding(body) ?? 'UTF-8'
@@ -60,9 +43,9 @@ export function decodeXml(bytes: Buffer): { text: string; encoding: string } | D
   }
   if (decoder === 'latin1') return { text: body.toString('latin1'), encoding: label }
   if (decoder === 'utf-8') {
-    const text = utf8(body)
+    const text = strictUtf8(body)
     if (text !== undefined) return { text, encoding: label }
-    if (gbkText(body, 'gbk') !== undefined) {
+    if (strictGbk(body, 'gbk') !== undefined) {
       return {
         code: 'encoding_mislabelled',
         message: `The file declares ${label} but its bytes are GBK (Chinese text written in another encoding than the one declared); ask the bank to correct the declaration or send UTF-8.`,
@@ -70,7 +53,7 @@ export function decodeXml(bytes: Buffer): { text: string; encoding: string } | D
     }
     return { code: 'invalid_encoding', message: `The file declares ${label} but holds bytes that are no ${label} text; it may be damaged. Fetch it from the bank again.` }
   }
-  const text = gbkText(body, decoder)
+  const text = strictGbk(body, decoder)
   if (text !== undefined) return { text, encoding: label }
   return { code: 'invalid_encoding', message: `The file declares ${label} but holds bytes that are no ${label} text; it may be damaged. Fetch it from the bank again.` }
 }

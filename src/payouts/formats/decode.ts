@@ -1,0 +1,39 @@
+/**
+ * The byte-level pieces every XML result format's decoding shares (camt, pain.002, CMB): a UTF-8 byte order mark
+ * dropped, UTF-16 told by its mark, and UTF-8 and GBK (国标码) read strictly, so that bytes that are not the encoding
+ * refuse the file rather than become U+FFFD: a payee's name read wrong is evidence read wrong. What each format accepts
+ * in the XML declaration and how it words a refusal stay in its own decode.ts (their tests hold the wording).
+ */
+import iconv from 'iconv-lite'
+
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+/** The bytes after a UTF-8 byte order mark, and whether there was one. */
+export function withoutBom(bytes: Buffer): { body: Buffer; bom: boolean } {
+  const bom = bytes.subarray(0, 3).equals(UTF8_BOM)
+  return { body: bom ? bytes.subarray(3) : bytes, bom }
+}
+
+/** Whether the bytes start with a UTF-16 byte order mark, either byte order. */
+export const startsUtf16 = (bytes: Buffer): boolean => bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+
+const utf8Dropping = new TextDecoder('utf-8', { fatal: true })
+const utf8Keeping = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * UTF-8 or nothing: a single invalid sequence and the bytes are not UTF-8. A byte order mark at their start is dropped
+ * unless `keepBom` (then it is the character U+FEFF, which no XML may start with).
+ */
+export function strictUtf8(bytes: Buffer, keepBom = false): string | undefined {
+  try {
+    return (keepBom ? utf8Keeping : utf8Dropping).decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+/** GBK (or GB18030) or nothing: iconv-lite writes U+FFFD for what is no character of it, and that is the test. */
+export function strictGbk(bytes: Buffer, encoding: 'gbk' | 'gb18030'): string | undefined {
+  const text = iconv.decode(bytes, encoding)
+  return text.includes('\uFFFD') ? undefined : text
+}
