@@ -73,7 +73,7 @@ export function textAt(node: unknown, ...path: string[]): string | undefined {
 export const detached = (s: string): string => (s.length < 13 ? s : (' ' + s).slice(1))
 
 /** Text kept on a line: trimmed, detached from the file's text, null when empty. */
-const nonEmpty = (s: string | undefined): string | null => {
+export const nonEmpty = (s: string | undefined): string | null => {
   const t = s?.trim()
   return t === undefined || t === '' ? null : detached(t)
 }

@@ -14,7 +14,7 @@ import { Money } from '../../../kernel/money.ts'
 import { list, malformed } from '../../../kernel/xml.ts'
 import { EVIDENCE_LINES_MAX, type EvidenceFile, type EvidenceParse, type PaymentEvidence } from '../evidence.ts'
 import { decodeXml } from './decode.ts'
-import { SameMessage, detached, readEntry, readTx, textAt, totalToFen, type Amount, type Direction, type IgnoredReason, type TxRecord } from './entry.ts'
+import { SameMessage, detached, nonEmpty, readEntry, readTx, textAt, totalToFen, type Amount, type Direction, type IgnoredReason, type TxRecord } from './entry.ts'
 import { Faults } from './faults.ts'
 import { scanXml, type OpenElement, type XmlNode } from './scan.ts'
 
@@ -221,11 +221,6 @@ function read(bytes: Buffer, faults: Faults, linesMax: number): EvidenceFile | u
     lines,
     ignored: { count: ignoredCount, reasons: ignored },
   }
-}
-
-const nonEmpty = (s: string | undefined): string | null => {
-  const t = s?.trim()
-  return t === undefined || t === '' ? null : detached(t)
 }
 
 function accountOf(report: unknown): string | null {
