@@ -25,6 +25,7 @@ import { payrollDocumentsRoutes } from './http/routes/payroll-documents.ts'
 import { instructionsRoutes } from './http/routes/instructions.ts'
 import { accountRoutes } from './http/routes/account.ts'
 import { depositsRoutes } from './http/routes/deposits.ts'
+import { casesRoutes } from './http/routes/cases.ts'
 import type { Services } from './services.ts'
 import { validatorCompiler } from './http/validation.ts'
 
@@ -111,5 +112,6 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(instructionsRoutes, { services })
   await app.register(accountRoutes, { services })
   await app.register(depositsRoutes, { services })
+  await app.register(casesRoutes, { services })
   return app
 }

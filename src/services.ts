@@ -25,6 +25,8 @@ import { PayInputsService } from './payroll/inputs-service.ts'
 import { PayrollSheetService } from './payroll/sheet-service.ts'
 import { AccountService } from './account/service.ts'
 import { DepositService } from './deposits/service.ts'
+import { CaseService } from './flags/case-service.ts'
+import { InstructionRepository } from './instructions/repository.ts'
 import { InstructionService } from './instructions/service.ts'
 
 export interface Services {
@@ -37,6 +39,8 @@ export interface Services {
   timesheets: TimesheetService
   payroll: PayrollService
   payouts: PayoutService
+  /** Flags as cases (预警案件): what each run changed, what people did, what the clock escalated. */
+  cases: CaseService
   /** Wage terms, piece quantities, additions and deductions (工资标准、计件、加扣项). */
   payInputs: PayInputsService
   /** Payroll sheets (工资支付表) and the workers' answers. */
@@ -84,7 +88,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const account = new AccountService(db, { roster }, clock)
   const deposits = new DepositService(db, { roster, account }, clock)
   const instructions = new InstructionService(db, { roster, sheets, account }, clock)
-  const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock, { sheets, account, deposits })
+  const cases = new CaseService(db, clock, async (projectId) => (await roster.project(projectId)).timeZone)
+  const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock, { sheets, account, deposits, instructed: new InstructionRepository(db) }, cases)
   // A broker that was not told of a credential logs it itself (and reconciles); here it is counted.
   const access = new AccessService(new AccessRepository(db), clock, (e) => services.metrics.brokerCredentialFailures.inc({ kind: e.kind }))
   const accessLog = new AccessLog(db, clock)
@@ -98,6 +103,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     timesheets,
     payroll,
     payouts,
+    cases,
     payInputs,
     sheets,
     account,

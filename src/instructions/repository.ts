@@ -131,6 +131,21 @@ export class InstructionRepository {
   }
 
   /** The pay month's payout lines that carry one of these EndToEndIds or were paid to one of these cards. */
+  /** The instruction lines of a project with these EndToEndIds (what a bank's status report names), by EndToEndId. */
+  async linesByEndToEndId(projectId: string, endToEndIds: readonly string[]): Promise<Map<string, InstructionLineRow>> {
+    const by = new Map<string, InstructionLineRow>()
+    for (let i = 0; i < endToEndIds.length; i += IN_LIST_MAX) {
+      const rows = await this.db.all(
+        sql`${selectFrom(instructionLines)} WHERE ${and(eq(instructionLines.projectId, projectId), inArray(instructionLines.endToEndId, endToEndIds.slice(i, i + IN_LIST_MAX)))}`,
+      )
+      for (const raw of rows) {
+        const line = rowOf<InstructionLineRow>(instructionLines, raw)
+        by.set(line.endToEndId, line)
+      }
+    }
+    return by
+  }
+
   async resultsFor(projectId: string, period: string, endToEndIds: readonly string[], cards: readonly string[]): Promise<PayoutResultRow[]> {
     if (endToEndIds.length === 0 && cards.length === 0) return []
     const match = or(endToEndIds.length > 0 ? inArray(payoutLines.endToEndId, [...endToEndIds]) : undefined, cards.length > 0 ? inArray(payoutLines.payeeCard, [...cards]) : undefined)

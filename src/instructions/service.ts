@@ -59,7 +59,9 @@ interface Debtor {
 }
 
 const toAttemptLine = (l: InstructionLineRow): AttemptLine => ({ lineId: l.id, attempt: l.attempt, endToEndId: l.endToEndId, cardNo: l.cardNo, amountFen: l.amountFen })
-const toAttemptResult = (r: PayoutResultRow): AttemptResult => ({ status: r.status, endToEndId: r.endToEndId, payeeCard: r.payeeCard, amountFen: r.amountFen })
+/** A pending report (accepted, processing) answers no attempt yet: neither paid nor failed. */
+const answered = (r: PayoutResultRow): r is PayoutResultRow & { status: AttemptResult['status'] } => r.status !== 'pending'
+const toAttemptResult = (r: PayoutResultRow & { status: AttemptResult['status'] }): AttemptResult => ({ status: r.status, endToEndId: r.endToEndId, payeeCard: r.payeeCard, amountFen: r.amountFen })
 
 /** pain.001 MsgId: 'WL' and the id's 32 hex digits (time-ordered, unique), 34 characters of the 35 allowed. */
 const messageIdOf = (id: string): string => `WL${id.replaceAll('-', '').toUpperCase()}`
@@ -161,7 +163,7 @@ export class InstructionService {
         const existing = await this.repo.workerMonthLines(projectId, workerId, period)
         if (existing.length === 0) throw new AppError('instruction_not_found', { workerId, month: period, reason: 'the worker-month has no instruction to attempt again' })
         const results = await this.repo.resultsFor(projectId, period, existing.map((l) => l.endToEndId), [...new Set(existing.map((l) => l.cardNo))])
-        const next = nextAttempt(existing.map(toAttemptLine), results.map(toAttemptResult))
+        const next = nextAttempt(existing.map(toAttemptLine), results.filter(answered).map(toAttemptResult))
         if (!next.ok) {
           const s = next.state
           const line = s.kind === 'none' ? undefined : s.line
@@ -216,7 +218,7 @@ export class InstructionService {
   async workerMonth(projectId: string, workerId: string, period: Month): Promise<{ lines: InstructionLineRow[]; state: ReturnType<typeof attemptState> }> {
     const lines = await this.repo.workerMonthLines(projectId, workerId, period)
     const results = await this.repo.resultsFor(projectId, period, lines.map((l) => l.endToEndId), [...new Set(lines.map((l) => l.cardNo))])
-    return { lines, state: attemptState(lines.map(toAttemptLine), results.map(toAttemptResult)) }
+    return { lines, state: attemptState(lines.map(toAttemptLine), results.filter(answered).map(toAttemptResult)) }
   }
 
   async list(projectId: string, period: Month | undefined): Promise<InstructionRow[]> {

@@ -981,7 +981,7 @@ function otherReportsOf(payments: ReadonlyMap<string, Payment>): Map<string, Pai
  * RETURNED (退票): a payment the bank booked and then sent back. It no longer counts as paid, so the worker's UNPAID or
  * SHORTFALL reappears beside it; one flag per worker (or per card no worker owns, at the original payment's card),
  * listing each returned payment with its booking report, the first return line (reason kept as the bank gave it) and
- * how many returns named it. A return that names no payment on file is listed the same way with `original: null`
+ * how many returns named it; not raised for a worker paid in full again after it. A return that names no payment on file is listed the same way with `original: null`
  * (under the card it came back from): money came back for something the ledger cannot place, which someone has to
  * look at, and one kind keeps it in the same case as the worker's other returns.
  */
@@ -1019,6 +1019,10 @@ function returnedFlags(
     const w = group.owner === undefined ? undefined : workers.get(group.owner.workerId)
     const dueFen = group.owner === undefined ? null : (w?.due?.dueFen ?? null)
     const paidFen = group.owner === undefined ? null : (w?.paidFen ?? ZERO_FEN)
+    // Paid in full again (a new attempt booked after the return): the money arrived, nothing is left to act on, and
+    // the worker's case resolves with this run. Money that came back for no payment on file, or to a card no worker
+    // owns, always needs placing.
+    if (dueFen !== null && paidFen !== null && paidFen >= dueFen && entries.every((e) => e.payment !== undefined)) continue
     flags.push({
       flag: {
         kind: 'RETURNED',

@@ -40,13 +40,13 @@ export class PayoutRepository {
     await this.lineInsert.run(this.db, lines)
   }
 
-  /** Which of these bank references the project already holds, and in which file. */
-  async postedBankRefs(projectId: string, bankRefs: readonly string[]): Promise<Array<{ bankRef: string; fileId: string }>> {
-    const found: Array<{ bankRef: string; fileId: string }> = []
+  /** Which of these bank references the project already holds, with which status, and in which file. */
+  async postedBankRefs(projectId: string, bankRefs: readonly string[]): Promise<Array<{ bankRef: string; status: string; fileId: string }>> {
+    const found: Array<{ bankRef: string; status: string; fileId: string }> = []
     for (let i = 0; i < bankRefs.length; i += IN_LIST_MAX) {
       found.push(
-        ...(await this.db.all<{ bankRef: string; fileId: string }>(
-          sql`SELECT ${payoutLines.bankRef} AS "bankRef", ${payoutLines.fileId} AS "fileId" FROM ${payoutLines}
+        ...(await this.db.all<{ bankRef: string; status: string; fileId: string }>(
+          sql`SELECT ${payoutLines.bankRef} AS "bankRef", ${payoutLines.status} AS "status", ${payoutLines.fileId} AS "fileId" FROM ${payoutLines}
             WHERE ${and(eq(payoutLines.projectId, projectId), inArray(payoutLines.bankRef, bankRefs.slice(i, i + IN_LIST_MAX)))}
             ORDER BY ${payoutLines.bankRef}`,
         )),

@@ -18,7 +18,10 @@ import type { ApprovedPayrollSource, ApprovedTeamMonth } from '../payroll/approv
 import type { PunchRepository } from '../punches/repository.ts'
 import type { PayrollService } from '../payroll/service.ts'
 import type { RosterService } from '../roster/service.ts'
-import { maskBankText, parsePayoutFile, type LineError } from './file-format.ts'
+import type { CaseRun } from '../flags/cases.ts'
+import { evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
+import { maskBankText, parsePayoutFile } from './file-format.ts'
+import { BANK_FORMATS, detectFormat, formatNamed } from './formats/index.ts'
 import { reconcile, type CardOwner, type MonthFlag, type Reconciliation } from './reconcile.ts'
 import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
 
@@ -52,10 +55,21 @@ export interface MoneyOutSources {
     fundingFlags(projectId: string, period: Month, payDate: WorkDate, approvedSheets: readonly ApprovedSheet[], asOf: WorkDate): Promise<FundingFlag[]>
   }
   deposits: { flags(projectId: string, asOf: WorkDate): Promise<DepositFlag[]> }
+  /** Our instruction lines by EndToEndId: what a status report naming a payment by it alone paid, to whom. */
+  instructed?: { linesByEndToEndId(projectId: string, endToEndIds: readonly string[]): Promise<ReadonlyMap<string, InstructedPayment>> }
 }
 
 /** Who settles a sheet paid in full (payroll_sheet_events.actor). */
 const SETTLING_ACTOR = 'reconciliation'
+
+function isUtf8(bytes: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    return true
+  } catch {
+    return false
+  }
+}
 
 export class PayoutService {
   constructor(
@@ -66,9 +80,11 @@ export class PayoutService {
     private readonly clock: Clock,
     /** Without it the month is reconciled against the timesheet alone, as before sheets existed. */
     private readonly moneyOut?: MoneyOutSources,
+    /** Where each run's flags become cases (预警案件); without it flags are kept per run only. */
+    private readonly cases?: { onRun(run: CaseRun): Promise<unknown> },
   ) {}
 
-  async post(input: { projectId: string; period: Month; bytes: Buffer; filename: string | null; postedBy: string | null }): Promise<{
+  async post(input: { projectId: string; period: Month; bytes: Buffer; filename: string | null; postedBy: string | null; format?: string }): Promise<{
     outcome: PostOutcome
     file: PayoutFileRow
     reconciliation: ReconciliationView | undefined
@@ -80,50 +96,16 @@ export class PayoutService {
     const existing = await this.alreadyPosted(input, sha256)
     if (existing) return existing
 
-    const parsed = parsePayoutFile(input.bytes)
-    const errors: LineError[] = parsed.ok ? [] : parsed.errors
-    if (parsed.ok) {
-      errors.push(...(await this.bankRefErrors(input.projectId, parsed.file.lines)))
-      const tooMany = await this.monthLimitError(input.projectId, input.period, parsed.file.lines.length)
-      if (tooMany) errors.push(tooMany)
-    }
-    if (!parsed.ok || errors.length > 0) return this.refuse(input, errors)
-
     const now = this.clock.nowMs()
-    const t = parsed.file.totals
-    const file: PayoutFileRow = {
-      id: newId(),
-      projectId: input.projectId,
-      period: input.period,
-      sha256,
-      filename: input.filename,
-      encoding: parsed.file.encoding,
-      lineCount: t.lineCount,
-      successCount: t.successCount,
-      successFen: t.successFen,
-      failedCount: t.failedCount,
-      failedFen: t.failedFen,
-      postedBy: input.postedBy,
-      postedAtMs: now,
-    }
-    const lines: PayoutLineRow[] = parsed.file.lines.map((l) => ({
-      id: newId(),
-      fileId: file.id,
-      projectId: input.projectId,
-      period: input.period,
-      lineNo: l.lineNo,
-      seq: l.seq,
-      payeeCard: l.payeeCard,
-      payeeName: l.payeeName,
-      amountFen: l.amountFen,
-      status: l.status,
-      bankRef: l.bankRef,
-      valueDate: l.valueDate,
-      failureReason: l.failureReason,
-      payerAccountNo: l.payerAccountNo,
-      endToEndId: l.endToEndId,
-    }))
-    let stored: { reconciliation: ReconciliationView } | { refused: LineError }
+    const read = await this.read(input, sha256, now)
+    if ('errors' in read) return this.refuse(input, read.errors)
+    const { file, lines } = read
+    const errors: FileError[] = await this.bankRefErrors(input.projectId, lines)
+    const tooMany = await this.monthLimitError(input.projectId, input.period, lines.length)
+    if (tooMany) errors.push(tooMany)
+    if (errors.length > 0) return this.refuse(input, errors)
+
+    let stored: { reconciliation: ReconciliationView } | { refused: FileError }
     try {
       stored = await this.repo.transaction(async (tx) => {
         // Posts to the month queue behind one another, so the line count read under the lock is the count this file
@@ -141,7 +123,7 @@ export class PayoutService {
         // post answers.
         const posted = await this.alreadyPosted(input, sha256)
         if (posted) return posted
-        const refs = await this.bankRefErrors(input.projectId, parsed.file.lines)
+        const refs = await this.bankRefErrors(input.projectId, lines)
         if (refs.length > 0) return this.refuse(input, refs)
         throw err
       }
@@ -173,19 +155,100 @@ export class PayoutService {
     return { outcome: 'payout_file_exists', file: existing, reconciliation: await this.latestPage(input.projectId, input.period, undefined, LIMITS.page_size_max + 1) }
   }
 
-  /** Every payment is counted once: a bank reference already posted (in another file) refuses this one. */
-  private async bankRefErrors(projectId: string, lines: ReadonlyArray<{ lineNo: number; bankRef: string }>): Promise<LineError[]> {
-    const posted = new Map((await this.repo.postedBankRefs(projectId, lines.map((l) => l.bankRef))).map((r) => [r.bankRef, r.fileId]))
-    const errors: LineError[] = []
+  /**
+   * The file read to the rows it would store, or its faults. The delimited layout (the ledger's own, and what a file
+   * in no other format is read as, so its faults name what that layout lacks) is read as it always was; the other
+   * formats (src/payouts/formats: pain.002, camt, CMB 代发, text profiles) to payment evidence first, then to lines,
+   * taking card, name and amount from our instruction line where the bank names the payment only by EndToEndId.
+   */
+  private async read(
+    input: { projectId: string; period: Month; bytes: Buffer; filename: string | null; postedBy: string | null; format?: string },
+    sha256: string,
+    now: number,
+  ): Promise<{ file: PayoutFileRow; lines: PayoutLineRow[] } | { errors: FileError[] }> {
+    const format = input.format === undefined ? detectFormat(input.bytes) : formatNamed(input.format)
+    if (input.format !== undefined && format === undefined) {
+      return { errors: [{ line: 0, field: 'format', code: 'unknown_format', message: `"${input.format}" is not a format this ledger reads: ${BANK_FORMATS.map((f) => f.name).join(', ')}.` }] }
+    }
+    const fileId = newId()
+    const base = { id: fileId, projectId: input.projectId, period: input.period, sha256, filename: input.filename, postedBy: input.postedBy, postedAtMs: now }
+    if (format === undefined || format.name === 'delimited') {
+      const parsed = parsePayoutFile(input.bytes)
+      if (!parsed.ok) return { errors: parsed.errors }
+      const t = parsed.file.totals
+      const file: PayoutFileRow = {
+        ...base,
+        encoding: parsed.file.encoding,
+        format: 'delimited',
+        variant: null,
+        messageId: null,
+        lineCount: t.lineCount,
+        successCount: t.successCount,
+        successFen: t.successFen,
+        failedCount: t.failedCount,
+        failedFen: t.failedFen,
+        pendingCount: 0,
+        returnedCount: 0,
+        returnedFen: 0,
+      }
+      const lines: PayoutLineRow[] = parsed.file.lines.map((l) => ({
+        id: newId(),
+        fileId,
+        projectId: input.projectId,
+        period: input.period,
+        lineNo: l.lineNo,
+        seq: l.seq,
+        payeeCard: l.payeeCard,
+        payeeName: l.payeeName,
+        amountFen: l.amountFen,
+        status: l.status,
+        bankRef: l.bankRef,
+        valueDate: l.valueDate,
+        failureReason: l.failureReason,
+        payerAccountNo: l.payerAccountNo,
+        endToEndId: l.endToEndId,
+        reasonCode: null,
+        returnOfEndToEndId: null,
+        returnOfBankRef: null,
+        uetr: null,
+      }))
+      return { file, lines }
+    }
+    const parsed = format.parse(input.bytes, input.filename === null ? {} : { fileName: input.filename })
+    if (!parsed.file || parsed.errors.length > 0) return { errors: parsed.errors.map((e) => ({ line: e.lineNo, field: e.field, code: e.code, message: e.message })) }
+    const ids = [...new Set(parsed.file.lines.flatMap((l) => (l.endToEndId === null ? [] : [l.endToEndId])))]
+    const instructed = ids.length > 0 && this.moneyOut?.instructed ? await this.moneyOut.instructed.linesByEndToEndId(input.projectId, ids) : new Map<string, InstructedPayment>()
+    const project = await this.roster.project(input.projectId)
+    const made = evidenceLines(parsed.file, { projectId: input.projectId, period: input.period, fileId, postedOn: workDateOf(now, project.timeZone), sha256, instructed, newId })
+    if ('errors' in made) return made
+    const t = made.totals
+    const file: PayoutFileRow = {
+      ...base,
+      encoding: isUtf8(input.bytes) ? 'utf-8' : 'gbk',
+      format: parsed.file.format,
+      variant: parsed.file.variant,
+      messageId: parsed.file.messageId,
+      ...t,
+    }
+    return { file, lines: made.lines }
+  }
+
+  /**
+   * Every report is counted once: a bank reference already posted with the same status (in another file) refuses this
+   * one. The same reference with another status is news of the same payment (pending, then paid) and is stored.
+   */
+  private async bankRefErrors(projectId: string, lines: ReadonlyArray<{ lineNo: number; bankRef: string; status: string }>): Promise<FileError[]> {
+    const posted = new Map((await this.repo.postedBankRefs(projectId, lines.map((l) => l.bankRef))).map((r) => [`${r.bankRef}\u0000${r.status}`, r.fileId]))
+    const errors: FileError[] = []
     for (const l of lines) {
-      const fileId = posted.get(l.bankRef)
+      const fileId = posted.get(`${l.bankRef}\u0000${l.status}`)
       if (fileId) errors.push({ line: l.lineNo, field: 'bank_ref', code: 'bank_ref_already_posted', message: `Bank reference ${l.bankRef} was already posted in file ${fileId}; a payment is counted once. Post only new payments.` })
     }
     return errors
   }
 
   /** The month's sums are bounded by its line count (see reconcile.ts), so the count is a limit like any other. */
-  private async monthLimitError(projectId: string, period: Month, adding: number): Promise<LineError | undefined> {
+  private async monthLimitError(projectId: string, period: Month, adding: number): Promise<FileError | undefined> {
     const held = await this.repo.lineCountOfPeriod(projectId, period)
     if (held + adding <= LIMITS.payout_lines_per_project_month_max) return undefined
     return {
@@ -207,7 +270,7 @@ export class PayoutService {
    * (values quoted from the file, bank references, whatever a message carries): neither the reply nor the kept detail
    * shows an account or ID number; the file's bytes are kept whole, for a reveal.
    */
-  private async refuse(input: { projectId: string; bytes: Buffer; filename: string | null; postedBy: string | null }, unmasked: LineError[]): Promise<never> {
+  private async refuse(input: { projectId: string; bytes: Buffer; filename: string | null; postedBy: string | null }, unmasked: readonly FileError[]): Promise<never> {
     const errors = unmasked.map((e) => ({ ...e, message: maskBankText(e.message), ...(e.field === undefined ? {} : { field: maskBankText(e.field) }) }))
     await this.rejects.reject(
       {
@@ -316,6 +379,7 @@ export class PayoutService {
     const reconciliation = reconcile({
       period,
       payDate: due.payDate,
+      asOf: workDateOf(this.clock.nowMs(), project.timeZone),
       ...moneyOut,
       due: due.workers.map((w) => ({
         workerId: w.workerId,
@@ -338,6 +402,8 @@ export class PayoutService {
         valueDate: l.valueDate,
         failureReason: l.failureReason,
         payerAccountNo: l.payerAccountNo,
+        endToEndId: l.endToEndId,
+        returnOf: l.status === 'returned' ? { endToEndId: l.returnOfEndToEndId, bankRef: l.returnOfBankRef } : null,
       })),
       cardOwners,
     })
@@ -417,6 +483,15 @@ export class PayoutService {
     }))
     await this.repo.insertRun(run, rows)
     await this.settlePaidSheets(r, approved, run.id)
+    // The run's flags carried into the month's cases (opened, updated, resolved, reopened), under the same lock.
+    await this.cases?.onRun({
+      runId: run.id,
+      projectId,
+      month: period,
+      atMs: now,
+      flags: r.flags.map((f) => ({ kind: f.kind, workerId: f.workerId, payeeCard: f.payeeCard, dueFen: f.dueFen, paidFen: f.paidFen, evidence: f.evidence })),
+      perWorker: r.perWorker.map((w) => ({ workerId: w.workerId, dueFen: w.dueFen, paidFen: w.paidFen })),
+    })
     return { run, flags: rows }
   }
 }

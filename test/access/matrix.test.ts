@@ -82,6 +82,7 @@ t.test('role × route: every route answers every role as its policy says', async
     // Made-up ids: the role check runs before the handler, so an allowed role gets a 404, never a 401 or 403.
     quantityId: '01900000-0000-7000-8000-000000000001',
     instructionId: '01900000-0000-7000-8000-000000000000',
+    caseId: '0123456789abcdef0123456789abcdef',
     month: MONTH,
     date: DAY,
     id: String(rejected[0]?.id),

@@ -80,6 +80,12 @@ t.test('a pay month holds at most its line limit; the file that would pass it is
         successFen: fen(filling * LIMITS.payout_line_amount_fen_max),
         failedCount: 0,
         failedFen: fen(0),
+        format: 'delimited',
+        variant: null,
+        messageId: null,
+        pendingCount: 0,
+        returnedCount: 0,
+        returnedFen: 0,
         postedBy: null,
         postedAtMs: Date.now(),
       },
@@ -106,6 +112,10 @@ t.test('a pay month holds at most its line limit; the file that would pass it is
             failureReason: null,
             payerAccountNo: null,
             endToEndId: null,
+            reasonCode: null,
+            returnOfEndToEndId: null,
+            returnOfBankRef: null,
+            uetr: null,
           }
         }),
       )
@@ -131,9 +141,9 @@ t.test('a pay month holds at most its line limit; the file that would pass it is
   t.equal(other.outcome, 'payout_file_stored', 'another month of the project has its own limit')
 })
 
-t.test('a file wrapped in JSON or XML is answered 415 with the accepted types', async (t) => {
+t.test('a file wrapped in JSON or a form is answered 415 with the accepted types; XML that is no bank format is refused as a file', async (t) => {
   const { server, path, line } = await site(t, 303)
-  const accepted = ['text/plain', 'text/csv', 'application/octet-stream']
+  const accepted = ['text/plain', 'text/csv', 'application/octet-stream', 'application/xml', 'text/xml']
   const post = async (body: string, contentType: string): Promise<{ status: number; body: { error?: { code: string; details?: { accepted?: string[] } } } }> => {
     const res = await server.api.fetch(path('2026-10'), { method: 'POST', headers: { 'content-type': contentType }, body })
     return { status: res.status, body: (await res.json()) as { error?: { code: string; details?: { accepted?: string[] } } } }
@@ -142,8 +152,6 @@ t.test('a file wrapped in JSON or XML is answered 415 with the accepted types', 
   for (const [body, type] of [
     [JSON.stringify({ file }), 'application/json'],
     [JSON.stringify({ file }), 'application/json; charset=utf-8'],
-    [`<file><![CDATA[${file}]]></file>`, 'application/xml'],
-    [`<file/>`, 'text/xml'],
     [`file=${encodeURIComponent(file)}`, 'application/x-www-form-urlencoded'],
     ['{ not json', 'application/json'],
   ] as const) {
@@ -151,6 +159,15 @@ t.test('a file wrapped in JSON or XML is answered 415 with the accepted types', 
     t.equal(r.status, 415, type)
     t.equal(r.body.error?.code, 'unsupported_media_type', type)
     t.same(r.body.error?.details?.accepted, accepted, `${type}: lists the accepted types`)
+  }
+  // XML is how ISO 20022 and 银企直联 results come: read, and refused as no format it knows, with the reason kept.
+  for (const [body, type] of [
+    [`<file><![CDATA[${file}]]></file>`, 'application/xml'],
+    [`<file/>`, 'text/xml'],
+  ] as const) {
+    const r = await post(body, type)
+    t.equal(r.status, 422, type)
+    t.equal(r.body.error?.code, 'payout_file_invalid', type)
   }
   const untyped = await server.api.fetch(path('2026-10'), { method: 'POST', body: Buffer.from(file) })
   t.equal(untyped.status, 415, 'bytes with no Content-Type at all')

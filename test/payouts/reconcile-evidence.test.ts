@@ -146,8 +146,11 @@ t.test('RETURNED: two returns of one payment undo it once', async (t) => {
   const back1 = report(ZHANG, 5000, { status: 'returned', bankRef: 'R-a', valueDate: '2024-03-20', returnOf: { endToEndId: 'E2E-2', bankRef: null } })
   const back2 = report(ZHANG, 5000, { status: 'returned', bankRef: 'R-b', valueDate: '2024-03-21', returnOf: { endToEndId: null, bankRef: booked.bankRef } })
   const r = run([due(ZHANG, 5000)], [booked, paidAgain, back1, back2])
-  t.same(kinds(r.flags), [['LATE', 'w-zhang'], ['RETURNED', 'w-zhang']], 'the retry pays in full, late; the return is undone once')
-  t.match(r.flags[1]?.evidence, { undoneFen: 500000, returnedFen: 1000000, paymentCount: 1, returnCount: 2, payments: [{ returnCount: 2, returnLineIds: [back1.lineId, back2.lineId] }] })
+  t.same(kinds(r.flags), [['LATE', 'w-zhang']], 'the retry pays in full, late: the return is undone once and, paid again, leaves nothing to act on')
+  t.equal(r.totals.paidFen, 5000_00, 'paid once: the returned payment does not count, the retry does')
+  const unpaid = run([due(ZHANG, 5000)], [booked, back1, back2])
+  t.same(kinds(unpaid.flags), [['UNPAID', 'w-zhang'], ['RETURNED', 'w-zhang']], 'without the retry: unpaid, and the return flagged')
+  t.match(unpaid.flags[1]?.evidence, { undoneFen: 500000, returnedFen: 1000000, paymentCount: 1, returnCount: 2, payments: [{ returnCount: 2, returnLineIds: [back1.lineId, back2.lineId] }] })
 })
 
 t.test('RETURNED: a return naming no payment on file is listed with original null, under the worker or the card', async (t) => {

@@ -1,5 +1,6 @@
 /** PostgreSQL twin of src/db/schema/payouts.ts (which says what each table is for). */
 import { bigint, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
+import type { PayoutLineStatus } from '../schema/payouts.ts'
 import { projects, workers } from './roster.ts'
 
 export const payoutFiles = pgTable(
@@ -16,6 +17,18 @@ export const payoutFiles = pgTable(
     successFen: bigint('success_fen', { mode: 'number' }).notNull(),
     failedCount: integer('failed_count').notNull(),
     failedFen: bigint('failed_fen', { mode: 'number' }).notNull(),
+    /**
+     * The format the file was read as (src/payouts/formats): 'delimited', 'pain.002', 'camt.054', 'camt.053',
+     * 'cmb-agency', 'text:<profile>'; files stored before formats existed are 'delimited'.
+     */
+    format: text('format').notNull().default('delimited'),
+    /** The message version or profile read ('pain.002.001.03', 'camt.054.001.08', 'NTAGDINF'). */
+    variant: text('variant'),
+    /** The bank's id of the message (GrpHdr/MsgId), when it gives one. */
+    messageId: text('message_id'),
+    pendingCount: integer('pending_count').notNull().default(0),
+    returnedCount: integer('returned_count').notNull().default(0),
+    returnedFen: bigint('returned_fen', { mode: 'number' }).notNull().default(0),
     postedBy: text('posted_by'),
     postedAtMs: bigint('posted_at_ms', { mode: 'number' }).notNull(),
   },
@@ -34,17 +47,28 @@ export const payoutLines = pgTable(
     payeeCard: text('payee_card').notNull(),
     payeeName: text('payee_name').notNull(),
     amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
-    status: text('status').$type<'success' | 'failed'>().notNull(),
+    /**
+     * success: booking evidence (paid); failed: rejected by the bank; pending: accepted or processing, neither paid nor
+     * failed; returned: a return (退票) of an earlier success, which it names (return_of_*), never changing it.
+     */
+    status: text('status').$type<PayoutLineStatus>().notNull(),
     bankRef: text('bank_ref').notNull(),
     valueDate: text('value_date').notNull(),
     failureReason: text('failure_reason'),
     payerAccountNo: text('payer_account_no'),
     endToEndId: text('end_to_end_id'),
+    /** The bank's reason code (AM04, AC04, CMB RTNCOD), on failed, pending and returned lines when given. */
+    reasonCode: text('reason_code'),
+    /** On a returned line: the payment it undoes, by our EndToEndId and/or the bank's reference, as the bank names it. */
+    returnOfEndToEndId: text('return_of_end_to_end_id'),
+    returnOfBankRef: text('return_of_bank_ref'),
+    /** SWIFT gpi UETR, when the bank gives one (camt.054 001.08). */
+    uetr: text('uetr'),
   },
   (t) => [
     index('payout_lines_project_period').on(t.projectId, t.period),
     index('payout_lines_file').on(t.fileId),
-    uniqueIndex('payout_lines_project_bank_ref').on(t.projectId, t.bankRef),
+    uniqueIndex('payout_lines_project_bank_ref_status').on(t.projectId, t.bankRef, t.status),
   ],
 )
 

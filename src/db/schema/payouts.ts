@@ -6,6 +6,9 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { projects, workers } from './roster.ts'
 
+/** What a payout line reports of its payment (see payout_lines.status). */
+export type PayoutLineStatus = 'success' | 'failed' | 'pending' | 'returned'
+
 export const payoutFiles = sqliteTable(
   'payout_files',
   {
@@ -22,6 +25,18 @@ export const payoutFiles = sqliteTable(
     successFen: integer('success_fen').notNull(),
     failedCount: integer('failed_count').notNull(),
     failedFen: integer('failed_fen').notNull(),
+    /**
+     * The format the file was read as (src/payouts/formats): 'delimited', 'pain.002', 'camt.054', 'camt.053',
+     * 'cmb-agency', 'text:<profile>'; files stored before formats existed are 'delimited'.
+     */
+    format: text('format').notNull().default('delimited'),
+    /** The message version or profile read ('pain.002.001.03', 'camt.054.001.08', 'NTAGDINF'). */
+    variant: text('variant'),
+    /** The bank's id of the message (GrpHdr/MsgId), when it gives one. */
+    messageId: text('message_id'),
+    pendingCount: integer('pending_count').notNull().default(0),
+    returnedCount: integer('returned_count').notNull().default(0),
+    returnedFen: integer('returned_fen').notNull().default(0),
     postedBy: text('posted_by'),
     postedAtMs: integer('posted_at_ms').notNull(),
   },
@@ -40,7 +55,11 @@ export const payoutLines = sqliteTable(
     payeeCard: text('payee_card').notNull(),
     payeeName: text('payee_name').notNull(),
     amountFen: integer('amount_fen').notNull(),
-    status: text('status').$type<'success' | 'failed'>().notNull(),
+    /**
+     * success: booking evidence (paid); failed: rejected by the bank; pending: accepted or processing, neither paid nor
+     * failed; returned: a return (退票) of an earlier success, which it names (return_of_*), never changing it.
+     */
+    status: text('status').$type<PayoutLineStatus>().notNull(),
     bankRef: text('bank_ref').notNull(),
     valueDate: text('value_date').notNull(),
     failureReason: text('failure_reason'),
@@ -48,12 +67,20 @@ export const payoutLines = sqliteTable(
     payerAccountNo: text('payer_account_no'),
     /** The EndToEndId of the instruction line it pays, when the file gives it. */
     endToEndId: text('end_to_end_id'),
+    /** The bank's reason code (AM04, AC04, CMB RTNCOD), on failed, pending and returned lines when given. */
+    reasonCode: text('reason_code'),
+    /** On a returned line: the payment it undoes, by our EndToEndId and/or the bank's reference, as the bank names it. */
+    returnOfEndToEndId: text('return_of_end_to_end_id'),
+    returnOfBankRef: text('return_of_bank_ref'),
+    /** SWIFT gpi UETR, when the bank gives one (camt.054 001.08). */
+    uetr: text('uetr'),
   },
   (t) => [
     index('payout_lines_project_period').on(t.projectId, t.period),
     index('payout_lines_file').on(t.fileId),
-    // A bank reference is one payment: a re-sent file with other bytes must not count it twice.
-    uniqueIndex('payout_lines_project_bank_ref').on(t.projectId, t.bankRef),
+    // A bank reference with a status is one report: a re-sent file with other bytes must not count it twice; the same
+    // reference may come back with another status (pending, then paid; a return is its own reference).
+    uniqueIndex('payout_lines_project_bank_ref_status').on(t.projectId, t.bankRef, t.status),
   ],
 )
 

@@ -8,13 +8,15 @@ import { creditText } from '../../timesheets/rules.ts'
 import { isAccountName, maskText } from '../../access/masking.ts'
 import { maskCard } from '../../roster/identity.ts'
 import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, ReconciliationRunRow } from '../../payouts/repository.ts'
+import { BANK_FORMATS } from '../../payouts/formats/index.ts'
 import type { ReconciliationView } from '../../payouts/service.ts'
 import type { Services } from '../../services.ts'
 import { decodeCursor, encodeCursor, linkNext, pageOf } from '../paging.ts'
 import { errorResponse, errors, fenAmount, idParam, keyCursorQuery, limitQuery, month, projectMonthParams, projectParams } from '../schemas.ts'
 
 /** What a bank file is posted as: its raw bytes. JSON or XML would mean a client wrapped the file, not sent it. */
-const PAYOUT_FILE_CONTENT_TYPES = ['text/plain', 'text/csv', 'application/octet-stream'] as const
+/** Bank files as banks send them: text, CSV, XML (ISO 20022, 银企直联), a CMB JSON answer, or plain bytes. */
+const PAYOUT_FILE_CONTENT_TYPES = ['text/plain', 'text/csv', 'application/octet-stream', 'application/xml', 'text/xml'] as const
 
 const payoutFile = {
   type: 'object',
@@ -30,6 +32,12 @@ const payoutFile = {
     successFen: fenAmount,
     failedCount: { type: 'integer' },
     failedFen: fenAmount,
+    pendingCount: { type: 'integer', description: 'reports of payments accepted or processing: neither paid nor failed yet' },
+    returnedCount: { type: 'integer', description: 'returns (退票) of earlier payments' },
+    returnedFen: fenAmount,
+    format: { type: 'string', description: 'what the file was read as: delimited, pain.002, camt.054, camt.053, cmb-agency, text:<profile>' },
+    variant: { type: ['string', 'null'], description: 'the message version or profile read (pain.002.001.03, camt.054.001.08, NTAGDINF)' },
+    messageId: { type: ['string', 'null'], description: "the bank's id of the message (GrpHdr/MsgId), when it gives one" },
     postedBy: { type: ['string', 'null'] },
     postedAt: { type: 'string' },
   },
@@ -45,10 +53,14 @@ const payoutLine = {
     payeeCardMasked: { type: 'string' },
     payeeName: { type: 'string' },
     amountFen: fenAmount,
-    status: { type: 'string' },
+    status: { type: 'string', enum: ['success', 'failed', 'pending', 'returned'] },
     bankRef: { type: 'string' },
     valueDate: { type: 'string' },
     failureReason: { type: ['string', 'null'] },
+    reasonCode: { type: ['string', 'null'], description: "the bank's reason code (AM04, AC04, CMB RTNCOD), when given" },
+    returnOfEndToEndId: { type: ['string', 'null'], description: 'on a return (退票): the EndToEndId of the payment it undoes' },
+    returnOfBankRef: { type: ['string', 'null'], description: "on a return: the bank's reference of the payment it undoes" },
+    uetr: { type: ['string', 'null'] },
     payerAccountMasked: { type: ['string', 'null'], description: "付款账号, masked; null: paid from the account the file was posted for (the project's dedicated account)" },
     endToEndId: { type: ['string', 'null'], description: "端到端标识号: the instruction line's EndToEndId, when the file gives it" },
   },
@@ -87,7 +99,7 @@ const evidenceLinesTotal = {
     amountFen: { ...fenAmount, description: 'their total in fen' },
     amountYuan: { type: 'string' },
     shown: { type: 'integer', description: 'lines shown in the evidence beside this total' },
-    status: { type: 'string', enum: ['success', 'failed'] },
+    status: { type: 'string', enum: ['success', 'failed', 'pending', 'returned'] },
     href: { type: 'string', description: 'all of them, paged, in the same order: the month\'s payout lines of this flag with this status' },
   },
 } as const
@@ -194,6 +206,8 @@ function presentLine(l: PayoutLineRow) {
     failureReason: l.failureReason === null ? null : maskBankText(l.failureReason),
     payerAccountMasked: l.payerAccountNo === null ? null : maskCard(l.payerAccountNo),
     endToEndId: l.endToEndId === null ? null : maskBankText(l.endToEndId),
+    returnOfEndToEndId: l.returnOfEndToEndId === null ? null : maskBankText(l.returnOfEndToEndId),
+    returnOfBankRef: l.returnOfBankRef === null ? null : maskBankText(l.returnOfBankRef),
   }
 }
 
@@ -273,7 +287,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     app.addContentTypeParser(type, { parseAs: 'buffer', bodyLimit: LIMITS.payout_file_bytes_max }, (_req, body, done) => done(null, body))
   }
 
-  app.post<{ Params: { projectId: string }; Querystring: { period: string; filename?: string; postedBy?: string }; Body: Buffer }>(
+  app.post<{ Params: { projectId: string }; Querystring: { period: string; filename?: string; postedBy?: string; format?: string }; Body: Buffer }>(
     '/api/projects/:projectId/payout-files',
     {
       config: { policy: { roles: ['bank'], write: true, personal: true }, bodyTooLarge: 'payout_file_too_large' },
@@ -292,14 +306,20 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
         tags: ['payouts'],
         summary: "Post a bank payout result file for the project's dedicated account; all-or-nothing, idempotent",
         description:
-          'Body: the file bytes (Content-Type text/plain, text/csv or application/octet-stream), UTF-8 or GBK. ' +
+          'Body: the file bytes (Content-Type text/plain, text/csv, application/xml, text/xml or application/octet-stream), UTF-8 or GBK: ' +
+          'the delimited layout, ISO 20022 pain.002 or camt.053/054, a CMB 代发 result, or a text profile (format, detected or named). ' +
           'A valid file is stored and the pay month reconciled at once (201); the same bytes again change nothing (200). ' +
           'An invalid file is refused whole with every line error (422) and kept in rejected inputs. ' +
-          'Any other Content-Type (a JSON or XML wrapper) is refused with 415 and the accepted types.',
+          'Any other Content-Type (a JSON wrapper, a form) is refused with 415 and the accepted types.',
         params: projectParams,
         querystring: {
           type: 'object',
-          properties: { period: month, filename: { type: 'string', maxLength: 200 }, postedBy: { type: 'string', maxLength: 100 } },
+          properties: {
+            period: month,
+            filename: { type: 'string', maxLength: 200, description: "the file's name as the bank gave it (some banks date their files only there)" },
+            postedBy: { type: 'string', maxLength: 100 },
+            format: { type: 'string', enum: BANK_FORMATS.map((f) => f.name), description: 'the format to read the file as; detected from its content when absent' },
+          },
           required: ['period'],
           additionalProperties: false,
         },
@@ -319,6 +339,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
         bytes: req.body,
         filename: req.query.filename ?? null,
         postedBy: req.query.postedBy ?? null,
+        ...(req.query.format === undefined ? {} : { format: req.query.format }),
       })
       return res.status(r.outcome === 'payout_file_stored' ? 201 : 200).send({
         outcome: r.outcome,
@@ -395,7 +416,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
             card: { type: 'string', pattern: '^\\d{12,19}$', description: 'lines paid to this card number (digits)' },
             workerId: idParam,
             flagId: { ...idParam, description: "the lines a flag rests on: its worker's, or its card's when the card is no worker's" },
-            status: { type: 'string', enum: ['success', 'failed'] },
+            status: { type: 'string', enum: ['success', 'failed', 'pending', 'returned'] },
             after: keyCursorQuery,
             limit: limitQuery,
           },

@@ -1,0 +1,145 @@
+/**
+ * Flag cases (预警案件) kept: the events of src/flags/cases.ts stored append-only, appended by every reconciliation run
+ * of a project-month (in the run's transaction), by people acting on a case, and by the clock that escalates the
+ * cases nobody handled in time. A case is read by folding its events; outside the service it is known by its public
+ * id (a digest of its key, which can hold a full card number).
+ *
+ * Concurrency: everything that appends to a project-month's cases holds the month's reconciliation lock
+ * (`reconcile:{project}:{month}`), so a run, a person and the clock never append from the same folded state.
+ */
+import type { Database, Transaction } from '../db/database.ts'
+import { AppError } from '../kernel/errors.ts'
+import { newId } from '../kernel/ids.ts'
+import type { Clock, Month } from '../kernel/time.ts'
+import { act, applyClock, applyRun, caseAge, foldCase, foldCases, severityOf, type CaseAction, type CaseActor, type CaseEvent, type CaseRun, type FlagCase, type Severity } from './cases.ts'
+import { CaseRepository, type CaseEventRow } from './case-repository.ts'
+import { publicCaseId } from './webhooks.ts'
+
+/** The lock a project-month's reconciliation runs take (PayoutService): the cases' appends take it too. */
+export const monthLockKey = (projectId: string, month: string): string => `reconcile:${projectId}:${month}`
+
+export interface CaseView {
+  id: string
+  case: FlagCase
+  severity: Severity
+  ageDays: number
+  episodeAgeDays: number
+}
+
+export interface CaseHistory extends CaseView {
+  events: Array<{ seq: number; event: CaseEvent }>
+}
+
+export class CaseService {
+  private readonly repo: CaseRepository
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly timeZoneOf: (projectId: string) => Promise<string>,
+  ) {
+    this.repo = new CaseRepository(db)
+  }
+
+  /**
+   * What a reconciliation run changes in its month's cases: opened, updated, resolved, reopened. Called inside the
+   * run's transaction, which holds the month's lock. Returns the events appended.
+   */
+  async onRun(run: CaseRun): Promise<CaseEvent[]> {
+    const rows = await this.repo.eventsOfMonth(run.projectId, run.month)
+    const { cases } = foldCases(rows.map(eventOf))
+    const { events } = applyRun(cases, run)
+    await this.append(run.projectId, run.month, rows, events)
+    return events
+  }
+
+  /** The month's cases, newest first within their state: open and acknowledged before closed. */
+  async list(projectId: string, month: Month, state?: FlagCase['state']): Promise<CaseView[]> {
+    const timeZone = await this.timeZoneOf(projectId)
+    const { cases } = foldCases((await this.repo.eventsOfMonth(projectId, month)).map(eventOf))
+    const now = this.clock.nowMs()
+    return cases
+      .filter((c) => state === undefined || c.state === state)
+      .map((c) => this.viewOf(c, now, timeZone))
+      .sort((a, b) => closedRank(a.case) - closedRank(b.case) || b.case.episodeOpenedAtMs - a.case.episodeOpenedAtMs || (a.id < b.id ? -1 : 1))
+  }
+
+  async history(projectId: string, caseId: string): Promise<CaseHistory> {
+    const rows = await this.repo.eventsOfCase(projectId, caseId)
+    const folded = foldCase(rows.map(eventOf))
+    if (!folded.ok) throw new AppError('flag_case_not_found', { caseId })
+    const timeZone = await this.timeZoneOf(projectId)
+    return { ...this.viewOf(folded.case, this.clock.nowMs(), timeZone), events: rows.map((r) => ({ seq: r.seq, event: eventOf(r) })) }
+  }
+
+  /** A person's action (acknowledge, dismiss with a reason, comment), refused with the rule's reason. */
+  async act(projectId: string, caseId: string, action: CaseAction, actor: CaseActor): Promise<CaseHistory> {
+    const first = (await this.repo.eventsOfCase(projectId, caseId))[0]
+    if (!first) throw new AppError('flag_case_not_found', { caseId })
+    await this.db.tx(async (tx: Transaction) => {
+      await tx.lock(monthLockKey(projectId, first.month))
+      const rows = await this.repo.eventsOfCase(projectId, caseId)
+      const folded = foldCase(rows.map(eventOf))
+      if (!folded.ok) throw new AppError('flag_case_not_found', { caseId })
+      const r = act(folded.case, action, actor, this.clock.nowMs())
+      if (!r.ok) {
+        if (r.refusal.code === 'role_not_permitted') throw new AppError('role_forbidden', { role: r.refusal.role, allowed: r.refusal.permitted })
+        throw new AppError('flag_case_refused', { ...r.refusal })
+      }
+      await this.append(projectId, first.month, rows, [r.event])
+    })
+    return this.history(projectId, caseId)
+  }
+
+  /**
+   * The clock: escalates every live case past a threshold (7 days unhandled, 15 unresolved), once each. Run by the
+   * server every few minutes; idempotent, so several instances running it at once append each escalation once (each
+   * month's appends are serialised by its lock and re-read under it).
+   */
+  async tick(): Promise<number> {
+    let appended = 0
+    for (const { projectId, month } of await this.repo.liveMonths()) {
+      const timeZone = await this.timeZoneOf(projectId)
+      await this.db.tx(async (tx: Transaction) => {
+        await tx.lock(monthLockKey(projectId, month))
+        const rows = await this.repo.eventsOfMonth(projectId, month)
+        const events = applyClock(foldCases(rows.map(eventOf)).cases, this.clock.nowMs(), timeZone)
+        await this.append(projectId, month, rows, events)
+        appended += events.length
+      })
+    }
+    return appended
+  }
+
+  private viewOf(c: FlagCase, now: number, timeZone: string): CaseView {
+    const age = caseAge(c, now, timeZone)
+    return { id: publicCaseId(c.key), case: c, severity: severityOf(c, now, timeZone), ...age }
+  }
+
+  /** Appends events after what `rows` (the cases' events as read under the lock) hold, each case's seq continuing. */
+  private async append(projectId: string, month: string, rows: readonly CaseEventRow[], events: readonly CaseEvent[]): Promise<void> {
+    const seqs = new Map<string, number>()
+    for (const r of rows) seqs.set(r.caseKey, Math.max(seqs.get(r.caseKey) ?? 0, r.seq))
+    const out: CaseEventRow[] = events.map((e) => {
+      const seq = (seqs.get(e.caseKey) ?? 0) + 1
+      seqs.set(e.caseKey, seq)
+      return {
+        id: newId(),
+        projectId,
+        month,
+        caseKey: e.caseKey,
+        caseId: publicCaseId(e.caseKey),
+        seq,
+        type: e.type,
+        runId: 'runId' in e ? e.runId : null,
+        actor: 'actor' in e ? e.actor.label : null,
+        body: JSON.stringify(e),
+        atMs: e.atMs,
+      }
+    })
+    await this.repo.insert(out)
+  }
+}
+
+const eventOf = (r: CaseEventRow): CaseEvent => JSON.parse(r.body) as CaseEvent
+const closedRank = (c: FlagCase): number => (c.state === 'open' || c.state === 'acknowledged' ? 0 : 1)

@@ -1,0 +1,139 @@
+/**
+ * Payment evidence (src/payouts/formats) to the payout lines the ledger stores: each report of a payment becomes one
+ * line, whatever format it came in, filled from our own instruction line where the bank names the payment only by
+ * its EndToEndId (a pain.002 gives back no card, a camt batch may give no amounts). Pure: the caller reads the
+ * instruction lines the file names and stores what this returns, or refuses the file with its errors.
+ */
+import { fen, type Fen } from '../kernel/money.ts'
+import type { EvidenceFile, EvidenceStatus, PaymentEvidence } from './formats/evidence.ts'
+import type { PayoutLineRow } from './repository.ts'
+import type { PayoutLineStatus } from '../db/schema/payouts.ts'
+
+/** A fault of a file as the payout route answers it: the line (0 for the file), the field, a stable code, words to act on. */
+export interface FileError {
+  line: number
+  field?: string
+  code: string
+  message: string
+}
+
+/** What an instruction line tells of the payment it asked for. */
+export interface InstructedPayment {
+  period: string
+  payeeName: string
+  cardNo: string
+  amountFen: number
+}
+
+export interface EvidenceContext {
+  projectId: string
+  period: string
+  fileId: string
+  /** Today in the project's zone: the date of a report whose bank gave none (a pending status, a pain.002 without dates). */
+  postedOn: string
+  /** The file's SHA-256: names the references made up for reports the bank gave none for. */
+  sha256: string
+  /** The project's instruction lines the file's EndToEndIds name. */
+  instructed: ReadonlyMap<string, InstructedPayment>
+  newId: () => string
+}
+
+export interface EvidenceTotals {
+  lineCount: number
+  successCount: number
+  successFen: Fen
+  failedCount: number
+  failedFen: Fen
+  pendingCount: number
+  returnedCount: number
+  returnedFen: Fen
+}
+
+const STATUS: Record<EvidenceStatus, PayoutLineStatus> = { booked: 'success', rejected: 'failed', pending: 'pending', returned: 'returned' }
+
+export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines: PayoutLineRow[]; totals: EvidenceTotals } | { errors: FileError[] } {
+  const errors: FileError[] = []
+  const lines: PayoutLineRow[] = []
+  const totals = { lineCount: 0, successCount: 0, successFen: 0, failedCount: 0, failedFen: 0, pendingCount: 0, returnedCount: 0, returnedFen: 0 }
+  const refs = new Set<string>()
+  for (const ev of file.lines) {
+    const line = lineOf(file, ev, ctx, errors)
+    if (!line) continue
+    const key = `${line.bankRef}\u0000${line.status}`
+    if (refs.has(key)) {
+      errors.push({ line: ev.lineNo, field: 'bank_ref', code: 'duplicate_bank_ref', message: `Line ${ev.lineNo} repeats the report of ${line.bankRef} with status ${ev.status}: a report is counted once.` })
+      continue
+    }
+    refs.add(key)
+    lines.push(line)
+    totals.lineCount++
+    switch (line.status) {
+      case 'success':
+        totals.successCount++
+        totals.successFen += line.amountFen
+        break
+      case 'failed':
+        totals.failedCount++
+        totals.failedFen += line.amountFen
+        break
+      case 'pending':
+        totals.pendingCount++
+        break
+      case 'returned':
+        totals.returnedCount++
+        totals.returnedFen += line.amountFen
+        break
+    }
+  }
+  if (errors.length > 0) return { errors }
+  return {
+    lines,
+    totals: { ...totals, successFen: fen(totals.successFen), failedFen: fen(totals.failedFen), returnedFen: fen(totals.returnedFen) },
+  }
+}
+
+function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, errors: FileError[]): PayoutLineRow | undefined {
+  const at = ev.lineNo
+  const instructed = ev.endToEndId === null ? undefined : ctx.instructed.get(ev.endToEndId)
+  let ok = true
+  const fail = (field: string, code: string, message: string) => {
+    errors.push({ line: at, field, code, message })
+    ok = false
+  }
+  if (ev.currency !== 'CNY') fail('currency', 'not_cny', `Line ${at} is in ${ev.currency}; wages here are paid in CNY (人民币).`)
+  if (ev.endToEndId !== null && instructed === undefined && (ev.payeeCard === null || ev.amountFen === null)) {
+    fail('end_to_end_id', 'unknown_end_to_end_id', `Line ${at} names the payment ${ev.endToEndId} only, and no instruction of this project has that EndToEndId. Check that the file answers this project's instruction.`)
+  }
+  if (instructed !== undefined && instructed.period !== ctx.period) {
+    fail('end_to_end_id', 'wrong_period', `Line ${at} answers the instruction of ${instructed.period} (EndToEndId ${ev.endToEndId}), not ${ctx.period}. Post the file for ${instructed.period}.`)
+  }
+  // A card the bank names is what was paid, even when it is not the one instructed: reconciliation flags what it shows.
+  const card = ev.payeeCard ?? instructed?.cardNo ?? null
+  if (card === null && ev.endToEndId === null) fail('payee_card', 'no_payee', `Line ${at} names neither the payee's account nor our EndToEndId: the payment cannot be told apart.`)
+  const amount = ev.amountFen ?? (instructed ? fen(instructed.amountFen) : null)
+  if (amount === null && instructed !== undefined) fail('amount', 'no_amount', `Line ${at} states no amount.`)
+  else if (amount === null && ev.endToEndId === null) fail('amount', 'no_amount', `Line ${at} states no amount and names no instruction of ours to take it from.`)
+  if (!ok || card === null || amount === null) return undefined
+  const bankRef = ev.bankRef ?? `${file.format}:${file.messageId ?? ctx.sha256.slice(0, 16)}:${at}`
+  return {
+    id: ctx.newId(),
+    fileId: ctx.fileId,
+    projectId: ctx.projectId,
+    period: ctx.period,
+    lineNo: at,
+    seq: at,
+    payeeCard: card,
+    payeeName: ev.payeeName ?? instructed?.payeeName ?? '',
+    amountFen: amount,
+    status: STATUS[ev.status],
+    bankRef,
+    valueDate: ev.valueDate ?? ev.bookingDate ?? ctx.postedOn,
+    failureReason: ev.reasonText ?? ev.reasonCode,
+    payerAccountNo: ev.payerAccountNo ?? file.accountNo,
+    endToEndId: ev.endToEndId,
+    reasonCode: ev.reasonCode,
+    returnOfEndToEndId: ev.returnOf?.endToEndId ?? null,
+    returnOfBankRef: ev.returnOf?.bankRef ?? null,
+    uetr: ev.uetr,
+  }
+}
