@@ -103,7 +103,7 @@ t.test('pain.002 and camt.054 results of an instruction: stored as reports of it
       ['success', 'BK-1/2', e2e(1)],
       ['returned', 'BK-2', e2e(0)],
     ])
-    const [w1, w2] = [workers[0]!.workerId, workers[1]!.workerId]
+    const w1 = workers[0]!.workerId
     t.same(await flagsOf(), [['UNPAID', w1], ['RETURNED', w1]], "worker 1's payment came back: unpaid again, and the return flagged; worker 2 paid once, though reported by two files")
   })
 
