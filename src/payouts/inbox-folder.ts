@@ -83,7 +83,8 @@ export interface InboxReason {
   projectId: string
   period: string
   format: string | null
-  sha256: string
+  /** null when the file was refused without being read (too large). */
+  sha256: string | null
   bytes: number
   rejectedAt: string
 }
@@ -98,8 +99,7 @@ export function isIgnoredName(name: string): boolean {
 export function suffixedName(name: string, n: number): string {
   if (n === 0) return name
   const ext = extname(name)
-  const stem = ext === '' || ext === name ? name : name.slice(0, -ext.length)
-  return `${stem}~${n}${ext === name ? '' : ext}`
+  return `${name.slice(0, name.length - ext.length)}~${n}${ext}`
 }
 
 const isCode = (err: unknown, code: string): boolean => err instanceof Error && 'code' in err && err.code === code
@@ -152,6 +152,8 @@ export class PayoutInboxFolder {
   /** The pass running or last run: the next waits for it. */
   private queue: Promise<void> = Promise.resolve()
   private stopped = false
+  /** A pass noted a file new or changed: the next pass comes when it will have settled. */
+  private settling = false
   /** The root's last read error, logged once until a scan succeeds again (an unmounted share would log every poll). */
   private rootError: string | undefined
 
@@ -183,8 +185,10 @@ export class PayoutInboxFolder {
         )
         .finally(() => {
           this.scanning = undefined
-          // A file seen for the first time is read once it has settled, not a whole poll later.
-          this.schedule(this.seen.size > 0 ? Math.min(this.opts.pollMs, this.opts.settleMs + 10) : this.opts.pollMs)
+          // A file seen for the first time (or seen growing) is read once it has settled, not a whole poll later.
+          const settling = this.settling
+          this.settling = false
+          this.schedule(settling ? Math.min(this.opts.pollMs, this.opts.settleMs + 10) : this.opts.pollMs)
         })
     }, delayMs)
     this.timer.unref()
@@ -274,6 +278,7 @@ export class PayoutInboxFolder {
     const last = this.seen.get(c.path)
     if (!last || last.size !== s.size || last.mtimeMs !== s.mtimeMs) {
       this.seen.set(c.path, { size: s.size, mtimeMs: s.mtimeMs, sinceMs: now })
+      if (s.size > 0) this.settling = true
       return undefined
     }
     if (s.size === 0 || now - last.sinceMs < this.opts.settleMs) return undefined
@@ -321,7 +326,7 @@ export class PayoutInboxFolder {
   }
 
   private async reject(c: Candidate, refusal: { code: string; message: string; details?: unknown }, file: { sha256: string | null; bytes: number }): Promise<InboxOutcome> {
-    const reason: Omit<InboxReason, 'sha256'> & { sha256: string | null } = {
+    const reason: InboxReason = {
       ...refusal,
       projectId: c.projectId,
       period: c.period,
