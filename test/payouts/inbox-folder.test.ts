@@ -211,6 +211,28 @@ t.test('kill -9 while the folder is being worked: after a restart every file is 
   t.same(files(done), Array.from({ length: FILES }, (_, i) => `r${i}.txt`).sort(), 'each under its own name: none taken twice')
 })
 
+t.test('two instances on one folder: each file stored once, moved once, the second move finding it gone', async (t) => {
+  const root = tempDir(t, 'wl-inbox-')
+  const server = await startTestServer(t)
+  const site = await registerAccessSite(server.api, { tag: 'INBOX-4', regionCode: '310101', bankCode: '103290000017', seed: 614 })
+  const month = join(root, site.projectId, MONTH)
+  mkdirSync(month, { recursive: true })
+  const names = Array.from({ length: 6 }, (_, i) => `s${i}.txt`)
+  names.forEach((n, i) => writeFileSync(join(month, n), resultFile(614, `M${i}-`)))
+  const outcomes: string[] = []
+  const [a, b] = [0, 1].map(() => new PayoutInboxFolder({ root, pollMs: 60_000, settleMs: 0, payouts: server.services.payouts, log: quiet, onFile: (o) => outcomes.push(o) }))
+  t.teardown(async () => {
+    await a?.stop()
+    await b?.stop()
+  })
+  await Promise.all([a!.scan(), b!.scan()])
+  await Promise.all([a!.scan(), b!.scan()])
+  t.same(files(join(month, 'done')), names, 'each file in done/ once, under its own name')
+  t.same(files(month), ['done'])
+  t.equal((await storedFiles(server.api, site.projectId)).length, names.length, 'each stored once')
+  t.notOk(outcomes.includes('error'), 'no instance met an error')
+})
+
 t.test('names: ignored while uploading, suffixed when taken', async (t) => {
   for (const n of ['.x.txt', 'a.txt.part', 'a.TMP', 'a.filepart']) t.ok(isIgnoredName(n), n)
   for (const n of ['a.txt', 'camt.054.xml', 'part', 'tmp']) t.notOk(isIgnoredName(n), n)
