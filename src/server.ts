@@ -30,6 +30,8 @@ export interface RunningServer {
 }
 
 const SWEEP_INTERVAL_MS = 60_000
+/** How often the flag cases' clocks are read: escalations are due by the day, so minutes late is on time. */
+const CASE_CLOCK_INTERVAL_MS = 10 * 60_000
 /** The heartbeat probe: a small write that proves the database takes writes when nothing else is writing. */
 const PROBE_INTERVAL_MS = 2_000
 
@@ -142,6 +144,17 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }
   }
   const sweeper = everyUnlessRunning(SWEEP_INTERVAL_MS, sweep)
+  // The cases' clocks (7 days unhandled, 15 unresolved): every instance checks, each escalation is appended once.
+  const caseClock = everyUnlessRunning(CASE_CLOCK_INTERVAL_MS, async () => {
+    try {
+      const escalated = await services.cases.tick()
+      if (escalated > 0) app.log.info({ escalated }, 'flag cases escalated')
+    } catch (err) {
+      const fault = dbFaultOf(err)
+      if (fault) services.database.faulted('sweep', fault)
+      else app.log.error({ err }, 'case clock failed')
+    }
+  })
   // Database faults met by the inbox are logged by the database watch (inbox.onBatch → database.faulted).
   services.inbox.onFrameFailed((err, topic) => app.log.error({ code: 'ingest_frame_failed', err, topic }, 'a frame made ingest fail; it is kept as rejected input ingest_failed'))
   let closing: Promise<void> | undefined
@@ -182,6 +195,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         // Stop intake first (the folder finishes the file in hand), let the inbox commit what it holds, then close the database.
         await payoutInbox?.stop()
         sweeper.stop()
+        caseClock.stop()
         prober.stop()
         await dynsec?.close()
         await ingest.close()

@@ -305,6 +305,7 @@ export class PayoutInboxFolder {
           bytes,
           filename: c.name.slice(0, FILENAME_LENGTH_MAX),
           postedBy: INBOX_POSTED_BY,
+          channel: `inbox:${c.projectId}/${c.period}/${c.name.slice(0, FILENAME_LENGTH_MAX)}`,
           ...(c.format === undefined ? {} : { format: c.format }),
         })
         this.opts.log.info({ code: r.outcome, fileId: r.file.id, projectId: c.projectId, period: c.period, sha256 }, 'payout inbox file posted')

@@ -84,7 +84,11 @@ export class PayoutService {
     private readonly cases?: { onRun(run: CaseRun): Promise<unknown> },
   ) {}
 
-  async post(input: { projectId: string; period: Month; bytes: Buffer; filename: string | null; postedBy: string | null; format?: string }): Promise<{
+  /**
+   * `channel` names where the file came from in rejected inputs when it is refused: the upload route by default, the
+   * watched folder's path for a dropped file.
+   */
+  async post(input: { projectId: string; period: Month; bytes: Buffer; filename: string | null; postedBy: string | null; format?: string; channel?: string }): Promise<{
     outcome: PostOutcome
     file: PayoutFileRow
     reconciliation: ReconciliationView | undefined
@@ -270,12 +274,12 @@ export class PayoutService {
    * (values quoted from the file, bank references, whatever a message carries): neither the reply nor the kept detail
    * shows an account or ID number; the file's bytes are kept whole, for a reveal.
    */
-  private async refuse(input: { projectId: string; bytes: Buffer; filename: string | null; postedBy: string | null }, unmasked: readonly FileError[]): Promise<never> {
+  private async refuse(input: { projectId: string; bytes: Buffer; filename: string | null; postedBy: string | null; channel?: string }, unmasked: readonly FileError[]): Promise<never> {
     const errors = unmasked.map((e) => ({ ...e, message: maskBankText(e.message), ...(e.field === undefined ? {} : { field: maskBankText(e.field) }) }))
     await this.rejects.reject(
       {
         source: 'http',
-        channel: `POST /api/projects/${input.projectId}/payout-files`,
+        channel: input.channel ?? `POST /api/projects/${input.projectId}/payout-files`,
         sender: input.postedBy,
         projectId: input.projectId,
         deviceSerial: null,
