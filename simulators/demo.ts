@@ -16,10 +16,11 @@ import { createServer } from 'node:net'
 import type { NewLogin } from '../src/access/service.ts'
 import { loadConfig } from '../src/config/env.ts'
 import { formatYuan, fen, sumFen } from '../src/kernel/money.ts'
-import { workDateOf } from '../src/kernel/time.ts'
+import { addDays, workDateOf } from '../src/kernel/time.ts'
 import { startServer } from '../src/server.ts'
 import { Api } from './api.ts'
 import { bankResultFile } from './bank.ts'
+import { returnNotification } from './bank-returns.ts'
 import { fundAccount, instruct, lodgeDeposit, payrollSheet, reviewAndConfirm } from './payroll.ts'
 import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth, SITE_BANK_CODE, type RegisteredSite, type SitePlan } from './site.ts'
 
@@ -177,6 +178,18 @@ async function main(): Promise<void> {
     'text/plain',
   )
   console.log(`Bank posted its GBK result file: ${posted.file.lineCount} lines (${posted.outcome})`)
+  // Three days after the pay date the bank's camt.054 reports one booked payment back (退票): the account was closed.
+  const back = bank.lines.find((l) => l.status === 'success' && l.endToEndId !== undefined && l.endToEndId !== null)
+  if (back?.endToEndId) {
+    const notification = returnNotification({
+      msgId: `ABC-RTN-${due.payDate.replace(/-/g, '')}`,
+      accountNo: projectRow.accountNo,
+      bookedOn: addDays(due.payDate, 3),
+      returns: [{ endToEndId: back.endToEndId, card: back.payeeCard, name: back.payeeName, amountFen: back.amountFen, reason: 'AC04', text: '收款账户已销户' }],
+    })
+    const returned = await bankApi.request<{ file: { format: string; returnedCount: number } }>('POST', `/api/projects/${site.projectId}/payout-files?period=${plan.spec.month}&filename=camt054-returns.xml&postedBy=bank-simulator`, notification, 'application/xml')
+    console.log(`Bank posted its ${returned.file.format} notification: ${returned.file.returnedCount} payment returned (退票, AC04 收款账户已销户) for ${back.payeeName}`)
+  }
 
   type Summary = {
     payDate: string
@@ -241,6 +254,9 @@ async function main(): Promise<void> {
       console.log(`      ${padEnd(who, 14)} ${money}`)
     }
   }
+  const cases = await api.get<Array<{ state: string; severity: string; kind: string }>>(`/api/projects/${site.projectId}/cases?month=${plan.spec.month}`)
+  const count = (f: (c: (typeof cases)[number]) => boolean) => cases.filter(f).length
+  console.log(`\nFlag cases (预警案件) of ${plan.spec.month}: ${count((c) => c.state === 'open')} open (${count((c) => c.state === 'open' && c.severity === 'red')} red, ${count((c) => c.state === 'open' && c.severity === 'yellow')} yellow); each is taken, worked and closed at /api/projects/${site.projectId}/cases?month=${plan.spec.month}`)
   console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
   console.log(`Explore: ${server.httpUrl}/docs · ${server.httpUrl}/api/projects/${site.projectId}/flags/${plan.spec.month} · ${server.httpUrl}/api/rejected-inputs`)
   console.log(`Attendance sheet (考勤表) of ${teams[0]?.name}: ${server.httpUrl}/api/projects/${site.projectId}/teams/${teams[0]?.id}/timesheets/${plan.spec.month}/attendance-sheet.html`)
