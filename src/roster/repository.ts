@@ -56,13 +56,15 @@ const SET_INSTALLED_AT = `UPDATE "devices" SET "installed_at_ms" = ? WHERE "id" 
 /** An enrolment and its worker in one row: the two tables share column names, so each side carries a prefix. */
 const ENROLMENT_WITH_WORKER = sql.raw(`${columnText(enrolments, 'e.')}, ${columnText(workers, 'w.')}`)
 
+/** Each side's keys with their prefixed aliases, listed once: a roster of 100,000 is split 100,000 times. */
+const ENROLMENT_KEYS = Object.keys(getTableColumns(enrolments)).map((k) => [k, `e.${k}`] as const)
+const WORKER_KEYS = Object.keys(getTableColumns(workers)).map((k) => [k, `w.${k}`] as const)
+
 function enrolmentWithWorker(raw: Raw): EnrolmentWithWorker {
   const e: Raw = {}
   const w: Raw = {}
-  for (const [k, v] of Object.entries(raw)) {
-    if (k.startsWith('e.')) e[k.slice(2)] = v
-    else if (k.startsWith('w.')) w[k.slice(2)] = v
-  }
+  for (const [k, alias] of ENROLMENT_KEYS) e[k] = raw[alias]
+  for (const [k, alias] of WORKER_KEYS) w[k] = raw[alias]
   return { enrolment: rowOf<EnrolmentRow>(enrolments, e), worker: rowOf<WorkerRow>(workers, w) }
 }
 
