@@ -32,6 +32,8 @@ export interface RunningServer {
 const SWEEP_INTERVAL_MS = 60_000
 /** How often the flag cases' clocks are read: escalations are due by the day, so minutes late is on time. */
 const CASE_CLOCK_INTERVAL_MS = 10 * 60_000
+/** How often due webhook deliveries are looked for: a notification a few seconds late is on time. */
+const WEBHOOK_INTERVAL_MS = 5_000
 /** The heartbeat probe: a small write that proves the database takes writes when nothing else is writing. */
 const PROBE_INTERVAL_MS = 2_000
 
@@ -155,6 +157,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       else app.log.error({ err }, 'case clock failed')
     }
   })
+  // Case notifications: every instance delivers; a claim row per (delivery, attempt) keeps each attempt to one sender.
+  const deliveries = new Counter({ name: 'wl_webhook_deliveries_total', help: 'Webhook delivery attempts, by outcome (delivered; failed: a retry is scheduled; gave_up)', labelNames: ['outcome'], registers: [services.metrics.registry] })
+  services.webhooks.onAttempt((outcome) => deliveries.inc({ outcome }))
+  const deliverer = everyUnlessRunning(WEBHOOK_INTERVAL_MS, async () => {
+    try {
+      await services.webhooks.deliverDue()
+    } catch (err) {
+      const fault = dbFaultOf(err)
+      if (fault) services.database.faulted('sweep', fault)
+      else app.log.error({ err }, 'webhook deliverer failed')
+    }
+  })
   // Database faults met by the inbox are logged by the database watch (inbox.onBatch → database.faulted).
   services.inbox.onFrameFailed((err, topic) => app.log.error({ code: 'ingest_frame_failed', err, topic }, 'a frame made ingest fail; it is kept as rejected input ingest_failed'))
   let closing: Promise<void> | undefined
@@ -196,6 +210,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await payoutInbox?.stop()
         sweeper.stop()
         caseClock.stop()
+        deliverer.stop()
+        await services.webhooks.stop()
         prober.stop()
         await dynsec?.close()
         await ingest.close()

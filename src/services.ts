@@ -26,6 +26,7 @@ import { PayrollSheetService } from './payroll/sheet-service.ts'
 import { AccountService } from './account/service.ts'
 import { DepositService } from './deposits/service.ts'
 import { CaseService } from './flags/case-service.ts'
+import { WebhookService } from './flags/webhook-service.ts'
 import { InstructionRepository } from './instructions/repository.ts'
 import { InstructionService } from './instructions/service.ts'
 
@@ -41,6 +42,8 @@ export interface Services {
   payouts: PayoutService
   /** Flags as cases (预警案件): what each run changed, what people did, what the clock escalated. */
   cases: CaseService
+  /** Case notifications: webhook endpoints, the outbox the cases' appends fill, and its deliverer. */
+  webhooks: WebhookService
   /** Wage terms, piece quantities, additions and deductions (工资标准、计件、加扣项). */
   payInputs: PayInputsService
   /** Payroll sheets (工资支付表) and the workers' answers. */
@@ -88,7 +91,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const account = new AccountService(db, { roster }, clock)
   const deposits = new DepositService(db, { roster, account }, clock)
   const instructions = new InstructionService(db, { roster, sheets, account }, clock)
-  const cases = new CaseService(db, clock, async (projectId) => (await roster.project(projectId)).timeZone)
+  const webhooks = new WebhookService(db, clock)
+  const cases = new CaseService(db, clock, async (projectId) => (await roster.project(projectId)).timeZone, webhooks)
   const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock, { sheets, account, deposits, instructed: new InstructionRepository(db) }, cases)
   // A broker that was not told of a credential logs it itself (and reconciles); here it is counted.
   const access = new AccessService(new AccessRepository(db), clock, (e) => services.metrics.brokerCredentialFailures.inc({ kind: e.kind }))
@@ -104,6 +108,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     payroll,
     payouts,
     cases,
+    webhooks,
     payInputs,
     sheets,
     account,

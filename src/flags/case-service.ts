@@ -13,10 +13,18 @@ import { newId } from '../kernel/ids.ts'
 import type { Clock, Month } from '../kernel/time.ts'
 import { act, applyClock, applyRun, caseAge, foldCase, foldCases, severityOf, type CaseAction, type CaseActor, type CaseEvent, type CaseRun, type FlagCase, type Severity } from './cases.ts'
 import { CaseRepository, type CaseEventRow } from './case-repository.ts'
-import { publicCaseId } from './webhooks.ts'
+import { casePayload, isNotified, publicCaseId, type WebhookPayload } from './webhooks.ts'
 
 /** The lock a project-month's reconciliation runs take (PayoutService): the cases' appends take it too. */
 export const monthLockKey = (projectId: string, month: string): string => `reconcile:${projectId}:${month}`
+
+/**
+ * Where notified events go (src/flags/webhook-service.ts): called inside the transaction that appends them, so an
+ * event and its outbox rows commit together or not at all. It writes rows only; sending happens later, outside.
+ */
+export interface CaseOutbox {
+  enqueue(projectId: string, payloads: readonly WebhookPayload[]): Promise<void>
+}
 
 export interface CaseView {
   id: string
@@ -37,6 +45,7 @@ export class CaseService {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly timeZoneOf: (projectId: string) => Promise<string>,
+    private readonly outbox?: CaseOutbox,
   ) {
     this.repo = new CaseRepository(db)
   }
@@ -138,6 +147,34 @@ export class CaseService {
       }
     })
     await this.repo.insert(out)
+    if (this.outbox) {
+      const payloads = await this.payloadsOf(projectId, rows, events, out)
+      if (payloads.length > 0) await this.outbox.enqueue(projectId, payloads)
+    }
+  }
+
+  /** The payload of each notified event, its case folded up to and including it (figures as they were then). */
+  private async payloadsOf(projectId: string, rows: readonly CaseEventRow[], events: readonly CaseEvent[], out: readonly CaseEventRow[]): Promise<WebhookPayload[]> {
+    if (!events.some(isNotified)) return []
+    const timeZone = await this.timeZoneOf(projectId)
+    const history = new Map<string, CaseEvent[]>()
+    const of = (key: string): CaseEvent[] => {
+      let h = history.get(key)
+      if (h === undefined) history.set(key, (h = []))
+      return h
+    }
+    for (const r of rows) of(r.caseKey).push(eventOf(r))
+    const payloads: WebhookPayload[] = []
+    events.forEach((e, i) => {
+      const h = of(e.caseKey)
+      h.push(e)
+      if (!isNotified(e)) return
+      const folded = foldCase(h)
+      // applyRun and act only append what folds; a case that does not is left unnotified rather than failing the run.
+      if (!folded.ok) return
+      payloads.push(casePayload(e, { eventId: out[i]!.id, case: folded.case, severity: severityOf(folded.case, e.atMs, timeZone), ageDays: caseAge(folded.case, e.atMs, timeZone).ageDays }))
+    })
+    return payloads
   }
 }
 

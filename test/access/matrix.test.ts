@@ -83,6 +83,7 @@ t.test('role × route: every route answers every role as its policy says', async
     quantityId: '01900000-0000-7000-8000-000000000001',
     instructionId: '01900000-0000-7000-8000-000000000000',
     caseId: '0123456789abcdef0123456789abcdef',
+    webhookId: '01900000-0000-7000-8000-000000000002',
     month: MONTH,
     date: DAY,
     id: String(rejected[0]?.id),
