@@ -200,4 +200,23 @@ t.test('case notifications delivered from the outbox', async (t) => {
     t.equal(log.length, ids.length, 'one attempt per delivery')
     t.same(r.got.map((g) => (JSON.parse(g.body) as WebhookPayload).id).sort(), ids, 'each id received once')
   })
+
+  await t.test("the clock's escalations are notified too, a week later", async (t) => {
+    const r = await receiver(t, () => 200)
+    const s = await site('WH-6')
+    const e = await register({ url: r.url, projectId: s.projectId })
+    await postFile(s, seed)
+    const opened = (await queued(e.id)).length
+    await settle(e.id)
+    clock.advance(8 * 86_400_000)
+    const escalated = await services.cases.tick()
+    t.ok(escalated >= 1, `${escalated} cases escalated (on every site of the test)`)
+    await settle(e.id)
+    const types = r.got.map((g) => (JSON.parse(g.body) as WebhookPayload).type)
+    t.equal(types.filter((x) => x === 'case.opened').length, opened)
+    t.ok(types.filter((x) => x === 'case.escalated').length >= 1, 'escalations delivered')
+    const late = r.got.slice(opened).map((g) => JSON.parse(g.body) as WebhookPayload)
+    t.match(late, late.map(() => ({ type: 'case.escalated', case: { severity: 'red', ageDays: 8 }, detail: { clock: 'handling', thresholdDays: 7 } })))
+    for (const g of r.got.slice(opened)) t.same(verifySignature(String(g.headers[SIGNATURE_HEADER.toLowerCase()]), g.body, e.secret, nowS()), { ok: true })
+  })
 })
