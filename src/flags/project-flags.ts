@@ -250,7 +250,8 @@ export function headcountGap(input: HeadcountInput): ProjectFlagsResult {
           attendedCount: attended.length,
           withoutPayoutCount: missing.length,
           thresholdPercent: HEADCOUNT_GAP_PERCENT_MIN,
-          workers: missing.slice(0, LIMITS.flag_evidence_lines_max),
+          // Objects, as every other flag's `workers` list: the flag views give that list one shape whatever the kind.
+          workers: missing.slice(0, LIMITS.flag_evidence_lines_max).map((workerId) => ({ workerId })),
         },
       },
     ],

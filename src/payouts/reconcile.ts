@@ -12,8 +12,20 @@
 import { dedicatedPayouts, type DedicatedAccount } from '../account/funding.ts'
 import { LIMITS } from '../config/limits.ts'
 import { FEN_MAX, ZERO_FEN, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
-import { PAYMENT_PENDING_DAYS_MAX, paymentPendingTooLong, type PendingPayment } from '../flags/project-flags.ts'
-import { isMonth, isWorkDate } from '../kernel/time.ts'
+import {
+  PAYMENT_PENDING_DAYS_MAX,
+  exitedUnsettled,
+  groupArrears,
+  headcountGap,
+  oversized,
+  paymentPendingTooLong,
+  sharedCard,
+  type ExitedWorker,
+  type PaymentFor,
+  type PendingPayment,
+  type WorkerMonthPaid,
+} from '../flags/project-flags.ts'
+import { isMonth, isWorkDate, monthOf } from '../kernel/time.ts'
 import type { ApprovedLine, ApprovedTeamMonth } from '../payroll/approved.ts'
 import { maskCard } from '../roster/identity.ts'
 
@@ -95,6 +107,25 @@ export interface ReconcileInput {
   asOf?: string
   /** Calendar days a payment may stay pending before PAYMENT_PENDING_TOO_LONG; default PAYMENT_PENDING_DAYS_MAX. */
   pendingDaysMax?: number
+  /**
+   * The project's enrolments (进退场), every one, exited included. Given: a payment to an enrolled person absent from the
+   * month's timesheet raises PAID_TO_NON_WORKER (instead of PAID_WITHOUT_ATTENDANCE), and a worker whose exit date falls
+   * in the month and who is not paid the month in full by the settlement deadline raises EXITED_UNSETTLED (with `asOf`).
+   * Absent: neither is raised and PAID_WITHOUT_ATTENDANCE reads as before.
+   */
+  enrolments?: readonly EnrolmentSpan[]
+  /**
+   * What each worker was paid on the project in the calendar year's earlier pay months (each payment once, net of
+   * returns): OVERSIZED's year rule counts from it. Absent: the year holds this month alone.
+   */
+  paidEarlierInYear?: readonly WorkerMonthPaid[]
+}
+
+/** A worker's enrolment on the project: when they came and, once they have left, when they left (退场). */
+export interface EnrolmentSpan {
+  workerId: string
+  entryDate: string
+  exitDate: string | null
 }
 
 /** How long a payment may stay pending by default: the rule's own constant (src/flags/project-flags.ts), 3 days. */
@@ -145,6 +176,15 @@ export const FLAG_KINDS = [
   // Issue 11: evidence coming back. Last again, for the same reason.
   'RETURNED',
   'PAYMENT_PENDING_TOO_LONG',
+  // Issue 11, the project-level checks (src/flags/project-flags.ts), last again: first who received the money (one
+  // card for several workers, a roster member who did not work), then how much (one worker), then a leaver's
+  // settlement, then the project-month's counts (a group in arrears, attended workers without a payout).
+  'SHARED_CARD',
+  'PAID_TO_NON_WORKER',
+  'OVERSIZED',
+  'EXITED_UNSETTLED',
+  'GROUP_ARREARS',
+  'HEADCOUNT_GAP',
 ] as const
 export type FlagKind = (typeof FLAG_KINDS)[number]
 
@@ -373,6 +413,22 @@ interface WorkerTally {
  *   name and raises no PAYEE_NAME_MISMATCH; a payment raises at most one.
  * Lines without EndToEndIds, success or failed, are each their own payment: months posted before read as they did.
  *
+ * The project-level checks (issue 11, src/flags/project-flags.ts; see projectFlags), after the others in FLAG_KINDS:
+ * - SHARED_CARD (一卡多人): one card paid, in the month, for two or more workers; the card is the subject.
+ * - PAID_TO_NON_WORKER (付给非务工人员), with `enrolments`: a payment that counts to an enrolled person who is on
+ *   neither the month's timesheet nor an approved sheet's line (a team leader, a labour boss who never punches). It is
+ *   what PAID_WITHOUT_ATTENDANCE said with `onPayrollSheet: false`, and replaces it for that person; PAID_WITHOUT_
+ *   ATTENDANCE stays the flag of someone on the month's timesheet or sheet who was due nothing (and of a card owner the
+ *   given enrolments do not list); UNKNOWN_PAYEE stays the flag of a card no enrolled person owns. Never two of them.
+ * - OVERSIZED (大额异常): a worker paid over ¥50,000 this month, or whose year (`paidEarlierInYear` + this month)
+ *   crosses ¥300,000 this month.
+ * - EXITED_UNSETTLED (退场未结清), with `enrolments` and `asOf`: exit date in the month, not paid the month in full by
+ *   exit + 3 days.
+ * - GROUP_ARREARS (群体性欠薪), with `asOf` after the pay date: 10 or more workers unpaid or short; the project.
+ * - HEADCOUNT_GAP (发薪人数缺口), with `asOf` after the pay date: 10% or more of the workers with a day present have no
+ *   payment that counts; the project.
+ * None of them changes a paid or due figure, `totals`, `perWorker` or `sheetsPaidInFull`.
+ *
  * With `payer`, PAYER_NOT_DEDICATED (非专用账户代发): successes debited from
  *   another account, which do not count as paid (payerCheck). `monthFlags`
  *   (FUNDING_*, DEPOSIT_*) are listed as given, after the others.
@@ -388,6 +444,9 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   if (asOf !== undefined && !isWorkDate(asOf)) throw new RangeError(`asOf must be YYYY-MM-DD, got ${JSON.stringify(asOf)}`)
   const pendingDaysMax = input.pendingDaysMax ?? PAYMENT_PENDING_DAYS_MAX
   if (!Number.isSafeInteger(pendingDaysMax) || pendingDaysMax < 0) throw new RangeError(`pendingDaysMax must be a whole number of days, got ${String(pendingDaysMax)}`)
+  for (const p of input.paidEarlierInYear ?? []) {
+    if (!isMonth(p.month)) throw new RangeError(`paidEarlierInYear: month must be YYYY-MM, got ${JSON.stringify(p.month)} for ${p.workerId}`)
+  }
   const lineIds = new Set<string>()
   for (const p of input.payouts) {
     if (lineIds.has(p.lineId)) throw new RangeError(`payout line ${p.lineId} is listed twice`)
@@ -479,6 +538,12 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     flags.push({ flag, tie })
   }
 
+  // Who is on the month's timesheet (attendance, 考勤), and who is on the roster: PAID_TO_NON_WORKER is the payment to
+  // someone of the second and not of the first (nor of an approved sheet).
+  const onTimesheet = new Set(input.due.map((d) => d.workerId))
+  const enrolled = input.enrolments === undefined ? undefined : new Map(input.enrolments.map((e) => [e.workerId, e]))
+  const absent = (workerId: string): boolean => enrolled !== undefined && enrolled.has(workerId) && !onTimesheet.has(workerId)
+
   for (const w of workers.values()) {
     const dueFen = w.due?.dueFen ?? ZERO_FEN
     const paidFen = w.paidFen
@@ -557,7 +622,31 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           )
         }
       }
-    } else if (paidFen > 0) {
+    }
+    if (paidFen > 0 && w.due === undefined && absent(w.workerId)) {
+      // On the roster, on neither the month's timesheet nor a payroll sheet line, and paid: PAID_TO_NON_WORKER says it,
+      // and PAID_WITHOUT_ATTENDANCE is not raised beside it (one problem, one case).
+      const enrolment = enrolled?.get(w.workerId)
+      const payeeNames = [...new Set(w.successes.map((l) => l.payeeName.trim()))].sort(compareText)
+      raise({
+        kind: 'PAID_TO_NON_WORKER',
+        workerId: w.workerId,
+        payeeCard: cardKey(w.successes[0]?.payeeCard ?? '') || null,
+        dueFen: null,
+        paidFen,
+        evidence: {
+          period: input.period,
+          entryDate: enrolment?.entryDate ?? null,
+          exitDate: enrolment?.exitDate ?? null,
+          onTimesheet: false,
+          onPayrollSheet: false,
+          payeeNames: payeeNames.slice(0, LIMITS.flag_evidence_lines_max),
+          payeeNameCount: payeeNames.length,
+          ...amounts,
+          ...lines,
+        },
+      })
+    } else if (dueFen === 0 && paidFen > 0) {
       raise({
         kind: 'PAID_WITHOUT_ATTENDANCE',
         workerId: w.workerId,
@@ -632,6 +721,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     // The rule is project-flags' (one flag per worker, or card, and month); its input is already valid here.
     for (const f of paymentPendingTooLong(pending, asOf, pendingDaysMax).flags) raise({ ...f, kind: 'PAYMENT_PENDING_TOO_LONG' })
   }
+  for (const f of projectFlags(input, asOf, { workers, unknownSuccess, ownerOf, dueWorkers })) raise(f)
   for (const f of payer.flags) raise(f.flag, f.tie)
   for (const f of basis.flags) raise(f.flag, f.tie)
   ;(input.monthFlags ?? []).forEach((f, i) => {
@@ -1060,4 +1150,113 @@ function returnedFlags(
     })
   }
   return flags
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The project-level checks (src/flags/project-flags.ts), over what the month's reconciliation found
+
+/** What of the month's tally the project-level checks read. */
+interface MonthTally {
+  workers: ReadonlyMap<string, WorkerTally>
+  unknownSuccess: ReadonlyMap<string, readonly PaidLine[]>
+  ownerOf: (card: string) => Owner | undefined
+  dueWorkers: ReadonlyMap<string, DueWorker>
+}
+
+/**
+ * SHARED_CARD, OVERSIZED, EXITED_UNSETTLED, GROUP_ARREARS and HEADCOUNT_GAP (PAID_TO_NON_WORKER is raised with the
+ * worker's other flags), each through its rule in src/flags/project-flags.ts, over the payments that count (booked,
+ * from the dedicated account, not returned). They only read the tally: paid and due figures are never changed by them.
+ *
+ * - SHARED_CARD: the worker a payment was for is the card's owner when the bank's payee name is the owner's; else the
+ *   one worker (roster or payroll line) who bears that name, when exactly one does; else the card's owner. So a card
+ *   paid under two workers' names — the labour boss's card, or one worker's card carrying a teammate's wages — is one
+ *   card for two workers, while a misspelt or ambiguous name (two 张伟) is not evidence of a second worker.
+ * - OVERSIZED: this month's paid per worker, with `paidEarlierInYear` for the year rule.
+ * - EXITED_UNSETTLED (needs `enrolments` and `asOf`): a worker whose exit date falls in this month, paid less than the
+ *   month's due by the deadline (exit + EXIT_SETTLEMENT_GRACE_DAYS); earlier months keep their own UNPAID / SHORTFALL.
+ * - GROUP_ARREARS (needs `asOf` after the pay date: before it nobody is in arrears yet): 10 or more workers short.
+ * - HEADCOUNT_GAP (needs `asOf`; the rule waits for the pay date): attended = on the month's timesheet with a day
+ *   present; paid = at least one payment that counts.
+ */
+function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: MonthTally): Flag[] {
+  const period = input.period
+  const flags: Flag[] = []
+
+  const namesOf = new Map<string, Set<string>>()
+  const addName = (name: string, workerId: string): void => {
+    const key = name.trim()
+    if (key === '') return
+    const ids = namesOf.get(key) ?? new Set<string>()
+    ids.add(workerId)
+    namesOf.set(key, ids)
+  }
+  for (const owner of input.cardOwners.values()) addName(owner.workerName, owner.workerId)
+  for (const w of tally.dueWorkers.values()) addName(w.workerName, w.workerId)
+  const forWorkerOf = (line: PaidLine): string | null => {
+    const owner = tally.ownerOf(cardKey(line.payeeCard))
+    const name = line.payeeName.trim()
+    if (owner !== undefined && owner.workerName.trim() === name) return owner.workerId
+    const named = namesOf.get(name)
+    if (named !== undefined && named.size === 1) return [...named][0] as string
+    return owner?.workerId ?? null
+  }
+  const paymentFor = (l: PaidLine): PaymentFor => ({ lineId: l.lineId, payeeCard: l.payeeCard, forWorkerId: forWorkerOf(l), amountFen: l.amountFen, valueDate: l.valueDate })
+  const counted = [...[...tally.workers.values()].flatMap((w) => w.successes), ...[...tally.unknownSuccess.values()].flat()]
+  flags.push(...sharedCard(period, counted.map(paymentFor)))
+
+  const cardOf = (w: WorkerTally): string | null => w.due?.cards[0] ?? (cardKey(w.successes[0]?.payeeCard ?? '') || null)
+  const thisMonth: WorkerMonthPaid[] = [...tally.workers.values()].filter((w) => w.paidFen > 0).map((w) => ({ workerId: w.workerId, month: period, paidFen: w.paidFen }))
+  const earlier = (input.paidEarlierInYear ?? []).filter((p) => p.month < period)
+  for (const f of oversized(period, [...earlier, ...thisMonth]).flags) {
+    const w = f.workerId === null ? undefined : tally.workers.get(f.workerId)
+    flags.push({ ...f, payeeCard: w === undefined ? null : cardOf(w) })
+  }
+
+  if (asOf === undefined) return flags
+
+  if (input.enrolments !== undefined) {
+    const exited: ExitedWorker[] = []
+    for (const e of input.enrolments) {
+      // A malformed exit date on the roster is the roster's problem, shown there; the month reconciles without it.
+      if (e.exitDate === null || !isWorkDate(e.exitDate) || monthOf(e.exitDate) !== period) continue
+      const w = tally.workers.get(e.workerId)
+      exited.push({
+        workerId: e.workerId,
+        exitDate: e.exitDate,
+        payeeCard: w === undefined ? null : cardOf(w),
+        dueFen: w?.due?.dueFen ?? ZERO_FEN,
+        paid: (w?.successes ?? []).map((l) => ({ amountFen: l.amountFen, valueDate: l.valueDate })),
+      })
+    }
+    flags.push(...exitedUnsettled(exited, asOf).flags)
+  }
+
+  if (asOf > input.payDate) {
+    const standing = [...tally.workers.values()].map((w) => ({ workerId: w.workerId, dueFen: w.due?.dueFen ?? ZERO_FEN, paidFen: w.paidFen }))
+    flags.push(...groupArrears(period, standing))
+  }
+
+  const days = new Map<string, number>()
+  for (const d of input.due) days.set(d.workerId, (days.get(d.workerId) ?? 0) + d.daysPresent)
+  const attended = [...days].filter(([, n]) => n > 0).map(([workerId]) => workerId)
+  const paid = [...tally.workers.values()].filter((w) => w.successes.length > 0).map((w) => w.workerId)
+  flags.push(...headcountGap({ month: period, payDate: input.payDate, asOf, attended, paid }).flags)
+  return flags
+}
+
+/**
+ * What each card was paid in a month's lines, each payment once (its reports counted once, as reconcile counts them)
+ * and net of returns: the earlier months of the year OVERSIZED's year rule reads. Pure; the caller attributes cards to
+ * workers with the roster. A payment debited from another account is counted: the money did reach the card.
+ */
+export function bookedByCard(lines: readonly PaidLine[]): Map<string, Fen> {
+  const { payments } = paymentsOf(lines)
+  const byCard = new Map<string, Fen>()
+  for (const p of payments.values()) {
+    if (p.outcome !== 'booked' || p.returns.length > 0) continue
+    const card = cardKey(p.counted.payeeCard)
+    byCard.set(card, sumFen([byCard.get(card) ?? ZERO_FEN, p.counted.amountFen]))
+  }
+  return byCard
 }

@@ -9,20 +9,22 @@ import { isUniqueViolation } from '../db/faults.ts'
 import type { Transaction } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
-import { fen } from '../kernel/money.ts'
-import { workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { fen, sumFen, type Fen } from '../kernel/money.ts'
+import { nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { LIMITS } from '../config/limits.ts'
 import type { ApprovedSheet, DedicatedAccount, FundingFlag } from '../account/funding.ts'
 import type { DepositFlag } from '../deposits/rules.ts'
 import type { ApprovedPayrollSource, ApprovedTeamMonth } from '../payroll/approved.ts'
 import type { PunchRepository } from '../punches/repository.ts'
 import type { PayrollService } from '../payroll/service.ts'
+import type { EnrolmentWithWorker } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { CaseRun } from '../flags/cases.ts'
+import type { WorkerMonthPaid } from '../flags/project-flags.ts'
 import { evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
 import { maskBankText, parsePayoutFile } from './file-format.ts'
 import { BANK_FORMATS, detectFormat, formatNamed } from './formats/index.ts'
-import { reconcile, type CardOwner, type MonthFlag, type Reconciliation } from './reconcile.ts'
+import { bookedByCard, reconcile, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation } from './reconcile.ts'
 import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
 
 export type PostOutcome = 'payout_file_stored' | 'payout_file_exists'
@@ -69,6 +71,32 @@ function isUtf8(bytes: Buffer): boolean {
   } catch {
     return false
   }
+}
+
+/** A stored payout line as reconcile reads it. */
+function paidLineOf(l: PayoutLineRow): PaidLine {
+  return {
+    lineId: l.id,
+    fileId: l.fileId,
+    lineNo: l.lineNo,
+    payeeCard: l.payeeCard,
+    payeeName: l.payeeName,
+    amountFen: fen(l.amountFen),
+    status: l.status,
+    bankRef: l.bankRef,
+    valueDate: l.valueDate,
+    failureReason: l.failureReason,
+    payerAccountNo: l.payerAccountNo,
+    endToEndId: l.endToEndId,
+    returnOf: l.status === 'returned' ? { endToEndId: l.returnOfEndToEndId, bankRef: l.returnOfBankRef } : null,
+  }
+}
+
+/** Every card of every enrolled worker, and whose it is. */
+function cardOwnersOf(enrolments: readonly EnrolmentWithWorker[]): Map<string, CardOwner> {
+  const cardOwners = new Map<string, CardOwner>()
+  for (const { worker } of enrolments) cardOwners.set(worker.cardNo, { workerId: worker.id, workerName: worker.name })
+  return cardOwners
 }
 
 export class PayoutService {
@@ -334,9 +362,27 @@ export class PayoutService {
 
   /** Every card of every worker enrolled on the project, and whose it is: what the reconciliation attributes payments by. */
   private async cardOwners(projectId: string): Promise<Map<string, CardOwner>> {
-    const cardOwners = new Map<string, CardOwner>()
-    for (const { worker } of await this.roster.listEnrolments(projectId)) cardOwners.set(worker.cardNo, { workerId: worker.id, workerName: worker.name })
-    return cardOwners
+    return cardOwnersOf(await this.roster.listEnrolments(projectId))
+  }
+
+  /**
+   * What each worker was paid on the project in the pay months of `period`'s calendar year before it (OVERSIZED's year
+   * rule): each earlier month's lines read by the (project, period) index, one month at a time so only one month's
+   * lines (at most payout_lines_per_project_month_max) are held, reduced to per-card sums as reconcile counts payments
+   * (bookedByCard) and attributed to workers by the roster's cards as they are now. At most eleven months.
+   */
+  private async paidEarlierInYear(projectId: string, period: Month, cardOwners: ReadonlyMap<string, CardOwner>): Promise<WorkerMonthPaid[]> {
+    const owners = new Map([...cardOwners].map(([card, owner]) => [card.replace(/\s/g, ''), owner.workerId]))
+    const paid: WorkerMonthPaid[] = []
+    for (let month = `${period.slice(0, 4)}-01`; month < period; month = nextMonth(month)) {
+      const byWorker = new Map<string, Fen[]>()
+      for (const [card, amountFen] of bookedByCard((await this.repo.linesOfPeriod(projectId, month)).map(paidLineOf))) {
+        const workerId = owners.get(card)
+        if (workerId !== undefined) byWorker.set(workerId, [...(byWorker.get(workerId) ?? []), amountFen])
+      }
+      for (const [workerId, amounts] of byWorker) paid.push({ workerId, month, paidFen: sumFen(amounts) })
+    }
+    return paid
   }
 
   /** Reconciles a pay month now and records the run; earlier runs stay as history. */
@@ -376,7 +422,8 @@ export class PayoutService {
   private async computeWithSheets(projectId: string, period: Month): Promise<{ reconciliation: Reconciliation; approved: readonly ApprovedTeamMonth[] }> {
     const project = await this.roster.project(projectId)
     const due = await this.payroll.due(projectId, period)
-    const cardOwners = await this.cardOwners(projectId)
+    const enrolments = await this.roster.listEnrolments(projectId)
+    const cardOwners = cardOwnersOf(enrolments)
     const lines = await this.repo.linesOfPeriod(projectId, period)
     const teamNames = new Map((await this.roster.listTeams(projectId)).map((t) => [t.id, t.name]))
     const moneyOut = await this.moneyOutOf(projectId, period, due.payDate, workDateOf(this.clock.nowMs(), project.timeZone))
@@ -394,22 +441,10 @@ export class PayoutService {
         teamId: w.teamId,
         ...(teamNames.has(w.teamId) ? { teamName: teamNames.get(w.teamId) } : {}),
       })),
-      payouts: lines.map((l) => ({
-        lineId: l.id,
-        fileId: l.fileId,
-        lineNo: l.lineNo,
-        payeeCard: l.payeeCard,
-        payeeName: l.payeeName,
-        amountFen: fen(l.amountFen),
-        status: l.status,
-        bankRef: l.bankRef,
-        valueDate: l.valueDate,
-        failureReason: l.failureReason,
-        payerAccountNo: l.payerAccountNo,
-        endToEndId: l.endToEndId,
-        returnOf: l.status === 'returned' ? { endToEndId: l.returnOfEndToEndId, bankRef: l.returnOfBankRef } : null,
-      })),
+      payouts: lines.map(paidLineOf),
       cardOwners,
+      enrolments: enrolments.map(({ enrolment }) => ({ workerId: enrolment.workerId, entryDate: enrolment.entryDate, exitDate: enrolment.exitDate })),
+      paidEarlierInYear: await this.paidEarlierInYear(projectId, period, cardOwners),
     })
     return { reconciliation, approved: moneyOut.sheets?.approved ?? [] }
   }

@@ -67,7 +67,7 @@ t.test('GROUP_ARREARS: 10 or more workers unpaid or short', async (t) => {
 t.test('HEADCOUNT_GAP: 10% or more of attended workers without a payout, after the pay date', async (t) => {
   const attended = Array.from({ length: 20 }, (_, i) => `w${i}`)
   const input = { month: MONTH, payDate: '2026-04-15', asOf: '2026-04-16', attended, paid: attended.slice(2) }
-  t.match(headcountGap(input).flags, [{ kind: 'HEADCOUNT_GAP', evidence: { attendedCount: 20, withoutPayoutCount: 2, workers: ['w0', 'w1'] } }], '2 of 20 is 10%')
+  t.match(headcountGap(input).flags, [{ kind: 'HEADCOUNT_GAP', evidence: { attendedCount: 20, withoutPayoutCount: 2, workers: [{ workerId: 'w0' }, { workerId: 'w1' }] } }], '2 of 20 is 10%')
   t.same(headcountGap({ ...input, paid: attended.slice(1) }).flags, [], '1 of 20 is 5%')
   t.same(headcountGap({ ...input, asOf: '2026-04-15' }).flags, [], 'not before the pay date has passed')
   t.same(headcountGap({ ...input, attended: [], paid: [] }).flags, [])

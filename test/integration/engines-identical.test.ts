@@ -202,8 +202,9 @@ if (TEST_ENGINE !== 'postgres') {
     t.equal(posted.a.outcome, 'payout_file_stored')
     const byKind: Record<string, number> = {}
     for (const f of posted.a.reconciliation.flags) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1
-    // No payroll sheet is made in this month, so past its pay date each team with attendance is NO_PAYROLL_SHEET.
-    t.same(byKind, { ...bank.expectedFlags, NO_PAYROLL_SHEET: PLAN.teams.length }, 'every planted fault is flagged')
+    // No payroll sheet is made in this month, so past its pay date each team with attendance is NO_PAYROLL_SHEET; the
+    // planted unpaid workers are 10% or more of those with attendance, so HEADCOUNT_GAP (issue 11) too.
+    t.same(byKind, { ...bank.expectedFlags, NO_PAYROLL_SHEET: PLAN.teams.length, HEADCOUNT_GAP: 1 }, 'every planted fault is flagged')
     both.advance(60_000)
     t.equal((await both.write<{ outcome: string }>('payout file posted again', 'POST', filePath, { body: bank.file, contentType: 'text/plain' })).a.outcome, 'payout_file_exists')
     both.advance(60_000)
@@ -278,7 +279,7 @@ if (TEST_ENGINE !== 'postgres') {
     const summary = (await both.read<Summary>('summary at the end', `${P}/summary/${MONTH}`)).a
     t.equal(summary.punches, month.expected.punches + 2, "the month's punches and the late pair")
     t.ok(summary.dueFen > 0 && summary.paidFen > 0, 'wages due and paid')
-    t.same(summary.flagsByKind, { ...bank.expectedFlags, NO_PAYROLL_SHEET: PLAN.teams.length }, 'flags by kind')
+    t.same(summary.flagsByKind, { ...bank.expectedFlags, NO_PAYROLL_SHEET: PLAN.teams.length, HEADCOUNT_GAP: 1 }, 'flags by kind')
     const nov = (await both.read<{ workers: Array<{ workerId: string; adjustmentHalves: number }> }>('pay due of the late pair', `${P}/payroll/${NEXT_MONTH}?limit=200`)).a
     t.equal(nov.workers.find((w) => w.workerId === disputes!.workerId)?.adjustmentHalves, 2, 'the late day is carried into November')
 

@@ -64,7 +64,7 @@ t.test("a flag's lines: shown first, counted in full, listed page by page", asyn
   const workerA = site.workerIds.get(a.key)!
   const P = `/api/projects/${site.projectId}`
 
-  // Two files: 45 payments to a card no worker owns, 30 to worker A (owed nothing: no attendance) and 3 failed to
+  // Two files: 45 payments to a card no worker owns, 30 to worker A (on the roster, no attendance: PAID_TO_NON_WORKER) and 3 failed to
   // worker B, value dates running against file order so money order is not the order the lines were posted in.
   const rows = (from: number, n: number, card: string, name: string, status = 'success', ref = 'R'): string[] =>
     Array.from({ length: n }, (_, i) => `${from + i}|${card}|${name}|${(100 + i).toFixed(2)}|${status}|${ref}${from + i}|2026-11-${String(28 - (i % 20)).padStart(2, '0')}|${status === 'failed' ? '账户冻结' : ''}`)
@@ -75,7 +75,7 @@ t.test("a flag's lines: shown first, counted in full, listed page by page", asyn
 
   const { flags } = await api.get<{ flags: FlagJson[] }>(`${P}/flags/${MONTH}`)
   const unknown = flags.find((f) => f.kind === 'UNKNOWN_PAYEE')
-  const unearned = flags.find((f) => f.kind === 'PAID_WITHOUT_ATTENDANCE')
+  const unearned = flags.find((f) => f.kind === 'PAID_TO_NON_WORKER')
   t.ok(unknown && unearned)
   t.match(unknown?.evidence.linesTotal, { count: 45, shown: LIMITS.flag_evidence_lines_max, status: 'success' })
   t.equal(unknown?.evidence.lines?.length, LIMITS.flag_evidence_lines_max)
