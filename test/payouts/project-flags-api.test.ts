@@ -62,6 +62,10 @@ t.test('one delimited file raises the project-level checks, and each is a case',
   // D left on 20 October; the settlement deadline (exit + 3 days) has long passed.
   await api.post(`${P}/enrolments/${enrolments.get(d.id)!}/exit`, { exitDate: '2026-10-20' })
 
+  // September paid C ¥250,000 (the year's earlier months are read from their own lines), so October's ¥60,000 also
+  // carries C's year past ¥300,000.
+  await api.request('POST', `${P}/payout-files?period=2026-09`, Buffer.from([HEADER, `1|${c.cardNo}|${c.name}|250000.00|success|PS1|2026-10-09|`].join('\n')), 'text/plain')
+
   // A paid in full, and B's wages on A's card under B's name; C paid ¥60,000; the team leader paid; nobody else.
   const aDue = 300_000
   const file = [
@@ -87,7 +91,7 @@ t.test('one delimited file raises the project-level checks, and each is a case',
 
   t.match(only('PAID_TO_NON_WORKER'), [{ workerId: leader.id, paidFen: 200_000, evidence: { onTimesheet: false, onPayrollSheet: false } }])
   t.notOk(flags.some((f) => f.kind === 'PAID_WITHOUT_ATTENDANCE'), 'not both')
-  t.match(only('OVERSIZED'), [{ workerId: c.id, paidFen: 6_000_000, evidence: { rules: ['month'] } }])
+  t.match(only('OVERSIZED'), [{ workerId: c.id, paidFen: 6_000_000, evidence: { rules: ['month', 'year'], yearToDateFen: 31_000_000 } }])
   t.match(only('EXITED_UNSETTLED'), [{ workerId: d.id, paidFen: 0, evidence: { exitDate: '2026-10-20', deadline: '2026-10-23' } }])
   t.notOk(flags.some((f) => f.kind === 'HEADCOUNT_GAP'), 'no attendance recorded, so no headcount to compare')
 
