@@ -243,7 +243,7 @@ async function main(): Promise<void> {
       if (f.workerId === null && f.payeeCardMasked === null) {
         // A flag of the project or a team, not of a worker: its evidence says what.
         const e = f.evidence ?? {}
-        const facts = ['teamName', 'periodId', 'dueOn', 'daysLate', 'checkOn', 'balanceYuan', 'requiredYuan', 'shortYuan', 'expiresOn', 'reference']
+        const facts = ['teamName', 'periodId', 'dueOn', 'daysLate', 'checkOn', 'balanceYuan', 'requiredYuan', 'shortYuan', 'expiresOn', 'reference', 'workerCount', 'attendedCount', 'withoutPayoutCount']
           .filter((k) => e[k] !== undefined && e[k] !== null)
           .map((k) => `${k} ${String(e[k])}`)
         console.log(`      ${facts.join(', ')}`)
