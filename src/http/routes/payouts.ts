@@ -128,9 +128,9 @@ const flagEvidence = {
       type: 'array',
       maxItems: LIMITS.flag_evidence_lines_max,
       items: { type: 'object', additionalProperties: true },
-      description: 'NO_PAYROLL_SHEET: the first workers of the team with attendance (id, name, days, timesheet due), by worker id',
+      description: 'NO_PAYROLL_SHEET: the first workers of the team with attendance (id, name, days, timesheet due), by worker id; SHARED_CARD, GROUP_ARREARS, HEADCOUNT_GAP: the first workers concerned, each an object with at least workerId',
     },
-    workerCount: { type: 'integer', description: 'NO_PAYROLL_SHEET: how many in all' },
+    workerCount: { type: 'integer', description: 'NO_PAYROLL_SHEET, SHARED_CARD, GROUP_ARREARS, HEADCOUNT_GAP: how many in all' },
     sheet: { anyOf: [{ type: 'object', additionalProperties: true }, { type: 'null' }], description: "NO_PAYROLL_SHEET: the team's newest sheet of the month, not approved (id, version, state), or null" },
     payouts: {
       type: 'array',
