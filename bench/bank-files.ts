@@ -23,8 +23,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { loadConfig } from '../src/config/env.ts'
 import { BulkInsert, insertInto } from '../src/db/rows.ts'
 import { enrolments, payoutFiles, payoutLines, payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets, workers as workersTable } from '../src/db/schema/index.ts'
@@ -37,6 +35,7 @@ import { createServices, type Services } from '../src/services.ts'
 import { creditCode, idNumber, personName } from '../simulators/identities.ts'
 import { Rng } from '../simulators/random.ts'
 import { engineOption, PgDatabases } from './databases.ts'
+import { fmt, mb, measured, seconds, type Measure } from './measure.ts'
 import { wholeNumberOption } from './options.ts'
 
 const AIM_MS = 2_000
@@ -46,11 +45,8 @@ const TIME_ZONE = 'Asia/Shanghai'
 const NOW_MS = Date.UTC(2026, 11, 12, 2)
 const ACCOUNT_NO = '19045101040066666'
 const ROSTER_STATEMENT_ROWS = 500
-const SAMPLE_MS = 20
 const NET_FEN = (n: number): number => 600_000 + 100 * (n % 50)
 
-setFlagsFromString('--expose-gc')
-const collect = runInNewContext('gc') as () => void
 
 function options() {
   const { values } = parseArgs({ options: { db: { type: 'string', default: 'sqlite' }, lines: { type: 'string', default: '100000' }, teams: { type: 'string', default: '20' } }, strict: true })
@@ -58,9 +54,6 @@ function options() {
 }
 type Options = ReturnType<typeof options>
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
-const mb = (bytes: number): string => `${fmt(bytes / 1_048_576)} MB`
-const seconds = (ms: number): string => (ms / 1000).toFixed(2)
 const open = (url: string): Promise<Services> => createServices({ ...loadConfig({}), databaseUrl: url, logLevel: 'warn' }, new ManualClock(NOW_MS))
 
 interface Worker {
@@ -189,31 +182,7 @@ function camt054(workers: readonly Worker[], teams: number): Buffer {
   return Buffer.from(parts.join(''), 'utf-8')
 }
 
-interface Measure {
-  ms: number
-  heapStart: number
-  heapPeak: number
-}
 
-async function measured<T>(fn: () => Promise<T>): Promise<Measure & { value: T }> {
-  collect()
-  const heapStart = process.memoryUsage().heapUsed
-  let heapPeak = heapStart
-  const sample = (): void => {
-    const h = process.memoryUsage().heapUsed
-    if (h > heapPeak) heapPeak = h
-  }
-  const timer = setInterval(sample, SAMPLE_MS)
-  const started = performance.now()
-  try {
-    const value = await fn()
-    const ms = performance.now() - started
-    sample()
-    return { ms, heapStart, heapPeak, value }
-  } finally {
-    clearInterval(timer)
-  }
-}
 
 async function post(url: string, projectId: string, period: string, bytes: Buffer, filename: string) {
   const services = await open(url)

@@ -32,8 +32,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { loadConfig } from '../src/config/env.ts'
 import { q, type Database, type Executor } from '../src/db/database.ts'
 import { insertInto } from '../src/db/rows.ts'
@@ -44,6 +42,7 @@ import { createServices, type Services } from '../src/services.ts'
 import { creditCode, idNumber, personName } from '../simulators/identities.ts'
 import { Rng } from '../simulators/random.ts'
 import { bulkLoadPunches, bulkSettings, engineOption, PgDatabases } from './databases.ts'
+import { fmt, HEAP_SAMPLE_MS, mb, measured, seconds, type Measure } from './measure.ts'
 import { wholeNumberOption } from './options.ts'
 
 const AIM_FLOOR_RATIO = 2
@@ -60,8 +59,6 @@ const ROSTER_STATEMENT_ROWS = 500
 /** Punches per statement (12 parameters each) and per transaction. */
 const PUNCH_STATEMENT_ROWS = 500
 const PUNCH_TRANSACTION_ROWS = 200_000
-/** The heap is sampled this often while a measure runs. */
-const SAMPLE_MS = 20
 /** Minutes after local midnight, and the direction the gate records. */
 const SLOTS: ReadonlyArray<{ at: number; dir: 'in' | 'out' }> = [
   { at: 7 * 60, dir: 'in' },
@@ -88,9 +85,6 @@ function options() {
 
 type Options = ReturnType<typeof options>
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
-const mb = (bytes: number): string => `${fmt(bytes / 1_048_576)} MB`
-const seconds = (ms: number): string => (ms / 1000).toFixed(2)
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)
   const mid = Math.floor(s.length / 2)
@@ -220,40 +214,8 @@ async function insertPunches(db: Database, projectId: string, gates: string[], w
 
 // ---------------------------------------------------------------- measures
 
-interface Measure {
-  ms: number
-  /** heapUsed at the start (after a full collection) and its highest sample while the measure ran. */
-  heapStart: number
-  heapPeak: number
-}
 
-/**
- * A full collection before each measure, so its heap peak starts from what is live, not from the garbage of opening
- * the service (the npm script runs tsx without --expose-gc; the flag is set at run time and gc taken from a new context).
- */
-setFlagsFromString('--expose-gc')
-const collect = runInNewContext('gc') as () => void
 
-/** Runs fn, sampling the heap every SAMPLE_MS (the event loop turns at every database round trip). */
-async function measured<T>(fn: () => Promise<T>): Promise<Measure & { value: T }> {
-  collect()
-  const heapStart = process.memoryUsage().heapUsed
-  let heapPeak = heapStart
-  const sample = (): void => {
-    const h = process.memoryUsage().heapUsed
-    if (h > heapPeak) heapPeak = h
-  }
-  const timer = setInterval(sample, SAMPLE_MS)
-  const started = performance.now()
-  try {
-    const value = await fn()
-    const ms = performance.now() - started
-    sample()
-    return { ms, heapStart, heapPeak, value }
-  } finally {
-    clearInterval(timer)
-  }
-}
 
 interface Floor extends Measure {
   lines: number
@@ -353,7 +315,7 @@ async function main(): Promise<void> {
     console.log(`  ratio sheets/floor   ${ratio.toFixed(2)}`)
     console.log(`  ${`aim ≤ ${AIM_FLOOR_RATIO} × floor`.padEnd(21)}${ratio <= AIM_FLOOR_RATIO ? 'PASS' : 'FAIL'}`)
     const heap = (xs: Measure[]): string => `${mb(Math.max(...xs.map((x) => x.heapPeak)))} (from ${mb(Math.min(...xs.map((x) => x.heapStart)))})`
-    console.log(`  heap used, peak      sheets ${heap(mades)}, floor ${heap(floors)}   (sampled every ${SAMPLE_MS} ms, from a full collection)`)
+    console.log(`  heap used, peak      sheets ${heap(mades)}, floor ${heap(floors)}   (sampled every ${HEAP_SAMPLE_MS} ms, from a full collection)`)
     console.log(`  totals               ${fmt(m0.creditHalves / 2)} days on the sheets, net ¥${fmt(m0.netFen / 100)}`)
     const checks: Array<[string, boolean]> = [
       [`every worker has a line (${fmt(m0.lines)} of ${fmt(opt.workers)})`, mades.every((m) => m.lines === opt.workers)],
