@@ -11,7 +11,7 @@ import { cityBankTxt, fileNameDateCsv, SAMPLE_LINES } from './text-profile-sampl
 
 const CLI = fileURLToPath(new URL('../../../src/cli/bank-file.ts', import.meta.url))
 const FIXTURES = new URL('../fixtures/', import.meta.url)
-const SAMPLES = new URL('../../../../shared/samples/bank/', import.meta.url)
+const SAMPLES = new URL('../fixtures/bank/', import.meta.url)
 
 interface Run {
   code: number | null

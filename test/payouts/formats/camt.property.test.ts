@@ -18,7 +18,7 @@ import { camt, type CamtEntry } from '../../account/fixtures/camt-cny.ts'
 import { holds } from '../../helpers/property.ts'
 import { answerOf, mutate, mutations, typedFaults } from './helpers/mutations.ts'
 
-const sample = (name: string): Buffer => readFileSync(new URL(`../../../../shared/samples/bank/${name}`, import.meta.url))
+const sample = (name: string): Buffer => readFileSync(new URL(`../fixtures/bank/${name}`, import.meta.url))
 const SAMPLES = ['iso20022.camt054.v2.xml', 'iso20022.camt054.v8-with-UETR.xml', 'iso20022.camt053.v2.minimal.xml'].map(sample)
 
 const yuan = (fen: number) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`

@@ -1,5 +1,5 @@
 /**
- * camt.054 and camt.053 read as payment evidence: the real ISO 20022 samples in shared/samples/bank (each with its
+ * camt.054 and camt.053 read as payment evidence: the real ISO 20022 samples copied from shared/samples/bank into test/payouts/fixtures/bank (each with its
  * .origin), and files built here in their shape: a camt.054.001.08 batch of 1,000 payments to our instruction lines
  * (EndToEndIds as our pain.001 writes them), the same in 001.02, a return (退票) of one of them, reversals, pending and
  * information entries, and every way a file is refused whole: encoding, truncation, sums and counts that disagree.
@@ -12,7 +12,7 @@ import { readCamtEvidence } from '../../../src/payouts/formats/camt/read.ts'
 import { EVIDENCE_ERRORS_MAX, type EvidenceParse, type PaymentEvidence } from '../../../src/payouts/formats/evidence.ts'
 import { endToEndId, parseEndToEndId } from '../../../src/instructions/pain001.ts'
 
-const sample = (name: string): Buffer => readFileSync(new URL(`../../../../shared/samples/bank/${name}`, import.meta.url))
+const sample = (name: string): Buffer => readFileSync(new URL(`../fixtures/bank/${name}`, import.meta.url))
 
 interface Tx {
   e2e?: string

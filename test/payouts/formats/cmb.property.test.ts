@@ -15,7 +15,7 @@ import { cmbAgencyFormat, type CmbPaymentEvidence } from '../../../src/payouts/f
 import { holds } from '../../helpers/property.ts'
 import { answerOf, mutated, mutations, typedFaults } from './helpers/mutations.ts'
 
-const SAMPLES = new URL('../../../../shared/samples/bank/', import.meta.url)
+const SAMPLES = new URL('../fixtures/bank/', import.meta.url)
 const samples = readdirSync(SAMPLES)
   .filter((f) => f.startsWith('cmb-yqzl.') && f.endsWith('.xml'))
   .map((f) => readFileSync(new URL(f, SAMPLES)))

@@ -1,5 +1,5 @@
 /**
- * The CMB 银企直联 代发 format against the real answers in shared/samples/bank (cmb-yqzl.*.xml, each with its .origin)
+ * The CMB 银企直联 代发 format against the real answers copied from shared/samples/bank into test/payouts/fixtures/bank (cmb-yqzl.*.xml, each with its .origin)
  * and synthetic files in their shape: the 前置机 XML in UTF-8 and GBK, the JSON API's BB6BPDQY answer and the push
  * notice; statuses by the module's table, returns linked to the line they undo, counts and sums held against the
  * lines, and every refusal with its code.
@@ -11,7 +11,7 @@ import { EVIDENCE_ERRORS_MAX, EVIDENCE_LINES_MAX, type EvidenceParse } from '../
 import { cmbAgencyFormat, type CmbPaymentEvidence } from '../../../src/payouts/formats/cmb/index.ts'
 import { detectFormat } from '../../../src/payouts/formats/index.ts'
 
-const SAMPLES = new URL('../../../../shared/samples/bank/', import.meta.url)
+const SAMPLES = new URL('../fixtures/bank/', import.meta.url)
 const sample = (name: string): Buffer => readFileSync(new URL(name, SAMPLES))
 const parse = (bytes: Buffer): EvidenceParse => cmbAgencyFormat.parse(bytes, {})
 const codes = (r: EvidenceParse): string[] => r.errors.map((e) => e.code)

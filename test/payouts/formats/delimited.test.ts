@@ -7,7 +7,7 @@ import { EVIDENCE_ERRORS_MAX, type EvidenceFile, type EvidenceParse } from '../.
 import { detectFormat, detectionText, parseBankFile } from '../../../src/payouts/formats/index.ts'
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url))
-const SAMPLES = new URL('../../../../shared/samples/bank/', import.meta.url)
+const SAMPLES = new URL('../fixtures/bank/', import.meta.url)
 
 function fileOf(result: EvidenceParse): EvidenceFile {
   if (result.file === undefined || result.errors.length > 0) throw new Error(`expected the file to be read: ${JSON.stringify(result.errors)}`)

@@ -14,7 +14,7 @@ import { parsePain002, type Pain002Parse } from '../../../src/payouts/formats/pa
 import { holds } from '../../helpers/property.ts'
 import { answerOf, mutated, mutations, typedFaults } from './helpers/mutations.ts'
 
-const SAMPLES = new URL('../../../../shared/samples/bank/', import.meta.url)
+const SAMPLES = new URL('../fixtures/bank/', import.meta.url)
 const samples = readdirSync(SAMPLES)
   .filter((f) => f.startsWith('iso20022.pain.002') && f.endsWith('.xml'))
   .map((f) => readFileSync(new URL(f, SAMPLES)))

@@ -1,5 +1,5 @@
 /**
- * The pain.002 parser against the real status reports in shared/samples/bank/ (Finnish bank test material, each with
+ * The pain.002 parser against the real status reports copied from shared/samples/bank/ into test/payouts/fixtures/bank/ (Finnish bank test material, each with
  * its .origin), and synthetic reports in their shape: a 001.10 answering an instruction of ours (pain001.ts), in
  * UTF-8 and in GBK, and one file per way a report can make its evidence doubtful.
  */
@@ -13,7 +13,7 @@ import { detectFormat, parseBankFile } from '../../../src/payouts/formats/index.
 import { pain002Format, parsePain002, type Pain002File, type Pain002Parse } from '../../../src/payouts/formats/pain002/index.ts'
 import { INSTRUCTION, line } from '../../instructions/helpers/instruction.ts'
 
-const SAMPLES = new URL('../../../../shared/samples/bank/', import.meta.url)
+const SAMPLES = new URL('../fixtures/bank/', import.meta.url)
 const sample = (name: string): Buffer => readFileSync(new URL(name, SAMPLES))
 const P = 'iso20022.pain.002.001.03.'
 

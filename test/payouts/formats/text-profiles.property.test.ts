@@ -19,12 +19,14 @@ import { holds } from '../../helpers/property.ts'
 import { answerOf, mutated, mutations, typedFaults } from './helpers/mutations.ts'
 import { SAMPLE_LINES, cityBankTxt, fileNameDateCsv, type SampleLine } from './text-profile-samples.ts'
 
-const SAMPLES = new URL('../../../../shared/samples/bank/', import.meta.url)
+const SAMPLES = new URL('../fixtures/bank/', import.meta.url)
 const FIXTURES = new URL('../fixtures/', import.meta.url)
 const realSamples = readdirSync(SAMPLES)
   .filter((n) => !n.endsWith('.origin'))
   .map((n) => readFileSync(new URL(n, SAMPLES)))
-const delimitedFixtures = readdirSync(FIXTURES).map((n) => readFileSync(new URL(n, FIXTURES)))
+const delimitedFixtures = readdirSync(FIXTURES, { withFileTypes: true })
+  .filter((e) => e.isFile())
+  .map((e) => readFileSync(new URL(e.name, FIXTURES)))
 /** The registered formats, and the city bank's layout read by fixed widths (a profile kind no registered bank uses yet). */
 const fixedCity = textProfileFormat({ ...CITY_BANK_TXT_PROFILE, id: 'fixed-city', delimiter: 'fixed', fixedWidths: [6, 22, 16, 14, 8] })
 const FORMATS: readonly BankFormat[] = [...textProfileFormats, fixedCity, delimitedFormat]

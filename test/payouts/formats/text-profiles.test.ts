@@ -9,7 +9,7 @@ import { detectTextResult, parseTextResult, readFileDate, renderReference } from
 import { CITY_BANK_TXT_PROFILE, FILE_NAME_DATE_CSV_PROFILE } from '../../../src/payouts/formats/text-profiles/profiles.ts'
 import { SAMPLE_LINES, cityBankTxt, fileNameDateCsv, type SampleLine } from './text-profile-samples.ts'
 
-const SAMPLES = new URL('../../../../shared/samples/bank/', import.meta.url)
+const SAMPLES = new URL('../fixtures/bank/', import.meta.url)
 const CITY = 'text:city-bank-txt'
 const CSV = 'text:filename-date-csv'
 const CSV_NAME = '代发结果_20261130.csv'
