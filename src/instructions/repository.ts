@@ -130,7 +130,6 @@ export class InstructionRepository {
     return rows.map((r) => rowOf<InstructionLineRow>(instructionLines, r))
   }
 
-  /** The pay month's payout lines that carry one of these EndToEndIds or were paid to one of these cards. */
   /** The instruction lines of a project with these EndToEndIds (what a bank's status report names), by EndToEndId. */
   async linesByEndToEndId(projectId: string, endToEndIds: readonly string[]): Promise<Map<string, InstructionLineRow>> {
     const by = new Map<string, InstructionLineRow>()
@@ -146,6 +145,43 @@ export class InstructionRepository {
     return by
   }
 
+  /**
+   * The instruction lines of a project at these places of these batches (what a CMB 代发 result names a payment by:
+   * the batch's YURREF, which is our MsgId, and TRXSEQ, the line's 1-based place in the batch), by batch reference
+   * and place. The place is counted as the 代发 file was written (`linesOf`'s order, by line id), so the lines of each
+   * batch named are read whole; a batch reference of no instruction of the project, or a place past its last line, is
+   * simply absent. Served by the unique index on msg_id and the index on instruction_lines' instruction_id.
+   */
+  async linesByBatchSeq(projectId: string, refs: ReadonlyArray<{ batchRef: string; seq: number }>): Promise<Map<string, Map<number, InstructionLineRow>>> {
+    const wanted = new Map<string, Set<number>>()
+    for (const { batchRef, seq } of refs) {
+      const seqs = wanted.get(batchRef)
+      if (seqs) seqs.add(seq)
+      else wanted.set(batchRef, new Set([seq]))
+    }
+    const batchRefs = [...wanted.keys()]
+    const msgIdOf = new Map<string, string>()
+    for (let i = 0; i < batchRefs.length; i += IN_LIST_MAX) {
+      const rows = await this.db.all<{ id: string; msgId: string }>(
+        sql`SELECT ${paymentInstructions.id} AS "id", ${paymentInstructions.msgId} AS "msgId" FROM ${paymentInstructions}
+          WHERE ${and(eq(paymentInstructions.projectId, projectId), inArray(paymentInstructions.msgId, batchRefs.slice(i, i + IN_LIST_MAX)))}`,
+      )
+      for (const r of rows) msgIdOf.set(r.id, r.msgId)
+    }
+    const by = new Map<string, Map<number, InstructionLineRow>>()
+    for (const [instructionId, batchRef] of msgIdOf) {
+      const seqs = wanted.get(batchRef) ?? new Set<number>()
+      const found = new Map<number, InstructionLineRow>()
+      const lines = await this.linesOf(instructionId)
+      lines.forEach((line, i) => {
+        if (seqs.has(i + 1)) found.set(i + 1, line)
+      })
+      by.set(batchRef, found)
+    }
+    return by
+  }
+
+  /** The pay month's payout lines that carry one of these EndToEndIds or were paid to one of these cards. */
   async resultsFor(projectId: string, period: string, endToEndIds: readonly string[], cards: readonly string[]): Promise<PayoutResultRow[]> {
     if (endToEndIds.length === 0 && cards.length === 0) return []
     const match = or(endToEndIds.length > 0 ? inArray(payoutLines.endToEndId, [...endToEndIds]) : undefined, cards.length > 0 ? inArray(payoutLines.payeeCard, [...cards]) : undefined)

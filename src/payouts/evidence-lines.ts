@@ -3,6 +3,11 @@
  * line, whatever format it came in, filled from our own instruction line where the bank names the payment only by
  * its EndToEndId (a pain.002 gives back no card, a camt batch may give no amounts). Pure: the caller reads the
  * instruction lines the file names and stores what this returns, or refuses the file with its errors.
+ *
+ * A CMB 代发 result names no EndToEndId: only our batch reference (YURREF, the instruction's MsgId) and the line's
+ * place in the batch (TRXSEQ). Where those find one of our instruction lines and the bank's card and amount agree with
+ * it, the report takes that line's EndToEndId, so that a camt.054 or pain.002 of the same payment and the 代发 result
+ * are one payment to reconciliation (src/payouts/reconcile.ts: a payment's identity is its EndToEndId), not two.
  */
 import { fen, type Fen } from '../kernel/money.ts'
 import type { EvidenceFile, EvidenceStatus, PaymentEvidence } from './formats/evidence.ts'
@@ -35,6 +40,11 @@ export interface EvidenceContext {
   sha256: string
   /** The project's instruction lines the file's EndToEndIds name. */
   instructed: ReadonlyMap<string, InstructedPayment>
+  /**
+   * The project's instruction lines the file's reports without an EndToEndId name by batch reference and place in the
+   * batch (`batchSeqKey`; see `batchSeqOf`), each with its EndToEndId. Absent: no report is matched that way.
+   */
+  instructedByBatchSeq?: ReadonlyMap<string, InstructedPayment & { endToEndId: string }>
   newId: () => string
 }
 
@@ -47,6 +57,38 @@ export interface EvidenceTotals {
   pendingCount: number
   returnedCount: number
   returnedFen: Fen
+}
+
+/** The key of `EvidenceContext.instructedByBatchSeq`: a batch reference and a 1-based place in it. */
+export const batchSeqKey = (batchRef: string, seq: number): string => `${batchRef}\u0000${seq}`
+
+/**
+ * Where a report without an EndToEndId says it sat in our batch: the batch reference (paymentInfoId, CMB's YURREF) and
+ * the line's place (CMB's TRXSEQ, kept by that format alone), or undefined when it does not say both.
+ */
+export function batchSeqOf(ev: PaymentEvidence): { batchRef: string; seq: number } | undefined {
+  if (ev.endToEndId !== null || ev.paymentInfoId === null || ev.paymentInfoId === '') return undefined
+  // CmbPaymentEvidence.trxseq: the only format that tells a line's place in our batch.
+  const trxseq = 'trxseq' in ev ? ev.trxseq : undefined
+  if (typeof trxseq !== 'string' || !/^\d{1,8}$/.test(trxseq)) return undefined
+  const seq = Number(trxseq)
+  return seq > 0 ? { batchRef: ev.paymentInfoId, seq } : undefined
+}
+
+/**
+ * Our instruction line a report without an EndToEndId names by batch and place, when the bank's card and amount agree
+ * with it. A place is a weaker name than a reference of ours (a batch re-sent in another order, a line number mistyped
+ * at the bank), so it is taken only with both confirmed; a report that does not state them confirms nothing.
+ */
+function matchedByBatchSeq(ev: PaymentEvidence, ctx: EvidenceContext): (InstructedPayment & { endToEndId: string }) | undefined {
+  const at = ctx.instructedByBatchSeq === undefined ? undefined : batchSeqOf(ev)
+  const line = at === undefined ? undefined : ctx.instructedByBatchSeq?.get(batchSeqKey(at.batchRef, at.seq))
+  if (line === undefined) return undefined
+  // When the card or the amount disagrees the report keeps no EndToEndId: it stays a payment of its own (by its bank
+  // reference), so reconciliation flags what it shows (a card no worker owns, a shortfall, an overpayment) rather than
+  // this reading deciding which side is right.
+  if (ev.payeeCard !== line.cardNo || ev.amountFen === null || ev.amountFen !== line.amountFen) return undefined
+  return line
 }
 
 const STATUS: Record<EvidenceStatus, PayoutLineStatus> = { booked: 'success', rejected: 'failed', pending: 'pending', returned: 'returned' }
@@ -94,7 +136,9 @@ export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines
 
 function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, errors: FileError[]): PayoutLineRow | undefined {
   const at = ev.lineNo
-  const instructed = ev.endToEndId === null ? undefined : ctx.instructed.get(ev.endToEndId)
+  const bySeq = ev.endToEndId === null ? matchedByBatchSeq(ev, ctx) : undefined
+  const endToEndId = ev.endToEndId ?? bySeq?.endToEndId ?? null
+  const instructed = bySeq ?? (ev.endToEndId === null ? undefined : ctx.instructed.get(ev.endToEndId))
   let ok = true
   const fail = (field: string, code: string, message: string) => {
     errors.push({ line: at, field, code, message })
@@ -105,7 +149,7 @@ function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, e
     fail('end_to_end_id', 'unknown_end_to_end_id', `Line ${at} names the payment ${ev.endToEndId} only, and no instruction of this project has that EndToEndId. Check that the file answers this project's instruction.`)
   }
   if (instructed !== undefined && instructed.period !== ctx.period) {
-    fail('end_to_end_id', 'wrong_period', `Line ${at} answers the instruction of ${instructed.period} (EndToEndId ${ev.endToEndId}), not ${ctx.period}. Post the file for ${instructed.period}.`)
+    fail('end_to_end_id', 'wrong_period', `Line ${at} answers the instruction of ${instructed.period} (EndToEndId ${endToEndId}), not ${ctx.period}. Post the file for ${instructed.period}.`)
   }
   // A card the bank names is what was paid, even when it is not the one instructed: reconciliation flags what it shows.
   const card = ev.payeeCard ?? instructed?.cardNo ?? null
@@ -130,9 +174,11 @@ function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, e
     valueDate: ev.valueDate ?? ev.bookingDate ?? ctx.postedOn,
     failureReason: ev.reasonText ?? ev.reasonCode,
     payerAccountNo: ev.payerAccountNo ?? file.accountNo,
-    endToEndId: ev.endToEndId,
+    // A return found by batch and place (CMB's 退票 names the line it undoes by BTHDTL) carries the original's
+    // EndToEndId on both, as a camt return does: reconciliation and the attempts read it to find what came back.
+    endToEndId,
     reasonCode: ev.reasonCode,
-    returnOfEndToEndId: ev.returnOf?.endToEndId ?? null,
+    returnOfEndToEndId: ev.returnOf?.endToEndId ?? (ev.status === 'returned' ? (bySeq?.endToEndId ?? null) : null),
     returnOfBankRef: ev.returnOf?.bankRef ?? null,
     uetr: ev.uetr,
   }

@@ -1,11 +1,14 @@
 /**
  * Payment evidence to payout lines (src/payouts/evidence-lines.ts), directly: what a report that names the payment
  * only by EndToEndId takes from our instruction line, the refusals (an EndToEndId not ours, another month's, another
- * currency, a report told twice), the references made up for reports without the bank's, and the dates.
+ * currency, a report told twice), the references made up for reports without the bank's, and the dates; and a CMB
+ * 代发 report, which names no EndToEndId, taking ours from the instruction line at its batch reference and TRXSEQ only
+ * when its card and amount agree.
  */
 import t from 'tap'
 import { fen } from '../../src/kernel/money.ts'
-import { evidenceLines, type EvidenceContext } from '../../src/payouts/evidence-lines.ts'
+import { batchSeqKey, batchSeqOf, evidenceLines, type EvidenceContext } from '../../src/payouts/evidence-lines.ts'
+import type { CmbPaymentEvidence } from '../../src/payouts/formats/cmb/index.ts'
 import type { EvidenceFile, PaymentEvidence } from '../../src/payouts/formats/evidence.ts'
 
 const report = (over: Partial<PaymentEvidence> = {}): PaymentEvidence => ({
@@ -114,4 +117,60 @@ t.test("a report with the bank's own card and amount needs no instruction", asyn
   const r = evidenceLines(file([report({ endToEndId: 'SOMEONE-ELSES', payeeCard: '6217000000000000777', payeeName: '李娜', amountFen: fen(1_000), bankRef: 'BK-9' })], { format: 'camt.054', accountNo: '19045101040012345' }), ctx({ instructed: new Map() }))
   if ('errors' in r) return t.fail(JSON.stringify(r.errors))
   t.match(r.lines[0], { payeeCard: '6217000000000000777', payeeName: '李娜', payerAccountNo: '19045101040012345', endToEndId: 'SOMEONE-ELSES' }, "the file's account is the payer when a line names none")
+})
+
+/** A CMB 代发 result line (NTAGCDTLY1) as the format reads it: our batch's YURREF and the line's TRXSEQ, no EndToEndId. */
+const cmbReport = (over: Partial<CmbPaymentEvidence> = {}): CmbPaymentEvidence => ({
+  ...report({ endToEndId: null, paymentInfoId: 'WL0001', payeeCard: '6217000000000000123', payeeName: '张伟', amountFen: fen(500_000), bankRef: '0001153882/00000002', bookingDate: '2026-11-10', valueDate: '2026-11-10' }),
+  trxseq: '00000002',
+  ...over,
+})
+const cmbFile = (lines: CmbPaymentEvidence[]): EvidenceFile => file(lines, { format: 'cmb-agency', variant: 'NTAGDINF', messageId: '0001153882', accountNo: '755900008010306' })
+/** Our batch WL0001: its second line is 张伟's, E2E-1. */
+const bySeq = new Map([[batchSeqKey('WL0001', 2), { period: '2026-10', payeeName: '张伟', cardNo: '6217000000000000123', amountFen: 500_000, endToEndId: 'E2E-1' }]])
+
+t.test("where a CMB report's batch reference and TRXSEQ are of one of our lines", async (t) => {
+  t.same(batchSeqOf(cmbReport()), { batchRef: 'WL0001', seq: 2 }, 'TRXSEQ as a place, leading zeros dropped')
+  t.equal(batchSeqOf(cmbReport({ endToEndId: 'E2E-9' })), undefined, 'a report with an EndToEndId is found by it')
+  t.equal(batchSeqOf(cmbReport({ paymentInfoId: null })), undefined, 'no batch reference: no place')
+  t.equal(batchSeqOf(cmbReport({ trxseq: null })), undefined, 'no TRXSEQ (GetAgentDetail): no place')
+  t.equal(batchSeqOf(report({ endToEndId: null, paymentInfoId: 'PI-1' })), undefined, 'a format without TRXSEQ has no place')
+
+  await t.test('card and amount agree: the report takes the line EndToEndId', async (t) => {
+    const r = evidenceLines(cmbFile([cmbReport()]), ctx({ instructed: new Map(), instructedByBatchSeq: bySeq }))
+    if ('errors' in r) return t.fail(JSON.stringify(r.errors))
+    t.match(r.lines[0], { endToEndId: 'E2E-1', payeeCard: '6217000000000000123', amountFen: 500_000, status: 'success', bankRef: '0001153882/00000002', returnOfEndToEndId: null })
+  })
+
+  await t.test('a 退票 at that place names the payment it undoes by the same EndToEndId', async (t) => {
+    const r = evidenceLines(
+      cmbFile([cmbReport({ status: 'returned', bankRef: '0001153882/00000002/RTN', returnOf: { endToEndId: null, bankRef: '0001153882/00000002' }, reasonCode: '002', reasonText: '账号、户名不符' })]),
+      ctx({ instructed: new Map(), instructedByBatchSeq: bySeq }),
+    )
+    if ('errors' in r) return t.fail(JSON.stringify(r.errors))
+    t.match(r.lines[0], { status: 'returned', endToEndId: 'E2E-1', returnOfEndToEndId: 'E2E-1', returnOfBankRef: '0001153882/00000002' })
+  })
+
+  await t.test('card or amount disagrees: no EndToEndId, the report stays a payment of its own', async (t) => {
+    for (const over of [{ payeeCard: '6217000000000000999' }, { amountFen: fen(499_900) }]) {
+      const r = evidenceLines(cmbFile([cmbReport(over)]), ctx({ instructed: new Map(), instructedByBatchSeq: bySeq }))
+      if ('errors' in r) return t.fail(JSON.stringify(r.errors))
+      t.match(r.lines[0], { endToEndId: null, bankRef: '0001153882/00000002' }, JSON.stringify(over))
+    }
+  })
+
+  await t.test('no line at that place, or no lookup given: no EndToEndId', async (t) => {
+    for (const c of [ctx({ instructed: new Map(), instructedByBatchSeq: bySeq }), ctx({ instructed: new Map() })]) {
+      const r = evidenceLines(cmbFile([cmbReport({ trxseq: '00000003' }), cmbReport({ lineNo: 2, paymentInfoId: 'SOMEONE-ELSES', bankRef: 'X/00000002' })]), c)
+      if ('errors' in r) return t.fail(JSON.stringify(r.errors))
+      t.same(r.lines.map((l) => l.endToEndId), [null, null])
+    }
+    const r = evidenceLines(cmbFile([cmbReport()]), ctx({ instructed: new Map() }))
+    if ('errors' in r) return t.fail(JSON.stringify(r.errors))
+    t.equal(r.lines[0]?.endToEndId, null, 'without instructedByBatchSeq nothing is matched by place')
+  })
+
+  await t.test("a match of another month's instruction is refused as the EndToEndId's would be", async (t) => {
+    t.match(evidenceLines(cmbFile([cmbReport()]), ctx({ period: '2026-09', instructed: new Map(), instructedByBatchSeq: bySeq })), { errors: [{ line: 1, code: 'wrong_period' }] })
+  })
 })
