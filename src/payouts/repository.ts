@@ -11,6 +11,9 @@ export type FlagRow = typeof flags.$inferSelect
 /** A payout line's place in money order: value date, file id, line number, id. */
 export type PayoutLineKey = readonly [valueDate: string, fileId: string, lineNo: number, id: string]
 
+/** A payout line narrowed to the payment it reports: identity, card, amount, status and what it returns. */
+export type PaymentReportRow = Pick<PayoutLineRow, 'id' | 'fileId' | 'lineNo' | 'payeeCard' | 'amountFen' | 'status' | 'bankRef' | 'valueDate' | 'endToEndId' | 'returnOfEndToEndId' | 'returnOfBankRef'>
+
 /** Values a single IN (…) names. */
 const IN_LIST_MAX = 500
 
@@ -90,14 +93,29 @@ export class PayoutRepository {
   }
 
   /** Every line of the pay month (up to payout_lines_per_project_month_max), in file and line order. */
-  async linesOfPeriod(projectId: string, period: string): Promise<PayoutLineRow[]> {
+  /** `exceptFileId`: a file the caller holds the lines of already (the one it has just stored), left out. */
+  async linesOfPeriod(projectId: string, period: string, exceptFileId?: string): Promise<PayoutLineRow[]> {
     const rows: PayoutLineRow[] = []
     await this.db.each(
-      sql`${selectFrom(payoutLines)} WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period))}
+      sql`${selectFrom(payoutLines)} WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period), exceptFileId === undefined ? undefined : sql`${payoutLines.fileId} <> ${exceptFileId}`)}
         ORDER BY ${asc(payoutLines.fileId)}, ${asc(payoutLines.lineNo)}, ${asc(payoutLines.id)}`,
       (raw: Record<string, unknown>) => rows.push(rowOf<PayoutLineRow>(payoutLines, raw)),
     )
     return rows
+  }
+
+  /**
+   * The month's lines with only what tells payments apart and what each paid (PaymentReportRow), in the order
+   * linesOfPeriod gives: what an earlier month of the year contributes to OVERSIZED's year rule.
+   */
+  async paymentReportsOfPeriod(projectId: string, period: string): Promise<PaymentReportRow[]> {
+    return this.db.all<PaymentReportRow>(
+      sql`SELECT ${payoutLines.id} AS "id", ${payoutLines.fileId} AS "fileId", ${payoutLines.lineNo} AS "lineNo", ${payoutLines.payeeCard} AS "payeeCard",
+          ${payoutLines.amountFen} AS "amountFen", ${payoutLines.status} AS "status", ${payoutLines.bankRef} AS "bankRef", ${payoutLines.valueDate} AS "valueDate",
+          ${payoutLines.endToEndId} AS "endToEndId", ${payoutLines.returnOfEndToEndId} AS "returnOfEndToEndId", ${payoutLines.returnOfBankRef} AS "returnOfBankRef"
+        FROM ${payoutLines} WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period))}
+        ORDER BY ${asc(payoutLines.fileId)}, ${asc(payoutLines.lineNo)}, ${asc(payoutLines.id)}`,
+    )
   }
 
   /**

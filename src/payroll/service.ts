@@ -1,6 +1,7 @@
 /** Amount due per worker for a pay month, from the timesheet (frozen where confirmed) and the enrolment's wage terms. */
 import { fen, type Fen } from '../kernel/money.ts'
 import type { Month } from '../kernel/time.ts'
+import type { EnrolmentWithWorker } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { TimesheetService } from '../timesheets/service.ts'
 import { dueFor, payDateOf } from './rules.ts'
@@ -51,11 +52,23 @@ export class PayrollService {
     private readonly timesheets: TimesheetService,
   ) {}
 
-  async due(projectId: string, period: Month): Promise<PayrollDue> {
+  /**
+   * `exceptTeams`: teams whose due is read elsewhere (their approved payroll sheet's), left out here; when that is every
+   * team, neither the roster nor the timesheet is read.
+   */
+  async due(projectId: string, period: Month, exceptTeams?: ReadonlySet<string>): Promise<PayrollDue> {
     const project = await this.roster.project(projectId)
-    const lines = await this.timesheets.projectMonth(projectId, period)
+    const payDate = payDateOf(period, project.payDay)
+    let enrolled: EnrolmentWithWorker[]
+    if (exceptTeams === undefined || exceptTeams.size === 0) enrolled = await this.roster.listEnrolments(projectId)
+    else {
+      const teams = (await this.roster.listTeams(projectId)).filter((t) => !exceptTeams.has(t.id))
+      if (teams.length === 0) return { projectId, period, payDate, workers: [] }
+      enrolled = (await this.roster.listEnrolments(projectId)).filter(({ enrolment }) => !exceptTeams.has(enrolment.teamId))
+    }
+    const lines = await this.timesheets.projectMonth(projectId, period, enrolled)
     const workers: DueWorker[] = []
-    for (const { enrolment, worker } of await this.roster.listEnrolments(projectId)) {
+    for (const { enrolment, worker } of enrolled) {
       const line = lines.get(worker.id)
       if (!line) continue
       const rate = fen(enrolment.dailyRateFen)
@@ -79,6 +92,6 @@ export class PayrollService {
         dueFen: dueFor(rate, halves),
       })
     }
-    return { projectId, period, payDate: payDateOf(period, project.payDay), workers }
+    return { projectId, period, payDate, workers }
   }
 }

@@ -8,6 +8,12 @@ export type SheetRow = typeof payrollSheets.$inferSelect
 export type SheetLineRow = typeof payrollSheetLines.$inferSelect
 export type SheetEventRow = typeof payrollSheetEvents.$inferSelect
 export type LineAnswerRow = typeof payrollLineAnswers.$inferSelect
+/** A sheet line with its worker's newest answer, as approvedLinesOf reads it. */
+export type ApprovedLineRow = Pick<SheetLineRow, 'workerId' | 'workerName' | 'cardNo' | 'netFen' | 'payableFen' | 'dayHalves' | 'minimumWage'> & {
+  lineId: string
+  decision: LineAnswerRow['decision'] | null
+  answeredAtMs: number | null
+}
 
 /** Sheet ids a single IN (…) names. */
 const IN_IDS_MAX = 500
@@ -62,6 +68,27 @@ export class SheetRepository {
   async linesOf(sheetId: string): Promise<SheetLineRow[]> {
     const rows = await this.db.all(sql`${selectFrom(payrollSheetLines)} WHERE ${eq(payrollSheetLines.sheetId, sheetId)} ORDER BY ${asc(payrollSheetLines.lineNo)}`)
     return rows.map((r) => rowOf<SheetLineRow>(payrollSheetLines, r))
+  }
+
+  /**
+   * A sheet's lines as reconciliation reads them (ApprovedLine's fields), in line order, each with its worker's newest
+   * answer: eight columns and one statement, not every column and the answers' history (a month of 100,000 workers is
+   * read on every bank file posted).
+   */
+  async approvedLinesOf(sheetId: string): Promise<ApprovedLineRow[]> {
+    const l = payrollSheetLines
+    const a = payrollLineAnswers
+    return this.db.all<ApprovedLineRow>(
+      sql`SELECT ${l.id} AS "lineId", ${l.workerId} AS "workerId", ${l.workerName} AS "workerName", ${l.cardNo} AS "cardNo", ${l.netFen} AS "netFen",
+          ${l.payableFen} AS "payableFen", ${l.dayHalves} AS "dayHalves", ${l.minimumWage} AS "minimumWage", newest.decision AS "decision", newest.answered_at_ms AS "answeredAtMs"
+        FROM ${l}
+        LEFT JOIN (
+          SELECT ${a.lineId} AS line_id, ${a.decision} AS decision, ${a.answeredAtMs} AS answered_at_ms,
+            row_number() OVER (PARTITION BY ${a.lineId} ORDER BY ${a.answeredAtMs} DESC, ${a.id} DESC) AS n
+          FROM ${a} WHERE ${a.sheetId} = ${sheetId}
+        ) newest ON newest.line_id = ${l.id} AND newest.n = 1
+        WHERE ${l.sheetId} = ${sheetId} ORDER BY ${l.lineNo}`,
+    )
   }
 
   /** A worker's lines of a month, on every sheet and version. */

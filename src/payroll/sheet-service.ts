@@ -494,23 +494,19 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     for (const s of [...inForce.values()].sort((a, b) => (a.sheet.teamId < b.sheet.teamId ? -1 : 1))) {
       const approved = [...s.events].reverse().find((e) => e.state === 'approved')!
       const money = moneyStateOf(s.events)
-      const answers = await this.repo.newestAnswers(s.sheet.id)
-      const lines: ApprovedLine[] = (await this.repo.linesOf(s.sheet.id)).map((l) => {
-        const a = answers.get(l.id)
-        return {
-          sheetId: s.sheet.id,
-          lineId: l.id,
-          workerId: l.workerId,
-          workerName: l.workerName,
-          cardNo: l.cardNo,
-          netFen: fen(l.netFen),
-          payableFen: fen(l.payableFen),
-          dayHalves: l.dayHalves,
-          answer: a?.decision ?? null,
-          answeredAtMs: a?.answeredAtMs ?? null,
-          minimumWage: l.minimumWage === null ? null : (JSON.parse(l.minimumWage) as Record<string, unknown>),
-        }
-      })
+      const lines: ApprovedLine[] = (await this.repo.approvedLinesOf(s.sheet.id)).map((l) => ({
+        sheetId: s.sheet.id,
+        lineId: l.lineId,
+        workerId: l.workerId,
+        workerName: l.workerName,
+        cardNo: l.cardNo,
+        netFen: fen(l.netFen),
+        payableFen: fen(l.payableFen),
+        dayHalves: l.dayHalves,
+        answer: l.decision,
+        answeredAtMs: l.answeredAtMs,
+        minimumWage: l.minimumWage === null ? null : (JSON.parse(l.minimumWage) as Record<string, unknown>),
+      }))
       out.push({
         teamId: s.sheet.teamId,
         teamName: teams.get(s.sheet.teamId) ?? '',

@@ -13,6 +13,7 @@ import { isUniqueViolation } from '../db/faults.ts'
 import { checkIdNumber, isCreditCode } from './identity.ts'
 import type {
   BeforeInstallPunch,
+  CardHolder,
   DeviceRow,
   EnrolmentRow,
   EnrolmentWithWorker,
@@ -343,6 +344,12 @@ export class RosterService {
   async listEnrolments(projectId: string): Promise<EnrolmentWithWorker[]> {
     await this.project(projectId)
     return this.repo.listEnrolments(projectId)
+  }
+
+  /** Every enrolment's worker, card, team and dates (RosterRepository.cardHolders). */
+  async cardHolders(projectId: string): Promise<CardHolder[]> {
+    await this.project(projectId)
+    return this.repo.cardHolders(projectId)
   }
 
   async listTeamEnrolments(projectId: string, teamId: string): Promise<EnrolmentWithWorker[]> {

@@ -40,7 +40,7 @@ import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import { addDays, datesOfMonth, monthBoundsMs, monthOf, nextMonth, parseLocalDateTime, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import type { PunchRecord } from '../punches/admit.ts'
-import type { EnrolmentRow, ProjectRow, WorkerRow } from '../roster/repository.ts'
+import type { EnrolmentRow, EnrolmentWithWorker, ProjectRow, WorkerRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { AdjustmentCause, ConfirmationChannel } from '../db/schema/timesheets.ts'
 import type { Transaction } from '../db/database.ts'
@@ -276,8 +276,11 @@ export class TimesheetService {
     return months
   }
 
-  /** Every worker's line for a month: frozen where the team's month is confirmed, live elsewhere. */
-  async projectMonth(projectId: string, month: Month): Promise<Map<string, WorkerMonthLine>> {
+  /**
+   * Every worker's line for a month: frozen where the team's month is confirmed, live elsewhere. `enrolled` narrows it
+   * to those enrolments (the caller's read of the roster, e.g. the teams a payroll sheet does not yet cover).
+   */
+  async projectMonth(projectId: string, month: Month, enrolled?: readonly EnrolmentWithWorker[]): Promise<Map<string, WorkerMonthLine>> {
     const project = await this.roster.project(projectId)
     // From the database, not the cache: a month another instance confirmed a moment ago is read frozen.
     const confirmedTeams = new Map((await this.repo.confirmedTeamMonths(projectId)).filter((c) => c.month === month).map((c) => [c.teamId, c.id]))
@@ -286,7 +289,7 @@ export class TimesheetService {
     const lines = new Map<string, WorkerMonthLine>()
     // This call's snapshots, held for its length whatever the shared cache keeps: enrolments come in any team order.
     const held = new Map<string, Snapshot>()
-    for (const { enrolment } of await this.roster.listEnrolments(projectId)) {
+    for (const { enrolment } of enrolled ?? (await this.roster.listEnrolments(projectId))) {
       const confirmationId = confirmedTeams.get(enrolment.teamId)
       let m: WorkerMonth | undefined
       if (confirmationId) {
