@@ -50,17 +50,48 @@ export function formatYuan(amount: Fen): string {
   return new Money(amount).dividedBy(100).toFixed(2)
 }
 
+/*
+ * Sums and differences of fen are done in plain integer arithmetic, not through `Money` (a month of 100,000 lines is
+ * otherwise 100,000 decimals built and dropped per total). Why this is exact: a double holds every integer up to
+ * 2^53 − 1, and IEEE addition rounds the exact result to the nearest double, so when both operands are safe integers
+ * and the exact result is one too, the computed result is that exact result. When the exact result is not a safe
+ * integer (|x| ≥ 2^53), rounding is monotonic and 2^53 is a double, so the computed result is not a safe integer
+ * either, and `Number.isSafeInteger` sees it at that very step. Whatever that check does not vouch for (an operand
+ * that is not a safe integer, a running total that leaves the safe range) goes the old way, through `Money`, from the
+ * exact total so far: results and errors stay exactly what they were, and `fen()` checks FEN_MAX at the end as before.
+ */
+
 export function addFen(a: Fen, b: Fen): Fen {
+  if (Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
+    const total = a + b
+    if (Number.isSafeInteger(total)) return fen(total)
+  }
   return fen(new Money(a).plus(b).toNumber())
 }
 
 export function sumFen(amounts: Iterable<Fen>): Fen {
-  let total = new Money(0)
-  for (const a of amounts) total = total.plus(a)
-  return fen(total.toNumber())
+  let total = 0
+  const iterator = amounts[Symbol.iterator]()
+  for (let next = iterator.next(); next.done !== true; next = iterator.next()) {
+    const a = next.value
+    const sum = total + a
+    if (Number.isSafeInteger(a) && Number.isSafeInteger(sum)) {
+      total = sum
+      continue
+    }
+    // Leaving the safe integers: `total` is still exact, so the decimal sum picks up where it stands.
+    let exact = new Money(total).plus(a)
+    for (next = iterator.next(); next.done !== true; next = iterator.next()) exact = exact.plus(next.value)
+    return fen(exact.toNumber())
+  }
+  return fen(total)
 }
 
 export function subFen(a: Fen, b: Fen): Fen {
+  if (Number.isSafeInteger(a) && Number.isSafeInteger(b)) {
+    const difference = a - b
+    if (Number.isSafeInteger(difference)) return fen(difference)
+  }
   return fen(new Money(a).minus(b).toNumber())
 }
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { holds } from '../helpers/property.ts'
 import { LIMITS } from '../../src/config/limits.ts'
-import { FEN_MAX, fen, formatYuan, parseYuan, sumFen, timesFen } from '../../src/kernel/money.ts'
+import { FEN_MAX, Money, addFen, fen, formatYuan, parseYuan, subFen, sumFen, timesFen, type Fen } from '../../src/kernel/money.ts'
 
 t.test('parseYuan takes plain amounts only', async (t) => {
   t.equal(parseYuan('350.00'), 35000)
@@ -55,4 +55,55 @@ t.test('a pay month at its limits sums exactly, without leaving the range', asyn
     }),
     { numRuns: 10 },
   )
+})
+
+/** The decimal reference sumFen, addFen and subFen were before they added integers directly: exact, then range-checked. */
+const outcome = (f: () => number): { value: number } | { error: string } => {
+  try {
+    return { value: f() }
+  } catch (e) {
+    return { error: e instanceof RangeError ? 'RangeError' : String(e) }
+  }
+}
+const decimalSum = (amounts: readonly number[]): number => fen(amounts.reduce((total, a) => total.plus(a), new Money(0)).toNumber())
+
+t.test('integer sums and differences agree with the decimal ones, result or RangeError', async (t) => {
+  // Safe integers of every size: small amounts, amounts near FEN_MAX, near 2^53 (where a running total leaves the
+  // safe integers and comes back), and their negatives.
+  const amount = fc.oneof(
+    fc.integer({ min: -1_000_000, max: 1_000_000 }),
+    fc.integer({ min: -FEN_MAX, max: FEN_MAX }),
+    fc.maxSafeInteger(),
+    fc.constantFrom(FEN_MAX, -FEN_MAX, FEN_MAX + 1, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 52),
+  )
+  holds(
+    t,
+    'sumFen(xs) is the decimal sum of xs, or throws RangeError when it is out of range',
+    fc.property(fc.array(amount, { maxLength: 12 }), (xs) => {
+      const expected = outcome(() => decimalSum(xs))
+      const actual = outcome(() => sumFen(xs as Fen[]))
+      const fromIterable = outcome(() => sumFen(new Set(xs) as Set<Fen>))
+      return JSON.stringify(actual) === JSON.stringify(expected) && JSON.stringify(fromIterable) === JSON.stringify(outcome(() => decimalSum([...new Set(xs)])))
+    }),
+    { numRuns: 2000 },
+  )
+  holds(
+    t,
+    'addFen and subFen are the decimal sum and difference, or throw RangeError when out of range',
+    fc.property(amount, amount, (a, b) => {
+      const sum = outcome(() => addFen(a as Fen, b as Fen))
+      const difference = outcome(() => subFen(a as Fen, b as Fen))
+      return (
+        JSON.stringify(sum) === JSON.stringify(outcome(() => fen(new Money(a).plus(b).toNumber()))) &&
+        JSON.stringify(difference) === JSON.stringify(outcome(() => fen(new Money(a).minus(b).toNumber())))
+      )
+    }),
+    { numRuns: 2000 },
+  )
+  t.equal(sumFen([Number.MAX_SAFE_INTEGER, 1, -Number.MAX_SAFE_INTEGER] as Fen[]), 1, 'a running total past 2^53 that comes back is still exact')
+  t.equal(sumFen([FEN_MAX, FEN_MAX, -FEN_MAX] as Fen[]), FEN_MAX, 'only the total is held to FEN_MAX, as before')
+  t.throws(() => sumFen([FEN_MAX, 1] as Fen[]), RangeError)
+  t.throws(() => addFen(fen(FEN_MAX), fen(1)), RangeError)
+  t.throws(() => subFen(fen(-FEN_MAX), fen(1)), RangeError)
+  t.equal(sumFen([]), 0)
 })
