@@ -9,7 +9,7 @@
  * may carry is `payeeCard`, as in reconcile. Malformed dates in the input are skipped and reported, never thrown.
  */
 import { LIMITS } from '../config/limits.ts'
-import { formatYuan, subFen, sumFen, ZERO_FEN, fen, type Fen } from '../kernel/money.ts'
+import { addFen, formatYuan, subFen, sumFen, ZERO_FEN, fen, type Fen } from '../kernel/money.ts'
 import { addDays, isMonth, isWorkDate, monthOf, type Month, type WorkDate } from '../kernel/time.ts'
 import { maskCard } from '../roster/identity.ts'
 import { daysBetween, type RunFlag } from './cases.ts'
@@ -35,8 +35,20 @@ export interface ProjectFlagsResult {
 }
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-const cardKey = (card: string): string => card.replace(/\s/g, '')
 const yuan = (amount: Fen): string => formatYuan(amount)
+
+/**
+ * A card as ownership reads it: its digits, without the spaces people write them with (every `\s`). A month reads
+ * hundreds of thousands of cards, nearly all without a space: one pass over the characters finds that no character can
+ * be whitespace (every `\s` is a control or space at or below U+0020, or above U+007E) before any regex runs.
+ */
+export function cardKey(card: string): string {
+  for (let i = 0; i < card.length; i++) {
+    const c = card.charCodeAt(i)
+    if (c <= 0x20 || c >= 0x7f) return card.replace(/\s/g, '')
+  }
+  return card
+}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // SHARED_CARD (一卡多人)
@@ -57,14 +69,33 @@ export interface PaymentFor {
  * card (workerId null, payeeCard the card), paidFen the card's total, the workers and their amounts in evidence.
  */
 export function sharedCard(month: Month, payments: readonly PaymentFor[]): ProjectFlag[] {
-  const byCard = new Map<string, Map<string, PaymentFor[]>>()
+  // First, per card, the first worker it was paid for, and which cards were paid for another as well: nearly every card
+  // of a month is one worker's, never shared (SHARED_CARD_WORKERS_MIN is at least two), and only the others are grouped
+  // by worker.
+  const firstWorker = new Map<string, string>()
+  const shared = new Set<string>()
+  const cards: Array<string | undefined> = []
   for (const p of payments) {
-    if (p.forWorkerId === null) continue
+    if (p.forWorkerId === null) {
+      cards.push(undefined)
+      continue
+    }
     const card = cardKey(p.payeeCard)
-    const workers = byCard.get(card) ?? new Map<string, PaymentFor[]>()
-    workers.set(p.forWorkerId, [...(workers.get(p.forWorkerId) ?? []), p])
-    byCard.set(card, workers)
+    cards.push(card)
+    const first = firstWorker.get(card)
+    if (first === undefined) firstWorker.set(card, p.forWorkerId)
+    else if (first !== p.forWorkerId) shared.add(card)
   }
+  const byCard = new Map<string, Map<string, PaymentFor[]>>()
+  payments.forEach((p, i) => {
+    const card = cards[i]
+    if (card === undefined || p.forWorkerId === null || !shared.has(card)) return
+    const workers = byCard.get(card) ?? new Map<string, PaymentFor[]>()
+    const lines = workers.get(p.forWorkerId)
+    if (lines === undefined) workers.set(p.forWorkerId, [p])
+    else lines.push(p)
+    byCard.set(card, workers)
+  })
   const flags: ProjectFlag[] = []
   for (const card of [...byCard.keys()].sort(compareText)) {
     const workers = byCard.get(card) as Map<string, PaymentFor[]>
@@ -116,26 +147,34 @@ export function oversized(month: Month, paid: readonly WorkerMonthPaid[]): Proje
   const problems: InputProblem[] = []
   if (!isMonth(month)) return { flags: [], problems: [{ code: 'invalid_date', field: 'month', value: month, ref: 'input' }] }
   const year = month.slice(0, 4)
-  const byWorker = new Map<string, { thisMonth: Fen[]; before: Fen[] }>()
+  // Per worker, this month's amounts and the earlier months': one amount as itself, several in an array (most workers
+  // have one of each, and a month of 100,000 workers need not make 200,000 arrays).
+  const byWorker = new Map<string, { thisMonth: Fen | Fen[] | undefined; before: Fen | Fen[] | undefined }>()
   for (const p of paid) {
     if (!isMonth(p.month)) {
       problems.push({ code: 'invalid_date', field: 'month', value: p.month, ref: p.workerId })
       continue
     }
-    if (p.month.slice(0, 4) !== year || p.month > month) continue
-    const w = byWorker.get(p.workerId) ?? { thisMonth: [], before: [] }
-    ;(p.month === month ? w.thisMonth : w.before).push(p.paidFen)
-    byWorker.set(p.workerId, w)
+    if (!p.month.startsWith(year) || p.month > month) continue
+    let w = byWorker.get(p.workerId)
+    if (w === undefined) {
+      w = { thisMonth: undefined, before: undefined }
+      byWorker.set(p.workerId, w)
+    }
+    if (p.month === month) w.thisMonth = withAmount(w.thisMonth, p.paidFen)
+    else w.before = withAmount(w.before, p.paidFen)
   }
-  const flags: ProjectFlag[] = []
-  for (const workerId of [...byWorker.keys()].sort(compareText)) {
-    const w = byWorker.get(workerId) as { thisMonth: Fen[]; before: Fen[] }
-    const monthFen = sumFen(w.thisMonth)
-    const beforeFen = sumFen(w.before)
-    const yearFen = sumFen([beforeFen, monthFen])
+  const found: Array<{ workerId: string; monthFen: Fen; yearFen: Fen; overMonth: boolean; crossedYear: boolean }> = []
+  for (const [workerId, w] of byWorker) {
+    const monthFen = sumOfAmounts(w.thisMonth)
+    const beforeFen = sumOfAmounts(w.before)
+    const yearFen = addFen(beforeFen, monthFen)
     const overMonth = monthFen > OVERSIZED_MONTH_FEN
     const crossedYear = yearFen > OVERSIZED_YEAR_FEN && beforeFen <= OVERSIZED_YEAR_FEN
-    if (!overMonth && !crossedYear) continue
+    if (overMonth || crossedYear) found.push({ workerId, monthFen, yearFen, overMonth, crossedYear })
+  }
+  const flags: ProjectFlag[] = []
+  for (const { workerId, monthFen, yearFen, overMonth, crossedYear } of found.sort((a, b) => compareText(a.workerId, b.workerId))) {
     flags.push({
       kind: 'OVERSIZED',
       workerId,
@@ -155,6 +194,21 @@ export function oversized(month: Month, paid: readonly WorkerMonthPaid[]): Proje
     })
   }
   return { flags, problems }
+}
+
+function withAmount(amounts: Fen | Fen[] | undefined, amount: Fen): Fen | Fen[] {
+  if (amounts === undefined) return amount
+  if (Array.isArray(amounts)) {
+    amounts.push(amount)
+    return amounts
+  }
+  return [amounts, amount]
+}
+
+/** sumFen of the amounts; one amount is checked as sumFen([amount]) checks it, by addFen(0, amount). */
+function sumOfAmounts(amounts: Fen | Fen[] | undefined): Fen {
+  if (amounts === undefined) return ZERO_FEN
+  return Array.isArray(amounts) ? sumFen(amounts) : addFen(ZERO_FEN, amounts)
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -231,10 +285,13 @@ export function headcountGap(input: HeadcountInput): ProjectFlagsResult {
     if (!isWorkDate(value)) return { flags: [], problems: [{ code: 'invalid_date', field, value, ref: 'input' }] }
   }
   if (input.asOf <= input.payDate) return { flags: [], problems: [] }
-  const attended = [...new Set(input.attended)].sort(compareText)
+  const attended = new Set(input.attended)
   const paid = new Set(input.paid)
-  const missing = attended.filter((w) => !paid.has(w))
-  if (attended.length === 0 || missing.length * 100 < attended.length * HEADCOUNT_GAP_PERCENT_MIN) return { flags: [], problems: [] }
+  const missing: string[] = []
+  for (const w of attended) if (!paid.has(w)) missing.push(w)
+  if (attended.size === 0 || missing.length * 100 < attended.size * HEADCOUNT_GAP_PERCENT_MIN) return { flags: [], problems: [] }
+  // Only the workers without a payout are listed, so only they are put in order.
+  missing.sort(compareText)
   return {
     flags: [
       {
@@ -247,7 +304,7 @@ export function headcountGap(input: HeadcountInput): ProjectFlagsResult {
           period: input.month,
           payDate: input.payDate,
           asOf: input.asOf,
-          attendedCount: attended.length,
+          attendedCount: attended.size,
           withoutPayoutCount: missing.length,
           thresholdPercent: HEADCOUNT_GAP_PERCENT_MIN,
           // Objects, as every other flag's `workers` list: the flag views give that list one shape whatever the kind.

@@ -11,9 +11,10 @@
  */
 import { dedicatedPayouts, type DedicatedAccount } from '../account/funding.ts'
 import { LIMITS } from '../config/limits.ts'
-import { FEN_MAX, ZERO_FEN, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
+import { FEN_MAX, ZERO_FEN, addFen, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
 import {
   PAYMENT_PENDING_DAYS_MAX,
+  cardKey,
   exitedUnsettled,
   groupArrears,
   headcountGap,
@@ -252,9 +253,6 @@ export interface Reconciliation {
   sheetsPaidInFull: string[]
 }
 
-/** Cards may arrive with the spaces people write them with; ownership is by digits. */
-const cardKey = (card: string): string => card.replace(/\s/g, '')
-
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
@@ -303,15 +301,39 @@ function lineEvidence(l: PaidLine, others: OtherReports = NO_OTHER_REPORTS): Rec
   return evidence
 }
 
-/** The first lines (already in money order) as evidence, and what all of them add up to. */
+/** The first lines (already in money order) as evidence, and what all of them add up to (`amountFen`, when already summed). */
 function evidenceLines(
   lines: readonly PaidLine[],
   status: PaidLine['status'],
   others: OtherReports = NO_OTHER_REPORTS,
+  amountFen: Fen = totalOf(lines),
 ): { shown: Array<Record<string, unknown>>; total: EvidenceLinesTotal } {
   const shown = lines.slice(0, LIMITS.flag_evidence_lines_max).map((l) => lineEvidence(l, others))
-  const amountFen = sumFen(lines.map((l) => l.amountFen))
   return { shown, total: { count: lines.length, amountFen, amountYuan: yuan(amountFen), shown: shown.length, status } }
+}
+
+/** What the lines add up to: sumFen of their amounts (a single line's checked the same way, without an array). */
+function totalOf(lines: readonly PaidLine[]): Fen {
+  if (lines.length === 0) return ZERO_FEN
+  if (lines.length === 1) return addFen(ZERO_FEN, (lines[0] as PaidLine).amountFen)
+  return sumFen(lines.map((l) => l.amountFen))
+}
+
+/** The parts of a worker's flags' evidence: their figures and where the due comes from, their paid and failed lines. */
+interface WorkerEvidence {
+  amounts: Record<string, unknown>
+  lines: { lines: Array<Record<string, unknown>>; linesTotal: EvidenceLinesTotal }
+  failedLines: { failedLines: Array<Record<string, unknown>>; failedLinesTotal: EvidenceLinesTotal }
+}
+
+function workerEvidence(w: WorkerTally, dueFen: Fen, failedFen: Fen, basis: DueBasis, others: OtherReports): WorkerEvidence {
+  const successes = evidenceLines(w.successes, 'success', others, w.paidFen)
+  const failures = evidenceLines(w.failures, 'failed', others, failedFen)
+  return {
+    amounts: { dueFen, dueYuan: yuan(dueFen), paidFen: w.paidFen, paidYuan: yuan(w.paidFen), ...basis.evidenceOf(w.workerId) },
+    lines: { lines: successes.shown, linesTotal: successes.total },
+    failedLines: { failedLines: failures.shown, failedLinesTotal: failures.total },
+  }
 }
 
 interface DueWorker {
@@ -333,24 +355,29 @@ interface Owner {
  * sheet): they are one person owed the sum, so due lines are merged by worker.
  */
 function mergeDue(due: readonly DueLine[]): Map<string, DueWorker> {
-  const byWorker = new Map<string, { names: string[]; cards: Set<string>; amounts: Fen[]; days: number }>()
-  for (const d of due) {
-    const w = byWorker.get(d.workerId) ?? { names: [], cards: new Set<string>(), amounts: [], days: 0 }
-    w.names.push(d.workerName)
-    w.cards.add(cardKey(d.cardNo))
-    w.amounts.push(d.dueFen)
-    w.days += d.daysPresent
-    byWorker.set(d.workerId, w)
-  }
   const merged = new Map<string, DueWorker>()
-  for (const [workerId, w] of byWorker) {
-    merged.set(workerId, {
-      workerId,
-      workerName: [...w.names].sort(compareText)[0] ?? '',
-      cards: [...w.cards].sort(compareText),
-      dueFen: sumFen(w.amounts),
-      daysPresent: w.days,
-    })
+  /** The amounts of workers with more than one line, summed once all are in; most workers have one. */
+  const amountsOf = new Map<string, Fen[]>()
+  for (const d of due) {
+    const card = cardKey(d.cardNo)
+    const w = merged.get(d.workerId)
+    if (w === undefined) {
+      merged.set(d.workerId, { workerId: d.workerId, workerName: d.workerName, cards: [card], dueFen: d.dueFen, daysPresent: 0 + d.daysPresent })
+      continue
+    }
+    // The smallest name, whichever line comes first.
+    if (d.workerName < w.workerName) w.workerName = d.workerName
+    if (!w.cards.includes(card)) w.cards.push(card)
+    const amounts = amountsOf.get(d.workerId)
+    if (amounts === undefined) amountsOf.set(d.workerId, [w.dueFen, d.dueFen])
+    else amounts.push(d.dueFen)
+    w.daysPresent += d.daysPresent
+  }
+  for (const w of merged.values()) {
+    const amounts = amountsOf.get(w.workerId)
+    // addFen(0, x) is sumFen([x]): the same check of a single amount, without an array per worker.
+    w.dueFen = amounts === undefined ? addFen(ZERO_FEN, w.dueFen) : sumFen(amounts)
+    if (w.cards.length > 1) w.cards.sort(compareText)
   }
   return merged
 }
@@ -460,8 +487,11 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   for (const [card, owner] of input.cardOwners) owners.set(cardKey(card), owner)
   // The payroll line's card as a fallback owner; the smallest worker id wins a card two sheets name, so order cannot matter.
   const dueCardOwners = new Map<string, Owner>()
-  for (const w of [...dueWorkers.values()].sort((a, b) => compareText(a.workerId, b.workerId))) {
-    for (const card of w.cards) if (!dueCardOwners.has(card)) dueCardOwners.set(card, { workerId: w.workerId, workerName: w.workerName })
+  for (const w of dueWorkers.values()) {
+    for (const card of w.cards) {
+      const known = dueCardOwners.get(card)
+      if (known === undefined || w.workerId < known.workerId) dueCardOwners.set(card, { workerId: w.workerId, workerName: w.workerName })
+    }
   }
   const ownerOf = (card: string): Owner | undefined => owners.get(card) ?? dueCardOwners.get(card)
 
@@ -484,15 +514,16 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   const { payments, returns } = paymentsOf(input.payouts)
   // A payment is debited once: its account is checked once, on the report it counts at, naming the account any of its
   // success reports names (a pain.002 names none where the camt.054 of the same payment does).
-  const payer = payerCheck(
-    input,
-    [...payments.values()].flatMap((p) => {
-      if (p.outcome !== 'booked') return []
-      const named = p.reports.find((r) => r.status === 'success' && r.payerAccountNo !== undefined && r.payerAccountNo !== null)
-      return [named === undefined || named === p.counted ? p.counted : { ...p.counted, payerAccountNo: named.payerAccountNo ?? null }]
-    }),
-  )
-  const dedicated = new Set(payer.payouts.map((l) => l.lineId))
+  const booked: PaidLine[] = []
+  for (const p of payments.values()) {
+    if (p.outcome !== 'booked') continue
+    const named = p.reports.find((r) => r.status === 'success' && r.payerAccountNo !== undefined && r.payerAccountNo !== null)
+    booked.push(named === undefined || named === p.counted ? p.counted : { ...p.counted, payerAccountNo: named.payerAccountNo ?? null })
+  }
+  const payer = payerCheck(input, booked)
+  // Given back whole (no payer to check, or no line names one): every booked payment counts, and no set is needed.
+  const dedicatedIds = payer.payouts === booked ? undefined : new Set(payer.payouts.map((l) => l.lineId))
+  const dedicated = (lineId: string): boolean => dedicatedIds === undefined || dedicatedIds.has(lineId)
   const others = otherReportsOf(payments)
   const pending: PendingPayment[] = []
   // Each payment once: its counted report stands for it, the others are evidence (src/payouts/formats/evidence.ts).
@@ -502,12 +533,12 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     const owner = ownerOf(card)
     if (p.outcome === 'booked') {
       // Debited from another account: PAYER_NOT_DEDICATED says so, and it pays nothing here.
-      if (!dedicated.has(line.lineId)) continue
+      if (!dedicated(line.lineId)) continue
       for (const report of p.reports) {
         if (report.status !== 'success' || report.payeeName.trim() === '') continue
         // A format that names no payee (a camt transaction without Cdtr/Nm) gives no evidence about the name; of the
         // reports that do, the first that differs stands for the payment, so one payment raises at most one flag.
-        const reportOwner = ownerOf(cardKey(report.payeeCard))
+        const reportOwner = report === line ? owner : ownerOf(cardKey(report.payeeCard))
         if (reportOwner !== undefined && report.payeeName.trim() !== reportOwner.workerName.trim()) {
           nameChecks.push({ line: report, owner: reportOwner })
           break
@@ -531,7 +562,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     if (p.outcome === 'booked') w.successes.push(line)
     else w.failures.push(line)
   }
-  for (const w of workers.values()) w.paidFen = sumFen(w.successes.map((l) => l.amountFen))
+  for (const w of workers.values()) w.paidFen = totalOf(w.successes)
 
   const flags: Array<{ flag: Flag; tie: string }> = []
   const raise = (flag: Flag, tie = ''): void => {
@@ -549,12 +580,13 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     const paidFen = w.paidFen
     const card = w.due?.cards[0] ?? cardKey(w.successes[0]?.payeeCard ?? w.failures[0]?.payeeCard ?? '')
     const payeeCard = card === '' ? null : card
-    // Only as many lines as a flag shows are turned into evidence: a worker paid 50,000 times costs 20 objects, not 50,000.
-    const successes = evidenceLines(w.successes, 'success', others)
-    const failures = evidenceLines(w.failures, 'failed', others)
-    const lines = { lines: successes.shown, linesTotal: successes.total }
-    const failedLines = { failedLines: failures.shown, failedLinesTotal: failures.total }
-    const amounts = { dueFen, dueYuan: yuan(dueFen), paidFen, paidYuan: yuan(paidFen), ...basis.evidenceOf(w.workerId) }
+    // Evidence is built only for a worker who raises a flag (most of a month's workers raise none), and then only as
+    // many lines as a flag shows: a worker paid 50,000 times costs 20 objects, not 50,000. The failed lines' total is
+    // summed for every worker all the same, as when their evidence was built up front, so a figure out of range throws
+    // whether or not a flag shows it.
+    const failedFen = totalOf(w.failures)
+    let shown: WorkerEvidence | undefined
+    const evidence = (): WorkerEvidence => (shown ??= workerEvidence(w, dueFen, failedFen, basis, others))
 
     if (dueFen > 0) {
       if (paidFen === 0) {
@@ -564,7 +596,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           payeeCard,
           dueFen,
           paidFen,
-          evidence: { period: input.period, payDate: input.payDate, ...amounts, daysPresent: w.due?.daysPresent ?? 0, ...failedLines },
+          evidence: { period: input.period, payDate: input.payDate, ...evidence().amounts, daysPresent: w.due?.daysPresent ?? 0, ...evidence().failedLines },
         })
       } else if (paidFen < dueFen) {
         const shortFen = subFen(dueFen, paidFen)
@@ -574,7 +606,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           payeeCard,
           dueFen,
           paidFen,
-          evidence: { ...amounts, shortFen, shortYuan: yuan(shortFen), ...lines, ...failedLines },
+          evidence: { ...evidence().amounts, shortFen, shortYuan: yuan(shortFen), ...evidence().lines, ...evidence().failedLines },
         })
       } else {
         const late = lateness(w.successes, dueFen, input.payDate)
@@ -590,8 +622,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
               paidInFullOn: late.reachedOn,
               paidByPayDateFen: late.paidByPayDate,
               paidByPayDateYuan: yuan(late.paidByPayDate),
-              ...amounts,
-              ...lines,
+              ...evidence().amounts,
+              ...evidence().lines,
             },
           })
         }
@@ -603,7 +635,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
             payeeCard,
             dueFen,
             paidFen,
-            evidence: { ...amounts, overFen, overYuan: yuan(overFen), ...lines },
+            evidence: { ...evidence().amounts, overFen, overYuan: yuan(overFen), ...evidence().lines },
           })
         }
       }
@@ -616,7 +648,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
               payeeCard: cardKey(f.payeeCard),
               dueFen,
               paidFen,
-              evidence: { line: lineEvidence(f, others), bankRef: f.bankRef, failureReason: f.failureReason, ...amounts },
+              evidence: { line: lineEvidence(f, others), bankRef: f.bankRef, failureReason: f.failureReason, ...evidence().amounts },
             },
             f.lineId,
           )
@@ -642,8 +674,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           onPayrollSheet: false,
           payeeNames: payeeNames.slice(0, LIMITS.flag_evidence_lines_max),
           payeeNameCount: payeeNames.length,
-          ...amounts,
-          ...lines,
+          ...evidence().amounts,
+          ...evidence().lines,
         },
       })
     } else if (dueFen === 0 && paidFen > 0) {
@@ -656,8 +688,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
         evidence: {
           onPayrollSheet: w.due !== undefined,
           daysPresent: w.due?.daysPresent ?? null,
-          ...amounts,
-          ...lines,
+          ...evidence().amounts,
+          ...evidence().lines,
         },
       })
     }
@@ -770,8 +802,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
 const UNPAID_KINDS: ReadonlySet<FlagKind> = new Set(['UNPAID', 'SHORTFALL', 'FAILED'])
 
 /** An approved sheet line as the flags of its worker show it: where the due comes from, and the worker's answer. */
-function sheetLineEvidence(team: ApprovedTeamMonth, l: ApprovedLine): Record<string, unknown> {
-  const deductionsFen = subFen(l.payableFen, l.netFen)
+function sheetLineEvidence(team: ApprovedTeamMonth, l: ApprovedLine, deductionsFen: Fen): Record<string, unknown> {
   return {
     teamId: team.teamId,
     teamName: team.teamName,
@@ -793,6 +824,22 @@ interface RaisedFlag {
   flag: Flag
   tie: string
 }
+
+/** An approved sheet line of a worker, its evidence built when first shown. */
+interface SheetLineRef {
+  team: ApprovedTeamMonth
+  line: ApprovedLine
+  deductionsFen: Fen
+  evidence: Record<string, unknown> | undefined
+}
+
+/** Sheet, then line: the order a worker's sheet lines are shown in. */
+function compareSheetLineRefs(a: SheetLineRef, b: SheetLineRef): number {
+  return compareText(`${a.team.sheetId}\u0000${a.line.lineId}`, `${b.team.sheetId}\u0000${b.line.lineId}`)
+}
+
+/** The largest time a Date holds (ECMA-262 TimeClip): beyond it toISOString throws. */
+const DATE_MS_MAX = 8.64e15
 
 interface DueBasis {
   /** What is due, line by line: the approved sheets' lines, and the timesheet's of teams without one. */
@@ -819,16 +866,25 @@ function dueBasis(input: ReconcileInput): DueBasis {
     approvedTeams.add(team.teamId)
   }
   const due: DueLine[] = []
-  const byWorker = new Map<string, Array<{ key: string; evidence: Record<string, unknown> }>>()
+  // A line's evidence is built the first time a flag shows it (most workers of a month raise none), then shared by
+  // every flag that does, as when it was built up front.
+  const byWorker = new Map<string, SheetLineRef | SheetLineRef[]>()
+  const evidenceOfLine = (ref: SheetLineRef): Record<string, unknown> => (ref.evidence ??= sheetLineEvidence(ref.team, ref.line, ref.deductionsFen))
   const flags: RaisedFlag[] = []
   for (const team of sheets.approved) {
     for (const l of team.lines) {
       due.push({ workerId: l.workerId, workerName: l.workerName, cardNo: l.cardNo, dueFen: l.netFen, daysPresent: l.dayHalves / 2, teamId: team.teamId, teamName: team.teamName })
-      const evidence = sheetLineEvidence(team, l)
-      const refs = byWorker.get(l.workerId) ?? []
-      refs.push({ key: `${team.sheetId}\u0000${l.lineId}`, evidence })
-      byWorker.set(l.workerId, refs)
+      // Checked for every line, shown or not, as when every line's evidence was built: a bad figure or time is the
+      // caller's bug and throws here (the same RangeError toISOString throws), not only once a flag shows the line.
+      const deductionsFen = subFen(l.payableFen, l.netFen)
+      if (l.answeredAtMs !== null && !(Math.abs(l.answeredAtMs) <= DATE_MS_MAX)) throw new RangeError('Invalid time value')
+      const ref: SheetLineRef = { team, line: l, deductionsFen, evidence: undefined }
+      const refs = byWorker.get(l.workerId)
+      if (refs === undefined) byWorker.set(l.workerId, ref)
+      else if (Array.isArray(refs)) refs.push(ref)
+      else byWorker.set(l.workerId, [refs, ref])
       if (l.answer !== 'confirm') {
+        const evidence = evidenceOfLine(ref)
         flags.push({
           flag: {
             kind: 'NOT_WORKER_CONFIRMED',
@@ -843,6 +899,7 @@ function dueBasis(input: ReconcileInput): DueBasis {
       }
       // A full-time month whose net is below the local minimum wage, as the sheet found it when it was made.
       if (l.minimumWage) {
+        const evidence = evidenceOfLine(ref)
         flags.push({
           flag: {
             kind: 'BELOW_MINIMUM_WAGE',
@@ -900,10 +957,10 @@ function dueBasis(input: ReconcileInput): DueBasis {
     }
   }
   const evidenceOf = (workerId: string): Record<string, unknown> => {
-    const refs = byWorker.get(workerId)
-    if (refs === undefined) return { dueFrom: 'timesheet' }
-    const sorted = [...refs].sort((a, b) => compareText(a.key, b.key))
-    return { dueFrom: 'payroll_sheet', sheetLines: sorted.slice(0, LIMITS.flag_evidence_lines_max).map((r) => r.evidence), sheetLineCount: sorted.length }
+    const found = byWorker.get(workerId)
+    if (found === undefined) return { dueFrom: 'timesheet' }
+    const sorted = Array.isArray(found) ? [...found].sort(compareSheetLineRefs) : [found]
+    return { dueFrom: 'payroll_sheet', sheetLines: sorted.slice(0, LIMITS.flag_evidence_lines_max).map(evidenceOfLine), sheetLineCount: sorted.length }
   }
   return { due, evidenceOf, flags }
 }
@@ -954,9 +1011,10 @@ function payStatus(dueFen: Fen, paidFen: Fen): WorkerPayStatus {
  * date has no time of day.
  */
 function lateness(successes: readonly PaidLine[], dueFen: Fen, payDate: string): { reachedOn: string; paidByPayDate: Fen } | undefined {
-  const byDate = [...successes].sort(compareLines)
-  const paidByPayDate = sumFen(byDate.filter((l) => l.valueDate <= payDate).map((l) => l.amountFen))
+  // What was paid by the pay date does not depend on the order: the lines are sorted only for a worker paid late.
+  const paidByPayDate = totalOf(successes.filter((l) => l.valueDate <= payDate))
   if (paidByPayDate >= dueFen) return undefined
+  const byDate = [...successes].sort(compareLines)
   let running: Fen = ZERO_FEN
   for (const l of byDate) {
     running = sumFen([running, l.amountFen])
@@ -1183,32 +1241,41 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
   const period = input.period
   const flags: Flag[] = []
 
-  const namesOf = new Map<string, Set<string>>()
-  const addName = (name: string, workerId: string): void => {
-    const key = name.trim()
-    if (key === '') return
-    const ids = namesOf.get(key) ?? new Set<string>()
-    ids.add(workerId)
-    namesOf.set(key, ids)
+  // Per name, the one worker who bears it (null: several do). Needed only for a payment under a name other than its
+  // card owner's, so it is built the first time one is met: in most months, never.
+  let namesOf: Map<string, string | null> | undefined
+  const workerNamed = (name: string): string | undefined => {
+    if (namesOf === undefined) {
+      const names = new Map<string, string | null>()
+      const addName = (name: string, workerId: string): void => {
+        const key = name.trim()
+        if (key === '') return
+        const known = names.get(key)
+        if (known === undefined) names.set(key, workerId)
+        else if (known !== workerId) names.set(key, null)
+      }
+      for (const owner of input.cardOwners.values()) addName(owner.workerName, owner.workerId)
+      for (const w of tally.dueWorkers.values()) addName(w.workerName, w.workerId)
+      namesOf = names
+    }
+    return namesOf.get(name) ?? undefined
   }
-  for (const owner of input.cardOwners.values()) addName(owner.workerName, owner.workerId)
-  for (const w of tally.dueWorkers.values()) addName(w.workerName, w.workerId)
   const forWorkerOf = (line: PaidLine): string | null => {
     const owner = tally.ownerOf(cardKey(line.payeeCard))
     const name = line.payeeName.trim()
     if (owner !== undefined && owner.workerName.trim() === name) return owner.workerId
-    const named = namesOf.get(name)
-    if (named !== undefined && named.size === 1) return [...named][0] as string
-    return owner?.workerId ?? null
+    return workerNamed(name) ?? owner?.workerId ?? null
   }
   const paymentFor = (l: PaidLine): PaymentFor => ({ lineId: l.lineId, payeeCard: l.payeeCard, forWorkerId: forWorkerOf(l), amountFen: l.amountFen, valueDate: l.valueDate })
-  const counted = [...[...tally.workers.values()].flatMap((w) => w.successes), ...[...tally.unknownSuccess.values()].flat()]
-  flags.push(...sharedCard(period, counted.map(paymentFor)))
+  const counted: PaymentFor[] = []
+  for (const w of tally.workers.values()) for (const l of w.successes) counted.push(paymentFor(l))
+  for (const lines of tally.unknownSuccess.values()) for (const l of lines) counted.push(paymentFor(l))
+  flags.push(...sharedCard(period, counted))
 
   const cardOf = (w: WorkerTally): string | null => w.due?.cards[0] ?? (cardKey(w.successes[0]?.payeeCard ?? '') || null)
-  const thisMonth: WorkerMonthPaid[] = [...tally.workers.values()].filter((w) => w.paidFen > 0).map((w) => ({ workerId: w.workerId, month: period, paidFen: w.paidFen }))
-  const earlier = (input.paidEarlierInYear ?? []).filter((p) => p.month < period)
-  for (const f of oversized(period, [...earlier, ...thisMonth]).flags) {
+  const year: WorkerMonthPaid[] = (input.paidEarlierInYear ?? []).filter((p) => p.month < period)
+  for (const w of tally.workers.values()) if (w.paidFen > 0) year.push({ workerId: w.workerId, month: period, paidFen: w.paidFen })
+  for (const f of oversized(period, year).flags) {
     const w = f.workerId === null ? undefined : tally.workers.get(f.workerId)
     flags.push({ ...f, payeeCard: w === undefined ? null : cardOf(w) })
   }
