@@ -2,7 +2,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
 import { BulkInsert, rowOf, selectFrom } from '../db/rows.ts'
-import { flagCaseEvents } from '../db/schema/index.ts'
+import { enrolments, flagCaseEvents, teams } from '../db/schema/index.ts'
 
 export type CaseEventRow = typeof flagCaseEvents.$inferSelect
 
@@ -36,6 +36,26 @@ export class CaseRepository {
         ORDER BY project_id, month`,
       params: [],
     })
+  }
+
+  /**
+   * The teams an organisation employs on a project and the workers ever enrolled in them (an exited worker's arrears
+   * are still the team's): what a team manager's cases are narrowed to. One row per team and enrolment, none when the
+   * organisation employs no team there.
+   */
+  async teamReach(projectId: string, organisationId: string): Promise<{ teamIds: Set<string>; workerIds: Set<string> }> {
+    const rows = await this.db.all<{ teamId: string; workerId: string | null }>(
+      sql`SELECT ${teams.id} AS "teamId", ${enrolments.workerId} AS "workerId" FROM ${teams}
+        LEFT JOIN ${enrolments} ON ${and(eq(enrolments.teamId, teams.id), eq(enrolments.projectId, teams.projectId))}
+        WHERE ${and(eq(teams.projectId, projectId), eq(teams.employerId, organisationId))}`,
+    )
+    const teamIds = new Set<string>()
+    const workerIds = new Set<string>()
+    for (const r of rows) {
+      teamIds.add(r.teamId)
+      if (r.workerId !== null) workerIds.add(r.workerId)
+    }
+    return { teamIds, workerIds }
   }
 
   async insert(rows: readonly CaseEventRow[]): Promise<void> {

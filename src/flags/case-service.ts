@@ -38,6 +38,24 @@ export interface CaseHistory extends CaseView {
   events: Array<{ seq: number; event: CaseEvent }>
 }
 
+/** What a team manager reaches of a project's cases: the teams their organisation employs there, and those teams' workers. */
+export interface TeamReach {
+  teamIds: ReadonlySet<string>
+  workerIds: ReadonlySet<string>
+}
+
+/**
+ * Whether a case is a team manager's, by its subject: a worker's case when the worker is enrolled in one of their
+ * teams; a case of no worker when its evidence names one of their teams (NO_PAYROLL_SHEET's teamId). Every other case
+ * of no worker is about the project as a whole (GROUP_ARREARS, HEADCOUNT_GAP, funding, deposit, the paying account)
+ * or about a card no worker owns (UNKNOWN_PAYEE, SHARED_CARD, which lists workers of any team): the labour manager's.
+ */
+export function inTeamReach(c: FlagCase, reach: TeamReach): boolean {
+  if (c.workerId !== null) return reach.workerIds.has(c.workerId)
+  const teamId = c.evidence.teamId
+  return typeof teamId === 'string' && reach.teamIds.has(teamId)
+}
+
 export class CaseService {
   private readonly repo: CaseRepository
 
@@ -71,6 +89,11 @@ export class CaseService {
       .filter((c) => state === undefined || c.state === state)
       .map((c) => this.viewOf(c, now, timeZone))
       .sort((a, b) => closedRank(a.case) - closedRank(b.case) || b.case.episodeOpenedAtMs - a.case.episodeOpenedAtMs || (a.id < b.id ? -1 : 1))
+  }
+
+  /** The teams an organisation employs on the project and their workers: a team manager's reach (`inTeamReach`). */
+  teamReach(projectId: string, organisationId: string): Promise<TeamReach> {
+    return this.repo.teamReach(projectId, organisationId)
   }
 
   async history(projectId: string, caseId: string): Promise<CaseHistory> {

@@ -1,17 +1,22 @@
 /**
  * Flag cases (预警案件) over HTTP: a project-month's cases with their state, age against the seeds' clocks and severity,
  * one case with its history, and what people do to one (acknowledge, dismiss with a reason, comment). The GC's labour
- * manager works them; the bureau's auditor reads them and may comment. Team managers are not given cases yet: a case
- * is scoped to a worker or a card, not to a team, so a team manager's view would show other teams' workers.
+ * manager works them; the bureau's auditor reads them and may comment. A team manager (班组长 / 劳务员) reads,
+ * acknowledges and comments on the cases of their own teams only (`inTeamReach`): those of workers enrolled in a team
+ * their organisation employs, and those whose evidence names such a team (NO_PAYROLL_SHEET). A case is scoped to a
+ * worker, a card or the project, not to a team, so the narrowing is the handler's, by the case's subject: the others
+ * (the whole project's, a card no worker owns, another team's workers) are left out of the list and answer 404 by id,
+ * as a missing case does, with the denial logged as the access plugin logs one. Dismissing stays the labour manager's.
  * Cards in a case (a card no worker owns) are masked, as in flags.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { maskDeep, maskText } from '../../access/masking.ts'
 import type { CaseActor, CaseEvent, CaseState, FlagCase } from '../../flags/cases.ts'
-import type { CaseHistory, CaseView } from '../../flags/case-service.ts'
+import { inTeamReach, type CaseHistory, type CaseView, type TeamReach } from '../../flags/case-service.ts'
+import { AppError } from '../../kernel/errors.ts'
 import { maskCard } from '../../roster/identity.ts'
 import type { Services } from '../../services.ts'
-import { principalOf } from '../access.ts'
+import { deniedEntry, principalOf } from '../access.ts'
 import { errors, idParam, month } from '../schemas.ts'
 
 const STATES = ['open', 'acknowledged', 'resolved', 'dismissed'] as const satisfies readonly CaseState[]
@@ -98,12 +103,30 @@ const actorOf = (p: ReturnType<typeof principalOf>): CaseActor => ({ id: p.id, r
 export async function casesRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { cases } = services
 
+  /** A team manager's reach on the project; undefined for the other roles, whose scope is the project (checked before). */
+  const teamReachOf = async (req: FastifyRequest, projectId: string): Promise<TeamReach | undefined> => {
+    const p = principalOf(req)
+    return p.role === 'team_manager' ? cases.teamReach(projectId, p.organisationId ?? '') : undefined
+  }
+
+  /** A case by id as the caller may see it: out of a team manager's reach it answers as a missing one, the denial logged. */
+  const visibleCase = async (req: FastifyRequest, projectId: string, caseId: string): Promise<CaseHistory> => {
+    const h = await cases.history(projectId, caseId)
+    const reach = await teamReachOf(req, projectId)
+    if (reach !== undefined && !inTeamReach(h.case, reach)) {
+      await services.accessLog.append(deniedEntry(req, principalOf(req), 'out_of_scope'))
+      throw new AppError('flag_case_not_found', { caseId })
+    }
+    return h
+  }
+
   app.get<{ Params: { projectId: string }; Querystring: { month: string; state?: CaseState } }>(
     '/api/projects/:projectId/cases',
-    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['flags'],
         summary: "A project-month's flag cases (预警案件): open and acknowledged first, each with its age against the 7- and 15-day clocks and its severity",
+        description: "A team manager's list holds only their teams' cases: their workers', and those whose evidence names one of their teams.",
         params: { type: 'object', properties: { projectId: idParam }, required: ['projectId'], additionalProperties: false },
         querystring: { type: 'object', properties: { month, state: { type: 'string', enum: STATES } }, required: ['month'], additionalProperties: false },
         response: { 200: { type: 'array', items: caseSchema }, ...errors },
@@ -111,7 +134,9 @@ export async function casesRoutes(app: FastifyInstance, { services }: { services
     },
     async (req) => {
       await services.roster.project(req.params.projectId)
-      const list = await cases.list(req.params.projectId, req.query.month, req.query.state)
+      const reach = await teamReachOf(req, req.params.projectId)
+      const all = await cases.list(req.params.projectId, req.query.month, req.query.state)
+      const list = reach === undefined ? all : all.filter((v) => inTeamReach(v.case, reach))
       req.accessRecordIds = list.flatMap((v) => (v.case.workerId === null ? [] : [v.case.workerId]))
       return list.map(caseJson)
     },
@@ -119,18 +144,24 @@ export async function casesRoutes(app: FastifyInstance, { services }: { services
 
   app.get<{ Params: { projectId: string; caseId: string } }>(
     '/api/projects/:projectId/cases/:caseId',
-    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
-      schema: { tags: ['flags'], summary: 'One flag case with its whole history, oldest first', params: caseParams, response: { 200: historySchema, ...errors } },
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor'], write: false, personal: true } },
+      schema: {
+        tags: ['flags'],
+        summary: 'One flag case with its whole history, oldest first',
+        description: "A case outside a team manager's teams: 404 flag_case_not_found, as a missing one.",
+        params: caseParams,
+        response: { 200: historySchema, ...errors },
+      },
     },
     async (req) => {
-      const h = await cases.history(req.params.projectId, req.params.caseId)
+      const h = await visibleCase(req, req.params.projectId, req.params.caseId)
       req.accessRecordIds = h.case.workerId === null ? [] : [h.case.workerId]
       return historyJson(h)
     },
   )
 
   const actions = [
-    { path: 'acknowledge', roles: ['labour_manager'], summary: 'Takes the case (open → acknowledged): who handles it is recorded; stops the 7-day clock', body: { type: 'object', properties: {}, additionalProperties: false }, action: () => ({ type: 'acknowledge' as const }) },
+    { path: 'acknowledge', roles: ['labour_manager', 'team_manager'], summary: 'Takes the case (open → acknowledged): who handles it is recorded; stops the 7-day clock', body: { type: 'object', properties: {}, additionalProperties: false }, action: () => ({ type: 'acknowledge' as const }) },
     {
       path: 'dismiss',
       roles: ['labour_manager'],
@@ -140,7 +171,7 @@ export async function casesRoutes(app: FastifyInstance, { services }: { services
     },
     {
       path: 'comment',
-      roles: ['labour_manager', 'auditor'],
+      roles: ['labour_manager', 'team_manager', 'auditor'],
       summary: 'Adds a note to the case history (any state)',
       body: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } }, required: ['text'], additionalProperties: false },
       action: (b: { reason?: string; text?: string }) => ({ type: 'comment' as const, text: b.text ?? '' }),
@@ -151,9 +182,20 @@ export async function casesRoutes(app: FastifyInstance, { services }: { services
     app.post<{ Params: { projectId: string; caseId: string }; Body: { reason?: string; text?: string } }>(
       `/api/projects/:projectId/cases/:caseId/${a.path}`,
       { config: { policy: { roles: [...a.roles], write: true, personal: true } },
-        schema: { tags: ['flags'], summary: a.summary, description: 'A case closed or already taken: 409 flag_case_refused with details.code.', params: caseParams, body: a.body, response: { 200: historySchema, ...errors } },
+        schema: {
+          tags: ['flags'],
+          summary: a.summary,
+          description: "A case closed or already taken: 409 flag_case_refused with details.code. A case outside a team manager's teams: 404 flag_case_not_found.",
+          params: caseParams,
+          body: a.body,
+          response: { 200: historySchema, ...errors },
+        },
       },
-      async (req) => historyJson(await cases.act(req.params.projectId, req.params.caseId, a.action(req.body ?? {}), actorOf(principalOf(req)))),
+      async (req) => {
+        // A team manager acts only on a case they may read: checked first, so a case out of reach is never changed.
+        if (principalOf(req).role === 'team_manager') await visibleCase(req, req.params.projectId, req.params.caseId)
+        return historyJson(await cases.act(req.params.projectId, req.params.caseId, a.action(req.body ?? {}), actorOf(principalOf(req))))
+      },
     )
   }
 }
