@@ -147,8 +147,11 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   }
   const sweeper = everyUnlessRunning(SWEEP_INTERVAL_MS, sweep)
   // The cases' clocks (7 days unhandled, 15 unresolved): every instance checks, each escalation is appended once.
+  // First the reconciliation clock: the months whose flags the date alone changes, run once a day (PayoutService.runClock).
   const caseClock = everyUnlessRunning(CASE_CLOCK_INTERVAL_MS, async () => {
     try {
+      const runs = await services.payouts.runClock()
+      if (runs > 0) app.log.info({ runs }, 'months reconciled by the clock')
       const escalated = await services.cases.tick()
       if (escalated > 0) app.log.info({ escalated }, 'flag cases escalated')
     } catch (err) {

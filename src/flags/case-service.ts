@@ -128,6 +128,11 @@ export class CaseService {
    * server every few minutes; idempotent, so several instances running it at once append each escalation once (each
    * month's appends are serialised by its lock and re-read under it).
    */
+  /** Project-months with a case neither resolved nor dismissed: what the clocks keep checking. */
+  liveMonths(): Promise<Array<{ projectId: string; month: string }>> {
+    return this.repo.liveMonths()
+  }
+
   async tick(): Promise<number> {
     let appended = 0
     for (const { projectId, month } of await this.repo.liveMonths()) {

@@ -10,22 +10,23 @@ import type { Transaction } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import { fen, sumFen, type Fen } from '../kernel/money.ts'
-import { nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { addDays, monthOf, nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { payDateOf } from '../payroll/rules.ts'
 import { LIMITS } from '../config/limits.ts'
 import type { ApprovedSheet, DedicatedAccount, FundingFlag } from '../account/funding.ts'
 import type { DepositFlag } from '../deposits/rules.ts'
 import type { ApprovedPayrollSource, ApprovedTeamMonth } from '../payroll/approved.ts'
 import type { PunchRepository } from '../punches/repository.ts'
 import type { PayrollService } from '../payroll/service.ts'
-import type { EnrolmentWithWorker } from '../roster/repository.ts'
+import type { CardHolder } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { CaseRun } from '../flags/cases.ts'
 import type { WorkerMonthPaid } from '../flags/project-flags.ts'
-import { evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
+import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
 import { maskBankText, parsePayoutFile } from './file-format.ts'
 import { BANK_FORMATS, detectFormat, formatNamed } from './formats/index.ts'
 import { bookedByCard, reconcile, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation } from './reconcile.ts'
-import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
+import type { FlagRow, PaymentReportRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
 
 export type PostOutcome = 'payout_file_stored' | 'payout_file_exists'
 
@@ -58,7 +59,11 @@ export interface MoneyOutSources {
   }
   deposits: { flags(projectId: string, asOf: WorkDate): Promise<DepositFlag[]> }
   /** Our instruction lines by EndToEndId: what a status report naming a payment by it alone paid, to whom. */
-  instructed?: { linesByEndToEndId(projectId: string, endToEndIds: readonly string[]): Promise<ReadonlyMap<string, InstructedPayment>> }
+  instructed?: {
+    linesByEndToEndId(projectId: string, endToEndIds: readonly string[]): Promise<ReadonlyMap<string, InstructedPayment>>
+    /** Our instruction lines by batch reference and 1-based place in the batch: what a CMB 代发 result names a payment by. */
+    linesByBatchSeq?(projectId: string, refs: ReadonlyArray<{ batchRef: string; seq: number }>): Promise<ReadonlyMap<string, ReadonlyMap<number, InstructedPayment & { endToEndId: string }>>>
+  }
 }
 
 /** Who settles a sheet paid in full (payroll_sheet_events.actor). */
@@ -92,11 +97,40 @@ function paidLineOf(l: PayoutLineRow): PaidLine {
   }
 }
 
+/** A payment report as bookedByCard reads it: the fields it does not read are left empty. */
+function reportOf(l: PaymentReportRow): PaidLine {
+  return {
+    lineId: l.id,
+    fileId: l.fileId,
+    lineNo: l.lineNo,
+    payeeCard: l.payeeCard,
+    payeeName: '',
+    amountFen: fen(l.amountFen),
+    status: l.status,
+    bankRef: l.bankRef,
+    valueDate: l.valueDate,
+    failureReason: null,
+    endToEndId: l.endToEndId,
+    returnOf: l.status === 'returned' ? { endToEndId: l.returnOfEndToEndId, bankRef: l.returnOfBankRef } : null,
+  }
+}
+
 /** Every card of every enrolled worker, and whose it is. */
-function cardOwnersOf(enrolments: readonly EnrolmentWithWorker[]): Map<string, CardOwner> {
+function cardOwnersOf(holders: readonly CardHolder[]): Map<string, CardOwner> {
   const cardOwners = new Map<string, CardOwner>()
-  for (const { worker } of enrolments) cardOwners.set(worker.cardNo, { workerId: worker.id, workerName: worker.name })
+  for (const h of holders) cardOwners.set(h.cardNo, { workerId: h.workerId, workerName: h.workerName })
   return cardOwners
+}
+
+/**
+ * The month's lines in linesOfPeriod's order (file id, line number, id) when one file's lines are held in memory and
+ * the others were read: the held file's block goes where its id sorts.
+ */
+function withFileLines(others: readonly PayoutLineRow[], held: { fileId: string; lines: readonly PayoutLineRow[] }): PayoutLineRow[] {
+  let at = 0
+  while (at < others.length && (others[at] as PayoutLineRow).fileId < held.fileId) at++
+  const own = [...held.lines].sort((a, b) => a.lineNo - b.lineNo || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return [...others.slice(0, at), ...own, ...others.slice(at)]
 }
 
 export class PayoutService {
@@ -109,7 +143,11 @@ export class PayoutService {
     /** Without it the month is reconciled against the timesheet alone, as before sheets existed. */
     private readonly moneyOut?: MoneyOutSources,
     /** Where each run's flags become cases (预警案件); without it flags are kept per run only. */
-    private readonly cases?: { onRun(run: CaseRun): Promise<unknown> },
+    private readonly cases?: {
+      onRun(run: CaseRun): Promise<unknown>
+      /** Project-months with a case not yet resolved or dismissed. */
+      liveMonths?(): Promise<ReadonlyArray<{ projectId: string; month: string }>>
+    },
   ) {}
 
   /**
@@ -132,10 +170,10 @@ export class PayoutService {
     const read = await this.read(input, sha256, now)
     if ('errors' in read) return this.refuse(input, read.errors)
     const { file, lines } = read
-    const errors: FileError[] = await this.bankRefErrors(input.projectId, lines)
+    // A bank reference already held with the same status is found by the unique index when the lines are stored (the
+    // catch below lists every such line): looking 100,000 references up first cost more than the rest of the check.
     const tooMany = await this.monthLimitError(input.projectId, input.period, lines.length)
-    if (tooMany) errors.push(tooMany)
-    if (errors.length > 0) return this.refuse(input, errors)
+    if (tooMany) return this.refuse(input, [tooMany])
 
     let stored: { reconciliation: ReconciliationView } | { refused: FileError }
     try {
@@ -146,12 +184,12 @@ export class PayoutService {
         const refused = await this.monthLimitError(input.projectId, input.period, lines.length)
         if (refused) return { refused }
         await this.repo.insertFile(file, lines)
-        return { reconciliation: await this.runInTransaction(tx, input.projectId, input.period, `payout_file:${file.id}`) }
+        return { reconciliation: await this.runInTransaction(tx, input.projectId, input.period, `payout_file:${file.id}`, { fileId: file.id, lines }) }
       })
     } catch (err) {
       if (isUniqueViolation(err)) {
-        // Another instance stored the same bytes, or a payment of this file, between the checks above and this
-        // transaction; the unique index decided. Read again, outside the failed transaction, and answer as a repeat
+        // A payment of this file is already held (with the same status), or another instance stored the same bytes
+        // between the check above and this transaction: the unique index decided. Read again, outside the failed transaction, and answer as a repeat
         // post answers.
         const posted = await this.alreadyPosted(input, sha256)
         if (posted) return posted
@@ -250,8 +288,16 @@ export class PayoutService {
     if (!parsed.file || parsed.errors.length > 0) return { errors: parsed.errors.map((e) => ({ line: e.lineNo, field: e.field, code: e.code, message: e.message })) }
     const ids = [...new Set(parsed.file.lines.flatMap((l) => (l.endToEndId === null ? [] : [l.endToEndId])))]
     const instructed = ids.length > 0 && this.moneyOut?.instructed ? await this.moneyOut.instructed.linesByEndToEndId(input.projectId, ids) : new Map<string, InstructedPayment>()
+    // Reports that name the payment by our batch and its place in it (CMB 代发: YURREF and TRXSEQ), not by EndToEndId.
+    const places = parsed.file.lines.flatMap((l) => batchSeqOf(l) ?? [])
+    const instructedByBatchSeq = new Map<string, InstructedPayment & { endToEndId: string }>()
+    if (places.length > 0 && this.moneyOut?.instructed?.linesByBatchSeq) {
+      for (const [batchRef, bySeq] of await this.moneyOut.instructed.linesByBatchSeq(input.projectId, places)) {
+        for (const [seq, line] of bySeq) instructedByBatchSeq.set(batchSeqKey(batchRef, seq), line)
+      }
+    }
     const project = await this.roster.project(input.projectId)
-    const made = evidenceLines(parsed.file, { projectId: input.projectId, period: input.period, fileId, postedOn: workDateOf(now, project.timeZone), sha256, instructed, newId })
+    const made = evidenceLines(parsed.file, { projectId: input.projectId, period: input.period, fileId, postedOn: workDateOf(now, project.timeZone), sha256, instructed, instructedByBatchSeq, newId })
     if ('errors' in made) return made
     const t = made.totals
     const file: PayoutFileRow = {
@@ -362,7 +408,7 @@ export class PayoutService {
 
   /** Every card of every worker enrolled on the project, and whose it is: what the reconciliation attributes payments by. */
   private async cardOwners(projectId: string): Promise<Map<string, CardOwner>> {
-    return cardOwnersOf(await this.roster.listEnrolments(projectId))
+    return cardOwnersOf(await this.roster.cardHolders(projectId))
   }
 
   /**
@@ -376,7 +422,7 @@ export class PayoutService {
     const paid: WorkerMonthPaid[] = []
     for (let month = `${period.slice(0, 4)}-01`; month < period; month = nextMonth(month)) {
       const byWorker = new Map<string, Fen[]>()
-      for (const [card, amountFen] of bookedByCard((await this.repo.linesOfPeriod(projectId, month)).map(paidLineOf))) {
+      for (const [card, amountFen] of bookedByCard((await this.repo.paymentReportsOfPeriod(projectId, month)).map(reportOf))) {
         const workerId = owners.get(card)
         if (workerId !== undefined) byWorker.set(workerId, [...(byWorker.get(workerId) ?? []), amountFen])
       }
@@ -389,6 +435,46 @@ export class PayoutService {
   async reconcile(projectId: string, period: Month, trigger: string): Promise<ReconciliationView> {
     await this.roster.project(projectId)
     return this.repo.transaction((tx) => this.runInTransaction(tx, projectId, period, trigger))
+  }
+
+  /**
+   * The reconciliation clock (对账时钟): a month's flags change with the date alone — the pay date passing with nothing
+   * paid (UNPAID, NO_PAYROLL_SHEET, HEADCOUNT_GAP), a payment pending for days, an exit's settlement deadline, funding
+   * and the deposit — and no file may come to run it. So once a day in each project's zone, after the pay date, the
+   * month just paid is reconciled, and so is every month with a case still live (so a case can also close on time).
+   * Each such run is recorded with trigger `clock:YYYY-MM-DD`; a month already run that day (by a post or another
+   * instance) is left alone, and a month that holds nothing (no one due or paid, no flag) and was never run is not
+   * given an empty run. Returns the runs recorded.
+   */
+  async runClock(): Promise<number> {
+    const live = new Map<string, Set<string>>()
+    for (const { projectId, month } of (await this.cases?.liveMonths?.()) ?? []) live.set(projectId, (live.get(projectId) ?? new Set()).add(month))
+    let runs = 0
+    for (const project of await this.roster.listProjects()) {
+      const today = workDateOf(this.clock.nowMs(), project.timeZone)
+      const paid = monthOf(addDays(`${monthOf(today)}-01`, -1))
+      const months = new Set(live.get(project.id))
+      if (payDateOf(paid, project.payDay) <= today) months.add(paid)
+      for (const month of [...months].sort()) {
+        if (await this.clockRun(project.id, month, today)) runs++
+      }
+    }
+    return runs
+  }
+
+  private clockRun(projectId: string, period: Month, today: WorkDate): Promise<boolean> {
+    return this.repo.transaction(async (tx) => {
+      await this.lockMonth(tx, projectId, period)
+      const project = await this.roster.project(projectId)
+      const latest = await this.repo.latestRun(projectId, period)
+      if (latest !== undefined && workDateOf(latest.ranAtMs, project.timeZone) >= today) return false
+      if (latest === undefined) {
+        const r = (await this.computeWithSheets(projectId, period)).reconciliation
+        if (r.totals.workers === 0 && r.flags.length === 0) return false
+      }
+      await this.runInTransaction(tx, projectId, period, `clock:${today}`)
+      return true
+    })
   }
 
   /**
@@ -418,42 +504,67 @@ export class PayoutService {
     return (await this.computeWithSheets(projectId, period)).reconciliation
   }
 
-  /** The reconciliation and the approved sheets it read (none without the money-out sources). */
-  private async computeWithSheets(projectId: string, period: Month): Promise<{ reconciliation: Reconciliation; approved: readonly ApprovedTeamMonth[] }> {
+  /**
+   * The reconciliation and the approved sheets it read (none without the money-out sources). `held`: a file whose lines
+   * the caller has just stored in this transaction and still holds, so they are not read back.
+   *
+   * A team whose approved sheet is in force is due what the sheet says, and its workers' attendance is the sheet's
+   * lines (made from the confirmed timesheet): its timesheet is not read. The roster is read once, narrowed to what
+   * attributing payments needs (cardHolders).
+   */
+  private async computeWithSheets(
+    projectId: string,
+    period: Month,
+    held?: { fileId: string; lines: readonly PayoutLineRow[] },
+  ): Promise<{ reconciliation: Reconciliation; approved: readonly ApprovedTeamMonth[] }> {
     const project = await this.roster.project(projectId)
-    const due = await this.payroll.due(projectId, period)
-    const enrolments = await this.roster.listEnrolments(projectId)
-    const cardOwners = cardOwnersOf(enrolments)
-    const lines = await this.repo.linesOfPeriod(projectId, period)
+    const asOf = workDateOf(this.clock.nowMs(), project.timeZone)
+    const approved = this.moneyOut === undefined ? undefined : await this.moneyOut.sheets.approvedForMonth(projectId, period)
+    const due = await this.payroll.due(projectId, period, approved === undefined ? undefined : new Set(approved.map((a) => a.teamId)))
+    const holders = await this.roster.cardHolders(projectId)
+    const cardOwners = cardOwnersOf(holders)
+    const lines = held === undefined ? await this.repo.linesOfPeriod(projectId, period) : withFileLines(await this.repo.linesOfPeriod(projectId, period, held.fileId), held)
     const teamNames = new Map((await this.roster.listTeams(projectId)).map((t) => [t.id, t.name]))
-    const moneyOut = await this.moneyOutOf(projectId, period, due.payDate, workDateOf(this.clock.nowMs(), project.timeZone))
+    const moneyOut = approved === undefined ? {} : await this.moneyOutOf(projectId, period, approved, due.payDate, asOf)
+    const earlier = await this.paidEarlierInYear(projectId, period, cardOwners)
     const reconciliation = reconcile({
       period,
       payDate: due.payDate,
-      asOf: workDateOf(this.clock.nowMs(), project.timeZone),
+      asOf,
       ...moneyOut,
-      due: due.workers.map((w) => ({
-        workerId: w.workerId,
-        workerName: w.name,
-        cardNo: w.cardNo,
-        dueFen: w.dueFen,
-        daysPresent: w.dueHalves / 2,
-        teamId: w.teamId,
-        ...(teamNames.has(w.teamId) ? { teamName: teamNames.get(w.teamId) } : {}),
-      })),
+      due: [
+        ...due.workers.map((w) => ({
+          workerId: w.workerId,
+          workerName: w.name,
+          cardNo: w.cardNo,
+          dueFen: w.dueFen,
+          daysPresent: w.dueHalves / 2,
+          teamId: w.teamId,
+          ...(teamNames.has(w.teamId) ? { teamName: teamNames.get(w.teamId) } : {}),
+        })),
+        // The attendance of a team whose sheet is in force, as the sheet froze it (its due is the sheet's, dueBasis).
+        ...(approved ?? []).flatMap((team) =>
+          team.lines.map((l) => ({ workerId: l.workerId, workerName: l.workerName, cardNo: l.cardNo, dueFen: l.netFen, daysPresent: l.dayHalves / 2, teamId: team.teamId, teamName: team.teamName })),
+        ),
+      ],
       payouts: lines.map(paidLineOf),
       cardOwners,
-      enrolments: enrolments.map(({ enrolment }) => ({ workerId: enrolment.workerId, entryDate: enrolment.entryDate, exitDate: enrolment.exitDate })),
-      paidEarlierInYear: await this.paidEarlierInYear(projectId, period, cardOwners),
+      enrolments: holders.map((h) => ({ workerId: h.workerId, entryDate: h.entryDate, exitDate: h.exitDate })),
+      paidEarlierInYear: earlier,
     })
-    return { reconciliation, approved: moneyOut.sheets?.approved ?? [] }
+    return { reconciliation, approved: approved ?? [] }
   }
 
   /** The reconciliation's inputs about money going out, read as of `asOf`; none without the sources. */
-  private async moneyOutOf(projectId: string, period: Month, payDate: WorkDate, asOf: WorkDate): Promise<Pick<Parameters<typeof reconcile>[0], 'sheets' | 'payer' | 'monthFlags'>> {
+  private async moneyOutOf(
+    projectId: string,
+    period: Month,
+    approved: readonly ApprovedTeamMonth[],
+    payDate: WorkDate,
+    asOf: WorkDate,
+  ): Promise<Pick<Parameters<typeof reconcile>[0], 'sheets' | 'payer' | 'monthFlags'>> {
     const m = this.moneyOut
     if (m === undefined) return {}
-    const approved = await m.sheets.approvedForMonth(projectId, period)
     const approvedTeams = new Set(approved.map((a) => a.teamId))
     const pending = new Map([...(await this.repo.newestSheetsOfMonth(projectId, period))].filter(([teamId]) => !approvedTeams.has(teamId)))
     const funding = await m.account.fundingFlags(
@@ -489,9 +600,9 @@ export class PayoutService {
   }
 
   /** Records a run of the month inside the caller's transaction, after every other run or post of the month. */
-  private async runInTransaction(tx: Transaction, projectId: string, period: Month, trigger: string): Promise<ReconciliationView> {
+  private async runInTransaction(tx: Transaction, projectId: string, period: Month, trigger: string, held?: { fileId: string; lines: readonly PayoutLineRow[] }): Promise<ReconciliationView> {
     await this.lockMonth(tx, projectId, period)
-    const { reconciliation: r, approved } = await this.computeWithSheets(projectId, period)
+    const { reconciliation: r, approved } = await this.computeWithSheets(projectId, period, held)
     const now = this.clock.nowMs()
     const run: ReconciliationRunRow = {
       id: newId(),
