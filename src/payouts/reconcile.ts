@@ -330,7 +330,7 @@ function workerEvidence(w: WorkerTally, dueFen: Fen, failedFen: Fen, basis: DueB
   const successes = evidenceLines(w.successes, 'success', others, w.paidFen)
   const failures = evidenceLines(w.failures, 'failed', others, failedFen)
   return {
-    amounts: { dueFen, dueYuan: yuan(dueFen), paidFen: w.paidFen, paidYuan: yuan(w.paidFen), ...basis.evidenceOf(w.workerId) },
+    amounts: { dueFen, dueYuan: yuan(dueFen), paidFen: w.paidFen, paidYuan: yuan(w.paidFen), ...basis.evidenceOf(w.due) },
     lines: { lines: successes.shown, linesTotal: successes.total },
     failedLines: { failedLines: failures.shown, failedLinesTotal: failures.total },
   }
@@ -343,6 +343,8 @@ interface DueWorker {
   cards: string[]
   dueFen: Fen
   daysPresent: number
+  /** The approved sheet lines among the worker's lines, in line order (most workers have one line). */
+  sheetLines: SheetLineRef | SheetLineRef[] | undefined
 }
 
 interface Owner {
@@ -353,33 +355,67 @@ interface Owner {
 /**
  * One payroll sheet may list a worker twice (two teams, a supplementary
  * sheet): they are one person owed the sum, so due lines are merged by worker.
+ * The approved sheets' lines come first, then the timesheet's lines of teams without one (dueBasis). Each worker due
+ * something gets their tally here, in that order: the tallies of a month are these, then the payees met after.
  */
-function mergeDue(due: readonly DueLine[]): Map<string, DueWorker> {
-  const merged = new Map<string, DueWorker>()
+function mergeDue(basis: DueBasis): { workers: Map<string, WorkerTally>; due: DueWorker[] } {
+  const workers = new Map<string, WorkerTally>()
+  const due: DueWorker[] = []
   /** The amounts of workers with more than one line, summed once all are in; most workers have one. */
   const amountsOf = new Map<string, Fen[]>()
-  for (const d of due) {
-    const card = cardKey(d.cardNo)
-    const w = merged.get(d.workerId)
+  const add = (workerId: string, workerName: string, cardNo: string, dueFen: Fen, daysPresent: number, sheetLine: SheetLineRef | undefined): void => {
+    const card = cardKey(cardNo)
+    const w = workers.get(workerId)?.due
     if (w === undefined) {
-      merged.set(d.workerId, { workerId: d.workerId, workerName: d.workerName, cards: [card], dueFen: d.dueFen, daysPresent: 0 + d.daysPresent })
-      continue
+      const merged: DueWorker = { workerId, workerName, cards: [card], dueFen, daysPresent: 0 + daysPresent, sheetLines: sheetLine }
+      due.push(merged)
+      workers.set(workerId, { workerId, workerName, due: merged, successes: [], failures: [], paidFen: ZERO_FEN })
+      return
     }
     // The smallest name, whichever line comes first.
-    if (d.workerName < w.workerName) w.workerName = d.workerName
+    if (workerName < w.workerName) w.workerName = workerName
     if (!w.cards.includes(card)) w.cards.push(card)
-    const amounts = amountsOf.get(d.workerId)
-    if (amounts === undefined) amountsOf.set(d.workerId, [w.dueFen, d.dueFen])
-    else amounts.push(d.dueFen)
-    w.daysPresent += d.daysPresent
+    const amounts = amountsOf.get(workerId)
+    if (amounts === undefined) amountsOf.set(workerId, [w.dueFen, dueFen])
+    else amounts.push(dueFen)
+    w.daysPresent += daysPresent
+    if (sheetLine !== undefined) {
+      if (w.sheetLines === undefined) w.sheetLines = sheetLine
+      else if (Array.isArray(w.sheetLines)) w.sheetLines.push(sheetLine)
+      else w.sheetLines = [w.sheetLines, sheetLine]
+    }
   }
-  for (const w of merged.values()) {
+  for (const ref of basis.sheetLines) {
+    const l = ref.line
+    add(l.workerId, l.workerName, l.cardNo, l.netFen, l.dayHalves / 2, ref)
+  }
+  for (const d of basis.timesheetLines) add(d.workerId, d.workerName, d.cardNo, d.dueFen, d.daysPresent, undefined)
+  for (const w of due) {
     const amounts = amountsOf.get(w.workerId)
     // addFen(0, x) is sumFen([x]): the same check of a single amount, without an array per worker.
     w.dueFen = amounts === undefined ? addFen(ZERO_FEN, w.dueFen) : sumFen(amounts)
     if (w.cards.length > 1) w.cards.sort(compareText)
+    ;(workers.get(w.workerId) as WorkerTally).workerName = w.workerName
   }
-  return merged
+  return { workers, due }
+}
+
+/**
+ * The roster's card owners by the card's digits. A roster whose cards are all written without spaces (as the roster
+ * schema holds them) is that map already, and is read as it is rather than copied.
+ */
+function ownersByCard(cardOwners: ReadonlyMap<string, Owner>): ReadonlyMap<string, Owner> {
+  let normalised = true
+  for (const card of cardOwners.keys()) {
+    if (cardKey(card) !== card) {
+      normalised = false
+      break
+    }
+  }
+  if (normalised) return cardOwners
+  const owners = new Map<string, Owner>()
+  for (const [card, owner] of cardOwners) owners.set(cardKey(card), owner)
+  return owners
 }
 
 interface WorkerTally {
@@ -481,31 +517,30 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   }
 
   const basis = dueBasis(input)
-  const dueWorkers = mergeDue(basis.due)
+  const { workers, due: dueWorkers } = mergeDue(basis)
 
-  const owners = new Map<string, Owner>()
-  for (const [card, owner] of input.cardOwners) owners.set(cardKey(card), owner)
-  // The payroll line's card as a fallback owner; the smallest worker id wins a card two sheets name, so order cannot matter.
+  const owners = ownersByCard(input.cardOwners)
+  // The payroll line's card as a fallback owner; the smallest worker id wins a card two sheets name, so order cannot
+  // matter. A card the roster gives an owner never reaches the fallback, so it is left out.
   const dueCardOwners = new Map<string, Owner>()
-  for (const w of dueWorkers.values()) {
+  for (const w of dueWorkers) {
     for (const card of w.cards) {
+      if (owners.get(card) !== undefined) continue
       const known = dueCardOwners.get(card)
       if (known === undefined || w.workerId < known.workerId) dueCardOwners.set(card, { workerId: w.workerId, workerName: w.workerName })
     }
   }
   const ownerOf = (card: string): Owner | undefined => owners.get(card) ?? dueCardOwners.get(card)
 
-  const workers = new Map<string, WorkerTally>()
+  // Every worker due something has a tally already (mergeDue); a payee met here is due nothing.
   const tallyOf = (owner: Owner): WorkerTally => {
     let w = workers.get(owner.workerId)
     if (!w) {
-      const due = dueWorkers.get(owner.workerId)
-      w = { workerId: owner.workerId, workerName: due?.workerName ?? owner.workerName, due, successes: [], failures: [], paidFen: ZERO_FEN }
+      w = { workerId: owner.workerId, workerName: owner.workerName, due: undefined, successes: [], failures: [], paidFen: ZERO_FEN }
       workers.set(owner.workerId, w)
     }
     return w
   }
-  for (const due of dueWorkers.values()) tallyOf(due)
 
   const unknownSuccess = new Map<string, PaidLine[]>()
   const unknownFailures: PaidLine[] = []
@@ -526,6 +561,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   const dedicated = (lineId: string): boolean => dedicatedIds === undefined || dedicatedIds.has(lineId)
   const others = otherReportsOf(payments)
   const pending: PendingPayment[] = []
+  /** Payments that count to a card under a name other than its owner's: the only ones that can make a card shared. */
+  const misnamed: PaidLine[] = []
   // Each payment once: its counted report stands for it, the others are evidence (src/payouts/formats/evidence.ts).
   for (const p of [...payments.values()].sort((a, b) => compareLines(a.counted, b.counted))) {
     const line = p.counted
@@ -559,8 +596,10 @@ export function reconcile(input: ReconcileInput): Reconciliation {
       continue
     }
     const w = tallyOf(owner)
-    if (p.outcome === 'booked') w.successes.push(line)
-    else w.failures.push(line)
+    if (p.outcome === 'booked') {
+      w.successes.push(line)
+      if (line.payeeName.trim() !== owner.workerName.trim()) misnamed.push(line)
+    } else w.failures.push(line)
   }
   for (const w of workers.values()) w.paidFen = totalOf(w.successes)
 
@@ -571,9 +610,19 @@ export function reconcile(input: ReconcileInput): Reconciliation {
 
   // Who is on the month's timesheet (attendance, 考勤), and who is on the roster: PAID_TO_NON_WORKER is the payment to
   // someone of the second and not of the first (nor of an approved sheet).
-  const onTimesheet = new Set(input.due.map((d) => d.workerId))
-  const enrolled = input.enrolments === undefined ? undefined : new Map(input.enrolments.map((e) => [e.workerId, e]))
-  const absent = (workerId: string): boolean => enrolled !== undefined && enrolled.has(workerId) && !onTimesheet.has(workerId)
+  // Both are read only for a worker paid with nothing due, so they are indexed the first time one is met.
+  let onTimesheet: ReadonlySet<string> | undefined
+  let enrolledBy: ReadonlyMap<string, EnrolmentSpan> | undefined
+  const enrolmentOf = (workerId: string): EnrolmentSpan | undefined => {
+    if (input.enrolments === undefined) return undefined
+    enrolledBy ??= new Map(input.enrolments.map((e) => [e.workerId, e]))
+    return enrolledBy.get(workerId)
+  }
+  const absent = (workerId: string): boolean => {
+    if (enrolmentOf(workerId) === undefined) return false
+    onTimesheet ??= new Set(input.due.map((d) => d.workerId))
+    return !onTimesheet.has(workerId)
+  }
 
   for (const w of workers.values()) {
     const dueFen = w.due?.dueFen ?? ZERO_FEN
@@ -658,7 +707,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     if (paidFen > 0 && w.due === undefined && absent(w.workerId)) {
       // On the roster, on neither the month's timesheet nor a payroll sheet line, and paid: PAID_TO_NON_WORKER says it,
       // and PAID_WITHOUT_ATTENDANCE is not raised beside it (one problem, one case).
-      const enrolment = enrolled?.get(w.workerId)
+      const enrolment = enrolmentOf(w.workerId)
       const payeeNames = [...new Set(w.successes.map((l) => l.payeeName.trim()))].sort(compareText)
       raise({
         kind: 'PAID_TO_NON_WORKER',
@@ -753,7 +802,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     // The rule is project-flags' (one flag per worker, or card, and month); its input is already valid here.
     for (const f of paymentPendingTooLong(pending, asOf, pendingDaysMax).flags) raise({ ...f, kind: 'PAYMENT_PENDING_TOO_LONG' })
   }
-  for (const f of projectFlags(input, asOf, { workers, unknownSuccess, ownerOf, dueWorkers })) raise(f)
+  for (const f of projectFlags(input, asOf, { workers, unknownSuccess, misnamed, ownerOf, dueWorkers })) raise(f)
   for (const f of payer.flags) raise(f.flag, f.tie)
   for (const f of basis.flags) raise(f.flag, f.tie)
   ;(input.monthFlags ?? []).forEach((f, i) => {
@@ -789,7 +838,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     flags: flags.map((f) => f.flag),
     totals: {
       workers: perWorker.length,
-      dueFen: sumFen([...dueWorkers.values()].map((w) => w.dueFen)),
+      dueFen: sumFen(dueWorkers.map((w) => w.dueFen)),
       paidFen: sumFen(perWorker.map((w) => w.paidFen)),
       unknownPaidFen: sumFen([...unknownSuccess.values()].flat().map((l) => l.amountFen)),
       shortFen: sumFen(perWorker.map((w) => (w.paidFen < w.dueFen ? subFen(w.dueFen, w.paidFen) : ZERO_FEN))),
@@ -842,10 +891,11 @@ function compareSheetLineRefs(a: SheetLineRef, b: SheetLineRef): number {
 const DATE_MS_MAX = 8.64e15
 
 interface DueBasis {
-  /** What is due, line by line: the approved sheets' lines, and the timesheet's of teams without one. */
-  due: DueLine[]
+  /** What is due, line by line: the approved sheets' lines (the 实发 of each), then the timesheet's of teams without one. */
+  sheetLines: SheetLineRef[]
+  timesheetLines: readonly DueLine[]
   /** The per-worker flags' evidence of where their due comes from ({} without sheets). */
-  evidenceOf: (workerId: string) => Record<string, unknown>
+  evidenceOf: (due: DueWorker | undefined) => Record<string, unknown>
   /** NO_PAYROLL_SHEET, NOT_WORKER_CONFIRMED and BELOW_MINIMUM_WAGE. */
   flags: RaisedFlag[]
 }
@@ -858,31 +908,27 @@ interface DueBasis {
  */
 function dueBasis(input: ReconcileInput): DueBasis {
   const sheets = input.sheets
-  if (sheets === undefined) return { due: input.due, evidenceOf: () => ({}), flags: [] }
+  if (sheets === undefined) return { sheetLines: [], timesheetLines: input.due, evidenceOf: () => ({}), flags: [] }
   if (!isWorkDate(sheets.asOf)) throw new RangeError(`sheets.asOf must be YYYY-MM-DD, got ${JSON.stringify(sheets.asOf)}`)
   const approvedTeams = new Set<string>()
   for (const team of sheets.approved) {
     if (approvedTeams.has(team.teamId)) throw new RangeError(`team ${team.teamId} has two approved sheets in force for ${input.period}`)
     approvedTeams.add(team.teamId)
   }
-  const due: DueLine[] = []
+  const sheetLines: SheetLineRef[] = []
+  const timesheetLines: DueLine[] = []
   // A line's evidence is built the first time a flag shows it (most workers of a month raise none), then shared by
   // every flag that does, as when it was built up front.
-  const byWorker = new Map<string, SheetLineRef | SheetLineRef[]>()
   const evidenceOfLine = (ref: SheetLineRef): Record<string, unknown> => (ref.evidence ??= sheetLineEvidence(ref.team, ref.line, ref.deductionsFen))
   const flags: RaisedFlag[] = []
   for (const team of sheets.approved) {
     for (const l of team.lines) {
-      due.push({ workerId: l.workerId, workerName: l.workerName, cardNo: l.cardNo, dueFen: l.netFen, daysPresent: l.dayHalves / 2, teamId: team.teamId, teamName: team.teamName })
       // Checked for every line, shown or not, as when every line's evidence was built: a bad figure or time is the
       // caller's bug and throws here (the same RangeError toISOString throws), not only once a flag shows the line.
       const deductionsFen = subFen(l.payableFen, l.netFen)
       if (l.answeredAtMs !== null && !(Math.abs(l.answeredAtMs) <= DATE_MS_MAX)) throw new RangeError('Invalid time value')
       const ref: SheetLineRef = { team, line: l, deductionsFen, evidence: undefined }
-      const refs = byWorker.get(l.workerId)
-      if (refs === undefined) byWorker.set(l.workerId, ref)
-      else if (Array.isArray(refs)) refs.push(ref)
-      else byWorker.set(l.workerId, [refs, ref])
+      sheetLines.push(ref)
       if (l.answer !== 'confirm') {
         const evidence = evidenceOfLine(ref)
         flags.push({
@@ -917,7 +963,7 @@ function dueBasis(input: ReconcileInput): DueBasis {
   const timesheetTeams = new Map<string, { teamName: string | null; lines: DueLine[] }>()
   for (const d of input.due) {
     if (d.teamId !== undefined && approvedTeams.has(d.teamId)) continue
-    due.push(d)
+    timesheetLines.push(d)
     if (d.teamId === undefined) continue
     const team = timesheetTeams.get(d.teamId) ?? { teamName: d.teamName ?? null, lines: [] }
     team.lines.push(d)
@@ -956,13 +1002,13 @@ function dueBasis(input: ReconcileInput): DueBasis {
       })
     }
   }
-  const evidenceOf = (workerId: string): Record<string, unknown> => {
-    const found = byWorker.get(workerId)
+  const evidenceOf = (due: DueWorker | undefined): Record<string, unknown> => {
+    const found = due?.sheetLines
     if (found === undefined) return { dueFrom: 'timesheet' }
     const sorted = Array.isArray(found) ? [...found].sort(compareSheetLineRefs) : [found]
     return { dueFrom: 'payroll_sheet', sheetLines: sorted.slice(0, LIMITS.flag_evidence_lines_max).map(evidenceOfLine), sheetLineCount: sorted.length }
   }
-  return { due, evidenceOf, flags }
+  return { sheetLines, timesheetLines, evidenceOf, flags }
 }
 
 /**
@@ -1064,11 +1110,12 @@ const endToEndIdOf = (l: PaidLine): string | null => (l.endToEndId === undefined
  * matched to any report's bank reference (several: the smallest identity).
  */
 function paymentsOf(lines: readonly PaidLine[]): { payments: Map<string, Payment>; returns: PaidLine[] } {
-  const byIdentity = new Map<string, PaidLine[]>()
+  // Reports are gathered into their payments first; outcome and counted report are set once all are in.
+  const payments = new Map<string, Payment>()
   const add = (identity: string, l: PaidLine): void => {
-    const reports = byIdentity.get(identity)
-    if (reports) reports.push(l)
-    else byIdentity.set(identity, [l])
+    const payment = payments.get(identity)
+    if (payment) payment.reports.push(l)
+    else payments.set(identity, { identity, reports: [l], outcome: 'pending', counted: l, returns: [] })
   }
   const returnLines: PaidLine[] = []
   const withoutE2e: PaidLine[] = []
@@ -1089,21 +1136,25 @@ function paymentsOf(lines: readonly PaidLine[]): { payments: Map<string, Payment
   }
   for (const l of withoutE2e) add(e2eOfRef.get(l.bankRef) ?? refIdentity(l.bankRef), l)
 
-  const payments = new Map<string, Payment>()
-  const identityOfRef = new Map<string, string>()
-  for (const [identity, reports] of byIdentity) {
-    reports.sort(compareReports)
+  for (const payment of payments.values()) {
+    const reports = payment.reports
+    if (reports.length > 1) reports.sort(compareReports)
     const success = reports.find((r) => r.status === 'success')
     const failure = reports.find((r) => r.status === 'failed')
-    const first = reports[0] as PaidLine
-    payments.set(identity, { identity, reports, outcome: success ? 'booked' : failure ? 'failed' : 'pending', counted: success ?? failure ?? first, returns: [] })
-    for (const r of reports) {
-      const known = identityOfRef.get(r.bankRef)
-      if (known === undefined || identity < known) identityOfRef.set(r.bankRef, identity)
-    }
+    payment.outcome = success ? 'booked' : failure ? 'failed' : 'pending'
+    payment.counted = success ?? failure ?? (reports[0] as PaidLine)
   }
 
   const unmatched: PaidLine[] = []
+  if (returnLines.length === 0) return { payments, returns: unmatched }
+  // Bank reference → the smallest identity of a payment a report with that reference belongs to: for returns only.
+  const identityOfRef = new Map<string, string>()
+  for (const p of payments.values()) {
+    for (const r of p.reports) {
+      const known = identityOfRef.get(r.bankRef)
+      if (known === undefined || p.identity < known) identityOfRef.set(r.bankRef, p.identity)
+    }
+  }
   for (const r of returnLines.sort(compareReports)) {
     const e2e = r.returnOf === undefined || r.returnOf === null ? endToEndIdOf(r) : r.returnOf.endToEndId || null
     const ref = r.returnOf?.bankRef || null
@@ -1218,7 +1269,9 @@ interface MonthTally {
   workers: ReadonlyMap<string, WorkerTally>
   unknownSuccess: ReadonlyMap<string, readonly PaidLine[]>
   ownerOf: (card: string) => Owner | undefined
-  dueWorkers: ReadonlyMap<string, DueWorker>
+  dueWorkers: readonly DueWorker[]
+  /** The payments that count to an owned card under a name other than its owner's. */
+  misnamed: readonly PaidLine[]
 }
 
 /**
@@ -1255,7 +1308,7 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
         else if (known !== workerId) names.set(key, null)
       }
       for (const owner of input.cardOwners.values()) addName(owner.workerName, owner.workerId)
-      for (const w of tally.dueWorkers.values()) addName(w.workerName, w.workerId)
+      for (const w of tally.dueWorkers) addName(w.workerName, w.workerId)
       namesOf = names
     }
     return namesOf.get(name) ?? undefined
@@ -1267,9 +1320,17 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
     return workerNamed(name) ?? owner?.workerId ?? null
   }
   const paymentFor = (l: PaidLine): PaymentFor => ({ lineId: l.lineId, payeeCard: l.payeeCard, forWorkerId: forWorkerOf(l), amountFen: l.amountFen, valueDate: l.valueDate })
+  // A payment under its card owner's name is for that owner, so a card none of whose payments is under another name (or
+  // to no owner) is one worker's and cannot be shared. Only the other cards' payments, all of them, in the same order,
+  // go to the rule: its flags are those it would find among all the month's payments.
+  const suspect = new Set<string>()
+  for (const l of tally.misnamed) suspect.add(cardKey(l.payeeCard))
+  for (const card of tally.unknownSuccess.keys()) suspect.add(card)
   const counted: PaymentFor[] = []
-  for (const w of tally.workers.values()) for (const l of w.successes) counted.push(paymentFor(l))
-  for (const lines of tally.unknownSuccess.values()) for (const l of lines) counted.push(paymentFor(l))
+  if (suspect.size > 0) {
+    for (const w of tally.workers.values()) for (const l of w.successes) if (suspect.has(cardKey(l.payeeCard))) counted.push(paymentFor(l))
+    for (const lines of tally.unknownSuccess.values()) for (const l of lines) counted.push(paymentFor(l))
+  }
   flags.push(...sharedCard(period, counted))
 
   const cardOf = (w: WorkerTally): string | null => w.due?.cards[0] ?? (cardKey(w.successes[0]?.payeeCard ?? '') || null)
@@ -1304,9 +1365,16 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
     flags.push(...groupArrears(period, standing))
   }
 
-  const days = new Map<string, number>()
-  for (const d of input.due) days.set(d.workerId, (days.get(d.workerId) ?? 0) + d.daysPresent)
-  const attended = [...days].filter(([, n]) => n > 0).map(([workerId]) => workerId)
+  // Attended: days present summed over the worker's timesheet lines > 0. When no line has a negative (or NaN) count,
+  // that is a line with a day present, and the rule counts each worker once however often they are listed.
+  let attended: string[]
+  if (input.due.every((d) => d.daysPresent >= 0)) {
+    attended = input.due.filter((d) => d.daysPresent > 0).map((d) => d.workerId)
+  } else {
+    const days = new Map<string, number>()
+    for (const d of input.due) days.set(d.workerId, (days.get(d.workerId) ?? 0) + d.daysPresent)
+    attended = [...days].filter(([, n]) => n > 0).map(([workerId]) => workerId)
+  }
   const paid = [...tally.workers.values()].filter((w) => w.successes.length > 0).map((w) => w.workerId)
   flags.push(...headcountGap({ month: period, payDate: input.payDate, asOf, attended, paid }).flags)
   return flags
