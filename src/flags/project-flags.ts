@@ -150,10 +150,15 @@ export function oversized(month: Month, paid: readonly WorkerMonthPaid[]): Proje
   // Per worker, this month's amounts and the earlier months': one amount as itself, several in an array (most workers
   // have one of each, and a month of 100,000 workers need not make 200,000 arrays).
   const byWorker = new Map<string, { thisMonth: Fen | Fen[] | undefined; before: Fen | Fen[] | undefined }>()
+  // The rows of a year name a dozen months at most: a month once found valid is not matched again.
+  let valid = month
   for (const p of paid) {
-    if (!isMonth(p.month)) {
-      problems.push({ code: 'invalid_date', field: 'month', value: p.month, ref: p.workerId })
-      continue
+    if (p.month !== valid) {
+      if (!isMonth(p.month)) {
+        problems.push({ code: 'invalid_date', field: 'month', value: p.month, ref: p.workerId })
+        continue
+      }
+      valid = p.month
     }
     if (!p.month.startsWith(year) || p.month > month) continue
     let w = byWorker.get(p.workerId)
@@ -165,13 +170,21 @@ export function oversized(month: Month, paid: readonly WorkerMonthPaid[]): Proje
     else w.before = withAmount(w.before, p.paidFen)
   }
   const found: Array<{ workerId: string; monthFen: Fen; yearFen: Fen; overMonth: boolean; crossedYear: boolean }> = []
-  for (const [workerId, w] of byWorker) {
+  const check = (workerId: string, w: { thisMonth: Fen | Fen[] | undefined; before: Fen | Fen[] | undefined }): void => {
     const monthFen = sumOfAmounts(w.thisMonth)
     const beforeFen = sumOfAmounts(w.before)
     const yearFen = addFen(beforeFen, monthFen)
     const overMonth = monthFen > OVERSIZED_MONTH_FEN
     const crossedYear = yearFen > OVERSIZED_YEAR_FEN && beforeFen <= OVERSIZED_YEAR_FEN
     if (overMonth || crossedYear) found.push({ workerId, monthFen, yearFen, overMonth, crossedYear })
+  }
+  // Workers are checked as they come and only those flagged are put in order. A sum out of range throws, and then it
+  // is the error of the first such worker in worker order, as when every worker was checked in that order.
+  try {
+    for (const [workerId, w] of byWorker) check(workerId, w)
+  } catch (error) {
+    for (const workerId of [...byWorker.keys()].sort(compareText)) check(workerId, byWorker.get(workerId) as { thisMonth: Fen | Fen[] | undefined; before: Fen | Fen[] | undefined })
+    throw error
   }
   const flags: ProjectFlag[] = []
   for (const { workerId, monthFen, yearFen, overMonth, crossedYear } of found.sort((a, b) => compareText(a.workerId, b.workerId))) {
@@ -194,6 +207,15 @@ export function oversized(month: Month, paid: readonly WorkerMonthPaid[]): Proje
     })
   }
   return { flags, problems }
+}
+
+/**
+ * Whether `oversized` could flag a worker paid `monthFen` in the month whose earlier rows of the year add up, in
+ * absolute value, to at most `earlierAbsFen`. False only when it cannot: not over the month's limit, and the year to
+ * date (earlier + this month) at most the year's limit whatever the signs. A caller may leave such a worker out.
+ */
+export function mayBeOversized(monthFen: Fen, earlierAbsFen: number): boolean {
+  return monthFen > OVERSIZED_MONTH_FEN || !(Math.abs(monthFen) + earlierAbsFen <= OVERSIZED_YEAR_FEN)
 }
 
 function withAmount(amounts: Fen | Fen[] | undefined, amount: Fen): Fen | Fen[] {

@@ -16,12 +16,14 @@ import {
   PAYMENT_PENDING_DAYS_MAX,
   cardKey,
   exitedUnsettled,
+  mayBeOversized,
   groupArrears,
   headcountGap,
   oversized,
   paymentPendingTooLong,
   sharedCard,
   type ExitedWorker,
+  type WorkerStanding,
   type PaymentFor,
   type PendingPayment,
   type WorkerMonthPaid,
@@ -367,9 +369,11 @@ function mergeDue(basis: DueBasis): { workers: Map<string, WorkerTally>; due: Du
     const card = cardKey(cardNo)
     const w = workers.get(workerId)?.due
     if (w === undefined) {
-      const merged: DueWorker = { workerId, workerName, cards: [card], dueFen, daysPresent: 0 + daysPresent, sheetLines: sheetLine }
-      due.push(merged)
-      workers.set(workerId, { workerId, workerName, due: merged, successes: [], failures: [], paidFen: ZERO_FEN })
+      // One object is both the worker's tally and their due (its own `due`): one allocation per worker, not two.
+      const tally: WorkerTally & DueWorker = { workerId, workerName, due: undefined, successes: [], failures: NO_LINES, paidFen: ZERO_FEN, earlierAbsFen: 0, cards: [card], dueFen, daysPresent: 0 + daysPresent, sheetLines: sheetLine }
+      tally.due = tally
+      due.push(tally)
+      workers.set(workerId, tally)
       return
     }
     // The smallest name, whichever line comes first.
@@ -391,11 +395,10 @@ function mergeDue(basis: DueBasis): { workers: Map<string, WorkerTally>; due: Du
   }
   for (const d of basis.timesheetLines) add(d.workerId, d.workerName, d.cardNo, d.dueFen, d.daysPresent, undefined)
   for (const w of due) {
-    const amounts = amountsOf.get(w.workerId)
+    const amounts = amountsOf.size === 0 ? undefined : amountsOf.get(w.workerId)
     // addFen(0, x) is sumFen([x]): the same check of a single amount, without an array per worker.
     w.dueFen = amounts === undefined ? addFen(ZERO_FEN, w.dueFen) : sumFen(amounts)
     if (w.cards.length > 1) w.cards.sort(compareText)
-    ;(workers.get(w.workerId) as WorkerTally).workerName = w.workerName
   }
   return { workers, due }
 }
@@ -418,13 +421,27 @@ function ownersByCard(cardOwners: ReadonlyMap<string, Owner>): ReadonlyMap<strin
   return owners
 }
 
+/**
+ * No lines yet: shared (frozen) by every tally without a failed line and every payment without a return, which are
+ * most of a month's, instead of an empty array each. `withLine` gives a list its first line.
+ */
+const NO_LINES: readonly PaidLine[] = Object.freeze([])
+
+function withLine(lines: readonly PaidLine[], line: PaidLine): readonly PaidLine[] {
+  if (lines === NO_LINES) return [line]
+  ;(lines as PaidLine[]).push(line)
+  return lines
+}
+
 interface WorkerTally {
   workerId: string
   workerName: string
   due: DueWorker | undefined
   successes: PaidLine[]
-  failures: PaidLine[]
+  failures: readonly PaidLine[]
   paidFen: Fen
+  /** The absolute amounts of the worker's `paidEarlierInYear` rows before this month, added up (oversizedRows). */
+  earlierAbsFen: number
 }
 
 /**
@@ -536,7 +553,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   const tallyOf = (owner: Owner): WorkerTally => {
     let w = workers.get(owner.workerId)
     if (!w) {
-      w = { workerId: owner.workerId, workerName: owner.workerName, due: undefined, successes: [], failures: [], paidFen: ZERO_FEN }
+      w = { workerId: owner.workerId, workerName: owner.workerName, due: undefined, successes: [], failures: NO_LINES, paidFen: ZERO_FEN, earlierAbsFen: 0 }
       workers.set(owner.workerId, w)
     }
     return w
@@ -599,7 +616,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     if (p.outcome === 'booked') {
       w.successes.push(line)
       if (line.payeeName.trim() !== owner.workerName.trim()) misnamed.push(line)
-    } else w.failures.push(line)
+    } else w.failures = withLine(w.failures, line)
   }
   for (const w of workers.values()) w.paidFen = totalOf(w.successes)
 
@@ -624,18 +641,22 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     return !onTimesheet.has(workerId)
   }
 
+  // Evidence is built only for a worker who raises a flag (most of a month's workers raise none), once for all their
+  // flags, and then only as many lines as a flag shows: a worker paid 50,000 times costs 20 objects, not 50,000.
+  const shownFor = new Map<WorkerTally, WorkerEvidence>()
+  const evidence = (w: WorkerTally, failedFen: Fen): WorkerEvidence => {
+    let shown = shownFor.get(w)
+    if (shown === undefined) shownFor.set(w, (shown = workerEvidence(w, w.due?.dueFen ?? ZERO_FEN, failedFen, basis, others)))
+    return shown
+  }
   for (const w of workers.values()) {
     const dueFen = w.due?.dueFen ?? ZERO_FEN
     const paidFen = w.paidFen
     const card = w.due?.cards[0] ?? cardKey(w.successes[0]?.payeeCard ?? w.failures[0]?.payeeCard ?? '')
     const payeeCard = card === '' ? null : card
-    // Evidence is built only for a worker who raises a flag (most of a month's workers raise none), and then only as
-    // many lines as a flag shows: a worker paid 50,000 times costs 20 objects, not 50,000. The failed lines' total is
-    // summed for every worker all the same, as when their evidence was built up front, so a figure out of range throws
-    // whether or not a flag shows it.
+    // Summed for every worker, as when every worker's evidence was built: a figure out of range throws whether or not
+    // a flag shows it.
     const failedFen = totalOf(w.failures)
-    let shown: WorkerEvidence | undefined
-    const evidence = (): WorkerEvidence => (shown ??= workerEvidence(w, dueFen, failedFen, basis, others))
 
     if (dueFen > 0) {
       if (paidFen === 0) {
@@ -645,7 +666,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           payeeCard,
           dueFen,
           paidFen,
-          evidence: { period: input.period, payDate: input.payDate, ...evidence().amounts, daysPresent: w.due?.daysPresent ?? 0, ...evidence().failedLines },
+          evidence: { period: input.period, payDate: input.payDate, ...evidence(w, failedFen).amounts, daysPresent: w.due?.daysPresent ?? 0, ...evidence(w, failedFen).failedLines },
         })
       } else if (paidFen < dueFen) {
         const shortFen = subFen(dueFen, paidFen)
@@ -655,7 +676,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           payeeCard,
           dueFen,
           paidFen,
-          evidence: { ...evidence().amounts, shortFen, shortYuan: yuan(shortFen), ...evidence().lines, ...evidence().failedLines },
+          evidence: { ...evidence(w, failedFen).amounts, shortFen, shortYuan: yuan(shortFen), ...evidence(w, failedFen).lines, ...evidence(w, failedFen).failedLines },
         })
       } else {
         const late = lateness(w.successes, dueFen, input.payDate)
@@ -671,8 +692,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
               paidInFullOn: late.reachedOn,
               paidByPayDateFen: late.paidByPayDate,
               paidByPayDateYuan: yuan(late.paidByPayDate),
-              ...evidence().amounts,
-              ...evidence().lines,
+              ...evidence(w, failedFen).amounts,
+              ...evidence(w, failedFen).lines,
             },
           })
         }
@@ -684,7 +705,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
             payeeCard,
             dueFen,
             paidFen,
-            evidence: { ...evidence().amounts, overFen, overYuan: yuan(overFen), ...evidence().lines },
+            evidence: { ...evidence(w, failedFen).amounts, overFen, overYuan: yuan(overFen), ...evidence(w, failedFen).lines },
           })
         }
       }
@@ -697,7 +718,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
               payeeCard: cardKey(f.payeeCard),
               dueFen,
               paidFen,
-              evidence: { line: lineEvidence(f, others), bankRef: f.bankRef, failureReason: f.failureReason, ...evidence().amounts },
+              evidence: { line: lineEvidence(f, others), bankRef: f.bankRef, failureReason: f.failureReason, ...evidence(w, failedFen).amounts },
             },
             f.lineId,
           )
@@ -723,8 +744,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           onPayrollSheet: false,
           payeeNames: payeeNames.slice(0, LIMITS.flag_evidence_lines_max),
           payeeNameCount: payeeNames.length,
-          ...evidence().amounts,
-          ...evidence().lines,
+          ...evidence(w, failedFen).amounts,
+          ...evidence(w, failedFen).lines,
         },
       })
     } else if (dueFen === 0 && paidFen > 0) {
@@ -737,8 +758,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
         evidence: {
           onPayrollSheet: w.due !== undefined,
           daysPresent: w.due?.daysPresent ?? null,
-          ...evidence().amounts,
-          ...evidence().lines,
+          ...evidence(w, failedFen).amounts,
+          ...evidence(w, failedFen).lines,
         },
       })
     }
@@ -827,7 +848,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
 
   const unpaidWorkers = new Set(flags.filter((f) => f.flag.workerId !== null && UNPAID_KINDS.has(f.flag.kind)).map((f) => f.flag.workerId))
   const sheetsPaidInFull = (input.sheets?.approved ?? [])
-    .filter((s) => s.lines.every((l) => !unpaidWorkers.has(l.workerId)))
+    .filter((s) => unpaidWorkers.size === 0 || s.lines.every((l) => !unpaidWorkers.has(l.workerId)))
     .map((s) => s.sheetId)
     .sort(compareText)
 
@@ -1057,8 +1078,9 @@ function payStatus(dueFen: Fen, paidFen: Fen): WorkerPayStatus {
  * date has no time of day.
  */
 function lateness(successes: readonly PaidLine[], dueFen: Fen, payDate: string): { reachedOn: string; paidByPayDate: Fen } | undefined {
-  // What was paid by the pay date does not depend on the order: the lines are sorted only for a worker paid late.
-  const paidByPayDate = totalOf(successes.filter((l) => l.valueDate <= payDate))
+  // What was paid by the pay date does not depend on the order: the lines are sorted only for a worker paid late. When
+  // every line was by then (most months), it is the total of them all.
+  const paidByPayDate = successes.every((l) => l.valueDate <= payDate) ? totalOf(successes) : totalOf(successes.filter((l) => l.valueDate <= payDate))
   if (paidByPayDate >= dueFen) return undefined
   const byDate = [...successes].sort(compareLines)
   let running: Fen = ZERO_FEN
@@ -1086,7 +1108,7 @@ interface Payment {
   /** The report the payment counts at: its earliest success when booked, else its earliest failure, else its earliest report. */
   counted: PaidLine
   /** Return lines (退票) naming it, in report order: one or two of them undo it once. */
-  returns: PaidLine[]
+  returns: readonly PaidLine[]
 }
 
 /** Report order: by value date, then line id (a total order over the month's lines, whatever order they came in). */
@@ -1115,7 +1137,7 @@ function paymentsOf(lines: readonly PaidLine[]): { payments: Map<string, Payment
   const add = (identity: string, l: PaidLine): void => {
     const payment = payments.get(identity)
     if (payment) payment.reports.push(l)
-    else payments.set(identity, { identity, reports: [l], outcome: 'pending', counted: l, returns: [] })
+    else payments.set(identity, { identity, reports: [l], outcome: 'pending', counted: l, returns: NO_LINES })
   }
   const returnLines: PaidLine[] = []
   const withoutE2e: PaidLine[] = []
@@ -1161,7 +1183,7 @@ function paymentsOf(lines: readonly PaidLine[]): { payments: Map<string, Payment
     const byE2e = e2e === null ? undefined : payments.get(e2eIdentity(e2e))
     const byRef = ref === null ? undefined : payments.get(identityOfRef.get(ref) ?? '')
     const target = byE2e ?? byRef
-    if (target) target.returns.push(r)
+    if (target) target.returns = withLine(target.returns, r)
     else unmatched.push(r)
   }
   return { payments, returns: unmatched }
@@ -1334,9 +1356,7 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
   flags.push(...sharedCard(period, counted))
 
   const cardOf = (w: WorkerTally): string | null => w.due?.cards[0] ?? (cardKey(w.successes[0]?.payeeCard ?? '') || null)
-  const year: WorkerMonthPaid[] = (input.paidEarlierInYear ?? []).filter((p) => p.month < period)
-  for (const w of tally.workers.values()) if (w.paidFen > 0) year.push({ workerId: w.workerId, month: period, paidFen: w.paidFen })
-  for (const f of oversized(period, year).flags) {
+  for (const f of oversized(period, oversizedRows(period, input.paidEarlierInYear ?? [], tally.workers)).flags) {
     const w = f.workerId === null ? undefined : tally.workers.get(f.workerId)
     flags.push({ ...f, payeeCard: w === undefined ? null : cardOf(w) })
   }
@@ -1361,7 +1381,12 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
   }
 
   if (asOf > input.payDate) {
-    const standing = [...tally.workers.values()].map((w) => ({ workerId: w.workerId, dueFen: w.due?.dueFen ?? ZERO_FEN, paidFen: w.paidFen }))
+    // Only the workers paid less than due can be in arrears: the rule is given those, as it would pick them out itself.
+    const standing: WorkerStanding[] = []
+    for (const w of tally.workers.values()) {
+      const dueFen = w.due?.dueFen ?? ZERO_FEN
+      if (dueFen > 0 && w.paidFen < dueFen) standing.push({ workerId: w.workerId, dueFen, paidFen: w.paidFen })
+    }
     flags.push(...groupArrears(period, standing))
   }
 
@@ -1378,6 +1403,38 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
   const paid = [...tally.workers.values()].filter((w) => w.successes.length > 0).map((w) => w.workerId)
   flags.push(...headcountGap({ month: period, payDate: input.payDate, asOf, attended, paid }).flags)
   return flags
+}
+
+/**
+ * What OVERSIZED is given: the earlier months' rows (before this one) and, per worker paid this month, this month's
+ * total. Only the workers it could flag are given (mayBeOversized: the rule's own bound, from this month's total and
+ * the absolute sum of the worker's earlier rows), the rule being per worker; which workers those are is exact when
+ * every earlier amount is a safe integer and their absolute values add up within FEN_MAX, since then no worker left out
+ * could have a sum out of range either. Otherwise every row is given, as before, and the rule finds what it finds.
+ */
+function oversizedRows(period: string, paidEarlierInYear: readonly WorkerMonthPaid[], workers: ReadonlyMap<string, WorkerTally>): WorkerMonthPaid[] {
+  const earlier = paidEarlierInYear.filter((p) => p.month < period)
+  let totalAbsFen = 0
+  let bounded = true
+  for (const p of earlier) {
+    // Integer additions stay exact while the total is a safe integer, and a total past it is no longer one (money.ts).
+    totalAbsFen += Math.abs(p.paidFen)
+    if (!Number.isSafeInteger(p.paidFen) || !Number.isSafeInteger(totalAbsFen) || totalAbsFen > FEN_MAX) {
+      bounded = false
+      break
+    }
+    const w = workers.get(p.workerId)
+    if (w !== undefined) w.earlierAbsFen += Math.abs(p.paidFen)
+  }
+  const rows: WorkerMonthPaid[] = []
+  const given = new Set<string>()
+  for (const w of workers.values()) {
+    if (w.paidFen <= 0 || (bounded && !mayBeOversized(w.paidFen, w.earlierAbsFen))) continue
+    given.add(w.workerId)
+  }
+  for (const p of earlier) if (!bounded || given.has(p.workerId)) rows.push(p)
+  for (const w of workers.values()) if (w.paidFen > 0 && (!bounded || given.has(w.workerId))) rows.push({ workerId: w.workerId, month: period, paidFen: w.paidFen })
+  return rows
 }
 
 /**
