@@ -307,11 +307,14 @@ export function headcountGap(input: HeadcountInput): ProjectFlagsResult {
     if (!isWorkDate(value)) return { flags: [], problems: [{ code: 'invalid_date', field, value, ref: 'input' }] }
   }
   if (input.asOf <= input.payDate) return { flags: [], problems: [] }
-  const attended = new Set(input.attended)
-  const paid = new Set(input.paid)
+  // Each attended worker once, and whether they were paid: one map, not a set of each.
+  const paidOf = new Map<string, boolean>()
+  for (const w of input.attended) paidOf.set(w, false)
+  for (const w of input.paid) if (paidOf.get(w) === false) paidOf.set(w, true)
   const missing: string[] = []
-  for (const w of attended) if (!paid.has(w)) missing.push(w)
-  if (attended.size === 0 || missing.length * 100 < attended.size * HEADCOUNT_GAP_PERCENT_MIN) return { flags: [], problems: [] }
+  for (const [w, paid] of paidOf) if (!paid) missing.push(w)
+  const attendedCount = paidOf.size
+  if (attendedCount === 0 || missing.length * 100 < attendedCount * HEADCOUNT_GAP_PERCENT_MIN) return { flags: [], problems: [] }
   // Only the workers without a payout are listed, so only they are put in order.
   missing.sort(compareText)
   return {
@@ -326,7 +329,7 @@ export function headcountGap(input: HeadcountInput): ProjectFlagsResult {
           period: input.month,
           payDate: input.payDate,
           asOf: input.asOf,
-          attendedCount: attended.size,
+          attendedCount,
           withoutPayoutCount: missing.length,
           thresholdPercent: HEADCOUNT_GAP_PERCENT_MIN,
           // Objects, as every other flag's `workers` list: the flag views give that list one shape whatever the kind.

@@ -345,8 +345,13 @@ interface DueWorker {
   cards: string[]
   dueFen: Fen
   daysPresent: number
-  /** The approved sheet lines among the worker's lines, in line order (most workers have one line). */
-  sheetLines: SheetLineRef | SheetLineRef[] | undefined
+  /**
+   * The worker's first approved sheet line and its team, and any others in line order: most workers have one line,
+   * kept without an object of its own.
+   */
+  sheetLine: ApprovedLine | undefined
+  sheetTeam: ApprovedTeamMonth | undefined
+  moreSheetLines: SheetLineRef[] | undefined
 }
 
 interface Owner {
@@ -365,12 +370,12 @@ function mergeDue(basis: DueBasis): { workers: Map<string, WorkerTally>; due: Du
   const due: DueWorker[] = []
   /** The amounts of workers with more than one line, summed once all are in; most workers have one. */
   const amountsOf = new Map<string, Fen[]>()
-  const add = (workerId: string, workerName: string, cardNo: string, dueFen: Fen, daysPresent: number, sheetLine: SheetLineRef | undefined): void => {
+  const add = (workerId: string, workerName: string, cardNo: string, dueFen: Fen, daysPresent: number, team: ApprovedTeamMonth | undefined, sheetLine: ApprovedLine | undefined): void => {
     const card = cardKey(cardNo)
     const w = workers.get(workerId)?.due
     if (w === undefined) {
       // One object is both the worker's tally and their due (its own `due`): one allocation per worker, not two.
-      const tally: WorkerTally & DueWorker = { workerId, workerName, due: undefined, successes: [], failures: NO_LINES, paidFen: ZERO_FEN, earlierAbsFen: 0, cards: [card], dueFen, daysPresent: 0 + daysPresent, sheetLines: sheetLine }
+      const tally: WorkerTally & DueWorker = { workerId, workerName, due: undefined, successes: NO_LINES, failures: NO_LINES, paidFen: ZERO_FEN, earlierAbsFen: 0, cards: [card], dueFen, daysPresent: 0 + daysPresent, sheetLine, sheetTeam: team, moreSheetLines: undefined }
       tally.due = tally
       due.push(tally)
       workers.set(workerId, tally)
@@ -384,16 +389,14 @@ function mergeDue(basis: DueBasis): { workers: Map<string, WorkerTally>; due: Du
     else amounts.push(dueFen)
     w.daysPresent += daysPresent
     if (sheetLine !== undefined) {
-      if (w.sheetLines === undefined) w.sheetLines = sheetLine
-      else if (Array.isArray(w.sheetLines)) w.sheetLines.push(sheetLine)
-      else w.sheetLines = [w.sheetLines, sheetLine]
+      if (w.sheetLine === undefined) {
+        w.sheetLine = sheetLine
+        w.sheetTeam = team
+      } else (w.moreSheetLines ??= []).push({ team: team as ApprovedTeamMonth, line: sheetLine })
     }
   }
-  for (const ref of basis.sheetLines) {
-    const l = ref.line
-    add(l.workerId, l.workerName, l.cardNo, l.netFen, l.dayHalves / 2, ref)
-  }
-  for (const d of basis.timesheetLines) add(d.workerId, d.workerName, d.cardNo, d.dueFen, d.daysPresent, undefined)
+  for (const team of basis.approved) for (const l of team.lines) add(l.workerId, l.workerName, l.cardNo, l.netFen, l.dayHalves / 2, team, l)
+  for (const d of basis.timesheetLines) add(d.workerId, d.workerName, d.cardNo, d.dueFen, d.daysPresent, undefined, undefined)
   for (const w of due) {
     const amounts = amountsOf.size === 0 ? undefined : amountsOf.get(w.workerId)
     // addFen(0, x) is sumFen([x]): the same check of a single amount, without an array per worker.
@@ -423,7 +426,8 @@ function ownersByCard(cardOwners: ReadonlyMap<string, Owner>): ReadonlyMap<strin
 
 /**
  * No lines yet: shared (frozen) by every tally without a failed line and every payment without a return, which are
- * most of a month's, instead of an empty array each. `withLine` gives a list its first line.
+ * most of a month's, instead of an empty array each. `withLine` gives a list its first line, in an array of one (an
+ * empty array grows to 17 slots at its first push, and a month's workers are mostly paid once).
  */
 const NO_LINES: readonly PaidLine[] = Object.freeze([])
 
@@ -437,7 +441,7 @@ interface WorkerTally {
   workerId: string
   workerName: string
   due: DueWorker | undefined
-  successes: PaidLine[]
+  successes: readonly PaidLine[]
   failures: readonly PaidLine[]
   paidFen: Fen
   /** The absolute amounts of the worker's `paidEarlierInYear` rows before this month, added up (oversizedRows). */
@@ -524,13 +528,17 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   if (asOf !== undefined && !isWorkDate(asOf)) throw new RangeError(`asOf must be YYYY-MM-DD, got ${JSON.stringify(asOf)}`)
   const pendingDaysMax = input.pendingDaysMax ?? PAYMENT_PENDING_DAYS_MAX
   if (!Number.isSafeInteger(pendingDaysMax) || pendingDaysMax < 0) throw new RangeError(`pendingDaysMax must be a whole number of days, got ${String(pendingDaysMax)}`)
+  // A year's rows name a dozen months at most: a month once found valid is not matched again.
+  let validMonth = input.period
   for (const p of input.paidEarlierInYear ?? []) {
+    if (p.month === validMonth) continue
     if (!isMonth(p.month)) throw new RangeError(`paidEarlierInYear: month must be YYYY-MM, got ${JSON.stringify(p.month)} for ${p.workerId}`)
+    validMonth = p.month
   }
   const lineIds = new Set<string>()
   for (const p of input.payouts) {
-    if (lineIds.has(p.lineId)) throw new RangeError(`payout line ${p.lineId} is listed twice`)
-    lineIds.add(p.lineId)
+    const before = lineIds.size
+    if (lineIds.add(p.lineId).size === before) throw new RangeError(`payout line ${p.lineId} is listed twice`)
   }
 
   const basis = dueBasis(input)
@@ -538,22 +546,29 @@ export function reconcile(input: ReconcileInput): Reconciliation {
 
   const owners = ownersByCard(input.cardOwners)
   // The payroll line's card as a fallback owner; the smallest worker id wins a card two sheets name, so order cannot
-  // matter. A card the roster gives an owner never reaches the fallback, so it is left out.
-  const dueCardOwners = new Map<string, Owner>()
-  for (const w of dueWorkers) {
-    for (const card of w.cards) {
-      if (owners.get(card) !== undefined) continue
-      const known = dueCardOwners.get(card)
-      if (known === undefined || w.workerId < known.workerId) dueCardOwners.set(card, { workerId: w.workerId, workerName: w.workerName })
+  // matter. A card the roster gives an owner never reaches the fallback, so it is left out, and the fallback is indexed
+  // the first time a card the roster does not know is met (in most months, never).
+  let dueCardOwners: Map<string, Owner> | undefined
+  const payrollOwnerOf = (card: string): Owner | undefined => {
+    if (dueCardOwners === undefined) {
+      dueCardOwners = new Map<string, Owner>()
+      for (const w of dueWorkers) {
+        for (const c of w.cards) {
+          if (owners.get(c) !== undefined) continue
+          const known = dueCardOwners.get(c)
+          if (known === undefined || w.workerId < known.workerId) dueCardOwners.set(c, { workerId: w.workerId, workerName: w.workerName })
+        }
+      }
     }
+    return dueCardOwners.get(card)
   }
-  const ownerOf = (card: string): Owner | undefined => owners.get(card) ?? dueCardOwners.get(card)
+  const ownerOf = (card: string): Owner | undefined => owners.get(card) ?? payrollOwnerOf(card)
 
   // Every worker due something has a tally already (mergeDue); a payee met here is due nothing.
   const tallyOf = (owner: Owner): WorkerTally => {
     let w = workers.get(owner.workerId)
     if (!w) {
-      w = { workerId: owner.workerId, workerName: owner.workerName, due: undefined, successes: [], failures: NO_LINES, paidFen: ZERO_FEN, earlierAbsFen: 0 }
+      w = { workerId: owner.workerId, workerName: owner.workerName, due: undefined, successes: NO_LINES, failures: NO_LINES, paidFen: ZERO_FEN, earlierAbsFen: 0 }
       workers.set(owner.workerId, w)
     }
     return w
@@ -614,7 +629,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     }
     const w = tallyOf(owner)
     if (p.outcome === 'booked') {
-      w.successes.push(line)
+      w.successes = withLine(w.successes, line)
       if (line.payeeName.trim() !== owner.workerName.trim()) misnamed.push(line)
     } else w.failures = withLine(w.failures, line)
   }
@@ -895,12 +910,10 @@ interface RaisedFlag {
   tie: string
 }
 
-/** An approved sheet line of a worker, its evidence built when first shown. */
+/** An approved sheet line of a worker, with its team. */
 interface SheetLineRef {
   team: ApprovedTeamMonth
   line: ApprovedLine
-  deductionsFen: Fen
-  evidence: Record<string, unknown> | undefined
 }
 
 /** Sheet, then line: the order a worker's sheet lines are shown in. */
@@ -913,7 +926,7 @@ const DATE_MS_MAX = 8.64e15
 
 interface DueBasis {
   /** What is due, line by line: the approved sheets' lines (the 实发 of each), then the timesheet's of teams without one. */
-  sheetLines: SheetLineRef[]
+  approved: readonly ApprovedTeamMonth[]
   timesheetLines: readonly DueLine[]
   /** The per-worker flags' evidence of where their due comes from ({} without sheets). */
   evidenceOf: (due: DueWorker | undefined) => Record<string, unknown>
@@ -929,18 +942,15 @@ interface DueBasis {
  */
 function dueBasis(input: ReconcileInput): DueBasis {
   const sheets = input.sheets
-  if (sheets === undefined) return { sheetLines: [], timesheetLines: input.due, evidenceOf: () => ({}), flags: [] }
+  if (sheets === undefined) return { approved: [], timesheetLines: input.due, evidenceOf: () => ({}), flags: [] }
   if (!isWorkDate(sheets.asOf)) throw new RangeError(`sheets.asOf must be YYYY-MM-DD, got ${JSON.stringify(sheets.asOf)}`)
   const approvedTeams = new Set<string>()
   for (const team of sheets.approved) {
     if (approvedTeams.has(team.teamId)) throw new RangeError(`team ${team.teamId} has two approved sheets in force for ${input.period}`)
     approvedTeams.add(team.teamId)
   }
-  const sheetLines: SheetLineRef[] = []
   const timesheetLines: DueLine[] = []
-  // A line's evidence is built the first time a flag shows it (most workers of a month raise none), then shared by
-  // every flag that does, as when it was built up front.
-  const evidenceOfLine = (ref: SheetLineRef): Record<string, unknown> => (ref.evidence ??= sheetLineEvidence(ref.team, ref.line, ref.deductionsFen))
+  // A line's evidence is built only when a flag shows it (most workers of a month raise none), for each flag that does.
   const flags: RaisedFlag[] = []
   for (const team of sheets.approved) {
     for (const l of team.lines) {
@@ -948,10 +958,8 @@ function dueBasis(input: ReconcileInput): DueBasis {
       // caller's bug and throws here (the same RangeError toISOString throws), not only once a flag shows the line.
       const deductionsFen = subFen(l.payableFen, l.netFen)
       if (l.answeredAtMs !== null && !(Math.abs(l.answeredAtMs) <= DATE_MS_MAX)) throw new RangeError('Invalid time value')
-      const ref: SheetLineRef = { team, line: l, deductionsFen, evidence: undefined }
-      sheetLines.push(ref)
+      const evidence = l.answer !== 'confirm' || l.minimumWage ? sheetLineEvidence(team, l, deductionsFen) : undefined
       if (l.answer !== 'confirm') {
-        const evidence = evidenceOfLine(ref)
         flags.push({
           flag: {
             kind: 'NOT_WORKER_CONFIRMED',
@@ -966,7 +974,6 @@ function dueBasis(input: ReconcileInput): DueBasis {
       }
       // A full-time month whose net is below the local minimum wage, as the sheet found it when it was made.
       if (l.minimumWage) {
-        const evidence = evidenceOfLine(ref)
         flags.push({
           flag: {
             kind: 'BELOW_MINIMUM_WAGE',
@@ -1024,12 +1031,16 @@ function dueBasis(input: ReconcileInput): DueBasis {
     }
   }
   const evidenceOf = (due: DueWorker | undefined): Record<string, unknown> => {
-    const found = due?.sheetLines
-    if (found === undefined) return { dueFrom: 'timesheet' }
-    const sorted = Array.isArray(found) ? [...found].sort(compareSheetLineRefs) : [found]
-    return { dueFrom: 'payroll_sheet', sheetLines: sorted.slice(0, LIMITS.flag_evidence_lines_max).map(evidenceOfLine), sheetLineCount: sorted.length }
+    if (due?.sheetLine === undefined || due.sheetTeam === undefined) return { dueFrom: 'timesheet' }
+    const first: SheetLineRef = { team: due.sheetTeam, line: due.sheetLine }
+    const sorted = due.moreSheetLines === undefined ? [first] : [first, ...due.moreSheetLines].sort(compareSheetLineRefs)
+    return {
+      dueFrom: 'payroll_sheet',
+      sheetLines: sorted.slice(0, LIMITS.flag_evidence_lines_max).map((r) => sheetLineEvidence(r.team, r.line, subFen(r.line.payableFen, r.line.netFen))),
+      sheetLineCount: sorted.length,
+    }
   }
-  return { sheetLines, timesheetLines, evidenceOf, flags }
+  return { approved: sheets.approved, timesheetLines, evidenceOf, flags }
 }
 
 /**
@@ -1161,8 +1172,15 @@ function paymentsOf(lines: readonly PaidLine[]): { payments: Map<string, Payment
   for (const payment of payments.values()) {
     const reports = payment.reports
     if (reports.length > 1) reports.sort(compareReports)
-    const success = reports.find((r) => r.status === 'success')
-    const failure = reports.find((r) => r.status === 'failed')
+    let success: PaidLine | undefined
+    let failure: PaidLine | undefined
+    for (const r of reports) {
+      if (r.status === 'success') {
+        success = r
+        break
+      }
+      if (r.status === 'failed') failure ??= r
+    }
     payment.outcome = success ? 'booked' : failure ? 'failed' : 'pending'
     payment.counted = success ?? failure ?? (reports[0] as PaidLine)
   }
@@ -1392,15 +1410,16 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
 
   // Attended: days present summed over the worker's timesheet lines > 0. When no line has a negative (or NaN) count,
   // that is a line with a day present, and the rule counts each worker once however often they are listed.
-  let attended: string[]
+  let attended: string[] = []
   if (input.due.every((d) => d.daysPresent >= 0)) {
-    attended = input.due.filter((d) => d.daysPresent > 0).map((d) => d.workerId)
+    for (const d of input.due) if (d.daysPresent > 0) attended.push(d.workerId)
   } else {
     const days = new Map<string, number>()
     for (const d of input.due) days.set(d.workerId, (days.get(d.workerId) ?? 0) + d.daysPresent)
     attended = [...days].filter(([, n]) => n > 0).map(([workerId]) => workerId)
   }
-  const paid = [...tally.workers.values()].filter((w) => w.successes.length > 0).map((w) => w.workerId)
+  const paid: string[] = []
+  for (const w of tally.workers.values()) if (w.successes.length > 0) paid.push(w.workerId)
   flags.push(...headcountGap({ month: period, payDate: input.payDate, asOf, attended, paid }).flags)
   return flags
 }
