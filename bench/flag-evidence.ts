@@ -38,7 +38,7 @@ const HEADER = 'seq|payee_card|payee_name|amount|status|bank_ref|value_date|fail
 const dir = mkdtempSync(join(tmpdir(), 'flag-evidence-'))
 const dbs = engineOption(values.db) === 'postgres' ? new PgDatabases() : undefined
 const databaseUrl = dbs ? (await dbs.create('flags')).url : `file:${join(dir, 'bench.db')}`
-const server = await startServer({ ...loadConfig({}), databaseUrl, httpPort: 0, mqttPort: 0, logLevel: 'warn' }, { logger: false }).catch(async (err: unknown) => {
+const server = await startServer({ ...loadConfig({}), databaseUrl, httpPort: 0, deviceHttpPort: 0, mqttPort: 0, logLevel: 'warn' }, { logger: false }).catch(async (err: unknown) => {
   await dbs?.dropAll()
   throw err
 })

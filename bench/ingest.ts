@@ -824,7 +824,7 @@ async function runInstances(opt: Options, seeded: Seeded, job: (url: string) => 
   }
 }
 
-const configFor = (databaseUrl: string): Config => ({ ...loadConfig({}), databaseUrl, httpPort: 0, mqttPort: 0, logLevel: 'warn' })
+const configFor = (databaseUrl: string): Config => ({ ...loadConfig({}), databaseUrl, httpPort: 0, deviceHttpPort: 0, mqttPort: 0, logLevel: 'warn' })
 
 async function main(): Promise<void> {
   const opt = options()

@@ -252,7 +252,7 @@ async function main(): Promise<void> {
   let failed = false
   try {
     const databaseUrl = dbs ? (await dbs.create('listing')).url : `file:${join(dir, 'bench.db')}`
-    const server = await startServer({ ...loadConfig({}), databaseUrl, httpPort: 0, mqttPort: 0, logLevel: 'warn' }, { logger: false })
+    const server = await startServer({ ...loadConfig({}), databaseUrl, httpPort: 0, deviceHttpPort: 0, mqttPort: 0, logLevel: 'warn' }, { logger: false })
     running = server
     const nowMs = Date.now()
     const site = await registerSite(server.services, nowMs, opt.workers, opt.devices)

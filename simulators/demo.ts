@@ -86,6 +86,7 @@ async function main(): Promise<void> {
     databaseUrl: `file:${dataDir}/wage-ledger.db`,
     httpPort: await portOr0(base.httpPort, base.host),
     mqttPort: await portOr0(base.mqttPort, base.mqttHost),
+    deviceHttpPort: await portOr0(base.deviceHttpPort, base.host),
   }
   const server = await startServer(config, { logger: false })
   // The demo's own calls act as the platform operator, with a key made in-process (`npm run admin` on a real one).

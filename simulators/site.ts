@@ -56,7 +56,8 @@ export interface PlannedWorker {
 
 export interface PlannedDevice {
   serial: string
-  model: 'gate-ts200' | 'face-fr900'
+  /** A model of devices/registry.ts: the MQTT ones (gate-ts200, face-fr900, canonical) or the HTTP families'. */
+  model: 'gate-ts200' | 'face-fr900' | 'canonical' | 'zkteco-adms' | 'hikvision-isapi'
   settings: Record<string, unknown>
   location: string
 }

@@ -16,6 +16,7 @@ import { createServices, type Services } from './services.ts'
 import { dbFaultOf } from './db/faults.ts'
 import { InstanceLease, InstanceNameTakenError } from './ops/instance-lease.ts'
 import { checkInboxRoot, PayoutInboxFolder } from './payouts/inbox-folder.ts'
+import { buildDeviceEdge } from './ingest/device-http.ts'
 import { Counter } from 'prom-client'
 
 export interface RunningServer {
@@ -24,6 +25,8 @@ export interface RunningServer {
   httpUrl: string
   /** Where devices connect: the embedded broker, or the external one. */
   mqttUrl: string
+  /** The HTTP device edge (ZKTeco ADMS, Hikvision ISAPI pushes). */
+  deviceUrl: string
   /** The watched folder for bank result files, when PAYOUT_INBOX_DIR is set. */
   payoutInbox: PayoutInboxFolder | undefined
   close(): Promise<void>
@@ -71,6 +74,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let mqttUrl: string
   let lease: InstanceLease | undefined
   let dynsec: DynsecDeviceSync | undefined
+  let deviceEdge: FastifyInstance | undefined
+  let deviceUrl = ''
   // EMQX asks this service's own HTTP endpoints (routes/mqtt-auth.ts) whether the service itself may connect and
   // subscribe: with them on, HTTP listens before the subscribers connect.
   const listenFirst = config.mqttUrl !== undefined && config.mqttHttpAuthSecret !== undefined
@@ -122,7 +127,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       mqttUrl = `mqtt://${config.mqttHost}:${broker.port}`
     }
     if (!listenFirst) await app.listen({ host: config.host, port: config.httpPort })
+    deviceEdge = await buildDeviceEdge({
+      inbox: services.inbox,
+      lookups: services.lookups,
+      requests: new Counter({ name: 'wl_device_http_requests_total', help: 'Requests to the HTTP device edge, by family and outcome (stored, refused: some record kept in rejected inputs, ignored: not punches, unavailable: nothing committed, 503)', labelNames: ['family', 'outcome'], registers: [services.metrics.registry] }),
+      ignored: new Counter({ name: 'wl_device_http_ignored_total', help: 'Requests acknowledged without storing anything (not punches), by family and table or event kind', labelNames: ['family', 'table'], registers: [services.metrics.registry] }),
+    })
+    await deviceEdge.listen({ host: config.host, port: config.deviceHttpPort })
+    deviceUrl = `http://${config.host}:${(deviceEdge.server.address() as AddressInfo).port}`
   } catch (err) {
+    await deviceEdge?.close()
     await app.close()
     await services.close()
     throw err
@@ -206,6 +220,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     services,
     httpUrl: `http://${config.host}:${port}`,
     mqttUrl,
+    deviceUrl,
     payoutInbox,
     close() {
       closing ??= (async () => {
@@ -217,6 +232,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await services.webhooks.stop()
         prober.stop()
         await dynsec?.close()
+        await deviceEdge?.close()
         await ingest.close()
         // Let the inbox commit what it holds; if the database is failing, what it holds stays unacknowledged
         // (the devices and the broker keep it) rather than holding the shutdown forever.

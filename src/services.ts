@@ -37,6 +37,8 @@ export interface Services {
   roster: RosterService
   punches: PunchRepository
   inbox: PunchInbox
+  /** The roster's devices and people as admission reads them (cached; the HTTP device edge reads devices from it too). */
+  lookups: CachedLookups
   timesheets: TimesheetService
   payroll: PayrollService
   payouts: PayoutService
@@ -104,6 +106,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     roster,
     punches,
     inbox,
+    lookups,
     timesheets,
     payroll,
     payouts,

@@ -8,6 +8,8 @@ export interface Config {
   /** HTTP listen address. */
   host: string
   httpPort: number
+  /** The HTTP device edge's port (ZKTeco ADMS, Hikvision ISAPI pushes: src/ingest/device-http.ts), on the same host. */
+  deviceHttpPort: number
   /** SQLite: `file:./data/wage-ledger.db`, a path, or `:memory:`. */
   databaseUrl: string
   /** External broker (mqtt://host:port). When unset the service runs its own embedded broker. */
@@ -60,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Config = {
     host: env.HOST ?? '127.0.0.1',
     httpPort: intFrom(env, 'PORT', 3000),
+    deviceHttpPort: intFrom(env, 'DEVICE_HTTP_PORT', 8081),
     databaseUrl: env.DATABASE_URL ?? `file:${env.DATA_DIR ?? './data'}/wage-ledger.db`,
     mqttUrl: env.MQTT_URL || undefined,
     mqttPort: intFrom(env, 'MQTT_PORT', 1883),

@@ -129,6 +129,11 @@ export const LIMITS = {
   credential_cache_entries: 10_000,
   /** Reveals of full personal data per person per hour. */
   reveals_per_hour: 30,
+  /**
+   * Largest request body the HTTP device edge reads (src/ingest/device-http.ts): a ZKTeco ATTLOG push of a few thousand
+   * records, or a Hikvision event with its picture (dropped before anything is stored). Larger is refused with 413.
+   */
+  device_http_body_bytes_max: 4 * 1024 * 1024,
   /** Rejected inputs keep at most this much of the raw payload (the reason stays complete). */
   rejected_payload_bytes_max: 64 * 1024,
 } as const

@@ -27,6 +27,7 @@ export async function startTestServer(
     ...loadConfig({}),
     databaseUrl: TEST_ENGINE === 'postgres' ? await createPgDatabase(t) : `file:${join(dir, 'test.db')}`,
     httpPort: 0,
+    deviceHttpPort: 0,
     mqttPort: 0,
     logLevel: 'warn',
     ...opts.config,

@@ -22,7 +22,7 @@ void t.test('a file database opens with WAL, synchronous=FULL and foreign keys, 
 })
 
 void t.test('the service refuses an in-memory database unless a test asks for one', async (t) => {
-  const config = { ...loadConfig({}), databaseUrl: ':memory:', httpPort: 0, mqttPort: 0 }
+  const config = { ...loadConfig({}), databaseUrl: ':memory:', httpPort: 0, deviceHttpPort: 0, mqttPort: 0 }
   await t.rejects(startServer(config, { logger: false }), { name: 'DatabaseSettingsError', message: /in-memory database: every punch would be lost/ })
   await t.rejects(openDatabase('file::memory:'), DatabaseSettingsError)
   const db = await openDatabase(':memory:', { allowMemory: true })

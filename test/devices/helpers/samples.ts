@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import type { DecodeFailure, DeviceContext } from '../../../devices/codec.ts'
+import { splitAttlog } from '../../../devices/zkteco-adms/split.ts'
 
 export const DEVICES_DIR = new URL('../../../devices/', import.meta.url)
 
@@ -22,6 +23,8 @@ export const SAMPLE_DEVICES: Record<string, DeviceContext> = {
   'gate-ts200': { serial: 'GT-0001', timeZone: 'Asia/Shanghai', settings: {} },
   'face-fr900': { serial: 'FT-0001', timeZone: 'Asia/Shanghai', settings: {} },
   canonical: { serial: 'CN-0001', timeZone: 'Asia/Shanghai', settings: {} },
+  'zkteco-adms': { serial: 'ZK-0001', timeZone: 'Asia/Shanghai', settings: {} },
+  'hikvision-isapi': { serial: 'HK-0001', timeZone: 'Asia/Shanghai', settings: {} },
 }
 
 export interface Sample {
@@ -30,17 +33,24 @@ export interface Sample {
   payload: Buffer
 }
 
+/**
+ * A model's sample frames. JSON samples are one frame each; a `.txt` sample is a whole ZKTeco ATTLOG body, cut into
+ * its records by the family's splitter, one frame each with the body's outcome (the whole body is checked by
+ * test/devices/samples.test.ts).
+ */
 export function samplesOf(model: string): Sample[] {
   const dir = new URL(`${model}/samples/`, DEVICES_DIR)
   return readdirSync(dir)
-    .filter((file) => file.endsWith('.json'))
+    .filter((file) => file.endsWith('.json') || file.endsWith('.txt'))
     .sort()
-    .map((file) => {
+    .flatMap((file) => {
       const outcome = file.slice(0, file.indexOf('.'))
       if (outcome !== 'ok' && !(DECODE_FAILURES as string[]).includes(outcome)) {
         throw new Error(`sample ${model}/${file} is not named for an outcome`)
       }
-      return { name: file, outcome: outcome as Sample['outcome'], payload: readFileSync(new URL(file, dir)) }
+      const payload = readFileSync(new URL(file, dir))
+      if (file.endsWith('.json')) return [{ name: file, outcome: outcome as Sample['outcome'], payload }]
+      return splitAttlog(payload).lines.map((l) => ({ name: `${file}:${l.lineNo}`, outcome: outcome as Sample['outcome'], payload: l.payload }))
     })
 }
 

@@ -74,6 +74,8 @@ export function launchService(t: Teardown, opts: ServiceOptions): ChildService {
       DATABASE_URL: opts.databaseUrl,
       PORT: String(opts.httpPort),
       MQTT_PORT: String(opts.mqttPort),
+      // The device edge on a port of the system's choosing: these tests do not speak HTTP device protocols.
+      DEVICE_HTTP_PORT: '0',
       HOST: '127.0.0.1',
       MQTT_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
