@@ -582,7 +582,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   // A payment is debited once: its account is checked once, on the report it counts at, naming the account any of its
   // success reports names (a pain.002 names none where the camt.054 of the same payment does).
   const booked: PaidLine[] = []
-  for (const p of payments.values()) {
+  for (const p of payments) {
     if (p.outcome !== 'booked') continue
     const named = p.reports.find((r) => r.status === 'success' && r.payerAccountNo !== undefined && r.payerAccountNo !== null)
     booked.push(named === undefined || named === p.counted ? p.counted : { ...p.counted, payerAccountNo: named.payerAccountNo ?? null })
@@ -596,7 +596,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   /** Payments that count to a card under a name other than its owner's: the only ones that can make a card shared. */
   const misnamed: PaidLine[] = []
   // Each payment once: its counted report stands for it, the others are evidence (src/payouts/formats/evidence.ts).
-  for (const p of [...payments.values()].sort((a, b) => compareLines(a.counted, b.counted))) {
+  for (const p of [...payments].sort((a, b) => compareLines(a.counted, b.counted))) {
     const line = p.counted
     const card = cardKey(line.payeeCard)
     const owner = ownerOf(card)
@@ -1110,8 +1110,12 @@ function lateness(successes: readonly PaidLine[], dueFen: Fen, payDate: string):
  * result are three lines of one payment, each with its own bank reference, and it is paid once.
  */
 interface Payment {
-  /** `e2e␀<EndToEndId>` or `ref␀<bankRef>`. */
-  identity: string
+  /**
+   * Its identity: its EndToEndId (`byEndToEndId`) or its bank reference. Identities are ordered as the strings
+   * `e2e␀<EndToEndId>` and `ref␀<bankRef>` are (compareIdentities), without those strings being made.
+   */
+  byEndToEndId: boolean
+  key: string
   /** Every report of it (never a return), in report order. */
   reports: PaidLine[]
   /** booked if any report is a success; else failed if any is a failure (a pending report after it changes nothing); else pending. */
@@ -1122,13 +1126,17 @@ interface Payment {
   returns: readonly PaidLine[]
 }
 
+/** `e2e␀<EndToEndId>` before `ref␀<bankRef>`, and within each kind by the key: those strings' order. */
+function compareIdentities(a: Payment, b: Payment): number {
+  if (a.byEndToEndId !== b.byEndToEndId) return a.byEndToEndId ? -1 : 1
+  return compareText(a.key, b.key)
+}
+
 /** Report order: by value date, then line id (a total order over the month's lines, whatever order they came in). */
 function compareReports(a: PaidLine, b: PaidLine): number {
   return compareText(a.valueDate, b.valueDate) || compareText(a.lineId, b.lineId)
 }
 
-const e2eIdentity = (endToEndId: string): string => `e2e\u0000${endToEndId}`
-const refIdentity = (bankRef: string): string => `ref\u0000${bankRef}`
 const endToEndIdOf = (l: PaidLine): string | null => (l.endToEndId === undefined || l.endToEndId === null || l.endToEndId === '' ? null : l.endToEndId)
 
 /**
@@ -1142,17 +1150,19 @@ const endToEndIdOf = (l: PaidLine): string | null => (l.endToEndId === undefined
  * EndToEndId: a camt return gives back the original's), matched to a payment's identity; else by `returnOf.bankRef`,
  * matched to any report's bank reference (several: the smallest identity).
  */
-function paymentsOf(lines: readonly PaidLine[]): { payments: Map<string, Payment>; returns: PaidLine[] } {
-  // Reports are gathered into their payments first; outcome and counted report are set once all are in.
-  const payments = new Map<string, Payment>()
-  const add = (identity: string, l: PaidLine): void => {
-    const payment = payments.get(identity)
+function paymentsOf(lines: readonly PaidLine[]): { payments: Payment[]; returns: PaidLine[] } {
+  // Reports are gathered into their payments first, by EndToEndId and by bank reference (two maps, so no identity
+  // string is made per line); outcome and counted report are set once all are in.
+  const byEndToEndId = new Map<string, Payment>()
+  const byBankRef = new Map<string, Payment>()
+  const add = (map: Map<string, Payment>, key: string, l: PaidLine): void => {
+    const payment = map.get(key)
     if (payment) payment.reports.push(l)
-    else payments.set(identity, { identity, reports: [l], outcome: 'pending', counted: l, returns: NO_LINES })
+    else map.set(key, { byEndToEndId: map === byEndToEndId, key, reports: [l], outcome: 'pending', counted: l, returns: NO_LINES })
   }
   const returnLines: PaidLine[] = []
   const withoutE2e: PaidLine[] = []
-  /** Bank reference → the smallest EndToEndId identity a report with that reference has. */
+  /** Bank reference → the smallest EndToEndId a report with that reference has. */
   const e2eOfRef = new Map<string, string>()
   for (const l of lines) {
     if (l.status === 'returned') returnLines.push(l)
@@ -1160,16 +1170,21 @@ function paymentsOf(lines: readonly PaidLine[]): { payments: Map<string, Payment
       const e2e = endToEndIdOf(l)
       if (e2e === null) withoutE2e.push(l)
       else {
-        const identity = e2eIdentity(e2e)
-        add(identity, l)
+        add(byEndToEndId, e2e, l)
         const known = e2eOfRef.get(l.bankRef)
-        if (known === undefined || identity < known) e2eOfRef.set(l.bankRef, identity)
+        if (known === undefined || e2e < known) e2eOfRef.set(l.bankRef, e2e)
       }
     }
   }
-  for (const l of withoutE2e) add(e2eOfRef.get(l.bankRef) ?? refIdentity(l.bankRef), l)
+  for (const l of withoutE2e) {
+    const e2e = e2eOfRef.size === 0 ? undefined : e2eOfRef.get(l.bankRef)
+    if (e2e === undefined) add(byBankRef, l.bankRef, l)
+    else add(byEndToEndId, e2e, l)
+  }
 
-  for (const payment of payments.values()) {
+  // Every EndToEndId payment was met before any bank-reference one: the order the payments were first met in.
+  const payments = [...byEndToEndId.values(), ...byBankRef.values()]
+  for (const payment of payments) {
     const reports = payment.reports
     if (reports.length > 1) reports.sort(compareReports)
     let success: PaidLine | undefined
@@ -1187,19 +1202,19 @@ function paymentsOf(lines: readonly PaidLine[]): { payments: Map<string, Payment
 
   const unmatched: PaidLine[] = []
   if (returnLines.length === 0) return { payments, returns: unmatched }
-  // Bank reference → the smallest identity of a payment a report with that reference belongs to: for returns only.
-  const identityOfRef = new Map<string, string>()
-  for (const p of payments.values()) {
+  // Bank reference → the payment of smallest identity a report with that reference belongs to: for returns only.
+  const paymentOfRef = new Map<string, Payment>()
+  for (const p of payments) {
     for (const r of p.reports) {
-      const known = identityOfRef.get(r.bankRef)
-      if (known === undefined || p.identity < known) identityOfRef.set(r.bankRef, p.identity)
+      const known = paymentOfRef.get(r.bankRef)
+      if (known === undefined || compareIdentities(p, known) < 0) paymentOfRef.set(r.bankRef, p)
     }
   }
   for (const r of returnLines.sort(compareReports)) {
     const e2e = r.returnOf === undefined || r.returnOf === null ? endToEndIdOf(r) : r.returnOf.endToEndId || null
     const ref = r.returnOf?.bankRef || null
-    const byE2e = e2e === null ? undefined : payments.get(e2eIdentity(e2e))
-    const byRef = ref === null ? undefined : payments.get(identityOfRef.get(ref) ?? '')
+    const byE2e = e2e === null ? undefined : byEndToEndId.get(e2e)
+    const byRef = ref === null ? undefined : paymentOfRef.get(ref)
     const target = byE2e ?? byRef
     if (target) target.returns = withLine(target.returns, r)
     else unmatched.push(r)
@@ -1208,9 +1223,9 @@ function paymentsOf(lines: readonly PaidLine[]): { payments: Map<string, Payment
 }
 
 /** Per payment reported more than once, its counted report's line id → the other reports, in report order. */
-function otherReportsOf(payments: ReadonlyMap<string, Payment>): Map<string, PaidLine[]> {
+function otherReportsOf(payments: readonly Payment[]): Map<string, PaidLine[]> {
   const others = new Map<string, PaidLine[]>()
-  for (const p of payments.values()) {
+  for (const p of payments) {
     if (p.reports.length > 1) others.set(p.counted.lineId, p.reports.filter((r) => r.lineId !== p.counted.lineId))
   }
   return others
@@ -1226,7 +1241,7 @@ function otherReportsOf(payments: ReadonlyMap<string, Payment>): Map<string, Pai
  */
 function returnedFlags(
   period: string,
-  payments: ReadonlyMap<string, Payment>,
+  payments: readonly Payment[],
   unmatched: readonly PaidLine[],
   ownerOf: (card: string) => Owner | undefined,
   workers: ReadonlyMap<string, WorkerTally>,
@@ -1244,7 +1259,7 @@ function returnedFlags(
     group.entries.push(e)
     bySubject.set(key, group)
   }
-  for (const p of payments.values()) if (p.returns.length > 0) add({ payment: p, returns: p.returns, card: cardKey(p.counted.payeeCard) })
+  for (const p of payments) if (p.returns.length > 0) add({ payment: p, returns: p.returns, card: cardKey(p.counted.payeeCard) })
   for (const r of unmatched) add({ payment: undefined, returns: [r], card: cardKey(r.payeeCard) })
 
   const flags: RaisedFlag[] = []
@@ -1464,7 +1479,7 @@ function oversizedRows(period: string, paidEarlierInYear: readonly WorkerMonthPa
 export function bookedByCard(lines: readonly PaidLine[]): Map<string, Fen> {
   const { payments } = paymentsOf(lines)
   const byCard = new Map<string, Fen>()
-  for (const p of payments.values()) {
+  for (const p of payments) {
     if (p.outcome !== 'booked' || p.returns.length > 0) continue
     const card = cardKey(p.counted.payeeCard)
     byCard.set(card, sumFen([byCard.get(card) ?? ZERO_FEN, p.counted.amountFen]))
