@@ -9,7 +9,7 @@ import { isUniqueViolation } from '../db/faults.ts'
 import type { Transaction } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
-import { fen, sumFen, type Fen } from '../kernel/money.ts'
+import { addFen, fen, ZERO_FEN, type Fen } from '../kernel/money.ts'
 import { addDays, monthOf, nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { payDateOf } from '../payroll/rules.ts'
 import { LIMITS } from '../config/limits.ts'
@@ -418,15 +418,19 @@ export class PayoutService {
    * (bookedByCard) and attributed to workers by the roster's cards as they are now. At most eleven months.
    */
   private async paidEarlierInYear(projectId: string, period: Month, cardOwners: ReadonlyMap<string, CardOwner>): Promise<WorkerMonthPaid[]> {
-    const owners = new Map([...cardOwners].map(([card, owner]) => [card.replace(/\s/g, ''), owner.workerId]))
+    let owners: Map<string, string> | undefined
     const paid: WorkerMonthPaid[] = []
     for (let month = `${period.slice(0, 4)}-01`; month < period; month = nextMonth(month)) {
-      const byWorker = new Map<string, Fen[]>()
-      for (const [card, amountFen] of bookedByCard((await this.repo.paymentReportsOfPeriod(projectId, month)).map(reportOf))) {
+      const reports = await this.repo.paymentReportsOfPeriod(projectId, month)
+      if (reports.length === 0) continue
+      // bookedByCard keys cards without their spaces, as reconcile does; the roster's cards are keyed the same way once.
+      owners ??= new Map([...cardOwners].map(([card, owner]) => [/\s/.test(card) ? card.replace(/\s/g, '') : card, owner.workerId]))
+      const byWorker = new Map<string, Fen>()
+      for (const [card, amountFen] of bookedByCard(reports.map(reportOf))) {
         const workerId = owners.get(card)
-        if (workerId !== undefined) byWorker.set(workerId, [...(byWorker.get(workerId) ?? []), amountFen])
+        if (workerId !== undefined) byWorker.set(workerId, addFen(byWorker.get(workerId) ?? ZERO_FEN, amountFen))
       }
-      for (const [workerId, amounts] of byWorker) paid.push({ workerId, month, paidFen: sumFen(amounts) })
+      for (const [workerId, paidFen] of byWorker) paid.push({ workerId, month, paidFen })
     }
     return paid
   }
