@@ -22,6 +22,8 @@ import { Api } from './api.ts'
 import { bankResultFile } from './bank.ts'
 import { returnNotification } from './bank-returns.ts'
 import { fundAccount, instruct, lodgeDeposit, payrollSheet, reviewAndConfirm } from './payroll.ts'
+import { HikvisionTerminal } from './hikvision.ts'
+import { ZkAdmsTerminal } from './zkteco.ts'
 import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth, SITE_BANK_CODE, type RegisteredSite, type SitePlan } from './site.ts'
 
 async function portOr0(port: number, host: string): Promise<number> {
@@ -30,6 +32,28 @@ async function portOr0(port: number, host: string): Promise<number> {
     s.once('error', () => resolve(0))
     s.listen(port, host, () => s.close(() => resolve(port)))
   })
+}
+
+/**
+ * The devices that speak HTTP as they ship: a ZKTeco terminal (ADMS) at the dormitory gate and a Hikvision face
+ * terminal at the canteen, installed on the first day of the next month; their first morning's records, pushed as the
+ * firmware pushes them (a door event among them, which is no punch). The pay month's attendance is untouched.
+ */
+async function httpDevices(api: Api, deviceUrl: string, plan: SitePlan, site: RegisteredSite): Promise<string> {
+  const day = addDays(`${plan.spec.month}-01`, 40).slice(0, 8) + '01'
+  const installedAt = `${addDays(day, -1)}T00:00:00+08:00`
+  await api.post(`/api/projects/${site.projectId}/devices`, { serial: 'ZK-01', model: 'zkteco-adms', settings: {}, location: '宿舍区门口', installedAt })
+  await api.post(`/api/projects/${site.projectId}/devices`, { serial: 'HK-01', model: 'hikvision-isapi', settings: {}, location: '食堂', installedAt })
+  const workers = plan.workers.slice(0, 6)
+  const zk = new ZkAdmsTerminal(deviceUrl, 'ZK-01')
+  await zk.handshake()
+  workers.forEach((w, i) => zk.record({ pin: w.deviceUserId, time: `${day} 06:${String(40 + i).padStart(2, '0')}:12`, status: 0, verify: 15 }))
+  const zkSent = await zk.pushAll()
+  const hik = new HikvisionTerminal(deviceUrl, 'HK-01')
+  workers.slice(0, 3).forEach((w, i) => hik.record({ employeeNo: w.deviceUserId, dateTime: `${day}T11:3${i}:05+08:00`, major: 5, minor: 75 }))
+  hik.record({ employeeNo: null, dateTime: `${day}T11:35:00+08:00`, major: 5, minor: 21 })
+  const hikSent = await hik.pushAll()
+  return `Devices over HTTP (${deviceUrl}), installed ${day}: ZKTeco ZK-01 (ADMS) pushed ${zkSent.acked} ATTLOG records, answered OK after the commit; Hikvision HK-01 (ISAPI) pushed ${hikSent.acked} events with their pictures (dropped), the door event counted and not stored`
 }
 
 function bar(done: number, total: number): string {
@@ -115,6 +139,7 @@ async function main(): Promise<void> {
   })
   if (tty) process.stdout.write('\n')
   if (refused.length > 0) console.log(`Refused at CONNECT (no credentials): ${refused.join(', ')}`)
+  console.log(await httpDevices(api, server.deviceUrl, plan, site))
 
   type DuePage = { payDate: string; next: string | null; workers: Array<{ workerId: string; name: string; teamId: string; dueFen: number; dueHalves: number; daysIncomplete: number }> }
   const payrollPath = `/api/projects/${site.projectId}/payroll/${plan.spec.month}?limit=200`
