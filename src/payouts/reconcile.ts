@@ -581,11 +581,14 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   const { payments, returns } = paymentsOf(input.payouts)
   // A payment is debited once: its account is checked once, on the report it counts at, naming the account any of its
   // success reports names (a pain.002 names none where the camt.054 of the same payment does).
+  // Without a payer to check (payerCheck gives every booked payment back), there is nothing to gather.
   const booked: PaidLine[] = []
-  for (const p of payments) {
-    if (p.outcome !== 'booked') continue
-    const named = p.reports.find((r) => r.status === 'success' && r.payerAccountNo !== undefined && r.payerAccountNo !== null)
-    booked.push(named === undefined || named === p.counted ? p.counted : { ...p.counted, payerAccountNo: named.payerAccountNo ?? null })
+  if (input.payer !== undefined) {
+    for (const p of payments) {
+      if (p.outcome !== 'booked') continue
+      const named = p.reports.find(namesPayerAccount)
+      booked.push(named === undefined || named === p.counted ? p.counted : { ...p.counted, payerAccountNo: named.payerAccountNo ?? null })
+    }
   }
   const payer = payerCheck(input, booked)
   // Given back whole (no payer to check, or no line names one): every booked payment counts, and no set is needed.
@@ -882,6 +885,9 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     perWorker,
   }
 }
+
+/** A success report that names the account it was debited from. */
+const namesPayerAccount = (r: PaidLine): boolean => r.status === 'success' && r.payerAccountNo !== undefined && r.payerAccountNo !== null
 
 /** What keeps a sheet from being paid in full: a worker of it not paid all of their due. */
 const UNPAID_KINDS: ReadonlySet<FlagKind> = new Set(['UNPAID', 'SHORTFALL', 'FAILED'])
@@ -1427,6 +1433,10 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
   // that is a line with a day present, and the rule counts each worker once however often they are listed.
   let attended: string[] = []
   if (input.due.every((d) => d.daysPresent >= 0)) {
+    // The rule lists attended workers without a payment that counts. When every one has one (most months), it has no
+    // one to list and raises nothing, so it is not asked.
+    const paidAny = (workerId: string): boolean => (tally.workers.get(workerId)?.successes.length ?? 0) > 0
+    if (input.due.every((d) => !(d.daysPresent > 0) || paidAny(d.workerId))) return flags
     for (const d of input.due) if (d.daysPresent > 0) attended.push(d.workerId)
   } else {
     const days = new Map<string, number>()
