@@ -1,7 +1,10 @@
 import t from 'tap'
+import fc from 'fast-check'
+import { holds } from '../helpers/property.ts'
 import { fen } from '../../src/kernel/money.ts'
 import {
   GROUP_ARREARS_WORKERS_MIN,
+  mayBeOversized,
   OVERSIZED_MONTH_FEN,
   exitedUnsettled,
   groupArrears,
@@ -112,4 +115,36 @@ t.test('the flags open cases like any other', async (t) => {
     events.map((e) => e.caseKey),
     [caseKey('p1', MONTH, flags[1]!), caseKey('p1', MONTH, flags[0]!)].sort(),
   )
+})
+
+t.test('mayBeOversized is false only for a worker OVERSIZED cannot flag', async (t) => {
+  const months = ['2025-12', '2026-01', '2026-02', MONTH, '2026-04']
+  const row = fc.record({
+    workerId: fc.constantFrom('w1', 'w2', 'w3'),
+    month: fc.constantFrom(...months),
+    paidFen: fc.oneof(fc.integer({ min: -40_000_000, max: 40_000_000 }), fc.integer({ min: 0, max: 6_000_000 })),
+  })
+  holds(
+    t,
+    'every flagged worker is one mayBeOversized admits, from this month\'s total and the absolute sum of the earlier rows',
+    fc.property(fc.array(row, { maxLength: 12 }), (rows) => {
+      const flagged = oversized(MONTH, rows).flags.map((f) => f.workerId)
+      return flagged.every((workerId) => {
+        const mine = rows.filter((r) => r.workerId === workerId)
+        const monthFen = mine.filter((r) => r.month === MONTH).reduce((n, r) => n + r.paidFen, 0)
+        const earlierAbsFen = mine.filter((r) => r.month < MONTH).reduce((n, r) => n + Math.abs(r.paidFen), 0)
+        return mayBeOversized(fen(monthFen), earlierAbsFen)
+      })
+    }),
+    { numRuns: 2000 },
+  )
+  t.notOk(mayBeOversized(fen(OVERSIZED_MONTH_FEN), 25_000_000 - OVERSIZED_MONTH_FEN), 'at the month\'s limit and under the year\'s: nothing to flag')
+  t.ok(mayBeOversized(fen(OVERSIZED_MONTH_FEN + 1), 0), 'over the month')
+  t.ok(mayBeOversized(fen(1), Number.NaN), 'an earlier sum that is not a number is no bound')
+})
+
+t.test('HEADCOUNT_GAP counts each attended worker once, paid or not', async (t) => {
+  const base = { month: MONTH, payDate: '2026-04-15', asOf: '2026-04-20' }
+  const r = headcountGap({ ...base, attended: ['w1', 'w2', 'w1', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8', 'w9', 'w10', 'w2'], paid: ['w2', 'w1', 'w1', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8', 'w9', 'x'] })
+  t.match(r.flags, [{ kind: 'HEADCOUNT_GAP', evidence: { attendedCount: 10, withoutPayoutCount: 1, workers: [{ workerId: 'w10' }] } }])
 })

@@ -125,3 +125,19 @@ t.test('the new kinds have the subjects the case keys expect, one case each, bou
   // The scenarios reach every new kind, or the properties above would hold of nothing.
   t.same([...seen].sort(), [...NEW_KINDS].sort(), 'every new kind raised in some scenario')
 })
+
+t.test('a roster whose cards are written with spaces reconciles as one written without', async (t) => {
+  // The roster map is read as given when its cards have no spaces, and re-keyed by digits when they have: both ways
+  // must find the same owners, so the same flags, figures and evidence.
+  const spaced = (card: string): string => card.replace(/(\d{4})(?=\d)/g, '$1 ')
+  holds(
+    t,
+    'same reconciliation',
+    fc.property(scenarioArb, ({ input, enrolments, paidEarlierInYear }) => {
+      const full = { ...input, enrolments, paidEarlierInYear }
+      const written = { ...full, cardOwners: new Map([...input.cardOwners].map(([card, owner]) => [spaced(card), owner])) }
+      deepStrictEqual(reconcile(written), reconcile(full))
+    }),
+    params,
+  )
+})
