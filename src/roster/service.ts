@@ -218,7 +218,13 @@ export class RosterService {
     await this.project(projectId)
     await this.organisationOfKind(input.employerId, 'subcontractor')
     const row: TeamRow = { id: newId(), projectId, employerId: input.employerId, name: input.name.trim(), createdAtMs: this.clock.nowMs() }
-    await this.repo.insertTeam(row)
+    try {
+      await this.repo.insertTeam(row)
+    } catch (err) {
+      const taken = isUniqueViolation(err) ? (await this.repo.listTeams(projectId)).find((t) => t.name === row.name) : undefined
+      if (taken) throw new AppError('team_name_exists', { teamId: taken.id, name: row.name })
+      throw err
+    }
     this.onChange()
     return row
   }
