@@ -26,6 +26,7 @@ import { instructionsRoutes } from './http/routes/instructions.ts'
 import { accountRoutes } from './http/routes/account.ts'
 import { depositsRoutes } from './http/routes/deposits.ts'
 import { casesRoutes } from './http/routes/cases.ts'
+import { deviceHealthRoutes } from './http/routes/device-health.ts'
 import { webhooksRoutes } from './http/routes/webhooks.ts'
 import type { Services } from './services.ts'
 import { validatorCompiler } from './http/validation.ts'
@@ -114,6 +115,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(accountRoutes, { services })
   await app.register(depositsRoutes, { services })
   await app.register(casesRoutes, { services })
+  await app.register(deviceHealthRoutes, { services })
   await app.register(webhooksRoutes, { services })
   return app
 }

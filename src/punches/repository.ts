@@ -199,6 +199,34 @@ export class PunchRepository {
     return Number(row?.n ?? 0)
   }
 
+  /** A project's punches received since `sinceMs`, narrowed to what device health reads (src/punches/device-health.ts). */
+  async deviceSamplesSince(projectId: string, sinceMs: number): Promise<Array<{ deviceId: string; recordId: string; deviceTimeMs: number; receivedAtMs: number }>> {
+    return this.db.all(
+      sql`SELECT ${punches.deviceId} AS "deviceId", ${punches.recordId} AS "recordId", ${punches.deviceTimeMs} AS "deviceTimeMs", ${punches.receivedAtMs} AS "receivedAtMs"
+          FROM ${punches} WHERE ${and(eq(punches.projectId, projectId), gte(punches.receivedAtMs, sinceMs))}`,
+    )
+  }
+
+  /** When a device's newest punch was received (undefined: never). */
+  async lastPunchOfDevice(projectId: string, deviceId: string): Promise<number | undefined> {
+    const row = await this.db.get<{ at: number }>(
+      sql`SELECT ${punches.receivedAtMs} AS "at" FROM ${punches} WHERE ${and(eq(punches.projectId, projectId), eq(punches.deviceId, deviceId))} ORDER BY ${punches.receivedAtMs} DESC LIMIT 1`,
+    )
+    return row?.at
+  }
+
+  /** Per device serial, the project's refusals received since `sinceMs`: how many, and the newest's time and reason. */
+  async refusalsByDeviceSince(projectId: string, sinceMs: number): Promise<Array<{ serial: string; n: number; lastAtMs: number; lastReason: string }>> {
+    const inWindow = and(eq(rejectedInputs.projectId, projectId), gte(rejectedInputs.receivedAtMs, sinceMs), sql`${rejectedInputs.deviceSerial} IS NOT NULL`)
+    const rows = await this.db.all<{ serial: string; n: number; lastAtMs: number; lastReason: string }>(
+      sql`SELECT newest.device_serial AS "serial", c.n AS "n", newest.received_at_ms AS "lastAtMs", newest.reason AS "lastReason"
+          FROM ${rejectedInputs} newest
+          INNER JOIN (SELECT ${rejectedInputs.deviceSerial} AS serial, count(*) AS n, max(${rejectedInputs.id}) AS last_id FROM ${rejectedInputs} WHERE ${inWindow} GROUP BY ${rejectedInputs.deviceSerial}) c
+            ON newest.id = c.last_id`,
+    )
+    return rows.map((r) => ({ ...r, n: Number(r.n) }))
+  }
+
   /** Newest first, without payloads. */
   async listRejected(filter: { projectId?: string; reason?: string; beforeId?: number; limit: number }): Promise<RejectedMeta[]> {
     const conds: SQL[] = []

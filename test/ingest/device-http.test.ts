@@ -91,6 +91,15 @@ t.test('ZKTeco ADMS and Hikvision pushes become punches, once each, acknowledged
     t.equal(await count(), 5, 'counted once')
   })
 
+  await t.test("the devices' health: last heard, delivered, refused", async (t) => {
+    type Health = { serial: string; model: string; punches: number; refusals: number; lastRefusalReason: string | null; lastSeenAt: string | null; offline: boolean; missingRecords: number }
+    const list = await api.get<Health[]>(`/api/projects/${site.projectId}/devices/health?windowHours=48`)
+    const of = (serial: string) => list.find((h) => h.serial === serial)
+    t.match(of('ZK0001'), { model: 'zkteco-adms', punches: 3, refusals: 1, lastRefusalReason: 'unknown_worker', offline: false })
+    t.match(of('HIK0001'), { model: 'hikvision-isapi', punches: 2, refusals: 0, missingRecords: 0 })
+    t.ok(of('ZK0001')?.lastSeenAt, 'heard')
+  })
+
   await t.test('nothing committed: 503, and the device keeps its records', async (t) => {
     const zk = new ZkAdmsTerminal(server.deviceUrl, 'ZK0001')
     zk.record({ pin: w3.deviceUserId, time: '2026-11-03 17:40:00', status: 1, verify: 15 })
