@@ -122,7 +122,7 @@ t.test('mayBeOversized is false only for a worker OVERSIZED cannot flag', async 
   const row = fc.record({
     workerId: fc.constantFrom('w1', 'w2', 'w3'),
     month: fc.constantFrom(...months),
-    paidFen: fc.oneof(fc.integer({ min: -40_000_000, max: 40_000_000 }), fc.integer({ min: 0, max: 6_000_000 })),
+    paidFen: fc.oneof(fc.integer({ min: -40_000_000, max: 40_000_000 }), fc.integer({ min: 0, max: 6_000_000 })).map(fen),
   })
   holds(
     t,
