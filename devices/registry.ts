@@ -4,13 +4,14 @@
  */
 import type { DeviceCodec } from './codec.ts'
 import { canonical } from './canonical/codec.ts'
+import { dahuaAccess } from './dahua-access/codec.ts'
 import { faceFr900 } from './face-fr900/codec.ts'
 import { gateTs200 } from './gate-ts200/codec.ts'
 import { hikvisionIsapi } from './hikvision-isapi/codec.ts'
 import { zktecoAdms } from './zkteco-adms/codec.ts'
 
 export const CODECS: ReadonlyMap<string, DeviceCodec> = new Map(
-  [gateTs200, faceFr900, canonical, zktecoAdms, hikvisionIsapi].map((codec) => [codec.model, codec] as const),
+  [gateTs200, faceFr900, canonical, zktecoAdms, hikvisionIsapi, dahuaAccess].map((codec) => [codec.model, codec] as const),
 )
 
 export function codecFor(model: string): DeviceCodec | undefined {

@@ -57,7 +57,7 @@ export interface PlannedWorker {
 export interface PlannedDevice {
   serial: string
   /** A model of devices/registry.ts: the MQTT ones (gate-ts200, face-fr900, canonical) or the HTTP families'. */
-  model: 'gate-ts200' | 'face-fr900' | 'canonical' | 'zkteco-adms' | 'hikvision-isapi'
+  model: 'gate-ts200' | 'face-fr900' | 'canonical' | 'zkteco-adms' | 'hikvision-isapi' | 'dahua-access'
   settings: Record<string, unknown>
   location: string
 }

@@ -31,7 +31,7 @@ const REJECT_REASONS: Record<RejectReason, true> = {
 }
 
 void t.test('the registry', async (t) => {
-  t.same([...CODECS.keys()].sort(), ['canonical', 'face-fr900', 'gate-ts200', 'hikvision-isapi', 'zkteco-adms'])
+  t.same([...CODECS.keys()].sort(), ['canonical', 'dahua-access', 'face-fr900', 'gate-ts200', 'hikvision-isapi', 'zkteco-adms'])
   for (const [model, codec] of CODECS) {
     t.equal(codec.model, model, `${model} is registered under its own name`)
     t.equal(codecFor(model), codec)
@@ -50,6 +50,7 @@ void t.test('every model has samples for every reason it returns', async (t) => 
     canonical: ['device_serial_mismatch', 'invalid_device_time', 'malformed_payload', 'ok'],
     'zkteco-adms': ['invalid_device_time', 'malformed_payload', 'not_a_punch', 'ok'],
     'hikvision-isapi': ['invalid_device_time', 'malformed_payload', 'not_a_punch', 'ok'],
+    'dahua-access': ['invalid_device_time', 'malformed_payload', 'not_a_punch', 'ok'],
   }
   for (const model of CODECS.keys()) {
     t.same([...new Set(samplesOf(model).map((s) => s.outcome))].sort(), expected[model], model)

@@ -25,6 +25,7 @@ export const SAMPLE_DEVICES: Record<string, DeviceContext> = {
   canonical: { serial: 'CN-0001', timeZone: 'Asia/Shanghai', settings: {} },
   'zkteco-adms': { serial: 'ZK-0001', timeZone: 'Asia/Shanghai', settings: {} },
   'hikvision-isapi': { serial: 'HK-0001', timeZone: 'Asia/Shanghai', settings: {} },
+  'dahua-access': { serial: 'DH-0001', timeZone: 'Asia/Shanghai', settings: {} },
 }
 
 export interface Sample {
@@ -33,10 +34,16 @@ export interface Sample {
   payload: Buffer
 }
 
+/** Models whose `.txt` samples are whole bodies of many records, and the splitter that cuts them into frames. */
+const BODY_SPLITTERS: Record<string, (body: Buffer) => { lineNo: number; payload: Buffer }[]> = {
+  'zkteco-adms': (body) => splitAttlog(body).lines,
+}
+
 /**
- * A model's sample frames. JSON samples are one frame each; a `.txt` sample is a whole ZKTeco ATTLOG body, cut into
- * its records by the family's splitter, one frame each with the body's outcome (the whole body is checked by
- * test/devices/samples.test.ts).
+ * A model's sample frames. JSON samples are one frame each. A `.txt` sample of a model in BODY_SPLITTERS (ZKTeco's
+ * ATTLOG) is a whole body, cut into its records by the family's splitter, one frame each with the body's outcome (the
+ * whole body is checked by test/devices/samples.test.ts); any other model's `.txt` sample is one text frame (a Dahua
+ * event part).
  */
 export function samplesOf(model: string): Sample[] {
   const dir = new URL(`${model}/samples/`, DEVICES_DIR)
@@ -49,8 +56,9 @@ export function samplesOf(model: string): Sample[] {
         throw new Error(`sample ${model}/${file} is not named for an outcome`)
       }
       const payload = readFileSync(new URL(file, dir))
-      if (file.endsWith('.json')) return [{ name: file, outcome: outcome as Sample['outcome'], payload }]
-      return splitAttlog(payload).lines.map((l) => ({ name: `${file}:${l.lineNo}`, outcome: outcome as Sample['outcome'], payload: l.payload }))
+      const split = BODY_SPLITTERS[model]
+      if (file.endsWith('.json') || split === undefined) return [{ name: file, outcome: outcome as Sample['outcome'], payload }]
+      return split(payload).map((l) => ({ name: `${file}:${l.lineNo}`, outcome: outcome as Sample['outcome'], payload: l.payload }))
     })
 }
 
