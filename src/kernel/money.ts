@@ -71,20 +71,22 @@ export function addFen(a: Fen, b: Fen): Fen {
 
 export function sumFen(amounts: Iterable<Fen>): Fen {
   let total = 0
-  const iterator = amounts[Symbol.iterator]()
-  for (let next = iterator.next(); next.done !== true; next = iterator.next()) {
-    const a = next.value
-    const sum = total + a
-    if (Number.isSafeInteger(a) && Number.isSafeInteger(sum)) {
-      total = sum
-      continue
+  /** Set once the integer total can no longer vouch for itself: the decimal sum picks up from it, `total` being exact. */
+  let exact: MoneyDecimal | undefined
+  for (const a of amounts) {
+    if (exact === undefined) {
+      if (Number.isSafeInteger(a)) {
+        const sum = total + a
+        if (Number.isSafeInteger(sum)) {
+          total = sum
+          continue
+        }
+      }
+      exact = new Money(total)
     }
-    // Leaving the safe integers: `total` is still exact, so the decimal sum picks up where it stands.
-    let exact = new Money(total).plus(a)
-    for (next = iterator.next(); next.done !== true; next = iterator.next()) exact = exact.plus(next.value)
-    return fen(exact.toNumber())
+    exact = exact.plus(a)
   }
-  return fen(total)
+  return fen(exact === undefined ? total : exact.toNumber())
 }
 
 export function subFen(a: Fen, b: Fen): Fen {
