@@ -122,7 +122,7 @@ export const METHODS: ReadonlyMap<number, MethodMeaning> = new Map([
 // Settings
 // ---------------------------------------------------------------------------
 
-const SETTING_KEYS = ['channel', 'direction'] as const
+const SETTING_KEYS = ['channel', 'direction', 'connect'] as const
 const CHANNELS: readonly Channel[] = ['face_terminal', 'gate']
 /** `unknown` is allowed as a fixed direction: for a site where Type is not to be trusted. */
 const FIXED_DIRECTIONS: readonly Direction[] = ['in', 'out', 'unknown']
@@ -130,6 +130,51 @@ const FIXED_DIRECTIONS: readonly Direction[] = ['in', 'out', 'unknown']
 interface Settings {
   channel: Channel
   direction: Direction | undefined
+}
+
+/**
+ * Where the service reaches the device to attach to its event stream (src/ingest/dahua-client.ts). The password is
+ * not in the settings, which the database keeps and the API shows: `passwordEnv` names the service's environment
+ * variable that holds it, read at each connection.
+ */
+export interface DahuaConnect {
+  /** The device's web address, http or https, without the CGI path: `http://10.0.0.5`. */
+  url: string
+  username: string
+  passwordEnv: string
+}
+
+const CONNECT_KEYS = ['url', 'username', 'passwordEnv'] as const
+/** An environment variable's name as a shell and a service unit accept it, upper case by our convention. */
+const PASSWORD_ENV = /^[A-Z][A-Z0-9_]{2,63}$/
+const USERNAME_LENGTH_MAX = 64
+const URL_LENGTH_MAX = 256
+
+/** settings.connect checked, or why it cannot be used. */
+export function readConnect(value: unknown): { ok: true; connect: DahuaConnect } | { ok: false; detail: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, detail: `settings.connect is ${quote(value)}; expected { "url": "http://…", "username": "…", "passwordEnv": "WL_…" }` }
+  }
+  const connect = value as Record<string, unknown>
+  const unknown = Object.keys(connect).filter((k) => !(CONNECT_KEYS as readonly string[]).includes(k))
+  if (unknown.length > 0) return { ok: false, detail: `settings.connect takes "url", "username", "passwordEnv"; got ${unknown.map(quote).join(', ')}` }
+  const { url, username, passwordEnv } = connect
+  let parsed: URL | undefined
+  try {
+    parsed = typeof url === 'string' && url.length <= URL_LENGTH_MAX ? new URL(url) : undefined
+  } catch {
+    parsed = undefined
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username !== '' || parsed.password !== '' || parsed.search !== '' || parsed.hash !== '') {
+    return { ok: false, detail: `settings.connect.url is ${quote(url)}; expected the device's http or https address, such as "http://10.0.0.5", without credentials or a query` }
+  }
+  if (typeof username !== 'string' || username.trim() === '' || username.length > USERNAME_LENGTH_MAX) {
+    return { ok: false, detail: `settings.connect.username is ${quote(username)}; expected the device account's name` }
+  }
+  if (typeof passwordEnv !== 'string' || !PASSWORD_ENV.test(passwordEnv)) {
+    return { ok: false, detail: `settings.connect.passwordEnv is ${quote(passwordEnv)}; expected the name of the service's environment variable holding the password, such as "WL_DAHUA_DH01_PASSWORD" (the password itself is never stored)` }
+  }
+  return { ok: true, connect: { url: parsed.href.replace(/\/+$/, ''), username, passwordEnv } }
 }
 
 function checkSettings(settings: Record<string, unknown>): string | undefined {
@@ -142,6 +187,10 @@ function checkSettings(settings: Record<string, unknown>): string | undefined {
   const direction = settings['direction']
   if (direction !== undefined && !(FIXED_DIRECTIONS as readonly unknown[]).includes(direction)) {
     return `settings.direction is ${quote(direction)}; expected "in", "out" or "unknown" (leave it out to use the event's Type)`
+  }
+  if (settings['connect'] !== undefined) {
+    const connect = readConnect(settings['connect'])
+    if (!connect.ok) return connect.detail
   }
   return undefined
 }

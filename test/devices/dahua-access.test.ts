@@ -1,7 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
-import { dahuaAccess, METHODS, readEventTime, TIME_AGREEMENT_MS } from '../../devices/dahua-access/codec.ts'
+import { dahuaAccess, METHODS, readConnect, readEventTime, TIME_AGREEMENT_MS } from '../../devices/dahua-access/codec.ts'
 import { boundaryOf, EVENT_PART_BYTES_MAX, EventStreamSplitter, parseEventPart, PART_HEADERS_BYTES_MAX, type StreamItem } from '../../devices/dahua-access/split.ts'
 import type { DeviceContext, DecodeResult } from '../../devices/codec.ts'
 import type { CanonicalPunch } from '../../src/punches/canonical.ts'
@@ -184,9 +184,36 @@ void t.test('settings', async (t) => {
   t.equal(dahuaAccess.checkSettings({}), undefined)
   t.equal(dahuaAccess.checkSettings({ channel: 'gate', direction: 'in' }), undefined)
   t.equal(dahuaAccess.checkSettings({ direction: 'unknown' }), undefined)
-  t.match(dahuaAccess.checkSettings({ readers: { '1': 'in' } }), /takes the settings "channel", "direction"; got "readers"/)
+  t.match(dahuaAccess.checkSettings({ readers: { '1': 'in' } }), /takes the settings "channel", "direction", "connect"; got "readers"/)
   t.match(dahuaAccess.checkSettings({ channel: 'manual' }), /settings.channel/)
   t.match(dahuaAccess.checkSettings({ direction: 'Entry' }), /settings.direction/)
+})
+
+void t.test('settings.connect: where the client reaches the device, with the password left in the environment', async (t) => {
+  const connect = { url: 'http://10.0.0.5', username: 'admin', passwordEnv: 'WL_DAHUA_DH01_PASSWORD' }
+  t.equal(dahuaAccess.checkSettings({ connect }), undefined)
+  t.equal(dahuaAccess.checkSettings({ channel: 'gate', connect: { ...connect, url: 'https://dh01.site.example:8443/' } }), undefined, 'https, a port, a trailing slash')
+  t.same(readConnect({ ...connect, url: 'http://10.0.0.5/' }), { ok: true, connect }, 'read without the trailing slash')
+  const refused: Array<[unknown, RegExp]> = [
+    ['http://10.0.0.5', /settings.connect is "http:\/\/10.0.0.5"; expected \{/],
+    [{ ...connect, password: 'admin123' }, /settings.connect takes "url", "username", "passwordEnv"; got "password"/],
+    [{ ...connect, url: 'ftp://10.0.0.5' }, /settings.connect.url/],
+    [{ ...connect, url: 'http://admin:pw@10.0.0.5' }, /without credentials/],
+    [{ ...connect, url: 'http://10.0.0.5/?x=1' }, /settings.connect.url/],
+    [{ ...connect, url: '10.0.0.5' }, /settings.connect.url/],
+    [{ ...connect, url: 42 }, /settings.connect.url/],
+    [{ ...connect, username: '' }, /settings.connect.username/],
+    [{ ...connect, username: '  ' }, /settings.connect.username/],
+    [{ url: connect.url, passwordEnv: connect.passwordEnv }, /settings.connect.username/],
+    [{ ...connect, passwordEnv: 'wl_dahua' }, /settings.connect.passwordEnv/],
+    [{ ...connect, passwordEnv: 'WL' }, /settings.connect.passwordEnv/],
+    [{ ...connect, passwordEnv: '1WL_DAHUA' }, /settings.connect.passwordEnv/],
+    [{ ...connect, passwordEnv: 'WL-DAHUA' }, /settings.connect.passwordEnv/],
+    [{ ...connect, passwordEnv: `W${'A'.repeat(64)}` }, /settings.connect.passwordEnv/],
+  ]
+  for (const [value, message] of refused) t.match(dahuaAccess.checkSettings({ connect: value }), message, JSON.stringify(value))
+  t.match(dahuaAccess.checkSettings({ connect, readers: {} }), /got "readers"/, 'other unknown settings are still refused')
+  t.same(decode(part(), { ...device, settings: { connect } }), punch({}), 'connect changes nothing in decoding')
 })
 
 void t.test('parseEventPart', async (t) => {
