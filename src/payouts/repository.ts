@@ -1,5 +1,5 @@
 /** Database access for payout files, their lines, reconciliation runs and flags. */
-import { and, asc, desc, eq, gt, inArray, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { BulkInsert, insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { flags, payoutFiles, payoutLines, payrollSheetEvents, payrollSheets, reconciliationRuns } from '../db/schema/index.ts'
@@ -102,6 +102,35 @@ export class PayoutRepository {
       (raw: Record<string, unknown>) => rows.push(rowOf<PayoutLineRow>(payoutLines, raw)),
     )
     return rows
+  }
+
+  /**
+   * Per card, the sum of every successful line in pay months [fromPeriod, toPeriod): an upper bound of what the card was
+   * paid (a payment reported twice is summed twice, a return is not taken off), read in one statement.
+   */
+  async successSumsByCard(projectId: string, fromPeriod: string, toPeriod: string): Promise<Array<{ card: string; fen: number }>> {
+    const rows = await this.db.all<{ card: string; fen: number | string }>(
+      sql`SELECT ${payoutLines.payeeCard} AS "card", sum(${payoutLines.amountFen}) AS "fen" FROM ${payoutLines}
+        WHERE ${and(eq(payoutLines.projectId, projectId), gte(payoutLines.period, fromPeriod), lt(payoutLines.period, toPeriod), eq(payoutLines.status, 'success'))}
+        GROUP BY ${payoutLines.payeeCard}`,
+    )
+    return rows.map((r) => ({ card: r.card, fen: Number(r.fen) }))
+  }
+
+  /** paymentReportsOfPeriod narrowed to lines paid to these cards (as stored). */
+  async paymentReportsOfCards(projectId: string, period: string, cards: readonly string[]): Promise<PaymentReportRow[]> {
+    const out: PaymentReportRow[] = []
+    for (let i = 0; i < cards.length; i += IN_LIST_MAX) {
+      out.push(
+        ...(await this.db.all<PaymentReportRow>(
+          sql`SELECT ${payoutLines.id} AS "id", ${payoutLines.fileId} AS "fileId", ${payoutLines.lineNo} AS "lineNo", ${payoutLines.payeeCard} AS "payeeCard",
+              ${payoutLines.amountFen} AS "amountFen", ${payoutLines.status} AS "status", ${payoutLines.bankRef} AS "bankRef", ${payoutLines.valueDate} AS "valueDate",
+              ${payoutLines.endToEndId} AS "endToEndId", ${payoutLines.returnOfEndToEndId} AS "returnOfEndToEndId", ${payoutLines.returnOfBankRef} AS "returnOfBankRef"
+            FROM ${payoutLines} WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period), inArray(payoutLines.payeeCard, cards.slice(i, i + IN_LIST_MAX)))}`,
+        )),
+      )
+    }
+    return out.sort((a, b) => (a.fileId < b.fileId ? -1 : a.fileId > b.fileId ? 1 : a.lineNo - b.lineNo || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
   }
 
   /**

@@ -21,7 +21,7 @@ import type { PayrollService } from '../payroll/service.ts'
 import type { CardHolder } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { CaseRun } from '../flags/cases.ts'
-import type { WorkerMonthPaid } from '../flags/project-flags.ts'
+import { OVERSIZED_MONTH_FEN, OVERSIZED_YEAR_FEN, type WorkerMonthPaid } from '../flags/project-flags.ts'
 import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
 import { maskBankText, parsePayoutFile } from './file-format.ts'
 import { BANK_FORMATS, detectFormat, formatNamed } from './formats/index.ts'
@@ -413,22 +413,57 @@ export class PayoutService {
 
   /**
    * What each worker was paid on the project in the pay months of `period`'s calendar year before it (OVERSIZED's year
-   * rule): each earlier month's lines read by the (project, period) index, one month at a time so only one month's
-   * lines (at most payout_lines_per_project_month_max) are held, reduced to per-card sums as reconcile counts payments
-   * (bookedByCard) and attributed to workers by the roster's cards as they are now. At most eleven months.
+   * rule), for the workers the rule could concern: attributed to workers by the roster's cards as they are now.
+   *
+   * One grouped statement first bounds every card's earlier year from above (each successful line summed, a payment
+   * reported twice counted twice, returns not taken off). A worker whose bound plus everything that reached their cards
+   * this month stays within OVERSIZED's year limit, and whose month stays within the month limit, cannot be OVERSIZED,
+   * and no other rule reads the earlier year: they are left out (a month of 100,000 workers paid ordinary wages costs
+   * that one statement, not a read of the year's lines). For the others, each earlier month's lines to their cards are
+   * reduced as reconcile counts payments (bookedByCard): each payment once, net of returns. (Reports of one payment name
+   * one card; a bank that reported a payment under two cards would have it counted for each card concerned.)
    */
-  private async paidEarlierInYear(projectId: string, period: Month, cardOwners: ReadonlyMap<string, CardOwner>): Promise<WorkerMonthPaid[]> {
-    let owners: Map<string, string> | undefined
+  private async paidEarlierInYear(
+    projectId: string,
+    period: Month,
+    cardOwners: ReadonlyMap<string, CardOwner>,
+    monthLines: readonly PayoutLineRow[],
+  ): Promise<WorkerMonthPaid[]> {
+    const yearStart = `${period.slice(0, 4)}-01`
+    if (period <= yearStart) return []
+    const bounds = await this.repo.successSumsByCard(projectId, yearStart, period)
+    if (bounds.length === 0) return []
+    // bookedByCard keys cards without their spaces, as reconcile does; the roster's cards are keyed the same way.
+    const key = (card: string): string => (/\s/.test(card) ? card.replace(/\s/g, '') : card)
+    const owners = new Map<string, string>()
+    for (const [card, owner] of cardOwners) owners.set(key(card), owner.workerId)
+    // Bounds are sums of stored amounts, each within payout_line_amount_fen_max, of at most a year of lines: safe integers.
+    const earlierBound = new Map<string, number>()
+    for (const b of bounds) {
+      const workerId = owners.get(key(b.card))
+      if (workerId !== undefined) earlierBound.set(workerId, (earlierBound.get(workerId) ?? 0) + Math.abs(b.fen))
+    }
+    if (earlierBound.size === 0) return []
+    const monthBound = new Map<string, number>()
+    for (const l of monthLines) {
+      const workerId = owners.get(key(l.payeeCard))
+      if (workerId !== undefined) monthBound.set(workerId, (monthBound.get(workerId) ?? 0) + Math.abs(l.amountFen))
+    }
+    const concerned = new Set<string>()
+    for (const [workerId, earlier] of earlierBound) {
+      const month = monthBound.get(workerId) ?? 0
+      if (month > OVERSIZED_MONTH_FEN || earlier + month > OVERSIZED_YEAR_FEN) concerned.add(workerId)
+    }
+    if (concerned.size === 0) return []
+    const cards = [...cardOwners].filter(([, owner]) => concerned.has(owner.workerId)).map(([card]) => card)
     const paid: WorkerMonthPaid[] = []
-    for (let month = `${period.slice(0, 4)}-01`; month < period; month = nextMonth(month)) {
-      const reports = await this.repo.paymentReportsOfPeriod(projectId, month)
+    for (let month = yearStart; month < period; month = nextMonth(month)) {
+      const reports = await this.repo.paymentReportsOfCards(projectId, month, cards)
       if (reports.length === 0) continue
-      // bookedByCard keys cards without their spaces, as reconcile does; the roster's cards are keyed the same way once.
-      owners ??= new Map([...cardOwners].map(([card, owner]) => [/\s/.test(card) ? card.replace(/\s/g, '') : card, owner.workerId]))
       const byWorker = new Map<string, Fen>()
       for (const [card, amountFen] of bookedByCard(reports.map(reportOf))) {
         const workerId = owners.get(card)
-        if (workerId !== undefined) byWorker.set(workerId, addFen(byWorker.get(workerId) ?? ZERO_FEN, amountFen))
+        if (workerId !== undefined && concerned.has(workerId)) byWorker.set(workerId, addFen(byWorker.get(workerId) ?? ZERO_FEN, amountFen))
       }
       for (const [workerId, paidFen] of byWorker) paid.push({ workerId, month, paidFen })
     }
@@ -530,7 +565,7 @@ export class PayoutService {
     const lines = held === undefined ? await this.repo.linesOfPeriod(projectId, period) : withFileLines(await this.repo.linesOfPeriod(projectId, period, held.fileId), held)
     const teamNames = new Map((await this.roster.listTeams(projectId)).map((t) => [t.id, t.name]))
     const moneyOut = approved === undefined ? {} : await this.moneyOutOf(projectId, period, approved, due.payDate, asOf)
-    const earlier = await this.paidEarlierInYear(projectId, period, cardOwners)
+    const earlier = await this.paidEarlierInYear(projectId, period, cardOwners, lines)
     const reconciliation = reconcile({
       period,
       payDate: due.payDate,
