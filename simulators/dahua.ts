@@ -89,7 +89,7 @@ export class DahuaDevice {
     this.server = server
     this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     this.heartbeatTimer = setInterval(() => {
-      if (this.heartbeats) this.writeAll('Heartbeat')
+      if (this.heartbeats) this.writePart('Heartbeat')
     }, this.heartbeatMs)
     return this.url
   }
@@ -121,7 +121,7 @@ export class DahuaDevice {
       UserType: 0,
     }
     const body = `Code=AccessControl;action=Pulse;index=0;data=${JSON.stringify(data, null, 3).replace(/\n/g, this.lineEnd)}`
-    this.writeAll(body)
+    this.writePart(body)
     return recNo
   }
 
@@ -139,7 +139,8 @@ export class DahuaDevice {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 
-  private writeAll(body: string): void {
+  /** Writes one part with this body, whatever it holds, to every attached stream: for bodies no firmware should send. */
+  writePart(body: string): void {
     const bytes = Buffer.from(body, 'utf8')
     const nl = this.lineEnd
     const part = Buffer.concat([Buffer.from(`--${BOUNDARY}${nl}Content-Type: text/plain${nl}Content-Length: ${bytes.length}${nl}${nl}`, 'latin1'), bytes, Buffer.from(nl, 'latin1')])

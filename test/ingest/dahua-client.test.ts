@@ -100,6 +100,20 @@ void t.test('Dahua stream client against a simulated terminal, through the real 
   const kept = await api.get<Array<{ deviceSerial: string | null }>>(`/api/rejected-inputs?projectId=${site.projectId}`)
   t.notOk(kept.some((r) => r.deviceSerial === 'DH-0001'), 'and is counted, not kept as a refusal')
 
+  // Parts no event should be: one over the size limit (dropped by the splitter, the refusal kept without its bytes)
+  // and one that is not an event (kept with the codec's reason). The stream goes on.
+  device.writePart(`Code=AccessControl;action=Pulse;index=0;data={"Junk":"${'x'.repeat(70_000)}"}`)
+  device.writePart('Code=AccessControl;action=Pulse;index=0;data={"RecNo": "not a number"')
+  type Rejected = { deviceSerial: string | null; reason: string; detail: string }
+  const rejectedOf = async () => (await api.get<Rejected[]>(`/api/rejected-inputs?projectId=${site.projectId}`)).filter((r) => r.deviceSerial === 'DH-0001')
+  await waitFor('two refusals kept', async () => (await rejectedOf()).length === 2)
+  t.match(
+    (await rejectedOf()).map((r) => r.reason).sort(),
+    ['malformed_payload', 'packet_too_large'],
+    'the oversized part as packet_too_large, the broken one as malformed_payload',
+  )
+  t.ok(status('DH-0001')?.connected, 'still attached')
+
   const duplicates = services.inbox.stats.duplicates
   device.dropConnections()
   await waitFor('DH-0001 attached again', () => status('DH-0001')!.reconnects >= 1 && status('DH-0001')?.connected === true && device.attached === 1)
