@@ -17,6 +17,7 @@ import { dbFaultOf } from './db/faults.ts'
 import { InstanceLease, InstanceNameTakenError } from './ops/instance-lease.ts'
 import { checkInboxRoot, PayoutInboxFolder } from './payouts/inbox-folder.ts'
 import { buildDeviceEdge } from './ingest/device-http.ts'
+import { registeredDahuaDevices, startDahuaClients, type DahuaClients } from './ingest/dahua-client.ts'
 import { Counter } from 'prom-client'
 
 export interface RunningServer {
@@ -75,6 +76,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let lease: InstanceLease | undefined
   let dynsec: DynsecDeviceSync | undefined
   let deviceEdge: FastifyInstance | undefined
+  let dahua: DahuaClients | undefined
   let deviceUrl = ''
   // EMQX asks this service's own HTTP endpoints (routes/mqtt-auth.ts) whether the service itself may connect and
   // subscribe: with them on, HTTP listens before the subscribers connect.
@@ -127,15 +129,19 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       mqttUrl = `mqtt://${config.mqttHost}:${broker.port}`
     }
     if (!listenFirst) await app.listen({ host: config.host, port: config.httpPort })
+    const deviceIgnored = new Counter({ name: 'wl_device_http_ignored_total', help: 'Device records acknowledged without storing anything (not punches), by family and table or event kind', labelNames: ['family', 'table'], registers: [services.metrics.registry] })
     deviceEdge = await buildDeviceEdge({
       inbox: services.inbox,
       lookups: services.lookups,
       requests: new Counter({ name: 'wl_device_http_requests_total', help: 'Requests to the HTTP device edge, by family and outcome (stored, refused: some record kept in rejected inputs, ignored: not punches, unavailable: nothing committed, 503)', labelNames: ['family', 'outcome'], registers: [services.metrics.registry] }),
-      ignored: new Counter({ name: 'wl_device_http_ignored_total', help: 'Requests acknowledged without storing anything (not punches), by family and table or event kind', labelNames: ['family', 'table'], registers: [services.metrics.registry] }),
+      ignored: deviceIgnored,
     })
     await deviceEdge.listen({ host: config.host, port: config.deviceHttpPort })
     deviceUrl = `http://${config.host}:${(deviceEdge.server.address() as AddressInfo).port}`
+    // Dahua terminals do not push: the service attaches to each registered one's event stream (settings.connect).
+    dahua = await startDahuaClients({ inbox: services.inbox, lookups: services.lookups, listDevices: () => registeredDahuaDevices(services.roster), env: process.env, log: app.log, ignored: deviceIgnored })
   } catch (err) {
+    await dahua?.close()
     await deviceEdge?.close()
     await app.close()
     await services.close()
@@ -232,6 +238,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await services.webhooks.stop()
         prober.stop()
         await dynsec?.close()
+        await dahua?.close()
         await deviceEdge?.close()
         await ingest.close()
         // Let the inbox commit what it holds; if the database is failing, what it holds stays unacknowledged
