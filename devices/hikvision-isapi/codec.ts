@@ -117,7 +117,7 @@ const ATTENDANCE_DIRECTIONS: Readonly<Record<string, Direction>> = {
 // Settings
 // ---------------------------------------------------------------------------
 
-const SETTING_KEYS = ['channel', 'direction', 'readers'] as const
+const SETTING_KEYS = ['channel', 'direction', 'readers', 'connect'] as const
 const CHANNELS: readonly Channel[] = ['face_terminal', 'gate']
 
 interface Settings {
@@ -132,6 +132,59 @@ function isInOut(value: unknown): value is 'in' | 'out' {
 
 /** Reader numbers as the device writes cardReaderNo: "1", "2", ... without leading zeros. */
 const READER_KEY = /^[1-9]\d{0,3}$/
+
+/**
+ * Where the service reaches the device to search its event log (src/ingest/hikvision-poller.ts). The password is not
+ * in the settings, which the database keeps and the API shows: `passwordEnv` names the service's environment variable
+ * that holds it, read at each search.
+ */
+export interface HikvisionConnect {
+  /** The device's web address, http or https, without the ISAPI path: `http://10.0.0.5`. */
+  url: string
+  username: string
+  passwordEnv: string
+  /** Seconds between two searches of the device's event log. */
+  pollSeconds: number
+}
+
+const CONNECT_KEYS = ['url', 'username', 'passwordEnv', 'pollSeconds'] as const
+/** An environment variable's name as a shell and a service unit accept it, upper case by our convention. */
+const PASSWORD_ENV = /^[A-Z][A-Z0-9_]{2,63}$/
+const USERNAME_LENGTH_MAX = 64
+const URL_LENGTH_MAX = 256
+/** Under 5 s a terminal answers searches back to back for nothing; over an hour, a gap stays open too long. */
+export const POLL_SECONDS_MIN = 5
+export const POLL_SECONDS_MAX = 3600
+export const POLL_SECONDS_DEFAULT = 30
+
+/** settings.connect checked, or why it cannot be used. */
+export function readConnect(value: unknown): { ok: true; connect: HikvisionConnect } | { ok: false; detail: string } {
+  if (!isJsonObject(value)) {
+    return { ok: false, detail: `settings.connect is ${quote(value)}; expected { "url": "http://…", "username": "…", "passwordEnv": "WL_…", "pollSeconds": 30 }` }
+  }
+  const unknown = Object.keys(value).filter((k) => !(CONNECT_KEYS as readonly string[]).includes(k))
+  if (unknown.length > 0) return { ok: false, detail: `settings.connect takes ${CONNECT_KEYS.map((k) => `"${k}"`).join(', ')}; got ${unknown.map(quote).join(', ')}` }
+  const { url, username, passwordEnv, pollSeconds } = value
+  let parsed: URL | undefined
+  try {
+    parsed = typeof url === 'string' && url.length <= URL_LENGTH_MAX ? new URL(url) : undefined
+  } catch {
+    parsed = undefined
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username !== '' || parsed.password !== '' || parsed.search !== '' || parsed.hash !== '') {
+    return { ok: false, detail: `settings.connect.url is ${quote(url)}; expected the device's http or https address, such as "http://10.0.0.5", without credentials or a query` }
+  }
+  if (typeof username !== 'string' || username.trim() === '' || username.length > USERNAME_LENGTH_MAX) {
+    return { ok: false, detail: `settings.connect.username is ${quote(username)}; expected the device account's name` }
+  }
+  if (typeof passwordEnv !== 'string' || !PASSWORD_ENV.test(passwordEnv)) {
+    return { ok: false, detail: `settings.connect.passwordEnv is ${quote(passwordEnv)}; expected the name of the service's environment variable holding the password, such as "WL_HIK_HK01_PASSWORD" (the password itself is never stored)` }
+  }
+  if (pollSeconds !== undefined && !(typeof pollSeconds === 'number' && Number.isInteger(pollSeconds) && pollSeconds >= POLL_SECONDS_MIN && pollSeconds <= POLL_SECONDS_MAX)) {
+    return { ok: false, detail: `settings.connect.pollSeconds is ${quote(pollSeconds)}; expected whole seconds from ${POLL_SECONDS_MIN} to ${POLL_SECONDS_MAX} (default ${POLL_SECONDS_DEFAULT})` }
+  }
+  return { ok: true, connect: { url: parsed.href.replace(/\/+$/, ''), username, passwordEnv, pollSeconds: typeof pollSeconds === 'number' ? pollSeconds : POLL_SECONDS_DEFAULT } }
+}
 
 function checkSettings(settings: Record<string, unknown>): string | undefined {
   const unknown = Object.keys(settings).filter((k) => !(SETTING_KEYS as readonly string[]).includes(k))
@@ -150,6 +203,10 @@ function checkSettings(settings: Record<string, unknown>): string | undefined {
       if (!READER_KEY.test(reader)) return `settings.readers has the key ${quote(reader)}; keys are reader numbers such as "1"`
       if (!isInOut(way)) return `settings.readers.${reader} is ${quote(way)}; expected "in" or "out"`
     }
+  }
+  if (settings['connect'] !== undefined) {
+    const connect = readConnect(settings['connect'])
+    if (!connect.ok) return connect.detail
   }
   return undefined
 }

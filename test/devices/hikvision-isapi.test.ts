@@ -1,7 +1,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
-import { hikvisionIsapi, PASS_MINORS } from '../../devices/hikvision-isapi/codec.ts'
+import { hikvisionIsapi, PASS_MINORS, readConnect } from '../../devices/hikvision-isapi/codec.ts'
 import { splitPush, splitSearch, type PushSplit, type SearchSplit } from '../../devices/hikvision-isapi/split.ts'
 import type { DeviceContext, DecodeResult } from '../../devices/codec.ts'
 import type { CanonicalPunch } from '../../src/punches/canonical.ts'
@@ -339,6 +339,35 @@ void t.test('checkSettings', async (t) => {
   ]
   for (const [settings, reason] of bad) t.match(hikvisionIsapi.checkSettings(settings), reason, JSON.stringify(settings))
   t.match(decode(push(), { ...device, settings: { channel: 'gate' } }), { ok: true, punch: { channel: 'gate' } }, 'a turnstile registered as a gate')
+})
+
+void t.test('settings.connect: where the poller searches the device, with the password left in the environment', async (t) => {
+  const connect = { url: 'http://10.0.0.5', username: 'admin', passwordEnv: 'WL_HIK_HK01_PASSWORD' }
+  t.equal(hikvisionIsapi.checkSettings({ connect }), undefined)
+  t.equal(hikvisionIsapi.checkSettings({ channel: 'gate', readers: { '1': 'in', '2': 'out' }, connect: { ...connect, url: 'https://hk01.site.example:8443/', pollSeconds: 5 } }), undefined, 'beside the other settings; https, a port, a trailing slash')
+  t.same(readConnect({ ...connect, url: 'http://10.0.0.5/' }), { ok: true, connect: { ...connect, pollSeconds: 30 } }, 'read without the trailing slash, every 30 s by default')
+  t.same(readConnect({ ...connect, pollSeconds: 3600 }), { ok: true, connect: { ...connect, pollSeconds: 3600 } })
+  const refused: [unknown, RegExp][] = [
+    ['http://10.0.0.5', /settings.connect is "http:\/\/10.0.0.5"; expected \{/],
+    [{ ...connect, password: 'admin123' }, /settings.connect takes "url", "username", "passwordEnv", "pollSeconds"; got "password"/],
+    [{ ...connect, url: 'ftp://10.0.0.5' }, /settings.connect.url/],
+    [{ ...connect, url: 'http://admin:pw@10.0.0.5' }, /without credentials/],
+    [{ ...connect, url: 'http://10.0.0.5/?x=1' }, /settings.connect.url/],
+    [{ ...connect, url: '10.0.0.5' }, /settings.connect.url/],
+    [{ ...connect, username: ' ' }, /settings.connect.username/],
+    [{ url: connect.url, passwordEnv: connect.passwordEnv }, /settings.connect.username/],
+    [{ ...connect, passwordEnv: 'wl_hik' }, /settings.connect.passwordEnv/],
+    [{ ...connect, passwordEnv: 'WL' }, /settings.connect.passwordEnv/],
+    [{ ...connect, passwordEnv: 'WL-HIK' }, /settings.connect.passwordEnv/],
+    [{ ...connect, passwordEnv: `W${'A'.repeat(64)}` }, /settings.connect.passwordEnv/],
+    [{ ...connect, pollSeconds: 4 }, /settings.connect.pollSeconds is 4; expected whole seconds from 5 to 3600/],
+    [{ ...connect, pollSeconds: 3601 }, /settings.connect.pollSeconds/],
+    [{ ...connect, pollSeconds: 30.5 }, /settings.connect.pollSeconds/],
+    [{ ...connect, pollSeconds: '30' }, /settings.connect.pollSeconds/],
+  ]
+  for (const [value, message] of refused) t.match(hikvisionIsapi.checkSettings({ connect: value }), message, JSON.stringify(value))
+  t.match(hikvisionIsapi.checkSettings({ connect, lanes: {} }), /got "lanes"/, 'other unknown settings are still refused')
+  t.same(decode(entry(), { ...device, settings: { connect } }), decode(entry()), 'connect changes nothing in decoding')
 })
 
 void t.test('a refused frame is kept without pictures, faces or temperatures', async (t) => {
