@@ -3,7 +3,14 @@
  * firmware does: one POST per event, JSON alone or multipart with the captured face picture, the event kept until the
  * host answers 200 and pushed again otherwise. `serialNo` counts the device's events; a person's authentication is
  * major 5 with a verification minor (75: face authentication passed), a door or remote-open event is not a punch.
+ *
+ * And the same terminal searched instead (HikvisionSearchDevice): it serves its event log at
+ * `POST /ISAPI/AccessControl/AcsEvent?format=json` behind HTTP Digest authentication, answering an `AcsEventCond`
+ * page by page (devices/hikvision-isapi/samples/bodies/ has the shapes).
  */
+import { createHash, randomBytes } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
 
 export interface HikEvent {
   employeeNo: string | null
@@ -103,5 +110,206 @@ export class HikvisionTerminal {
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ])
     return fetch(this.url(), { method: 'POST', headers: { 'content-type': `multipart/form-data; boundary=${boundary}` }, body })
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The event log, searched (ISAPI AcsEvent)
+// ---------------------------------------------------------------------------
+
+/** One event of the device's log, as the search lists it. */
+export interface HikLogEvent {
+  /** The enrolled user id; null for an event nobody verified (a door, an alarm). */
+  employeeNo: string | null
+  /** The instant, in milliseconds; written as the device's wall time with its offset (+08:00). */
+  atMs: number
+  major: number
+  minor: number
+  attendanceStatus?: 'checkIn' | 'checkOut' | 'undefined'
+  cardReaderNo?: number
+}
+
+export interface HikvisionSearchDeviceOptions {
+  serial?: string
+  username?: string
+  password: string
+  /** The most entries one page holds, whatever maxResults asks: 30 on the terminals seen. */
+  pageMax?: number
+}
+
+const SEARCH_PATH = '/ISAPI/AccessControl/AcsEvent'
+/** The device's zone: Beijing time, no daylight saving. */
+const DEVICE_OFFSET_MS = 8 * 3_600_000
+
+const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex')
+
+/** ISAPI time as the terminal writes it: its wall time with its offset. */
+function isapiTime(atMs: number): string {
+  return `${new Date(atMs + DEVICE_OFFSET_MS).toISOString().slice(0, 19)}+08:00`
+}
+
+/** An ISAPI ResponseStatus, what the device answers instead of results. */
+function responseStatus(res: ServerResponse, status: number, statusCode: number, statusString: string, subStatusCode: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(JSON.stringify({ statusCode, statusString, subStatusCode, errorCode: 0x40000000 + statusCode, errorMsg: subStatusCode }, null, '\t'))
+}
+
+/**
+ * The terminal's event log behind `POST /ISAPI/AccessControl/AcsEvent?format=json`. A search selects the events with
+ * serialNo from `beginSerialNo` (to `endSerialNo`), time within `startTime`..`endTime` and the major and minor asked
+ * (0: any), in serialNo order; `searchResultPosition` and `maxResults` pick the page. `totalMatches` counts the whole
+ * selection; `responseStatusStrg` is MORE while entries follow the page, OK on the last, NO MATCH when the page is
+ * empty.
+ *
+ * The Digest check is written out here on its own (not the poller's src/ingest/digest.ts), so that a mistake in the
+ * client is not repeated in the device it is tested against.
+ */
+export class HikvisionSearchDevice {
+  readonly serial: string
+  readonly realm: string
+  private readonly username: string
+  private readonly password: string
+  private readonly pageMax: number
+  private server: Server | undefined
+  private readonly sockets = new Set<Socket>()
+  private readonly nonces = new Set<string>()
+  private nextSerialNo = 1
+  /** The log, in serialNo order. */
+  readonly log: Array<{ serialNo: number; event: HikLogEvent }> = []
+  /** When set and true for a search's condition, the device answers it 503 "deviceBusy", as a terminal under load does. */
+  busy: ((cond: Record<string, unknown>) => boolean) | undefined
+  /** Every search request: its HTTP status and the AcsEventCond it asked with (undefined before authentication). */
+  readonly searches: Array<{ status: number; cond: Record<string, unknown> | undefined }> = []
+  url = ''
+
+  constructor(opts: HikvisionSearchDeviceOptions) {
+    this.serial = opts.serial ?? 'DS-K1T341-001'
+    // In the style of Hikvision's "IP Camera(…)" realms; the client takes whatever realm the challenge names.
+    this.realm = 'IP Camera(K1T341)'
+    this.username = opts.username ?? 'admin'
+    this.password = opts.password
+    this.pageMax = opts.pageMax ?? 30
+  }
+
+  /** Writes an event to the log; returns its serialNo. */
+  record(event: HikLogEvent): number {
+    const serialNo = this.nextSerialNo++
+    this.log.push({ serialNo, event })
+    return serialNo
+  }
+
+  async listen(): Promise<string> {
+    const server = createServer((req, res) => this.handle(req, res))
+    server.on('connection', (socket) => {
+      this.sockets.add(socket)
+      socket.on('close', () => this.sockets.delete(socket))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    this.server = server
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    return this.url
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy()
+    const server = this.server
+    this.server = undefined
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+
+  /** The InfoList entry of one event, as a DS-K1T terminal writes it. */
+  entryOf(serialNo: number, e: HikLogEvent): Record<string, unknown> {
+    return {
+      major: e.major,
+      minor: e.minor,
+      time: isapiTime(e.atMs),
+      ...(e.employeeNo === null ? {} : { cardType: 1, name: `worker ${e.employeeNo}`, cardReaderNo: e.cardReaderNo ?? 1, employeeNoString: e.employeeNo, userType: 'normal' }),
+      doorNo: 1,
+      serialNo,
+      currentVerifyMode: e.employeeNo === null ? 'invalid' : 'cardOrFace',
+      ...(e.attendanceStatus === undefined ? {} : { attendanceStatus: e.attendanceStatus }),
+      mask: e.employeeNo === null ? 'unknown' : 'no',
+    }
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const target = req.url ?? '/'
+    const url = new URL(target, 'http://device')
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => {
+      if (req.method !== 'POST' || url.pathname !== SEARCH_PATH || url.searchParams.get('format') !== 'json') {
+        responseStatus(res, 404, 4, 'Invalid Operation', 'notSupport')
+        return
+      }
+      if (!this.authorized(req.headers.authorization, req.method, target)) {
+        this.searches.push({ status: 401, cond: undefined })
+        const nonce = randomBytes(16).toString('hex')
+        this.nonces.add(nonce)
+        res.writeHead(401, { 'www-authenticate': `Digest qop="auth", realm="${this.realm}", nonce="${nonce}", stale="FALSE"`, 'content-type': 'text/html' })
+        res.end('<!DOCTYPE html><html><head><title>Document Error: Unauthorized</title></head><body><h2>Access Error: 401 -- Unauthorized</h2></body></html>')
+        return
+      }
+      let cond: Record<string, unknown> | undefined
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { AcsEventCond?: Record<string, unknown> }
+        cond = typeof body.AcsEventCond === 'object' && body.AcsEventCond !== null ? body.AcsEventCond : undefined
+      } catch {
+        cond = undefined
+      }
+      if (cond === undefined) {
+        this.searches.push({ status: 400, cond })
+        responseStatus(res, 400, 6, 'Invalid Content', 'badJsonContent')
+        return
+      }
+      if (this.busy?.(cond) === true) {
+        this.searches.push({ status: 503, cond })
+        responseStatus(res, 503, 3, 'Device Busy', 'deviceBusy')
+        return
+      }
+      this.searches.push({ status: 200, cond })
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ AcsEvent: this.search(cond) }, null, '\t'))
+    })
+  }
+
+  /** One page of the selection the condition names. */
+  private search(cond: Record<string, unknown>): Record<string, unknown> {
+    const num = (key: string, fallback: number): number => (typeof cond[key] === 'number' ? (cond[key]) : fallback)
+    const time = (key: string, fallback: number): number => (typeof cond[key] === 'string' ? Date.parse(cond[key]) : fallback)
+    const begin = num('beginSerialNo', 0)
+    const end = num('endSerialNo', Number.MAX_SAFE_INTEGER)
+    const major = num('major', 0)
+    const minor = num('minor', 0)
+    const from = time('startTime', -Infinity)
+    const to = time('endTime', Infinity)
+    const selected = this.log.filter(
+      ({ serialNo, event }) =>
+        serialNo >= begin && serialNo <= end && (major === 0 || event.major === major) && (minor === 0 || event.minor === minor) && event.atMs >= from && event.atMs <= to,
+    )
+    const position = Math.max(0, num('searchResultPosition', 0))
+    const page = selected.slice(position, position + Math.max(0, Math.min(num('maxResults', this.pageMax), this.pageMax)))
+    const searchID = typeof cond['searchID'] === 'string' ? cond['searchID'] : ''
+    if (page.length === 0) return { searchID, totalMatches: selected.length, responseStatusStrg: 'NO MATCH', numOfMatches: 0 }
+    return {
+      searchID,
+      totalMatches: selected.length,
+      responseStatusStrg: position + page.length < selected.length ? 'MORE' : 'OK',
+      numOfMatches: page.length,
+      InfoList: page.map(({ serialNo, event }) => this.entryOf(serialNo, event)),
+    }
+  }
+
+  /** RFC 7616 §3.4 with MD5 and qop auth, as the device checks it; each nonce is good for one request. */
+  private authorized(header: string | undefined, method: string, target: string): boolean {
+    if (header === undefined || !/^Digest /i.test(header)) return false
+    const fields = new Map<string, string>()
+    for (const m of header.slice(7).matchAll(/([a-z]+)=(?:"([^"]*)"|([^,\s]*))/gi)) fields.set(m[1]!.toLowerCase(), m[2] ?? m[3] ?? '')
+    const nonce = fields.get('nonce') ?? ''
+    if (!this.nonces.delete(nonce)) return false
+    if (fields.get('username') !== this.username || fields.get('realm') !== this.realm || fields.get('uri') !== target || fields.get('qop') !== 'auth') return false
+    const ha1 = md5(`${this.username}:${this.realm}:${this.password}`)
+    const ha2 = md5(`${method}:${target}`)
+    return fields.get('response') === md5(`${ha1}:${nonce}:${fields.get('nc') ?? ''}:${fields.get('cnonce') ?? ''}:auth:${ha2}`)
   }
 }
