@@ -18,6 +18,7 @@ import { InstanceLease, InstanceNameTakenError } from './ops/instance-lease.ts'
 import { checkInboxRoot, PayoutInboxFolder } from './payouts/inbox-folder.ts'
 import { buildDeviceEdge } from './ingest/device-http.ts'
 import { registeredDahuaDevices, startDahuaClients, type DahuaClients } from './ingest/dahua-client.ts'
+import { registeredHikvisionPollDevices, startHikvisionPollers, type HikvisionPollers } from './ingest/hikvision-poller.ts'
 import { Counter } from 'prom-client'
 
 export interface RunningServer {
@@ -77,6 +78,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let dynsec: DynsecDeviceSync | undefined
   let deviceEdge: FastifyInstance | undefined
   let dahua: DahuaClients | undefined
+  let hikvision: HikvisionPollers | undefined
   let deviceUrl = ''
   // EMQX asks this service's own HTTP endpoints (routes/mqtt-auth.ts) whether the service itself may connect and
   // subscribe: with them on, HTTP listens before the subscribers connect.
@@ -140,7 +142,22 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     deviceUrl = `http://${config.host}:${(deviceEdge.server.address() as AddressInfo).port}`
     // Dahua terminals do not push: the service attaches to each registered one's event stream (settings.connect).
     dahua = await startDahuaClients({ inbox: services.inbox, lookups: services.lookups, listDevices: () => registeredDahuaDevices(services.roster), env: process.env, log: app.log, ignored: deviceIgnored })
+    // Hikvision terminals push, but what they wrote while the service or the network was down is only in their event
+    // log: a device registered with settings.connect is searched from the last serialNo stored.
+    hikvision = await startHikvisionPollers({
+      inbox: services.inbox,
+      lookups: services.lookups,
+      listDevices: () => registeredHikvisionPollDevices(services.roster),
+      env: process.env,
+      log: app.log,
+      ignored: deviceIgnored,
+      lastSerialNo: async (serial) => {
+        const d = await services.lookups.device(serial)
+        return d ? services.punches.lastRecordNumberOfDevice(d.projectId, d.id, serial) : undefined
+      },
+    })
   } catch (err) {
+    await hikvision?.close()
     await dahua?.close()
     await deviceEdge?.close()
     await app.close()
@@ -238,6 +255,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         await services.webhooks.stop()
         prober.stop()
         await dynsec?.close()
+        await hikvision?.close()
         await dahua?.close()
         await deviceEdge?.close()
         await ingest.close()

@@ -207,6 +207,24 @@ export class PunchRepository {
     )
   }
 
+  /**
+   * The highest record number a device has delivered, kept as a punch or as a refusal (an unknown worker's event still
+   * moved the device's log on), for devices whose record ids are decimal numbers without leading zeros (Hikvision's
+   * serialNo): longest first, then greatest, reads the largest number without a cast on either engine.
+   */
+  async lastRecordNumberOfDevice(projectId: string, deviceId: string, serial: string): Promise<number | undefined> {
+    const punch = await this.db.get<{ recordId: string }>(
+      sql`SELECT ${punches.recordId} AS "recordId" FROM ${punches} WHERE ${eq(punches.deviceId, deviceId)} ORDER BY length(${punches.recordId}) DESC, ${punches.recordId} DESC LIMIT 1`,
+    )
+    const refused = await this.db.get<{ recordId: string }>(
+      sql`SELECT ${rejectedInputs.recordId} AS "recordId" FROM ${rejectedInputs}
+          WHERE ${and(eq(rejectedInputs.projectId, projectId), eq(rejectedInputs.deviceSerial, serial), sql`${rejectedInputs.recordId} IS NOT NULL`)}
+          ORDER BY length(${rejectedInputs.recordId}) DESC, ${rejectedInputs.recordId} DESC LIMIT 1`,
+    )
+    const numbers = [punch?.recordId, refused?.recordId].filter((id): id is string => id !== undefined && /^\d{1,15}$/.test(id)).map(Number)
+    return numbers.length === 0 ? undefined : Math.max(...numbers)
+  }
+
   /** When a device's newest punch was received (undefined: never). */
   async lastPunchOfDevice(projectId: string, deviceId: string): Promise<number | undefined> {
     const row = await this.db.get<{ at: number }>(

@@ -89,6 +89,8 @@ t.test('ZKTeco ADMS and Hikvision pushes become punches, once each, acknowledged
     again.record({ employeeNo: w1.deviceUserId, dateTime: '2026-11-03T17:31:12+08:00', major: 5, minor: 75, attendanceStatus: 'checkOut' })
     t.same(await again.pushAll(), { acked: 1, statuses: [200] })
     t.equal(await count(), 5, 'counted once')
+    const hikDevice = await services.lookups.device('HIK0001')
+    t.equal(await services.punches.lastRecordNumberOfDevice(site.projectId, hikDevice!.id, 'HIK0001'), 3, 'the highest serialNo stored: where a search of its log resumes')
   })
 
   await t.test("the devices' health: last heard, delivered, refused", async (t) => {
