@@ -8,7 +8,8 @@
 import t from 'tap'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
 import { HikvisionTerminal } from '../../simulators/hikvision.ts'
-import { ZkAdmsTerminal } from '../../simulators/zkteco.ts'
+import { attlogLine, ZkAdmsTerminal } from '../../simulators/zkteco.ts'
+import { connect } from 'node:net'
 import { startTestServer } from '../helpers/server.ts'
 
 interface Rejected {
@@ -93,11 +94,37 @@ t.test('ZKTeco ADMS and Hikvision pushes become punches, once each, acknowledged
     t.equal(await services.punches.lastRecordNumberOfDevice(site.projectId, hikDevice!.id, 'HIK0001'), 3, 'the highest serialNo stored: where a search of its log resumes')
   })
 
+  await t.test('ZKTeco: a push cut off mid-body stores nothing; the batch sent again is stored once', async (t) => {
+    const before = await count()
+    const lines = [w1, w2, w3].map((w, i) => attlogLine({ pin: w.deviceUserId, time: `2026-11-04 07:3${i}:00`, status: 0, verify: 15 }))
+    const body = Buffer.from(lines.join('\n') + '\n')
+    // The terminal loses power halfway through writing its request: the headers promise the whole body, half arrives.
+    const { hostname, port } = new URL(server.deviceUrl)
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write(`POST /iclock/cdata?SN=ZK0001&table=ATTLOG&Stamp=9 HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n`)
+        socket.write(body.subarray(0, Math.floor(body.length / 2)), () => {
+          socket.destroy()
+          resolve()
+        })
+      })
+      socket.on('error', reject)
+    })
+    await new Promise((r) => setTimeout(r, 200))
+    t.equal(await count(), before, 'nothing of the half batch is stored')
+    const zk = new ZkAdmsTerminal(server.deviceUrl, 'ZK0001')
+    zk.record({ pin: w1.deviceUserId, time: '2026-11-04 07:30:00', status: 0, verify: 15 })
+    zk.record({ pin: w2.deviceUserId, time: '2026-11-04 07:31:00', status: 0, verify: 15 })
+    zk.record({ pin: w3.deviceUserId, time: '2026-11-04 07:32:00', status: 0, verify: 15 })
+    t.same(await zk.pushAll(), { acked: 3, statuses: [200] }, 'on power-up the terminal sends the batch again')
+    t.equal(await count(), before + 3, 'each record once')
+  })
+
   await t.test("the devices' health: last heard, delivered, refused", async (t) => {
     type Health = { serial: string; model: string; punches: number; refusals: number; lastRefusalReason: string | null; lastSeenAt: string | null; offline: boolean; missingRecords: number }
     const list = await api.get<Health[]>(`/api/projects/${site.projectId}/devices/health?windowHours=48`)
     const of = (serial: string) => list.find((h) => h.serial === serial)
-    t.match(of('ZK0001'), { model: 'zkteco-adms', punches: 3, refusals: 1, lastRefusalReason: 'unknown_worker', offline: false })
+    t.match(of('ZK0001'), { model: 'zkteco-adms', punches: 6, refusals: 1, lastRefusalReason: 'unknown_worker', offline: false })
     t.match(of('HIK0001'), { model: 'hikvision-isapi', punches: 2, refusals: 0, missingRecords: 0 })
     t.ok(of('ZK0001')?.lastSeenAt, 'heard')
   })
