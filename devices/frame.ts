@@ -131,3 +131,52 @@ export function readEnum<T extends string>(value: unknown, allowed: readonly T[]
  */
 export const DEVICE_YEAR_MIN = 1970
 export const DEVICE_YEAR_MAX = 9999
+
+/** Where the service reaches a device that it connects to (Dahua's stream, Hikvision's log search), as settings.connect gives it. */
+export interface DeviceConnect {
+  /** http or https, without credentials, query or a trailing slash. */
+  url: string
+  username: string
+  /** The service's environment variable that holds the password: the password itself is never stored. */
+  passwordEnv: string
+}
+
+const CONNECT_BASE_KEYS = ['url', 'username', 'passwordEnv'] as const
+const PASSWORD_ENV = /^[A-Z][A-Z0-9_]{2,63}$/
+const CONNECT_USERNAME_LENGTH_MAX = 64
+const CONNECT_URL_LENGTH_MAX = 256
+
+/**
+ * settings.connect's common part, checked as every family's codec checks it; `extraKeys` are the family's own (read by
+ * its caller from `rest`). `example` is the object shown when the value is not one.
+ */
+export function readDeviceConnect(
+  value: unknown,
+  family: { extraKeys: readonly string[]; example: string; envExample: string },
+): { ok: true; connect: DeviceConnect; rest: JsonObject } | { ok: false; detail: string } {
+  if (!isJsonObject(value)) return { ok: false, detail: `settings.connect is ${quote(value)}; expected ${family.example}` }
+  const keys: readonly string[] = [...CONNECT_BASE_KEYS, ...family.extraKeys]
+  const unknown = Object.keys(value).filter((k) => !keys.includes(k))
+  if (unknown.length > 0) return { ok: false, detail: `settings.connect takes ${keys.map((k) => `"${k}"`).join(', ')}; got ${unknown.map(quote).join(', ')}` }
+  const { url, username, passwordEnv } = value
+  let parsed: URL | undefined
+  try {
+    parsed = typeof url === 'string' && url.length <= CONNECT_URL_LENGTH_MAX ? new URL(url) : undefined
+  } catch {
+    parsed = undefined
+  }
+  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username !== '' || parsed.password !== '' || parsed.search !== '' || parsed.hash !== '') {
+    return { ok: false, detail: `settings.connect.url is ${quote(url)}; expected the device's http or https address, such as "http://10.0.0.5", without credentials or a query` }
+  }
+  if (typeof username !== 'string' || username.trim() === '' || username.length > CONNECT_USERNAME_LENGTH_MAX) {
+    return { ok: false, detail: `settings.connect.username is ${quote(username)}; expected the device account's name` }
+  }
+  if (typeof passwordEnv !== 'string' || !PASSWORD_ENV.test(passwordEnv)) {
+    return {
+      ok: false,
+      detail: `settings.connect.passwordEnv is ${quote(passwordEnv)}; expected the name of the service's environment variable holding the password, such as "${family.envExample}" (the password itself is never stored)`,
+    }
+  }
+  return { ok: true, connect: { url: parsed.href.replace(/\/+$/, ''), username, passwordEnv }, rest: value }
+}
+

@@ -44,7 +44,7 @@
 import type { DeviceCodec, DeviceContext, DecodeResult } from '../codec.ts'
 import type { Channel, Direction, PersonRef, VerifyMethod } from '../../src/punches/canonical.ts'
 import { daysInMonth, isTimeZone, zonedToUtcMs } from '../../src/kernel/time.ts'
-import { DEVICE_YEAR_MAX, DEVICE_YEAR_MIN, fail, is, quote, readDeviceUserId, readJsonObject, type JsonObject, type Read } from '../frame.ts'
+import { DEVICE_YEAR_MAX, DEVICE_YEAR_MIN, fail, is, quote, readDeviceConnect, readDeviceUserId, readJsonObject, type DeviceConnect, type JsonObject, type Read } from '../frame.ts'
 import { parseEventPart } from './split.ts'
 
 export const MODEL = 'dahua-access'
@@ -137,44 +137,13 @@ interface Settings {
  * not in the settings, which the database keeps and the API shows: `passwordEnv` names the service's environment
  * variable that holds it, read at each connection.
  */
-export interface DahuaConnect {
-  /** The device's web address, http or https, without the CGI path: `http://10.0.0.5`. */
-  url: string
-  username: string
-  passwordEnv: string
-}
-
-const CONNECT_KEYS = ['url', 'username', 'passwordEnv'] as const
-/** An environment variable's name as a shell and a service unit accept it, upper case by our convention. */
-const PASSWORD_ENV = /^[A-Z][A-Z0-9_]{2,63}$/
-const USERNAME_LENGTH_MAX = 64
-const URL_LENGTH_MAX = 256
+/** Where the service reaches the device: its web address, http or https, without the CGI path (`http://10.0.0.5`). */
+export type DahuaConnect = DeviceConnect
 
 /** settings.connect checked, or why it cannot be used. */
 export function readConnect(value: unknown): { ok: true; connect: DahuaConnect } | { ok: false; detail: string } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, detail: `settings.connect is ${quote(value)}; expected { "url": "http://…", "username": "…", "passwordEnv": "WL_…" }` }
-  }
-  const connect = value as Record<string, unknown>
-  const unknown = Object.keys(connect).filter((k) => !(CONNECT_KEYS as readonly string[]).includes(k))
-  if (unknown.length > 0) return { ok: false, detail: `settings.connect takes "url", "username", "passwordEnv"; got ${unknown.map(quote).join(', ')}` }
-  const { url, username, passwordEnv } = connect
-  let parsed: URL | undefined
-  try {
-    parsed = typeof url === 'string' && url.length <= URL_LENGTH_MAX ? new URL(url) : undefined
-  } catch {
-    parsed = undefined
-  }
-  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username !== '' || parsed.password !== '' || parsed.search !== '' || parsed.hash !== '') {
-    return { ok: false, detail: `settings.connect.url is ${quote(url)}; expected the device's http or https address, such as "http://10.0.0.5", without credentials or a query` }
-  }
-  if (typeof username !== 'string' || username.trim() === '' || username.length > USERNAME_LENGTH_MAX) {
-    return { ok: false, detail: `settings.connect.username is ${quote(username)}; expected the device account's name` }
-  }
-  if (typeof passwordEnv !== 'string' || !PASSWORD_ENV.test(passwordEnv)) {
-    return { ok: false, detail: `settings.connect.passwordEnv is ${quote(passwordEnv)}; expected the name of the service's environment variable holding the password, such as "WL_DAHUA_DH01_PASSWORD" (the password itself is never stored)` }
-  }
-  return { ok: true, connect: { url: parsed.href.replace(/\/+$/, ''), username, passwordEnv } }
+  const read = readDeviceConnect(value, { extraKeys: [], example: '{ "url": "http://…", "username": "…", "passwordEnv": "WL_…" }', envExample: 'WL_DAHUA_DH01_PASSWORD' })
+  return read.ok ? { ok: true, connect: read.connect } : read
 }
 
 function checkSettings(settings: Record<string, unknown>): string | undefined {

@@ -30,7 +30,7 @@
 import type { DeviceCodec, DeviceContext, DecodeResult } from '../codec.ts'
 import type { Channel, Direction, PersonRef, VerifyMethod } from '../../src/punches/canonical.ts'
 import { daysInMonth, isTimeZone, zonedToUtcMs } from '../../src/kernel/time.ts'
-import { DEVICE_YEAR_MIN, fail, is, isJsonObject, quote, readDeviceUserId, readJsonObject, type JsonObject, type Read } from '../frame.ts'
+import { DEVICE_YEAR_MIN, fail, is, isJsonObject, quote, readDeviceConnect, readDeviceUserId, readJsonObject, type DeviceConnect, type JsonObject, type Read } from '../frame.ts'
 
 export const MODEL = 'hikvision-isapi'
 
@@ -138,20 +138,12 @@ const READER_KEY = /^[1-9]\d{0,3}$/
  * in the settings, which the database keeps and the API shows: `passwordEnv` names the service's environment variable
  * that holds it, read at each search.
  */
-export interface HikvisionConnect {
-  /** The device's web address, http or https, without the ISAPI path: `http://10.0.0.5`. */
-  url: string
-  username: string
-  passwordEnv: string
+/** Where the service searches the device's log: its web address (without the ISAPI path) and the poll interval. */
+export interface HikvisionConnect extends DeviceConnect {
   /** Seconds between two searches of the device's event log. */
   pollSeconds: number
 }
 
-const CONNECT_KEYS = ['url', 'username', 'passwordEnv', 'pollSeconds'] as const
-/** An environment variable's name as a shell and a service unit accept it, upper case by our convention. */
-const PASSWORD_ENV = /^[A-Z][A-Z0-9_]{2,63}$/
-const USERNAME_LENGTH_MAX = 64
-const URL_LENGTH_MAX = 256
 /** Under 5 s a terminal answers searches back to back for nothing; over an hour, a gap stays open too long. */
 export const POLL_SECONDS_MIN = 5
 export const POLL_SECONDS_MAX = 3600
@@ -159,31 +151,17 @@ export const POLL_SECONDS_DEFAULT = 30
 
 /** settings.connect checked, or why it cannot be used. */
 export function readConnect(value: unknown): { ok: true; connect: HikvisionConnect } | { ok: false; detail: string } {
-  if (!isJsonObject(value)) {
-    return { ok: false, detail: `settings.connect is ${quote(value)}; expected { "url": "http://…", "username": "…", "passwordEnv": "WL_…", "pollSeconds": 30 }` }
-  }
-  const unknown = Object.keys(value).filter((k) => !(CONNECT_KEYS as readonly string[]).includes(k))
-  if (unknown.length > 0) return { ok: false, detail: `settings.connect takes ${CONNECT_KEYS.map((k) => `"${k}"`).join(', ')}; got ${unknown.map(quote).join(', ')}` }
-  const { url, username, passwordEnv, pollSeconds } = value
-  let parsed: URL | undefined
-  try {
-    parsed = typeof url === 'string' && url.length <= URL_LENGTH_MAX ? new URL(url) : undefined
-  } catch {
-    parsed = undefined
-  }
-  if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username !== '' || parsed.password !== '' || parsed.search !== '' || parsed.hash !== '') {
-    return { ok: false, detail: `settings.connect.url is ${quote(url)}; expected the device's http or https address, such as "http://10.0.0.5", without credentials or a query` }
-  }
-  if (typeof username !== 'string' || username.trim() === '' || username.length > USERNAME_LENGTH_MAX) {
-    return { ok: false, detail: `settings.connect.username is ${quote(username)}; expected the device account's name` }
-  }
-  if (typeof passwordEnv !== 'string' || !PASSWORD_ENV.test(passwordEnv)) {
-    return { ok: false, detail: `settings.connect.passwordEnv is ${quote(passwordEnv)}; expected the name of the service's environment variable holding the password, such as "WL_HIK_HK01_PASSWORD" (the password itself is never stored)` }
-  }
+  const read = readDeviceConnect(value, {
+    extraKeys: ['pollSeconds'],
+    example: '{ "url": "http://…", "username": "…", "passwordEnv": "WL_…", "pollSeconds": 30 }',
+    envExample: 'WL_HIK_HK01_PASSWORD',
+  })
+  if (!read.ok) return read
+  const pollSeconds = read.rest['pollSeconds']
   if (pollSeconds !== undefined && !(typeof pollSeconds === 'number' && Number.isInteger(pollSeconds) && pollSeconds >= POLL_SECONDS_MIN && pollSeconds <= POLL_SECONDS_MAX)) {
     return { ok: false, detail: `settings.connect.pollSeconds is ${quote(pollSeconds)}; expected whole seconds from ${POLL_SECONDS_MIN} to ${POLL_SECONDS_MAX} (default ${POLL_SECONDS_DEFAULT})` }
   }
-  return { ok: true, connect: { url: parsed.href.replace(/\/+$/, ''), username, passwordEnv, pollSeconds: typeof pollSeconds === 'number' ? pollSeconds : POLL_SECONDS_DEFAULT } }
+  return { ok: true, connect: { ...read.connect, pollSeconds: typeof pollSeconds === 'number' ? pollSeconds : POLL_SECONDS_DEFAULT } }
 }
 
 function checkSettings(settings: Record<string, unknown>): string | undefined {

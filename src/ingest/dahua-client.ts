@@ -29,6 +29,7 @@ import { readConnect, type DahuaConnect } from '../../devices/dahua-access/codec
 import { boundaryOf, EventStreamSplitter, parseEventPart, type StreamItem } from '../../devices/dahua-access/split.ts'
 import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
 import type { RosterService } from '../roster/service.ts'
+import { connectEach, notPunchKind, type DeviceLog } from './device-connections.ts'
 import { digestAuthorization, parseDigestChallenge } from './digest.ts'
 import { InboxFullError, type PunchInbox } from './inbox.ts'
 
@@ -71,10 +72,7 @@ export interface DahuaClientStatus {
   reconnects: number
 }
 
-interface Log {
-  info(obj: object, msg: string): void
-  warn(obj: object, msg: string): void
-}
+type Log = DeviceLog
 
 export interface DahuaClientOptions {
   inbox: Pick<PunchInbox, 'submit' | 'refuse'>
@@ -105,51 +103,23 @@ export interface DahuaClients {
 
 const FAMILY = 'dahua'
 
-/** The kind of an event that is no punch, for its counter: the codec's detail up to its first comma or colon. */
-function kindOf(detail: string): string {
-  return detail.split(/[,:;(]/)[0]!.trim().slice(0, 48) || 'not_a_punch'
-}
-
 /** How one attempt ended, which decides the wait before the next. */
 type AttemptEnd = { kind: 'stream_ended'; carried: boolean; why: string } | { kind: 'failed'; why: string } | { kind: 'unauthorized'; why: string } | { kind: 'closed' }
 
 export async function startDahuaClients(opts: DahuaClientOptions): Promise<DahuaClients> {
   const limits: ClientLimits = { ...DAHUA_CLIENT_LIMITS, ...opts.limits }
   const now = opts.now ?? Date.now
-  const clients = new Map<string, DeviceClient>()
-  let closed = false
-
-  async function refresh(): Promise<void> {
-    const devices = await opts.listDevices()
-    if (closed) return
-    for (const d of devices) {
-      if (clients.has(d.serial) || d.settings['connect'] === undefined) continue
-      const connect = readConnect(d.settings['connect'])
-      if (!connect.ok) {
-        opts.log.warn({ code: 'dahua_connect_settings', serial: d.serial, detail: connect.detail }, 'Dahua device not attached: its connect settings are not usable')
-        continue
-      }
-      const client = new DeviceClient(d.serial, connect.connect, opts, limits, now)
-      clients.set(d.serial, client)
-      client.start()
-    }
-  }
-
-  await refresh()
-  const refreshTimer = setInterval(() => {
-    refresh().catch((err: unknown) => opts.log.warn({ code: 'dahua_devices_list', err }, 'could not read the Dahua devices; tried again later'))
-  }, limits.devices_refresh_ms)
-  refreshTimer.unref()
-
+  const devices = await connectEach({
+    listDevices: () => opts.listDevices(),
+    readConnect,
+    open: (serial, connect: DahuaConnect) => new DeviceClient(serial, connect, opts, limits, now),
+    refreshMs: limits.devices_refresh_ms,
+    log: opts.log,
+    family: FAMILY,
+  })
   return {
-    async close() {
-      closed = true
-      clearInterval(refreshTimer)
-      await Promise.all([...clients.values()].map((c) => c.close()))
-    },
-    status() {
-      return [...clients.values()].map((c) => c.status())
-    },
+    close: () => devices.close(),
+    status: () => [...devices.connections.values()].map((c) => c.status()),
   }
 }
 
@@ -361,7 +331,7 @@ class DeviceClient {
       this.lastEventAtMs = this.now()
       const decoded = device.codec.decode(item.part.body, ctx)
       if (!decoded.ok && decoded.reason === 'not_a_punch') {
-        this.opts.ignored?.inc({ family: FAMILY, table: kindOf(decoded.detail) })
+        this.opts.ignored?.inc({ family: FAMILY, table: notPunchKind(decoded.detail) })
         continue
       }
       const payload = item.part.body

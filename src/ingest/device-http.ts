@@ -25,6 +25,7 @@ import { splitAttlog } from '../../devices/zkteco-adms/split.ts'
 import { LIMITS } from '../config/limits.ts'
 import { DEFAULT_TIME_ZONE, localParts } from '../kernel/time.ts'
 import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
+import { notPunchKind } from './device-connections.ts'
 import { InboxFullError, type IngestOutcome, type PunchInbox } from './inbox.ts'
 
 /** Device families the edge speaks, and the models registered under each. */
@@ -51,10 +52,6 @@ const UNREGISTERED_SITE = 'unregistered'
 
 const textReply = { type: 'string' } as const
 
-/** The kind of a record that is no punch, for its counter: the codec's detail up to its first comma or colon. */
-function kindOf(detail: string): string {
-  return detail.split(/[,:;(]/)[0]!.trim().slice(0, 48) || 'not_a_punch'
-}
 
 /** The device's UTC offset now, in hours as ADMS's `TimeZone` option takes it (8 for Asia/Shanghai). */
 function utcOffsetHours(timeZone: string, nowMs: number): number {
@@ -99,7 +96,7 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
       kept = frames.filter((payload) => {
         const decoded = sender.device.codec.decode(payload, ctx)
         if (decoded.ok || decoded.reason !== 'not_a_punch') return true
-        opts.ignored?.inc({ family, table: kindOf(decoded.detail) })
+        opts.ignored?.inc({ family, table: notPunchKind(decoded.detail) })
         return false
       })
     }

@@ -34,6 +34,7 @@ import { LIMITS } from '../config/limits.ts'
 import { localParts } from '../kernel/time.ts'
 import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
 import type { RosterService } from '../roster/service.ts'
+import { connectEach, notPunchKind, type DeviceLog } from './device-connections.ts'
 import { digestAuthorization, parseDigestChallenge } from './digest.ts'
 import type { PunchInbox } from './inbox.ts'
 
@@ -83,10 +84,7 @@ export interface HikvisionPollerStatus {
   failures: number
 }
 
-interface Log {
-  info(obj: object, msg: string): void
-  warn(obj: object, msg: string): void
-}
+type Log = DeviceLog
 
 export interface HikvisionPollerOptions {
   inbox: Pick<PunchInbox, 'submit'>
@@ -123,11 +121,6 @@ export async function registeredHikvisionPollDevices(roster: Pick<RosterService,
 }
 
 const FAMILY = 'hikvision'
-
-/** The kind of an event that is no punch, for its counter: the codec's detail up to its first comma or colon. */
-function kindOf(detail: string): string {
-  return detail.split(/[,:;(]/)[0]!.trim().slice(0, 48) || 'not_a_punch'
-}
 
 /** An instant as ISAPI writes a time: the wall time in the zone, with the zone's offset then. */
 export function isapiTime(instantMs: number, timeZone: string): string {
@@ -174,44 +167,25 @@ type SearchEnd = { kind: 'answered' } | { kind: 'failed'; why: string } | { kind
 export async function startHikvisionPollers(opts: HikvisionPollerOptions): Promise<HikvisionPollers> {
   const limits: PollerLimits = { ...HIKVISION_POLLER_LIMITS, ...opts.limits }
   const now = opts.now ?? Date.now
-  const pollers = new Map<string, DevicePoller>()
   let closed = false
-
-  async function refresh(): Promise<void> {
-    const devices = await opts.listDevices()
-    if (closed) return
-    for (const d of devices) {
-      if (pollers.has(d.serial) || d.settings['connect'] === undefined) continue
-      const connect = readConnect(d.settings['connect'])
-      if (!connect.ok) {
-        opts.log.warn({ code: 'hikvision_connect_settings', serial: d.serial, detail: connect.detail }, 'Hikvision device not polled: its connect settings are not usable')
-        continue
-      }
-      const poller = new DevicePoller(d.serial, connect.connect, opts, limits, now)
-      pollers.set(d.serial, poller)
-      poller.start()
-    }
-  }
-
-  await refresh()
-  const refreshTimer = setInterval(() => {
-    refresh().catch((err: unknown) => opts.log.warn({ code: 'hikvision_devices_list', err }, 'could not read the Hikvision devices; tried again later'))
-  }, limits.devices_refresh_ms)
-  refreshTimer.unref()
-
+  const devices = await connectEach({
+    listDevices: () => opts.listDevices(),
+    readConnect,
+    open: (serial, connect: HikvisionConnect) => new DevicePoller(serial, connect, opts, limits, now),
+    refreshMs: limits.devices_refresh_ms,
+    log: opts.log,
+    family: 'hikvision',
+  })
   return {
     async close() {
       closed = true
-      clearInterval(refreshTimer)
-      await Promise.all([...pollers.values()].map((p) => p.close()))
+      await devices.close()
     },
-    status() {
-      return [...pollers.values()].map((p) => p.status())
-    },
+    status: () => [...devices.connections.values()].map((p) => p.status()),
     async pollNow(serial?: string) {
       if (closed) return
-      await refresh()
-      await Promise.all([...pollers.values()].filter((p) => serial === undefined || p.serial === serial).map((p) => p.pollNow()))
+      await devices.refresh()
+      await Promise.all([...devices.connections.values()].filter((p) => serial === undefined || p.serial === serial).map((p) => p.pollNow()))
     },
   }
 }
@@ -379,7 +353,7 @@ class DevicePoller {
       if (serialNo !== undefined && (highest === undefined || serialNo > highest)) highest = serialNo
       const decoded = device.codec.decode(frame, ctx)
       if (!decoded.ok && decoded.reason === 'not_a_punch') {
-        this.opts.ignored?.inc({ family: FAMILY, table: kindOf(decoded.detail) })
+        this.opts.ignored?.inc({ family: FAMILY, table: notPunchKind(decoded.detail) })
         continue
       }
       submits.push(this.opts.inbox.submit({ topic, payload: frame, clientId: undefined, source: 'http' }))
