@@ -6,10 +6,10 @@
  * at that moment. An event that happens while nobody is attached is not written anywhere: it stays in the device's
  * records (recordFinder), which this simulator does not serve.
  *
- * The Digest check is written out here on its own (not the client's src/ingest/digest.ts), so that a mistake in the
+ * The Digest check is simulators/digest-device.ts (not the client's src/ingest/digest.ts), so that a mistake in the
  * client is not repeated in the device it is tested against.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { DigestDevice, md5 } from './digest-device.ts'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 
@@ -44,7 +44,6 @@ const ATTACH_PATH = '/cgi-bin/eventManager.cgi'
 /** The device's zone for LocaleTime: Beijing time, no daylight saving. */
 const DEVICE_OFFSET_MS = 8 * 3_600_000
 
-const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex')
 
 /** LocaleTime as firmware writes it: the device's wall time, no zone. */
 function localeTime(atMs: number): string {
@@ -54,14 +53,12 @@ function localeTime(atMs: number): string {
 export class DahuaDevice {
   readonly serial: string
   readonly realm: string
-  private readonly username: string
-  private readonly password: string
+  private readonly digest: DigestDevice
   private readonly heartbeatMs: number
   private readonly lineEnd: string
   private server: Server | undefined
   private readonly streams = new Set<ServerResponse>()
   private readonly sockets = new Set<Socket>()
-  private readonly nonces = new Set<string>()
   private heartbeatTimer: NodeJS.Timeout | undefined
   private nextRecNo = 1
   /** Heartbeats are written while true; false makes the stream go quiet without closing. */
@@ -73,8 +70,7 @@ export class DahuaDevice {
   constructor(opts: DahuaDeviceOptions) {
     this.serial = opts.serial ?? 'DH-0001'
     this.realm = `Login to ${this.serial}`
-    this.username = opts.username ?? 'admin'
-    this.password = opts.password
+    this.digest = new DigestDevice(this.realm, opts.username ?? 'admin', opts.password)
     this.heartbeatMs = opts.heartbeatMs ?? 5_000
     this.lineEnd = opts.lineEnd ?? '\r\n'
   }
@@ -154,10 +150,9 @@ export class DahuaDevice {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Error\r\nBad Request!\r\n')
       return
     }
-    if (!this.authorized(req.headers.authorization, req.method, target)) {
+    if (!this.digest.authorized(req.headers.authorization, req.method ?? 'GET', target)) {
       this.requests.push({ status: 401, query: url.search })
-      const nonce = randomBytes(12).toString('hex')
-      this.nonces.add(nonce)
+      const nonce = this.digest.nonce()
       res.writeHead(401, {
         'www-authenticate': `Digest realm="${this.realm}", qop="auth", nonce="${nonce}", opaque="${md5(this.serial)}"`,
         'content-type': 'text/plain',
@@ -172,16 +167,4 @@ export class DahuaDevice {
     res.on('close', () => this.streams.delete(res))
   }
 
-  /** RFC 7616 §3.4 with MD5 and qop auth, as the device checks it; each nonce is good for one request. */
-  private authorized(header: string | undefined, method: string, target: string): boolean {
-    if (header === undefined || !/^Digest /i.test(header)) return false
-    const fields = new Map<string, string>()
-    for (const m of header.slice(7).matchAll(/([a-z]+)=(?:"([^"]*)"|([^,\s]*))/gi)) fields.set(m[1]!.toLowerCase(), m[2] ?? m[3] ?? '')
-    const nonce = fields.get('nonce') ?? ''
-    if (!this.nonces.delete(nonce)) return false
-    if (fields.get('username') !== this.username || fields.get('realm') !== this.realm || fields.get('uri') !== target || fields.get('qop') !== 'auth') return false
-    const ha1 = md5(`${this.username}:${this.realm}:${this.password}`)
-    const ha2 = md5(`${method}:${target}`)
-    return fields.get('response') === md5(`${ha1}:${nonce}:${fields.get('nc') ?? ''}:${fields.get('cnonce') ?? ''}:auth:${ha2}`)
-  }
 }

@@ -8,7 +8,7 @@
  * `POST /ISAPI/AccessControl/AcsEvent?format=json` behind HTTP Digest authentication, answering an `AcsEventCond`
  * page by page (devices/hikvision-isapi/samples/bodies/ has the shapes).
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { DigestDevice } from './digest-device.ts'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 
@@ -141,7 +141,6 @@ const SEARCH_PATH = '/ISAPI/AccessControl/AcsEvent'
 /** The device's zone: Beijing time, no daylight saving. */
 const DEVICE_OFFSET_MS = 8 * 3_600_000
 
-const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex')
 
 /** ISAPI time as the terminal writes it: its wall time with its offset. */
 function isapiTime(atMs: number): string {
@@ -161,18 +160,16 @@ function responseStatus(res: ServerResponse, status: number, statusCode: number,
  * selection; `responseStatusStrg` is MORE while entries follow the page, OK on the last, NO MATCH when the page is
  * empty.
  *
- * The Digest check is written out here on its own (not the poller's src/ingest/digest.ts), so that a mistake in the
+ * The Digest check is simulators/digest-device.ts (not the poller's src/ingest/digest.ts), so that a mistake in the
  * client is not repeated in the device it is tested against.
  */
 export class HikvisionSearchDevice {
   readonly serial: string
   readonly realm: string
-  private readonly username: string
-  private readonly password: string
+  private readonly digest: DigestDevice
   private readonly pageMax: number
   private server: Server | undefined
   private readonly sockets = new Set<Socket>()
-  private readonly nonces = new Set<string>()
   private nextSerialNo = 1
   /** The log, in serialNo order. */
   readonly log: Array<{ serialNo: number; event: HikLogEvent }> = []
@@ -186,8 +183,7 @@ export class HikvisionSearchDevice {
     this.serial = opts.serial ?? 'DS-K1T341-001'
     // In the style of Hikvision's "IP Camera(…)" realms; the client takes whatever realm the challenge names.
     this.realm = 'IP Camera(K1T341)'
-    this.username = opts.username ?? 'admin'
-    this.password = opts.password
+    this.digest = new DigestDevice(this.realm, opts.username ?? 'admin', opts.password)
     this.pageMax = opts.pageMax ?? 30
   }
 
@@ -242,10 +238,9 @@ export class HikvisionSearchDevice {
         responseStatus(res, 404, 4, 'Invalid Operation', 'notSupport')
         return
       }
-      if (!this.authorized(req.headers.authorization, req.method, target)) {
+      if (!this.digest.authorized(req.headers.authorization, req.method ?? 'GET', target)) {
         this.searches.push({ status: 401, cond: undefined })
-        const nonce = randomBytes(16).toString('hex')
-        this.nonces.add(nonce)
+        const nonce = this.digest.nonce()
         res.writeHead(401, { 'www-authenticate': `Digest qop="auth", realm="${this.realm}", nonce="${nonce}", stale="FALSE"`, 'content-type': 'text/html' })
         res.end('<!DOCTYPE html><html><head><title>Document Error: Unauthorized</title></head><body><h2>Access Error: 401 -- Unauthorized</h2></body></html>')
         return
@@ -300,16 +295,4 @@ export class HikvisionSearchDevice {
     }
   }
 
-  /** RFC 7616 §3.4 with MD5 and qop auth, as the device checks it; each nonce is good for one request. */
-  private authorized(header: string | undefined, method: string, target: string): boolean {
-    if (header === undefined || !/^Digest /i.test(header)) return false
-    const fields = new Map<string, string>()
-    for (const m of header.slice(7).matchAll(/([a-z]+)=(?:"([^"]*)"|([^,\s]*))/gi)) fields.set(m[1]!.toLowerCase(), m[2] ?? m[3] ?? '')
-    const nonce = fields.get('nonce') ?? ''
-    if (!this.nonces.delete(nonce)) return false
-    if (fields.get('username') !== this.username || fields.get('realm') !== this.realm || fields.get('uri') !== target || fields.get('qop') !== 'auth') return false
-    const ha1 = md5(`${this.username}:${this.realm}:${this.password}`)
-    const ha2 = md5(`${method}:${target}`)
-    return fields.get('response') === md5(`${ha1}:${nonce}:${fields.get('nc') ?? ''}:${fields.get('cnonce') ?? ''}:auth:${ha2}`)
-  }
 }
