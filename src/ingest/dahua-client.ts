@@ -29,7 +29,7 @@ import { readConnect, type DahuaConnect } from '../../devices/dahua-access/codec
 import { boundaryOf, EventStreamSplitter, parseEventPart, type StreamItem } from '../../devices/dahua-access/split.ts'
 import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
 import type { RosterService } from '../roster/service.ts'
-import { connectEach, notPunchKind, type DeviceLog } from './device-connections.ts'
+import { connectEach, DeviceRetry, notPunchKind, type DeviceLog } from './device-connections.ts'
 import { digestAuthorization, parseDigestChallenge } from './digest.ts'
 import { InboxFullError, type PunchInbox } from './inbox.ts'
 
@@ -130,10 +130,10 @@ class DeviceClient {
   private attempts = 0
   private closed = false
   private loop: Promise<void> | undefined
-  /** Cancels the wait between attempts, or the attempt in progress. */
+  /** Cancels the attempt in progress. */
   private cancel: (() => void) | undefined
-  /** Set once a refused password is logged; cleared when the device accepts one again. */
-  private unauthorizedLogged = false
+  /** The checks before each attempt and the waits between them. */
+  private readonly retry: DeviceRetry<KnownDevice>
 
   constructor(
     readonly serial: string,
@@ -141,7 +141,9 @@ class DeviceClient {
     private readonly opts: DahuaClientOptions,
     private readonly limits: ClientLimits,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.retry = new DeviceRetry({ serial, model: DAHUA_MODEL, connect, lookups: opts.lookups, env: opts.env, log: opts.log, limits, family: FAMILY, vendor: 'Dahua' })
+  }
 
   start(): void {
     this.loop = this.run()
@@ -153,12 +155,12 @@ class DeviceClient {
 
   async close(): Promise<void> {
     this.closed = true
+    this.retry.cancelSleep()
     this.cancel?.()
     await this.loop
   }
 
   private async run(): Promise<void> {
-    let backoffMs = this.limits.backoff_initial_ms
     while (!this.closed) {
       this.attempts++
       const end = await this.attempt().catch((err: unknown): AttemptEnd => ({ kind: 'failed', why: err instanceof Error ? err.message : String(err) }))
@@ -166,37 +168,22 @@ class DeviceClient {
       if (end.kind === 'closed' || this.closed) return
       let waitMs: number
       if (end.kind === 'unauthorized') {
-        if (!this.unauthorizedLogged) this.opts.log.warn({ code: 'dahua_unauthorized', serial: this.serial, url: this.connect.url, detail: end.why }, 'Dahua device refused the login; tried again slowly')
-        this.unauthorizedLogged = true
-        waitMs = this.limits.unauthorized_retry_ms
+        waitMs = this.retry.refused(end.why)
       } else {
-        if (end.kind === 'stream_ended' && end.carried) backoffMs = this.limits.backoff_initial_ms
-        waitMs = backoffMs
-        backoffMs = Math.min(backoffMs * 2, this.limits.backoff_max_ms)
+        if (end.kind === 'stream_ended' && end.carried) this.retry.succeeded()
+        waitMs = this.retry.failed()
         this.opts.log.info({ code: 'dahua_stream_lost', serial: this.serial, detail: end.why, retryInMs: waitMs }, 'Dahua event stream lost; attaching again')
       }
-      await this.sleep(waitMs)
+      await this.retry.sleep(waitMs)
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.cancel = done
-    })
   }
 
   /** One connection: the Digest handshake, then the stream until it ends. */
   private async attempt(): Promise<AttemptEnd> {
-    const device = await this.opts.lookups.device(this.serial)
+    const ready = await this.retry.ready()
     if (this.closed) return { kind: 'closed' }
-    if (!device || device.codec.model !== DAHUA_MODEL) return { kind: 'failed', why: `device ${this.serial} is no longer registered as ${DAHUA_MODEL}` }
-    const password = this.opts.env[this.connect.passwordEnv]
-    if (password === undefined || password === '') return { kind: 'unauthorized', why: `the environment variable ${this.connect.passwordEnv} is not set` }
+    if (!ready.ok) return ready
+    const { device, password } = ready
 
     const base = new URL(this.connect.url)
     const path = `${base.pathname.replace(/\/+$/, '')}/cgi-bin/eventManager.cgi?action=attach&codes=[AccessControl]&heartbeat=${this.limits.heartbeat_seconds}`
@@ -223,8 +210,7 @@ class DeviceClient {
       res.destroy()
       return { kind: 'failed', why: boundary.detail }
     }
-    if (this.unauthorizedLogged) this.opts.log.info({ code: 'dahua_authorized', serial: this.serial }, 'Dahua device accepts the login again')
-    this.unauthorizedLogged = false
+    this.retry.accepted()
     this.connected = true
     return this.read(res, new EventStreamSplitter(boundary.boundary), device)
   }

@@ -78,3 +78,101 @@ export async function connectEach<C, T extends DeviceConnection>(opts: ConnectEa
     },
   }
 }
+
+/** The waits of a device connection: after a failure (doubling) and after a refused password. */
+export interface DeviceRetryLimits {
+  backoff_initial_ms: number
+  backoff_max_ms: number
+  unauthorized_retry_ms: number
+}
+
+/** Why an attempt cannot be made: the device is gone from the roster (a failure) or has no password (a refusal). */
+export type NotReady = { kind: 'failed'; why: string } | { kind: 'unauthorized'; why: string }
+
+export interface DeviceRetryOptions<D extends { codec: { model: string } }> {
+  serial: string
+  /** The model the device must still be registered as. */
+  model: string
+  connect: { url: string; passwordEnv: string }
+  lookups: { device(serial: string): Promise<D | undefined> }
+  env: Readonly<Record<string, string | undefined>>
+  log: DeviceLog
+  limits: DeviceRetryLimits
+  /** Names the log codes (`<family>_unauthorized`, `<family>_authorized`). */
+  family: string
+  /** The vendor as a person reads it in the log messages ("Dahua"). */
+  vendor: string
+}
+
+/**
+ * The part of one device's connection loop that is not the protocol: before each attempt, that the device is still
+ * registered as its model and that its password's environment variable is set; the waits between attempts (back-off
+ * from backoff_initial_ms doubling to backoff_max_ms, unauthorized_retry_ms after a refused password, which is logged
+ * once until the device accepts a password again: firmware locks an account after a few failed logins); and a sleep
+ * that closing cuts short. The loop itself (when an attempt counts as a success) stays with each client.
+ */
+export class DeviceRetry<D extends { codec: { model: string } }> {
+  private backoffMs: number
+  private unauthorizedLogged = false
+  private wake: (() => void) | undefined
+
+  constructor(private readonly o: DeviceRetryOptions<D>) {
+    this.backoffMs = o.limits.backoff_initial_ms
+  }
+
+  /** The device as registered and its password, or why no attempt can be made now. */
+  async ready(): Promise<{ ok: true; device: D; password: string } | ({ ok: false } & NotReady)> {
+    const device = await this.o.lookups.device(this.o.serial)
+    if (!device || device.codec.model !== this.o.model) return { ok: false, kind: 'failed', why: `device ${this.o.serial} is no longer registered as ${this.o.model}` }
+    const password = this.o.env[this.o.connect.passwordEnv]
+    if (password === undefined || password === '') return { ok: false, kind: 'unauthorized', why: `the environment variable ${this.o.connect.passwordEnv} is not set` }
+    return { ok: true, device, password }
+  }
+
+  /** The wait the next failure gets (the back-off, not yet doubled). */
+  get nextBackoffMs(): number {
+    return this.backoffMs
+  }
+
+  /** A failure: the wait before the next attempt; the one after will be twice as long, up to backoff_max_ms. */
+  failed(): number {
+    const wait = this.backoffMs
+    this.backoffMs = Math.min(this.backoffMs * 2, this.o.limits.backoff_max_ms)
+    return wait
+  }
+
+  /** An attempt that worked: the back-off starts again from backoff_initial_ms. */
+  succeeded(): void {
+    this.backoffMs = this.o.limits.backoff_initial_ms
+  }
+
+  /** The device refused the password (or there is none): logged once, and the slow wait before trying again. */
+  refused(why: string): number {
+    if (!this.unauthorizedLogged) this.o.log.warn({ code: `${this.o.family}_unauthorized`, serial: this.o.serial, url: this.o.connect.url, detail: why }, `${this.o.vendor} device refused the login; tried again slowly`)
+    this.unauthorizedLogged = true
+    return this.o.limits.unauthorized_retry_ms
+  }
+
+  /** The device accepted the password: said once if it had refused it. */
+  accepted(): void {
+    if (this.unauthorizedLogged) this.o.log.info({ code: `${this.o.family}_authorized`, serial: this.o.serial }, `${this.o.vendor} device accepts the login again`)
+    this.unauthorizedLogged = false
+  }
+
+  /** Waits ms, or until cancelSleep. */
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.wake = done
+    })
+  }
+
+  /** Ends the current sleep at once (closing). */
+  cancelSleep(): void {
+    this.wake?.()
+  }
+}

@@ -34,7 +34,7 @@ import { LIMITS } from '../config/limits.ts'
 import { localParts } from '../kernel/time.ts'
 import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
 import type { RosterService } from '../roster/service.ts'
-import { connectEach, notPunchKind, type DeviceLog } from './device-connections.ts'
+import { connectEach, DeviceRetry, notPunchKind, type DeviceLog } from './device-connections.ts'
 import { digestAuthorization, parseDigestChallenge } from './digest.ts'
 import type { PunchInbox } from './inbox.ts'
 
@@ -174,7 +174,7 @@ export async function startHikvisionPollers(opts: HikvisionPollerOptions): Promi
     open: (serial, connect: HikvisionConnect) => new DevicePoller(serial, connect, opts, limits, now),
     refreshMs: limits.devices_refresh_ms,
     log: opts.log,
-    family: 'hikvision',
+    family: FAMILY,
   })
   return {
     async close() {
@@ -199,13 +199,12 @@ class DevicePoller {
   private failures = 0
   private closed = false
   private loop: Promise<void> | undefined
-  /** Cancel the wait between searches, and the request in progress (pollNow's search runs during the timer's wait). */
-  private cancelSleep: (() => void) | undefined
+  /** Cancels the request in progress (pollNow's search runs during the timer's wait, which the retry cuts short). */
   private cancelRequest: (() => void) | undefined
   /** Searches run one at a time: the timer's and pollNow's. */
   private running: Promise<SearchEnd> = Promise.resolve({ kind: 'answered' })
-  private unauthorizedLogged = false
-  private backoffMs: number
+  /** The checks before each search and the waits between them. */
+  private readonly retry: DeviceRetry<KnownDevice>
 
   constructor(
     readonly serial: string,
@@ -214,7 +213,7 @@ class DevicePoller {
     private readonly limits: PollerLimits,
     private readonly now: () => number,
   ) {
-    this.backoffMs = limits.backoff_initial_ms
+    this.retry = new DeviceRetry({ serial, model: HIKVISION_MODEL, connect, lookups: opts.lookups, env: opts.env, log: opts.log, limits, family: FAMILY, vendor: 'Hikvision' })
   }
 
   start(): void {
@@ -227,7 +226,7 @@ class DevicePoller {
 
   async close(): Promise<void> {
     this.closed = true
-    this.cancelSleep?.()
+    this.retry.cancelSleep()
     this.cancelRequest?.()
     await this.loop
     await this.running
@@ -241,7 +240,7 @@ class DevicePoller {
     while (!this.closed) {
       const end = await this.searchSerially()
       if (end.kind === 'closed' || this.closed) return
-      await this.sleep(this.waitAfter(end))
+      await this.retry.sleep(this.waitAfter(end))
     }
   }
 
@@ -263,17 +262,15 @@ class DevicePoller {
     this.connected = end.kind === 'answered'
     if (end.kind === 'answered') {
       this.failures = 0
-      this.backoffMs = this.limits.backoff_initial_ms
-      if (this.unauthorizedLogged) this.opts.log.info({ code: 'hikvision_authorized', serial: this.serial }, 'Hikvision device accepts the login again')
-      this.unauthorizedLogged = false
+      this.retry.succeeded()
+      this.retry.accepted()
       return
     }
     this.failures++
     if (end.kind === 'unauthorized') {
-      if (!this.unauthorizedLogged) this.opts.log.warn({ code: 'hikvision_unauthorized', serial: this.serial, url: this.connect.url, detail: end.why }, 'Hikvision device refused the login; tried again slowly')
-      this.unauthorizedLogged = true
+      this.retry.refused(end.why)
     } else {
-      this.opts.log.info({ code: 'hikvision_search_failed', serial: this.serial, detail: end.why, retryInMs: this.backoffMs }, 'Hikvision event search failed; tried again')
+      this.opts.log.info({ code: 'hikvision_search_failed', serial: this.serial, detail: end.why, retryInMs: this.retry.nextBackoffMs }, 'Hikvision event search failed; tried again')
     }
   }
 
@@ -285,32 +282,17 @@ class DevicePoller {
         return this.connect.pollSeconds * 1000
       case 'unauthorized':
         return this.limits.unauthorized_retry_ms
-      case 'failed': {
-        const wait = this.backoffMs
-        this.backoffMs = Math.min(this.backoffMs * 2, this.limits.backoff_max_ms)
-        return wait
-      }
+      case 'failed':
+        return this.retry.failed()
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms)
-      function done() {
-        clearTimeout(timer)
-        resolve()
-      }
-      this.cancelSleep = done
-    })
   }
 
   /** One search: every page from the last serialNo seen, each page's frames committed before the next is asked. */
   private async search(): Promise<SearchEnd> {
-    const device = await this.opts.lookups.device(this.serial)
+    const ready = await this.retry.ready()
     if (this.closed) return { kind: 'closed' }
-    if (!device || device.codec.model !== HIKVISION_MODEL) return { kind: 'failed', why: `device ${this.serial} is no longer registered as ${HIKVISION_MODEL}` }
-    const password = this.opts.env[this.connect.passwordEnv]
-    if (password === undefined || password === '') return { kind: 'unauthorized', why: `the environment variable ${this.connect.passwordEnv} is not set` }
+    if (!ready.ok) return ready
+    const { device, password } = ready
     this.lastSerialNo ??= await this.opts.lastSerialNo(this.serial)
     if (this.closed) return { kind: 'closed' }
 
