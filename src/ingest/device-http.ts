@@ -25,6 +25,7 @@ import { splitAttlog } from '../../devices/zkteco-adms/split.ts'
 import { LIMITS } from '../config/limits.ts'
 import { DEFAULT_TIME_ZONE, localParts } from '../kernel/time.ts'
 import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
+import type { ContactKind, DeviceContactSink } from '../punches/device-contacts.ts'
 import { notPunchKind } from './device-connections.ts'
 import { InboxFullError, type IngestOutcome, type PunchInbox } from './inbox.ts'
 
@@ -42,7 +43,18 @@ export interface DeviceEdgeOptions {
   requests?: Counter<'family' | 'outcome'>
   /** Records a request carried that are not punches and were acknowledged without being stored, by family and table. */
   ignored?: Counter<'family' | 'table'>
+  /** Where a request from a device is noted as a contact, punch or not (src/punches/device-contacts.ts). */
+  contacts?: DeviceContactSink
   logger?: boolean
+}
+
+/** The contact each route is, by method and route: every request a device makes proves it alive. */
+const CONTACT_OF_ROUTE: Readonly<Record<string, ContactKind>> = {
+  'GET /iclock/cdata': 'adms_handshake',
+  'POST /iclock/cdata': 'adms_push',
+  'GET /iclock/getrequest': 'adms_poll',
+  'POST /iclock/devicecmd': 'adms_command_result',
+  'POST /hikvision/:serial/events': 'hikvision_push',
 }
 
 /** The serial as ADMS and Hikvision send it: letters, digits and a few separators. */
@@ -66,6 +78,13 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
   // splitter, which knows its layouts; fastify's own JSON parser would refuse what the splitter should name.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
+  // Once the request has passed its route's schema: the serial is the ADMS SN or the Hikvision path's. A hook, so the
+  // handlers need not each remember it.
+  app.addHook('preHandler', async (req) => {
+    const kind = CONTACT_OF_ROUTE[`${req.method} ${req.routeOptions.url ?? ''}`]
+    const serial = (req.query as { SN?: unknown }).SN ?? (req.params as { serial?: unknown }).serial
+    if (kind !== undefined && typeof serial === 'string') opts.contacts?.heard(serial, kind)
+  })
 
   /**
    * Who a serial is: a registered device of the family; a registered device of another family (refused: its frames
