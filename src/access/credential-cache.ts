@@ -1,11 +1,13 @@
 /**
  * Sessions and API keys as last read, kept in memory only where that cannot
- * outlive a logout or a revocation: where this process is the database's one
- * writer and the database tells it the moment any other connection commits
- * (SQLite's data_version: the admin CLI revoking a key from a shell). Every
- * change made here (logout, revocation, a disabled login, a new password)
- * drops the whole cache; so does any write from elsewhere. With PostgreSQL,
- * where other instances revoke, nothing is kept and every request reads.
+ * outlive a logout or a revocation: where the database tells this process the
+ * moment any other connection commits a change. On SQLite that is data_version
+ * (the admin CLI revoking a key from a shell); on PostgreSQL, where other
+ * instances revoke, a notice on the wl_credentials channel that triggers send
+ * on every change of a session, a key or a login (src/db/pg-notices.ts), and
+ * while the instance is not listening for them nothing is kept. Every change
+ * made here (logout, revocation, a disabled login, a new password) drops the
+ * whole cache; so does any change from elsewhere.
  *
  * The facts of projects that decide scope (region, general contractor,
  * construction unit, account bank) are never changed once a project exists,

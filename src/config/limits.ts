@@ -108,6 +108,14 @@ export const LIMITS = {
   pg_lock_wait_ms_max: 5_000,
   /** A transaction left open this long by a stalled or partitioned instance is ended by PostgreSQL, releasing its locks. */
   pg_idle_in_transaction_ms_max: 60_000,
+  /**
+   * How often an instance checks, with a round trip, the connection on which it hears that credentials changed
+   * (src/db/pg-notices.ts), and how long an answer may take before the connection counts as lost and nothing of
+   * credentials is kept until it listens again. Their sum is the longest a revocation can go unseen by an instance
+   * on a network that drops packets without a word; otherwise it is seen on commit.
+   */
+  pg_notice_heartbeat_ms: 1_000,
+  pg_notice_timeout_ms: 2_000,
   /** Rows fetched per round trip when a large result is streamed (a province's month): bounded memory, few round trips. */
   pg_cursor_rows: 5_000,
   /**

@@ -94,9 +94,10 @@ export interface Database extends Executor {
   /** Where it is, without credentials: for logs and /ready. */
   readonly description: string
   /**
-   * A number that changes whenever another connection commits to the database, read at once and without waiting
-   * for a transaction; absent where other writers are the normal case (PostgreSQL, with several instances). With it a
-   * process may keep in memory what only it writes, and drop it the moment anyone else writes.
+   * A number that changes whenever another connection commits to the database (SQLite: any commit; PostgreSQL: a
+   * change of credentials, told by notices, and at every look while the instance is not listening), read at once and
+   * without waiting for a transaction. With it a process may keep in memory what it read of credentials, and drop it
+   * the moment anyone else changes them. Absent: nothing may be kept.
    */
   foreignWrites?(): number
   close(): Promise<void>

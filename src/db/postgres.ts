@@ -19,6 +19,7 @@ import { PgDialect } from 'drizzle-orm/pg-core'
 import { LIMITS } from '../config/limits.ts'
 import { TX_ATTEMPTS_DEFAULT, type Database, type Dialect, type EachOptions, type Executor, type Query, type RunResult, type Transaction, type TransactionOptions } from './database.ts'
 import { isRetryableConflict } from './faults.ts'
+import { ChangeNotices } from './pg-notices.ts'
 
 /**
  * PostgreSQL's own statements: the punches of a project grouped per worker as
@@ -183,8 +184,16 @@ export async function openPostgres(databaseUrl: string, migrationsFolder: string
   // An idle connection the server dropped (a restart, a failover) is an event, not a crash: the next statement
   // gets a new connection, and a statement that fails meanwhile is a fault like any other.
   pool.on('error', () => {})
-  return new PostgresDatabase(pool, redactUrl(databaseUrl))
+  const notices = new ChangeNotices(
+    () => new pg.Client({ connectionString: databaseUrl, types, connectionTimeoutMillis: LIMITS.pg_connect_timeout_ms, application_name: 'wage-ledger-notices' }),
+    { channel: CREDENTIALS_CHANNEL, heartbeatMs: LIMITS.pg_notice_heartbeat_ms, timeoutMs: LIMITS.pg_notice_timeout_ms, retryMs: [250, 10_000] },
+  )
+  await notices.start()
+  return new PostgresDatabase(pool, redactUrl(databaseUrl), notices)
 }
+
+/** Notified by triggers when a session, an API key or a login changes (migrations/postgres/0009_credential_notices.sql). */
+export const CREDENTIALS_CHANNEL = 'wl_credentials'
 
 /** Applies what is missing, one instance at a time: several starting together never race on the same migration. */
 async function applyMigrations(databaseUrl: string, migrationsFolder: string): Promise<void> {
@@ -229,11 +238,20 @@ export class PostgresDatabase implements Database {
   private readonly direct: Executor
   private readonly inside = new AsyncLocalStorage<OpenTx>()
 
+  /**
+   * Moves whenever a session, a key or a login changed anywhere, or this instance may have missed it (see
+   * ChangeNotices): what lets the access service keep credentials in memory on PostgreSQL too.
+   */
+  readonly foreignWrites: (() => number) | undefined
+
   constructor(
     readonly pool: pg.Pool,
     readonly description: string,
+    /** Absent: nothing is kept of credentials, every request reads them. */
+    readonly notices?: ChangeNotices,
   ) {
     this.direct = executor(pool, pool)
+    this.foreignWrites = notices ? () => notices.look() : undefined
   }
 
   all<T = Record<string, unknown>>(query: Query): Promise<T[]> {
@@ -303,6 +321,7 @@ export class PostgresDatabase implements Database {
   }
 
   async close(): Promise<void> {
+    await this.notices?.close()
     await this.pool.end()
   }
 }

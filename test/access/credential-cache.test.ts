@@ -31,7 +31,7 @@ const key = (prefix: string): ApiKeyRow => ({
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 const project = (id: string): ProjectFacts => ({ id, regionCode: '330102', constructionUnitId: 'cu', generalContractorId: 'gc', accountBankCode: '103' })
 
-t.test('without a count of foreign writes (PostgreSQL) no session or key is kept; project facts are', async (t) => {
+t.test('without a count of foreign writes (a database that cannot tell) no session or key is kept; project facts are', async (t) => {
   const c = new CredentialCache(undefined, 10)
   const g = c.begin()
   c.keepSession(g, 'h', session('u'))
