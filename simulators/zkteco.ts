@@ -3,7 +3,9 @@
  * `GET /iclock/cdata?SN=…&options=all`, keeps every attendance record (ATTLOG) in its own log, pushes the records not
  * yet acknowledged in batches (`POST /iclock/cdata?SN=…&table=ATTLOG&Stamp=…`, TAB-separated lines), and forgets a
  * batch only when the answer is `OK: n`. Anything else (a 503, a dropped connection) leaves the records to be pushed
- * again, as a device does after its ErrorDelay. It also polls `GET /iclock/getrequest` for commands.
+ * again, as a device does after its ErrorDelay. It also polls `GET /iclock/getrequest` for commands and obeys the one
+ * the service gives, `DATA QUERY ATTLOG StartTime=…<TAB>EndTime=…`: it pushes the records of its log in that window
+ * again and posts `ID=<id>&Return=0&CMD=DATA` to `/iclock/devicecmd` (obeyCommands).
  */
 
 /** One ATTLOG record as the terminal keeps it. */
@@ -31,9 +33,22 @@ export function attlogLine(r: AttlogRecord): string {
   return [r.pin, r.time, String(r.status), String(r.verify), String(r.workCode ?? 0), '0', '0'].join('\t')
 }
 
+/** A command the terminal ran: its id, the command, and the Return code it posted. */
+export interface ZkCommandRun {
+  id: string
+  command: string
+  returnCode: number
+}
+
+/** ADMS's Return code for a command the firmware does not know. */
+const RETURN_UNKNOWN_COMMAND = -1002
+const QUERY_WINDOW = /^DATA QUERY ATTLOG StartTime=(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})\tEndTime=(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})$/
+
 export class ZkAdmsTerminal {
   /** Records not yet acknowledged, oldest first. */
   readonly unsent: AttlogRecord[] = []
+  /** Every record the terminal took: its attendance log, which a DATA QUERY reads (acknowledged or not). */
+  readonly log: AttlogRecord[] = []
   /** The server's options from the last handshake (key → value). */
   options = new Map<string, string>()
   private stamp = 0
@@ -61,6 +76,18 @@ export class ZkAdmsTerminal {
 
   record(r: AttlogRecord): void {
     this.unsent.push(r)
+    this.log.push(r)
+  }
+
+  /**
+   * Drops unsent records matching `lost` without pushing them, as firmware does that took a reply for an
+   * acknowledgement it was not: they stay in the log, and only a query brings them back. Returns how many.
+   */
+  loseUnsent(lost: (r: AttlogRecord) => boolean): number {
+    const before = this.unsent.length
+    const kept = this.unsent.filter((r) => !lost(r))
+    this.unsent.splice(0, this.unsent.length, ...kept)
+    return before - kept.length
   }
 
   /** Pushes everything unsent, batch by batch; stops at the first batch not acknowledged (the device waits and retries). */
@@ -105,5 +132,35 @@ export class ZkAdmsTerminal {
   async poll(): Promise<string> {
     const res = await fetch(`${this.baseUrl}/iclock/getrequest?SN=${encodeURIComponent(this.serial)}`)
     return res.text()
+  }
+
+  /**
+   * One poll, and every command it hands out run as the firmware runs it: a DATA QUERY ATTLOG pushes the log's
+   * records of the window (device-local times, both ends included) through `/iclock/cdata`, then the result is posted
+   * to `/iclock/devicecmd` (Return=0; a command it does not know, -1002).
+   */
+  async obeyCommands(): Promise<ZkCommandRun[]> {
+    const text = await this.poll()
+    const runs: ZkCommandRun[] = []
+    for (const line of text.split('\n')) {
+      const m = /^C:([^:]+):(.*)$/.exec(line.trim())
+      if (!m) continue
+      const [, id, command] = m as unknown as [string, string, string]
+      const window = QUERY_WINDOW.exec(command)
+      let returnCode = RETURN_UNKNOWN_COMMAND
+      if (window) {
+        const [, from, to] = window as unknown as [string, string, string]
+        this.unsent.push(...this.log.filter((r) => r.time >= from && r.time <= to))
+        await this.pushAll()
+        returnCode = 0
+      }
+      await fetch(`${this.baseUrl}/iclock/devicecmd?SN=${encodeURIComponent(this.serial)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: `ID=${id}&Return=${returnCode}&CMD=${window ? 'DATA' : command.split(' ')[0] ?? ''}\n`,
+      })
+      runs.push({ id, command, returnCode })
+    }
+    return runs
   }
 }

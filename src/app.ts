@@ -27,6 +27,7 @@ import { accountRoutes } from './http/routes/account.ts'
 import { depositsRoutes } from './http/routes/deposits.ts'
 import { casesRoutes } from './http/routes/cases.ts'
 import { deviceHealthRoutes } from './http/routes/device-health.ts'
+import { deviceBackfillRoutes } from './http/routes/device-backfills.ts'
 import { webhooksRoutes } from './http/routes/webhooks.ts'
 import type { Services } from './services.ts'
 import { validatorCompiler } from './http/validation.ts'
@@ -116,6 +117,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(depositsRoutes, { services })
   await app.register(casesRoutes, { services })
   await app.register(deviceHealthRoutes, { services })
+  await app.register(deviceBackfillRoutes, { services })
   await app.register(webhooksRoutes, { services })
   return app
 }

@@ -20,6 +20,7 @@ import { buildDeviceEdge } from './ingest/device-http.ts'
 import { registeredDahuaDevices, startDahuaClients, type DahuaClients } from './ingest/dahua-client.ts'
 import { registeredHikvisionPollDevices, startHikvisionPollers, type HikvisionPollers } from './ingest/hikvision-poller.ts'
 import { Counter } from 'prom-client'
+import { commandTopic } from './punches/admit.ts'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -31,6 +32,8 @@ export interface RunningServer {
   deviceUrl: string
   /** The watched folder for bank result files, when PAYOUT_INBOX_DIR is set. */
   payoutInbox: PayoutInboxFolder | undefined
+  /** One round of the gap watch (backfills asked, closed, MQTT ones published), as the timer runs it: for tests. */
+  backfillRound(): Promise<void>
   close(): Promise<void>
 }
 
@@ -80,6 +83,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   let dahua: DahuaClients | undefined
   let hikvision: HikvisionPollers | undefined
   let deviceUrl = ''
+  /** How the service publishes to a device (backfill commands): the embedded broker, or the external one's first connection. */
+  let publishToDevice: (topic: string, payload: string) => Promise<void> = () => Promise.reject(new Error('no broker'))
   // EMQX asks this service's own HTTP endpoints (routes/mqtt-auth.ts) whether the service itself may connect and
   // subscribe: with them on, HTTP listens before the subscribers connect.
   const listenFirst = config.mqttUrl !== undefined && config.mqttHttpAuthSecret !== undefined
@@ -98,6 +103,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         password: config.mqttPassword,
       })
       ingest = subscriber
+      publishToDevice = (topic, payload) => subscriber.publish(topic, payload)
       if (config.mqttDynsec) {
         // Mosquitto's dynamic-security clients follow the roster's device credentials (reconciled now, then each change).
         dynsec = await startDynsecSync({
@@ -128,6 +134,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       let open = true
       services.broker = { kind: 'embedded', connected: () => open, connections: () => broker.connections() }
       ingest = { close: () => ((open = false), broker.close()) }
+      publishToDevice = (topic, payload) => broker.publish(topic, payload)
       mqttUrl = `mqtt://${config.mqttHost}:${broker.port}`
     }
     if (!listenFirst) await app.listen({ host: config.host, port: config.httpPort })
@@ -137,6 +144,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       lookups: services.lookups,
       requests: new Counter({ name: 'wl_device_http_requests_total', help: 'Requests to the HTTP device edge, by family and outcome (stored, refused: some record kept in rejected inputs, ignored: not punches, unavailable: nothing committed, 503)', labelNames: ['family', 'outcome'], registers: [services.metrics.registry] }),
       ignored: deviceIgnored,
+      commands: {
+        handOut: async (serial) => services.backfills.handOut(serial, 'adms_data_query'),
+        answer: (serial, commandNo, returnCode, cmd) => services.backfills.answer(serial, commandNo, returnCode, `CMD=${cmd}`),
+      },
     })
     await deviceEdge.listen({ host: config.host, port: config.deviceHttpPort })
     deviceUrl = `http://${config.host}:${(deviceEdge.server.address() as AddressInfo).port}`
@@ -209,6 +220,25 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       else app.log.error({ err }, 'webhook deliverer failed')
     }
   })
+  // The gap watch: sequenced devices' missing records asked for again (src/punches/backfill-service.ts); the MQTT
+  // requests are published here, by whichever instance claims each. A publish that fails leaves its request to expire.
+  const backfillCounter = new Counter({ name: 'wl_device_backfills_total', help: 'Backfill requests (devices asked to send a gap or window again), by kind and outcome (requested, filled, expired)', labelNames: ['kind', 'outcome'], registers: [services.metrics.registry] })
+  services.backfills.onOutcome((outcome, kind) => backfillCounter.inc({ kind, outcome }))
+  const backfillRound = async (): Promise<void> => {
+    try {
+      const r = await services.backfills.watch()
+      if (r.requested + r.filled + r.expired > 0) app.log.info({ code: 'device_backfills', ...r }, 'gap watch: backfills asked for and closed')
+      for (const b of await services.backfills.handOutMqtt()) {
+        const device = await services.lookups.device(b.deviceSerial)
+        if (device) await publishToDevice(commandTopic(device.siteCode, b.deviceSerial), b.command).catch((err: unknown) => app.log.warn({ err, serial: b.deviceSerial }, 'backfill command not published; it expires and is asked again'))
+      }
+    } catch (err) {
+      const fault = dbFaultOf(err)
+      if (fault) services.database.faulted('sweep', fault)
+      else app.log.error({ err }, 'gap watch failed')
+    }
+  }
+  const gapWatch = everyUnlessRunning(config.backfillWatchMs, backfillRound)
   // Database faults met by the inbox are logged by the database watch (inbox.onBatch → database.faulted).
   services.inbox.onFrameFailed((err, topic) => app.log.error({ code: 'ingest_frame_failed', err, topic }, 'a frame made ingest fail; it is kept as rejected input ingest_failed'))
   let closing: Promise<void> | undefined
@@ -245,12 +275,14 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     mqttUrl,
     deviceUrl,
     payoutInbox,
+    backfillRound,
     close() {
       closing ??= (async () => {
         // Stop intake first (the folder finishes the file in hand), let the inbox commit what it holds, then close the database.
         await payoutInbox?.stop()
         sweeper.stop()
         caseClock.stop()
+        gapWatch.stop()
         deliverer.stop()
         await services.webhooks.stop()
         prober.stop()

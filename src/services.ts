@@ -29,6 +29,8 @@ import { CaseService } from './flags/case-service.ts'
 import { WebhookService } from './flags/webhook-service.ts'
 import { InstructionRepository } from './instructions/repository.ts'
 import { InstructionService } from './instructions/service.ts'
+import { BackfillRepository } from './punches/backfill-repository.ts'
+import { BackfillService } from './punches/backfill-service.ts'
 
 export interface Services {
   config: Config
@@ -56,6 +58,8 @@ export interface Services {
   deposits: DepositService
   /** Bank instructions (代发指令). */
   instructions: InstructionService
+  /** Backfills: devices asked for their missing records again (the gap watch, or a person). */
+  backfills: BackfillService
   /** Logins, sessions, keys, device credentials and scopes. */
   access: AccessService
   /** The hash-chained access log (reads of personal data, denials, admin actions). */
@@ -99,6 +103,11 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   // A broker that was not told of a credential logs it itself (and reconciles); here it is counted.
   const access = new AccessService(new AccessRepository(db), clock, (e) => services.metrics.brokerCredentialFailures.inc({ kind: e.kind }))
   const accessLog = new AccessLog(db, clock)
+  const backfills = new BackfillService(new BackfillRepository(db), { roster, punches }, clock, {
+    expireAfterMs: config.backfillExpireMs,
+    attemptsMax: config.backfillAttemptsMax,
+    windowMs: 24 * 3_600_000,
+  })
   const services: Services = {
     config,
     clock,
@@ -117,6 +126,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     account,
     deposits,
     instructions,
+    backfills,
     access,
     accessLog,
     database,

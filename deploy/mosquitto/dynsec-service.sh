@@ -40,6 +40,8 @@ run addRoleACL "$role" subscribeLiteral "\$share/$group/wl/v1/+/+/punch" allow
 run addRoleACL "$role" publishClientReceive "wl/v1/+/+/punch" allow
 # Acks to devices after each commit.
 run addRoleACL "$role" publishClientSend "wl/v1/+/+/ack" allow
+# Commands to devices (backfill requests).
+run addRoleACL "$role" publishClientSend "wl/v1/+/+/command" allow
 # The plugin's control topics: it creates, changes and disables the devices' clients (MQTT_DYNSEC=1).
 run addRoleACL "$role" publishClientSend "\$CONTROL/dynamic-security/#" allow
 run addRoleACL "$role" publishClientReceive "\$CONTROL/dynamic-security/#" allow

@@ -38,6 +38,11 @@ export interface Config {
   payoutInboxPollMs: number
   /** How long a file's size and mtime must stay the same before it is read (a file still being uploaded is left alone). */
   payoutInboxSettleMs: number
+  /** The gap watch's round (src/punches/backfill-service.ts): how often sequenced devices' gaps are looked for and asked for. */
+  backfillWatchMs: number
+  /** A backfill not filled this long after it was asked for is expired (and asked again, up to backfillAttemptsMax). */
+  backfillExpireMs: number
+  backfillAttemptsMax: number
 }
 
 function flagFrom(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -79,6 +84,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payoutInboxDir: env.PAYOUT_INBOX_DIR || undefined,
     payoutInboxPollMs: Math.max(1, intFrom(env, 'PAYOUT_INBOX_POLL_MS', 5_000)),
     payoutInboxSettleMs: intFrom(env, 'PAYOUT_INBOX_SETTLE_MS', 2_000),
+    backfillWatchMs: Math.max(100, intFrom(env, 'BACKFILL_WATCH_MS', 60_000)),
+    backfillExpireMs: Math.max(1_000, intFrom(env, 'BACKFILL_EXPIRE_MS', 30 * 60_000)),
+    backfillAttemptsMax: Math.max(1, intFrom(env, 'BACKFILL_ATTEMPTS_MAX', 3)),
   }
   if (config.mqttDynsec && !config.mqttUrl) throw new Error('MQTT_DYNSEC=1 keeps an external Mosquitto in step: it needs MQTT_URL (and MQTT_USERNAME, MQTT_PASSWORD)')
   if (config.mqttDynsec && !config.mqttUsername) throw new Error('MQTT_DYNSEC=1 needs MQTT_USERNAME and MQTT_PASSWORD: the account allowed $CONTROL/dynamic-security/#')

@@ -8,7 +8,7 @@
  *
  * - ZKTeco ADMS/PUSH (devices/zkteco-adms): `GET /iclock/cdata` (the handshake and its options), `POST /iclock/cdata`
  *   with `table=ATTLOG` (records) or any other table (acknowledged, counted, not stored), `GET /iclock/getrequest`
- *   (commands: none yet, `OK`), `POST /iclock/devicecmd` (command results, acknowledged).
+ *   (commands: backfills, src/ingest/adms-commands.ts), `POST /iclock/devicecmd` (their results).
  * - Hikvision ISAPI (devices/hikvision-isapi): `POST /hikvision/{serial}/events`, the listening host's event pushes,
  *   JSON or multipart (the picture is dropped before the frame reaches the inbox).
  *
@@ -26,6 +26,7 @@ import { LIMITS } from '../config/limits.ts'
 import { DEFAULT_TIME_ZONE, localParts } from '../kernel/time.ts'
 import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
 import type { ContactKind, DeviceContactSink } from '../punches/device-contacts.ts'
+import { admsCommandRoutes, type AdmsCommandSource } from './adms-commands.ts'
 import { notPunchKind } from './device-connections.ts'
 import { InboxFullError, type IngestOutcome, type PunchInbox } from './inbox.ts'
 
@@ -45,6 +46,8 @@ export interface DeviceEdgeOptions {
   ignored?: Counter<'family' | 'table'>
   /** Where a request from a device is noted as a contact, punch or not (src/punches/device-contacts.ts). */
   contacts?: DeviceContactSink
+  /** ZKTeco commands (backfills) handed out on `/iclock/getrequest`, answered on `/iclock/devicecmd`: src/ingest/adms-commands.ts. */
+  commands?: AdmsCommandSource
   logger?: boolean
 }
 
@@ -208,8 +211,7 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
     }
   })
 
-  app.get('/iclock/getrequest', { schema: { querystring: admsQuery, response: { 200: textReply } } }, async (_req, reply) => reply.type('text/plain').send('OK'))
-  app.post('/iclock/devicecmd', { schema: { querystring: admsQuery, response: { 200: textReply } } }, async (_req, reply) => reply.type('text/plain').send('OK'))
+  admsCommandRoutes(app, { commands: opts.commands, querystring: admsQuery, onError: (err, route) => app.log.error({ err, route }, 'ADMS command route failed') })
 
   // Hikvision ISAPI listening host ----------------------------------------------------------------------------------
   app.post<{ Params: { serial: string } }>(

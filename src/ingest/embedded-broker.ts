@@ -16,7 +16,7 @@
  *   other way to refuse a PUBLISH) and is kept as the rejected input
  *   `publish_not_allowed`, filed under the publishing device, with the
  *   payload's first bytes only; nothing is stored for the device the topic names.
- * - `authorizeSubscribe`: the device's own ack topic only; any other filter
+ * - `authorizeSubscribe`: the device's own ack and command topics only; any other filter
  *   (`#`, `+`, another device's topic) is granted 0x80, failure [MQTT-3.9.3].
  *
  * A packet over `mqtt_packet_bytes_max` is refused on its fixed header, before
@@ -27,7 +27,7 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Su
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import type { AccessService, DeviceCredentialEvent } from '../access/service.ts'
 import { LIMITS } from '../config/limits.ts'
-import { ackTopic, punchTopic } from '../punches/admit.ts'
+import { ackTopic, commandTopic, punchTopic } from '../punches/admit.ts'
 import type { RosterService } from '../roster/service.ts'
 import { acksFor } from './acks.ts'
 import { PacketGuard } from './packet-guard.ts'
@@ -39,6 +39,8 @@ export interface EmbeddedBroker {
   connections(): number
   /** Connections closed for a packet over the limit, since start. */
   readonly oversizedPackets: number
+  /** Publishes a message to devices (QoS 1, not retained): a command on a device's command topic. */
+  publish(topic: string, payload: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -73,7 +75,7 @@ export type MqttRefusalReason =
   | 'client_id_in_use'
   /** The credentials could not be checked (the database failed). CONNACK 3, server unavailable. */
   | 'unavailable'
-  /** A SUBSCRIBE to anything but the device's own ack topic: granted 0x80. */
+  /** A SUBSCRIBE to anything but the device's own ack and command topics: granted 0x80. */
   | 'subscribe_not_allowed'
 
 export interface MqttRefusal {
@@ -191,7 +193,7 @@ export async function startEmbeddedBroker(inbox: PunchInbox, opts: EmbeddedBroke
 
   broker.authorizeSubscribe = (client: Client, sub: Subscription, callback: (error: Error | null, subscription?: Subscription | null) => void) => {
     const session = sessions.get(client)
-    if (session && sub.topic === ackTopic(session.siteCode, session.serial)) return callback(null, sub)
+    if (session && (sub.topic === ackTopic(session.siteCode, session.serial) || sub.topic === commandTopic(session.siteCode, session.serial))) return callback(null, sub)
     refused({ stage: 'subscribe', reason: 'subscribe_not_allowed', clientId: client.id, username: session?.serial, topic: sub.topic, remote: remoteOf(client) })
     // [MQTT-3.9.3]: a null subscription is answered with the failure return code 0x80; the connection stays.
     callback(null, null)
@@ -246,6 +248,8 @@ export async function startEmbeddedBroker(inbox: PunchInbox, opts: EmbeddedBroke
     get oversizedPackets() {
       return oversizedPackets
     },
+    publish: (topic, payload) =>
+      new Promise<void>((resolve, reject) => broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (err) => (err ? reject(err) : resolve()))),
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()))
       await new Promise<void>((resolve) => server.close(() => resolve()))

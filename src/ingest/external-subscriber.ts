@@ -24,6 +24,8 @@ import type { PunchInbox } from './inbox.ts'
 export interface ExternalSubscriber {
   /** Subscriber connections up now. */
   connections(): number
+  /** Publishes a message to a device (QoS 1) on the first connection; fails when it is down. */
+  publish(topic: string, payload: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -162,6 +164,10 @@ export async function startExternalSubscriber(
 
   return {
     connections: () => clients.filter((c) => c.connected).length,
+    async publish(topic, payload) {
+      if (!publisher?.connected) throw new Error('no connection to the broker')
+      await publisher.publishAsync(topic, payload, { qos: 1 })
+    },
     async close() {
       closing = true
       // Let the inbox commit what it holds so that its PUBACKs go out on these connections; what is still parked

@@ -7,7 +7,7 @@
  * matched by it, never by arrival).
  *
  * Each device is a client named after its serial, bound to that client id, with a role of its own
- * (`wl-device-SERIAL`): publish only `wl/v1/+/SERIAL/punch`, subscribe only `wl/v1/+/SERIAL/ack` (the plugin has no
+ * (`wl-device-SERIAL`): publish only `wl/v1/+/SERIAL/punch`, subscribe only `wl/v1/+/SERIAL/ack` and `…/command` (the plugin has no
  * `%u` in ACL topics, so one role per device). The serial is unique across sites and admission refuses a punch whose
  * site code is not the device's, so the `+` opens nothing of another device's. A credential issued (registration,
  * rotation) creates the client with its secret, or sets the new one (Mosquitto then drops the connection made with
@@ -259,12 +259,13 @@ const TOPIC_LEVEL = /^[\w.-]{1,64}$/
 
 export const deviceRoleName = (serial: string): string => `wl-device-${serial}`
 
-/** What a device may do on the broker: publish its punches, read its acks. */
+/** What a device may do on the broker: publish its punches, read its acks and its commands (backfills). */
 export function deviceAcls(serial: string): Acl[] {
   if (!TOPIC_LEVEL.test(serial)) throw new Error(`device serial "${serial}" cannot be an MQTT topic level`)
   return [
     { acltype: 'publishClientSend', topic: `wl/v1/+/${serial}/punch`, allow: true },
     { acltype: 'subscribePattern', topic: `wl/v1/+/${serial}/ack`, allow: true },
+    { acltype: 'subscribePattern', topic: `wl/v1/+/${serial}/command`, allow: true },
   ]
 }
 
@@ -277,6 +278,7 @@ export function serviceAcls(group: string): Acl[] {
     { acltype: 'subscribeLiteral', topic: `$share/${group}/wl/v1/+/+/punch`, allow: true },
     { acltype: 'publishClientReceive', topic: 'wl/v1/+/+/punch', allow: true },
     { acltype: 'publishClientSend', topic: 'wl/v1/+/+/ack', allow: true },
+    { acltype: 'publishClientSend', topic: 'wl/v1/+/+/command', allow: true },
     { acltype: 'publishClientSend', topic: '$CONTROL/dynamic-security/#', allow: true },
     { acltype: 'publishClientReceive', topic: '$CONTROL/dynamic-security/#', allow: true },
     { acltype: 'subscribePattern', topic: '$CONTROL/dynamic-security/#', allow: true },

@@ -50,6 +50,8 @@ export function siteCodeOfTopic(topic: string): string | undefined {
 
 export const punchTopic = (siteCode: string, deviceSerial: string): string => `wl/v1/${siteCode}/${deviceSerial}/punch`
 export const ackTopic = (siteCode: string, deviceSerial: string): string => `wl/v1/${siteCode}/${deviceSerial}/ack`
+/** Where the service asks a device for something (a backfill, devices/README.md): the device subscribes, the service publishes. */
+export const commandTopic = (siteCode: string, deviceSerial: string): string => `wl/v1/${siteCode}/${deviceSerial}/command`
 
 export interface KnownDevice {
   id: string

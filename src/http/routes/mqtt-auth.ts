@@ -16,7 +16,7 @@ import { sameHash, sha256 } from '../../access/secrets.ts'
 import { dbFaultOf } from '../../db/faults.ts'
 import { PUNCH_SUBSCRIPTION } from '../../ingest/external-subscriber.ts'
 import { AppError, ERRORS } from '../../kernel/errors.ts'
-import { ackTopic, punchTopic } from '../../punches/admit.ts'
+import { ackTopic, commandTopic, punchTopic } from '../../punches/admit.ts'
 import type { Services } from '../../services.ts'
 import { errorResponse } from '../schemas.ts'
 
@@ -161,8 +161,8 @@ export async function mqttAuthRoutes(app: FastifyInstance, { services }: { servi
         if (retain === true) return denied(req, action, 'punches are not retained')
         return ALLOW
       }
-      if (action === 'subscribe' && topic === ackTopic(siteCode, username)) return ALLOW
-      return denied(req, action, `a device subscribes only to ${ackTopic(siteCode, username)}`)
+      if (action === 'subscribe' && (topic === ackTopic(siteCode, username) || topic === commandTopic(siteCode, username))) return ALLOW
+      return denied(req, action, `a device subscribes only to ${ackTopic(siteCode, username)} and ${commandTopic(siteCode, username)}`)
     },
   )
 }

@@ -1,0 +1,181 @@
+/**
+ * Backfills (补传): asking a device to send again what it holds of a gap. A device that lost a record on the way
+ * (a dropped connection between its send and our commit, a push it believed answered) still has it in its own log;
+ * the service asks for the gap in the device's own protocol, and the records come back through the normal path,
+ * where a record already stored is a duplicate and counted once. Pure: which gaps to ask for, how to ask each family,
+ * when a request is closed. src/punches/backfill-service.ts does the I/O.
+ *
+ * - ZKTeco ADMS: `DATA QUERY ATTLOG StartTime=…<TAB>EndTime=…` (device-local time) handed out on the device's
+ *   `/iclock/getrequest` poll as `C:<commandNo>:<command>`; the device pushes the window's records to `/iclock/cdata`
+ *   and answers on `/iclock/devicecmd` with `ID=<commandNo>&Return=<code>&CMD=DATA` (0 is success).
+ * - Hikvision ISAPI: the poller searches the device's event log (AcsEvent) over the window.
+ * - MQTT devices: a `backfill` message on the device's command topic; the device re-publishes the records it still
+ *   holds in the range on its punch topic (devices/README.md, "Backfill").
+ *
+ * A request of numbered records is filled when every number is stored; a request of a window alone (ZKTeco records
+ * carry no number, and a Hikvision serialNo also counts door events that are never stored) is filled when the device
+ * says it has sent the window (ADMS Return=0) or the search has gone through it. Not filled by its expiry, it is
+ * expired, and the gap watch asks again, at most `attemptsMax` times in all.
+ */
+import { localParts } from '../kernel/time.ts'
+import type { SequenceGap } from './device-health.ts'
+
+export type BackfillKind = 'adms_data_query' | 'isapi_search' | 'mqtt_backfill'
+export type BackfillEventType = 'handed_out' | 'answered' | 'filled' | 'expired'
+/** pending: not handed out yet; filled and expired are closed. */
+export type BackfillState = 'pending' | BackfillEventType
+
+/** Who a request made by the service itself names as its author. */
+export const GAP_WATCH = 'gap-watch'
+
+/** How each model is asked; a model missing here (a Dahua stream, which has no query) cannot be backfilled. */
+const KIND_OF_MODEL: Readonly<Record<string, BackfillKind>> = {
+  'zkteco-adms': 'adms_data_query',
+  'hikvision-isapi': 'isapi_search',
+  'gate-ts200': 'mqtt_backfill',
+  'face-fr900': 'mqtt_backfill',
+  canonical: 'mqtt_backfill',
+}
+
+export function backfillKindOf(model: string): BackfillKind | undefined {
+  return KIND_OF_MODEL[model]
+}
+
+/** The models a backfill can be asked of, for error details and docs. */
+export const BACKFILL_MODELS: readonly string[] = Object.keys(KIND_OF_MODEL)
+
+/** What is asked: the record numbers of a gap (with the window they fall in), or a window alone. */
+export interface BackfillRange {
+  recordFrom: number | null
+  recordTo: number | null
+  windowFromMs: number
+  windowToMs: number
+}
+
+/** One request per gap and attempt: the same gap asked twice at once is one request (the unique index decides). */
+export function gapKeyOf(r: BackfillRange): string {
+  return r.recordFrom !== null && r.recordTo !== null ? `records:${r.recordFrom}-${r.recordTo}` : `window:${r.windowFromMs}-${r.windowToMs}`
+}
+
+/** A request's state from its events: a closing event wins over an answer, an answer over the handing out. */
+export function stateOf(events: ReadonlyArray<{ type: string }>): BackfillState {
+  const types = new Set(events.map((e) => e.type))
+  for (const t of ['filled', 'expired', 'answered', 'handed_out'] as const) if (types.has(t)) return t
+  return 'pending'
+}
+
+export function isOpen(state: BackfillState): boolean {
+  return state !== 'filled' && state !== 'expired'
+}
+
+/**
+ * The device-time window a gap's records fall in: from the device time of the record just before it to that of the
+ * record just after (a device numbers its records as it takes them), to the second either way. Null when a
+ * neighbour is missing from the samples.
+ */
+export function gapWindow(gap: SequenceGap, samples: ReadonlyArray<{ recordId: string; deviceTimeMs: number }>): { fromMs: number; toMs: number } | null {
+  let before: { n: number; t: number } | undefined
+  let after: { n: number; t: number } | undefined
+  for (const s of samples) {
+    if (!/^\d{1,15}$/.test(s.recordId)) continue
+    const n = Number(s.recordId)
+    if (n < gap.from && (!before || n > before.n)) before = { n, t: s.deviceTimeMs }
+    if (n > gap.to && (!after || n < after.n)) after = { n, t: s.deviceTimeMs }
+  }
+  if (!before || !after) return null
+  const fromMs = Math.floor(Math.min(before.t, after.t) / 1000) * 1000
+  const toMs = Math.ceil(Math.max(before.t, after.t) / 1000) * 1000
+  return { fromMs, toMs }
+}
+
+/** A device's earlier request, as planning needs it. */
+export interface PastRequest extends BackfillRange {
+  gapKey: string
+  attempt: number
+  state: BackfillState
+}
+
+/**
+ * Which of a device's gaps to ask for now, and as which attempt. A gap is not asked for while a request still open
+ * covers it (the same gap, or a wider one not yet filled), nor again once filled, nor after `attemptsMax` requests
+ * of it expired; otherwise it is asked for as the attempt after its last.
+ */
+export function planGapRequests(gaps: readonly SequenceGap[], past: readonly PastRequest[], o: { attemptsMax: number }): Array<{ gap: SequenceGap; attempt: number }> {
+  const out: Array<{ gap: SequenceGap; attempt: number }> = []
+  for (const gap of gaps) {
+    const covered = past.some((p) => isOpen(p.state) && p.recordFrom !== null && p.recordTo !== null && p.recordFrom <= gap.from && gap.to <= p.recordTo)
+    if (covered) continue
+    const key = `records:${gap.from}-${gap.to}`
+    const same = past.filter((p) => p.gapKey === key)
+    if (same.some((p) => p.state === 'filled')) continue
+    const last = same.reduce((n, p) => Math.max(n, p.attempt), 0)
+    if (last >= o.attemptsMax) continue
+    out.push({ gap, attempt: last + 1 })
+  }
+  return out
+}
+
+/**
+ * How an open request closes now, if it does: `filled` when its numbered records are all stored (storedAll), or, for
+ * a window alone, when the device answered success (answeredOk); `expired` once its time is up. Filling wins over
+ * expiry: records that came in late still count.
+ */
+export function closingOf(r: { state: BackfillState; recordFrom: number | null; expiresAtMs: number }, o: { nowMs: number; storedAll: boolean; answeredOk: boolean }): 'filled' | 'expired' | undefined {
+  if (!isOpen(r.state)) return undefined
+  if (r.recordFrom !== null ? o.storedAll : o.answeredOk) return 'filled'
+  return o.nowMs >= r.expiresAtMs ? 'expired' : undefined
+}
+
+// ZKTeco ADMS ---------------------------------------------------------------------------------------------------------
+
+const two = (n: number): string => String(n).padStart(2, '0')
+
+/** An instant as the device's wall clock in its zone, the layout ATTLOG lines and DATA QUERY use. */
+export function admsLocalTime(ms: number, timeZone: string): string {
+  const p = localParts(ms, timeZone)
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)}:${two(p.second)}`
+}
+
+/** The query that makes a ZKTeco device push its attendance records of a window again (both ends included). */
+export function admsDataQuery(windowFromMs: number, windowToMs: number, timeZone: string): string {
+  return `DATA QUERY ATTLOG StartTime=${admsLocalTime(windowFromMs, timeZone)}\tEndTime=${admsLocalTime(windowToMs, timeZone)}`
+}
+
+/** A command as `/iclock/getrequest` hands it out: `C:<id>:<command>`, one a line. */
+export function admsCommandLine(commandNo: number, command: string): string {
+  return `C:${commandNo}:${command}`
+}
+
+export interface AdmsCommandReply {
+  commandNo: number
+  returnCode: number
+  cmd: string
+}
+
+/**
+ * The replies a device posts to `/iclock/devicecmd`: one form-encoded line per command it ran,
+ * `ID=<id>&Return=<code>&CMD=<word>`. Lines without a numeric ID and Return are skipped: they name nothing we asked.
+ */
+export function parseAdmsCommandReplies(body: string): AdmsCommandReply[] {
+  const out: AdmsCommandReply[] = []
+  for (const line of body.split(/\r?\n/)) {
+    if (line.trim() === '') continue
+    const form = new URLSearchParams(line.trim())
+    const id = form.get('ID') ?? ''
+    const ret = form.get('Return') ?? ''
+    if (!/^\d{1,9}$/.test(id) || !/^-?\d{1,9}$/.test(ret)) continue
+    out.push({ commandNo: Number(id), returnCode: Number(ret), cmd: (form.get('CMD') ?? '').slice(0, 32) })
+  }
+  return out
+}
+
+// MQTT ----------------------------------------------------------------------------------------------------------------
+
+/**
+ * The backfill message on a device's command topic (devices/README.md): the command number, the record numbers when
+ * the gap is of numbered records, and the device-time window as RFC 3339 UTC.
+ */
+export function mqttBackfillMessage(commandNo: number, r: BackfillRange): string {
+  const records = r.recordFrom !== null && r.recordTo !== null ? { fromRecord: String(r.recordFrom), toRecord: String(r.recordTo) } : {}
+  return JSON.stringify({ command: 'backfill', id: commandNo, ...records, from: new Date(r.windowFromMs).toISOString(), to: new Date(r.windowToMs).toISOString() })
+}
