@@ -183,11 +183,11 @@ t.test("a device publishes only on its own punch topic, at QoS 1, not retained; 
   t.same(got, [], 'nothing retained')
 })
 
-t.test("a device subscribes only to its own ack topic", async (t) => {
+t.test("a device subscribes only to its own ack and command topics", async (t) => {
   const s = await setUp(t)
   const site = s.plan.spec.siteCode
   const device = await connectDevice(s, 'GT-01')
-  for (const filter of ['#', '+/+/+/+/+', `wl/v1/${site}/+/ack`, `wl/v1/${site}/GT-02/ack`, `wl/v1/${site}/GT-02/punch`, `wl/v1/${site}/GT-01/punch`, '$SYS/#']) {
+  for (const filter of ['#', '+/+/+/+/+', `wl/v1/${site}/+/ack`, `wl/v1/${site}/GT-02/ack`, `wl/v1/${site}/GT-02/punch`, `wl/v1/${site}/GT-01/punch`, `wl/v1/${site}/GT-02/command`, '$SYS/#']) {
     const granted = await device.subscribeAsync(filter, { qos: 1 }).then(
       () => undefined,
       (e: unknown) => (e as { packet?: { granted?: number[] } }).packet?.granted,
@@ -196,6 +196,8 @@ t.test("a device subscribes only to its own ack topic", async (t) => {
   }
   const [granted] = await device.subscribeAsync(`wl/v1/${site}/GT-01/ack`, { qos: 1 })
   t.equal(granted?.qos, 1, 'its own ack topic: granted')
+  const [command] = await device.subscribeAsync(`wl/v1/${site}/GT-01/command`, { qos: 1 })
+  t.equal(command?.qos, 1, 'its own command topic (backfills): granted')
   t.ok(device.connected, 'a refused subscription leaves the connection up')
 
   // The other gate's acks never reach it; its own do.
@@ -209,7 +211,7 @@ t.test("a device subscribes only to its own ack topic", async (t) => {
   t.same(acks, [`wl/v1/${site}/GT-01/ack`], 'only its own ack arrives')
   await other.endAsync()
   await device.endAsync()
-  t.equal(await metric(s.server, 'wl_mqtt_refused_total', '{stage="subscribe",reason="subscribe_not_allowed"}'), 7, 'refused subscriptions counted')
+  t.equal(await metric(s.server, 'wl_mqtt_refused_total', '{stage="subscribe",reason="subscribe_not_allowed"}'), 8, 'refused subscriptions counted')
 })
 
 t.test('a connected client id cannot be taken over: the newcomer is refused, the first connection keeps working', async (t) => {
