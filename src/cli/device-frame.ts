@@ -300,27 +300,34 @@ export function deviceFrameReport(bytes: Buffer, options: Omit<Options, 'file'>)
   }
 }
 
-export function main(argv: readonly string[]): 0 | 1 | 2 {
+/** Where the CLI writes: the console, or a test's buffers (the tests run it in-process, but for one real child). */
+export interface CliOutput {
+  out(line: string): void
+  err(line: string): void
+}
+const CONSOLE: CliOutput = { out: (line) => console.log(line), err: (line) => console.error(line) }
+
+export function main(argv: readonly string[], io: CliOutput = CONSOLE): 0 | 1 | 2 {
   const args = parseArgs(argv)
   if (!args.ok) {
-    if (args.message !== '') console.error(`device-frame: ${args.message}`)
-    console.error(USAGE)
+    if (args.message !== '') io.err(`device-frame: ${args.message}`)
+    io.err(USAGE)
     return 2
   }
   let bytes: Buffer
   try {
     const size = statSync(args.file).size
     if (size > DEVICE_FRAME_FILE_BYTES_MAX) {
-      console.error(`device-frame: ${args.file} is ${size} bytes; no device body this service reads is larger than ${DEVICE_FRAME_FILE_BYTES_MAX}.`)
+      io.err(`device-frame: ${args.file} is ${size} bytes; no device body this service reads is larger than ${DEVICE_FRAME_FILE_BYTES_MAX}.`)
       return 2
     }
     bytes = readFileSync(args.file)
   } catch (err) {
-    console.error(`device-frame: cannot read ${args.file}: ${err instanceof Error ? err.message : String(err)}`)
+    io.err(`device-frame: cannot read ${args.file}: ${err instanceof Error ? err.message : String(err)}`)
     return 2
   }
   const { exitCode, report } = deviceFrameReport(bytes, args)
-  console.log(JSON.stringify(report, null, 2))
+  io.out(JSON.stringify(report, null, 2))
   return exitCode
 }
 

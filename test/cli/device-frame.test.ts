@@ -1,6 +1,6 @@
 /**
- * `npm run device-frame` as a vendor's engineer runs it: a child process on the captures in devices/<model>/samples,
- * its JSON on stdout and its exit code. Pure: no database.
+ * `npm run device-frame` on the captures in devices/<model>/samples: its JSON on stdout and its exit code, once as a
+ * vendor's engineer runs it (a child process), the other cases through its main in-process. Pure: no database.
  */
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { attlogRecordId } from '../../devices/zkteco-adms/codec.ts'
 import { idCheckChar } from '../../src/roster/identity.ts'
-import { cutBody, parseArgs } from '../../src/cli/device-frame.ts'
+import { cutBody, main, parseArgs } from '../../src/cli/device-frame.ts'
 
 const CLI = fileURLToPath(new URL('../../src/cli/device-frame.ts', import.meta.url))
 const DEVICES = new URL('../../devices/', import.meta.url)
@@ -22,15 +22,29 @@ interface Run {
   stderr: string
 }
 
+/**
+ * The CLI's main in-process, with its output captured: what a child process would print and exit with, without
+ * starting one per case (each costs a second of TypeScript loading). One case below runs the real child.
+ */
 function run(...args: string[]): Run {
+  let stdout = ''
+  let stderr = ''
+  const code = main(args, { out: (line) => (stdout += `${line}\n`), err: (line) => (stderr += `${line}\n`) })
+  return { code, out: parsed(stdout), stdout, stderr }
+}
+
+/** `npm run device-frame` as a vendor's engineer runs it: a child process, its stdout and its exit code. */
+function runChild(...args: string[]): Run {
   const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf-8', timeout: 60_000 })
-  let out: unknown
+  return { code: r.status, out: parsed(r.stdout), stdout: r.stdout, stderr: r.stderr }
+}
+
+function parsed(stdout: string): unknown {
   try {
-    out = r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout)
+    return stdout.trim() === '' ? undefined : JSON.parse(stdout)
   } catch {
-    out = undefined
+    return undefined
   }
-  return { code: r.status, out, stdout: r.stdout, stderr: r.stderr }
 }
 
 interface Punch {
@@ -58,8 +72,8 @@ const report = (r: Run): Report => {
   return r.out as Report
 }
 
-t.test('a ZKTeco ATTLOG capture: one punch per line, with its line, exit 0', async (t) => {
-  const r = run('zkteco-adms', sample('zkteco-adms', 'ok.adms-handler-batch3.txt'))
+t.test('a ZKTeco ATTLOG capture, in a child process as an engineer runs it: one punch per line, with its line, exit 0', async (t) => {
+  const r = runChild('zkteco-adms', sample('zkteco-adms', 'ok.adms-handler-batch3.txt'))
   t.equal(r.code, 0, r.stderr)
   const rep = report(r)
   t.match(rep, { model: 'zkteco-adms', zone: 'Asia/Shanghai', serial: 'DEVICE', body: 'attlog', frames: 3, refused: [] })
