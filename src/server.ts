@@ -166,6 +166,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         const d = await services.lookups.device(serial)
         return d ? services.punches.lastRecordNumberOfDevice(d.projectId, d.id, serial) : undefined
       },
+      backfills: {
+        handOut: (serial) => services.backfills.handOut(serial, 'isapi_search'),
+        answer: (serial, commandNo, returnCode, detail) => services.backfills.answer(serial, commandNo, returnCode, detail),
+      },
     })
   } catch (err) {
     await hikvision?.close()

@@ -101,6 +101,15 @@ export interface HikvisionPollerOptions {
   /** Overrides of HIKVISION_POLLER_LIMITS (tests shorten the waits). */
   limits?: Partial<PollerLimits>
   now?: () => number
+  /**
+   * Backfills a person asked of the device (src/punches/backfill.ts): after each answered search the poller takes
+   * those not handed out yet, searches each window through, and answers 0 (every page read) or 1 (more pages than one
+   * search reads: the request expires and can be asked again, narrower).
+   */
+  backfills?: {
+    handOut(serial: string): Promise<ReadonlyArray<{ commandNo: number; windowFromMs: number; windowToMs: number }>>
+    answer(serial: string, commandNo: number, returnCode: number, detail: string): Promise<unknown>
+  }
 }
 
 export interface HikvisionPollers {
@@ -287,7 +296,7 @@ class DevicePoller {
     }
   }
 
-  /** One search: every page from the last serialNo seen, each page's frames committed before the next is asked. */
+  /** One search: every page from the last serialNo seen, then the windows of the backfills asked of the device. */
   private async search(): Promise<SearchEnd> {
     const ready = await this.retry.ready()
     if (this.closed) return { kind: 'closed' }
@@ -298,11 +307,32 @@ class DevicePoller {
 
     const base = new URL(this.connect.url)
     const path = `${base.pathname.replace(/\/+$/, '')}${SEARCH_PATH}`
-    const searchId = randomUUID()
     const nowMs = this.now()
     const startTime = isapiTime(nowMs - LIMITS.device_time_behind_ms_max, device.timeZone)
     const endTime = isapiTime(nowMs + this.limits.window_ahead_ms, device.timeZone)
     const beginSerialNo = (this.lastSerialNo ?? 0) + 1
+    const end = await this.searchPages(base, path, password, device, { beginSerialNo, startTime, endTime })
+    if (end.kind !== 'answered') return end
+    // A backfill's window is searched from its start whatever serialNo was reached: what the pushes missed in it is
+    // stored, what was stored already is a duplicate, counted once.
+    for (const b of (await this.opts.backfills?.handOut(this.serial)) ?? []) {
+      const window = await this.searchPages(base, path, password, device, { beginSerialNo: 1, startTime: isapiTime(b.windowFromMs, device.timeZone), endTime: isapiTime(b.windowToMs, device.timeZone) })
+      if (window.kind !== 'answered') return window
+      await this.opts.backfills?.answer(this.serial, b.commandNo, window.complete ? 0 : 1, window.complete ? 'window searched through' : `more than ${this.limits.search_pages_max} pages`)
+    }
+    return { kind: 'answered' }
+  }
+
+  /** Every page of one search condition, each page's frames committed before the next is asked. */
+  private async searchPages(
+    base: URL,
+    path: string,
+    password: string,
+    device: KnownDevice,
+    cond: { beginSerialNo: number; startTime: string; endTime: string },
+  ): Promise<{ kind: 'answered'; complete: boolean } | Exclude<SearchEnd, { kind: 'answered' }>> {
+    const { beginSerialNo, startTime, endTime } = cond
+    const searchId = randomUUID()
     let position = 0
     for (let page = 0; page < this.limits.search_pages_max; page++) {
       const body = acsEventCond({ searchId, position, maxResults: this.limits.page_results_max, beginSerialNo, startTime, endTime })
@@ -316,12 +346,12 @@ class DevicePoller {
       if (!split.ok) return { kind: 'failed', why: `${split.reason}: ${split.detail}` }
       await this.take(split.frames, device)
       if (this.closed) return { kind: 'closed' }
-      if (split.status !== 'MORE') return { kind: 'answered' }
+      if (split.status !== 'MORE') return { kind: 'answered', complete: true }
       if (split.frames.length === 0) return { kind: 'failed', why: 'the device answered MORE with no entries' }
       position += split.frames.length
     }
     // Further pages are read by the next search, from the serialNo reached.
-    return { kind: 'answered' }
+    return { kind: 'answered', complete: false }
   }
 
   /** One page's entries: no-punch events counted, the rest submitted; the serialNo moves on once all are committed. */

@@ -145,7 +145,12 @@ export class BackfillService {
     const project = await this.deps.roster.project(projectId)
     const device = (await this.deps.roster.listDevices(projectId)).find((d) => d.serial === serial)
     if (!device) throw new AppError('device_not_found', { serial })
-    if (backfillKindOf(device.model) === undefined) throw new AppError('backfill_not_supported', { model: device.model, models: BACKFILL_MODELS })
+    const kind = backfillKindOf(device.model)
+    if (kind === undefined) throw new AppError('backfill_not_supported', { model: device.model, models: BACKFILL_MODELS })
+    // A Hikvision device is searched only when the service can reach it (settings.connect, the poller's).
+    if (kind === 'isapi_search' && (JSON.parse(device.settings) as Record<string, unknown>)['connect'] === undefined) {
+      throw new AppError('backfill_not_supported', { model: device.model, models: BACKFILL_MODELS, detail: 'a hikvision-isapi device is searched only with settings.connect' })
+    }
     const span = range.windowToMs - range.windowFromMs
     const recordsOk = (range.recordFrom === null) === (range.recordTo === null) && (range.recordFrom === null || (range.recordTo as number) >= range.recordFrom)
     if (span < 0 || span > WINDOW_MS_MAX || range.windowToMs > this.clock.nowMs() + 60_000 || !recordsOk) {

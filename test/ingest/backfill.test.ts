@@ -2,13 +2,16 @@
  * A gap is found and filled (issue 12), end to end against the simulators over real HTTP and MQTT: a ZKTeco terminal
  * that lost records in a push obeys the DATA QUERY a person asked for; a gate over MQTT whose numbered records never
  * arrived is asked by the gap watch, re-publishes them from its log, and the gap closes; a gate that no longer holds
- * them is asked again until the attempts run out. The gap watch's rounds are run by the test (backfillRound), the
+ * them is asked again until the attempts run out; a Hikvision terminal's events the search skipped are found by the
+ * poller searching the window a person asked for. The gap watch's rounds are run by the test (backfillRound), the
  * clock is the test's.
  */
 import t from 'tap'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { admsLocalTime } from '../../src/punches/backfill.ts'
 import { ContractDevice } from '../../simulators/device.ts'
+import { HikvisionSearchDevice } from '../../simulators/hikvision.ts'
+import { registeredHikvisionPollDevices, startHikvisionPollers } from '../../src/ingest/hikvision-poller.ts'
 import { DEFAULT_SITE, planSite, registerSite, type SimFrame } from '../../simulators/site.ts'
 import { ZkAdmsTerminal } from '../../simulators/zkteco.ts'
 import { failure, settled, startTestServer } from '../helpers/server.ts'
@@ -30,6 +33,9 @@ interface Backfill {
 const HOUR_MS = 3_600_000
 
 t.test('a gap is found and filled', async (t) => {
+  const hik = new HikvisionSearchDevice({ serial: 'HKBF1', password: 'secret' })
+  await hik.listen()
+  t.teardown(() => hik.close())
   const clock = new ManualClock(Date.now())
   // The watch's own timer never comes round during the test: its rounds are run by hand.
   const server = await startTestServer(t, { clock, config: { backfillWatchMs: 3_600_000, backfillExpireMs: 10 * 60_000, backfillAttemptsMax: 3 } })
@@ -42,6 +48,8 @@ t.test('a gap is found and filled', async (t) => {
       { serial: 'GTBF1', model: 'gate-ts200', settings: {}, location: '南门' },
       { serial: 'GTBF2', model: 'gate-ts200', settings: {}, location: '北门' },
       { serial: 'DHBF1', model: 'dahua-access', settings: {}, location: '西门' },
+      { serial: 'HKBF1', model: 'hikvision-isapi', settings: { connect: { url: hik.url, username: 'admin', passwordEnv: 'WL_HIK_BF_PASSWORD', pollSeconds: 3600 } }, location: '生活区' },
+      { serial: 'HKBF2', model: 'hikvision-isapi', settings: {}, location: '项目部' },
     ],
   })
   const workers = plan.workers
@@ -78,7 +86,39 @@ t.test('a gap is found and filled', async (t) => {
     const now = clock.nowMs()
     t.match(await failure(api.post(`/api/projects/${site.projectId}/devices/DHBF1/backfills`, { from: new Date(now - HOUR_MS).toISOString(), to: new Date(now).toISOString() })), { status: 409, code: 'backfill_not_supported' })
     t.match(await failure(api.post(`/api/projects/${site.projectId}/devices/ZKBF1/backfills`, { from: new Date(now).toISOString(), to: new Date(now + 2 * HOUR_MS).toISOString() })), { status: 400, code: 'backfill_window_invalid' })
+    t.match(await failure(api.post(`/api/projects/${site.projectId}/devices/HKBF2/backfills`, { from: new Date(now - HOUR_MS).toISOString(), to: new Date(now).toISOString() })), { status: 409, code: 'backfill_not_supported' }, 'a Hikvision device the service cannot search')
     t.match(await failure(api.post(`/api/projects/${site.projectId}/devices/NOSUCH/backfills`, { from: new Date(now - HOUR_MS).toISOString(), to: new Date(now).toISOString() })), { status: 404, code: 'device_not_found' })
+  })
+
+  await t.test('Hikvision: events the search skipped are found by searching the window a person asked for', async (t) => {
+    const start = clock.nowMs() - 2 * HOUR_MS
+    for (let i = 0; i < 6; i++) hik.record({ employeeNo: workers[i % workers.length]!.deviceUserId, atMs: start + i * 60_000, major: 5, minor: 75 })
+    // serialNo 3 and 4 were not in the log when the search ran (their pushes were lost on the way): it resumed after 6.
+    const late = hik.log.splice(2, 2)
+    const pollers = await startHikvisionPollers({
+      inbox: services.inbox,
+      lookups: services.lookups,
+      listDevices: async () => (await registeredHikvisionPollDevices(services.roster)).filter((d) => d.serial === 'HKBF1'),
+      env: { WL_HIK_BF_PASSWORD: 'secret' },
+      log: { info: () => {}, warn: () => {} },
+      lastSerialNo: async () => undefined,
+      backfills: { handOut: (serial) => services.backfills.handOut(serial, 'isapi_search'), answer: (serial, no, code, detail) => services.backfills.answer(serial, no, code, detail) },
+      now: () => clock.nowMs(),
+    })
+    t.teardown(() => pollers.close())
+    const device = await services.lookups.device('HKBF1')
+    const stored = async () => (await services.punches.deviceSamplesSince(site.projectId, 0)).filter((s) => s.deviceId === device!.id).map((s) => s.recordId).sort()
+    await pollers.pollNow('HKBF1')
+    t.same(await stored(), ['1', '2', '5', '6'])
+    hik.log.splice(2, 0, ...late)
+    await pollers.pollNow('HKBF1')
+    t.same(await stored(), ['1', '2', '5', '6'], 'a search from the last serialNo does not see them')
+
+    const asked = await api.post<Backfill>(`/api/projects/${site.projectId}/devices/HKBF1/backfills`, { from: new Date(start).toISOString(), to: new Date(start + 10 * 60_000).toISOString() })
+    t.match(asked, { kind: 'isapi_search', state: 'pending' })
+    await pollers.pollNow('HKBF1')
+    t.same(await stored(), ['1', '2', '3', '4', '5', '6'], "the window's search stored them; the rest were duplicates")
+    t.match((await list()).find((b) => b.id === asked.id), { state: 'filled', returnCode: 0 })
   })
 
   /** seq 1…n of a gate, a minute apart, ending an hour ago. */
