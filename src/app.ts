@@ -29,6 +29,7 @@ import { casesRoutes } from './http/routes/cases.ts'
 import { deviceHealthRoutes } from './http/routes/device-health.ts'
 import { deviceBackfillRoutes } from './http/routes/device-backfills.ts'
 import { webhooksRoutes } from './http/routes/webhooks.ts'
+import { pagesRoutes } from './pages/routes.ts'
 import type { Services } from './services.ts'
 import { validatorCompiler } from './http/validation.ts'
 
@@ -119,5 +120,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(deviceHealthRoutes, { services })
   await app.register(deviceBackfillRoutes, { services })
   await app.register(webhooksRoutes, { services })
+  // Pages for people: the same services and policies as the API, answered as HTML (src/pages).
+  await app.register(pagesRoutes, { services })
   return app
 }

@@ -34,6 +34,11 @@ export interface RunningServer {
   payoutInbox: PayoutInboxFolder | undefined
   /** One round of the gap watch (backfills asked, closed, MQTT ones published), as the timer runs it: for tests. */
   backfillRound(): Promise<void>
+  /**
+   * Reads the device list now and connects the Dahua and Hikvision devices (settings.connect) not yet connected: what
+   * the service otherwise does every minute, for a caller that has just registered one and cannot wait.
+   */
+  connectDevices(): Promise<void>
   close(): Promise<void>
 }
 
@@ -42,6 +47,8 @@ const SWEEP_INTERVAL_MS = 60_000
 const CASE_CLOCK_INTERVAL_MS = 10 * 60_000
 /** How often due webhook deliveries are looked for: a notification a few seconds late is on time. */
 const WEBHOOK_INTERVAL_MS = 5_000
+/** How often the device watch judges every device: an outage is counted in tens of minutes, so one minute late is on time. */
+const DEVICE_WATCH_INTERVAL_MS = 60_000
 /** The heartbeat probe: a small write that proves the database takes writes when nothing else is writing. */
 const PROBE_INTERVAL_MS = 2_000
 
@@ -75,6 +82,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     throw err
   }
   services.database.attachLog(app.log)
+  services.deviceWatch.attachLog(app.log)
   let ingest: { close(): Promise<void> }
   let mqttUrl: string
   let lease: InstanceLease | undefined
@@ -130,6 +138,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         devices: deviceGate(services.access, services.roster),
         onRefused: (r) => services.metrics.mqttRefused.inc({ stage: r.stage, reason: r.reason }),
         log: app.log,
+        contacts: services.deviceWatch.contacts,
       })
       let open = true
       services.broker = { kind: 'embedded', connected: () => open, connections: () => broker.connections() }
@@ -142,6 +151,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     deviceEdge = await buildDeviceEdge({
       inbox: services.inbox,
       lookups: services.lookups,
+      contacts: services.deviceWatch.contacts,
       requests: new Counter({ name: 'wl_device_http_requests_total', help: 'Requests to the HTTP device edge, by family and outcome (stored, refused: some record kept in rejected inputs, ignored: not punches, unavailable: nothing committed, 503)', labelNames: ['family', 'outcome'], registers: [services.metrics.registry] }),
       ignored: deviceIgnored,
       commands: {
@@ -152,7 +162,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     await deviceEdge.listen({ host: config.host, port: config.deviceHttpPort })
     deviceUrl = `http://${config.host}:${(deviceEdge.server.address() as AddressInfo).port}`
     // Dahua terminals do not push: the service attaches to each registered one's event stream (settings.connect).
-    dahua = await startDahuaClients({ inbox: services.inbox, lookups: services.lookups, listDevices: () => registeredDahuaDevices(services.roster), env: process.env, log: app.log, ignored: deviceIgnored })
+    dahua = await startDahuaClients({ inbox: services.inbox, lookups: services.lookups, listDevices: () => registeredDahuaDevices(services.roster), env: process.env, log: app.log, ignored: deviceIgnored, contacts: services.deviceWatch.contacts })
     // Hikvision terminals push, but what they wrote while the service or the network was down is only in their event
     // log: a device registered with settings.connect is searched from the last serialNo stored.
     hikvision = await startHikvisionPollers({
@@ -162,6 +172,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       env: process.env,
       log: app.log,
       ignored: deviceIgnored,
+      contacts: services.deviceWatch.contacts,
       lastSerialNo: async (serial) => {
         const d = await services.lookups.device(serial)
         return d ? services.punches.lastRecordNumberOfDevice(d.projectId, d.id, serial) : undefined
@@ -243,6 +254,16 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }
   }
   const gapWatch = everyUnlessRunning(config.backfillWatchMs, backfillRound)
+  // Devices that go quiet: every instance watches; each incident's opening and closing is appended once (DeviceWatchService).
+  const deviceWatcher = everyUnlessRunning(DEVICE_WATCH_INTERVAL_MS, async () => {
+    try {
+      await services.deviceWatch.watch()
+    } catch (err) {
+      const fault = dbFaultOf(err)
+      if (fault) services.database.faulted('sweep', fault)
+      else app.log.error({ err }, 'device watch failed')
+    }
+  })
   // Database faults met by the inbox are logged by the database watch (inbox.onBatch → database.faulted).
   services.inbox.onFrameFailed((err, topic) => app.log.error({ code: 'ingest_frame_failed', err, topic }, 'a frame made ingest fail; it is kept as rejected input ingest_failed'))
   let closing: Promise<void> | undefined
@@ -280,6 +301,10 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     deviceUrl,
     payoutInbox,
     backfillRound,
+    async connectDevices() {
+      // Both exist once startServer has returned.
+      await Promise.all([dahua?.refresh(), hikvision?.pollNow()])
+    },
     close() {
       closing ??= (async () => {
         // Stop intake first (the folder finishes the file in hand), let the inbox commit what it holds, then close the database.
@@ -288,6 +313,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         caseClock.stop()
         gapWatch.stop()
         deliverer.stop()
+        deviceWatcher.stop()
         await services.webhooks.stop()
         prober.stop()
         await dynsec?.close()

@@ -29,6 +29,7 @@ import { CaseService } from './flags/case-service.ts'
 import { WebhookService } from './flags/webhook-service.ts'
 import { InstructionRepository } from './instructions/repository.ts'
 import { InstructionService } from './instructions/service.ts'
+import { DeviceWatchService } from './punches/device-watch-service.ts'
 import { BackfillRepository } from './punches/backfill-repository.ts'
 import { BackfillService } from './punches/backfill-service.ts'
 
@@ -48,6 +49,8 @@ export interface Services {
   cases: CaseService
   /** Case notifications: webhook endpoints, the outbox the cases' appends fill, and its deliverer. */
   webhooks: WebhookService
+  /** Devices that go quiet: their contacts (punch or not) and their offline incidents (DEVICE_OFFLINE). */
+  deviceWatch: DeviceWatchService
   /** Wage terms, piece quantities, additions and deductions (工资标准、计件、加扣项). */
   payInputs: PayInputsService
   /** Payroll sheets (工资支付表) and the workers' answers. */
@@ -99,6 +102,17 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const instructions = new InstructionService(db, { roster, sheets, account }, clock)
   const webhooks = new WebhookService(db, clock)
   const cases = new CaseService(db, clock, async (projectId) => (await roster.project(projectId)).timeZone, webhooks)
+  const deviceWatch = new DeviceWatchService(
+    db,
+    { listProjects: () => roster.listProjects(), listDevices: (id) => roster.listDevices(id), lastPunchOfDevice: (id, deviceId) => punches.lastPunchOfDevice(id, deviceId), deviceOf: (serial) => lookups.device(serial) },
+    clock,
+    { offlineAfterMinutes: config.deviceOfflineAfterMinutes, siteHours: config.deviceSiteHours },
+    webhooks,
+  )
+  // Every record committed from a device, punch or refusal, whatever brought it, is a contact.
+  inbox.onCommitted((batch) => {
+    for (const c of batch) if (c.device) deviceWatch.heard(c.device.serial, 'frame')
+  })
   const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock, { sheets, account, deposits, instructed: new InstructionRepository(db) }, cases)
   // A broker that was not told of a credential logs it itself (and reconciles); here it is counted.
   const access = new AccessService(new AccessRepository(db), clock, (e) => services.metrics.brokerCredentialFailures.inc({ kind: e.kind }))
@@ -121,6 +135,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     payouts,
     cases,
     webhooks,
+    deviceWatch,
     payInputs,
     sheets,
     account,
@@ -137,6 +152,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
       // A commit (or its after-commit work) still in flight finishes before the connection goes.
       await inbox.idle()
       await accessLog.idle()
+      await deviceWatch.contacts.idle()
       await db.close()
     },
   }

@@ -38,6 +38,10 @@ export interface Config {
   payoutInboxPollMs: number
   /** How long a file's size and mtime must stay the same before it is read (a file still being uploaded is left alone). */
   payoutInboxSettleMs: number
+  /** A device silent longer than this within site hours is offline (an incident opens, src/punches/device-incidents.ts). */
+  deviceOfflineAfterMinutes: number
+  /** Site hours in each project's zone, whole hours [from, to): silence outside them is not counted. */
+  deviceSiteHours: { from: number; to: number }
   /** The gap watch's round (src/punches/backfill-service.ts): how often sequenced devices' gaps are looked for and asked for. */
   backfillWatchMs: number
   /** A backfill not filled this long after it was asked for is expired (and asked again, up to backfillAttemptsMax). */
@@ -58,6 +62,17 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const n = Number(raw)
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative whole number, got "${raw}"`)
   return n
+}
+
+/** `DEVICE_SITE_HOURS=6-20`: from and to, whole hours of the project's local day, to exclusive (24: midnight). */
+function siteHoursFrom(env: NodeJS.ProcessEnv, name: string, fallback: { from: number; to: number }): { from: number; to: number } {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const m = /^(\d{1,2})-(\d{1,2})$/.exec(raw.trim())
+  const from = Number(m?.[1])
+  const to = Number(m?.[2])
+  if (!m || from > 23 || to > 24 || to <= from) throw new Error(`${name} must be the site hours as FROM-TO, whole hours with FROM < TO ≤ 24 (e.g. 6-20), got "${raw}"`)
+  return { from, to }
 }
 
 /** A shared secret shorter than this is one a caller could guess. */
@@ -84,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     payoutInboxDir: env.PAYOUT_INBOX_DIR || undefined,
     payoutInboxPollMs: Math.max(1, intFrom(env, 'PAYOUT_INBOX_POLL_MS', 5_000)),
     payoutInboxSettleMs: intFrom(env, 'PAYOUT_INBOX_SETTLE_MS', 2_000),
+    deviceOfflineAfterMinutes: Math.max(1, intFrom(env, 'DEVICE_OFFLINE_AFTER_MINUTES', 60)),
+    deviceSiteHours: siteHoursFrom(env, 'DEVICE_SITE_HOURS', { from: 6, to: 20 }),
     backfillWatchMs: Math.max(100, intFrom(env, 'BACKFILL_WATCH_MS', 60_000)),
     backfillExpireMs: Math.max(1_000, intFrom(env, 'BACKFILL_EXPIRE_MS', 30 * 60_000)),
     backfillAttemptsMax: Math.max(1, intFrom(env, 'BACKFILL_ATTEMPTS_MAX', 3)),

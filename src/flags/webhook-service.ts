@@ -127,8 +127,11 @@ export class WebhookService implements CaseOutbox {
     return this.repo.log(id)
   }
 
-  /** Called by CaseService inside the appending transaction: one outbox row per payload and live endpoint. */
-  async enqueue(projectId: string, payloads: readonly WebhookPayload[]): Promise<void> {
+  /**
+   * Called inside the appending transaction, by CaseService (case.* events) and the device watch (device.offline,
+   * device.online): one outbox row per payload and live endpoint.
+   */
+  async enqueue(projectId: string, payloads: ReadonlyArray<Pick<WebhookPayload, 'id'> & { type: string }>): Promise<void> {
     if (payloads.length === 0) return
     const endpoints = await this.repo.liveEndpointsOf(projectId)
     const now = this.clock.nowMs()

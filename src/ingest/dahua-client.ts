@@ -28,6 +28,7 @@ import type { Counter } from 'prom-client'
 import { readConnect, type DahuaConnect } from '../../devices/dahua-access/codec.ts'
 import { boundaryOf, EventStreamSplitter, parseEventPart, type StreamItem } from '../../devices/dahua-access/split.ts'
 import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
+import type { DeviceContactSink } from '../punches/device-contacts.ts'
 import type { RosterService } from '../roster/service.ts'
 import { connectEach, DeviceRetry, notPunchKind, type DeviceLog } from './device-connections.ts'
 import { digestAuthorization, parseDigestChallenge } from './digest.ts'
@@ -84,6 +85,8 @@ export interface DahuaClientOptions {
   log: Log
   /** Events that are no punch, counted and dropped, by family ("dahua") and kind (the HTTP edge's counter). */
   ignored?: Counter<'family' | 'table'>
+  /** Where the stream's attachment and each heartbeat are noted as the device's contacts (it is alive, punches or not). */
+  contacts?: DeviceContactSink
   /** Overrides of DAHUA_CLIENT_LIMITS (tests shorten the waits). */
   limits?: Partial<ClientLimits>
   now?: () => number
@@ -97,6 +100,8 @@ export async function registeredDahuaDevices(roster: Pick<RosterService, 'listPr
 }
 
 export interface DahuaClients {
+  /** Reads the device list now and attaches to the devices not yet attached (otherwise done every devices_refresh_ms). */
+  refresh(): Promise<void>
   close(): Promise<void>
   status(): DahuaClientStatus[]
 }
@@ -118,6 +123,7 @@ export async function startDahuaClients(opts: DahuaClientOptions): Promise<Dahua
     family: FAMILY,
   })
   return {
+    refresh: () => devices.refresh(),
     close: () => devices.close(),
     status: () => [...devices.connections.values()].map((c) => c.status()),
   }
@@ -212,6 +218,7 @@ class DeviceClient {
     }
     this.retry.accepted()
     this.connected = true
+    this.opts.contacts?.heard(this.serial, 'dahua_stream')
     return this.read(res, new EventStreamSplitter(boundary.boundary), device)
   }
 
@@ -312,6 +319,7 @@ class DeviceClient {
       const part = parseEventPart(item.part.body)
       if (part.ok && part.kind === 'heartbeat') {
         this.lastHeartbeatAtMs = this.now()
+        this.opts.contacts?.heard(this.serial, 'dahua_stream')
         continue
       }
       this.lastEventAtMs = this.now()

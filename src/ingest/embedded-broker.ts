@@ -29,6 +29,7 @@ import type { AccessService, DeviceCredentialEvent } from '../access/service.ts'
 import { LIMITS } from '../config/limits.ts'
 import { ackTopic, commandTopic, punchTopic } from '../punches/admit.ts'
 import type { RosterService } from '../roster/service.ts'
+import type { DeviceContactSink } from '../punches/device-contacts.ts'
 import { acksFor } from './acks.ts'
 import { PacketGuard } from './packet-guard.ts'
 import type { PunchInbox } from './inbox.ts'
@@ -99,6 +100,8 @@ export interface EmbeddedBrokerOptions {
   onRefused?: (r: MqttRefusal) => void
   /** Where refusals and cut connections are logged: the first of each reason at once, then at most once per interval with a count. */
   log?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void }
+  /** An authenticated device's CONNECT and keep-alive PINGREQs: contacts that carry no punch (src/punches/device-contacts.ts). */
+  contacts?: DeviceContactSink
 }
 
 /** The authenticated device behind a connection. */
@@ -156,6 +159,7 @@ export async function startEmbeddedBroker(inbox: PunchInbox, opts: EmbeddedBroke
         holders.set(username, client)
         sessions.set(client, { serial: username, projectId: device.projectId, siteCode: device.siteCode })
         done(null, true)
+        opts.contacts?.heard(username, 'mqtt_connect')
       },
       (err: unknown) => {
         opts.log?.warn({ code: 'mqtt_auth_failed', err, clientId: clip(client.id) }, 'device credentials could not be checked')
@@ -205,6 +209,12 @@ export async function startEmbeddedBroker(inbox: PunchInbox, opts: EmbeddedBroke
     if (!holder) return
     opts.log?.info({ code: 'mqtt_device_disconnected', serial: e.serial, credential: e.kind }, `device credential ${e.kind}: its connection is closed`)
     holder.close()
+  })
+
+  // A device connected and idle sends a PINGREQ every keep-alive interval [MQTT-3.1.2-23]: it is alive.
+  broker.on('ping', (_packet, client) => {
+    const session = sessions.get(client)
+    if (session) opts.contacts?.heard(session.serial, 'mqtt_ping')
   })
 
   inbox.onCommitted((batch) => {

@@ -33,6 +33,7 @@ import { SEARCH_RESPONSE_BYTES_MAX, splitSearch } from '../../devices/hikvision-
 import { LIMITS } from '../config/limits.ts'
 import { localParts } from '../kernel/time.ts'
 import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
+import type { DeviceContactSink } from '../punches/device-contacts.ts'
 import type { RosterService } from '../roster/service.ts'
 import { connectEach, DeviceRetry, notPunchKind, type DeviceLog } from './device-connections.ts'
 import { digestAuthorization, parseDigestChallenge } from './digest.ts'
@@ -98,6 +99,8 @@ export interface HikvisionPollerOptions {
   ignored?: Counter<'family' | 'table'>
   /** The highest serialNo stored for the device (its punches' record ids), or undefined when none is. */
   lastSerialNo(serial: string): Promise<number | undefined>
+  /** Where an answered search is noted as the device's contact (it is alive, events or not). */
+  contacts?: DeviceContactSink
   /** Overrides of HIKVISION_POLLER_LIMITS (tests shorten the waits). */
   limits?: Partial<PollerLimits>
   now?: () => number
@@ -270,6 +273,7 @@ class DevicePoller {
     this.lastPollAtMs = this.now()
     this.connected = end.kind === 'answered'
     if (end.kind === 'answered') {
+      this.opts.contacts?.heard(this.serial, 'hikvision_search')
       this.failures = 0
       this.retry.succeeded()
       this.retry.accepted()

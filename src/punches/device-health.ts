@@ -4,7 +4,7 @@
  * that goes quiet or loses records is otherwise invisible until payday, when a worker's days are missing. Pure: the
  * caller reads the window's punches and refusals.
  */
-import { localParts } from '../kernel/time.ts'
+import { addDays, localParts, MINUTE_MS, workDateOf, zonedToUtcMs } from '../kernel/time.ts'
 
 export interface PunchSample {
   recordId: string
@@ -21,6 +21,8 @@ export interface DeviceActivity {
   refusals: { count: number; lastAtMs: number | null; lastReason: string | null }
   /** Its newest punch ever, when older than the window (a device silent for days). */
   lastPunchBeforeMs: number | null
+  /** Its newest contact of any kind, punch or not (src/punches/device-contacts.ts); absent or null when none is recorded. */
+  contact?: { atMs: number; kind: string } | null
 }
 
 export interface SequenceGap {
@@ -36,7 +38,9 @@ export interface DeviceHealth {
   lastPunchAtMs: number | null
   lastRefusalAtMs: number | null
   lastRefusalReason: string | null
-  /** Newest of the two: the last time the device delivered anything. */
+  lastContactAtMs: number | null
+  lastContactKind: string | null
+  /** Newest of the three: the last time the device was heard at all. */
   lastSeenAtMs: number | null
   silentMinutes: number | null
   /** Silent longer than the limit during the site's hours (see `isOffline`). */
@@ -113,17 +117,55 @@ export function clockOffsetMs(punches: readonly PunchSample[]): number | null {
   return -Math.round(p10 / 1000) * 1000
 }
 
-/** Silent longer than the limit, now being within the site's hours in its zone. */
+/**
+ * The minutes of [fromMs, toMs) that fall within the site's hours in its zone, each local day's window taken in turn
+ * (a day of a clock change has the hours its wall clock shows). Counting stops once past `capMinutes`: a device silent
+ * for a month costs a few days' arithmetic, not thirty.
+ */
+export function siteMinutesBetween(fromMs: number, toMs: number, timeZone: string, siteHours: { from: number; to: number }, capMinutes = Number.POSITIVE_INFINITY): number {
+  if (toMs <= fromMs || siteHours.to <= siteHours.from) return 0
+  const lastDate = workDateOf(toMs, timeZone)
+  let totalMs = 0
+  for (let date = workDateOf(fromMs, timeZone); date <= lastDate; date = addDays(date, 1)) {
+    const { year, month, day } = wallOf(date)
+    const startMs = zonedToUtcMs({ year, month, day, hour: siteHours.from, minute: 0, second: 0 }, timeZone)
+    const endMs =
+      siteHours.to === 24
+        ? zonedToUtcMs({ ...wallOf(addDays(date, 1)), hour: 0, minute: 0, second: 0 }, timeZone)
+        : zonedToUtcMs({ year, month, day, hour: siteHours.to, minute: 0, second: 0 }, timeZone)
+    totalMs += Math.max(0, Math.min(endMs, toMs) - Math.max(startMs, fromMs))
+    if (totalMs / MINUTE_MS > capMinutes) break
+  }
+  return Math.floor(totalMs / MINUTE_MS)
+}
+
+function wallOf(date: string): { year: number; month: number; day: number } {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number]
+  return { year, month, day }
+}
+
+/**
+ * Silent longer than the limit within the site's hours, in its zone: only silence while the site works counts, so a
+ * device quiet all night is not offline at 6:01 but at 7:01 (with a limit of 60 minutes), and one that stopped at
+ * 19:50 is offline at 6:51 the next morning. Outside the hours nobody is offline: nothing is expected of a device then.
+ * Never heard: offline during the hours (a device registered and never connected is a device nobody can punch on).
+ */
 export function isOffline(lastSeenAtMs: number | null, o: Pick<HealthOptions, 'nowMs' | 'timeZone' | 'offlineAfterMinutes' | 'siteHours'>): boolean {
-  const hour = localParts(o.nowMs, o.timeZone).hour
-  if (hour < o.siteHours.from || hour >= o.siteHours.to) return false
-  return lastSeenAtMs === null || o.nowMs - lastSeenAtMs > o.offlineAfterMinutes * 60_000
+  if (!withinSiteHours(o.nowMs, o.timeZone, o.siteHours)) return false
+  if (lastSeenAtMs === null) return true
+  return siteMinutesBetween(lastSeenAtMs, o.nowMs, o.timeZone, o.siteHours, o.offlineAfterMinutes) > o.offlineAfterMinutes
+}
+
+/** Now is within the site's hours, in its zone. */
+export function withinSiteHours(nowMs: number, timeZone: string, siteHours: { from: number; to: number }): boolean {
+  const hour = localParts(nowMs, timeZone).hour
+  return hour >= siteHours.from && hour < siteHours.to
 }
 
 export function deviceHealth(a: DeviceActivity, o: HealthOptions): DeviceHealth {
   let lastPunchAtMs = a.lastPunchBeforeMs
   for (const p of a.punches) if (lastPunchAtMs === null || p.receivedAtMs > lastPunchAtMs) lastPunchAtMs = p.receivedAtMs
-  const seen = [lastPunchAtMs, a.refusals.lastAtMs].filter((t): t is number => t !== null)
+  const seen = [lastPunchAtMs, a.refusals.lastAtMs, a.contact?.atMs ?? null].filter((t): t is number => t !== null)
   const lastSeenAtMs = seen.length === 0 ? null : Math.max(...seen)
   const offset = clockOffsetMs(a.punches)
   const { gaps, missing } = SEQUENCED_MODELS.has(a.model) ? sequenceGaps(a.punches.map((p) => p.recordId), o.gapsMax) : { gaps: [], missing: 0 }
@@ -133,6 +175,8 @@ export function deviceHealth(a: DeviceActivity, o: HealthOptions): DeviceHealth 
     lastPunchAtMs,
     lastRefusalAtMs: a.refusals.lastAtMs,
     lastRefusalReason: a.refusals.lastReason,
+    lastContactAtMs: a.contact?.atMs ?? null,
+    lastContactKind: a.contact?.kind ?? null,
     lastSeenAtMs,
     silentMinutes: lastSeenAtMs === null ? null : Math.max(0, Math.floor((o.nowMs - lastSeenAtMs) / 60_000)),
     offline: isOffline(lastSeenAtMs, o),
@@ -151,6 +195,8 @@ export interface DeviceHealthSources {
   deviceSamplesSince(projectId: string, sinceMs: number): Promise<ReadonlyArray<{ deviceId: string } & PunchSample>>
   lastPunchOfDevice(projectId: string, deviceId: string): Promise<number | undefined>
   refusalsByDeviceSince(projectId: string, sinceMs: number): Promise<ReadonlyArray<{ serial: string; n: number; lastAtMs: number; lastReason: string }>>
+  /** Each device's newest contact, punch or not. */
+  contactsOf(projectId: string): Promise<ReadonlyArray<{ deviceId: string; lastAtMs: number; kind: string }>>
 }
 
 /** Every device of a project, as it has done over the last `windowHours`. */
@@ -169,6 +215,7 @@ export async function projectDeviceHealth(
     else samples.set(s.deviceId, [sample])
   }
   const refusals = new Map((await src.refusalsByDeviceSince(projectId, sinceMs)).map((r) => [r.serial, r]))
+  const contacts = new Map((await src.contactsOf(projectId)).map((c) => [c.deviceId, { atMs: c.lastAtMs, kind: c.kind }]))
   const out: DeviceHealth[] = []
   for (const d of await src.listDevices(projectId)) {
     const punches = samples.get(d.id) ?? []
@@ -181,6 +228,7 @@ export async function projectDeviceHealth(
           punches,
           refusals: { count: r?.n ?? 0, lastAtMs: r?.lastAtMs ?? null, lastReason: r?.lastReason ?? null },
           lastPunchBeforeMs: punches.length > 0 ? null : ((await src.lastPunchOfDevice(projectId, d.id)) ?? null),
+          contact: contacts.get(d.id) ?? null,
         },
         { ...o, timeZone: project.timeZone },
       ),

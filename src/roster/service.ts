@@ -124,6 +124,12 @@ export class RosterService {
     return { row, created: true }
   }
 
+  async organisation(id: string): Promise<OrganisationRow> {
+    const org = await this.repo.organisation(id)
+    if (!org) throw new AppError('organisation_not_found', { id })
+    return org
+  }
+
   private async organisationOfKind(id: string, kind: OrganisationKind): Promise<OrganisationRow> {
     const org = await this.repo.organisation(id)
     if (!org) throw new AppError('organisation_not_found', { id })
