@@ -8,6 +8,11 @@
  *   {"deviceSerial":"CN-0001","recordId":"5521","person":{"kind":"device_user","value":"W0012"},
  *    "deviceTime":"2026-11-03T07:31:12+08:00","direction":"in","verifyMethod":"face","channel":"gate"}
  *
+ * Record ids that are whole numbers given in turn let the service see a lost
+ * record as a gap and ask for it again on the device's command topic
+ * (devices/README.md, "Backfill"), which the device obeys by publishing the
+ * records it still holds in the range again.
+ *
  * Failures, in order of precedence: not JSON or not matching the schema
  * (malformed_payload; a deviceTime not written as RFC 3339 is
  * invalid_device_time), the serial (device_serial_mismatch), then a

@@ -93,6 +93,7 @@ t.test('authorization: a device publishes its punches and reads its acks, nothin
   t.match(await service('subscribe', 'wl/v1/+/+/punch'), allow, 'the service: the same filter as EMQX may pass it, without $share')
   t.match(await service('subscribe', `$share/another-group/wl/v1/+/+/punch`), deny, "the service: another deployment's group")
   t.match(await service('publish', ack, { qos: 1, retain: false }), allow, 'the service: an ack')
+  t.match(await service('publish', `wl/v1/${siteCode}/GT-01/command`, { qos: 1, retain: false }), allow, 'the service: a command (backfill)')
   t.match(await service('publish', punch, { qos: 1 }), deny, 'the service: a punch')
   t.match(await service('subscribe', '#'), deny, 'the service: #')
 

@@ -71,7 +71,8 @@ interface AuthorizeBody {
 
 /** A topic level of ours: no separator, no wildcard. */
 const LEVEL = '[^/+#]+'
-const SERVICE_ACK = new RegExp(`^wl/v1/${LEVEL}/${LEVEL}/ack$`)
+/** What the service publishes to devices: acks, and commands (backfills). */
+const SERVICE_PUBLISH = new RegExp(`^wl/v1/${LEVEL}/${LEVEL}/(ack|command)$`)
 
 export async function mqttAuthRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { config } = services
@@ -148,8 +149,8 @@ export async function mqttAuthRoutes(app: FastifyInstance, { services }: { servi
       const retain = req.body.retain === undefined ? undefined : req.body.retain === true || req.body.retain === 'true'
       if (service !== undefined && username === service) {
         if (action === 'subscribe' && serviceSubscriptions.has(topic)) return ALLOW
-        if (action === 'publish' && SERVICE_ACK.test(topic) && retain !== true) return ALLOW
-        return denied(req, action, 'the service account takes its shared subscription and publishes acks, nothing else')
+        if (action === 'publish' && SERVICE_PUBLISH.test(topic) && retain !== true) return ALLOW
+        return denied(req, action, 'the service account takes its shared subscription and publishes acks and commands, nothing else')
       }
       if (username === undefined || clientid !== username) return denied(req, action, 'not a device: client id and username differ')
       const credential = await services.access.repo.deviceCredential(username)
