@@ -25,7 +25,7 @@ export const ERRORS = {
   device_not_found: { status: 404, message: 'No device of this project has this id.' },
   device_model_unknown: { status: 400, message: 'No codec exists for this device model; see devices/README.md for the supported models.' },
   backfill_not_supported: { status: 409, message: "The device's model has no way to be asked for records again (details.models lists those that do); read its own log at the device." },
-  backfill_window_invalid: { status: 400, message: 'The window must run forward, end no later than now and span at most details.windowDaysMax days; give fromRecord and toRecord both or neither, toRecord not below fromRecord.' },
+  backfill_window_invalid: { status: 400, message: 'The window must run forward, end no later than now and span at most details.windowDaysMax days; give fromRecord and toRecord both or neither, toRecord not below fromRecord, at most details.recordsMax records.' },
   backfill_busy: { status: 503, message: 'Another request for this device was being made at the same moment; nothing was stored. Send the same request again.' },
   invalid_date: { status: 400, message: 'The date must be a real calendar date written YYYY-MM-DD.' },
   date_outside_enrolment: { status: 400, message: "The day is outside the worker's enrolment on this project (before entry or after exit); correct the enrolment dates first." },

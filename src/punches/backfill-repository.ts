@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gte, inArray, sql } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
 import { isUniqueViolation } from '../db/faults.ts'
 import { rowOf, selectFrom, insertInto } from '../db/rows.ts'
-import { deviceBackfillEvents, deviceBackfills, punches, rejectedInputs } from '../db/schema/index.ts'
+import { deviceBackfillEvents, deviceBackfills, devices, punches, rejectedInputs } from '../db/schema/index.ts'
 
 export type BackfillRow = typeof deviceBackfills.$inferSelect
 export type BackfillEventRow = typeof deviceBackfillEvents.$inferSelect
@@ -53,6 +53,19 @@ export class BackfillRepository {
     const rows = await this.db.all(
       sql`${selectFrom(deviceBackfills)} WHERE NOT EXISTS (SELECT 1 FROM ${deviceBackfillEvents} e WHERE e.backfill_id = ${deviceBackfills.id} AND e.type IN ('filled', 'expired'))
           ORDER BY ${asc(deviceBackfills.requestedAtMs)}`,
+    )
+    return rows.map((r) => rowOf<BackfillRow>(deviceBackfills, r))
+  }
+
+  /**
+   * A device's requests of a kind not yet filled or expired, oldest first: what its command poll reads, every few
+   * seconds, so it goes through the device's index rather than every open request.
+   */
+  async openRequestsOfDevice(serial: string, kind: string): Promise<BackfillRow[]> {
+    const rows = await this.db.all(
+      sql`${selectFrom(deviceBackfills)} WHERE ${deviceBackfills.deviceId} = (SELECT ${devices.id} FROM ${devices} WHERE ${eq(devices.serial, serial)}) AND ${eq(deviceBackfills.kind, kind)}
+          AND NOT EXISTS (SELECT 1 FROM ${deviceBackfillEvents} e WHERE e.backfill_id = ${deviceBackfills.id} AND e.type IN ('filled', 'expired'))
+          ORDER BY ${asc(deviceBackfills.commandNo)}`,
     )
     return rows.map((r) => rowOf<BackfillRow>(deviceBackfills, r))
   }

@@ -152,9 +152,11 @@ export class BackfillService {
       throw new AppError('backfill_not_supported', { model: device.model, models: BACKFILL_MODELS, detail: 'a hikvision-isapi device is searched only with settings.connect' })
     }
     const span = range.windowToMs - range.windowFromMs
-    const recordsOk = (range.recordFrom === null) === (range.recordTo === null) && (range.recordFrom === null || (range.recordTo as number) >= range.recordFrom)
+    const recordsOk =
+      (range.recordFrom === null) === (range.recordTo === null) &&
+      (range.recordFrom === null || ((range.recordTo as number) >= range.recordFrom && (range.recordTo as number) - range.recordFrom < GAP_RECORDS_MAX))
     if (span < 0 || span > WINDOW_MS_MAX || range.windowToMs > this.clock.nowMs() + 60_000 || !recordsOk) {
-      throw new AppError('backfill_window_invalid', { windowDaysMax: WINDOW_MS_MAX / 86_400_000 })
+      throw new AppError('backfill_window_invalid', { windowDaysMax: WINDOW_MS_MAX / 86_400_000, recordsMax: GAP_RECORDS_MAX })
     }
     const key = gapKeyOf(range)
     for (let tries = 0; tries < 3; tries++) {
@@ -287,7 +289,7 @@ export class BackfillService {
    * instance wins each); what it returns, the caller hands to the device now.
    */
   async handOut(serial: string, kind: BackfillKind): Promise<BackfillRow[]> {
-    const open = (await this.repo.openRequests()).filter((r) => r.deviceSerial === serial && r.kind === kind)
+    const open = await this.repo.openRequestsOfDevice(serial, kind)
     const events = groupEvents(await this.repo.eventsOf(open.map((r) => r.id)))
     const out: BackfillRow[] = []
     for (const r of open) {
@@ -311,7 +313,7 @@ export class BackfillService {
    * window alone is filled by a successful answer at once. False when no request of the device has that number.
    */
   async answer(serial: string, commandNo: number, returnCode: number, detail: string | null): Promise<boolean> {
-    const open = (await this.repo.openRequests()).find((r) => r.deviceSerial === serial && r.commandNo === commandNo)
+    const open = [...(await this.repo.openRequestsOfDevice(serial, 'adms_data_query')), ...(await this.repo.openRequestsOfDevice(serial, 'isapi_search'))].find((r) => r.commandNo === commandNo)
     if (!open) return false
     await this.repo.appendEvent({ id: newId(), backfillId: open.id, type: 'answered', returnCode, detail, atMs: this.clock.nowMs() })
     const events = await this.repo.eventsOf([open.id])

@@ -86,6 +86,7 @@ t.test('a gap is found and filled', async (t) => {
     const now = clock.nowMs()
     t.match(await failure(api.post(`/api/projects/${site.projectId}/devices/DHBF1/backfills`, { from: new Date(now - HOUR_MS).toISOString(), to: new Date(now).toISOString() })), { status: 409, code: 'backfill_not_supported' })
     t.match(await failure(api.post(`/api/projects/${site.projectId}/devices/ZKBF1/backfills`, { from: new Date(now).toISOString(), to: new Date(now + 2 * HOUR_MS).toISOString() })), { status: 400, code: 'backfill_window_invalid' })
+    t.match(await failure(api.post(`/api/projects/${site.projectId}/devices/GTBF1/backfills`, { from: new Date(now - HOUR_MS).toISOString(), to: new Date(now).toISOString(), fromRecord: 1, toRecord: 1_000_000 })), { status: 400, code: 'backfill_window_invalid', details: { recordsMax: 5000 } }, 'a million record numbers')
     t.match(await failure(api.post(`/api/projects/${site.projectId}/devices/HKBF2/backfills`, { from: new Date(now - HOUR_MS).toISOString(), to: new Date(now).toISOString() })), { status: 409, code: 'backfill_not_supported' }, 'a Hikvision device the service cannot search')
     t.match(await failure(api.post(`/api/projects/${site.projectId}/devices/NOSUCH/backfills`, { from: new Date(now - HOUR_MS).toISOString(), to: new Date(now).toISOString() })), { status: 404, code: 'device_not_found' })
   })
