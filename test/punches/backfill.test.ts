@@ -1,5 +1,7 @@
 /** Backfill rules (src/punches/backfill.ts), directly: which gaps are asked for, how each family is asked, when a request closes. */
+import fc from 'fast-check'
 import t from 'tap'
+import { holds } from '../helpers/property.ts'
 import {
   admsCommandLine,
   admsDataQuery,
@@ -99,4 +101,24 @@ t.test('MQTT: the backfill message names the records and the window', async (t) 
   t.same(msg, { command: 'backfill', id: 3, fromRecord: '10', toRecord: '12', from: '2026-11-03T00:00:00.000Z', to: '2026-11-03T01:00:00.000Z' })
   const window = JSON.parse(mqttBackfillMessage(4, { recordFrom: null, recordTo: null, windowFromMs: 0, windowToMs: 1000 })) as Record<string, unknown>
   t.notOk('fromRecord' in window, 'no record numbers for a window alone')
+})
+
+t.test('planning, for any gaps and history: never a gap an open request covers, never past attemptsMax, each attempt the next', async (t) => {
+  const range = fc.tuple(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 0, max: 5 })).map(([from, n]) => ({ from, to: from + n }))
+  const state = fc.constantFrom('pending', 'handed_out', 'answered', 'filled', 'expired' as const)
+  const request = fc.record({ r: range, attempt: fc.integer({ min: 1, max: 4 }), state })
+  holds(
+    t,
+    'planGapRequests',
+    fc.property(fc.array(range, { maxLength: 6 }), fc.array(request, { maxLength: 8 }), fc.integer({ min: 1, max: 4 }), (gaps, history, attemptsMax) => {
+      const past: PastRequest[] = history.map((h) => ({ recordFrom: h.r.from, recordTo: h.r.to, windowFromMs: 0, windowToMs: 1, gapKey: `records:${h.r.from}-${h.r.to}`, attempt: h.attempt, state: h.state }))
+      for (const { gap, attempt } of planGapRequests(gaps, past, { attemptsMax })) {
+        if (past.some((p) => isOpen(p.state) && p.recordFrom! <= gap.from && gap.to <= p.recordTo!)) return false
+        const same = past.filter((p) => p.gapKey === `records:${gap.from}-${gap.to}`)
+        if (same.some((p) => p.state === 'filled')) return false
+        if (attempt > attemptsMax || attempt !== same.reduce((n, p) => Math.max(n, p.attempt), 0) + 1) return false
+      }
+      return true
+    }),
+  )
 })
