@@ -2,7 +2,8 @@
  * `npm run demo`: a simulated site's month on the embedded defaults.
  * Starts the service (real SQLite file, embedded MQTT broker over TCP, HTTP),
  * registers a site, publishes a month of gate and face-terminal punches over
- * MQTT, has the bank simulator post a GBK payout result file, and prints the
+ * MQTT while a simulated Dahua terminal streams its events to the service,
+ * has the bank simulator post a GBK payout result file, and prints the
  * month's summary with every flag. The service keeps running afterwards
  * (Ctrl-C stops it); DEMO_EXIT=1 makes it exit after the summary.
  *
@@ -23,6 +24,8 @@ import { bankResultFile } from './bank.ts'
 import { returnNotification } from './bank-returns.ts'
 import { fundAccount, instruct, lodgeDeposit, payrollSheet, reviewAndConfirm } from './payroll.ts'
 import { HikvisionTerminal } from './hikvision.ts'
+import { DahuaDevice } from './dahua.ts'
+import { codecFor } from '../devices/registry.ts'
 import { ZkAdmsTerminal } from './zkteco.ts'
 import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth, SITE_BANK_CODE, type RegisteredSite, type SitePlan } from './site.ts'
 
@@ -54,6 +57,74 @@ async function httpDevices(api: Api, deviceUrl: string, plan: SitePlan, site: Re
   hik.record({ employeeNo: null, dateTime: `${day}T11:35:00+08:00`, major: 5, minor: 21 })
   const hikSent = await hik.pushAll()
   return `Devices over HTTP (${deviceUrl}), installed ${day}: ZKTeco ZK-01 (ADMS) pushed ${zkSent.acked} ATTLOG records, answered OK after the commit; Hikvision HK-01 (ISAPI) pushed ${hikSent.acked} events with their pictures (dropped), the door event counted and not stored`
+}
+
+/** The environment variable the demo's Dahua terminal's password is read from, as an operator would set one. */
+const DAHUA_PASSWORD_ENV = 'WL_DEMO_DAHUA_DH01_PASSWORD'
+
+/**
+ * A Dahua face terminal beside the east gate (devices/dahua-access), which the service attaches to (eventManager
+ * stream, Digest): registered with connect settings, connected at once (RunningServer.connectDevices; the service
+ * would otherwise find it within a minute). During the month it writes an Entry for every tenth worker passing GT-01
+ * inwards, 20 s after the gate did: `emitUpTo` is called as the month's frames are published, so its events stream in
+ * alongside them. Each is a repeat of the gate's in-punch within the debounce window, so the days are unchanged.
+ */
+async function dahuaTerminal(api: Api, server: Awaited<ReturnType<typeof startServer>>, plan: SitePlan, site: RegisteredSite, month: ReturnType<typeof simulateMonth>) {
+  const password = randomBytes(12).toString('base64url')
+  process.env[DAHUA_PASSWORD_ENV] = password
+  const device = new DahuaDevice({ serial: 'DH-01', password, heartbeatMs: 1_000 })
+  await device.listen()
+  const installedAt = new Date(Date.UTC(Number(plan.spec.month.slice(0, 4)), Number(plan.spec.month.slice(5, 7)) - 2, 1)).toISOString()
+  await api.post(`/api/projects/${site.projectId}/devices`, {
+    serial: 'DH-01',
+    model: 'dahua-access',
+    settings: { connect: { url: device.url, username: 'admin', passwordEnv: DAHUA_PASSWORD_ENV } },
+    location: '东大门人脸识别',
+    installedAt,
+  })
+  await server.connectDevices()
+  for (let i = 0; device.attached === 0; i++) {
+    if (i > 200) throw new Error('the service did not attach to the demo Dahua terminal within 2 s')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  const gate = codecFor('gate-ts200')!
+  const ctx = { serial: 'GT-01', timeZone: plan.spec.timeZone, settings: plan.devices.find((d) => d.serial === 'GT-01')?.settings ?? {} }
+  // The gate reads ID cards; the face terminal knows each worker by the user id they were enrolled under.
+  const userIdOf = new Map(plan.workers.map((w) => [w.idNumber, w.deviceUserId]))
+  // Frame index → the Entry to write once that frame is published.
+  const entries: Array<{ after: number; userId: string; atMs: number }> = []
+  let seen = 0
+  month.frames.forEach((f, i) => {
+    if (f.serial !== 'GT-01' || f.kind !== 'punch') return
+    const decoded = gate.decode(f.payload, ctx)
+    if (!decoded.ok || decoded.punch.direction !== 'in' || decoded.punch.person.kind !== 'id_number') return
+    const userId = userIdOf.get(decoded.punch.person.value)
+    if (userId !== undefined && seen++ % 10 === 0) entries.push({ after: i, userId, atMs: decoded.punch.deviceTimeMs + 20_000 })
+  })
+  let next = 0
+  return {
+    device,
+    emitted: () => next,
+    /** Writes the entries due once `done` frames are published. */
+    emitUpTo(done: number) {
+      while (next < entries.length && entries[next]!.after < done) {
+        const e = entries[next++]!
+        device.emit({ userId: e.userId, atMs: e.atMs, method: 15, type: 'Entry' })
+      }
+    },
+  }
+}
+
+/** Waits (at most 5 s) until the Dahua terminal's events are stored, and says what became of them. */
+async function dahuaStored(api: Api, site: RegisteredSite, emitted: number): Promise<string> {
+  type Health = { serial: string; punches: number; lastContactKind: string | null }
+  let dh: Health | undefined
+  for (let i = 0; i < 500; i++) {
+    dh = (await api.get<Health[]>(`/api/projects/${site.projectId}/devices/health?windowHours=1`)).find((h) => h.serial === 'DH-01')
+    if (dh && dh.punches >= emitted) break
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  return `Dahua DH-01 (eventManager stream, Digest): ${emitted} Entry events streamed during the month, ${dh?.punches ?? 0} stored as punches (each repeats GT-01's in-punch 20 s before: debounced, the days unchanged); last contact ${dh?.lastContactKind ?? 'none'}`
 }
 
 function bar(done: number, total: number): string {
@@ -125,11 +196,13 @@ async function main(): Promise<void> {
 
   const month = simulateMonth(plan)
   console.log(`Publishing ${plan.spec.month} over MQTT: ${month.frames.length} frames (incl. ${month.expected.duplicates} re-sent, ${month.expected.offlineSerial} offline on ${month.expected.offlineDay} replaying at the end, strangers, a garbled frame, an unregistered gate)`)
+  const dahua = await dahuaTerminal(api, server, plan, site, month)
   const tty = process.stdout.isTTY
   let lastPct = -1
   const { refused } = await publishFrames(server.mqttUrl, month.frames, {
     secrets: site.secrets,
     onProgress: (done, total) => {
+      dahua.emitUpTo(done)
       const pct = Math.floor((done / total) * 100)
       if (pct === lastPct) return
       lastPct = pct
@@ -139,6 +212,8 @@ async function main(): Promise<void> {
   })
   if (tty) process.stdout.write('\n')
   if (refused.length > 0) console.log(`Refused at CONNECT (no credentials): ${refused.join(', ')}`)
+  dahua.emitUpTo(month.frames.length)
+  console.log(await dahuaStored(api, site, dahua.emitted()))
   console.log(await httpDevices(api, server.deviceUrl, plan, site))
 
   type DuePage = { payDate: string; next: string | null; workers: Array<{ workerId: string; name: string; teamId: string; dueFen: number; dueHalves: number; daysIncomplete: number }> }
@@ -255,6 +330,9 @@ async function main(): Promise<void> {
   console.log(`${padEnd('total', 12)}${pad(summary.workers, 8)}${pad(summary.dueDays, 7)}${pad(summary.daysIncomplete, 9)}${pad(formatYuan(fen(summary.dueFen)), 14)}${pad(flagged.size, 8)}`)
   console.log(`\nDue ¥${formatYuan(fen(summary.dueFen))}   paid to enrolled workers ¥${formatYuan(fen(summary.paidFen))}   short ¥${formatYuan(fen(summary.shortFen))}   paid to unknown cards ¥${formatYuan(fen(summary.unknownPaidFen))}`)
   console.log(`Punches stored ${summary.punches}; received in ${receivedMonth}: re-sends counted ${received.duplicates}, refused: ${Object.entries(received.rejectedByReason).map(([r, n]) => `${r} ${n}`).join(', ')}`)
+  // Everything the demo sent was received within the hour: the health view's window counts each device's punches.
+  const byDevice = await api.get<Array<{ serial: string; model: string; punches: number; offline: boolean }>>(`/api/projects/${site.projectId}/devices/health?windowHours=1`)
+  console.log(`Punches by device: ${byDevice.map((d) => `${d.serial} (${d.model}) ${d.punches}`).join(', ')}`)
   const attendance = await api.getAll<{ kind: string }>(`/api/projects/${site.projectId}/attendance-flags/${plan.spec.month}?limit=200`)
   const attendanceByKind: Record<string, number> = {}
   for (const f of attendance) attendanceByKind[f.kind] = (attendanceByKind[f.kind] ?? 0) + 1
@@ -291,10 +369,11 @@ async function main(): Promise<void> {
 
   if (process.env.DEMO_EXIT === '1') {
     await server.close()
+    await dahua.device.close()
     return
   }
   console.log('The service keeps running; Ctrl-C stops it.')
-  const stop = () => void server.close().then(() => process.exit(0))
+  const stop = () => void server.close().then(() => dahua.device.close()).then(() => process.exit(0))
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
 }
