@@ -1,13 +1,17 @@
 /**
- * The operator's console, run as a person would run it (child processes through tsx, on the run's engine: a temp
- * SQLite file or a PostgreSQL database of the test's own): `npm run admin` makes the first admin on a fresh database,
- * then logins and keys that work on a running service; its revocations take effect there at once; `npm run
- * audit:verify` checks the chain the service and the console wrote together.
+ * The operator's console, on the run's engine (a temp SQLite file or a PostgreSQL database of the test's own):
+ * `npm run admin` makes the first admin on a fresh database, then logins and keys that work on a running service; its
+ * revocations take effect there at once; `npm run audit:verify` checks the chain the service and the console wrote
+ * together. The first and the last command run as a person runs them (child processes through tsx); the commands
+ * between run the console's runAdmin in this process on a connection of their own, which the running service sees
+ * as another writer just as it sees another process (each child costs seconds of TypeScript loading).
  */
 import { spawn } from 'node:child_process'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { runAdmin } from '../../src/cli/admin.ts'
+import { openDatabase } from '../../src/db/client.ts'
 import { q } from '../../src/db/database.ts'
 import { creditCode } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
@@ -44,7 +48,6 @@ const PASSWORD = 'first admin of the platform'
 
 t.test('npm run admin: bootstrap, logins, keys, revocation; npm run audit:verify', async (t) => {
   const databaseUrl = await testDatabaseUrl(t)
-  const admin = (...args: string[]) => run('admin', args, { DATABASE_URL: databaseUrl })
 
   // A fresh database: the console applies the migrations and makes the first admin.
   const first = await run('admin', ['create-user', '--login', 'root', '--name', 'Platform operator', '--role', 'admin'], { DATABASE_URL: databaseUrl, WL_ADMIN_PASSWORD: PASSWORD })
@@ -53,6 +56,20 @@ t.test('npm run admin: bootstrap, logins, keys, revocation; npm run audit:verify
   t.notOk(first.stdout.includes(PASSWORD), 'a password given is not printed')
 
   const server = await startTestServer(t, { config: { databaseUrl } })
+  const consoleDb = await openDatabase(databaseUrl)
+  t.teardown(() => consoleDb.close())
+  const inProcess = async (args: string[], env: Record<string, string> = {}): Promise<Run> => {
+    let stdout = ''
+    let stderr = ''
+    const code = await runAdmin(args, consoleDb, {
+      out: (line) => (stdout += `${line}\n`),
+      err: (line) => (stderr += `${line}\n`),
+      askPassword: () => Promise.resolve(undefined),
+      env: { WL_ADMIN_PASSWORD: '', ...env },
+    })
+    return { code, stdout, stderr }
+  }
+  const admin = (...args: string[]) => inProcess(args)
   const anonymous = new Api(server.httpUrl)
   const session = await anonymous.post<{ token: string; user: { role: string } }>('/api/session', { login: 'root', password: PASSWORD })
   t.equal(session.user.role, 'admin', 'the first admin logs in to the running service')
@@ -103,7 +120,7 @@ t.test('npm run admin: bootstrap, logins, keys, revocation; npm run audit:verify
 
   // A new password ends the sessions made with the old one.
   const again = await anonymous.post<{ token: string }>('/api/session', { login: 'root', password: PASSWORD })
-  t.match(await run('admin', ['set-password', '--login', 'root'], { DATABASE_URL: databaseUrl, WL_ADMIN_PASSWORD: 'a brand new passphrase' }), { code: 0 })
+  t.match(await inProcess(['set-password', '--login', 'root'], { WL_ADMIN_PASSWORD: 'a brand new passphrase' }), { code: 0 })
   t.equal((await anonymous.as(again.token).fetch('/api/me')).status, 401, 'sessions of the old password end')
 
   // Every command is in the access log as the operator, chained with the service's rows.
