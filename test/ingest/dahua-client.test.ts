@@ -66,6 +66,8 @@ void t.test('Dahua stream client against a simulated terminal, through the real 
     info: (obj: object, msg: string) => logs.push({ level: 'info', obj: obj as Record<string, unknown>, msg }),
     warn: (obj: object, msg: string) => logs.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }),
   }
+  /** The contacts the client reports (the device watch's; src/punches/device-contacts.ts). */
+  const heard = new Set<string>()
   const clients = await startDahuaClients({
     inbox: services.inbox,
     lookups: services.lookups,
@@ -73,6 +75,7 @@ void t.test('Dahua stream client against a simulated terminal, through the real 
     env: { WL_DAHUA_DH01_PASSWORD: 'secret', WL_DAHUA_DH02_PASSWORD: 'not the password' },
     log,
     ignored,
+    contacts: { heard: (serial, kind) => heard.add(`${serial} ${kind}`) },
     limits: { heartbeat_seconds: 1, backoff_initial_ms: 50, backoff_max_ms: 400, unauthorized_retry_ms: 100 },
   })
   t.teardown(() => clients.close())
@@ -93,6 +96,7 @@ void t.test('Dahua stream client against a simulated terminal, through the real 
   t.pass('events become punches')
   t.ok(status('DH-0001')?.lastEventAtMs, 'last event seen')
   await waitFor('a heartbeat', () => status('DH-0001')?.lastHeartbeatAtMs !== undefined)
+  t.ok(heard.has('DH-0001 dahua_stream'), 'the attached stream and its heartbeats are contacts')
 
   device.emit({ userId: '', method: 4, atMs: at + 60_000 }) // opened from the platform: nobody verified
   await waitFor('the remote opening counted', async () => (await ignoredTotal()) === 1)
@@ -129,6 +133,7 @@ void t.test('Dahua stream client against a simulated terminal, through the real 
   t.equal(logs.filter((l) => l.obj['code'] === 'dahua_unauthorized' && l.obj['serial'] === 'DH-0002').length, 1, 'logged once, however often retried')
   t.notMatch(JSON.stringify(logs), /not the password|secret/, 'no password in the logs')
   t.equal(await count(), 2, 'nothing from a device whose login failed')
+  t.notOk(heard.has('DH-0002 dahua_stream'), 'and a refused login is no contact')
 
   // The stream goes quiet (no heartbeat, connection open): cut after 3 heartbeats and attached again.
   const before = status('DH-0001')!.reconnects

@@ -67,9 +67,12 @@ void t.test('Hikvision AcsEvent poller against a simulated terminal, through the
     log,
     ignored,
     lastSerialNo,
+    contacts: { heard: (serial, kind) => heard.add(`${serial} ${kind}`) },
     limits: { backoff_initial_ms: 50, backoff_max_ms: 400, unauthorized_retry_ms: 50 },
     ...overrides,
   })
+  /** The contacts the pollers report (the device watch's; src/punches/device-contacts.ts). */
+  const heard = new Set<string>()
 
   // 75 events over the last hours: every fifth a door unlocking (nobody verified), the rest faces passing.
   const start = Date.now() - 3 * 3_600_000
@@ -94,6 +97,7 @@ void t.test('Hikvision AcsEvent poller against a simulated terminal, through the
   )
   await pollers.pollNow()
   t.equal(await count(), 60, 'every person event stored')
+  t.ok(heard.has('HK-0001 hikvision_search'), 'an answered search is a contact')
   t.equal(await ignoredTotal(), 15, 'the door events counted')
   const kept = await api.get<Array<{ deviceSerial: string | null }>>(`/api/rejected-inputs?projectId=${site.projectId}`)
   t.notOk(kept.some((r) => r.deviceSerial === 'HK-0001'), 'and not kept as refusals')
@@ -150,6 +154,7 @@ void t.test('Hikvision AcsEvent poller against a simulated terminal, through the
   t.teardown(() => again.close())
   for (let i = 0; i < 3; i++) await again.pollNow('HK-0002')
   t.ok(locked.searches.length >= 4 && locked.searches.every((s) => s.status === 401), 'every search refused')
+  t.notOk(heard.has('HK-0002 hikvision_search'), 'a refused search is no contact')
   t.match(again.status().find((s) => s.serial === 'HK-0002'), { connected: false, lastEventAtMs: undefined, lastSerialNo: undefined })
   t.ok(again.status().find((s) => s.serial === 'HK-0002')!.failures >= 3)
   t.equal(logs.filter((l) => l.obj['code'] === 'hikvision_unauthorized' && l.obj['serial'] === 'HK-0002').length, 2, 'logged once per poller started, however often retried')

@@ -3,10 +3,11 @@
  * HTTP device edge, a webhook receiver. Contacts that carry no punch (the ADMS handshake and command polls) keep the
  * device from going offline; once it is silent more than an hour of site time the watch opens a DEVICE_OFFLINE
  * incident and notifies `device.offline`; when it is heard again the incident closes with the times and
- * `device.online` follows. A device registered and never heard opens one too. Several watch rounds append each event
- * once.
+ * `device.online` follows. A device registered and never heard opens one too, closed when it connects over MQTT.
+ * Several watch rounds append each event once.
  */
 import t, { type Test } from 'tap'
+import mqtt from 'mqtt'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
@@ -136,4 +137,15 @@ void t.test('a device goes quiet, an incident opens and is notified; heard again
   await zk('/iclock/getrequest')
   t.equal(await watch(), 1)
   t.same((await incidents('?state=open')).map((i) => i.serial), ['GT-NEVER'])
+
+  // The gate connects over MQTT at last and publishes nothing: its CONNECT is a contact.
+  const gate = await mqtt.connectAsync(server.mqttUrl, { clientId: 'GT-NEVER', username: 'GT-NEVER', password: site.secrets.get('GT-NEVER'), clean: true, reconnectPeriod: 0 })
+  t.teardown(() => gate.endAsync())
+  clock.set(sh(21, 1))
+  for (let i = 0; i < 200 && !(await health('GT-NEVER')).lastContactKind; i++) await new Promise((r) => setTimeout(r, 10))
+  await services.deviceWatch.contacts.idle()
+  t.match(await health('GT-NEVER'), { lastContactKind: 'mqtt_connect' })
+  t.equal(await watch(), 1)
+  t.match(await incidents('?state=closed'), [{ serial: 'ZK-QUIET' }, { serial: 'ZK-QUIET' }, { serial: 'GT-NEVER', neverHeard: true, contactKind: 'mqtt_connect' }], 'newest first')
+  await gate.endAsync()
 })
