@@ -81,6 +81,7 @@ export async function rightsBoardRoutes(app: FastifyInstance, { services }: { se
         title: `维权信息告示牌 · ${board.projectName}`,
         signedIn: { label: p.label, roleName: ROLE_NAMES[p.role] ?? p.role },
         bodyClass: `board-page paper-${paper}`,
+        stylesheets: paper === 'a3' ? ['print-a3.css'] : [],
         board,
         qr: await qrSvg(board.workerPageUrl),
         kiosk: false,

@@ -26,6 +26,8 @@ export interface LayoutData {
   signedIn?: { label: string; roleName: string }
   /** `body` classes: `kiosk` (full screen, no header), `paper-a3` (printed on A3). */
   bodyClass?: string
+  /** Stylesheets after pages.css, by asset name (print-a3.css). */
+  stylesheets?: string[]
 }
 
 export function render<T extends LayoutData>(template: string, data: T): string {

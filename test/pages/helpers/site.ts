@@ -1,4 +1,7 @@
 /**
+ * Names are plain (each test's service has its own database, and the browser test's screenshots show them); codes
+ * carry the tag.
+ *
  * Two general contractors, each with a project, and a login for each role the pages tests sign in as: what the
  * pages' HTTP and browser tests share. Registered by the admin over the API, as a platform operator would.
  */
@@ -25,9 +28,9 @@ export interface PagesSite {
 export async function registerPagesSite(admin: Api, opts: { tag: string; seed: number; projectName?: string }): Promise<PagesSite> {
   const rng = new Rng(opts.seed)
   const org = (kind: string, name: string) => admin.post<{ id: string; name: string }>('/api/organisations', { kind, name, creditCode: creditCode(rng) })
-  const cu = await org('construction_unit', `杭州城投置业有限公司 ${opts.tag}`)
-  const gc = await org('general_contractor', `浙江建工集团有限公司 ${opts.tag}`)
-  const otherGc = await org('general_contractor', `另一总包有限公司 ${opts.tag}`)
+  const cu = await org('construction_unit', '杭州城投置业有限公司')
+  const gc = await org('general_contractor', '浙江建工集团有限公司')
+  const otherGc = await org('general_contractor', '钱塘建设有限公司')
   const project = (siteCode: string, name: string, gcId: string) =>
     admin.post<{ id: string; name: string; siteCode: string }>('/api/projects', {
       siteCode,
@@ -38,8 +41,8 @@ export async function registerPagesSite(admin: Api, opts: { tag: string; seed: n
       generalContractorId: gcId,
       account: { bank: '中国农业银行杭州西湖支行', bankCode: '103331000017', no: `19045101040${opts.seed}`, name: `${gc.name}${name}农民工工资专用账户` },
     })
-  const p = await project(`${opts.tag}-A`, opts.projectName ?? `西溪安置房二期 ${opts.tag}`, gc.id)
-  const other = await project(`${opts.tag}-B`, `另一工程 ${opts.tag}`, otherGc.id)
+  const p = await project(`${opts.tag}-A`, opts.projectName ?? '西溪安置房二期', gc.id)
+  const other = await project(`${opts.tag}-B`, '钱塘江堤加固工程', otherGc.id)
   const logins = {
     labourManager: `lm.${opts.tag}`,
     otherLabourManager: `lm.other.${opts.tag}`,
