@@ -19,6 +19,7 @@ import { pathToFileURL } from 'node:url'
 import { BANK_FORMATS, detectFormat, formatNamed, parseBankFile } from '../payouts/formats/index.ts'
 import type { EvidenceStatus } from '../payouts/formats/evidence.ts'
 import { Money, fen, formatYuan, type Fen, type MoneyDecimal } from '../kernel/money.ts'
+import { CONSOLE, type CliOutput } from './output.ts'
 
 /** Larger than any format's own limit: past it the file is not read into memory at all. */
 export const BANK_FILE_BYTES_MAX = 64 * 1024 * 1024
@@ -100,27 +101,27 @@ export function bankFileReport(bytes: Buffer, options: { fileName: string; forma
   }
 }
 
-export function main(argv: readonly string[]): 0 | 1 | 2 {
+export function main(argv: readonly string[], io: CliOutput = CONSOLE): 0 | 1 | 2 {
   const args = parseArgs(argv)
   if (!args.ok) {
-    if (args.message !== '') console.error(`bank-file: ${args.message}`)
-    console.error(USAGE)
+    if (args.message !== '') io.err(`bank-file: ${args.message}`)
+    io.err(USAGE)
     return 2
   }
   let bytes: Buffer
   try {
     const size = statSync(args.file).size
     if (size > BANK_FILE_BYTES_MAX) {
-      console.error(`bank-file: ${args.file} is ${size} bytes; no bank result file this ledger reads is larger than ${BANK_FILE_BYTES_MAX}.`)
+      io.err(`bank-file: ${args.file} is ${size} bytes; no bank result file this ledger reads is larger than ${BANK_FILE_BYTES_MAX}.`)
       return 2
     }
     bytes = readFileSync(args.file)
   } catch (err) {
-    console.error(`bank-file: cannot read ${args.file}: ${err instanceof Error ? err.message : String(err)}`)
+    io.err(`bank-file: cannot read ${args.file}: ${err instanceof Error ? err.message : String(err)}`)
     return 2
   }
   const { exitCode, report } = bankFileReport(bytes, { fileName: basename(args.file), format: args.format })
-  console.log(JSON.stringify(report, null, 2))
+  io.out(JSON.stringify(report, null, 2))
   return exitCode
 }
 

@@ -27,6 +27,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { pathToFileURL } from 'node:url'
 import { maskText } from '../access/masking.ts'
+import { CONSOLE, type CliOutput } from './output.ts'
 import { isTimeZone, localTimeOf, workDateOf, DEFAULT_TIME_ZONE } from '../kernel/time.ts'
 import type { CanonicalPunch, PersonRef } from '../punches/canonical.ts'
 import { maskIdNumber } from '../roster/identity.ts'
@@ -299,13 +300,6 @@ export function deviceFrameReport(bytes: Buffer, options: Omit<Options, 'file'>)
     },
   }
 }
-
-/** Where the CLI writes: the console, or a test's buffers (the tests run it in-process, but for one real child). */
-export interface CliOutput {
-  out(line: string): void
-  err(line: string): void
-}
-const CONSOLE: CliOutput = { out: (line) => console.log(line), err: (line) => console.error(line) }
 
 export function main(argv: readonly string[], io: CliOutput = CONSOLE): 0 | 1 | 2 {
   const args = parseArgs(argv)

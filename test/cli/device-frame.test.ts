@@ -10,6 +10,7 @@ import t from 'tap'
 import { attlogRecordId } from '../../devices/zkteco-adms/codec.ts'
 import { idCheckChar } from '../../src/roster/identity.ts'
 import { cutBody, main, parseArgs } from '../../src/cli/device-frame.ts'
+import { capturedOutput } from '../../src/cli/output.ts'
 
 const CLI = fileURLToPath(new URL('../../src/cli/device-frame.ts', import.meta.url))
 const DEVICES = new URL('../../devices/', import.meta.url)
@@ -27,10 +28,9 @@ interface Run {
  * starting one per case (each costs a second of TypeScript loading). One case below runs the real child.
  */
 function run(...args: string[]): Run {
-  let stdout = ''
-  let stderr = ''
-  const code = main(args, { out: (line) => (stdout += `${line}\n`), err: (line) => (stderr += `${line}\n`) })
-  return { code, out: parsed(stdout), stdout, stderr }
+  const io = capturedOutput()
+  const code = main(args, io)
+  return { code, out: parsed(io.stdout()), stdout: io.stdout(), stderr: io.stderr() }
 }
 
 /** `npm run device-frame` as a vendor's engineer runs it: a child process, its stdout and its exit code. */

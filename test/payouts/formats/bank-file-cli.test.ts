@@ -1,12 +1,15 @@
 /**
- * `npm run bank-file` as a user runs it: a child process on real files, its JSON on stdout and its exit code. Other
- * formats' parsers are written beside this one, so a pain.002 sample is only required to give a result or a refusal.
+ * `npm run bank-file` on real files: its JSON on stdout and its exit code, once as a user runs it (a child process),
+ * the other cases through its main in-process. Other formats' parsers are written beside this one, so a pain.002
+ * sample is only required to give a result or a refusal.
  */
 import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { main } from '../../../src/cli/bank-file.ts'
+import { capturedOutput } from '../../../src/cli/output.ts'
 import { cityBankTxt, fileNameDateCsv, SAMPLE_LINES } from './text-profile-samples.ts'
 
 const CLI = fileURLToPath(new URL('../../../src/cli/bank-file.ts', import.meta.url))
@@ -20,15 +23,28 @@ interface Run {
   stderr: string
 }
 
+/**
+ * The CLI's main in-process, with its output captured: what a child process would print and exit with, without
+ * starting one per case (each costs a second of TypeScript loading). One case below runs the real child.
+ */
 function run(...args: string[]): Run {
+  const io = capturedOutput()
+  const code = main(args, io)
+  return { code, out: parsed(io.stdout()), stdout: io.stdout(), stderr: io.stderr() }
+}
+
+/** `npm run bank-file` as a user runs it: a child process, its stdout and its exit code. */
+function runChild(...args: string[]): Run {
   const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { encoding: 'utf-8', timeout: 60_000 })
-  let out: unknown
+  return { code: r.status, out: parsed(r.stdout), stdout: r.stdout, stderr: r.stderr }
+}
+
+function parsed(stdout: string): unknown {
   try {
-    out = r.stdout.trim() === '' ? undefined : JSON.parse(r.stdout)
+    return stdout.trim() === '' ? undefined : JSON.parse(stdout)
   } catch {
-    out = undefined
+    return undefined
   }
-  return { code: r.status, out, stdout: r.stdout, stderr: r.stderr }
 }
 
 interface Report {
@@ -47,7 +63,7 @@ const report = (r: Run): Report => {
 }
 
 t.test('a delimited result file: exit 0, every line with the card as read, totals per status', async (t) => {
-  const r = run(fileURLToPath(new URL('result-gbk-chinese-header.txt', FIXTURES)))
+  const r = runChild(fileURLToPath(new URL('result-gbk-chinese-header.txt', FIXTURES)))
   t.equal(r.code, 0, r.stderr)
   const rep = report(r)
   t.equal(rep.format, 'delimited')
