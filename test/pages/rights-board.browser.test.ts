@@ -30,6 +30,16 @@ async function noSeriousViolations(t: Test, page: Page, what: string): Promise<v
   t.same(violations, [], `${what}: axe finds no serious or critical violation`)
 }
 
+/** Errors the page reports (a script error, a resource the Content-Security-Policy blocked), as they happen. */
+function watchConsole(page: Page): string[] {
+  const problems: string[] = []
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`))
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`)
+  })
+  return problems
+}
+
 async function signIn(page: Page, login: string): Promise<void> {
   await page.getByLabel('登录名').fill(login)
   await page.getByLabel('密码').fill(PASSWORD)
@@ -47,6 +57,7 @@ t.test('the rights board in Chromium', async (t) => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
     t.teardown(() => context.close())
     const page = await context.newPage()
+    const problems = watchConsole(page)
 
     await page.goto(boardUrl)
     t.equal(new URL(page.url()).pathname, '/pages/sign-in', 'no session: sent to sign in')
@@ -102,19 +113,32 @@ t.test('the rights board in Chromium', async (t) => {
       t.equal(pages.length, 1, 'one sheet')
       t.ok(Math.abs(pages[0]!.width - A3_PT.width) < 2 && Math.abs(pages[0]!.height - A3_PT.height) < 2, `A3 portrait (${JSON.stringify(pages[0])})`)
     })
+    t.same(problems, [], 'no script error or CSP violation in the console')
   })
 
   await t.test('the kiosk board opens full screen without signing in', async (t) => {
     const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' })
     t.teardown(() => context.close())
     const page = await context.newPage()
-    await page.goto(`${base}/kiosk/${site.projectId}/rights-board`)
+    const problems = watchConsole(page)
+    const kioskUrl = `${base}/kiosk/${site.projectId}/rights-board`
+    // The page's timers run on playwright's clock, moved on by hand below: the refresh is tested without waiting.
+    await page.clock.install()
+    await page.goto(kioskUrl)
     t.equal(new URL(page.url()).pathname, `/kiosk/${site.projectId}/rights-board`, 'no sign-in')
     t.equal(await page.locator('[data-fact="general_contractor"] .value').textContent(), site.generalContractorName)
     t.equal(await page.locator('.qr-url a').textContent(), workerUrl)
     t.equal(await page.locator('.site-header').count(), 0, 'nothing but the board')
     await noSeriousViolations(t, page, 'kiosk')
     await page.screenshot({ path: screenshotPath('rights-board-kiosk.png') })
+
+    // Ten minutes on, htmx asks for the board again and puts the new one in place, still set to refresh.
+    const refreshed = page.waitForResponse((r) => r.url() === kioskUrl && r.request().headers()['hx-request'] === 'true')
+    await page.clock.fastForward('10:01')
+    t.equal((await refreshed).status(), 200, 'the board was fetched again')
+    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll: (s: string) => { length: number } } }).document.querySelectorAll('#board[hx-get]').length === 1)
+    t.equal(await page.locator('[data-fact="general_contractor"] .value').textContent(), site.generalContractorName, 'the board is still there after the swap')
+    t.same(problems, [], 'no script error or CSP violation in the console')
   })
 
   await t.test("another contractor's labour manager gets none of the data", async (t) => {
