@@ -23,6 +23,8 @@ export interface DeviceActivity {
   lastPunchBeforeMs: number | null
   /** Its newest contact of any kind, punch or not (src/punches/device-contacts.ts); absent or null when none is recorded. */
   contact?: { atMs: number; kind: string } | null
+  /** When it was registered: a device never heard is silent since then (as the device watch counts it). */
+  registeredAtMs?: number
 }
 
 export interface SequenceGap {
@@ -179,7 +181,7 @@ export function deviceHealth(a: DeviceActivity, o: HealthOptions): DeviceHealth 
     lastContactKind: a.contact?.kind ?? null,
     lastSeenAtMs,
     silentMinutes: lastSeenAtMs === null ? null : Math.max(0, Math.floor((o.nowMs - lastSeenAtMs) / 60_000)),
-    offline: isOffline(lastSeenAtMs, o),
+    offline: isOffline(lastSeenAtMs ?? a.registeredAtMs ?? null, o),
     punches: a.punches.length,
     refusals: a.refusals.count,
     clockOffsetSeconds: offset === null ? null : offset / 1000,
@@ -191,7 +193,7 @@ export function deviceHealth(a: DeviceActivity, o: HealthOptions): DeviceHealth 
 /** What device health reads: the project's devices and zone, and its punches and refusals. */
 export interface DeviceHealthSources {
   project(projectId: string): Promise<{ timeZone: string }>
-  listDevices(projectId: string): Promise<ReadonlyArray<{ id: string; serial: string; model: string }>>
+  listDevices(projectId: string): Promise<ReadonlyArray<{ id: string; serial: string; model: string; createdAtMs?: number }>>
   deviceSamplesSince(projectId: string, sinceMs: number): Promise<ReadonlyArray<{ deviceId: string } & PunchSample>>
   lastPunchOfDevice(projectId: string, deviceId: string): Promise<number | undefined>
   refusalsByDeviceSince(projectId: string, sinceMs: number): Promise<ReadonlyArray<{ serial: string; n: number; lastAtMs: number; lastReason: string }>>
@@ -229,6 +231,7 @@ export async function projectDeviceHealth(
           refusals: { count: r?.n ?? 0, lastAtMs: r?.lastAtMs ?? null, lastReason: r?.lastReason ?? null },
           lastPunchBeforeMs: punches.length > 0 ? null : ((await src.lastPunchOfDevice(projectId, d.id)) ?? null),
           contact: contacts.get(d.id) ?? null,
+          registeredAtMs: d.createdAtMs,
         },
         { ...o, timeZone: project.timeZone },
       ),

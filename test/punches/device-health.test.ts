@@ -51,4 +51,8 @@ t.test('a device as a whole', async (t) => {
   t.match(hik, { offline: true, missingRecords: 0, gaps: [] }, "Hikvision's serialNo also counts events that are not stored: no gaps from punches alone")
   const silent = deviceHealth({ serial: 'FT-01', model: 'face-fr900', punches: [], refusals: { count: 0, lastAtMs: null, lastReason: null }, lastPunchBeforeMs: NOW - 3 * 86_400_000 }, SITE)
   t.match(silent, { lastSeenAtMs: NOW - 3 * 86_400_000, silentMinutes: 3 * 1440, offline: true, punches: 0 })
+  const idle = { serial: 'ZK-01', model: 'zkteco-adms', punches: [], refusals: { count: 0, lastAtMs: null, lastReason: null }, lastPunchBeforeMs: null }
+  t.match(deviceHealth({ ...idle, contact: { atMs: NOW - 2 * 60_000, kind: 'adms_poll' } }, SITE), { lastSeenAtMs: NOW - 2 * 60_000, lastContactKind: 'adms_poll', offline: false }, 'a poll without punches is a contact')
+  t.match(deviceHealth({ ...idle, registeredAtMs: NOW - 30 * 60_000 }, SITE), { lastSeenAtMs: null, offline: false }, 'registered half an hour ago, never heard: not offline yet')
+  t.match(deviceHealth(idle, SITE), { offline: true }, 'never heard, registration unknown')
 })
