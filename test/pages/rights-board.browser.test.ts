@@ -3,7 +3,8 @@
  * in, signs in with the keyboard alone and lands on it; the board shows the project's facts and the QR code with the
  * link it encodes printed; it prints on one A4 sheet (and one A3 sheet with ?paper=a3); the full-screen kiosk board
  * opens without signing in; axe-core finds no serious or critical violation on any of these pages; another
- * contractor's labour manager gets none of the data. Screenshots of each page go to docs/screenshots/.
+ * contractor's labour manager gets none of the data. Screenshots of each page are taken, and saved to
+ * docs/screenshots/ with WL_SAVE_SCREENSHOTS=1 (helpers/browser.ts).
  */
 import t, { type Test } from 'tap'
 import type { Browser, Page } from 'playwright-core'
@@ -63,7 +64,7 @@ t.test('the rights board in Chromium', async (t) => {
     t.equal(new URL(page.url()).pathname, '/pages/sign-in', 'no session: sent to sign in')
     t.equal(await page.getAttribute('html', 'lang'), 'zh-CN')
     await noSeriousViolations(t, page, 'sign-in')
-    await page.screenshot({ path: screenshotPath('sign-in.png') })
+    await page.screenshot({ path: screenshotPath(t, 'sign-in.png') })
 
     // Keyboard only: the login field has the focus, Tab to the password, Enter submits.
     t.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id), 'login', 'the login field has the focus')
@@ -92,7 +93,7 @@ t.test('the rights board in Chromium', async (t) => {
       t.ok(box && box.width >= 150 && box.height >= 150, 'large enough to scan')
       t.equal(await page.locator('.qr-url a').textContent(), workerUrl, 'the link it encodes is printed')
       await noSeriousViolations(t, page, 'board')
-      await page.screenshot({ path: screenshotPath('rights-board.png'), fullPage: true })
+      await page.screenshot({ path: screenshotPath(t, 'rights-board.png'), fullPage: true })
     })
 
     await t.test('printed: one A4 sheet, the board alone', async (t) => {
@@ -100,7 +101,7 @@ t.test('the rights board in Chromium', async (t) => {
       t.equal(await page.locator('.toolbar').isVisible(), false, 'no toolbar on paper')
       t.equal(await page.locator('.site-header').isVisible(), false, 'no header on paper')
       await page.setViewportSize({ width: 794, height: 1123 }) // A4 at 96 dpi, for the screenshot
-      await page.screenshot({ path: screenshotPath('rights-board-print-a4.png'), fullPage: true })
+      await page.screenshot({ path: screenshotPath(t, 'rights-board-print-a4.png'), fullPage: true })
       const pages = pdfPages(await page.pdf({ preferCSSPageSize: true, printBackground: true }))
       t.equal(pages.length, 1, 'one sheet')
       t.ok(Math.abs(pages[0]!.width - A4_PT.width) < 2 && Math.abs(pages[0]!.height - A4_PT.height) < 2, `A4 portrait (${JSON.stringify(pages[0])})`)
@@ -130,7 +131,7 @@ t.test('the rights board in Chromium', async (t) => {
     t.equal(await page.locator('.qr-url a').textContent(), workerUrl)
     t.equal(await page.locator('.site-header').count(), 0, 'nothing but the board')
     await noSeriousViolations(t, page, 'kiosk')
-    await page.screenshot({ path: screenshotPath('rights-board-kiosk.png') })
+    await page.screenshot({ path: screenshotPath(t, 'rights-board-kiosk.png') })
 
     // Ten minutes on, htmx asks for the board again and puts the new one in place, still set to refresh.
     const refreshed = page.waitForResponse((r) => r.url() === kioskUrl && r.request().headers()['hx-request'] === 'true')

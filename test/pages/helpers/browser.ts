@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { tempDir } from '../../helpers/server.ts'
 
 const DEBIAN_CHROMIUM = '/usr/bin/chromium'
 
@@ -72,7 +73,15 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
 /** docs/screenshots/: the pages as the tests saw them, shown in the README. */
 export const SCREENSHOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots')
 
-export function screenshotPath(name: string): string {
-  mkdirSync(SCREENSHOT_DIR, { recursive: true })
-  return join(SCREENSHOT_DIR, name)
+/**
+ * Where a test saves a page's screenshot: docs/screenshots/ when WL_SAVE_SCREENSHOTS=1 (to refresh the README's
+ * pictures, then commit them), a temporary folder otherwise. Every run takes them (the pages are drawn either way),
+ * but an ordinary run does not rewrite committed files: each run's ports and ids differ, so the pictures would too.
+ */
+export function screenshotPath(t: Test, name: string): string {
+  if (process.env.WL_SAVE_SCREENSHOTS === '1') {
+    mkdirSync(SCREENSHOT_DIR, { recursive: true })
+    return join(SCREENSHOT_DIR, name)
+  }
+  return join(tempDir(t, 'wl-screenshots-'), name)
 }
