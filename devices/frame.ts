@@ -78,6 +78,8 @@ export function quote(value: unknown): string {
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 function isTidyText(text: string, lengthMax: number): boolean {
+  // A code point is at most two UTF-16 units: a longer string is refused before it is spread into characters.
+  if (text.length > lengthMax * 2) return false
   const length = [...text].length
   return length >= 1 && length <= lengthMax && !CONTROL.test(text) && text.trim() === text
 }

@@ -7,7 +7,7 @@
  * bytes make it throw.
  */
 import iconv from 'iconv-lite'
-import { maskBankText } from '../../file-format.ts'
+import { quote } from '../../file-format.ts'
 import { LIMITS } from '../../../config/limits.ts'
 import { Money, type Fen, type MoneyDecimal } from '../../../kernel/money.ts'
 import { isWorkDate, type WorkDate } from '../../../kernel/time.ts'
@@ -20,8 +20,6 @@ import { REQUIRED_COLUMNS, type FileFact, type ProfileColumn, type SummaryFigure
 export const TEXT_RESULT_BYTES_MAX = 32 * 1024 * 1024
 /** The column header sits below a title and a few header lines; a file whose header is not near the top is not the layout. */
 export const HEADER_SEARCH_LINES_MAX = 50
-/** Offending values are quoted in messages, cut to this length so that a runaway field cannot make a message megabytes long. */
-const VALUE_IN_MESSAGE_CHARS_MAX = 40
 /** A batch number (批次号) as banks write them; it becomes part of every line's reference. */
 const BATCH_TEXT = /^[0-9A-Za-z_-]{1,32}$/
 const SEQ_TEXT = /^\d{1,15}$/
@@ -44,12 +42,6 @@ export interface TextParseLimits {
   bytesMax: number
 }
 const DEFAULT_LIMITS: TextParseLimits = { linesMax: EVIDENCE_LINES_MAX, bytesMax: TEXT_RESULT_BYTES_MAX }
-
-function quote(value: string): string {
-  const chars = [...value]
-  const shown = chars.length > VALUE_IN_MESSAGE_CHARS_MAX ? chars.slice(0, VALUE_IN_MESSAGE_CHARS_MAX).join('') + '…' : value
-  return JSON.stringify(maskBankText(shown))
-}
 
 const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
