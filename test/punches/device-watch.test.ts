@@ -148,4 +148,7 @@ void t.test('a device goes quiet, an incident opens and is notified; heard again
   t.equal(await watch(), 1)
   t.match(await incidents('?state=closed'), [{ serial: 'ZK-QUIET' }, { serial: 'ZK-QUIET' }, { serial: 'GT-NEVER', neverHeard: true, contactKind: 'mqtt_connect' }], 'newest first')
   await gate.endAsync()
+
+  const all = await incidents()
+  t.same((await api.getAll<Incident>(`/api/projects/${site.projectId}/devices/incidents?limit=1`)).map((i) => i.id), all.map((i) => i.id), 'paged one at a time (Link: rel="next"), the same list')
 })

@@ -8,8 +8,10 @@ import type { FastifyInstance } from 'fastify'
 import { projectDeviceHealth } from '../../punches/device-health.ts'
 import type { DeviceIncident } from '../../punches/device-incidents.ts'
 import { silentSiteMinutes } from '../../punches/device-incidents.ts'
+import { AppError } from '../../kernel/errors.ts'
 import type { Services } from '../../services.ts'
-import { errors, projectParams } from '../schemas.ts'
+import { decodeCursor, linkNext, pageAfter } from '../paging.ts'
+import { errors, keyCursorQuery, limitQuery, projectParams } from '../schemas.ts'
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
 const nullableInteger = { type: ['integer', 'null'] } as const
@@ -143,22 +145,28 @@ export async function deviceHealthRoutes(app: FastifyInstance, { services }: { s
     },
   )
 
-  app.get<{ Params: { projectId: string }; Querystring: { state?: DeviceIncident['state'] } }>(
+  /** Newest first: the later opening first, then the id (time-ordered) for a stable cursor. */
+  const incidentKey = (i: DeviceIncident): Array<string | number> => [-i.openedAtMs, i.id]
+  app.get<{ Params: { projectId: string }; Querystring: { state?: DeviceIncident['state']; limit: number; after?: string } }>(
     '/api/projects/:projectId/devices/incidents',
     { config: { policy },
       schema: {
         tags: ['roster'],
         summary: "The project's device offline incidents (DEVICE_OFFLINE), newest first: opened by the device watch when a device is silent too long during site hours, closed when it is heard again",
         params: projectParams,
-        querystring: { type: 'object', properties: { state: { type: 'string', enum: ['open', 'closed'] } }, additionalProperties: false },
+        querystring: { type: 'object', properties: { state: { type: 'string', enum: ['open', 'closed'] }, limit: limitQuery, after: keyCursorQuery }, additionalProperties: false },
         response: { 200: { type: 'array', items: incident }, ...errors },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { projectId } = req.params
+      const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after)
+      if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
       const { timeZone } = await services.roster.project(projectId)
       const nowMs = services.clock.nowMs()
-      return (await services.deviceWatch.incidents(projectId, req.query.state)).map((i) => incidentOf(i, nowMs, timeZone))
+      const { page, next } = pageAfter(await services.deviceWatch.incidents(projectId, req.query.state), incidentKey, after, req.query.limit)
+      linkNext(req, reply, req.query.limit, 'after', next)
+      return page.map((i) => incidentOf(i, nowMs, timeZone))
     },
   )
 }
