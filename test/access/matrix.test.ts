@@ -77,6 +77,8 @@ t.test('role × route: every route answers every role as its policy says', async
     workerId: site.workerId,
     enrolmentId: site.enrolmentId,
     deviceId: site.deviceId,
+    // The site's gate (registerAccessSite names it GT-<tag>).
+    serial: 'GT-MX-1',
     fileId: site.fileId,
     flagId: site.flagId,
     // Made-up ids: the role check runs before the handler, so an allowed role gets a 404, never a 401 or 403.
