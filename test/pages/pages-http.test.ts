@@ -2,8 +2,9 @@
  * The pages over plain HTTP (issue 13): sign-in by form sets the API's session cookie and goes back to the page asked
  * for; a page without a session sends the browser to sign in; the rights board carries the project's facts, "未登记"
  * where the ledger records none, and a QR code of the worker page's link; a labour manager of another contractor gets
- * a 404 page without the project's name, a role that may not see the board a 403 page; the kiosk board is public and
- * carries no personal data; what a template prints from the ledger is escaped; the assets are local, with ETags.
+ * a 404 page without the project's name (so do an auditor of another city and a team manager without a team there),
+ * a role that may not see the board a 403 page; the kiosk board is public and carries no personal data; what a
+ * template prints from the ledger is escaped; the assets are local, with ETags.
  * The browser test (rights-board.browser.test.ts) drives the same pages in Chromium.
  */
 import t from 'tap'
@@ -113,6 +114,11 @@ t.test('pages: sign-in, the rights board, scope and the kiosk', async (t) => {
 
     const auditor = (await signIn(base, site.logins.auditor, PASSWORD)).cookie!
     t.equal((await get(base, boardPath, auditor)).status, 200, 'an auditor of the region sees it')
+    const otherAuditor = (await signIn(base, site.logins.otherAuditor, PASSWORD)).cookie!
+    t.equal((await get(base, boardPath, otherAuditor)).status, 404, "another city's auditor does not")
+    const tm = (await signIn(base, site.logins.teamManager, PASSWORD)).cookie!
+    t.equal((await get(base, boardPath, tm)).status, 200, 'a team manager whose organisation has a team on the project sees it')
+    t.equal((await get(base, `/pages/projects/${site.otherProjectId}/rights-board`, tm)).status, 404, 'not a project without their team')
   })
 
   await t.test('home: the projects in scope, each with its boards', async (t) => {

@@ -21,8 +21,11 @@ export interface PagesSite {
   /** The other contractor's project: out of the labour manager's scope. */
   otherProjectId: string
   otherProjectName: string
-  /** Logins (password PASSWORD): this project's labour manager, the other contractor's, an auditor of the region, a bank. */
-  logins: { labourManager: string; otherLabourManager: string; auditor: string; bank: string }
+  /**
+   * Logins (password PASSWORD): this project's labour manager, the other contractor's, a team manager of a
+   * subcontractor with a team on this project, an auditor of the region and one of another city, a bank.
+   */
+  logins: { labourManager: string; otherLabourManager: string; teamManager: string; auditor: string; otherAuditor: string; bank: string }
 }
 
 export async function registerPagesSite(admin: Api, opts: { tag: string; seed: number; projectName?: string }): Promise<PagesSite> {
@@ -31,6 +34,7 @@ export async function registerPagesSite(admin: Api, opts: { tag: string; seed: n
   const cu = await org('construction_unit', '杭州城投置业有限公司')
   const gc = await org('general_contractor', '浙江建工集团有限公司')
   const otherGc = await org('general_contractor', '钱塘建设有限公司')
+  const sub = await org('subcontractor', '杭州劳务有限公司')
   const project = (siteCode: string, name: string, gcId: string) =>
     admin.post<{ id: string; name: string; siteCode: string }>('/api/projects', {
       siteCode,
@@ -43,15 +47,20 @@ export async function registerPagesSite(admin: Api, opts: { tag: string; seed: n
     })
   const p = await project(`${opts.tag}-A`, opts.projectName ?? '西溪安置房二期', gc.id)
   const other = await project(`${opts.tag}-B`, '钱塘江堤加固工程', otherGc.id)
+  await admin.post(`/api/projects/${p.id}/teams`, { name: '钢筋班', employerId: sub.id })
   const logins = {
     labourManager: `lm.${opts.tag}`,
     otherLabourManager: `lm.other.${opts.tag}`,
+    teamManager: `tm.${opts.tag}`,
     auditor: `auditor.${opts.tag}`,
+    otherAuditor: `auditor.nb.${opts.tag}`,
     bank: `bank.${opts.tag}`,
   }
   await createLogin(admin, logins.labourManager, 'labour_manager', { organisationId: gc.id })
   await createLogin(admin, logins.otherLabourManager, 'labour_manager', { organisationId: otherGc.id })
+  await createLogin(admin, logins.teamManager, 'team_manager', { organisationId: sub.id })
   await createLogin(admin, logins.auditor, 'auditor', { regionCode: '3301' })
+  await createLogin(admin, logins.otherAuditor, 'auditor', { regionCode: '3302' })
   await createLogin(admin, logins.bank, 'bank', { bankCode: '103' })
   return {
     projectId: p.id,
