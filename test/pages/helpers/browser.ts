@@ -16,17 +16,16 @@ import { tempDir } from '../../helpers/server.ts'
 
 const DEBIAN_CHROMIUM = '/usr/bin/chromium'
 
+const HOW_TO_INSTALL = "Install Debian's: `sudo apt-get install -y chromium fonts-noto-cjk` (.ci/run does this), or set CHROMIUM_PATH to a Chromium or Chrome binary."
+
 export function chromiumPath(): string {
   const fromEnv = process.env.CHROMIUM_PATH
   if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new Error(`CHROMIUM_PATH is ${fromEnv}, which does not exist`)
+    if (!existsSync(fromEnv)) throw new Error(`The pages tests need Chromium, and CHROMIUM_PATH (${fromEnv}) does not exist. ${HOW_TO_INSTALL}`)
     return fromEnv
   }
   if (existsSync(DEBIAN_CHROMIUM)) return DEBIAN_CHROMIUM
-  throw new Error(
-    'No Chromium for the pages tests. Install Debian\'s: `sudo apt-get install -y chromium fonts-noto-cjk` ' +
-      '(.ci/run does this), or set CHROMIUM_PATH to a Chromium or Chrome binary.',
-  )
+  throw new Error(`The pages tests need Chromium, and none was found. ${HOW_TO_INSTALL}`)
 }
 
 /**
