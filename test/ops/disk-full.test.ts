@@ -92,6 +92,8 @@ if (TEST_ENGINE === 'postgres') {
     const r = await ready(child)
     t.match((r.body.reasons ?? []).join('\n'), /not writable .*SQLITE_(FULL|IOERR)/, '/ready says the database cannot be written, with the code')
     t.equal((await fetch(`${child.httpUrl}/health`)).status, 503, '/health fails too')
+    // /ready may fail first on another write (the probe, a device's contact): the inbox's own failure follows.
+    await until('the log has ingest_db_error', () => /"code":"ingest_db_error"/.test(child.output()))
     t.match(child.output(), /"code":"ingest_db_error"/, 'the log has ingest_db_error')
     t.match(child.output(), /"sqliteCode":"SQLITE_(FULL|IOERR[A-Z_]*)"/, "with SQLite's code")
     t.equal(ackedWhileFull, 0, 'nothing acknowledged while the disk was full')
@@ -127,6 +129,7 @@ if (TEST_ENGINE === 'postgres') {
       const published = await publishGateRecords(broker.url, gates, { inFlightPerDevice: 10 })
       t.equal(published.acked.size, keys.length, 'Mosquitto took every frame')
       await until('/ready fails', async () => (await ready(first)).status === 503)
+      await until('the log has ingest_db_error', () => /"code":"ingest_db_error"/.test(first.output()))
       t.match(first.output(), /"code":"ingest_db_error"/)
       // Whatever the service received is held unacknowledged; killed now, it must be redelivered to the next start.
       await first.kill9()
