@@ -1,7 +1,7 @@
 /** PostgreSQL twin of src/db/schema/access.ts (which says what each table is for). */
 import { bigint, index, integer, pgTable, text, uniqueIndex } from 'drizzle-orm/pg-core'
 import type { Role } from '../schema/access.ts'
-import { devices, organisations, workers } from './roster.ts'
+import { devices, organisations, projects, workers } from './roster.ts'
 
 export const users = pgTable(
   'users',
@@ -93,4 +93,24 @@ export const accessLog = pgTable(
     hash: text('hash').notNull(),
   },
   (t) => [index('access_log_actor').on(t.actorId, t.id)],
+)
+
+export const workerSignInCodes = pgTable(
+  'worker_sign_in_codes',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id),
+    workerId: text('worker_id')
+      .notNull()
+      .references(() => workers.id),
+    codeHash: text('code_hash').notNull(),
+    issuedBy: text('issued_by').notNull(),
+    issuedAtMs: bigint('issued_at_ms', { mode: 'number' }).notNull(),
+    expiresAtMs: bigint('expires_at_ms', { mode: 'number' }).notNull(),
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    usedAtMs: bigint('used_at_ms', { mode: 'number' }),
+  },
+  (t) => [index('worker_sign_in_codes_worker').on(t.projectId, t.workerId, t.issuedAtMs)],
 )

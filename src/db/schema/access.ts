@@ -5,7 +5,7 @@
  * as their SHA-256.
  */
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
-import { devices, organisations, workers } from './roster.ts'
+import { devices, organisations, projects, workers } from './roster.ts'
 
 export type Role = 'admin' | 'labour_manager' | 'team_manager' | 'bank' | 'auditor' | 'worker'
 
@@ -123,4 +123,32 @@ export const accessLog = sqliteTable(
     hash: text().notNull(),
   },
   (t) => [index('access_log_actor').on(t.actorId, t.id)],
+)
+
+/**
+ * A one-time sign-in code for a worker's own page (src/access/sign-in-codes.ts): issued by a labour or team manager,
+ * delivered to the worker (SMS, the pay slip, by hand), used once with the last six characters of the worker's ID
+ * number. Stored as its argon2id hash; a new code replaces the worker's earlier ones on the project (only the newest
+ * counts). `failedAttempts` counts wrong codes tried while it was the newest: past the limit it is spent.
+ */
+export const workerSignInCodes = sqliteTable(
+  'worker_sign_in_codes',
+  {
+    id: text().primaryKey(),
+    projectId: text()
+      .notNull()
+      .references(() => projects.id),
+    workerId: text()
+      .notNull()
+      .references(() => workers.id),
+    codeHash: text().notNull(),
+    /** The login or key that issued it. */
+    issuedBy: text().notNull(),
+    issuedAtMs: integer().notNull(),
+    expiresAtMs: integer().notNull(),
+    failedAttempts: integer().notNull().default(0),
+    /** Set when a sign-in used it: it never works again. */
+    usedAtMs: integer(),
+  },
+  (t) => [index('worker_sign_in_codes_worker').on(t.projectId, t.workerId, t.issuedAtMs)],
 )
