@@ -32,6 +32,8 @@ import { InstructionService } from './instructions/service.ts'
 import { DeviceWatchService } from './punches/device-watch-service.ts'
 import { BackfillRepository } from './punches/backfill-repository.ts'
 import { BackfillService } from './punches/backfill-service.ts'
+import { WorkerSignInCodes } from './access/sign-in-codes.ts'
+import { OversightService } from './oversight/service.ts'
 
 export interface Services {
   config: Config
@@ -63,8 +65,12 @@ export interface Services {
   instructions: InstructionService
   /** Backfills: devices asked for their missing records again (the gap watch, or a person). */
   backfills: BackfillService
+  /** The bureau's overview of a region: six systems per project, arrears incidence, cases by age (read-only). */
+  oversight: OversightService
   /** Logins, sessions, keys, device credentials and scopes. */
   access: AccessService
+  /** Workers' one-time sign-in codes for their own page (issue, deliver, sign in). */
+  signInCodes: WorkerSignInCodes
   /** The hash-chained access log (reads of personal data, denials, admin actions). */
   accessLog: AccessLog
   /** The database's health as the service has met it (inbox, HTTP, heartbeat probe). */
@@ -117,6 +123,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   // A broker that was not told of a credential logs it itself (and reconciles); here it is counted.
   const access = new AccessService(new AccessRepository(db), clock, (e) => services.metrics.brokerCredentialFailures.inc({ kind: e.kind }))
   const accessLog = new AccessLog(db, clock)
+  const signInCodes = new WorkerSignInCodes(db, { access, roster }, clock)
   const backfills = new BackfillService(new BackfillRepository(db), { roster, punches }, clock, {
     expireAfterMs: config.backfillExpireMs,
     attemptsMax: config.backfillAttemptsMax,
@@ -142,7 +149,9 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     deposits,
     instructions,
     backfills,
+    oversight: new OversightService(db, { roster }, clock, config.defaultTimeZone),
     access,
+    signInCodes,
     accessLog,
     database,
     broker: { kind: 'none', connected: () => false, connections: () => 0 },

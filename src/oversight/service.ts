@@ -1,0 +1,294 @@
+/**
+ * The bureau's overview of a region (issue 13, 监管总览): every project in the caller's scope with its six systems
+ * (six-systems.ts), the arrears incidence month by month against the programme's 3% target, the open cases by age
+ * against the 7- and 15-day clocks, and the largest arrears by amount and by headcount.
+ *
+ * Reads go through the oversight repository's grouped queries (one per table for the whole scope) and the pure rules
+ * the other domains already have: the case fold (flags/cases.ts), the deposit check (deposits/rules.ts), the rights
+ * board's facts (pages/rights-board-facts.ts, a pure rule that lives with its page), the pay date (payroll/rules.ts).
+ */
+import type { SQL } from 'drizzle-orm'
+import type { Database } from '../db/database.ts'
+import { assumedRecord } from '../deposits/service.ts'
+import { depositFlags, depositRateTableFor, requiredDeposit, inForce, type DepositRecord } from '../deposits/rules.ts'
+import { caseAge, foldCase, type CaseEvent, type FlagCase } from '../flags/cases.ts'
+import { publicCaseId } from '../flags/webhooks.ts'
+import { fen } from '../kernel/money.ts'
+import { monthBoundsMs, nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { minimumWageFor } from '../payroll/minimum-wage.ts'
+import { payDateOf } from '../payroll/rules.ts'
+import { rightsBoard } from '../pages/rights-board-facts.ts'
+import type { ProjectRow } from '../roster/repository.ts'
+import type { RosterService } from '../roster/service.ts'
+import { OversightRepository } from './repository.ts'
+import { dueMonthOf, previousMonth, sixSystems, type SystemStatus } from './six-systems.ts'
+
+/** The programme's target: arrears cases on at most 3% of projects under construction (shared/domain.md). */
+export const ARREARS_INCIDENCE_TARGET = 0.03
+/** Months of incidence shown, the current one last. */
+export const INCIDENCE_MONTHS = 12
+/** The two clocks of flags/cases.ts: handled within 7 days, resolved within 15. */
+export const CASE_CLOCK_DAYS = [7, 15] as const
+/** Rows in each "largest" table. */
+export const LARGEST_ROWS = 10
+/** Projects one overview covers: a city's worth (the issue's 500, with room); a province pages by region code. */
+export const OVERVIEW_PROJECTS_MAX = 2_000
+
+const ARREARS_FAMILY = 'UNPAID'
+
+export interface ProjectOverview {
+  id: string
+  name: string
+  siteCode: string
+  regionCode: string
+  dueMonth: Month
+  systems: SystemStatus[]
+  openArrears: number
+}
+
+export interface IncidenceMonth {
+  month: Month
+  underConstruction: number
+  withArrears: number
+  /** withArrears ÷ underConstruction, 0 when none is under construction. */
+  rate: number
+}
+
+export interface LargestArrears {
+  projectId: string
+  projectName: string
+  month: Month
+  workers: number
+  shortFen: number
+  /** The case of the largest amount, for the link to its history. */
+  caseIds: string[]
+}
+
+export interface Overview {
+  asOf: WorkDate
+  projects: ProjectOverview[]
+  /** More projects in scope than OVERVIEW_PROJECTS_MAX: the first ones only are shown. */
+  truncated: boolean
+  incidence: IncidenceMonth[]
+  target: number
+  /** Open (or acknowledged) cases by episode age: under 7 days, 7–14, 15 or more. */
+  caseAges: { under7: number; from7to14: number; from15: number }
+  largestByAmount: LargestArrears[]
+  largestByHeadcount: LargestArrears[]
+}
+
+const isLive = (c: FlagCase): boolean => c.state === 'open' || c.state === 'acknowledged'
+const shortOf = (c: FlagCase): number => Math.max(0, (c.dueFen ?? 0) - (c.paidFen ?? 0))
+
+export class OversightService {
+  private readonly repo: OversightRepository
+
+  constructor(
+    db: Database,
+    private readonly deps: { roster: RosterService },
+    private readonly clock: Clock,
+    private readonly timeZone: string,
+  ) {
+    this.repo = new OversightRepository(db)
+  }
+
+  /** within: the caller's scope, AccessService.projectCondition (undefined: every project). */
+  async overview(within: SQL | undefined): Promise<Overview> {
+    const now = this.clock.nowMs()
+    // One "today" for the region: a bureau's projects share its zone (the zone is per project only for completeness).
+    const today = workDateOf(now, this.timeZone)
+    const m1 = previousMonth(today.slice(0, 7))
+    const m2 = previousMonth(m1)
+    const bounds = (m: Month): [string, string] => [`${m}-01`, previousDay(`${nextMonth(m)}-01`)]
+    const rows = await this.deps.roster.pageProjects({ limit: OVERVIEW_PROJECTS_MAX + 1 }, within)
+    const projects = rows.slice(0, OVERVIEW_PROJECTS_MAX)
+    const [enrol, devices, statements, registered, credits, instructions, paid, runs, contracts, deposits, events] = await Promise.all([
+      this.repo.enrolmentCounts(within, today, bounds(m1), bounds(m2)),
+      this.repo.deviceCounts(within),
+      this.repo.statementCounts(within),
+      this.repo.registeredAccounts(within),
+      this.repo.lastCredits(within),
+      this.repo.instructionCounts(within, [m1, m2]),
+      this.repo.paidLineCounts(within, [m1, m2]),
+      this.repo.latestRuns(within, [m1, m2]),
+      this.repo.contracts(within),
+      this.repo.deposits(within),
+      this.repo.caseEvents(within),
+    ])
+    const enrolOf = new Map(enrol.map((e) => [e.projectId, e]))
+    const cases = foldAll(events)
+    const casesOf = groupBy(cases, (c) => c.case.projectId)
+    const depositsOf = groupBy(deposits, (d) => d.projectId)
+
+    const out: ProjectOverview[] = projects.map((p) => {
+      const dueMonth = dueMonthOf(today, (m) => payDateOf(m, p.payDay))
+      const e = enrolOf.get(p.id)
+      const workersInDue = e === undefined ? 0 : dueMonth === m1 ? e.inMonthA : dueMonth === m2 ? e.inMonthB : 0
+      const live = (casesOf.get(p.id) ?? []).filter((c) => isLive(c.case))
+      const arrears = live.filter((c) => c.case.kind === ARREARS_FAMILY)
+      const account = registered.get(p.id)
+      const board = rightsBoard({
+        project: p,
+        // Names are required fields of the roster: always recorded, so they do not change the board's colour.
+        constructionUnit: { name: p.constructionUnitId },
+        generalContractor: { name: p.generalContractorId },
+        account: { bank: p.accountBank, accountName: p.accountName },
+        minimumWage: minimumWageFor(p.regionCode, today),
+        today,
+        workerPageUrl: '',
+      })
+      const unrecorded = [...board.facts.filter((f) => !f.recorded).map((f) => f.label), ...board.channels.filter((c) => !c.recorded).map((c) => c.label)]
+      const systems = sixSystems({
+        today,
+        dueMonth,
+        roster: { active: e?.active ?? 0, withoutContract: e?.withoutContract ?? 0, withoutTraining: e?.withoutTraining ?? 0, devices: devices.get(p.id) ?? 0 },
+        account: { registered: account ? { openedOn: account.openedOn } : null, statements: statements.get(p.id) ?? 0, lastCreditOn: credits.get(p.id) ?? null },
+        agency: {
+          workersInDueMonth: workersInDue,
+          instructions: instructions.get(`${p.id}|${dueMonth}`) ?? 0,
+          paidLines: paid.get(`${p.id}|${dueMonth}`) ?? 0,
+          notDedicatedOpen: live.filter((c) => c.case.kind === 'PAYER_NOT_DEDICATED').length,
+        },
+        deposit: this.depositFacts(p, today, contracts.get(p.id), depositsOf.get(p.id) ?? [], account !== undefined),
+        board: { unrecorded, facts: board.facts.length + board.channels.length },
+        payment: { openArrears: arrears.length, openArrearsShortFen: arrears.reduce((s, c) => s + shortOf(c.case), 0), dueMonthRun: runs.get(`${p.id}|${dueMonth}`) ?? null },
+      })
+      return { id: p.id, name: p.name, siteCode: p.siteCode, regionCode: p.regionCode, dueMonth, systems, openArrears: arrears.length }
+    })
+
+    const shown = new Set(projects.map((p) => p.id))
+    const shownCases = cases.filter((c) => shown.has(c.case.projectId))
+    return {
+      asOf: today,
+      projects: out,
+      truncated: rows.length > OVERVIEW_PROJECTS_MAX,
+      incidence: this.incidence(today, now, projects, enrolOf, shownCases),
+      target: ARREARS_INCIDENCE_TARGET,
+      caseAges: this.caseAges(shownCases, now),
+      ...largest(shownCases, new Map(projects.map((p) => [p.id, p.name]))),
+    }
+  }
+
+  private depositFacts(
+    p: ProjectRow,
+    today: WorkDate,
+    contract: { contractAmountFen: number; signedOn: string } | undefined,
+    rows: ReadonlyArray<{ id: string; form: 'cash' | 'bank_guarantee' | 'insurance'; amountFen: number; issuer: string; effectiveOn: string; expiresOn: string | null; withdrawsId: string | null }>,
+    hasAccount: boolean,
+  ): Parameters<typeof sixSystems>[0]['deposit'] {
+    const releaseOf = new Map(rows.filter((r) => r.withdrawsId !== null).map((w) => [w.withdrawsId!, w.effectiveOn]))
+    const records: DepositRecord[] = rows
+      .filter((r) => r.withdrawsId === null)
+      .map((r) => {
+        const release = releaseOf.get(r.id)
+        const common = { depositId: r.id, projectId: p.id, amountFen: fen(r.amountFen), lodgedOn: r.effectiveOn, ...(release === undefined ? {} : { releasedOn: release }) }
+        return r.form === 'cash' ? { ...common, form: 'cash' as const } : { ...common, form: r.form, expiresOn: r.expiresOn ?? r.effectiveOn, issuer: r.issuer }
+      })
+    const inForceFen = records.filter((d) => inForce(d, today)).reduce((s, d) => s + d.amountFen, 0)
+    const table = depositRateTableFor(p.regionCode)
+    if (contract === undefined || table === undefined) return { requirementKnown: false, flags: [], inForceFen, requiredFen: null }
+    const record = assumedRecord(hasAccount)
+    const amount = fen(contract.contractAmountFen)
+    const flags = depositFlags({
+      project: { projectId: p.id, contractorId: p.generalContractorId, regionCode: p.regionCode, contractAmountFen: amount, underConstruction: contract.signedOn <= today },
+      record,
+      deposits: records,
+      asOf: today,
+      table,
+    })
+    return { requirementKnown: true, flags: flags.map((f) => f.code), inForceFen, requiredFen: requiredDeposit(amount, record, table).requiredFen }
+  }
+
+  /**
+   * Month by month: projects with an arrears case open at the month's end (now, for the current month) ÷ projects
+   * under construction in it (someone enrolled on site at some time in the month: the roster is the ledger's only
+   * sign of works going on). A case's state at an instant is the fold of its events up to it.
+   */
+  private incidence(today: WorkDate, now: number, projects: readonly ProjectRow[], enrolOf: ReadonlyMap<string, { firstEntry: string | null; lastExit: string | null }>, cases: readonly Folded[]): IncidenceMonth[] {
+    const months: Month[] = [today.slice(0, 7)]
+    while (months.length < INCIDENCE_MONTHS) months.unshift(previousMonth(months[0]!))
+    const arrears = cases.filter((c) => c.case.kind === ARREARS_FAMILY)
+    return months.map((month) => {
+      const endMs = Math.min(now, monthBoundsMs(month, this.timeZone).endMs)
+      const [start, end] = [`${month}-01`, previousDay(`${nextMonth(month)}-01`)]
+      const under = projects.filter((p) => {
+        const e = enrolOf.get(p.id)
+        return e !== undefined && e.firstEntry !== null && e.firstEntry <= end && (e.lastExit ?? '') >= start
+      })
+      const underIds = new Set(under.map((p) => p.id))
+      const withArrears = new Set<string>()
+      for (const c of arrears) {
+        if (!underIds.has(c.case.projectId) || withArrears.has(c.case.projectId)) continue
+        const prefix = c.events.filter((e) => e.atMs < endMs)
+        const folded = prefix.length > 0 ? foldCase(prefix) : undefined
+        if (folded?.ok && isLive(folded.case)) withArrears.add(c.case.projectId)
+      }
+      return { month, underConstruction: under.length, withArrears: withArrears.size, rate: under.length === 0 ? 0 : withArrears.size / under.length }
+    })
+  }
+
+  private caseAges(cases: readonly Folded[], now: number): Overview['caseAges'] {
+    const ages = { under7: 0, from7to14: 0, from15: 0 }
+    for (const c of cases) {
+      if (!isLive(c.case)) continue
+      const { episodeAgeDays } = caseAge(c.case, now, this.timeZone)
+      if (episodeAgeDays >= CASE_CLOCK_DAYS[1]) ages.from15++
+      else if (episodeAgeDays >= CASE_CLOCK_DAYS[0]) ages.from7to14++
+      else ages.under7++
+    }
+    return ages
+  }
+}
+
+interface Folded {
+  case: FlagCase
+  events: CaseEvent[]
+}
+
+function foldAll(rows: ReadonlyArray<{ caseKey: string; body: string }>): Folded[] {
+  const byKey = groupBy(rows, (r) => r.caseKey)
+  const out: Folded[] = []
+  for (const list of byKey.values()) {
+    const events = list.map((r) => JSON.parse(r.body) as CaseEvent)
+    const r = foldCase(events)
+    // A case that does not fold is the case service's to report; the overview counts what folds.
+    if (r.ok) out.push({ case: r.case, events })
+  }
+  return out
+}
+
+/** Open arrears grouped as an incident (项目 × 月份): the programme's thresholds are per incident (¥5 million, 10 workers). */
+function largest(cases: readonly Folded[], names: ReadonlyMap<string, string>): Pick<Overview, 'largestByAmount' | 'largestByHeadcount'> {
+  const incidents = new Map<string, LargestArrears>()
+  for (const c of cases) {
+    if (c.case.kind !== ARREARS_FAMILY || !isLive(c.case)) continue
+    const key = `${c.case.projectId}|${c.case.month}`
+    const i = incidents.get(key) ?? { projectId: c.case.projectId, projectName: names.get(c.case.projectId) ?? '', month: c.case.month, workers: 0, shortFen: 0, caseIds: [] }
+    i.workers += 1
+    i.shortFen += shortOf(c.case)
+    i.caseIds.push(publicCaseId(c.case.key))
+    incidents.set(key, i)
+  }
+  const all = [...incidents.values()]
+  const tie = (a: LargestArrears, b: LargestArrears): number => (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : a.month < b.month ? -1 : 1)
+  return {
+    largestByAmount: [...all].sort((a, b) => b.shortFen - a.shortFen || tie(a, b)).slice(0, LARGEST_ROWS),
+    largestByHeadcount: [...all].sort((a, b) => b.workers - a.workers || tie(a, b)).slice(0, LARGEST_ROWS),
+  }
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>()
+  for (const it of items) {
+    const k = key(it)
+    const list = m.get(k)
+    if (list) list.push(it)
+    else m.set(k, [it])
+  }
+  return m
+}
+
+function previousDay(date: WorkDate): WorkDate {
+  return new Date(Date.parse(`${date}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+}
+
