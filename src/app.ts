@@ -30,6 +30,7 @@ import { deviceHealthRoutes } from './http/routes/device-health.ts'
 import { deviceBackfillRoutes } from './http/routes/device-backfills.ts'
 import { webhooksRoutes } from './http/routes/webhooks.ts'
 import { pagesRoutes } from './pages/routes.ts'
+import { workerSignInCodeRoutes } from './http/routes/worker-sign-in-codes.ts'
 import type { Services } from './services.ts'
 import { validatorCompiler } from './http/validation.ts'
 
@@ -120,6 +121,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(deviceHealthRoutes, { services })
   await app.register(deviceBackfillRoutes, { services })
   await app.register(webhooksRoutes, { services })
+  await app.register(workerSignInCodeRoutes, { services })
   // Pages for people: the same services and policies as the API, answered as HTML (src/pages).
   await app.register(pagesRoutes, { services })
   return app

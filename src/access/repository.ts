@@ -40,6 +40,8 @@ const SESSION_WITH_USER_AND_PROJECT = `SELECT s.expires_at_ms AS "sExpiresAtMs",
   FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN projects p ON p.id = ? WHERE s.token_hash = ?`
 const USER_BY_LOGIN = `SELECT ${USER_COLUMNS} FROM users u WHERE u.login = ?`
 const USER_BY_ID = `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ?`
+/** A worker's own logins, oldest first: a sign-in by code opens a session on the first one still enabled. */
+const WORKER_LOGINS = `SELECT ${USER_COLUMNS} FROM users u WHERE u.worker_id = ? AND u.role = 'worker' ORDER BY u.created_at_ms, u.id`
 const REVOKE_SESSION = `UPDATE sessions SET revoked_at_ms = ? WHERE token_hash = ? AND revoked_at_ms IS NULL`
 const REVOKE_SESSIONS_OF = `UPDATE sessions SET revoked_at_ms = ? WHERE user_id = ? AND revoked_at_ms IS NULL`
 const DISABLE_USER = `UPDATE users SET disabled_at_ms = ? WHERE id = ? AND disabled_at_ms IS NULL`
@@ -130,6 +132,10 @@ export class AccessRepository {
 
   userById(id: string): Promise<UserRow | undefined> {
     return this.db.get<UserRow>(q(USER_BY_ID, id))
+  }
+
+  workerLogins(workerId: string): Promise<UserRow[]> {
+    return this.db.all<UserRow>(q(WORKER_LOGINS, workerId))
   }
 
   async users(page: { limit: number; after?: string }): Promise<UserRow[]> {

@@ -140,6 +140,48 @@ export class AccessService {
     return { token, expiresAtMs, user }
   }
 
+  /**
+   * A cookie session for a worker who proved who they are another way (a one-time code, src/access/sign-in-codes.ts).
+   * It opens on the worker's own login, the oldest still enabled; a worker without one gets one made now, named
+   * `worker.<workerId>`, whose password hash is no hash at all, so no password ever opens it. Undefined when every
+   * login of the worker is disabled: an admin who disabled a worker's login has shut the code out too.
+   */
+  async workerSession(worker: { id: string; name: string }, createdBy: string): Promise<{ token: string; expiresAtMs: number; user: UserRow } | undefined> {
+    const logins = await this.repo.workerLogins(worker.id)
+    let user = logins.find((u) => u.disabledAtMs === null)
+    if (!user) {
+      if (logins.length > 0) return undefined
+      const row = {
+        id: newId(),
+        login: `worker.${worker.id}`,
+        displayName: worker.name,
+        role: 'worker' as const,
+        organisationId: null,
+        regionCode: null,
+        workerId: worker.id,
+        bankCode: null,
+        // Not an argon2 string: verifyPassword fails on it for every password.
+        passwordHash: 'code-only',
+        createdAtMs: this.clock.nowMs(),
+        createdBy,
+      }
+      try {
+        await this.repo.insertUser(row)
+        user = { ...row, disabledAtMs: null }
+      } catch (err) {
+        // Two first sign-ins at once: the other made the login.
+        if (!isUniqueViolation(err)) throw err
+        user = (await this.repo.workerLogins(worker.id)).find((u) => u.disabledAtMs === null)
+        if (!user) return undefined
+      }
+    }
+    const token = newSessionToken()
+    const nowMs = this.clock.nowMs()
+    const expiresAtMs = nowMs + LIMITS.session_ttl_ms
+    await this.repo.insertSession({ tokenHash: sha256(token), userId: user.id, kind: 'cookie', createdAtMs: nowMs, expiresAtMs, revokedAtMs: null })
+    return { token, expiresAtMs, user }
+  }
+
   async logout(p: Principal): Promise<void> {
     if (p.sessionHash) await this.dropping(this.repo.revokeSession(p.sessionHash, this.clock.nowMs()))
   }

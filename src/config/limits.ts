@@ -133,6 +133,15 @@ export const LIMITS = {
   login_backoff_ms_max: 15 * 60_000,
   /** Login attempts per client address per minute, whatever the login name. */
   login_attempts_per_minute: 20,
+  /**
+   * A worker's one-time sign-in code (src/access/sign-in-codes.ts) lives 30 minutes: long enough to read it off a
+   * message or be told it across the site office, short enough that a code seen over a shoulder is soon worthless.
+   */
+  worker_code_ttl_ms: 30 * 60_000,
+  /** Wrong codes tried against a worker's newest code before it is spent: 5 guesses in a million. */
+  worker_code_attempts_max: 5,
+  /** Wrong sign-ins for one ID suffix on a project before each further one waits (1 s doubling, up to login_backoff_ms_max). */
+  worker_code_failures_free: 3,
   /** Sessions, API keys and projects' scope facts kept in memory (each; the oldest goes first): src/access/credential-cache.ts. */
   credential_cache_entries: 10_000,
   /** Reveals of full personal data per person per hour. */
