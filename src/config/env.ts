@@ -47,6 +47,11 @@ export interface Config {
   /** A backfill not filled this long after it was asked for is expired (and asked again, up to backfillAttemptsMax). */
   backfillExpireMs: number
   backfillAttemptsMax: number
+  /**
+   * The local hour (each project's zone, 0-23) from which the gap watch asks every ZKTeco terminal for its previous
+   * day again: after the day's work and its late pushes are in.
+   */
+  zktecoSweepHour: number
 }
 
 function flagFrom(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -104,7 +109,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backfillWatchMs: Math.max(100, intFrom(env, 'BACKFILL_WATCH_MS', 60_000)),
     backfillExpireMs: Math.max(1_000, intFrom(env, 'BACKFILL_EXPIRE_MS', 30 * 60_000)),
     backfillAttemptsMax: Math.max(1, intFrom(env, 'BACKFILL_ATTEMPTS_MAX', 3)),
+    zktecoSweepHour: intFrom(env, 'ZKTECO_SWEEP_HOUR', 2),
   }
+  if (config.zktecoSweepHour > 23) throw new Error(`ZKTECO_SWEEP_HOUR must be a local hour from 0 to 23 (e.g. 2 for 02:00), got "${config.zktecoSweepHour}"`)
   if (config.mqttDynsec && !config.mqttUrl) throw new Error('MQTT_DYNSEC=1 keeps an external Mosquitto in step: it needs MQTT_URL (and MQTT_USERNAME, MQTT_PASSWORD)')
   if (config.mqttDynsec && !config.mqttUsername) throw new Error('MQTT_DYNSEC=1 needs MQTT_USERNAME and MQTT_PASSWORD: the account allowed $CONTROL/dynamic-security/#')
   if (config.mqttHttpAuthSecret !== undefined && config.mqttHttpAuthSecret.length < HTTP_AUTH_SECRET_LENGTH_MIN) {

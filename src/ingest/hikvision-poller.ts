@@ -105,12 +105,13 @@ export interface HikvisionPollerOptions {
   limits?: Partial<PollerLimits>
   now?: () => number
   /**
-   * Backfills a person asked of the device (src/punches/backfill.ts): after each answered search the poller takes
-   * those not handed out yet, searches each window through, and answers 0 (every page read) or 1 (more pages than one
-   * search reads: the request expires and can be asked again, narrower).
+   * Backfills asked of the device (src/punches/backfill.ts): after each answered search the poller takes those not
+   * handed out yet and searches each through, a gap's serialNo range (recordFrom..recordTo, the gap watch's) or a
+   * person's window, and answers 0 (every page read: every number of a range is accounted for, a punch stored or an
+   * event counted as no punch) or 1 (more pages than one search reads: the request expires and can be asked again).
    */
   backfills?: {
-    handOut(serial: string): Promise<ReadonlyArray<{ commandNo: number; windowFromMs: number; windowToMs: number }>>
+    handOut(serial: string): Promise<ReadonlyArray<{ commandNo: number; recordFrom: number | null; recordTo: number | null; windowFromMs: number; windowToMs: number }>>
     answer(serial: string, commandNo: number, returnCode: number, detail: string): Promise<unknown>
   }
 }
@@ -145,8 +146,11 @@ export function isapiTime(instantMs: number, timeZone: string): string {
   return `${new Date(wallMs).toISOString().slice(0, 19)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
 }
 
-/** The search condition of one page (devices/README.md, "Search: how the service polls"). */
-export function acsEventCond(c: { searchId: string; position: number; maxResults: number; beginSerialNo: number; startTime: string; endTime: string }): string {
+/**
+ * The search condition of one page (devices/README.md, "Search: how the service polls"). `endSerialNo`, with
+ * `beginSerialNo`, bounds a backfill's search to a gap's numbers, both included.
+ */
+export function acsEventCond(c: { searchId: string; position: number; maxResults: number; beginSerialNo: number; endSerialNo?: number; startTime: string; endTime: string }): string {
   return JSON.stringify({
     AcsEventCond: {
       searchID: c.searchId,
@@ -157,6 +161,7 @@ export function acsEventCond(c: { searchId: string; position: number; maxResults
       startTime: c.startTime,
       endTime: c.endTime,
       beginSerialNo: c.beginSerialNo,
+      ...(c.endSerialNo === undefined ? {} : { endSerialNo: c.endSerialNo }),
       picEnable: false,
       timeReverseOrder: false,
     },
@@ -317,12 +322,19 @@ class DevicePoller {
     const beginSerialNo = (this.lastSerialNo ?? 0) + 1
     const end = await this.searchPages(base, path, password, device, { beginSerialNo, startTime, endTime })
     if (end.kind !== 'answered') return end
-    // A backfill's window is searched from its start whatever serialNo was reached: what the pushes missed in it is
-    // stored, what was stored already is a duplicate, counted once.
+    // A backfill is searched whatever serialNo was reached: what the pushes missed in it is stored, what was stored
+    // already is a duplicate, counted once. A gap's serial range is searched by number over the same wide window as
+    // the catching up (the numbers select; an event's time, from a clock set wrong, must not hide it); a person's
+    // window, from serialNo 1.
     for (const b of (await this.opts.backfills?.handOut(this.serial)) ?? []) {
-      const window = await this.searchPages(base, path, password, device, { beginSerialNo: 1, startTime: isapiTime(b.windowFromMs, device.timeZone), endTime: isapiTime(b.windowToMs, device.timeZone) })
-      if (window.kind !== 'answered') return window
-      await this.opts.backfills?.answer(this.serial, b.commandNo, window.complete ? 0 : 1, window.complete ? 'window searched through' : `more than ${this.limits.search_pages_max} pages`)
+      const byNumber = b.recordFrom !== null && b.recordTo !== null
+      const cond = byNumber
+        ? { beginSerialNo: b.recordFrom as number, endSerialNo: b.recordTo as number, startTime, endTime }
+        : { beginSerialNo: 1, startTime: isapiTime(b.windowFromMs, device.timeZone), endTime: isapiTime(b.windowToMs, device.timeZone) }
+      const found = await this.searchPages(base, path, password, device, cond)
+      if (found.kind !== 'answered') return found
+      const done = byNumber ? `serialNo ${b.recordFrom}-${b.recordTo} searched through` : 'window searched through'
+      await this.opts.backfills?.answer(this.serial, b.commandNo, found.complete ? 0 : 1, found.complete ? done : `more than ${this.limits.search_pages_max} pages`)
     }
     return { kind: 'answered' }
   }
@@ -333,13 +345,13 @@ class DevicePoller {
     path: string,
     password: string,
     device: KnownDevice,
-    cond: { beginSerialNo: number; startTime: string; endTime: string },
+    cond: { beginSerialNo: number; endSerialNo?: number; startTime: string; endTime: string },
   ): Promise<{ kind: 'answered'; complete: boolean } | Exclude<SearchEnd, { kind: 'answered' }>> {
-    const { beginSerialNo, startTime, endTime } = cond
+    const { beginSerialNo, endSerialNo, startTime, endTime } = cond
     const searchId = randomUUID()
     let position = 0
     for (let page = 0; page < this.limits.search_pages_max; page++) {
-      const body = acsEventCond({ searchId, position, maxResults: this.limits.page_results_max, beginSerialNo, startTime, endTime })
+      const body = acsEventCond({ searchId, position, maxResults: this.limits.page_results_max, beginSerialNo, endSerialNo, startTime, endTime })
       const answer = await this.post(base, path, body, password)
       if (answer.kind !== 'answer') return answer
       if (answer.status !== 200) {

@@ -1,6 +1,6 @@
 /**
- * Backfills (src/punches/backfill.ts) with their I/O: the gap watch that finds a sequenced device's missing records
- * and asks for them, a person's request for a window, handing requests out to devices (the ADMS poll, the MQTT
+ * Backfills (src/punches/backfill.ts) with their I/O: the gap watch that finds a numbered device's missing records
+ * and asks for them, and sweeps each ZKTeco terminal's previous day, a person's request for a window, handing requests out to devices (the ADMS poll, the MQTT
  * command topic, the Hikvision poller) and recording what came of them. Every step is a row or an event another
  * instance can see; a step two instances race for (the same gap, the same handing out) is taken by one, the unique
  * indexes deciding.
@@ -13,6 +13,7 @@ import type { RosterService } from '../roster/service.ts'
 import type { DeviceRow } from '../roster/repository.ts'
 import {
   admsDataQuery,
+  autoBackfillOf,
   backfillKindOf,
   BACKFILL_MODELS,
   closingOf,
@@ -21,13 +22,15 @@ import {
   gapWindow,
   mqttBackfillMessage,
   planGapRequests,
+  planSweep,
   stateOf,
+  sweepDayOf,
   type BackfillKind,
   type BackfillRange,
   type BackfillState,
 } from './backfill.ts'
 import type { BackfillEventRow, BackfillRepository, BackfillRow } from './backfill-repository.ts'
-import { SEQUENCED_MODELS, sequenceGaps } from './device-health.ts'
+import { sequenceGaps } from './device-health.ts'
 import type { PunchRepository } from './repository.ts'
 
 export interface BackfillOptions {
@@ -37,9 +40,14 @@ export interface BackfillOptions {
   attemptsMax: number
   /** How far back (by receipt) the watch looks for gaps: the device-health view's default day. */
   windowMs: number
+  /** The local hour (project zone, 0-23) from which a ZKTeco terminal's previous day is swept (ZKTECO_SWEEP_HOUR; 2 unless given). */
+  sweepHour?: number
 }
 
-export const BACKFILL_DEFAULTS: BackfillOptions = { expireAfterMs: 30 * 60_000, attemptsMax: 3, windowMs: 24 * 3_600_000 }
+/** 02:00: the day's work and its late pushes are in, and the terminals are idle. */
+const SWEEP_HOUR_DEFAULT = 2
+
+export const BACKFILL_DEFAULTS: BackfillOptions = { expireAfterMs: 30 * 60_000, attemptsMax: 3, windowMs: 24 * 3_600_000, sweepHour: SWEEP_HOUR_DEFAULT }
 
 /** Gaps asked for per device per watch: the largest first, the rest on the next rounds. */
 const GAPS_PER_DEVICE_MAX = 20
@@ -213,13 +221,19 @@ export class BackfillService {
       case 'mqtt_backfill':
         return mqttBackfillMessage(commandNo, range)
       case 'isapi_search':
-        return JSON.stringify({ startTime: new Date(range.windowFromMs).toISOString(), endTime: new Date(range.windowToMs).toISOString() })
+        // What the poller searches: the serialNo range when there is one (beginSerialNo..endSerialNo), else the window.
+        return JSON.stringify({
+          ...(range.recordFrom !== null && range.recordTo !== null ? { beginSerialNo: range.recordFrom, endSerialNo: range.recordTo } : {}),
+          startTime: new Date(range.windowFromMs).toISOString(),
+          endTime: new Date(range.windowToMs).toISOString(),
+        })
     }
   }
 
   /**
-   * One round of the gap watch: closes the open requests that were filled or ran out of time, then asks every
-   * sequenced device for the gaps of its recent records not asked for already.
+   * One round of the gap watch: closes the open requests that were filled or ran out of time, then asks every device
+   * whose numbers it can see (autoBackfillOf) for the holes of its recent records not accounted for already, and every
+   * ZKTeco terminal for its previous local day once the sweep hour has come.
    */
   async watch(): Promise<{ requested: number; filled: number; expired: number }> {
     const { filled, expired } = await this.closeDue()
@@ -227,19 +241,23 @@ export class BackfillService {
     const nowMs = this.clock.nowMs()
     const sinceMs = nowMs - this.options.windowMs
     for (const project of await this.deps.roster.listProjects()) {
-      const devices = (await this.deps.roster.listDevices(project.id)).filter((d) => SEQUENCED_MODELS.has(d.model) && backfillKindOf(d.model) !== undefined)
-      if (devices.length === 0) continue
+      const devices = (await this.deps.roster.listDevices(project.id))
+        .filter((d) => backfillKindOf(d.model) !== undefined)
+        .map((d) => ({ device: d, auto: autoBackfillOf({ model: d.model, settings: JSON.parse(d.settings) as Record<string, unknown> }) }))
+      for (const { device } of devices.filter((d) => d.auto === 'daily_sweep')) {
+        if (await this.sweep(project.timeZone, device, nowMs)) requested++
+      }
+      const numbered = devices.filter((d) => d.auto === 'record_gaps').map((d) => d.device)
+      if (numbered.length === 0) continue
       const samples = await this.deps.punches.deviceSamplesSince(project.id, sinceMs)
-      for (const device of devices) {
+      for (const device of numbered) {
         const own = samples.filter((s) => s.deviceId === device.id)
         const gaps = sequenceGaps(
           own.map((s) => s.recordId),
           GAPS_PER_DEVICE_MAX,
         ).gaps.filter((g) => g.to - g.from < GAP_RECORDS_MAX)
         if (gaps.length === 0) continue
-        const pastRows = await this.repo.requestsOfDevice(device.id, sinceMs - this.options.windowMs)
-        const events = groupEvents(await this.repo.eventsOf(pastRows.map((r) => r.id)))
-        const past = pastRows.map((r) => ({ ...r, state: stateOfRow(r, events) }))
+        const past = await this.pastRequests(device.id, sinceMs - this.options.windowMs)
         for (const { gap, attempt } of planGapRequests(gaps, past, this.options)) {
           const window = gapWindow(gap, own)
           if (!window) continue
@@ -249,6 +267,26 @@ export class BackfillService {
       }
     }
     return { requested, filled, expired }
+  }
+
+  /**
+   * A ZKTeco terminal's previous local day (in the project's zone), asked again once the sweep hour has come: a record
+   * lost on the way leaves no hole in ADMS records, so the day is asked whole, and what was stored already comes back
+   * as duplicates, counted once. True when this instance made the request.
+   */
+  private async sweep(projectZone: string, device: DeviceRow, nowMs: number): Promise<boolean> {
+    const day = sweepDayOf(nowMs, projectZone, this.options.sweepHour ?? SWEEP_HOUR_DEFAULT)
+    const range: BackfillRange = { recordFrom: null, recordTo: null, windowFromMs: day.windowFromMs, windowToMs: day.windowToMs }
+    // Every request of the day was made after the day began.
+    const plan = planSweep(range, await this.pastRequests(device.id, day.windowFromMs), this.options)
+    if (!plan) return false
+    return (await this.create(projectZone, device, range, plan.attempt, GAP_WATCH)) !== undefined
+  }
+
+  private async pastRequests(deviceId: string, sinceMs: number): Promise<Array<BackfillRow & { state: BackfillState }>> {
+    const rows = await this.repo.requestsOfDevice(deviceId, sinceMs)
+    const events = groupEvents(await this.repo.eventsOf(rows.map((r) => r.id)))
+    return rows.map((r) => ({ ...r, state: stateOfRow(r, events) }))
   }
 
   /** Open requests filled (their records all delivered) or past their time, closed with an event. */
@@ -275,7 +313,7 @@ export class BackfillService {
       storedAll = (await this.repo.deliveredCount(r.projectId, r.deviceId, r.deviceSerial, ids)) === ids.length
     }
     const answeredOk = events.some((e) => e.type === 'answered' && e.returnCode === 0)
-    return closingOf({ state: stateOf(events), recordFrom: r.recordFrom, expiresAtMs: r.expiresAtMs }, { nowMs: this.clock.nowMs(), storedAll, answeredOk })
+    return closingOf({ state: stateOf(events), recordFrom: r.recordFrom, expiresAtMs: r.expiresAtMs, kind: r.kind as BackfillKind }, { nowMs: this.clock.nowMs(), storedAll, answeredOk })
   }
 
   private async close(r: BackfillRow, type: 'filled' | 'expired'): Promise<boolean> {

@@ -8,16 +8,25 @@
  * - ZKTeco ADMS: `DATA QUERY ATTLOG StartTime=…<TAB>EndTime=…` (device-local time) handed out on the device's
  *   `/iclock/getrequest` poll as `C:<commandNo>:<command>`; the device pushes the window's records to `/iclock/cdata`
  *   and answers on `/iclock/devicecmd` with `ID=<commandNo>&Return=<code>&CMD=DATA` (0 is success).
- * - Hikvision ISAPI: the poller searches the device's event log (AcsEvent) over the window.
+ * - Hikvision ISAPI: the poller searches the device's event log (AcsEvent): a gap's serialNo range
+ *   (`beginSerialNo`..`endSerialNo`, both included), or a person's window.
  * - MQTT devices: a `backfill` message on the device's command topic; the device re-publishes the records it still
  *   holds in the range on its punch topic (devices/README.md, "Backfill").
  *
- * A request of numbered records is filled when every number is stored; a request of a window alone (ZKTeco records
- * carry no number, and a Hikvision serialNo also counts door events that are never stored) is filled when the device
- * says it has sent the window (ADMS Return=0) or the search has gone through it. Not filled by its expiry, it is
- * expired, and the gap watch asks again, at most `attemptsMax` times in all.
+ * A request of numbered records is filled when every number is stored. A Hikvision serialNo also counts door and alarm
+ * events, which are never stored, so a serial range is filled when the search has gone through it: every number in
+ * it is then accounted for (a punch stored, or an event known to be no punch), and its holes are never asked again. A
+ * request of a window alone (ZKTeco records carry no number) is filled when the device says it has sent the window
+ * (ADMS Return=0) or the search has gone through it. Not filled by its expiry, it is expired, and the gap watch asks
+ * again, at most `attemptsMax` times in all.
+ *
+ * What the gap watch asks on its own (autoBackfillOf): the holes in the numbers of a device whose numbers it can see
+ * and ask for (gates and canonical devices over MQTT, Hikvision terminals the poller can search); and, since an ADMS
+ * record has no number and a lost one leaves no hole, the whole previous local day of every ZKTeco terminal, once a
+ * day after the sweep hour (sweepDayOf). A Hikvision terminal that only pushes (no settings.connect) cannot be asked
+ * by the service at all.
  */
-import { localParts } from '../kernel/time.ts'
+import { addDays, localParts, zonedToUtcMs, type WorkDate } from '../kernel/time.ts'
 import type { SequenceGap } from './device-health.ts'
 
 export type BackfillKind = 'adms_data_query' | 'isapi_search' | 'mqtt_backfill'
@@ -43,6 +52,30 @@ export function backfillKindOf(model: string): BackfillKind | undefined {
 
 /** The models a backfill can be asked of, for error details and docs. */
 export const BACKFILL_MODELS: readonly string[] = Object.keys(KIND_OF_MODEL)
+
+/** How the gap watch looks after a device on its own: the holes in its numbers, a daily sweep, or not at all. */
+export type AutoBackfill = 'record_gaps' | 'daily_sweep'
+
+/**
+ * Whether and how the gap watch asks a device without a person: by its record numbers when every number is a punch
+ * (gate-ts200, canonical) or when the device can be searched by number (a Hikvision terminal with settings.connect,
+ * whose door and alarm numbers a search accounts for); by a daily sweep for ZKTeco (no numbers). Others (a push-only
+ * Hikvision terminal, a face-fr900 whose records are not numbered in turn, a Dahua stream) are asked only by a person,
+ * if at all.
+ */
+export function autoBackfillOf(device: { model: string; settings: Record<string, unknown> }): AutoBackfill | undefined {
+  switch (device.model) {
+    case 'gate-ts200':
+    case 'canonical':
+      return 'record_gaps'
+    case 'hikvision-isapi':
+      return device.settings['connect'] !== undefined ? 'record_gaps' : undefined
+    case 'zkteco-adms':
+      return 'daily_sweep'
+    default:
+      return undefined
+  }
+}
 
 /** What is asked: the record numbers of a gap (with the window they fall in), or a window alone. */
 export interface BackfillRange {
@@ -96,39 +129,94 @@ export interface PastRequest extends BackfillRange {
 }
 
 /**
- * Which of a device's gaps to ask for now, and as which attempt. A gap is not asked for while a request still open
- * covers it (the same gap, or a wider one not yet filled), nor again once filled, nor after `attemptsMax` requests
- * of it expired; otherwise it is asked for as the attempt after its last.
+ * Which of a device's gaps to ask for now, and as which attempt. The numbers a request still open covers are not asked
+ * again, nor those a filled request covered (a Hikvision search that went through a range accounted for its door
+ * events, whose numbers stay absent from the punches for ever): what is left of a gap is asked for, piece by piece.
+ * A piece is asked as the attempt after the last of the same numbers, and not after `attemptsMax` of them expired.
  */
 export function planGapRequests(gaps: readonly SequenceGap[], past: readonly PastRequest[], o: { attemptsMax: number }): Array<{ gap: SequenceGap; attempt: number }> {
+  const done = past.filter((p) => p.state !== 'expired' && p.recordFrom !== null && p.recordTo !== null).map((p) => ({ from: p.recordFrom as number, to: p.recordTo as number }))
   const out: Array<{ gap: SequenceGap; attempt: number }> = []
-  for (const gap of gaps) {
-    const covered = past.some((p) => isOpen(p.state) && p.recordFrom !== null && p.recordTo !== null && p.recordFrom <= gap.from && gap.to <= p.recordTo)
-    if (covered) continue
-    const key = `records:${gap.from}-${gap.to}`
-    const same = past.filter((p) => p.gapKey === key)
-    if (same.some((p) => p.state === 'filled')) continue
-    const last = same.reduce((n, p) => Math.max(n, p.attempt), 0)
-    if (last >= o.attemptsMax) continue
-    out.push({ gap, attempt: last + 1 })
+  for (const whole of gaps) {
+    for (const gap of rangeMinus(whole, done)) {
+      const same = past.filter((p) => p.gapKey === `records:${gap.from}-${gap.to}`)
+      const last = same.reduce((n, p) => Math.max(n, p.attempt), 0)
+      if (last >= o.attemptsMax) continue
+      out.push({ gap, attempt: last + 1 })
+    }
   }
   return out
 }
 
+/** The numbers of a range not in any of the others, as ranges in order. */
+export function rangeMinus(range: SequenceGap, others: readonly SequenceGap[]): SequenceGap[] {
+  let left: SequenceGap[] = [range]
+  for (const o of others) {
+    const next: SequenceGap[] = []
+    for (const r of left) {
+      if (o.to < r.from || r.to < o.from) {
+        next.push(r)
+        continue
+      }
+      if (r.from < o.from) next.push({ from: r.from, to: o.from - 1 })
+      if (o.to < r.to) next.push({ from: o.to + 1, to: r.to })
+    }
+    left = next
+  }
+  return left.sort((a, b) => a.from - b.from)
+}
+
 /**
  * How an open request closes now, if it does: `filled` when its numbered records are all stored (storedAll), or, for
- * a window alone, when the device answered success (answeredOk); `expired` once its time is up. Filling wins over
- * expiry: records that came in late still count.
+ * a window alone or a Hikvision serial range (whose door events are never stored), when the device answered success
+ * (answeredOk: the window sent, the range searched through); `expired` once its time is up. Filling wins over expiry:
+ * records that came in late still count. Without a kind, a numbered request is one whose every number is a punch.
  */
-export function closingOf(r: { state: BackfillState; recordFrom: number | null; expiresAtMs: number }, o: { nowMs: number; storedAll: boolean; answeredOk: boolean }): 'filled' | 'expired' | undefined {
+export function closingOf(
+  r: { state: BackfillState; recordFrom: number | null; expiresAtMs: number; kind?: BackfillKind },
+  o: { nowMs: number; storedAll: boolean; answeredOk: boolean },
+): 'filled' | 'expired' | undefined {
   if (!isOpen(r.state)) return undefined
-  if (r.recordFrom !== null ? o.storedAll : o.answeredOk) return 'filled'
+  const answerFills = r.recordFrom === null || r.kind === 'isapi_search'
+  if ((r.recordFrom !== null && o.storedAll) || (answerFills && o.answeredOk)) return 'filled'
   return o.nowMs >= r.expiresAtMs ? 'expired' : undefined
 }
 
-// ZKTeco ADMS ---------------------------------------------------------------------------------------------------------
-
 const two = (n: number): string => String(n).padStart(2, '0')
+
+// The daily sweep ------------------------------------------------------------------------------------------------------
+
+/**
+ * The local day whose sweep is due at `nowMs`, in the project's zone: the day before today once today's sweep hour
+ * has come (the day is over and its late pushes are in), else the day before that (so a service started at 01:00
+ * still sweeps the day it missed). The window runs from the day's first second to its last, both included, as ADMS
+ * reads StartTime and EndTime: 23, 24 or 25 hours, as the zone's clock changes that day.
+ */
+export function sweepDayOf(nowMs: number, timeZone: string, sweepHour: number): { date: WorkDate; windowFromMs: number; windowToMs: number } {
+  const p = localParts(nowMs, timeZone)
+  const today = `${p.year}-${two(p.month)}-${two(p.day)}`
+  const date = addDays(today, p.hour >= sweepHour ? -1 : -2)
+  return { date, windowFromMs: midnightOf(date, timeZone), windowToMs: midnightOf(addDays(date, 1), timeZone) - 1000 }
+}
+
+function midnightOf(date: WorkDate, timeZone: string): number {
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number]
+  return zonedToUtcMs({ year, month, day, hour: 0, minute: 0, second: 0 }, timeZone)
+}
+
+/**
+ * Whether to sweep a day now, and as which attempt: not while a sweep of it is open, nor once one is filled, nor after
+ * `attemptsMax` expired (a terminal off all night is not asked for ever); otherwise the attempt after the last. The
+ * unique index on the gap key and attempt makes it one sweep per device and attempt whatever the instances.
+ */
+export function planSweep(day: BackfillRange, past: readonly PastRequest[], o: { attemptsMax: number }): { attempt: number } | undefined {
+  const same = past.filter((p) => p.gapKey === gapKeyOf(day))
+  if (same.some((p) => p.state !== 'expired')) return undefined
+  const last = same.reduce((n, p) => Math.max(n, p.attempt), 0)
+  return last >= o.attemptsMax ? undefined : { attempt: last + 1 }
+}
+
+// ZKTeco ADMS ---------------------------------------------------------------------------------------------------------
 
 /** An instant as the device's wall clock in its zone, the layout ATTLOG lines and DATA QUERY use. */
 export function admsLocalTime(ms: number, timeZone: string): string {
