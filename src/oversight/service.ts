@@ -7,7 +7,7 @@
  * the other domains already have: the case fold (flags/cases.ts), the deposit check (deposits/rules.ts), the rights
  * board's facts (pages/rights-board-facts.ts, a pure rule that lives with its page), the pay date (payroll/rules.ts).
  */
-import type { SQL } from 'drizzle-orm'
+import { sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
 import { assumedRecord } from '../deposits/service.ts'
 import { depositFlags, depositRateTableFor, requiredDeposit, inForce, type DepositRecord } from '../deposits/rules.ts'
@@ -18,6 +18,7 @@ import { monthBoundsMs, nextMonth, workDateOf, type Clock, type Month, type Work
 import { minimumWageFor } from '../payroll/minimum-wage.ts'
 import { payDateOf } from '../payroll/rules.ts'
 import { rightsBoard } from '../pages/rights-board-facts.ts'
+import { projects as projectsTable } from '../db/schema/index.ts'
 import type { ProjectRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import { OversightRepository } from './repository.ts'
@@ -167,6 +168,11 @@ export class OversightService {
       caseAges: this.caseAges(shownCases, now),
       ...largest(shownCases, new Map(projects.map((p) => [p.id, p.name]))),
     }
+  }
+
+  /** One project's six systems and its cases' figures, as the overview has them (the drill-down's first level). */
+  async project(projectId: string): Promise<Overview> {
+    return this.overview(sql`${projectsTable.id} = ${projectId}`)
   }
 
   private depositFacts(

@@ -14,6 +14,9 @@ import type { Month, WorkDate } from '../kernel/time.ts'
 
 export type Colour = 'green' | 'yellow' | 'red'
 
+/** As a page or a file names them: 绿 / 黄 / 红 (never by colour alone: the name is written beside the swatch). */
+export const COLOUR_NAMES: Readonly<Record<Colour, string>> = { green: '绿', yellow: '黄', red: '红' }
+
 export type SystemKey = 'real_name' | 'dedicated_account' | 'agency_payment' | 'deposit' | 'rights_board' | 'monthly_in_full'
 
 /** In the order the bureau's checklists list them. */

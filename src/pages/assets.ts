@@ -1,6 +1,6 @@
 /**
  * The pages' static files, served by the service itself: site networks are often cut off from the internet, so no
- * page may depend on a CDN. A fixed list, read once at start (a few tens of KiB), each answered with its ETag and
+ * page may depend on a CDN. A fixed list, read once at start (about a MiB, most of it ECharts), each answered with its ETag and
  * revalidated by the browser on every use: a new release's CSS or htmx reaches every open page without a stale cache.
  * A fixed list rather than a folder served whole: nothing can be asked for that is not named here.
  */
@@ -23,13 +23,15 @@ function asset(path: string, type: string): Asset {
   return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` }
 }
 
-/** URL name → file. htmx from its npm package (BSD-0-Clause), as published. */
+/** URL name → file. htmx (BSD-0-Clause) and Apache ECharts (Apache-2.0) from their npm packages, as published. */
 function loadAssets(): ReadonlyMap<string, Asset> {
   return new Map([
     ['pages.css', asset(fileURLToPath(new URL('./assets/pages.css', import.meta.url)), 'text/css; charset=utf-8')],
     ['print-a3.css', asset(fileURLToPath(new URL('./assets/print-a3.css', import.meta.url)), 'text/css; charset=utf-8')],
     ['pages.js', asset(fileURLToPath(new URL('./assets/pages.mjs', import.meta.url)), 'text/javascript; charset=utf-8')],
     ['htmx.min.js', asset(require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8')],
+    ['echarts.min.js', asset(require.resolve('echarts/dist/echarts.min.js'), 'text/javascript; charset=utf-8')],
+    ['oversight.js', asset(fileURLToPath(new URL('./assets/oversight.mjs', import.meta.url)), 'text/javascript; charset=utf-8')],
   ])
 }
 

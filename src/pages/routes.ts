@@ -14,6 +14,7 @@ import { AppError } from '../kernel/errors.ts'
 import type { Services } from '../services.ts'
 import { assetRoutes } from './assets.ts'
 import { homeRoutes } from './home.ts'
+import { oversightRoutes } from './oversight.ts'
 import { rightsBoardRoutes } from './rights-board.ts'
 import { signInRoutes, signInUrl } from './sign-in.ts'
 import { sendPage, type LayoutData } from './views.ts'
@@ -88,4 +89,5 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
   await app.register(signInRoutes, { services })
   await app.register(homeRoutes, { services })
   await app.register(rightsBoardRoutes, { services })
+  await app.register(oversightRoutes, { services })
 }

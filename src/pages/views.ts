@@ -28,6 +28,8 @@ export interface LayoutData {
   bodyClass?: string
   /** Stylesheets after pages.css, by asset name (print-a3.css). */
   stylesheets?: string[]
+  /** Scripts after htmx and pages.js, by asset name (echarts.min.js), deferred. */
+  scripts?: string[]
 }
 
 export function render<T extends LayoutData>(template: string, data: T): string {

@@ -1,0 +1,125 @@
+/**
+ * The bureau's audit view (issue 13, 监管总览), read-only, for auditors (their region: the API's scope, a region code
+ * prefix) and admin:
+ *
+ * - `/pages/oversight`: the region's projects with the six systems as green / yellow / red, each with its rule and
+ *   evidence behind a <details> (keyboard and screen reader reach it without a script); the arrears incidence month
+ *   by month against 3% (an ECharts chart, with the same figures in a table beside it); open cases by age against the
+ *   7- and 15-day clocks; the largest arrears by amount and headcount.
+ * - `/pages/oversight/export.csv` and `.xlsx`: what the overview shows, as a file.
+ * - `/pages/oversight/projects/:projectId`: the drill-down's first level (a project's systems, months and cases).
+ *
+ * Every figure comes from services.oversight (src/oversight/service.ts); every evidence links to the API route that
+ * holds it, which the auditor's session may read.
+ */
+import type { FastifyInstance } from 'fastify'
+import { principalOf } from '../http/access.ts'
+import { fen, formatYuan } from '../kernel/money.ts'
+import type { Services } from '../services.ts'
+import type { Overview } from '../oversight/service.ts'
+import { COLOUR_NAMES, type Source, type SystemStatus } from '../oversight/six-systems.ts'
+import { oversightDrillRoutes } from './oversight-drill.ts'
+import { overviewCsv, overviewXlsx } from './oversight-export.ts'
+import { ROLE_NAMES, sendPage, type LayoutData } from './views.ts'
+
+export const OVERSIGHT_PATH = '/pages/oversight'
+export const oversightProjectPath = (projectId: string): string => `${OVERSIGHT_PATH}/projects/${encodeURIComponent(projectId)}`
+
+/** The API route that holds a figure: where the evidence's link goes. */
+export function sourcePath(projectId: string, source: Source, month: string): string {
+  const p = `/api/projects/${encodeURIComponent(projectId)}`
+  switch (source) {
+    case 'enrolments':
+      return `${p}/enrolments`
+    case 'devices':
+      return `${p}/devices`
+    case 'dedicated_account':
+      return `${p}/dedicated-account`
+    case 'account_statements':
+      return `${p}/account-statements`
+    case 'instructions':
+      return `${p}/instructions?period=${month}`
+    case 'payouts':
+      return `${p}/payouts/${month}/lines`
+    case 'cases':
+      return `${p}/cases?month=${month}`
+    case 'wage_deposits':
+      return `${p}/wage-deposits`
+    case 'contract':
+      return `${p}/contract`
+    case 'rights_board':
+      return `/pages/projects/${encodeURIComponent(projectId)}/rights-board`
+    case 'reconciliation':
+      return `${p}/reconciliations/${month}`
+  }
+}
+
+interface SystemCell extends SystemStatus {
+  colourName: string
+  evidenceLinks: Array<{ label: string; value: string; href: string }>
+}
+
+interface OverviewPageData extends LayoutData {
+  overview: Overview
+  rows: Array<{ id: string; name: string; siteCode: string; regionCode: string; dueMonth: string; href: string; systems: SystemCell[] }>
+  systemNames: string[]
+  /** The chart's data as JSON, read by /assets/oversight.js from a data block (the CSP allows no inline script). */
+  chartJson: string
+  targetPercent: string
+  percent: (r: number) => string
+  yuan: (fen: number) => string
+}
+
+const percent = (r: number): string => `${(r * 100).toFixed(1)}%`
+const yuan = (f: number): string => `¥${formatYuan(fen(f))}`
+
+export function cellsOf(projectId: string, dueMonth: string, systems: readonly SystemStatus[]): SystemCell[] {
+  return systems.map((s) => ({
+    ...s,
+    colourName: COLOUR_NAMES[s.colour],
+    evidenceLinks: s.evidence.map((e) => ({ label: e.label, value: e.value, href: sourcePath(projectId, e.source, dueMonth) })),
+  }))
+}
+
+export async function oversightRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
+  const policy = { roles: ['auditor' as const], write: false }
+
+  app.get(OVERSIGHT_PATH, { config: { policy }, schema: { hide: true } }, async (req, reply) => {
+    const p = principalOf(req)
+    const overview = await services.oversight.overview(services.access.projectCondition(p))
+    return sendPage<OverviewPageData>(reply, 200, 'oversight', {
+      title: '监管总览',
+      signedIn: { label: p.label, roleName: ROLE_NAMES[p.role] ?? p.role },
+      stylesheets: [],
+      scripts: ['echarts.min.js', 'oversight.js'],
+      overview,
+      rows: overview.projects.map((r) => ({ ...r, href: oversightProjectPath(r.id), systems: cellsOf(r.id, r.dueMonth, r.systems) })),
+      systemNames: overview.projects[0]?.systems.map((s) => s.name) ?? ['实名制', '专用账户', '总包代发', '工资保证金', '维权告示牌', '按月足额支付'],
+      // Written raw into a data block: `<` escaped so no value can close the block.
+      chartJson: JSON.stringify({ months: overview.incidence.map((m) => m.month), rates: overview.incidence.map((m) => Number((m.rate * 100).toFixed(2))), target: overview.target * 100 }).replaceAll('<', '\\u003c'),
+      targetPercent: percent(overview.target),
+      percent,
+      yuan,
+    })
+  })
+
+  app.get(`${OVERSIGHT_PATH}/export.csv`, { config: { policy }, schema: { hide: true } }, async (req, reply) => {
+    const overview = await services.oversight.overview(services.access.projectCondition(principalOf(req)))
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="oversight-${overview.asOf}.csv"`)
+      .header('cache-control', 'no-store')
+      .send(overviewCsv(overview))
+  })
+
+  app.get(`${OVERSIGHT_PATH}/export.xlsx`, { config: { policy }, schema: { hide: true } }, async (req, reply) => {
+    const overview = await services.oversight.overview(services.access.projectCondition(principalOf(req)))
+    return reply
+      .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('content-disposition', `attachment; filename="oversight-${overview.asOf}.xlsx"`)
+      .header('cache-control', 'no-store')
+      .send(await overviewXlsx(overview, services.clock.nowMs()))
+  })
+
+  await app.register(oversightDrillRoutes, { services })
+}

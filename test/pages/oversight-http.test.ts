@@ -1,0 +1,103 @@
+/**
+ * The bureau overview over plain HTTP (issue 13): an auditor of 3301 sees the 3301 projects and none of 3302's, each
+ * with the six colours its facts give; a 3302 project's drill-down is a 404 page; a labour manager gets a 403 page;
+ * the exports carry the same rows (CSV with a BOM, XLSX with a sheet per section); the chart's script and ECharts are
+ * served locally.
+ */
+import t from 'tap'
+import ExcelJS from 'exceljs'
+import { ManualClock } from '../../src/kernel/time.ts'
+import { startTestServer } from '../helpers/server.ts'
+import { createLogin, registerAccessSite } from '../access/helpers/site.ts'
+import { PASSWORD } from './helpers/site.ts'
+
+/** 2026-12-03 10:00 in Hangzhou: with pay day 10, the month due is 2026-10 (November is paid by 10 December). */
+const NOW_MS = Date.parse('2026-12-03T02:00:00Z')
+
+async function get(base: string, path: string, cookie?: string): Promise<{ status: number; headers: Headers; text: string; bytes: Buffer }> {
+  const res = await fetch(base + path, { redirect: 'manual', headers: { accept: 'text/html,*/*;q=0.8', ...(cookie ? { cookie } : {}) } })
+  const bytes = Buffer.from(await res.arrayBuffer())
+  return { status: res.status, headers: res.headers, text: bytes.toString('utf8'), bytes }
+}
+
+async function signIn(base: string, login: string): Promise<string> {
+  const res = await fetch(`${base}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login, password: PASSWORD }) })
+  return /^(wl_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!
+}
+
+/** The colour names in a project's row, in the six systems' order. */
+function coloursOf(html: string, projectName: string): string[] {
+  const row = html.split('<tr>').find((r) => r.includes(`>${projectName}</a>`))
+  return [...(row ?? '').matchAll(/class="light light-(green|yellow|red)"/g)].map((m) => m[1]!)
+}
+
+t.test('the bureau overview', async (t) => {
+  const { api, httpUrl: base } = await startTestServer(t, { clock: new ManualClock(NOW_MS) })
+  const hz = await registerAccessSite(api, { tag: 'OV-HZ', regionCode: '330106', bankCode: '103331000017', seed: 61 })
+  const nb = await registerAccessSite(api, { tag: 'OV-NB', regionCode: '330201', bankCode: '103332000017', seed: 62 })
+  await createLogin(api, 'auditor.ov', 'auditor', { regionCode: '3301' })
+  await createLogin(api, 'lm.ov', 'labour_manager', { organisationId: hz.generalContractorId })
+  const auditor = await signIn(base, 'auditor.ov')
+
+  await t.test('an auditor of 3301 sees the 3301 project with its six colours, and not the 3302 one', async (t) => {
+    const page = await get(base, '/pages/oversight', auditor)
+    t.equal(page.status, 200)
+    t.match(page.text, /<h1>监管总览<\/h1>/)
+    t.match(page.text, '工程 OV-HZ')
+    t.notMatch(page.text, '工程 OV-NB', "another city's project is not shown")
+    // The one worker has no contract (red); no dedicated account registered (red); October had a worker and no paid
+    // line (red); no contract recorded, so the deposit cannot be checked (yellow); the board lacks the labour manager
+    // (yellow); October not reconciled (yellow).
+    t.same(coloursOf(page.text, '工程 OV-HZ'), ['red', 'red', 'red', 'yellow', 'yellow', 'yellow'])
+    t.match(page.text, '超过 10% 的在场工人缺劳动合同或安全培训')
+    t.match(page.text, `href="/api/projects/${hz.projectId}/enrolments"`, 'evidence links to its source')
+    t.match(page.text, '<script src="/assets/echarts.min.js" defer></script>')
+    t.match(page.text, /<script type="application\/json" id="incidence-data">\{"months":\["2026-01",/)
+  })
+
+  await t.test('a registered account turns 专用账户 from red to yellow (no statement yet)', async (t) => {
+    await api.post(`/api/projects/${hz.projectId}/dedicated-account`, { bank: '农行西湖支行', bankCode: '103331000017', accountNo: '19045101040000061', accountName: '总包 OV-HZ 农民工工资专用账户', openedOn: '2026-09-01', reason: '开户' })
+    const page = await get(base, '/pages/oversight', auditor)
+    t.same(coloursOf(page.text, '工程 OV-HZ'), ['red', 'yellow', 'red', 'yellow', 'yellow', 'yellow'])
+    t.match(page.text, '已登记专用账户，但未上传对账单')
+  })
+
+  await t.test('the exports carry what is on screen', async (t) => {
+    const csv = await get(base, '/pages/oversight/export.csv', auditor)
+    t.equal(csv.status, 200)
+    t.match(csv.headers.get('content-type') ?? '', 'text/csv')
+    t.same([...csv.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM')
+    t.match(csv.text, '工程 OV-HZ,OV-HZ,330106,2026-10,红,')
+    t.notMatch(csv.text, 'OV-NB')
+    const xlsx = await get(base, '/pages/oversight/export.xlsx', auditor)
+    t.equal(xlsx.status, 200)
+    const wb = new ExcelJS.Workbook()
+    await wb.xlsx.load(xlsx.bytes as unknown as ArrayBuffer)
+    t.same(wb.worksheets.map((s) => s.name), ['六项制度', '欠薪发生率', '未结案件账龄', '欠薪金额最大', '涉及人数最多'])
+    t.equal(wb.getWorksheet('六项制度')!.getRow(2).getCell(1).value, '工程 OV-HZ')
+  })
+
+  await t.test("a 3302 project's drill-down is a 404 page; a labour manager gets 403; no session signs in first", async (t) => {
+    const other = await get(base, `/pages/oversight/projects/${nb.projectId}`, auditor)
+    t.equal(other.status, 404)
+    t.notMatch(other.text, 'OV-NB')
+    const own = await get(base, `/pages/oversight/projects/${hz.projectId}`, auditor)
+    t.equal(own.status, 200)
+    t.match(own.text, '工程 OV-HZ')
+    const lm = await signIn(base, 'lm.ov')
+    for (const path of ['/pages/oversight', '/pages/oversight/export.csv', `/pages/oversight/projects/${hz.projectId}`]) {
+      const r = await get(base, path, lm)
+      t.equal(r.status, 403, path)
+      t.notMatch(r.text, '工程 OV-HZ')
+    }
+    t.equal((await get(base, '/pages/oversight')).status, 303)
+  })
+
+  await t.test('ECharts and the chart script are served locally', async (t) => {
+    for (const name of ['echarts.min.js', 'oversight.js']) {
+      const r = await get(base, `/assets/${name}`)
+      t.equal(r.status, 200, name)
+      t.match(r.headers.get('content-type') ?? '', 'javascript')
+    }
+  })
+})
