@@ -28,6 +28,7 @@ function loadAssets(): ReadonlyMap<string, Asset> {
   return new Map([
     ['pages.css', asset(fileURLToPath(new URL('./assets/pages.css', import.meta.url)), 'text/css; charset=utf-8')],
     ['print-a3.css', asset(fileURLToPath(new URL('./assets/print-a3.css', import.meta.url)), 'text/css; charset=utf-8')],
+    ['worker.css', asset(fileURLToPath(new URL('./assets/worker.css', import.meta.url)), 'text/css; charset=utf-8')],
     ['pages.js', asset(fileURLToPath(new URL('./assets/pages.mjs', import.meta.url)), 'text/javascript; charset=utf-8')],
     ['htmx.min.js', asset(require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8')],
     ['echarts.min.js', asset(require.resolve('echarts/dist/echarts.min.js'), 'text/javascript; charset=utf-8')],

@@ -18,6 +18,7 @@ import { oversightRoutes } from './oversight.ts'
 import { rightsBoardRoutes } from './rights-board.ts'
 import { signInRoutes, signInUrl } from './sign-in.ts'
 import { sendPage, type LayoutData } from './views.ts'
+import { workerRoutes, workerSignInFor } from './worker.ts'
 
 /** A form's fields are a login, a password and a page address: a few KiB is plenty. */
 const FORM_BODY_BYTES_MAX = 16 * 1024
@@ -60,7 +61,8 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
     let code: string
     if (err instanceof AppError) {
       // No session (or an expired one): sign in, then come back to the page asked for.
-      if (err.code === 'unauthenticated') return reply.redirect(signInUrl(req.url), 303)
+      // A worker's page goes back to the worker's own sign-in (ID suffix and code), not the managers' form.
+      if (err.code === 'unauthenticated') return reply.redirect(workerSignInFor(req.url) ?? signInUrl(req.url), 303)
       status = err.status
       code = err.code
     } else if (err.validation) {
@@ -82,12 +84,13 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
       }
     }
     const title = status === 404 ? '页面不存在' : status === 403 ? '无权查看' : '无法显示此页面'
-    return sendPage<ErrorData>(reply, status, 'error', { title, status, code, explanation: explanation(status) })
+    return sendPage<ErrorData>(reply, status, 'error', { title, status, code, explanation: explanation(status), homeUrl: workerSignInFor(req.url) ?? (req.url.startsWith('/w/') ? req.url.split('?')[0] : undefined) })
   })
 
   await app.register(assetRoutes)
   await app.register(signInRoutes, { services })
   await app.register(homeRoutes, { services })
   await app.register(rightsBoardRoutes, { services })
+  await app.register(workerRoutes, { services })
   await app.register(oversightRoutes, { services })
 }

@@ -28,6 +28,9 @@ export interface LayoutData {
   bodyClass?: string
   /** Stylesheets after pages.css, by asset name (print-a3.css). */
   stylesheets?: string[]
+  /** Where the header's name leads and where signing out posts: a worker's own page has its own (default /pages/…). */
+  homeUrl?: string
+  signOutUrl?: string
   /** Scripts after htmx and pages.js, by asset name (echarts.min.js), deferred. */
   scripts?: string[]
 }

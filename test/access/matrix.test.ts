@@ -73,6 +73,8 @@ t.test('role × route: every route answers every role as its policy says', async
 
   const values: Record<string, string | undefined> = {
     projectId: site.projectId,
+    // The worker's own page names its project `project` (src/pages/worker.ts says why).
+    project: site.projectId,
     teamId: site.teamId,
     workerId: site.workerId,
     enrolmentId: site.enrolmentId,
