@@ -128,6 +128,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     expireAfterMs: config.backfillExpireMs,
     attemptsMax: config.backfillAttemptsMax,
     windowMs: 24 * 3_600_000,
+    sweepHour: config.zktecoSweepHour,
   })
   const services: Services = {
     config,

@@ -40,8 +40,8 @@ export interface BackfillOptions {
   attemptsMax: number
   /** How far back (by receipt) the watch looks for gaps: the device-health view's default day. */
   windowMs: number
-  /** The local hour (project zone, 0-23) from which a ZKTeco terminal's previous day is swept (ZKTECO_SWEEP_HOUR; 2 unless given). */
-  sweepHour?: number
+  /** The local hour (project zone, 0-23) from which a ZKTeco terminal's previous day is swept (ZKTECO_SWEEP_HOUR). */
+  sweepHour: number
 }
 
 /** 02:00: the day's work and its late pushes are in, and the terminals are idle. */
@@ -275,7 +275,7 @@ export class BackfillService {
    * as duplicates, counted once. True when this instance made the request.
    */
   private async sweep(projectZone: string, device: DeviceRow, nowMs: number): Promise<boolean> {
-    const day = sweepDayOf(nowMs, projectZone, this.options.sweepHour ?? SWEEP_HOUR_DEFAULT)
+    const day = sweepDayOf(nowMs, projectZone, this.options.sweepHour)
     const range: BackfillRange = { recordFrom: null, recordTo: null, windowFromMs: day.windowFromMs, windowToMs: day.windowToMs }
     // Every request of the day was made after the day began.
     const plan = planSweep(range, await this.pastRequests(device.id, day.windowFromMs), this.options)

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check'
 import t from 'tap'
+import { loadConfig } from '../../src/config/env.ts'
 import { holds } from '../helpers/property.ts'
 import { autoBackfillOf, closingOf, gapKeyOf, planGapRequests, planSweep, rangeMinus, sweepDayOf, type BackfillRange, type PastRequest } from '../../src/punches/backfill.ts'
 import { sequenceGaps } from '../../src/punches/device-health.ts'
@@ -136,4 +137,12 @@ t.test('ZKTeco: one sweep per device and day, asked again only after it expired,
       return a.windowToMs < nowMs && a.windowToMs > a.windowFromMs
     }),
   )
+})
+
+t.test('ZKTECO_SWEEP_HOUR: 2 unless set, a local hour from 0 to 23', async (t) => {
+  t.equal(loadConfig({}).zktecoSweepHour, 2)
+  t.equal(loadConfig({ ZKTECO_SWEEP_HOUR: '0' }).zktecoSweepHour, 0)
+  t.equal(loadConfig({ ZKTECO_SWEEP_HOUR: '23' }).zktecoSweepHour, 23)
+  t.throws(() => loadConfig({ ZKTECO_SWEEP_HOUR: '24' }), /ZKTECO_SWEEP_HOUR must be a local hour from 0 to 23/)
+  t.throws(() => loadConfig({ ZKTECO_SWEEP_HOUR: '2am' }), /ZKTECO_SWEEP_HOUR must be a non-negative whole number/)
 })
