@@ -8,7 +8,8 @@ import t from 'tap'
 import ExcelJS from 'exceljs'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { startTestServer } from '../helpers/server.ts'
-import { createLogin, registerAccessSite } from '../access/helpers/site.ts'
+import { punchTopic } from '../../src/punches/admit.ts'
+import { createKey, createLogin, MONTH, postPayoutFile, registerAccessSite } from '../access/helpers/site.ts'
 import { PASSWORD } from './helpers/site.ts'
 
 /** 2026-12-03 10:00 in Hangzhou: with pay day 10, the month due is 2026-10 (November is paid by 10 December). */
@@ -32,7 +33,7 @@ function coloursOf(html: string, projectName: string): string[] {
 }
 
 t.test('the bureau overview', async (t) => {
-  const { api, httpUrl: base } = await startTestServer(t, { clock: new ManualClock(NOW_MS) })
+  const { api, httpUrl: base, services } = await startTestServer(t, { clock: new ManualClock(NOW_MS) })
   const hz = await registerAccessSite(api, { tag: 'OV-HZ', regionCode: '330106', bankCode: '103331000017', seed: 61 })
   const nb = await registerAccessSite(api, { tag: 'OV-NB', regionCode: '330201', bankCode: '103332000017', seed: 62 })
   await createLogin(api, 'auditor.ov', 'auditor', { regionCode: '3301' })
@@ -91,6 +92,37 @@ t.test('the bureau overview', async (t) => {
       t.notMatch(r.text, '工程 OV-HZ')
     }
     t.equal((await get(base, '/pages/oversight')).status, 303)
+  })
+
+  await t.test('with a punch and a bank file: the drill-down reaches the punch, the bank line (masked) and the case', async (t) => {
+    const ts = Date.UTC(2026, 9, 12, 0, 30) / 1000
+    const outcome = await services.inbox.submit({
+      topic: punchTopic('OV-HZ', 'GT-OV-HZ'),
+      payload: Buffer.from(JSON.stringify({ sn: 'GT-OV-HZ', seq: 1, lane: 1, userId: 'W-OV-HZ', ts, mode: 'face' })),
+      clientId: 'GT-OV-HZ',
+    })
+    t.same(outcome, { kind: 'stored' })
+    const bank = await createKey(api, 'bank 103', 'bank', { bankCode: '103' })
+    await postPayoutFile(api.as(bank.key), api, hz, 61)
+    const overview = await get(base, '/pages/oversight', auditor)
+    // Paid through the bank without an instruction (总包代发 yellow); October reconciled with nothing short and no arrears
+    // case (the punch made no credited day, so the ¥100 is PAID_WITHOUT_ATTENDANCE, not a shortfall).
+    t.same(coloursOf(overview.text, '工程 OV-HZ'), ['red', 'yellow', 'yellow', 'yellow', 'yellow', 'green'])
+    const project = await get(base, `/pages/oversight/projects/${hz.projectId}`, auditor)
+    t.match(project.text, `href="/pages/oversight/projects/${hz.projectId}/months/${MONTH}"`)
+    const month = await get(base, `/pages/oversight/projects/${hz.projectId}/months/${MONTH}`, auditor)
+    t.equal(month.status, 200)
+    t.match(month.text, />PAID_WITHOUT_ATTENDANCE<\/a><\/th><td>open<\/td>/, "the month's cases, each linked to its history")
+    t.match(month.text, `href="/pages/oversight/projects/${hz.projectId}/months/${MONTH}/teams/${hz.teamId}"`)
+    const team = await get(base, `/pages/oversight/projects/${hz.projectId}/months/${MONTH}/teams/${hz.teamId}`, auditor)
+    t.match(team.text, `href="/pages/oversight/projects/${hz.projectId}/months/${MONTH}/workers/${hz.workerId}"`)
+    const worker = await get(base, `/pages/oversight/projects/${hz.projectId}/months/${MONTH}/workers/${hz.workerId}`, auditor)
+    t.equal(worker.status, 200)
+    t.match(worker.text, /<li class="punch">08:30:00 in/, 'the punch, in Hangzhou time')
+    t.match(worker.text, /\*\*\*\*\d{4}/, 'the card masked')
+    t.notMatch(worker.text, /\d{16,19}/, 'no full card number')
+    t.match(worker.text, `/api/projects/${hz.projectId}/payout-files/${hz.fileId}/lines`)
+    t.match(worker.text, `/api/projects/${hz.projectId}/cases/`)
   })
 
   await t.test('ECharts and the chart script are served locally', async (t) => {
