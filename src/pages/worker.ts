@@ -160,7 +160,10 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
         // One answer for a wrong suffix, a wrong code, an expired, used or spent one.
         return signInPage(reply, 401, project.id, project.name, idSuffix, '身份证号后六位或验证码不正确，或验证码已过期。请核对，或向劳资专管员重新获取验证码。')
       }
-      void reply.setCookie(SESSION_COOKIE, r.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', expires: new Date(r.expiresAtMs) })
+      // Max-Age, not Expires: a phone whose clock is wrong (not rare on a site) would drop a cookie whose expiry date
+      // its own clock already passed; Max-Age counts from when the phone receives it (RFC 6265 §5.2.2).
+      const maxAge = Math.max(0, Math.floor((r.expiresAtMs - services.clock.nowMs()) / 1000))
+      void reply.setCookie(SESSION_COOKIE, r.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge })
       return reply.redirect(workerMonthPath(project.id), 303)
     },
   )
