@@ -18,7 +18,7 @@ if (el && data && window.echarts) {
     yAxis: { type: 'value', axisLabel: { formatter: '{value}%' }, min: 0 },
     series: [
       { name: '欠薪发生率', type: 'line', data: rates, itemStyle: { color: '#a50f0f' } },
-      { name: `目标 ${target}%`, type: 'line', data: months.map(() => target), lineStyle: { type: 'dashed', color: '#4a4a4a' }, symbol: 'none' },
+      { name: `目标 ${target}%`, type: 'line', data: months.map(() => target), lineStyle: { type: 'dashed', color: '#4a4a4a' }, itemStyle: { color: '#4a4a4a' }, symbol: 'none' },
     ],
     legend: { top: 0 },
   })
