@@ -19,9 +19,9 @@ import {
   closingOf,
   GAP_WATCH,
   gapKeyOf,
+  gapsToAsk,
   gapWindow,
   mqttBackfillMessage,
-  planGapRequests,
   planSweep,
   stateOf,
   sweepDayOf,
@@ -252,13 +252,15 @@ export class BackfillService {
       const samples = await this.deps.punches.deviceSamplesSince(project.id, sinceMs)
       for (const device of numbered) {
         const own = samples.filter((s) => s.deviceId === device.id)
-        const gaps = sequenceGaps(
-          own.map((s) => s.recordId),
-          GAPS_PER_DEVICE_MAX,
-        ).gaps.filter((g) => g.to - g.from < GAP_RECORDS_MAX)
-        if (gaps.length === 0) continue
+        const ids = own.map((s) => s.recordId)
+        // No hole at all (a gate on a good day): its past requests need not be read.
+        if (sequenceGaps(ids, 1).gaps.length === 0) continue
         const past = await this.pastRequests(device.id, sinceMs - this.options.windowMs)
-        for (const { gap, attempt } of planGapRequests(gaps, past, this.options)) {
+        for (const { gap, attempt } of gapsToAsk(
+          ids,
+          past,
+          { attemptsMax: this.options.attemptsMax, perRoundMax: GAPS_PER_DEVICE_MAX, recordsMax: GAP_RECORDS_MAX },
+        )) {
           const window = gapWindow(gap, own)
           if (!window) continue
           const made = await this.create(project.timeZone, device, { recordFrom: gap.from, recordTo: gap.to, windowFromMs: window.fromMs, windowToMs: window.toMs }, attempt, GAP_WATCH)

@@ -27,7 +27,7 @@
  * by the service at all.
  */
 import { addDays, localParts, zonedToUtcMs, type WorkDate } from '../kernel/time.ts'
-import type { SequenceGap } from './device-health.ts'
+import { sequenceGaps, type SequenceGap } from './device-health.ts'
 
 export type BackfillKind = 'adms_data_query' | 'isapi_search' | 'mqtt_backfill'
 export type BackfillEventType = 'handed_out' | 'answered' | 'filled' | 'expired'
@@ -146,6 +146,21 @@ export function planGapRequests(gaps: readonly SequenceGap[], past: readonly Pas
     }
   }
   return out
+}
+
+/**
+ * The requests the gap watch makes for one device's recent record ids: its holes (each under `recordsMax` numbers: a
+ * wider one is a sequence restarted, most likely, for a person to judge), planned against its past requests, at most
+ * `perRoundMax`, the largest first. Every hole is planned before any is cut off: a Hikvision terminal's holes that are
+ * door events, accounted for and never asked again, would otherwise fill the round and starve a new one behind them.
+ */
+export function gapsToAsk(
+  recordIds: Iterable<string>,
+  past: readonly PastRequest[],
+  o: { attemptsMax: number; perRoundMax: number; recordsMax: number },
+): Array<{ gap: SequenceGap; attempt: number }> {
+  const gaps = sequenceGaps(recordIds, Number.MAX_SAFE_INTEGER).gaps.filter((g) => g.to - g.from < o.recordsMax)
+  return planGapRequests(gaps, past, o).slice(0, o.perRoundMax)
 }
 
 /** The numbers of a range not in any of the others, as ranges in order. */

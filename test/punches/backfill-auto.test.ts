@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { loadConfig } from '../../src/config/env.ts'
 import { holds } from '../helpers/property.ts'
-import { autoBackfillOf, closingOf, gapKeyOf, planGapRequests, planSweep, rangeMinus, sweepDayOf, type BackfillRange, type PastRequest } from '../../src/punches/backfill.ts'
+import { autoBackfillOf, closingOf, gapKeyOf, gapsToAsk, planGapRequests, planSweep, rangeMinus, sweepDayOf, type BackfillRange, type PastRequest } from '../../src/punches/backfill.ts'
 import { sequenceGaps } from '../../src/punches/device-health.ts'
 
 const numbered = (from: number, to: number, attempt: number, state: PastRequest['state']): PastRequest => ({
@@ -145,4 +145,19 @@ t.test('ZKTECO_SWEEP_HOUR: 2 unless set, a local hour from 0 to 23', async (t) =
   t.equal(loadConfig({ ZKTECO_SWEEP_HOUR: '23' }).zktecoSweepHour, 23)
   t.throws(() => loadConfig({ ZKTECO_SWEEP_HOUR: '24' }), /ZKTECO_SWEEP_HOUR must be a local hour from 0 to 23/)
   t.throws(() => loadConfig({ ZKTECO_SWEEP_HOUR: '2am' }), /ZKTECO_SWEEP_HOUR must be a non-negative whole number/)
+})
+
+t.test('a new hole is asked for though older holes, door events accounted for, outnumber a round', async (t) => {
+  // serialNo 1…202, every third a door event (3, 6, …, 201: 67 holes, all searched through and filled), and 200 lost.
+  const ids: string[] = []
+  const past: PastRequest[] = []
+  for (let n = 1; n <= 202; n++) {
+    if (n === 200) continue
+    if (n % 3 === 0) past.push(numbered(n, n, 1, 'filled'))
+    else ids.push(String(n))
+  }
+  const o = { attemptsMax: 3, perRoundMax: 20, recordsMax: 5000 }
+  t.same(gapsToAsk(ids, past, o), [{ gap: { from: 200, to: 200 }, attempt: 1 }], 'only the new hole')
+  t.equal(gapsToAsk(ids, [], o).length, 20, 'with nothing asked yet, a round asks for 20, the rest next round')
+  t.same(gapsToAsk(['1', '2', '9000'], [], o), [], 'a hole of 5,000 numbers or more is a restarted sequence: left to a person')
 })
