@@ -42,7 +42,7 @@ export interface Config {
   deviceOfflineAfterMinutes: number
   /** Site hours in each project's zone, whole hours [from, to): silence outside them is not counted. */
   deviceSiteHours: { from: number; to: number }
-  /** The gap watch's round (src/punches/backfill-service.ts): how often sequenced devices' gaps are looked for and asked for. */
+  /** The gap watch's round (src/punches/backfill-service.ts): how often numbered devices' gaps are looked for and asked for, and ZKTeco sweeps made. */
   backfillWatchMs: number
   /** A backfill not filled this long after it was asked for is expired (and asked again, up to backfillAttemptsMax). */
   backfillExpireMs: number
