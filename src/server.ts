@@ -236,8 +236,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }
   })
   // The gap watch: numbered devices' missing records, and ZKTeco terminals' previous day, asked for again
-  // (src/punches/backfill-service.ts); the MQTT
-  // requests are published here, by whichever instance claims each. A publish that fails leaves its request to expire.
+  // (src/punches/backfill-service.ts); the MQTT requests are published here, by whichever instance claims each. A
+  // publish that fails leaves its request to expire.
   const backfillCounter = new Counter({ name: 'wl_device_backfills_total', help: 'Backfill requests (devices asked to send a gap or window again), by kind and outcome (requested, filled, expired)', labelNames: ['kind', 'outcome'], registers: [services.metrics.registry] })
   services.backfills.onOutcome((outcome, kind) => backfillCounter.inc({ kind, outcome }))
   const backfillRound = async (): Promise<void> => {
