@@ -136,11 +136,13 @@ export interface PastRequest extends BackfillRange {
  */
 export function planGapRequests(gaps: readonly SequenceGap[], past: readonly PastRequest[], o: { attemptsMax: number }): Array<{ gap: SequenceGap; attempt: number }> {
   const done = past.filter((p) => p.state !== 'expired' && p.recordFrom !== null && p.recordTo !== null).map((p) => ({ from: p.recordFrom as number, to: p.recordTo as number }))
+  // The last attempt of each gap key, read once: a Hikvision terminal has a request per door-event hole.
+  const lastOf = new Map<string, number>()
+  for (const p of past) lastOf.set(p.gapKey, Math.max(lastOf.get(p.gapKey) ?? 0, p.attempt))
   const out: Array<{ gap: SequenceGap; attempt: number }> = []
   for (const whole of gaps) {
     for (const gap of rangeMinus(whole, done)) {
-      const same = past.filter((p) => p.gapKey === `records:${gap.from}-${gap.to}`)
-      const last = same.reduce((n, p) => Math.max(n, p.attempt), 0)
+      const last = lastOf.get(`records:${gap.from}-${gap.to}`) ?? 0
       if (last >= o.attemptsMax) continue
       out.push({ gap, attempt: last + 1 })
     }
