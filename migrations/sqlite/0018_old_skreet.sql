@@ -1,0 +1,1 @@
+CREATE INDEX `enrolments_project_dates` ON `enrolments` (`project_id`,`entry_date`,`exit_date`,`safety_trained`,`contract_no`);
