@@ -53,6 +53,11 @@ export const BACKFILL_DEFAULTS: BackfillOptions = { expireAfterMs: 30 * 60_000, 
 const GAPS_PER_DEVICE_MAX = 20
 /** A gap wider than this is not asked for by record numbers (a sequence restarted, most likely): a person asks for a window. */
 const GAP_RECORDS_MAX = 5_000
+/**
+ * Hikvision holes fewer than this many numbers apart are searched as one range: a gate's door events leave a hole at
+ * nearly every other serialNo, and one search of a few hundred events costs less than a request and a search per hole.
+ */
+const SEARCH_MERGE_WITHIN = 200
 /** A person's window: at most 31 days, what a device's query is usually allowed to cover at once. */
 const WINDOW_MS_MAX = 31 * 24 * 3_600_000
 /** Requests handed out per device per poll. */
@@ -259,7 +264,12 @@ export class BackfillService {
         for (const { gap, attempt } of gapsToAsk(
           ids,
           past,
-          { attemptsMax: this.options.attemptsMax, perRoundMax: GAPS_PER_DEVICE_MAX, recordsMax: GAP_RECORDS_MAX },
+          {
+            attemptsMax: this.options.attemptsMax,
+            perRoundMax: GAPS_PER_DEVICE_MAX,
+            recordsMax: GAP_RECORDS_MAX,
+            mergeWithin: backfillKindOf(device.model) === 'isapi_search' ? SEARCH_MERGE_WITHIN : undefined,
+          },
         )) {
           const window = gapWindow(gap, own)
           if (!window) continue

@@ -159,10 +159,38 @@ export function planGapRequests(gaps: readonly SequenceGap[], past: readonly Pas
 export function gapsToAsk(
   recordIds: Iterable<string>,
   past: readonly PastRequest[],
-  o: { attemptsMax: number; perRoundMax: number; recordsMax: number },
+  o: { attemptsMax: number; perRoundMax: number; recordsMax: number; mergeWithin?: number },
 ): Array<{ gap: SequenceGap; attempt: number }> {
   const gaps = sequenceGaps(recordIds, Number.MAX_SAFE_INTEGER).gaps.filter((g) => g.to - g.from < o.recordsMax)
-  return planGapRequests(gaps, past, o).slice(0, o.perRoundMax)
+  const planned = planGapRequests(gaps, past, o)
+  if (!o.mergeWithin) return planned.slice(0, o.perRoundMax)
+  // One search reads a range whole: holes near each other are asked as one range, attempts counted per range.
+  const lastOf = new Map<string, number>()
+  for (const p of past) lastOf.set(p.gapKey, Math.max(lastOf.get(p.gapKey) ?? 0, p.attempt))
+  return coalesce(
+    planned.map((p) => p.gap),
+    o.mergeWithin,
+    o.recordsMax,
+  )
+    .map((gap) => ({ gap, attempt: (lastOf.get(`records:${gap.from}-${gap.to}`) ?? 0) + 1 }))
+    .filter((r) => r.attempt <= o.attemptsMax)
+    .slice(0, o.perRoundMax)
+}
+
+/**
+ * Gaps joined where fewer than `within` numbers lie between them, a joined range staying under `recordsMax` numbers.
+ * A Hikvision terminal's serialNo counts door events too, so its stored punches have a hole at nearly every other
+ * number; a search per hole would be hundreds of requests a day from one busy gate, where one search of the stretch
+ * reads the same events (the punches among them are stored already, and come back as duplicates, counted once).
+ */
+export function coalesce(gaps: readonly SequenceGap[], within: number, recordsMax: number): SequenceGap[] {
+  const out: SequenceGap[] = []
+  for (const g of [...gaps].sort((a, b) => a.from - b.from)) {
+    const last = out[out.length - 1]
+    if (last && g.from - last.to - 1 < within && g.to - last.from < recordsMax) out[out.length - 1] = { from: last.from, to: Math.max(last.to, g.to) }
+    else out.push({ ...g })
+  }
+  return out
 }
 
 /** The numbers of a range not in any of the others, as ranges in order. */

@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import t from 'tap'
 import { loadConfig } from '../../src/config/env.ts'
 import { holds } from '../helpers/property.ts'
-import { autoBackfillOf, closingOf, gapKeyOf, gapsToAsk, planGapRequests, planSweep, rangeMinus, sweepDayOf, type BackfillRange, type PastRequest } from '../../src/punches/backfill.ts'
+import { autoBackfillOf, closingOf, coalesce, gapKeyOf, gapsToAsk, planGapRequests, planSweep, rangeMinus, sweepDayOf, type BackfillRange, type PastRequest } from '../../src/punches/backfill.ts'
 import { sequenceGaps } from '../../src/punches/device-health.ts'
 
 const numbered = (from: number, to: number, attempt: number, state: PastRequest['state']): PastRequest => ({
@@ -160,4 +160,35 @@ t.test('a new hole is asked for though older holes, door events accounted for, o
   t.same(gapsToAsk(ids, past, o), [{ gap: { from: 200, to: 200 }, attempt: 1 }], 'only the new hole')
   t.equal(gapsToAsk(ids, [], o).length, 20, 'with nothing asked yet, a round asks for 20, the rest next round')
   t.same(gapsToAsk(['1', '2', '9000'], [], o), [], 'a hole of 5,000 numbers or more is a restarted sequence: left to a person')
+})
+
+t.test('Hikvision: holes near each other are asked as one range, not a request per door event', async (t) => {
+  // A busy gate: person events on the odd numbers, door events on the even ones, 1..399; one lost punch at 201.
+  const ids = Array.from({ length: 200 }, (_, i) => String(2 * i + 1)).filter((id) => id !== '201')
+  const o = { attemptsMax: 3, perRoundMax: 20, recordsMax: 5_000 }
+  t.equal(gapsToAsk(ids, [], o).length, 20, 'without merging: a request per hole, and 179 more waiting')
+  const merged = gapsToAsk(ids, [], { ...o, mergeWithin: 200 })
+  t.same(merged, [{ gap: { from: 2, to: 398 }, attempt: 1 }], 'merged: one search of the stretch')
+  // Searched through and filled: nothing is asked again, though the door events' numbers stay absent.
+  const filled = [{ ...numbered(2, 398, 1, 'filled') }]
+  t.same(gapsToAsk(ids, filled, { ...o, mergeWithin: 200 }), [])
+  // Expired: the same stretch again, next attempt, up to the limit.
+  t.same(gapsToAsk(ids, [numbered(2, 398, 1, 'expired')], { ...o, mergeWithin: 200 }), [{ gap: { from: 2, to: 398 }, attempt: 2 }])
+  t.same(gapsToAsk(ids, [numbered(2, 398, 3, 'expired')], { ...o, mergeWithin: 200 }), [], 'given up after the last attempt')
+})
+
+t.test('coalesce: joins what lies close, never past the range limit', async (t) => {
+  t.same(coalesce([{ from: 10, to: 10 }, { from: 2, to: 3 }, { from: 300, to: 301 }], 100, 5_000), [{ from: 2, to: 10 }, { from: 300, to: 301 }])
+  t.same(coalesce([{ from: 1, to: 1 }, { from: 3, to: 3 }, { from: 5, to: 5 }], 10, 4), [{ from: 1, to: 3 }, { from: 5, to: 5 }], 'a range stays under 4 numbers')
+  holds(
+    t,
+    'coalesced ranges cover every gap, in order, without overlap, never more of them',
+    fc.property(fc.array(fc.record({ from: fc.integer({ min: 1, max: 10_000 }), len: fc.integer({ min: 0, max: 20 }) }), { maxLength: 40 }), fc.integer({ min: 1, max: 500 }), (raw, within) => {
+      const gaps = raw.map((r) => ({ from: r.from, to: r.from + r.len }))
+      const out = coalesce(gaps, within, 5_000)
+      for (const g of gaps) for (let n = g.from; n <= g.to; n++) if (!out.some((r) => r.from <= n && n <= r.to)) return false
+      for (let i = 1; i < out.length; i++) if ((out[i] as { from: number }).from <= (out[i - 1] as { to: number }).to) return false
+      return out.length <= gaps.length
+    }),
+  )
 })
