@@ -37,6 +37,10 @@ function testFiles(dir) {
 }
 
 const files = testFiles(join(root, 'test')).sort()
-const engine = files.filter((f) => touchesEngine(f))
-process.stderr.write(`engine-files: ${engine.length} of ${files.length} test files depend on the engine; the other ${files.length - engine.length} ran in the SQLite pass\n`)
+// Browser tests (*.browser.test.ts) drive pages whose data path the pages' HTTP tests already check on both engines;
+// what they add (layout, print, keyboard, accessibility, the browser's own behaviour) does not depend on the engine,
+// so they run once, in the SQLite pass, like the pure files.
+const BROWSER = /\.browser\.test\.ts$/
+const engine = files.filter((f) => !BROWSER.test(f) && touchesEngine(f))
+process.stderr.write(`engine-files: ${engine.length} of ${files.length} test files depend on the engine; the other ${files.length - engine.length} (pure, or browser tests) ran in the SQLite pass\n`)
 process.stdout.write(engine.map((f) => relative(process.cwd(), f)).join('\n') + '\n')
