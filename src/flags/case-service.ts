@@ -11,7 +11,7 @@ import type { Database, Transaction } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import type { Clock, Month } from '../kernel/time.ts'
-import { act, applyClock, applyRun, caseAge, foldCase, foldCases, severityOf, type CaseAction, type CaseActor, type CaseEvent, type CaseRun, type FlagCase, type Severity } from './cases.ts'
+import { act, applyClock, applyRun, caseAge, complain, complaintKey, foldCase, foldCases, severityOf, type CaseAction, type CaseActor, type CaseEvent, type CaseRun, type FlagCase, type Severity, type WorkerComplaint } from './cases.ts'
 import { CaseRepository, type CaseEventRow } from './case-repository.ts'
 import { casePayload, isNotified, publicCaseId, type WebhookPayload } from './webhooks.ts'
 
@@ -124,6 +124,35 @@ export class CaseService {
   }
 
   /**
+   * A worker's wage complaint (src/flags/cases.ts `complain`): opens their complaint case of the month, or adds to it,
+   * or reopens it; under the month's lock like every append. Returns the case as it now stands.
+   */
+  async complain(c: WorkerComplaint): Promise<CaseView> {
+    const key = complaintKey(c.projectId, c.month, c.workerId)
+    await this.db.tx(async (tx: Transaction) => {
+      await tx.lock(monthLockKey(c.projectId, c.month))
+      const rows = await this.repo.eventsOfMonth(c.projectId, c.month)
+      const mine = rows.filter((r) => r.caseKey === key).map(eventOf)
+      const folded = mine.length === 0 ? undefined : foldCase(mine)
+      if (folded !== undefined && !folded.ok) throw new AppError('flag_case_not_found', { caseId: publicCaseId(key) })
+      const r = complain(folded?.case, c)
+      if (!r.ok) throw new AppError('flag_case_refused', { ...r.refusal })
+      await this.append(c.projectId, c.month, rows, [r.event])
+    })
+    return (await this.complaintOf(c.projectId, c.month, c.workerId))!
+  }
+
+  /** The worker's complaint case of the month, if they made one. */
+  async complaintOf(projectId: string, month: string, workerId: string): Promise<CaseView | undefined> {
+    const key = complaintKey(projectId, month, workerId)
+    const rows = await this.repo.eventsOfCase(projectId, publicCaseId(key))
+    if (rows.length === 0) return undefined
+    const folded = foldCase(rows.map(eventOf))
+    if (!folded.ok) return undefined
+    return this.viewOf(folded.case, this.clock.nowMs(), await this.timeZoneOf(projectId))
+  }
+
+  /**
    * The clock: escalates every live case past a threshold (7 days unhandled, 15 unresolved), once each. Run by the
    * server every few minutes; idempotent, so several instances running it at once append each escalation once (each
    * month's appends are serialised by its lock and re-read under it).
@@ -169,7 +198,7 @@ export class CaseService {
         seq,
         type: e.type,
         runId: 'runId' in e ? e.runId : null,
-        actor: 'actor' in e ? e.actor.label : null,
+        actor: 'actor' in e ? (e.actor?.label ?? null) : null,
         body: JSON.stringify(e),
         atMs: e.atMs,
       }

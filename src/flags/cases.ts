@@ -131,11 +131,15 @@ export type CaseEvent =
   | (EventBase & { type: 'updated'; runId: string; before: CaseFigures; evidence: Record<string, unknown> } & CaseFigures)
   | (EventBase & {
       type: 'resolved'
+      /** The resolving run; for a case a person closes (a complaint), `person:<actor id>`. */
       runId: string
       /** The figures the flag had when last raised. */
       before: CaseFigures
       /** What the worker's due and paid became in the resolving run; null when the run does not say (a card, the project). */
       became: { dueFen: Fen; paidFen: Fen } | null
+      /** Who closed it and what was done, when a person did (PERSON_CLOSED_FAMILIES). */
+      actor?: CaseActor
+      reason?: string
     })
   | (EventBase & {
       type: 'reopened'
@@ -381,7 +385,7 @@ export function applyRun(cases: readonly FlagCase[], run: CaseRun): { events: Ca
     else problems.push({ code: 'duplicate_case_key', caseKey: key, kept: flagFigures(kept), dropped: flagFigures(flag) })
   }
   const current = new Map<string, FlagCase>()
-  for (const c of cases) if (c.projectId === run.projectId && c.month === run.month) current.set(c.key, c)
+  for (const c of cases) if (c.projectId === run.projectId && c.month === run.month && !PERSON_CLOSED_FAMILIES.has(c.kind)) current.set(c.key, c)
   const became = new Map<string, { dueFen: Fen; paidFen: Fen }>()
   for (const w of run.perWorker ?? []) became.set(w.workerId, { dueFen: w.dueFen, paidFen: w.paidFen })
 
@@ -436,7 +440,7 @@ function flagFigures(f: RunFlag): CaseFigures {
 // ---------------------------------------------------------------------------------------------------------------------
 // What people do
 
-export type CaseAction = { type: 'acknowledge' } | { type: 'dismiss'; reason: string } | { type: 'comment'; text: string }
+export type CaseAction = { type: 'acknowledge' } | { type: 'dismiss'; reason: string } | { type: 'comment'; text: string } | { type: 'resolve'; reason: string }
 
 /**
  * Who may do what (scope — which projects and teams — is the HTTP edge's, src/http/access.ts). Dismissing closes a
@@ -447,6 +451,8 @@ export const ACTION_ROLES: Readonly<Record<CaseAction['type'], readonly Role[]>>
   acknowledge: ['admin', 'labour_manager', 'team_manager'],
   dismiss: ['admin', 'labour_manager'],
   comment: ['admin', 'labour_manager', 'team_manager', 'auditor', 'bank'],
+  /** Closing a complaint with what was done: the labour manager answers for the project's wages. */
+  resolve: ['admin', 'labour_manager'],
 }
 
 /** A dismissal reason or a comment: room for a paragraph, bounded like every stored text. */
@@ -459,6 +465,8 @@ export type CaseRefusal =
   | { code: 'reason_required' }
   | { code: 'text_required' }
   | { code: 'text_too_long'; length: number; max: number }
+  /** `resolve` is for the cases a person closes (complaints); a run's case is resolved by the run that no longer raises it. */
+  | { code: 'closed_by_runs'; kind: string }
 
 export type ActResult = { ok: true; event: CaseEvent } | { ok: false; refusal: CaseRefusal }
 
@@ -488,7 +496,74 @@ export function act(c: FlagCase, action: CaseAction, actor: CaseActor, atMs: num
       if (text.length > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: text.length, max: CASE_TEXT_LENGTH_MAX } }
       return { ok: true, event: { ...base, type: 'commented', text } }
     }
+    case 'resolve': {
+      if (!PERSON_CLOSED_FAMILIES.has(c.kind)) return { ok: false, refusal: { code: 'closed_by_runs', kind: c.kind } }
+      if (!live(c.state)) return { ok: false, refusal: { code: 'case_closed', action: action.type, state: c.state } }
+      const reason = action.reason.trim()
+      if (reason === '') return { ok: false, refusal: { code: 'reason_required' } }
+      if (reason.length > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: reason.length, max: CASE_TEXT_LENGTH_MAX } }
+      return { ok: true, event: { ...base, type: 'resolved', runId: `person:${actor.id}`, before: figuresOf(c), became: null, reason } }
+    }
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Wage complaints
+
+/**
+ * A worker's wage complaint (欠薪投诉) is a case of its own family, COMPLAINT, keyed like a run's case (family, the
+ * worker, the month, the project): it sits beside the worker's UNPAID case of the month in every list, ages on the
+ * same clocks (7 days to be taken, 15 to be closed: CASE_CLOCKS) and notifies the same webhooks. What differs is who
+ * opens and closes it. The worker's complaint opens it (an `opened` event whose runId is `complaint:<id>`); a person
+ * closes it (`resolve`: the labour manager, with what was done); a run never touches it (PERSON_CLOSED_FAMILIES): the
+ * money arriving answers an arrears flag, not a complaint, which may be about something no run sees (a wrong rate, a
+ * day missing, pay held back). A second complaint of the month while the case is live is the worker's comment on it;
+ * one after it was closed reopens it (a new episode: the clocks start afresh).
+ *
+ * Why a case family and not a table of complaints: a complaint's life is a case's life (open, taken, aged, escalated,
+ * closed, reopened), kept as the same append-only events, and the bureau counts cases (open by age against 7 and 15
+ * days); a second life cycle would be a second thing to count and to keep in step with the first.
+ */
+export const COMPLAINT_KIND = 'COMPLAINT'
+
+/** Families a person closes (`resolve`); runs neither resolve nor reopen them. */
+export const PERSON_CLOSED_FAMILIES: ReadonlySet<string> = new Set([COMPLAINT_KIND])
+
+export interface WorkerComplaint {
+  /** The complaint's own id (UUIDv7): the opening event's runId is `complaint:<id>`. */
+  id: string
+  projectId: string
+  /** The pay month complained of, YYYY-MM. */
+  month: string
+  workerId: string
+  /** The worker, as signed in. */
+  actor: CaseActor
+  text: string
+  /** What the worker's page showed due and paid for the month when they complained (null: no approved sheet yet). */
+  dueFen: Fen | null
+  paidFen: Fen | null
+  atMs: number
+}
+
+export const complaintKey = (projectId: string, month: string, workerId: string): string => JSON.stringify([COMPLAINT_KIND, `worker:${workerId}`, month, projectId])
+
+/** The event a worker's complaint appends to their complaint case of the month (`existing`, folded; undefined: none yet). */
+export function complain(existing: FlagCase | undefined, c: WorkerComplaint): ActResult {
+  const text = c.text.trim()
+  if (text === '') return { ok: false, refusal: { code: 'text_required' } }
+  if (text.length > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: text.length, max: CASE_TEXT_LENGTH_MAX } }
+  const caseKey = complaintKey(c.projectId, c.month, c.workerId)
+  const runId = `complaint:${c.id}`
+  const figures: CaseFigures = { flagKind: COMPLAINT_KIND, dueFen: c.dueFen, paidFen: c.paidFen }
+  const evidence = { complaintId: c.id, text, by: c.actor.label }
+  if (existing === undefined) {
+    return {
+      ok: true,
+      event: { caseKey, atMs: c.atMs, type: 'opened', runId, kind: COMPLAINT_KIND, projectId: c.projectId, month: c.month, workerId: c.workerId, payeeCard: null, scope: null, ...figures, evidence },
+    }
+  }
+  if (live(existing.state)) return { ok: true, event: { caseKey, atMs: c.atMs, type: 'commented', actor: c.actor, text } }
+  return { ok: true, event: { caseKey, atMs: c.atMs, type: 'reopened', runId, reason: 'raised_again', reopenings: existing.reopenings + 1, ...figures, evidence } }
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -613,6 +688,7 @@ export const SEVERITY_RULES: Readonly<Record<string, SeverityRule>> = {
   DEPOSIT_MISSING: { base: 'yellow', redAfterDays: 15, why: 'no wage guarantee deposit' },
   DEPOSIT_SHORT: { base: 'yellow', redAfterDays: 15, why: 'wage guarantee deposit short' },
   BELOW_MINIMUM_WAGE: { base: 'yellow', redAfterDays: 7, why: 'below the local minimum wage' },
+  COMPLAINT: { base: 'yellow', redAfterDays: 7, why: "a worker's wage complaint, to be handled within 7 days" },
   LATE: { base: 'yellow', redAfterDays: null, why: 'paid in full, after the pay date' },
   PAYEE_NAME_MISMATCH: { base: 'yellow', redAfterDays: null, why: 'the card holder name differs from the roster' },
   OVERPAID: { base: 'yellow', redAfterDays: null, why: 'paid more than due' },

@@ -86,6 +86,8 @@ export interface MonthPay {
   state: PayState
   stateText: string
   /** Null when no approved sheet has a line for the worker. */
+  dueFen: Fen | null
+  paidFen: Fen
   dueYuan: string | null
   paidYuan: string
   /** Due minus paid, when positive. */
@@ -109,14 +111,15 @@ export function monthPay(month: Month, slips: readonly Pick<PaySlip, 'netFen' | 
   const base = {
     month,
     label: monthLabel(month),
+    paidFen: paid,
     paidYuan: formatYuan(paid),
     payments: payments.map((p) => ({ valueDate: p.valueDate, amountYuan: formatYuan(p.amountFen), bankRef: p.bankRef })),
   }
-  if (slips.length === 0) return { ...base, state: 'not_due_yet', stateText: PAY_STATE_TEXT.not_due_yet, dueYuan: null, owedYuan: null, dueDate: null }
+  if (slips.length === 0) return { ...base, state: 'not_due_yet', stateText: PAY_STATE_TEXT.not_due_yet, dueFen: null, dueYuan: null, owedYuan: null, dueDate: null }
   const due: Fen = sumFen(slips.map((s) => s.netFen))
   const state: PayState = paid >= due ? 'paid_in_full' : paid === 0 ? 'unpaid' : 'short'
   const dueDate = slips.map((s) => s.dueDate).sort()[0] ?? null
-  return { ...base, state, stateText: PAY_STATE_TEXT[state], dueYuan: formatYuan(due), owedYuan: paid < due ? formatYuan(fen(due - paid)) : null, dueDate }
+  return { ...base, state, stateText: PAY_STATE_TEXT[state], dueFen: due, dueYuan: formatYuan(due), owedYuan: paid < due ? formatYuan(fen(due - paid)) : null, dueDate }
 }
 
 /** The months to show pay for, newest first: from the later of the entry month and `count - 1` months back, to `now`. */

@@ -25,6 +25,8 @@ import { LedgerRepository } from '../payroll/ledger-repository.ts'
 import { maskIdNumber } from '../roster/identity.ts'
 import type { Services } from '../services.ts'
 import type { ConfirmationChannel } from '../db/schema/timesheets.ts'
+import { newId } from '../kernel/ids.ts'
+import type { CaseState } from '../flags/cases.ts'
 import { sendPage, type LayoutData } from './views.ts'
 import { dayRows, hoursOf, monthLabel, monthPay, payMonths, type DayRow, type MonthPay } from './worker-month-facts.ts'
 
@@ -58,6 +60,8 @@ const NOTICES = {
   payroll_confirm: '已确认本月工资。',
   payroll_dispute: '已提交工资异议，该笔工资暂缓发放，劳资专管员会联系您核实。',
   note_required: '提出异议时请写明哪里不对。',
+  complaint_made: '投诉已提交，劳资专管员须在 7 天内受理；逾期未处理会上报监管部门。',
+  complaint_text_required: '请写明投诉的内容。',
 } as const
 type Notice = keyof typeof NOTICES
 
@@ -83,9 +87,13 @@ interface WorkerMonthData extends LayoutData {
   timesheet: { confirmed: boolean; answer: Answer | null; action: string }
   payroll: { line: { netYuan: string; payDate: string; answer: Answer | null } | null; action: string }
   pay: Array<MonthPay & { url: string; current: boolean }>
+  complaint: { action: string; state: string | null; madeAt: string | null }
   notice?: string
   noticeIsProblem: boolean
 }
+
+/** A complaint's case as the worker reads it. */
+const COMPLAINT_STATE_TEXT: Record<CaseState, string> = { open: '已提交，等待受理', acknowledged: '已受理，处理中', resolved: '已办结', dismissed: '已办结' }
 
 const idSuffixField = { type: 'string', maxLength: 40 } as const
 const monthPattern = '^\\d{4}-(0[1-9]|1[0-2])$'
@@ -230,6 +238,7 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
       const base = workerMonthPath(project.id)
       const previous = months[months.indexOf(month) + 1]
       const notice = req.query.notice
+      const complaint = await services.cases.complaintOf(project.id, month, worker.id)
       return sendPage<WorkerMonthData>(reply, 200, 'worker-month', {
         title: `我的工资 · ${monthLabel(month)}`,
         signedIn: { label: worker.name, roleName: '工人' },
@@ -259,7 +268,12 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
         },
         pay,
         notice: notice === undefined ? undefined : NOTICES[notice],
-        noticeIsProblem: notice === 'note_required',
+        complaint: {
+          action: `/w/${encodeURIComponent(project.id)}/me/complaint`,
+          state: complaint === undefined ? null : COMPLAINT_STATE_TEXT[complaint.case.state],
+          madeAt: complaint === undefined ? null : answerOf({ decision: 'dispute', note: null }, complaint.case.episodeOpenedAtMs, tz).at,
+        },
+        noticeIsProblem: notice === 'note_required' || notice === 'complaint_text_required',
       })
     },
   )
@@ -287,4 +301,34 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
       },
     )
   }
+
+  app.post<{ Params: { project: string }; Body: { month: Month; text?: string } }>(
+    '/w/:project/me/complaint',
+    {
+      config: { policy: { roles: ['worker'], write: true, personal: true } },
+      schema: { hide: true, params: projectParam, body: { type: 'object', properties: { month: { type: 'string', pattern: monthPattern }, text: { type: 'string', maxLength: NOTE_LENGTH_MAX } }, required: ['month'] } },
+    },
+    async (req, reply) => {
+      const { principal, worker } = await me(req, req.params.project)
+      const { month } = req.body
+      const text = (req.body.text ?? '').trim()
+      const back = (n: Notice): FastifyReply => reply.redirect(`${workerMonthPath(req.params.project, month)}&notice=${n}`, 303)
+      if (text === '') return back('complaint_text_required')
+      // What the page showed due and paid for the month: the figures the complaint is about.
+      const l = await ledger.month(req.params.project, month, { workerId: worker.id })
+      const figures = monthPay(month, (l?.lines ?? []).map((x) => x.slip))
+      await services.cases.complain({
+        id: newId(),
+        projectId: req.params.project,
+        month,
+        workerId: worker.id,
+        actor: { id: principal.id, role: principal.role, label: principal.label },
+        text,
+        dueFen: figures.dueFen,
+        paidFen: figures.paidFen,
+        atMs: services.clock.nowMs(),
+      })
+      return back('complaint_made')
+    },
+  )
 }

@@ -217,4 +217,26 @@ t.test("the worker's month: days, due and paid, scope, confirm and dispute", asy
     // A month not confirmed yet has nothing to answer: the service refuses, the page says so.
     t.equal((await post(base, `/w/${P}/me/timesheet-answer`, { month: '2026-11', decision: 'confirm' }, a)).status, 409)
   })
+
+  await t.test('a wage complaint becomes a case on the 7-day clock, closed by the labour manager', async (t) => {
+    const empty = await post(base, `/w/${P}/me/complaint`, { month: '2026-10', text: ' ' }, a)
+    t.equal(empty.headers.get('location'), `/w/${P}/me?month=2026-10&notice=complaint_text_required`)
+    const made = await post(base, `/w/${P}/me/complaint`, { month: '2026-10', text: '十月工资还差250元没发' }, a)
+    t.equal(made.headers.get('location'), `/w/${P}/me?month=2026-10&notice=complaint_made`)
+    type Case = { caseId: string; kind: string; workerId: string; state: string; severity: string; dueFen: number | null; paidFen: number | null }
+    const list = await ws.lm.get<Case[]>(`/api/projects/${P}/cases?month=2026-10`)
+    const complaint = list.find((c) => c.kind === 'COMPLAINT')
+    t.match(complaint, { workerId: ws.a.id, state: 'open', severity: 'yellow', dueFen: netA, paidFen: PAID_SHORT_FEN }, "the worker's figures on the case")
+    t.match((await get(base, `/w/${P}/me?month=2026-10`, a)).text, '已提交，等待受理')
+    // A second complaint while it is open is added to the same case.
+    await post(base, `/w/${P}/me/complaint`, { month: '2026-10', text: '补充：九月也少了' }, a)
+    t.equal((await ws.lm.get<Case[]>(`/api/projects/${P}/cases?month=2026-10`)).filter((c) => c.kind === 'COMPLAINT').length, 1)
+    const unpaid = list.find((c) => c.kind !== 'COMPLAINT' && c.workerId === ws.a.id)
+    if (unpaid) t.match(await failure(ws.lm.post(`/api/projects/${P}/cases/${unpaid.caseId}/resolve`, { reason: '已补发' })), { status: 409, code: 'flag_case_refused' }, "a run's case is resolved by a run")
+    const closed = await ws.lm.post<{ state: string; events: Array<{ type: string; actor: string | null }> }>(`/api/projects/${P}/cases/${complaint!.caseId}/resolve`, { reason: '已于11月12日补发250元' })
+    t.equal(closed.state, 'resolved')
+    t.same(closed.events.map((e) => e.type), ['opened', 'commented', 'resolved'])
+    t.equal(closed.events.at(-1)?.actor, 'lm.WS2')
+    t.match((await get(base, `/w/${P}/me?month=2026-10`, a)).text, '已办结')
+  })
 })

@@ -89,7 +89,7 @@ function caseJson(v: CaseView) {
 /** An event as the history shows it: who, when, what; the case key (which may hold a card) and raw cards left out. */
 function eventJson(seq: number, e: CaseEvent) {
   const { caseKey: _key, atMs, type, ...rest } = e
-  const actor = 'actor' in e ? e.actor.label : null
+  const actor = 'actor' in e ? (e.actor?.label ?? null) : null
   const detail: Record<string, unknown> = { ...rest }
   delete detail.actor
   if ('payeeCard' in detail && typeof detail.payeeCard === 'string') detail.payeeCard = maskCard(detail.payeeCard)
@@ -168,6 +168,13 @@ export async function casesRoutes(app: FastifyInstance, { services }: { services
       summary: 'Closes the case without the money arriving, with a reason (reopened if the same flag comes back with other figures)',
       body: { type: 'object', properties: { reason: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } }, required: ['reason'], additionalProperties: false },
       action: (b: { reason?: string; text?: string }) => ({ type: 'dismiss' as const, reason: b.reason ?? '' }),
+    },
+    {
+      path: 'resolve',
+      roles: ['labour_manager'],
+      summary: "Closes a worker's wage complaint (欠薪投诉, family COMPLAINT) with what was done; a case raised by reconciliation is resolved by the run instead (409 flag_case_refused closed_by_runs)",
+      body: { type: 'object', properties: { reason: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } }, required: ['reason'], additionalProperties: false },
+      action: (b: { reason?: string; text?: string }) => ({ type: 'resolve' as const, reason: b.reason ?? '' }),
     },
     {
       path: 'comment',
