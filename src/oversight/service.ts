@@ -121,6 +121,28 @@ export class OversightService {
     const casesOf = groupBy(cases, (c) => c.case.projectId)
     const depositsOf = groupBy(deposits, (d) => d.projectId)
 
+    // The board's unrecorded facts depend on the region's minimum wage only (the rest is the same for every project):
+    // judged once per region code, not once per project.
+    const boardOf = new Map<string, { unrecorded: string[]; facts: number }>()
+    const boardFacts = (p: ProjectRow): { unrecorded: string[]; facts: number } => {
+      let b = boardOf.get(p.regionCode)
+      if (b === undefined) {
+        const board = rightsBoard({
+          project: p,
+          // Names are required fields of the roster: always recorded, so they do not change the board's colour.
+          constructionUnit: { name: p.constructionUnitId },
+          generalContractor: { name: p.generalContractorId },
+          account: { bank: p.accountBank, accountName: p.accountName },
+          minimumWage: minimumWageFor(p.regionCode, today),
+          today,
+          workerPageUrl: '',
+        })
+        b = { unrecorded: [...board.facts.filter((f) => !f.recorded).map((f) => f.label), ...board.channels.filter((c) => !c.recorded).map((c) => c.label)], facts: board.facts.length + board.channels.length }
+        boardOf.set(p.regionCode, b)
+      }
+      return b
+    }
+
     const out: ProjectOverview[] = projects.map((p) => {
       const dueMonth = dueMonthOf(today, (m) => payDateOf(m, p.payDay))
       const e = enrolOf.get(p.id)
@@ -128,17 +150,6 @@ export class OversightService {
       const live = (casesOf.get(p.id) ?? []).filter((c) => isLive(c.case))
       const arrears = live.filter((c) => c.case.kind === ARREARS_FAMILY)
       const account = registered.get(p.id)
-      const board = rightsBoard({
-        project: p,
-        // Names are required fields of the roster: always recorded, so they do not change the board's colour.
-        constructionUnit: { name: p.constructionUnitId },
-        generalContractor: { name: p.generalContractorId },
-        account: { bank: p.accountBank, accountName: p.accountName },
-        minimumWage: minimumWageFor(p.regionCode, today),
-        today,
-        workerPageUrl: '',
-      })
-      const unrecorded = [...board.facts.filter((f) => !f.recorded).map((f) => f.label), ...board.channels.filter((c) => !c.recorded).map((c) => c.label)]
       const systems = sixSystems({
         today,
         dueMonth,
@@ -151,7 +162,7 @@ export class OversightService {
           notDedicatedOpen: live.filter((c) => c.case.kind === 'PAYER_NOT_DEDICATED').length,
         },
         deposit: this.depositFacts(p, today, contracts.get(p.id), depositsOf.get(p.id) ?? [], account !== undefined),
-        board: { unrecorded, facts: board.facts.length + board.channels.length },
+        board: boardFacts(p),
         payment: { openArrears: arrears.length, openArrearsShortFen: arrears.reduce((s, c) => s + shortOf(c.case), 0), dueMonthRun: runs.get(`${p.id}|${dueMonth}`) ?? null },
       })
       return { id: p.id, name: p.name, siteCode: p.siteCode, regionCode: p.regionCode, dueMonth, systems, openArrears: arrears.length }
@@ -213,7 +224,16 @@ export class OversightService {
   private incidence(today: WorkDate, now: number, projects: readonly ProjectRow[], enrolOf: ReadonlyMap<string, { firstEntry: string | null; lastExit: string | null }>, cases: readonly Folded[]): IncidenceMonth[] {
     const months: Month[] = [today.slice(0, 7)]
     while (months.length < INCIDENCE_MONTHS) months.unshift(previousMonth(months[0]!))
-    const arrears = cases.filter((c) => c.case.kind === ARREARS_FAMILY)
+    // Each arrears case's state after each of its events, folded once (events are few per case; months are twelve).
+    const liveAfter = cases
+      .filter((c) => c.case.kind === ARREARS_FAMILY)
+      .map((c) => ({
+        projectId: c.case.projectId,
+        states: c.events.map((e, i): [number, boolean] => {
+          const folded = foldCase(c.events.slice(0, i + 1))
+          return [e.atMs, folded.ok && isLive(folded.case)]
+        }),
+      }))
     return months.map((month) => {
       const endMs = Math.min(now, monthBoundsMs(month, this.timeZone).endMs)
       const [start, end] = [`${month}-01`, previousDay(`${nextMonth(month)}-01`)]
@@ -223,11 +243,15 @@ export class OversightService {
       })
       const underIds = new Set(under.map((p) => p.id))
       const withArrears = new Set<string>()
-      for (const c of arrears) {
-        if (!underIds.has(c.case.projectId) || withArrears.has(c.case.projectId)) continue
-        const prefix = c.events.filter((e) => e.atMs < endMs)
-        const folded = prefix.length > 0 ? foldCase(prefix) : undefined
-        if (folded?.ok && isLive(folded.case)) withArrears.add(c.case.projectId)
+      for (const c of liveAfter) {
+        if (!underIds.has(c.projectId) || withArrears.has(c.projectId)) continue
+        // The state after the last event before the month's end.
+        let live = false
+        for (const [atMs, isLiveNow] of c.states) {
+          if (atMs >= endMs) break
+          live = isLiveNow
+        }
+        if (live) withArrears.add(c.projectId)
       }
       return { month, underConstruction: under.length, withArrears: withArrears.size, rate: under.length === 0 ? 0 : withArrears.size / under.length }
     })

@@ -61,6 +61,10 @@ interface SystemCell extends SystemStatus {
 
 interface OverviewPageData extends LayoutData {
   overview: Overview
+  page: number
+  pages: number
+  prevUrl?: string
+  nextUrl?: string
   rows: Array<{ id: string; name: string; siteCode: string; regionCode: string; dueMonth: string; href: string; systems: SystemCell[] }>
   systemNames: string[]
   /** The chart's data as JSON, read by /assets/oversight.js from a data block (the CSP allows no inline script). */
@@ -69,6 +73,17 @@ interface OverviewPageData extends LayoutData {
   percent: (r: number) => string
   yuan: (fen: number) => string
 }
+
+/**
+ * Projects in the table per page, worst first: a region's 500 rows with six <details> each made a 2.8 MB page that
+ * nobody reads to the end (and took longer to send than to compute); the region's figures above and below it (the
+ * incidence, the ages, the largest cases) still count every project, and the exports carry every row.
+ */
+export const OVERVIEW_ROWS_PER_PAGE = 50
+
+const COLOUR_RANK: Readonly<Record<string, number>> = { red: 2, yellow: 1, green: 0 }
+/** Worst first: more reds, then more yellows, then by site code (stable across requests). */
+const severity = (systems: readonly SystemStatus[]): number => systems.reduce((s, x) => s + 10 ** (COLOUR_RANK[x.colour] ?? 0) - 1, 0)
 
 const percent = (r: number): string => `${(r * 100).toFixed(1)}%`
 const yuan = (f: number): string => `¥${formatYuan(fen(f))}`
@@ -84,24 +99,36 @@ export function cellsOf(projectId: string, dueMonth: string, systems: readonly S
 export async function oversightRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const policy = { roles: ['auditor' as const], write: false }
 
-  app.get(OVERSIGHT_PATH, { config: { policy }, schema: { hide: true } }, async (req, reply) => {
-    const p = principalOf(req)
-    const overview = await services.oversight.overview(services.access.projectCondition(p))
-    return sendPage<OverviewPageData>(reply, 200, 'oversight', {
-      title: '监管总览',
-      signedIn: { label: p.label, roleName: ROLE_NAMES[p.role] ?? p.role },
-      stylesheets: [],
-      scripts: ['echarts.min.js', 'oversight.js'],
-      overview,
-      rows: overview.projects.map((r) => ({ ...r, href: oversightProjectPath(r.id), systems: cellsOf(r.id, r.dueMonth, r.systems) })),
-      systemNames: overview.projects[0]?.systems.map((s) => s.name) ?? ['实名制', '专用账户', '总包代发', '工资保证金', '维权告示牌', '按月足额支付'],
-      // Written raw into a data block: `<` escaped so no value can close the block.
-      chartJson: JSON.stringify({ months: overview.incidence.map((m) => m.month), rates: overview.incidence.map((m) => Number((m.rate * 100).toFixed(2))), target: overview.target * 100 }).replaceAll('<', '\\u003c'),
-      targetPercent: percent(overview.target),
-      percent,
-      yuan,
-    })
-  })
+  app.get<{ Querystring: { page?: number } }>(
+    OVERSIGHT_PATH,
+    { config: { policy }, schema: { hide: true, querystring: { type: 'object', properties: { page: { type: 'integer', minimum: 1, maximum: 1000 } } } } },
+    async (req, reply) => {
+      const p = principalOf(req)
+      const overview = await services.oversight.overview(services.access.projectCondition(p))
+      const sorted = [...overview.projects].sort((a, b) => severity(b.systems) - severity(a.systems) || (a.siteCode < b.siteCode ? -1 : a.siteCode > b.siteCode ? 1 : 0))
+      const pages = Math.max(1, Math.ceil(sorted.length / OVERVIEW_ROWS_PER_PAGE))
+      const page = Math.min(req.query.page ?? 1, pages)
+      const shown = sorted.slice((page - 1) * OVERVIEW_ROWS_PER_PAGE, page * OVERVIEW_ROWS_PER_PAGE)
+      return sendPage<OverviewPageData>(reply, 200, 'oversight', {
+        title: '监管总览',
+        signedIn: { label: p.label, roleName: ROLE_NAMES[p.role] ?? p.role },
+        stylesheets: [],
+        scripts: ['echarts.min.js', 'oversight.js'],
+        overview,
+        page,
+        pages,
+        prevUrl: page > 1 ? `${OVERSIGHT_PATH}?page=${page - 1}` : undefined,
+        nextUrl: page < pages ? `${OVERSIGHT_PATH}?page=${page + 1}` : undefined,
+        rows: shown.map((r) => ({ ...r, href: oversightProjectPath(r.id), systems: cellsOf(r.id, r.dueMonth, r.systems) })),
+        systemNames: overview.projects[0]?.systems.map((s) => s.name) ?? ['实名制', '专用账户', '总包代发', '工资保证金', '维权告示牌', '按月足额支付'],
+        // Written raw into a data block: `<` escaped so no value can close the block.
+        chartJson: JSON.stringify({ months: overview.incidence.map((m) => m.month), rates: overview.incidence.map((m) => Number((m.rate * 100).toFixed(2))), target: overview.target * 100 }).replaceAll('<', '\\u003c'),
+        targetPercent: percent(overview.target),
+        percent,
+        yuan,
+      })
+    },
+  )
 
   app.get(`${OVERSIGHT_PATH}/export.csv`, { config: { policy }, schema: { hide: true } }, async (req, reply) => {
     const overview = await services.oversight.overview(services.access.projectCondition(principalOf(req)))
