@@ -181,12 +181,13 @@ export async function oversightDrillRoutes(app: FastifyInstance, { services }: {
           .filter((d) => d.punches.length > 0 || d.creditHalves > 0)
           .map((d) => ({
             date: d.workDate,
+            // The day's raw punches of the project (原始考勤记录), the worker's among them by id.
+            punchesHref: `${api}/punches?date=${d.workDate}`,
             status: d.status,
             days: days(d.creditHalves),
             minutes: d.workedMinutes,
             punches: d.punches.map((p) => ({ time: localTimeOf(p.atMs, project.timeZone), direction: p.direction ?? p.deviceDirection, use: p.use, punchId: p.punchId })),
           })),
-        punchesHref: `${api}/punches?workerId=${encodeURIComponent(wm.worker.id)}`,
         sheetLines: lines.map((l) => ({ version: l.sheet.version, state: l.state, payableFen: l.line.payableFen, netFen: l.line.netFen, answer: l.answer?.decision ?? null })),
         bankLines: bank.map((b) => ({ card: maskCard(b.payeeCard), amountFen: b.amountFen, status: b.status, valueDate: b.valueDate, bankRef: b.bankRef, fileHref: `${api}/payout-files/${encodeURIComponent(b.fileId)}/lines` })),
         cases: cases.filter((c) => c.case.workerId === wm.worker.id).map((c) => ({ kind: c.case.flagKind, state: c.case.state, ageDays: c.episodeAgeDays, dueFen: c.case.dueFen, paidFen: c.case.paidFen, events: c.case.events, href: `${api}/cases/${c.id}` })),

@@ -6,7 +6,7 @@
  *
  * Pure: the overview in, bytes out (exceljs's creation stamp is given).
  */
-import ExcelJS from 'exceljs'
+import { loadExcel } from '../kernel/xlsx.ts'
 import { fen, formatYuan } from '../kernel/money.ts'
 import type { Overview } from '../oversight/service.ts'
 import { COLOUR_NAMES } from '../oversight/six-systems.ts'
@@ -64,6 +64,7 @@ export function overviewCsv(o: Overview): Buffer {
 }
 
 export async function overviewXlsx(o: Overview, createdAtMs: number): Promise<Buffer> {
+  const ExcelJS = await loadExcel()
   const wb = new ExcelJS.Workbook()
   wb.created = new Date(createdAtMs)
   wb.modified = new Date(createdAtMs)

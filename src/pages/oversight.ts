@@ -38,7 +38,7 @@ export function sourcePath(projectId: string, source: Source, month: string): st
     case 'account_statements':
       return `${p}/account-statements`
     case 'instructions':
-      return `${p}/instructions?period=${month}`
+      return `${p}/instructions?month=${month}`
     case 'payouts':
       return `${p}/payouts/${month}/lines`
     case 'cases':

@@ -19,7 +19,8 @@
  * to show them. Its totals row holds a SUM formula for each amount column with the figure summed in fen as the
  * formula's cached result, so a reader that does not recalculate still sees the right total.
  */
-import ExcelJS from 'exceljs'
+import type { Workbook } from 'exceljs'
+import { loadExcel } from '../kernel/xlsx.ts'
 import type { ConfirmationChannel } from '../db/schema/timesheets.ts'
 import { Money, ZERO_FEN, fen, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
 import { isMonth, isWorkDate, localTimeOf, workDateOf, type Month, type WorkDate } from '../kernel/time.ts'
@@ -273,7 +274,7 @@ function columnLetter(n: number): string {
   return s
 }
 
-function addSheet(workbook: ExcelJS.Workbook, month: Month, rows: readonly LedgerRow[], opt: LedgerExportOptions): void {
+function addSheet(workbook: Workbook, month: Month, rows: readonly LedgerRow[], opt: LedgerExportOptions): void {
   const t = tableOf(rows, opt)
   // The header stays in view while scrolling through a large project's workers.
   const sheet = workbook.addWorksheet(month, { views: [{ state: 'frozen', xSplit: 0, ySplit: 1 }] })
@@ -313,10 +314,11 @@ function addSheet(workbook: ExcelJS.Workbook, month: Month, rows: readonly Ledge
 }
 
 /** The ledger as a workbook: one sheet per pay month (named YYYY-MM, in month order), rows in the order given. */
-export function ledgerWorkbook(rows: readonly LedgerRow[], opt: LedgerExportOptions): ExcelJS.Workbook {
+export async function ledgerWorkbook(rows: readonly LedgerRow[], opt: LedgerExportOptions): Promise<Workbook> {
   rows.forEach(checkRow)
   // A workbook needs a sheet; a month with no workers has no ledger lines to show.
   if (rows.length === 0) throw new LedgerExportError('no_rows', 'the ledger has no lines: there is no month to make a sheet of')
+  const ExcelJS = await loadExcel()
   const workbook = new ExcelJS.Workbook()
   workbook.creator = 'wage-ledger'
   if (opt.createdAtMs !== undefined) {
@@ -330,5 +332,5 @@ export function ledgerWorkbook(rows: readonly LedgerRow[], opt: LedgerExportOpti
 
 /** The workbook as .xlsx bytes. */
 export async function ledgerXlsx(rows: readonly LedgerRow[], opt: LedgerExportOptions): Promise<Buffer> {
-  return Buffer.from(await ledgerWorkbook(rows, opt).xlsx.writeBuffer())
+  return Buffer.from(await (await ledgerWorkbook(rows, opt)).xlsx.writeBuffer())
 }
