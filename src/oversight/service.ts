@@ -5,7 +5,7 @@
  *
  * Reads go through the oversight repository's grouped queries (one per table for the whole scope) and the pure rules
  * the other domains already have: the case fold (flags/cases.ts), the deposit check (deposits/rules.ts), the rights
- * board's facts (pages/rights-board-facts.ts, a pure rule that lives with its page), the pay date (payroll/rules.ts).
+ * board's facts (rights-board-facts.ts, a pure rule that the page renders), the pay date (payroll/rules.ts).
  */
 import { sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
@@ -17,7 +17,7 @@ import { fen } from '../kernel/money.ts'
 import { monthBoundsMs, nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { minimumWageFor } from '../payroll/minimum-wage.ts'
 import { payDateOf } from '../payroll/rules.ts'
-import { rightsBoard } from '../pages/rights-board-facts.ts'
+import { rightsBoard } from './rights-board-facts.ts'
 import { projects as projectsTable } from '../db/schema/index.ts'
 import type { ProjectRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'

@@ -106,7 +106,7 @@ export interface SixSystemsInput {
     requiredFen: number | null
   }
   board: {
-    /** Labels of the rights board's facts and channels shown as 未登记 (src/pages/rights-board-facts.ts). */
+    /** Labels of the rights board's facts and channels shown as 未登记 (src/oversight/rights-board-facts.ts). */
     unrecorded: readonly string[]
     facts: number
   }
@@ -219,7 +219,7 @@ export function deposit(d: SixSystemsInput['deposit']): Omit<SystemStatus, 'key'
 }
 
 /**
- * 维权告示牌 (the rights board, 条例 Art. 34), from the facts src/pages/rights-board-facts.ts shows.
+ * 维权告示牌 (the rights board, 条例 Art. 34), from the facts src/oversight/rights-board-facts.ts shows.
  * - red: half the facts or more are 未登记 (the board would not tell a worker where to turn);
  * - yellow: some facts 未登记 (today always the labour manager and the local line: no field holds them yet);
  * - green: every fact recorded.

@@ -9,7 +9,7 @@
  *   and everything on the board is what Art. 34 has posted at the gate anyway, with no personal data. Project ids are
  *   UUIDv7 (74 random bits), so the kiosk link does not make the list of projects something to walk.
  *
- * Both gather the facts through the same services as the API and render src/pages/rights-board-facts.ts.
+ * Both gather the facts through the same services as the API and render src/oversight/rights-board-facts.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { principalOf } from '../http/access.ts'
@@ -17,7 +17,7 @@ import { workDateOf } from '../kernel/time.ts'
 import { minimumWageFor } from '../payroll/minimum-wage.ts'
 import type { Services } from '../services.ts'
 import { qrSvg } from './qr.ts'
-import { rightsBoard, type RightsBoard } from './rights-board-facts.ts'
+import { rightsBoard, type RightsBoard } from '../oversight/rights-board-facts.ts'
 import { ROLE_NAMES, sendPage, type LayoutData } from './views.ts'
 
 export type Paper = 'a4' | 'a3'

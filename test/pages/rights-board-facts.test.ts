@@ -1,11 +1,11 @@
 /**
- * What the rights board says (src/pages/rights-board-facts.ts), and where sign-in may lead (safeNext): pure rules,
+ * What the rights board says (src/oversight/rights-board-facts.ts), and where sign-in may lead (safeNext): pure rules,
  * tested directly.
  */
 import t from 'tap'
 import { fen } from '../../src/kernel/money.ts'
 import { minimumWageFor } from '../../src/payroll/minimum-wage.ts'
-import { payDayText, rightsBoard, UNRECORDED, type BoardInputs } from '../../src/pages/rights-board-facts.ts'
+import { payDayText, rightsBoard, UNRECORDED, type BoardInputs } from '../../src/oversight/rights-board-facts.ts'
 import { safeNext } from '../../src/pages/sign-in.ts'
 
 const inputs = (over: Partial<BoardInputs> = {}): BoardInputs => ({
