@@ -120,6 +120,8 @@ const POST_KILL_CHANCE = 0.4
 const STARTUP_MS_GUESS = 2_000
 /** A loop whose planned kill never came (traffic stalled) is killed anyway; longer than a start may take (child-service waits 30 s). */
 const LOOP_MS_MAX = 60_000
+/** Starts of a child again on other ports when one freePort() found was taken before the child listened. */
+const PORT_RACE_ATTEMPTS = 3
 
 const SENT = 1
 const ACKED = 2
@@ -212,11 +214,21 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
     log(`crash-loop: FAILED loop ${loop} (seed ${opts.seed}) ${check}: ${detail}`)
   }
   const ports = async () => ({ databaseUrl, httpPort: await freePort(), mqttPort: await freePort() })
+  // The setup's and the final run's children, started again on other ports when one was taken meanwhile (see the loop).
+  const spawnOnFreePorts = async (): Promise<ChildService> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await spawnService(opts.t, await ports())
+      } catch (err) {
+        if (attempt >= PORT_RACE_ATTEMPTS || !String(err).includes('EADDRINUSE')) throw err
+      }
+    }
+  }
 
   // Setup through the API of a first child, closed cleanly: the loops start from a sound file. The key and the gates'
   // secrets are in the file, so they hold for every later child.
   const adminKey = await createAdminKey(databaseUrl, 'crash loop')
-  const setup = await spawnService(opts.t, await ports())
+  const setup = await spawnOnFreePorts()
   const api = new Api(setup.httpUrl, adminKey)
   const plan = planSite({ ...DEFAULT_SITE, workers: 12, teams: 2, seed: opts.seed % 100_000 })
   const site = await registerSite(api, plan)
@@ -532,9 +544,9 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
     const ackedNow: Array<[Gate, number]> = []
     const answers: Answer[] = []
     const loopStarted = Date.now()
-    const child = launchService(opts.t, await ports())
+    let child = launchService(opts.t, await ports())
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined
-    const exited = child.exited.then((r) => (exit = r))
+    let exited = child.exited.then((r) => (exit = r))
     let guardFired = false
     const guard = setTimeout(() => {
       guardFired = true
@@ -548,7 +560,20 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
       await child.kill9()
     } else {
       try {
-        await waitReady(child)
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await waitReady(child)
+            break
+          } catch (err) {
+            // A port freePort() found was taken by another process before the child listened: the harness's race,
+            // not the service's failure to start on the crashed file. Again on other ports, a few times.
+            if (guardFired || attempt >= PORT_RACE_ATTEMPTS || !child.output().includes('EADDRINUSE')) throw err
+            await exited
+            exit = undefined
+            child = launchService(opts.t, await ports())
+            exited = child.exited.then((r) => (exit = r))
+          }
+        }
         readyMs = Date.now() - loopStarted
         lastReadyMs = readyMs
       } catch (err) {
@@ -584,7 +609,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
   // service closes gracefully, and then everything sent must be there exactly once.
   loop = opts.loops + 1
   if (!failures.some((f) => f.check === 'service_runs')) {
-    const child = await spawnService(opts.t, await ports())
+    const child = await spawnOnFreePorts()
     const ackedNow: Array<[Gate, number]> = []
     const answers: Answer[] = []
     await Promise.all(gates.map((g) => publishGate(child, g, 0, ackedNow)))
