@@ -13,6 +13,7 @@ import { dbFaultOf } from '../db/faults.ts'
 import { AppError } from '../kernel/errors.ts'
 import type { Services } from '../services.ts'
 import { assetRoutes } from './assets.ts'
+import { deskRoutes } from './desk.ts'
 import { homeRoutes } from './home.ts'
 import { oversightRoutes } from './oversight.ts'
 import { rightsBoardRoutes } from './rights-board.ts'
@@ -93,4 +94,5 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
   await app.register(rightsBoardRoutes, { services })
   await app.register(workerRoutes, { services })
   await app.register(oversightRoutes, { services })
+  await app.register(deskRoutes, { services })
 }
