@@ -19,6 +19,7 @@ import { attendanceRoutes } from './http/routes/attendance.ts'
 import { payoutRoutes } from './http/routes/payouts.ts'
 import { timesheetRoutes } from './http/routes/timesheets.ts'
 import { rosterRoutes } from './http/routes/roster.ts'
+import { rosterImportRoutes } from './http/routes/roster-imports.ts'
 import { payInputsRoutes } from './http/routes/pay-inputs.ts'
 import { payrollSheetsRoutes } from './http/routes/payroll-sheets.ts'
 import { payrollDocumentsRoutes } from './http/routes/payroll-documents.ts'
@@ -108,6 +109,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(mqttAuthRoutes, { services })
 
   await app.register(rosterRoutes, { services })
+  await app.register(rosterImportRoutes, { services })
   await app.register(attendanceRoutes, { services })
   await app.register(timesheetRoutes, { services })
   await app.register(payoutRoutes, { services })

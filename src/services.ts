@@ -14,6 +14,7 @@ import { PayoutService } from './payouts/service.ts'
 import { PayrollService } from './payroll/service.ts'
 import { RosterRepository } from './roster/repository.ts'
 import { RosterService } from './roster/service.ts'
+import { RosterImportService } from './roster/roster-import-service.ts'
 import { TimesheetRepository } from './timesheets/repository.ts'
 import { TimesheetService } from './timesheets/service.ts'
 import { DatabaseWatch } from './ops/database-watch.ts'
@@ -40,6 +41,8 @@ export interface Services {
   clock: Clock
   db: Database
   roster: RosterService
+  /** 花名册 import: preview and apply a contractor's roster spreadsheet (issue 13). */
+  rosterImports: RosterImportService
   punches: PunchRepository
   inbox: PunchInbox
   /** The roster's devices and people as admission reads them (cached; the HTTP device edge reads devices from it too). */
@@ -135,6 +138,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     clock,
     db,
     roster,
+    rosterImports: new RosterImportService(db, roster, clock, config.defaultTimeZone, () => lookups.invalidate()),
     punches,
     inbox,
     lookups,

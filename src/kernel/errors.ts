@@ -17,6 +17,8 @@ export const ERRORS = {
   team_name_exists: { status: 409, message: 'The project already has a team of this name; details.teamId is that team. Use it, or name the new team apart (e.g. 木工二班).' },
   worker_not_found: { status: 404, message: 'No worker has this id.' },
   worker_exists_with_different_facts: { status: 409, message: 'A worker with this ID number is already registered with different facts; details.workerId is that worker and details.differs names the fields. Enrol the existing worker, or check the facts you sent.' },
+  roster_file_unreadable: { status: 400, message: "The file is not a 花名册 the import reads: details.problem says why (not_a_spreadsheet, legacy_xls: save it as XLSX or CSV; no_header: details.missing names the columns to add; no_rows; too_many_rows: split the file)." },
+  roster_import_has_problems: { status: 422, message: 'Some rows of the 花名册 have problems (details.rows, each with its line and problems); nothing was stored. Fix them in the spreadsheet and post it again, or preview it first.' },
   enrolment_exists: { status: 409, message: 'The worker is already enrolled on this project.' },
   enrolment_not_found: { status: 404, message: 'No enrolment of this project has this id.' },
   device_user_id_taken: { status: 409, message: 'Another worker on this project is enrolled on the devices under this user id.' },

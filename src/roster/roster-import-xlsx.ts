@@ -1,0 +1,50 @@
+/**
+ * An XLSX 花名册's first worksheet as a grid of text, for roster-import-file.ts. exceljs is loaded on the first file
+ * read (src/kernel/xlsx.ts).
+ *
+ * Cells are read as a person sees them: a date cell (Excel keeps days since 1900) becomes YYYY-MM-DD, a formula its
+ * result, rich text its characters. A number is written as JavaScript prints it: an 18-digit ID number or a card
+ * number that Excel stored as a number has already lost its last digits (a double holds 15-16), and the row's check
+ * says so (roster-import.ts: stored_as_number) rather than guessing them back.
+ */
+import { loadExcel } from '../kernel/xlsx.ts'
+import { RosterFileError } from './roster-import-file.ts'
+
+/** Excel's date cells carry no zone: exceljs hands them over as UTC midnight of the day shown. */
+const dateText = (d: Date): string => d.toISOString().slice(0, 10)
+
+function cellText(value: unknown): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'string') return value
+  if (typeof value === 'number') return String(value)
+  if (typeof value === 'boolean') return value ? '是' : '否'
+  if (value instanceof Date) return dateText(value)
+  if (typeof value === 'object') {
+    const v = value as { richText?: Array<{ text: string }>; result?: unknown; text?: unknown; error?: string }
+    if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join('')
+    if ('result' in v) return cellText(v.result)
+    if ('text' in v) return cellText(v.text)
+  }
+  return ''
+}
+
+export async function xlsxGrid(bytes: Uint8Array): Promise<string[][]> {
+  const ExcelJS = await loadExcel()
+  const book = new ExcelJS.Workbook()
+  try {
+    await book.xlsx.load(Buffer.from(bytes) as unknown as ArrayBuffer)
+  } catch {
+    throw new RosterFileError({ kind: 'not_a_spreadsheet' })
+  }
+  const sheet = book.worksheets[0]
+  if (!sheet) throw new RosterFileError({ kind: 'no_rows' })
+  const grid: string[][] = []
+  sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
+    const cells: string[] = []
+    row.eachCell({ includeEmpty: true }, (cell, col) => {
+      cells[col - 1] = cellText(cell.value)
+    })
+    grid[rowNumber - 1] = Array.from(cells, (c) => c ?? '')
+  })
+  return Array.from(grid, (r) => r ?? [])
+}
