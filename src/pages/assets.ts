@@ -35,6 +35,8 @@ function loadAssets(): ReadonlyMap<string, Asset> {
     ['oversight.js', asset(fileURLToPath(new URL('./assets/oversight.mjs', import.meta.url)), 'text/javascript; charset=utf-8')],
     ['desk.css', asset(fileURLToPath(new URL('./assets/desk.css', import.meta.url)), 'text/css; charset=utf-8')],
     ['desk.js', asset(fileURLToPath(new URL('./assets/desk.mjs', import.meta.url)), 'text/javascript; charset=utf-8')],
+    ['desk-admin.css', asset(fileURLToPath(new URL('./assets/desk-admin.css', import.meta.url)), 'text/css; charset=utf-8')],
+    ['desk-import.js', asset(fileURLToPath(new URL('./assets/desk-import.mjs', import.meta.url)), 'text/javascript; charset=utf-8')],
   ])
 }
 

@@ -14,6 +14,7 @@ import { AppError } from '../kernel/errors.ts'
 import type { Services } from '../services.ts'
 import { assetRoutes } from './assets.ts'
 import { deskRoutes } from './desk.ts'
+import { rosterImportDeskRoutes } from './desk-import.ts'
 import { homeRoutes } from './home.ts'
 import { oversightRoutes } from './oversight.ts'
 import { rightsBoardRoutes } from './rights-board.ts'
@@ -95,4 +96,5 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
   await app.register(workerRoutes, { services })
   await app.register(oversightRoutes, { services })
   await app.register(deskRoutes, { services })
+  await app.register(rosterImportDeskRoutes, { services })
 }

@@ -72,7 +72,7 @@ const DESCRIPTION =
   'The header row (within the first 10) names the columns: 姓名, 身份证号, 班组, 银行卡号, 开户行, 进场日期, 日工资 required; 工种, 手机号, 安全教育, 考勤号, 合同编号, 民族, 住址 optional (README: "Roster import").'
 
 /** Refuses, before the body is read, a Content-Type that is not a spreadsheet (a JSON wrapper, a form). */
-async function spreadsheetOnly(req: { headers: Record<string, string | string[] | undefined> }): Promise<void> {
+export async function spreadsheetOnly(req: { headers: Record<string, string | string[] | undefined> }): Promise<void> {
   const header = req.headers['content-type']
   const type = typeof header === 'string' ? (header.split(';')[0] ?? '').trim().toLowerCase() : null
   if (type === null || !(ROSTER_FILE_CONTENT_TYPES as readonly string[]).includes(type)) throw new AppError('unsupported_media_type', { contentType: type, accepted: ROSTER_FILE_CONTENT_TYPES })
