@@ -103,3 +103,19 @@ export const devices = pgTable(
   },
   (t) => [index('devices_project').on(t.projectId)],
 )
+
+export const projectContacts = pgTable(
+  'project_contacts',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    labourManagerName: text('labour_manager_name').notNull(),
+    labourManagerPhone: text('labour_manager_phone').notNull(),
+    localComplaintName: text('local_complaint_name'),
+    localComplaintPhone: text('local_complaint_phone'),
+    reason: text('reason').notNull(),
+    recordedBy: text('recorded_by').notNull(),
+    recordedAtMs: bigint('recorded_at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('project_contacts_project').on(t.projectId, t.recordedAtMs)],
+)

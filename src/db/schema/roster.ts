@@ -120,3 +120,26 @@ export const devices = sqliteTable(
   },
   (t) => [index('devices_project').on(t.projectId)],
 )
+
+/**
+ * Who the rights board (维权信息告示牌) names for the project, as the general contractor registered it: the labour
+ * manager appointed to the site (劳资专管员) with the phone posted for workers, and the local complaint line (the
+ * county's labour inspection brigade, 劳动保障监察). Append-only like the account register: a newer entry restates the
+ * older (a new labour manager, a changed number) and the older stay as evidence of what the board said and when.
+ */
+export const projectContacts = sqliteTable(
+  'project_contacts',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    labourManagerName: text('labour_manager_name').notNull(),
+    labourManagerPhone: text('labour_manager_phone').notNull(),
+    /** The local line's name as posted (e.g. 西湖区劳动保障监察大队); both null when none is registered. */
+    localComplaintName: text('local_complaint_name'),
+    localComplaintPhone: text('local_complaint_phone'),
+    reason: text('reason').notNull(),
+    recordedBy: text('recorded_by').notNull(),
+    recordedAtMs: integer('recorded_at_ms').notNull(),
+  },
+  (t) => [index('project_contacts_project').on(t.projectId, t.recordedAtMs)],
+)
