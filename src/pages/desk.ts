@@ -42,15 +42,22 @@ export function visibleTeams(teams: readonly TeamRow[], p: Principal): TeamRow[]
 
 export const signedInOf = (p: Principal): { label: string; roleName: string } => ({ label: p.label, roleName: ROLE_NAMES[p.role] ?? p.role })
 
+/** The desk's pages, as the navigation names them. */
+export type DeskPage = 'home' | 'review' | 'sheets' | 'devices' | 'rejected' | 'roster-import'
+
 /** The desk's own navigation, on every desk page; the links a role may not follow are left out. */
-export function deskNav(projectId: string, p: Principal, current: 'home' | 'review' | 'devices' | 'rejected'): Array<{ href: string; label: string; current: boolean }> {
+export function deskNav(projectId: string, p: Principal, current: DeskPage): Array<{ href: string; label: string; current: boolean }> {
   const base = deskPath(projectId)
   const deviceReader = p.role !== 'team_manager'
+  // The roster import writes (POST …/roster-imports): labour and team managers, not the auditor who reads.
+  const manager = p.role === 'labour_manager' || p.role === 'team_manager' || p.role === 'admin'
+  const link = (page: Exclude<DeskPage, 'home'>, label: string) => ({ href: `${base}/${page}`, label, current: current === page })
   return [
     { href: base, label: '今日在场', current: current === 'home' },
-    { href: `${base}/review`, label: '考勤待审核', current: current === 'review' },
-    ...(deviceReader ? [{ href: `${base}/devices`, label: '考勤设备', current: current === 'devices' }] : []),
-    ...(deviceReader ? [{ href: `${base}/rejected`, label: '拒收记录', current: current === 'rejected' }] : []),
+    link('review', '考勤待审核'),
+    link('sheets', '工资支付表'),
+    ...(deviceReader ? [link('devices', '考勤设备'), link('rejected', '拒收记录')] : []),
+    ...(manager ? [link('roster-import', '花名册导入')] : []),
   ]
 }
 

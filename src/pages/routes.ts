@@ -15,6 +15,7 @@ import type { Services } from '../services.ts'
 import { assetRoutes } from './assets.ts'
 import { deskRoutes } from './desk.ts'
 import { rosterImportDeskRoutes } from './desk-import.ts'
+import { sheetsDeskRoutes } from './desk-sheets.ts'
 import { homeRoutes } from './home.ts'
 import { oversightRoutes } from './oversight.ts'
 import { rightsBoardRoutes } from './rights-board.ts'
@@ -97,4 +98,5 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
   await app.register(oversightRoutes, { services })
   await app.register(deskRoutes, { services })
   await app.register(rosterImportDeskRoutes, { services })
+  await app.register(sheetsDeskRoutes, { services })
 }
