@@ -84,7 +84,7 @@ interface SheetsPageData extends LayoutData {
 }
 
 /** The month a labour manager works on first: the one before the project's current month (wages are paid the month after). */
-function defaultMonth(nowMs: number, timeZone: string): Month {
+export function defaultMonth(nowMs: number, timeZone: string): Month {
   const [y, m] = workDateOf(nowMs, timeZone).split('-').map(Number) as [number, number]
   return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`
 }

@@ -15,6 +15,7 @@ import type { Services } from '../services.ts'
 import { assetRoutes } from './assets.ts'
 import { deskRoutes } from './desk.ts'
 import { rosterImportDeskRoutes } from './desk-import.ts'
+import { casesDeskRoutes } from './desk-cases.ts'
 import { sheetsDeskRoutes } from './desk-sheets.ts'
 import { homeRoutes } from './home.ts'
 import { oversightRoutes } from './oversight.ts'
@@ -99,4 +100,5 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
   await app.register(deskRoutes, { services })
   await app.register(rosterImportDeskRoutes, { services })
   await app.register(sheetsDeskRoutes, { services })
+  await app.register(casesDeskRoutes, { services })
 }
