@@ -43,7 +43,7 @@ export function visibleTeams(teams: readonly TeamRow[], p: Principal): TeamRow[]
 export const signedInOf = (p: Principal): { label: string; roleName: string } => ({ label: p.label, roleName: ROLE_NAMES[p.role] ?? p.role })
 
 /** The desk's pages, as the navigation names them. */
-export type DeskPage = 'home' | 'review' | 'sheets' | 'cases' | 'devices' | 'rejected' | 'roster-import'
+export type DeskPage = 'home' | 'review' | 'sheets' | 'cases' | 'devices' | 'rejected' | 'roster-import' | 'workers'
 
 /** The desk's own navigation, on every desk page; the links a role may not follow are left out. */
 export function deskNav(projectId: string, p: Principal, current: DeskPage): Array<{ href: string; label: string; current: boolean }> {
@@ -58,7 +58,7 @@ export function deskNav(projectId: string, p: Principal, current: DeskPage): Arr
     link('sheets', '工资支付表'),
     link('cases', '预警案件'),
     ...(deviceReader ? [link('devices', '考勤设备'), link('rejected', '拒收记录')] : []),
-    ...(manager ? [link('roster-import', '花名册导入')] : []),
+    ...(manager ? [link('roster-import', '花名册导入'), link('workers', '工人登录码')] : []),
   ]
 }
 

@@ -16,6 +16,7 @@ import { assetRoutes } from './assets.ts'
 import { deskRoutes } from './desk.ts'
 import { rosterImportDeskRoutes } from './desk-import.ts'
 import { casesDeskRoutes } from './desk-cases.ts'
+import { codesDeskRoutes } from './desk-codes.ts'
 import { sheetsDeskRoutes } from './desk-sheets.ts'
 import { homeRoutes } from './home.ts'
 import { oversightRoutes } from './oversight.ts'
@@ -101,4 +102,5 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
   await app.register(rosterImportDeskRoutes, { services })
   await app.register(sheetsDeskRoutes, { services })
   await app.register(casesDeskRoutes, { services })
+  await app.register(codesDeskRoutes, { services })
 }
