@@ -1,17 +1,24 @@
 /**
- * Roster import in a real browser (Chromium, SQLite pass only): a labour manager opens the desk's import page, is sent
- * to sign in and back, picks a 花名册 with a problem (the preview lists it and "全部导入" stays disabled), picks the
- * corrected file (the preview has no problem), imports it and is told what was stored; the roster then holds the
- * workers. axe-core finds no serious or critical violation on the page with its preview; screenshots of both.
+ * The desk's paperwork pages in a real browser (Chromium, SQLite pass only), one browser for the file:
+ *
+ * - Roster import: a labour manager opens the desk's import page, is sent to sign in and back, picks a 花名册 with a
+ *   problem (the preview lists it and "全部导入" stays disabled), picks the corrected file (the preview has no
+ *   problem), imports it and is told what was stored; the roster then holds the workers.
+ * - Payroll sheets, cases and sign-in codes: the labour manager approves the sheet a team submitted, acknowledges a
+ *   case and then dismisses it with a reason, and issues a worker's sign-in code.
+ *
+ * axe-core finds no serious or critical violation on each page; screenshots of each.
  */
 import t from 'tap'
 import iconv from 'iconv-lite'
-import type { Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
-import { ManualClock } from '../../src/kernel/time.ts'
+import { fen } from '../../src/kernel/money.ts'
+import { DAY_MS, ManualClock } from '../../src/kernel/time.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { launchBrowser, screenshotPath, seriousViolations } from './helpers/browser.ts'
+import { registerDeskSite } from './helpers/desk-site.ts'
 import { PASSWORD, registerPagesSite } from './helpers/site.ts'
 
 const NOW_MS = Date.parse('2026-12-04T02:00:00Z')
@@ -31,12 +38,30 @@ function watchConsole(page: Page): string[] {
   return problems
 }
 
+const browser = await launchBrowser(t)
+
+/**
+ * The service runs on a manual clock standing on the test's date, and the staff sign-in's cookie carries an Expires
+ * 12 h after that clock: once the real day has gone past it, Chromium drops the cookie on arrival and every page sends
+ * the person back to sign in. The sign-in's reply is passed on with the same lifetime as Max-Age (counted from
+ * arrival, as the worker page's cookie already is), so the tests do not depend on the hour they run at.
+ */
+async function keepSessionCookie(context: BrowserContext): Promise<void> {
+  await context.route(/\/pages\/sign-in(\?|$)/, async (route) => {
+    if (route.request().method() !== 'POST') return route.continue()
+    const response = await route.fetch({ maxRedirects: 0 })
+    const headers = { ...response.headers() }
+    if (headers['set-cookie']) headers['set-cookie'] = headers['set-cookie'].replace(/;\s*Expires=[^;]+/i, '; Max-Age=43200')
+    await route.fulfill({ response, headers })
+  })
+}
+
 t.test('roster import in Chromium', async (t) => {
   const { api, httpUrl: base } = await startTestServer(t, { clock: new ManualClock(NOW_MS) })
   const site = await registerPagesSite(api, { tag: 'DB', seed: 73 })
-  const browser = await launchBrowser(t)
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
   t.teardown(() => context.close())
+  await keepSessionCookie(context)
   const page = await context.newPage()
   const problems = watchConsole(page)
 
@@ -71,5 +96,80 @@ t.test('roster import in Chromium', async (t) => {
 
   const enrolled = await api.getAll<{ worker: { name: string } }>(`/api/projects/${site.projectId}/enrolments`)
   t.same(enrolled.map((e) => e.worker.name).sort(), [...NAMES].sort())
+  t.same(problems, [], 'no script error')
+})
+
+t.test('payroll sheets, cases and sign-in codes in Chromium', async (t) => {
+  const { api: admin, httpUrl: base, services } = await startTestServer(t, { clock: new ManualClock(NOW_MS) })
+  const d = await registerDeskSite(admin, { tag: 'DX', seed: 77 })
+  const P = `/api/projects/${d.site.projectId}`
+  const month = '2026-11'
+  // November, ended: two days of 张伟's confirmed, and his team's sheet made, sent and submitted by the team.
+  for (const day of ['2026-11-09', '2026-11-10']) await admin.post(`${P}/workers/${d.site.workerId}/days/${day}/corrections`, { kind: 'set_status', status: 'present', reason: '手工考勤', author: '劳资员' })
+  await admin.post(`${P}/teams/${d.site.teamId}/timesheets/${month}/confirmation`, { confirmedBy: '劳资员' })
+  const sheet = `${P}/teams/${d.site.teamId}/payroll-sheets/${month}`
+  await admin.post(sheet, {})
+  await admin.post(`${sheet}/send`, {})
+  await admin.post(`${sheet}/submit`, {})
+  // And a run three days ago that found 李强 not paid.
+  await services.cases.onRun({
+    runId: 'run-dx-1',
+    projectId: d.site.projectId,
+    month,
+    atMs: NOW_MS - 3 * DAY_MS,
+    flags: [{ kind: 'UNPAID', workerId: d.otherWorkerId, payeeCard: null, dueFen: fen(320_000), paidFen: fen(0), evidence: { period: month } }],
+  })
+
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
+  t.teardown(() => context.close())
+  await keepSessionCookie(context)
+  const page = await context.newPage()
+  const problems = watchConsole(page)
+  const desk = `${base}/pages/projects/${d.site.projectId}/desk`
+  await page.goto(`${desk}/sheets?month=${month}`)
+  await page.getByLabel('登录名').fill(d.logins.labourManager)
+  await page.getByLabel('密码').fill(PASSWORD)
+  await Promise.all([page.waitForURL((u) => u.pathname.endsWith('/desk/sheets')), page.getByRole('button', { name: '登录' }).click()])
+  await page.goto(`${desk}/sheets?month=${month}`)
+
+  // The sheet the team submitted: approved from its row.
+  const row = page.locator(`tr#team-${d.site.teamId}`)
+  t.match(await row.textContent(), /已提交，待审批/)
+  t.match(await row.textContent(), /700\.00/)
+  t.same(await seriousViolations(page), [], 'axe: the sheets page')
+  await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === 'approve'), row.getByRole('button', { name: /审批通过/ }).click()])
+  await page.getByRole('status').filter({ hasText: '已审批通过' }).waitFor()
+  t.match(await row.textContent(), /已审批/)
+  t.equal((await admin.get<{ state: string }>(sheet)).state, 'approved')
+  t.same(await seriousViolations(page), [], 'axe: the sheets page after approval')
+  await page.screenshot({ path: screenshotPath(t, 'desk-sheets.png'), fullPage: true })
+
+  // The case: acknowledged, then dismissed with a reason.
+  await page.getByRole('navigation', { name: '工作台' }).getByRole('link', { name: '预警案件' }).click()
+  await page.goto(`${desk}/cases?month=${month}`)
+  const card = page.locator('article.case').filter({ hasText: '李强' })
+  t.match(await card.textContent(), /待受理/)
+  t.match(await card.textContent(), /7 天受理：还剩 4 天/)
+  t.same(await seriousViolations(page), [], 'axe: the cases page')
+  await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === 'acknowledge'), card.getByRole('button', { name: /^受理/ }).click()])
+  t.match(await card.textContent(), /已受理/)
+  await page.screenshot({ path: screenshotPath(t, 'desk-cases.png'), fullPage: true })
+  await card.getByLabel(/撤销原因/).fill('已现金补发，有签收单')
+  await Promise.all([page.waitForURL((u) => u.searchParams.get('done') === 'dismiss'), card.getByRole('button', { name: /^撤销/ }).click()])
+  t.match(await card.textContent(), /已撤销/)
+  await card.locator('summary').click()
+  t.match(await card.locator('.case-history').textContent(), /已现金补发，有签收单/)
+  const cases = await admin.get<Array<{ workerId: string; state: string }>>(`${P}/cases?month=${month}`)
+  t.equal(cases.find((c) => c.workerId === d.otherWorkerId)?.state, 'dismissed')
+  t.same(await seriousViolations(page), [], 'axe: the cases page with a dismissed case and its history open')
+
+  // A sign-in code for 张伟, shown once with the QR code.
+  await page.goto(`${desk}/workers`)
+  await page.locator(`tr#worker-${d.site.workerId}`).getByRole('button', { name: /发登录码/ }).click()
+  await page.locator('#issued-code').waitFor()
+  t.match(await page.locator('#issued-code').textContent(), /^\d{6}$/)
+  t.ok(await page.locator('.issued-code svg.qr-code').isVisible(), 'the QR code')
+  t.same(await seriousViolations(page), [], 'axe: the sign-in codes page with a code')
+  await page.screenshot({ path: screenshotPath(t, 'desk-codes.png'), fullPage: true })
   t.same(problems, [], 'no script error')
 })
