@@ -14,7 +14,7 @@ import { AppError } from '../kernel/errors.ts'
 import { ROSTER_FILE_CONTENT_TYPES, REQUIRED_FIELDS, ROSTER_COLUMNS, ROSTER_ROWS_MAX } from '../roster/roster-import-file.ts'
 import { FIELD_LABELS, presentRow, type PresentedRow } from '../roster/roster-import.ts'
 import type { Services } from '../services.ts'
-import { deskParams, deskPath, signedInOf } from './desk.ts'
+import { deskNav, deskParams, deskPath, signedInOf } from './desk.ts'
 import { render, sendPage, type LayoutData } from './views.ts'
 
 export const rosterImportPath = (projectId: string): string => `${deskPath(projectId)}/roster-import`
@@ -27,7 +27,7 @@ const ACTION_LABELS: Readonly<Record<PresentedRow['action'], string>> = {
 
 interface ImportPageData extends LayoutData {
   projectName: string
-  deskUrl: string
+  nav: ReturnType<typeof deskNav>
   previewUrl: string
   importUrl: string
   accept: string
@@ -78,7 +78,7 @@ export async function rosterImportDeskRoutes(app: FastifyInstance, { services }:
         stylesheets: ['desk-admin.css'],
         scripts: ['desk-import.js'],
         projectName: project.name,
-        deskUrl: deskPath(project.id),
+        nav: deskNav(project.id, p, 'roster-import'),
         previewUrl: `${base}/preview`,
         importUrl: base,
         accept: '.xlsx,.csv,.txt,' + ROSTER_FILE_CONTENT_TYPES.join(','),

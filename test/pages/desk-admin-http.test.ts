@@ -46,6 +46,7 @@ t.test('desk: roster import pages', async (t) => {
     t.equal(page.status, 200)
     t.match(page.text, /<h1>花名册导入<\/h1>/)
     t.match(page.text, /西溪&lt;安置房&gt;二期/, 'the project name escaped')
+    t.match(page.text, /aria-current="page">花名册导入<\/a>/, "in the desk's navigation")
     t.match(page.text, /<label for="roster-file">花名册文件<\/label>/)
     t.match(page.text, /姓名、身份证号、班组、银行卡号、开户行、进场日期、日工资/)
     t.match(page.text, /src="\/assets\/desk-import.js"/)
