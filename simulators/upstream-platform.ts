@@ -244,7 +244,6 @@ export class UpstreamPlatform {
   private readonly cipher: { key?: string; mode: 'cbc' | 'ecb'; iv?: string; encoding: 'base64' | 'hex' }
   private readonly skewMsMax: number
   private readonly clock: Clock
-  private readonly callsPerSecondMax: number | undefined
   private readonly port: number
   private readonly host: string
   private server: Server | undefined
@@ -255,6 +254,8 @@ export class UpstreamPlatform {
   private serialSeq = 0
   /** Queries answered pending before a batch is handled; may be changed between batches. */
   pendingQueries: number
+  /** Calls per second per app id before -5 (访问超过限制); unlimited when undefined. May be changed at any time. */
+  callsPerSecondMax: number | undefined
   /** Cut every connection without an answer while true. */
   down = false
   /** Wait this long before every answer. */

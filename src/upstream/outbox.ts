@@ -13,8 +13,8 @@
  *   with the fixed payload makes the next revision, queued afresh.
  * - **Order.** Records go out per project and kind in the order they were queued (so each worker's in order): a lane
  *   sends its oldest queued records, and waits while its oldest unsettled one waits (back-off, or a verdict). A kind
- *   waits for the earlier kinds of its project queued before it (the platform refuses attendance of a worker it does
- *   not know yet): KIND_ORDER.
+ *   waits while a record of an earlier kind of its project is unsettled, whenever it was queued (the platform refuses
+ *   attendance of a worker it does not know yet): KIND_ORDER. A refused record settles: it holds nothing up.
  * - **No answer** (refused connection, timeout) says nothing about whether the platform took the batch; it is sent
  *   again after the back-off. Down means no connection, so nothing is doubled; a batch lost after the platform read it
  *   can be (the docking scheme has no idempotency key): the platform sees the same record twice, never a different one.

@@ -1,0 +1,140 @@
+/**
+ * Database access for the upstream outbox (src/db/schema/upstream.ts). Every function takes the executor to run on:
+ * the caller's transaction when a record is queued with what it reports, the database for the sender's steps. The
+ * statements are the same text on both engines. A row's state changes only by a guarded UPDATE (… WHERE state = the
+ * state it leaves), so two senders (two instances) never both move the same row; upstream_attempts is only inserted.
+ */
+import { sql } from 'drizzle-orm'
+import { q, type Executor } from '../db/database.ts'
+import { insertInto } from '../db/rows.ts'
+import { upstreamAttempts, upstreamRecords } from '../db/schema/index.ts'
+import type { NewestRevision, OutboxState } from './outbox.ts'
+import type { RecordKind } from './records.ts'
+
+export type UpstreamRecordRow = typeof upstreamRecords.$inferSelect
+export type UpstreamAttemptRow = typeof upstreamAttempts.$inferSelect
+export type NewUpstreamAttempt = Omit<UpstreamAttemptRow, 'id'>
+
+const COLUMNS = `id AS "id", project_id AS "projectId", kind AS "kind", kind_rank AS "kindRank", key AS "key", revision AS "revision",
+  payload AS "payload", state AS "state", attempts AS "attempts", next_attempt_at_ms AS "nextAttemptAtMs", claimed_by AS "claimedBy",
+  claimed_at_ms AS "claimedAtMs", request_serial_code AS "requestSerialCode", batch_index AS "batchIndex", reason AS "reason",
+  due_by_ms AS "dueByMs", created_at_ms AS "createdAtMs", settled_at_ms AS "settledAtMs"`
+
+const NEWEST = `SELECT revision AS "revision", state AS "state", payload AS "payload" FROM upstream_records WHERE kind = ? AND key = ? ORDER BY revision DESC LIMIT 1`
+
+/** Each lane (project, kind) with something unsettled: its head (oldest unsettled row), oldest heads first. */
+const LANE_HEADS = `SELECT h.id AS "id", h.project_id AS "projectId", h.kind_rank AS "kindRank", h.state AS "state",
+    h.next_attempt_at_ms AS "nextAttemptAtMs", h.claimed_at_ms AS "claimedAtMs"
+  FROM upstream_records h
+  JOIN (SELECT MIN(id) AS id FROM upstream_records WHERE state IN ('queued', 'sending', 'sent') GROUP BY project_id, kind_rank) m ON m.id = h.id
+  ORDER BY h.id
+  LIMIT ?`
+
+const CLAIM = `UPDATE upstream_records SET state = 'sending', claimed_by = ?, claimed_at_ms = ?
+  WHERE state = 'queued' AND id IN (SELECT id FROM upstream_records WHERE state = 'queued' AND project_id = ? AND kind_rank = ? ORDER BY id LIMIT ?)`
+
+const CLAIMED = `SELECT ${COLUMNS} FROM upstream_records WHERE claimed_by = ? AND state = 'sending' ORDER BY id`
+
+const TAKEN = `UPDATE upstream_records SET state = 'sent', request_serial_code = ?, batch_index = ?, attempts = attempts + 1, next_attempt_at_ms = ?,
+  reason = NULL, claimed_by = NULL WHERE id = ? AND state = 'sending' AND claimed_by = ?`
+
+const RETRY = `UPDATE upstream_records SET state = 'queued', attempts = attempts + 1, next_attempt_at_ms = ?, reason = ?, claimed_by = NULL, claimed_at_ms = NULL
+  WHERE claimed_by = ? AND state = 'sending'`
+
+/** Claims whose sender never came back: queued again, due at once (the lane's order is kept by the ids). */
+const STALE = `UPDATE upstream_records SET state = 'queued', claimed_by = NULL, claimed_at_ms = NULL, next_attempt_at_ms = ?
+  WHERE state = 'sending' AND claimed_at_ms <= ?`
+
+/** Batches the platform holds whose verdict is due to be asked for. */
+const SENT_DUE = `SELECT request_serial_code AS "requestSerialCode", COUNT(*) AS "size" FROM upstream_records
+  WHERE state = 'sent' GROUP BY request_serial_code HAVING MIN(next_attempt_at_ms) <= ? ORDER BY MIN(id) LIMIT ?`
+
+const SENT_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE request_serial_code = ? AND state = 'sent' ORDER BY batch_index`
+
+const POLL_LATER = `UPDATE upstream_records SET next_attempt_at_ms = ? WHERE request_serial_code = ? AND state = 'sent'`
+
+const SETTLE = `UPDATE upstream_records SET state = ?, reason = ?, settled_at_ms = ? WHERE id = ? AND state = 'sent'`
+
+const LOST = `UPDATE upstream_records SET state = 'queued', request_serial_code = NULL, batch_index = NULL, next_attempt_at_ms = ?, reason = ?
+  WHERE request_serial_code = ? AND state = 'sent'`
+
+const OF_PROJECT = `SELECT ${COLUMNS} FROM upstream_records WHERE project_id = ? ORDER BY id`
+const ATTEMPTS_OF_PROJECT = `SELECT a.id AS "id", a.record_id AS "recordId", a.action AS "action", a.outcome AS "outcome", a.at_ms AS "atMs",
+    a.request_serial_code AS "requestSerialCode", a.code AS "code", a.detail AS "detail"
+  FROM upstream_attempts a JOIN upstream_records r ON r.id = a.record_id WHERE r.project_id = ? ORDER BY a.id`
+
+export interface LaneHead {
+  id: number
+  projectId: string
+  kindRank: number
+  state: OutboxState
+  nextAttemptAtMs: number
+  claimedAtMs: number | null
+}
+
+export class UpstreamOutboxRepository {
+  async newestRevision(ex: Executor, kind: RecordKind, key: string): Promise<NewestRevision | undefined> {
+    return ex.get<NewestRevision>(q(NEWEST, kind, key))
+  }
+
+  /** Inserts a revision; false when another transaction inserted the same (kind, key, revision) first. */
+  async insert(ex: Executor, row: Omit<UpstreamRecordRow, 'id'>): Promise<boolean> {
+    const r = await ex.run(sql`${insertInto(upstreamRecords, [row])} ON CONFLICT (kind, key, revision) DO NOTHING`)
+    return r.changes === 1
+  }
+
+  async laneHeads(ex: Executor, limit: number): Promise<LaneHead[]> {
+    return ex.all<LaneHead>(q(LANE_HEADS, limit))
+  }
+
+  /** Claims up to `size` of the lane's oldest queued rows under `token`; returns them, oldest first. */
+  async claim(ex: Executor, lane: { projectId: string; kindRank: number }, size: number, token: string, nowMs: number): Promise<UpstreamRecordRow[]> {
+    await ex.run(q(CLAIM, token, nowMs, lane.projectId, lane.kindRank, size))
+    return ex.all<UpstreamRecordRow>(q(CLAIMED, token))
+  }
+
+  async markTaken(ex: Executor, rows: ReadonlyArray<{ id: number }>, token: string, serial: string, pollAtMs: number): Promise<void> {
+    for (const [index, row] of rows.entries()) await ex.run(q(TAKEN, serial, index, pollAtMs, row.id, token))
+  }
+
+  async markRetry(ex: Executor, token: string, nextAtMs: number, reason: string): Promise<void> {
+    await ex.run(q(RETRY, nextAtMs, reason, token))
+  }
+
+  async requeueStale(ex: Executor, claimedBeforeMs: number, nowMs: number): Promise<number> {
+    return (await ex.run(q(STALE, nowMs, claimedBeforeMs))).changes
+  }
+
+  async sentDue(ex: Executor, nowMs: number, limit: number): Promise<Array<{ requestSerialCode: string }>> {
+    return ex.all<{ requestSerialCode: string }>(q(SENT_DUE, nowMs, limit))
+  }
+
+  async sentOf(ex: Executor, serial: string): Promise<UpstreamRecordRow[]> {
+    return ex.all<UpstreamRecordRow>(q(SENT_OF, serial))
+  }
+
+  async pollLater(ex: Executor, serial: string, atMs: number): Promise<void> {
+    await ex.run(q(POLL_LATER, atMs, serial))
+  }
+
+  /** Settles one row of a batch; false when it was no longer waiting (another sender settled it). */
+  async settle(ex: Executor, id: number, state: 'accepted' | 'refused', reason: string | null, atMs: number): Promise<boolean> {
+    return (await ex.run(q(SETTLE, state, reason, atMs, id))).changes === 1
+  }
+
+  async requeueLost(ex: Executor, serial: string, nextAtMs: number, reason: string): Promise<void> {
+    await ex.run(q(LOST, nextAtMs, reason, serial))
+  }
+
+  async insertAttempts(ex: Executor, rows: readonly NewUpstreamAttempt[]): Promise<void> {
+    if (rows.length > 0) await ex.run(insertInto(upstreamAttempts, rows))
+  }
+
+  async recordsOf(ex: Executor, projectId: string): Promise<UpstreamRecordRow[]> {
+    return ex.all<UpstreamRecordRow>(q(OF_PROJECT, projectId))
+  }
+
+  async attemptsOf(ex: Executor, projectId: string): Promise<UpstreamAttemptRow[]> {
+    return ex.all<UpstreamAttemptRow>(q(ATTEMPTS_OF_PROJECT, projectId))
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * The upstream sender (上报发送): one pass sends what is due to one platform and reads its verdicts; the server (or a
+ * test) runs passes. The rules are outbox.ts's; this file only moves rows and makes calls, and never holds a
+ * transaction across a call.
+ *
+ * A pass:
+ * 1. Claims whose sender died mid-call (older than claim_stale_ms) are queued again.
+ * 2. Batches the platform holds are asked for their verdict (AsyncHandleResult.Query) when due: pending, ask again
+ *    after poll_interval_ms; handled, each record accepted or refused with its reason.
+ * 3. Each ready lane (project and kind whose oldest unsettled record is queued and due, and no record of an earlier
+ *    kind of its project is unsettled) sends its oldest queued records, at most the platform's batch size, claimed
+ *    by a guarded UPDATE first (of two senders, one gets each row). Taken: the serial code is kept and the verdict
+ *    asked for later. No answer or an error code: the batch goes back to the queue with the back-off.
+ */
+import type { Database } from '../db/database.ts'
+import { newId } from '../kernel/ids.ts'
+import type { Clock } from '../kernel/time.ts'
+import type { PlatformClient } from './client.ts'
+import { UPSTREAM_LIMITS, nextAttemptAtMs } from './outbox.ts'
+import { UpstreamOutboxRepository, type LaneHead, type NewUpstreamAttempt, type UpstreamRecordRow } from './outbox-repository.ts'
+import type { PayloadOf, RecordKind } from './records.ts'
+
+export interface PassCounts {
+  /** Records the platform took (a serial code) in this pass. */
+  taken: number
+  /** Records whose batch got no answer or an error code: queued again with the back-off. */
+  retried: number
+  accepted: number
+  refused: number
+}
+
+export interface UpstreamSenderOptions {
+  /** The jitter's source (Math.random unless a test fixes it). */
+  random?: () => number
+  limits?: Partial<typeof UPSTREAM_LIMITS>
+}
+
+export class UpstreamSender {
+  private readonly repo = new UpstreamOutboxRepository()
+  private readonly limits: typeof UPSTREAM_LIMITS
+  private readonly random: () => number
+
+  constructor(
+    private readonly db: Database,
+    private readonly client: PlatformClient,
+    private readonly clock: Clock,
+    opts: UpstreamSenderOptions = {},
+  ) {
+    this.limits = { ...UPSTREAM_LIMITS, ...opts.limits }
+    this.random = opts.random ?? Math.random
+  }
+
+  async pass(): Promise<PassCounts> {
+    const counts: PassCounts = { taken: 0, retried: 0, accepted: 0, refused: 0 }
+    const now = this.clock.nowMs()
+    await this.repo.requeueStale(this.db, now - this.limits.claim_stale_ms, now)
+    for (const { requestSerialCode } of await this.repo.sentDue(this.db, now, this.limits.lanes_per_pass_max)) {
+      await this.poll(requestSerialCode, counts)
+    }
+    const heads = await this.repo.laneHeads(this.db, this.limits.lanes_per_pass_max)
+    const ready = heads.filter((h) => h.state === 'queued' && h.nextAttemptAtMs <= now && !heads.some((o) => o.projectId === h.projectId && o.kindRank < h.kindRank))
+    await Promise.all(ready.map((h) => this.sendLane(h, counts)))
+    return counts
+  }
+
+  private async sendLane(head: LaneHead, counts: PassCounts): Promise<void> {
+    const token = `batch-${newId()}`
+    const rows = await this.repo.claim(this.db, head, this.client.batchSizeMax, token, this.clock.nowMs())
+    const first = rows[0]
+    if (first === undefined) return
+    const kind = first.kind
+    const payloads = rows.map((r) => JSON.parse(r.payload) as PayloadOf[RecordKind])
+    const outcome = await this.client.add(kind, payloads)
+    const at = this.clock.nowMs()
+    if (outcome.outcome === 'taken') {
+      await this.db.tx(async (tx) => {
+        await this.repo.markTaken(tx, rows, token, outcome.requestSerialCode, at + this.limits.poll_interval_ms)
+        await this.repo.insertAttempts(tx, rows.map((r) => attempt(r, 'add', 'taken', at, outcome.requestSerialCode, 0, null)))
+      })
+      counts.taken += rows.length
+      return
+    }
+    const tries = Math.max(...rows.map((r) => r.attempts)) + 1
+    const nextAt = nextAttemptAtMs(tries, at, this.random, this.limits)
+    const reason = outcome.outcome === 'unreachable' ? `no answer: ${outcome.error}` : `refused the call (${outcome.code}): ${outcome.message}`
+    await this.db.tx(async (tx) => {
+      await this.repo.markRetry(tx, token, nextAt, reason)
+      await this.repo.insertAttempts(
+        tx,
+        rows.map((r) => attempt(r, 'add', outcome.outcome === 'unreachable' ? 'unreachable' : 'call_refused', at, null, outcome.outcome === 'refused' ? outcome.code : null, reason)),
+      )
+    })
+    counts.retried += rows.length
+  }
+
+  private async poll(serial: string, counts: PassCounts): Promise<void> {
+    const q = await this.client.query(serial)
+    const at = this.clock.nowMs()
+    if (q.outcome !== 'result') {
+      // No answer, or the query refused: ask again after a back-off; the batch stays with the platform.
+      await this.repo.pollLater(this.db, serial, nextAttemptAtMs(2, at, this.random, this.limits))
+      return
+    }
+    if (q.result.status === '0') {
+      await this.repo.pollLater(this.db, serial, at + this.limits.poll_interval_ms)
+      return
+    }
+    const reasons = new Map<number, string>()
+    for (const f of q.result.failList) reasons.set(f.index, reasons.has(f.index) ? `${reasons.get(f.index)}; ${f.reason}` : f.reason)
+    // Failed as a whole without a reason per record: every record carries the batch's.
+    const whole = q.result.status === '10' && q.result.failList.length === 0 ? q.result.result || 'the batch failed' : null
+    await this.db.tx(async (tx) => {
+      const rows = await this.repo.sentOf(tx, serial)
+      const log: NewUpstreamAttempt[] = []
+      for (const r of rows) {
+        const reason = whole ?? (r.batchIndex === null ? undefined : reasons.get(r.batchIndex))
+        const state = reason === undefined ? 'accepted' : 'refused'
+        if (!(await this.repo.settle(tx, r.id, state, reason ?? null, at))) continue
+        log.push(attempt(r, 'result', state, at, serial, 0, reason ?? null))
+        counts[state]++
+      }
+      await this.repo.insertAttempts(tx, log)
+    })
+  }
+}
+
+function attempt(
+  r: UpstreamRecordRow,
+  action: NewUpstreamAttempt['action'],
+  outcome: NewUpstreamAttempt['outcome'],
+  atMs: number,
+  requestSerialCode: string | null,
+  code: number | null,
+  detail: string | null,
+): NewUpstreamAttempt {
+  return { recordId: r.id, action, outcome, atMs, requestSerialCode, code, detail }
+}
