@@ -10,7 +10,8 @@ import { insertInto } from '../../src/db/rows.ts'
 import { organisations, projects } from '../../src/db/schema/index.ts'
 import { HOUR_MS, MINUTE_MS, ManualClock } from '../../src/kernel/time.ts'
 import { PlatformClient } from '../../src/upstream/client.ts'
-import { UPSTREAM_LIMITS } from '../../src/upstream/outbox.ts'
+import { UPSTREAM_LIMITS, kindRank } from '../../src/upstream/outbox.ts'
+import { UpstreamOutboxRepository } from '../../src/upstream/outbox-repository.ts'
 import { UpstreamOutbox } from '../../src/upstream/outbox-service.ts'
 import { nationalSettings } from '../../src/upstream/protocol.ts'
 import { entryExitRecords, projectWorkerRecord, teamMasterRecord, workerAttendanceRecord, type UpstreamRecord } from '../../src/upstream/records.ts'
@@ -234,5 +235,42 @@ t.test('a call refused (rate limit) is retried with the back-off, then taken', a
   t.same(await sender.pass(), { taken: 0, retried: 0, accepted: 0, refused: 0 }, 'not before the back-off')
   clock.advance(UPSTREAM_LIMITS.retry_base_ms)
   await drain()
+  t.equal(platform.acceptedOf('WorkerAttendance').length, 2)
+})
+
+t.test('two senders at once (two instances): each record sent and settled once', async (t) => {
+  const { db, clock, platform, outbox } = await rig(t)
+  const records = [...punches(6, 5), ...punches(7, 5)] // 20 records, two batches of 10
+  await db.tx((tx) => outbox.enqueue(tx, project.projectId, records))
+  const settings = nationalSettings(platform.url, APP_ID, SECRET, BATCH)
+  const a = new UpstreamSender(db, new PlatformClient({ settings, clock }), clock, { random: () => 0.5 })
+  const b = new UpstreamSender(db, new PlatformClient({ settings, clock }), clock, { random: () => 0.5 })
+  const totals = { taken: 0, accepted: 0 }
+  for (let i = 0; i < 20; i++) {
+    for (const c of await Promise.all([a.pass(), b.pass()])) {
+      totals.taken += c.taken
+      totals.accepted += c.accepted
+    }
+    clock.advance(UPSTREAM_LIMITS.poll_interval_ms)
+  }
+  t.same(totals, { taken: records.length, accepted: records.length }, 'each taken once and accepted once, between them')
+  t.equal(platform.acceptedOf('WorkerAttendance').length, records.length)
+  t.equal(platform.calls.filter((c) => c.method === 'WorkerAttendance.Add').length, 2, 'two batches, each sent once')
+  const log = await outbox.attempts(db, project.projectId)
+  t.equal(log.length, records.length * 2, 'one taken and one accepted per record in the log')
+})
+
+t.test('a batch claimed by a sender that died mid-call is sent again after the claim goes stale', async (t) => {
+  const { db, clock, platform, outbox, sender, drain } = await rig(t)
+  await db.tx((tx) => outbox.enqueue(tx, project.projectId, punches(8, 1)))
+  const claimed = await new UpstreamOutboxRepository().claim(db, { projectId: project.projectId, kindRank: kindRank('WorkerAttendance') }, BATCH, 'batch-of-a-dead-sender', clock.nowMs())
+  t.equal(claimed.length, 2)
+  t.same(await sender.pass(), { taken: 0, retried: 0, accepted: 0, refused: 0 }, 'held by the claim')
+  clock.advance(UPSTREAM_LIMITS.claim_stale_ms)
+  await drain()
+  t.same(
+    (await outbox.records(db, project.projectId)).map((r) => r.state),
+    ['accepted', 'accepted'],
+  )
   t.equal(platform.acceptedOf('WorkerAttendance').length, 2)
 })
