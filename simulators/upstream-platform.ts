@@ -319,6 +319,18 @@ export class UpstreamPlatform {
     return this.accepted.filter((a) => a.kind === kind).map((a) => a.record)
   }
 
+  /** Forgets every batch taken and not yet handled, as a platform restarted without its queue: their serial codes become unknown. */
+  forgetPending(): number {
+    let n = 0
+    for (const [serial, job] of this.jobs) {
+      if (job.outcome === undefined) {
+        this.jobs.delete(serial)
+        n++
+      }
+    }
+    return n
+  }
+
   /** Batches taken and not yet handled. */
   get pendingJobs(): number {
     let n = 0

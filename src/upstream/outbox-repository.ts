@@ -55,7 +55,7 @@ const POLL_LATER = `UPDATE upstream_records SET next_attempt_at_ms = ? WHERE req
 
 const SETTLE = `UPDATE upstream_records SET state = ?, reason = ?, settled_at_ms = ? WHERE id = ? AND state = 'sent'`
 
-const LOST = `UPDATE upstream_records SET state = 'queued', request_serial_code = NULL, batch_index = NULL, next_attempt_at_ms = ?, reason = ?
+const LOST = `UPDATE upstream_records SET state = 'queued', request_serial_code = NULL, batch_index = NULL, claimed_at_ms = NULL, next_attempt_at_ms = ?, reason = ?
   WHERE request_serial_code = ? AND state = 'sent'`
 
 const OF_PROJECT = `SELECT ${COLUMNS} FROM upstream_records WHERE project_id = ? ORDER BY id`

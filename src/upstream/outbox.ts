@@ -18,6 +18,7 @@
  * - **No answer** (refused connection, timeout) says nothing about whether the platform took the batch; it is sent
  *   again after the back-off. Down means no connection, so nothing is doubled; a batch lost after the platform read it
  *   can be (the docking scheme has no idempotency key): the platform sees the same record twice, never a different one.
+ *   So can a batch whose verdict the platform refuses for a day (verdict_wait_ms_max): it is taken as lost and resent.
  */
 import type { RecordKind } from './records.ts'
 
@@ -47,6 +48,12 @@ export const UPSTREAM_LIMITS = {
   poll_interval_ms: 10_000,
   /** A batch claimed this long ago with no outcome was lost with its sender (well past the call's timeout). */
   claim_stale_ms: 5 * 60_000,
+  /**
+   * A batch whose verdict the platform still refuses to give (-1: it does not know the serial code) this long after it
+   * was taken is taken as lost by the platform and queued again. A day: far beyond any platform's handling time, and
+   * the day's attendance is then still late rather than never sent.
+   */
+  verdict_wait_ms_max: 24 * 3_600_000,
   /** Lanes looked at per pass. */
   lanes_per_pass_max: 100,
 } as const

@@ -6,7 +6,8 @@
  * A pass:
  * 1. Claims whose sender died mid-call (older than claim_stale_ms) are queued again.
  * 2. Batches the platform holds are asked for their verdict (AsyncHandleResult.Query) when due: pending, ask again
- *    after poll_interval_ms; handled, each record accepted or refused with its reason.
+ *    after poll_interval_ms; handled, each record accepted or refused with its reason; no answer, ask again after a
+ *    back-off; the serial code unknown to the platform for verdict_wait_ms_max, queued again as lost.
  * 3. Each ready lane (project and kind whose oldest unsettled record is queued and due, and no record of an earlier
  *    kind of its project is unsettled) sends its oldest queued records, at most the platform's batch size, claimed
  *    by a guarded UPDATE first (of two senders, one gets each row). Taken: the serial code is kept and the verdict
@@ -16,6 +17,7 @@ import type { Database } from '../db/database.ts'
 import { newId } from '../kernel/ids.ts'
 import type { Clock } from '../kernel/time.ts'
 import type { PlatformClient } from './client.ts'
+import { ANSWER_CODES } from './protocol.ts'
 import { UPSTREAM_LIMITS, nextAttemptAtMs } from './outbox.ts'
 import { UpstreamOutboxRepository, type LaneHead, type NewUpstreamAttempt, type UpstreamRecordRow } from './outbox-repository.ts'
 import type { PayloadOf, RecordKind } from './records.ts'
@@ -96,6 +98,17 @@ export class UpstreamSender {
   private async poll(serial: string, counts: PassCounts): Promise<void> {
     const q = await this.client.query(serial)
     const at = this.clock.nowMs()
+    if (q.outcome === 'refused' && q.code === ANSWER_CODES.bad_parameters && (await this.lostSince(serial, at))) {
+      // The platform has not known the serial code for a day: the batch was lost there. Queued again, in its place.
+      const reason = `verdict refused (${q.code}): ${q.message}`
+      await this.db.tx(async (tx) => {
+        const rows = await this.repo.sentOf(tx, serial)
+        await this.repo.requeueLost(tx, serial, at, reason)
+        await this.repo.insertAttempts(tx, rows.map((r) => attempt(r, 'result', 'lost', at, serial, q.code, reason)))
+      })
+      counts.retried += 1
+      return
+    }
     if (q.outcome !== 'result') {
       // No answer, or the query refused: ask again after a back-off; the batch stays with the platform.
       await this.repo.pollLater(this.db, serial, nextAttemptAtMs(2, at, this.random, this.limits))
@@ -121,6 +134,13 @@ export class UpstreamSender {
       }
       await this.repo.insertAttempts(tx, log)
     })
+  }
+
+  /** True when the batch was taken longer ago than the platform may take to know it. */
+  private async lostSince(serial: string, nowMs: number): Promise<boolean> {
+    const rows = await this.repo.sentOf(this.db, serial)
+    const takenAt = Math.min(...rows.map((r) => r.claimedAtMs ?? nowMs))
+    return rows.length > 0 && nowMs - takenAt >= this.limits.verdict_wait_ms_max
   }
 }
 

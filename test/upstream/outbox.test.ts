@@ -274,3 +274,29 @@ t.test('a batch claimed by a sender that died mid-call is sent again after the c
   )
   t.equal(platform.acceptedOf('WorkerAttendance').length, 2)
 })
+
+t.test('a batch the platform lost (its serial code unknown for a day) is queued again and delivered', async (t) => {
+  const { db, clock, platform, outbox, sender, drain } = await rig(t)
+  await db.tx((tx) => outbox.enqueue(tx, project.projectId, punches(9, 1)))
+  t.match(await sender.pass(), { taken: 2 })
+  t.equal(platform.forgetPending(), 1, 'the platform restarted without its queue')
+  clock.advance(UPSTREAM_LIMITS.poll_interval_ms)
+  t.match(await sender.pass(), { accepted: 0, retried: 0 }, 'an unknown serial code is asked again later, not resent at once')
+  t.same(
+    (await outbox.records(db, project.projectId)).map((r) => r.state),
+    ['sent', 'sent'],
+  )
+  clock.advance(UPSTREAM_LIMITS.verdict_wait_ms_max)
+  t.match(await sender.pass(), { retried: 1 }, 'a day on: lost, queued again')
+  await drain()
+  const rows = await outbox.records(db, project.projectId)
+  t.same(
+    rows.map((r) => [r.state, r.attempts]),
+    [
+      ['accepted', 2],
+      ['accepted', 2],
+    ],
+  )
+  t.equal(platform.acceptedOf('WorkerAttendance').length, 2, 'accepted once')
+  t.ok((await outbox.attempts(db, project.projectId)).some((a) => a.outcome === 'lost'))
+})

@@ -29,7 +29,7 @@ export const upstreamRecords = sqliteTable(
     attempts: integer('attempts').notNull(),
     /** When it may be sent (queued) or its result asked for (sent) next. */
     nextAttemptAtMs: integer('next_attempt_at_ms').notNull(),
-    /** The batch that holds it while sending: the claim's token, and when it was taken. */
+    /** The batch that holds it while sending: the claim's token; and when that batch was claimed (kept while the platform holds it). */
     claimedBy: text('claimed_by'),
     claimedAtMs: integer('claimed_at_ms'),
     /** The platform's request serial code of the batch that carried it, and its place in that batch's dataList. */
