@@ -25,6 +25,7 @@ import { payrollSheetsRoutes } from './http/routes/payroll-sheets.ts'
 import { payrollDocumentsRoutes } from './http/routes/payroll-documents.ts'
 import { instructionsRoutes } from './http/routes/instructions.ts'
 import { accountRoutes } from './http/routes/account.ts'
+import { projectContactsRoutes } from './http/routes/project-contacts.ts'
 import { depositsRoutes } from './http/routes/deposits.ts'
 import { casesRoutes } from './http/routes/cases.ts'
 import { deviceHealthRoutes } from './http/routes/device-health.ts'
@@ -118,6 +119,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(payrollDocumentsRoutes, { services })
   await app.register(instructionsRoutes, { services })
   await app.register(accountRoutes, { services })
+  await app.register(projectContactsRoutes, { services })
   await app.register(depositsRoutes, { services })
   await app.register(casesRoutes, { services })
   await app.register(deviceHealthRoutes, { services })

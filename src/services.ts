@@ -25,6 +25,7 @@ import { AccessLog } from './access/audit-log.ts'
 import { PayInputsService } from './payroll/inputs-service.ts'
 import { PayrollSheetService } from './payroll/sheet-service.ts'
 import { AccountService } from './account/service.ts'
+import { ProjectContactsService } from './roster/project-contacts.ts'
 import { DepositService } from './deposits/service.ts'
 import { CaseService } from './flags/case-service.ts'
 import { WebhookService } from './flags/webhook-service.ts'
@@ -62,6 +63,8 @@ export interface Services {
   sheets: PayrollSheetService
   /** The dedicated account (专用账户): register, contract, funding schedule, statements, balance. */
   account: AccountService
+  /** Who the rights board names: the site's labour manager and phone, the local complaint line (维权信息登记). */
+  projectContacts: ProjectContactsService
   /** The wage guarantee deposit register (工资保证金). */
   deposits: DepositService
   /** Bank instructions (代发指令). */
@@ -151,6 +154,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     payInputs,
     sheets,
     account,
+    projectContacts: new ProjectContactsService(db, { roster }, clock),
     deposits,
     instructions,
     backfills,

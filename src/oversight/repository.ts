@@ -92,6 +92,16 @@ export class OversightRepository {
     return new Map(rows.map((r) => [r.projectId, { openedOn: r.openedOn, accountNo: r.accountNo }]))
   }
 
+  /** The rights board's contacts in force per project (维权信息登记): only whether each part is registered matters here. */
+  async contactsInForce(within: SQL | undefined): Promise<Map<string, { labourManager: boolean; localLine: boolean }>> {
+    const rows = await this.db.all<{ projectId: string; line: string | null }>(
+      sql`SELECT project_id AS "projectId", local_complaint_phone AS "line" FROM project_contacts
+        WHERE ${this.inScope(sql.raw('project_id'), within)} ORDER BY project_id, recorded_at_ms, id`,
+    )
+    // Ordered oldest first: the last one set per project is the entry in force.
+    return new Map(rows.map((r) => [r.projectId, { labourManager: true, localLine: r.line !== null }]))
+  }
+
   /** The newest credit (labour cost in) booked per project's dedicated account. */
   async lastCredits(within: SQL | undefined): Promise<Map<string, string>> {
     const rows = await this.db.all<{ projectId: string; d: string | null }>(

@@ -103,7 +103,7 @@ export class OversightService {
     const bounds = (m: Month): [string, string] => [`${m}-01`, previousDay(`${nextMonth(m)}-01`)]
     const rows = await this.deps.roster.pageProjects({ limit: OVERVIEW_PROJECTS_MAX + 1 }, within)
     const projects = rows.slice(0, OVERVIEW_PROJECTS_MAX)
-    const [enrol, devices, statements, registered, credits, instructions, paid, runs, contracts, deposits, events] = await Promise.all([
+    const [enrol, devices, statements, registered, credits, instructions, paid, runs, contracts, deposits, events, contacts] = await Promise.all([
       this.repo.enrolmentCounts(within, today, bounds(m1), bounds(m2)),
       this.repo.deviceCounts(within),
       this.repo.statementCounts(within),
@@ -115,17 +115,20 @@ export class OversightService {
       this.repo.contracts(within),
       this.repo.deposits(within),
       this.repo.caseEvents(within),
+      this.repo.contactsInForce(within),
     ])
     const enrolOf = new Map(enrol.map((e) => [e.projectId, e]))
     const cases = foldAll(events)
     const casesOf = groupBy(cases, (c) => c.case.projectId)
     const depositsOf = groupBy(deposits, (d) => d.projectId)
 
-    // The board's unrecorded facts depend on the region's minimum wage only (the rest is the same for every project):
-    // judged once per region code, not once per project.
+    // The board's unrecorded facts depend on the region's minimum wage and on which contacts are registered (the rest
+    // is the same for every project): judged once per such combination, not once per project.
     const boardOf = new Map<string, { unrecorded: string[]; facts: number }>()
     const boardFacts = (p: ProjectRow): { unrecorded: string[]; facts: number } => {
-      let b = boardOf.get(p.regionCode)
+      const c = contacts.get(p.id)
+      const key = `${p.regionCode}|${c?.labourManager === true}|${c?.localLine === true}`
+      let b = boardOf.get(key)
       if (b === undefined) {
         const board = rightsBoard({
           project: p,
@@ -134,11 +137,13 @@ export class OversightService {
           generalContractor: { name: p.generalContractorId },
           account: { bank: p.accountBank, accountName: p.accountName },
           minimumWage: minimumWageFor(p.regionCode, today),
+          // Only what is registered counts for the colour; the figures themselves are the board page's.
+          contacts: c && { labourManagerName: '-', labourManagerPhone: '-', localComplaintName: c.localLine ? '-' : null, localComplaintPhone: c.localLine ? '-' : null },
           today,
           workerPageUrl: '',
         })
         b = { unrecorded: [...board.facts.filter((f) => !f.recorded).map((f) => f.label), ...board.channels.filter((c) => !c.recorded).map((c) => c.label)], facts: board.facts.length + board.channels.length }
-        boardOf.set(p.regionCode, b)
+        boardOf.set(key, b)
       }
       return b
     }

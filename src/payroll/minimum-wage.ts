@@ -64,11 +64,8 @@ export const MINIMUM_WAGE_TABLES: readonly MinimumWageTable[] = [ZHEJIANG_MINIMU
 
 const REGION_CODE = /^\d{6}$/
 
-/**
- * The minimum wage in force at a region on a date, or undefined when no source names the region's tier under the
- * standard then in force (or no standard was yet in force, or the province is not kept here).
- */
-export function minimumWageFor(regionCode: string, workDate: WorkDate, tables: readonly MinimumWageTable[] = MINIMUM_WAGE_TABLES): MinimumWage | undefined {
+/** The provincial standard in force at a region on a date (whatever tier the region is in), or undefined. */
+export function provincialStandardFor(regionCode: string, workDate: WorkDate, tables: readonly MinimumWageTable[] = MINIMUM_WAGE_TABLES): MinimumWageStandard | undefined {
   if (!REGION_CODE.test(regionCode) || !isWorkDate(workDate)) return undefined
   const table = tables.find((t) => t.provinceCode === regionCode.slice(0, 2))
   if (!table) return undefined
@@ -77,6 +74,15 @@ export function minimumWageFor(regionCode: string, workDate: WorkDate, tables: r
     // Dates are ISO YYYY-MM-DD, so text order is date order.
     if (s.effectiveFrom <= workDate && (!standard || s.effectiveFrom > standard.effectiveFrom)) standard = s
   }
+  return standard
+}
+
+/**
+ * The minimum wage in force at a region on a date, or undefined when no source names the region's tier under the
+ * standard then in force (or no standard was yet in force, or the province is not kept here).
+ */
+export function minimumWageFor(regionCode: string, workDate: WorkDate, tables: readonly MinimumWageTable[] = MINIMUM_WAGE_TABLES): MinimumWage | undefined {
+  const standard = provincialStandardFor(regionCode, workDate, tables)
   if (!standard) return undefined
   // The county first, then its city, then the whole province; a code that is itself a city's or the province's
   // simply finds its own entry at the matching step.

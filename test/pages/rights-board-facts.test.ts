@@ -4,7 +4,8 @@
  */
 import t from 'tap'
 import { fen } from '../../src/kernel/money.ts'
-import { minimumWageFor } from '../../src/payroll/minimum-wage.ts'
+import { minimumWageFor, provincialStandardFor } from '../../src/payroll/minimum-wage.ts'
+import { checkProjectContacts, isPostablePhone } from '../../src/roster/project-contacts.ts'
 import { payDayText, rightsBoard, UNRECORDED, type BoardInputs } from '../../src/oversight/rights-board-facts.ts'
 import { safeNext } from '../../src/pages/sign-in.ts'
 
@@ -46,6 +47,41 @@ t.test('what the ledger does not record is shown as 未登记, never left out or
     ],
     '12333 and 12345 everywhere; the local inspection line is not recorded',
   )
+})
+
+t.test('registered contacts are shown as registered; the local line with its name', async (t) => {
+  const board = rightsBoard(
+    inputs({ contacts: { labourManagerName: '李红梅', labourManagerPhone: '13800001111', localComplaintName: '西湖区劳动保障监察大队', localComplaintPhone: '0571-85101234' } }),
+  )
+  t.match(fact(board, 'labour_manager'), { value: '李红梅', recorded: true })
+  t.match(fact(board, 'labour_manager_phone'), { value: '13800001111', recorded: true })
+  t.match(board.channels[2], { phone: '0571-85101234', note: '西湖区劳动保障监察大队', recorded: true })
+  const noLine = rightsBoard(inputs({ contacts: { labourManagerName: '李红梅', labourManagerPhone: '13800001111', localComplaintName: null, localComplaintPhone: null } }))
+  t.match(noLine.channels[2], { phone: UNRECORDED, recorded: false })
+})
+
+t.test("a county whose tier is not kept: the province's tiers listed, none picked, still 未登记", async (t) => {
+  t.equal(minimumWageFor('330106', '2026-12-04'), undefined, "Hangzhou's 2025 tiers are not sourced")
+  const board = rightsBoard(inputs({ minimumWage: undefined, provincialStandard: provincialStandardFor('330106', '2026-12-04'), today: '2026-12-04' }))
+  t.match(fact(board, 'minimum_wage'), {
+    value: UNRECORDED,
+    recorded: false,
+    note: '本地区适用档次未收录。全省月最低工资（2025-01-01 起）：一档 2490.00 元、二档 2260.00 元、三档 2010.00 元',
+  })
+  t.equal(provincialStandardFor('110101', '2026-12-04'), undefined, 'a province not kept')
+  t.match(fact(rightsBoard(inputs({ minimumWage: undefined, provincialStandard: undefined })), 'minimum_wage'), { note: '本项目所在地区的最低工资标准未收录' })
+})
+
+t.test('contacts: a phone a worker can dial, both parts of the local line or neither, a reason', async (t) => {
+  for (const ok of ['13800001111', '19912345678', '0571-87654321', '057187654321', '010-12345678', '0571-87654321-8001']) t.ok(isPostablePhone(ok, 'person'), ok)
+  for (const bad of ['12345', '110', '1380000111', '23800001111', '0571-123', '+8613800001111', '']) t.notOk(isPostablePhone(bad, 'person'), bad)
+  t.ok(isPostablePhone('12345', 'line'), 'a service line may be the local complaint line')
+  t.match(checkProjectContacts({ labourManagerName: ' 王建国 ', labourManagerPhone: '138 0000 1111', localComplaintName: '', localComplaintPhone: '', reason: ' 开工 ' }), {
+    ok: true,
+    value: { labourManagerName: '王建国', labourManagerPhone: '13800001111', localComplaintName: null, localComplaintPhone: null, reason: '开工' },
+  })
+  t.match(checkProjectContacts({ labourManagerName: '王', labourManagerPhone: '13800001111', localComplaintName: '监察大队', reason: 'r' }), { ok: false, field: 'localComplaintPhone' })
+  t.match(checkProjectContacts({ labourManagerName: '王', labourManagerPhone: '13800001111', localComplaintPhone: '12345', reason: 'r' }), { ok: false, field: 'localComplaintName' })
 })
 
 t.test('a minimum wage is printed exactly, from fen', async (t) => {
