@@ -77,7 +77,9 @@ export async function signInRoutes(app: FastifyInstance, { services }: { service
         return sendPage(reply, 401, 'sign-in', page({ next, login, problem: '登录名或密码错误，或该账号已停用。' }))
       }
       throttle.succeeded(login)
-      void reply.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', expires: new Date(session.expiresAtMs) })
+      // Max-Age, not Expires: a lifetime counted from arrival holds whatever the browser's clock says (a site tablet's
+      // clock is often wrong), and the session itself still ends at expiresAtMs on the service's clock.
+      void reply.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: Math.max(0, Math.floor((session.expiresAtMs - services.clock.nowMs()) / 1000)) })
       // 303: the browser follows with a GET, and a reload of the next page does not post the password again.
       return reply.redirect(next, 303)
     },

@@ -11,7 +11,7 @@
  */
 import t from 'tap'
 import iconv from 'iconv-lite'
-import type { BrowserContext, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { fen } from '../../src/kernel/money.ts'
@@ -40,28 +40,11 @@ function watchConsole(page: Page): string[] {
 
 const browser = await launchBrowser(t)
 
-/**
- * The service runs on a manual clock standing on the test's date, and the staff sign-in's cookie carries an Expires
- * 12 h after that clock: once the real day has gone past it, Chromium drops the cookie on arrival and every page sends
- * the person back to sign in. The sign-in's reply is passed on with the same lifetime as Max-Age (counted from
- * arrival, as the worker page's cookie already is), so the tests do not depend on the hour they run at.
- */
-async function keepSessionCookie(context: BrowserContext): Promise<void> {
-  await context.route(/\/pages\/sign-in(\?|$)/, async (route) => {
-    if (route.request().method() !== 'POST') return route.continue()
-    const response = await route.fetch({ maxRedirects: 0 })
-    const headers = { ...response.headers() }
-    if (headers['set-cookie']) headers['set-cookie'] = headers['set-cookie'].replace(/;\s*Expires=[^;]+/i, '; Max-Age=43200')
-    await route.fulfill({ response, headers })
-  })
-}
-
 t.test('roster import in Chromium', async (t) => {
   const { api, httpUrl: base } = await startTestServer(t, { clock: new ManualClock(NOW_MS) })
   const site = await registerPagesSite(api, { tag: 'DB', seed: 73 })
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
   t.teardown(() => context.close())
-  await keepSessionCookie(context)
   const page = await context.newPage()
   const problems = watchConsole(page)
 
@@ -122,7 +105,6 @@ t.test('payroll sheets, cases and sign-in codes in Chromium', async (t) => {
 
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
   t.teardown(() => context.close())
-  await keepSessionCookie(context)
   const page = await context.newPage()
   const problems = watchConsole(page)
   const desk = `${base}/pages/projects/${d.site.projectId}/desk`

@@ -119,7 +119,8 @@ export async function accessRoutes(app: FastifyInstance, { services }: { service
       throttle.succeeded(login)
       const expiresAt = new Date(session.expiresAtMs).toISOString()
       if (mode === 'cookie') {
-        void res.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', expires: new Date(session.expiresAtMs) })
+        // Max-Age (from arrival) rather than Expires, so a browser whose clock is wrong still keeps the cookie.
+        void res.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: Math.max(0, Math.floor((session.expiresAtMs - services.clock.nowMs()) / 1000)) })
         return { expiresAt, user: presentUser(session.user) }
       }
       return { token: session.token, expiresAt, user: presentUser(session.user) }
