@@ -17,6 +17,7 @@ import { AppError, type ErrorCode } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import type { Clock } from '../kernel/time.ts'
 import { CredentialCache } from './credential-cache.ts'
+import { LoginThrottle } from './login-throttle.ts'
 import { AccessRepository, type ApiKeyRow, type ProjectFacts, type UserRow } from './repository.ts'
 import { scopeProblem, type Principal, type Role } from './roles.ts'
 import { apiKeyPrefix, decoyHash, hashPassword, newApiKey, newDeviceSecret, newSessionToken, sameHash, sha256, verifyPassword } from './secrets.ts'
@@ -79,6 +80,28 @@ export class AccessService {
     private readonly onListenerFailure: (e: DeviceCredentialEvent, err: unknown) => void = () => {},
   ) {
     this.cache = new CredentialCache(repo.db.foreignWrites?.bind(repo.db), LIMITS.credential_cache_entries)
+    this.throttle = new LoginThrottle(clock)
+  }
+
+  /** One back-off per login name for every way in (the API's /api/session and the pages' sign-in form alike). */
+  private readonly throttle: LoginThrottle
+
+  /**
+   * A login attempt under the back-off: the session, or why not. A name still waiting is refused before its password
+   * is even checked, whichever form or route the attempt came through, so alternating between them gains nothing.
+   */
+  async signIn(login: string, password: string, kind: 'cookie' | 'bearer'): Promise<
+    { ok: true; session: { token: string; expiresAtMs: number; user: UserRow } } | { ok: false; reason: 'throttled'; retryAfterSeconds: number } | { ok: false; reason: 'failed' }
+  > {
+    const waitMs = this.throttle.waitMs(login)
+    if (waitMs > 0) return { ok: false, reason: 'throttled', retryAfterSeconds: Math.ceil(waitMs / 1000) }
+    const session = await this.login(login, password, kind)
+    if (!session) {
+      this.throttle.failed(login)
+      return { ok: false, reason: 'failed' }
+    }
+    this.throttle.succeeded(login)
+    return { ok: true, session }
   }
 
   // People ------------------------------------------------------------------------------------------------------------

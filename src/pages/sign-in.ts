@@ -5,9 +5,8 @@
  * and limited per address (the route's rateLimit), as the API's login is.
  */
 import type { FastifyInstance } from 'fastify'
-import { LoginThrottle } from '../access/login-throttle.ts'
-import { LIMITS } from '../config/limits.ts'
 import { SESSION_COOKIE } from '../http/access.ts'
+import { setSessionCookie, signInLimit } from '../http/sign-in.ts'
 import type { Services } from '../services.ts'
 import { sendPage, type LayoutData } from './views.ts'
 
@@ -38,7 +37,6 @@ const form = { type: 'object', properties: { login: { type: 'string', maxLength:
 
 export async function signInRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { access } = services
-  const throttle = new LoginThrottle(services.clock)
   const page = (data: Omit<SignInData, 'title'>): SignInData => ({ title: '登录', ...data })
 
   app.get<{ Querystring: { next?: string } }>(
@@ -53,10 +51,9 @@ export async function signInRoutes(app: FastifyInstance, { services }: { service
   app.post<{ Body: { login?: string; password?: string; next?: string } }>(
     SIGN_IN_PATH,
     {
-      config: {
-        policy: { public: 'signing in: the credentials are the request' },
-        rateLimit: { max: LIMITS.login_attempts_per_minute, timeWindow: 60_000 },
-      },
+      config: { policy: { public: 'signing in: the credentials are the request' } },
+      // The same per-address budget as POST /api/session's: one store for both.
+      preHandler: signInLimit(app),
       schema: { hide: true, body: form },
     },
     async (req, reply) => {
@@ -64,22 +61,17 @@ export async function signInRoutes(app: FastifyInstance, { services }: { service
       const password = req.body.password ?? ''
       const next = safeNext(req.body.next)
       if (login === '' || password === '') return sendPage(reply, 400, 'sign-in', page({ next, login, problem: '请填写登录名和密码。' }))
-      const waitMs = throttle.waitMs(login)
-      if (waitMs > 0) {
-        const seconds = Math.ceil(waitMs / 1000)
-        void reply.header('retry-after', String(seconds))
-        return sendPage(reply, 429, 'sign-in', page({ next, login, problem: `尝试次数过多，请 ${seconds} 秒后再试。` }))
+      // The same back-off as POST /api/session's (AccessService.signIn): a name waiting there waits here too.
+      const attempt = await access.signIn(login, password, 'cookie')
+      if (!attempt.ok && attempt.reason === 'throttled') {
+        void reply.header('retry-after', String(attempt.retryAfterSeconds))
+        return sendPage(reply, 429, 'sign-in', page({ next, login, problem: `尝试次数过多，请 ${attempt.retryAfterSeconds} 秒后再试。` }))
       }
-      const session = await access.login(login, password, 'cookie')
-      if (!session) {
-        throttle.failed(login)
+      if (!attempt.ok) {
         req.log.warn({ code: 'login_failed', ip: req.ip }, 'login failed (sign-in page)')
         return sendPage(reply, 401, 'sign-in', page({ next, login, problem: '登录名或密码错误，或该账号已停用。' }))
       }
-      throttle.succeeded(login)
-      // Max-Age, not Expires: a lifetime counted from arrival holds whatever the browser's clock says (a site tablet's
-      // clock is often wrong), and the session itself still ends at expiresAtMs on the service's clock.
-      void reply.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: Math.max(0, Math.floor((session.expiresAtMs - services.clock.nowMs()) / 1000)) })
+      setSessionCookie(reply, attempt.session, services.clock.nowMs())
       // 303: the browser follows with a GET, and a reload of the next page does not post the password again.
       return reply.redirect(next, 303)
     },

@@ -18,6 +18,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { LIMITS } from '../config/limits.ts'
 import { principalOf, SESSION_COOKIE } from '../http/access.ts'
+import { setSessionCookie } from '../http/sign-in.ts'
 import { AppError } from '../kernel/errors.ts'
 import { fen, formatYuan } from '../kernel/money.ts'
 import { monthOf, workDateOf, type Month } from '../kernel/time.ts'
@@ -144,6 +145,7 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
     {
       config: {
         policy: { public: 'a worker signing in: the ID suffix and the one-time code are the request' },
+        // Its own per-address budget, apart from the staff's: a site's workers sign in from the site's one address.
         rateLimit: { max: LIMITS.login_attempts_per_minute, timeWindow: 60_000 },
       },
       schema: {
@@ -168,10 +170,8 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
         // One answer for a wrong suffix, a wrong code, an expired, used or spent one.
         return signInPage(reply, 401, project.id, project.name, idSuffix, '身份证号后六位或验证码不正确，或验证码已过期。请核对，或向劳资专管员重新获取验证码。')
       }
-      // Max-Age, not Expires: a phone whose clock is wrong (not rare on a site) would drop a cookie whose expiry date
-      // its own clock already passed; Max-Age counts from when the phone receives it (RFC 6265 §5.2.2).
-      const maxAge = Math.max(0, Math.floor((r.expiresAtMs - services.clock.nowMs()) / 1000))
-      void reply.setCookie(SESSION_COOKIE, r.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge })
+      // Max-Age (setSessionCookie): a phone whose clock is wrong, not rare on a site, still keeps it.
+      setSessionCookie(reply, r, services.clock.nowMs())
       return reply.redirect(workerMonthPath(project.id), 303)
     },
   )

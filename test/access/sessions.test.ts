@@ -151,6 +151,12 @@ t.test('API keys: shown once, listed by prefix, revoked and expired at once', as
   t.match(await send(api, 'POST', '/api/api-keys', { headers: bearer(api.token as string), body: { name: 'x', role: 'bank' } }), { status: 400, body: { error: { code: 'login_invalid' } } }, 'a bank key needs its bank code')
 })
 
+/** The pages' sign-in form, as a browser posts it: the same back-off and the same per-address budget as the API's. */
+async function formSignIn(api: Api, login: string, password: string): Promise<{ status: number; retryAfter: string | null; text: string }> {
+  const res = await fetch(`${api.baseUrl}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login, password }) })
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text() }
+}
+
 const newMissing = (): string => '01900000-0000-7000-8000-000000000000'
 
 t.test('brute force: per-login back-off, and the right password waits too', async (t) => {
@@ -165,6 +171,10 @@ t.test('brute force: per-login back-off, and the right password waits too', asyn
   t.equal(held.headers.get('retry-after'), '1', 'Retry-After: 1 s at first')
   t.equal((await login(api, 'lm.target', PASSWORD)).status, 429, 'the right password is refused too while the wait runs')
   t.equal((await login(api, 'another.login', PASSWORD)).status, 401, 'another login is not held back (login_failed: it does not exist)')
+  const form = await formSignIn(api, 'lm.target', PASSWORD)
+  t.equal(form.status, 429, 'the sign-in form holds the same login back: one back-off for every way in')
+  t.equal(form.retryAfter, '1')
+  t.match(form.text, /尝试次数过多，请 1 秒后再试/)
 
   clock.advance(1_000)
   t.equal((await login(api, 'lm.target', 'wrong password!')).status, 401, 'after the wait, one more try')
@@ -193,5 +203,6 @@ t.test('brute force: one address is limited whatever login it names', async (t) 
   t.ok(Number(limited?.headers.get('retry-after')) > 0, 'with Retry-After')
   await createLogin(api, 'lm.real', 'labour_manager', { organisationId: await contractor(api, 3) })
   t.equal((await login(api, 'lm.real', PASSWORD)).status, 429, 'even a right password, from that address, waits')
+  t.equal((await formSignIn(api, 'lm.real', PASSWORD)).status, 429, 'and the sign-in form shares the budget: the address cannot switch doors')
   t.equal((await send(api, 'GET', '/api/me', { headers: bearer(api.token as string) })).status, 200, 'other routes are not limited')
 })

@@ -7,10 +7,10 @@ import type { FastifyInstance } from 'fastify'
 import { LIMITS } from '../../config/limits.ts'
 import { ROLES, scopeOf, type Principal, type Role } from '../../access/roles.ts'
 import type { ApiKeyRow, UserRow } from '../../access/repository.ts'
-import { LoginThrottle } from '../../access/login-throttle.ts'
 import { AppError } from '../../kernel/errors.ts'
 import type { Services } from '../../services.ts'
 import { principalOf, SESSION_COOKIE } from '../access.ts'
+import { setSessionCookie, signInLimit } from '../sign-in.ts'
 import { linkNext, pageOf } from '../paging.ts'
 import { errors, idParam, limitQuery } from '../schemas.ts'
 
@@ -71,15 +71,13 @@ const pageQuery = { type: 'object', properties: { after: idParam, limit: limitQu
 
 export async function accessRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { access } = services
-  const throttle = new LoginThrottle(services.clock)
 
   app.post<{ Body: { login: string; password: string; mode?: 'cookie' | 'bearer' } }>(
     '/api/session',
     {
-      config: {
-        policy: { public: 'logging in: the credentials are the request' },
-        rateLimit: { max: LIMITS.login_attempts_per_minute, timeWindow: 60_000 },
-      },
+      config: { policy: { public: 'logging in: the credentials are the request' } },
+      // The same per-address budget as the sign-in form's: one store for both.
+      preHandler: signInLimit(app),
       schema: {
         tags: ['access'],
         summary: 'Log in: a session cookie (HttpOnly, Secure, SameSite=Strict) for pages, or a bearer token for scripts',
@@ -105,22 +103,19 @@ export async function accessRoutes(app: FastifyInstance, { services }: { service
     async (req, res) => {
       const { login, password } = req.body
       const mode = req.body.mode ?? 'bearer'
-      const waitMs = throttle.waitMs(login)
-      if (waitMs > 0) {
-        void res.header('retry-after', String(Math.ceil(waitMs / 1000)))
-        throw new AppError('too_many_requests', { retryAfterSeconds: Math.ceil(waitMs / 1000) })
+      const attempt = await access.signIn(login, password, mode)
+      if (!attempt.ok && attempt.reason === 'throttled') {
+        void res.header('retry-after', String(attempt.retryAfterSeconds))
+        throw new AppError('too_many_requests', { retryAfterSeconds: attempt.retryAfterSeconds })
       }
-      const session = await access.login(login, password, mode)
-      if (!session) {
-        throttle.failed(login)
+      if (!attempt.ok) {
         req.log.warn({ code: 'login_failed', ip: req.ip }, 'login failed')
         throw new AppError('login_failed')
       }
-      throttle.succeeded(login)
+      const { session } = attempt
       const expiresAt = new Date(session.expiresAtMs).toISOString()
       if (mode === 'cookie') {
-        // Max-Age (from arrival) rather than Expires, so a browser whose clock is wrong still keeps the cookie.
-        void res.setCookie(SESSION_COOKIE, session.token, { httpOnly: true, secure: true, sameSite: 'strict', path: '/', maxAge: Math.max(0, Math.floor((session.expiresAtMs - services.clock.nowMs()) / 1000)) })
+        setSessionCookie(res, session, services.clock.nowMs())
         return { expiresAt, user: presentUser(session.user) }
       }
       return { token: session.token, expiresAt, user: presentUser(session.user) }
