@@ -255,6 +255,15 @@ async function main(): Promise<void> {
   )
   console.log(`Dedicated account registered; labour cost for ${plan.spec.month} due ${funding.dueOn}, arrived ${funding.arrivedOn} (the bank's statement, CSV)`)
   await lodgeDeposit(api, site.projectId, projectRow.generalContractorId, workDateOf(Date.now(), plan.spec.timeZone))
+  // Who the rights board names (维权信息登记): without it the board says 未登记 for the labour manager and the local line.
+  await api.post(`/api/projects/${site.projectId}/contacts`, {
+    labourManagerName: '王建国',
+    labourManagerPhone: '13800001111',
+    localComplaintName: '西湖区劳动保障监察大队',
+    localComplaintPhone: '0571-85101234',
+    reason: '项目开工登记',
+  })
+  console.log(`Rights board contacts registered: print it at ${server.httpUrl}/pages/projects/${site.projectId}/rights-board, or show ${server.httpUrl}/kiosk/${site.projectId}/rights-board at the gate`)
   const instructed = []
   for (const t of teamList) instructed.push(await instruct(api, site.projectId, t.id, plan.spec.month))
   const lines = instructed.flatMap((i) => i.lines)
