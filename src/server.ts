@@ -21,6 +21,7 @@ import { registeredDahuaDevices, startDahuaClients, type DahuaClients } from './
 import { registeredHikvisionPollDevices, startHikvisionPollers, type HikvisionPollers } from './ingest/hikvision-poller.ts'
 import { Counter } from 'prom-client'
 import { commandTopic } from './punches/admit.ts'
+import { OVERVIEW_REFRESH_MS } from './oversight/snapshots.ts'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -209,6 +210,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
     }
   }
   const sweeper = everyUnlessRunning(SWEEP_INTERVAL_MS, sweep)
+  // Upstream reporting, when a province is configured: the senders' passes and the sweep (src/upstream/runner.ts).
+  services.upstream.runner.start(app.log)
   // The cases' clocks (7 days unhandled, 15 unresolved): every instance checks, each escalation is appended once.
   // First the reconciliation clock: the months whose flags the date alone changes, run once a day (PayoutService.runClock).
   const caseClock = everyUnlessRunning(CASE_CLOCK_INTERVAL_MS, async () => {
@@ -280,6 +283,18 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       app.log.error({ err }, 'database probe failed')
     }
   })
+  // The bureau overview's snapshots (src/oversight/snapshots.ts): every scope this instance holds, recomputed off the
+  // request path; each instance refreshes its own.
+  const overviewRefresher = everyUnlessRunning(OVERVIEW_REFRESH_MS, async () => {
+    try {
+      await services.oversight.snapshots.refresh()
+    } catch (err) {
+      if (closing) return
+      const fault = dbFaultOf(err)
+      if (fault) services.database.faulted('sweep', fault)
+      else app.log.error({ err }, 'overview refresh failed; the previous snapshots are kept')
+    }
+  })
   // Bank files dropped in the watched folder are posted as uploads are: started once the service is up, like any client.
   let payoutInbox: PayoutInboxFolder | undefined
   if (config.payoutInboxDir !== undefined) {
@@ -311,10 +326,12 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         // Stop intake first (the folder finishes the file in hand), let the inbox commit what it holds, then close the database.
         await payoutInbox?.stop()
         sweeper.stop()
+        await services.upstream.runner.close()
         caseClock.stop()
         gapWatch.stop()
         deliverer.stop()
         deviceWatcher.stop()
+        overviewRefresher.stop()
         await services.webhooks.stop()
         prober.stop()
         await dynsec?.close()

@@ -14,7 +14,7 @@ import { depositFlags, depositRateTableFor, requiredDeposit, inForce, type Depos
 import { caseAge, foldCase, type CaseEvent, type FlagCase } from '../flags/cases.ts'
 import { publicCaseId } from '../flags/webhooks.ts'
 import { fen } from '../kernel/money.ts'
-import { monthBoundsMs, nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { localTimeOf, monthBoundsMs, nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { minimumWageFor } from '../payroll/minimum-wage.ts'
 import { payDateOf } from '../payroll/rules.ts'
 import { rightsBoard } from './rights-board-facts.ts'
@@ -22,6 +22,7 @@ import { projects as projectsTable } from '../db/schema/index.ts'
 import type { ProjectRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import { OversightRepository } from './repository.ts'
+import { OverviewSnapshots } from './snapshots.ts'
 import { dueMonthOf, previousMonth, sixSystems, type SystemStatus } from './six-systems.ts'
 
 /** The programme's target: arrears cases on at most 3% of projects under construction (shared/domain.md). */
@@ -67,6 +68,9 @@ export interface LargestArrears {
 
 export interface Overview {
   asOf: WorkDate
+  /** The instant the figures were read (the snapshot's time, snapshots.ts), and its "HH:MM:SS" in the bureau's zone. */
+  asOfMs: number
+  asOfTime: string
   projects: ProjectOverview[]
   /** More projects in scope than OVERVIEW_PROJECTS_MAX: the first ones only are shown. */
   truncated: boolean
@@ -83,6 +87,8 @@ const shortOf = (c: FlagCase): number => Math.max(0, (c.dueFen ?? 0) - (c.paidFe
 
 export class OversightService {
   private readonly repo: OversightRepository
+  /** The region overview per auditor scope, kept in memory and refreshed off the request path (snapshots.ts). */
+  readonly snapshots: OverviewSnapshots
 
   constructor(
     db: Database,
@@ -91,9 +97,13 @@ export class OversightService {
     private readonly timeZone: string,
   ) {
     this.repo = new OversightRepository(db)
+    this.snapshots = new OverviewSnapshots((within) => this.overview(within), clock)
   }
 
-  /** within: the caller's scope, AccessService.projectCondition (undefined: every project). */
+  /**
+   * Computed now, from the database. within: the caller's scope, AccessService.projectCondition (undefined: every
+   * project). The bureau's page reads it through `snapshots`, the drill-down (one project) directly.
+   */
   async overview(within: SQL | undefined): Promise<Overview> {
     const now = this.clock.nowMs()
     // One "today" for the region: a bureau's projects share its zone (the zone is per project only for completeness).
@@ -177,6 +187,8 @@ export class OversightService {
     const shownCases = cases.filter((c) => shown.has(c.case.projectId))
     return {
       asOf: today,
+      asOfMs: now,
+      asOfTime: localTimeOf(now, this.timeZone),
       projects: out,
       truncated: rows.length > OVERVIEW_PROJECTS_MAX,
       incidence: this.incidence(today, now, projects, enrolOf, shownCases),

@@ -4,7 +4,7 @@
  * file in the machine's legacy code page and garbles every Chinese name), CRLF, RFC 4180 quoting, sections one after
  * another with a blank line between; XLSX has one sheet per section, text cells as text.
  *
- * Pure: the overview in, bytes out (exceljs's creation stamp is given).
+ * Pure: the overview in, bytes out (exceljs's creation stamp is given: the page passes the snapshot's time).
  */
 import { loadExcel } from '../kernel/xlsx.ts'
 import { fen, formatYuan } from '../kernel/money.ts'
@@ -55,7 +55,7 @@ export function sectionsOf(o: Overview): Section[] {
 }
 
 export function overviewCsv(o: Overview): Buffer {
-  const lines: string[] = [csvField(`监管总览 ${o.asOf}`)]
+  const lines: string[] = [csvField(`监管总览 数据截至 ${o.asOf} ${o.asOfTime}`)]
   for (const s of sectionsOf(o)) {
     lines.push('', csvField(s.name), s.header.map(csvField).join(','))
     for (const r of s.rows) lines.push(r.map((c) => csvField(typeof c === 'number' ? String(c) : guard(c))).join(','))

@@ -10,13 +10,16 @@
  * - `/pages/oversight/projects/:projectId`: the drill-down's first level (a project's systems, months and cases).
  *
  * Every figure comes from services.oversight (src/oversight/service.ts); every evidence links to the API route that
- * holds it, which the auditor's session may read.
+ * holds it, which the auditor's session may read. The overview and its exports are the scope's snapshot
+ * (src/oversight/snapshots.ts: computed off the request path, refreshed every minute, each instance its own), and say
+ * the time their figures are as of; the drill-down is live.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { principalOf } from '../http/access.ts'
 import { fen, formatYuan } from '../kernel/money.ts'
 import type { Services } from '../services.ts'
-import type { Overview } from '../oversight/service.ts'
+import type { Overview, ProjectOverview } from '../oversight/service.ts'
+import { scopeKeyOf } from '../oversight/snapshots.ts'
 import { COLOUR_NAMES, type Source, type SystemStatus } from '../oversight/six-systems.ts'
 import { oversightDrillRoutes } from './oversight-drill.ts'
 import { overviewCsv, overviewXlsx } from './oversight-export.ts'
@@ -88,6 +91,23 @@ const severity = (systems: readonly SystemStatus[]): number => systems.reduce((s
 const percent = (r: number): string => `${(r * 100).toFixed(1)}%`
 const yuan = (f: number): string => `¥${formatYuan(fen(f))}`
 
+/** A snapshot's projects worst first, sorted once per snapshot rather than once a request. */
+const sortedOf = new WeakMap<Overview, ProjectOverview[]>()
+function worstFirst(o: Overview): ProjectOverview[] {
+  let sorted = sortedOf.get(o)
+  if (sorted === undefined) {
+    sorted = [...o.projects].sort((a, b) => severity(b.systems) - severity(a.systems) || (a.siteCode < b.siteCode ? -1 : a.siteCode > b.siteCode ? 1 : 0))
+    sortedOf.set(o, sorted)
+  }
+  return sorted
+}
+
+/** The caller's scope's snapshot: the page and both exports read this one, so a file matches its screen. */
+function snapshotFor(services: Services, req: FastifyRequest): Promise<Overview> {
+  const p = principalOf(req)
+  return services.oversight.snapshots.get(scopeKeyOf(p), services.access.projectCondition(p))
+}
+
 export function cellsOf(projectId: string, dueMonth: string, systems: readonly SystemStatus[]): SystemCell[] {
   return systems.map((s) => ({
     ...s,
@@ -104,8 +124,8 @@ export async function oversightRoutes(app: FastifyInstance, { services }: { serv
     { config: { policy }, schema: { hide: true, querystring: { type: 'object', properties: { page: { type: 'integer', minimum: 1, maximum: 1000 } } } } },
     async (req, reply) => {
       const p = principalOf(req)
-      const overview = await services.oversight.overview(services.access.projectCondition(p))
-      const sorted = [...overview.projects].sort((a, b) => severity(b.systems) - severity(a.systems) || (a.siteCode < b.siteCode ? -1 : a.siteCode > b.siteCode ? 1 : 0))
+      const overview = await snapshotFor(services, req)
+      const sorted = worstFirst(overview)
       const pages = Math.max(1, Math.ceil(sorted.length / OVERVIEW_ROWS_PER_PAGE))
       const page = Math.min(req.query.page ?? 1, pages)
       const shown = sorted.slice((page - 1) * OVERVIEW_ROWS_PER_PAGE, page * OVERVIEW_ROWS_PER_PAGE)
@@ -131,7 +151,7 @@ export async function oversightRoutes(app: FastifyInstance, { services }: { serv
   )
 
   app.get(`${OVERSIGHT_PATH}/export.csv`, { config: { policy }, schema: { hide: true } }, async (req, reply) => {
-    const overview = await services.oversight.overview(services.access.projectCondition(principalOf(req)))
+    const overview = await snapshotFor(services, req)
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="oversight-${overview.asOf}.csv"`)
@@ -140,12 +160,12 @@ export async function oversightRoutes(app: FastifyInstance, { services }: { serv
   })
 
   app.get(`${OVERSIGHT_PATH}/export.xlsx`, { config: { policy }, schema: { hide: true } }, async (req, reply) => {
-    const overview = await services.oversight.overview(services.access.projectCondition(principalOf(req)))
+    const overview = await snapshotFor(services, req)
     return reply
       .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
       .header('content-disposition', `attachment; filename="oversight-${overview.asOf}.xlsx"`)
       .header('cache-control', 'no-store')
-      .send(await overviewXlsx(overview, services.clock.nowMs()))
+      .send(await overviewXlsx(overview, overview.asOfMs))
   })
 
   await app.register(oversightDrillRoutes, { services })

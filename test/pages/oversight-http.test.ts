@@ -2,11 +2,15 @@
  * The bureau overview over plain HTTP (issue 13): an auditor of 3301 sees the 3301 projects and none of 3302's, each
  * with the six colours its facts give; a 3302 project's drill-down is a 404 page; a labour manager gets a 403 page;
  * the exports carry the same rows (CSV with a BOM, XLSX with a sheet per section); the chart's script and ECharts are
- * served locally.
+ * served locally. The overview is the scope's snapshot (src/oversight/snapshots.ts): a change shows after the refresh
+ * (driven here by hand, or by the manual clock passing the staleness limit), never half-way, and the page and the
+ * exports say the time their figures are as of.
  */
 import t from 'tap'
 import ExcelJS from 'exceljs'
+import { fen } from '../../src/kernel/money.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
+import { OVERVIEW_STALE_MS } from '../../src/oversight/snapshots.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { punchTopic } from '../../src/punches/admit.ts'
 import { createKey, createLogin, MONTH, postPayoutFile, registerAccessSite } from '../access/helpers/site.ts'
@@ -33,7 +37,8 @@ function coloursOf(html: string, projectName: string): string[] {
 }
 
 t.test('the bureau overview', async (t) => {
-  const { api, httpUrl: base, services } = await startTestServer(t, { clock: new ManualClock(NOW_MS) })
+  const clock = new ManualClock(NOW_MS)
+  const { api, httpUrl: base, services } = await startTestServer(t, { clock })
   const hz = await registerAccessSite(api, { tag: 'OV-HZ', regionCode: '330106', bankCode: '103331000017', seed: 61 })
   const nb = await registerAccessSite(api, { tag: 'OV-NB', regionCode: '330201', bankCode: '103332000017', seed: 62 })
   await createLogin(api, 'auditor.ov', 'auditor', { regionCode: '3301' })
@@ -44,6 +49,7 @@ t.test('the bureau overview', async (t) => {
     const page = await get(base, '/pages/oversight', auditor)
     t.equal(page.status, 200)
     t.match(page.text, /<h1>监管总览<\/h1>/)
+    t.match(page.text, '数据截至 2026-12-03 10:00:00', 'the time the figures are as of, in the bureau\'s zone')
     t.match(page.text, '工程 OV-HZ')
     t.notMatch(page.text, '工程 OV-NB', "another city's project is not shown")
     // The one worker has no contract (red); no dedicated account registered (red); October had a worker and no paid
@@ -56,11 +62,17 @@ t.test('the bureau overview', async (t) => {
     t.match(page.text, /<script type="application\/json" id="incidence-data">\{"months":\["2026-01",/)
   })
 
-  await t.test('a registered account turns 专用账户 from red to yellow (no statement yet)', async (t) => {
+  await t.test('a registered account turns 专用账户 from red to yellow (no statement yet) after the refresh', async (t) => {
     await api.post(`/api/projects/${hz.projectId}/dedicated-account`, { bank: '农行西湖支行', bankCode: '103331000017', accountNo: '19045101040000061', accountName: '总包 OV-HZ 农民工工资专用账户', openedOn: '2026-09-01', reason: '开户' })
+    const before = await get(base, '/pages/oversight', auditor)
+    t.same(coloursOf(before.text, '工程 OV-HZ'), ['red', 'red', 'red', 'yellow', 'yellow', 'yellow'], 'the snapshot until the refresh')
+    t.match(before.text, '数据截至 2026-12-03 10:00:00')
+    clock.advance(20_000)
+    t.equal(await services.oversight.snapshots.refresh(), 1, "the auditor's one scope is refreshed")
     const page = await get(base, '/pages/oversight', auditor)
     t.same(coloursOf(page.text, '工程 OV-HZ'), ['red', 'yellow', 'red', 'yellow', 'yellow', 'yellow'])
     t.match(page.text, '已登记专用账户，但未上传对账单')
+    t.match(page.text, '数据截至 2026-12-03 10:00:20')
   })
 
   await t.test('the exports carry what is on screen', async (t) => {
@@ -69,6 +81,7 @@ t.test('the bureau overview', async (t) => {
     t.match(csv.headers.get('content-type') ?? '', 'text/csv')
     t.same([...csv.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM')
     t.match(csv.text, '工程 OV-HZ,OV-HZ,330106,2026-10,红,')
+    t.match(csv.text, /^\uFEFF?监管总览 数据截至 2026-12-03 10:00:20\r\n/, 'the same snapshot as the screen, with its time')
     t.notMatch(csv.text, 'OV-NB')
     const xlsx = await get(base, '/pages/oversight/export.xlsx', auditor)
     t.equal(xlsx.status, 200)
@@ -104,7 +117,11 @@ t.test('the bureau overview', async (t) => {
     t.same(outcome, { kind: 'stored' })
     const bank = await createKey(api, 'bank 103', 'bank', { bankCode: '103' })
     await postPayoutFile(api.as(bank.key), api, hz, 61)
+    // No refresh ran: the snapshot, now older than the staleness limit by the service's clock, is recomputed by the
+    // request that finds it.
+    clock.advance(OVERVIEW_STALE_MS + 1_000)
     const overview = await get(base, '/pages/oversight', auditor)
+    t.match(overview.text, '数据截至 2026-12-03 10:03:21')
     // Paid through the bank without an instruction (总包代发 yellow); October reconciled with nothing short and no arrears
     // case (the punch made no credited day, so the ¥100 is PAID_WITHOUT_ATTENDANCE, not a shortfall).
     t.same(coloursOf(overview.text, '工程 OV-HZ'), ['red', 'yellow', 'yellow', 'yellow', 'yellow', 'green'])
@@ -123,6 +140,30 @@ t.test('the bureau overview', async (t) => {
     t.notMatch(worker.text, /\d{16,19}/, 'no full card number')
     t.match(worker.text, `/api/projects/${hz.projectId}/payout-files/${hz.fileId}/lines`)
     t.match(worker.text, `/api/projects/${hz.projectId}/cases/`)
+  })
+
+  await t.test('a new arrears case shows after the refresh: 按月足额支付 red, the largest arrears, the ages', async (t) => {
+    const before = await get(base, '/pages/oversight', auditor)
+    t.equal(coloursOf(before.text, '工程 OV-HZ')[5], 'green')
+    await services.cases.onRun({
+      runId: 'run-ov-unpaid',
+      projectId: hz.projectId,
+      month: MONTH,
+      atMs: clock.nowMs(),
+      flags: [{ kind: 'UNPAID', workerId: hz.workerId, payeeCard: null, dueFen: fen(300_000), paidFen: fen(0), evidence: { period: MONTH } }],
+    })
+    const stale = await get(base, '/pages/oversight', auditor)
+    t.equal(coloursOf(stale.text, '工程 OV-HZ')[5], 'green', 'not yet: the snapshot is a minute old at most')
+    t.notMatch(stale.text, '¥3000.00')
+    clock.advance(60_000)
+    await services.oversight.snapshots.refresh()
+    const page = await get(base, '/pages/oversight', auditor)
+    t.equal(coloursOf(page.text, '工程 OV-HZ')[5], 'red')
+    t.match(page.text, '有未结的欠薪案件')
+    t.match(page.text, /id="by-amount-heading">欠薪金额最大<\/h2>[\s\S]*?工程 OV-HZ<\/a><\/th><td>2026-10<\/td><td><a [^>]+>1<\/a><\/td><td>¥3000.00<\/td>/)
+    t.match(page.text, '数据截至 2026-12-03 10:04:21')
+    const csv = await get(base, '/pages/oversight/export.csv', auditor)
+    t.match(csv.text, '工程 OV-HZ,2026-10,1,3000.00', 'the export reads the same refreshed snapshot')
   })
 
   await t.test('ECharts and the chart script are served locally', async (t) => {
