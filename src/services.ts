@@ -24,6 +24,8 @@ import { AccessService } from './access/service.ts'
 import { AccessLog } from './access/audit-log.ts'
 import { PayInputsService } from './payroll/inputs-service.ts'
 import { PayrollSheetService } from './payroll/sheet-service.ts'
+import { UpstreamReporter } from './upstream/reporter.ts'
+import { UpstreamRunner } from './upstream/runner.ts'
 import { AccountService } from './account/service.ts'
 import { ProjectContactsService } from './roster/project-contacts.ts'
 import { DepositService } from './deposits/service.ts'
@@ -61,6 +63,8 @@ export interface Services {
   payInputs: PayInputsService
   /** Payroll sheets (工资支付表) and the workers' answers. */
   sheets: PayrollSheetService
+  /** Upstream reporting: what is queued for the real-name platforms, and the senders the server runs. */
+  upstream: { reporter: UpstreamReporter; runner: UpstreamRunner }
   /** The dedicated account (专用账户): register, contract, funding schedule, statements, balance. */
   account: AccountService
   /** Who the rights board names: the site's labour manager and phone, the local complaint line (维权信息登记). */
@@ -91,7 +95,12 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const db = await openDatabase(config.databaseUrl, { allowMemory: opts.allowMemoryDb })
   const rosterRepo = new RosterRepository(db)
   const lookups = new CachedLookups(rosterRepo)
-  const roster = new RosterService(rosterRepo, clock, config.defaultTimeZone, () => lookups.invalidate())
+  // Roster changes are queued upstream after they are stored (upstream/reporter.ts says why not inside).
+  let rosterChanged = (): void => {}
+  const roster = new RosterService(rosterRepo, clock, config.defaultTimeZone, () => {
+    lookups.invalidate()
+    rosterChanged()
+  })
   const punches = new PunchRepository(db)
   const inbox = new PunchInbox(punches, lookups, clock)
   const database = new DatabaseWatch(db, clock, `${config.mqttGroup}-${config.mqttInstance}`)
@@ -110,6 +119,14 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const payInputs = new PayInputsService(db, { roster }, clock)
   const sheets = new PayrollSheetService(db, { roster, timesheets, inputs: payInputs }, clock)
   const account = new AccountService(db, { roster }, clock)
+  const reporter = new UpstreamReporter(db, { roster, timesheets, sheets }, clock, config.upstream)
+  rosterChanged = () => reporter.rosterChanged()
+  // A stored punch is queued upstream (projects that report only) after the commit, in the order batches committed.
+  inbox.onCommitted((batch) => {
+    if (!config.upstream) return
+    const stored = batch.flatMap((c) => (c.punch ? [c.punch] : []))
+    if (stored.length > 0) reporter.after(() => reporter.punchesStored(stored))
+  })
   const deposits = new DepositService(db, { roster, account }, clock)
   const instructions = new InstructionService(db, { roster, sheets, account }, clock)
   const webhooks = new WebhookService(db, clock)
@@ -141,7 +158,10 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     clock,
     db,
     roster,
-    rosterImports: new RosterImportService(db, roster, clock, config.defaultTimeZone, () => lookups.invalidate()),
+    rosterImports: new RosterImportService(db, roster, clock, config.defaultTimeZone, () => {
+      lookups.invalidate()
+      rosterChanged()
+    }),
     punches,
     inbox,
     lookups,
@@ -153,6 +173,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     deviceWatch,
     payInputs,
     sheets,
+    upstream: { reporter, runner: new UpstreamRunner(db, reporter, clock, config.upstream) },
     account,
     projectContacts: new ProjectContactsService(db, { roster }, clock),
     deposits,
@@ -171,6 +192,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
       await inbox.idle()
       await accessLog.idle()
       await deviceWatch.contacts.idle()
+      await services.upstream.runner.close()
       await db.close()
     },
   }

@@ -3,6 +3,7 @@
  * runs on one machine with no setup: SQLite file under ./data, embedded broker.
  */
 import { DEFAULT_TIME_ZONE } from '../kernel/time.ts'
+import { loadUpstreamConfig, type UpstreamConfig } from './upstream.ts'
 
 export interface Config {
   /** HTTP listen address. */
@@ -52,6 +53,8 @@ export interface Config {
    * day again: after the day's work and its late pushes are in.
    */
   zktecoSweepHour: number
+  /** Upstream reporting (UPSTREAM_CONFIG_FILE, config/upstream.ts); absent, nothing is reported or queued. */
+  upstream?: UpstreamConfig
 }
 
 function flagFrom(env: NodeJS.ProcessEnv, name: string): boolean {
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     backfillExpireMs: Math.max(1_000, intFrom(env, 'BACKFILL_EXPIRE_MS', 30 * 60_000)),
     backfillAttemptsMax: Math.max(1, intFrom(env, 'BACKFILL_ATTEMPTS_MAX', 3)),
     zktecoSweepHour: intFrom(env, 'ZKTECO_SWEEP_HOUR', 2),
+    upstream: loadUpstreamConfig(env),
   }
   if (config.zktecoSweepHour > 23) throw new Error(`ZKTECO_SWEEP_HOUR must be a local hour from 0 to 23 (e.g. 2 for 02:00), got "${config.zktecoSweepHour}"`)
   if (config.mqttDynsec && !config.mqttUrl) throw new Error('MQTT_DYNSEC=1 keeps an external Mosquitto in step: it needs MQTT_URL (and MQTT_USERNAME, MQTT_PASSWORD)')

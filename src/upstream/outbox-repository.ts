@@ -23,12 +23,17 @@ const COLUMNS = `id AS "id", project_id AS "projectId", kind AS "kind", kind_ran
 const NEWEST = `SELECT revision AS "revision", state AS "state", payload AS "payload" FROM upstream_records WHERE kind = ? AND key = ? ORDER BY revision DESC LIMIT 1`
 
 /** Each lane (project, kind) with something unsettled: its head (oldest unsettled row), oldest heads first. */
-const LANE_HEADS = `SELECT h.id AS "id", h.project_id AS "projectId", h.kind_rank AS "kindRank", h.state AS "state",
+const LANE_HEADS = (within: string): string => `SELECT h.id AS "id", h.project_id AS "projectId", h.kind_rank AS "kindRank", h.state AS "state",
     h.next_attempt_at_ms AS "nextAttemptAtMs", h.claimed_at_ms AS "claimedAtMs"
   FROM upstream_records h
-  JOIN (SELECT MIN(id) AS id FROM upstream_records WHERE state IN ('queued', 'sending', 'sent') GROUP BY project_id, kind_rank) m ON m.id = h.id
+  JOIN (SELECT MIN(id) AS id FROM upstream_records WHERE state IN ('queued', 'sending', 'sent')${within} GROUP BY project_id, kind_rank) m ON m.id = h.id
   ORDER BY h.id
   LIMIT ?`
+
+/** ` AND project_id IN (?, …)` for a sender of one platform (a province's projects); nothing for all projects. */
+function projectsWithin(projectIds: readonly string[] | undefined): string {
+  return projectIds === undefined ? '' : ` AND project_id IN (${projectIds.length === 0 ? 'NULL' : projectIds.map(() => '?').join(', ')})`
+}
 
 const CLAIM = `UPDATE upstream_records SET state = 'sending', claimed_by = ?, claimed_at_ms = ?
   WHERE state = 'queued' AND id IN (SELECT id FROM upstream_records WHERE state = 'queued' AND project_id = ? AND kind_rank = ? ORDER BY id LIMIT ?)`
@@ -46,8 +51,8 @@ const STALE = `UPDATE upstream_records SET state = 'queued', claimed_by = NULL, 
   WHERE state = 'sending' AND claimed_at_ms <= ?`
 
 /** Batches the platform holds whose verdict is due to be asked for. */
-const SENT_DUE = `SELECT request_serial_code AS "requestSerialCode", COUNT(*) AS "size" FROM upstream_records
-  WHERE state = 'sent' GROUP BY request_serial_code HAVING MIN(next_attempt_at_ms) <= ? ORDER BY MIN(id) LIMIT ?`
+const SENT_DUE = (within: string): string => `SELECT request_serial_code AS "requestSerialCode", COUNT(*) AS "size" FROM upstream_records
+  WHERE state = 'sent'${within} GROUP BY request_serial_code HAVING MIN(next_attempt_at_ms) <= ? ORDER BY MIN(id) LIMIT ?`
 
 const SENT_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE request_serial_code = ? AND state = 'sent' ORDER BY batch_index`
 
@@ -83,8 +88,9 @@ export class UpstreamOutboxRepository {
     return r.changes === 1
   }
 
-  async laneHeads(ex: Executor, limit: number): Promise<LaneHead[]> {
-    return ex.all<LaneHead>(q(LANE_HEADS, limit))
+  /** projectIds: only these projects' lanes (one platform's); all when undefined. */
+  async laneHeads(ex: Executor, limit: number, projectIds?: readonly string[]): Promise<LaneHead[]> {
+    return ex.all<LaneHead>(q(LANE_HEADS(projectsWithin(projectIds)), ...(projectIds ?? []), limit))
   }
 
   /** Claims up to `size` of the lane's oldest queued rows under `token`; returns them, oldest first. */
@@ -105,8 +111,8 @@ export class UpstreamOutboxRepository {
     return (await ex.run(q(STALE, nowMs, claimedBeforeMs))).changes
   }
 
-  async sentDue(ex: Executor, nowMs: number, limit: number): Promise<Array<{ requestSerialCode: string }>> {
-    return ex.all<{ requestSerialCode: string }>(q(SENT_DUE, nowMs, limit))
+  async sentDue(ex: Executor, nowMs: number, limit: number, projectIds?: readonly string[]): Promise<Array<{ requestSerialCode: string }>> {
+    return ex.all<{ requestSerialCode: string }>(q(SENT_DUE(projectsWithin(projectIds)), ...(projectIds ?? []), nowMs, limit))
   }
 
   async sentOf(ex: Executor, serial: string): Promise<UpstreamRecordRow[]> {

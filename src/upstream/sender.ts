@@ -35,12 +35,15 @@ export interface UpstreamSenderOptions {
   /** The jitter's source (Math.random unless a test fixes it). */
   random?: () => number
   limits?: Partial<typeof UPSTREAM_LIMITS>
+  /** The projects this platform takes (a province's), read at each pass; all projects when absent. */
+  projects?: () => Promise<readonly string[]>
 }
 
 export class UpstreamSender {
   private readonly repo = new UpstreamOutboxRepository()
   private readonly limits: typeof UPSTREAM_LIMITS
   private readonly random: () => number
+  private readonly projects: (() => Promise<readonly string[]>) | undefined
 
   constructor(
     private readonly db: Database,
@@ -50,16 +53,18 @@ export class UpstreamSender {
   ) {
     this.limits = { ...UPSTREAM_LIMITS, ...opts.limits }
     this.random = opts.random ?? Math.random
+    this.projects = opts.projects
   }
 
   async pass(): Promise<PassCounts> {
     const counts: PassCounts = { taken: 0, retried: 0, accepted: 0, refused: 0 }
     const now = this.clock.nowMs()
     await this.repo.requeueStale(this.db, now - this.limits.claim_stale_ms, now)
-    for (const { requestSerialCode } of await this.repo.sentDue(this.db, now, this.limits.lanes_per_pass_max)) {
+    const projects = this.projects ? await this.projects() : undefined
+    for (const { requestSerialCode } of await this.repo.sentDue(this.db, now, this.limits.lanes_per_pass_max, projects)) {
       await this.poll(requestSerialCode, counts)
     }
-    const heads = await this.repo.laneHeads(this.db, this.limits.lanes_per_pass_max)
+    const heads = await this.repo.laneHeads(this.db, this.limits.lanes_per_pass_max, projects)
     const ready = heads.filter((h) => h.state === 'queued' && h.nextAttemptAtMs <= now && !heads.some((o) => o.projectId === h.projectId && o.kindRank < h.kindRank))
     await Promise.all(ready.map((h) => this.sendLane(h, counts)))
     return counts

@@ -1,0 +1,338 @@
+/**
+ * What the ledger reports upstream, and when it is queued (上报采集). Only projects configured to report
+ * (config/upstream.ts) queue anything; for every other project each step here is a no-op.
+ *
+ * Why after the commit and not inside it: the roster writes each change as one statement with no transaction of its
+ * own, the punch inbox commits batches of frames in a transaction that must do database work only (it may run again
+ * on PostgreSQL) and would need the timesheet rules' view of the day (the direction a single terminal settles by
+ * order) which reads outside it, and the sheet service's steps end in its own transactions. Queueing inside each of
+ * them would change three services' commit paths. So each is queued right after its commit (the roster's change
+ * callback, the inbox's after-commit hook, the sheet steps by the sweep), and a sweep queues everything again: the
+ * outbox takes a record once per key and payload, so what is already queued costs one read and nothing else, and a
+ * step that failed or a process that died between a commit and its queueing is caught up by the next sweep.
+ */
+import type { Database } from '../db/database.ts'
+import { q } from '../db/database.ts'
+import type { UpstreamConfig, UpstreamProjectSettings } from '../config/upstream.ts'
+import { reportingOf } from '../config/upstream.ts'
+import type { Channel } from '../punches/canonical.ts'
+import type { PayrollSheetService } from '../payroll/sheet-service.ts'
+import type { ProjectRow, TeamRow } from '../roster/repository.ts'
+import type { RosterService } from '../roster/service.ts'
+import type { TimesheetService } from '../timesheets/service.ts'
+import { addDays, clampedDate, monthOf, nextMonth, workDateOf, zonedToUtcMs, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { fen } from '../kernel/money.ts'
+import { UpstreamOutbox } from './outbox-service.ts'
+import {
+  attendanceSources,
+  entryExitRecords,
+  payRollCode,
+  payRollDetailRecord,
+  payRollRecord,
+  projectWorkerRecord,
+  teamMasterRecord,
+  workerAttendanceRecord,
+  type Employer,
+  type ProjectContext,
+  type UpstreamRecord,
+} from './records.ts'
+
+export interface ReporterDeps {
+  roster: RosterService
+  timesheets: TimesheetService
+  sheets: PayrollSheetService
+}
+
+/** What one step queued: records new or revised, and those whose key the platform already holds with another payload. */
+export interface QueuedCounts {
+  queued: number
+  differs: number
+}
+
+export class UpstreamReporter {
+  readonly outbox: UpstreamOutbox
+
+  constructor(
+    private readonly db: Database,
+    private readonly deps: ReporterDeps,
+    private readonly clock: Clock,
+    private readonly config: UpstreamConfig | undefined,
+  ) {
+    this.outbox = new UpstreamOutbox(clock)
+  }
+
+  /** The project's reporting settings, or undefined when it does not report. */
+  settingsOf(project: ProjectRow): UpstreamProjectSettings | undefined {
+    return reportingOf(this.config, project)?.project
+  }
+
+  private work: Promise<void> = Promise.resolve()
+  private rosterPending = false
+  /** After-commit steps that threw (the sweep catches their records up); the last error, for the log. */
+  failures = 0
+  lastError: unknown = undefined
+
+  /**
+   * The roster changed (its callback says nothing of which project): the rosters of the reporting projects are
+   * queued again once the current step is done; changes in a burst (an import) are taken together.
+   */
+  rosterChanged(): void {
+    if (!this.config || this.rosterPending) return
+    this.rosterPending = true
+    this.after(async () => {
+      this.rosterPending = false
+      for (const ids of (await this.reportingProjects()).values()) for (const id of ids) await this.reportRoster(id)
+    })
+  }
+
+  /** Runs a step after the ones before it; a failure is counted, not thrown (the sweep catches it up). */
+  after(step: () => Promise<unknown>): void {
+    this.work = this.work.then(step).then(
+      () => undefined,
+      (err: unknown) => {
+        this.failures++
+        this.lastError = err
+      },
+    )
+  }
+
+  /** Settles once the after-commit steps queued so far are done. */
+  async idle(): Promise<void> {
+    let seen: Promise<void> | undefined
+    while (seen !== this.work) {
+      seen = this.work
+      await seen
+    }
+  }
+
+  /** Ids of the projects that report, by province. */
+  async reportingProjects(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>()
+    if (!this.config) return out
+    for (const p of await this.deps.roster.listProjects()) {
+      const r = reportingOf(this.config, p)
+      if (r) out.set(r.province, [...(out.get(r.province) ?? []), p.id])
+    }
+    return out
+  }
+
+  /** Teams, workers and their entries and exits of a reporting project. */
+  async reportRoster(projectId: string): Promise<QueuedCounts> {
+    const project = await this.deps.roster.project(projectId)
+    const settings = this.settingsOf(project)
+    if (!settings) return { queued: 0, differs: 0 }
+    const ctx = contextOf(project, settings)
+    const teams = new Map((await this.deps.roster.listTeams(projectId)).map((t) => [t.id, t]))
+    const employers = new Map<string, Employer>()
+    const employerOf = async (team: TeamRow): Promise<Employer> => {
+      let e = employers.get(team.employerId)
+      if (!e) {
+        const org = await this.deps.roster.organisation(team.employerId)
+        e = { name: org.name, creditCode: org.creditCode }
+        employers.set(team.employerId, e)
+      }
+      return e
+    }
+    const records: UpstreamRecord[] = []
+    for (const team of teams.values()) records.push(teamMasterRecord(ctx, await employerOf(team), team))
+    for (const { enrolment, worker } of await this.deps.roster.listEnrolments(projectId)) {
+      const team = teams.get(enrolment.teamId)
+      if (!team) continue
+      const employer = await employerOf(team)
+      records.push(projectWorkerRecord(ctx, employer, team, worker, enrolment))
+      records.push(...entryExitRecords(ctx, employer, team, worker, enrolment))
+    }
+    return this.enqueue(projectId, records)
+  }
+
+  /** The punches of a worker's days as the timesheet rules see them now, each due by 24:00 of its day. */
+  async reportAttendance(projectId: string, workerId: string, dates: readonly WorkDate[]): Promise<QueuedCounts> {
+    const total = { queued: 0, differs: 0 }
+    if (dates.length === 0) return total
+    const project = await this.deps.roster.project(projectId)
+    const settings = this.settingsOf(project)
+    if (!settings) return total
+    const ctx = contextOf(project, settings)
+    const { enrolment, worker } = await this.deps.roster.enrolmentOf(projectId, workerId)
+    const team = await this.deps.roster.team(projectId, enrolment.teamId)
+    const sorted = [...dates].sort()
+    const days = await this.deps.timesheets.workerDays(project, workerId, sorted[0] as WorkDate, sorted[sorted.length - 1] as WorkDate)
+    const devices = await this.devicesOf(days.flatMap((d) => d.punches.flatMap((p) => (p.punchId === null ? [] : [p.punchId]))))
+    for (const day of days) {
+      if (!dates.includes(day.workDate)) continue
+      const records = attendanceSources(day.punches, (id) => devices.get(id)).map((s) => workerAttendanceRecord(ctx, team, worker, s))
+      const c = await this.enqueue(projectId, records, endOfDayMs(day.workDate, project.timeZone))
+      total.queued += c.queued
+      total.differs += c.differs
+    }
+    return total
+  }
+
+  /** After the inbox's commit: the stored punches' worker-days, per project that reports. */
+  async punchesStored(punches: ReadonlyArray<{ projectId: string; workerId: string; workDate: string }>): Promise<void> {
+    if (!this.config) return
+    const byWorker = new Map<string, { projectId: string; workerId: string; dates: Set<WorkDate> }>()
+    for (const p of punches) {
+      const k = `${p.projectId}\u0000${p.workerId}`
+      const e = byWorker.get(k) ?? { projectId: p.projectId, workerId: p.workerId, dates: new Set<WorkDate>() }
+      e.dates.add(p.workDate)
+      byWorker.set(k, e)
+    }
+    const reporting = new Set([...(await this.reportingProjects()).values()].flat())
+    for (const e of byWorker.values()) if (reporting.has(e.projectId)) await this.reportAttendance(e.projectId, e.workerId, [...e.dates])
+  }
+
+  /** Every team's payroll sheet of the month in a state the platform takes (submitted, approved, settled). */
+  async reportPayroll(projectId: string, period: Month): Promise<QueuedCounts> {
+    const project = await this.deps.roster.project(projectId)
+    const settings = this.settingsOf(project)
+    if (!settings) return { queued: 0, differs: 0 }
+    const ctx = contextOf(project, settings)
+    const teams = new Map((await this.deps.roster.listTeams(projectId)).map((t) => [t.id, t]))
+    const summaries = await this.deps.sheets.monthSummary(projectId, period)
+    // The sequence of each sheet among its subcontractor's sheets of the month: by team name, stable across sweeps.
+    const sequence = new Map<string, number>()
+    const perEmployer = new Map<string, number>()
+    for (const s of [...summaries].sort((a, b) => (a.teamName < b.teamName ? -1 : a.teamName > b.teamName ? 1 : 0))) {
+      const team = teams.get(s.teamId)
+      if (!team) continue
+      const n = (perEmployer.get(team.employerId) ?? 0) + 1
+      perEmployer.set(team.employerId, n)
+      sequence.set(s.teamId, n)
+    }
+    const records: UpstreamRecord[] = []
+    const codes = new Map<string, string>()
+    for (const s of summaries) {
+      const team = teams.get(s.teamId)
+      if (!team || !s.sheet) continue
+      const org = await this.deps.roster.organisation(team.employerId)
+      const subcontractorNo = settings.subcontractors[org.creditCode]
+      // A subcontractor the platform has not numbered yet: its payroll waits for the number (the sweep queues it then).
+      if (subcontractorNo === undefined) continue
+      const r = payRollRecord(ctx, { name: org.name, creditCode: org.creditCode }, {
+        sheetId: s.sheet.id,
+        version: s.sheet.version,
+        state: s.sheet.state,
+        period,
+        teamName: s.teamName,
+        subcontractorNo,
+        sequence: sequence.get(s.teamId) ?? 1,
+        workerCount: s.sheet.workerCount,
+        payableFen: fen(s.sheet.payableFen),
+        netFen: fen(s.sheet.netFen),
+      })
+      if (r) records.push(r)
+      codes.set(s.teamId, payRollCode(subcontractorNo, period, sequence.get(s.teamId) ?? 1))
+    }
+    records.push(...(await this.payRollDetails(project, period, codes)))
+    return this.enqueue(projectId, records)
+  }
+
+  /**
+   * The lines of each team's approved sheet in force (approved or instructed: PayStatus 0; settled, every line paid:
+   * 20), with the worker's cumulative figures on the project: settled on the approved sheets of the months up to this
+   * one (累计应发), paid on the settled ones (累计已发). A payment that failed or is retried is not told apart yet: the
+   * sheet stays instructed (0) until it is settled.
+   */
+  private async payRollDetails(project: ProjectRow, period: Month, codes: ReadonlyMap<string, string>): Promise<UpstreamRecord[]> {
+    const approved = (await this.deps.sheets.approvedForMonth(project.id, period)).filter((a) => codes.has(a.teamId))
+    if (approved.length === 0) return []
+    const enrolled = new Map((await this.deps.roster.listEnrolments(project.id)).map((e) => [e.worker.id, e]))
+    const cumulative = new Map<string, { settledFen: number; paidFen: number }>()
+    const firstMonth = [period, ...[...enrolled.values()].map((e) => monthOf(e.enrolment.entryDate))].sort()[0] as Month
+    for (let m = firstMonth; m <= period; m = nextMonth(m)) {
+      for (const a of m === period ? approved : await this.deps.sheets.approvedForMonth(project.id, m)) {
+        for (const l of a.lines) {
+          const c = cumulative.get(l.workerId) ?? { settledFen: 0, paidFen: 0 }
+          c.settledFen += l.payableFen
+          if (a.state === 'settled') c.paidFen += l.netFen
+          cumulative.set(l.workerId, c)
+        }
+      }
+    }
+    const payDate = clampedDate(nextMonth(period), project.payDay)
+    const out: UpstreamRecord[] = []
+    for (const a of approved) {
+      const view = await this.deps.sheets.view(project.id, a.teamId, period, a.version)
+      const minutes = new Map(view.lines.map((l) => [l.row.id, l.row.workedMinutes]))
+      for (const line of a.lines) {
+        const e = enrolled.get(line.workerId)
+        if (!e) continue
+        const c = cumulative.get(line.workerId) ?? { settledFen: 0, paidFen: 0 }
+        out.push(
+          payRollDetailRecord({
+            payRollCode: codes.get(a.teamId) as string,
+            line,
+            worker: e.worker,
+            workedMinutes: minutes.get(line.lineId) ?? 0,
+            account: { accountNo: project.accountNo, bank: project.accountBank },
+            payment: { state: a.state === 'settled' ? 'success' : 'none', retrying: false, valueDate: null },
+            payDate,
+            cumulativePaidFen: fen(c.paidFen),
+            cumulativeSettledFen: fen(c.settledFen),
+          }),
+        )
+      }
+    }
+    return out
+  }
+
+  /**
+   * Everything of every reporting project queued again: the roster, the attendance of yesterday and today in the
+   * project's zone (a correction's punch, a failed after-commit step), the payroll of this month and the last.
+   */
+  async sweep(): Promise<QueuedCounts> {
+    const total = { queued: 0, differs: 0 }
+    const add = (c: QueuedCounts): void => {
+      total.queued += c.queued
+      total.differs += c.differs
+    }
+    for (const ids of (await this.reportingProjects()).values()) {
+      for (const projectId of ids) {
+        const project = await this.deps.roster.project(projectId)
+        add(await this.reportRoster(projectId))
+        const today = workDateOf(this.clock.nowMs(), project.timeZone)
+        const dates = [addDays(today, -1), today]
+        for (const { enrolment } of await this.deps.roster.listEnrolments(projectId)) {
+          if (enrolment.entryDate > today || (enrolment.exitDate !== null && enrolment.exitDate < dates[0]!)) continue
+          add(await this.reportAttendance(projectId, enrolment.workerId, dates))
+        }
+        const month = monthOf(today)
+        add(await this.reportPayroll(projectId, monthOf(addDays(`${month}-01`, -1))))
+        add(await this.reportPayroll(projectId, month))
+      }
+    }
+    return total
+  }
+
+  private async enqueue(projectId: string, records: readonly UpstreamRecord[], dueByMs: number | null = null): Promise<QueuedCounts> {
+    if (records.length === 0) return { queued: 0, differs: 0 }
+    const outcomes = await this.db.tx((tx) => this.outbox.enqueue(tx, projectId, records, { dueByMs }))
+    return {
+      queued: outcomes.filter((o) => o.outcome === 'queued' || o.outcome === 'revised').length,
+      differs: outcomes.filter((o) => o.outcome === 'differs_from_accepted' || o.outcome === 'differs_in_flight').length,
+    }
+  }
+
+  private async devicesOf(punchIds: readonly number[]): Promise<Map<number, { serial: string; channel: Channel }>> {
+    const out = new Map<number, { serial: string; channel: Channel }>()
+    for (let i = 0; i < punchIds.length; i += 500) {
+      const ids = punchIds.slice(i, i + 500)
+      const rows = await this.db.all<{ id: number; serial: string; channel: Channel }>(
+        q(`SELECT p.id AS "id", d.serial AS "serial", p.channel AS "channel" FROM punches p JOIN devices d ON d.id = p.device_id WHERE p.id IN (${ids.map(() => '?').join(', ')})`, ...ids),
+      )
+      for (const r of rows) out.set(Number(r.id), { serial: r.serial, channel: r.channel })
+    }
+    return out
+  }
+}
+
+function contextOf(project: ProjectRow, settings: UpstreamProjectSettings): ProjectContext {
+  return { projectId: project.id, projectCode: settings.projectCode, timeZone: project.timeZone }
+}
+
+/** 24:00 of the date in the zone: the platform's deadline for the day's attendance. */
+export function endOfDayMs(date: WorkDate, timeZone: string): number {
+  const [y, m, d] = addDays(date, 1).split('-').map(Number) as [number, number, number]
+  return zonedToUtcMs({ year: y, month: m, day: d, hour: 0, minute: 0, second: 0 }, timeZone)
+}
