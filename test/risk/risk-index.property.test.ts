@@ -11,7 +11,7 @@ import { holds } from '../helpers/property.ts'
 
 const F = RISK_FORMULAS[0]!
 
-const money = fc.integer({ min: 0, max: 2_000_000_000 }).map((n) => fen(n) as Fen)
+const money = fc.integer({ min: 0, max: 2_000_000_000 }).map((n): Fen => fen(n))
 const signal: fc.Arbitrary<RiskSignal> = fc.oneof(
   fc.record({ kind: fc.constant('arrears_case' as const), caseId: fc.uuid(), amountFen: money, headcount: fc.integer({ min: 1, max: 200 }), overdueDays: fc.integer({ min: 0, max: 60 }) }),
   fc.record({ kind: fc.constant('funding_late' as const), periodId: fc.constantFrom('2026-10', '2026-11'), daysLate: fc.integer({ min: 0, max: 90 }), shortFen: money }),
