@@ -6,11 +6,17 @@
  * Seeds a region (3301) of --projects projects with --workers workers spread over them (one team and one gate each;
  * most with a dedicated account registered, a contract, a deposit and a reconciliation of the month due; one in ten
  * with open arrears cases, ten workers each), straight into the tables in bulk (the roster service's checks would take
- * minutes and are not what is measured). Then asks for GET /pages/oversight as an auditor of 3301, --requests times
- * one after another through fastify's inject (no network: the server's time, from the request to the last byte of
- * the page), and as the floor the same number of GET /pages/ (the auditor's start page: one scoped query, 50 rows,
- * the same layout) in the same run. Prints p50 and p99 of each and their ratio; the aim is the overview's p99 under
- * 50 ms. Checks: every reply a 200, and the page's table holds its first 50 projects (the region's figures count all).
+ * minutes and are not what is measured), then ANALYZE on PostgreSQL (as after any bulk load). Then asks for
+ * GET /pages/oversight as an auditor of 3301, --requests times one after another through fastify's inject (no
+ * network: the server's time, from the request to the last byte of the page), and as the floor the same number of
+ * GET /pages/ (the auditor's start page: one scoped query, 50 rows, the same layout) in the same run. Prints p50 and
+ * p99 of each and their ratio; the aim is the overview's p99 under 50 ms.
+ *
+ * The overview is served from the scope's snapshot (src/oversight/snapshots.ts), so the bench also prints what that
+ * leaves out of the steady figure: the scope's first request (which computes it), one refresh (what the server's
+ * minute timer does off the request path; on SQLite its reads hold the event loop), and requests sent while a refresh
+ * runs (the worst a request can meet: at one refresh a minute, a share of refresh ÷ 60 s of the requests).
+ * Checks: every reply a 200, and the page's table holds its first 50 projects (the region's figures count all).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,10 +24,12 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config/env.ts'
+import { sql } from 'drizzle-orm'
 import { BulkInsert } from '../src/db/rows.ts'
 import { dedicatedAccounts, enrolments, devices, flagCaseEvents, organisations, projectContracts, projects, reconciliationRuns, teams, wageDeposits, workers } from '../src/db/schema/index.ts'
 import { newId } from '../src/kernel/ids.ts'
 import { ManualClock } from '../src/kernel/time.ts'
+import { OVERVIEW_REFRESH_MS } from '../src/oversight/snapshots.ts'
 import { createServices } from '../src/services.ts'
 import { cardNumber, creditCode, idNumber } from '../simulators/identities.ts'
 import { Rng } from '../simulators/random.ts'
@@ -137,6 +145,8 @@ try {
     }
   })
   await new BulkInsert(flagCaseEvents).run(db, events)
+  // The planner's statistics, as any bulk load is followed by (autovacuum would get there, later).
+  if (db.engine === 'postgres') await db.run(sql`ANALYZE`)
   const seedMs = performance.now() - t0
 
   await services.access.createUser({ login: 'auditor.bench', displayName: '基准监管', password: 'bench password 3301', role: 'auditor', regionCode: '3301' }, 'bench')
@@ -159,6 +169,11 @@ try {
     return { ms: ms.sort((a, b) => a - b), statuses, lastBody }
   }
   const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
+  // The scope's first request: it computes the snapshot (and pays for the first compile of the template).
+  const f0 = performance.now()
+  const first = await app.inject({ method: 'GET', url: '/pages/oversight', headers })
+  const firstMs = performance.now() - f0
+  if (first.statusCode !== 200) throw new Error(`the first overview was a ${first.statusCode}`)
   // A few requests first, so neither side pays for the first compile of its template or its statements.
   for (let i = 0; i < 5; i++) {
     await app.inject({ method: 'GET', url: '/pages/oversight', headers })
@@ -183,7 +198,6 @@ try {
     }
     await time('projects', () => services.roster.pageProjects({ limit: 2001 }, w))
     await time('enrolments', () => repo.enrolmentCounts(w, '2026-12-03', ['2026-11-01', '2026-11-30'], ['2026-10-01', '2026-10-31']))
-    const { sql } = await import('drizzle-orm')
     await time('enrolments: COUNT(*) grouped', () => db.all(sql`SELECT project_id, COUNT(*) FROM enrolments GROUP BY project_id`))
     await time('enrolments: COUNT(*) grouped, scoped', () => db.all(sql`SELECT project_id, COUNT(*) FROM enrolments WHERE project_id IN (SELECT id FROM projects WHERE ${w}) GROUP BY project_id`))
     await time('enrolments: one SUM', () => db.all(sql`SELECT project_id, SUM(CASE WHEN entry_date <= '2026-12-03' AND (exit_date IS NULL OR exit_date >= '2026-12-03') THEN 1 ELSE 0 END) FROM enrolments GROUP BY project_id`))
@@ -201,11 +215,33 @@ try {
   console.log(`  services.oversight.overview alone: median ${svc.sort((a, b) => a - b)[5]!.toFixed(1)} ms`)
   const overview = await timed('/pages/oversight')
   const floor = await timed('/pages/')
+  // The refresh as the server's timer runs it (the one scope held), timed alone ...
+  const refreshMs: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const r0 = performance.now()
+    await services.oversight.snapshots.refresh()
+    refreshMs.push(performance.now() - r0)
+  }
+  refreshMs.sort((a, b) => a - b)
+  // ... and requests sent while it runs: the worst a request can meet.
+  const during: number[] = []
+  for (let i = 0; i < 10; i++) {
+    const refreshing = services.oversight.snapshots.refresh()
+    const d0 = performance.now()
+    await app.inject({ method: 'GET', url: '/pages/oversight', headers })
+    during.push(performance.now() - d0)
+    await refreshing
+  }
+  during.sort((a, b) => a - b)
   const [p50, p99, f50, f99] = [pct(overview.ms, 50), pct(overview.ms, 99), pct(floor.ms, 50), pct(floor.ms, 99)]
+  const r50 = refreshMs[2]!
   console.log(`oversight: ${db.engine}; ${projectCount} projects, ${workerCount} workers, ${events.length} open arrears cases (seeded in ${(seedMs / 1000).toFixed(1)} s); ${requests} requests each`)
   console.log(`  GET /pages/oversight   p50 ${p50.toFixed(1)} ms   p99 ${p99.toFixed(1)} ms   ${p99 < AIM_P99_MS ? 'PASS' : 'BELOW'} (aim p99 < ${AIM_P99_MS} ms)   page ${(Buffer.byteLength(overview.lastBody) / 1024).toFixed(0)} KiB`)
   console.log(`  floor GET /pages/      p50 ${f50.toFixed(1)} ms   p99 ${f99.toFixed(1)} ms`)
   console.log(`  ratio to the floor     p50 ${(p50 / f50).toFixed(1)}×   p99 ${(p99 / f99).toFixed(1)}×`)
+  console.log(`  the scope's first request (computes the snapshot): ${firstMs.toFixed(1)} ms`)
+  console.log(`  one refresh (off the request path, every ${OVERVIEW_REFRESH_MS / 1000} s): median ${r50.toFixed(1)} ms, max ${refreshMs[4]!.toFixed(1)} ms; ${((100 * r50) / OVERVIEW_REFRESH_MS).toFixed(2)}% of the time`)
+  console.log(`  a request sent while a refresh runs (10): median ${during[5]!.toFixed(1)} ms, max ${during[9]!.toFixed(1)} ms`)
   const rows = (overview.lastBody.match(/<details class="system">/g) ?? []).length / 6
   const checks: Array<[string, boolean]> = [
     ['every overview reply a 200', overview.statuses.size === 1 && overview.statuses.has(200)],

@@ -23,7 +23,7 @@ import { scopeKeyOf } from '../oversight/snapshots.ts'
 import { COLOUR_NAMES, type Source, type SystemStatus } from '../oversight/six-systems.ts'
 import { oversightDrillRoutes } from './oversight-drill.ts'
 import { overviewCsv, overviewXlsx } from './oversight-export.ts'
-import { ROLE_NAMES, sendPage, type LayoutData } from './views.ts'
+import { render, ROLE_NAMES, sendPage, type LayoutData } from './views.ts'
 
 export const OVERSIGHT_PATH = '/pages/oversight'
 export const oversightProjectPath = (projectId: string): string => `${OVERSIGHT_PATH}/projects/${encodeURIComponent(projectId)}`
@@ -102,6 +102,45 @@ function worstFirst(o: Overview): ProjectOverview[] {
   return sorted
 }
 
+const OVERVIEW_LAYOUT = { title: '监管总览', stylesheets: [], scripts: ['echarts.min.js', 'oversight.js'] } satisfies LayoutData
+
+/** The page around a snapshot's content: the layout (who is signed in) is per request, the content is not. */
+interface OverviewShellData extends LayoutData {
+  /** Markup rendered by the service from templates/oversight-content.eta (every value in it escaped there). */
+  content: string
+}
+
+/**
+ * A snapshot's pages, rendered once each: the same for every auditor of the scope until the next refresh replaces the
+ * snapshot (and with it this cache). Rendering fifty rows of six <details> costs several milliseconds a time.
+ */
+const contentOfSnapshot = new WeakMap<Overview, Map<number, string>>()
+function contentOf(overview: Overview, page: number, pages: number): string {
+  let rendered = contentOfSnapshot.get(overview)
+  if (rendered === undefined) contentOfSnapshot.set(overview, (rendered = new Map()))
+  let html = rendered.get(page)
+  if (html === undefined) {
+    const shown = worstFirst(overview).slice((page - 1) * OVERVIEW_ROWS_PER_PAGE, page * OVERVIEW_ROWS_PER_PAGE)
+    html = render<OverviewPageData>('oversight-content', {
+      ...OVERVIEW_LAYOUT,
+      overview,
+      page,
+      pages,
+      prevUrl: page > 1 ? `${OVERSIGHT_PATH}?page=${page - 1}` : undefined,
+      nextUrl: page < pages ? `${OVERSIGHT_PATH}?page=${page + 1}` : undefined,
+      rows: shown.map((r) => ({ ...r, href: oversightProjectPath(r.id), systems: cellsOf(r.id, r.dueMonth, r.systems) })),
+      systemNames: overview.projects[0]?.systems.map((s) => s.name) ?? ['实名制', '专用账户', '总包代发', '工资保证金', '维权告示牌', '按月足额支付'],
+      // Written raw into a data block: `<` escaped so no value can close the block.
+      chartJson: JSON.stringify({ months: overview.incidence.map((m) => m.month), rates: overview.incidence.map((m) => Number((m.rate * 100).toFixed(2))), target: overview.target * 100 }).replaceAll('<', '\\u003c'),
+      targetPercent: percent(overview.target),
+      percent,
+      yuan,
+    })
+    rendered.set(page, html)
+  }
+  return html
+}
+
 /** The caller's scope's snapshot: the page and both exports read this one, so a file matches its screen. */
 function snapshotFor(services: Services, req: FastifyRequest): Promise<Overview> {
   const p = principalOf(req)
@@ -125,27 +164,12 @@ export async function oversightRoutes(app: FastifyInstance, { services }: { serv
     async (req, reply) => {
       const p = principalOf(req)
       const overview = await snapshotFor(services, req)
-      const sorted = worstFirst(overview)
-      const pages = Math.max(1, Math.ceil(sorted.length / OVERVIEW_ROWS_PER_PAGE))
+      const pages = Math.max(1, Math.ceil(overview.projects.length / OVERVIEW_ROWS_PER_PAGE))
       const page = Math.min(req.query.page ?? 1, pages)
-      const shown = sorted.slice((page - 1) * OVERVIEW_ROWS_PER_PAGE, page * OVERVIEW_ROWS_PER_PAGE)
-      return sendPage<OverviewPageData>(reply, 200, 'oversight', {
-        title: '监管总览',
+      return sendPage<OverviewShellData>(reply, 200, 'oversight', {
+        ...OVERVIEW_LAYOUT,
         signedIn: { label: p.label, roleName: ROLE_NAMES[p.role] ?? p.role },
-        stylesheets: [],
-        scripts: ['echarts.min.js', 'oversight.js'],
-        overview,
-        page,
-        pages,
-        prevUrl: page > 1 ? `${OVERSIGHT_PATH}?page=${page - 1}` : undefined,
-        nextUrl: page < pages ? `${OVERSIGHT_PATH}?page=${page + 1}` : undefined,
-        rows: shown.map((r) => ({ ...r, href: oversightProjectPath(r.id), systems: cellsOf(r.id, r.dueMonth, r.systems) })),
-        systemNames: overview.projects[0]?.systems.map((s) => s.name) ?? ['实名制', '专用账户', '总包代发', '工资保证金', '维权告示牌', '按月足额支付'],
-        // Written raw into a data block: `<` escaped so no value can close the block.
-        chartJson: JSON.stringify({ months: overview.incidence.map((m) => m.month), rates: overview.incidence.map((m) => Number((m.rate * 100).toFixed(2))), target: overview.target * 100 }).replaceAll('<', '\\u003c'),
-        targetPercent: percent(overview.target),
-        percent,
-        yuan,
+        content: contentOf(overview, page, pages),
       })
     },
   )
