@@ -88,10 +88,11 @@ export function decodeCsv(bytes: Uint8Array): string {
 
 /**
  * RFC 4180 CSV (quoted fields may hold the delimiter, quotes doubled, and line breaks), CRLF or LF. The delimiter is a
- * tab when the first line has tabs and no commas (Excel's "Unicode text"), a comma otherwise.
+ * tab when the first line with a tab or a comma has tabs and no commas (Excel's "Unicode text"), a comma otherwise.
  */
 export function parseCsv(text: string): string[][] {
-  const firstLine = text.slice(0, text.search(/\r?\n|$/))
+  // The first line with a separator in it decides: a title row above the header ("XX项目农民工花名册") has none.
+  const firstLine = text.split(/\r?\n/, 12).find((l) => l.includes('\t') || l.includes(',')) ?? ''
   const delimiter = firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ','
   const rows: string[][] = []
   let row: string[] = []
