@@ -26,6 +26,7 @@ import { PayInputsService } from './payroll/inputs-service.ts'
 import { PayrollSheetService } from './payroll/sheet-service.ts'
 import { UpstreamReporter } from './upstream/reporter.ts'
 import { UpstreamRunner } from './upstream/runner.ts'
+import { UpstreamWatch } from './upstream/watch.ts'
 import { AccountService } from './account/service.ts'
 import { ProjectContactsService } from './roster/project-contacts.ts'
 import { DepositService } from './deposits/service.ts'
@@ -173,7 +174,10 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     deviceWatch,
     payInputs,
     sheets,
-    upstream: { reporter, runner: new UpstreamRunner(db, reporter, clock, config.upstream) },
+    upstream: {
+      reporter,
+      runner: new UpstreamRunner(db, reporter, clock, config.upstream, new UpstreamWatch(db, cases, clock, async (projectId) => (await roster.project(projectId)).timeZone)),
+    },
     account,
     projectContacts: new ProjectContactsService(db, { roster }, clock),
     deposits,

@@ -11,7 +11,7 @@ import type { Database, Transaction } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import type { Clock, Month } from '../kernel/time.ts'
-import { act, applyClock, applyRun, caseAge, complain, complaintKey, foldCase, foldCases, severityOf, type CaseAction, type CaseActor, type CaseEvent, type CaseRun, type FlagCase, type Severity, type WorkerComplaint } from './cases.ts'
+import { act, applyClock, applyRun, applyUpstreamRun, caseAge, complain, complaintKey, foldCase, foldCases, severityOf, type CaseAction, type CaseActor, type CaseEvent, type CaseRun, type FlagCase, type Severity, type WorkerComplaint } from './cases.ts'
 import { CaseRepository, type CaseEventRow } from './case-repository.ts'
 import { casePayload, isNotified, publicCaseId, type WebhookPayload } from './webhooks.ts'
 
@@ -78,6 +78,20 @@ export class CaseService {
     const { events } = applyRun(cases, run)
     await this.append(run.projectId, run.month, rows, events)
     return events
+  }
+
+  /**
+   * What the upstream watch raises in a project-month (src/upstream/watch.ts): the upstream families' cases opened,
+   * updated, reopened, or resolved when no longer raised; other families left alone. Under the month's lock.
+   */
+  async onUpstream(run: CaseRun): Promise<CaseEvent[]> {
+    return this.db.tx(async (tx: Transaction) => {
+      await tx.lock(monthLockKey(run.projectId, run.month))
+      const rows = await this.repo.eventsOfMonth(run.projectId, run.month)
+      const { events } = applyUpstreamRun(foldCases(rows.map(eventOf)).cases, run)
+      await this.append(run.projectId, run.month, rows, events)
+      return events
+    })
   }
 
   /** The month's cases, newest first within their state: open and acknowledged before closed. */

@@ -375,6 +375,20 @@ function compareFlags(a: RunFlag, b: RunFlag): number {
  * nothing.
  */
 export function applyRun(cases: readonly FlagCase[], run: CaseRun): { events: CaseEvent[]; problems: RunProblem[] } {
+  return applyRaised(cases, run, (family) => !PERSON_CLOSED_FAMILIES.has(family) && !UPSTREAM_FAMILIES.has(family))
+}
+
+/**
+ * The upstream watch's run (src/upstream/watch.ts): the same rules as a reconciliation run's, over the upstream
+ * families only, so neither kind of run resolves the other's cases.
+ */
+export function applyUpstreamRun(cases: readonly FlagCase[], run: CaseRun): { events: CaseEvent[]; problems: RunProblem[] } {
+  if (run.flags.some((f) => !UPSTREAM_FAMILIES.has(caseFamily(f.kind)))) throw new RangeError('an upstream run raises upstream flags only')
+  return applyRaised(cases, run, (family) => UPSTREAM_FAMILIES.has(family))
+}
+
+/** applyRun over the cases of the families `inScope` takes: a case out of scope is neither resolved nor reopened. */
+function applyRaised(cases: readonly FlagCase[], run: CaseRun, inScope: (family: string) => boolean): { events: CaseEvent[]; problems: RunProblem[] } {
   if (!isMonth(run.month)) return { events: [], problems: [{ code: 'invalid_month', month: run.month }] }
   const problems: RunProblem[] = []
   const raised = new Map<string, RunFlag>()
@@ -385,7 +399,7 @@ export function applyRun(cases: readonly FlagCase[], run: CaseRun): { events: Ca
     else problems.push({ code: 'duplicate_case_key', caseKey: key, kept: flagFigures(kept), dropped: flagFigures(flag) })
   }
   const current = new Map<string, FlagCase>()
-  for (const c of cases) if (c.projectId === run.projectId && c.month === run.month && !PERSON_CLOSED_FAMILIES.has(c.kind)) current.set(c.key, c)
+  for (const c of cases) if (c.projectId === run.projectId && c.month === run.month && inScope(c.kind)) current.set(c.key, c)
   const became = new Map<string, { dueFen: Fen; paidFen: Fen }>()
   for (const w of run.perWorker ?? []) became.set(w.workerId, { dueFen: w.dueFen, paidFen: w.paidFen })
 
@@ -529,6 +543,22 @@ export const COMPLAINT_KIND = 'COMPLAINT'
 /** Families a person closes (`resolve`); runs neither resolve nor reopen them. */
 export const PERSON_CLOSED_FAMILIES: ReadonlySet<string> = new Set([COMPLAINT_KIND])
 
+// ---------------------------------------------------------------------------------------------------------------------
+// Upstream reporting
+
+/**
+ * The real-name platform's cases (src/upstream): raised by the upstream watch, never by a reconciliation run, and
+ * resolved by the watch once what they are about was accepted.
+ * - UPSTREAM_LATE: a day's attendance not all accepted by the platform by 24:00 of that day in the project's zone
+ *   (Zhejiang's rule: the day's attendance reaches the provincial warehouse the same day). One case per project-day
+ *   (scope: the date), the month the day's; resolved when every record of the day is accepted.
+ * - UPSTREAM_REFUSED: a record the platform refused, with its reason in the evidence, for a person to fix the cause
+ *   and resend. One case per record key (scope: kind and key); resolved when a revision of it is accepted.
+ */
+export const UPSTREAM_LATE = 'UPSTREAM_LATE'
+export const UPSTREAM_REFUSED = 'UPSTREAM_REFUSED'
+export const UPSTREAM_FAMILIES: ReadonlySet<string> = new Set([UPSTREAM_LATE, UPSTREAM_REFUSED])
+
 export interface WorkerComplaint {
   /** The complaint's own id (UUIDv7): the opening event's runId is `complaint:<id>`. */
   id: string
@@ -665,6 +695,7 @@ export interface SeverityRule {
  * | FUNDING_LATE / _SHORT    | yellow | 7 days    | labour cost not funded (Art. 57), the first warning sign                 |
  * | DEPOSIT_MISSING / _SHORT | yellow | 15 days   | the deposit (Art. 32, 55): serious, but not a worker's pay today         |
  * | BELOW_MINIMUM_WAGE       | yellow | 7 days    | paid below the local minimum for full-time work                          |
+ * | UPSTREAM_LATE / _REFUSED | yellow | 7 days    | the real-name platform not told of a day, or a record refused            |
  * | LATE, PAYEE_NAME_MISMATCH, OVERPAID, OVERSIZED, NOT_WORKER_CONFIRMED, DEPOSIT_EXPIRING | yellow | — | to check and explain; red only when escalated |
  * | any other kind           | yellow | —         | until a rule is written for it                                           |
  */
@@ -695,6 +726,8 @@ export const SEVERITY_RULES: Readonly<Record<string, SeverityRule>> = {
   OVERSIZED: { base: 'yellow', redAfterDays: null, why: 'an unusually large amount to one worker' },
   NOT_WORKER_CONFIRMED: { base: 'yellow', redAfterDays: null, why: 'the worker did not confirm the sheet' },
   DEPOSIT_EXPIRING: { base: 'yellow', redAfterDays: null, why: 'the deposit guarantee expires soon' },
+  UPSTREAM_LATE: { base: 'yellow', redAfterDays: 7, why: "a day's attendance not accepted upstream by 24:00" },
+  UPSTREAM_REFUSED: { base: 'yellow', redAfterDays: 7, why: 'a record the real-name platform refused, to be fixed and resent' },
 }
 
 export const DEFAULT_SEVERITY_RULE: SeverityRule = { base: 'yellow', redAfterDays: null, why: 'no rule yet for this kind' }

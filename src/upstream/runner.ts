@@ -9,6 +9,7 @@ import type { Clock } from '../kernel/time.ts'
 import { PlatformClient } from './client.ts'
 import type { UpstreamReporter } from './reporter.ts'
 import { UpstreamSender, type PassCounts } from './sender.ts'
+import type { UpstreamWatch } from './watch.ts'
 
 export interface RunnerLog {
   info(obj: object, msg: string): void
@@ -25,6 +26,8 @@ export class UpstreamRunner {
     private readonly reporter: UpstreamReporter,
     clock: Clock,
     private readonly config: UpstreamConfig | undefined,
+    /** Raises UPSTREAM_LATE and UPSTREAM_REFUSED from the outbox (every watchMs). */
+    readonly watch?: UpstreamWatch,
   ) {
     for (const [province, settings] of Object.entries(config?.provinces ?? {})) {
       const client = new PlatformClient({ settings, clock })
@@ -56,6 +59,13 @@ export class UpstreamRunner {
       const c = await this.reporter.sweep()
       if (c.queued > 0) log.info({ code: 'upstream_sweep', ...c }, 'upstream sweep queued records the after-commit steps had not')
     }, log)
+    const watch = this.watch
+    if (watch) {
+      this.every(this.config.watchMs, async () => {
+        const c = await watch.run()
+        if (c.events > 0) log.info({ code: 'upstream_watch', ...c }, 'upstream cases raised or resolved')
+      }, log)
+    }
   }
 
   private every(ms: number, fn: () => Promise<void>, log: RunnerLog): void {
