@@ -26,6 +26,7 @@ import { payrollDocumentsRoutes } from './http/routes/payroll-documents.ts'
 import { instructionsRoutes } from './http/routes/instructions.ts'
 import { accountRoutes } from './http/routes/account.ts'
 import { projectContactsRoutes } from './http/routes/project-contacts.ts'
+import { upstreamRoutes } from './http/routes/upstream.ts'
 import { depositsRoutes } from './http/routes/deposits.ts'
 import { casesRoutes } from './http/routes/cases.ts'
 import { deviceHealthRoutes } from './http/routes/device-health.ts'
@@ -98,6 +99,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
         { name: 'instructions', description: '代发指令: pain.001 and bank 代发 files from approved sheets, re-attempts' },
         { name: 'account', description: '专用账户与保证金: the dedicated account, contract and funding schedule, statements, balance, guarantee deposits' },
         { name: 'payouts', description: '代发与对账: bank result files, reconciliation, flags' },
+        { name: 'upstream', description: '信息共享: what each project reported to the real-name platform (accepted, refused with reasons), resends' },
         { name: 'access', description: '权限: logins, sessions, API keys; every other route needs a session or a key (Authorization: Bearer …)' },
       ],
     },
@@ -126,6 +128,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(deviceBackfillRoutes, { services })
   await app.register(webhooksRoutes, { services })
   await app.register(workerSignInCodeRoutes, { services })
+  await app.register(upstreamRoutes, { services })
   // Pages for people: the same services and policies as the API, answered as HTML (src/pages).
   await app.register(pagesRoutes, { services })
   return app

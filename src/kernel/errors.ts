@@ -85,6 +85,8 @@ export const ERRORS = {
   deposit_not_found: { status: 404, message: 'No guarantee deposit of this project has this id.' },
   flag_case_not_found: { status: 404, message: 'No flag case of this project has this id; list them at GET /api/projects/{id}/cases?month=YYYY-MM.' },
   flag_case_refused: { status: 409, message: "The case's state or the text sent does not allow this; details.code says which (case_closed, already_acknowledged, reason_required, text_required, text_too_long)." },
+  upstream_record_not_found: { status: 404, message: "No upstream record of this project has this id; list the refused ones at GET /api/projects/{id}/upstream." },
+  upstream_record_not_refused: { status: 409, message: 'Only the newest revision of a refused record is resent; details.state says where this one is (a newer revision is on its way or accepted).' },
   webhook_not_found: { status: 404, message: 'No webhook endpoint has this id; list them at GET /api/webhooks.' },
   webhook_url_invalid: { status: 400, message: 'The webhook URL must be an absolute http:// or https:// URL without a user name or password in it.' },
   not_found: { status: 404, message: 'No such route.' },

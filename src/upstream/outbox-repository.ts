@@ -63,10 +63,29 @@ const SETTLE = `UPDATE upstream_records SET state = ?, reason = ?, settled_at_ms
 const LOST = `UPDATE upstream_records SET state = 'queued', request_serial_code = NULL, batch_index = NULL, claimed_at_ms = NULL, next_attempt_at_ms = ?, reason = ?
   WHERE request_serial_code = ? AND state = 'sent'`
 
+/** Per kind and state, the newest revision of each key only (an older refused revision is history). */
+const SUMMARY = `SELECT r.kind AS "kind", r.state AS "state", COUNT(*) AS "count", MIN(CASE WHEN r.state IN ('queued', 'sending', 'sent') THEN r.created_at_ms END) AS "oldestWaitingMs"
+  FROM upstream_records r
+  WHERE r.project_id = ? AND NOT EXISTS (SELECT 1 FROM upstream_records n WHERE n.kind = r.kind AND n.key = r.key AND n.revision > r.revision)
+  GROUP BY r.kind, r.state`
+
+const REFUSED_OF = `SELECT ${COLUMNS} FROM upstream_records r WHERE project_id = ? AND state = 'refused'
+  AND NOT EXISTS (SELECT 1 FROM upstream_records n WHERE n.kind = r.kind AND n.key = r.key AND n.revision > r.revision) ORDER BY id LIMIT ?`
+
+const RECORD_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE project_id = ? AND id = ?`
+const REVISION_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE kind = ? AND key = ? AND revision = ?`
+
 const OF_PROJECT = `SELECT ${COLUMNS} FROM upstream_records WHERE project_id = ? ORDER BY id`
 const ATTEMPTS_OF_PROJECT = `SELECT a.id AS "id", a.record_id AS "recordId", a.action AS "action", a.outcome AS "outcome", a.at_ms AS "atMs",
     a.request_serial_code AS "requestSerialCode", a.code AS "code", a.detail AS "detail"
   FROM upstream_attempts a JOIN upstream_records r ON r.id = a.record_id WHERE r.project_id = ? ORDER BY a.id`
+
+export interface KindSummary {
+  kind: RecordKind
+  counts: Record<OutboxState, number>
+  /** When the oldest record still waiting (queued, sending or sent) was queued; null when none waits. */
+  oldestWaitingMs: number | null
+}
 
 export interface LaneHead {
   id: number
@@ -134,6 +153,30 @@ export class UpstreamOutboxRepository {
 
   async insertAttempts(ex: Executor, rows: readonly NewUpstreamAttempt[]): Promise<void> {
     if (rows.length > 0) await ex.run(insertInto(upstreamAttempts, rows))
+  }
+
+  async summaryOf(ex: Executor, projectId: string): Promise<KindSummary[]> {
+    const rows = await ex.all<{ kind: RecordKind; state: OutboxState; count: number | string; oldestWaitingMs: number | string | null }>(q(SUMMARY, projectId))
+    const out = new Map<RecordKind, KindSummary>()
+    for (const r of rows) {
+      const s = out.get(r.kind) ?? { kind: r.kind, counts: { queued: 0, sending: 0, sent: 0, accepted: 0, refused: 0 }, oldestWaitingMs: null }
+      s.counts[r.state] = Number(r.count)
+      if (r.oldestWaitingMs !== null) s.oldestWaitingMs = Math.min(s.oldestWaitingMs ?? Infinity, Number(r.oldestWaitingMs))
+      out.set(r.kind, s)
+    }
+    return [...out.values()]
+  }
+
+  async refusedOf(ex: Executor, projectId: string, limit: number): Promise<UpstreamRecordRow[]> {
+    return ex.all<UpstreamRecordRow>(q(REFUSED_OF, projectId, limit))
+  }
+
+  async recordOf(ex: Executor, projectId: string, id: number): Promise<UpstreamRecordRow | undefined> {
+    return ex.get<UpstreamRecordRow>(q(RECORD_OF, projectId, id))
+  }
+
+  async revisionOf(ex: Executor, kind: RecordKind, key: string, revision: number): Promise<UpstreamRecordRow | undefined> {
+    return ex.get<UpstreamRecordRow>(q(REVISION_OF, kind, key, revision))
   }
 
   async recordsOf(ex: Executor, projectId: string): Promise<UpstreamRecordRow[]> {

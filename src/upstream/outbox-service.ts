@@ -7,12 +7,15 @@
 import type { Executor } from '../db/database.ts'
 import type { Clock } from '../kernel/time.ts'
 import { enqueueDecision, kindRank, type EnqueueOutcome } from './outbox.ts'
-import { UpstreamOutboxRepository, type UpstreamAttemptRow, type UpstreamRecordRow } from './outbox-repository.ts'
+import { UpstreamOutboxRepository, type KindSummary, type UpstreamAttemptRow, type UpstreamRecordRow } from './outbox-repository.ts'
+import { AppError } from '../kernel/errors.ts'
 import type { UpstreamRecord } from './records.ts'
 
 export interface EnqueueOptions {
   /** The platform's deadline for these records (a day's attendance: 24:00 that day in the project's zone). */
   dueByMs?: number | null
+  /** Leave a record refused with the same payload for a person to resend (the sweeps pass true). */
+  holdRefused?: boolean
 }
 
 export class UpstreamOutbox {
@@ -25,7 +28,7 @@ export class UpstreamOutbox {
     const out: Array<{ key: string; outcome: EnqueueOutcome }> = []
     for (const record of records) {
       const payload = JSON.stringify(record.payload)
-      const decision = enqueueDecision(await this.repo.newestRevision(ex, record.kind, record.key), payload)
+      const decision = enqueueDecision(await this.repo.newestRevision(ex, record.kind, record.key), payload, { holdRefused: opts.holdRefused })
       if (decision.revision === null) {
         out.push({ key: record.key, outcome: decision.outcome })
         continue
@@ -53,6 +56,34 @@ export class UpstreamOutbox {
       out.push({ key: record.key, outcome: inserted ? decision.outcome : 'already_queued' })
     }
     return out
+  }
+
+  /** Per kind: how many records (newest revision of each key) are in each state, and the oldest one waiting. */
+  async summary(ex: Executor, projectId: string): Promise<KindSummary[]> {
+    return this.repo.summaryOf(ex, projectId)
+  }
+
+  /** The records whose newest revision the platform refused, with its reason, oldest first. */
+  async refused(ex: Executor, projectId: string, limit: number): Promise<UpstreamRecordRow[]> {
+    return this.repo.refusedOf(ex, projectId, limit)
+  }
+
+  /**
+   * A person's resend of a refused record once its cause is put right (the platform registered what it lacked): the
+   * same payload queued as the next revision. Refused with a reason when the record is not the newest refused
+   * revision of its key (a newer one is on its way or accepted).
+   */
+  async resend(ex: Executor, projectId: string, recordId: number): Promise<UpstreamRecordRow> {
+    const row = await this.repo.recordOf(ex, projectId, recordId)
+    if (!row) throw new AppError('upstream_record_not_found', { recordId })
+    const newest = await this.repo.newestRevision(ex, row.kind, row.key)
+    if (row.state !== 'refused' || newest?.revision !== row.revision) {
+      throw new AppError('upstream_record_not_refused', { recordId, state: row.state, newestRevision: newest?.revision ?? null })
+    }
+    await this.enqueue(ex, projectId, [{ kind: row.kind, key: row.key, payload: JSON.parse(row.payload) }], { dueByMs: row.dueByMs })
+    const next = await this.repo.revisionOf(ex, row.kind, row.key, row.revision + 1)
+    if (!next) throw new Error(`resend of upstream record ${recordId} queued nothing`)
+    return next
   }
 
   /** A project's outbox, oldest first: every record with its state, attempts, serial code and reason. */

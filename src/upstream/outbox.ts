@@ -80,6 +80,8 @@ export type EnqueueOutcome =
   | 'differs_from_accepted'
   /** Another payload under this key is on its way: wait for its verdict, then fix it if refused. */
   | 'differs_in_flight'
+  /** Refused with this very payload: held until a person resends it (holdRefused). */
+  | 'held_refused'
 
 export interface NewestRevision {
   revision: number
@@ -87,9 +89,16 @@ export interface NewestRevision {
   payload: string
 }
 
-export function enqueueDecision(newest: NewestRevision | undefined, payload: string): { outcome: EnqueueOutcome; revision: number | null } {
+/**
+ * holdRefused: a refused record enqueued again with the same payload waits for a person (`held_refused`) instead of
+ * going out again: the sweeps re-enqueue everything, and the platform would refuse it again for the same reason. A
+ * different payload (the data fixed in the ledger) is still queued as the next revision; a person's resend passes
+ * holdRefused false.
+ */
+export function enqueueDecision(newest: NewestRevision | undefined, payload: string, opts: { holdRefused?: boolean } = {}): { outcome: EnqueueOutcome; revision: number | null } {
   if (newest === undefined) return { outcome: 'queued', revision: 1 }
   if (newest.payload === payload && newest.state !== 'refused') return { outcome: 'already_queued', revision: null }
+  if (newest.payload === payload && opts.holdRefused === true) return { outcome: 'held_refused', revision: null }
   switch (newest.state) {
     case 'refused':
       // Fixed, or the same again once what made the platform refuse it is put right (a worker registered since).

@@ -307,7 +307,8 @@ export class UpstreamReporter {
 
   private async enqueue(projectId: string, records: readonly UpstreamRecord[], dueByMs: number | null = null): Promise<QueuedCounts> {
     if (records.length === 0) return { queued: 0, differs: 0 }
-    const outcomes = await this.db.tx((tx) => this.outbox.enqueue(tx, projectId, records, { dueByMs }))
+    // A record refused with the same payload waits for a person's resend; one whose data was fixed goes out again.
+    const outcomes = await this.db.tx((tx) => this.outbox.enqueue(tx, projectId, records, { dueByMs, holdRefused: true }))
     return {
       queued: outcomes.filter((o) => o.outcome === 'queued' || o.outcome === 'revised').length,
       differs: outcomes.filter((o) => o.outcome === 'differs_from_accepted' || o.outcome === 'differs_in_flight').length,

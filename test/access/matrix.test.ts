@@ -87,6 +87,7 @@ t.test('role × route: every route answers every role as its policy says', async
     quantityId: '01900000-0000-7000-8000-000000000001',
     instructionId: '01900000-0000-7000-8000-000000000000',
     caseId: '0123456789abcdef0123456789abcdef',
+    recordId: '1',
     webhookId: '01900000-0000-7000-8000-000000000002',
     month: MONTH,
     date: DAY,
