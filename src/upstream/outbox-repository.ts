@@ -72,6 +72,9 @@ const SUMMARY = `SELECT r.kind AS "kind", r.state AS "state", COUNT(*) AS "count
 const REFUSED_OF = `SELECT ${COLUMNS} FROM upstream_records r WHERE project_id = ? AND state = 'refused'
   AND NOT EXISTS (SELECT 1 FROM upstream_records n WHERE n.kind = r.kind AND n.key = r.key AND n.revision > r.revision) ORDER BY id LIMIT ?`
 
+const NEWEST_OF_KIND = (withState: boolean): string => `SELECT ${COLUMNS} FROM upstream_records r WHERE project_id = ? AND kind = ?${withState ? ' AND state = ?' : ''}
+  AND NOT EXISTS (SELECT 1 FROM upstream_records n WHERE n.kind = r.kind AND n.key = r.key AND n.revision > r.revision) ORDER BY id LIMIT ?`
+
 const RECORD_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE project_id = ? AND id = ?`
 const REVISION_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE kind = ? AND key = ? AND revision = ?`
 
@@ -169,6 +172,11 @@ export class UpstreamOutboxRepository {
 
   async refusedOf(ex: Executor, projectId: string, limit: number): Promise<UpstreamRecordRow[]> {
     return ex.all<UpstreamRecordRow>(q(REFUSED_OF, projectId, limit))
+  }
+
+  /** The newest revision of each key of a kind, in the order queued; only those in `state` when given. */
+  async newestOfKind(ex: Executor, projectId: string, kind: RecordKind, state: OutboxState | undefined, limit: number): Promise<UpstreamRecordRow[]> {
+    return state === undefined ? ex.all<UpstreamRecordRow>(q(NEWEST_OF_KIND(false), projectId, kind, limit)) : ex.all<UpstreamRecordRow>(q(NEWEST_OF_KIND(true), projectId, kind, state, limit))
   }
 
   async recordOf(ex: Executor, projectId: string, id: number): Promise<UpstreamRecordRow | undefined> {

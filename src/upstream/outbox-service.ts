@@ -6,10 +6,10 @@
  */
 import type { Executor } from '../db/database.ts'
 import type { Clock } from '../kernel/time.ts'
-import { enqueueDecision, kindRank, type EnqueueOutcome } from './outbox.ts'
+import { enqueueDecision, kindRank, type EnqueueOutcome, type OutboxState } from './outbox.ts'
 import { UpstreamOutboxRepository, type KindSummary, type UpstreamAttemptRow, type UpstreamRecordRow } from './outbox-repository.ts'
 import { AppError } from '../kernel/errors.ts'
-import type { UpstreamRecord } from './records.ts'
+import type { RecordKind, UpstreamRecord } from './records.ts'
 
 export interface EnqueueOptions {
   /** The platform's deadline for these records (a day's attendance: 24:00 that day in the project's zone). */
@@ -61,6 +61,11 @@ export class UpstreamOutbox {
   /** Per kind: how many records (newest revision of each key) are in each state, and the oldest one waiting. */
   async summary(ex: Executor, projectId: string): Promise<KindSummary[]> {
     return this.repo.summaryOf(ex, projectId)
+  }
+
+  /** The newest revision of each key of a kind (in `state` when given), oldest first: what an export lists. */
+  async newestOfKind(ex: Executor, projectId: string, kind: RecordKind, state: OutboxState | undefined, limit: number): Promise<UpstreamRecordRow[]> {
+    return this.repo.newestOfKind(ex, projectId, kind, state, limit)
   }
 
   /** The records whose newest revision the platform refused, with its reason, oldest first. */

@@ -31,6 +31,8 @@ t.test('enqueue: once per key and payload; a refused one revised; never over wha
   t.same(enqueueDecision({ revision: 2, state: 'sent', payload: 'a' }, 'b'), { outcome: 'differs_in_flight', revision: null })
   t.same(enqueueDecision({ revision: 2, state: 'refused', payload: 'a' }, 'b'), { outcome: 'revised', revision: 3 })
   t.same(enqueueDecision({ revision: 1, state: 'refused', payload: 'a' }, 'a'), { outcome: 'revised', revision: 2 }, 'the same again once its cause is put right')
+  t.same(enqueueDecision({ revision: 1, state: 'refused', payload: 'a' }, 'a', { holdRefused: true }), { outcome: 'held_refused', revision: null }, 'a sweep holds a refused record for a person')
+  t.same(enqueueDecision({ revision: 1, state: 'refused', payload: 'a' }, 'b', { holdRefused: true }), { outcome: 'revised', revision: 2 }, 'but sends one whose data was fixed')
 })
 
 t.test('verdicts by place in the batch', async (t) => {

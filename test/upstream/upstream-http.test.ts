@@ -55,7 +55,8 @@ t.test('upstream over HTTP: the summary, the refusals with reasons, the resend',
   const p = await project('UPH-1')
   const other = await project('UPH-2')
   const team = await api.post<{ id: string }>(`/api/projects/${p.id}/teams`, { name: '钢筋班', employerId: sub.id })
-  const worker = await api.post<{ id: string; idNumber: string }>('/api/workers', { name: '张伟', idNumber: idNumber(rng, 1), bankName: '农行', cardNo: cardNumber(1) })
+  const idNo = idNumber(rng, 1)
+  const worker = await api.post<{ id: string }>('/api/workers', { name: '张伟', idNumber: idNo, bankName: '农行', cardNo: cardNumber(1) })
   await api.post(`/api/projects/${p.id}/enrolments`, { workerId: worker.id, teamId: team.id, dailyRate: '350.00', safetyTrained: true, entryDate: '2026-11-01' })
   await services.upstream.reporter.idle()
   // A team under a credit code the platform refuses, queued beside the roster.
@@ -107,6 +108,24 @@ t.test('upstream over HTTP: the summary, the refusals with reasons, the resend',
   t.same((await lm.get<Summary>(path)).refused, [], 'the resent record is no longer listed as refused')
 
   t.match(await lm.get<Summary>(`/api/projects/${other.id}/upstream`), { configured: false, province: null, projectCode: null, kinds: [], refused: [] })
+  // The export of a kind: CSV with a BOM, the standard's fields as columns, ID numbers masked; revealed for a purpose.
+  const csv = await fetch(`${api.baseUrl}${path}/export?kind=ProjectWorker&format=csv`, { headers: { authorization: `Bearer ${lm.token}` } })
+  t.equal(csv.status, 200)
+  t.match(csv.headers.get('content-type'), /^text\/csv/)
+  const bytes = Buffer.from(await csv.arrayBuffer())
+  t.same([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with a BOM')
+  const [header, row] = bytes.subarray(3).toString('utf8').split('\r\n')
+  t.match(header, /^ProjectCode,CorpCode,CorpName,TeamName,WorkerName,IDCardType,IDCardNumber,/)
+  t.notOk(row!.includes(idNo), 'masked')
+  t.ok(row!.includes(`${idNo.slice(0, 6)}********${idNo.slice(-4)}`))
+  const xlsx = await fetch(`${api.baseUrl}${path}/export?kind=WorkerAttendance`, { headers: { authorization: `Bearer ${auditor.token}` } })
+  t.equal(xlsx.status, 200, 'an auditor reads the masked file; XLSX by default')
+  t.same([...Buffer.from(await xlsx.arrayBuffer()).subarray(0, 2)], [0x50, 0x4b], 'a zip (xlsx)')
+  const revealBody = { kind: 'ProjectWorker', format: 'csv', purpose: '手工上传至省平台' }
+  t.equal((await failure(auditor.post(`${path}/export/reveal`, revealBody))).status, 403, 'only the labour manager reveals')
+  const full = await fetch(`${api.baseUrl}${path}/export/reveal`, { method: 'POST', headers: { authorization: `Bearer ${lm.token}`, 'content-type': 'application/json' }, body: JSON.stringify(revealBody) })
+  t.equal(full.status, 200)
+  t.ok((await full.text()).includes(idNo), 'the full number, for the upload')
 })
 
 t.test('ID numbers in a refused record are masked', async (t) => {
@@ -132,6 +151,6 @@ t.test('ID numbers in a refused record are masked', async (t) => {
   }
   const s = await api.get<Summary>(`/api/projects/${p.id}/upstream`)
   t.equal(s.refused.length, 1)
-  t.equal(s.refused[0]?.payload.IDCardNumber, `${id.slice(0, 4)}**********${id.slice(-4)}`)
+  t.equal(s.refused[0]?.payload.IDCardNumber, `${id.slice(0, 6)}********${id.slice(-4)}`)
   t.notOk(JSON.stringify(s).includes(id), 'the full number is nowhere in the answer')
 })

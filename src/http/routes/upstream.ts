@@ -7,11 +7,15 @@
  * ID and card numbers in a refused record's payload are masked as the roster's lists mask them: the reason names the
  * field, the person fixes it in the roster, not here.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { reportingOf } from '../../config/upstream.ts'
-import { ENCRYPTED_FIELDS } from '../../upstream/records.ts'
+import { AppError } from '../../kernel/errors.ts'
+import { maskPayload, upstreamCsv, upstreamXlsx } from '../../upstream/export.ts'
+import { OUTBOX_STATES, type OutboxState } from '../../upstream/outbox.ts'
+import { RECORD_KINDS, type RecordKind } from '../../upstream/records.ts'
 import type { UpstreamRecordRow } from '../../upstream/outbox-repository.ts'
 import type { Services } from '../../services.ts'
+import { purposeSchema, revealLimit, statePurpose } from '../reveal.ts'
 import { errors, projectParams } from '../schemas.ts'
 
 /** The refused records listed with the summary. */
@@ -56,15 +60,26 @@ const summary = {
   },
 } as const
 
-/** "330106198001010012" → "3301**********0012": enough to find the person, not enough to use the number. */
-function masked(value: unknown): unknown {
-  if (typeof value !== 'string' || value.length < 8) return value
-  return `${value.slice(0, 4)}${'*'.repeat(value.length - 8)}${value.slice(-4)}`
+/** Rows an export holds at most: a province-sized day is the platform's API's business, not a spreadsheet's. */
+const EXPORT_ROWS_MAX = 100_000
+const FORMATS = ['xlsx', 'csv'] as const
+type ExportFormat = (typeof FORMATS)[number]
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+interface ExportQuery {
+  kind: RecordKind
+  format?: ExportFormat
+  state?: OutboxState
 }
 
+const exportProperties = {
+  kind: { type: 'string', enum: RECORD_KINDS, description: 'the record kind: one kind per file, as the platform takes uploads' },
+  format: { type: 'string', enum: FORMATS, default: 'xlsx', description: 'xlsx (a sheet named after the kind) or csv (UTF-8 with BOM, CRLF)' },
+  state: { type: 'string', enum: OUTBOX_STATES, description: "only records in this state (queued: what the platform has not had yet); all when absent" },
+} as const
+
 function present(r: UpstreamRecordRow) {
-  const payload = JSON.parse(r.payload) as Record<string, unknown>
-  for (const f of ENCRYPTED_FIELDS[r.kind] as readonly string[]) if (f in payload) payload[f] = masked(payload[f])
+  const payload = maskPayload(r.kind, JSON.parse(r.payload) as Record<string, unknown>)
   return {
     id: Number(r.id),
     kind: r.kind,
@@ -83,10 +98,62 @@ function present(r: UpstreamRecordRow) {
 export async function upstreamRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { reporter } = services.upstream
 
+  async function sendExport(req: FastifyRequest<{ Params: { projectId: string } }>, reply: FastifyReply, q: ExportQuery, reveal: boolean): Promise<FastifyReply> {
+    const project = await services.roster.project(req.params.projectId)
+    const rows = await reporter.outbox.newestOfKind(services.db, project.id, q.kind, q.state, EXPORT_ROWS_MAX + 1)
+    if (rows.length > EXPORT_ROWS_MAX) throw new AppError('validation_failed', [{ field: 'state', message: `more than ${EXPORT_ROWS_MAX} records: narrow the export by state` }])
+    const payloads = rows.map((r) => {
+      const p = JSON.parse(r.payload) as Record<string, unknown>
+      return reveal ? p : maskPayload(r.kind, p)
+    })
+    const format = q.format ?? 'xlsx'
+    const ascii = `upstream-${project.siteCode.replace(/[^A-Za-z0-9-]/g, '_')}-${q.kind}${q.state ? `-${q.state}` : ''}.${format}`
+    reply.header('content-disposition', `attachment; filename="${ascii}"`)
+    if (format === 'csv') return reply.type('text/csv; charset=utf-8').send(upstreamCsv(payloads))
+    return reply.type(XLSX_TYPE).send(await upstreamXlsx(q.kind, payloads, services.clock.nowMs()))
+  }
+
+  app.get<{ Params: { projectId: string }; Querystring: ExportQuery }>(
+    '/api/projects/:projectId/upstream/export',
+    {
+      config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
+      schema: {
+        tags: ['upstream'],
+        summary: "The project's upstream records of one kind as a file (XLSX or CSV with BOM), the standard's fields as columns, ID and card numbers masked",
+        params: projectParams,
+        querystring: { type: 'object', properties: exportProperties, required: ['kind'], additionalProperties: false },
+        produces: [XLSX_TYPE, 'text/csv'],
+        response: { 200: { type: 'string', format: 'binary', description: 'the file; Content-Disposition names it' }, ...errors },
+      },
+    },
+    async (req, reply) => sendExport(req, reply, req.query, false),
+  )
+
+  app.post<{ Params: { projectId: string }; Body: ExportQuery & { purpose: string } }>(
+    '/api/projects/:projectId/upstream/export/reveal',
+    {
+      // The file a person uploads to a platform by hand needs the full numbers: the labour manager's, for a purpose.
+      config: { policy: { roles: ['labour_manager'], write: false, personal: true } },
+      preHandler: revealLimit(app),
+      schema: {
+        tags: ['upstream'],
+        summary: 'The same file with full ID and card numbers, for an upload by hand: logged in the access log as a reveal with its purpose, rate-limited',
+        params: projectParams,
+        body: { type: 'object', properties: { ...exportProperties, purpose: purposeSchema }, required: ['kind', 'purpose'], additionalProperties: false },
+        produces: [XLSX_TYPE, 'text/csv'],
+        response: { 200: { type: 'string', format: 'binary', description: 'the file, unmasked' }, ...errors },
+      },
+    },
+    async (req, reply) => {
+      statePurpose(req, req.body.purpose)
+      return sendExport(req, reply, req.body, true)
+    },
+  )
+
   app.get<{ Params: { projectId: string } }>(
     '/api/projects/:projectId/upstream',
     {
-      config: { policy: { roles: ['labour_manager', 'auditor'], write: false } },
+      config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['upstream'],
         summary: 'What the project reported to the real-name platform: per record kind queued, sending, sent, accepted, refused and the oldest waiting; the refused records with the reasons',
