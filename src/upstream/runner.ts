@@ -55,7 +55,12 @@ export class UpstreamRunner {
       const c = await this.pass()
       if (c.accepted + c.refused > 0) log.info({ code: 'upstream_pass', ...c }, 'upstream: verdicts read')
     }, log)
+    let failures = 0
     this.every(this.config.sweepMs, async () => {
+      if (this.reporter.failures > failures) {
+        log.error({ err: this.reporter.lastError, count: this.reporter.failures - failures }, 'upstream after-commit step failed; the sweep queues what it missed')
+        failures = this.reporter.failures
+      }
       const c = await this.reporter.sweep()
       if (c.queued > 0) log.info({ code: 'upstream_sweep', ...c }, 'upstream sweep queued records the after-commit steps had not')
     }, log)
