@@ -293,10 +293,8 @@ export class UpstreamReporter {
         add(await this.reportRoster(projectId))
         const today = workDateOf(this.clock.nowMs(), project.timeZone)
         const dates = [addDays(today, -1), today]
-        for (const { enrolment } of await this.deps.roster.listEnrolments(projectId)) {
-          if (enrolment.entryDate > today || (enrolment.exitDate !== null && enrolment.exitDate < dates[0]!)) continue
-          add(await this.reportAttendance(projectId, enrolment.workerId, dates))
-        }
+        // Only the workers with a punch or a correction on those days: the others have nothing to report.
+        for (const workerId of await this.workersWithAttendance(projectId, dates)) add(await this.reportAttendance(projectId, workerId, dates))
         const month = monthOf(today)
         add(await this.reportPayroll(projectId, monthOf(addDays(`${month}-01`, -1))))
         add(await this.reportPayroll(projectId, month))
@@ -313,6 +311,21 @@ export class UpstreamReporter {
       queued: outcomes.filter((o) => o.outcome === 'queued' || o.outcome === 'revised').length,
       differs: outcomes.filter((o) => o.outcome === 'differs_from_accepted' || o.outcome === 'differs_in_flight').length,
     }
+  }
+
+  private async workersWithAttendance(projectId: string, dates: readonly WorkDate[]): Promise<string[]> {
+    const marks = dates.map(() => '?').join(', ')
+    const rows = await this.db.all<{ workerId: string }>(
+      q(
+        `SELECT worker_id AS "workerId" FROM punches WHERE project_id = ? AND work_date IN (${marks})
+         UNION SELECT worker_id AS "workerId" FROM corrections WHERE project_id = ? AND work_date IN (${marks}) ORDER BY 1`,
+        projectId,
+        ...dates,
+        projectId,
+        ...dates,
+      ),
+    )
+    return rows.map((r) => r.workerId)
   }
 
   private async devicesOf(punchIds: readonly number[]): Promise<Map<number, { serial: string; channel: Channel }>> {
