@@ -33,6 +33,7 @@ import {
   teamMasterRecord,
   workerAttendanceRecord,
   type Employer,
+  type PaymentState,
   type ProjectContext,
   type UpstreamRecord,
 } from './records.ts'
@@ -41,6 +42,8 @@ export interface ReporterDeps {
   roster: RosterService
   timesheets: TimesheetService
   sheets: PayrollSheetService
+  /** The month's last reconciliation run (src/payouts): which workers' payments failed or came back. */
+  payouts?: { latest(projectId: string, period: Month): Promise<{ flags: ReadonlyArray<{ kind: string; workerId: string | null }> } | undefined> }
 }
 
 /** What one step queued: records new or revised, and those whose key the platform already holds with another payload. */
@@ -230,9 +233,9 @@ export class UpstreamReporter {
 
   /**
    * The lines of each team's approved sheet in force (approved or instructed: PayStatus 0; settled, every line paid:
-   * 20), with the worker's cumulative figures on the project: settled on the approved sheets of the months up to this
-   * one (累计应发), paid on the settled ones (累计已发). A payment that failed or is retried is not told apart yet: the
-   * sheet stays instructed (0) until it is settled.
+   * 20; a payment the last reconciliation found failed or returned: 30), with the worker's cumulative figures on the
+   * project: settled on the approved sheets of the months up to this one (累计应发), paid on the settled ones (累计已发).
+   * A re-attempt under way (40) is not told apart from the failure yet; BalanceDate is the pay date.
    */
   private async payRollDetails(project: ProjectRow, period: Month, codes: ReadonlyMap<string, string>): Promise<UpstreamRecord[]> {
     const approved = (await this.deps.sheets.approvedForMonth(project.id, period)).filter((a) => codes.has(a.teamId))
@@ -251,6 +254,14 @@ export class UpstreamReporter {
       }
     }
     const payDate = clampedDate(nextMonth(period), project.payDay)
+    // What the bank's result files said, as the month's last reconciliation run read them: a worker whose payment
+    // failed (FAILED) or came back after success (RETURNED).
+    const failed = new Map<string, PaymentState>()
+    for (const f of (await this.deps.payouts?.latest(project.id, period))?.flags ?? []) {
+      if (f.workerId === null) continue
+      if (f.kind === 'FAILED') failed.set(f.workerId, 'failed')
+      else if (f.kind === 'RETURNED' && !failed.has(f.workerId)) failed.set(f.workerId, 'returned')
+    }
     const out: UpstreamRecord[] = []
     for (const a of approved) {
       const view = await this.deps.sheets.view(project.id, a.teamId, period, a.version)
@@ -266,7 +277,7 @@ export class UpstreamReporter {
             worker: e.worker,
             workedMinutes: minutes.get(line.lineId) ?? 0,
             account: { accountNo: project.accountNo, bank: project.accountBank },
-            payment: { state: a.state === 'settled' ? 'success' : 'none', retrying: false, valueDate: null },
+            payment: { state: failed.get(line.workerId) ?? (a.state === 'settled' ? 'success' : 'none'), retrying: false, valueDate: null },
             payDate,
             cumulativePaidFen: fen(c.paidFen),
             cumulativeSettledFen: fen(c.settledFen),

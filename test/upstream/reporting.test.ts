@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/env.ts'
 import { parseUpstreamConfig } from '../../src/config/upstream.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { createServices, type Services } from '../../src/services.ts'
-import { endOfDayMs } from '../../src/upstream/reporter.ts'
+import { UpstreamReporter, endOfDayMs } from '../../src/upstream/reporter.ts'
 import { UpstreamPlatform } from '../../simulators/upstream-platform.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { creditCodeCheckChar } from '../../src/roster/identity.ts'
@@ -131,6 +131,13 @@ t.test('a reporting project queues its roster, punches and payroll; another proj
   const payroll = (await reporter.outbox.records(db, project.id)).filter((r) => r.kind === 'PayRoll')
   t.match(JSON.parse(payroll[0]!.payload), { PayRollCode: 'GZD000123202610001', Status: 3, PayMonth: '2026-10', WorkerCount: 1, ActualAmount: '6300.00', CorpCode: subCredit })
 
+  // A payment the month's reconciliation found failed: the line again, PayStatus 30, under its own key.
+  const failedRun = { latest: async () => ({ flags: [{ kind: 'FAILED', workerId: worker.id }] }) }
+  const withPayouts = new UpstreamReporter(db, { roster, timesheets, sheets: services.sheets, payouts: failedRun }, clock, services.config.upstream)
+  t.equal((await withPayouts.reportPayroll(project.id, '2026-10')).queued, 1)
+  const lines = (await reporter.outbox.records(db, project.id)).filter((r) => r.kind === 'PayRollDetail')
+  t.same(lines.map((r) => [r.key.split(':')[2], (JSON.parse(r.payload) as { PayStatus: number }).PayStatus]), [['0', 0], ['30', 30]])
+
   // The province's sender delivers the project's records; the other project has none to send.
   t.equal(runner.senders.size, 1)
   for (let i = 0; i < 50; i++) {
@@ -145,5 +152,5 @@ t.test('a reporting project queues its roster, punches and payroll; another proj
   t.ok(settled.every((r) => r.state === 'accepted'), 'every record accepted')
   t.equal(platform.acceptedOf('WorkerAttendance').length, 3)
   t.equal(platform.acceptedOf('PayRoll').length, 1)
-  t.equal(platform.acceptedOf('PayRollDetail').length, 1)
+  t.equal(platform.acceptedOf('PayRollDetail').length, 2)
 })
