@@ -80,6 +80,7 @@ export class UpstreamReporter {
    * queued again once the current step is done; changes in a burst (an import) are taken together.
    */
   rosterChanged(): void {
+    this.reporting = undefined
     if (!this.config || this.rosterPending) return
     this.rosterPending = true
     this.after(async () => {
@@ -108,14 +109,20 @@ export class UpstreamReporter {
     }
   }
 
+  /** The last reading of which projects report, and when: read again after a roster change or a minute. */
+  private reporting: { atMs: number; byProvince: Map<string, string[]> } | undefined
+
   /** Ids of the projects that report, by province. */
   async reportingProjects(): Promise<Map<string, string[]>> {
+    const now = this.clock.nowMs()
+    if (this.reporting && now - this.reporting.atMs < 60_000 && now >= this.reporting.atMs) return this.reporting.byProvince
     const out = new Map<string, string[]>()
     if (!this.config) return out
     for (const p of await this.deps.roster.listProjects()) {
       const r = reportingOf(this.config, p)
       if (r) out.set(r.province, [...(out.get(r.province) ?? []), p.id])
     }
+    this.reporting = { atMs: now, byProvince: out }
     return out
   }
 
