@@ -300,3 +300,37 @@ t.test('a batch the platform lost (its serial code unknown for a day) is queued 
   t.equal(platform.acceptedOf('WorkerAttendance').length, 2, 'accepted once')
   t.ok((await outbox.attempts(db, project.projectId)).some((a) => a.outcome === 'lost'))
 })
+
+t.test("a province's sender takes only its own projects' records", async (t) => {
+  const { db, clock, platform, outbox } = await rig(t)
+  await db.run(
+    insertInto(projects, [
+      {
+        id: 'p-other',
+        siteCode: 'UP-2',
+        name: '另一省的项目',
+        regionCode: '320102',
+        timeZone: 'Asia/Shanghai',
+        payDay: 15,
+        constructionUnitId: 'o-cu',
+        generalContractorId: 'o-gc',
+        accountBank: '中国工商银行南京分行',
+        accountNo: '1202000000000000002',
+        accountName: '另一省的项目农民工工资专用账户',
+        createdAtMs: START,
+      },
+    ]),
+  )
+  await db.tx((tx) => outbox.enqueue(tx, project.projectId, [teamMasterRecord(project, employer, team)]))
+  await db.tx((tx) => outbox.enqueue(tx, 'p-other', [teamMasterRecord({ ...project, projectId: 'p-other' }, employer, { ...team, id: 't-other' })]))
+  const client = new PlatformClient({ clock, settings: nationalSettings(platform.url, APP_ID, SECRET, BATCH) })
+  const zhejiang = new UpstreamSender(db, client, clock, { random: () => 0.5, projects: async () => [project.projectId] })
+  for (let i = 0; i < 5; i++) {
+    await zhejiang.pass()
+    clock.advance(UPSTREAM_LIMITS.poll_interval_ms)
+  }
+  t.same((await outbox.records(db, project.projectId)).map((r) => r.state), ['accepted'])
+  t.same((await outbox.records(db, 'p-other')).map((r) => r.state), ['queued'], "another province's project is not sent to this platform")
+  const none = new UpstreamSender(db, client, clock, { projects: async () => [] })
+  t.same(await none.pass(), { taken: 0, retried: 0, accepted: 0, refused: 0 }, 'a province with no project sends nothing')
+})
