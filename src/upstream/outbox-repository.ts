@@ -75,6 +75,9 @@ const REFUSED_OF = `SELECT ${COLUMNS} FROM upstream_records r WHERE project_id =
 const NEWEST_OF_KIND = (withState: boolean): string => `SELECT ${COLUMNS} FROM upstream_records r WHERE project_id = ? AND kind = ?${withState ? ' AND state = ?' : ''}
   AND NOT EXISTS (SELECT 1 FROM upstream_records n WHERE n.kind = r.kind AND n.key = r.key AND n.revision > r.revision) ORDER BY id LIMIT ?`
 
+const NEWEST_PAYLOADS_OF_KIND = `SELECT r.key AS "key", r.state AS "state", r.payload AS "payload" FROM upstream_records r WHERE project_id = ? AND kind = ?
+  AND NOT EXISTS (SELECT 1 FROM upstream_records n WHERE n.kind = r.kind AND n.key = r.key AND n.revision > r.revision)`
+
 const RECORD_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE project_id = ? AND id = ?`
 const REVISION_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE kind = ? AND key = ? AND revision = ?`
 
@@ -177,6 +180,12 @@ export class UpstreamOutboxRepository {
   /** The newest revision of each key of a kind, in the order queued; only those in `state` when given. */
   async newestOfKind(ex: Executor, projectId: string, kind: RecordKind, state: OutboxState | undefined, limit: number): Promise<UpstreamRecordRow[]> {
     return state === undefined ? ex.all<UpstreamRecordRow>(q(NEWEST_OF_KIND(false), projectId, kind, limit)) : ex.all<UpstreamRecordRow>(q(NEWEST_OF_KIND(true), projectId, kind, state, limit))
+  }
+
+  /** Each key's newest state and payload, for a kind of a project: what a large enqueue checks against in one read. */
+  async newestPayloadsOfKind(ex: Executor, projectId: string, kind: RecordKind): Promise<Map<string, { state: OutboxState; payload: string }>> {
+    const rows = await ex.all<{ key: string; state: OutboxState; payload: string }>(q(NEWEST_PAYLOADS_OF_KIND, projectId, kind))
+    return new Map(rows.map((r) => [r.key, { state: r.state, payload: r.payload }]))
   }
 
   async recordOf(ex: Executor, projectId: string, id: number): Promise<UpstreamRecordRow | undefined> {

@@ -18,6 +18,9 @@ export interface EnqueueOptions {
   holdRefused?: boolean
 }
 
+/** Records in one enqueue from which each kind's newest payloads are read in one statement. */
+const BULK_CHECK_MIN = 100
+
 export class UpstreamOutbox {
   private readonly repo = new UpstreamOutboxRepository()
 
@@ -26,8 +29,19 @@ export class UpstreamOutbox {
   async enqueue(ex: Executor, projectId: string, records: readonly UpstreamRecord[], opts: EnqueueOptions = {}): Promise<Array<{ key: string; outcome: EnqueueOutcome }>> {
     const now = this.clock.nowMs()
     const out: Array<{ key: string; outcome: EnqueueOutcome }> = []
+    // A large enqueue (a roster swept again) reads each kind's newest payloads once, and skips what is unchanged
+    // without a read per record; what is left is decided one by one as below.
+    const known = new Map<string, Map<string, { state: OutboxState; payload: string }>>()
+    if (records.length >= BULK_CHECK_MIN) {
+      for (const kind of new Set(records.map((r) => r.kind))) known.set(kind, await this.repo.newestPayloadsOfKind(ex, projectId, kind))
+    }
     for (const record of records) {
       const payload = JSON.stringify(record.payload)
+      const seen = known.get(record.kind)?.get(record.key)
+      if (seen !== undefined && seen.payload === payload && (seen.state !== 'refused' || opts.holdRefused === true)) {
+        out.push({ key: record.key, outcome: seen.state === 'refused' ? 'held_refused' : 'already_queued' })
+        continue
+      }
       const decision = enqueueDecision(await this.repo.newestRevision(ex, record.kind, record.key), payload, { holdRefused: opts.holdRefused })
       if (decision.revision === null) {
         out.push({ key: record.key, outcome: decision.outcome })

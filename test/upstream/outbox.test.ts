@@ -334,3 +334,15 @@ t.test("a province's sender takes only its own projects' records", async (t) => 
   const none = new UpstreamSender(db, client, clock, { projects: async () => [] })
   t.same(await none.pass(), { taken: 0, retried: 0, accepted: 0, refused: 0 }, 'a province with no project sends nothing')
 })
+
+t.test('a large enqueue again (a roster swept again): nothing new, decided from one read per kind', async (t) => {
+  const { db, outbox } = await rig(t)
+  const records = [...punches(1, 30), ...punches(2, 30)] // 120 records
+  t.ok((await db.tx((tx) => outbox.enqueue(tx, project.projectId, records))).every((r) => r.outcome === 'queued'))
+  const again = await db.tx((tx) => outbox.enqueue(tx, project.projectId, records))
+  t.ok(again.every((r) => r.outcome === 'already_queued'), 'the same payloads: already queued')
+  const changed = records.map((r, i) => (i === 5 ? ({ ...r, payload: { ...r.payload, CheckChannel: 'GATE-02' } } as UpstreamRecord) : r))
+  const third = await db.tx((tx) => outbox.enqueue(tx, project.projectId, changed))
+  t.same(third.filter((r) => r.outcome !== 'already_queued'), [{ key: records[5]!.key, outcome: 'differs_in_flight' }], 'a changed one still decided by the rules')
+  t.equal((await outbox.records(db, project.projectId)).length, records.length)
+})
