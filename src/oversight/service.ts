@@ -23,6 +23,8 @@ import type { ProjectRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import { OversightRepository } from './repository.ts'
 import { OverviewSnapshots } from './snapshots.ts'
+import { ledgerSignals } from '../risk/ledger-signals.ts'
+import { formulaFor, RISK_FORMULAS, riskScore, type RiskScore } from '../risk/risk-index.ts'
 import { dueMonthOf, previousMonth, sixSystems, type SystemStatus } from './six-systems.ts'
 
 /** The programme's target: arrears cases on at most 3% of projects under construction (shared/domain.md). */
@@ -46,6 +48,8 @@ export interface ProjectOverview {
   dueMonth: Month
   systems: SystemStatus[]
   openArrears: number
+  /** The risk index (src/risk/risk-index.ts) from the ledger's own signals the overview reads; outside signals come with issue 15's imports. */
+  risk: RiskScore
 }
 
 export interface IncidenceMonth {
@@ -158,6 +162,8 @@ export class OversightService {
       return b
     }
 
+    // The formula in force today (a month's stored index uses its own month's; the overview is today's view).
+    const formula = formulaFor(today) ?? RISK_FORMULAS[0]!
     const out: ProjectOverview[] = projects.map((p) => {
       const dueMonth = dueMonthOf(today, (m) => payDateOf(m, p.payDay))
       const e = enrolOf.get(p.id)
@@ -165,6 +171,16 @@ export class OversightService {
       const live = (casesOf.get(p.id) ?? []).filter((c) => isLive(c.case))
       const arrears = live.filter((c) => c.case.kind === ARREARS_FAMILY)
       const account = registered.get(p.id)
+      const deposit = this.depositFacts(p, today, contracts.get(p.id), depositsOf.get(p.id) ?? [], account !== undefined)
+      const paidLines = paid.get(`${p.id}|${dueMonth}`) ?? 0
+      const risk = riskScore(
+        ledgerSignals({
+          arrears: arrears.map((c) => ({ caseId: publicCaseId(c.case.key), month: c.case.month, shortFen: shortOf(c.case), episodeAgeDays: caseAge(c.case, now, this.timeZone).episodeAgeDays })),
+          dueMonth: { workers: workersInDue, paidLines },
+          deposit,
+        }),
+        formula,
+      )
       const systems = sixSystems({
         today,
         dueMonth,
@@ -173,14 +189,14 @@ export class OversightService {
         agency: {
           workersInDueMonth: workersInDue,
           instructions: instructions.get(`${p.id}|${dueMonth}`) ?? 0,
-          paidLines: paid.get(`${p.id}|${dueMonth}`) ?? 0,
+          paidLines,
           notDedicatedOpen: live.filter((c) => c.case.kind === 'PAYER_NOT_DEDICATED').length,
         },
-        deposit: this.depositFacts(p, today, contracts.get(p.id), depositsOf.get(p.id) ?? [], account !== undefined),
+        deposit,
         board: boardFacts(p),
         payment: { openArrears: arrears.length, openArrearsShortFen: arrears.reduce((s, c) => s + shortOf(c.case), 0), dueMonthRun: runs.get(`${p.id}|${dueMonth}`) ?? null },
       })
-      return { id: p.id, name: p.name, siteCode: p.siteCode, regionCode: p.regionCode, dueMonth, systems, openArrears: arrears.length }
+      return { id: p.id, name: p.name, siteCode: p.siteCode, regionCode: p.regionCode, dueMonth, systems, openArrears: arrears.length, risk }
     })
 
     const shown = new Set(projects.map((p) => p.id))

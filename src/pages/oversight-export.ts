@@ -10,6 +10,7 @@ import { loadExcel } from '../kernel/xlsx.ts'
 import { fen, formatYuan } from '../kernel/money.ts'
 import type { Overview } from '../oversight/service.ts'
 import { COLOUR_NAMES } from '../oversight/six-systems.ts'
+import { scoreText } from '../risk/risk-index.ts'
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
@@ -24,8 +25,17 @@ export function sectionsOf(o: Overview): Section[] {
   return [
     {
       name: '六项制度',
-      header: ['项目', '项目编号', '地区代码', '考核月份', ...systemNames.flatMap((n) => [n, `${n}依据`])],
-      rows: o.projects.map((p) => [p.name, p.siteCode, p.regionCode, p.dueMonth, ...p.systems.flatMap((s) => [COLOUR_NAMES[s.colour], s.rule])]),
+      header: ['项目', '项目编号', '地区代码', '考核月份', '风险指数', '风险等级', '风险依据', ...systemNames.flatMap((n) => [n, `${n}依据`])],
+      rows: o.projects.map((p) => [
+        p.name,
+        p.siteCode,
+        p.regionCode,
+        p.dueMonth,
+        scoreText(p.risk.points),
+        COLOUR_NAMES[p.risk.level],
+        p.risk.parts.flatMap((part) => part.reasons.map((r) => `${r.why} +${scoreText(r.points)}`)).join('；'),
+        ...p.systems.flatMap((s) => [COLOUR_NAMES[s.colour], s.rule]),
+      ]),
     },
     {
       name: '欠薪发生率',

@@ -21,6 +21,7 @@ import type { Services } from '../services.ts'
 import type { Overview, ProjectOverview } from '../oversight/service.ts'
 import { scopeKeyOf } from '../oversight/snapshots.ts'
 import { COLOUR_NAMES, type Source, type SystemStatus } from '../oversight/six-systems.ts'
+import { RISK_FORMULAS, scoreText, type RiskScore } from '../risk/risk-index.ts'
 import { oversightDrillRoutes } from './oversight-drill.ts'
 import { overviewCsv, overviewXlsx } from './oversight-export.ts'
 import { render, ROLE_NAMES, sendPage, type LayoutData } from './views.ts'
@@ -62,13 +63,40 @@ interface SystemCell extends SystemStatus {
   evidenceLinks: Array<{ label: string; value: string; href: string }>
 }
 
+/** The risk index as the table shows it: the score, its colour in words, and every reason with its points. */
+interface RiskCell {
+  score: string
+  level: string
+  colourName: string
+  formula: string
+  /** The formula's thresholds as the scale shows them. */
+  yellowAt: string
+  redAt: string
+  reasons: Array<{ part: string; points: string; why: string }>
+}
+
+const PART_NAMES: Readonly<Record<string, string>> = { arrears: '欠薪案件', funding: '人工费拨付', unpaid: '未发放人数', sheets: '工资表', devices: '考勤设备', deposit: '工资保证金', outside: '部门预警' }
+
+function riskCellOf(r: RiskScore): RiskCell {
+  const f = RISK_FORMULAS.find((x) => x.version === r.formula)
+  return {
+    yellowAt: f ? scoreText(f.levels.yellow) : '',
+    redAt: f ? scoreText(f.levels.red) : '',
+    score: scoreText(r.points),
+    level: r.level,
+    colourName: COLOUR_NAMES[r.level],
+    formula: r.formula,
+    reasons: r.parts.flatMap((p) => p.reasons.map((x) => ({ part: PART_NAMES[p.part] ?? p.part, points: scoreText(x.points), why: x.why }))),
+  }
+}
+
 interface OverviewPageData extends LayoutData {
   overview: Overview
   page: number
   pages: number
   prevUrl?: string
   nextUrl?: string
-  rows: Array<{ id: string; name: string; siteCode: string; regionCode: string; dueMonth: string; href: string; systems: SystemCell[] }>
+  rows: Array<{ id: string; name: string; siteCode: string; regionCode: string; dueMonth: string; href: string; systems: SystemCell[]; risk: RiskCell }>
   systemNames: string[]
   /** The chart's data as JSON, read by /assets/oversight.js from a data block (the CSP allows no inline script). */
   chartJson: string
@@ -85,7 +113,7 @@ interface OverviewPageData extends LayoutData {
 export const OVERVIEW_ROWS_PER_PAGE = 50
 
 const COLOUR_RANK: Readonly<Record<string, number>> = { red: 2, yellow: 1, green: 0 }
-/** Worst first: more reds, then more yellows, then by site code (stable across requests). */
+/** Then: more reds, then more yellows, then by site code (stable across requests). */
 const severity = (systems: readonly SystemStatus[]): number => systems.reduce((s, x) => s + 10 ** (COLOUR_RANK[x.colour] ?? 0) - 1, 0)
 
 const percent = (r: number): string => `${(r * 100).toFixed(1)}%`
@@ -96,7 +124,8 @@ const sortedOf = new WeakMap<Overview, ProjectOverview[]>()
 function worstFirst(o: Overview): ProjectOverview[] {
   let sorted = sortedOf.get(o)
   if (sorted === undefined) {
-    sorted = [...o.projects].sort((a, b) => severity(b.systems) - severity(a.systems) || (a.siteCode < b.siteCode ? -1 : a.siteCode > b.siteCode ? 1 : 0))
+    // Ranked by the risk index, then by the six systems' colours (the index weighs what the colours only flag).
+    sorted = [...o.projects].sort((a, b) => b.risk.points - a.risk.points || severity(b.systems) - severity(a.systems) || (a.siteCode < b.siteCode ? -1 : a.siteCode > b.siteCode ? 1 : 0))
     sortedOf.set(o, sorted)
   }
   return sorted
@@ -128,7 +157,7 @@ function contentOf(overview: Overview, page: number, pages: number): string {
       pages,
       prevUrl: page > 1 ? `${OVERSIGHT_PATH}?page=${page - 1}` : undefined,
       nextUrl: page < pages ? `${OVERSIGHT_PATH}?page=${page + 1}` : undefined,
-      rows: shown.map((r) => ({ ...r, href: oversightProjectPath(r.id), systems: cellsOf(r.id, r.dueMonth, r.systems) })),
+      rows: shown.map((r) => ({ ...r, href: oversightProjectPath(r.id), systems: cellsOf(r.id, r.dueMonth, r.systems), risk: riskCellOf(r.risk) })),
       systemNames: overview.projects[0]?.systems.map((s) => s.name) ?? ['实名制', '专用账户', '总包代发', '工资保证金', '维权告示牌', '按月足额支付'],
       // Written raw into a data block: `<` escaped so no value can close the block.
       chartJson: JSON.stringify({ months: overview.incidence.map((m) => m.month), rates: overview.incidence.map((m) => Number((m.rate * 100).toFixed(2))), target: overview.target * 100 }).replaceAll('<', '\\u003c'),

@@ -56,6 +56,9 @@ t.test('the bureau overview', async (t) => {
     // line (red); no contract recorded, so the deposit cannot be checked (yellow); the board lacks the labour manager
     // (yellow); October not reconciled (yellow).
     t.same(coloursOf(page.text, '工程 OV-HZ'), ['red', 'red', 'red', 'yellow', 'yellow', 'yellow'])
+    // The risk index beside them, with the reason that raised it (src/risk/risk-index.ts: 100% of the month unpaid).
+    t.match(page.text, /<summary class="risk-score light-yellow"><span aria-hidden="true" class="swatch"><\/span>15\.0 黄/)
+    t.match(page.text, '<li>未发放人数 +15.0：在册 1 人中 1 人未发放（100.00%）</li>')
     t.match(page.text, '超过 10% 的在场工人缺劳动合同或安全培训')
     t.match(page.text, `href="/api/projects/${hz.projectId}/enrolments"`, 'evidence links to its source')
     t.match(page.text, '<script src="/assets/echarts.min.js" defer></script>')
@@ -80,7 +83,8 @@ t.test('the bureau overview', async (t) => {
     t.equal(csv.status, 200)
     t.match(csv.headers.get('content-type') ?? '', 'text/csv')
     t.same([...csv.bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM')
-    t.match(csv.text, '工程 OV-HZ,OV-HZ,330106,2026-10,红,')
+    // The risk index first (every worker of the month due unpaid: 15.0, yellow, with its reason), then the six colours.
+    t.match(csv.text, '工程 OV-HZ,OV-HZ,330106,2026-10,15.0,黄,在册 1 人中 1 人未发放（100.00%） +15.0,红,')
     t.match(csv.text, /^\uFEFF?监管总览 数据截至 2026-12-03 10:00:20\r\n/, 'the same snapshot as the screen, with its time')
     t.notMatch(csv.text, 'OV-NB')
     const xlsx = await get(base, '/pages/oversight/export.xlsx', auditor)
@@ -162,6 +166,8 @@ t.test('the bureau overview', async (t) => {
     t.match(page.text, '有未结的欠薪案件')
     t.match(page.text, /id="by-amount-heading">欠薪金额最大<\/h2>[\s\S]*?工程 OV-HZ<\/a><\/th><td>2026-10<\/td><td><a [^>]+>1<\/a><\/td><td>¥3000.00<\/td>/)
     t.match(page.text, '数据截至 2026-12-03 10:04:21')
+    // The case raises the risk index by 4.0 (a case); ¥3,000 and one worker are under every step of the formula.
+    t.match(page.text, /<li>欠薪案件 \+4\.0：欠薪案件 ¥3000\.00，1 人<\/li>/)
     const csv = await get(base, '/pages/oversight/export.csv', auditor)
     t.match(csv.text, '工程 OV-HZ,2026-10,1,3000.00', 'the export reads the same refreshed snapshot')
   })
