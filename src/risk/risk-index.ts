@@ -19,7 +19,7 @@
  *
  * Pure: the caller gathers the signals (src/oversight, the outside imports) and keeps the history.
  */
-import type { Fen } from '../kernel/money.ts'
+import { formatYuan, type Fen } from '../kernel/money.ts'
 import type { WorkDate } from '../kernel/time.ts'
 
 /** What the other departments report monthly about an employer (联合预警监控), by unified social credit code. */
@@ -144,7 +144,7 @@ const OUTSIDE_NAMES: Readonly<Record<OutsideKind, string>> = {
   work_stoppage: '停工',
 }
 
-const yuanText = (f: Fen): string => `¥${(f / 100).toFixed(2)}`
+const yuanText = (f: Fen): string => `¥${formatYuan(f)}`
 
 /** Points of one signal before its part's cap, with the words for them. */
 function signalPoints(f: RiskFormula, s: RiskSignal): { part: RiskPart; points: number; why: string } {
