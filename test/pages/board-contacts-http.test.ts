@@ -9,7 +9,8 @@ import t from 'tap'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { failure, startTestServer } from '../helpers/server.ts'
 import { logIn } from '../access/helpers/site.ts'
-import { PASSWORD, registerPagesSite } from './helpers/site.ts'
+import { getPage, postForm, signIn } from './helpers/http.ts'
+import { registerPagesSite } from './helpers/site.ts'
 
 /** 2026-12-04 in Hangzhou: under the 2025 standard, whose county tiers the ledger does not hold. */
 const NOW_MS = Date.parse('2026-12-04T02:00:00Z')
@@ -19,18 +20,7 @@ interface Register {
   history: Array<{ labourManagerName: string }>
 }
 
-async function signIn(base: string, login: string): Promise<string> {
-  const res = await fetch(`${base}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login, password: PASSWORD }) })
-  return /^(wl_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!
-}
-const page = async (base: string, path: string, cookie?: string) => {
-  const res = await fetch(base + path, { redirect: 'manual', headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } })
-  return { status: res.status, location: res.headers.get('location'), text: await res.text() }
-}
-const postForm = async (base: string, path: string, cookie: string, form: Record<string, string>) => {
-  const res = await fetch(base + path, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html', cookie }, body: new URLSearchParams(form) })
-  return { status: res.status, location: res.headers.get('location'), text: await res.text() }
-}
+const page = (base: string, path: string, cookie?: string) => getPage(base, path, cookie)
 
 t.test('board contacts: registered by the general contractor, shown on the board, judged by the bureau', async (t) => {
   const { api, httpUrl: base } = await startTestServer(t, { clock: new ManualClock(NOW_MS) })

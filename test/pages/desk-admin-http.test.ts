@@ -12,18 +12,14 @@ import { Rng } from '../../simulators/random.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { createLogin } from '../access/helpers/site.ts'
-import { PASSWORD, registerPagesSite } from './helpers/site.ts'
+import { registerPagesSite } from './helpers/site.ts'
+import { signIn } from './helpers/http.ts'
 
 const NOW_MS = Date.parse('2026-12-04T02:00:00Z')
 const HEADER = '姓名,身份证号,班组,工种,银行卡号,开户行,手机号,进场日期,日工资,安全教育'
 const rng = new Rng(61)
 const IDS = Array.from({ length: 4 }, (_, i) => idNumber(rng, i + 1))
 const line = (i: number, team = '钢筋班', id = IDS[i]!): string => `工人${i},${id},${team},钢筋工,${cardNumber(i + 1)},中国农业银行,13812345678,2026-11-02,350,是`
-
-async function signIn(base: string, login: string): Promise<string> {
-  const res = await fetch(`${base}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login, password: PASSWORD }) })
-  return /^(wl_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!
-}
 
 t.test('desk: roster import pages', async (t) => {
   const { api: admin, httpUrl: base } = await startTestServer(t, { clock: new ManualClock(NOW_MS) })

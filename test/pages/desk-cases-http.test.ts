@@ -15,13 +15,7 @@ import { DAY_MS, ManualClock } from '../../src/kernel/time.ts'
 import { createLogin } from '../access/helpers/site.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { DESK_NOW_MS, registerDeskSite, REVIEW_MONTH } from './helpers/desk-site.ts'
-import { PASSWORD } from './helpers/site.ts'
-
-interface Page {
-  status: number
-  location: string | null
-  text: string
-}
+import { getPage, postForm, signIn, type Page } from './helpers/http.ts'
 
 interface CaseJson {
   caseId: string
@@ -30,13 +24,6 @@ interface CaseJson {
   state: string
   acknowledgedBy: string | null
   dismissal: { reason: string } | null
-}
-
-async function signIn(base: string, login: string): Promise<string> {
-  const res = await fetch(`${base}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login, password: PASSWORD }) })
-  const m = /^(wl_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')
-  if (!m?.[1]) throw new Error(`sign-in of ${login} failed: ${res.status}`)
-  return m[1]
 }
 
 t.test('desk: cases page', async (t) => {
@@ -81,14 +68,8 @@ t.test('desk: cases page', async (t) => {
   const page = `/pages/projects/${d.site.projectId}/desk/cases`
   const monthPage = `${page}?month=${REVIEW_MONTH}`
   const actUrl = (id: string, action: string) => `${page}/${id}/${action}`
-  const get = async (cookie: string, path = monthPage): Promise<Page> => {
-    const res = await fetch(base + path, { redirect: 'manual', headers: { accept: 'text/html', cookie } })
-    return { status: res.status, location: res.headers.get('location'), text: await res.text() }
-  }
-  const post = async (cookie: string, path: string, form: Record<string, string> = {}): Promise<Page> => {
-    const res = await fetch(base + path, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html', cookie }, body: new URLSearchParams(form) })
-    return { status: res.status, location: res.headers.get('location'), text: await res.text() }
-  }
+  const get = (cookie: string, path = monthPage): Promise<Page> => getPage(base, path, cookie)
+  const post = (cookie: string, path: string, form: Record<string, string> = {}): Promise<Page> => postForm(base, path, cookie, form)
   const lm = await signIn(base, d.logins.labourManager)
   const tm = await signIn(base, d.logins.teamManager)
   const auditor = await signIn(base, d.logins.auditor)

@@ -11,32 +11,8 @@ import t from 'tap'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { settled, startTestServer } from '../helpers/server.ts'
 import { DESK_NOW_MS, gateFrame, registerDeskSite, REVIEW_DAY, REVIEW_MONTH, seedDeskPunches, submitFrame, TODAY } from './helpers/desk-site.ts'
-import { PASSWORD } from './helpers/site.ts'
+import { getPage as get, postForm as post, signIn } from './helpers/http.ts'
 
-interface Page {
-  status: number
-  headers: Headers
-  text: string
-}
-
-async function get(base: string, path: string, cookie?: string, headers: Record<string, string> = {}): Promise<Page> {
-  const res = await fetch(base + path, { redirect: 'manual', headers: { accept: 'text/html,*/*;q=0.8', ...headers, ...(cookie ? { cookie } : {}) } })
-  return { status: res.status, headers: res.headers, text: await res.text() }
-}
-
-async function post(base: string, path: string, cookie: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Page> {
-  const res = await fetch(base + path, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html', cookie, ...headers }, body: new URLSearchParams(form) })
-  return { status: res.status, headers: res.headers, text: await res.text() }
-}
-
-async function signIn(base: string, login: string): Promise<string> {
-  const res = await fetch(`${base}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login, password: PASSWORD }) })
-  const m = /^(wl_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')
-  if (!m?.[1]) throw new Error(`sign-in of ${login} failed: ${res.status}`)
-  return m[1]
-}
-
-/** Reads server-sent events from a stream until `until` holds for one, or the time runs out. */
 async function readEvents(reader: ReadableStreamDefaultReader<Uint8Array>, until: (data: string) => boolean, ms = 10_000): Promise<string> {
   const decoder = new TextDecoder()
   let buffer = ''

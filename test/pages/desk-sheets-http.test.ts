@@ -10,20 +10,7 @@ import { ManualClock } from '../../src/kernel/time.ts'
 import { createLogin } from '../access/helpers/site.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { DESK_NOW_MS, registerDeskSite, REVIEW_MONTH } from './helpers/desk-site.ts'
-import { PASSWORD } from './helpers/site.ts'
-
-interface Page {
-  status: number
-  location: string | null
-  text: string
-}
-
-async function signIn(base: string, login: string): Promise<string> {
-  const res = await fetch(`${base}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login, password: PASSWORD }) })
-  const m = /^(wl_session=[^;]+)/.exec(res.headers.get('set-cookie') ?? '')
-  if (!m?.[1]) throw new Error(`sign-in of ${login} failed: ${res.status}`)
-  return m[1]
-}
+import { getPage, postForm, signIn, type Page } from './helpers/http.ts'
 
 interface Summary {
   teams: Array<{ teamId: string; sheet: null | { state: string; version: number } }>
@@ -46,14 +33,8 @@ t.test('desk: payroll sheets page', async (t) => {
   const page = `/pages/projects/${d.site.projectId}/desk/sheets`
   const monthPage = `${page}?month=${REVIEW_MONTH}`
   const stepUrl = (teamId: string, action: string) => `${page}/${teamId}/${REVIEW_MONTH}/${action}`
-  const get = async (cookie: string, path = monthPage): Promise<Page> => {
-    const res = await fetch(base + path, { redirect: 'manual', headers: { accept: 'text/html', cookie } })
-    return { status: res.status, location: res.headers.get('location'), text: await res.text() }
-  }
-  const post = async (cookie: string, path: string, form: Record<string, string> = {}): Promise<Page> => {
-    const res = await fetch(base + path, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html', cookie }, body: new URLSearchParams(form) })
-    return { status: res.status, location: res.headers.get('location'), text: await res.text() }
-  }
+  const get = (cookie: string, path = monthPage): Promise<Page> => getPage(base, path, cookie)
+  const post = (cookie: string, path: string, form: Record<string, string> = {}): Promise<Page> => postForm(base, path, cookie, form)
   const stateOf = async (teamId: string): Promise<string | null> =>
     (await admin.get<Summary>(`${P}/payroll-sheets?month=${REVIEW_MONTH}`)).teams.find((x) => x.teamId === teamId)?.sheet?.state ?? null
   const lm = await signIn(base, d.logins.labourManager)
