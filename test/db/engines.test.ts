@@ -179,7 +179,7 @@ t.test('schema parity: src/db/schema-pg is src/db/schema on PostgreSQL', { skip:
   const generatedIds = (tables: Map<string, Table>, generated: (c: Column) => boolean) =>
     [...tables].flatMap(([key, tb]) => Object.entries(getTableColumns(tb)).flatMap(([k, c]) => (generated(c) ? [`${key}.${k}`] : [])))
   const liteGenerated = generatedIds(lite, (c) => (c as Column & { autoIncrement?: boolean }).autoIncrement === true)
-  t.same(liteGenerated, ['accessLog.id', 'deviceCredentials.id', 'punches.id', 'rejectedInputs.id', 'upstreamAttempts.id', 'upstreamRecords.id'], 'SQLite: the AUTOINCREMENT ids')
+  t.same(liteGenerated, ['accessLog.id', 'deviceCredentials.id', 'employerSignals.id', 'punches.id', 'rejectedInputs.id', 'riskScores.id', 'upstreamAttempts.id', 'upstreamRecords.id'], 'SQLite: the AUTOINCREMENT ids')
   t.same(
     generatedIds(post, (c) => c.generatedIdentity?.type === 'always'),
     liteGenerated,
