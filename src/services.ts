@@ -5,7 +5,7 @@
  */
 import { openDatabase, type Database } from './db/client.ts'
 import type { Config } from './config/env.ts'
-import { systemClock, type Clock } from './kernel/time.ts'
+import { systemClock, type Clock, type Month } from './kernel/time.ts'
 import { CachedLookups } from './ingest/lookups.ts'
 import { PunchInbox } from './ingest/inbox.ts'
 import { PunchRepository } from './punches/repository.ts'
@@ -145,6 +145,12 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     for (const c of batch) if (c.device) deviceWatch.heard(c.device.serial, 'frame')
   })
   const payouts = new PayoutService(new PayoutRepository(db), punches, roster, payroll, clock, { sheets, account, deposits, instructed: new InstructionRepository(db) }, cases)
+  // A sheet's step and a reconciliation run change the month's PayRoll records (status, PayStatus): queued after the commit.
+  if (config.upstream) {
+    const payrollChanged = (projectId: string, period: Month): void => reporter.after(() => reporter.reportPayroll(projectId, period))
+    sheets.onChanged(payrollChanged)
+    payouts.onReconciled(payrollChanged)
+  }
   // A broker that was not told of a credential logs it itself (and reconciles); here it is counted.
   const access = new AccessService(new AccessRepository(db), clock, (e) => services.metrics.brokerCredentialFailures.inc({ kind: e.kind }))
   const accessLog = new AccessLog(db, clock)

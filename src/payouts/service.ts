@@ -134,6 +134,8 @@ function withFileLines(others: readonly PayoutLineRow[], held: { fileId: string;
 }
 
 export class PayoutService {
+  private readonly reconciledListeners: Array<(projectId: string, period: Month) => void> = []
+
   constructor(
     private readonly repo: PayoutRepository,
     private readonly rejects: PunchRepository,
@@ -149,6 +151,18 @@ export class PayoutService {
       liveMonths?(): Promise<ReadonlyArray<{ projectId: string; month: string }>>
     },
   ) {}
+
+  /**
+   * Called after a run's commit (a file stored, a run asked for, the clock's): upstream reporting reads the month's
+   * payment states from the newest run (PayStatus), and should not wait for its sweep to see them.
+   */
+  onReconciled(listener: (projectId: string, period: Month) => void): void {
+    this.reconciledListeners.push(listener)
+  }
+
+  private reconciled(projectId: string, period: Month): void {
+    for (const l of this.reconciledListeners) l(projectId, period)
+  }
 
   /**
    * `channel` names where the file came from in rejected inputs when it is refused: the upload route by default, the
@@ -210,6 +224,7 @@ export class PayoutService {
     }
     // Refused after the transaction, never inside it: the refusal is kept in rejected inputs, which a rollback would undo.
     if ('refused' in stored) return this.refuse(input, [stored.refused])
+    this.reconciled(input.projectId, input.period)
     return { outcome: 'payout_file_stored', file, reconciliation: stored.reconciliation }
   }
 
@@ -473,7 +488,9 @@ export class PayoutService {
   /** Reconciles a pay month now and records the run; earlier runs stay as history. */
   async reconcile(projectId: string, period: Month, trigger: string): Promise<ReconciliationView> {
     await this.roster.project(projectId)
-    return this.repo.transaction((tx) => this.runInTransaction(tx, projectId, period, trigger))
+    const view = await this.repo.transaction((tx) => this.runInTransaction(tx, projectId, period, trigger))
+    this.reconciled(projectId, period)
+    return view
   }
 
   /**
@@ -495,7 +512,10 @@ export class PayoutService {
       const months = new Set(live.get(project.id))
       if (payDateOf(paid, project.payDay) <= today) months.add(paid)
       for (const month of [...months].sort()) {
-        if (await this.clockRun(project.id, month, today)) runs++
+        if (await this.clockRun(project.id, month, today)) {
+          runs++
+          this.reconciled(project.id, month)
+        }
       }
     }
     return runs

@@ -122,6 +122,7 @@ export type PersonAction = Extract<SheetAction, 'send' | 'submit' | 'approve' | 
 
 export class PayrollSheetService implements ApprovedPayrollSource {
   private readonly repo: SheetRepository
+  private readonly changedListeners: Array<(projectId: string, period: Month) => void> = []
 
   constructor(
     readonly db: Database,
@@ -129,6 +130,18 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     readonly clock: Clock,
   ) {
     this.repo = new SheetRepository(db)
+  }
+
+  /**
+   * Called after a sheet's step commits (made, sent, submitted, approved, withdrawn, instructed, settled): upstream
+   * reporting queues the month's PayRoll records by state then, not at its next sweep.
+   */
+  onChanged(listener: (projectId: string, period: Month) => void): void {
+    this.changedListeners.push(listener)
+  }
+
+  private changed(projectId: string, period: Month): void {
+    for (const l of this.changedListeners) l(projectId, period)
   }
 
   // ---- making -------------------------------------------------------------------------------------------------
@@ -146,6 +159,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
       const refused = await this.store(prepared, actor, reason, this.clock.nowMs())
       if (refused) throw refused
     })
+    this.changed(projectId, period)
     return this.view(projectId, teamId, period)
   }
 
@@ -327,6 +341,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
       if (!newest) throw new AppError('payroll_sheet_not_found', { teamId, month: period })
       await this.step(newest, action, actor, reason)
     })
+    this.changed(projectId, period)
     return this.view(projectId, teamId, period)
   }
 
@@ -338,6 +353,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
       const events = (await this.repo.eventsOf([sheetId])).get(sheetId) ?? []
       await this.step({ sheet, events, state: stateOf(events) }, 'instruct', actor, reason)
     })
+    this.changed(sheet.projectId, sheet.period)
   }
 
   async settle(sheetId: string, actor: string, reason: string): Promise<void> {

@@ -7,7 +7,8 @@
  * on PostgreSQL) and would need the timesheet rules' view of the day (the direction a single terminal settles by
  * order) which reads outside it, and the sheet service's steps end in its own transactions. Queueing inside each of
  * them would change three services' commit paths. So each is queued right after its commit (the roster's change
- * callback, the inbox's after-commit hook, the sheet steps by the sweep), and a sweep queues everything again: the
+ * callback, the inbox's after-commit hook, the sheet service's and the reconciliation's change listeners), and a
+ * sweep queues everything again: the
  * outbox takes a record once per key and payload, so what is already queued costs one read and nothing else, and a
  * step that failed or a process that died between a commit and its queueing is caught up by the next sweep.
  */

@@ -154,3 +154,42 @@ t.test('a reporting project queues its roster, punches and payroll; another proj
   t.equal(platform.acceptedOf('PayRoll').length, 1)
   t.equal(platform.acceptedOf('PayRollDetail').length, 2)
 })
+
+t.test('a sheet approved and a month reconciled are queued upstream after their commit, with no sweep', async (t) => {
+  const clock = new ManualClock(START)
+  const subCredit = creditCode(7)
+  const services = await setUp(t, 'http://127.0.0.1:9/open.api', clock, '000321', subCredit)
+  const { roster, db } = services
+  const { reporter } = services.upstream
+  const rng = new Rng(15)
+  const cu = await roster.createOrganisation({ kind: 'construction_unit', name: '建设单位', creditCode: creditCode(5) })
+  const gc = await roster.createOrganisation({ kind: 'general_contractor', name: '总包', creditCode: creditCode(6) })
+  const sub = await roster.createOrganisation({ kind: 'subcontractor', name: '杭州某劳务有限公司', creditCode: subCredit })
+  const project = await roster.createProject({ siteCode: 'UP-1', name: '上报项目', regionCode: '330106', payDay: 10, constructionUnitId: cu.id, generalContractorId: gc.id, account: { bank: '农行', no: '1202000000000000001', name: '专户' } })
+  const team = await roster.createTeam(project.id, { name: '钢筋班', employerId: sub.id })
+  const worker = await roster.createWorker({ name: '张三', idNumber: idNumber(rng, 1), bankName: '农行', cardNo: cardNumber(1) })
+  const enrolment = await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'W1', dailyRate: '300.00', contractNo: 'HT-1', safetyTrained: true, entryDate: '2026-10-01' })
+  await insertApprovedSheet(db, {
+    projectId: project.id,
+    teamId: team.id,
+    period: '2026-10',
+    payDate: '2026-11-10',
+    atMs: START,
+    states: ['sent', 'submitted'],
+    lines: [{ workerId: worker.id, enrolmentId: enrolment.id, workerName: '张三', idNumber: worker.idNumber, bankName: '农行', cardNo: worker.cardNo, netFen: 630000, dayHalves: 42 }],
+  })
+  await reporter.idle()
+  const payroll = async () => (await reporter.outbox.records(db, project.id)).filter((r) => r.kind === 'PayRoll' || r.kind === 'PayRollDetail').map((r) => `${r.kind} ${(JSON.parse(r.payload) as { Status?: number }).Status ?? ''}`.trim())
+  const before = await payroll()
+  await services.sheets.act(project.id, team.id, '2026-10', 'approve', '劳资专管员', null)
+  await reporter.idle()
+  const after = await payroll()
+  t.ok(after.includes('PayRoll 3'), `the approved sheet queued at once with status 3 (before: ${before.join(', ') || 'nothing'})`)
+  t.ok(after.includes('PayRollDetail'), 'and its line')
+  const queued = after.length
+  await services.payouts.reconcile(project.id, '2026-10', 'test')
+  await reporter.idle()
+  t.equal(reporter.failures, 0, 'the run after-commit step read the month without failing')
+  t.equal((await payroll()).length, queued, 'a run that changes no payment state queues nothing new')
+  t.equal((await reporter.sweep()).queued, 0, 'the sweep finds nothing left to queue')
+})
