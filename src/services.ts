@@ -121,7 +121,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const sheets = new PayrollSheetService(db, { roster, timesheets, inputs: payInputs }, clock)
   const account = new AccountService(db, { roster }, clock)
   // The payout service is made below; the reporter reads the month's last run through it only when it runs.
-  const reporter = new UpstreamReporter(db, { roster, timesheets, sheets, payouts: { latest: (projectId, period) => payouts.latest(projectId, period) } }, clock, config.upstream)
+  const reporter = new UpstreamReporter(db, { roster, timesheets, sheets, payouts: { latest: (projectId, period) => payouts.latest(projectId, period) }, instructions: { workerMonth: (projectId, workerId, period) => instructions.workerMonth(projectId, workerId, period) } }, clock, config.upstream)
   rosterChanged = () => reporter.rosterChanged()
   // A stored punch is queued upstream (projects that report only) after the commit, in the order batches committed.
   inbox.onCommitted((batch) => {

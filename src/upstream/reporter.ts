@@ -45,6 +45,8 @@ export interface ReporterDeps {
   sheets: PayrollSheetService
   /** The month's last reconciliation run (src/payouts): which workers' payments failed or came back. */
   payouts?: { latest(projectId: string, period: Month): Promise<{ flags: ReadonlyArray<{ kind: string; workerId: string | null }> } | undefined> }
+  /** The worker-month's payment attempts (src/instructions): a failed payment with a newer attempt out is retrying. */
+  instructions?: { workerMonth(projectId: string, workerId: string, period: Month): Promise<{ state: { kind: string; line?: { attempt: number } } }> }
 }
 
 /** What one step queued: records new or revised, and those whose key the platform already holds with another payload. */
@@ -243,7 +245,7 @@ export class UpstreamReporter {
    * The lines of each team's approved sheet in force (approved or instructed: PayStatus 0; settled, every line paid:
    * 20; a payment the last reconciliation found failed or returned: 30), with the worker's cumulative figures on the
    * project: settled on the approved sheets of the months up to this one (累计应发), paid on the settled ones (累计已发).
-   * A re-attempt under way (40) is not told apart from the failure yet; BalanceDate is the pay date.
+   * A failed payment whose re-attempt is out and not yet answered is 40; BalanceDate is the pay date.
    */
   private async payRollDetails(project: ProjectRow, period: Month, codes: ReadonlyMap<string, string>): Promise<UpstreamRecord[]> {
     const approved = (await this.deps.sheets.approvedForMonth(project.id, period)).filter((a) => codes.has(a.teamId))
@@ -270,6 +272,12 @@ export class UpstreamReporter {
       if (f.kind === 'FAILED') failed.set(f.workerId, 'failed')
       else if (f.kind === 'RETURNED' && !failed.has(f.workerId)) failed.set(f.workerId, 'returned')
     }
+    // A failed or returned payment whose next attempt is out and unanswered is being paid again (40, 重新发放中).
+    const retrying = new Set<string>()
+    for (const workerId of failed.keys()) {
+      const s = (await this.deps.instructions?.workerMonth(project.id, workerId, period))?.state
+      if (s?.kind === 'live' && (s.line?.attempt ?? 1) > 1) retrying.add(workerId)
+    }
     const out: UpstreamRecord[] = []
     for (const a of approved) {
       const view = await this.deps.sheets.view(project.id, a.teamId, period, a.version)
@@ -285,7 +293,7 @@ export class UpstreamReporter {
             worker: e.worker,
             workedMinutes: minutes.get(line.lineId) ?? 0,
             account: { accountNo: project.accountNo, bank: project.accountBank },
-            payment: { state: failed.get(line.workerId) ?? (a.state === 'settled' ? 'success' : 'none'), retrying: false, valueDate: null },
+            payment: { state: failed.get(line.workerId) ?? (a.state === 'settled' ? 'success' : 'none'), retrying: retrying.has(line.workerId), valueDate: null },
             payDate,
             cumulativePaidFen: fen(c.paidFen),
             cumulativeSettledFen: fen(c.settledFen),

@@ -137,6 +137,12 @@ t.test('a reporting project queues its roster, punches and payroll; another proj
   t.equal((await withPayouts.reportPayroll(project.id, '2026-10')).queued, 1)
   const lines = (await reporter.outbox.records(db, project.id)).filter((r) => r.kind === 'PayRollDetail')
   t.same(lines.map((r) => [r.key.split(':')[2], (JSON.parse(r.payload) as { PayStatus: number }).PayStatus]), [['0', 0], ['30', 30]])
+  // Its second attempt sent to the bank and not answered yet: retrying, 40, under its own key.
+  const retryOut = { workerMonth: async () => ({ state: { kind: 'live', line: { attempt: 2 } } }) }
+  const retrying = new UpstreamReporter(db, { roster, timesheets, sheets: services.sheets, payouts: failedRun, instructions: retryOut }, clock, services.config.upstream)
+  t.equal((await retrying.reportPayroll(project.id, '2026-10')).queued, 1)
+  const withRetry = (await reporter.outbox.records(db, project.id)).filter((r) => r.kind === 'PayRollDetail')
+  t.same(withRetry.map((r) => (JSON.parse(r.payload) as { PayStatus: number }).PayStatus), [0, 30, 40])
 
   // The province's sender delivers the project's records; the other project has none to send.
   t.equal(runner.senders.size, 1)
@@ -152,7 +158,7 @@ t.test('a reporting project queues its roster, punches and payroll; another proj
   t.ok(settled.every((r) => r.state === 'accepted'), 'every record accepted')
   t.equal(platform.acceptedOf('WorkerAttendance').length, 3)
   t.equal(platform.acceptedOf('PayRoll').length, 1)
-  t.equal(platform.acceptedOf('PayRollDetail').length, 2)
+  t.equal(platform.acceptedOf('PayRollDetail').length, 3)
 })
 
 t.test('a sheet approved and a month reconciled are queued upstream after their commit, with no sweep', async (t) => {
