@@ -10,7 +10,7 @@
  *                            "batchSize": 50, "encryption": "cbc", "encoding": "base64", "version": "1.0" } },
  *     "projects": { "<site code>": { "projectCode": "<the platform's project code>",
  *                                    "subcontractors": { "<credit code>": "<6-digit number>" } } },
- *     "passMs": 10000, "sweepMs": 300000, "watchMs": 60000
+ *     "passMs": 10000, "pollMs": 10000, "sweepMs": 300000, "watchMs": 60000
  *   }
  *
  * `key` defaults to the app secret (the national scheme); `encryption` cbc or ecb; `iv` only with cbc.
@@ -32,6 +32,8 @@ export interface UpstreamConfig {
   projects: Readonly<Record<string, UpstreamProjectSettings>>
   /** Time between the sender's passes. */
   passMs: number
+  /** Time from a batch taken (or answered "pending") to the next question for its verdict (AsyncHandleResult.Query). */
+  pollMs: number
   /** Time between sweeps that queue what an after-commit step missed (a correction's punch, a failed step). */
   sweepMs: number
   /** Time between the watches that raise and resolve UPSTREAM_LATE and UPSTREAM_REFUSED. */
@@ -115,7 +117,7 @@ export function parseUpstreamConfig(json: unknown): UpstreamConfig {
     }
     projects[siteCode] = { projectCode: str(p, 'projectCode', where, siteCode), subcontractors }
   }
-  return { provinces, projects, passMs: int(root, 'passMs', 'the file', 10_000, 100), sweepMs: int(root, 'sweepMs', 'the file', 5 * 60_000, 1_000), watchMs: int(root, 'watchMs', 'the file', 60_000, 1_000) }
+  return { provinces, projects, passMs: int(root, 'passMs', 'the file', 10_000, 100), pollMs: int(root, 'pollMs', 'the file', 10_000, 50), sweepMs: int(root, 'sweepMs', 'the file', 5 * 60_000, 1_000), watchMs: int(root, 'watchMs', 'the file', 60_000, 1_000) }
 }
 
 /** UPSTREAM_CONFIG_FILE's settings, or undefined when it is unset. */

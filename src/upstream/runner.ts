@@ -10,6 +10,7 @@ import { PlatformClient } from './client.ts'
 import type { UpstreamReporter } from './reporter.ts'
 import { UpstreamSender, type PassCounts } from './sender.ts'
 import type { UpstreamWatch } from './watch.ts'
+import { UPSTREAM_LIMITS } from './outbox.ts'
 
 export interface RunnerLog {
   info(obj: object, msg: string): void
@@ -31,7 +32,10 @@ export class UpstreamRunner {
   ) {
     for (const [province, settings] of Object.entries(config?.provinces ?? {})) {
       const client = new PlatformClient({ settings, clock })
-      this.senders.set(province, new UpstreamSender(db, client, clock, { projects: async () => (await reporter.reportingProjects()).get(province) ?? [] }))
+      this.senders.set(
+        province,
+        new UpstreamSender(db, client, clock, { projects: async () => (await reporter.reportingProjects()).get(province) ?? [], limits: { poll_interval_ms: config?.pollMs ?? UPSTREAM_LIMITS.poll_interval_ms } }),
+      )
     }
   }
 

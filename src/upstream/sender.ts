@@ -34,14 +34,14 @@ export interface PassCounts {
 export interface UpstreamSenderOptions {
   /** The jitter's source (Math.random unless a test fixes it). */
   random?: () => number
-  limits?: Partial<typeof UPSTREAM_LIMITS>
+  limits?: Partial<Record<keyof typeof UPSTREAM_LIMITS, number>>
   /** The projects this platform takes (a province's), read at each pass; all projects when absent. */
   projects?: () => Promise<readonly string[]>
 }
 
 export class UpstreamSender {
   private readonly repo = new UpstreamOutboxRepository()
-  private readonly limits: typeof UPSTREAM_LIMITS
+  private readonly limits: Record<keyof typeof UPSTREAM_LIMITS, number>
   private readonly random: () => number
   private readonly projects: (() => Promise<readonly string[]>) | undefined
 
