@@ -3,8 +3,9 @@
  * Starts the service (real SQLite file, embedded MQTT broker over TCP, HTTP),
  * registers a site, publishes a month of gate and face-terminal punches over
  * MQTT while a simulated Dahua terminal streams its events to the service,
- * has the bank simulator post a GBK payout result file, and prints the
- * month's summary with every flag. The service keeps running afterwards
+ * has the bank simulator post a GBK payout result file, reports the roster,
+ * attendance and payroll to a simulated provincial real-name platform, and
+ * prints the month's summary with every flag. The service keeps running afterwards
  * (Ctrl-C stops it); DEMO_EXIT=1 makes it exit after the summary.
  *
  * Everything authenticates as it would on a real site: the demo's own calls
@@ -16,10 +17,12 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { NewLogin } from '../src/access/service.ts'
 import { loadConfig } from '../src/config/env.ts'
+import { parseUpstreamConfig } from '../src/config/upstream.ts'
 import { formatYuan, fen, sumFen } from '../src/kernel/money.ts'
 import { addDays, workDateOf } from '../src/kernel/time.ts'
 import { startServer } from '../src/server.ts'
 import { Api } from './api.ts'
+import { UpstreamPlatform } from './upstream-platform.ts'
 import { bankResultFile } from './bank.ts'
 import { returnNotification } from './bank-returns.ts'
 import { fundAccount, instruct, lodgeDeposit, payrollSheet, reviewAndConfirm } from './payroll.ts'
@@ -127,6 +130,48 @@ async function dahuaStored(api: Api, site: RegisteredSite, emitted: number): Pro
   return `Dahua DH-01 (eventManager stream, Digest): ${emitted} Entry events streamed during the month, ${dh?.punches ?? 0} stored as punches (each repeats GT-01's in-punch 20 s before: debounced, the days unchanged); last contact ${dh?.lastContactKind ?? 'none'}`
 }
 
+/** The simulated platform's credentials: a real one's come from the province (UPSTREAM_CONFIG_FILE). */
+const DEMO_PLATFORM = { appId: '330106202612010001', appSecret: randomBytes(24).toString('base64url').slice(0, 32), batchSize: 500 }
+
+/**
+ * The site's reporting settings as an operator's UPSTREAM_CONFIG_FILE would hold them: Zhejiang's platform (province
+ * 33), the project under its site code, each subcontractor under the number the platform gave it. The timings are
+ * short so that the month drains while the demo runs (a real platform is asked every 10 s).
+ */
+function upstreamConfigOf(plan: SitePlan, endpoint: string) {
+  return parseUpstreamConfig({
+    provinces: { 33: { endpoint, appId: DEMO_PLATFORM.appId, appSecret: DEMO_PLATFORM.appSecret, batchSize: DEMO_PLATFORM.batchSize } },
+    projects: { [plan.spec.siteCode]: { projectCode: `33010620261${plan.spec.siteCode.slice(-3)}`, subcontractors: Object.fromEntries(plan.subcontractors.map((s, i) => [s.creditCode, String(101 + i).padStart(6, '0')])) } },
+    passMs: 100,
+    pollMs: 100,
+  })
+}
+
+/**
+ * Waits (at most 60 s) until everything the site queued for the platform has its verdict, and says what was accepted
+ * and what was refused with the platform's reasons (GET …/upstream, as a labour manager reads it).
+ */
+async function upstreamReport(api: Api, services: Services, site: RegisteredSite, platformUrl: string): Promise<string> {
+  type Upstream = { kinds: Array<{ kind: string; counts: Record<string, number> }>; refused: Array<{ kind: string; reason: string | null }> }
+  const path = `/api/projects/${site.projectId}/upstream`
+  // What the after-commit steps queued is in; the sweep adds the labour manager's corrections (manual punches).
+  await services.upstream.reporter.idle()
+  await services.upstream.reporter.sweep()
+  let u = await api.get<Upstream>(path)
+  const waiting = (x: Upstream) => x.kinds.reduce((n, k) => n + (k.counts.queued ?? 0) + (k.counts.sending ?? 0) + (k.counts.sent ?? 0), 0)
+  for (let i = 0; i < 600 && waiting(u) > 0; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    u = await api.get<Upstream>(path)
+  }
+  const accepted = u.kinds.map((k) => `${k.kind} ${k.counts.accepted ?? 0}`).join(', ')
+  const refused = u.refused.map((r) => `${r.kind}: ${r.reason}`)
+  return [
+    `Reported upstream to the provincial real-name platform (simulated at ${platformUrl}): accepted ${accepted}${waiting(u) > 0 ? `; ${waiting(u)} still waiting` : ''}`,
+    refused.length === 0 ? '  nothing refused' : `  refused ${refused.length}: ${refused.slice(0, 3).join('; ')}`,
+    `  (the month is replayed after the fact, so its days count as reported late once the watch runs: UPSTREAM_LATE)`,
+  ].join('\n')
+}
+
 function bar(done: number, total: number): string {
   const width = 30
   const filled = Math.round((done / total) * width)
@@ -183,13 +228,17 @@ async function main(): Promise<void> {
     mqttPort: await portOr0(base.mqttPort, base.mqttHost),
     deviceHttpPort: await portOr0(base.deviceHttpPort, base.host),
   }
+  // The province's real-name platform (信息共享), simulated on a free port; the site is configured to report to it.
+  const platform = new UpstreamPlatform({ appId: DEMO_PLATFORM.appId, appSecret: DEMO_PLATFORM.appSecret, batchSizeMax: DEMO_PLATFORM.batchSize, pendingQueries: 1 })
+  const platformUrl = await platform.listen()
+  const plan = planSite(DEFAULT_SITE)
+  config.upstream = upstreamConfigOf(plan, platformUrl)
   const server = await startServer(config, { logger: false })
   // The demo's own calls act as the platform operator, with a key made in-process (`npm run admin` on a real one).
   const { key } = await server.services.access.createKey({ name: 'demo', role: 'admin', days: 1 }, 'demo')
   const api = new Api(server.httpUrl, key)
   console.log(`wage-ledger demo: service up — HTTP ${server.httpUrl}, MQTT ${server.mqttUrl}, database ${config.databaseUrl}`)
 
-  const plan = planSite(DEFAULT_SITE)
   const site = await registerSite(api, plan)
   console.log(`Registered site ${plan.spec.siteCode}: ${plan.workers.length} workers in ${plan.teams.length} teams, ${plan.devices.length} devices (2 gates, 2 face terminals), each with its MQTT secret`)
   const logins = await demoLogins(server.services, plan, site)
@@ -301,6 +350,8 @@ async function main(): Promise<void> {
     console.log(`Bank posted its ${returned.file.format} notification: ${returned.file.returnedCount} payment returned (退票, AC04 收款账户已销户) for ${back.payeeName}`)
   }
 
+  console.log(await upstreamReport(api, server.services, site, platformUrl))
+
   type Summary = {
     payDate: string
     workers: number
@@ -379,10 +430,11 @@ async function main(): Promise<void> {
   if (process.env.DEMO_EXIT === '1') {
     await server.close()
     await dahua.device.close()
+    await platform.close()
     return
   }
   console.log('The service keeps running; Ctrl-C stops it.')
-  const stop = () => void server.close().then(() => dahua.device.close()).then(() => process.exit(0))
+  const stop = () => void server.close().then(() => dahua.device.close()).then(() => platform.close()).then(() => process.exit(0))
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
 }

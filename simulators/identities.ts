@@ -23,6 +23,8 @@ export function idNumber(rng: Rng, serial: number): string {
 export function creditCode(rng: Rng): string {
   const alphabet = '0123456789ABCDEFGHJKLMNPQRTUWXY'
   let body = '91330'
+  // Characters 3–8 are the registering authority's region code, all digits (a platform checks); the rest, the body.
+  while (body.length < 8) body += String(alphabet.indexOf(rng.pick([...alphabet])) % 10)
   while (body.length < 17) body += rng.pick([...alphabet])
   return body + (creditCodeCheckChar(body) as string)
 }
