@@ -34,6 +34,9 @@ import { deviceBackfillRoutes } from './http/routes/device-backfills.ts'
 import { webhooksRoutes } from './http/routes/webhooks.ts'
 import { pagesRoutes } from './pages/routes.ts'
 import { workerSignInCodeRoutes } from './http/routes/worker-sign-in-codes.ts'
+import { cluesRoutes } from './http/routes/clues.ts'
+import { incidentsRoutes } from './http/routes/incidents.ts'
+import { creditRecordsRoutes } from './http/routes/credit-records.ts'
 import type { Services } from './services.ts'
 import { validatorCompiler } from './http/validation.ts'
 
@@ -100,6 +103,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
         { name: 'account', description: '专用账户与保证金: the dedicated account, contract and funding schedule, statements, balance, guarantee deposits' },
         { name: 'payouts', description: '代发与对账: bank result files, reconciliation, flags' },
         { name: 'upstream', description: '信息共享: what each project reported to the real-name platform (accepted, refused with reasons), resends' },
+        { name: 'clues', description: '欠薪线索: complaint clues on their clocks, major incidents (10+ workers or ¥5M) and their reports, credit records on employers' },
         { name: 'access', description: '权限: logins, sessions, API keys; every other route needs a session or a key (Authorization: Bearer …)' },
       ],
     },
@@ -129,6 +133,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(webhooksRoutes, { services })
   await app.register(workerSignInCodeRoutes, { services })
   await app.register(upstreamRoutes, { services })
+  await app.register(cluesRoutes, { services })
+  await app.register(incidentsRoutes, { services })
+  await app.register(creditRecordsRoutes, { services })
   // Pages for people: the same services and policies as the API, answered as HTML (src/pages).
   await app.register(pagesRoutes, { services })
   return app

@@ -214,12 +214,24 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   services.upstream.runner.start(app.log)
   // The cases' clocks (7 days unhandled, 15 unresolved): every instance checks, each escalation is appended once.
   // First the reconciliation clock: the months whose flags the date alone changes, run once a day (PayoutService.runClock).
+  // Worker complaints made before complaint clues existed become clues at the first tick (later ones do in their own transaction).
+  let complaintsCaughtUp = false
   const caseClock = everyUnlessRunning(CASE_CLOCK_INTERVAL_MS, async () => {
     try {
       const runs = await services.payouts.runClock()
       if (runs > 0) app.log.info({ runs }, 'months reconciled by the clock')
       const escalated = await services.cases.tick()
       if (escalated > 0) app.log.info({ escalated }, 'flag cases escalated')
+      if (!complaintsCaughtUp) {
+        const made = await services.clues.catchUpComplaints()
+        complaintsCaughtUp = true
+        if (made > 0) app.log.info({ made }, 'worker complaints caught up as clues')
+      }
+      // Complaint clues past their 7- or 15-day clocks, and credit records whose term ended (src/risk): once each.
+      const clues = await services.clues.tick()
+      if (clues > 0) app.log.info({ escalated: clues }, 'complaint clues escalated')
+      const expired = await services.credit.expire()
+      if (expired > 0) app.log.info({ expired }, 'credit records expired')
     } catch (err) {
       const fault = dbFaultOf(err)
       if (fault) services.database.faulted('sweep', fault)

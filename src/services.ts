@@ -39,6 +39,10 @@ import { BackfillRepository } from './punches/backfill-repository.ts'
 import { BackfillService } from './punches/backfill-service.ts'
 import { WorkerSignInCodes } from './access/sign-in-codes.ts'
 import { OversightService } from './oversight/service.ts'
+import { LedgerRepository } from './payroll/ledger-repository.ts'
+import { ClueService } from './risk/clue-service.ts'
+import { CreditService } from './risk/credit-service.ts'
+import { IncidentService } from './risk/incident-service.ts'
 
 export interface Services {
   config: Config
@@ -76,6 +80,12 @@ export interface Services {
   instructions: InstructionService
   /** Backfills: devices asked for their missing records again (the gap watch, or a person). */
   backfills: BackfillService
+  /** Complaint clues (欠薪线索) on their clocks, with the evidence the ledger holds (issue 15). */
+  clues: ClueService
+  /** Major incidents (10+ workers or ¥5M) and their reports, on the 2-hour clock. */
+  incidents: IncidentService
+  /** Credit records (信用记录) on employers found in arrears; activeCreditRecords for the index and the deposit rate. */
+  credit: CreditService
   /** The bureau's overview of a region: six systems per project, arrears incidence, cases by age (read-only). */
   oversight: OversightService
   /** Logins, sessions, keys, device credentials and scopes. */
@@ -133,6 +143,26 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const instructions = new InstructionService(db, { roster, sheets, account }, clock)
   const webhooks = new WebhookService(db, clock)
   const cases = new CaseService(db, clock, async (projectId) => (await roster.project(projectId)).timeZone, webhooks)
+  const incidents = new IncidentService(db, clock, webhooks)
+  const credit = new CreditService(db, clock, config.defaultTimeZone)
+  const ledger = new LedgerRepository(db)
+  const clues = new ClueService(db, clock, config.defaultTimeZone, {
+    incidents,
+    credit,
+    outbox: webhooks,
+    evidence: {
+      workerMonth: async (projectId, workerId, month) => {
+        const v = await timesheets.workerMonth(projectId, workerId, month)
+        return { frozen: v.line.frozen, month: v.line.month }
+      },
+      ledgerLines: async (projectId, month, workerId) => (await ledger.month(projectId, month, { workerId }))?.lines ?? [],
+    },
+  })
+  // In the transaction that appends a month's case events: a worker's complaint becomes a clue, 10+ workers in arrears an incident.
+  cases.onAppended(async (e) => {
+    await clues.complaintsAppended(e.projectId, e.month, e.events, e.cases)
+    await incidents.casesChanged(e.projectId, e.month, e.cases(), e.events.at(-1)?.atMs ?? clock.nowMs())
+  })
   const deviceWatch = new DeviceWatchService(
     db,
     { listProjects: () => roster.listProjects(), listDevices: (id) => roster.listDevices(id), lastPunchOfDevice: (id, deviceId) => punches.lastPunchOfDevice(id, deviceId), deviceOf: (serial) => lookups.device(serial) },
@@ -190,6 +220,9 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     deposits,
     instructions,
     backfills,
+    clues,
+    incidents,
+    credit,
     oversight: new OversightService(db, { roster }, clock, config.defaultTimeZone),
     access,
     signInCodes,

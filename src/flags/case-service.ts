@@ -56,8 +56,16 @@ export function inTeamReach(c: FlagCase, reach: TeamReach): boolean {
   return typeof teamId === 'string' && reach.teamIds.has(teamId)
 }
 
+/**
+ * Told, inside the transaction that appends them, of a project-month's new case events, with the month's cases as
+ * they now fold (computed when first asked): what must change with the cases or not at all (a worker's complaint
+ * becoming a complaint clue, a month's arrears becoming a major incident: src/risk). Database work only.
+ */
+export type CasesAppended = (e: { projectId: string; month: string; events: readonly CaseEvent[]; cases: () => readonly FlagCase[] }) => Promise<void>
+
 export class CaseService {
   private readonly repo: CaseRepository
+  private readonly appended: CasesAppended[] = []
 
   constructor(
     private readonly db: Database,
@@ -66,6 +74,11 @@ export class CaseService {
     private readonly outbox?: CaseOutbox,
   ) {
     this.repo = new CaseRepository(db)
+  }
+
+  /** Adds a hook run inside every appending transaction (CasesAppended). */
+  onAppended(hook: CasesAppended): void {
+    this.appended.push(hook)
   }
 
   /**
@@ -221,6 +234,11 @@ export class CaseService {
     if (this.outbox) {
       const payloads = await this.payloadsOf(projectId, rows, events, out)
       if (payloads.length > 0) await this.outbox.enqueue(projectId, payloads)
+    }
+    if (events.length > 0 && this.appended.length > 0) {
+      let folded: readonly FlagCase[] | undefined
+      const cases = (): readonly FlagCase[] => (folded ??= foldCases([...rows.map(eventOf), ...events]).cases)
+      for (const hook of this.appended) await hook({ projectId, month, events, cases })
     }
   }
 
