@@ -37,6 +37,8 @@ import { workerSignInCodeRoutes } from './http/routes/worker-sign-in-codes.ts'
 import { cluesRoutes } from './http/routes/clues.ts'
 import { incidentsRoutes } from './http/routes/incidents.ts'
 import { creditRecordsRoutes } from './http/routes/credit-records.ts'
+import { signalsRoutes } from './http/routes/signals.ts'
+import { riskRoutes } from './http/routes/risk.ts'
 import type { Services } from './services.ts'
 import { validatorCompiler } from './http/validation.ts'
 
@@ -104,6 +106,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
         { name: 'payouts', description: '代发与对账: bank result files, reconciliation, flags' },
         { name: 'upstream', description: '信息共享: what each project reported to the real-name platform (accepted, refused with reasons), resends' },
         { name: 'clues', description: '欠薪线索: complaint clues on their clocks, major incidents (10+ workers or ¥5M) and their reports, credit records on employers' },
+        { name: 'risk', description: '联合预警与风险指数: outside signals imported from other departments, the monthly risk index of projects and employers with its reasons' },
         { name: 'access', description: '权限: logins, sessions, API keys; every other route needs a session or a key (Authorization: Bearer …)' },
       ],
     },
@@ -136,6 +139,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(cluesRoutes, { services })
   await app.register(incidentsRoutes, { services })
   await app.register(creditRecordsRoutes, { services })
+  await app.register(signalsRoutes, { services })
+  await app.register(riskRoutes, { services })
   // Pages for people: the same services and policies as the API, answered as HTML (src/pages).
   await app.register(pagesRoutes, { services })
   return app

@@ -50,6 +50,8 @@ const CASE_CLOCK_INTERVAL_MS = 10 * 60_000
 const WEBHOOK_INTERVAL_MS = 5_000
 /** How often the device watch judges every device: an outage is counted in tens of minutes, so one minute late is on time. */
 const DEVICE_WATCH_INTERVAL_MS = 60_000
+/** How often the monthly risk index run is looked for: it is due on days, so an hour late is on time. */
+const RISK_RUN_CHECK_MS = 60 * 60_000
 /** The heartbeat probe: a small write that proves the database takes writes when nothing else is writing. */
 const PROBE_INTERVAL_MS = 2_000
 
@@ -307,6 +309,23 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       else app.log.error({ err }, 'overview refresh failed; the previous snapshots are kept')
     }
   })
+  // The monthly risk index (src/risk/risk-runs.ts): the previous month once, on the 1st to 3rd, by whichever instance
+  // comes first (the others find its run under the lock). Outside those days a check is a date comparison.
+  let riskRunning: Promise<void> = Promise.resolve()
+  const riskTimer = everyUnlessRunning(RISK_RUN_CHECK_MS, async () => {
+    if (closing) return
+    riskRunning = (async () => {
+      try {
+        const run = await services.riskRuns.runIfDue()
+        if (run) app.log.info({ code: 'risk_index_run', month: run.month, projects: run.projectCount, employers: run.employerCount }, 'monthly risk index run')
+      } catch (err) {
+        const fault = dbFaultOf(err)
+        if (fault) services.database.faulted('sweep', fault)
+        else app.log.error({ err }, 'monthly risk index run failed; the next check tries again')
+      }
+    })()
+    await riskRunning
+  })
   // Bank files dropped in the watched folder are posted as uploads are: started once the service is up, like any client.
   let payoutInbox: PayoutInboxFolder | undefined
   if (config.payoutInboxDir !== undefined) {
@@ -344,6 +363,8 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
         deliverer.stop()
         deviceWatcher.stop()
         overviewRefresher.stop()
+        riskTimer.stop()
+        await riskRunning
         await services.webhooks.stop()
         prober.stop()
         await dynsec?.close()

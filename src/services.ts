@@ -39,6 +39,8 @@ import { BackfillRepository } from './punches/backfill-repository.ts'
 import { BackfillService } from './punches/backfill-service.ts'
 import { WorkerSignInCodes } from './access/sign-in-codes.ts'
 import { OversightService } from './oversight/service.ts'
+import { SignalImportService } from './risk/signal-imports.ts'
+import { RiskRunService } from './risk/risk-runs.ts'
 import { LedgerRepository } from './payroll/ledger-repository.ts'
 import { ClueService } from './risk/clue-service.ts'
 import { CreditService } from './risk/credit-service.ts'
@@ -88,6 +90,10 @@ export interface Services {
   credit: CreditService
   /** The bureau's overview of a region: six systems per project, arrears incidence, cases by age (read-only). */
   oversight: OversightService
+  /** The departments' monthly employer signals (联合预警), imported whole and once (issue 15). */
+  signals: SignalImportService
+  /** The monthly risk index runs (欠薪风险指数) and their scores (issue 15). */
+  riskRuns: RiskRunService
   /** Logins, sessions, keys, device credentials and scopes. */
   access: AccessService
   /** Workers' one-time sign-in codes for their own page (issue, deliver, sign in). */
@@ -191,6 +197,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     windowMs: 24 * 3_600_000,
     sweepHour: config.zktecoSweepHour,
   })
+  const oversight = new OversightService(db, { roster }, clock, config.defaultTimeZone)
   const services: Services = {
     config,
     clock,
@@ -223,7 +230,9 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     clues,
     incidents,
     credit,
-    oversight: new OversightService(db, { roster }, clock, config.defaultTimeZone),
+    oversight,
+    signals: new SignalImportService(db, punches, clock),
+    riskRuns: new RiskRunService(db, oversight, clock, config.defaultTimeZone),
     access,
     signInCodes,
     accessLog,

@@ -153,4 +153,13 @@ export const LIMITS = {
   device_http_body_bytes_max: 4 * 1024 * 1024,
   /** Rejected inputs keep at most this much of the raw payload (the reason stays complete). */
   rejected_payload_bytes_max: 64 * 1024,
+  /**
+   * Largest outside signal file (src/risk/signal-imports.ts): SIGNAL_ROWS_MAX rows of a department's CSV are about
+   * 25 MB, as JSON from a data-sharing platform about twice that. A refused file is kept whole, as payout files are.
+   */
+  signal_file_bytes_max: 64 * 1024 * 1024,
+  /** Row problems listed for one refused signal file: enough to fix it, not a dump of one systematic mistake. */
+  signal_file_errors_max: 1_000,
+  /** Rows of risk_scores written per statement by a risk index run: 9 parameters each, far below both engines' limits. */
+  risk_scores_per_insert: 500,
 } as const

@@ -97,6 +97,12 @@ export const ERRORS = {
   incident_not_found: { status: 404, message: 'No major incident you can see has this id; list them at GET /api/incidents.' },
   credit_record_not_found: { status: 404, message: 'No credit record you can see has this id; list them at GET /api/credit-records.' },
   credit_repair_refused: { status: 409, message: "The credit rules do not allow this repair; details.code says why (not_active with details.state, paid_in_future, too_early with details.repairableOn)." },
+  signal_file_unreadable: { status: 400, message: 'The file is not a signal file the import reads: details.problem says why (not_a_spreadsheet: send XLSX, CSV or JSON; no_header: details.missing names the columns to add; no_rows; too_many_rows: split it into files of details.max rows; json_invalid with details.reason). It is kept in rejected inputs.' },
+  signal_file_invalid: { status: 422, message: 'Some rows of the signal file have problems (details.rows, each with its row number and problems); nothing was stored and the file is kept in rejected inputs. Fix the rows and import the file again.' },
+  signal_import_not_found: { status: 404, message: 'No signal import has this id; list them at GET /api/signals/imports.' },
+  employer_not_found: { status: 404, message: 'No employer you can see has this credit code: no department reported it and it is not on the roster, or (for an auditor) it is a party of no project in your region.' },
+  risk_run_not_found: { status: 404, message: 'The risk index has not been run for this month; the monthly timer runs the previous month on the 1st to 3rd, or the platform operator runs it at POST /api/risk/runs.' },
+  risk_month_not_ended: { status: 409, message: "A month's risk index is run once the month has ended (in the service's time zone); details.month is the latest month that can be run." },
   not_found: { status: 404, message: 'No such route.' },
   internal: { status: 500, message: 'Something failed inside the service; it is logged. Try again, and report it if it persists.' },
 } as const satisfies Record<string, { status: number; message: string }>

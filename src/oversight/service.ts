@@ -23,7 +23,7 @@ import type { ProjectRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import { OversightRepository } from './repository.ts'
 import { OverviewSnapshots } from './snapshots.ts'
-import { ledgerSignals } from '../risk/ledger-signals.ts'
+import { ledgerSignals, type LedgerFacts } from '../risk/ledger-signals.ts'
 import { formulaFor, RISK_FORMULAS, riskScore, type RiskScore } from '../risk/risk-index.ts'
 import { dueMonthOf, previousMonth, sixSystems, type SystemStatus } from './six-systems.ts'
 
@@ -110,31 +110,9 @@ export class OversightService {
    */
   async overview(within: SQL | undefined): Promise<Overview> {
     const now = this.clock.nowMs()
-    // One "today" for the region: a bureau's projects share its zone (the zone is per project only for completeness).
-    const today = workDateOf(now, this.timeZone)
-    const m1 = previousMonth(today.slice(0, 7))
-    const m2 = previousMonth(m1)
-    const bounds = (m: Month): [string, string] => [`${m}-01`, previousDay(`${nextMonth(m)}-01`)]
-    const rows = await this.deps.roster.pageProjects({ limit: OVERVIEW_PROJECTS_MAX + 1 }, within)
-    const projects = rows.slice(0, OVERVIEW_PROJECTS_MAX)
-    const [enrol, devices, statements, registered, credits, instructions, paid, runs, contracts, deposits, events, contacts] = await Promise.all([
-      this.repo.enrolmentCounts(within, today, bounds(m1), bounds(m2)),
-      this.repo.deviceCounts(within),
-      this.repo.statementCounts(within),
-      this.repo.registeredAccounts(within),
-      this.repo.lastCredits(within),
-      this.repo.instructionCounts(within, [m1, m2]),
-      this.repo.paidLineCounts(within, [m1, m2]),
-      this.repo.latestRuns(within, [m1, m2]),
-      this.repo.contracts(within),
-      this.repo.deposits(within),
-      this.repo.caseEvents(within),
-      this.repo.contactsInForce(within),
-    ])
-    const enrolOf = new Map(enrol.map((e) => [e.projectId, e]))
-    const cases = foldAll(events)
-    const casesOf = groupBy(cases, (c) => c.case.projectId)
-    const depositsOf = groupBy(deposits, (d) => d.projectId)
+    const g = await this.gather(within, now, OVERVIEW_PROJECTS_MAX)
+    const { today, projects, enrolOf, cases } = g
+    const { devices, statements, credits, instructions, runs, contacts } = g.reads
 
     // The board's unrecorded facts depend on the region's minimum wage and on which contacts are registered (the rest
     // is the same for every project): judged once per such combination, not once per project.
@@ -164,23 +142,8 @@ export class OversightService {
 
     // The formula in force today (a month's stored index uses its own month's; the overview is today's view).
     const formula = formulaFor(today) ?? RISK_FORMULAS[0]!
-    const out: ProjectOverview[] = projects.map((p) => {
-      const dueMonth = dueMonthOf(today, (m) => payDateOf(m, p.payDay))
-      const e = enrolOf.get(p.id)
-      const workersInDue = e === undefined ? 0 : dueMonth === m1 ? e.inMonthA : dueMonth === m2 ? e.inMonthB : 0
-      const live = (casesOf.get(p.id) ?? []).filter((c) => isLive(c.case))
-      const arrears = live.filter((c) => c.case.kind === ARREARS_FAMILY)
-      const account = registered.get(p.id)
-      const deposit = this.depositFacts(p, today, contracts.get(p.id), depositsOf.get(p.id) ?? [], account !== undefined)
-      const paidLines = paid.get(`${p.id}|${dueMonth}`) ?? 0
-      const risk = riskScore(
-        ledgerSignals({
-          arrears: arrears.map((c) => ({ caseId: publicCaseId(c.case.key), month: c.case.month, shortFen: shortOf(c.case), episodeAgeDays: caseAge(c.case, now, this.timeZone).episodeAgeDays })),
-          dueMonth: { workers: workersInDue, paidLines },
-          deposit,
-        }),
-        formula,
-      )
+    const out: ProjectOverview[] = g.perProject.map(({ project: p, dueMonth, enrolment: e, workersInDue, live, arrears, account, deposit, paidLines, ledger }) => {
+      const risk = riskScore(ledgerSignals(ledger), formula)
       const systems = sixSystems({
         today,
         dueMonth,
@@ -206,12 +169,69 @@ export class OversightService {
       asOfMs: now,
       asOfTime: localTimeOf(now, this.timeZone),
       projects: out,
-      truncated: rows.length > OVERVIEW_PROJECTS_MAX,
+      truncated: g.truncated,
       incidence: this.incidence(today, now, projects, enrolOf, shownCases),
       target: ARREARS_INCIDENCE_TARGET,
       caseAges: this.caseAges(shownCases, now),
       ...largest(shownCases, new Map(projects.map((p) => [p.id, p.name]))),
     }
+  }
+
+  /**
+   * The ledger's own risk facts of every project in scope as they stood at `asOfMs` (ledger-signals.ts turns them into
+   * signals): what the monthly index run (src/risk/risk-runs.ts) scores, read exactly as the overview reads them.
+   * Cases are folded from their events up to the instant, so a month's run does not see a case opened after it.
+   */
+  async ledgerRiskFacts(within: SQL | undefined, asOfMs: number, projectsMax: number): Promise<Array<{ project: ProjectRow; facts: LedgerFacts }>> {
+    const g = await this.gather(within, asOfMs, projectsMax, asOfMs)
+    if (g.truncated) throw new Error(`more than ${projectsMax} projects in scope: raise the limit`)
+    return g.perProject.map((p) => ({ project: p.project, facts: p.ledger }))
+  }
+
+  /** What the overview and the index run read: one grouped query per table for the whole scope, then per project. */
+  private async gather(within: SQL | undefined, now: number, projectsMax: number, eventsUpToMs?: number) {
+    // One "today" for the region: a bureau's projects share its zone (the zone is per project only for completeness).
+    const today = workDateOf(now, this.timeZone)
+    const m1 = previousMonth(today.slice(0, 7))
+    const m2 = previousMonth(m1)
+    const bounds = (m: Month): [string, string] => [`${m}-01`, previousDay(`${nextMonth(m)}-01`)]
+    const rows = await this.deps.roster.pageProjects({ limit: projectsMax + 1 }, within)
+    const projects = rows.slice(0, projectsMax)
+    const [enrol, devices, statements, registered, credits, instructions, paid, runs, contracts, deposits, events, contacts] = await Promise.all([
+      this.repo.enrolmentCounts(within, today, bounds(m1), bounds(m2)),
+      this.repo.deviceCounts(within),
+      this.repo.statementCounts(within),
+      this.repo.registeredAccounts(within),
+      this.repo.lastCredits(within),
+      this.repo.instructionCounts(within, [m1, m2]),
+      this.repo.paidLineCounts(within, [m1, m2]),
+      this.repo.latestRuns(within, [m1, m2]),
+      this.repo.contracts(within),
+      this.repo.deposits(within),
+      this.repo.caseEvents(within),
+      this.repo.contactsInForce(within),
+    ])
+    const enrolOf = new Map(enrol.map((e) => [e.projectId, e]))
+    const cases = foldAll(events, eventsUpToMs)
+    const casesOf = groupBy(cases, (c) => c.case.projectId)
+    const depositsOf = groupBy(deposits, (d) => d.projectId)
+    const perProject = projects.map((p) => {
+      const dueMonth = dueMonthOf(today, (m) => payDateOf(m, p.payDay))
+      const enrolment = enrolOf.get(p.id)
+      const workersInDue = enrolment === undefined ? 0 : dueMonth === m1 ? enrolment.inMonthA : dueMonth === m2 ? enrolment.inMonthB : 0
+      const live = (casesOf.get(p.id) ?? []).filter((c) => isLive(c.case))
+      const arrears = live.filter((c) => c.case.kind === ARREARS_FAMILY)
+      const account = registered.get(p.id)
+      const deposit = this.depositFacts(p, today, contracts.get(p.id), depositsOf.get(p.id) ?? [], account !== undefined)
+      const paidLines = paid.get(`${p.id}|${dueMonth}`) ?? 0
+      const ledger: LedgerFacts = {
+        arrears: arrears.map((c) => ({ caseId: publicCaseId(c.case.key), month: c.case.month, shortFen: shortOf(c.case), episodeAgeDays: caseAge(c.case, now, this.timeZone).episodeAgeDays })),
+        dueMonth: { workers: workersInDue, paidLines },
+        deposit,
+      }
+      return { project: p, dueMonth, enrolment, workersInDue, live, arrears, account, deposit, paidLines, ledger }
+    })
+    return { today, projects, truncated: rows.length > projectsMax, enrolOf, cases, perProject, reads: { devices, statements, credits, instructions, runs, contacts } }
   }
 
   /** One project's six systems and its cases' figures, as the overview has them (the drill-down's first level). */
@@ -308,11 +328,14 @@ interface Folded {
   events: CaseEvent[]
 }
 
-function foldAll(rows: ReadonlyArray<{ caseKey: string; body: string }>): Folded[] {
+/** upToMs: only the events up to that instant (a month's index run); every event otherwise. */
+function foldAll(rows: ReadonlyArray<{ caseKey: string; body: string }>, upToMs?: number): Folded[] {
   const byKey = groupBy(rows, (r) => r.caseKey)
   const out: Folded[] = []
   for (const list of byKey.values()) {
-    const events = list.map((r) => JSON.parse(r.body) as CaseEvent)
+    const all = list.map((r) => JSON.parse(r.body) as CaseEvent)
+    const events = upToMs === undefined ? all : all.filter((e) => e.atMs <= upToMs)
+    if (events.length === 0) continue
     const r = foldCase(events)
     // A case that does not fold is the case service's to report; the overview counts what folds.
     if (r.ok) out.push({ case: r.case, events })

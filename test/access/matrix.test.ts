@@ -92,6 +92,9 @@ t.test('role × route: every route answers every role as its policy says', async
     clueId: '01900000-0000-7000-8000-000000000003',
     incidentId: '01900000-0000-7000-8000-000000000004',
     creditRecordId: '01900000-0000-7000-8000-000000000005',
+    // Outside signals and the risk index (issue 15): an import that does not exist, an employer nobody reported.
+    importId: '01900000-0000-7000-8000-000000000006',
+    creditCode: '91330106MA2B3C4D5E',
     month: MONTH,
     date: DAY,
     id: String(rejected[0]?.id),

@@ -1,0 +1,350 @@
+/**
+ * The monthly risk index run (欠薪风险指数, issue 15): every project and every employer scored for a month with the
+ * formula in force on the month's last day (risk-index.ts riskScoreOfMonth), kept as one risk_runs row and one
+ * risk_scores row per subject, in one transaction. A run never rewrites an earlier one: running a month again adds a
+ * run, and the current score of a subject-month is the newest run's.
+ *
+ * What a subject's signals are:
+ * - a project: the ledger's own signals as the bureau overview gathers them (OversightService.ledgerRiskFacts, as
+ *   they stood at the month's end), and the outside signals for the month of its general contractor and of every
+ *   subcontractor employing a team on it;
+ * - an employer (a credit code: every organisation on the roster, and every code a department reported for the
+ *   month, on the roster or not): its own outside signals for the month, and the ledger signals of the projects it
+ *   answers for as an employer, that is where it is the general contractor or employs a team. A construction unit
+ *   that is neither has its outside signals only (its late funding is its projects' signal).
+ * The same report sent in two imports (employer, kind, source and month) counts once: the newest import's row.
+ *
+ * Size: a province's month is 10,000 projects and two million employers. Projects and the roster's employers are
+ * held in memory (tens of thousands); the employers with signals are read in pages of credit codes and their scores
+ * written in multi-row statements as they are made, so memory stays flat whatever the number of employers.
+ *
+ * The run's row is written before its scores (they reference it), so finished_at_ms is the instant its reading of the
+ * ledger ended and its writing began; runs of any instance are serialised by a lock (imports take it too, so a run
+ * reads one state of the signals), and they stay in that order.
+ */
+import { sql, type SQL } from 'drizzle-orm'
+import { LIMITS } from '../config/limits.ts'
+import { q, type Database, type Executor, type Transaction } from '../db/database.ts'
+import { AppError } from '../kernel/errors.ts'
+import { fen } from '../kernel/money.ts'
+import { newId } from '../kernel/ids.ts'
+import { isMonth, localParts, monthBoundsMs, nextMonth, type Clock, type Month } from '../kernel/time.ts'
+import type { ProjectRow } from '../roster/repository.ts'
+import { ledgerSignals, type LedgerFacts } from './ledger-signals.ts'
+import { formulaFor, RISK_FORMULAS, riskScore, type OutsideKind, type RiskFormula, type RiskScore, type RiskSignal } from './risk-index.ts'
+import { employersWithin, SIGNALS_LOCK } from './signal-imports.ts'
+
+/** Projects one run scores: a province's (tens of thousands), with room. */
+export const RISK_RUN_PROJECTS_MAX = 200_000
+/** Signal rows read per page of employers (a page ends at a whole employer). */
+const SIGNAL_PAGE_ROWS = 20_000
+/** The monthly timer runs the previous month on these days of the month (service's zone), if it has no run yet. */
+export const RISK_RUN_DAYS = [1, 2, 3] as const
+
+export type SubjectKind = 'project' | 'employer'
+
+export interface RiskRunRow {
+  id: string
+  month: Month
+  formulaVersion: string
+  actor: string
+  projectCount: number
+  employerCount: number
+  startedAtMs: number
+  finishedAtMs: number
+}
+
+export interface RiskScoreRow {
+  runId: string
+  month: Month
+  subjectKind: SubjectKind
+  subjectId: string
+  /** The project's name, or the employer's on the roster (else as the newest signal gave it); null when unknown. */
+  name: string | null
+  regionCode: string | null
+  formulaVersion: string
+  points: number
+  level: RiskScore['level']
+  parts: RiskScore['parts']
+}
+
+interface OutsideRow {
+  id: number
+  creditCode: string
+  signal: OutsideKind
+  source: string
+  period: string
+  amountFen: number | null
+  severity: number
+}
+
+const RUN_COLUMNS = `id, month, formula_version AS "formulaVersion", actor, project_count AS "projectCount", employer_count AS "employerCount", started_at_ms AS "startedAtMs", finished_at_ms AS "finishedAtMs"`
+const INSERT_RUN = `INSERT INTO risk_runs (id, month, formula_version, actor, project_count, employer_count, started_at_ms, finished_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+const NEWEST_RUN_OF_MONTH = `SELECT ${RUN_COLUMNS} FROM risk_runs WHERE month = ? ORDER BY finished_at_ms DESC, id DESC LIMIT 1`
+const NEWEST_RUN = `SELECT ${RUN_COLUMNS} FROM risk_runs ORDER BY month DESC, finished_at_ms DESC, id DESC LIMIT 1`
+const OUTSIDE_COLUMNS = `id, credit_code AS "creditCode", signal, source, period, amount_fen AS "amountFen", severity`
+const insertTexts = new Map<number, string>()
+function insertScoresText(rows: number): string {
+  let text = insertTexts.get(rows)
+  if (text === undefined) {
+    text = `INSERT INTO risk_scores (run_id, month, subject_kind, subject_id, region_code, formula_version, points, level, parts) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`
+    insertTexts.set(rows, text)
+  }
+  return text
+}
+
+const runOf = (r: Record<string, unknown>): RiskRunRow => ({
+  ...(r as unknown as RiskRunRow),
+  projectCount: Number(r.projectCount),
+  employerCount: Number(r.employerCount),
+  startedAtMs: Number(r.startedAtMs),
+  finishedAtMs: Number(r.finishedAtMs),
+})
+
+/** The outside rows as signals, the same report in two imports counted once (the newest stored). */
+export function outsideSignals(rows: readonly OutsideRow[]): RiskSignal[] {
+  const newest = new Map<string, OutsideRow>()
+  for (const r of rows) {
+    const key = `${r.signal}|${r.source}|${r.period}`
+    const held = newest.get(key)
+    if (held === undefined || held.id < r.id) newest.set(key, r)
+  }
+  return [...newest.values()]
+    .sort((a, b) => a.id - b.id)
+    .map((r) => ({ kind: 'outside', signal: r.signal, severity: r.severity as 1 | 2 | 3, amountFen: r.amountFen === null ? null : fen(r.amountFen), source: r.source, period: r.period }))
+}
+
+/** Writes scores in multi-row statements as they are made. */
+class ScoreWriter {
+  private pending: unknown[] = []
+  private rows = 0
+  written = 0
+
+  constructor(
+    private readonly tx: Executor,
+    private readonly run: { id: string; month: Month },
+  ) {}
+
+  async add(kind: SubjectKind, subjectId: string, regionCode: string | null, score: RiskScore): Promise<void> {
+    this.pending.push(this.run.id, this.run.month, kind, subjectId, regionCode, score.formula, score.points, score.level, JSON.stringify(score.parts))
+    this.rows++
+    if (this.rows >= LIMITS.risk_scores_per_insert) await this.flush()
+  }
+
+  async flush(): Promise<void> {
+    if (this.rows === 0) return
+    await this.tx.run(q(insertScoresText(this.rows), ...this.pending))
+    this.written += this.rows
+    this.pending = []
+    this.rows = 0
+  }
+}
+
+export interface LedgerFactsSource {
+  ledgerRiskFacts(within: SQL | undefined, asOfMs: number, projectsMax: number): Promise<Array<{ project: ProjectRow; facts: LedgerFacts }>>
+}
+
+export class RiskRunService {
+  constructor(
+    private readonly db: Database,
+    private readonly ledger: LedgerFactsSource,
+    private readonly clock: Clock,
+    private readonly timeZone: string,
+    private readonly formulas: readonly RiskFormula[] = RISK_FORMULAS,
+  ) {}
+
+  /** The latest month that has ended in the service's zone: the previous one. */
+  lastEndedMonth(): Month {
+    const { year, month } = localParts(this.clock.nowMs(), this.timeZone)
+    return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, '0')}`
+  }
+
+  /**
+   * Scores the month. `ifMissing`: the timer's way, nothing is done when the month already has a run (decided under
+   * the lock, so two instances' timers make one run). Returns the run made, or undefined when none was needed.
+   */
+  async run(month: Month, actor: string, opts: { ifMissing?: boolean } = {}): Promise<RiskRunRow | undefined> {
+    if (!isMonth(month)) throw new AppError('invalid_month', { month })
+    const latest = this.lastEndedMonth()
+    if (month > latest) throw new AppError('risk_month_not_ended', { month: latest })
+    const lastDay = new Date(Date.parse(`${nextMonth(month)}-01T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+    const formula = formulaFor(lastDay, this.formulas)
+    if (!formula) throw new AppError('invalid_month', { month, reason: `no risk formula was in force; the first applies from ${this.formulas.map((f) => f.effectiveFrom).sort()[0] ?? '?'}` })
+    if (opts.ifMissing && (await this.newestRun(month))) return undefined
+    const startedAtMs = this.clock.nowMs()
+    // As the ledger stood at the month's end: the last instant of its last day in the service's zone.
+    const asOfMs = Math.min(startedAtMs, monthBoundsMs(month, this.timeZone).endMs - 1)
+    // Read outside the transaction: the ledger's facts are the overview's grouped reads, a few seconds for a province.
+    const facts = await this.ledger.ledgerRiskFacts(undefined, asOfMs, RISK_RUN_PROJECTS_MAX)
+    return this.db.tx(async (tx) => {
+      await tx.lock(SIGNALS_LOCK)
+      if (opts.ifMissing && (await this.newestRun(month, tx))) return undefined
+      return this.score(tx, month, formula, actor, startedAtMs, facts)
+    })
+  }
+
+  private async score(tx: Transaction, month: Month, formula: RiskFormula, actor: string, startedAtMs: number, facts: Array<{ project: ProjectRow; facts: LedgerFacts }>): Promise<RiskRunRow> {
+    // The roster's employers and the projects they answer for (general contractor, or a team's employer).
+    const parties = await tx.all<{ code: string; projectId: string | null; role: string }>(sql`
+      SELECT o.credit_code AS "code", p.id AS "projectId", 'gc' AS "role" FROM organisations o INNER JOIN projects p ON p.general_contractor_id = o.id
+      UNION SELECT o.credit_code, t.project_id, 'team' FROM organisations o INNER JOIN teams t ON t.employer_id = o.id
+      UNION SELECT o.credit_code, NULL, 'org' FROM organisations o`)
+    const projectsOfEmployer = new Map<string, Set<string>>()
+    const employersOfProject = new Map<string, Set<string>>()
+    for (const r of parties) {
+      const set = projectsOfEmployer.get(r.code) ?? new Set<string>()
+      projectsOfEmployer.set(r.code, set)
+      if (r.projectId === null) continue
+      set.add(r.projectId)
+      const e = employersOfProject.get(r.projectId) ?? new Set<string>()
+      e.add(r.code)
+      employersOfProject.set(r.projectId, e)
+    }
+    // The roster's employers' signals of the month: what their projects carry.
+    const rosterOutside = new Map<string, OutsideRow[]>()
+    for (const r of await tx.all<OutsideRow>(sql`SELECT ${sql.raw(OUTSIDE_COLUMNS)} FROM employer_signals WHERE period = ${month} AND credit_code IN (SELECT credit_code FROM organisations)`)) {
+      const row = { ...r, id: Number(r.id), severity: Number(r.severity), amountFen: r.amountFen === null ? null : Number(r.amountFen) }
+      const list = rosterOutside.get(row.creditCode) ?? []
+      list.push(row)
+      rosterOutside.set(row.creditCode, list)
+    }
+    const outsideOf = new Map<string, RiskSignal[]>()
+    for (const [code, rows] of rosterOutside) outsideOf.set(code, outsideSignals(rows))
+
+    const ledgerOf = new Map<string, RiskSignal[]>()
+    const regionOf = new Map<string, string>()
+    for (const { project, facts: f } of facts) {
+      ledgerOf.set(project.id, ledgerSignals(f))
+      regionOf.set(project.id, project.regionCode)
+    }
+    // Employers reported this month that are not on the roster, counted before the run's row is written.
+    const reported = await tx.get<{ n: unknown }>(
+      sql`SELECT CAST(COUNT(DISTINCT credit_code) AS BIGINT) AS "n" FROM employer_signals WHERE period = ${month} AND credit_code NOT IN (SELECT credit_code FROM organisations)`,
+    )
+    const run: RiskRunRow = {
+      id: newId(),
+      month,
+      formulaVersion: formula.version,
+      actor,
+      projectCount: facts.length,
+      employerCount: projectsOfEmployer.size + Number(reported?.n ?? 0),
+      startedAtMs,
+      finishedAtMs: Math.max(startedAtMs, this.clock.nowMs()),
+    }
+    await tx.run(q(INSERT_RUN, run.id, run.month, run.formulaVersion, run.actor, run.projectCount, run.employerCount, run.startedAtMs, run.finishedAtMs))
+    const writer = new ScoreWriter(tx, run)
+
+    for (const { project } of facts) {
+      const signals = [...(ledgerOf.get(project.id) ?? [])]
+      for (const code of employersOfProject.get(project.id) ?? []) signals.push(...(outsideOf.get(code) ?? []))
+      await writer.add('project', project.id, project.regionCode, riskScore(signals, formula))
+    }
+
+    const employerScore = async (code: string, outside: readonly RiskSignal[]): Promise<void> => {
+      const signals = [...outside]
+      let region: string | null = null
+      for (const projectId of [...(projectsOfEmployer.get(code) ?? [])].sort()) {
+        signals.push(...(ledgerOf.get(projectId) ?? []))
+        const r = regionOf.get(projectId)
+        if (r !== undefined && (region === null || r < region)) region = r
+      }
+      await writer.add('employer', code, region, riskScore(signals, formula))
+    }
+    // Every reported employer of the month, a page of whole employers at a time, in credit code order.
+    const done = new Set<string>()
+    let after = ''
+    for (;;) {
+      const page = await tx.all<OutsideRow>(
+        sql`SELECT ${sql.raw(OUTSIDE_COLUMNS)} FROM employer_signals WHERE credit_code > ${after} AND period = ${month} ORDER BY credit_code, id LIMIT ${SIGNAL_PAGE_ROWS}`,
+      )
+      if (page.length === 0) break
+      const full = page.length === SIGNAL_PAGE_ROWS
+      const lastCode = page[page.length - 1]!.creditCode
+      // A full page may end inside an employer's rows: that employer starts the next page (unless it fills this one).
+      const upTo = full && page[0]!.creditCode !== lastCode ? page.findIndex((r) => r.creditCode === lastCode) : page.length
+      let i = 0
+      while (i < upTo) {
+        const code = page[i]!.creditCode
+        const rows: OutsideRow[] = []
+        for (; i < upTo && page[i]!.creditCode === code; i++) {
+          const r = page[i]!
+          rows.push({ ...r, id: Number(r.id), severity: Number(r.severity), amountFen: r.amountFen === null ? null : Number(r.amountFen) })
+        }
+        done.add(code)
+        await employerScore(code, outsideSignals(rows))
+      }
+      after = page[upTo - 1]!.creditCode
+      if (!full) break
+    }
+    // The roster's employers no department reported this month: their projects' ledger signals alone.
+    for (const code of [...projectsOfEmployer.keys()].sort()) if (!done.has(code)) await employerScore(code, [])
+    await writer.flush()
+    return run
+  }
+
+  /** The month's newest run (the current scores), or the newest of any month. */
+  async newestRun(month?: Month, ex: Executor = this.db): Promise<RiskRunRow | undefined> {
+    const r = await ex.get(month === undefined ? q(NEWEST_RUN) : q(NEWEST_RUN_OF_MONTH, month))
+    return r && runOf(r)
+  }
+
+  /** The monthly timer: on the 1st to 3rd, the previous month if it has no run yet (one indexed read otherwise). */
+  async runIfDue(): Promise<RiskRunRow | undefined> {
+    const { day } = localParts(this.clock.nowMs(), this.timeZone)
+    if (!(RISK_RUN_DAYS as readonly number[]).includes(day)) return undefined
+    const month = this.lastEndedMonth()
+    if (!formulaFor(`${month}-28`, this.formulas) || (await this.newestRun(month))) return undefined
+    return this.run(month, 'monthly timer', { ifMissing: true })
+  }
+
+  /**
+   * A page of a month's current scores of one kind, ranked by points (highest first, then by subject). `within`:
+   * the caller's projects (a project's own scope; for employers, those that are a party of a project in it);
+   * undefined for all. `after` is the last row's [points, subjectId].
+   */
+  async ranked(opts: { month?: Month; kind: SubjectKind; level?: RiskScore['level']; within: SQL | undefined; after?: [number, string]; limit: number }): Promise<{ run: RiskRunRow; scores: RiskScoreRow[] }> {
+    const run = await this.newestRun(opts.month)
+    if (!run) throw new AppError('risk_run_not_found', { month: opts.month ?? null })
+    const conds: SQL[] = [sql`s.run_id = ${run.id}`, sql`s.month = ${run.month}`, sql`s.subject_kind = ${opts.kind}`]
+    if (opts.level) conds.push(sql`s.level = ${opts.level}`)
+    if (opts.within !== undefined) conds.push(opts.kind === 'project' ? sql`s.subject_id IN (SELECT projects.id FROM projects WHERE ${opts.within})` : sql`s.subject_id IN (${employersWithin(opts.within)})`)
+    if (opts.after) conds.push(sql`(s.points < ${opts.after[0]} OR (s.points = ${opts.after[0]} AND s.subject_id > ${opts.after[1]}))`)
+    const name =
+      opts.kind === 'project'
+        ? sql`(SELECT projects.name FROM projects WHERE projects.id = s.subject_id)`
+        : sql`COALESCE((SELECT o.name FROM organisations o WHERE o.credit_code = s.subject_id), (SELECT e.employer_name FROM employer_signals e WHERE e.credit_code = s.subject_id AND e.employer_name <> '' ORDER BY e.id DESC LIMIT 1))`
+    const rows = await this.db.all<Record<string, unknown>>(sql`
+      SELECT s.run_id AS "runId", s.month AS "month", s.subject_kind AS "subjectKind", s.subject_id AS "subjectId", ${name} AS "name", s.region_code AS "regionCode",
+        s.formula_version AS "formulaVersion", s.points AS "points", s.level AS "level", s.parts AS "parts"
+      FROM risk_scores s WHERE ${sql.join(conds, sql` AND `)} ORDER BY s.points DESC, s.subject_id LIMIT ${opts.limit}`)
+    return { run, scores: rows.map(scoreOf) }
+  }
+
+  /** A project's current score of every month it was scored (the newest run's), the newest month first. */
+  async projectHistory(projectId: string): Promise<Array<RiskScoreRow & { finishedAtMs: number }>> {
+    const rows = await this.db.all<Record<string, unknown>>(sql`
+      SELECT s.run_id AS "runId", s.month AS "month", s.subject_kind AS "subjectKind", s.subject_id AS "subjectId", NULL AS "name", s.region_code AS "regionCode",
+        s.formula_version AS "formulaVersion", s.points AS "points", s.level AS "level", s.parts AS "parts", r.finished_at_ms AS "finishedAtMs"
+      FROM risk_scores s INNER JOIN risk_runs r ON r.id = s.run_id
+      WHERE s.subject_kind = 'project' AND s.subject_id = ${projectId}
+      ORDER BY s.month DESC, r.finished_at_ms DESC, r.id DESC`)
+    const out: Array<RiskScoreRow & { finishedAtMs: number }> = []
+    for (const r of rows) if (out[out.length - 1]?.month !== r.month) out.push({ ...scoreOf(r), finishedAtMs: Number(r.finishedAtMs) })
+    return out
+  }
+}
+
+function scoreOf(r: Record<string, unknown>): RiskScoreRow {
+  return {
+    runId: String(r.runId),
+    month: String(r.month),
+    subjectKind: r.subjectKind as SubjectKind,
+    subjectId: String(r.subjectId),
+    name: r.name === null || r.name === undefined ? null : String(r.name),
+    regionCode: r.regionCode === null || r.regionCode === undefined ? null : String(r.regionCode),
+    formulaVersion: String(r.formulaVersion),
+    points: Number(r.points),
+    level: r.level as RiskScore['level'],
+    parts: JSON.parse(String(r.parts)) as RiskScore['parts'],
+  }
+}
