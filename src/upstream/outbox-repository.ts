@@ -35,13 +35,20 @@ function projectsWithin(projectIds: readonly string[] | undefined): string {
   return projectIds === undefined ? '' : ` AND project_id IN (${projectIds.length === 0 ? 'NULL' : projectIds.map(() => '?').join(', ')})`
 }
 
+/**
+ * Claims a lane's oldest queued rows and returns them. The outer `state || ''` keeps SQLite from scanning the whole
+ * queue by the state index to test each row against the list: the ids the subquery picks are looked up by key. The
+ * guard on the state itself stays (another sender may claim a row between the subquery and the update on PostgreSQL).
+ */
 const CLAIM = `UPDATE upstream_records SET state = 'sending', claimed_by = ?, claimed_at_ms = ?
-  WHERE state = 'queued' AND id IN (SELECT id FROM upstream_records WHERE state = 'queued' AND project_id = ? AND kind_rank = ? ORDER BY id LIMIT ?)`
+  WHERE id IN (SELECT id FROM upstream_records WHERE state = 'queued' AND project_id = ? AND kind_rank = ? ORDER BY id LIMIT ?) AND state || '' = 'queued'
+  RETURNING ${COLUMNS}`
 
-const CLAIMED = `SELECT ${COLUMNS} FROM upstream_records WHERE claimed_by = ? AND state = 'sending' ORDER BY id`
-
-const TAKEN = `UPDATE upstream_records SET state = 'sent', request_serial_code = ?, batch_index = ?, attempts = attempts + 1, next_attempt_at_ms = ?,
-  reason = NULL, claimed_by = NULL WHERE id = ? AND state = 'sending' AND claimed_by = ?`
+/** A claimed batch taken by the platform, in one statement: each row's place in the batch is the order it was sent in. */
+const TAKEN = (size: number): string => `UPDATE upstream_records SET state = 'sent', request_serial_code = ?,
+  batch_index = CASE id ${Array.from({ length: size }, () => 'WHEN ? THEN CAST(? AS INTEGER)').join(' ')} END,
+  attempts = attempts + 1, next_attempt_at_ms = ?, reason = NULL, claimed_by = NULL
+  WHERE id IN (${Array.from({ length: size }, () => '?').join(', ')}) AND state || '' = 'sending' AND claimed_by = ?`
 
 const RETRY = `UPDATE upstream_records SET state = 'queued', attempts = attempts + 1, next_attempt_at_ms = ?, reason = ?, claimed_by = NULL, claimed_at_ms = NULL
   WHERE claimed_by = ? AND state = 'sending'`
@@ -59,6 +66,10 @@ const SENT_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE request_serial_co
 const POLL_LATER = `UPDATE upstream_records SET next_attempt_at_ms = ? WHERE request_serial_code = ? AND state = 'sent'`
 
 const SETTLE = `UPDATE upstream_records SET state = ?, reason = ?, settled_at_ms = ? WHERE id = ? AND state = 'sent'`
+
+/** Every row of a batch still waiting, accepted, but those the platform refused (settled one by one): the ids changed. */
+const ACCEPT_BATCH = (refused: number): string => `UPDATE upstream_records SET state = 'accepted', reason = NULL, settled_at_ms = ?
+  WHERE request_serial_code = ? AND state = 'sent'${refused > 0 ? ` AND batch_index NOT IN (${Array.from({ length: refused }, () => '?').join(', ')})` : ''} RETURNING id AS "id"`
 
 const LOST = `UPDATE upstream_records SET state = 'queued', request_serial_code = NULL, batch_index = NULL, claimed_at_ms = NULL, next_attempt_at_ms = ?, reason = ?
   WHERE request_serial_code = ? AND state = 'sent'`
@@ -120,12 +131,15 @@ export class UpstreamOutboxRepository {
 
   /** Claims up to `size` of the lane's oldest queued rows under `token`; returns them, oldest first. */
   async claim(ex: Executor, lane: { projectId: string; kindRank: number }, size: number, token: string, nowMs: number): Promise<UpstreamRecordRow[]> {
-    await ex.run(q(CLAIM, token, nowMs, lane.projectId, lane.kindRank, size))
-    return ex.all<UpstreamRecordRow>(q(CLAIMED, token))
+    const rows = await ex.all<UpstreamRecordRow>(q(CLAIM, token, nowMs, lane.projectId, lane.kindRank, size))
+    return rows.sort((a, b) => Number(a.id) - Number(b.id))
   }
 
+  /** The batch `rows` (as claimed, in the order sent) taken under `serial`. */
   async markTaken(ex: Executor, rows: ReadonlyArray<{ id: number }>, token: string, serial: string, pollAtMs: number): Promise<void> {
-    for (const [index, row] of rows.entries()) await ex.run(q(TAKEN, serial, index, pollAtMs, row.id, token))
+    if (rows.length === 0) return
+    const ids = rows.map((r) => Number(r.id))
+    await ex.run(q(TAKEN(ids.length), serial, ...ids.flatMap((id, index) => [id, index]), pollAtMs, ...ids, token))
   }
 
   async markRetry(ex: Executor, token: string, nextAtMs: number, reason: string): Promise<void> {
@@ -151,6 +165,12 @@ export class UpstreamOutboxRepository {
   /** Settles one row of a batch; false when it was no longer waiting (another sender settled it). */
   async settle(ex: Executor, id: number, state: 'accepted' | 'refused', reason: string | null, atMs: number): Promise<boolean> {
     return (await ex.run(q(SETTLE, state, reason, atMs, id))).changes === 1
+  }
+
+  /** Accepts the batch's waiting rows but the refused indexes; returns the ids it changed (another sender may have settled some). */
+  async acceptBatch(ex: Executor, serial: string, refusedIndexes: readonly number[], atMs: number): Promise<Set<number>> {
+    const rows = await ex.all<{ id: number | string }>(q(ACCEPT_BATCH(refusedIndexes.length), atMs, serial, ...refusedIndexes))
+    return new Set(rows.map((r) => Number(r.id)))
   }
 
   async requeueLost(ex: Executor, serial: string, nextAtMs: number, reason: string): Promise<void> {

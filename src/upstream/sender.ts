@@ -61,9 +61,8 @@ export class UpstreamSender {
     const now = this.clock.nowMs()
     await this.repo.requeueStale(this.db, now - this.limits.claim_stale_ms, now)
     const projects = this.projects ? await this.projects() : undefined
-    for (const { requestSerialCode } of await this.repo.sentDue(this.db, now, this.limits.lanes_per_pass_max, projects)) {
-      await this.poll(requestSerialCode, counts)
-    }
+    // The verdicts asked for together, as the batches were sent: each touches only its own batch's rows.
+    await Promise.all((await this.repo.sentDue(this.db, now, this.limits.lanes_per_pass_max, projects)).map(({ requestSerialCode }) => this.poll(requestSerialCode, counts)))
     const heads = await this.repo.laneHeads(this.db, this.limits.lanes_per_pass_max, projects)
     const ready = heads.filter((h) => h.state === 'queued' && h.nextAttemptAtMs <= now && !heads.some((o) => o.projectId === h.projectId && o.kindRank < h.kindRank))
     await Promise.all(ready.map((h) => this.sendLane(h, counts)))
@@ -130,12 +129,20 @@ export class UpstreamSender {
     await this.db.tx(async (tx) => {
       const rows = await this.repo.sentOf(tx, serial)
       const log: NewUpstreamAttempt[] = []
+      const reasonOf = (r: UpstreamRecordRow): string | undefined => whole ?? (r.batchIndex === null ? undefined : reasons.get(r.batchIndex))
+      // The refused one by one with their reasons; the rest of the batch accepted in one statement.
       for (const r of rows) {
-        const reason = whole ?? (r.batchIndex === null ? undefined : reasons.get(r.batchIndex))
-        const state = reason === undefined ? 'accepted' : 'refused'
-        if (!(await this.repo.settle(tx, r.id, state, reason ?? null, at))) continue
-        log.push(attempt(r, 'result', state, at, serial, 0, reason ?? null))
-        counts[state]++
+        const reason = reasonOf(r)
+        if (reason === undefined || !(await this.repo.settle(tx, r.id, 'refused', reason, at))) continue
+        log.push(attempt(r, 'result', 'refused', at, serial, 0, reason))
+        counts.refused++
+      }
+      const refusedIndexes = rows.flatMap((r) => (reasonOf(r) !== undefined && r.batchIndex !== null ? [r.batchIndex] : []))
+      const accepted = whole !== null ? new Set<number>() : await this.repo.acceptBatch(tx, serial, refusedIndexes, at)
+      for (const r of rows) {
+        if (!accepted.has(Number(r.id))) continue
+        log.push(attempt(r, 'result', 'accepted', at, serial, 0, null))
+        counts.accepted++
       }
       await this.repo.insertAttempts(tx, log)
     })
