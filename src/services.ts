@@ -145,12 +145,13 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     const stored = batch.flatMap((c) => (c.punch ? [c.punch] : []))
     if (stored.length > 0) reporter.after(() => reporter.punchesStored(stored))
   })
-  const deposits = new DepositService(db, { roster, account }, clock)
+  // Credit records need only the database: made before the deposits, whose rate they raise.
+  const credit = new CreditService(db, clock, config.defaultTimeZone)
+  const deposits = new DepositService(db, { roster, account, credit }, clock)
   const instructions = new InstructionService(db, { roster, sheets, account }, clock)
   const webhooks = new WebhookService(db, clock)
   const cases = new CaseService(db, clock, async (projectId) => (await roster.project(projectId)).timeZone, webhooks)
   const incidents = new IncidentService(db, clock, webhooks)
-  const credit = new CreditService(db, clock, config.defaultTimeZone)
   const ledger = new LedgerRepository(db)
   const clues = new ClueService(db, clock, config.defaultTimeZone, {
     incidents,

@@ -6,10 +6,11 @@
  * release date and a reason: the register is append-only, and a correction is a release and a new deposit.
  *
  * The required amount is `requiredDeposit` over the contract amount in force (AccountService) and the rate table of
- * the project's province. The contractor's record (arrears, dishonesty list, clean years, other projects) is not
- * something this ledger knows: it is taken as a clean record with no clean years counted and no other project in the
- * region, which gives the base rate (or the small-contract exemption), the figure a contractor must lodge unless the
- * bureau has decided otherwise. The project is under construction from the contract's signing date.
+ * the project's province. The contractor's arrears are its credit records (src/risk/credit-service.ts) counting on the
+ * day: one recorded in the 2 years before raises the rate (and in the year before, Art. 9's case too). The rest of
+ * its record (dishonesty list, clean years, other projects) is not something this ledger knows: it is taken as clean,
+ * with no clean years counted and no other project in the region, which gives the base rate (or the small-contract
+ * exemption), the figure a contractor must lodge unless the bureau has decided otherwise. The project is under construction from the contract's signing date.
  */
 import type { Database } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
@@ -19,6 +20,7 @@ import { isWorkDate, workDateOf, type Clock, type WorkDate } from '../kernel/tim
 import type { RosterService } from '../roster/service.ts'
 import type { AccountService } from '../account/service.ts'
 import { DepositRepository, type DepositRow } from './repository.ts'
+import { addMonthsToDate } from '../risk/credit-rules.ts'
 import { depositFlags, depositRateTableFor, inForce, requiredDeposit, type ContractorRecord, type DepositFlag, type DepositForm, type DepositRecord, type DepositRateTable, type RequiredDeposit } from './rules.ts'
 
 export interface NewDeposit {
@@ -71,7 +73,12 @@ export class DepositService {
 
   constructor(
     readonly db: Database,
-    readonly deps: { roster: RosterService; account: AccountService },
+    readonly deps: {
+      roster: RosterService
+      account: AccountService
+      /** The contractor's credit records counting on a date (CreditService.activeCreditRecords); absent: none known. */
+      credit?: { activeCreditRecords(creditCode: string, onDate: WorkDate): Promise<ReadonlyArray<{ recordedOn: string }>> }
+    },
     readonly clock: Clock,
   ) {
     this.repo = new DepositRepository(db)
@@ -176,7 +183,7 @@ export class DepositService {
         check === undefined
           ? null
           : { ...requiredDeposit(fen(check.contractAmountFen), check.record, check.table), contractAmountFen: check.contractAmountFen, regionCode: project.regionCode, rateSource: check.table.source },
-      record: check?.record ?? assumedRecord((await this.deps.account.dedicatedAccount(projectId)) !== undefined),
+      record: check?.record ?? (await this.recordOf(project.generalContractorId, projectId, day)),
       deposits,
       withdrawals,
       flags: check === undefined ? [] : depositFlags({ ...check.input, deposits: records }),
@@ -191,7 +198,7 @@ export class DepositService {
     const contract = await this.deps.account.contract(projectId)
     const table = depositRateTableFor(project.regionCode)
     if (contract === undefined || table === undefined) return undefined
-    const record = assumedRecord((await this.deps.account.dedicatedAccount(projectId)) !== undefined)
+    const record = await this.recordOf(project.generalContractorId, projectId, asOf)
     const contractAmountFen = contract.contract.contractAmountFen
     return {
       contractAmountFen,
@@ -204,6 +211,19 @@ export class DepositService {
         asOf,
         table,
       },
+    }
+  }
+
+  /** The contractor's record as of a day: clean as assumed, but for the arrears its credit records show. */
+  private async recordOf(contractorId: string, projectId: string, asOf: WorkDate): Promise<ContractorRecord> {
+    const record = assumedRecord((await this.deps.account.dedicatedAccount(projectId)) !== undefined)
+    if (!this.deps.credit) return record
+    const { creditCode } = await this.deps.roster.organisation(contractorId)
+    const recorded = (await this.deps.credit.activeCreditRecords(creditCode, asOf)).map((r) => r.recordedOn)
+    return {
+      ...record,
+      arrearsInPriorTwoYears: recorded.some((d) => d > addMonthsToDate(asOf, -24)),
+      arrearsInPriorYear: recorded.some((d) => d > addMonthsToDate(asOf, -12)),
     }
   }
 

@@ -53,7 +53,7 @@ t.test('complaint clues, incidents and credit records', async (t) => {
   const site = await registerAccessSite(api, { tag: 'CL-1', regionCode: '330106', bankCode: '103331000011', seed: 1501 })
   await api.post('/api/webhooks', { url: 'http://127.0.0.1:9/hook' })
   const bureau: Api = (await keyed('auditor', '3301')).api
-  const elsewhere: Api = (await keyed('auditor', '3302')).api
+  const elsewhere: Api = (await keyed('auditor', '34')).api
 
   const hotline = (over: Record<string, unknown> = {}) =>
     api.post<{ outcome: string; clue: Clue }>('/api/clues', { channel: 'hotline_12333', projectId: site.projectId, workerId: site.workerId, month: '2026-10', summary: '十月工资没发', headcount: 3, amountFen: 1_200_000, externalRef: 'T-1', ...over })
@@ -177,12 +177,27 @@ t.test('complaint clues, incidents and credit records', async (t) => {
     t.equal((await deliveries(server, 'incident.major')).length, 2, 'once per project-month')
   })
 
+  await t.test("a credit record on the general contractor raises its deposit rate (#7)", async (t) => {
+    await api.post(`/api/projects/${site.projectId}/contract`, { contractAmountFen: 5_000_000_000, labourCostFen: 1_000_000_000, funderAccountNos: ['330100001111'], signedOn: '2026-01-10', reason: '施工合同', periods: [] })
+    type Register = { required: { basis: string; rate: string; requiredFen: number }; record: { arrearsInPriorTwoYears: boolean; arrearsInPriorYear: boolean } }
+    const before = await bureau.get<Register>(`/api/projects/${site.projectId}/wage-deposits`)
+    t.match(before, { required: { basis: 'base', requiredFen: 50_000_000 }, record: { arrearsInPriorTwoYears: false } }, 'a clean record: the base rate')
+    const gc = await services.db.get<{ creditCode: string }>({ text: 'SELECT credit_code AS "creditCode" FROM organisations WHERE id = ?', params: [site.generalContractorId] })
+    const c = await api.post<{ clue: Clue }>('/api/clues', { channel: 'hotline_12333', employerCreditCode: gc!.creditCode, month: '2026-11', summary: '总包拖欠', headcount: 2, amountFen: 800_000 })
+    for (const body of [{ type: 'checked', cause: 'other', note: '总包未支付' }, { type: 'routed', to: 'hrss_bureau' }, { type: 'resolved', outcome: 'arrears_confirmed', note: '查实' }]) {
+      await api.post(`/api/clues/${c.clue.id}/steps`, body)
+    }
+    const after = await bureau.get<Register>(`/api/projects/${site.projectId}/wage-deposits`)
+    t.match(after, { required: { basis: 'raised_arrears', requiredFen: 75_000_000 }, record: { arrearsInPriorTwoYears: true, arrearsInPriorYear: true } }, 'arrears on record: the raised rate')
+    t.equal(c.clue.employerCreditCode, gc!.creditCode)
+  })
+
   await t.test('access: the bureau of another region sees nothing; the bureau only reads', async (t) => {
     t.same(await elsewhere.get('/api/clues'), [])
     t.same(await elsewhere.get('/api/incidents'), [])
     t.same(await elsewhere.get('/api/credit-records'), [])
     t.match(await failure(elsewhere.get(`/api/clues/${clueId}`)), { status: 404, code: 'clue_not_found' })
-    t.equal((await bureau.get<Clue[]>('/api/clues')).length, 2)
+    t.ok((await bureau.get<Clue[]>('/api/clues')).some((c) => c.id === clueId), 'the bureau of the region sees its clues')
     t.match(await failure(bureau.post('/api/clues', { channel: 'hotline_12333', projectId: site.projectId, summary: 'x', headcount: 1, amountFen: 0 })), { status: 403, code: 'role_forbidden' })
     t.match(await failure(bureau.post(`/api/clues/${clueId}/steps`, { type: 'commented', text: 'x' })), { status: 403, code: 'role_forbidden' })
   })
@@ -214,7 +229,7 @@ t.test('complaint clues, incidents and credit records', async (t) => {
     clock.set(Date.parse('2029-12-11T00:00:00+08:00') - 1)
     t.equal(await services.credit.expire(), 0, 'the last day of the third year: still counting')
     clock.advance(1)
-    t.equal(await services.credit.expire(), 1, 'the day after: expired')
+    t.equal(await services.credit.expire(), 2, 'the day after: expired (this one and the general contractor’s, recorded the same day)')
     t.equal(await services.credit.expire(), 0, 'once')
     t.match(await (await keyed('admin')).api.get(`/api/credit-records/${other.id}`), { state: 'expired', events: [{ type: 'expired', actor: 'clock' }] })
     t.same(await services.credit.activeCreditRecords(code, '2029-12-31'), [])
