@@ -250,12 +250,13 @@ export class RiskRunService {
       }
       await writer.add('employer', code, region, riskScore(signals, formula))
     }
-    // Every reported employer of the month, a page of whole employers at a time, in credit code order.
+    // Every reported employer of the month, a page of whole employers at a time, in credit code order (the index's;
+    // an employer's rows are ordered by outsideSignals). Only the roster's are remembered: two million codes are not.
     const done = new Set<string>()
     let after = ''
     for (;;) {
       const page = await tx.all<OutsideRow>(
-        sql`SELECT ${sql.raw(OUTSIDE_COLUMNS)} FROM employer_signals WHERE credit_code > ${after} AND period = ${month} ORDER BY credit_code, id LIMIT ${SIGNAL_PAGE_ROWS}`,
+        sql`SELECT ${sql.raw(OUTSIDE_COLUMNS)} FROM employer_signals WHERE credit_code > ${after} AND period = ${month} ORDER BY credit_code LIMIT ${SIGNAL_PAGE_ROWS}`,
       )
       if (page.length === 0) break
       const full = page.length === SIGNAL_PAGE_ROWS
@@ -270,7 +271,7 @@ export class RiskRunService {
           const r = page[i]!
           rows.push({ ...r, id: Number(r.id), severity: Number(r.severity), amountFen: r.amountFen === null ? null : Number(r.amountFen) })
         }
-        done.add(code)
+        if (projectsOfEmployer.has(code)) done.add(code)
         await employerScore(code, outsideSignals(rows))
       }
       after = page[upTo - 1]!.creditCode
