@@ -20,6 +20,7 @@ import { codesDeskRoutes } from './desk-codes.ts'
 import { sheetsDeskRoutes } from './desk-sheets.ts'
 import { homeRoutes } from './home.ts'
 import { oversightRoutes } from './oversight.ts'
+import { oversightCluesRoutes } from './oversight-clues.ts'
 import { rightsBoardRoutes } from './rights-board.ts'
 import { signInRoutes, signInUrl } from './sign-in.ts'
 import { sendPage, type LayoutData } from './views.ts'
@@ -98,6 +99,7 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
   await app.register(rightsBoardRoutes, { services })
   await app.register(workerRoutes, { services })
   await app.register(oversightRoutes, { services })
+  await app.register(oversightCluesRoutes, { services })
   await app.register(deskRoutes, { services })
   await app.register(rosterImportDeskRoutes, { services })
   await app.register(sheetsDeskRoutes, { services })
