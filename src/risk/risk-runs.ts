@@ -6,8 +6,11 @@
  *
  * What a subject's signals are:
  * - a project: the ledger's own signals as the bureau overview gathers them (OversightService.ledgerRiskFacts, as
- *   they stood at the month's end), and the outside signals for the month of its general contractor and of every
- *   subcontractor employing a team on it;
+ *   they stood at the month's end: open arrears, the unpaid share of the month due, the deposit), two the run reads
+ *   itself (each team of the month due, enrolled in it, with no confirmed timesheet or no payroll sheet made by the
+ *   month's end; each gate with an offline incident open at the month's end), and the outside signals for the month
+ *   of its general contractor and of every subcontractor employing a team on it. Late or short funding is not read
+ *   yet (the funding rule works one project at a time);
  * - an employer (a credit code: every organisation on the roster, and every code a department reported for the
  *   month, on the roster or not): its own outside signals for the month, and the ledger signals of the projects it
  *   answers for as an employer, that is where it is the general contractor or employs a team. A construction unit
@@ -28,7 +31,9 @@ import { q, type Database, type Executor, type Transaction } from '../db/databas
 import { AppError } from '../kernel/errors.ts'
 import { fen } from '../kernel/money.ts'
 import { newId } from '../kernel/ids.ts'
-import { isMonth, localParts, monthBoundsMs, nextMonth, type Clock, type Month } from '../kernel/time.ts'
+import { isMonth, localParts, monthBoundsMs, nextMonth, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { dueMonthOf } from '../oversight/six-systems.ts'
+import { payDateOf } from '../payroll/rules.ts'
 import type { ProjectRow } from '../roster/repository.ts'
 import { ledgerSignals, type LedgerFacts } from './ledger-signals.ts'
 import { formulaFor, RISK_FORMULAS, riskScore, type OutsideKind, type RiskFormula, type RiskScore, type RiskSignal } from './risk-index.ts'
@@ -176,14 +181,23 @@ export class RiskRunService {
     const asOfMs = Math.min(startedAtMs, monthBoundsMs(month, this.timeZone).endMs - 1)
     // Read outside the transaction: the ledger's facts are the overview's grouped reads, a few seconds for a province.
     const facts = await this.ledger.ledgerRiskFacts(undefined, asOfMs, RISK_RUN_PROJECTS_MAX)
+    const own = await this.sheetAndDeviceSignals(facts.map((f) => f.project), lastDay, asOfMs)
     return this.db.tx(async (tx) => {
       await tx.lock(SIGNALS_LOCK)
       if (opts.ifMissing && (await this.newestRun(month, tx))) return undefined
-      return this.score(tx, month, formula, actor, startedAtMs, facts)
+      return this.score(tx, month, formula, actor, startedAtMs, facts, own)
     })
   }
 
-  private async score(tx: Transaction, month: Month, formula: RiskFormula, actor: string, startedAtMs: number, facts: Array<{ project: ProjectRow; facts: LedgerFacts }>): Promise<RiskRunRow> {
+  private async score(
+    tx: Transaction,
+    month: Month,
+    formula: RiskFormula,
+    actor: string,
+    startedAtMs: number,
+    facts: Array<{ project: ProjectRow; facts: LedgerFacts }>,
+    own: ReadonlyMap<string, RiskSignal[]>,
+  ): Promise<RiskRunRow> {
     // The roster's employers and the projects they answer for (general contractor, or a team's employer).
     const parties = await tx.all<{ code: string; projectId: string | null; role: string }>(sql`
       SELECT o.credit_code AS "code", p.id AS "projectId", 'gc' AS "role" FROM organisations o INNER JOIN projects p ON p.general_contractor_id = o.id
@@ -214,7 +228,7 @@ export class RiskRunService {
     const ledgerOf = new Map<string, RiskSignal[]>()
     const regionOf = new Map<string, string>()
     for (const { project, facts: f } of facts) {
-      ledgerOf.set(project.id, ledgerSignals(f))
+      ledgerOf.set(project.id, [...ledgerSignals(f), ...(own.get(project.id) ?? [])])
       regionOf.set(project.id, project.regionCode)
     }
     // Employers reported this month that are not on the roster, counted before the run's row is written.
@@ -283,6 +297,57 @@ export class RiskRunService {
     return run
   }
 
+  /**
+   * The signals the overview does not read, per project, as at the month's end (asOfMs; lastDay its date): each team
+   * enrolled in the project's month due (the latest whose pay date has come by lastDay) without a confirmed
+   * timesheet or a payroll sheet made for it, and each device with an offline incident open. Grouped reads for the
+   * whole province, a few rows per project.
+   */
+  private async sheetAndDeviceSignals(projects: readonly ProjectRow[], lastDay: WorkDate, asOfMs: number): Promise<Map<string, RiskSignal[]>> {
+    const out = new Map<string, RiskSignal[]>()
+    const add = (projectId: string, s: RiskSignal): void => {
+      const list = out.get(projectId)
+      if (list) list.push(s)
+      else out.set(projectId, [s])
+    }
+    const dueOf = new Map(projects.map((p) => [p.id, dueMonthOf(lastDay, (m) => payDateOf(m, p.payDay))]))
+    const months = [...new Set(dueOf.values())].sort()
+    const lastDayOf = (m: Month): WorkDate => new Date(Date.parse(`${nextMonth(m)}-01T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+    const key = (projectId: string, teamId: string, m: string): string => `${projectId}|${teamId}|${m}`
+    const done = new Set<string>()
+    if (months.length > 0) {
+      const inMonths = sql.join(
+        months.map((m) => sql`${m}`),
+        sql`, `,
+      )
+      for (const r of await this.db.all<{ projectId: string; teamId: string; month: string }>(
+        sql`SELECT project_id AS "projectId", team_id AS "teamId", month FROM timesheet_confirmations WHERE month IN (${inMonths}) AND confirmed_at_ms <= ${asOfMs}`,
+      ))
+        done.add(`t|${key(r.projectId, r.teamId, r.month)}`)
+      for (const r of await this.db.all<{ projectId: string; teamId: string; month: string }>(
+        sql`SELECT DISTINCT project_id AS "projectId", team_id AS "teamId", period AS "month" FROM payroll_sheets WHERE period IN (${inMonths}) AND made_at_ms <= ${asOfMs}`,
+      ))
+        done.add(`s|${key(r.projectId, r.teamId, r.month)}`)
+    }
+    for (const m of months) {
+      const teams = await this.db.all<{ projectId: string; teamId: string }>(
+        sql`SELECT DISTINCT project_id AS "projectId", team_id AS "teamId" FROM enrolments WHERE entry_date <= ${lastDayOf(m)} AND (exit_date IS NULL OR exit_date >= ${`${m}-01`})`,
+      )
+      for (const t of teams.sort((a, b) => (a.teamId < b.teamId ? -1 : a.teamId > b.teamId ? 1 : 0))) {
+        if (dueOf.get(t.projectId) !== m) continue
+        const k = key(t.projectId, t.teamId, m)
+        if (!done.has(`t|${k}`) || !done.has(`s|${k}`)) add(t.projectId, { kind: 'sheet_missing', teamId: t.teamId })
+      }
+    }
+    const offline = await this.db.all<{ projectId: string; serial: string }>(sql`
+      SELECT DISTINCT o.project_id AS "projectId", o.serial AS "serial" FROM device_incident_events o
+      WHERE o.type = 'opened' AND o.at_ms <= ${asOfMs}
+        AND NOT EXISTS (SELECT 1 FROM device_incident_events c WHERE c.incident_id = o.incident_id AND c.type = 'closed' AND c.at_ms <= ${asOfMs})
+      ORDER BY o.serial`)
+    for (const d of offline) add(d.projectId, { kind: 'device_offline', serial: d.serial })
+    return out
+  }
+
   /** The month's newest run (the current scores), or the newest of any month. */
   async newestRun(month?: Month, ex: Executor = this.db): Promise<RiskRunRow | undefined> {
     const r = await ex.get(month === undefined ? q(NEWEST_RUN) : q(NEWEST_RUN_OF_MONTH, month))
@@ -341,8 +406,8 @@ function scoreOf(r: Record<string, unknown>): RiskScoreRow {
     month: String(r.month),
     subjectKind: r.subjectKind as SubjectKind,
     subjectId: String(r.subjectId),
-    name: r.name === null || r.name === undefined ? null : String(r.name),
-    regionCode: r.regionCode === null || r.regionCode === undefined ? null : String(r.regionCode),
+    name: typeof r.name === 'string' ? r.name : null,
+    regionCode: typeof r.regionCode === 'string' ? r.regionCode : null,
     formulaVersion: String(r.formulaVersion),
     points: Number(r.points),
     level: r.level as RiskScore['level'],

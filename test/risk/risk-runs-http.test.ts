@@ -72,6 +72,12 @@ t.test('the monthly risk index run', async (t) => {
     t.equal(outsidePart(sz), undefined, "no outside part for the other project (its contractor's signal is October's)")
     t.equal(hz!.points - sz!.points, outsidePart(hz)!.points, 'the outside part is the difference: the ledgers are alike')
     for (const s of ranking.scores) t.equal(s.points, s.parts.reduce((sum, p) => sum + p.points, 0), 'a score is the sum of its parts')
+    t.same(
+      hz!.parts.find((p) => p.part === 'sheets')?.reasons.map((x) => x.signal),
+      [{ kind: 'sheet_missing', teamId: r.hz.teamId }],
+      "October's team has no confirmed timesheet or sheet by November's end",
+    )
+    t.equal(hz!.parts.find((p) => p.part === 'devices'), undefined, 'no gate yet')
     t.equal(hz!.name, `工程 HZ161`)
     t.equal(hz!.score, (hz!.points / 10).toFixed(1))
 
@@ -116,6 +122,10 @@ t.test('the monthly risk index run', async (t) => {
 
   await t.test('the timer: the previous month once, on the 1st to 3rd', async (t) => {
     t.equal(await services.riskRuns.runIfDue(), undefined, 'November has its runs')
+    // A gate registered on December 2nd and never heard: offline by noon, and still at the month's end.
+    await admin.post(`/api/projects/${r.hz.projectId}/devices`, { serial: 'GT-RISK-1', model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt: new Date(NOW_MS).toISOString() })
+    clock.set(NOW_MS + 2 * 3_600_000)
+    await services.deviceWatch.watch()
     clock.set(Date.parse('2027-01-05T02:00:00Z'))
     t.equal(await services.riskRuns.runIfDue(), undefined, 'not on the 5th')
     clock.set(Date.parse('2026-12-31T15:30:00Z'))
@@ -124,6 +134,10 @@ t.test('the monthly risk index run', async (t) => {
     const run = await services.riskRuns.runIfDue()
     t.match(run, { month: '2026-12', actor: 'monthly timer', projectCount: 2 }, '00:30 on January 1st: December is run')
     t.equal(await services.riskRuns.runIfDue(), undefined, 'once')
+    const history = await admin.get<Score[]>(`/api/risk/projects/${r.hz.projectId}/history`)
+    t.same(history.map((h) => h.month), ['2026-12', '2026-11', '2026-10'])
+    t.match(history[0]!.parts.find((p) => p.part === 'devices')?.reasons, [{ signal: { kind: 'device_offline', serial: 'GT-RISK-1' }, why: /GT-RISK-1/ }], "December's score: the gate offline at its end")
+    t.equal(history[1]!.parts.find((p) => p.part === 'devices'), undefined, "November's: the gate came after it")
     // Back to December 2nd: the logins' sessions are a day long.
     clock.set(NOW_MS)
   })

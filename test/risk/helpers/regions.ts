@@ -9,6 +9,7 @@ import { createKey, createLogin, logIn } from '../../access/helpers/site.ts'
 
 export interface RegionSite {
   projectId: string
+  teamId: string
   regionCode: string
   codes: { constructionUnit: string; generalContractor: string; subcontractor: string }
   ids: { constructionUnit: string; generalContractor: string; subcontractor: string }
@@ -42,7 +43,7 @@ async function site(admin: Api, rng: Rng, tag: string, regionCode: string, seed:
   const team = await admin.post<{ id: string }>(`/api/projects/${project.id}/teams`, { name: `钢筋班 ${tag}`, employerId: ids.subcontractor })
   const worker = await admin.post<{ id: string }>('/api/workers', { name: '张伟', idNumber: idNumber(rng, seed), bankName: '农行', cardNo: cardNumber(seed) })
   await admin.post(`/api/projects/${project.id}/enrolments`, { workerId: worker.id, teamId: team.id, dailyRate: '350.00', safetyTrained: true, entryDate: '2026-09-01', deviceUserId: `W-${tag}` })
-  return { projectId: project.id, regionCode, codes, ids }
+  return { projectId: project.id, teamId: team.id, regionCode, codes, ids }
 }
 
 export async function registerRegions(admin: Api, seed: number): Promise<Regions> {
