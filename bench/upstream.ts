@@ -166,28 +166,36 @@ try {
     const sender = new UpstreamSender(db, new PlatformClient({ settings, clock: systemClock }), systemClock, { limits: { poll_interval_ms: 0, lanes_per_pass_max: Math.max(100, projectCount) } })
     const openCount = async (): Promise<number> => Number((await db.get<{ n: number }>(q(`SELECT CAST(COUNT(*) AS BIGINT) AS "n" FROM upstream_records WHERE state <> 'accepted' AND state <> 'refused'`)))?.n ?? 0)
     const before = platform.acceptedCount
+    let retried = 0
     const drain = await measured(async () => {
       let passes = 0
       for (;;) {
         const c = await sender.pass()
         passes++
+        retried += c.retried
         if (c.taken === 0 && c.accepted === 0 && c.refused === 0 && c.retried === 0 && (await openCount()) === 0) return passes
       }
     })
     const drained = platform.acceptedCount - before
     const drainRate = drained / (drain.ms / 1000)
-    console.log(`drain:   ${fmt(drained)} records in ${seconds(drain.ms)} s over ${fmt(drain.value)} passes, ${fmt(drainRate)} records/s, heap peak ${mb(drain.heapPeak)}`)
+    console.log(`drain:   ${fmt(drained)} records in ${seconds(drain.ms)} s over ${fmt(drain.value)} passes, ${fmt(drainRate)} records/s, ${fmt(retried)} records retried after a call that failed, heap peak ${mb(drain.heapPeak)} (the simulator's included)`)
 
     // Floor: the same batches per lane, straight through the client, no database.
     const client = new PlatformClient({ settings, clock: systemClock })
     const lanes: UpstreamRecord[][] = Array.from({ length: projectCount }, () => [])
     for (const c of chunks()) lanes[projectRows.findIndex((p) => p.id === c.projectId)]!.push(...c.records)
     const floorBefore = platform.acceptedCount
+    let floorRetries = 0
     const floor = await measured(async () => {
       await Promise.all(
         lanes.map(async (lane) => {
           for (let i = 0; i < lane.length; i += batchSize) {
-            const add = await client.add('WorkerAttendance', lane.slice(i, i + batchSize).map((r) => r.payload as never))
+            let add = await client.add('WorkerAttendance', lane.slice(i, i + batchSize).map((r) => r.payload as never))
+            // A call that failed on the way (a connection reset under load) is made again at once, as the sender would later.
+            for (let tries = 1; add.outcome === 'unreachable' && tries < 5; tries++) {
+              floorRetries++
+              add = await client.add('WorkerAttendance', lane.slice(i, i + batchSize).map((r) => r.payload as never))
+            }
             if (add.outcome !== 'taken') throw new Error(`floor: the platform did not take a batch (${JSON.stringify(add)})`)
             const verdict = await client.query(add.requestSerialCode)
             if (verdict.outcome !== 'result' || verdict.result.status !== '20' || verdict.result.failList.length > 0) throw new Error(`floor: a batch not accepted whole (${JSON.stringify(verdict)})`)
@@ -198,7 +206,7 @@ try {
     const floorCount = platform.acceptedCount - floorBefore
     const floorRate = floorCount / (floor.ms / 1000)
     const ratio = drainRate / floorRate
-    console.log(`floor:   ${fmt(floorCount)} records in ${seconds(floor.ms)} s, ${fmt(floorRate)} records/s (client and simulator only)`)
+    console.log(`floor:   ${fmt(floorCount)} records in ${seconds(floor.ms)} s, ${fmt(floorRate)} records/s (client and simulator only), ${fmt(floorRetries)} calls made again after a failure`)
     console.log(`ratio drain/floor: ${ratio.toFixed(2)}`)
     const provinceMs = (PROVINCE_RECORDS / drainRate) * 1000 + (PROVINCE_RECORDS / (enqueue.value / (enqueue.ms / 1000))) * 1000
     console.log(
