@@ -52,7 +52,14 @@ export interface NewClue {
 }
 
 export type ClueStepInput =
-  | { type: 'checked'; cause: ClueCause; note: string }
+  | {
+      type: 'checked'
+      cause: ClueCause
+      note: string
+      /** What the check found, when it differs from what was claimed: a clue found to reach 10 workers or ¥5M becomes a major incident then. */
+      headcount?: number
+      amountFen?: number
+    }
   | { type: 'routed'; to: 'construction_bureau' | 'hrss_bureau'; note?: string }
   | { type: 'bureau_received'; note?: string }
   | {
@@ -88,6 +95,8 @@ export interface ClueView {
   clocks: ClueClock[]
   /** A clock run out and not yet met. */
   overdue: boolean
+  /** The workers and amount the check found, when it restated them; else null (the claim stands). */
+  found: { headcount: number; amountFen: number } | null
 }
 
 export interface ClueEvidence {
@@ -125,6 +134,12 @@ const parse = (e: ClueEventRow): Record<string, unknown> => JSON.parse(e.body) a
 /** The route's steps among a clue's events, as src/risk/clues.ts reads them. */
 export function stepsOf(events: readonly ClueEventRow[]): ClueStep[] {
   return events.filter((e) => ROUTE_STEPS.has(e.type)).map((e) => parse(e) as unknown as ClueStep)
+}
+
+/** The figures the check restated, if it did. */
+function foundOf(steps: readonly ClueStep[]): { headcount: number; amountFen: number } | null {
+  const checked = steps.find((s) => s.type === 'checked') as (ClueStep & { found?: { headcount: number; amountFen: number } }) | undefined
+  return checked?.found ?? null
 }
 
 export class ClueService {
@@ -271,6 +286,10 @@ export class ClueService {
           if (!r.ok) throw new AppError('clue_step_refused', { code: r.refusal.code, reason: r.refusal.reason })
           body = { ...step.step, ...step.extra, ...who }
           if (step.credit) body.creditRecordId = await this.deps.credit.record({ ...step.credit, sourceKind: 'clue', sourceId: clue.id, actor: actor.label, atMs })
+          if (input.type === 'checked' && step.extra.found !== undefined) {
+            const found = step.extra.found as { headcount: number; amountFen: number }
+            await this.deps.incidents.raise({ kind: 'clue', id: clue.id, projectId: clue.projectId, headcount: found.headcount, amountFen: found.amountFen, atMs })
+          }
           break
         }
         case 'commented': {
@@ -305,7 +324,8 @@ export class ClueService {
       case 'checked': {
         const note = input.note.trim()
         if (note === '') throw new AppError('clue_step_invalid', { problem: 'note_required' })
-        return { step: { type: 'checked', cause: input.cause, atMs, actor, note }, extra: {} }
+        const restated = input.headcount !== undefined || input.amountFen !== undefined
+        return { step: { type: 'checked', cause: input.cause, atMs, actor, note }, extra: restated ? { found: { headcount: input.headcount ?? clue.headcount, amountFen: input.amountFen ?? clue.amountFen } } : {} }
       }
       case 'routed':
         return { step: { type: 'routed', to: input.to, atMs, actor }, extra: { note: input.note?.trim() || null } }
@@ -319,7 +339,7 @@ export class ClueService {
         const creditCode = (input.creditCode ?? clue.employerCreditCode ?? '').trim().toUpperCase()
         if (creditCode === '') throw new AppError('clue_step_invalid', { problem: 'credit_code_required' })
         if (!isCreditCode(creditCode)) throw new AppError('invalid_credit_code', { creditCode })
-        const amountFen = input.amountFen ?? clue.amountFen
+        const amountFen = input.amountFen ?? foundOf(steps)?.amountFen ?? clue.amountFen
         if (amountFen <= 0) throw new AppError('clue_step_invalid', { problem: 'amount_required' })
         const received = steps.find((s) => s.type === 'received') as (ClueStep & { month?: string | null }) | undefined
         const periodFrom = input.periodFrom ?? received?.month ?? undefined
@@ -457,6 +477,7 @@ export class ClueService {
       events: events.map((e) => ({ seq: e.seq, type: e.type as ClueEventType, actor: e.actor, atMs: e.atMs, body: parse(e) })),
       clocks,
       overdue: clocks.some((c) => c.overdue && c.metAtMs === undefined),
+      found: foundOf(steps),
     }
   }
 }

@@ -6,6 +6,8 @@
  * not a second clue; the start-up catch-up finds nothing left to make.
  */
 import t from 'tap'
+import { CaseService } from '../../src/flags/case-service.ts'
+import { newId } from '../../src/kernel/ids.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { createLogin, logIn } from '../access/helpers/site.ts'
 import { startTestServer } from '../helpers/server.ts'
@@ -53,4 +55,12 @@ t.test("a worker's complaint from their page becomes a clue with the ledger's ev
   t.same(detail.evidence.sheetLines[0]!.payments, [{ bankRef: 'VCH-CC1-A', valueDate: '2026-11-10', amountFen: PAID_SHORT_FEN, matchedBy: 'card' }], "the bank's line")
 
   t.equal(await services.clues.catchUpComplaints(), 0, 'nothing left for the catch-up')
+
+  // A complaint appended without the hook (as before clues existed) is made a clue by the catch-up, once.
+  const bare = new CaseService(services.db, clock, async () => 'Asia/Shanghai')
+  await bare.complain({ id: newId(), projectId: P, month: '2026-10', workerId: ws.b.id, actor: { id: ws.b.id, role: 'worker', label: 'worker.b' }, text: '十月工资', dueFen: null, paidFen: null, atMs: clock.nowMs() })
+  t.equal((await bureau.get<Clue[]>('/api/clues')).length, 1, 'no clue yet')
+  t.equal(await services.clues.catchUpComplaints(), 1, 'the catch-up makes it')
+  t.equal(await services.clues.catchUpComplaints(), 0, 'once')
+  t.match((await bureau.get<Clue[]>('/api/clues')).find((c) => c.workerId === ws.b.id), { channel: 'worker_page', amountFen: 0, month: '2026-10' })
 })

@@ -160,6 +160,17 @@ t.test('complaint clues, incidents and credit records', async (t) => {
     t.match(await failure(bureau.post(`/api/incidents/${r.clue.incidentId}/reports`, { reportedTo: 'x' })), { status: 403, code: 'role_forbidden' }, 'the bureau reads; the operator records')
   })
 
+  await t.test('a clue the check finds to reach 11 workers becomes a major incident then', async (t) => {
+    const r = await api.post<{ clue: Clue }>('/api/clues', { channel: 'hotline_12333', projectId: site.projectId, summary: '几个人没拿到工资', headcount: 3, amountFen: 900_000, externalRef: 'T-3' })
+    t.equal(r.clue.incidentId, null, '3 workers claimed: not major')
+    clock.advance(HOUR)
+    const checked = await api.post<Clue & { found: unknown }>(`/api/clues/${r.clue.id}/steps`, { type: 'checked', cause: 'real_name_failure', note: '核查：整个班组11人', headcount: 11 })
+    t.same(checked.found, { headcount: 11, amountFen: 900_000 })
+    t.ok(checked.incidentId, 'major from the check')
+    t.match(await services.incidents.get(checked.incidentId!, undefined), { sourceKind: 'clue', sourceId: r.clue.id, headcount: 11, becameMajorAtMs: clock.nowMs() })
+    t.equal((await deliveries(server, 'incident.major')).length, 2)
+  })
+
   await t.test('the ledger’s own arrears: 10 workers unpaid in a project-month become one incident', async (t) => {
     const flags: RunFlag[] = Array.from({ length: 10 }, (_, i) => ({ kind: 'UNPAID', workerId: `w-${i}`, payeeCard: null, dueFen: fen(500_000), paidFen: fen(0), evidence: {} }))
     const run: CaseRun = { runId: 'run-x', projectId: site.projectId, month: '2026-11', atMs: clock.nowMs(), flags: flags.slice(0, 9) }
@@ -174,7 +185,7 @@ t.test('complaint clues, incidents and credit records', async (t) => {
     t.ok(id, '10 workers: major')
     t.match(await services.incidents.get(id!, undefined), { headcount: 10, amountFen: 5_000_000, reasons: ['headcount'] })
     await onRun({ ...run, runId: 'run-z', flags })
-    t.equal((await deliveries(server, 'incident.major')).length, 2, 'once per project-month')
+    t.equal((await deliveries(server, 'incident.major')).length, 3, 'once per project-month')
   })
 
   await t.test("a credit record on the general contractor raises its deposit rate (#7)", async (t) => {

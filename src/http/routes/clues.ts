@@ -65,6 +65,10 @@ const clue = {
     routedTo: { type: ['string', 'null'] },
     outcome: { type: ['string', 'null'] },
     overdue: { type: 'boolean', description: 'a clock has run out and is not met' },
+    found: {
+      anyOf: [{ type: 'object', properties: { headcount: { type: 'integer' }, amountFen: { type: 'integer' } } }, { type: 'null' }],
+      description: 'the workers and amount the check found, when it restated the claim',
+    },
     clocks: { type: 'array', items: clock },
   },
 } as const
@@ -101,6 +105,7 @@ export const presentClue = (v: ClueView) => ({
   routedTo: v.routedTo,
   outcome: v.outcome,
   overdue: v.overdue,
+  found: v.found,
   clocks: v.clocks.map(presentClock),
 })
 
@@ -183,14 +188,14 @@ export async function cluesRoutes(app: FastifyInstance, { services }: { services
 
   app.post<{
     Params: { clueId: string }
-    Body: { type: ClueStepInput['type']; cause?: 'real_name_failure' | 'illegal_contracting' | 'other'; note?: string; to?: 'construction_bureau' | 'hrss_bureau'; outcome?: (typeof CLUE_OUTCOMES)[number]; text?: string; caseRef?: string; creditCode?: string; employerName?: string; amountFen?: number; periodFrom?: string; periodTo?: string }
+    Body: { type: ClueStepInput['type']; cause?: 'real_name_failure' | 'illegal_contracting' | 'other'; note?: string; headcount?: number; to?: 'construction_bureau' | 'hrss_bureau'; outcome?: (typeof CLUE_OUTCOMES)[number]; text?: string; caseRef?: string; creditCode?: string; employerName?: string; amountFen?: number; periodFrom?: string; periodTo?: string }
   }>(
     '/api/clues/:clueId/steps',
     {
       config: { policy: { roles: [], write: true, personal: true } },
       schema: {
         tags: ['clues'],
-        summary: "Take a clue's next step: checked (cause, note), routed (to), bureau_received, resolved (outcome, note); or commented (text), linked (caseRef: 一案双查, for illegal contracting)",
+        summary: "Take a clue's next step: checked (cause, note; headcount and amountFen when the check finds other figures than claimed), routed (to), bureau_received, resolved (outcome, note); or commented (text), linked (caseRef: 一案双查, for illegal contracting)",
         description:
           'Routed goes to the construction bureau for real_name_failure and illegal_contracting, to the hrss bureau otherwise (409 clue_step_refused route_contradicts_cause). ' +
           'A step out of order is 409 clue_step_refused clue_step_order. Resolved with arrears_confirmed records a credit record on the employer (creditCode: the clue’s unless given; amountFen: the claimed unless given; periodFrom/periodTo: the clue’s month unless given).',
@@ -200,6 +205,7 @@ export async function cluesRoutes(app: FastifyInstance, { services }: { services
           properties: {
             type: { type: 'string', enum: ['checked', 'routed', 'bureau_received', 'resolved', 'commented', 'linked'] },
             cause: { type: 'string', enum: ['real_name_failure', 'illegal_contracting', 'other'] },
+            headcount: { type: 'integer', minimum: 1, maximum: 1_000_000, description: 'checked: the workers the check found, when not as claimed' },
             note: { type: 'string', maxLength: CLUE_TEXT_LENGTH_MAX },
             to: { type: 'string', enum: ['construction_bureau', 'hrss_bureau'] },
             outcome: { type: 'string', enum: [...CLUE_OUTCOMES] },
@@ -207,7 +213,7 @@ export async function cluesRoutes(app: FastifyInstance, { services }: { services
             caseRef: { type: 'string', maxLength: 100 },
             creditCode: { type: 'string', minLength: 18, maxLength: 18 },
             employerName: { type: 'string', minLength: 1, maxLength: 200 },
-            amountFen: { type: 'integer', minimum: 1, maximum: 1_000_000_000_000 },
+            amountFen: { type: 'integer', minimum: 1, maximum: 1_000_000_000_000, description: 'checked: the amount the check found; resolved (arrears_confirmed): the amount confirmed' },
             periodFrom: month,
             periodTo: month,
           },
@@ -226,7 +232,7 @@ export async function cluesRoutes(app: FastifyInstance, { services }: { services
       let input: ClueStepInput
       switch (b.type) {
         case 'checked':
-          input = { type: 'checked', cause: need(b.cause, 'cause'), note: b.note ?? '' }
+          input = { type: 'checked', cause: need(b.cause, 'cause'), note: b.note ?? '', headcount: b.headcount, amountFen: b.amountFen }
           break
         case 'routed':
           input = { type: 'routed', to: need(b.to, 'to'), note: b.note }
