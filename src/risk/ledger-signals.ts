@@ -6,8 +6,7 @@
  *   the month's workers and amount, overdue by the oldest case's days past the 7-day clock.
  * - The unpaid share: workers on the roster in the month due whose month has no paid bank line, once the month is due.
  * - The deposit: missing, or short by the required amount less what is in force.
- * Sheets and devices are read by the monthly index run itself (src/risk/risk-runs.ts), as at the month's end; late or
- * short funding is not read yet.
+ * Funding, sheets and devices are read by the monthly index run itself (src/risk/risk-runs.ts), as at the month's end.
  */
 import { fen } from '../kernel/money.ts'
 import type { RiskSignal } from './risk-index.ts'

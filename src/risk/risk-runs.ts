@@ -9,8 +9,9 @@
  *   they stood at the month's end: open arrears, the unpaid share of the month due, the deposit), two the run reads
  *   itself (each team of the month due, enrolled in it, with no confirmed timesheet or no payroll sheet made by the
  *   month's end; each gate with an offline incident open at the month's end), and the outside signals for the month
- *   of its general contractor and of every subcontractor employing a team on it. Late or short funding is not read
- *   yet (the funding rule works one project at a time);
+ *   of its general contractor and of every subcontractor employing a team on it, and each period of the contract's
+ *   labour-cost schedule funded late or short by the month's end (the account's own rule, src/account/funding.ts,
+ *   asked for each project with a dedicated account and a contract: a few hundred queries a month, not a grouped read);
  * - an employer (a credit code: every organisation on the roster, and every code a department reported for the
  *   month, on the roster or not): its own outside signals for the month, and the ledger signals of the projects it
  *   answers for as an employer, that is where it is the general contractor or employs a team. A construction unit
@@ -149,10 +150,15 @@ export interface LedgerFactsSource {
   ledgerRiskFacts(within: SQL | undefined, asOfMs: number, projectsMax: number): Promise<Array<{ project: ProjectRow; facts: LedgerFacts }>>
 }
 
+/** The account's funding rule (AccountService.fundingFlags): FUNDING_LATE flags carry the period, days late and shortfall. */
+export interface FundingSource {
+  fundingFlags(projectId: string, period: Month, payDate: WorkDate, approvedSheets: readonly never[], asOf: WorkDate): Promise<ReadonlyArray<{ code: string; evidence: Record<string, unknown> }>>
+}
+
 export class RiskRunService {
   constructor(
     private readonly db: Database,
-    private readonly ledger: LedgerFactsSource,
+    private readonly deps: { ledger: LedgerFactsSource; funding?: FundingSource },
     private readonly clock: Clock,
     private readonly timeZone: string,
     private readonly formulas: readonly RiskFormula[] = RISK_FORMULAS,
@@ -180,7 +186,7 @@ export class RiskRunService {
     // As the ledger stood at the month's end: the last instant of its last day in the service's zone.
     const asOfMs = Math.min(startedAtMs, monthBoundsMs(month, this.timeZone).endMs - 1)
     // Read outside the transaction: the ledger's facts are the overview's grouped reads, a few seconds for a province.
-    const facts = await this.ledger.ledgerRiskFacts(undefined, asOfMs, RISK_RUN_PROJECTS_MAX)
+    const facts = await this.deps.ledger.ledgerRiskFacts(undefined, asOfMs, RISK_RUN_PROJECTS_MAX)
     const own = await this.sheetAndDeviceSignals(facts.map((f) => f.project), lastDay, asOfMs)
     return this.db.tx(async (tx) => {
       await tx.lock(SIGNALS_LOCK)
@@ -300,8 +306,8 @@ export class RiskRunService {
   /**
    * The signals the overview does not read, per project, as at the month's end (asOfMs; lastDay its date): each team
    * enrolled in the project's month due (the latest whose pay date has come by lastDay) without a confirmed
-   * timesheet or a payroll sheet made for it, and each device with an offline incident open. Grouped reads for the
-   * whole province, a few rows per project.
+   * timesheet or a payroll sheet made for it, each schedule period funded late, and each device with an offline
+   * incident open. Grouped reads for the whole province, but for funding.
    */
   private async sheetAndDeviceSignals(projects: readonly ProjectRow[], lastDay: WorkDate, asOfMs: number): Promise<Map<string, RiskSignal[]>> {
     const out = new Map<string, RiskSignal[]>()
@@ -337,6 +343,24 @@ export class RiskRunService {
         if (dueOf.get(t.projectId) !== m) continue
         const k = key(t.projectId, t.teamId, m)
         if (!done.has(`t|${k}`) || !done.has(`s|${k}`)) add(t.projectId, { kind: 'sheet_missing', teamId: t.teamId })
+      }
+    }
+    // Funding is judged where there is something to judge it by: a dedicated account and a contract's schedule.
+    if (this.deps.funding) {
+      const funded = await this.db.all<{ projectId: string }>(
+        sql`SELECT DISTINCT project_id AS "projectId" FROM dedicated_accounts WHERE project_id IN (SELECT project_id FROM project_contracts) ORDER BY project_id`,
+      )
+      const payDayOf = new Map(projects.map((p) => [p.id, p.payDay]))
+      for (const { projectId } of funded) {
+        const due = dueOf.get(projectId)
+        const payDay = payDayOf.get(projectId)
+        if (due === undefined || payDay === undefined) continue
+        // No approved sheets: only the schedule's lateness is asked (shortness against sheets is the payout check's).
+        for (const f of await this.deps.funding.fundingFlags(projectId, due, payDateOf(due, payDay), [], lastDay)) {
+          if (f.code !== 'FUNDING_LATE') continue
+          const e = f.evidence
+          add(projectId, { kind: 'funding_late', periodId: String(e.periodId), daysLate: Number(e.daysLate), shortFen: fen(Number(e.shortFen)) })
+        }
       }
     }
     const offline = await this.db.all<{ projectId: string; serial: string }>(sql`

@@ -126,6 +126,16 @@ t.test('the monthly risk index run', async (t) => {
     await admin.post(`/api/projects/${r.hz.projectId}/devices`, { serial: 'GT-RISK-1', model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt: new Date(NOW_MS).toISOString() })
     clock.set(NOW_MS + 2 * 3_600_000)
     await services.deviceWatch.watch()
+    // Shenzhen's contract schedules December's labour cost by the 15th; nothing arrives.
+    await admin.post(`/api/projects/${r.sz.projectId}/dedicated-account`, { bank: '专户银行', bankCode: '103331000011', accountNo: '19045101040000162', accountName: '总包 SZ161 农民工工资专用账户', openedOn: '2026-09-01', openingFen: 0, reason: '开户登记' })
+    await admin.post(`/api/projects/${r.sz.projectId}/contract`, {
+      contractAmountFen: 500_000_000,
+      labourCostFen: 100_000_000,
+      funderAccountNos: ['33050161000000001'],
+      signedOn: '2026-09-01',
+      reason: '施工合同',
+      periods: [{ periodId: '2026-12', dueOn: '2026-12-15', amount: { kind: 'fixed', amountFen: 300_000 } }],
+    })
     clock.set(Date.parse('2027-01-05T02:00:00Z'))
     t.equal(await services.riskRuns.runIfDue(), undefined, 'not on the 5th')
     clock.set(Date.parse('2026-12-31T15:30:00Z'))
@@ -138,6 +148,9 @@ t.test('the monthly risk index run', async (t) => {
     t.same(history.map((h) => h.month), ['2026-12', '2026-11', '2026-10'])
     t.match(history[0]!.parts.find((p) => p.part === 'devices')?.reasons, [{ signal: { kind: 'device_offline', serial: 'GT-RISK-1' }, why: /GT-RISK-1/ }], "December's score: the gate offline at its end")
     t.equal(history[1]!.parts.find((p) => p.part === 'devices'), undefined, "November's: the gate came after it")
+    const sz = await admin.get<Score[]>(`/api/risk/projects/${r.sz.projectId}/history`)
+    t.match(sz[0]!.parts.find((p) => p.part === 'funding')?.reasons, [{ signal: { kind: 'funding_late', periodId: '2026-12', daysLate: 16, shortFen: 300_000 } }], "December's labour cost 16 days late at the month's end")
+    t.equal(sz[1]!.parts.find((p) => p.part === 'funding'), undefined, 'November had nothing due')
     // Back to December 2nd: the logins' sessions are a day long.
     clock.set(NOW_MS)
   })
