@@ -41,6 +41,8 @@ const EVENT_TEXT: Readonly<Record<string, string>> = {
   escalated: '超时督办',
 }
 const CREDIT_STATE_TEXT: Readonly<Record<string, string>> = { not_yet: '未生效', active: '有效', repaired: '已信用修复', expired: '已到期' }
+/** Months of receipt the board's figures show, newest first. */
+export const FIGURE_MONTHS = 12
 /** Days left at which a running clock is shown in yellow. */
 export const CLOCK_WARN_DAYS = 2
 
@@ -127,6 +129,7 @@ export async function oversightCluesRoutes(app: FastifyInstance, { services }: {
           clocks: v.clocks.map((c) => clockCell(c, tz)),
         })
       }
+      const figures = (await services.clues.figures(region)).slice(0, FIGURE_MONTHS)
       const filters = [
         { label: '全部', href: CLUES_PATH, current: req.query.state === undefined && req.query.overdue === undefined },
         { label: '已逾期', href: `${CLUES_PATH}?overdue=yes`, current: req.query.overdue === 'yes' },
@@ -139,6 +142,7 @@ export async function oversightCluesRoutes(app: FastifyInstance, { services }: {
         tabs: tabsFor(CLUES_PATH),
         filters,
         rows,
+        figures,
       })
     },
   )

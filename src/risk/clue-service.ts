@@ -20,6 +20,7 @@ import type { LedgerLine } from '../payroll/ledger-repository.ts'
 import { isCreditCode } from '../roster/identity.ts'
 import type { WorkerMonth } from '../timesheets/rules.ts'
 import { clueClocks, clueState, routeFor, type ClueCause, type ClueChannel, type ClueClock, type ClueState, type ClueStep } from './clues.ts'
+import { clueFigures, type ClueMonthFigures } from './clue-figures.ts'
 import { clueEscalationPayload, NO_PROJECT, type RiskOutbox } from './clue-notifications.ts'
 import { ClueRepository, type ClueEventRow, type ClueRow, type ClueWithRegion, type RegionFilter } from './clue-repository.ts'
 import type { CreditService } from './credit-service.ts'
@@ -416,6 +417,15 @@ export class ClueService {
       if (out.length >= filter.limit) break
     }
     return out
+  }
+
+  /** The region's clue figures per month of receipt, against "closed within their limits" (src/risk/clue-figures.ts). */
+  async figures(region: RegionFilter): Promise<ClueMonthFigures[]> {
+    const views = await this.list(region, { limit: CLUE_LIST_MAX })
+    return clueFigures(
+      views.map((v) => ({ receivedAtMs: v.clue.receivedAtMs, state: v.state, clocks: v.clocks })),
+      this.defaultTimeZone,
+    )
   }
 
   /** What the ledger holds for the worker and month the clue names; null when it names no worker or month. */

@@ -35,6 +35,8 @@ t.test("the bureau's clue board, incidents and credit records", async (t) => {
     t.match(page.text, '<h1>欠薪线索</h1>')
     t.match(page.text, /class="light light-red"><span aria-hidden="true" class="swatch"><\/span>转办（7 天）：已逾期 1 天<\/span><span class="note">期限 2026-12-04/, 'received on 27 November, routed by 4 December: one day late')
     t.match(page.text, /class="light light-green"><span aria-hidden="true" class="swatch"><\/span>转办（7 天）：剩 5 天<\/span><span class="note">期限 2026-12-10/, 'the group clue has five days left')
+    t.match(page.text, /<th scope="row">2026-12<\/th><td>1<\/td><td>0<\/td><td>0<\/td><td>1<\/td>/, "December's figures: one clue, open in time")
+    t.match(page.text, /<th scope="row">2026-11<\/th><td>1<\/td><td>0<\/td><td><span class="light light-red"><span aria-hidden="true" class="swatch"><\/span>1<\/span><\/td><td>0<\/td>/, "November's: one clue, late")
     t.match(page.text, '班组12人没发工资 &lt;script&gt;', 'what people wrote is escaped')
     t.notOk(page.text.includes('<script>'), 'no markup from a clue')
     const overdue = await getPage(base, '/pages/oversight/clues?overdue=yes', bureau)
