@@ -372,6 +372,22 @@ export class RiskRunService {
     return out
   }
 
+  /** Runs newest first (by month, then by finish), optionally of one month; `before`: the last of the previous page. */
+  async runs(opts: { month?: Month; before?: RiskRunRow; limit: number }): Promise<RiskRunRow[]> {
+    const conds: SQL[] = []
+    if (opts.month !== undefined) conds.push(sql`month = ${opts.month}`)
+    const b = opts.before
+    if (b) conds.push(sql`(month < ${b.month} OR (month = ${b.month} AND (finished_at_ms < ${b.finishedAtMs} OR (finished_at_ms = ${b.finishedAtMs} AND id < ${b.id}))))`)
+    const where = conds.length === 0 ? sql`` : sql`WHERE ${sql.join(conds, sql` AND `)}`
+    const rows = await this.db.all(sql`SELECT ${sql.raw(RUN_COLUMNS)} FROM risk_runs ${where} ORDER BY month DESC, finished_at_ms DESC, id DESC LIMIT ${opts.limit}`)
+    return rows.map(runOf)
+  }
+
+  async runById(id: string): Promise<RiskRunRow | undefined> {
+    const r = await this.db.get(sql`SELECT ${sql.raw(RUN_COLUMNS)} FROM risk_runs WHERE id = ${id}`)
+    return r && runOf(r)
+  }
+
   /** The month's newest run (the current scores), or the newest of any month. */
   async newestRun(month?: Month, ex: Executor = this.db): Promise<RiskRunRow | undefined> {
     const r = await ex.get(month === undefined ? q(NEWEST_RUN) : q(NEWEST_RUN_OF_MONTH, month))

@@ -116,6 +116,11 @@ t.test('the monthly risk index run', async (t) => {
     t.equal(history[0]!.points, ranking.scores.find((s) => s.subjectId === r.hz.projectId)!.points)
     const latest = await admin.get<Ranking>('/api/risk/projects')
     t.equal(latest.run.month, '2026-11', 'without a month: the newest month run')
+    const runs = await admin.get<Run[]>('/api/risk/runs')
+    t.same(runs.map((x) => [x.month, x.id]), [['2026-11', second.id], ['2026-11', firstRun.id], ['2026-10', history[1]!.runId]], 'every run kept, the newest month and run first')
+    const page = await admin.fetch('/api/risk/runs?limit=1')
+    t.match(page.headers.get('link'), new RegExp(`after=${second.id}`), 'paged')
+    t.same((await admin.get<Run[]>(`/api/risk/runs?month=2026-10`)).length, 1)
     t.match(await failure(admin.post('/api/risk/runs', { month: '2026-12' })), { status: 409, code: 'risk_month_not_ended', details: { month: '2026-11' } })
     t.match(await failure(admin.post('/api/risk/runs', { month: '2025-11' })), { status: 400, code: 'invalid_month' }, 'before the first formula')
   })
@@ -170,6 +175,7 @@ t.test('the monthly risk index run', async (t) => {
     for (const who of [r.as.teamManagerHz, r.as.bank]) {
       t.match(await failure(who.get('/api/risk/projects?month=2026-11')), { status: 403, code: 'role_forbidden' })
       t.match(await failure(who.get(`/api/risk/projects/${r.hz.projectId}/history`)), { status: 403, code: 'role_forbidden' })
+      t.match(await failure(who.get('/api/risk/runs')), { status: 403, code: 'role_forbidden' })
     }
     t.match(await failure(r.as.auditorHz.post('/api/risk/runs', { month: '2026-11' })), { status: 403, code: 'role_forbidden' })
   })

@@ -91,6 +91,27 @@ export async function riskRoutes(app: FastifyInstance, { services }: { services:
     async (req, res) => res.status(201).send(presentRun((await riskRuns.run(req.body.month, principalOf(req).label))!)),
   )
 
+  app.get<{ Querystring: { month?: string; after?: string; limit: number } }>(
+    '/api/risk/runs',
+    {
+      config: { policy: { roles: ['auditor'], write: false } },
+      schema: {
+        tags: ['risk'],
+        summary: "The index's runs, the newest month first (each month's newest run first): who or what ran it, when, how many subjects",
+        querystring: { type: 'object', properties: { month, after: { ...keyCursorQuery, description: "the id of the last run of the previous page" }, limit: limitQuery }, additionalProperties: false },
+        response: { 200: { type: 'array', items: runSchema }, ...errors },
+      },
+    },
+    async (req, res) => {
+      const before = req.query.after === undefined ? undefined : await riskRuns.runById(req.query.after)
+      if (req.query.after !== undefined && !before) throw new AppError('cursor_not_found', { after: req.query.after })
+      const rows = await riskRuns.runs({ month: req.query.month, before, limit: req.query.limit + 1 })
+      const page = rows.slice(0, req.query.limit)
+      linkNext(req, res, req.query.limit, 'after', rows.length > req.query.limit ? page[page.length - 1]?.id : undefined)
+      return page.map(presentRun)
+    },
+  )
+
   const ranking = (kind: 'project' | 'employer') => async (req: FastifyRequest<{ Querystring: RankingQuery }>, res: FastifyReply) => {
     const q = req.query
     let after: [number, string] | undefined
