@@ -168,7 +168,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   // In the transaction that appends a month's case events: a worker's complaint becomes a clue, 10+ workers in arrears an incident.
   cases.onAppended(async (e) => {
     await clues.complaintsAppended(e.projectId, e.month, e.events, e.cases)
-    await incidents.casesChanged(e.projectId, e.month, e.cases(), e.events.at(-1)?.atMs ?? clock.nowMs())
+    await incidents.casesChanged(e.projectId, e.month, e.events, e.cases)
   })
   const deviceWatch = new DeviceWatchService(
     db,

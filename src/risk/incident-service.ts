@@ -49,6 +49,8 @@ export function monthArrears(cases: readonly FlagCase[]): { headcount: number; a
 }
 
 export const INCIDENT_LIST_MAX = 1000
+/** How a case key of the UNPAID family begins (src/flags/cases.ts: the key is the JSON array [family, subject, month, project]). */
+const UNPAID_KEY_HEAD = '["UNPAID",'
 
 export class IncidentService {
   readonly repo: ClueRepository
@@ -84,9 +86,14 @@ export class IncidentService {
     return row.id
   }
 
-  /** The CaseService hook: a project-month's cases changed (inside its transaction). */
-  async casesChanged(projectId: string, month: string, cases: readonly FlagCase[], atMs: number): Promise<void> {
-    const { headcount, amountFen } = monthArrears(cases)
+  /**
+   * The CaseService hook: a project-month's cases changed (inside its transaction). Only events of the UNPAID family
+   * can change its arrears, so the month's cases are folded only then.
+   */
+  async casesChanged(projectId: string, month: string, events: ReadonlyArray<{ caseKey: string; atMs: number }>, cases: () => readonly FlagCase[]): Promise<void> {
+    if (!events.some((e) => e.caseKey.startsWith(UNPAID_KEY_HEAD))) return
+    const atMs = events.at(-1)!.atMs
+    const { headcount, amountFen } = monthArrears(cases())
     await this.raise({ kind: 'flag_case', id: `${projectId}:${month}`, projectId, headcount, amountFen, atMs })
   }
 
