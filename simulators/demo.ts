@@ -5,7 +5,9 @@
  * MQTT while a simulated Dahua terminal streams its events to the service,
  * has the bank simulator post a GBK payout result file, reports the roster,
  * attendance and payroll to a simulated provincial real-name platform, and
- * prints the month's summary with every flag. The service keeps running afterwards
+ * prints the month's summary with every flag. Then the bureau's early warning:
+ * a month of other departments' signals imported, a worker's complaint from
+ * their page routed as a clue, and the region's projects ranked by risk. The service keeps running afterwards
  * (Ctrl-C stops it); DEMO_EXIT=1 makes it exit after the summary.
  *
  * Everything authenticates as it would on a real site: the demo's own calls
@@ -19,7 +21,7 @@ import type { NewLogin } from '../src/access/service.ts'
 import { loadConfig } from '../src/config/env.ts'
 import { parseUpstreamConfig } from '../src/config/upstream.ts'
 import { formatYuan, fen, sumFen } from '../src/kernel/money.ts'
-import { addDays, workDateOf } from '../src/kernel/time.ts'
+import { addDays, monthOf, workDateOf } from '../src/kernel/time.ts'
 import { startServer } from '../src/server.ts'
 import { Api } from './api.ts'
 import { UpstreamPlatform } from './upstream-platform.ts'
@@ -31,6 +33,8 @@ import { DahuaDevice } from './dahua.ts'
 import { codecFor } from '../devices/registry.ts'
 import { ZkAdmsTerminal } from './zkteco.ts'
 import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth, SITE_BANK_CODE, type RegisteredSite, type SitePlan } from './site.ts'
+import { creditCode } from './identities.ts'
+import { Rng } from './random.ts'
 
 async function portOr0(port: number, host: string): Promise<number> {
   return new Promise((resolve) => {
@@ -128,6 +132,85 @@ async function dahuaStored(api: Api, site: RegisteredSite, emitted: number): Pro
     await new Promise((r) => setTimeout(r, 10))
   }
   return `Dahua DH-01 (eventManager stream, Digest): ${emitted} Entry events streamed during the month, ${dh?.punches ?? 0} stored as punches (each repeats GT-01's in-punch 20 s before: debounced, the days unchanged); last contact ${dh?.lastContactKind ?? 'none'}`
+}
+
+/**
+ * The bureau's early warning on the demo's month (issue 15). Two more projects of the same district are registered
+ * (no workers yet: their labour managers have not started), so the ranking has something to rank; the month's signals
+ * of other departments are imported as the platform operator receives them (one subcontractor of the site owes social
+ * insurance, one other contractor had its power cut off); the demo worker complains from their page, and the complaint
+ * is checked, routed to the construction bureau and received there; then the month's risk index runs and the
+ * district's projects are printed in its order with what raised each.
+ */
+async function earlyWarning(api: Api, baseUrl: string, plan: SitePlan, site: RegisteredSite, worker: { login: string; password: string }): Promise<string[]> {
+  type Id = { id: string }
+  const out: string[] = []
+  const rng = new Rng(plan.spec.seed + 15)
+  // The index of a month is what was known at its end: the last month ended, which holds the demo month's pay date.
+  const month = monthOf(addDays(`${workDateOf(Date.now(), plan.spec.timeZone).slice(0, 7)}-01`, -1))
+  const cu = await api.post<Id>('/api/organisations', { kind: 'construction_unit', name: '杭州市西湖区教育发展中心', creditCode: creditCode(rng) })
+  const others = [
+    { siteCode: 'HZ-XH-2026-031', name: '西湖区文新小学扩建工程', gc: { name: '杭州东恒建设有限公司', creditCode: creditCode(rng) }, account: '19045101040022222' },
+    { siteCode: 'HZ-XH-2026-044', name: '西溪路商业综合体一期', gc: { name: '浙江中拓建工有限公司', creditCode: creditCode(rng) }, account: '19045101040033333' },
+  ]
+  for (const o of others) {
+    const gc = await api.post<Id>('/api/organisations', { kind: 'general_contractor', ...o.gc })
+    await api.post('/api/projects', {
+      siteCode: o.siteCode,
+      name: o.name,
+      regionCode: '330106',
+      timeZone: plan.spec.timeZone,
+      payDay: plan.spec.payDay,
+      constructionUnitId: cu.id,
+      generalContractorId: gc.id,
+      account: { bank: '中国农业银行杭州西湖支行', bankCode: SITE_BANK_CODE, no: o.account, name: `${o.gc.name}${o.name}农民工工资专用账户` },
+    })
+  }
+  // The departments' month, as the platform operator receives it (CSV, the headers as their exports title them).
+  const owing = plan.subcontractors[0]!
+  const cutOff = others[1]!.gc
+  const csv = [
+    '统一社会信用代码,单位名称,预警类型,来源部门,所属期,金额,等级',
+    `${owing.creditCode},${owing.name},欠缴社保,杭州市社会保险管理服务中心,${month},86420.00,较重`,
+    `${cutOff.creditCode},${cutOff.name},停电,国网杭州供电公司,${month},,严重`,
+  ].join('\r\n')
+  const imported = await api.request<{ outcome: string; import: { rowCount: number } }>('POST', `/api/signals/imports?filename=${encodeURIComponent(`联合预警-${month}.csv`)}&reason=${encodeURIComponent('月度联合预警数据')}`, Buffer.from(csv, 'utf8'), 'text/csv')
+  out.push(`Outside signals (联合预警) of ${month} imported: ${imported.import.rowCount} rows (${imported.outcome}) — ${owing.name} owes social insurance, ${cutOff.name} had its power cut off`)
+
+  // The worker complains from their own page (signed in as a worker's phone would be), about the month's pay.
+  const session = await fetch(`${baseUrl}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: worker.login, password: worker.password, mode: 'cookie' }) })
+  const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+  const complained = await fetch(`${baseUrl}/w/${site.projectId}/me/complaint`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams({ month: plan.spec.month, text: '十月份有三天出勤没有记上，工资少发了' }).toString(),
+    redirect: 'manual',
+  })
+  if (complained.status !== 303) throw new Error(`the worker's complaint was not taken (HTTP ${complained.status})`)
+  type Clue = { id: string; channel: string; state: string; clocks: Array<{ clock: string; dueOn: string; metAt: string | null; overdue: boolean }> }
+  const clue = (await api.get<Clue[] | { clues: Clue[] }>(`/api/clues`))
+  const list = Array.isArray(clue) ? clue : clue.clues
+  const fromPage = list.find((c) => c.channel === 'worker_page')
+  if (!fromPage) throw new Error('the complaint did not become a clue')
+  await api.post(`/api/clues/${fromPage.id}/steps`, { type: 'checked', cause: 'real_name_failure', note: '考勤机记录缺失三天，班组未按实名制考勤' })
+  await api.post(`/api/clues/${fromPage.id}/steps`, { type: 'routed', to: 'construction_bureau', note: '实名制管理问题，移交住建部门' })
+  const routed = await api.post<Clue>(`/api/clues/${fromPage.id}/steps`, { type: 'bureau_received' })
+  out.push(
+    `Complaint from ${plan.workers[0]?.name}'s page became a clue (欠薪线索): checked (real-name failure), routed to the construction bureau, received there — now ${routed.state}; clocks: ${routed.clocks.map((c) => `${c.clock} due ${c.dueOn}${c.metAt ? ', met' : c.overdue ? ', OVERDUE' : ''}`).join('; ')}`,
+  )
+
+  // The month's risk index, and the district's projects in its order.
+  await api.post('/api/risk/runs', { month })
+  type Score = { name: string | null; subjectId: string; score: string; level: string; parts: Array<{ part: string; points: number; reasons: Array<{ points: number; why: string }> }> }
+  const ranked = await api.get<{ scores: Score[] }>(`/api/risk/projects?month=${month}&limit=10`)
+  out.push(`Risk index (欠薪风险指数) of ${month} (pay month ${plan.spec.month} due in it), the district's projects highest first:`)
+  for (const [i, sc] of ranked.scores.entries()) {
+    const reasons = sc.parts.flatMap((p) => p.reasons).sort((a, b) => b.points - a.points).slice(0, 3).map((r) => `${r.why} (+${(r.points / 10).toFixed(1)})`)
+    out.push(`  ${i + 1}. ${padEnd(sc.name ?? sc.subjectId, 34)} ${pad(sc.score, 5)} ${padEnd(sc.level, 7)}${reasons.join('; ')}`)
+  }
+  // The demo replays the pay month today: its bank results and open cases are of today, after the month scored.
+  out.push(`  (the index of ${month} holds what was known by its last day; the arrears the bank's files showed today count in ${monthOf(workDateOf(Date.now(), plan.spec.timeZone))}'s, and the bureau overview ranks by today's figures: ${baseUrl}/pages/oversight)`)
+  return out
 }
 
 /** The simulated platform's credentials: a real one's come from the province (UPSTREAM_CONFIG_FILE). */
@@ -419,8 +502,12 @@ async function main(): Promise<void> {
     }
   }
   const cases = await api.get<Array<{ state: string; severity: string; kind: string }>>(`/api/projects/${site.projectId}/cases?month=${plan.spec.month}`)
+  const workerLogin = logins.find((l) => l.login === 'worker')!
+  const warning = await earlyWarning(api, server.httpUrl, plan, site, workerLogin)
   const count = (f: (c: (typeof cases)[number]) => boolean) => cases.filter(f).length
   console.log(`\nFlag cases (预警案件) of ${plan.spec.month}: ${count((c) => c.state === 'open')} open (${count((c) => c.state === 'open' && c.severity === 'red')} red, ${count((c) => c.state === 'open' && c.severity === 'yellow')} yellow); each is taken, worked and closed at /api/projects/${site.projectId}/cases?month=${plan.spec.month}`)
+  console.log(`\nThe bureau's early warning (预警):`)
+  for (const line of warning) console.log(line)
   console.log(`\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s.`)
   console.log(`Explore: ${server.httpUrl}/docs · ${server.httpUrl}/api/projects/${site.projectId}/flags/${plan.spec.month} · ${server.httpUrl}/api/rejected-inputs`)
   console.log(`Attendance sheet (考勤表) of ${teams[0]?.name}: ${server.httpUrl}/api/projects/${site.projectId}/teams/${teams[0]?.id}/timesheets/${plan.spec.month}/attendance-sheet.html`)
