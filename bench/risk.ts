@@ -21,7 +21,8 @@
  *    (riskScore of a signal each, the parts as JSON), no database: what reading and writing add.
  *
  * Prints each figure's time, heap at start and peak (bench/measure.ts) and ratio to its floor, and the process's peak
- * RSS. Checks: every file stored, every row in employer_signals, the run's counts, one score per subject.
+ * RSS, then how long the first page of each ranking takes to read (all, and one district's), once each. Checks: every
+ * file stored, every row in employer_signals, the run's counts, one score per subject.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -203,6 +204,29 @@ try {
   console.log(`  ${seconds(run.ms)} s (${fmt(subjects / (run.ms / 1000))} subjects/s); heap at start ${mb(run.heapStart)}, peak ${mb(run.heapPeak)}`)
   console.log(`  floor (the same number of subjects scored in memory): ${seconds(floor.ms)} s; heap peak ${mb(floor.heapPeak)}`)
   console.log(`  ratio: ${(run.ms / floor.ms).toFixed(2)}`)
+  // 3. Reading it: the first page of each ranking (the bureau's pages ask for these), all and for one district.
+  const district = services.access.projectCondition({ role: 'auditor', regionCode: '330102' } as never)
+  const read = async (what: string, f: () => Promise<unknown>): Promise<void> => {
+    const s0 = performance.now()
+    await f()
+    console.log(`  ${what}: ${(performance.now() - s0).toFixed(1)} ms`)
+  }
+  const reads = async (): Promise<void> => {
+    await read('projects ranked, all', () => services.riskRuns.ranked({ month: MONTH, kind: 'project', within: undefined, limit: 101 }))
+    await read('employers ranked, all', () => services.riskRuns.ranked({ month: MONTH, kind: 'employer', within: undefined, limit: 101 }))
+    await read('projects ranked, one district (330102)', () => services.riskRuns.ranked({ month: MONTH, kind: 'project', within: district, limit: 101 }))
+    await read('employers ranked, one district (330102)', () => services.riskRuns.ranked({ month: MONTH, kind: 'employer', within: district, limit: 101 }))
+    await read("one project's history", () => services.riskRuns.projectHistory(projectRows[3]!.id))
+  }
+  console.log('\nreads right after the run (first page of 100, once each):')
+  await reads()
+  if (db.engine === 'postgres') {
+    // Two million new rows leave the planner's statistics behind until autovacuum's ANALYZE comes round.
+    await db.run(sql`ANALYZE risk_scores`)
+    console.log('reads after ANALYZE risk_scores:')
+    await reads()
+  }
+
   console.log(`\nprocess peak RSS: ${mb(process.resourceUsage().maxRSS * 1024)}`)
 
   console.log('\nchecks:')
