@@ -100,6 +100,8 @@ t.test('complaint clues, incidents and credit records', async (t) => {
     t.match(c, { overdue: true, clocks: [{ clock: 'routing', overdue: true, metAt: null, daysLeft: -1 }] })
     t.match(c.steps.at(-1), { type: 'escalated', actor: 'clock', body: { clock: 'routing', dueOn: '2026-12-04' } })
     t.same((await bureau.get<Clue[]>('/api/clues?overdue=true')).map((x) => x.id), [clueId])
+    t.same(await bureau.get('/api/clues/figures'), [{ month: '2026-11', received: 1, closedInTime: 0, late: 1, openInTime: 0 }], 'November: one clue, late')
+    t.same(await elsewhere.get('/api/clues/figures'), [])
     const sent = await deliveries(server, 'clue.escalated')
     t.equal(sent.length, 1, 'the escalation is notified')
     t.match(JSON.parse(sent[0]!.body), { type: 'clue.escalated', clue: { id: clueId, state: 'checked' }, detail: { clock: 'routing', dueOn: '2026-12-04' } })

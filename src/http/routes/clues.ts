@@ -177,6 +177,25 @@ export async function cluesRoutes(app: FastifyInstance, { services }: { services
     async (req) => (await clues.list(regionOf(principalOf(req)), { state: req.query.state, overdue: req.query.overdue, limit: req.query.limit })).map(presentClue),
   )
 
+  app.get(
+    '/api/clues/figures',
+    {
+      config: { policy: { roles: ['auditor'], write: false } },
+      schema: {
+        tags: ['clues'],
+        summary: 'The region\'s clue figures per month of receipt, newest first, against "clues closed within their limits": received, closed with every clock in time, late on any clock, open in time',
+        response: {
+          200: {
+            type: 'array',
+            items: { type: 'object', properties: { month: { type: 'string' }, received: { type: 'integer' }, closedInTime: { type: 'integer' }, late: { type: 'integer' }, openInTime: { type: 'integer' } } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => clues.figures(regionOf(principalOf(req))),
+  )
+
   app.get<{ Params: { clueId: string } }>(
     '/api/clues/:clueId',
     {
