@@ -372,8 +372,9 @@ export class ClueService {
     let appended = 0
     const open = await this.repo.unresolvedClues()
     const eventsOf = await this.repo.eventsOf(open.map((c) => c.id))
+    const zones = new Map<string, Promise<string>>()
     for (const clue of open) {
-      const timeZone = await this.zoneOf(clue)
+      const timeZone = await this.zoneOf(clue, zones)
       const due = (events: readonly ClueEventRow[]): ClueClock[] => {
         const escalated = new Set(events.filter((e) => e.type === 'escalated').map((e) => String(parse(e).clock)))
         return clueClocks(stepsOf(events), now, timeZone).filter((c) => c.overdue && c.metAtMs === undefined && !escalated.has(c.clock))
@@ -408,9 +409,10 @@ export class ClueService {
     const clues = await this.repo.clues(region, CLUE_LIST_MAX)
     const events = await this.repo.eventsOf(clues.map((c) => c.id))
     const now = this.clock.nowMs()
+    const zones = new Map<string, Promise<string>>()
     const out: ClueView[] = []
     for (const c of clues) {
-      const v = await this.viewOf(c, events.get(c.id) ?? [], now)
+      const v = await this.viewOf(c, events.get(c.id) ?? [], now, zones)
       if (filter.state !== undefined && v.state !== filter.state) continue
       if (filter.overdue !== undefined && v.overdue !== filter.overdue) continue
       out.push(v)
@@ -463,15 +465,21 @@ export class ClueService {
     }
   }
 
-  private async zoneOf(clue: Pick<ClueRow, 'projectId'>): Promise<string> {
+  private async zoneOf(clue: Pick<ClueRow, 'projectId'>, memo?: Map<string, Promise<string>>): Promise<string> {
     if (clue.projectId === null) return this.defaultTimeZone
-    return (await this.repo.projectZone(clue.projectId))?.timeZone ?? this.defaultTimeZone
+    const projectId = clue.projectId
+    const read = async (): Promise<string> => (await this.repo.projectZone(projectId))?.timeZone ?? this.defaultTimeZone
+    if (memo === undefined) return read()
+    let zone = memo.get(projectId)
+    if (zone === undefined) memo.set(projectId, (zone = read()))
+    return zone
   }
 
-  private async viewOf(clue: ClueWithRegion, events: readonly ClueEventRow[], now: number): Promise<ClueView> {
+  /** `zones`: the project zones already read for a list (a board of clues reads each project's once). */
+  private async viewOf(clue: ClueWithRegion, events: readonly ClueEventRow[], now: number, zones?: Map<string, Promise<string>>): Promise<ClueView> {
     const steps = stepsOf(events)
     const folded = clueState(steps)
-    const clocks = clueClocks(steps, now, await this.zoneOf(clue))
+    const clocks = clueClocks(steps, now, await this.zoneOf(clue, zones))
     const received = steps.find((s) => s.type === 'received') as (ClueStep & { month?: string | null }) | undefined
     const checked = steps.find((s) => s.type === 'checked')
     const routed = steps.find((s) => s.type === 'routed')
