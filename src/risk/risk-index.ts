@@ -33,7 +33,7 @@ export type RiskSignal =
   /** Workers on the roster in the month due with no paid bank line, of all on it. */
   | { kind: 'unpaid_headcount'; unpaid: number; onRoster: number }
   /** Teams whose month has no payroll sheet made or no confirmed timesheet. */
-  | { kind: 'sheet_missing'; teamId: string }
+  | { kind: 'sheet_missing'; teamId: string; teamName?: string; month?: string }
   /** A gate or terminal offline on site hours. */
   | { kind: 'device_offline'; serial: string }
   /** The guarantee deposit (工资保证金) missing, or short by an amount. */
@@ -164,7 +164,7 @@ function signalPoints(f: RiskFormula, s: RiskSignal): { part: RiskPart; points: 
       return { part: 'unpaid', points: stepPoints(f.unpaidShareBp, bp), why: `在册 ${s.onRoster} 人中 ${s.unpaid} 人未发放（${(bp / 100).toFixed(2)}%）` }
     }
     case 'sheet_missing':
-      return { part: 'sheets', points: f.sheetPerTeam, why: `班组 ${s.teamId} 本月工资表未编制或考勤未确认` }
+      return { part: 'sheets', points: f.sheetPerTeam, why: `班组 ${s.teamName ?? s.teamId} ${s.month === undefined ? '本月' : `${s.month} `}工资表未编制或考勤未确认` }
     case 'device_offline':
       return { part: 'devices', points: f.devicePerGate, why: `考勤设备 ${s.serial} 离线` }
     case 'deposit_gap':

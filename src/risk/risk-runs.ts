@@ -336,13 +336,14 @@ export class RiskRunService {
         done.add(`s|${key(r.projectId, r.teamId, r.month)}`)
     }
     for (const m of months) {
-      const teams = await this.db.all<{ projectId: string; teamId: string }>(
-        sql`SELECT DISTINCT project_id AS "projectId", team_id AS "teamId" FROM enrolments WHERE entry_date <= ${lastDayOf(m)} AND (exit_date IS NULL OR exit_date >= ${`${m}-01`})`,
+      const teams = await this.db.all<{ projectId: string; teamId: string; teamName: string }>(
+        sql`SELECT DISTINCT e.project_id AS "projectId", e.team_id AS "teamId", t.name AS "teamName" FROM enrolments e JOIN teams t ON t.id = e.team_id
+          WHERE e.entry_date <= ${lastDayOf(m)} AND (e.exit_date IS NULL OR e.exit_date >= ${`${m}-01`})`,
       )
       for (const t of teams.sort((a, b) => (a.teamId < b.teamId ? -1 : a.teamId > b.teamId ? 1 : 0))) {
         if (dueOf.get(t.projectId) !== m) continue
         const k = key(t.projectId, t.teamId, m)
-        if (!done.has(`t|${k}`) || !done.has(`s|${k}`)) add(t.projectId, { kind: 'sheet_missing', teamId: t.teamId })
+        if (!done.has(`t|${k}`) || !done.has(`s|${k}`)) add(t.projectId, { kind: 'sheet_missing', teamId: t.teamId, teamName: t.teamName, month: m })
       }
     }
     // Funding is judged where there is something to judge it by: a dedicated account and a contract's schedule.

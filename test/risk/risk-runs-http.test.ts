@@ -74,8 +74,8 @@ t.test('the monthly risk index run', async (t) => {
     for (const s of ranking.scores) t.equal(s.points, s.parts.reduce((sum, p) => sum + p.points, 0), 'a score is the sum of its parts')
     t.same(
       hz!.parts.find((p) => p.part === 'sheets')?.reasons.map((x) => x.signal),
-      [{ kind: 'sheet_missing', teamId: r.hz.teamId }],
-      "October's team has no confirmed timesheet or sheet by November's end",
+      [{ kind: 'sheet_missing', teamId: r.hz.teamId, teamName: '钢筋班 HZ161', month: '2026-10' }],
+      "October's team has no confirmed timesheet or sheet by November's end (named, with the month due)",
     )
     t.equal(hz!.parts.find((p) => p.part === 'devices'), undefined, 'no gate yet')
     t.equal(hz!.name, `工程 HZ161`)
