@@ -75,7 +75,7 @@ interface RiskCell {
   reasons: Array<{ part: string; points: string; why: string }>
 }
 
-const PART_NAMES: Readonly<Record<string, string>> = { arrears: '欠薪案件', funding: '人工费拨付', unpaid: '未发放人数', sheets: '工资表', devices: '考勤设备', deposit: '工资保证金', outside: '部门预警' }
+const PART_NAMES: Readonly<Record<string, string>> = { arrears: '欠薪案件', funding: '人工费拨付', unpaid: '未发放人数', sheets: '工资表', devices: '考勤设备', deposit: '工资保证金', outside: '部门预警', credit: '信用记录' }
 
 function riskCellOf(r: RiskScore): RiskCell {
   const f = RISK_FORMULAS.find((x) => x.version === r.formula)

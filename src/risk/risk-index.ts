@@ -38,10 +38,12 @@ export type RiskSignal =
   | { kind: 'device_offline'; serial: string }
   /** The guarantee deposit (工资保证金) missing, or short by an amount. */
   | { kind: 'deposit_gap'; gap: 'missing' | 'short'; shortFen: Fen }
+  /** A credit record (信用记录) counting on the month's last day: arrears a case confirmed, not yet expired or repaired. */
+  | { kind: 'credit_record'; recordId: string; employerName: string; amountFen: Fen; recordedOn: WorkDate }
   /** A department's signal on the employer. Severity 1 (notice) to 3 (serious), as the department grades it. */
   | { kind: 'outside'; signal: OutsideKind; severity: 1 | 2 | 3; amountFen: Fen | null; source: string; period: string }
 
-export type RiskPart = 'arrears' | 'funding' | 'unpaid' | 'sheets' | 'devices' | 'deposit' | 'outside'
+export type RiskPart = 'arrears' | 'funding' | 'unpaid' | 'sheets' | 'devices' | 'deposit' | 'outside' | 'credit'
 
 export type RiskLevel = 'green' | 'yellow' | 'red'
 
@@ -61,6 +63,8 @@ export interface RiskFormula {
   devicePerGate: number
   deposit: { missing: number; shortYuan: Steps }
   outside: { perSeverity: number; kind: Readonly<Record<OutsideKind, number>>; amountYuan: Steps }
+  /** Each credit record counting, and more for its amount. */
+  credit: { perRecord: number; amountYuan: Steps }
   /** Scores at or above these are yellow, red. */
   levels: { yellow: number; red: number }
 }
@@ -72,7 +76,8 @@ export const RISK_FORMULAS: readonly RiskFormula[] = [
   {
     version: '2026.1',
     effectiveFrom: '2026-01-01',
-    caps: { arrears: 350, funding: 150, unpaid: 150, sheets: 60, devices: 40, deposit: 100, outside: 150 },
+    // Credit records did not count yet (listed with 0 points when a month of this formula has one).
+    caps: { arrears: 350, funding: 150, unpaid: 150, sheets: 60, devices: 40, deposit: 100, outside: 150, credit: 0 },
     // Money and headcount weigh most, as the programme's targets do (no case of ¥5M or more, none of 10 or more workers).
     arrears: {
       perCase: 40,
@@ -90,6 +95,32 @@ export const RISK_FORMULAS: readonly RiskFormula[] = [
       kind: { utility_cutoff: 30, work_stoppage: 30, social_insurance_arrears: 20, tax_arrears: 20, lawsuit: 20, utility_arrears: 10, abnormal_operation: 10 },
       amountYuan: [[1_000_000, 20]],
     },
+    credit: { perRecord: 0, amountYuan: [] },
+    levels: { yellow: 150, red: 400 },
+  },
+  {
+    // Credit records (issue 15) join the index: an employer whose arrears a case confirmed is watched on every project
+    // it answers for. Their cap is taken from the parts that had the most room; the rest is unchanged.
+    version: '2026.2',
+    effectiveFrom: '2026-12-01',
+    caps: { arrears: 330, funding: 140, unpaid: 140, sheets: 60, devices: 40, deposit: 90, outside: 120, credit: 80 },
+    arrears: {
+      perCase: 40,
+      amountYuan: [[10_000, 20], [100_000, 40], [1_000_000, 80], [5_000_000, 150]],
+      headcount: [[3, 20], [10, 60], [30, 100]],
+      overdueDays: [[1, 30], [8, 60]],
+    },
+    funding: { daysLate: [[1, 30], [15, 60], [30, 90]], shortYuan: [[1, 30], [100_000, 60]] },
+    unpaidShareBp: [[500, 50], [2_000, 100], [5_000, 140]],
+    sheetPerTeam: 20,
+    devicePerGate: 10,
+    deposit: { missing: 90, shortYuan: [[1, 40], [100_000, 70]] },
+    outside: {
+      perSeverity: 20,
+      kind: { utility_cutoff: 30, work_stoppage: 30, social_insurance_arrears: 20, tax_arrears: 20, lawsuit: 20, utility_arrears: 10, abnormal_operation: 10 },
+      amountYuan: [[1_000_000, 20]],
+    },
+    credit: { perRecord: 50, amountYuan: [[100_000, 15], [1_000_000, 30]] },
     levels: { yellow: 150, red: 400 },
   },
 ]
@@ -171,6 +202,12 @@ function signalPoints(f: RiskFormula, s: RiskSignal): { part: RiskPart; points: 
       return s.gap === 'missing'
         ? { part: 'deposit', points: f.deposit.missing, why: '工资保证金未存储' }
         : { part: 'deposit', points: stepPoints(f.deposit.shortYuan, yuanOf(s.shortFen)), why: `工资保证金不足 ${yuanText(s.shortFen)}` }
+    case 'credit_record':
+      return {
+        part: 'credit',
+        points: f.credit.perRecord + stepPoints(f.credit.amountYuan, yuanOf(s.amountFen)),
+        why: `信用记录：${s.employerName} 拖欠工资 ${yuanText(s.amountFen)}（${s.recordedOn} 记录）`,
+      }
     case 'outside':
       return {
         part: 'outside',
@@ -183,7 +220,7 @@ function signalPoints(f: RiskFormula, s: RiskSignal): { part: RiskPart; points: 
 /** Parts that count only their worst signal: a share or a gap is one fact about the month, not a sum of reports. */
 const WORST_ONLY: ReadonlySet<RiskPart> = new Set(['unpaid', 'deposit'])
 
-const PART_ORDER: readonly RiskPart[] = ['arrears', 'funding', 'unpaid', 'sheets', 'devices', 'deposit', 'outside']
+const PART_ORDER: readonly RiskPart[] = ['arrears', 'funding', 'unpaid', 'sheets', 'devices', 'deposit', 'outside', 'credit']
 
 /**
  * The subject's score under a formula. A part's reasons are its signals' points, largest first; where the cap cuts,

@@ -32,7 +32,8 @@ import { q, type Database, type Executor, type Transaction } from '../db/databas
 import { AppError } from '../kernel/errors.ts'
 import { fen } from '../kernel/money.ts'
 import { newId } from '../kernel/ids.ts'
-import { isMonth, localParts, monthBoundsMs, nextMonth, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { isMonth, localParts, monthBoundsMs, nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { creditRecordState } from './credit-rules.ts'
 import { dueMonthOf } from '../oversight/six-systems.ts'
 import { payDateOf } from '../payroll/rules.ts'
 import type { ProjectRow } from '../roster/repository.ts'
@@ -106,6 +107,10 @@ const runOf = (r: Record<string, unknown>): RiskRunRow => ({
   startedAtMs: Number(r.startedAtMs),
   finishedAtMs: Number(r.finishedAtMs),
 })
+
+function lastDayOfMonth(m: Month): WorkDate {
+  return new Date(Date.parse(`${nextMonth(m)}-01T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10)
+}
 
 /** The outside rows as signals, the same report in two imports counted once (the newest stored). */
 export function outsideSignals(rows: readonly OutsideRow[]): RiskSignal[] {
@@ -230,6 +235,8 @@ export class RiskRunService {
     }
     const outsideOf = new Map<string, RiskSignal[]>()
     for (const [code, rows] of rosterOutside) outsideOf.set(code, outsideSignals(rows))
+    // Credit records counting on the month's last day (a small table: the cases that confirmed arrears), by employer.
+    const creditOf = await this.creditSignals(tx, lastDayOfMonth(month))
 
     const ledgerOf = new Map<string, RiskSignal[]>()
     const regionOf = new Map<string, string>()
@@ -256,12 +263,12 @@ export class RiskRunService {
 
     for (const { project } of facts) {
       const signals = [...(ledgerOf.get(project.id) ?? [])]
-      for (const code of employersOfProject.get(project.id) ?? []) signals.push(...(outsideOf.get(code) ?? []))
+      for (const code of employersOfProject.get(project.id) ?? []) signals.push(...(outsideOf.get(code) ?? []), ...(creditOf.get(code) ?? []))
       await writer.add('project', project.id, project.regionCode, riskScore(signals, formula))
     }
 
     const employerScore = async (code: string, outside: readonly RiskSignal[]): Promise<void> => {
-      const signals = [...outside]
+      const signals = [...outside, ...(creditOf.get(code) ?? [])]
       let region: string | null = null
       for (const projectId of [...(projectsOfEmployer.get(code) ?? [])].sort()) {
         signals.push(...(ledgerOf.get(projectId) ?? []))
@@ -299,8 +306,33 @@ export class RiskRunService {
     }
     // The roster's employers no department reported this month: their projects' ledger signals alone.
     for (const code of [...projectsOfEmployer.keys()].sort()) if (!done.has(code)) await employerScore(code, [])
+    // An employer with a credit record that is on no roster and no department reported this month: its record alone.
+    for (const code of [...creditOf.keys()].sort()) if (!done.has(code) && !projectsOfEmployer.has(code)) await employerScore(code, [])
     await writer.flush()
     return run
+  }
+
+  /** Each employer's credit records counting on `onDate` (credit-rules.ts: recorded by then, not expired or repaired). */
+  private async creditSignals(ex: Executor, onDate: WorkDate): Promise<Map<string, RiskSignal[]>> {
+    const rows = await ex.all<{ id: string; creditCode: string; employerName: string; amountFen: unknown; recordedOn: WorkDate; ruleVersion: string }>(
+      sql`SELECT id, credit_code AS "creditCode", employer_name AS "employerName", amount_fen AS "amountFen", recorded_on AS "recordedOn", rule_version AS "ruleVersion"
+        FROM credit_records WHERE recorded_on <= ${onDate} ORDER BY credit_code, recorded_on, id`,
+    )
+    const events = await ex.all<{ recordId: string; type: string; atMs: unknown }>(sql`SELECT record_id AS "recordId", type, at_ms AS "atMs" FROM credit_record_events`)
+    const eventAt = new Map(events.map((e) => [`${e.recordId}|${e.type}`, Number(e.atMs)]))
+    const on = (recordId: string, type: string): WorkDate | null => {
+      const at = eventAt.get(`${recordId}|${type}`)
+      return at === undefined ? null : workDateOf(at, this.timeZone)
+    }
+    const out = new Map<string, RiskSignal[]>()
+    for (const r of rows) {
+      const state = creditRecordState({ recordedOn: r.recordedOn, ruleVersion: r.ruleVersion, repairedOn: on(r.id, 'repaired'), expiredOn: on(r.id, 'expired') }, onDate)
+      if (state !== 'active') continue
+      const list = out.get(r.creditCode) ?? []
+      list.push({ kind: 'credit_record', recordId: r.id, employerName: r.employerName, amountFen: fen(Number(r.amountFen)), recordedOn: r.recordedOn })
+      out.set(r.creditCode, list)
+    }
+    return out
   }
 
   /**

@@ -27,13 +27,16 @@ const signal: fc.Arbitrary<RiskSignal> = fc.oneof(
     source: fc.constantFrom('税务', '电力', '人社'),
     period: fc.constant('2026-11'),
   }),
+  fc.record({ kind: fc.constant('credit_record' as const), recordId: fc.uuid(), employerName: fc.constantFrom('杭州某劳务有限公司', '某建设有限公司'), amountFen: money, recordedOn: fc.constantFrom('2026-06-01', '2026-12-10') }),
 )
 const signals = fc.array(signal, { maxLength: 40 })
+/** Every formula there is: each must keep the rules. */
+const formula = fc.constantFrom(...RISK_FORMULAS)
 
 t.test('the formula: caps add up to the top of the scale; steps ascend with non-decreasing points', async (t) => {
   for (const f of RISK_FORMULAS) {
     t.equal(Object.values(f.caps).reduce((a, b) => a + b, 0), SCALE_TOP, `${f.version}: caps sum to ${SCALE_TOP}`)
-    const tables = [f.arrears.amountYuan, f.arrears.headcount, f.arrears.overdueDays, f.funding.daysLate, f.funding.shortYuan, f.unpaidShareBp, f.deposit.shortYuan, f.outside.amountYuan]
+    const tables = [f.arrears.amountYuan, f.arrears.headcount, f.arrears.overdueDays, f.funding.daysLate, f.funding.shortYuan, f.unpaidShareBp, f.deposit.shortYuan, f.outside.amountYuan, f.credit.amountYuan]
     for (const steps of tables) {
       for (let i = 1; i < steps.length; i++) t.ok(steps[i]![0] > steps[i - 1]![0] && steps[i]![1] >= steps[i - 1]![1], `${f.version}: step ${i} ascends`)
     }
@@ -86,8 +89,8 @@ t.test('properties', async (t) => {
   holds(
     t,
     'the explanation sums to the score: parts are the sums of their reasons, the score the sum of the parts, within the scale',
-    fc.property(signals, (ss) => {
-      const s = riskScore(ss, F)
+    fc.property(signals, formula, (ss, f) => {
+      const s = riskScore(ss, f)
       const partsSum = s.parts.reduce((a, p) => a + p.points, 0)
       return (
         s.points === partsSum &&
@@ -101,10 +104,10 @@ t.test('properties', async (t) => {
   holds(
     t,
     'adding a negative signal never lowers a score (nor its level)',
-    fc.property(signals, signal, fc.nat(), (ss, extra, at) => {
-      const before = riskScore(ss, F)
+    fc.property(signals, signal, fc.nat(), formula, (ss, extra, at, f) => {
+      const before = riskScore(ss, f)
       const i = ss.length === 0 ? 0 : at % (ss.length + 1)
-      const after = riskScore([...ss.slice(0, i), extra, ...ss.slice(i)], F)
+      const after = riskScore([...ss.slice(0, i), extra, ...ss.slice(i)], f)
       const rank = { green: 0, yellow: 1, red: 2 }
       return after.points >= before.points && rank[after.level] >= rank[before.level]
     }),
@@ -118,6 +121,16 @@ t.test('properties', async (t) => {
       return x.points === y.points && JSON.stringify(x.parts.map((p) => p.reasons.map((r) => [r.why, r.points]))) === JSON.stringify(y.parts.map((p) => p.reasons.map((r) => [r.why, r.points])))
     }),
   )
+})
+
+t.test('credit records count from formula 2026.2 (December 2026 on); under 2026.1 they are listed with 0 points', async (t) => {
+  const record: RiskSignal = { kind: 'credit_record', recordId: 'r1', employerName: '杭州某劳务有限公司', amountFen: fen(20_000_000), recordedOn: '2026-12-10' }
+  const november = riskScoreOfMonth([record], '2026-11-30')!
+  t.same([november.formula, november.points, november.parts.map((p) => [p.part, p.points, p.reasons.length])], ['2026.1', 0, [['credit', 0, 1]]])
+  const december = riskScoreOfMonth([record], '2026-12-31')!
+  // 50 a record + 15 for ¥200,000 (≥ ¥100,000).
+  t.same([december.formula, december.points], ['2026.2', 65])
+  t.match(december.parts[0]!.reasons[0]!.why, '信用记录：杭州某劳务有限公司 拖欠工资 ¥200000.00（2026-12-10 记录）')
 })
 
 t.test('a formula applies from its effective date: earlier months keep the formula they were scored by', async (t) => {
