@@ -72,56 +72,46 @@ export interface RiskFormula {
 /** 100.0 on the scale shown, kept as whole tenths. */
 export const SCALE_TOP = 1000
 
-export const RISK_FORMULAS: readonly RiskFormula[] = [
-  {
-    version: '2026.1',
-    effectiveFrom: '2026-01-01',
-    // Credit records did not count yet (listed with 0 points when a month of this formula has one).
-    caps: { arrears: 350, funding: 150, unpaid: 150, sheets: 60, devices: 40, deposit: 100, outside: 150, credit: 0 },
-    // Money and headcount weigh most, as the programme's targets do (no case of ¥5M or more, none of 10 or more workers).
-    arrears: {
-      perCase: 40,
-      amountYuan: [[10_000, 20], [100_000, 40], [1_000_000, 80], [5_000_000, 150]],
-      headcount: [[3, 20], [10, 60], [30, 100]],
-      overdueDays: [[1, 30], [8, 60]],
-    },
-    funding: { daysLate: [[1, 30], [15, 60], [30, 90]], shortYuan: [[1, 30], [100_000, 60]] },
-    unpaidShareBp: [[500, 50], [2_000, 100], [5_000, 150]],
-    sheetPerTeam: 20,
-    devicePerGate: 10,
-    deposit: { missing: 100, shortYuan: [[1, 40], [100_000, 70]] },
-    outside: {
-      perSeverity: 20,
-      kind: { utility_cutoff: 30, work_stoppage: 30, social_insurance_arrears: 20, tax_arrears: 20, lawsuit: 20, utility_arrears: 10, abnormal_operation: 10 },
-      amountYuan: [[1_000_000, 20]],
-    },
-    credit: { perRecord: 0, amountYuan: [] },
-    levels: { yellow: 150, red: 400 },
+/** The first formula: the ledger's signals and the departments'. */
+const FORMULA_2026_1: RiskFormula = {
+  version: '2026.1',
+  effectiveFrom: '2026-01-01',
+  // Credit records did not count yet (listed with 0 points when a month of this formula has one).
+  caps: { arrears: 350, funding: 150, unpaid: 150, sheets: 60, devices: 40, deposit: 100, outside: 150, credit: 0 },
+  // Money and headcount weigh most, as the programme's targets do (no case of ¥5M or more, none of 10 or more workers).
+  arrears: {
+    perCase: 40,
+    amountYuan: [[10_000, 20], [100_000, 40], [1_000_000, 80], [5_000_000, 150]],
+    headcount: [[3, 20], [10, 60], [30, 100]],
+    overdueDays: [[1, 30], [8, 60]],
   },
+  funding: { daysLate: [[1, 30], [15, 60], [30, 90]], shortYuan: [[1, 30], [100_000, 60]] },
+  unpaidShareBp: [[500, 50], [2_000, 100], [5_000, 150]],
+  sheetPerTeam: 20,
+  devicePerGate: 10,
+  deposit: { missing: 100, shortYuan: [[1, 40], [100_000, 70]] },
+  outside: {
+    perSeverity: 20,
+    kind: { utility_cutoff: 30, work_stoppage: 30, social_insurance_arrears: 20, tax_arrears: 20, lawsuit: 20, utility_arrears: 10, abnormal_operation: 10 },
+    amountYuan: [[1_000_000, 20]],
+  },
+  credit: { perRecord: 0, amountYuan: [] },
+  levels: { yellow: 150, red: 400 },
+}
+
+export const RISK_FORMULAS: readonly RiskFormula[] = [
+  FORMULA_2026_1,
   {
     // Credit records (issue 15) join the index: an employer whose arrears a case confirmed is watched on every project
-    // it answers for. Their cap is taken from the parts that had the most room; the rest is unchanged.
+    // it answers for. Their cap is taken from the parts that had the most room (the unpaid share's top step and the
+    // missing deposit follow their caps down); every other weight is unchanged.
+    ...FORMULA_2026_1,
     version: '2026.2',
     effectiveFrom: '2026-12-01',
     caps: { arrears: 330, funding: 140, unpaid: 140, sheets: 60, devices: 40, deposit: 90, outside: 120, credit: 80 },
-    arrears: {
-      perCase: 40,
-      amountYuan: [[10_000, 20], [100_000, 40], [1_000_000, 80], [5_000_000, 150]],
-      headcount: [[3, 20], [10, 60], [30, 100]],
-      overdueDays: [[1, 30], [8, 60]],
-    },
-    funding: { daysLate: [[1, 30], [15, 60], [30, 90]], shortYuan: [[1, 30], [100_000, 60]] },
     unpaidShareBp: [[500, 50], [2_000, 100], [5_000, 140]],
-    sheetPerTeam: 20,
-    devicePerGate: 10,
     deposit: { missing: 90, shortYuan: [[1, 40], [100_000, 70]] },
-    outside: {
-      perSeverity: 20,
-      kind: { utility_cutoff: 30, work_stoppage: 30, social_insurance_arrears: 20, tax_arrears: 20, lawsuit: 20, utility_arrears: 10, abnormal_operation: 10 },
-      amountYuan: [[1_000_000, 20]],
-    },
     credit: { perRecord: 50, amountYuan: [[100_000, 15], [1_000_000, 30]] },
-    levels: { yellow: 150, red: 400 },
   },
 ]
 
