@@ -35,6 +35,7 @@ import { cardNumber, creditCode, idNumber } from '../simulators/identities.ts'
 import { Rng } from '../simulators/random.ts'
 import { engineOption, PgDatabases } from './databases.ts'
 import { wholeNumberOption } from './options.ts'
+import { benchProject } from './seed.ts'
 
 const { values } = parseArgs({
   options: { db: { type: 'string', default: 'sqlite' }, projects: { type: 'string', default: '500' }, workers: { type: 'string', default: '100000' }, requests: { type: 'string', default: '200' }, profile: { type: 'boolean', default: false } },
@@ -58,25 +59,9 @@ try {
   const org = (kind: 'construction_unit' | 'general_contractor' | 'subcontractor', name: string) => ({ id: newId(), kind, name, creditCode: creditCode(rng), createdAtMs: at })
   const [cu, gc, sub] = [org('construction_unit', '基准建设单位'), org('general_contractor', '基准总承包'), org('subcontractor', '基准劳务分包')]
   await new BulkInsert(organisations).run(db, [cu, gc, sub])
-  const projectRows = Array.from({ length: projectCount }, (_, i) => ({
-    id: newId(),
-    siteCode: `OV-${String(i + 1).padStart(4, '0')}`,
-    name: `基准工程${i + 1}`,
-    regionCode: `3301${String(1 + (i % 9)).padStart(2, '0')}`,
-    timeZone: 'Asia/Shanghai',
-    payDay: 10,
-    constructionUnitId: cu.id,
-    generalContractorId: gc.id,
-    accountBank: '中国农业银行',
-    accountBankCode: '103331000011',
-    accountNo: `190451010${String(i).padStart(8, '0')}`,
-    accountName: `基准工程${i + 1}农民工工资专用账户`,
-    debounceMinutes: 2,
-    maxShiftMinutes: 960,
-    incompleteDayPolicy: 'needs_review' as const,
-    clockAheadMinutes: 10,
-    createdAtMs: at,
-  }))
+  const projectRows = Array.from({ length: projectCount }, (_, i) =>
+    benchProject(i, { siteCode: `OV-${String(i + 1).padStart(4, '0')}`, regionCode: `3301${String(1 + (i % 9)).padStart(2, '0')}`, constructionUnitId: cu.id, generalContractorId: gc.id, at }),
+  )
   const teamRows = projectRows.map((p) => ({ id: newId(), projectId: p.id, employerId: sub.id, name: '钢筋班', createdAtMs: at }))
   const workerRows = Array.from({ length: workerCount }, (_, i) => ({
     id: newId(),

@@ -43,6 +43,7 @@ import { cardNumber } from '../simulators/identities.ts'
 import { engineOption, PgDatabases } from './databases.ts'
 import { fmt, mb, measured, seconds } from './measure.ts'
 import { wholeNumberOption } from './options.ts'
+import { benchProject } from './seed.ts'
 
 const { values } = parseArgs({
   options: {
@@ -117,25 +118,9 @@ try {
   const cus = Array.from({ length: groups }, (_, g) => org(groups + g, 'construction_unit'))
   const subs = Array.from({ length: projectCount }, (_, p) => org(2 * groups + p, 'subcontractor'))
   await new BulkInsert(organisations).run(db, [...gcs, ...cus, ...subs])
-  const projectRows = Array.from({ length: projectCount }, (_, i) => ({
-    id: newId(),
-    siteCode: `RK-${String(i + 1).padStart(6, '0')}`,
-    name: `基准工程${i + 1}`,
-    regionCode: `3301${String(1 + (i % 9)).padStart(2, '0')}`,
-    timeZone: 'Asia/Shanghai',
-    payDay: 10,
-    constructionUnitId: cus[Math.floor(i / 10)]!.id,
-    generalContractorId: gcs[Math.floor(i / 10)]!.id,
-    accountBank: '中国农业银行',
-    accountBankCode: '103331000011',
-    accountNo: `190451010${String(i).padStart(8, '0')}`,
-    accountName: `基准工程${i + 1}农民工工资专用账户`,
-    debounceMinutes: 2,
-    maxShiftMinutes: 960,
-    incompleteDayPolicy: 'needs_review' as const,
-    clockAheadMinutes: 10,
-    createdAtMs: at,
-  }))
+  const projectRows = Array.from({ length: projectCount }, (_, i) =>
+    benchProject(i, { siteCode: `RK-${String(i + 1).padStart(6, '0')}`, regionCode: `3301${String(1 + (i % 9)).padStart(2, '0')}`, constructionUnitId: cus[Math.floor(i / 10)]!.id, generalContractorId: gcs[Math.floor(i / 10)]!.id, at }),
+  )
   const teamRows = projectRows.map((p, i) => ({ id: newId(), projectId: p.id, employerId: subs[i]!.id, name: '钢筋班', createdAtMs: at }))
   await new BulkInsert(projects).run(db, projectRows)
   await new BulkInsert(teams).run(db, teamRows)

@@ -47,6 +47,7 @@ import { UpstreamPlatform } from '../simulators/upstream-platform.ts'
 import { engineOption, PgDatabases } from './databases.ts'
 import { fmt, mb, measured, seconds } from './measure.ts'
 import { wholeNumberOption } from './options.ts'
+import { benchProject } from './seed.ts'
 
 const { values } = parseArgs({
   options: {
@@ -87,25 +88,7 @@ try {
     const org = (kind: 'construction_unit' | 'general_contractor', name: string) => ({ id: newId(), kind, name, creditCode: creditCode(rng), createdAtMs: at })
     const [cu, gc] = [org('construction_unit', '基准建设单位'), org('general_contractor', '基准总承包')]
     await new BulkInsert(organisations).run(db, [cu, gc])
-    const projectRows = siteCodes.map((siteCode, i) => ({
-      id: newId(),
-      siteCode,
-      name: `基准工程${i + 1}`,
-      regionCode: '330106',
-      timeZone: 'Asia/Shanghai',
-      payDay: 10,
-      constructionUnitId: cu.id,
-      generalContractorId: gc.id,
-      accountBank: '中国农业银行',
-      accountBankCode: '103331000011',
-      accountNo: `190451010${String(i).padStart(8, '0')}`,
-      accountName: `基准工程${i + 1}农民工工资专用账户`,
-      debounceMinutes: 2,
-      maxShiftMinutes: 960,
-      incompleteDayPolicy: 'needs_review' as const,
-      clockAheadMinutes: 10,
-      createdAtMs: at,
-    }))
+    const projectRows = siteCodes.map((siteCode, i) => benchProject(i, { siteCode, regionCode: '330106', constructionUnitId: cu.id, generalContractorId: gc.id, at }))
     await new BulkInsert(projects).run(db, projectRows)
 
     // The records: worker w of project p, on two days, in at 07:xx and out at 17:xx; four a worker.
