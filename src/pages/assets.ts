@@ -33,6 +33,7 @@ function loadAssets(): ReadonlyMap<string, Asset> {
     ['htmx.min.js', asset(require.resolve('htmx.org/dist/htmx.min.js'), 'text/javascript; charset=utf-8')],
     ['echarts.min.js', asset(require.resolve('echarts/dist/echarts.min.js'), 'text/javascript; charset=utf-8')],
     ['oversight.js', asset(fileURLToPath(new URL('./assets/oversight.mjs', import.meta.url)), 'text/javascript; charset=utf-8')],
+    ['risk-history.js', asset(fileURLToPath(new URL('./assets/risk-history.mjs', import.meta.url)), 'text/javascript; charset=utf-8')],
     ['desk.css', asset(fileURLToPath(new URL('./assets/desk.css', import.meta.url)), 'text/css; charset=utf-8')],
     ['desk.js', asset(fileURLToPath(new URL('./assets/desk.mjs', import.meta.url)), 'text/javascript; charset=utf-8')],
     ['desk-admin.css', asset(fileURLToPath(new URL('./assets/desk-admin.css', import.meta.url)), 'text/css; charset=utf-8')],

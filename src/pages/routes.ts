@@ -21,6 +21,7 @@ import { sheetsDeskRoutes } from './desk-sheets.ts'
 import { homeRoutes } from './home.ts'
 import { oversightRoutes } from './oversight.ts'
 import { oversightCluesRoutes } from './oversight-clues.ts'
+import { oversightRiskRoutes } from './oversight-risk.ts'
 import { rightsBoardRoutes } from './rights-board.ts'
 import { signInRoutes, signInUrl } from './sign-in.ts'
 import { sendPage, type LayoutData } from './views.ts'
@@ -100,6 +101,7 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
   await app.register(workerRoutes, { services })
   await app.register(oversightRoutes, { services })
   await app.register(oversightCluesRoutes, { services })
+  await app.register(oversightRiskRoutes, { services })
   await app.register(deskRoutes, { services })
   await app.register(rosterImportDeskRoutes, { services })
   await app.register(sheetsDeskRoutes, { services })
