@@ -16,6 +16,8 @@ const PROJECTS_PER_PAGE = 50
 interface HomeData extends LayoutData {
   projects: Array<{ name: string; siteCode: string; boardUrl: string; kioskUrl: string }>
   nextUrl?: string
+  /** The role's other pages: the bureau's, and the risk ranking a labour manager may read for their own projects. */
+  links: Array<{ label: string; href: string }>
 }
 
 export async function homeRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
@@ -34,6 +36,12 @@ export async function homeRoutes(app: FastifyInstance, { services }: { services:
         signedIn: { label: p.label, roleName: ROLE_NAMES[p.role] ?? p.role },
         projects: page.map((r) => ({ name: r.name, siteCode: r.siteCode, boardUrl: boardPath(r.id), kioskUrl: kioskPath(r.id) })),
         nextUrl: next === undefined ? undefined : `${HOME_PATH}?after=${encodeURIComponent(next)}`,
+        links:
+          p.role === 'auditor'
+            ? [{ label: '监管总览', href: '/pages/oversight' }, { label: '风险排名', href: '/pages/oversight/risk' }, { label: '无欠薪目标', href: '/pages/oversight/targets' }]
+            : p.role === 'labour_manager'
+              ? [{ label: '风险排名', href: '/pages/oversight/risk' }]
+              : [],
       })
     },
   )

@@ -8,6 +8,7 @@
 import t from 'tap'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { createKey, createLogin, registerAccessSite } from '../access/helpers/site.ts'
+import { encodeCursor } from '../../src/http/paging.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { getPage, signIn } from './helpers/http.ts'
 
@@ -51,6 +52,15 @@ t.test("the bureau's risk ranking, a project's history and the month's targets",
     t.equal(employers.status, 200)
     t.match(employers.text, '劳务分包 RK-1', "the region's employers ranked")
     t.notMatch(employers.text, `href="/pages/oversight/projects/`, 'an employer has no drill-down')
+    // The next page starts after the last row shown, as the API pages: here, after the first employer.
+    const top = await api.get<{ scores: Array<{ subjectId: string; points: number; name: string }> }>('/api/risk/employers?month=2026-11')
+    const after = encodeCursor([top.scores[0]!.points, top.scores[0]!.subjectId])
+    const second = await getPage(base, `/pages/oversight/risk?kind=employers&after=${after}&from=2`, undefined, { authorization: `Bearer ${api.token}` })
+    t.equal(second.status, 200)
+    t.match(second.text, new RegExp(`<td>2</td>\\s*<th scope="row">${top.scores[1]!.name}`), 'ranked from 2')
+    t.notMatch(second.text, `<th scope="row">${top.scores[0]!.name}<`, 'the first is on the first page')
+    t.match(second.text, '<a href="/pages/oversight/risk?kind=employers">第一页</a>')
+    t.equal((await getPage(base, '/pages/oversight/risk?after=not-a-cursor', auditor)).status, 400, 'a cursor that is not one: 400 cursor_not_found')
   })
 
   await t.test('a month without a run says so, with when the timer runs; no error', async (t) => {
@@ -95,6 +105,9 @@ t.test("the bureau's risk ranking, a project's history and the month's targets",
     const overview = await getPage(base, '/pages/oversight', auditor)
     t.match(overview.text, '<a href="/pages/oversight/risk">风险排名</a>', "linked from the overview's bar")
     t.match(overview.text, '<a href="/pages/oversight/targets">无欠薪目标</a>')
+    t.match(overview.text, `<a href="${project}">逐月风险指数</a>`, "and each project's history from its risk index")
+    t.match((await getPage(base, `/pages/oversight/projects/${site.projectId}`, auditor)).text, `<a href="${project}">逐月风险指数</a>`, 'and from the drill-down')
+    t.match((await getPage(base, '/pages/', auditor)).text, '<a href="/pages/oversight/risk">风险排名</a>', 'and from the start page')
   })
 
   await t.test('another region sees none; the platform operator sees all', async (t) => {
@@ -121,6 +134,9 @@ t.test("the bureau's risk ranking, a project's history and the month's targets",
     t.equal((await getPage(base, '/pages/oversight/risk?kind=employers', lm)).status, 403)
     t.equal((await getPage(base, project, lm)).status, 200)
     t.equal((await getPage(base, '/pages/oversight/targets', lm)).status, 403)
+    const home = await getPage(base, '/pages/', lm)
+    t.match(home.text, '<a href="/pages/oversight/risk">风险排名</a>', 'their start page leads to it')
+    t.notMatch(home.text, '监管总览')
   })
 
   await t.test('team managers, banks and workers are refused', async (t) => {
