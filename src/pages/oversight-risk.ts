@@ -147,7 +147,8 @@ export async function oversightRiskRoutes(app: FastifyInstance, { services }: { 
         levels: [{ label: '全部', href: url({ level: undefined }), current: q.level === undefined }, ...LEVEL_FILTERS.map((l) => ({ label: COLOUR_NAMES[l], href: url({ level: l }), current: q.level === l }))],
         months: runMonths.map((m) => ({ label: m, href: url({ month: m, level: q.level }), current: m === month })),
         month: month ?? null,
-        missing: ranking === undefined ? { month: q.month ?? null, days: `${RISK_RUN_DAYS[0]}–${RISK_RUN_DAYS[RISK_RUN_DAYS.length - 1]}` } : null,
+        timerDays: `${RISK_RUN_DAYS[0]}–${RISK_RUN_DAYS[RISK_RUN_DAYS.length - 1]}`,
+        missing: ranking === undefined ? { month: q.month ?? null } : null,
         run: ranking && { text: runText(ranking.run), formula: ranking.run.formulaVersion, ...levelsOf(ranking.run.formulaVersion) },
         rows: page.map((s, i) => ({
           rank: from + i,
@@ -257,6 +258,8 @@ export async function oversightRiskRoutes(app: FastifyInstance, { services }: { 
         crumbs: [homeCrumb(req), { label: '无欠薪目标' }],
         tabs: tabsFor(req, TARGETS_PATH),
         month,
+        // The month not yet ended (or to come): its figures are as of now and will change.
+        running: month > services.riskRuns.lastEndedMonth(),
         asOf: `${overview.asOf} ${overview.asOfTime}`,
         months: [...overview.incidence].reverse().map((m) => ({ label: m.month, href: `${TARGETS_PATH}?month=${m.month}`, current: m.month === month })),
         allMet: r.allMet,
