@@ -21,7 +21,7 @@ import { localTimeOf, monthBoundsMs, workDateOf, type Month } from '../kernel/ti
 import { COLOUR_NAMES } from '../oversight/six-systems.ts'
 import { scopeKeyOf } from '../oversight/snapshots.ts'
 import { monthTargets, type Verdict } from '../oversight/targets.ts'
-import { RISK_FORMULAS, scoreText, type RiskLevel, type RiskScore } from '../risk/risk-index.ts'
+import { RISK_FORMULAS, RISK_PART_NAMES, scoreText, type RiskLevel, type RiskScore } from '../risk/risk-index.ts'
 import { RISK_RUN_DAYS, type RiskRunRow, type RiskScoreRow } from '../risk/risk-runs.ts'
 import type { Services } from '../services.ts'
 import { CLUES_PATH, CREDIT_PATH, INCIDENTS_PATH } from './oversight-clues.ts'
@@ -37,7 +37,6 @@ export const RISK_ROWS_PER_PAGE = 50
 /** Runs read to offer the months that have one. */
 const RUN_MONTHS_OFFERED = 24
 
-export const PART_NAMES: Readonly<Record<string, string>> = { arrears: '欠薪案件', funding: '人工费拨付', unpaid: '未发放人数', sheets: '工资表', devices: '考勤设备', deposit: '工资保证金', outside: '部门预警', credit: '信用记录' }
 const LEVEL_FILTERS: ReadonlyArray<RiskLevel> = ['red', 'yellow', 'green']
 const VERDICT_TEXT = (v: Verdict): { text: string; colour: string } => (v === null ? { text: '不评判', colour: 'none' } : v ? { text: '达标', colour: 'green' } : { text: '未达标', colour: 'red' })
 
@@ -51,7 +50,7 @@ interface PageData extends LayoutData {
 
 /** A score's parts as the page lists them: each reason with its points, under its part's name. */
 function partsOf(parts: RiskScore['parts']): Array<{ name: string; points: string; cap: string; reasons: Array<{ points: string; why: string }> }> {
-  return parts.map((p) => ({ name: PART_NAMES[p.part] ?? p.part, points: scoreText(p.points), cap: scoreText(p.cap), reasons: p.reasons.map((r) => ({ points: scoreText(r.points), why: r.why })) }))
+  return parts.map((p) => ({ name: RISK_PART_NAMES[p.part], points: scoreText(p.points), cap: scoreText(p.cap), reasons: p.reasons.map((r) => ({ points: scoreText(r.points), why: r.why })) }))
 }
 
 function levelsOf(formulaVersion: string): { yellowAt: string; redAt: string } | undefined {

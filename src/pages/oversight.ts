@@ -21,7 +21,7 @@ import type { Services } from '../services.ts'
 import type { Overview, ProjectOverview } from '../oversight/service.ts'
 import { scopeKeyOf } from '../oversight/snapshots.ts'
 import { COLOUR_NAMES, type Source, type SystemStatus } from '../oversight/six-systems.ts'
-import { RISK_FORMULAS, scoreText, type RiskScore } from '../risk/risk-index.ts'
+import { RISK_FORMULAS, RISK_PART_NAMES, scoreText, type RiskScore } from '../risk/risk-index.ts'
 import { oversightDrillRoutes } from './oversight-drill.ts'
 import { overviewCsv, overviewXlsx } from './oversight-export.ts'
 import { render, ROLE_NAMES, sendPage, type LayoutData } from './views.ts'
@@ -75,8 +75,6 @@ interface RiskCell {
   reasons: Array<{ part: string; points: string; why: string }>
 }
 
-const PART_NAMES: Readonly<Record<string, string>> = { arrears: '欠薪案件', funding: '人工费拨付', unpaid: '未发放人数', sheets: '工资表', devices: '考勤设备', deposit: '工资保证金', outside: '部门预警', credit: '信用记录' }
-
 function riskCellOf(r: RiskScore): RiskCell {
   const f = RISK_FORMULAS.find((x) => x.version === r.formula)
   return {
@@ -86,7 +84,7 @@ function riskCellOf(r: RiskScore): RiskCell {
     level: r.level,
     colourName: COLOUR_NAMES[r.level],
     formula: r.formula,
-    reasons: r.parts.flatMap((p) => p.reasons.map((x) => ({ part: PART_NAMES[p.part] ?? p.part, points: scoreText(x.points), why: x.why }))),
+    reasons: r.parts.flatMap((p) => p.reasons.map((x) => ({ part: RISK_PART_NAMES[p.part], points: scoreText(x.points), why: x.why }))),
   }
 }
 

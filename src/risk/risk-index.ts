@@ -155,6 +155,18 @@ export interface RiskScore {
   parts: RiskPartScore[]
 }
 
+/** Each part's name as the pages show it beside its points. */
+export const RISK_PART_NAMES: Readonly<Record<RiskPart, string>> = {
+  arrears: '欠薪案件',
+  funding: '人工费拨付',
+  unpaid: '未发放人数',
+  sheets: '工资表',
+  devices: '考勤设备',
+  deposit: '工资保证金',
+  outside: '部门预警',
+  credit: '信用记录',
+}
+
 const OUTSIDE_NAMES: Readonly<Record<OutsideKind, string>> = {
   tax_arrears: '欠缴税费',
   social_insurance_arrears: '欠缴社保',
