@@ -103,14 +103,13 @@ export const RISK_FORMULAS: readonly RiskFormula[] = [
   FORMULA_2026_1,
   {
     // Credit records (issue 15) join the index: an employer whose arrears a case confirmed is watched on every project
-    // it answers for. Their cap is taken from the parts that had the most room (the unpaid share's top step and the
-    // missing deposit follow their caps down); every other weight is unchanged.
+    // it answers for. Their cap is taken from the parts that warn of arrears rather than show them (the departments'
+    // signals, funding, sheets, gates); arrears, the unpaid share and the deposit keep theirs, so a month with every
+    // worker unpaid is still yellow on that alone. Every weight is unchanged.
     ...FORMULA_2026_1,
     version: '2026.2',
     effectiveFrom: '2026-12-01',
-    caps: { arrears: 330, funding: 140, unpaid: 140, sheets: 60, devices: 40, deposit: 90, outside: 120, credit: 80 },
-    unpaidShareBp: [[500, 50], [2_000, 100], [5_000, 140]],
-    deposit: { missing: 90, shortYuan: [[1, 40], [100_000, 70]] },
+    caps: { arrears: 350, funding: 130, unpaid: 150, sheets: 50, devices: 30, deposit: 100, outside: 110, credit: 80 },
     credit: { perRecord: 50, amountYuan: [[100_000, 15], [1_000_000, 30]] },
   },
 ]
