@@ -11,7 +11,7 @@ import mqtt from 'mqtt'
 import type { Page } from 'playwright-core'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { settled, startTestServer } from '../helpers/server.ts'
-import { launchBrowser, screenshotPath, seriousViolations } from './helpers/browser.ts'
+import { launchBrowser, signedInPage, screenshotPath, seriousViolations } from './helpers/browser.ts'
 import { DESK_NOW_MS, gateFrame, registerDeskSite, REVIEW_DAY, REVIEW_MONTH, seedDeskPunches } from './helpers/desk-site.ts'
 import { PASSWORD } from './helpers/site.ts'
 
@@ -28,18 +28,7 @@ t.test('the desk in Chromium', async (t) => {
   const desk = `/pages/projects/${d.site.projectId}/desk`
 
   const browser = await launchBrowser(t)
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' })
-  t.teardown(() => context.close())
-  const page = await context.newPage()
-  const problems: string[] = []
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`))
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`)
-  })
-  // Signed in over HTTP, the cookie handed to the browser as a session cookie (the service's clock is fixed in 2026).
-  const res = await fetch(`${base}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login: d.logins.labourManager, password: PASSWORD }) })
-  const token = /^wl_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!
-  await context.addCookies([{ name: 'wl_session', value: token, url: base }])
+  const { page, problems } = await signedInPage(t, browser, base, { login: d.logins.labourManager, password: PASSWORD, viewport: { width: 1280, height: 900 } })
 
   await t.test('today on site goes live, and a punch over MQTT updates it', async (t) => {
     await page.goto(base + desk)

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { createLogin, registerAccessSite } from '../access/helpers/site.ts'
-import { launchBrowser, screenshotPath, seriousViolations } from './helpers/browser.ts'
+import { launchBrowser, signedInPage, screenshotPath, seriousViolations } from './helpers/browser.ts'
 import { PASSWORD } from './helpers/site.ts'
 
 /** Wednesday 2 December 2026, 10:00 in Hangzhou: November has ended. */
@@ -29,18 +29,7 @@ t.test("the bureau's risk pages in Chromium", async (t) => {
   await createLogin(api, 'auditor.rb', 'auditor', { regionCode: '3301' })
 
   const browser = await launchBrowser(t)
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'zh-CN' })
-  t.teardown(() => context.close())
-  const page = await context.newPage()
-  const problems: string[] = []
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`))
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`)
-  })
-  // The service's clock is fixed in 2026, so the cookie is handed over as a session cookie (as the overview's test does).
-  const res = await fetch(`${base}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login: 'auditor.rb', password: PASSWORD }) })
-  const token = /^wl_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!
-  await context.addCookies([{ name: 'wl_session', value: token, url: base }])
+  const { page, problems } = await signedInPage(t, browser, base, { login: 'auditor.rb', password: PASSWORD })
   await page.goto(`${base}/pages/oversight`)
 
   await t.test("from the overview to the ranking; a project's reasons opened with the keyboard", async (t) => {

@@ -11,7 +11,7 @@ import { ManualClock } from '../../src/kernel/time.ts'
 import { punchTopic } from '../../src/punches/admit.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { createKey, createLogin, MONTH, postPayoutFile, registerAccessSite } from '../access/helpers/site.ts'
-import { launchBrowser, screenshotPath, seriousViolations } from './helpers/browser.ts'
+import { launchBrowser, signedInPage, screenshotPath, seriousViolations } from './helpers/browser.ts'
 import { PASSWORD } from './helpers/site.ts'
 
 /** 2026-12-03 10:00 in Hangzhou: the month due is 2026-10 (pay day 10). */
@@ -35,21 +35,7 @@ t.test('the bureau overview in Chromium', async (t) => {
   await createLogin(api, 'auditor.ob', 'auditor', { regionCode: '3301' })
 
   const browser = await launchBrowser(t)
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, locale: 'zh-CN' })
-  t.teardown(() => context.close())
-  const page = await context.newPage()
-  const problems: string[] = []
-  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`))
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`)
-  })
-
-  // Signed in by the form over HTTP, the session cookie handed to the browser as a session cookie: the service's clock
-  // is fixed in 2026 for the colours, so the cookie's own expiry would be in the browser's past. (The keyboard
-  // sign-in itself is the rights board's browser test.)
-  const res = await fetch(`${base}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login: 'auditor.ob', password: PASSWORD }) })
-  const token = /^wl_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')![1]!
-  await context.addCookies([{ name: 'wl_session', value: token, url: base }])
+  const { page, problems } = await signedInPage(t, browser, base, { login: 'auditor.ob', password: PASSWORD })
   await page.goto(`${base}/pages/oversight`)
 
   await t.test('the overview: the region only, six colours, the chart drawn', async (t) => {

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { tempDir } from '../../helpers/server.ts'
 
 const DEBIAN_CHROMIUM = '/usr/bin/chromium'
@@ -39,6 +39,33 @@ export async function launchBrowser(t: Test): Promise<Browser> {
   const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: FLAGS })
   t.teardown(() => browser.close())
   return browser
+}
+
+/**
+ * A person's page in a context of its own, signed in by the form over HTTP with the session cookie handed to the
+ * browser as a session cookie: the service's clock is fixed in 2026 for the tests, so the cookie's own expiry would be
+ * in the browser's past. (The keyboard sign-in itself is the rights board's browser test.) `problems` collects the
+ * page's script errors and console errors, for the test to assert none.
+ */
+export async function signedInPage(
+  t: Test,
+  browser: Browser,
+  base: string,
+  who: { login: string; password: string; viewport?: { width: number; height: number } },
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: who.viewport ?? { width: 1400, height: 1000 }, locale: 'zh-CN' })
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  const problems: string[] = []
+  page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`))
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`)
+  })
+  const res = await fetch(`${base}/pages/sign-in`, { method: 'POST', redirect: 'manual', headers: { accept: 'text/html' }, body: new URLSearchParams({ login: who.login, password: who.password }) })
+  const token = /^wl_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1]
+  if (token === undefined) throw new Error(`${who.login} could not sign in (HTTP ${res.status})`)
+  await context.addCookies([{ name: 'wl_session', value: token, url: base }])
+  return { context, page, problems }
 }
 
 const require = createRequire(import.meta.url)
