@@ -35,6 +35,7 @@ import { webhooksRoutes } from './http/routes/webhooks.ts'
 import { pagesRoutes } from './pages/routes.ts'
 import { workerSignInCodeRoutes } from './http/routes/worker-sign-in-codes.ts'
 import { cluesRoutes } from './http/routes/clues.ts'
+import { clueImportsRoutes } from './http/routes/clue-imports.ts'
 import { incidentsRoutes } from './http/routes/incidents.ts'
 import { creditRecordsRoutes } from './http/routes/credit-records.ts'
 import { signalsRoutes } from './http/routes/signals.ts'
@@ -137,6 +138,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   await app.register(workerSignInCodeRoutes, { services })
   await app.register(upstreamRoutes, { services })
   await app.register(cluesRoutes, { services })
+  await app.register(clueImportsRoutes, { services })
   await app.register(incidentsRoutes, { services })
   await app.register(creditRecordsRoutes, { services })
   await app.register(signalsRoutes, { services })

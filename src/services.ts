@@ -43,6 +43,7 @@ import { SignalImportService } from './risk/signal-imports.ts'
 import { RiskRunService } from './risk/risk-runs.ts'
 import { LedgerRepository } from './payroll/ledger-repository.ts'
 import { ClueService } from './risk/clue-service.ts'
+import { ClueImportService } from './risk/clue-imports.ts'
 import { CreditService } from './risk/credit-service.ts'
 import { IncidentService } from './risk/incident-service.ts'
 
@@ -84,6 +85,8 @@ export interface Services {
   backfills: BackfillService
   /** Complaint clues (欠薪线索) on their clocks, with the evidence the ledger holds (issue 15). */
   clues: ClueService
+  /** Clue files from the 12333 hotline's system or a department, received whole or refused whole. */
+  clueImports: ClueImportService
   /** Major incidents (10+ workers or ¥5M) and their reports, on the 2-hour clock. */
   incidents: IncidentService
   /** Credit records (信用记录) on employers found in arrears; activeCreditRecords for the index and the deposit rate. */
@@ -229,6 +232,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     instructions,
     backfills,
     clues,
+    clueImports: new ClueImportService(clues, punches, clock, config.defaultTimeZone),
     incidents,
     credit,
     oversight,

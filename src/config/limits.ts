@@ -160,6 +160,8 @@ export const LIMITS = {
   signal_file_bytes_max: 64 * 1024 * 1024,
   /** Row problems listed for one refused signal file: enough to fix it, not a dump of one systematic mistake. */
   signal_file_errors_max: 1_000,
+  /** Largest complaint clue file (src/risk/clue-imports.ts): CLUE_FILE_ROWS_MAX rows of complaints of a few hundred characters are a few MB; the rest is room for long ones. A refused file is kept whole. */
+  clue_file_bytes_max: 16 * 1024 * 1024,
   /** Rows of risk_scores written per statement by a risk index run: 9 parameters each, far below both engines' limits. */
   risk_scores_per_insert: 500,
 } as const

@@ -101,6 +101,28 @@ export class ClueRepository {
     return this.db.get<ClueRow>(q(CLUE_BY_REF, channel, externalRef))
   }
 
+  /** The clues a source's references already made, by reference (an import's file checked against what is held). */
+  async cluesByRefs(channel: string, externalRefs: readonly string[]): Promise<Map<string, ClueRow>> {
+    const out = new Map<string, ClueRow>()
+    for (let i = 0; i < externalRefs.length; i += 500) {
+      const refs = externalRefs.slice(i, i + 500)
+      const rows = await this.db.all<ClueRow>(q(`SELECT ${CLUE_COLUMNS} FROM clues c WHERE c.channel = ? AND c.external_ref IN (${refs.map(() => '?').join(', ')})`, channel, ...refs))
+      for (const r of rows) out.set(r.externalRef!, r)
+    }
+    return out
+  }
+
+  /** Projects by their site codes (项目编号), for clues that name a project by it. */
+  async projectsBySiteCode(siteCodes: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>()
+    for (let i = 0; i < siteCodes.length; i += 500) {
+      const codes = siteCodes.slice(i, i + 500)
+      const rows = await this.db.all<{ id: string; siteCode: string }>(q(`SELECT id AS "id", site_code AS "siteCode" FROM projects WHERE site_code IN (${codes.map(() => '?').join(', ')})`, ...codes))
+      for (const r of rows) out.set(r.siteCode, r.id)
+    }
+    return out
+  }
+
   async clues(region: RegionFilter, limit: number): Promise<ClueWithRegion[]> {
     return region === undefined ? this.db.all<ClueWithRegion>(q(CLUES_IN(false), limit)) : this.db.all<ClueWithRegion>(q(CLUES_IN(true), prefixOf(region), limit))
   }

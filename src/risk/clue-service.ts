@@ -143,6 +143,11 @@ function foundOf(steps: readonly ClueStep[]): { headcount: number; amountFen: nu
   return checked?.found ?? null
 }
 
+/** A reference given again names the same clue when its facts are the same; other facts are another clue, refused. */
+export function sameFacts(a: Pick<ClueRow, 'summary' | 'headcount' | 'amountFen' | 'projectId' | 'employerCreditCode'>, b: Pick<ClueRow, 'summary' | 'headcount' | 'amountFen' | 'projectId' | 'employerCreditCode'>): boolean {
+  return a.summary === b.summary && a.headcount === b.headcount && a.amountFen === b.amountFen && a.projectId === b.projectId && a.employerCreditCode === b.employerCreditCode
+}
+
 export class ClueService {
   readonly repo: ClueRepository
 
@@ -193,15 +198,27 @@ export class ClueService {
     if (made) return { outcome: 'clue_created', clue: await this.get(row.id, undefined) }
     const existing = await this.repo.clueByRef(row.channel, row.externalRef!)
     if (!existing) throw new AppError('clue_external_ref_taken', { channel: row.channel, externalRef: row.externalRef })
-    const same = existing.summary === row.summary && existing.headcount === row.headcount && existing.amountFen === row.amountFen && existing.projectId === row.projectId && existing.employerCreditCode === row.employerCreditCode
-    if (!same) throw new AppError('clue_external_ref_taken', { channel: row.channel, externalRef: row.externalRef, clueId: existing.id })
+    if (!sameFacts(existing, row)) throw new AppError('clue_external_ref_taken', { channel: row.channel, externalRef: row.externalRef, clueId: existing.id })
     return { outcome: 'clue_exists', clue: await this.get(existing.id, undefined) }
   }
 
+  /**
+   * A file's clues (src/risk/clue-imports.ts, which checked them first), received in one transaction as create
+   * receives one: each with its receipt and the incident its figures make. A reference taken meanwhile by another
+   * request throws clue_external_ref_taken and nothing is stored; the caller checks the file again.
+   */
+  async receiveFile(rows: ReadonlyArray<{ row: ClueRow; month: string | null }>, actor: ClueActor, file: { filename: string; reason: string | null; fileHash: string }): Promise<void> {
+    await this.db.tx(async () => {
+      for (const { row, month } of rows) {
+        if (!(await this.receive(row, month, actor, { file }))) throw new AppError('clue_external_ref_taken', { channel: row.channel, externalRef: row.externalRef })
+      }
+    })
+  }
+
   /** Stores a clue and its receipt, and the incident its figures make (inside the caller's transaction). */
-  private async receive(row: ClueRow, month: string | null, actor: ClueActor): Promise<boolean> {
+  private async receive(row: ClueRow, month: string | null, actor: ClueActor, extra: Record<string, unknown> = {}): Promise<boolean> {
     if (!(await this.repo.insertClue(row))) return false
-    const step: ClueStep & { month: string | null; actorId: string; actorRole: string } = { type: 'received', channel: row.channel as ClueChannel, atMs: row.receivedAtMs, actor: actor.label, month, actorId: actor.id, actorRole: actor.role }
+    const step: ClueStep & { month: string | null; actorId: string; actorRole: string } = { type: 'received', channel: row.channel as ClueChannel, atMs: row.receivedAtMs, actor: actor.label, month, actorId: actor.id, actorRole: actor.role, ...extra }
     await this.repo.insertEvents([{ id: newId(), clueId: row.id, seq: 1, type: 'received', actor: actor.label, body: JSON.stringify(step), atMs: row.receivedAtMs }])
     await this.deps.incidents.raise({ kind: 'clue', id: row.id, projectId: row.projectId, headcount: row.headcount, amountFen: row.amountFen, atMs: row.receivedAtMs })
     return true

@@ -13,22 +13,33 @@ import { RosterFileError } from './roster-import-file.ts'
 /** Excel's date cells carry no zone: exceljs hands them over as UTC midnight of the day shown. */
 const dateText = (d: Date): string => d.toISOString().slice(0, 10)
 
-function cellText(value: unknown): string {
+/**
+ * A date-time cell as the wall time shown (YYYY-MM-DD HH:MM:SS), to the nearest second: Excel keeps a time as a
+ * fraction of a day, which comes back a millisecond off. Midnight is a date alone, as dateText writes it.
+ */
+function dateTimeText(d: Date): string {
+  const s = new Date(Math.round(d.getTime() / 1000) * 1000).toISOString()
+  return s.slice(11, 19) === '00:00:00' ? s.slice(0, 10) : `${s.slice(0, 10)} ${s.slice(11, 19)}`
+}
+
+function cellText(value: unknown, dateTimes: boolean): string {
   if (value === null || value === undefined) return ''
   if (typeof value === 'string') return value
   if (typeof value === 'number') return String(value)
   if (typeof value === 'boolean') return value ? '是' : '否'
-  if (value instanceof Date) return dateText(value)
+  if (value instanceof Date) return dateTimes ? dateTimeText(value) : dateText(value)
   if (typeof value === 'object') {
     const v = value as { richText?: Array<{ text: string }>; result?: unknown; text?: unknown; error?: string }
     if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join('')
-    if ('result' in v) return cellText(v.result)
-    if ('text' in v) return cellText(v.text)
+    if ('result' in v) return cellText(v.result, dateTimes)
+    if ('text' in v) return cellText(v.text, dateTimes)
   }
   return ''
 }
 
-export async function xlsxGrid(bytes: Uint8Array): Promise<string[][]> {
+/** `dateTimes`: keep a date cell's time of day (a clue's 受理时间); a roster's dates are days, and stay so. */
+export async function xlsxGrid(bytes: Uint8Array, options: { dateTimes?: boolean } = {}): Promise<string[][]> {
+  const dateTimes = options.dateTimes ?? false
   const ExcelJS = await loadExcel()
   const book = new ExcelJS.Workbook()
   try {
@@ -42,7 +53,7 @@ export async function xlsxGrid(bytes: Uint8Array): Promise<string[][]> {
   sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
     const cells: string[] = []
     row.eachCell({ includeEmpty: true }, (cell, col) => {
-      cells[col - 1] = cellText(cell.value)
+      cells[col - 1] = cellText(cell.value, dateTimes)
     })
     grid[rowNumber - 1] = Array.from(cells, (c) => c ?? '')
   })
