@@ -164,6 +164,21 @@ t.test('complaint clues imported from a file', async (t) => {
     t.match(await admin.get<Clue>(`/api/clues/${(res.body as Imported).clueIds[0]}`), { channel: 'hotline_12333' })
   })
 
+  await t.test('a ticket taken between the check and the transaction rolls the whole file back', async (t) => {
+    const before = await count('clues')
+    const held = (await services.clues.repo.clueByRef('import', 'GD-1'))!
+    const row = (id: string, externalRef: string) => ({
+      month: null,
+      row: { id, projectId: r.hz.projectId, employerCreditCode: null, workerId: null, channel: 'import', summary: 'x', headcount: 1, amountFen: 100, externalRef, receivedAtMs: NOW_MS, createdBy: 'test' },
+    })
+    const actor = { id: 'op', role: 'admin', label: 'op' }
+    await t.rejects(
+      services.clues.receiveFile([row('01900000-0000-7000-8000-0000000000a1', 'GD-NEW'), row('01900000-0000-7000-8000-0000000000a2', held.externalRef!)], actor, { filename: 'race.csv', reason: null, fileHash: 'h' }),
+      { code: 'clue_external_ref_taken' },
+    )
+    t.equal(await count('clues'), before, 'the row before it is not kept either')
+  })
+
   await t.test('who: only the platform operator imports', async (t) => {
     for (const who of [r.as.auditorHz, r.as.teamManagerHz, r.as.labourManagerHz, r.as.bank]) {
       t.match(await post(Buffer.from(good, 'utf8'), 'text/csv', '', who), { status: 403, body: { error: { code: 'role_forbidden' } } })
