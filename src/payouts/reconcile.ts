@@ -11,7 +11,7 @@
  */
 import { dedicatedPayouts, type DedicatedAccount } from '../account/funding.ts'
 import { LIMITS } from '../config/limits.ts'
-import { FEN_MAX, ZERO_FEN, addFen, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
+import { FEN_MAX, ZERO_FEN, addFen, fen, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
 import {
   PAYMENT_PENDING_DAYS_MAX,
   cardKey,
@@ -1495,4 +1495,23 @@ export function bookedByCard(lines: readonly PaidLine[]): Map<string, Fen> {
     byCard.set(card, sumFen([byCard.get(card) ?? ZERO_FEN, p.counted.amountFen]))
   }
   return byCard
+}
+
+/**
+ * The most any one card (cardKey) received in a month's successful lines, each amount taken absolute and every report
+ * of a payment counted: given the month's every line, no card's bookedByCard figure for that month can exceed it. What
+ * payout_month_bounds stores, so that OVERSIZED's year rule can clear a year of ordinary wages without reading its lines.
+ * Plain integer sums: the month's lines are bounded (asserted at the top of this module), so every sum stays a safe integer.
+ */
+export function cardPeakFen(lines: ReadonlyArray<{ payeeCard: string; amountFen: number; status: PaidLine['status'] }>): Fen {
+  const byCard = new Map<string, number>()
+  let peak = 0
+  for (const l of lines) {
+    if (l.status !== 'success') continue
+    const card = cardKey(l.payeeCard)
+    const sum = (byCard.get(card) ?? 0) + Math.abs(l.amountFen)
+    byCard.set(card, sum)
+    if (sum > peak) peak = sum
+  }
+  return fen(peak)
 }

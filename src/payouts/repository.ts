@@ -2,12 +2,13 @@
 import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { BulkInsert, insertInto, rowOf, selectFrom } from '../db/rows.ts'
-import { flags, payoutFiles, payoutLines, payrollSheetEvents, payrollSheets, reconciliationRuns } from '../db/schema/index.ts'
+import { flags, payoutFiles, payoutLines, payoutMonthBounds, payrollSheetEvents, payrollSheets, reconciliationRuns } from '../db/schema/index.ts'
 
 export type PayoutFileRow = typeof payoutFiles.$inferSelect
 export type PayoutLineRow = typeof payoutLines.$inferSelect
 export type ReconciliationRunRow = typeof reconciliationRuns.$inferSelect
 export type FlagRow = typeof flags.$inferSelect
+export type PayoutMonthBoundRow = typeof payoutMonthBounds.$inferSelect
 /** A payout line's place in money order: value date, file id, line number, id. */
 export type PayoutLineKey = readonly [valueDate: string, fileId: string, lineNo: number, id: string]
 
@@ -115,6 +116,34 @@ export class PayoutRepository {
         GROUP BY ${payoutLines.payeeCard}`,
     )
     return rows.map((r) => ({ card: r.card, fen: Number(r.fen) }))
+  }
+
+  /** A month's bound, in the transaction that stored the lines it covers. */
+  async insertMonthBound(row: PayoutMonthBoundRow): Promise<void> {
+    await this.db.run(insertInto(payoutMonthBounds, [row]))
+  }
+
+  /**
+   * Per pay month in [fromPeriod, toPeriod) that holds lines: how many (its files' line counts added up), and the
+   * widest bound written for it with the lines that bound covered. Bounds only grow with the lines (append-only), so the
+   * largest line count and the largest peak belong to the same, newest, bound.
+   */
+  async monthBounds(projectId: string, fromPeriod: string, toPeriod: string): Promise<Array<{ period: string; lineCount: number; boundLineCount: number | null; cardPeakFen: number | null }>> {
+    const files = await this.db.all<{ period: string; n: number | string }>(
+      sql`SELECT ${payoutFiles.period} AS "period", sum(${payoutFiles.lineCount}) AS "n" FROM ${payoutFiles}
+        WHERE ${and(eq(payoutFiles.projectId, projectId), gte(payoutFiles.period, fromPeriod), lt(payoutFiles.period, toPeriod))} GROUP BY ${payoutFiles.period}`,
+    )
+    const bounds = await this.db.all<{ period: string; n: number | string; peak: number | string }>(
+      sql`SELECT ${payoutMonthBounds.period} AS "period", max(${payoutMonthBounds.lineCount}) AS "n", max(${payoutMonthBounds.cardPeakFen}) AS "peak" FROM ${payoutMonthBounds}
+        WHERE ${and(eq(payoutMonthBounds.projectId, projectId), gte(payoutMonthBounds.period, fromPeriod), lt(payoutMonthBounds.period, toPeriod))} GROUP BY ${payoutMonthBounds.period}`,
+    )
+    const byPeriod = new Map(bounds.map((b) => [b.period, b]))
+    return files
+      .map((f) => {
+        const b = byPeriod.get(f.period)
+        return { period: f.period, lineCount: Number(f.n), boundLineCount: b === undefined ? null : Number(b.n), cardPeakFen: b === undefined ? null : Number(b.peak) }
+      })
+      .filter((m) => m.lineCount > 0)
   }
 
   /** paymentReportsOfPeriod narrowed to lines paid to these cards (as stored). */

@@ -3,11 +3,13 @@
  * EXITED_UNSETTLED, GROUP_ARREARS and HEADCOUNT_GAP, each through reconcile(), with the subject the case key rules
  * expect (src/flags/cases.ts caseSubject) and evidence bounded by flag_evidence_lines_max.
  */
+import fc from 'fast-check'
 import t from 'tap'
 import { LIMITS } from '../../src/config/limits.ts'
 import { caseSubject } from '../../src/flags/cases.ts'
 import { fen } from '../../src/kernel/money.ts'
-import { bookedByCard, reconcile, type CardOwner, type DueLine, type EnrolmentSpan, type Flag, type PaidLine, type ReconcileInput } from '../../src/payouts/reconcile.ts'
+import { holds } from '../helpers/property.ts'
+import { bookedByCard, cardPeakFen, reconcile, type CardOwner, type DueLine, type EnrolmentSpan, type Flag, type PaidLine, type ReconcileInput } from '../../src/payouts/reconcile.ts'
 
 const PERIOD = '2024-02'
 const PAY_DATE = '2024-03-15'
@@ -198,4 +200,43 @@ t.test('bookedByCard: each payment once, net of returns, failures and pending le
     paid(WANG.cardNo, '王芳', 30, { status: 'pending' }),
   ]
   t.same([...bookedByCard(lines)], [[ZHANG.cardNo, 15000]])
+})
+
+t.test('cardPeakFen: the most one card received in successful lines, reports and spaces included', async (t) => {
+  const spaced = ZHANG.cardNo.replace(/(\d{4})/g, '$1 ').trim()
+  const lines = [
+    paid(ZHANG.cardNo, '张伟', 100, { endToEndId: 'E1', bankRef: 'pain:1' }),
+    paid(ZHANG.cardNo, '张伟', 100, { endToEndId: 'E1', bankRef: 'camt:1' }),
+    paid(spaced, '张伟', 50),
+    paid(LI.cardNo, '李娜', 300, { status: 'failed' }),
+    paid(WANG.cardNo, '王芳', 200),
+  ]
+  t.equal(cardPeakFen(lines), 25000, "Zhang's card, both reports of E1 and the spaced card counted")
+  t.equal(cardPeakFen([]), 0)
+})
+
+t.test('cardPeakFen bounds what bookedByCard gives any card of the same lines', async (t) => {
+  const cards = [ZHANG.cardNo, LI.cardNo, `${WANG.cardNo.slice(0, 4)} ${WANG.cardNo.slice(4)}`, WANG.cardNo]
+  const line = fc.record({
+    card: fc.constantFrom(...cards),
+    fen: fc.integer({ min: 1, max: LIMITS.payout_line_amount_fen_max }),
+    status: fc.constantFrom<PaidLine['status']>('success', 'failed', 'pending', 'returned'),
+    e2e: fc.option(fc.constantFrom('E1', 'E2', 'E3'), { nil: undefined }),
+  })
+  holds(
+    t,
+    'no card booked more than the peak',
+    fc.property(fc.array(line, { maxLength: 30 }), (specs) => {
+      const lines = specs.map((s) =>
+        paid(s.card, '某', s.fen / 100, {
+          amountFen: fen(s.fen),
+          status: s.status,
+          ...(s.e2e === undefined ? {} : { endToEndId: s.e2e }),
+          ...(s.status === 'returned' && s.e2e !== undefined ? { returnOf: { endToEndId: s.e2e, bankRef: null } } : {}),
+        }),
+      )
+      const peak = cardPeakFen(lines)
+      return [...bookedByCard(lines).values()].every((booked) => Math.abs(booked) <= peak)
+    }),
+  )
 })

@@ -72,6 +72,20 @@ export const payoutLines = pgTable(
   ],
 )
 
+export const payoutMonthBounds = pgTable(
+  'payout_month_bounds',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    period: text('period').notNull(),
+    fileId: text('file_id').notNull().references(() => payoutFiles.id),
+    lineCount: integer('line_count').notNull(),
+    cardPeakFen: bigint('card_peak_fen', { mode: 'number' }).notNull(),
+    computedAtMs: bigint('computed_at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('payout_month_bounds_project_period').on(t.projectId, t.period, t.lineCount)],
+)
+
 export const reconciliationRuns = pgTable(
   'reconciliation_runs',
   {

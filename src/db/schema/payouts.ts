@@ -84,6 +84,30 @@ export const payoutLines = sqliteTable(
   ],
 )
 
+/**
+ * An upper bound of one pay month's payments to any single card, written with the month's lines each time a file is
+ * stored (same transaction, under the month's lock). OVERSIZED's year rule reads these instead of every earlier line
+ * of the year: a worker with k cards was paid at most k × the bounds of the earlier months, so a year of ordinary wages
+ * is cleared without reading its lines. A bound counts only while `line_count` is the month's line count (the sum of its
+ * files'); a month stored before bounds existed, or otherwise not covered, is read line by line as before.
+ */
+export const payoutMonthBounds = sqliteTable(
+  'payout_month_bounds',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    period: text('period').notNull(),
+    /** The stored file whose lines completed the month as this bound saw it. */
+    fileId: text('file_id').notNull().references(() => payoutFiles.id),
+    /** The month's lines the bound covers: all of them when it was written. */
+    lineCount: integer('line_count').notNull(),
+    /** The most any one card (spaces removed) received in the month's successful lines, each amount taken absolute. */
+    cardPeakFen: integer('card_peak_fen').notNull(),
+    computedAtMs: integer('computed_at_ms').notNull(),
+  },
+  (t) => [index('payout_month_bounds_project_period').on(t.projectId, t.period, t.lineCount)],
+)
+
 /** One reconciliation of a project's pay month (对账). The newest run is the current view. */
 export const reconciliationRuns = sqliteTable(
   'reconciliation_runs',
