@@ -1497,21 +1497,36 @@ export function bookedByCard(lines: readonly PaidLine[]): Map<string, Fen> {
   return byCard
 }
 
+/** A month's card peaks (cardPeaks). */
+export interface CardPeaks {
+  /** The most any one card received in successful lines: what payout_month_bounds stores. */
+  success: Fen
+  /** The same over every line, whatever its status: a bound of any card's month in OVERSIZED's reading. */
+  any: Fen
+}
+
 /**
- * The most any one card (cardKey) received in a month's successful lines, each amount taken absolute and every report
- * of a payment counted: given the month's every line, no card's bookedByCard figure for that month can exceed it. What
- * payout_month_bounds stores, so that OVERSIZED's year rule can clear a year of ordinary wages without reading its lines.
- * Plain integer sums: the month's lines are bounded (asserted at the top of this module), so every sum stays a safe integer.
+ * The most any one card (cardKey) received in a month's lines, each amount taken absolute and every report of a
+ * payment counted: given the month's every line, no card's bookedByCard figure for that month can exceed `success`.
+ * What payout_month_bounds stores, so that OVERSIZED's year rule can clear a year of ordinary wages without reading its
+ * lines. Plain integer sums: the month's lines are bounded (asserted at the top of this module), so every sum stays a
+ * safe integer.
  */
-export function cardPeakFen(lines: ReadonlyArray<{ payeeCard: string; amountFen: number; status: PaidLine['status'] }>): Fen {
-  const byCard = new Map<string, number>()
-  let peak = 0
+export function cardPeaks(lines: ReadonlyArray<{ payeeCard: string; amountFen: number; status: PaidLine['status'] }>): CardPeaks {
+  const success = new Map<string, number>()
+  const any = new Map<string, number>()
+  let successPeak = 0
+  let anyPeak = 0
   for (const l of lines) {
-    if (l.status !== 'success') continue
     const card = cardKey(l.payeeCard)
-    const sum = (byCard.get(card) ?? 0) + Math.abs(l.amountFen)
-    byCard.set(card, sum)
-    if (sum > peak) peak = sum
+    const amount = Math.abs(l.amountFen)
+    const all = (any.get(card) ?? 0) + amount
+    any.set(card, all)
+    if (all > anyPeak) anyPeak = all
+    if (l.status !== 'success') continue
+    const paid = (success.get(card) ?? 0) + amount
+    success.set(card, paid)
+    if (paid > successPeak) successPeak = paid
   }
-  return fen(peak)
+  return { success: fen(successPeak), any: fen(anyPeak) }
 }

@@ -25,7 +25,7 @@ import { OVERSIZED_MONTH_FEN, OVERSIZED_YEAR_FEN, type WorkerMonthPaid } from '.
 import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
 import { maskBankText, parsePayoutFile } from './file-format.ts'
 import { BANK_FORMATS, detectFormat, formatNamed } from './formats/index.ts'
-import { bookedByCard, cardPeakFen, reconcile, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation } from './reconcile.ts'
+import { bookedByCard, cardPeaks, reconcile, type CardPeaks, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation } from './reconcile.ts'
 import type { FlagRow, PaymentReportRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
 
 export type PostOutcome = 'payout_file_stored' | 'payout_file_exists'
@@ -443,9 +443,11 @@ export class PayoutService {
     period: Month,
     cardOwners: ReadonlyMap<string, CardOwner>,
     monthLines: readonly PayoutLineRow[],
+    monthPeak: Fen,
   ): Promise<WorkerMonthPaid[]> {
     const yearStart = `${period.slice(0, 4)}-01`
     if (period <= yearStart) return []
+    if (await this.clearedByMonthBounds(projectId, yearStart, period, monthPeak)) return []
     // bookedByCard keys cards without their spaces, as reconcile does; the roster's cards are keyed the same way.
     const key = (card: string): string => (/\s/.test(card) ? card.replace(/\s/g, '') : card)
     const owners = new Map<string, string>()
@@ -455,7 +457,6 @@ export class PayoutService {
       const workerId = owners.get(key(l.payeeCard))
       if (workerId !== undefined) monthBound.set(workerId, (monthBound.get(workerId) ?? 0) + Math.abs(l.amountFen))
     }
-    if (await this.clearedByMonthBounds(projectId, yearStart, period, owners, monthBound)) return []
     const bounds = await this.repo.successSumsByCard(projectId, yearStart, period)
     if (bounds.length === 0) return []
     // Bounds are sums of stored amounts, each within payout_line_amount_fen_max, of at most a year of lines: safe integers.
@@ -488,24 +489,19 @@ export class PayoutService {
 
   /**
    * Whether the earlier months' stored bounds (payout_month_bounds) alone clear every worker of OVERSIZED's year rule,
-   * so that paidEarlierInYear need read none of their lines. A worker with k cards was paid on them in a month at most
-   * k × that month's card peak; one whose k × (the earlier peaks added up) plus this month stays within the year limit,
-   * and whose month stays within the month limit, is one the grouped statement would also have left out. A month with
-   * lines and no bound covering all of them (stored before bounds were kept) answers no: the lines are read as before.
+   * so that paidEarlierInYear need read none of their lines, nor attribute this month's. The roster gives a worker one
+   * card (workers.card_no; cardHolders repeats it per enrolment), so what a worker was paid in a month is at most that
+   * month's card peak (this month's over every line, as the rule's month bound reads them); when the peaks stay within
+   * the month and year limits, the grouped statement would have left every worker out. A month with lines and no bound
+   * covering all of them (stored before bounds were kept) answers no: the lines are read as before.
    */
-  private async clearedByMonthBounds(projectId: string, yearStart: Month, period: Month, owners: ReadonlyMap<string, string>, monthBound: ReadonlyMap<string, number>): Promise<boolean> {
+  private async clearedByMonthBounds(projectId: string, yearStart: Month, period: Month, monthPeak: Fen): Promise<boolean> {
     let earlierPeaks = 0
     for (const m of await this.repo.monthBounds(projectId, yearStart, period)) {
       if (m.boundLineCount !== m.lineCount || m.cardPeakFen === null) return false
       earlierPeaks += m.cardPeakFen
     }
-    const cards = new Map<string, number>()
-    for (const workerId of owners.values()) cards.set(workerId, (cards.get(workerId) ?? 0) + 1)
-    for (const [workerId, k] of cards) {
-      const month = monthBound.get(workerId) ?? 0
-      if (month > OVERSIZED_MONTH_FEN || k * earlierPeaks + month > OVERSIZED_YEAR_FEN) return false
-    }
-    return true
+    return monthPeak <= OVERSIZED_MONTH_FEN && earlierPeaks + monthPeak <= OVERSIZED_YEAR_FEN
   }
 
   /** Reconciles a pay month now and records the run; earlier runs stay as history. */
@@ -598,7 +594,7 @@ export class PayoutService {
     projectId: string,
     period: Month,
     held?: { fileId: string; lines: readonly PayoutLineRow[] },
-  ): Promise<{ reconciliation: Reconciliation; approved: readonly ApprovedTeamMonth[]; lines: readonly PayoutLineRow[] }> {
+  ): Promise<{ reconciliation: Reconciliation; approved: readonly ApprovedTeamMonth[]; lines: readonly PayoutLineRow[]; peaks: CardPeaks }> {
     const project = await this.roster.project(projectId)
     const asOf = workDateOf(this.clock.nowMs(), project.timeZone)
     const approved = this.moneyOut === undefined ? undefined : await this.moneyOut.sheets.approvedForMonth(projectId, period)
@@ -608,7 +604,8 @@ export class PayoutService {
     const lines = held === undefined ? await this.repo.linesOfPeriod(projectId, period) : withFileLines(await this.repo.linesOfPeriod(projectId, period, held.fileId), held)
     const teamNames = new Map((await this.roster.listTeams(projectId)).map((t) => [t.id, t.name]))
     const moneyOut = approved === undefined ? {} : await this.moneyOutOf(projectId, period, approved, due.payDate, asOf)
-    const earlier = await this.paidEarlierInYear(projectId, period, cardOwners, lines)
+    const peaks = cardPeaks(lines)
+    const earlier = await this.paidEarlierInYear(projectId, period, cardOwners, lines, peaks.any)
     const reconciliation = reconcile({
       period,
       payDate: due.payDate,
@@ -634,7 +631,7 @@ export class PayoutService {
       enrolments: holders.map((h) => ({ workerId: h.workerId, entryDate: h.entryDate, exitDate: h.exitDate })),
       paidEarlierInYear: earlier,
     })
-    return { reconciliation, approved: approved ?? [], lines }
+    return { reconciliation, approved: approved ?? [], lines, peaks }
   }
 
   /** The reconciliation's inputs about money going out, read as of `asOf`; none without the sources. */
@@ -684,11 +681,11 @@ export class PayoutService {
   /** Records a run of the month inside the caller's transaction, after every other run or post of the month. */
   private async runInTransaction(tx: Transaction, projectId: string, period: Month, trigger: string, held?: { fileId: string; lines: readonly PayoutLineRow[] }): Promise<ReconciliationView> {
     await this.lockMonth(tx, projectId, period)
-    const { reconciliation: r, approved, lines } = await this.computeWithSheets(projectId, period, held)
+    const { reconciliation: r, approved, lines, peaks } = await this.computeWithSheets(projectId, period, held)
     const now = this.clock.nowMs()
     // The month's lines have just changed and are all in hand: their bound is written with them.
     if (held !== undefined) {
-      await this.repo.insertMonthBound({ id: newId(), projectId, period, fileId: held.fileId, lineCount: lines.length, cardPeakFen: cardPeakFen(lines), computedAtMs: now })
+      await this.repo.insertMonthBound({ id: newId(), projectId, period, fileId: held.fileId, lineCount: lines.length, cardPeakFen: peaks.success, computedAtMs: now })
     }
     const run: ReconciliationRunRow = {
       id: newId(),

@@ -9,7 +9,7 @@ import { LIMITS } from '../../src/config/limits.ts'
 import { caseSubject } from '../../src/flags/cases.ts'
 import { fen } from '../../src/kernel/money.ts'
 import { holds } from '../helpers/property.ts'
-import { bookedByCard, cardPeakFen, reconcile, type CardOwner, type DueLine, type EnrolmentSpan, type Flag, type PaidLine, type ReconcileInput } from '../../src/payouts/reconcile.ts'
+import { bookedByCard, cardPeaks, reconcile, type CardOwner, type DueLine, type EnrolmentSpan, type Flag, type PaidLine, type ReconcileInput } from '../../src/payouts/reconcile.ts'
 
 const PERIOD = '2024-02'
 const PAY_DATE = '2024-03-15'
@@ -202,7 +202,7 @@ t.test('bookedByCard: each payment once, net of returns, failures and pending le
   t.same([...bookedByCard(lines)], [[ZHANG.cardNo, 15000]])
 })
 
-t.test('cardPeakFen: the most one card received in successful lines, reports and spaces included', async (t) => {
+t.test('cardPeaks: the most one card received, in successful lines and in all, reports and spaces included', async (t) => {
   const spaced = ZHANG.cardNo.replace(/(\d{4})/g, '$1 ').trim()
   const lines = [
     paid(ZHANG.cardNo, '张伟', 100, { endToEndId: 'E1', bankRef: 'pain:1' }),
@@ -211,11 +211,11 @@ t.test('cardPeakFen: the most one card received in successful lines, reports and
     paid(LI.cardNo, '李娜', 300, { status: 'failed' }),
     paid(WANG.cardNo, '王芳', 200),
   ]
-  t.equal(cardPeakFen(lines), 25000, "Zhang's card, both reports of E1 and the spaced card counted")
-  t.equal(cardPeakFen([]), 0)
+  t.same(cardPeaks(lines), { success: 25000, any: 30000 }, "successful: Zhang's card, both reports of E1 and the spaced card counted; in all: Li's failed line")
+  t.same(cardPeaks([]), { success: 0, any: 0 })
 })
 
-t.test('cardPeakFen bounds what bookedByCard gives any card of the same lines', async (t) => {
+t.test('cardPeaks bounds what bookedByCard gives any card of the same lines, and what any card was sent', async (t) => {
   const cards = [ZHANG.cardNo, LI.cardNo, `${WANG.cardNo.slice(0, 4)} ${WANG.cardNo.slice(4)}`, WANG.cardNo]
   const line = fc.record({
     card: fc.constantFrom(...cards),
@@ -235,8 +235,10 @@ t.test('cardPeakFen bounds what bookedByCard gives any card of the same lines', 
           ...(s.status === 'returned' && s.e2e !== undefined ? { returnOf: { endToEndId: s.e2e, bankRef: null } } : {}),
         }),
       )
-      const peak = cardPeakFen(lines)
-      return [...bookedByCard(lines).values()].every((booked) => Math.abs(booked) <= peak)
+      const peak = cardPeaks(lines)
+      const sent = new Map<string, number>()
+      for (const l of lines) sent.set(l.payeeCard.replace(/\s/g, ''), (sent.get(l.payeeCard.replace(/\s/g, '')) ?? 0) + l.amountFen)
+      return [...bookedByCard(lines).values()].every((booked) => Math.abs(booked) <= peak.success) && [...sent.values()].every((n) => n <= peak.any)
     }),
   )
 })
