@@ -13,7 +13,7 @@ import { maskText } from '../access/masking.ts'
 import { maskCard } from '../roster/identity.ts'
 import iconv from 'iconv-lite'
 import { LIMITS } from '../config/limits.ts'
-import { FEN_MAX, Money, fen, formatYuan, parseYuan, type Fen, type MoneyDecimal } from '../kernel/money.ts'
+import { FEN_MAX, Money, ZERO_FEN, addFen, fen, formatYuan, parseYuan, type Fen } from '../kernel/money.ts'
 import { isWorkDate } from '../kernel/time.ts'
 
 export type PayoutFileEncoding = 'utf-8' | 'gbk'
@@ -232,7 +232,16 @@ function isPlausibleChar(cp: number): boolean {
   )
 }
 
+/**
+ * A character isPlausibleChar may refuse, found by one regular expression over the text, so that a clean file of
+ * 100,000 lines (8 MB) is not walked code point by code point to count nothing. It holds the BMP ranges of
+ * isPlausibleChar, without "u" (three times faster over the text): any other code unit, a surrogate half included,
+ * matches, so no match means a count of 0, and a match (as for a name with 𠮷) only sends the text to the exact count.
+ */
+const MAYBE_IMPLAUSIBLE = /[^\x20-\x7e\t\r\n\xb7\u2000-\u206f\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/
+
 function implausibleChars(text: string): number {
+  if (!MAYBE_IMPLAUSIBLE.test(text)) return 0
   let n = 0
   for (const ch of text) if (!isPlausibleChar(ch.codePointAt(0) ?? 0)) n++
   return n
@@ -290,7 +299,17 @@ interface RawLine {
  * legitimately empty failure reason.
  */
 function splitFields(text: string, delimiter: PayoutFileDelimiter, expected: number): string[] {
-  const fields = text.split(delimiter).map((f) => f.trim())
+  // By hand rather than split and map: a third of the time, and one array per line instead of two.
+  const fields: string[] = []
+  for (let start = 0; ; ) {
+    const end = text.indexOf(delimiter, start)
+    if (end < 0) {
+      fields.push(text.slice(start).trim())
+      break
+    }
+    fields.push(text.slice(start, end).trim())
+    start = end + 1
+  }
   if (fields.length === expected + 1 && fields[fields.length - 1] === '') fields.pop()
   return fields
 }
@@ -301,6 +320,10 @@ function firstField(text: string, delimiter: PayoutFileDelimiter): string {
 }
 
 function isTotalsLine(text: string, delimiter: PayoutFileDelimiter): boolean {
+  // A line that starts with a digit (every payment line: its sequence number first) starts its first field with that
+  // digit however it is trimmed or lower-cased, so it is no label.
+  const c = text.charCodeAt(0)
+  if (c >= 0x30 && c <= 0x39) return false
   return TOTALS_LABELS.has(firstField(text, delimiter).toLowerCase())
 }
 
@@ -310,7 +333,7 @@ if (LIMITS.payout_line_amount_fen_max * LIMITS.payout_file_lines_max > FEN_MAX) 
 
 /** The per-line maximum as people read it, for messages. */
 const LINE_AMOUNT_MAX_TEXT = formatYuan(fen(LIMITS.payout_line_amount_fen_max))
-/** Digits an amount over the maximum has at least: compared as text first, so a megabyte of digits never reaches decimal.js. */
+/** Digits an amount over the maximum has at least: compared as text first, so a megabyte of digits is never read as a number. */
 const LINE_AMOUNT_MAX_CHARS = LINE_AMOUNT_MAX_TEXT.length
 
 /**
@@ -328,20 +351,39 @@ type AmountRead = { ok: true; fen: Fen } | { ok: false; code: 'bad_amount' | 'am
  * into every total of its month (see FEN_MAX in kernel/money).
  */
 function readAmount(text: string): AmountRead {
-  if (/^-\d+\.\d{2}$/.test(text)) return { ok: false, code: 'bad_amount', why: 'must be greater than 0.00 and carry no sign' }
-  if (!AMOUNT_TEXT.test(text)) return { ok: false, code: 'bad_amount', why: 'must be yuan with exactly two decimals, e.g. 3500.00' }
-  const unpadded = unpad(text)
-  const tooLarge = {
-    ok: false,
-    code: 'amount_too_large',
-    why: `is more than one payment line may carry (${LINE_AMOUNT_MAX_TEXT}); no wage payment is that large. Check the amount with the bank`,
-  } as const
-  if (unpadded.length > LINE_AMOUNT_MAX_CHARS) return tooLarge
+  if (text.charCodeAt(0) === 0x2d && /^-\d+\.\d{2}$/.test(text)) return SIGNED_AMOUNT
+  if (!AMOUNT_TEXT.test(text)) return AMOUNT_NOT_YUAN
+  // Most amounts have no padding: the replace (a regular expression run per line) only for those that may.
+  const unpadded = text.charCodeAt(0) === 0x30 ? unpad(text) : text
+  if (unpadded.length > LINE_AMOUNT_MAX_CHARS) return AMOUNT_TOO_LARGE
   const amount = parseYuan(unpadded)
-  if (amount === undefined) return { ok: false, code: 'bad_amount', why: 'must be yuan with exactly two decimals, e.g. 3500.00' }
-  if (amount > LIMITS.payout_line_amount_fen_max) return tooLarge
-  if (amount <= 0) return { ok: false, code: 'bad_amount', why: 'must be greater than 0.00' }
+  if (amount === undefined) return AMOUNT_NOT_YUAN
+  if (amount > LIMITS.payout_line_amount_fen_max) return AMOUNT_TOO_LARGE
+  if (amount <= 0) return AMOUNT_NOT_POSITIVE
   return { ok: true, fen: amount }
+}
+
+const SIGNED_AMOUNT: AmountRead = { ok: false, code: 'bad_amount', why: 'must be greater than 0.00 and carry no sign' }
+const AMOUNT_NOT_YUAN: AmountRead = { ok: false, code: 'bad_amount', why: 'must be yuan with exactly two decimals, e.g. 3500.00' }
+const AMOUNT_NOT_POSITIVE: AmountRead = { ok: false, code: 'bad_amount', why: 'must be greater than 0.00' }
+const AMOUNT_TOO_LARGE: AmountRead = {
+  ok: false,
+  code: 'amount_too_large',
+  why: `is more than one payment line may carry (${LINE_AMOUNT_MAX_TEXT}); no wage payment is that large. Check the amount with the bank`,
+}
+
+/** The last date read and what it gave: a file's lines mostly share one value date, checked once instead of per line. */
+interface DateMemo {
+  text: string | undefined
+  date: string | undefined
+}
+
+function readDateMemo(text: string, memo: DateMemo): string | undefined {
+  if (text !== memo.text) {
+    memo.date = readDate(text)
+    memo.text = text
+  }
+  return memo.date
 }
 
 function readDate(text: string): string | undefined {
@@ -355,6 +397,7 @@ function readDate(text: string): string | undefined {
 }
 
 function readStatus(text: string): PayoutStatus | undefined {
+  if (text === 'success') return 'success'
   const s = text.toLowerCase()
   if (s === 'success' || s === '成功') return 'success'
   if (s === 'failed' || s === '失败') return 'failed'
@@ -416,110 +459,137 @@ function parseHeader(header: RawLine, errors: LineError[]): Header | undefined {
   return { delimiter, width: names.length, index }
 }
 
-/** What a data line contributed, read or not, so the trailer can be checked without trusting broken lines. */
-interface LineOutcome {
-  line: PayoutFileLine | undefined
-  status: PayoutStatus | undefined
-  amountFen: Fen | undefined
-}
-
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this finds
 const CONTROL = /[\u0000-\u001f\u007f]/
 
 interface Seen {
+  /**
+   * Sequence numbers so far, while they are 1, 2, 3… in order (most files): the line of number n is then
+   * `seqLines[n - 1]`, and a number is taken exactly when it is at most their count. The first number out of that order
+   * moves them into `seq`, which holds them from then on.
+   */
+  seqLines: number[] | undefined
   seq: Map<number, number>
   bankRef: Map<string, number>
+  date: DateMemo
 }
 
-function parseDataLine(raw: RawLine, header: Header, seen: Seen, errors: LineError[]): LineOutcome {
-  const at = raw.lineNo
-  const fields = splitFields(raw.text, header.delimiter, header.width)
+/** The line that used this sequence number first, or undefined (and the number is now this line's). */
+function claimSeq(seen: Seen, seq: number, at: number): number | undefined {
+  const inOrder = seen.seqLines
+  if (inOrder !== undefined) {
+    if (seq <= inOrder.length) return inOrder[seq - 1]
+    if (seq === inOrder.length + 1) {
+      inOrder.push(at)
+      return undefined
+    }
+    inOrder.forEach((line, i) => seen.seq.set(i + 1, line))
+    seen.seqLines = undefined
+  }
+  const first = seen.seq.get(seq)
+  if (first === undefined) seen.seq.set(seq, at)
+  return first
+}
+
+/** A column's value on a line, undefined when the header has no such column. */
+function valueAt(fields: readonly string[], i: number | undefined): string | undefined {
+  return i === undefined ? undefined : fields[i]
+}
+
+function fail(errors: LineError[], line: number, field: Column, code: PayoutFileErrorCode, message: string): void {
+  errors.push({ line, field, code, message })
+}
+
+/**
+ * One payment line, read into `t` (its status and amount, whether or not the rest of it reads, so the trailer can be
+ * checked without trusting broken lines). Returns the line when it is valid.
+ */
+function parseDataLine(at: number, text: string, header: Header, seen: Seen, t: Tally, errors: LineError[]): PayoutFileLine | undefined {
+  const fields = splitFields(text, header.delimiter, header.width)
   if (fields.length !== header.width) {
     errors.push({
       line: at,
       code: 'wrong_field_count',
       message: `The line has ${fields.length} fields; the header has ${header.width}. Is there a "${header.delimiter}" inside a name or failure reason?`,
     })
-    return { line: undefined, status: undefined, amountFen: undefined }
+    t.complete = false
+    return undefined
   }
-  const fieldOf = (c: Column): string | undefined => {
-    const i = header.index[c]
-    return i === undefined ? undefined : fields[i]
-  }
+  const index = header.index
   const before = errors.length
-  const fail = (field: Column, code: PayoutFileErrorCode, message: string): void => {
-    errors.push({ line: at, field, code, message })
-  }
   // A control character (a NUL from a broken export, a stray escape) is in no bank's field: it would be stored as part
   // of a name or reference (PostgreSQL cannot store NUL at all), so the line is refused and says where. The whole line
   // is looked at first: a file of 100,000 clean lines is not searched field by field.
-  if (CONTROL.test(raw.text)) for (const [column, i] of Object.entries(header.index) as Array<[Column, number | undefined]>) {
+  if (CONTROL.test(text)) for (const [column, i] of Object.entries(index) as Array<[Column, number | undefined]>) {
     const text = i === undefined ? undefined : fields[i]
     const c = text === undefined ? -1 : text.search(CONTROL)
     if (c >= 0) {
       const code = (text as string).codePointAt(c) ?? 0
-      fail(column, 'control_character', `${label(column)} has the control character U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${c + 1}; export the file again from the bank's system.`)
+      fail(errors, at, column, 'control_character', `${label(column)} has the control character U+${code.toString(16).toUpperCase().padStart(4, '0')} at position ${c + 1}; export the file again from the bank's system.`)
     }
   }
-  if (errors.length > before) return { line: undefined, status: undefined, amountFen: undefined }
+  if (errors.length > before) {
+    t.complete = false
+    return undefined
+  }
 
   let seq: number | undefined
-  const seqText = fieldOf('seq')
+  const seqText = valueAt(fields, index.seq)
   if (seqText !== undefined) {
     if (!SEQ_TEXT.test(seqText) || Number(seqText) === 0) {
-      fail('seq', 'bad_seq', `${label('seq')} ${quote(seqText)} must be a positive whole number.`)
+      fail(errors, at, 'seq', 'bad_seq', `${label('seq')} ${quote(seqText)} must be a positive whole number.`)
     } else {
       seq = Number(seqText)
-      const first = seen.seq.get(seq)
-      if (first !== undefined) fail('seq', 'duplicate_seq', `${label('seq')} ${seq} is already used on line ${first}; each payment has its own number.`)
-      else seen.seq.set(seq, at)
+      const first = claimSeq(seen, seq, at)
+      if (first !== undefined) fail(errors, at, 'seq', 'duplicate_seq', `${label('seq')} ${seq} is already used on line ${first}; each payment has its own number.`)
     }
   }
 
   let payeeCard: string | undefined
-  const cardText = fieldOf('payee_card')
+  const cardText = valueAt(fields, index.payee_card)
   if (cardText !== undefined) {
-    const digits = cardText.replace(/\s/g, '')
-    if (digits === '') fail('payee_card', 'bad_card', `${label('payee_card')} is empty.`)
-    else if (!/^\d+$/.test(digits)) fail('payee_card', 'bad_card', `${label('payee_card')} ${maskCard(digits)} contains characters other than digits.`)
+    // A card of digits only, as most are, has no spaces to take out.
+    const digits = CARD_TEXT.test(cardText) ? cardText : cardText.replace(/\s/g, '')
+    if (digits === '') fail(errors, at, 'payee_card', 'bad_card', `${label('payee_card')} is empty.`)
+    else if (!/^\d+$/.test(digits)) fail(errors, at, 'payee_card', 'bad_card', `${label('payee_card')} ${maskCard(digits)} contains characters other than digits.`)
     else if (!CARD_TEXT.test(digits)) {
-      fail('payee_card', 'bad_card', `${label('payee_card')} ${maskCard(digits)} has ${digits.length} digits; a card or account number has 12 to 19.`)
+      fail(errors, at, 'payee_card', 'bad_card', `${label('payee_card')} ${maskCard(digits)} has ${digits.length} digits; a card or account number has 12 to 19.`)
     } else payeeCard = digits
   }
 
   let payeeName: string | undefined
-  const nameText = fieldOf('payee_name')
+  const nameText = valueAt(fields, index.payee_name)
   if (nameText !== undefined) {
     // Counted in code points only when the UTF-16 length could pass the limit (a name of code units within it cannot).
     const length = nameText.length <= LIMITS.person_name_length_max ? nameText.length : [...nameText].length
-    if (length === 0) fail('payee_name', 'bad_name', `${label('payee_name')} is empty.`)
+    if (length === 0) fail(errors, at, 'payee_name', 'bad_name', `${label('payee_name')} is empty.`)
     else if (length > LIMITS.person_name_length_max) {
-      fail('payee_name', 'bad_name', `${label('payee_name')} ${quote(nameText)} is ${length} characters long; at most ${LIMITS.person_name_length_max} are accepted.`)
+      fail(errors, at, 'payee_name', 'bad_name', `${label('payee_name')} ${quote(nameText)} is ${length} characters long; at most ${LIMITS.person_name_length_max} are accepted.`)
     } else payeeName = nameText
   }
 
   let amountFen: Fen | undefined
-  const amountText = fieldOf('amount')
+  const amountText = valueAt(fields, index.amount)
   if (amountText !== undefined) {
     const amount = readAmount(amountText)
     if (amount.ok) amountFen = amount.fen
-    else fail('amount', amount.code, `${label('amount')} ${quote(amountText)} ${amount.why}.`)
+    else fail(errors, at, 'amount', amount.code, `${label('amount')} ${quote(amountText)} ${amount.why}.`)
   }
 
   let status: PayoutStatus | undefined
-  const statusText = fieldOf('status')
+  const statusText = valueAt(fields, index.status)
   if (statusText !== undefined) {
     status = readStatus(statusText)
-    if (status === undefined) fail('status', 'bad_status', `${label('status')} ${quote(statusText)} must be success/成功 or failed/失败.`)
+    if (status === undefined) fail(errors, at, 'status', 'bad_status', `${label('status')} ${quote(statusText)} must be success/成功 or failed/失败.`)
   }
 
   let bankRef: string | undefined
-  const refText = fieldOf('bank_ref')
+  const refText = valueAt(fields, index.bank_ref)
   if (refText !== undefined) {
-    if (refText === '') fail('bank_ref', 'bad_bank_ref', `${label('bank_ref')} is empty; every payment needs the bank's reference.`)
+    if (refText === '') fail(errors, at, 'bank_ref', 'bad_bank_ref', `${label('bank_ref')} is empty; every payment needs the bank's reference.`)
     else {
       const first = seen.bankRef.get(refText)
-      if (first !== undefined) fail('bank_ref', 'duplicate_bank_ref', `${label('bank_ref')} ${quote(refText)} is already used on line ${first}.`)
+      if (first !== undefined) fail(errors, at, 'bank_ref', 'duplicate_bank_ref', `${label('bank_ref')} ${quote(refText)} is already used on line ${first}.`)
       else {
         seen.bankRef.set(refText, at)
         bankRef = refText
@@ -528,34 +598,35 @@ function parseDataLine(raw: RawLine, header: Header, seen: Seen, errors: LineErr
   }
 
   let valueDate: string | undefined
-  const dateText = fieldOf('value_date')
+  const dateText = valueAt(fields, index.value_date)
   if (dateText !== undefined) {
-    valueDate = readDate(dateText)
-    if (valueDate === undefined) fail('value_date', 'bad_date', `${label('value_date')} ${quote(dateText)} must be a real date written YYYY-MM-DD or YYYYMMDD.`)
+    valueDate = readDateMemo(dateText, seen.date)
+    if (valueDate === undefined) fail(errors, at, 'value_date', 'bad_date', `${label('value_date')} ${quote(dateText)} must be a real date written YYYY-MM-DD or YYYYMMDD.`)
   }
 
-  const reasonText = fieldOf('failure_reason')
+  const reasonText = valueAt(fields, index.failure_reason)
   const failureReason = reasonText === undefined || reasonText === '' ? null : reasonText
 
   // Both optional: an empty field is "not given", as an absent column is.
   let payerAccountNo: string | null = null
-  const payerText = fieldOf('payer_account')
+  const payerText = valueAt(fields, index.payer_account)
   if (payerText !== undefined && payerText !== '') {
     const digits = payerText.replace(/\s/g, '')
     if (!PAYER_ACCOUNT_TEXT.test(digits)) {
       const shown = /^\d+$/.test(digits) ? `${maskCard(digits)} has ${digits.length} digits` : `${quote(payerText)} contains characters other than digits`
-      fail('payer_account', 'bad_payer_account', `${label('payer_account')} ${shown}; an account number has 8 to 32 digits. Leave it empty for the account the file is posted for.`)
+      fail(errors, at, 'payer_account', 'bad_payer_account', `${label('payer_account')} ${shown}; an account number has 8 to 32 digits. Leave it empty for the account the file is posted for.`)
     } else payerAccountNo = digits
   }
 
   let endToEndId: string | null = null
-  const e2eText = fieldOf('end_to_end_id')
+  const e2eText = valueAt(fields, index.end_to_end_id)
   if (e2eText !== undefined && e2eText !== '') {
     if (!END_TO_END_ID_TEXT.test(e2eText)) {
-      fail('end_to_end_id', 'bad_end_to_end_id', `${label('end_to_end_id')} ${quote(e2eText)} must be 1 to 35 printable ASCII characters without spaces, as the instruction's EndToEndId was written.`)
+      fail(errors, at, 'end_to_end_id', 'bad_end_to_end_id', `${label('end_to_end_id')} ${quote(e2eText)} must be 1 to 35 printable ASCII characters without spaces, as the instruction's EndToEndId was written.`)
     } else endToEndId = e2eText
   }
 
+  count(t, status, amountFen)
   const line =
     errors.length === before &&
     seq !== undefined &&
@@ -567,35 +638,33 @@ function parseDataLine(raw: RawLine, header: Header, seen: Seen, errors: LineErr
     valueDate !== undefined
       ? { lineNo: at, seq, payeeCard, payeeName, amountFen, status, bankRef, valueDate, failureReason, payerAccountNo, endToEndId }
       : undefined
-  return { line, status, amountFen }
+  return line
 }
 
 interface Tally {
   lineCount: number
   successCount: number
-  success: MoneyDecimal
+  success: Fen
   failedCount: number
-  failed: MoneyDecimal
+  failed: Fen
   /** False when some line's status or amount could not be read: then only the line count can be checked. */
   complete: boolean
 }
 
-function tally(outcomes: readonly LineOutcome[]): Tally {
-  const t: Tally = { lineCount: outcomes.length, successCount: 0, success: new Money(0), failedCount: 0, failed: new Money(0), complete: true }
-  for (const o of outcomes) {
-    if (o.status === undefined || o.amountFen === undefined) {
-      t.complete = false
-      continue
-    }
-    if (o.status === 'success') {
-      t.successCount++
-      t.success = t.success.plus(o.amountFen)
-    } else {
-      t.failedCount++
-      t.failed = t.failed.plus(o.amountFen)
-    }
+/**
+ * Totals in integer fen (addFen, exact), not a decimal per line. They cannot leave FEN_MAX: every amount counted is at
+ * most the per-line maximum (readAmount) and a file has at most payout_file_lines_max lines (checked before this),
+ * a product asserted at load to stay within FEN_MAX (above readAmount).
+ */
+function count(t: Tally, status: PayoutStatus | undefined, amountFen: Fen | undefined): void {
+  if (status === undefined || amountFen === undefined) t.complete = false
+  else if (status === 'success') {
+    t.successCount++
+    t.success = addFen(t.success, amountFen)
+  } else {
+    t.failedCount++
+    t.failed = addFen(t.failed, amountFen)
   }
-  return t
 }
 
 function checkTrailer(raw: RawLine, delimiter: PayoutFileDelimiter, t: Tally, errors: LineError[]): void {
@@ -609,8 +678,8 @@ function checkTrailer(raw: RawLine, delimiter: PayoutFileDelimiter, t: Tally, er
     })
     return
   }
-  const successText = t.success.dividedBy(100).toFixed(2)
-  const failedText = t.failed.dividedBy(100).toFixed(2)
+  const successText = formatYuan(t.success)
+  const failedText = formatYuan(t.failed)
   const ours: Record<(typeof TOTALS_FIELDS)[number], { text: string; matches: (s: string) => boolean }> = {
     line_count: { text: String(t.lineCount), matches: (s) => Number(s) === t.lineCount },
     success_count: { text: String(t.successCount), matches: (s) => Number(s) === t.successCount },
@@ -644,11 +713,26 @@ function checkTrailer(raw: RawLine, delimiter: PayoutFileDelimiter, t: Tally, er
 }
 
 /**
- * A file's totals are bounded by construction: lines × the per-line maximum (asserted at load, above readAmount). The check stays
- * so that a limit changed without that product in mind refuses the file instead of throwing.
+ * The lines that are not blank, without the CR of a CRLF, and their physical line numbers: two arrays rather than an
+ * object per line, which 100,000 lines would keep alive through the whole parse.
  */
-function toFen(total: MoneyDecimal): Fen | undefined {
-  return total.lte(FEN_MAX) ? fen(total.toNumber()) : undefined
+function splitLines(text: string): { texts: string[]; lineNos: number[] } {
+  const texts: string[] = []
+  const lineNos: number[] = []
+  let start = 0
+  for (let lineNo = 1; ; lineNo++) {
+    const end = text.indexOf('\n', start)
+    const stop = end < 0 ? text.length : end
+    const line = text.slice(start, stop > start && text.charCodeAt(stop - 1) === 0x0d ? stop - 1 : stop)
+    // Trimmed only to tell a blank line, and only when it could be one: a line starting with a printable ASCII character is not.
+    const c = line.charCodeAt(0)
+    if ((c > 0x20 && c < 0x7f) || line.trim() !== '') {
+      texts.push(line)
+      lineNos.push(lineNo)
+    }
+    if (end < 0) return { texts, lineNos }
+    start = end + 1
+  }
 }
 
 export function parsePayoutFile(bytes: Buffer): ParseResult {
@@ -678,63 +762,52 @@ export function parsePayoutFile(bytes: Buffer): ParseResult {
     }
   }
 
-  const rawLines: RawLine[] = []
-  decoded.text.split('\n').forEach((text, i) => {
-    const t = text.endsWith('\r') ? text.slice(0, -1) : text
-    if (t.trim() !== '') rawLines.push({ lineNo: i + 1, text: t })
-  })
+  const { texts, lineNos } = splitLines(decoded.text)
+  const rawLine = (i: number): RawLine => ({ lineNo: lineNos[i] as number, text: texts[i] as string })
 
   const errors: LineError[] = []
-  const [headerLine, ...rest] = rawLines
-  if (headerLine === undefined) {
+  if (texts.length === 0) {
     return { ok: false, errors: [{ line: 0, code: 'no_header', message: 'The file is empty: it needs a header line and at least one payment line.' }] }
   }
-  const header = parseHeader(headerLine, errors)
+  const header = parseHeader(rawLine(0), errors)
   if (header === undefined) return { ok: false, errors }
 
-  const last = rest[rest.length - 1]
-  const trailer = last !== undefined && isTotalsLine(last.text, header.delimiter) ? last : undefined
-  const dataLines: RawLine[] = []
-  for (const raw of trailer === undefined ? rest : rest.slice(0, -1)) {
-    if (isTotalsLine(raw.text, header.delimiter)) {
-      errors.push({ line: raw.lineNo, code: 'misplaced_totals', message: 'A totals line (TOTAL/合计) must be the last line of the file.' })
-    } else dataLines.push(raw)
+  const trailer = texts.length > 1 && isTotalsLine(texts[texts.length - 1] as string, header.delimiter) ? rawLine(texts.length - 1) : undefined
+  /** Indices of the payment lines among the lines: all but the header, the trailer and totals lines out of place. */
+  const data: number[] = []
+  for (let i = 1, end = trailer === undefined ? texts.length : texts.length - 1; i < end; i++) {
+    if (isTotalsLine(texts[i] as string, header.delimiter)) {
+      errors.push({ line: lineNos[i] as number, code: 'misplaced_totals', message: 'A totals line (TOTAL/合计) must be the last line of the file.' })
+    } else data.push(i)
   }
 
-  if (dataLines.length > LIMITS.payout_file_lines_max) {
+  if (data.length > LIMITS.payout_file_lines_max) {
     errors.push({
       line: 0,
       code: 'too_many_lines',
-      message: `The file has ${dataLines.length} payment lines; at most ${LIMITS.payout_file_lines_max} are accepted. Split the batch into several files.`,
+      message: `The file has ${data.length} payment lines; at most ${LIMITS.payout_file_lines_max} are accepted. Split the batch into several files.`,
     })
     return { ok: false, errors: sortErrors(errors) }
   }
-  if (dataLines.length === 0) errors.push({ line: 0, code: 'no_lines', message: 'The file has a header but no payment lines.' })
+  if (data.length === 0) errors.push({ line: 0, code: 'no_lines', message: 'The file has a header but no payment lines.' })
 
-  const seen: Seen = { seq: new Map(), bankRef: new Map() }
-  const outcomes = dataLines.map((raw) => parseDataLine(raw, header, seen, errors))
-  const t = tally(outcomes)
+  const seen: Seen = { seqLines: [], seq: new Map(), bankRef: new Map(), date: { text: undefined, date: undefined } }
+  const t: Tally = { lineCount: data.length, successCount: 0, success: ZERO_FEN, failedCount: 0, failed: ZERO_FEN, complete: true }
+  const lines: PayoutFileLine[] = []
+  for (const i of data) {
+    const line = parseDataLine(lineNos[i] as number, texts[i] as string, header, seen, t, errors)
+    if (line !== undefined) lines.push(line)
+  }
   if (trailer !== undefined) checkTrailer(trailer, header.delimiter, t, errors)
 
-  const successFen = toFen(t.success)
-  const failedFen = toFen(t.failed)
-  if (successFen === undefined || failedFen === undefined) {
-    errors.push({
-      line: 0,
-      code: 'total_too_large',
-      message: `The file's total exceeds the largest accepted amount ${formatYuan(fen(FEN_MAX))}; split the batch.`,
-    })
-  }
-
-  if (errors.length > 0 || successFen === undefined || failedFen === undefined) return { ok: false, errors: sortErrors(errors) }
-  const lines = outcomes.flatMap((o) => (o.line === undefined ? [] : [o.line]))
+  if (errors.length > 0) return { ok: false, errors: sortErrors(errors) }
   return {
     ok: true,
     file: {
       encoding: decoded.encoding,
       delimiter: header.delimiter,
       lines,
-      totals: { lineCount: t.lineCount, successCount: t.successCount, successFen, failedCount: t.failedCount, failedFen },
+      totals: { lineCount: t.lineCount, successCount: t.successCount, successFen: t.success, failedCount: t.failedCount, failedFen: t.failed },
     },
   }
 }

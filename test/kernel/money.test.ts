@@ -27,6 +27,30 @@ t.test('format and parse round-trip any amount', async (t) => {
   holds(t, 'parseYuan(formatYuan(x)) === x', fc.property(fc.integer({ min: -1e12, max: 1e12 }), (n) => parseYuan(formatYuan(fen(n))) === n))
 })
 
+t.test('parseYuan reads every amount as the decimal reading does, and nothing else', async (t) => {
+  const digits = (min: number, max: number): fc.Arbitrary<string> => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((ds) => ds.join(''))
+  // Whole parts of 1 to 12 digits as the pattern has them (0, or no leading zero), the longest as often as the shortest.
+  const whole = fc.oneof(fc.constant('0'), fc.tuple(fc.integer({ min: 1, max: 9 }), digits(0, 11)).map(([d, ds]) => `${d}${ds}`), fc.tuple(fc.integer({ min: 1, max: 9 }), digits(11, 11)).map(([d, ds]) => `${d}${ds}`))
+  const amount = fc.tuple(fc.boolean(), whole, fc.oneof(fc.constant(''), digits(1, 1).map((d) => `.${d}`), digits(2, 2).map((d) => `.${d}`))).map(([minus, w, decimals]) => `${minus ? '-' : ''}${w}${decimals}`)
+  const padding = fc.constantFrom('', ' ', '\t', '\u3000')
+  holds(
+    t,
+    'parseYuan(s) is the decimal reading of s in fen, sign and -0 included',
+    fc.property(amount, padding, padding, (s, before, after) => Object.is(parseYuan(before + s + after), new Money(s).times(100).toNumber())),
+    { numRuns: 5000 },
+  )
+  t.ok(Object.is(parseYuan('-0.00'), -0) && Object.is(parseYuan('0.00'), 0), 'the sign of zero as decimal.js gives it')
+
+  const YUAN = /^-?(0|[1-9]\d{0,11})(\.\d{1,2})?$/
+  const nearMiss = fc.array(fc.constantFrom('-', '+', '0', '1', '9', '.', ',', 'e', ' ', '00', '12345678901', '¥'), { maxLength: 12 }).map((ts) => ts.join(''))
+  holds(
+    t,
+    'any other text is not an amount',
+    fc.property(fc.oneof(nearMiss, fc.string(), amount.map((s) => `${s}0`), amount.map((s) => `0${s}`)), (s) => YUAN.test(s.trim()) || parseYuan(s) === undefined),
+    { numRuns: 5000 },
+  )
+})
+
 t.test('fen refuses fractions and huge values', async (t) => {
   t.throws(() => fen(1.5))
   t.throws(() => fen(FEN_MAX + 1))
