@@ -1513,20 +1513,21 @@ export interface CardPeaks {
  * safe integer.
  */
 export function cardPeaks(lines: ReadonlyArray<{ payeeCard: string; amountFen: number; status: PaidLine['status'] }>): CardPeaks {
-  const success = new Map<string, number>()
-  const any = new Map<string, number>()
-  let successPeak = 0
-  let anyPeak = 0
+  const any = peakByCard(lines, () => true)
+  // In most months every line is a success and the two peaks are one: the lines are summed again only when not.
+  const success = lines.every((l) => l.status === 'success') ? any : peakByCard(lines, (l) => l.status === 'success')
+  return { success: fen(success), any: fen(any) }
+}
+
+function peakByCard<L extends { payeeCard: string; amountFen: number }>(lines: readonly L[], counts: (l: L) => boolean): number {
+  const byCard = new Map<string, number>()
+  let peak = 0
   for (const l of lines) {
+    if (!counts(l)) continue
     const card = cardKey(l.payeeCard)
-    const amount = Math.abs(l.amountFen)
-    const all = (any.get(card) ?? 0) + amount
-    any.set(card, all)
-    if (all > anyPeak) anyPeak = all
-    if (l.status !== 'success') continue
-    const paid = (success.get(card) ?? 0) + amount
-    success.set(card, paid)
-    if (paid > successPeak) successPeak = paid
+    const sum = (byCard.get(card) ?? 0) + Math.abs(l.amountFen)
+    byCard.set(card, sum)
+    if (sum > peak) peak = sum
   }
-  return { success: fen(successPeak), any: fen(anyPeak) }
+  return peak
 }
