@@ -6,8 +6,9 @@
  *
  * Why not XMLParser itself: a bank's batch of 100,000 transactions (TxDtls) took it 6.7 s and 600 MB of heap here, as
  * one tree; walking it this way, with each transaction read and dropped as it closes, takes a fraction of that (the
- * figures are in the format's report). Well-formedness stays the maintained validator's job: this walk assumes it and
- * only refuses, without throwing, what it cannot follow.
+ * figures are in the format's report). Well-formedness stays the maintained validator's job: this walk either assumes
+ * it and only refuses, without throwing, what it cannot follow, or (checkWellFormed) vouches for a strict subset of
+ * what the validator passes, so that the validator need only read the files it does not vouch for.
  */
 
 export type XmlNode = Record<string, unknown>
@@ -41,6 +42,16 @@ export interface ScanOptions {
    * comes first and takes XML's white space only: JavaScript's trim would also take 0xA0, the last byte of 张 in UTF-8.
    */
   decodeText?: (bytes: string) => string
+  /**
+   * Vouch for well-formedness while walking: every tag, attribute list, end tag and entity reference is checked
+   * against a strict subset of what fast-xml-parser's XMLValidator accepts (ASCII names, attributes each after white
+   * space with a quoted value and no name twice, end tags that repeat their start's name, one root, only white space
+   * and comments outside it, a processing instruction only as the document's first characters, no DOCTYPE). Anything
+   * outside that subset is an error, meaning only that the walk cannot vouch: the caller then asks the validator,
+   * which words the fault when there is one. A file the walk vouches for is one the validator would pass, so it need
+   * not read the whole text a second time.
+   */
+  checkWellFormed?: boolean
 }
 
 /** Nesting deeper than any ISO 20022 message needs (camt's deepest paths are about 12). */
@@ -78,6 +89,80 @@ function endOfEndTag(xml: string, at: number, qname: string): number {
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) return -1
   }
   return -1
+}
+
+/** ASCII name characters (XML 1.0 §2.3): 1 may start a name, 2 may continue one. Others make the walk unable to vouch. */
+const NAME_CHAR = new Uint8Array(128)
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c)
+  NAME_CHAR[c] = /[A-Za-z_:]/.test(ch) ? 1 : /[0-9.-]/.test(ch) ? 2 : 0
+}
+
+/** Whether `xml[from, to)` is a name the validator's isName takes, checked on the subset of ASCII names. */
+function isAsciiName(xml: string, from: number, to: number): boolean {
+  if (from >= to) return false
+  const first = xml.charCodeAt(from)
+  if (first >= 128 || NAME_CHAR[first] !== 1) return false
+  for (let p = from + 1; p < to; p++) {
+    const c = xml.charCodeAt(p)
+    if (c >= 128 || NAME_CHAR[c] === 0) return false
+  }
+  return true
+}
+
+/**
+ * Whether a start tag's attribute list (`xml[from, to)`, from the end of its name to its '>' or '/>') is one the
+ * validator takes for sure: each attribute after white space, an ASCII name, '=', a quoted value; no name twice.
+ */
+function attributesVouched(xml: string, from: number, to: number): boolean {
+  let p = from
+  let names: string[] | null = null
+  for (;;) {
+    const space = p
+    while (p < to && isSpace(xml.charCodeAt(p))) p++
+    if (p === to) return true
+    if (p === space) return false
+    const nameStart = p
+    while (p < to && !isSpace(xml.charCodeAt(p)) && xml.charCodeAt(p) !== 0x3d) p++
+    if (!isAsciiName(xml, nameStart, p)) return false
+    const name = xml.slice(nameStart, p)
+    if (names === null) names = [name]
+    else if (names.includes(name)) return false
+    else names.push(name)
+    while (p < to && isSpace(xml.charCodeAt(p))) p++
+    if (p === to || xml.charCodeAt(p) !== 0x3d /* = */) return false
+    p++
+    while (p < to && isSpace(xml.charCodeAt(p))) p++
+    const quote = xml.charCodeAt(p)
+    if (p === to || (quote !== 0x22 && quote !== 0x27)) return false
+    const close = xml.indexOf(quote === 0x22 ? '"' : "'", p + 1)
+    if (close === -1 || close >= to) return false
+    p = close + 1
+  }
+}
+
+/** Whether the '&' at `at` starts a reference the validator takes for sure: `&#digits;`, `&#xhex;`, or 1 to 20 word characters and ';'. */
+function referenceVouched(xml: string, at: number): boolean {
+  let p = at + 1
+  if (xml.charCodeAt(p) === 0x23 /* # */) {
+    p++
+    const hex = xml.charCodeAt(p) === 0x78 /* x */
+    if (hex) p++
+    const start = p
+    for (;;) {
+      const c = xml.charCodeAt(p)
+      if ((c >= 0x30 && c <= 0x39) || (hex && ((c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)))) p++
+      else break
+    }
+    return p > start && xml.charCodeAt(p) === 0x3b
+  }
+  const start = p
+  for (;;) {
+    const c = xml.charCodeAt(p)
+    if (p - start < 20 && ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f)) p++
+    else break
+  }
+  return p > start && xml.charCodeAt(p) === 0x3b /* ; */
 }
 
 const ATTRIBUTE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
@@ -132,31 +217,53 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
   const stack: OpenElement[] = [top]
   const skip = options.skip ?? new Set<string>()
   const decodeText = options.decodeText ?? same
+  const checking = options.checkWellFormed === true
   /** Depth inside a skipped subtree; 0 when building. The validator has matched its tags, so counting them is enough. */
   let skipping = 0
-  let i = 0
+  /** When checking, the names open inside a skipped subtree, so that its end tags are matched too. */
+  const skippedNames: string[] = []
+  /** When checking: the next '&' of the text not yet looked at (n: none), and whether the root has begun. */
   const n = xml.length
+  let amp = checking ? xml.indexOf('&') : -1
+  if (amp === -1) amp = n
+  let rooted = false
+  let i = 0
   while (i < n) {
     const lt = xml.indexOf('<', i)
     const end = lt === -1 ? n : lt
-    if (end > i && skipping === 0 && stack.length > 1 && !isBlank(xml, i, end)) stack[stack.length - 1]!.text += xml.slice(i, end)
+    if (end > i) {
+      if (skipping === 0 && stack.length > 1) {
+        if (!isBlank(xml, i, end)) stack[stack.length - 1]!.text += xml.slice(i, end)
+      } else if (checking && skipping === 0 && !isBlank(xml, i, end)) return { error: `text outside the root element at character ${i}` }
+      // '&' in markup (attribute values, comments, CDATA) was passed over; in text it must begin a reference.
+      while (amp < end) {
+        if (amp >= i && !referenceVouched(xml, amp)) return { error: `an '&' at character ${amp} begins no reference` }
+        amp = xml.indexOf('&', amp + 1)
+        if (amp === -1) amp = n
+      }
+    }
     if (lt === -1) break
     const next = xml.charCodeAt(lt + 1)
     if (next === 0x3f /* ? */) {
+      if (checking && lt !== 0) return { error: `a processing instruction at character ${lt}` }
       const close = xml.indexOf('?>', lt + 2)
+      if (checking && close === -1) return { error: 'a processing instruction is not closed' }
       i = close === -1 ? n : close + 2
       continue
     }
     if (next === 0x21 /* ! */) {
       if (xml.startsWith('<!--', lt)) {
         const close = xml.indexOf('-->', lt + 4)
+        if (checking && close === -1) return { error: 'a comment is not closed' }
         i = close === -1 ? n : close + 3
       } else if (xml.startsWith('<![CDATA[', lt)) {
         const close = xml.indexOf(']]>', lt + 9)
+        if (checking && (close === -1 || (skipping === 0 && stack.length === 1))) return { error: `a CDATA section at character ${lt} is not closed or outside the root element` }
         const stop = close === -1 ? n : close
         if (skipping === 0 && stack.length > 1) stack[stack.length - 1]!.text += escapeCdata(xml.slice(lt + 9, stop))
         i = close === -1 ? n : close + 3
       } else if (xml.startsWith('<!DOCTYPE', lt)) {
+        if (checking) return { error: 'a DOCTYPE' }
         let depth = 1
         let k = lt + 9
         for (; k < n && depth > 0; k++) {
@@ -171,7 +278,7 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
       continue
     }
     if (next === 0x2f /* / */ && skipping > 0) {
-      const k = xml.indexOf('>', lt + 2)
+      const k = checking ? endOfEndTag(xml, lt + 2, skippedNames.pop()!) : xml.indexOf('>', lt + 2)
       if (k === -1) return { error: 'a tag is not closed' }
       skipping--
       i = k + 1
@@ -204,18 +311,35 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
     if (k >= n) return { error: 'a tag is not closed' }
     if (nameEnd === lt + 1) return { error: `a tag has no name at character ${lt}` }
     const selfClosing = xml.charCodeAt(k - 1) === 0x2f
+    const attributesEnd = selfClosing ? k - 1 : k
+    if (checking) {
+      if (skipping === 0 && stack.length === 1) {
+        if (rooted) return { error: `a second root element at character ${lt}` }
+        rooted = true
+      }
+      // '/' ends a name only as '/>'; otherwise the attributes begin with white space.
+      const afterName = xml.charCodeAt(nameEnd)
+      if (!isAsciiName(xml, lt + 1, nameEnd) || (afterName === 0x2f ? nameEnd + 1 !== k : !attributesVouched(xml, nameEnd, attributesEnd))) {
+        return { error: `a start tag at character ${lt} is not one the walk can vouch for` }
+      }
+    }
     if (skipping > 0) {
-      if (!selfClosing) skipping++
+      if (!selfClosing) {
+        skipping++
+        if (checking) skippedNames.push(xml.slice(lt + 1, nameEnd))
+      }
       i = k + 1
       continue
     }
     const qname = xml.slice(lt + 1, nameEnd)
     if (skip.size > 0 && skip.has(localName(qname))) {
-      if (!selfClosing) skipping = 1
+      if (!selfClosing) {
+        skipping = 1
+        if (checking) skippedNames.push(qname)
+      }
       i = k + 1
       continue
     }
-    const attributesEnd = selfClosing ? k - 1 : k
     const el: OpenElement = {
       name: localName(qname),
       qname,
@@ -233,5 +357,6 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
     i = k + 1
   }
   if (stack.length !== 1 || skipping > 0) return { error: 'the document ends inside an element' }
+  if (checking && !rooted) return { error: 'the document has no element' }
   return { root: top.children ?? newNode() }
 }
