@@ -153,31 +153,46 @@ class FenTotal {
  * An amount element (`Amt`, or another name such as Btch's `TtlAmt`) with its currency attribute, to fen: a line's
  * amount within the statement module's ceiling of one line, a total within FEN_MAX.
  */
-export function readAmount(node: unknown, lineNo: number, field: string, faults: Faults, element = 'Amt', kind: 'line' | 'total' = 'line'): Amount | undefined {
+/**
+ * Where a fault is, or how to say it, with `within` (a path below it) added: a transaction's path is only spelled
+ * out when it has a fault, not for each of a batch's 100,000 transactions.
+ */
+export type FieldOf = string | (() => string)
+const fieldOf = (field: FieldOf, within: string): string => (typeof field === 'string' ? field : field()) + within
+
+export function readAmount(
+  node: unknown,
+  lineNo: number,
+  field: FieldOf,
+  faults: Faults,
+  element = 'Amt',
+  kind: 'line' | 'total' = 'line',
+  within = '',
+): Amount | undefined {
   const amt = at(node, element)
   const value = textAt(node, element)
   if (value === undefined) {
-    faults.add(lineNo, field, 'amount_missing', `Entry ${lineNo}: the amount (${element}) is missing.`)
+    faults.add(lineNo, fieldOf(field, within), 'amount_missing', `Entry ${lineNo}: the amount (${element}) is missing.`)
     return undefined
   }
   const currency = isNode(amt) ? amt['@_Ccy'] : undefined
   if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) {
-    faults.add(lineNo, `${field}/@Ccy`, 'currency_missing', `Entry ${lineNo}: the amount ${value} has no ISO 4217 currency (Ccy).`)
+    faults.add(lineNo, `${fieldOf(field, within)}/@Ccy`, 'currency_missing', `Entry ${lineNo}: the amount ${value} has no ISO 4217 currency (Ccy).`)
     return undefined
   }
   const parsed = kind === 'line' ? lineToFen(value) : totalToFen(value)
   if ('reason' in parsed) {
-    faults.add(lineNo, field, 'amount_invalid', `Entry ${lineNo}: the amount ${parsed.reason}.`)
+    faults.add(lineNo, fieldOf(field, within), 'amount_invalid', `Entry ${lineNo}: the amount ${parsed.reason}.`)
     return undefined
   }
   return { fen: parsed.fen, currency }
 }
 
-export function readDirection(node: unknown, lineNo: number, field: string, faults: Faults): Direction | undefined {
+export function readDirection(node: unknown, lineNo: number, field: FieldOf, faults: Faults, within = ''): Direction | undefined {
   const ind = textAt(node, 'CdtDbtInd')
   if (ind === 'CRDT') return 'credit'
   if (ind === 'DBIT') return 'debit'
-  faults.add(lineNo, field, 'direction_invalid', `Entry ${lineNo}: CdtDbtInd is ${ind === undefined ? 'missing' : `"${ind}"`}; it must be CRDT or DBIT.`)
+  faults.add(lineNo, fieldOf(field, within), 'direction_invalid', `Entry ${lineNo}: CdtDbtInd is ${ind === undefined ? 'missing' : `"${ind}"`}; it must be CRDT or DBIT.`)
   return undefined
 }
 
@@ -191,20 +206,24 @@ const sideOf = (tx: unknown, side: 'Cdtr' | 'Dbtr'): { name: string | null; acco
   return { name: nonEmpty(textAt(p, 'Nm') ?? textAt(p, 'Pty', 'Nm')), accountNo: id === null ? null : accountDigits(id) }
 }
 
-export function readTx(tx: unknown, entryNo: number, no: number, block: number, faults: Faults): TxRecord {
-  const field = `Ntry[${entryNo}]/NtryDtls/TxDtls[${no}]`
-  const amount =
-    textAt(tx, 'Amt') !== undefined
-      ? readAmount(tx, entryNo, `${field}/Amt`, faults)
-      : textAt(tx, 'AmtDtls', 'TxAmt', 'Amt') !== undefined
-        ? readAmount(at(tx, 'AmtDtls', 'TxAmt'), entryNo, `${field}/AmtDtls/TxAmt/Amt`, faults)
-        : null
-  const direction = textAt(tx, 'CdtDbtInd') === undefined ? null : readDirection(tx, entryNo, `${field}/CdtDbtInd`, faults)
-  const rtr = at(tx, 'RtrInf')
+function returnInfoOf(rtr: unknown): { code: string | null; text: string | null } {
   // AddtlInf repeats (up to 2 in 001.02, unbounded later): a reason in words may run over several.
   const additional = list(isNode(rtr) ? rtr['AddtlInf'] : undefined)
     .map((v) => nonEmpty(textAt({ v }, 'v')))
     .filter((s): s is string => s !== null)
+  return { code: nonEmpty(textAt(rtr, 'Rsn', 'Cd') ?? textAt(rtr, 'Rsn', 'Prtry')), text: additional.length === 0 ? null : additional.join(' ') }
+}
+
+export function readTx(tx: unknown, entryNo: number, no: number, block: number, faults: Faults): TxRecord {
+  const field = (): string => `Ntry[${entryNo}]/NtryDtls/TxDtls[${no}]`
+  const amount =
+    textAt(tx, 'Amt') !== undefined
+      ? readAmount(tx, entryNo, field, faults, 'Amt', 'line', '/Amt')
+      : textAt(tx, 'AmtDtls', 'TxAmt', 'Amt') !== undefined
+        ? readAmount(at(tx, 'AmtDtls', 'TxAmt'), entryNo, field, faults, 'Amt', 'line', '/AmtDtls/TxAmt/Amt')
+        : null
+  const direction = textAt(tx, 'CdtDbtInd') === undefined ? null : readDirection(tx, entryNo, field, faults, '/CdtDbtInd')
+  const rtr = at(tx, 'RtrInf')
   const e2e = nonEmpty(textAt(tx, 'Refs', 'EndToEndId'))
   return {
     no,
@@ -218,10 +237,7 @@ export function readTx(tx: unknown, entryNo: number, no: number, block: number, 
     messageId: nonEmpty(textAt(tx, 'Refs', 'MsgId')),
     creditor: sideOf(tx, 'Cdtr'),
     debtor: sideOf(tx, 'Dbtr'),
-    returnInfo:
-      rtr === undefined
-        ? null
-        : { code: nonEmpty(textAt(rtr, 'Rsn', 'Cd') ?? textAt(rtr, 'Rsn', 'Prtry')), text: additional.length === 0 ? null : additional.join(' ') },
+    returnInfo: rtr === undefined ? null : returnInfoOf(rtr),
     charge: isCharge(tx),
   }
 }

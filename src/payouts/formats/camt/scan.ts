@@ -165,6 +165,34 @@ function referenceVouched(xml: string, at: number): boolean {
   return p > start && xml.charCodeAt(p) === 0x3b /* ; */
 }
 
+/** A tag's name as written and its local name, cut from the text once for all the tags that repeat it. */
+interface TagName {
+  qname: string
+  name: string
+}
+
+/**
+ * The tag names met so far, by a hash of their characters: a batch writes the same dozen names 100,000 times each,
+ * and cutting each from the text again is an allocation per tag (and a fresh string for every key it is stored
+ * under). A slot holds the last name hashed to it; a name is taken from it only when its characters are the ones in
+ * the text, so a collision costs a cut, never a wrong name.
+ */
+class TagNames {
+  private readonly slots: (TagName | undefined)[] = new Array<TagName | undefined>(1024)
+  of(xml: string, from: number, to: number, hash: number): TagName {
+    const slot = hash & 1023
+    const known = this.slots[slot]
+    if (known !== undefined && known.qname.length === to - from && xml.startsWith(known.qname, from)) return known
+    const qname = xml.slice(from, to)
+    const found = { qname, name: localName(qname) }
+    this.slots[slot] = found
+    return found
+  }
+}
+
+/** Attribute lists already read, by their text: a batch repeats ` Ccy="CNY"` on every amount. Values are never changed. */
+const ATTRIBUTE_LISTS_MAX = 256
+
 const ATTRIBUTE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
 
 /** XML white space (S: space, tab, CR, LF) off both ends. */
@@ -227,6 +255,17 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
   let amp = checking ? xml.indexOf('&') : -1
   if (amp === -1) amp = n
   let rooted = false
+  const names = new TagNames()
+  let attributeLists = new Map<string, XmlNode | null>()
+  const attributesOf = (source: string): XmlNode | null => {
+    let read = attributeLists.get(source)
+    if (read === undefined) {
+      read = readAttributes(source, decodeText)
+      if (attributeLists.size >= ATTRIBUTE_LISTS_MAX) attributeLists = new Map()
+      attributeLists.set(source, read)
+    }
+    return read
+  }
   let i = 0
   while (i < n) {
     const lt = xml.indexOf('<', i)
@@ -295,9 +334,11 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
     }
     // A start tag: its name, then up to the first '>' outside a quoted attribute value.
     let nameEnd = lt + 1
+    let hash = 0
     for (; nameEnd < n; nameEnd++) {
       const c = xml.charCodeAt(nameEnd)
       if (c === 0x3e || c === 0x2f || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) break
+      hash = (Math.imul(hash, 31) + c) | 0
     }
     let k = nameEnd
     let quote = 0
@@ -326,13 +367,13 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
     if (skipping > 0) {
       if (!selfClosing) {
         skipping++
-        if (checking) skippedNames.push(xml.slice(lt + 1, nameEnd))
+        if (checking) skippedNames.push(names.of(xml, lt + 1, nameEnd, hash).qname)
       }
       i = k + 1
       continue
     }
-    const qname = xml.slice(lt + 1, nameEnd)
-    if (skip.size > 0 && skip.has(localName(qname))) {
+    const { qname, name } = names.of(xml, lt + 1, nameEnd, hash)
+    if (skip.size > 0 && skip.has(name)) {
       if (!selfClosing) {
         skipping = 1
         if (checking) skippedNames.push(qname)
@@ -341,10 +382,10 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
       continue
     }
     const el: OpenElement = {
-      name: localName(qname),
+      name,
       qname,
       children: null,
-      attributes: attributesEnd > nameEnd ? readAttributes(xml.slice(nameEnd, attributesEnd), decodeText) : null,
+      attributes: attributesEnd > nameEnd ? attributesOf(xml.slice(nameEnd, attributesEnd)) : null,
       text: '',
     }
     if (selfClosing) {
