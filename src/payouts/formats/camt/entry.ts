@@ -153,12 +153,14 @@ class FenTotal {
  * An amount element (`Amt`, or another name such as Btch's `TtlAmt`) with its currency attribute, to fen: a line's
  * amount within the statement module's ceiling of one line, a total within FEN_MAX.
  */
-/**
- * Where a fault is, or how to say it, with `within` (a path below it) added: a transaction's path is only spelled
- * out when it has a fault, not for each of a batch's 100,000 transactions.
- */
-export type FieldOf = string | (() => string)
-const fieldOf = (field: FieldOf, within: string): string => (typeof field === 'string' ? field : field()) + within
+/** A transaction's place in its entry: spelled out as a path only when it has a fault, not for each of a batch's 100,000. */
+export interface TxPlace {
+  entryNo: number
+  no: number
+}
+/** Where a fault is (a path, or a transaction's place), to which `within`, a path below it, is added. */
+export type FieldOf = string | TxPlace
+const fieldOf = (field: FieldOf, within: string): string => (typeof field === 'string' ? field : `Ntry[${field.entryNo}]/NtryDtls/TxDtls[${field.no}]`) + within
 
 export function readAmount(
   node: unknown,
@@ -196,14 +198,18 @@ export function readDirection(node: unknown, lineNo: number, field: FieldOf, fau
   return undefined
 }
 
+/** A party the file does not name: one object for them all (a TxRecord's parties are only read). */
+const NO_PARTY: { readonly name: null; readonly accountNo: null } = Object.freeze({ name: null, accountNo: null })
+
 /** A related party as the statement module's `party` reads it (Nm to 001.07, Pty/Nm from 001.08; IBAN or Othr/Id), absent parts null. */
 const sideOf = (tx: unknown, side: 'Cdtr' | 'Dbtr'): { name: string | null; accountNo: string | null } => {
   const parties = child(tx, 'RltdPties')
-  if (parties === undefined) return { name: null, accountNo: null }
+  if (parties === undefined) return NO_PARTY
   const p = child(parties, side)
-  const acct = child(child(parties, `${side}Acct`), 'Id')
+  const acct = child(child(parties, side === 'Cdtr' ? 'CdtrAcct' : 'DbtrAcct'), 'Id')
   const id = nonEmpty(textAt(acct, 'IBAN') ?? textAt(acct, 'Othr', 'Id'))
-  return { name: nonEmpty(textAt(p, 'Nm') ?? textAt(p, 'Pty', 'Nm')), accountNo: id === null ? null : accountDigits(id) }
+  const name = nonEmpty(textAt(p, 'Nm') ?? textAt(p, 'Pty', 'Nm'))
+  return name === null && id === null ? NO_PARTY : { name, accountNo: id === null ? null : accountDigits(id) }
 }
 
 function returnInfoOf(rtr: unknown): { code: string | null; text: string | null } {
@@ -215,7 +221,7 @@ function returnInfoOf(rtr: unknown): { code: string | null; text: string | null 
 }
 
 export function readTx(tx: unknown, entryNo: number, no: number, block: number, faults: Faults): TxRecord {
-  const field = (): string => `Ntry[${entryNo}]/NtryDtls/TxDtls[${no}]`
+  const field: TxPlace = { entryNo, no }
   const amount =
     textAt(tx, 'Amt') !== undefined
       ? readAmount(tx, entryNo, field, faults, 'Amt', 'line', '/Amt')
@@ -348,7 +354,8 @@ export function readEntry(ntry: unknown, txs: readonly TxRecord[], ctx: EntryCon
   const batch = details.length > 1
   const lines: PaymentEvidence[] = []
   const ignored: IgnoredReason[] = []
-  for (const [i, tx] of details.entries()) {
+  for (let i = 0; i < details.length; i++) {
+    const tx = details[i]!
     const kind = classify(direction, reversal, tx, entryCharge, evidence)
     if (typeof kind !== 'object') {
       ignored.push(kind)

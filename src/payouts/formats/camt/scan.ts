@@ -183,12 +183,19 @@ class TagNames {
     const slot = hash & 1023
     const known = this.slots[slot]
     if (known !== undefined && known.qname.length === to - from && xml.startsWith(known.qname, from)) return known
-    const qname = xml.slice(from, to)
-    const found = { qname, name: localName(qname) }
+    const qname = internalized(xml.slice(from, to))
+    const found = { qname, name: internalized(localName(qname)) }
     this.slots[slot] = found
     return found
   }
 }
+
+/**
+ * The engine's one copy of a string, as property names are kept: a name compared with the reader's constants
+ * (`case 'TxDtls'`) or stored as a key is then the same string, not one compared character by character, or looked
+ * up in the engine's table of names, on each of a batch's million tags.
+ */
+const internalized = (s: string): string => Object.keys({ [s]: true })[0] ?? s
 
 /** Attribute lists already read, by their text: a batch repeats ` Ccy="CNY"` on every amount. Values are never changed. */
 const ATTRIBUTE_LISTS_MAX = 256
