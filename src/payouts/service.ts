@@ -118,7 +118,8 @@ function reportOf(l: PaymentReportRow): PaidLine {
 /** Every card of every enrolled worker, and whose it is. */
 function cardOwnersOf(holders: readonly CardHolder[]): Map<string, CardOwner> {
   const cardOwners = new Map<string, CardOwner>()
-  for (const h of holders) cardOwners.set(h.cardNo, { workerId: h.workerId, workerName: h.workerName })
+  // The holder row itself stands for its owner (a CardOwner and more): a month of 100,000 workers is not copied.
+  for (const h of holders) cardOwners.set(h.cardNo, h)
   return cardOwners
 }
 
@@ -628,7 +629,7 @@ export class PayoutService {
       ],
       payouts: lines.map(paidLineOf),
       cardOwners,
-      enrolments: holders.map((h) => ({ workerId: h.workerId, entryDate: h.entryDate, exitDate: h.exitDate })),
+      enrolments: holders,
       paidEarlierInYear: earlier,
     })
     return { reconciliation, approved: approved ?? [], lines, peaks }
