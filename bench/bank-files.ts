@@ -193,6 +193,13 @@ async function post(url: string, projectId: string, period: string, bytes: Buffe
   }
 }
 
+/**
+ * The floor's rows go to a month of the year before. In the measured months' year they would be an earlier month
+ * holding lines no post wrote a bound for (payout_month_bounds), which OVERSIZED's year rule reads line by line on
+ * every measured post: a cost of the floor, not of a real year, whose months are stored by posts.
+ */
+const FLOOR_PERIOD = '2025-09'
+
 /** The floor: the same number of payout-line rows, stored by a bare multi-row INSERT in one transaction. */
 async function floor(url: string, projectId: string, workers: readonly Worker[]): Promise<Measure> {
   const services = await open(url)
@@ -204,7 +211,7 @@ async function floor(url: string, projectId: string, workers: readonly Worker[])
         id: newId(),
         fileId,
         projectId,
-        period: '2026-09',
+        period: FLOOR_PERIOD,
         lineNo: i + 2,
         seq: i + 1,
         payeeCard: w.cardNo,
@@ -224,7 +231,7 @@ async function floor(url: string, projectId: string, workers: readonly Worker[])
       await services.db.tx(async (tx) => {
         await tx.run(
           insertInto(payoutFiles, [
-            { id: fileId, projectId, period: '2026-09', sha256: 'f'.repeat(64), filename: 'floor', encoding: 'utf-8', lineCount: rows.length, successCount: rows.length, successFen: 0, failedCount: 0, failedFen: 0, postedBy: 'bench', postedAtMs: NOW_MS },
+            { id: fileId, projectId, period: FLOOR_PERIOD, sha256: 'f'.repeat(64), filename: 'floor', encoding: 'utf-8', lineCount: rows.length, successCount: rows.length, successFen: 0, failedCount: 0, failedFen: 0, postedBy: 'bench', postedAtMs: NOW_MS },
           ]),
         )
         await lineInsert.run(tx, rows)
