@@ -1060,12 +1060,15 @@ function payerCheck(input: ReconcileInput, booked: readonly PaidLine[]): { payou
   if (payer === undefined) return { payouts: booked, flags: [] }
   const named = booked.filter((l) => l.payerAccountNo !== undefined && l.payerAccountNo !== null)
   if (named.length === 0) return { payouts: booked, flags: [] }
-  const byId = new Map(named.map((l) => [l.lineId, l]))
   const checked = dedicatedPayouts(
     payer.projectId,
     payer.account,
     named.map((l) => ({ payoutId: l.lineId, debitAccountNo: l.payerAccountNo ?? '', amountFen: l.amountFen, valueDate: l.valueDate, bankRef: l.bankRef })),
   )
+  // A payment not counted is always in a flag's group: with no flag, every line counts (a month paid from the
+  // dedicated account, the usual case, builds no index of its lines).
+  if (checked.flags.length === 0) return { payouts: booked, flags: [] }
+  const byId = new Map(named.map((l) => [l.lineId, l]))
   const counted = new Set(checked.counted.map((p) => p.payoutId))
   const payouts = booked.filter((l) => !byId.has(l.lineId) || counted.has(l.lineId))
   const flags = checked.flags.map((f): RaisedFlag => {
