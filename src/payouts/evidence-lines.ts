@@ -97,16 +97,17 @@ export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines
   const errors: FileError[] = []
   const lines: PayoutLineRow[] = []
   const totals = { lineCount: 0, successCount: 0, successFen: 0, failedCount: 0, failedFen: 0, pendingCount: 0, returnedCount: 0, returnedFen: 0 }
-  const refs = new Set<string>()
+  // The bank references met, per status: a set each rather than a joined key per line (100,000 strings fewer).
+  const refs: Record<PayoutLineStatus, Set<string>> = { success: new Set(), failed: new Set(), pending: new Set(), returned: new Set() }
   for (const ev of file.lines) {
     const line = lineOf(file, ev, ctx, errors)
     if (!line) continue
-    const key = `${line.bankRef}\u0000${line.status}`
-    if (refs.has(key)) {
+    const seen = refs[line.status]
+    if (seen.has(line.bankRef)) {
       errors.push({ line: ev.lineNo, field: 'bank_ref', code: 'duplicate_bank_ref', message: `Line ${ev.lineNo} repeats the report of ${line.bankRef} with status ${ev.status}: a report is counted once.` })
       continue
     }
-    refs.add(key)
+    seen.add(line.bankRef)
     lines.push(line)
     totals.lineCount++
     switch (line.status) {

@@ -119,10 +119,14 @@ function cardOwnersOf(holders: readonly CardHolder[]): Map<string, CardOwner> {
  * The month's lines in linesOfPeriod's order (file id, line number, id) when one file's lines are held in memory and
  * the others were read: the held file's block goes where its id sorts.
  */
-function withFileLines(others: readonly PayoutLineRow[], held: { fileId: string; lines: readonly PayoutLineRow[] }): PayoutLineRow[] {
+function withFileLines(others: readonly PayoutLineRow[], held: { fileId: string; lines: readonly PayoutLineRow[] }): readonly PayoutLineRow[] {
   let at = 0
   while (at < others.length && (others[at] as PayoutLineRow).fileId < held.fileId) at++
-  const own = [...held.lines].sort((a, b) => a.lineNo - b.lineNo || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const byLine = (a: PayoutLineRow, b: PayoutLineRow): number => a.lineNo - b.lineNo || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  // A file is read in line order, so its lines come sorted: copied and sorted only when they do not.
+  const inOrder = held.lines.every((l, i) => i === 0 || byLine(held.lines[i - 1] as PayoutLineRow, l) < 0)
+  const own = inOrder ? held.lines : [...held.lines].sort(byLine)
+  if (others.length === 0) return own
   return [...others.slice(0, at), ...own, ...others.slice(at)]
 }
 
