@@ -51,6 +51,12 @@ export interface Executor {
    * read holds the connection until it ends.
    */
   each<T = Record<string, unknown>>(query: Query, fn: (row: T) => void, options?: EachOptions): Promise<void>
+  /**
+   * Writes many rows into one table as a single statement, where the engine has a bulk path faster than INSERT
+   * (PostgreSQL's COPY FROM STDIN): all of them or, on any fault, none. Each row's values under `keys`, in the
+   * order of `columns`. Absent where multi-row INSERTs are the fast path (SQLite).
+   */
+  copyIn?(table: string, columns: readonly string[], keys: readonly string[], rows: ReadonlyArray<Record<string, unknown>>): Promise<void>
 }
 
 export interface EachOptions {

@@ -10,7 +10,10 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { createHash } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import pg from 'pg'
+import { from as copyFrom } from 'pg-copy-streams'
 import Cursor from 'pg-cursor'
 import { sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/node-postgres'
@@ -133,12 +136,82 @@ const MIGRATION_LOCK = lockKey('wage-ledger:migrations')
 
 type Queryable = pg.Pool | pg.PoolClient
 
+/** COPY's text format (PostgreSQL docs, COPY, "Text Format"): these four characters are written backslash-escaped. */
+const COPY_SPECIAL = /[\\\n\r\t]/
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }
+
+/** One value as COPY's text format writes it: NULL as \N, the rest as the column's input text. */
+function copyText(value: unknown): string {
+  if (value === null) return '\\N'
+  switch (typeof value) {
+    case 'string':
+      return COPY_SPECIAL.test(value) ? value.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] as string) : value
+    case 'number':
+      // Columns are integers (fen, epoch ms, counts): a value with no exact text is refused, never written rounded.
+      if (!Number.isSafeInteger(value)) throw new TypeError(`COPY: ${value} is not a safe integer`)
+      return String(value)
+    case 'bigint':
+      return value.toString()
+    case 'boolean':
+      return value ? 't' : 'f'
+    case 'undefined':
+      return '\\N'
+    case 'object':
+    case 'function':
+    case 'symbol':
+      break
+  }
+  // The bulk tables hold text and integers only; an object would need a column type to say how it is written.
+  throw new TypeError(`COPY: a value of type ${typeof value} has no text form here`)
+}
+
+/** Rows per chunk handed to the COPY stream: large enough to keep the socket busy, small enough to bound the text. */
+const COPY_CHUNK_ROWS = 2_000
+
+function* copyChunks(keys: readonly string[], rows: ReadonlyArray<Record<string, unknown>>): Generator<string> {
+  for (let i = 0; i < rows.length; i += COPY_CHUNK_ROWS) {
+    let chunk = ''
+    const end = Math.min(rows.length, i + COPY_CHUNK_ROWS)
+    for (let r = i; r < end; r++) {
+      const row = rows[r] as Record<string, unknown>
+      let line = ''
+      for (let k = 0; k < keys.length; k++) line += (k === 0 ? '' : '\t') + copyText(row[keys[k] as string])
+      chunk += line + '\n'
+    }
+    yield chunk
+  }
+}
+
+/**
+ * COPY … FROM STDIN on one connection: one statement, so all rows are stored or, on any fault (a unique violation,
+ * a constraint), none; the error is PostgreSQL's own, with its SQLSTATE, as an INSERT's would be.
+ */
+async function copyIn(client: pg.PoolClient, table: string, columns: readonly string[], keys: readonly string[], rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+  if (rows.length === 0) return
+  const quoted = (name: string): string => `"${name.replace(/"/g, '""')}"`
+  const stream = client.query(copyFrom(`COPY ${quoted(table)} (${columns.map(quoted).join(', ')}) FROM STDIN`))
+  await pipeline(Readable.from(copyChunks(keys, rows)), stream)
+}
+
 function executor(on: Queryable, pool: pg.Pool): Executor {
   return {
     engine: 'postgres',
     all: async <T>(query: Query) => (await on.query(toPg(query))).rows as T[],
     get: async <T>(query: Query) => (await on.query(toPg(query))).rows[0] as T | undefined,
     run: async (query: Query): Promise<RunResult> => ({ changes: (await on.query(toPg(query))).rowCount ?? 0 }),
+    copyIn: async (table, columns, keys, rows) => {
+      const client = on === pool ? await pool.connect() : (on as pg.PoolClient)
+      let broken: Error | undefined
+      try {
+        await copyIn(client, table, columns, keys, rows)
+      } catch (err) {
+        // A COPY that failed mid-stream may leave the connection out of step: not handed to the next caller.
+        if (on === pool && !(err instanceof Error && 'code' in err)) broken = err instanceof Error ? err : new Error(String(err))
+        throw err
+      } finally {
+        if (on === pool) client.release(broken)
+      }
+    },
     each: async <T>(query: Query, fn: (row: T) => void, options?: EachOptions) => {
       const rowsPerFetch = options?.rowsPerFetch ?? LIMITS.pg_cursor_rows
       const client = on === pool ? await pool.connect() : (on as pg.PoolClient)
@@ -268,6 +341,10 @@ export class PostgresDatabase implements Database {
 
   each<T = Record<string, unknown>>(query: Query, fn: (row: T) => void, options?: EachOptions): Promise<void> {
     return this.on().each<T>(query, fn, options)
+  }
+
+  copyIn(table: string, columns: readonly string[], keys: readonly string[], rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+    return (this.on().copyIn as NonNullable<Executor['copyIn']>)(table, columns, keys, rows)
   }
 
   private on(): Executor {

@@ -7,7 +7,7 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { getTableColumns, getTableName, sql, Table, type Column } from 'drizzle-orm'
 import { getTableConfig as getPgTableConfig, type PgTable } from 'drizzle-orm/pg-core'
-import { getTableConfig as getSqliteTableConfig, type SQLiteTable } from 'drizzle-orm/sqlite-core'
+import { getTableConfig as getSqliteTableConfig, integer, sqliteTable, text, type SQLiteTable } from 'drizzle-orm/sqlite-core'
 import pg from 'pg'
 import t, { type Test } from 'tap'
 import { LIMITS } from '../../src/config/limits.ts'
@@ -15,7 +15,7 @@ import { openDatabase } from '../../src/db/client.ts'
 import { q, type Database, type Engine } from '../../src/db/database.ts'
 import { dbFaultOf, isUniqueViolation } from '../../src/db/faults.ts'
 import { PostgresDatabase } from '../../src/db/postgres.ts'
-import { columnName, insertInto, rowOf, selectFrom } from '../../src/db/rows.ts'
+import { BulkInsert, columnName, insertInto, rowOf, selectFrom } from '../../src/db/rows.ts'
 import * as sqliteSchema from '../../src/db/schema/index.ts'
 import { enrolments, punches, rejectedInputs, rejectedPayloads, serviceHeartbeats } from '../../src/db/schema/index.ts'
 import * as pgSchema from '../../src/db/schema-pg/index.ts'
@@ -653,5 +653,56 @@ t.test('insertInto: many rows in one statement, defaults left to the database', 
     const device = await db.get<{ settings: string }>(q('SELECT settings FROM devices WHERE id = ?', 'd1'))
     t.equal(device?.settings, '{}', 'a column left out takes its default')
     t.throws(() => insertInto(serviceHeartbeats, []), /no rows/)
+  })
+})
+
+/** A table of the test's own: BulkInsert needs only a table's name and columns, the same on both engines. */
+const bulkProbe = sqliteTable('bulk_probe', { id: text().primaryKey(), label: text().notNull(), note: text(), amountFen: integer().notNull() })
+type BulkProbeRow = typeof bulkProbe.$inferSelect
+
+async function createBulkProbe(db: Database, engine: Engine): Promise<void> {
+  await db.run(q(`CREATE TABLE bulk_probe (id TEXT PRIMARY KEY, label TEXT NOT NULL, note TEXT, amount_fen ${engine === 'postgres' ? 'BIGINT' : 'INTEGER'} NOT NULL)`))
+}
+
+const bulkRows = (db: Database): Promise<BulkProbeRow[]> => db.all<BulkProbeRow>(sql`${selectFrom(bulkProbe)} ORDER BY ${bulkProbe.id}`)
+
+t.test('BulkInsert: more rows than one statement carries, every value back as written (PostgreSQL: by COPY)', async (t) => {
+  onBoth(t, async (t, db, engine) => {
+    await createBulkProbe(db, engine)
+    // The characters COPY's text format escapes, its NULL marker as a plain string, and text beyond ASCII.
+    const labels = ['tab\there', 'line\nbreak', 'carriage\rreturn', 'back\\slash', '\\N', '', '"quoted", and comma', '张三 工资', '𠮷 four bytes', 'ends with backslash\\']
+    const rows: BulkProbeRow[] = Array.from({ length: 1_234 }, (_, i) => ({
+      id: `r-${String(i).padStart(5, '0')}`,
+      label: labels[i % labels.length] as string,
+      note: i % 3 === 0 ? null : `note ${i}\t${i}`,
+      amountFen: i === 0 ? Number.MAX_SAFE_INTEGER : i * 100 + 1,
+    }))
+    await new BulkInsert<BulkProbeRow>(bulkProbe).run(db, rows)
+    t.same(await bulkRows(db), rows, 'every row, NULL and escapes included')
+  })
+})
+
+t.test('BulkInsert: a duplicate among many rows stores none of them, and is a unique violation', async (t) => {
+  onBoth(t, async (t, db, engine) => {
+    await createBulkProbe(db, engine)
+    const insert = new BulkInsert<BulkProbeRow>(bulkProbe)
+    await insert.run(db, [{ id: 'r-00700', label: 'held', note: null, amountFen: 1 }])
+    const rows: BulkProbeRow[] = Array.from({ length: 1_000 }, (_, i) => ({ id: `r-${String(i).padStart(5, '0')}`, label: 'new', note: null, amountFen: i }))
+    const err = await db.tx((tx) => insert.run(tx, rows)).catch((e: unknown) => e)
+    t.equal(isUniqueViolation(err), true, 'the engine says which fault it was')
+    t.same(await bulkRows(db), [{ id: 'r-00700', label: 'held', note: null, amountFen: 1 }], 'nothing of the refused rows is stored')
+    if (engine === 'postgres') {
+      // COPY writes integers as text: a fraction would be rounded by the server, so it is refused before anything is sent.
+      const fraction = await insert.run(db, rows.map((r, i) => ({ ...r, id: `f-${i}`, amountFen: i === 999 ? 1.5 : i }))).catch((e: unknown) => e)
+      t.match(fraction, { name: 'TypeError', message: /not a safe integer/ })
+      t.equal((await bulkRows(db)).length, 1, 'and nothing is stored')
+      // Refused mid-stream inside a transaction: the COPY is cancelled, the transaction rolls back, the pool goes on.
+      const inTx = await db.tx(async (tx) => {
+        await tx.run(q(`INSERT INTO bulk_probe (id, label, amount_fen) VALUES ('t-0', 'before', 0)`))
+        await insert.run(tx, rows.map((r, i) => ({ ...r, id: `g-${i}`, amountFen: i === 999 ? 0.5 : i })))
+      }).catch((e: unknown) => e)
+      t.match(inTx, { name: 'TypeError' })
+      t.equal((await bulkRows(db)).length, 1, "the transaction's own INSERT is rolled back with it")
+    }
   })
 })
