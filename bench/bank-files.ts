@@ -14,8 +14,9 @@
  * carry them into the cases) — one transaction:
  *   - delimited: the ledger's own layout, UTF-8, one line per worker, for October;
  *   - camt.054.001.08: a bank's debit notification, one batch entry per team with one TxDtls per worker, for November.
- * Floor: the same number of payout-line rows written by a bare multi-row INSERT (BulkInsert, in one transaction) into
- * a third month, on a service just opened: what storing the lines costs with nothing read, parsed or checked.
+ * Floor: the same number of payout-line rows written by the engine's bulk path alone (BulkInsert, in one transaction:
+ * multi-row INSERTs on SQLite, COPY on PostgreSQL) into a month of the year before, on a service just opened: what
+ * storing the lines costs with nothing read, parsed or checked.
  *
  * Heap: heapUsed sampled every 20 ms from a full collection (`--expose-gc` is set at start-up), peak and start.
  */
@@ -200,7 +201,7 @@ async function post(url: string, projectId: string, period: string, bytes: Buffe
  */
 const FLOOR_PERIOD = '2025-09'
 
-/** The floor: the same number of payout-line rows, stored by a bare multi-row INSERT in one transaction. */
+/** The floor: the same number of payout-line rows, stored by the engine's bulk path alone in one transaction. */
 async function floor(url: string, projectId: string, workers: readonly Worker[]): Promise<Measure> {
   const services = await open(url)
   try {
@@ -261,7 +262,7 @@ async function main(): Promise<void> {
     const where = opt.db === 'sqlite' ? 'one SQLite file' : 'one PostgreSQL database'
     console.log('')
     console.log(`bank result files of ${fmt(opt.lines)} lines, in ${where}: parsed, validated, stored and reconciled (PayoutService.post)`)
-    console.log(`  floor (bare INSERT)  ${seconds(f.ms)} s   heap peak ${mb(f.heapPeak)} (from ${mb(f.heapStart)})`)
+    console.log(`  floor (bulk write)   ${seconds(f.ms)} s   heap peak ${mb(f.heapPeak)} (from ${mb(f.heapStart)})`)
     for (const [name, m] of [
       ['delimited', d],
       ['camt.054', c],
