@@ -142,7 +142,9 @@ export class EventStreamSplitter {
     const state = this.#state
     switch (state.kind) {
       case 'seek':
-        this.#skip(this.#buffer.length)
+        // Held back only in case a boundary followed: skipped now as the seek would have skipped them, so that text
+        // after a counted part is reported however the bytes were chunked.
+        this.#skip(this.#buffer.length, state.quiet)
         this.#reportSkipped(out)
         break
       case 'headers':
