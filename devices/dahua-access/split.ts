@@ -141,12 +141,15 @@ export class EventStreamSplitter {
     const out: StreamItem[] = []
     const state = this.#state
     switch (state.kind) {
-      case 'seek':
+      case 'seek': {
         // Held back only in case a boundary followed: skipped now as the seek would have skipped them, so that text
-        // after a counted part is reported however the bytes were chunked.
-        this.#skip(this.#buffer.length, state.quiet)
+        // after a counted part is reported however the bytes were chunked. A boundary line the connection closed
+        // inside (`--mybou`, `--myboundary\r`) is the stream ending between parts, which loses nothing: not reported.
+        const cut = this.#findDelimiter(0).at
+        this.#skip(cut < 0 ? this.#buffer.length : cut, state.quiet)
         this.#reportSkipped(out)
         break
+      }
       case 'headers':
         if (state.headerBytes + this.#buffer.length > 0) out.push(issue('malformed_part', 'the stream ended inside a part\'s headers'))
         break

@@ -351,6 +351,21 @@ void t.test('text after a counted part at the end of the stream is reported, wha
   t.same(comparable(splitAll([Buffer.from('--myboundary\r\nContent-Length: 9\r\n\r\nHeartbeat\r\n  \r\n')])), [{ headers: [['content-length', '9']], body: [...Buffer.from('Heartbeat')] }], 'blank lines after it are not')
 })
 
+void t.test('a stream that ends inside a boundary line ends between parts: nothing is reported, whatever the chunking', async (t) => {
+  const heartbeat = { headers: [['content-length', '9']], body: [...Buffer.from('Heartbeat')] }
+  const head = '--myboundary\r\nContent-Length: 9\r\n\r\nHeartbeat\r\n'
+  for (const tail of ['--myboundary\r', '--myboundary', '--myboundary-', '--mybou', '-']) {
+    const bytes = Buffer.from(head + tail)
+    t.same(comparable(splitAll([bytes])), [heartbeat], `${JSON.stringify(tail)} whole`)
+    t.same(comparable(splitAll([...bytes].map((x) => Buffer.from([x])))), [heartbeat], `${JSON.stringify(tail)} byte by byte`)
+  }
+  // Text before the cut boundary line is still reported, and counted without the boundary's bytes.
+  const bytes = Buffer.from(`${head}xyz\r\n--mybou`)
+  const expected = [heartbeat, { ok: false, reason: 'malformed_part', detail: '7 bytes outside any part were skipped' }]
+  t.same(comparable(splitAll([bytes])), expected, 'text, then a cut boundary line, whole')
+  t.same(comparable(splitAll([...bytes].map((x) => Buffer.from([x])))), expected, 'text, then a cut boundary line, byte by byte')
+})
+
 void t.test('property: random and mutated bytes give parts and typed issues, and decode to typed results, never a throw', async (t) => {
   const originals = [stream('stream-crlf.bin'), stream('stream-lf-wrong-length.bin')]
   const mutation = fc.record({
