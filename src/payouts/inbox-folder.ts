@@ -15,11 +15,20 @@
  * Exactly once rests on the post, not on this folder: the post is idempotent by the file's SHA-256, so a file posted
  * and then not moved (kill -9 between the commit and the rename, or a second instance on the same folder) is
  * answered `payout_file_exists` when it is seen again, and moved to `done/` then. A file whose post did not commit
- * stays where it is and is posted on the next scan. The folder is polled, not watched with fs.watch, because inotify
+ * stays where it is and is posted on the next scan. A file replaced under the same name while it was being posted is
+ * left for the next scan (it is a new upload), not moved away unposted.
+ *
+ * Nothing placed in the folder goes unremarked: a file the layout cannot attribute (at the root, beside the month
+ * folders, in a folder that is not a month, behind a symbolic link), a name that is not UTF-8 (a GBK name from a
+ * Chinese Windows client), a file named like the done/ or rejected/ folder, or a file left empty is logged once
+ * (`payout_inbox_file_unplaced`) with what to do, and left where it is for a person to move.
+ *
+ * The folder is polled, not watched with fs.watch, because inotify
  * sees nothing of writes made on another host to a network mount (NFS, SMB), which is where SFTP drops often live.
  */
 import { createHash } from 'node:crypto'
-import type { Dirent } from 'node:fs'
+import { isUtf8 } from 'node:buffer'
+import type { Dirent, Stats } from 'node:fs'
 import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, extname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -75,6 +84,18 @@ interface Candidate {
   mtimeMs: number
 }
 
+/** Why a file in the folder is not taken, for the one warning it gets; what a person should do is in the message. */
+type UnplacedReason = 'outside_month_folder' | 'not_a_month' | 'symbolic_link' | 'name_not_utf8' | 'reserved_name' | 'empty'
+
+const UNPLACED_ADVICE: Record<UnplacedReason, string> = {
+  outside_month_folder: 'files are taken only from <root>/<projectId>/<YYYY-MM>/ (or its <format>/ sub-folder); move it there',
+  not_a_month: 'the folder is not a pay month (YYYY-MM, e.g. 2026-11); move the file into one',
+  symbolic_link: 'symbolic links are not followed (one could point anywhere on the host); put the file or folder itself there',
+  name_not_utf8: 'the file name is not UTF-8 (a GBK name from a Windows client?); rename it in UTF-8 or upload it in UTF-8 mode',
+  reserved_name: 'a file may not be named done or rejected: those are the folders processed files are moved into, so no file of this folder is taken until it is renamed',
+  empty: 'the file is empty; if the upload failed, send it again',
+}
+
 /** What the reason file beside a refused file holds: the refusal as the HTTP reply's `error` carries it. */
 export interface InboxReason {
   code: string
@@ -114,14 +135,33 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function dirEntries(path: string): Promise<Dirent[]> {
+/** A folder's entry: its name as UTF-8, and whether it was (a GBK name decodes with U+FFFD and names nothing). */
+interface Entry {
+  name: string
+  utf8: boolean
+  kind: 'file' | 'folder' | 'link' | 'other'
+}
+
+async function entriesOf(path: string): Promise<Entry[]> {
+  let raw: Dirent<Buffer>[]
   try {
-    return await readdir(path, { withFileTypes: true })
+    raw = await readdir(path, { withFileTypes: true, encoding: 'buffer' })
   } catch (err) {
     // A folder another instance (or an operator) removed between two reads is simply not there any more.
     if (isCode(err, 'ENOENT') || isCode(err, 'ENOTDIR')) return []
     throw err
   }
+  return raw.map((e) => ({
+    name: e.name.toString('utf8'),
+    utf8: isUtf8(e.name),
+    kind: e.isFile() ? 'file' : e.isDirectory() ? 'folder' : e.isSymbolicLink() ? 'link' : 'other',
+  }))
+}
+
+/** Whether the path now holds another file than the one stat'ed (gone is not replaced: the move finds that). */
+async function replaced(path: string, was: Stats): Promise<boolean> {
+  const now = await stat(path).catch(() => undefined)
+  return now !== undefined && (now.ino !== was.ino || now.dev !== was.dev || now.size !== was.size || now.mtimeMs !== was.mtimeMs)
 }
 
 /** A refusal the post answered with a 4xx code: the file itself is at fault, so it is moved aside, not tried again. */
@@ -156,6 +196,8 @@ export class PayoutInboxFolder {
   private settling = false
   /** The root's last read error, logged once until a scan succeeds again (an unmounted share would log every poll). */
   private rootError: string | undefined
+  /** Paths already warned about as not taken, each once while it stays (a path warned is forgotten when it goes). */
+  private readonly warned = new Set<string>()
 
   constructor(private readonly opts: InboxFolderOptions) {}
 
@@ -210,8 +252,9 @@ export class PayoutInboxFolder {
   private async pass(): Promise<Record<InboxOutcome, number>> {
     const counts: Record<InboxOutcome, number> = { done: 0, rejected: 0, error: 0 }
     let candidates: Candidate[]
+    let unplaced: Map<string, UnplacedReason>
     try {
-      candidates = await this.candidates()
+      ;({ candidates, unplaced } = await this.candidates())
       this.rootError = undefined
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err)
@@ -222,6 +265,8 @@ export class PayoutInboxFolder {
     const present = new Set(candidates.map((c) => c.path))
     for (const path of this.seen.keys()) if (!present.has(path)) this.seen.delete(path)
     for (const path of this.failing.keys()) if (!present.has(path)) this.failing.delete(path)
+    for (const path of this.warned) if (!present.has(path) && !unplaced.has(path)) this.warned.delete(path)
+    for (const [path, reason] of unplaced) this.warnOnce(path, reason)
     candidates.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
     for (const c of candidates) {
       if (this.stopped) break
@@ -235,25 +280,51 @@ export class PayoutInboxFolder {
   }
 
   /** Every file in a month folder or its format sub-folders, with the project and month its folder names. */
-  private async candidates(): Promise<Candidate[]> {
+  private async candidates(): Promise<{ candidates: Candidate[]; unplaced: Map<string, UnplacedReason> }> {
     const out: Candidate[] = []
-    const filesIn = async (folder: string, base: Omit<Candidate, 'path' | 'folder' | 'name' | 'mtimeMs'>, allowFormatDirs: boolean): Promise<void> => {
-      for (const e of await dirEntries(folder)) {
+    const unplaced = new Map<string, UnplacedReason>()
+    /** Files (and links) where no file is taken: each is named in a warning, never passed over in silence. */
+    const strays = async (folder: string, reason: UnplacedReason, intoFolders: boolean): Promise<void> => {
+      for (const e of await entriesOf(folder)) {
         if (isIgnoredName(e.name)) continue
-        if (e.isDirectory()) {
-          if (allowFormatDirs && e.name !== DONE_DIR && e.name !== REJECTED_DIR) await filesIn(join(folder, e.name), { ...base, format: e.name }, false)
-          continue
-        }
-        // Symbolic links and other kinds are not followed: a link could point anywhere on the host.
-        if (!e.isFile()) continue
-        out.push({ ...base, path: join(folder, e.name), folder, name: e.name, mtimeMs: 0 })
+        const path = join(folder, e.name)
+        if (e.kind === 'link') unplaced.set(path, 'symbolic_link')
+        else if (e.kind === 'file') unplaced.set(path, reason)
+        else if (e.kind === 'folder' && intoFolders) await strays(path, reason, true)
+      }
+    }
+    const filesIn = async (folder: string, base: Omit<Candidate, 'path' | 'folder' | 'name' | 'mtimeMs'>, allowFormatDirs: boolean): Promise<void> => {
+      const entries = await entriesOf(folder)
+      // A file standing where done/ or rejected/ must be made: no file here could be moved after its post.
+      const blocking = entries.filter((e) => e.kind !== 'folder' && (e.name === DONE_DIR || e.name === REJECTED_DIR))
+      for (const e of blocking) unplaced.set(join(folder, e.name), 'reserved_name')
+      for (const e of entries) {
+        if (isIgnoredName(e.name)) continue
+        const path = join(folder, e.name)
+        if (e.kind === 'folder') {
+          if (e.name === DONE_DIR || e.name === REJECTED_DIR) continue
+          if (allowFormatDirs) await filesIn(path, { ...base, format: e.name }, false)
+          else await strays(path, 'outside_month_folder', true)
+        } else if (e.kind === 'link') unplaced.set(path, 'symbolic_link')
+        else if (e.kind !== 'file') continue
+        else if (!e.utf8) unplaced.set(path, 'name_not_utf8')
+        else if (blocking.length === 0) out.push({ ...base, path, folder, name: e.name, mtimeMs: 0 })
       }
     }
     for (const project of await readdir(this.opts.root, { withFileTypes: true })) {
-      if (!project.isDirectory() || isIgnoredName(project.name)) continue
-      for (const month of await dirEntries(join(this.opts.root, project.name))) {
-        if (!month.isDirectory() || !isMonth(month.name)) continue
-        await filesIn(join(this.opts.root, project.name, month.name), { projectId: project.name, period: month.name, format: undefined }, true)
+      if (isIgnoredName(project.name)) continue
+      const projectDir = join(this.opts.root, project.name)
+      if (project.isSymbolicLink()) unplaced.set(projectDir, 'symbolic_link')
+      else if (project.isFile()) unplaced.set(projectDir, 'outside_month_folder')
+      if (!project.isDirectory()) continue
+      for (const month of await entriesOf(projectDir)) {
+        if (isIgnoredName(month.name)) continue
+        const monthDir = join(projectDir, month.name)
+        if (month.kind === 'link') unplaced.set(monthDir, 'symbolic_link')
+        else if (month.kind === 'file') unplaced.set(monthDir, 'outside_month_folder')
+        else if (month.kind !== 'folder') continue
+        else if (!isMonth(month.name)) await strays(monthDir, 'not_a_month', true)
+        else await filesIn(monthDir, { projectId: project.name, period: month.name, format: undefined }, true)
       }
     }
     // mtimes for the order files are taken in; a file gone meanwhile drops out.
@@ -262,7 +333,14 @@ export class PayoutInboxFolder {
       const s = await stat(c.path).catch(() => undefined)
       if (s) stamped.push({ ...c, mtimeMs: s.mtimeMs })
     }
-    return stamped
+    return { candidates: stamped, unplaced }
+  }
+
+  /** One warning per path not taken, for as long as it stays there (a file that settles empty is one of them). */
+  private warnOnce(path: string, reason: UnplacedReason): void {
+    if (this.warned.has(path)) return
+    this.warned.add(path)
+    this.opts.log.warn({ code: 'payout_inbox_file_unplaced', reason, path, advice: UNPLACED_ADVICE[reason] }, 'payout inbox file not taken; it stays where it is')
   }
 
   /** Posts one file if it has settled, and moves it; undefined when it was not taken this pass. */
@@ -281,7 +359,11 @@ export class PayoutInboxFolder {
       if (s.size > 0) this.settling = true
       return undefined
     }
-    if (s.size === 0 || now - last.sinceMs < this.opts.settleMs) return undefined
+    if (now - last.sinceMs < this.opts.settleMs) return undefined
+    if (s.size === 0) {
+      this.warnOnce(c.path, 'empty')
+      return undefined
+    }
 
     try {
       if (s.size > LIMITS.payout_file_bytes_max) {
@@ -313,6 +395,13 @@ export class PayoutInboxFolder {
         refusal = refusalOf(err)
         if (!refusal) throw err
       }
+      // The bank's next upload under the same name landed while this one was posted: it is a new file, taken on a
+      // later pass (this one is stored or refused already); moving it now would put it in done/ unposted.
+      if (await replaced(c.path, after)) {
+        this.seen.delete(c.path)
+        this.opts.log.info({ code: 'payout_inbox_file_replaced', path: c.path, sha256 }, 'payout inbox file replaced while posted; the new one is taken once it settles')
+        return undefined
+      }
       if (refusal) return await this.reject(c, refusal, { sha256, bytes: bytes.length })
       await this.moveInto(c, DONE_DIR, undefined)
       this.forget(c.path)
@@ -321,7 +410,7 @@ export class PayoutInboxFolder {
       // The database, the disk or the folder failed: the file stays where it is and is tried again after a wait.
       const failures = (this.failing.get(c.path)?.failures ?? 0) + 1
       this.failing.set(c.path, { failures, retryAtMs: performance.now() + Math.min(this.opts.pollMs * 2 ** (failures - 1), RETRY_WAIT_MS_MAX) })
-      this.opts.log.error({ err, code: 'payout_inbox_file_failed', projectId: c.projectId, period: c.period, failures }, 'payout inbox file not processed; it stays in place and is tried again')
+      this.opts.log.error({ err, code: 'payout_inbox_file_failed', path: c.path, projectId: c.projectId, period: c.period, failures }, 'payout inbox file not processed; it stays in place and is tried again')
       return 'error'
     }
   }

@@ -4,14 +4,14 @@
  * another name count once, a file still being uploaded (`.part`, or still growing) is left alone, and a file posted
  * before a crash but never moved ends in done/ with one stored file.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { cardNumber } from '../../simulators/identities.ts'
 import type { Api } from '../../simulators/api.ts'
 import { fen } from '../../src/kernel/money.ts'
 import { formatPayoutFile } from '../../src/payouts/file-format.ts'
-import { INBOX_POSTED_BY, PayoutInboxFolder, isIgnoredName, suffixedName, type InboxReason } from '../../src/payouts/inbox-folder.ts'
+import { INBOX_POSTED_BY, PayoutInboxFolder, isIgnoredName, suffixedName, type InboxLog, type InboxReason } from '../../src/payouts/inbox-folder.ts'
 import { Api as ApiClient } from '../../simulators/api.ts'
 import { MONTH, registerAccessSite } from '../access/helpers/site.ts'
 import { createAdminKey } from '../helpers/admin-key.ts'
@@ -240,4 +240,93 @@ t.test('names: ignored while uploading, suffixed when taken', async (t) => {
   t.equal(suffixedName('a.txt', 2), 'a~2.txt')
   t.equal(suffixedName('camt.054.xml', 1), 'camt.054~1.xml')
   t.equal(suffixedName('result', 1), 'result~1')
+})
+
+/** A log that keeps its lines, to read what the folder said. */
+function keptLog(): { lines: Array<{ level: string; obj: Record<string, unknown> }>; log: InboxLog } {
+  const lines: Array<{ level: string; obj: Record<string, unknown> }> = []
+  const keep = (level: string) => (obj: object) => void lines.push({ level, obj: obj as Record<string, unknown> })
+  return { lines, log: { info: keep('info'), warn: keep('warn'), error: keep('error') } }
+}
+
+t.test('a file replaced under its name while it is posted is not moved unposted: the new upload is taken next', async (t) => {
+  const root = tempDir(t, 'wl-inbox-')
+  const server = await startTestServer(t)
+  const site = await registerAccessSite(server.api, { tag: 'INBOX-R', regionCode: '310101', bankCode: '103290000017', seed: 631 })
+  const month = join(root, site.projectId, MONTH)
+  mkdirSync(month, { recursive: true })
+  const path = join(month, 'result.txt')
+  writeFileSync(path, resultFile(631, 'RA'))
+  const real = server.services.payouts
+  let replaced = false
+  const payouts = {
+    post: async (input: Parameters<typeof real.post>[0]) => {
+      const r = await real.post(input)
+      if (!replaced) {
+        replaced = true
+        // The bank's next upload under the same name lands (a new file renamed into place) while the first is posted.
+        writeFileSync(`${path}.part`, resultFile(631, 'RB'))
+        renameSync(`${path}.part`, path)
+      }
+      return r
+    },
+  }
+  const { lines, log } = keptLog()
+  const folder = new PayoutInboxFolder({ root, pollMs: 60_000, settleMs: 0, payouts, log })
+  t.teardown(() => folder.stop())
+  for (let i = 0; i < 4; i++) await folder.scan()
+  t.equal((await storedFiles(server.api, site.projectId)).length, 2, 'both uploads stored')
+  // The first upload's bytes are gone from the folder (the bank's rename replaced them); they are stored.
+  t.same(files(join(month, 'done')), ['result.txt'])
+  t.same(readFileSync(join(month, 'done', 'result.txt')), resultFile(631, 'RB'), 'the second upload moved after it was posted')
+  t.ok(lines.some((l) => l.obj.code === 'payout_inbox_file_replaced'), 'the replacement is logged')
+})
+
+t.test('files the folder does not take are each named once in a warning, and stay where they are', async (t) => {
+  const root = tempDir(t, 'wl-inbox-')
+  const server = await startTestServer(t)
+  const site = await registerAccessSite(server.api, { tag: 'INBOX-U', regionCode: '310101', bankCode: '103290000017', seed: 632 })
+  const project = join(root, site.projectId)
+  const month = join(project, MONTH)
+  mkdirSync(join(month, 'camt'), { recursive: true })
+  mkdirSync(join(project, '202611'))
+  mkdirSync(join(month, 'camt', 'deeper'))
+  const put = (path: string | Buffer, n: number): void => writeFileSync(path, resultFile(632, `U${n}`))
+  put(join(root, 'at-root.txt'), 1)
+  put(join(project, 'no-month.txt'), 2)
+  put(join(project, '202611', 'bad-month.txt'), 3)
+  put(join(month, 'camt', 'deeper', 'too-deep.txt'), 4)
+  // 工资.txt with its name in GBK, as a Chinese Windows SFTP client may send it.
+  put(Buffer.concat([Buffer.from(`${month}/`), Buffer.from([0xb9, 0xa4, 0xd7, 0xca]), Buffer.from('.txt')]), 5)
+  put(join(month, 'done'), 6)
+  writeFileSync(join(month, 'camt', 'empty.txt'), '')
+  symlinkSync(join(root, 'at-root.txt'), join(month, 'linked.txt'))
+  put(join(month, '工资 十月.txt'), 7)
+  const { lines, log } = keptLog()
+  const folder = new PayoutInboxFolder({ root, pollMs: 60_000, settleMs: 0, payouts: server.services.payouts, log })
+  t.teardown(() => folder.stop())
+  for (let i = 0; i < 3; i++) await folder.scan()
+  const warned = lines.filter((l) => l.obj.code === 'payout_inbox_file_unplaced').map((l) => `${String(l.obj.reason)} ${String(l.obj.path).slice(root.length + 1)}`)
+  t.same(
+    warned.sort(),
+    [
+      'empty ' + join(site.projectId, MONTH, 'camt', 'empty.txt'),
+      'name_not_utf8 ' + join(site.projectId, MONTH, '\ufffd\ufffd\ufffd\ufffd.txt'),
+      'not_a_month ' + join(site.projectId, '202611', 'bad-month.txt'),
+      'outside_month_folder ' + join(site.projectId, MONTH, 'camt', 'deeper', 'too-deep.txt'),
+      'outside_month_folder ' + join(site.projectId, 'no-month.txt'),
+      'outside_month_folder at-root.txt',
+      'reserved_name ' + join(site.projectId, MONTH, 'done'),
+      'symbolic_link ' + join(site.projectId, MONTH, 'linked.txt'),
+    ].sort(),
+    'each once over three passes, with its reason',
+  )
+  t.ok(lines.filter((l) => l.obj.code === 'payout_inbox_file_unplaced').every((l) => typeof l.obj.advice === 'string'), 'each says what to do')
+  t.equal(readdirSync(month, { encoding: 'buffer' }).length, 5, 'nothing moved')
+  t.equal((await storedFiles(server.api, site.projectId)).length, 0, 'nothing posted: beside a file named done no file could be moved to done/')
+  renameSync(join(month, 'done'), join(month, 'done.txt'))
+  await folder.scan()
+  await folder.scan()
+  t.same(files(join(month, 'done')), ['done.txt', '工资 十月.txt'], 'renamed, the folder is taken again, a UTF-8 name with a space included')
+  t.equal(lines.filter((l) => l.level === 'error').length, 0, 'without an error')
 })
