@@ -62,6 +62,7 @@ const stateAfter = (s: ClueStep): ClueState => (s.type === 'bureau_received' ? '
 export function clueState(steps: readonly ClueStep[]): { ok: true; state: ClueState } | { ok: false; refusal: ClueRefusal; at: number } {
   let state: ClueState | 'new' = 'new'
   let cause: ClueCause | undefined
+  let routedTo: 'construction_bureau' | 'hrss_bureau' | undefined
   let lastMs = -Infinity
   for (const [i, s] of steps.entries()) {
     const refuse = (reason: string) => ({ ok: false as const, refusal: { code: 'clue_step_order' as const, reason }, at: i })
@@ -71,6 +72,10 @@ export function clueState(steps: readonly ClueStep[]): { ok: true; state: ClueSt
     if (s.type === 'routed' && cause !== undefined && s.to !== routeFor(cause)) return refuse(`a clue checked as ${cause} goes to the ${routeFor(cause)}, not the ${s.to}`)
     // Only the construction bureau's receipt starts the 15-day clock; 人社's handling runs on its own rules.
     if (s.type === 'bureau_received' && cause !== undefined && routeFor(cause) !== 'construction_bureau') return refuse('only a clue routed to the construction bureau is received there')
+    if (s.type === 'routed') routedTo = s.to
+    // Resolved straight from the route only where 人社 handles it: the bureau's 15 days start on its receipt, and a
+    // clue resolved without one would count as closed in time on a clock that never ran.
+    if (s.type === 'resolved' && state === 'routed' && routedTo === 'construction_bureau') return refuse('a clue routed to the construction bureau is resolved there: record its receipt (bureau_received) first')
     lastMs = s.atMs
     state = stateAfter(s)
   }

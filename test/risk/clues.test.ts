@@ -40,6 +40,14 @@ t.test('the route: the check decides where it goes; steps out of order are refus
   })
   t.match(clueState([...steps, { type: 'routed', to: 'construction_bureau', atMs: sh('2026-11-01T09:00:00'), actor: 'lm' }]), { ok: false, refusal: { reason: 'routed is dated before the step it follows' } })
   t.match(clueState([...full, { type: 'resolved', atMs: sh('2026-11-11T09:00:00'), actor: 'x', outcome: 'again' }]), { ok: false, refusal: { reason: 'resolved cannot follow resolved' } })
+  // The bureau's clock starts on its receipt: a clue it must have is not resolved past it.
+  t.match(clueState([...full.slice(0, 3), { type: 'resolved', atMs: sh('2026-11-10T09:00:00'), actor: 'lm', outcome: '已足额支付' }]), {
+    ok: false,
+    at: 3,
+    refusal: { reason: 'a clue routed to the construction bureau is resolved there: record its receipt (bureau_received) first' },
+  })
+  const toHrss: ClueStep[] = [...route('2026-11-02T10:00:00', 'other'), { type: 'routed', to: 'hrss_bureau', atMs: sh('2026-11-03T09:00:00'), actor: 'lm' }]
+  t.match(clueState([...toHrss, { type: 'resolved', atMs: sh('2026-11-10T09:00:00'), actor: '人社', outcome: '已足额支付' }]), { ok: true, state: 'resolved' }, '人社 resolves from its route')
 })
 
 t.test('the routing clock: 7 calendar days in Shanghai, due to the end of the 7th day after receipt, weekends counted', async (t) => {
