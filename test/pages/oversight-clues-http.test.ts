@@ -70,6 +70,7 @@ t.test("the bureau's clue board, incidents and credit records", async (t) => {
 
     t.match((await getPage(base, '/pages/oversight/credit-records', bureau)).text, '没有信用记录')
     await api.post(`/api/clues/${late.clue.id}/steps`, { type: 'routed', to: 'construction_bureau' })
+    await api.post(`/api/clues/${late.clue.id}/steps`, { type: 'bureau_received' })
     await api.post(`/api/clues/${late.clue.id}/steps`, { type: 'resolved', outcome: 'arrears_confirmed', note: '查实' })
     const credit = await getPage(base, '/pages/oversight/credit-records', bureau)
     t.match(credit.text, /<td>2026-10<\/td>\s*<td>¥12000\.00<\/td>\s*<td>2026-12-05<\/td>\s*<td>2029-12-05<\/td>/)
