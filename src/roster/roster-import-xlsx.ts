@@ -14,25 +14,36 @@ import { RosterFileError } from './roster-import-file.ts'
 const dateText = (d: Date): string => d.toISOString().slice(0, 10)
 
 /**
- * A date-time cell as the wall time shown (YYYY-MM-DD HH:MM:SS), to the nearest second: Excel keeps a time as a
- * fraction of a day, which comes back a millisecond off. Midnight is a date alone, as dateText writes it.
+ * Whether a cell's number format shows a time of day: an hour in it outside quoted text and [...] sections
+ * (`yyyy-mm-dd hh:mm`, `m/d/yy h:mm`, `yyyy"年"m"月"d"日" h"时"mm"分"`), or AM/PM.
  */
-function dateTimeText(d: Date): string {
-  const s = new Date(Math.round(d.getTime() / 1000) * 1000).toISOString()
-  return s.slice(11, 19) === '00:00:00' ? s.slice(0, 10) : `${s.slice(0, 10)} ${s.slice(11, 19)}`
+export function formatShowsTime(numFmt: string | undefined): boolean {
+  if (!numFmt) return false
+  const bare = numFmt.replace(/"[^"]*"/g, '').replace(/\\[^]/g, '').replace(/\[[^\]]*\]/g, '')
+  return /[hH]/.test(bare) || /AM\/PM|A\/P/i.test(bare)
 }
 
-function cellText(value: unknown, dateTimes: boolean): string {
+/**
+ * A date-time cell as the wall time shown (YYYY-MM-DD HH:MM:SS), to the nearest second: Excel keeps a time as a
+ * fraction of a day, which comes back a millisecond off. Midnight is a date alone, as dateText writes it, unless the
+ * cell's format shows a time: a ticket taken at 00:00 is a time, and a day without one is not.
+ */
+function dateTimeText(d: Date, showsTime: boolean): string {
+  const s = new Date(Math.round(d.getTime() / 1000) * 1000).toISOString()
+  return s.slice(11, 19) === '00:00:00' && !showsTime ? s.slice(0, 10) : `${s.slice(0, 10)} ${s.slice(11, 19)}`
+}
+
+function cellText(value: unknown, dateTimes: boolean, numFmt?: string): string {
   if (value === null || value === undefined) return ''
   if (typeof value === 'string') return value
   if (typeof value === 'number') return String(value)
   if (typeof value === 'boolean') return value ? '是' : '否'
-  if (value instanceof Date) return dateTimes ? dateTimeText(value) : dateText(value)
+  if (value instanceof Date) return dateTimes ? dateTimeText(value, formatShowsTime(numFmt)) : dateText(value)
   if (typeof value === 'object') {
     const v = value as { richText?: Array<{ text: string }>; result?: unknown; text?: unknown; error?: string }
     if (Array.isArray(v.richText)) return v.richText.map((r) => r.text).join('')
-    if ('result' in v) return cellText(v.result, dateTimes)
-    if ('text' in v) return cellText(v.text, dateTimes)
+    if ('result' in v) return cellText(v.result, dateTimes, numFmt)
+    if ('text' in v) return cellText(v.text, dateTimes, numFmt)
   }
   return ''
 }
@@ -53,7 +64,7 @@ export async function xlsxGrid(bytes: Uint8Array, options: { dateTimes?: boolean
   sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
     const cells: string[] = []
     row.eachCell({ includeEmpty: true }, (cell, col) => {
-      cells[col - 1] = cellText(cell.value, dateTimes)
+      cells[col - 1] = cellText(cell.value, dateTimes, cell.numFmt)
     })
     grid[rowNumber - 1] = Array.from(cells, (c) => c ?? '')
   })

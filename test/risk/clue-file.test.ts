@@ -62,6 +62,32 @@ t.test('XLSX: a date-time cell keeps its time of day', async (t) => {
   t.match(r.rows, [{ row: 2, problems: [], clue: { externalRef: 'GD-9', receivedAtMs: Date.parse('2026-11-27T07:00:00Z'), headcount: 2, amountFen: 800_050 } }])
 })
 
+t.test('XLSX: a ticket taken at 00:00 keeps its time when the cell shows one; a day alone is still refused', async (t) => {
+  const book = new ExcelJS.Workbook()
+  const sheet = book.addWorksheet('工单')
+  sheet.addRow(['工单编号', '受理时间', '项目编号', '涉及人数', '涉及金额', '诉求内容'])
+  const midnight = new Date(Date.UTC(2026, 10, 27, 0, 0, 0))
+  for (const [ref, numFmt] of [
+    ['GD-1', 'yyyy-mm-dd hh:mm:ss'],
+    ['GD-2', 'yyyy"年"m"月"d"日" h"时"mm"分"'],
+    ['GD-3', 'm/d/yy h:mm AM/PM'],
+    ['GD-4', 'yyyy-mm-dd'],
+    ['GD-5', 'yyyy"年"m"月"d"日"'],
+  ] as const) {
+    const row = sheet.addRow([ref, midnight, 'HZ1', 2, 100, '拖欠工资'])
+    row.getCell(2).numFmt = numFmt
+  }
+  const r = await readClueFile(Buffer.from(await book.xlsx.writeBuffer()), CTX)
+  const atMidnight = Date.parse('2026-11-26T16:00:00Z')
+  t.match(r.rows, [
+    { row: 2, problems: [], clue: { externalRef: 'GD-1', receivedAtMs: atMidnight } },
+    { row: 3, problems: [], clue: { externalRef: 'GD-2', receivedAtMs: atMidnight } },
+    { row: 4, problems: [], clue: { externalRef: 'GD-3', receivedAtMs: atMidnight } },
+    { row: 5, problems: [{ code: 'received_at_invalid', value: '2026-11-27' }] },
+    { row: 6, problems: [{ code: 'received_at_invalid', value: '2026-11-27' }] },
+  ])
+})
+
 t.test('every row checked, each problem named, numbered as the file shows it', async (t) => {
   const r = readClueGrid(
     [
