@@ -89,7 +89,7 @@ export const ERRORS = {
   upstream_record_not_refused: { status: 409, message: 'Only the newest revision of a refused record is resent; details.state says where this one is (a newer revision is on its way or accepted).' },
   webhook_not_found: { status: 404, message: 'No webhook endpoint has this id; list them at GET /api/webhooks.' },
   webhook_url_invalid: { status: 400, message: 'The webhook URL must be an absolute http:// or https:// URL without a user name or password in it.' },
-  clue_invalid: { status: 400, message: 'The clue cannot be received as sent; details.problem names the fault (summary_required, external_ref_required for an import, project_or_employer_required, worker_needs_project, worker_not_on_project, received_in_future).' },
+  clue_invalid: { status: 400, message: 'The clue cannot be received as sent; details.problem names the fault (summary_required, external_ref_required for an import, external_ref_blank, project_or_employer_required, worker_needs_project, worker_not_on_project, received_in_future).' },
   clue_not_found: { status: 404, message: 'No complaint clue you can see has this id; list them at GET /api/clues.' },
   clue_external_ref_taken: { status: 409, message: "The source's reference (a 12333 ticket, an imported row) already made another clue with other facts; details.clueId is that clue. The same facts again answer 200 clue_exists." },
   clue_step_invalid: { status: 400, message: 'The step lacks what it needs; details.problem says what (note_required, text_required, case_ref_required, and for arrears_confirmed: credit_code_required, amount_required, period_required, period_invalid, employer_name_required).' },

@@ -12,7 +12,7 @@
  * Pure: bytes (and the instant and zone times are read in) in, clues and row problems out.
  */
 import { parseYuan, type Fen } from '../kernel/money.ts'
-import { isMonth, parseLocalDateTime, type Month } from '../kernel/time.ts'
+import { isMonth, isWorkDate, parseLocalDateTime, type Month } from '../kernel/time.ts'
 import { isCreditCode } from '../roster/identity.ts'
 import { decodeCsv, fileKindOf, headerKey, parseCsv } from '../roster/roster-import-file.ts'
 
@@ -95,6 +95,9 @@ const ZONED_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|
 export function receivedAtOf(text: string, timeZone: string): number | undefined {
   const t = text.trim()
   if (ZONED_TIME.test(t)) {
+    // Date.parse rolls 30 February over to 2 March and takes 24:00: the day and the time must be real as written.
+    const [hh, mm, ss] = [t.slice(11, 13), t.slice(14, 16), t[16] === ':' ? t.slice(17, 19) : '00'].map(Number) as [number, number, number]
+    if (!isWorkDate(t.slice(0, 10)) || hh > 23 || mm > 59 || ss > 59) return undefined
     const ms = Date.parse(t)
     return Number.isNaN(ms) ? undefined : ms
   }
@@ -104,8 +107,37 @@ export function receivedAtOf(text: string, timeZone: string): number | undefined
   return parseLocalDateTime(`${m[1]}-${p2(m[2])}-${p2(m[3])} ${p2(m[4])}:${p2(m[5])}:${p2(m[6])}`, timeZone)
 }
 
+/**
+ * An amount as people write it, made fen exactly: yuan (12,000.50 元, ￥12000.5), or 万元 (ten thousand yuan) where
+ * the value says so (36万, 1.5万元) or its column's header does (涉及金额（万元）), as departments' exports often count.
+ * Commas only between groups of three digits: 12,50 is a decimal comma or a typo, and either way not ¥1,250.
+ */
+export function clueAmountFen(text: string, inWan: boolean): Fen | undefined {
+  let t = text.replace(/[¥￥\s]/g, '')
+  let wan = inWan
+  if (/万元?$/.test(t)) {
+    wan = true
+    t = t.replace(/万元?$/, '')
+  } else t = t.replace(/元$/, '')
+  if (/[,，]/.test(t)) {
+    if (!/^-?\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?$/.test(t)) return undefined
+    t = t.replace(/[,，]/g, '')
+  }
+  if (!wan) return parseYuan(t)
+  // 万元 to yuan by moving the point four places: exact, and at most six decimals (a fen) are meaningful.
+  const m = /^(-?)(\d+)(?:\.(\d{1,6}))?$/.exec(t)
+  if (!m) return undefined
+  const frac = (m[3] ?? '').padEnd(6, '0')
+  const whole = `${m[2]}${frac.slice(0, 4)}`.replace(/^0+(?=\d)/, '')
+  return parseYuan(`${m[1]}${whole}.${frac.slice(4)}`)
+}
+
 /** Checks one row's text cells; the row's own problems, or the clue. */
-export function checkClueRow(cells: Partial<Record<ClueFileField, string>>, ctx: ClueFileContext): { clue?: ClueFileRow; problems: ClueFileProblem[] } {
+export function checkClueRow(
+  cells: Partial<Record<ClueFileField, string>>,
+  ctx: ClueFileContext,
+  options: { amountInWan?: boolean } = {},
+): { clue?: ClueFileRow; problems: ClueFileProblem[] } {
   const problems: ClueFileProblem[] = []
   const v = (f: ClueFileField): string => (cells[f] ?? '').trim()
   for (const f of REQUIRED) if (v(f) === '') problems.push({ code: 'missing', field: f })
@@ -123,9 +155,7 @@ export function checkClueRow(cells: Partial<Record<ClueFileField, string>>, ctx:
   const headcountText = v('headcount').replace(/人$/, '')
   const headcount = /^\d{1,7}$/.test(headcountText) ? Number(headcountText) : undefined
   if (v('headcount') !== '' && (headcount === undefined || headcount < 1 || headcount > CLUE_HEADCOUNT_MAX)) problems.push({ code: 'headcount_invalid', value: v('headcount') })
-  // The amount is yuan as people write it (12,000.50 元, ￥12000.5), made fen exactly by parseYuan.
-  const amountText = v('amount').replace(/[,，¥￥\s]/g, '').replace(/元$/, '')
-  const amountFen = amountText === '' ? undefined : parseYuan(amountText)
+  const amountFen = v('amount') === '' ? undefined : clueAmountFen(v('amount'), options.amountInWan ?? false)
   if (v('amount') !== '' && (amountFen === undefined || amountFen < 0)) problems.push({ code: 'amount_invalid', value: v('amount') })
   const monthText = v('month')
   const mm = /^(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})\s*月?$/.exec(monthText)
@@ -166,6 +196,8 @@ export function readClueGrid(grid: readonly (readonly string[])[], format: 'csv'
     if (missing.length < bestMissing.length) bestMissing = missing
   }
   if (headerAt < 0) throw new ClueFileError({ kind: 'no_header', missing: bestMissing.length > 0 ? bestMissing : ['siteCode', 'creditCode'] })
+  // The unit a header names in brackets (涉及金额（万元）) is dropped by headerKey, so it is read here.
+  const amountInWan = cols.amount !== undefined && /万元/.test(grid[headerAt]?.[cols.amount] ?? '')
   const rows: Array<{ row: number; cells: Partial<Record<ClueFileField, string>> }> = []
   for (let i = headerAt + 1; i < grid.length; i++) {
     const line = grid[i] ?? []
@@ -181,7 +213,7 @@ export function readClueGrid(grid: readonly (readonly string[])[], format: 'csv'
   return {
     format,
     rows: rows.map(({ row, cells }) => {
-      const r = checkClueRow(cells, ctx)
+      const r = checkClueRow(cells, ctx, { amountInWan })
       const ref = (cells.externalRef ?? '').trim()
       if (ref === '') return { row, ...r }
       const first = seen.get(ref)

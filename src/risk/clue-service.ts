@@ -166,7 +166,10 @@ export class ClueService {
   async create(input: NewClue, actor: ClueActor): Promise<{ outcome: 'clue_created' | 'clue_exists'; clue: ClueView }> {
     const summary = input.summary.trim()
     if (summary === '') throw new AppError('clue_invalid', { problem: 'summary_required' })
-    if (input.channel === 'import' && !input.externalRef) throw new AppError('clue_invalid', { problem: 'external_ref_required' })
+    // Trimmed as the file import trims it: 'GD-9 ' and 'GD-9' are one ticket.
+    const externalRef = input.externalRef?.trim() || undefined
+    if (input.externalRef !== undefined && externalRef === undefined) throw new AppError('clue_invalid', { problem: 'external_ref_blank' })
+    if (input.channel === 'import' && !externalRef) throw new AppError('clue_invalid', { problem: 'external_ref_required' })
     if (input.month !== undefined && !isMonth(input.month)) throw new AppError('invalid_month', { month: input.month })
     let creditCode = input.employerCreditCode?.trim().toUpperCase()
     if (creditCode !== undefined && !isCreditCode(creditCode)) throw new AppError('invalid_credit_code', { creditCode })
@@ -190,7 +193,7 @@ export class ClueService {
       summary,
       headcount: input.headcount,
       amountFen: input.amountFen,
-      externalRef: input.externalRef ?? null,
+      externalRef: externalRef ?? null,
       receivedAtMs,
       createdBy: actor.label,
     }

@@ -6,7 +6,7 @@
 import t from 'tap'
 import iconv from 'iconv-lite'
 import ExcelJS from 'exceljs'
-import { checkClueRow, ClueFileError, clueProblemText, readClueFile, readClueGrid, receivedAtOf, type ClueFileProblem } from '../../src/risk/clue-file.ts'
+import { checkClueRow, clueAmountFen, ClueFileError, clueProblemText, readClueFile, readClueGrid, receivedAtOf, type ClueFileProblem } from '../../src/risk/clue-file.ts'
 
 const ZONE = 'Asia/Shanghai'
 const NOW_MS = Date.parse('2026-12-02T02:00:00Z')
@@ -122,6 +122,44 @@ t.test('受理时间 as exports write it', async (t) => {
     t.equal(receivedAtOf(text, ZONE), at, text)
   }
   for (const text of ['2026-11-27', '2026-02-30 10:00', '15:00', 'yesterday', '2026-11-27 25:00']) t.equal(receivedAtOf(text, ZONE), undefined, text)
+  // With an offset too: no day rolled over, no 24:00.
+  for (const text of ['2026-02-30T10:00:00+08:00', '2026-02-29T10:00Z', '2026-11-27T24:00:00+08:00', '2026-11-27T15:60Z', '2026-13-01T10:00Z']) {
+    t.equal(receivedAtOf(text, ZONE), undefined, text)
+  }
+  t.equal(receivedAtOf('2028-02-29T10:00:00+08:00', ZONE), Date.parse('2028-02-29T02:00:00Z'), 'a leap day is a day')
+})
+
+t.test('amounts: yuan or 万元 (by the value or its column), commas only between thousands', async (t) => {
+  const cases: Array<[string, boolean, number | undefined]> = [
+    ['12,000.50', false, 1_200_050],
+    ['￥1,234,567.8 元', false, 123_456_780],
+    ['12,50', false, undefined],
+    ['1,2,3', false, undefined],
+    ['1234,567', false, undefined],
+    ['500', true, 500_000_000],
+    ['1.5', true, 1_500_000],
+    ['0.000001', true, 1],
+    ['0.0000001', true, undefined],
+    ['36万', false, 36_000_000],
+    ['1.25万元', false, 1_250_000],
+    ['1,000万', false, 1_000_000_000],
+    ['万', false, undefined],
+    ['12.345', false, undefined],
+  ]
+  for (const [text, inWan, fen] of cases) t.equal(clueAmountFen(text, inWan), fen, `${text}${inWan ? ' (万元 column)' : ''}`)
+  const r = readClueGrid(
+    [
+      ['工单编号', '受理时间', '项目编号', '涉及人数', '涉及金额（万元）', '诉求内容'],
+      ['W-1', '2026-11-27 15:00', 'HZ1', '12', '500', '十二人欠薪五百万'],
+      ['W-2', '2026-11-27 15:00', 'HZ1', '2', '3.6', '两人'],
+    ],
+    'csv',
+    CTX,
+  )
+  t.match(r.rows, [
+    { row: 2, problems: [], clue: { amountFen: 500_000_000 } },
+    { row: 3, problems: [], clue: { amountFen: 3_600_000 } },
+  ], 'a column headed 万元 is read in 万元: ¥5,000,000 is not ¥500')
 })
 
 t.test('files that cannot be read', async (t) => {

@@ -71,6 +71,8 @@ t.test('complaint clues, incidents and credit records', async (t) => {
 
     // The same ticket with the same facts is the same clue; with other facts it is refused.
     t.match(await hotline(), { outcome: 'clue_exists', clue: { id: clueId } })
+    t.match(await hotline({ externalRef: ' T-1 ' }), { outcome: 'clue_exists', clue: { id: clueId, externalRef: 'T-1' } }, 'a reference is trimmed: the same ticket')
+    t.match(await failure(hotline({ externalRef: '   ' })), { status: 400, code: 'clue_invalid', details: { problem: 'external_ref_blank' } })
     t.match(await failure(hotline({ summary: '别的事' })), { status: 409, code: 'clue_external_ref_taken', details: { clueId } })
     t.match(await failure(api.post('/api/clues', { channel: 'import', projectId: site.projectId, summary: 'x', headcount: 1, amountFen: 0 })), { status: 400, code: 'clue_invalid', details: { problem: 'external_ref_required' } })
     t.match(await failure(api.post('/api/clues', { channel: 'hotline_12333', summary: 'x', headcount: 1, amountFen: 0 })), { status: 400, code: 'clue_invalid', details: { problem: 'project_or_employer_required' } })
