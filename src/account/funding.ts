@@ -15,6 +15,7 @@
  * Pure: no I/O, no clock (`asOf` is passed in). The same lines in any order, read any number of times, give the same
  * balance and the same flags. Dates are project dates YYYY-MM-DD, compared as text.
  */
+import { createHash } from 'node:crypto'
 import { LIMITS } from '../config/limits.ts'
 import { Money, fen, formatYuan, subFen, sumFen, type Fen, type MoneyDecimal } from '../kernel/money.ts'
 import { DAY_MS, addDays, isWorkDate, type Month, type WorkDate } from '../kernel/time.ts'
@@ -282,7 +283,17 @@ export interface FundingFlag {
   evidence: Record<string, unknown>
   /** PAYER_NOT_DEDICATED: the account the payouts were debited from, whole, for a view to mask or guard. */
   debitAccountNo?: string
+  /**
+   * For the case's key, where a month holds several flags of the code: FUNDING_LATE's scheduled period, and
+   * PAYER_NOT_DEDICATED's account and reason (as a digest: a case's scope is shown, and the account may be a person's
+   * card).
+   */
+  scope?: string
 }
+
+/** PAYER_NOT_DEDICATED's scope: the debited account (digest, not the number) and the reason. */
+export const payerScope = (debitAccountNo: string, reason: string): string =>
+  `payer:${createHash('sha256').update(debitAccountNo.replace(/\s+/g, '')).digest('hex').slice(0, 16)}:${reason}`
 
 function lineEvidence(m: AccountMovement): Record<string, unknown> {
   return {
@@ -416,6 +427,7 @@ export function fundingLate(schedule: FundingSchedule, movements: readonly Accou
       return {
         code: 'FUNDING_LATE' as const,
         projectId: schedule.projectId,
+        scope: `fundingPeriod:${p.periodId}`,
         evidence: {
           periodId: p.periodId,
           dueOn: p.dueOn,
@@ -581,6 +593,7 @@ export function dedicatedPayouts(projectId: string, account: DedicatedAccount | 
         code: 'PAYER_NOT_DEDICATED',
         projectId,
         debitAccountNo: g.debitAccountNo,
+        scope: payerScope(g.debitAccountNo, g.reason),
         evidence: {
           reason: g.reason,
           debitAccount: maskCard(g.debitAccountNo),

@@ -183,6 +183,8 @@ export interface DepositFlag {
   contractorId: string
   /** JSON-serialisable proof: the required amount and its basis, the deposits counted, dates. */
   evidence: Record<string, unknown>
+  /** DEPOSIT_EXPIRING: the letter or policy (several may lapse in one month), for the case's key. */
+  scope?: string
 }
 
 /** Days before a letter's or policy's expiry at which it is flagged (the issue: 30 days). */
@@ -282,6 +284,7 @@ export function depositExpiring(input: DepositCheckInput): DepositFlag[] {
       code: 'DEPOSIT_EXPIRING',
       projectId: input.project.projectId,
       contractorId: input.project.contractorId,
+      scope: `deposit:${d.depositId}`,
       evidence: {
         ...requiredEvidence(input, required),
         deposit: depositEvidence(d),

@@ -154,6 +154,8 @@ export interface MonthSheets {
 export interface MonthFlag {
   kind: FlagKind
   evidence: Record<string, unknown>
+  /** As Flag's: what tells apart several of the kind in one month (a funding period, a deposit letter). */
+  scope?: string
 }
 
 /** In order of precedence: the order flags are listed in. */
@@ -221,6 +223,11 @@ export interface Flag {
    * EvidenceLinesTotal (`linesTotal`, `failedLinesTotal`).
    */
   evidence: Record<string, unknown>
+  /**
+   * What tells apart flags of one kind in one month that name neither worker nor card, for the key of their case
+   * (src/flags/cases.ts caseSubject): without it the second would be folded into the first's case and lost.
+   */
+  scope?: string
 }
 
 export type WorkerPayStatus = 'paid' | 'short' | 'unpaid' | 'over'
@@ -846,7 +853,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   for (const f of basis.flags) raise(f.flag, f.tie)
   ;(input.monthFlags ?? []).forEach((f, i) => {
     // Each rule gives its flags in its own deterministic order; the index keeps it.
-    raise({ kind: f.kind, workerId: null, payeeCard: null, dueFen: null, paidFen: null, evidence: f.evidence }, String(i).padStart(9, '0'))
+    raise({ kind: f.kind, workerId: null, payeeCard: null, dueFen: null, paidFen: null, evidence: f.evidence, ...(f.scope === undefined ? {} : { scope: f.scope }) }, String(i).padStart(9, '0'))
   })
 
   flags.sort(
@@ -1079,7 +1086,15 @@ function payerCheck(input: ReconcileInput, booked: readonly PaidLine[]): { payou
     })
     const totalFen = typeof f.evidence.totalFen === 'number' ? f.evidence.totalFen : null
     return {
-      flag: { kind: 'PAYER_NOT_DEDICATED', workerId: null, payeeCard: null, dueFen: null, paidFen: totalFen === null ? null : (totalFen as Fen), evidence: { period: input.period, ...f.evidence, payouts } },
+      flag: {
+        kind: 'PAYER_NOT_DEDICATED',
+        workerId: null,
+        payeeCard: null,
+        dueFen: null,
+        paidFen: totalFen === null ? null : (totalFen as Fen),
+        evidence: { period: input.period, ...f.evidence, payouts },
+        ...(f.scope === undefined ? {} : { scope: f.scope }),
+      },
       tie: `${f.debitAccountNo ?? ''}\u0000${String(f.evidence.reason)}`,
     }
   })

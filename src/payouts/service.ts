@@ -653,8 +653,8 @@ export class PayoutService {
     )
     const deposits = await m.deposits.flags(projectId, asOf)
     const monthFlags: MonthFlag[] = [
-      ...funding.map((f): MonthFlag => ({ kind: f.code, evidence: f.evidence })),
-      ...deposits.map((f): MonthFlag => ({ kind: f.code, evidence: { contractorId: f.contractorId, ...f.evidence } })),
+      ...funding.map((f): MonthFlag => ({ kind: f.code, evidence: f.evidence, ...(f.scope === undefined ? {} : { scope: f.scope }) })),
+      ...deposits.map((f): MonthFlag => ({ kind: f.code, evidence: { contractorId: f.contractorId, ...f.evidence }, ...(f.scope === undefined ? {} : { scope: f.scope }) })),
     ]
     return {
       sheets: { approved, pending, asOf },
@@ -720,7 +720,7 @@ export class PayoutService {
       projectId,
       month: period,
       atMs: now,
-      flags: r.flags.map((f) => ({ kind: f.kind, workerId: f.workerId, payeeCard: f.payeeCard, dueFen: f.dueFen, paidFen: f.paidFen, evidence: f.evidence })),
+      flags: r.flags.map((f) => ({ kind: f.kind, workerId: f.workerId, payeeCard: f.payeeCard, dueFen: f.dueFen, paidFen: f.paidFen, evidence: f.evidence, ...(f.scope === undefined ? {} : { scope: f.scope }) })),
       perWorker: r.perWorker.map((w) => ({ workerId: w.workerId, dueFen: w.dueFen, paidFen: w.paidFen })),
     })
     return { run, flags: rows }

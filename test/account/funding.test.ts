@@ -174,7 +174,7 @@ t.test('FUNDING_LATE: received on the due date is not late; the day after, a mis
   t.match(fundingPosition(SCHEDULE, [credit('F1', 20_000_000, '2026-03-11')], '2026-03-11').periods[0], { state: 'received_late', completedOn: '2026-03-11' })
   const late = fundingLate(SCHEDULE, [], '2026-03-11')
   t.equal(late.length, 1)
-  t.match(late[0], { code: 'FUNDING_LATE', projectId: 'p1', evidence: { periodId: '2026-03', dueOn: '2026-03-10', daysLate: 1, amountFen: 20_000_000, appliedFen: 0, shortFen: 20_000_000, shortYuan: '200000.00' } })
+  t.match(late[0], { code: 'FUNDING_LATE', projectId: 'p1', scope: 'fundingPeriod:2026-03', evidence: { periodId: '2026-03', dueOn: '2026-03-10', daysLate: 1, amountFen: 20_000_000, appliedFen: 0, shortFen: 20_000_000, shortYuan: '200000.00' } })
 })
 
 t.test('FUNDING_LATE counts only credits from the construction unit, less their reversals', async (t) => {

@@ -122,7 +122,7 @@ t.test('DEPOSIT_SHORT: in force but less than required', async (t) => {
 
 t.test('DEPOSIT_EXPIRING: a letter or policy within 30 days, the boundary included', async (t) => {
   // asOf 2026-03-01: +30 days is 2026-03-31.
-  t.match(depositExpiring(input([letter(50_000_000, '2026-03-31')])), [{ code: 'DEPOSIT_EXPIRING', evidence: { daysLeft: 30, deposit: { depositId: 'd-letter', form: 'bank_guarantee' }, coverAfterExpiryFen: 0 } }])
+  t.match(depositExpiring(input([letter(50_000_000, '2026-03-31')])), [{ code: 'DEPOSIT_EXPIRING', scope: 'deposit:d-letter', evidence: { daysLeft: 30, deposit: { depositId: 'd-letter', form: 'bank_guarantee' }, coverAfterExpiryFen: 0 } }])
   t.same(depositExpiring(input([letter(50_000_000, '2026-04-01')])), [], '31 days away')
   t.match(depositExpiring(input([letter(50_000_000, '2026-03-01')])), [{ evidence: { daysLeft: 0 } }], 'its last day')
   t.same(depositExpiring(input([letter(50_000_000, '2026-02-28')])), [], 'already lapsed: missing, not expiring')
