@@ -33,10 +33,20 @@ const CLUE_BY_ID = `SELECT ${CLUE_COLUMNS}, ${CLUE_REGION} AS "regionCode" FROM 
 const CLUE_BY_REF = `SELECT ${CLUE_COLUMNS} FROM clues c WHERE c.channel = ? AND c.external_ref = ?`
 const CLUE_EVENTS = `SELECT id AS "id", clue_id AS "clueId", seq AS "seq", type AS "type", actor AS "actor", body AS "body", at_ms AS "atMs" FROM clue_events WHERE clue_id = ? ORDER BY seq`
 
-/** Clues in a region (or all), newest first, with their events' types in order: enough to fold their state. */
-const CLUES_IN = (regional: boolean): string => `SELECT ${CLUE_COLUMNS}, ${CLUE_REGION} AS "regionCode" FROM clues c
-  ${regional ? `WHERE ${CLUE_REGION} LIKE ?` : ''}
-  ORDER BY c.received_at_ms DESC, c.id DESC LIMIT ?`
+/**
+ * Clues in a region (or all), newest first: those not resolved only, or those received since an instant, when asked.
+ * Parameters in order: the region's prefix, the instant, the limit (each when its condition is there).
+ */
+const CLUES_IN = (o: { regional: boolean; unresolvedOnly: boolean; since: boolean; limited: boolean }): string => {
+  const where = [
+    ...(o.regional ? [`${CLUE_REGION} LIKE ?`] : []),
+    ...(o.unresolvedOnly ? [`NOT EXISTS (SELECT 1 FROM clue_events e WHERE e.clue_id = c.id AND e.type = 'resolved')`] : []),
+    ...(o.since ? ['c.received_at_ms >= ?'] : []),
+  ]
+  return `SELECT ${CLUE_COLUMNS}, ${CLUE_REGION} AS "regionCode" FROM clues c
+  ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+  ORDER BY c.received_at_ms DESC, c.id DESC${o.limited ? ' LIMIT ?' : ''}`
+}
 
 /** Clues not yet resolved: what the escalation sweep looks at. */
 const UNRESOLVED_CLUES = `SELECT ${CLUE_COLUMNS} FROM clues c
@@ -123,8 +133,11 @@ export class ClueRepository {
     return out
   }
 
-  async clues(region: RegionFilter, limit: number): Promise<ClueWithRegion[]> {
-    return region === undefined ? this.db.all<ClueWithRegion>(q(CLUES_IN(false), limit)) : this.db.all<ClueWithRegion>(q(CLUES_IN(true), prefixOf(region), limit))
+  /** `limit` absent: every clue the other conditions take (the figures' window of months). */
+  async clues(region: RegionFilter, opts: { limit?: number; unresolvedOnly?: boolean; receivedSinceMs?: number }): Promise<ClueWithRegion[]> {
+    const sql = CLUES_IN({ regional: region !== undefined, unresolvedOnly: opts.unresolvedOnly ?? false, since: opts.receivedSinceMs !== undefined, limited: opts.limit !== undefined })
+    const params = [...(region === undefined ? [] : [prefixOf(region)]), ...(opts.receivedSinceMs === undefined ? [] : [opts.receivedSinceMs]), ...(opts.limit === undefined ? [] : [opts.limit])]
+    return this.db.all<ClueWithRegion>(q(sql, ...params))
   }
 
   async unresolvedClues(): Promise<ClueRow[]> {

@@ -15,7 +15,7 @@ import type { Database, Transaction } from '../db/database.ts'
 import type { CaseEvent, FlagCase } from '../flags/cases.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
-import { isMonth, workDateOf, type Clock } from '../kernel/time.ts'
+import { isMonth, monthBoundsMs, monthOf, workDateOf, type Clock } from '../kernel/time.ts'
 import type { LedgerLine } from '../payroll/ledger-repository.ts'
 import { isCreditCode } from '../roster/identity.ts'
 import type { WorkerMonth } from '../timesheets/rules.ts'
@@ -123,6 +123,8 @@ export interface ClueEvidenceSources {
 
 /** Clues read for a list before it is filtered by state and clocks: a region's board, not an archive. */
 export const CLUE_LIST_MAX = 2000
+/** The months the clue figures cover, this one included: two years, for a year's targets against the year before. */
+export const CLUE_FIGURE_MONTHS = 24
 export const CLUE_TEXT_LENGTH_MAX = 2000
 /** How far back the start-up catch-up looks for worker complaints that became no clue. */
 export const COMPLAINT_CATCH_UP_MS = 90 * 86_400_000
@@ -425,8 +427,17 @@ export class ClueService {
     return this.viewOf(clue, await this.repo.events(clueId), this.clock.nowMs())
   }
 
+  /**
+   * The region's clues, newest first. Asked for a state short of resolved, or for overdue ones (only an unresolved clue
+   * has a clock not met), the newest CLUE_LIST_MAX unresolved clues are read: an old clue still open is never pushed
+   * out by newer ones closed. Otherwise the newest CLUE_LIST_MAX clues.
+   */
   async list(region: RegionFilter, filter: { state?: ClueState; overdue?: boolean; limit: number }): Promise<ClueView[]> {
-    const clues = await this.repo.clues(region, CLUE_LIST_MAX)
+    const unresolvedOnly = (filter.state !== undefined && filter.state !== 'resolved') || filter.overdue === true
+    return this.views(await this.repo.clues(region, { limit: CLUE_LIST_MAX, unresolvedOnly }), filter)
+  }
+
+  private async views(clues: readonly ClueWithRegion[], filter: { state?: ClueState; overdue?: boolean; limit?: number }): Promise<ClueView[]> {
     const events = await this.repo.eventsOf(clues.map((c) => c.id))
     const now = this.clock.nowMs()
     const zones = new Map<string, Promise<string>>()
@@ -436,14 +447,20 @@ export class ClueService {
       if (filter.state !== undefined && v.state !== filter.state) continue
       if (filter.overdue !== undefined && v.overdue !== filter.overdue) continue
       out.push(v)
-      if (out.length >= filter.limit) break
+      if (filter.limit !== undefined && out.length >= filter.limit) break
     }
     return out
   }
 
-  /** The region's clue figures per month of receipt, against "closed within their limits" (src/risk/clue-figures.ts). */
+  /**
+   * The region's clue figures per month of receipt, against "closed within their limits" (src/risk/clue-figures.ts),
+   * for the CLUE_FIGURE_MONTHS months to this one: every clue received in them is counted, however many.
+   */
   async figures(region: RegionFilter): Promise<ClueMonthFigures[]> {
-    const views = await this.list(region, { limit: CLUE_LIST_MAX })
+    const [year, month] = monthOf(workDateOf(this.clock.nowMs(), this.defaultTimeZone)).split('-').map(Number) as [number, number]
+    const first = new Date(Date.UTC(year, month - 1 - (CLUE_FIGURE_MONTHS - 1), 1)).toISOString().slice(0, 7)
+    const since = monthBoundsMs(first, this.defaultTimeZone).startMs
+    const views = await this.views(await this.repo.clues(region, { receivedSinceMs: since }), {})
     return clueFigures(
       views.map((v) => ({ receivedAtMs: v.clue.receivedAtMs, state: v.state, clocks: v.clocks })),
       this.defaultTimeZone,
