@@ -112,8 +112,9 @@ export class WebhookRepository {
     if (rows.length > 0) await this.deliveryInsert.run(this.db, rows)
   }
 
-  async due(input: { nowMs: number; notBeforeMs: number; staleStartedBeforeMs: number; limit: number }): Promise<DueDelivery[]> {
-    return this.db.all<DueDelivery>(q(DUE, input.notBeforeMs, input.nowMs, input.nowMs, input.staleStartedBeforeMs, input.limit))
+  /** `createdUntilMs` (default now): the newest delivery looked at, for the sweep of those past the give-up age. */
+  async due(input: { nowMs: number; notBeforeMs: number; createdUntilMs?: number; staleStartedBeforeMs: number; limit: number }): Promise<DueDelivery[]> {
+    return this.db.all<DueDelivery>(q(DUE, input.notBeforeMs, input.createdUntilMs ?? input.nowMs, input.nowMs, input.staleStartedBeforeMs, input.limit))
   }
 
   /** Takes attempt number `attempt` of a delivery: false when another instance (or tick) took it first. */

@@ -33,6 +33,13 @@ export const WEBHOOK_BATCH = 20
 /** An attempt with no result this long after it was taken was lost with its instance (well past the timeout). */
 export const WEBHOOK_CLAIM_STALE_MS = 5 * 60_000
 
+/**
+ * How far before the give-up age the sweep of deliveries left unfinished looks (an outage of the whole service longer
+ * than the give-up age leaves them so), and how often it runs.
+ */
+export const WEBHOOK_EXPIRY_LOOKBACK_MS = 30 * 24 * 3_600_000
+export const WEBHOOK_EXPIRY_SWEEP_MS = 3_600_000
+
 /** What one attempt came to, for the metric: delivered, failed (a retry is scheduled) or gave_up. */
 export type DeliveryOutcome = 'delivered' | 'failed' | 'gave_up'
 
@@ -179,7 +186,41 @@ export class WebhookService implements CaseOutbox {
     const counts: Record<DeliveryOutcome, number> = { delivered: 0, failed: 0, gave_up: 0 }
     const outcomes = await Promise.all(due.map((d) => this.attempt(d)))
     for (const o of outcomes) if (o !== undefined) counts[o]++
+    counts.gave_up += await this.expireUnfinished(now)
     return counts
+  }
+
+  private lastExpirySweepMs = -Infinity
+
+  /**
+   * Deliveries past the give-up age that no attempt finished (never tried, a retry due, a claim lost), because no
+   * instance ran for that long: each ends with an attempt given up as too_old, unsent, so the delivery log shows what
+   * became of it instead of leaving it pending for ever. At most hourly, over the month before the give-up age.
+   */
+  private async expireUnfinished(now: number): Promise<number> {
+    if (now - this.lastExpirySweepMs < WEBHOOK_EXPIRY_SWEEP_MS) return 0
+    this.lastExpirySweepMs = now
+    const oldest = now - WEBHOOK_GIVE_UP_AFTER_MS - WEBHOOK_CLAIM_STALE_MS
+    let expired = 0
+    for (;;) {
+      const batch = await this.repo.due({
+        nowMs: now,
+        notBeforeMs: oldest - WEBHOOK_EXPIRY_LOOKBACK_MS,
+        createdUntilMs: oldest - 1,
+        staleStartedBeforeMs: now - WEBHOOK_CLAIM_STALE_MS,
+        limit: this.opts.batch ?? WEBHOOK_BATCH,
+      })
+      const before = expired
+      for (const d of batch) {
+        const attempt = (d.lastAttempt ?? 0) + 1
+        if (!(await this.repo.claim(d.id, attempt, this.instance, this.clock.nowMs()))) continue
+        await this.repo.recordResult({ deliveryId: d.id, attempt, finishedAtMs: this.clock.nowMs(), statusCode: null, error: null, outcome: 'give_up', nextAtMs: null, reason: 'too_old' })
+        for (const l of this.listeners) l('gave_up')
+        expired++
+      }
+      // A full batch all taken by another instance: it is sweeping them; leave the rest to it.
+      if (batch.length < (this.opts.batch ?? WEBHOOK_BATCH) || expired === before || this.stopping.signal.aborted) return expired
+    }
   }
 
   private async attempt(d: DueDelivery): Promise<DeliveryOutcome | undefined> {

@@ -3,7 +3,8 @@
  * as a receiver would (verifySignature); the clock is the test's, so retries come due when the test says.
  * A posted payout file opens cases: each opened event is delivered once, signed; a receiver answering 500 gets the
  * same delivery again after the back-off; a 410 stops it; a receiver that hangs or is not there does not hold up the
- * next payout file; two passes at once (and another instance) send each delivery once.
+ * next payout file; two passes at once (and another instance) send each delivery once; a delivery left unfinished
+ * past the give-up age (the service down for days) ends given up in the log.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
 import t, { type Test } from 'tap'
@@ -218,5 +219,24 @@ t.test('case notifications delivered from the outbox', async (t) => {
     const late = r.got.slice(opened).map((g) => JSON.parse(g.body) as WebhookPayload)
     t.match(late, late.map(() => ({ type: 'case.escalated', case: { severity: 'red', ageDays: 8 }, detail: { clock: 'handling', thresholdDays: 7 } })))
     for (const g of r.got.slice(opened)) t.same(verifySignature(String(g.headers[SIGNATURE_HEADER.toLowerCase()]), g.body, e.secret, nowS()), { ok: true })
+  })
+
+  await t.test('a delivery left unfinished past the give-up age (no instance ran for days) ends given up, unsent, in the log', async (t) => {
+    const r = await receiver(t, () => 500)
+    const s = await site('WH-7')
+    const e = await register({ url: r.url, projectId: s.projectId })
+    await postFile(s, seed)
+    const n = (await queued(e.id)).length
+    await settle(e.id)
+    t.equal(r.got.length, n, 'each tried once and failed, a retry scheduled')
+    // The whole service down for four days: the retries' time passes with nobody to send them.
+    clock.advance(4 * 86_400_000)
+    const log = await settle(e.id)
+    t.equal(r.got.length, n, 'not sent again')
+    t.same(
+      log.map((a) => [a.attempt, a.statusCode, a.outcome, a.reason]).sort(),
+      [...Array.from({ length: n }, () => [1, 500, 'retry', null]), ...Array.from({ length: n }, () => [2, null, 'give_up', 'too_old'])].sort(),
+      'each delivery ends given up as too old',
+    )
   })
 })
