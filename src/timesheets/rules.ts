@@ -160,6 +160,8 @@ interface Entry {
   workDate: WorkDate
   clockSuspect: ClockSuspect | null
   excluded: PunchReason | null
+  /** Dated before the entry or after the exit: such a day can be neither credited nor corrected. */
+  outsideEnrolment: boolean
   /** Set by debounce: the entry this one repeats. */
   repeats: Entry | null
   dir: 'in' | 'out' | null
@@ -220,12 +222,13 @@ export function buildWorkerDays(input: WorkerInput, policy: AttendancePolicy, ti
         p.clockSuspect !== null && !accepted.has(p.id)
         ? 'clock_suspect'
         : outsideEnrolment(p.workDate)
-    entries.push(entry(p.id, null, p.deviceTimeMs, p.direction, p.workDate, p.clockSuspect, excluded))
+    entries.push(entry(p.id, null, p.deviceTimeMs, p.direction, p.workDate, p.clockSuspect, excluded, outsideEnrolment(p.workDate) !== null))
   }
   for (const c of active) {
     if (c.kind !== 'add_punch' || c.atMs === null || c.direction === null) continue
     const date = workDateOf(c.atMs, timeZone)
-    entries.push(entry(null, c.id, c.atMs, c.direction, date, null, outsideEnrolment(date)))
+    const outside = outsideEnrolment(date)
+    entries.push(entry(null, c.id, c.atMs, c.direction, date, null, outside, outside !== null))
   }
   entries.sort(compareEntries)
 
@@ -236,7 +239,9 @@ export function buildWorkerDays(input: WorkerInput, policy: AttendancePolicy, ti
   let prev: Entry | null = null
   for (const e of entries) {
     if (e.excluded) continue
-    if (prev && prev.workDate === e.workDate && e.t - prev.t < debounceMs && compatible(prev.raw, e.raw)) {
+    // Compatible with the burst's first punch too: a face tap (no direction) between a gate's in and its out must not
+    // make the out a repeat of the in.
+    if (prev && prev.workDate === e.workDate && e.t - prev.t < debounceMs && compatible(prev.raw, e.raw) && compatible((prev.repeats ?? prev).raw, e.raw)) {
       e.use = 'debounced'
       e.reason = 'repeat'
       e.repeats = prev.repeats ?? prev
@@ -318,7 +323,16 @@ export function buildWorkerDays(input: WorkerInput, policy: AttendancePolicy, ti
   return days
 }
 
-function entry(punchId: number | null, correctionId: string | null, t: number, raw: Direction, workDate: WorkDate, clockSuspect: ClockSuspect | null, excluded: PunchReason | null): Entry {
+function entry(
+  punchId: number | null,
+  correctionId: string | null,
+  t: number,
+  raw: Direction,
+  workDate: WorkDate,
+  clockSuspect: ClockSuspect | null,
+  excluded: PunchReason | null,
+  outsideEnrolment: boolean,
+): Entry {
   return {
     punchId,
     correctionId,
@@ -327,6 +341,7 @@ function entry(punchId: number | null, correctionId: string | null, t: number, r
     workDate,
     clockSuspect,
     excluded,
+    outsideEnrolment,
     repeats: null,
     dir: null,
     dirRule: null,
@@ -373,7 +388,9 @@ function dayFrom(
   const reviewReasons: ReviewReason[] = []
   // Pairs of one day never overlap, but the last may run past midnight: a day is credited 24 h at most, and a day that claims more is looked at.
   if (summed > DAY_MINUTES) reviewReasons.push('over_24h')
-  if (entries.some((e) => e.reason === 'clock_suspect')) reviewReasons.push('clock_suspect')
+  // Not on a day outside the enrolment: it could not be credited there, no correction may be dated there, and a
+  // review nobody can close would hold the month's confirmation for good. The reading is still listed, excluded.
+  if (entries.some((e) => e.reason === 'clock_suspect' && !e.outsideEnrolment)) reviewReasons.push('clock_suspect')
   const hasUnpaired = entries.some((e) => e.use === 'unpaired')
 
   let status: DayStatus

@@ -170,14 +170,17 @@ function audit(input: WorkerInput, policy: AttendancePolicy): Map<string, AuditD
   // Step 2: device time order.
   rows.sort(comesBefore)
 
-  // Step 3: a punch within the window of the previous counted (not excluded) punch of the same work date, in a compatible direction, repeats it.
+  // Step 3: a punch within the window of the previous counted (not excluded) punch of the same work date, in a direction compatible with it and with the burst's first, repeats it.
   let previous: AuditRow | null = null
   for (const r of rows) {
     if (r.use === 'excluded') continue
     if (previous !== null) {
       const close = previous.date === r.date && r.ms - previous.ms < policy.debounceMinutes * 60_000
-      const compatible = previous.device === r.device || previous.device === 'unknown' || r.device === 'unknown'
-      if (close && compatible) {
+      const fits = (a: AuditRow): boolean => a.device === r.device || a.device === 'unknown' || r.device === 'unknown'
+      // And with the first punch of the burst: a face tap between a gate's in and out does not join them.
+      let first = previous
+      while (first.repeatOf !== null) first = first.repeatOf
+      if (close && fits(previous) && fits(first)) {
         r.use = 'debounced'
         r.reason = 'repeat'
         r.repeatOf = previous
@@ -258,7 +261,8 @@ function audit(input: WorkerInput, policy: AttendancePolicy): Map<string, AuditD
 
     const reasons = new Set<string>()
     if (minutes > 1440) reasons.add('over_24h')
-    if (listed.some((r) => r.reason === 'clock_suspect')) reasons.add('clock_suspect')
+    // A suspect reading dated outside the enrolment asks for no review: no correction could be dated there.
+    if (listed.some((r) => r.reason === 'clock_suspect' && enrolmentReason(r.date) === null)) reasons.add('clock_suspect')
 
     let status: string
     let credit: number

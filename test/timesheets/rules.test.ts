@@ -208,6 +208,22 @@ t.test('debounce: repeated punches collapse into the first', async (t) => {
     t.same(uses(d), { [ps[0]!.id]: 'paired', [ps[1]!.id]: 'paired' })
   })
 
+  t.test('a face tap between a gate in and a gate out does not make the out a repeat of the in', async (t) => {
+    // Gate in, face terminal (no direction) a minute later, gate out 90 s after that: each within the window of the
+    // punch before it, but an out is never a repeat of a burst that began with an in.
+    const ps = [
+      punch('2026-10-08 07:00:00', 'in'),
+      punch('2026-10-08 07:01:00', 'unknown'),
+      punch('2026-10-08 07:02:30', 'out'),
+      punch('2026-10-08 07:30:00', 'in'),
+      punch('2026-10-08 17:00:00', 'out'),
+    ]
+    const d = dayOf(build(worker(ps)), '2026-10-08')
+    t.same(uses(d), { [ps[0]!.id]: 'paired', [ps[1]!.id]: 'debounced:repeat', [ps[2]!.id]: 'paired', [ps[3]!.id]: 'paired', [ps[4]!.id]: 'paired' })
+    t.equal(d.status, 'present')
+    t.equal(d.workedMinutes, 2 + 570)
+  })
+
   t.test('the window is strict: two minutes apart is a new punch under the 2-minute default', async (t) => {
     const ps = [punch('2026-10-08 07:00:00', 'in'), punch('2026-10-08 07:02:00', 'in'), punch('2026-10-08 17:00:00', 'out')]
     t.same(uses(dayOf(build(worker(ps)), '2026-10-08')), { [ps[0]!.id]: 'unpaired:followed_by_in', [ps[1]!.id]: 'paired', [ps[2]!.id]: 'paired' })
