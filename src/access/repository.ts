@@ -67,6 +67,7 @@ const PROJECT_FACTS = `SELECT id AS "id", region_code AS "regionCode", construct
   general_contractor_id AS "generalContractorId", account_bank_code AS "accountBankCode" FROM projects WHERE id = ?`
 const TEAM_OF_ORG = `SELECT 1 AS "one" FROM teams WHERE project_id = ? AND employer_id = ? LIMIT 1`
 const TEAM_FACTS = `SELECT employer_id AS "employerId" FROM teams WHERE project_id = ? AND id = ?`
+const WORKER_ON_PROJECT = `SELECT 1 AS "one" FROM enrolments WHERE project_id = ? AND worker_id = ? LIMIT 1`
 const WORKER_ON_ORG_TEAMS = `SELECT 1 AS "one" FROM enrolments e JOIN teams t ON t.id = e.team_id
   WHERE e.project_id = ? AND e.worker_id = ? AND t.employer_id = ? LIMIT 1`
 const WORKER_IN_ORG_PROJECTS = `SELECT 1 AS "one" FROM enrolments e JOIN projects p ON p.id = e.project_id
@@ -255,6 +256,10 @@ export class AccessRepository {
 
   async teamEmployer(projectId: string, teamId: string): Promise<string | undefined> {
     return (await this.db.get<{ employerId: string }>(q(TEAM_FACTS, projectId, teamId)))?.employerId
+  }
+
+  async workerOnProject(projectId: string, workerId: string): Promise<boolean> {
+    return (await this.db.get(q(WORKER_ON_PROJECT, projectId, workerId))) !== undefined
   }
 
   async workerOnOrgTeams(projectId: string, workerId: string, organisationId: string): Promise<boolean> {

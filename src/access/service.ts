@@ -364,7 +364,13 @@ export class AccessService {
     if (p.role === 'worker') {
       // A worker reaches what names them, and the lists of their own (projects, who am I); a path naming another
       // worker, or a project or team without naming them, is as if it did not exist.
-      if (workerId !== undefined) return workerId === p.workerId ? undefined : hidden('worker', workerId)
+      if (workerId !== undefined) {
+        if (workerId !== p.workerId) return hidden('worker', workerId)
+        // Their own id under a project they never worked on is as if the project did not exist: otherwise that
+        // project's route would answer that they are not enrolled there, telling them it exists.
+        if (projectId !== undefined && !(await this.repo.workerOnProject(projectId, workerId))) return hidden('project', projectId)
+        return undefined
+      }
       if (projectId !== undefined) return hidden('project', projectId)
       if (teamId !== undefined) return hidden('team', teamId)
       return undefined

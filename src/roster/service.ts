@@ -344,6 +344,11 @@ export class RosterService {
     }
   }
 
+  /** An enrolment of the project by its id; undefined when there is none. */
+  async findEnrolment(projectId: string, enrolmentId: string): Promise<EnrolmentRow | undefined> {
+    return this.repo.enrolment(projectId, enrolmentId)
+  }
+
   async recordExit(projectId: string, enrolmentId: string, exitDate: string): Promise<EnrolmentRow> {
     const e = await this.repo.enrolment(projectId, enrolmentId)
     if (!e) throw new AppError('enrolment_not_found', { enrolmentId })

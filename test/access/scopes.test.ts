@@ -42,10 +42,10 @@ t.test('scopes between two organisations', async (t) => {
   const otherSub = await admin.post<{ id: string }>('/api/organisations', { kind: 'subcontractor', name: '另一劳务', creditCode: creditCode(rng) })
   const otherTeam = await admin.post<{ id: string }>(`/api/projects/${A.projectId}/teams`, { name: '木工班', employerId: otherSub.id })
   const otherWorker = await admin.post<{ id: string }>('/api/workers', { name: '李强', idNumber: idNumber(rng, 803), bankName: '农行', cardNo: cardNumber(803) })
-  await admin.post(`/api/projects/${A.projectId}/enrolments`, { workerId: otherWorker.id, teamId: otherTeam.id, dailyRate: '300.00', safetyTrained: true, entryDate: '2026-09-01' })
+  const otherEnrolment = await admin.post<{ id: string }>(`/api/projects/${A.projectId}/enrolments`, { workerId: otherWorker.id, teamId: otherTeam.id, dailyRate: '300.00', safetyTrained: true, entryDate: '2026-09-01' })
 
   const managerAId = await createLogin(admin, 'lm.a', 'labour_manager', { organisationId: A.generalContractorId })
-  await createLogin(admin, 'tm.a', 'team_manager', { organisationId: A.subcontractorId })
+  const teamManagerAId = await createLogin(admin, 'tm.a', 'team_manager', { organisationId: A.subcontractorId })
   await createLogin(admin, 'auditor.3301', 'auditor', { regionCode: '3301' })
   await createLogin(admin, 'worker.a', 'worker', { workerId: A.workerId })
   const managerA = admin.as(await logIn(admin, 'lm.a'))
@@ -170,6 +170,28 @@ t.test('scopes between two organisations', async (t) => {
     t.equal(other.status, 404, "a workmate's: 404")
     t.same(swapped(other.body, otherWorker.id, missing), (await get(workerA, `/api/projects/${A.projectId}/workers/${missing}/timesheets/${MONTH}`)).body, 'as a worker that does not exist')
     t.equal((await get(workerA, `/api/workers/${otherWorker.id}`)).status, 404, "a workmate's record: 404")
+    const elsewhere = await get(workerA, `/api/projects/${B.projectId}/workers/${A.workerId}/timesheets/${MONTH}`)
+    t.equal(elsewhere.status, 404, 'their own id under a project they never worked on: 404')
+    t.same(swapped(elsewhere.body, B.projectId, missing), (await get(workerA, `/api/projects/${missing}/workers/${A.workerId}/timesheets/${MONTH}`)).body, 'as a project that does not exist')
     t.match(await get(workerA, `/api/projects/${A.projectId}/teams/${A.teamId}/timesheets/${MONTH}`), { status: 403, body: { error: { code: 'role_forbidden' } } }, "the team's month: never a worker's")
+  })
+
+  await t.test("a team manager records no exit for another subcontractor's worker", async (t) => {
+    const path = (enrolmentId: string): string => `/api/projects/${A.projectId}/enrolments/${enrolmentId}/exit`
+    const before = (await denials(teamManagerAId)).length
+    const denied = await call(teamManagerA, 'POST', path(otherEnrolment.id), { exitDate: '2026-09-20' })
+    const absent = await call(teamManagerA, 'POST', path(missing), { exitDate: '2026-09-20' })
+    t.equal(denied.status, 404, "another subcontractor's enrolment: 404")
+    t.same(swapped(denied.body, otherEnrolment.id, missing), absent.body, 'as one that does not exist')
+    const rows = await services.db.all<{ exitDate: string | null }>(q(`SELECT exit_date AS "exitDate" FROM enrolments WHERE id = ?`, otherEnrolment.id))
+    t.equal(rows[0]?.exitDate, null, 'the enrolment is unchanged')
+    const logged = (await denials(teamManagerAId)).slice(before)
+    t.equal(logged.length, 1, 'the attempt is logged, the missing one is not a denial')
+    t.match(logged[0], { status: 404, reason: 'out_of_scope' })
+    t.ok(logged[0]?.recordIds.includes(otherEnrolment.id), 'with the enrolment asked for')
+
+    const team = await call(teamManagerA, 'POST', `/api/projects/${A.projectId}/enrolments`, { workerId: A.workerId, teamId: otherTeam.id, dailyRate: '300.00', safetyTrained: true, entryDate: '2026-09-01' })
+    t.match(team, { status: 404, body: { error: { code: 'team_not_found' } } }, "enrolling on another subcontractor's team: as a missing team")
+    t.equal((await denials(teamManagerAId)).length, before + 2, 'and logged')
   })
 })

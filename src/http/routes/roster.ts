@@ -8,7 +8,7 @@ import type { NewDevice, NewEnrolment, NewOrganisation, NewProject, NewWorker, R
 import type { Services } from '../../services.ts'
 import type { Principal } from '../../access/roles.ts'
 import { AppError } from '../../kernel/errors.ts'
-import { principalOf } from '../access.ts'
+import { deniedEntry, principalOf } from '../access.ts'
 import { maskText } from '../../access/masking.ts'
 import { purposeSchema, revealLimit, statePurpose } from '../reveal.ts'
 import { ackTopic, punchTopic } from '../../punches/admit.ts'
@@ -431,9 +431,16 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req, res) => {
-      const employer = teamEmployer(principalOf(req))
+      const p = principalOf(req)
+      const employer = teamEmployer(p)
       // A team manager enrols workers on their own organisation's teams only; another team answers as a missing one.
-      if (employer !== undefined && (await services.access.repo.teamEmployer(req.params.projectId, req.body.teamId)) !== employer) throw new AppError('team_not_found')
+      if (employer !== undefined) {
+        const teamEmployerId = await services.access.repo.teamEmployer(req.params.projectId, req.body.teamId)
+        if (teamEmployerId !== employer) {
+          if (teamEmployerId !== undefined) await services.accessLog.append(deniedEntry(req, p, 'out_of_scope'))
+          throw new AppError('team_not_found')
+        }
+      }
       return res.status(201).send(presentEnrolment(await roster.enrol(req.params.projectId, req.body)))
     },
   )
@@ -465,6 +472,17 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req) => {
+      const p = principalOf(req)
+      const employer = teamEmployer(p)
+      if (employer !== undefined) {
+        // A team manager records exits of their own organisation's teams only; another team's enrolment answers as a
+        // missing one, and the attempt is logged.
+        const found = await roster.findEnrolment(req.params.projectId, req.params.enrolmentId)
+        if (found && (await services.access.repo.teamEmployer(req.params.projectId, found.teamId)) !== employer) {
+          await services.accessLog.append(deniedEntry(req, p, 'out_of_scope'))
+          throw new AppError('enrolment_not_found', { enrolmentId: req.params.enrolmentId })
+        }
+      }
       const e = await roster.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate)
       // An exit recorded after a month was confirmed can change its days: they become adjustments like any late change.
       await services.timesheets.enrolmentChanged(req.params.projectId, e.workerId)
