@@ -207,8 +207,11 @@ function checkInstruction(ins: Pain001Instruction): void {
   }
 }
 
-/** Checks one line; names the line by position and worker id, never by card number (it is personal data). */
-function checkLine(line: Pain001Line, index: number): void {
+/**
+ * Checks one line; names the line by position and worker id, never by card number (it is personal data). Also run
+ * when an instruction is made, so a line no file could carry is refused before anything is stored.
+ */
+export function checkLine(line: Pain001Line, index: number): void {
   const at = `line ${index + 1} (worker ${String(line.workerId)})`
   endToEndId(line.workerId, line.month, line.attempt)
   if (!Number.isSafeInteger(line.amountFen) || line.amountFen <= 0) {

@@ -22,7 +22,7 @@ import type { AccountService } from '../account/service.ts'
 import type { PayrollSheetService } from '../payroll/sheet-service.ts'
 import { sheetLockKey } from '../payroll/sheet-service.ts'
 import { attemptState, nextAttempt, type AttemptLine, type AttemptResult } from './attempts.ts'
-import { endToEndId, type Pain001Instruction, type Pain001Line } from './pain001.ts'
+import { checkLine, endToEndId, Pain001Refused, type Pain001Instruction, type Pain001Line } from './pain001.ts'
 import { InstructionRepository, type InstructionLineRow, type InstructionRow, type PayoutResultRow } from './repository.ts'
 
 /** States of the sheet from which an instruction may be made. */
@@ -123,6 +123,7 @@ export class InstructionService {
           amountFen: l.netFen,
           reason: `approved payroll sheet v${sheet.version}`,
         }))
+        refuseUncarriable(lines)
         const instruction: InstructionRow = {
           id,
           projectId,
@@ -187,6 +188,7 @@ export class InstructionService {
           amountFen: previous.amountFen,
           reason: input.reason,
         }
+        refuseUncarriable([line])
         const sheetLine = await this.repo.sheetLine(previous.sheetLineId)
         const instruction: InstructionRow = {
           id,
@@ -259,4 +261,20 @@ export class InstructionService {
       })),
     }
   }
+}
+
+/**
+ * Every line as the bank files will carry it (pain.001's line rules, the common ground of every format): a line no
+ * file could carry — above the per-line maximum, say — refuses the whole instruction before it is stored, instead of
+ * an instruction that stands but whose file is refused, holding the month.
+ */
+function refuseUncarriable(lines: readonly InstructionLineRow[]): void {
+  lines.forEach((l, i) => {
+    try {
+      checkLine({ workerId: l.workerId, month: l.period, attempt: l.attempt, workerName: l.payeeName, cardNo: l.cardNo, cardBankName: l.bankName, amountFen: fen(l.amountFen) }, i)
+    } catch (err) {
+      if (err instanceof Pain001Refused) throw new AppError('instruction_line_refused', { workerId: l.workerId, reason: err.reason, problem: err.message })
+      throw err
+    }
+  })
 }
