@@ -407,7 +407,7 @@ export class PayInputsService implements PayInputsSource {
 
   /** Enters an addition or deduction, or withdraws one (`withdrawsId`). */
   async enterPayItem(projectId: string, workerId: string, input: NewPayItem, actor: string): Promise<PayItemView> {
-    await this.enrolment(projectId, workerId)
+    const { facts } = await this.enrolment(projectId, workerId)
     const note = input.note?.trim() ? input.note : null
     if (input.withdrawsId !== undefined) return this.withdrawPayItem(projectId, workerId, input.withdrawsId, input, note, actor)
     const { period, side, reason, amountFen } = input
@@ -424,6 +424,10 @@ export class PayInputsService implements PayInputsSource {
     }
     if (!Number.isSafeInteger(amountFen) || amountFen <= 0 || amountFen > PAY_ITEM_FEN_MAX) {
       throw payItemInvalid('amount_invalid', `The amount must be a whole number of fen from 1 to ${PAY_ITEM_FEN_MAX}; got ${amountFen}.`, { amountFen, max: PAY_ITEM_FEN_MAX })
+    }
+    // A month the worker was not enrolled in has no sheet line for them, so an item there would never be paid or deducted.
+    if (period < monthOf(facts.entryDate) || (facts.exitDate !== null && period > monthOf(facts.exitDate))) {
+      throw payItemInvalid('outside_enrolment', `${period} is outside the enrolment (entry ${facts.entryDate}, exit ${facts.exitDate ?? 'none'}); enter the item under a month the worker was enrolled in.`, { period, entryDate: facts.entryDate, exitDate: facts.exitDate })
     }
     const row: PayItemRow = { id: newId(), projectId, workerId, period, side, reason, amountFen, note, withdrawsId: null, enteredBy: actor, enteredAtMs: this.clock.nowMs() }
     await this.repo.insertPayItem(row)

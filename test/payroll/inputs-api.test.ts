@@ -245,6 +245,7 @@ t.test('wage terms, piece quantities, answers and pay items over HTTP', async (t
     t.match(await bad({ amountFen: 100_000_001 }), { code: 'pay_item_invalid', details: { reason: 'amount_invalid', max: 100_000_000 } })
     t.match(await bad({ side: 'addition', reason: '   ' }), { code: 'pay_item_invalid', details: { reason: 'reason_missing' } })
     t.match(await bad({ period: '2026-13' }), { status: 400, code: 'validation_failed' })
+    t.match(await bad({ period: '2026-08' }), { status: 400, code: 'pay_item_invalid', details: { reason: 'outside_enrolment', period: '2026-08' } }, 'a month before the entry: no sheet would carry it')
     t.match(await failure(lm.post(I, { withdrawsId: 'no-such-item', note: 'x' })), { status: 404, code: 'pay_item_not_found' })
     t.match(await failure(lm.post(I, { withdrawsId: advance.id })), { code: 'pay_item_invalid', details: { reason: 'note_required' } })
     const back = await lm.post<PayItem>(I, { withdrawsId: advance.id, note: '已在十月扣回' })
