@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui'
 import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
 import { maskLogError, maskLogFields, maskLogText, type LoggedError } from './access/masking.ts'
-import { installAccess } from './http/access.ts'
+import { deniedEntry, installAccess } from './http/access.ts'
 import { accessRoutes } from './http/routes/access.ts'
 import { AppError } from './kernel/errors.ts'
 import { LIMITS } from './config/limits.ts'
@@ -114,7 +114,13 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
-  installErrorHandler(app, { onDbFault: (fault) => services.database.faulted('http', fault) })
+  installErrorHandler(app, {
+    onDbFault: (fault) => services.database.faulted('http', fault),
+    // A handler found the object outside the caller's scope after reading it: the denial is logged like the hook's.
+    onOutOfScope: async (request) => {
+      if (request.principal) await services.accessLog.append(deniedEntry(request, request.principal, 'out_of_scope'))
+    },
+  })
   await app.register(opsRoutes, { services })
   await app.register(accessRoutes, { services })
   await app.register(mqttAuthRoutes, { services })

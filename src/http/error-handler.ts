@@ -1,5 +1,5 @@
 /** Maps every failure to the catalogue in kernel/errors.ts; 5xx details stay in the logs. */
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { dbFaultOf, type DbFault } from '../db/faults.ts'
 import { AppError, ERRORS, type ErrorCode } from '../kernel/errors.ts'
 
@@ -17,9 +17,13 @@ declare module 'fastify' {
   }
 }
 
-export function installErrorHandler(app: FastifyInstance, opts: { onDbFault?: (fault: DbFault) => void } = {}): void {
-  app.setErrorHandler((err: FastifyError | AppError, request, res) => {
+export function installErrorHandler(
+  app: FastifyInstance,
+  opts: { onDbFault?: (fault: DbFault) => void; onOutOfScope?: (request: FastifyRequest) => Promise<void> } = {},
+): void {
+  app.setErrorHandler(async (err: FastifyError | AppError, request, res) => {
     if (err instanceof AppError) {
+      if (err.outOfScope) await opts.onOutOfScope?.(request)
       return res.status(err.status).send(reply(err.code, err.details))
     }
     if (err.validation) {

@@ -116,12 +116,21 @@ export class AppError extends Error {
   readonly code: ErrorCode
   readonly status: number
   readonly details: unknown
+  /**
+   * The object exists but lies outside the caller's scope: answered exactly as a missing one, and logged as a denied
+   * attempt by the error handler (a handler that can tell only after reading the object throws this).
+   */
+  readonly outOfScope: boolean
 
-  constructor(code: ErrorCode, details?: unknown) {
+  constructor(code: ErrorCode, details?: unknown, opts: { outOfScope?: boolean } = {}) {
     super(ERRORS[code].message)
     this.name = 'AppError'
     this.code = code
     this.status = ERRORS[code].status
     this.details = details
+    this.outOfScope = opts.outOfScope ?? false
   }
 }
+
+/** The 404 of an object that exists outside the caller's scope: the same answer as a missing one, logged as denied. */
+export const outOfScope = (code: ErrorCode, details?: unknown): AppError => new AppError(code, details, { outOfScope: true })

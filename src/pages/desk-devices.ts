@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify'
 import { maskBytes, maskText } from '../access/masking.ts'
 import { principalOf } from '../http/access.ts'
 import { idParam } from '../http/schemas.ts'
-import { AppError } from '../kernel/errors.ts'
+import { AppError, outOfScope } from '../kernel/errors.ts'
 import { localTimeOf, workDateOf } from '../kernel/time.ts'
 import { LIMITS } from '../config/limits.ts'
 import { projectDeviceHealth } from '../punches/device-health.ts'
@@ -217,7 +217,8 @@ export async function deviceDeskRoutes(app: FastifyInstance, { services }: { ser
       const project = await roster.project(projectId)
       const [meta, kept] = await Promise.all([punches.rejectedById(id), punches.rejectedPayload(id)])
       // Another project's refusal answers as a missing one, as GET /api/rejected-inputs/{id} does out of scope.
-      if (!meta || !kept || meta.projectId !== projectId) throw new AppError('rejected_input_not_found', { id })
+      if (!meta || !kept) throw new AppError('rejected_input_not_found', { id })
+      if (meta.projectId !== projectId) throw outOfScope('rejected_input_not_found', { id })
       req.accessRecordIds = [String(id)]
       return sendPage<FrameData>(reply, 200, 'desk-rejected-frame', {
         title: `拒收记录 #${id}`,

@@ -11,6 +11,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import { dbFaultOf } from '../db/faults.ts'
 import { AppError } from '../kernel/errors.ts'
+import { deniedEntry } from '../http/access.ts'
 import type { Services } from '../services.ts'
 import { assetRoutes } from './assets.ts'
 import { deskRoutes } from './desk.ts'
@@ -61,7 +62,7 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
     done(null, Object.fromEntries(new URLSearchParams(body as string)))
   })
 
-  app.setErrorHandler((err: FastifyError | AppError, req, reply) => {
+  app.setErrorHandler(async (err: FastifyError | AppError, req, reply) => {
     // A script (no text/html in Accept) gets the API's JSON error from the service's own handler, rethrown to it.
     if (!wantsHtml(req)) throw err
     let status: number
@@ -70,6 +71,7 @@ export async function pagesRoutes(app: FastifyInstance, { services }: { services
       // No session (or an expired one): sign in, then come back to the page asked for.
       // A worker's page goes back to the worker's own sign-in (ID suffix and code), not the managers' form.
       if (err.code === 'unauthenticated') return reply.redirect(workerSignInFor(req.url) ?? signInUrl(req.url), 303)
+      if (err.outOfScope && req.principal) await services.accessLog.append(deniedEntry(req, req.principal, 'out_of_scope'))
       status = err.status
       code = err.code
     } else if (err.validation) {

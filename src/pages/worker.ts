@@ -19,7 +19,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { LIMITS } from '../config/limits.ts'
 import { principalOf, SESSION_COOKIE } from '../http/access.ts'
 import { setSessionCookie } from '../http/sign-in.ts'
-import { AppError } from '../kernel/errors.ts'
+import { AppError, outOfScope } from '../kernel/errors.ts'
 import { fen, formatYuan } from '../kernel/money.ts'
 import { monthOf, workDateOf, type Month } from '../kernel/time.ts'
 import { LedgerRepository } from '../payroll/ledger-repository.ts'
@@ -197,7 +197,11 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
     try {
       return { principal: p, ...(await roster.enrolmentOf(projectId, p.workerId)) }
     } catch (err) {
-      if (err instanceof AppError && (err.code === 'enrolment_not_found' || err.code === 'worker_not_found')) throw new AppError('project_not_found', { id: projectId })
+      // A project that exists but is not theirs is a denial, answered as a missing project and logged.
+      if (err instanceof AppError && (err.code === 'enrolment_not_found' || err.code === 'worker_not_found')) {
+        await roster.project(projectId)
+        throw outOfScope('project_not_found', { id: projectId })
+      }
       throw err
     }
   }

@@ -13,7 +13,7 @@
  */
 import type { Database, Transaction } from '../db/database.ts'
 import type { CaseEvent, FlagCase } from '../flags/cases.ts'
-import { AppError } from '../kernel/errors.ts'
+import { AppError, outOfScope } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import { isMonth, monthBoundsMs, monthOf, workDateOf, type Clock } from '../kernel/time.ts'
 import type { LedgerLine } from '../payroll/ledger-repository.ts'
@@ -423,7 +423,8 @@ export class ClueService {
 
   async get(clueId: string, region: RegionFilter): Promise<ClueView> {
     const clue = await this.repo.clue(clueId)
-    if (!clue || !inRegion(clue.regionCode, region)) throw new AppError('clue_not_found', { clueId })
+    if (!clue) throw new AppError('clue_not_found', { clueId })
+    if (!inRegion(clue.regionCode, region)) throw outOfScope('clue_not_found', { clueId })
     return this.viewOf(clue, await this.repo.events(clueId), this.clock.nowMs())
   }
 

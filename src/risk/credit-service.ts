@@ -8,7 +8,7 @@
  * a date, whatever region asks.
  */
 import type { Database } from '../db/database.ts'
-import { AppError } from '../kernel/errors.ts'
+import { AppError, outOfScope } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import { workDateOf, type Clock, type WorkDate } from '../kernel/time.ts'
 import { ClueRepository, type CreditRecordEventRow, type CreditRecordRow, type RegionFilter } from './clue-repository.ts'
@@ -72,7 +72,8 @@ export class CreditService {
 
   async get(id: string, region: RegionFilter): Promise<CreditRecordView> {
     const r = await this.repo.creditRecord(id)
-    if (!r || !inRegion(r.regionCode, region)) throw new AppError('credit_record_not_found', { creditRecordId: id })
+    if (!r) throw new AppError('credit_record_not_found', { creditRecordId: id })
+    if (!inRegion(r.regionCode, region)) throw outOfScope('credit_record_not_found', { creditRecordId: id })
     return this.viewOf(r, (await this.repo.creditEventsOf([id])).get(id) ?? [], this.today())
   }
 

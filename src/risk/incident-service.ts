@@ -13,7 +13,7 @@
  *   that appends to the month's cases (a run, a person, the clock).
  */
 import type { Database } from '../db/database.ts'
-import { AppError } from '../kernel/errors.ts'
+import { AppError, outOfScope } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import type { Fen } from '../kernel/money.ts'
 import type { Clock } from '../kernel/time.ts'
@@ -109,7 +109,8 @@ export class IncidentService {
   /** One incident, as the caller's region reaches it (404 otherwise, as if it did not exist). */
   async get(id: string, region: RegionFilter): Promise<IncidentView> {
     const r = await this.repo.incident(id)
-    if (!r || !inRegion(r.regionCode, region)) throw new AppError('incident_not_found', { incidentId: id })
+    if (!r) throw new AppError('incident_not_found', { incidentId: id })
+    if (!inRegion(r.regionCode, region)) throw outOfScope('incident_not_found', { incidentId: id })
     return viewOf(r, (await this.repo.reportsOf([id])).get(id) ?? [], this.clock.nowMs())
   }
 

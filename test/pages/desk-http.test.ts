@@ -258,6 +258,8 @@ t.test('the desk over HTTP', async (t) => {
     t.notMatch(frame.text, new RegExp(idNo), 'the ID number masked as the API masks it')
     const other = await get(base, frameLink!.replace(d.site.projectId, d.otherProjectId), await signIn(base, d.logins.otherLabourManager))
     t.equal(other.status, 404, "under another project's desk the refusal is not found")
+    const logged = await services.db.all<{ reason: string }>({ text: `SELECT reason AS "reason" FROM access_log WHERE action = 'denied' AND route = '/pages/projects/:projectId/desk/rejected/:id'`, params: [] })
+    t.match(logged, [{ reason: 'out_of_scope' }], 'and the attempt is logged as a denial')
   })
 })
 

@@ -191,6 +191,11 @@ t.test("the worker's month: days, due and paid, scope, confirm and dispute", asy
     const elsewhere = await get(base, `/w/${other.site.projectId}/me`, a)
     t.equal(elsewhere.status, 404)
     t.notOk(elsewhere.text.includes(other.projectName))
+    const denials = await services.db.all<{ route: string; reason: string; recordIds: string }>({
+      text: `SELECT route AS "route", reason AS "reason", record_ids AS "recordIds" FROM access_log WHERE action = 'denied' AND role = 'worker' AND route = '/w/:project/me'`,
+      params: [],
+    })
+    t.match(denials, [{ reason: 'out_of_scope' }], 'the attempt on another project is logged as a denial')
     for (const path of [`/api/projects/${P}/workers/${ws.b.id}/timesheets/2026-10`, `/api/projects/${P}/workers/${ws.b.id}/payroll/2026-10`, `/api/projects/${P}/workers/${ws.b.id}/pay-slip/2026-10`]) {
       const res = await fetch(base + path, { headers: { cookie: a } })
       t.equal(res.status, 404, path)

@@ -211,7 +211,17 @@ t.test('complaint clues, incidents and credit records', async (t) => {
     t.same(await elsewhere.get('/api/clues'), [])
     t.same(await elsewhere.get('/api/incidents'), [])
     t.same(await elsewhere.get('/api/credit-records'), [])
-    t.match(await failure(elsewhere.get(`/api/clues/${clueId}`)), { status: 404, code: 'clue_not_found' })
+    const denied = await failure(elsewhere.get(`/api/clues/${clueId}`))
+    t.match(denied, { status: 404, code: 'clue_not_found' })
+    const missing = '00000000-0000-4000-8000-000000000000'
+    t.same(JSON.parse(JSON.stringify(denied).replaceAll(clueId, missing)), await failure(elsewhere.get(`/api/clues/${missing}`)), "another region's clue answers as a missing one")
+    const logged = await services.db.all<{ route: string; reason: string; recordIds: string }>({
+      text: `SELECT route AS "route", reason AS "reason", record_ids AS "recordIds" FROM access_log WHERE action = 'denied' AND route = '/api/clues/:clueId' ORDER BY id`,
+      params: [],
+    })
+    t.equal(logged.length, 1, 'the attempt on the existing clue is logged as a denial, the missing one is not')
+    t.match(logged[0], { reason: 'out_of_scope' })
+    t.ok(logged[0]?.recordIds.includes(clueId))
     t.ok((await bureau.get<Clue[]>('/api/clues')).some((c) => c.id === clueId), 'the bureau of the region sees its clues')
     t.match(await failure(bureau.post('/api/clues', { channel: 'hotline_12333', projectId: site.projectId, summary: 'x', headcount: 1, amountFen: 0 })), { status: 403, code: 'role_forbidden' })
     t.match(await failure(bureau.post(`/api/clues/${clueId}/steps`, { type: 'commented', text: 'x' })), { status: 403, code: 'role_forbidden' })
