@@ -91,7 +91,7 @@ export class InstructionService {
     const debtor = await this.debtor(projectId)
     const nowMs = this.clock.nowMs()
     try {
-      return await this.repo.transaction(async (tx) => {
+      const made = await this.repo.transaction(async (tx) => {
         await tx.lock(sheetLockKey(projectId, teamId, period))
         const sheet = await this.repo.newestSheet(projectId, teamId, period)
         if (!sheet) throw new AppError('payroll_sheet_not_found', { teamId, month: period })
@@ -145,6 +145,9 @@ export class InstructionService {
         }
         return { instruction, lines }
       })
+      // The sheet is instructed now: upstream reporting queues the month's records at once, not at its next sweep.
+      this.deps.sheets.changed(projectId, period)
+      return made
     } catch (err) {
       // A worker of this sheet was instructed meanwhile from another team's sheet of the month (another lock).
       if (isUniqueViolation(err)) throw new AppError('instruction_live', { teamId, month: period, endToEndId: null, state: 'live' })

@@ -140,7 +140,8 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     this.changedListeners.push(listener)
   }
 
-  private changed(projectId: string, period: Month): void {
+  /** Tells the listeners; also called by the instruction service once it has moved a sheet to instructed. */
+  changed(projectId: string, period: Month): void {
     for (const l of this.changedListeners) l(projectId, period)
   }
 
@@ -200,6 +201,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
         else result.sheet = { id: prepared.sheetId, version: prepared.version!, workerCount: prepared.totals.workerCount, netFen: prepared.totals.netFen }
       }
     })
+    if (results.some((r) => r.sheet !== null)) this.changed(projectId, period)
     return results
   }
 
