@@ -16,7 +16,7 @@
  * of the family whose protocol it speaks. Neither protocol carries a credential a device can be given, so the edge is
  * meant to be reachable from site networks only (a VPN or private APN) — README, "Devices over HTTP".
  */
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { Counter } from 'prom-client'
 import { hikvisionIsapi } from '../../devices/hikvision-isapi/codec.ts'
 import { splitPush } from '../../devices/hikvision-isapi/split.ts'
@@ -28,7 +28,7 @@ import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
 import type { ContactKind, DeviceContactSink } from '../punches/device-contacts.ts'
 import { admsCommandRoutes, type AdmsCommandSource } from './adms-commands.ts'
 import { notPunchKind } from './device-connections.ts'
-import { InboxFullError, type IngestOutcome, type PunchInbox } from './inbox.ts'
+import { InboxFullError, type IngestOutcome, type PunchInbox, type Refusal } from './inbox.ts'
 
 /** Device families the edge speaks, and the models registered under each. */
 export const HTTP_FAMILIES = {
@@ -62,6 +62,7 @@ const CONTACT_OF_ROUTE: Readonly<Record<string, ContactKind>> = {
 
 /** The serial as ADMS and Hikvision send it: letters, digits and a few separators. */
 const SERIAL = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$'
+const SERIAL_TEXT = new RegExp(SERIAL)
 /** The site code of a topic for a serial nobody registered: admit files the refusal under no project. */
 const UNREGISTERED_SITE = 'unregistered'
 
@@ -81,6 +82,22 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
   // splitter, which knows its layouts; fastify's own JSON parser would refuse what the splitter should name.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body))
+  // A body over the limit is answered 413 by fastify before any handler runs. It is still kept in rejected inputs with
+  // its size and sender, under the device's project — without bytes, for none were read — so someone can see why a
+  // device's records do not arrive.
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
+    if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err
+    const route = `${req.method} ${req.routeOptions.url ?? ''}`
+    const family: HttpFamily | undefined = route === 'POST /iclock/cdata' ? 'zkteco' : route === 'POST /hikvision/:serial/events' ? 'hikvision' : undefined
+    const serial = (req.query as { SN?: unknown }).SN ?? (req.params as { serial?: unknown }).serial
+    const length = req.headers['content-length']
+    const detail = `the body is ${length === undefined ? 'over the limit' : `${length} bytes`}; the limit is ${LIMITS.device_http_body_bytes_max} bytes: send fewer records per request`
+    if (family !== undefined && typeof serial === 'string' && SERIAL_TEXT.test(serial)) {
+      opts.requests?.inc({ family, outcome: 'too_large' })
+      await refuse(family, serial, await senderOf(serial, family), { payload: Buffer.alloc(0), reason: 'payload_too_large', detail }).catch(() => {})
+    }
+    return reply.code(413).type('text/plain').send(`ERROR: ${detail}`)
+  })
   // Once the request has passed its route's schema: the serial is the ADMS SN or the Hikvision path's. A hook, so the
   // handlers need not each remember it.
   app.addHook('preHandler', async (req) => {
@@ -105,14 +122,44 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
     return { kind: 'device', device }
   }
 
+  /** A piece of a request the edge refuses itself (a line the splitter could not take, a body too large), with why. */
+  interface EdgeRefusal {
+    payload: Buffer
+    reason: Refusal['reason']
+    detail: string
+    payloadBytesKept?: number
+  }
+
+  /**
+   * What is kept of a frame no registered device of the family vouches for: the inbox redacts through a known device's
+   * codec only, so a Hikvision push from a serial nobody registered (or registered as another model) is redacted here
+   * — no face picture or body temperature is kept, whoever sent it. ADMS lines carry neither.
+   */
+  const keptOf = (family: HttpFamily, payload: Buffer): Buffer => (family === 'hikvision' ? (hikvisionIsapi.redact?.(payload) ?? payload) : payload)
+
+  /** Kept in rejected inputs under the sender's project when it is a registered device, else under no project. */
+  function refuse(family: HttpFamily, serial: string, sender: Sender, r: EdgeRefusal): Promise<IngestOutcome> {
+    const topic = punchTopic(sender.kind === 'unregistered' ? UNREGISTERED_SITE : sender.device.siteCode, serial)
+    return opts.inbox.refuse(
+      { topic, payload: keptOf(family, r.payload), clientId: undefined, source: 'http' },
+      {
+        reason: r.reason,
+        detail: r.detail,
+        ...(sender.kind === 'unregistered' ? {} : { sender: { projectId: sender.device.projectId, deviceSerial: serial } }),
+        ...(r.payloadBytesKept === undefined ? {} : { payloadBytesKept: r.payloadBytesKept }),
+      },
+    )
+  }
+
   /**
    * Every frame through the inbox; settles when all are committed. A record the device's codec reads as no punch at
    * all (a door opening, an alarm, an OPLOG line) is counted by its reason and dropped here: a terminal reports several
-   * such events per passage, and none is anyone's attendance.
+   * such events per passage, and none is anyone's attendance. `refused` are the request's pieces the edge refuses
+   * itself, committed with the rest.
    */
-  async function ingest(family: HttpFamily, serial: string, sender: Sender, frames: readonly Buffer[]): Promise<{ outcomes: IngestOutcome[] }> {
+  async function ingest(family: HttpFamily, serial: string, sender: Sender, frames: readonly Buffer[], refused: readonly EdgeRefusal[] = []): Promise<{ outcomes: IngestOutcome[] }> {
     const topic = punchTopic(sender.kind === 'unregistered' ? UNREGISTERED_SITE : sender.device.siteCode, serial)
-    let kept: readonly Buffer[] = frames
+    let kept: readonly Buffer[] = sender.kind === 'device' ? frames : frames.map((f) => keptOf(family, f))
     if (sender.kind === 'device') {
       const ctx = { serial, timeZone: sender.device.timeZone, settings: sender.device.settings }
       kept = frames.filter((payload) => {
@@ -122,13 +169,14 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
         return false
       })
     }
-    const outcomes = await Promise.all(
-      kept.map((payload) =>
+    const outcomes = await Promise.all([
+      ...kept.map((payload) =>
         sender.kind === 'foreign'
-          ? opts.inbox.refuse({ topic, payload, clientId: undefined, source: 'http' }, { reason: 'publish_not_allowed', detail: sender.detail, sender: { projectId: sender.device.projectId, deviceSerial: serial } })
+          ? refuse(family, serial, sender, { payload, reason: 'publish_not_allowed', detail: sender.detail })
           : opts.inbox.submit({ topic, payload, clientId: undefined, source: 'http' }),
       ),
-    )
+      ...refused.map((r) => refuse(family, serial, sender, r)),
+    ])
     return { outcomes }
   }
 
@@ -189,23 +237,22 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
       return reply.type('text/plain').send(`OK: ${count}`)
     }
     const split = splitAttlog(body)
+    const sender = await senderOf(req.query.SN, 'zkteco')
     const whole = split.errors.find((e) => e.lineNo === 0)
     if (whole) {
-      // More records than one push may carry: refused whole and kept (as much as rejected inputs keep), not acknowledged,
-      // so the device keeps them; its push interval or batch size is what to change.
+      // More records than one push may carry: refused whole and kept (as much as rejected inputs keep) under the
+      // device's project, not acknowledged, so the device keeps them; its push interval or batch size is what to change.
       opts.requests?.inc({ family: 'zkteco', outcome: 'too_large' })
-      await opts.inbox
-        .refuse({ topic: punchTopic(UNREGISTERED_SITE, req.query.SN), payload: body, clientId: undefined, source: 'http' }, { reason: 'packet_too_large', detail: whole.detail, payloadBytesKept: LIMITS.rejected_payload_bytes_max })
-        .catch(() => {})
+      await refuse('zkteco', req.query.SN, sender, { payload: body, reason: whole.reason, detail: whole.detail, payloadBytesKept: LIMITS.rejected_payload_bytes_max }).catch(() => {})
       return reply.code(413).type('text/plain').send(`ERROR: ${whole.detail}`)
     }
-    // A line the splitter could not take (not UTF-8, too long) goes to the inbox as it is: admission refuses it with
-    // the codec's reason and keeps it, and the rest of the batch is stored.
-    const frames = [...split.lines, ...split.errors].sort((a, b) => a.lineNo - b.lineNo).map((l) => l.payload)
+    // A line the splitter could not take (not UTF-8, too long) is refused and kept with the splitter's reason and its
+    // line number in the body, and the rest of the batch is stored.
+    const refused = split.errors.map((e) => ({ payload: e.payload, reason: e.reason, detail: `line ${e.lineNo}: ${e.detail}` }))
     try {
-      const result = await ingest('zkteco', req.query.SN, await senderOf(req.query.SN, 'zkteco'), frames)
+      const result = await ingest('zkteco', req.query.SN, sender, split.lines.map((l) => l.payload), refused)
       opts.requests?.inc({ family: 'zkteco', outcome: outcomeOf(result) })
-      return reply.type('text/plain').send(`OK: ${frames.length}`)
+      return reply.type('text/plain').send(`OK: ${split.lines.length + refused.length}`)
     } catch (err) {
       return unavailable(reply, 'zkteco', err)
     }
@@ -225,10 +272,12 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
     async (req, reply) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
       const split = splitPush(body, req.headers['content-type'])
-      // A body that could not be cut to its event is kept without what could be a picture, whoever sent it.
-      const frame = split.ok ? split.frame : (hikvisionIsapi.redact?.(body) ?? Buffer.alloc(0))
+      // A body that could not be cut to its event is refused with the splitter's reason (what to set on the device) and
+      // kept without what could be a picture, whoever sent it.
+      const frames = split.ok ? [split.frame] : []
+      const refused = split.ok ? [] : [{ payload: body, reason: 'malformed_payload' as const, detail: split.detail }]
       try {
-        const result = await ingest('hikvision', req.params.serial, await senderOf(req.params.serial, 'hikvision'), [frame])
+        const result = await ingest('hikvision', req.params.serial, await senderOf(req.params.serial, 'hikvision'), frames, refused)
         opts.requests?.inc({ family: 'hikvision', outcome: outcomeOf(result) })
         return { statusCode: 1, statusString: 'OK' }
       } catch (err) {

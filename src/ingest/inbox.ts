@@ -49,7 +49,7 @@ export interface InboxFrame {
 
 /** A frame the adapter refused itself (not read whole, or not allowed): kept through the same commit path as any refusal. */
 export interface Refusal {
-  reason: Extract<RejectReason, 'packet_too_large' | 'publish_not_allowed'>
+  reason: Extract<RejectReason, 'packet_too_large' | 'publish_not_allowed' | 'payload_too_large' | 'malformed_payload'>
   detail: string
   /**
    * Where the refusal is filed when the adapter knows the sender (an authenticated device): its own project and serial,
