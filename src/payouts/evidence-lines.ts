@@ -9,8 +9,9 @@
  * it, the report takes that line's EndToEndId, so that a camt.054 or pain.002 of the same payment and the 代发 result
  * are one payment to reconciliation (src/payouts/reconcile.ts: a payment's identity is its EndToEndId), not two.
  */
-import { fen, type Fen } from '../kernel/money.ts'
-import type { EvidenceFile, EvidenceStatus, PaymentEvidence } from './formats/evidence.ts'
+import { LIMITS } from '../config/limits.ts'
+import { fen, formatYuan, type Fen } from '../kernel/money.ts'
+import type { EvidenceFile, EvidenceStatus, PaymentEvidence, StatedTotal } from './formats/evidence.ts'
 import type { PayoutLineRow } from './repository.ts'
 import type { PayoutLineStatus } from '../db/schema/payouts.ts'
 
@@ -99,9 +100,17 @@ export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines
   const totals = { lineCount: 0, successCount: 0, successFen: 0, failedCount: 0, failedFen: 0, pendingCount: 0, returnedCount: 0, returnedFen: 0 }
   // The bank references met, per status: a set each rather than a joined key per line (100,000 strings fewer).
   const refs: Record<PayoutLineStatus, Set<string>> = { success: new Set(), failed: new Set(), pending: new Set(), returned: new Set() }
+  // Groups whose total the file states and whose amounts were taken from our instruction: what they add up to.
+  const grouped = new Map<string, { stated: StatedTotal; sumFen: number; count: number }>()
   for (const ev of file.lines) {
     const line = lineOf(file, ev, ctx, errors)
     if (!line) continue
+    if (ev.statedTotal !== undefined) {
+      const g = grouped.get(ev.statedTotal.group) ?? { stated: ev.statedTotal, sumFen: 0, count: 0 }
+      g.sumFen += line.amountFen
+      g.count++
+      grouped.set(ev.statedTotal.group, g)
+    }
     const seen = refs[line.status]
     if (seen.has(line.bankRef)) {
       errors.push({ line: ev.lineNo, field: 'bank_ref', code: 'duplicate_bank_ref', message: `Line ${ev.lineNo} repeats the report of ${line.bankRef} with status ${ev.status}: a report is counted once.` })
@@ -126,6 +135,17 @@ export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines
         totals.returnedCount++
         totals.returnedFen += line.amountFen
         break
+    }
+  }
+  for (const { stated, sumFen, count } of grouped.values()) {
+    if (errors.length > 0) break
+    if (sumFen !== stated.totalFen) {
+      errors.push({
+        line: 0,
+        field: stated.field,
+        code: stated.code,
+        message: `${stated.label} states ${formatYuan(stated.totalFen)} yuan; its ${count} payments, at the amounts our instruction gave them (the file states none), add up to ${formatYuan(fen(sumFen))}. The file's total is what left the account: check the file with the bank.`,
+      })
     }
   }
   if (errors.length > 0) return { errors }
@@ -158,6 +178,9 @@ function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, e
   const amount = ev.amountFen ?? (instructed ? fen(instructed.amountFen) : null)
   if (amount === null && instructed !== undefined) fail('amount', 'no_amount', `Line ${at} states no amount.`)
   else if (amount === null && ev.endToEndId === null) fail('amount', 'no_amount', `Line ${at} states no amount and names no instruction of ours to take it from.`)
+  if (amount !== null && amount > LIMITS.payout_line_amount_fen_max) {
+    fail('amount', 'amount_too_large', `Line ${at}: ${formatYuan(amount)} yuan is more than one payment line may carry (${formatYuan(fen(LIMITS.payout_line_amount_fen_max))}); no wage payment is that large. Check the amount with the bank.`)
+  }
   if (!ok || card === null || amount === null) return undefined
   const bankRef = ev.bankRef ?? `${file.format}:${file.messageId ?? ctx.sha256.slice(0, 16)}:${at}`
   return {

@@ -47,6 +47,24 @@ export interface PaymentEvidence {
    * card and amount). Null on other lines.
    */
   returnOf: { endToEndId: string | null; bankRef: string | null } | null
+  /**
+   * A total the file states for a group of reports whose own amounts it leaves out (a camt batch entry without an
+   * amount per transaction, a pain.002 level with a control sum whose transactions do not all restate theirs). The
+   * amounts taken from our instruction for the group must add up to it, or the file is refused: the bank's total is
+   * what left the account.
+   */
+  statedTotal?: StatedTotal
+}
+
+export interface StatedTotal {
+  /** Names the group within the file (the entry, the pain.002 level); reports of one group share it. */
+  group: string
+  totalFen: Fen
+  /** Where the total is written, and the code of the fault when the group does not add up to it. */
+  field: string
+  code: 'batch_sum_mismatch' | 'control_sum_mismatch'
+  /** The group in words, for the message ("Entry 3", "the payment information block PI-1"). */
+  label: string
 }
 
 /** One fault: where (lineNo, 0 for the file as a whole), which field, and what is wrong, in words a bank clerk can act on. */

@@ -389,6 +389,13 @@ export function readEntry(ntry: unknown, txs: readonly TxRecord[], ctx: EntryCon
     })
     ctx.messages.note(tx.messageId)
   }
+  // A batch that states no amount per transaction: each line takes our instruction's amount (src/payouts/evidence-lines.ts),
+  // and those must add up to the entry, the money that moved. With a transaction left out as no payment, what the
+  // others should add up to is not known, so nothing is claimed.
+  if (batch && ignored.length === 0 && lines.length > 0 && amounts.every((a) => a === null)) {
+    const statedTotal = { group: `Ntry[${entryNo}]`, totalFen: amount.fen, field: `Ntry[${entryNo}]/Amt`, code: 'batch_sum_mismatch' as const, label: `Entry ${entryNo}` }
+    for (const line of lines) line.statedTotal = statedTotal
+  }
   return { amount, direction, lines, ignored }
 }
 

@@ -198,6 +198,7 @@ function parseChecked(bytes: Buffer, batchTransactions: number | undefined): Pai
       if (broken !== undefined) fault.add(0, `${path}/PmtInfSts`, 'status_contradiction', `The group status is ${group.code} and this block's ${level.code}: ${broken}.`)
     }
     const txs: Tx[] = []
+    const blockLines: PaymentEvidence[] = []
     const txNodes = all(block, 'TxInfAndSts')
     for (const [i, placeholder] of txNodes.entries()) {
       position++
@@ -218,15 +219,19 @@ function parseChecked(bytes: Buffer, batchTransactions: number | undefined): Pai
       }
       seen.add(key)
       lines.push(line)
+      blockLines.push(line)
       details.push(detail)
     }
     if (txNodes.length === 0) ignored['payment_info_without_transactions'] = (ignored['payment_info_without_transactions'] ?? 0) + 1
     const complete = checkCounts(level, txs, path, fault)
+    claimTotal(level, txs, blockLines, path, complete, `The payment information block ${paymentInfoId ?? b + 1}`)
     groupTxs.push(...txs)
     paymentInfos.push({ ...level, paymentInfoId: paymentInfoId ?? '', listed: txNodes.length, complete })
   }
   if (blocks.length === 0) ignored['group_without_transactions'] = 1
   const groupComplete = checkCounts(group, groupTxs, 'OrgnlGrpInfAndSts', fault)
+  // Where no block's total could be held against the amounts our instruction gives, the group's can.
+  if (lines.every((l) => l.statedTotal === undefined)) claimTotal(group, groupTxs, lines, 'OrgnlGrpInfAndSts', groupComplete, 'The report')
 
   if (fault.count > 0) return { errors: fault.list }
   const payers = new Set(lines.map((l) => l.payerAccountNo).filter((a): a is string => a !== null))
@@ -246,6 +251,17 @@ function parseChecked(bytes: Buffer, batchTransactions: number | undefined): Pai
     details,
   }
   return { file, errors: [] }
+}
+
+/**
+ * A level that lists all its transactions, states their control sum and leaves some amounts out: its lines carry the
+ * sum, for the amounts taken from our instruction (src/payouts/evidence-lines.ts) must add up to it. Only when every
+ * listed transaction became a line: otherwise what the lines should add up to is not known.
+ */
+function claimTotal(level: Pain002Level, txs: readonly Tx[], levelLines: readonly PaymentEvidence[], field: string, complete: boolean | null, label: string): void {
+  if (complete !== true || level.originalControlSumFen === null || txs.every((t) => t.amount !== null) || levelLines.length !== txs.length) return
+  const statedTotal = { group: field, totalFen: level.originalControlSumFen, field: `${field}/OrgnlCtrlSum`, code: 'control_sum_mismatch' as const, label }
+  for (const line of levelLines) line.statedTotal = statedTotal
 }
 
 /** What the counts are checked against: a listed transaction's status code (its own or inherited) and amount, if stated. */
