@@ -3,6 +3,7 @@
  * status tables, the batch's verdict over its lines, and the batch's counts and sums held against the lines. The
  * readers (xml.ts, json.ts) only find the records and their fields; every meaning is decided here, once.
  */
+import { createHash } from 'node:crypto'
 import { FEN_MAX, Money, fen, type Fen, type MoneyDecimal } from '../../../kernel/money.ts'
 import type { WorkDate } from '../../../kernel/time.ts'
 import { maskCard } from '../../../roster/identity.ts'
@@ -313,6 +314,7 @@ function readResultLine(rec: CmbRecord<Exclude<LineSource, 'NTAGDRFDZ1'>>, batch
   if (status === 'rejected' && reason.words === null && reasonCode === null) reason = { code: null, words: meaning.words }
   const reasons = status === 'booked' ? { reasonCode: null, reasonText: null } : { reasonCode: reasonCode ?? null, reasonText: reason.words }
   const ref = reqnbr ?? f.get('BTHNBR')
+  const yurref = f.get('YURREF') ?? batch?.yurref ?? null
   return {
     key: seq,
     line: {
@@ -323,8 +325,8 @@ function readResultLine(rec: CmbRecord<Exclude<LineSource, 'NTAGDRFDZ1'>>, batch
       amountFen: amount,
       currency: 'CNY',
       endToEndId: null,
-      paymentInfoId: f.get('YURREF') ?? batch?.yurref ?? null,
-      bankRef: ref !== undefined && seq !== undefined ? `${ref}/${seq}` : null,
+      paymentInfoId: yurref,
+      bankRef: ref !== undefined && seq !== undefined ? `${ref}/${seq}` : lineRefOf(rec.source, ref, yurref, seq, card, amount, date),
       uetr: null,
       bookingDate: date,
       valueDate: date,
@@ -334,6 +336,17 @@ function readResultLine(rec: CmbRecord<Exclude<LineSource, 'NTAGDRFDZ1'>>, batch
       trxseq: seq ?? null,
     },
   }
+}
+
+/**
+ * The reference of a line whose answer names no batch number and place (GetAgentDetail's NTQATDQYZ; NTAGDINF without
+ * its batch record): made from what the bank says of the payment — batch, place, card, amount, date — so the same payment
+ * answered again by a later query of the batch has the same reference, and is refused as already posted instead of
+ * counting twice. A digest, so no card number is shown as a reference.
+ */
+function lineRefOf(source: string, batchNo: string | undefined, yurref: string | null, seq: string | undefined, card: string, amount: Fen, date: WorkDate | null): string {
+  const digest = createHash('sha256').update(`${batchNo ?? ''}|${yurref ?? ''}|${seq ?? ''}|${card}|${amount}|${date ?? ''}`).digest('hex').slice(0, 24)
+  return `${source}:${digest}`
 }
 
 /**
