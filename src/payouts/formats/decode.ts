@@ -4,6 +4,7 @@
  * refuse the file rather than become U+FFFD: a payee's name read wrong is evidence read wrong. What each format accepts
  * in the XML declaration and how it words a refusal stay in its own decode.ts (their tests hold the wording).
  */
+import { isAscii, isUtf8 } from 'node:buffer'
 import iconv from 'iconv-lite'
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf])
@@ -36,4 +37,17 @@ export function strictUtf8(bytes: Buffer, keepBom = false): string | undefined {
 export function strictGbk(bytes: Buffer, encoding: 'gbk' | 'gb18030'): string | undefined {
   const text = iconv.decode(bytes, encoding)
   return text.includes('\uFFFD') ? undefined : text
+}
+
+/**
+ * Why a file declared GBK is not: a UTF-8 byte-order mark before the declaration, or Chinese in bytes that are valid
+ * UTF-8 (GBK text with Chinese in it practically never is, while UTF-8 often reads as GBK — as the wrong characters,
+ * names matched to no worker). Undefined when neither.
+ */
+export function gbkMislabelled(body: Buffer, bom: boolean, declared: string): string | undefined {
+  if (bom) return `The file starts with a UTF-8 byte-order mark but says it is ${declared.toUpperCase()}; one of the two is wrong. Fetch it from the bank again.`
+  if (!isAscii(body) && isUtf8(body)) {
+    return `The file says it is ${declared.toUpperCase()} but its bytes are UTF-8; read as ${declared.toUpperCase()} its names would be wrong. Correct its declaration to encoding="UTF-8", or send the file as the bank gave it.`
+  }
+  return undefined
 }

@@ -12,7 +12,7 @@
  */
 import { isUtf8 } from 'node:buffer'
 import iconv from 'iconv-lite'
-import { startsUtf16, withoutBom } from '../decode.ts'
+import { gbkMislabelled, startsUtf16, withoutBom } from '../decode.ts'
 
 export type XmlEncoding = 'utf-8' | 'gbk' | 'gb18030'
 
@@ -75,7 +75,7 @@ export function decodeXml(bytes: Buffer): Decoded {
   if (startsUtf16(bytes)) {
     return { code: 'unsupported_encoding', message: 'The file is UTF-16 (its first bytes say so). Export it again as UTF-8 or GBK.' }
   }
-  const { body } = withoutBom(bytes)
+  const { body, bom } = withoutBom(bytes)
   const declared = declaredEncoding(body)
   if (declared === undefined || declared === 'utf-8' || declared === 'utf8' || declared === 'us-ascii' || declared === 'ascii') {
     if (!isUtf8(body)) {
@@ -90,6 +90,8 @@ export function decodeXml(bytes: Buffer): Decoded {
   if (declared === 'gbk' || declared === 'gb2312' || declared === 'cp936' || declared === 'x-gbk' || declared === 'gb18030') {
     // GB2312 files in the wild carry GBK's extra characters; GBK reads GB2312 and more.
     const encoding = declared === 'gb18030' ? 'gb18030' : 'gbk'
+    const mislabelled = gbkMislabelled(body, bom, declared)
+    if (mislabelled !== undefined) return { code: 'invalid_encoding', message: mislabelled }
     const bad = firstInvalidGbkLine(body, encoding)
     if (bad !== undefined) return { code: 'invalid_encoding', message: `The file says it is ${declared.toUpperCase()}, but line ${bad} holds bytes that are not. Fetch it from the bank again.` }
     return { text: body.toString('latin1'), encoding, decodeText: (s) => (NON_ASCII.test(s) ? iconv.decode(Buffer.from(s, 'latin1'), encoding) : s) }

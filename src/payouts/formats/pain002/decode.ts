@@ -7,7 +7,7 @@
  * GBK bytes under a UTF-8 label (a bank's export tool that writes GBK and copies a UTF-8 declaration) are told apart
  * from random damage, so the clerk is told which of the two to ask the bank about.
  */
-import { startsUtf16, strictGbk, strictUtf8, withoutBom } from '../decode.ts'
+import { gbkMislabelled, startsUtf16, strictGbk, strictUtf8, withoutBom } from '../decode.ts'
 
 export type DecodeFault = { code: 'invalid_encoding' | 'encoding_mislabelled' | 'unsupported_encoding'; message: string }
 
@@ -32,7 +32,7 @@ function declaredEncoding(head: Buffer): string | undefined {
 }
 
 export function decodeXml(bytes: Buffer): { text: string; encoding: string } | DecodeFault {
-  const { body } = withoutBom(bytes)
+  const { body, bom } = withoutBom(bytes)
   if (startsUtf16(body)) {
     return { code: 'unsupported_encoding', message: 'The file is in UTF-16, which this ledger does not read; ask the bank for UTF-8 or GBK.' }
   }
@@ -53,6 +53,8 @@ export function decodeXml(bytes: Buffer): { text: string; encoding: string } | D
     }
     return { code: 'invalid_encoding', message: `The file declares ${label} but holds bytes that are no ${label} text; it may be damaged. Fetch it from the bank again.` }
   }
+  const mislabelled = gbkMislabelled(body, bom, label)
+  if (mislabelled !== undefined) return { code: 'encoding_mislabelled', message: mislabelled }
   const text = strictGbk(body, decoder)
   if (text !== undefined) return { text, encoding: label }
   return { code: 'invalid_encoding', message: `The file declares ${label} but holds bytes that are no ${label} text; it may be damaged. Fetch it from the bank again.` }
