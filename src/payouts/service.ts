@@ -257,6 +257,20 @@ export class PayoutService {
     if (format === undefined || format.name === 'delimited') {
       const parsed = parsePayoutFile(input.bytes)
       if (!parsed.ok) return { errors: parsed.errors }
+      // A line naming our EndToEndId answers that instruction's month, whatever the format: another month's refuses the
+      // file, or one payment would count in two pay months.
+      const named = [...new Set(parsed.file.lines.flatMap((l) => (l.endToEndId === null ? [] : [l.endToEndId])))]
+      if (named.length > 0 && this.moneyOut?.instructed) {
+        const instructed = await this.moneyOut.instructed.linesByEndToEndId(input.projectId, named)
+        const errors: FileError[] = []
+        for (const l of parsed.file.lines) {
+          const i = l.endToEndId === null ? undefined : instructed.get(l.endToEndId)
+          if (i !== undefined && i.period !== input.period) {
+            errors.push({ line: l.lineNo, field: 'end_to_end_id', code: 'wrong_period', message: `Line ${l.lineNo} answers the instruction of ${i.period} (EndToEndId ${l.endToEndId}), not ${input.period}. Post the file for ${i.period}.` })
+          }
+        }
+        if (errors.length > 0) return { errors }
+      }
       const t = parsed.file.totals
       const file: PayoutFileRow = {
         ...base,
