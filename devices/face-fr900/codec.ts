@@ -137,20 +137,38 @@ function checkSettings(settings: Record<string, unknown>): string | undefined {
   return undefined
 }
 
+/** What a kept frame never holds, wherever in it: the face photo and the body temperature. */
+const REDACTED: Readonly<Record<string, string>> = { Pic: '[photo removed]', Temperature: '[removed]' }
+
+function redactValue(value: unknown, found: { any: boolean }): unknown {
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, found))
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => {
+        if (!Object.hasOwn(REDACTED, k)) return [k, redactValue(v, found)]
+        found.any = true
+        return [k, REDACTED[k]]
+      }),
+    )
+  }
+  return value
+}
+
 /**
  * A refused frame is kept for inspection, but never its face photo (2025
- * face-recognition measures: face data stays on the device). A frame that is
- * not even JSON cannot be searched for a photo; its bytes are kept only up to
- * where a photo could begin, which is enough to see what went wrong.
+ * face-recognition measures: face data stays on the device) nor a body
+ * temperature (health data), wherever in the frame a device put them. A
+ * frame that is not even JSON cannot be searched for a photo; its bytes are
+ * kept only up to where a photo could begin, which is enough to see what
+ * went wrong.
  */
 function redact(payload: Buffer): Buffer {
   try {
     const frame: unknown = JSON.parse(payload.toString('utf8'))
-    if (frame && typeof frame === 'object' && 'info' in frame && frame.info && typeof frame.info === 'object' && 'Pic' in frame.info) {
-      ;(frame.info as Record<string, unknown>).Pic = '[photo removed]'
-      return Buffer.from(JSON.stringify(frame))
-    }
-    return payload
+    const found = { any: false }
+    const kept = redactValue(frame, found)
+    // Nothing to remove: the bytes as received, for whoever inspects them.
+    return found.any ? Buffer.from(JSON.stringify(kept)) : payload
   } catch {
     const at = payload.indexOf('"Pic"')
     return at >= 0 ? Buffer.concat([payload.subarray(0, at), Buffer.from('…[cut before "Pic"]')]) : payload

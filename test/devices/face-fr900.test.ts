@@ -220,4 +220,11 @@ t.test('a refused frame is kept without its face photo', async (t) => {
   t.match(kept, /RecordID/)
   const garbled = faceFr900.redact!(Buffer.from(JSON.stringify(frame).slice(0, -5))).toString()
   t.notMatch(garbled, /iVBORw0KGgo/, 'even when the frame is not JSON')
+  // Wherever a device puts them (found by review): a photo beside info, a temperature in info.
+  const astray = { operator: 'RecPush', Pic: 'iVBORw0KGgoAAAANSUhEUg', info: { ...frame.info, Pic: undefined, Temperature: '38.4' } }
+  const keptAstray = faceFr900.redact!(Buffer.from(JSON.stringify(astray))).toString()
+  t.notMatch(keptAstray, /iVBORw0KGgo/, 'a photo at the top level is removed too')
+  t.notMatch(keptAstray, /38\.4/, 'and a body temperature')
+  const plain = Buffer.from(JSON.stringify({ operator: 'RecPush', info: { DeviceID: 'FT-0001' } }, null, 1))
+  t.equal(faceFr900.redact!(plain).toString(), plain.toString(), 'a frame with nothing to remove is kept as received')
 })
