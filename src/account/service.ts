@@ -9,6 +9,7 @@
  * the file with every fault found, and the file is kept in rejected inputs. The same bytes again return the stored
  * statement; a line already read from another statement (camt.054 first, camt.053 later) is stored once.
  */
+import { LIMITS } from '../config/limits.ts'
 import { createHash } from 'node:crypto'
 import { isUniqueViolation } from '../db/faults.ts'
 import type { Database } from '../db/database.ts'
@@ -175,6 +176,7 @@ export class AccountService {
       throw new AppError('contract_invalid', { reason, ...details })
     }
     if (!Number.isSafeInteger(input.contractAmountFen) || input.contractAmountFen <= 0) refuse('contractAmountFen must be a whole number of fen above zero')
+    if (input.contractAmountFen > LIMITS.contract_amount_fen_max) refuse(`contractAmountFen is above the largest contract the ledger holds (${LIMITS.contract_amount_fen_max} fen, ¥1 trillion); check the amount`, { contractAmountFen: input.contractAmountFen })
     if (input.labourCostFen > input.contractAmountFen) refuse('the labour cost cannot be more than the contract amount', { labourCostFen: input.labourCostFen, contractAmountFen: input.contractAmountFen })
     if (!isWorkDate(input.signedOn)) refuse(`signedOn "${input.signedOn}" is not a date written YYYY-MM-DD`)
     if (input.reason.trim() === '') refuse('a contract entry needs a reason')

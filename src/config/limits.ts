@@ -31,6 +31,16 @@ export const LIMITS = {
    * per-line maximum every sum of the month: 200,000 × ¥1,000,000 = ¥200 billion, inside FEN_MAX.
    */
   payout_lines_per_project_month_max: 200_000,
+  /**
+   * One construction contract (施工合同价款): ¥1 trillion, beyond the largest works ever let in one contract; its labour
+   * cost and funding periods are at most the contract. Far below FEN_MAX, so sums of them stay exact.
+   */
+  contract_amount_fen_max: 100_000_000_000_000,
+  /**
+   * One wage guarantee deposit (工资保证金), cash, letter or policy: ¥10 billion, many times what any project's rate asks;
+   * a thousand of them stay within FEN_MAX, so the register's sums cannot overflow.
+   */
+  deposit_amount_fen_max: 1_000_000_000_000,
   /** Line errors listed for one refused payout file: enough to fix a file, not a 50,000-line dump of one systematic mistake. */
   payout_file_errors_max: 1_000,
   /**

@@ -12,6 +12,7 @@
  * with no clean years counted and no other project in the region, which gives the base rate (or the small-contract
  * exemption), the figure a contractor must lodge unless the bureau has decided otherwise. The project is under construction from the contract's signing date.
  */
+import { LIMITS } from '../config/limits.ts'
 import type { Database } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
@@ -128,6 +129,7 @@ export class DepositService {
       if (input.contractorId !== project.generalContractorId) refuse("the deposit is lodged by the project's general contractor; contractorId names another organisation", 'contractorId')
       if (input.form === undefined) return refuse('form is required: cash, bank_guarantee or insurance', 'form')
       if (input.amountFen === undefined || !Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) return refuse('amountFen must be a whole number of fen above zero', 'amountFen')
+      if (input.amountFen > LIMITS.deposit_amount_fen_max) return refuse(`amountFen ${input.amountFen} is above the largest deposit the register holds (${LIMITS.deposit_amount_fen_max} fen, ¥10 billion); check the amount`, 'amountFen')
       if (input.issuer === undefined || input.issuer.trim() === '') return refuse('issuer is required: the bank or insurer, or the custodian bank of cash', 'issuer')
       if (input.reference === undefined || input.reference.trim() === '') return refuse('reference is required: the letter, policy or deposit receipt number', 'reference')
       if (input.form === 'cash') {

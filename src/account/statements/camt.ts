@@ -25,6 +25,7 @@ import type { Direction } from '../funding.ts'
 import {
   STATEMENT_LINES_MAX,
   accountDigits,
+  decimalSumToFen,
   decimalToFen,
   readDate,
   type ParsedStatement,
@@ -141,7 +142,8 @@ export function parseCamt(xml: string): StatementParse {
   return { statement, errors }
 }
 
-function readAmount(node: unknown, entry: number, field: string, fault: Faults): Amount | undefined {
+/** `sum`: a balance, whose bound is the ledger's range rather than one line's. */
+function readAmount(node: unknown, entry: number, field: string, fault: Faults, sum = false): Amount | undefined {
   const amt = at(node, 'Amt')
   const value = rawText(node, 'Amt')
   if (value === undefined) {
@@ -153,7 +155,7 @@ function readAmount(node: unknown, entry: number, field: string, fault: Faults):
     fault.add(entry, `${field}/@Ccy`, `The amount ${value} has no ISO 4217 currency (Ccy).`)
     return undefined
   }
-  const parsed = decimalToFen(value)
+  const parsed = sum ? decimalSumToFen(value) : decimalToFen(value)
   if ('reason' in parsed) {
     fault.add(entry, field, `The amount ${parsed.reason}.`)
     return undefined
@@ -180,7 +182,7 @@ function readBalances(rep: unknown, r: number, fault: Faults): StatementBalance[
     const code = rawText(bal, 'Tp', 'CdOrPrtry', 'Cd')
     const kind = code === 'OPBD' ? 'opening' : code === 'CLBD' ? 'closing' : undefined
     if (kind === undefined) continue
-    const amount = readAmount(bal, 0, `Stmt[${r + 1}]/Bal/${code}`, fault)
+    const amount = readAmount(bal, 0, `Stmt[${r + 1}]/Bal/${code}`, fault, true)
     const direction = readDirection(bal, 0, `Stmt[${r + 1}]/Bal/${code}/CdtDbtInd`, fault)
     if (amount === undefined || direction === undefined) continue
     const date = readDateOf(at(bal, 'Dt'))
@@ -298,7 +300,7 @@ function checkSummary(
     if (n !== undefined && Number(n) !== countOf) fault.add(0, `TxsSummry/${path}/NbOfNtries`, `The summary counts ${n} entries; the report holds ${countOf}.`)
     const sum = rawText(node, 'Sum')
     if (sum !== undefined) {
-      const stated = decimalToFen(sum)
+      const stated = decimalSumToFen(sum)
       const actual = selected.reduce((s, e) => s.plus(e.amount.fen), new Money(0))
       if ('reason' in stated) fault.add(0, `TxsSummry/${path}/Sum`, `The summary's sum ${stated.reason}.`)
       else if (!actual.eq(stated.fen)) fault.add(0, `TxsSummry/${path}/Sum`, `The summary's sum is ${sum}; the entries add up to ${actual.div(100).toFixed(2)}.`)

@@ -12,7 +12,7 @@
  */
 import { Money, ZERO_FEN, fen, subFen, type Fen } from '../../kernel/money.ts'
 import type { Direction } from '../funding.ts'
-import { STATEMENT_LINES_MAX, accountDigits, decimalToFen, readDate, type ParsedStatement, type StatementBalance, type StatementFault, type StatementLine, type StatementParse } from './statement.ts'
+import { STATEMENT_LINES_MAX, accountDigits, decimalSumToFen, decimalToFen, readDate, type ParsedStatement, type StatementBalance, type StatementFault, type StatementLine, type StatementParse } from './statement.ts'
 
 export interface CsvStatementProfile {
   id: string
@@ -246,7 +246,7 @@ export function parseCsvStatement(text: string, profile: CsvStatementProfile = C
     if (col.balance !== undefined) {
       const t = cellOf(r, 'balance').replace(/,/g, '')
       const negative = t.startsWith('-')
-      const parsed = decimalToFen(negative ? t.slice(1) : t)
+      const parsed = decimalSumToFen(negative ? t.slice(1) : t)
       if ('reason' in parsed) fault(at, profile.columns.balance[0]!, `The balance ${parsed.reason}.`)
       else balance = negative ? subFen(ZERO_FEN, parsed.fen) : parsed.fen
     }

@@ -7,7 +7,7 @@
  * Parsers are pure: bytes or text in, this out. Amounts are read from decimal strings straight into fen with
  * decimal.js (kernel/money), never through a float.
  */
-import { Money, fen, type Fen } from '../../kernel/money.ts'
+import { FEN_MAX, Money, fen, type Fen } from '../../kernel/money.ts'
 import { isWorkDate, type WorkDate } from '../../kernel/time.ts'
 import type { AccountMovement } from '../funding.ts'
 
@@ -93,6 +93,9 @@ export function decimalTextToFen(text: string, maxFen: number, above: string): {
 /** One statement line's amount to fen: `decimalTextToFen` within the ceiling of one line. */
 export const decimalToFen = (text: string): { fen: Fen } | { reason: string } =>
   decimalTextToFen(text, STATEMENT_LINE_AMOUNT_FEN_MAX, 'the largest line a statement may carry')
+
+/** A balance or a sum of lines (OPBD, CLBD, TxsSummry, a 余额 column) to fen: bounded by the ledger's range, not a line's. */
+export const decimalSumToFen = (text: string): { fen: Fen } | { reason: string } => decimalTextToFen(text, FEN_MAX, 'the largest sum the ledger holds')
 
 /** A date as banks write it: YYYY-MM-DD, YYYYMMDD, YYYY/MM/DD, or the date part of an ISO date-time. */
 export function readDate(text: string): WorkDate | undefined {

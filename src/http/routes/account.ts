@@ -7,6 +7,7 @@
  * (commercial figures) is read by the labour manager and the auditor. Team managers and workers have no part in it.
  * Counterparty accounts of movements may be workers' cards (the wages paid out of the account): replies mask them.
  */
+import { LIMITS } from '../../config/limits.ts'
 import type { FastifyInstance } from 'fastify'
 import { principalOf } from '../access.ts'
 import { AppError } from '../../kernel/errors.ts'
@@ -243,8 +244,8 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
         body: {
           type: 'object',
           properties: {
-            contractAmountFen: { type: 'integer', minimum: 1 },
-            labourCostFen: { type: 'integer', minimum: 0 },
+            contractAmountFen: { type: 'integer', minimum: 1, maximum: LIMITS.contract_amount_fen_max },
+            labourCostFen: { type: 'integer', minimum: 0, maximum: LIMITS.contract_amount_fen_max },
             funderAccountNos: { type: 'array', minItems: 1, maxItems: 20, items: accountNo, description: "the construction unit's accounts funding comes from" },
             signedOn: date,
             reason,

@@ -2,6 +2,7 @@
  * The wage guarantee deposit register (工资保证金): the GC's labour manager records deposits and their release; the
  * labour manager and the auditor read the register with the required amount and the flags as of a date.
  */
+import { LIMITS } from '../../config/limits.ts'
 import type { FastifyInstance } from 'fastify'
 import { principalOf } from '../access.ts'
 import { maskText } from '../../access/masking.ts'
@@ -95,7 +96,7 @@ export async function depositsRoutes(app: FastifyInstance, { services }: { servi
           properties: {
             contractorId: idParam,
             form: { type: 'string', enum: ['cash', 'bank_guarantee', 'insurance'] },
-            amountFen: { type: 'integer', minimum: 1 },
+            amountFen: { type: 'integer', minimum: 1, maximum: LIMITS.deposit_amount_fen_max },
             issuer: { type: 'string', minLength: 1, maxLength: 200 },
             reference: { type: 'string', minLength: 1, maxLength: 100 },
             effectiveOn: date,
