@@ -479,8 +479,8 @@ export interface FundingShortInput {
 
 /**
  * FUNDING_SHORT: the balance at the end of the check day (pay day − daysBefore, calendar days) is below the approved
- * sheets' total net. An exactly equal balance is enough. Not judged before the check day (asOf earlier than it), nor
- * with no approved sheet (that is NO_PAYROLL_SHEET's business).
+ * sheets' total net. An exactly equal balance is enough. Not judged until the check day has ended (asOf after it:
+ * money may still arrive on the day itself), nor with no approved sheet (that is NO_PAYROLL_SHEET's business).
  */
 export function fundingShort(input: FundingShortInput): FundingFlag | undefined {
   const daysBefore = input.daysBefore ?? FUNDING_SHORT_DAYS_BEFORE_DEFAULT
@@ -491,7 +491,7 @@ export function fundingShort(input: FundingShortInput): FundingFlag | undefined 
     throw new AccountError('check_invalid', `Pay date "${input.payDate}" and asOf "${input.asOf}" must be dates written YYYY-MM-DD.`, { payDate: input.payDate, asOf: input.asOf })
   }
   const checkOn = addDays(input.payDate, -daysBefore)
-  if (input.asOf < checkOn || input.approvedSheets.length === 0) return undefined
+  if (input.asOf <= checkOn || input.approvedSheets.length === 0) return undefined
   const requiredFen = sumFen(input.approvedSheets.map((s) => s.netFen))
   const balanceFen = accountBalance(input.openingFen, input.movements, checkOn)
   if (balanceFen >= requiredFen) return undefined

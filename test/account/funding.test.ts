@@ -243,6 +243,8 @@ t.test('FUNDING_SHORT judges the balance at the end of the check day, N days bef
   t.equal(fundingShort(payroll({ movements: [credit('F1', 20_000_000, '2026-03-10')] })), undefined, 'booked on the check day: enough')
   t.equal(fundingShort(payroll({ movements: arrivesLate, daysBefore: 3 })), undefined, 'a 3-day check falls on the 12th')
   t.equal(fundingShort(payroll({ movements: [], asOf: '2026-03-09' })), undefined, 'not judged before the check day')
+  t.equal(fundingShort(payroll({ movements: [], asOf: '2026-03-10' })), undefined, 'nor on the check day itself, before it has ended (found by review)')
+  t.ok(fundingShort(payroll({ movements: [], asOf: '2026-03-11' })), 'judged the day after')
   t.equal(fundingShort(payroll({ movements: [], approvedSheets: [] })), undefined, 'no approved sheet: nothing to cover')
   t.ok(fundingShort(payroll({ movements: [credit('F1', 20_000_000, '2026-03-05'), debit('D1', 1, '2026-03-09')] })), 'money out before the check day lowers it')
   t.throws(() => fundingShort(payroll({ daysBefore: -1 })), { code: 'check_invalid' })
