@@ -107,11 +107,19 @@ function reportOf(l: PaymentReportRow): PaidLine {
   }
 }
 
-/** Every card of every enrolled worker, and whose it is. */
-function cardOwnersOf(holders: readonly CardHolder[]): Map<string, CardOwner> {
+/**
+ * Every card of every enrolled worker, and whose it is. A card two workers of the roster give (一卡多人: the roster
+ * does not forbid it; SHARED_CARD flags it when paid for both) is the smallest worker id's, as the payroll's fallback
+ * decides: the rows come in no order, and an owner picked by row order would move the month's cases from one worker
+ * to the other between runs with no money moving.
+ */
+export function cardOwnersOf(holders: readonly CardHolder[]): Map<string, CardOwner> {
   const cardOwners = new Map<string, CardOwner>()
   // The holder row itself stands for its owner (a CardOwner and more): a month of 100,000 workers is not copied.
-  for (const h of holders) cardOwners.set(h.cardNo, h)
+  for (const h of holders) {
+    const known = cardOwners.get(h.cardNo)
+    if (known === undefined || h.workerId < known.workerId) cardOwners.set(h.cardNo, h)
+  }
   return cardOwners
 }
 
