@@ -45,12 +45,12 @@ export class PayoutRepository {
   }
 
   /** Which of these bank references the project already holds, with which status, and in which file. */
-  async postedBankRefs(projectId: string, bankRefs: readonly string[]): Promise<Array<{ bankRef: string; status: string; fileId: string }>> {
-    const found: Array<{ bankRef: string; status: string; fileId: string }> = []
+  async postedBankRefs(projectId: string, bankRefs: readonly string[]): Promise<Array<{ bankRef: string; status: string; fileId: string; period: string }>> {
+    const found: Array<{ bankRef: string; status: string; fileId: string; period: string }> = []
     for (let i = 0; i < bankRefs.length; i += IN_LIST_MAX) {
       found.push(
-        ...(await this.db.all<{ bankRef: string; status: string; fileId: string }>(
-          sql`SELECT ${payoutLines.bankRef} AS "bankRef", ${payoutLines.status} AS "status", ${payoutLines.fileId} AS "fileId" FROM ${payoutLines}
+        ...(await this.db.all<{ bankRef: string; status: string; fileId: string; period: string }>(
+          sql`SELECT ${payoutLines.bankRef} AS "bankRef", ${payoutLines.status} AS "status", ${payoutLines.fileId} AS "fileId", ${payoutLines.period} AS "period" FROM ${payoutLines}
             WHERE ${and(eq(payoutLines.projectId, projectId), inArray(payoutLines.bankRef, bankRefs.slice(i, i + IN_LIST_MAX)))}
             ORDER BY ${payoutLines.bankRef}`,
         )),

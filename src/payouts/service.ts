@@ -333,6 +333,8 @@ export class PayoutService {
     const project = await this.roster.project(input.projectId)
     const made = evidenceLines(parsed.file, { projectId: input.projectId, period: input.period, fileId, postedOn: workDateOf(now, project.timeZone), sha256, instructed, instructedByBatchSeq, newId })
     if ('errors' in made) return made
+    const misplaced = await this.returnsOfOtherMonths(input.projectId, input.period, made.lines)
+    if (misplaced.length > 0) return { errors: misplaced }
     const t = made.totals
     const file: PayoutFileRow = {
       ...base,
@@ -344,6 +346,24 @@ export class PayoutService {
       ...t,
     }
     return { file, lines: made.lines }
+  }
+
+  /**
+   * A return (退票) that names the payment it undoes by the bank's reference belongs to that payment's pay month, as one
+   * naming it by EndToEndId does: posted under another month it would leave the month it undoes paid and settled.
+   */
+  private async returnsOfOtherMonths(projectId: string, period: Month, lines: readonly PayoutLineRow[]): Promise<FileError[]> {
+    const named = lines.filter((l) => l.status === 'returned' && l.returnOfBankRef !== null)
+    if (named.length === 0) return []
+    const originals = new Map<string, string>()
+    for (const r of await this.repo.postedBankRefs(projectId, [...new Set(named.map((l) => l.returnOfBankRef!))])) {
+      if (r.status === 'success') originals.set(r.bankRef, r.period)
+    }
+    return named.flatMap((l) => {
+      const month = originals.get(l.returnOfBankRef!)
+      if (month === undefined || month === period) return []
+      return [{ line: l.lineNo, field: 'bank_ref', code: 'wrong_period', message: `Line ${l.lineNo} returns the payment ${l.returnOfBankRef}, paid for ${month}, not ${period}. Post the file for ${month}.` }]
+    })
   }
 
   /**
