@@ -79,7 +79,7 @@ function isBlank(line: Buffer): boolean {
   return true
 }
 
-/** The body cut into record lines; blank lines are skipped, a trailing `\r` is dropped from each line. */
+/** The body cut into record lines; blank lines are skipped, trailing `\r`s are dropped from each line. */
 export function splitAttlog(body: Buffer): AttlogSplit {
   if (body.length > ATTLOG_BODY_BYTES_MAX) {
     return {
@@ -98,7 +98,8 @@ export function splitAttlog(body: Buffer): AttlogSplit {
     const end = lf === -1 ? body.length : lf
     let line = body.subarray(start, end)
     start = end + 1
-    if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1)
+    // Every trailing CR: a firmware that writes \r\r\n must not leave one on the record's last field.
+    while (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1)
     if (isBlank(line)) continue
     records++
     if (records > ATTLOG_LINES_MAX) {

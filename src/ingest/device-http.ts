@@ -246,9 +246,9 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
       await refuse('zkteco', req.query.SN, sender, { payload: body, reason: whole.reason, detail: whole.detail, payloadBytesKept: LIMITS.rejected_payload_bytes_max }).catch(() => {})
       return reply.code(413).type('text/plain').send(`ERROR: ${whole.detail}`)
     }
-    // A line the splitter could not take (not UTF-8, too long) is refused and kept with the splitter's reason and its
-    // line number in the body, and the rest of the batch is stored.
-    const refused = split.errors.map((e) => ({ payload: e.payload, reason: e.reason, detail: `line ${e.lineNo}: ${e.detail}` }))
+    // A line the splitter could not take (not UTF-8, too long) is refused and kept with the splitter's reason and detail
+    // (which names its line in the body), and the rest of the batch is stored.
+    const refused = split.errors.map((e) => ({ payload: e.payload, reason: e.reason, detail: e.detail }))
     try {
       const result = await ingest('zkteco', req.query.SN, sender, split.lines.map((l) => l.payload), refused)
       opts.requests?.inc({ family: 'zkteco', outcome: outcomeOf(result) })

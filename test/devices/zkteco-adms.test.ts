@@ -416,3 +416,12 @@ void t.test('property: checkSettings and decode never throw on any settings', as
   )
   t.pass('held')
 })
+
+void t.test('a line ended \\r\\r\\n keeps no CR on its last field (found by the property above, seed 908843414)', async (t) => {
+  const { lines, errors } = splitAttlog(Buffer.from('1001\t2024-01-01 08:00:00\t0\t1\t0\r\r\n1002\t2024-01-01 08:01:00\t0\t1\t0\r\n'))
+  t.same(errors, [])
+  t.same(
+    lines.map((l) => l.payload.toString()),
+    ['1001\t2024-01-01 08:00:00\t0\t1\t0', '1002\t2024-01-01 08:01:00\t0\t1\t0'],
+  )
+})

@@ -67,7 +67,7 @@ t.test('refusals at the HTTP device edge', async (t) => {
     const r = await fetch(`${server.deviceUrl}/iclock/cdata?SN=ZK0001&table=ATTLOG&Stamp=3`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body })
     t.equal(await r.text(), 'OK: 3', 'every record acknowledged once its outcome is committed')
     const zk = (await ofProject()).slice(0, (await ofProject()).length - before).filter((x) => x.deviceSerial === 'ZK0001')
-    t.ok(zk.some((x) => x.reason === 'malformed_payload' && /^line 3: /.test(x.detail)), 'the line that is not UTF-8 is named by its line number')
+    t.ok(zk.some((x) => x.reason === 'malformed_payload' && /^line 3 is not UTF-8/.test(x.detail)), 'the line that is not UTF-8 is named by its line number')
     t.ok(zk.some((x) => /Verify/.test(x.detail)), 'the bad verify code refused by the codec, with its reason')
 
     const xml = '<?xml version="1.0"?><EventNotificationAlert><eventType>AccessControllerEvent</eventType></EventNotificationAlert>'

@@ -115,7 +115,7 @@ t.test('a worker month, corrections, confirmation, a late punch and a suspect cl
   t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-10-12/corrections`, { kind: 'add_punch', at: '2026-10-12 17:00', reason: '' , author: 'x' })), { status: 400, code: 'validation_failed' })
   t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-10-12/corrections`, { kind: 'add_punch', reason: '忘打卡', author: '王芳' })), { status: 400, code: 'correction_invalid' })
   t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-10-12/corrections`, { kind: 'add_punch', at: '2026-10-15 17:00', direction: 'out', reason: '忘打卡', author: '王芳' })), { status: 400, code: 'correction_invalid' })
-  t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-02-30/corrections`, { kind: 'set_status', status: 'present', reason: 'x', author: 'y' })), { status: 400, code: 'invalid_date' })
+  t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-02-30/corrections`, { kind: 'set_status', status: 'present', reason: 'x', author: 'y' })), { status: 400, code: 'validation_failed', details: [{ field: 'params/date', message: /format "date"/ }] }, 'a day the calendar does not have')
   const fix = await api.post<{ id: string; author: string }>(`${P}/workers/${idA}/days/2026-10-12/corrections`, { kind: 'add_punch', at: '2026-10-12 17:00', direction: 'out', reason: '出口闸机故障，班组长证明17:00离场', author: '王芳' })
   t.equal(fix.author, '王芳')
   const corrected = day(await api.get<WorkerMonth>(`${P}/workers/${idA}/timesheets/2026-10`), '2026-10-12')
