@@ -10,8 +10,10 @@
  * whole cache; so does any change from elsewhere.
  *
  * The facts of projects that decide scope (region, general contractor,
- * construction unit, account bank) are never changed once a project exists,
- * so they are kept on every engine.
+ * construction unit) are never changed once a project exists, so they are kept
+ * on every engine. The bank of the account is not among them: registering a
+ * dedicated account at another bank moves the project, so it is read each time
+ * a bank asks (AccessRepository.projectBankCode).
  */
 import type { ApiKeyRow, ProjectFacts, SessionWithUser } from './repository.ts'
 

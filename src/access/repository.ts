@@ -63,6 +63,14 @@ const REVOKE_DEVICE = `UPDATE device_credentials SET revoked_at_ms = ?, revoked_
 
 // Scope questions. Region codes and bank codes are digits only (checked when a login or key is made), so LIKE 'prefix%'
 // is a plain prefix test on both engines.
+/**
+ * The bank of a project's account in force: the newest dedicated account registered (专户, src/account), else the
+ * account the project was created with. A bank reaches the projects whose account it holds now, not then.
+ */
+const BANK_IN_FORCE = (project: string): string =>
+  `COALESCE((SELECT d.bank_code FROM dedicated_accounts d WHERE d.project_id = ${project} ORDER BY d.recorded_at_ms DESC, d.id DESC LIMIT 1), (SELECT p0.account_bank_code FROM projects p0 WHERE p0.id = ${project}))`
+const PROJECT_BANK = `SELECT ${BANK_IN_FORCE('?')} AS "bankCode"`
+export const BANK_IN_FORCE_OF_PROJECTS_ID = BANK_IN_FORCE('projects.id')
 const PROJECT_FACTS = `SELECT id AS "id", region_code AS "regionCode", construction_unit_id AS "constructionUnitId",
   general_contractor_id AS "generalContractorId", account_bank_code AS "accountBankCode" FROM projects WHERE id = ?`
 const TEAM_OF_ORG = `SELECT 1 AS "one" FROM teams WHERE project_id = ? AND employer_id = ? LIMIT 1`
@@ -74,7 +82,7 @@ const WORKER_IN_ORG_PROJECTS = `SELECT 1 AS "one" FROM enrolments e JOIN project
   WHERE e.worker_id = ? AND (p.general_contractor_id = ? OR p.construction_unit_id = ?) LIMIT 1`
 const WORKER_IN_ORG_TEAMS = `SELECT 1 AS "one" FROM enrolments e JOIN teams t ON t.id = e.team_id WHERE e.worker_id = ? AND t.employer_id = ? LIMIT 1`
 const WORKER_IN_REGION = `SELECT 1 AS "one" FROM enrolments e JOIN projects p ON p.id = e.project_id WHERE e.worker_id = ? AND p.region_code LIKE ? LIMIT 1`
-const WORKER_AT_BANK = `SELECT 1 AS "one" FROM enrolments e JOIN projects p ON p.id = e.project_id WHERE e.worker_id = ? AND p.account_bank_code LIKE ? LIMIT 1`
+const WORKER_AT_BANK = `SELECT 1 AS "one" FROM enrolments e WHERE e.worker_id = ? AND ${BANK_IN_FORCE('e.project_id')} LIKE ? LIMIT 1`
 
 const ORGANISATION_KIND = `SELECT kind AS "kind" FROM organisations WHERE id = ?`
 const WORKER_EXISTS = `SELECT 1 AS "one" FROM workers WHERE id = ?`
@@ -248,6 +256,11 @@ export class AccessRepository {
 
   projectFacts(projectId: string): Promise<ProjectFacts | undefined> {
     return this.db.get<ProjectFacts>(q(PROJECT_FACTS, projectId))
+  }
+
+  /** The bank code of the project's account in force (BANK_IN_FORCE), read each time: a new dedicated account changes it. */
+  async projectBankCode(projectId: string): Promise<string | null> {
+    return (await this.db.get<{ bankCode: string | null }>(q(PROJECT_BANK, projectId, projectId)))?.bankCode ?? null
   }
 
   async orgHasTeamOn(projectId: string, organisationId: string): Promise<boolean> {

@@ -18,7 +18,7 @@ import { newId } from '../kernel/ids.ts'
 import type { Clock } from '../kernel/time.ts'
 import { CredentialCache } from './credential-cache.ts'
 import { LoginThrottle } from './login-throttle.ts'
-import { AccessRepository, type ApiKeyRow, type ProjectFacts, type UserRow } from './repository.ts'
+import { AccessRepository, BANK_IN_FORCE_OF_PROJECTS_ID, type ApiKeyRow, type ProjectFacts, type UserRow } from './repository.ts'
 import { scopeProblem, type Principal, type Role } from './roles.ts'
 import { apiKeyPrefix, decoyHash, hashPassword, newApiKey, newDeviceSecret, newSessionToken, sameHash, sha256, verifyPassword } from './secrets.ts'
 
@@ -397,7 +397,8 @@ export class AccessService {
           if (!f.regionCode.startsWith(p.regionCode ?? '\u0000')) return hidden('project', projectId)
           break
         case 'bank':
-          if (!(f.accountBankCode ?? '').startsWith(p.bankCode ?? '\u0000')) return { status: 403, code: 'account_scope', details: undefined, reason: 'account_scope' }
+          // Read each time, not from the kept facts: registering a dedicated account at another bank moves the project.
+          if (!((await this.repo.projectBankCode(projectId)) ?? '').startsWith(p.bankCode ?? '\u0000')) return { status: 403, code: 'account_scope', details: undefined, reason: 'account_scope' }
           break
       }
     }
@@ -432,7 +433,7 @@ export class AccessService {
       case 'auditor':
         return sql`${projects.regionCode} LIKE ${`${p.regionCode ?? '\u0000'}%`}`
       case 'bank':
-        return sql`${projects.accountBankCode} LIKE ${`${p.bankCode ?? '\u0000'}%`}`
+        return sql`${sql.raw(BANK_IN_FORCE_OF_PROJECTS_ID)} LIKE ${`${p.bankCode ?? '\u0000'}%`}`
       case 'worker':
         return sql`${projects.id} IN (SELECT project_id FROM enrolments WHERE worker_id = ${p.workerId})`
     }
