@@ -22,7 +22,7 @@ import type { PayrollService } from '../payroll/service.ts'
 import type { CardHolder } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { CaseRun } from '../flags/cases.ts'
-import { OVERSIZED_MONTH_FEN, OVERSIZED_YEAR_FEN, type WorkerMonthPaid } from '../flags/project-flags.ts'
+import { EXIT_SETTLEMENT_GRACE_DAYS, OVERSIZED_MONTH_FEN, OVERSIZED_YEAR_FEN, type WorkerMonthPaid } from '../flags/project-flags.ts'
 import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
 import { maskBankText, parsePayoutFile } from './file-format.ts'
 import { BANK_FORMATS, detectFormat, formatNamed } from './formats/index.ts'
@@ -570,6 +570,9 @@ export class PayoutService {
       const paid = monthOf(addDays(`${monthOf(today)}-01`, -1))
       const months = new Set(live.get(project.id))
       if (payDateOf(paid, project.payDay) <= today) months.add(paid)
+      // The month of an exit whose settlement deadline (exit + grace) passed in the last month: EXITED_UNSETTLED is raised
+      // then, not at the month's pay date weeks later. Past that window an unsettled exit has a live case, visited above.
+      for (const m of await this.roster.exitMonths(project.id, addDays(today, -(EXIT_SETTLEMENT_GRACE_DAYS + 31)), addDays(today, -(EXIT_SETTLEMENT_GRACE_DAYS + 1)))) months.add(m)
       for (const month of [...months].sort()) {
         if (await this.clockRun(project.id, month, today)) {
           runs++

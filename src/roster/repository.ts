@@ -218,6 +218,14 @@ export class RosterRepository {
         FROM ${enrolments} INNER JOIN ${workers} ON ${workers.id} = ${enrolments.workerId} WHERE ${enrolments.projectId} = ${projectId}`,
     )
   }
+  /** The months of the project's exits dated from `from` to `to` (inclusive), oldest first. */
+  async exitMonths(projectId: string, from: string, to: string): Promise<string[]> {
+    const rows = await this.db.all<{ exitDate: string }>(
+      sql`SELECT DISTINCT ${enrolments.exitDate} AS "exitDate" FROM ${enrolments}
+        WHERE ${enrolments.projectId} = ${projectId} AND ${enrolments.exitDate} >= ${from} AND ${enrolments.exitDate} <= ${to}`,
+    )
+    return [...new Set(rows.map((r) => r.exitDate.slice(0, 7)))].sort()
+  }
   /** One team's enrolments, in roster order: a team's month reads its own members, not the whole project's. */
   async listTeamEnrolments(projectId: string, teamId: string): Promise<EnrolmentWithWorker[]> {
     const raws = await this.db.all<Raw>(sql`${this.enrolmentsWithWorkers(projectId)} AND ${enrolments.teamId} = ${teamId} ${this.rosterOrder()}`)

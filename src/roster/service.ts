@@ -358,6 +358,11 @@ export class RosterService {
     return { ...e, exitDate }
   }
 
+  /** The months of the project's exits dated from `from` to `to` (inclusive): what the reconciliation clock visits. */
+  async exitMonths(projectId: string, from: string, to: string): Promise<string[]> {
+    return this.repo.exitMonths(projectId, from, to)
+  }
+
   async listEnrolments(projectId: string): Promise<EnrolmentWithWorker[]> {
     await this.project(projectId)
     return this.repo.listEnrolments(projectId)
