@@ -219,6 +219,7 @@ export function settleMovements(movements: readonly AccountMovement[]): SettledM
       byRef.set(m.bankRef, m)
     }
   }
+  foldBatchReadings(byRef)
   const lines = [...byRef.values()].sort(byBookingThenRef)
   const reversedBy = new Map<string, AccountMovement>()
   const orphanReversals: AccountMovement[] = []
@@ -250,6 +251,36 @@ export function settleMovements(movements: readonly AccountMovement[]): SettledM
     reversedBy.set(original.bankRef, r)
   }
   return { lines, reversedBy, orphanReversals }
+}
+
+/**
+ * A batch entry read whole by one statement (`X`: a camt.053 entry without amounts per transaction) and by its
+ * transactions by another (`X/1`, `X/2`: a camt.054's TxDtls with amounts) is one entry, not three lines: the parts
+ * stand for it when they are on its side and day and add up to it, and the whole reading is dropped; otherwise the
+ * two readings contradict each other and the statement is refused, as for any reference read with other facts.
+ */
+function foldBatchReadings(byRef: Map<string, AccountMovement>): void {
+  const partsOf = new Map<string, AccountMovement[]>()
+  for (const m of byRef.values()) {
+    const slash = m.bankRef.lastIndexOf('/')
+    if (slash <= 0 || !/^\d+$/.test(m.bankRef.slice(slash + 1))) continue
+    const whole = m.bankRef.slice(0, slash)
+    if (!byRef.has(whole)) continue
+    const parts = partsOf.get(whole) ?? []
+    parts.push(m)
+    partsOf.set(whole, parts)
+  }
+  for (const [whole, parts] of partsOf) {
+    const entry = byRef.get(whole)!
+    const sum = parts.reduce((s, p) => s.plus(p.amountFen), new Money(0))
+    if (parts.some((p) => p.direction !== entry.direction || p.bookingDate !== entry.bookingDate || p.reversalOf !== undefined) || !sum.eq(entry.amountFen)) {
+      throw new AccountError('movement_ref_conflict', `Bank reference ${whole} was read as one entry (${describe(entry)}) and as ${parts.length} transactions of it adding up to ${sum.div(100).toFixed(2)} yuan; they do not agree.`, {
+        bankRef: whole,
+        readings: [entry, ...parts],
+      })
+    }
+    byRef.delete(whole)
+  }
 }
 
 const signedFen = (m: AccountMovement): MoneyDecimal => (m.direction === 'credit' ? new Money(m.amountFen) : new Money(m.amountFen).neg())

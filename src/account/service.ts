@@ -279,11 +279,12 @@ export class AccountService {
         // Statements of one project's account are read in turn: the lines held are the ones this statement joins.
         await tx.lock(`account-statement:${projectId}`)
         const held = (await this.repo.movementsOf(projectId, accountRow.accountNo)).map(toMovement)
-        const refused = settleFaults(held, statement.lines)
-        if (refused.length > 0) return { refused }
+        const settled = settle(held, statement.lines)
+        if ('refused' in settled) return settled
         const heldRefs = new Set(held.map((m) => m.bankRef))
         const fresh = new Map<string, StatementLine>()
-        for (const l of statement.lines) if (!heldRefs.has(l.bankRef) && !fresh.has(l.bankRef)) fresh.set(l.bankRef, l)
+        // A line the settling folded into what is held (a batch entry whose transactions are held) is not new.
+        for (const l of statement.lines) if (!heldRefs.has(l.bankRef) && !fresh.has(l.bankRef) && settled.refs.has(l.bankRef)) fresh.set(l.bankRef, l)
         const row = { ...statementRow, newLineCount: fresh.size }
         await this.repo.insertStatement(
           row,
@@ -410,15 +411,17 @@ export class AccountService {
   }
 }
 
-/** The faults settling the held lines with a statement's would raise (a reference read with other facts, a bad reversal). */
-function settleFaults(held: readonly AccountMovement[], lines: readonly StatementLine[]): StatementFault[] {
+/**
+ * The held lines settled with a statement's: the references that stand (a batch entry read whole is folded into its
+ * transactions), or the faults settling raises (a reference read with other facts, a bad reversal).
+ */
+function settle(held: readonly AccountMovement[], lines: readonly StatementLine[]): { refs: Set<string> } | { refused: StatementFault[] } {
   try {
-    settleMovements([...held, ...lines])
-    return []
+    return { refs: new Set(settleMovements([...held, ...lines]).lines.map((m) => m.bankRef)) }
   } catch (err) {
     if (!(err instanceof AccountError)) throw err
     const ref = typeof err.details['bankRef'] === 'string' ? err.details['bankRef'] : undefined
-    const entry = lines.find((l) => l.bankRef === ref || l.reversalOf === ref)?.entry ?? 0
-    return [{ entry, field: err.code, message: err.message }]
+    const entry = lines.find((l) => l.bankRef === ref || l.reversalOf === ref || l.bankRef.startsWith(`${ref ?? '\u0000'}/`))?.entry ?? 0
+    return { refused: [{ entry, field: err.code, message: err.message }] }
   }
 }
