@@ -247,7 +247,7 @@ export class AccountService {
 
   async postStatement(input: { projectId: string; bytes: Buffer; filename: string | null; postedBy: string }): Promise<PostedStatement> {
     const { projectId } = input
-    await this.deps.roster.project(projectId)
+    const project = await this.deps.roster.project(projectId)
     const accountRow = (await this.repo.accountHistory(projectId))[0]
     if (accountRow === undefined) throw new AppError('dedicated_account_missing', { projectId })
     const sha256 = createHash('sha256').update(input.bytes).digest('hex')
@@ -255,7 +255,7 @@ export class AccountService {
     if (existing) return this.answer('statement_exists', existing, [], accountRow)
     if (input.bytes.length === 0) return this.refuse(input, [{ entry: 0, field: 'file', message: 'The statement is empty.' }])
 
-    const parsed = parseStatement(input.bytes)
+    const parsed = parseStatement(input.bytes, project.timeZone)
     const errors = [...parsed.errors]
     const statement = parsed.statement
     if (statement !== undefined) errors.push(...this.accountFaults(statement, accountRow))

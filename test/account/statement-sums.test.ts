@@ -30,3 +30,12 @@ t.test('sums and balances above one line’s ceiling are read', async (t) => {
   const line = camt({ kind: '053', account: ACCOUNT_NO, entries: [{ ref: 'A', amount: '100000000.01', cd: 'CRDT', booking: '2026-03-02', counterpartyAccount: '1202020109900012345' }] })
   t.match(parseCamt(line).errors, [{ message: /largest line a statement may carry/ }], 'one line above ¥100,000,000 is still refused')
 })
+
+t.test('a booking time with an offset is dated in the project’s zone; a local one by its date part (found by review)', async (t) => {
+  const withTime = (dtTm: string): string =>
+    camt({ kind: '053', account: ACCOUNT_NO, entries: [{ ref: 'A', amount: '100.00', cd: 'CRDT', booking: '2026-03-02', counterpartyAccount: '1202020109900012345' }] }).replace('<BookgDt><Dt>2026-03-02</Dt></BookgDt>', `<BookgDt><DtTm>${dtTm}</DtTm></BookgDt>`)
+  t.equal(parseCamt(withTime('2026-03-31T17:00:00Z')).statement?.lines[0]?.bookingDate, '2026-04-01', 'UTC 17:00 is the next day in Shanghai')
+  t.equal(parseCamt(withTime('2026-03-31T23:30:00+08:00')).statement?.lines[0]?.bookingDate, '2026-03-31')
+  t.equal(parseCamt(withTime('2026-03-31T17:00:00Z'), 'UTC').statement?.lines[0]?.bookingDate, '2026-03-31', "in a project kept in UTC, the UTC date")
+  t.equal(parseCamt(withTime('2026-03-31T23:30:00')).statement?.lines[0]?.bookingDate, '2026-03-31', 'a local time: its date part')
+})

@@ -19,7 +19,7 @@
  * are checked against the entries when the statement gives them.
  */
 import { Money, ZERO_FEN, subFen, type Fen } from '../../kernel/money.ts'
-import type { WorkDate } from '../../kernel/time.ts'
+import { DEFAULT_TIME_ZONE, workDateOf, type WorkDate } from '../../kernel/time.ts'
 import { at, isNode, list, malformed, rawText, treeParser, type Node } from '../../kernel/xml.ts'
 import type { Direction } from '../funding.ts'
 import {
@@ -66,7 +66,8 @@ interface Amount {
   currency: string
 }
 
-export function parseCamt(xml: string): StatementParse {
+/** `timeZone`: where a booking or value time given with an offset (DtTm …Z) is read as a date; the project's. */
+export function parseCamt(xml: string, timeZone: string = DEFAULT_TIME_ZONE): StatementParse {
   const fault = new Faults()
   const errors = fault.list
   const bad = malformed(xml)
@@ -119,14 +120,14 @@ export function parseCamt(xml: string): StatementParse {
     accountNo = accountDigits(acct)
     accountCurrency ??= rawText(rep, 'Acct', 'Ccy')
 
-    const repBalances = readBalances(rep, r, fault)
+    const repBalances = readBalances(rep, r, fault, timeZone)
     balances.push(...repBalances)
     const entries = list(isNode(rep) ? rep['Ntry'] : undefined)
     const repLines: StatementLine[] = []
     const entryAmounts: { amount: Amount; direction: Direction; booked: boolean }[] = []
     for (const ntry of entries) {
       entryNo++
-      const read = readEntry(ntry, entryNo, fault)
+      const read = readEntry(ntry, entryNo, fault, timeZone)
       if (read === undefined) continue
       entryAmounts.push(read)
       if (!read.booked) notBooked++
@@ -171,12 +172,24 @@ function readDirection(node: unknown, entry: number, field: string, fault: Fault
   return undefined
 }
 
-function readDateOf(node: unknown): WorkDate | undefined {
-  const t = rawText(node, 'Dt') ?? rawText(node, 'DtTm')
-  return t === undefined ? undefined : readDate(t)
+/**
+ * A date (Dt) as written; a date-time (DtTm) with an offset or Z is an instant, read as its date in the project's zone
+ * (2026-03-31T17:00:00Z is 1 April in Shanghai); one without is local time, its date part as written.
+ */
+function readDateOf(node: unknown, timeZone: string): WorkDate | undefined {
+  const dt = rawText(node, 'Dt')
+  if (dt !== undefined) return readDate(dt)
+  const t = rawText(node, 'DtTm')
+  if (t === undefined) return undefined
+  if (/(?:Z|[+-]\d{2}:?\d{2})$/i.test(t.trim())) {
+    const ms = Date.parse(t.trim())
+    if (!Number.isFinite(ms)) return undefined
+    return readDate(t) === undefined ? undefined : workDateOf(ms, timeZone)
+  }
+  return readDate(t)
 }
 
-function readBalances(rep: unknown, r: number, fault: Faults): StatementBalance[] {
+function readBalances(rep: unknown, r: number, fault: Faults, timeZone: string): StatementBalance[] {
   const out: StatementBalance[] = []
   for (const bal of list(isNode(rep) ? rep['Bal'] : undefined)) {
     const code = rawText(bal, 'Tp', 'CdOrPrtry', 'Cd')
@@ -185,7 +198,7 @@ function readBalances(rep: unknown, r: number, fault: Faults): StatementBalance[
     const amount = readAmount(bal, 0, `Stmt[${r + 1}]/Bal/${code}`, fault, true)
     const direction = readDirection(bal, 0, `Stmt[${r + 1}]/Bal/${code}/CdtDbtInd`, fault)
     if (amount === undefined || direction === undefined) continue
-    const date = readDateOf(at(bal, 'Dt'))
+    const date = readDateOf(at(bal, 'Dt'), timeZone)
     out.push({ kind, amountFen: direction === 'credit' ? amount.fen : subFen(ZERO_FEN, amount.fen), currency: amount.currency, ...(date === undefined ? {} : { date }) })
   }
   return out
@@ -207,6 +220,7 @@ function readEntry(
   ntry: unknown,
   entryNo: number,
   fault: Faults,
+  timeZone: string,
 ): { amount: Amount; direction: Direction; booked: boolean; lines: StatementLine[] } | undefined {
   const before = fault.count
   const amount = readAmount(ntry, entryNo, 'Ntry/Amt', fault)
@@ -222,9 +236,9 @@ function readEntry(
   const reversalText = rawText(ntry, 'RvslInd')
   if (reversalText !== undefined && reversalText !== 'true' && reversalText !== 'false') fault.add(entryNo, 'Ntry/RvslInd', `RvslInd is "${reversalText}"; it must be true or false.`)
   const reversal = reversalText === 'true'
-  const bookingDate = readDateOf(at(ntry, 'BookgDt'))
+  const bookingDate = readDateOf(at(ntry, 'BookgDt'), timeZone)
   if (bookingDate === undefined) fault.add(entryNo, 'Ntry/BookgDt', 'The booking date (BookgDt/Dt or BookgDt/DtTm) is missing or not a date; the balance is reckoned by it.')
-  const valueDate = at(ntry, 'ValDt') === undefined ? bookingDate : readDateOf(at(ntry, 'ValDt'))
+  const valueDate = at(ntry, 'ValDt') === undefined ? bookingDate : readDateOf(at(ntry, 'ValDt'), timeZone)
   if (valueDate === undefined && bookingDate !== undefined) fault.add(entryNo, 'Ntry/ValDt', 'The value date (ValDt) is not a date.')
   const ref = rawText(ntry, 'AcctSvcrRef')?.trim()
   if (ref === undefined || ref === '') {

@@ -21,14 +21,15 @@ export function decodeStatement(bytes: Buffer): { text: string; encoding: 'utf-8
   }
 }
 
-export function parseStatement(bytes: Buffer): StatementParse {
+/** `timeZone`: the project's, where a bank's time with an offset is read as a date. */
+export function parseStatement(bytes: Buffer, timeZone?: string): StatementParse {
   const decoded = decodeStatement(bytes)
   if (decoded === undefined) {
     return { errors: [{ entry: 0, field: 'file', message: 'The file is neither UTF-8 nor GBK text. Export it again as UTF-8 or GBK.' }] }
   }
   const { text } = decoded
   if (text.trimStart().startsWith('<')) {
-    if (isCamt(text)) return parseCamt(text)
+    if (isCamt(text)) return parseCamt(text, timeZone)
     return { errors: [{ entry: 0, field: 'file', message: 'The XML is neither a camt.053 statement (BkToCstmrStmt) nor a camt.054 notification (BkToCstmrDbtCdtNtfctn).' }] }
   }
   const profile = CSV_STATEMENT_PROFILES.find((p) => looksLikeCsvStatement(text, p))
