@@ -216,11 +216,14 @@ t.test('instructions of an approved sheet, their documents, and re-attempts', as
 
   await t.test('the registered dedicated account is the debtor of what is instructed after it', async (t) => {
     await lm.post(`/api/projects/${site.projectId}/dedicated-account`, { bank: '工行西溪支行', bankCode: '102331000099', accountNo: '1202020109000012345', accountName: '总包 IN-1 农民工工资专用账户', openedOn: '2026-09-01', reason: '开户' })
-    await postResults(bank, site.projectId, [{ seq: 1, payeeCard: w1.cardNo, amountFen: fen(7_000_00), status: 'failed', bankRef: 'IN-R-4', endToEndId: endToEndId(site.workerId, MONTH, 3) }])
+    // The account is at ICBC now: ICBC is the project's bank, and ABC no longer reaches it.
+    const icbc = api.as((await createKey(api, 'bank ICBC', 'bank', { bankCode: '102331000099' })).key)
+    t.equal((await bank.fetch(`/api/projects/${site.projectId}/instructions`)).status, 403, 'the bank of the old account: account_scope')
+    await postResults(icbc, site.projectId, [{ seq: 1, payeeCard: w1.cardNo, amountFen: fen(7_000_00), status: 'failed', bankRef: 'IN-R-4', endToEndId: endToEndId(site.workerId, MONTH, 3) }])
     const fourth = await lm.post<InstructionJson>(retryUrl(site.workerId), { reason: '第四次' })
     t.equal(fourth.debtorAccountNo, '1202020109000012345')
     t.match(fourth.lines[0], { attempt: 4 })
-    const xml = await (await bank.fetch(`/api/projects/${site.projectId}/instructions/${fourth.id}/pain001`)).text()
+    const xml = await (await icbc.fetch(`/api/projects/${site.projectId}/instructions/${fourth.id}/pain001`)).text()
     t.ok(xml.includes('<MmbId>102331000099</MmbId>') && xml.includes('<Id>1202020109000012345</Id>'))
   })
 })
