@@ -138,7 +138,12 @@ t.test('files dropped in the watched folder are posted and moved, never lost, ne
     t.equal(reason.details.errors[0]?.code, 'unknown_format')
   })
 
-  const metrics = await server.services.metrics.registry.getSingleMetricAsString('wl_payout_inbox_files_total')
+  // A file is counted just after it is moved: wait for the count rather than read it the moment the last file moved.
+  const counted = async (): Promise<string> => server.services.metrics.registry.getSingleMetricAsString('wl_payout_inbox_files_total')
+  let metrics = await counted()
+  for (const deadline = Date.now() + WAIT_MS_MAX; !/outcome="rejected"\} 4/.test(metrics) && Date.now() < deadline; metrics = await counted()) {
+    await new Promise((r) => setTimeout(r, 20))
+  }
   t.match(metrics, /wl_payout_inbox_files_total\{outcome="done"\} 5/, 'done files counted')
   t.match(metrics, /wl_payout_inbox_files_total\{outcome="rejected"\} 4/, 'rejected files counted')
 })
