@@ -31,3 +31,15 @@ t.test('the same CMB batch queried twice counts each payment once', async (t) =>
   t.ok(news.reconciliation.flags.some((f) => f.workerId === w0.workerId && f.kind === 'SHORTFALL'), '张伟 is still short 100.00')
   t.notOk(news.reconciliation.flags.some((f) => f.workerId === w1.workerId), '李娜 is paid in full')
 })
+
+t.test('two lines of one answer paying one card the same amount the same day are two payments', async (t) => {
+  // Two workers sharing a card (一卡多人), each paid 100.00: SHARED_CARD's business, not a repeated line.
+  const s = await setUp(t, 7302, () => 100_00)
+  const [w0] = s.workers as [(typeof s.workers)[number]]
+  const line = { card: w0.cardNo, name: w0.workerName, yuan: '100.00', sts: 'S' }
+  const stored = await s.post(answer([line, line]))
+  t.match(stored, { outcome: 'payout_file_stored', file: { successCount: 2 } })
+  const refs = (await s.linesOf(stored.file.id)).map((l) => l.bankRef)
+  t.equal(new Set(refs).size, 2, 'two references')
+  t.ok(refs[1]?.endsWith('#2'), 'the second told apart by its order')
+})

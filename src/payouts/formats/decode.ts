@@ -40,14 +40,26 @@ export function strictGbk(bytes: Buffer, encoding: 'gbk' | 'gb18030'): string | 
 }
 
 /**
- * Why a file declared GBK is not: a UTF-8 byte-order mark before the declaration, or Chinese in bytes that are valid
- * UTF-8 (GBK text with Chinese in it practically never is, while UTF-8 often reads as GBK — as the wrong characters,
- * names matched to no worker). Undefined when neither.
+ * Non-ASCII bytes a file declared GBK must hold before their being valid UTF-8 says they are UTF-8: a short GBK name is
+ * valid UTF-8 by chance surprisingly often (谢伟, 郑伟, 肖强: hundreds of common names), a few names' worth almost never.
+ */
+const MISLABEL_EVIDENCE_BYTES = 24
+
+/**
+ * Why a file declared GBK is not: a UTF-8 byte-order mark before the declaration, or enough Chinese in bytes that are
+ * valid UTF-8 (UTF-8 often reads as GBK — as the wrong characters, names matched to no worker). Undefined when neither:
+ * a file with too little Chinese to tell is read as declared; a wrong reading then shows as a payee name mismatch.
  */
 export function gbkMislabelled(body: Buffer, bom: boolean, declared: string): string | undefined {
   if (bom) return `The file starts with a UTF-8 byte-order mark but says it is ${declared.toUpperCase()}; one of the two is wrong. Fetch it from the bank again.`
-  if (!isAscii(body) && isUtf8(body)) {
+  if (!isAscii(body) && nonAsciiBytes(body) >= MISLABEL_EVIDENCE_BYTES && isUtf8(body)) {
     return `The file says it is ${declared.toUpperCase()} but its bytes are UTF-8; read as ${declared.toUpperCase()} its names would be wrong. Correct its declaration to encoding="UTF-8", or send the file as the bank gave it.`
   }
   return undefined
+}
+
+function nonAsciiBytes(body: Buffer): number {
+  let n = 0
+  for (let i = 0; i < body.length && n < MISLABEL_EVIDENCE_BYTES; i++) if (body[i]! >= 0x80) n++
+  return n
 }

@@ -65,9 +65,9 @@ t.test('GetAgentDetail (NTQATDQYZ) real sample: one failed line, reason split in
       currency: 'CNY',
       endToEndId: null,
       paymentInfoId: null,
-      // The answer names neither the batch nor the line: the reference is made from the payment itself, the same
-      // whenever the batch is queried again.
-      bankRef: 'NTQATDQYZ:3932b114847b1032d8beed39',
+      // The answer names neither the batch nor the line, nor a date: card and amount alone would be one reference for a
+      // fixed wage paid every month, so none is given (the file's own is used).
+      bankRef: null,
       uetr: null,
       bookingDate: null,
       valueDate: null,

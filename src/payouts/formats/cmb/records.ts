@@ -339,15 +339,35 @@ function readResultLine(rec: CmbRecord<Exclude<LineSource, 'NTAGDRFDZ1'>>, batch
 }
 
 /**
+ * Made-up references (lineRefOf) repeated within one answer — two lines of one batch paying one card the same amount
+ * the same day, as when two workers share a card — are told apart by their order (`#2`, `#3`), which a query of the
+ * same batch gives again.
+ */
+function numberRepeatedRefs(lines: CmbPaymentEvidence[]): void {
+  const count = new Map<string, number>()
+  for (const line of lines) {
+    if (line.bankRef === null || !line.bankRef.startsWith(MADE_UP_REF)) continue
+    const n = (count.get(line.bankRef) ?? 0) + 1
+    count.set(line.bankRef, n)
+    if (n > 1) line.bankRef = `${line.bankRef}#${n}`
+  }
+}
+
+/**
  * The reference of a line whose answer names no batch number and place (GetAgentDetail's NTQATDQYZ; NTAGDINF without
  * its batch record): made from what the bank says of the payment — batch, place, card, amount, date — so the same payment
  * answered again by a later query of the batch has the same reference, and is refused as already posted instead of
  * counting twice. A digest, so no card number is shown as a reference.
  */
-function lineRefOf(source: string, batchNo: string | undefined, yurref: string | null, seq: string | undefined, card: string, amount: Fen, date: WorkDate | null): string {
+function lineRefOf(source: string, batchNo: string | undefined, yurref: string | null, seq: string | undefined, card: string, amount: Fen, date: WorkDate | null): string | null {
+  // With neither a batch nor a date, card and amount alone would make one reference of a fixed wage paid every month:
+  // such a line gets none, and the file's own (its digest and line) is used, as before.
+  if (batchNo === undefined && yurref === null && date === null) return null
   const digest = createHash('sha256').update(`${batchNo ?? ''}|${yurref ?? ''}|${seq ?? ''}|${card}|${amount}|${date ?? ''}`).digest('hex').slice(0, 24)
-  return `${source}:${digest}`
+  return `${MADE_UP_REF}${source}:${digest}`
 }
+
+const MADE_UP_REF = 'cmb:'
 
 /**
  * A 退票 (NTAGDRFDZ1): a payment CMB had paid and the payee's bank sent back. Every record of the refund query is one;
@@ -445,6 +465,7 @@ export function evidenceOf(doc: CmbDocument, faults: Faults): EvidenceFile | und
     }
     lines.push(read.line)
   }
+  numberRepeatedRefs(lines)
   if (faults.count > before) return undefined
   if (batch !== undefined && results.length > 0 && doc.continued === undefined) checkTotals(batch, lines, faults)
   if (faults.count > before) return undefined
