@@ -19,7 +19,7 @@
  * are checked against the entries when the statement gives them.
  */
 import { Money, ZERO_FEN, subFen, type Fen } from '../../kernel/money.ts'
-import { DEFAULT_TIME_ZONE, workDateOf, type WorkDate } from '../../kernel/time.ts'
+import { DEFAULT_TIME_ZONE, type WorkDate } from '../../kernel/time.ts'
 import { at, isNode, list, malformed, rawText, treeParser, type Node } from '../../kernel/xml.ts'
 import type { Direction } from '../funding.ts'
 import {
@@ -28,6 +28,7 @@ import {
   decimalSumToFen,
   decimalToFen,
   readDate,
+  readDateTimeDate,
   type ParsedStatement,
   type StatementBalance,
   type StatementFault,
@@ -180,13 +181,7 @@ function readDateOf(node: unknown, timeZone: string): WorkDate | undefined {
   const dt = rawText(node, 'Dt')
   if (dt !== undefined) return readDate(dt)
   const t = rawText(node, 'DtTm')
-  if (t === undefined) return undefined
-  if (/(?:Z|[+-]\d{2}:?\d{2})$/i.test(t.trim())) {
-    const ms = Date.parse(t.trim())
-    if (!Number.isFinite(ms)) return undefined
-    return readDate(t) === undefined ? undefined : workDateOf(ms, timeZone)
-  }
-  return readDate(t)
+  return t === undefined ? undefined : readDateTimeDate(t, timeZone)
 }
 
 function readBalances(rep: unknown, r: number, fault: Faults, timeZone: string): StatementBalance[] {

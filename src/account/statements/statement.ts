@@ -8,7 +8,7 @@
  * decimal.js (kernel/money), never through a float.
  */
 import { FEN_MAX, Money, fen, type Fen } from '../../kernel/money.ts'
-import { isWorkDate, type WorkDate } from '../../kernel/time.ts'
+import { isWorkDate, workDateOf, type WorkDate } from '../../kernel/time.ts'
 import type { AccountMovement } from '../funding.ts'
 
 /** A statement file: a province's monthly statement of a busy account is a few thousand lines, as a payout file. */
@@ -104,6 +104,18 @@ export function readDate(text: string): WorkDate | undefined {
   if (!m) return undefined
   const d = `${m[1]}-${m[2]}-${m[3]}`
   return isWorkDate(d) ? d : undefined
+}
+
+/**
+ * An ISO date-time's date (camt's DtTm): one with an offset or Z is an instant, dated in `timeZone`
+ * (2026-03-31T17:00:00Z is 1 April in Shanghai); one without is local time, its date part as written.
+ */
+export function readDateTimeDate(text: string, timeZone: string): WorkDate | undefined {
+  const s = text.trim()
+  const written = readDate(s)
+  if (written === undefined || !/(?:Z|[+-]\d{2}:?\d{2})$/i.test(s)) return written
+  const ms = Date.parse(s)
+  return Number.isFinite(ms) ? workDateOf(ms, timeZone) : undefined
 }
 
 /** Account numbers as statements print them, grouped with spaces or dashes: the number is what is left. */

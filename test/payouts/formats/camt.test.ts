@@ -508,3 +508,11 @@ t.test('tolerant of what it does not read: unknown elements, prefixes, comments,
   t.match(lines(r)[0], { endToEndId: 'E&1', payeeName: '张&三', payeeCard: '6222020200112233445', amountFen: 10_000 })
   t.equal(r.file?.variant, 'camt.054.001.08', 'the version from a prefixed namespace')
 })
+
+t.test('a booking time with an offset is dated in Asia/Shanghai; a local one by its date part (as account statements)', async (t) => {
+  const withTime = (dtTm: string) =>
+    readCamtEvidence(Buffer.from(render({ version: '08', entries: [{ amount: '100.00', cd: 'DBIT', ref: 'T-1', txs: [{ e2e: 'E-T', cdtr: { name: '李四', acct: card(2) } }] }] }).replace('<BookgDt><Dt>2026-12-05</Dt></BookgDt>', `<BookgDt><DtTm>${dtTm}</DtTm></BookgDt>`), 'utf8'))
+  t.equal(withTime('2026-12-05T17:00:00Z').file?.lines[0]?.bookingDate, '2026-12-06', 'UTC 17:00 is the next day in Shanghai')
+  t.equal(withTime('2026-12-05T23:30:00+08:00').file?.lines[0]?.bookingDate, '2026-12-05')
+  t.equal(withTime('2026-12-05T23:30:00').file?.lines[0]?.bookingDate, '2026-12-05', 'a local time: its date part')
+})

@@ -9,9 +9,9 @@
  * the entry's; when none states one, each TxDtls is still a line (the payment is known by its references) with no
  * amount; a batch where only some do cannot be checked and is refused.
  */
-import { STATEMENT_LINE_AMOUNT_FEN_MAX, accountDigits, decimalTextToFen, decimalToFen, readDate } from '../../../account/statements/statement.ts'
+import { STATEMENT_LINE_AMOUNT_FEN_MAX, accountDigits, decimalTextToFen, decimalToFen, readDate, readDateTimeDate } from '../../../account/statements/statement.ts'
 import { FEN_MAX, Money, fen, type Fen } from '../../../kernel/money.ts'
-import type { WorkDate } from '../../../kernel/time.ts'
+import { DEFAULT_TIME_ZONE, type WorkDate } from '../../../kernel/time.ts'
 import { at, isNode, list, rawText, type Node } from '../../../kernel/xml.ts'
 import type { EvidenceStatus, PaymentEvidence } from '../evidence.ts'
 import type { Faults } from './faults.ts'
@@ -265,9 +265,15 @@ const noDetails = (): TxRecord => ({
   charge: false,
 })
 
+/**
+ * A date (Dt) as written; a date-time with an offset (DtTm …Z) dated in Asia/Shanghai, as account statements date it in
+ * the project's zone: the reader knows no project, and a project elsewhere is not yet seen.
+ */
 function readDateOf(node: unknown): WorkDate | undefined {
-  const t = textAt(node, 'Dt') ?? textAt(node, 'DtTm')
-  return t === undefined ? undefined : readDate(t)
+  const dt = textAt(node, 'Dt')
+  if (dt !== undefined) return readDate(dt)
+  const t = textAt(node, 'DtTm')
+  return t === undefined ? undefined : readDateTimeDate(t, DEFAULT_TIME_ZONE)
 }
 
 export interface EntryRead {
