@@ -385,13 +385,15 @@ export class AccountService {
     const rows = await this.repo.movementsOf(projectId, account.accountNo)
     const movements = rows.map(toMovement)
     const view = await this.contract(projectId)
+    // The movements as the balance counts them: a batch entry held whole and by its transactions is listed once.
+    const standing = new Set(settleMovements(movements).lines.map((m) => m.bankRef))
     return {
       account,
       asOf: day,
       openingFen: fen(account.openingFen),
       balanceFen: accountBalance(fen(account.openingFen), movements, day),
       funding: view === undefined ? null : fundingPosition(this.scheduleOf(projectId, view), movements, day),
-      movements: rows.filter((m) => m.bookingDate <= day),
+      movements: rows.filter((m) => m.bookingDate <= day && standing.has(m.bankRef)),
     }
   }
 

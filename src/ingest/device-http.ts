@@ -94,7 +94,10 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
     const detail = `the body is ${length === undefined ? 'over the limit' : `${length} bytes`}; the limit is ${LIMITS.device_http_body_bytes_max} bytes: send fewer records per request`
     if (family !== undefined && typeof serial === 'string' && SERIAL_TEXT.test(serial)) {
       opts.requests?.inc({ family, outcome: 'too_large' })
-      await refuse(family, serial, await senderOf(serial, family), { payload: Buffer.alloc(0), reason: 'payload_too_large', detail }).catch(() => {})
+      // Kept when it can be; a database that fails here does not turn the device's 413 into a 500.
+      await senderOf(serial, family)
+        .then((sender) => refuse(family, serial, sender, { payload: Buffer.alloc(0), reason: 'payload_too_large', detail }))
+        .catch(() => {})
     }
     return reply.code(413).type('text/plain').send(`ERROR: ${detail}`)
   })

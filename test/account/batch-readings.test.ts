@@ -35,6 +35,13 @@ t.test('a camt.054 batch and the camt.053 entry of the same batch: counted once'
   t.equal((await post(statement)).statement.newLineCount, 0, 'the entry is already held, by its transactions')
   const position = await api.get<{ balanceFen: number }>(`/api/projects/${projectId}/account?asOf=2026-03-31`)
   t.equal(position.balanceFen, 97_000_00, 'the balance the bank states')
+  // The other order: the entry whole first, its transactions after: held both, listed and counted once.
+  const later = camt({ kind: '053', account: ACCOUNT, entries: [{ ref: 'PAY-0320', amount: '500.00', cd: 'DBIT', booking: '2026-03-20', value: '2026-03-20', counterpartyAccount: CARD }] })
+  await post(later)
+  await post(camt({ kind: '054', account: ACCOUNT, entries: [{ ref: 'PAY-0320', amount: '500.00', cd: 'DBIT', booking: '2026-03-20', value: '2026-03-20', counterpartyAccount: CARD, batch: ['200.00', '300.00'] }] }))
+  const after = await api.get<{ balanceFen: number; movements: Array<{ bankRef: string }> }>(`/api/projects/${projectId}/account?asOf=2026-03-31`)
+  t.equal(after.balanceFen, 96_500_00, 'counted once')
+  t.same(after.movements.map((m) => m.bankRef).sort(), ['PAY-0310/1', 'PAY-0310/2', 'PAY-0320/1', 'PAY-0320/2'], 'listed once, by its transactions')
   const wrong = camt({ kind: '053', account: ACCOUNT, entries: [{ ref: 'PAY-0310', amount: '3500.00', cd: 'DBIT', booking: '2026-03-10', value: '2026-03-10', counterpartyAccount: CARD }] })
   t.match(await failure(post(wrong)), { status: 422 }, 'the entry read with another amount than its transactions: refused')
 })
