@@ -26,7 +26,7 @@ import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config/env.ts'
 import { sql } from 'drizzle-orm'
 import { BulkInsert } from '../src/db/rows.ts'
-import { dedicatedAccounts, enrolments, devices, flagCaseEvents, organisations, projectContracts, projects, reconciliationRuns, teams, wageDeposits, workers } from '../src/db/schema/index.ts'
+import { dedicatedAccounts, enrolments, devices, flagCaseEvents, organisations, payoutFiles, payoutLines, projectContracts, projects, reconciliationRuns, teams, wageDeposits, workers } from '../src/db/schema/index.ts'
 import { newId } from '../src/kernel/ids.ts'
 import { ManualClock } from '../src/kernel/time.ts'
 import { OVERVIEW_REFRESH_MS } from '../src/oversight/snapshots.ts'
@@ -117,6 +117,39 @@ try {
     db,
     most.map((p) => ({ id: newId(), projectId: p.id, period: '2026-10', payDate: '2026-11-10', workers: 200, dueFen: 200 * 7_000_00, paidFen: 200 * 7_000_00, unknownPaidFen: 0, shortFen: 0, flagCount: 0, trigger: 'bench', ranAtMs: Date.parse('2026-11-10T08:00:00Z') })),
   )
+  // October paid by the bank to every worker of those projects, one file each: what the unpaid share reads.
+  const paidProjects = new Set(most.map((p) => p.id))
+  const fileOf = new Map(most.map((p) => [p.id, newId()]))
+  const octoberLines = enrolmentRows.filter((e) => paidProjects.has(e.projectId))
+  await new BulkInsert(payoutFiles).run(
+    db,
+    most.map((p) => ({ id: fileOf.get(p.id)!, projectId: p.id, period: '2026-10', sha256: `bench-${p.id}`, filename: null, encoding: 'utf-8' as const, lineCount: 0, successCount: 0, successFen: 0, failedCount: 0, failedFen: 0, format: 'delimited', variant: null, messageId: null, pendingCount: 0, returnedCount: 0, returnedFen: 0, postedBy: 'bench', postedAtMs: Date.parse('2026-11-09T08:00:00Z') })),
+  )
+  const workerOf = new Map(workerRows.map((w) => [w.id, w]))
+  await new BulkInsert(payoutLines).run(
+    db,
+    octoberLines.map((e, i) => ({
+      id: newId(),
+      fileId: fileOf.get(e.projectId)!,
+      projectId: e.projectId,
+      period: '2026-10',
+      lineNo: i + 1,
+      seq: i + 1,
+      payeeCard: workerOf.get(e.workerId)!.cardNo,
+      payeeName: workerOf.get(e.workerId)!.name,
+      amountFen: 7_000_00,
+      status: 'success' as const,
+      bankRef: `BR-${i + 1}`,
+      valueDate: '2026-11-09',
+      failureReason: null,
+      payerAccountNo: null,
+      endToEndId: null,
+      reasonCode: null,
+      returnOfEndToEndId: null,
+      returnOfBankRef: null,
+      uetr: null,
+    })),
+  )
   // One project in ten: ten workers unpaid for October, each an open case (the fold's 'opened' event).
   const events: Array<typeof flagCaseEvents.$inferSelect> = []
   projectRows.forEach((p, i) => {
@@ -191,7 +224,8 @@ try {
     await time('accounts', () => repo.registeredAccounts(w))
     await time('credits', () => repo.lastCredits(w))
     await time('instructions', () => repo.instructionCounts(w, ['2026-11', '2026-10']))
-    await time('paid', () => repo.paidLineCounts(w, ['2026-11', '2026-10']))
+    await time('paid', () => repo.paidLineCounts(w, ['2026-11', '2026-10'], Date.now()))
+    await time('workers paid', () => repo.paidWorkerCounts(w, ['2026-11', '2026-10'], Date.now()))
     await time('runs', () => repo.latestRuns(w, ['2026-11', '2026-10']))
     await time('contracts', () => repo.contracts(w))
     await time('deposits', () => repo.deposits(w))

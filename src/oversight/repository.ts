@@ -116,9 +116,37 @@ export class OversightRepository {
     return this.countByPeriod('payment_instructions', within, periods, sql`TRUE`)
   }
 
-  /** The bank's paid lines per project and period. */
-  async paidLineCounts(within: SQL | undefined, periods: readonly string[]): Promise<Map<string, number>> {
-    return this.countByPeriod('payout_lines', within, periods, sql`status = 'success'`)
+  /** The bank's paid lines per project and period, in files posted by `asOfMs`. */
+  async paidLineCounts(within: SQL | undefined, periods: readonly string[], asOfMs: number): Promise<Map<string, number>> {
+    return this.countByPeriod('payout_lines', within, periods, sql`status = 'success' AND file_id IN (SELECT id FROM payout_files WHERE posted_at_ms <= ${asOfMs})`)
+  }
+
+  /**
+   * Per project and period (`project|period`): the workers enrolled in the month whom a file posted by `asOfMs` paid —
+   * a success line to the worker's own card (the roster's, as reconciliation attributes payments) that no return
+   * posted by then undoes. A line to a card no worker of the project holds (a labour boss's), or a worker's second
+   * line, pays nobody else. (A project enrols a worker once: enrolments_project_worker.)
+   */
+  async paidWorkerCounts(within: SQL | undefined, periods: readonly string[], asOfMs: number): Promise<Map<string, number>> {
+    if (periods.length === 0) return new Map()
+    // What a return undoes by EndToEndId, as reconcile matches it: the one it names, else (naming nothing) its own.
+    const undoes = sql.raw(`CASE WHEN r.return_of_end_to_end_id IS NULL AND r.return_of_bank_ref IS NULL THEN NULLIF(r.end_to_end_id, '') ELSE NULLIF(r.return_of_end_to_end_id, '') END`)
+    const returns = (what: SQL): SQL => sql`SELECT r.project_id || '|' || ${what} FROM payout_lines r
+      WHERE r.status = 'returned' AND ${what} IS NOT NULL AND r.file_id IN (SELECT id FROM payout_files WHERE posted_at_ms <= ${asOfMs})`
+    // CROSS JOIN fixes SQLite's join order (lines, then each card's worker, then that worker's enrolment by
+    // enrolments_project_worker); left to choose, it scanned enrolments per line (12 s on 100,000 lines, not 0.3 s).
+    // Returns are few: what they undo is read once, not per line.
+    const rows = await this.db.all<{ projectId: string; period: string; c: unknown }>(sql`
+      SELECT l.project_id AS "projectId", l.period AS "period", COUNT(DISTINCT e.id) AS "c"
+      FROM payout_lines l CROSS JOIN workers w CROSS JOIN enrolments e
+      WHERE ${this.inScope(sql.raw('l.project_id'), within)} AND l.period IN (${sql.join(periods.map((p) => sql`${p}`), sql`, `)}) AND l.status = 'success'
+        AND l.file_id IN (SELECT id FROM payout_files WHERE posted_at_ms <= ${asOfMs})
+        AND w.card_no = REPLACE(l.payee_card, ' ', '')
+        AND e.project_id = l.project_id AND e.worker_id = w.id AND e.entry_date <= l.period || '-31' AND (e.exit_date IS NULL OR e.exit_date >= l.period || '-01')
+        AND l.project_id || '|' || l.bank_ref NOT IN (${returns(sql.raw('r.return_of_bank_ref'))})
+        AND (l.end_to_end_id IS NULL OR l.project_id || '|' || l.end_to_end_id NOT IN (${returns(undoes)}))
+      GROUP BY l.project_id, l.period`)
+    return new Map(rows.map((r) => [`${r.projectId}|${r.period}`, n(r.c)]))
   }
 
   private async countByPeriod(table: string, within: SQL | undefined, periods: readonly string[], where: SQL): Promise<Map<string, number>> {

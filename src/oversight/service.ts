@@ -197,14 +197,15 @@ export class OversightService {
     const bounds = (m: Month): [string, string] => [`${m}-01`, previousDay(`${nextMonth(m)}-01`)]
     const rows = await this.deps.roster.pageProjects({ limit: projectsMax + 1 }, within)
     const projects = rows.slice(0, projectsMax)
-    const [enrol, devices, statements, registered, credits, instructions, paid, runs, contracts, deposits, events, contacts] = await Promise.all([
+    const [enrol, devices, statements, registered, credits, instructions, paid, paidWorkers, runs, contracts, deposits, events, contacts] = await Promise.all([
       this.repo.enrolmentCounts(within, today, bounds(m1), bounds(m2)),
       this.repo.deviceCounts(within),
       this.repo.statementCounts(within),
       this.repo.registeredAccounts(within),
       this.repo.lastCredits(within),
       this.repo.instructionCounts(within, [m1, m2]),
-      this.repo.paidLineCounts(within, [m1, m2]),
+      this.repo.paidLineCounts(within, [m1, m2], now),
+      this.repo.paidWorkerCounts(within, [m1, m2], now),
       this.repo.latestRuns(within, [m1, m2]),
       this.repo.contracts(within),
       this.repo.deposits(within),
@@ -226,7 +227,7 @@ export class OversightService {
       const paidLines = paid.get(`${p.id}|${dueMonth}`) ?? 0
       const ledger: LedgerFacts = {
         arrears: arrears.map((c) => ({ caseId: publicCaseId(c.case.key), month: c.case.month, shortFen: shortOf(c.case), episodeAgeDays: caseAge(c.case, now, this.timeZone).episodeAgeDays })),
-        dueMonth: { workers: workersInDue, paidLines },
+        dueMonth: { workers: workersInDue, paidWorkers: paidWorkers.get(`${p.id}|${dueMonth}`) ?? 0 },
         deposit,
       }
       return { project: p, dueMonth, enrolment, workersInDue, live, arrears, account, deposit, paidLines, ledger }

@@ -4,7 +4,8 @@
  *
  * - Open arrears cases are grouped as the programme counts incidents, per project and pay month: one signal with
  *   the month's workers and amount, overdue by the oldest case's days past the 7-day clock.
- * - The unpaid share: workers on the roster in the month due whose month has no paid bank line, once the month is due.
+ * - The unpaid share: workers on the roster in the month due with no paid bank line to their own card, once the month
+ *   is due (a line to a labour boss's card, or a worker's second line, pays nobody else).
  * - The deposit: missing, or short by the required amount less what is in force.
  * Funding, sheets and devices are read by the monthly index run itself (src/risk/risk-runs.ts), as at the month's end.
  */
@@ -14,8 +15,8 @@ import type { RiskSignal } from './risk-index.ts'
 export interface LedgerFacts {
   /** Live arrears cases (UNPAID family) with their pay month, amount short and episode age in days. */
   arrears: ReadonlyArray<{ caseId: string; month: string; shortFen: number; episodeAgeDays: number }>
-  /** Workers on the roster in the month due, and its paid bank lines; null when no month is due yet. */
-  dueMonth: { workers: number; paidLines: number } | null
+  /** Workers on the roster in the month due, and how many of them a bank line paid; null when no month is due yet. */
+  dueMonth: { workers: number; paidWorkers: number } | null
   deposit: { flags: readonly string[]; inForceFen: number; requiredFen: number | null }
 }
 
@@ -36,7 +37,7 @@ export function ledgerSignals(f: LedgerFacts): RiskSignal[] {
     out.push({ kind: 'arrears_case', caseId: `${month}:${i.caseId}`, amountFen: fen(i.amountFen), headcount: i.headcount, overdueDays: Math.max(0, i.oldest - HANDLING_DAYS) })
   }
   if (f.dueMonth && f.dueMonth.workers > 0) {
-    const unpaid = Math.max(0, f.dueMonth.workers - f.dueMonth.paidLines)
+    const unpaid = Math.max(0, f.dueMonth.workers - f.dueMonth.paidWorkers)
     if (unpaid > 0) out.push({ kind: 'unpaid_headcount', unpaid, onRoster: f.dueMonth.workers })
   }
   if (f.deposit.flags.includes('DEPOSIT_MISSING')) out.push({ kind: 'deposit_gap', gap: 'missing', shortFen: fen(0) })

@@ -10,7 +10,7 @@ t.test('arrears grouped per pay month as incidents, overdue past the 7-day clock
       { caseId: 'b', month: '2026-10', shortFen: 200_000, episodeAgeDays: 12 },
       { caseId: 'c', month: '2026-09', shortFen: 100_000, episodeAgeDays: 20 },
     ],
-    dueMonth: { workers: 40, paidLines: 28 },
+    dueMonth: { workers: 40, paidWorkers: 28 },
     deposit: { flags: ['DEPOSIT_SHORT'], inForceFen: 1_000_000, requiredFen: 3_000_000 },
   })
   t.same(signals, [
@@ -19,7 +19,7 @@ t.test('arrears grouped per pay month as incidents, overdue past the 7-day clock
     { kind: 'unpaid_headcount', unpaid: 12, onRoster: 40 },
     { kind: 'deposit_gap', gap: 'short', shortFen: fen(2_000_000) },
   ])
-  t.same(ledgerSignals({ arrears: [], dueMonth: { workers: 10, paidLines: 10 }, deposit: { flags: ['DEPOSIT_MISSING'], inForceFen: 0, requiredFen: null } }), [
+  t.same(ledgerSignals({ arrears: [], dueMonth: { workers: 10, paidWorkers: 10 }, deposit: { flags: ['DEPOSIT_MISSING'], inForceFen: 0, requiredFen: null } }), [
     { kind: 'deposit_gap', gap: 'missing', shortFen: fen(0) },
   ])
   t.same(ledgerSignals({ arrears: [], dueMonth: null, deposit: { flags: ['DEPOSIT_EXPIRING'], inForceFen: 1, requiredFen: 1 } }), [], 'nothing to say: no signal')
