@@ -30,11 +30,15 @@ export function encodeCursor(key: ReadonlyArray<string | number>): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url')
 }
 
-/** The sort key a cursor names, or undefined when it is not one of ours (the caller answers 400). */
+/**
+ * The sort key a cursor names, or undefined when it is not one of ours (the caller answers 400). Every key we make
+ * holds text and whole numbers (times, line numbers, points): a fraction or a number past 2^53 is refused here, where
+ * PostgreSQL would otherwise refuse it bound to an integer column, as a 500.
+ */
 export function decodeCursor(cursor: string): Array<string | number> | undefined {
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(key) && key.every((k) => typeof k === 'string' || typeof k === 'number')) return key
+    if (Array.isArray(key) && key.every((k): k is string | number => typeof k === 'string' || (typeof k === 'number' && Number.isSafeInteger(k)))) return key
   } catch {
     // falls through: not a cursor
   }

@@ -103,7 +103,7 @@ export class IncidentService {
     const now = this.clock.nowMs()
     return rows
       .map((r) => viewOf(r, reports.get(r.id) ?? [], now))
-      .filter((v) => (filter.reported === undefined || filter.reported === v.reports.length > 0) && (filter.overdue === undefined || filter.overdue === (v.reportClock.overdue && !v.reportClock.met)))
+      .filter((v) => (filter.reported === undefined || filter.reported === v.reports.length > 0) && (filter.overdue === undefined || filter.overdue === (v.reportClock.overdue && v.reports.length === 0)))
   }
 
   /** One incident, as the caller's region reaches it (404 otherwise, as if it did not exist). */

@@ -252,17 +252,27 @@ export class RiskRunService {
       ledgerOf.set(project.id, [...ledgerSignals(f), ...(own.get(project.id) ?? [])])
       regionOf.set(project.id, project.regionCode)
     }
-    // Employers reported this month that are not on the roster, counted before the run's row is written.
-    const reported = await tx.get<{ n: unknown }>(
-      sql`SELECT CAST(COUNT(DISTINCT credit_code) AS BIGINT) AS "n" FROM employer_signals WHERE period = ${month} AND credit_code NOT IN (SELECT credit_code FROM organisations)`,
-    )
+    // The employers scored, counted before the run's row is written: the roster's (by their projects), every one
+    // reported this month, and those with a credit record alone (on no roster, not reported: few, as records are).
+    const reported = await tx.get<{ n: unknown }>(sql`SELECT CAST(COUNT(DISTINCT credit_code) AS BIGINT) AS "n" FROM employer_signals WHERE period = ${month}`)
+    const reportedOnRoster = [...rosterOutside.keys()].filter((code) => projectsOfEmployer.has(code)).length
+    const creditOffRoster = [...creditOf.keys()].filter((code) => !projectsOfEmployer.has(code))
+    const creditReported =
+      creditOffRoster.length === 0
+        ? new Set<string>()
+        : new Set(
+            (await tx.all<{ code: string }>(sql`SELECT DISTINCT credit_code AS "code" FROM employer_signals WHERE period = ${month} AND credit_code IN (${sql.join(creditOffRoster.map((c) => sql`${c}`), sql`, `)})`)).map(
+              (r) => r.code,
+            ),
+          )
+    const creditAlone = creditOffRoster.filter((code) => !creditReported.has(code)).sort()
     const run: RiskRunRow = {
       id: newId(),
       month,
       formulaVersion: formula.version,
       actor,
       projectCount: facts.length,
-      employerCount: projectsOfEmployer.size + Number(reported?.n ?? 0),
+      employerCount: projectsOfEmployer.size + Number(reported?.n ?? 0) - reportedOnRoster + creditAlone.length,
       startedAtMs,
       finishedAtMs: Math.max(startedAtMs, this.clock.nowMs()),
     }
@@ -315,7 +325,8 @@ export class RiskRunService {
     // The roster's employers no department reported this month: their projects' ledger signals alone.
     for (const code of [...projectsOfEmployer.keys()].sort()) if (!done.has(code)) await employerScore(code, [])
     // An employer with a credit record that is on no roster and no department reported this month: its record alone.
-    for (const code of [...creditOf.keys()].sort()) if (!done.has(code) && !projectsOfEmployer.has(code)) await employerScore(code, [])
+    // (One reported this month was scored with its record above: a second score would break the run.)
+    for (const code of creditAlone) await employerScore(code, [])
     await writer.flush()
     return run
   }

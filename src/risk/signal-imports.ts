@@ -21,7 +21,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import { LIMITS } from '../config/limits.ts'
 import { q, type Database } from '../db/database.ts'
 import { isUniqueViolation } from '../db/faults.ts'
-import { AppError } from '../kernel/errors.ts'
+import { AppError, outOfScope } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import type { Clock } from '../kernel/time.ts'
 import type { PunchRepository } from '../punches/repository.ts'
@@ -282,7 +282,9 @@ export class SignalImportService {
     const code = creditCode.trim().toUpperCase()
     if (!isCreditCode(code)) throw new AppError('invalid_credit_code', { creditCode })
     const [organisations, projects, signals] = await Promise.all([this.repo.organisationsOf(code), this.repo.projectsOf(code, within), this.repo.ofEmployer(code, EMPLOYER_SIGNALS_MAX)])
-    if ((scoped && projects.length === 0) || (organisations.length === 0 && signals.length === 0)) throw new AppError('employer_not_found', { creditCode: code })
+    if (organisations.length === 0 && signals.length === 0) throw new AppError('employer_not_found', { creditCode: code })
+    // Known, but not in the caller's region: answered as unknown, and the attempt logged as a denial.
+    if (scoped && projects.length === 0) throw outOfScope('employer_not_found', { creditCode: code })
     return { creditCode: code, organisations, projects, signals }
   }
 }
