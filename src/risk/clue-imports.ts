@@ -123,7 +123,10 @@ export class ClueImportService {
       if (c.siteCode !== null && projectId === undefined) return { ...r, problems: [{ code: 'site_unknown', value: c.siteCode }] }
       const existing = held.get(c.externalRef)
       if (existing === undefined) return { ...r, projectId }
-      const facts = { summary: c.summary, headcount: c.headcount, amountFen: c.amountFen, projectId: projectId ?? null, employerCreditCode: c.creditCode }
+      // A ticket entered by hand naming the worker took the worker's employer as its own; the hotline's export knows no
+      // workers and names no employer for it: that is the same ticket, not other facts.
+      const employerCreditCode = c.creditCode ?? (existing.workerId !== null ? existing.employerCreditCode : null)
+      const facts = { summary: c.summary, headcount: c.headcount, amountFen: c.amountFen, projectId: projectId ?? null, employerCreditCode }
       if (!sameFacts(existing, facts)) return { ...r, problems: [{ code: 'external_ref_taken', value: c.externalRef, clueId: existing.id }] }
       return { ...r, projectId, existingId: existing.id }
     })
