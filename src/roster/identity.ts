@@ -57,6 +57,14 @@ export function isCreditCode(raw: string): boolean {
 }
 
 /** 330106199001011234 → 330106********1234: region kept for the bureau, birth date hidden. */
+/**
+ * A name as two records of one person are compared: without its spaces. A 花名册 pads two-character names to line up
+ * (张  伟) and writes a transliterated name with a space or without (阿卜杜拉 艾力): the same person either way.
+ */
+export function nameKey(name: string): string {
+  return name.replace(/\s+/g, '')
+}
+
 export function maskIdNumber(id: string): string {
   if (id.length <= 10) return '*'.repeat(id.length)
   return id.slice(0, 6) + '*'.repeat(id.length - 10) + id.slice(-4)

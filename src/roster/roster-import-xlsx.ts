@@ -3,15 +3,21 @@
  * read (src/kernel/xlsx.ts).
  *
  * Cells are read as a person sees them: a date cell (Excel keeps days since 1900) becomes YYYY-MM-DD, a formula its
- * result, rich text its characters. A number is written as JavaScript prints it: an 18-digit ID number or a card
- * number that Excel stored as a number has already lost its last digits (a double holds 15-16), and the row's check
- * says so (roster-import.ts: stored_as_number) rather than guessing them back.
+ * result, rich text its characters. A number is written as JavaScript prints it, below 10^15: an 18-digit ID number or
+ * a card number that Excel stored as a number has already lost its last digits (Excel keeps 15), so it is written in
+ * Excel's scientific form and the row's check says so (roster-import.ts: stored_as_number) rather than taking the
+ * zeros Excel put in their place.
  */
 import { loadExcel } from '../kernel/xlsx.ts'
 import { RosterFileError } from './roster-import-file.ts'
 
-/** Excel's date cells carry no zone: exceljs hands them over as UTC midnight of the day shown. */
-const dateText = (d: Date): string => d.toISOString().slice(0, 10)
+/**
+ * Excel's date cells carry no zone: exceljs hands them over as UTC midnight of the day shown. A number in a date cell
+ * far past any calendar (a phone number under a date format) comes over as an invalid Date: written so, the row's
+ * check refuses the field instead of the read failing.
+ */
+const INVALID_DATE = 'Invalid Date'
+const dateText = (d: Date): string => (Number.isNaN(d.getTime()) ? INVALID_DATE : d.toISOString().slice(0, 10))
 
 /**
  * Whether a cell's number format shows a time of day: an hour in it outside quoted text and [...] sections
@@ -29,6 +35,7 @@ export function formatShowsTime(numFmt: string | undefined): boolean {
  * cell's format shows a time: a ticket taken at 00:00 is a time, and a day without one is not.
  */
 function dateTimeText(d: Date, showsTime: boolean): string {
+  if (Number.isNaN(d.getTime())) return INVALID_DATE
   const s = new Date(Math.round(d.getTime() / 1000) * 1000).toISOString()
   return s.slice(11, 19) === '00:00:00' && !showsTime ? s.slice(0, 10) : `${s.slice(0, 10)} ${s.slice(11, 19)}`
 }
@@ -36,7 +43,9 @@ function dateTimeText(d: Date, showsTime: boolean): string {
 function cellText(value: unknown, dateTimes: boolean, numFmt?: string): string {
   if (value === null || value === undefined) return ''
   if (typeof value === 'string') return value
-  if (typeof value === 'number') return String(value)
+  // Excel keeps 15 significant digits: a number from 10^15 up (an ID or card number typed into a General cell) has
+  // lost the rest. Written as Excel shows it (6.217E+18), the row's check says stored_as_number.
+  if (typeof value === 'number') return Math.abs(value) >= 1e15 ? value.toExponential().toUpperCase() : String(value)
   if (typeof value === 'boolean') return value ? '是' : '否'
   if (value instanceof Date) return dateTimes ? dateTimeText(value, formatShowsTime(numFmt)) : dateText(value)
   if (typeof value === 'object') {

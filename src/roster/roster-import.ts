@@ -14,7 +14,7 @@
 import { LIMITS } from '../config/limits.ts'
 import { parseYuan } from '../kernel/money.ts'
 import { isWorkDate } from '../kernel/time.ts'
-import { checkIdNumber, maskCard, maskIdNumber, maskPhone, type IdNumberProblem } from './identity.ts'
+import { checkIdNumber, maskCard, maskIdNumber, maskPhone, nameKey, type IdNumberProblem } from './identity.ts'
 import { REQUIRED_FIELDS, type RosterField, type RosterSheet } from './roster-import-file.ts'
 
 /** How each field is named on the page and in problems: the header the README documents. */
@@ -205,14 +205,14 @@ export function previewImport(sheet: RosterSheet, facts: RosterFacts): ImportPre
     const teamId = facts.teams.get(teamName)
     if (teamName !== '' && teamId === undefined) problems.push({ code: 'unknown_team', field: 'team' })
 
-    const name = cell('name').replace(/\s+/g, '')
+    const name = nameKey(cell('name'))
     const known = facts.registered.get(idNumber)
     const notices: RowNotice[] = []
     let action: RowAction = 'register_and_enrol'
     if (known) {
       action = known.enrolled ? 'already_enrolled' : 'enrol'
       if (known.enrolled) notices.push({ code: 'already_enrolled' })
-      if (name !== '' && known.name !== name) problems.push({ code: 'name_differs', field: 'name' })
+      if (name !== '' && nameKey(known.name) !== name) problems.push({ code: 'name_differs', field: 'name' })
       const differs: RosterField[] = []
       if (cardNo !== '' && cardNo !== known.cardNo) differs.push('cardNo')
       if (cell('bankName') !== '' && cell('bankName') !== known.bankName) differs.push('bankName')

@@ -10,7 +10,7 @@ import { fen, formatYuan, parseYuan, type Fen } from '../kernel/money.ts'
 import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
 import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
 import { isUniqueViolation } from '../db/faults.ts'
-import { checkIdNumber, isCreditCode } from './identity.ts'
+import { checkIdNumber, isCreditCode, nameKey } from './identity.ts'
 import type {
   BeforeInstallPunch,
   CardHolder,
@@ -475,7 +475,7 @@ function sameWorker(existing: WorkerRow, input: NewWorker): WorkerRow {
     bankName: input.bankName,
     cardNo: input.cardNo.replace(/\s+/g, ''),
   }
-  const differs = WORKER_FACTS.filter((f) => stated[f] !== undefined && stated[f] !== existing[f])
+  const differs = WORKER_FACTS.filter((f) => stated[f] !== undefined && (f === 'name' ? nameKey(stated[f]) !== nameKey(existing[f]) : stated[f] !== existing[f]))
   if (differs.length > 0) throw new AppError('worker_exists_with_different_facts', { workerId: existing.id, differs })
   return existing
 }
