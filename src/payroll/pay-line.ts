@@ -10,6 +10,7 @@
  * Deductions never take the net below zero (条例 does not let a deduction turn wages into a debt): the part of a
  * deduction that does not fit is reported on that deduction as `unappliedFen` for a person to settle, never dropped.
  */
+import { LIMITS } from '../config/limits.ts'
 import { Money, fen, sumFen, timesFen, type Fen } from '../kernel/money.ts'
 import type { Month, WorkDate } from '../kernel/time.ts'
 import { dueFor } from './rules.ts'
@@ -185,6 +186,15 @@ export function spanItems(spans: readonly TermsSpan[]): Array<BasePayItem | Piec
           const lines = s.pieceQuantities.filter((q) => q.itemKind === rate.itemKind)
           if (lines.length === 0) continue
           const quantity = sumQuantities(lines)
+          // A typo of a few digits in a quantity prices beyond what one bank line carries (and, further, beyond the
+          // ledger's range): refused naming the item, as a term that cannot price the month.
+          if (new Money(rate.unitPriceFen).times(quantity).greaterThan(LIMITS.payout_line_amount_fen_max)) {
+            throw new TermsError('pay_item_invalid', `Piece item "${rate.itemKind}": ${quantity.toString()} at ${rate.unitPriceFen} fen comes to more than one bank line can carry (${LIMITS.payout_line_amount_fen_max} fen); check the quantities.`, {
+              itemKind: rate.itemKind,
+              quantity: quantity.toString(),
+              unitPriceFen: rate.unitPriceFen,
+            })
+          }
           items.push({
             kind: 'piece',
             ...common,
