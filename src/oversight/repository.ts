@@ -129,8 +129,8 @@ export class OversightRepository {
    */
   async paidWorkerCounts(within: SQL | undefined, periods: readonly string[], asOfMs: number): Promise<Map<string, number>> {
     if (periods.length === 0) return new Map()
-    // What a return undoes by EndToEndId, as reconcile matches it: the one it names, else (naming nothing) its own.
-    const undoes = sql.raw(`CASE WHEN r.return_of_end_to_end_id IS NULL AND r.return_of_bank_ref IS NULL THEN NULLIF(r.end_to_end_id, '') ELSE NULLIF(r.return_of_end_to_end_id, '') END`)
+    // What a return undoes by EndToEndId, as reconcile matches a stored return: the one it names.
+    const undoes = sql.raw(`NULLIF(r.return_of_end_to_end_id, '')`)
     const returns = (what: SQL): SQL => sql`SELECT r.project_id || '|' || ${what} FROM payout_lines r
       WHERE r.status = 'returned' AND ${what} IS NOT NULL AND r.file_id IN (SELECT id FROM payout_files WHERE posted_at_ms <= ${asOfMs})`
     // CROSS JOIN fixes SQLite's join order (lines, then each card's worker, then that worker's enrolment by

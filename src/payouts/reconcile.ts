@@ -1505,14 +1505,23 @@ function oversizedRows(period: string, paidEarlierInYear: readonly WorkerMonthPa
  * workers with the roster. A payment debited from another account is counted: the money did reach the card.
  */
 export function bookedByCard(lines: readonly PaidLine[]): Map<string, Fen> {
-  const { payments } = paymentsOf(lines)
   const byCard = new Map<string, Fen>()
-  for (const p of payments) {
-    if (p.outcome !== 'booked' || p.returns.length > 0) continue
-    const card = cardKey(p.counted.payeeCard)
-    byCard.set(card, sumFen([byCard.get(card) ?? ZERO_FEN, p.counted.amountFen]))
+  for (const counted of standingPayments(lines)) {
+    const card = cardKey(counted.payeeCard)
+    byCard.set(card, sumFen([byCard.get(card) ?? ZERO_FEN, counted.amountFen]))
   }
   return byCard
+}
+
+/**
+ * The month's payments that stand: each booked payment once (the report reconcile counts of it, however many files
+ * reported it), unless a return (退票) undoes it. What a pay slip and the payroll ledger (工资支付台账) show as paid,
+ * so that they say what the reconciliation says.
+ */
+export function standingPayments(lines: readonly PaidLine[]): PaidLine[] {
+  return paymentsOf(lines)
+    .payments.filter((p) => p.outcome === 'booked' && p.returns.length === 0)
+    .map((p) => p.counted)
 }
 
 /** A month's card peaks (cardPeaks). */

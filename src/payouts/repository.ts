@@ -3,9 +3,30 @@ import { and, asc, desc, eq, gt, gte, inArray, lt, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { BulkInsert, insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { flags, payoutFiles, payoutLines, payoutMonthBounds, payrollSheetEvents, payrollSheets, reconciliationRuns } from '../db/schema/index.ts'
+import { fen } from '../kernel/money.ts'
+import type { PaidLine } from './reconcile.ts'
 
 export type PayoutFileRow = typeof payoutFiles.$inferSelect
 export type PayoutLineRow = typeof payoutLines.$inferSelect
+
+/** A stored payout line as reconcile reads it. */
+export function paidLineOf(l: PayoutLineRow): PaidLine {
+  return {
+    lineId: l.id,
+    fileId: l.fileId,
+    lineNo: l.lineNo,
+    payeeCard: l.payeeCard,
+    payeeName: l.payeeName,
+    amountFen: fen(l.amountFen),
+    status: l.status,
+    bankRef: l.bankRef,
+    valueDate: l.valueDate,
+    failureReason: l.failureReason,
+    payerAccountNo: l.payerAccountNo,
+    endToEndId: l.endToEndId,
+    returnOf: l.status === 'returned' ? { endToEndId: l.returnOfEndToEndId, bankRef: l.returnOfBankRef } : null,
+  }
+}
 export type ReconciliationRunRow = typeof reconciliationRuns.$inferSelect
 export type FlagRow = typeof flags.$inferSelect
 export type PayoutMonthBoundRow = typeof payoutMonthBounds.$inferSelect

@@ -27,7 +27,7 @@ import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type Instructed
 import { maskBankText, parsePayoutFile } from './file-format.ts'
 import { BANK_FORMATS, detectFormat, formatNamed } from './formats/index.ts'
 import { bookedByCard, cardPeaks, reconcile, type CardPeaks, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation } from './reconcile.ts'
-import type { FlagRow, PaymentReportRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, PayoutRepository, ReconciliationRunRow } from './repository.ts'
+import { paidLineOf, type FlagRow, type PaymentReportRow, type PayoutFileRow, type PayoutLineKey, type PayoutLineRow, type PayoutRepository, type ReconciliationRunRow } from './repository.ts'
 
 export type PostOutcome = 'payout_file_stored' | 'payout_file_exists'
 
@@ -69,25 +69,6 @@ export interface MoneyOutSources {
 
 /** Who settles a sheet paid in full (payroll_sheet_events.actor). */
 const SETTLING_ACTOR = 'reconciliation'
-
-/** A stored payout line as reconcile reads it. */
-function paidLineOf(l: PayoutLineRow): PaidLine {
-  return {
-    lineId: l.id,
-    fileId: l.fileId,
-    lineNo: l.lineNo,
-    payeeCard: l.payeeCard,
-    payeeName: l.payeeName,
-    amountFen: fen(l.amountFen),
-    status: l.status,
-    bankRef: l.bankRef,
-    valueDate: l.valueDate,
-    failureReason: l.failureReason,
-    payerAccountNo: l.payerAccountNo,
-    endToEndId: l.endToEndId,
-    returnOf: l.status === 'returned' ? { endToEndId: l.returnOfEndToEndId, bankRef: l.returnOfBankRef } : null,
-  }
-}
 
 /** A payment report as bookedByCard reads it: the fields it does not read are left empty. */
 function reportOf(l: PaymentReportRow): PaidLine {

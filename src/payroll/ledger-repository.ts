@@ -14,10 +14,12 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
 import { rowOf, selectFrom } from '../db/rows.ts'
-import { instructionLines, organisations, payoutLines, payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets, projects, teams, workers } from '../db/schema/index.ts'
-import { fen, type Fen } from '../kernel/money.ts'
+import { instructionLines, organisations, payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets, projects, teams, workers } from '../db/schema/index.ts'
+import { fen } from '../kernel/money.ts'
 import type { Month } from '../kernel/time.ts'
 import type { LedgerRow } from './ledger-export.ts'
+import { paidLineOf, PayoutRepository } from '../payouts/repository.ts'
+import { standingPayments, type PaidLine } from '../payouts/reconcile.ts'
 import { lineItems, type PaySlip, type SlipAnswer, type SlipPayment } from './pay-slip.ts'
 import { APPROVED_OR_LATER, moneyStateOf, type SheetState } from './sheet-rules.ts'
 
@@ -37,6 +39,14 @@ export interface LedgerLine {
   slip: PaySlip
 }
 
+/** A month's payments per worker (LedgerRepository.monthPayments). */
+export interface MonthPayments {
+  /** The payments that stand, by EndToEndId to the worker, else by the card. */
+  of(workerId: string, cardNo: string): SlipPayment[]
+  /** Lines that failed or came back, for the worker or their card. */
+  setbacksOf(workerId: string, cardNo: string): number
+}
+
 export interface LedgerMonth {
   projectName: string
   timeZone: string
@@ -54,7 +64,11 @@ interface SheetHead {
 }
 
 export class LedgerRepository {
-  constructor(private readonly db: Database) {}
+  private readonly payouts: PayoutRepository
+
+  constructor(private readonly db: Database) {
+    this.payouts = new PayoutRepository(db)
+  }
 
   /** The month's ledger of a project, or of one worker (their line, if a sheet in force has one). */
   async month(projectId: string, period: Month, opt: { workerId?: string } = {}): Promise<LedgerMonth | undefined> {
@@ -62,7 +76,7 @@ export class LedgerRepository {
     if (!project) return undefined
     const heads = await this.sheetsInForce(projectId, period)
     const lines: LedgerLine[] = []
-    const payments = await this.payments(projectId, period)
+    const payments = await this.monthPayments(projectId, period)
     for (const { head, state } of heads) {
       const rows = (
         await this.db.all(
@@ -162,20 +176,20 @@ export class LedgerRepository {
     return new Map(rows.map((r) => [r.workerId, r.phone]))
   }
 
-  /** The month's successful payout lines, matched to workers by EndToEndId, or else by card. */
-  private async payments(projectId: string, period: Month): Promise<{ of(workerId: string, cardNo: string): SlipPayment[] }> {
+  /**
+   * The month's payments that stand (standingPayments: each once, however many files reported it, none a return
+   * undid), matched to workers by EndToEndId, or else by card; and per worker the setbacks so far — lines of a payment
+   * rejected (failed) or given back (退票) — which the upstream report counts to tell a payment made again from the first.
+   */
+  async monthPayments(projectId: string, period: Month): Promise<MonthPayments> {
     const e2e = await this.db.all<{ endToEndId: string; workerId: string }>(
       sql`SELECT ${instructionLines.endToEndId} AS "endToEndId", ${instructionLines.workerId} AS "workerId" FROM ${instructionLines}
           WHERE ${and(eq(instructionLines.projectId, projectId), eq(instructionLines.period, period))}`,
     )
     const workerOfE2e = new Map(e2e.map((r) => [r.endToEndId, r.workerId]))
-    const paid = await this.db.all<{ payeeCard: string; amountFen: number; bankRef: string; valueDate: string; endToEndId: string | null }>(
-      sql`SELECT ${payoutLines.payeeCard} AS "payeeCard", ${payoutLines.amountFen} AS "amountFen", ${payoutLines.bankRef} AS "bankRef",
-            ${payoutLines.valueDate} AS "valueDate", ${payoutLines.endToEndId} AS "endToEndId"
-          FROM ${payoutLines}
-          WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period), eq(payoutLines.status, 'success'))}
-          ORDER BY ${asc(payoutLines.valueDate)}, ${asc(payoutLines.bankRef)}`,
-    )
+    const rows = (await this.payouts.linesOfPeriod(projectId, period)).map(paidLineOf)
+    // In the order a slip lists them: value date, then bank reference.
+    const paid = standingPayments(rows).sort((a, b) => (a.valueDate !== b.valueDate ? (a.valueDate < b.valueDate ? -1 : 1) : a.bankRef < b.bankRef ? -1 : a.bankRef > b.bankRef ? 1 : 0))
     const byWorker = new Map<string, SlipPayment[]>()
     const byCard = new Map<string, SlipPayment[]>()
     const push = (m: Map<string, SlipPayment[]>, k: string, p: SlipPayment): void => {
@@ -183,13 +197,27 @@ export class LedgerRepository {
       if (list) list.push(p)
       else m.set(k, [p])
     }
-    for (const p of paid) {
-      const amountFen: Fen = fen(p.amountFen)
-      const worker = p.endToEndId === null ? undefined : workerOfE2e.get(p.endToEndId)
-      if (worker !== undefined) push(byWorker, worker, { bankRef: p.bankRef, valueDate: p.valueDate, amountFen, matchedBy: 'end_to_end_id' })
-      else push(byCard, p.payeeCard, { bankRef: p.bankRef, valueDate: p.valueDate, amountFen, matchedBy: 'card' })
+    const workerOf = (l: PaidLine): string | undefined => {
+      const e = l.status === 'returned' ? (l.returnOf?.endToEndId ?? l.endToEndId) : l.endToEndId
+      return e === null || e === undefined ? undefined : workerOfE2e.get(e)
     }
-    return { of: (workerId, cardNo) => byWorker.get(workerId) ?? byCard.get(cardNo) ?? [] }
+    for (const p of paid) {
+      const worker = workerOf(p)
+      if (worker !== undefined) push(byWorker, worker, { bankRef: p.bankRef, valueDate: p.valueDate, amountFen: p.amountFen, matchedBy: 'end_to_end_id' })
+      else push(byCard, p.payeeCard, { bankRef: p.bankRef, valueDate: p.valueDate, amountFen: p.amountFen, matchedBy: 'card' })
+    }
+    const setbacksOfWorker = new Map<string, number>()
+    const setbacksOfCard = new Map<string, number>()
+    for (const l of rows) {
+      if (l.status !== 'failed' && l.status !== 'returned') continue
+      const worker = workerOf(l)
+      if (worker !== undefined) setbacksOfWorker.set(worker, (setbacksOfWorker.get(worker) ?? 0) + 1)
+      else setbacksOfCard.set(l.payeeCard, (setbacksOfCard.get(l.payeeCard) ?? 0) + 1)
+    }
+    return {
+      of: (workerId, cardNo) => byWorker.get(workerId) ?? byCard.get(cardNo) ?? [],
+      setbacksOf: (workerId, cardNo) => (setbacksOfWorker.get(workerId) ?? 0) + (setbacksOfCard.get(cardNo) ?? 0),
+    }
   }
 }
 
