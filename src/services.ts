@@ -140,7 +140,8 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const sheets = new PayrollSheetService(db, { roster, timesheets, inputs: payInputs }, clock)
   const account = new AccountService(db, { roster }, clock)
   // The payout service is made below; the reporter reads the month's last run through it only when it runs.
-  const reporter = new UpstreamReporter(db, { roster, timesheets, sheets, payouts: { latest: (projectId, period) => payouts.latest(projectId, period) }, instructions: { workerMonth: (projectId, workerId, period) => instructions.workerMonth(projectId, workerId, period) } }, clock, config.upstream)
+  const ledger = new LedgerRepository(db)
+  const reporter = new UpstreamReporter(db, { roster, timesheets, sheets, payouts: { latest: (projectId, period) => payouts.latest(projectId, period) }, payments: ledger, instructions: { workerMonth: (projectId, workerId, period) => instructions.workerMonth(projectId, workerId, period) } }, clock, config.upstream)
   rosterChanged = () => reporter.rosterChanged()
   // A stored punch is queued upstream (projects that report only) after the commit, in the order batches committed.
   inbox.onCommitted((batch) => {
@@ -155,7 +156,6 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   const webhooks = new WebhookService(db, clock)
   const cases = new CaseService(db, clock, async (projectId) => (await roster.project(projectId)).timeZone, webhooks)
   const incidents = new IncidentService(db, clock, webhooks)
-  const ledger = new LedgerRepository(db)
   const clues = new ClueService(db, clock, config.defaultTimeZone, {
     incidents,
     credit,

@@ -508,21 +508,26 @@ export interface PayRollDetailInput {
   workedMinutes: number
   /** The dedicated account the bank pays from. */
   account: { accountNo: string; bank: string }
-  payment: { state: PaymentState; retrying: boolean; valueDate: WorkDate | null }
+  /** `setbacks`: the payment's lines that failed or came back so far, each a new round of statuses (none: 0). */
+  payment: { state: PaymentState; retrying: boolean; valueDate: WorkDate | null; setbacks?: number }
   /** The month's pay date (the project's pay day), BalanceDate while the line is not paid. */
   payDate: WorkDate
   cumulativePaidFen: Fen
   cumulativeSettledFen: Fen
 }
 
-/** One line. The key carries its PayStatus: a payment that fails and is paid on retry is reported at each step. */
+/**
+ * One line. The key carries its PayStatus and, after the first setback, the number of setbacks: a payment that fails
+ * and is paid on retry is reported at each step, and paid, returned, paid again is reported paid again (the same
+ * status a second time is a new round, not the record the platform holds).
+ */
 export function payRollDetailRecord(input: PayRollDetailInput): RecordOf<'PayRollDetail'> {
   const status = payStatusOf(input.payment.state, input.payment.retrying)
   const balanceDate = status === 20 && input.payment.valueDate !== null ? input.payment.valueDate : input.payDate
   if (!isWorkDate(balanceDate)) throw new RangeError(`not a date: ${balanceDate}`)
   return {
     kind: 'PayRollDetail',
-    key: `payline:${input.line.lineId}:${status}`,
+    key: (input.payment.setbacks ?? 0) === 0 ? `payline:${input.line.lineId}:${status}` : `payline:${input.line.lineId}:${status}:${input.payment.setbacks}`,
     payload: {
       PayRollCode: input.payRollCode,
       WorkerName: input.line.workerName,

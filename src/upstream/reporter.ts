@@ -22,7 +22,8 @@ import type { ProjectRow, TeamRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { TimesheetService } from '../timesheets/service.ts'
 import { addDays, clampedDate, monthOf, nextMonth, workDateOf, zonedToUtcMs, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
-import { fen } from '../kernel/money.ts'
+import { fen, sumFen } from '../kernel/money.ts'
+import type { MonthPayments } from '../payroll/ledger-repository.ts'
 import { UpstreamOutbox } from './outbox-service.ts'
 import {
   attendanceSources,
@@ -45,6 +46,11 @@ export interface ReporterDeps {
   sheets: PayrollSheetService
   /** The month's last reconciliation run (src/payouts): which workers' payments failed or came back. */
   payouts?: { latest(projectId: string, period: Month): Promise<{ flags: ReadonlyArray<{ kind: string; workerId: string | null }> } | undefined> }
+  /**
+   * The month's payments per worker as the ledger shows them (src/payroll/ledger-repository.ts): those that stand, and
+   * how many lines failed or came back. Without it a line counts as paid once its sheet is settled.
+   */
+  payments?: { monthPayments(projectId: string, period: Month): Promise<MonthPayments> }
   /** The worker-month's payment attempts (src/instructions): a failed payment with a newer attempt out is retrying. */
   instructions?: { workerMonth(projectId: string, workerId: string, period: Month): Promise<{ state: { kind: string; line?: { attempt: number } } }> }
 }
@@ -242,23 +248,31 @@ export class UpstreamReporter {
   }
 
   /**
-   * The lines of each team's approved sheet in force (approved or instructed: PayStatus 0; settled, every line paid:
-   * 20; a payment the last reconciliation found failed or returned: 30), with the worker's cumulative figures on the
-   * project: settled on the approved sheets of the months up to this one (累计应发), paid on the settled ones (累计已发).
-   * A failed payment whose re-attempt is out and not yet answered is 40; BalanceDate is the pay date.
+   * The lines of each team's approved sheet in force, each with its own PayStatus: 20 once the payments that stand
+   * (the bank's, net of returns) cover the line's net pay, whatever the rest of the sheet; 30 when the last
+   * reconciliation found the payment failed or returned and it is not paid again; 40 while a re-attempt is out
+   * unanswered; 0 otherwise. BalanceDate is the bank's value date of the last payment once paid, the pay date before.
+   * The worker's cumulative figures on the project: payable on the approved sheets of the months up to this one
+   * (累计应发), and what the payments that stand paid in them (累计已发). A worker-month with no bank line at all (a
+   * sheet settled without files, as before files were read) counts as paid in full once its sheet is settled.
    */
   private async payRollDetails(project: ProjectRow, period: Month, codes: ReadonlyMap<string, string>): Promise<UpstreamRecord[]> {
     const approved = (await this.deps.sheets.approvedForMonth(project.id, period)).filter((a) => codes.has(a.teamId))
     if (approved.length === 0) return []
     const enrolled = new Map((await this.deps.roster.listEnrolments(project.id)).map((e) => [e.worker.id, e]))
     const cumulative = new Map<string, { settledFen: number; paidFen: number }>()
+    const paymentsOfMonth = new Map<Month, MonthPayments | undefined>()
+    const monthPayments = async (m: Month): Promise<MonthPayments | undefined> => {
+      if (!paymentsOfMonth.has(m)) paymentsOfMonth.set(m, await this.deps.payments?.monthPayments(project.id, m))
+      return paymentsOfMonth.get(m)
+    }
     const firstMonth = [period, ...[...enrolled.values()].map((e) => monthOf(e.enrolment.entryDate))].sort()[0] as Month
     for (let m = firstMonth; m <= period; m = nextMonth(m)) {
       for (const a of m === period ? approved : await this.deps.sheets.approvedForMonth(project.id, m)) {
         for (const l of a.lines) {
           const c = cumulative.get(l.workerId) ?? { settledFen: 0, paidFen: 0 }
           c.settledFen += l.payableFen
-          if (a.state === 'settled') c.paidFen += l.netFen
+          c.paidFen += paidOf(a.state, l, await monthPayments(m)).paidFen
           cumulative.set(l.workerId, c)
         }
       }
@@ -286,6 +300,9 @@ export class UpstreamReporter {
         const e = enrolled.get(line.workerId)
         if (!e) continue
         const c = cumulative.get(line.workerId) ?? { settledFen: 0, paidFen: 0 }
+        const paid = paidOf(a.state, line, await monthPayments(period))
+        const setback = failed.get(line.workerId)
+        const state: PaymentState = paid.inFull ? 'success' : (setback ?? 'none')
         out.push(
           payRollDetailRecord({
             payRollCode: codes.get(a.teamId) as string,
@@ -293,7 +310,7 @@ export class UpstreamReporter {
             worker: e.worker,
             workedMinutes: minutes.get(line.lineId) ?? 0,
             account: { accountNo: project.accountNo, bank: project.accountBank },
-            payment: { state: failed.get(line.workerId) ?? (a.state === 'settled' ? 'success' : 'none'), retrying: retrying.has(line.workerId), valueDate: null },
+            payment: { state, retrying: retrying.has(line.workerId), valueDate: paid.valueDate, setbacks: paid.setbacks },
             payDate,
             cumulativePaidFen: fen(c.paidFen),
             cumulativeSettledFen: fen(c.settledFen),
@@ -377,3 +394,24 @@ export function endOfDayMs(date: WorkDate, timeZone: string): number {
   const [y, m, d] = addDays(date, 1).split('-').map(Number) as [number, number, number]
   return zonedToUtcMs({ year: y, month: m, day: d, hour: 0, minute: 0, second: 0 }, timeZone)
 }
+
+/**
+ * What the payments that stand paid a line of a month: their sum and last value date, whether that covers the line's
+ * net pay, and the lines that failed or came back. A worker-month with no bank line at all counts as paid in full once
+ * its sheet is settled (the reconciliation settled it).
+ */
+function paidOf(
+  sheetState: string,
+  line: { workerId: string; cardNo: string; netFen: number },
+  payments: MonthPayments | undefined,
+): { paidFen: number; inFull: boolean; valueDate: WorkDate | null; setbacks: number } {
+  const standing = payments?.of(line.workerId, line.cardNo) ?? []
+  const setbacks = payments?.setbacksOf(line.workerId, line.cardNo) ?? 0
+  if (standing.length === 0 && setbacks === 0) {
+    const settled = sheetState === 'settled'
+    return { paidFen: settled ? line.netFen : 0, inFull: settled, valueDate: null, setbacks: 0 }
+  }
+  const paidFen = Number(sumFen(standing.map((p) => p.amountFen)))
+  return { paidFen, inFull: paidFen >= line.netFen, valueDate: standing.at(-1)?.valueDate ?? null, setbacks }
+}
+
