@@ -105,6 +105,12 @@ export class UpstreamOutbox {
     return next
   }
 
+  /** The newest revision's payload held under a key, if any (parsed). */
+  async heldPayload(ex: Executor, kind: RecordKind, key: string): Promise<Record<string, unknown> | undefined> {
+    const newest = await this.repo.newestRevision(ex, kind, key)
+    return newest === undefined ? undefined : (JSON.parse(newest.payload) as Record<string, unknown>)
+  }
+
   /** A project's outbox, oldest first: every record with its state, attempts, serial code and reason. */
   async records(ex: Executor, projectId: string): Promise<UpstreamRecordRow[]> {
     return this.repo.recordsOf(ex, projectId)

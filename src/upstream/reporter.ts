@@ -209,15 +209,15 @@ export class UpstreamReporter {
     const ctx = contextOf(project, settings)
     const teams = new Map((await this.deps.roster.listTeams(projectId)).map((t) => [t.id, t]))
     const summaries = await this.deps.sheets.monthSummary(projectId, period)
-    // The sequence of each sheet among its subcontractor's sheets of the month: by team name, stable across sweeps.
+    // The sequence of each team's sheet among its subcontractor's: by the order the teams were registered, so a team
+    // added later takes the next number and a code once reported stays its sheet's (by name, a new 木工班 would
+    // renumber 钢筋班's sheet between its approval and its settlement).
     const sequence = new Map<string, number>()
     const perEmployer = new Map<string, number>()
-    for (const s of [...summaries].sort((a, b) => (a.teamName < b.teamName ? -1 : a.teamName > b.teamName ? 1 : 0))) {
-      const team = teams.get(s.teamId)
-      if (!team) continue
+    for (const team of [...teams.values()].sort((a, b) => a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
       const n = (perEmployer.get(team.employerId) ?? 0) + 1
       perEmployer.set(team.employerId, n)
-      sequence.set(s.teamId, n)
+      sequence.set(team.id, n)
     }
     const records: UpstreamRecord[] = []
     const codes = new Map<string, string>()
@@ -228,6 +228,9 @@ export class UpstreamReporter {
       const subcontractorNo = settings.subcontractors[org.creditCode]
       // A subcontractor the platform has not numbered yet: its payroll waits for the number (the sweep queues it then).
       if (subcontractorNo === undefined) continue
+      // A sheet already reported keeps the code it went out under (numbered before teams were numbered by registration).
+      const held = await this.heldSequence(s.sheet.id, subcontractorNo, period)
+      if (held !== undefined) sequence.set(s.teamId, held)
       const r = payRollRecord(ctx, { name: org.name, creditCode: org.creditCode }, {
         sheetId: s.sheet.id,
         version: s.sheet.version,
@@ -245,6 +248,15 @@ export class UpstreamReporter {
     }
     records.push(...(await this.payRollDetails(project, period, codes)))
     return this.enqueue(projectId, records)
+  }
+
+  /** The sequence of the code a sheet's PayRoll record went out under, if one did (with this number and month). */
+  private async heldSequence(sheetId: string, subcontractorNo: string, period: Month): Promise<number | undefined> {
+    for (const status of [2, 3, 50]) {
+      const code = (await this.outbox.heldPayload(this.db, 'PayRoll', `payroll:${sheetId}:${status}`))?.PayRollCode
+      if (typeof code === 'string' && code.startsWith(`GZD${subcontractorNo}${period.replace('-', '')}`)) return Number(code.slice(-3))
+    }
+    return undefined
   }
 
   /**
