@@ -11,8 +11,15 @@ export const yuan = { type: 'string', pattern: '^(0|[1-9]\\d{0,9})(\\.\\d{1,2})?
 export const fenAmount = { type: 'integer', description: 'amount in fen (1/100 yuan)' } as const
 export const personName = { type: 'string', minLength: 1, maxLength: LIMITS.person_name_length_max } as const
 export const limitQuery = { type: 'integer', minimum: 1, maximum: LIMITS.page_size_max, default: 100, description: `rows in the page, at most ${LIMITS.page_size_max}` } as const
+/**
+ * A row's own number (rejected inputs, punches, upstream records): bounded where JavaScript counts exactly, so an id
+ * past PostgreSQL's bigint is a 400 like any malformed one, not a 500 from the database.
+ */
+export const rowId = { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } as const
+/** A small count kept in a 32-bit column (a sheet's version, a file's row number). */
+export const smallInt = { type: 'integer', maximum: 2_147_483_647 } as const
 /** Keyset cursors: the id of the last row of the previous page (or an opaque cursor from the `Link: rel="next"` header). */
-export const idCursorQuery = { type: 'integer', minimum: 1, description: 'the id of the last row of the previous page' } as const
+export const idCursorQuery = { ...rowId, description: 'the id of the last row of the previous page' } as const
 export const keyCursorQuery = { type: 'string', minLength: 1, maxLength: 512, description: 'the cursor of the previous page (the `next` it gave, or its `Link: rel="next"`)' } as const
 
 export const errorResponse = {

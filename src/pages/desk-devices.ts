@@ -15,7 +15,7 @@
 import type { FastifyInstance } from 'fastify'
 import { maskBytes, maskText } from '../access/masking.ts'
 import { principalOf } from '../http/access.ts'
-import { idParam } from '../http/schemas.ts'
+import { idParam, rowId } from '../http/schemas.ts'
 import { AppError, outOfScope } from '../kernel/errors.ts'
 import { localTimeOf, workDateOf } from '../kernel/time.ts'
 import { LIMITS } from '../config/limits.ts'
@@ -184,7 +184,7 @@ export async function deviceDeskRoutes(app: FastifyInstance, { services }: { ser
 
   app.get<{ Params: { projectId: string }; Querystring: { before?: number } }>(
     '/pages/projects/:projectId/desk/rejected',
-    { config: { policy }, schema: { hide: true, params: deskParams, querystring: { type: 'object', properties: { before: { type: 'integer', minimum: 1 } } } } },
+    { config: { policy }, schema: { hide: true, params: deskParams, querystring: { type: 'object', properties: { before: rowId } } } },
     async (req, reply) => {
       const p = principalOf(req)
       const { projectId } = req.params
@@ -209,7 +209,7 @@ export async function deviceDeskRoutes(app: FastifyInstance, { services }: { ser
     '/pages/projects/:projectId/desk/rejected/:id',
     {
       config: { policy },
-      schema: { hide: true, params: { type: 'object', properties: { projectId: idParam, id: { type: 'integer', minimum: 1 } }, required: ['projectId', 'id'], additionalProperties: false } },
+      schema: { hide: true, params: { type: 'object', properties: { projectId: idParam, id: rowId }, required: ['projectId', 'id'], additionalProperties: false } },
     },
     async (req, reply) => {
       const p = principalOf(req)

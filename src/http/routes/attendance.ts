@@ -12,7 +12,7 @@ import { LIMITS } from '../../config/limits.ts'
 import type { RejectedMeta } from '../../punches/repository.ts'
 import { creditText } from '../../timesheets/rules.ts'
 import { linkNext, pageOf } from '../paging.ts'
-import { date, errors, fenAmount, idCursorQuery, idParam, limitQuery, projectMonthParams, projectParams } from '../schemas.ts'
+import { date, errors, fenAmount, idCursorQuery, idParam, limitQuery, projectMonthParams, projectParams, rowId } from '../schemas.ts'
 
 const punch = {
   type: 'object',
@@ -51,7 +51,7 @@ const rejected = {
   },
 } as const
 
-const rejectedIdParams = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'], additionalProperties: false } as const
+const rejectedIdParams = { type: 'object', properties: { id: rowId }, required: ['id'], additionalProperties: false } as const
 
 /** A refused bank file's text: any run of 12–19 digits in it is taken for an account (src/access/masking.ts). */
 const isBankFile = (r: { reason: string }): boolean => r.reason === 'payout_file_invalid'

@@ -13,7 +13,7 @@ import type { PersonAction, SheetView } from '../../payroll/sheet-service.ts'
 import { SHEET_STATES } from '../../payroll/sheet-rules.ts'
 import { creditText } from '../../timesheets/rules.ts'
 import { principalOf } from '../access.ts'
-import { errors, month, projectParams, teamMonthParams, workerMonthParams, workerAnswerBody } from '../schemas.ts'
+import { errors, month, projectParams, teamMonthParams, workerMonthParams, workerAnswerBody, smallInt } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
 const anyObject = { type: 'object', additionalProperties: true } as const
@@ -274,7 +274,7 @@ export async function payrollSheetsRoutes(app: FastifyInstance, { services }: { 
         tags: ['payroll'],
         summary: "A team-month's payroll sheet: lines (ID and card masked) with each worker's answer, held piece quantities, minimum-wage findings, totals, state and history",
         params: teamMonthParams,
-        querystring: { type: 'object', properties: { version: { type: 'integer', minimum: 1, description: 'the version to read; the newest by default' } }, additionalProperties: false },
+        querystring: { type: 'object', properties: { version: { ...smallInt, minimum: 1, description: 'the version to read; the newest by default' } }, additionalProperties: false },
         response: { 200: sheetSchema, ...errors },
       },
     },

@@ -15,7 +15,7 @@ import type { EmployerSignalRow, SignalImportRow } from '../../risk/signal-impor
 import type { Services } from '../../services.ts'
 import { principalOf } from '../access.ts'
 import { linkNext, pageOf } from '../paging.ts'
-import { errorResponse, errors, idParam, keyCursorQuery, limitQuery } from '../schemas.ts'
+import { errorResponse, errors, idParam, keyCursorQuery, limitQuery, smallInt } from '../schemas.ts'
 
 /** What a department's file is sent as: its own bytes, read by their first bytes whatever the type says. */
 export const SIGNAL_FILE_CONTENT_TYPES = ['text/csv', 'application/csv', 'text/plain', 'text/tab-separated-values', 'application/json', XLSX_CONTENT_TYPE, 'application/octet-stream'] as const
@@ -128,7 +128,7 @@ export async function signalsRoutes(app: FastifyInstance, { services }: { servic
         tags: ['risk'],
         summary: "One import and a page of its rows in file order (an auditor's: the rows of employers that are a party of a project in their region)",
         params: { type: 'object', properties: { importId: idParam }, required: ['importId'], additionalProperties: false },
-        querystring: { type: 'object', properties: { afterRow: { type: 'integer', minimum: 0, description: 'the rowNo of the last row of the previous page' }, limit: limitQuery }, additionalProperties: false },
+        querystring: { type: 'object', properties: { afterRow: { ...smallInt, minimum: 0, description: 'the rowNo of the last row of the previous page' }, limit: limitQuery }, additionalProperties: false },
         response: { 200: { type: 'object', properties: { import: importSchema, rows: { type: 'array', items: signalSchema }, next: { type: ['integer', 'null'] } } }, ...errors },
       },
     },

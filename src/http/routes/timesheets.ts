@@ -16,7 +16,7 @@ import { CORRECTION_KINDS, creditText, SET_STATUSES, type Correction, type Worke
 import type { AttendanceFlag, NewCorrection, TeamMonth, WorkerMonthLine } from '../../timesheets/service.ts'
 import type { AdjustmentRow, WorkerConfirmationRow } from '../../timesheets/repository.ts'
 import { compareKeys, decodeCursor, linkNext, pageAfter, pageOf } from '../paging.ts'
-import { date, errors, idParam, keyCursorQuery, limitQuery, projectMonthParams, projectParams, teamMonthParams, workerMonthParams, workerAnswerBody } from '../schemas.ts'
+import { date, errors, idParam, keyCursorQuery, limitQuery, projectMonthParams, projectParams, teamMonthParams, workerMonthParams, workerAnswerBody, rowId } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
 const nullableInt = { type: ['integer', 'null'] } as const
@@ -527,7 +527,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
           type: 'object',
           properties: {
             kind: { type: 'string', enum: CORRECTION_KINDS },
-            punchId: { type: 'integer', minimum: 1 },
+            punchId: rowId,
             at: { type: 'string', maxLength: 40, description: 'add_punch: an instant with offset, or local "YYYY-MM-DD HH:mm[:ss]"' },
             direction: { type: 'string', enum: ['in', 'out'] },
             status: { type: 'string', enum: SET_STATUSES },

@@ -16,7 +16,7 @@ import { RECORD_KINDS, type RecordKind } from '../../upstream/records.ts'
 import type { UpstreamRecordRow } from '../../upstream/outbox-repository.ts'
 import type { Services } from '../../services.ts'
 import { purposeSchema, revealLimit, statePurpose } from '../reveal.ts'
-import { errors, projectParams } from '../schemas.ts'
+import { errors, projectParams, rowId } from '../schemas.ts'
 
 /** The refused records listed with the summary. */
 const REFUSED_LIST_MAX = 500
@@ -186,7 +186,7 @@ export async function upstreamRoutes(app: FastifyInstance, { services }: { servi
         summary: 'Resend a refused record once its cause is put right: queued again as the next revision, the same payload; 409 when it is not the newest refused revision',
         params: {
           type: 'object',
-          properties: { projectId: projectParams.properties.projectId, recordId: { type: 'integer', minimum: 1 } },
+          properties: { projectId: projectParams.properties.projectId, recordId: rowId },
           required: ['projectId', 'recordId'],
           additionalProperties: false,
         },
