@@ -1,10 +1,14 @@
 /** JSON Schema fragments shared by routes. Limits come from config/limits.ts. */
 import { LIMITS } from '../config/limits.ts'
+import type { Month } from '../kernel/time.ts'
 
 export const idParam = { type: 'string', minLength: 1, maxLength: 64 } as const
 // Months and dates of the service's own business: this century. A year 9999 month would otherwise run date
 // arithmetic past what Date can hold.
 export const month = { type: 'string', pattern: '^20\\d{2}-(0[1-9]|1[0-2])$', description: 'YYYY-MM, 2000-2099' } as const
+const MONTH_PATTERN = new RegExp(month.pattern)
+/** A month as the routes take it (2000-2099): for a month read from a form field rather than a schema. */
+export const isServiceMonth = (text: string): text is Month => MONTH_PATTERN.test(text)
 // `format: 'date'` (ajv-formats) refuses a day the month does not have (2026-02-30), which the pattern alone lets by.
 export const date = { type: 'string', pattern: '^20\\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', format: 'date', description: 'YYYY-MM-DD, 2000-2099, a day of the calendar' } as const
 export const yuan = { type: 'string', pattern: '^(0|[1-9]\\d{0,9})(\\.\\d{1,2})?$', description: 'yuan with at most two decimals' } as const

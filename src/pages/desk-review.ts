@@ -17,9 +17,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { maskText } from '../access/masking.ts'
 import type { Principal } from '../access/roles.ts'
 import { principalOf } from '../http/access.ts'
-import { idParam, date as dateSchema } from '../http/schemas.ts'
+import { idParam, date as dateSchema, isServiceMonth } from '../http/schemas.ts'
 import { AppError } from '../kernel/errors.ts'
-import { isMonth, isWorkDate, localTimeOf, monthOf, workDateOf, type Month } from '../kernel/time.ts'
+import { isWorkDate, localTimeOf, monthOf, workDateOf, type Month } from '../kernel/time.ts'
 import type { Services } from '../services.ts'
 import type { NewCorrection } from '../timesheets/service.ts'
 import { SET_STATUSES, type SetStatus, type WorkerDay } from '../timesheets/rules.ts'
@@ -277,7 +277,7 @@ export async function reviewDeskRoutes(app: FastifyInstance, { services }: { ser
       const { projectId, workerId, date: workDate } = req.params
       if (!isWorkDate(workDate)) throw new AppError('invalid_date', { date: workDate })
       const form = req.body ?? {}
-      const month = isMonth(String((form as { month?: string }).month ?? '')) ? String((form as { month?: string }).month) : monthOf(workDate)
+      const month = isServiceMonth(String((form as { month?: string }).month ?? '')) ? String((form as { month?: string }).month) : monthOf(workDate)
       const values: Record<string, string> = { kind: form.kind ?? '', time: form.time ?? '', direction: form.direction ?? '', status: form.status ?? '', punchId: form.punchId ?? '', reason: form.reason ?? '' }
       const refuse = async (status: number, problem: Problem): Promise<FastifyReply> => {
         if (wantsFragment(req)) return dayFragment(reply, status, p, projectId, workerId, workDate, undefined, problem, values)
@@ -313,7 +313,7 @@ export async function reviewDeskRoutes(app: FastifyInstance, { services }: { ser
       const p = principalOf(req)
       const { projectId, teamId } = req.params
       const month = req.body?.month ?? ''
-      if (!isMonth(month)) {
+      if (!isServiceMonth(month)) {
         const project = await roster.project(projectId)
         const current = monthOf(workDateOf(services.clock.nowMs(), project.timeZone))
         return sendPage<ReviewData>(reply, 400, 'desk-review', await reviewData(p, projectId, current, { teamProblem: { teamId, problem: { message: '请指明要确认的月份（YYYY-MM）。', code: 'invalid_month' } } }))

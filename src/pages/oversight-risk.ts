@@ -14,6 +14,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { principalOf } from '../http/access.ts'
 import { decodeCursor, encodeCursor } from '../http/paging.ts'
+import { month as monthSchema } from '../http/schemas.ts'
 import { regionOf } from '../http/routes/clues.ts'
 import { AppError } from '../kernel/errors.ts'
 import { fen, formatYuan } from '../kernel/money.ts'
@@ -94,7 +95,7 @@ export async function oversightRiskRoutes(app: FastifyInstance, { services }: { 
         querystring: {
           type: 'object',
           properties: {
-            month: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}$' },
+            month: monthSchema,
             level: { type: 'string', enum: LEVEL_FILTERS },
             kind: { type: 'string', enum: ['projects', 'employers'] },
             after: { type: 'string', maxLength: 200 },
@@ -196,7 +197,7 @@ export async function oversightRiskRoutes(app: FastifyInstance, { services }: { 
     TARGETS_PATH,
     {
       config: { policy: { roles: ['auditor'], write: false } },
-      schema: { hide: true, querystring: { type: 'object', properties: { month: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}$' } } } },
+      schema: { hide: true, querystring: { type: 'object', properties: { month: monthSchema } } },
     },
     async (req, reply) => {
       const p = principalOf(req)

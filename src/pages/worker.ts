@@ -22,6 +22,7 @@ import { setSessionCookie } from '../http/sign-in.ts'
 import { AppError, outOfScope } from '../kernel/errors.ts'
 import { fen, formatYuan } from '../kernel/money.ts'
 import { monthOf, workDateOf, type Month } from '../kernel/time.ts'
+import { month as monthSchema } from '../http/schemas.ts'
 import { LedgerRepository } from '../payroll/ledger-repository.ts'
 import { maskIdNumber } from '../roster/identity.ts'
 import type { Services } from '../services.ts'
@@ -97,7 +98,7 @@ interface WorkerMonthData extends LayoutData {
 const COMPLAINT_STATE_TEXT: Record<CaseState, string> = { open: '已提交，等待受理', acknowledged: '已受理，处理中', resolved: '已办结', dismissed: '已办结' }
 
 const idSuffixField = { type: 'string', maxLength: 40 } as const
-const monthPattern = '^\\d{4}-(0[1-9]|1[0-2])$'
+const monthPattern = monthSchema.pattern
 
 const answerOf = (a: { decision: 'confirm' | 'dispute'; note: string | null }, atMs: number, timeZone: string): Answer => ({
   decision: a.decision,
@@ -313,8 +314,11 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
       schema: { hide: true, params: projectParam, body: { type: 'object', properties: { month: { type: 'string', pattern: monthPattern }, text: { type: 'string', maxLength: NOTE_LENGTH_MAX } }, required: ['month'] } },
     },
     async (req, reply) => {
-      const { principal, worker } = await me(req, req.params.project)
+      const { principal, worker, enrolment } = await me(req, req.params.project)
       const { month } = req.body
+      // A month the page offers: from the worker's entry to this month. Another would be a case no list can show.
+      const current = monthOf(workDateOf(services.clock.nowMs(), (await roster.project(req.params.project)).timeZone))
+      if (month > current || month < monthOf(enrolment.entryDate)) throw new AppError('invalid_month', { month, problem: 'not_a_month_of_yours', from: monthOf(enrolment.entryDate), to: current })
       const text = (req.body.text ?? '').trim()
       const back = (n: Notice): FastifyReply => reply.redirect(`${workerMonthPath(req.params.project, month)}&notice=${n}`, 303)
       if (text === '') return back('complaint_text_required')
