@@ -10,6 +10,7 @@
  * - `/pages/oversight/credit-records`: credit records with their state today and the rule's term.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { maskText } from '../access/masking.ts'
 import { principalOf } from '../http/access.ts'
 import { regionOf } from '../http/routes/clues.ts'
 import { fen, formatYuan } from '../kernel/money.ts'
@@ -189,7 +190,7 @@ export async function oversightCluesRoutes(app: FastifyInstance, { services }: {
                 month: evidence.month,
                 days: evidence.days && { total: (evidence.days.creditHalves / 2).toFixed(1), hours: (evidence.days.workedMinutes / 60).toFixed(1), frozen: evidence.days.frozen, list: evidence.days.list.map((d) => ({ date: d.date, days: (d.creditHalves / 2).toFixed(1), hours: (d.workedMinutes / 60).toFixed(1) })) },
                 lines: evidence.sheetLines.map((l) => ({
-                  team: l.teamName,
+                  team: maskText(l.teamName),
                   version: l.sheetVersion,
                   dueDate: l.dueDate,
                   net: yuan(l.netFen),

@@ -11,6 +11,7 @@
  *   the cases with their history.
  */
 import type { FastifyInstance } from 'fastify'
+import { maskText } from '../access/masking.ts'
 import { principalOf } from '../http/access.ts'
 import { fen, formatYuan } from '../kernel/money.ts'
 import { isMonth, localTimeOf, type Month } from '../kernel/time.ts'
@@ -92,7 +93,7 @@ export async function oversightDrillRoutes(app: FastifyInstance, { services }: {
         crumbs: [{ label: '监管总览', href: '/pages/oversight' }, { label: project.name, href: oversightProjectPath(project.id) }, { label: m }],
         month: m,
         teams: summary.teams.map((t) => ({
-          name: t.name,
+          name: maskText(t.name),
           href: teamPath(project.id, m, t.teamId),
           timesheetHref: `${api}/teams/${encodeURIComponent(t.teamId)}/timesheets/${m}`,
           sheetHref: `${api}/teams/${encodeURIComponent(t.teamId)}/payroll-sheets/${m}`,
@@ -126,19 +127,19 @@ export async function oversightDrillRoutes(app: FastifyInstance, { services }: {
       const project = await services.roster.project(req.params.projectId)
       const tm = await services.timesheets.teamMonth(project.id, req.params.teamId, m)
       return sendPage<DrillData>(reply, 200, 'oversight-team', {
-        title: `${tm.teamName} · ${m}`,
+        title: `${maskText(tm.teamName)} · ${m}`,
         signedIn: who(req),
         crumbs: [
           { label: '监管总览', href: '/pages/oversight' },
           { label: project.name, href: oversightProjectPath(project.id) },
           { label: m, href: monthPath(project.id, m) },
-          { label: tm.teamName },
+          { label: maskText(tm.teamName) },
         ],
         month: m,
         state: tm.state,
         timesheetHref: `/api/projects/${encodeURIComponent(project.id)}/teams/${encodeURIComponent(tm.teamId)}/timesheets/${m}`,
         workers: tm.workers.map((w) => ({
-          name: w.worker.name,
+          name: maskText(w.worker.name),
           href: workerPath(project.id, m, w.worker.id),
           days: days(w.line.month.creditHalves + w.line.adjustmentHalves),
           present: w.line.month.daysPresent,
@@ -164,14 +165,14 @@ export async function oversightDrillRoutes(app: FastifyInstance, { services }: {
       const api = `/api/projects/${encodeURIComponent(project.id)}`
       const team = await services.roster.team(project.id, wm.enrolment.teamId)
       return sendPage<DrillData>(reply, 200, 'oversight-worker', {
-        title: `${wm.worker.name} · ${m}`,
+        title: `${maskText(wm.worker.name)} · ${m}`,
         signedIn: who(req),
         crumbs: [
           { label: '监管总览', href: '/pages/oversight' },
           { label: project.name, href: oversightProjectPath(project.id) },
           { label: m, href: monthPath(project.id, m) },
-          { label: team.name, href: teamPath(project.id, m, team.id) },
-          { label: wm.worker.name },
+          { label: maskText(team.name), href: teamPath(project.id, m, team.id) },
+          { label: maskText(wm.worker.name) },
         ],
         month: m,
         timesheetHref: `${api}/workers/${encodeURIComponent(wm.worker.id)}/timesheets/${m}`,
