@@ -17,7 +17,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'
-import { accessEntry, principalOf } from '../http/access.ts'
+import { accessEntry, principalOf, SESSION_COOKIE } from '../http/access.ts'
 import { workDateOf } from '../kernel/time.ts'
 import type { Services } from '../services.ts'
 import { deskParams, onSiteFragment, readOnSite } from './desk.ts'
@@ -100,6 +100,8 @@ export async function deskLiveRoutes(app: FastifyInstance, { services }: { servi
       res.write(`retry: ${RETRY_MS}\n\n`)
       try {
         while (!closed && Date.now() < endsAtMs) {
+          // Signed out, disabled or revoked since the stream opened: it ends now, not at its ten minutes.
+          if ('failure' in (await services.access.authenticate(req.headers.authorization, req.cookies?.[SESSION_COOKIE]))) break
           const today = workDateOf(services.clock.nowMs(), project.timeZone)
           const n = await services.punches.countPunches(projectId, today, today)
           if (closed) break
