@@ -8,6 +8,7 @@
  * Only each key's newest revision counts: a refused revision followed by an accepted one is history, not a problem.
  * Idempotent: a watch that finds what the last one found appends nothing.
  */
+import { maskText } from '../access/masking.ts'
 import { q, type Database } from '../db/database.ts'
 import type { CaseService } from '../flags/case-service.ts'
 import { UPSTREAM_LATE, UPSTREAM_REFUSED, type RunFlag } from '../flags/cases.ts'
@@ -88,7 +89,7 @@ export class UpstreamWatch {
         dueFen: null,
         paidFen: null,
         scope: `${r.kind}:${r.key}`,
-        evidence: { recordId: Number(r.id), kind: r.kind, key: r.key, revision: Number(r.revision), state: r.state, reason: r.reason },
+        evidence: { recordId: Number(r.id), kind: r.kind, key: r.key, revision: Number(r.revision), state: r.state, reason: r.reason === null ? null : maskText(r.reason) },
       })
     }
     for (const m of await this.db.all<{ projectId: string; month: string }>(q(LIVE_UPSTREAM))) add(m.projectId, m.month, null)

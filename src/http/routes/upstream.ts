@@ -4,11 +4,12 @@
  * the platform's reasons; and the resend of a refused record once a person has put its cause right. Read-only apart
  * from the resend: what is reported is what the ledger holds (src/upstream/reporter.ts).
  *
- * ID and card numbers in a refused record's payload are masked as the roster's lists mask them: the reason names the
- * field, the person fixes it in the roster, not here.
+ * ID and card numbers in a refused record's payload, and in the platform's reason, are masked as the roster's lists
+ * mask them: the reason names the field, the person fixes it in the roster, not here.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { reportingOf } from '../../config/upstream.ts'
+import { maskText } from '../../access/masking.ts'
 import { AppError } from '../../kernel/errors.ts'
 import { maskPayload, upstreamCsv, upstreamXlsx } from '../../upstream/export.ts'
 import { OUTBOX_STATES, type OutboxState } from '../../upstream/outbox.ts'
@@ -87,7 +88,8 @@ function present(r: UpstreamRecordRow) {
     revision: Number(r.revision),
     state: r.state,
     attempts: Number(r.attempts),
-    reason: r.reason,
+    // A platform may quote the number it refused in its words (身份证号…在其他项目在场): masked like the payload.
+    reason: r.reason === null ? null : maskText(r.reason),
     queuedAt: new Date(Number(r.createdAtMs)).toISOString(),
     settledAt: r.settledAtMs === null ? null : new Date(Number(r.settledAtMs)).toISOString(),
     dueBy: r.dueByMs === null ? null : new Date(Number(r.dueByMs)).toISOString(),
