@@ -129,6 +129,22 @@ export class UpstreamOutboxRepository {
     return ex.all<LaneHead>(q(LANE_HEADS(projectsWithin(projectIds)), ...(projectIds ?? []), limit))
   }
 
+  /**
+   * Per project, the earliest kind (rank) with a record unsettled (queued, sending or sent): the only lane of the
+   * project that may go out. Read for the projects of a pass's lanes, whatever lanes fell past its page.
+   */
+  async earliestUnsettledKinds(ex: Executor, projectIds: readonly string[]): Promise<Map<string, number>> {
+    if (projectIds.length === 0) return new Map()
+    const rows = await ex.all<{ projectId: string; kindRank: unknown }>(
+      q(
+        `SELECT project_id AS "projectId", MIN(kind_rank) AS "kindRank" FROM upstream_records
+          WHERE state IN ('queued', 'sending', 'sent') AND project_id IN (${projectIds.map(() => '?').join(', ')}) GROUP BY project_id`,
+        ...projectIds,
+      ),
+    )
+    return new Map(rows.map((r) => [r.projectId, Number(r.kindRank)]))
+  }
+
   /** Claims up to `size` of the lane's oldest queued rows under `token`; returns them, oldest first. */
   async claim(ex: Executor, lane: { projectId: string; kindRank: number }, size: number, token: string, nowMs: number): Promise<UpstreamRecordRow[]> {
     const rows = await ex.all<UpstreamRecordRow>(q(CLAIM, token, nowMs, lane.projectId, lane.kindRank, size))

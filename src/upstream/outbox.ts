@@ -29,8 +29,11 @@ export const UNSETTLED_STATES: readonly OutboxState[] = ['queued', 'sending', 's
 
 /** add: a batch call; result: the verdict read. */
 export type AttemptAction = 'add' | 'result'
-/** taken (a serial code), unreachable (no answer), call_refused (an error code), accepted, refused, lost (the platform no longer knows the batch). */
-export type AttemptOutcome = 'taken' | 'unreachable' | 'call_refused' | 'accepted' | 'refused' | 'lost'
+/**
+ * taken (a serial code), unreachable (no answer), call_refused (an error code), accepted, refused, lost (the platform
+ * no longer knows the batch), requeued (the batch failed (处理失败) for other records: this one is sent again).
+ */
+export type AttemptOutcome = 'taken' | 'unreachable' | 'call_refused' | 'accepted' | 'refused' | 'lost' | 'requeued'
 
 /** The platform's order: a team before its workers, a worker before their entry, attendance and pay. */
 export const KIND_ORDER: readonly RecordKind[] = ['TeamMaster', 'ProjectWorker', 'EntryExitHistory', 'WorkerAttendance', 'PayRoll', 'PayRollDetail']

@@ -64,7 +64,10 @@ export class UpstreamSender {
     // The verdicts asked for together, as the batches were sent: each touches only its own batch's rows.
     await Promise.all((await this.repo.sentDue(this.db, now, this.limits.lanes_per_pass_max, projects)).map(({ requestSerialCode }) => this.poll(requestSerialCode, counts)))
     const heads = await this.repo.laneHeads(this.db, this.limits.lanes_per_pass_max, projects)
-    const ready = heads.filter((h) => h.state === 'queued' && h.nextAttemptAtMs <= now && !heads.some((o) => o.projectId === h.projectId && o.kindRank < h.kindRank))
+    // The platform's kind order per project (team before worker before attendance), judged on the project's whole
+    // outbox: a lane of an earlier kind may be past this page of heads.
+    const earliest = await this.repo.earliestUnsettledKinds(this.db, [...new Set(heads.map((h) => h.projectId))])
+    const ready = heads.filter((h) => h.state === 'queued' && h.nextAttemptAtMs <= now && (earliest.get(h.projectId) ?? h.kindRank) >= h.kindRank)
     await Promise.all(ready.map((h) => this.sendLane(h, counts)))
     return counts
   }
@@ -125,7 +128,8 @@ export class UpstreamSender {
     const reasons = new Map<number, string>()
     for (const f of q.result.failList) reasons.set(f.index, reasons.has(f.index) ? `${reasons.get(f.index)}; ${f.reason}` : f.reason)
     // Failed as a whole without a reason per record: every record carries the batch's.
-    const whole = q.result.status === '10' && q.result.failList.length === 0 ? q.result.result || 'the batch failed' : null
+    const failed = q.result.status === '10'
+    const whole = failed && q.result.failList.length === 0 ? q.result.result || 'the batch failed' : null
     await this.db.tx(async (tx) => {
       const rows = await this.repo.sentOf(tx, serial)
       const log: NewUpstreamAttempt[] = []
@@ -138,7 +142,13 @@ export class UpstreamSender {
         counts.refused++
       }
       const refusedIndexes = rows.flatMap((r) => (reasonOf(r) !== undefined && r.batchIndex !== null ? [r.batchIndex] : []))
-      const accepted = whole !== null ? new Set<number>() : await this.repo.acceptBatch(tx, serial, refusedIndexes, at)
+      if (failed && whole === null) {
+        // A failed batch (处理失败) stored none of it: the records it did not name were not at fault and go out again.
+        const requeued = `the batch failed (${q.result.result || '处理失败'}) because of other records: sent again`
+        for (const r of rows) if (reasonOf(r) === undefined) log.push(attempt(r, 'result', 'requeued', at, serial, 0, requeued))
+        await this.repo.requeueLost(tx, serial, at, requeued)
+      }
+      const accepted = failed ? new Set<number>() : await this.repo.acceptBatch(tx, serial, refusedIndexes, at)
       for (const r of rows) {
         if (!accepted.has(Number(r.id))) continue
         log.push(attempt(r, 'result', 'accepted', at, serial, 0, null))
