@@ -11,12 +11,11 @@ import { fen, formatYuan } from '../kernel/money.ts'
 import type { Overview } from '../oversight/service.ts'
 import { COLOUR_NAMES } from '../oversight/six-systems.ts'
 import { scoreText } from '../risk/risk-index.ts'
+import { csvField, defuseFormula } from '../kernel/spreadsheet-text.ts'
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
 /** Excel and WPS run a cell that starts with = + - @ as a formula: text from the ledger is defused. */
-const guard = (t: string): string => (/^[=+\-@\t\r]/.test(t) ? `'${t}` : t)
-const csvField = (f: string): string => (/[",\r\n]/.test(f) ? `"${f.replaceAll('"', '""')}"` : f)
 
 type Section = { name: string; header: string[]; rows: Array<Array<string | number>> }
 
@@ -68,7 +67,7 @@ export function overviewCsv(o: Overview): Buffer {
   const lines: string[] = [csvField(`监管总览 数据截至 ${o.asOf} ${o.asOfTime}`)]
   for (const s of sectionsOf(o)) {
     lines.push('', csvField(s.name), s.header.map(csvField).join(','))
-    for (const r of s.rows) lines.push(r.map((c) => csvField(typeof c === 'number' ? String(c) : guard(c))).join(','))
+    for (const r of s.rows) lines.push(r.map((c) => csvField(typeof c === 'number' ? String(c) : defuseFormula(c))).join(','))
   }
   return Buffer.concat([BOM, Buffer.from(lines.join('\r\n') + '\r\n', 'utf8')])
 }

@@ -25,6 +25,7 @@ import type { ConfirmationChannel } from '../db/schema/timesheets.ts'
 import { Money, ZERO_FEN, fen, formatYuan, subFen, sumFen, type Fen } from '../kernel/money.ts'
 import { isMonth, isWorkDate, localTimeOf, workDateOf, type Month, type WorkDate } from '../kernel/time.ts'
 import { maskCard, maskIdNumber, maskPhone } from '../roster/identity.ts'
+import { csvField, defuseFormula } from '../kernel/spreadsheet-text.ts'
 
 /** One labelled amount: a payable item (基本工资, 计件工资：钢筋…) or a deduction (已预支, 个人社保…). */
 export interface LedgerItem {
@@ -215,23 +216,10 @@ function tableOf(rows: readonly LedgerRow[], opt: LedgerExportOptions): Table {
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
-/**
- * Defuses text from data for spreadsheets: Excel and WPS run a cell that starts with = + - @ as a formula, and some
- * importers strip a leading tab or CR and then see the formula behind it (as src/timesheets/export.ts does).
- */
-function guard(t: string): string {
-  return /^[=+\-@\t\r]/.test(t) ? `'${t}` : t
-}
-
-/** RFC 4180: quote a field holding a comma, quote or line break, and double its quotes. */
-function csvField(field: string): string {
-  return /[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field
-}
-
 function csvCell(cell: Cell): string {
   switch (cell.kind) {
     case 'text':
-      return cell.fromData ? guard(cell.text) : cell.text
+      return cell.fromData ? defuseFormula(cell.text) : cell.text
     case 'yuan':
       return formatYuan(cell.fen)
     case 'number':

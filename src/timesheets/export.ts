@@ -18,6 +18,7 @@ import type { IncompleteDayPolicy } from './policy.ts'
 import { creditText, type DayStatus, type WorkerDay } from './rules.ts'
 import type { TeamMonth, TeamMonthState } from './service.ts'
 import type { WorkerConfirmationRow } from './repository.ts'
+import { csvField, defuseFormula } from '../kernel/spreadsheet-text.ts'
 
 // ---- the sheet, shared by both renderings ----------------------------------------
 
@@ -220,23 +221,6 @@ const dayNumber = (date: WorkDate): string => String(Number(date.slice(8, 10)))
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
 /**
- * Defuses text from data for spreadsheets: Excel and WPS run a cell that
- * starts with = + - @ as a formula (=HYPERLINK can leak the sheet), and some
- * importers strip a leading tab or CR and then see the formula behind it. The
- * apostrophe shows, but a name that starts with "=" is odd enough to deserve
- * it. Figures the sheet formats itself (an adjustment "-0.5") are not text
- * from data and pass as is.
- */
-function guard(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
-}
-
-/** RFC 4180: quote a field holding a comma, quote or line break, and double its quotes. */
-function csvField(field: string): string {
-  return /[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field
-}
-
-/**
  * The sheet as CSV for Excel: UTF-8 with a BOM, CRLF line endings. Header
  * lines, a blank line, the table with a totals row, a blank line, the legend.
  */
@@ -273,7 +257,7 @@ export function attendanceSheetCsv(view: TeamMonth): Buffer {
   rows.push([ours('图例 Legend'), ...LEGEND.map(([symbol, text]) => ours(`${symbol} ${text}`))])
   rows.push([ours('合计行的日列为当日出勤人数 In the totals row, a day column counts the workers credited that day.')])
 
-  const text = rows.map((r) => r.map(([cell, fromData]) => csvField(fromData ? guard(cell) : cell)).join(',')).join('\r\n') + '\r\n'
+  const text = rows.map((r) => r.map(([cell, fromData]) => csvField(fromData ? defuseFormula(cell) : cell)).join(',')).join('\r\n') + '\r\n'
   return Buffer.concat([BOM, Buffer.from(text, 'utf8')])
 }
 

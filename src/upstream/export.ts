@@ -9,6 +9,7 @@
 import { loadExcel } from '../kernel/xlsx.ts'
 import { maskCard, maskIdNumber } from '../roster/identity.ts'
 import { ENCRYPTED_FIELDS, type RecordKind } from './records.ts'
+import { csvField, defuseFormula } from '../kernel/spreadsheet-text.ts'
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
@@ -34,18 +35,9 @@ function cellText(v: unknown): string {
   return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v)
 }
 
-/** A cell starting with = + - @ (or a tab or CR before one) runs as a formula in Excel and WPS. */
-function guard(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
-}
-
-function csvField(field: string): string {
-  return /[",\r\n]/.test(field) ? `"${field.replaceAll('"', '""')}"` : field
-}
-
 export function upstreamCsv(payloads: ReadonlyArray<Record<string, unknown>>): Buffer {
   const columns = columnsOf(payloads)
-  const lines = [columns.join(','), ...payloads.map((p) => columns.map((c) => csvField(guard(cellText(p[c])))).join(','))]
+  const lines = [columns.join(','), ...payloads.map((p) => columns.map((c) => csvField(defuseFormula(cellText(p[c])))).join(','))]
   return Buffer.concat([BOM, Buffer.from(lines.join('\r\n') + '\r\n', 'utf8')])
 }
 
@@ -60,7 +52,7 @@ export async function upstreamXlsx(kind: RecordKind, payloads: ReadonlyArray<Rec
   sheet.addRow(columns).font = { bold: true }
   // Numbers stay numbers (days, hours, codes the standard gives as integers); everything else is text, so an ID or
   // card number keeps its digits and a date is not turned into Excel's serial.
-  for (const p of payloads) sheet.addRow(columns.map((c) => (typeof p[c] === 'number' ? p[c] : guard(cellText(p[c])))))
+  for (const p of payloads) sheet.addRow(columns.map((c) => (typeof p[c] === 'number' ? p[c] : defuseFormula(cellText(p[c])))))
   columns.forEach((_, i) => {
     const column = sheet.getColumn(i + 1)
     column.width = 20
