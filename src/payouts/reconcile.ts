@@ -1519,9 +1519,22 @@ export function bookedByCard(lines: readonly PaidLine[]): Map<string, Fen> {
  * so that they say what the reconciliation says.
  */
 export function standingPayments(lines: readonly PaidLine[]): PaidLine[] {
-  return paymentsOf(lines)
-    .payments.filter((p) => p.outcome === 'booked' && p.returns.length === 0)
-    .map((p) => p.counted)
+  return monthPaymentsOf(lines).standing
+}
+
+/**
+ * The month's payments as a pay slip and the upstream report read them: those that stand (standingPayments), and the
+ * setbacks — a payment rejected (failed, not booked) or given back (退票) — each once however many files reported it,
+ * as the payment's counted report.
+ */
+export function monthPaymentsOf(lines: readonly PaidLine[]): { standing: PaidLine[]; setbacks: PaidLine[] } {
+  const standing: PaidLine[] = []
+  const setbacks: PaidLine[] = []
+  for (const p of paymentsOf(lines).payments) {
+    if (p.outcome === 'booked' && p.returns.length === 0) standing.push(p.counted)
+    else if (p.outcome === 'failed' || (p.outcome === 'booked' && p.returns.length > 0)) setbacks.push(p.counted)
+  }
+  return { standing, setbacks }
 }
 
 /** A month's card peaks (cardPeaks). */

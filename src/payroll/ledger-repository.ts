@@ -19,7 +19,8 @@ import { fen } from '../kernel/money.ts'
 import type { Month } from '../kernel/time.ts'
 import type { LedgerRow } from './ledger-export.ts'
 import { paidLineOf, PayoutRepository } from '../payouts/repository.ts'
-import { standingPayments, type PaidLine } from '../payouts/reconcile.ts'
+import { cardKey } from '../flags/project-flags.ts'
+import { monthPaymentsOf, type PaidLine } from '../payouts/reconcile.ts'
 import { lineItems, type PaySlip, type SlipAnswer, type SlipPayment } from './pay-slip.ts'
 import { APPROVED_OR_LATER, moneyStateOf, type SheetState } from './sheet-rules.ts'
 
@@ -177,9 +178,10 @@ export class LedgerRepository {
   }
 
   /**
-   * The month's payments that stand (standingPayments: each once, however many files reported it, none a return
-   * undid), matched to workers by EndToEndId, or else by card; and per worker the setbacks so far — lines of a payment
-   * rejected (failed) or given back (退票) — which the upstream report counts to tell a payment made again from the first.
+   * The month's payments that stand (each once, however many files reported it, none a return undid: monthPaymentsOf)
+   * by worker: those our instruction's EndToEndId names the worker in, and those to the worker's card otherwise; and
+   * the setbacks so far, each a payment rejected or given back (退票) once, which the upstream report counts to tell a
+   * payment made again from the first. A slip lists the payments by value date, then bank reference.
    */
   async monthPayments(projectId: string, period: Month): Promise<MonthPayments> {
     const e2e = await this.db.all<{ endToEndId: string; workerId: string }>(
@@ -187,9 +189,7 @@ export class LedgerRepository {
           WHERE ${and(eq(instructionLines.projectId, projectId), eq(instructionLines.period, period))}`,
     )
     const workerOfE2e = new Map(e2e.map((r) => [r.endToEndId, r.workerId]))
-    const rows = (await this.payouts.linesOfPeriod(projectId, period)).map(paidLineOf)
-    // In the order a slip lists them: value date, then bank reference.
-    const paid = standingPayments(rows).sort((a, b) => (a.valueDate !== b.valueDate ? (a.valueDate < b.valueDate ? -1 : 1) : a.bankRef < b.bankRef ? -1 : a.bankRef > b.bankRef ? 1 : 0))
+    const { standing, setbacks } = monthPaymentsOf((await this.payouts.linesOfPeriod(projectId, period)).map(paidLineOf))
     const byWorker = new Map<string, SlipPayment[]>()
     const byCard = new Map<string, SlipPayment[]>()
     const push = (m: Map<string, SlipPayment[]>, k: string, p: SlipPayment): void => {
@@ -197,26 +197,27 @@ export class LedgerRepository {
       if (list) list.push(p)
       else m.set(k, [p])
     }
-    const workerOf = (l: PaidLine): string | undefined => {
-      const e = l.status === 'returned' ? (l.returnOf?.endToEndId ?? l.endToEndId) : l.endToEndId
-      return e === null || e === undefined ? undefined : workerOfE2e.get(e)
-    }
-    for (const p of paid) {
+    const workerOf = (l: PaidLine): string | undefined => (l.endToEndId === null || l.endToEndId === undefined ? undefined : workerOfE2e.get(l.endToEndId))
+    for (const p of standing) {
       const worker = workerOf(p)
       if (worker !== undefined) push(byWorker, worker, { bankRef: p.bankRef, valueDate: p.valueDate, amountFen: p.amountFen, matchedBy: 'end_to_end_id' })
-      else push(byCard, p.payeeCard, { bankRef: p.bankRef, valueDate: p.valueDate, amountFen: p.amountFen, matchedBy: 'card' })
+      else push(byCard, cardKey(p.payeeCard), { bankRef: p.bankRef, valueDate: p.valueDate, amountFen: p.amountFen, matchedBy: 'card' })
     }
     const setbacksOfWorker = new Map<string, number>()
     const setbacksOfCard = new Map<string, number>()
-    for (const l of rows) {
-      if (l.status !== 'failed' && l.status !== 'returned') continue
+    for (const l of setbacks) {
       const worker = workerOf(l)
       if (worker !== undefined) setbacksOfWorker.set(worker, (setbacksOfWorker.get(worker) ?? 0) + 1)
-      else setbacksOfCard.set(l.payeeCard, (setbacksOfCard.get(l.payeeCard) ?? 0) + 1)
+      else setbacksOfCard.set(cardKey(l.payeeCard), (setbacksOfCard.get(cardKey(l.payeeCard)) ?? 0) + 1)
     }
     return {
-      of: (workerId, cardNo) => byWorker.get(workerId) ?? byCard.get(cardNo) ?? [],
-      setbacksOf: (workerId, cardNo) => (setbacksOfWorker.get(workerId) ?? 0) + (setbacksOfCard.get(cardNo) ?? 0),
+      // Both are the worker's (a 代发 line or a top-up to the card beside our instruction's payment), as reconciliation
+      // counts every payment to the card's owner.
+      of: (workerId, cardNo) => {
+        const both = [...(byWorker.get(workerId) ?? []), ...(byCard.get(cardKey(cardNo)) ?? [])]
+        return both.sort((a, b) => (a.valueDate !== b.valueDate ? (a.valueDate < b.valueDate ? -1 : 1) : a.bankRef < b.bankRef ? -1 : a.bankRef > b.bankRef ? 1 : 0))
+      },
+      setbacksOf: (workerId, cardNo) => (setbacksOfWorker.get(workerId) ?? 0) + (setbacksOfCard.get(cardKey(cardNo)) ?? 0),
     }
   }
 }

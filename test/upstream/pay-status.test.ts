@@ -106,3 +106,16 @@ t.test('paid, returned (退票), paid again: each step reported, and what came b
   t.same((await details(s, '李娜')).map((d) => d.PayStatus), [0, 20], 'the colleague: approved, paid once')
 })
 
+t.test('one rejected payment reported by two files is one setback: PayStatus 30 goes out once', async (t) => {
+  const s = await paySite(t, 'REV-SETBACK', 1300)
+  const post = async (body: string, type: string) => s.bank.request<{ outcome: string }>('POST', `/api/projects/${s.project.id}/payout-files?period=2026-10`, Buffer.from(body), type)
+  const e2e = s.instruction.lines.find((l) => l.workerId === s.workers[0]!.workerId)!.endToEndId
+  const header = 'seq|payee_card|payee_name|amount|status|bank_ref|value_date|failure_reason|end_to_end_id'
+  // 李娜 is paid; 张伟's payment is rejected (账户冻结). The bank's result file says so under reference F-1 ...
+  t.match(await post(camt054('C54-SB', s.account, entry(s, 1, '200.00', '2026-11-10')), 'application/xml'), { outcome: 'payout_file_stored' })
+  t.match(await post([header, `1|${s.workers[0]!.cardNo}|张伟|100.00|failed|F-1|2026-11-10|账户冻结|${e2e}`].join('\n'), 'text/plain'), { outcome: 'payout_file_stored' })
+  t.same((await details(s, '张伟')).map((d) => d.PayStatus), [0, 30], 'approved, then failed')
+  // ... and its day-end statement reports the same rejected payment (same EndToEndId) under its own reference F-2.
+  t.match(await post([header, `1|${s.workers[0]!.cardNo}|张伟|100.00|failed|F-2|2026-11-10|账户冻结|${e2e}`].join('\n'), 'text/plain'), { outcome: 'payout_file_stored' })
+  t.same((await details(s, '张伟')).map((d) => d.PayStatus), [0, 30], 'still one payment, one failure: nothing new to report (reconciliation counts it once)')
+})
