@@ -129,13 +129,20 @@ export class OversightRepository {
    */
   async paidWorkerCounts(within: SQL | undefined, periods: readonly string[], asOfMs: number): Promise<Map<string, number>> {
     if (periods.length === 0) return new Map()
-    // What a return undoes by EndToEndId, as reconcile matches a stored return: the one it names.
-    const undoes = sql.raw(`NULLIF(r.return_of_end_to_end_id, '')`)
-    const returns = (what: SQL): SQL => sql`SELECT r.project_id || '|' || ${what} FROM payout_lines r
-      WHERE r.status = 'returned' AND ${what} IS NOT NULL AND r.file_id IN (SELECT id FROM payout_files WHERE posted_at_ms <= ${asOfMs})`
+    // What the month's returns posted by then undo, as reconcile matches them within a pay month: the payment their
+    // EndToEndId names, and the payment any report of which carries the bank reference they name (a payment reported
+    // by two files under two references is undone by a return naming either). Returns are few: read once, not per line.
+    const posted = sql`IN (SELECT id FROM payout_files WHERE posted_at_ms <= ${asOfMs})`
+    const undoneRefs = sql`SELECT r.project_id || '|' || r.period || '|' || r.return_of_bank_ref FROM payout_lines r
+      WHERE r.status = 'returned' AND NULLIF(r.return_of_bank_ref, '') IS NOT NULL AND r.file_id ${posted}`
+    const undoneE2e = sql`SELECT r.project_id || '|' || r.period || '|' || r.return_of_end_to_end_id FROM payout_lines r
+        WHERE r.status = 'returned' AND NULLIF(r.return_of_end_to_end_id, '') IS NOT NULL AND r.file_id ${posted}
+      UNION
+      SELECT x.project_id || '|' || x.period || '|' || x.end_to_end_id FROM payout_lines r
+        JOIN payout_lines x ON x.project_id = r.project_id AND x.period = r.period AND x.bank_ref = r.return_of_bank_ref
+        WHERE r.status = 'returned' AND NULLIF(r.return_of_bank_ref, '') IS NOT NULL AND r.file_id ${posted} AND x.status <> 'returned' AND NULLIF(x.end_to_end_id, '') IS NOT NULL`
     // CROSS JOIN fixes SQLite's join order (lines, then each card's worker, then that worker's enrolment by
     // enrolments_project_worker); left to choose, it scanned enrolments per line (12 s on 100,000 lines, not 0.3 s).
-    // Returns are few: what they undo is read once, not per line.
     const rows = await this.db.all<{ projectId: string; period: string; c: unknown }>(sql`
       SELECT l.project_id AS "projectId", l.period AS "period", COUNT(DISTINCT e.id) AS "c"
       FROM payout_lines l CROSS JOIN workers w CROSS JOIN enrolments e
@@ -143,8 +150,8 @@ export class OversightRepository {
         AND l.file_id IN (SELECT id FROM payout_files WHERE posted_at_ms <= ${asOfMs})
         AND w.card_no = REPLACE(l.payee_card, ' ', '')
         AND e.project_id = l.project_id AND e.worker_id = w.id AND e.entry_date <= l.period || '-31' AND (e.exit_date IS NULL OR e.exit_date >= l.period || '-01')
-        AND l.project_id || '|' || l.bank_ref NOT IN (${returns(sql.raw('r.return_of_bank_ref'))})
-        AND (l.end_to_end_id IS NULL OR l.project_id || '|' || l.end_to_end_id NOT IN (${returns(undoes)}))
+        AND l.project_id || '|' || l.period || '|' || l.bank_ref NOT IN (${undoneRefs})
+        AND (NULLIF(l.end_to_end_id, '') IS NULL OR l.project_id || '|' || l.period || '|' || l.end_to_end_id NOT IN (${undoneE2e}))
       GROUP BY l.project_id, l.period`)
     return new Map(rows.map((r) => [`${r.projectId}|${r.period}`, n(r.c)]))
   }
