@@ -209,14 +209,31 @@ export class UpstreamReporter {
     const ctx = contextOf(project, settings)
     const teams = new Map((await this.deps.roster.listTeams(projectId)).map((t) => [t.id, t]))
     const summaries = await this.deps.sheets.monthSummary(projectId, period)
-    // The sequence of each team's sheet among its subcontractor's: by the order the teams were registered, so a team
-    // added later takes the next number and a code once reported stays its sheet's (by name, a new 木工班 would
-    // renumber 钢筋班's sheet between its approval and its settlement).
-    const sequence = new Map<string, number>()
-    const perEmployer = new Map<string, number>()
+    // The sequence of each team's sheet among its subcontractor's of the month. A sheet already reported keeps the
+    // code it went out under; the others are numbered in the order their teams were registered, skipping the numbers
+    // held, so a team added later takes a new number and a code once reported stays its sheet's alone (by name, a new
+    // 木工班 renumbered 钢筋班's sheet between its approval and its settlement).
+    const held = new Map<string, number>()
+    for (const s of summaries) {
+      const team = teams.get(s.teamId)
+      if (!team || !s.sheet) continue
+      const no = settings.subcontractors[(await this.deps.roster.organisation(team.employerId)).creditCode]
+      const n = no === undefined ? undefined : await this.heldSequence(s.sheet.id, no, period)
+      if (n !== undefined) held.set(team.id, n)
+    }
+    const sequence = new Map<string, number>(held)
+    const taken = new Map<string, Set<number>>()
+    for (const [teamId, n] of held) {
+      const employerId = teams.get(teamId)!.employerId
+      taken.set(employerId, (taken.get(employerId) ?? new Set()).add(n))
+    }
+    const next = new Map<string, number>()
     for (const team of [...teams.values()].sort((a, b) => a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-      const n = (perEmployer.get(team.employerId) ?? 0) + 1
-      perEmployer.set(team.employerId, n)
+      if (sequence.has(team.id)) continue
+      const used = taken.get(team.employerId) ?? new Set<number>()
+      let n = (next.get(team.employerId) ?? 0) + 1
+      while (used.has(n)) n++
+      next.set(team.employerId, n)
       sequence.set(team.id, n)
     }
     const records: UpstreamRecord[] = []
@@ -228,9 +245,6 @@ export class UpstreamReporter {
       const subcontractorNo = settings.subcontractors[org.creditCode]
       // A subcontractor the platform has not numbered yet: its payroll waits for the number (the sweep queues it then).
       if (subcontractorNo === undefined) continue
-      // A sheet already reported keeps the code it went out under (numbered before teams were numbered by registration).
-      const held = await this.heldSequence(s.sheet.id, subcontractorNo, period)
-      if (held !== undefined) sequence.set(s.teamId, held)
       const r = payRollRecord(ctx, { name: org.name, creditCode: org.creditCode }, {
         sheetId: s.sheet.id,
         version: s.sheet.version,
