@@ -28,6 +28,9 @@ import { punchTopic, type KnownDevice, type Lookups } from '../punches/admit.ts'
 import type { ContactKind, DeviceContactSink } from '../punches/device-contacts.ts'
 import { admsCommandRoutes, type AdmsCommandSource } from './adms-commands.ts'
 import { notPunchKind } from './device-connections.ts'
+
+/** The tables ZKTeco's push protocol (ADMS) sends besides ATTLOG: acknowledged, counted by name. */
+const ADMS_TABLES = new Set(['OPERLOG', 'ATTPHOTO', 'BIODATA', 'USERINFO', 'FINGERTMP', 'FACE', 'OPLOG', 'ERRORLOG', 'BIOPHOTO', 'WORKCODE', 'IDCARD'])
 import { InboxFullError, type IngestOutcome, type PunchInbox, type Refusal } from './inbox.ts'
 
 /** Device families the edge speaks, and the models registered under each. */
@@ -235,7 +238,9 @@ export async function buildDeviceEdge(opts: DeviceEdgeOptions): Promise<FastifyI
     if (table !== 'ATTLOG') {
       // OPERLOG (enrolments, admin actions), ATTPHOTO, BIODATA…: acknowledged so the device moves on; punches are ATTLOG.
       const count = body.toString('latin1').split('\n').filter((l) => l.trim() !== '').length
-      opts.ignored?.inc({ family: 'zkteco', table: table === '' ? 'none' : table.slice(0, 16) })
+      // The label is one of the tables the firmware sends, else `other`: a query string anyone can send must not grow
+      // /metrics without bound (nor put a number in it).
+      opts.ignored?.inc({ family: 'zkteco', table: table === '' ? 'none' : ADMS_TABLES.has(table) ? table : 'other' })
       opts.requests?.inc({ family: 'zkteco', outcome: 'ignored' })
       return reply.type('text/plain').send(`OK: ${count}`)
     }
