@@ -147,7 +147,8 @@ export interface ChainBreak {
 /** Walks the whole log in id order; the first row whose hash or link is wrong, or undefined when the chain holds. */
 export async function verifyChain(db: Database, onProgress?: (rows: number) => void): Promise<{ rows: number; firstBreak?: ChainBreak }> {
   let prev = GENESIS_HASH
-  let after = 0
+  // From the lowest id any row could have, not 0: a row written in by hand with id 0 or below is checked too.
+  let after: number = Number.MIN_SAFE_INTEGER
   let rows = 0
   for (;;) {
     const page = await db.all<Omit<AccessRow, 'recordIds'> & { recordIds: string }>(q(ROWS_FROM, after, 5_000))
