@@ -72,6 +72,33 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return n
 }
 
+function portFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const n = intFrom(env, name, fallback)
+  if (n > 65_535) throw new Error(`${name} must be a port, 0 to 65535 (0: any free one), got "${env[name]}"`)
+  return n
+}
+
+/** An IANA zone (Asia/Shanghai): a misspelt one would be refused later, on every project registered without its own. */
+function timeZoneFrom(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw })
+  } catch {
+    throw new Error(`${name} must be an IANA time zone such as Asia/Shanghai, got "${raw}"`)
+  }
+  return raw
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+function logLevelFrom(env: NodeJS.ProcessEnv, name: string): string {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return 'info'
+  if (!LOG_LEVELS.includes(raw)) throw new Error(`${name} must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`)
+  return raw
+}
+
 /** `DEVICE_SITE_HOURS=6-20`: from and to, whole hours of the project's local day, to exclusive (24: midnight). */
 function siteHoursFrom(env: NodeJS.ProcessEnv, name: string, fallback: { from: number; to: number }): { from: number; to: number } {
   const raw = env[name]
@@ -89,11 +116,11 @@ const HTTP_AUTH_SECRET_LENGTH_MIN = 24
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const config: Config = {
     host: env.HOST ?? '127.0.0.1',
-    httpPort: intFrom(env, 'PORT', 3000),
-    deviceHttpPort: intFrom(env, 'DEVICE_HTTP_PORT', 8081),
+    httpPort: portFrom(env, 'PORT', 3000),
+    deviceHttpPort: portFrom(env, 'DEVICE_HTTP_PORT', 8081),
     databaseUrl: env.DATABASE_URL ?? `file:${env.DATA_DIR ?? './data'}/wage-ledger.db`,
     mqttUrl: env.MQTT_URL || undefined,
-    mqttPort: intFrom(env, 'MQTT_PORT', 1883),
+    mqttPort: portFrom(env, 'MQTT_PORT', 1883),
     mqttHost: env.MQTT_HOST ?? '127.0.0.1',
     mqttGroup: env.MQTT_GROUP ?? 'wage-ledger',
     mqttInstance: env.MQTT_INSTANCE ?? 'main',
@@ -102,8 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttPassword: env.MQTT_PASSWORD || undefined,
     mqttDynsec: flagFrom(env, 'MQTT_DYNSEC'),
     mqttHttpAuthSecret: env.MQTT_HTTP_AUTH_SECRET || undefined,
-    defaultTimeZone: env.TIME_ZONE ?? DEFAULT_TIME_ZONE,
-    logLevel: env.LOG_LEVEL ?? 'info',
+    defaultTimeZone: timeZoneFrom(env, 'TIME_ZONE', DEFAULT_TIME_ZONE),
+    logLevel: logLevelFrom(env, 'LOG_LEVEL'),
     payoutInboxDir: env.PAYOUT_INBOX_DIR || undefined,
     payoutInboxPollMs: Math.max(1, intFrom(env, 'PAYOUT_INBOX_POLL_MS', 5_000)),
     payoutInboxSettleMs: intFrom(env, 'PAYOUT_INBOX_SETTLE_MS', 2_000),

@@ -19,8 +19,17 @@ export function migrationsDir(engine: Engine): string {
   return resolve(MIGRATIONS_ROOT, engine)
 }
 
+/**
+ * postgres:// (or postgresql://) is PostgreSQL; `file:…` or a plain path is a SQLite file. Any other scheme
+ * (postgress://, pg://, postgres:/) is a mistake, refused: taken as a path it would run on a new, empty SQLite file.
+ */
 export function engineOf(databaseUrl: string): Engine {
-  return /^postgres(ql)?:\/\//i.test(databaseUrl) ? 'postgres' : 'sqlite'
+  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) return 'postgres'
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(databaseUrl)?.[1]
+  if (scheme !== undefined && scheme.toLowerCase() !== 'file') {
+    throw new Error(`DATABASE_URL must start postgres:// (PostgreSQL) or file: (a SQLite file), got the scheme "${scheme}:"`)
+  }
+  return 'sqlite'
 }
 
 export interface OpenOptions {

@@ -238,6 +238,8 @@ export function redactUrl(url: string): string {
   try {
     const u = new URL(url)
     if (u.password) u.password = '***'
+    // libpq's way, which pg honours too: ?password=…
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***')
     return u.toString()
   } catch {
     return 'postgres://(unparsable url)'
