@@ -178,8 +178,9 @@ export class WebhookService implements CaseOutbox {
     const now = this.clock.nowMs()
     const due = await this.repo.due({
       nowMs: now,
-      // Older ones have been given up (nextAttempt never schedules past this age), or lost with a dead instance's claim.
-      notBeforeMs: now - WEBHOOK_GIVE_UP_AFTER_MS - WEBHOOK_CLAIM_STALE_MS,
+      // Older ones have been given up (nextAttempt never schedules past this age), or outlived it unfinished (the
+      // service down, a claim lost at the edge): those are not sent late but given up by the sweep below.
+      notBeforeMs: now - WEBHOOK_GIVE_UP_AFTER_MS,
       staleStartedBeforeMs: now - WEBHOOK_CLAIM_STALE_MS,
       limit: this.opts.batch ?? WEBHOOK_BATCH,
     })
@@ -200,7 +201,7 @@ export class WebhookService implements CaseOutbox {
   private async expireUnfinished(now: number): Promise<number> {
     if (now - this.lastExpirySweepMs < WEBHOOK_EXPIRY_SWEEP_MS) return 0
     this.lastExpirySweepMs = now
-    const oldest = now - WEBHOOK_GIVE_UP_AFTER_MS - WEBHOOK_CLAIM_STALE_MS
+    const oldest = now - WEBHOOK_GIVE_UP_AFTER_MS
     let expired = 0
     for (;;) {
       const batch = await this.repo.due({
