@@ -499,23 +499,23 @@ export function act(c: FlagCase, action: CaseAction, actor: CaseActor, atMs: num
       return { ok: true, event: { ...base, type: 'acknowledged' } }
     case 'dismiss': {
       if (!live(c.state)) return { ok: false, refusal: { code: 'case_closed', action: action.type, state: c.state } }
-      const reason = action.reason.trim()
+      const reason = caseText(action.reason)
       if (reason === '') return { ok: false, refusal: { code: 'reason_required' } }
-      if (reason.length > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: reason.length, max: CASE_TEXT_LENGTH_MAX } }
+      if (characters(reason) > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: characters(reason), max: CASE_TEXT_LENGTH_MAX } }
       return { ok: true, event: { ...base, type: 'dismissed', reason } }
     }
     case 'comment': {
-      const text = action.text.trim()
+      const text = caseText(action.text)
       if (text === '') return { ok: false, refusal: { code: 'text_required' } }
-      if (text.length > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: text.length, max: CASE_TEXT_LENGTH_MAX } }
+      if (characters(text) > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: characters(text), max: CASE_TEXT_LENGTH_MAX } }
       return { ok: true, event: { ...base, type: 'commented', text } }
     }
     case 'resolve': {
       if (!PERSON_CLOSED_FAMILIES.has(c.kind)) return { ok: false, refusal: { code: 'closed_by_runs', kind: c.kind } }
       if (!live(c.state)) return { ok: false, refusal: { code: 'case_closed', action: action.type, state: c.state } }
-      const reason = action.reason.trim()
+      const reason = caseText(action.reason)
       if (reason === '') return { ok: false, refusal: { code: 'reason_required' } }
-      if (reason.length > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: reason.length, max: CASE_TEXT_LENGTH_MAX } }
+      if (characters(reason) > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: characters(reason), max: CASE_TEXT_LENGTH_MAX } }
       return { ok: true, event: { ...base, type: 'resolved', runId: `person:${actor.id}`, before: figuresOf(c), became: null, reason } }
     }
   }
@@ -577,11 +577,22 @@ export interface WorkerComplaint {
 
 export const complaintKey = (projectId: string, month: string, workerId: string): string => JSON.stringify([COMPLAINT_KIND, `worker:${workerId}`, month, projectId])
 
+/**
+ * A person's text on a case, trimmed of spaces and of invisible format characters (zero-width spaces and the like):
+ * a reason of those alone is no reason.
+ */
+function caseText(raw: string): string {
+  return raw.replace(/^[\s\p{Cf}]+|[\s\p{Cf}]+$/gu, '')
+}
+
+/** Its length in characters, as the routes' schemas count it (an emoji is one, not two UTF-16 units). */
+const characters = (text: string): number => [...text].length
+
 /** The event a worker's complaint appends to their complaint case of the month (`existing`, folded; undefined: none yet). */
 export function complain(existing: FlagCase | undefined, c: WorkerComplaint): ActResult {
-  const text = c.text.trim()
+  const text = caseText(c.text)
   if (text === '') return { ok: false, refusal: { code: 'text_required' } }
-  if (text.length > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: text.length, max: CASE_TEXT_LENGTH_MAX } }
+  if (characters(text) > CASE_TEXT_LENGTH_MAX) return { ok: false, refusal: { code: 'text_too_long', length: characters(text), max: CASE_TEXT_LENGTH_MAX } }
   const caseKey = complaintKey(c.projectId, c.month, c.workerId)
   const runId = `complaint:${c.id}`
   const figures: CaseFigures = { flagKind: COMPLAINT_KIND, dueFen: c.dueFen, paidFen: c.paidFen }
