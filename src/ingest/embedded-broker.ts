@@ -224,7 +224,12 @@ export async function startEmbeddedBroker(inbox: PunchInbox, opts: EmbeddedBroke
   })
 
   let oversizedPackets = 0
+  // Every socket, connected in MQTT's sense or not: aedes closes only its clients, and a socket that never sent CONNECT
+  // (a load balancer's TCP check, a scan) would hold server.close() for aedes's 30-second connect timeout.
+  const sockets = new Set<Socket>()
   const server: Server = createServer((socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
     const client = broker.handle(socket)
     // The serial is free again once this connection's socket is gone (a half-open one: after 1.5 × its keep-alive).
     socket.once('close', () => {
@@ -262,7 +267,9 @@ export async function startEmbeddedBroker(inbox: PunchInbox, opts: EmbeddedBroke
       new Promise<void>((resolve, reject) => broker.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, (err) => (err ? reject(err) : resolve()))),
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()))
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const s of sockets) s.destroy()
+      await closed
     },
   }
 }
