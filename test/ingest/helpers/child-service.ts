@@ -48,6 +48,8 @@ export interface ServiceOptions {
   mqttPort: number
   /** More environment for the child (MQTT_URL for an external broker, say). */
   env?: Record<string, string>
+  /** Start it as an operator does, with `npm start` (npm, then the service under it), instead of node directly. */
+  viaNpm?: boolean
 }
 
 /** Starts the service and waits until it answers `/health`. */
@@ -68,7 +70,8 @@ export function launchService(t: Teardown, opts: ServiceOptions): ChildService {
       for (const p of live) p.kill('SIGKILL')
     })
   }
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const [command, args] = opts.viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'src/server.ts']]
+  const proc = spawn(command, args, {
     cwd: ROOT,
     env: childEnv({
       DATABASE_URL: opts.databaseUrl,
