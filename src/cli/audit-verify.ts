@@ -36,7 +36,7 @@ async function main(): Promise<number> {
   const config = loadConfig()
   let db: Database
   try {
-    db = await openDatabase(config.databaseUrl)
+    db = await openDatabase(config.databaseUrl, { existing: true })
   } catch (err) {
     console.error(`audit:verify: cannot open the database: ${err instanceof Error ? err.message : String(err)}`)
     return 2

@@ -35,10 +35,15 @@ export function engineOf(databaseUrl: string): Engine {
 export interface OpenOptions {
   /** Tests that want a throw-away SQLite database say so; the service never runs on one (nothing would survive a restart). */
   allowMemory?: boolean
+  /**
+   * The database must already be the service's (a tool that reads one, such as audit:verify): a mistyped DATABASE_URL
+   * is refused instead of answered from a new, empty database made on the spot.
+   */
+  existing?: boolean
 }
 
 export async function openDatabase(databaseUrl: string, opts: OpenOptions = {}): Promise<Database> {
   const engine = engineOf(databaseUrl)
-  if (engine === 'postgres') return openPostgres(databaseUrl, migrationsDir('postgres'))
-  return openSqlite(databaseUrl, migrationsDir('sqlite'), { allowMemory: opts.allowMemory })
+  if (engine === 'postgres') return openPostgres(databaseUrl, migrationsDir('postgres'), { existing: opts.existing })
+  return openSqlite(databaseUrl, migrationsDir('sqlite'), { allowMemory: opts.allowMemory, existing: opts.existing })
 }

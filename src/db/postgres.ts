@@ -246,8 +246,8 @@ export function redactUrl(url: string): string {
   }
 }
 
-export async function openPostgres(databaseUrl: string, migrationsFolder: string, opts: { poolMax?: number } = {}): Promise<PostgresDatabase> {
-  await applyMigrations(databaseUrl, migrationsFolder)
+export async function openPostgres(databaseUrl: string, migrationsFolder: string, opts: { poolMax?: number; existing?: boolean } = {}): Promise<PostgresDatabase> {
+  await applyMigrations(databaseUrl, migrationsFolder, opts.existing === true)
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: opts.poolMax ?? LIMITS.pg_pool_max,
@@ -271,13 +271,17 @@ export async function openPostgres(databaseUrl: string, migrationsFolder: string
 export const CREDENTIALS_CHANNEL = 'wl_credentials'
 
 /** Applies what is missing, one instance at a time: several starting together never race on the same migration. */
-async function applyMigrations(databaseUrl: string, migrationsFolder: string): Promise<void> {
+async function applyMigrations(databaseUrl: string, migrationsFolder: string, existing: boolean): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl, types, connectionTimeoutMillis: LIMITS.pg_connect_timeout_ms, application_name: 'wage-ledger-migrate' })
   client.on('error', () => {})
   await client.connect()
   try {
     // Migration notices (schema already exists, …) are chatter, not news.
     await client.query('SET client_min_messages = warning')
+    if (existing) {
+      const found = await client.query<{ t: string | null }>(`SELECT to_regclass('drizzle.__drizzle_migrations')::text AS t`)
+      if (found.rows[0]?.t == null) throw new Error(`${redactUrl(databaseUrl)} is not a wage-ledger database (it has never been migrated); check DATABASE_URL (nothing was created)`)
+    }
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK])
     await migrate(drizzle({ client }), { migrationsFolder })
   } finally {

@@ -9,7 +9,7 @@
  * queue), instead of slipping into it between two of its awaits.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3, { type Statement } from 'better-sqlite3'
 import { sql } from 'drizzle-orm'
@@ -70,14 +70,20 @@ export function checkSettings(client: BetterSqlite3.Database): void {
   if (failures.length > 0) throw new DatabaseSettingsError(failures)
 }
 
-export function openSqlite(databaseUrl: string, migrationsFolder: string, opts: { allowMemory?: boolean } = {}): SqliteDatabase {
+export function openSqlite(databaseUrl: string, migrationsFolder: string, opts: { allowMemory?: boolean; existing?: boolean } = {}): SqliteDatabase {
   const path = sqlitePath(databaseUrl)
   if (path === ':memory:' && !opts.allowMemory) {
     throw new DatabaseSettingsError([`DATABASE_URL "${databaseUrl}" is an in-memory database: every punch would be lost at the next restart; give a file path`])
   }
+  if (opts.existing && (path === ':memory:' || !existsSync(path))) {
+    throw new DatabaseSettingsError([`DATABASE_URL "${databaseUrl}": there is no database file at ${resolve(path)}; check the path (nothing was created)`])
+  }
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
-  const client = new BetterSqlite3(path)
+  const client = new BetterSqlite3(path, { fileMustExist: opts.existing === true })
   try {
+    if (opts.existing && client.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`).get() === undefined) {
+      throw new DatabaseSettingsError([`DATABASE_URL "${databaseUrl}": ${resolve(path)} is not a wage-ledger database (it has never been migrated); check the path`])
+    }
     client.pragma('journal_mode = WAL')
     client.pragma('synchronous = FULL')
     client.pragma('foreign_keys = ON')

@@ -7,6 +7,7 @@
  * as another writer just as it sees another process (each child costs seconds of TypeScript loading).
  */
 import { spawn } from 'node:child_process'
+import { existsSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
@@ -16,7 +17,7 @@ import { q } from '../../src/db/database.ts'
 import { creditCode } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { Api } from '../../simulators/api.ts'
-import { testDatabaseUrl } from '../helpers/database.ts'
+import { readRows, testDatabaseUrl } from '../helpers/database.ts'
 import { startTestServer } from '../helpers/server.ts'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
@@ -134,4 +135,26 @@ t.test('npm run admin: bootstrap, logins, keys, revocation; npm run audit:verify
   const verified = await run('audit-verify', [], { DATABASE_URL: databaseUrl })
   t.equal(verified.code, 0, verified.stderr)
   t.match(verified.stdout, /access log of .*: \d+ rows checked, chain OK\naccess log: head row \d+, hash [0-9a-f]{64}/)
+})
+
+t.test('npm run audit:verify on a mistyped DATABASE_URL refuses it and creates nothing', async (t) => {
+  // An empty database (SQLite: no file yet; PostgreSQL: a database never migrated) is not "an empty log, chain OK".
+  const databaseUrl = await testDatabaseUrl(t)
+  const verified = await run('audit-verify', [], { DATABASE_URL: databaseUrl })
+  t.equal(verified.code, 2, verified.stdout)
+  t.match(verified.stderr, /cannot open the database: .*(no database file at|is not a wage-ledger database).*nothing was created/)
+  t.notMatch(verified.stdout, /chain OK/)
+  if (databaseUrl.startsWith('file:')) t.notOk(existsSync(databaseUrl.slice('file:'.length)), 'no file was made')
+  else {
+    const tables = await readRows<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')`)
+    t.equal(tables[0]?.n, 0, 'no table was made')
+  }
+
+  // A SQLite file that is not the service's (another tool's, or an empty one) is refused the same way.
+  if (databaseUrl.startsWith('file:')) {
+    writeFileSync(databaseUrl.slice('file:'.length), '')
+    const other = await run('audit-verify', [], { DATABASE_URL: databaseUrl })
+    t.equal(other.code, 2)
+    t.match(other.stderr, /is not a wage-ledger database/)
+  }
 })
