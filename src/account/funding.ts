@@ -120,6 +120,10 @@ export function validateDedicatedAccount(account: DedicatedAccount): void {
   if (!BANK_CODE_TEXT.test(account.bankCode)) fault('bankCode', 'must be the 12-digit 联行号')
   if (!ACCOUNT_NO_TEXT.test(account.accountNo)) fault('accountNo', 'must be 8 to 32 digits')
   if (account.accountName.trim() === '') fault('accountName', 'is empty')
+  // The bank matches the payer's name to its own record exactly: a stray space is refused here, not at every file.
+  if (account.accountName.trim() !== account.accountName || [...account.accountName].length > 140) {
+    fault('accountName', 'must be the name exactly as the bank holds it: no spaces at either end, at most 140 characters')
+  }
   if (!isWorkDate(account.openedOn)) fault('openedOn', 'must be a date written YYYY-MM-DD')
 }
 

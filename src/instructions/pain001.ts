@@ -190,7 +190,11 @@ function isText(s: string, max: number): boolean {
 const ACCOUNT_NO_TEXT = /^\d{8,34}$/
 const BANK_CODE_TEXT = /^\d{12}$/
 
-function checkInstruction(ins: Pain001Instruction): void {
+/**
+ * Checks the header (the general contractor, the dedicated account, the date). Also run when an instruction is made, so
+ * an instruction whose file no bank would take is refused before it is stored and the sheet is not held by it.
+ */
+export function checkInstruction(ins: Pain001Instruction): void {
   if (!isText(ins.messageId, 35)) throw new Pain001Refused('invalid_message_id', 'the message id must be 1 to 35 printable characters, without spaces at either end')
   if (!Number.isSafeInteger(ins.createdAtMs) || ins.createdAtMs < 0) {
     throw new Pain001Refused('invalid_created_at', `creation instant ${ins.createdAtMs} is not epoch milliseconds`)

@@ -22,7 +22,7 @@ import type { AccountService } from '../account/service.ts'
 import type { PayrollSheetService } from '../payroll/sheet-service.ts'
 import { sheetLockKey } from '../payroll/sheet-service.ts'
 import { attemptState, nextAttempt, type AttemptLine, type AttemptResult } from './attempts.ts'
-import { checkLine, endToEndId, Pain001Refused, type Pain001Instruction, type Pain001Line } from './pain001.ts'
+import { checkInstruction, checkLine, endToEndId, Pain001Refused, type Pain001Instruction, type Pain001Line } from './pain001.ts'
 import { InstructionRepository, type InstructionLineRow, type InstructionRow, type PayoutResultRow } from './repository.ts'
 
 /** States of the sheet from which an instruction may be made. */
@@ -85,10 +85,18 @@ export class InstructionService {
     throw new AppError('dedicated_account_missing', { projectId })
   }
 
+  /** The general contractor, the instruction's initiating party (InitgPty); blank when the record is gone, refused then. */
+  private async initiatingParty(projectId: string): Promise<{ name: string; creditCode: string }> {
+    const project = await this.repo.project(projectId)
+    const gc = project && (await this.repo.organisation(project.generalContractorId))
+    return { name: gc?.name ?? '', creditCode: gc?.creditCode ?? '' }
+  }
+
   /** Makes the instruction of a team-month's approved sheet (attempt 1 of every payable line not yet instructed). */
   async instruct(projectId: string, teamId: string, period: Month, input: { requestedOn?: string }, actor: string): Promise<InstructionView> {
     await this.deps.roster.team(projectId, teamId)
     const debtor = await this.debtor(projectId)
+    const initiatingParty = await this.initiatingParty(projectId)
     const nowMs = this.clock.nowMs()
     try {
       const made = await this.repo.transaction(async (tx) => {
@@ -124,6 +132,8 @@ export class InstructionService {
           reason: `approved payroll sheet v${sheet.version}`,
         }))
         refuseUncarriable(lines)
+        const requestedOn = input.requestedOn ?? sheet.payDate
+        refuseUnwritableHeader(initiatingParty, debtor, requestedOn, nowMs)
         const instruction: InstructionRow = {
           id,
           projectId,
@@ -133,7 +143,7 @@ export class InstructionService {
           debtorAccountNo: debtor.accountNo,
           debtorName: debtor.name,
           debtorBankCode: debtor.bankCode,
-          requestedOn: input.requestedOn ?? sheet.payDate,
+          requestedOn,
           txCount: lines.length,
           ctrlSumFen: lines.reduce((n, l) => n + l.amountFen, 0),
           createdBy: actor,
@@ -160,7 +170,9 @@ export class InstructionService {
     const project = await this.deps.roster.project(projectId)
     const worker = await this.deps.roster.worker(workerId)
     const debtor = await this.debtor(projectId)
+    const initiatingParty = await this.initiatingParty(projectId)
     const nowMs = this.clock.nowMs()
+    refuseUnwritableHeader(initiatingParty, debtor, workDateOf(nowMs, project.timeZone), nowMs)
     try {
       return await this.repo.transaction(async (tx) => {
         await tx.lock(workerMonthLockKey(projectId, workerId, period))
@@ -263,6 +275,20 @@ export class InstructionService {
         amountFen: fen(l.amountFen),
       })),
     }
+  }
+}
+
+/**
+ * The header as the bank files will carry it: a dedicated account without its bank code, a name with a stray space, a
+ * general contractor whose credit code fails its check would be stored, move the sheet to `instructed` and then have
+ * every file refused, leaving the month with an instruction that can neither be sent nor made again.
+ */
+function refuseUnwritableHeader(initiatingParty: { name: string; creditCode: string }, debtor: Debtor, requestedOn: string, nowMs: number): void {
+  try {
+    checkInstruction({ messageId: messageIdOf(newId()), createdAtMs: nowMs, initiatingParty, debtor: { ...debtor, bankCode: debtor.bankCode ?? '' }, requestedExecutionDate: requestedOn })
+  } catch (err) {
+    if (err instanceof Pain001Refused) throw new AppError('instruction_payer_refused', { reason: err.reason, problem: err.message })
+    throw err
   }
 }
 

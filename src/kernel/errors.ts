@@ -75,6 +75,7 @@ export const ERRORS = {
   instruction_not_found: { status: 404, message: 'No bank instruction of this project has this id.' },
   instruction_live: { status: 409, message: "The worker's month already has an instruction the bank has not answered as failed or returned; a new attempt is made only after that." },
   instruction_line_refused: { status: 422, message: "A line of the sheet cannot be carried by a bank instruction (details.workerId, details.reason, details.problem); nothing was instructed. Correct the worker's pay inputs or record and make a new version of the sheet." },
+  instruction_payer_refused: { status: 409, message: "The instruction's header could not go to a bank: the dedicated account (its 12-digit bank code, its name exactly as the bank holds it) or the general contractor (its name, its credit code) fails the bank's checks (details.reason, details.problem); nothing was instructed. Correct the dedicated account or the organisation, then instruct again." },
   instruction_nothing_to_pay: { status: 409, message: 'No line of the sheet can be instructed: every line is held (disputed), zero, or already instructed.' },
   instruction_format_unknown: { status: 400, message: 'The instruction format is not one the service writes; details.formats lists them (pain.001 and the bank 代发 profiles).' },
   dedicated_account_missing: { status: 409, message: 'The project has no dedicated wage account registered; register it (POST /api/projects/{id}/dedicated-account) first.' },

@@ -114,7 +114,8 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
           'From the newest version of the sheet, approved or already instructed (else 409 payroll_sheet_state): one line per ' +
           'worker line not held by a dispute, owed more than zero, and whose worker-month has no instruction yet (attempt 1). ' +
           'Nothing left: 409 instruction_nothing_to_pay. The debtor is the registered dedicated account, else the project\'s ' +
-          'account (neither: 409 dedicated_account_missing). The sheet moves to `instructed` in the same transaction. ' +
+          'account (neither: 409 dedicated_account_missing); a header no bank would take (the account\'s bank code or name, the ' +
+          'general contractor\'s name or credit code): 409 instruction_payer_refused, nothing stored. The sheet moves to `instructed` in the same transaction. ' +
           '`requestedOn` (ReqdExctnDt) defaults to the sheet\'s pay date. Cards are masked in the reply.',
         params: {
           type: 'object',
@@ -130,12 +131,6 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
       const { projectId, teamId } = req.params
       const body = req.body ?? {}
       const v = await instructions.instruct(projectId, teamId, req.params.month, body.requestedOn === undefined ? {} : { requestedOn: body.requestedOn }, actorOf(principalOf(req)))
-      try {
-        pain001Totals((await instructions.document(projectId, v.instruction.id)).header, [])
-      } catch (err) {
-        // An empty list is refused last (no_lines): any earlier refusal is the header's, reported but the instruction stands.
-        if (!(err instanceof Pain001Refused && err.reason === 'no_lines')) req.log.warn({ err, instructionId: v.instruction.id }, 'instruction stored, but its pain.001 header is refused')
-      }
       return res.status(201).send(presentView(v))
     },
   )
