@@ -44,6 +44,8 @@ export interface RetryInput {
   reason: string
   /** The card to pay this time; else the worker's card in the roster now. */
   cardNo?: string
+  /** The bank of `cardNo`, required when it is not the roster's card (a new card's bank is seldom the closed one's). */
+  bankName?: string
 }
 
 /** The per-worker-month lock a re-attempt takes. */
@@ -173,6 +175,11 @@ export class InstructionService {
     const initiatingParty = await this.initiatingParty(projectId)
     const nowMs = this.clock.nowMs()
     refuseUnwritableHeader(initiatingParty, debtor, workDateOf(nowMs, project.timeZone), nowMs)
+    const cardNo = input.cardNo ?? worker.cardNo
+    const bankName = cardNo === worker.cardNo ? worker.bankName : input.bankName?.trim()
+    // The card's bank goes in the file beside it (CdtrAgt, the 代发 line's 开户行): a card of another bank sent under the
+    // closed card's bank name is returned, or lands at the wrong bank.
+    if (bankName === undefined || bankName === '') throw new AppError('instruction_card_bank_required', { workerId })
     try {
       return await this.repo.transaction(async (tx) => {
         await tx.lock(workerMonthLockKey(projectId, workerId, period))
@@ -198,8 +205,8 @@ export class InstructionService {
           previousLineId: previous.id,
           endToEndId: endToEndId(workerId, period, next.attempt),
           payeeName: previous.payeeName,
-          cardNo: input.cardNo ?? worker.cardNo,
-          bankName: input.cardNo === undefined ? worker.bankName : previous.bankName,
+          cardNo,
+          bankName,
           amountFen: previous.amountFen,
           reason: input.reason,
         }

@@ -185,7 +185,8 @@ t.test('instructions of an approved sheet, their documents, and re-attempts', as
     ])
     t.match(await failure(lm.post(retryUrl(w2.workerId), { reason: '重发' })), { status: 409, code: 'instruction_live', details: { endToEndId: endToEndId(w2.workerId, MONTH, 1), state: 'paid' } }, 'paid: never again')
     const newCard = cardNumber(1099)
-    const second = await lm.post<InstructionJson>(retryUrl(site.workerId), { reason: '原卡已销户，改新卡', cardNo: newCard })
+    t.match(await failure(lm.post(retryUrl(site.workerId), { reason: '原卡已销户，改新卡', cardNo: newCard })), { status: 400, code: 'instruction_card_bank_required' }, "a new card names its bank: the closed card's is not taken for it")
+    const second = await lm.post<InstructionJson>(retryUrl(site.workerId), { reason: '原卡已销户，改新卡', cardNo: newCard, bankName: '中国建设银行' })
     t.equal(second.nbOfTxs, 1)
     t.equal(second.ctrlSumFen, 7_000_00)
     const l2 = second.lines[0]!
@@ -196,6 +197,8 @@ t.test('instructions of an approved sheet, their documents, and re-attempts', as
     t.match(await failure(lm.post(retryUrl(site.workerId), { reason: '再发' })), { status: 409, code: 'instruction_live', details: { endToEndId: l2.endToEndId } }, 'attempt 2 is live')
     const xml = await (await bank.fetch(`/api/projects/${site.projectId}/instructions/${second.id}/pain001`)).text()
     t.ok(xml.includes(`<EndToEndId>${l2.endToEndId}</EndToEndId>`) && xml.includes(`<Id>${newCard}</Id>`))
+    t.ok(xml.includes('<Nm>中国建设银行</Nm>'), "the new card's bank is the creditor agent")
+    t.equal(l2.bankName, '中国建设银行')
     validate(t, dir, xml)
 
     // Attempt 2 fails too, the file without EndToEndId (matched by card and amount); two re-attempts asked at once.

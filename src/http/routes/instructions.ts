@@ -135,7 +135,7 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
     },
   )
 
-  app.post<{ Params: { projectId: string; workerId: string; month: string }; Body: { reason: string; cardNo?: string } }>(
+  app.post<{ Params: { projectId: string; workerId: string; month: string }; Body: { reason: string; cardNo?: string; bankName?: string } }>(
     '/api/projects/:projectId/workers/:workerId/instructions/:month/retry',
     {
       config: { policy: { roles: ['labour_manager'], write: true, personal: true } },
@@ -145,7 +145,8 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
         description:
           'Made only when the latest attempt has a failed (or returned) result — a payout line of the month matching it by ' +
           'EndToEndId, else by card and amount — and nothing paid the worker-month; otherwise 409 instruction_live with ' +
-          'details.endToEndId. The card is `cardNo` when given, else the worker\'s card in the roster now. 404 ' +
+          'details.endToEndId. The card is `cardNo` when given, with its bank `bankName` (required when it is not the card on the ' +
+          'roster: 400 instruction_card_bank_required), else the worker\'s card and bank in the roster now. 404 ' +
           'instruction_not_found when the worker-month was never instructed.',
         params: {
           type: 'object',
@@ -155,7 +156,11 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
         },
         body: {
           type: 'object',
-          properties: { reason: reasonText, cardNo: { type: 'string', pattern: '^\\d{12,19}$', description: 'the card to pay this time (digits)' } },
+          properties: {
+            reason: reasonText,
+            cardNo: { type: 'string', pattern: '^\\d{12,19}$', description: 'the card to pay this time (digits)' },
+            bankName: { type: 'string', minLength: 1, maxLength: 140, description: "the bank of cardNo (开户行), as the bank's file carries it" },
+          },
           required: ['reason'],
           additionalProperties: false,
         },
