@@ -16,7 +16,7 @@ import type { Database } from '../db/database.ts'
 import { maskText } from '../access/masking.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
-import { fen, type Fen } from '../kernel/money.ts'
+import { FEN_MAX, fen, type Fen } from '../kernel/money.ts'
 import { isWorkDate, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { PunchRepository } from '../punches/repository.ts'
 import type { RosterService } from '../roster/service.ts'
@@ -147,7 +147,9 @@ export class AccountService {
       throw err
     }
     const openingFen = input.openingFen ?? 0
-    if (!Number.isSafeInteger(openingFen)) throw new AppError('dedicated_account_invalid', { reason: 'openingFen must be a whole number of fen', field: 'openingFen' })
+    if (!Number.isSafeInteger(openingFen) || Math.abs(openingFen) > FEN_MAX) {
+      throw new AppError('dedicated_account_invalid', { reason: `openingFen must be a whole number of fen within ±${FEN_MAX}`, field: 'openingFen' })
+    }
     if (input.reason.trim() === '') throw new AppError('dedicated_account_invalid', { reason: 'a register entry needs a reason', field: 'reason' })
     const row: DedicatedAccountRow = { id: newId(), ...account, openingFen: fen(openingFen), reason: input.reason, recordedBy, recordedAtMs: this.clock.nowMs() }
     await this.repo.insertAccount(row)

@@ -75,6 +75,7 @@ t.test('register and contract: validated, restated by newer entries, history kep
   t.match(bad.details, { reason: /12-digit 联行号/, field: 'bankCode' })
   t.equal((await failure(register(api, projectId, { accountName: '  ' }))).code, 'dedicated_account_invalid')
   t.equal((await failure(register(api, projectId, { accountNo: '12ab' }))).code, 'validation_failed')
+  t.match(await failure(register(api, projectId, { openingFen: 2_000_000_000_000_000 })), { status: 400, code: 'validation_failed' }, 'an opening balance past the ledger range is a 400, not a 500')
 
   await register(api, projectId, { accountNo: '19045101040099999', reason: '误登' })
   const restated = await register(api, projectId, { reason: '更正账号' })

@@ -26,7 +26,7 @@ import { failure, startTestServer } from '../helpers/server.ts'
 const XSD = join(import.meta.dirname, '..', '..', 'schemas', 'iso20022', 'pain.001.001.09.xsd')
 const AT_MS = Date.UTC(2026, 10, 3)
 
-interface LineJson { id: string; workerId: string; attempt: number; previousLineId: string | null; endToEndId: string; cardNoMasked: string; amountFen: number; sheetLineId: string }
+interface LineJson { id: string; workerId: string; attempt: number; previousLineId: string | null; endToEndId: string; cardNoMasked: string; amountFen: number; sheetLineId: string; bankName: string }
 interface InstructionJson { id: string; msgId: string; period: string; sheetId: string | null; nbOfTxs: number; ctrlSumFen: number; ctrlSum: string; debtorAccountNo: string; lines: LineJson[] }
 
 function validate(t: Test, dir: string, xml: string): void {

@@ -11,7 +11,7 @@ import { LIMITS } from '../../config/limits.ts'
 import type { FastifyInstance } from 'fastify'
 import { principalOf } from '../access.ts'
 import { AppError } from '../../kernel/errors.ts'
-import { formatYuan, fen } from '../../kernel/money.ts'
+import { FEN_MAX, formatYuan, fen } from '../../kernel/money.ts'
 import { maskCard } from '../../roster/identity.ts'
 import { maskText } from '../../access/masking.ts'
 import type { ContractView, NewContract, NewDedicatedAccount, PostedStatement } from '../../account/service.ts'
@@ -212,7 +212,7 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
             accountNo,
             accountName: { type: 'string', minLength: 1, maxLength: 200 },
             openedOn: date,
-            openingFen: { type: 'integer', description: 'the balance when registered, before every statement line read afterwards (default 0)' },
+            openingFen: { type: 'integer', minimum: -FEN_MAX, maximum: FEN_MAX, description: 'the balance when registered, before every statement line read afterwards (default 0)' },
             reason,
           },
           required: ['bank', 'bankCode', 'accountNo', 'accountName', 'openedOn', 'reason'],
