@@ -148,12 +148,13 @@ export function requiredDeposit(contractAmountFen: Fen, record: ContractorRecord
   } else if (record.consecutiveCleanYears >= table.waiveAfterCleanYears && record.realNameAndDedicatedAccount) {
     basis = 'exempt_clean_years'
     factor = '0'
+  } else if (table.smallContractExemptBelowFen !== undefined && contractAmountFen < table.smallContractExemptBelowFen && !record.arrearsInPriorYear) {
+    // An exemption before a cut: a clean record must never owe more than the small contract would owe anyway.
+    basis = 'exempt_small_contract'
+    factor = '0'
   } else if (record.consecutiveCleanYears >= table.cutAfterCleanYears) {
     basis = 'cut_clean_years'
     factor = table.cutFactor
-  } else if (table.smallContractExemptBelowFen !== undefined && contractAmountFen < table.smallContractExemptBelowFen && !record.arrearsInPriorYear) {
-    basis = 'exempt_small_contract'
-    factor = '0'
   } else {
     basis = 'base'
     factor = '1'

@@ -89,3 +89,17 @@ t.test('the required deposit never falls as the contract grows', async (t) => {
     }),
   )
 })
+
+t.test('a better record never owes more', async (t) => {
+  holds(
+    t,
+    'more clean years, all else the same, never raise the deposit',
+    // Contracts around the small-contract threshold as often as large ones: that is where the rules meet.
+    fc.property(fc.oneof(contractArb, fc.integer({ min: 0, max: 1_000_000_000 })), recordArb, fc.integer({ min: 1, max: 6 }), tableArb, (contract, record, more, table) => {
+      const better = { ...record, consecutiveCleanYears: record.consecutiveCleanYears + more }
+      return requiredDeposit(fen(contract), better, table).requiredFen <= requiredDeposit(fen(contract), record, table).requiredFen
+    }),
+    // The rules meet in a narrow corner (a small contract, a record near the cut): enough runs to land in it.
+    { numRuns: 5_000 },
+  )
+})
