@@ -161,6 +161,27 @@ export function parseLocalDateTime(text: string, timeZone: string): number | und
   return zonedToUtcMs({ year, month, day, hour, minute, second }, timeZone)
 }
 
+/** An instant with its offset, ISO 8601: `2026-10-12T17:00:00+08:00`, `…Z`. */
+const INSTANT_TEXT = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,3})?)?(?:[zZ]|[+-](\d{2}):(\d{2}))$/
+
+/**
+ * Epoch milliseconds of an instant written with its offset, or undefined when it is not one. The calendar is checked
+ * first: Date.parse rolls 30 February over into March, which would store a punch on a day nobody meant.
+ */
+export function parseInstantText(text: string): number | undefined {
+  const m = INSTANT_TEXT.exec(text)
+  if (!m || !isWorkDate(m[1]!)) return undefined
+  const [hour, minute, second, offsetHours, offsetMinutes] = m.slice(2, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number]
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 14 || offsetMinutes > 59) return undefined
+  const ms = Date.parse(text)
+  return Number.isNaN(ms) ? undefined : ms
+}
+
+/** Whether text is written as an instant with its offset (valid or not): the other form is local time. */
+export function looksLikeInstant(text: string): boolean {
+  return INSTANT_TEXT.test(text)
+}
+
 export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate()
 }

@@ -38,7 +38,7 @@
  */
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
-import { addDays, datesOfMonth, monthBoundsMs, monthOf, nextMonth, parseLocalDateTime, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { addDays, datesOfMonth, monthBoundsMs, monthOf, nextMonth, looksLikeInstant, parseInstantText, parseLocalDateTime, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import type { PunchRecord } from '../punches/admit.ts'
 import type { EnrolmentRow, EnrolmentWithWorker, ProjectRow, WorkerRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
@@ -164,7 +164,6 @@ const CONFIRM_RACE_MARGIN_MS = 10 * 60_000
 const SWEEP_FIRST_LOOKBACK_MS = 24 * 3_600_000
 const SWEEP_OVERLAP_MS = 2 * 60_000
 /** An instant as ISO 8601 with its offset; anything else is read as local time in the project's zone. */
-const INSTANT_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:[zZ]|[+-]\d{2}:\d{2})$/
 const AT_MS_MIN = Date.UTC(2000, 0, 1)
 const AT_MS_MAX = Date.UTC(2100, 0, 1)
 /** Which kinds of correction each optional field belongs to. */
@@ -506,8 +505,8 @@ export class TimesheetService {
     switch (input.kind) {
       case 'add_punch': {
         if (input.at === undefined || input.direction === undefined) return invalid('add_punch needs `at` and `direction`')
-        const atMs = INSTANT_TEXT.test(input.at) ? Date.parse(input.at) : parseLocalDateTime(input.at, project.timeZone)
-        if (atMs === undefined || Number.isNaN(atMs) || atMs < AT_MS_MIN || atMs > AT_MS_MAX) {
+        const atMs = looksLikeInstant(input.at) ? parseInstantText(input.at) : parseLocalDateTime(input.at, project.timeZone)
+        if (atMs === undefined || atMs < AT_MS_MIN || atMs > AT_MS_MAX) {
           return invalid(`"${input.at}" is not a time; send an instant with its offset ("2026-10-12T17:00:00+08:00") or local time "YYYY-MM-DD HH:mm"`)
         }
         if (atMs > this.clock.nowMs()) return invalid(`${input.at} has not happened yet`)

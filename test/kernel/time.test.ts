@@ -7,6 +7,7 @@ import {
   isWorkDate,
   monthBoundsMs,
   nextMonth,
+  parseInstantText,
   parseLocalDateTime,
   workDateOf,
   localTimeOf,
@@ -22,6 +23,17 @@ t.test('impossible wall times are refused', async (t) => {
   t.equal(parseLocalDateTime('2026-02-30 08:00:00', 'Asia/Shanghai'), undefined)
   t.equal(parseLocalDateTime('2026-10-01 24:00:00', 'Asia/Shanghai'), undefined)
   t.equal(parseLocalDateTime('yesterday', 'Asia/Shanghai'), undefined)
+})
+
+t.test('instants with their offset: the calendar is checked, not rolled over', async (t) => {
+  t.equal(parseInstantText('2026-10-12T17:00:00+08:00'), Date.UTC(2026, 9, 12, 9))
+  t.equal(parseInstantText('2026-10-12T09:00Z'), Date.UTC(2026, 9, 12, 9))
+  t.equal(parseInstantText('2026-02-30T07:00:00+08:00'), undefined, 'Date.parse would make it 2 March')
+  t.equal(parseInstantText('2026-04-31T07:00Z'), undefined)
+  t.equal(parseInstantText('2026-10-12T24:00+08:00'), undefined)
+  t.equal(parseInstantText('2026-10-12T07:60+08:00'), undefined)
+  t.equal(parseInstantText('2026-10-12T07:00+15:00'), undefined)
+  t.equal(parseInstantText('2026-10-12 07:00'), undefined, 'local time is not an instant')
 })
 
 t.test('a DST zone: Berlin wall times map to the right instants', async (t) => {
