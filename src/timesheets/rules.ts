@@ -317,7 +317,7 @@ export function buildWorkerDays(input: WorkerInput, policy: AttendancePolicy, ti
 
   const days: WorkerDay[] = []
   for (const [date, g] of byDay) {
-    days.push(dayFrom(input.workerId, date, g.entries, g.pairs, correctionsByDay.get(date) ?? [], revoked, voided, accepted, policy))
+    days.push(dayFrom(input.workerId, date, g.entries, g.pairs, correctionsByDay.get(date) ?? [], revoked, voided, accepted, policy, outsideEnrolment(date) !== null))
   }
   days.sort((a, b) => (a.workDate < b.workDate ? -1 : 1))
   return days
@@ -361,6 +361,8 @@ function dayFrom(
   voided: Map<number, string[]>,
   accepted: Map<number, string[]>,
   policy: AttendancePolicy,
+  /** Before the entry or after the exit: punches there are excluded already, and so is a status set before the exit was known. */
+  outside: boolean,
 ): WorkerDay {
   const pairs: Pair[] = pairEntries.map(({ open, close }) => ({
     inAtMs: open.t,
@@ -424,7 +426,9 @@ function dayFrom(
   }
 
   // The newest status a manager set decides the day; it settles anything that was waiting for review.
-  const setters = dayCorrections.filter((c) => c.kind === 'set_status' && c.status !== null && !revoked.has(c.id))
+  // A status set while the day was inside the enrolment says nothing once the exit is recorded before it: the worker
+  // had left, and a day after leaving is never credited (the correction stays listed on the day).
+  const setters = outside ? [] : dayCorrections.filter((c) => c.kind === 'set_status' && c.status !== null && !revoked.has(c.id))
   const setter = setters.sort((a, b) => a.createdAtMs - b.createdAtMs || (a.id < b.id ? -1 : 1)).at(-1)
   if (setter) {
     status = setter.status as SetStatus

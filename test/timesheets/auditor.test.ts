@@ -284,7 +284,8 @@ function audit(input: WorkerInput, policy: AttendancePolicy): Map<string, AuditD
 
     let newest: Correction | null = null
     for (const c of standing) {
-      if (c.kind !== 'set_status' || c.workDate !== date || c.status === null) continue
+      // Outside the enrolment a status set earlier credits nothing: the worker had not come, or had left.
+      if (c.kind !== 'set_status' || c.workDate !== date || c.status === null || enrolmentReason(date) !== null) continue
       if (newest === null || c.createdAtMs > newest.createdAtMs || (c.createdAtMs === newest.createdAtMs && c.id > newest.id)) newest = c
     }
     if (newest !== null) {

@@ -338,7 +338,8 @@ t.test('status follows the pairs unless a correction set it', async (t) => {
         wide(w, policy).every((d) => {
           const unpaired = d.punches.some((p) => p.use === 'unpaired')
           const counted = d.punches.some((p) => p.use === 'paired' || p.use === 'unpaired')
-          const setBy = w.corrections.some((c) => c.kind === 'set_status' && c.workDate === d.workDate && !w.corrections.some((r) => r.kind === 'revoke' && r.revokesId === c.id))
+          const inside = d.workDate >= w.enrolment.entryDate && (w.enrolment.exitDate === null || d.workDate <= w.enrolment.exitDate)
+          const setBy = inside && w.corrections.some((c) => c.kind === 'set_status' && c.workDate === d.workDate && !w.corrections.some((r) => r.kind === 'revoke' && r.revokesId === c.id))
           if (setBy) return d.decidedBy === 'correction' && d.fromCorrections && d.creditHalves === { present: 2, half_day: 1, absent: 0, incomplete: -1 }[d.status]
           switch (d.status) {
             case 'present':

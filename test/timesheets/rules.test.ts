@@ -439,6 +439,19 @@ t.test('punches before entry or after exit (进退场) are excluded', async (t) 
   t.same(uses(dayOf(n, '2026-10-21')), { [night[1]!.id]: 'excluded:after_exit' })
 })
 
+t.test('a status set before the exit was known credits nothing once the exit is recorded before that day', async (t) => {
+  // The gate was down on the 25th and the manager set it present; later the exit is recorded as the 20th.
+  const set = correction('set_status', '2026-10-25', { status: 'present' })
+  const before = dayOf(build(worker([], [set], { entryDate: '2026-10-01', exitDate: null })), '2026-10-25')
+  t.match(before, { status: 'present', creditHalves: 2, decidedBy: 'correction' })
+  const after = dayOf(build(worker([], [set], { entryDate: '2026-10-01', exitDate: '2026-10-20' })), '2026-10-25')
+  t.match(after, { status: 'absent', creditHalves: 0, decidedBy: 'no_counted_punches' })
+  t.same(after.corrections, [set.id], 'the correction stays listed on the day')
+  // Before the entry just the same.
+  const early = dayOf(build(worker([], [set], { entryDate: '2026-10-26', exitDate: null })), '2026-10-25')
+  t.equal(early.creditHalves, 0)
+})
+
 t.test('corrections (考勤更正)', async (t) => {
   const day = '2026-10-08'
   const ps = [punch('2026-10-08 07:00:00', 'in')]
