@@ -174,15 +174,19 @@ export class UpstreamReporter {
     const ctx = contextOf(project, settings)
     const { enrolment, worker } = await this.deps.roster.enrolmentOf(projectId, workerId)
     const team = await this.deps.roster.team(projectId, enrolment.teamId)
-    const sorted = [...dates].sort()
-    const days = await this.deps.timesheets.workerDays(project, workerId, sorted[0] as WorkDate, sorted[sorted.length - 1] as WorkDate)
-    const devices = await this.devicesOf(days.flatMap((d) => d.punches.flatMap((p) => (p.punchId === null ? [] : [p.punchId]))))
-    for (const day of days) {
-      if (!dates.includes(day.workDate)) continue
-      const records = attendanceSources(day.punches, (id) => devices.get(id)).map((s) => workerAttendanceRecord(ctx, team, worker, s))
-      const c = await this.enqueue(projectId, records, endOfDayMs(day.workDate, project.timeZone))
-      total.queued += c.queued
-      total.differs += c.differs
+    const wanted = new Set(dates)
+    // A device replaying weeks of stored punches touches dates far apart: read them a month's span at a time, which is
+    // as much as the timesheet reads for one worker at once.
+    for (const run of dateRuns([...wanted].sort(), ATTENDANCE_SPAN_DAYS)) {
+      const days = await this.deps.timesheets.workerDays(project, workerId, run[0] as WorkDate, run[run.length - 1] as WorkDate)
+      const devices = await this.devicesOf(days.flatMap((d) => d.punches.flatMap((p) => (p.punchId === null ? [] : [p.punchId]))))
+      for (const day of days) {
+        if (!wanted.has(day.workDate)) continue
+        const records = attendanceSources(day.punches, (id) => devices.get(id)).map((s) => workerAttendanceRecord(ctx, team, worker, s))
+        const c = await this.enqueue(projectId, records, endOfDayMs(day.workDate, project.timeZone))
+        total.queued += c.queued
+        total.differs += c.differs
+      }
     }
     return total
   }
@@ -441,3 +445,16 @@ function paidOf(
   return { paidFen, inFull: paidFen >= line.netFen, valueDate: standing.at(-1)?.valueDate ?? null, setbacks }
 }
 
+/** Days of one worker's attendance read at once: a month and a day, within what the timesheet reads for one worker. */
+const ATTENDANCE_SPAN_DAYS = 31
+
+/** Sorted dates cut into runs whose first and last are at most spanDays - 1 apart. */
+export function dateRuns(sorted: readonly WorkDate[], spanDays: number): WorkDate[][] {
+  const runs: WorkDate[][] = []
+  for (const d of sorted) {
+    const run = runs.at(-1)
+    if (run && d <= addDays(run[0] as WorkDate, spanDays - 1)) run.push(d)
+    else runs.push([d])
+  }
+  return runs
+}
