@@ -335,12 +335,16 @@ export class TimesheetService {
     const ownIds = new Set(own.map((e) => e.worker.id))
     const movedAway = snapshot !== undefined && Object.keys(snapshot.workers).some((id) => !ownIds.has(id))
     const candidates = movedAway ? await this.roster.listEnrolments(projectId) : own
+    const adjustments = await this.adjustmentsByWorker(projectId, month)
+    // And a worker who has left with a day of an earlier month corrected after its confirmation: the adjustment is
+    // carried into this month, and this month's sheet is the only one that can pay it (or take it back).
     const members = candidates.filter(
-      ({ enrolment }) => (enrolment.teamId === teamId && enrolment.entryDate <= last && (enrolment.exitDate === null || enrolment.exitDate >= first)) || snapshot?.workers[enrolment.workerId] !== undefined,
+      ({ enrolment }) =>
+        (enrolment.teamId === teamId && ((enrolment.entryDate <= last && (enrolment.exitDate === null || enrolment.exitDate >= first)) || adjustments.has(enrolment.workerId))) ||
+        snapshot?.workers[enrolment.workerId] !== undefined,
     )
     const policy = snapshot?.policy ?? (await this.roster.policy(projectId))
     const live = snapshot ? undefined : await this.liveFor(project, month, policy, members.map((m) => m.enrolment))
-    const adjustments = await this.adjustmentsByWorker(projectId, month)
     const answers = confirmation ? await this.answers(confirmation.id) : new Map<string, WorkerConfirmationRow>()
     const laterByWorker = new Map<string, AdjustmentRow[]>()
     for (const a of confirmation ? await this.repo.adjustmentsOfConfirmation(confirmation.id) : []) laterByWorker.set(a.workerId, [...(laterByWorker.get(a.workerId) ?? []), a])
