@@ -46,12 +46,13 @@ export class InstructionRepository {
   }
 
   /** The team-month's newest sheet version, or undefined. */
-  async newestSheet(projectId: string, teamId: string, period: string): Promise<SheetRow | undefined> {
-    const raw = await this.db.get(
+  /** The team-month's versions, newest first. */
+  async sheetsNewestFirst(projectId: string, teamId: string, period: string): Promise<SheetRow[]> {
+    const rows = await this.db.all(
       sql`${selectFrom(payrollSheets)} WHERE ${and(eq(payrollSheets.projectId, projectId), eq(payrollSheets.teamId, teamId), eq(payrollSheets.period, period))}
-        ORDER BY ${payrollSheets.version} DESC LIMIT 1`,
+        ORDER BY ${payrollSheets.version} DESC`,
     )
-    return raw && rowOf<SheetRow>(payrollSheets, raw)
+    return rows.map((r) => rowOf<SheetRow>(payrollSheets, r))
   }
 
   async sheetEvents(sheetId: string): Promise<SheetEventRow[]> {

@@ -23,7 +23,7 @@ import type { PayrollSheetService } from '../payroll/sheet-service.ts'
 import { sheetLockKey } from '../payroll/sheet-service.ts'
 import { attemptState, nextAttempt, type AttemptLine, type AttemptResult } from './attempts.ts'
 import { checkInstruction, checkLine, endToEndId, Pain001Refused, type Pain001Instruction, type Pain001Line } from './pain001.ts'
-import { InstructionRepository, type InstructionLineRow, type InstructionRow, type PayoutResultRow } from './repository.ts'
+import { InstructionRepository, type InstructionLineRow, type InstructionRow, type PayoutResultRow, type SheetEventRow, type SheetRow } from './repository.ts'
 
 /** States of the sheet from which an instruction may be made. */
 const INSTRUCTABLE = ['approved', 'instructed'] as const
@@ -103,9 +103,15 @@ export class InstructionService {
     try {
       const made = await this.repo.transaction(async (tx) => {
         await tx.lock(sheetLockKey(projectId, teamId, period))
-        const sheet = await this.repo.newestSheet(projectId, teamId, period)
+        // The newest version not withdrawn: a correction withdrawn leaves the approved sheet before it in force.
+        let sheet: SheetRow | undefined
+        let events: SheetEventRow[] = []
+        for (const candidate of await this.repo.sheetsNewestFirst(projectId, teamId, period)) {
+          sheet = candidate
+          events = await this.repo.sheetEvents(candidate.id)
+          if (events.at(-1)?.state !== 'withdrawn') break
+        }
         if (!sheet) throw new AppError('payroll_sheet_not_found', { teamId, month: period })
-        const events = await this.repo.sheetEvents(sheet.id)
         const state = events.at(-1)?.state ?? 'draft'
         if (!(INSTRUCTABLE as readonly string[]).includes(state)) throw new AppError('payroll_sheet_state', { sheetId: sheet.id, version: sheet.version, state, allowedFrom: INSTRUCTABLE })
         const sheetLines = await this.repo.sheetLines(sheet.id)

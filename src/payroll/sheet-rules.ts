@@ -79,15 +79,19 @@ export function moneyStateOf(events: ReadonlyArray<{ state: SheetState }>): Shee
 export type MakeOutcome = { ok: true; version: number; supersedes: string | null } | { ok: false; liveId: string; version: number; state: SheetState }
 
 /**
- * A team-month's next sheet: the first is version 1; a live sheet (not withdrawn, not superseded) blocks a new one
- * unless it is approved or later, in which case the new one supersedes it.
+ * A team-month's next sheet: the first is version 1; the live sheet (the newest not withdrawn, not superseded) blocks
+ * a new one unless it is approved or later, in which case the new one supersedes it. The live sheet need not be the
+ * newest version: an approved sheet whose correction was withdrawn is in force again, and the next correction
+ * supersedes it.
  */
 export function nextVersion(sheets: ReadonlyArray<{ id: string; version: number; state: SheetState }>): MakeOutcome {
-  const newest = [...sheets].sort((a, b) => b.version - a.version)[0]
+  const byVersion = [...sheets].sort((a, b) => b.version - a.version)
+  const newest = byVersion[0]
   if (!newest) return { ok: true, version: 1, supersedes: null }
-  if (newest.state === 'withdrawn' || newest.state === 'superseded') return { ok: true, version: newest.version + 1, supersedes: null }
-  if (APPROVED_OR_LATER.includes(newest.state)) return { ok: true, version: newest.version + 1, supersedes: newest.id }
-  return { ok: false, liveId: newest.id, version: newest.version, state: newest.state }
+  const live = byVersion.find((s) => s.state !== 'withdrawn' && s.state !== 'superseded')
+  if (!live) return { ok: true, version: newest.version + 1, supersedes: null }
+  if (APPROVED_OR_LATER.includes(live.state)) return { ok: true, version: newest.version + 1, supersedes: live.id }
+  return { ok: false, liveId: live.id, version: live.version, state: live.state }
 }
 
 // ---- lines ---------------------------------------------------------------------------------------------------------

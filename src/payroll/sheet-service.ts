@@ -177,8 +177,8 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     const results: MadeTeam[] = []
     const ready: PreparedSheet[] = []
     for (const team of await this.deps.roster.listTeams(projectId)) {
-      const live = (await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, team.id, period))).at(-1)
-      const next = nextVersion(live ? [{ id: live.sheet.id, version: live.sheet.version, state: live.state }] : [])
+      const sheets = await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, team.id, period))
+      const next = nextVersion(sheets.map(({ sheet, state }) => ({ id: sheet.id, version: sheet.version, state })))
       if (!next.ok) {
         results.push({ teamId: team.id, teamName: team.name, sheet: null, skipped: { code: 'payroll_sheet_exists', details: { sheetId: next.liveId, version: next.version, state: next.state } } })
         continue
@@ -339,9 +339,17 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     await this.deps.roster.team(projectId, teamId)
     await this.repo.transaction(async (tx) => {
       await tx.lock(sheetLockKey(projectId, teamId, period))
-      const newest = (await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))).at(-1)
+      const sheets = await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))
+      const newest = sheets.at(-1)
       if (!newest) throw new AppError('payroll_sheet_not_found', { teamId, month: period })
       await this.step(newest, action, actor, reason)
+      // A correction withdrawn: the approved sheet it superseded is in force again, with its money where it stood
+      // (approved, instructed or settled), so the month can be paid without making, sending and approving a copy.
+      const superseded = action === 'withdraw' && newest.sheet.supersedesId !== null ? sheets.find((s) => s.sheet.id === newest.sheet.supersedesId) : undefined
+      if (superseded && superseded.state === 'superseded') {
+        const seq = superseded.events.length + 1
+        await this.repo.insertEvent({ id: newId(), sheetId: superseded.sheet.id, seq, state: moneyStateOf(superseded.events), actor, reason: `in force again: version ${newest.sheet.version} was withdrawn`, atMs: this.clock.nowMs() })
+      }
     })
     this.changed(projectId, period)
     return this.view(projectId, teamId, period)

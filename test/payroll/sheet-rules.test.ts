@@ -56,6 +56,11 @@ t.test('the next version of a team-month', async (t) => {
   t.same(nextVersion([{ id: 'a', version: 1, state: 'approved' }]), { ok: true, version: 2, supersedes: 'a' }, 'after approval, the next version supersedes')
   t.same(nextVersion([{ id: 'a', version: 1, state: 'settled' }, { id: 'b', version: 2, state: 'draft' }]), { ok: false, liveId: 'b', version: 2, state: 'draft' })
   t.same(nextVersion([{ id: 'b', version: 2, state: 'instructed' }, { id: 'a', version: 1, state: 'superseded' }]), { ok: true, version: 3, supersedes: 'b' }, 'in any order given')
+  t.same(
+    nextVersion([{ id: 'a', version: 1, state: 'approved' }, { id: 'b', version: 2, state: 'withdrawn' }]),
+    { ok: true, version: 3, supersedes: 'a' },
+    'a withdrawn correction: the approved sheet before it is live and is superseded by the next',
+  )
 })
 
 const days = (n: number, from = 1) => Array.from({ length: n }, (_, i) => ({ workDate: `${MONTH}-${String(from + i).padStart(2, '0')}`, creditHalves: 2, workedMinutes: 480 }))

@@ -133,8 +133,9 @@ t.test('make, send, answer, submit, approve, a new version, withdraw, settle', a
 
   t.match(await failure(admin.post(`${T}/2026-10/withdraw`, {})), { status: 400 }, 'a withdrawal needs a reason')
   t.match(await admin.post<Sheet>(`${T}/2026-10/withdraw`, { reason: '重新核算' }), { state: 'withdrawn' })
+  t.equal((await admin.get<Sheet>(`${T}/2026-10?version=1`)).state, 'approved', 'the correction withdrawn, version 1 is in force again')
   const v3 = await admin.post<Sheet>(`${T}/2026-10`, {})
-  t.match(v3, { version: 3, supersedesId: null, state: 'draft' })
+  t.match(v3, { version: 3, supersedesId: v1.sheetId, state: 'draft' }, 'and the next correction supersedes it')
 
   // The project's month: per team, the newest sheet; a team manager of the team sees it too.
   const summary = await admin.get<{ teams: Array<{ teamId: string; sheet: { version: number; state: string; counts: unknown } | null }> }>(`${P}/payroll-sheets?month=2026-10`)
