@@ -11,7 +11,7 @@ import type { ListedVersion, NewPayItem, NewQuantity, PayItemView, QuantityView,
 import type { WageTerms } from '../../payroll/terms.ts'
 import type { PieceAnswerRow } from '../../payroll/inputs-repository.ts'
 import type { Services } from '../../services.ts'
-import { principalOf } from '../access.ts'
+import { checkAnswerChannel, principalOf } from '../access.ts'
 import { linkNext, pageOf } from '../paging.ts'
 import { date, errors, idParam, limitQuery, month } from '../schemas.ts'
 
@@ -352,6 +352,7 @@ export async function payInputsRoutes(app: FastifyInstance, { services }: { serv
     },
     async (req, reply) => {
       const { projectId, workerId, quantityId } = req.params
+      checkAnswerChannel(req, req.body.channel)
       const a = await payInputs.answerQuantity(projectId, workerId, quantityId, { decision: req.body.decision, channel: req.body.channel, note: req.body.note ?? null })
       return reply.code(201).send(answerJson(a))
     },

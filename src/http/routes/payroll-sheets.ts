@@ -12,7 +12,7 @@ import type { LineAnswerRow, SheetEventRow, SheetLineRow, SheetRow } from '../..
 import type { PersonAction, SheetView } from '../../payroll/sheet-service.ts'
 import { SHEET_STATES } from '../../payroll/sheet-rules.ts'
 import { creditText } from '../../timesheets/rules.ts'
-import { principalOf } from '../access.ts'
+import { checkAnswerChannel, principalOf } from '../access.ts'
 import { errors, month, projectParams, teamMonthParams, workerMonthParams, workerAnswerBody, smallInt } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
@@ -454,6 +454,7 @@ export async function payrollSheetsRoutes(app: FastifyInstance, { services }: { 
       },
     },
     async (req, reply) => {
+      checkAnswerChannel(req, req.body.channel)
       const { answer } = await sheets.answer(req.params.projectId, req.params.workerId, req.params.month, { decision: req.body.decision, channel: req.body.channel, note: req.body.note ?? null })
       return reply.code(201).send(answerJson(answer))
     },

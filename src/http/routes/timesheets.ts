@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../kernel/errors.ts'
 import { isWorkDate, localTimeOf, workDateOf } from '../../kernel/time.ts'
 import { maskDeep, maskText } from '../../access/masking.ts'
+import { checkAnswerChannel } from '../access.ts'
 import { maskIdNumber } from '../../roster/identity.ts'
 import type { Services } from '../../services.ts'
 import { attendanceSheetCsv, attendanceSheetHtml } from '../../timesheets/export.ts'
@@ -506,6 +507,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
       },
     },
     async (req, reply) => {
+      checkAnswerChannel(req, req.body.channel)
       const a = await timesheets.answerByWorker(req.params.projectId, req.params.workerId, req.params.month, { decision: req.body.decision, channel: req.body.channel, note: req.body.note ?? null })
       return reply.code(201).send(answerJson(a))
     },
