@@ -97,9 +97,11 @@ export class InstructionService {
   /** Makes the instruction of a team-month's approved sheet (attempt 1 of every payable line not yet instructed). */
   async instruct(projectId: string, teamId: string, period: Month, input: { requestedOn?: string }, actor: string): Promise<InstructionView> {
     await this.deps.roster.team(projectId, teamId)
+    const project = await this.deps.roster.project(projectId)
     const debtor = await this.debtor(projectId)
     const initiatingParty = await this.initiatingParty(projectId)
     const nowMs = this.clock.nowMs()
+    const today = workDateOf(nowMs, project.timeZone)
     try {
       const made = await this.repo.transaction(async (tx) => {
         await tx.lock(sheetLockKey(projectId, teamId, period))
@@ -140,7 +142,8 @@ export class InstructionService {
           reason: `approved payroll sheet v${sheet.version}`,
         }))
         refuseUncarriable(lines)
-        const requestedOn = input.requestedOn ?? sheet.payDate
+        // The pay date, or today once it has passed (a late or second instruction): a bank does not execute in the past.
+        const requestedOn = input.requestedOn ?? (sheet.payDate < today ? today : sheet.payDate)
         refuseUnwritableHeader(initiatingParty, debtor, requestedOn, nowMs)
         const instruction: InstructionRow = {
           id,

@@ -116,7 +116,7 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
           'Nothing left: 409 instruction_nothing_to_pay. The debtor is the registered dedicated account, else the project\'s ' +
           'account (neither: 409 dedicated_account_missing); a header no bank would take (the account\'s bank code or name, the ' +
           'general contractor\'s name or credit code): 409 instruction_payer_refused, nothing stored. The sheet moves to `instructed` in the same transaction. ' +
-          '`requestedOn` (ReqdExctnDt) defaults to the sheet\'s pay date. Cards are masked in the reply.',
+          '`requestedOn` (ReqdExctnDt) defaults to the sheet\'s pay date, or today once that has passed. Cards are masked in the reply.',
         params: {
           type: 'object',
           properties: { projectId: idParam, teamId: idParam, month },
