@@ -78,14 +78,16 @@ const PROMPT_DELAY_MS = 5 * 60_000
 const CLOCK_SAMPLES_MIN = 5
 
 /**
- * Record ids that are whole numbers (gate seq, Hikvision serialNo, a canonical device's seq): the numbers between the
+ * Record ids that are whole numbers written without leading zeros (gate seq, a canonical device's seq): the numbers between the
  * lowest and highest seen that never arrived, as ranges, at most `max` of them (the largest first). Devices whose
  * record ids are not numbers (ZKTeco's are made of time and person) have no sequence and no gaps.
  */
 export function sequenceGaps(recordIds: Iterable<string>, max: number): { gaps: SequenceGap[]; missing: number } {
   const seen: number[] = []
   for (const id of recordIds) {
-    if (!/^\d{1,15}$/.test(id)) return { gaps: [], missing: 0 }
+    // Written without leading zeros: a backfill asks for and checks the numbers as text, and "000102" is not "102", so a
+    // padded sequence would be asked for again and again and never seen filled. Such a device's numbers show no gaps.
+    if (!/^(0|[1-9]\d{0,14})$/.test(id)) return { gaps: [], missing: 0 }
     seen.push(Number(id))
   }
   seen.sort((a, b) => a - b)

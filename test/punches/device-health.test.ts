@@ -11,6 +11,8 @@ t.test('sequence gaps: the missing numbers between the lowest and highest, large
   t.same(sequenceGaps(['7', '7', '8'], 20), { gaps: [], missing: 0 }, 'a re-sent record is no gap')
   t.same(sequenceGaps(['20240101080000-0-1-d9051633b8b19fc8', '5'], 20), { gaps: [], missing: 0 }, 'record ids that are no numbers have no sequence')
   t.same(sequenceGaps([], 20), { gaps: [], missing: 0 })
+  t.same(sequenceGaps(['000101', '000103'], 20), { gaps: [], missing: 0 }, 'zero-padded ids have no sequence: a request for "102" would never be seen filled by "000102"')
+  t.same(sequenceGaps(['0', '2'], 20), { gaps: [{ from: 1, to: 1 }], missing: 1 }, 'zero itself is a number')
   t.equal(sequenceGaps(['1', '3', '5', '7'], 2).gaps.length, 2, 'at most max ranges, the count whole')
   t.equal(sequenceGaps(['1', '3', '5', '7'], 2).missing, 3)
 })
