@@ -150,12 +150,31 @@ function validateDeductions(deductions: readonly Deduction[]): void {
   }
 }
 
-/** The payable items of the spans, in date order; monthly spans share the month's expected days in date order. */
+/**
+ * Halves paid per monthly span: a month pays at most its expected days across its spans, and when the days credited
+ * are more than that, the cap is filled from the best-paid span first (ties: the earlier first). Filling it in date
+ * order made pay fall as days rose: two more days at the old wage before a mid-month rise pushed two days at the new
+ * wage out of the cap. Best-paid first, a day more anywhere never pays less.
+ */
+function monthlyPaidHalves(spans: readonly TermsSpan[]): Map<number, number> {
+  const monthly = spans.flatMap((s, i) => (s.terms.kind === 'monthly' ? [{ i, wage: s.terms.monthlyWageFen, expectedHalves: s.terms.expectedDays * 2, creditHalves: s.creditHalves }] : []))
+  // Wage per half-day compared exactly: a/b > c/d as a·d > c·b.
+  monthly.sort((a, b) => b.wage * a.expectedHalves - a.wage * b.expectedHalves || a.i - b.i)
+  const paid = new Map<number, number>()
+  let paidSoFar = 0
+  for (const m of monthly) {
+    const halves = Math.max(0, Math.min(m.creditHalves, m.expectedHalves - paidSoFar))
+    paidSoFar += halves
+    paid.set(m.i, halves)
+  }
+  return paid
+}
+
+/** The payable items of the spans, in date order; monthly spans share the month's expected days, best-paid first. */
 export function spanItems(spans: readonly TermsSpan[]): Array<BasePayItem | PiecePayItem> {
   const items: Array<BasePayItem | PiecePayItem> = []
-  // Halves already paid under monthly terms this month: a month pays at most its expected days, across spans.
-  let monthlyPaidHalves = 0
-  for (const s of spans) {
+  const monthlyPaid = monthlyPaidHalves(spans)
+  for (const [index, s] of spans.entries()) {
     const common = { versionIds: [...s.versionIds], from: s.from, to: s.to }
     const base = { kind: 'base' as const, ...common, creditHalves: s.creditHalves, workedMinutes: s.workedMinutes }
     const t = s.terms
@@ -168,8 +187,7 @@ export function spanItems(spans: readonly TermsSpan[]): Array<BasePayItem | Piec
         break
       case 'monthly': {
         const expectedHalves = t.expectedDays * 2
-        const paidHalves = Math.max(0, Math.min(s.creditHalves, expectedHalves - monthlyPaidHalves))
-        monthlyPaidHalves += paidHalves
+        const paidHalves = monthlyPaid.get(index) ?? 0
         items.push({
           ...base,
           termsKind: 'monthly',

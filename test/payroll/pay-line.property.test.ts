@@ -180,3 +180,21 @@ t.test('monthly terms never pay more than the highest monthly wage in force', as
     { numRuns: 300 },
   )
 })
+
+t.test('(m) a day more never pays less', async (t) => {
+  holds(
+    t,
+    "raising one day's credit (and its minutes) never lowers the payable",
+    fc.property(inputArb, fc.nat(DATES.length - 1), (input, at) => {
+      const workDate = DATES[at]!
+      const first = orderedVersions(input.versions)[0]!.effectiveFrom
+      if (workDate < first) return true
+      const day = input.days.find((d) => d.workDate === workDate)
+      if (day && day.creditHalves === 2) return true
+      const better = day ? { ...day, creditHalves: day.creditHalves + 1, workedMinutes: day.workedMinutes + 240 } : { workDate, creditHalves: 1, workedMinutes: 240 }
+      const days = [...input.days.filter((d) => d.workDate !== workDate), better].sort((a, b) => (a.workDate < b.workDate ? -1 : 1))
+      return payLine({ ...input, days }).payableFen >= payLine(input).payableFen
+    }),
+    { numRuns: 3_000 },
+  )
+})

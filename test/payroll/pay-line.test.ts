@@ -74,7 +74,7 @@ t.test('monthly: prorated below the expected days, full at or above them, never 
   t.equal(none.payableFen, 0)
 })
 
-t.test('monthly with a rise mid-month: days are paid in date order up to the expected days', async (t) => {
+t.test('monthly with a rise mid-month: the expected days are filled from the better-paid span first', async (t) => {
   const l = line({
     versions: [
       version('v1', '2026-01-01', { kind: 'monthly', monthlyWageFen: fen(440000), expectedDays: 22 }),
@@ -86,11 +86,24 @@ t.test('monthly with a rise mid-month: days are paid in date order up to the exp
   t.same(
     items.map((i) => [i.paidHalves, i.cappedHalves, i.amountFen]),
     [
-      [26, 0, 260000], // 440000 × 26/44
-      [18, 8, 270000], // 660000 × 18/44: the 9 days left of the 22, the rest capped
+      [18, 8, 180000], // 440000 × 18/44: the 9 days left of the 22, the rest capped
+      [26, 0, 390000], // 660000 × 26/44: the new wage's days first
     ],
   )
   t.ok(l.payableFen <= 660000)
+})
+
+t.test('monthly across a rise: a day more never pays less', async (t) => {
+  const versions = [
+    version('v1', '2026-01-01', { kind: 'monthly', monthlyWageFen: fen(600000), expectedDays: 22 }),
+    version('v2', '2026-11-16', { kind: 'monthly', monthlyWageFen: fen(660000), expectedDays: 22 }),
+  ]
+  // 11 + 11 days fill the 22 exactly; two more before the rise used to push two days at the new wage out of the cap.
+  const even = line({ versions, days: worked([...range(1, 11), ...range(16, 26)]) })
+  const more = line({ versions, days: worked([...range(1, 13), ...range(16, 26)]) })
+  t.ok(more.payableFen >= even.payableFen, `${more.payableFen} ≥ ${even.payableFen}`)
+  t.equal(even.payableFen, 630000)
+  t.equal(more.payableFen, 630000, 'the 11 new-wage days stay paid; the extra old-wage days are over the cap')
 })
 
 t.test('piece: unit price × confirmed quantity per item kind and span; unconfirmed held', async (t) => {
