@@ -366,7 +366,7 @@ async function main(): Promise<void> {
   const sheets = []
   for (const t of teamList) {
     sheets.push(
-      await payrollSheet({ teamManager: api, labourManager: api, worker: () => api }, site.projectId, t, plan.spec.month, (workerId) =>
+      await payrollSheet({ teamManager: api, labourManager: api, worker: () => api, answersOnPaper: true }, site.projectId, t, plan.spec.month, (workerId) =>
         workerId === disputer ? { decision: 'dispute', note: '加班两天未计入' } : { decision: 'confirm' },
       ),
     )

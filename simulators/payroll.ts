@@ -66,7 +66,8 @@ type SheetView = { sheetId: string; state: string; totals?: { netFen: number }; 
  * answers; a worker it returns undefined for does not answer at all.
  */
 export async function payrollSheet(
-  parties: { teamManager: Api; labourManager: Api; worker: (workerId: string) => Api },
+  /** `worker` answers with the worker's own login (channel app), or, with `answersOnPaper`, records the paper they signed. */
+  parties: { teamManager: Api; labourManager: Api; worker: (workerId: string) => Api; answersOnPaper?: boolean },
   projectId: string,
   team: { id: string; name: string },
   month: string,
@@ -80,7 +81,7 @@ export async function payrollSheet(
     const a = answer(line.workerId)
     if (!a) continue
     if (a.decision === 'dispute') disputed++
-    await parties.worker(line.workerId).post(`/api/projects/${projectId}/workers/${line.workerId}/payroll/${month}/answer`, { decision: a.decision, channel: 'app', ...(a.note ? { note: a.note } : {}) })
+    await parties.worker(line.workerId).post(`/api/projects/${projectId}/workers/${line.workerId}/payroll/${month}/answer`, { decision: a.decision, channel: parties.answersOnPaper ? 'paper' : 'app', ...(a.note ? { note: a.note } : {}) })
   }
   await parties.teamManager.post(`${base}/submit`, { reason: '班组提交' })
   const approved = await parties.labourManager.post<SheetView>(`${base}/approve`, { reason: '总包劳资审核通过' })

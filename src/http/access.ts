@@ -50,13 +50,13 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 /**
- * A worker's answer (确认 / 异议) through the app, a kiosk, SMS or WeChat is the worker's own, from their own login; a
- * manager records one only as the paper the worker signed (channel paper). Otherwise a manager's "app" confirmation
+ * A worker's answer (确认 / 异议) through the app, a kiosk, SMS or WeChat is the worker's own, from their own login;
+ * anyone else (a manager, the platform operator) records one only as the paper the worker signed (channel paper). Otherwise a manager's "app" confirmation
  * would stand in the record for the worker's own and lift the worker's dispute.
  */
 export function checkAnswerChannel(request: FastifyRequest, channel: string): void {
   const { role } = principalOf(request)
-  if ((role === 'labour_manager' || role === 'team_manager') && channel !== 'paper') throw new AppError('answer_channel_forbidden', { role, channel, allowed: ['paper'] })
+  if (role !== 'worker' && channel !== 'paper') throw new AppError('answer_channel_forbidden', { role, channel, allowed: ['paper'] })
 }
 
 export interface AccessPluginOptions {

@@ -55,7 +55,7 @@ export const ERRORS = {
   database_unavailable: { status: 503, message: 'The database cannot be written (disk full, I/O error or read-only); nothing was stored. The operator is alerted; send the same request again later.' },
   unauthenticated: { status: 401, message: 'This route needs credentials: a session (log in at POST /api/session) or an API key, as `Authorization: Bearer …`. details.reason says what was wrong with those sent (missing, malformed, unknown, expired, revoked, disabled).' },
   login_failed: { status: 401, message: 'The login or the password is wrong, or the login is disabled. Repeated failures are slowed down.' },
-  answer_channel_forbidden: { status: 403, message: "A manager records a worker's answer only as the paper the worker signed (channel paper); the app, kiosk, SMS and WeChat answers are the worker's own, from their own login." },
+  answer_channel_forbidden: { status: 403, message: "Anyone but the worker (a manager, the operator) records a worker's answer only as the paper the worker signed (channel paper); the app, kiosk, SMS and WeChat answers are the worker's own, from their own login." },
   role_forbidden: { status: 403, message: 'Your role may never do this; ask someone whose role may (details.role is yours, details.allowed those that may).' },
   account_scope: { status: 403, message: "The project's dedicated wage account is not held at your bank; a bank reaches only the accounts it holds." },
   too_many_requests: { status: 429, message: 'Too many attempts; wait Retry-After seconds before trying again.' },

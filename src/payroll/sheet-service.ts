@@ -430,7 +430,8 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     }
     let found: { sheet: SheetRow; line: SheetLineRow } | undefined
     for (const teamId of [...teams].sort()) {
-      const newest = (await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))).at(-1)
+      // The sheet in force: the newest neither withdrawn nor superseded (a correction withdrawn leaves the one before).
+      const newest = (await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))).filter((s) => s.state !== 'withdrawn' && s.state !== 'superseded').at(-1)
       if (!newest || !ANSWERABLE_STATES.includes(newest.state)) continue
       const line = lines.find((l) => l.sheetId === newest.sheet.id)
       if (line && (!found || newest.sheet.madeAtMs > found.sheet.madeAtMs)) found = { sheet: newest.sheet, line }
@@ -518,7 +519,9 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     for (const s of all) if (s.events.some((e) => e.state === 'approved')) inForce.set(s.sheet.teamId, s)
     const out: ApprovedTeamMonth[] = []
     for (const s of [...inForce.values()].sort((a, b) => (a.sheet.teamId < b.sheet.teamId ? -1 : 1))) {
-      const approved = [...s.events].reverse().find((e) => e.state === 'approved')!
+      // The approval itself: a sheet put back in force when its correction was withdrawn gets a later `approved` event,
+      // which is no approval by anyone.
+      const approved = s.events.find((e) => e.state === 'approved')!
       const money = moneyStateOf(s.events)
       const lines: ApprovedLine[] = (await this.repo.approvedLinesOf(s.sheet.id)).map((l) => ({
         sheetId: s.sheet.id,

@@ -175,10 +175,10 @@ if (TEST_ENGINE !== 'postgres') {
     const [agrees, disputes] = confirmed.a.workers
     t.ok(agrees && disputes, 'team 0 has two workers to answer')
     step()
-    await both.write('answer: confirm', 'POST', `${P}/workers/${agrees!.workerId}/timesheets/${MONTH}/answer`, { body: { decision: 'confirm', channel: 'kiosk' } })
+    await both.write('answer: confirm', 'POST', `${P}/workers/${agrees!.workerId}/timesheets/${MONTH}/answer`, { body: { decision: 'confirm', channel: 'paper' } })
     step()
     await both.write('answer: dispute', 'POST', `${P}/workers/${disputes!.workerId}/timesheets/${MONTH}/answer`, {
-      body: { decision: 'dispute', channel: 'app', note: '有一天我在岗，考勤上没有' },
+      body: { decision: 'dispute', channel: 'paper', note: '有一天我在岗，考勤上没有' },
     })
 
     // The disputing worker was right: a gate had a day of theirs it sends only now.

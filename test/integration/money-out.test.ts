@@ -28,7 +28,7 @@ t.test('punches → confirmed timesheets → approved sheets → funding → ins
   const disputer = site.workerIds.get(plan.workers[0]!.key)!
   const sheets = []
   for (const team of teams) {
-    sheets.push(await payrollSheet({ teamManager: api, labourManager: api, worker: () => api }, site.projectId, team, month, (w) => (w === disputer ? { decision: 'dispute', note: '少算一天' } : { decision: 'confirm' })))
+    sheets.push(await payrollSheet({ teamManager: api, labourManager: api, worker: () => api, answersOnPaper: true }, site.projectId, team, month, (w) => (w === disputer ? { decision: 'dispute', note: '少算一天' } : { decision: 'confirm' })))
   }
   t.ok(sheets.every((s) => s.state === 'approved'), 'every team sheet approved')
   t.equal(sheets.reduce((n, s) => n + s.disputed, 0), 1, 'one line disputed')

@@ -122,7 +122,7 @@ t.test('a worker month, corrections, confirmation, a late punch and a suspect cl
   t.match(corrected, { status: 'present', creditHalves: 2, fromCorrections: true, corrections: [fix.id], pairs: [{ fromCorrection: true, minutes: 600 }] }, 'the figure shows it comes from a correction')
 
   t.match(await failure(api.post(`${P}/teams/${team}/timesheets/2026-11/confirmation`, { confirmedBy: '王芳' })), { status: 409, code: 'month_not_ended' })
-  t.match(await failure(api.post(`${P}/workers/${idA}/timesheets/2026-10/answer`, { decision: 'confirm', channel: 'kiosk' })), { status: 409, code: 'timesheet_not_confirmed' })
+  t.match(await failure(api.post(`${P}/workers/${idA}/timesheets/2026-10/answer`, { decision: 'confirm', channel: 'paper' })), { status: 409, code: 'timesheet_not_confirmed' })
   const confirmed = await api.post<{ state: string; confirmation: { confirmedBy: string }; workers: Array<{ frozen: boolean }> }>(`${P}/teams/${team}/timesheets/2026-10/confirmation`, { confirmedBy: '劳资员 王芳', note: '十月考勤' })
   t.match(confirmed, { state: 'manager_confirmed', confirmation: { confirmedBy: '劳资员 王芳' } })
   t.ok(confirmed.workers.every((w) => w.frozen))
@@ -130,12 +130,12 @@ t.test('a worker month, corrections, confirmation, a late punch and a suspect cl
   t.match(await failure(api.post(`${P}/teams/${team}/timesheets/2026-10/confirmation`, { confirmedBy: '王芳' })), { status: 409, code: 'timesheet_already_confirmed' })
 
   // Each worker answers, with time and channel.
-  await api.post(`${P}/workers/${idA}/timesheets/2026-10/answer`, { decision: 'confirm', channel: 'kiosk' })
-  t.match(await failure(api.post(`${P}/workers/${idB}/timesheets/2026-10/answer`, { decision: 'dispute', channel: 'app' })), { status: 400, code: 'correction_invalid' })
-  await api.post(`${P}/workers/${idB}/timesheets/2026-10/answer`, { decision: 'dispute', channel: 'app', note: '20号我也在岗' })
+  await api.post(`${P}/workers/${idA}/timesheets/2026-10/answer`, { decision: 'confirm', channel: 'paper' })
+  t.match(await failure(api.post(`${P}/workers/${idB}/timesheets/2026-10/answer`, { decision: 'dispute', channel: 'paper' })), { status: 400, code: 'correction_invalid' })
+  await api.post(`${P}/workers/${idB}/timesheets/2026-10/answer`, { decision: 'dispute', channel: 'paper', note: '20号我也在岗' })
   const teamOct = await api.get<{ state: string; workers: Array<{ workerId: string; answer: { decision: string; channel: string } | null }> }>(`${P}/teams/${team}/timesheets/2026-10`)
   t.equal(teamOct.state, 'manager_confirmed', 'a dispute keeps the month from being worker-confirmed')
-  t.match(teamOct.workers.find((w) => w.workerId === idA)?.answer, { decision: 'confirm', channel: 'kiosk' })
+  t.match(teamOct.workers.find((w) => w.workerId === idA)?.answer, { decision: 'confirm', channel: 'paper' })
 
   // B was right: the face terminal was offline on the 20th and replays now. October stays as confirmed.
   const dueOctBefore = await api.get<{ workers: Array<{ workerId: string; dueFen: number }> }>(`${P}/payroll/2026-10`)

@@ -88,7 +88,7 @@ t.test('make, send, answer, submit, approve, a new version, withdraw, settle', a
 
   t.match(await failure(admin.post(`${T}/2026-10`, {})), { status: 409, code: 'payroll_sheet_exists', details: { version: 1, state: 'draft' } })
   t.match(await failure(admin.post(`${T}/2026-10/submit`, {})), { status: 409, code: 'payroll_sheet_state', details: { state: 'draft', allowedFrom: ['sent'] } })
-  t.match(await failure(admin.post(`${P}/workers/${a}/payroll/2026-10/answer`, { decision: 'confirm', channel: 'app' })), { status: 404, code: 'payroll_line_not_found' }, 'a draft is not answered')
+  t.match(await failure(admin.post(`${P}/workers/${a}/payroll/2026-10/answer`, { decision: 'confirm', channel: 'paper' })), { status: 404, code: 'payroll_line_not_found' }, 'a draft is not answered')
 
   t.match(await admin.post<Sheet>(`${T}/2026-10/send`, {}), { state: 'sent' })
 
@@ -97,8 +97,8 @@ t.test('make, send, answer, submit, approve, a new version, withdraw, settle', a
   const asA = admin.as(await logIn(admin, 'ps1-worker-a'))
   t.match(await asA.post(`${P}/workers/${a}/payroll/2026-10/answer`, { decision: 'confirm', channel: 'app' }), { decision: 'confirm', channel: 'app', sheetId: v1.sheetId })
   t.match(await failure(asA.post(`${P}/workers/${b}/payroll/2026-10/answer`, { decision: 'confirm', channel: 'app' })), { status: 404 }, "a worker cannot answer another's line")
-  t.match(await failure(admin.post(`${P}/workers/${b}/payroll/2026-10/answer`, { decision: 'dispute', channel: 'app' })), { code: 'correction_invalid' }, 'a dispute needs a note')
-  await admin.post(`${P}/workers/${b}/payroll/2026-10/answer`, { decision: 'dispute', channel: 'wechat', note: '少算一天' })
+  t.match(await failure(admin.post(`${P}/workers/${b}/payroll/2026-10/answer`, { decision: 'dispute', channel: 'paper' })), { code: 'correction_invalid' }, 'a dispute needs a note')
+  await admin.post(`${P}/workers/${b}/payroll/2026-10/answer`, { decision: 'dispute', channel: 'paper', note: '少算一天' })
   await admin.post(`${P}/workers/${c}/payroll/2026-10/answer`, { decision: 'confirm', channel: 'paper', note: '纸质签字' })
   clock.advance(1_000)
   await admin.post(`${P}/workers/${c}/payroll/2026-10/answer`, { decision: 'dispute', channel: 'paper', note: '改为异议' })
@@ -107,7 +107,7 @@ t.test('make, send, answer, submit, approve, a new version, withdraw, settle', a
 
   const sent = await admin.get<Sheet>(`${T}/2026-10`)
   t.same(sent.counts, { confirmed: 2, disputed: 1, unanswered: 0 }, 'the newest answer counts')
-  t.match(new Map(sent.lines.map((l) => [l.workerId, l])).get(b), { answer: { decision: 'dispute', channel: 'wechat', note: '少算一天' } })
+  t.match(new Map(sent.lines.map((l) => [l.workerId, l])).get(b), { answer: { decision: 'dispute', channel: 'paper', note: '少算一天' } })
 
   t.match(await failure(admin.post(`${T}/2026-10/approve`, {})), { status: 409, code: 'payroll_sheet_state', details: { state: 'sent', allowedFrom: ['submitted'] } })
   t.match(await admin.post<Sheet>(`${T}/2026-10/submit`, {}), { state: 'submitted' })
