@@ -17,7 +17,7 @@ t.test('a header no bank would take is refused with nothing stored; put right, t
   await createLogin(api, 'lm.hd', 'labour_manager', { organisationId: site.generalContractorId })
   const lm = api.as(await logIn(api, 'lm.hd'))
   const w = (await services.db.get<{ name: string; idNumber: string; cardNo: string; bankName: string }>(
-    q('SELECT name AS "name", id_number AS "idNumber", card_no AS "cardNo", bank_name AS "bankName" FROM workers WHERE id = ?', [site.workerId]),
+    q('SELECT name AS "name", id_number AS "idNumber", card_no AS "cardNo", bank_name AS "bankName" FROM workers WHERE id = ?', site.workerId),
   ))!
   await insertApprovedSheet(services.db, {
     projectId: site.projectId,
@@ -32,7 +32,7 @@ t.test('a header no bank would take is refused with nothing stored; put right, t
   // The project's own account has no bank code: refused, the sheet stays approved, no instruction line exists.
   const refused = await failure(lm.post(url, {}))
   t.match(refused, { status: 409, code: 'instruction_payer_refused', details: { reason: 'invalid_bank_code' } })
-  const lines = await services.db.all(q('SELECT id FROM instruction_lines WHERE project_id = ?', [site.projectId]))
+  const lines = await services.db.all(q('SELECT id FROM instruction_lines WHERE project_id = ?', site.projectId))
   t.equal(lines.length, 0, 'no instruction line stored')
 
   // A dedicated account whose name carries a stray space is refused where it is registered, not at every file.
@@ -56,7 +56,7 @@ t.test('an instruction made after the pay date asks the bank to pay today, not o
   await createLogin(api, 'lm.hd2', 'labour_manager', { organisationId: site.generalContractorId })
   const lm = api.as(await logIn(api, 'lm.hd2'))
   const w = (await services.db.get<{ name: string; idNumber: string; cardNo: string; bankName: string }>(
-    q('SELECT name AS "name", id_number AS "idNumber", card_no AS "cardNo", bank_name AS "bankName" FROM workers WHERE id = ?', [site.workerId]),
+    q('SELECT name AS "name", id_number AS "idNumber", card_no AS "cardNo", bank_name AS "bankName" FROM workers WHERE id = ?', site.workerId),
   ))!
   await insertApprovedSheet(services.db, {
     projectId: site.projectId,
