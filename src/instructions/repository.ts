@@ -12,6 +12,7 @@ import {
   payrollSheetLines,
   payrollSheets,
   projects,
+  workers,
 } from '../db/schema/index.ts'
 
 export type InstructionRow = typeof paymentInstructions.$inferSelect
@@ -93,6 +94,19 @@ export class InstructionRepository {
           ORDER BY 1`,
       )
       for (const r of rows) out.add(r.workerId)
+    }
+    return out
+  }
+
+  /** The card each worker holds now (the roster's; a card changed after a sheet was prepared is this one). */
+  async cardsNow(workerIds: readonly string[]): Promise<Map<string, { cardNo: string; bankName: string }>> {
+    const out = new Map<string, { cardNo: string; bankName: string }>()
+    for (let i = 0; i < workerIds.length; i += IN_LIST_MAX) {
+      const rows = await this.db.all<{ id: string; cardNo: string; bankName: string }>(
+        sql`SELECT ${workers.id} AS "id", ${workers.cardNo} AS "cardNo", ${workers.bankName} AS "bankName" FROM ${workers}
+          WHERE ${inArray(workers.id, workerIds.slice(i, i + IN_LIST_MAX))}`,
+      )
+      for (const r of rows) out.set(r.id, { cardNo: r.cardNo, bankName: r.bankName })
     }
     return out
   }

@@ -23,7 +23,7 @@ import type { PayrollSheetService } from '../payroll/sheet-service.ts'
 import { sheetLockKey } from '../payroll/sheet-service.ts'
 import { attemptState, nextAttempt, type AttemptLine, type AttemptResult } from './attempts.ts'
 import { checkInstruction, checkLine, endToEndId, Pain001Refused, type Pain001Instruction, type Pain001Line } from './pain001.ts'
-import { InstructionRepository, type InstructionLineRow, type InstructionRow, type PayoutResultRow, type SheetEventRow, type SheetRow } from './repository.ts'
+import { InstructionRepository, type InstructionLineRow, type InstructionRow, type PayoutResultRow, type SheetEventRow, type SheetLineRow, type SheetRow } from './repository.ts'
 
 /** States of the sheet from which an instruction may be made. */
 const INSTRUCTABLE = ['approved', 'instructed'] as const
@@ -42,7 +42,7 @@ export interface InstructionDocument {
 
 export interface RetryInput {
   reason: string
-  /** The card to pay this time; else the worker's card in the roster now. */
+  /** The card to pay this time, recorded as the worker's card from now on (换卡); else the worker's card in the roster now. */
   cardNo?: string
   /** The bank of `cardNo`, required when it is not the roster's card (a new card's bank is seldom the closed one's). */
   bankName?: string
@@ -58,6 +58,16 @@ interface Debtor {
   accountNo: string
   name: string
   bankCode: string | null
+}
+
+/**
+ * The card a sheet line is instructed to: the sheet's, or the one the worker holds now when it was changed (换卡) after
+ * the sheet was prepared — the sheet settles the amount, the roster where it goes; the reason says which.
+ */
+function cardOf(l: SheetLineRow, now: { cardNo: string; bankName: string } | undefined, version: number): Pick<InstructionLineRow, 'cardNo' | 'bankName' | 'reason'> {
+  const reason = `approved payroll sheet v${version}`
+  if (now === undefined || (now.cardNo === l.cardNo && now.bankName === l.bankName)) return { cardNo: l.cardNo, bankName: l.bankName, reason }
+  return { cardNo: now.cardNo, bankName: now.bankName, reason: `${reason}; card changed since the sheet` }
 }
 
 const toAttemptLine = (l: InstructionLineRow): AttemptLine => ({ lineId: l.id, attempt: l.attempt, endToEndId: l.endToEndId, cardNo: l.cardNo, amountFen: l.amountFen })
@@ -125,6 +135,8 @@ export class InstructionService {
           throw new AppError('instruction_nothing_to_pay', { sheetId: sheet.id, lines: sheetLines.length, held, alreadyInstructed: sheetLines.filter((l) => instructed.has(l.workerId)).length })
         }
         const id = newId()
+        // A card changed (换卡) since the sheet was prepared: the money goes to the card the worker holds now.
+        const cardsNow = await this.repo.cardsNow(payable.map((l) => l.workerId))
         const lines: InstructionLineRow[] = payable.map((l) => ({
           id: newId(),
           instructionId: id,
@@ -136,10 +148,8 @@ export class InstructionService {
           previousLineId: null,
           endToEndId: endToEndId(l.workerId, period, 1),
           payeeName: l.workerName,
-          cardNo: l.cardNo,
-          bankName: l.bankName,
+          ...cardOf(l, cardsNow.get(l.workerId), sheet.version),
           amountFen: l.netFen,
-          reason: `approved payroll sheet v${sheet.version}`,
         }))
         refuseUncarriable(lines)
         // The pay date, or today once it has passed (a late or second instruction): a bank does not execute in the past.
@@ -220,6 +230,11 @@ export class InstructionService {
           reason: input.reason,
         }
         refuseUncarriable([line])
+        // A new card is the worker's card from now on (换卡), recorded with this re-attempt's reason: reconciliation
+        // then knows whose it is when the bank pays it, and the next sheet and re-attempt use it.
+        if (cardNo !== worker.cardNo || bankName !== worker.bankName) {
+          await this.deps.roster.changeWorkerCard(workerId, { cardNo, bankName, reason: `re-attempt ${next.attempt}: ${input.reason}` }, actor)
+        }
         const sheetLine = await this.repo.sheetLine(previous.sheetLineId)
         const instruction: InstructionRow = {
           id,

@@ -94,7 +94,7 @@ function reportOf(l: PaymentReportRow): PaidLine {
  * decides: the rows come in no order, and an owner picked by row order would move the month's cases from one worker
  * to the other between runs with no money moving.
  */
-export function cardOwnersOf(holders: readonly CardHolder[]): Map<string, CardOwner> {
+export function cardOwnersOf(holders: readonly Pick<CardHolder, 'workerId' | 'workerName' | 'cardNo'>[]): Map<string, CardOwner> {
   const cardOwners = new Map<string, CardOwner>()
   // The holder row itself stands for its owner (a CardOwner and more): a month of 100,000 workers is not copied.
   for (const h of holders) {
@@ -102,6 +102,18 @@ export function cardOwnersOf(holders: readonly CardHolder[]): Map<string, CardOw
     if (known === undefined || h.workerId < known.workerId) cardOwners.set(h.cardNo, h)
   }
   return cardOwners
+}
+
+/**
+ * The owners of every card with the cards workers held before a change (换卡) added: a payment made to a former card
+ * is still its worker's. A former card that someone on the roster holds now stays theirs.
+ */
+export function withFormerCards(owners: Map<string, CardOwner>, former: ReadonlyArray<CardOwner & { cardNo: string }>): Map<string, CardOwner> {
+  for (const f of former) {
+    const known = owners.get(f.cardNo)
+    if (known === undefined) owners.set(f.cardNo, f)
+  }
+  return owners
 }
 
 /**
@@ -444,7 +456,7 @@ export class PayoutService {
 
   /** Every card of every worker enrolled on the project, and whose it is: what the reconciliation attributes payments by. */
   private async cardOwners(projectId: string): Promise<Map<string, CardOwner>> {
-    return cardOwnersOf(await this.roster.cardHolders(projectId))
+    return withFormerCards(cardOwnersOf(await this.roster.cardHolders(projectId)), await this.roster.formerCards(projectId))
   }
 
   /**
@@ -465,10 +477,12 @@ export class PayoutService {
     cardOwners: ReadonlyMap<string, CardOwner>,
     monthLines: readonly PayoutLineRow[],
     monthPeak: Fen,
+    oneCardEach: boolean,
   ): Promise<WorkerMonthPaid[]> {
     const yearStart = `${period.slice(0, 4)}-01`
     if (period <= yearStart) return []
-    if (await this.clearedByMonthBounds(projectId, yearStart, period, monthPeak)) return []
+    // The bounds reason from one card per worker: a worker with a former card may have been paid on both in a month.
+    if (oneCardEach && (await this.clearedByMonthBounds(projectId, yearStart, period, monthPeak))) return []
     // bookedByCard keys cards without their spaces, as reconcile does; the roster's cards are keyed the same way.
     const key = (card: string): string => (/\s/.test(card) ? card.replace(/\s/g, '') : card)
     const owners = new Map<string, string>()
@@ -624,12 +638,13 @@ export class PayoutService {
     const approved = this.moneyOut === undefined ? undefined : await this.moneyOut.sheets.approvedForMonth(projectId, period)
     const due = await this.payroll.due(projectId, period, approved === undefined ? undefined : new Set(approved.map((a) => a.teamId)))
     const holders = await this.roster.cardHolders(projectId)
-    const cardOwners = cardOwnersOf(holders)
+    const former = await this.roster.formerCards(projectId)
+    const cardOwners = withFormerCards(cardOwnersOf(holders), former)
     const lines = held === undefined ? await this.repo.linesOfPeriod(projectId, period) : withFileLines(await this.repo.linesOfPeriod(projectId, period, held.fileId), held)
     const teamNames = new Map((await this.roster.listTeams(projectId)).map((t) => [t.id, t.name]))
     const moneyOut = approved === undefined ? {} : await this.moneyOutOf(projectId, period, approved, due.payDate, asOf)
     const peaks = cardPeaks(lines)
-    const earlier = await this.paidEarlierInYear(projectId, period, cardOwners, lines, peaks.any)
+    const earlier = await this.paidEarlierInYear(projectId, period, cardOwners, lines, peaks.any, former.length === 0)
     const reconciliation = reconcile({
       period,
       payDate: due.payDate,

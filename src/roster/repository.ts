@@ -2,8 +2,9 @@
 import { getTableColumns, getTableName, sql, type SQL, type Table } from 'drizzle-orm'
 import { q, type Database } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
+import { newId } from '../kernel/ids.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
-import { devices, enrolments, organisations, projects, teams, workers } from '../db/schema/index.ts'
+import { devices, enrolments, organisations, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
 
 export type OrganisationRow = typeof organisations.$inferSelect
 export type ProjectRow = typeof projects.$inferSelect
@@ -11,6 +12,7 @@ export type TeamRow = typeof teams.$inferSelect
 export type WorkerRow = typeof workers.$inferSelect
 export type EnrolmentRow = typeof enrolments.$inferSelect
 export type DeviceRow = typeof devices.$inferSelect
+export type WorkerCardChangeRow = typeof workerCardChanges.$inferSelect
 
 /** A page of a list: at most `limit` rows after the row whose id is `after` (keyset paging, no OFFSET). */
 export interface PageQuery {
@@ -154,6 +156,29 @@ export class RosterRepository {
   async insertWorker(row: WorkerRow): Promise<void> {
     await this.db.run(insertInto(workers, [row]))
   }
+  /**
+   * Records a change of the worker's card and puts the new card on the worker row, in one transaction: false (nothing
+   * written) when the worker no longer holds `change.previousCardNo` (another change went first).
+   */
+  async changeWorkerCard(change: Omit<WorkerCardChangeRow, 'id' | 'seq'>): Promise<WorkerCardChangeRow | undefined> {
+    return this.db.tx(async (tx) => {
+      await tx.lock(`worker-card:${change.workerId}`)
+      const held = await tx.get<{ cardNo: string; bankName: string }>(
+        sql`SELECT ${workers.cardNo} AS "cardNo", ${workers.bankName} AS "bankName" FROM ${workers} WHERE ${workers.id} = ${change.workerId}`,
+      )
+      if (held?.cardNo !== change.previousCardNo || held.bankName !== change.previousBankName) return undefined
+      const last = await tx.get<{ seq: number | null }>(sql`SELECT MAX(${workerCardChanges.seq}) AS "seq" FROM ${workerCardChanges} WHERE ${workerCardChanges.workerId} = ${change.workerId}`)
+      const row: WorkerCardChangeRow = { id: newId(), seq: Number(last?.seq ?? 0) + 1, ...change }
+      await tx.run(insertInto(workerCardChanges, [row]))
+      await tx.run(sql`UPDATE ${workers} SET card_no = ${row.cardNo}, bank_name = ${row.bankName} WHERE ${workers.id} = ${row.workerId}`)
+      return row
+    })
+  }
+  /** The worker's card changes, oldest first. */
+  async workerCardChanges(workerId: string): Promise<WorkerCardChangeRow[]> {
+    const raws = await this.db.all<Raw>(sql`${selectFrom(workerCardChanges)} WHERE ${workerCardChanges.workerId} = ${workerId} ORDER BY ${workerCardChanges.seq}`)
+    return raws.map((r) => rowOf<WorkerCardChangeRow>(workerCardChanges, r))
+  }
   async worker(id: string): Promise<WorkerRow | undefined> {
     const raw = await this.db.get<Raw>(sql`${selectFrom(workers)} WHERE ${workers.id} = ${id}`)
     return raw && rowOf<WorkerRow>(workers, raw)
@@ -216,6 +241,17 @@ export class RosterRepository {
       sql`SELECT ${enrolments.workerId} AS "workerId", ${workers.name} AS "workerName", ${workers.cardNo} AS "cardNo", ${enrolments.teamId} AS "teamId",
           ${enrolments.entryDate} AS "entryDate", ${enrolments.exitDate} AS "exitDate"
         FROM ${enrolments} INNER JOIN ${workers} ON ${workers.id} = ${enrolments.workerId} WHERE ${enrolments.projectId} = ${projectId}`,
+    )
+  }
+  /**
+   * The cards the project's enrolled workers held before a change (换卡), each with its worker: a payment made to a
+   * former card is still the worker's.
+   */
+  async formerCards(projectId: string): Promise<Array<{ workerId: string; workerName: string; cardNo: string }>> {
+    return this.db.all(
+      sql`SELECT DISTINCT ${workers.id} AS "workerId", ${workers.name} AS "workerName", ${workerCardChanges.previousCardNo} AS "cardNo"
+        FROM ${enrolments} INNER JOIN ${workers} ON ${workers.id} = ${enrolments.workerId}
+        INNER JOIN ${workerCardChanges} ON ${workerCardChanges.workerId} = ${workers.id} WHERE ${enrolments.projectId} = ${projectId}`,
     )
   }
   /** The months of the project's exits dated from `from` to `to` (inclusive), oldest first. */

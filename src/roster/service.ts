@@ -22,6 +22,7 @@ import type {
   ProjectRow,
   RosterRepository,
   TeamRow,
+  WorkerCardChangeRow,
   WorkerRow,
 } from './repository.ts'
 import type { OrganisationKind } from '../db/schema/roster.ts'
@@ -291,6 +292,29 @@ export class RosterService {
     return (await this.registerWorker(input)).row
   }
 
+  /**
+   * Changes the worker's wage card (换卡): the new card is the one payroll sheets, instructions and retries use from
+   * now on; the card it replaces stays the worker's for payments already made to it. Recorded with author and reason.
+   */
+  async changeWorkerCard(workerId: string, input: { bankName: string; cardNo: string; reason: string }, actor: string): Promise<WorkerCardChangeRow> {
+    const worker = await this.worker(workerId)
+    const cardNo = input.cardNo.replace(/\s+/g, '')
+    const bankName = input.bankName.trim()
+    const reason = input.reason.trim()
+    if (cardNo === worker.cardNo && bankName === worker.bankName) throw new AppError('worker_card_unchanged', { workerId })
+    const change = await this.repo.changeWorkerCard({ workerId, previousCardNo: worker.cardNo, previousBankName: worker.bankName, bankName, cardNo, reason, actor, atMs: this.clock.nowMs() })
+    // Another change went first: the caller saw a card the worker no longer holds.
+    if (change === undefined) throw new AppError('worker_card_changed_meanwhile', { workerId })
+    this.onChange()
+    return change
+  }
+
+  /** The worker's card changes, oldest first. */
+  async workerCardChanges(workerId: string): Promise<WorkerCardChangeRow[]> {
+    await this.worker(workerId)
+    return this.repo.workerCardChanges(workerId)
+  }
+
   async worker(id: string): Promise<WorkerRow> {
     const w = await this.repo.worker(id)
     if (!w) throw new AppError('worker_not_found', { id })
@@ -366,6 +390,11 @@ export class RosterService {
   async listEnrolments(projectId: string): Promise<EnrolmentWithWorker[]> {
     await this.project(projectId)
     return this.repo.listEnrolments(projectId)
+  }
+
+  /** The cards the project's workers held before a change, with their workers (RosterRepository.formerCards). */
+  async formerCards(projectId: string): Promise<Array<{ workerId: string; workerName: string; cardNo: string }>> {
+    return this.repo.formerCards(projectId)
   }
 
   /** Every enrolment's worker, card, team and dates (RosterRepository.cardHolders). */

@@ -210,7 +210,9 @@ t.test('instructions of an approved sheet, their documents, and re-attempts', as
     t.match(await failure(refused ? Promise.reject(refused.reason as Error) : Promise.resolve()), { status: 409, code: 'instruction_live' })
     const third = (made[0] as PromiseFulfilledResult<InstructionJson>).value.lines[0]!
     t.match(third, { attempt: 3 })
-    t.equal(third.cardNoMasked.slice(-4), w1.cardNo.slice(-4), "without cardNo: the worker's card in the roster now")
+    t.equal(third.cardNoMasked.slice(-4), newCard.slice(-4), "without cardNo: the worker's card in the roster now, the new card the re-attempt recorded")
+    const changes = await lm.get<Array<{ seq: number; bankName: string; cardMasked: string; reason: string }>>(`/api/workers/${site.workerId}/card-changes`)
+    t.match(changes, [{ seq: 1, bankName: '中国建设银行', reason: 're-attempt 2: 原卡已销户，改新卡' }], 'the re-attempt to a new card recorded it on the roster (换卡)')
     const attempts = await services.db.all<{ attempt: number }>({ text: 'SELECT attempt AS "attempt" FROM instruction_lines WHERE worker_id = ? ORDER BY attempt', params: [site.workerId] })
     t.same(attempts.map((a) => a.attempt), [1, 2, 3])
     const list = await lm.get<InstructionJson[]>(`/api/projects/${site.projectId}/instructions?month=${MONTH}`)

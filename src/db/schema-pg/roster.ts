@@ -64,6 +64,23 @@ export const workers = pgTable(
   (t) => [index('workers_card_no').on(t.cardNo)],
 )
 
+export const workerCardChanges = pgTable(
+  'worker_card_changes',
+  {
+    id: text('id').primaryKey(),
+    workerId: text('worker_id').notNull().references(() => workers.id),
+    seq: integer('seq').notNull(),
+    previousBankName: text('previous_bank_name').notNull(),
+    previousCardNo: text('previous_card_no').notNull(),
+    bankName: text('bank_name').notNull(),
+    cardNo: text('card_no').notNull(),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [uniqueIndex('worker_card_changes_worker_seq').on(t.workerId, t.seq), index('worker_card_changes_previous_card').on(t.previousCardNo)],
+)
+
 export const enrolments = pgTable(
   'enrolments',
   {

@@ -77,6 +77,29 @@ export const workers = sqliteTable('workers', {
   createdAtMs: integer('created_at_ms').notNull(),
 }, (t) => [index('workers_card_no').on(t.cardNo)])
 
+/**
+ * A change of a worker's wage card (换卡: a card lost, closed or moved to another bank), append-only. The worker row
+ * holds the card in use; each change keeps the card it replaced, so a payment made to a former card still belongs to
+ * the worker, and who changed it, when and why. `seq` counts a worker's changes from 1: two changes made at once
+ * cannot both follow the same card.
+ */
+export const workerCardChanges = sqliteTable(
+  'worker_card_changes',
+  {
+    id: text('id').primaryKey(),
+    workerId: text('worker_id').notNull().references(() => workers.id),
+    seq: integer('seq').notNull(),
+    previousBankName: text('previous_bank_name').notNull(),
+    previousCardNo: text('previous_card_no').notNull(),
+    bankName: text('bank_name').notNull(),
+    cardNo: text('card_no').notNull(),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    atMs: integer('at_ms').notNull(),
+  },
+  (t) => [uniqueIndex('worker_card_changes_worker_seq').on(t.workerId, t.seq), index('worker_card_changes_previous_card').on(t.previousCardNo)],
+)
+
 /** Enrolment (进场登记) of a worker on a project: team, wage terms, entry and exit (进退场) dates. */
 export const enrolments = sqliteTable(
   'enrolments',

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { LIMITS } from '../../config/limits.ts'
 import { maskCard, maskIdNumber, maskPhone } from '../../roster/identity.ts'
 import { correctInstallation, type InstallationChange } from '../../roster/installation.ts'
-import type { DeviceRow, EnrolmentRow, PageQuery, ProjectRow, WorkerRow } from '../../roster/repository.ts'
+import type { DeviceRow, EnrolmentRow, PageQuery, ProjectRow, WorkerCardChangeRow, WorkerRow } from '../../roster/repository.ts'
 import type { NewDevice, NewEnrolment, NewOrganisation, NewProject, NewWorker, Registered } from '../../roster/service.ts'
 import type { Services } from '../../services.ts'
 import type { Principal } from '../../access/roles.ts'
@@ -66,6 +66,39 @@ const maskedWorker = {
     cardMasked: { type: 'string' },
   },
 } as const
+
+/** A change of a worker's wage card (换卡) as replies show it: both cards masked. */
+const cardChange = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    workerId: { type: 'string' },
+    seq: { type: 'integer' },
+    previousBankName: { type: 'string' },
+    previousCardMasked: { type: 'string' },
+    bankName: { type: 'string' },
+    cardMasked: { type: 'string' },
+    reason: { type: 'string' },
+    actor: { type: 'string' },
+    at: { type: 'string', format: 'date-time' },
+  },
+  required: ['id', 'workerId', 'seq', 'previousBankName', 'previousCardMasked', 'bankName', 'cardMasked', 'reason', 'actor', 'at'],
+} as const
+
+function presentCardChange(c: WorkerCardChangeRow) {
+  return {
+    id: c.id,
+    workerId: c.workerId,
+    seq: c.seq,
+    previousBankName: c.previousBankName,
+    previousCardMasked: maskCard(c.previousCardNo),
+    bankName: c.bankName,
+    cardMasked: maskCard(c.cardNo),
+    reason: c.reason,
+    actor: c.actor,
+    at: new Date(c.atMs).toISOString(),
+  }
+}
 
 const enrolment = {
   type: 'object',
@@ -403,6 +436,46 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       const full: Record<RevealField, string | null> = { idNumber: w.idNumber, cardNo: w.cardNo, phone: w.phone }
       return { workerId: w.id, ...Object.fromEntries(req.body.fields.map((f) => [f, full[f]])) }
     },
+  )
+
+  app.post<{ Params: { workerId: string }; Body: { bankName: string; cardNo: string; reason: string } }>(
+    '/api/workers/:workerId/card-changes',
+    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true, personal: true } },
+      schema: {
+        tags: ['roster'],
+        summary: "Change a worker's wage card (换卡: lost, closed, another bank), with the reason",
+        description:
+          'The new card is the one payroll sheets prepared from now on, instructions and retries use (an approved sheet instructed later goes to it). ' +
+          "The card it replaces stays the worker's: payments already made to it are still theirs in reconciliation. Append-only: each change is kept " +
+          'with its author and reason; a wrong change is put right by another. 409 worker_card_unchanged when the card and bank are the ones held.',
+        params: { type: 'object', properties: { workerId: idParam }, required: ['workerId'], additionalProperties: false },
+        body: {
+          type: 'object',
+          properties: {
+            bankName: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' },
+            cardNo: { type: 'string', pattern: '^[\\d ]{12,23}$' },
+            reason: { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' },
+          },
+          required: ['bankName', 'cardNo', 'reason'],
+          additionalProperties: false,
+        },
+        response: { 201: cardChange, ...errors },
+      },
+    },
+    async (req, res) => res.status(201).send(presentCardChange(await roster.changeWorkerCard(req.params.workerId, req.body, actorOf(principalOf(req))))),
+  )
+
+  app.get<{ Params: { workerId: string } }>(
+    '/api/workers/:workerId/card-changes',
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'auditor', 'worker'], write: false, personal: true } },
+      schema: {
+        tags: ['roster'],
+        summary: "The worker's card changes, oldest first, cards masked",
+        params: { type: 'object', properties: { workerId: idParam }, required: ['workerId'], additionalProperties: false },
+        response: { 200: { type: 'array', items: cardChange }, ...errors },
+      },
+    },
+    async (req) => (await roster.workerCardChanges(req.params.workerId)).map(presentCardChange),
   )
 
   app.post<{ Params: { projectId: string }; Body: NewEnrolment }>(
