@@ -32,7 +32,7 @@ export const instructionLines = pgTable(
     sheetLineId: text('sheet_line_id').notNull().references(() => payrollSheetLines.id),
     attempt: integer('attempt').notNull(),
     previousLineId: text('previous_line_id'),
-    endToEndId: text('end_to_end_id').notNull().unique(),
+    endToEndId: text('end_to_end_id').notNull(),
     payeeName: text('payee_name').notNull(),
     cardNo: text('card_no').notNull(),
     bankName: text('bank_name').notNull(),
@@ -41,6 +41,7 @@ export const instructionLines = pgTable(
   },
   (t) => [
     uniqueIndex('instruction_lines_worker_attempt').on(t.projectId, t.period, t.workerId, t.attempt),
+    uniqueIndex('instruction_lines_project_end_to_end_id').on(t.projectId, t.endToEndId),
     index('instruction_lines_instruction').on(t.instructionId),
   ],
 )

@@ -45,8 +45,10 @@ export const instructionLines = sqliteTable(
     sheetLineId: text('sheet_line_id').notNull().references(() => payrollSheetLines.id),
     attempt: integer('attempt').notNull(),
     previousLineId: text('previous_line_id'),
-    /** Deterministic from worker, month and attempt (src/instructions/pain001.ts endToEndId). */
-    endToEndId: text('end_to_end_id').notNull().unique(),
+    /** Deterministic from worker, month and attempt (src/instructions/pain001.ts endToEndId). Unique per project: a worker
+     * on two projects in one month has the same id on each, sent from two dedicated accounts, and a result finds its
+     * line within the project whose account it reports on. */
+    endToEndId: text('end_to_end_id').notNull(),
     payeeName: text('payee_name').notNull(),
     cardNo: text('card_no').notNull(),
     bankName: text('bank_name').notNull(),
@@ -56,6 +58,7 @@ export const instructionLines = sqliteTable(
   },
   (t) => [
     uniqueIndex('instruction_lines_worker_attempt').on(t.projectId, t.period, t.workerId, t.attempt),
+    uniqueIndex('instruction_lines_project_end_to_end_id').on(t.projectId, t.endToEndId),
     index('instruction_lines_instruction').on(t.instructionId),
   ],
 )

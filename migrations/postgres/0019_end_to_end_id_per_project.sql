@@ -1,0 +1,2 @@
+ALTER TABLE "instruction_lines" DROP CONSTRAINT "instruction_lines_end_to_end_id_unique";--> statement-breakpoint
+CREATE UNIQUE INDEX "instruction_lines_project_end_to_end_id" ON "instruction_lines" USING btree ("project_id","end_to_end_id");
