@@ -154,6 +154,8 @@ export class InstructionService {
         refuseUncarriable(lines)
         // The pay date, or today once it has passed (a late or second instruction): a bank does not execute in the past.
         const requestedOn = input.requestedOn ?? (sheet.payDate < today ? today : sheet.payDate)
+        // A date asked for is taken only from today on: a bank rejects execution in the past (ISO reason DT01).
+        if (requestedOn < today) throw new AppError('instruction_requested_on_past', { requestedOn, today })
         refuseUnwritableHeader(initiatingParty, debtor, requestedOn, nowMs)
         const instruction: InstructionRow = {
           id,
