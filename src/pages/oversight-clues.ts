@@ -121,7 +121,7 @@ export async function oversightCluesRoutes(app: FastifyInstance, { services }: {
           href: cluePath(v.clue.id),
           ...(await subjectOf(v, name)),
           channel: CHANNEL_TEXT[v.clue.channel] ?? v.clue.channel,
-          summary: v.clue.summary.length > 60 ? `${v.clue.summary.slice(0, 60)}…` : v.clue.summary,
+          summary: shortSummary(maskText(v.clue.summary)),
           headcount: v.clue.headcount,
           amount: yuan(v.clue.amountFen),
           receivedAt: at(v.clue.receivedAtMs),
@@ -165,7 +165,8 @@ export async function oversightCluesRoutes(app: FastifyInstance, { services }: {
           ...subject,
           channel: CHANNEL_TEXT[v.clue.channel] ?? v.clue.channel,
           externalRef: v.clue.externalRef,
-          summary: v.clue.summary,
+          // A complaint's text is the worker's own words: a phone or ID number typed in is masked here as on the desk.
+          summary: maskText(v.clue.summary),
           headcount: v.clue.headcount,
           amount: yuan(v.clue.amountFen),
           month: v.month,
@@ -181,7 +182,7 @@ export async function oversightCluesRoutes(app: FastifyInstance, { services }: {
           at: at(e.atMs),
           what: EVENT_TEXT[e.type] ?? e.type,
           actor: e.actor === 'clock' ? '系统时钟' : e.actor,
-          detail: detailOf(e.type, e.body),
+          detail: maskText(detailOf(e.type, e.body)),
         })),
         evidence:
           evidence === null
@@ -257,6 +258,8 @@ export async function oversightCluesRoutes(app: FastifyInstance, { services }: {
     })
   })
 }
+
+const shortSummary = (text: string): string => (text.length > 60 ? `${text.slice(0, 60)}…` : text)
 
 function detailOf(type: string, body: Record<string, unknown>): string {
   const s = (k: string): string => (typeof body[k] === 'string' ? body[k] : '')

@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Principal } from '../../access/roles.ts'
+import { maskDeep, maskText } from '../../access/masking.ts'
 import { formatYuan, fen } from '../../kernel/money.ts'
 import { AppError } from '../../kernel/errors.ts'
 import type { ClueClock, ClueState } from '../../risk/clues.ts'
@@ -97,6 +98,8 @@ const presentClock = (c: ClueClock) => ({ clock: c.clock, startedOn: c.startedOn
 
 export const presentClue = (v: ClueView) => ({
   ...v.clue,
+  // The complainant's own words: a phone or ID number typed in is masked, as the desk's cases mask it.
+  summary: maskText(v.clue.summary),
   amountYuan: formatYuan(fen(v.clue.amountFen)),
   month: v.month,
   receivedAt: iso(v.clue.receivedAtMs),
@@ -116,7 +119,7 @@ export async function cluesRoutes(app: FastifyInstance, { services }: { services
 
   const detail = async (v: ClueView) => ({
     ...presentClue(v),
-    steps: v.events.map((e) => ({ seq: e.seq, type: e.type, actor: e.actor, at: iso(e.atMs), body: e.body })),
+    steps: v.events.map((e) => ({ seq: e.seq, type: e.type, actor: e.actor, at: iso(e.atMs), body: maskDeep(e.body) as Record<string, unknown> })),
     incidentId: (await incidents.bySource('clue', v.clue.id)) ?? null,
     evidence: await clues.evidence(v),
   })
