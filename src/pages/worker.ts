@@ -237,8 +237,9 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
         const l = await ledger.month(project.id, m, { workerId: worker.id })
         pay.push({ ...monthPay(m, (l?.lines ?? []).map((x) => x.slip)), url: workerMonthPath(project.id, m), current: m === month })
       }
-      // The line to answer: the newest version sent to the workers (workerLines, newest first).
-      const line = lines[0]
+      // The line to answer: the newest version sent to the workers that is in force (workerLines, newest first): a
+      // correction withdrawn puts the version before it back, and an answer is recorded on that one.
+      const line = lines.find((l) => l.state !== 'withdrawn' && l.state !== 'superseded') ?? lines[0]
       const days = dayRows(view.line.month.days, tz)
       const base = workerMonthPath(project.id)
       const previous = months[months.indexOf(month) + 1]

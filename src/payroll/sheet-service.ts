@@ -337,7 +337,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
   /** send, submit, approve or withdraw the newest version of a team's month. */
   async act(projectId: string, teamId: string, period: Month, action: PersonAction, actor: string, reason: string | null): Promise<SheetView> {
     await this.deps.roster.team(projectId, teamId)
-    await this.repo.transaction(async (tx) => {
+    const acted = await this.repo.transaction(async (tx) => {
       await tx.lock(sheetLockKey(projectId, teamId, period))
       const sheets = await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))
       const newest = sheets.at(-1)
@@ -350,9 +350,11 @@ export class PayrollSheetService implements ApprovedPayrollSource {
         const seq = superseded.events.length + 1
         await this.repo.insertEvent({ id: newId(), sheetId: superseded.sheet.id, seq, state: moneyStateOf(superseded.events), actor, reason: `in force again: version ${newest.sheet.version} was withdrawn`, atMs: this.clock.nowMs() })
       }
+      return newest.sheet.version
     })
     this.changed(projectId, period)
-    return this.view(projectId, teamId, period)
+    // The version acted on (a withdrawn one included: the reply shows the withdrawal).
+    return this.view(projectId, teamId, period, acted)
   }
 
   /** The instruction service's step (approved → instructed), for a caller that does not hold the lock itself. */
@@ -445,7 +447,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
   async view(projectId: string, teamId: string, period: Month, version?: number): Promise<SheetView> {
     const team = await this.deps.roster.team(projectId, teamId)
     const sheets = await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))
-    const s = version === undefined ? sheets.at(-1) : sheets.find((x) => x.sheet.version === version)
+    const s = version === undefined ? inForce(sheets) : sheets.find((x) => x.sheet.version === version)
     if (!s) throw new AppError('payroll_sheet_not_found', { teamId, month: period, ...(version === undefined ? {} : { version }) })
     const answers = await this.repo.newestAnswers(s.sheet.id)
     const rows = await this.repo.linesOf(s.sheet.id)
@@ -469,7 +471,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     const all = await this.withStates(await this.repo.sheetsOfMonth(projectId, period))
     const out: SheetSummary[] = []
     for (const team of teams) {
-      const newest = all.filter((s) => s.sheet.teamId === team.id).at(-1)
+      const newest = inForce(all.filter((s) => s.sheet.teamId === team.id))
       if (!newest) {
         out.push({ teamId: team.id, teamName: team.name, sheet: null })
         continue
@@ -566,4 +568,12 @@ export class PayrollSheetService implements ApprovedPayrollSource {
       return { sheet, events: ev, state: stateOf(ev) }
     })
   }
+}
+
+/**
+ * The version of a team-month in force, from its versions oldest first: the newest neither withdrawn nor superseded (a
+ * correction withdrawn puts the version before it back), else the newest (every version withdrawn: that is the story).
+ */
+function inForce<S extends { state: SheetState }>(versions: readonly S[]): S | undefined {
+  return versions.filter((s) => s.state !== 'withdrawn' && s.state !== 'superseded').at(-1) ?? versions.at(-1)
 }
