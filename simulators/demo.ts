@@ -348,6 +348,12 @@ async function main(): Promise<void> {
   console.log(await dahuaStored(api, site, dahua.emitted()))
   console.log(await httpDevices(api, server.deviceUrl, plan, site))
 
+  // ---- the month's money: timesheets confirmed, sheets made and answered, the account funded, the bank instructed ----
+  const teamList = await api.get<Array<{ id: string; name: string }>>(`/api/projects/${site.projectId}/teams`)
+  let reviewed = 0
+  for (const t of teamList) reviewed += (await reviewAndConfirm(api, site.projectId, t.id, plan.spec.month)).reviewed
+  console.log(`Timesheets confirmed for ${teamList.length} teams (${reviewed} days the gates left incomplete settled by the labour manager first)`)
+  // What is due, read once the timesheets are confirmed: the summary's total reads the same state, so the team rows add up.
   type DuePage = { payDate: string; next: string | null; workers: Array<{ workerId: string; name: string; teamId: string; dueFen: number; dueHalves: number; daysIncomplete: number }> }
   const payrollPath = `/api/projects/${site.projectId}/payroll/${plan.spec.month}?limit=200`
   const due = await api.get<DuePage>(payrollPath)
@@ -356,11 +362,6 @@ async function main(): Promise<void> {
     due.workers.push(...page.workers)
     next = page.next
   }
-  // ---- the month's money: timesheets confirmed, sheets made and answered, the account funded, the bank instructed ----
-  const teamList = await api.get<Array<{ id: string; name: string }>>(`/api/projects/${site.projectId}/teams`)
-  let reviewed = 0
-  for (const t of teamList) reviewed += (await reviewAndConfirm(api, site.projectId, t.id, plan.spec.month)).reviewed
-  console.log(`Timesheets confirmed for ${teamList.length} teams (${reviewed} days the gates left incomplete settled by the labour manager first)`)
   // One worker disputes the sheet (异议): their line is held, the rest of the team is paid.
   const disputer = plan.workers[1] ? site.workerIds.get(plan.workers[1].key) : undefined
   const sheets = []
