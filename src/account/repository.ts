@@ -65,10 +65,10 @@ export class AccountRepository {
     return rows.map((r) => rowOf<StatementRow>(accountStatements, r))
   }
 
-  /** The movements of one account of the project, in booking-date then reference order. */
+  /** The movements of one account of the project, in booking-date then reference order (bytewise: pages compare so). */
   async movementsOf(projectId: string, accountNo: string): Promise<MovementRow[]> {
     const rows = await this.db.all(
-      sql`${selectFrom(accountMovements)} WHERE ${and(eq(accountMovements.projectId, projectId), eq(accountMovements.accountNo, accountNo))} ORDER BY ${asc(accountMovements.bookingDate)}, ${asc(accountMovements.bankRef)}`,
+      sql`${selectFrom(accountMovements)} WHERE ${and(eq(accountMovements.projectId, projectId), eq(accountMovements.accountNo, accountNo))} ORDER BY ${asc(accountMovements.bookingDate)}, ${this.db.dialect.bytewise(accountMovements.bankRef)}`,
     )
     return rows.map((r) => rowOf<MovementRow>(accountMovements, r))
   }

@@ -152,7 +152,8 @@ function headerIndex(cells: readonly string[], profile: CsvStatementProfile): Pa
 function preambleValue(cells: readonly string[], labels: readonly string[]): string | undefined {
   const [first = '', second] = cells
   for (const label of labels) {
-    const m = new RegExp(`^${label}\\s*[:：]?\\s*(.*)$`).exec(first)
+    // The label whole: 账户 followed by 名称 is another label (账户名称), not the account 名称.
+    const m = new RegExp(`^${label}(?:\\s*[:：]\\s*|\\s+|$)(.*)$`).exec(first)
     if (!m) continue
     const inline = m[1]!.trim()
     if (inline !== '') return clean(inline)

@@ -10,13 +10,14 @@ import type { StatementParse } from './statement.ts'
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
-/** UTF-8 (strict) when it reads as UTF-8, GBK otherwise; undefined when it is neither. */
+/** UTF-8 (strict) when it reads as UTF-8, GBK (read as GB18030) otherwise; undefined when it is neither. */
 export function decodeStatement(bytes: Buffer): { text: string; encoding: 'utf-8' | 'gbk' } | undefined {
   const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(body), encoding: 'utf-8' }
   } catch {
-    const gbk = iconv.decode(body, 'gbk')
+    // GB18030, the national standard GBK is a part of: a name with a rare character (生僻字, four bytes) reads too.
+    const gbk = iconv.decode(body, 'gb18030')
     return gbk.includes('\uFFFD') ? undefined : { text: gbk, encoding: 'gbk' }
   }
 }
@@ -29,11 +30,11 @@ export function parseStatement(bytes: Buffer, timeZone?: string): StatementParse
   }
   const { text } = decoded
   if (text.trimStart().startsWith('<')) {
-    if (isCamt(text)) return parseCamt(text, timeZone)
+    if (isCamt(text)) return refuseRepeatedRefs(parseCamt(text, timeZone), 'AcctSvcrRef')
     return { errors: [{ entry: 0, field: 'file', message: 'The XML is neither a camt.053 statement (BkToCstmrStmt) nor a camt.054 notification (BkToCstmrDbtCdtNtfctn).' }] }
   }
   const profile = CSV_STATEMENT_PROFILES.find((p) => looksLikeCsvStatement(text, p))
-  if (profile) return parseCsvStatement(text, profile)
+  if (profile) return refuseRepeatedRefs(parseCsvStatement(text, profile), profile.columns.bankRef[0]!)
   return {
     errors: [
       {
@@ -43,4 +44,21 @@ export function parseStatement(bytes: Buffer, timeZone?: string): StatementParse
       },
     ],
   }
+}
+
+/**
+ * A reference given to two lines of one file is refused: a later file's repeat of a line is the same movement read
+ * again, but two lines of one file are two movements — keeping one would take the other's money off the balance
+ * silently (a 流水号 repeated within a batch, or written by a spreadsheet as 2.026E+19 for many lines).
+ */
+function refuseRepeatedRefs(parsed: StatementParse, field: string): StatementParse {
+  if (parsed.statement === undefined || parsed.errors.length > 0) return parsed
+  const first = new Map<string, number>()
+  const errors: StatementParse['errors'] = []
+  for (const l of parsed.statement.lines) {
+    const at = first.get(l.bankRef)
+    if (at === undefined) first.set(l.bankRef, l.entry)
+    else errors.push({ entry: l.entry, field, message: `The reference ${l.bankRef} is also on line ${at} of this file: two movements cannot share a reference, or a later reading of one could not be told from the other. Export the file again with each movement's own reference.` })
+  }
+  return errors.length === 0 ? parsed : { statement: parsed.statement, errors }
 }

@@ -97,10 +97,11 @@ export const decimalToFen = (text: string): { fen: Fen } | { reason: string } =>
 /** A balance or a sum of lines (OPBD, CLBD, TxsSummry, a 余额 column) to fen: bounded by the ledger's range, not a line's. */
 export const decimalSumToFen = (text: string): { fen: Fen } | { reason: string } => decimalTextToFen(text, FEN_MAX, 'the largest sum the ledger holds')
 
-/** A date as banks write it: YYYY-MM-DD, YYYYMMDD, YYYY/MM/DD, or the date part of an ISO date-time. */
+/** A date as banks write it: YYYY-MM-DD, YYYYMMDD, YYYY/MM/DD, an xs:date with a zone, or the date part of an ISO date-time. */
 export function readDate(text: string): WorkDate | undefined {
   const s = text.trim()
-  const m = /^(\d{4})[-/]?(\d{2})[-/]?(\d{2})(?:$|[T ])/.exec(s)
+  // xs:date may carry a zone (2026-03-02+08:00, 2026-03-02Z): the date is as written.
+  const m = /^(\d{4})[-/]?(\d{2})[-/]?(\d{2})(?:$|[T ]|Z$|[+-]\d{2}:\d{2}$)/.exec(s)
   if (!m) return undefined
   const d = `${m[1]}-${m[2]}-${m[3]}`
   return isWorkDate(d) ? d : undefined
