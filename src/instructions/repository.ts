@@ -98,6 +98,21 @@ export class InstructionRepository {
     return out
   }
 
+  /** The month's instruction lines to these cards, each with its EndToEndId, card and amount. */
+  async linesToCards(projectId: string, period: string, cards: readonly string[]): Promise<Array<{ endToEndId: string; cardNo: string; amountFen: number }>> {
+    const out: Array<{ endToEndId: string; cardNo: string; amountFen: number }> = []
+    for (let i = 0; i < cards.length; i += IN_LIST_MAX) {
+      out.push(
+        ...(await this.db.all<{ endToEndId: string; cardNo: string; amountFen: number }>(
+          sql`SELECT ${instructionLines.endToEndId} AS "endToEndId", ${instructionLines.cardNo} AS "cardNo", ${instructionLines.amountFen} AS "amountFen" FROM ${instructionLines}
+            WHERE ${and(eq(instructionLines.projectId, projectId), eq(instructionLines.period, period), inArray(instructionLines.cardNo, cards.slice(i, i + IN_LIST_MAX)))}`,
+        )),
+      )
+    }
+    // PostgreSQL's bigint comes back as text.
+    return out.map((r) => ({ ...r, amountFen: Number(r.amountFen) }))
+  }
+
   /** The card each worker holds now (the roster's; a card changed after a sheet was prepared is this one). */
   async cardsNow(workerIds: readonly string[]): Promise<Map<string, { cardNo: string; bankName: string }>> {
     const out = new Map<string, { cardNo: string; bankName: string }>()

@@ -126,6 +126,20 @@ export class PayoutRepository {
     return rows
   }
 
+  /** The month's stored reports naming these EndToEndIds: their status and value date. */
+  async reportsOfEndToEndIds(projectId: string, period: string, endToEndIds: readonly string[]): Promise<Array<{ endToEndId: string; status: string; valueDate: string }>> {
+    const out: Array<{ endToEndId: string; status: string; valueDate: string }> = []
+    for (let i = 0; i < endToEndIds.length; i += IN_LIST_MAX) {
+      out.push(
+        ...(await this.db.all<{ endToEndId: string; status: string; valueDate: string }>(
+          sql`SELECT ${payoutLines.endToEndId} AS "endToEndId", ${payoutLines.status} AS "status", ${payoutLines.valueDate} AS "valueDate" FROM ${payoutLines}
+            WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period), inArray(payoutLines.endToEndId, endToEndIds.slice(i, i + IN_LIST_MAX)))}`,
+        )),
+      )
+    }
+    return out
+  }
+
   /**
    * Per card, the sum of every successful line in pay months [fromPeriod, toPeriod): an upper bound of what the card was
    * paid (a payment reported twice is summed twice, a return is not taken off), read in one statement.

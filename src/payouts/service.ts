@@ -64,6 +64,8 @@ export interface MoneyOutSources {
     linesByEndToEndId(projectId: string, endToEndIds: readonly string[]): Promise<ReadonlyMap<string, InstructedPayment>>
     /** Our instruction lines by batch reference and 1-based place in the batch: what a CMB 代发 result names a payment by. */
     linesByBatchSeq?(projectId: string, refs: ReadonlyArray<{ batchRef: string; seq: number }>): Promise<ReadonlyMap<string, ReadonlyMap<number, InstructedPayment & { endToEndId: string }>>>
+    /** The month's instruction lines to these cards: what a report without an EndToEndId may answer by card and amount. */
+    linesToCards?(projectId: string, period: string, cards: readonly string[]): Promise<ReadonlyArray<{ endToEndId: string; cardNo: string; amountFen: number }>>
   }
 }
 
@@ -309,7 +311,7 @@ export class PayoutService {
         returnOfBankRef: null,
         uetr: null,
       }))
-      return { file, lines }
+      return { file, lines: await this.answeredByCardAndAmount(input.projectId, input.period, lines) }
     }
     const parsed = format.parse(input.bytes, input.filename === null ? {} : { fileName: input.filename })
     if (!parsed.file || parsed.errors.length > 0) return { errors: parsed.errors.map((e) => ({ line: e.lineNo, field: e.field, code: e.code, message: e.message })) }
@@ -338,7 +340,52 @@ export class PayoutService {
       messageId: parsed.file.messageId,
       ...t,
     }
-    return { file, lines: made.lines }
+    return { file, lines: await this.answeredByCardAndAmount(input.projectId, input.period, made.lines) }
+  }
+
+  /**
+   * Reports without an EndToEndId (a 代发 result, a text file) take the EndToEndId of the month's one instruction line
+   * with the same card and amount, so that the same payment reported again by a camt.054 or pain.002 that names it is
+   * one payment to reconciliation and to the attempts, not two (two counted as paid kept a worker whose money came
+   * back by a return "paid"). Only where exactly one line of ours fits, the file names that EndToEndId nowhere else, and
+   * the payment is neither returned already nor reported booked on another day: attempts to one card for one amount,
+   * a line the file also reports by id, or money paid again after a return leave the report as it was. A payment made
+   * outside our instructions to the same card for the same amount on the day ours was booked reads as ours: counted
+   * once, not as an overpayment.
+   */
+  private async answeredByCardAndAmount(projectId: string, period: string, lines: PayoutLineRow[]): Promise<PayoutLineRow[]> {
+    const source = this.moneyOut?.instructed
+    if (source?.linesToCards === undefined) return lines
+    const open = lines.filter((l) => l.endToEndId === null && l.status !== 'returned')
+    if (open.length === 0) return lines
+    const instructed = await source.linesToCards(projectId, period, [...new Set(open.map((l) => l.payeeCard))])
+    if (instructed.length === 0) return lines
+    const key = (card: string, amountFen: number): string => `${card}\u0000${amountFen}`
+    const byKey = new Map<string, string | null>()
+    for (const i of instructed) {
+      const k = key(i.cardNo, i.amountFen)
+      // Two attempts (or two lines) to one card for one amount: which one a report answers is not known.
+      byKey.set(k, byKey.has(k) ? null : i.endToEndId)
+    }
+    // A payment of ours already returned, or reported booked on another day, is not the one a new report tells of:
+    // money paid again after a return (补发) is new money, never the returned payment read once more.
+    const stored = await this.repo.reportsOfEndToEndIds(projectId, period, [...new Set([...byKey.values()].filter((e): e is string => e !== null))])
+    const over = new Set(stored.filter((r) => r.status === 'returned').map((r) => r.endToEndId))
+    const bookedOn = new Map<string, Set<string>>()
+    for (const r of stored) if (r.status === 'success') bookedOn.set(r.endToEndId, (bookedOn.get(r.endToEndId) ?? new Set()).add(r.valueDate))
+    const named = new Set(lines.flatMap((l) => (l.endToEndId === null ? [] : [l.endToEndId])))
+    const counts = new Map<string, number>()
+    for (const l of open) counts.set(key(l.payeeCard, l.amountFen), (counts.get(key(l.payeeCard, l.amountFen)) ?? 0) + 1)
+    return lines.map((l) => {
+      if (l.endToEndId !== null || l.status === 'returned') return l
+      const k = key(l.payeeCard, l.amountFen)
+      const e2e = byKey.get(k)
+      // Two reports of the file fit one line: two payments, neither taken for ours.
+      if (e2e === undefined || e2e === null || named.has(e2e) || counts.get(k) !== 1 || over.has(e2e)) return l
+      const days = bookedOn.get(e2e)
+      if (days !== undefined && !days.has(l.valueDate)) return l
+      return { ...l, endToEndId: e2e }
+    })
   }
 
   /**
