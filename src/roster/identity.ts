@@ -30,6 +30,16 @@ export function checkIdNumber(raw: string, today: string): { ok: true; facts: Id
   return { ok: true, facts: { idNumber: id, birthDate, gender: Number(id[16]) % 2 === 1 ? 'male' : 'female' } }
 }
 
+/** The youngest age at which anyone may be employed (《禁止使用童工规定》: no one under 16). */
+export const WORKING_AGE_MIN = 16
+
+/** Whether someone born on `birthDate` (YYYY-MM-DD) is at least WORKING_AGE_MIN on `date`. */
+export function ofWorkingAge(birthDate: string, date: string): boolean {
+  const sixteenth = `${String(Number(birthDate.slice(0, 4)) + WORKING_AGE_MIN).padStart(4, '0')}${birthDate.slice(4)}`
+  // Born on 29 February: the birthday of a common year is 1 March.
+  return (sixteenth.endsWith('-02-29') && !isWorkDate(sixteenth) ? sixteenth.replace(/-02-29$/, '-03-01') : sixteenth) <= date
+}
+
 /** The check character for the first 17 digits (used by simulators to make valid numbers). */
 export function idCheckChar(first17: string): string {
   let sum = 0

@@ -174,6 +174,14 @@ export class RosterRepository {
       return row
     })
   }
+  /** Whether a worker other than `exceptWorkerId` holds this card now, or held it before a change. */
+  async cardHeldByAnother(cardNo: string, exceptWorkerId: string | null): Promise<boolean> {
+    const other = exceptWorkerId ?? ''
+    const now = await this.db.get(sql`SELECT 1 AS "one" FROM ${workers} WHERE ${workers.cardNo} = ${cardNo} AND ${workers.id} <> ${other}`)
+    if (now) return true
+    const before = await this.db.get(sql`SELECT 1 AS "one" FROM ${workerCardChanges} WHERE ${workerCardChanges.previousCardNo} = ${cardNo} AND ${workerCardChanges.workerId} <> ${other}`)
+    return before !== undefined
+  }
   /** The worker's card changes, oldest first. */
   async workerCardChanges(workerId: string): Promise<WorkerCardChangeRow[]> {
     const raws = await this.db.all<Raw>(sql`${selectFrom(workerCardChanges)} WHERE ${workerCardChanges.workerId} = ${workerId} ORDER BY ${workerCardChanges.seq}`)

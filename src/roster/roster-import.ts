@@ -14,7 +14,7 @@
 import { LIMITS } from '../config/limits.ts'
 import { parseYuan } from '../kernel/money.ts'
 import { isWorkDate } from '../kernel/time.ts'
-import { checkIdNumber, maskCard, maskIdNumber, maskPhone, nameKey, type IdNumberProblem } from './identity.ts'
+import { checkIdNumber, maskCard, maskIdNumber, maskPhone, nameKey, ofWorkingAge, WORKING_AGE_MIN, type IdNumberProblem } from './identity.ts'
 import { REQUIRED_FIELDS, type RosterField, type RosterSheet } from './roster-import-file.ts'
 
 /** How each field is named on the page and in problems: the header the README documents. */
@@ -39,6 +39,7 @@ export type RowProblem =
   | { code: 'missing'; field: RosterField }
   | { code: 'stored_as_number'; field: 'idNumber' | 'cardNo' }
   | { code: 'id_number_invalid'; field: 'idNumber'; problem: IdNumberProblem }
+  | { code: 'under_age'; field: 'idNumber' }
   | { code: 'card_invalid'; field: 'cardNo' }
   | { code: 'phone_invalid'; field: 'phone' }
   | { code: 'date_invalid'; field: 'entryDate' }
@@ -181,8 +182,9 @@ export function previewImport(sheet: RosterSheet, facts: RosterFacts): ImportPre
       if (SCIENTIFIC.test(idNumber)) problems.push({ code: 'stored_as_number', field: 'idNumber' })
       else {
         const checked = checkIdNumber(idNumber, facts.today)
-        if (checked.ok) idNumber = checked.facts.idNumber
-        else problems.push({ code: 'id_number_invalid', field: 'idNumber', problem: checked.problem })
+        if (!checked.ok) problems.push({ code: 'id_number_invalid', field: 'idNumber', problem: checked.problem })
+        else if (!ofWorkingAge(checked.facts.birthDate, facts.today)) problems.push({ code: 'under_age', field: 'idNumber' })
+        else idNumber = checked.facts.idNumber
       }
     }
     const cardNo = digitsOnly(cell('cardNo'))
@@ -282,6 +284,8 @@ export function problemText(p: RowProblem): string {
       return `${label}被 Excel 存成了数字（末几位已丢失）：请把该列设为"文本"后重新填写`
     case 'id_number_invalid':
       return p.problem === 'check_digit' ? '身份证号校验位不对，请对照身份证重新填写' : p.problem === 'birth_date' ? '身份证号中的出生日期无效' : '身份证号应为18位（最后一位可为 X）'
+    case 'under_age':
+      return `未满${WORKING_AGE_MIN}周岁，不得招用（禁止使用童工）`
     case 'card_invalid':
       return '银行卡号应为12至30位数字'
     case 'phone_invalid':

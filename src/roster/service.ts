@@ -10,7 +10,7 @@ import { fen, formatYuan, parseYuan, type Fen } from '../kernel/money.ts'
 import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
 import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
 import { isUniqueViolation } from '../db/faults.ts'
-import { checkIdNumber, isCreditCode, nameKey } from './identity.ts'
+import { checkIdNumber, isCreditCode, nameKey, ofWorkingAge, WORKING_AGE_MIN } from './identity.ts'
 import type {
   BeforeInstallPunch,
   CardHolder,
@@ -257,8 +257,12 @@ export class RosterService {
     const today = workDateOf(this.clock.nowMs(), this.defaultTimeZone)
     const checked = checkIdNumber(input.idNumber, today)
     if (!checked.ok) throw new AppError('invalid_id_number', { problem: checked.problem })
+    // A child (童工) is never put on a payroll: the roster refuses them, whatever a subcontractor sends.
+    if (!ofWorkingAge(checked.facts.birthDate, today)) throw new AppError('worker_under_age', { minimumAge: WORKING_AGE_MIN })
+    const cardNo = cardNoOf(input.cardNo)
     const existing = await this.repo.workerByIdNumber(checked.facts.idNumber)
     if (existing) return { row: sameWorker(existing, input), created: false }
+    if (await this.repo.cardHeldByAnother(cardNo, null)) throw new AppError('card_held_by_another_worker', {})
     const row: WorkerRow = {
       id: newId(),
       name: input.name.trim(),
@@ -271,7 +275,7 @@ export class RosterService {
       phone: input.phone ?? null,
       trade: input.trade ?? null,
       bankName: input.bankName,
-      cardNo: input.cardNo.replace(/\s+/g, ''),
+      cardNo,
       createdAtMs: this.clock.nowMs(),
     }
     try {
@@ -298,10 +302,12 @@ export class RosterService {
    */
   async changeWorkerCard(workerId: string, input: { bankName: string; cardNo: string; reason: string }, actor: string): Promise<WorkerCardChangeRow> {
     const worker = await this.worker(workerId)
-    const cardNo = input.cardNo.replace(/\s+/g, '')
+    const cardNo = cardNoOf(input.cardNo)
     const bankName = input.bankName.trim()
     const reason = input.reason.trim()
     if (cardNo === worker.cardNo && bankName === worker.bankName) throw new AppError('worker_card_unchanged', { workerId })
+    // 一卡多人: wages go to each worker's own card; a labour boss's card for several workers is what the rule forbids.
+    if (await this.repo.cardHeldByAnother(cardNo, workerId)) throw new AppError('card_held_by_another_worker', {})
     const change = await this.repo.changeWorkerCard({ workerId, previousCardNo: worker.cardNo, previousBankName: worker.bankName, bankName, cardNo, reason, actor, atMs: this.clock.nowMs() })
     // Another change went first: the caller saw a card the worker no longer holds.
     if (change === undefined) throw new AppError('worker_card_changed_meanwhile', { workerId })
@@ -491,6 +497,13 @@ export function policyOf(p: ProjectRow): AttendancePolicy {
 
 function cursorNotFound(page: PageQuery): never {
   throw new AppError('cursor_not_found', { after: page.after })
+}
+
+/** A wage card number as stored: the spaces it was written with taken out, 12 to 19 digits (a bank card or account). */
+function cardNoOf(raw: string): string {
+  const cardNo = raw.replace(/\s+/g, '')
+  if (!/^\d{12,19}$/.test(cardNo)) throw new AppError('invalid_card_no', { digits: cardNo.length })
+  return cardNo
 }
 
 /** The stored worker when every fact the repeat states matches it; facts left out are not compared. */

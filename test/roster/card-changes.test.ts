@@ -6,6 +6,7 @@
  */
 import t from 'tap'
 import { fen } from '../../src/kernel/money.ts'
+import { idCheckChar } from '../../src/roster/identity.ts'
 import { formatPayoutFile, type PayoutFileLineInput } from '../../src/payouts/file-format.ts'
 import { cardNumber } from '../../simulators/identities.ts'
 import type { Api } from '../../simulators/api.ts'
@@ -101,4 +102,24 @@ t.test("a worker's card changed: recorded, instructed to, and the former card st
     t.notOk(kinds.includes('UNKNOWN_PAYEE'), `the former card is known: ${kinds.join(', ')}`)
     t.notOk(kinds.includes('SHORTFALL') || kinds.includes('UNPAID'), 'paid in full by the two cards')
   })
+})
+
+t.test('who may be on the roster: no child, a card of 12 to 19 digits, each worker their own card', async (t) => {
+  const { api } = await startTestServer(t, { clock: { nowMs: () => AT_MS } })
+  const site = await registerAccessSite(api, { tag: 'CC-2', regionCode: '330106', bankCode: '103331000011', seed: 2321 })
+  await createLogin(api, 'tm.cc', 'team_manager', { organisationId: site.subcontractorId })
+  const tm = api.as(await logIn(api, 'tm.cc'))
+  const id = (birth: string, order: string): string => {
+    const first17 = `330106${birth}${order}`
+    return first17 + idCheckChar(first17)
+  }
+  // 16 on 4 November 2026, the day after the clock's.
+  t.match(await failure(api.post('/api/workers', { name: '童工', idNumber: id('20101104', '011'), bankName: '农行', cardNo: cardNumber(2322) })), { status: 422, code: 'worker_under_age', details: { minimumAge: 16 } })
+  t.match(await api.post('/api/workers', { name: '刚满十六', idNumber: id('20101103', '013'), bankName: '农行', cardNo: cardNumber(2323) }), { name: '刚满十六' }, 'sixteen today is of working age')
+  t.match(await failure(api.post('/api/workers', { name: '空卡', idNumber: id('19900101', '015'), bankName: '农行', cardNo: '            ' })), { status: 400, code: 'invalid_card_no', details: { digits: 0 } })
+  const siteCard = (await api.post<{ cardMasked: string }>('/api/workers', { name: '张伟', idNumber: id('19900101', '017'), bankName: '农行', cardNo: cardNumber(2324) })).cardMasked
+  t.ok(siteCard)
+  t.match(await failure(api.post('/api/workers', { name: '包工头', idNumber: id('19800101', '019'), bankName: '农行', cardNo: cardNumber(2324) })), { status: 409, code: 'card_held_by_another_worker' }, 'a second worker on one card')
+  t.match(await failure(api.post(`/api/workers/${site.workerId}/card-changes`, { bankName: '农行', cardNo: cardNumber(2324), reason: '改卡' })), { status: 409, code: 'card_held_by_another_worker' }, 'a change to another worker\'s card')
+  t.match(await failure(tm.post(`/api/workers/${site.workerId}/card-changes`, { bankName: '农行', cardNo: cardNumber(2325), reason: '改卡' })), { status: 403, code: 'role_forbidden' }, 'the labour manager changes cards, not a team manager')
 })

@@ -13,6 +13,7 @@ import { Rng } from '../../simulators/random.ts'
 import { decodeCsv, fileKindOf, headerKey, parseCsv, RosterFileError, sheetOf } from '../../src/roster/roster-import-file.ts'
 import { parseSheetDate, parseYesNo, previewImport, problemText, type RosterFacts } from '../../src/roster/roster-import.ts'
 import { holds } from '../helpers/property.ts'
+import { idCheckChar, ofWorkingAge } from '../../src/roster/identity.ts'
 
 const HEADER = ['序号', '姓名', '身份证号', '班组', '工种', '银行卡号', '开户行', '手机号', '进场日期', '日工资', '安全教育', '考勤号']
 const rng = new Rng(7)
@@ -137,4 +138,22 @@ t.test('properties', async (t) => {
       return r.line === n + 2 && r.idNumber === IDS[picks[n]!] && repeated === r.problems.some((x) => x.code === 'duplicate_in_file' && x.field === 'idNumber')
     })
   }))
+})
+
+t.test('a child on the roster is a problem of the row: no one under 16 is employed (禁止使用童工)', async (t) => {
+  const first17 = '33010620110101011'
+  const child = first17 + idCheckChar(first17)
+  const p = previewImport(sheetOf([HEADER, line(0, { 身份证号: child })]), facts())
+  t.same(p.rows[0]!.problems.map((x) => `${x.code}:${x.field}`), ['under_age:idNumber'])
+  t.match(problemText(p.rows[0]!.problems[0]!), /未满16周岁/)
+  t.ok(ofWorkingAge('2010-12-04', '2026-12-04'), 'sixteen on the day')
+  t.notOk(ofWorkingAge('2010-12-05', '2026-12-04'))
+  t.notOk(ofWorkingAge('2008-02-29', '2024-02-28'), 'born on 29 February: not sixteen on the 28th of a leap year')
+  t.ok(ofWorkingAge('2008-02-29', '2024-02-29'))
+  t.ok(ofWorkingAge('2004-02-29', '2020-02-29'))
+  t.notOk(ofWorkingAge('2005-02-28', '2021-02-27'))
+  t.ok(ofWorkingAge('2008-02-29', '2024-03-01'))
+  // Born 29 February 1999 does not exist; born 29 February 2000, sixteen in the leap year 2016 on the 29th.
+  t.notOk(ofWorkingAge('2000-02-29', '2016-02-28'))
+  t.ok(ofWorkingAge('2000-02-29', '2016-02-29'))
 })

@@ -440,10 +440,10 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.post<{ Params: { workerId: string }; Body: { bankName: string; cardNo: string; reason: string } }>(
     '/api/workers/:workerId/card-changes',
-    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true, personal: true } },
+    { config: { policy: { roles: ['labour_manager'], write: true, personal: true } },
       schema: {
         tags: ['roster'],
-        summary: "Change a worker's wage card (换卡: lost, closed, another bank), with the reason",
+        summary: "Change a worker's wage card (换卡: lost, closed, another bank), with the reason; the labour manager, who answers for the dedicated account",
         description:
           'The new card is the one payroll sheets prepared from now on, instructions and retries use (an approved sheet instructed later goes to it). ' +
           "The card it replaces stays the worker's: payments already made to it are still theirs in reconciliation. Append-only: each change is kept " +
