@@ -102,8 +102,18 @@ export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines
   const refs: Record<PayoutLineStatus, Set<string>> = { success: new Set(), failed: new Set(), pending: new Set(), returned: new Set() }
   // Groups whose total the file states and whose amounts were taken from our instruction: what they add up to.
   const grouped = new Map<string, { stated: StatedTotal; sumFen: number; count: number }>()
+  // Reports without a bank reference get one made up from the file and the line; the transactions of one camt batch
+  // entry share the entry's line number, so each also gets its place in the entry.
+  const unreferenced = new Map<number, number>()
+  for (const ev of file.lines) if (ev.bankRef === null) unreferenced.set(ev.lineNo, (unreferenced.get(ev.lineNo) ?? 0) + 1)
+  const placed = new Map<number, number>()
   for (const ev of file.lines) {
-    const line = lineOf(file, ev, ctx, errors)
+    let place: number | undefined
+    if (ev.bankRef === null && (unreferenced.get(ev.lineNo) ?? 0) > 1) {
+      place = (placed.get(ev.lineNo) ?? 0) + 1
+      placed.set(ev.lineNo, place)
+    }
+    const line = lineOf(file, ev, ctx, errors, place)
     if (!line) continue
     if (ev.statedTotal !== undefined) {
       const g = grouped.get(ev.statedTotal.group) ?? { stated: ev.statedTotal, sumFen: 0, count: 0 }
@@ -155,7 +165,7 @@ export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines
   }
 }
 
-function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, errors: FileError[]): PayoutLineRow | undefined {
+function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, errors: FileError[], place: number | undefined): PayoutLineRow | undefined {
   const at = ev.lineNo
   const bySeq = ev.endToEndId === null ? matchedByBatchSeq(ev, ctx) : undefined
   const endToEndId = ev.endToEndId ?? bySeq?.endToEndId ?? null
@@ -182,7 +192,7 @@ function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, e
     fail('amount', 'amount_too_large', `Line ${at}: ${formatYuan(amount)} yuan is more than one payment line may carry (${formatYuan(fen(LIMITS.payout_line_amount_fen_max))}); no wage payment is that large. Check the amount with the bank.`)
   }
   if (!ok || card === null || amount === null) return undefined
-  const bankRef = ev.bankRef ?? `${file.format}:${file.messageId ?? ctx.sha256.slice(0, 16)}:${at}`
+  const bankRef = ev.bankRef ?? `${file.format}:${file.messageId ?? ctx.sha256.slice(0, 16)}:${at}${place === undefined ? '' : `/${place}`}`
   return {
     id: ctx.newId(),
     fileId: ctx.fileId,

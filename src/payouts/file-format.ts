@@ -273,7 +273,8 @@ function decode(bytes: Buffer): Decoded {
   const hasBom = UTF8_BOM.every((b, i) => bytes[i] === b)
   if (utf8 !== undefined && (hasBom || implausibleChars(utf8) === 0)) return { ok: true, encoding: 'utf-8', text: utf8 }
 
-  const gbk = iconv.decode(bytes, 'gbk')
+  // GB18030, the national standard GBK is a part of: a name with a rare character (生僻字, four bytes) reads too.
+  const gbk = iconv.decode(bytes, 'gb18030')
   const gbkClean = !gbk.includes('\uFFFD')
   if (utf8 !== undefined) {
     if (gbkClean && implausibleChars(gbk) < implausibleChars(utf8)) return { ok: true, encoding: 'gbk', text: gbk }

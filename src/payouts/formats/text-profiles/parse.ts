@@ -16,6 +16,9 @@ import { accountDigits, decimalToFen } from '../../../account/statements/stateme
 import { EVIDENCE_ERRORS_MAX, EVIDENCE_LINES_MAX, type EvidenceFault, type EvidenceParse, type EvidenceStatus, type PaymentEvidence } from '../evidence.ts'
 import { REQUIRED_COLUMNS, type FileFact, type ProfileColumn, type SummaryFigure, type TextResultProfile } from './profile.ts'
 
+/** An amount with thousands separators: 3,500.00, 1,234,567. */
+const THOUSANDS = /^\d{1,3}(?:,\d{3})+(?:\.\d+)?$/
+
 /** A text result file: 200,000 lines of about 80 bytes, and room for wide alignment. */
 export const TEXT_RESULT_BYTES_MAX = 32 * 1024 * 1024
 /** The column header sits below a title and a few header lines; a file whose header is not near the top is not the layout. */
@@ -206,7 +209,8 @@ function decodeAs(bytes: Buffer, encoding: 'utf-8' | 'gbk', profile: TextResultP
   } else {
     // A BOM says UTF-8: GBK text never starts with one.
     if (hasBom) return { ok: false, encoding, lineNo: 1 }
-    text = iconv.decode(bytes, 'gbk')
+    // GB18030, the national standard GBK is a part of: a name with a rare character (生僻字, four bytes) reads too.
+    text = iconv.decode(bytes, 'gb18030')
     const cut = text.indexOf('\uFFFD')
     if (cut >= 0) return { ok: false, encoding, lineNo: text.slice(0, cut).split('\n').length }
   }
@@ -392,8 +396,10 @@ function readLine(lineNo: number, text: string, header: Header, profile: TextRes
 
   let amountFen: Fen | undefined
   const amountText = cellOf(header, cells, 'amount')
-  const amount = amountOf(amountText.includes(',') ? amountText.replace(/,/g, '') : amountText)
-  if ('reason' in amount) fail('amount', 'bad_amount', `${nameOf(header, 'amount')} ${quote(amountText)} must be yuan such as 3500.00.`)
+  // Commas only as thousands separators (3,500.00): a decimal comma (3500,00) read as one would pay a hundred times over.
+  const grouped = amountText.includes(',') ? (THOUSANDS.test(amountText) ? amountText.replace(/,/g, '') : undefined) : amountText
+  const amount = grouped === undefined ? { reason: 'commas' } : amountOf(grouped)
+  if ('reason' in amount) fail('amount', 'bad_amount', `${nameOf(header, 'amount')} ${quote(amountText)} must be yuan such as 3500.00 or 3,500.00.`)
   else if (amount.fen <= 0) fail('amount', 'bad_amount', `${nameOf(header, 'amount')} ${quote(amountText)} must be greater than 0.00.`)
   else if (amount.fen > LIMITS.payout_line_amount_fen_max) fail('amount', 'amount_too_large', `${nameOf(header, 'amount')} ${quote(amountText)} is more than one payment line may carry (${LIMITS.payout_line_amount_fen_max / 100} yuan); check the amount with the bank.`)
   else amountFen = amount.fen
