@@ -70,6 +70,8 @@ export interface InboxFolderOptions {
   log: InboxLog
   /** Called once per file processed (metrics). */
   onFile?: (outcome: InboxOutcome) => void
+  /** How old a claim (a file half-moved by a process that died) must be before it is put back; 60 s by default. */
+  claimStaleMs?: number
 }
 
 /** A file found in a month folder, and what the folder says about it. */
@@ -115,6 +117,15 @@ export function isIgnoredName(name: string): boolean {
   const lower = name.toLowerCase()
   return name.startsWith('.') || lower.endsWith('.part') || lower.endsWith('.tmp') || lower.endsWith('.filepart')
 }
+
+/**
+ * The name a file is moved under first, in its own folder, before it goes to done/ or rejected/: a dot-name no scan
+ * takes. The move checks the claimed file is the one posted; a new upload that landed under the name is put back.
+ */
+const claimNameOf = (name: string): string => `.${name}.${process.pid}.moving`
+const CLAIM_NAME = /^\.(.+)\.\d+\.moving$/
+/** A claim older than this was left by a process that died between its two renames: the file is put back. */
+const STALE_CLAIM_MS = 60_000
 
 /** `result.txt`, `result~1.txt`, `result~2.txt`, …: the n-th name tried for a file moved into a folder. */
 export function suffixedName(name: string, n: number): string {
@@ -254,7 +265,9 @@ export class PayoutInboxFolder {
     let candidates: Candidate[]
     let unplaced: Map<string, UnplacedReason>
     try {
-      ;({ candidates, unplaced } = await this.candidates())
+      let claims: string[]
+      ;({ candidates, unplaced, claims } = await this.candidates())
+      if (claims.length > 0) await this.recoverClaims(claims)
       this.rootError = undefined
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err)
@@ -280,8 +293,10 @@ export class PayoutInboxFolder {
   }
 
   /** Every file in a month folder or its format sub-folders, with the project and month its folder names. */
-  private async candidates(): Promise<{ candidates: Candidate[]; unplaced: Map<string, UnplacedReason> }> {
+  private async candidates(): Promise<{ candidates: Candidate[]; unplaced: Map<string, UnplacedReason>; claims: string[] }> {
     const out: Candidate[] = []
+    /** Files moved under a claim name (claimNameOf) and not on: put back once stale. */
+    const claims: string[] = []
     const unplaced = new Map<string, UnplacedReason>()
     /** Files (and links) where no file is taken: each is named in a warning, never passed over in silence. */
     const strays = async (folder: string, reason: UnplacedReason, intoFolders: boolean): Promise<void> => {
@@ -299,6 +314,7 @@ export class PayoutInboxFolder {
       const blocking = entries.filter((e) => e.kind !== 'folder' && (e.name === DONE_DIR || e.name === REJECTED_DIR))
       for (const e of blocking) unplaced.set(join(folder, e.name), 'reserved_name')
       for (const e of entries) {
+        if (e.kind === 'file' && CLAIM_NAME.test(e.name)) claims.push(join(folder, e.name))
         if (isIgnoredName(e.name)) continue
         const path = join(folder, e.name)
         if (e.kind === 'folder') {
@@ -333,7 +349,35 @@ export class PayoutInboxFolder {
       const s = await stat(c.path).catch(() => undefined)
       if (s) stamped.push({ ...c, mtimeMs: s.mtimeMs })
     }
-    return { candidates: stamped, unplaced }
+    return { candidates: stamped, unplaced, claims }
+  }
+
+  /**
+   * Files a process left under a claim name (killed between its two renames) go back under their own names, to be
+   * taken again: their post was stored or not, and a repeat is answered by the file's hash. A claim of a moment ago is
+   * another instance's move in progress: left alone.
+   */
+  private async recoverClaims(claims: readonly string[]): Promise<void> {
+    for (const claim of claims) {
+      const s = await stat(claim).catch(() => undefined)
+      if (!s || Date.now() - s.ctimeMs < (this.opts.claimStaleMs ?? STALE_CLAIM_MS)) continue
+      const name = CLAIM_NAME.exec(basename(claim))?.[1]
+      if (name === undefined) continue
+      await this.putBack(claim, join(claim, '..'), name)
+      this.opts.log.warn({ code: 'payout_inbox_claim_recovered', path: join(claim, '..', name) }, 'payout inbox file left half-moved by an earlier process; put back to be taken again')
+    }
+  }
+
+  /** Renames a claimed file back under `name` in `folder`, or the first free suffixed name: never over another file. */
+  private async putBack(claim: string, folder: string, name: string): Promise<void> {
+    for (let n = 0; ; n++) {
+      const path = join(folder, suffixedName(name, n))
+      if (await exists(path)) continue
+      await rename(claim, path).catch((err: unknown) => {
+        if (!isCode(err, 'ENOENT')) throw err
+      })
+      return
+    }
   }
 
   /** One warning per path not taken, for as long as it stays there (a file that settles empty is one of them). */
@@ -369,7 +413,7 @@ export class PayoutInboxFolder {
       if (s.size > LIMITS.payout_file_bytes_max) {
         // Refused without reading it into memory, as the HTTP route refuses the body.
         const refusal = { code: 'payout_file_too_large' as const, message: ERRORS.payout_file_too_large.message, details: { bytes: s.size, max: LIMITS.payout_file_bytes_max } }
-        return await this.reject(c, refusal, { sha256: null, bytes: s.size })
+        return (await this.reject(c, refusal, { sha256: null, bytes: s.size }, s)) ?? this.replacedMeanwhile(c, null)
       }
       const bytes = await readFile(c.path)
       // Written to after it had settled (a client that paused longer than settleMs): watch it settle again.
@@ -397,13 +441,9 @@ export class PayoutInboxFolder {
       }
       // The bank's next upload under the same name landed while this one was posted: it is a new file, taken on a
       // later pass (this one is stored or refused already); moving it now would put it in done/ unposted.
-      if (await replaced(c.path, after)) {
-        this.seen.delete(c.path)
-        this.opts.log.info({ code: 'payout_inbox_file_replaced', path: c.path, sha256 }, 'payout inbox file replaced while posted; the new one is taken once it settles')
-        return undefined
-      }
-      if (refusal) return await this.reject(c, refusal, { sha256, bytes: bytes.length })
-      await this.moveInto(c, DONE_DIR, undefined)
+      if (await replaced(c.path, after)) return this.replacedMeanwhile(c, sha256)
+      if (refusal) return (await this.reject(c, refusal, { sha256, bytes: bytes.length }, after)) ?? this.replacedMeanwhile(c, sha256)
+      if (!(await this.moveInto(c, DONE_DIR, undefined, after))) return this.replacedMeanwhile(c, sha256)
       this.forget(c.path)
       return 'done'
     } catch (err) {
@@ -415,7 +455,14 @@ export class PayoutInboxFolder {
     }
   }
 
-  private async reject(c: Candidate, refusal: { code: string; message: string; details?: unknown }, file: { sha256: string | null; bytes: number }): Promise<InboxOutcome> {
+  private replacedMeanwhile(c: Candidate, sha256: string | null): undefined {
+    this.seen.delete(c.path)
+    this.opts.log.info({ code: 'payout_inbox_file_replaced', path: c.path, sha256 }, 'payout inbox file replaced while posted; the new one is taken once it settles')
+    return undefined
+  }
+
+  /** 'rejected', or undefined when the file under the name was no longer the one refused (a new upload: left). */
+  private async reject(c: Candidate, refusal: { code: string; message: string; details?: unknown }, file: { sha256: string | null; bytes: number }, posted: Stats): Promise<InboxOutcome | undefined> {
     const reason: InboxReason = {
       ...refusal,
       projectId: c.projectId,
@@ -426,7 +473,7 @@ export class PayoutInboxFolder {
       rejectedAt: new Date().toISOString(),
     }
     this.opts.log.warn({ code: refusal.code, projectId: c.projectId, period: c.period, sha256: file.sha256 }, 'payout inbox file refused; moved to rejected/')
-    await this.moveInto(c, REJECTED_DIR, `${JSON.stringify(reason, null, 2)}\n`)
+    if (!(await this.moveInto(c, REJECTED_DIR, `${JSON.stringify(reason, null, 2)}\n`, posted))) return undefined
     this.forget(c.path)
     return 'rejected'
   }
@@ -441,8 +488,23 @@ export class PayoutInboxFolder {
    * the name nor, in rejected/, its reason file may exist. The reason is written first (through a dot-name and a
    * rename, so it is never read half-written), so a file in rejected/ always has its reason. ENOENT on the move means
    * another instance took the file first: nothing to do then.
+   *
+   * The file is claimed first (renamed to a dot-name in its folder) and checked to be the one posted (`posted`): a bank
+   * upload renamed into place under the same name after the post is put back, unmoved, and false is answered.
    */
-  private async moveInto(c: Candidate, sub: string, reason: string | undefined): Promise<void> {
+  private async moveInto(c: Candidate, sub: string, reason: string | undefined, posted: Stats): Promise<boolean> {
+    const claim = join(c.folder, claimNameOf(c.name))
+    try {
+      await rename(c.path, claim)
+    } catch (err) {
+      if (isCode(err, 'ENOENT')) return true
+      throw err
+    }
+    const got = await stat(claim)
+    if (got.ino !== posted.ino || got.dev !== posted.dev || got.size !== posted.size || got.mtimeMs !== posted.mtimeMs) {
+      await this.putBack(claim, c.folder, c.name)
+      return false
+    }
     const dir = join(c.folder, sub)
     await mkdir(dir, { recursive: true })
     let target = ''
@@ -457,11 +519,13 @@ export class PayoutInboxFolder {
       await rename(temp, reasonPath)
     }
     try {
-      await rename(c.path, target)
+      await rename(claim, target)
     } catch (err) {
       if (!isCode(err, 'ENOENT')) throw err
-      // Another instance moved it. Had it chosen the same name, the reason there is its own (the same refusal): keep it.
+      // Another instance put the claim back (it found it stale). Had it chosen the same name, the reason there is its
+      // own (the same refusal): keep it.
       if (reason !== undefined && !(await exists(target))) await rm(reasonPath, { force: true })
     }
+    return true
   }
 }
