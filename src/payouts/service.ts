@@ -348,8 +348,8 @@ export class PayoutService {
    * with the same card and amount, so that the same payment reported again by a camt.054 or pain.002 that names it is
    * one payment to reconciliation and to the attempts, not two (two counted as paid kept a worker whose money came
    * back by a return "paid"). Only where exactly one line of ours fits, the file names that EndToEndId nowhere else, and
-   * the payment is neither returned already nor reported booked on another day: attempts to one card for one amount,
-   * a line the file also reports by id, or money paid again after a return leave the report as it was. A payment made
+   * the payment is not reported booked on another day: attempts to one card for one amount, a line the file also
+   * reports by id, or money paid again after a return (on a later day) leave the report as it was. A payment made
    * outside our instructions to the same card for the same amount on the day ours was booked reads as ours: counted
    * once, not as an overpayment.
    */
@@ -367,10 +367,10 @@ export class PayoutService {
       // Two attempts (or two lines) to one card for one amount: which one a report answers is not known.
       byKey.set(k, byKey.has(k) ? null : i.endToEndId)
     }
-    // A payment of ours already returned, or reported booked on another day, is not the one a new report tells of:
-    // money paid again after a return (补发) is new money, never the returned payment read once more.
+    // A payment of ours reported booked on another day is not the one a new report tells of: money paid again after a
+    // return (补发) is new money. Its returns do not decide it: a return posted before the 代发 result of the same
+    // payment must still find it (the order files arrive in never changes what they say).
     const stored = await this.repo.reportsOfEndToEndIds(projectId, period, [...new Set([...byKey.values()].filter((e): e is string => e !== null))])
-    const over = new Set(stored.filter((r) => r.status === 'returned').map((r) => r.endToEndId))
     const bookedOn = new Map<string, Set<string>>()
     for (const r of stored) if (r.status === 'success') bookedOn.set(r.endToEndId, (bookedOn.get(r.endToEndId) ?? new Set()).add(r.valueDate))
     const named = new Set(lines.flatMap((l) => (l.endToEndId === null ? [] : [l.endToEndId])))
@@ -381,7 +381,7 @@ export class PayoutService {
       const k = key(l.payeeCard, l.amountFen)
       const e2e = byKey.get(k)
       // Two reports of the file fit one line: two payments, neither taken for ours.
-      if (e2e === undefined || e2e === null || named.has(e2e) || counts.get(k) !== 1 || over.has(e2e)) return l
+      if (e2e === undefined || e2e === null || named.has(e2e) || counts.get(k) !== 1) return l
       const days = bookedOn.get(e2e)
       if (days !== undefined && !days.has(l.valueDate)) return l
       return { ...l, endToEndId: e2e }
