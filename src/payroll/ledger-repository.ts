@@ -14,7 +14,7 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
 import { rowOf, selectFrom } from '../db/rows.ts'
-import { instructionLines, organisations, payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets, projects, teams, workers } from '../db/schema/index.ts'
+import { enrolments, instructionLines, organisations, payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
 import { fen } from '../kernel/money.ts'
 import type { Month } from '../kernel/time.ts'
 import type { LedgerRow } from './ledger-export.ts'
@@ -189,6 +189,19 @@ export class LedgerRepository {
           WHERE ${and(eq(instructionLines.projectId, projectId), eq(instructionLines.period, period))}`,
     )
     const workerOfE2e = new Map(e2e.map((r) => [r.endToEndId, r.workerId]))
+    // The cards the project's workers held before and after a change (换卡): a payment to any of them is theirs, as
+    // reconciliation counts it, whichever card the sheet line names.
+    const changes = await this.db.all<{ workerId: string; previousCardNo: string; cardNo: string }>(
+      sql`SELECT ${workerCardChanges.workerId} AS "workerId", ${workerCardChanges.previousCardNo} AS "previousCardNo", ${workerCardChanges.cardNo} AS "cardNo"
+          FROM ${workerCardChanges} WHERE ${workerCardChanges.workerId} IN (SELECT ${enrolments.workerId} FROM ${enrolments} WHERE ${eq(enrolments.projectId, projectId)})`,
+    )
+    const otherCards = new Map<string, Set<string>>()
+    for (const c of changes) {
+      const cards = otherCards.get(c.workerId) ?? new Set<string>()
+      cards.add(cardKey(c.previousCardNo)).add(cardKey(c.cardNo))
+      otherCards.set(c.workerId, cards)
+    }
+    const cardsOf = (workerId: string, cardNo: string): Set<string> => new Set([cardKey(cardNo), ...(otherCards.get(workerId) ?? [])])
     const { standing, setbacks } = monthPaymentsOf((await this.payouts.linesOfPeriod(projectId, period)).map(paidLineOf))
     const byWorker = new Map<string, SlipPayment[]>()
     const byCard = new Map<string, SlipPayment[]>()
@@ -214,10 +227,10 @@ export class LedgerRepository {
       // Both are the worker's (a 代发 line or a top-up to the card beside our instruction's payment), as reconciliation
       // counts every payment to the card's owner.
       of: (workerId, cardNo) => {
-        const both = [...(byWorker.get(workerId) ?? []), ...(byCard.get(cardKey(cardNo)) ?? [])]
+        const both = [...(byWorker.get(workerId) ?? []), ...[...cardsOf(workerId, cardNo)].flatMap((card) => byCard.get(card) ?? [])]
         return both.sort((a, b) => (a.valueDate !== b.valueDate ? (a.valueDate < b.valueDate ? -1 : 1) : a.bankRef < b.bankRef ? -1 : a.bankRef > b.bankRef ? 1 : 0))
       },
-      setbacksOf: (workerId, cardNo) => (setbacksOfWorker.get(workerId) ?? 0) + (setbacksOfCard.get(cardKey(cardNo)) ?? 0),
+      setbacksOf: (workerId, cardNo) => (setbacksOfWorker.get(workerId) ?? 0) + [...cardsOf(workerId, cardNo)].reduce((n, card) => n + (setbacksOfCard.get(card) ?? 0), 0),
     }
   }
 }

@@ -160,9 +160,11 @@ export class RosterRepository {
    * Records a change of the worker's card and puts the new card on the worker row, in one transaction: false (nothing
    * written) when the worker no longer holds `change.previousCardNo` (another change went first).
    */
-  async changeWorkerCard(change: Omit<WorkerCardChangeRow, 'id' | 'seq'>): Promise<WorkerCardChangeRow | undefined> {
+  async changeWorkerCard(change: Omit<WorkerCardChangeRow, 'id' | 'seq'>): Promise<WorkerCardChangeRow | 'held' | undefined> {
     return this.db.tx(async (tx) => {
       await tx.lock(`worker-card:${change.workerId}`)
+      await tx.lock(`card:${change.cardNo}`)
+      if (change.cardNo !== change.previousCardNo && (await this.cardHeldByAnother(change.cardNo, change.workerId))) return 'held'
       const held = await tx.get<{ cardNo: string; bankName: string }>(
         sql`SELECT ${workers.cardNo} AS "cardNo", ${workers.bankName} AS "bankName" FROM ${workers} WHERE ${workers.id} = ${change.workerId}`,
       )
@@ -172,6 +174,22 @@ export class RosterRepository {
       await tx.run(insertInto(workerCardChanges, [row]))
       await tx.run(sql`UPDATE ${workers} SET card_no = ${row.cardNo}, bank_name = ${row.bankName} WHERE ${workers.id} = ${row.workerId}`)
       return row
+    })
+  }
+  /** The worker who holds this card now, else one who held it before a change; undefined when no one did. */
+  async holderOfCard(cardNo: string): Promise<string | undefined> {
+    const now = await this.db.get<{ id: string }>(sql`SELECT ${workers.id} AS "id" FROM ${workers} WHERE ${workers.cardNo} = ${cardNo} ORDER BY ${workers.id} LIMIT 1`)
+    if (now) return now.id
+    const before = await this.db.get<{ id: string }>(
+      sql`SELECT ${workerCardChanges.workerId} AS "id" FROM ${workerCardChanges} WHERE ${workerCardChanges.previousCardNo} = ${cardNo} ORDER BY ${workerCardChanges.workerId} LIMIT 1`,
+    )
+    return before?.id
+  }
+  /** Runs fn in a transaction holding the lock of this card: who holds a card is decided one writer at a time. */
+  withCardLock<T>(cardNo: string, fn: () => Promise<T>): Promise<T> {
+    return this.db.tx(async (tx) => {
+      await tx.lock(`card:${cardNo}`)
+      return fn()
     })
   }
   /** Whether a worker other than `exceptWorkerId` holds this card now, or held it before a change. */

@@ -46,7 +46,8 @@ function inTransaction(db: Database, tx: Transaction): Database {
     each: (q, fn, o) => tx.each(q, fn, o),
     dialect: db.dialect,
     description: db.description,
-    tx: () => Promise.reject(new Error('roster import: no transaction inside its own')),
+    // A transaction asked for inside (a card taken under its lock) is this one, as nested transactions are everywhere.
+    tx: (fn) => fn(tx),
     close: () => Promise.resolve(),
   }
 }
@@ -95,11 +96,19 @@ export class RosterImportService {
       const w = await this.repo.workerByIdNumber(id)
       if (w) registered.set(id, { workerId: w.id, name: w.name, cardNo: w.cardNo, bankName: w.bankName, phone: w.phone, trade: w.trade, enrolled: enrolledWorkers.has(w.id) })
     }
+    // Cards held on the roster: by this project's workers, and by anyone on the platform now or before a card change
+    // (一卡多人 is refused as registration refuses it, named on its row here rather than as one error for the file).
+    const cardHolders = new Map(enrolled.map((e) => [e.worker.cardNo, e.worker.id]))
+    for (const card of new Set(sheet.rows.map((r) => (r.cells.cardNo ?? '').replace(/\s/g, '')).filter((c) => /^\d{12,19}$/.test(c)))) {
+      if (cardHolders.has(card)) continue
+      const holder = await this.repo.holderOfCard(card)
+      if (holder !== undefined) cardHolders.set(card, holder)
+    }
     const preview = previewImport(sheet, {
       today: workDateOf(this.clock.nowMs(), project.timeZone),
       teams: new Map(teams.map((t) => [t.name, t.id])),
       registered,
-      cardHolders: new Map(enrolled.map((e) => [e.worker.cardNo, e.worker.id])),
+      cardHolders,
       deviceUsers: new Map(enrolled.filter((e) => e.enrolment.deviceUserId !== null).map((e) => [e.enrolment.deviceUserId as string, e.worker.id])),
     })
     return { ...preview, fileHash: fileHashOf(bytes) }

@@ -129,7 +129,7 @@ const FIELD_LENGTH_MAX: Partial<Record<RosterField, number>> = {
 }
 
 /** A Chinese bank card (借记卡): 12 to 30 digits (UnionPay cards are 16 to 19; some banks' passbook accounts run longer). */
-const CARD = /^\d{12,30}$/
+const CARD = /^\d{12,19}$/
 /** A mainland mobile number; landlines are not a 手机号. */
 const MOBILE = /^1\d{10}$/
 /** Excel prints a large number as 4.12726E+17 when a CSV is saved from a column it took for numbers. */
@@ -287,7 +287,7 @@ export function problemText(p: RowProblem): string {
     case 'under_age':
       return `未满${WORKING_AGE_MIN}周岁，不得招用（禁止使用童工）`
     case 'card_invalid':
-      return '银行卡号应为12至30位数字'
+      return '银行卡号应为12至19位数字'
     case 'phone_invalid':
       return '手机号应为11位数字'
     case 'date_invalid':

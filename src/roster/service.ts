@@ -259,10 +259,10 @@ export class RosterService {
     if (!checked.ok) throw new AppError('invalid_id_number', { problem: checked.problem })
     // A child (童工) is never put on a payroll: the roster refuses them, whatever a subcontractor sends.
     if (!ofWorkingAge(checked.facts.birthDate, today)) throw new AppError('worker_under_age', { minimumAge: WORKING_AGE_MIN })
-    const cardNo = cardNoOf(input.cardNo)
     const existing = await this.repo.workerByIdNumber(checked.facts.idNumber)
+    // A repeat answers with what is stored, whatever rules came after it was stored (a card of 20 digits, say).
     if (existing) return { row: sameWorker(existing, input), created: false }
-    if (await this.repo.cardHeldByAnother(cardNo, null)) throw new AppError('card_held_by_another_worker', {})
+    const cardNo = cardNoOf(input.cardNo)
     const row: WorkerRow = {
       id: newId(),
       name: input.name.trim(),
@@ -279,7 +279,11 @@ export class RosterService {
       createdAtMs: this.clock.nowMs(),
     }
     try {
-      await this.repo.insertWorker(row)
+      // 一卡多人: the card is checked and taken under its lock, so two registrations at once cannot both take it.
+      await this.repo.withCardLock(cardNo, async () => {
+        if (await this.repo.cardHeldByAnother(cardNo, null)) throw new AppError('card_held_by_another_worker', {})
+        await this.repo.insertWorker(row)
+      })
     } catch (err) {
       // Another instance registered the same person a moment ago: the unique index says so. Read again outside any
       // transaction (on PostgreSQL the failed insert has aborted the one it ran in).
@@ -306,9 +310,9 @@ export class RosterService {
     const bankName = input.bankName.trim()
     const reason = input.reason.trim()
     if (cardNo === worker.cardNo && bankName === worker.bankName) throw new AppError('worker_card_unchanged', { workerId })
-    // 一卡多人: wages go to each worker's own card; a labour boss's card for several workers is what the rule forbids.
-    if (await this.repo.cardHeldByAnother(cardNo, workerId)) throw new AppError('card_held_by_another_worker', {})
     const change = await this.repo.changeWorkerCard({ workerId, previousCardNo: worker.cardNo, previousBankName: worker.bankName, bankName, cardNo, reason, actor, atMs: this.clock.nowMs() })
+    // 一卡多人: wages go to each worker's own card; a labour boss's card for several workers is what the rule forbids.
+    if (change === 'held') throw new AppError('card_held_by_another_worker', {})
     // Another change went first: the caller saw a card the worker no longer holds.
     if (change === undefined) throw new AppError('worker_card_changed_meanwhile', { workerId })
     this.onChange()
