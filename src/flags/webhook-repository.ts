@@ -55,12 +55,18 @@ const LIVE_ENDPOINTS_OF_PROJECT = `SELECT e.id AS "id", e.url AS "url", e.secret
   ORDER BY e.created_at_ms, e.id`
 
 /**
+ * Due, each endpoint's oldest first and the endpoints in turn (the first of each, then the second of each, …): an
+ * endpoint that hangs, with a backlog of retries older than everyone's news, holds its share of a pass, not all of it,
+ * so the others' webhooks go out every pass (they waited behind it for minutes to hours; found by review).
+ *
  * Due: never tried and queued by now; or its newest attempt ended asking for a retry that is due; or its newest
  * attempt has no result long after it started (the instance that took it died mid-request). Only deliveries younger
  * than the give-up age are looked at, so the scan is bounded by a few days of events, not by the table.
  */
-const DUE = `SELECT d.id AS "id", d.endpoint_id AS "endpointId", d.event_id AS "eventId", d.body AS "body", d.created_at_ms AS "createdAtMs",
-    e.url AS "url", e.secret AS "secret", a.attempt AS "lastAttempt"
+const DUE = `SELECT x."id", x."endpointId", x."eventId", x."body", x."createdAtMs", x."url", x."secret", x."lastAttempt" FROM (
+  SELECT d.id AS "id", d.endpoint_id AS "endpointId", d.event_id AS "eventId", d.body AS "body", d.created_at_ms AS "createdAtMs",
+    e.url AS "url", e.secret AS "secret", a.attempt AS "lastAttempt",
+    ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.created_at_ms, d.id) AS "turn"
   FROM webhook_deliveries d
   JOIN webhook_endpoints e ON e.id = d.endpoint_id
   LEFT JOIN webhook_attempts a ON a.delivery_id = d.id AND a.attempt = (SELECT MAX(m.attempt) FROM webhook_attempts m WHERE m.delivery_id = d.id)
@@ -68,7 +74,8 @@ const DUE = `SELECT d.id AS "id", d.endpoint_id AS "endpointId", d.event_id AS "
   WHERE d.created_at_ms >= ? AND d.created_at_ms <= ?
     AND NOT EXISTS (SELECT 1 FROM webhook_endpoint_disablements x WHERE x.endpoint_id = d.endpoint_id)
     AND ((a.attempt IS NULL) OR (r.outcome = 'retry' AND r.next_at_ms <= ?) OR (r.attempt IS NULL AND a.started_at_ms <= ?))
-  ORDER BY d.created_at_ms, d.id
+  ) x
+  ORDER BY x."turn", x."createdAtMs", x."id"
   LIMIT ?`
 
 const CLAIM = `INSERT INTO webhook_attempts (delivery_id, attempt, claimed_by, started_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (delivery_id, attempt) DO NOTHING`
