@@ -21,7 +21,7 @@ t.test('a line above the per-line maximum refuses the instruction whole', async 
   const lm = api.as(await logIn(api, 'lm.lim'))
   const workers = []
   for (let i = 1; i <= 2; i++) {
-    const card = cardNumber(1050 + i)
+    const card = cardNumber(1060 + i)
     const id = idNumber(rng, 1050 + i)
     const w = await api.post<{ id: string }>('/api/workers', { name: `限额${i}`, idNumber: id, bankName: '建行', cardNo: card })
     const e = await api.post<{ id: string }>(`/api/projects/${site.projectId}/enrolments`, { workerId: w.id, teamId: site.teamId, dailyRate: '300.00', safetyTrained: true, entryDate: '2026-09-01' })
