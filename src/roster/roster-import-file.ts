@@ -159,10 +159,19 @@ export function sheetOf(grid: readonly (readonly string[])[]): RosterSheet {
     const mapped = (grid[r] ?? []).map((c) => FIELD_BY_HEADER.get(headerKey(c)))
     const missing = REQUIRED_FIELDS.filter((f) => !mapped.includes(f))
     if (mapped.includes('name') && mapped.includes('idNumber')) {
-      if (missing.length > 0) throw new RosterFileError({ kind: 'no_header', missing })
-      headerAt = r
-      columns = mapped
-      break
+      if (missing.length === 0) {
+        headerAt = r
+        columns = mapped
+        break
+      }
+      // A header of two rows (姓名 merged down, 银行信息 over 银行卡号 and 开户行): the row below fills the gaps.
+      const below = (grid[r + 1] ?? []).map((c) => FIELD_BY_HEADER.get(headerKey(c)))
+      const merged = Array.from({ length: Math.max(mapped.length, below.length) }, (_, i) => mapped[i] ?? below[i])
+      if (REQUIRED_FIELDS.every((f) => merged.includes(f))) {
+        headerAt = r + 1
+        columns = merged
+        break
+      }
     }
     if (missing.length < bestMissing.length) bestMissing = missing
   }
@@ -170,11 +179,13 @@ export function sheetOf(grid: readonly (readonly string[])[]): RosterSheet {
   const rows: SheetRow[] = []
   for (let r = headerAt + 1; r < grid.length; r++) {
     const raw = grid[r] ?? []
-    if (isBlank(raw)) continue
+    // Blank in every column read: a template's numbered empty rows (only 序号 filled) are no workers.
+    if (isBlank(raw) || columns.every((field, i) => field === undefined || (raw[i] ?? '').trim() === '')) continue
     const cells: Partial<Record<RosterField, string>> = {}
     columns.forEach((field, i) => {
-      // A repeated header keeps its first column: the second is usually a copy made while editing.
-      if (field !== undefined && cells[field] === undefined) cells[field] = (raw[i] ?? '').trim()
+      // A repeated header keeps its first column: the second is usually a copy made while editing. NFKC: digits and
+      // letters typed full-width with a Chinese input method (１２３, ｘ) read as what they are.
+      if (field !== undefined && cells[field] === undefined) cells[field] = (raw[i] ?? '').normalize('NFKC').trim()
     })
     rows.push({ line: r + 1, cells })
   }

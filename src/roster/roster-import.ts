@@ -142,11 +142,12 @@ const NO = new Set(['', '否', '未', '未培训', '无', 'N', 'NO', 'FALSE', '0
 const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30)
 
 /**
- * A date as people write them in a 花名册: 2026-10-01, 2026/10/1, 2026.10.1, 2026年10月1日, 20261001, or Excel's serial
- * (46296) when a date column was saved as numbers. undefined when it is none of these or no real date.
+ * A date as people write them in a 花名册: 2026-10-01, 2026/10/1, 2026.10.1, 2026年10月1日, 20261001, a date-time, or
+ * Excel's serial (46296) when a date column was saved as numbers. undefined when it is none of these or no real date.
  */
 export function parseSheetDate(raw: string): string | undefined {
-  const s = raw.trim()
+  // A date-time cell saved to CSV (2026-10-01 00:00:00, 2026/10/1 0:00): the date is the entry date.
+  const s = raw.normalize('NFKC').trim().replace(/\s+\d{1,2}:\d{2}(?::\d{2})?$/, '')
   let y: string, m: string, d: string
   let match = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(s) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(s)
   if (match) [, y, m, d] = match as unknown as [string, string, string, string]

@@ -157,3 +157,31 @@ t.test('a child on the roster is a problem of the row: no one under 16 is employ
   t.notOk(ofWorkingAge('2000-02-29', '2016-02-28'))
   t.ok(ofWorkingAge('2000-02-29', '2016-02-29'))
 })
+
+t.test('spreadsheets as clerks make them: full-width digits, date-times, numbered empty rows, a header of two rows', async (t) => {
+  const fullWidth = (s: string): string => s.replace(/[0-9X]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))
+  const p = previewImport(
+    sheetOf([
+      HEADER,
+      line(0, { 身份证号: fullWidth(IDS[0]!), 银行卡号: fullWidth(cardNumber(1)), 进场日期: '2026-10-01 00:00:00' }),
+      line(1, { 进场日期: '２０２６年１０月１日' }),
+      line(2, { 进场日期: '2026/10/1 0:00' }),
+      ['4', '', '', '', '', '', '', '', '', '', '', ''],
+      ['5', '', '', '', '', '', '', '', '', '', '', ''],
+    ]),
+    facts(),
+  )
+  t.equal(p.rows.length, 3, 'the template rows numbered 4 and 5 with nothing else are no workers')
+  t.same(p.rows.map((r) => r.problems), [[], [], []], 'full-width digits and date-times read')
+  t.same(p.rows.map((r) => r.entryDate), ['2026-10-01', '2026-10-01', '2026-10-01'])
+  t.equal(p.rows[0]!.idNumber, IDS[0])
+  t.equal(parseSheetDate('2026-10-01 08:30'), '2026-10-01')
+
+  const twoRows = sheetOf([
+    ['序号', '姓名', '身份证号', '班组', '银行信息', '', '进场日期', '日工资'],
+    ['', '', '', '', '银行卡号', '开户行', '', ''],
+    ['1', '张伟', IDS[0]!, '钢筋班', cardNumber(1), '农行', '2026-10-01', '350'],
+  ])
+  t.equal(twoRows.rows.length, 1)
+  t.match(twoRows.rows[0]!.cells, { name: '张伟', cardNo: cardNumber(1), bankName: '农行', dailyRate: '350' }, 'a header merged over two rows')
+})
