@@ -20,6 +20,7 @@ export const ERRORS = {
   worker_under_age: { status: 422, message: 'The ID number says this person is under 16 (details.minimumAge): no one under 16 may be employed (禁止使用童工). Check the ID number; nothing was registered.' },
   invalid_card_no: { status: 400, message: 'A wage card number is 12 to 19 digits (spaces between groups are taken out); details.digits says how many were sent. Copy it again from the card.' },
   card_held_by_another_worker: { status: 409, message: 'Another worker on the roster holds this card, or held it: wages go to each worker\'s own card (一卡多人 is not allowed). Check the card with the worker.' },
+  exit_before_attendance: { status: 409, message: 'The gates recorded the worker on the project after this exit date (details.lastAttendedOn): the exit would take those days out of their pay. Date the exit on or after that day, or give a reason (kept with the exit) if those punches were not theirs.' },
   worker_card_unchanged: { status: 409, message: 'The worker already holds this card at this bank: nothing to change.' },
   worker_card_changed_meanwhile: { status: 409, message: "The worker's card was changed by someone else a moment ago: read the worker again and decide whether your change is still needed." },
   roster_file_unreadable: { status: 400, message: "The file is not a 花名册 the import reads: details.problem says why (not_a_spreadsheet, legacy_xls: save it as XLSX or CSV; no_header: details.missing names the columns to add; no_rows; too_many_rows: split the file)." },

@@ -4,7 +4,7 @@ import { q, type Database } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { newId } from '../kernel/ids.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
-import { devices, enrolments, organisations, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
+import { devices, enrolmentExits, enrolments, organisations, projects, punches, teams, workerCardChanges, workers } from '../db/schema/index.ts'
 
 export type OrganisationRow = typeof organisations.$inferSelect
 export type ProjectRow = typeof projects.$inferSelect
@@ -13,6 +13,7 @@ export type WorkerRow = typeof workers.$inferSelect
 export type EnrolmentRow = typeof enrolments.$inferSelect
 export type DeviceRow = typeof devices.$inferSelect
 export type WorkerCardChangeRow = typeof workerCardChanges.$inferSelect
+export type EnrolmentExitRow = typeof enrolmentExits.$inferSelect
 
 /** A page of a list: at most `limit` rows after the row whose id is `after` (keyset paging, no OFFSET). */
 export interface PageQuery {
@@ -234,8 +235,24 @@ export class RosterRepository {
     const raw = await this.db.get<Raw>(q(ENROLMENT_BY_DEVICE_USER, projectId, deviceUserId))
     return raw && rowOf<EnrolmentRow>(enrolments, raw)
   }
-  async setExitDate(id: string, exitDate: string): Promise<void> {
-    await this.db.run(q(SET_EXIT_DATE, exitDate, id))
+  /** Records an exit: its history row, and the exit date in force on the enrolment, in one transaction. */
+  async recordExit(row: EnrolmentExitRow): Promise<void> {
+    await this.db.tx(async () => {
+      await this.db.run(insertInto(enrolmentExits, [row]))
+      await this.db.run(q(SET_EXIT_DATE, row.exitDate, row.enrolmentId))
+    })
+  }
+  /** The enrolment's exits recorded, oldest first. */
+  async exitsOf(enrolmentId: string): Promise<EnrolmentExitRow[]> {
+    const raws = await this.db.all<Raw>(sql`${selectFrom(enrolmentExits)} WHERE ${enrolmentExits.enrolmentId} = ${enrolmentId} ORDER BY ${enrolmentExits.atMs}, ${enrolmentExits.id}`)
+    return raws.map((r) => rowOf<EnrolmentExitRow>(enrolmentExits, r))
+  }
+  /** The last work date after `after` on which the worker punched on the project, if any. */
+  async lastPunchDateAfter(projectId: string, workerId: string, after: string): Promise<string | undefined> {
+    const row = await this.db.get<{ d: string | null }>(
+      sql`SELECT MAX(${punches.workDate}) AS "d" FROM ${punches} WHERE ${punches.projectId} = ${projectId} AND ${punches.workDate} > ${after} AND ${punches.workerId} = ${workerId}`,
+    )
+    return row?.d ?? undefined
   }
   /** Enrolments of a project joined with their workers (the roster 花名册), in its printed order (team, name). */
   async listEnrolments(projectId: string): Promise<EnrolmentWithWorker[]> {

@@ -15,6 +15,7 @@ import type {
   BeforeInstallPunch,
   CardHolder,
   DeviceRow,
+  EnrolmentExitRow,
   EnrolmentRow,
   EnrolmentWithWorker,
   OrganisationRow,
@@ -383,13 +384,29 @@ export class RosterService {
     return this.repo.enrolment(projectId, enrolmentId)
   }
 
-  async recordExit(projectId: string, enrolmentId: string, exitDate: string): Promise<EnrolmentRow> {
+  /**
+   * Records the exit (退场) date of an enrolment, kept as history with its author. An exit dated before days the gates
+   * recorded the worker on the project would take those days out of the worker's pay without a word: refused (409
+   * exit_before_attendance, with the last such date) unless a reason is given (a card used by someone else after the
+   * worker left, say), which is kept with the exit.
+   */
+  async recordExit(projectId: string, enrolmentId: string, exitDate: string, input: { reason?: string; actor?: string } = {}): Promise<EnrolmentRow> {
     const e = await this.repo.enrolment(projectId, enrolmentId)
     if (!e) throw new AppError('enrolment_not_found', { enrolmentId })
     if (exitDate < e.entryDate) throw new AppError('exit_before_entry')
-    await this.repo.setExitDate(enrolmentId, exitDate)
+    const reason = input.reason?.trim() || null
+    const lastAttendedOn = (await this.repo.lastPunchDateAfter(projectId, e.workerId, exitDate)) ?? null
+    if (lastAttendedOn !== null && reason === null) throw new AppError('exit_before_attendance', { exitDate, lastAttendedOn })
+    await this.repo.recordExit({ id: newId(), enrolmentId, exitDate, lastAttendedOn, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })
     this.onChange()
     return { ...e, exitDate }
+  }
+
+  /** The exits recorded for an enrolment, oldest first. */
+  async exitsOf(projectId: string, enrolmentId: string): Promise<EnrolmentExitRow[]> {
+    const e = await this.repo.enrolment(projectId, enrolmentId)
+    if (!e) throw new AppError('enrolment_not_found', { enrolmentId })
+    return this.repo.exitsOf(enrolmentId)
   }
 
   /** The months of the project's exits dated from `from` to `to` (inclusive): what the reconciliation clock visits. */

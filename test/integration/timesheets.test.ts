@@ -327,7 +327,10 @@ t.test('what the review found: undoing, empty months, wrong clocks, exits after 
 
   // An exit recorded after the month was confirmed, back-dated before a worked day.
   const enrolments = await api.get<Array<{ id: string; workerId: string }>>(`${P}/enrolments`)
-  await api.post(`${P}/enrolments/${enrolments.find((e) => e.workerId === idB)?.id}/exit`, { exitDate: '2026-10-08' })
+  const exitUrl = `${P}/enrolments/${enrolments.find((e) => e.workerId === idB)?.id}/exit`
+  t.match(await failure(api.post(exitUrl, { exitDate: '2026-10-08' })), { status: 409, code: 'exit_before_attendance', details: { exitDate: '2026-10-08', lastAttendedOn: '2026-10-09' } }, 'an exit before attendance the gates recorded needs a reason')
+  await api.post(exitUrl, { exitDate: '2026-10-08', reason: '10月9日为他人持卡打卡，本人8日已离场' })
+  t.match(await api.get(`${exitUrl}s`), [{ exitDate: '2026-10-08', lastAttendedOn: '2026-10-09', reason: '10月9日为他人持卡打卡，本人8日已离场' }], 'kept with the exit')
   const teamOct = await api.get<{ workers: Array<{ workerId: string }> }>(`${P}/teams/${team}/timesheets/2026-10`)
   t.ok(teamOct.workers.some((w) => w.workerId === idB), 'the frozen month still lists the worker it was confirmed with')
   t.match((await api.get<WorkerMonth>(`${P}/workers/${idB}/timesheets/2026-11`)).adjustments, [{ workDate: '2026-10-09', beforeHalves: 2, afterHalves: 0 }], 'and the day after the exit becomes an adjustment')

@@ -64,6 +64,20 @@ export const workers = pgTable(
   (t) => [index('workers_card_no').on(t.cardNo)],
 )
 
+export const enrolmentExits = pgTable(
+  'enrolment_exits',
+  {
+    id: text('id').primaryKey(),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    exitDate: text('exit_date').notNull(),
+    lastAttendedOn: text('last_attended_on'),
+    reason: text('reason'),
+    actor: text('actor').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('enrolment_exits_enrolment').on(t.enrolmentId)],
+)
+
 export const workerCardChanges = pgTable(
   'worker_card_changes',
   {

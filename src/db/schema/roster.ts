@@ -83,6 +83,25 @@ export const workers = sqliteTable('workers', {
  * the worker, and who changed it, when and why. `seq` counts a worker's changes from 1: two changes made at once
  * cannot both follow the same card.
  */
+/**
+ * Each exit (退场) recorded for an enrolment, append-only: the enrolment holds the exit date in force (the newest);
+ * these say who recorded which date when, and why an exit was dated before attendance the gates recorded.
+ */
+export const enrolmentExits = sqliteTable(
+  'enrolment_exits',
+  {
+    id: text('id').primaryKey(),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    exitDate: text('exit_date').notNull(),
+    /** The last date the worker punched on the project after the exit date, when the exit was recorded despite it. */
+    lastAttendedOn: text('last_attended_on'),
+    reason: text('reason'),
+    actor: text('actor').notNull(),
+    atMs: integer('at_ms').notNull(),
+  },
+  (t) => [index('enrolment_exits_enrolment').on(t.enrolmentId)],
+)
+
 export const workerCardChanges = sqliteTable(
   'worker_card_changes',
   {

@@ -533,14 +533,17 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       (await paged(req, res, (page) => roster.pageEnrolments(req.params.projectId, page, teamEmployer(principalOf(req))), (r) => r.enrolment.id)).map(({ enrolment: e, worker: w }) => presentEnrolment(e, w)),
   )
 
-  app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { exitDate: string } }>(
+  app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { exitDate: string; reason?: string } }>(
     '/api/projects/:projectId/enrolments/:enrolmentId/exit',
     { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true } },
       schema: {
         tags: ['roster'],
-        summary: 'Record the exit (退场) date of an enrolment',
+        summary: 'Record the exit (退场) date of an enrolment, kept as history with its author',
+        description:
+          'An exit dated before a day the gates recorded the worker on the project is 409 exit_before_attendance (details.lastAttendedOn) ' +
+          'unless `reason` says why those punches were not theirs; the reason is kept with the exit.',
         params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
-        body: { type: 'object', properties: { exitDate: date }, required: ['exitDate'], additionalProperties: false },
+        body: { type: 'object', properties: { exitDate: date, reason: { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' } }, required: ['exitDate'], additionalProperties: false },
         response: { 200: enrolment, ...errors },
       },
     },
@@ -556,11 +559,35 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
           throw new AppError('enrolment_not_found', { enrolmentId: req.params.enrolmentId })
         }
       }
-      const e = await roster.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate)
+      const e = await roster.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate, { ...(req.body.reason === undefined ? {} : { reason: req.body.reason }), actor: actorOf(p) })
       // An exit recorded after a month was confirmed can change its days: they become adjustments like any late change.
       await services.timesheets.enrolmentChanged(req.params.projectId, e.workerId)
       return presentEnrolment(e)
     },
+  )
+
+  app.get<{ Params: { projectId: string; enrolmentId: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/exits',
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false } },
+      schema: {
+        tags: ['roster'],
+        summary: 'The exits recorded for an enrolment, oldest first: date, author, time, and the reason of one dated before attendance',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { exitDate: { type: 'string' }, lastAttendedOn: { type: ['string', 'null'] }, reason: { type: ['string', 'null'] }, actor: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+              required: ['exitDate', 'lastAttendedOn', 'reason', 'actor', 'at'],
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) =>
+      (await roster.exitsOf(req.params.projectId, req.params.enrolmentId)).map((x) => ({ exitDate: x.exitDate, lastAttendedOn: x.lastAttendedOn, reason: x.reason === null ? null : maskText(x.reason), actor: x.actor, at: new Date(x.atMs).toISOString() })),
   )
 
   app.post<{ Params: { projectId: string }; Body: NewDevice }>(
