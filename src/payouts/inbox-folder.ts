@@ -123,7 +123,18 @@ export function isIgnoredName(name: string): boolean {
  * takes. The move checks the claimed file is the one posted; a new upload that landed under the name is put back.
  */
 const claimNameOf = (name: string): string => `.${name}.${process.pid}.moving`
-const CLAIM_NAME = /^\.(.+)\.\d+\.moving$/
+const CLAIM_NAME = /^\.(.+)\.(\d+)\.moving$/
+
+/** Whether a process of this pid runs on this host (EPERM: it does, owned by someone else). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return isCode(err, 'EPERM')
+  }
+}
 /** A claim older than this was left by a process that died between its two renames: the file is put back. */
 const STALE_CLAIM_MS = 60_000
 
@@ -360,9 +371,12 @@ export class PayoutInboxFolder {
   private async recoverClaims(claims: readonly string[]): Promise<void> {
     for (const claim of claims) {
       const s = await stat(claim).catch(() => undefined)
-      if (!s || Date.now() - s.ctimeMs < (this.opts.claimStaleMs ?? STALE_CLAIM_MS)) continue
-      const name = CLAIM_NAME.exec(basename(claim))?.[1]
-      if (name === undefined) continue
+      const m = CLAIM_NAME.exec(basename(claim))
+      if (!s || !m) continue
+      // A claim of a process no longer running here is left over at once (a restart after kill -9); any other claim
+      // once it is old (a live process's move takes a moment; another host's pid means nothing here).
+      if (alive(Number(m[2])) && Date.now() - s.ctimeMs < (this.opts.claimStaleMs ?? STALE_CLAIM_MS)) continue
+      const name = m[1] as string
       await this.putBack(claim, join(claim, '..'), name)
       this.opts.log.warn({ code: 'payout_inbox_claim_recovered', path: join(claim, '..', name) }, 'payout inbox file left half-moved by an earlier process; put back to be taken again')
     }

@@ -101,22 +101,28 @@ t.test('a new upload landing just before the claim is put back and taken on the 
   t.same(readdirSync(join(month, 'done')).map((n) => readFileSync(join(month, 'done', n), 'utf8')), ['NEW FILE, A DIFFERENT RESULT'])
 })
 
-t.test('a claim left by a process killed between its renames is put back once stale, then taken', async (t) => {
+t.test('a claim left by a process killed between its renames is put back, then taken', async (t) => {
   const root = t.testdir({})
   const month = join(root, 'P1', '2026-10')
   mkdirSync(month, { recursive: true })
-  const claim = join(month, '.result.txt.4242.moving')
-  writeFileSync(claim, 'HALF-MOVED')
+  // A claim of a process still running here (this one) is a move in progress: left alone until it is old.
+  const live = `.result.txt.${process.pid}.moving`
+  writeFileSync(join(month, live), 'HALF-MOVED')
   const posted: string[] = []
   await quietInbox(root, posted).scan()
-  t.same(readdirSync(month), ['.result.txt.4242.moving'], 'a fresh claim is another process at work: left alone')
+  t.same(readdirSync(month), [live], 'a fresh claim of a live process is left alone')
   t.same(posted, [])
   const later = quietInbox(root, posted, 0)
   await later.scan()
-  t.same(readdirSync(month), ['result.txt'], 'a stale claim is put back under its name')
+  t.same(readdirSync(month), ['result.txt'], 'an old claim is put back under its name')
   await new Promise((r) => setTimeout(r, 5))
   await later.scan()
   await new Promise((r) => setTimeout(r, 5))
   await later.scan()
   t.same(posted, ['HALF-MOVED'], 'and taken (a repeat of a post already stored is answered by its hash)')
+
+  // A claim of a process that is gone (kill -9, then a restart): put back at once.
+  writeFileSync(join(month, '.other.txt.4194303.moving'), 'LEFT BY A DEAD PROCESS')
+  await quietInbox(root, posted).scan()
+  t.ok(readdirSync(month).includes('other.txt'), 'put back on the first scan')
 })
