@@ -15,7 +15,7 @@ import { workDateOf, type Clock } from '../kernel/time.ts'
 import { RosterRepository } from './repository.ts'
 import { decodeCsv, fileKindOf, parseCsv, RosterFileError, sheetOf, type RosterSheet } from './roster-import-file.ts'
 import { previewImport, type ImportPreview, type Registered, type RowAction } from './roster-import.ts'
-import { xlsxGrid } from './roster-import-xlsx.ts'
+import { xlsxGrids } from './roster-import-xlsx.ts'
 import { RosterService } from './service.ts'
 import { FIELD_LABELS } from './roster-import.ts'
 
@@ -72,7 +72,19 @@ export class RosterImportService {
       if (bytes.length === 0) throw new RosterFileError({ kind: 'no_rows' })
       const kind = fileKindOf(bytes)
       if (kind === 'xls') throw new RosterFileError({ kind: 'legacy_xls' })
-      return sheetOf(kind === 'xlsx' ? await xlsxGrid(bytes) : parseCsv(decodeCsv(bytes)))
+      if (kind !== 'xlsx') return sheetOf(parseCsv(decodeCsv(bytes)))
+      // The first visible sheet that holds a roster (a 填表说明 or cover sheet may come first); else the first's fault.
+      const grids = await xlsxGrids(bytes)
+      let first: RosterFileError | undefined
+      for (const grid of grids) {
+        try {
+          return sheetOf(grid)
+        } catch (err) {
+          if (!(err instanceof RosterFileError)) throw err
+          first ??= err
+        }
+      }
+      throw first ?? new RosterFileError({ kind: 'no_rows' })
     } catch (err) {
       if (!(err instanceof RosterFileError)) throw err
       const p = err.problem

@@ -59,6 +59,14 @@ function cellText(value: unknown, dateTimes: boolean, numFmt?: string): string {
 
 /** `dateTimes`: keep a date cell's time of day (a clue's 受理时间); a roster's dates are days, and stay so. */
 export async function xlsxGrid(bytes: Uint8Array, options: { dateTimes?: boolean } = {}): Promise<string[][]> {
+  const grids = await xlsxGrids(bytes, options)
+  const first = grids[0]
+  if (!first) throw new RosterFileError({ kind: 'no_rows' })
+  return first
+}
+
+/** The grid of every visible worksheet, in the workbook's order (a 填表说明 sheet may come before the roster). */
+export async function xlsxGrids(bytes: Uint8Array, options: { dateTimes?: boolean } = {}): Promise<string[][][]> {
   const dateTimes = options.dateTimes ?? false
   const ExcelJS = await loadExcel()
   const book = new ExcelJS.Workbook()
@@ -67,8 +75,10 @@ export async function xlsxGrid(bytes: Uint8Array, options: { dateTimes?: boolean
   } catch {
     throw new RosterFileError({ kind: 'not_a_spreadsheet' })
   }
-  const sheet = book.worksheets[0]
-  if (!sheet) throw new RosterFileError({ kind: 'no_rows' })
+  return book.worksheets.filter((sheet) => sheet.state !== 'hidden' && sheet.state !== 'veryHidden').map((sheet) => gridOf(sheet, dateTimes))
+}
+
+function gridOf(sheet: import('exceljs').Worksheet, dateTimes: boolean): string[][] {
   const grid: string[][] = []
   sheet.eachRow({ includeEmpty: true }, (row, rowNumber) => {
     const cells: string[] = []
