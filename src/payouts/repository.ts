@@ -128,16 +128,15 @@ export class PayoutRepository {
 
   /** The month's stored reports naming these EndToEndIds: their status and value date. */
   async reportsOfEndToEndIds(projectId: string, period: string, endToEndIds: readonly string[]): Promise<Array<{ endToEndId: string; status: string; valueDate: string }>> {
-    const out: Array<{ endToEndId: string; status: string; valueDate: string }> = []
-    for (let i = 0; i < endToEndIds.length; i += IN_LIST_MAX) {
-      out.push(
-        ...(await this.db.all<{ endToEndId: string; status: string; valueDate: string }>(
-          sql`SELECT ${payoutLines.endToEndId} AS "endToEndId", ${payoutLines.status} AS "status", ${payoutLines.valueDate} AS "valueDate" FROM ${payoutLines}
-            WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period), inArray(payoutLines.endToEndId, endToEndIds.slice(i, i + IN_LIST_MAX)))}`,
-        )),
-      )
-    }
-    return out
+    type Row = { endToEndId: string; status: string; valueDate: string }
+    const select = sql`SELECT ${payoutLines.endToEndId} AS "endToEndId", ${payoutLines.status} AS "status", ${payoutLines.valueDate} AS "valueDate" FROM ${payoutLines}`
+    const month = and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period))
+    if (endToEndIds.length === 0) return []
+    // Each statement reads the month's lines through the (project, period, …) index: past one IN list, the month is
+    // read once and sifted here rather than once per list.
+    if (endToEndIds.length <= IN_LIST_MAX) return this.db.all<Row>(sql`${select} WHERE ${and(month, inArray(payoutLines.endToEndId, [...endToEndIds]))}`)
+    const wanted = new Set(endToEndIds)
+    return (await this.db.all<Row>(sql`${select} WHERE ${and(month, sql`${payoutLines.endToEndId} IS NOT NULL`)}`)).filter((r) => wanted.has(r.endToEndId))
   }
 
   /**

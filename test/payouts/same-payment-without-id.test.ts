@@ -8,6 +8,8 @@
 import t from 'tap'
 import { fen } from '../../src/kernel/money.ts'
 import { formatPayoutFile } from '../../src/payouts/file-format.ts'
+import { PayoutRepository } from '../../src/payouts/repository.ts'
+import { InstructionRepository } from '../../src/instructions/repository.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { createKey, createLogin, logIn, MONTH, registerAccessSite } from '../access/helpers/site.ts'
@@ -80,5 +82,21 @@ t.test('a payment reported with and without our EndToEndId is one payment, and i
     const again = await lm.post<{ lines: Array<{ attempt: number }> }>(`/api/projects/${site.projectId}/workers/${w1.workerId}/instructions/${MONTH}/retry`, { reason: '退票后重发' })
     t.equal(again.lines[0]!.attempt, 2, 'the returned payment may be made again')
     t.ok(e2e2, 'worker 2 was instructed')
+  })
+
+  await t.test('past one IN list of cards or ids, the month is read once and sifted: the same answers', async (t) => {
+    const fakeCards = Array.from({ length: 600 }, (_, i) => `621700000${String(i).padStart(10, '0')}`)
+    const [few, many] = await Promise.all(
+      [[w1.cardNo, w2.cardNo], [w1.cardNo, ...fakeCards, w2.cardNo]].map(async (cards) =>
+        (await new InstructionRepository(services.db).linesToCards(site.projectId, MONTH, cards)).map((l) => `${l.endToEndId} ${l.amountFen}`).sort(),
+      ),
+    )
+    t.same(many, few, 'the same lines either way')
+    t.ok(few!.includes(`${e2e1} 70000`) && few!.includes(`${e2e2} 50000`), 'both workers\' lines, the re-attempt too')
+    const fakeIds = Array.from({ length: 600 }, (_, i) => `FAKE-${i}`)
+    for (const ids of [[e2e1], [...fakeIds, e2e1]]) {
+      const reports = await new PayoutRepository(services.db).reportsOfEndToEndIds(site.projectId, MONTH, ids)
+      t.same([...new Set(reports.map((r) => r.status))].sort(), ['returned', 'success'], `${ids.length} ids`)
+    }
   })
 })
