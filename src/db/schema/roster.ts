@@ -78,12 +78,6 @@ export const workers = sqliteTable('workers', {
 }, (t) => [index('workers_card_no').on(t.cardNo)])
 
 /**
- * A change of a worker's wage card (换卡: a card lost, closed or moved to another bank), append-only. The worker row
- * holds the card in use; each change keeps the card it replaced, so a payment made to a former card still belongs to
- * the worker, and who changed it, when and why. `seq` counts a worker's changes from 1: two changes made at once
- * cannot both follow the same card.
- */
-/**
  * Each exit (退场) recorded for an enrolment, append-only: the enrolment holds the exit date in force (the newest);
  * these say who recorded which date when, and why an exit was dated before attendance the gates recorded.
  */
@@ -102,6 +96,12 @@ export const enrolmentExits = sqliteTable(
   (t) => [index('enrolment_exits_enrolment').on(t.enrolmentId)],
 )
 
+/**
+ * A change of a worker's wage card (换卡: a card lost, closed or moved to another bank), append-only. The worker row
+ * holds the card in use; each change keeps the card it replaced, so a payment made to a former card still belongs to
+ * the worker, and who changed it, when and why. `seq` counts a worker's changes from 1: two changes made at once
+ * cannot both follow the same card.
+ */
 export const workerCardChanges = sqliteTable(
   'worker_card_changes',
   {
