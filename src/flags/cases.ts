@@ -106,6 +106,11 @@ export interface CaseFigures {
   flagKind: string
   dueFen: Fen | null
   paidFen: Fen | null
+  /**
+   * For a flag whose size is in its evidence only (MEASURED_BY): those evidence figures, so a shortfall that grows is
+   * an update, and reopens a dismissed case, as a worker's does. Absent on events recorded before it was kept.
+   */
+  measure?: Readonly<Record<string, number>> | null
 }
 
 export type EscalationClock = 'handling' | 'resolution'
@@ -178,6 +183,8 @@ export interface FlagCase {
   scope: string | null
   dueFen: Fen | null
   paidFen: Fen | null
+  /** CaseFigures' measure, as last raised. */
+  measure?: Readonly<Record<string, number>> | null
   evidence: Record<string, unknown>
   state: CaseState
   firstOpenedAtMs: number
@@ -210,9 +217,48 @@ const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
 
 const live = (s: CaseState): boolean => s === 'open' || s === 'acknowledged'
 
-const sameFigures = (a: CaseFigures, b: CaseFigures): boolean => a.flagKind === b.flagKind && a.dueFen === b.dueFen && a.paidFen === b.paidFen
+/**
+ * The evidence fields that measure a flag with no worker's due and paid (dueFen and paidFen null, or not the whole
+ * story): what a person judged when dismissing it, and what an update reports. Days and dates are left out, so the
+ * daily run does not update a case only because time passed.
+ */
+export const MEASURED_BY: Readonly<Record<string, readonly string[]>> = {
+  FUNDING_SHORT: ['requiredFen', 'balanceFen'],
+  FUNDING_LATE: ['amountFen', 'appliedFen'],
+  PAYER_NOT_DEDICATED: ['totalFen', 'payoutsCount'],
+  DEPOSIT_MISSING: ['requiredFen'],
+  DEPOSIT_SHORT: ['requiredFen', 'inForceFen'],
+  DEPOSIT_EXPIRING: ['requiredFen', 'coverAfterExpiryFen'],
+  HEADCOUNT_GAP: ['attendedCount', 'withoutPayoutCount'],
+  PAYMENT_PENDING_TOO_LONG: ['pendingFen', 'count'],
+  SHARED_CARD: ['workerCount'],
+  OVERSIZED: ['yearToDateFen'],
+}
 
-const figuresOf = (x: CaseFigures): CaseFigures => ({ flagKind: x.flagKind, dueFen: x.dueFen, paidFen: x.paidFen })
+/** The flag's measure from its evidence: the MEASURED_BY fields that hold whole numbers; null for other kinds. */
+export function measureOf(kind: string, evidence: Record<string, unknown>): Record<string, number> | null {
+  const fields = MEASURED_BY[kind]
+  if (fields === undefined) return null
+  const measure: Record<string, number> = {}
+  for (const f of fields) {
+    const v = evidence[f]
+    if (typeof v === 'number' && Number.isSafeInteger(v)) measure[f] = v
+  }
+  return measure
+}
+
+const sameMeasure = (a: CaseFigures['measure'], b: CaseFigures['measure']): boolean => {
+  // A case recorded before measures were kept has none to compare: only its due and paid tell.
+  if (a === undefined || b === undefined) return true
+  if (a === null || b === null) return a === b
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+  for (const k of keys) if (a[k] !== b[k]) return false
+  return true
+}
+
+const sameFigures = (a: CaseFigures, b: CaseFigures): boolean => a.flagKind === b.flagKind && a.dueFen === b.dueFen && a.paidFen === b.paidFen && sameMeasure(a.measure, b.measure)
+
+const figuresOf = (x: CaseFigures): CaseFigures => ({ flagKind: x.flagKind, dueFen: x.dueFen, paidFen: x.paidFen, ...(x.measure === undefined ? {} : { measure: x.measure }) })
 
 /** States each event may follow. `opened` only starts a case. */
 const ALLOWED_FROM: Readonly<Record<Exclude<CaseEventType, 'opened'>, readonly CaseState[]>> = {
@@ -241,6 +287,7 @@ export function foldCase(events: readonly CaseEvent[]): FoldResult {
     scope: first.scope,
     dueFen: first.dueFen,
     paidFen: first.paidFen,
+    ...(first.measure === undefined ? {} : { measure: first.measure }),
     evidence: first.evidence,
     state: 'open',
     firstOpenedAtMs: first.atMs,
@@ -429,7 +476,10 @@ function applyRaised(cases: readonly FlagCase[], run: CaseRun, inScope: (family:
       switch (c.state) {
         case 'open':
         case 'acknowledged':
-          if (!sameFigures(c, figures)) events.push({ ...base(key), type: 'updated', before: figuresOf(c), ...figures, evidence: flag.evidence })
+          // A case opened before measures were kept takes its measure at the next run, once.
+          if (!sameFigures(c, figures) || (c.measure === undefined && figures.measure != null)) {
+            events.push({ ...base(key), type: 'updated', before: figuresOf(c), ...figures, evidence: flag.evidence })
+          }
           break
         case 'resolved':
           events.push({ ...base(key), type: 'reopened', reason: 'raised_again', reopenings: c.reopenings + 1, ...figures, evidence: flag.evidence })
@@ -448,7 +498,8 @@ function applyRaised(cases: readonly FlagCase[], run: CaseRun, inScope: (family:
 }
 
 function flagFigures(f: RunFlag): CaseFigures {
-  return { flagKind: f.kind, dueFen: f.dueFen, paidFen: f.paidFen }
+  const measure = measureOf(f.kind, f.evidence)
+  return { flagKind: f.kind, dueFen: f.dueFen, paidFen: f.paidFen, ...(measure === null ? {} : { measure }) }
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

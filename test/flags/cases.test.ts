@@ -323,3 +323,60 @@ t.test("reconcile's flags go straight in", async (t) => {
   ])
   t.match(events[1], { became: { dueFen: 500000, paidFen: 500000 } })
 })
+
+t.test('a flag measured by its evidence (no worker due and paid): growing updates it and reopens a dismissal; time passing does not', async (t) => {
+  const short = (balanceFen: number, day: number): RunFlag => ({
+    kind: 'FUNDING_SHORT',
+    workerId: null,
+    payeeCard: null,
+    dueFen: null,
+    paidFen: null,
+    evidence: { period: MONTH, checkOn: `2026-03-${String(day).padStart(2, '0')}`, requiredFen: 5_000_000, balanceFen, shortFen: 5_000_000 - balanceFen },
+  })
+  const log = new Log()
+  const [opened] = log.run(runOf('r1', at(16), [short(4_000_000, 10)]))
+  t.match(opened, { type: 'opened', measure: { requiredFen: 5_000_000, balanceFen: 4_000_000 } })
+  const key = opened!.caseKey
+  t.same(log.run(runOf('r2', at(17), [short(4_000_000, 11)])), [], 'a date in the evidence is not a figure: no update')
+  t.match(log.run(runOf('r3', at(18), [short(3_000_000, 11)])), [{ type: 'updated', before: { measure: { balanceFen: 4_000_000 } }, measure: { balanceFen: 3_000_000 } }])
+  const d = act(log.one(key), { type: 'dismiss', reason: 'the developer pays the rest by bank draft on the 25th' }, MANAGER, at(18, 18))
+  if (d.ok) log.append(d.event)
+  t.match(log.one(key), { state: 'dismissed', dismissal: { measure: { balanceFen: 3_000_000 } } })
+  t.same(log.run(runOf('r4', at(19), [short(3_000_000, 11)])), [], 'the judged figures: stays dismissed')
+  t.match(log.run(runOf('r5', at(20), [short(1_000_000, 11)])), [{ type: 'reopened', reason: 'amount_changed', measure: { balanceFen: 1_000_000 } }], 'the balance fell further: reopened')
+
+  const gap = (withoutPayoutCount: number): RunFlag => ({
+    kind: 'HEADCOUNT_GAP',
+    workerId: null,
+    payeeCard: null,
+    dueFen: null,
+    paidFen: null,
+    evidence: { period: MONTH, asOf: '2026-03-20', attendedCount: 40, withoutPayoutCount, workers: [] },
+  })
+  const g = new Log()
+  g.run(runOf('h1', at(16), [gap(5)]))
+  t.match(g.run(runOf('h2', at(17), [gap(9)])), [{ type: 'updated', measure: { attendedCount: 40, withoutPayoutCount: 9 } }])
+})
+
+t.test('a case recorded before measures were kept: takes its measure once while live; a dismissal without one is not reopened by it', async (t) => {
+  const gap = (withoutPayoutCount: number): RunFlag => ({
+    kind: 'HEADCOUNT_GAP',
+    workerId: null,
+    payeeCard: null,
+    dueFen: null,
+    paidFen: null,
+    evidence: { period: MONTH, attendedCount: 40, withoutPayoutCount },
+  })
+  const key = caseKey(PROJECT, MONTH, gap(5))
+  const old: CaseEvent = { caseKey: key, atMs: at(10), type: 'opened', runId: 'old', kind: 'HEADCOUNT_GAP', flagKind: 'HEADCOUNT_GAP', projectId: PROJECT, month: MONTH, workerId: null, payeeCard: null, scope: null, dueFen: null, paidFen: null, evidence: { period: MONTH } }
+  const live = new Log()
+  live.append(old)
+  t.match(live.run(runOf('n1', at(16), [gap(5)])), [{ type: 'updated', measure: { withoutPayoutCount: 5 } }])
+  t.same(live.run(runOf('n2', at(17), [gap(5)])), [], 'once only')
+
+  const closed = new Log()
+  closed.append(old)
+  const d = act(closed.one(key), { type: 'dismiss', reason: 'the team was paid in the previous month, by agreement' }, MANAGER, at(11))
+  if (d.ok) closed.append(d.event)
+  t.same(closed.run(runOf('n3', at(16), [gap(7)])), [], 'no judged measure to compare: stays dismissed')
+})
