@@ -175,16 +175,33 @@ function describe(m: AccountMovement): string {
   return `${m.direction} ${formatYuan(m.amountFen)} booked ${m.bookingDate} value ${m.valueDate} counterparty ${m.counterpartyAccountNo}${reversal}`
 }
 
-/** The facts two readings of one line must agree on. The counterparty's name may differ: formats truncate it differently. */
+/**
+ * The facts two readings of one line must agree on. The counterparty's name may differ: formats truncate it
+ * differently. A reading without the counterparty's account (an intraday camt.054 often leaves RltdPties out) does not
+ * contradict one that has it: it says less, and the fuller reading is kept (fuller).
+ */
 function sameFacts(a: AccountMovement, b: AccountMovement): boolean {
+  const account = (m: AccountMovement): string => m.counterpartyAccountNo.replace(/\s+/g, '')
   return (
     a.direction === b.direction &&
     a.amountFen === b.amountFen &&
     a.bookingDate === b.bookingDate &&
     a.valueDate === b.valueDate &&
-    sameAccountNo(a.counterpartyAccountNo, b.counterpartyAccountNo) &&
+    (account(a) === '' || account(b) === '' || sameAccountNo(a.counterpartyAccountNo, b.counterpartyAccountNo)) &&
     a.reversalOf === b.reversalOf
   )
+}
+
+/**
+ * Of two readings with the same facts, the one kept: the one naming the counterparty's account, then the one naming
+ * them at all, then the name that sorts first; so the result does not depend on the order the statements came in.
+ */
+function fuller(a: AccountMovement, b: AccountMovement): AccountMovement {
+  const rank = (m: AccountMovement): number => (m.counterpartyAccountNo.trim() === '' ? 0 : 2) + (m.counterpartyName.trim() === '' ? 0 : 1)
+  const ra = rank(a)
+  const rb = rank(b)
+  if (ra !== rb) return ra > rb ? a : b
+  return b.counterpartyName < a.counterpartyName ? b : a
 }
 
 const byBookingThenRef = (a: AccountMovement, b: AccountMovement): number =>
@@ -203,8 +220,7 @@ export interface SettledMovements {
  * The statement lines once each, checked: a reference read twice with different facts, a reversal that does not mirror
  * its original (same amount, opposite direction, not booked before it, not itself a reversal), or a line reversed twice
  * is an error naming both lines, because either reading could be the wrong one and a balance built on a guess is worse
- * than none. Of two readings differing only in the counterparty's name, the name that sorts first is kept, so the
- * result does not depend on input order.
+ * than none. Of two readings differing only in how much they say of the counterparty, the fuller is kept (fuller).
  */
 export function settleMovements(movements: readonly AccountMovement[]): SettledMovements {
   const byRef = new Map<string, AccountMovement>()
@@ -219,8 +235,8 @@ export function settleMovements(movements: readonly AccountMovement[]): SettledM
         bankRef: m.bankRef,
         readings: [first, second],
       })
-    } else if (m.counterpartyName < seen.counterpartyName) {
-      byRef.set(m.bankRef, m)
+    } else {
+      byRef.set(m.bankRef, fuller(seen, m))
     }
   }
   foldBatchReadings(byRef)

@@ -6,13 +6,14 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
-import { accountMovements, accountStatements, dedicatedAccounts, fundingPeriods, projectContracts } from '../db/schema/index.ts'
+import { accountMovementFills, accountMovements, accountStatements, dedicatedAccounts, fundingPeriods, projectContracts } from '../db/schema/index.ts'
 
 export type DedicatedAccountRow = typeof dedicatedAccounts.$inferSelect
 export type ContractRow = typeof projectContracts.$inferSelect
 export type FundingPeriodRow = typeof fundingPeriods.$inferSelect
 export type StatementRow = typeof accountStatements.$inferSelect
 export type MovementRow = typeof accountMovements.$inferSelect
+export type MovementFillRow = typeof accountMovementFills.$inferSelect
 
 /** Movements one INSERT carries: 500 × 14 columns stays far inside both engines' parameter limits. */
 const INSERT_MOVEMENTS_MAX = 500
@@ -70,12 +71,28 @@ export class AccountRepository {
     const rows = await this.db.all(
       sql`${selectFrom(accountMovements)} WHERE ${and(eq(accountMovements.projectId, projectId), eq(accountMovements.accountNo, accountNo))} ORDER BY ${asc(accountMovements.bookingDate)}, ${this.db.dialect.bytewise(accountMovements.bankRef)}`,
     )
-    return rows.map((r) => rowOf<MovementRow>(accountMovements, r))
+    const held = rows.map((r) => rowOf<MovementRow>(accountMovements, r))
+    const fills = await this.db.all(sql`${selectFrom(accountMovementFills)} WHERE ${and(eq(accountMovementFills.projectId, projectId), eq(accountMovementFills.accountNo, accountNo))}`)
+    if (fills.length === 0) return held
+    // A movement as its fullest reading tells it: the counterparty a later statement gave (account_movement_fills).
+    const fillOf = new Map(fills.map((r) => rowOf<MovementFillRow>(accountMovementFills, r)).map((f) => [f.bankRef, f]))
+    return held.map((m) => {
+      const f = fillOf.get(m.bankRef)
+      return f === undefined ? m : { ...m, counterpartyAccountNo: f.counterpartyAccountNo, counterpartyName: f.counterpartyName }
+    })
   }
 
-  /** Stores a statement and those of its movements not yet held (a reference already held is kept as it was). */
-  async insertStatement(statement: StatementRow, movements: readonly MovementRow[]): Promise<void> {
+  /**
+   * Stores a statement, those of its movements not yet held (a reference already held is kept as it was), and what it
+   * says of held movements' counterparties that they did not (`fills`, once per movement).
+   */
+  async insertStatement(statement: StatementRow, movements: readonly MovementRow[], fills: readonly MovementFillRow[] = []): Promise<void> {
     await this.db.run(insertInto(accountStatements, [statement]))
+    if (fills.length > 0) {
+      for (let i = 0; i < fills.length; i += INSERT_MOVEMENTS_MAX) {
+        await this.db.run(sql`${insertInto(accountMovementFills, fills.slice(i, i + INSERT_MOVEMENTS_MAX))} ON CONFLICT (project_id, account_no, bank_ref) DO NOTHING`)
+      }
+    }
     for (let i = 0; i < movements.length; i += INSERT_MOVEMENTS_MAX) {
       const chunk = movements.slice(i, i + INSERT_MOVEMENTS_MAX)
       await this.db.run(sql`${insertInto(accountMovements, chunk)} ON CONFLICT (project_id, account_no, bank_ref) DO NOTHING`)

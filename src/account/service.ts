@@ -37,7 +37,7 @@ import {
   type FundingPosition,
   type FundingSchedule,
 } from './funding.ts'
-import { AccountRepository, type ContractRow, type DedicatedAccountRow, type FundingPeriodRow, type MovementRow, type StatementRow } from './repository.ts'
+import { AccountRepository, type ContractRow, type DedicatedAccountRow, type FundingPeriodRow, type MovementFillRow, type MovementRow, type StatementRow } from './repository.ts'
 import { parseStatement } from './statements/detect.ts'
 import { STATEMENT_BYTES_MAX, STATEMENT_ERRORS_MAX, type ParsedStatement, type StatementFault, type StatementLine } from './statements/statement.ts'
 
@@ -288,6 +288,16 @@ export class AccountService {
         // A line the settling folded into what is held (a batch entry whose transactions are held) is not new.
         for (const l of statement.lines) if (!heldRefs.has(l.bankRef) && !fresh.has(l.bankRef) && settled.refs.has(l.bankRef)) fresh.set(l.bankRef, l)
         const row = { ...statementRow, newLineCount: fresh.size }
+        // A held movement read again with the counterparty it was first read without is filled in, not refused.
+        const heldByRef = new Map(held.map((m) => [m.bankRef, m]))
+        const fills: MovementFillRow[] = []
+        for (const l of statement.lines) {
+          const h = heldByRef.get(l.bankRef)
+          if (h === undefined || fills.some((f) => f.bankRef === l.bankRef)) continue
+          if (h.counterpartyAccountNo.trim() === '' && l.counterpartyAccountNo.trim() !== '') {
+            fills.push({ id: newId(), projectId, accountNo: accountRow.accountNo, bankRef: l.bankRef, statementId: row.id, counterpartyAccountNo: l.counterpartyAccountNo, counterpartyName: l.counterpartyName, atMs: statementRow.postedAtMs })
+          }
+        }
         await this.repo.insertStatement(
           row,
           [...fresh.values()].map((l) => ({
@@ -305,6 +315,7 @@ export class AccountService {
             reversalOf: l.reversalOf ?? null,
             endToEndId: l.endToEndId ?? null,
           })),
+          fills,
         )
         return { stored: row }
       })

@@ -218,3 +218,35 @@ t.test('statements refused whole, kept as rejected inputs, nothing stored', asyn
   t.equal(rejected.length, cases.length, 'every refused file kept')
   t.match(rejected[0], { channel: `POST /api/projects/${projectId}/account-statements` })
 })
+
+t.test('a line first notified without its counterparty (camt.054 without RltdPties), then read whole by the camt.053: filled, not refused', async (t) => {
+  const { api, services } = await startTestServer(t)
+  const projectId = await newProject(api, 'ACCT-THIN')
+  await register(api, projectId)
+  await contract(api, projectId)
+  // The intraday notification of February's funding says who the money came from nowhere.
+  const thin = camt({ kind: '054', version: '08', account: ACCOUNT, entries: [{ ref: 'F-0210', amount: '3000.00', cd: 'CRDT', booking: '2026-02-10', value: '2026-02-10' }] })
+  await postFile(api, projectId, thin)
+  const before = await api.get<Position>(`/api/projects/${projectId}/account?asOf=2026-02-11`)
+  t.same(before.funding?.periods.map((p) => [p.periodId, p.state]), [['2026-02', 'late'], ['2026-03', 'not_due']], 'without the payer, the credit is not the funder’s')
+
+  const month = camt({
+    kind: '053',
+    account: ACCOUNT,
+    entries: [
+      { ref: 'F-0210', amount: '3000.00', cd: 'CRDT', booking: '2026-02-10', value: '2026-02-10', counterpartyAccount: FUNDER, counterpartyName: '杭州城投置业有限公司' },
+      { ref: 'P-0215', amount: '300.00', cd: 'DBIT', booking: '2026-02-15', value: '2026-02-15', counterpartyAccount: CARD, counterpartyName: '张三' },
+    ],
+  })
+  const posted = await postFile(api, projectId, month)
+  t.same([posted.outcome, posted.statement.newLineCount, posted.balance.balanceFen], ['statement_stored', 1, 100_000 + 300_000 - 30_000], 'the day’s statement is taken')
+  const after = await api.get<Position>(`/api/projects/${projectId}/account?asOf=2026-02-28`)
+  t.same(after.funding?.periods.map((p) => [p.periodId, p.state]), [['2026-02', 'received'], ['2026-03', 'not_due']], 'the funder’s credit, on time')
+  t.same(after.movements.map((m) => [m.bankRef, m.counterpartyAccount]), [['F-0210', '****1111'], ['P-0215', '****0001']])
+
+  // A third reading naming another payer contradicts the filled one: refused as before.
+  const other = camt({ kind: '053', account: ACCOUNT, entries: [{ ref: 'F-0210', amount: '3000.00', cd: 'CRDT', booking: '2026-02-10', value: '2026-02-10', counterpartyAccount: '330100002222' }] })
+  t.match(await failure(postFile(api, projectId, other)), { status: 422 })
+  await t.rejects(services.db.run({ text: 'UPDATE account_movement_fills SET counterparty_account_no = ?', params: ['1'] }), /append-only/, 'the fill is append-only')
+  await t.rejects(services.db.run({ text: 'DELETE FROM account_movement_fills', params: [] }), /append-only/)
+})

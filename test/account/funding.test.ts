@@ -292,3 +292,12 @@ t.test('PAYER_NOT_DEDICATED: the same number at another bank, a payout before op
   t.same(none.counted, [])
   t.match(none.flags, [{ evidence: { reason: 'no_dedicated_account', payoutsCount: 1 } }])
 })
+
+t.test('a reading without the counterparty’s account agrees with one that has it; the fuller is kept whichever comes first', async (t) => {
+  const full = credit('R1', 100, '2026-03-05')
+  const thin = credit('R1', 100, '2026-03-05', { counterpartyAccountNo: '', counterpartyName: '' })
+  t.same(settleMovements([thin, full]).lines, [full])
+  t.same(settleMovements([full, thin]).lines, [full])
+  t.throws(() => settleMovements([thin, full, { ...full, counterpartyAccountNo: '999' }]), { code: 'movement_ref_conflict' }, 'two payers named: still a contradiction')
+  t.throws(() => settleMovements([thin, { ...thin, amountFen: fen(101) }]), { code: 'movement_ref_conflict' }, 'the thin reading must agree on the rest')
+})

@@ -82,6 +82,22 @@ export const accountMovements = pgTable(
   },
   (t) => [uniqueIndex('account_movements_project_ref').on(t.projectId, t.accountNo, t.bankRef), index('account_movements_project_date').on(t.projectId, t.bookingDate)],
 )
+export const accountMovementFills = pgTable(
+  'account_movement_fills',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    accountNo: text('account_no').notNull(),
+    bankRef: text('bank_ref').notNull(),
+    /** The statement whose reading filled it. */
+    statementId: text('statement_id').notNull().references(() => accountStatements.id),
+    counterpartyAccountNo: text('counterparty_account_no').notNull(),
+    counterpartyName: text('counterparty_name').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [uniqueIndex('account_movement_fills_project_ref').on(t.projectId, t.accountNo, t.bankRef)],
+)
+
 export const wageDeposits = pgTable(
   'wage_deposits',
   {

@@ -107,6 +107,27 @@ export const accountMovements = sqliteTable(
   (t) => [uniqueIndex('account_movements_project_ref').on(t.projectId, t.accountNo, t.bankRef), index('account_movements_project_date').on(t.projectId, t.bookingDate)],
 )
 
+/**
+ * What a later reading of a held movement says of the counterparty that the held one did not (an intraday camt.054
+ * without RltdPties, then the day's camt.053 with them): the movement itself is kept as first stored; this row fills
+ * it, once, so a funder's credit first notified without its account still counts as funding.
+ */
+export const accountMovementFills = sqliteTable(
+  'account_movement_fills',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    accountNo: text('account_no').notNull(),
+    bankRef: text('bank_ref').notNull(),
+    /** The statement whose reading filled it. */
+    statementId: text('statement_id').notNull().references(() => accountStatements.id),
+    counterpartyAccountNo: text('counterparty_account_no').notNull(),
+    counterpartyName: text('counterparty_name').notNull(),
+    atMs: integer('at_ms').notNull(),
+  },
+  (t) => [uniqueIndex('account_movement_fills_project_ref').on(t.projectId, t.accountNo, t.bankRef)],
+)
+
 /** A wage guarantee deposit (工资保证金) lodged by a general contractor for a project. `withdrawsId` takes one back. */
 export const wageDeposits = sqliteTable(
   'wage_deposits',
