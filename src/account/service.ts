@@ -16,8 +16,8 @@ import type { Database } from '../db/database.ts'
 import { maskText } from '../access/masking.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
-import { FEN_MAX, fen, type Fen } from '../kernel/money.ts'
-import { isWorkDate, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { FEN_MAX, fen, subFen, type Fen } from '../kernel/money.ts'
+import { addDays, isWorkDate, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { PunchRepository } from '../punches/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import {
@@ -76,8 +76,13 @@ export type StatementOutcome = 'statement_stored' | 'statement_exists'
 export interface PostedStatement {
   outcome: StatementOutcome
   statement: StatementRow
-  /** The statement's own balances (OPBD/CLBD, or the CSV balance column), as it states them. */
-  stated: ParsedStatement['balances']
+  /**
+   * The statement's own balances (OPBD/CLBD, or the CSV balance column), as it states them, each beside the ledger's
+   * balance at the same moment: the opening balance just before the statement's first line, the closing balance at
+   * the end of the day it is dated. A difference means the ledger lacks movements the bank booked (a statement not
+   * posted) or the registered opening balance is wrong; the statement is still taken, being the bank's own word.
+   */
+  stated: Array<ParsedStatement['balances'][number] & { ledgerFen: Fen | null; differenceFen: Fen | null }>
   /** The ledger's balance after this statement, at the end of the last booking day held. */
   balance: { asOf: WorkDate | null; balanceFen: Fen }
 }
@@ -328,7 +333,8 @@ export class AccountService {
     }
     // Refused after the transaction, never inside it: the refusal is kept in rejected inputs, which a rollback would undo.
     if ('refused' in result) return this.refuse(input, result.refused)
-    return this.answer('statement_stored', result.stored, statement.balances, accountRow)
+    const firstBooked = statement.lines.reduce<WorkDate | undefined>((d, l) => (d === undefined || l.bookingDate < d ? l.bookingDate : d), undefined)
+    return this.answer('statement_stored', result.stored, statement.balances, accountRow, firstBooked)
   }
 
   /** The statement must be of the dedicated account, in CNY, and hold no line before the account was opened. */
@@ -354,11 +360,22 @@ export class AccountService {
     return faults
   }
 
-  private async answer(outcome: StatementOutcome, statement: StatementRow, stated: ParsedStatement['balances'], account: DedicatedAccountRow): Promise<PostedStatement> {
+  /**
+   * `firstBooked`: the statement's earliest booking date. The opening balance is compared with the ledger just before
+   * it, whatever day the bank dated the opening balance (banks date OPBD by the period's first day or by the previous
+   * day's close); with no line, on the day it is dated.
+   */
+  private async answer(outcome: StatementOutcome, statement: StatementRow, stated: ParsedStatement['balances'], account: DedicatedAccountRow, firstBooked?: WorkDate): Promise<PostedStatement> {
     const movements = (await this.repo.movementsOf(statement.projectId, account.accountNo)).map(toMovement)
     const last = movements.at(-1)?.bookingDate ?? null
     const balanceFen = last === null ? fen(account.openingFen) : accountBalance(fen(account.openingFen), movements, last)
-    return { outcome, statement, stated, balance: { asOf: last, balanceFen } }
+    const checked = stated.map((b) => {
+      if (b.date === undefined) return { ...b, ledgerFen: null, differenceFen: null }
+      const at = b.kind === 'opening' && firstBooked !== undefined ? addDays(firstBooked, -1) : b.date
+      const ledgerFen = accountBalance(fen(account.openingFen), movements, at)
+      return { ...b, ledgerFen, differenceFen: subFen(b.amountFen, ledgerFen) }
+    })
+    return { outcome, statement, stated: checked, balance: { asOf: last, balanceFen } }
   }
 
   /** Keeps the refused file in rejected inputs with its faults (masked), then answers 422 with them. */

@@ -18,7 +18,7 @@ const CARD = '6217000000000000001'
 interface Posted {
   outcome: string
   statement: { id: string; format: string; lineCount: number; newLineCount: number }
-  stated: { kind: string; amountFen: number }[]
+  stated: { kind: string; amountFen: number; ledgerFen: number | null; differenceFen: number | null }[]
   balance: { asOf: string | null; balanceFen: number; balanceYuan: string }
 }
 interface Position {
@@ -143,6 +143,7 @@ t.test('statements: camt.054 then camt.053 with the same line, repeats, CSV, bal
     ['opening', 100_000],
     ['closing', 370_000],
   ])
+  t.match(second.stated, [{ kind: 'opening', ledgerFen: 100_000, differenceFen: 0 }, { kind: 'closing', ledgerFen: 370_000, differenceFen: 0 }], 'beside the ledger: they agree')
 
   // March by a CSV export: the share period (0.1% of ¥1,000,000 = 1,000.00) paid on time.
   const csv = ['账号,19045101040012345', '币种,人民币', '交易日期,记账日期,借方金额,贷方金额,余额,对方账号,对方户名,流水号', `2026-03-09,2026-03-09,,1000.00,4700.00,${FUNDER},杭州城投置业,SN-0309`].join('\r\n')
@@ -249,4 +250,25 @@ t.test('a line first notified without its counterparty (camt.054 without RltdPti
   t.match(await failure(postFile(api, projectId, other)), { status: 422 })
   await t.rejects(services.db.run({ text: 'UPDATE account_movement_fills SET counterparty_account_no = ?', params: ['1'] }), /append-only/, 'the fill is append-only')
   await t.rejects(services.db.run({ text: 'DELETE FROM account_movement_fills', params: [] }), /append-only/)
+})
+
+t.test('a statement whose opening balance the ledger does not reach: taken, with the difference shown', async (t) => {
+  const { api } = await startTestServer(t)
+  const projectId = await newProject(api, 'ACCT-GAP')
+  await register(api, projectId)
+  // March's statement, while February's (a ¥500 credit on the 20th) was never posted: the bank opens March at ¥1,500.
+  const march = camt({
+    kind: '053',
+    account: ACCOUNT,
+    opening: '1500.00',
+    closing: '1200.00',
+    summary: { count: 1, sum: '300.00' },
+    entries: [{ ref: 'P-0305', amount: '300.00', cd: 'DBIT', booking: '2026-03-05', value: '2026-03-05', counterpartyAccount: CARD, counterpartyName: '张三' }],
+  })
+  const posted = await postFile(api, projectId, march)
+  t.equal(posted.outcome, 'statement_stored')
+  t.match(posted.stated, [
+    { kind: 'opening', amountFen: 150_000, ledgerFen: 100_000, differenceFen: 50_000 },
+    { kind: 'closing', amountFen: 120_000, ledgerFen: 70_000, differenceFen: 50_000 },
+  ])
 })

@@ -101,7 +101,18 @@ const postReply = {
   properties: {
     outcome: { type: 'string', enum: ['statement_stored', 'statement_exists'] },
     statement,
-    stated: { type: 'array', items: balance, description: "the statement's own opening and closing balances, as it states them (none on a repeat post)" },
+    stated: {
+      type: 'array',
+      items: {
+        ...balance,
+        properties: {
+          ...balance.properties,
+          ledgerFen: { type: ['integer', 'null'], description: "the ledger's balance at the same moment: just before the statement's first line for the opening balance, the end of its day for the closing" },
+          differenceFen: { type: ['integer', 'null'], description: 'stated minus ledger: not 0 when the ledger lacks movements the bank booked, or the registered opening balance is wrong' },
+        },
+      },
+      description: "the statement's own opening and closing balances, as it states them (none on a repeat post), each beside the ledger's",
+    },
     balance: {
       type: 'object',
       properties: { asOf: { type: ['string', 'null'], description: 'the last booking day the ledger holds' }, balanceFen: fenAmount, balanceYuan: { type: 'string' } },
