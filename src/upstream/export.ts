@@ -3,22 +3,31 @@
  * one row per record, the columns the standard's field names in the order the records hold them. XLSX (a sheet named
  * after the kind, text cells so ID and card numbers keep every digit) or CSV for Excel (UTF-8 with a BOM, CRLF).
  *
- * Masked unless revealed: ID numbers as the roster masks them (region kept, birth date hidden), card and account
- * numbers to their last four digits. Text from data that a spreadsheet would run as a formula is defused.
+ * Masked unless revealed: ID numbers as the roster masks them (region kept, birth date hidden, the birth date column
+ * cut to its year), card and account numbers to their last four digits, phone numbers as the roster masks them. Text from data that a spreadsheet would run as a formula is defused.
  */
 import { loadExcel } from '../kernel/xlsx.ts'
-import { maskCard, maskIdNumber } from '../roster/identity.ts'
+import { maskCard, maskIdNumber, maskPhone } from '../roster/identity.ts'
 import { ENCRYPTED_FIELDS, type RecordKind } from './records.ts'
 import { csvField, defuseFormula } from '../kernel/spreadsheet-text.ts'
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf])
 
-/** The record with its ID and card numbers masked. */
+/**
+ * The record with its ID, card and phone numbers masked, and a birth date cut to its year: the masked ID hides
+ * exactly the eight birth-date digits, which a full BirthDate beside it would give back (as the roster's lists show
+ * birthYear only).
+ */
 export function maskPayload(kind: RecordKind, payload: Record<string, unknown>): Record<string, unknown> {
   const out = { ...payload }
   for (const f of ENCRYPTED_FIELDS[kind] as readonly string[]) {
     const v = out[f]
     if (typeof v === 'string') out[f] = /IDCardNumber$/.test(f) ? maskIdNumber(v) : maskCard(v)
+  }
+  for (const [f, v] of Object.entries(out)) {
+    if (typeof v !== 'string') continue
+    if (/Phone$|Mobile$|Tel$/i.test(f)) out[f] = maskPhone(v)
+    else if (/Birth(?:Date|day)$/i.test(f)) out[f] = v.slice(0, 4)
   }
   return out
 }
