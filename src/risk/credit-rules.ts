@@ -80,13 +80,28 @@ export function creditRecordState(r: CreditRecordFacts, onDate: WorkDate, rules:
   return 'active'
 }
 
-export type RepairRefusal = { code: 'not_active'; state: CreditRecordState } | { code: 'paid_in_future' } | { code: 'too_early'; repairableOn: WorkDate }
+export type RepairRefusal =
+  | { code: 'not_active'; state: CreditRecordState }
+  | { code: 'paid_in_future' }
+  | { code: 'paid_before_arrears'; periodFrom: WorkDate }
+  | { code: 'too_early'; repairableOn: WorkDate }
 
-/** Whether a repair may be recorded today for arrears paid in full on `paidInFullOn`. */
-export function repairCheck(r: CreditRecordFacts, paidInFullOn: WorkDate, today: WorkDate, rules: readonly CreditRule[] = CREDIT_RULES): { ok: true } | { ok: false; refusal: RepairRefusal } {
+/**
+ * Whether a repair may be recorded today for arrears paid in full on `paidInFullOn`. `periodFrom`: the first day of the
+ * arrears the record is for; they cannot have been paid in full before they began, and a date before it would clear
+ * the record the day it is made.
+ */
+export function repairCheck(
+  r: CreditRecordFacts,
+  paidInFullOn: WorkDate,
+  today: WorkDate,
+  rules: readonly CreditRule[] = CREDIT_RULES,
+  periodFrom?: WorkDate,
+): { ok: true } | { ok: false; refusal: RepairRefusal } {
   const state = creditRecordState(r, today, rules)
   if (state !== 'active') return { ok: false, refusal: { code: 'not_active', state } }
   if (paidInFullOn > today) return { ok: false, refusal: { code: 'paid_in_future' } }
+  if (periodFrom !== undefined && paidInFullOn < periodFrom) return { ok: false, refusal: { code: 'paid_before_arrears', periodFrom } }
   const repairableOn = addMonthsToDate(paidInFullOn, creditRuleOf(r.ruleVersion, rules).repairAfterPaidMonths)
   if (today < repairableOn) return { ok: false, refusal: { code: 'too_early', repairableOn } }
   return { ok: true }

@@ -87,7 +87,7 @@ export class CreditService {
   /** Repair granted by the bureau for arrears paid in full on `paidInFullOn`, refused before the rule allows it. */
   async repair(id: string, input: { paidInFullOn: WorkDate; reason: string }, actor: string): Promise<CreditRecordView> {
     const view = await this.get(id, undefined)
-    const check = repairCheck(this.factsOf(view, view.events), input.paidInFullOn, this.today())
+    const check = repairCheck(this.factsOf(view, view.events), input.paidInFullOn, this.today(), undefined, view.periodFrom)
     if (!check.ok) throw new AppError('credit_repair_refused', { ...check.refusal })
     await this.repo.insertCreditEvent({ id: newId(), recordId: id, type: 'repaired', actor, reason: `${input.reason.trim()} (paid in full on ${input.paidInFullOn})`, atMs: this.clock.nowMs() })
     return this.get(id, undefined)
