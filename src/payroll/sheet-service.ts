@@ -39,6 +39,7 @@ import {
   stateOf,
   transition,
   type CarriedAdjustment,
+  type MakeOutcome,
   type SheetAction,
   type SheetLine,
   type SheetState,
@@ -178,7 +179,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     const ready: PreparedSheet[] = []
     for (const team of await this.deps.roster.listTeams(projectId)) {
       const sheets = await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, team.id, period))
-      const next = nextVersion(sheets.map(({ sheet, state }) => ({ id: sheet.id, version: sheet.version, state })))
+      const next = bulkNextVersion(sheets.map(({ sheet, state }) => ({ id: sheet.id, version: sheet.version, state })))
       if (!next.ok) {
         results.push({ teamId: team.id, teamName: team.name, sheet: null, skipped: { code: 'payroll_sheet_exists', details: { sheetId: next.liveId, version: next.version, state: next.state } } })
         continue
@@ -195,7 +196,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     await this.repo.transaction(async (tx) => {
       for (const prepared of ready) {
         await tx.lock(sheetLockKey(projectId, prepared.teamId, period))
-        const refused = await this.store(prepared, actor, reason, now)
+        const refused = await this.store(prepared, actor, reason, now, bulkNextVersion)
         const result = results.find((r) => r.teamId === prepared.teamId)!
         if (refused) result.skipped = { code: refused.code, details: detailsOf(refused) }
         else result.sheet = { id: prepared.sheetId, version: prepared.version!, workerCount: prepared.totals.workerCount, netFen: prepared.totals.netFen }
@@ -302,10 +303,10 @@ export class PayrollSheetService implements ApprovedPayrollSource {
    * Stores a prepared sheet as the team-month's next version, superseding an approved one: inside a transaction
    * holding the team-month's lock. Returns the refusal instead of storing when a live sheet appeared meanwhile.
    */
-  private async store(prepared: PreparedSheet, actor: string, reason: string | null, now: number): Promise<AppError | undefined> {
+  private async store(prepared: PreparedSheet, actor: string, reason: string | null, now: number, versionOf: typeof nextVersion = nextVersion): Promise<AppError | undefined> {
     const { project, teamId, period, sheetId, lines, totals, basis } = prepared
     const existing = await this.withStates(await this.repo.sheetsOfTeamMonth(project.id, teamId, period))
-    const next = nextVersion(existing.map(({ sheet, state }) => ({ id: sheet.id, version: sheet.version, state })))
+    const next = versionOf(existing.map(({ sheet, state }) => ({ id: sheet.id, version: sheet.version, state })))
     if (!next.ok) return new AppError('payroll_sheet_exists', { sheetId: next.liveId, version: next.version, state: next.state })
     prepared.version = next.version
     const sheet: SheetRow = {
@@ -576,4 +577,15 @@ export class PayrollSheetService implements ApprovedPayrollSource {
  */
 function inForce<S extends { state: SheetState }>(versions: readonly S[]): S | undefined {
   return versions.filter((s) => s.state !== 'withdrawn' && s.state !== 'superseded').at(-1) ?? versions.at(-1)
+}
+
+/**
+ * The next version as the bulk make sees it: a team whose sheet in force is approved or later already has its sheet;
+ * a correction superseding it is the team's own make, a deliberate step, never a side effect of making the others'.
+ */
+function bulkNextVersion(sheets: ReadonlyArray<{ id: string; version: number; state: SheetState }>): MakeOutcome {
+  const next = nextVersion(sheets)
+  if (!next.ok || next.supersedes === null) return next
+  const live = sheets.find((s) => s.id === next.supersedes)!
+  return { ok: false, liveId: live.id, version: live.version, state: live.state }
 }
