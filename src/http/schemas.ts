@@ -86,3 +86,9 @@ export const workerAnswerBody = {
   required: ['decision', 'channel'],
   additionalProperties: false,
 } as const
+
+/** A payroll answer may name the line it answers (the worker's lines listing gives each lineId). */
+export const payrollAnswerBody = {
+  ...workerAnswerBody,
+  properties: { ...workerAnswerBody.properties, lineId: { type: 'string', minLength: 1, maxLength: 64, description: 'the line the worker saw or signed: refused with 409 payroll_line_superseded when a newer version is in force' } },
+} as const

@@ -79,6 +79,7 @@ export const ERRORS = {
   payroll_sheet_state: { status: 409, message: 'The payroll sheet is not in a state that allows this step; details.state is its state and details.allowedFrom the states this step needs.' },
   payroll_sheet_cannot_price: { status: 422, message: "A worker's month cannot be priced from the wage terms in force; details.workers say whose and why (e.g. days worked before the first terms). Record the terms, then make the sheet." },
   payroll_line_not_found: { status: 404, message: 'The worker has no line on this payroll sheet.' },
+  payroll_line_superseded: { status: 409, message: 'The line answered is no longer the one in force: a newer version of the payroll sheet was sent. Show the worker the current figures and record their answer to those.' },
   instruction_not_found: { status: 404, message: 'No bank instruction of this project has this id.' },
   instruction_live: { status: 409, message: "The worker's month already has an instruction the bank has not answered as failed or returned; a new attempt is made only after that." },
   instruction_line_refused: { status: 422, message: "A line of the sheet cannot be carried by a bank instruction (details.workerId, details.reason, details.problem); nothing was instructed. Correct the worker's pay inputs or record and make a new version of the sheet." },

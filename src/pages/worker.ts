@@ -62,6 +62,7 @@ const NOTICES = {
   payroll_confirm: '已确认本月工资。',
   payroll_dispute: '已提交工资异议，该笔工资暂缓发放，劳资专管员会联系您核实。',
   note_required: '提出异议时请写明哪里不对。',
+  payroll_changed: '工资表刚刚更新过，金额可能已变。请核对下面的最新金额后再确认或提出异议。',
   complaint_made: '投诉已提交，劳资专管员须在 7 天内受理；逾期未处理会上报监管部门。',
   complaint_text_required: '请写明投诉的内容。',
 } as const
@@ -87,7 +88,7 @@ interface WorkerMonthData extends LayoutData {
   days: DayRow[]
   totals: { days: string; hours: string }
   timesheet: { confirmed: boolean; answer: Answer | null; action: string }
-  payroll: { line: { netYuan: string; payDate: string; answer: Answer | null } | null; action: string }
+  payroll: { line: { lineId: string; netYuan: string; payDate: string; answer: Answer | null } | null; action: string }
   pay: Array<MonthPay & { url: string; current: boolean }>
   complaint: { action: string; state: string | null; madeAt: string | null }
   notice?: string
@@ -269,7 +270,7 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
           action: `/w/${encodeURIComponent(project.id)}/me/timesheet-answer`,
         },
         payroll: {
-          line: line ? { netYuan: formatYuan(fen(line.line.netFen)), payDate: line.sheet.payDate, answer: line.answer ? answerOf(line.answer, line.answer.answeredAtMs, tz) : null } : null,
+          line: line ? { lineId: line.line.id, netYuan: formatYuan(fen(line.line.netFen)), payDate: line.sheet.payDate, answer: line.answer ? answerOf(line.answer, line.answer.answeredAtMs, tz) : null } : null,
           action: `/w/${encodeURIComponent(project.id)}/me/payroll-answer`,
         },
         pay,
@@ -279,19 +280,25 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
           state: complaint === undefined ? null : COMPLAINT_STATE_TEXT[complaint.case.state],
           madeAt: complaint === undefined ? null : answerOf({ decision: 'dispute', note: null }, complaint.case.episodeOpenedAtMs, tz).at,
         },
-        noticeIsProblem: notice === 'note_required' || notice === 'complaint_text_required',
+        noticeIsProblem: notice === 'note_required' || notice === 'complaint_text_required' || notice === 'payroll_changed',
       })
     },
   )
 
   const answerBody = {
     type: 'object',
-    properties: { month: { type: 'string', pattern: monthPattern }, decision: { type: 'string', enum: ['confirm', 'dispute'] }, note: { type: 'string', maxLength: NOTE_LENGTH_MAX } },
+    properties: {
+      month: { type: 'string', pattern: monthPattern },
+      decision: { type: 'string', enum: ['confirm', 'dispute'] },
+      note: { type: 'string', maxLength: NOTE_LENGTH_MAX },
+      /** The payroll line the page showed: an answer to figures since replaced is not recorded on the new ones. */
+      lineId: { type: 'string', maxLength: 64 },
+    },
     required: ['month', 'decision'],
   } as const
 
   for (const what of ['timesheet', 'payroll'] as const) {
-    app.post<{ Params: { project: string }; Body: { month: Month; decision: 'confirm' | 'dispute'; note?: string } }>(
+    app.post<{ Params: { project: string }; Body: { month: Month; decision: 'confirm' | 'dispute'; note?: string; lineId?: string } }>(
       `/w/:project/me/${what}-answer`,
       { config: { policy: { roles: ['worker'], write: true, personal: true } }, schema: { hide: true, params: projectParam, body: answerBody } },
       async (req, reply) => {
@@ -302,7 +309,15 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
         if (decision === 'dispute' && note === null) return back('note_required')
         const input = { decision, channel: channelOf(req), note }
         if (what === 'timesheet') await timesheets.answerByWorker(req.params.project, worker.id, month, input)
-        else await sheets.answer(req.params.project, worker.id, month, input)
+        else {
+          try {
+            await sheets.answer(req.params.project, worker.id, month, { ...input, ...(req.body.lineId ? { lineId: req.body.lineId } : {}) })
+          } catch (err) {
+            // A new version was sent while the page was open: show the worker the figures now in force.
+            if (err instanceof AppError && err.code === 'payroll_line_superseded') return back('payroll_changed')
+            throw err
+          }
+        }
         return back(`${what}_${decision}`)
       },
     )

@@ -94,6 +94,11 @@ export interface AnswerInput {
   decision: 'confirm' | 'dispute'
   channel: ConfirmationChannel
   note: string | null
+  /**
+   * The line the worker saw or signed (a page's, a paper copy's). When given and no longer the line in force (a new
+   * version was sent meanwhile), the answer is refused: a confirmation stands for the figures confirmed.
+   */
+  lineId?: string
 }
 
 /** A team's outcome of makeAll: the sheet made, or why none was (the code and details its own make would answer). */
@@ -408,6 +413,9 @@ export class PayrollSheetService implements ApprovedPayrollSource {
       // Read again under the lock: a new version made meanwhile is the one to answer.
       const again = await this.currentLine(projectId, workerId, period)
       if (!again) throw new AppError('payroll_line_not_found', { workerId, month: period })
+      if (input.lineId !== undefined && input.lineId !== again.line.id) {
+        throw new AppError('payroll_line_superseded', { lineId: input.lineId, current: { lineId: again.line.id, sheetId: again.sheet.id, version: again.sheet.version, netFen: again.line.netFen } })
+      }
       const answer: LineAnswerRow = {
         id: newId(),
         sheetId: again.sheet.id,

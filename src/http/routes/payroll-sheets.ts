@@ -13,7 +13,7 @@ import type { PersonAction, SheetView } from '../../payroll/sheet-service.ts'
 import { SHEET_STATES } from '../../payroll/sheet-rules.ts'
 import { creditText } from '../../timesheets/rules.ts'
 import { checkAnswerChannel, principalOf } from '../access.ts'
-import { errors, month, projectParams, teamMonthParams, workerMonthParams, workerAnswerBody, smallInt } from '../schemas.ts'
+import { errors, month, projectParams, teamMonthParams, workerMonthParams, payrollAnswerBody, smallInt } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
 const anyObject = { type: 'object', additionalProperties: true } as const
@@ -441,21 +441,26 @@ export async function payrollSheetsRoutes(app: FastifyInstance, { services }: { 
     },
   )
 
-  app.post<{ Params: { projectId: string; workerId: string; month: string }; Body: { decision: 'confirm' | 'dispute'; channel: 'app' | 'kiosk' | 'sms' | 'paper' | 'wechat'; note?: string } }>(
+  app.post<{ Params: { projectId: string; workerId: string; month: string }; Body: { decision: 'confirm' | 'dispute'; channel: 'app' | 'kiosk' | 'sms' | 'paper' | 'wechat'; note?: string; lineId?: string } }>(
     '/api/projects/:projectId/workers/:workerId/payroll/:month/answer',
     { config: { policy: { roles: ['labour_manager', 'team_manager', 'worker'], write: true, personal: true } },
       schema: {
         tags: ['payroll'],
         summary: "The worker confirms their payroll line, or disputes it with a note (工资确认 / 异议); a manager records a paper answer with channel paper. The newest answer counts; a disputed line is held, the rest may proceed",
-        description: 'Answers the line on the current sheet of the team-month once it is sent (404 payroll_line_not_found otherwise).',
+        description: 'Answers the line on the current sheet of the team-month once it is sent (404 payroll_line_not_found otherwise). Name the line answered (lineId) so an answer to figures since replaced is refused (409 payroll_line_superseded with the current line) rather than recorded on figures the worker never saw.',
         params: workerMonthParams,
-        body: workerAnswerBody,
+        body: payrollAnswerBody,
         response: { 201: answerSchema, ...errors },
       },
     },
     async (req, reply) => {
       checkAnswerChannel(req, req.body.channel)
-      const { answer } = await sheets.answer(req.params.projectId, req.params.workerId, req.params.month, { decision: req.body.decision, channel: req.body.channel, note: req.body.note ?? null })
+      const { answer } = await sheets.answer(req.params.projectId, req.params.workerId, req.params.month, {
+        decision: req.body.decision,
+        channel: req.body.channel,
+        note: req.body.note ?? null,
+        ...(req.body.lineId === undefined ? {} : { lineId: req.body.lineId }),
+      })
       return reply.code(201).send(answerJson(answer))
     },
   )
