@@ -104,6 +104,28 @@ export function minimumWageFor(regionCode: string, workDate: WorkDate, tables: r
   return undefined
 }
 
+/** The minimum a line is judged against: the region's own, or the province's floor (tier and region null). */
+type JudgedMinimum = Omit<MinimumWage, 'tier' | 'assignedRegionCode'> & { tier: MinimumWageTier | null; assignedRegionCode: string | null }
+
+/**
+ * Where the region's tier under the standard in force is unsourced: the standard's lowest tier. Pay below it is below
+ * the minimum wherever in the province the project is, so the clearest shortfalls are still caught without guessing
+ * the region's own tier (which may be higher: a line above this floor is `met` only against the floor, and the
+ * evidence says so with `tier: null`).
+ */
+function provincialFloor(regionCode: string, workDate: WorkDate, tables: readonly MinimumWageTable[]): JudgedMinimum | undefined {
+  const standard = provincialStandardFor(regionCode, workDate, tables)
+  if (!standard) return undefined
+  let lowest: JudgedMinimum | undefined
+  for (const amounts of Object.values(standard.tiers)) {
+    if (amounts === undefined) continue
+    if (lowest === undefined || amounts.monthlyFen < lowest.monthlyFen) {
+      lowest = { ...amounts, tier: null, source: `${standard.source}; the region's tier is not kept here: the province's lowest tier`, standardEffectiveFrom: standard.effectiveFrom, assignedRegionCode: null }
+    }
+  }
+  return lowest
+}
+
 export type DeductionKind = 'advance' | 'personal_social_insurance' | 'income_tax' | 'other'
 
 /** One payroll sheet line, as the minimum wage check reads it. */
@@ -157,7 +179,7 @@ export type MinimumWageOutcome =
  */
 export function checkMinimumWage(line: MinimumWageLine, tables: readonly MinimumWageTable[] = MINIMUM_WAGE_TABLES): MinimumWageOutcome {
   const workDate = clampedDate(line.period, 31)
-  const minimum = minimumWageFor(line.regionCode, workDate, tables)
+  const minimum: JudgedMinimum | undefined = minimumWageFor(line.regionCode, workDate, tables) ?? provincialFloor(line.regionCode, workDate, tables)
   if (!minimum) return { outcome: 'minimum_unknown', regionCode: line.regionCode, workDate }
 
   const fullTime = line.fullTime === true || new Money(line.daysCredited).gte(line.expectedDays)

@@ -258,7 +258,7 @@ const DEDUCTION_KIND: Record<Deduction['reason'], DeductionKind> = {
 
 /**
  * The minimum wage finding of a line, or null. Only a full-time month is judged (days credited reach the monthly
- * terms' expected days, or 21.75 under other terms): a part-time month would need the hourly minimum and hours
+ * terms' expected days or 21.75, whichever is fewer): a part-time month would need the hourly minimum and hours
  * contracted, which the sheet does not know. What counts is the month's own pay (adjustments belong to earlier
  * months) less deductions of kind `other` entered by a person (minimum-wage.ts says why).
  */
@@ -269,7 +269,9 @@ export function minimumWageFinding(line: SheetLine, regionCode: string, tables: 
       period: line.period,
       regionCode,
       daysCredited: line.creditHalves / 2,
-      expectedDays: line.expectedDays ?? STANDARD_EXPECTED_DAYS,
+      // Terms may state more expected days than the statutory 21.75, which would both cut the pay and keep the month
+      // from counting as full-time: a month is full-time at whichever is fewer.
+      expectedDays: Math.min(line.expectedDays ?? STANDARD_EXPECTED_DAYS, STANDARD_EXPECTED_DAYS),
       payableFen: line.monthPayableFen,
       overtimeFen: fen(0),
       excludedAllowancesFen: fen(0),

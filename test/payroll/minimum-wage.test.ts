@@ -127,9 +127,17 @@ t.test('full-time by days credited or by the flag; part-time against the hourly 
   t.match(checkMinimumWage(line({ daysCredited: 1, hours: 0.25, payableFen: fen(550) })), { outcome: 'met', minimumFen: 550 })
 })
 
-t.test('a region with no known minimum is reported, never flagged', async (t) => {
-  t.match(checkMinimumWage(line({ regionCode: '330203', payableFen: fen(1) })), { outcome: 'minimum_unknown', regionCode: '330203', workDate: '2024-03-31' })
-  t.equal(belowMinimumWage(line({ period: '2025-02', payableFen: fen(1) })), undefined, 'Hangzhou under the 2025 standard: tier unsourced')
+t.test('a region whose tier is not kept: judged against the province’s lowest tier, never a guessed one', async (t) => {
+  // Ningbo (330203) under the 2021 standard: its tier is unsourced; the lowest tier is 1,840 yuan.
+  t.match(checkMinimumWage(line({ regionCode: '330203', payableFen: fen(183_999) })), {
+    outcome: 'below',
+    flag: { evidence: { tier: null, assignedRegionCode: null, minimumFen: 184_000, shortFen: 1, source: /province's lowest tier/ } },
+  })
+  t.match(checkMinimumWage(line({ regionCode: '330203', payableFen: fen(200_000) })), { outcome: 'met', minimumFen: 184_000 }, 'above the floor: met against the floor only')
+  // Hangzhou under the 2025 standard (tier unsourced): the floor is 2,010 yuan.
+  t.match(belowMinimumWage(line({ period: '2025-02', payableFen: fen(200_000) })), { evidence: { minimumFen: 201_000, standardEffectiveFrom: '2025-01-01', tier: null } })
+  t.equal(belowMinimumWage(line({ period: '2025-02', payableFen: fen(201_000) })), undefined)
+  t.match(checkMinimumWage(line({ regionCode: '440106', payableFen: fen(1) })), { outcome: 'minimum_unknown', regionCode: '440106' }, 'a province not kept here: unknown')
 })
 
 t.test('the month is judged by the standard in force on its last day', async (t) => {
