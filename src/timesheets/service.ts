@@ -517,6 +517,11 @@ export class TimesheetService {
         const date = workDateOf(atMs, project.timeZone)
         // The day itself, or the next morning for the end of a night shift.
         if (date !== workDate && date !== addDays(workDate, 1)) return invalid(`${input.at} falls on ${date}; a punch added to ${workDate} must fall on that day or the next morning`)
+        // A night shift's out on the morning after the exit would be stored and then left out as after the exit:
+        // refused, naming the date, so the exit can be recorded on the day the shift really ended.
+        if (enrolment.exitDate !== null && date > enrolment.exitDate) {
+          throw new AppError('date_outside_enrolment', { workDate: date, entryDate: enrolment.entryDate, exitDate: enrolment.exitDate, at: input.at })
+        }
         row.atMs = atMs
         row.direction = input.direction
         affected.add(date)
