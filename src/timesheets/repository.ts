@@ -5,7 +5,7 @@
  * site, or the benchmark's 10 million punches), so it streams one row per
  * worker instead of building objects per punch twice.
  */
-import { and, eq, gte, lte, sql, type SQL } from 'drizzle-orm'
+import { and, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm'
 import { LIMITS } from '../config/limits.ts'
 import { q, type Database, type Transaction } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
@@ -154,6 +154,27 @@ export class TimesheetRepository {
       else byWorker.set(r.workerId, [r])
     }
     return byWorker
+  }
+
+  /** Of the punches given, those a standing correction (accept_punch or void_punch, not revoked) has settled. */
+  async settledPunchIds(projectId: string, punchIds: readonly number[]): Promise<Set<number>> {
+    const settled = new Map<string, number>()
+    for (let i = 0; i < punchIds.length; i += 500) {
+      const chunk = punchIds.slice(i, i + 500)
+      const rows = await this.db.all(
+        sql`${selectFrom(corrections)} WHERE ${and(eq(corrections.projectId, projectId), inArray(corrections.punchId, [...chunk]), inArray(corrections.kind, ['accept_punch', 'void_punch']))}`,
+      )
+      for (const raw of rows) {
+        const r = rowOf<CorrectionRow>(corrections, raw)
+        if (r.punchId !== null) settled.set(r.id, r.punchId)
+      }
+    }
+    const ids = [...settled.keys()]
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db.all(sql`${selectFrom(corrections)} WHERE ${and(eq(corrections.projectId, projectId), eq(corrections.kind, 'revoke'), inArray(corrections.revokesId, ids.slice(i, i + 500)))}`)
+      for (const raw of rows) settled.delete(rowOf<CorrectionRow>(corrections, raw).revokesId ?? '')
+    }
+    return new Set(settled.values())
   }
 
   /**

@@ -434,14 +434,17 @@ export class TimesheetService {
     // put themselves on a date nobody reviews (a reset clock says 2000-01-01).
     const confirmedAt = new Map((await this.repo.confirmedTeamMonths(projectId)).map((c) => [`${c.teamId}|${c.month}`, c]))
     const frozenIds = new Map<string, Set<number>>()
-    for (const p of await this.repo.receivedBetween(projectId, startMs, endMs)) {
+    const received = await this.repo.receivedBetween(projectId, startMs, endMs)
+    // A suspect reading a person has accepted or voided is settled: no longer listed as waiting for them.
+    const settled = await this.repo.settledPunchIds(projectId, received.filter((p) => p.clockSuspect !== null && monthOf(p.workDate) !== month).map((p) => p.id))
+    for (const p of received) {
       const teamId = teamOf.get(p.workerId) ?? ''
       const c = confirmedAt.get(`${teamId}|${monthOf(p.workDate)}`)
       // Received after the confirmation; or just before it (another instance's commit racing it) and not in the snapshot.
       if (c && (p.receivedAtMs > c.confirmedAtMs || (p.receivedAtMs >= c.confirmedAtMs - CONFIRM_RACE_MARGIN_MS && !(await this.frozenPunchIds(c.id, frozenIds)).has(p.id)))) {
         flags.push({ kind: 'late_punch_in_confirmed_month', workerId: p.workerId, teamId, workDate: p.workDate, punchId: p.id, detail: { confirmedMonth: c.month, confirmationId: c.id, receivedAtMs: p.receivedAtMs } })
       }
-      if (p.clockSuspect !== null && monthOf(p.workDate) !== month) {
+      if (p.clockSuspect !== null && monthOf(p.workDate) !== month && !settled.has(p.id)) {
         flags.push({
           kind: 'clock_suspect',
           workerId: p.workerId,
