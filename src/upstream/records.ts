@@ -311,6 +311,11 @@ export function projectWorkerRecord(
   worker: WorkerFacts,
   enrolment: EnrolmentFacts,
   isTeamLeader = false,
+  /**
+   * How many times the worker's wage card has changed (换卡). The platform checks payouts against the card it holds,
+   * and an accepted record is never overwritten: each new card is a new record under its own key.
+   */
+  cardChanges = 0,
 ): RecordOf<'ProjectWorker'> {
   const payload = withOptional<ProjectWorkerRecord>(
     {
@@ -337,7 +342,7 @@ export function projectWorkerRecord(
       ExitTime: enrolment.exitDate,
     },
   )
-  return { kind: 'ProjectWorker', key: `worker:${enrolment.id}`, payload }
+  return { kind: 'ProjectWorker', key: cardChanges > 0 ? `worker:${enrolment.id}:card:${cardChanges}` : `worker:${enrolment.id}`, payload }
 }
 
 /**
