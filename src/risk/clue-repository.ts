@@ -10,7 +10,7 @@
 import { sql } from 'drizzle-orm'
 import { q, type Database } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
-import { clueEvents, clues, creditRecordEvents, creditRecords, incidentReports, majorIncidents } from '../db/schema/index.ts'
+import { clueEvents, clues, creditRecordEvents, creditRecords, incidentReports, majorIncidentFigures, majorIncidents } from '../db/schema/index.ts'
 
 export type ClueRow = typeof clues.$inferSelect
 export type ClueEventRow = typeof clueEvents.$inferSelect
@@ -62,8 +62,12 @@ const COMPLAINTS_WITHOUT_CLUE = `SELECT e.project_id AS "projectId", e.month AS 
 const INCIDENT_REGION = `COALESCE((SELECT p.region_code FROM projects p WHERE p.id = i.project_id),
   (SELECT SUBSTR(c.employer_credit_code, 3, 6) FROM clues c WHERE i.source_kind = 'clue' AND c.id = i.source_id))`
 
-const INCIDENT_COLUMNS = `i.id AS "id", i.source_kind AS "sourceKind", i.source_id AS "sourceId", i.project_id AS "projectId", i.headcount AS "headcount",
-  i.amount_fen AS "amountFen", i.reasons AS "reasons", i.became_major_at_ms AS "becameMajorAtMs"`
+/** An incident's figures as last restated (major_incident_figures), else as it became major. */
+const LATEST_FIGURE = (column: string): string =>
+  `COALESCE((SELECT f.${column} FROM major_incident_figures f WHERE f.incident_id = i.id ORDER BY f.at_ms DESC, f.id DESC LIMIT 1), i.${column})`
+
+const INCIDENT_COLUMNS = `i.id AS "id", i.source_kind AS "sourceKind", i.source_id AS "sourceId", i.project_id AS "projectId", ${LATEST_FIGURE('headcount')} AS "headcount",
+  ${LATEST_FIGURE('amount_fen')} AS "amountFen", ${LATEST_FIGURE('reasons')} AS "reasons", i.became_major_at_ms AS "becameMajorAtMs"`
 
 const INCIDENTS_IN = (regional: boolean): string => `SELECT ${INCIDENT_COLUMNS}, ${INCIDENT_REGION} AS "regionCode" FROM major_incidents i
   ${regional ? `WHERE ${INCIDENT_REGION} LIKE ?` : ''}
@@ -202,6 +206,11 @@ export class ClueRepository {
   async insertIncident(row: MajorIncidentRow): Promise<boolean> {
     const r = await this.db.run(sql`${insertInto(majorIncidents, [row])} ON CONFLICT DO NOTHING`)
     return r.changes > 0
+  }
+
+  /** Restates an incident's figures (append-only; the newest is the incident's). */
+  async insertIncidentFigures(row: { id: string; incidentId: string; headcount: number; amountFen: number; reasons: string; atMs: number }): Promise<void> {
+    await this.db.run(insertInto(majorIncidentFigures, [row]))
   }
 
   async incident(id: string): Promise<IncidentWithRegion | undefined> {

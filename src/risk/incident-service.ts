@@ -81,9 +81,29 @@ export class IncidentService {
       reasons: JSON.stringify(major.reasons),
       becameMajorAtMs: source.atMs,
     }
-    if (!(await this.repo.insertIncident(row))) return undefined
+    if (!(await this.repo.insertIncident(row))) {
+      await this.restate(source, major.reasons)
+      return undefined
+    }
     await this.outbox?.enqueue(source.projectId ?? NO_PROJECT, [incidentPayload({ ...row, reasons: major.reasons })])
     return row.id
+  }
+
+  /**
+   * A source already major raised again: its figures restated when they grew or it gained a reason (a check finding
+   * ¥6,000,000 where ¥100,000 was reported is a ¥5,000,000 case, which the bureau's targets count). The peak stands:
+   * arrears paid down later do not make the incident smaller than it was.
+   */
+  private async restate(source: { kind: string; id: string; headcount: number; amountFen: number; atMs: number }, reasons: readonly string[]): Promise<void> {
+    const existing = await this.repo.incidentBySource(source.kind, source.id)
+    if (!existing) return
+    const had = JSON.parse(existing.reasons) as string[]
+    const gained = reasons.filter((r) => !had.includes(r))
+    if (source.headcount <= existing.headcount && source.amountFen <= existing.amountFen && gained.length === 0) return
+    const headcount = Math.max(existing.headcount, source.headcount)
+    const amountFen = Math.max(Number(existing.amountFen), source.amountFen)
+    const peak = majorIncident({ headcount, amountFen: amountFen as Fen })?.reasons ?? []
+    await this.repo.insertIncidentFigures({ id: newId(), incidentId: existing.id, headcount, amountFen, reasons: JSON.stringify([...new Set([...peak, ...had])]), atMs: source.atMs })
   }
 
   /**

@@ -119,6 +119,19 @@ export const majorIncidents = pgTable(
   (t) => [uniqueIndex('major_incidents_source').on(t.sourceKind, t.sourceId), index('major_incidents_at').on(t.becameMajorAtMs)],
 )
 
+export const majorIncidentFigures = pgTable(
+  'major_incident_figures',
+  {
+    id: text('id').primaryKey(),
+    incidentId: text('incident_id').notNull().references(() => majorIncidents.id),
+    headcount: integer('headcount').notNull(),
+    amountFen: bigint('amount_fen', { mode: 'number' }).notNull(),
+    reasons: text('reasons').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('major_incident_figures_incident').on(t.incidentId, t.atMs)],
+)
+
 export const incidentReports = pgTable(
   'incident_reports',
   {

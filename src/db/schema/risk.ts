@@ -154,6 +154,24 @@ export const majorIncidents = sqliteTable(
   (t) => [uniqueIndex('major_incidents_source').on(t.sourceKind, t.sourceId), index('major_incidents_at').on(t.becameMajorAtMs)],
 )
 
+/**
+ * An incident's figures restated after it became major, append-only (the incident row keeps what it became major
+ * with): a clue's check finding ¥6,000,000 where ¥100,000 was reported, a month's arrears growing past ¥5,000,000. The
+ * newest row is the incident's figures; reasons only ever gain.
+ */
+export const majorIncidentFigures = sqliteTable(
+  'major_incident_figures',
+  {
+    id: text('id').primaryKey(),
+    incidentId: text('incident_id').notNull().references(() => majorIncidents.id),
+    headcount: integer('headcount').notNull(),
+    amountFen: integer('amount_fen').notNull(),
+    reasons: text('reasons').notNull(),
+    atMs: integer('at_ms').notNull(),
+  },
+  (t) => [index('major_incident_figures_incident').on(t.incidentId, t.atMs)],
+)
+
 export const incidentReports = sqliteTable(
   'incident_reports',
   {
