@@ -257,6 +257,24 @@ const DEDUCTION_KIND: Record<Deduction['reason'], DeductionKind> = {
 }
 
 /**
+ * Additions to pay the minimum wage leaves out (最低工资规定 Art. 12), told by their label, as people write them:
+ * overtime pay (加班工资), and allowances for the middle or night shift, heat, cold, underground, toxic or hazardous
+ * work (中班、夜班、高温、低温、井下、有毒有害等特殊工作环境、条件下的津贴). An allowance labelled otherwise counts as pay,
+ * which can only spare an employer a finding, never raise a wrong one.
+ */
+const OVERTIME_LABEL = /加班/
+const EXCLUDED_ALLOWANCE_LABEL = /中班|夜班|高温|防暑|降温|低温|井下|有毒|有害|特殊(?:工作)?(?:环境|条件)/
+
+function additionsLabelled(line: SheetLine, which: 'overtime' | 'allowance'): Fen {
+  const counted = line.payable.filter((i) => {
+    if (i.kind !== 'addition') return false
+    const overtime = OVERTIME_LABEL.test(i.reason)
+    return which === 'overtime' ? overtime : !overtime && EXCLUDED_ALLOWANCE_LABEL.test(i.reason)
+  })
+  return sumFen(counted.map((i) => i.amountFen))
+}
+
+/**
  * The minimum wage finding of a line, or null. Only a full-time month is judged (days credited reach the monthly
  * terms' expected days or 21.75, whichever is fewer): a part-time month would need the hourly minimum and hours
  * contracted, which the sheet does not know. What counts is the month's own pay (adjustments belong to earlier
@@ -273,8 +291,8 @@ export function minimumWageFinding(line: SheetLine, regionCode: string, tables: 
       // from counting as full-time: a month is full-time at whichever is fewer.
       expectedDays: Math.min(line.expectedDays ?? STANDARD_EXPECTED_DAYS, STANDARD_EXPECTED_DAYS),
       payableFen: line.monthPayableFen,
-      overtimeFen: fen(0),
-      excludedAllowancesFen: fen(0),
+      overtimeFen: additionsLabelled(line, 'overtime'),
+      excludedAllowancesFen: additionsLabelled(line, 'allowance'),
       deductions: line.deductions.filter((d) => d.adjustmentId === undefined).map((d) => ({ kind: DEDUCTION_KIND[d.reason], amountFen: d.appliedFen })),
       netFen: line.netFen,
     },
