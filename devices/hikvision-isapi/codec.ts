@@ -74,6 +74,9 @@ export const PASS_MINORS: ReadonlyMap<number, { method: VerifyMethod; name: stri
   [0x4b, { method: 'face', name: 'face passed' }],
   [0x4d, { method: 'face', name: 'employee number and face passed' }],
   [0x65, { method: 'password', name: 'employee number and password passed' }],
+  // 人证比对通过: the face matched against the photo on the ID card read at the terminal (人证合一 terminals at gates
+  // that check the resident ID card itself). The face is the strongest factor.
+  [0x69, { method: 'face', name: 'person and ID card matched' }],
   [0x9c, { method: 'qr', name: 'QR code passed' }],
   [0xb5, { method: 'password', name: 'password passed' }],
 ])
