@@ -200,6 +200,8 @@ export class UpstreamReporter {
       const k = `${p.projectId}\u0000${p.workerId}`
       const e = byWorker.get(k) ?? { projectId: p.projectId, workerId: p.workerId, dates: new Set<WorkDate>() }
       e.dates.add(p.workDate)
+      // A night shift's out, stored on the next date, is listed on the day of its in: that day is reported too.
+      e.dates.add(addDays(p.workDate, -1))
       byWorker.set(k, e)
     }
     const reporting = new Set([...(await this.reportingProjects()).values()].flat())
