@@ -333,8 +333,7 @@ export class AccountService {
     }
     // Refused after the transaction, never inside it: the refusal is kept in rejected inputs, which a rollback would undo.
     if ('refused' in result) return this.refuse(input, result.refused)
-    const firstBooked = statement.lines.reduce<WorkDate | undefined>((d, l) => (d === undefined || l.bookingDate < d ? l.bookingDate : d), undefined)
-    return this.answer('statement_stored', result.stored, statement.balances, accountRow, firstBooked)
+    return this.answer('statement_stored', result.stored, statement.balances, accountRow)
   }
 
   /** The statement must be of the dedicated account, in CNY, and hold no line before the account was opened. */
@@ -361,17 +360,17 @@ export class AccountService {
   }
 
   /**
-   * `firstBooked`: the statement's earliest booking date. The opening balance is compared with the ledger just before
-   * it, whatever day the bank dated the opening balance (banks date OPBD by the period's first day or by the previous
-   * day's close); with no line, on the day it is dated.
+   * An opening balance is compared with the ledger just before the first line of the report it opens (firstBookedOn),
+   * whatever day the bank dated it (banks date OPBD by the period's first day or by the previous day's close); with no
+   * line, on the day it is dated.
    */
-  private async answer(outcome: StatementOutcome, statement: StatementRow, stated: ParsedStatement['balances'], account: DedicatedAccountRow, firstBooked?: WorkDate): Promise<PostedStatement> {
+  private async answer(outcome: StatementOutcome, statement: StatementRow, stated: ParsedStatement['balances'], account: DedicatedAccountRow): Promise<PostedStatement> {
     const movements = (await this.repo.movementsOf(statement.projectId, account.accountNo)).map(toMovement)
     const last = movements.at(-1)?.bookingDate ?? null
     const balanceFen = last === null ? fen(account.openingFen) : accountBalance(fen(account.openingFen), movements, last)
     const checked = stated.map((b) => {
       if (b.date === undefined) return { ...b, ledgerFen: null, differenceFen: null }
-      const at = b.kind === 'opening' && firstBooked !== undefined ? addDays(firstBooked, -1) : b.date
+      const at = b.kind === 'opening' && b.firstBookedOn !== undefined ? addDays(b.firstBookedOn, -1) : b.date
       const ledgerFen = accountBalance(fen(account.openingFen), movements, at)
       return { ...b, ledgerFen, differenceFen: subFen(b.amountFen, ledgerFen) }
     })

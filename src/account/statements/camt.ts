@@ -136,6 +136,8 @@ export function parseCamt(xml: string, timeZone: string = DEFAULT_TIME_ZONE): St
     }
     checkSummary(rep, r, entries.length, entryAmounts, fault)
     checkBalances(repBalances, repLines, accountCurrency, r, fault)
+    const firstBookedOn = repLines.reduce<WorkDate | undefined>((d, l) => (d === undefined || l.bookingDate < d ? l.bookingDate : d), undefined)
+    if (firstBookedOn !== undefined) for (const b of repBalances) if (b.kind === 'opening') b.firstBookedOn = firstBookedOn
     lines.push(...repLines)
   }
   if (lines.length > STATEMENT_LINES_MAX) fault.add(0, 'Ntry', `The file holds ${lines.length} lines, more than the ${STATEMENT_LINES_MAX} a statement may; ask the bank for shorter periods.`)

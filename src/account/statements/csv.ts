@@ -302,7 +302,7 @@ function runningBalances(
   const first = order[0]!
   const last = order[order.length - 1]!
   return [
-    { kind: 'opening', amountFen: fen(new Money(after[first]!).minus(signed(lines[first]!)).toNumber()), currency, date: lines[first]!.bookingDate },
+    { kind: 'opening', amountFen: fen(new Money(after[first]!).minus(signed(lines[first]!)).toNumber()), currency, date: lines[first]!.bookingDate, firstBookedOn: lines[first]!.bookingDate },
     { kind: 'closing', amountFen: after[last]!, currency, date: lines[last]!.bookingDate },
   ]
 }

@@ -40,6 +40,11 @@ export interface StatementBalance {
   amountFen: Fen
   currency: string
   date?: WorkDate
+  /**
+   * An opening balance: the first booking date of the report it opens (camt: its Stmt; CSV: the file), when the report
+   * has lines. The ledger is compared just before it, whichever day the bank dated the balance.
+   */
+  firstBookedOn?: WorkDate
 }
 
 export type StatementFormat = 'camt.053' | 'camt.054' | 'csv'
