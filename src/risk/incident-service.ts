@@ -70,7 +70,12 @@ export class IncidentService {
    */
   async raise(source: { kind: 'clue' | 'flag_case'; id: string; projectId: string | null; headcount: number; amountFen: number; atMs: number }): Promise<string | undefined> {
     const major = majorIncident({ headcount: source.headcount, amountFen: source.amountFen as Fen })
-    if (!major) return undefined
+    // Figures not major on their own may still be larger than an incident's (8 workers found owed ¥3,000,000 after 12
+    // were reported owed ¥100,000): restated, not dropped.
+    if (!major) {
+      await this.restate(source, [])
+      return undefined
+    }
     const row = {
       id: newId(),
       sourceKind: source.kind,
