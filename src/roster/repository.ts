@@ -297,15 +297,6 @@ export class RosterRepository {
         INNER JOIN ${workerCardChanges} ON ${workerCardChanges.workerId} = ${workers.id} WHERE ${enrolments.projectId} = ${projectId}`,
     )
   }
-  /** How many times each of the project's enrolled workers has changed card: the newest change's sequence number. */
-  async cardChangeCounts(projectId: string): Promise<Map<string, number>> {
-    const rows = await this.db.all<{ workerId: string; changes: number | string }>(
-      sql`SELECT ${workerCardChanges.workerId} AS "workerId", MAX(${workerCardChanges.seq}) AS "changes" FROM ${workerCardChanges}
-        WHERE ${workerCardChanges.workerId} IN (SELECT ${enrolments.workerId} FROM ${enrolments} WHERE ${enrolments.projectId} = ${projectId})
-        GROUP BY ${workerCardChanges.workerId}`,
-    )
-    return new Map(rows.map((r) => [r.workerId, Number(r.changes)]))
-  }
   /** The months of the project's exits dated from `from` to `to` (inclusive), oldest first. */
   async exitMonths(projectId: string, from: string, to: string): Promise<string[]> {
     const rows = await this.db.all<{ exitDate: string }>(

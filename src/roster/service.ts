@@ -419,11 +419,6 @@ export class RosterService {
     return this.repo.listEnrolments(projectId)
   }
 
-  /** How many times each of the project's workers has changed card (换卡), by worker id; absent: never. */
-  async cardChangeCounts(projectId: string): Promise<Map<string, number>> {
-    return this.repo.cardChangeCounts(projectId)
-  }
-
   /** The cards the project's workers held before a change, with their workers (RosterRepository.formerCards). */
   async formerCards(projectId: string): Promise<Array<{ workerId: string; workerName: string; cardNo: string }>> {
     return this.repo.formerCards(projectId)

@@ -26,6 +26,11 @@ export class UpstreamOutbox {
 
   constructor(private readonly clock: Clock) {}
 
+  /** Each key's newest revision (state and payload) of a kind, for a project. */
+  async newestPayloads(ex: Executor, projectId: string, kind: RecordKind): Promise<Map<string, { state: OutboxState; payload: string }>> {
+    return this.repo.newestPayloadsOfKind(ex, projectId, kind)
+  }
+
   async enqueue(ex: Executor, projectId: string, records: readonly UpstreamRecord[], opts: EnqueueOptions = {}): Promise<Array<{ key: string; outcome: EnqueueOutcome }>> {
     const now = this.clock.nowMs()
     const out: Array<{ key: string; outcome: EnqueueOutcome }> = []

@@ -311,11 +311,6 @@ export function projectWorkerRecord(
   worker: WorkerFacts,
   enrolment: EnrolmentFacts,
   isTeamLeader = false,
-  /**
-   * How many times the worker's wage card has changed (换卡). The platform checks payouts against the card it holds,
-   * and an accepted record is never overwritten: each new card is a new record under its own key.
-   */
-  cardChanges = 0,
 ): RecordOf<'ProjectWorker'> {
   const payload = withOptional<ProjectWorkerRecord>(
     {
@@ -342,7 +337,25 @@ export function projectWorkerRecord(
       ExitTime: enrolment.exitDate,
     },
   )
-  return { kind: 'ProjectWorker', key: cardChanges > 0 ? `worker:${enrolment.id}:card:${cardChanges}` : `worker:${enrolment.id}`, payload }
+  return { kind: 'ProjectWorker', key: `worker:${enrolment.id}`, payload }
+}
+
+/**
+ * The key a worker's record goes under, given the newest held revision of each key (the outbox's): the platform checks
+ * payouts against the card it holds and an accepted record is never overwritten, so a card changed (换卡) after the
+ * newest record was accepted goes out as a new record, `worker:{enrolment}:card:{n}`. Anything else (a refusal to fix,
+ * a record still in flight, another field changed) stays under the newest key, where the outbox's rules apply.
+ */
+export function projectWorkerKey(record: RecordOf<'ProjectWorker'>, held: ReadonlyMap<string, { state: string; payload: string }>): RecordOf<'ProjectWorker'> {
+  const keyOf = (n: number): string => (n === 0 ? record.key : `${record.key}:card:${n}`)
+  let n = 0
+  while (held.has(keyOf(n + 1))) n++
+  const newest = held.get(keyOf(n))
+  if (newest?.state === 'accepted') {
+    const accepted = JSON.parse(newest.payload) as Partial<ProjectWorkerRecord>
+    if (accepted.PayRollBankCardNumber !== record.payload.PayRollBankCardNumber || accepted.PayRollBankName !== record.payload.PayRollBankName) n++
+  }
+  return { ...record, key: keyOf(n) }
 }
 
 /**

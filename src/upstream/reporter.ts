@@ -31,6 +31,7 @@ import {
   payRollCode,
   payRollDetailRecord,
   payRollRecord,
+  projectWorkerKey,
   projectWorkerRecord,
   teamMasterRecord,
   workerAttendanceRecord,
@@ -154,12 +155,12 @@ export class UpstreamReporter {
     }
     const records: UpstreamRecord[] = []
     for (const team of teams.values()) records.push(teamMasterRecord(ctx, await employerOf(team), team))
-    const cardChanges = await this.deps.roster.cardChangeCounts(projectId)
+    const held = await this.outbox.newestPayloads(this.db, projectId, 'ProjectWorker')
     for (const { enrolment, worker } of await this.deps.roster.listEnrolments(projectId)) {
       const team = teams.get(enrolment.teamId)
       if (!team) continue
       const employer = await employerOf(team)
-      records.push(projectWorkerRecord(ctx, employer, team, worker, enrolment, false, cardChanges.get(worker.id) ?? 0))
+      records.push(projectWorkerKey(projectWorkerRecord(ctx, employer, team, worker, enrolment), held))
       records.push(...entryExitRecords(ctx, employer, team, worker, enrolment))
     }
     return this.enqueue(projectId, records)

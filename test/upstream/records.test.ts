@@ -16,6 +16,7 @@ import {
   payRollRecord,
   payRollStatusOf,
   payStatusOf,
+  projectWorkerKey,
   projectWorkerRecord,
   teamMasterRecord,
   wallTimeOf,
@@ -259,4 +260,15 @@ t.test('properties', async (t) => {
     }),
     { numRuns: 500 },
   )
+})
+
+t.test('projectWorkerKey: a new key only for a card changed after the newest record was accepted', async (t) => {
+  const record = (card: string) => ({ kind: 'ProjectWorker' as const, key: 'worker:e1', payload: { PayRollBankCardNumber: card, PayRollBankName: '农行' } as never })
+  const held = (entries: Array<[string, string, string]>) => new Map(entries.map(([key, state, card]) => [key, { state, payload: JSON.stringify({ PayRollBankCardNumber: card, PayRollBankName: '农行' }) }]))
+  t.equal(projectWorkerKey(record('A'), held([])).key, 'worker:e1', 'nothing held: the base key')
+  t.equal(projectWorkerKey(record('B'), held([['worker:e1', 'refused', 'A']])).key, 'worker:e1', 'refused: fixed under the same key')
+  t.equal(projectWorkerKey(record('B'), held([['worker:e1', 'queued', 'A']])).key, 'worker:e1', 'in flight: waits under the same key')
+  t.equal(projectWorkerKey(record('B'), held([['worker:e1', 'accepted', 'A']])).key, 'worker:e1:card:1', 'accepted with another card: a new key')
+  t.equal(projectWorkerKey(record('B'), held([['worker:e1', 'accepted', 'A'], ['worker:e1:card:1', 'accepted', 'B']])).key, 'worker:e1:card:1', 'the newest holds this card')
+  t.equal(projectWorkerKey(record('A'), held([['worker:e1', 'accepted', 'A'], ['worker:e1:card:1', 'accepted', 'B']])).key, 'worker:e1:card:2', 'back to the first card: the platform holds B, so a new key')
 })
