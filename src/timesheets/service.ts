@@ -481,7 +481,10 @@ export class TimesheetService {
   async addCorrection(projectId: string, workerId: string, workDate: WorkDate, input: NewCorrection): Promise<CorrectionRow> {
     const project = await this.roster.project(projectId)
     const { enrolment } = await this.roster.enrolmentOf(projectId, workerId)
-    if (workDate < enrolment.entryDate || (enrolment.exitDate !== null && workDate > enrolment.exitDate)) {
+    // A reading voided where it fell outside the enrolment (a reset clock's 2000-01-01) counts for nothing either way,
+    // but voiding it settles its clock_suspect flag; so may its withdrawal be.
+    const settlesReading = input.kind === 'void_punch' || input.kind === 'revoke'
+    if (!settlesReading && (workDate < enrolment.entryDate || (enrolment.exitDate !== null && workDate > enrolment.exitDate))) {
       throw new AppError('date_outside_enrolment', { workDate, entryDate: enrolment.entryDate, exitDate: enrolment.exitDate })
     }
     const invalid = (message: string): never => {

@@ -51,3 +51,19 @@ t.test('an accepted suspect reading is no longer flagged in the month it was rec
   const again = (await s.timesheets.attendanceFlags(s.project.id, '2026-11')).filter((f) => f.kind === 'clock_suspect')
   t.same(again.map((f) => f.punchId), [accepted[0]!.punchId], 'the reading whose acceptance was withdrawn is flagged again')
 })
+
+t.test('a reading a reset clock put before the entry can be voided, and its flag goes', async (t) => {
+  const s = await reviewSite(t, { nowIso: '2026-11-03T02:00:00Z', entryDate: '2026-10-01' })
+  await s.roster.registerDevice(s.project.id, { serial: 'D3', model: 'canonical', installedAt: '2026-11-03T00:00:00Z' })
+  await s.inbox.submit({
+    topic: 'wl/v1/S1/D3/punch',
+    payload: Buffer.from(JSON.stringify({ deviceSerial: 'D3', recordId: '1', person: { kind: 'device_user', value: 'W1' }, deviceTime: '2000-01-01T08:00:00+08:00', direction: 'in', verifyMethod: 'face', channel: 'gate' })),
+    clientId: 'D3',
+  })
+  await s.inbox.idle()
+  const [flag] = (await s.timesheets.attendanceFlags(s.project.id, '2026-11')).filter((f) => f.kind === 'clock_suspect')
+  t.equal(flag?.workDate, '2000-01-01', 'flagged in the month it arrived')
+  await s.timesheets.addCorrection(s.project.id, s.worker.id, '2000-01-01', { kind: 'void_punch', punchId: flag!.punchId as number, reason: '设备时钟复位', author: '王芳' })
+  t.same((await s.timesheets.attendanceFlags(s.project.id, '2026-11')).filter((f) => f.kind === 'clock_suspect'), [], 'voided: no longer waiting')
+  await t.rejects(s.timesheets.addCorrection(s.project.id, s.worker.id, '2000-01-01', { kind: 'set_status', status: 'present', reason: 'x', author: '王芳' }), { code: 'date_outside_enrolment' }, 'other corrections there are still refused')
+})
