@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../kernel/errors.ts'
 import { isWorkDate, localTimeOf, workDateOf } from '../../kernel/time.ts'
 import { maskDeep, maskText } from '../../access/masking.ts'
-import { checkAnswerChannel } from '../access.ts'
+import { checkAnswerChannel, principalOf } from '../access.ts'
 import { maskIdNumber } from '../../roster/identity.ts'
 import type { Services } from '../../services.ts'
 import { attendanceSheetCsv, attendanceSheetHtml } from '../../timesheets/export.ts'
@@ -545,7 +545,12 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     },
     async (req, reply) => {
       if (!isWorkDate(req.params.date)) throw new AppError('invalid_date', { date: req.params.date })
-      const c = await timesheets.addCorrection(req.params.projectId, req.params.workerId, req.params.date, req.body)
+      // The author as typed (the clerk who signed the paper, say) with the login that recorded it, whenever they differ:
+      // the record says who made the change even when the name typed is someone else's.
+      const typed = req.body.author.trim()
+      const login = principalOf(req).label
+      const author = typed === login ? typed : `${typed} (${login})`
+      const c = await timesheets.addCorrection(req.params.projectId, req.params.workerId, req.params.date, { ...req.body, author })
       return reply.code(201).send(correctionJson(c))
     },
   )
