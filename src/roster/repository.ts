@@ -252,7 +252,15 @@ export class RosterRepository {
     const row = await this.db.get<{ d: string | null }>(
       sql`SELECT MAX(${punches.workDate}) AS "d" FROM ${punches} WHERE ${punches.projectId} = ${projectId} AND ${punches.workDate} > ${after} AND ${punches.workerId} = ${workerId}`,
     )
-    return row?.d ?? undefined
+    // A person's standing correction that puts the worker on site (an added punch, a day set present or half) is
+    // attendance too: an exit before it would drop it as silently as a gate's punch.
+    const corrected = await this.db.get<{ d: string | null }>(sql`
+      SELECT MAX(c.work_date) AS "d" FROM corrections c
+      WHERE c.project_id = ${projectId} AND c.worker_id = ${workerId} AND c.work_date > ${after}
+        AND (c.kind = 'add_punch' OR (c.kind = 'set_status' AND c.status IN ('present', 'half_day')))
+        AND NOT EXISTS (SELECT 1 FROM corrections r WHERE r.project_id = c.project_id AND r.worker_id = c.worker_id AND r.kind = 'revoke' AND r.revokes_id = c.id)`)
+    const dates = [row?.d, corrected?.d].filter((d): d is string => typeof d === 'string')
+    return dates.length === 0 ? undefined : dates.sort().at(-1)
   }
   /** Enrolments of a project joined with their workers (the roster 花名册), in its printed order (team, name). */
   async listEnrolments(projectId: string): Promise<EnrolmentWithWorker[]> {
