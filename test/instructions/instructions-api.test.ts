@@ -129,6 +129,15 @@ t.test('instructions of an approved sheet, their documents, and re-attempts', as
     t.equal(events.length, 5)
   })
 
+  await t.test('an inspector reads the instruction masked, never the files of full card numbers', async (t) => {
+    await createLogin(api, 'aud.in', 'auditor', { regionCode: '3301' })
+    const aud = api.as(await logIn(api, 'aud.in'))
+    const one = await aud.get<InstructionJson>(`/api/projects/${site.projectId}/instructions/${first.id}`)
+    t.notOk(JSON.stringify(one).includes(w1.cardNo), 'the instruction, masked')
+    t.match(await failure(aud.get(`/api/projects/${site.projectId}/instructions/${first.id}/pain001`)), { status: 403, code: 'role_forbidden' })
+    t.match(await failure(aud.get(`/api/projects/${site.projectId}/instructions/${first.id}/agency-file?profile=cmb`)), { status: 403, code: 'role_forbidden' })
+  })
+
   await t.test('reads as the bank: list, one, 404', async (t) => {
     const list = await bank.get<InstructionJson[]>(`/api/projects/${site.projectId}/instructions?month=${MONTH}`)
     t.equal(list.length, 2)

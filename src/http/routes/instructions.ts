@@ -207,10 +207,11 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
   app.get<{ Params: { projectId: string; instructionId: string } }>(
     '/api/projects/:projectId/instructions/:instructionId/pain001',
     {
-      config: { policy: { roles: ['labour_manager', 'bank', 'auditor'], write: false, personal: true } },
+      config: { policy: { roles: ['labour_manager', 'bank'], write: false, personal: true } },
       schema: {
         tags: ['instructions'],
         summary: 'The instruction as ISO 20022 pain.001.001.09 (application/xml), streamed; full card numbers, as the bank needs them',
+        description: "The labour manager's and the bank's: an inspector reads the instruction and its lines masked (GET …/instructions/{id}), never a file of full card numbers.",
         params: instructionParams,
         produces: ['application/xml'],
         response: { 200: { type: 'string', description: 'the pain.001 document' }, ...errors },
@@ -239,7 +240,7 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
   app.get<{ Params: { projectId: string; instructionId: string }; Querystring: { profile: string } }>(
     '/api/projects/:projectId/instructions/:instructionId/agency-file',
     {
-      config: { policy: { roles: ['labour_manager', 'bank', 'auditor'], write: false, personal: true } },
+      config: { policy: { roles: ['labour_manager', 'bank'], write: false, personal: true } },
       schema: {
         tags: ['instructions'],
         summary: "The instruction as a bank's 代发 text file in GBK (text/plain; charset=GBK): profile cmb or city-bank",
