@@ -179,8 +179,11 @@ t.test('case notifications delivered from the outbox', async (t) => {
     hanging = false
     hung.server.closeAllConnections()
     const cut = await pass
-    t.ok(cut.failed >= 1 && cut.delivered === 0, 'the cut connections are failed attempts')
+    // Under load the service's own delivery loop may claim some of these first: then they are its attempts, not this
+    // pass's, and the log below shows them.
+    t.equal(cut.delivered, 0, 'nothing delivered by the cut connections')
     const hungLog = await settle(e.id)
+    t.ok(hungLog.some((a) => a.error === 'network'), 'the cut connections are failed attempts (network)')
     t.ok(hungLog.length >= n && hungLog.every((a) => a.outcome === 'retry' && (a.error === 'network' || a.statusCode === 503)), 'retried later, like the 503s of the second file')
     const deadLog = await settle(dead.id)
     t.ok(deadLog.length >= n && deadLog.every((a) => a.outcome === 'retry' && a.error === 'network' && a.statusCode === null), 'a refused connection: network, retried later')
