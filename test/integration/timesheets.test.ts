@@ -117,7 +117,7 @@ t.test('a worker month, corrections, confirmation, a late punch and a suspect cl
   t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-10-12/corrections`, { kind: 'add_punch', at: '2026-10-15 17:00', direction: 'out', reason: '忘打卡', author: '王芳' })), { status: 400, code: 'correction_invalid' })
   t.match(await failure(api.post(`${P}/workers/${idA}/days/2026-02-30/corrections`, { kind: 'set_status', status: 'present', reason: 'x', author: 'y' })), { status: 400, code: 'validation_failed', details: [{ field: 'params/date', message: /format "date"/ }] }, 'a day the calendar does not have')
   const fix = await api.post<{ id: string; author: string }>(`${P}/workers/${idA}/days/2026-10-12/corrections`, { kind: 'add_punch', at: '2026-10-12 17:00', direction: 'out', reason: '出口闸机故障，班组长证明17:00离场', author: '王芳' })
-  t.equal(fix.author, '王芳')
+  t.match(fix.author, /^王芳 \(wlk_[0-9a-f]+\)$/, 'the name typed, with the key that recorded it')
   const corrected = day(await api.get<WorkerMonth>(`${P}/workers/${idA}/timesheets/2026-10`), '2026-10-12')
   t.match(corrected, { status: 'present', creditHalves: 2, fromCorrections: true, corrections: [fix.id], pairs: [{ fromCorrection: true, minutes: 600 }] }, 'the figure shows it comes from a correction')
 
