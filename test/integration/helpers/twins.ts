@@ -3,7 +3,7 @@
  * same device frames in the same order at the same instants (each has its own ManualClock, always set alike), with
  * every reply compared byte for byte: status, the headers a client acts on, and the body as sent.
  *
- * One normalisation only: the ids the services generate (UUIDv7) differ per run. Each request is written with A's
+ * One normalisation only: the ids the services generate (UUIDv7, and the test key's visible prefix) differ per run. Each request is written with A's
  * ids and sent to B with B's; each pair of replies pairs its ids by position (the n-th id in A's reply with the n-th
  * in B's), and B's reply is compared with its ids replaced by A's. A pairing is kept for the whole run, so an id met
  * again must sit where its twin sits: a listing in another order on one engine fails, it is not paired anew.
@@ -22,7 +22,8 @@ import type { SimFrame } from '../../../simulators/site.ts'
 import { dropPgDatabase, TEST_PG_ADMIN_URL, testDatabaseUrl } from '../../helpers/database.ts'
 import { settled, startTestServer } from '../../helpers/server.ts'
 
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g
+/** What the services generate at random and pair by position: UUIDv7 ids, and API keys' visible prefixes (a correction's author names the key that recorded it). */
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|wlk_[0-9a-f]{10}/g
 const DEVICE_SECRET = /wld_[A-Za-z0-9_-]{32}/g
 /** The headers a client acts on; date, length and the like say nothing about behaviour. */
 const COMPARED_HEADERS = ['content-type', 'content-disposition', 'link', 'x-content-type-hint', 'x-payload-truncated', 'x-content-type-options'] as const
