@@ -19,15 +19,10 @@
  */
 import t from 'tap'
 import { ManualClock } from '../../src/kernel/time.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
 import { startTestServer } from '../helpers/server.ts'
+import { creditCode } from '../helpers/upstream.ts'
 
 const NOW = Date.parse('2026-12-11T01:00:00Z')
-
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
 
 t.test('a clue major by headcount and found at ¥6M counts against "no case of ¥5M"', async (t) => {
   const clock = new ManualClock(NOW)

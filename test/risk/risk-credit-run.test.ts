@@ -7,16 +7,11 @@
 import t from 'tap'
 import { loadConfig } from '../../src/config/env.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
 import { createServices } from '../../src/services.ts'
 import { testDatabaseUrl } from '../helpers/database.ts'
+import { creditCode } from '../helpers/upstream.ts'
 
 const NOW_MS = Date.parse('2027-01-05T02:00:00Z') // 10:00 Beijing, December ended
-
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
 
 t.test('credit records raise the projects and employers of the month they count in', async (t) => {
   const clock = new ManualClock(NOW_MS)

@@ -10,15 +10,9 @@ import { parseUpstreamConfig } from '../../src/config/upstream.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { createServices } from '../../src/services.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
 import { Rng } from '../../simulators/random.ts'
 import { testDatabaseUrl } from '../helpers/database.ts'
-
-const SECRET = 'Wl0Test5ecret0fThePlatform2026AB'
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
+import { creditCode, SECRET } from '../helpers/upstream.ts'
 
 t.test('a six-week backfill of one worker is queued upstream', async (t) => {
   const clock = new ManualClock(Date.parse('2026-11-03T02:00:00Z'))

@@ -18,26 +18,16 @@
 import t from 'tap'
 import { parseUpstreamConfig } from '../../src/config/upstream.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
-import { UpstreamPlatform } from '../../simulators/upstream-platform.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { startTestServer } from '../helpers/server.ts'
+import { APP_ID, creditCode, SECRET, startPlatform } from '../helpers/upstream.ts'
 
-const APP_ID = '330106202601010001'
-const SECRET = 'Wl0Test5ecret0fThePlatform2026AB'
 const START = Date.parse('2026-11-03T02:00:00Z')
-
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
 
 t.test('a card changed after the roster was accepted is reported again', async (t) => {
   const clock = new ManualClock(START)
-  const platform = new UpstreamPlatform({ appId: APP_ID, appSecret: SECRET, clock, batchSizeMax: 10, pendingQueries: 1 })
-  const url = await platform.listen()
-  t.teardown(() => platform.close())
+  const { url } = await startPlatform(t, clock)
   const upstream = parseUpstreamConfig({
     provinces: { 33: { endpoint: url, appId: APP_ID, appSecret: SECRET, batchSize: 10 } },
     projects: { 'UPC-1': { projectCode: 'P330106029' } },

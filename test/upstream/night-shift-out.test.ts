@@ -8,25 +8,14 @@ import { loadConfig } from '../../src/config/env.ts'
 import { parseUpstreamConfig } from '../../src/config/upstream.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { createServices } from '../../src/services.ts'
-import { UpstreamPlatform } from '../../simulators/upstream-platform.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
 import { Rng } from '../../simulators/random.ts'
 import { testDatabaseUrl } from '../helpers/database.ts'
-
-const APP_ID = '330106202601010001'
-const SECRET = 'Wl0Test5ecret0fThePlatform2026AB'
-
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
+import { APP_ID, creditCode, SECRET, startPlatform } from '../helpers/upstream.ts'
 
 t.test("a night shift's out, stored on the next date, is reported", async (t) => {
   const clock = new ManualClock(Date.parse('2026-11-04T02:00:00Z'))
-  const platform = new UpstreamPlatform({ appId: APP_ID, appSecret: SECRET, clock, batchSizeMax: 10, pendingQueries: 1 })
-  const url = await platform.listen()
-  t.teardown(() => platform.close())
+  const { url } = await startPlatform(t, clock)
   const upstream = parseUpstreamConfig({ provinces: { 33: { endpoint: url, appId: APP_ID, appSecret: SECRET, batchSize: 10 } }, projects: { 'NS-1': { projectCode: 'P330106009' } } })
   const services = await createServices({ ...loadConfig({}), databaseUrl: await testDatabaseUrl(t), upstream }, clock)
   t.teardown(() => services.close())

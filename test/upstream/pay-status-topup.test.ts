@@ -9,19 +9,15 @@
  */
 import t from 'tap'
 import { parseUpstreamConfig } from '../../src/config/upstream.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { LedgerRepository } from '../../src/payroll/ledger-repository.ts'
 import { camt054 } from '../payouts/helpers/instructed-site.ts'
+import { creditCode } from '../helpers/upstream.ts'
 
 const AT_MS = Date.UTC(2026, 10, 11, 4)
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
 
 t.test('EndToEndId payment plus a card top-up: paid in full, reported paid', async (t) => {
   const seed = 1200

@@ -13,16 +13,12 @@ import { insertInto } from '../../src/db/rows.ts'
 import { payrollSheetEvents } from '../../src/db/schema/index.ts'
 import { newId } from '../../src/kernel/ids.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
 import { Rng } from '../../simulators/random.ts'
 import { testDatabaseUrl } from '../helpers/database.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
+import { creditCode } from '../helpers/upstream.ts'
 
 const START = Date.parse('2026-11-03T02:00:00Z')
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
 
 t.test('a new team of the subcontractor does not renumber a sheet already reported', async (t) => {
   const clock = new ManualClock(START)

@@ -6,26 +6,17 @@
 import t from 'tap'
 import { parseUpstreamConfig } from '../../src/config/upstream.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
-import { UpstreamPlatform } from '../../simulators/upstream-platform.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { createLogin, logIn } from '../access/helpers/site.ts'
+import { APP_ID, creditCode, SECRET, startPlatform } from '../helpers/upstream.ts'
 
-const APP_ID = '330106202601010001'
-const SECRET = 'Wl0Test5ecret0fThePlatform2026AB'
 const START = Date.parse('2026-11-03T02:00:00Z')
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
 
 t.test("a refusal's reason naming the ID number is masked in the summary", async (t) => {
   const clock = new ManualClock(START)
-  const platform = new UpstreamPlatform({ appId: APP_ID, appSecret: SECRET, clock, batchSizeMax: 10, pendingQueries: 1 })
-  const url = await platform.listen()
-  t.teardown(() => platform.close())
+  const { platform, url } = await startPlatform(t, clock)
   platform.refuse = (kind, record) => (kind === 'ProjectWorker' ? `身份证号${String(record.IDCardNumber)}在其他项目在场，银行卡${String(record.PayRollBankCardNumber)}未实名` : null)
   const upstream = parseUpstreamConfig({ provinces: { 33: { endpoint: url, appId: APP_ID, appSecret: SECRET } }, projects: { 'UPM-1': {} }, passMs: 3_600_000, sweepMs: 3_600_000, watchMs: 3_600_000 })
   const { api, services } = await startTestServer(t, { clock, config: { upstream } })

@@ -10,22 +10,15 @@ import { parseUpstreamConfig } from '../../src/config/upstream.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
 import { createServices, type Services } from '../../src/services.ts'
 import { UpstreamReporter, endOfDayMs } from '../../src/upstream/reporter.ts'
-import { UpstreamPlatform } from '../../simulators/upstream-platform.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
 import { Rng } from '../../simulators/random.ts'
 import { testDatabaseUrl } from '../helpers/database.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
+import { APP_ID, creditCode, SECRET, startPlatform } from '../helpers/upstream.ts'
 
-const APP_ID = '330106202601010001'
-const SECRET = 'Wl0Test5ecret0fThePlatform2026AB'
 const START = Date.parse('2026-11-03T02:00:00Z') // 10:00 Beijing
 
 /** A credit code the platform takes: registration authority, region code (digits), then the body. */
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
 
 t.test('parseUpstreamConfig names the setting that is wrong', async (t) => {
   t.throws(() => parseUpstreamConfig({ provinces: { 33: { endpoint: 'http://x/open.api', appId: 'a', appSecret: 'short' } } }), /provinces\.33\.key must be 16, 24 or 32 bytes/)
@@ -49,9 +42,7 @@ async function setUp(t: Test, platformUrl: string, clock: ManualClock, subNo: st
 
 t.test('a reporting project queues its roster, punches and payroll; another project nothing; all accepted', async (t) => {
   const clock = new ManualClock(START)
-  const platform = new UpstreamPlatform({ appId: APP_ID, appSecret: SECRET, clock, batchSizeMax: 10, pendingQueries: 1 })
-  const url = await platform.listen()
-  t.teardown(() => platform.close())
+  const { platform, url } = await startPlatform(t, clock)
   const rng = new Rng(14)
   const subCredit = creditCode(3)
   const services = await setUp(t, url, clock, '000123', subCredit)

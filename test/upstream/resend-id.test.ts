@@ -5,13 +5,8 @@
  */
 import t from 'tap'
 import { parseUpstreamConfig } from '../../src/config/upstream.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
 import { failure, startTestServer } from '../helpers/server.ts'
-
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
+import { creditCode } from '../helpers/upstream.ts'
 
 t.test('a resend of an id beyond any record answers 4xx', async (t) => {
   const upstream = parseUpstreamConfig({

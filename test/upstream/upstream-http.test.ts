@@ -6,22 +6,14 @@
 import t from 'tap'
 import { parseUpstreamConfig } from '../../src/config/upstream.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
 import { teamMasterRecord } from '../../src/upstream/records.ts'
-import { UpstreamPlatform } from '../../simulators/upstream-platform.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { failure, startTestServer } from '../helpers/server.ts'
 import { createLogin, logIn } from '../access/helpers/site.ts'
+import { APP_ID, creditCode, SECRET, startPlatform } from '../helpers/upstream.ts'
 
-const APP_ID = '330106202601010001'
-const SECRET = 'Wl0Test5ecret0fThePlatform2026AB'
 const START = Date.parse('2026-11-03T02:00:00Z')
-
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
 
 interface Summary {
   configured: boolean
@@ -33,9 +25,7 @@ interface Summary {
 
 t.test('upstream over HTTP: the summary, the refusals with reasons, the resend', async (t) => {
   const clock = new ManualClock(START)
-  const platform = new UpstreamPlatform({ appId: APP_ID, appSecret: SECRET, clock, batchSizeMax: 10, pendingQueries: 1 })
-  const url = await platform.listen()
-  t.teardown(() => platform.close())
+  const { url } = await startPlatform(t, clock)
   // The timers are left for the test to drive (passes by hand on the manual clock).
   const upstream = parseUpstreamConfig({
     provinces: { 33: { endpoint: url, appId: APP_ID, appSecret: SECRET, batchSize: 10 } },
@@ -130,9 +120,7 @@ t.test('upstream over HTTP: the summary, the refusals with reasons, the resend',
 
 t.test('ID numbers in a refused record are masked', async (t) => {
   const clock = new ManualClock(START)
-  const platform = new UpstreamPlatform({ appId: APP_ID, appSecret: SECRET, clock, batchSizeMax: 10, pendingQueries: 1 })
-  const url = await platform.listen()
-  t.teardown(() => platform.close())
+  const { url } = await startPlatform(t, clock)
   const upstream = parseUpstreamConfig({ provinces: { 33: { endpoint: url, appId: APP_ID, appSecret: SECRET } }, projects: { 'UPH-3': {} }, passMs: 3_600_000, sweepMs: 3_600_000, watchMs: 3_600_000 })
   const { api, services } = await startTestServer(t, { clock, config: { upstream } })
   const rng = new Rng(6)

@@ -9,29 +9,20 @@ import { loadConfig } from '../../src/config/env.ts'
 import { parseUpstreamConfig } from '../../src/config/upstream.ts'
 import { applyRun, foldCases, UPSTREAM_LATE, type CaseEvent } from '../../src/flags/cases.ts'
 import { ManualClock } from '../../src/kernel/time.ts'
-import { creditCodeCheckChar } from '../../src/roster/identity.ts'
 import { createServices, type Services } from '../../src/services.ts'
 import { teamMasterRecord } from '../../src/upstream/records.ts'
 import { UpstreamPlatform } from '../../simulators/upstream-platform.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { testDatabaseUrl } from '../helpers/database.ts'
+import { APP_ID, creditCode, SECRET, startPlatform } from '../helpers/upstream.ts'
 
-const APP_ID = '330106202601010001'
-const SECRET = 'Wl0Test5ecret0fThePlatform2026AB'
 const START = Date.parse('2026-11-03T02:00:00Z') // 10:00 Beijing
 const MIDNIGHT = Date.parse('2026-11-03T16:00:00Z') // 24:00 of 3 November, Beijing
 
-function creditCode(n: number): string {
-  const first17 = `91330106MA2${String(n).padStart(6, '0')}`
-  return first17 + (creditCodeCheckChar(first17) as string)
-}
-
 async function setUp(t: Test): Promise<{ services: Services; clock: ManualClock; platform: UpstreamPlatform; projectId: string; workerId: string }> {
   const clock = new ManualClock(START)
-  const platform = new UpstreamPlatform({ appId: APP_ID, appSecret: SECRET, clock, batchSizeMax: 10, pendingQueries: 1 })
-  const url = await platform.listen()
-  t.teardown(() => platform.close())
+  const { platform, url } = await startPlatform(t, clock)
   const upstream = parseUpstreamConfig({ provinces: { 33: { endpoint: url, appId: APP_ID, appSecret: SECRET, batchSize: 10 } }, projects: { 'UP-1': { projectCode: 'P330106001' } } })
   const services = await createServices({ ...loadConfig({}), databaseUrl: await testDatabaseUrl(t), upstream }, clock)
   t.teardown(() => services.close())
