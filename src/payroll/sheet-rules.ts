@@ -11,9 +11,10 @@
  * Lines. The month's own days are priced by `payLine` (terms spans, piece quantities, additions), then every
  * adjustment (补差) to a confirmed earlier month carried into this one is priced on its own at the terms in force on
  * its own work date — a day taken back after a rise is taken back at the old rate, never the new one:
- * - daily terms: rate × halves ÷ 2; hourly: rate × minutes ÷ 60; monthly: the monthly wage × halves ÷ (expected days
- *   × 2), prorated and not capped (the original month's cap is not judged again here); piece terms: nothing, since
- *   attendance does not pay piece work (the item is shown with 0);
+ * - daily terms: rate × halves ÷ 2; hourly: rate × minutes ÷ 60; monthly: the change of the adjusted month's capped
+ *   pay when the sheet is given that month's days (`adjustedMonths`, see `priceAdjustments`), else the monthly wage ×
+ *   halves ÷ (expected days × 2); piece terms: nothing, since attendance does not pay piece work (the item is shown
+ *   with 0);
  * - each is rounded once, half up, to the fen (its own item line);
  * - an adjustment that adds pays as a payable item; one that takes back becomes a deduction applied before the entered
  *   deductions (a wage is never negative), so what does not fit is `unappliedFen` like any deduction.
@@ -23,8 +24,8 @@ import { Money, fen, sumFen, type Fen } from '../kernel/money.ts'
 import { datesOfMonth, type Month, type WorkDate } from '../kernel/time.ts'
 import type { PayrollSheetState } from '../db/schema/payroll.ts'
 import { checkMinimumWage, type BelowMinimumWageFlag, type DeductionKind, type MinimumWageTable, MINIMUM_WAGE_TABLES } from './minimum-wage.ts'
-import { applyDeductions, payLine, type Addition, type AppliedDeduction, type Deduction, type PayableItem } from './pay-line.ts'
-import { orderedVersions, TermsError, versionOn, type AttendanceDay, type PieceQuantity, type TermsVersion, type WageTermsKind } from './terms.ts'
+import { applyDeductions, payLine, spanItems, type Addition, type AppliedDeduction, type Deduction, type PayableItem } from './pay-line.ts'
+import { orderedVersions, splitMonth, TermsError, versionOn, type AttendanceDay, type PieceQuantity, type TermsVersion, type WageTermsKind } from './terms.ts'
 
 export type SheetState = PayrollSheetState
 export const SHEET_STATES = ['draft', 'sent', 'submitted', 'approved', 'instructed', 'settled', 'superseded', 'withdrawn'] as const satisfies readonly SheetState[]
@@ -136,7 +137,13 @@ export interface SheetLineInput {
   versions: readonly TermsVersion[]
   /** The month's days as confirmed (the frozen timesheet). */
   days: readonly AttendanceDay[]
+  /** In the order they were recorded: monthly terms price each against the days before it (see `priceAdjustments`). */
   adjustments?: readonly CarriedAdjustment[]
+  /**
+   * Each adjusted month's days as credited before this sheet's adjustments (its confirmed days and the adjustments
+   * carried into earlier sheets). Without a month here, its adjustments under monthly terms are priced per day.
+   */
+  adjustedMonths?: ReadonlyMap<Month, readonly AttendanceDay[]>
   pieceQuantities?: readonly PieceQuantity[]
   disputedQuantityIds?: readonly string[]
   additions?: readonly Addition[]
@@ -198,6 +205,43 @@ export function priceAdjustment(ordered: readonly TermsVersion[], a: CarriedAdju
   }
 }
 
+/** Base pay of a month's days under monthly terms: what the month pays with its cap (the days under other terms left out). */
+function monthlyBaseFen(ordered: readonly TermsVersion[], month: Month, days: ReadonlyMap<WorkDate, AttendanceDay>): number {
+  const monthlyDays = [...days.values()].filter((d) => versionOn(ordered, d.workDate)?.terms.kind === 'monthly')
+  const items = spanItems(splitMonth(month, ordered, monthlyDays).spans)
+  return sumFen(items.map((i) => i.amountFen))
+}
+
+/**
+ * Prices the carried adjustments, in the order recorded. Under monthly terms a month pays at most the monthly wage, so
+ * a change to such a month is what the month pays after it less what it paid before (its capped pay, recomputed from
+ * the days as credited): a day taken back from a month still over its expected days takes nothing back, and a day
+ * added to a month already at the cap adds nothing. Priced per day alone, both moved money nobody owed (found by
+ * review). The amounts of one month add up to exactly its capped pay's change; daily and hourly terms stay per day.
+ */
+export function priceAdjustments(
+  ordered: readonly TermsVersion[],
+  adjustments: readonly CarriedAdjustment[],
+  adjustedMonths?: ReadonlyMap<Month, readonly AttendanceDay[]>,
+): AdjustmentItem[] {
+  const state = new Map<Month, Map<WorkDate, AttendanceDay>>()
+  return adjustments.map((a) => {
+    const item = priceAdjustment(ordered, a)
+    const month = a.workDate.slice(0, 7)
+    const credited = adjustedMonths?.get(month)
+    if (item.termsKind !== 'monthly' || credited === undefined) return item
+    let days = state.get(month)
+    if (!days) {
+      days = new Map(credited.map((d) => [d.workDate, d]))
+      state.set(month, days)
+    }
+    const before = monthlyBaseFen(ordered, month, days)
+    const day = days.get(a.workDate) ?? { workDate: a.workDate, creditHalves: 0, workedMinutes: 0 }
+    days.set(a.workDate, { workDate: a.workDate, creditHalves: Math.min(2, Math.max(0, day.creditHalves + a.deltaHalves)), workedMinutes: Math.max(0, day.workedMinutes + a.deltaMinutes) })
+    return { ...item, amountFen: monthlyBaseFen(ordered, month, days) - before }
+  })
+}
+
 /** Makes one worker's sheet line. Throws `TermsError` on inputs that cannot be priced. */
 export function makeSheetLine(input: SheetLineInput): SheetLine {
   const month = payLine({
@@ -212,7 +256,7 @@ export function makeSheetLine(input: SheetLineInput): SheetLine {
     deductions: input.deductions ?? [],
   })
   const ordered = orderedVersions(input.versions)
-  const adjustments = (input.adjustments ?? []).map((a) => priceAdjustment(ordered, a))
+  const adjustments = priceAdjustments(ordered, input.adjustments ?? [], input.adjustedMonths)
   const payable: SheetPayableItem[] = [...month.payable, ...adjustments.filter((a) => a.amountFen >= 0).map((a) => ({ ...a, amountFen: fen(a.amountFen) }))]
   const recoveries = adjustments
     .filter((a) => a.amountFen < 0)

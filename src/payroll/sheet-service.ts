@@ -246,6 +246,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
           versions,
           days: w.line.month.days.map((d) => ({ workDate: d.workDate, creditHalves: d.creditHalves, workedMinutes: d.workedMinutes })),
           adjustments,
+          ...(!fallback && adjustments.length > 0 && versions.some((v) => v.terms.kind === 'monthly') ? { adjustedMonths: await this.deps.timesheets.creditedBefore(w.worker.id, w.line.adjustments) } : {}),
           pieceQuantities: inp?.pieceQuantities ?? [],
           disputedQuantityIds: inp?.disputedQuantityIds ?? [],
           additions: inp?.additions ?? [],

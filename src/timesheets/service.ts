@@ -318,6 +318,26 @@ export class TimesheetService {
     return { project, worker, enrolment, line: lineOf(enrolment, m, confirmationId !== undefined, adj, later), answer }
   }
 
+  /**
+   * The days of each month that `carried` adjusts, as credited before them: the month as confirmed, with the
+   * adjustments carried into earlier months applied (in the order recorded). What a sheet prices a change under
+   * monthly terms against, since such a month pays at most the monthly wage.
+   */
+  async creditedBefore(workerId: string, carried: readonly AdjustmentRow[]): Promise<Map<Month, Array<{ workDate: WorkDate; creditHalves: number; workedMinutes: number }>>> {
+    const out = new Map<Month, Array<{ workDate: WorkDate; creditHalves: number; workedMinutes: number }>>()
+    const ids = new Set(carried.map((a) => a.id))
+    for (const confirmationId of new Set(carried.map((a) => a.confirmationId))) {
+      const first = carried.find((a) => a.confirmationId === confirmationId) as AdjustmentRow
+      const days = new Map(((await this.snapshot(confirmationId)).workers[workerId]?.days ?? []).map((d) => [d.workDate, { workDate: d.workDate, creditHalves: d.creditHalves, workedMinutes: d.workedMinutes }]))
+      for (const a of await this.repo.adjustmentsOfConfirmation(confirmationId)) {
+        if (a.workerId !== workerId || ids.has(a.id) || a.recordedMonth >= first.recordedMonth) continue
+        days.set(a.workDate, { workDate: a.workDate, creditHalves: a.afterHalves, workedMinutes: a.afterMinutes })
+      }
+      out.set(monthOf(first.workDate), [...days.values()].sort((x, y) => (x.workDate < y.workDate ? -1 : 1)))
+    }
+    return out
+  }
+
   /** A team's month: every enrolled worker of the team who was enrolled at any time in the month. */
   async teamMonth(projectId: string, teamId: string, month: Month): Promise<TeamMonth> {
     const project = await this.roster.project(projectId)

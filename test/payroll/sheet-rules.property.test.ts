@@ -7,7 +7,7 @@ import t from 'tap'
 import { holds } from '../helpers/property.ts'
 import { fen, Money, type Fen } from '../../src/kernel/money.ts'
 import { addDays, datesOfMonth } from '../../src/kernel/time.ts'
-import { DEDUCTION_REASONS, type Deduction } from '../../src/payroll/pay-line.ts'
+import { DEDUCTION_REASONS, payLine, type Deduction } from '../../src/payroll/pay-line.ts'
 import { makeSheetLine, sheetLineTotals, type CarriedAdjustment, type SheetLine, type SheetLineInput } from '../../src/payroll/sheet-rules.ts'
 import type { AttendanceDay, TermsVersion, WageTerms } from '../../src/payroll/terms.ts'
 
@@ -105,5 +105,35 @@ t.test('an adjustment is priced at the terms of its own date: versions taking ef
       return JSON.stringify(a.adjustments) === JSON.stringify(b.adjustments)
     }),
     { numRuns: 200 },
+  )
+})
+
+/** February's days as credited before the adjustments: any attendance. */
+const februaryArb: fc.Arbitrary<AttendanceDay[]> = fc
+  .array(fc.option(fc.record({ creditHalves: fc.integer({ min: 0, max: 2 }), workedMinutes: fc.integer({ min: 0, max: 900 }) }), { freq: 4 }), { minLength: BEFORE.length, maxLength: BEFORE.length })
+  .map((ds) => ds.flatMap((d, i) => (d ? [{ workDate: BEFORE[i]!, ...d }] : [])))
+
+/** February's base pay under its monthly terms, capped, as February's own line computes it. */
+function februaryMonthlyFen(versions: readonly TermsVersion[], days: readonly AttendanceDay[]): number {
+  const line = payLine({ workerId: 'w1', enrolmentId: 'e1', period: '2026-02', versions, days })
+  return sum(line.payable.flatMap((i) => (i.kind === 'base' && i.termsKind === 'monthly' ? [i.amountFen] : [])))
+}
+
+t.test("under monthly terms, a month's adjustments add up to exactly the change of its capped pay", async (t) => {
+  holds(
+    t,
+    'Σ monthly adjustments = capped pay after − before',
+    fc.property(inputArb, februaryArb, (input, credited) => {
+      const line = makeSheetLine({ ...input, adjustedMonths: new Map([['2026-02', credited]]) })
+      // The days after the adjustments, each applied to the day as it then stood (between nothing and a full day).
+      const after = new Map(credited.map((d) => [d.workDate, d]))
+      for (const a of input.adjustments ?? []) {
+        const d = after.get(a.workDate) ?? { workDate: a.workDate, creditHalves: 0, workedMinutes: 0 }
+        after.set(a.workDate, { workDate: a.workDate, creditHalves: Math.min(2, Math.max(0, d.creditHalves + a.deltaHalves)), workedMinutes: Math.max(0, d.workedMinutes + a.deltaMinutes) })
+      }
+      const monthly = line.adjustments.filter((a) => a.termsKind === 'monthly')
+      return sum(monthly.map((a) => a.amountFen)) === februaryMonthlyFen(input.versions, [...after.values()]) - februaryMonthlyFen(input.versions, credited)
+    }),
+    { numRuns: 300 },
   )
 })
