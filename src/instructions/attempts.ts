@@ -8,14 +8,21 @@
  * and amount answer two attempts, never one twice.
  *
  * Paid is conservative: a successful result with one of the worker-month's EndToEndIds, or without an EndToEndId to
- * any card one of its lines was sent to, makes the worker-month paid, and a paid worker-month is never instructed
- * again (a re-issued instruction never pays a worker-month twice). A person settles a wrong "paid" by hand; a second
- * payment cannot be taken back.
+ * any card one of its lines was sent to, makes the attempt paid, and a paid payment is never attempted again (a
+ * re-issued instruction never pays the same amount twice). A person settles a wrong "paid" by hand; a second payment
+ * cannot be taken back.
+ *
+ * A worker-month may hold more than one payment (补发): when a newer approved version of the sheet raises a paid line,
+ * the difference is a payment of its own, a chain of attempts whose first line has no previous line. Each chain is
+ * live, paid or failed on its own; the worker-month is live while any chain is, failed while any chain failed and no
+ * other is live (its next attempt answers that chain), and paid when every chain is, with `paidFen` the sum of the
+ * paid attempts' amounts. Attempt numbers run on across chains (they make the EndToEndIds, unique in the month).
  *
  * 'returned' (退票: paid, then sent back by the payee's bank) is a failure of the attempt it answers by EndToEndId,
  * whatever success the same attempt has: the money is back in the dedicated account (issue 11 brings these results).
  * A plain failure and a success of the same attempt read as paid. The order of the results never matters.
  */
+import { Money } from '../kernel/money.ts'
 import { PAIN001_ATTEMPT_MAX } from './pain001.ts'
 
 export type AttemptResultStatus = 'success' | 'failed' | 'returned'
@@ -27,6 +34,8 @@ export interface AttemptLine {
   endToEndId: string
   cardNo: string
   amountFen: number
+  /** The attempt this one repeats; null or absent for a payment's first attempt. */
+  previousLineId?: string | null
 }
 
 /** One bank result that may answer the worker-month's lines (a payout line: its status, EndToEndId, card, amount). */
@@ -44,8 +53,8 @@ export type AttemptState =
   | { kind: 'none' }
   /** The latest attempt is sent and not answered: wait for the bank. */
   | { kind: 'live'; line: AttemptLine }
-  /** A result paid the worker-month: never again. */
-  | { kind: 'paid'; line: AttemptLine }
+  /** Every payment of the worker-month was paid (`paidFen` in all): none is attempted again. */
+  | { kind: 'paid'; line: AttemptLine; paidFen: number }
   /** The latest attempt failed and nothing paid: attempt `next` may be made, unless `next` is past the maximum. */
   | { kind: 'failed'; line: AttemptLine; next: number; exhausted: boolean }
 
@@ -89,27 +98,61 @@ export function outcomes(lines: readonly AttemptLine[], results: readonly Attemp
       out.set(line.lineId, 'failed')
     }
   }
-  // Successes without an EndToEndId, to any card a line was sent to: paid (conservative, see the head comment).
+  // Successes without an EndToEndId, to any card a line was sent to: paid (conservative, see the head comment). One of
+  // the card and amount answers a line of that card and amount, so that the same payment reported again by another
+  // file lands on the payment it reports, not on a top-up of another amount to the same card.
   const cards = new Set(sorted.map((l) => l.cardNo))
+  const newestFirst = [...sorted].reverse()
   for (const r of results) {
     if (r.endToEndId !== null || r.status !== 'success' || !cards.has(r.payeeCard)) continue
-    const line = [...sorted].reverse().find((l) => l.cardNo === r.payeeCard && out.get(l.lineId) !== 'paid') ?? sorted.find((l) => l.cardNo === r.payeeCard)
+    const sameAmount = newestFirst.filter((l) => l.cardNo === r.payeeCard && l.amountFen === r.amountFen)
+    const candidates = sameAmount.length > 0 ? sameAmount : newestFirst.filter((l) => l.cardNo === r.payeeCard)
+    const line = candidates.find((l) => out.get(l.lineId) !== 'paid') ?? candidates.at(-1)
     if (line) out.set(line.lineId, 'paid')
   }
   return out
 }
 
+/** The worker-month's payments: chains of attempts, each from its first attempt, attempts in order. */
+export function chainsOf(lines: readonly AttemptLine[]): AttemptLine[][] {
+  const sorted = [...lines].sort((a, b) => a.attempt - b.attempt)
+  const byId = new Map(sorted.map((l) => [l.lineId, l]))
+  const rootOf = (l: AttemptLine): string => {
+    let at = l
+    for (let hops = 0; at.previousLineId && byId.has(at.previousLineId) && hops < sorted.length; hops++) at = byId.get(at.previousLineId)!
+    return at.lineId
+  }
+  const chains = new Map<string, AttemptLine[]>()
+  for (const l of sorted) {
+    const root = rootOf(l)
+    const chain = chains.get(root)
+    if (chain) chain.push(l)
+    else chains.set(root, [l])
+  }
+  return [...chains.values()]
+}
+
 /** The worker-month's state: what the latest attempt is, and whether a new one may be made. */
 export function attemptState(lines: readonly AttemptLine[], results: readonly AttemptResult[]): AttemptState {
   if (lines.length === 0) return { kind: 'none' }
-  const sorted = [...lines].sort((a, b) => a.attempt - b.attempt)
-  const o = outcomes(sorted, results)
-  const paid = sorted.find((l) => o.get(l.lineId) === 'paid')
-  if (paid) return { kind: 'paid', line: paid }
-  const latest = sorted.at(-1)!
-  if (o.get(latest.lineId) !== 'failed') return { kind: 'live', line: latest }
-  const next = latest.attempt + 1
-  return { kind: 'failed', line: latest, next, exhausted: next > PAIN001_ATTEMPT_MAX }
+  const o = outcomes(lines, results)
+  const next = Math.max(...lines.map((l) => l.attempt)) + 1
+  let failed: AttemptLine | undefined
+  let paid: AttemptLine | undefined
+  let paidFen = 0
+  for (const chain of chainsOf(lines)) {
+    const paidLine = chain.find((l) => o.get(l.lineId) === 'paid')
+    if (paidLine) {
+      paid = paidLine
+      paidFen = new Money(paidFen).plus(paidLine.amountFen).toNumber()
+      continue
+    }
+    const latest = chain.at(-1)!
+    if (o.get(latest.lineId) !== 'failed') return { kind: 'live', line: latest }
+    if (!failed || latest.attempt > failed.attempt) failed = latest
+  }
+  if (failed) return { kind: 'failed', line: failed, next, exhausted: next > PAIN001_ATTEMPT_MAX }
+  return { kind: 'paid', line: paid!, paidFen }
 }
 
 /** Whether a new attempt may be made now, and its number. */

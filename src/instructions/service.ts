@@ -15,7 +15,7 @@ import type { Database } from '../db/database.ts'
 import { isUniqueViolation } from '../db/faults.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
-import { fen } from '../kernel/money.ts'
+import { fen, Money } from '../kernel/money.ts'
 import { workDateOf, type Clock, type Month } from '../kernel/time.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { AccountService } from '../account/service.ts'
@@ -70,7 +70,7 @@ function cardOf(l: SheetLineRow, now: { cardNo: string; bankName: string } | und
   return { cardNo: now.cardNo, bankName: now.bankName, reason: `${reason}; card changed since the sheet` }
 }
 
-const toAttemptLine = (l: InstructionLineRow): AttemptLine => ({ lineId: l.id, attempt: l.attempt, endToEndId: l.endToEndId, cardNo: l.cardNo, amountFen: l.amountFen })
+const toAttemptLine = (l: InstructionLineRow): AttemptLine => ({ lineId: l.id, attempt: l.attempt, endToEndId: l.endToEndId, cardNo: l.cardNo, amountFen: l.amountFen, previousLineId: l.previousLineId })
 /** A pending report (accepted, processing) answers no attempt yet: neither paid nor failed. */
 const answered = (r: PayoutResultRow): r is PayoutResultRow & { status: AttemptResult['status'] } => r.status !== 'pending'
 const toAttemptResult = (r: PayoutResultRow & { status: AttemptResult['status'] }): AttemptResult => ({ status: r.status, endToEndId: r.endToEndId, payeeCard: r.payeeCard, amountFen: r.amountFen })
@@ -130,27 +130,58 @@ export class InstructionService {
         const decisions = await this.repo.newestDecisions(sheet.id)
         const instructed = await this.repo.instructedWorkers(projectId, period, sheetLines.map((l) => l.workerId))
         const payable = sheetLines.filter((l) => decisions.get(l.id) !== 'dispute' && l.netFen > 0 && !instructed.has(l.workerId))
-        if (payable.length === 0) {
+        // 补发: a worker paid in full under an earlier version whose line this version raises is owed the difference, a
+        // payment of its own (attempts.ts); one whose payment is still at the bank, or failed, waits for that first.
+        const topUps: Array<{ line: SheetLineRow; amountFen: number; attempt: number; paidFen: number }> = []
+        for (const l of sheetLines) {
+          if (decisions.get(l.id) === 'dispute' || l.netFen <= 0 || !instructed.has(l.workerId)) continue
+          const existing = await this.repo.workerMonthLines(projectId, l.workerId, period)
+          const results = await this.repo.resultsFor(projectId, period, existing.map((e) => e.endToEndId), [...new Set(existing.map((e) => e.cardNo))])
+          const s = attemptState(existing.map(toAttemptLine), results.filter(answered).map(toAttemptResult))
+          if (s.kind !== 'paid' || l.netFen <= s.paidFen) continue
+          topUps.push({ line: l, amountFen: new Money(l.netFen).minus(s.paidFen).toNumber(), attempt: Math.max(...existing.map((e) => e.attempt)) + 1, paidFen: s.paidFen })
+        }
+        if (payable.length === 0 && topUps.length === 0) {
           const held = sheetLines.filter((l) => decisions.get(l.id) === 'dispute').length
           throw new AppError('instruction_nothing_to_pay', { sheetId: sheet.id, lines: sheetLines.length, held, alreadyInstructed: sheetLines.filter((l) => instructed.has(l.workerId)).length })
         }
         const id = newId()
         // A card changed (换卡) since the sheet was prepared: the money goes to the card the worker holds now.
-        const cardsNow = await this.repo.cardsNow(payable.map((l) => l.workerId))
-        const lines: InstructionLineRow[] = payable.map((l) => ({
-          id: newId(),
-          instructionId: id,
-          projectId,
-          period,
-          workerId: l.workerId,
-          sheetLineId: l.id,
-          attempt: 1,
-          previousLineId: null,
-          endToEndId: endToEndId(l.workerId, period, 1),
-          payeeName: l.workerName,
-          ...cardOf(l, cardsNow.get(l.workerId), sheet.version),
-          amountFen: l.netFen,
-        }))
+        const cardsNow = await this.repo.cardsNow([...payable, ...topUps.map((u) => u.line)].map((l) => l.workerId))
+        const lines: InstructionLineRow[] = [
+          ...payable.map((l) => ({
+            id: newId(),
+            instructionId: id,
+            projectId,
+            period,
+            workerId: l.workerId,
+            sheetLineId: l.id,
+            attempt: 1,
+            previousLineId: null,
+            endToEndId: endToEndId(l.workerId, period, 1),
+            payeeName: l.workerName,
+            ...cardOf(l, cardsNow.get(l.workerId), sheet.version),
+            amountFen: l.netFen,
+          })),
+          ...topUps.map(({ line: l, amountFen, attempt, paidFen }) => {
+            const card = cardOf(l, cardsNow.get(l.workerId), sheet.version)
+            return {
+              id: newId(),
+              instructionId: id,
+              projectId,
+              period,
+              workerId: l.workerId,
+              sheetLineId: l.id,
+              attempt,
+              previousLineId: null,
+              endToEndId: endToEndId(l.workerId, period, attempt),
+              payeeName: l.workerName,
+              ...card,
+              reason: `${card.reason}: 补发 of the difference, ${paidFen} fen paid before`,
+              amountFen,
+            }
+          }),
+        ]
         refuseUncarriable(lines)
         // The pay date, or today once it has passed (a late or second instruction): a bank does not execute in the past.
         const requestedOn = input.requestedOn ?? (sheet.payDate < today ? today : sheet.payDate)

@@ -61,7 +61,7 @@ holds(
         for (const l of lines) if (truth.get(l.lineId) !== 'back') return false
         if (next.attempt !== lines.length + 1 || next.previous.lineId !== lines.at(-1)!.lineId) return false
         const id = `L${next.attempt}`
-        lines.push({ lineId: id, attempt: next.attempt, endToEndId: `E${next.attempt}`, cardNo: CARDS[o.card]!, amountFen: AMOUNT_FEN })
+        lines.push({ lineId: id, attempt: next.attempt, endToEndId: `E${next.attempt}`, cardNo: CARDS[o.card]!, amountFen: AMOUNT_FEN, previousLineId: next.previous.lineId })
         truth.set(id, 'out')
       }
       const out = [...truth.values()].filter((v) => v === 'out').length

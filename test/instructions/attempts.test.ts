@@ -5,7 +5,8 @@ import { PAIN001_ATTEMPT_MAX } from '../../src/instructions/pain001.ts'
 
 const CARD_A = '6222020200112233441'
 const CARD_B = '6217000010009876543'
-const line = (attempt: number, cardNo = CARD_A, amountFen = 1_000_00): AttemptLine => ({ lineId: `L${attempt}`, attempt, endToEndId: `E${attempt}`, cardNo, amountFen })
+/** Attempt n repeats attempt n − 1, as a re-attempt is stored (a payment's first attempt has no previous line). */
+const line = (attempt: number, cardNo = CARD_A, amountFen = 1_000_00): AttemptLine => ({ lineId: `L${attempt}`, attempt, endToEndId: `E${attempt}`, cardNo, amountFen, previousLineId: attempt > 1 ? `L${attempt - 1}` : null })
 const result = (status: AttemptResult['status'], endToEndId: string | null, payeeCard = CARD_A, amountFen = 1_000_00): AttemptResult => ({ status, endToEndId, payeeCard, amountFen })
 
 t.test('no line: none; no result: live', async (t) => {
@@ -46,4 +47,22 @@ t.test('paid: a success by EndToEndId, or to any card of the worker-month, ends 
 t.test('attempts stop at the maximum', async (t) => {
   const last = line(PAIN001_ATTEMPT_MAX)
   t.match(nextAttempt([last], [result('failed', last.endToEndId)]), { ok: false, state: { kind: 'failed', exhausted: true } })
+})
+
+t.test('补发: a top-up of a paid worker-month is a payment of its own, with its own attempts', async (t) => {
+  const original = line(1)
+  const topUp: AttemptLine = { lineId: 'T2', attempt: 2, endToEndId: 'E2', cardNo: CARD_A, amountFen: 500_00, previousLineId: null }
+  const paid = result('success', 'E1')
+  t.match(attemptState([original, topUp], [paid]), { kind: 'live', line: { lineId: 'T2' } }, 'the top-up at the bank: live')
+  t.match(attemptState([original, topUp], [paid, result('success', 'E2', CARD_A, 500_00)]), { kind: 'paid', paidFen: 1_500_00 }, 'both paid: the sum')
+  const failed = nextAttempt([original, topUp], [paid, result('failed', 'E2', CARD_A, 500_00)])
+  t.match(failed, { ok: true, attempt: 3, previous: { lineId: 'T2', amountFen: 500_00 } }, 'the failed top-up is attempted again, the paid payment never')
+  const retried: AttemptLine = { lineId: 'T3', attempt: 3, endToEndId: 'E3', cardNo: CARD_A, amountFen: 500_00, previousLineId: 'T2' }
+  t.match(attemptState([original, topUp, retried], [paid, result('failed', 'E2', CARD_A, 500_00)]), { kind: 'live', line: { lineId: 'T3' } })
+  t.match(
+    attemptState([original, topUp], [paid, result('success', null, CARD_A, 1_000_00)]),
+    { kind: 'live', line: { lineId: 'T2' } },
+    "the original's success reported again by a file without EndToEndIds does not pay the top-up",
+  )
+  t.match(attemptState([original, topUp], [paid, result('success', null, CARD_A, 500_00)]), { kind: 'paid', paidFen: 1_500_00 }, 'a success of the top-up amount to the card pays it')
 })
