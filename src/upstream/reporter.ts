@@ -53,7 +53,7 @@ export interface ReporterDeps {
    */
   payments?: { monthPayments(projectId: string, period: Month): Promise<MonthPayments> }
   /** The worker-month's payment attempts (src/instructions): a failed payment with a newer attempt out is retrying. */
-  instructions?: { workerMonth(projectId: string, workerId: string, period: Month): Promise<{ state: { kind: string; line?: { attempt: number } } }> }
+  instructions?: { workerMonth(projectId: string, workerId: string, period: Month): Promise<{ state: { kind: string; line?: { attempt: number; previousLineId?: string | null } } }> }
 }
 
 /** What one step queued: records new or revised, and those whose key the platform already holds with another payload. */
@@ -324,7 +324,8 @@ export class UpstreamReporter {
     const retrying = new Set<string>()
     for (const workerId of failed.keys()) {
       const s = (await this.deps.instructions?.workerMonth(project.id, workerId, period))?.state
-      if (s?.kind === 'live' && (s.line?.attempt ?? 1) > 1) retrying.add(workerId)
+      // A re-attempt repeats a line; a 补发's first line (a payment of its own) repeats none.
+      if (s?.kind === 'live' && (s.line?.previousLineId ?? null) !== null) retrying.add(workerId)
     }
     const out: UpstreamRecord[] = []
     for (const a of approved) {
