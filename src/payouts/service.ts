@@ -340,7 +340,34 @@ export class PayoutService {
       messageId: parsed.file.messageId,
       ...t,
     }
-    return { file, lines: await this.answeredByCardAndAmount(input.projectId, input.period, made.lines) }
+    return { file, lines: await this.returnsByBankRef(input.projectId, await this.answeredByCardAndAmount(input.projectId, input.period, made.lines)) }
+  }
+
+  /**
+   * A return (退票) that names the payment it undoes only by the bank's reference (a camt reversal, a text profile's
+   * original reference) takes that payment's EndToEndId, on both ends as a camt return carries it, when the payment —
+   * posted before or in the same file — has exactly one: the attempts and reconciliation find what came back by it.
+   * Without it the payment stayed "paid" to the attempts, and its re-attempt was refused although the money was back.
+   */
+  private async returnsByBankRef(projectId: string, lines: PayoutLineRow[]): Promise<PayoutLineRow[]> {
+    const open = lines.filter((l) => l.status === 'returned' && l.endToEndId === null && l.returnOfEndToEndId === null && l.returnOfBankRef !== null)
+    if (open.length === 0) return lines
+    const ids = new Map<string, Set<string>>()
+    const note = (bankRef: string, e2e: string | null): void => {
+      if (e2e === null) return
+      const set = ids.get(bankRef) ?? new Set<string>()
+      set.add(e2e)
+      ids.set(bankRef, set)
+    }
+    for (const r of await this.repo.postedBankRefs(projectId, [...new Set(open.map((l) => l.returnOfBankRef!))])) if (r.status === 'success') note(r.bankRef, r.endToEndId)
+    for (const l of lines) if (l.status === 'success' && l.bankRef !== null) note(l.bankRef, l.endToEndId)
+    return lines.map((l) => {
+      if (!open.includes(l)) return l
+      const found = ids.get(l.returnOfBankRef!)
+      if (found?.size !== 1) return l
+      const e2e = [...found][0]!
+      return { ...l, endToEndId: e2e, returnOfEndToEndId: e2e }
+    })
   }
 
   /**
