@@ -178,12 +178,15 @@ export class OversightService {
   }
 
   /**
-   * The ledger's own risk facts of every project in scope as they stood at `asOfMs` (ledger-signals.ts turns them into
-   * signals): what the monthly index run (src/risk/risk-runs.ts) scores, read exactly as the overview reads them.
+   * The ledger's own risk facts of every project in scope that was on site by `asOfMs` (ledger-signals.ts turns them
+   * into signals): what the monthly index run (src/risk/risk-runs.ts) scores, read exactly as the overview reads them.
+   * A project is on site from its first enrolment's entry date: one whose first worker came after the instant's date
+   * did not exist for that month (registration time is no test: a project is often registered after its works began).
    * Cases are folded from their events up to the instant, so a month's run does not see a case opened after it.
    */
   async ledgerRiskFacts(within: SQL | undefined, asOfMs: number, projectsMax: number): Promise<Array<{ project: ProjectRow; facts: LedgerFacts }>> {
-    const g = await this.gather(within, asOfMs, projectsMax, asOfMs)
+    const onSite = sql`${projectsTable.id} IN (SELECT project_id FROM enrolments WHERE entry_date <= ${workDateOf(asOfMs, this.timeZone)})`
+    const g = await this.gather(within === undefined ? onSite : sql`(${within}) AND ${onSite}`, asOfMs, projectsMax, asOfMs)
     if (g.truncated) throw new Error(`more than ${projectsMax} projects in scope: raise the limit`)
     return g.perProject.map((p) => ({ project: p.project, facts: p.ledger }))
   }

@@ -1,8 +1,9 @@
 /**
- * The monthly risk index run (欠薪风险指数, issue 15): every project and every employer scored for a month with the
- * formula in force on the month's last day (risk-index.ts riskScoreOfMonth), kept as one risk_runs row and one
- * risk_scores row per subject, in one transaction. A run never rewrites an earlier one: running a month again adds a
- * run, and the current score of a subject-month is the newest run's.
+ * The monthly risk index run (欠薪风险指数, issue 15): every project on site by the month's end (a worker enrolled
+ * with an entry date by its last day: a project whose works began later was not one of the month's) and every
+ * employer scored for a month with the formula in force on the month's last day (risk-index.ts riskScoreOfMonth),
+ * kept as one risk_runs row and one risk_scores row per subject, in one transaction. A run never rewrites an earlier
+ * one: running a month again adds a run, and the current score of a subject-month is the newest run's.
  *
  * What a subject's signals are:
  * - a project: the ledger's own signals as the bureau overview gathers them (OversightService.ledgerRiskFacts, as

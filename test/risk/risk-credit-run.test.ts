@@ -2,7 +2,7 @@
  * Credit records in the monthly risk index, on the run's engine: a record counting on the month's last day raises the
  * projects its employer answers for and the employer itself (formula 2026.2, from December 2026); a record on an
  * employer on no roster scores that employer alone; November, scored under
- * 2026.1, is left as it was.
+ * 2026.1, is left as it was. Both projects have a worker on site from November, as a run scores only projects on site.
  */
 import t from 'tap'
 import { loadConfig } from '../../src/config/env.ts'
@@ -10,6 +10,8 @@ import { ManualClock } from '../../src/kernel/time.ts'
 import { createServices } from '../../src/services.ts'
 import { testDatabaseUrl } from '../helpers/database.ts'
 import { creditCode } from '../helpers/upstream.ts'
+import { cardNumber, idNumber } from '../../simulators/identities.ts'
+import { Rng } from '../../simulators/random.ts'
 
 const NOW_MS = Date.parse('2027-01-05T02:00:00Z') // 10:00 Beijing, December ended
 
@@ -24,7 +26,14 @@ t.test('credit records raise the projects and employers of the month they count 
   const account = { bank: '农行', no: '1202000000000000001', name: '专户' }
   const project = await roster.createProject({ siteCode: 'CR-1', name: '有信用记录的项目', regionCode: '330106', payDay: 10, constructionUnitId: cu.id, generalContractorId: gc.id, account })
   const clean = await roster.createProject({ siteCode: 'CR-2', name: '无信用记录的项目', regionCode: '330106', payDay: 10, constructionUnitId: cu.id, generalContractorId: gc.id, account: { ...account, no: '1202000000000000002' } })
-  await roster.createTeam(project.id, { name: '钢筋班', employerId: sub.id })
+  const team = await roster.createTeam(project.id, { name: '钢筋班', employerId: sub.id })
+  const otherSub = await roster.createOrganisation({ kind: 'subcontractor', name: '某木工劳务公司', creditCode: creditCode(4) })
+  const cleanTeam = await roster.createTeam(clean.id, { name: '木工班', employerId: otherSub.id })
+  // Both on site since November: a run scores the projects on site by the month's end.
+  for (const [i, [p, tm]] of [[project, team], [clean, cleanTeam]].entries()) {
+    const worker = await roster.createWorker({ name: `工人${i}`, idNumber: idNumber(new Rng(800 + i), 800 + i), bankName: '农行', cardNo: cardNumber(800 + i) })
+    await roster.enrol(p!.id, { workerId: worker.id, teamId: tm!.id, dailyRate: '300.00', safetyTrained: true, entryDate: '2026-11-02', deviceUserId: `CR-${i}` })
+  }
   const arrears = (code: string, name: string, organisationId: string | null, recordedOn: string, sourceId: string) =>
     credit.record({ creditCode: code, employerName: name, organisationId, reason: '拖欠农民工工资', periodFrom: '2026-10', periodTo: '2026-10', amountFen: 200_000_00, recordedOn, sourceKind: 'clue', sourceId, actor: 'test', atMs: NOW_MS })
   await arrears(sub.creditCode, sub.name, sub.id, '2026-12-10', 'clue-1')
