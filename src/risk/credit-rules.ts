@@ -85,11 +85,13 @@ export type RepairRefusal =
   | { code: 'paid_in_future' }
   | { code: 'paid_before_arrears'; periodFrom: WorkDate }
   | { code: 'too_early'; repairableOn: WorkDate }
+  | { code: 'newer_record'; recordId: string; recordedOn: WorkDate }
 
 /**
  * Whether a repair may be recorded today for arrears paid in full on `paidInFullOn`. `periodFrom`: the first day of the
  * arrears the record is for; they cannot have been paid in full before they began, and a date before it would clear
- * the record the day it is made.
+ * the record the day it is made. `others`: the employer's other records; the months since paying must have passed
+ * without a new one, so a record made after the payment (by today) refuses the repair, naming the first such record.
  */
 export function repairCheck(
   r: CreditRecordFacts,
@@ -97,11 +99,16 @@ export function repairCheck(
   today: WorkDate,
   rules: readonly CreditRule[] = CREDIT_RULES,
   periodFrom?: WorkDate,
+  others: ReadonlyArray<{ id: string; recordedOn: WorkDate }> = [],
 ): { ok: true } | { ok: false; refusal: RepairRefusal } {
   const state = creditRecordState(r, today, rules)
   if (state !== 'active') return { ok: false, refusal: { code: 'not_active', state } }
   if (paidInFullOn > today) return { ok: false, refusal: { code: 'paid_in_future' } }
   if (periodFrom !== undefined && paidInFullOn < periodFrom) return { ok: false, refusal: { code: 'paid_before_arrears', periodFrom } }
+  const newer = others
+    .filter((o) => o.recordedOn > paidInFullOn && o.recordedOn <= today)
+    .sort((a, b) => (a.recordedOn < b.recordedOn ? -1 : a.recordedOn > b.recordedOn ? 1 : a.id < b.id ? -1 : 1))[0]
+  if (newer !== undefined) return { ok: false, refusal: { code: 'newer_record', recordId: newer.id, recordedOn: newer.recordedOn } }
   const repairableOn = addMonthsToDate(paidInFullOn, creditRuleOf(r.ruleVersion, rules).repairAfterPaidMonths)
   if (today < repairableOn) return { ok: false, refusal: { code: 'too_early', repairableOn } }
   return { ok: true }

@@ -84,10 +84,14 @@ export class CreditService {
     return rows.filter((r) => creditRecordState(this.factsOf(r, events.get(r.id) ?? []), onDate) === 'active')
   }
 
-  /** Repair granted by the bureau for arrears paid in full on `paidInFullOn`, refused before the rule allows it. */
+  /**
+   * Repair granted by the bureau for arrears paid in full on `paidInFullOn`, refused before the rule allows it, and
+   * while the employer has a record made after that payment (the months must pass without a new record).
+   */
   async repair(id: string, input: { paidInFullOn: WorkDate; reason: string }, actor: string): Promise<CreditRecordView> {
     const view = await this.get(id, undefined)
-    const check = repairCheck(this.factsOf(view, view.events), input.paidInFullOn, this.today(), undefined, view.periodFrom)
+    const others = (await this.repo.creditRecordsOfCode(view.creditCode)).filter((r) => r.id !== id)
+    const check = repairCheck(this.factsOf(view, view.events), input.paidInFullOn, this.today(), undefined, view.periodFrom, others)
     if (!check.ok) throw new AppError('credit_repair_refused', { ...check.refusal })
     await this.repo.insertCreditEvent({ id: newId(), recordId: id, type: 'repaired', actor, reason: `${input.reason.trim()} (paid in full on ${input.paidInFullOn})`, atMs: this.clock.nowMs() })
     return this.get(id, undefined)

@@ -36,7 +36,7 @@ t.test("a record's state on a date", async (t) => {
   t.equal(creditRecordState(r, '2029-01-01', RULES), 'active')
 })
 
-t.test('repair: after the rule’s months from paying in full, only while active', async (t) => {
+t.test('repair: after the rule’s months from paying in full, only while active and with no record made since the payment', async (t) => {
   const r = { recordedOn: '2026-12-10', ruleVersion: 'v1', repairedOn: null, expiredOn: null }
   t.same(repairCheck(r, '2027-01-15', '2028-01-14', RULES), { ok: false, refusal: { code: 'too_early', repairableOn: '2028-01-15' } })
   t.same(repairCheck(r, '2027-01-15', '2028-01-15', RULES), { ok: true })
@@ -45,4 +45,7 @@ t.test('repair: after the rule’s months from paying in full, only while active
   t.same(repairCheck(r, '2027-01-15', '2029-12-10', RULES), { ok: false, refusal: { code: 'not_active', state: 'expired' } })
   const v2 = { ...r, recordedOn: '2027-03-01', ruleVersion: 'v2' }
   t.same(repairCheck(v2, '2027-04-01', '2027-10-01', RULES), { ok: true }, 'v2: six months')
+  const others = [{ id: 'older', recordedOn: '2026-01-05' }, { id: 'later', recordedOn: '2027-06-01' }, { id: 'newer', recordedOn: '2027-03-01' }]
+  t.same(repairCheck(r, '2027-01-15', '2028-01-15', RULES, undefined, others), { ok: false, refusal: { code: 'newer_record', recordId: 'newer', recordedOn: '2027-03-01' } }, 'a record made after the payment: the first one named')
+  t.same(repairCheck(r, '2027-01-15', '2028-01-15', RULES, undefined, [others[0]!]), { ok: true }, 'one made before the payment does not refuse it')
 })
