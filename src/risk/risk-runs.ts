@@ -254,17 +254,21 @@ export class RiskRunService {
       regionOf.set(project.id, project.regionCode)
     }
     // The employers scored, counted before the run's row is written: the roster's (by their projects), every one
-    // reported this month, and those with a credit record alone (on no roster, not reported: few, as records are).
+    // reported this month, and those with a credit record alone (on no roster, not reported).
     const reported = await tx.get<{ n: unknown }>(sql`SELECT CAST(COUNT(DISTINCT credit_code) AS BIGINT) AS "n" FROM employer_signals WHERE period = ${month}`)
     const reportedOnRoster = [...rosterOutside.keys()].filter((code) => projectsOfEmployer.has(code)).length
     const creditOffRoster = [...creditOf.keys()].filter((code) => !projectsOfEmployer.has(code))
+    // Which of them a department reported this month, asked of the tables rather than with a parameter per code: a
+    // province's records pass the engines' limit on parameters in a statement (SQLite 32,766; PostgreSQL 65,535).
     const creditReported =
       creditOffRoster.length === 0
         ? new Set<string>()
         : new Set(
-            (await tx.all<{ code: string }>(sql`SELECT DISTINCT credit_code AS "code" FROM employer_signals WHERE period = ${month} AND credit_code IN (${sql.join(creditOffRoster.map((c) => sql`${c}`), sql`, `)})`)).map(
-              (r) => r.code,
-            ),
+            (
+              await tx.all<{ code: string }>(
+                sql`SELECT DISTINCT s.credit_code AS "code" FROM employer_signals s WHERE s.period = ${month} AND s.credit_code IN (SELECT r.credit_code FROM credit_records r WHERE r.recorded_on <= ${lastDayOfMonth(month)})`,
+              )
+            ).map((r) => r.code),
           )
     const creditAlone = creditOffRoster.filter((code) => !creditReported.has(code)).sort()
     const run: RiskRunRow = {
