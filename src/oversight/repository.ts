@@ -123,9 +123,9 @@ export class OversightRepository {
 
   /**
    * Per project and period (`project|period`): the workers enrolled in the month whom a file posted by `asOfMs` paid —
-   * a success line to the worker's own card (the roster's, as reconciliation attributes payments) that no return
-   * posted by then undoes. A line to a card no worker of the project holds (a labour boss's), or a worker's second
-   * line, pays nobody else. (A project enrols a worker once: enrolments_project_worker.)
+   * a success line to the worker's own card (the roster's, or one a card change replaced, as reconciliation
+   * attributes payments) that no return posted by then undoes. A line to a card no worker of the project holds or held
+   * (a labour boss's), or a worker's second line, pays nobody else. (A project enrols a worker once: enrolments_project_worker.)
    */
   async paidWorkerCounts(within: SQL | undefined, periods: readonly string[], asOfMs: number): Promise<Map<string, number>> {
     if (periods.length === 0) return new Map()
@@ -141,18 +141,28 @@ export class OversightRepository {
       SELECT x.project_id || '|' || x.period || '|' || x.end_to_end_id FROM payout_lines r
         JOIN payout_lines x ON x.project_id = r.project_id AND x.period = r.period AND x.bank_ref = r.return_of_bank_ref
         WHERE r.status = 'returned' AND NULLIF(r.return_of_bank_ref, '') IS NOT NULL AND r.file_id ${posted} AND x.status <> 'returned' AND NULLIF(x.end_to_end_id, '') IS NOT NULL`
-    // CROSS JOIN fixes SQLite's join order (lines, then each card's worker, then that worker's enrolment by
-    // enrolments_project_worker); left to choose, it scanned enrolments per line (12 s on 100,000 lines, not 0.3 s).
-    const rows = await this.db.all<{ projectId: string; period: string; c: unknown }>(sql`
-      SELECT l.project_id AS "projectId", l.period AS "period", COUNT(DISTINCT e.id) AS "c"
-      FROM payout_lines l CROSS JOIN workers w CROSS JOIN enrolments e
-      WHERE ${this.inScope(sql.raw('l.project_id'), within)} AND l.period IN (${sql.join(periods.map((p) => sql`${p}`), sql`, `)}) AND l.status = 'success'
+    const lines = sql`${this.inScope(sql.raw('l.project_id'), within)} AND l.period IN (${sql.join(periods.map((p) => sql`${p}`), sql`, `)}) AND l.status = 'success'
         AND l.file_id IN (SELECT id FROM payout_files WHERE posted_at_ms <= ${asOfMs})
-        AND w.card_no = REPLACE(l.payee_card, ' ', '')
-        AND e.project_id = l.project_id AND e.worker_id = w.id AND e.entry_date <= l.period || '-31' AND (e.exit_date IS NULL OR e.exit_date >= l.period || '-01')
         AND l.project_id || '|' || l.period || '|' || l.bank_ref NOT IN (${undoneRefs})
-        AND (NULLIF(l.end_to_end_id, '') IS NULL OR l.project_id || '|' || l.period || '|' || l.end_to_end_id NOT IN (${undoneE2e}))
-      GROUP BY l.project_id, l.period`)
+        AND (NULLIF(l.end_to_end_id, '') IS NULL OR l.project_id || '|' || l.period || '|' || l.end_to_end_id NOT IN (${undoneE2e}))`
+    const enrolled = sql`e.project_id = l.project_id AND e.entry_date <= l.period || '-31' AND (e.exit_date IS NULL OR e.exit_date >= l.period || '-01')`
+    // A line pays the worker whose card it names: the card they hold now, or one a change (换卡) replaced, which stays
+    // theirs for payments made to it — unless a worker of the project holds that card now (reconciliation's
+    // withFormerCards: the current holder first). CROSS JOIN fixes SQLite's join order (lines, then each card's worker,
+    // then that worker's enrolment by enrolments_project_worker); left to choose, it scanned enrolments per line (12 s
+    // on 100,000 lines, not 0.3 s).
+    const rows = await this.db.all<{ projectId: string; period: string; c: unknown }>(sql`
+      SELECT m.project_id AS "projectId", m.period AS "period", COUNT(DISTINCT m.enrolment_id) AS "c" FROM (
+        SELECT l.project_id AS project_id, l.period AS period, e.id AS enrolment_id
+        FROM payout_lines l CROSS JOIN workers w CROSS JOIN enrolments e
+        WHERE ${lines} AND w.card_no = REPLACE(l.payee_card, ' ', '') AND e.worker_id = w.id AND ${enrolled}
+        UNION ALL
+        SELECT l.project_id, l.period, e.id
+        FROM payout_lines l CROSS JOIN worker_card_changes c CROSS JOIN enrolments e
+        WHERE ${lines} AND c.previous_card_no = REPLACE(l.payee_card, ' ', '') AND e.worker_id = c.worker_id AND ${enrolled}
+          AND NOT EXISTS (SELECT 1 FROM workers h CROSS JOIN enrolments he WHERE h.card_no = c.previous_card_no AND he.project_id = l.project_id AND he.worker_id = h.id)
+      ) m
+      GROUP BY m.project_id, m.period`)
     return new Map(rows.map((r) => [`${r.projectId}|${r.period}`, n(r.c)]))
   }
 
