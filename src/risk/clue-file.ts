@@ -132,6 +132,11 @@ export function clueAmountFen(text: string, inWan: boolean): Fen | undefined {
   return parseYuan(`${m[1]}${whole}.${frac.slice(4)}`)
 }
 
+/** Whether an amount column's header names 万元 as its unit (涉及金额（万元）): headerKey drops the bracket, so it is read here. */
+export function amountHeaderInWan(header: string | undefined): boolean {
+  return /万元/.test(header ?? '')
+}
+
 /** Checks one row's text cells; the row's own problems, or the clue. */
 export function checkClueRow(
   cells: Partial<Record<ClueFileField, string>>,
@@ -196,8 +201,7 @@ export function readClueGrid(grid: readonly (readonly string[])[], format: 'csv'
     if (missing.length < bestMissing.length) bestMissing = missing
   }
   if (headerAt < 0) throw new ClueFileError({ kind: 'no_header', missing: bestMissing.length > 0 ? bestMissing : ['siteCode', 'creditCode'] })
-  // The unit a header names in brackets (涉及金额（万元）) is dropped by headerKey, so it is read here.
-  const amountInWan = cols.amount !== undefined && /万元/.test(grid[headerAt]?.[cols.amount] ?? '')
+  const amountInWan = cols.amount !== undefined && amountHeaderInWan(grid[headerAt]?.[cols.amount])
   const rows: Array<{ row: number; cells: Partial<Record<ClueFileField, string>> }> = []
   for (let i = headerAt + 1; i < grid.length; i++) {
     const line = grid[i] ?? []

@@ -12,10 +12,11 @@
  * Pure: bytes in, signals and row problems out. The import service stores the file whole and its signals once
  * (the same file again is the same import).
  */
-import { parseYuan, type Fen } from '../kernel/money.ts'
+import type { Fen } from '../kernel/money.ts'
 import { isMonth, type Month } from '../kernel/time.ts'
 import { isCreditCode } from '../roster/identity.ts'
 import { decodeCsv, fileKindOf, headerKey, parseCsv } from '../roster/roster-import-file.ts'
+import { amountHeaderInWan, clueAmountFen } from './clue-file.ts'
 import type { OutsideKind } from './risk-index.ts'
 
 export type SignalField = 'creditCode' | 'employerName' | 'signal' | 'source' | 'period' | 'amount' | 'severity'
@@ -90,8 +91,13 @@ export class SignalFileError extends Error {
 /** A department's monthly file stays far below this; beyond it, the file is refused rather than read. */
 export const SIGNAL_ROWS_MAX = 200_000
 
-/** Checks one row's text cells; the row's own problems, or the signal. */
-export function checkRow(cells: Partial<Record<SignalField, string>>): { signal?: OutsideSignalRow; problems: SignalProblem[] } {
+/**
+ * Checks one row's text cells; the row's own problems, or the signal. `amountInWan`: the amount column's header names
+ * 万元 as its unit (欠费金额（万元）). Amounts are read as clue files read them (clue-file.ts clueAmountFen): yuan, or
+ * 万元 where the header or the value says so (36万), commas only between groups of three digits (3500,00 is a decimal
+ * comma or a typo: refused, never ¥350,000).
+ */
+export function checkRow(cells: Partial<Record<SignalField, string>>, options: { amountInWan?: boolean } = {}): { signal?: OutsideSignalRow; problems: SignalProblem[] } {
   const problems: SignalProblem[] = []
   const v = (f: SignalField): string => (cells[f] ?? '').trim()
   for (const f of REQUIRED) if (v(f) === '') problems.push({ code: 'missing', field: f })
@@ -104,8 +110,7 @@ export function checkRow(cells: Partial<Record<SignalField, string>>): { signal?
   const m = /^(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})\s*月?$/.exec(periodText)
   const period = m ? `${m[1]}-${m[2]!.padStart(2, '0')}` : ''
   if (periodText !== '' && !isMonth(period)) problems.push({ code: 'period_invalid', value: periodText })
-  const amountText = v('amount').replace(/[,，¥￥\s]/g, '').replace(/元$/, '')
-  const amountFen = amountText === '' ? null : parseYuan(amountText)
+  const amountFen = v('amount') === '' ? null : clueAmountFen(v('amount'), options.amountInWan ?? false)
   if (amountFen === undefined || (amountFen !== null && amountFen < 0)) problems.push({ code: 'amount_invalid', value: v('amount') })
   const severity = SEVERITY_NAMES[v('severity')]
   if (v('severity') !== '' && severity === undefined) problems.push({ code: 'severity_invalid', value: v('severity') })
@@ -128,12 +133,12 @@ function fieldColumns(header: readonly string[]): Partial<Record<SignalField, nu
 }
 
 /** The rows' checks, with a duplicate (same employer, kind, source and period) refused at its second appearance. */
-function checkAll(rows: Array<{ row: number; cells: Partial<Record<SignalField, string>> }>, format: SignalFileReading['format']): SignalFileReading {
+function checkAll(rows: Array<{ row: number; cells: Partial<Record<SignalField, string>> }>, format: SignalFileReading['format'], options: { amountInWan?: boolean } = {}): SignalFileReading {
   if (rows.length === 0) throw new SignalFileError({ kind: 'no_rows' })
   if (rows.length > SIGNAL_ROWS_MAX) throw new SignalFileError({ kind: 'too_many_rows', max: SIGNAL_ROWS_MAX })
   const seen = new Map<string, number>()
   const out = rows.map(({ row, cells }) => {
-    const r = checkRow(cells)
+    const r = checkRow(cells, options)
     if (r.signal) {
       const key = [r.signal.creditCode, r.signal.signal, r.signal.source, r.signal.period].join('|')
       const first = seen.get(key)
@@ -169,7 +174,7 @@ export function readSignalGrid(grid: readonly (readonly string[])[], format: 'cs
     for (const [field, col] of Object.entries(cols) as Array<[SignalField, number]>) cells[field] = line[col] ?? ''
     rows.push({ row: i + 1, cells })
   }
-  return checkAll(rows, format)
+  return checkAll(rows, format, { amountInWan: cols.amount !== undefined && amountHeaderInWan(grid[headerAt]?.[cols.amount]) })
 }
 
 /** JSON as data-sharing platforms send it: an array of objects, or { "signals": [...] }, with the fields' own names. */
@@ -223,7 +228,7 @@ export function signalProblemText(p: SignalProblem): string {
     case 'period_invalid':
       return `所属期"${p.value}"不是年月（如 2026-11）`
     case 'amount_invalid':
-      return `金额"${p.value}"不是以元为单位、最多两位小数的非负数`
+      return `金额"${p.value}"不是以元（或注明的万元）为单位、最多两位小数的非负数；逗号只能分隔千位`
     case 'severity_invalid':
       return `等级"${p.value}"应为 1、2、3 或 一般、较重、严重`
     case 'duplicate':
