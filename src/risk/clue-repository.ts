@@ -82,8 +82,16 @@ const CREDIT_COLUMNS = `r.id AS "id", r.credit_code AS "creditCode", r.employer_
   r.period_from AS "periodFrom", r.period_to AS "periodTo", r.amount_fen AS "amountFen", r.recorded_on AS "recordedOn", r.source_kind AS "sourceKind",
   r.source_id AS "sourceId", r.rule_version AS "ruleVersion", r.actor AS "actor", r.at_ms AS "atMs"`
 
-const CREDIT_IN = (regional: boolean, byCode: boolean): string => `SELECT ${CREDIT_COLUMNS}, ${CREDIT_REGION} AS "regionCode" FROM credit_records r
-  WHERE 1 = 1 ${byCode ? 'AND r.credit_code = ?' : ''} ${regional ? `AND ${CREDIT_REGION} LIKE ?` : ''}
+/**
+ * Credit records, newest first. Parameters in order, each when its condition is there: the credit code, the region's
+ * prefix, `open` (recorded by a date, with no repair or expiry recorded by an instant: a superset of the records
+ * active on that date, which credit-rules.ts decides), the keyset of the last row of the previous page (recorded_on
+ * twice, then id), the limit.
+ */
+const CREDIT_IN = (o: { regional: boolean; byCode: boolean; open: boolean; before: boolean }): string => `SELECT ${CREDIT_COLUMNS}, ${CREDIT_REGION} AS "regionCode" FROM credit_records r
+  WHERE 1 = 1 ${o.byCode ? 'AND r.credit_code = ?' : ''} ${o.regional ? `AND ${CREDIT_REGION} LIKE ?` : ''}
+  ${o.open ? 'AND r.recorded_on <= ? AND NOT EXISTS (SELECT 1 FROM credit_record_events x WHERE x.record_id = r.id AND x.at_ms <= ?)' : ''}
+  ${o.before ? 'AND (r.recorded_on < ? OR (r.recorded_on = ? AND r.id < ?))' : ''}
   ORDER BY r.recorded_on DESC, r.id DESC LIMIT ?`
 const CREDIT_BY_ID = `SELECT ${CREDIT_COLUMNS}, ${CREDIT_REGION} AS "regionCode" FROM credit_records r WHERE r.id = ?`
 const CREDIT_OF_CODE = `SELECT ${CREDIT_COLUMNS} FROM credit_records r WHERE r.credit_code = ? ORDER BY r.recorded_on, r.id`
@@ -257,12 +265,19 @@ export class ClueRepository {
     return this.db.get<CreditRecordWithRegion>(q(CREDIT_BY_ID, id))
   }
 
-  async creditRecords(opts: { region: RegionFilter; creditCode?: string; limit: number }): Promise<CreditRecordWithRegion[]> {
+  /**
+   * A page of records, newest first. `openOn`: only those recorded by `date` with no repair or expiry recorded by `atMs`
+   * (every record active then is among them); `before`: the last row of the previous page.
+   */
+  async creditRecords(opts: { region: RegionFilter; creditCode?: string; openOn?: { date: string; atMs: number }; before?: { recordedOn: string; id: string }; limit: number }): Promise<CreditRecordWithRegion[]> {
     const params: unknown[] = []
     if (opts.creditCode !== undefined) params.push(opts.creditCode)
     if (opts.region !== undefined) params.push(prefixOf(opts.region))
+    if (opts.openOn !== undefined) params.push(opts.openOn.date, opts.openOn.atMs)
+    if (opts.before !== undefined) params.push(opts.before.recordedOn, opts.before.recordedOn, opts.before.id)
     params.push(opts.limit)
-    return this.db.all<CreditRecordWithRegion>(q(CREDIT_IN(opts.region !== undefined, opts.creditCode !== undefined), ...params))
+    const text = CREDIT_IN({ regional: opts.region !== undefined, byCode: opts.creditCode !== undefined, open: opts.openOn !== undefined, before: opts.before !== undefined })
+    return this.db.all<CreditRecordWithRegion>(q(text, ...params))
   }
 
   async creditRecordsOfCode(creditCode: string): Promise<CreditRecordRow[]> {

@@ -63,11 +63,30 @@ export class CreditService {
     return made ? id : undefined
   }
 
-  async list(region: RegionFilter, creditCode?: string): Promise<CreditRecordView[]> {
-    const rows = await this.repo.creditRecords({ region, creditCode, limit: CREDIT_LIST_MAX })
-    const events = await this.repo.creditEventsOf(rows.map((r) => r.id))
-    const today = this.today()
-    return rows.map((r) => this.viewOf(r, events.get(r.id) ?? [], today))
+  /**
+   * The newest CREDIT_LIST_MAX records of a region (or of one employer), each with its state today; `state`: only
+   * those in that state. The state is a condition of the read, not of its first page: records are read a page at a
+   * time until the list is full or none is left, so a record still counting is listed however many newer ones there
+   * are (for `active`, the read is narrowed in SQL to the records with no repair or expiry recorded).
+   */
+  async list(region: RegionFilter, creditCode?: string, state?: CreditRecordState): Promise<CreditRecordView[]> {
+    const nowMs = this.clock.nowMs()
+    const today = workDateOf(nowMs, this.timeZone)
+    const out: CreditRecordView[] = []
+    let before: { recordedOn: string; id: string } | undefined
+    for (;;) {
+      const rows = await this.repo.creditRecords({ region, creditCode, openOn: state === 'active' ? { date: today, atMs: nowMs } : undefined, before, limit: CREDIT_LIST_MAX })
+      const events = await this.repo.creditEventsOf(rows.map((r) => r.id))
+      for (const r of rows) {
+        const view = this.viewOf(r, events.get(r.id) ?? [], today)
+        if (state !== undefined && view.state !== state) continue
+        out.push(view)
+        if (out.length === CREDIT_LIST_MAX) return out
+      }
+      const last = rows.at(-1)
+      if (rows.length < CREDIT_LIST_MAX || last === undefined) return out
+      before = { recordedOn: last.recordedOn, id: last.id }
+    }
   }
 
   async get(id: string, region: RegionFilter): Promise<CreditRecordView> {

@@ -58,7 +58,7 @@ export async function creditRecordsRoutes(app: FastifyInstance, { services }: { 
       config: { policy: { roles: ['auditor'], write: false } },
       schema: {
         tags: ['clues'],
-        summary: "The region's credit records, newest first, or one employer's (creditCode=), each with its state today (state=active: those counting)",
+        summary: "The region's credit records, newest first (at most 1,000), or one employer's (creditCode=), each with its state today (state=active: those counting; the state is applied before the limit)",
         querystring: {
           type: 'object',
           properties: { creditCode: { type: 'string', minLength: 18, maxLength: 18 }, state: { type: 'string', enum: ['not_yet', 'active', 'repaired', 'expired'] } },
@@ -67,7 +67,7 @@ export async function creditRecordsRoutes(app: FastifyInstance, { services }: { 
         response: { 200: { type: 'array', items: record }, ...errors },
       },
     },
-    async (req) => (await credit.list(regionOf(principalOf(req)), req.query.creditCode?.toUpperCase())).filter((r) => req.query.state === undefined || r.state === req.query.state).map(presentCreditRecord),
+    async (req) => (await credit.list(regionOf(principalOf(req)), req.query.creditCode?.toUpperCase(), req.query.state)).map(presentCreditRecord),
   )
 
   app.get<{ Params: { creditRecordId: string } }>(
