@@ -110,6 +110,8 @@ export interface AttendanceFlag {
   teamId: string
   workDate: WorkDate
   punchId: number | null
+  /** The correction that added the punch (补卡, add_punch), which has no punch id; null otherwise. */
+  correctionId: string | null
   detail: Record<string, unknown>
 }
 
@@ -430,10 +432,10 @@ export class TimesheetService {
       for (const d of line.month.days) {
         for (const p of d.punches) {
           if (p.reason === 'before_entry' || p.reason === 'after_exit' || p.reason === 'clock_suspect') {
-            flags.push({ kind: p.reason === 'clock_suspect' ? 'clock_suspect' : `punch_${p.reason}`, workerId: line.workerId, teamId: line.teamId, workDate: d.workDate, punchId: p.punchId, detail: { atMs: p.atMs, clockSuspect: p.clockSuspect, ...(p.clockSuspect ? CLOCK_SUSPECT_ADVICE[p.clockSuspect] : {}) } })
+            flags.push({ kind: p.reason === 'clock_suspect' ? 'clock_suspect' : `punch_${p.reason}`, workerId: line.workerId, teamId: line.teamId, workDate: d.workDate, punchId: p.punchId, correctionId: p.correctionId, detail: { atMs: p.atMs, clockSuspect: p.clockSuspect, ...(p.clockSuspect ? CLOCK_SUSPECT_ADVICE[p.clockSuspect] : {}) } })
           }
         }
-        if (d.needsReview) flags.push({ kind: 'day_needs_review', workerId: line.workerId, teamId: line.teamId, workDate: d.workDate, punchId: null, detail: { reasons: d.reviewReasons } })
+        if (d.needsReview) flags.push({ kind: 'day_needs_review', workerId: line.workerId, teamId: line.teamId, workDate: d.workDate, punchId: null, correctionId: null, detail: { reasons: d.reviewReasons } })
       }
       for (const a of line.adjustments) {
         flags.push({
@@ -442,6 +444,7 @@ export class TimesheetService {
           teamId: line.teamId,
           workDate: a.workDate,
           punchId: null,
+          correctionId: null,
           detail: { adjustmentId: a.id, cause: a.cause, before: { status: a.beforeStatus, creditHalves: a.beforeHalves, workedMinutes: a.beforeMinutes }, after: { status: a.afterStatus, creditHalves: a.afterHalves, workedMinutes: a.afterMinutes } },
         })
       }
@@ -462,7 +465,7 @@ export class TimesheetService {
       const c = confirmedAt.get(`${teamId}|${monthOf(p.workDate)}`)
       // Received after the confirmation; or just before it (another instance's commit racing it) and not in the snapshot.
       if (c && (p.receivedAtMs > c.confirmedAtMs || (p.receivedAtMs >= c.confirmedAtMs - CONFIRM_RACE_MARGIN_MS && !(await this.frozenPunchIds(c.id, frozenIds)).has(p.id)))) {
-        flags.push({ kind: 'late_punch_in_confirmed_month', workerId: p.workerId, teamId, workDate: p.workDate, punchId: p.id, detail: { confirmedMonth: c.month, confirmationId: c.id, receivedAtMs: p.receivedAtMs } })
+        flags.push({ kind: 'late_punch_in_confirmed_month', workerId: p.workerId, teamId, workDate: p.workDate, punchId: p.id, correctionId: null, detail: { confirmedMonth: c.month, confirmationId: c.id, receivedAtMs: p.receivedAtMs } })
       }
       if (p.clockSuspect !== null && monthOf(p.workDate) !== month && !settled.has(p.id)) {
         flags.push({
@@ -471,6 +474,7 @@ export class TimesheetService {
           teamId,
           workDate: p.workDate,
           punchId: p.id,
+          correctionId: null,
           detail: { atMs: p.deviceTimeMs, clockSuspect: p.clockSuspect, ...CLOCK_SUSPECT_ADVICE[p.clockSuspect], receivedAtMs: p.receivedAtMs, deviceId: p.deviceId, note: 'received this month; the device clock put it on another date' },
         })
       }

@@ -159,10 +159,15 @@ const lineProperties = {
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
-/** A total order over a month's flags, so a page's cursor is a position that holds while flags are added. */
+/**
+ * A total order over a month's flags, so a page's cursor is a position that holds while flags are added. An added punch
+ * (补卡) has no punch id: its correction's id tells two added punches of one worker-day apart. It comes last, so a
+ * cursor given before it was part of the key (five fields) still reads as a position: the added punches of the day it
+ * stopped on follow it again (one may repeat, none is skipped).
+ */
 function flagKey(f: AttendanceFlag): Array<string | number> {
   const adjustmentId = typeof f.detail.adjustmentId === 'string' ? f.detail.adjustmentId : ''
-  return [f.workDate, f.kind, f.workerId, f.punchId ?? 0, adjustmentId]
+  return [f.workDate, f.kind, f.workerId, f.punchId ?? 0, adjustmentId, f.correctionId ?? '']
 }
 
 function dayJson(d: WorkerDay, timeZone: string): Record<string, unknown> {
@@ -575,6 +580,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
                 teamId: { type: 'string' },
                 workDate: { type: 'string' },
                 punchId: nullableInt,
+                correctionId: { ...nullableString, description: 'for a punch a correction added (补卡, no punchId): that correction' },
                 detail: { type: 'object', additionalProperties: true, description: 'for clock_suspect: clockSuspect (before_install or ahead_of_receipt), why, and action (what to do)' },
               },
             },
@@ -586,6 +592,8 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     async (req, reply) => {
       const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after)
       if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      // A cursor from before the correction id joined the key (five fields) names the same row with no correction id.
+      if (after?.length === 5) after.push('')
       const flags = (await timesheets.attendanceFlags(req.params.projectId, req.params.month)).sort((a, b) => compareKeys(flagKey(a), flagKey(b)))
       const { page, next } = pageAfter(flags, flagKey, after, req.query.limit)
       linkNext(req, reply, req.query.limit, 'after', next)
