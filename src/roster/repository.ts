@@ -3,6 +3,7 @@ import { getTableColumns, getTableName, sql, type SQL, type Table } from 'drizzl
 import { q, type Database } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { newId } from '../kernel/ids.ts'
+import { workDateOf } from '../kernel/time.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
 import { devices, enrolmentExits, enrolments, organisations, projects, punches, teams, workerCardChanges, workers } from '../db/schema/index.ts'
 
@@ -247,19 +248,29 @@ export class RosterRepository {
     const raws = await this.db.all<Raw>(sql`${selectFrom(enrolmentExits)} WHERE ${enrolmentExits.enrolmentId} = ${enrolmentId} ORDER BY ${enrolmentExits.atMs}, ${enrolmentExits.id}`)
     return raws.map((r) => rowOf<EnrolmentExitRow>(enrolmentExits, r))
   }
-  /** The last work date after `after` on which the worker punched on the project, if any. */
-  async lastPunchDateAfter(projectId: string, workerId: string, after: string): Promise<string | undefined> {
+  /**
+   * The last work date after `after` on which the worker punched on the project, if any, in the project's zone
+   * (`timeZone`): an added punch's date is the one its time falls on.
+   */
+  async lastPunchDateAfter(projectId: string, workerId: string, after: string, timeZone: string): Promise<string | undefined> {
     const row = await this.db.get<{ d: string | null }>(
       sql`SELECT MAX(${punches.workDate}) AS "d" FROM ${punches} WHERE ${punches.projectId} = ${projectId} AND ${punches.workDate} > ${after} AND ${punches.workerId} = ${workerId}`,
     )
     // A person's standing correction that puts the worker on site (an added punch, a day set present or half) is
     // attendance too: an exit before it would drop it as silently as a gate's punch.
-    const corrected = await this.db.get<{ d: string | null }>(sql`
+    const standing = sql`NOT EXISTS (SELECT 1 FROM corrections r WHERE r.project_id = c.project_id AND r.worker_id = c.worker_id AND r.kind = 'revoke' AND r.revokes_id = c.id)`
+    const set = await this.db.get<{ d: string | null }>(sql`
       SELECT MAX(c.work_date) AS "d" FROM corrections c
       WHERE c.project_id = ${projectId} AND c.worker_id = ${workerId} AND c.work_date > ${after}
-        AND (c.kind = 'add_punch' OR (c.kind = 'set_status' AND c.status IN ('present', 'half_day')))
-        AND NOT EXISTS (SELECT 1 FROM corrections r WHERE r.project_id = c.project_id AND r.worker_id = c.worker_id AND r.kind = 'revoke' AND r.revokes_id = c.id)`)
-    const dates = [row?.d, corrected?.d].filter((d): d is string => typeof d === 'string')
+        AND c.kind = 'set_status' AND c.status IN ('present', 'half_day') AND ${standing}`)
+    // An added punch is on the date its time falls on: a night shift's out, filed on the day of its in, falls on the
+    // next morning (the day filed or the one after it). The latest such time, dated in the zone as the rules date it.
+    const added = await this.db.get<{ at: number | string | null }>(sql`
+      SELECT MAX(c.at_ms) AS "at" FROM corrections c
+      WHERE c.project_id = ${projectId} AND c.worker_id = ${workerId} AND c.work_date >= ${after}
+        AND c.kind = 'add_punch' AND c.at_ms IS NOT NULL AND ${standing}`)
+    const addedOn = added?.at === null || added?.at === undefined ? undefined : workDateOf(Number(added.at), timeZone)
+    const dates = [row?.d, set?.d, addedOn].filter((d): d is string => typeof d === 'string' && d > after)
     return dates.length === 0 ? undefined : dates.sort().at(-1)
   }
   /** Enrolments of a project joined with their workers (the roster 花名册), in its printed order (team, name). */

@@ -395,7 +395,8 @@ export class RosterService {
     if (!e) throw new AppError('enrolment_not_found', { enrolmentId })
     if (exitDate < e.entryDate) throw new AppError('exit_before_entry')
     const reason = input.reason?.trim() || null
-    const lastAttendedOn = (await this.repo.lastPunchDateAfter(projectId, e.workerId, exitDate)) ?? null
+    const project = await this.project(projectId)
+    const lastAttendedOn = (await this.repo.lastPunchDateAfter(projectId, e.workerId, exitDate, project.timeZone)) ?? null
     if (lastAttendedOn !== null && reason === null) throw new AppError('exit_before_attendance', { exitDate, lastAttendedOn })
     await this.repo.recordExit({ id: newId(), enrolmentId, exitDate, lastAttendedOn, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })
     this.onChange()
