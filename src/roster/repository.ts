@@ -1,6 +1,6 @@
 /** Database access for the roster. The only roster code that touches tables. */
 import { getTableColumns, getTableName, sql, type SQL, type Table } from 'drizzle-orm'
-import { q, type Database } from '../db/database.ts'
+import { q, type Database, type Transaction } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { newId } from '../kernel/ids.ts'
 import { workDateOf } from '../kernel/time.ts'
@@ -235,6 +235,10 @@ export class RosterRepository {
   async enrolmentByDeviceUser(projectId: string, deviceUserId: string): Promise<EnrolmentRow | undefined> {
     const raw = await this.db.get<Raw>(q(ENROLMENT_BY_DEVICE_USER, projectId, deviceUserId))
     return raw && rowOf<EnrolmentRow>(enrolments, raw)
+  }
+  /** Runs fn in one transaction; the repository's calls inside it (and any other service's) join it. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.tx(fn)
   }
   /** Records an exit: its history row, and the exit date in force on the enrolment, in one transaction. */
   async recordExit(row: EnrolmentExitRow): Promise<void> {

@@ -10,6 +10,7 @@ import { fen, formatYuan, parseYuan, type Fen } from '../kernel/money.ts'
 import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
 import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
 import { isUniqueViolation } from '../db/faults.ts'
+import type { Transaction } from '../db/database.ts'
 import { checkIdNumber, isCreditCode, nameKey, ofWorkingAge, WORKING_AGE_MIN } from './identity.ts'
 import type {
   BeforeInstallPunch,
@@ -389,18 +390,37 @@ export class RosterService {
    * recorded the worker on the project would take those days out of the worker's pay without a word: refused (409
    * exit_before_attendance, with the last such date) unless a reason is given (a card used by someone else after the
    * worker left, say), which is kept with the exit.
+   *
+   * `alongside` runs in the exit's own transaction: `lock` before anything is read (the locks the writes that follow
+   * need, taken first as every writer of them does), `then` once the exit is written, with the enrolment as it now
+   * stands. A failure in either leaves no exit (the timesheets' adjustments of confirmed months go in `then`).
    */
-  async recordExit(projectId: string, enrolmentId: string, exitDate: string, input: { reason?: string; actor?: string } = {}): Promise<EnrolmentRow> {
-    const e = await this.repo.enrolment(projectId, enrolmentId)
-    if (!e) throw new AppError('enrolment_not_found', { enrolmentId })
-    if (exitDate < e.entryDate) throw new AppError('exit_before_entry')
-    const reason = input.reason?.trim() || null
+  async recordExit(
+    projectId: string,
+    enrolmentId: string,
+    exitDate: string,
+    input: { reason?: string; actor?: string } = {},
+    alongside: { lock?: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then?: (tx: Transaction, e: EnrolmentRow) => Promise<void> } = {},
+  ): Promise<EnrolmentRow> {
+    const found = await this.repo.enrolment(projectId, enrolmentId)
+    if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
     const project = await this.project(projectId)
-    const lastAttendedOn = (await this.repo.lastPunchDateAfter(projectId, e.workerId, exitDate, project.timeZone)) ?? null
-    if (lastAttendedOn !== null && reason === null) throw new AppError('exit_before_attendance', { exitDate, lastAttendedOn })
-    await this.repo.recordExit({ id: newId(), enrolmentId, exitDate, lastAttendedOn, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })
+    const reason = input.reason?.trim() || null
+    const exited = await this.repo.transaction(async (tx) => {
+      await alongside.lock?.(tx, found)
+      // Read again under the locks: the enrolment as the writes find it.
+      const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
+      if (exitDate < e.entryDate) throw new AppError('exit_before_entry')
+      const lastAttendedOn = (await this.repo.lastPunchDateAfter(projectId, e.workerId, exitDate, project.timeZone)) ?? null
+      if (lastAttendedOn !== null && reason === null) throw new AppError('exit_before_attendance', { exitDate, lastAttendedOn })
+      await this.repo.recordExit({ id: newId(), enrolmentId, exitDate, lastAttendedOn, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })
+      const now = { ...e, exitDate }
+      await alongside.then?.(tx, now)
+      return now
+    })
+    // After the commit: a cache refilled while the transaction was open would hold the enrolment without its exit.
     this.onChange()
-    return { ...e, exitDate }
+    return exited
   }
 
   /** The exits recorded for an enrolment, oldest first. */

@@ -810,16 +810,24 @@ export class TimesheetService {
     return months
   }
 
-  /** The worker's enrolment changed (an exit recorded): re-checks every day of the worker's confirmed months. */
-  async enrolmentChanged(projectId: string, workerId: string): Promise<number> {
+  /**
+   * Records an exit (退场, RosterService.recordExit) and, in the same transaction, the adjustments it makes to the
+   * worker's confirmed months (every day of each is checked again: the days after the exit no longer count). Under the
+   * worker's locks, taken before anything is read, as a correction takes them: the exit and its adjustments commit
+   * together, or neither does (they were two commits, and a failure between them left the exit without its
+   * adjustments, the confirmed month paying the days after it, with nothing to repair it).
+   */
+  async recordExit(projectId: string, enrolmentId: string, exitDate: string, input: { reason?: string; actor?: string } = {}): Promise<EnrolmentRow> {
     const project = await this.roster.project(projectId)
-    const { enrolment } = await this.roster.enrolmentOf(projectId, workerId)
-    let made = 0
-    for (const c of await this.repo.confirmedTeamMonths(projectId)) {
-      if (c.teamId !== enrolment.teamId) continue
-      made += await this.adjust(project, enrolment, new Set(datesOfMonth(c.month)), 'recomputed', { because: 'enrolment_changed' })
-    }
-    return made
+    return this.roster.recordExit(projectId, enrolmentId, exitDate, input, {
+      lock: (tx, e) => this.lockWorker(tx, projectId, e.workerId, e.teamId),
+      then: async (tx, e) => {
+        for (const c of await this.repo.confirmedTeamMonths(projectId)) {
+          if (c.teamId !== e.teamId) continue
+          await this.syncAdjustments(tx, project, e, new Set(datesOfMonth(c.month)), 'recomputed', { because: 'enrolment_changed' })
+        }
+      },
+    })
   }
 
   /**

@@ -559,9 +559,9 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
           throw new AppError('enrolment_not_found', { enrolmentId: req.params.enrolmentId })
         }
       }
-      const e = await roster.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate, { ...(req.body.reason === undefined ? {} : { reason: req.body.reason }), actor: actorOf(p) })
-      // An exit recorded after a month was confirmed can change its days: they become adjustments like any late change.
-      await services.timesheets.enrolmentChanged(req.params.projectId, e.workerId)
+      // An exit recorded after a month was confirmed can change its days: they become adjustments like any late change,
+      // written in the exit's transaction.
+      const e = await services.timesheets.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate, { ...(req.body.reason === undefined ? {} : { reason: req.body.reason }), actor: actorOf(p) })
       return presentEnrolment(e)
     },
   )
