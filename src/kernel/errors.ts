@@ -36,7 +36,7 @@ export const ERRORS = {
   backfill_window_invalid: { status: 400, message: 'The window must run forward, end no later than now and span at most details.windowDaysMax days; give fromRecord and toRecord both or neither, toRecord not below fromRecord, at most details.recordsMax records.' },
   backfill_busy: { status: 503, message: 'Another request for this device was being made at the same moment; nothing was stored. Send the same request again.' },
   invalid_date: { status: 400, message: 'The date must be a real calendar date written YYYY-MM-DD.' },
-  date_outside_enrolment: { status: 400, message: "The day is outside the worker's enrolment on this project (before entry or after exit); correct the enrolment dates first." },
+  date_outside_enrolment: { status: 400, message: "The day is outside the worker's enrolment on this project (before entry or after exit); if a date was entered wrong, correct it first (POST …/enrolments/{enrolmentId}/entry or …/exit)." },
   date_in_future: { status: 400, message: 'The day has not happened yet in the project time zone; attendance is corrected after the fact.' },
   timesheet_empty: { status: 409, message: 'The team has no worker with attendance in this month: there is nothing to confirm.' },
   correction_invalid: { status: 400, message: "The correction (or a worker's dispute) is incomplete or contradicts the record; the details say what to fix." },

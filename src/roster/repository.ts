@@ -5,7 +5,7 @@ import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { newId } from '../kernel/ids.ts'
 import { workDateOf } from '../kernel/time.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
-import { devices, enrolmentExits, enrolments, organisations, projects, punches, teams, workerCardChanges, workers } from '../db/schema/index.ts'
+import { devices, enrolmentEntries, enrolmentExits, enrolments, organisations, projects, punches, teams, workerCardChanges, workers } from '../db/schema/index.ts'
 
 export type OrganisationRow = typeof organisations.$inferSelect
 export type ProjectRow = typeof projects.$inferSelect
@@ -15,6 +15,7 @@ export type EnrolmentRow = typeof enrolments.$inferSelect
 export type DeviceRow = typeof devices.$inferSelect
 export type WorkerCardChangeRow = typeof workerCardChanges.$inferSelect
 export type EnrolmentExitRow = typeof enrolmentExits.$inferSelect
+export type EnrolmentEntryRow = typeof enrolmentEntries.$inferSelect
 
 /** A page of a list: at most `limit` rows after the row whose id is `after` (keyset paging, no OFFSET). */
 export interface PageQuery {
@@ -55,6 +56,7 @@ const ENROLMENT_BY_DEVICE_USER = `SELECT ${columnText(enrolments)} FROM "enrolme
 
 const SET_POLICY = `UPDATE "projects" SET "debounce_minutes" = ?, "max_shift_minutes" = ?, "incomplete_day_policy" = ?, "clock_ahead_minutes" = ? WHERE "id" = ?`
 const SET_EXIT_DATE = `UPDATE "enrolments" SET "exit_date" = ? WHERE "id" = ?`
+const SET_ENTRY_DATE = `UPDATE "enrolments" SET "entry_date" = ? WHERE "id" = ?`
 const SET_INSTALLED_AT = `UPDATE "devices" SET "installed_at_ms" = ? WHERE "id" = ?`
 
 /** An enrolment and its worker in one row: the two tables share column names, so each side carries a prefix. */
@@ -246,6 +248,18 @@ export class RosterRepository {
       await this.db.run(insertInto(enrolmentExits, [row]))
       await this.db.run(q(SET_EXIT_DATE, row.exitDate, row.enrolmentId))
     })
+  }
+  /** Records a correction of the entry date: its history row, and the entry date in force on the enrolment, in one transaction. */
+  async recordEntry(row: EnrolmentEntryRow): Promise<void> {
+    await this.db.tx(async () => {
+      await this.db.run(insertInto(enrolmentEntries, [row]))
+      await this.db.run(q(SET_ENTRY_DATE, row.entryDate, row.enrolmentId))
+    })
+  }
+  /** The enrolment's entry-date corrections, oldest first. */
+  async entriesOf(enrolmentId: string): Promise<EnrolmentEntryRow[]> {
+    const raws = await this.db.all<Raw>(sql`${selectFrom(enrolmentEntries)} WHERE ${enrolmentEntries.enrolmentId} = ${enrolmentId} ORDER BY ${enrolmentEntries.atMs}, ${enrolmentEntries.id}`)
+    return raws.map((r) => rowOf<EnrolmentEntryRow>(enrolmentEntries, r))
   }
   /** The enrolment's exits recorded, oldest first. */
   async exitsOf(enrolmentId: string): Promise<EnrolmentExitRow[]> {

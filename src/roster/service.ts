@@ -16,6 +16,7 @@ import type {
   BeforeInstallPunch,
   CardHolder,
   DeviceRow,
+  EnrolmentEntryRow,
   EnrolmentExitRow,
   EnrolmentRow,
   EnrolmentWithWorker,
@@ -421,6 +422,44 @@ export class RosterService {
     // After the commit: a cache refilled while the transaction was open would hold the enrolment without its exit.
     this.onChange()
     return exited
+  }
+
+  /**
+   * Corrects the entry date (进场日期) of an enrolment entered wrong, kept as history (the date it replaces, author,
+   * time and the reason, which is required). Days before the entry date are neither credited nor correctable
+   * (date_outside_enrolment): this is how they become so, or stop being so. The exit, if any, stays on or after it.
+   * `alongside` as for an exit: the timesheets' re-check of confirmed months runs in the same transaction.
+   */
+  async correctEntry(
+    projectId: string,
+    enrolmentId: string,
+    entryDate: string,
+    input: { reason: string; actor?: string },
+    alongside: { lock?: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then?: (tx: Transaction, e: EnrolmentRow) => Promise<void> } = {},
+  ): Promise<EnrolmentRow> {
+    const found = await this.repo.enrolment(projectId, enrolmentId)
+    if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
+    const reason = input.reason.trim()
+    if (reason === '') throw new AppError('validation_failed', { reason: 'an entry date is corrected with the reason it was wrong' })
+    const corrected = await this.repo.transaction(async (tx) => {
+      await alongside.lock?.(tx, found)
+      const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
+      if (entryDate === e.entryDate) throw new AppError('validation_failed', { entryDate: `${entryDate} is already the entry date` })
+      if (e.exitDate !== null && e.exitDate < entryDate) throw new AppError('exit_before_entry', { entryDate, exitDate: e.exitDate })
+      await this.repo.recordEntry({ id: newId(), enrolmentId, entryDate, previousEntryDate: e.entryDate, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })
+      const now = { ...e, entryDate }
+      await alongside.then?.(tx, now)
+      return now
+    })
+    this.onChange()
+    return corrected
+  }
+
+  /** The entry-date corrections recorded for an enrolment, oldest first. */
+  async entriesOf(projectId: string, enrolmentId: string): Promise<EnrolmentEntryRow[]> {
+    const e = await this.repo.enrolment(projectId, enrolmentId)
+    if (!e) throw new AppError('enrolment_not_found', { enrolmentId })
+    return this.repo.entriesOf(enrolmentId)
   }
 
   /** The exits recorded for an enrolment, oldest first. */

@@ -819,15 +819,30 @@ export class TimesheetService {
    */
   async recordExit(projectId: string, enrolmentId: string, exitDate: string, input: { reason?: string; actor?: string } = {}): Promise<EnrolmentRow> {
     const project = await this.roster.project(projectId)
-    return this.roster.recordExit(projectId, enrolmentId, exitDate, input, {
-      lock: (tx, e) => this.lockWorker(tx, projectId, e.workerId, e.teamId),
+    return this.roster.recordExit(projectId, enrolmentId, exitDate, input, this.enrolmentChange(project))
+  }
+
+  /**
+   * Corrects an enrolment's entry date (RosterService.correctEntry) and, in the same transaction and the same way as
+   * an exit, records the adjustments it makes to the worker's confirmed months (days before the old entry date now
+   * counted, or days before the new one no longer).
+   */
+  async correctEntry(projectId: string, enrolmentId: string, entryDate: string, input: { reason: string; actor?: string }): Promise<EnrolmentRow> {
+    const project = await this.roster.project(projectId)
+    return this.roster.correctEntry(projectId, enrolmentId, entryDate, input, this.enrolmentChange(project))
+  }
+
+  /** What an enrolment's change does in its transaction: the worker's locks first, then every confirmed month of the team re-checked. */
+  private enrolmentChange(project: ProjectRow): { lock: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then: (tx: Transaction, e: EnrolmentRow) => Promise<void> } {
+    return {
+      lock: (tx, e) => this.lockWorker(tx, project.id, e.workerId, e.teamId),
       then: async (tx, e) => {
-        for (const c of await this.repo.confirmedTeamMonths(projectId)) {
+        for (const c of await this.repo.confirmedTeamMonths(project.id)) {
           if (c.teamId !== e.teamId) continue
           await this.syncAdjustments(tx, project, e, new Set(datesOfMonth(c.month)), 'recomputed', { because: 'enrolment_changed' })
         }
       },
-    })
+    }
   }
 
   /**

@@ -64,6 +64,20 @@ export const workers = pgTable(
   (t) => [index('workers_card_no').on(t.cardNo)],
 )
 
+export const enrolmentEntries = pgTable(
+  'enrolment_entries',
+  {
+    id: text('id').primaryKey(),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    entryDate: text('entry_date').notNull(),
+    previousEntryDate: text('previous_entry_date').notNull(),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('enrolment_entries_enrolment').on(t.enrolmentId)],
+)
+
 export const enrolmentExits = pgTable(
   'enrolment_exits',
   {

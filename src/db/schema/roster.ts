@@ -97,6 +97,25 @@ export const enrolmentExits = sqliteTable(
 )
 
 /**
+ * Each correction of an enrolment's entry date (进场日期 entered wrong), append-only: the enrolment holds the entry
+ * date in force (the newest); these say who changed it from which date to which, when and why.
+ */
+export const enrolmentEntries = sqliteTable(
+  'enrolment_entries',
+  {
+    id: text('id').primaryKey(),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    entryDate: text('entry_date').notNull(),
+    /** The entry date in force before this correction. */
+    previousEntryDate: text('previous_entry_date').notNull(),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    atMs: integer('at_ms').notNull(),
+  },
+  (t) => [index('enrolment_entries_enrolment').on(t.enrolmentId)],
+)
+
+/**
  * A change of a worker's wage card (换卡: a card lost, closed or moved to another bank), append-only. The worker row
  * holds the card in use; each change keeps the card it replaced, so a payment made to a former card still belongs to
  * the worker, and who changed it, when and why. `seq` counts a worker's changes from 1: two changes made at once

@@ -590,6 +590,51 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       (await roster.exitsOf(req.params.projectId, req.params.enrolmentId)).map((x) => ({ exitDate: x.exitDate, lastAttendedOn: x.lastAttendedOn, reason: x.reason === null ? null : maskText(x.reason), actor: x.actor, at: new Date(x.atMs).toISOString() })),
   )
 
+  app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { entryDate: string; reason: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/entry',
+    { config: { policy: { roles: ['labour_manager'], write: true } },
+      schema: {
+        tags: ['roster'],
+        summary: 'Correct the entry (进场) date of an enrolment entered wrong, kept as history with its author and reason',
+        description:
+          'Days before the entry date are neither credited nor correctable (date_outside_enrolment): this moves it, either way. The reason is ' +
+          'required and kept with the date it replaces. Confirmed months are re-checked in the same transaction, as for an exit: a day ' +
+          'now counted (or no longer) becomes an adjustment carried into the open month. An entry after the exit date is 400 exit_before_entry.',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        body: { type: 'object', properties: { entryDate: date, reason: { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' } }, required: ['entryDate', 'reason'], additionalProperties: false },
+        response: { 200: enrolment, ...errors },
+      },
+    },
+    async (req) => {
+      const e = await services.timesheets.correctEntry(req.params.projectId, req.params.enrolmentId, req.body.entryDate, { reason: req.body.reason, actor: actorOf(principalOf(req)) })
+      return presentEnrolment(e)
+    },
+  )
+
+  app.get<{ Params: { projectId: string; enrolmentId: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/entries',
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false } },
+      schema: {
+        tags: ['roster'],
+        summary: 'The entry-date corrections recorded for an enrolment, oldest first: the date, the one it replaced, author, time and reason',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { entryDate: { type: 'string' }, previousEntryDate: { type: 'string' }, reason: { type: 'string' }, actor: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+              required: ['entryDate', 'previousEntryDate', 'reason', 'actor', 'at'],
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) =>
+      (await roster.entriesOf(req.params.projectId, req.params.enrolmentId)).map((x) => ({ entryDate: x.entryDate, previousEntryDate: x.previousEntryDate, reason: maskText(x.reason), actor: x.actor, at: new Date(x.atMs).toISOString() })),
+  )
+
   app.post<{ Params: { projectId: string }; Body: NewDevice }>(
     '/api/projects/:projectId/devices',
     { config: { policy: { roles: ['labour_manager'], write: true } },
