@@ -58,6 +58,22 @@ export function incidentPayload(i: { id: string; sourceKind: string; sourceId: s
   }
 }
 
+export interface IncidentRestatedPayload {
+  id: string
+  type: 'incident.restated'
+  occurredAt: string
+  incident: IncidentPayload['incident'] & { gained: string[] }
+}
+
+/** A major incident restated with a reason it did not have (12 workers, then ¥6,000,000 found): its newest figures. */
+export function incidentRestatedPayload(
+  i: { id: string; sourceKind: string; sourceId: string; projectId: string | null; reasons: string[]; becameMajorAtMs: number },
+  restated: { figuresId: string; headcount: number; amountFen: number; gained: string[]; atMs: number },
+): IncidentRestatedPayload {
+  const major = incidentPayload({ ...i, headcount: restated.headcount, amountFen: restated.amountFen })
+  return { id: restated.figuresId, type: 'incident.restated', occurredAt: new Date(restated.atMs).toISOString(), incident: { ...major.incident, gained: restated.gained } }
+}
+
 export interface ClueEscalationPayload {
   id: string
   type: 'clue.escalated'

@@ -19,7 +19,7 @@ import type { Fen } from '../kernel/money.ts'
 import type { Clock } from '../kernel/time.ts'
 import { caseFamily, type FlagCase } from '../flags/cases.ts'
 import { incidentReportClock, majorIncident } from './clues.ts'
-import { incidentPayload, NO_PROJECT, type RiskOutbox } from './clue-notifications.ts'
+import { incidentPayload, incidentRestatedPayload, NO_PROJECT, type RiskOutbox } from './clue-notifications.ts'
 import { ClueRepository, type IncidentReportRow, type IncidentWithRegion, type RegionFilter } from './clue-repository.ts'
 
 export interface IncidentView {
@@ -99,7 +99,7 @@ export class IncidentService {
    * ¥6,000,000 where ¥100,000 was reported is a ¥5,000,000 case, which the bureau's targets count). The peak stands:
    * arrears paid down later do not make the incident smaller than it was.
    */
-  private async restate(source: { kind: string; id: string; headcount: number; amountFen: number; atMs: number }, reasons: readonly string[]): Promise<void> {
+  private async restate(source: { kind: string; id: string; projectId: string | null; headcount: number; amountFen: number; atMs: number }, reasons: readonly string[]): Promise<void> {
     const existing = await this.repo.incidentBySource(source.kind, source.id)
     if (!existing) return
     const had = JSON.parse(existing.reasons) as string[]
@@ -108,7 +108,16 @@ export class IncidentService {
     const headcount = Math.max(existing.headcount, source.headcount)
     const amountFen = Math.max(Number(existing.amountFen), source.amountFen)
     const peak = majorIncident({ headcount, amountFen: amountFen as Fen })?.reasons ?? []
-    await this.repo.insertIncidentFigures({ id: newId(), incidentId: existing.id, headcount, amountFen, reasons: JSON.stringify([...new Set([...peak, ...had])]), atMs: source.atMs })
+    const figures = { id: newId(), incidentId: existing.id, headcount, amountFen, reasons: [...new Set([...peak, ...had])], atMs: source.atMs }
+    await this.repo.insertIncidentFigures({ ...figures, reasons: JSON.stringify(figures.reasons) })
+    // A reason gained (a case of 12 workers found to be ¥6,000,000) changes what the incident is, and what the bureau
+    // must report (a case of ¥5,000,000 or more): notified. Figures that only grow within the reasons it has are not.
+    const newReasons = figures.reasons.filter((r) => !had.includes(r))
+    if (newReasons.length > 0) {
+      await this.outbox?.enqueue(source.projectId ?? existing.projectId ?? NO_PROJECT, [
+        incidentRestatedPayload({ ...existing, reasons: figures.reasons }, { figuresId: figures.id, headcount, amountFen, gained: newReasons, atMs: source.atMs }),
+      ])
+    }
   }
 
   /**

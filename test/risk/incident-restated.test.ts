@@ -27,6 +27,10 @@ const NOW = Date.parse('2026-12-11T01:00:00Z')
 t.test('a clue major by headcount and found at ¥6M counts against "no case of ¥5M"', async (t) => {
   const clock = new ManualClock(NOW)
   const { api, adminKey, services } = await startTestServer(t, { clock })
+  // An endpoint that never answers: what matters here is what is queued for it.
+  await api.post('/api/webhooks', { url: 'http://127.0.0.1:9/hooks' })
+  const queued = async (type: string) =>
+    (await services.db.all<{ body: string }>({ text: 'SELECT body AS "body" FROM webhook_deliveries WHERE type = ? ORDER BY created_at_ms', params: [type] })).map((d) => JSON.parse(d.body) as { incident: Record<string, unknown> })
   const r = await api.post<{ clue: { id: string; incidentId: string | null } }>('/api/clues', {
     channel: 'hotline_12333',
     employerCreditCode: creditCode(77),
@@ -39,6 +43,9 @@ t.test('a clue major by headcount and found at ¥6M counts against "no case of �
   clock.advance(30 * 60_000)
   const checked = await api.post<{ found: { amountFen: number } | null }>(`/api/clues/${r.clue.id}/steps`, { type: 'checked', cause: 'illegal_contracting', note: '核实：欠薪总额 600 万元', amountFen: 600_000_000 })
   t.match(checked.found, { amountFen: 600_000_000 }, 'the check found ¥6,000,000')
+  const restated = await queued('incident.restated')
+  t.equal(restated.length, 1, 'the reason gained is notified')
+  t.match(restated[0]?.incident, { id: r.clue.incidentId, headcount: 12, amountFen: 600_000_000, amountYuan: '6000000.00', reasons: ['headcount', 'amount'], gained: ['amount'] })
 
   const incidents = await api.get<Array<{ id: string; amountFen: number; reasons: string[] }>>('/api/incidents')
   t.equal(incidents.length, 1)
@@ -58,4 +65,7 @@ t.test('a clue major by headcount and found at ¥6M counts against "no case of �
   await services.incidents.raise({ kind: 'clue', id: r.clue.id, projectId: null, headcount: 12, amountFen: 300_000_000, atMs: clock.nowMs() })
   const after = await api.get<Array<{ amountFen: number }>>('/api/incidents')
   t.equal(after[0]!.amountFen, 600_000_000, 'a lower figure later does not make the incident smaller than it was')
+  await services.incidents.raise({ kind: 'clue', id: r.clue.id, projectId: null, headcount: 14, amountFen: 700_000_000, atMs: clock.nowMs() })
+  t.equal((await queued('incident.restated')).length, 1, 'figures that grow within the reasons it has are restated, not notified again')
+  t.equal((await queued('incident.major')).length, 1, 'incident.major once')
 })
