@@ -8,6 +8,7 @@ import type { Config } from './config/env.ts'
 import { systemClock, type Clock, type Month } from './kernel/time.ts'
 import { CachedLookups } from './ingest/lookups.ts'
 import { PunchInbox } from './ingest/inbox.ts'
+import { RejectedRetries } from './ingest/retries.ts'
 import { PunchRepository } from './punches/repository.ts'
 import { PayoutRepository } from './payouts/repository.ts'
 import { PayoutService } from './payouts/service.ts'
@@ -56,6 +57,8 @@ export interface Services {
   rosterImports: RosterImportService
   punches: PunchRepository
   inbox: PunchInbox
+  /** Refused frames taken in again once the roster is put right (重新接收). */
+  retries: RejectedRetries
   /** The roster's devices and people as admission reads them (cached; the HTTP device edge reads devices from it too). */
   lookups: CachedLookups
   timesheets: TimesheetService
@@ -213,6 +216,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     }),
     punches,
     inbox,
+    retries: new RejectedRetries(db, punches, inbox, clock),
     lookups,
     timesheets,
     payroll,

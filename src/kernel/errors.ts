@@ -55,6 +55,10 @@ export const ERRORS = {
   flag_not_found: { status: 404, message: "No flag of this project and pay month has this id; take the id from the month's flags (GET /api/projects/{id}/flags/{YYYY-MM})." },
   unsupported_media_type: { status: 415, message: "The body's Content-Type is not one this route reads; details.accepted lists those it does (a payout file is posted as its raw bytes)." },
   rejected_input_not_found: { status: 404, message: 'No rejected input has this id; list them at /api/rejected-inputs.' },
+  rejected_input_not_retryable: {
+    status: 409,
+    message: "This refused input cannot be taken in again: details.why says why (refused for what it holds, kept cut short, or taken in already); details.retryable lists the refusals a roster change can put right.",
+  },
   cursor_not_found: { status: 400, message: 'The `after` cursor is not the id of an item of this list; pass the id of the last item of the previous page.' },
   request_too_large: { status: 413, message: 'The request body is larger than this route accepts; send less per request.' },
   database_busy: { status: 503, message: 'The database is locked by another process; nothing was stored. Send the same request again after Retry-After seconds.' },

@@ -5,7 +5,7 @@ import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { newId } from '../kernel/ids.ts'
 import { workDateOf } from '../kernel/time.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
-import { devices, enrolmentEntries, enrolmentExits, enrolments, organisations, projects, punches, teams, workerCardChanges, workers } from '../db/schema/index.ts'
+import { devices, enrolmentDeviceUsers, enrolmentEntries, enrolmentExits, enrolments, organisations, projects, punches, teams, workerCardChanges, workers } from '../db/schema/index.ts'
 
 export type OrganisationRow = typeof organisations.$inferSelect
 export type ProjectRow = typeof projects.$inferSelect
@@ -16,6 +16,7 @@ export type DeviceRow = typeof devices.$inferSelect
 export type WorkerCardChangeRow = typeof workerCardChanges.$inferSelect
 export type EnrolmentExitRow = typeof enrolmentExits.$inferSelect
 export type EnrolmentEntryRow = typeof enrolmentEntries.$inferSelect
+export type EnrolmentDeviceUserRow = typeof enrolmentDeviceUsers.$inferSelect
 
 /** A page of a list: at most `limit` rows after the row whose id is `after` (keyset paging, no OFFSET). */
 export interface PageQuery {
@@ -57,6 +58,7 @@ const ENROLMENT_BY_DEVICE_USER = `SELECT ${columnText(enrolments)} FROM "enrolme
 const SET_POLICY = `UPDATE "projects" SET "debounce_minutes" = ?, "max_shift_minutes" = ?, "incomplete_day_policy" = ?, "clock_ahead_minutes" = ? WHERE "id" = ?`
 const SET_EXIT_DATE = `UPDATE "enrolments" SET "exit_date" = ? WHERE "id" = ?`
 const SET_ENTRY_DATE = `UPDATE "enrolments" SET "entry_date" = ? WHERE "id" = ?`
+const SET_DEVICE_USER = `UPDATE "enrolments" SET "device_user_id" = ? WHERE "id" = ?`
 const SET_INSTALLED_AT = `UPDATE "devices" SET "installed_at_ms" = ? WHERE "id" = ?`
 
 /** An enrolment and its worker in one row: the two tables share column names, so each side carries a prefix. */
@@ -255,6 +257,18 @@ export class RosterRepository {
       await this.db.run(insertInto(enrolmentEntries, [row]))
       await this.db.run(q(SET_ENTRY_DATE, row.entryDate, row.enrolmentId))
     })
+  }
+  /** Records a change of the 考勤号: its history row, and the id in force on the enrolment, in one transaction. */
+  async recordDeviceUser(row: EnrolmentDeviceUserRow): Promise<void> {
+    await this.db.tx(async () => {
+      await this.db.run(insertInto(enrolmentDeviceUsers, [row]))
+      await this.db.run(q(SET_DEVICE_USER, row.deviceUserId, row.enrolmentId))
+    })
+  }
+  /** The enrolment's 考勤号 changes, oldest first. */
+  async deviceUsersOf(enrolmentId: string): Promise<EnrolmentDeviceUserRow[]> {
+    const raws = await this.db.all<Raw>(sql`${selectFrom(enrolmentDeviceUsers)} WHERE ${enrolmentDeviceUsers.enrolmentId} = ${enrolmentId} ORDER BY ${enrolmentDeviceUsers.atMs}, ${enrolmentDeviceUsers.id}`)
+    return raws.map((r) => rowOf<EnrolmentDeviceUserRow>(enrolmentDeviceUsers, r))
   }
   /** The enrolment's entry-date corrections, oldest first. */
   async entriesOf(enrolmentId: string): Promise<EnrolmentEntryRow[]> {

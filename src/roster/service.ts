@@ -16,6 +16,7 @@ import type {
   BeforeInstallPunch,
   CardHolder,
   DeviceRow,
+  EnrolmentDeviceUserRow,
   EnrolmentEntryRow,
   EnrolmentExitRow,
   EnrolmentRow,
@@ -453,6 +454,44 @@ export class RosterService {
     })
     this.onChange()
     return corrected
+  }
+
+  /**
+   * Sets the user id a worker is enrolled under on the site's devices (考勤号): one given none at enrolment (faces are
+   * often enrolled on the terminals later), or one typed wrong. Kept as history with the id it replaces, author, time
+   * and the reason. Punches already stored stay the worker's; frames refused meanwhile as `unknown_worker` can be
+   * taken in again (POST /api/rejected-inputs/{id}/retry). An id another enrolment of the project holds is refused.
+   */
+  async setDeviceUser(projectId: string, enrolmentId: string, deviceUserId: string, input: { reason: string; actor?: string }): Promise<EnrolmentRow> {
+    const found = await this.repo.enrolment(projectId, enrolmentId)
+    if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
+    const reason = input.reason.trim()
+    if (reason === '') throw new AppError('validation_failed', { reason: 'a 考勤号 is changed with the reason' })
+    let changed: EnrolmentRow
+    try {
+      changed = await this.repo.transaction(async () => {
+        const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
+        if (e.deviceUserId === deviceUserId) throw new AppError('validation_failed', { deviceUserId: `${deviceUserId} is already the enrolment's 考勤号` })
+        const holder = await this.repo.enrolmentByDeviceUser(projectId, deviceUserId)
+        if (holder && holder.id !== enrolmentId) throw new AppError('device_user_id_taken', { deviceUserId })
+        await this.repo.recordDeviceUser({ id: newId(), enrolmentId, deviceUserId, previousDeviceUserId: e.deviceUserId, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })
+        return { ...e, deviceUserId }
+      })
+    } catch (err) {
+      // Another enrolment took the id between the check and the write: the unique index says so.
+      if (isUniqueViolation(err)) throw new AppError('device_user_id_taken', { deviceUserId })
+      throw err
+    }
+    // After the commit: the lookups cache who is behind each 考勤号.
+    this.onChange()
+    return changed
+  }
+
+  /** The 考勤号 changes recorded for an enrolment, oldest first. */
+  async deviceUsersOf(projectId: string, enrolmentId: string): Promise<EnrolmentDeviceUserRow[]> {
+    const e = await this.repo.enrolment(projectId, enrolmentId)
+    if (!e) throw new AppError('enrolment_not_found', { enrolmentId })
+    return this.repo.deviceUsersOf(enrolmentId)
   }
 
   /** The entry-date corrections recorded for an enrolment, oldest first. */

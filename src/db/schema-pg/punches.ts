@@ -67,6 +67,23 @@ export const rejectedPayloads = pgTable('rejected_payloads', {
   payload: bytea('payload').notNull(),
 })
 
+export const rejectedInputRetries = pgTable(
+  'rejected_input_retries',
+  {
+    id: text('id').primaryKey(),
+    rejectedId: bigint('rejected_id', { mode: 'number' })
+      .notNull()
+      .references(() => rejectedInputs.id),
+    outcome: text('outcome').$type<'stored' | 'duplicate' | 'rejected'>().notNull(),
+    refusedReason: text('refused_reason'),
+    refusedDetail: text('refused_detail'),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('rejected_input_retries_rejected').on(t.rejectedId)],
+)
+
 export const duplicateCounts = pgTable(
   'duplicate_counts',
   {

@@ -78,6 +78,20 @@ export const enrolmentEntries = pgTable(
   (t) => [index('enrolment_entries_enrolment').on(t.enrolmentId)],
 )
 
+export const enrolmentDeviceUsers = pgTable(
+  'enrolment_device_users',
+  {
+    id: text('id').primaryKey(),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    deviceUserId: text('device_user_id').notNull(),
+    previousDeviceUserId: text('previous_device_user_id'),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('enrolment_device_users_enrolment').on(t.enrolmentId)],
+)
+
 export const enrolmentExits = pgTable(
   'enrolment_exits',
   {

@@ -90,6 +90,29 @@ export const rejectedPayloads = sqliteTable('rejected_payloads', {
 })
 
 /**
+ * A refused input taken in again once what refused it was put right (a worker enrolled, a 考勤号 set, a device
+ * registered), append-only: who asked, why, and what came of it — a punch stored, a duplicate of one stored, or
+ * refused again, with the reason.
+ */
+export const rejectedInputRetries = sqliteTable(
+  'rejected_input_retries',
+  {
+    id: text('id').primaryKey(),
+    rejectedId: integer('rejected_id')
+      .notNull()
+      .references(() => rejectedInputs.id),
+    outcome: text('outcome').$type<'stored' | 'duplicate' | 'rejected'>().notNull(),
+    /** Refused again: the reason code and detail (the new refusal is kept as any is). */
+    refusedReason: text('refused_reason'),
+    refusedDetail: text('refused_detail'),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    atMs: integer('at_ms').notNull(),
+  },
+  (t) => [index('rejected_input_retries_rejected').on(t.rejectedId)],
+)
+
+/**
  * Re-sends of a record already stored (重复上报): counted per device, not stored again.
  * One row per device and day keeps the counter from becoming a hot single row.
  */

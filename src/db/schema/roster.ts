@@ -116,6 +116,26 @@ export const enrolmentEntries = sqliteTable(
 )
 
 /**
+ * A change of the user id a worker is enrolled under on the site's devices (考勤号), append-only: an id typed wrong,
+ * or none given at enrolment (faces are often enrolled on the terminals later). The enrolment holds the id in force;
+ * these say who set it from which to which, when and why.
+ */
+export const enrolmentDeviceUsers = sqliteTable(
+  'enrolment_device_users',
+  {
+    id: text('id').primaryKey(),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    deviceUserId: text('device_user_id').notNull(),
+    /** The id in force before this change; null when the enrolment had none. */
+    previousDeviceUserId: text('previous_device_user_id'),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    atMs: integer('at_ms').notNull(),
+  },
+  (t) => [index('enrolment_device_users_enrolment').on(t.enrolmentId)],
+)
+
+/**
  * A change of a worker's wage card (换卡: a card lost, closed or moved to another bank), append-only. The worker row
  * holds the card in use; each change keeps the card it replaced, so a payment made to a former card still belongs to
  * the worker, and who changed it, when and why. `seq` counts a worker's changes from 1: two changes made at once

@@ -2,6 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { maskBytes, maskText } from '../../access/masking.ts'
 import { deniedEntry, principalOf } from '../access.ts'
+import { actorOf } from './access.ts'
+import { RETRYABLE_REASONS, type RetryRow } from '../../ingest/retries.ts'
 import { purposeSchema, revealLimit, statePurpose } from '../reveal.ts'
 import { AppError } from '../../kernel/errors.ts'
 import { sumFen } from '../../kernel/money.ts'
@@ -277,6 +279,70 @@ export async function attendanceRoutes(app: FastifyInstance, { services }: { ser
         payloadBase64: r.payload.toString('base64'),
         contentTypeHint: payloadHint(r).contentType,
       }
+    },
+  )
+
+  const retryJson = {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      rejectedId: { type: 'integer' },
+      outcome: { type: 'string', enum: ['stored', 'duplicate', 'rejected'] },
+      refusedReason: { type: ['string', 'null'], description: 'refused again: the reason code (a new refusal, kept as any is)' },
+      refusedDetail: { type: ['string', 'null'] },
+      reason: { type: 'string' },
+      actor: { type: 'string' },
+      at: { type: 'string', format: 'date-time' },
+    },
+    required: ['id', 'rejectedId', 'outcome', 'refusedReason', 'refusedDetail', 'reason', 'actor', 'at'],
+  } as const
+  const presentRetry = (r: RetryRow) => ({
+    id: r.id,
+    rejectedId: r.rejectedId,
+    outcome: r.outcome,
+    refusedReason: r.refusedReason,
+    refusedDetail: r.refusedDetail === null ? null : maskText(r.refusedDetail),
+    reason: maskText(r.reason),
+    actor: r.actor,
+    at: new Date(r.atMs).toISOString(),
+  })
+
+  app.post<{ Params: { id: number }; Body: { reason: string } }>(
+    '/api/rejected-inputs/:id/retry',
+    { config: { policy: { roles: ['labour_manager'], write: true } },
+      schema: {
+        tags: ['attendance'],
+        summary: 'Take a refused frame in again once the roster is put right (重新接收): a worker enrolled, a 考勤号 set, a device registered',
+        description:
+          `Only frames refused as ${RETRYABLE_REASONS.join(', ')}, kept whole, and not taken in already; else 409 rejected_input_not_retryable with ` +
+          'details.why. The kept bytes go through the inbox as they came, with every check: stored (a punch, received now), duplicate, or ' +
+          'rejected again (a new refusal). Recorded, append-only, with who asked and why.',
+        params: rejectedIdParams,
+        body: { type: 'object', properties: { reason: { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' } }, required: ['reason'], additionalProperties: false },
+        response: { 200: retryJson, ...errors },
+      },
+    },
+    async (req) => {
+      const r = await punches.rejectedById(req.params.id)
+      if (!r || !(await inScope(req, r.projectId))) throw new AppError('rejected_input_not_found', { id: req.params.id })
+      return presentRetry((await services.retries.retry(req.params.id, { reason: req.body.reason, actor: actorOf(principalOf(req)) })).retry)
+    },
+  )
+
+  app.get<{ Params: { id: number } }>(
+    '/api/rejected-inputs/:id/retries',
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false } },
+      schema: {
+        tags: ['attendance'],
+        summary: 'The retries of one refused frame, oldest first: who asked, why, and what came of each',
+        params: rejectedIdParams,
+        response: { 200: { type: 'array', items: retryJson }, ...errors },
+      },
+    },
+    async (req) => {
+      const r = await punches.rejectedById(req.params.id)
+      if (!r || !(await inScope(req, r.projectId))) throw new AppError('rejected_input_not_found', { id: req.params.id })
+      return (await services.retries.retriesOf(req.params.id)).map(presentRetry)
     },
   )
 

@@ -611,6 +611,62 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     },
   )
 
+  app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { deviceUserId: string; reason: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/device-user',
+    { config: { policy: { roles: ['labour_manager'], write: true } },
+      schema: {
+        tags: ['roster'],
+        summary: 'Set the user id a worker is enrolled under on the site devices (考勤号): one not given at enrolment, or one typed wrong',
+        description:
+          'Kept as history with the id it replaces, author, time and the reason (required). Punches already stored stay the worker\'s; from now on ' +
+          'frames under the new id are the worker\'s, and frames refused meanwhile as unknown_worker can be taken in again ' +
+          '(POST /api/rejected-inputs/{id}/retry). An id another enrolment of the project holds is 409 device_user_id_taken.',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        body: {
+          type: 'object',
+          properties: {
+            deviceUserId: { type: 'string', pattern: '^\\S(.*\\S)?$', minLength: 1, maxLength: LIMITS.device_user_id_length_max, description: 'the user id on the site devices; no surrounding spaces' },
+            reason: { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' },
+          },
+          required: ['deviceUserId', 'reason'],
+          additionalProperties: false,
+        },
+        response: { 200: enrolment, ...errors },
+      },
+    },
+    async (req) => presentEnrolment(await roster.setDeviceUser(req.params.projectId, req.params.enrolmentId, req.body.deviceUserId, { reason: req.body.reason, actor: actorOf(principalOf(req)) })),
+  )
+
+  app.get<{ Params: { projectId: string; enrolmentId: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/device-users',
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false } },
+      schema: {
+        tags: ['roster'],
+        summary: 'The 考勤号 changes recorded for an enrolment, oldest first: the id, the one it replaced, author, time and reason',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { deviceUserId: { type: 'string' }, previousDeviceUserId: { type: ['string', 'null'] }, reason: { type: 'string' }, actor: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+              required: ['deviceUserId', 'previousDeviceUserId', 'reason', 'actor', 'at'],
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) =>
+      (await roster.deviceUsersOf(req.params.projectId, req.params.enrolmentId)).map((x) => ({
+        deviceUserId: maskText(x.deviceUserId),
+        previousDeviceUserId: x.previousDeviceUserId === null ? null : maskText(x.previousDeviceUserId),
+        reason: maskText(x.reason),
+        actor: x.actor,
+        at: new Date(x.atMs).toISOString(),
+      })),
+  )
+
   app.get<{ Params: { projectId: string; enrolmentId: string } }>(
     '/api/projects/:projectId/enrolments/:enrolmentId/entries',
     { config: { policy: { roles: ['labour_manager', 'auditor'], write: false } },
