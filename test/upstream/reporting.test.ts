@@ -129,7 +129,7 @@ t.test('a reporting project queues its roster, punches and payroll; another proj
   const lines = (await reporter.outbox.records(db, project.id)).filter((r) => r.kind === 'PayRollDetail')
   t.same(lines.map((r) => [r.key.split(':')[2], (JSON.parse(r.payload) as { PayStatus: number }).PayStatus]), [['0', 0], ['30', 30]])
   // Its second attempt sent to the bank and not answered yet: retrying, 40, under its own key.
-  const retryOut = { workerMonth: async () => ({ state: { kind: 'live', line: { attempt: 2 } } }) }
+  const retryOut = { workerMonth: async () => ({ state: { kind: 'live', line: { attempt: 2, previousLineId: 'line-1' } } }) }
   const retrying = new UpstreamReporter(db, { roster, timesheets, sheets: services.sheets, payouts: failedRun, instructions: retryOut }, clock, services.config.upstream)
   t.equal((await retrying.reportPayroll(project.id, '2026-10')).queued, 1)
   const withRetry = (await reporter.outbox.records(db, project.id)).filter((r) => r.kind === 'PayRollDetail')
