@@ -36,6 +36,8 @@ export interface AttemptLine {
   amountFen: number
   /** The attempt this one repeats; null or absent for a payment's first attempt. */
   previousLineId?: string | null
+  /** When it was instructed: a report posted before then cannot answer it. */
+  instructedAtMs?: number
 }
 
 /** One bank result that may answer the worker-month's lines (a payout line: its status, EndToEndId, card, amount). */
@@ -44,7 +46,16 @@ export interface AttemptResult {
   endToEndId: string | null
   payeeCard: string
   amountFen: number
+  /** When the file that reported it was posted. */
+  postedAtMs?: number
 }
+
+/**
+ * Whether a report without an EndToEndId can answer a line: one to the line's card, posted after the line was made.
+ * A report read before a 补发 of the same card and amount was instructed tells of an earlier payment, never of it.
+ */
+const mayAnswer = (l: AttemptLine, r: AttemptResult): boolean =>
+  l.cardNo === r.payeeCard && (r.postedAtMs === undefined || l.instructedAtMs === undefined || l.instructedAtMs <= r.postedAtMs)
 
 export type AttemptOutcome = 'pending' | 'paid' | 'failed'
 
@@ -81,33 +92,29 @@ export function outcomes(lines: readonly AttemptLine[], results: readonly Attemp
       out.set(line.lineId, 'failed')
     }
   }
-  // Then failures without an EndToEndId, one per line of the same card and amount, oldest attempt first.
-  const key = (card: string, amountFen: number): string => `${card}|${amountFen}`
-  const failures = new Map<string, number>()
+  // Then failures without an EndToEndId, each to one line of the same card and amount not answered yet, oldest
+  // attempt first, and only to a line made before the failure was reported.
+  const failedBy = new Set<string>()
   for (const r of results) {
     if (r.endToEndId !== null || r.status === 'success') continue
-    const k = key(r.payeeCard, r.amountFen)
-    failures.set(k, (failures.get(k) ?? 0) + 1)
-  }
-  for (const line of sorted) {
-    if (answered.has(line.lineId)) continue
-    const k = key(line.cardNo, line.amountFen)
-    const left = failures.get(k) ?? 0
-    if (left > 0) {
-      failures.set(k, left - 1)
+    const line = sorted.find((l) => !answered.has(l.lineId) && !failedBy.has(l.lineId) && l.amountFen === r.amountFen && mayAnswer(l, r))
+    if (line) {
+      failedBy.add(line.lineId)
       out.set(line.lineId, 'failed')
     }
   }
   // Successes without an EndToEndId, to any card a line was sent to: paid (conservative, see the head comment). One of
   // the card and amount answers a line of that card and amount, so that the same payment reported again by another
   // file lands on the payment it reports, not on a top-up of another amount to the same card.
-  const cards = new Set(sorted.map((l) => l.cardNo))
   const newestFirst = [...sorted].reverse()
   for (const r of results) {
-    if (r.endToEndId !== null || r.status !== 'success' || !cards.has(r.payeeCard)) continue
-    const sameAmount = newestFirst.filter((l) => l.cardNo === r.payeeCard && l.amountFen === r.amountFen)
-    const candidates = sameAmount.length > 0 ? sameAmount : newestFirst.filter((l) => l.cardNo === r.payeeCard)
-    const line = candidates.find((l) => out.get(l.lineId) !== 'paid') ?? candidates.at(-1)
+    if (r.endToEndId !== null || r.status !== 'success') continue
+    const ofCard = newestFirst.filter((l) => mayAnswer(l, r))
+    if (ofCard.length === 0) continue
+    const sameAmount = ofCard.filter((l) => l.amountFen === r.amountFen)
+    const candidates = sameAmount.length > 0 ? sameAmount : ofCard
+    // A line its own EndToEndId answered keeps that answer when another fits: the report tells of that other.
+    const line = candidates.find((l) => out.get(l.lineId) !== 'paid' && !answered.has(l.lineId)) ?? candidates.find((l) => out.get(l.lineId) !== 'paid') ?? candidates.at(-1)
     if (line) out.set(line.lineId, 'paid')
   }
   return out

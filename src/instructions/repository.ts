@@ -1,5 +1,5 @@
 /** Database access for bank instructions (代发指令), their lines, and what they are made from and answered by. */
-import { and, asc, eq, inArray, or, sql } from 'drizzle-orm'
+import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { BulkInsert, insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import {
@@ -22,7 +22,10 @@ export type SheetLineRow = typeof payrollSheetLines.$inferSelect
 export type SheetEventRow = typeof payrollSheetEvents.$inferSelect
 export type ProjectRow = typeof projects.$inferSelect
 export type OrganisationRow = typeof organisations.$inferSelect
-export type PayoutResultRow = Pick<typeof payoutLines.$inferSelect, 'id' | 'status' | 'endToEndId' | 'payeeCard' | 'amountFen' | 'bankRef' | 'valueDate' | 'failureReason'>
+export type PayoutResultRow = Pick<typeof payoutLines.$inferSelect, 'id' | 'status' | 'endToEndId' | 'payeeCard' | 'amountFen' | 'bankRef' | 'valueDate' | 'failureReason'> & {
+  /** When the file that reported it was posted. */
+  postedAtMs: number
+}
 
 /** Rows per IN list: well inside both engines' parameter limits. */
 const IN_LIST_MAX = 500
@@ -154,12 +157,22 @@ export class InstructionRepository {
   }
 
   /** One worker-month's lines, oldest attempt first. */
-  async workerMonthLines(projectId: string, workerId: string, period: string): Promise<InstructionLineRow[]> {
+  async workerMonthLines(projectId: string, workerId: string, period: string): Promise<Array<InstructionLineRow & { instructedAtMs: number }>> {
     const rows = await this.db.all(
       sql`${selectFrom(instructionLines)} WHERE ${and(eq(instructionLines.projectId, projectId), eq(instructionLines.period, period), eq(instructionLines.workerId, workerId))}
         ORDER BY ${asc(instructionLines.attempt)}`,
     )
-    return rows.map((r) => rowOf<InstructionLineRow>(instructionLines, r))
+    const lines = rows.map((r) => rowOf<InstructionLineRow>(instructionLines, r))
+    const ids = [...new Set(lines.map((l) => l.instructionId))]
+    const made = new Map<string, number>()
+    if (ids.length > 0) {
+      for (const r of await this.db.all<{ id: string; createdAtMs: number }>(
+        sql`SELECT ${paymentInstructions.id} AS "id", ${paymentInstructions.createdAtMs} AS "createdAtMs" FROM ${paymentInstructions} WHERE ${inArray(paymentInstructions.id, ids)}`,
+      )) {
+        made.set(r.id, r.createdAtMs)
+      }
+    }
+    return lines.map((l) => ({ ...l, instructedAtMs: made.get(l.instructionId) ?? 0 }))
   }
 
   /** The instruction lines of a project with these EndToEndIds (what a bank's status report names), by EndToEndId. */
@@ -214,14 +227,30 @@ export class InstructionRepository {
   }
 
   /** The pay month's payout lines that carry one of these EndToEndIds or were paid to one of these cards. */
+  /**
+   * The month's payout results that may answer these attempts: by EndToEndId, by a return's EndToEndId, or to these
+   * cards. A return (退票) that names the payment it undoes only by the bank's reference reads as that payment's
+   * EndToEndId, whichever file came first, so the attempts see what came back in any order of files.
+   */
   async resultsFor(projectId: string, period: string, endToEndIds: readonly string[], cards: readonly string[]): Promise<PayoutResultRow[]> {
     if (endToEndIds.length === 0 && cards.length === 0) return []
-    const match = or(endToEndIds.length > 0 ? inArray(payoutLines.endToEndId, [...endToEndIds]) : undefined, cards.length > 0 ? inArray(payoutLines.payeeCard, [...cards]) : undefined)
-    return this.db.all<PayoutResultRow>(
-      sql`SELECT ${payoutLines.id} AS "id", ${payoutLines.status} AS "status", ${payoutLines.endToEndId} AS "endToEndId", ${payoutLines.payeeCard} AS "payeeCard",
-          ${payoutLines.amountFen} AS "amountFen", ${payoutLines.bankRef} AS "bankRef", ${payoutLines.valueDate} AS "valueDate", ${payoutLines.failureReason} AS "failureReason"
-        FROM ${payoutLines} WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period), match)}
-        ORDER BY ${asc(payoutLines.valueDate)}, ${asc(payoutLines.fileId)}, ${asc(payoutLines.lineNo)}`,
-    )
+    const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ')
+    const match = [
+      ...(endToEndIds.length > 0 ? [`pl.end_to_end_id IN (${marks(endToEndIds.length)})`, `pl.return_of_end_to_end_id IN (${marks(endToEndIds.length)})`] : []),
+      ...(cards.length > 0 ? [`pl.payee_card IN (${marks(cards.length)})`] : []),
+    ].join(' OR ')
+    return this.db.all<PayoutResultRow>({
+      text: `SELECT pl.id AS "id", pl.status AS "status",
+          COALESCE(pl.end_to_end_id, pl.return_of_end_to_end_id,
+            CASE WHEN pl.status = 'returned' AND pl.return_of_bank_ref IS NOT NULL THEN
+              (SELECT MIN(o.end_to_end_id) FROM payout_lines o WHERE o.project_id = pl.project_id AND o.bank_ref = pl.return_of_bank_ref AND o.status = 'success') END) AS "endToEndId",
+          pl.payee_card AS "payeeCard", pl.amount_fen AS "amountFen", pl.bank_ref AS "bankRef", pl.value_date AS "valueDate", pl.failure_reason AS "failureReason",
+          f.posted_at_ms AS "postedAtMs"
+        FROM payout_lines pl INNER JOIN payout_files f ON f.id = pl.file_id
+        WHERE pl.project_id = ? AND pl.period = ? AND (${match})
+        ORDER BY pl.value_date, pl.file_id, pl.line_no`,
+      params: [projectId, period, ...endToEndIds, ...(endToEndIds.length > 0 ? endToEndIds : []), ...cards],
+    })
   }
+
 }

@@ -70,10 +70,18 @@ function cardOf(l: SheetLineRow, now: { cardNo: string; bankName: string } | und
   return { cardNo: now.cardNo, bankName: now.bankName, reason: `${reason}; card changed since the sheet` }
 }
 
-const toAttemptLine = (l: InstructionLineRow): AttemptLine => ({ lineId: l.id, attempt: l.attempt, endToEndId: l.endToEndId, cardNo: l.cardNo, amountFen: l.amountFen, previousLineId: l.previousLineId })
+const toAttemptLine = (l: InstructionLineRow & { instructedAtMs?: number }): AttemptLine => ({
+  lineId: l.id,
+  attempt: l.attempt,
+  endToEndId: l.endToEndId,
+  cardNo: l.cardNo,
+  amountFen: l.amountFen,
+  previousLineId: l.previousLineId,
+  ...(l.instructedAtMs === undefined ? {} : { instructedAtMs: l.instructedAtMs }),
+})
 /** A pending report (accepted, processing) answers no attempt yet: neither paid nor failed. */
 const answered = (r: PayoutResultRow): r is PayoutResultRow & { status: AttemptResult['status'] } => r.status !== 'pending'
-const toAttemptResult = (r: PayoutResultRow & { status: AttemptResult['status'] }): AttemptResult => ({ status: r.status, endToEndId: r.endToEndId, payeeCard: r.payeeCard, amountFen: r.amountFen })
+const toAttemptResult = (r: PayoutResultRow & { status: AttemptResult['status'] }): AttemptResult => ({ status: r.status, endToEndId: r.endToEndId, payeeCard: r.payeeCard, amountFen: r.amountFen, postedAtMs: r.postedAtMs })
 
 /** pain.001 MsgId: 'WL' and the id's 32 hex digits (time-ordered, unique), 34 characters of the 35 allowed. */
 const messageIdOf = (id: string): string => `WL${id.replaceAll('-', '').toUpperCase()}`

@@ -66,3 +66,12 @@ t.test('补发: a top-up of a paid worker-month is a payment of its own, with it
   )
   t.match(attemptState([original, topUp], [paid, result('success', null, CARD_A, 500_00)]), { kind: 'paid', paidFen: 1_500_00 }, 'a success of the top-up amount to the card pays it')
 })
+
+t.test('a report without an EndToEndId answers only lines made before it was posted', async (t) => {
+  const paid: AttemptLine = { ...line(1), instructedAtMs: 1_000 }
+  const topUp: AttemptLine = { lineId: 'T2', attempt: 2, endToEndId: 'E2', cardNo: CARD_A, amountFen: 1_000_00, previousLineId: null, instructedAtMs: 5_000 }
+  const before = { ...result('success', null), postedAtMs: 2_000 }
+  t.match(attemptState([paid, topUp], [before]), { kind: 'live', line: { lineId: 'T2' } }, 'the success read before the 补发 was made pays the first payment, not the 补发')
+  t.match(attemptState([paid, topUp], [before, { ...result('success', null), postedAtMs: 6_000 }]), { kind: 'paid', paidFen: 2_000_00 }, 'a second success, read after, pays the 补发')
+  t.match(attemptState([paid, topUp], [result('success', 'E1'), { ...result('failed', null), postedAtMs: 2_000 }]), { kind: 'live', line: { lineId: 'T2' } }, 'a failure read before the 补发 was made fails nothing of it')
+})
