@@ -508,9 +508,19 @@ export class TimesheetService {
     // A reading voided where it fell outside the enrolment (a reset clock's 2000-01-01) counts for nothing either way,
     // but voiding it settles its clock_suspect flag; so may its withdrawal be.
     const settlesReading = input.kind === 'void_punch' || input.kind === 'revoke'
-    if (!settlesReading && (workDate < enrolment.entryDate || (enrolment.exitDate !== null && workDate > enrolment.exitDate))) {
-      throw new AppError('date_outside_enrolment', { workDate, entryDate: enrolment.entryDate, exitDate: enrolment.exitDate })
+    // Checked again under the worker's locks: an exit or an entry date moved meanwhile (they take the same locks) is
+    // the enrolment the correction is judged by and its adjustments are made with.
+    const withinEnrolment = (e: EnrolmentRow, addedOn: WorkDate | undefined): void => {
+      if (!settlesReading && (workDate < e.entryDate || (e.exitDate !== null && workDate > e.exitDate))) {
+        throw new AppError('date_outside_enrolment', { workDate, entryDate: e.entryDate, exitDate: e.exitDate })
+      }
+      // A night shift's out on the morning after the exit would be stored and then left out as after the exit:
+      // refused, naming the date, so the exit can be recorded on the day the shift really ended.
+      if (addedOn !== undefined && e.exitDate !== null && addedOn > e.exitDate) {
+        throw new AppError('date_outside_enrolment', { workDate: addedOn, entryDate: e.entryDate, exitDate: e.exitDate, at: input.at })
+      }
     }
+    withinEnrolment(enrolment, undefined)
     const invalid = (message: string): never => {
       throw new AppError('correction_invalid', { kind: input.kind, message })
     }
@@ -547,11 +557,7 @@ export class TimesheetService {
         const date = workDateOf(atMs, project.timeZone)
         // The day itself, or the next morning for the end of a night shift.
         if (date !== workDate && date !== addDays(workDate, 1)) return invalid(`${input.at} falls on ${date}; a punch added to ${workDate} must fall on that day or the next morning`)
-        // A night shift's out on the morning after the exit would be stored and then left out as after the exit:
-        // refused, naming the date, so the exit can be recorded on the day the shift really ended.
-        if (enrolment.exitDate !== null && date > enrolment.exitDate) {
-          throw new AppError('date_outside_enrolment', { workDate: date, entryDate: enrolment.entryDate, exitDate: enrolment.exitDate, at: input.at })
-        }
+        withinEnrolment(enrolment, date)
         row.atMs = atMs
         row.direction = input.direction
         affected.add(date)
@@ -591,13 +597,15 @@ export class TimesheetService {
     }
     await this.repo.transaction(async (tx) => {
       await this.lockWorker(tx, projectId, workerId, enrolment.teamId)
+      const { enrolment: current } = await this.roster.enrolmentOf(projectId, workerId)
+      withinEnrolment(current, row.atMs === null ? undefined : workDateOf(row.atMs, project.timeZone))
       if (row.kind === 'revoke') {
         // Under the worker's lock: two requests (on two instances) revoking the same correction cannot both pass.
         const already = (await this.repo.correctionsByWorker(projectId, addDays(row.workDate, -1), addDays(row.workDate, 1), workerId)).get(workerId) ?? []
         if (already.some((c) => c.kind === 'revoke' && c.revokesId === row.revokesId)) invalid(`correction ${row.revokesId} is already revoked`)
       }
       await this.repo.insertCorrection(row)
-      await this.syncAdjustments(tx, project, enrolment, affected, 'correction', { correctionId: row.id })
+      await this.syncAdjustments(tx, project, current, affected, 'correction', { correctionId: row.id })
     })
     return row
   }
