@@ -214,7 +214,13 @@ export async function admit(frame: Frame, lookups: Lookups): Promise<Admission> 
   }
 }
 
-/** Whether a stored punch and a re-sent one are the same record (a replay) or a conflict. */
+/**
+ * Whether a stored punch and a re-sent one are the same record (a replay) or a conflict. An `unknown` direction on
+ * either side claims nothing, so it differs from no direction: a device may read one event twice with and without
+ * one (a Hikvision push carries attendanceStatus, its AcsEvent search entry does not). The stored punch is not
+ * changed (punches are append-only): the first reading's direction stands.
+ */
 export function samePunch(a: Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'>, b: Pick<PunchRecord, 'workerId' | 'deviceTimeMs' | 'direction'>): boolean {
-  return a.workerId === b.workerId && a.deviceTimeMs === b.deviceTimeMs && a.direction === b.direction
+  const sameDirection = a.direction === b.direction || a.direction === 'unknown' || b.direction === 'unknown'
+  return a.workerId === b.workerId && a.deviceTimeMs === b.deviceTimeMs && sameDirection
 }

@@ -83,7 +83,9 @@ const punch = (p: Partial<CanonicalPunch>): DecodeResult => ({
 void t.test('the good samples decode to the punches a person reads from them', async (t) => {
   const at = (name: string) => hikvisionIsapi.decode(sample(MODEL, name), device)
   t.same(at('ok.push-face-check-in'), punch({}), 'face passed, checkIn: in')
-  t.same(at('ok.search-face'), punch({}), 'the same event found by a search: the same punch, so it is stored once')
+  // A search entry carries no attendanceStatus (the DS-K1T342MWX capture): the same event, direction unknown, which
+  // admission takes as no claim, so it is stored once (test/ingest/hikvision-push-then-search-direction.test.ts).
+  t.same(at('ok.search-face'), punch({ direction: 'unknown' }), 'the same event found by a search: the same punch but for the direction it does not state')
   t.same(
     at('ok.push-card-check-out'),
     punch({ recordId: '1240', person: { kind: 'device_user', value: '1002' }, deviceTimeMs: Date.UTC(2026, 10, 3, 9, 45, 3), direction: 'out', verifyMethod: 'card' }),
