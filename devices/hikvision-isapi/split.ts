@@ -166,8 +166,12 @@ function partName(part: Part): string | undefined {
   return parseMediaType(`x/${disposition}`)?.params.get('name')
 }
 
+/** A UTF-8 byte order mark, which the codec skips (devices/README.md: "a leading byte order mark is accepted"). */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf])
+
+/** Whether the bytes start with '{', past a byte order mark and white space. */
 function looksLikeJson(bytes: Buffer): boolean {
-  for (const byte of bytes) {
+  for (const byte of bytes.subarray(bytes.subarray(0, BOM.length).equals(BOM) ? BOM.length : 0)) {
     if (byte === 0x20 || byte === 0x09 || byte === CR || byte === LF) continue
     return byte === 0x7b // '{'
   }
@@ -214,7 +218,8 @@ function splitMultipart(body: Buffer, boundary: string | undefined): PushSplit {
 
 /**
  * Without a Content-Type (a body read from a file, say), the first bytes tell:
- * `{` is JSON, `--token` on the first line is a multipart body and its boundary.
+ * `{` (after a byte order mark, if any) is JSON, `--token` on the first line is a
+ * multipart body and its boundary.
  */
 function sniff(body: Buffer): PushSplit {
   if (looksLikeJson(body)) return { ok: true, frame: body, partsDropped: 0 }
