@@ -27,19 +27,37 @@ export const ID_NUMBER_TEXT = /^\d{17}[\dX]$/
 
 // fatal: a frame whose bytes are not UTF-8 is refused rather than decoded with U+FFFD
 // substituted, which could turn a garbled id into a different, valid-looking one.
+// A leading byte order mark is skipped (ignoreBOM is false), as devices/README.md's Payload allows.
 const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/** The payload as text, as the codecs read it (a leading byte order mark skipped), or undefined when it is not UTF-8. */
+export function utf8Text(payload: Buffer): string | undefined {
+  try {
+    return utf8.decode(payload)
+  } catch {
+    return undefined
+  }
+}
+
+// Not fatal, for redaction alone: a frame refused because its bytes are not UTF-8 (a GBK name, say) is still JSON
+// around them, and what must not be kept is still found in it.
+const utf8Lenient = new TextDecoder('utf-8')
+
+/**
+ * The payload as text to search for what a refused frame is kept without: read as the codecs read it (a byte order
+ * mark skipped), or, when it is not UTF-8, with U+FFFD for the bytes that are not.
+ */
+export function redactionText(payload: Buffer): string {
+  return utf8Text(payload) ?? utf8Lenient.decode(payload)
+}
 
 /** The payload as one JSON object, within the punch size limit. */
 export function readJsonObject(payload: Buffer): Read<JsonObject> {
   if (payload.length > LIMITS.punch_payload_bytes_max) {
     return fail('malformed_payload', `payload is ${payload.length} bytes; the limit is ${LIMITS.punch_payload_bytes_max}`)
   }
-  let text: string
-  try {
-    text = utf8.decode(payload)
-  } catch {
-    return fail('malformed_payload', 'payload is not UTF-8')
-  }
+  const text = utf8Text(payload)
+  if (text === undefined) return fail('malformed_payload', 'payload is not UTF-8')
   let value: unknown
   try {
     value = JSON.parse(text)

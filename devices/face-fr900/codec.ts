@@ -34,6 +34,7 @@ import {
   readEnum,
   readJsonObject,
   readRecordId,
+  redactionText,
   refuseUnknown,
   type Read,
 } from '../frame.ts'
@@ -164,7 +165,7 @@ function redactValue(value: unknown, found: { any: boolean }): unknown {
  */
 function redact(payload: Buffer): Buffer {
   try {
-    const frame: unknown = JSON.parse(payload.toString('utf8'))
+    const frame: unknown = JSON.parse(redactionText(payload))
     const found = { any: false }
     const kept = redactValue(frame, found)
     // Nothing to remove: the bytes as received, for whoever inspects them.

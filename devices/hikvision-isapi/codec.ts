@@ -30,7 +30,7 @@
 import type { DeviceCodec, DeviceContext, DecodeResult } from '../codec.ts'
 import type { Channel, Direction, PersonRef, VerifyMethod } from '../../src/punches/canonical.ts'
 import { daysInMonth, isTimeZone, zonedToUtcMs } from '../../src/kernel/time.ts'
-import { DEVICE_YEAR_MIN, fail, is, isJsonObject, quote, readDeviceConnect, readDeviceUserId, readJsonObject, type DeviceConnect, type JsonObject, type Read } from '../frame.ts'
+import { DEVICE_YEAR_MIN, fail, is, isJsonObject, quote, readDeviceConnect, readDeviceUserId, readJsonObject, redactionText, type DeviceConnect, type JsonObject, type Read } from '../frame.ts'
 
 export const MODEL = 'hikvision-isapi'
 
@@ -451,7 +451,7 @@ function pictureStart(payload: Buffer): number | undefined {
  */
 function redact(payload: Buffer): Buffer {
   try {
-    const value: unknown = JSON.parse(payload.toString('utf8'))
+    const value: unknown = JSON.parse(redactionText(payload))
     return Buffer.from(JSON.stringify(redactValue(value)))
   } catch {
     const at = pictureStart(payload)
