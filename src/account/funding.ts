@@ -152,10 +152,28 @@ export function validateSchedule(schedule: FundingSchedule): void {
   if (shareBp > BP_WHOLE) fault(`the periods' shares add up to ${shareBp} bp, more than the whole labour cost`, { shareBp })
 }
 
-/** A period's amount in fen: a share is labour cost × bp / 10,000, rounded half up once, per period. */
+/** The schedule's order: due date, then period id. Funding is applied to periods in it, and shares are summed in it. */
+const byDueThenId = (a: FundingPeriod, b: FundingPeriod): number =>
+  a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.periodId < b.periodId ? -1 : a.periodId > b.periodId ? 1 : 0
+
+/** Labour cost × bp / 10,000, rounded half up to the fen. */
+const shareOfLabourFen = (labourCostFen: Fen, bp: number): MoneyDecimal =>
+  new Money(labourCostFen).times(bp).div(BP_WHOLE).toDecimalPlaces(0, Money.ROUND_HALF_UP)
+
+/**
+ * A period's amount in fen. A share is rounded on the running total, not on its own: the shares up to and including
+ * this one (in the schedule's order, due date then id) make labour cost × their bp / 10,000 rounded half up once, and
+ * the period is that less the same for the shares before it. So shares of 100% add up to the labour cost exactly,
+ * never a fen more (50% twice of an odd number of fen is x.5 rounded up once and down once, not up twice).
+ */
 export function periodAmountFen(schedule: FundingSchedule, period: FundingPeriod): Fen {
   if (period.amount.kind === 'fixed') return period.amount.amountFen
-  return fen(new Money(schedule.labourCostFen).times(period.amount.shareBp).div(BP_WHOLE).toDecimalPlaces(0, Money.ROUND_HALF_UP).toNumber())
+  let before = 0
+  for (const p of schedule.periods) {
+    if (p.amount.kind === 'share' && p.periodId !== period.periodId && byDueThenId(p, period) < 0) before += p.amount.shareBp
+  }
+  const through = before + period.amount.shareBp
+  return fen(shareOfLabourFen(schedule.labourCostFen, through).minus(shareOfLabourFen(schedule.labourCostFen, before)).toNumber())
 }
 
 function validateMovement(m: AccountMovement): void {
@@ -417,7 +435,7 @@ export function fundingPosition(schedule: FundingSchedule, movements: readonly A
     else days.push({ day: m.bookingDate, receivedFen: running })
   }
   const receivedFen = fen(running.toNumber())
-  const periods = [...schedule.periods].sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : a.periodId < b.periodId ? -1 : a.periodId > b.periodId ? 1 : 0))
+  const periods = [...schedule.periods].sort(byDueThenId)
   let cumulative = new Money(0)
   const out: PeriodFunding[] = []
   for (const p of periods) {

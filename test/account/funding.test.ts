@@ -73,11 +73,41 @@ t.test('register entry and schedule are checked', async (t) => {
   t.throws(() => validateSchedule({ ...SCHEDULE, funderAccountNos: [] }), { code: 'schedule_invalid' })
 })
 
-t.test('a share is labour cost × bp / 10,000, half up once per period', async (t) => {
+t.test('a share is labour cost × bp / 10,000, rounded half up on the running total: shares of 100% add up to the labour cost', async (t) => {
   t.equal(periodAmountFen(SCHEDULE, SCHEDULE.periods[1]!), 25_000_000)
   const odd = { ...SCHEDULE, labourCostFen: fen(3) }
-  t.equal(periodAmountFen(odd, { periodId: 'a', dueOn: '2026-03-10', amount: { kind: 'share', shareBp: 5_000 } }), 2, '1.5 fen rounds up')
+  t.equal(periodAmountFen(odd, { periodId: 'a', dueOn: '2026-03-10', amount: { kind: 'share', shareBp: 5_000 } }), 2, 'a first share of 1.5 fen rounds up')
   t.equal(periodAmountFen(odd, { periodId: 'a', dueOn: '2026-03-10', amount: { kind: 'share', shareBp: 1_000 } }), 0, '0.3 fen rounds down')
+  // Two halves of 3 fen: 1.5 rounds up for the first (2), and the second is round(3) − round(1.5) = 1, not 2 again.
+  const halves: FundingSchedule = {
+    ...odd,
+    periods: [
+      { periodId: 'H2', dueOn: '2026-06-10', amount: { kind: 'share', shareBp: 5_000 } },
+      { periodId: 'H1', dueOn: '2026-03-10', amount: { kind: 'share', shareBp: 5_000 } },
+    ],
+  }
+  t.same(halves.periods.map((p) => periodAmountFen(halves, p)), [1, 2], 'the later half takes what is left of the whole, whatever order the schedule lists them in')
+  // Three thirds of ¥1,000,000.01 (3,333 bp, 3,333 bp, 3,334 bp): each period the running total's rounding less the one before.
+  const thirds: FundingSchedule = {
+    ...SCHEDULE,
+    labourCostFen: fen(100_000_001),
+    periods: [
+      { periodId: 't1', dueOn: '2026-03-10', amount: { kind: 'share', shareBp: 3_333 } },
+      { periodId: 't2', dueOn: '2026-04-10', amount: { kind: 'share', shareBp: 3_333 } },
+      { periodId: 't3', dueOn: '2026-05-10', amount: { kind: 'share', shareBp: 3_334 } },
+    ],
+  }
+  const amounts = thirds.periods.map((p) => periodAmountFen(thirds, p))
+  t.same(amounts, [33_330_000, 33_330_001, 33_340_000])
+  t.equal(amounts.reduce((a, b) => a + b, 0), 100_000_001, 'exactly the labour cost')
+  t.same(
+    fundingPosition(thirds, [], '2026-01-01').periods.map((p) => p.cumulativeDueFen),
+    [33_330_000, 66_660_001, 100_000_001],
+    'each cumulative due is the running share rounded once',
+  )
+  // A fixed period between shares does not move their rounding.
+  const mixed: FundingSchedule = { ...halves, periods: [...halves.periods, { periodId: 'F', dueOn: '2026-04-10', amount: { kind: 'fixed', amountFen: fen(7) } }] }
+  t.same(mixed.periods.map((p) => periodAmountFen(mixed, p)), [1, 2, 7])
 })
 
 t.test('balance: opening plus credits minus debits booked on or before the day', async (t) => {
