@@ -3,7 +3,7 @@
  * movements. Every table is append-only: a newer register entry or contract restates the older (the newest recorded
  * is in force: by recorded time, then id, which is time-ordered), and a movement once read is never rewritten.
  */
-import { and, asc, desc, eq, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, ne, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { accountMovementFills, accountMovements, accountStatements, dedicatedAccounts, fundingPeriods, projectContracts } from '../db/schema/index.ts'
@@ -35,6 +35,21 @@ export class AccountRepository {
       sql`${selectFrom(dedicatedAccounts)} WHERE ${eq(dedicatedAccounts.projectId, projectId)} ORDER BY ${desc(dedicatedAccounts.recordedAtMs)}, ${desc(dedicatedAccounts.id)}`,
     )
     return rows.map((r) => rowOf<DedicatedAccountRow>(dedicatedAccounts, r))
+  }
+
+  /**
+   * The other projects whose register entry in force (their newest) holds this account number: a dedicated account
+   * is one project's, and its statements would otherwise count for each of them.
+   */
+  async projectsWithAccountInForce(accountNo: string, exceptProjectId: string): Promise<string[]> {
+    const rows = await this.db.all(
+      sql`SELECT DISTINCT ${dedicatedAccounts.projectId} AS "projectId" FROM ${dedicatedAccounts} WHERE ${and(eq(dedicatedAccounts.accountNo, accountNo), ne(dedicatedAccounts.projectId, exceptProjectId))}`,
+    )
+    const out: string[] = []
+    for (const { projectId } of rows as { projectId: string }[]) {
+      if ((await this.accountHistory(projectId))[0]?.accountNo === accountNo) out.push(projectId)
+    }
+    return out.sort()
   }
 
   async insertContract(row: ContractRow, periods: readonly FundingPeriodRow[]): Promise<void> {

@@ -157,9 +157,23 @@ export class AccountService {
     }
     if (input.reason.trim() === '') throw new AppError('dedicated_account_invalid', { reason: 'a register entry needs a reason', field: 'reason' })
     const row: DedicatedAccountRow = { id: newId(), ...account, openingFen: fen(openingFen), reason: input.reason, recordedBy, recordedAtMs: this.clock.nowMs() }
-    await this.repo.insertAccount(row)
-    const history = await this.repo.accountHistory(projectId)
-    return { inForce: history[0]!, history }
+    return this.repo.transaction(async (tx) => {
+      // One account, one project (Art. 26): the number in force on another project is refused, or one statement of it
+      // would count as the balance and funding of both. Registrations of one number are taken in turn.
+      await tx.lock(`dedicated-account-no:${account.accountNo}`)
+      const others = await this.repo.projectsWithAccountInForce(account.accountNo, projectId)
+      if (others.length > 0) {
+        throw new AppError('dedicated_account_invalid', {
+          reason: `account ${account.accountNo} is the dedicated account in force of project ${others.join(', ')}; a dedicated account is one project's (restate that project's entry first if the account was moved)`,
+          field: 'accountNo',
+          projectId: others[0],
+          projectIds: others,
+        })
+      }
+      await this.repo.insertAccount(row)
+      const history = await this.repo.accountHistory(projectId)
+      return { inForce: history[0]!, history }
+    })
   }
 
   async accountRegister(projectId: string): Promise<{ inForce: DedicatedAccountRow | null; history: DedicatedAccountRow[] }> {

@@ -8,7 +8,8 @@ import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { camt } from './fixtures/camt-cny.ts'
 
-const ACCOUNT = '19045101040012345'
+/** Each run's project has its own dedicated account: one account is one project's. */
+const accountOf = (run: number): string => `1904510104${String(run).padStart(7, '0')}`
 
 interface Line {
   ref: string
@@ -24,12 +25,12 @@ const pool = fc.uniqueArray(fc.record({ ref: fc.stringMatching(/^[A-Z]{2}\d{3}$/
 })
 
 const yuan = (fen: number) => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`
-const file = (lines: Line[], kind: '053' | '054', version: '02' | '08'): Buffer =>
+const file = (account: string, lines: Line[], kind: '053' | '054', version: '02' | '08'): Buffer =>
   Buffer.from(
     camt({
       kind,
       version,
-      account: ACCOUNT,
+      account,
       entries: lines.map((l) => ({ ref: l.ref, amount: yuan(l.fen), cd: l.credit ? 'CRDT' : 'DBIT', booking: `2026-02-${String(l.day).padStart(2, '0')}`, counterpartyAccount: '330100001111', counterpartyName: '城投' })),
     }),
   )
@@ -51,8 +52,8 @@ t.test('any order and repetition of overlapping statements: each line once', asy
         run++
         const plan = planSite({ ...DEFAULT_SITE, siteCode: `PROP-${run}`, workers: 0, teams: 1, seed: run })
         const { projectId } = await registerSite(api, { ...plan, devices: [] })
-        await services.account.registerAccount(projectId, { bank: '农行', bankCode: '103331000011', accountNo: ACCOUNT, accountName: '专用账户', openedOn: '2026-01-01', openingFen: 5_000, reason: 'r' }, 'test')
-        const files = statements.map(([subset, kind, version]) => file(subset, kind, version))
+        await services.account.registerAccount(projectId, { bank: '农行', bankCode: '103331000011', accountNo: accountOf(run), accountName: '专用账户', openedOn: '2026-01-01', openingFen: 5_000, reason: 'r' }, 'test')
+        const files = statements.map(([subset, kind, version]) => file(accountOf(run), subset, kind, version))
         const order = [...files, ...repeats.map((i) => files[i % files.length]!)]
         for (const bytes of order) await services.account.postStatement({ projectId, bytes, filename: null, postedBy: 'test' })
         const posted = new Map(statements.flatMap(([subset]) => subset).map((l) => [l.ref, l]))
