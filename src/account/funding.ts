@@ -66,6 +66,11 @@ export interface AccountMovement {
   bookingDate: WorkDate
   /** ValDt: kept for evidence; the bank's closing booked balance (CLBD) is by booking date, and so is ours. */
   valueDate: WorkDate
+  /**
+   * Set when the reading gave no value date (a camt.054 may leave ValDt out): `valueDate` is then the booking date,
+   * assumed. Another reading's value date does not contradict it, and the reading that gives one is kept (fuller).
+   */
+  valueDateAssumed?: true
   /** CdtDbtInd: credit (money in) or debit (money out), from the account's side. */
   direction: Direction
   /** Always positive; `direction` carries the sign. */
@@ -190,13 +195,15 @@ function validateMovement(m: AccountMovement): void {
 
 function describe(m: AccountMovement): string {
   const reversal = m.reversalOf === undefined ? '' : ` reversing ${m.reversalOf}`
-  return `${m.direction} ${formatYuan(m.amountFen)} booked ${m.bookingDate} value ${m.valueDate} counterparty ${m.counterpartyAccountNo}${reversal}`
+  const value = m.valueDateAssumed === true ? 'not given' : m.valueDate
+  return `${m.direction} ${formatYuan(m.amountFen)} booked ${m.bookingDate} value ${value} counterparty ${m.counterpartyAccountNo}${reversal}`
 }
 
 /**
  * The facts two readings of one line must agree on. The counterparty's name may differ: formats truncate it
- * differently. A reading without the counterparty's account (an intraday camt.054 often leaves RltdPties out) does not
- * contradict one that has it: it says less, and the fuller reading is kept (fuller).
+ * differently. A reading without the counterparty's account (an intraday camt.054 often leaves RltdPties out), or
+ * without a value date (ValDt is optional, and a camt.054 may leave it out: valueDateAssumed), does not contradict one
+ * that has it: it says less, and the fuller reading is kept (fuller).
  */
 function sameFacts(a: AccountMovement, b: AccountMovement): boolean {
   const account = (m: AccountMovement): string => m.counterpartyAccountNo.replace(/\s+/g, '')
@@ -204,7 +211,7 @@ function sameFacts(a: AccountMovement, b: AccountMovement): boolean {
     a.direction === b.direction &&
     a.amountFen === b.amountFen &&
     a.bookingDate === b.bookingDate &&
-    a.valueDate === b.valueDate &&
+    (a.valueDate === b.valueDate || a.valueDateAssumed === true || b.valueDateAssumed === true) &&
     (account(a) === '' || account(b) === '' || sameAccountNo(a.counterpartyAccountNo, b.counterpartyAccountNo)) &&
     a.reversalOf === b.reversalOf
   )
@@ -212,14 +219,18 @@ function sameFacts(a: AccountMovement, b: AccountMovement): boolean {
 
 /**
  * Of two readings with the same facts, the one kept: the one naming the counterparty's account, then the one naming
- * them at all, then the name that sorts first; so the result does not depend on the order the statements came in.
+ * them at all, then the name that sorts first; with the value date of the one that gives it, when only one does. So
+ * the result does not depend on the order the statements came in.
  */
 function fuller(a: AccountMovement, b: AccountMovement): AccountMovement {
   const rank = (m: AccountMovement): number => (m.counterpartyAccountNo.trim() === '' ? 0 : 2) + (m.counterpartyName.trim() === '' ? 0 : 1)
   const ra = rank(a)
   const rb = rank(b)
-  if (ra !== rb) return ra > rb ? a : b
-  return b.counterpartyName < a.counterpartyName ? b : a
+  const kept = ra !== rb ? (ra > rb ? a : b) : b.counterpartyName < a.counterpartyName ? b : a
+  const other = kept === a ? b : a
+  if (kept.valueDateAssumed !== true || other.valueDateAssumed === true) return kept
+  const { valueDateAssumed: _assumed, ...given } = kept
+  return { ...given, valueDate: other.valueDate }
 }
 
 const byBookingThenRef = (a: AccountMovement, b: AccountMovement): number =>
@@ -369,6 +380,7 @@ function lineEvidence(m: AccountMovement): Record<string, unknown> {
     bankRef: m.bankRef,
     bookingDate: m.bookingDate,
     valueDate: m.valueDate,
+    ...(m.valueDateAssumed === true ? { valueDateAssumed: true } : {}),
     direction: m.direction,
     amountFen: m.amountFen,
     amountYuan: formatYuan(m.amountFen),

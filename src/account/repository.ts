@@ -6,7 +6,7 @@
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
-import { accountMovementFills, accountMovements, accountStatements, dedicatedAccounts, fundingPeriods, projectContracts } from '../db/schema/index.ts'
+import { accountMovementFills, accountMovementValueDates, accountMovements, accountStatements, dedicatedAccounts, fundingPeriods, projectContracts } from '../db/schema/index.ts'
 
 export type DedicatedAccountRow = typeof dedicatedAccounts.$inferSelect
 export type ContractRow = typeof projectContracts.$inferSelect
@@ -14,6 +14,12 @@ export type FundingPeriodRow = typeof fundingPeriods.$inferSelect
 export type StatementRow = typeof accountStatements.$inferSelect
 export type MovementRow = typeof accountMovements.$inferSelect
 export type MovementFillRow = typeof accountMovementFills.$inferSelect
+export type MovementValueDateRow = typeof accountMovementValueDates.$inferSelect
+/**
+ * A held movement as its fullest reading tells it. `valueDateAssumed`: no reading gave its value date (a camt.054
+ * without ValDt, not yet followed by one with it), so `valueDate` is the booking date.
+ */
+export type HeldMovementRow = MovementRow & { valueDateAssumed: boolean }
 
 /** Movements one INSERT carries: 500 × 14 columns stays far inside both engines' parameter limits. */
 const INSERT_MOVEMENTS_MAX = 500
@@ -82,31 +88,48 @@ export class AccountRepository {
   }
 
   /** The movements of one account of the project, in booking-date then reference order (bytewise: pages compare so). */
-  async movementsOf(projectId: string, accountNo: string): Promise<MovementRow[]> {
+  async movementsOf(projectId: string, accountNo: string): Promise<HeldMovementRow[]> {
     const rows = await this.db.all(
       sql`${selectFrom(accountMovements)} WHERE ${and(eq(accountMovements.projectId, projectId), eq(accountMovements.accountNo, accountNo))} ORDER BY ${asc(accountMovements.bookingDate)}, ${this.db.dialect.bytewise(accountMovements.bankRef)}`,
     )
     const held = rows.map((r) => rowOf<MovementRow>(accountMovements, r))
     const fills = await this.db.all(sql`${selectFrom(accountMovementFills)} WHERE ${and(eq(accountMovementFills.projectId, projectId), eq(accountMovementFills.accountNo, accountNo))}`)
-    if (fills.length === 0) return held
-    // A movement as its fullest reading tells it: the counterparty a later statement gave (account_movement_fills).
+    // A movement as its fullest reading tells it: the counterparty a later statement gave (account_movement_fills)
+    // and the value date a later statement gave (account_movement_value_dates) where the first reading had none.
     const fillOf = new Map(fills.map((r) => rowOf<MovementFillRow>(accountMovementFills, r)).map((f) => [f.bankRef, f]))
+    const valueDateOf = new Map<string, string>()
+    if (held.some((m) => m.valueDate === '')) {
+      const given = await this.db.all(
+        sql`${selectFrom(accountMovementValueDates)} WHERE ${and(eq(accountMovementValueDates.projectId, projectId), eq(accountMovementValueDates.accountNo, accountNo))}`,
+      )
+      for (const r of given.map((g) => rowOf<MovementValueDateRow>(accountMovementValueDates, g))) valueDateOf.set(r.bankRef, r.valueDate)
+    }
     return held.map((m) => {
       const f = fillOf.get(m.bankRef)
-      return f === undefined ? m : { ...m, counterpartyAccountNo: f.counterpartyAccountNo, counterpartyName: f.counterpartyName }
+      const filled = f === undefined ? m : { ...m, counterpartyAccountNo: f.counterpartyAccountNo, counterpartyName: f.counterpartyName }
+      if (m.valueDate !== '') return { ...filled, valueDateAssumed: false }
+      const valueDate = valueDateOf.get(m.bankRef)
+      return valueDate === undefined ? { ...filled, valueDate: m.bookingDate, valueDateAssumed: true } : { ...filled, valueDate, valueDateAssumed: false }
     })
   }
 
   /**
    * Stores a statement, those of its movements not yet held (a reference already held is kept as it was), and what it
-   * says of held movements' counterparties that they did not (`fills`, once per movement).
+   * says of held movements that they did not: their counterparties (`fills`) and value dates (`valueDates`), each
+   * once per movement.
    */
-  async insertStatement(statement: StatementRow, movements: readonly MovementRow[], fills: readonly MovementFillRow[] = []): Promise<void> {
+  async insertStatement(
+    statement: StatementRow,
+    movements: readonly MovementRow[],
+    fills: readonly MovementFillRow[] = [],
+    valueDates: readonly MovementValueDateRow[] = [],
+  ): Promise<void> {
     await this.db.run(insertInto(accountStatements, [statement]))
-    if (fills.length > 0) {
-      for (let i = 0; i < fills.length; i += INSERT_MOVEMENTS_MAX) {
-        await this.db.run(sql`${insertInto(accountMovementFills, fills.slice(i, i + INSERT_MOVEMENTS_MAX))} ON CONFLICT (project_id, account_no, bank_ref) DO NOTHING`)
-      }
+    for (let i = 0; i < fills.length; i += INSERT_MOVEMENTS_MAX) {
+      await this.db.run(sql`${insertInto(accountMovementFills, fills.slice(i, i + INSERT_MOVEMENTS_MAX))} ON CONFLICT (project_id, account_no, bank_ref) DO NOTHING`)
+    }
+    for (let i = 0; i < valueDates.length; i += INSERT_MOVEMENTS_MAX) {
+      await this.db.run(sql`${insertInto(accountMovementValueDates, valueDates.slice(i, i + INSERT_MOVEMENTS_MAX))} ON CONFLICT (project_id, account_no, bank_ref) DO NOTHING`)
     }
     for (let i = 0; i < movements.length; i += INSERT_MOVEMENTS_MAX) {
       const chunk = movements.slice(i, i + INSERT_MOVEMENTS_MAX)

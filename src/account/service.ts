@@ -37,7 +37,7 @@ import {
   type FundingPosition,
   type FundingSchedule,
 } from './funding.ts'
-import { AccountRepository, type ContractRow, type DedicatedAccountRow, type FundingPeriodRow, type MovementFillRow, type MovementRow, type StatementRow } from './repository.ts'
+import { AccountRepository, type ContractRow, type DedicatedAccountRow, type FundingPeriodRow, type HeldMovementRow, type MovementFillRow, type MovementValueDateRow, type StatementRow } from './repository.ts'
 import { parseStatement } from './statements/detect.ts'
 import { STATEMENT_BYTES_MAX, STATEMENT_ERRORS_MAX, type ParsedStatement, type StatementFault, type StatementLine } from './statements/statement.ts'
 
@@ -94,13 +94,14 @@ export interface AccountPosition {
   balanceFen: Fen
   /** Null when no contract (funding schedule) is recorded. */
   funding: FundingPosition | null
-  movements: MovementRow[]
+  movements: HeldMovementRow[]
 }
 
-const toMovement = (m: MovementRow): AccountMovement => ({
+const toMovement = (m: HeldMovementRow): AccountMovement => ({
   bankRef: m.bankRef,
   bookingDate: m.bookingDate,
   valueDate: m.valueDate,
+  ...(m.valueDateAssumed ? { valueDateAssumed: true as const } : {}),
   direction: m.direction,
   amountFen: fen(m.amountFen),
   counterpartyAccountNo: m.counterpartyAccountNo,
@@ -307,14 +308,19 @@ export class AccountService {
         // A line the settling folded into what is held (a batch entry whose transactions are held) is not new.
         for (const l of statement.lines) if (!heldRefs.has(l.bankRef) && !fresh.has(l.bankRef) && settled.refs.has(l.bankRef)) fresh.set(l.bankRef, l)
         const row = { ...statementRow, newLineCount: fresh.size }
-        // A held movement read again with the counterparty it was first read without is filled in, not refused.
+        // A held movement read again with the counterparty or the value date it was first read without is filled in, not
+        // refused.
         const heldByRef = new Map(held.map((m) => [m.bankRef, m]))
         const fills: MovementFillRow[] = []
+        const valueDates: MovementValueDateRow[] = []
         for (const l of statement.lines) {
           const h = heldByRef.get(l.bankRef)
-          if (h === undefined || fills.some((f) => f.bankRef === l.bankRef)) continue
-          if (h.counterpartyAccountNo.trim() === '' && l.counterpartyAccountNo.trim() !== '') {
+          if (h === undefined) continue
+          if (h.counterpartyAccountNo.trim() === '' && l.counterpartyAccountNo.trim() !== '' && !fills.some((f) => f.bankRef === l.bankRef)) {
             fills.push({ id: newId(), projectId, accountNo: accountRow.accountNo, bankRef: l.bankRef, statementId: row.id, counterpartyAccountNo: l.counterpartyAccountNo, counterpartyName: l.counterpartyName, atMs: statementRow.postedAtMs })
+          }
+          if (h.valueDateAssumed === true && l.valueDateAssumed !== true && !valueDates.some((v) => v.bankRef === l.bankRef)) {
+            valueDates.push({ id: newId(), projectId, accountNo: accountRow.accountNo, bankRef: l.bankRef, statementId: row.id, valueDate: l.valueDate, atMs: statementRow.postedAtMs })
           }
         }
         await this.repo.insertStatement(
@@ -326,7 +332,8 @@ export class AccountService {
             accountNo: accountRow.accountNo,
             bankRef: l.bankRef,
             bookingDate: l.bookingDate,
-            valueDate: l.valueDate,
+            // Not given (no ValDt) is stored empty, so a later reading that gives it can fill it (movementsOf).
+            valueDate: l.valueDateAssumed === true ? '' : l.valueDate,
             direction: l.direction,
             amountFen: l.amountFen,
             counterpartyAccountNo: l.counterpartyAccountNo,
@@ -335,6 +342,7 @@ export class AccountService {
             endToEndId: l.endToEndId ?? null,
           })),
           fills,
+          valueDates,
         )
         return { stored: row }
       })

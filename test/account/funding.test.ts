@@ -331,3 +331,16 @@ t.test('a reading without the counterparty’s account agrees with one that has 
   t.throws(() => settleMovements([thin, full, { ...full, counterpartyAccountNo: '999' }]), { code: 'movement_ref_conflict' }, 'two payers named: still a contradiction')
   t.throws(() => settleMovements([thin, { ...thin, amountFen: fen(101) }]), { code: 'movement_ref_conflict' }, 'the thin reading must agree on the rest')
 })
+
+t.test('a reading without a value date (no ValDt) agrees with one that gives it; the given one is kept whichever comes first', async (t) => {
+  const dated = credit('R1', 100, '2026-03-07', { valueDate: '2026-03-09' })
+  const undated = credit('R1', 100, '2026-03-07', { valueDateAssumed: true })
+  t.same(settleMovements([undated, dated]).lines, [dated])
+  t.same(settleMovements([dated, undated]).lines, [dated])
+  // Each reading says what the other does not: the kept line has both.
+  const thinDated = { ...dated, counterpartyAccountNo: '', counterpartyName: '' }
+  t.same(settleMovements([undated, thinDated]).lines, [dated], 'the counterparty of the one, the value date of the other')
+  t.same(settleMovements([thinDated, undated]).lines, settleMovements([undated, thinDated]).lines, 'in either order')
+  t.throws(() => settleMovements([undated, dated, { ...dated, valueDate: '2026-03-10' }]), { code: 'movement_ref_conflict' }, 'two value dates given: still a contradiction')
+  t.throws(() => settleMovements([undated, { ...dated, bookingDate: '2026-03-08' }]), { code: 'movement_ref_conflict' }, 'the booking date must still agree')
+})

@@ -14,7 +14,8 @@
  * names the line it cancels by its transaction's `Refs/AcctSvcrRef` when that differs from the entry's own; without
  * it, it is a line in its own direction (the balance is right; a reversed funding credit then still counts as funding).
  *
- * Dates: `Dt`, or the date part of `DtTm` as the bank wrote it (its local date). A missing `ValDt` is the booking date.
+ * Dates: `Dt`, or the date part of `DtTm` as the bank wrote it (its local date). A missing `ValDt` is taken to be the
+ * booking date and marked so (`valueDateAssumed`): a reading that gives the value date does not contradict it.
  * `TxsSummry` (count and sum of all, credit and debit entries) and `OPBD`/`CLBD` balances in the account's currency
  * are checked against the entries when the statement gives them.
  */
@@ -235,7 +236,8 @@ function readEntry(
   const reversal = reversalText === 'true'
   const bookingDate = readDateOf(at(ntry, 'BookgDt'), timeZone)
   if (bookingDate === undefined) fault.add(entryNo, 'Ntry/BookgDt', 'The booking date (BookgDt/Dt or BookgDt/DtTm) is missing or not a date; the balance is reckoned by it.')
-  const valueDate = at(ntry, 'ValDt') === undefined ? bookingDate : readDateOf(at(ntry, 'ValDt'), timeZone)
+  const valueDateAssumed = at(ntry, 'ValDt') === undefined
+  const valueDate = valueDateAssumed ? bookingDate : readDateOf(at(ntry, 'ValDt'), timeZone)
   if (valueDate === undefined && bookingDate !== undefined) fault.add(entryNo, 'Ntry/ValDt', 'The value date (ValDt) is not a date.')
   const ref = rawText(ntry, 'AcctSvcrRef')?.trim()
   if (ref === undefined || ref === '') {
@@ -256,6 +258,7 @@ function readEntry(
       bankRef,
       bookingDate,
       valueDate,
+      ...(valueDateAssumed ? { valueDateAssumed: true as const } : {}),
       direction: dir,
       amountFen: amountOf.fen,
       currency: amountOf.currency,

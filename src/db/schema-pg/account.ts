@@ -98,6 +98,21 @@ export const accountMovementFills = pgTable(
   (t) => [uniqueIndex('account_movement_fills_project_ref').on(t.projectId, t.accountNo, t.bankRef)],
 )
 
+export const accountMovementValueDates = pgTable(
+  'account_movement_value_dates',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    accountNo: text('account_no').notNull(),
+    bankRef: text('bank_ref').notNull(),
+    /** The statement whose reading gave it. */
+    statementId: text('statement_id').notNull().references(() => accountStatements.id),
+    valueDate: text('value_date').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [uniqueIndex('account_movement_value_dates_project_ref').on(t.projectId, t.accountNo, t.bankRef)],
+)
+
 export const wageDeposits = pgTable(
   'wage_deposits',
   {

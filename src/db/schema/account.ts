@@ -95,6 +95,7 @@ export const accountMovements = sqliteTable(
     accountNo: text('account_no').notNull(),
     bankRef: text('bank_ref').notNull(),
     bookingDate: text('booking_date').notNull(),
+    /** ValDt; empty when the reading gave none (a camt.054 may leave it out): account_movement_value_dates may fill it. */
     valueDate: text('value_date').notNull(),
     direction: text('direction').$type<'credit' | 'debit'>().notNull(),
     amountFen: integer('amount_fen').notNull(),
@@ -126,6 +127,26 @@ export const accountMovementFills = sqliteTable(
     atMs: integer('at_ms').notNull(),
   },
   (t) => [uniqueIndex('account_movement_fills_project_ref').on(t.projectId, t.accountNo, t.bankRef)],
+)
+
+/**
+ * The value date a later reading gives of a held movement first read without one (a camt.054 without ValDt, then the
+ * day's camt.053 with it): the movement itself is kept as first stored, its value date empty (not given, shown as the
+ * booking date, assumed); this row fills it, once, with the statement whose reading gave it.
+ */
+export const accountMovementValueDates = sqliteTable(
+  'account_movement_value_dates',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id').notNull().references(() => projects.id),
+    accountNo: text('account_no').notNull(),
+    bankRef: text('bank_ref').notNull(),
+    /** The statement whose reading gave it. */
+    statementId: text('statement_id').notNull().references(() => accountStatements.id),
+    valueDate: text('value_date').notNull(),
+    atMs: integer('at_ms').notNull(),
+  },
+  (t) => [uniqueIndex('account_movement_value_dates_project_ref').on(t.projectId, t.accountNo, t.bankRef)],
 )
 
 /** A wage guarantee deposit (工资保证金) lodged by a general contractor for a project. `withdrawsId` takes one back. */

@@ -15,7 +15,7 @@ import { FEN_MAX, formatYuan, fen } from '../../kernel/money.ts'
 import { maskCard } from '../../roster/identity.ts'
 import { maskText } from '../../access/masking.ts'
 import type { ContractView, NewContract, NewDedicatedAccount, PostedStatement } from '../../account/service.ts'
-import type { DedicatedAccountRow, MovementRow, StatementRow } from '../../account/repository.ts'
+import type { DedicatedAccountRow, HeldMovementRow, StatementRow } from '../../account/repository.ts'
 import { STATEMENT_BYTES_MAX } from '../../account/statements/statement.ts'
 import type { Services } from '../../services.ts'
 import { decodeCursor, linkNext, pageAfter } from '../paging.ts'
@@ -125,6 +125,7 @@ const movement = {
     bankRef: { type: 'string' },
     bookingDate: { type: 'string' },
     valueDate: { type: 'string' },
+    valueDateAssumed: { type: 'boolean', description: 'no statement gave the value date (a camt.054 without ValDt): valueDate is the booking date' },
     direction: { type: 'string', enum: ['credit', 'debit'] },
     amountFen: fenAmount,
     amountYuan: { type: 'string' },
@@ -178,10 +179,11 @@ const presentContract = (v: ContractView) => ({
   })),
 })
 const presentStatement = (s: StatementRow) => ({ ...s, filename: s.filename === null ? null : maskText(s.filename), postedAt: new Date(s.postedAtMs).toISOString() })
-const presentMovement = (m: MovementRow) => ({
+const presentMovement = (m: HeldMovementRow) => ({
   bankRef: m.bankRef,
   bookingDate: m.bookingDate,
   valueDate: m.valueDate,
+  valueDateAssumed: m.valueDateAssumed,
   direction: m.direction,
   amountFen: m.amountFen,
   amountYuan: formatYuan(fen(m.amountFen)),
