@@ -28,7 +28,7 @@ export const ERRORS = {
   enrolment_exists: { status: 409, message: 'The worker is already enrolled on this project.' },
   enrolment_not_found: { status: 404, message: 'No enrolment of this project has this id.' },
   device_user_id_taken: { status: 409, message: 'Another worker on this project is enrolled on the devices under this user id.' },
-  exit_before_entry: { status: 400, message: 'The exit date is before the entry date.' },
+  exit_before_entry: { status: 400, message: 'The exit date is before the entry date; details.entryDate and details.exitDate are the two (correct the entry date first if it is the wrong one).' },
   device_exists: { status: 409, message: 'A device with this serial number is already registered.' },
   device_not_found: { status: 404, message: 'No device of this project has this id.' },
   device_model_unknown: { status: 400, message: 'No codec exists for this device model; see devices/README.md for the supported models.' },

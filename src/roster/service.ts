@@ -344,7 +344,7 @@ export class RosterService {
     await this.worker(input.workerId)
     if (!(await this.repo.team(projectId, input.teamId))) throw new AppError('team_not_found', { teamId: input.teamId })
     await this.enrolmentIsFree(projectId, input)
-    if (input.exitDate && input.exitDate < input.entryDate) throw new AppError('exit_before_entry')
+    if (input.exitDate && input.exitDate < input.entryDate) throw new AppError('exit_before_entry', { entryDate: input.entryDate, exitDate: input.exitDate })
     const rate: Fen | undefined = parseYuan(input.dailyRate)
     if (rate === undefined || rate < 0) throw new AppError('validation_failed', [{ field: 'dailyRate', message: 'must be yuan with at most two decimals, e.g. "350.00"' }])
     if (rate > LIMITS.daily_rate_fen_max) {
@@ -412,7 +412,7 @@ export class RosterService {
       await alongside.lock?.(tx, found)
       // Read again under the locks: the enrolment as the writes find it.
       const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
-      if (exitDate < e.entryDate) throw new AppError('exit_before_entry')
+      if (exitDate < e.entryDate) throw new AppError('exit_before_entry', { entryDate: e.entryDate, exitDate })
       const lastAttendedOn = (await this.repo.lastPunchDateAfter(projectId, e.workerId, exitDate, project.timeZone)) ?? null
       if (lastAttendedOn !== null && reason === null) throw new AppError('exit_before_attendance', { exitDate, lastAttendedOn })
       await this.repo.recordExit({ id: newId(), enrolmentId, exitDate, lastAttendedOn, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })

@@ -72,7 +72,7 @@ t.test('roster', async (t) => {
     { status: 400, code: 'validation_failed', details: [{ field: 'dailyRate', message: /at most 10000.00 yuan a day/ }] },
     'a daily rate over the limit (fen typed as yuan, say) is refused where it enters',
   )
-  t.match(await failure(api.post(`/api/projects/${project.id}/enrolments`, { ...enrolBody, exitDate: '2026-09-01' })), { status: 400, code: 'exit_before_entry' })
+  t.match(await failure(api.post(`/api/projects/${project.id}/enrolments`, { ...enrolBody, exitDate: '2026-09-01' })), { status: 400, code: 'exit_before_entry', details: { entryDate: enrolBody.entryDate, exitDate: '2026-09-01' } }, 'the two dates named')
   const enrolment = await api.post<{ id: string; dailyRateFen: number }>(`/api/projects/${project.id}/enrolments`, enrolBody)
   t.equal(enrolment.dailyRateFen, 35000)
   t.match(await failure(api.post(`/api/projects/${project.id}/enrolments`, enrolBody)), { status: 409, code: 'enrolment_exists' })
