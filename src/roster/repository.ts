@@ -5,7 +5,7 @@ import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { newId } from '../kernel/ids.ts'
 import { workDateOf } from '../kernel/time.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
-import { devices, enrolmentDeviceUsers, enrolmentEntries, enrolmentExits, enrolments, organisations, projects, punches, teams, workerCardChanges, workers } from '../db/schema/index.ts'
+import { devices, enrolmentDeviceUsers, enrolmentEntries, enrolmentExits, enrolments, organisations, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
 
 export type OrganisationRow = typeof organisations.$inferSelect
 export type ProjectRow = typeof projects.$inferSelect
@@ -285,12 +285,15 @@ export class RosterRepository {
    * (`timeZone`): an added punch's date is the one its time falls on.
    */
   async lastPunchDateAfter(projectId: string, workerId: string, after: string, timeZone: string): Promise<string | undefined> {
-    const row = await this.db.get<{ d: string | null }>(
-      sql`SELECT MAX(${punches.workDate}) AS "d" FROM ${punches} WHERE ${punches.projectId} = ${projectId} AND ${punches.workDate} > ${after} AND ${punches.workerId} = ${workerId}`,
-    )
     // A person's standing correction that puts the worker on site (an added punch, a day set present or half) is
     // attendance too: an exit before it would drop it as silently as a gate's punch.
     const standing = sql`NOT EXISTS (SELECT 1 FROM corrections r WHERE r.project_id = c.project_id AND r.worker_id = c.worker_id AND r.kind = 'revoke' AND r.revokes_id = c.id)`
+    // A gate's punch a person voided (not theirs, a reading of a reset clock) is no attendance: an exit before it
+    // needs no reason.
+    const row = await this.db.get<{ d: string | null }>(sql`
+      SELECT MAX(p.work_date) AS "d" FROM punches p
+      WHERE p.project_id = ${projectId} AND p.work_date > ${after} AND p.worker_id = ${workerId}
+        AND NOT EXISTS (SELECT 1 FROM corrections c WHERE c.project_id = p.project_id AND c.worker_id = p.worker_id AND c.kind = 'void_punch' AND c.punch_id = p.id AND ${standing})`)
     const set = await this.db.get<{ d: string | null }>(sql`
       SELECT MAX(c.work_date) AS "d" FROM corrections c
       WHERE c.project_id = ${projectId} AND c.worker_id = ${workerId} AND c.work_date > ${after}
