@@ -17,7 +17,7 @@
  */
 import { createHash } from 'node:crypto'
 import { LIMITS } from '../config/limits.ts'
-import { Money, fen, formatYuan, subFen, sumFen, type Fen, type MoneyDecimal } from '../kernel/money.ts'
+import { Money, ZERO_FEN, fen, formatYuan, subFen, sumFen, type Fen, type MoneyDecimal } from '../kernel/money.ts'
 import { DAY_MS, addDays, isWorkDate, type Month, type WorkDate } from '../kernel/time.ts'
 import { maskCard } from '../roster/identity.ts'
 
@@ -552,6 +552,11 @@ export interface FundingShortInput {
   payDate: WorkDate
   /** Every approved sheet of the project paid on `payDate`. */
   approvedSheets: readonly ApprovedSheet[]
+  /**
+   * The month's wages already paid out of the dedicated account, each payment once and none given back (退票), with
+   * the day it was booked: what was paid by the check day has left the balance and no longer needs covering.
+   */
+  paidOut?: ReadonlyArray<{ amountFen: Fen; valueDate: WorkDate }> | (() => ReadonlyArray<{ amountFen: Fen; valueDate: WorkDate }>)
   /** Calendar days before pay day at which the balance is judged; default FUNDING_SHORT_DAYS_BEFORE_DEFAULT. */
   daysBefore?: number
   /** Today: before the check day has ended nothing is judged, its statement lines are not all in. */
@@ -559,9 +564,14 @@ export interface FundingShortInput {
 }
 
 /**
- * FUNDING_SHORT: the balance at the end of the check day (pay day − daysBefore, calendar days) is below the approved
- * sheets' total net. An exactly equal balance is enough. Not judged until the check day has ended (asOf after it:
- * money may still arrive on the day itself), nor with no approved sheet (that is NO_PAYROLL_SHEET's business).
+ * FUNDING_SHORT: the balance at the end of the check day (pay day − daysBefore, calendar days) is below what of the
+ * approved sheets' total net is still to pay: the total less the month's wages paid out of the account by then
+ * (`paidOut`). Without that, a month paid early (before the check day) read as short: the balance had already paid
+ * it. An exactly equal balance is enough. Not judged until the check day has ended (asOf after it: money may still
+ * arrive on the day itself), nor with no approved sheet (that is NO_PAYROLL_SHEET's business).
+ *
+ * A payment reported by the bank before its debit is in an imported statement is subtracted all the same, so for
+ * those days the check is lenient by that amount: the debit's statement line is what brings the balance down.
  */
 export function fundingShort(input: FundingShortInput): FundingFlag | undefined {
   const daysBefore = input.daysBefore ?? FUNDING_SHORT_DAYS_BEFORE_DEFAULT
@@ -573,9 +583,15 @@ export function fundingShort(input: FundingShortInput): FundingFlag | undefined 
   }
   const checkOn = addDays(input.payDate, -daysBefore)
   if (input.asOf <= checkOn || input.approvedSheets.length === 0) return undefined
-  const requiredFen = sumFen(input.approvedSheets.map((s) => s.netFen))
+  const approvedFen = sumFen(input.approvedSheets.map((s) => s.netFen))
   const balanceFen = accountBalance(input.openingFen, input.movements, checkOn)
-  if (balanceFen >= requiredFen) return undefined
+  // What was paid is read only when the balance falls short of the whole: most months it does not (a function, so
+  // that a month of 100,000 payments is not gone through for nothing).
+  if (balanceFen >= approvedFen) return undefined
+  const paidOut = typeof input.paidOut === 'function' ? input.paidOut() : (input.paidOut ?? [])
+  const paidFen = sumFen(paidOut.filter((p) => p.valueDate <= checkOn).map((p) => p.amountFen))
+  const requiredFen = paidFen >= approvedFen ? ZERO_FEN : subFen(approvedFen, paidFen)
+  if (requiredFen === ZERO_FEN || balanceFen >= requiredFen) return undefined
   const shortFen = subFen(requiredFen, balanceFen)
   const sheets = bounded(
     [...input.approvedSheets].sort((a, b) => (a.sheetId < b.sheetId ? -1 : a.sheetId > b.sheetId ? 1 : 0)),
@@ -594,6 +610,10 @@ export function fundingShort(input: FundingShortInput): FundingFlag | undefined 
       balanceYuan: formatYuan(balanceFen),
       requiredFen,
       requiredYuan: formatYuan(requiredFen),
+      approvedFen,
+      approvedYuan: formatYuan(approvedFen),
+      paidBeforeFen: paidFen,
+      paidBeforeYuan: formatYuan(paidFen),
       shortFen,
       shortYuan: formatYuan(shortFen),
       sheets: sheets.shown,

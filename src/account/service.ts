@@ -36,6 +36,7 @@ import {
   type FundingFlag,
   type FundingPosition,
   type FundingSchedule,
+  type FundingShortInput,
 } from './funding.ts'
 import { AccountRepository, type ContractRow, type DedicatedAccountRow, type FundingPeriodRow, type HeldMovementRow, type MovementFillRow, type MovementValueDateRow, type StatementRow } from './repository.ts'
 import { parseStatement } from './statements/detect.ts'
@@ -452,13 +453,20 @@ export class AccountService {
    * FUNDING_LATE for every scheduled period due by `asOf` and not received, and FUNDING_SHORT for the month's pay
    * day against the approved sheets (empty when no contract or account is registered).
    */
-  async fundingFlags(projectId: string, period: Month, payDate: WorkDate, approvedSheets: readonly ApprovedSheet[], asOf: WorkDate): Promise<FundingFlag[]> {
+  async fundingFlags(
+    projectId: string,
+    period: Month,
+    payDate: WorkDate,
+    approvedSheets: readonly ApprovedSheet[],
+    asOf: WorkDate,
+    paidOut: FundingShortInput['paidOut'] = [],
+  ): Promise<FundingFlag[]> {
     const accountRow = (await this.repo.accountHistory(projectId))[0]
     const view = await this.contract(projectId)
     if (accountRow === undefined || view === undefined) return []
     const movements = (await this.repo.movementsOf(projectId, accountRow.accountNo)).map(toMovement)
     const flags = fundingLate(this.scheduleOf(projectId, view), movements, asOf)
-    const short = fundingShort({ account: toAccount(accountRow), openingFen: fen(accountRow.openingFen), movements, period, payDate, approvedSheets, asOf })
+    const short = fundingShort({ account: toAccount(accountRow), openingFen: fen(accountRow.openingFen), movements, period, payDate, approvedSheets, paidOut, asOf })
     if (short) flags.push(short)
     return flags
   }

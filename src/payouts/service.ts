@@ -14,7 +14,7 @@ import { addFen, fen, ZERO_FEN, type Fen } from '../kernel/money.ts'
 import { addDays, monthOf, nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { payDateOf } from '../payroll/rules.ts'
 import { LIMITS } from '../config/limits.ts'
-import type { ApprovedSheet, DedicatedAccount, FundingFlag } from '../account/funding.ts'
+import { dedicatedPayouts, type ApprovedSheet, type DedicatedAccount, type FundingFlag } from '../account/funding.ts'
 import type { DepositFlag } from '../deposits/rules.ts'
 import type { ApprovedPayrollSource, ApprovedTeamMonth } from '../payroll/approved.ts'
 import type { PunchRepository } from '../punches/repository.ts'
@@ -26,7 +26,7 @@ import { EXIT_SETTLEMENT_GRACE_DAYS, OVERSIZED_MONTH_FEN, OVERSIZED_YEAR_FEN, ty
 import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
 import { maskBankText, parsePayoutFile } from './file-format.ts'
 import { BANK_FORMATS, detectFormat, formatNamed } from './formats/index.ts'
-import { bookedByCard, cardPeaks, reconcile, type CardPeaks, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation } from './reconcile.ts'
+import { bookedByCard, cardPeaks, reconcile, standingPayments, type CardPeaks, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation } from './reconcile.ts'
 import { paidLineOf, type FlagRow, type PaymentReportRow, type PayoutFileRow, type PayoutLineKey, type PayoutLineRow, type PayoutRepository, type ReconciliationRunRow } from './repository.ts'
 
 export type PostOutcome = 'payout_file_stored' | 'payout_file_exists'
@@ -56,7 +56,15 @@ export interface MoneyOutSources {
   sheets: ApprovedPayrollSource
   account: {
     dedicatedAccount(projectId: string): Promise<DedicatedAccount | undefined>
-    fundingFlags(projectId: string, period: Month, payDate: WorkDate, approvedSheets: readonly ApprovedSheet[], asOf: WorkDate): Promise<FundingFlag[]>
+    /** `paidOut`: the month's wages already paid out of the dedicated account, each payment once, with its value date. */
+    fundingFlags(
+      projectId: string,
+      period: Month,
+      payDate: WorkDate,
+      approvedSheets: readonly ApprovedSheet[],
+      asOf: WorkDate,
+      paidOut?: ReadonlyArray<{ amountFen: Fen; valueDate: WorkDate }> | (() => ReadonlyArray<{ amountFen: Fen; valueDate: WorkDate }>),
+    ): Promise<FundingFlag[]>
   }
   deposits: { flags(projectId: string, asOf: WorkDate): Promise<DepositFlag[]> }
   /** Our instruction lines by EndToEndId: what a status report naming a payment by it alone paid, to whom. */
@@ -716,7 +724,7 @@ export class PayoutService {
     const cardOwners = withFormerCards(cardOwnersOf(holders), former)
     const lines = held === undefined ? await this.repo.linesOfPeriod(projectId, period) : withFileLines(await this.repo.linesOfPeriod(projectId, period, held.fileId), held)
     const teamNames = new Map((await this.roster.listTeams(projectId)).map((t) => [t.id, t.name]))
-    const moneyOut = approved === undefined ? {} : await this.moneyOutOf(projectId, period, approved, due.payDate, asOf)
+    const moneyOut = approved === undefined ? {} : await this.moneyOutOf(projectId, period, approved, due.payDate, asOf, lines)
     const peaks = cardPeaks(lines)
     const earlier = await this.paidEarlierInYear(projectId, period, cardOwners, lines, peaks.any, former.length === 0)
     const reconciliation = reconcile({
@@ -754,17 +762,20 @@ export class PayoutService {
     approved: readonly ApprovedTeamMonth[],
     payDate: WorkDate,
     asOf: WorkDate,
+    lines: readonly PayoutLineRow[],
   ): Promise<Pick<Parameters<typeof reconcile>[0], 'sheets' | 'payer' | 'monthFlags'>> {
     const m = this.moneyOut
     if (m === undefined) return {}
     const approvedTeams = new Set(approved.map((a) => a.teamId))
     const pending = new Map([...(await this.repo.newestSheetsOfMonth(projectId, period))].filter(([teamId]) => !approvedTeams.has(teamId)))
+    const account = await m.account.dedicatedAccount(projectId)
     const funding = await m.account.fundingFlags(
       projectId,
       period,
       payDate,
       approved.map((a) => ({ sheetId: a.sheetId, netFen: a.netFen })),
       asOf,
+      () => paidOutOf(account, lines),
     )
     const deposits = await m.deposits.flags(projectId, asOf)
     const monthFlags: MonthFlag[] = [
@@ -773,7 +784,7 @@ export class PayoutService {
     ]
     return {
       sheets: { approved, pending, asOf },
-      payer: { projectId, account: await m.account.dedicatedAccount(projectId) },
+      payer: { projectId, account },
       monthFlags,
     }
   }
@@ -840,4 +851,21 @@ export class PayoutService {
     })
     return { run, flags: rows }
   }
+}
+
+/**
+ * The month's wages paid out of the dedicated account, as FUNDING_SHORT subtracts them: each payment once, none given
+ * back (standingPayments, as reconcile counts them), debited from the account (a line naming no payer was paid from
+ * the account its file was posted for), with its value date.
+ */
+function paidOutOf(account: DedicatedAccount | undefined, lines: readonly PayoutLineRow[]): Array<{ amountFen: Fen; valueDate: WorkDate }> {
+  if (account === undefined || lines.length === 0) return []
+  const standing = standingPayments(lines.map(paidLineOf))
+  const named = standing.filter((l) => l.payerAccountNo !== undefined && l.payerAccountNo !== null)
+  const debited = dedicatedPayouts(
+    account.projectId,
+    account,
+    named.map((l) => ({ payoutId: l.lineId, debitAccountNo: l.payerAccountNo ?? '', amountFen: l.amountFen, valueDate: l.valueDate, bankRef: l.bankRef })),
+  ).counted
+  return [...standing.filter((l) => l.payerAccountNo === undefined || l.payerAccountNo === null), ...debited].map((l) => ({ amountFen: l.amountFen, valueDate: l.valueDate }))
 }

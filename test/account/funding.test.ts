@@ -281,6 +281,18 @@ t.test('FUNDING_SHORT judges the balance at the end of the check day, N days bef
   t.throws(() => fundingShort(payroll({ daysBefore: 2.5 })), { code: 'check_invalid' })
 })
 
+t.test('FUNDING_SHORT: wages already paid out by the check day need no covering', async (t) => {
+  // Funded ¥200,000 on the 5th; team A's ¥120,000 paid early, on the 8th: ¥80,000 left, all that is still owed.
+  const paidEarly = payroll({ movements: [credit('F1', 20_000_000, '2026-03-05'), debit('P1', 12_000_000, '2026-03-08')] })
+  t.ok(fundingShort(paidEarly), 'without what was paid, the month paid early read as short (the false positive)')
+  t.equal(fundingShort({ ...paidEarly, paidOut: [{ amountFen: fen(12_000_000), valueDate: '2026-03-08' }] }), undefined, 'paid by the check day: not short')
+  const after = fundingShort({ ...paidEarly, paidOut: [{ amountFen: fen(12_000_000), valueDate: '2026-03-11' }] })
+  t.match(after, { evidence: { requiredFen: 20_000_000, paidBeforeFen: 0, balanceFen: 8_000_000 } }, 'paid after the check day: the balance had to cover it all')
+  const still = fundingShort({ ...paidEarly, movements: [credit('F1', 19_000_000, '2026-03-05'), debit('P1', 12_000_000, '2026-03-08')], paidOut: [{ amountFen: fen(12_000_000), valueDate: '2026-03-08' }] })
+  t.match(still, { evidence: { approvedFen: 20_000_000, paidBeforeFen: 12_000_000, requiredFen: 8_000_000, balanceFen: 7_000_000, shortFen: 1_000_000 } }, 'short of what is still owed')
+  t.equal(fundingShort(payroll({ movements: [], paidOut: [{ amountFen: fen(25_000_000), valueDate: '2026-03-01' }] })), undefined, 'paid in full (and more) before: nothing to cover')
+})
+
 const payout = (payoutId: string, debitAccountNo: string, over: Partial<DebitedPayout> = {}): DebitedPayout => ({
   payoutId,
   debitAccountNo,
