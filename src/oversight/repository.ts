@@ -7,6 +7,8 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
 import { projects } from '../db/schema/index.ts'
+import { workDateOf } from '../kernel/time.ts'
+import { holderOn } from './card-holder.ts'
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v))
 
@@ -125,7 +127,8 @@ export class OversightRepository {
    * Per project and period (`project|period`): the workers enrolled in the month whom a file posted by `asOfMs` paid —
    * a success line to the worker's own card (the roster's, or one a card change replaced, as reconciliation
    * attributes payments) that no return posted by then undoes. A line to a card no worker of the project holds or held
-   * (a labour boss's), or a worker's second line, pays nobody else. (A project enrols a worker once: enrolments_project_worker.)
+   * (a labour boss's), or a worker's second line, pays nobody else; a line to a card several workers held pays one of
+   * them, the holder on its value date (card-holder.ts). (A project enrols a worker once: enrolments_project_worker.)
    */
   async paidWorkerCounts(within: SQL | undefined, periods: readonly string[], asOfMs: number): Promise<Map<string, number>> {
     if (periods.length === 0) return new Map()
@@ -147,23 +150,79 @@ export class OversightRepository {
         AND (NULLIF(l.end_to_end_id, '') IS NULL OR l.project_id || '|' || l.period || '|' || l.end_to_end_id NOT IN (${undoneE2e}))`
     const enrolled = sql`e.project_id = l.project_id AND e.entry_date <= l.period || '-31' AND (e.exit_date IS NULL OR e.exit_date >= l.period || '-01')`
     // A line pays the worker whose card it names: the card they hold now, or one a change (换卡) replaced, which stays
-    // theirs for payments made to it — unless a worker of the project holds that card now (reconciliation's
-    // withFormerCards: the current holder first). CROSS JOIN fixes SQLite's join order (lines, then each card's worker,
-    // then that worker's enrolment by enrolments_project_worker); left to choose, it scanned enrolments per line (12 s
-    // on 100,000 lines, not 0.3 s).
+    // theirs for payments made to it. A card more than one worker holds or held (records from before the roster
+    // refused it) is contested: each of its lines pays the one worker holderOn picks (card-holder.ts), never each of them.
+    const contested = await this.contestedCards()
+    const card = sql`REPLACE(l.payee_card, ' ', '')`
+    const uncontested = contested.length === 0 ? sql`TRUE` : sql`${card} NOT IN (${sql.join(contested.map((c) => sql`${c}`), sql`, `)})`
+    const decided = contested.length === 0 ? [] : await this.contestedPayees(lines, contested)
+    const decidedLines =
+      decided.length === 0
+        ? sql``
+        : sql`UNION ALL
+        SELECT l.project_id, l.period, e.id
+        FROM payout_lines l CROSS JOIN enrolments e
+        WHERE l.id IN (${sql.join(decided.map((d) => sql`${d.lineId}`), sql`, `)}) AND ${lines}
+          AND l.id || '|' || e.worker_id IN (${sql.join(decided.map((d) => sql`${`${d.lineId}|${d.workerId}`}`), sql`, `)}) AND ${enrolled}`
+    // CROSS JOIN fixes SQLite's join order (lines, then each card's worker, then that worker's enrolment by
+    // enrolments_project_worker); left to choose, it scanned enrolments per line (12 s on 100,000 lines, not 0.3 s).
     const rows = await this.db.all<{ projectId: string; period: string; c: unknown }>(sql`
       SELECT m.project_id AS "projectId", m.period AS "period", COUNT(DISTINCT m.enrolment_id) AS "c" FROM (
         SELECT l.project_id AS project_id, l.period AS period, e.id AS enrolment_id
         FROM payout_lines l CROSS JOIN workers w CROSS JOIN enrolments e
-        WHERE ${lines} AND w.card_no = REPLACE(l.payee_card, ' ', '') AND e.worker_id = w.id AND ${enrolled}
+        WHERE ${lines} AND ${uncontested} AND w.card_no = ${card} AND e.worker_id = w.id AND ${enrolled}
         UNION ALL
         SELECT l.project_id, l.period, e.id
         FROM payout_lines l CROSS JOIN worker_card_changes c CROSS JOIN enrolments e
-        WHERE ${lines} AND c.previous_card_no = REPLACE(l.payee_card, ' ', '') AND e.worker_id = c.worker_id AND ${enrolled}
-          AND NOT EXISTS (SELECT 1 FROM workers h CROSS JOIN enrolments he WHERE h.card_no = c.previous_card_no AND he.project_id = l.project_id AND he.worker_id = h.id)
+        WHERE ${lines} AND ${uncontested} AND c.previous_card_no = ${card} AND e.worker_id = c.worker_id AND ${enrolled}
+        ${decidedLines}
       ) m
       GROUP BY m.project_id, m.period`)
     return new Map(rows.map((r) => [`${r.projectId}|${r.period}`, n(r.c)]))
+  }
+
+  /**
+   * The cards more than one worker holds or held: a former card (worker_card_changes) of two workers, or one another
+   * worker holds now. Only records from before card_held_by_another_worker carry them: few, read whole.
+   */
+  private async contestedCards(): Promise<string[]> {
+    const rows = await this.db.all<{ card: string }>(sql`
+      SELECT h.card AS "card" FROM (
+        SELECT previous_card_no AS card, worker_id AS worker FROM worker_card_changes
+        UNION SELECT w.card_no, w.id FROM workers w WHERE w.card_no IN (SELECT previous_card_no FROM worker_card_changes)
+      ) h GROUP BY h.card HAVING COUNT(DISTINCT h.worker) > 1 ORDER BY h.card`)
+    return rows.map((r) => r.card)
+  }
+
+  /** Each standing line to a contested card, with the one worker it pays (holderOn, on the line's value date). */
+  private async contestedPayees(lines: SQL, contested: readonly string[]): Promise<Array<{ lineId: string; workerId: string }>> {
+    const cards = sql.join(contested.map((c) => sql`${c}`), sql`, `)
+    const paid = await this.db.all<{ lineId: string; card: string; valueDate: string; timeZone: string }>(sql`
+      SELECT l.id AS "lineId", REPLACE(l.payee_card, ' ', '') AS "card", l.value_date AS "valueDate", p.time_zone AS "timeZone"
+      FROM payout_lines l JOIN projects p ON p.id = l.project_id
+      WHERE ${lines} AND REPLACE(l.payee_card, ' ', '') IN (${cards})`)
+    if (paid.length === 0) return []
+    // A holding starts at the worker's registration or at the change before the one that ended it (a worker's
+    // changes form a chain: each one's previous card is the card the one before gave them).
+    const held = await this.db.all<{ card: string; workerId: string; fromMs: unknown; toMs: unknown }>(sql`
+      SELECT w.card_no AS "card", w.id AS "workerId",
+        COALESCE((SELECT MAX(x.at_ms) FROM worker_card_changes x WHERE x.worker_id = w.id), w.created_at_ms) AS "fromMs", NULL AS "toMs"
+      FROM workers w WHERE w.card_no IN (${cards})
+      UNION ALL
+      SELECT c.previous_card_no, c.worker_id,
+        COALESCE((SELECT b.at_ms FROM worker_card_changes b WHERE b.worker_id = c.worker_id AND b.seq = c.seq - 1), w.created_at_ms), c.at_ms
+      FROM worker_card_changes c JOIN workers w ON w.id = c.worker_id WHERE c.previous_card_no IN (${cards})`)
+    const byCard = new Map<string, Array<{ workerId: string; fromMs: number; toMs: number | null }>>()
+    for (const h of held) {
+      const list = byCard.get(h.card) ?? []
+      list.push({ workerId: h.workerId, fromMs: n(h.fromMs), toMs: h.toMs === null || h.toMs === undefined ? null : n(h.toMs) })
+      byCard.set(h.card, list)
+    }
+    return paid.flatMap((l) => {
+      const holdings = (byCard.get(l.card) ?? []).map((h) => ({ workerId: h.workerId, from: workDateOf(h.fromMs, l.timeZone), to: h.toMs === null ? null : workDateOf(h.toMs, l.timeZone) }))
+      const workerId = holderOn(holdings, l.valueDate)
+      return workerId === undefined ? [] : [{ lineId: l.lineId, workerId }]
+    })
   }
 
   private async countByPeriod(table: string, within: SQL | undefined, periods: readonly string[], where: SQL): Promise<Map<string, number>> {
