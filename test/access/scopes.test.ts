@@ -194,4 +194,27 @@ t.test('scopes between two organisations', async (t) => {
     t.match(team, { status: 404, body: { error: { code: 'team_not_found' } } }, "enrolling on another subcontractor's team: as a missing team")
     t.equal((await denials(teamManagerAId)).length, before + 2, 'and logged')
   })
+
+  await t.test("a team manager corrects the entry date and the 考勤号 of their own teams' enrolments, not another's", async (t) => {
+    const entry = { entryDate: '2026-08-28', reason: '8月28日已进场, 花名册填错' }
+    const deviceUser = { deviceUserId: 'W-HZ-A-2', reason: '考勤号录错' }
+    t.match(await call(teamManagerA, 'POST', `/api/projects/${A.projectId}/enrolments/${A.enrolmentId}/entry`, entry), { status: 200, body: { id: A.enrolmentId, entryDate: '2026-08-28' } }, 'their own team: the entry date corrected')
+    t.match(await call(teamManagerA, 'POST', `/api/projects/${A.projectId}/enrolments/${A.enrolmentId}/device-user`, deviceUser), { status: 200, body: { id: A.enrolmentId, deviceUserId: 'W-HZ-A-2' } }, 'their own team: the 考勤号 set')
+    for (const [what, route, body] of [
+      ['the entry date', 'entry', entry],
+      ['the 考勤号', 'device-user', deviceUser],
+    ] as const) {
+      const path = (enrolmentId: string): string => `/api/projects/${A.projectId}/enrolments/${enrolmentId}/${route}`
+      const before = (await denials(teamManagerAId)).length
+      const denied = await call(teamManagerA, 'POST', path(otherEnrolment.id), body)
+      const absent = await call(teamManagerA, 'POST', path(missing), body)
+      t.equal(denied.status, 404, `${what} of another subcontractor's enrolment: 404`)
+      t.same(swapped(denied.body, otherEnrolment.id, missing), absent.body, 'as one that does not exist')
+      const logged = (await denials(teamManagerAId)).slice(before)
+      t.equal(logged.length, 1, 'the attempt is logged, the missing one is not a denial')
+      t.match(logged[0], { status: 404, reason: 'out_of_scope' })
+    }
+    const rows = await services.db.all<{ entryDate: string; deviceUserId: string | null }>(q(`SELECT entry_date AS "entryDate", device_user_id AS "deviceUserId" FROM enrolments WHERE id = ?`, otherEnrolment.id))
+    t.same(rows[0], { entryDate: '2026-09-01', deviceUserId: null }, "the other team's enrolment is unchanged")
+  })
 })

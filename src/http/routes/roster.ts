@@ -229,6 +229,20 @@ const teamEmployer = (p: Principal): string | undefined => (p.role === 'team_man
 
 export async function rosterRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const { roster } = services
+  /**
+   * A team manager changes enrolments of their own organisation's teams only (exits, entry dates, 考勤号); another
+   * team's enrolment answers as a missing one, and the attempt is logged. Other roles pass: their scope is the project's.
+   */
+  const ownTeamsEnrolment = async (req: FastifyRequest<{ Params: { projectId: string; enrolmentId: string } }>): Promise<void> => {
+    const p = principalOf(req)
+    const employer = teamEmployer(p)
+    if (employer === undefined) return
+    const found = await roster.findEnrolment(req.params.projectId, req.params.enrolmentId)
+    if (found && (await services.access.repo.teamEmployer(req.params.projectId, found.teamId)) !== employer) {
+      await services.accessLog.append(deniedEntry(req, p, 'out_of_scope'))
+      throw new AppError('enrolment_not_found', { enrolmentId: req.params.enrolmentId })
+    }
+  }
 
   app.post<{ Body: NewOrganisation }>(
     '/api/organisations',
@@ -549,16 +563,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     },
     async (req) => {
       const p = principalOf(req)
-      const employer = teamEmployer(p)
-      if (employer !== undefined) {
-        // A team manager records exits of their own organisation's teams only; another team's enrolment answers as a
-        // missing one, and the attempt is logged.
-        const found = await roster.findEnrolment(req.params.projectId, req.params.enrolmentId)
-        if (found && (await services.access.repo.teamEmployer(req.params.projectId, found.teamId)) !== employer) {
-          await services.accessLog.append(deniedEntry(req, p, 'out_of_scope'))
-          throw new AppError('enrolment_not_found', { enrolmentId: req.params.enrolmentId })
-        }
-      }
+      await ownTeamsEnrolment(req)
       // An exit recorded after a month was confirmed can change its days: they become adjustments like any late change,
       // written in the exit's transaction.
       const e = await services.timesheets.recordExit(req.params.projectId, req.params.enrolmentId, req.body.exitDate, { ...(req.body.reason === undefined ? {} : { reason: req.body.reason }), actor: actorOf(p) })
@@ -592,7 +597,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { entryDate: string; reason: string } }>(
     '/api/projects/:projectId/enrolments/:enrolmentId/entry',
-    { config: { policy: { roles: ['labour_manager'], write: true } },
+    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true } },
       schema: {
         tags: ['roster'],
         summary: 'Correct the entry (进场) date of an enrolment entered wrong, kept as history with its author and reason',
@@ -606,6 +611,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       },
     },
     async (req) => {
+      await ownTeamsEnrolment(req)
       const e = await services.timesheets.correctEntry(req.params.projectId, req.params.enrolmentId, req.body.entryDate, { reason: req.body.reason, actor: actorOf(principalOf(req)) })
       return presentEnrolment(e)
     },
@@ -613,7 +619,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { deviceUserId: string; reason: string } }>(
     '/api/projects/:projectId/enrolments/:enrolmentId/device-user',
-    { config: { policy: { roles: ['labour_manager'], write: true } },
+    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true } },
       schema: {
         tags: ['roster'],
         summary: 'Set the user id a worker is enrolled under on the site devices (考勤号): one not given at enrolment, or one typed wrong',
@@ -634,7 +640,10 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 200: enrolment, ...errors },
       },
     },
-    async (req) => presentEnrolment(await roster.setDeviceUser(req.params.projectId, req.params.enrolmentId, req.body.deviceUserId, { reason: req.body.reason, actor: actorOf(principalOf(req)) })),
+    async (req) => {
+      await ownTeamsEnrolment(req)
+      return presentEnrolment(await roster.setDeviceUser(req.params.projectId, req.params.enrolmentId, req.body.deviceUserId, { reason: req.body.reason, actor: actorOf(principalOf(req)) }))
+    },
   )
 
   app.get<{ Params: { projectId: string; enrolmentId: string } }>(
