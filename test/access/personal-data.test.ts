@@ -116,6 +116,9 @@ t.test('no reply carries a full ID, card or phone number', async (t) => {
   await read(`${p}/teams/${site.teamId}/timesheets/${MONTH}/attendance-sheet.csv`)
   await read(`${p}/teams/${site.teamId}/timesheets/${MONTH}/attendance-sheet.html`)
   await read(`${p}/attendance-flags/${MONTH}`)
+  // A card change whose reason quotes the card and the phone; last, so the reads above see the card the files name.
+  await api.post(`/api/workers/${worker.id}/card-changes`, { bankName: '工行', cardNo: cardNumber(771_003), reason: `卡号${CARD}挂失，联系${PHONE}` })
+  await read(`/api/workers/${worker.id}/card-changes`)
 
   const leaks = bodies.flatMap(({ path, text }) => SECRETS.filter((s) => text.includes(s)).map((s) => `${path} holds ${s}`))
   t.same(leaks, [], `${bodies.length} replies of ${new Set(bodies.map((b) => b.path.split('?')[0])).size} routes scanned: no full ID, card or phone number`)

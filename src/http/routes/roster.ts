@@ -85,17 +85,21 @@ const cardChange = {
   required: ['id', 'workerId', 'seq', 'previousBankName', 'previousCardMasked', 'bankName', 'cardMasked', 'reason', 'actor', 'at'],
 } as const
 
+/**
+ * The reason, the bank names and the actor are typed text (a labour manager writes "原卡号 6217… 挂失，电话 139…"; a
+ * login may be a phone number), read by team managers, auditors and the worker too: masked by shape as every reply's.
+ */
 function presentCardChange(c: WorkerCardChangeRow) {
   return {
     id: c.id,
     workerId: c.workerId,
     seq: c.seq,
-    previousBankName: c.previousBankName,
+    previousBankName: maskText(c.previousBankName),
     previousCardMasked: maskCard(c.previousCardNo),
-    bankName: c.bankName,
+    bankName: maskText(c.bankName),
     cardMasked: maskCard(c.cardNo),
-    reason: c.reason,
-    actor: c.actor,
+    reason: maskText(c.reason),
+    actor: maskText(c.actor),
     at: new Date(c.atMs).toISOString(),
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Review: a card change's reason is text a person typed; a labour manager writing "原卡 6217… 挂失，新卡 …, 联系 139…"
+ * (Found by review.)
+ * A card change's reason is text a person typed; a labour manager writing "原卡 6217… 挂失，新卡 …, 联系 139…"
  * puts full card and phone numbers in it. Every reply masks text people typed (README, Personal data); the card-change
- * replies (POST and GET /api/workers/{id}/card-changes, read also by team managers, auditors and the worker) do not.
+ * replies (POST and GET /api/workers/{id}/card-changes, read also by team managers, auditors and the worker) mask it too.
  */
 import t from 'tap'
 import { cardNumber } from '../../simulators/identities.ts'
