@@ -86,7 +86,7 @@ async function generate(url: string, opt: Options): Promise<{ projectId: string;
       account: { bank: '中国农业银行', no: ACCOUNT_NO, name: '基准代发工程农民工工资专用账户' },
     })
     // The dedicated account registered: a bank notification names the account it debited, which must be this one.
-    await services.account.registerAccount(project.id, { bank: '中国农业银行', bankCode: '103331000011', accountNo: ACCOUNT_NO, accountName: '基准代发工程农民工工资专用账户', openedOn: '2026-08-01', reason: '开户' }, 'bench')
+    await services.account.registerAccount(project.id, { bank: '中国农业银行', bankCode: '103331000011', accountNo: ACCOUNT_NO, accountName: '基准代发工程农民工工资专用账户', openedOn: '2026-08-01', reason: '开户' }, 'bench', async () => true)
     const teamIds: string[] = []
     for (let i = 0; i < opt.teams; i++) teamIds.push((await roster.createTeam(project.id, { name: `班组${String(i + 1).padStart(3, '0')}`, employerId: sub.id })).id)
     const workers: Worker[] = []

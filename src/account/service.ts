@@ -144,7 +144,17 @@ export class AccountService {
   // ---------------------------------------------------------------------------------------------------------------
   // The register
 
-  async registerAccount(projectId: string, input: NewDedicatedAccount, recordedBy: string): Promise<{ inForce: DedicatedAccountRow; history: DedicatedAccountRow[] }> {
+  /**
+   * `reaches` answers whether the caller may see a project: a refusal names the project an account number is in force
+   * on only to a caller who reaches it, or a labour manager would learn another contractor's project, and which project
+   * an account number belongs to, by trying numbers.
+   */
+  async registerAccount(
+    projectId: string,
+    input: NewDedicatedAccount,
+    recordedBy: string,
+    reaches: (projectId: string) => Promise<boolean>,
+  ): Promise<{ inForce: DedicatedAccountRow; history: DedicatedAccountRow[] }> {
     await this.deps.roster.project(projectId)
     const account: DedicatedAccount = { projectId, bank: input.bank, bankCode: input.bankCode, accountNo: input.accountNo, accountName: input.accountName, openedOn: input.openedOn }
     try {
@@ -159,22 +169,29 @@ export class AccountService {
     }
     if (input.reason.trim() === '') throw new AppError('dedicated_account_invalid', { reason: 'a register entry needs a reason', field: 'reason' })
     const row: DedicatedAccountRow = { id: newId(), ...account, openingFen: fen(openingFen), reason: input.reason, recordedBy, recordedAtMs: this.clock.nowMs() }
-    return this.repo.transaction(async (tx) => {
+    const done = await this.repo.transaction(async (tx) => {
       // One account, one project (Art. 26): the number in force on another project is refused, or one statement of it
       // would count as the balance and funding of both. Registrations of one number are taken in turn.
       await tx.lock(`dedicated-account-no:${account.accountNo}`)
       const others = await this.repo.projectsWithAccountInForce(account.accountNo, projectId)
-      if (others.length > 0) {
-        throw new AppError('dedicated_account_invalid', {
-          reason: `account ${account.accountNo} is the dedicated account in force of project ${others.join(', ')}; a dedicated account is one project's (restate that project's entry first if the account was moved)`,
-          field: 'accountNo',
-          projectId: others[0],
-          projectIds: others,
-        })
-      }
+      if (others.length > 0) return { others }
       await this.repo.insertAccount(row)
       const history = await this.repo.accountHistory(projectId)
       return { inForce: history[0]!, history }
+    })
+    if (done.others === undefined) return done
+    // Who may see those projects is asked after the transaction: the scope reads need not hold the number's lock.
+    if (!(await Promise.all(done.others.map(reaches))).every(Boolean)) {
+      throw new AppError('dedicated_account_invalid', {
+        reason: "this account number is in force on another project; a dedicated account is one project's (that project's entry must be restated first if the account was moved)",
+        field: 'accountNo',
+      })
+    }
+    throw new AppError('dedicated_account_invalid', {
+      reason: `account ${account.accountNo} is the dedicated account in force of project ${done.others.join(', ')}; a dedicated account is one project's (restate that project's entry first if the account was moved)`,
+      field: 'accountNo',
+      projectId: done.others[0],
+      projectIds: done.others,
     })
   }
 

@@ -94,7 +94,7 @@ export const ERRORS = {
   instruction_format_unknown: { status: 400, message: 'The instruction format is not one the service writes; details.formats lists them (pain.001 and the bank 代发 profiles).' },
   dedicated_account_missing: { status: 409, message: 'The project has no dedicated wage account registered; register it (POST /api/projects/{id}/dedicated-account) first.' },
   project_contacts_invalid: { status: 400, message: "The rights board's contacts cannot be registered as sent; details.field names the field and details.reason the fault (a phone a worker can dial, both parts of the local line, a reason)." },
-  dedicated_account_invalid: { status: 400, message: 'The dedicated account cannot be registered as sent; details.reason names the fault (bank code of 12 digits, account digits, opening date, or an account number in force on another project, details.projectId).' },
+  dedicated_account_invalid: { status: 400, message: 'The dedicated account cannot be registered as sent; details.reason names the fault (bank code of 12 digits, account digits, opening date, or an account number in force on another project, named in details.projectId only to a caller who reaches that project).' },
   contract_invalid: { status: 400, message: "The contract's figures or funding schedule cannot be recorded as sent; details.reason names the fault." },
   statement_invalid: { status: 422, message: 'The account statement was rejected as a whole; nothing was stored. details.errors lists each fault with its entry.' },
   deposit_invalid: { status: 400, message: 'The guarantee deposit cannot be recorded as sent; details.reason names the fault (form, amount, dates, contractor).' },

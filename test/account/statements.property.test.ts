@@ -52,7 +52,7 @@ t.test('any order and repetition of overlapping statements: each line once', asy
         run++
         const plan = planSite({ ...DEFAULT_SITE, siteCode: `PROP-${run}`, workers: 0, teams: 1, seed: run })
         const { projectId } = await registerSite(api, { ...plan, devices: [] })
-        await services.account.registerAccount(projectId, { bank: '农行', bankCode: '103331000011', accountNo: accountOf(run), accountName: '专用账户', openedOn: '2026-01-01', openingFen: 5_000, reason: 'r' }, 'test')
+        await services.account.registerAccount(projectId, { bank: '农行', bankCode: '103331000011', accountNo: accountOf(run), accountName: '专用账户', openedOn: '2026-01-01', openingFen: 5_000, reason: 'r' }, 'test', async () => true)
         const files = statements.map(([subset, kind, version]) => file(accountOf(run), subset, kind, version))
         const order = [...files, ...repeats.map((i) => files[i % files.length]!)]
         for (const bytes of order) await services.account.postStatement({ projectId, bytes, filename: null, postedBy: 'test' })

@@ -234,7 +234,11 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
         response: { 201: register, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(presentRegister(await account.registerAccount(req.params.projectId, req.body, principalOf(req).label))),
+    async (req, res) => {
+      const p = principalOf(req)
+      const reaches = async (projectId: string): Promise<boolean> => (await services.access.checkScope(p, { projectId })) === undefined
+      return res.status(201).send(presentRegister(await account.registerAccount(req.params.projectId, req.body, p.label, reaches)))
+    },
   )
 
   app.get<{ Params: { projectId: string } }>(
