@@ -45,6 +45,10 @@ function checkMonth(m: string): Month {
 
 export async function oversightDrillRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
   const policy = { roles: ['auditor' as const], write: false }
+  // The month's cases, a team's workers and a worker's month are the data of named workers, as the API routes they
+  // are drawn from: every read is written to the access log with the workers shown, as those routes' reads are (the
+  // worker page's is the path's workerId, logged with the path's ids).
+  const personal = { ...policy, personal: true }
   const who = (req: Parameters<typeof principalOf>[0]) => {
     const p = principalOf(req)
     return { label: p.label, roleName: ROLE_NAMES[p.role] ?? p.role }
@@ -75,7 +79,7 @@ export async function oversightDrillRoutes(app: FastifyInstance, { services }: {
 
   app.get<{ Params: { projectId: string; month: string } }>(
     '/pages/oversight/projects/:projectId/months/:month',
-    { config: { policy }, schema: { hide: true, params: { type: 'object', properties: { projectId: id, month }, required: ['projectId', 'month'] } } },
+    { config: { policy: personal }, schema: { hide: true, params: { type: 'object', properties: { projectId: id, month }, required: ['projectId', 'month'] } } },
     async (req, reply) => {
       const m = checkMonth(req.params.month)
       const project = await services.roster.project(req.params.projectId)
@@ -86,6 +90,7 @@ export async function oversightDrillRoutes(app: FastifyInstance, { services }: {
         services.cases.list(project.id, m),
       ])
       const sheetOf = new Map(sheets.map((s) => [s.teamId, s.sheet]))
+      req.accessRecordIds = cases.flatMap((c) => (c.case.workerId === null ? [] : [c.case.workerId]))
       const api = `/api/projects/${encodeURIComponent(project.id)}`
       return sendPage<DrillData>(reply, 200, 'oversight-month', {
         title: `${project.name} · ${m}`,
@@ -121,11 +126,12 @@ export async function oversightDrillRoutes(app: FastifyInstance, { services }: {
 
   app.get<{ Params: { projectId: string; month: string; teamId: string } }>(
     '/pages/oversight/projects/:projectId/months/:month/teams/:teamId',
-    { config: { policy }, schema: { hide: true, params: { type: 'object', properties: { projectId: id, month, teamId: id }, required: ['projectId', 'month', 'teamId'] } } },
+    { config: { policy: personal }, schema: { hide: true, params: { type: 'object', properties: { projectId: id, month, teamId: id }, required: ['projectId', 'month', 'teamId'] } } },
     async (req, reply) => {
       const m = checkMonth(req.params.month)
       const project = await services.roster.project(req.params.projectId)
       const tm = await services.timesheets.teamMonth(project.id, req.params.teamId, m)
+      req.accessRecordIds = tm.workers.map((w) => w.worker.id)
       return sendPage<DrillData>(reply, 200, 'oversight-team', {
         title: `${maskText(tm.teamName)} · ${m}`,
         signedIn: who(req),
@@ -152,7 +158,7 @@ export async function oversightDrillRoutes(app: FastifyInstance, { services }: {
 
   app.get<{ Params: { projectId: string; month: string; workerId: string } }>(
     '/pages/oversight/projects/:projectId/months/:month/workers/:workerId',
-    { config: { policy }, schema: { hide: true, params: { type: 'object', properties: { projectId: id, month, workerId: id }, required: ['projectId', 'month', 'workerId'] } } },
+    { config: { policy: personal }, schema: { hide: true, params: { type: 'object', properties: { projectId: id, month, workerId: id }, required: ['projectId', 'month', 'workerId'] } } },
     async (req, reply) => {
       const m = checkMonth(req.params.month)
       const project = await services.roster.project(req.params.projectId)
