@@ -4,6 +4,7 @@
  */
 import { codecFor } from '../../devices/registry.ts'
 import { AppError } from '../kernel/errors.ts'
+import { maskText } from '../access/masking.ts'
 import { LIMITS } from '../config/limits.ts'
 import { newId } from '../kernel/ids.ts'
 import { fen, formatYuan, parseYuan, type Fen } from '../kernel/money.ts'
@@ -378,7 +379,8 @@ export class RosterService {
   private async enrolmentIsFree(projectId: string, input: NewEnrolment): Promise<void> {
     if (await this.repo.enrolmentOf(projectId, input.workerId)) throw new AppError('enrolment_exists')
     if (input.deviceUserId && (await this.repo.enrolmentByDeviceUser(projectId, input.deviceUserId))) {
-      throw new AppError('device_user_id_taken', { deviceUserId: input.deviceUserId })
+      // Masked as replies show it: some sites enrol workers on the gates under their ID number.
+      throw new AppError('device_user_id_taken', { deviceUserId: maskText(input.deviceUserId) })
     }
   }
 
@@ -467,19 +469,21 @@ export class RosterService {
     if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
     const reason = input.reason.trim()
     if (reason === '') throw new AppError('validation_failed', { reason: 'a 考勤号 is changed with the reason' })
+    // Refusals show the id masked, as replies do: some sites enrol workers on the gates under their ID number.
+    const shown = maskText(deviceUserId)
     let changed: EnrolmentRow
     try {
       changed = await this.repo.transaction(async () => {
         const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
-        if (e.deviceUserId === deviceUserId) throw new AppError('validation_failed', { deviceUserId: `${deviceUserId} is already the enrolment's 考勤号` })
+        if (e.deviceUserId === deviceUserId) throw new AppError('validation_failed', { deviceUserId: `${shown} is already the enrolment's 考勤号` })
         const holder = await this.repo.enrolmentByDeviceUser(projectId, deviceUserId)
-        if (holder && holder.id !== enrolmentId) throw new AppError('device_user_id_taken', { deviceUserId })
+        if (holder && holder.id !== enrolmentId) throw new AppError('device_user_id_taken', { deviceUserId: shown })
         await this.repo.recordDeviceUser({ id: newId(), enrolmentId, deviceUserId, previousDeviceUserId: e.deviceUserId, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })
         return { ...e, deviceUserId }
       })
     } catch (err) {
       // Another enrolment took the id between the check and the write: the unique index says so.
-      if (isUniqueViolation(err)) throw new AppError('device_user_id_taken', { deviceUserId })
+      if (isUniqueViolation(err)) throw new AppError('device_user_id_taken', { deviceUserId: shown })
       throw err
     }
     // After the commit: the lookups cache who is behind each 考勤号.
