@@ -223,7 +223,7 @@ export async function oversightCluesRoutes(app: FastifyInstance, { services }: {
         report:
           report === undefined
             ? { text: i.reportClock.overdue ? `未报告，已超时 ${Math.ceil((now - i.reportClock.dueAtMs) / 60_000)} 分钟` : `未报告，剩 ${Math.ceil((i.reportClock.dueAtMs - now) / 60_000)} 分钟`, colour: i.reportClock.overdue ? 'red' : 'yellow' }
-            : { text: `${i.reportClock.met ? '按时报告' : '超时报告'}：${at(report.atMs)} 报 ${report.reportedTo}`, colour: i.reportClock.met ? 'green' : 'red' },
+            : { text: `${i.reportClock.met ? '按时报告' : '超时报告'}：${at(report.atMs)} 报 ${maskText(report.reportedTo)}`, colour: i.reportClock.met ? 'green' : 'red' },
         reports: i.reports.length,
       })
     }
@@ -246,7 +246,7 @@ export async function oversightCluesRoutes(app: FastifyInstance, { services }: {
       rows: list.map((r) => ({
         employer: r.employerName,
         creditCode: r.creditCode,
-        reason: r.reason,
+        reason: maskText(r.reason),
         period: r.periodFrom === r.periodTo ? r.periodFrom : `${r.periodFrom} 至 ${r.periodTo}`,
         amount: yuan(r.amountFen),
         recordedOn: r.recordedOn,

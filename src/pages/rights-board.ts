@@ -12,6 +12,7 @@
  * Both gather the facts through the same services as the API and render src/oversight/rights-board-facts.ts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { maskText } from '../access/masking.ts'
 import { principalOf } from '../http/access.ts'
 import { workDateOf } from '../kernel/time.ts'
 import { minimumWageFor, provincialStandardFor } from '../payroll/minimum-wage.ts'
@@ -151,7 +152,8 @@ export async function rightsBoardRoutes(app: FastifyInstance, { services }: { se
         labourManagerName: h.labourManagerName,
         labourManagerPhone: h.labourManagerPhone,
         localComplaint: h.localComplaintPhone ? `${h.localComplaintName ?? ''} ${h.localComplaintPhone}` : '未登记',
-        reason: h.reason,
+        // The phones are the board's, public by law; the reason is typed text, posted nowhere.
+        reason: maskText(h.reason),
         recordedBy: h.recordedBy,
       })),
     })

@@ -4,6 +4,7 @@
  * is the bureau's decision, entered by the platform operator (admin) with its reason, as auditors only read here.
  */
 import type { FastifyInstance } from 'fastify'
+import { maskText } from '../../access/masking.ts'
 import { formatYuan, fen } from '../../kernel/money.ts'
 import type { CreditRecordView } from '../../risk/credit-service.ts'
 import type { Services } from '../../services.ts'
@@ -40,11 +41,13 @@ const record = {
   },
 } as const
 
+/** The reason quotes the clue's resolution note, and a repair's the bureau's words: typed text, masked by shape. */
 export const presentCreditRecord = (v: CreditRecordView) => ({
   ...v,
+  reason: maskText(v.reason),
   amountYuan: formatYuan(fen(v.amountFen)),
   recordedAt: new Date(v.atMs).toISOString(),
-  events: v.events.map((e) => ({ type: e.type, actor: e.actor, reason: e.reason, at: new Date(e.atMs).toISOString() })),
+  events: v.events.map((e) => ({ type: e.type, actor: e.actor, reason: maskText(e.reason), at: new Date(e.atMs).toISOString() })),
 })
 
 const recordParams = { type: 'object', properties: { creditRecordId: idParam }, required: ['creditRecordId'], additionalProperties: false } as const

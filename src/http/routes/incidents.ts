@@ -4,6 +4,7 @@
  * records each report made to the authority above, with to whom and a note.
  */
 import type { FastifyInstance } from 'fastify'
+import { maskText } from '../../access/masking.ts'
 import { formatYuan, fen } from '../../kernel/money.ts'
 import type { IncidentView } from '../../risk/incident-service.ts'
 import type { Services } from '../../services.ts'
@@ -36,6 +37,10 @@ const incident = {
   },
 } as const
 
+/**
+ * A report's note and to whom are typed text ("已电话通知带头工人 139…"), read by every auditor of the region: masked by
+ * shape, as a clue's step notes are.
+ */
 export const presentIncident = (v: IncidentView) => ({
   id: v.id,
   sourceKind: v.sourceKind,
@@ -50,7 +55,7 @@ export const presentIncident = (v: IncidentView) => ({
   reportDueAt: iso(v.reportClock.dueAtMs),
   reported: v.reports.length > 0,
   reportOverdue: v.reportClock.overdue,
-  reports: v.reports.map((r) => ({ id: r.id, reportedTo: r.reportedTo, note: r.note, actor: r.actor, at: iso(r.atMs) })),
+  reports: v.reports.map((r) => ({ id: r.id, reportedTo: maskText(r.reportedTo), note: r.note === null ? null : maskText(r.note), actor: r.actor, at: iso(r.atMs) })),
 })
 
 const incidentParams = { type: 'object', properties: { incidentId: idParam }, required: ['incidentId'], additionalProperties: false } as const

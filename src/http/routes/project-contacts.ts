@@ -1,10 +1,12 @@
 /**
  * The rights board's contacts (维权信息登记): who the board names as the site's labour manager (劳资专管员) with the
  * phone workers call, and the local complaint line. The general contractor's labour manager registers them; the
- * bureau reads them. These are the numbers the law has posted at the gate, so nothing here is masked.
+ * bureau reads them. These are the numbers the law has posted at the gate, so they are not masked; the reason for an
+ * entry is typed text, posted nowhere, and is masked by shape as every reply's.
  */
 import type { FastifyInstance } from 'fastify'
 import { principalOf } from '../access.ts'
+import { maskText } from '../../access/masking.ts'
 import type { ProjectContactsRow } from '../../roster/project-contacts.ts'
 import type { Services } from '../../services.ts'
 import { errors, projectParams } from '../schemas.ts'
@@ -30,7 +32,7 @@ const present = (r: ProjectContactsRow) => ({
   labourManagerPhone: r.labourManagerPhone,
   localComplaintName: r.localComplaintName,
   localComplaintPhone: r.localComplaintPhone,
-  reason: r.reason,
+  reason: maskText(r.reason),
   recordedBy: r.recordedBy,
   recordedAt: new Date(r.recordedAtMs).toISOString(),
 })
