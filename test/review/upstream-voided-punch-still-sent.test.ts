@@ -1,0 +1,58 @@
+/**
+ * A punch is queued upstream right after it is stored. A labour manager who voids it (a worker's card swiped by a
+ * mate, 代打卡) before the sender's pass changes the timesheet, but nothing takes the queued WorkerAttendance record
+ * back: attendanceSources leaves voided punches out only when a record is built, and the outbox has no way to
+ * withdraw a queued one. The platform is sent the voided punch as attendance anyway.
+ */
+import t from 'tap'
+import { loadConfig } from '../../src/config/env.ts'
+import { parseUpstreamConfig } from '../../src/config/upstream.ts'
+import { ManualClock } from '../../src/kernel/time.ts'
+import { createServices } from '../../src/services.ts'
+import { cardNumber, idNumber } from '../../simulators/identities.ts'
+import { Rng } from '../../simulators/random.ts'
+import { testDatabaseUrl } from '../helpers/database.ts'
+import { APP_ID, creditCode, SECRET, startPlatform } from '../helpers/upstream.ts'
+
+t.test('a punch voided before it was sent is not sent upstream', async (t) => {
+  const clock = new ManualClock(Date.parse('2026-11-04T04:00:00Z')) // 12:00 Beijing
+  const { url } = await startPlatform(t, clock)
+  const upstream = parseUpstreamConfig({ provinces: { 33: { endpoint: url, appId: APP_ID, appSecret: SECRET, batchSize: 10 } }, projects: { 'VP-1': { projectCode: 'P330106013' } } })
+  const services = await createServices({ ...loadConfig({}), databaseUrl: await testDatabaseUrl(t), upstream }, clock)
+  t.teardown(() => services.close())
+  const { roster, inbox, timesheets, db } = services
+  const { reporter, runner } = services.upstream
+  const rng = new Rng(33)
+  const cu = await roster.createOrganisation({ kind: 'construction_unit', name: '建设单位', creditCode: creditCode(1) })
+  const gc = await roster.createOrganisation({ kind: 'general_contractor', name: '总包', creditCode: creditCode(2) })
+  const sub = await roster.createOrganisation({ kind: 'subcontractor', name: '劳务公司', creditCode: creditCode(3) })
+  const project = await roster.createProject({ siteCode: 'VP-1', name: '作废项目', regionCode: '330106', payDay: 10, constructionUnitId: cu.id, generalContractorId: gc.id, account: { bank: '农行', no: '1202000000000000013', name: '专户' } })
+  const team = await roster.createTeam(project.id, { name: '钢筋班', employerId: sub.id })
+  const worker = await roster.createWorker({ name: '孙八', idNumber: idNumber(rng, 1), bankName: '农行', cardNo: cardNumber(1) })
+  await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'V1', dailyRate: '300.00', safetyTrained: true, entryDate: '2026-11-01' })
+  await roster.registerDevice(project.id, { serial: 'GATE-VP', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
+  await reporter.idle()
+  // The roster goes out first (the platform takes attendance only of workers it knows).
+  for (let i = 0; i < 6; i++) {
+    await runner.pass()
+    clock.advance(15_000)
+  }
+
+  const payload = Buffer.from(JSON.stringify({ deviceSerial: 'GATE-VP', recordId: '1', person: { kind: 'device_user', value: 'V1' }, deviceTime: '2026-11-04T07:02:00+08:00', direction: 'in', verifyMethod: 'card', channel: 'gate' }))
+  await inbox.submit({ topic: 'wl/v1/VP-1/GATE-VP/punch', payload, clientId: 'GATE-VP' })
+  await inbox.idle()
+  await reporter.idle()
+  const day = (await timesheets.workerDays(project, worker.id, '2026-11-04', '2026-11-04'))[0]
+  const punchId = day?.punches[0]?.punchId as number
+  t.ok(punchId, 'the punch is stored')
+
+  // The worker was not on site: a mate swiped the card. Voided before the sender's next pass.
+  await timesheets.addCorrection(project.id, worker.id, '2026-11-04', { kind: 'void_punch', punchId, reason: '代打卡，本人未到岗', author: '王芳' })
+  await reporter.sweep()
+  for (let i = 0; i < 6; i++) {
+    await runner.pass()
+    clock.advance(15_000)
+  }
+  const sent = (await reporter.outbox.records(db, project.id)).filter((r) => r.kind === 'WorkerAttendance' && r.key === `punch:${punchId}` && ['sending', 'sent', 'accepted'].includes(r.state))
+  t.same(sent.map((r) => r.state), [], 'the voided punch never went to the platform')
+})
