@@ -1,0 +1,37 @@
+/**
+ * A day a labour manager sets absent (set_status absent: the worker was not on site, the gate's pair was someone
+ * else's card) is credited no day, but keeps the pair's worked minutes: 540 minutes on an absent day. The month's
+ * workedMinutes, the attendance sheet's 工时 column, the upstream PayRollDetail WorkHours and, under hourly wage terms
+ * (paid per worked minute), the pay itself still count the hours of a day the correction said nobody worked. A half
+ * day set by correction likewise keeps a full day's minutes.
+ */
+import t from 'tap'
+import { parseLocalDateTime, workDateOf } from '../../src/kernel/time.ts'
+import { DEFAULT_POLICY } from '../../src/timesheets/policy.ts'
+import { buildWorkerDays, foldMonth, type Correction, type RawPunch } from '../../src/timesheets/rules.ts'
+
+const TZ = 'Asia/Shanghai'
+const at = (local: string): number => parseLocalDateTime(local, TZ) as number
+const punch = (id: number, local: string, direction: 'in' | 'out'): RawPunch => ({ id, deviceId: 'gate-1', deviceTimeMs: at(local), direction, workDate: workDateOf(at(local), TZ), clockSuspect: null })
+
+t.test('a day set absent by a correction counts no worked minutes', async (t) => {
+  const punches = [punch(1, '2026-10-08 08:00:00', 'in'), punch(2, '2026-10-08 17:00:00', 'out')]
+  const absent: Correction = {
+    id: 'c1',
+    workDate: '2026-10-08',
+    kind: 'set_status',
+    punchId: null,
+    atMs: null,
+    direction: null,
+    status: 'absent',
+    revokesId: null,
+    reason: '代打卡，本人未到岗',
+    author: '王芳',
+    createdAtMs: at('2026-10-09 09:00:00'),
+  }
+  const days = buildWorkerDays({ workerId: 'w1', enrolment: { entryDate: '2026-10-01', exitDate: null }, punches, corrections: [absent] }, DEFAULT_POLICY, TZ, '2026-10-01', '2026-10-31')
+  const day = days.find((d) => d.workDate === '2026-10-08')!
+  t.same([day.status, day.creditHalves, day.decidedBy], ['absent', 0, 'correction'], 'the correction decides the day')
+  t.equal(day.workedMinutes, 0, 'an absent day has no worked minutes')
+  t.equal(foldMonth('w1', days).workedMinutes, 0, "the month's hours do not include the absent day")
+})
