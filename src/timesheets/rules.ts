@@ -437,6 +437,11 @@ function dayFrom(
     reviewReasons.length = 0
   }
 
+  // Worked minutes follow the decision, not only the pairs: a day a manager set absent has none (the pair was not
+  // this worker's time on site), a half day at most half of its pairs' minutes (rounded down); present keeps them all.
+  const pairedMinutes = Math.min(summed, DAY_MINUTES)
+  const workedMinutes = !setter ? pairedMinutes : status === 'absent' ? 0 : status === 'half_day' ? Math.floor(pairedMinutes / 2) : pairedMinutes
+
   const corrections = new Set<string>()
   for (const c of dayCorrections) corrections.add(c.id)
   for (const e of entries) {
@@ -451,7 +456,7 @@ function dayFrom(
     status,
     creditHalves,
     decidedBy,
-    workedMinutes: Math.min(summed, DAY_MINUTES),
+    workedMinutes,
     needsReview: reviewReasons.length > 0,
     reviewReasons,
     pairs,

@@ -288,16 +288,20 @@ function audit(input: WorkerInput, policy: AttendancePolicy): Map<string, AuditD
       if (c.kind !== 'set_status' || c.workDate !== date || c.status === null || enrolmentReason(date) !== null) continue
       if (newest === null || c.createdAtMs > newest.createdAtMs || (c.createdAtMs === newest.createdAtMs && c.id > newest.id)) newest = c
     }
+    let worked = Math.min(minutes, 1440)
     if (newest !== null) {
       status = newest.status!
       credit = status === 'present' ? 2 : status === 'half_day' ? 1 : 0
       reasons.clear()
+      // Set absent: no minutes worked; set half day: half of the pairs' minutes, rounded down.
+      if (status === 'absent') worked = 0
+      else if (status === 'half_day') worked = Math.floor(worked / 2)
     }
 
     days.set(date, {
       status,
       creditHalves: credit,
-      workedMinutes: Math.min(minutes, 1440),
+      workedMinutes: worked,
       needsReview: reasons.size > 0,
       pairs,
       listed: listed.map(listedKey).sort(),

@@ -1,4 +1,5 @@
 /**
+ * (Found by review.)
  * A day a labour manager sets absent (set_status absent: the worker was not on site, the gate's pair was someone
  * else's card) is credited no day, but keeps the pair's worked minutes: 540 minutes on an absent day. The month's
  * workedMinutes, the attendance sheet's 工时 column, the upstream PayRollDetail WorkHours and, under hourly wage terms
@@ -34,4 +35,26 @@ t.test('a day set absent by a correction counts no worked minutes', async (t) =>
   t.same([day.status, day.creditHalves, day.decidedBy], ['absent', 0, 'correction'], 'the correction decides the day')
   t.equal(day.workedMinutes, 0, 'an absent day has no worked minutes')
   t.equal(foldMonth('w1', days).workedMinutes, 0, "the month's hours do not include the absent day")
+})
+
+t.test('a half day set by a correction counts at most half of its pairs\' minutes; present keeps them all', async (t) => {
+  const punches = [punch(1, '2026-10-08 08:00:00', 'in'), punch(2, '2026-10-08 17:01:00', 'out')]
+  const set = (status: 'half_day' | 'present'): Correction => ({
+    id: 'c1',
+    workDate: '2026-10-08',
+    kind: 'set_status',
+    punchId: null,
+    atMs: null,
+    direction: null,
+    status,
+    revokesId: null,
+    reason: '下午请假',
+    author: '王芳',
+    createdAtMs: at('2026-10-09 09:00:00'),
+  })
+  const dayWith = (c: Correction) => buildWorkerDays({ workerId: 'w1', enrolment: { entryDate: '2026-10-01', exitDate: null }, punches, corrections: [c] }, DEFAULT_POLICY, TZ, '2026-10-01', '2026-10-31').find((d) => d.workDate === '2026-10-08')!
+  const half = dayWith(set('half_day'))
+  t.same([half.status, half.creditHalves, half.workedMinutes], ['half_day', 1, 270], 'half of 541 minutes, rounded down')
+  const present = dayWith(set('present'))
+  t.same([present.status, present.creditHalves, present.workedMinutes], ['present', 2, 541], 'present keeps the pairs\' minutes')
 })
