@@ -152,6 +152,10 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     const stored = batch.flatMap((c) => (c.punch ? [c.punch] : []))
     if (stored.length > 0) reporter.after(() => reporter.punchesStored(stored))
   })
+  // A correction is queued upstream after its commit: the days it touched, whatever date they are (a punch added for last week).
+  timesheets.onCorrected((c) => {
+    if (config.upstream) reporter.after(() => reporter.correctionMade(c.correction.projectId, c.correction.workerId, c.dates))
+  })
   // Credit records need only the database: made before the deposits, whose rate they raise.
   const credit = new CreditService(db, clock, config.defaultTimeZone)
   const deposits = new DepositService(db, { roster, account, credit }, clock)

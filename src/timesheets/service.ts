@@ -177,6 +177,13 @@ const KIND_FIELDS = {
   revokesId: ['revoke'],
 } as const satisfies Record<string, readonly CorrectionKind[]>
 
+/** A correction committed: the row, the work dates it touched, and for a revoke the correction it withdrew. */
+export interface CorrectionMade {
+  correction: CorrectionRow
+  dates: WorkDate[]
+  revoked: CorrectionRow | null
+}
+
 export class TimesheetService {
   /**
    * Confirmed snapshots never change: parsed once. Only committed confirmations are read into it (this service
@@ -200,6 +207,16 @@ export class TimesheetService {
     private readonly roster: RosterService,
     private readonly clock: Clock,
   ) {}
+
+  private readonly correctedListeners: Array<(c: CorrectionMade) => void> = []
+
+  /**
+   * Called after each correction commits, with the work dates it touched (the day filed, the day of an added punch,
+   * of a voided or accepted punch, of what a revoke withdraws): the upstream reporter queues those days again.
+   */
+  onCorrected(listener: (c: CorrectionMade) => void): void {
+    this.correctedListeners.push(listener)
+  }
 
   // ---- reading ----------------------------------------------------------------
 
@@ -546,6 +563,7 @@ export class TimesheetService {
     const foreign = (Object.keys(KIND_FIELDS) as Array<keyof typeof KIND_FIELDS>).filter((f) => input[f] !== undefined && !(KIND_FIELDS[f] as readonly CorrectionKind[]).includes(input.kind))
     if (foreign.length > 0) invalid(`${foreign.map((f) => `\`${f}\``).join(', ')} ${foreign.length === 1 ? 'does' : 'do'} not belong to ${input.kind}`)
     const affected = new Set<WorkDate>([workDate])
+    let revoked: CorrectionRow | null = null
     switch (input.kind) {
       case 'add_punch': {
         if (input.at === undefined || input.direction === undefined) return invalid('add_punch needs `at` and `direction`')
@@ -584,6 +602,7 @@ export class TimesheetService {
         if (!target || target.workerId !== workerId) throw new AppError('correction_not_found', { correctionId: input.revokesId })
         if (target.kind === 'revoke') return invalid('a revoke cannot be revoked; add the correction again')
         row.revokesId = target.id
+        revoked = target
         row.workDate = target.workDate
         affected.add(target.workDate)
         if (target.atMs !== null) affected.add(workDateOf(target.atMs, project.timeZone))
@@ -607,6 +626,8 @@ export class TimesheetService {
       await this.repo.insertCorrection(row)
       await this.syncAdjustments(tx, project, current, affected, 'correction', { correctionId: row.id })
     })
+    const made: CorrectionMade = { correction: row, dates: [...affected].sort(), revoked }
+    for (const l of this.correctedListeners) l(made)
     return row
   }
 

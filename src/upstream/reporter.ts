@@ -357,8 +357,23 @@ export class UpstreamReporter {
   }
 
   /**
+   * After a correction's commit: the days it touched, and their neighbours (a night shift's out is listed on the day
+   * of its in, and a day's pairs look one date either way), queued again up to today — a punch added for a day a week
+   * back is reported then, not left to a sweep that looks at yesterday and today only.
+   */
+  async correctionMade(projectId: string, workerId: string, dates: readonly WorkDate[]): Promise<QueuedCounts> {
+    if (!this.config) return { queued: 0, differs: 0 }
+    const reporting = new Set([...(await this.reportingProjects()).values()].flat())
+    if (!reporting.has(projectId)) return { queued: 0, differs: 0 }
+    const project = await this.deps.roster.project(projectId)
+    return this.reportAttendance(projectId, workerId, aroundDates(dates, workDateOf(this.clock.nowMs(), project.timeZone)))
+  }
+
+  /**
    * Everything of every reporting project queued again: the roster, the attendance of yesterday and today in the
-   * project's zone (a correction's punch, a failed after-commit step), the payroll of this month and the last.
+   * project's zone (a failed after-commit step), the days of the corrections made since yesterday began whatever date
+   * they are for (a process that died between a correction's commit and its queueing), the payroll of this month and
+   * the last.
    */
   async sweep(): Promise<QueuedCounts> {
     const total = { queued: 0, differs: 0 }
@@ -372,8 +387,16 @@ export class UpstreamReporter {
         add(await this.reportRoster(projectId))
         const today = workDateOf(this.clock.nowMs(), project.timeZone)
         const dates = [addDays(today, -1), today]
-        // Only the workers with a punch or a correction on those days: the others have nothing to report.
-        for (const workerId of await this.workersWithAttendance(projectId, dates)) add(await this.reportAttendance(projectId, workerId, dates))
+        // Only the workers with a punch or a correction on those days, or a correction made since: the others have nothing to report.
+        const byWorker = new Map<string, Set<WorkDate>>()
+        for (const workerId of await this.workersWithAttendance(projectId, dates)) byWorker.set(workerId, new Set(dates))
+        const since = endOfDayMs(addDays(today, -2), project.timeZone)
+        for (const [workerId, corrected] of await this.correctedSince(projectId, since)) {
+          const all = byWorker.get(workerId) ?? new Set<WorkDate>()
+          for (const d of aroundDates(corrected, today)) all.add(d)
+          byWorker.set(workerId, all)
+        }
+        for (const [workerId, all] of [...byWorker].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) add(await this.reportAttendance(projectId, workerId, [...all]))
         const month = monthOf(today)
         add(await this.reportPayroll(projectId, monthOf(addDays(`${month}-01`, -1))))
         add(await this.reportPayroll(projectId, month))
@@ -407,6 +430,16 @@ export class UpstreamReporter {
     return rows.map((r) => r.workerId)
   }
 
+  /** The work dates of the corrections made since `sinceMs` (by when they were made, not the date they are for), by worker. */
+  private async correctedSince(projectId: string, sinceMs: number): Promise<Map<string, WorkDate[]>> {
+    const rows = await this.db.all<{ workerId: string; workDate: WorkDate }>(
+      q(`SELECT DISTINCT worker_id AS "workerId", work_date AS "workDate" FROM corrections WHERE project_id = ? AND created_at_ms >= ? ORDER BY 1, 2`, projectId, sinceMs),
+    )
+    const out = new Map<string, WorkDate[]>()
+    for (const r of rows) out.set(r.workerId, [...(out.get(r.workerId) ?? []), r.workDate])
+    return out
+  }
+
   private async devicesOf(punchIds: readonly number[]): Promise<Map<number, { serial: string; channel: Channel }>> {
     const out = new Map<number, { serial: string; channel: Channel }>()
     for (let i = 0; i < punchIds.length; i += 500) {
@@ -422,6 +455,13 @@ export class UpstreamReporter {
 
 function contextOf(project: ProjectRow, settings: UpstreamProjectSettings): ProjectContext {
   return { projectId: project.id, projectCode: settings.projectCode, timeZone: project.timeZone }
+}
+
+/** The dates and the day either side of each, none after today: the days a correction on those dates may change. */
+function aroundDates(dates: readonly WorkDate[], today: WorkDate): WorkDate[] {
+  const out = new Set<WorkDate>()
+  for (const d of dates) for (const n of [addDays(d, -1), d, addDays(d, 1)]) if (n <= today) out.add(n)
+  return [...out].sort()
 }
 
 /** 24:00 of the date in the zone: the platform's deadline for the day's attendance. */

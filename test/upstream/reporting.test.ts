@@ -92,10 +92,11 @@ t.test('a reporting project queues its roster, punches and payroll; another proj
   t.equal(endOfDayMs('2026-11-03', 'Asia/Shanghai'), Date.parse('2026-11-03T16:00:00Z'))
   t.same(await kinds(other.id), [])
 
-  // A correction's added punch (no after-commit hook in the timesheets): the sweep queues it, manual.
+  // A correction's added punch: queued right after its commit, manual; the sweep finds nothing left.
   await timesheets.addCorrection(project.id, worker.id, '2026-11-02', { kind: 'add_punch', at: '2026-11-02 07:30', direction: 'in', reason: '忘打卡', author: '王芳' })
+  await reporter.idle()
   const swept = await reporter.sweep()
-  t.equal(swept.queued, 1, 'the sweep queues only what was not queued yet')
+  t.equal(swept.queued, 0, 'the sweep queues only what was not queued yet: the correction was queued after its commit')
   const manual = (await reporter.outbox.records(db, project.id)).filter((r) => r.key.startsWith('correction:'))
   t.equal(manual.length, 1)
   t.match(JSON.parse(manual[0]!.payload), { CheckTime: '2026-11-02 07:30:00', Direction: '01', CheckChannel: 'manual', DataResource: 1 })
