@@ -154,7 +154,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   })
   // A correction is queued upstream after its commit: the days it touched, whatever date they are (a punch added for last week).
   timesheets.onCorrected((c) => {
-    if (config.upstream) reporter.after(() => reporter.correctionMade(c.correction.projectId, c.correction.workerId, c.dates))
+    if (config.upstream) reporter.after(() => reporter.correctionMade(c))
   })
   // Credit records need only the database: made before the deposits, whose rate they raise.
   const credit = new CreditService(db, clock, config.defaultTimeZone)

@@ -65,6 +65,9 @@ const SENT_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE request_serial_co
 
 const POLL_LATER = `UPDATE upstream_records SET next_attempt_at_ms = ? WHERE request_serial_code = ? AND state = 'sent'`
 
+/** A key's queued revision taken back before it went out: only while queued (a sender's claim moves it first). */
+const WITHDRAW = `UPDATE upstream_records SET state = 'withdrawn', reason = ?, settled_at_ms = ? WHERE project_id = ? AND kind = ? AND key = ? AND state = 'queued'`
+
 const SETTLE = `UPDATE upstream_records SET state = ?, reason = ?, settled_at_ms = ? WHERE id = ? AND state = 'sent'`
 
 /** Every row of a batch still waiting, accepted, but those the platform refused (settled one by one): the ids changed. */
@@ -178,6 +181,11 @@ export class UpstreamOutboxRepository {
     await ex.run(q(POLL_LATER, atMs, serial))
   }
 
+  /** True when the key's queued revision was withdrawn. */
+  async withdraw(ex: Executor, projectId: string, kind: RecordKind, key: string, reason: string, atMs: number): Promise<boolean> {
+    return (await ex.run(q(WITHDRAW, reason, atMs, projectId, kind, key))).changes > 0
+  }
+
   /** Settles one row of a batch; false when it was no longer waiting (another sender settled it). */
   async settle(ex: Executor, id: number, state: 'accepted' | 'refused', reason: string | null, atMs: number): Promise<boolean> {
     return (await ex.run(q(SETTLE, state, reason, atMs, id))).changes === 1
@@ -201,7 +209,7 @@ export class UpstreamOutboxRepository {
     const rows = await ex.all<{ kind: RecordKind; state: OutboxState; count: number | string; oldestWaitingMs: number | string | null }>(q(SUMMARY, projectId))
     const out = new Map<RecordKind, KindSummary>()
     for (const r of rows) {
-      const s = out.get(r.kind) ?? { kind: r.kind, counts: { queued: 0, sending: 0, sent: 0, accepted: 0, refused: 0 }, oldestWaitingMs: null }
+      const s = out.get(r.kind) ?? { kind: r.kind, counts: { queued: 0, sending: 0, sent: 0, accepted: 0, refused: 0, withdrawn: 0 }, oldestWaitingMs: null }
       s.counts[r.state] = Number(r.count)
       if (r.oldestWaitingMs !== null) s.oldestWaitingMs = Math.min(s.oldestWaitingMs ?? Infinity, Number(r.oldestWaitingMs))
       out.set(r.kind, s)

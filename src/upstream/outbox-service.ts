@@ -43,7 +43,7 @@ export class UpstreamOutbox {
     for (const record of records) {
       const payload = JSON.stringify(record.payload)
       const seen = known.get(record.kind)?.get(record.key)
-      if (seen !== undefined && seen.payload === payload && (seen.state !== 'refused' || opts.holdRefused === true)) {
+      if (seen !== undefined && seen.state !== 'withdrawn' && seen.payload === payload && (seen.state !== 'refused' || opts.holdRefused === true)) {
         out.push({ key: record.key, outcome: seen.state === 'refused' ? 'held_refused' : 'already_queued' })
         continue
       }
@@ -75,6 +75,16 @@ export class UpstreamOutbox {
       out.push({ key: record.key, outcome: inserted ? decision.outcome : 'already_queued' })
     }
     return out
+  }
+
+  /**
+   * Takes back a key's record that is still queued (what it reports no longer stands): a guarded change queued →
+   * withdrawn, so a sender that claimed it a moment before keeps it. Returns the newest revision's state after: withdrawn,
+   * or the state it was already past (sending, sent, accepted: the platform has it or may), or undefined (never queued).
+   */
+  async withdraw(ex: Executor, projectId: string, kind: RecordKind, key: string, reason: string): Promise<OutboxState | undefined> {
+    if (await this.repo.withdraw(ex, projectId, kind, key, reason, this.clock.nowMs())) return 'withdrawn'
+    return (await this.repo.newestRevision(ex, kind, key))?.state
   }
 
   /** Per kind: how many records (newest revision of each key) are in each state, and the oldest one waiting. */

@@ -15,6 +15,10 @@
  *   sends its oldest queued records, and waits while its oldest unsettled one waits (back-off, or a verdict). A kind
  *   waits while a record of an earlier kind of its project is unsettled, whenever it was queued (the platform refuses
  *   attendance of a worker it does not know yet): KIND_ORDER. A refused record settles: it holds nothing up.
+ * - **Withdrawn while queued.** What it reports no longer stands before it went out (a punch voided by a correction):
+ *   a guarded change queued → withdrawn, never sent, settled (it holds nothing up). Once sending, sent or accepted it
+ *   is left as it is: the platform has it or may have it. The same key queued again (the void revoked) is the next
+ *   revision.
  * - **No answer** (refused connection, timeout) says nothing about whether the platform took the batch; it is sent
  *   again after the back-off. Down means no connection, so nothing is doubled; a batch lost after the platform read it
  *   can be (the docking scheme has no idempotency key): the platform sees the same record twice, never a different one.
@@ -22,8 +26,8 @@
  */
 import type { RecordKind } from './records.ts'
 
-export type OutboxState = 'queued' | 'sending' | 'sent' | 'accepted' | 'refused'
-export const OUTBOX_STATES = ['queued', 'sending', 'sent', 'accepted', 'refused'] as const satisfies readonly OutboxState[]
+export type OutboxState = 'queued' | 'sending' | 'sent' | 'accepted' | 'refused' | 'withdrawn'
+export const OUTBOX_STATES = ['queued', 'sending', 'sent', 'accepted', 'refused', 'withdrawn'] as const satisfies readonly OutboxState[]
 /** States still to be settled: they hold their lane. */
 export const UNSETTLED_STATES: readonly OutboxState[] = ['queued', 'sending', 'sent']
 
@@ -100,6 +104,7 @@ export interface NewestRevision {
  */
 export function enqueueDecision(newest: NewestRevision | undefined, payload: string, opts: { holdRefused?: boolean } = {}): { outcome: EnqueueOutcome; revision: number | null } {
   if (newest === undefined) return { outcome: 'queued', revision: 1 }
+  if (newest.state === 'withdrawn') return { outcome: 'queued', revision: newest.revision + 1 }
   if (newest.payload === payload && newest.state !== 'refused') return { outcome: 'already_queued', revision: null }
   if (newest.payload === payload && opts.holdRefused === true) return { outcome: 'held_refused', revision: null }
   switch (newest.state) {

@@ -20,11 +20,12 @@ import type { Channel } from '../punches/canonical.ts'
 import type { PayrollSheetService } from '../payroll/sheet-service.ts'
 import type { ProjectRow, TeamRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
-import type { TimesheetService } from '../timesheets/service.ts'
+import type { CorrectionMade, TimesheetService } from '../timesheets/service.ts'
 import { addDays, clampedDate, monthOf, nextMonth, workDateOf, zonedToUtcMs, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { fen, sumFen } from '../kernel/money.ts'
 import type { MonthPayments } from '../payroll/ledger-repository.ts'
 import { UpstreamOutbox } from './outbox-service.ts'
+import type { OutboxState } from './outbox.ts'
 import {
   attendanceSources,
   entryExitRecords,
@@ -361,13 +362,32 @@ export class UpstreamReporter {
    * of its in, and a day's pairs look one date either way), queued again up to today — a punch added for a day a week
    * back is reported then, not left to a sweep that looks at yesterday and today only.
    */
-  async correctionMade(projectId: string, workerId: string, dates: readonly WorkDate[]): Promise<QueuedCounts> {
+  async correctionMade(made: CorrectionMade): Promise<QueuedCounts> {
+    const { projectId, workerId } = made.correction
     if (!this.config) return { queued: 0, differs: 0 }
     const reporting = new Set([...(await this.reportingProjects()).values()].flat())
     if (!reporting.has(projectId)) return { queued: 0, differs: 0 }
+    // A punch voided, or an added punch revoked: its record, if still queued, is withdrawn before it goes out. One
+    // already sending, sent or accepted stays with the platform: counted and logged for a person to see (sentThenVoided).
+    const gone = made.correction.kind === 'void_punch' && made.correction.punchId !== null ? `punch:${made.correction.punchId}` : made.revoked?.kind === 'add_punch' ? `correction:${made.revoked.id}` : null
+    if (gone !== null) {
+      const reason = `${made.correction.kind === 'void_punch' ? 'voided' : 'revoked'} by correction ${made.correction.id}`
+      const state = await this.db.tx((tx) => this.outbox.withdraw(tx, projectId, 'WorkerAttendance', gone, reason))
+      if (state === 'sending' || state === 'sent' || state === 'accepted') {
+        // Kept to a bound when no runner empties it (a test, a CLI): the oldest go first.
+        if (this.sentThenVoided.length >= 1_000) this.sentThenVoided.shift()
+        this.sentThenVoided.push({ projectId, key: gone, state, correctionId: made.correction.id })
+      }
+    }
     const project = await this.deps.roster.project(projectId)
-    return this.reportAttendance(projectId, workerId, aroundDates(dates, workDateOf(this.clock.nowMs(), project.timeZone)))
+    return this.reportAttendance(projectId, workerId, aroundDates(made.dates, workDateOf(this.clock.nowMs(), project.timeZone)))
   }
+
+  /**
+   * Attendance records a correction took back after they had gone out (or were going out): the platform keeps them.
+   * The runner logs each once (and empties this list); GET …/upstream lists the record as sent or accepted.
+   */
+  sentThenVoided: Array<{ projectId: string; key: string; state: OutboxState; correctionId: string }> = []
 
   /**
    * Everything of every reporting project queued again: the roster, the attendance of yesterday and today in the

@@ -65,6 +65,9 @@ export class UpstreamRunner {
         log.error({ err: this.reporter.lastError, count: this.reporter.failures - failures }, 'upstream after-commit step failed; the sweep queues what it missed')
         failures = this.reporter.failures
       }
+      for (const v of this.reporter.sentThenVoided.splice(0)) {
+        log.error({ code: 'upstream_voided_after_sent', ...v }, 'upstream: a punch voided (or an added punch revoked) after its record went out; the platform keeps it')
+      }
       const c = await this.reporter.sweep()
       if (c.queued > 0) log.info({ code: 'upstream_sweep', ...c }, 'upstream sweep queued records the after-commit steps had not')
     }, log)

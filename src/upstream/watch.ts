@@ -5,7 +5,8 @@
  *   project's zone, the due time each record was queued with); resolved once every record of the day is accepted.
  * - UPSTREAM_REFUSED per record key whose newest revision is not accepted after a refusal, the platform's reason in
  *   the evidence; resolved once a revision of it (fixed and resent) is accepted.
- * Only each key's newest revision counts: a refused revision followed by an accepted one is history, not a problem.
+ * Only each key's newest revision counts: a refused revision followed by an accepted one is history, not a problem;
+ * so is a record withdrawn before it went out (what it reported no longer stands).
  * Idempotent: a watch that finds what the last one found appends nothing.
  */
 import { maskText } from '../access/masking.ts'
@@ -19,7 +20,7 @@ const NEWEST = `NOT EXISTS (SELECT 1 FROM upstream_records n WHERE n.kind = r.ki
 const LATE = `SELECT r.project_id AS "projectId", r.due_by_ms AS "dueByMs", COUNT(*) AS "waiting", MIN(r.id) AS "oldestId",
     SUM(CASE WHEN r.state = 'refused' THEN 1 ELSE 0 END) AS "refused"
   FROM upstream_records r
-  WHERE r.kind = 'WorkerAttendance' AND r.due_by_ms IS NOT NULL AND r.due_by_ms <= ? AND r.state <> 'accepted' AND ${NEWEST}
+  WHERE r.kind = 'WorkerAttendance' AND r.due_by_ms IS NOT NULL AND r.due_by_ms <= ? AND r.state NOT IN ('accepted', 'withdrawn') AND ${NEWEST}
   GROUP BY r.project_id, r.due_by_ms
   ORDER BY r.project_id, r.due_by_ms`
 
@@ -27,7 +28,7 @@ const REFUSED = `SELECT r.id AS "id", r.project_id AS "projectId", r.kind AS "ki
     r.due_by_ms AS "dueByMs", r.created_at_ms AS "createdAtMs",
     (SELECT o.reason FROM upstream_records o WHERE o.kind = r.kind AND o.key = r.key AND o.state = 'refused' ORDER BY o.revision DESC LIMIT 1) AS "reason"
   FROM upstream_records r
-  WHERE r.state <> 'accepted' AND ${NEWEST}
+  WHERE r.state NOT IN ('accepted', 'withdrawn') AND ${NEWEST}
     AND EXISTS (SELECT 1 FROM upstream_records o WHERE o.kind = r.kind AND o.key = r.key AND o.state = 'refused')
   ORDER BY r.id`
 

@@ -24,7 +24,7 @@ const REFUSED_LIST_MAX = 500
 
 const counts = {
   type: 'object',
-  properties: { queued: { type: 'integer' }, sending: { type: 'integer' }, sent: { type: 'integer' }, accepted: { type: 'integer' }, refused: { type: 'integer' } },
+  properties: { queued: { type: 'integer' }, sending: { type: 'integer' }, sent: { type: 'integer' }, accepted: { type: 'integer' }, refused: { type: 'integer' }, withdrawn: { type: 'integer' } },
 } as const
 
 const record = {
@@ -158,7 +158,7 @@ export async function upstreamRoutes(app: FastifyInstance, { services }: { servi
       config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
       schema: {
         tags: ['upstream'],
-        summary: 'What the project reported to the real-name platform: per record kind queued, sending, sent, accepted, refused and the oldest waiting; the refused records with the reasons',
+        summary: 'What the project reported to the real-name platform: per record kind queued, sending, sent, accepted, refused, withdrawn (taken back before it went out) and the oldest waiting; the refused records with the reasons',
         params: projectParams,
         response: { 200: summary, ...errors },
       },

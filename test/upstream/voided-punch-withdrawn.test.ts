@@ -1,8 +1,11 @@
 /**
+ * (Found by review.)
  * A punch is queued upstream right after it is stored. A labour manager who voids it (a worker's card swiped by a
  * mate, 代打卡) before the sender's pass changes the timesheet, but nothing takes the queued WorkerAttendance record
  * back: attendanceSources leaves voided punches out only when a record is built, and the outbox has no way to
  * withdraw a queued one. The platform is sent the voided punch as attendance anyway.
+ * Now the void's commit withdraws the record while it is still queued (a state the sender skips); revoking the void
+ * queues it again as the next revision. One already sent stays with the platform and is logged for a person.
  */
 import t from 'tap'
 import { loadConfig } from '../../src/config/env.ts'
@@ -55,4 +58,27 @@ t.test('a punch voided before it was sent is not sent upstream', async (t) => {
   }
   const sent = (await reporter.outbox.records(db, project.id)).filter((r) => r.kind === 'WorkerAttendance' && r.key === `punch:${punchId}` && ['sending', 'sent', 'accepted'].includes(r.state))
   t.same(sent.map((r) => r.state), [], 'the voided punch never went to the platform')
+  const rows = (await reporter.outbox.records(db, project.id)).filter((r) => r.key === `punch:${punchId}`)
+  t.same(rows.map((r) => [r.revision, r.state]), [[1, 'withdrawn']], 'its record is withdrawn, not sent')
+  const summary = await reporter.outbox.summary(db, project.id)
+  t.equal(summary.find((s) => s.kind === 'WorkerAttendance')?.oldestWaitingMs, null, 'nothing waits: a withdrawn record holds no lane')
+
+  // The void was a mistake: revoked, the punch stands again and goes out as the key's next revision.
+  const voids = (await timesheets.corrections(project.id, worker.id, '2026-11')).filter((c) => c.kind === 'void_punch')
+  await timesheets.addCorrection(project.id, worker.id, '2026-11-04', { kind: 'revoke', revokesId: voids[0]!.id, reason: '核实为本人', author: '王芳' })
+  await reporter.idle()
+  for (let i = 0; i < 6; i++) {
+    await runner.pass()
+    clock.advance(15_000)
+  }
+  const again = (await reporter.outbox.records(db, project.id)).filter((r) => r.key === `punch:${punchId}`)
+  t.same(again.map((r) => [r.revision, r.state]), [[1, 'withdrawn'], [2, 'accepted']], 'the punch, standing again, is sent and accepted')
+  t.same(reporter.sentThenVoided, [], 'nothing went out that a correction took back')
+
+  // Voided now, after the platform accepted it: it stays there, and the reporter says so.
+  await timesheets.addCorrection(project.id, worker.id, '2026-11-04', { kind: 'void_punch', punchId, reason: '代打卡，本人未到岗', author: '王芳' })
+  await reporter.idle()
+  const after = (await reporter.outbox.records(db, project.id)).filter((r) => r.key === `punch:${punchId}`)
+  t.same(after.map((r) => [r.revision, r.state]), [[1, 'withdrawn'], [2, 'accepted']], 'an accepted record is never changed')
+  t.same(reporter.sentThenVoided.map((v) => [v.key, v.state]), [[`punch:${punchId}`, 'accepted']], 'the void of a record already accepted is made known')
 })
