@@ -128,6 +128,11 @@ export type Decision = 'pairs' | 'policy_count_day' | 'policy_count_half' | 'pol
 export type ReviewReason = 'incomplete' | 'over_24h' | 'clock_suspect'
 
 export const DAY_MINUTES = 24 * 60
+/**
+ * Half of the statutory working day (劳动法 Art. 36: eight hours a day): the most a day a manager set to half a day
+ * counts as worked, whatever its pairs say.
+ */
+export const HALF_DAY_MINUTES = 4 * 60
 
 export interface WorkerDay {
   workerId: string
@@ -438,9 +443,10 @@ function dayFrom(
   }
 
   // Worked minutes follow the decision, not only the pairs: a day a manager set absent has none (the pair was not
-  // this worker's time on site), a half day at most half of its pairs' minutes (rounded down); present keeps them all.
+  // this worker's time on site), a half day the pairs' minutes up to half the statutory day (a four-hour pair stays
+  // four hours: halving it again would underpay hourly terms); present keeps them all.
   const pairedMinutes = Math.min(summed, DAY_MINUTES)
-  const workedMinutes = !setter ? pairedMinutes : status === 'absent' ? 0 : status === 'half_day' ? Math.floor(pairedMinutes / 2) : pairedMinutes
+  const workedMinutes = !setter ? pairedMinutes : status === 'absent' ? 0 : status === 'half_day' ? Math.min(pairedMinutes, HALF_DAY_MINUTES) : pairedMinutes
 
   const corrections = new Set<string>()
   for (const c of dayCorrections) corrections.add(c.id)

@@ -4,7 +4,8 @@
  * else's card) is credited no day, but keeps the pair's worked minutes: 540 minutes on an absent day. The month's
  * workedMinutes, the attendance sheet's 工时 column, the upstream PayRollDetail WorkHours and, under hourly wage terms
  * (paid per worked minute), the pay itself still count the hours of a day the correction said nobody worked. A half
- * day set by correction likewise keeps a full day's minutes.
+ * day set by correction likewise kept a full day's minutes: it now counts its pairs' minutes up to four hours, half of
+ * the statutory eight-hour day (a shorter pair stays as it is: halving it again would underpay hourly terms).
  */
 import t from 'tap'
 import { parseLocalDateTime, workDateOf } from '../../src/kernel/time.ts'
@@ -37,7 +38,7 @@ t.test('a day set absent by a correction counts no worked minutes', async (t) =>
   t.equal(foldMonth('w1', days).workedMinutes, 0, "the month's hours do not include the absent day")
 })
 
-t.test('a half day set by a correction counts at most half of its pairs\' minutes; present keeps them all', async (t) => {
+t.test('a half day set by a correction counts its pairs\' minutes up to four hours; present keeps them all', async (t) => {
   const punches = [punch(1, '2026-10-08 08:00:00', 'in'), punch(2, '2026-10-08 17:01:00', 'out')]
   const set = (status: 'half_day' | 'present'): Correction => ({
     id: 'c1',
@@ -54,7 +55,26 @@ t.test('a half day set by a correction counts at most half of its pairs\' minute
   })
   const dayWith = (c: Correction) => buildWorkerDays({ workerId: 'w1', enrolment: { entryDate: '2026-10-01', exitDate: null }, punches, corrections: [c] }, DEFAULT_POLICY, TZ, '2026-10-01', '2026-10-31').find((d) => d.workDate === '2026-10-08')!
   const half = dayWith(set('half_day'))
-  t.same([half.status, half.creditHalves, half.workedMinutes], ['half_day', 1, 270], 'half of 541 minutes, rounded down')
+  t.same([half.status, half.creditHalves, half.workedMinutes], ['half_day', 1, 240], '541 minutes of pairs: four hours')
   const present = dayWith(set('present'))
   t.same([present.status, present.creditHalves, present.workedMinutes], ['present', 2, 541], 'present keeps the pairs\' minutes')
+})
+
+t.test('a half day set by a correction keeps a pair shorter than four hours as it is', async (t) => {
+  const punches = [punch(1, '2026-10-08 07:00:00', 'in'), punch(2, '2026-10-08 10:30:00', 'out')]
+  const half: Correction = {
+    id: 'c1',
+    workDate: '2026-10-08',
+    kind: 'set_status',
+    punchId: null,
+    atMs: null,
+    direction: null,
+    status: 'half_day',
+    revokesId: null,
+    reason: '上午出工',
+    author: '王芳',
+    createdAtMs: at('2026-10-09 09:00:00'),
+  }
+  const day = buildWorkerDays({ workerId: 'w1', enrolment: { entryDate: '2026-10-01', exitDate: null }, punches, corrections: [half] }, DEFAULT_POLICY, TZ, '2026-10-01', '2026-10-31').find((d) => d.workDate === '2026-10-08')!
+  t.same([day.status, day.creditHalves, day.workedMinutes], ['half_day', 1, 210], 'three and a half hours worked stay three and a half')
 })

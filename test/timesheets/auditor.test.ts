@@ -293,9 +293,9 @@ function audit(input: WorkerInput, policy: AttendancePolicy): Map<string, AuditD
       status = newest.status!
       credit = status === 'present' ? 2 : status === 'half_day' ? 1 : 0
       reasons.clear()
-      // Set absent: no minutes worked; set half day: half of the pairs' minutes, rounded down.
+      // Set absent: no minutes worked; set half day: the pairs' minutes, at most four hours (half of an 8-hour day).
       if (status === 'absent') worked = 0
-      else if (status === 'half_day') worked = Math.floor(worked / 2)
+      else if (status === 'half_day') worked = Math.min(worked, 240)
     }
 
     days.set(date, {

@@ -94,7 +94,7 @@ const answer: WorkerConfirmationRow = { id: 'ans1', confirmationId: 'conf-10', w
  * October 2026, three workers:
  * - A: present on the 6th and 7th (600 min each); a punch on the 3rd, before entry, so excluded: absent.
  * - B: present on the 6th (630 min); only an in on the 8th (needs review); only an in on the 9th plus an out added by correction.
- * - C: present on the 6th (600 min); a half day set by correction on the 10th (a 240 min pair, counted as half: 120 min); an adjustment of +1 day; confirmed by WeChat.
+ * - C: present on the 6th (600 min); a half day set by correction on the 10th (240 min, within the half day's four hours); an adjustment of +1 day; confirmed by WeChat.
  */
 function october(names: { a?: string; b?: string; c?: string; tradeC?: string } = {}): TeamMonth {
   const a = member(workerRow('wa', names.a ?? 'Zhang, "Big" San', ids.a, '钢筋工'), '2026-10-05', [punch('2026-10-03 07:00', 'in'), punch('2026-10-06 07:00', 'in'), punch('2026-10-06 17:00', 'out'), punch('2026-10-07 07:00', 'in'), punch('2026-10-07 17:00', 'out')], [], '2026-10')
@@ -276,9 +276,9 @@ t.test('CSV: line figures and totals', async (t) => {
   const figs = (r: string[]): string[] => r.slice(-5)
   t.same(figs(body[0]!), ['2', '20.0', '0', '', ''])
   t.same(figs(body[1]!), ['2', '20.5', '1', '', ''], '600 + 630 minutes; the 8th needs review')
-  t.same(figs(body[2]!), ['1.5', '12.0', '0', '+1', '确认 confirmed (微信 WeChat)'], '600 + 240 ÷ 2 minutes: the half day set by correction counts half its pair')
+  t.same(figs(body[2]!), ['1.5', '14.0', '0', '+1', '确认 confirmed (微信 WeChat)'], '600 + 240 minutes: a half day set by correction keeps a pair within four hours')
   t.equal(totals[0], '合计 Total')
-  t.same(figs(totals), ['5.5', '52.5', '1', '+1', '确认 1 / 异议 0 / 共 3'])
+  t.same(figs(totals), ['5.5', '54.5', '1', '+1', '确认 1 / 异议 0 / 共 3'])
   const perDay = totals.slice(4, -5)
   t.equal(perDay.length, 31)
   t.equal(perDay[header.indexOf('6') - 4], '3')

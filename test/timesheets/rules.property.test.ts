@@ -265,12 +265,12 @@ t.test('figures stay in their bounds', async (t) => {
             d.workedMinutes <= 1440 &&
             [0, 1, 2].includes(d.creditHalves) &&
             d.needsReview === d.reviewReasons.length > 0 &&
-            // A status set by correction decides the minutes too: absent none, half day half of the pairs', rounded down.
+            // A status set by correction decides the minutes too: absent none, half day the pairs' up to four hours.
             d.workedMinutes ===
               (d.decidedBy === 'correction' && d.status === 'absent'
                 ? 0
                 : d.decidedBy === 'correction' && d.status === 'half_day'
-                  ? Math.floor(Math.min(1440, d.pairs.reduce((n, p) => n + p.minutes, 0)) / 2)
+                  ? Math.min(240, d.pairs.reduce((n, p) => n + p.minutes, 0))
                   : Math.min(1440, d.pairs.reduce((n, p) => n + p.minutes, 0))) &&
             d.reviewReasons.includes('over_24h') === (d.decidedBy !== 'correction' && d.pairs.reduce((n, p) => n + p.minutes, 0) > 1440),
         ),

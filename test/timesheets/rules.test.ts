@@ -609,7 +609,7 @@ t.test('a month folded from its days', async (t) => {
       daysAbsent: 1,
       daysNeedingReview: 1,
       daysCorrected: 1,
-      workedMinutes: 20 * 600 + 300, // the half day set by correction counts half of its pair
+      workedMinutes: 20 * 600 + 240, // the half day set by correction counts its pair up to four hours
       days: 23,
     },
   )
