@@ -9,6 +9,7 @@ import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { createKey, createLogin, logIn, MONTH, registerAccessSite } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
+import { camt054, entry, txDtls, type CamtPayment } from '../helpers/camt054.ts'
 import { failure, startTestServer } from '../helpers/server.ts'
 
 const AT_MS = Date.UTC(2026, 10, 9, 4)
@@ -23,19 +24,7 @@ const pain002 = (msgId: string, txs: Array<[endToEndId: string, status: string, 
     .join('') +
   `</OrgnlPmtInfAndSts></CstmrPmtStsRpt></Document>`
 
-interface Pay {
-  endToEndId: string
-  card: string
-  name: string
-  yuan: string
-}
-const txDtls = (p: Pay, extra = ''): string =>
-  `<TxDtls><Refs><EndToEndId>${p.endToEndId}</EndToEndId></Refs><Amt Ccy="CNY">${p.yuan}</Amt><RltdPties><Cdtr><Pty><Nm>${p.name}</Nm></Pty></Cdtr><CdtrAcct><Id><Othr><Id>${p.card}</Id></Othr></Id></CdtrAcct></RltdPties>${extra}</TxDtls>`
-const camt054 = (msgId: string, account: string, entries: string): string =>
-  `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>${msgId}</MsgId><CreDtTm>2026-11-10T18:00:00+08:00</CreDtTm></GrpHdr><Ntfctn><Id>${msgId}-N</Id><CreDtTm>2026-11-10T18:00:00+08:00</CreDtTm><Acct><Id><Othr><Id>${account}</Id></Othr></Id></Acct>${entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>`
-const entry = (ref: string, dir: 'DBIT' | 'CRDT', yuan: string, date: string, details: string): string =>
-  `<Ntry><Amt Ccy="CNY">${yuan}</Amt><CdtDbtInd>${dir}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>${date}</Dt></BookgDt><ValDt><Dt>${date}</Dt></ValDt><AcctSvcrRef>${ref}</AcctSvcrRef><NtryDtls>${details}</NtryDtls></Ntry>`
+type Pay = CamtPayment
 
 interface FileJson { id: string; format: string; variant: string | null; messageId: string | null; lineCount: number; successCount: number; failedCount: number; pendingCount: number; returnedCount: number; returnedFen: number }
 interface LineJson { lineNo: number; status: string; payeeCardMasked?: string; payeeName: string; amountFen: number; bankRef: string; endToEndId: string | null; valueDate: string }

@@ -11,15 +11,11 @@ import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { createKey, createLogin, logIn, MONTH, registerAccessSite } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
+import { camt054, txDtls } from '../helpers/camt054.ts'
 import { startTestServer } from '../helpers/server.ts'
 
 const AT_MS = Date.UTC(2026, 10, 9, 4)
 
-const camt054 = (msgId: string, account: string, entries: string): string =>
-  `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>${msgId}</MsgId><CreDtTm>2026-11-10T18:00:00+08:00</CreDtTm></GrpHdr><Ntfctn><Id>${msgId}-N</Id><CreDtTm>2026-11-10T18:00:00+08:00</CreDtTm><Acct><Id><Othr><Id>${account}</Id></Othr></Id></Acct>${entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>`
-const txDtls = (p: { endToEndId: string; card: string; name: string; yuan: string }): string =>
-  `<TxDtls><Refs><EndToEndId>${p.endToEndId}</EndToEndId></Refs><Amt Ccy="CNY">${p.yuan}</Amt><RltdPties><Cdtr><Pty><Nm>${p.name}</Nm></Pty></Cdtr><CdtrAcct><Id><Othr><Id>${p.card}</Id></Othr></Id></CdtrAcct></RltdPties></TxDtls>`
 
 type Fields = Record<string, string>
 const element = (tag: string, f: Fields): string => `<${tag}>${Object.entries(f).map(([k, v]) => `<${k}>${v}</${k}>`).join(' ')}</${tag}>`

@@ -9,15 +9,13 @@
 import t from 'tap'
 import { createKey, createLogin, logIn, MONTH, registerAccessSite } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
+import { camt054 } from '../helpers/camt054.ts'
 import { startTestServer } from '../helpers/server.ts'
 import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 
 const AT_MS = Date.UTC(2026, 10, 9, 4)
 
-const camt054 = (msgId: string, account: string, entries: string): string =>
-  `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>${msgId}</MsgId><CreDtTm>2026-11-10T18:00:00+08:00</CreDtTm></GrpHdr><Ntfctn><Id>${msgId}-N</Id><CreDtTm>2026-11-10T18:00:00+08:00</CreDtTm><Acct><Id><Othr><Id>${account}</Id></Othr></Id></Acct>${entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>`
 
 for (const returnFirst of [false, true]) {
   t.test(`a reversal naming the payment by its bank reference, posted ${returnFirst ? 'before' : 'after'} the payment, makes the worker unpaid and the payment attemptable again`, async (t) => {

@@ -11,18 +11,13 @@ import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { createKey, createLogin, logIn, MONTH, registerAccessSite } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
+import { camt054, entry, txDtls } from '../helpers/camt054.ts'
 import { startTestServer } from '../helpers/server.ts'
 
 const AT_MS = Date.UTC(2026, 10, 9, 4)
 const DAY_MS = 86_400_000
 
-const txDtls = (e2e: string, card: string, yuan: string, extra = ''): string =>
-  `<TxDtls><Refs><EndToEndId>${e2e}</EndToEndId></Refs><Amt Ccy="CNY">${yuan}</Amt><RltdPties><Cdtr><Pty><Nm>工人1</Nm></Pty></Cdtr><CdtrAcct><Id><Othr><Id>${card}</Id></Othr></Id></CdtrAcct></RltdPties>${extra}</TxDtls>`
-const camt054 = (msgId: string, account: string, entries: string): string =>
-  `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>${msgId}</MsgId><CreDtTm>2026-11-10T18:00:00+08:00</CreDtTm></GrpHdr><Ntfctn><Id>${msgId}-N</Id><CreDtTm>2026-11-10T18:00:00+08:00</CreDtTm><Acct><Id><Othr><Id>${account}</Id></Othr></Id></Acct>${entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>`
-const entry = (ref: string, dir: 'DBIT' | 'CRDT', yuan: string, date: string, details: string): string =>
-  `<Ntry><Amt Ccy="CNY">${yuan}</Amt><CdtDbtInd>${dir}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>${date}</Dt></BookgDt><ValDt><Dt>${date}</Dt></ValDt><AcctSvcrRef>${ref}</AcctSvcrRef><NtryDtls>${details}</NtryDtls></Ntry>`
+const tx = (e2e: string, card: string, yuan: string, extra = ''): string => txDtls({ endToEndId: e2e, card, name: '工人1', yuan }, extra)
 
 t.test('the camt booking and return first, the 代发 result of the same payment after: the worker is still unpaid', async (t) => {
   let nowMs = AT_MS
@@ -44,8 +39,8 @@ t.test('the camt booking and return first, the 代发 result of the same payment
   const flagsOf = async () => (await api.get<{ flags: Array<{ kind: string; workerId: string | null }> }>(`/api/projects/${site.projectId}/flags/${MONTH}`)).flags.map((f) => `${f.kind} ${f.workerId === w.id ? 'w1' : f.workerId}`).sort()
 
   nowMs = AT_MS + 4 * DAY_MS
-  await bank.request('POST', `/api/projects/${site.projectId}/payout-files?period=${MONTH}`, Buffer.from(camt054('C54-RV', account, entry('BK-1', 'DBIT', '700.00', '2026-11-09', txDtls(e2e1, card, '700.00')))), 'application/xml')
-  await bank.request('POST', `/api/projects/${site.projectId}/payout-files?period=${MONTH}`, Buffer.from(camt054('C54-RV-R', account, entry('BK-2', 'CRDT', '700.00', '2026-11-12', txDtls(e2e1, card, '700.00', '<RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>')))), 'application/xml')
+  await bank.request('POST', `/api/projects/${site.projectId}/payout-files?period=${MONTH}`, Buffer.from(camt054('C54-RV', account, entry('BK-1', 'DBIT', '700.00', '2026-11-09', tx(e2e1, card, '700.00')))), 'application/xml')
+  await bank.request('POST', `/api/projects/${site.projectId}/payout-files?period=${MONTH}`, Buffer.from(camt054('C54-RV-R', account, entry('BK-2', 'CRDT', '700.00', '2026-11-12', tx(e2e1, card, '700.00', '<RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>')))), 'application/xml')
   const before = await flagsOf()
   t.same(before, ['RETURNED w1', 'UNPAID w1'], 'after the booking and its return: unpaid')
   // The 代发 result of that same booked payment (same card, amount, value date), which arrives last.

@@ -14,18 +14,13 @@ import { cardNumber, idNumber } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 import { createKey, createLogin, logIn, MONTH, registerAccessSite } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
+import { camt054, entry, txDtls } from '../helpers/camt054.ts'
 import { startTestServer } from '../helpers/server.ts'
 
 const AT_MS = Date.UTC(2026, 10, 9, 4)
 const DAY_MS = 86_400_000
 
-const txDtls = (e2e: string, card: string, yuan: string, extra = ''): string =>
-  `<TxDtls><Refs><EndToEndId>${e2e}</EndToEndId></Refs><Amt Ccy="CNY">${yuan}</Amt><RltdPties><Cdtr><Pty><Nm>工人1</Nm></Pty></Cdtr><CdtrAcct><Id><Othr><Id>${card}</Id></Othr></Id></CdtrAcct></RltdPties>${extra}</TxDtls>`
-const camt054 = (msgId: string, account: string, entries: string): string =>
-  `<?xml version="1.0" encoding="UTF-8"?>
-<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"><BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>${msgId}</MsgId><CreDtTm>2026-11-10T18:00:00+08:00</CreDtTm></GrpHdr><Ntfctn><Id>${msgId}-N</Id><CreDtTm>2026-11-10T18:00:00+08:00</CreDtTm><Acct><Id><Othr><Id>${account}</Id></Othr></Id></Acct>${entries}</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>`
-const entry = (ref: string, dir: 'DBIT' | 'CRDT', yuan: string, date: string, details: string): string =>
-  `<Ntry><Amt Ccy="CNY">${yuan}</Amt><CdtDbtInd>${dir}</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>${date}</Dt></BookgDt><ValDt><Dt>${date}</Dt></ValDt><AcctSvcrRef>${ref}</AcctSvcrRef><NtryDtls>${details}</NtryDtls></Ntry>`
+const tx = (e2e: string, card: string, yuan: string, extra = ''): string => txDtls({ endToEndId: e2e, card, name: '工人1', yuan }, extra)
 
 t.test('a payment reported with and without our EndToEndId is one payment, and its return is seen', async (t) => {
   let nowMs = AT_MS
@@ -74,9 +69,9 @@ t.test('a payment reported with and without our EndToEndId is one payment, and i
 
   await t.test('the camt.054 of the same payment counts it once; its return makes the worker unpaid again', async (t) => {
     nowMs = AT_MS + 4 * DAY_MS
-    await bank.request('POST', `/api/projects/${site.projectId}/payout-files?period=${MONTH}`, Buffer.from(camt054('C54-SP', account, entry('BK-1', 'DBIT', '700.00', '2026-11-09', txDtls(e2e1, w1.cardNo, '700.00')))), 'application/xml')
+    await bank.request('POST', `/api/projects/${site.projectId}/payout-files?period=${MONTH}`, Buffer.from(camt054('C54-SP', account, entry('BK-1', 'DBIT', '700.00', '2026-11-09', tx(e2e1, w1.cardNo, '700.00')))), 'application/xml')
     t.same(await flagsOf(), ['SHORTFALL w2'], 'worker 1 paid once (no OVERPAID), worker 2 short')
-    await bank.request('POST', `/api/projects/${site.projectId}/payout-files?period=${MONTH}`, Buffer.from(camt054('C54-SP-R', account, entry('BK-2', 'CRDT', '700.00', '2026-11-12', txDtls(e2e1, w1.cardNo, '700.00', '<RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>')))), 'application/xml')
+    await bank.request('POST', `/api/projects/${site.projectId}/payout-files?period=${MONTH}`, Buffer.from(camt054('C54-SP-R', account, entry('BK-2', 'CRDT', '700.00', '2026-11-12', tx(e2e1, w1.cardNo, '700.00', '<RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>')))), 'application/xml')
     t.same(await flagsOf(), ['RETURNED w1', 'SHORTFALL w2', 'UNPAID w1'], 'the return is seen: the 代发 report no longer keeps worker 1 paid')
     lm = api.as(await logIn(api, 'lm.sp'))
     const again = await lm.post<{ lines: Array<{ attempt: number }> }>(`/api/projects/${site.projectId}/workers/${w1.workerId}/instructions/${MONTH}/retry`, { reason: '退票后重发' })
