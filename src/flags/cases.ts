@@ -33,10 +33,12 @@
  *
  * Clocks (the seeds' deadlines, shared/domain.md): "any case handled within 7 days" (the programme targets) and
  * complaint clues "go to the construction bureau within 7 days of receipt and must be resolved within 15 days"
- * (Hangzhou notice, 2024). Here: a case still open (nobody took it) 7 calendar days after its episode began is
- * escalated on the handling clock; a case not resolved 15 days after is escalated on the resolution clock
- * (`CASE_CLOCKS`). Calendar days are counted between dates in the project's time zone (Asia/Shanghai by default): a
- * case opened on the 1st is 7 days old on the 8th, whatever the hour.
+ * (Hangzhou notice, 2024). Here: a case still open (nobody took it) when its 7th day after the episode began is over
+ * is escalated on the handling clock; a case not resolved when its 15th day is over is escalated on the resolution
+ * clock (`CASE_CLOCKS`). "Within N days" is read as for complaint clues (src/risk/clues.ts): calendar days between
+ * dates in the project's time zone (Asia/Shanghai by default), the opening day not counted. A case opened on the 1st,
+ * whatever the hour, is 7 days old on the 8th, due to be taken by the end of the 8th and escalated from 00:00 on the
+ * 9th; due to be resolved by the end of the 16th and escalated from 00:00 on the 17th.
  *
  * Pure: no I/O, no clock of its own (times are given), never throws on bad input (typed refusals and problems).
  */
@@ -164,7 +166,7 @@ export type CaseEvent =
       thresholdDays: number
       /** Age of the episode in calendar days when the clock was read. */
       ageDays: number
-      /** The date the threshold was reached (the episode's first date + thresholdDays). */
+      /** The last day the clock allowed (the episode's first date + thresholdDays); escalated the day after. */
       dueDate: WorkDate
     })
 
@@ -709,7 +711,8 @@ export function applyClock(cases: readonly FlagCase[], nowMs: number, timeZone: 
     const { episodeAgeDays } = caseAge(c, nowMs, timeZone)
     const began = workDateOf(c.episodeOpenedAtMs, timeZone)
     for (const clock of CASE_CLOCKS) {
-      if (!clock.runsWhile.includes(c.state) || episodeAgeDays < clock.thresholdDays) continue
+      // Due on the episode's first date + thresholdDays, so overdue only once that date is over.
+      if (!clock.runsWhile.includes(c.state) || episodeAgeDays <= clock.thresholdDays) continue
       if (c.escalations.some((e) => e.clock === clock.clock)) continue
       events.push({
         caseKey: c.key,

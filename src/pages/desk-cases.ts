@@ -141,7 +141,7 @@ function clocksOf(state: CaseState, episodeAgeDays: number): ClockView[] {
     const label = c.clock === 'handling' ? `${c.thresholdDays} 天受理` : `${c.thresholdDays} 天办结`
     if (!c.runsWhile.includes(state)) return { label, text: state === 'acknowledged' ? '已受理' : CASE_STATE_NAMES[state], late: false }
     const left = c.thresholdDays - episodeAgeDays
-    return left > 0 ? { label, text: `还剩 ${left} 天`, late: false } : { label, text: `已超时 ${-left} 天`, late: true }
+    return left >= 0 ? { label, text: `还剩 ${left} 天`, late: false } : { label, text: `已超时 ${-left} 天`, late: true }
   })
 }
 

@@ -197,14 +197,14 @@ t.test('ageing: handled within 7 days, escalated at 15, once per clock and episo
   // Opened at 23:30 on the 1st in Shanghai: its first day is the 1st, whatever UTC says.
   log.run(runOf('r1', at(1, 23) + 30 * 60_000, [flag('UNPAID', ZHANG, 5000, 0), flag('LATE', LI, 4000, 4000)]))
   const lateKey = caseKey(PROJECT, MONTH, flag('LATE', LI, 1, 1))
-  t.same(log.clock(at(8, 0) - 1), [], 'the 7th day is not over at 23:59:59 on the 7th')
+  t.same(log.clock(at(9, 0) - 1), [], 'the 8th, the 7th day after the 1st, is still within 7 days at 23:59:59')
   t.same(caseAge(log.one(unpaidKey(ZHANG)), at(8, 0) - 1), { ageDays: 6, episodeAgeDays: 6 })
 
   const ack = act(log.one(lateKey), { type: 'acknowledge' }, MANAGER, at(3))
   if (ack.ok) log.append(ack.event)
-  const seven = log.clock(at(8, 0))
-  t.same(seven, [{ caseKey: unpaidKey(ZHANG), atMs: at(8, 0), type: 'escalated', clock: 'handling', thresholdDays: 7, ageDays: 7, dueDate: '2026-03-08' }], 'the acknowledged case was handled in time')
-  t.same(log.clock(at(9)), [], 'once per clock')
+  const seven = log.clock(at(9, 0))
+  t.same(seven, [{ caseKey: unpaidKey(ZHANG), atMs: at(9, 0), type: 'escalated', clock: 'handling', thresholdDays: 7, ageDays: 8, dueDate: '2026-03-08' }], 'the acknowledged case was handled in time')
+  t.same(log.clock(at(10)), [], 'once per clock')
   t.equal(severityOf(log.one(unpaidKey(ZHANG)), at(9)), 'red')
   t.equal(severityOf(log.one(lateKey), at(9)), 'yellow', 'LATE has no age rule')
 
@@ -226,7 +226,8 @@ t.test('ageing: handled within 7 days, escalated at 15, once per clock and episo
   t.same(caseAge(log.one(unpaidKey(ZHANG)), at(30)), { ageDays: 29, episodeAgeDays: 3 })
   t.equal(severityOf(log.one(unpaidKey(ZHANG)), at(30)), 'yellow', 'a new episode starts yellow')
   t.same(log.clock(at(30)), [])
-  t.match(log.clock(at(31, 23) + 3 * 86_400_000), [{ type: 'escalated', clock: 'handling', ageDays: 7, dueDate: '2026-04-03' }], 'the reopened episode has its own clocks')
+  t.same(log.clock(at(31, 23) + 3 * 86_400_000), [], 'the reopened episode is due on 3 April')
+  t.match(log.clock(at(31, 23) + 4 * 86_400_000), [{ type: 'escalated', clock: 'handling', ageDays: 8, dueDate: '2026-04-03' }], 'the reopened episode has its own clocks')
 })
 
 t.test('a resolved case stops ageing', async (t) => {

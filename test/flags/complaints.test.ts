@@ -59,6 +59,6 @@ t.test("resolve is refused on a run's case", async (t) => {
 
 t.test('an untaken complaint is escalated on the 7-day handling clock', async (t) => {
   const c = fold([must(complain(undefined, complaint()))])
-  t.same(applyClock([c], T0 + 6 * DAY_MS, 'Asia/Shanghai'), [])
-  t.match(applyClock([c], T0 + 7 * DAY_MS, 'Asia/Shanghai'), [{ type: 'escalated', clock: 'handling', thresholdDays: 7, dueDate: '2026-11-19' }])
+  t.same(applyClock([c], T0 + 7 * DAY_MS, 'Asia/Shanghai'), [], 'the due date itself is within 7 days')
+  t.match(applyClock([c], T0 + 8 * DAY_MS, 'Asia/Shanghai'), [{ type: 'escalated', clock: 'handling', thresholdDays: 7, dueDate: '2026-11-19' }])
 })
