@@ -33,18 +33,19 @@
  * checked strictly, nothing else enters the punch.
  *
  * Failures, in order of precedence: not an event part (malformed_payload); a
- * heartbeat, another code or action (not_a_punch); data not a UTF-8 JSON object
- * (malformed_payload); Status and ErrorCode, then Method (malformed_payload when
+ * heartbeat, another code or action (not_a_punch); data neither UTF-8 nor GBK, or
+ * not a JSON object (malformed_payload); Status and ErrorCode, then Method (malformed_payload when
  * unreadable, not_a_punch when not a person's success); RecNo, the person and
  * Type (malformed_payload); then the time (malformed_payload when absent or of the
  * wrong type, invalid_device_time when it names no real instant). Dahua events
  * carry no serial, so device_serial_mismatch does not arise: the client knows the
  * device it attached to.
  */
+import iconv from 'iconv-lite'
 import type { DeviceCodec, DeviceContext, DecodeResult } from '../codec.ts'
 import type { Channel, Direction, PersonRef, VerifyMethod } from '../../src/punches/canonical.ts'
 import { daysInMonth, isTimeZone, zonedToUtcMs } from '../../src/kernel/time.ts'
-import { DEVICE_YEAR_MAX, DEVICE_YEAR_MIN, fail, is, quote, readDeviceConnect, readDeviceUserId, readJsonObject, type DeviceConnect, type JsonObject, type Read } from '../frame.ts'
+import { DEVICE_YEAR_MAX, DEVICE_YEAR_MIN, fail, is, quote, readDeviceConnect, readDeviceUserId, readJsonObject, utf8Text, type DeviceConnect, type JsonObject, type Read } from '../frame.ts'
 import { parseEventPart } from './split.ts'
 
 export const MODEL = 'dahua-access'
@@ -339,6 +340,19 @@ export function readEventTime(data: JsonObject, timeZone: string): Read<EventTim
 // Decode
 // ---------------------------------------------------------------------------
 
+/**
+ * The data's text: UTF-8 when its bytes are UTF-8, else GBK, read as GB18030 (its superset, so a rare character written
+ * in four bytes reads too). A Chinese-market firmware may write `CardName` in its code page; every field read is ASCII,
+ * the same in both, and `CardName` is read past, so a name that happens to be valid UTF-8 in GBK bytes harms nothing.
+ * Undefined when the bytes are neither: iconv-lite writes U+FFFD for what is no GB18030 character.
+ */
+function dataText(bytes: Buffer): string | undefined {
+  const utf8 = utf8Text(bytes)
+  if (utf8 !== undefined) return utf8
+  const gbk = iconv.decode(bytes, 'gb18030')
+  return gbk.includes('\uFFFD') ? undefined : gbk
+}
+
 /** The event's data object, or why this part carries no access event. */
 export function readAccessEvent(payload: Buffer): Read<JsonObject> {
   const part = parseEventPart(payload)
@@ -348,7 +362,9 @@ export function readAccessEvent(payload: Buffer): Read<JsonObject> {
   if (part.code !== ACCESS_CODE) return fail('not_a_punch', `${where} is not an access-control event; only "${ACCESS_CODE}" can be a punch`)
   if (part.action !== PULSE) return fail('not_a_punch', `${where} action ${quote(part.action)}: access events are "${PULSE}"`)
   if (part.data === undefined) return fail('malformed_payload', `${where} has no data=`)
-  const data = readJsonObject(part.data)
+  const text = dataText(part.data)
+  if (text === undefined) return fail('malformed_payload', `${where} data is neither UTF-8 nor GBK`)
+  const data = readJsonObject(Buffer.from(text, 'utf8'))
   if (!data.ok) return fail('malformed_payload', data.detail.replace(/^payload/, 'data'))
   return data
 }
