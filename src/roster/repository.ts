@@ -146,13 +146,14 @@ export class RosterRepository {
     const raws = await this.db.all<Raw>(sql`${selectFrom(teams)} WHERE ${teams.projectId} = ${projectId} ORDER BY ${name}, ${teams.id}`)
     return raws.map((r) => rowOf<TeamRow>(teams, r))
   }
-  /** By name, as people look for a team; the anchor team's name is the keyset. Undefined when `after` is no team of the project. */
+  /** By name, as people look for a team; the anchor team's name is the keyset. Undefined when `after` is no team of the list (of the project, and of `employerId` when given). */
   async pageTeams(projectId: string, page: PageQuery, employerId?: string): Promise<TeamRow[] | undefined> {
     const name = this.db.dialect.bytewise(teams.name)
     let from = employerId === undefined ? sql`` : sql`AND ${teams.employerId} = ${employerId}`
     if (page.after) {
       const anchor = await this.team(projectId, page.after)
-      if (!anchor) return undefined
+      // Another employer's team is no item of this list: answered as an id that does not exist, never a page after it.
+      if (!anchor || (employerId !== undefined && anchor.employerId !== employerId)) return undefined
       from = sql`${from} AND (${name}, ${teams.id}) > (${anchor.name}, ${anchor.id})`
     }
     const raws = await this.db.all<Raw>(sql`${selectFrom(teams)} WHERE ${teams.projectId} = ${projectId} ${from} ORDER BY ${name}, ${teams.id} LIMIT ${page.limit}`)
@@ -315,7 +316,7 @@ export class RosterRepository {
   }
   /**
    * A page of the roster in its printed order (team, name); the anchor enrolment's team and worker are the keyset.
-   * Undefined when `after` is no enrolment of the project.
+   * Undefined when `after` is no enrolment of the list (of the project, and in a team of `employerId` when given).
    */
   async pageEnrolments(projectId: string, page: PageQuery, employerId?: string): Promise<EnrolmentWithWorker[] | undefined> {
     let from = employerId === undefined ? sql`` : sql`AND ${enrolments.teamId} IN (SELECT ${teams.id} FROM ${teams} WHERE ${teams.employerId} = ${employerId})`
@@ -323,6 +324,8 @@ export class RosterRepository {
       const anchor = await this.enrolment(projectId, page.after)
       const anchorWorker = anchor && (await this.worker(anchor.workerId))
       if (!anchor || !anchorWorker) return undefined
+      // An enrolment in another employer's team is no item of this list: answered as one that does not exist.
+      if (employerId !== undefined && (await this.team(projectId, anchor.teamId))?.employerId !== employerId) return undefined
       const name = this.db.dialect.bytewise(workers.name)
       from = sql`${from} AND (${enrolments.teamId}, ${name}, ${workers.id}) > (${anchor.teamId}, ${anchorWorker.name}, ${anchorWorker.id})`
     }
