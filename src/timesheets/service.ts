@@ -46,7 +46,7 @@ import type { AdjustmentCause, ConfirmationChannel } from '../db/schema/timeshee
 import type { Transaction } from '../db/database.ts'
 import type { AttendancePolicy } from './policy.ts'
 import { buildWorkerDays, foldMonth, inputDates, type ClockSuspect, type Correction, type RawPunch, type CorrectionKind, type SetStatus, type WorkerDay, type WorkerMonth } from './rules.ts'
-import type { AdjustmentRow, ConfirmationRow, CorrectionRow, TimesheetRepository, WorkerConfirmationRow } from './repository.ts'
+import type { AdjustmentRow, ConfirmationHead, ConfirmationRow, CorrectionRow, ReceivedPunch, TimesheetRepository, WorkerConfirmationRow } from './repository.ts'
 
 /** A worker's line in a month: the month itself, and the adjustments to confirmed months carried into it. */
 export interface WorkerMonthLine {
@@ -477,11 +477,20 @@ export class TimesheetService {
     const received = await this.repo.receivedBetween(projectId, startMs, endMs)
     // A suspect reading a person has accepted or voided is settled: no longer listed as waiting for them.
     const settled = await this.repo.settledPunchIds(projectId, received.filter((p) => p.clockSuspect !== null && monthOf(p.workDate) !== month).map((p) => p.id))
+    // Received after the confirmation; or just before it (another instance's commit racing it) and not in the snapshot.
+    const lateFor = async (p: ReceivedPunch, c: ConfirmationHead | undefined): Promise<boolean> =>
+      c !== undefined && (p.receivedAtMs > c.confirmedAtMs || (p.receivedAtMs >= c.confirmedAtMs - CONFIRM_RACE_MARGIN_MS && !(await this.frozenPunchIds(c.id, frozenIds)).has(p.id)))
     for (const p of received) {
       const teamId = teamOf.get(p.workerId) ?? ''
-      const c = confirmedAt.get(`${teamId}|${monthOf(p.workDate)}`)
-      // Received after the confirmation; or just before it (another instance's commit racing it) and not in the snapshot.
-      if (c && (p.receivedAtMs > c.confirmedAtMs || (p.receivedAtMs >= c.confirmedAtMs - CONFIRM_RACE_MARGIN_MS && !(await this.frozenPunchIds(c.id, frozenIds)).has(p.id)))) {
+      let c = confirmedAt.get(`${teamId}|${monthOf(p.workDate)}`)
+      if (!(await lateFor(p, c))) {
+        // A night shift's out on the 1st is listed on the day of its in, the last of the month before: it reaches that
+        // month when it is listed there (under the policy the month was confirmed with).
+        const dayBefore = addDays(p.workDate, -1)
+        const before = monthOf(dayBefore) === monthOf(p.workDate) ? undefined : confirmedAt.get(`${teamId}|${monthOf(dayBefore)}`)
+        c = before !== undefined && (await lateFor(p, before)) && (await this.listedOn(project, p, dayBefore, before)) ? before : undefined
+      }
+      if (c) {
         flags.push({ kind: 'late_punch_in_confirmed_month', workerId: p.workerId, teamId, workDate: p.workDate, punchId: p.id, correctionId: null, detail: { confirmedMonth: c.month, confirmationId: c.id, receivedAtMs: p.receivedAtMs } })
       }
       if (p.clockSuspect !== null && monthOf(p.workDate) !== month && !settled.has(p.id)) {
@@ -497,6 +506,12 @@ export class TimesheetService {
       }
     }
     return flags.sort((a, b) => (a.workDate < b.workDate ? -1 : a.workDate > b.workDate ? 1 : a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0))
+  }
+
+  /** Whether the worker's day `date` lists the punch, computed under the policy of the confirmation holding that day. */
+  private async listedOn(project: ProjectRow, p: ReceivedPunch, date: WorkDate, c: ConfirmationHead): Promise<boolean> {
+    const days = await this.workerDays(project, p.workerId, date, date, (await this.snapshot(c.id)).policy)
+    return days.some((d) => d.workDate === date && d.punches.some((x) => x.punchId === p.id))
   }
 
   /** Every punch a confirmed month's snapshot holds, counted or not. */
