@@ -207,7 +207,58 @@ export class UpstreamReporter {
       byWorker.set(k, e)
     }
     const reporting = new Set([...(await this.reportingProjects()).values()].flat())
-    for (const e of byWorker.values()) if (reporting.has(e.projectId)) await this.reportAttendance(e.projectId, e.workerId, [...e.dates])
+    // Worker by worker: one worker's failure (a lookup, a write) is kept for the next sweep and the log, and the batch's
+    // other workers are queued all the same.
+    for (const e of byWorker.values()) {
+      if (!reporting.has(e.projectId)) continue
+      try {
+        await this.reportAttendance(e.projectId, e.workerId, [...e.dates])
+      } catch (err) {
+        this.attendanceMissed(e.projectId, e.workerId, e.dates, err)
+      }
+    }
+  }
+
+  /**
+   * Worker-days whose queueing after the commit failed, by project and worker: the next sweep queues them again,
+   * whatever their dates (its own window is yesterday and today, and a device's replay may be weeks old).
+   */
+  private readonly missed = new Map<string, { projectId: string; workerId: string; dates: Set<WorkDate> }>()
+  /**
+   * The same, for the log: each failure once, with the error (the runner logs and empties it). Kept to a bound when no
+   * runner empties it (a test, a CLI): the oldest go first.
+   */
+  missedAttendance: Array<{ projectId: string; workerId: string; dates: WorkDate[]; err: unknown }> = []
+
+  private attendanceMissed(projectId: string, workerId: string, dates: Iterable<WorkDate>, err: unknown): void {
+    this.failures++
+    this.lastError = err
+    const k = `${projectId}\u0000${workerId}`
+    const e = this.missed.get(k) ?? { projectId, workerId, dates: new Set<WorkDate>() }
+    for (const d of dates) e.dates.add(d)
+    // Bounded like the log: a failure this wide (the database down) is what the sweep's window and a restart's are for.
+    if (!this.missed.has(k) && this.missed.size >= MISSED_WORKERS_MAX) this.missed.delete(this.missed.keys().next().value as string)
+    this.missed.set(k, e)
+    if (this.missedAttendance.length >= MISSED_WORKERS_MAX) this.missedAttendance.shift()
+    this.missedAttendance.push({ projectId, workerId, dates: [...e.dates].sort(), err })
+  }
+
+  /** The worker-days missed after commits, queued again; those that fail again stay for the next sweep. */
+  private async retryMissed(): Promise<QueuedCounts> {
+    const total = { queued: 0, differs: 0 }
+    const reporting = new Set([...(await this.reportingProjects()).values()].flat())
+    for (const [k, e] of [...this.missed]) {
+      this.missed.delete(k)
+      if (!reporting.has(e.projectId)) continue
+      try {
+        const c = await this.reportAttendance(e.projectId, e.workerId, [...e.dates])
+        total.queued += c.queued
+        total.differs += c.differs
+      } catch (err) {
+        this.attendanceMissed(e.projectId, e.workerId, e.dates, err)
+      }
+    }
+    return total
   }
 
   /** Every team's payroll sheet of the month in a state the platform takes (submitted, approved, settled). */
@@ -390,10 +441,10 @@ export class UpstreamReporter {
   sentThenVoided: Array<{ projectId: string; key: string; state: OutboxState; correctionId: string }> = []
 
   /**
-   * Everything of every reporting project queued again: the roster, the attendance of yesterday and today in the
-   * project's zone (a failed after-commit step), the days of the corrections made since yesterday began whatever date
-   * they are for (a process that died between a correction's commit and its queueing), the payroll of this month and
-   * the last.
+   * Everything of every reporting project queued again: the worker-days whose queueing after a commit failed, the
+   * roster, the attendance of yesterday and today in the project's zone (a failed after-commit step), the days of the
+   * corrections made since yesterday began whatever date they are for (a process that died between a correction's
+   * commit and its queueing), the payroll of this month and the last.
    */
   async sweep(): Promise<QueuedCounts> {
     const total = { queued: 0, differs: 0 }
@@ -401,6 +452,7 @@ export class UpstreamReporter {
       total.queued += c.queued
       total.differs += c.differs
     }
+    add(await this.retryMissed())
     for (const ids of (await this.reportingProjects()).values()) {
       for (const projectId of ids) {
         const project = await this.deps.roster.project(projectId)
@@ -509,6 +561,9 @@ function paidOf(
   const paidFen = Number(sumFen(standing.map((p) => p.amountFen)))
   return { paidFen, inFull: paidFen >= line.netFen, valueDate: standing.at(-1)?.valueDate ?? null, setbacks }
 }
+
+/** Workers whose missed attendance is kept for the next sweep (and entries kept for the log). */
+const MISSED_WORKERS_MAX = 10_000
 
 /** Days of one worker's attendance read at once: a month and a day, within what the timesheet reads for one worker. */
 const ATTENDANCE_SPAN_DAYS = 31

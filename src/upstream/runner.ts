@@ -65,6 +65,9 @@ export class UpstreamRunner {
         log.error({ err: this.reporter.lastError, count: this.reporter.failures - failures }, 'upstream after-commit step failed; the sweep queues what it missed')
         failures = this.reporter.failures
       }
+      for (const { err, ...m } of this.reporter.missedAttendance.splice(0)) {
+        log.error({ code: 'upstream_attendance_missed', err, ...m }, "upstream: a worker's punches could not be queued after their commit; this sweep queues them again")
+      }
       for (const v of this.reporter.sentThenVoided.splice(0)) {
         log.error({ code: 'upstream_voided_after_sent', ...v }, 'upstream: a punch voided (or an added punch revoked) after its record went out; the platform keeps it')
       }
