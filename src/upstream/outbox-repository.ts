@@ -63,6 +63,9 @@ const SENT_DUE = (within: string): string => `SELECT request_serial_code AS "req
 
 const SENT_OF = `SELECT ${COLUMNS} FROM upstream_records WHERE request_serial_code = ? AND state = 'sent' ORDER BY batch_index`
 
+/** How many records a batch was sent with, whatever has become of them since: its indexes run from 0 to one less. */
+const BATCH_SIZE = `SELECT COUNT(*) AS "size" FROM upstream_records WHERE request_serial_code = ?`
+
 const POLL_LATER = `UPDATE upstream_records SET next_attempt_at_ms = ? WHERE request_serial_code = ? AND state = 'sent'`
 
 /** A key's queued revision taken back before it went out: only while queued (a sender's claim moves it first). */
@@ -189,6 +192,10 @@ export class UpstreamOutboxRepository {
   /** Settles one row of a batch; false when it was no longer waiting (another sender settled it). */
   async settle(ex: Executor, id: number, state: 'accepted' | 'refused', reason: string | null, atMs: number): Promise<boolean> {
     return (await ex.run(q(SETTLE, state, reason, atMs, id))).changes === 1
+  }
+
+  async batchSize(ex: Executor, serial: string): Promise<number> {
+    return Number((await ex.get<{ size: number | string }>(q(BATCH_SIZE, serial)))?.size ?? 0)
   }
 
   /** Accepts the batch's waiting rows but the refused indexes; returns the ids it changed (another sender may have settled some). */

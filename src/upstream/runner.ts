@@ -57,6 +57,11 @@ export class UpstreamRunner {
     if (!this.configured || !this.config) return
     this.every(this.config.passMs, async () => {
       const c = await this.pass()
+      for (const sender of this.senders.values()) {
+        for (const f of sender.protocolFaults.splice(0)) {
+          log.error({ code: 'upstream_protocol_fault', ...f }, "upstream: the platform's verdict named records outside the batch it was sent; the records it named in range are settled as it said, a failed batch's others refused for a person to resend")
+        }
+      }
       if (c.accepted + c.refused > 0) log.info({ code: 'upstream_pass', ...c }, 'upstream: verdicts read')
     }, log)
     let failures = 0

@@ -17,7 +17,7 @@ import type { Database } from '../db/database.ts'
 import { newId } from '../kernel/ids.ts'
 import type { Clock } from '../kernel/time.ts'
 import type { PlatformClient } from './client.ts'
-import { ANSWER_CODES } from './protocol.ts'
+import { ANSWER_CODES, type AsyncStatus } from './protocol.ts'
 import { UPSTREAM_LIMITS, nextAttemptAtMs } from './outbox.ts'
 import { UpstreamOutboxRepository, type LaneHead, type NewUpstreamAttempt, type UpstreamRecordRow } from './outbox-repository.ts'
 import type { PayloadOf, RecordKind } from './records.ts'
@@ -125,14 +125,22 @@ export class UpstreamSender {
       await this.repo.pollLater(this.db, serial, at + this.limits.poll_interval_ms)
       return
     }
-    const reasons = new Map<number, string>()
-    for (const f of q.result.failList) reasons.set(f.index, reasons.has(f.index) ? `${reasons.get(f.index)}; ${f.reason}` : f.reason)
     // Failed as a whole without a reason per record: every record carries the batch's.
     const failed = q.result.status === '10'
     const whole = failed && q.result.failList.length === 0 ? q.result.result || 'the batch failed' : null
-    await this.db.tx(async (tx) => {
+    const status = q.result.status
+    const fault = await this.db.tx(async (tx) => {
       const rows = await this.repo.sentOf(tx, serial)
       const log: NewUpstreamAttempt[] = []
+      // An index outside the batch names no record that was sent (a platform counting from 1, say): a protocol fault.
+      // The indexes in range are read as ever.
+      const size = await this.repo.batchSize(tx, serial)
+      const reasons = new Map<number, string>()
+      const outside: number[] = []
+      for (const f of q.result.failList) {
+        if (f.index < 0 || f.index >= size) outside.push(f.index)
+        else reasons.set(f.index, reasons.has(f.index) ? `${reasons.get(f.index)}; ${f.reason}` : f.reason)
+      }
       const reasonOf = (r: UpstreamRecordRow): string | undefined => whole ?? (r.batchIndex === null ? undefined : reasons.get(r.batchIndex))
       // The refused one by one with their reasons; the rest of the batch accepted in one statement.
       for (const r of rows) {
@@ -142,7 +150,17 @@ export class UpstreamSender {
         counts.refused++
       }
       const refusedIndexes = rows.flatMap((r) => (reasonOf(r) !== undefined && r.batchIndex !== null ? [r.batchIndex] : []))
-      if (failed && whole === null) {
+      if (failed && whole === null && outside.length > 0) {
+        // A failed batch stored none of it, and its answer cannot say which of the others failed it: sent again, the
+        // batch would fail the same way at once, and again. Refused with the fault, for a person to take up with the
+        // platform and resend.
+        const faulted = `the batch failed (${q.result.result || '处理失败'}) naming records outside it (index ${outside.join(', ')} of a batch of ${size}): the platform's answer cannot say which record failed; resend once checked with the platform`
+        for (const r of rows) {
+          if (reasonOf(r) !== undefined || !(await this.repo.settle(tx, r.id, 'refused', faulted, at))) continue
+          log.push(attempt(r, 'result', 'refused', at, serial, 0, faulted))
+          counts.refused++
+        }
+      } else if (failed && whole === null) {
         // A failed batch (处理失败) stored none of it: the records it did not name were not at fault and go out again.
         const requeued = `the batch failed (${q.result.result || '处理失败'}) because of other records: sent again`
         for (const r of rows) if (reasonOf(r) === undefined) log.push(attempt(r, 'result', 'requeued', at, serial, 0, requeued))
@@ -155,8 +173,21 @@ export class UpstreamSender {
         counts.accepted++
       }
       await this.repo.insertAttempts(tx, log)
+      const first = rows[0]
+      return outside.length > 0 && first !== undefined ? { requestSerialCode: serial, projectId: first.projectId, kind: first.kind, status, size, indexes: outside } : undefined
     })
+    // Kept to a bound when no runner empties it (a test, a CLI): the oldest go first.
+    if (fault) {
+      if (this.protocolFaults.length >= PROTOCOL_FAULTS_MAX) this.protocolFaults.shift()
+      this.protocolFaults.push(fault)
+    }
   }
+
+  /**
+   * Verdicts whose failList named indexes outside their batch (a protocol fault of the platform's): the runner logs
+   * each once (upstream_protocol_fault) and empties this list.
+   */
+  protocolFaults: Array<{ requestSerialCode: string; projectId: string; kind: RecordKind; status: AsyncStatus; size: number; indexes: number[] }> = []
 
   /** True when the batch was taken longer ago than the platform may take to know it. */
   private async lostSince(serial: string, nowMs: number): Promise<boolean> {
@@ -165,6 +196,9 @@ export class UpstreamSender {
     return rows.length > 0 && nowMs - takenAt >= this.limits.verdict_wait_ms_max
   }
 }
+
+/** Protocol faults kept for the log between two runner rounds. */
+const PROTOCOL_FAULTS_MAX = 1_000
 
 function attempt(
   r: UpstreamRecordRow,
