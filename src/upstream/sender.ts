@@ -7,7 +7,9 @@
  * 1. Claims whose sender died mid-call (older than claim_stale_ms) are queued again.
  * 2. Batches the platform holds are asked for their verdict (AsyncHandleResult.Query) when due: pending, ask again
  *    after poll_interval_ms; handled, each record accepted or refused with its reason; no answer, ask again after a
- *    back-off; the serial code unknown to the platform for verdict_wait_ms_max, queued again as lost.
+ *    back-off; the serial code unknown to the platform for verdict_wait_ms_max, queued again as lost. A failList index
+ *    outside the batch is a protocol fault, kept for the log (protocolFaults); a failed batch's records it leaves
+ *    unnamed are then refused with the fault, not sent again into the same failure.
  * 3. Each ready lane (project and kind whose oldest unsettled record is queued and due, and no record of an earlier
  *    kind of its project is unsettled) sends its oldest queued records, at most the platform's batch size, claimed
  *    by a guarded UPDATE first (of two senders, one gets each row). Taken: the serial code is kept and the verdict
