@@ -36,17 +36,27 @@ export function columnsOf(table: Table): SQL {
 }
 
 const booleanKeys = new WeakMap<Table, string[]>()
+const jsonKeys = new WeakMap<Table, string[]>()
 
-/** A row as the table's $inferSelect type has it: booleans as booleans on both engines (SQLite returns 0/1). */
-export function rowOf<T>(table: Table, raw: Record<string, unknown>): T {
-  let keys = booleanKeys.get(table)
+/** The keys of the table's columns of this drizzle data type, listed once per table. */
+function keysOf(memo: WeakMap<Table, string[]>, table: Table, dataType: string): string[] {
+  let keys = memo.get(table)
   if (!keys) {
     keys = Object.entries(getTableColumns(table))
-      .filter(([, col]) => (col as Column).dataType === 'boolean')
+      .filter(([, col]) => (col as Column).dataType === dataType)
       .map(([key]) => key)
-    booleanKeys.set(table, keys)
+    memo.set(table, keys)
   }
-  for (const k of keys) if (raw[k] !== null && raw[k] !== undefined) raw[k] = Boolean(raw[k])
+  return keys
+}
+
+/**
+ * A row as the table's $inferSelect type has it: booleans as booleans on both engines (SQLite returns 0/1), and a
+ * JSON column (`text(…, { mode: 'json' })`, stored as text on both) as its value.
+ */
+export function rowOf<T>(table: Table, raw: Record<string, unknown>): T {
+  for (const k of keysOf(booleanKeys, table, 'boolean')) if (raw[k] !== null && raw[k] !== undefined) raw[k] = Boolean(raw[k])
+  for (const k of keysOf(jsonKeys, table, 'json')) if (typeof raw[k] === 'string') raw[k] = JSON.parse(raw[k])
   return raw as T
 }
 
@@ -72,12 +82,14 @@ function givenColumns(table: Table, rows: ReadonlyArray<Record<string, unknown>>
 export function insertInto(table: Table, rows: ReadonlyArray<Record<string, unknown>>): SQL {
   if (rows.length === 0) throw new Error(`insertInto(${getTableName(table)}): no rows`)
   const columns = givenColumns(table, rows)
+  const json = new Set(keysOf(jsonKeys, table, 'json'))
   const chunks: Array<StringChunk | Param> = [new StringChunk(`INSERT INTO "${getTableName(table)}" (${columns.map(([, c]) => `"${columnName(c)}"`).join(', ')}) VALUES `)]
   rows.forEach((r, i) => {
     chunks.push(new StringChunk(i === 0 ? '(' : ', ('))
     columns.forEach(([key], j) => {
       if (j > 0) chunks.push(new StringChunk(', '))
-      chunks.push(new Param(r[key] ?? null))
+      const value = r[key] ?? null
+      chunks.push(new Param(json.has(key) && value !== null ? JSON.stringify(value) : value))
     })
     chunks.push(new StringChunk(')'))
   })

@@ -11,6 +11,7 @@
 import { localTimeOf, type WorkDate } from '../kernel/time.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
 import { buildWorkerDays, type RawPunch } from '../timesheets/rules.ts'
+import { enrolledOn, type EnrolmentBreak } from '../roster/spells.ts'
 
 export interface OnSiteTeam {
   teamId: string
@@ -23,6 +24,8 @@ export interface OnSiteEnrolment {
   teamId: string
   entryDate: WorkDate
   exitDate: WorkDate | null
+  /** Exits a return (再次进场) followed, each with its return (src/roster/spells.ts). */
+  breaks?: readonly EnrolmentBreak[]
 }
 
 export interface OnSiteWorker {
@@ -71,7 +74,7 @@ export function onSiteToday(input: {
   // A worker may have had an earlier enrolment on the project: today's is the one whose dates hold today.
   const enrolmentOf = new Map<string, OnSiteEnrolment>()
   for (const e of input.enrolments) {
-    if (!teamIds.has(e.teamId) || e.entryDate > date || (e.exitDate !== null && e.exitDate < date)) continue
+    if (!teamIds.has(e.teamId) || !enrolledOn(e, date)) continue
     enrolmentOf.set(e.workerId, e)
   }
   const punchesOf = new Map<string, RawPunch[]>()

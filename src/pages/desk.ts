@@ -81,7 +81,7 @@ export async function readOnSite(services: Services, p: Principal, projectId: st
     policy,
     teams: visibleTeams(teams, p).map((t) => ({ teamId: t.id, name: maskText(t.name) })),
     // Names are typed by people: masked as the API's replies mask them (a phone or ID number typed into one).
-    enrolments: enrolled.map(({ enrolment, worker }) => ({ workerId: worker.id, name: maskText(worker.name), teamId: enrolment.teamId, entryDate: enrolment.entryDate, exitDate: enrolment.exitDate })),
+    enrolments: enrolled.map(({ enrolment, worker }) => ({ workerId: worker.id, name: maskText(worker.name), teamId: enrolment.teamId, entryDate: enrolment.entryDate, exitDate: enrolment.exitDate, breaks: enrolment.breaks })),
     punches,
   })
   return { ...view, projectName: project.name, truncated: punches.length >= DAY_PUNCHES_MAX }

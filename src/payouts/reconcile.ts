@@ -31,6 +31,7 @@ import {
 import { isMonth, isWorkDate, monthOf } from '../kernel/time.ts'
 import type { ApprovedLine, ApprovedTeamMonth } from '../payroll/approved.ts'
 import { maskCard } from '../roster/identity.ts'
+import { settlementExitIn, type EnrolmentBreak } from '../roster/spells.ts'
 
 /**
  * Every paid figure here (a worker's, a card's, the month's, a running total)
@@ -129,6 +130,8 @@ export interface EnrolmentSpan {
   workerId: string
   entryDate: string
   exitDate: string | null
+  /** Exits a return (再次进场) followed, each with its return (src/roster/spells.ts); absent: none. */
+  breaks?: readonly EnrolmentBreak[]
 }
 
 /** How long a payment may stay pending by default: the rule's own constant (src/flags/project-flags.ts), 3 days. */
@@ -1423,12 +1426,14 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
   if (input.enrolments !== undefined) {
     const exited: ExitedWorker[] = []
     for (const e of input.enrolments) {
+      // The month's exit, a return's or the last (src/roster/spells.ts): none when a return followed it in the month.
+      const exitDate = settlementExitIn(e, period)
       // A malformed exit date on the roster is the roster's problem, shown there; the month reconciles without it.
-      if (e.exitDate === null || !isWorkDate(e.exitDate) || monthOf(e.exitDate) !== period) continue
+      if (exitDate === null || !isWorkDate(exitDate) || monthOf(exitDate) !== period) continue
       const w = tally.workers.get(e.workerId)
       exited.push({
         workerId: e.workerId,
-        exitDate: e.exitDate,
+        exitDate,
         payeeCard: w === undefined ? null : cardOf(w),
         dueFen: w?.due?.dueFen ?? ZERO_FEN,
         paid: (w?.successes ?? []).map((l) => ({ amountFen: l.amountFen, valueDate: l.valueDate })),

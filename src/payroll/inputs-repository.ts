@@ -11,6 +11,7 @@ import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { columnsOf, insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { enrolments, payItems, pieceQuantities, pieceQuantityAnswers, wageTerms, workers } from '../db/schema/index.ts'
+import type { EnrolmentBreak } from '../roster/spells.ts'
 
 export type WageTermsRow = typeof wageTerms.$inferSelect
 export type PieceQuantityRow = typeof pieceQuantities.$inferSelect
@@ -25,6 +26,8 @@ export interface EnrolmentFacts {
   dailyRateFen: number
   entryDate: string
   exitDate: string | null
+  /** The breaks between spells (src/roster/spells.ts), where the caller read them; the month reads leave them out. */
+  breaks?: readonly EnrolmentBreak[]
   createdAtMs: number
 }
 

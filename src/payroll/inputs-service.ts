@@ -17,13 +17,14 @@ import type { Database } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import { fen, Money, type Fen } from '../kernel/money.ts'
-import { addDays, isWorkDate, monthOf, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
+import { addDays, datesOfMonth, isWorkDate, monthOf, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { ConfirmationChannel } from '../db/schema/timesheets.ts'
 import { inline, PayInputsRepository, type EnrolmentFacts, type PayItemRow, type PieceAnswerRow, type PieceQuantityRow, type TeamQuantityRow, type WageTermsRow } from './inputs-repository.ts'
 import type { PayInputsSource, WorkerPayInputs } from './inputs.ts'
 import { DEDUCTION_REASONS, type DeductionReason } from './pay-line.ts'
 import { TermsError, validateTerms, versionOn, type TermsVersion, type WageTerms } from './terms.ts'
+import { enrolledBetween, enrolledOn, type EnrolmentBreak } from '../roster/spells.ts'
 
 /** The base version's id: the enrolment's own daily rate, which needs no row of its own. */
 export const baseVersionId = (enrolmentId: string): string => `base:${enrolmentId}`
@@ -189,8 +190,13 @@ const termsInvalid = (reason: string, message: string, details: Record<string, u
 const quantityInvalid = (reason: string, message: string, details: Record<string, unknown> = {}): AppError => new AppError('piece_quantity_invalid', { ...details, reason, message })
 const payItemInvalid = (reason: string, message: string, details: Record<string, unknown> = {}): AppError => new AppError('pay_item_invalid', { ...details, reason, message })
 
-function factsOf(e: { id: string; workerId: string; teamId: string; dailyRateFen: number; entryDate: string; exitDate: string | null; createdAtMs: number }): EnrolmentFacts {
-  return { id: e.id, workerId: e.workerId, teamId: e.teamId, dailyRateFen: e.dailyRateFen, entryDate: e.entryDate, exitDate: e.exitDate, createdAtMs: e.createdAtMs }
+function factsOf(e: { id: string; workerId: string; teamId: string; dailyRateFen: number; entryDate: string; exitDate: string | null; breaks: readonly EnrolmentBreak[]; createdAtMs: number }): EnrolmentFacts {
+  return { id: e.id, workerId: e.workerId, teamId: e.teamId, dailyRateFen: e.dailyRateFen, entryDate: e.entryDate, exitDate: e.exitDate, breaks: e.breaks, createdAtMs: e.createdAtMs }
+}
+
+/** An enrolment's breaks (再次进场) for a refusal's details: none named when it has none. */
+function breaksOf(facts: EnrolmentFacts): { breaks?: readonly EnrolmentBreak[] } {
+  return facts.breaks === undefined || facts.breaks.length === 0 ? {} : { breaks: facts.breaks }
 }
 
 /** The newest answer of each quantity, from answers oldest first. */
@@ -321,8 +327,10 @@ export class PayInputsService implements PayInputsSource {
     if (!QUANTITY_TEXT.test(quantity)) throw quantityInvalid('quantity_not_plain', `"${quantity}" is not a plain quantity with at most three decimals (e.g. 12.5).`, { quantity })
     if (new Money(quantity).isZero()) throw quantityInvalid('quantity_zero', 'A quantity of zero records nothing; enter what was measured.', { quantity })
     if (!isWorkDate(workDate)) throw quantityInvalid('work_date_invalid', `"${workDate}" is not a calendar date.`, { workDate })
-    if (workDate < facts.entryDate || (facts.exitDate !== null && workDate > facts.exitDate)) {
-      throw quantityInvalid('outside_enrolment', `${workDate} is outside the enrolment (entry ${facts.entryDate}, exit ${facts.exitDate ?? 'none'}).`, { workDate, entryDate: facts.entryDate, exitDate: facts.exitDate })
+    // A day between an exit and the return that followed it (再次进场) is outside too: the worker had left.
+    if (!enrolledOn(facts, workDate)) {
+      const away = breaksOf(facts)
+      throw quantityInvalid('outside_enrolment', `${workDate} is outside the enrolment (entry ${facts.entryDate}, exit ${facts.exitDate ?? 'none'}${away.breaks ? `, away ${away.breaks.map((b) => `after ${b.exitDate} until ${b.returnDate}`).join(', ')}` : ''}).`, { workDate, entryDate: facts.entryDate, exitDate: facts.exitDate, ...away })
     }
     const today = workDateOf(this.clock.nowMs(), timeZone)
     if (workDate > today) throw quantityInvalid('date_in_future', `${workDate} has not happened yet in the project's time zone (today is ${today}).`, { workDate, today })
@@ -426,8 +434,9 @@ export class PayInputsService implements PayInputsSource {
       throw payItemInvalid('amount_invalid', `The amount must be a whole number of fen from 1 to ${PAY_ITEM_FEN_MAX}; got ${amountFen}.`, { amountFen, max: PAY_ITEM_FEN_MAX })
     }
     // A month the worker was not enrolled in has no sheet line for them, so an item there would never be paid or deducted.
-    if (period < monthOf(facts.entryDate) || (facts.exitDate !== null && period > monthOf(facts.exitDate))) {
-      throw payItemInvalid('outside_enrolment', `${period} is outside the enrolment (entry ${facts.entryDate}, exit ${facts.exitDate ?? 'none'}); enter the item under a month the worker was enrolled in.`, { period, entryDate: facts.entryDate, exitDate: facts.exitDate })
+    // A month spent wholly between an exit and a return (再次进场) is such a month too.
+    if (!enrolledBetween(facts, `${period}-01`, datesOfMonth(period).at(-1) as WorkDate)) {
+      throw payItemInvalid('outside_enrolment', `${period} is outside the enrolment (entry ${facts.entryDate}, exit ${facts.exitDate ?? 'none'}); enter the item under a month the worker was enrolled in.`, { period, entryDate: facts.entryDate, exitDate: facts.exitDate, ...breaksOf(facts) })
     }
     const row: PayItemRow = { id: newId(), projectId, workerId, period, side, reason, amountFen, note, withdrawsId: null, enteredBy: actor, enteredAtMs: this.clock.nowMs() }
     await this.repo.insertPayItem(row)

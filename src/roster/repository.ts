@@ -4,8 +4,9 @@ import { q, type Database, type Transaction } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { newId } from '../kernel/ids.ts'
 import { workDateOf } from '../kernel/time.ts'
+import type { EnrolmentBreak } from './spells.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
-import { devices, enrolmentDeviceUsers, enrolmentEntries, enrolmentExits, enrolments, organisations, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
+import { devices, enrolmentDeviceUsers, enrolmentEntries, enrolmentExits, enrolmentReturns, enrolments, organisations, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
 
 export type OrganisationRow = typeof organisations.$inferSelect
 export type ProjectRow = typeof projects.$inferSelect
@@ -17,6 +18,7 @@ export type WorkerCardChangeRow = typeof workerCardChanges.$inferSelect
 export type EnrolmentExitRow = typeof enrolmentExits.$inferSelect
 export type EnrolmentEntryRow = typeof enrolmentEntries.$inferSelect
 export type EnrolmentDeviceUserRow = typeof enrolmentDeviceUsers.$inferSelect
+export type EnrolmentReturnRow = typeof enrolmentReturns.$inferSelect
 
 /** A page of a list: at most `limit` rows after the row whose id is `after` (keyset paging, no OFFSET). */
 export interface PageQuery {
@@ -58,6 +60,7 @@ const ENROLMENT_BY_DEVICE_USER = `SELECT ${columnText(enrolments)} FROM "enrolme
 const SET_POLICY = `UPDATE "projects" SET "debounce_minutes" = ?, "max_shift_minutes" = ?, "incomplete_day_policy" = ?, "clock_ahead_minutes" = ? WHERE "id" = ?`
 const SET_EXIT_DATE = `UPDATE "enrolments" SET "exit_date" = ? WHERE "id" = ?`
 const SET_ENTRY_DATE = `UPDATE "enrolments" SET "entry_date" = ? WHERE "id" = ?`
+const SET_RETURN = `UPDATE "enrolments" SET "exit_date" = NULL, "breaks" = ? WHERE "id" = ?`
 const SET_DEVICE_USER = `UPDATE "enrolments" SET "device_user_id" = ? WHERE "id" = ?`
 const SET_INSTALLED_AT = `UPDATE "devices" SET "installed_at_ms" = ? WHERE "id" = ?`
 
@@ -76,6 +79,8 @@ export interface CardHolder {
   teamId: string
   entryDate: string
   exitDate: string | null
+  /** The breaks between spells (src/roster/spells.ts). */
+  breaks: EnrolmentBreak[]
 }
 
 function enrolmentWithWorker(raw: Raw): EnrolmentWithWorker {
@@ -252,6 +257,21 @@ export class RosterRepository {
       await this.db.run(q(SET_EXIT_DATE, row.exitDate, row.enrolmentId))
     })
   }
+  /**
+   * Records a return (再次进场): its history row, and on the enrolment the exit it follows moved into the breaks (now
+   * `breaks`) and the exit in force cleared, in one transaction.
+   */
+  async recordReturn(row: EnrolmentReturnRow, breaks: readonly EnrolmentBreak[]): Promise<void> {
+    await this.db.tx(async () => {
+      await this.db.run(insertInto(enrolmentReturns, [row]))
+      await this.db.run(q(SET_RETURN, JSON.stringify(breaks), row.enrolmentId))
+    })
+  }
+  /** The enrolment's returns recorded, oldest first. */
+  async returnsOf(enrolmentId: string): Promise<EnrolmentReturnRow[]> {
+    const raws = await this.db.all<Raw>(sql`${selectFrom(enrolmentReturns)} WHERE ${enrolmentReturns.enrolmentId} = ${enrolmentId} ORDER BY ${enrolmentReturns.atMs}, ${enrolmentReturns.id}`)
+    return raws.map((r) => rowOf<EnrolmentReturnRow>(enrolmentReturns, r))
+  }
   /** Records a correction of the entry date: its history row, and the entry date in force on the enrolment, in one transaction. */
   async recordEntry(row: EnrolmentEntryRow): Promise<void> {
     await this.db.tx(async () => {
@@ -337,11 +357,13 @@ export class RosterRepository {
    * enrolment spans by. Six columns, not the roster's forty: a month of 100,000 workers is reconciled on every post.
    */
   async cardHolders(projectId: string): Promise<CardHolder[]> {
-    return this.db.all<CardHolder>(
+    const rows = await this.db.all<Omit<CardHolder, 'breaks'> & { breaks: string }>(
       sql`SELECT ${enrolments.workerId} AS "workerId", ${workers.name} AS "workerName", ${workers.cardNo} AS "cardNo", ${enrolments.teamId} AS "teamId",
-          ${enrolments.entryDate} AS "entryDate", ${enrolments.exitDate} AS "exitDate"
+          ${enrolments.entryDate} AS "entryDate", ${enrolments.exitDate} AS "exitDate", ${enrolments.breaks} AS "breaks"
         FROM ${enrolments} INNER JOIN ${workers} ON ${workers.id} = ${enrolments.workerId} WHERE ${enrolments.projectId} = ${projectId}`,
     )
+    // Almost every enrolment has no break: its text is not parsed.
+    return rows.map((r) => ({ ...r, breaks: r.breaks === '[]' ? [] : (JSON.parse(r.breaks) as EnrolmentBreak[]) }))
   }
   /**
    * The cards the project's enrolled workers held before a change (换卡), each with its worker: a payment made to a
@@ -354,11 +376,17 @@ export class RosterRepository {
         INNER JOIN ${workerCardChanges} ON ${workerCardChanges.workerId} = ${workers.id} WHERE ${enrolments.projectId} = ${projectId}`,
     )
   }
-  /** The months of the project's exits dated from `from` to `to` (inclusive), oldest first. */
+  /**
+   * The months of the project's exits dated from `from` to `to` (inclusive), oldest first: the exits in force, and
+   * those a return (再次进场) followed, which keep their settlement deadline.
+   */
   async exitMonths(projectId: string, from: string, to: string): Promise<string[]> {
     const rows = await this.db.all<{ exitDate: string }>(
       sql`SELECT DISTINCT ${enrolments.exitDate} AS "exitDate" FROM ${enrolments}
-        WHERE ${enrolments.projectId} = ${projectId} AND ${enrolments.exitDate} >= ${from} AND ${enrolments.exitDate} <= ${to}`,
+        WHERE ${enrolments.projectId} = ${projectId} AND ${enrolments.exitDate} >= ${from} AND ${enrolments.exitDate} <= ${to}
+        UNION
+        SELECT DISTINCT r.exit_date AS "exitDate" FROM enrolment_returns r INNER JOIN enrolments e ON e.id = r.enrolment_id
+        WHERE e.project_id = ${projectId} AND r.exit_date >= ${from} AND r.exit_date <= ${to}`,
     )
     return [...new Set(rows.map((r) => r.exitDate.slice(0, 7)))].sort()
   }

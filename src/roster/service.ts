@@ -12,6 +12,7 @@ import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
 import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
 import { isUniqueViolation } from '../db/faults.ts'
 import type { Transaction } from '../db/database.ts'
+import { firstExitOf, lastEntryOf } from './spells.ts'
 import { checkIdNumber, isCreditCode, nameKey, ofWorkingAge, WORKING_AGE_MIN } from './identity.ts'
 import type {
   BeforeInstallPunch,
@@ -20,6 +21,7 @@ import type {
   EnrolmentDeviceUserRow,
   EnrolmentEntryRow,
   EnrolmentExitRow,
+  EnrolmentReturnRow,
   EnrolmentRow,
   EnrolmentWithWorker,
   OrganisationRow,
@@ -362,6 +364,7 @@ export class RosterService {
       safetyTrained: input.safetyTrained,
       entryDate: input.entryDate,
       exitDate: input.exitDate ?? null,
+      breaks: [],
       createdAtMs: this.clock.nowMs(),
     }
     try {
@@ -377,7 +380,9 @@ export class RosterService {
 
   /** Throws enrolment_exists or device_user_id_taken when the project already has what the enrolment would add. */
   private async enrolmentIsFree(projectId: string, input: NewEnrolment): Promise<void> {
-    if (await this.repo.enrolmentOf(projectId, input.workerId)) throw new AppError('enrolment_exists')
+    const existing = await this.repo.enrolmentOf(projectId, input.workerId)
+    // One who exited and comes back is recorded as a return on this enrolment: the refusal names it.
+    if (existing) throw new AppError('enrolment_exists', { enrolmentId: existing.id, exitDate: existing.exitDate })
     if (input.deviceUserId && (await this.repo.enrolmentByDeviceUser(projectId, input.deviceUserId))) {
       // Masked as replies show it: some sites enrol workers on the gates under their ID number.
       throw new AppError('device_user_id_taken', { deviceUserId: maskText(input.deviceUserId) })
@@ -414,7 +419,9 @@ export class RosterService {
       await alongside.lock?.(tx, found)
       // Read again under the locks: the enrolment as the writes find it.
       const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
-      if (exitDate < e.entryDate) throw new AppError('exit_before_entry', { entryDate: e.entryDate, exitDate })
+      // The exit ends the last spell: after a return (再次进场), it is dated on or after the return.
+      const spellEntry = lastEntryOf(e)
+      if (exitDate < spellEntry) throw new AppError('exit_before_entry', { entryDate: spellEntry, exitDate })
       const lastAttendedOn = (await this.repo.lastPunchDateAfter(projectId, e.workerId, exitDate, project.timeZone)) ?? null
       if (lastAttendedOn !== null && reason === null) throw new AppError('exit_before_attendance', { exitDate, lastAttendedOn })
       await this.repo.recordExit({ id: newId(), enrolmentId, exitDate, lastAttendedOn, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })
@@ -425,6 +432,47 @@ export class RosterService {
     // After the commit: a cache refilled while the transaction was open would hold the enrolment without its exit.
     this.onChange()
     return exited
+  }
+
+  /**
+   * Records a return (再次进场) of a worker who had exited the project: a new spell on the same enrolment from
+   * `returnDate`, which is after the exit in force (400 return_before_exit otherwise). The exit stays as the end of the
+   * spell before (its settlement deadline with it); the days between the two are outside the enrolment, as days after
+   * an exit are. A worker not exited is 409 enrolment_not_exited. Kept as history (`enrolment_returns`) with the exit
+   * it followed, author, time and the reason if one is given. `alongside` as for an exit: the timesheets' re-check of
+   * confirmed months runs in the same transaction.
+   */
+  async recordReturn(
+    projectId: string,
+    enrolmentId: string,
+    returnDate: string,
+    input: { reason?: string; actor?: string } = {},
+    alongside: { lock?: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then?: (tx: Transaction, e: EnrolmentRow) => Promise<void> } = {},
+  ): Promise<EnrolmentRow> {
+    const found = await this.repo.enrolment(projectId, enrolmentId)
+    if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
+    const reason = input.reason?.trim() || null
+    const returned = await this.repo.transaction(async (tx) => {
+      await alongside.lock?.(tx, found)
+      const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
+      if (e.exitDate === null) throw new AppError('enrolment_not_exited', { enrolmentId, entryDate: lastEntryOf(e) })
+      if (returnDate <= e.exitDate) throw new AppError('return_before_exit', { exitDate: e.exitDate, returnDate })
+      const breaks = [...e.breaks, { exitDate: e.exitDate, returnDate }]
+      await this.repo.recordReturn({ id: newId(), enrolmentId, returnDate, exitDate: e.exitDate, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() }, breaks)
+      const now = { ...e, exitDate: null, breaks }
+      await alongside.then?.(tx, now)
+      return now
+    })
+    // After the commit, as for an exit: the ingest lookups must not keep the enrolment as it was.
+    this.onChange()
+    return returned
+  }
+
+  /** The returns recorded for an enrolment, oldest first. */
+  async returnsOf(projectId: string, enrolmentId: string): Promise<EnrolmentReturnRow[]> {
+    const e = await this.repo.enrolment(projectId, enrolmentId)
+    if (!e) throw new AppError('enrolment_not_found', { enrolmentId })
+    return this.repo.returnsOf(enrolmentId)
   }
 
   /**
@@ -448,7 +496,9 @@ export class RosterService {
       await alongside.lock?.(tx, found)
       const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
       if (entryDate === e.entryDate) throw new AppError('validation_failed', { entryDate: `${entryDate} is already the entry date` })
-      if (e.exitDate !== null && e.exitDate < entryDate) throw new AppError('exit_before_entry', { entryDate, exitDate: e.exitDate })
+      // The entry date is the first spell's: it stays on or before the exit that ended it.
+      const firstExit = firstExitOf(e)
+      if (firstExit !== null && firstExit < entryDate) throw new AppError('exit_before_entry', { entryDate, exitDate: firstExit })
       await this.repo.recordEntry({ id: newId(), enrolmentId, entryDate, previousEntryDate: e.entryDate, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })
       const now = { ...e, entryDate }
       await alongside.then?.(tx, now)

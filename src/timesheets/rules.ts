@@ -25,6 +25,7 @@
 import type { Direction } from '../punches/canonical.ts'
 import { addDays, MINUTE_MS, workDateOf, type WorkDate } from '../kernel/time.ts'
 import type { AttendancePolicy } from './policy.ts'
+import { outsideOn, type EnrolmentBreak } from '../roster/spells.ts'
 
 /** Why a device clock reading is not believed (设备时钟异常). */
 export type ClockSuspect = 'ahead_of_receipt' | 'before_install'
@@ -68,6 +69,8 @@ export interface Correction {
 export interface EnrolmentDates {
   entryDate: WorkDate
   exitDate: WorkDate | null
+  /** Exits a return (再次进场) followed: the days between each and its return are outside (src/roster/spells.ts). */
+  breaks?: readonly EnrolmentBreak[]
 }
 
 export interface WorkerInput {
@@ -213,8 +216,8 @@ export function buildWorkerDays(input: WorkerInput, policy: AttendancePolicy, ti
     if (c.kind === 'accept_punch' && c.punchId !== null) note(accepted, c.punchId, c.id)
   }
 
-  const { entryDate, exitDate } = input.enrolment
-  const outsideEnrolment = (date: WorkDate): PunchReason | null => (date < entryDate ? 'before_entry' : exitDate !== null && date > exitDate ? 'after_exit' : null)
+  // Before the entry, after an exit (the last, or one a return followed, up to the return).
+  const outsideEnrolment = (date: WorkDate): PunchReason | null => outsideOn(input.enrolment, date)
 
   const entries: Entry[] = []
   const seen = new Set<number>()

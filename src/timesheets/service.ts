@@ -42,6 +42,7 @@ import { addDays, datesOfMonth, monthBoundsMs, monthOf, nextMonth, looksLikeInst
 import type { PunchRecord } from '../punches/admit.ts'
 import type { EnrolmentRow, EnrolmentWithWorker, ProjectRow, WorkerRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
+import { enrolledBetween, enrolledOn } from '../roster/spells.ts'
 import type { AdjustmentCause, ConfirmationChannel } from '../db/schema/timesheets.ts'
 import type { Transaction } from '../db/database.ts'
 import type { AttendancePolicy } from './policy.ts'
@@ -379,7 +380,7 @@ export class TimesheetService {
     // carried into this month, and this month's sheet is the only one that can pay it (or take it back).
     const members = candidates.filter(
       ({ enrolment }) =>
-        (enrolment.teamId === teamId && ((enrolment.entryDate <= last && (enrolment.exitDate === null || enrolment.exitDate >= first)) || adjustments.has(enrolment.workerId))) ||
+        (enrolment.teamId === teamId && (enrolledBetween(enrolment, first, last) || adjustments.has(enrolment.workerId))) ||
         snapshot?.workers[enrolment.workerId] !== undefined,
     )
     const policy = snapshot?.policy ?? (await this.roster.policy(projectId))
@@ -543,13 +544,14 @@ export class TimesheetService {
     // Checked again under the worker's locks: an exit or an entry date moved meanwhile (they take the same locks) is
     // the enrolment the correction is judged by and its adjustments are made with.
     const withinEnrolment = (e: EnrolmentRow, addedOn: WorkDate | undefined): void => {
-      if (!settlesReading && (workDate < e.entryDate || (e.exitDate !== null && workDate > e.exitDate))) {
-        throw new AppError('date_outside_enrolment', { workDate, entryDate: e.entryDate, exitDate: e.exitDate })
+      // Between an exit and the return that followed it (再次进场), as after the last exit: the worker had left.
+      if (!settlesReading && !enrolledOn(e, workDate)) {
+        throw new AppError('date_outside_enrolment', { workDate, entryDate: e.entryDate, exitDate: e.exitDate, ...breaksOf(e) })
       }
       // A night shift's out on the morning after the exit would be stored and then left out as after the exit:
       // refused, naming the date, so the exit can be recorded on the day the shift really ended.
-      if (addedOn !== undefined && e.exitDate !== null && addedOn > e.exitDate) {
-        throw new AppError('date_outside_enrolment', { workDate: addedOn, entryDate: e.entryDate, exitDate: e.exitDate, at: input.at })
+      if (addedOn !== undefined && addedOn >= e.entryDate && !enrolledOn(e, addedOn)) {
+        throw new AppError('date_outside_enrolment', { workDate: addedOn, entryDate: e.entryDate, exitDate: e.exitDate, ...breaksOf(e), at: input.at })
       }
     }
     withinEnrolment(enrolment, undefined)
@@ -867,6 +869,16 @@ export class TimesheetService {
   }
 
   /**
+   * Records a return (再次进场, RosterService.recordReturn) and, in the same transaction and the same way as an exit,
+   * the adjustments it makes to the worker's confirmed months (days from the return on, stored as after the exit, now
+   * counted).
+   */
+  async recordReturn(projectId: string, enrolmentId: string, returnDate: string, input: { reason?: string; actor?: string } = {}): Promise<EnrolmentRow> {
+    const project = await this.roster.project(projectId)
+    return this.roster.recordReturn(projectId, enrolmentId, returnDate, input, this.enrolmentChange(project))
+  }
+
+  /**
    * Corrects an enrolment's entry date (RosterService.correctEntry) and, in the same transaction and the same way as
    * an exit, records the adjustments it makes to the worker's confirmed months (days before the old entry date now
    * counted, or days before the new one no longer).
@@ -1009,6 +1021,11 @@ function teamLockKey(projectId: string, teamId: string): string {
 function stateOf(snapshot: Snapshot, answers: Map<string, WorkerConfirmationRow>): TeamMonthState {
   const frozen = Object.keys(snapshot.workers)
   return frozen.length > 0 && frozen.every((w) => answers.get(w)?.decision === 'confirm') ? 'worker_confirmed' : 'manager_confirmed'
+}
+
+/** An enrolment's breaks (再次进场) for a refusal's details: none named when it has none. */
+function breaksOf(e: EnrolmentRow): { breaks?: EnrolmentRow['breaks'] } {
+  return e.breaks.length === 0 ? {} : { breaks: e.breaks }
 }
 
 function lineOf(enrolment: EnrolmentRow, month: WorkerMonth, frozen: boolean, adjustments: AdjustmentRow[], laterAdjustments: AdjustmentRow[] = []): WorkerMonthLine {

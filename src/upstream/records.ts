@@ -21,6 +21,7 @@ import type { SheetState } from '../payroll/sheet-rules.ts'
 import type { ApprovedLine } from '../payroll/approved.ts'
 import type { Channel } from '../punches/canonical.ts'
 import type { DayPunch } from '../timesheets/rules.ts'
+import { spellsOf, type EnrolmentBreak } from '../roster/spells.ts'
 
 export const RECORD_KINDS = ['ProjectWorker', 'TeamMaster', 'EntryExitHistory', 'WorkerAttendance', 'PayRoll', 'PayRollDetail'] as const
 export type RecordKind = (typeof RECORD_KINDS)[number]
@@ -279,6 +280,8 @@ export interface EnrolmentFacts {
   safetyTrained: boolean
   entryDate: WorkDate
   exitDate: WorkDate | null
+  /** Exits a return (再次进场) followed, each with its return (src/roster/spells.ts); absent: none. */
+  breaks?: readonly EnrolmentBreak[]
 }
 
 function party(project: ProjectContext, employer: Employer): ProjectParty {
@@ -360,14 +363,16 @@ export function projectWorkerKey(record: RecordOf<'ProjectWorker'>, held: Readon
 
 /**
  * The enrolment's entry (0), and its exit (1) once it has one: each its own record under its own key, so an exit
- * recorded later is a new record and the entry already sent is never sent again.
+ * recorded later is a new record and the entry already sent is never sent again. A worker who left and came back
+ * (再次进场) has each spell's: the entry, the exit a return followed, the return as an entry of its own, and so on, in
+ * the order they happened.
  */
 export function entryExitRecords(
   project: ProjectContext,
   employer: Employer,
   team: Pick<TeamFacts, 'name'>,
   worker: Pick<WorkerFacts, 'idType' | 'idNumber'>,
-  enrolment: Pick<EnrolmentFacts, 'id' | 'entryDate' | 'exitDate'>,
+  enrolment: Pick<EnrolmentFacts, 'id' | 'entryDate' | 'exitDate' | 'breaks'>,
 ): Array<RecordOf<'EntryExitHistory'>> {
   const one = (date: WorkDate, type: EntryExitType): RecordOf<'EntryExitHistory'> => ({
     kind: 'EntryExitHistory',
@@ -381,8 +386,11 @@ export function entryExitRecords(
       Type: type,
     },
   })
-  const out = [one(enrolment.entryDate, 0)]
-  if (enrolment.exitDate !== null) out.push(one(enrolment.exitDate, 1))
+  const out: Array<RecordOf<'EntryExitHistory'>> = []
+  for (const spell of spellsOf(enrolment)) {
+    out.push(one(spell.entryDate, 0))
+    if (spell.exitDate !== null) out.push(one(spell.exitDate, 1))
+  }
   return out
 }
 

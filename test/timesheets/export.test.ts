@@ -40,7 +40,7 @@ function workerRow(id: string, name: string, idNumber: string, trade: string | n
 }
 
 function enrolmentRow(workerId: string, entryDate: string): EnrolmentRow {
-  return { id: `e-${workerId}`, projectId: 'p1', workerId, teamId: 't1', deviceUserId: null, dailyRateFen: 40000, contractNo: null, safetyTrained: true, entryDate, exitDate: null, createdAtMs: 0 }
+  return { id: `e-${workerId}`, projectId: 'p1', workerId, teamId: 't1', deviceUserId: null, dailyRateFen: 40000, contractNo: null, safetyTrained: true, entryDate, exitDate: null, breaks: [], createdAtMs: 0 }
 }
 
 function member(worker: WorkerRow, entryDate: string, punches: RawPunch[], corrections: Correction[], month: string, extra: Partial<Pick<TeamMonthWorker, 'answer'>> & { adjustments?: AdjustmentRow[] } = {}): TeamMonthWorker {

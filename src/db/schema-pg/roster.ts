@@ -64,6 +64,20 @@ export const workers = pgTable(
   (t) => [index('workers_card_no').on(t.cardNo)],
 )
 
+export const enrolmentReturns = pgTable(
+  'enrolment_returns',
+  {
+    id: text('id').primaryKey(),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    returnDate: text('return_date').notNull(),
+    exitDate: text('exit_date').notNull(),
+    reason: text('reason'),
+    actor: text('actor').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('enrolment_returns_enrolment').on(t.enrolmentId)],
+)
+
 export const enrolmentEntries = pgTable(
   'enrolment_entries',
   {
@@ -136,6 +150,8 @@ export const enrolments = pgTable(
     safetyTrained: boolean('safety_trained').notNull(),
     entryDate: text('entry_date').notNull(),
     exitDate: text('exit_date'),
+    /** JSON text, as on SQLite (src/db/schema/roster.ts). */
+    breaks: text('breaks').notNull().default(sql`'[]'`),
     createdAtMs: bigint('created_at_ms', { mode: 'number' }).notNull(),
   },
   (t) => [

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm'
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import type { IncompleteDayPolicy } from '../../timesheets/policy.ts'
+import type { EnrolmentBreak } from '../../roster/spells.ts'
 
 export type OrganisationKind = 'construction_unit' | 'general_contractor' | 'subcontractor'
 
@@ -116,6 +117,26 @@ export const enrolmentEntries = sqliteTable(
 )
 
 /**
+ * Each return (再次进场) of a worker who had exited the project, append-only: the worker comes back on the same
+ * enrolment for a new spell. The enrolment holds the dates in force (its exit cleared, the break added to `breaks`);
+ * these say which exit each return followed, who recorded it, when and why.
+ */
+export const enrolmentReturns = sqliteTable(
+  'enrolment_returns',
+  {
+    id: text('id').primaryKey(),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    returnDate: text('return_date').notNull(),
+    /** The exit in force when the return was recorded: the end of the spell before it. */
+    exitDate: text('exit_date').notNull(),
+    reason: text('reason'),
+    actor: text('actor').notNull(),
+    atMs: integer('at_ms').notNull(),
+  },
+  (t) => [index('enrolment_returns_enrolment').on(t.enrolmentId)],
+)
+
+/**
  * A change of the user id a worker is enrolled under on the site's devices (考勤号), append-only: an id typed wrong,
  * or none given at enrolment (faces are often enrolled on the terminals later). The enrolment holds the id in force;
  * these say who set it from which to which, when and why.
@@ -172,8 +193,15 @@ export const enrolments = sqliteTable(
     /** Labour contract (劳动合同) number, or written work agreement. */
     contractNo: text('contract_no'),
     safetyTrained: integer('safety_trained', { mode: 'boolean' }).notNull(),
+    /** The first entry date (进场): a return starts a new spell without changing it. */
     entryDate: text('entry_date').notNull(),
+    /** The exit in force of the last spell; null while the worker is on site. */
     exitDate: text('exit_date'),
+    /**
+     * The breaks between spells, oldest first (src/roster/spells.ts): each exit a return followed, with that return.
+     * JSON text on both engines; `[]` for a worker who never left and came back.
+     */
+    breaks: text('breaks', { mode: 'json' }).$type<EnrolmentBreak[]>().notNull().default(sql`'[]'`),
     createdAtMs: integer('created_at_ms').notNull(),
   },
   (t) => [

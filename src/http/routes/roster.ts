@@ -115,8 +115,13 @@ const enrolment = {
     dailyRateFen: fenAmount,
     contractNo: { type: ['string', 'null'] },
     safetyTrained: { type: 'boolean' },
-    entryDate: { type: 'string' },
-    exitDate: { type: ['string', 'null'] },
+    entryDate: { type: 'string', description: 'the first entry (进场)' },
+    exitDate: { type: ['string', 'null'], description: 'the exit (退场) of the last spell; null while on site' },
+    breaks: {
+      type: 'array',
+      description: 'each exit a return (再次进场) followed, with that return, oldest first: the days between the two are outside the enrolment',
+      items: { type: 'object', properties: { exitDate: { type: 'string' }, returnDate: { type: 'string' } }, required: ['exitDate', 'returnDate'] },
+    },
     worker: maskedWorker,
   },
 } as const
@@ -597,6 +602,54 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     },
     async (req) =>
       (await roster.exitsOf(req.params.projectId, req.params.enrolmentId)).map((x) => ({ exitDate: x.exitDate, lastAttendedOn: x.lastAttendedOn, reason: x.reason === null ? null : maskText(x.reason), actor: x.actor, at: new Date(x.atMs).toISOString() })),
+  )
+
+  app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { returnDate: string; reason?: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/return',
+    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true } },
+      schema: {
+        tags: ['roster'],
+        summary: 'Record the return (再次进场) of a worker who exited the project: a new spell on the same enrolment, kept as history with its author',
+        description:
+          'The exit stays as the end of the spell before (with its settlement deadline); the days between the exit and the return are outside ' +
+          'the enrolment, as days after an exit are, and gate punches there count for nothing (punch_after_exit). From the return on the ' +
+          'worker is on site again (exitDate null, the break listed in `breaks`); the next exit ends the new spell. A return on or before the ' +
+          'exit is 400 return_before_exit; one for a worker not exited is 409 enrolment_not_exited. Confirmed months are re-checked in the ' +
+          'same transaction, as for an exit.',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        body: { type: 'object', properties: { returnDate: date, reason: { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' } }, required: ['returnDate'], additionalProperties: false },
+        response: { 200: enrolment, ...errors },
+      },
+    },
+    async (req) => {
+      await ownTeamsEnrolment(req)
+      const e = await services.timesheets.recordReturn(req.params.projectId, req.params.enrolmentId, req.body.returnDate, { ...(req.body.reason === undefined ? {} : { reason: req.body.reason }), actor: actorOf(principalOf(req)) })
+      return presentEnrolment(e)
+    },
+  )
+
+  app.get<{ Params: { projectId: string; enrolmentId: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/returns',
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false } },
+      schema: {
+        tags: ['roster'],
+        summary: 'The returns (再次进场) recorded for an enrolment, oldest first: the date, the exit it followed, author, time and reason',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { returnDate: { type: 'string' }, exitDate: { type: 'string' }, reason: { type: ['string', 'null'] }, actor: { type: 'string' }, at: { type: 'string', format: 'date-time' } },
+              required: ['returnDate', 'exitDate', 'reason', 'actor', 'at'],
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) =>
+      (await roster.returnsOf(req.params.projectId, req.params.enrolmentId)).map((x) => ({ returnDate: x.returnDate, exitDate: x.exitDate, reason: x.reason === null ? null : maskText(x.reason), actor: x.actor, at: new Date(x.atMs).toISOString() })),
   )
 
   app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { entryDate: string; reason: string } }>(
