@@ -15,7 +15,7 @@
  * the demo prints one login per role to try the API (or the pages) with.
  */
 import { randomBytes } from 'node:crypto'
-import { rmSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import type { NewLogin } from '../src/access/service.ts'
 import { loadConfig } from '../src/config/env.ts'
@@ -24,6 +24,7 @@ import { formatYuan, fen, sumFen } from '../src/kernel/money.ts'
 import { addDays, monthOf, workDateOf } from '../src/kernel/time.ts'
 import { startServer } from '../src/server.ts'
 import { Api } from './api.ts'
+import { DEMO_DIR_DEFAULT, DemoDirRefused, prepareDemoDir } from './demo-dir.ts'
 import { UpstreamPlatform } from './upstream-platform.ts'
 import { bankResultFile } from './bank.ts'
 import { returnNotification } from './bank-returns.ts'
@@ -302,8 +303,9 @@ async function demoLogins(services: Services, plan: SitePlan, site: RegisteredSi
 async function main(): Promise<void> {
   const started = Date.now()
   const base = loadConfig()
-  const dataDir = process.env.DATA_DIR ?? './data/demo'
-  rmSync(dataDir, { recursive: true, force: true }) // the demo's own database, fresh each run
+  // Its own folder, never the service's DATA_DIR: the demo deletes its previous run's files there (demo-dir.ts).
+  const dataDir = process.env.DEMO_DIR || DEMO_DIR_DEFAULT
+  prepareDemoDir(dataDir)
   const config = {
     ...base,
     databaseUrl: `file:${dataDir}/wage-ledger.db`,
@@ -528,6 +530,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err)
+  console.error(err instanceof DemoDirRefused ? `wage-ledger demo: ${err.message}` : err)
   process.exit(1)
 })

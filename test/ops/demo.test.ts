@@ -19,7 +19,7 @@ t.test('the demo: a month from punches to flags, its summary adding up', { skip:
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
   const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(ROOT, 'simulators', 'demo.ts')], {
     cwd: ROOT,
-    env: { ...process.env, DEMO_EXIT: '1', DATA_DIR: dataDir, PORT: '0', MQTT_PORT: '0', DEVICE_HTTP_PORT: '0', LOG_LEVEL: 'warn' },
+    env: { ...process.env, DEMO_EXIT: '1', DEMO_DIR: dataDir, PORT: '0', MQTT_PORT: '0', DEVICE_HTTP_PORT: '0', LOG_LEVEL: 'warn' },
     maxBuffer: 32 * 1024 * 1024,
     timeout: 300_000,
   })
