@@ -11,6 +11,8 @@ import type { FlagRow, PayoutFileRow, PayoutLineKey, PayoutLineRow, Reconciliati
 import { BANK_FORMATS } from '../../payouts/formats/index.ts'
 import type { ReconciliationView } from '../../payouts/service.ts'
 import type { Services } from '../../services.ts'
+import type { Principal } from '../../access/roles.ts'
+import { principalOf } from '../access.ts'
 import { decodeCursor, encodeCursor, linkNext, pageOf } from '../paging.ts'
 import { errorResponse, errors, fenAmount, idParam, keyCursorQuery, limitQuery, month, projectMonthParams, projectParams } from '../schemas.ts'
 
@@ -179,7 +181,11 @@ const reconciliation = {
   type: 'object',
   properties: {
     run: { anyOf: [run, { type: 'null' }] },
-    flags: { type: 'array', items: flag, description: `the run's flags in the order raised, a page of them (at most ${LIMITS.page_size_max}; run.flagCount counts them all)` },
+    flags: {
+      type: 'array',
+      items: flag,
+      description: `the run's flags in the order raised, a page of them (at most ${LIMITS.page_size_max}; run.flagCount counts them all); empty in a bank's reply: a bank may not read flags`,
+    },
     next: {
       type: ['string', 'null'],
       description: "when more flags follow: pass as `after` to GET /api/projects/{id}/flags/{YYYY-MM} (also its `Link: rel=\"next\"`); null on the last page",
@@ -274,9 +280,15 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     raisedAt: new Date(f.raisedAtMs).toISOString(),
   })
   const presentRun = (r: ReconciliationRunRow) => ({ ...r, ranAt: new Date(r.ranAtMs).toISOString() })
-  /** A run with a page of its flags: `flags` read with one to spare (limit + 1), as pageOf expects. */
-  const presentReconciliation = async (projectId: string, v: ReconciliationView | undefined, limit: number) => {
+  /**
+   * A run with a page of its flags: `flags` read with one to spare (limit + 1), as pageOf expects. A bank that posts a
+   * file or runs a reconciliation gets the run's figures (as the month summary it may read gives them) and no flag: the
+   * flags (names, disputes, the contract's funding schedule and funder accounts) are the labour manager's and the
+   * auditor's to read, and GET …/flags/{month} refuses the bank (README, Reconciliation and flags).
+   */
+  const presentReconciliation = async (projectId: string, v: ReconciliationView | undefined, limit: number, reader: Principal) => {
     if (!v) return { run: null, flags: [], next: null }
+    if (reader.role === 'bank') return { run: presentRun(v.run), flags: [], next: null }
     const { page, next } = pageOf(v.flags, limit, (f) => f.id)
     return { run: presentRun(v.run), flags: page.map(presentFlag(await workerNames(projectId))), next: next ?? null }
   }
@@ -309,6 +321,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
           'Body: the file bytes (Content-Type text/plain, text/csv, application/xml, text/xml or application/octet-stream), UTF-8 or GBK: ' +
           'the delimited layout, ISO 20022 pain.002 or camt.053/054, a CMB 代发 result, or a text profile (format, detected or named). ' +
           'A valid file is stored and the pay month reconciled at once (201); the same bytes again change nothing (200). ' +
+          "The reply carries the run and its first flags; a bank's reply the run's figures and no flag. " +
           'An invalid file is refused whole with every line error (422) and kept in rejected inputs. ' +
           'Any other Content-Type (a JSON wrapper, a form) is refused with 415 and the accepted types.',
         params: projectParams,
@@ -344,7 +357,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
       return res.status(r.outcome === 'payout_file_stored' ? 201 : 200).send({
         outcome: r.outcome,
         file: presentFile(r.file),
-        reconciliation: await presentReconciliation(req.params.projectId, r.reconciliation, LIMITS.page_size_max),
+        reconciliation: await presentReconciliation(req.params.projectId, r.reconciliation, LIMITS.page_size_max, principalOf(req)),
       })
     },
   )
@@ -455,7 +468,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     },
     async (req, res) => {
       const v = await payouts.reconcile(req.params.projectId, req.params.month, 'manual')
-      return res.status(201).send(await presentReconciliation(req.params.projectId, v, LIMITS.page_size_max))
+      return res.status(201).send(await presentReconciliation(req.params.projectId, v, LIMITS.page_size_max, principalOf(req)))
     },
   )
 
@@ -476,7 +489,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     async (req, reply) => {
       const { after, limit } = req.query
       const v = await payouts.latestPage(req.params.projectId, req.params.month, after, limit + 1)
-      const presented = await presentReconciliation(req.params.projectId, v, limit)
+      const presented = await presentReconciliation(req.params.projectId, v, limit, principalOf(req))
       linkNext(req, reply, limit, 'after', presented.next ?? undefined)
       return presented
     },

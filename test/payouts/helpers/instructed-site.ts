@@ -42,7 +42,9 @@ export async function setUp(t: Test, seed: number, netFen: (i: number) => number
   const postFor = (period: string, body: Buffer | string, contentType = 'application/xml') =>
     bank.request<{ outcome: string; file: FileJson; reconciliation: RunJson }>('POST', `/api/projects/${site.projectId}/payout-files?period=${period}`, Buffer.from(body), contentType)
   const linesOf = (fileId: string) => api.get<LineJson[]>(`/api/projects/${site.projectId}/payout-files/${fileId}/lines`)
-  return { api, site, workers, instruction, e2eOf, post, postFor, linesOf, account }
+  /** The month's flags as the newest run raised them: the bank's own post replies carry none (a bank may not read flags). */
+  const flags = async () => (await api.get<RunJson>(`/api/projects/${site.projectId}/flags/${MONTH}`)).flags
+  return { api, site, workers, instruction, e2eOf, post, postFor, linesOf, flags, account }
 }
 
 export const camt054 = (msgId: string, account: string, entries: string, encoding = 'UTF-8'): string =>
