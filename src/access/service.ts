@@ -13,7 +13,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import { LIMITS } from '../config/limits.ts'
 import { projects } from '../db/schema/index.ts'
 import { isUniqueViolation } from '../db/faults.ts'
-import { AppError, type ErrorCode } from '../kernel/errors.ts'
+import { AppError, type RefusalCode } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
 import type { Clock } from '../kernel/time.ts'
 import { CredentialCache } from './credential-cache.ts'
@@ -30,7 +30,7 @@ export type AuthFailure = 'missing' | 'malformed' | 'unknown' | 'expired' | 'rev
  */
 export interface ScopeDenial {
   status: 403 | 404
-  code: ErrorCode
+  code: RefusalCode
   details: Record<string, string> | undefined
   /** For the access log: outside the caller's scope, no such object at all, or a bank's foreign account. */
   reason: 'out_of_scope' | 'not_found' | 'account_scope'

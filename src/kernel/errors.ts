@@ -129,6 +129,22 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS
 
+/**
+ * One refused field of a `validation_failed`: the schema's checks list them (`body/workDate`, `querystring/card`), and
+ * so does every check made in code, so that the code has one shape of details for a client to read.
+ */
+export interface FieldProblem {
+  field: string
+  message: string
+  /** The schema's: the unknown property refused. */
+  property?: string
+  /** A stable code for the problem, where the check has one (a writer's refusal of a stored instruction). */
+  reason?: string
+}
+
+/** Every code but `validation_failed`: their details are whatever the code's own refusal names. */
+export type RefusalCode = Exclude<ErrorCode, 'validation_failed'>
+
 export class AppError extends Error {
   readonly code: ErrorCode
   readonly status: number
@@ -139,6 +155,9 @@ export class AppError extends Error {
    */
   readonly outOfScope: boolean
 
+  /** `validation_failed` takes its details as a list of refused fields, never another shape. */
+  constructor(code: 'validation_failed', details: readonly FieldProblem[], opts?: { outOfScope?: boolean })
+  constructor(code: RefusalCode, details?: unknown, opts?: { outOfScope?: boolean })
   constructor(code: ErrorCode, details?: unknown, opts: { outOfScope?: boolean } = {}) {
     super(ERRORS[code].message)
     this.name = 'AppError'
@@ -150,4 +169,4 @@ export class AppError extends Error {
 }
 
 /** The 404 of an object that exists outside the caller's scope: the same answer as a missing one, logged as denied. */
-export const outOfScope = (code: ErrorCode, details?: unknown): AppError => new AppError(code, details, { outOfScope: true })
+export const outOfScope = (code: RefusalCode, details?: unknown): AppError => new AppError(code, details, { outOfScope: true })

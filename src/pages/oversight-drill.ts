@@ -39,7 +39,7 @@ interface DrillData extends LayoutData {
 }
 
 function checkMonth(m: string): Month {
-  if (!isMonth(m)) throw new AppError('validation_failed', { reason: `month "${m}" is not YYYY-MM` })
+  if (!isMonth(m)) throw new AppError('validation_failed', [{ field: 'month', message: `"${m}" is not YYYY-MM` }])
   return m
 }
 

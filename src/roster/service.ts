@@ -491,11 +491,11 @@ export class RosterService {
     const found = await this.repo.enrolment(projectId, enrolmentId)
     if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
     const reason = input.reason.trim()
-    if (reason === '') throw new AppError('validation_failed', { reason: 'an entry date is corrected with the reason it was wrong' })
+    if (reason === '') throw new AppError('validation_failed', [{ field: 'reason', message: 'an entry date is corrected with the reason it was wrong' }])
     const corrected = await this.repo.transaction(async (tx) => {
       await alongside.lock?.(tx, found)
       const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
-      if (entryDate === e.entryDate) throw new AppError('validation_failed', { entryDate: `${entryDate} is already the entry date` })
+      if (entryDate === e.entryDate) throw new AppError('validation_failed', [{ field: 'entryDate', message: `${entryDate} is already the entry date` }])
       // The entry date is the first spell's: it stays on or before the exit that ended it.
       const firstExit = firstExitOf(e)
       if (firstExit !== null && firstExit < entryDate) throw new AppError('exit_before_entry', { entryDate, exitDate: firstExit })
@@ -518,14 +518,14 @@ export class RosterService {
     const found = await this.repo.enrolment(projectId, enrolmentId)
     if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
     const reason = input.reason.trim()
-    if (reason === '') throw new AppError('validation_failed', { reason: 'a 考勤号 is changed with the reason' })
+    if (reason === '') throw new AppError('validation_failed', [{ field: 'reason', message: 'a 考勤号 is changed with the reason' }])
     // Refusals show the id masked, as replies do: some sites enrol workers on the gates under their ID number.
     const shown = maskText(deviceUserId)
     let changed: EnrolmentRow
     try {
       changed = await this.repo.transaction(async () => {
         const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
-        if (e.deviceUserId === deviceUserId) throw new AppError('validation_failed', { deviceUserId: `${shown} is already the enrolment's 考勤号` })
+        if (e.deviceUserId === deviceUserId) throw new AppError('validation_failed', [{ field: 'deviceUserId', message: `${shown} is already the enrolment's 考勤号` }])
         const holder = await this.repo.enrolmentByDeviceUser(projectId, deviceUserId)
         if (holder && holder.id !== enrolmentId) throw new AppError('device_user_id_taken', { deviceUserId: shown })
         await this.repo.recordDeviceUser({ id: newId(), enrolmentId, deviceUserId, previousDeviceUserId: e.deviceUserId, reason, actor: input.actor ?? 'system', atMs: this.clock.nowMs() })

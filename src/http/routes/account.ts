@@ -352,7 +352,7 @@ export async function accountRoutes(app: FastifyInstance, { services }: { servic
     async (req, reply) => {
       const { asOf, after, limit } = req.query
       const key = after === undefined ? undefined : decodeCursor(after)
-      if (after !== undefined && (key?.length !== 2 || key.some((k) => typeof k !== 'string'))) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      if (after !== undefined && (key?.length !== 2 || key.some((k) => typeof k !== 'string'))) throw new AppError('validation_failed', [{ field: 'querystring/after', message: 'not a cursor this listing gave' }])
       const p = await account.position(req.params.projectId, asOf)
       const { page, next } = pageAfter(p.movements, (m) => [m.bookingDate, m.bankRef], key, limit)
       linkNext(req, reply, limit, 'after', next)

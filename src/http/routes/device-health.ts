@@ -161,7 +161,7 @@ export async function deviceHealthRoutes(app: FastifyInstance, { services }: { s
     async (req, reply) => {
       const { projectId } = req.params
       const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after)
-      if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', [{ field: 'querystring/after', message: 'not a cursor this listing gave' }])
       const { timeZone } = await services.roster.project(projectId)
       const nowMs = services.clock.nowMs()
       const { page, next } = pageAfter(await services.deviceWatch.incidents(projectId, req.query.state), incidentKey, after, req.query.limit)

@@ -95,7 +95,9 @@ const presentView = (v: InstructionView) => ({ ...presentInstruction(v.instructi
 function refusal(err: unknown, format: string): never {
   if (err instanceof Pain001Refused || err instanceof AgencyFileRefused) {
     const account = ['invalid_account_no', 'invalid_bank_code'].includes(err.reason)
-    throw new AppError(account ? 'dedicated_account_invalid' : 'validation_failed', { format, reason: err.reason, message: err.message })
+    if (account) throw new AppError('dedicated_account_invalid', { format, reason: err.reason, message: err.message })
+    const field = format === 'pain001' ? 'pain001' : `agency-file?profile=${format}`
+    throw new AppError('validation_failed', [{ field, message: err.message, reason: err.reason }])
   }
   throw err
 }

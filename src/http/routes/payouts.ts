@@ -377,7 +377,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
       const { after, limit } = req.query
       const key = after === undefined ? undefined : decodeCursor(after)
       const position = key?.length === 2 && isCursorInteger(key[0]) && isCursorText(key[1]) ? ([key[0], key[1]] as const) : undefined
-      if (after !== undefined && position === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      if (after !== undefined && position === undefined) throw new AppError('validation_failed', [{ field: 'querystring/after', message: 'not a cursor this listing gave' }])
       const { page, next } = pageOf(await payouts.filesPage(req.params.projectId, position, limit + 1), limit, (f) => encodeCursor([f.postedAtMs, f.id]))
       linkNext(req, reply, limit, 'after', next)
       return page.map(presentFile)
@@ -440,9 +440,9 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     },
     async (req, reply) => {
       const { card, workerId, flagId, status, after, limit } = req.query
-      if ([card, workerId, flagId].filter((v) => v !== undefined).length > 1) throw new AppError('validation_failed', { query: 'give at most one of card, workerId and flagId' })
+      if ([card, workerId, flagId].filter((v) => v !== undefined).length > 1) throw new AppError('validation_failed', [{ field: 'querystring', message: 'give at most one of card, workerId and flagId' }])
       const key = after === undefined ? undefined : lineKeyOf(after)
-      if (after !== undefined && key === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      if (after !== undefined && key === undefined) throw new AppError('validation_failed', [{ field: 'querystring/after', message: 'not a cursor this listing gave' }])
       const rows = await payouts.monthLines(
         req.params.projectId,
         req.params.month,

@@ -437,7 +437,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     },
     async (req, reply) => {
       const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after)
-      if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', [{ field: 'querystring/after', message: 'not a cursor this listing gave' }])
       const v = await timesheets.teamMonth(req.params.projectId, req.params.teamId, req.params.month)
       // The service orders by name, then id: the cursor is that key.
       const { page, next } = pageAfter(v.workers, (w) => [w.worker.name, w.worker.id], after, req.query.limit)
@@ -591,7 +591,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     },
     async (req, reply) => {
       const after = req.query.after === undefined ? undefined : decodeCursor(req.query.after)
-      if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', { after: 'not a cursor this listing gave' })
+      if (req.query.after !== undefined && after === undefined) throw new AppError('validation_failed', [{ field: 'querystring/after', message: 'not a cursor this listing gave' }])
       // A cursor from before the correction id joined the key (five fields) names the same row with no correction id.
       if (after?.length === 5) after.push('')
       const flags = (await timesheets.attendanceFlags(req.params.projectId, req.params.month)).sort((a, b) => compareKeys(flagKey(a), flagKey(b)))
