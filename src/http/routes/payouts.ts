@@ -458,7 +458,8 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
 
   app.post<{ Params: { projectId: string; month: string } }>(
     '/api/projects/:projectId/reconciliations/:month',
-    { config: { policy: { roles: ['labour_manager', 'bank'], write: true } },
+    // Personal as the flags listing is: the reply carries the run's flags (names, disputes, sheet lines).
+    { config: { policy: { roles: ['labour_manager', 'bank'], write: true, personal: true } },
       schema: {
         tags: ['payouts'],
         summary: 'Reconcile the pay month now (e.g. after late punches or a roster fix) and record the run',
