@@ -263,6 +263,18 @@ export interface Reconciliation {
    * Sorted; the service settles those that are instructed.
    */
   sheetsPaidInFull: string[]
+  /**
+   * Approved sheets a worker of which is not paid in full because a payment to them came back (退票): UNPAID,
+   * SHORTFALL or FAILED beside a RETURNED flag of theirs, with the returns' bank references as evidence. Sorted by
+   * sheet; the service moves those that were settled back to instructed (paid in part, not settled).
+   */
+  sheetsReturned: SheetReturned[]
+}
+
+/** A sheet no longer paid in full for a return: its workers unpaid again, each with the returns of their payments. */
+export interface SheetReturned {
+  sheetId: string
+  workers: Array<{ workerId: string; returnBankRefs: string[] }>
 }
 
 function compareText(a: string, b: string): number {
@@ -879,11 +891,29 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     .filter((s) => unpaidWorkers.size === 0 || s.lines.every((l) => !unpaidWorkers.has(l.workerId)))
     .map((s) => s.sheetId)
     .sort(compareText)
+  // The returns of each worker's payments (by the card's owner, as RETURNED groups them), in report order.
+  const returnsOf = new Map<string, string[]>()
+  for (const p of payments) {
+    const owner = p.returns.length > 0 ? ownerOf(cardKey(p.counted.payeeCard)) : undefined
+    if (owner === undefined) continue
+    returnsOf.set(owner.workerId, [...(returnsOf.get(owner.workerId) ?? []), ...p.returns.map((r) => r.bankRef)])
+  }
+  const sheetsReturned: SheetReturned[] = (input.sheets?.approved ?? [])
+    .map((s) => ({
+      sheetId: s.sheetId,
+      workers: [...new Set(s.lines.map((l) => l.workerId))]
+        .filter((id) => unpaidWorkers.has(id) && returnsOf.has(id))
+        .sort(compareText)
+        .map((workerId) => ({ workerId, returnBankRefs: returnsOf.get(workerId)! })),
+    }))
+    .filter((s) => s.workers.length > 0)
+    .sort((a, b) => compareText(a.sheetId, b.sheetId))
 
   return {
     period: input.period,
     payDate: input.payDate,
     sheetsPaidInFull,
+    sheetsReturned,
     flags: flags.map((f) => f.flag),
     totals: {
       workers: perWorker.length,

@@ -26,7 +26,7 @@ import { EXIT_SETTLEMENT_GRACE_DAYS, OVERSIZED_MONTH_FEN, OVERSIZED_YEAR_FEN, ty
 import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
 import { maskBankText, parsePayoutFile } from './file-format.ts'
 import { BANK_FORMATS, detectFormat, formatNamed } from './formats/index.ts'
-import { bookedByCard, cardPeaks, reconcile, standingPayments, type CardPeaks, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation } from './reconcile.ts'
+import { bookedByCard, cardPeaks, reconcile, standingPayments, type CardPeaks, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation, type SheetReturned } from './reconcile.ts'
 import { paidLineOf, type FlagRow, type PaymentReportRow, type PayoutFileRow, type PayoutLineKey, type PayoutLineRow, type PayoutRepository, type ReconciliationRunRow } from './repository.ts'
 
 export type PostOutcome = 'payout_file_stored' | 'payout_file_exists'
@@ -77,8 +77,20 @@ export interface MoneyOutSources {
   }
 }
 
-/** Who settles a sheet paid in full (payroll_sheet_events.actor). */
+/** Who settles a sheet paid in full, and reopens it when a payment comes back (payroll_sheet_events.actor). */
 const SETTLING_ACTOR = 'reconciliation'
+
+/** Workers and returns named in a reopening's reason at most; the run's RETURNED flags list them all. */
+const REOPEN_REASON_NAMED_MAX = 20
+
+const listed = (items: readonly string[]): string =>
+  items.slice(0, REOPEN_REASON_NAMED_MAX).join(', ') + (items.length > REOPEN_REASON_NAMED_MAX ? ` and ${items.length - REOPEN_REASON_NAMED_MAX} more` : '')
+
+/** The reason of a reopening: the run, the workers unpaid again and the returns (the bank's references) that did it. */
+export function reopenReason(runId: string, s: SheetReturned): string {
+  const workers = s.workers.map((w) => w.workerId)
+  return `reconciliation run ${runId}: a payment came back (退票) and ${workers.length} worker(s) are no longer paid in full: workers ${listed(workers)}; returns ${listed(s.workers.flatMap((w) => w.returnBankRefs))}`
+}
 
 /** A payment report as bookedByCard reads it: the fields it does not read are left empty. */
 function reportOf(l: PaymentReportRow): PaidLine {
@@ -795,10 +807,16 @@ export class PayoutService {
    */
   private async settlePaidSheets(r: Reconciliation, approved: readonly ApprovedTeamMonth[], runId: string): Promise<void> {
     const m = this.moneyOut
-    if (m === undefined || r.sheetsPaidInFull.length === 0) return
+    if (m === undefined) return
     const instructed = new Set(approved.filter((s) => s.state === 'instructed').map((s) => s.sheetId))
     for (const sheetId of r.sheetsPaidInFull) {
       if (instructed.has(sheetId)) await m.sheets.settle(sheetId, SETTLING_ACTOR, `reconciliation run ${runId}: every line of the sheet paid in full`)
+    }
+    // A settled sheet a payment of which came back (退票) is paid in part again: back to instructed, the returns its
+    // evidence (the run's RETURNED flags carry them in full), settled again once every line is paid again.
+    const settled = new Set(approved.filter((s) => s.state === 'settled').map((s) => s.sheetId))
+    for (const s of r.sheetsReturned) {
+      if (settled.has(s.sheetId)) await m.sheets.reopen(s.sheetId, SETTLING_ACTOR, reopenReason(runId, s))
     }
   }
 

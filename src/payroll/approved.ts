@@ -45,4 +45,6 @@ export interface ApprovedPayrollSource {
   approvedForMonth(projectId: string, period: Month): Promise<ApprovedTeamMonth[]>
   /** Moves an instructed sheet to settled once reconciliation finds every line paid (a no-op if it already is). */
   settle(sheetId: string, actor: string, reason: string): Promise<void>
+  /** Moves a settled sheet back to instructed when a payment of it came back (退票) (a no-op unless it is settled). */
+  reopen(sheetId: string, actor: string, reason: string): Promise<void>
 }

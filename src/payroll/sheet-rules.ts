@@ -4,7 +4,9 @@
  *
  * States. A sheet is made as `draft`, sent to the team for the workers' answers (`sent`), submitted by the team
  * manager (`submitted`), approved by the labour manager (`approved`), put into a bank instruction (`instructed`) and
- * settled once reconciliation finds every line paid (`settled`). Before approval it may be withdrawn (`withdrawn`),
+ * settled once reconciliation finds every line paid (`settled`). A settled sheet a payment of which the bank gives
+ * back (退票) is reopened: a new `instructed` event (paid in part, not settled), the return as its reason, and it is
+ * settled again once reconciliation finds every line paid again. Before approval it may be withdrawn (`withdrawn`),
  * after which a new sheet may be made. After approval nothing is edited: a change is a new version, and the version it
  * replaces gets a `superseded` transition. The events are append-only; the newest is the state.
  *
@@ -31,7 +33,7 @@ export type SheetState = PayrollSheetState
 export const SHEET_STATES = ['draft', 'sent', 'submitted', 'approved', 'instructed', 'settled', 'superseded', 'withdrawn'] as const satisfies readonly SheetState[]
 
 /** What moves a sheet from one state to the next. `supersede` is done by making the next version. */
-export type SheetAction = 'send' | 'submit' | 'approve' | 'instruct' | 'settle' | 'withdraw' | 'supersede'
+export type SheetAction = 'send' | 'submit' | 'approve' | 'instruct' | 'settle' | 'reopen' | 'withdraw' | 'supersede'
 
 /** Each action: the states it may start from and the state it leads to. */
 export const SHEET_TRANSITIONS: Readonly<Record<SheetAction, { from: readonly SheetState[]; to: SheetState }>> = {
@@ -40,6 +42,8 @@ export const SHEET_TRANSITIONS: Readonly<Record<SheetAction, { from: readonly Sh
   approve: { from: ['submitted'], to: 'approved' },
   instruct: { from: ['approved'], to: 'instructed' },
   settle: { from: ['instructed'], to: 'settled' },
+  /** A payment came back after the sheet was settled: instructed again, paid in part, until every line is paid again. */
+  reopen: { from: ['settled'], to: 'instructed' },
   withdraw: { from: ['draft', 'sent', 'submitted'], to: 'withdrawn' },
   supersede: { from: ['approved', 'instructed', 'settled'], to: 'superseded' },
 }
@@ -74,6 +78,21 @@ export function moneyStateOf(events: ReadonlyArray<{ state: SheetState }>): Shee
     if (s !== 'superseded') return s
   }
   throw new Error('a payroll sheet has at least its draft event')
+}
+
+/**
+ * How many times the sheet's money went from settled back to instructed (a return reopened it): each round is news to
+ * whoever was told it was settled (upstream's PayRoll record is keyed by it).
+ */
+export function reopeningsOf(events: ReadonlyArray<{ state: SheetState }>): number {
+  let n = 0
+  let money: SheetState | undefined
+  for (const e of events) {
+    if (e.state === 'superseded') continue
+    if (money === 'settled' && e.state === 'instructed') n++
+    money = e.state
+  }
+  return n
 }
 
 /** The version a new sheet of a team-month is made as, or why none may be made now. */

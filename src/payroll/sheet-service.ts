@@ -1,6 +1,7 @@
 /**
  * Payroll sheets (工资支付表): made from a team's confirmed month, sent to the workers, answered by them (工资确认),
- * submitted by the team manager, approved by the labour manager, instructed to the bank, settled by reconciliation.
+ * submitted by the team manager, approved by the labour manager, instructed to the bank, settled by reconciliation
+ * (and reopened by it, back to instructed, when a payment comes back).
  * The rules are in sheet-rules.ts; this file reads what a sheet is made from, and keeps the transitions.
  *
  * A sheet's figures are fixed when it is made, from: the frozen snapshot of the team's confirmed month, the
@@ -35,6 +36,7 @@ import {
   minimumWageFinding,
   moneyStateOf,
   nextVersion,
+  reopeningsOf,
   sheetLineTotals,
   stateOf,
   transition,
@@ -80,6 +82,8 @@ export interface SheetSummary {
     netFen: number
     madeAtMs: number
     counts: { confirmed: number; disputed: number; unanswered: number }
+    /** Times a return (退票) took the sheet from settled back to instructed (sheet-rules reopeningsOf). */
+    reopenings: number
   }
 }
 
@@ -393,6 +397,27 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     })
   }
 
+  /**
+   * Reconciliation's step back (settled → instructed) when a payment of the sheet came back (退票) and its worker is
+   * unpaid again: a new event, the return as its reason, never an edit of the settlement (a no-op unless the sheet's
+   * money is settled). A superseded sheet still in force keeps its `superseded` state, as in settle.
+   */
+  async reopen(sheetId: string, actor: string, reason: string): Promise<void> {
+    const sheet = await this.sheetOrThrow(sheetId)
+    await this.repo.transaction(async (tx) => {
+      await tx.lock(sheetLockKey(sheet.projectId, sheet.teamId, sheet.period))
+      const events = (await this.repo.eventsOf([sheetId])).get(sheetId) ?? []
+      if (moneyStateOf(events) !== 'settled') return
+      const state = stateOf(events)
+      if (state === 'superseded') {
+        await this.repo.insertEvent({ id: newId(), sheetId, seq: events.length + 1, state: 'instructed', actor, reason, atMs: this.clock.nowMs() })
+        await this.repo.insertEvent({ id: newId(), sheetId, seq: events.length + 2, state: 'superseded', actor, reason: 'still superseded by a later version', atMs: this.clock.nowMs() })
+        return
+      }
+      await this.step({ sheet, events, state }, 'reopen', actor, reason)
+    })
+  }
+
   private async step(s: { sheet: SheetRow; events: SheetEventRow[]; state: SheetState }, action: SheetAction, actor: string, reason: string | null): Promise<void> {
     const t = transition(s.state, action)
     if (!t.ok) throw new AppError('payroll_sheet_state', { sheetId: s.sheet.id, version: s.sheet.version, state: t.state, allowedFrom: t.allowedFrom })
@@ -502,6 +527,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
           netFen: sheet.netFen,
           madeAtMs: sheet.madeAtMs,
           counts: answerCounts(lineIds, answers),
+          reopenings: reopeningsOf(newest.events),
         },
       })
     }

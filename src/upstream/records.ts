@@ -485,18 +485,26 @@ export interface PayRollSheet {
   workerCount: number
   payableFen: Fen
   netFen: Fen
+  /** Times a return (退票) took the sheet from settled back to instructed; absent, none. */
+  reopenings?: number
 }
 
 /**
  * One team-month's sheet. The key carries the sheet's version and status: a new version (a change after approval) or
  * a later status is a new record the platform takes as the newer one, never an overwrite of what it accepted.
+ *
+ * A settled sheet a payment of which came back (退票) is instructed again. The standard has no status for a payroll
+ * paid in part or returned (2, 3, 50 only), so it goes out as 3 (re-checked, not yet paid out) under a key of its
+ * round (`payroll:{sheet}:3:1`), and 50 again, once paid again, as `payroll:{sheet}:50:1`: the same status a second
+ * time is news, not the record the platform holds (as PayRollDetail's setbacks). Its lines say which worker (PayStatus
+ * 30 or 40).
  */
 export function payRollRecord(project: ProjectContext, employer: Employer, sheet: PayRollSheet): RecordOf<'PayRoll'> | null {
   const status = payRollStatusOf(sheet.state)
   if (status === null) return null
   return {
     kind: 'PayRoll',
-    key: `payroll:${sheet.sheetId}:${status}`,
+    key: (sheet.reopenings ?? 0) === 0 ? `payroll:${sheet.sheetId}:${status}` : `payroll:${sheet.sheetId}:${status}:${sheet.reopenings}`,
     payload: {
       ...party(project, employer),
       PayRollCode: payRollCode(sheet.subcontractorNo, sheet.period, sheet.sequence),

@@ -316,6 +316,7 @@ export class UpstreamReporter {
         workerCount: s.sheet.workerCount,
         payableFen: fen(s.sheet.payableFen),
         netFen: fen(s.sheet.netFen),
+        reopenings: s.sheet.reopenings,
       })
       if (r) records.push(r)
       codes.set(s.teamId, payRollCode(subcontractorNo, period, sequence.get(s.teamId) ?? 1))

@@ -8,6 +8,7 @@ import {
   minimumWageFinding,
   moneyStateOf,
   nextVersion,
+  reopeningsOf,
   SHEET_STATES,
   SHEET_TRANSITIONS,
   stateOf,
@@ -25,10 +26,11 @@ t.test('the state machine: every action from every state', async (t) => {
     approve: ['submitted'],
     instruct: ['approved'],
     settle: ['instructed'],
+    reopen: ['settled'],
     withdraw: ['draft', 'sent', 'submitted'],
     supersede: ['approved', 'instructed', 'settled'],
   }
-  const to: Record<SheetAction, SheetState> = { send: 'sent', submit: 'submitted', approve: 'approved', instruct: 'instructed', settle: 'settled', withdraw: 'withdrawn', supersede: 'superseded' }
+  const to: Record<SheetAction, SheetState> = { send: 'sent', submit: 'submitted', approve: 'approved', instruct: 'instructed', settle: 'settled', reopen: 'instructed', withdraw: 'withdrawn', supersede: 'superseded' }
   for (const action of Object.keys(table) as SheetAction[]) {
     for (const state of SHEET_STATES) {
       const r = transition(state, action)
@@ -47,6 +49,15 @@ t.test('state and money state from the events', async (t) => {
   t.equal(stateOf(ev('draft', 'sent', 'submitted', 'approved', 'superseded')), 'superseded')
   t.equal(moneyStateOf(ev('draft', 'sent', 'submitted', 'approved', 'instructed', 'superseded')), 'instructed', 'a superseded sheet keeps where its money stands')
   t.throws(() => stateOf([]))
+})
+
+t.test('reopenings: each time a return took the money from settled back to instructed', async (t) => {
+  const ev = (...s: SheetState[]) => s.map((state) => ({ state }))
+  t.equal(reopeningsOf(ev('draft', 'sent', 'submitted', 'approved', 'instructed', 'settled')), 0)
+  t.equal(reopeningsOf(ev('approved', 'instructed', 'settled', 'instructed')), 1)
+  t.equal(reopeningsOf(ev('approved', 'instructed', 'settled', 'instructed', 'settled', 'instructed', 'settled')), 2)
+  t.equal(reopeningsOf(ev('approved', 'instructed', 'settled', 'superseded', 'instructed', 'superseded')), 1, 'a superseded sheet in force reopened')
+  t.equal(reopeningsOf(ev('approved', 'instructed', 'settled', 'superseded', 'settled')), 0, 'put back in force, settled: no reopening')
 })
 
 t.test('the next version of a team-month', async (t) => {

@@ -100,6 +100,19 @@ t.test('paid, returned (退票), paid again: each step reported, and what came b
   t.same(zhang.map((d) => d.PayStatus), [0, 20, 30, 20], 'the platform is told each step (approved, paid, returned, paid again)')
   t.match(zhang.at(-1), { BalanceDate: '2026-11-13', CumulativePaidAmount: '100.00' })
   t.same((await details(s, '李娜')).map((d) => d.PayStatus), [0, 20], 'the colleague: approved, paid once')
+  // (Found by review.) The sheet's PayRoll record too: settled (50), reopened by the return (3 again, a record of its
+  // own: the platform holds 50 under the first key), settled again (50, a new round).
+  const payrolls = (await s.services.upstream.reporter.outbox.records(s.services.db, s.project.id)).filter((r) => r.kind === 'PayRoll')
+  t.same(
+    payrolls.map((r) => [r.key.replace(/^payroll:[^:]+:/, ''), (JSON.parse(r.payload) as { Status: number }).Status]),
+    [
+      ['3', 3],
+      ['50', 50],
+      ['3:1', 3],
+      ['50:1', 50],
+    ],
+    'instructed, settled, reopened by the return, settled again',
+  )
 })
 
 t.test('one rejected payment reported by two files is one setback: PayStatus 30 goes out once', async (t) => {
