@@ -7,7 +7,8 @@ import iconv from 'iconv-lite'
 import { camtFormat } from './camt/index.ts'
 import { cmbAgencyFormat } from './cmb/index.ts'
 import { delimitedFormat } from './delimited/index.ts'
-import type { BankFormat, EvidenceParse } from './evidence.ts'
+import type { BankFormat, EvidenceFault, EvidenceParse } from './evidence.ts'
+import { xmlNotAResult } from './not-results.ts'
 import { pain002Format } from './pain002/index.ts'
 import { textProfileFormats } from './text-profiles/index.ts'
 
@@ -35,11 +36,24 @@ export function detectFormat(bytes: Buffer): BankFormat | undefined {
   return BANK_FORMATS.find((f) => f.detect(text))
 }
 
+/**
+ * The refusal of a file no format claims when it is XML (not-results.ts): our pain.001 sent back is a request, not a
+ * result; other XML is in no format read here. Undefined for text, which the delimited layout reads or refuses.
+ */
+export function undetectedXml(bytes: Buffer): EvidenceFault | undefined {
+  return xmlNotAResult(
+    detectionText(bytes),
+    BANK_FORMATS.map((f) => f.name),
+  )
+}
+
 /** Reads a bank result file by the format named, or the one detected; refuses it whole when neither finds one. */
 export function parseBankFile(bytes: Buffer, options: { format?: string; fileName?: string } = {}): EvidenceParse {
   const format = options.format === undefined ? detectFormat(bytes) : formatNamed(options.format)
   if (format === undefined) {
     const names = BANK_FORMATS.map((f) => f.name).join(', ')
+    const xml = options.format === undefined ? undetectedXml(bytes) : undefined
+    if (xml !== undefined) return { errors: [xml] }
     return {
       errors: [
         options.format === undefined

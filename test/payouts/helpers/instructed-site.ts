@@ -44,7 +44,7 @@ export async function setUp(t: Test, seed: number, netFen: (i: number) => number
   const linesOf = (fileId: string) => api.get<LineJson[]>(`/api/projects/${site.projectId}/payout-files/${fileId}/lines`)
   /** The month's flags as the newest run raised them: the bank's own post replies carry none (a bank may not read flags). */
   const flags = async () => (await api.get<RunJson>(`/api/projects/${site.projectId}/flags/${MONTH}`)).flags
-  return { api, site, workers, instruction, e2eOf, post, postFor, linesOf, flags, account }
+  return { api, services, site, workers, instruction, e2eOf, post, postFor, linesOf, flags, account }
 }
 
 export const camt054 = (msgId: string, account: string, entries: string, encoding = 'UTF-8'): string =>
