@@ -1,7 +1,8 @@
 /**
  * `npm run bank-file -- FILE [--format NAME]`: prints, as JSON, what the service would read from a bank result file,
- * without storing anything: the format detected (or named), the account, every line with payee, amount in fen,
- * status, reason and reference, and the totals per status; or the refusal with every line error. Banks' integration
+ * without storing anything: the format detected (or named), the account, every line with payee, amount in fen (null
+ * where the file states none), status, reason and reference, and the totals per status (null where a line's amount is
+ * unknown); or the refusal with every line error. Banks' integration
  * teams and support staff run it to check a file before sending it.
  *
  * Card numbers are printed as read, unmasked, unlike every reply and message of the service: the command runs where
@@ -17,7 +18,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { BANK_FORMATS, detectFormat, formatNamed, parseBankFile } from '../payouts/formats/index.ts'
-import type { EvidenceStatus } from '../payouts/formats/evidence.ts'
+import type { EvidenceStatus, PaymentEvidence } from '../payouts/formats/evidence.ts'
 import { Money, fen, formatYuan, type Fen, type MoneyDecimal } from '../kernel/money.ts'
 import { CONSOLE, type CliOutput } from './output.ts'
 
@@ -54,10 +55,33 @@ interface StatusTotal {
   status: EvidenceStatus
   currency: string
   count: number
-  /** In the currency's minor unit (fen for CNY), as the lines' amountFen. */
-  amountFen: Fen
-  /** The same as a decimal string with two decimals, as the file wrote it. */
-  amount: string
+  /**
+   * In the currency's minor unit (fen for CNY), as the lines' amountFen; null when a line of the group states no
+   * amount of its own (a camt batch entry's TxDtls, a pain.002: the service takes it from our instruction), since a sum
+   * of the others would read as the group's total.
+   */
+  amountFen: Fen | null
+  /** The same as a decimal string with two decimals, as the file wrote it; null with amountFen. */
+  amount: string | null
+  /** Lines of the group without an amount of their own. */
+  amountUnknownCount: number
+}
+
+/**
+ * The lines as printed: each as the parser read it, with its place among the lines that share its line number (the
+ * transactions of one camt batch entry all carry the entry's, as stored; the service tells them apart by bank
+ * reference, and references it makes up by `line/place`), null for a line alone at its number.
+ */
+function numbered(lines: readonly PaymentEvidence[]): Array<PaymentEvidence & { place: number | null }> {
+  const sharing = new Map<number, number>()
+  for (const l of lines) sharing.set(l.lineNo, (sharing.get(l.lineNo) ?? 0) + 1)
+  const placed = new Map<number, number>()
+  return lines.map(({ lineNo, ...rest }) => {
+    if ((sharing.get(lineNo) ?? 0) < 2) return { lineNo, place: null, ...rest }
+    const place = (placed.get(lineNo) ?? 0) + 1
+    placed.set(lineNo, place)
+    return { lineNo, place, ...rest }
+  })
 }
 
 /** What the command prints for one file, and the exit code that goes with it. */
@@ -71,17 +95,18 @@ export function bankFileReport(bytes: Buffer, options: { fileName: string; forma
   }
   const { file } = result
   // Per status and currency: a pain.002 in EUR and a 代发 file in CNY are never added together.
-  const sums = new Map<string, { status: EvidenceStatus; currency: string; count: number; total: MoneyDecimal }>()
+  const sums = new Map<string, { status: EvidenceStatus; currency: string; count: number; total: MoneyDecimal; unknown: number }>()
   for (const line of file.lines) {
     const key = `${line.status} ${line.currency}`
-    const s = sums.get(key) ?? { status: line.status, currency: line.currency, count: 0, total: new Money(0) }
+    const s = sums.get(key) ?? { status: line.status, currency: line.currency, count: 0, total: new Money(0), unknown: 0 }
     s.count++
     if (line.amountFen !== null) s.total = s.total.plus(line.amountFen)
+    else s.unknown++
     sums.set(key, s)
   }
   const totals: StatusTotal[] = [...sums.values()].map((s) => {
-    const amountFen = fen(s.total.toNumber())
-    return { status: s.status, currency: s.currency, count: s.count, amountFen, amount: formatYuan(amountFen) }
+    const amountFen = s.unknown > 0 ? null : fen(s.total.toNumber())
+    return { status: s.status, currency: s.currency, count: s.count, amountFen, amount: amountFen === null ? null : formatYuan(amountFen), amountUnknownCount: s.unknown }
   })
   return {
     exitCode: 0,
@@ -96,7 +121,7 @@ export function bankFileReport(bytes: Buffer, options: { fileName: string; forma
       lineCount: file.lines.length,
       totals,
       ignored: file.ignored,
-      lines: file.lines,
+      lines: numbered(file.lines),
     },
   }
 }

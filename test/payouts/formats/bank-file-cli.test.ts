@@ -53,7 +53,7 @@ interface Report {
   read: boolean
   accountNo?: string | null
   lineCount?: number
-  totals?: Array<{ status: string; currency: string; count: number; amountFen: number; amount: string }>
+  totals?: Array<{ status: string; currency: string; count: number; amountFen: number | null; amount: string | null; amountUnknownCount: number }>
   lines?: Array<{ payeeCard: string; amountFen: number; status: string; bankRef: string | null; reasonText: string | null }>
   errors?: Array<{ lineNo: number; field: string; code: string; message: string }>
 }
@@ -71,8 +71,8 @@ t.test('a delimited result file: exit 0, every line with the card as read, total
   t.equal(rep.lineCount, 4)
   t.match(rep.lines?.[2], { payeeCard: '6228480012345678901', amountFen: 280000, status: 'rejected', bankRef: 'ICBC20240215000003', reasonText: '户名不符' })
   t.same(rep.totals, [
-    { status: 'booked', currency: 'CNY', count: 3, amountFen: 786075, amount: '7860.75' },
-    { status: 'rejected', currency: 'CNY', count: 1, amountFen: 280000, amount: '2800.00' },
+    { status: 'booked', currency: 'CNY', count: 3, amountFen: 786075, amount: '7860.75', amountUnknownCount: 0 },
+    { status: 'rejected', currency: 'CNY', count: 1, amountFen: 280000, amount: '2800.00', amountUnknownCount: 0 },
   ])
 })
 
