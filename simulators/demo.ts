@@ -309,6 +309,14 @@ async function main(): Promise<void> {
   const config = {
     ...base,
     databaseUrl: `file:${dataDir}/wage-ledger.db`,
+    // The embedded defaults whatever the shell exports for a real service: the demo must not publish to a real
+    // broker, change its accounts (dynamic security) or take and move real bank files from a watched inbox.
+    mqttUrl: undefined,
+    mqttUsername: undefined,
+    mqttPassword: undefined,
+    mqttDynsec: false,
+    mqttHttpAuthSecret: undefined,
+    payoutInboxDir: undefined,
     httpPort: await portOr0(base.httpPort, base.host),
     mqttPort: await portOr0(base.mqttPort, base.mqttHost),
     deviceHttpPort: await portOr0(base.deviceHttpPort, base.host),
