@@ -42,7 +42,7 @@ t.test('a name outside GBK: pain.001 carries it, the 代发 file refuses it with
   for (const profile of ['cmb', 'city-bank']) {
     t.match(
       await failure(lm.get(`/api/projects/${site.projectId}/instructions/${made.id}/agency-file?profile=${profile}`)),
-      { status: 400, code: 'validation_failed', details: { format: profile, reason: 'not_gbk', message: new RegExp(`^line 1 \\(worker ${w.id}\\): the worker name \\(户名\\) has characters GBK cannot carry \\(U\\+20000\\)`) } },
+      { status: 400, code: 'validation_failed', details: [{ field: profile, reason: 'not_gbk', message: new RegExp(`^line 1 \\(worker ${w.id}\\): the worker name \\(户名\\) has characters GBK cannot carry \\(U\\+20000\\)`) }] },
       `${profile}: refused whole, naming the worker and the character`,
     )
   }
