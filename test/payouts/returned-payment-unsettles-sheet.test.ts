@@ -19,12 +19,12 @@ t.test('a returned payment takes the sheet out of settled', async (t) => {
   const stateOf = async (): Promise<string | undefined> =>
     (await s.api.get<{ teams: Array<{ sheet: { state: string } | null }> }>(`/api/projects/${s.site.projectId}/payroll-sheets?month=${MONTH}`)).teams[0]?.sheet?.state
 
-  const paid = await s.post(camt054('REV-C54-PAY', s.account, entry('REV-BK-1', 'DBIT', '300.00', '2026-11-09', tx(s.e2eOf(0), w0.cardNo, w0.workerName, '100.00') + tx(s.e2eOf(1), w1.cardNo, w1.workerName, '200.00'))))
-  t.same(paid.reconciliation.flags.map((f) => f.kind), [], 'both paid on time: no flag')
+  t.equal((await s.post(camt054('REV-C54-PAY', s.account, entry('REV-BK-1', 'DBIT', '300.00', '2026-11-09', tx(s.e2eOf(0), w0.cardNo, w0.workerName, '100.00') + tx(s.e2eOf(1), w1.cardNo, w1.workerName, '200.00'))))).outcome, 'payout_file_stored')
+  t.same((await s.flags()).map((f) => f.kind), [], 'both paid on time: no flag')
   t.equal(await stateOf(), 'settled', 'every line paid: the sheet is settled')
 
-  const back = await s.post(camt054('REV-C54-RET', s.account, entry('REV-BK-2', 'CRDT', '100.00', '2026-11-12', tx(s.e2eOf(0), w0.cardNo, w0.workerName, '100.00', '<RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>'))))
-  t.ok(back.reconciliation.flags.some((f) => f.kind === 'UNPAID' && f.workerId === w0.workerId), 'the returned worker is UNPAID again')
+  t.equal((await s.post(camt054('REV-C54-RET', s.account, entry('REV-BK-2', 'CRDT', '100.00', '2026-11-12', tx(s.e2eOf(0), w0.cardNo, w0.workerName, '100.00', '<RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf>'))))).outcome, 'payout_file_stored')
+  t.ok((await s.flags()).some((f) => f.kind === 'UNPAID' && f.workerId === w0.workerId), 'the returned worker is UNPAID again')
   t.not(await stateOf(), 'settled', 'a sheet with a worker unpaid again is no longer settled')
   t.equal(await stateOf(), 'instructed', 'back to instructed: sent to the bank, paid in part')
 
