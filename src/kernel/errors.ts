@@ -29,6 +29,8 @@ export const ERRORS = {
   enrolment_not_exited: { status: 409, message: 'The worker has not exited this project (details.entryDate: the entry of the spell on site): a return (再次进场) follows an exit. Record the exit first if the worker left; nothing is needed if they are still on site.' },
   return_before_exit: { status: 400, message: 'A return (再次进场) is dated after the exit it follows; details.exitDate and details.returnDate are the two (correct the exit first if it is the wrong one).' },
   enrolment_not_found: { status: 404, message: 'No enrolment of this project has this id.' },
+  return_not_found: { status: 404, message: 'No return (再次进场) of this enrolment is dated details.returnDate; details.returns lists the returns in force.' },
+  exit_not_found: { status: 404, message: 'No exit (退场) of this enrolment is dated details.exitDate; details.exits lists the exits in force, oldest first.' },
   device_user_id_taken: { status: 409, message: 'Another worker on this project is enrolled on the devices under this user id.' },
   exit_before_entry: { status: 400, message: 'The exit date is before the entry date; details.entryDate and details.exitDate are the two (correct the entry date first if it is the wrong one).' },
   device_exists: { status: 409, message: 'A device with this serial number is already registered.' },

@@ -6,7 +6,7 @@ import { newId } from '../kernel/ids.ts'
 import { workDateOf } from '../kernel/time.ts'
 import type { EnrolmentBreak } from './spells.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
-import { devices, enrolmentDeviceUsers, enrolmentEntries, enrolmentExits, enrolmentReturns, enrolments, organisations, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
+import { devices, enrolmentBreakCorrections, enrolmentDeviceUsers, enrolmentEntries, enrolmentExits, enrolmentReturns, enrolments, organisations, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
 
 export type OrganisationRow = typeof organisations.$inferSelect
 export type ProjectRow = typeof projects.$inferSelect
@@ -19,6 +19,7 @@ export type EnrolmentExitRow = typeof enrolmentExits.$inferSelect
 export type EnrolmentEntryRow = typeof enrolmentEntries.$inferSelect
 export type EnrolmentDeviceUserRow = typeof enrolmentDeviceUsers.$inferSelect
 export type EnrolmentReturnRow = typeof enrolmentReturns.$inferSelect
+export type EnrolmentBreakCorrectionRow = typeof enrolmentBreakCorrections.$inferSelect
 
 /** A page of a list: at most `limit` rows after the row whose id is `after` (keyset paging, no OFFSET). */
 export interface PageQuery {
@@ -61,6 +62,7 @@ const SET_POLICY = `UPDATE "projects" SET "debounce_minutes" = ?, "max_shift_min
 const SET_EXIT_DATE = `UPDATE "enrolments" SET "exit_date" = ? WHERE "id" = ?`
 const SET_ENTRY_DATE = `UPDATE "enrolments" SET "entry_date" = ? WHERE "id" = ?`
 const SET_RETURN = `UPDATE "enrolments" SET "exit_date" = NULL, "breaks" = ? WHERE "id" = ?`
+const SET_BREAKS = `UPDATE "enrolments" SET "breaks" = ? WHERE "id" = ?`
 const SET_DEVICE_USER = `UPDATE "enrolments" SET "device_user_id" = ? WHERE "id" = ?`
 const SET_INSTALLED_AT = `UPDATE "devices" SET "installed_at_ms" = ? WHERE "id" = ?`
 
@@ -272,6 +274,23 @@ export class RosterRepository {
     const raws = await this.db.all<Raw>(sql`${selectFrom(enrolmentReturns)} WHERE ${enrolmentReturns.enrolmentId} = ${enrolmentId} ORDER BY ${enrolmentReturns.atMs}, ${enrolmentReturns.id}`)
     return raws.map((r) => rowOf<EnrolmentReturnRow>(enrolmentReturns, r))
   }
+  /**
+   * Records a correction of a break (a return's date, or the exit before it): its history row, and the breaks in force
+   * on the enrolment (now `breaks`), in one transaction.
+   */
+  async recordBreakCorrection(row: EnrolmentBreakCorrectionRow, breaks: readonly EnrolmentBreak[]): Promise<void> {
+    await this.db.tx(async () => {
+      await this.db.run(insertInto(enrolmentBreakCorrections, [row]))
+      await this.db.run(q(SET_BREAKS, JSON.stringify(breaks), row.enrolmentId))
+    })
+  }
+  /** The enrolment's break corrections, oldest first. */
+  async breakCorrectionsOf(enrolmentId: string): Promise<EnrolmentBreakCorrectionRow[]> {
+    const raws = await this.db.all<Raw>(
+      sql`${selectFrom(enrolmentBreakCorrections)} WHERE ${enrolmentBreakCorrections.enrolmentId} = ${enrolmentId} ORDER BY ${enrolmentBreakCorrections.atMs}, ${enrolmentBreakCorrections.id}`,
+    )
+    return raws.map((r) => rowOf<EnrolmentBreakCorrectionRow>(enrolmentBreakCorrections, r))
+  }
   /** Records a correction of the entry date: its history row, and the entry date in force on the enrolment, in one transaction. */
   async recordEntry(row: EnrolmentEntryRow): Promise<void> {
     await this.db.tx(async () => {
@@ -378,7 +397,8 @@ export class RosterRepository {
   }
   /**
    * The months of the project's exits dated from `from` to `to` (inclusive), oldest first: the exits in force, and
-   * those a return (再次进场) followed, which keep their settlement deadline.
+   * those a return (再次进场) followed, which keep their settlement deadline, as recorded or as corrected since (a month
+   * an exit was corrected out of is visited still: it finds nothing due there).
    */
   async exitMonths(projectId: string, from: string, to: string): Promise<string[]> {
     const rows = await this.db.all<{ exitDate: string }>(
@@ -386,7 +406,10 @@ export class RosterRepository {
         WHERE ${enrolments.projectId} = ${projectId} AND ${enrolments.exitDate} >= ${from} AND ${enrolments.exitDate} <= ${to}
         UNION
         SELECT DISTINCT r.exit_date AS "exitDate" FROM enrolment_returns r INNER JOIN enrolments e ON e.id = r.enrolment_id
-        WHERE e.project_id = ${projectId} AND r.exit_date >= ${from} AND r.exit_date <= ${to}`,
+        WHERE e.project_id = ${projectId} AND r.exit_date >= ${from} AND r.exit_date <= ${to}
+        UNION
+        SELECT DISTINCT c.exit_date AS "exitDate" FROM enrolment_break_corrections c INNER JOIN enrolments e ON e.id = c.enrolment_id
+        WHERE e.project_id = ${projectId} AND c.exit_date >= ${from} AND c.exit_date <= ${to}`,
     )
     return [...new Set(rows.map((r) => r.exitDate.slice(0, 7)))].sort()
   }

@@ -12,12 +12,13 @@ import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
 import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
 import { isUniqueViolation } from '../db/faults.ts'
 import type { Transaction } from '../db/database.ts'
-import { firstExitOf, lastEntryOf } from './spells.ts'
+import { breakCorrectionProblem, exitsOf, firstExitOf, lastEntryOf, withBreak, type EnrolmentBreak } from './spells.ts'
 import { checkIdNumber, isCreditCode, nameKey, ofWorkingAge, WORKING_AGE_MIN } from './identity.ts'
 import type {
   BeforeInstallPunch,
   CardHolder,
   DeviceRow,
+  EnrolmentBreakCorrectionRow,
   EnrolmentDeviceUserRow,
   EnrolmentEntryRow,
   EnrolmentExitRow,
@@ -408,7 +409,7 @@ export class RosterService {
     projectId: string,
     enrolmentId: string,
     exitDate: string,
-    input: { reason?: string; actor?: string } = {},
+    input: { reason?: string; actor?: string; replaces?: string } = {},
     alongside: { lock?: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then?: (tx: Transaction, e: EnrolmentRow) => Promise<void> } = {},
   ): Promise<EnrolmentRow> {
     const found = await this.repo.enrolment(projectId, enrolmentId)
@@ -419,6 +420,8 @@ export class RosterService {
       await alongside.lock?.(tx, found)
       // Read again under the locks: the enrolment as the writes find it.
       const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
+      // A correction (correctExit) names the exit it replaces: a return recorded meanwhile made it a break's.
+      if (input.replaces !== undefined && e.exitDate !== input.replaces) throw new AppError('exit_not_found', { exitDate: input.replaces, exits: exitsOf(e) })
       // The exit ends the last spell: after a return (再次进场), it is dated on or after the return.
       const spellEntry = lastEntryOf(e)
       if (exitDate < spellEntry) throw new AppError('exit_before_entry', { entryDate: spellEntry, exitDate })
@@ -466,6 +469,102 @@ export class RosterService {
     // After the commit, as for an exit: the ingest lookups must not keep the enrolment as it was.
     this.onChange()
     return returned
+  }
+
+  /**
+   * Corrects the date of a return (再次进场) recorded wrong: the return dated `previousReturnDate` is dated `returnDate`
+   * instead, kept as history (`enrolment_break_corrections`: the break before and after, author, time and the reason,
+   * which is required). The spells keep their order: the return stays after the exit it follows (400
+   * return_before_exit) and on or before the exit that ends its spell (400 exit_before_entry). No return dated
+   * `previousReturnDate` is 404 return_not_found. `alongside` as for an exit: the timesheets' re-check of confirmed
+   * months runs in the same transaction (days the return moved past now count, or no longer do).
+   */
+  async correctReturn(
+    projectId: string,
+    enrolmentId: string,
+    previousReturnDate: string,
+    returnDate: string,
+    input: { reason: string; actor?: string },
+    alongside: { lock?: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then?: (tx: Transaction, e: EnrolmentRow) => Promise<void> } = {},
+  ): Promise<EnrolmentRow> {
+    const reason = input.reason.trim()
+    if (reason === '') throw new AppError('validation_failed', [{ field: 'reason', message: 'a return date is corrected with the reason it was wrong' }])
+    return this.correctBreak(projectId, enrolmentId, alongside, (e) => {
+      const index = e.breaks.findIndex((b) => b.returnDate === previousReturnDate)
+      if (index < 0) throw new AppError('return_not_found', { returnDate: previousReturnDate, returns: e.breaks.map((b) => b.returnDate) })
+      if (returnDate === previousReturnDate) throw new AppError('validation_failed', [{ field: 'returnDate', message: `${returnDate} is already the return date` }])
+      return { index, corrected: { exitDate: (e.breaks[index] as EnrolmentBreak).exitDate, returnDate }, reason, actor: input.actor ?? 'system' }
+    })
+  }
+
+  /**
+   * Corrects the date of an exit (退场) recorded wrong: the exit dated `previousExitDate` is dated `exitDate` instead,
+   * with the reason (required). The exit in force (the last spell's) is recorded again as an exit is (recordExit: kept
+   * in `enrolment_exits` with the reason, which stands for any attendance after it); an exit a return followed (an
+   * earlier spell's) is corrected in its break (`enrolment_break_corrections`), on or after the entry or return that
+   * began its spell (400 exit_before_entry) and before the return that followed it (400 return_before_exit). No exit
+   * dated `previousExitDate` is 404 exit_not_found. `alongside` as for an exit.
+   */
+  async correctExit(
+    projectId: string,
+    enrolmentId: string,
+    previousExitDate: string,
+    exitDate: string,
+    input: { reason: string; actor?: string },
+    alongside: { lock?: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then?: (tx: Transaction, e: EnrolmentRow) => Promise<void> } = {},
+  ): Promise<EnrolmentRow> {
+    const reason = input.reason.trim()
+    if (reason === '') throw new AppError('validation_failed', [{ field: 'reason', message: 'an exit date is corrected with the reason it was wrong' }])
+    if (exitDate === previousExitDate) throw new AppError('validation_failed', [{ field: 'exitDate', message: `${exitDate} is already the exit date` }])
+    const found = await this.repo.enrolment(projectId, enrolmentId)
+    if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
+    // The exit in force is corrected as it is recorded; recordExit checks under its locks that it still is.
+    if (found.exitDate === previousExitDate) return this.recordExit(projectId, enrolmentId, exitDate, { reason, replaces: previousExitDate, ...(input.actor === undefined ? {} : { actor: input.actor }) }, alongside)
+    return this.correctBreak(projectId, enrolmentId, alongside, (e) => {
+      const index = e.breaks.findIndex((b) => b.exitDate === previousExitDate)
+      if (index < 0) throw new AppError('exit_not_found', { exitDate: previousExitDate, exits: exitsOf(e) })
+      return { index, corrected: { exitDate, returnDate: (e.breaks[index] as EnrolmentBreak).returnDate }, reason, actor: input.actor ?? 'system' }
+    })
+  }
+
+  /** A break corrected under the locks: `pick` names it and its corrected dates from the enrolment as the writes find it. */
+  private async correctBreak(
+    projectId: string,
+    enrolmentId: string,
+    alongside: { lock?: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then?: (tx: Transaction, e: EnrolmentRow) => Promise<void> },
+    pick: (e: EnrolmentRow) => { index: number; corrected: EnrolmentBreak; reason: string; actor: string },
+  ): Promise<EnrolmentRow> {
+    const found = await this.repo.enrolment(projectId, enrolmentId)
+    if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
+    const corrected = await this.repo.transaction(async (tx) => {
+      await alongside.lock?.(tx, found)
+      const e = (await this.repo.enrolment(projectId, enrolmentId)) ?? found
+      const { index, corrected: b, reason, actor } = pick(e)
+      const problem = breakCorrectionProblem(e, index, b)
+      if (problem) {
+        const { code, ...details } = problem
+        throw new AppError(code, details)
+      }
+      const previous = e.breaks[index] as EnrolmentBreak
+      const breaks = withBreak(e, index, b)
+      await this.repo.recordBreakCorrection(
+        { id: newId(), enrolmentId, exitDate: b.exitDate, returnDate: b.returnDate, previousExitDate: previous.exitDate, previousReturnDate: previous.returnDate, reason, actor, atMs: this.clock.nowMs() },
+        breaks,
+      )
+      const now = { ...e, breaks }
+      await alongside.then?.(tx, now)
+      return now
+    })
+    // After the commit, as for an exit: the ingest lookups must not keep the enrolment as it was.
+    this.onChange()
+    return corrected
+  }
+
+  /** The corrections of an enrolment's breaks (a return's date, an earlier spell's exit), oldest first. */
+  async breakCorrectionsOf(projectId: string, enrolmentId: string): Promise<EnrolmentBreakCorrectionRow[]> {
+    const e = await this.repo.enrolment(projectId, enrolmentId)
+    if (!e) throw new AppError('enrolment_not_found', { enrolmentId })
+    return this.repo.breakCorrectionsOf(enrolmentId)
   }
 
   /** The returns recorded for an enrolment, oldest first. */

@@ -91,3 +91,27 @@ export function settlementExitIn(e: EnrolmentSpells, month: string): string | nu
   }
   return null
 }
+
+/** Why a spell's dates are out of order: a return not after its exit, or an exit before the entry of its spell. */
+export type SpellOrderProblem = { code: 'return_before_exit'; exitDate: string; returnDate: string } | { code: 'exit_before_entry'; entryDate: string; exitDate: string }
+
+/**
+ * Why the enrolment with its break number `index` (0 the oldest) replaced by `corrected` would be out of order, or
+ * null when the spells keep theirs: the exit on or after the entry (or return) that began its spell, the return after
+ * that exit, and the return on or before the exit that ends the spell it begins (none while on site). Spells stay
+ * apart and in order, so nothing else can overlap.
+ */
+export function breakCorrectionProblem(e: EnrolmentSpells, index: number, corrected: EnrolmentBreak): SpellOrderProblem | null {
+  const breaks = e.breaks ?? []
+  const spellEntry = index === 0 ? e.entryDate : (breaks[index - 1] as EnrolmentBreak).returnDate
+  if (corrected.exitDate < spellEntry) return { code: 'exit_before_entry', entryDate: spellEntry, exitDate: corrected.exitDate }
+  if (corrected.returnDate <= corrected.exitDate) return { code: 'return_before_exit', exitDate: corrected.exitDate, returnDate: corrected.returnDate }
+  const nextExit = index + 1 < breaks.length ? (breaks[index + 1] as EnrolmentBreak).exitDate : e.exitDate
+  if (nextExit !== null && nextExit < corrected.returnDate) return { code: 'exit_before_entry', entryDate: corrected.returnDate, exitDate: nextExit }
+  return null
+}
+
+/** The breaks with number `index` replaced by `corrected`, oldest first. */
+export function withBreak(e: EnrolmentSpells, index: number, corrected: EnrolmentBreak): EnrolmentBreak[] {
+  return (e.breaks ?? []).map((b, i) => (i === index ? { exitDate: corrected.exitDate, returnDate: corrected.returnDate } : b))
+}

@@ -888,6 +888,22 @@ export class TimesheetService {
     return this.roster.correctEntry(projectId, enrolmentId, entryDate, input, this.enrolmentChange(project))
   }
 
+  /**
+   * Corrects a return's date (RosterService.correctReturn) and, in the same transaction and the same way as an exit,
+   * records the adjustments it makes to the worker's confirmed months (days between the two dates now counted, or no
+   * longer).
+   */
+  async correctReturn(projectId: string, enrolmentId: string, previousReturnDate: string, returnDate: string, input: { reason: string; actor?: string }): Promise<EnrolmentRow> {
+    const project = await this.roster.project(projectId)
+    return this.roster.correctReturn(projectId, enrolmentId, previousReturnDate, returnDate, input, this.enrolmentChange(project))
+  }
+
+  /** Corrects an exit's date, the exit in force or an earlier spell's (RosterService.correctExit), with its adjustments as for an exit. */
+  async correctExit(projectId: string, enrolmentId: string, previousExitDate: string, exitDate: string, input: { reason: string; actor?: string }): Promise<EnrolmentRow> {
+    const project = await this.roster.project(projectId)
+    return this.roster.correctExit(projectId, enrolmentId, previousExitDate, exitDate, input, this.enrolmentChange(project))
+  }
+
   /** What an enrolment's change does in its transaction: the worker's locks first, then every confirmed month of the team re-checked. */
   private enrolmentChange(project: ProjectRow): { lock: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then: (tx: Transaction, e: EnrolmentRow) => Promise<void> } {
     return {

@@ -1,6 +1,6 @@
 /** The pure rules of an enrolment's spells (src/roster/spells.ts): which days and months a worker who left and came back was enrolled on. */
 import t from 'tap'
-import { enrolledBetween, enrolledOn, exitsOf, firstExitOf, lastEntryOf, outsideOn, spellsOf } from '../../src/roster/spells.ts'
+import { breakCorrectionProblem, enrolledBetween, enrolledOn, exitsOf, firstExitOf, lastEntryOf, outsideOn, spellsOf, withBreak } from '../../src/roster/spells.ts'
 
 const twice = {
   entryDate: '2026-09-01',
@@ -37,4 +37,17 @@ t.test('spells, exits and the dates each rule reads', async (t) => {
   t.equal(lastEntryOf(twice), '2026-12-01', 'an exit ends the last spell: on or after this')
   t.equal(firstExitOf(twice), '2026-09-20', 'the entry date stays on or before this')
   t.equal(firstExitOf({ entryDate: '2026-09-01', exitDate: null }), null)
+})
+
+t.test('a break corrected keeps the spells in order', async (t) => {
+  const fix = (index: number, exitDate: string, returnDate: string) => breakCorrectionProblem(twice, index, { exitDate, returnDate })
+  t.equal(fix(0, '2026-09-18', '2026-10-05'), null, 'both dates of the first break moved, still in order')
+  t.equal(fix(1, '2026-10-08', '2026-10-09'), null, 'an exit on the day of the return that began its spell')
+  t.same(fix(0, '2026-08-31', '2026-10-08'), { code: 'exit_before_entry', entryDate: '2026-09-01', exitDate: '2026-08-31' }, 'an exit before the entry')
+  t.same(fix(1, '2026-10-07', '2026-12-01'), { code: 'exit_before_entry', entryDate: '2026-10-08', exitDate: '2026-10-07' }, 'an exit before the return that began its spell')
+  t.same(fix(0, '2026-09-20', '2026-09-20'), { code: 'return_before_exit', exitDate: '2026-09-20', returnDate: '2026-09-20' }, 'a return on its exit day')
+  t.same(fix(0, '2026-09-20', '2026-11-01'), { code: 'exit_before_entry', entryDate: '2026-11-01', exitDate: '2026-10-31' }, 'a return past the exit that ends its spell')
+  t.equal(fix(1, '2026-10-31', '2027-06-01'), null, 'the last return: no exit after it while on site')
+  t.equal(breakCorrectionProblem({ ...twice, exitDate: '2026-12-20' }, 1, { exitDate: '2026-10-31', returnDate: '2026-12-21' })?.code, 'exit_before_entry', 'nor past the exit in force')
+  t.same(withBreak(twice, 0, { exitDate: '2026-09-18', returnDate: '2026-10-05' }), [{ exitDate: '2026-09-18', returnDate: '2026-10-05' }, twice.breaks[1]])
 })

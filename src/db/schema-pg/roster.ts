@@ -92,6 +92,22 @@ export const enrolmentEntries = pgTable(
   (t) => [index('enrolment_entries_enrolment').on(t.enrolmentId)],
 )
 
+export const enrolmentBreakCorrections = pgTable(
+  'enrolment_break_corrections',
+  {
+    id: text('id').primaryKey(),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    exitDate: text('exit_date').notNull(),
+    returnDate: text('return_date').notNull(),
+    previousExitDate: text('previous_exit_date').notNull(),
+    previousReturnDate: text('previous_return_date').notNull(),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    atMs: bigint('at_ms', { mode: 'number' }).notNull(),
+  },
+  (t) => [index('enrolment_break_corrections_enrolment').on(t.enrolmentId)],
+)
+
 export const enrolmentDeviceUsers = pgTable(
   'enrolment_device_users',
   {

@@ -137,6 +137,29 @@ export const enrolmentReturns = sqliteTable(
 )
 
 /**
+ * Each correction of a break between two spells (再次进场 recorded with the wrong date, or the exit before it),
+ * append-only: the enrolment holds the breaks in force; these say who changed which break from which dates to which,
+ * when and why. The exit in force (the last spell's) is corrected as it is recorded, in `enrolment_exits`.
+ */
+export const enrolmentBreakCorrections = sqliteTable(
+  'enrolment_break_corrections',
+  {
+    id: text('id').primaryKey(),
+    enrolmentId: text('enrolment_id').notNull().references(() => enrolments.id),
+    /** The break as corrected: the exit that ended the spell before, and the return that followed it. */
+    exitDate: text('exit_date').notNull(),
+    returnDate: text('return_date').notNull(),
+    /** The break in force before this correction. */
+    previousExitDate: text('previous_exit_date').notNull(),
+    previousReturnDate: text('previous_return_date').notNull(),
+    reason: text('reason').notNull(),
+    actor: text('actor').notNull(),
+    atMs: integer('at_ms').notNull(),
+  },
+  (t) => [index('enrolment_break_corrections_enrolment').on(t.enrolmentId)],
+)
+
+/**
  * A change of the user id a worker is enrolled under on the site's devices (考勤号), append-only: an id typed wrong,
  * or none given at enrolment (faces are often enrolled on the terminals later). The enrolment holds the id in force;
  * these say who set it from which to which, when and why.

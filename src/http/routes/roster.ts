@@ -652,6 +652,103 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       (await roster.returnsOf(req.params.projectId, req.params.enrolmentId)).map((x) => ({ returnDate: x.returnDate, exitDate: x.exitDate, reason: x.reason === null ? null : maskText(x.reason), actor: x.actor, at: new Date(x.atMs).toISOString() })),
   )
 
+  app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { previousReturnDate: string; returnDate: string; reason: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/return-date',
+    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true } },
+      schema: {
+        tags: ['roster'],
+        summary: 'Correct the date of a return (再次进场) recorded wrong, kept as history with its author and reason',
+        description:
+          'The return dated `previousReturnDate` is dated `returnDate` instead; the reason is required. It stays after the exit it follows ' +
+          '(400 return_before_exit) and on or before the exit that ends its spell (400 exit_before_entry); the same date again is 400 ' +
+          'validation_failed, and no return on `previousReturnDate` is 404 return_not_found (details.returns). Confirmed months are ' +
+          're-checked in the same transaction, as for an exit. History: GET …/break-corrections.',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        body: {
+          type: 'object',
+          properties: { previousReturnDate: date, returnDate: date, reason: { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' } },
+          required: ['previousReturnDate', 'returnDate', 'reason'],
+          additionalProperties: false,
+        },
+        response: { 200: enrolment, ...errors },
+      },
+    },
+    async (req) => {
+      await ownTeamsEnrolment(req)
+      const e = await services.timesheets.correctReturn(req.params.projectId, req.params.enrolmentId, req.body.previousReturnDate, req.body.returnDate, { reason: req.body.reason, actor: actorOf(principalOf(req)) })
+      return presentEnrolment(e)
+    },
+  )
+
+  app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { previousExitDate: string; exitDate: string; reason: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/exit-date',
+    { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true } },
+      schema: {
+        tags: ['roster'],
+        summary: 'Correct the date of an exit (退场) recorded wrong, the exit in force or one a return followed, kept as history with its author and reason',
+        description:
+          'The exit dated `previousExitDate` is dated `exitDate` instead; the reason is required. The exit in force is recorded again as ' +
+          'an exit is (GET …/exits, the reason standing for any attendance after it); an exit a return followed is corrected in its break ' +
+          '(GET …/break-corrections), on or after the entry or return that began its spell (400 exit_before_entry) and before the return ' +
+          'that followed it (400 return_before_exit). The same date again is 400 validation_failed; no exit on `previousExitDate` is 404 ' +
+          'exit_not_found (details.exits). Confirmed months are re-checked in the same transaction, as for an exit.',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        body: {
+          type: 'object',
+          properties: { previousExitDate: date, exitDate: date, reason: { type: 'string', minLength: 1, maxLength: 500, pattern: '\\S' } },
+          required: ['previousExitDate', 'exitDate', 'reason'],
+          additionalProperties: false,
+        },
+        response: { 200: enrolment, ...errors },
+      },
+    },
+    async (req) => {
+      await ownTeamsEnrolment(req)
+      const e = await services.timesheets.correctExit(req.params.projectId, req.params.enrolmentId, req.body.previousExitDate, req.body.exitDate, { reason: req.body.reason, actor: actorOf(principalOf(req)) })
+      return presentEnrolment(e)
+    },
+  )
+
+  app.get<{ Params: { projectId: string; enrolmentId: string } }>(
+    '/api/projects/:projectId/enrolments/:enrolmentId/break-corrections',
+    { config: { policy: { roles: ['labour_manager', 'auditor'], write: false } },
+      schema: {
+        tags: ['roster'],
+        summary: 'The corrections of an enrolment’s breaks (a return’s date, or the exit before it), oldest first: the break before and after, author, time and reason',
+        params: { type: 'object', properties: { projectId: idParam, enrolmentId: idParam }, required: ['projectId', 'enrolmentId'], additionalProperties: false },
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                exitDate: { type: 'string' },
+                returnDate: { type: 'string' },
+                previousExitDate: { type: 'string' },
+                previousReturnDate: { type: 'string' },
+                reason: { type: 'string' },
+                actor: { type: 'string' },
+                at: { type: 'string', format: 'date-time' },
+              },
+              required: ['exitDate', 'returnDate', 'previousExitDate', 'previousReturnDate', 'reason', 'actor', 'at'],
+            },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) =>
+      (await roster.breakCorrectionsOf(req.params.projectId, req.params.enrolmentId)).map((x) => ({
+        exitDate: x.exitDate,
+        returnDate: x.returnDate,
+        previousExitDate: x.previousExitDate,
+        previousReturnDate: x.previousReturnDate,
+        reason: maskText(x.reason),
+        actor: x.actor,
+        at: new Date(x.atMs).toISOString(),
+      })),
+  )
+
   app.post<{ Params: { projectId: string; enrolmentId: string }; Body: { entryDate: string; reason: string } }>(
     '/api/projects/:projectId/enrolments/:enrolmentId/entry',
     { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true } },
