@@ -214,10 +214,17 @@ export async function createServices(config: Config, clock: Clock = systemClock,
     clock,
     db,
     roster,
-    rosterImports: new RosterImportService(db, roster, clock, config.defaultTimeZone, () => {
-      lookups.invalidate()
-      rosterChanged()
-    }),
+    rosterImports: new RosterImportService(
+      db,
+      roster,
+      clock,
+      config.defaultTimeZone,
+      () => {
+        lookups.invalidate()
+        rosterChanged()
+      },
+      (project) => timesheets.enrolmentChangeOf(project),
+    ),
     punches,
     inbox,
     retries: new RejectedRetries(db, punches, inbox, clock),

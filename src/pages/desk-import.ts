@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { principalOf } from '../http/access.ts'
+import { actorOf } from '../http/routes/access.ts'
 import { addRosterFileParsers, importEmployer, ROSTER_FILE_BYTES_MAX, spreadsheetOnly } from '../http/routes/roster-imports.ts'
 import { AppError } from '../kernel/errors.ts'
 import { ROSTER_FILE_CONTENT_TYPES, REQUIRED_FIELDS, ROSTER_COLUMNS, ROSTER_ROWS_MAX } from '../roster/roster-import-file.ts'
@@ -22,6 +23,7 @@ export const rosterImportPath = (projectId: string): string => `${deskPath(proje
 const ACTION_LABELS: Readonly<Record<PresentedRow['action'], string>> = {
   register_and_enrol: '新登记并进场',
   enrol: '已实名登记，登记进场',
+  return: '已退场，登记再次进场',
   already_enrolled: '已在本项目，不变',
 }
 
@@ -121,7 +123,7 @@ export async function rosterImportDeskRoutes(app: FastifyInstance, { services }:
     { config: { policy: { roles: ['labour_manager', 'team_manager'], write: true, personal: true } }, bodyLimit: ROSTER_FILE_BYTES_MAX, onRequest: spreadsheetOnly, schema: { hide: true, params: deskParams } },
     async (req, reply) => {
       try {
-        const r = await services.rosterImports.apply(req.params.projectId, req.body, importEmployer(principalOf(req)))
+        const r = await services.rosterImports.apply(req.params.projectId, req.body, importEmployer(principalOf(req)), actorOf(principalOf(req)))
         return sendFragment(reply, r.outcome === 'imported' ? 201 : 200, { applied: { outcome: r.outcome, counts: r.preview.counts }, deskUrl: deskPath(req.params.projectId) })
       } catch (err) {
         return fileProblem(reply, req.params.projectId, err)

@@ -5,14 +5,15 @@
  * Applying runs the same RosterService as POST /api/workers and POST …/enrolments, bound to one transaction: every
  * check those routes make is made again, row by row, and the first refusal rolls back every row before it. A worker
  * already registered under the ID number is enrolled as that worker; one already enrolled on the project is left as
- * it is. So the same file posted again stores nothing and answers `already_imported`: the import is idempotent by
+ * it is, unless they exited and the row's entry date is after the exit: that row records their return (再次进场) on the
+ * enrolment, as POST …/enrolments/{id}/return does, the timesheets' re-check of confirmed months in the same transaction. So the same file posted again stores nothing and answers `already_imported`: the import is idempotent by
  * its content (the reply names the file's SHA-256, for whoever keeps the spreadsheet beside it).
  */
 import { createHash } from 'node:crypto'
 import type { Database, Transaction } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { workDateOf, type Clock } from '../kernel/time.ts'
-import { RosterRepository } from './repository.ts'
+import { RosterRepository, type EnrolmentRow, type ProjectRow } from './repository.ts'
 import { decodeCsv, fileKindOf, parseCsv, RosterFileError, sheetOf, type RosterSheet } from './roster-import-file.ts'
 import { previewImport, type ImportPreview, type Registered, type RowAction } from './roster-import.ts'
 import { xlsxGrids } from './roster-import-xlsx.ts'
@@ -33,6 +34,12 @@ export interface Applied {
   outcome: 'imported' | 'already_imported'
   rows: AppliedRow[]
 }
+
+/**
+ * What an enrolment's change does in its transaction (TimesheetService.enrolmentChangeOf): the worker's locks, then the
+ * re-check of confirmed months. Never awaited itself: an object with a `then` member is taken for a promise.
+ */
+export type EnrolmentChange = (project: ProjectRow) => { lock: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then: (tx: Transaction, e: EnrolmentRow) => Promise<void> }
 
 export const fileHashOf = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
 
@@ -62,6 +69,8 @@ export class RosterImportService {
     private readonly defaultTimeZone: string,
     /** Told after an import committed, as the roster service tells its own changes (ingest lookups drop their cache). */
     private readonly onChange: () => void = () => {},
+    /** What a return recorded by a row does beside it, as for POST …/return; none: the return alone. */
+    private readonly enrolmentChange?: EnrolmentChange,
   ) {
     this.repo = new RosterRepository(db)
   }
@@ -101,12 +110,13 @@ export class RosterImportService {
     const project = await this.roster.project(projectId)
     const teams = (await this.roster.listTeams(projectId)).filter((t) => employerId === undefined || t.employerId === employerId)
     const enrolled = await this.roster.listEnrolments(projectId)
-    const enrolledWorkers = new Set(enrolled.map((e) => e.worker.id))
+    const enrolmentOf = new Map(enrolled.map((e) => [e.worker.id, e.enrolment]))
     const ids = [...new Set(sheet.rows.map((r) => (r.cells.idNumber ?? '').replace(/[\s\u3000-]/g, '').toUpperCase()).filter((id) => /^\d{17}[\dX]$/.test(id)))]
     const registered = new Map<string, Registered>()
     for (const id of ids) {
       const w = await this.repo.workerByIdNumber(id)
-      if (w) registered.set(id, { workerId: w.id, name: w.name, cardNo: w.cardNo, bankName: w.bankName, phone: w.phone, trade: w.trade, enrolled: enrolledWorkers.has(w.id) })
+      const e = w && enrolmentOf.get(w.id)
+      if (w) registered.set(id, { workerId: w.id, name: w.name, cardNo: w.cardNo, bankName: w.bankName, phone: w.phone, trade: w.trade, enrolled: e !== undefined, ...(e ? { enrolment: e } : {}) })
     }
     // Cards held on the roster: by this project's workers, and by anyone on the platform now or before a card change
     // (一卡多人 is refused as registration refuses it, named on its row here rather than as one error for the file).
@@ -129,8 +139,9 @@ export class RosterImportService {
   /**
    * Stores every row or none: refused with roster_import_has_problems (the rows and their problems) while the
    * preview finds any; otherwise registers and enrols in one transaction, each row through the roster service.
+   * actor: who imports, kept as the author of the returns the file records.
    */
-  async apply(projectId: string, bytes: Uint8Array, employerId?: string): Promise<Applied & { preview: ImportPreview }> {
+  async apply(projectId: string, bytes: Uint8Array, employerId?: string, actor?: string): Promise<Applied & { preview: ImportPreview }> {
     const preview = await this.preview(projectId, bytes, employerId)
     if (preview.rowsWithProblems > 0) {
       throw new AppError('roster_import_has_problems', {
@@ -138,6 +149,7 @@ export class RosterImportService {
         rows: preview.rows.filter((r) => r.problems.length > 0).map((r) => ({ line: r.line, problems: r.problems })),
       })
     }
+    const alongside = preview.counts.return > 0 ? this.enrolmentChange?.(await this.roster.project(projectId)) : undefined
     const rows = await this.db.tx(async (tx) => {
       // Two imports of one project at once would both find a worker unenrolled: one waits for the other.
       await tx.lock(`roster-import:${projectId}`)
@@ -160,7 +172,15 @@ export class RosterImportService {
               ...(r.address ? { address: r.address } : {}),
             })
           ).row.id
-        if (await repo.enrolmentOf(projectId, workerId)) {
+        const enrolment = await repo.enrolmentOf(projectId, workerId)
+        if (enrolment && r.action === 'return') {
+          // Checked again by the roster service (after the exit in force, which an exit or return since the preview may
+          // have moved): a refusal rolls back the whole file, as any row's.
+          const e = await roster.recordReturn(projectId, enrolment.id, r.entryDate, { reason: `花名册导入第 ${r.line} 行`, ...(actor === undefined ? {} : { actor }) }, alongside)
+          done.push({ line: r.line, workerId, enrolmentId: e.id, outcome: 'return' })
+          continue
+        }
+        if (enrolment) {
           done.push({ line: r.line, workerId, enrolmentId: null, outcome: 'already_enrolled' })
           continue
         }

@@ -14,6 +14,7 @@
 import { LIMITS } from '../config/limits.ts'
 import { parseYuan } from '../kernel/money.ts'
 import { isWorkDate } from '../kernel/time.ts'
+import { spellsOf, type EnrolmentSpells } from './spells.ts'
 import { checkIdNumber, maskCard, maskIdNumber, maskPhone, nameKey, ofWorkingAge, WORKING_AGE_MIN, type IdNumberProblem } from './identity.ts'
 import { REQUIRED_FIELDS, type RosterField, type RosterSheet } from './roster-import-file.ts'
 
@@ -51,11 +52,16 @@ export type RowProblem =
   | { code: 'card_on_roster'; field: 'cardNo' }
   | { code: 'device_user_taken'; field: 'deviceUserId' }
   | { code: 'name_differs'; field: 'name' }
+  | { code: 'return_before_exit'; field: 'entryDate'; exitDate: string }
+  | { code: 'return_other_team'; field: 'team' }
 
 export type RowNotice = { code: 'already_enrolled' } | { code: 'registered_facts_differ'; fields: RosterField[] }
 
-/** What applying the row does: register and enrol, enrol a worker already registered, or nothing. */
-export type RowAction = 'register_and_enrol' | 'enrol' | 'already_enrolled'
+/**
+ * What applying the row does: register and enrol, enrol a worker already registered, record the return (再次进场) of
+ * a worker who exited the project (the entry date after the exit in force), or nothing.
+ */
+export type RowAction = 'register_and_enrol' | 'enrol' | 'return' | 'already_enrolled'
 
 /** A row as read and checked. Values are normalised (ID upper case, card without spaces, date YYYY-MM-DD). */
 export interface ImportRow {
@@ -93,6 +99,8 @@ export interface Registered {
   phone: string | null
   trade: string | null
   enrolled: boolean
+  /** Their enrolment on this project, when enrolled: the dates a row's entry date is read against, and its team. */
+  enrolment?: EnrolmentSpells & { id: string; teamId: string }
 }
 
 /** What the roster holds that a file is checked against. */
@@ -214,7 +222,19 @@ export function previewImport(sheet: RosterSheet, facts: RosterFacts): ImportPre
     let action: RowAction = 'register_and_enrol'
     if (known) {
       action = known.enrolled ? 'already_enrolled' : 'enrol'
-      if (known.enrolled) notices.push({ code: 'already_enrolled' })
+      const e = known.enrolment
+      // An exited worker's row dated after the exit says they are back (再次进场): recorded as a return on the
+      // enrolment. One dated as a spell already recorded is that spell (the file posted again); any other date of an
+      // exited worker can be neither (a return is after the exit), and is not guessed at.
+      if (e && e.exitDate !== null && entryDate !== '' && !spellsOf(e).some((sp) => sp.entryDate === entryDate)) {
+        if (entryDate > e.exitDate) {
+          action = 'return'
+          // The return is on the enrolment, in its team: a file naming another (or one not the caller's) is a mistake.
+          const callersTeam = [...facts.teams.values()].includes(e.teamId)
+          if (!callersTeam || (teamId !== undefined && teamId !== e.teamId)) problems.push({ code: 'return_other_team', field: 'team' })
+        } else problems.push({ code: 'return_before_exit', field: 'entryDate', exitDate: e.exitDate })
+      }
+      if (action === 'already_enrolled') notices.push({ code: 'already_enrolled' })
       if (name !== '' && nameKey(known.name) !== name) problems.push({ code: 'name_differs', field: 'name' })
       const differs: RosterField[] = []
       if (cardNo !== '' && cardNo !== known.cardNo) differs.push('cardNo')
@@ -270,7 +290,7 @@ export function previewImport(sheet: RosterSheet, facts: RosterFacts): ImportPre
   repeats('cardNo', (r) => r.cardNo)
   repeats('deviceUserId', (r) => r.deviceUserId)
 
-  const counts: Record<RowAction, number> = { register_and_enrol: 0, enrol: 0, already_enrolled: 0 }
+  const counts: Record<RowAction, number> = { register_and_enrol: 0, enrol: 0, return: 0, already_enrolled: 0 }
   for (const r of rows) counts[r.action]++
   return { rows, rowsWithProblems: rows.filter((r) => r.problems.length > 0).length, counts }
 }
@@ -309,6 +329,10 @@ export function problemText(p: RowProblem): string {
       return '这个考勤号已给本项目另一名工人使用'
     case 'name_differs':
       return '这个身份证号已登记为另一个姓名：请核对身份证'
+    case 'return_before_exit':
+      return `该工人已于 ${p.exitDate} 退场：再次进场的进场日期须晚于退场日期（原来的进场请填已登记的进场日期）`
+    case 'return_other_team':
+      return '该工人在本项目登记于另一班组（或不是您所在单位的班组）：再次进场记在原班组，请填原班组'
   }
 }
 

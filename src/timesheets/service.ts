@@ -904,6 +904,11 @@ export class TimesheetService {
     return this.roster.correctExit(projectId, enrolmentId, previousExitDate, exitDate, input, this.enrolmentChange(project))
   }
 
+  /** What an enrolment's change does in its transaction, for a change made elsewhere (a return the roster import records). */
+  enrolmentChangeOf(project: ProjectRow): { lock: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then: (tx: Transaction, e: EnrolmentRow) => Promise<void> } {
+    return this.enrolmentChange(project)
+  }
+
   /** What an enrolment's change does in its transaction: the worker's locks first, then every confirmed month of the team re-checked. */
   private enrolmentChange(project: ProjectRow): { lock: (tx: Transaction, e: EnrolmentRow) => Promise<void>; then: (tx: Transaction, e: EnrolmentRow) => Promise<void> } {
     return {

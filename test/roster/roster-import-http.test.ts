@@ -72,7 +72,7 @@ t.test('roster import', async (t) => {
     const p = await post<Preview>(lm, '/preview', file)
     t.equal(p.status, 200)
     t.equal(p.body.rowsWithProblems, 0)
-    t.same(p.body.counts, { register_and_enrol: 3, enrol: 0, already_enrolled: 0 })
+    t.same(p.body.counts, { register_and_enrol: 3, enrol: 0, return: 0, already_enrolled: 0 })
     t.equal(p.body.rows[0]!.line, 3, 'rows numbered as the spreadsheet shows them, under the title row')
     t.match(p.body.rows[0]!.idNumberMasked, /^\d{6}\*{8}\d{3}[\dX]$/, 'ID numbers masked in the reply')
     t.equal(p.body.rows[0]!.cardMasked, `****${cardNumber(1).slice(-4)}`)

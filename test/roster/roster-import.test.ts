@@ -106,7 +106,7 @@ t.test('against the roster: a registered worker is matched, an enrolled one left
   t.same(p.rows[2]!.problems.map((x) => x.code), ['name_differs'])
   t.same(p.rows[3]!.problems.map((x) => x.code), ['card_on_roster'])
   t.same(p.rows[4]!.problems.map((x) => x.code), ['device_user_taken'])
-  t.same(p.counts, { register_and_enrol: 2, enrol: 2, already_enrolled: 1 })
+  t.same(p.counts, { register_and_enrol: 2, enrol: 2, return: 0, already_enrolled: 1 })
 })
 
 t.test('dates and yes/no as people write them', async (t) => {

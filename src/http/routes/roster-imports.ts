@@ -11,6 +11,7 @@ import { ROSTER_FILE_CONTENT_TYPES } from '../../roster/roster-import-file.ts'
 import { presentRow } from '../../roster/roster-import.ts'
 import type { Services } from '../../services.ts'
 import { principalOf } from '../access.ts'
+import { actorOf } from './access.ts'
 import { errorResponse, errors, projectParams } from '../schemas.ts'
 
 /** A 花名册 of ROSTER_ROWS_MAX rows is well under 1 MiB as XLSX; 8 MiB leaves room for one saved with pictures. */
@@ -21,7 +22,7 @@ export const importEmployer = (p: Principal): string | undefined => (p.role === 
 
 const problem = {
   type: 'object',
-  properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' }, problem: { type: 'string' }, lines: { type: 'array', items: { type: 'integer' } }, max: { type: 'integer' }, fields: { type: 'array', items: { type: 'string' } } },
+  properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' }, problem: { type: 'string' }, exitDate: { type: 'string' }, lines: { type: 'array', items: { type: 'integer' } }, max: { type: 'integer' }, fields: { type: 'array', items: { type: 'string' } } },
   required: ['code', 'message'],
 } as const
 
@@ -41,13 +42,13 @@ const row = {
     dailyRate: { type: 'string' },
     safetyTrained: { type: 'boolean' },
     workerId: { type: ['string', 'null'] },
-    action: { type: 'string', enum: ['register_and_enrol', 'enrol', 'already_enrolled'] },
+    action: { type: 'string', enum: ['register_and_enrol', 'enrol', 'return', 'already_enrolled'] },
     problems: { type: 'array', items: problem },
     notices: { type: 'array', items: problem },
   },
 } as const
 
-const counts = { type: 'object', properties: { register_and_enrol: { type: 'integer' }, enrol: { type: 'integer' }, already_enrolled: { type: 'integer' } } } as const
+const counts = { type: 'object', properties: { register_and_enrol: { type: 'integer' }, enrol: { type: 'integer' }, return: { type: 'integer' }, already_enrolled: { type: 'integer' } } } as const
 
 const preview = {
   type: 'object',
@@ -123,7 +124,7 @@ export async function rosterImportRoutes(app: FastifyInstance, { services }: { s
       },
     },
     async (req, res) => {
-      const r = await services.rosterImports.apply(req.params.projectId, req.body, importEmployer(principalOf(req)))
+      const r = await services.rosterImports.apply(req.params.projectId, req.body, importEmployer(principalOf(req)), actorOf(principalOf(req)))
       return res.status(r.outcome === 'imported' ? 201 : 200).send({ fileHash: r.fileHash, outcome: r.outcome, counts: r.preview.counts, rows: r.rows })
     },
   )
