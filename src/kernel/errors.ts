@@ -14,7 +14,7 @@ export const ERRORS = {
   project_not_found: { status: 404, message: 'No project has this id.' },
   project_site_code_exists: { status: 409, message: 'Another project already uses this site code.' },
   team_not_found: { status: 404, message: 'No team of this project has this id.' },
-  team_name_exists: { status: 409, message: 'The project already has a team of this name; details.teamId is that team. Use it, or name the new team apart (e.g. 木工二班).' },
+  team_name_exists: { status: 409, message: "Another subcontractor's team on this project already has this name; details.teamId is that team and details.employerId its subcontractor. Name the new team apart (e.g. 木工二班); adding the same team for the same subcontractor again answers 200 with it." },
   worker_not_found: { status: 404, message: 'No worker has this id.' },
   worker_exists_with_different_facts: { status: 409, message: 'A worker with this ID number is already registered with different facts; details.workerId is that worker and details.differs names the fields. Enrol the existing worker, or check the facts you sent; a new wage card is recorded with POST /api/workers/{workerId}/card-changes.' },
   worker_under_age: { status: 422, message: 'The ID number says this person is under 16 (details.minimumAge): no one under 16 may be employed (禁止使用童工). Check the ID number; nothing was registered.' },

@@ -148,6 +148,10 @@ export class RosterRepository {
     const raw = await this.db.get<Raw>(sql`${selectFrom(teams)} WHERE ${teams.projectId} = ${projectId} AND ${teams.id} = ${id}`)
     return raw && rowOf<TeamRow>(teams, raw)
   }
+  async teamByName(projectId: string, name: string): Promise<TeamRow | undefined> {
+    const raw = await this.db.get<Raw>(sql`${selectFrom(teams)} WHERE ${teams.projectId} = ${projectId} AND ${teams.name} = ${name}`)
+    return raw && rowOf<TeamRow>(teams, raw)
+  }
   async listTeams(projectId: string): Promise<TeamRow[]> {
     const name = this.db.dialect.bytewise(teams.name)
     const raws = await this.db.all<Raw>(sql`${selectFrom(teams)} WHERE ${teams.projectId} = ${projectId} ORDER BY ${name}, ${teams.id}`)

@@ -229,19 +229,33 @@ export class RosterService {
     return this.repo.pageOrganisations(page)
   }
 
+  /** The team, new or already on the project under the name with the same employer. */
   async createTeam(projectId: string, input: { name: string; employerId: string }): Promise<TeamRow> {
+    return (await this.registerTeam(projectId, input)).row
+  }
+
+  /**
+   * Adds a team, or answers with the project's team of that name when the repeat names the same employer (a client
+   * that lost the first reply gets the id back, as for organisations and workers). A name another subcontractor's
+   * team holds is refused: a team's employer is who its payroll sheets are drawn up for, and is not changed by a repeat.
+   */
+  async registerTeam(projectId: string, input: { name: string; employerId: string }): Promise<Registered<TeamRow>> {
     await this.project(projectId)
     await this.organisationOfKind(input.employerId, 'subcontractor')
-    const row: TeamRow = { id: newId(), projectId, employerId: input.employerId, name: input.name.trim(), createdAtMs: this.clock.nowMs() }
+    const name = input.name.trim()
+    const existing = await this.repo.teamByName(projectId, name)
+    if (existing) return { row: sameTeam(existing, input.employerId), created: false }
+    const row: TeamRow = { id: newId(), projectId, employerId: input.employerId, name, createdAtMs: this.clock.nowMs() }
     try {
       await this.repo.insertTeam(row)
     } catch (err) {
-      const taken = isUniqueViolation(err) ? (await this.repo.listTeams(projectId)).find((t) => t.name === row.name) : undefined
-      if (taken) throw new AppError('team_name_exists', { teamId: taken.id, name: row.name })
+      // Another instance added it a moment ago: the same answer as a repeat.
+      const raced = isUniqueViolation(err) ? await this.repo.teamByName(projectId, name) : undefined
+      if (raced) return { row: sameTeam(raced, input.employerId), created: false }
       throw err
     }
     this.onChange()
-    return row
+    return { row, created: true }
   }
 
   async listTeams(projectId: string): Promise<TeamRow[]> {
@@ -777,6 +791,12 @@ function cardNoOf(raw: string): string {
   const cardNo = raw.replace(/\s+/g, '')
   if (!/^\d{12,19}$/.test(cardNo)) throw new AppError('invalid_card_no', { digits: cardNo.length })
   return cardNo
+}
+
+/** The stored team when the repeat names its employer; another subcontractor's team of the name is a conflict. */
+function sameTeam(existing: TeamRow, employerId: string): TeamRow {
+  if (existing.employerId !== employerId) throw new AppError('team_name_exists', { teamId: existing.id, name: existing.name, employerId: existing.employerId })
+  return existing
 }
 
 /** The stored worker when every fact the repeat states matches it; facts left out are not compared. */

@@ -345,7 +345,9 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     { config: { policy: { roles: ['labour_manager'], write: true } },
       schema: {
         tags: ['roster'],
-        summary: 'Add a team (班组) employed by a subcontractor',
+        summary:
+          'Add a team (班组) employed by a subcontractor. Adding the same name again answers 200 with the team already there when ' +
+          "the subcontractor is the same, 409 team_name_exists (details.teamId, details.employerId) when another subcontractor's team holds the name",
         params: projectParams,
         body: {
           type: 'object',
@@ -353,10 +355,13 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
           required: ['name', 'employerId'],
           additionalProperties: false,
         },
-        response: { 201: team, ...errors },
+        response: { 200: team, 201: team, ...errors },
       },
     },
-    async (req, res) => res.status(201).send(await roster.createTeam(req.params.projectId, req.body)),
+    async (req, res) => {
+      const r = await roster.registerTeam(req.params.projectId, req.body)
+      return res.status(registeredStatus(r)).send(r.row)
+    },
   )
 
   app.get<{ Params: { projectId: string }; Querystring: PageQuery }>(
