@@ -86,6 +86,7 @@ export const ERRORS = {
   payroll_sheet_exists: { status: 409, message: "The team's month already has a payroll sheet that is not withdrawn; withdraw it (before approval) or make a new version (after approval) instead." },
   payroll_sheet_state: { status: 409, message: 'The payroll sheet is not in a state that allows this step; details.state is its state and details.allowedFrom the states this step needs.' },
   payroll_sheet_cannot_price: { status: 422, message: "A worker's month cannot be priced from the wage terms in force; details.workers say whose and why (e.g. days worked before the first terms). Record the terms, then make the sheet." },
+  payroll_ledger_not_found: { status: 404, message: "The project has no wage ledger (工资支付台账) for this month: no team's payroll sheet of the month is approved yet (a sheet enters the ledger once approved, and stays as it is instructed and settled). GET /api/projects/{id}/payroll-sheets?month=YYYY-MM shows each team's newest sheet of the month and its state." },
   payroll_line_not_found: { status: 404, message: 'The worker has no line on this payroll sheet.' },
   payroll_line_superseded: { status: 409, message: 'The line answered is no longer the one in force: a newer version of the payroll sheet was sent. Show the worker the current figures and record their answer to those.' },
   instruction_not_found: { status: 404, message: 'No bank instruction of this project has this id.' },

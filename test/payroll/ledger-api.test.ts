@@ -37,7 +37,7 @@ t.test('the ledger and the pay slip of an approved month', async (t) => {
   const slipUrl = (workerId: string) => `/api/projects/${site.projectId}/workers/${workerId}/pay-slip/${MONTH}`
 
   await t.test('nothing approved: 404 for the ledger and the slip', async (t) => {
-    t.match(await failure(api.get(ledgerUrl('csv'))), { status: 404, code: 'payroll_sheet_not_found' })
+    t.match(await failure(api.get(ledgerUrl('csv'))), { status: 404, code: 'payroll_ledger_not_found' })
     t.match(await failure(api.get(slipUrl(site.workerId))), { status: 404, code: 'payroll_line_not_found' })
     // A sheet made but not approved is not the ledger.
     await insertApprovedSheet(services.db, {
@@ -49,7 +49,7 @@ t.test('the ledger and the pay slip of an approved month', async (t) => {
       atMs: AT_MS,
       lines: [{ workerId: site.workerId, enrolmentId: site.enrolmentId, workerName: w1.name, idNumber: full.id1, bankName: w1.bankName, cardNo: full.card1, netFen: 1_00 }],
     })
-    t.match(await failure(api.get(ledgerUrl('xlsx'))), { status: 404, code: 'payroll_sheet_not_found' })
+    t.match(await failure(api.get(ledgerUrl('xlsx'))), { status: 404, code: 'payroll_ledger_not_found' })
   })
 
   // Version 1 was withdrawn-in-effect (never approved); version 2 is approved; version 3 is made but only sent.

@@ -67,7 +67,8 @@ export async function payrollDocumentsRoutes(app: FastifyInstance, { services }:
     const { projectId } = req.params
     await roster.project(projectId)
     const m = await ledger.month(projectId, req.params.month)
-    if (!m || m.lines.length === 0) throw new AppError('payroll_sheet_not_found', { projectId, month: req.params.month })
+    // What is missing is the month's ledger, not a sheet version the caller never named.
+    if (!m || m.lines.length === 0) throw new AppError('payroll_ledger_not_found', { projectId, month: req.params.month })
     const rows = m.lines.map((l) => ledgerRowOf(maskLine(l)))
     req.accessRecordIds = [...new Set(m.lines.map((l) => l.sheetId))]
     const name = `工资支付台账-${maskText(m.projectName)}-${req.params.month}.${format}`
@@ -88,8 +89,8 @@ export async function payrollDocumentsRoutes(app: FastifyInstance, { services }:
           'Per team, the sheet in force: the newest version that is approved, instructed or settled. Columns as Art. 15 of ' +
           '保障农民工工资支付条例 lists them: employer, team, worker, ID number and phone (masked), days and hours, payable by ' +
           'item, deductions by item, net, card (masked) and bank, pay date and bank voucher reference once a payment is matched ' +
-          '(by EndToEndId, else by card), and the worker’s confirmation with its time and channel. 404 payroll_sheet_not_found ' +
-          'when no team has an approved sheet for the month.',
+          '(by EndToEndId, else by card), and the worker’s confirmation with its time and channel. 404 payroll_ledger_not_found ' +
+          'when no team has an approved sheet for the month (GET …/payroll-sheets?month=YYYY-MM shows each team’s sheet and state).',
         params: ledgerParams,
         querystring: {
           type: 'object',
