@@ -283,13 +283,15 @@ function readFileNameFacts(fileName: string | undefined, profile: TextResultProf
   const m = profile.fileNamePattern === undefined ? null : new RegExp(profile.fileNamePattern).exec(base)
   const dateText = m?.groups?.date
   if (m === null || dateText === undefined) {
+    // The upload cannot know the name unless told; the watched folder and the CLI read the file's own name.
+    const shape = profile.fileNameShape ?? `matching ${profile.fileNamePattern ?? '(no pattern)'}`
     fault(
       0,
       'file_name',
       'no_file_date',
       base === ''
-        ? 'This bank puts the date of its results only in the file name, and none was given: upload the file under the name the bank gave it (e.g. 代发结果_20261130.csv).'
-        : `The file name ${quote(base)} carries no date; this bank's result files are named like 代发结果_20261130.csv. Upload the file under the name the bank gave it.`,
+        ? `This bank dates its result files only in their name, and no name was given: pass the name the bank gave the file with ?filename= on the upload (POST /api/projects/{id}/payout-files?period=YYYY-MM&filename=代发结果_20261130.csv). The date is read from a name ${shape}.`
+        : `The file name ${quote(base)} carries no date, and this bank dates its result files only in their name, read from a name ${shape}. Give the name the bank gave the file: ?filename= on an upload; the watched folder and npm run bank-file read the file's own name, so keep it.`,
     )
     return
   }

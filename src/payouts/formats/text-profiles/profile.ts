@@ -67,6 +67,11 @@ export interface TextResultProfile {
    * (optional), for banks that put the date only there: `代发结果_20261130.csv`. Undefined when the date is in the header.
    */
   fileNamePattern?: string
+  /**
+   * The names fileNamePattern reads, as a person writes them, for the message refusing a file whose name gives no
+   * date: `…_YYYYMMDD.csv (代发结果_20261130.csv)`. The pattern itself is shown when absent.
+   */
+  fileNameShape?: string
   /** Where the file's date comes from. */
   dateFrom: 'header' | 'fileName'
   /** Labels of the summary line's figures (`总笔数：3`, or `总笔数,3` in CSV). */

@@ -106,6 +106,7 @@ export const FILE_NAME_DATE_CSV_PROFILE: TextResultProfile = {
   statusWords: COMMON_STATUS_WORDS,
   headerLabels: {},
   fileNamePattern: '(?<date>(?:19|20)\\d{6})(?:[_-](?<batch>[0-9A-Za-z]{1,16}))?\\.(?:csv|CSV|txt|TXT)$',
+  fileNameShape: "ending in the date as YYYYMMDD, then .csv or .txt: 代发结果_20261130.csv, or 代发结果_20261130_2.csv (a batch after _ or -) for a day's second batch",
   dateFrom: 'fileName',
   summaryLabels: {
     lineCount: ['合计笔数', '总笔数'],
