@@ -20,6 +20,7 @@ import { AppError, outOfScope } from '../kernel/errors.ts'
 import { localTimeOf, workDateOf } from '../kernel/time.ts'
 import { LIMITS } from '../config/limits.ts'
 import { projectDeviceHealth } from '../punches/device-health.ts'
+import type { RejectReason } from '../punches/admit.ts'
 import type { RejectedMeta } from '../punches/repository.ts'
 import type { Services } from '../services.ts'
 import { deskNav, deskParams, deskPath, signedInOf } from './desk.ts'
@@ -36,6 +37,37 @@ const policy = { roles: ['labour_manager' as const, 'auditor' as const], write: 
 /** A refused bank file's text: runs of 12–19 digits in it are taken for accounts (as the API's isBankFile). */
 const isBankFile = (r: { reason: string }): boolean => r.reason === 'payout_file_invalid'
 
+/**
+ * The reasons a refusal is kept under (拒收原因), as the labour manager reads them: every device frame's RejectReason
+ * (devices/README.md lists them) and the files refused whole. The code and the service's English sentence, which
+ * names the specifics (the serial, the field, the line), are shown beside; a reason not here shows as its code.
+ */
+export const REJECT_REASON_NAMES: Readonly<Record<RejectReason | 'payout_file_invalid' | 'statement_invalid' | 'signal_file_invalid' | 'signal_file_unreadable' | 'clue_file_invalid' | 'clue_file_unreadable', string>> = {
+  payload_too_large: '报文过大（超过 8 KiB）',
+  unknown_topic: '不是考勤打卡主题',
+  unknown_device: '设备未在本项目登记',
+  topic_client_mismatch: '设备在别的设备的主题上发送',
+  malformed_payload: '报文格式不对',
+  invalid_device_time: '设备时间无法识别',
+  device_serial_mismatch: '报文里的设备序列号与设备不符',
+  not_a_punch: '不是打卡记录（如心跳）',
+  unknown_worker: '设备上的人员不是已登记的工人（或为陌生人）',
+  worker_not_enrolled: '工人已登记，但未在本项目进场登记',
+  device_time_too_old: '设备时间比服务器晚 400 天以上',
+  record_id_conflict: '记录号重复，但内容不同',
+  ingest_failed: '服务处理出错（已保留，待运维排查）',
+  packet_too_large: 'MQTT 报文超过上限，连接已断开',
+  publish_not_allowed: '设备向不允许的主题发送，连接已断开',
+  payout_file_invalid: '银行代发结果文件无法读取，整份拒收',
+  statement_invalid: '专户流水文件无法读取，整份拒收',
+  signal_file_invalid: '部门信号文件有错，整份拒收',
+  signal_file_unreadable: '部门信号文件无法打开',
+  clue_file_invalid: '线索文件有错，整份拒收',
+  clue_file_unreadable: '线索文件无法打开',
+}
+
+export const rejectReasonName = (code: string): string => (REJECT_REASON_NAMES as Readonly<Record<string, string>>)[code] ?? code
+
 export interface RejectedView {
   id: number
   href: string
@@ -46,6 +78,8 @@ export interface RejectedView {
   deviceSerial: string | null
   recordId: string | null
   reason: string
+  /** The reason in Chinese (REJECT_REASON_NAMES), or the code when it has none. */
+  reasonName: string
   detail: string
   payloadBytes: number
   payloadTruncated: boolean
@@ -65,6 +99,7 @@ export function rejectedView(r: RejectedMeta, projectId: string, timeZone: strin
     deviceSerial: maybe(r.deviceSerial),
     recordId: maybe(r.recordId),
     reason: r.reason,
+    reasonName: rejectReasonName(r.reason),
     detail: mask(r.detail),
     payloadBytes: r.payloadBytes,
     payloadTruncated: r.payloadBytes > LIMITS.rejected_payload_bytes_max,
@@ -98,7 +133,7 @@ interface DevicesData extends LayoutData {
     incidentSince: string | null
     punches: number
     refusals: number
-    lastRefusalReason: string | null
+    lastRefusalReason: { code: string; name: string } | null
     missingRecords: number
     gaps: string
     clockOffsetSeconds: number | null
@@ -171,7 +206,7 @@ export async function deviceDeskRoutes(app: FastifyInstance, { services }: { ser
             incidentSince: incident ? local(incident.silentSinceMs) : null,
             punches: h.punches,
             refusals: h.refusals,
-            lastRefusalReason: h.lastRefusalReason,
+            lastRefusalReason: h.lastRefusalReason === null ? null : { code: h.lastRefusalReason, name: rejectReasonName(h.lastRefusalReason) },
             missingRecords: h.missingRecords,
             gaps: h.gaps.map((g) => (g.from === g.to ? String(g.from) : `${g.from}–${g.to}`)).join('、'),
             clockOffsetSeconds: h.clockOffsetSeconds,
