@@ -555,8 +555,8 @@ export class TimesheetService {
       }
     }
     withinEnrolment(enrolment, undefined)
-    const invalid = (message: string): never => {
-      throw new AppError('correction_invalid', { kind: input.kind, message })
+    const invalid = (message: string, more: Record<string, unknown> = {}): never => {
+      throw new AppError('correction_invalid', { kind: input.kind, message, ...more })
     }
     const row: CorrectionRow = {
       id: newId(),
@@ -590,8 +590,18 @@ export class TimesheetService {
         }
         if (atMs > this.clock.nowMs()) return invalid(`${input.at} has not happened yet`)
         const date = workDateOf(atMs, project.timeZone)
+        const fallsOn = { workDate, fallsOn: date, timeZone: project.timeZone }
         // The day itself, or the next morning for the end of a night shift.
-        if (date !== workDate && date !== addDays(workDate, 1)) return invalid(`${input.at} falls on ${date}; a punch added to ${workDate} must fall on that day or the next morning`)
+        if (date !== workDate && date !== addDays(workDate, 1)) return invalid(`${input.at} falls on ${date} (${project.timeZone}); a punch added to ${workDate} must fall on that day or the next morning`, fallsOn)
+        // A shift belongs to the day of its in (rules.ts, pairing): an in on the next day would open a shift there, and
+        // the correction filed under this day would count on another. Refused, naming the day, rather than moved.
+        if (input.direction === 'in' && date !== workDate) {
+          return invalid(
+            `${input.at} falls on ${date} (${project.timeZone}), not on ${workDate}: an in counts on the day it falls on. ` +
+              `Add it to ${date} if the shift began then, or give the time on ${workDate} (local "${workDate} HH:mm"); only an out may fall on the next morning (a night shift's end)`,
+            fallsOn,
+          )
+        }
         withinEnrolment(enrolment, date)
         row.atMs = atMs
         row.direction = input.direction

@@ -535,7 +535,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
           properties: {
             kind: { type: 'string', enum: CORRECTION_KINDS },
             punchId: rowId,
-            at: { type: 'string', maxLength: 40, description: 'add_punch: an instant with offset, or local "YYYY-MM-DD HH:mm[:ss]"' },
+            at: { type: 'string', maxLength: 40, description: "add_punch: an instant with offset, or local \"YYYY-MM-DD HH:mm[:ss]\", on the day corrected in the project's zone (an out may fall on the next morning); another day is 400 correction_invalid with details.fallsOn" },
             direction: { type: 'string', enum: ['in', 'out'] },
             status: { type: 'string', enum: SET_STATUSES },
             revokesId: idParam,
