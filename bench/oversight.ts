@@ -26,7 +26,7 @@ import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config/env.ts'
 import { sql } from 'drizzle-orm'
 import { BulkInsert } from '../src/db/rows.ts'
-import { dedicatedAccounts, enrolments, devices, flagCaseEvents, organisations, payoutFiles, payoutLines, projectContracts, projects, reconciliationRuns, teams, wageDeposits, workers } from '../src/db/schema/index.ts'
+import { dedicatedAccounts, enrolmentReturns, enrolments, devices, flagCaseEvents, organisations, payoutFiles, payoutLines, projectContracts, projects, reconciliationRuns, teams, wageDeposits, workers } from '../src/db/schema/index.ts'
 import { newId } from '../src/kernel/ids.ts'
 import { ManualClock } from '../src/kernel/time.ts'
 import { OVERVIEW_REFRESH_MS } from '../src/oversight/snapshots.ts'
@@ -46,6 +46,8 @@ const requests = wholeNumberOption('--requests', values.requests)
 /** 2026-12-03 10:00 in Hangzhou: the month due (pay day 10) is 2026-10. */
 const NOW_MS = Date.parse('2026-12-03T02:00:00Z')
 const AIM_P99_MS = 50
+/** The break of the workers seeded as returned (再次进场): away all of September. */
+const BREAK = { exitDate: '2026-08-31', returnDate: '2026-10-01' }
 
 const dir = mkdtempSync(join(tmpdir(), 'oversight-bench-'))
 const dbs = engineOption(values.db) === 'postgres' ? new PgDatabases() : undefined
@@ -76,6 +78,9 @@ try {
   }))
   const enrolmentRows = workerRows.map((w, i) => {
     const p = i % projectCount
+    // Crews arrive on some thirty dates over the year and one in ten has left: groups as a real roster has them.
+    const entryDate = `2026-${String(1 + ((i * 7) % 11)).padStart(2, '0')}-${String(1 + ((i * 13) % 3) * 10).padStart(2, '0')}`
+    const returned = i % 100 === 5 && entryDate < BREAK.exitDate
     return {
       id: newId(),
       projectId: projectRows[p]!.id,
@@ -86,16 +91,20 @@ try {
       // One in fifty without a contract: some projects yellow on 实名制, none red.
       contractNo: i % 50 === 0 ? null : `HT-${i + 1}`,
       safetyTrained: true,
-      // Crews arrive on some thirty dates over the year and one in ten has left: groups as a real roster has them.
-      entryDate: `2026-${String(1 + ((i * 7) % 11)).padStart(2, '0')}-${String(1 + ((i * 13) % 3) * 10).padStart(2, '0')}`,
+      entryDate,
       exitDate: i % 10 === 0 ? '2026-11-20' : null,
+      // One in a hundred of those there by the summer left at the end of August and came back in October (再次进场).
+      // JSON text, as the roster stores it (BulkInsert writes values as given).
+      breaks: JSON.stringify(returned ? [BREAK] : []),
       createdAtMs: at,
     }
   })
+  const returnRows = enrolmentRows.filter((e) => e.breaks !== '[]').map((e) => ({ id: newId(), enrolmentId: e.id, returnDate: BREAK.returnDate, exitDate: BREAK.exitDate, reason: null, actor: 'bench', atMs: at }))
   await new BulkInsert(projects).run(db, projectRows)
   await new BulkInsert(teams).run(db, teamRows)
   await new BulkInsert(workers).run(db, workerRows)
   await new BulkInsert(enrolments).run(db, enrolmentRows)
+  await new BulkInsert(enrolmentReturns).run(db, returnRows)
   await new BulkInsert(devices).run(
     db,
     projectRows.map((p, i) => ({ id: newId(), projectId: p.id, serial: `GT-OV-${i + 1}`, model: 'gate-ts200', settings: '{}', location: null, installedAtMs: at, createdAtMs: at })),
