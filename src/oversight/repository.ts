@@ -8,6 +8,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
 import { projects } from '../db/schema/index.ts'
 import { workDateOf } from '../kernel/time.ts'
+import { enrolledBetween, enrolledOn, spellsOf, unionOfSpells, type EnrolmentBreak, type EnrolmentSpells, type Spell } from '../roster/spells.ts'
 import { holderOn } from './card-holder.ts'
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v))
@@ -17,12 +18,14 @@ export interface EnrolmentCounts {
   active: number
   withoutContract: number
   withoutTraining: number
-  /** Workers enrolled at some time in each of the two months asked for. */
+  /** Workers enrolled at some time in each of the two months asked for (a month spent away, between an exit and a return, is not). */
   inMonthA: number
   inMonthB: number
-  firstEntry: string | null
-  /** The latest exit, '9999-12-31' while anyone is still on site. */
-  lastExit: string | null
+  /**
+   * The stretches on which someone was enrolled, oldest first, overlapping ones made one (spells.ts unionOfSpells):
+   * the last open (exitDate null) while anyone is still on site. A stretch every worker spent away is a gap.
+   */
+  onSite: Spell[]
 }
 
 export class OversightRepository {
@@ -38,33 +41,55 @@ export class OversightRepository {
    * as groups of (project, entry, exit, trained) in the order of enrolments_project_dates, so the scan is the index's
    * alone, with no sort and one expression a row (each CASE a row costs as much as the scan on SQLite); the dates
    * are judged here, once a group. A project's enrolments share few entry and exit dates (crews arrive together).
+   *
+   * A worker who left and came back (再次进场) is not on site, nor enrolled in a month, while away between an exit and
+   * the return (spells.ts), which the entry and exit dates alone do not show, and the index does not hold the breaks.
+   * Such enrolments (those with a row in enrolment_returns: few) are read whole in the same statement, so the two
+   * reads agree, taken out of their group's count and judged by their spells.
    */
   async enrolmentCounts(within: SQL | undefined, today: string, a: [string, string], b: [string, string]): Promise<EnrolmentCounts[]> {
     const rows = await this.db.all<Record<string, unknown>>(sql`
-      SELECT project_id AS "projectId", entry_date AS "entryDate", exit_date AS "exitDate", safety_trained AS "trained",
-        COUNT(*) AS "n", SUM(CASE WHEN contract_no IS NULL OR contract_no = '' THEN 1 ELSE 0 END) AS "noContract"
+      SELECT 'group' AS "kind", project_id AS "projectId", entry_date AS "entryDate", exit_date AS "exitDate", safety_trained AS "trained",
+        COUNT(*) AS "n", SUM(CASE WHEN contract_no IS NULL OR contract_no = '' THEN 1 ELSE 0 END) AS "noContract", NULL AS "breaks"
       FROM enrolments WHERE ${this.inScope(sql.raw('project_id'), within)}
-      GROUP BY project_id, entry_date, exit_date, safety_trained`)
+      GROUP BY project_id, entry_date, exit_date, safety_trained
+      UNION ALL
+      SELECT 'returned', project_id, entry_date, exit_date, safety_trained,
+        1, CASE WHEN contract_no IS NULL OR contract_no = '' THEN 1 ELSE 0 END, breaks
+      FROM enrolments WHERE ${this.inScope(sql.raw('project_id'), within)} AND id IN (SELECT enrolment_id FROM enrolment_returns)`)
+    const keyOf = (r: Record<string, unknown>): string => `${String(r.projectId)}|${String(r.entryDate)}|${String(r.exitDate)}|${String(r.trained)}`
+    // What each group counts of the returned workers, taken out of it: they are judged by their spells.
+    const aside = new Map<string, { n: number; noContract: number }>()
+    for (const r of rows) {
+      if (r.kind !== 'returned') continue
+      const x = aside.get(keyOf(r)) ?? { n: 0, noContract: 0 }
+      x.n += 1
+      x.noContract += n(r.noContract)
+      aside.set(keyOf(r), x)
+    }
     const out = new Map<string, EnrolmentCounts>()
-    const within_ = (entry: string, exit: string | null, from: string, to: string): boolean => entry <= to && (exit === null || exit >= from)
     for (const r of rows) {
       const projectId = String(r.projectId)
-      const entry = String(r.entryDate)
-      const exit = (r.exitDate as string | null) ?? null
-      const count = n(r.n)
+      const spells: EnrolmentSpells = {
+        entryDate: String(r.entryDate),
+        exitDate: (r.exitDate as string | null) ?? null,
+        breaks: r.kind === 'returned' ? (JSON.parse(String(r.breaks)) as EnrolmentBreak[]) : [],
+      }
+      const x = r.kind === 'returned' ? undefined : aside.get(keyOf(r))
+      const count = n(r.n) - (x?.n ?? 0)
+      if (count <= 0) continue
       let c = out.get(projectId)
-      if (c === undefined) out.set(projectId, (c = { projectId, active: 0, withoutContract: 0, withoutTraining: 0, inMonthA: 0, inMonthB: 0, firstEntry: null, lastExit: null }))
-      if (within_(entry, exit, today, today)) {
+      if (c === undefined) out.set(projectId, (c = { projectId, active: 0, withoutContract: 0, withoutTraining: 0, inMonthA: 0, inMonthB: 0, onSite: [] }))
+      if (enrolledOn(spells, today)) {
         c.active += count
-        c.withoutContract += n(r.noContract)
+        c.withoutContract += n(r.noContract) - (x?.noContract ?? 0)
         if (!r.trained) c.withoutTraining += count
       }
-      if (within_(entry, exit, a[0], a[1])) c.inMonthA += count
-      if (within_(entry, exit, b[0], b[1])) c.inMonthB += count
-      if (c.firstEntry === null || entry < c.firstEntry) c.firstEntry = entry
-      const last = exit ?? '9999-12-31'
-      if (c.lastExit === null || last > c.lastExit) c.lastExit = last
+      if (enrolledBetween(spells, a[0], a[1])) c.inMonthA += count
+      if (enrolledBetween(spells, b[0], b[1])) c.inMonthB += count
+      c.onSite.push(...spellsOf(spells))
     }
+    for (const c of out.values()) c.onSite = unionOfSpells(c.onSite)
     return [...out.values()]
   }
 
@@ -148,7 +173,10 @@ export class OversightRepository {
         AND l.file_id IN (SELECT id FROM payout_files WHERE posted_at_ms <= ${asOfMs})
         AND l.project_id || '|' || l.period || '|' || l.bank_ref NOT IN (${undoneRefs})
         AND (NULLIF(l.end_to_end_id, '') IS NULL OR l.project_id || '|' || l.period || '|' || l.end_to_end_id NOT IN (${undoneE2e}))`
-    const enrolled = sql`e.project_id = l.project_id AND e.entry_date <= l.period || '-31' AND (e.exit_date IS NULL OR e.exit_date >= l.period || '-01')`
+    // Enrolled on some day of the month: not a worker away the whole month, between an exit and the return after it
+    // (再次进场: spells.ts), whose enrolment's dates alone (first entry, no exit) span it.
+    const enrolled = sql`e.project_id = l.project_id AND e.entry_date <= l.period || '-31' AND (e.exit_date IS NULL OR e.exit_date >= l.period || '-01')
+      AND NOT EXISTS (SELECT 1 FROM enrolment_returns b WHERE b.enrolment_id = e.id AND b.exit_date < l.period || '-01' AND b.return_date > l.period || '-31')`
     // A line pays the worker whose card it names: the card they hold now, or one a change (换卡) replaced, which stays
     // theirs for payments made to it. A card more than one worker holds or held (records from before the roster
     // refused it) is contested: each of its lines pays the one worker holderOn picks (card-holder.ts), never each of them.

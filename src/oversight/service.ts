@@ -21,6 +21,7 @@ import { rightsBoard } from './rights-board-facts.ts'
 import { projects as projectsTable } from '../db/schema/index.ts'
 import type { ProjectRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
+import type { Spell } from '../roster/spells.ts'
 import { OversightRepository } from './repository.ts'
 import { OverviewSnapshots } from './snapshots.ts'
 import { ledgerSignals, type LedgerFacts } from '../risk/ledger-signals.ts'
@@ -278,7 +279,7 @@ export class OversightService {
    * under construction in it (someone enrolled on site at some time in the month: the roster is the ledger's only
    * sign of works going on). A case's state at an instant is the fold of its events up to it.
    */
-  private incidence(today: WorkDate, now: number, projects: readonly ProjectRow[], enrolOf: ReadonlyMap<string, { firstEntry: string | null; lastExit: string | null }>, cases: readonly Folded[]): IncidenceMonth[] {
+  private incidence(today: WorkDate, now: number, projects: readonly ProjectRow[], enrolOf: ReadonlyMap<string, { onSite: readonly Spell[] }>, cases: readonly Folded[]): IncidenceMonth[] {
     const months: Month[] = [today.slice(0, 7)]
     while (months.length < INCIDENCE_MONTHS) months.unshift(previousMonth(months[0]!))
     // Each arrears case's state after each of its events, folded once (events are few per case; months are twelve).
@@ -296,7 +297,8 @@ export class OversightService {
       const [start, end] = [`${month}-01`, previousDay(`${nextMonth(month)}-01`)]
       const under = projects.filter((p) => {
         const e = enrolOf.get(p.id)
-        return e !== undefined && e.firstEntry !== null && e.firstEntry <= end && (e.lastExit ?? '') >= start
+        // Someone enrolled on a day of the month: a month every worker spent away (between an exit and a return) is not one.
+        return e !== undefined && e.onSite.some((s) => s.entryDate <= end && (s.exitDate === null || s.exitDate >= start))
       })
       const underIds = new Set(under.map((p) => p.id))
       const withArrears = new Set<string>()

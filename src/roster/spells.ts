@@ -57,6 +57,24 @@ export function spellsOf(e: EnrolmentSpells): Spell[] {
   return spells
 }
 
+/**
+ * The stretches on which anyone was on site, from the spells of many enrolments: overlapping ones made one, oldest
+ * first. What a project-wide "someone was enrolled in the month" asks, without walking each enrolment for each month.
+ */
+export function unionOfSpells(spells: readonly Spell[]): Spell[] {
+  const sorted = [...spells].sort((a, b) => (a.entryDate < b.entryDate ? -1 : a.entryDate > b.entryDate ? 1 : 0))
+  const out: Spell[] = []
+  for (const s of sorted) {
+    const last = out[out.length - 1]
+    if (last !== undefined && (last.exitDate === null || s.entryDate <= last.exitDate)) {
+      if (last.exitDate !== null && (s.exitDate === null || s.exitDate > last.exitDate)) last.exitDate = s.exitDate
+    } else {
+      out.push({ ...s })
+    }
+  }
+  return out
+}
+
 /** The entry date of the last spell: the entry date, or the date of the last return. */
 export function lastEntryOf(e: EnrolmentSpells): string {
   const breaks = e.breaks ?? []

@@ -1,6 +1,6 @@
 /** The pure rules of an enrolment's spells (src/roster/spells.ts): which days and months a worker who left and came back was enrolled on. */
 import t from 'tap'
-import { breakCorrectionProblem, enrolledBetween, enrolledOn, exitsOf, firstExitOf, lastEntryOf, outsideOn, spellsOf, withBreak } from '../../src/roster/spells.ts'
+import { breakCorrectionProblem, enrolledBetween, enrolledOn, exitsOf, firstExitOf, lastEntryOf, outsideOn, spellsOf, unionOfSpells, withBreak } from '../../src/roster/spells.ts'
 
 const twice = {
   entryDate: '2026-09-01',
@@ -50,4 +50,16 @@ t.test('a break corrected keeps the spells in order', async (t) => {
   t.equal(fix(1, '2026-10-31', '2027-06-01'), null, 'the last return: no exit after it while on site')
   t.equal(breakCorrectionProblem({ ...twice, exitDate: '2026-12-20' }, 1, { exitDate: '2026-10-31', returnDate: '2026-12-21' })?.code, 'exit_before_entry', 'nor past the exit in force')
   t.same(withBreak(twice, 0, { exitDate: '2026-09-18', returnDate: '2026-10-05' }), [{ exitDate: '2026-09-18', returnDate: '2026-10-05' }, twice.breaks[1]])
+})
+
+t.test("a project's stretches on site: the spells of its enrolments, overlapping ones made one", async (t) => {
+  const spells = [...spellsOf(twice), { entryDate: '2026-10-01', exitDate: '2026-10-10' }, { entryDate: '2026-07-01', exitDate: '2026-07-31' }]
+  t.same(unionOfSpells(spells), [
+    { entryDate: '2026-07-01', exitDate: '2026-07-31' },
+    { entryDate: '2026-09-01', exitDate: '2026-09-20' },
+    { entryDate: '2026-10-01', exitDate: '2026-10-31' },
+    { entryDate: '2026-12-01', exitDate: null },
+  ], 'the gaps every worker spent away stay gaps')
+  t.same(unionOfSpells([{ entryDate: '2026-01-01', exitDate: null }, { entryDate: '2026-03-01', exitDate: '2026-04-01' }]), [{ entryDate: '2026-01-01', exitDate: null }], 'one still on site covers the rest')
+  t.same(unionOfSpells([]), [])
 })
