@@ -392,9 +392,12 @@ export class RiskRunService {
         done.add(`s|${key(r.projectId, r.teamId, r.month)}`)
     }
     for (const m of months) {
+      // A team's workers enrolled on some day of the month: one away the whole month, between an exit and the return
+      // after it (再次进场, spells.ts), is not, though the enrolment's dates alone (first entry, no exit) span it.
       const teams = await this.db.all<{ projectId: string; teamId: string; teamName: string }>(
         sql`SELECT DISTINCT e.project_id AS "projectId", e.team_id AS "teamId", t.name AS "teamName" FROM enrolments e JOIN teams t ON t.id = e.team_id
-          WHERE e.entry_date <= ${lastDayOf(m)} AND (e.exit_date IS NULL OR e.exit_date >= ${`${m}-01`})`,
+          WHERE e.entry_date <= ${lastDayOf(m)} AND (e.exit_date IS NULL OR e.exit_date >= ${`${m}-01`})
+            AND NOT EXISTS (SELECT 1 FROM enrolment_returns b WHERE b.enrolment_id = e.id AND b.exit_date < ${`${m}-01`} AND b.return_date > ${lastDayOf(m)})`,
       )
       for (const t of teams.sort((a, b) => (a.teamId < b.teamId ? -1 : a.teamId > b.teamId ? 1 : 0))) {
         if (dueOf.get(t.projectId) !== m) continue
