@@ -14,6 +14,7 @@ import type { Principal } from '../access/roles.ts'
 import { principalOf } from '../http/access.ts'
 import { idParam } from '../http/schemas.ts'
 import { localTimeOf, workDateOf } from '../kernel/time.ts'
+import { outsideOn } from '../roster/spells.ts'
 import type { Services } from '../services.ts'
 import { deskNav, deskParams, deskPath, signedInOf, visibleTeams } from './desk.ts'
 import { qrSvg } from './qr.ts'
@@ -54,8 +55,9 @@ export async function codesDeskRoutes(app: FastifyInstance, { services }: { serv
         teamId: t.id,
         name: maskText(t.name),
         workers: enrolled
-          // Those on the roster today: a worker who left has no month to see here any more.
-          .filter(({ enrolment }) => enrolment.teamId === t.id && (enrolment.exitDate === null || enrolment.exitDate >= today))
+          // Those on the roster today (or coming): a worker who left has no month to see here any more, nor has one
+          // away today between an exit and a return recorded ahead (再次进场: spells.ts), until that return.
+          .filter(({ enrolment }) => enrolment.teamId === t.id && outsideOn(enrolment, today) !== 'after_exit')
           .map(({ enrolment, worker }) => ({ workerId: worker.id, name: maskText(worker.name), entryDate: enrolment.entryDate, action: `${base}/${encodeURIComponent(worker.id)}/sign-in-codes` })),
       })),
       issued,
