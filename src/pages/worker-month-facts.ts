@@ -11,6 +11,7 @@
 import { formatYuan, sumFen, fen, type Fen } from '../kernel/money.ts'
 import { localTimeOf, type Month, type WorkDate } from '../kernel/time.ts'
 import type { PaySlip } from '../payroll/pay-slip.ts'
+import type { EnrolmentBreak } from '../roster/spells.ts'
 import type { DayStatus, WorkerDay } from '../timesheets/rules.ts'
 
 export interface DayRow {
@@ -122,13 +123,34 @@ export function monthPay(month: Month, slips: readonly Pick<PaySlip, 'netFen' | 
   return { ...base, state, stateText: PAY_STATE_TEXT[state], dueFen: due, dueYuan: formatYuan(due), owedYuan: paid < due ? formatYuan(fen(due - paid)) : null, dueDate }
 }
 
-/** The months to show pay for, newest first: from the later of the entry month and `count - 1` months back, to `now`. */
-export function payMonths(now: Month, entryMonth: Month, count: number): Month[] {
+/**
+ * Whether the worker spent the whole month away: inside one break between an exit and the return after it (再次进场:
+ * src/roster/spells.ts), its exit before the month's first day and its return after its last. Such a month is none of
+ * theirs: no timesheet, no sheet, nothing due, never "工资表未审核" as if wages for it were on their way.
+ */
+export function awayAllMonth(breaks: readonly EnrolmentBreak[], month: Month): boolean {
+  const first = `${month}-01`
+  const last = `${month}-31`
+  return breaks.some((b) => b.exitDate < first && b.returnDate > last)
+}
+
+/**
+ * The months the page offers the worker: from the entry month to `now`, but a month spent wholly away between an exit
+ * and a return (awayAllMonth). `now` is always offered: it is where the page opens. A month after the last exit stays,
+ * as it did: the wages of the last spell are paid after it.
+ */
+export function monthOffered(now: Month, entryMonth: Month, breaks: readonly EnrolmentBreak[], month: Month): boolean {
+  return month === now || (month < now && month >= entryMonth && !awayAllMonth(breaks, month))
+}
+
+/**
+ * The months to show pay for, newest first: the months offered (monthOffered), from `now` back to the entry month, at
+ * most `count` of them (a month spent away takes no place in the list).
+ */
+export function payMonths(now: Month, entryMonth: Month, count: number, breaks: readonly EnrolmentBreak[] = []): Month[] {
   const out: Month[] = []
-  let m = now
-  for (let i = 0; i < count && m >= entryMonth; i++) {
-    out.push(m)
-    m = previousMonth(m)
+  for (let m = now; out.length < count && m >= entryMonth; m = previousMonth(m)) {
+    if (monthOffered(now, entryMonth, breaks, m)) out.push(m)
   }
   return out
 }

@@ -30,7 +30,7 @@ import type { ConfirmationChannel } from '../db/schema/timesheets.ts'
 import { newId } from '../kernel/ids.ts'
 import type { CaseState } from '../flags/cases.ts'
 import { sendPage, type LayoutData } from './views.ts'
-import { dayRows, hoursOf, monthLabel, monthPay, payMonths, type DayRow, type MonthPay } from './worker-month-facts.ts'
+import { dayRows, hoursOf, monthLabel, monthOffered, monthPay, payMonths, type DayRow, type MonthPay } from './worker-month-facts.ts'
 
 /** Pay months listed: half a year covers the months a worker still asks about; older ones are on their pay slips. */
 const PAY_MONTHS_SHOWN = 6
@@ -226,13 +226,15 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
       const tz = project.timeZone
       const current = monthOf(workDateOf(services.clock.nowMs(), tz))
       const asked = req.query.month
-      const month = asked !== undefined && asked <= current && asked >= monthOf(enrolment.entryDate) ? asked : current
+      // A month the page offers (monthOffered: from the entry to this month, not one spent away between an exit and a
+      // return); another asked for opens this month.
+      const month = asked !== undefined && monthOffered(current, monthOf(enrolment.entryDate), enrolment.breaks, asked) ? asked : current
       const [view, team, lines] = await Promise.all([
         timesheets.workerMonth(project.id, worker.id, month),
         roster.team(project.id, enrolment.teamId),
         sheets.workerLines(project.id, worker.id, month),
       ])
-      const months = payMonths(current, monthOf(enrolment.entryDate), PAY_MONTHS_SHOWN)
+      const months = payMonths(current, monthOf(enrolment.entryDate), PAY_MONTHS_SHOWN, enrolment.breaks)
       const pay: WorkerMonthData['pay'] = []
       for (const m of months) {
         const l = await ledger.month(project.id, m, { workerId: worker.id })
@@ -332,9 +334,10 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
     async (req, reply) => {
       const { principal, worker, enrolment } = await me(req, req.params.project)
       const { month } = req.body
-      // A month the page offers: from the worker's entry to this month. Another would be a case no list can show.
+      // A month the page offers: from the worker's entry to this month, but one spent away between an exit and a
+      // return (monthOffered). Another would be a case no list can show.
       const current = monthOf(workDateOf(services.clock.nowMs(), (await roster.project(req.params.project)).timeZone))
-      if (month > current || month < monthOf(enrolment.entryDate)) throw new AppError('invalid_month', { month, problem: 'not_a_month_of_yours', from: monthOf(enrolment.entryDate), to: current })
+      if (!monthOffered(current, monthOf(enrolment.entryDate), enrolment.breaks, month)) throw new AppError('invalid_month', { month, problem: 'not_a_month_of_yours', from: monthOf(enrolment.entryDate), to: current })
       const text = (req.body.text ?? '').trim()
       const back = (n: Notice): FastifyReply => reply.redirect(`${workerMonthPath(req.params.project, month)}&notice=${n}`, 303)
       if (text === '') return back('complaint_text_required')
