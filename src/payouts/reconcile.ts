@@ -31,7 +31,7 @@ import {
 import { isMonth, isWorkDate, monthOf } from '../kernel/time.ts'
 import type { ApprovedLine, ApprovedTeamMonth } from '../payroll/approved.ts'
 import { maskCard } from '../roster/identity.ts'
-import { settlementExitIn, type EnrolmentBreak } from '../roster/spells.ts'
+import { enrolledBetween, settlementExitIn, type EnrolmentBreak } from '../roster/spells.ts'
 
 /**
  * Every paid figure here (a worker's, a card's, the month's, a running total)
@@ -780,6 +780,10 @@ export function reconcile(input: ReconcileInput): Reconciliation {
           period: input.period,
           entryDate: enrolment?.entryDate ?? null,
           exitDate: enrolment?.exitDate ?? null,
+          // The dates alone (first entry, exit null again after a return) would read as on site all month: a person
+          // away the whole month, between an exit and the return after it (再次进场), was not enrolled in it.
+          ...(enrolment?.breaks === undefined || enrolment.breaks.length === 0 ? {} : { breaks: enrolment.breaks }),
+          enrolledInMonth: enrolment !== undefined && enrolledBetween(enrolment, `${input.period}-01`, `${input.period}-31`),
           onTimesheet: false,
           onPayrollSheet: false,
           payeeNames: payeeNames.slice(0, LIMITS.flag_evidence_lines_max),
