@@ -6,6 +6,11 @@
  * confirmation with its time and channel). It is kept at least three years (Art. 15, 28), so a file must read the same
  * wherever it is opened.
  *
+ * "What was actually paid" (实发) is the bank's word, not the sheet's: the sheet's net (payable − deducted) is what was
+ * due to be paid (应付金额（工资表实发）), and beside it stand what the bank paid that stands (实际支付金额: successful
+ * payments no return undid), what is missing (未付金额) and the state in words (支付状态), so a short payment never
+ * reads as paid in full beside the voucher of a smaller amount, and a returned (退票) or failed payment never as paid.
+ *
  * Pure: rows in, bytes out; no database, and no clock but exceljs's own stamp of the workbook's creation time (see
  * `createdAtMs`). Each row is checked before anything is made: amounts whole fen, and
  * payable − deducted = net, so a ledger whose columns do not add up is refused rather than handed to the bureau.
@@ -57,13 +62,20 @@ export interface LedgerRow {
   payable: readonly LedgerItem[]
   /** 扣款与代扣, by item: the parts actually taken off this line (a part that did not fit is not on the ledger). */
   deductions: readonly LedgerItem[]
-  /** 实发: payable − deductions, checked. */
+  /** The sheet's net (工资表实发): payable − deductions, checked. What is due to be paid, not what was. */
   netFen: Fen
+  /**
+   * 实际支付金额: what the bank paid for this line and that stands (successful, not returned). It may differ from the
+   * net either way; a return (退票) or a failure is not in it.
+   */
+  paidFen: Fen
+  /** Payments of the worker in the month the bank rejected or gave back (退票), each once: named in 支付状态. */
+  setbacks: number
   cardNo: string
   bankName: string
-  /** 支付日期: the bank's value date, YYYY-MM-DD; null while not paid. */
+  /** 支付日期: the value date of the latest payment in paidFen, YYYY-MM-DD; null while nothing is paid. */
   payDate: WorkDate | null
-  /** 银行凭证号: the bank's voucher reference once reconciled; null until then. */
+  /** 银行凭证号: the references of the payments in paidFen; null while nothing is paid. */
   voucherRef: string | null
   /** null when the worker has not confirmed. */
   confirmation: LedgerConfirmation | null
@@ -80,7 +92,7 @@ export interface LedgerExportOptions {
 
 export class LedgerExportError extends Error {
   constructor(
-    readonly reason: 'no_rows' | 'invalid_month' | 'invalid_amount' | 'net_mismatch' | 'invalid_pay_date' | 'invalid_working_time' | 'invalid_label',
+    readonly reason: 'no_rows' | 'invalid_month' | 'invalid_amount' | 'net_mismatch' | 'invalid_pay_date' | 'invalid_working_time' | 'invalid_label' | 'invalid_setbacks',
     message: string,
   ) {
     super(message)
@@ -108,6 +120,8 @@ interface Table {
   rows: Cell[][]
   /** Per amount column, the sum of its rows in fen. */
   totals: Map<number, Fen>
+  /** The card number's column (after the amounts): a wide one, as the ID number's. */
+  cardColumn: number
 }
 
 const text = (t: string | null): Cell => ({ kind: 'text', text: t ?? '', fromData: true })
@@ -119,7 +133,7 @@ function checkRow(row: LedgerRow, index: number): void {
   if (!Number.isSafeInteger(row.creditHalves) || row.creditHalves < 0 || !Number.isSafeInteger(row.workedMinutes) || row.workedMinutes < 0) {
     throw new LedgerExportError('invalid_working_time', `${at}: days (in halves) and worked minutes must be whole numbers, zero or more`)
   }
-  for (const item of [...row.payable, ...row.deductions, { label: '实发', amountFen: row.netFen }]) {
+  for (const item of [...row.payable, ...row.deductions, { label: '工资表实发', amountFen: row.netFen }, { label: '实际支付', amountFen: row.paidFen }]) {
     if (item.label.trim() === '') throw new LedgerExportError('invalid_label', `${at}: every item needs a label`)
     if (!Number.isSafeInteger(item.amountFen) || item.amountFen < 0) {
       throw new LedgerExportError('invalid_amount', `${at}: ${item.label} ${item.amountFen} must be a whole number of fen, zero or more`)
@@ -130,6 +144,7 @@ function checkRow(row: LedgerRow, index: number): void {
   if (expected !== row.netFen) {
     throw new LedgerExportError('net_mismatch', `${at}: payable − deductions is ${formatYuan(expected)} yuan but the net is ${formatYuan(row.netFen)}; the ledger must add up`)
   }
+  if (!Number.isSafeInteger(row.setbacks) || row.setbacks < 0) throw new LedgerExportError('invalid_setbacks', `${at}: the count of returned or failed payments must be a whole number, zero or more`)
   if (row.payDate !== null && !isWorkDate(row.payDate)) throw new LedgerExportError('invalid_pay_date', `${at}: pay date ${JSON.stringify(row.payDate)} is not YYYY-MM-DD`)
 }
 
@@ -142,6 +157,18 @@ function labelsOf(rows: readonly LedgerRow[], pick: (r: LedgerRow) => readonly L
 
 function byLabel(items: readonly LedgerItem[], label: string): Fen {
   return sumFen(items.filter((i) => i.label === label).map((i) => i.amountFen))
+}
+
+/** 未付金额: the net less what was paid, never below zero (a payment above the net is not a negative shortfall). */
+const shortOf = (r: LedgerRow): Fen => (r.paidFen >= r.netFen ? ZERO_FEN : subFen(r.netFen, r.paidFen))
+
+/**
+ * 支付状态 in words, as the worker's own page says it (已足额支付 / 未付足 / 未支付), and the returns and failures
+ * beside it: a line paid in full after a 退票 says both.
+ */
+export function paymentStateText(r: Pick<LedgerRow, 'netFen' | 'paidFen' | 'setbacks'>): string {
+  const state = r.netFen === 0 && r.paidFen === 0 ? '无应付' : r.paidFen >= r.netFen ? '已足额支付' : r.paidFen === 0 ? '未支付' : '未付足'
+  return r.setbacks === 0 ? state : `${state}（退票或失败 ${r.setbacks} 笔）`
 }
 
 /** Hours from minutes, two decimals, half up (a display rounding: the minutes are what is kept). */
@@ -166,16 +193,19 @@ function tableOf(rows: readonly LedgerRow[], opt: LedgerExportOptions): Table {
     '应发合计',
     ...deductionLabels.map((l) => `扣款：${l}`),
     '扣款合计',
-    '实发金额',
+    '应付金额（工资表实发）',
+    '实际支付金额',
+    '未付金额',
     '银行卡号',
     '开户银行',
     '支付日期',
     '银行凭证号',
+    '支付状态',
     '本人确认时间',
     '确认方式',
   ]
   const firstAmount = 8
-  const amountCount = payLabels.length + 1 + deductionLabels.length + 2
+  const amountCount = payLabels.length + 1 + deductionLabels.length + 4
   const amountColumns = Array.from({ length: amountCount }, (_, i) => firstAmount + i)
   const reveal = opt.reveal === true
   const table: Cell[][] = rows.map((r) => {
@@ -197,10 +227,13 @@ function tableOf(rows: readonly LedgerRow[], opt: LedgerExportOptions): Table {
       ...deductionLabels.map((l): Cell => ({ kind: 'yuan', fen: byLabel(r.deductions, l) })),
       { kind: 'yuan', fen: deductedFen },
       { kind: 'yuan', fen: r.netFen },
+      { kind: 'yuan', fen: r.paidFen },
+      { kind: 'yuan', fen: shortOf(r) },
       text(reveal ? r.cardNo : maskCard(r.cardNo)),
       text(r.bankName),
       ours(r.payDate ?? ''),
       text(r.voucherRef),
+      ours(paymentStateText(r)),
       ours(c === null ? '' : `${workDateOf(c.atMs, opt.timeZone)} ${localTimeOf(c.atMs, opt.timeZone).slice(0, 5)}`),
       ours(c === null ? '' : CHANNEL_TEXT[c.channel]),
     ]
@@ -209,7 +242,7 @@ function tableOf(rows: readonly LedgerRow[], opt: LedgerExportOptions): Table {
   for (const col of amountColumns) {
     totals.set(col, sumFen(table.map((cells) => { const cell = cells[col]; return cell?.kind === 'yuan' ? cell.fen : ZERO_FEN })))
   }
-  return { header, amountColumns, rows: table, totals }
+  return { header, amountColumns, rows: table, totals, cardColumn: firstAmount + amountCount }
 }
 
 // ---- CSV -------------------------------------------------------------------------
@@ -297,7 +330,7 @@ function addSheet(workbook: Workbook, month: Month, rows: readonly LedgerRow[], 
     cell.numFmt = LEDGER_YUAN_FORMAT
   }
   sheet.columns.forEach((column, i) => {
-    column.width = t.amountColumns.includes(i) ? 14 : i === 4 || i === 13 ? 22 : 12
+    column.width = t.amountColumns.includes(i) ? 14 : i === 4 || i === t.cardColumn ? 22 : 12
   })
 }
 

@@ -9,13 +9,17 @@
  * no instruction of the month knows — one paid to the card on the worker's line. Its `bank_ref` is the voucher
  * reference and its `value_date` the pay date. Several such lines (a payment made in parts) are all shown.
  *
+ * What was actually paid (实际支付) is the sum of those payments, set against the line's net: a worker with lines on
+ * two teams' sheets in the month has their payments counted once, filling the lines in order (allocatePayments), so
+ * neither line reads as paid by the other's money and the ledger's totals are the bank's.
+ *
  * Read only; the sheets, answers, instructions and payout lines are written by their own services.
  */
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
 import { rowOf, selectFrom } from '../db/rows.ts'
 import { enrolments, instructionLines, organisations, payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
-import { fen } from '../kernel/money.ts'
+import { ZERO_FEN, fen, subFen, sumFen, type Fen } from '../kernel/money.ts'
 import type { Month } from '../kernel/time.ts'
 import type { LedgerRow } from './ledger-export.ts'
 import { paidLineOf, PayoutRepository } from '../payouts/repository.ts'
@@ -38,6 +42,13 @@ export interface LedgerLine {
   workerId: string
   phone: string | null
   slip: PaySlip
+  /**
+   * The parts of the worker's month payments counted against this line (allocatePayments): all of them when the
+   * worker has one line in the month. Their sum is the slip's paidFen.
+   */
+  paid: SlipPayment[]
+  /** The worker's payments of the month that failed or came back (退票), each once. */
+  setbacks: number
 }
 
 /** A month's payments per worker (LedgerRepository.monthPayments). */
@@ -118,9 +129,22 @@ export class LedgerRepository {
             netFen: fen(line.netFen),
             answer,
             payments: payments.of(line.workerId, line.cardNo),
+            paidFen: ZERO_FEN,
           },
+          paid: [],
+          setbacks: payments.setbacksOf(line.workerId, line.cardNo),
         })
       }
+    }
+    // A worker's payments of the month are theirs once, however many lines they have: set against the lines in order.
+    const byWorker = new Map<string, LedgerLine[]>()
+    for (const l of lines) byWorker.set(l.workerId, [...(byWorker.get(l.workerId) ?? []), l])
+    for (const own of byWorker.values()) {
+      const parts = allocatePayments(own.map((l) => l.slip.netFen), own[0]!.slip.payments)
+      own.forEach((l, i) => {
+        l.paid = parts[i] ?? []
+        l.slip = { ...l.slip, paidFen: sumFen(l.paid.map((p) => p.amountFen)) }
+      })
     }
     return { projectName: project.name, timeZone: project.timeZone, lines }
   }
@@ -235,10 +259,36 @@ export class LedgerRepository {
   }
 }
 
-/** A ledger line as the export's row (工资支付台账 columns). */
+/**
+ * A worker's payments of the month set against their lines of the month (one per team's sheet), in the order given:
+ * each payment, in value-date order, fills the first line not yet paid its net, a payment larger than what is left
+ * on it is split across the next, and whatever exceeds every net stays on the last line (paid above the due). So
+ * every fen paid is on exactly one line, and a line shows as paid only what was paid. One line takes every payment.
+ */
+export function allocatePayments(nets: readonly Fen[], payments: readonly SlipPayment[]): SlipPayment[][] {
+  const parts: SlipPayment[][] = nets.map(() => [])
+  if (nets.length === 0) return parts
+  const left = [...nets]
+  let i = 0
+  for (const p of payments) {
+    let rest: Fen = p.amountFen
+    while (rest > 0) {
+      while (i < nets.length - 1 && left[i]! <= 0) i++
+      const take = i === nets.length - 1 ? rest : rest < left[i]! ? rest : left[i]!
+      parts[i]!.push({ ...p, amountFen: take })
+      left[i] = subFen(left[i]!, take)
+      rest = subFen(rest, take)
+    }
+  }
+  return parts
+}
+
+/** A ledger line as the export's row (工资支付台账 columns): the sheet's net beside what the bank actually paid. */
 export function ledgerRowOf(line: LedgerLine): LedgerRow {
   const s = line.slip
-  const last = s.payments.at(-1)
+  const paid = line.paid
+  // The parts come in the payments' order (value date, then reference): the last is the latest.
+  const last = paid.at(-1)
   return {
     month: s.month,
     employerName: s.employerName,
@@ -251,10 +301,12 @@ export function ledgerRowOf(line: LedgerLine): LedgerRow {
     payable: s.payable,
     deductions: s.deductions,
     netFen: s.netFen,
+    paidFen: sumFen(paid.map((p) => p.amountFen)),
+    setbacks: line.setbacks,
     cardNo: s.cardNo,
     bankName: s.bankName,
     payDate: last ? last.valueDate : null,
-    voucherRef: s.payments.length === 0 ? null : s.payments.map((p) => p.bankRef).join('；'),
+    voucherRef: paid.length === 0 ? null : [...new Set(paid.map((p) => p.bankRef))].join('；'),
     confirmation: s.answer?.decision === 'confirm' ? { atMs: s.answer.atMs, channel: s.answer.channel } : null,
   }
 }

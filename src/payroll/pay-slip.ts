@@ -3,7 +3,8 @@
  * Art. 15 asks the employer to give each worker a written list of their wage when paying it). It shows what the
  * approved payroll sheet says — days and hours, 应发 by item, 扣款 by item, 实发 — the worker's own answer to the line
  * (工资确认: channel and time, in the project's zone), and the bank's evidence once the payment is matched: the bank,
- * the value date and the voucher reference (银行凭证号), or 未支付.
+ * the value date and the voucher reference (银行凭证号), with what was actually paid against the 实发 and what is still
+ * missing (未付足), or 未支付.
  *
  * Pure: a `PaySlip` in, one self-contained HTML document out (inline CSS with print rules, no script, no external
  * asset), so the page prints the same wherever it is opened and can be filed as it is. Every text from data is
@@ -16,7 +17,7 @@ import type { ConfirmationChannel } from '../db/schema/timesheets.ts'
 import { Money, formatYuan, subFen, sumFen, fen, type Fen } from '../kernel/money.ts'
 import { localTimeOf, workDateOf, type Month, type WorkDate } from '../kernel/time.ts'
 import { maskCard, maskIdNumber } from '../roster/identity.ts'
-import type { LedgerItem } from './ledger-export.ts'
+import { paymentStateText, type LedgerItem } from './ledger-export.ts'
 
 /** A bank payment matched to the line: a successful payout line. */
 export interface SlipPayment {
@@ -57,6 +58,12 @@ export interface PaySlip {
   answer: SlipAnswer | null
   /** Empty while nothing is matched: 未支付. */
   payments: readonly SlipPayment[]
+  /**
+   * What the bank paid against this line (实际支付): the sum of the payments, or, for a worker with lines on two
+   * teams' sheets in the month, the part of them set against this one (ledger-repository.ts allocatePayments).
+   * Shown beside the net, so a short payment does not read as paid in full.
+   */
+  paidFen: Fen
 }
 
 export interface PaySlipOptions {
@@ -198,12 +205,15 @@ function paymentSection(s: PaySlip): string {
   const rows = s.payments
     .map((p) => `<tr><td>${esc(s.bankName)}</td><td>${esc(p.valueDate)}</td><td>${esc(p.bankRef)}</td><td class="amount">${yuan(p.amountFen)}</td></tr>`)
     .join('\n')
+  const short = s.paidFen >= s.netFen ? null : subFen(s.netFen, s.paidFen)
+  const state = paymentStateText({ netFen: s.netFen, paidFen: s.paidFen, setbacks: 0 })
   return `<table>
 <thead><tr><th>开户银行</th><th>支付日期</th><th>银行凭证号</th><th class="amount">金额</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
-</table>`
+</table>
+<p class="${short === null ? 'paid' : 'unpaid'}">${esc(state)}：实际支付 ${yuan(s.paidFen)}${short === null ? '' : `，未付 ${yuan(short)}`}</p>`
 }
 
 function slipSection(s: PaySlip, reveal: boolean): string {
@@ -228,7 +238,7 @@ ${fact('出勤天数', daysText(s.creditHalves))}${fact('工时（小时）', ho
 </dl>
 ${itemsTable('应发项目', s.payable, '应发合计')}
 ${itemsTable('扣款与代扣', s.deductions, '扣款合计')}
-<h2>实发金额</h2>
+<h2>应付金额（工资表实发）</h2>
 <p class="net">${yuan(s.netFen)}</p>
 <h2>本人确认</h2>
 <p class="answer">${answerText(s.answer, s.timeZone)}</p>

@@ -160,16 +160,18 @@ t.test('the ledger and the pay slip of an approved month', async (t) => {
     const r1 = byName(w1.name)
     t.equal(r1.getCell(col('应发合计')).value, 7500)
     t.equal(r1.getCell(col('扣款合计')).value, 500)
-    t.equal(r1.getCell(col('实发金额')).value, 7000)
+    t.equal(r1.getCell(col('应付金额（工资表实发）')).value, 7000)
+    t.equal(r1.getCell(col('实际支付金额')).value, 7000)
+    t.equal(r1.getCell(col('支付状态')).value, '已足额支付')
     t.equal(r1.getCell(col('出勤天数')).value, 21.5)
     t.equal(r1.getCell(col('银行凭证号')).value, 'VCH-LG-0001')
     t.equal(r1.getCell(col('身份证号')).value, `${full.id1.slice(0, 6)}********${full.id1.slice(-4)}`)
     t.equal(r1.getCell(col('银行卡号')).value, `****${full.card1.slice(-4)}`)
     t.equal(r1.getCell(col('确认方式')).value, '应用')
     const r2 = byName('李<b>四')
-    t.equal(r2.getCell(col('实发金额')).value, 3000)
+    t.equal(r2.getCell(col('应付金额（工资表实发）')).value, 3000)
     t.equal(r2.getCell(col('本人确认时间')).value, null, 'not confirmed')
-    const total = sheet.getRow(4).getCell(col('实发金额')).value as { formula: string; result: number }
+    const total = sheet.getRow(4).getCell(col('应付金额（工资表实发）')).value as { formula: string; result: number }
     t.equal(total.result, 10000, 'totals row: SUM with the fen sum as its result')
   })
 

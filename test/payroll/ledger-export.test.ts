@@ -75,6 +75,8 @@ function row(over: Partial<LedgerRow> = {}): LedgerRow {
     ],
     deductions: [{ label: '个人社保', amountFen: fen(45_612) }],
     netFen: fen(752_500 + 120_033 - 45_612),
+    paidFen: fen(752_500 + 120_033 - 45_612),
+    setbacks: 0,
     cardNo: '6217000000000000123',
     bankName: '中国农业银行',
     payDate: '2026-12-10',
@@ -102,11 +104,14 @@ const ROWS: LedgerRow[] = [
       { label: '个人社保', amountFen: fen(45_612) },
     ],
     netFen: fen(350_000 + 400_005 + 30_000 - 100_000 - 45_612),
+    paidFen: fen(0),
+    setbacks: 1,
     payDate: null,
     voucherRef: null,
     confirmation: null,
   }),
-  row({ month: '2026-10', workerName: '李四', netFen: fen(752_500 + 120_033 - 45_612) }),
+  // Paid short: 500.00 of the net never came.
+  row({ month: '2026-10', workerName: '李四', netFen: fen(752_500 + 120_033 - 45_612), paidFen: fen(752_500 + 120_033 - 45_612 - 50_000) }),
 ]
 
 t.test('CSV: UTF-8 BOM, CRLF, RFC 4180 quoting, zh-CN headers, masked numbers, a totals row', async (t) => {
@@ -120,8 +125,8 @@ t.test('CSV: UTF-8 BOM, CRLF, RFC 4180 quoting, zh-CN headers, masked numbers, a
   t.same(header, [
     '工资所属期', '用人单位', '班组', '姓名', '身份证号', '联系电话', '出勤天数', '工时（小时）',
     '应发：基本工资', '应发：计件：钢筋绑扎', '应发：其他应发：高温补贴', '应发合计',
-    '扣款：个人社保', '扣款：已预支', '扣款合计', '实发金额',
-    '银行卡号', '开户银行', '支付日期', '银行凭证号', '本人确认时间', '确认方式',
+    '扣款：个人社保', '扣款：已预支', '扣款合计', '应付金额（工资表实发）', '实际支付金额', '未付金额',
+    '银行卡号', '开户银行', '支付日期', '银行凭证号', '支付状态', '本人确认时间', '确认方式',
   ])
   t.equal(rest.length, ROWS.length + 1, 'one record per row and a totals row')
   for (const r of records) t.equal(r.length, header!.length, 'every record has every column')
@@ -138,7 +143,10 @@ t.test('CSV: UTF-8 BOM, CRLF, RFC 4180 quoting, zh-CN headers, masked numbers, a
   t.equal(zhang[col('应发：其他应发：高温补贴')], '0.00', 'an item the worker does not have is zero')
   t.equal(zhang[col('应发合计')], '8725.33')
   t.equal(zhang[col('扣款合计')], '456.12')
-  t.equal(zhang[col('实发金额')], '8269.21')
+  t.equal(zhang[col('应付金额（工资表实发）')], '8269.21')
+  t.equal(zhang[col('实际支付金额')], '8269.21')
+  t.equal(zhang[col('未付金额')], '0.00')
+  t.equal(zhang[col('支付状态')], '已足额支付')
   t.equal(zhang[col('支付日期')], '2026-12-10')
   t.equal(zhang[col('银行凭证号')], 'ABC20261210000123')
   t.equal(zhang[col('本人确认时间')], '2026-12-08 09:30', 'the confirmation in the project zone')
@@ -152,10 +160,20 @@ t.test('CSV: UTF-8 BOM, CRLF, RFC 4180 quoting, zh-CN headers, masked numbers, a
   t.equal(wang[col('支付日期')], '')
   t.equal(wang[col('银行凭证号')], '', 'no voucher yet: an empty cell')
   t.equal(wang[col('本人确认时间')], '')
+  t.equal(wang[col('实际支付金额')], '0.00', 'a payment that came back (退票) is not paid')
+  t.equal(wang[col('未付金额')], wang[col('应付金额（工资表实发）')])
+  t.equal(wang[col('支付状态')], '未支付（退票或失败 1 笔）')
   t.equal(li[col('工资所属期')], '2026-10', 'rows stay in the order given')
+  // (Found by review.) A short payment: the due, what the bank paid and what is missing, never the due as paid.
+  t.equal(li[col('应付金额（工资表实发）')], '8269.21')
+  t.equal(li[col('实际支付金额')], '7769.21')
+  t.equal(li[col('未付金额')], '500.00')
+  t.equal(li[col('支付状态')], '未付足')
 
   t.equal(totals[0], '合计')
-  t.equal(totals[col('实发金额')], formatYuan(sumFen(ROWS.map((r) => r.netFen))))
+  t.equal(totals[col('应付金额（工资表实发）')], formatYuan(sumFen(ROWS.map((r) => r.netFen))))
+  t.equal(totals[col('实际支付金额')], formatYuan(sumFen(ROWS.map((r) => r.paidFen))))
+  t.equal(totals[col('未付金额')], formatYuan(fen(ROWS[1]!.netFen + 50_000)))
   t.equal(totals[col('应发：基本工资')], '22550.05')
   t.equal(totals[col('出勤天数')], '', 'working time is not totalled')
 
@@ -180,6 +198,8 @@ t.test('a ledger that does not add up, or holds a bad amount, is refused', async
   refused([row({ month: '2026-13' })], 'invalid_month')
   refused([row({ payDate: '2026-12-32' })], 'invalid_pay_date')
   refused([row({ creditHalves: 1.5 })], 'invalid_working_time')
+  refused([row({ paidFen: -1 as Fen })], 'invalid_amount')
+  refused([row({ setbacks: -1 })], 'invalid_setbacks')
   try {
     await ledgerXlsx([], { timeZone: ZONE })
     t.fail('no_rows: not refused')
@@ -211,7 +231,7 @@ t.test('XLSX: one sheet per month, frozen header, amounts as numbers in yuan, to
   t.equal(zhang.getCell(col('姓名')).value, '张三')
   t.equal(zhang.getCell(col('身份证号')).value, '340121********001X', 'masked by default')
   t.equal(zhang.getCell(col('出勤天数')).value, 21.5)
-  for (const [name, expected] of [['应发：基本工资', 7525], ['应发：计件：钢筋绑扎', 1200.33], ['应发合计', 8725.33], ['扣款：个人社保', 456.12], ['实发金额', 8269.21]] as const) {
+  for (const [name, expected] of [['应发：基本工资', 7525], ['应发：计件：钢筋绑扎', 1200.33], ['应发合计', 8725.33], ['扣款：个人社保', 456.12], ['应付金额（工资表实发）', 8269.21]] as const) {
     const cell = zhang.getCell(col(name))
     t.equal(cell.value, expected, `${name} is the number ${expected}`)
     t.equal(cell.numFmt, LEDGER_YUAN_FORMAT, `${name} shows as ${LEDGER_YUAN_FORMAT}`)
@@ -222,12 +242,12 @@ t.test('XLSX: one sheet per month, frozen header, amounts as numbers in yuan, to
 
   const totals = nov.getRow(4)
   t.equal(totals.getCell(1).value, '合计')
-  const net = totals.getCell(col('实发金额'))
+  const net = totals.getCell(col('应付金额（工资表实发）'))
   const netLetter = net.address.replace(/\d+$/, '')
   const netTotal = Number(formatYuan(sumFen(ROWS.filter((r) => r.month === '2026-11').map((r) => r.netFen))))
   t.same(net.value, { formula: `SUM(${netLetter}2:${netLetter}3)`, result: netTotal }, 'the net column summed by a formula, its cached result the fen sum')
   t.equal(net.numFmt, LEDGER_YUAN_FORMAT)
-  for (const c of header.map((h, i) => [h, i + 1] as const).filter(([h]) => h.startsWith('应发') || h.startsWith('扣款') || h === '实发金额')) {
+  for (const c of header.map((h, i) => [h, i + 1] as const).filter(([h]) => h.startsWith('应发') || h.startsWith('扣款') || ['应付金额（工资表实发）', '实际支付金额', '未付金额'].includes(h))) {
     const [name, n] = c
     const cell = totals.getCell(n)
     const v = cell.value as { formula: string; result: number }
@@ -265,7 +285,7 @@ t.test('properties: any name reads back from the CSV; the totals row is the fen 
     'CSV round trip and totals',
     fc.property(fc.array(arbitraryRow, { minLength: 1, maxLength: 8 }), (rows) => {
       const records = parseCsv(ledgerCsv(rows, { timeZone: ZONE }).subarray(3).toString('utf8'))
-      const net = records[0]!.indexOf('实发金额')
+      const net = records[0]!.indexOf('应付金额（工资表实发）')
       const namesOk = rows.every((r, i) => {
         const got = records[i + 1]![3]!
         return got === r.workerName || got === `'${r.workerName}`
@@ -278,7 +298,7 @@ t.test('properties: any name reads back from the CSV; the totals row is the fen 
   for (const rows of samples) {
     const sheet = (await readBack(rows)).getWorksheet('2026-11')!
     const header = headerOf(sheet)
-    const v = sheet.getRow(rows.length + 2).getCell(header.indexOf('实发金额') + 1).value as { result: number }
+    const v = sheet.getRow(rows.length + 2).getCell(header.indexOf('应付金额（工资表实发）') + 1).value as { result: number }
     t.equal(v.result, Number(formatYuan(sumFen(rows.map((r) => r.netFen)))), `XLSX totals of ${rows.length} rows`)
   }
 })

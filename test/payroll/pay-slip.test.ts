@@ -60,6 +60,7 @@ function slipOf(overrides: Partial<PaySlip> = {}): PaySlip {
     // 2026-10-31T16:30:00Z is 2026-11-01 00:30 in Shanghai.
     answer: { decision: 'confirm', channel: 'kiosk', atMs: Date.UTC(2026, 9, 31, 16, 30, 0), note: null },
     payments: [],
+    paidFen: fen(0),
     ...overrides,
   }
 }
@@ -116,9 +117,14 @@ t.test("the worker's confirmation in the project's zone, and the payment evidenc
   const unpaid = paySlipHtml(slipOf())
   t.match(unpaid, '已确认（自助机，2026-11-01 00:30:00）', 'the wall time in Shanghai, not UTC')
   t.match(unpaid, '<p class="unpaid">未支付</p>')
-  const paid = paySlipHtml(slipOf({ payments: [{ bankRef: 'B2026110800017', valueDate: '2026-11-08', amountFen: realLine().netFen, matchedBy: 'end_to_end_id' }] }))
+  const paid = paySlipHtml(slipOf({ payments: [{ bankRef: 'B2026110800017', valueDate: '2026-11-08', amountFen: realLine().netFen, matchedBy: 'end_to_end_id' }], paidFen: realLine().netFen }))
   t.notMatch(paid, '未支付')
   t.match(paid, `<td>农业银行</td><td>2026-11-08</td><td>B2026110800017</td><td class="amount">¥${formatYuan(realLine().netFen)}</td>`)
+  t.match(paid, `<p class="paid">已足额支付：实际支付 ¥${formatYuan(realLine().netFen)}</p>`)
+  // Paid short (found by review: the ledger showed a short payment as paid in full; the slip says what is missing).
+  const part = fen(realLine().netFen - 500_00)
+  const short = paySlipHtml(slipOf({ payments: [{ bankRef: 'B2026110800018', valueDate: '2026-11-08', amountFen: part, matchedBy: 'card' }], paidFen: part }))
+  t.match(short, `<p class="unpaid">未付足：实际支付 ¥${formatYuan(part)}，未付 ¥500.00</p>`, 'a short payment says what is missing')
   const none = paySlipHtml(slipOf({ answer: null }))
   t.match(none, '<p class="answer">未确认</p>')
 })

@@ -88,8 +88,10 @@ export async function payrollDocumentsRoutes(app: FastifyInstance, { services }:
         description:
           'Per team, the sheet in force: the newest version that is approved, instructed or settled. Columns as Art. 15 of ' +
           '保障农民工工资支付条例 lists them: employer, team, worker, ID number and phone (masked), days and hours, payable by ' +
-          'item, deductions by item, net, card (masked) and bank, pay date and bank voucher reference once a payment is matched ' +
-          '(by EndToEndId, else by card), and the worker’s confirmation with its time and channel. 404 payroll_ledger_not_found ' +
+          'item, deductions by item, the sheet’s net as what was due (应付金额（工资表实发）), what the bank actually paid ' +
+          '(实际支付金额: successful payments no return undid), what is missing (未付金额) and the state (支付状态), card (masked) ' +
+          'and bank, pay date and bank voucher reference of the payments matched (by EndToEndId, else by card), and the ' +
+          'worker’s confirmation with its time and channel. 404 payroll_ledger_not_found ' +
           'when no team has an approved sheet for the month (GET …/payroll-sheets?month=YYYY-MM shows each team’s sheet and state).',
         params: ledgerParams,
         querystring: {
