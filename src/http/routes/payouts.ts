@@ -473,6 +473,45 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
     },
   )
 
+  /**
+   * The reconciliation record (对账记录) of the month: its newest run's figures, what the bureau's pages link as the
+   * month's due, paid and short (and "对账记录", 按月足额支付), for anyone who may read those figures. The POST at the
+   * same path runs a reconciliation and is the labour manager's and the bank's; this only reads. The flags themselves
+   * (names, disputes) are the flags listing's, linked, with its own policy.
+   */
+  app.get<{ Params: { projectId: string; month: string } }>(
+    '/api/projects/:projectId/reconciliations/:month',
+    { config: { policy: { roles: ['labour_manager', 'bank', 'auditor'], write: false } },
+      schema: {
+        tags: ['payouts'],
+        summary: "The month's reconciliation record (对账记录): the newest run's figures (workers, due, paid, short, flags by kind), read only",
+        description:
+          '`run` is null while the month has never been reconciled (no bank file posted, no manual run). The flags with ' +
+          'their evidence are at `flagsHref` (GET …/flags/{YYYY-MM}: labour manager and auditor).',
+        params: projectMonthParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              run: { anyOf: [run, { type: 'null' }] },
+              flagsByKind: { type: 'object', additionalProperties: { type: 'integer' }, description: "the newest run's flags counted by kind" },
+              flagsHref: { type: 'string', description: 'the flags of the newest run with their evidence, a page at a time' },
+            },
+            required: ['run', 'flagsByKind', 'flagsHref'],
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => {
+      const { projectId, month: period } = req.params
+      const latest = await payouts.latest(projectId, period)
+      const flagsByKind: Record<string, number> = {}
+      for (const f of latest?.flags ?? []) flagsByKind[f.kind] = (flagsByKind[f.kind] ?? 0) + 1
+      return { run: latest ? presentRun(latest.run) : null, flagsByKind, flagsHref: `/api/projects/${encodeURIComponent(projectId)}/flags/${period}` }
+    },
+  )
+
   app.get<{ Params: { projectId: string; month: string }; Querystring: { after?: string; limit: number } }>(
     '/api/projects/:projectId/flags/:month',
     { config: { policy: { roles: ['labour_manager', 'auditor'], write: false, personal: true } },
