@@ -362,8 +362,11 @@ export class AccessService {
     if (p.role === 'admin') return undefined
     const { projectId, teamId, workerId } = params
     if (p.role === 'worker') {
-      // A worker reaches what names them, and the lists of their own (projects, who am I); a path naming another
-      // worker, or a project or team without naming them, is as if it did not exist.
+      // A worker reaches what names them, the lists of their own (projects, who am I), and a project they are
+      // enrolled on (README's role table: "the projects they are enrolled on", as the projects list gives them); a
+      // path naming another worker, a project they never worked on, or a team, is as if it did not exist. Only routes
+      // whose policy lets a worker in get here, and none of those that name only a project says more than the
+      // project itself (GET /api/projects/{id}): what names other workers keeps its policy without the worker role.
       if (workerId !== undefined) {
         if (workerId !== p.workerId) return hidden('worker', workerId)
         // Their own id under a project they never worked on is as if the project did not exist: otherwise that
@@ -371,7 +374,7 @@ export class AccessService {
         if (projectId !== undefined && !(await this.repo.workerOnProject(projectId, workerId))) return hidden('project', projectId)
         return undefined
       }
-      if (projectId !== undefined) return hidden('project', projectId)
+      if (projectId !== undefined && (p.workerId === null || !(await this.repo.workerOnProject(projectId, p.workerId)))) return hidden('project', projectId)
       if (teamId !== undefined) return hidden('team', teamId)
       return undefined
     }

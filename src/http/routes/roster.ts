@@ -336,7 +336,8 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
 
   app.get<{ Params: { projectId: string } }>(
     '/api/projects/:projectId',
-    { config: { policy: { roles: ['labour_manager', 'team_manager', 'bank', 'auditor'], write: false } }, schema: { tags: ['roster'], params: projectParams, response: { 200: project, ...errors } } },
+    // A worker reads a project they are enrolled on (any other is 404, src/access/service.ts checkScope), as the list gives it.
+    { config: { policy: { roles: ['labour_manager', 'team_manager', 'bank', 'auditor', 'worker'], write: false } }, schema: { tags: ['roster'], summary: 'One project; a worker reads only a project they are enrolled on', params: projectParams, response: { 200: project, ...errors } } },
     async (req) => presentProject(await roster.project(req.params.projectId)),
   )
 
