@@ -3,7 +3,9 @@
  * without storing anything: the format detected (or named), the account, every line with payee, amount in fen (null
  * where the file states none), status, reason and reference, and the totals per status (null where a line's amount is
  * unknown); or the refusal with every line error. Banks' integration
- * teams and support staff run it to check a file before sending it.
+ * teams and support staff run it to check a file before sending it, so it reads a file exactly as the upload does
+ * (parseBankFile): a text file no format claims is read as the delimited layout, whose faults say what to fix, and
+ * XML or our own instruction sent back is refused for what it is; `format` is then null (no format claimed it).
  *
  * Card numbers are printed as read, unmasked, unlike every reply and message of the service: the command runs where
  * the file already is, for whoever already holds every byte of it, and stores and sends nothing; checking a file

@@ -254,3 +254,52 @@ export function writeAgencyFile(profile: AgencyFileProfile, instruction: Pain001
 export function agencyResultStatus(profile: AgencyFileProfile, code: string): AgencyStatusCode['status'] | undefined {
   return profile.statusCodes.find((s) => s.code === code.trim())?.status
 }
+
+const AMOUNT_TEXT = /^\d+\.\d{2}$/
+const COUNT_TEXT = /^\d+$/
+const ACCOUNT_TEXT = /^\d{8,32}$/
+const DATE_TEXT: Record<'YYYYMMDD' | 'YYYY-MM-DD', RegExp> = { YYYYMMDD: /^\d{8}$/, 'YYYY-MM-DD': /^\d{4}-\d{2}-\d{2}$/ }
+
+function isSummaryField(field: AgencySummaryField, text: string): boolean {
+  switch (field.kind) {
+    case 'text':
+      return text === field.text
+    case 'count':
+      return COUNT_TEXT.test(text)
+    case 'total':
+      return AMOUNT_TEXT.test(text)
+    case 'debtor_account':
+      return ACCOUNT_TEXT.test(text)
+    case 'debtor_name':
+    case 'batch_ref':
+      return text !== ''
+    case 'execution_date':
+      return DATE_TEXT[field.format].test(text)
+  }
+}
+
+/**
+ * Whether `text` (the file decoded) is a 代发 file this profile writes: its batch summary line where the profile puts
+ * it, its line of column titles word for word, and as many payment lines as the summary's 总笔数 says, each with the
+ * profile's number of fields, a card number and an amount where the profile writes them. So a bank result file, which
+ * has a status per line and no such summary, is never taken for one; our own instruction sent back to the ledger as if
+ * it were the bank's answer is (the payouts refuse it as a request, not a result). Pure.
+ */
+export function isAgencyFile(profile: AgencyFileProfile, text: string): boolean {
+  const lines = text.split(/\r?\n/)
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop()
+  const summaryText = profile.summary.at === 'first_line' ? lines.shift() : lines.pop()
+  if (summaryText === undefined) return false
+  const summary = summaryText.split(profile.delimiter)
+  if (summary.length !== profile.summary.fields.length || !profile.summary.fields.every((f, i) => isSummaryField(f, summary[i] ?? ''))) return false
+  if (profile.columnTitles && lines.shift() !== profile.columns.map((c) => c.title).join(profile.delimiter)) return false
+  const countAt = profile.summary.fields.findIndex((f) => f.kind === 'count')
+  if (countAt >= 0 && Number(summary[countAt]) !== lines.length) return false
+  if (lines.length === 0) return false
+  const cardAt = profile.columns.findIndex((c) => c.column === 'card_no')
+  const amountAt = profile.columns.findIndex((c) => c.column === 'amount')
+  return lines.every((line) => {
+    const fields = line.split(profile.delimiter)
+    return fields.length === profile.columns.length && CARD_TEXT.test(fields[cardAt] ?? '') && AMOUNT_TEXT.test(fields[amountAt] ?? '')
+  })
+}

@@ -25,7 +25,7 @@ import type { CaseRun } from '../flags/cases.ts'
 import { EXIT_SETTLEMENT_GRACE_DAYS, OVERSIZED_MONTH_FEN, OVERSIZED_YEAR_FEN, type WorkerMonthPaid } from '../flags/project-flags.ts'
 import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
 import { maskBankText, parsePayoutFile } from './file-format.ts'
-import { BANK_FORMATS, detectFormat, formatNamed, undetectedXml } from './formats/index.ts'
+import { BANK_FORMATS, detectFormat, formatNamed, undetectedNotAResult } from './formats/index.ts'
 import { bookedByCard, cardPeaks, reconcile, standingPayments, type CardPeaks, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation, type SheetReturned } from './reconcile.ts'
 import { paidLineOf, type FlagRow, type PaymentReportRow, type PayoutFileRow, type PayoutLineKey, type PayoutLineRow, type PayoutRepository, type ReconciliationRunRow } from './repository.ts'
 
@@ -275,10 +275,10 @@ export class PayoutService {
     if (input.format !== undefined && format === undefined) {
       return { errors: [{ line: 0, field: 'format', code: 'unknown_format', message: `"${input.format}" is not a format this ledger reads: ${BANK_FORMATS.map((f) => f.name).join(', ')}.` }] }
     }
-    // XML no format claims (our own pain.001 sent back, above all) is refused for what it is, as `npm run bank-file`
-    // refuses it, not read as a delimited file without separators.
-    const xml = format === undefined ? undetectedXml(input.bytes) : undefined
-    if (xml !== undefined) return { errors: [{ line: xml.lineNo, field: xml.field, code: xml.code, message: xml.message }] }
+    // A file no format claims that is XML or our own instruction (pain.001 or a 代发 file sent back, above all) is
+    // refused for what it is, as `npm run bank-file` refuses it (parseBankFile), not read as a delimited file.
+    const notResult = format === undefined ? undetectedNotAResult(input.bytes) : undefined
+    if (notResult !== undefined) return { errors: [{ line: notResult.lineNo, field: notResult.field, code: notResult.code, message: notResult.message }] }
     const fileId = newId()
     const base = { id: fileId, projectId: input.projectId, period: input.period, sha256, filename: input.filename, postedBy: input.postedBy, postedAtMs: now }
     if (format === undefined || format.name === 'delimited') {

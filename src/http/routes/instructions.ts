@@ -12,8 +12,7 @@ import { formatYuan, fen } from '../../kernel/money.ts'
 import { maskCard } from '../../roster/identity.ts'
 import { AgencyFileRefused, writeAgencyFile, type AgencyFileProfile } from '../../instructions/agency-file.ts'
 import { Pain001Refused, pain001Totals, writePain001 } from '../../instructions/pain001.ts'
-import { CITY_BANK_AGENCY_PROFILE } from '../../instructions/profiles/city-bank.ts'
-import { CMB_AGENCY_PROFILE } from '../../instructions/profiles/cmb.ts'
+import { AGENCY_FILE_PROFILES } from '../../instructions/profiles/index.ts'
 import type { InstructionLineRow, InstructionRow } from '../../instructions/repository.ts'
 import type { InstructionView } from '../../instructions/service.ts'
 import type { Services } from '../../services.ts'
@@ -22,7 +21,7 @@ import { actorOf } from './access.ts'
 import { date, errors, fenAmount, idParam, month, projectParams } from '../schemas.ts'
 
 /** The 代发 file profiles served, by the name a caller asks for. */
-const AGENCY_PROFILES: Record<string, AgencyFileProfile> = { cmb: CMB_AGENCY_PROFILE, 'city-bank': CITY_BANK_AGENCY_PROFILE }
+const AGENCY_PROFILES: Readonly<Record<string, AgencyFileProfile>> = AGENCY_FILE_PROFILES
 const FORMATS = ['pain001', ...Object.keys(AGENCY_PROFILES).map((p) => `agency-file?profile=${p}`)]
 
 const instructionParams = {

@@ -6,9 +6,10 @@
 import iconv from 'iconv-lite'
 import { camtFormat } from './camt/index.ts'
 import { cmbAgencyFormat } from './cmb/index.ts'
-import { delimitedFormat } from './delimited/index.ts'
+import { delimitedFormat, parseDelimited } from './delimited/index.ts'
 import type { BankFormat, EvidenceFault, EvidenceParse } from './evidence.ts'
-import { xmlNotAResult } from './not-results.ts'
+import { AGENCY_FILE_PROFILES } from '../../instructions/profiles/index.ts'
+import { agencyFileNotAResult, xmlNotAResult } from './not-results.ts'
 import { pain002Format } from './pain002/index.ts'
 import { textProfileFormats } from './text-profiles/index.ts'
 
@@ -37,30 +38,34 @@ export function detectFormat(bytes: Buffer): BankFormat | undefined {
 }
 
 /**
- * The refusal of a file no format claims when it is XML (not-results.ts): our pain.001 sent back is a request, not a
- * result; other XML is in no format read here. Undefined for text, which the delimited layout reads or refuses.
+ * The refusal of a file no format claims, for what it is (not-results.ts): XML (our pain.001 sent back is a request,
+ * not a result; other XML is in no format read here) or our own 代发 instruction file sent back. Undefined for any
+ * other text, which the delimited layout reads or refuses, its faults saying what that layout lacks.
  */
-export function undetectedXml(bytes: Buffer): EvidenceFault | undefined {
-  return xmlNotAResult(
+export function undetectedNotAResult(bytes: Buffer): EvidenceFault | undefined {
+  const xml = xmlNotAResult(
     detectionText(bytes),
     BANK_FORMATS.map((f) => f.name),
   )
+  if (xml !== undefined) return xml
+  // The whole file, decoded as detection decodes its head: the instruction's 总笔数 is checked against its lines.
+  const body = bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes
+  const utf8 = body.toString('utf-8')
+  return agencyFileNotAResult(utf8.includes('\uFFFD') ? iconv.decode(body, 'gbk') : utf8, AGENCY_FILE_PROFILES)
 }
 
-/** Reads a bank result file by the format named, or the one detected; refuses it whole when neither finds one. */
+/**
+ * Reads a bank result file by the format named, or the one detected, as the upload reads it: a file no format claims
+ * is refused for what it is when it is XML or our own instruction, and is otherwise read as the delimited layout, so
+ * `npm run bank-file` names the same faults (a misspelt column, a missing one) the upload would.
+ */
 export function parseBankFile(bytes: Buffer, options: { format?: string; fileName?: string } = {}): EvidenceParse {
   const format = options.format === undefined ? detectFormat(bytes) : formatNamed(options.format)
-  if (format === undefined) {
+  if (format !== undefined) return format.parse(bytes, { fileName: options.fileName })
+  if (options.format !== undefined) {
     const names = BANK_FORMATS.map((f) => f.name).join(', ')
-    const xml = options.format === undefined ? undetectedXml(bytes) : undefined
-    if (xml !== undefined) return { errors: [xml] }
-    return {
-      errors: [
-        options.format === undefined
-          ? { lineNo: 0, field: 'file', code: 'unknown_format', message: `The file is in no format this ledger reads (${names}). Name the format on upload if it is one of them.` }
-          : { lineNo: 0, field: 'format', code: 'unknown_format', message: `"${options.format}" is not a format this ledger reads: ${names}.` },
-      ],
-    }
+    return { errors: [{ lineNo: 0, field: 'format', code: 'unknown_format', message: `"${options.format}" is not a format this ledger reads: ${names}.` }] }
   }
-  return format.parse(bytes, { fileName: options.fileName })
+  const refused = undetectedNotAResult(bytes)
+  return refused === undefined ? parseDelimited(bytes) : { errors: [refused] }
 }

@@ -110,12 +110,14 @@ t.test('a broken file: exit 1, the refusal with every line error, cards masked i
   t.notMatch(JSON.stringify(rep.errors), /\d{12,}/)
 })
 
-t.test('a file in no format: exit 1, unknown_format', async (t) => {
+// Text no format claims is read as the delimited layout, as the upload reads it (README), so its fault says what that
+// layout lacks: `hello` has no separator. It was `unknown_format` here while the upload said `bad_delimiter`.
+t.test('a text file in no format: exit 1, read as the delimited layout as the upload reads it (bad_delimiter)', async (t) => {
   const dir = t.testdir({ 'notes.txt': 'hello\n' })
   const r = run(join(dir, 'notes.txt'))
   t.equal(r.code, 1)
-  t.equal(report(r).format, null)
-  t.same(report(r).errors?.map((e) => e.code), ['unknown_format'])
+  t.equal(report(r).format, null, 'no format claimed it')
+  t.same(report(r).errors?.map((e) => e.code), ['bad_delimiter'])
 })
 
 t.test('a pain.002 sample: a result or a refusal, as JSON', async (t) => {
