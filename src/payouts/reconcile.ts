@@ -1170,7 +1170,7 @@ function lateness(successes: readonly PaidLine[], dueFen: Fen, payDate: string):
  * A payment as the bank reported it, once or several times: a pain.002 ACSC, then a camt.054 BOOK entry, then a 代发
  * result are three lines of one payment, each with its own bank reference, and it is paid once.
  */
-interface Payment {
+export interface Payment {
   /**
    * Its identity: its EndToEndId (`byEndToEndId`) or its bank reference. Identities are ordered as the strings
    * `e2e␀<EndToEndId>` and `ref␀<bankRef>` are (compareIdentities), without those strings being made.
@@ -1211,7 +1211,7 @@ const endToEndIdOf = (l: PaidLine): string | null => (l.endToEndId === undefined
  * EndToEndId: a camt return gives back the original's), matched to a payment's identity; else by `returnOf.bankRef`,
  * matched to any report's bank reference (several: the smallest identity).
  */
-function paymentsOf(lines: readonly PaidLine[]): { payments: Payment[]; returns: PaidLine[] } {
+export function paymentsOf(lines: readonly PaidLine[]): { payments: Payment[]; returns: PaidLine[] } {
   // Reports are gathered into their payments first, by EndToEndId and by bank reference (two maps, so no identity
   // string is made per line); outcome and counted report are set once all are in.
   const byEndToEndId = new Map<string, Payment>()

@@ -196,6 +196,14 @@ export class PayoutRepository {
     return out.sort((a, b) => (a.fileId < b.fileId ? -1 : a.fileId > b.fileId ? 1 : a.lineNo - b.lineNo || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
   }
 
+  /** Whether the month holds any return (退票) line. */
+  async periodHasReturns(projectId: string, period: string): Promise<boolean> {
+    const row = await this.db.get(
+      sql`SELECT 1 AS "one" FROM ${payoutLines} WHERE ${and(eq(payoutLines.projectId, projectId), eq(payoutLines.period, period), eq(payoutLines.status, 'returned'))} LIMIT 1`,
+    )
+    return row !== undefined
+  }
+
   /**
    * The month's lines with only what tells payments apart and what each paid (PaymentReportRow), in the order
    * linesOfPeriod gives: what an earlier month of the year contributes to OVERSIZED's year rule.

@@ -10,7 +10,7 @@ import { isUniqueViolation } from '../db/faults.ts'
 import type { Transaction } from '../db/database.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
-import { addFen, fen, ZERO_FEN, type Fen } from '../kernel/money.ts'
+import { addFen, fen, formatYuan, ZERO_FEN, type Fen } from '../kernel/money.ts'
 import { addDays, monthOf, nextMonth, workDateOf, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { payDateOf } from '../payroll/rules.ts'
 import { LIMITS } from '../config/limits.ts'
@@ -27,6 +27,7 @@ import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type Instructed
 import { maskBankText, parsePayoutFile } from './file-format.ts'
 import { BANK_FORMATS, detectFormat, formatNamed, undetectedNotAResult } from './formats/index.ts'
 import { bookedByCard, cardPeaks, reconcile, standingPayments, type CardPeaks, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation, type SheetReturned } from './reconcile.ts'
+import { returnsBeyondPaid } from './return-bounds.ts'
 import { paidLineOf, type FlagRow, type PaymentReportRow, type PayoutFileRow, type PayoutLineKey, type PayoutLineRow, type PayoutRepository, type ReconciliationRunRow } from './repository.ts'
 
 export type PostOutcome = 'payout_file_stored' | 'payout_file_exists'
@@ -209,14 +210,17 @@ export class PayoutService {
     const tooMany = await this.monthLimitError(input.projectId, input.period, lines.length)
     if (tooMany) return this.refuse(input, [tooMany])
 
-    let stored: { reconciliation: ReconciliationView } | { refused: FileError }
+    let stored: { reconciliation: ReconciliationView } | { refused: FileError[] }
     try {
       stored = await this.repo.transaction(async (tx) => {
         // Posts to the month queue behind one another, so the line count read under the lock is the count this file
         // joins: another instance's file stored since the check above is counted.
         await this.lockMonth(tx, input.projectId, input.period)
         const refused = await this.monthLimitError(input.projectId, input.period, lines.length)
-        if (refused) return { refused }
+        if (refused) return { refused: [refused] }
+        // Under the lock too: a return posted by another file a moment ago counts against the same payment.
+        const beyond = await this.returnsBeyondPaidErrors(input.projectId, input.period, lines)
+        if (beyond.length > 0) return { refused: beyond }
         await this.repo.insertFile(file, lines)
         return { reconciliation: await this.runInTransaction(tx, input.projectId, input.period, `payout_file:${file.id}`, { fileId: file.id, lines }) }
       })
@@ -243,7 +247,7 @@ export class PayoutService {
       ])
     }
     // Refused after the transaction, never inside it: the refusal is kept in rejected inputs, which a rollback would undo.
-    if ('refused' in stored) return this.refuse(input, [stored.refused])
+    if ('refused' in stored) return this.refuse(input, stored.refused)
     this.reconciled(input.projectId, input.period)
     return { outcome: 'payout_file_stored', file, reconciliation: stored.reconciliation }
   }
@@ -461,6 +465,25 @@ export class PayoutService {
    * Every report is counted once: a bank reference already posted with the same status (in another file) refuses this
    * one. The same reference with another status is news of the same payment (pending, then paid) and is stored.
    */
+  /**
+   * The lines of a file whose returns (退票) would bring back more than their payment paid, over every return of that
+   * payment held and in the file (return-bounds.ts). The month's lines are read only when returns are involved: the
+   * file carries one, or books payments in a month that holds some (a return may come before its payment).
+   */
+  private async returnsBeyondPaidErrors(projectId: string, period: Month, lines: readonly PayoutLineRow[]): Promise<FileError[]> {
+    const returns = lines.some((l) => l.status === 'returned')
+    if (!returns && !(lines.some((l) => l.status === 'success') && (await this.repo.periodHasReturns(projectId, period)))) return []
+    const stored = (await this.repo.paymentReportsOfPeriod(projectId, period)).map(reportOf)
+    return returnsBeyondPaid(stored, lines.map(paidLineOf)).map((b) => {
+      const paid = `${formatYuan(b.paidFen)} (line ${b.payment.lineNo} of ${lines.some((l) => l.id === b.payment.lineId) ? 'this file' : 'a file posted before'}, ${b.payment.valueDate})`
+      const message =
+        b.line.status === 'returned'
+          ? `Line ${b.line.lineNo} returns ${formatYuan(b.line.amountFen)} of the payment ${b.paymentId}, which paid ${paid}, of which ${formatYuan(b.alreadyReturnedFen)} had already come back: a return cannot bring back more than was paid. Check the amount (and whether this return was already reported) with the bank; nothing was stored.`
+          : `Line ${b.line.lineNo} books the payment ${b.paymentId} for ${formatYuan(b.paidFen)}, but returns of ${formatYuan(b.alreadyReturnedFen)} of it are already held: a return cannot bring back more than was paid. Check this amount and the returns with the bank; nothing was stored.`
+      return { line: b.line.lineNo, field: 'amount', code: 'return_exceeds_payment', message }
+    })
+  }
+
   private async bankRefErrors(projectId: string, lines: ReadonlyArray<{ lineNo: number; bankRef: string; status: string }>): Promise<FileError[]> {
     const posted = new Map((await this.repo.postedBankRefs(projectId, lines.map((l) => l.bankRef))).map((r) => [`${r.bankRef}\u0000${r.status}`, r.fileId]))
     const errors: FileError[] = []
