@@ -40,7 +40,10 @@ const payoutFile = {
     format: { type: 'string', description: 'what the file was read as: delimited, pain.002, camt.054, camt.053, cmb-agency, text:<profile>' },
     variant: { type: ['string', 'null'], description: 'the message version or profile read (pain.002.001.03, camt.054.001.08, NTAGDINF)' },
     messageId: { type: ['string', 'null'], description: "the bank's id of the message (GrpHdr/MsgId), when it gives one" },
-    postedBy: { type: ['string', 'null'] },
+    postedBy: {
+      type: ['string', 'null'],
+      description: 'who posted the file: the API key (its visible prefix) or user (login) that posted it, with the sender it named beside in brackets; the watched folder\'s files "payout inbox folder"; null only for files stored before callers were recorded',
+    },
     postedAt: { type: 'string' },
   },
 } as const
@@ -196,6 +199,17 @@ const reconciliation = {
 /** Text a bank wrote in its file: any run of 12–19 digits in it is taken for an account (src/access/masking.ts). */
 const maskBankText = (text: string): string => maskText(text, { accountRuns: true })
 
+/**
+ * Who posted a file, as stored: the authenticated caller (the key's visible prefix or the user's login, as the access
+ * log names them), so a bank's file is never kept as posted by no one, nor by whoever the bank claims. A `postedBy`
+ * the caller gives (the clerk at the bank who sent the file) is kept beside it, `<caller> (<given>)`; the caller's own
+ * name given is kept once.
+ */
+function postedByOf(caller: string, given: string | undefined): string {
+  const stated = given?.trim() ?? ''
+  return stated === '' || stated === caller ? caller : `${caller} (${stated})`
+}
+
 function presentFile(f: PayoutFileRow) {
   return {
     ...f,
@@ -330,7 +344,11 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
           properties: {
             period: month,
             filename: { type: 'string', maxLength: 200, description: "the file's name as the bank gave it (some banks date their files only there)" },
-            postedBy: { type: 'string', maxLength: 100 },
+            postedBy: {
+              type: 'string',
+              maxLength: 100,
+              description: 'who at the caller sent the file (e.g. the clerk); stored beside the caller, never instead of it: the file records the key or user that posted it as postedBy, this as "<caller> (<postedBy>)"',
+            },
             format: { type: 'string', enum: BANK_FORMATS.map((f) => f.name), description: 'the format to read the file as; detected from its content when absent' },
           },
           required: ['period'],
@@ -351,7 +369,7 @@ export async function payoutRoutes(app: FastifyInstance, { services }: { service
         period: req.query.period,
         bytes: req.body,
         filename: req.query.filename ?? null,
-        postedBy: req.query.postedBy ?? null,
+        postedBy: postedByOf(principalOf(req).label, req.query.postedBy),
         ...(req.query.format === undefined ? {} : { format: req.query.format }),
       })
       return res.status(r.outcome === 'payout_file_stored' ? 201 : 200).send({
