@@ -478,8 +478,8 @@ export class PayoutService {
       const paid = `${formatYuan(b.paidFen)} (line ${b.payment.lineNo} of ${lines.some((l) => l.id === b.payment.lineId) ? 'this file' : 'a file posted before'}, ${b.payment.valueDate})`
       const message =
         b.line.status === 'returned'
-          ? `Line ${b.line.lineNo} returns ${formatYuan(b.line.amountFen)} of the payment ${b.paymentId}, which paid ${paid}, of which ${formatYuan(b.alreadyReturnedFen)} had already come back: a return cannot bring back more than was paid. Check the amount (and whether this return was already reported) with the bank; nothing was stored.`
-          : `Line ${b.line.lineNo} books the payment ${b.paymentId} for ${formatYuan(b.paidFen)}, but returns of ${formatYuan(b.alreadyReturnedFen)} of it are already held: a return cannot bring back more than was paid. Check this amount and the returns with the bank; nothing was stored.`
+          ? `Line ${b.line.lineNo} returns ${formatYuan(b.line.amountFen)} of the payment ${b.paymentId}, which paid ${paid}: a return cannot bring back more than was paid. Check the amount and the payment it names with the bank; nothing was stored.`
+          : `Line ${b.line.lineNo} books the payment ${b.paymentId} for ${formatYuan(b.paidFen)}, but a return of ${formatYuan(b.returnedFen)} of it is already held: a return cannot bring back more than was paid. Check this amount and that return with the bank; nothing was stored.`
       return { line: b.line.lineNo, field: 'amount', code: 'return_exceeds_payment', message }
     })
   }
