@@ -396,7 +396,7 @@ async function main(): Promise<void> {
     approvedNet,
     plan.constructionUnit.name,
   )
-  console.log(`Dedicated account registered; labour cost for ${plan.spec.month} due ${funding.dueOn}, arrived ${funding.arrivedOn} (the bank's statement, CSV)`)
+  console.log(`Dedicated account's opening (开户证明) registered; labour cost for ${plan.spec.month} due ${funding.dueOn}, arrived ${funding.arrivedOn} (the bank's statement, CSV)`)
   await lodgeDeposit(api, site.projectId, projectRow.generalContractorId, workDateOf(Date.now(), plan.spec.timeZone))
   // Who the rights board names (维权信息登记): without it the board says 未登记 for the labour manager and the local line.
   await api.post(`/api/projects/${site.projectId}/contacts`, {

@@ -92,7 +92,8 @@ export async function payrollSheet(
 export const FUNDER_ACCOUNT_NO = '33050161880000001234'
 
 /**
- * The dedicated account registered, the contract's labour-cost schedule, and the bank's statement of the account:
+ * The dedicated account (the project was created with it, without its opening date) restated from the bank's 开户证明
+ * with its opening date and balance, the contract's labour-cost schedule, and the bank's statement of the account:
  * the construction unit funds the month's labour cost three days after it was due, so five days before pay day the
  * account is short of the approved payroll (FUNDING_SHORT); the next month's funding, due on the first of the month
  * after it, has not arrived at all (FUNDING_LATE).

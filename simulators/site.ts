@@ -125,6 +125,21 @@ export interface RegisteredSite {
 /** The bank code (联行号) of the site's dedicated account: an Agricultural Bank of China branch. */
 export const SITE_BANK_CODE = '103331000011'
 
+/** The dedicated account number of the README's site (HZ-XH-2026-017). */
+export const SITE_ACCOUNT_NO = '19045101040012345'
+
+/**
+ * The site's dedicated account number: the README's for its site, else one of the site code's own. A project is
+ * created with its dedicated account, and an account number is one project's (creating a second project with it is
+ * refused), so two sites of one server need two numbers.
+ */
+export function siteAccountNo(siteCode: string): string {
+  if (siteCode === DEFAULT_SITE.siteCode) return SITE_ACCOUNT_NO
+  let h = 0
+  for (const c of siteCode) h = (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0
+  return `1904510199${String(h % 10_000_000).padStart(7, '0')}`
+}
+
 /** Registers the plan through the HTTP API, as a labour manager's back office would. */
 export async function registerSite(api: Api, plan: SitePlan): Promise<RegisteredSite> {
   type Id = { id: string }
@@ -140,7 +155,7 @@ export async function registerSite(api: Api, plan: SitePlan): Promise<Registered
     payDay: plan.spec.payDay,
     constructionUnitId: cu.id,
     generalContractorId: gc.id,
-    account: { bank: '中国农业银行杭州西湖支行', bankCode: SITE_BANK_CODE, no: '19045101040012345', name: `${plan.generalContractor.name}之江路安置房二期工程农民工工资专用账户` },
+    account: { bank: '中国农业银行杭州西湖支行', bankCode: SITE_BANK_CODE, no: siteAccountNo(plan.spec.siteCode), name: `${plan.generalContractor.name}之江路安置房二期工程农民工工资专用账户` },
   })
   const teamIds: string[] = []
   for (const t of plan.teams) teamIds.push((await api.post<Id>(`/api/projects/${project.id}/teams`, { name: t.name, employerId: subs[t.subcontractor]!.id })).id)

@@ -32,7 +32,12 @@ export interface DedicatedAccount {
   accountNo: string
   /** 户名: by Art. 26 "GC name + project name + 农民工工资专用账户". */
   accountName: string
-  openedOn: WorkDate
+  /**
+   * 开户日期. Null when not given: the account the project was created with, without its opening date. No payment and
+   * no statement line is then refused as before the opening (before_opened): the ledger does not know when that was,
+   * and a project is often entered after its account paid the first months.
+   */
+  openedOn: WorkDate | null
 }
 
 /** A period's labour cost due: a fixed amount, or a share of the contract's labour cost in basis points (1 bp = 0.01%). */
@@ -129,7 +134,7 @@ export function validateDedicatedAccount(account: DedicatedAccount): void {
   if (account.accountName.trim() !== account.accountName || [...account.accountName].length > 140) {
     fault('accountName', 'must be the name exactly as the bank holds it: no spaces at either end, at most 140 characters')
   }
-  if (!isWorkDate(account.openedOn)) fault('openedOn', 'must be a date written YYYY-MM-DD')
+  if (account.openedOn !== null && !isWorkDate(account.openedOn)) fault('openedOn', 'must be a date written YYYY-MM-DD')
 }
 
 /** Checks a schedule; throws the first fault found. Shares may not add up to more than the whole labour cost. */
@@ -636,7 +641,8 @@ export interface DebitedPayout {
 
 /**
  * Why a payout is not from the dedicated account: debited from another account number; from the same number at
- * another bank; before the account was opened; or the project has no dedicated account registered at all.
+ * another bank; before the account was opened (when its opening date is known); or the project has no dedicated
+ * account registered at all (neither with the project's bank code when it was created nor since).
  */
 export type NotDedicatedReason = 'other_account' | 'other_bank' | 'before_opened' | 'no_dedicated_account'
 
@@ -651,7 +657,7 @@ function notDedicatedReason(account: DedicatedAccount | undefined, p: DebitedPay
   if (account === undefined) return 'no_dedicated_account'
   if (!sameAccountNo(account.accountNo, p.debitAccountNo)) return 'other_account'
   if (p.debitBankCode !== undefined && p.debitBankCode !== account.bankCode) return 'other_bank'
-  if (p.valueDate < account.openedOn) return 'before_opened'
+  if (account.openedOn !== null && p.valueDate < account.openedOn) return 'before_opened'
   return undefined
 }
 

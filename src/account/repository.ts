@@ -21,6 +21,14 @@ export type MovementValueDateRow = typeof accountMovementValueDates.$inferSelect
  */
 export type HeldMovementRow = MovementRow & { valueDateAssumed: boolean }
 
+/**
+ * The opening date as stored: '' when not given (the column is NOT NULL on both engines, and a date no payment can
+ * precede would be a made-up one). Read back with `openedOnOf`.
+ */
+export const storedOpenedOn = (openedOn: string | null): string => openedOn ?? ''
+/** The opening date of a stored entry: null when it was not given. */
+export const openedOnOf = (stored: string): string | null => (stored === '' ? null : stored)
+
 /** Movements one INSERT carries: 500 × 14 columns stays far inside both engines' parameter limits. */
 const INSERT_MOVEMENTS_MAX = 500
 
@@ -33,6 +41,17 @@ export class AccountRepository {
 
   async insertAccount(row: DedicatedAccountRow): Promise<void> {
     await this.db.run(insertInto(dedicatedAccounts, [row]))
+  }
+
+  /**
+   * Records the entry unless its account number is in force on another project; answers those projects (nothing is
+   * recorded then). In `tx`: registrations of one number are taken in turn, with the project's creation alike.
+   */
+  async insertAccountUnlessElsewhere(tx: Transaction, row: DedicatedAccountRow): Promise<string[]> {
+    await tx.lock(`dedicated-account-no:${row.accountNo}`)
+    const others = await this.projectsWithAccountInForce(row.accountNo, row.projectId)
+    if (others.length === 0) await this.insertAccount(row)
+    return others
   }
 
   /** Every register entry of the project, newest first: the first is in force. */

@@ -27,7 +27,6 @@ import {
   fundingPosition,
   fundingShort,
   settleMovements,
-  validateDedicatedAccount,
   validateSchedule,
   type AccountMovement,
   type ApprovedSheet,
@@ -38,7 +37,8 @@ import {
   type FundingSchedule,
   type FundingShortInput,
 } from './funding.ts'
-import { AccountRepository, type ContractRow, type DedicatedAccountRow, type FundingPeriodRow, type HeldMovementRow, type MovementFillRow, type MovementValueDateRow, type StatementRow } from './repository.ts'
+import { AccountRepository, openedOnOf, type ContractRow, type DedicatedAccountRow, type FundingPeriodRow, type HeldMovementRow, type MovementFillRow, type MovementValueDateRow, type StatementRow } from './repository.ts'
+import { inForceElsewhere, registerEntry } from './register.ts'
 import { parseStatement } from './statements/detect.ts'
 import { STATEMENT_BYTES_MAX, STATEMENT_ERRORS_MAX, type ParsedStatement, type StatementFault, type StatementLine } from './statements/statement.ts'
 
@@ -116,7 +116,7 @@ const toAccount = (r: DedicatedAccountRow): DedicatedAccount => ({
   bankCode: r.bankCode,
   accountNo: r.accountNo,
   accountName: r.accountName,
-  openedOn: r.openedOn,
+  openedOn: openedOnOf(r.openedOn),
 })
 
 /** Messages quote the file: a counterparty's account there may be a worker's card. */
@@ -156,43 +156,22 @@ export class AccountService {
     reaches: (projectId: string) => Promise<boolean>,
   ): Promise<{ inForce: DedicatedAccountRow; history: DedicatedAccountRow[] }> {
     await this.deps.roster.project(projectId)
-    const account: DedicatedAccount = { projectId, bank: input.bank, bankCode: input.bankCode, accountNo: input.accountNo, accountName: input.accountName, openedOn: input.openedOn }
-    try {
-      validateDedicatedAccount(account)
-    } catch (err) {
-      if (err instanceof AccountError) throw new AppError('dedicated_account_invalid', { reason: err.message, ...err.details })
-      throw err
-    }
     const openingFen = input.openingFen ?? 0
     if (!Number.isSafeInteger(openingFen) || Math.abs(openingFen) > FEN_MAX) {
       throw new AppError('dedicated_account_invalid', { reason: `openingFen must be a whole number of fen within ±${FEN_MAX}`, field: 'openingFen' })
     }
     if (input.reason.trim() === '') throw new AppError('dedicated_account_invalid', { reason: 'a register entry needs a reason', field: 'reason' })
-    const row: DedicatedAccountRow = { id: newId(), ...account, openingFen: fen(openingFen), reason: input.reason, recordedBy, recordedAtMs: this.clock.nowMs() }
+    const account: DedicatedAccount = { projectId, bank: input.bank, bankCode: input.bankCode, accountNo: input.accountNo, accountName: input.accountName, openedOn: input.openedOn }
+    const row = registerEntry(account, { openingFen: fen(openingFen), reason: input.reason, recordedBy, recordedAtMs: this.clock.nowMs() })
     const done = await this.repo.transaction(async (tx) => {
-      // One account, one project (Art. 26): the number in force on another project is refused, or one statement of it
-      // would count as the balance and funding of both. Registrations of one number are taken in turn.
-      await tx.lock(`dedicated-account-no:${account.accountNo}`)
-      const others = await this.repo.projectsWithAccountInForce(account.accountNo, projectId)
+      const others = await this.repo.insertAccountUnlessElsewhere(tx, row)
       if (others.length > 0) return { others }
-      await this.repo.insertAccount(row)
       const history = await this.repo.accountHistory(projectId)
       return { inForce: history[0]!, history }
     })
     if (done.others === undefined) return done
     // Who may see those projects is asked after the transaction: the scope reads need not hold the number's lock.
-    if (!(await Promise.all(done.others.map(reaches))).every(Boolean)) {
-      throw new AppError('dedicated_account_invalid', {
-        reason: "this account number is in force on another project; a dedicated account is one project's (that project's entry must be restated first if the account was moved)",
-        field: 'accountNo',
-      })
-    }
-    throw new AppError('dedicated_account_invalid', {
-      reason: `account ${account.accountNo} is the dedicated account in force of project ${done.others.join(', ')}; a dedicated account is one project's (restate that project's entry first if the account was moved)`,
-      field: 'accountNo',
-      projectId: done.others[0],
-      projectIds: done.others,
-    })
+    throw inForceElsewhere(account.accountNo, done.others, (await Promise.all(done.others.map(reaches))).every(Boolean), 'accountNo')
   }
 
   async accountRegister(projectId: string): Promise<{ inForce: DedicatedAccountRow | null; history: DedicatedAccountRow[] }> {
@@ -376,7 +355,10 @@ export class AccountService {
     return this.answer('statement_stored', result.stored, statement.balances, accountRow)
   }
 
-  /** The statement must be of the dedicated account, in CNY, and hold no line before the account was opened. */
+  /**
+   * The statement must be of the dedicated account, in CNY, and hold no line before the account was opened (when the
+   * opening date is known: the account a project was created with may have none).
+   */
   private accountFaults(statement: ParsedStatement, account: DedicatedAccountRow): StatementFault[] {
     const faults: StatementFault[] = []
     if (statement.accountNo !== account.accountNo) {
@@ -392,9 +374,10 @@ export class AccountService {
     for (const b of statement.balances) {
       if (b.currency !== ACCOUNT_CURRENCY) faults.push({ entry: 0, field: `balance/${b.kind}`, message: `The ${b.kind} balance is in ${b.currency}, not ${ACCOUNT_CURRENCY}.` })
     }
+    const openedOn = openedOnOf(account.openedOn)
     for (const l of statement.lines) {
       if (l.currency !== ACCOUNT_CURRENCY) faults.push({ entry: l.entry, field: 'currency', message: `Line ${l.bankRef} is in ${l.currency}, not ${ACCOUNT_CURRENCY}: it is no movement of a Chinese wage account.` })
-      if (l.bookingDate < account.openedOn) faults.push({ entry: l.entry, field: 'bookingDate', message: `Line ${l.bankRef} is booked on ${l.bookingDate}, before the account was opened on ${account.openedOn}.` })
+      if (openedOn !== null && l.bookingDate < openedOn) faults.push({ entry: l.entry, field: 'bookingDate', message: `Line ${l.bankRef} is booked on ${l.bookingDate}, before the account was opened on ${openedOn}.` })
     }
     return faults
   }

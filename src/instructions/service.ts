@@ -53,7 +53,11 @@ export function workerMonthLockKey(projectId: string, workerId: string, period: 
   return `instruction:${projectId}:${workerId}:${period}`
 }
 
-/** The debtor of a new instruction: the registered dedicated account, else the project's own account fields. */
+/**
+ * The debtor of a new instruction: the dedicated account in force (from the project's creation, the account it was
+ * created with), else the project's own account fields: a project created without its account's bank code, whose
+ * header the bank-code check then refuses with the reason (instruction_payer_refused) rather than a bare "missing".
+ */
 interface Debtor {
   accountNo: string
   name: string

@@ -10,6 +10,7 @@ import { projects } from '../db/schema/index.ts'
 import { workDateOf } from '../kernel/time.ts'
 import { enrolledBetween, enrolledOn, spellsOf, unionOfSpells, type EnrolmentBreak, type EnrolmentSpells, type Spell } from '../roster/spells.ts'
 import { holderOn } from './card-holder.ts'
+import { openedOnOf } from '../account/repository.ts'
 
 const n = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v))
 
@@ -109,14 +110,17 @@ export class OversightRepository {
     return this.countBy('account_statements', within)
   }
 
-  /** The register entry in force per project (the newest recorded): its opening date. */
-  async registeredAccounts(within: SQL | undefined): Promise<Map<string, { openedOn: string; accountNo: string }>> {
+  /**
+   * The register entry in force per project (the newest recorded): its opening date (null: not given). A project
+   * created with its account's bank code has one from its creation (src/roster createProject).
+   */
+  async registeredAccounts(within: SQL | undefined): Promise<Map<string, { openedOn: string | null; accountNo: string }>> {
     const rows = await this.db.all<{ projectId: string; openedOn: string; accountNo: string; recordedAtMs: unknown }>(
       sql`SELECT project_id AS "projectId", opened_on AS "openedOn", account_no AS "accountNo", recorded_at_ms AS "recordedAtMs" FROM dedicated_accounts
         WHERE ${this.inScope(sql.raw('project_id'), within)} ORDER BY project_id, recorded_at_ms`,
     )
     // Ordered oldest first: the last one set per project is the entry in force.
-    return new Map(rows.map((r) => [r.projectId, { openedOn: r.openedOn, accountNo: r.accountNo }]))
+    return new Map(rows.map((r) => [r.projectId, { openedOn: openedOnOf(r.openedOn), accountNo: r.accountNo }]))
   }
 
   /** The rights board's contacts in force per project (维权信息登记): only whether each part is registered matters here. */

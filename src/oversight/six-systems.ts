@@ -81,8 +81,8 @@ export interface SixSystemsInput {
     devices: number
   }
   account: {
-    /** The register's entry in force (专用账户登记), or null when none is registered. */
-    registered: { openedOn: WorkDate } | null
+    /** The register's entry in force (专用账户登记), or null when none is registered; openedOn null: not given. */
+    registered: { openedOn: WorkDate | null } | null
     statements: number
     /** The newest credit (income) booked into the account, or null when none. */
     lastCreditOn: WorkDate | null
@@ -163,7 +163,7 @@ function daysBetween(a: WorkDate, b: WorkDate): number {
  */
 export function dedicatedAccount(a: SixSystemsInput['account'], today: WorkDate): Omit<SystemStatus, 'key' | 'name'> {
   const evidence: Evidence[] = [
-    { label: '专用账户登记', value: a.registered ? `已登记，${a.registered.openedOn} 开户` : '未登记', source: 'dedicated_account' },
+    { label: '专用账户登记', value: a.registered ? (a.registered.openedOn === null ? '已登记（开户日期未填）' : `已登记，${a.registered.openedOn} 开户`) : '未登记', source: 'dedicated_account' },
     { label: '已上传对账单', value: String(a.statements), source: 'account_statements' },
     { label: '最近一笔人工费拨付', value: a.lastCreditOn ?? '无', source: 'account_statements' },
   ]

@@ -4,6 +4,7 @@ import { q, type Database, type Transaction } from '../db/database.ts'
 import { insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { newId } from '../kernel/ids.ts'
 import { workDateOf } from '../kernel/time.ts'
+import { AccountRepository, type DedicatedAccountRow } from '../account/repository.ts'
 import type { EnrolmentBreak } from './spells.ts'
 import type { AttendancePolicy } from '../timesheets/policy.ts'
 import { devices, enrolmentBreakCorrections, enrolmentDeviceUsers, enrolmentEntries, enrolmentExits, enrolmentReturns, enrolments, organisations, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
@@ -40,6 +41,13 @@ export interface EnrolmentWithWorker {
 }
 
 type Raw = Record<string, unknown>
+
+/** Undoes a project's creation whose account number is in force elsewhere: thrown in its transaction, caught outside. */
+class AccountElsewhere extends Error {
+  constructor(readonly others: string[]) {
+    super('account number in force on another project')
+  }
+}
 
 /** `"t"."col" AS "<prefix>key"` for every column, as plain text: for the constant statements below. */
 function columnText(table: Table, prefix = ''): string {
@@ -114,8 +122,26 @@ export class RosterRepository {
     return raws.map((r) => rowOf<OrganisationRow>(organisations, r))
   }
 
-  async insertProject(row: ProjectRow): Promise<void> {
-    await this.db.run(insertInto(projects, [row]))
+  /**
+   * The project and, when given, the first register entry of its dedicated account, in one transaction. Answers the
+   * other projects the account number is in force on; then nothing is recorded (a dedicated account is one project's).
+   */
+  async insertProject(row: ProjectRow, account?: DedicatedAccountRow): Promise<string[]> {
+    if (account === undefined) {
+      await this.db.run(insertInto(projects, [row]))
+      return []
+    }
+    try {
+      return await this.db.tx(async (tx) => {
+        await this.db.run(insertInto(projects, [row]))
+        const others = await new AccountRepository(this.db).insertAccountUnlessElsewhere(tx, account)
+        if (others.length > 0) throw new AccountElsewhere(others)
+        return []
+      })
+    } catch (err) {
+      if (err instanceof AccountElsewhere) return err.others
+      throw err
+    }
   }
   async project(id: string): Promise<ProjectRow | undefined> {
     const raw = await this.db.get<Raw>(q(PROJECT_BY_ID, id))

@@ -7,8 +7,9 @@ import { AppError } from '../kernel/errors.ts'
 import { maskText } from '../access/masking.ts'
 import { LIMITS } from '../config/limits.ts'
 import { newId } from '../kernel/ids.ts'
-import { fen, formatYuan, parseYuan, type Fen } from '../kernel/money.ts'
-import { isTimeZone, workDateOf, type Clock } from '../kernel/time.ts'
+import { ZERO_FEN, fen, formatYuan, parseYuan, type Fen } from '../kernel/money.ts'
+import { isTimeZone, workDateOf, type Clock, type WorkDate } from '../kernel/time.ts'
+import { WITH_PROJECT_REASON, inForceElsewhere, registerEntry } from '../account/register.ts'
 import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
 import { isUniqueViolation } from '../db/faults.ts'
 import type { Transaction } from '../db/database.ts'
@@ -50,9 +51,22 @@ export interface NewProject {
   payDay: number
   constructionUnitId: string
   generalContractorId: string
-  /** bankCode: the account bank's 联行号 (CNAPS, 12 digits); a bank's key reaches the projects whose code starts with its own. */
-  account: { bank: string; bankCode?: string; no: string; name: string }
+  /**
+   * The project's dedicated wage account (农民工工资专用账户). bankCode: the account bank's 联行号 (CNAPS, 12 digits); a
+   * bank's key reaches the projects whose code starts with its own. With it, the account is recorded as the first entry
+   * of the dedicated account's register (src/account/register.ts); openedOn (开户日期) is that entry's, null if not given.
+   */
+  account: { bank: string; bankCode?: string; no: string; name: string; openedOn?: WorkDate }
 }
+
+/** Who creates a project, for the register entry of its account; `reaches` as for a registration (AccountService). */
+export interface ProjectCreator {
+  createdBy: string
+  reaches?: (projectId: string) => Promise<boolean>
+}
+
+/** The request's names of the account's fields, for a refusal's details.field. */
+const ACCOUNT_FIELDS: Record<string, string> = { bank: 'account.bank', bankCode: 'account.bankCode', accountNo: 'account.no', accountName: 'account.name', openedOn: 'account.openedOn' }
 
 export interface NewWorker {
   name: string
@@ -146,7 +160,14 @@ export class RosterService {
     return org
   }
 
-  async createProject(input: NewProject): Promise<ProjectRow> {
+  /**
+   * The project, and with its account's bank code the first entry of its dedicated account's register in the same
+   * transaction (README step 2: the account a project is created with is its dedicated account): the payer check,
+   * bank instructions, the bank's scope, the register and the bureau's overview all read that register. Without the
+   * bank code the account cannot be instructed or reached by a bank, and is no register entry until it is registered
+   * (POST …/dedicated-account). An account number in force on another project is refused, as at registration.
+   */
+  async createProject(input: NewProject, creator: ProjectCreator = { createdBy: 'roster' }): Promise<ProjectRow> {
     const timeZone = input.timeZone ?? this.defaultTimeZone
     if (!isTimeZone(timeZone)) throw new AppError('invalid_time_zone', { timeZone })
     await this.organisationOfKind(input.constructionUnitId, 'construction_unit')
@@ -171,12 +192,30 @@ export class RosterService {
       clockAheadMinutes: DEFAULT_POLICY.clockAheadMinutes,
       createdAtMs: this.clock.nowMs(),
     }
+    const { bankCode, openedOn } = input.account
+    if (bankCode === undefined && openedOn !== undefined) {
+      // The opening date is the register entry's, and an entry names its bank by its code: it would be dropped.
+      throw new AppError('dedicated_account_invalid', { reason: 'an opening date is recorded with the account in the dedicated-account register, which needs its 12-digit bankCode (联行号)', field: 'account.bankCode' })
+    }
+    const entry =
+      bankCode === undefined
+        ? undefined
+        : registerEntry(
+            { projectId: row.id, bank: input.account.bank, bankCode, accountNo: input.account.no, accountName: input.account.name, openedOn: openedOn ?? null },
+            { openingFen: ZERO_FEN, reason: WITH_PROJECT_REASON, recordedBy: creator.createdBy, recordedAtMs: row.createdAtMs },
+            (field) => ACCOUNT_FIELDS[field] ?? field,
+          )
+    let others: string[]
     try {
-      await this.repo.insertProject(row)
+      others = await this.repo.insertProject(row, entry)
     } catch (err) {
       // Another instance took the site code a moment ago.
       if (isUniqueViolation(err) && (await this.repo.projectBySiteCode(input.siteCode))) throw new AppError('project_site_code_exists', { siteCode: input.siteCode })
       throw err
+    }
+    if (others.length > 0) {
+      const reached = creator.reaches !== undefined && (await Promise.all(others.map(creator.reaches))).every(Boolean)
+      throw inForceElsewhere(input.account.no, others, reached, 'account.no')
     }
     this.onChange()
     return row

@@ -7,7 +7,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { fen } from '../../src/kernel/money.ts'
 import type { Api } from '../../simulators/api.ts'
-import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
+import { DEFAULT_SITE, SITE_BANK_CODE, planSite, registerSite, siteAccountNo } from '../../simulators/site.ts'
 import { failure, startTestServer } from '../helpers/server.ts'
 import { camt } from './fixtures/camt-cny.ts'
 
@@ -67,7 +67,9 @@ const contract = (api: Api, projectId: string, over: Record<string, unknown> = {
 t.test('register and contract: validated, restated by newer entries, history kept', async (t) => {
   const { api } = await startTestServer(t)
   const projectId = await newProject(api, 'ACCT-REG')
-  t.same(await api.get(`/api/projects/${projectId}/dedicated-account`), { inForce: null, history: [] })
+  // The account the project was created with is the register's first entry (README step 2), until one restates it.
+  const created = await api.get<{ inForce: { accountNo: string; bankCode: string; openedOn: string | null; openingFen: number; reason: string }; history: unknown[] }>(`/api/projects/${projectId}/dedicated-account`)
+  t.match(created, { inForce: { accountNo: siteAccountNo('ACCT-REG'), bankCode: SITE_BANK_CODE, openedOn: null, openingFen: 0, reason: 'registered with the project' }, history: [{}] })
 
   const bad = await failure(register(api, projectId, { bankCode: '10333100001' }))
   t.equal(bad.status, 400)
@@ -80,9 +82,9 @@ t.test('register and contract: validated, restated by newer entries, history kep
   await register(api, projectId, { accountNo: '19045101040099999', reason: '误登' })
   const restated = await register(api, projectId, { reason: '更正账号' })
   t.equal(restated.inForce.accountNo, ACCOUNT)
-  t.equal(restated.history.length, 2)
+  t.equal(restated.history.length, 3)
   const read = await api.get<{ inForce: { accountNo: string; openingFen: number }; history: { reason: string }[] }>(`/api/projects/${projectId}/dedicated-account`)
-  t.same([read.inForce.accountNo, read.inForce.openingFen, read.history.map((h) => h.reason)], [ACCOUNT, 100_000, ['更正账号', '误登']])
+  t.same([read.inForce.accountNo, read.inForce.openingFen, read.history.map((h) => h.reason)], [ACCOUNT, 100_000, ['更正账号', '误登', 'registered with the project']])
 
   t.same(await api.get(`/api/projects/${projectId}/contract`), { inForce: null, history: [] })
   const over = await failure(contract(api, projectId, { periods: [{ periodId: 'a', dueOn: '2026-02-10', amount: { kind: 'share', shareBp: 6000 } }, { periodId: 'b', dueOn: '2026-03-10', amount: { kind: 'share', shareBp: 6000 } }] }))
@@ -106,8 +108,9 @@ t.test('statements: camt.054 then camt.053 with the same line, repeats, CSV, bal
   const { api } = server
   const projectId = await newProject(api, 'ACCT-STM')
 
+  // Until ACCOUNT is registered, the project's account is the one it was created with: ACCOUNT's statement is not its.
   const unregistered = await failure(postFile(api, projectId, camt({ kind: '054', account: ACCOUNT, entries: [] })))
-  t.same([unregistered.status, unregistered.code], [409, 'dedicated_account_missing'])
+  t.same([unregistered.status, unregistered.code], [422, 'statement_invalid'])
   await register(api, projectId)
   await contract(api, projectId)
 

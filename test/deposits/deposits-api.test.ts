@@ -44,7 +44,7 @@ t.test('deposits: recorded, released, required amount and flags', async (t) => {
   t.match(missing.required, { requiredFen: 50_000_000, rate: '0.01', basis: 'base', contractAmountFen: 5_000_000_000, regionCode: '330106' })
   t.same(missing.flags.map((f) => f.code), ['DEPOSIT_MISSING'])
   t.equal(missing.flags[0]?.contractorId, gcId)
-  t.same(missing.record, { arrearsInPriorTwoYears: false, arrearsInPriorYear: false, seriouslyDishonest: false, consecutiveCleanYears: 0, realNameAndDedicatedAccount: false, severalProjectsInRegion: false })
+  t.same(missing.record, { arrearsInPriorTwoYears: false, arrearsInPriorYear: false, seriouslyDishonest: false, consecutiveCleanYears: 0, realNameAndDedicatedAccount: true, severalProjectsInRegion: false }, 'the dedicated account is the one the project was created with')
   t.same((await reg('2026-01-09')).flags, [], 'not under construction before the contract is signed')
 
   const deposit = (body: Record<string, unknown>) => api.post<{ id: string; amountYuan: string }>(P, { contractorId: gcId, reason: '缴存', effectiveOn: '2026-02-01', ...body })

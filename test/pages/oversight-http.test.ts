@@ -52,10 +52,10 @@ t.test('the bureau overview', async (t) => {
     t.match(page.text, '数据截至 2026-12-03 10:00:00', 'the time the figures are as of, in the bureau\'s zone')
     t.match(page.text, '工程 OV-HZ')
     t.notMatch(page.text, '工程 OV-NB', "another city's project is not shown")
-    // The one worker has no contract (red); no dedicated account registered (red); October had a worker and no paid
-    // line (red); no contract recorded, so the deposit cannot be checked (yellow); the board lacks the labour manager
-    // (yellow); October not reconciled (yellow).
-    t.same(coloursOf(page.text, '工程 OV-HZ'), ['red', 'red', 'red', 'yellow', 'yellow', 'yellow'])
+    // The one worker has no contract (red); the dedicated account it was created with, and no statement posted
+    // (yellow); October had a worker and no paid line (red); no contract recorded, so the deposit cannot be checked
+    // (yellow); the board lacks the labour manager (yellow); October not reconciled (yellow).
+    t.same(coloursOf(page.text, '工程 OV-HZ'), ['red', 'yellow', 'red', 'yellow', 'yellow', 'yellow'])
     // The risk index beside them, with the reason that raised it (src/risk/risk-index.ts: 100% of the month unpaid).
     t.match(page.text, /<summary class="risk-score light-yellow"><span aria-hidden="true" class="swatch"><\/span>15\.0 黄/)
     t.match(page.text, '<li>未发放人数 +15.0：在册 1 人中 1 人未发放（100.00%）</li>')
@@ -65,16 +65,19 @@ t.test('the bureau overview', async (t) => {
     t.match(page.text, /<script type="application\/json" id="incidence-data">\{"months":\["2026-01",/)
   })
 
-  await t.test('a registered account turns 专用账户 from red to yellow (no statement yet) after the refresh', async (t) => {
-    await api.post(`/api/projects/${hz.projectId}/dedicated-account`, { bank: '农行西湖支行', bankCode: '103331000017', accountNo: '19045101040000061', accountName: '总包 OV-HZ 农民工工资专用账户', openedOn: '2026-09-01', reason: '开户' })
+  await t.test('a statement with a labour-cost credit turns 专用账户 from yellow to green after the refresh', async (t) => {
+    // (Before a project's account was its register's first entry, this was the registration turning it from red.)
+    const csv = ['账号,19045101040000061', '户名,总包 OV-HZ 农民工工资专用账户', '币种,人民币', '交易日期,记账日期,借方金额,贷方金额,对方账号,对方户名,流水号,摘要', '2026-11-20,2026-11-20,,3500.00,33050161880000001234,建设单位 OV-HZ,OVHZ20261120,人工费拨付', ''].join('\r\n')
+    await api.request('POST', `/api/projects/${hz.projectId}/account-statements`, Buffer.from(csv, 'utf8'), 'text/csv')
     const before = await get(base, '/pages/oversight', auditor)
-    t.same(coloursOf(before.text, '工程 OV-HZ'), ['red', 'red', 'red', 'yellow', 'yellow', 'yellow'], 'the snapshot until the refresh')
+    t.same(coloursOf(before.text, '工程 OV-HZ'), ['red', 'yellow', 'red', 'yellow', 'yellow', 'yellow'], 'the snapshot until the refresh')
+    t.match(before.text, '已登记专用账户，但未上传对账单')
     t.match(before.text, '数据截至 2026-12-03 10:00:00')
     clock.advance(20_000)
     t.equal(await services.oversight.snapshots.refresh(), 1, "the auditor's one scope is refreshed")
     const page = await get(base, '/pages/oversight', auditor)
-    t.same(coloursOf(page.text, '工程 OV-HZ'), ['red', 'yellow', 'red', 'yellow', 'yellow', 'yellow'])
-    t.match(page.text, '已登记专用账户，但未上传对账单')
+    t.same(coloursOf(page.text, '工程 OV-HZ'), ['red', 'green', 'red', 'yellow', 'yellow', 'yellow'])
+    t.match(page.text, '天内有人工费拨入')
     t.match(page.text, '数据截至 2026-12-03 10:00:20')
   })
 
@@ -128,7 +131,7 @@ t.test('the bureau overview', async (t) => {
     t.match(overview.text, '数据截至 2026-12-03 10:03:21')
     // Paid through the bank without an instruction (总包代发 yellow); October reconciled with nothing short and no arrears
     // case (the punch made no credited day, so the ¥100 is PAID_WITHOUT_ATTENDANCE, not a shortfall).
-    t.same(coloursOf(overview.text, '工程 OV-HZ'), ['red', 'yellow', 'yellow', 'yellow', 'yellow', 'green'])
+    t.same(coloursOf(overview.text, '工程 OV-HZ'), ['red', 'green', 'yellow', 'yellow', 'yellow', 'green'])
     const project = await get(base, `/pages/oversight/projects/${hz.projectId}`, auditor)
     t.match(project.text, `href="/pages/oversight/projects/${hz.projectId}/months/${MONTH}"`)
     const month = await get(base, `/pages/oversight/projects/${hz.projectId}/months/${MONTH}`, auditor)

@@ -7,7 +7,10 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
 import { organisations, projects } from './roster.ts'
 
-/** A register entry of the project's dedicated account (专用账户登记). */
+/**
+ * A register entry of the project's dedicated account (专用账户登记). The first is recorded with the project when it
+ * is created with its account's bank code (src/roster); a newer one restates it.
+ */
 export const dedicatedAccounts = sqliteTable(
   'dedicated_accounts',
   {
@@ -17,6 +20,10 @@ export const dedicatedAccounts = sqliteTable(
     bankCode: text('bank_code').notNull(),
     accountNo: text('account_no').notNull(),
     accountName: text('account_name').notNull(),
+    /**
+     * YYYY-MM-DD; '' when not given (the entry a project's creation records from its account without an opening date,
+     * and the migration's for projects created before that): nothing is then refused as before the opening.
+     */
     openedOn: text('opened_on').notNull(),
     /** Opening balance known at registration (fen), before every statement line read afterwards. */
     openingFen: integer('opening_fen').notNull(),

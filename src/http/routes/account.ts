@@ -15,7 +15,7 @@ import { FEN_MAX, formatYuan, fen } from '../../kernel/money.ts'
 import { maskCard } from '../../roster/identity.ts'
 import { maskText } from '../../access/masking.ts'
 import type { ContractView, NewContract, NewDedicatedAccount, PostedStatement } from '../../account/service.ts'
-import type { DedicatedAccountRow, HeldMovementRow, StatementRow } from '../../account/repository.ts'
+import { openedOnOf, type DedicatedAccountRow, type HeldMovementRow, type StatementRow } from '../../account/repository.ts'
 import { STATEMENT_BYTES_MAX } from '../../account/statements/statement.ts'
 import type { Services } from '../../services.ts'
 import { decodeCursor, linkNext, pageAfter } from '../paging.ts'
@@ -35,7 +35,7 @@ const registerEntry = {
     bankCode: { type: 'string' },
     accountNo: { type: 'string' },
     accountName: { type: 'string' },
-    openedOn: { type: 'string' },
+    openedOn: { type: ['string', 'null'], description: "YYYY-MM-DD; null: not given (the account the project was created with, registered without its opening date)" },
     openingFen: fenAmount,
     reason: { type: 'string' },
     recordedBy: { type: 'string' },
@@ -166,7 +166,7 @@ const position = {
   },
 } as const
 
-const presentEntry = (r: DedicatedAccountRow) => ({ ...r, recordedBy: maskText(r.recordedBy), recordedAt: new Date(r.recordedAtMs).toISOString() })
+const presentEntry = (r: DedicatedAccountRow) => ({ ...r, openedOn: openedOnOf(r.openedOn), recordedBy: maskText(r.recordedBy), recordedAt: new Date(r.recordedAtMs).toISOString() })
 const presentRegister = (v: { inForce: DedicatedAccountRow | null; history: DedicatedAccountRow[] }) => ({ inForce: v.inForce && presentEntry(v.inForce), history: v.history.map(presentEntry) })
 const presentContract = (v: ContractView) => ({
   ...v.contract,

@@ -114,8 +114,8 @@ export async function instructionsRoutes(app: FastifyInstance, { services }: { s
         description:
           'From the newest version of the sheet, approved or already instructed (else 409 payroll_sheet_state): one line per ' +
           'worker line not held by a dispute, owed more than zero, and whose worker-month has no instruction yet (attempt 1). ' +
-          'Nothing left: 409 instruction_nothing_to_pay. The debtor is the registered dedicated account, else the project\'s ' +
-          'account (neither: 409 dedicated_account_missing); a header no bank would take (the account\'s bank code or name, the ' +
+          'Nothing left: 409 instruction_nothing_to_pay. The debtor is the dedicated account in force (the account the project was created with, unless restated), else the project\'s ' +
+          'account fields (neither: 409 dedicated_account_missing); a header no bank would take (the account\'s bank code or name, the ' +
           'general contractor\'s name or credit code): 409 instruction_payer_refused, nothing stored. The sheet moves to `instructed` in the same transaction. ' +
           '`requestedOn` (ReqdExctnDt) defaults to the sheet\'s pay date, or today once that has passed. Cards are masked in the reply.',
         params: {

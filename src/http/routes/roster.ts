@@ -307,6 +307,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
                 bankCode: { type: 'string', pattern: '^\\d{12}$', description: "The account bank's 联行号 (CNAPS code, 12 digits): the bank whose key may post this project's result files." },
                 no: { type: 'string', pattern: '^\\d{8,32}$' },
                 name: { type: 'string', minLength: 1, maxLength: 200 },
+                openedOn: { ...date, description: "开户日期. With bankCode the account is the first entry of the project's dedicated-account register; without openedOn that entry has none, and no payment or statement line is refused as before the opening." },
               },
               required: ['bank', 'no', 'name'],
               additionalProperties: false,
@@ -324,7 +325,8 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       if (p.role === 'labour_manager' && req.body.generalContractorId !== p.organisationId && req.body.constructionUnitId !== p.organisationId) {
         throw new AppError('role_forbidden', { role: p.role, reason: "a labour manager registers projects whose general contractor or construction unit is their own organisation" })
       }
-      return res.status(201).send(presentProject(await roster.createProject(req.body)))
+      const reaches = async (projectId: string): Promise<boolean> => (await services.access.checkScope(p, { projectId })) === undefined
+      return res.status(201).send(presentProject(await roster.createProject(req.body, { createdBy: p.label, reaches })))
     },
   )
 

@@ -35,7 +35,8 @@ export async function registerPagesSite(admin: Api, opts: { tag: string; seed: n
   const gc = await org('general_contractor', '浙江建工集团有限公司')
   const otherGc = await org('general_contractor', '钱塘建设有限公司')
   const sub = await org('subcontractor', '杭州劳务有限公司')
-  const project = (siteCode: string, name: string, gcId: string) =>
+  // Each project its own account number: a dedicated account is one project's, and a project is created with it.
+  const project = (siteCode: string, name: string, gcId: string, accountNo: string) =>
     admin.post<{ id: string; name: string; siteCode: string }>('/api/projects', {
       siteCode,
       name,
@@ -43,10 +44,10 @@ export async function registerPagesSite(admin: Api, opts: { tag: string; seed: n
       payDay: 15,
       constructionUnitId: cu.id,
       generalContractorId: gcId,
-      account: { bank: '中国农业银行杭州西湖支行', bankCode: '103331000017', no: `19045101040${opts.seed}`, name: `${gc.name}${name}农民工工资专用账户` },
+      account: { bank: '中国农业银行杭州西湖支行', bankCode: '103331000017', no: accountNo, name: `${gc.name}${name}农民工工资专用账户` },
     })
-  const p = await project(`${opts.tag}-A`, opts.projectName ?? '西溪安置房二期', gc.id)
-  const other = await project(`${opts.tag}-B`, '钱塘江堤加固工程', otherGc.id)
+  const p = await project(`${opts.tag}-A`, opts.projectName ?? '西溪安置房二期', gc.id, `19045101040${opts.seed}`)
+  const other = await project(`${opts.tag}-B`, '钱塘江堤加固工程', otherGc.id, `19045101041${opts.seed}`)
   await admin.post(`/api/projects/${p.id}/teams`, { name: '钢筋班', employerId: sub.id })
   const logins = {
     labourManager: `lm.${opts.tag}`,
