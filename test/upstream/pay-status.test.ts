@@ -44,6 +44,9 @@ async function paySite(t: Test, tag: string, seed: number) {
   }
   await insertApprovedSheet(services.db, { projectId: project.id, teamId: team.id, period: '2026-10', payDate: '2026-11-10', atMs: AT_MS, lines: workers.map((w, i) => ({ ...w, netFen: (i + 1) * 100_00, answer: 'confirm' as const })) })
   const instruction = await api.post<{ lines: Array<{ workerId: string; endToEndId: string }> }>(`/api/projects/${project.id}/teams/${team.id}/payroll-sheets/2026-10/instruction`, {})
+  // The instruction's report (PayStatus 0) runs after its commit; a bank's file posted before it ran would be read by it
+  // too, and the platform told only the newer state. Days pass between the two on a site; here, wait for it.
+  await services.upstream.reporter.idle()
   return { api, services, project, bank, account, workers, instruction }
 }
 

@@ -51,6 +51,8 @@ t.test('a punch voided before it was sent is not sent upstream', async (t) => {
 
   // The worker was not on site: a mate swiped the card. Voided before the sender's next pass.
   await timesheets.addCorrection(project.id, worker.id, '2026-11-04', { kind: 'void_punch', punchId, reason: '代打卡，本人未到岗', author: '王芳' })
+  // The void withdraws the record in a step after its commit; the sender's pass comes after it here, as on a site.
+  await reporter.idle()
   await reporter.sweep()
   for (let i = 0; i < 6; i++) {
     await runner.pass()
