@@ -26,6 +26,11 @@ export const ERRORS = {
   roster_file_unreadable: { status: 400, message: "The file is not a 花名册 the import reads: details.problem says why (not_a_spreadsheet, legacy_xls: save it as XLSX or CSV; no_header: details.missing names the columns to add; no_rows; too_many_rows: split the file)." },
   roster_import_has_problems: { status: 422, message: 'Some rows of the 花名册 have problems (details.rows, each with its line and problems); nothing was stored. Fix them in the spreadsheet and post it again, or preview it first.' },
   enrolment_exists: { status: 409, message: 'The worker is already enrolled on this project. A worker who exited and comes back is recorded as a return on that enrolment (POST …/enrolments/{enrolmentId}/return).' },
+  enrolment_in_other_team: {
+    status: 409,
+    message:
+      "The worker is on this project's roster in a team of another organisation (one enrolment per project and worker, with spells). A worker cannot yet move between teams of one project: ask the general contractor's labour manager (劳资专管员), who sees that enrolment.",
+  },
   enrolment_not_exited: { status: 409, message: 'The worker has not exited this project (details.entryDate: the entry of the spell on site): a return (再次进场) follows an exit. Record the exit first if the worker left; nothing is needed if they are still on site.' },
   return_before_exit: { status: 400, message: 'A return (再次进场) is dated after the exit it follows; details.exitDate and details.returnDate are the two (correct the exit first if it is the wrong one).' },
   enrolment_not_found: { status: 404, message: 'No enrolment of this project has this id.' },

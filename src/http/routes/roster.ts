@@ -545,7 +545,19 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
           throw new AppError('team_not_found')
         }
       }
-      return res.status(201).send(presentEnrolment(await roster.enrol(req.params.projectId, req.body)))
+      try {
+        return res.status(201).send(presentEnrolment(await roster.enrol(req.params.projectId, req.body)))
+      } catch (err) {
+        // The worker's enrolment may be another subcontractor's: its id and exit date are outside this caller's scope,
+        // and the return its refusal advises would answer them 404. Say so, naming nothing of that enrolment.
+        if (employer !== undefined && err instanceof AppError && err.code === 'enrolment_exists') {
+          const existing = (err.details as { enrolmentId?: string } | undefined)?.enrolmentId
+          const held = existing === undefined ? undefined : await roster.findEnrolment(req.params.projectId, existing)
+          const heldBy = held && (await services.access.repo.teamEmployer(req.params.projectId, held.teamId))
+          if (heldBy !== employer) throw new AppError('enrolment_in_other_team')
+        }
+        throw err
+      }
     },
   )
 
