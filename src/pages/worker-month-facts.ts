@@ -71,13 +71,14 @@ export function dayRows(days: readonly WorkerDay[], timeZone: string): DayRow[] 
     })
 }
 
-export type PayState = 'paid_in_full' | 'short' | 'unpaid' | 'not_due_yet'
+export type PayState = 'paid_in_full' | 'short' | 'unpaid' | 'not_due_yet' | 'month_running'
 
 export const PAY_STATE_TEXT: Record<PayState, string> = {
   paid_in_full: '已足额支付',
   short: '未付足',
   unpaid: '未支付',
   not_due_yet: '工资表未审核',
+  month_running: '本月未结束，月底后编制工资表',
 }
 
 export interface MonthPay {
@@ -103,9 +104,10 @@ export const monthLabel = (m: Month): string => `${m.slice(0, 4)}年${Number(m.s
 
 /**
  * A pay month from the worker's lines on the month's approved sheets (one per team). Payments are counted once each
- * (by the bank's reference), though every line of the worker carries them.
+ * (by the bank's reference), though every line of the worker carries them. `running` is a month not ended yet in the
+ * project's zone: with no sheet it says the month is still on, not "工资表未审核" as if a sheet were late.
  */
-export function monthPay(month: Month, slips: readonly Pick<PaySlip, 'netFen' | 'dueDate' | 'payments'>[]): MonthPay {
+export function monthPay(month: Month, slips: readonly Pick<PaySlip, 'netFen' | 'dueDate' | 'payments'>[], running = false): MonthPay {
   const seen = new Set<string>()
   const payments = slips.flatMap((s) => s.payments).filter((p) => (seen.has(p.bankRef) ? false : (seen.add(p.bankRef), true)))
   const paid: Fen = sumFen(payments.map((p) => p.amountFen))
@@ -116,7 +118,10 @@ export function monthPay(month: Month, slips: readonly Pick<PaySlip, 'netFen' | 
     paidYuan: formatYuan(paid),
     payments: payments.map((p) => ({ valueDate: p.valueDate, amountYuan: formatYuan(p.amountFen), bankRef: p.bankRef })),
   }
-  if (slips.length === 0) return { ...base, state: 'not_due_yet', stateText: PAY_STATE_TEXT.not_due_yet, dueFen: null, dueYuan: null, owedYuan: null, dueDate: null }
+  if (slips.length === 0) {
+    const state: PayState = running ? 'month_running' : 'not_due_yet'
+    return { ...base, state, stateText: PAY_STATE_TEXT[state], dueFen: null, dueYuan: null, owedYuan: null, dueDate: null }
+  }
   const due: Fen = sumFen(slips.map((s) => s.netFen))
   const state: PayState = paid >= due ? 'paid_in_full' : paid === 0 ? 'unpaid' : 'short'
   const dueDate = slips.map((s) => s.dueDate).sort()[0] ?? null

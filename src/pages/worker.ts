@@ -238,7 +238,7 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
       const pay: WorkerMonthData['pay'] = []
       for (const m of months) {
         const l = await ledger.month(project.id, m, { workerId: worker.id })
-        pay.push({ ...monthPay(m, (l?.lines ?? []).map((x) => x.slip)), url: workerMonthPath(project.id, m), current: m === month })
+        pay.push({ ...monthPay(m, (l?.lines ?? []).map((x) => x.slip), m === current), url: workerMonthPath(project.id, m), current: m === month })
       }
       // The line to answer: the newest version sent to the workers that is in force (workerLines, newest first): a
       // correction withdrawn puts the version before it back, and an answer is recorded on that one.
@@ -343,7 +343,7 @@ export async function workerRoutes(app: FastifyInstance, { services }: { service
       if (text === '') return back('complaint_text_required')
       // What the page showed due and paid for the month: the figures the complaint is about.
       const l = await ledger.month(req.params.project, month, { workerId: worker.id })
-      const figures = monthPay(month, (l?.lines ?? []).map((x) => x.slip))
+      const figures = monthPay(month, (l?.lines ?? []).map((x) => x.slip), month === current)
       await services.cases.complain({
         id: newId(),
         projectId: req.params.project,

@@ -48,6 +48,8 @@ t.test('days: first in, last out, hours; absent days without punches left out', 
 t.test('pay months: due, paid once per bank reference, state', async (t) => {
   const p = (bankRef: string, amount: number, valueDate = '2026-11-10') => ({ bankRef, valueDate, amountFen: fen(amount), matchedBy: 'card' as const })
   t.match(monthPay('2026-10', []), { state: 'not_due_yet', stateText: '工资表未审核', dueYuan: null, paidYuan: '0.00', owedYuan: null })
+  // (Found by review.) The month still on has no sheet because none can exist yet, not because one is late.
+  t.match(monthPay('2026-11', [], true), { state: 'month_running', stateText: '本月未结束，月底后编制工资表', dueYuan: null, owedYuan: null })
   t.match(monthPay('2026-10', [{ netFen: fen(105_000), dueDate: '2026-11-10', payments: [] }]), { state: 'unpaid', dueYuan: '1050.00', owedYuan: '1050.00' })
   t.match(monthPay('2026-10', [{ netFen: fen(105_000), dueDate: '2026-11-10', payments: [p('V1', 80_000)] }]), { state: 'short', stateText: '未付足', paidYuan: '800.00', owedYuan: '250.00', payments: [{ valueDate: '2026-11-10', amountYuan: '800.00', bankRef: 'V1' }] })
   // Two teams' lines in a month, the same payment carried on both: counted once.

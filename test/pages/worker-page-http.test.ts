@@ -162,7 +162,7 @@ t.test("the worker's month: days, due and paid, scope, confirm and dispute", asy
     t.match(page.text, '2026年11月')
     t.match(page.text, /11月10日 周二<\/th>\s*<td>07:30<\/td>\s*<td>17:30<\/td>\s*<td>10\.0<\/td>/)
     t.match(page.text, /11月11日 周三<span class="day-status">打卡不全<\/span><\/th>\s*<td>07:40<\/td>\s*<td>未打卡<\/td>/)
-    t.match(page.text, /2026年11月<\/span>\s*<span class="pay-state">工资表未审核/, 'November: no sheet yet')
+    t.match(page.text, /2026年11月<\/span>\s*<span class="pay-state">本月未结束，月底后编制工资表/, 'November: the month is still on, no sheet yet')
     t.match(page.text, /2026年10月<\/span>\s*<span class="pay-state">未付足/, 'October: paid short')
     t.match(page.text, `¥${formatYuan(fen(netA))}`)
     t.match(page.text, `¥${formatYuan(fen(PAID_SHORT_FEN))}`)
