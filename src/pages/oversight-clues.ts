@@ -13,7 +13,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { maskText } from '../access/masking.ts'
 import { principalOf } from '../http/access.ts'
 import { regionOf } from '../http/routes/clues.ts'
-import { fen, formatYuan } from '../kernel/money.ts'
+import { fen, formatYuan, sumFen } from '../kernel/money.ts'
+import { paymentStateText } from '../payroll/ledger-export.ts'
 import { localTimeOf, workDateOf } from '../kernel/time.ts'
 import type { ClueClock, ClueState } from '../risk/clues.ts'
 import type { ClueView } from '../risk/clue-service.ts'
@@ -197,8 +198,14 @@ export async function oversightCluesRoutes(app: FastifyInstance, { services }: {
                   net: yuan(l.netFen),
                   answer: l.answer === 'confirm' ? '工人已确认' : l.answer === 'dispute' ? '工人有异议' : '工人未答复',
                   payments: l.payments.map((p) => ({ bankRef: p.bankRef, valueDate: p.valueDate, amount: yuan(p.amountFen) })),
-                  paid: yuan(l.payments.reduce((s, p) => s + p.amountFen, 0)),
+                  // The line's part of the worker's payments, as the wage payment ledger shows it: each payment once.
+                  paid: yuan(l.paidFen),
+                  state: paymentStateText({ netFen: fen(l.netFen), paidFen: fen(l.paidFen), setbacks: 0 }),
                 })),
+                total:
+                  evidence.sheetLines.length < 2
+                    ? null
+                    : { net: yuan(sumFen(evidence.sheetLines.map((l) => fen(l.netFen)))), paid: yuan(evidence.paidFen) },
               },
       })
     },

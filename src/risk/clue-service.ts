@@ -15,6 +15,7 @@ import type { Database, Transaction } from '../db/database.ts'
 import type { CaseEvent, FlagCase } from '../flags/cases.ts'
 import { AppError, outOfScope } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
+import { sumFen } from '../kernel/money.ts'
 import { isMonth, monthBoundsMs, monthOf, workDateOf, type Clock } from '../kernel/time.ts'
 import type { LedgerLine } from '../payroll/ledger-repository.ts'
 import { isCreditCode } from '../roster/identity.ts'
@@ -111,8 +112,16 @@ export interface ClueEvidence {
     dueDate: string
     netFen: number
     answer: string | null
+    /**
+     * What the bank paid against this line (实际支付), as the wage payment ledger sets it: a worker on two lines of the
+     * month (two teams' sheets) has their payments counted once, split between the lines (allocatePayments).
+     */
+    paidFen: number
+    /** The payments (or the parts of them) counted against this line: each fen the bank paid is on one line only. */
     payments: Array<{ bankRef: string; valueDate: string; amountFen: number; matchedBy: string }>
   }>
+  /** What the bank paid the worker in the month against these lines, each payment once: the lines' paidFen added up. */
+  paidFen: number
 }
 
 /** What the evidence is read from: the timesheets and the payroll ledger, as the worker's own page reads them. */
@@ -486,6 +495,8 @@ export class ClueService {
       // A worker no longer enrolled (or a month before their entry) has no days to show: the rest still is.
       if (!(err instanceof AppError)) throw err
     }
+    // The ledger's lines, each with its part of the worker's payments (l.paid): never every payment on every line, which
+    // showed a line not paid as paid and the worker paid more than the bank paid.
     const lines = await this.deps.evidence.ledgerLines(projectId, month, workerId)
     return {
       month,
@@ -498,8 +509,10 @@ export class ClueService {
         dueDate: l.slip.dueDate,
         netFen: l.slip.netFen,
         answer: l.slip.answer?.decision ?? null,
-        payments: l.slip.payments.map((p) => ({ bankRef: p.bankRef, valueDate: p.valueDate, amountFen: p.amountFen, matchedBy: p.matchedBy })),
+        paidFen: l.slip.paidFen,
+        payments: l.paid.map((p) => ({ bankRef: p.bankRef, valueDate: p.valueDate, amountFen: p.amountFen, matchedBy: p.matchedBy })),
       })),
+      paidFen: sumFen(lines.map((l) => l.slip.paidFen)),
     }
   }
 
