@@ -1272,8 +1272,7 @@ export function paymentsOf(lines: readonly PaidLine[]): { payments: Payment[]; r
     }
   }
   for (const r of returnLines.sort(compareReports)) {
-    const e2e = r.returnOf === undefined || r.returnOf === null ? endToEndIdOf(r) : r.returnOf.endToEndId || null
-    const ref = r.returnOf?.bankRef || null
+    const { e2e, ref } = namesOf(r)
     const byE2e = e2e === null ? undefined : byEndToEndId.get(e2e)
     const byRef = ref === null ? undefined : paymentOfRef.get(ref)
     const target = byE2e ?? byRef
@@ -1281,6 +1280,17 @@ export function paymentsOf(lines: readonly PaidLine[]): { payments: Payment[]; r
     else unmatched.push(r)
   }
   return { payments, returns: unmatched }
+}
+
+/** What a return names the payment it undoes by: `returnOf`'s EndToEndId (absent `returnOf`, its own) and bank reference. */
+function namesOf(r: PaidLine): { e2e: string | null; ref: string | null } {
+  return { e2e: r.returnOf === undefined || r.returnOf === null ? endToEndIdOf(r) : r.returnOf.endToEndId || null, ref: r.returnOf?.bankRef || null }
+}
+
+/** The payment a return names, as one key (its EndToEndId, else its bank reference); null when it names none. */
+function namedPaymentOf(r: PaidLine): string | null {
+  const { e2e, ref } = namesOf(r)
+  return e2e !== null ? `e2e\u0000${e2e}` : ref !== null ? `ref\u0000${ref}` : null
 }
 
 /** Per payment reported more than once, its counted report's line id → the other reports, in report order. */
@@ -1299,6 +1309,10 @@ function otherReportsOf(payments: readonly Payment[]): Map<string, PaidLine[]> {
  * how many returns named it; not raised for a worker paid in full again after it. A return that names no payment on file is listed the same way with `original: null`
  * (under the card it came back from): money came back for something the ledger cannot place, which someone has to
  * look at, and one kind keeps it in the same case as the worker's other returns.
+ *
+ * The returns naming one payment are reports of one return (a CMB 退票 query and the day's camt.054 under two
+ * references), as they undo it once: what came back (`returnedFen`, each payment's and the flag's) counts it once, at
+ * its earliest report's amount; `returnCount` and `returnLineIds` still list every report.
  */
 function returnedFlags(
   period: string,
@@ -1312,6 +1326,10 @@ function returnedFlags(
     returns: readonly PaidLine[]
     card: string
   }
+  // What one return brought back: its earliest report's amount (the return line the evidence shows), however many
+  // reports of it came in — a payment is returned once, as reconciliation undoes it once (each report is already
+  // bounded by the payment: return-bounds.ts).
+  const cameBackOf = (e: Entry): Fen => (e.returns[0] as PaidLine).amountFen
   const bySubject = new Map<string, { owner: Owner | undefined; entries: Entry[] }>()
   const add = (e: Entry): void => {
     const owner = ownerOf(e.card)
@@ -1321,7 +1339,24 @@ function returnedFlags(
     bySubject.set(key, group)
   }
   for (const p of payments) if (p.returns.length > 0) add({ payment: p, returns: p.returns, card: cardKey(p.counted.payeeCard) })
-  for (const r of unmatched) add({ payment: undefined, returns: [r], card: cardKey(r.payeeCard) })
+  // Returns naming no payment on file are one return when they name the same payment the same way (by EndToEndId, else
+  // by bank reference, as paymentsOf would match them once it is posted) and came back from the same card; a return
+  // naming nothing stands alone.
+  const sameUnplaced = new Map<string, PaidLine[]>()
+  for (const r of unmatched) {
+    const named = namedPaymentOf(r)
+    if (named === null) add({ payment: undefined, returns: [r], card: cardKey(r.payeeCard) })
+    else {
+      const key = `${named}\u0000${cardKey(r.payeeCard)}`
+      const reports = sameUnplaced.get(key)
+      if (reports) reports.push(r)
+      else {
+        const list = [r]
+        sameUnplaced.set(key, list)
+        add({ payment: undefined, returns: list, card: cardKey(r.payeeCard) })
+      }
+    }
+  }
 
   const flags: RaisedFlag[] = []
   for (const group of bySubject.values()) {
@@ -1330,7 +1365,8 @@ function returnedFlags(
     const undone = entries.flatMap((e) => (e.payment?.outcome === 'booked' ? [e.payment.counted.amountFen] : []))
     const undoneFen = undone.length === 0 ? ZERO_FEN : sumFen(undone)
     const returnLines = entries.flatMap((e) => e.returns)
-    const returnedFen = sumFen(returnLines.map((l) => l.amountFen))
+    // What came back: each return once, however many reports of it (channels, files, references) came in.
+    const returnedFen = sumFen(entries.map(cameBackOf))
     const w = group.owner === undefined ? undefined : workers.get(group.owner.workerId)
     const dueFen = group.owner === undefined ? null : (w?.due?.dueFen ?? null)
     const paidFen = group.owner === undefined ? null : (w?.paidFen ?? ZERO_FEN)
@@ -1366,6 +1402,7 @@ function returnedFlags(
                     reportLineIds: e.payment.reports.slice(0, LIMITS.flag_evidence_lines_max).map((r) => r.lineId),
                   },
             returnLine: lineEvidence(e.returns[0] as PaidLine),
+            returnedFen: cameBackOf(e),
             returnCount: e.returns.length,
             returnLineIds: e.returns.slice(0, LIMITS.flag_evidence_lines_max).map((r) => r.lineId),
           })),

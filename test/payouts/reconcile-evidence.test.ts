@@ -151,7 +151,53 @@ t.test('RETURNED: two returns of one payment undo it once', async (t) => {
   t.equal(r.totals.paidFen, 5000_00, 'paid once: the returned payment does not count, the retry does')
   const unpaid = run([due(ZHANG, 5000)], [booked, back1, back2])
   t.same(kinds(unpaid.flags), [['UNPAID', 'w-zhang'], ['RETURNED', 'w-zhang']], 'without the retry: unpaid, and the return flagged')
-  t.match(unpaid.flags[1]?.evidence, { undoneFen: 500000, returnedFen: 1000000, paymentCount: 1, returnCount: 2, payments: [{ returnCount: 2, returnLineIds: [back1.lineId, back2.lineId] }] })
+  t.match(
+    unpaid.flags[1]?.evidence,
+    { undoneFen: 500000, returnedFen: 500000, returnedYuan: '5000.00', paymentCount: 1, returnCount: 2, payments: [{ returnedFen: 500000, returnCount: 2, returnLineIds: [back1.lineId, back2.lineId] }] },
+    'what came back is the one return, not its two reports added up; both reports are listed',
+  )
+})
+
+t.test('RETURNED: what came back counts each return once, each returned payment on its own', async (t) => {
+  // Two payments of one worker, each returned: one reported by two channels (by EndToEndId, then by bank reference),
+  // the other once, less the bank's charges.
+  const a = report(ZHANG, 3000, { endToEndId: 'E2E-A', bankRef: 'BK-A' })
+  const b = report(ZHANG, 2000, { endToEndId: 'E2E-B', bankRef: 'BK-B' })
+  const aBack1 = report(ZHANG, 3000, { status: 'returned', bankRef: 'CMB/1/RTN', valueDate: '2024-03-20', returnOf: { endToEndId: null, bankRef: 'BK-A' } })
+  const aBack2 = report(ZHANG, 3000, { status: 'returned', bankRef: 'C54-RTN-1', valueDate: '2024-03-20', returnOf: { endToEndId: 'E2E-A', bankRef: null } })
+  const bBack = report(ZHANG, 1990, { status: 'returned', bankRef: 'C54-RTN-2', valueDate: '2024-03-21', returnOf: { endToEndId: 'E2E-B', bankRef: null } })
+  const r = run([due(ZHANG, 5000)], [a, b, aBack1, aBack2, bBack])
+  t.same(kinds(r.flags), [['UNPAID', 'w-zhang'], ['RETURNED', 'w-zhang']])
+  t.match(r.flags[1]?.evidence, {
+    undoneFen: 500000,
+    returnedFen: 499000,
+    paymentCount: 2,
+    returnCount: 3,
+    payments: [
+      { original: { line: { lineId: a.lineId } }, returnedFen: 300000, returnCount: 2, returnLine: { lineId: aBack1.lineId } },
+      { original: { line: { lineId: b.lineId } }, returnedFen: 199000, returnCount: 1 },
+    ],
+  })
+})
+
+t.test('RETURNED: reports of one return naming no payment on file are one return; others stay apart', async (t) => {
+  const byE2e1 = report(ZHANG, 800, { status: 'returned', bankRef: 'R-1', returnOf: { endToEndId: 'E2E-GONE', bankRef: null } })
+  const byE2e2 = report(ZHANG, 800, { status: 'returned', bankRef: 'R-2', valueDate: '2024-03-15', returnOf: { endToEndId: 'E2E-GONE', bankRef: null } })
+  const byRef = report(ZHANG, 800, { status: 'returned', bankRef: 'R-3', valueDate: '2024-03-16', returnOf: { endToEndId: null, bankRef: 'BK-GONE' } })
+  const nameless = report(ZHANG, 700, { status: 'returned', bankRef: 'R-4', valueDate: '2024-03-17', returnOf: { endToEndId: null, bankRef: null } })
+  const r = run([due(ZHANG, 5000)], [report(ZHANG, 5000), byE2e1, byE2e2, byRef, nameless])
+  t.same(kinds(r.flags), [['RETURNED', 'w-zhang']])
+  t.match(r.flags[0]?.evidence, {
+    undoneFen: 0,
+    returnedFen: 230000,
+    paymentCount: 3,
+    returnCount: 4,
+    payments: [
+      { original: null, returnedFen: 80000, returnLineIds: [byE2e1.lineId, byE2e2.lineId] },
+      { original: null, returnedFen: 80000, returnLineIds: [byRef.lineId] },
+      { original: null, returnedFen: 70000, returnLineIds: [nameless.lineId] },
+    ],
+  }, 'one return reported twice counts once; a return naming the payment otherwise, or naming none, cannot be told the same')
 })
 
 t.test('RETURNED: a return naming no payment on file is listed with original null, under the worker or the card', async (t) => {
