@@ -159,7 +159,7 @@ export async function createServices(config: Config, clock: Clock = systemClock,
   // Credit records need only the database: made before the deposits, whose rate they raise.
   const credit = new CreditService(db, clock, config.defaultTimeZone)
   const deposits = new DepositService(db, { roster, account, credit }, clock)
-  const instructions = new InstructionService(db, { roster, sheets, account }, clock)
+  const instructions = new InstructionService(db, { roster, sheets, account, payments: ledger }, clock)
   const webhooks = new WebhookService(db, clock)
   const cases = new CaseService(db, clock, async (projectId) => (await roster.project(projectId)).timeZone, webhooks)
   const incidents = new IncidentService(db, clock, webhooks)

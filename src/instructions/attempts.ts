@@ -15,8 +15,13 @@
  * A worker-month may hold more than one payment (补发): when a newer approved version of the sheet raises a paid line,
  * the difference is a payment of its own, a chain of attempts whose first line has no previous line. Each chain is
  * live, paid or failed on its own; the worker-month is live while any chain is, failed while any chain failed and no
- * other is live (its next attempt answers that chain), and paid when every chain is, with `paidFen` the sum of the
- * paid attempts' amounts. Attempt numbers run on across chains (they make the EndToEndIds, unique in the month).
+ * other is live (its next attempt answers that chain), and paid when every chain is. Attempt numbers run on across
+ * chains (they make the EndToEndIds, unique in the month).
+ *
+ * Paid says that a payment is no longer at the bank, not how much it brought: a bank may book 2,900.00 of a 3,000.00
+ * line. What the worker-month was paid is what the bank booked (the payments that stand, as the pay slip and
+ * reconciliation count them), and the 补发 of the difference (`topUpFen`) and a re-attempt's amount (`reattemptFen`)
+ * are read from that figure, never from the amounts instructed.
  *
  * 'returned' (退票: paid, then sent back by the payee's bank) is a failure of the attempt it answers by EndToEndId,
  * whatever success the same attempt has: the money is back in the dedicated account (issue 11 brings these results).
@@ -64,8 +69,8 @@ export type AttemptState =
   | { kind: 'none' }
   /** The latest attempt is sent and not answered: wait for the bank. */
   | { kind: 'live'; line: AttemptLine }
-  /** Every payment of the worker-month was paid (`paidFen` in all): none is attempted again. */
-  | { kind: 'paid'; line: AttemptLine; paidFen: number }
+  /** Every payment of the worker-month was booked (for whatever amount the bank booked): none is attempted again. */
+  | { kind: 'paid'; line: AttemptLine }
   /** The latest attempt failed and nothing paid: attempt `next` may be made, unless `next` is past the maximum. */
   | { kind: 'failed'; line: AttemptLine; next: number; exhausted: boolean }
 
@@ -146,12 +151,10 @@ export function attemptState(lines: readonly AttemptLine[], results: readonly At
   const next = Math.max(...lines.map((l) => l.attempt)) + 1
   let failed: AttemptLine | undefined
   let paid: AttemptLine | undefined
-  let paidFen = 0
   for (const chain of chainsOf(lines)) {
     const paidLine = chain.find((l) => o.get(l.lineId) === 'paid')
     if (paidLine) {
       paid = paidLine
-      paidFen = new Money(paidFen).plus(paidLine.amountFen).toNumber()
       continue
     }
     const latest = chain.at(-1)!
@@ -159,7 +162,7 @@ export function attemptState(lines: readonly AttemptLine[], results: readonly At
     if (!failed || latest.attempt > failed.attempt) failed = latest
   }
   if (failed) return { kind: 'failed', line: failed, next, exhausted: next > PAIN001_ATTEMPT_MAX }
-  return { kind: 'paid', line: paid!, paidFen }
+  return { kind: 'paid', line: paid! }
 }
 
 /** Whether a new attempt may be made now, and its number. */
@@ -167,4 +170,40 @@ export function nextAttempt(lines: readonly AttemptLine[], results: readonly Att
   const s = attemptState(lines, results)
   if (s.kind === 'failed' && !s.exhausted) return { ok: true, attempt: s.next, previous: s.line }
   return { ok: false, state: s }
+}
+
+/**
+ * What the worker-month is still owed: its line's net (实发) less what the bank booked, never below zero — a bank that
+ * booked more than the line leaves nothing owed, and the overpayment is the reconciliation's to show. `bookedFen` is
+ * the payments that stand (each once however many files reported it, none a return undid), as the pay slip reads
+ * them (LedgerRepository.monthPayments), not the amounts we instructed: those are what was asked, not what arrived.
+ */
+export function owedFen(netFen: number, bookedFen: number): number {
+  assertFen(netFen, 'netFen')
+  assertFen(bookedFen, 'bookedFen')
+  return netFen > bookedFen ? new Money(netFen).minus(bookedFen).toNumber() : 0
+}
+
+/**
+ * The 补发 of the difference a sheet's instruction makes for a worker-month already instructed: what is owed, once
+ * every payment is booked; nothing while one is at the bank or failed, whose money may still arrive (or is the
+ * re-attempt's to send), so that the difference is never sent beside a payment that might yet bring it.
+ */
+export function topUpFen(state: AttemptState, netFen: number, bookedFen: number): number {
+  return state.kind === 'paid' ? owedFen(netFen, bookedFen) : 0
+}
+
+/**
+ * A re-attempt's amount: the failed payment's own, unless less is owed. A payment booked short (2,900.00 of 3,000.00)
+ * whose difference was topped up, then returned (退票), is owed 2,900.00 again, not the 3,000.00 it was asked for:
+ * the 100.00 top-up still stands. 0: nothing is owed, and no re-attempt is made.
+ */
+export function reattemptFen(previousAmountFen: number, netFen: number, bookedFen: number): number {
+  assertFen(previousAmountFen, 'previousAmountFen')
+  const owed = owedFen(netFen, bookedFen)
+  return owed < previousAmountFen ? owed : previousAmountFen
+}
+
+function assertFen(n: number, name: string): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${name} must be a non-negative integer of fen, got ${n}`)
 }

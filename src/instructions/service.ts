@@ -10,18 +10,23 @@
  * A re-attempt is one worker-month's new line in a new single-line instruction, made only when the rule of attempts
  * (attempts.ts) says the latest attempt failed and nothing paid the worker-month, under a per-worker-month lock; the
  * unique index on (project, period, worker, attempt) stops a racing twin on an engine where the lock is not enough.
+ *
+ * What a worker-month was paid is what the bank booked, read as the pay slip reads it (LedgerRepository.monthPayments:
+ * each payment once, none a return undid), not what we instructed: a payment booked short leaves the difference for
+ * the next instruction of the sheet (补发), and a re-attempt never sends more than is still owed.
  */
 import type { Database } from '../db/database.ts'
 import { isUniqueViolation } from '../db/faults.ts'
 import { AppError } from '../kernel/errors.ts'
 import { newId } from '../kernel/ids.ts'
-import { fen, Money } from '../kernel/money.ts'
+import { fen, sumFen } from '../kernel/money.ts'
 import { workDateOf, type Clock, type Month } from '../kernel/time.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { AccountService } from '../account/service.ts'
+import type { MonthPayments } from '../payroll/ledger-repository.ts'
 import type { PayrollSheetService } from '../payroll/sheet-service.ts'
 import { sheetLockKey } from '../payroll/sheet-service.ts'
-import { attemptState, nextAttempt, type AttemptLine, type AttemptResult } from './attempts.ts'
+import { attemptState, chainsOf, nextAttempt, reattemptFen, topUpFen, type AttemptLine, type AttemptResult } from './attempts.ts'
 import { checkInstruction, checkLine, endToEndId, Pain001Refused, type Pain001Instruction, type Pain001Line } from './pain001.ts'
 import { InstructionRepository, type InstructionLineRow, type InstructionRow, type PayoutResultRow, type SheetEventRow, type SheetLineRow, type SheetRow } from './repository.ts'
 
@@ -87,6 +92,13 @@ const toAttemptLine = (l: InstructionLineRow & { instructedAtMs?: number }): Att
 const answered = (r: PayoutResultRow): r is PayoutResultRow & { status: AttemptResult['status'] } => r.status !== 'pending'
 const toAttemptResult = (r: PayoutResultRow & { status: AttemptResult['status'] }): AttemptResult => ({ status: r.status, endToEndId: r.endToEndId, payeeCard: r.payeeCard, amountFen: r.amountFen, postedAtMs: r.postedAtMs })
 
+/**
+ * What the bank booked for the worker in the month: the sum of their payments that stand, as the pay slip and the
+ * ledger show it (by our EndToEndIds, else to any card the worker held), so that what the instruction tops up is what
+ * the worker's page says is missing.
+ */
+const bookedFen = (payments: MonthPayments, workerId: string, cardNo: string): number => sumFen(payments.of(workerId, cardNo).map((p) => p.amountFen))
+
 /** pain.001 MsgId: 'WL' and the id's 32 hex digits (time-ordered, unique), 34 characters of the 35 allowed. */
 const messageIdOf = (id: string): string => `WL${id.replaceAll('-', '').toUpperCase()}`
 
@@ -95,7 +107,13 @@ export class InstructionService {
 
   constructor(
     readonly db: Database,
-    readonly deps: { roster: RosterService; sheets: PayrollSheetService; account: AccountService },
+    readonly deps: {
+      roster: RosterService
+      sheets: PayrollSheetService
+      account: AccountService
+      /** The month's payments that stand per worker, as the pay slip reads them (LedgerRepository). */
+      payments: { monthPayments(projectId: string, period: Month): Promise<MonthPayments> }
+    },
     readonly clock: Clock,
   ) {
     this.repo = new InstructionRepository(db)
@@ -142,16 +160,22 @@ export class InstructionService {
         const decisions = await this.repo.newestDecisions(sheet.id)
         const instructed = await this.repo.instructedWorkers(projectId, period, sheetLines.map((l) => l.workerId))
         const payable = sheetLines.filter((l) => decisions.get(l.id) !== 'dispute' && l.netFen > 0 && !instructed.has(l.workerId))
-        // 补发: a worker paid in full under an earlier version whose line this version raises is owed the difference, a
-        // payment of its own (attempts.ts); one whose payment is still at the bank, or failed, waits for that first.
-        const topUps: Array<{ line: SheetLineRow; amountFen: number; attempt: number; paidFen: number }> = []
+        // 补发: a worker whose payments are all booked, for less than this version nets (a version that raises the line,
+        // or a bank that booked short), is owed the difference, a payment of its own (attempts.ts); one whose payment is
+        // still at the bank, or failed, waits for that first. The month's payments are read once, and only when needed.
+        const topUps: Array<{ line: SheetLineRow; amountFen: number; attempt: number; bookedFen: number }> = []
+        let payments: MonthPayments | undefined
         for (const l of sheetLines) {
           if (decisions.get(l.id) === 'dispute' || l.netFen <= 0 || !instructed.has(l.workerId)) continue
           const existing = await this.repo.workerMonthLines(projectId, l.workerId, period)
           const results = await this.repo.resultsFor(projectId, period, existing.map((e) => e.endToEndId), [...new Set(existing.map((e) => e.cardNo))])
           const s = attemptState(existing.map(toAttemptLine), results.filter(answered).map(toAttemptResult))
-          if (s.kind !== 'paid' || l.netFen <= s.paidFen) continue
-          topUps.push({ line: l, amountFen: new Money(l.netFen).minus(s.paidFen).toNumber(), attempt: Math.max(...existing.map((e) => e.attempt)) + 1, paidFen: s.paidFen })
+          if (s.kind !== 'paid') continue
+          payments ??= await this.deps.payments.monthPayments(projectId, period)
+          const booked = bookedFen(payments, l.workerId, l.cardNo)
+          const amountFen = topUpFen(s, l.netFen, booked)
+          if (amountFen === 0) continue
+          topUps.push({ line: l, amountFen, attempt: Math.max(...existing.map((e) => e.attempt)) + 1, bookedFen: booked })
         }
         if (payable.length === 0 && topUps.length === 0) {
           const held = sheetLines.filter((l) => decisions.get(l.id) === 'dispute').length
@@ -175,7 +199,7 @@ export class InstructionService {
             ...cardOf(l, cardsNow.get(l.workerId), sheet.version),
             amountFen: l.netFen,
           })),
-          ...topUps.map(({ line: l, amountFen, attempt, paidFen }) => {
+          ...topUps.map(({ line: l, amountFen, attempt, bookedFen: booked }) => {
             const card = cardOf(l, cardsNow.get(l.workerId), sheet.version)
             return {
               id: newId(),
@@ -189,7 +213,7 @@ export class InstructionService {
               endToEndId: endToEndId(l.workerId, period, attempt),
               payeeName: l.workerName,
               ...card,
-              reason: `${card.reason}: 补发 of the difference, ${paidFen} fen paid before`,
+              reason: `${card.reason}: 补发 of the difference, ${booked} fen booked by the bank before`,
               amountFen,
             }
           }),
@@ -257,6 +281,9 @@ export class InstructionService {
           throw new AppError('instruction_live', { endToEndId: line?.endToEndId ?? null, attempt: line?.attempt ?? null, state: s.kind === 'failed' ? 'attempts_exhausted' : s.kind })
         }
         const previous = existing.find((l) => l.id === next.previous.lineId)!
+        const amountFen = await this.reattemptAmount(projectId, workerId, period, existing, previous)
+        // Nothing is owed any more (the bank's bookings reach the net): the worker-month reads as paid.
+        if (amountFen === 0) throw new AppError('instruction_live', { endToEndId: previous.endToEndId, attempt: previous.attempt, state: 'paid' })
         const id = newId()
         const line: InstructionLineRow = {
           id: newId(),
@@ -271,7 +298,7 @@ export class InstructionService {
           payeeName: previous.payeeName,
           cardNo,
           bankName,
-          amountFen: previous.amountFen,
+          amountFen,
           reason: input.reason,
         }
         refuseUncarriable([line])
@@ -305,6 +332,20 @@ export class InstructionService {
       const lines = await this.repo.workerMonthLines(projectId, workerId, period)
       throw new AppError('instruction_live', { endToEndId: lines.at(-1)?.endToEndId ?? null, attempt: lines.at(-1)?.attempt ?? null, state: 'live' })
     }
+  }
+
+  /**
+   * A re-attempt's amount (attempts.ts reattemptFen): the failed payment's own, unless the worker-month is owed less —
+   * the net of the sheet line the newest payment was instructed from (the version last instructed), less what the bank
+   * booked. A line no longer on file leaves the failed payment's amount, as before.
+   */
+  private async reattemptAmount(projectId: string, workerId: string, period: Month, existing: readonly InstructionLineRow[], previous: InstructionLineRow): Promise<number> {
+    const roots = chainsOf(existing.map(toAttemptLine)).map((c) => c[0]!)
+    const newest = roots.reduce((a, b) => (b.attempt > a.attempt ? b : a))
+    const sheetLine = await this.repo.sheetLine(existing.find((l) => l.id === newest.lineId)!.sheetLineId)
+    if (!sheetLine) return previous.amountFen
+    const booked = bookedFen(await this.deps.payments.monthPayments(projectId, period), workerId, sheetLine.cardNo)
+    return reattemptFen(previous.amountFen, sheetLine.netFen, booked)
   }
 
   /** The worker-month's attempts with each one's state by the bank's results (for replies and tests). */
