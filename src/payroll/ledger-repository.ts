@@ -59,6 +59,15 @@ export interface MonthPayments {
   setbacksOf(workerId: string, cardNo: string): number
 }
 
+/** A month's payments per worker, and per line of the sheets in force the part counted against it (LedgerRepository.linePayments). */
+export interface LinePayments extends MonthPayments {
+  /**
+   * The parts of the worker's payments counted against the line (allocatePayments over the worker's lines in the
+   * ledger's order); undefined for a line on no sheet in force.
+   */
+  partOf(lineId: string): SlipPayment[] | undefined
+}
+
 export interface LedgerMonth {
   projectName: string
   timeZone: string
@@ -136,17 +145,32 @@ export class LedgerRepository {
         })
       }
     }
-    // A worker's payments of the month are theirs once, however many lines they have: set against the lines in order.
-    const byWorker = new Map<string, LedgerLine[]>()
-    for (const l of lines) byWorker.set(l.workerId, [...(byWorker.get(l.workerId) ?? []), l])
-    for (const own of byWorker.values()) {
-      const parts = allocatePayments(own.map((l) => l.slip.netFen), own[0]!.slip.payments)
-      own.forEach((l, i) => {
-        l.paid = parts[i] ?? []
-        l.slip = { ...l.slip, paidFen: sumFen(l.paid.map((p) => p.amountFen)) }
-      })
-    }
+    const parts = partsOfLines(lines.map((l) => ({ workerId: l.workerId, netFen: l.slip.netFen, payments: l.slip.payments })))
+    lines.forEach((l, i) => {
+      l.paid = parts[i]!
+      l.slip = { ...l.slip, paidFen: sumFen(l.paid.map((p) => p.amountFen)) }
+    })
     return { projectName: project.name, timeZone: project.timeZone, lines }
+  }
+
+  /**
+   * The month's payments as `monthPayments` gives them, and each line of the sheets in force with its part of them,
+   * set as the ledger and the pay slip set it (the same sheets, lines and order as `month`): what the upstream report
+   * tells the platform, so it says what the ledger says. Reads the lines' figures only (no answers, phones or items).
+   */
+  async linePayments(projectId: string, period: Month): Promise<LinePayments> {
+    const payments = await this.monthPayments(projectId, period)
+    const lines: Array<{ lineId: string; workerId: string; cardNo: string; netFen: Fen }> = []
+    for (const { head } of await this.sheetsInForce(projectId, period)) {
+      const rows = await this.db.all<{ lineId: string; workerId: string; cardNo: string; netFen: number }>(
+        sql`SELECT ${payrollSheetLines.id} AS "lineId", ${payrollSheetLines.workerId} AS "workerId", ${payrollSheetLines.cardNo} AS "cardNo", ${payrollSheetLines.netFen} AS "netFen"
+            FROM ${payrollSheetLines} WHERE ${eq(payrollSheetLines.sheetId, head.id)} ORDER BY ${asc(payrollSheetLines.lineNo)}`,
+      )
+      for (const r of rows) lines.push({ lineId: r.lineId, workerId: r.workerId, cardNo: r.cardNo, netFen: fen(Number(r.netFen)) })
+    }
+    const parts = partsOfLines(lines.map((l) => ({ workerId: l.workerId, netFen: l.netFen, payments: payments.of(l.workerId, l.cardNo) })))
+    const byLine = new Map(lines.map((l, i) => [l.lineId, parts[i]!]))
+    return { ...payments, partOf: (lineId) => byLine.get(lineId) }
   }
 
   /** Per team, the newest version whose money state is approved or later; by team name. */
@@ -281,6 +305,24 @@ export function allocatePayments(nets: readonly Fen[], payments: readonly SlipPa
     }
   }
   return parts
+}
+
+/**
+ * Each line's part of its worker's payments, the lines given in the ledger's order (team name, then line number): a
+ * worker's payments of the month are theirs once, however many lines they have, set against their lines in that order
+ * (allocatePayments). Every line of a worker carries the same payments (the first line's are used).
+ */
+function partsOfLines(lines: ReadonlyArray<{ workerId: string; netFen: Fen; payments: readonly SlipPayment[] }>): SlipPayment[][] {
+  const byWorker = new Map<string, number[]>()
+  lines.forEach((l, i) => byWorker.set(l.workerId, [...(byWorker.get(l.workerId) ?? []), i]))
+  const out: SlipPayment[][] = lines.map(() => [])
+  for (const own of byWorker.values()) {
+    const parts = allocatePayments(own.map((i) => lines[i]!.netFen), lines[own[0]!]!.payments)
+    own.forEach((i, k) => {
+      out[i] = parts[k] ?? []
+    })
+  }
+  return out
 }
 
 /** A ledger line as the export's row (工资支付台账 columns): the sheet's net beside what the bank actually paid. */

@@ -23,7 +23,7 @@ import type { RosterService } from '../roster/service.ts'
 import type { CorrectionMade, TimesheetService } from '../timesheets/service.ts'
 import { addDays, clampedDate, monthOf, nextMonth, workDateOf, zonedToUtcMs, type Clock, type Month, type WorkDate } from '../kernel/time.ts'
 import { fen, sumFen } from '../kernel/money.ts'
-import type { MonthPayments } from '../payroll/ledger-repository.ts'
+import type { LinePayments } from '../payroll/ledger-repository.ts'
 import { UpstreamOutbox } from './outbox-service.ts'
 import type { OutboxState } from './outbox.ts'
 import {
@@ -49,10 +49,11 @@ export interface ReporterDeps {
   /** The month's last reconciliation run (src/payouts): which workers' payments failed or came back. */
   payouts?: { latest(projectId: string, period: Month): Promise<{ flags: ReadonlyArray<{ kind: string; workerId: string | null }> } | undefined> }
   /**
-   * The month's payments per worker as the ledger shows them (src/payroll/ledger-repository.ts): those that stand, and
-   * how many lines failed or came back. Without it a line counts as paid once its sheet is settled.
+   * The month's payments per worker as the ledger shows them (src/payroll/ledger-repository.ts): those that stand, how
+   * many lines failed or came back, and each line's part of them as the ledger sets it (a worker on two teams' sheets
+   * is paid once, not once per line). Without it a line counts as paid once its sheet is settled.
    */
-  payments?: { monthPayments(projectId: string, period: Month): Promise<MonthPayments> }
+  payments?: { linePayments(projectId: string, period: Month): Promise<LinePayments> }
   /** The worker-month's payment attempts (src/instructions): a failed payment with a newer attempt out is retrying. */
   instructions?: { workerMonth(projectId: string, workerId: string, period: Month): Promise<{ state: { kind: string; line?: { attempt: number; previousLineId?: string | null } } }> }
 }
@@ -336,7 +337,9 @@ export class UpstreamReporter {
 
   /**
    * The lines of each team's approved sheet in force, each with its own PayStatus: 20 once the payments that stand
-   * (the bank's, net of returns) cover the line's net pay, whatever the rest of the sheet; 30 when the last
+   * (the bank's, net of returns) counted against the line cover its net pay, whatever the rest of the sheet — a worker
+   * on two teams' sheets in the month has their payments set against their lines as the wage payment ledger and the
+   * pay slip set them (LedgerRepository.linePayments), so a payment counts on one line only; 30 when the last
    * reconciliation found the payment failed or returned and it is not paid again; 40 while a re-attempt is out
    * unanswered; 0 otherwise. BalanceDate is the bank's value date of the last payment once paid, the pay date before.
    * The worker's cumulative figures on the project: payable on the approved sheets of the months up to this one
@@ -348,9 +351,9 @@ export class UpstreamReporter {
     if (approved.length === 0) return []
     const enrolled = new Map((await this.deps.roster.listEnrolments(project.id)).map((e) => [e.worker.id, e]))
     const cumulative = new Map<string, { settledFen: number; paidFen: number }>()
-    const paymentsOfMonth = new Map<Month, MonthPayments | undefined>()
-    const monthPayments = async (m: Month): Promise<MonthPayments | undefined> => {
-      if (!paymentsOfMonth.has(m)) paymentsOfMonth.set(m, await this.deps.payments?.monthPayments(project.id, m))
+    const paymentsOfMonth = new Map<Month, LinePayments | undefined>()
+    const monthPayments = async (m: Month): Promise<LinePayments | undefined> => {
+      if (!paymentsOfMonth.has(m)) paymentsOfMonth.set(m, await this.deps.payments?.linePayments(project.id, m))
       return paymentsOfMonth.get(m)
     }
     const firstMonth = [period, ...[...enrolled.values()].map((e) => monthOf(e.enrolment.entryDate))].sort()[0] as Month
@@ -387,8 +390,12 @@ export class UpstreamReporter {
       for (const line of a.lines) {
         const e = enrolled.get(line.workerId)
         if (!e) continue
+        const payments = await monthPayments(period)
+        // Both choose the newest approved version of each team; a line the ledger does not hold in force was read
+        // across an approval's commit: that approval's own report tells the platform, and nothing half-read goes out.
+        if (payments !== undefined && payments.partOf(line.lineId) === undefined) continue
         const c = cumulative.get(line.workerId) ?? { settledFen: 0, paidFen: 0 }
-        const paid = paidOf(a.state, line, await monthPayments(period))
+        const paid = paidOf(a.state, line, payments)
         const setback = failed.get(line.workerId)
         const state: PaymentState = paid.inFull ? 'success' : (setback ?? 'none')
         out.push(
@@ -544,23 +551,27 @@ export function endOfDayMs(date: WorkDate, timeZone: string): number {
 }
 
 /**
- * What the payments that stand paid a line of a month: their sum and last value date, whether that covers the line's
- * net pay, and the lines that failed or came back. A worker-month with no bank line at all counts as paid in full once
- * its sheet is settled (the reconciliation settled it).
+ * What the payments that stand paid a line of a month: the sum and last value date of the part of them the ledger
+ * counts against the line (all of them when the worker has one line in the month), whether that covers the line's net
+ * pay, and the worker's lines that failed or came back. A worker-month with no bank line at all counts as paid in full
+ * once its sheet is settled (the reconciliation settled it).
  */
 function paidOf(
   sheetState: string,
-  line: { workerId: string; cardNo: string; netFen: number },
-  payments: MonthPayments | undefined,
+  line: { lineId: string; workerId: string; cardNo: string; netFen: number },
+  payments: LinePayments | undefined,
 ): { paidFen: number; inFull: boolean; valueDate: WorkDate | null; setbacks: number } {
   const standing = payments?.of(line.workerId, line.cardNo) ?? []
   const setbacks = payments?.setbacksOf(line.workerId, line.cardNo) ?? 0
+  // Whether the worker has any bank line, not this line's part: a second line the first took every payment from is
+  // unpaid, not a month without files.
   if (standing.length === 0 && setbacks === 0) {
     const settled = sheetState === 'settled'
     return { paidFen: settled ? line.netFen : 0, inFull: settled, valueDate: null, setbacks: 0 }
   }
-  const paidFen = Number(sumFen(standing.map((p) => p.amountFen)))
-  return { paidFen, inFull: paidFen >= line.netFen, valueDate: standing.at(-1)?.valueDate ?? null, setbacks }
+  const part = payments?.partOf(line.lineId) ?? []
+  const paidFen = Number(sumFen(part.map((p) => p.amountFen)))
+  return { paidFen, inFull: paidFen >= line.netFen, valueDate: part.at(-1)?.valueDate ?? null, setbacks }
 }
 
 /** Workers whose missed attendance is kept for the next sweep (and entries kept for the log). */
