@@ -41,6 +41,10 @@ export interface LedgerLine {
   lineId: string
   workerId: string
   phone: string | null
+  /**
+   * The line as the slip shows it, its paidFen the line's part. Its `payments` are every payment of the worker's month
+   * (the worker's own page counts them once by reference); a slip printed lists `paid` instead.
+   */
   slip: PaySlip
   /**
    * The parts of the worker's month payments counted against this line (allocatePayments): all of them when the

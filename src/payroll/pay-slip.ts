@@ -56,7 +56,11 @@ export interface PaySlip {
   deductions: readonly LedgerItem[]
   netFen: Fen
   answer: SlipAnswer | null
-  /** Empty while nothing is matched: 未支付. */
+  /**
+   * The payments (or the parts of them) counted against this line, whose sum is paidFen; empty while nothing is
+   * matched: 未支付. (The ledger's LedgerLine.slip holds every payment of the worker's month here; the slip printed
+   * takes the line's part, LedgerLine.paid.)
+   */
   payments: readonly SlipPayment[]
   /**
    * What the bank paid against this line (实际支付): the sum of the payments, or, for a worker with lines on two

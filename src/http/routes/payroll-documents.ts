@@ -170,7 +170,9 @@ export async function payrollDocumentsRoutes(app: FastifyInstance, { services }:
       return reply
         .type('text/html; charset=utf-8')
         .header('content-disposition', disposition('inline', `pay-slip-${req.params.month}.html`, `工资清单-${req.params.month}.html`))
-        .send(paySlipHtml(m.lines.map((l) => maskSlip(l.slip))))
+        // Each slip lists the payments (or their parts) counted against its line, as its 实际支付 counts them: a worker's
+        // second line listed the payment that paid the first, beside 未支付 of nothing paid to it.
+        .send(paySlipHtml(m.lines.map((l) => maskSlip({ ...l.slip, payments: l.paid }))))
     },
   )
 }
