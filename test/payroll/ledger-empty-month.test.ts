@@ -16,11 +16,12 @@ t.test('the ledger of a month nothing is approved for names the month, not a tea
     if (!(e instanceof ApiError)) throw new Error('expected the request to fail')
     return { status: e.status, ...(e.body as { error: { code: string; message: string; details: unknown } }).error }
   }
-  for (const [how, p] of [
-    ['GET', api.get(`/api/projects/${site.projectId}/payroll-ledger/${MONTH}?format=csv`)],
-    ['reveal', api.post(`/api/projects/${site.projectId}/payroll-ledger/${MONTH}/reveal`, { purpose: '劳动监察调取台账' })],
+  // Each request is made when its turn comes: one made early could fail before it is awaited (an unhandled rejection).
+  for (const [how, request] of [
+    ['GET', () => api.get(`/api/projects/${site.projectId}/payroll-ledger/${MONTH}?format=csv`)],
+    ['reveal', () => api.post(`/api/projects/${site.projectId}/payroll-ledger/${MONTH}/reveal`, { purpose: '劳动监察调取台账' })],
   ] as const) {
-    const e = await refused(p)
+    const e = await refused(request())
     t.match(e, { status: 404, code: 'payroll_ledger_not_found', details: { projectId: site.projectId, month: MONTH } }, `${how}: the ledger of the month is what is missing`)
     t.notMatch(e.message, /version/, `${how}: no version was asked for`)
     t.match(e.message, /approved/, `${how}: says what puts a month in the ledger`)
