@@ -63,7 +63,7 @@ export async function registerBenchRoster(services: Services, spec: BenchRosterS
     const deviceIds = new Map<string, string>()
     for (let d = 0; d < spec.devices; d++) {
       const serial = `${spec.serialPrefix}-${String(d + 1).padStart(3, '0')}`
-      const row = await roster.registerDevice(project.id, { serial, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt: new Date(spec.nowMs - 500 * 86_400_000).toISOString() })
+      const row = await roster.createDevice(project.id, { serial, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt: new Date(spec.nowMs - 500 * 86_400_000).toISOString() })
       deviceIds.set(serial, row.id)
     }
     return { projectId: project.id, deviceIds, workers }

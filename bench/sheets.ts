@@ -121,7 +121,7 @@ async function generate(url: string, opt: Options): Promise<{ projectId: string;
     for (let i = 0; i < opt.teams; i++) teamIds.push((await roster.createTeam(project.id, { name: `班组${String(i + 1).padStart(3, '0')}`, employerId: subs[i % subs.length]!.id })).id)
     const installedAt = new Date(Date.UTC(2026, 0, 5)).toISOString()
     const gates: string[] = []
-    for (let d = 0; d < GATES; d++) gates.push((await roster.registerDevice(project.id, { serial: `SH-GT-${String(d + 1).padStart(3, '0')}`, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt })).id)
+    for (let d = 0; d < GATES; d++) gates.push((await roster.createDevice(project.id, { serial: `SH-GT-${String(d + 1).padStart(3, '0')}`, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt })).id)
 
     // The roster: checksum-valid unique ID numbers, as bench/timesheet.ts makes them.
     const workerIds: string[] = []

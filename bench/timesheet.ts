@@ -280,11 +280,11 @@ async function generate(url: string, opt: Options): Promise<number> {
     const installedAt = new Date(Date.UTC(2026, 0, 5)).toISOString()
     const devices: Array<{ id: string; face: boolean }> = []
     for (let d = 0; d < GATES; d++) {
-      const row = await roster.registerDevice(project.id, { serial: `TS-GT-${String(d + 1).padStart(3, '0')}`, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt })
+      const row = await roster.createDevice(project.id, { serial: `TS-GT-${String(d + 1).padStart(3, '0')}`, model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } }, installedAt })
       devices.push({ id: row.id, face: false })
     }
     for (let d = 0; d < FACE_TERMINALS; d++) {
-      const row = await roster.registerDevice(project.id, { serial: `TS-FR-${String(d + 1).padStart(3, '0')}`, model: 'face-fr900', installedAt })
+      const row = await roster.createDevice(project.id, { serial: `TS-FR-${String(d + 1).padStart(3, '0')}`, model: 'face-fr900', installedAt })
       devices.push({ id: row.id, face: true })
     }
 

@@ -143,6 +143,10 @@ export class RosterRepository {
       throw err
     }
   }
+  /** The oldest entry of the project's dedicated-account register: the one recorded with it, when it had a bank code. */
+  async firstAccountEntry(projectId: string): Promise<DedicatedAccountRow | undefined> {
+    return (await new AccountRepository(this.db).accountHistory(projectId)).at(-1)
+  }
   async project(id: string): Promise<ProjectRow | undefined> {
     const raw = await this.db.get<Raw>(q(PROJECT_BY_ID, id))
     return raw && rowOf<ProjectRow>(projects, raw)

@@ -2,6 +2,7 @@
  * The real-name roster (实名制管理): registering organisations, projects, teams,
  * workers, enrolments and devices, with every identity checked on the way in.
  */
+import { isDeepStrictEqual } from 'node:util'
 import { codecFor } from '../../devices/registry.ts'
 import { AppError } from '../kernel/errors.ts'
 import { maskText } from '../access/masking.ts'
@@ -10,6 +11,7 @@ import { newId } from '../kernel/ids.ts'
 import { ZERO_FEN, fen, formatYuan, parseYuan, type Fen } from '../kernel/money.ts'
 import { isTimeZone, workDateOf, type Clock, type WorkDate } from '../kernel/time.ts'
 import { WITH_PROJECT_REASON, inForceElsewhere, registerEntry } from '../account/register.ts'
+import { openedOnOf } from '../account/repository.ts'
 import { DEFAULT_POLICY, type AttendancePolicy } from '../timesheets/policy.ts'
 import { isUniqueViolation } from '../db/faults.ts'
 import type { Transaction } from '../db/database.ts'
@@ -127,21 +129,23 @@ export class RosterService {
     return (await this.registerOrganisation(input)).row
   }
 
+  /**
+   * Registers an organisation, or answers with the one already registered under the credit code when the repeat
+   * states its kind and name (sameOrganisation); a repeat that states another is refused, naming the fields.
+   */
   async registerOrganisation(input: NewOrganisation): Promise<Registered<OrganisationRow>> {
     const creditCode = input.creditCode.trim().toUpperCase()
     if (!isCreditCode(creditCode)) throw new AppError('invalid_credit_code', { creditCode })
     const existing = await this.repo.organisationByCreditCode(creditCode)
-    if (existing) {
-      // Registering the same organisation again is safe: it returns the record it already has.
-      return { row: existing, created: false }
-    }
+    // Registering the same organisation again is safe: it returns the record it already has, when the facts match.
+    if (existing) return { row: sameOrganisation(existing, input), created: false }
     const row: OrganisationRow = { id: newId(), kind: input.kind, name: input.name.trim(), creditCode, createdAtMs: this.clock.nowMs() }
     try {
       await this.repo.insertOrganisation(row)
     } catch (err) {
       // Another instance registered it a moment ago: the same answer as a repeat.
       const raced = isUniqueViolation(err) ? await this.repo.organisationByCreditCode(creditCode) : undefined
-      if (raced) return { row: raced, created: false }
+      if (raced) return { row: sameOrganisation(raced, input), created: false }
       throw err
     }
     return { row, created: true }
@@ -160,19 +164,30 @@ export class RosterService {
     return org
   }
 
+  /** The project, new or already registered under the site code with the same facts (registerProject). */
+  async createProject(input: NewProject, creator: ProjectCreator = { createdBy: 'roster' }): Promise<ProjectRow> {
+    return (await this.registerProject(input, creator)).row
+  }
+
   /**
    * The project, and with its account's bank code the first entry of its dedicated account's register in the same
    * transaction (README step 2: the account a project is created with is its dedicated account): the payer check,
    * bank instructions, the bank's scope, the register and the bureau's overview all read that register. Without the
    * bank code the account cannot be instructed or reached by a bank, and is no register entry until it is registered
    * (POST …/dedicated-account). An account number in force on another project is refused, as at registration.
+   *
+   * A repeat (the site code already registered) answers with the project stored when every fact it states matches
+   * (a client that lost the first reply gets the id back, as for organisations, teams and workers); one that states
+   * different facts is refused, project_site_code_exists naming the fields (details.differs), and the project only to
+   * a caller who reaches it (`creator.reaches`). The project is master data: a repeat never changes it.
    */
-  async createProject(input: NewProject, creator: ProjectCreator = { createdBy: 'roster' }): Promise<ProjectRow> {
+  async registerProject(input: NewProject, creator: ProjectCreator = { createdBy: 'roster' }): Promise<Registered<ProjectRow>> {
     const timeZone = input.timeZone ?? this.defaultTimeZone
     if (!isTimeZone(timeZone)) throw new AppError('invalid_time_zone', { timeZone })
     await this.organisationOfKind(input.constructionUnitId, 'construction_unit')
     await this.organisationOfKind(input.generalContractorId, 'general_contractor')
-    if (await this.repo.projectBySiteCode(input.siteCode)) throw new AppError('project_site_code_exists', { siteCode: input.siteCode })
+    const existing = await this.repo.projectBySiteCode(input.siteCode)
+    if (existing) return { row: await this.sameProject(existing, input, creator), created: false }
     const row: ProjectRow = {
       id: newId(),
       siteCode: input.siteCode,
@@ -209,8 +224,9 @@ export class RosterService {
     try {
       others = await this.repo.insertProject(row, entry)
     } catch (err) {
-      // Another instance took the site code a moment ago.
-      if (isUniqueViolation(err) && (await this.repo.projectBySiteCode(input.siteCode))) throw new AppError('project_site_code_exists', { siteCode: input.siteCode })
+      // Another instance registered the site code a moment ago: the same answer as a repeat.
+      const raced = isUniqueViolation(err) ? await this.repo.projectBySiteCode(input.siteCode) : undefined
+      if (raced) return { row: await this.sameProject(raced, input, creator), created: false }
       throw err
     }
     if (others.length > 0) {
@@ -218,7 +234,37 @@ export class RosterService {
       throw inForceElsewhere(input.account.no, others, reached, 'account.no')
     }
     this.onChange()
-    return row
+    return { row, created: true }
+  }
+
+  /**
+   * The stored project when every fact the repeat states matches it (facts left out, as timeZone or account.bankCode,
+   * are not compared); otherwise project_site_code_exists naming the fields that differ, never their values, and the
+   * project only to a caller who reaches it: the site code may be another contractor's.
+   */
+  private async sameProject(existing: ProjectRow, input: NewProject, creator: ProjectCreator): Promise<ProjectRow> {
+    const { account } = input
+    const stated: Array<[string, unknown, unknown]> = [
+      ['name', nameFact(input.name), nameFact(existing.name)],
+      ['regionCode', input.regionCode, existing.regionCode],
+      ['timeZone', input.timeZone ?? existing.timeZone, existing.timeZone],
+      ['payDay', input.payDay, existing.payDay],
+      ['constructionUnitId', input.constructionUnitId, existing.constructionUnitId],
+      ['generalContractorId', input.generalContractorId, existing.generalContractorId],
+      ['account.bank', account.bank, existing.accountBank],
+      ['account.bankCode', account.bankCode ?? existing.accountBankCode, existing.accountBankCode],
+      ['account.no', account.no, existing.accountNo],
+      ['account.name', account.name, existing.accountName],
+    ]
+    if (account.openedOn !== undefined) {
+      // The opening date is the register entry's that was recorded with the project; none when it had no bank code.
+      const first = existing.accountBankCode === null ? undefined : await this.repo.firstAccountEntry(existing.id)
+      stated.push(['account.openedOn', account.openedOn, first?.reason === WITH_PROJECT_REASON ? openedOnOf(first.openedOn) : null])
+    }
+    const differs = stated.filter(([, given, stored]) => given !== stored).map(([field]) => field)
+    if (differs.length === 0) return existing
+    const reached = creator.reaches === undefined || (await creator.reaches(existing.id))
+    throw new AppError('project_site_code_exists', { siteCode: existing.siteCode, differs, ...(reached ? { projectId: existing.id } : {}) })
   }
 
   async project(id: string): Promise<ProjectRow> {
@@ -746,14 +792,25 @@ export class RosterService {
     return (await this.repo.pageEnrolments(projectId, page, employerId)) ?? cursorNotFound(page)
   }
 
-  async registerDevice(projectId: string, input: NewDevice): Promise<DeviceRow> {
+  /** The device, new or already registered under the serial with the same facts (registerDevice). */
+  async createDevice(projectId: string, input: NewDevice): Promise<DeviceRow> {
+    return (await this.registerDevice(projectId, input)).row
+  }
+
+  /**
+   * Registers a device, or answers with the device already registered under the serial when the repeat registers it
+   * on the same project with the same facts (sameDevice); different facts are 409 device_exists naming them. The
+   * device's secret is not the roster's: the route issues one for a device made now only (a repeat never shows one).
+   */
+  async registerDevice(projectId: string, input: NewDevice): Promise<Registered<DeviceRow>> {
     await this.project(projectId)
     const codec = codecFor(input.model)
     if (!codec) throw new AppError('device_model_unknown', { model: input.model })
     const settings = input.settings ?? {}
     const problem = codec.checkSettings(settings)
     if (problem) throw new AppError('validation_failed', [{ field: 'settings', message: problem }])
-    if (await this.repo.deviceBySerial(input.serial)) throw new AppError('device_exists', { serial: input.serial })
+    const existing = await this.repo.deviceBySerial(input.serial)
+    if (existing) return { row: sameDevice(existing, projectId, input), created: false }
     const now = this.clock.nowMs()
     const row: DeviceRow = {
       id: newId(),
@@ -768,12 +825,13 @@ export class RosterService {
     try {
       await this.repo.insertDevice(row)
     } catch (err) {
-      // Another instance registered the serial a moment ago.
-      if (isUniqueViolation(err) && (await this.repo.deviceBySerial(input.serial))) throw new AppError('device_exists', { serial: input.serial })
+      // Another instance registered the serial a moment ago: the same answer as a repeat.
+      const raced = isUniqueViolation(err) ? await this.repo.deviceBySerial(input.serial) : undefined
+      if (raced) return { row: sameDevice(raced, projectId, input), created: false }
       throw err
     }
     this.onChange()
-    return row
+    return { row, created: true }
   }
 
   /** Every device of the project, unpaged: for the service's own use, never a reply. */
@@ -830,6 +888,41 @@ function cardNoOf(raw: string): string {
   const cardNo = raw.replace(/\s+/g, '')
   if (!/^\d{12,19}$/.test(cardNo)) throw new AppError('invalid_card_no', { digits: cardNo.length })
   return cardNo
+}
+
+/** A name as a repeat is compared on: spaces aside, full-width forms as their narrow ones (（杭州） is (杭州)). */
+function nameFact(name: string): string {
+  return nameKey(name.normalize('NFKC'))
+}
+
+/**
+ * The stored organisation when the repeat states its kind and name; otherwise organisation_exists_with_different_facts
+ * naming the fields that differ (the credit code is the key). A repeat never renames or re-kinds a registration:
+ * projects and teams already name it in its role.
+ */
+function sameOrganisation(existing: OrganisationRow, input: NewOrganisation): OrganisationRow {
+  const differs: string[] = []
+  if (input.kind !== existing.kind) differs.push('kind')
+  if (nameFact(input.name) !== nameFact(existing.name)) differs.push('name')
+  if (differs.length > 0) throw new AppError('organisation_exists_with_different_facts', { organisationId: existing.id, differs })
+  return existing
+}
+
+/**
+ * The stored device when the repeat registers it on the same project with the facts it states (settings, location
+ * and installedAt left out are not compared); otherwise device_exists naming the fields that differ, never their
+ * values. A serial on another project is named `projectId` there, without the device: that project may be another
+ * contractor's.
+ */
+function sameDevice(existing: DeviceRow, projectId: string, input: NewDevice): DeviceRow {
+  if (existing.projectId !== projectId) throw new AppError('device_exists', { serial: existing.serial, differs: ['projectId'] })
+  const differs: string[] = []
+  if (input.model !== existing.model) differs.push('model')
+  if (input.settings !== undefined && !isDeepStrictEqual(input.settings, JSON.parse(existing.settings))) differs.push('settings')
+  if (input.location !== undefined && input.location !== existing.location) differs.push('location')
+  if (input.installedAt !== undefined && Date.parse(input.installedAt) !== existing.installedAtMs) differs.push('installedAt')
+  if (differs.length > 0) throw new AppError('device_exists', { serial: existing.serial, deviceId: existing.id, differs })
+  return existing
 }
 
 /** The stored team when the repeat names its employer; another subcontractor's team of the name is a conflict. */

@@ -31,7 +31,7 @@ t.test("a face terminal's replayed records do not flip the directions of a day a
   const team = await roster.createTeam(project.id, { name: '木工班', employerId: sub.id })
   const worker = await roster.createWorker({ name: '赵六', idNumber: idNumber(rng, 1), bankName: '农行', cardNo: cardNumber(1) })
   await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'F1', dailyRate: '300.00', safetyTrained: true, entryDate: '2026-11-01' })
-  await roster.registerDevice(project.id, { serial: 'FT-0001', model: 'face-fr900', installedAt: '2026-10-01T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'FT-0001', model: 'face-fr900', installedAt: '2026-10-01T00:00:00Z' })
   const record = (recordId: string, createTime: string) =>
     inbox.submit({
       topic: 'wl/v1/FR-1/FT-0001/punch',

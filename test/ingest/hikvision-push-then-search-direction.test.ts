@@ -21,7 +21,7 @@ const searchEntry = (serialNo: number) => ({ major: 5, minor: 75, time: '2026-11
 
 t.test('an event pushed with attendanceStatus and read again by search is a duplicate, not a conflict', async (t) => {
   const { roster, project, inbox, services } = await reviewSite(t, { nowIso: '2026-11-03T02:00:00Z' })
-  await roster.registerDevice(project.id, { serial: 'HK1', model: 'hikvision-isapi', installedAt: '2025-01-01T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'HK1', model: 'hikvision-isapi', installedAt: '2025-01-01T00:00:00Z' })
   const submit = (frame: object) => inbox.submit({ topic, payload: Buffer.from(JSON.stringify(frame)), clientId: undefined, source: 'http' })
   const direction = async (recordId: string): Promise<string[]> =>
     (await services.db.all<{ direction: string }>(q('SELECT direction FROM punches WHERE record_id = ?', recordId))).map((r) => r.direction)

@@ -33,7 +33,8 @@ t.test('roster', async (t) => {
   t.match(await failure(api.post('/api/projects', { ...projectBody, timeZone: 'Mars/Olympus' })), { status: 400, code: 'invalid_time_zone' })
   const project = await api.post<{ id: string; timeZone: string }>('/api/projects', projectBody)
   t.equal(project.timeZone, 'Asia/Shanghai', 'the default zone')
-  t.match(await failure(api.post('/api/projects', projectBody)), { status: 409, code: 'project_site_code_exists' })
+  t.match(await api.post('/api/projects', projectBody), { id: project.id }, 'the same project again answers the first (test/roster/registration-repeat.test.ts)')
+  t.match(await failure(api.post('/api/projects', { ...projectBody, payDay: 15 })), { status: 409, code: 'project_site_code_exists', details: { differs: ['payDay'] } })
 
   const team = await api.post<{ id: string }>(`/api/projects/${project.id}/teams`, { name: '钢筋班', employerId: sub.id })
   t.match(await api.post(`/api/projects/${project.id}/teams`, { name: ' 钢筋班 ', employerId: sub.id }), { id: team.id }, 'the same team again answers the first (test/roster/team-repeat.test.ts)')
@@ -82,7 +83,7 @@ t.test('roster', async (t) => {
   t.match(await failure(api.post(`/api/projects/${project.id}/devices`, { serial: 'X-1', model: 'toaster' })), { status: 400, code: 'device_model_unknown' })
   t.match(await failure(api.post(`/api/projects/${project.id}/devices`, { serial: 'GT-1', model: 'gate-ts200', settings: { lanes: { '1': 'sideways' } } })), { status: 400, code: 'validation_failed' })
   await api.post(`/api/projects/${project.id}/devices`, { serial: 'GT-1', model: 'gate-ts200', settings: { lanes: { '1': 'in', '2': 'out' } } })
-  t.match(await failure(api.post(`/api/projects/${project.id}/devices`, { serial: 'GT-1', model: 'gate-ts200' })), { status: 409, code: 'device_exists' })
+  t.match(await failure(api.post(`/api/projects/${project.id}/devices`, { serial: 'GT-1', model: 'face-fr900' })), { status: 409, code: 'device_exists', details: { differs: ['model'] } })
 
   t.match(await failure(api.post(`/api/projects/${project.id}/devices/nope/installation`, { installedAt: '2026-09-01T00:00:00Z', author: '王芳', reason: 'x' })), { status: 404, code: 'device_not_found' })
 

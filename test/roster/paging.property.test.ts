@@ -61,7 +61,7 @@ t.test('walking any roster list page by page gives the whole list once, in order
           const worker = await roster.createWorker({ name: w.name, idNumber: idNumber(rng, i), bankName: '农行', cardNo: cardNumber(i) })
           await roster.enrol(project.id, { workerId: worker.id, teamId: (teams[w.team % teams.length] as { id: string }).id, dailyRate: '300.00', safetyTrained: true, entryDate: '2026-10-01' })
         }
-        for (const serial of site.serials) await roster.registerDevice(project.id, { serial, model: 'canonical' })
+        for (const serial of site.serials) await roster.createDevice(project.id, { serial, model: 'canonical' })
 
         const whole = <T>(read: (page: PageQuery) => Promise<T[]>): Promise<T[]> => read({ limit: 1_000 })
         const same = async <T>(read: (page: PageQuery) => Promise<T[]>, idOf: (row: T) => string): Promise<boolean> => {

@@ -64,7 +64,7 @@ t.test('a confirmed day plus its adjustments is the day as it computes now', asy
       const team = await roster.createTeam(project.id, { name: '钢筋班', employerId: sub.id })
       const worker = await roster.createWorker({ name: '张三', idNumber: idNumber(rng, run), bankName: '农行', cardNo: cardNumber(run) })
       await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'W1', dailyRate: '300.00', safetyTrained: true, entryDate: '2026-09-01' })
-      await roster.registerDevice(project.id, { serial, model: 'canonical', installedAt: '2026-09-01T00:00:00Z' })
+      await roster.createDevice(project.id, { serial, model: 'canonical', installedAt: '2026-09-01T00:00:00Z' })
 
       let seq = 0
       const punch = async (day: number, minute: number, direction: 'in' | 'out' | 'unknown'): Promise<void> => {

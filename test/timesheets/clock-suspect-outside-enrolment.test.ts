@@ -26,7 +26,7 @@ t.test('a suspect reading dated before the entry is shown, asks for no review, a
   const team = await roster.createTeam(project.id, { name: '钢筋班', employerId: sub.id })
   const worker = await roster.createWorker({ name: '张三', idNumber: idNumber(rng, 1), bankName: '农行', cardNo: cardNumber(1) })
   await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'W1', dailyRate: '300.00', safetyTrained: true, entryDate: '2026-10-10' })
-  await roster.registerDevice(project.id, { serial: 'CN-1', model: 'canonical', installedAt: '2026-10-08T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'CN-1', model: 'canonical', installedAt: '2026-10-08T00:00:00Z' })
   let seq = 0
   const punch = async (deviceTime: string, direction: 'in' | 'out' | 'unknown'): Promise<void> => {
     const payload = Buffer.from(JSON.stringify({ deviceSerial: 'CN-1', recordId: String(++seq), person: { kind: 'device_user', value: 'W1' }, deviceTime, direction, verifyMethod: 'face', channel: 'gate' }))

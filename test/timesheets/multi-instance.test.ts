@@ -68,7 +68,7 @@ async function setUp(s: Services, workers: number): Promise<Site> {
   const project = await roster.createProject({ siteCode: 'MI', name: '工程', regionCode: '330106', payDay: 10, constructionUnitId: cu.id, generalContractorId: gc.id, account: { bank: '农行', no: '1', name: '专户' } })
   // An in without an out counts as a day, so one punch is a figure the snapshot either has or has not.
   await roster.setPolicy(project.id, { debounceMinutes: 2, maxShiftMinutes: 960, incompleteDay: 'count_day', clockAheadMinutes: 10 })
-  await roster.registerDevice(project.id, { serial: 'MI-01', model: 'canonical', installedAt: '2026-09-01T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'MI-01', model: 'canonical', installedAt: '2026-09-01T00:00:00Z' })
   const site: Site = { projectId: project.id, site: 'MI', serial: 'MI-01', workers: [] }
   for (let i = 0; i < workers; i++) {
     const team = await roster.createTeam(project.id, { name: `班组${i}`, employerId: sub.id })

@@ -20,7 +20,7 @@ import { reviewSite } from '../timesheets/helpers/site.ts'
 t.test('an accepted suspect reading is no longer flagged in the month it was received', async (t) => {
   const s = await reviewSite(t, { nowIso: '2026-11-03T02:00:00Z', entryDate: '2026-10-01' })
   // A second gate registered on 3 November with its installation time: it then replays 20 October.
-  await s.roster.registerDevice(s.project.id, { serial: 'D2', model: 'canonical', installedAt: '2026-11-03T00:00:00Z' })
+  await s.roster.createDevice(s.project.id, { serial: 'D2', model: 'canonical', installedAt: '2026-11-03T00:00:00Z' })
   let seq = 0
   const replay = (deviceTime: string, direction: 'in' | 'out') =>
     s.inbox.submit({
@@ -54,7 +54,7 @@ t.test('an accepted suspect reading is no longer flagged in the month it was rec
 
 t.test('a reading a reset clock put before the entry can be voided, and its flag goes', async (t) => {
   const s = await reviewSite(t, { nowIso: '2026-11-03T02:00:00Z', entryDate: '2026-10-01' })
-  await s.roster.registerDevice(s.project.id, { serial: 'D3', model: 'canonical', installedAt: '2026-11-03T00:00:00Z' })
+  await s.roster.createDevice(s.project.id, { serial: 'D3', model: 'canonical', installedAt: '2026-11-03T00:00:00Z' })
   await s.inbox.submit({
     topic: 'wl/v1/S1/D3/punch',
     payload: Buffer.from(JSON.stringify({ deviceSerial: 'D3', recordId: '1', person: { kind: 'device_user', value: 'W1' }, deviceTime: '2000-01-01T08:00:00+08:00', direction: 'in', verifyMethod: 'face', channel: 'gate' })),

@@ -33,7 +33,7 @@ t.test("one worker's failing lookup does not keep the batch's other workers from
   const b = await roster.createWorker({ name: '乙', idNumber: idNumber(rng, 2), bankName: '农行', cardNo: cardNumber(2) })
   await roster.enrol(project.id, { workerId: a.id, teamId: team.id, deviceUserId: 'A1', dailyRate: '300.00', safetyTrained: true, entryDate: '2026-11-01' })
   await roster.enrol(project.id, { workerId: b.id, teamId: team.id, deviceUserId: 'B1', dailyRate: '300.00', safetyTrained: true, entryDate: '2026-11-01' })
-  await roster.registerDevice(project.id, { serial: 'GATE-LF', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'GATE-LF', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
   await reporter.idle()
 
   // A's lookup fails while the batch is queued (a database blip, say); B's does not.

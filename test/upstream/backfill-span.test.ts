@@ -31,7 +31,7 @@ t.test('a six-week backfill of one worker is queued upstream', async (t) => {
   const team = await roster.createTeam(project.id, { name: '钢筋班', employerId: sub.id })
   const worker = await roster.createWorker({ name: '张三', idNumber: idNumber(rng, 1), bankName: '农行', cardNo: cardNumber(1) })
   await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'W1', dailyRate: '300.00', contractNo: 'HT-1', safetyTrained: true, entryDate: '2026-09-01' })
-  await roster.registerDevice(project.id, { serial: 'GATE-UP', model: 'canonical', installedAt: '2026-08-01T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'GATE-UP', model: 'canonical', installedAt: '2026-08-01T00:00:00Z' })
   await reporter.idle()
 
   // The replay: one in and one out a day from 15 September to 31 October, submitted together (one batch).

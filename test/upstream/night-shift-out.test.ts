@@ -29,7 +29,7 @@ t.test("a night shift's out, stored on the next date, is reported", async (t) =>
   const team = await roster.createTeam(project.id, { name: '夜班组', employerId: sub.id })
   const worker = await roster.createWorker({ name: '王五', idNumber: idNumber(rng, 1), bankName: '农行', cardNo: cardNumber(1) })
   await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'N1', dailyRate: '300.00', safetyTrained: true, entryDate: '2026-11-01' })
-  await roster.registerDevice(project.id, { serial: 'GATE-NS', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'GATE-NS', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
   let seq = 0
   const punch = async (local: string, direction: 'in' | 'out'): Promise<void> => {
     const payload = Buffer.from(JSON.stringify({ deviceSerial: 'GATE-NS', recordId: String(++seq), person: { kind: 'device_user', value: 'N1' }, deviceTime: `${local}+08:00`, direction, verifyMethod: 'face', channel: 'gate' }))

@@ -61,8 +61,8 @@ t.test('a reporting project queues its roster, punches and payroll; another proj
   const worker2 = await roster.createWorker({ name: '李四', idNumber: idNumber(rng, 2), bankName: '农行', cardNo: cardNumber(2) })
   const enrolment = await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'W1', dailyRate: '300.00', contractNo: 'HT-1', safetyTrained: true, entryDate: '2026-11-01' })
   await roster.enrol(other.id, { workerId: worker2.id, teamId: otherTeam.id, deviceUserId: 'W2', dailyRate: '300.00', safetyTrained: true, entryDate: '2026-11-01' })
-  await roster.registerDevice(project.id, { serial: 'GATE-UP', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
-  await roster.registerDevice(other.id, { serial: 'GATE-NO', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'GATE-UP', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
+  await roster.createDevice(other.id, { serial: 'GATE-NO', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
   await reporter.idle()
 
   const kinds = async (projectId: string): Promise<string[]> => (await reporter.outbox.records(db, projectId)).map((r) => `${r.kind} ${r.key.split(':')[0]}`)

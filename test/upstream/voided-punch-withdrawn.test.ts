@@ -33,7 +33,7 @@ t.test('a punch voided before it was sent is not sent upstream', async (t) => {
   const team = await roster.createTeam(project.id, { name: '钢筋班', employerId: sub.id })
   const worker = await roster.createWorker({ name: '孙八', idNumber: idNumber(rng, 1), bankName: '农行', cardNo: cardNumber(1) })
   await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'V1', dailyRate: '300.00', safetyTrained: true, entryDate: '2026-11-01' })
-  await roster.registerDevice(project.id, { serial: 'GATE-VP', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'GATE-VP', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
   await reporter.idle()
   // The roster goes out first (the platform takes attendance only of workers it knows).
   for (let i = 0; i < 6; i++) {

@@ -35,7 +35,7 @@ async function setUp(t: Test): Promise<{ services: Services; clock: ManualClock;
   const team = await roster.createTeam(project.id, { name: '钢筋班', employerId: sub.id })
   const worker = await roster.createWorker({ name: '张三', idNumber: idNumber(rng, 1), bankName: '农行', cardNo: cardNumber(1) })
   await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'W1', dailyRate: '300.00', safetyTrained: true, entryDate: '2026-11-01' })
-  await roster.registerDevice(project.id, { serial: 'GATE-UP', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'GATE-UP', model: 'canonical', installedAt: '2026-10-01T00:00:00Z' })
   await services.upstream.reporter.idle()
   return { services, clock, platform, projectId: project.id, workerId: worker.id }
 }

@@ -155,6 +155,26 @@ const deviceCredentials = {
 
 const deviceWithCredentials = { type: 'object', properties: { ...device.properties, mqtt: deviceCredentials } } as const
 
+/** A device registered again: how it connects, without a password (shown once, when it was first registered). */
+const deviceRegisteredAgain = {
+  type: 'object',
+  properties: {
+    ...device.properties,
+    mqtt: {
+      type: 'object',
+      description: 'As at registration, less the password: it was shown once, when the device was first registered, and is kept only hashed',
+      properties: {
+        username: deviceCredentials.properties.username,
+        clientId: deviceCredentials.properties.clientId,
+        punchTopic: deviceCredentials.properties.punchTopic,
+        ackTopic: deviceCredentials.properties.ackTopic,
+        passwordNote: { type: 'string', description: 'why no password is here, and the route that issues a new one if it was lost' },
+      },
+      required: ['username', 'clientId', 'punchTopic', 'ackTopic', 'passwordNote'],
+    },
+  },
+} as const
+
 const deviceParams = { type: 'object', properties: { projectId: idParam, deviceId: idParam }, required: ['projectId', 'deviceId'], additionalProperties: false } as const
 
 const INSTALLED_AT_NOTE =
@@ -258,7 +278,9 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     { config: { policy: { roles: ['labour_manager'], write: true } },
       schema: {
         tags: ['roster'],
-        summary: 'Register a construction unit, general contractor or subcontractor (idempotent by credit code: a repeat answers 200 with the record)',
+        summary:
+          'Register a construction unit, general contractor or subcontractor. The same credit code again answers 200 with the record when the kind and ' +
+          'name are the same, 409 organisation_exists_with_different_facts (details.organisationId, details.differs) when they are not',
         body: {
           type: 'object',
           properties: {
@@ -289,7 +311,9 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     { config: { policy: { roles: ['labour_manager'], write: true } },
       schema: {
         tags: ['roster'],
-        summary: 'Register a project with its dedicated wage account (农民工工资专用账户)',
+        summary:
+          'Register a project with its dedicated wage account (农民工工资专用账户). The same site code again answers 200 with the project when every ' +
+          'fact stated is the same (facts left out are not compared), 409 project_site_code_exists (details.differs) when one is not',
         body: {
           type: 'object',
           properties: {
@@ -316,7 +340,7 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
           required: ['siteCode', 'name', 'regionCode', 'payDay', 'constructionUnitId', 'generalContractorId', 'account'],
           additionalProperties: false,
         },
-        response: { 201: project, ...errors },
+        response: { 200: project, 201: project, ...errors },
       },
     },
     async (req, res) => {
@@ -326,7 +350,8 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         throw new AppError('role_forbidden', { role: p.role, reason: "a labour manager registers projects whose general contractor or construction unit is their own organisation" })
       }
       const reaches = async (projectId: string): Promise<boolean> => (await services.access.checkScope(p, { projectId })) === undefined
-      return res.status(201).send(presentProject(await roster.createProject(req.body, { createdBy: p.label, reaches })))
+      const r = await roster.registerProject(req.body, { createdBy: p.label, reaches })
+      return res.status(registeredStatus(r)).send(presentProject(r.row))
     },
   )
 
@@ -880,7 +905,11 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
       schema: {
         tags: ['roster'],
         summary: 'Register a gate or face terminal; its model picks the codec (devices/README.md). Give installedAt when it replays earlier readings',
-        description: INSTALLED_AT_NOTE,
+        description:
+          `${INSTALLED_AT_NOTE} The MQTT password is in the 201 reply only. The same serial again on this project with the same facts ` +
+          '(settings, location and installedAt left out are not compared) answers 200 with the device and how it connects, but no password: ' +
+          'it is not shown again, and POST …/devices/{deviceId}/credentials issues a new one if it was lost. Different facts, or the serial ' +
+          'on another project, are 409 device_exists (details.differs).',
         params: projectParams,
         body: {
           type: 'object',
@@ -894,11 +923,20 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
           required: ['serial', 'model'],
           additionalProperties: false,
         },
-        response: { 201: deviceWithCredentials, ...errors },
+        response: { 200: deviceRegisteredAgain, 201: deviceWithCredentials, ...errors },
       },
     },
     async (req, res) => {
-      const d = await roster.registerDevice(req.params.projectId, req.body)
+      const { row: d, created } = await roster.registerDevice(req.params.projectId, req.body)
+      if (!created) {
+        // A repeat shows no secret, neither the one issued then (only its hash is kept) nor a new one: issuing one would
+        // cut off the device already using the first, for a client that only lost a reply.
+        const { siteCode } = await roster.project(d.projectId)
+        const passwordNote =
+          'The password was shown once, in the reply that first registered this device, and is kept only hashed: it is not shown again. ' +
+          `If it is lost, POST /api/projects/${d.projectId}/devices/${d.id}/credentials issues a new one (the old one stops working).`
+        return res.status(200).send({ ...presentDevice(d), mqtt: { ...connection(siteCode, d), passwordNote } })
+      }
       // Not in the registration's transaction: should this fail, the device is registered without a secret, and
       // POST …/credentials issues one.
       const mqtt = await issueCredentials(req, d)
@@ -906,11 +944,14 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
     },
   )
 
+  /** Where and as whom the device connects: its credentials less the password. */
+  const connection = (siteCode: string, d: DeviceRow) => ({ username: d.serial, clientId: d.serial, punchTopic: punchTopic(siteCode, d.serial), ackTopic: ackTopic(siteCode, d.serial) })
+
   /** A new MQTT secret for the device (the one before stops working, and a connection it opened is closed). */
   const issueCredentials = async (req: FastifyRequest, d: DeviceRow) => {
     const { siteCode } = await roster.project(d.projectId)
     const password = await services.access.issueDeviceSecret({ id: d.id, serial: d.serial }, actorOf(principalOf(req)))
-    return { username: d.serial, password, clientId: d.serial, punchTopic: punchTopic(siteCode, d.serial), ackTopic: ackTopic(siteCode, d.serial) }
+    return { ...connection(siteCode, d), password }
   }
 
   app.post<{ Params: { projectId: string; deviceId: string } }>(

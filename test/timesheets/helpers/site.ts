@@ -21,7 +21,7 @@ export async function reviewSite(t: Test, opts: { nowIso: string; timeZone?: str
   const team = await roster.createTeam(project.id, { name: '钢筋班', employerId: sub.id })
   const worker = await roster.createWorker({ name: '张三', idNumber: idNumber(rng, 1), bankName: '农行', cardNo: cardNumber(1) })
   await roster.enrol(project.id, { workerId: worker.id, teamId: team.id, deviceUserId: 'W1', dailyRate: '300.00', safetyTrained: true, entryDate: opts.entryDate ?? '2026-01-01' })
-  await roster.registerDevice(project.id, { serial: 'D1', model: 'canonical', installedAt: '2025-01-01T00:00:00Z' })
+  await roster.createDevice(project.id, { serial: 'D1', model: 'canonical', installedAt: '2025-01-01T00:00:00Z' })
   let seq = 0
   /** deviceTime: an RFC 3339 instant with its offset. */
   const punch = async (deviceTime: string, direction: 'in' | 'out' | 'unknown'): Promise<void> => {
