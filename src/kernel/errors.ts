@@ -47,7 +47,7 @@ export const ERRORS = {
   backfill_busy: { status: 503, message: 'Another request for this device was being made at the same moment; nothing was stored. Send the same request again.' },
   invalid_date: { status: 400, message: 'The date must be a real calendar date written YYYY-MM-DD.' },
   date_outside_enrolment: { status: 400, message: "The day is outside the worker's enrolment on this project (before entry, or after an exit: between an exit and a return, details.breaks, as after the last); if a date was entered wrong, correct it first (POST …/enrolments/{enrolmentId}/entry or …/exit)." },
-  date_in_future: { status: 400, message: 'The day has not happened yet in the project time zone; attendance is corrected after the fact.' },
+  date_in_future: { status: 400, message: "The date has not happened yet in the project's time zone: attendance is corrected, and an exit (退场) or a return (再次进场) recorded, only once it has. details.today is today there; for an exit or return, details.field names the date refused." },
   timesheet_empty: { status: 409, message: 'The team has no worker with attendance in this month: there is nothing to confirm.' },
   correction_invalid: { status: 400, message: "The correction (or a worker's dispute) is incomplete or contradicts the record; the details say what to fix." },
   punch_not_found: { status: 404, message: 'No punch of this worker on this project has this id.' },

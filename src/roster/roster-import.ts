@@ -53,6 +53,7 @@ export type RowProblem =
   | { code: 'device_user_taken'; field: 'deviceUserId' }
   | { code: 'name_differs'; field: 'name' }
   | { code: 'return_before_exit'; field: 'entryDate'; exitDate: string }
+  | { code: 'return_in_future'; field: 'entryDate'; today: string }
   | { code: 'return_other_team'; field: 'team' }
 
 export type RowNotice = { code: 'already_enrolled' } | { code: 'registered_facts_differ'; fields: RosterField[] }
@@ -105,7 +106,7 @@ export interface Registered {
 
 /** What the roster holds that a file is checked against. */
 export interface RosterFacts {
-  /** The project's work date today (a birth date after it is impossible). */
+  /** The project's work date today (a birth date after it is impossible, and a return after it has not happened). */
   today: string
   /** The teams the caller may enrol on (a team manager's own), by name. */
   teams: ReadonlyMap<string, string>
@@ -229,6 +230,9 @@ export function previewImport(sheet: RosterSheet, facts: RosterFacts): ImportPre
       if (e && e.exitDate !== null && entryDate !== '' && !spellsOf(e).some((sp) => sp.entryDate === entryDate)) {
         if (entryDate > e.exitDate) {
           action = 'return'
+          // A return is recorded once it has happened, as POST …/return records it (a first entry may be ahead: a
+          // worker is registered before entering the site; a return would put an exited worker back on site today).
+          if (entryDate > facts.today) problems.push({ code: 'return_in_future', field: 'entryDate', today: facts.today })
           // The return is on the enrolment, in its team: a file naming another (or one not the caller's) is a mistake.
           const callersTeam = [...facts.teams.values()].includes(e.teamId)
           if (!callersTeam || (teamId !== undefined && teamId !== e.teamId)) problems.push({ code: 'return_other_team', field: 'team' })
@@ -331,6 +335,8 @@ export function problemText(p: RowProblem): string {
       return '这个身份证号已登记为另一个姓名：请核对身份证'
     case 'return_before_exit':
       return `该工人已于 ${p.exitDate} 退场：再次进场的进场日期须晚于退场日期（原来的进场请填已登记的进场日期）`
+    case 'return_in_future':
+      return `再次进场日期还没到（今天是 ${p.today}）：该工人已退场，再次进场请在到场当天或之后登记`
     case 'return_other_team':
       return '该工人在本项目登记于另一班组（或不是您所在单位的班组）：再次进场记在原班组，请填原班组'
   }

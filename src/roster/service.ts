@@ -442,12 +442,17 @@ export class RosterService {
     return this.repo.pageWorkers(page)
   }
 
+  /**
+   * Enrols a worker (进场登记). The entry date may be after today: a worker is registered before entering the site, and
+   * the days before the entry count for nothing. An exit given with it has happened (date_in_future otherwise).
+   */
   async enrol(projectId: string, input: NewEnrolment): Promise<EnrolmentRow> {
-    await this.project(projectId)
+    const project = await this.project(projectId)
     await this.worker(input.workerId)
     if (!(await this.repo.team(projectId, input.teamId))) throw new AppError('team_not_found', { teamId: input.teamId })
     await this.enrolmentIsFree(projectId, input)
     if (input.exitDate && input.exitDate < input.entryDate) throw new AppError('exit_before_entry', { entryDate: input.entryDate, exitDate: input.exitDate })
+    if (input.exitDate) this.happened(project, 'exitDate', input.exitDate)
     const rate: Fen | undefined = parseYuan(input.dailyRate)
     if (rate === undefined || rate < 0) throw new AppError('validation_failed', [{ field: 'dailyRate', message: 'must be yuan with at most two decimals, e.g. "350.00"' }])
     if (rate > LIMITS.daily_rate_fen_max) {
@@ -476,6 +481,17 @@ export class RosterService {
     }
     this.onChange()
     return row
+  }
+
+  /**
+   * Refuses an exit (退场) or a return (再次进场) dated after today in the project's time zone, 400 date_in_future: both
+   * are recorded once they have happened. An exit dated ahead would have every report, and the upstream platform, say
+   * the worker left while still on site (and the days they work after a planned date that slips count for nothing); a
+   * return dated ahead would put them back on site today (the enrolment's exit cleared at once).
+   */
+  private happened(project: ProjectRow, field: 'exitDate' | 'returnDate', date: string): void {
+    const today = workDateOf(this.clock.nowMs(), project.timeZone)
+    if (date > today) throw new AppError('date_in_future', { field, [field]: date, today })
   }
 
   /** Throws enrolment_exists or device_user_id_taken when the project already has what the enrolment would add. */
@@ -514,6 +530,7 @@ export class RosterService {
     const found = await this.repo.enrolment(projectId, enrolmentId)
     if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
     const project = await this.project(projectId)
+    this.happened(project, 'exitDate', exitDate)
     const reason = input.reason?.trim() || null
     const exited = await this.repo.transaction(async (tx) => {
       await alongside.lock?.(tx, found)
@@ -553,6 +570,7 @@ export class RosterService {
   ): Promise<EnrolmentRow> {
     const found = await this.repo.enrolment(projectId, enrolmentId)
     if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
+    this.happened(await this.project(projectId), 'returnDate', returnDate)
     const reason = input.reason?.trim() || null
     const returned = await this.repo.transaction(async (tx) => {
       await alongside.lock?.(tx, found)
@@ -588,6 +606,7 @@ export class RosterService {
   ): Promise<EnrolmentRow> {
     const reason = input.reason.trim()
     if (reason === '') throw new AppError('validation_failed', [{ field: 'reason', message: 'a return date is corrected with the reason it was wrong' }])
+    this.happened(await this.project(projectId), 'returnDate', returnDate)
     return this.correctBreak(projectId, enrolmentId, alongside, (e) => {
       const index = e.breaks.findIndex((b) => b.returnDate === previousReturnDate)
       if (index < 0) throw new AppError('return_not_found', { returnDate: previousReturnDate, returns: e.breaks.map((b) => b.returnDate) })
@@ -617,6 +636,7 @@ export class RosterService {
     if (exitDate === previousExitDate) throw new AppError('validation_failed', [{ field: 'exitDate', message: `${exitDate} is already the exit date` }])
     const found = await this.repo.enrolment(projectId, enrolmentId)
     if (!found) throw new AppError('enrolment_not_found', { enrolmentId })
+    this.happened(await this.project(projectId), 'exitDate', exitDate)
     // The exit in force is corrected as it is recorded; recordExit checks under its locks that it still is.
     if (found.exitDate === previousExitDate) return this.recordExit(projectId, enrolmentId, exitDate, { reason, replaces: previousExitDate, ...(input.actor === undefined ? {} : { actor: input.actor }) }, alongside)
     return this.correctBreak(projectId, enrolmentId, alongside, (e) => {

@@ -6,7 +6,9 @@
  * counts the worker in the months of their spells only.
  *
  * The worker: entered 2026-09-01, exited 2026-09-30, back on 2026-11-02: on site in September and November, away all
- * of October. Pay day the 10th.
+ * of October. Pay day the 10th. A return is recorded once it has happened now (date_in_future otherwise,
+ * test/roster/future-exit-return.test.ts), but one recorded ahead before that rule is still read by its date: the
+ * return is recorded with the clock on 2 November, and the overview read on 20 October.
  */
 import t from 'tap'
 import { ManualClock } from '../../src/kernel/time.ts'
@@ -23,8 +25,10 @@ t.test('a worker away all of October is not on the roster in October', async (t)
   const site = await registerAccessSite(api, { tag: 'OV-BRK', regionCode: '330106', bankCode: '103331000011', seed: SEED })
   const E = `/api/projects/${site.projectId}/enrolments/${site.enrolmentId}`
   await api.post(`${E}/exit`, { exitDate: '2026-09-30' })
-  // Recorded ahead: on 20 October the worker is away, back on 2 November.
+  // On 20 October the worker is away, back on 2 November: the return on the enrolment as if recorded ahead.
+  clock.set(Date.parse('2026-11-02T02:00:00Z'))
   await api.post(`${E}/return`, { returnDate: '2026-11-02' })
+  clock.set(Date.parse('2026-10-20T02:00:00Z'))
   const within = sql`${projects.id} = ${site.projectId}`
   const roster = async (): Promise<string | undefined> => {
     const o = await services.oversight.project(site.projectId)

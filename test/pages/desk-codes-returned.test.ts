@@ -4,8 +4,9 @@
  * exit in force) was listed all through the break. Now the list is read by the spells: the worker is listed while on
  * site, not on a day of the break, and again from the return.
  *
- * The worker 张伟: entered 2026-09-01; on 15 September the exit (30 September) and the return (2 November) are
- * recorded ahead, both allowed in the future.
+ * The worker 张伟: entered 2026-09-01, exited 30 September, back 2 November. An exit or return is recorded once it has
+ * happened (date_in_future otherwise, test/roster/future-exit-return.test.ts): both are recorded on 2 November, and the
+ * list is read on days before and after, as it was for spells recorded ahead before that rule.
  */
 import t from 'tap'
 import { ManualClock } from '../../src/kernel/time.ts'
@@ -18,6 +19,7 @@ t.test('desk sign-in codes: a worker away between an exit and a return is not li
   const { api: admin, httpUrl: base } = await startTestServer(t, { clock })
   const d = await registerDeskSite(admin, { tag: 'DWB', seed: 93 })
   const E = `/api/projects/${d.site.projectId}/enrolments/${d.site.enrolmentId}`
+  clock.set(Date.parse('2026-11-02T02:00:00Z'))
   await admin.post(`${E}/exit`, { exitDate: '2026-09-30' })
   await admin.post(`${E}/return`, { returnDate: '2026-11-02' })
   const page = `/pages/projects/${d.site.projectId}/desk/workers`

@@ -3,7 +3,8 @@
  * 2 November is owed October by 13 October, as any leaver, though their enrolment has no exit in force any more. The
  * reconciliation clock still visits October and EXITED_UNSETTLED is raised. One who came back within the month (left
  * on the 10th, back on the 15th) is not a leaver of October: the month's days after the return fall due on the pay
- * date like anyone's, so no EXITED_UNSETTLED (UNPAID says it if the pay date passes).
+ * date like anyone's, so no EXITED_UNSETTLED (UNPAID says it if the pay date passes). Each exit and return is recorded
+ * on its day (date_in_future otherwise); the clock first runs on 3 November, after both returns.
  */
 import t from 'tap'
 import { DEFAULT_SITE, planSite, registerSite } from '../../simulators/site.ts'
@@ -41,13 +42,16 @@ t.test('a leaver who came back next month still has October settled by the deadl
     atMs: Date.UTC(2026, 9, 9),
     lines: [later!, same!].map((w) => ({ workerId: w.id, enrolmentId: enrolments.get(w.id)!, workerName: w.name, idNumber: w.idNumber, bankName: '中国农业银行', cardNo: w.cardNo, netFen: 200_000, dayHalves: 16, answer: 'confirm' as const })),
   })
+  now = Date.UTC(2026, 9, 10, 4)
   for (const w of [later!, same!]) await api.post(`${P}/enrolments/${enrolments.get(w.id)!}/exit`, { exitDate: '2026-10-10' })
+  now = Date.UTC(2026, 9, 15, 4)
   await api.post(`${P}/enrolments/${enrolments.get(same!.id)!}/return`, { returnDate: '2026-10-15' })
+  now = Date.UTC(2026, 10, 2, 4)
   await api.post(`${P}/enrolments/${enrolments.get(later!.id)!}/return`, { returnDate: '2026-11-02' })
   t.equal((await services.roster.enrolmentOf(site.projectId, later!.id)).enrolment.exitDate, null, 'no exit in force on either')
 
-  now = Date.UTC(2026, 9, 14, 4)
-  t.equal(await services.payouts.runClock(), 1, 'the day after the deadline: October is reconciled, the exit a return followed counted')
+  now = Date.UTC(2026, 10, 3, 4)
+  t.equal(await services.payouts.runClock(), 1, 'past the deadline, before the pay date: October is reconciled, the exit a return followed counted')
   const cases = await api.get<Array<{ kind: string; state: string; workerId: string | null }>>(`${P}/cases?month=${MONTH}`)
   const exited = cases.filter((c) => c.kind === 'EXITED_UNSETTLED')
   t.same(exited.map((c) => [c.workerId, c.state]), [[later!.id, 'open']], 'the leaver of October has the case; the worker back within the month does not')

@@ -27,6 +27,7 @@ t.test('a leaver unpaid past exit + 3 days has an EXITED_UNSETTLED case from the
     atMs: Date.UTC(2026, 9, 9),
     lines: [{ workerId: d.id, enrolmentId: enrolments.get(d.id)!, workerName: d.name, idNumber: d.idNumber, bankName: '中国农业银行', cardNo: d.cardNo, netFen: 200_000, dayHalves: 16, answer: 'confirm' as const }],
   })
+  now = Date.UTC(2026, 9, 10, 4) // an exit is recorded once it has happened
   await api.post(`${P}/enrolments/${enrolments.get(d.id)!}/exit`, { exitDate: '2026-10-10' })
 
   now = Date.UTC(2026, 9, 13, 4)

@@ -137,12 +137,14 @@ t.test('a return corrected after the month was confirmed: the days it moved past
   const s = await reviewSite(t, { nowIso: '2026-10-05T12:00:00Z', entryDate: '2026-09-25' })
   const P = s.project.id
   const { enrolment } = await s.roster.enrolmentOf(P, s.worker.id)
+  s.clock.set(Date.parse('2026-10-10T12:00:00Z')) // an exit or return is recorded once it has happened
   await s.timesheets.recordExit(P, enrolment.id, '2026-10-10')
   // Back on the 20th, recorded as the 22nd: the gate's punches of the 20th are stored as after the exit.
   s.clock.set(Date.parse('2026-10-20T12:00:00Z'))
   await s.punch('2026-10-20T07:00:00+08:00', 'in')
   await s.punch('2026-10-20T17:00:00+08:00', 'out')
   await s.inbox.idle()
+  s.clock.set(Date.parse('2026-10-22T12:00:00Z'))
   await s.timesheets.recordReturn(P, enrolment.id, '2026-10-22', { actor: '王芳' })
   s.clock.set(Date.parse('2026-11-02T02:00:00Z'))
   await s.timesheets.confirmByManager(P, s.team.id, '2026-10', '王芳', null)

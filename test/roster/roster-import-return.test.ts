@@ -102,6 +102,7 @@ t.test('a return the import records after the month was confirmed: the days from
   const s = await reviewSite(t, { nowIso: '2026-10-05T12:00:00Z', entryDate: '2026-10-01' })
   const P = s.project.id
   const { enrolment } = await s.roster.enrolmentOf(P, s.worker.id)
+  s.clock.set(Date.parse('2026-10-10T12:00:00Z')) // an exit is recorded once it has happened
   await s.timesheets.recordExit(P, enrolment.id, '2026-10-10')
   s.clock.set(Date.parse('2026-10-26T12:00:00Z'))
   await s.punch('2026-10-26T07:00:00+08:00', 'in')

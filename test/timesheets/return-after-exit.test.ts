@@ -56,6 +56,7 @@ t.test('a return recorded after the month was confirmed: the days from it become
   const { enrolment } = await s.roster.enrolmentOf(P, s.worker.id)
   await s.punch('2026-10-05T07:00:00+08:00', 'in')
   await s.punch('2026-10-05T17:00:00+08:00', 'out')
+  s.clock.set(Date.parse('2026-10-10T12:00:00Z')) // an exit is recorded once it has happened
   await s.timesheets.recordExit(P, enrolment.id, '2026-10-10')
   // Back on the 26th, but nobody recorded the return before October was confirmed.
   s.clock.set(Date.parse('2026-10-26T12:00:00Z'))

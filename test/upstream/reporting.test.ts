@@ -103,7 +103,7 @@ t.test('a reporting project queues its roster, punches and payroll; another proj
   t.equal((await reporter.sweep()).queued, 0, 'a second sweep queues nothing')
 
   // An exit: a new EntryExitHistory record; the ProjectWorker already queued is not overwritten (its key is held).
-  await roster.recordExit(project.id, enrolment.id, '2026-11-20')
+  await roster.recordExit(project.id, enrolment.id, '2026-11-03') // today: an exit is recorded once it has happened
   await reporter.idle()
   t.same((await kinds(project.id)).filter((k) => k.startsWith('EntryExitHistory')), ['EntryExitHistory entry', 'EntryExitHistory exit'])
 

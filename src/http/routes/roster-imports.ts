@@ -22,7 +22,7 @@ export const importEmployer = (p: Principal): string | undefined => (p.role === 
 
 const problem = {
   type: 'object',
-  properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' }, problem: { type: 'string' }, exitDate: { type: 'string' }, lines: { type: 'array', items: { type: 'integer' } }, max: { type: 'integer' }, fields: { type: 'array', items: { type: 'string' } } },
+  properties: { code: { type: 'string' }, field: { type: 'string' }, message: { type: 'string' }, problem: { type: 'string' }, exitDate: { type: 'string' }, today: { type: 'string' }, lines: { type: 'array', items: { type: 'integer' } }, max: { type: 'integer' }, fields: { type: 'array', items: { type: 'string' } } },
   required: ['code', 'message'],
 } as const
 
