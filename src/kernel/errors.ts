@@ -88,7 +88,7 @@ export const ERRORS = {
   piece_quantity_not_found: { status: 404, message: 'No piece quantity of this worker and project has this id.' },
   pay_item_invalid: { status: 400, message: 'The addition or deduction cannot be recorded: it needs a known reason and a whole, positive number of fen.' },
   pay_item_not_found: { status: 404, message: 'No addition or deduction of this worker and project has this id.' },
-  payroll_sheet_not_found: { status: 404, message: 'No payroll sheet of this team and month has this version; list them at GET /api/projects/{id}/teams/{teamId}/payroll-sheets/{YYYY-MM}.' },
+  payroll_sheet_not_found: { status: 404, message: "The team has no payroll sheet for this month: none made yet, every version withdrawn (a bank instruction needs one that is not), or none of the version asked for (details.version). GET /api/projects/{id}/payroll-sheets?month=YYYY-MM shows each team's newest sheet of the month; POST …/teams/{teamId}/payroll-sheets/{YYYY-MM} makes one." },
   payroll_sheet_exists: { status: 409, message: "The team's month already has a payroll sheet that is not withdrawn; withdraw it (before approval) or make a new version (after approval) instead." },
   payroll_sheet_state: { status: 409, message: 'The payroll sheet is not in a state that allows this step; details.state is its state and details.allowedFrom the states this step needs.' },
   payroll_sheet_cannot_price: { status: 422, message: "A worker's month cannot be priced from the wage terms in force; details.workers say whose and why (e.g. days worked before the first terms). Record the terms, then make the sheet." },

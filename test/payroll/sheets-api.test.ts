@@ -129,7 +129,7 @@ t.test('make, send, answer, submit, approve, a new version, withdraw, settle', a
   const old = await admin.get<Sheet>(`${T}/2026-10?version=1`)
   t.equal(old.state, 'superseded')
   t.match((await server.services.sheets.approvedForMonth(site.projectId, '2026-10'))[0], { sheetId: v1.sheetId, state: 'approved', superseded: true })
-  t.match(await failure(admin.get(`${T}/2026-10?version=9`)), { status: 404, code: 'payroll_sheet_not_found' })
+  t.match(await failure(admin.get(`${T}/2026-10?version=9`)), { status: 404, code: 'payroll_sheet_not_found', details: { version: 9 } }, 'the version asked for, named')
 
   t.match(await failure(admin.post(`${T}/2026-10/withdraw`, {})), { status: 400 }, 'a withdrawal needs a reason')
   t.match(await admin.post<Sheet>(`${T}/2026-10/withdraw`, { reason: '重新核算' }), { state: 'withdrawn' })
@@ -196,6 +196,11 @@ t.test('the worker routes refuse what is not theirs; unknown months and teams', 
   t.match(await failure(server.api.get(`${P}/teams/${site.teamId}/payroll-sheets/2026-10`)), { status: 404, code: 'payroll_sheet_not_found' })
   t.same((await server.api.get<{ lines: unknown[] }>(`${P}/workers/${site.workerId}/payroll/2026-10`)).lines, [])
   t.match(await failure(server.api.post(`${P}/teams/${site.teamId}/payroll-sheets/2026-10/send`, {})), { status: 404, code: 'payroll_sheet_not_found' })
+  // Asked for no version, the refusal speaks of none: it said "No payroll sheet of this team and month has this version".
+  const unasked = (await (await server.api.fetch(`${P}/teams/${site.teamId}/payroll-sheets/2026-10`)).json()) as { error: { message: string; details: Record<string, unknown> } }
+  t.notMatch(unasked.error.message, /has this version/, 'no version was asked for')
+  t.match(unasked.error.message, /none made yet/, 'the message fits a month without a sheet')
+  t.notOk('version' in unasked.error.details, 'and the details name none')
   t.match(await failure(server.api.post(`${P}/teams/nope/payroll-sheets/2026-10`, {})), { status: 404 })
 })
 
