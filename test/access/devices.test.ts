@@ -38,7 +38,7 @@ async function setUp(t: Test, logStream?: NodeJS.WritableStream): Promise<Site> 
 /** The CONNACK return code a CONNECT gets: 0 accepted (the connection is ended again), else the refusal. */
 async function connackOf(url: string, opts: IClientOptions): Promise<number> {
   try {
-    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...opts })
+    const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 30_000, ...opts })
     await c.endAsync()
     return 0
   } catch (err) {
@@ -81,6 +81,15 @@ const rejectedRows = (server: RunningServer): Promise<RejectedRow[]> =>
          r.detail AS "detail", r.payload_bytes AS "payloadBytes", length(p.payload) AS "keptBytes"
        FROM rejected_inputs r JOIN rejected_payloads p ON p.rejected_id = r.id ORDER BY r.id`),
   )
+
+/** Waits for something the broker delivers after the commit (an ack), as long as a loaded machine may need. */
+async function until(what: string, cond: () => boolean, msMax = 30_000): Promise<void> {
+  const deadline = Date.now() + msMax
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
 
 /** One sample's value from the metrics exposition (0 when absent). */
 async function metric(server: Server, name: string, labels: string): Promise<number> {
@@ -206,8 +215,9 @@ t.test("a device subscribes only to its own ack and command topics", async (t) =
   const other = await connectDevice(s, 'GT-02')
   await other.publishAsync(s.frames.get('GT-02')![0]!.topic, s.frames.get('GT-02')![0]!.payload, { qos: 1 })
   await device.publishAsync(s.frames.get('GT-01')![0]!.topic, s.frames.get('GT-01')![0]!.payload, { qos: 1 })
-  await settled(s.server)
-  await new Promise((r) => setTimeout(r, 200))
+  // The ack is published after the commit, so it may come after the PUBACK: wait for it rather than a fixed time. GT-02's
+  // was published before it (GT-02's PUBACK came first), so had it been routed here it would have arrived first.
+  await until(`GT-01's ack`, () => acks.length > 0)
   t.same(acks, [`wl/v1/${site}/GT-01/ack`], 'only its own ack arrives')
   await other.endAsync()
   await device.endAsync()
@@ -243,7 +253,9 @@ t.test('revoking a device cuts its connection at once and refuses reconnects; ro
   const revoked = await api.post<{ revoked: boolean; device: { serial: string } }>(`${base}/revoke`, undefined)
   t.match(revoked, { revoked: true, device: { serial: 'GT-01' } })
   await cut
-  t.ok(Date.now() - startedMs < 2_000, `the live connection closed at once (${Date.now() - startedMs} ms)`)
+  // The cut is made before the revocation is answered; a connection left up would stay up for good (the client keeps
+  // pinging). The bound is only for 'at once' against any keep-alive, with room for a loaded machine's slow request.
+  t.ok(Date.now() - startedMs < 15_000, `the live connection closed at once (${Date.now() - startedMs} ms)`)
   const url = s.server.mqttUrl
   const old = s.site.secrets.get('GT-01')!
   t.equal(await connackOf(url, { clientId: 'GT-01', username: 'GT-01', password: old }), 4, 'reconnecting after revocation: refused')
