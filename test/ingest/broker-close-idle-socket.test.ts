@@ -16,5 +16,6 @@ t.test('close() does not wait for a socket that never sent CONNECT', async (t) =
   await server.close()
   const took = Date.now() - started
   socket.destroy()
-  t.ok(took < 5_000, `close() took ${took} ms`)
+  // Waiting for that socket would take aedes's connect timeout (30 s); a close on a loaded machine may take seconds.
+  t.ok(took < 20_000, `close() took ${took} ms`)
 })
