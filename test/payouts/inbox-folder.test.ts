@@ -20,7 +20,7 @@ import { freePort } from '../helpers/free-port.ts'
 import { startTestServer, tempDir } from '../helpers/server.ts'
 import { spawnService } from '../ingest/helpers/child-service.ts'
 
-const WAIT_MS_MAX = 15_000
+const WAIT_MS_MAX = 60_000
 const quiet = { info: () => {}, warn: () => {}, error: () => {} }
 
 /** A result file for MONTH: one payment to the site's worker (card made from the seed), one to a stranger. */
