@@ -140,14 +140,14 @@ t.test('a gap is found and filled', async (t) => {
     const frames = gateFrames('GTBF1', 8)
     gate.take(frames.filter((f) => f.recordId === '4' || f.recordId === '5'))
     await gate.send(frames.filter((f) => f.recordId !== '4' && f.recordId !== '5'))
-    await gate.allAcked(10_000)
+    await gate.allAcked(60_000)
 
     await server.backfillRound()
     const [asked] = (await list()).filter((b) => b.serial === 'GTBF1')
     t.match(asked, { kind: 'mqtt_backfill', recordFrom: 4, recordTo: 5, attempt: 1, requestedBy: 'gap-watch', state: 'handed_out' })
     await until(() => gate.backfills.length === 1)
     t.same(gate.backfills, [{ id: asked!.commandNo, recordIds: ['4', '5'] }], 'the gate got the backfill on its command topic and sent 4 and 5 again')
-    await gate.allAcked(10_000)
+    await gate.allAcked(60_000)
     await settled(server)
 
     await server.backfillRound()
@@ -162,7 +162,7 @@ t.test('a gap is found and filled', async (t) => {
     await gate.connect()
     t.teardown(() => gate.disconnect())
     await gate.send(gateFrames('GTBF2', 5).filter((f) => f.recordId !== '3'))
-    await gate.allAcked(10_000)
+    await gate.allAcked(60_000)
     const mine = async () => (await list()).filter((b) => b.serial === 'GTBF2').sort((a, b) => a.attempt - b.attempt)
 
     await server.backfillRound()

@@ -21,7 +21,7 @@ t.test('every record a device sends comes back in an ack', async (t) => {
   await device.connect()
   t.teardown(() => device.disconnect())
   await device.send(frames)
-  await device.allAcked(10_000)
+  await device.allAcked(60_000)
   t.equal(device.pending.size, 0, 'nothing left pending')
   t.ok([...device.refused.values()].every((r) => r === 'unknown_worker'), 'strangers are acked as refused, with the reason')
   t.equal(device.refused.size, frames.filter((f) => f.kind === 'stranger').length)
@@ -29,7 +29,7 @@ t.test('every record a device sends comes back in an ack', async (t) => {
   const stored = await server.services.punches.countPunches(site.projectId)
   const everything = frames.filter((f) => f.kind !== 'stranger')
   await device.send(everything)
-  await device.allAcked(10_000)
+  await device.allAcked(60_000)
   t.equal(await server.services.punches.countPunches(site.projectId), stored, 're-sending everything stores nothing new')
 })
 
