@@ -13,12 +13,14 @@ import { settled, startTestServer } from '../helpers/server.ts'
 import { DESK_NOW_MS, gateFrame, registerDeskSite, REVIEW_DAY, REVIEW_MONTH, seedDeskPunches, submitFrame, TODAY } from './helpers/desk-site.ts'
 import { getPage as get, postForm as post, signIn } from './helpers/http.ts'
 
-async function readEvents(reader: ReadableStreamDefaultReader<Uint8Array>, until: (data: string) => boolean, ms = 10_000): Promise<string> {
+async function readEvents(reader: ReadableStreamDefaultReader<Uint8Array>, until: (data: string) => boolean, ms = 60_000): Promise<string> {
   const decoder = new TextDecoder()
   let buffer = ''
   const deadline = Date.now() + ms
   while (Date.now() < deadline) {
-    const chunk = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), deadline - Date.now()))])
+    let timer: NodeJS.Timeout | undefined
+    const chunk = await Promise.race([reader.read(), new Promise<null>((r) => (timer = setTimeout(() => r(null), deadline - Date.now())))])
+    clearTimeout(timer)
     if (chunk === null || chunk.done) break
     buffer += decoder.decode(chunk.value, { stream: true })
     let end: number
@@ -136,7 +138,7 @@ t.test('the desk over HTTP', async (t) => {
       channel: 'gate',
       clockSuspect: null,
     })
-    const next = await readEvents(reader, (data) => /在场 <strong class="in-now-total">2<\/strong> 人/.test(data), 8_000)
+    const next = await readEvents(reader, (data) => /在场 <strong class="in-now-total">2<\/strong> 人/.test(data))
     t.match(next, /<th scope="row">张伟<\/th>\s*<td>在场<\/td>/)
     ac.abort()
   })

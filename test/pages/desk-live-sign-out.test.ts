@@ -21,7 +21,9 @@ async function nextOnSite(reader: ReadableStreamDefaultReader<Uint8Array>, state
     }
     const left = deadline - Date.now()
     if (left <= 0) return null
-    const chunk = await Promise.race([reader.read(), new Promise<null>((r) => setTimeout(() => r(null), left))])
+    let timer: NodeJS.Timeout | undefined
+    const chunk = await Promise.race([reader.read(), new Promise<null>((r) => (timer = setTimeout(() => r(null), left)))])
+    clearTimeout(timer)
     if (chunk === null) return null
     if (chunk.done) return null
     state.buffer += decoder.decode(chunk.value, { stream: true })
@@ -42,7 +44,7 @@ t.test('signing out ends the live desk stream at once', async (t) => {
   t.equal(res.status, 200)
   const reader = res.body!.getReader()
   const state = { buffer: '' }
-  t.ok(await nextOnSite(reader, state, 10_000), 'the list as it stands')
+  t.ok(await nextOnSite(reader, state, 60_000), 'the list as it stands')
 
   const out = await post(base, '/pages/sign-out', lm)
   t.equal(out.status, 303, 'signed out')
