@@ -67,7 +67,8 @@ export async function publishGateRecords(
         password: opts.secrets?.get(list[0]!.serial),
         clean: true,
         reconnectPeriod: 0,
-        connectTimeout: 5_000,
+        // mqtt.js's default: a CONNECT is answered after a database lookup of the secret, slow on a loaded machine.
+        connectTimeout: 30_000,
       }),
     })),
   )
