@@ -23,8 +23,10 @@ import { findMosquitto } from '../ingest/helpers/mosquitto.ts'
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const CONF = join(REPO, 'deploy', 'mosquitto', 'mosquitto.conf')
 const SETUP = join(REPO, 'deploy', 'mosquitto', 'dynsec-service.sh')
-const READY_WAIT_MS_MAX = 10_000
-const WAIT_MS_MAX = 10_000
+// Bounds on waiting for conditions (the broker up, a connection cut, acks in): reached only when something is wrong, so
+// generous enough for a loaded machine.
+const READY_WAIT_MS_MAX = 30_000
+const WAIT_MS_MAX = 60_000
 const ADMIN = { username: 'admin', password: 'admin-password-for-the-test' }
 const SERVICE = { username: 'wage-ledger', password: 'service-password-for-the-test' }
 
@@ -104,7 +106,7 @@ async function startBroker(t: Test, bin: string, plugin: string, group: string):
 
 /** A device's MQTT 5 connection (MQTT 5: a refused publish or subscription comes back with its reason code). */
 function device(url: string, serial: string, password: string | undefined, extra: Partial<IClientOptions> = {}): Promise<MqttClient> {
-  return mqtt.connectAsync(url, { clientId: serial, username: serial, password, protocolVersion: 5, clean: true, reconnectPeriod: 0, connectTimeout: 5_000, ...extra })
+  return mqtt.connectAsync(url, { clientId: serial, username: serial, password, protocolVersion: 5, clean: true, reconnectPeriod: 0, connectTimeout: 30_000, ...extra })
 }
 
 /** MQTT 5 CONNACK reason codes of a refused login: bad user name or password, not authorized. */
@@ -113,7 +115,7 @@ const REFUSED_LOGIN = new Set([0x86, 0x87])
 /** 'refused' (CONNACK 0x86 or 0x87), 'connected', or what else happened. */
 async function connectOutcome(url: string, opts: IClientOptions): Promise<string> {
   try {
-    const c = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true, reconnectPeriod: 0, connectTimeout: 5_000, ...opts })
+    const c = await mqtt.connectAsync(url, { protocolVersion: 5, clean: true, reconnectPeriod: 0, connectTimeout: 30_000, ...opts })
     await c.endAsync()
     return 'connected'
   } catch (err) {
