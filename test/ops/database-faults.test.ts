@@ -25,7 +25,7 @@ import type { Api } from '../../simulators/api.ts'
 import { creditCode } from '../../simulators/identities.ts'
 import { Rng } from '../../simulators/random.ts'
 
-const WAIT_MS_MAX = 20_000
+const WAIT_MS_MAX = 60_000
 const RECORDS_PER_GATE = 40
 
 /** Log lines as the service writes them (pino JSON). */

@@ -22,7 +22,7 @@ import { spawnService, type ChildService } from '../ingest/helpers/child-service
 import { gateRecords, publishGateRecords, recordKey } from '../ingest/helpers/gates.ts'
 import { findMosquitto, MOSQUITTO_MISSING, startMosquitto } from '../ingest/helpers/mosquitto.ts'
 
-const WAIT_MS_MAX = 30_000
+const WAIT_MS_MAX = 60_000
 const RECORDS_PER_GATE = 50
 
 async function until(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {

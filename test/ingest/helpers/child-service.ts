@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
-const HEALTH_WAIT_MS_MAX = 30_000
+const HEALTH_WAIT_MS_MAX = 90_000
 
 export interface ChildService {
   proc: ChildProcess
