@@ -69,6 +69,14 @@ function everyUnlessRunning(intervalMs: number, fn: () => Promise<void>): { stop
 
 export interface StartOptions extends AppOptions {
   clock?: Clock
+  /**
+   * false: the rounds a timer runs (the timesheet sweep, the cases' and reconciliation clocks, webhook delivery, the
+   * gap and device watches, the overview's refresh, the monthly risk run) are not started, and are the caller's to run.
+   * For a test that drives a manual clock and runs each round itself: a timer's round would otherwise act on the same
+   * rows meanwhile (deliver, open, refresh what the test means to), as soon as the test outlasts its interval. The
+   * database probe (health, the instance lease) runs either way. Default: started.
+   */
+  periodicRounds?: boolean
   /** Another process took this instance's name (it stalled past the lease): the process should stop. Default: exit. */
   onLeaseLost?: () => void
 }
@@ -211,14 +219,15 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       else app.log.error({ err }, 'timesheet sweep failed')
     }
   }
-  const sweeper = everyUnlessRunning(SWEEP_INTERVAL_MS, sweep)
+  const every: typeof everyUnlessRunning = opts.periodicRounds === false ? () => ({ stop: () => {} }) : everyUnlessRunning
+  const sweeper = every(SWEEP_INTERVAL_MS, sweep)
   // Upstream reporting, when a province is configured: the senders' passes and the sweep (src/upstream/runner.ts).
   services.upstream.runner.start(app.log)
   // The cases' clocks (7 days unhandled, 15 unresolved): every instance checks, each escalation is appended once.
   // First the reconciliation clock: the months whose flags the date alone changes, run once a day (PayoutService.runClock).
   // Worker complaints made before complaint clues existed become clues at the first tick (later ones do in their own transaction).
   let complaintsCaughtUp = false
-  const caseClock = everyUnlessRunning(CASE_CLOCK_INTERVAL_MS, async () => {
+  const caseClock = every(CASE_CLOCK_INTERVAL_MS, async () => {
     try {
       const runs = await services.payouts.runClock()
       if (runs > 0) app.log.info({ runs }, 'months reconciled by the clock')
@@ -243,7 +252,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   // Case notifications: every instance delivers; a claim row per (delivery, attempt) keeps each attempt to one sender.
   const deliveries = new Counter({ name: 'wl_webhook_deliveries_total', help: 'Webhook delivery attempts, by outcome (delivered; failed: a retry is scheduled; gave_up)', labelNames: ['outcome'], registers: [services.metrics.registry] })
   services.webhooks.onAttempt((outcome) => deliveries.inc({ outcome }))
-  const deliverer = everyUnlessRunning(WEBHOOK_INTERVAL_MS, async () => {
+  const deliverer = every(WEBHOOK_INTERVAL_MS, async () => {
     try {
       await services.webhooks.deliverDue()
     } catch (err) {
@@ -271,9 +280,9 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
       else app.log.error({ err }, 'gap watch failed')
     }
   }
-  const gapWatch = everyUnlessRunning(config.backfillWatchMs, backfillRound)
+  const gapWatch = every(config.backfillWatchMs, backfillRound)
   // Devices that go quiet: every instance watches; each incident's opening and closing is appended once (DeviceWatchService).
-  const deviceWatcher = everyUnlessRunning(DEVICE_WATCH_INTERVAL_MS, async () => {
+  const deviceWatcher = every(DEVICE_WATCH_INTERVAL_MS, async () => {
     try {
       await services.deviceWatch.watch()
     } catch (err) {
@@ -299,7 +308,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   })
   // The bureau overview's snapshots (src/oversight/snapshots.ts): every scope this instance holds, recomputed off the
   // request path; each instance refreshes its own.
-  const overviewRefresher = everyUnlessRunning(OVERVIEW_REFRESH_MS, async () => {
+  const overviewRefresher = every(OVERVIEW_REFRESH_MS, async () => {
     try {
       await services.oversight.snapshots.refresh()
     } catch (err) {
@@ -312,7 +321,7 @@ export async function startServer(config: Config, opts: StartOptions = {}): Prom
   // The monthly risk index (src/risk/risk-runs.ts): the previous month once, on the 1st to 3rd, by whichever instance
   // comes first (the others find its run under the lock). Outside those days a check is a date comparison.
   let riskRunning: Promise<void> = Promise.resolve()
-  const riskTimer = everyUnlessRunning(RISK_RUN_CHECK_MS, async () => {
+  const riskTimer = every(RISK_RUN_CHECK_MS, async () => {
     if (closing) return
     riskRunning = (async () => {
       try {

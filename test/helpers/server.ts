@@ -20,7 +20,14 @@ export function tempDir(t: Test, prefix = 'wage-ledger-'): string {
 
 export async function startTestServer(
   t: Test,
-  opts: { config?: Partial<Config>; clock?: Clock; /** Log lines (JSON) go here; without it the service logs nothing. */ logStream?: NodeJS.WritableStream } = {},
+  opts: {
+    config?: Partial<Config>
+    clock?: Clock
+    /** Log lines (JSON) go here; without it the service logs nothing. */
+    logStream?: NodeJS.WritableStream
+    /** false: no timer runs the periodic rounds (StartOptions.periodicRounds); the test runs those it needs itself. */
+    periodicRounds?: boolean
+  } = {},
 ): Promise<RunningServer & { api: Api; adminKey: string; dir: string }> {
   const dir = tempDir(t)
   const config: Config = {
@@ -32,7 +39,7 @@ export async function startTestServer(
     logLevel: 'warn',
     ...opts.config,
   }
-  const server = await startServer(config, { clock: opts.clock, ...(opts.logStream ? { logStream: opts.logStream } : { logger: false }) })
+  const server = await startServer(config, { clock: opts.clock, periodicRounds: opts.periodicRounds, ...(opts.logStream ? { logStream: opts.logStream } : { logger: false }) })
   t.teardown(() => server.close())
   // The platform operator's key: tests that are not about access act as the admin (test/access covers the other roles).
   const { key } = await server.services.access.createKey({ name: 'test admin', role: 'admin' }, 'test')
