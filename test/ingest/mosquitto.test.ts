@@ -11,7 +11,7 @@ import { DEFAULT_SITE, planSite, publishFrames, registerSite, simulateMonth, typ
 import { startTestServer } from '../helpers/server.ts'
 import { findMosquitto, MOSQUITTO_MISSING, startMosquitto } from './helpers/mosquitto.ts'
 
-const SETTLE_WAIT_MS_MAX = 30_000
+const SETTLE_WAIT_MS_MAX = 120_000
 /** After the expected number has arrived, how long nothing more may arrive. */
 const QUIET_MS = 300
 

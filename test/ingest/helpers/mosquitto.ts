@@ -10,7 +10,7 @@ import type { Test } from 'tap'
 import { freePort } from '../../helpers/free-port.ts'
 import { tempDir } from '../../helpers/server.ts'
 
-const READY_WAIT_MS_MAX = 10_000
+const READY_WAIT_MS_MAX = 30_000
 
 /**
  * The broker configuration we stand behind. Mosquitto's defaults drop QoS 1
