@@ -39,6 +39,15 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra }
 }
 
+/** SIGKILL to the child's process group: the child and whatever it started (npm's service). */
+function killGroup(proc: ChildProcess): void {
+  try {
+    if (proc.pid !== undefined) process.kill(-proc.pid, 'SIGKILL')
+  } catch {
+    // the group is gone already
+  }
+}
+
 /** Whoever cleans up after the child: a tap test, or nothing (a script, whose exit hook still kills it). */
 export type Teardown = Pick<Test, 'teardown'> | undefined
 
@@ -67,7 +76,7 @@ export function launchService(t: Teardown, opts: ServiceOptions): ChildService {
   if (!exitHookInstalled) {
     exitHookInstalled = true
     process.once('exit', () => {
-      for (const p of live) p.kill('SIGKILL')
+      for (const p of live) killGroup(p)
     })
   }
   const [command, args] = opts.viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'src/server.ts']]
@@ -85,6 +94,9 @@ export function launchService(t: Teardown, opts: ServiceOptions): ChildService {
       ...opts.env,
     }),
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, so that cleaning up kills what it started too: under `npm start` the service is npm's
+    // child, and a SIGKILL to npm alone would leave it running, holding this test's pipes open until the file timed out.
+    detached: true,
   })
   live.add(proc)
   let out = ''
@@ -98,8 +110,11 @@ export function launchService(t: Teardown, opts: ServiceOptions): ChildService {
   })
   t?.teardown(async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGKILL')
+      killGroup(proc)
       await exited
+    } else {
+      // npm gone (a signal it passed on), the service under it perhaps not.
+      killGroup(proc)
     }
   })
 
