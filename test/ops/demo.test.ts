@@ -14,6 +14,9 @@ import t from 'tap'
 import { TEST_ENGINE } from '../helpers/database.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
+// The demo runs a whole month through a real service (about two minutes on a loaded machine, more under a heavier load):
+// the file may take longer than the suite's 180 s per file, as long as the demo's own 300 s bound below.
+t.setTimeout(330_000)
 
 t.test('the demo: a month from punches to flags, its summary adding up', { skip: TEST_ENGINE !== 'sqlite' ? 'the demo runs on the embedded defaults' : false }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wl-demo-'))
