@@ -74,7 +74,8 @@ export interface StartOptions extends AppOptions {
    * gap and device watches, the overview's refresh, the monthly risk run) are not started, and are the caller's to run.
    * For a test that drives a manual clock and runs each round itself: a timer's round would otherwise act on the same
    * rows meanwhile (deliver, open, refresh what the test means to), as soon as the test outlasts its interval. The
-   * database probe (health, the instance lease) runs either way. Default: started.
+   * database probe (health, the instance lease) and upstream reporting's runner (config.upstream) run either way.
+   * Default: started.
    */
   periodicRounds?: boolean
   /** Another process took this instance's name (it stalled past the lease): the process should stop. Default: exit. */
