@@ -288,7 +288,7 @@ async function demoLogins(services: Services, plan: SitePlan, site: RegisteredSi
       hint: `a subcontractor's team manager: its teams' roster, corrections and payroll sheets (${team.name} and its siblings)`,
     },
     { user: { login: 'bank', displayName: '农业银行代发专员', role: 'bank', bankCode: SITE_BANK_CODE }, hint: `the agency bank (${SITE_BANK_CODE}): posts result files and reads payment instructions of its accounts` },
-    { user: { login: 'auditor', displayName: '西湖区住建局 监督员', role: 'auditor', regionCode: project.regionCode }, hint: `an inspector of region ${project.regionCode}: reads everything there, comments on flag cases, changes nothing` },
+    { user: { login: 'auditor', displayName: '西湖区住建局 监督员', role: 'auditor', regionCode: project.regionCode }, hint: `an inspector of region ${project.regionCode}: reads everything there, changes nothing` },
     { user: { login: 'worker', displayName: worker.name, role: 'worker', workerId: site.workerIds.get(worker.key) }, hint: `the worker ${worker.name}: their own attendance and pay` },
   ]
   const made = []

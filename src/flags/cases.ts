@@ -512,12 +512,14 @@ export type CaseAction = { type: 'acknowledge' } | { type: 'dismiss'; reason: st
 /**
  * Who may do what (scope — which projects and teams — is the HTTP edge's, src/http/access.ts). Dismissing closes a
  * case without the money arriving, so only the GC's labour manager (劳资专管员), who answers for the project's wages
- * (Art. 28, 31), and the platform operator may. Inspectors and banks comment; workers act through complaints, not here.
+ * (Art. 28, 31), and the platform operator may. Inspectors and banks do nothing here: an inspector reads everything of
+ * the region and never writes, a bank posts files and reads instructions (issue 9), and a note in a case's history is a
+ * write. Workers act through complaints.
  */
 export const ACTION_ROLES: Readonly<Record<CaseAction['type'], readonly Role[]>> = {
   acknowledge: ['admin', 'labour_manager', 'team_manager'],
   dismiss: ['admin', 'labour_manager'],
-  comment: ['admin', 'labour_manager', 'team_manager', 'auditor', 'bank'],
+  comment: ['admin', 'labour_manager', 'team_manager'],
   /** Closing a complaint with what was done: the labour manager answers for the project's wages. */
   resolve: ['admin', 'labour_manager'],
 }

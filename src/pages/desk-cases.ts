@@ -9,7 +9,8 @@
  *
  * Each action is a form posting to a route with the roles of the API's action (src/http/routes/cases.ts), calling the
  * same CaseService.act: acknowledge (labour and team managers), dismiss with a reason and resolve a complaint with a
- * reason (the labour manager), comment (those and the auditor). A refusal (a closed case, one already taken, a run's
+ * reason (the labour manager), comment (the labour and team managers). The auditor reads the page and gets no form:
+ * an auditor never writes (issue 9). A refusal (a closed case, one already taken, a run's
  * case that only a run resolves) is shown on the page with the API's code; nothing is changed.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -33,11 +34,11 @@ export const casesPath = (projectId: string, month?: Month): string => `${deskPa
 type Act = CaseAction['type']
 
 /** The actions a person takes, with the roles of the API route that takes each, and the field of its text. */
-const ACTIONS: ReadonlyArray<{ action: Act; roles: Array<'labour_manager' | 'team_manager' | 'auditor'>; label: string; field: 'reason' | 'text' | null; fieldLabel: string }> = [
+const ACTIONS: ReadonlyArray<{ action: Act; roles: Array<'labour_manager' | 'team_manager'>; label: string; field: 'reason' | 'text' | null; fieldLabel: string }> = [
   { action: 'acknowledge', roles: ['labour_manager', 'team_manager'], label: '受理', field: null, fieldLabel: '' },
   { action: 'resolve', roles: ['labour_manager'], label: '办结', field: 'reason', fieldLabel: '处理结果' },
   { action: 'dismiss', roles: ['labour_manager'], label: '撤销', field: 'reason', fieldLabel: '撤销原因' },
-  { action: 'comment', roles: ['labour_manager', 'team_manager', 'auditor'], label: '添加备注', field: 'text', fieldLabel: '备注' },
+  { action: 'comment', roles: ['labour_manager', 'team_manager'], label: '添加备注', field: 'text', fieldLabel: '备注' },
 ]
 
 /** Case families as the desk names them (the kinds reconciliation raises, and the worker's complaint). */

@@ -39,6 +39,29 @@ t.test('every registered route declares a policy', async (t) => {
   await bare.close().catch(() => {})
 })
 
+/**
+ * Calls an auditor makes with a method that could write, and why each is a read: a reveal (the full values, with a
+ * stated purpose, logged) and logging out (ends the caller's own session, changes nothing of the ledger).
+ */
+const AUDITOR_NON_GET_READS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^POST .*\/reveal$/, 'a reveal: reads the full values with a stated purpose'],
+  [/^DELETE \/api\/session$/, 'logging out: ends its own session'],
+]
+
+t.test('an auditor never writes: no write route admits the auditor role', async (t) => {
+  // Issue 9: the inspector reads everything of the region, never writes; "auditor POSTs → 403". The matrix below
+  // checks each route against its own policy; this checks the policies against that rule.
+  const { app } = await startTestServer(t)
+  const offending: string[] = []
+  for (const r of app.accessRoutes) {
+    if (isPublic(r.policy) || !r.policy.roles.includes('auditor')) continue
+    const route = `${r.method} ${r.url}`
+    if (r.policy.write) offending.push(`${route}: a write route (policy.write) admits auditor`)
+    else if (!['GET', 'HEAD'].includes(r.method) && !AUDITOR_NON_GET_READS.some(([re]) => re.test(route))) offending.push(`${route}: a ${r.method} route admits auditor; if it is a read, say why in AUDITOR_NON_GET_READS`)
+  }
+  t.same(offending, [], 'every route that admits an auditor is a read')
+})
+
 type Caller = Role | 'anonymous'
 
 t.test('role × route: every route answers every role as its policy says', async (t) => {

@@ -161,10 +161,14 @@ t.test('acknowledge, comment, dismiss: who may, and what the state allows', asyn
   t.match(c1, { state: 'acknowledged', acknowledged: { actor: TEAM, atMs: at(16, 13) } })
   t.same(act(c1, { type: 'acknowledge' }, MANAGER, at(16, 14)), { ok: false, refusal: { code: 'already_acknowledged', by: TEAM, atMs: at(16, 13) } })
 
-  const comment = act(c1, { type: 'comment', text: '  bank says the card is frozen  ' }, INSPECTOR, at(16, 15))
-  t.match(comment, { ok: true, event: { type: 'commented', text: 'bank says the card is frozen', actor: INSPECTOR } })
-  t.same(act(c1, { type: 'comment', text: '   ' }, INSPECTOR, at(16, 15)), { ok: false, refusal: { code: 'text_required' } })
-  t.same(act(c1, { type: 'comment', text: 'x'.repeat(2001) }, INSPECTOR, at(16, 15)), { ok: false, refusal: { code: 'text_too_long', length: 2001, max: 2000 } })
+  const comment = act(c1, { type: 'comment', text: '  bank says the card is frozen  ' }, TEAM, at(16, 15))
+  t.match(comment, { ok: true, event: { type: 'commented', text: 'bank says the card is frozen', actor: TEAM } })
+  t.same(act(c1, { type: 'comment', text: '   ' }, TEAM, at(16, 15)), { ok: false, refusal: { code: 'text_required' } })
+  t.same(act(c1, { type: 'comment', text: 'x'.repeat(2001) }, TEAM, at(16, 15)), { ok: false, refusal: { code: 'text_too_long', length: 2001, max: 2000 } })
+  // An inspector reads and never writes; a bank posts files and reads instructions (issue 9): neither comments.
+  for (const outsider of [INSPECTOR, { id: 'k-bank', role: 'bank', label: 'wl_bank' } satisfies CaseActor]) {
+    t.same(act(c1, { type: 'comment', text: 'please check' }, outsider, at(16, 15)), { ok: false, refusal: { code: 'role_not_permitted', action: 'comment', role: outsider.role, permitted: ['admin', 'labour_manager', 'team_manager'] } }, `${outsider.role} may not comment`)
+  }
 
   t.match(act(c1, { type: 'dismiss', reason: 'paid in cash' }, TEAM, at(17)), { ok: false, refusal: { code: 'role_not_permitted', action: 'dismiss' } })
   t.same(act(c1, { type: 'dismiss', reason: ' ' }, MANAGER, at(17)), { ok: false, refusal: { code: 'reason_required' } })

@@ -4,7 +4,7 @@
  * sees them all with family, worker, amounts, age against the 7- and 15-day clocks, state and history; acknowledges,
  * dismisses with a reason and resolves the complaint with a reason, while a run's case is not resolvable by a person
  * (the API's refusal shown, nothing changed). A team manager sees and acknowledges their own team's cases only; an
- * auditor reads and comments; a worker, a bank and another contractor get none of it.
+ * auditor reads and never writes (no form; a comment is 403); a worker, a bank and another contractor get none of it.
  */
 import t from 'tap'
 import { cardNumber } from '../../simulators/identities.ts'
@@ -124,16 +124,17 @@ t.test('desk: cases page', async (t) => {
     t.equal((await stateOf(complaint.caseId)).state, 'open')
   })
 
-  await t.test('an auditor reads and comments, and may not acknowledge', async (t) => {
+  await t.test('an auditor reads, with no form, and may neither comment nor acknowledge', async (t) => {
     const res = await get(auditor)
     t.equal(res.status, 200)
     t.match(res.text, /李强/)
-    t.notMatch(res.text, /\/(acknowledge|dismiss|resolve)"/, 'only comment forms')
-    t.match(res.text, `action="${actUrl(card.caseId, 'comment')}"`)
+    t.notMatch(res.text, /\/(acknowledge|dismiss|resolve|comment)"/, 'no forms: an auditor never writes')
+    t.notMatch(res.text, /class="case-action/, 'not one')
     const c = await post(auditor, actUrl(card.caseId, 'comment'), { text: '请核实这张卡的持卡人' })
-    t.equal(c.status, 303)
+    t.equal(c.status, 403, 'a comment is a write')
+    t.match(c.text, /role_forbidden/)
     const after = await get(auditor)
-    t.match(after.text, /<strong>备注<\/strong> · auditor.DC：请核实这张卡的持卡人/)
+    t.notMatch(after.text, /请核实这张卡的持卡人/, 'nothing added to the history')
     t.equal((await post(auditor, actUrl(card.caseId, 'acknowledge'))).status, 403)
     t.equal((await stateOf(card.caseId)).state, 'open')
   })

@@ -112,8 +112,10 @@ t.test('pain.002 and camt.054 results of an instruction: stored as reports of it
     t.match(await failure(lm.post(`${P}/${returned.caseId}/acknowledge`, {})), { status: 409, code: 'flag_case_refused', details: { code: 'already_acknowledged' } })
     t.match(await failure(lm.post(`${P}/${returned.caseId}/dismiss`, {})), { status: 400 }, 'a dismissal needs a reason')
     const auditor = api.as((await createKey(api, 'auditor BF', 'auditor', { regionCode: '3301' })).key)
-    t.match(await auditor.post<History>(`${P}/${returned.caseId}/comment`, { text: '已电话核实，卡已销户' }), { events: [{ type: 'opened' }, { type: 'acknowledged' }, { type: 'commented' }] })
-    t.match(await failure(auditor.post(`${P}/${returned.caseId}/acknowledge`, {})), { status: 403 }, 'the auditor reads and comments, never works the case')
+    t.match(await failure(auditor.post(`${P}/${returned.caseId}/comment`, { text: '已电话核实，卡已销户' })), { status: 403, code: 'role_forbidden' }, 'an auditor never writes, a comment included')
+    t.match(await failure(auditor.post(`${P}/${returned.caseId}/acknowledge`, {})), { status: 403, code: 'role_forbidden' }, 'the auditor reads, never works the case')
+    t.match(await auditor.get<History>(`${P}/${returned.caseId}`), { events: [{ type: 'opened' }, { type: 'acknowledged' }] }, 'and reads it, unchanged')
+    t.match(await lm.post<History>(`${P}/${returned.caseId}/comment`, { text: '已电话核实，卡已销户' }), { events: [{ type: 'opened' }, { type: 'acknowledged' }, { type: 'commented' }] }, 'the labour manager comments')
     t.match(await failure(lm.get(`${P}/${'0'.repeat(32)}`)), { status: 404, code: 'flag_case_not_found' })
 
     nowMs = AT_MS + 12 * DAY_MS

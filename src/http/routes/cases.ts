@@ -1,7 +1,8 @@
 /**
  * Flag cases (预警案件) over HTTP: a project-month's cases with their state, age against the seeds' clocks and severity,
  * one case with its history, and what people do to one (acknowledge, dismiss with a reason, comment). The GC's labour
- * manager works them; the bureau's auditor reads them and may comment. A team manager (班组长 / 劳务员) reads,
+ * manager works them; the bureau's auditor reads them and never writes (issue 9: a comment is a write, 403
+ * role_forbidden). A team manager (班组长 / 劳务员) reads,
  * acknowledges and comments on the cases of their own teams only (`inTeamReach`): those of workers enrolled in a team
  * their organisation employs, and those whose evidence names such a team (NO_PAYROLL_SHEET). A case is scoped to a
  * worker, a card or the project, not to a team, so the narrowing is the handler's, by the case's subject: the others
@@ -178,7 +179,7 @@ export async function casesRoutes(app: FastifyInstance, { services }: { services
     },
     {
       path: 'comment',
-      roles: ['labour_manager', 'team_manager', 'auditor'],
+      roles: ['labour_manager', 'team_manager'],
       summary: 'Adds a note to the case history (any state)',
       body: { type: 'object', properties: { text: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } }, required: ['text'], additionalProperties: false },
       action: (b: { reason?: string; text?: string }) => ({ type: 'comment' as const, text: b.text ?? '' }),
