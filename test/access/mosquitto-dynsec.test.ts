@@ -226,6 +226,45 @@ void t.test('Mosquitto with dynamic security follows the roster', { skip }, asyn
     t.equal(await server.services.punches.countPunches(site.projectId), 3, 'no punch stored for the victim')
   })
 
+  t.test('a retained punch, even on its own topic, is refused: the connection closed, nothing stored or replayed', async (t) => {
+    // Issue 9: a retained punch is replayed to every later subscriber. Dynamic-security ACLs cannot tell a retained
+    // publish from another, so the shipped configuration turns retained messages off (retain_available false).
+    const punches = simulateMonth(plan).frames.filter((f) => f.serial === 'GT-01' && f.kind === 'punch')
+    const [retained, barrier] = [punches[3], punches[4]]
+    if (!retained || !barrier) throw new Error('the simulated month has too few punches for GT-01')
+    const before = await server.services.punches.countPunches(site.projectId)
+    const gate = await device(broker.url, 'GT-01', secret('GT-01'))
+    const cut = closed(gate)
+    const sent = outcome(gate.publishAsync(retained.topic, retained.payload, { qos: 1, retain: true }))
+    t.ok(await cut, 'the broker closed the connection')
+    await gate.endAsync(true)
+    t.not(await sent, 'ok', 'the retained publish was not acknowledged')
+
+    // The same connection's next punch, stored and acked, shows whether the retained one got through before it.
+    const again = await device(broker.url, 'GT-01', secret('GT-01'))
+    t.teardown(() => again.endAsync(true))
+    const acked = new Set<string>()
+    again.on('message', (_topic, payload) => {
+      for (const id of (JSON.parse(payload.toString()) as { recordIds: string[] }).recordIds) acked.add(id)
+    })
+    await again.subscribeAsync(`wl/v1/${siteCode}/GT-01/ack`, { qos: 1 })
+    t.equal(await outcome(again.publishAsync(barrier.topic, barrier.payload, { qos: 1 })), 'ok')
+    t.ok(await until(() => acked.has(barrier.recordId ?? '')), 'the next punch is acked')
+    t.notOk(acked.has(retained.recordId ?? ''), 'the retained one never was')
+    t.equal(await server.services.punches.countPunches(site.projectId), before + 1, 'only the next punch is stored')
+
+    // A later subscriber (the operator's admin account, which may read #) gets nothing replayed: a message on the
+    // topic after subscribing marks the point by which a retained one would have come.
+    const reader = await mqtt.connectAsync(broker.url, { clientId: 'test-retained-reader', ...ADMIN, protocolVersion: 5, clean: true, reconnectPeriod: 0, connectTimeout: 30_000 })
+    t.teardown(() => reader.endAsync(true))
+    const seen: Array<{ retain: boolean }> = []
+    reader.on('message', (_topic, _payload, packet) => seen.push({ retain: packet.retain }))
+    await reader.subscribeAsync(retained.topic, { qos: 1 })
+    t.equal(await outcome(again.publishAsync(barrier.topic, barrier.payload, { qos: 1 })), 'ok', 'a marker published after subscribing')
+    t.ok(await until(() => seen.length > 0), 'the marker arrives')
+    t.same(seen, [{ retain: false }], 'and nothing retained came before it')
+  })
+
   t.test('rotation: the old secret stops working, its connection is dropped, the new one works', async (t) => {
     const old = await device(broker.url, 'GT-02', secret('GT-02'))
     const dropped = closed(old)
