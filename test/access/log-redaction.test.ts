@@ -15,6 +15,21 @@ import { settled, startTestServer } from '../helpers/server.ts'
 import { createKey, MONTH, registerAccessSite } from './helpers/site.ts'
 
 const withCheck = (first17: string): string => first17 + idCheckChar(first17)
+
+/**
+ * Any ID number (17 digits and a valid check character) or card number (16 to 19 digits, whole or in groups of four;
+ * Luhn or not, as the log's masking takes every long run for an account) standing alone in a text, whoever's it is: not
+ * only the numbers a test used. Runs inside longer digit or letter runs (hex ids, hashes) and a number's decimals
+ * (a response time's) are not numbers a person could read off the log; instants (13 digits) are too short for a card.
+ */
+function personalNumbersIn(text: string): { ids: string[]; cards: string[] } {
+  const alone = (re: RegExp): string[] => [...text.matchAll(re)].map((m) => m[1] ?? '')
+  const ids = alone(/(?<![0-9A-Za-z])(\d{17}[\dXx])(?![0-9A-Za-z])/g).filter((s) => idCheckChar(s.slice(0, 17)) === s.slice(17).toUpperCase())
+  const cards = alone(/(?<![0-9A-Za-z.])(\d{4}(?:[ -]?\d{3,4}){3,4})(?![0-9A-Za-z])/g)
+    .map((s) => s.replace(/[ -]/g, ''))
+    .filter((d) => d.length >= 16 && d.length <= 19)
+  return { ids, cards }
+}
 const ID = withCheck('33010619870704213')
 const ID_B = withCheck('51032219950911384')
 const CARD = cardNumber(333_001)
@@ -121,4 +136,8 @@ t.test('the whole log of a busy run holds no ID number, card, phone, password or
     ['device secret', deviceSecret],
   ]
   t.same(secrets.filter(([, s]) => log.includes(s)).map(([what]) => what), [], 'none of them is in the log')
+
+  // Beyond the numbers this run used: no ID or card number of anyone, in any form the masks might have missed.
+  t.same(personalNumbersIn(`x ${ID} y ${CARD.replace(/(\d{4})(?=\d)/g, '$1 ')} z`), { ids: [ID], cards: [CARD] }, 'the search finds them when they are there')
+  t.same(personalNumbersIn(log), { ids: [], cards: [] }, 'no 18-digit ID number and no card number anywhere in the log')
 })
