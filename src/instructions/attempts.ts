@@ -7,10 +7,11 @@
  * amount's lines not already answered by EndToEndId, one each, oldest attempt first — two failures of the same card
  * and amount answer two attempts, never one twice.
  *
- * Paid is conservative: a successful result with one of the worker-month's EndToEndIds, or without an EndToEndId to
- * any card one of its lines was sent to, makes the attempt paid, and a paid payment is never attempted again (a
- * re-issued instruction never pays the same amount twice). A person settles a wrong "paid" by hand; a second payment
- * cannot be taken back.
+ * Paid: a successful result with the attempt's EndToEndId, or without an EndToEndId to its card for its amount, makes
+ * the attempt paid, and a paid payment is never attempted again (a re-issued instruction never pays the same amount
+ * twice). A success without our reference for another amount pays no attempt: it is money the worker received (the
+ * booked figure counts it, as reconciliation does) but not our payment, which stays at the bank, so no 补发 is sent
+ * beside it; a re-attempt of a failed one sends only what is owed once it is counted (reattemptFen).
  *
  * A worker-month may hold more than one payment (补发): when a newer approved version of the sheet raises a paid line,
  * the difference is a payment of its own, a chain of attempts whose first line has no previous line. Each chain is
@@ -99,6 +100,7 @@ export function outcomes(lines: readonly AttemptLine[], results: readonly Attemp
   }
   // Then failures without an EndToEndId, each to one line of the same card and amount not answered yet, oldest
   // attempt first, and only to a line made before the failure was reported.
+  const newestFirst = [...sorted].reverse()
   const failedBy = new Set<string>()
   for (const r of results) {
     if (r.endToEndId !== null || r.status === 'success') continue
@@ -108,16 +110,15 @@ export function outcomes(lines: readonly AttemptLine[], results: readonly Attemp
       out.set(line.lineId, 'failed')
     }
   }
-  // Successes without an EndToEndId, to any card a line was sent to: paid (conservative, see the head comment). One of
-  // the card and amount answers a line of that card and amount, so that the same payment reported again by another
-  // file lands on the payment it reports, not on a top-up of another amount to the same card.
-  const newestFirst = [...sorted].reverse()
+  // Successes without an EndToEndId answer a line of their card and amount only: the amount is all that ties a report
+  // without our reference to our payment. One of another amount (a stray 代发 from another payer or file, a booking
+  // short that does not name us) pays no line of ours: it is the worker's money, counted in what was booked, and our
+  // line stays at the bank until its own result comes — paying it on such a report let a 补发 go out beside a payment
+  // still to book. The same payment reported again by another file lands on the line it reports.
   for (const r of results) {
     if (r.endToEndId !== null || r.status !== 'success') continue
-    const ofCard = newestFirst.filter((l) => mayAnswer(l, r))
-    if (ofCard.length === 0) continue
-    const sameAmount = ofCard.filter((l) => l.amountFen === r.amountFen)
-    const candidates = sameAmount.length > 0 ? sameAmount : ofCard
+    const candidates = newestFirst.filter((l) => l.amountFen === r.amountFen && mayAnswer(l, r))
+    if (candidates.length === 0) continue
     // A line its own EndToEndId answered keeps that answer when another fits: the report tells of that other.
     const line = candidates.find((l) => out.get(l.lineId) !== 'paid' && !answered.has(l.lineId)) ?? candidates.find((l) => out.get(l.lineId) !== 'paid') ?? candidates.at(-1)
     if (line) out.set(line.lineId, 'paid')

@@ -34,10 +34,15 @@ t.test('by card and amount without an EndToEndId: one failure answers one attemp
   t.match(nextAttempt([line(1)], [result('failed', null, CARD_B)]), { ok: false }, 'another card answers nothing')
 })
 
-t.test('paid: a success by EndToEndId, or to any card of the worker-month, ends the attempts', async (t) => {
+t.test('paid: a success by EndToEndId, or to a card of the worker-month for a line\'s amount, ends the attempts', async (t) => {
   t.match(attemptState([line(1)], [result('success', 'E1')]), { kind: 'paid', line: { attempt: 1 } })
   const lines = [line(1, CARD_A), line(2, CARD_B)]
-  t.match(attemptState(lines, [result('failed', 'E1'), result('success', null, CARD_A, 1_00)]), { kind: 'paid' }, 'a success to the first card, whatever the amount')
+  t.match(attemptState(lines, [result('failed', 'E1'), result('success', null, CARD_A)]), { kind: 'paid' }, 'a success to the first card for its amount')
+  // (Found by review.) A stray success without our reference, of another amount, is not our payment: it paid the
+  // attempt, and a 补发 went out beside the payment still at the bank.
+  t.match(attemptState(lines, [result('failed', 'E1'), result('success', null, CARD_A, 1_00)]), { kind: 'live', line: { attempt: 2 } }, 'a stray success of another amount pays nothing of ours')
+  t.match(attemptState([line(1)], [result('success', null, CARD_A, 500_00)]), { kind: 'live' }, 'the payment stays at the bank')
+  t.match(nextAttempt([line(1)], [result('success', null, CARD_A, 500_00), result('failed', 'E1')]), { ok: true, attempt: 2 }, 'and when it fails it may be made again')
   t.match(nextAttempt(lines, [result('failed', 'E1'), result('failed', 'E2'), result('success', 'E1')]), { ok: false, state: { kind: 'paid' } }, 'a failure and a success of one attempt: paid')
   t.match(nextAttempt([line(1)], [result('returned', 'E1'), result('success', 'E1')]), { ok: true, attempt: 2 }, 'a return beats a success in any order')
   const o = outcomes(lines, [result('failed', 'E1'), result('success', 'E2')])
