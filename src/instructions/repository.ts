@@ -73,6 +73,11 @@ export class InstructionRepository {
     return rows.map((r) => rowOf<SheetLineRow>(payrollSheetLines, r))
   }
 
+  async teamOfSheet(sheetId: string): Promise<string | undefined> {
+    const row = await this.db.get<{ teamId: string }>(sql`SELECT ${payrollSheets.teamId} AS "teamId" FROM ${payrollSheets} WHERE ${eq(payrollSheets.id, sheetId)}`)
+    return row?.teamId
+  }
+
   async sheetLine(id: string): Promise<SheetLineRow | undefined> {
     const raw = await this.db.get(sql`${selectFrom(payrollSheetLines)} WHERE ${eq(payrollSheetLines.id, id)}`)
     return raw && rowOf<SheetLineRow>(payrollSheetLines, raw)

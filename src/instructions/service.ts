@@ -11,9 +11,10 @@
  * (attempts.ts) says the latest attempt failed and nothing paid the worker-month, under a per-worker-month lock; the
  * unique index on (project, period, worker, attempt) stops a racing twin on an engine where the lock is not enough.
  *
- * What a worker-month was paid is what the bank booked, read as the pay slip reads it (LedgerRepository.monthPayments:
- * each payment once, none a return undid), not what we instructed: a payment booked short leaves the difference for
- * the next instruction of the sheet (补发), and a re-attempt never sends more than is still owed.
+ * What a line was paid is what the bank booked against it, read as the pay slip reads it (LedgerRepository.linePayments:
+ * each payment once, none a return undid, a worker's payments split across their lines of the month), not what we
+ * instructed: a payment booked short leaves the difference for the next instruction of the sheet (补发), and a
+ * re-attempt never sends more than the line in force is still owed.
  */
 import type { Database } from '../db/database.ts'
 import { isUniqueViolation } from '../db/faults.ts'
@@ -23,10 +24,10 @@ import { fen, sumFen } from '../kernel/money.ts'
 import { workDateOf, type Clock, type Month } from '../kernel/time.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { AccountService } from '../account/service.ts'
-import type { MonthPayments } from '../payroll/ledger-repository.ts'
+import type { LinePayments, MonthPayments } from '../payroll/ledger-repository.ts'
 import type { PayrollSheetService } from '../payroll/sheet-service.ts'
 import { sheetLockKey } from '../payroll/sheet-service.ts'
-import { attemptState, chainsOf, nextAttempt, reattemptFen, topUpFen, type AttemptLine, type AttemptResult } from './attempts.ts'
+import { attemptState, nextAttempt, reattemptFen, topUpFen, type AttemptLine, type AttemptResult } from './attempts.ts'
 import { checkInstruction, checkLine, endToEndId, Pain001Refused, type Pain001Instruction, type Pain001Line } from './pain001.ts'
 import { InstructionRepository, type InstructionLineRow, type InstructionRow, type PayoutResultRow, type SheetEventRow, type SheetLineRow, type SheetRow } from './repository.ts'
 
@@ -99,6 +100,17 @@ const toAttemptResult = (r: PayoutResultRow & { status: AttemptResult['status'] 
  */
 const bookedFen = (payments: MonthPayments, workerId: string, cardNo: string): number => sumFen(payments.of(workerId, cardNo).map((p) => p.amountFen))
 
+/**
+ * What was booked against one line of the sheets in force: its part of the worker's payments as the ledger and the pay
+ * slip set them (allocatePayments), so that a worker on two teams' sheets has each line compared with its own part,
+ * not with every payment of the month (one line's payment hid the other's shortfall). A line on no sheet in force is
+ * compared with all of the worker's payments, as before. (Found by review.)
+ */
+const bookedOnLine = (payments: LinePayments, lineId: string, workerId: string, cardNo: string): number => {
+  const part = payments.partOf(lineId)
+  return part === undefined ? bookedFen(payments, workerId, cardNo) : sumFen(part.map((p) => p.amountFen))
+}
+
 /** pain.001 MsgId: 'WL' and the id's 32 hex digits (time-ordered, unique), 34 characters of the 35 allowed. */
 const messageIdOf = (id: string): string => `WL${id.replaceAll('-', '').toUpperCase()}`
 
@@ -111,8 +123,8 @@ export class InstructionService {
       roster: RosterService
       sheets: PayrollSheetService
       account: AccountService
-      /** The month's payments that stand per worker, as the pay slip reads them (LedgerRepository). */
-      payments: { monthPayments(projectId: string, period: Month): Promise<MonthPayments> }
+      /** The month's payments that stand per worker, and each line's part, as the pay slip reads them (LedgerRepository). */
+      payments: { linePayments(projectId: string, period: Month): Promise<LinePayments> }
     },
     readonly clock: Clock,
   ) {
@@ -164,15 +176,15 @@ export class InstructionService {
         // or a bank that booked short), is owed the difference, a payment of its own (attempts.ts); one whose payment is
         // still at the bank, or failed, waits for that first. The month's payments are read once, and only when needed.
         const topUps: Array<{ line: SheetLineRow; amountFen: number; attempt: number; bookedFen: number }> = []
-        let payments: MonthPayments | undefined
+        let payments: LinePayments | undefined
         for (const l of sheetLines) {
           if (decisions.get(l.id) === 'dispute' || l.netFen <= 0 || !instructed.has(l.workerId)) continue
           const existing = await this.repo.workerMonthLines(projectId, l.workerId, period)
           const results = await this.repo.resultsFor(projectId, period, existing.map((e) => e.endToEndId), [...new Set(existing.map((e) => e.cardNo))])
           const s = attemptState(existing.map(toAttemptLine), results.filter(answered).map(toAttemptResult))
           if (s.kind !== 'paid') continue
-          payments ??= await this.deps.payments.monthPayments(projectId, period)
-          const booked = bookedFen(payments, l.workerId, l.cardNo)
+          payments ??= await this.deps.payments.linePayments(projectId, period)
+          const booked = bookedOnLine(payments, l.id, l.workerId, l.cardNo)
           const amountFen = topUpFen(s, l.netFen, booked)
           if (amountFen === 0) continue
           topUps.push({ line: l, amountFen, attempt: Math.max(...existing.map((e) => e.attempt)) + 1, bookedFen: booked })
@@ -281,7 +293,7 @@ export class InstructionService {
           throw new AppError('instruction_live', { endToEndId: line?.endToEndId ?? null, attempt: line?.attempt ?? null, state: s.kind === 'failed' ? 'attempts_exhausted' : s.kind })
         }
         const previous = existing.find((l) => l.id === next.previous.lineId)!
-        const amountFen = await this.reattemptAmount(projectId, workerId, period, existing, previous)
+        const amountFen = await this.reattemptAmount(projectId, workerId, period, previous)
         // Nothing is owed any more (the bank's bookings reach the net): the worker-month reads as paid.
         if (amountFen === 0) throw new AppError('instruction_live', { endToEndId: previous.endToEndId, attempt: previous.attempt, state: 'paid' })
         const id = newId()
@@ -335,17 +347,20 @@ export class InstructionService {
   }
 
   /**
-   * A re-attempt's amount (attempts.ts reattemptFen): the failed payment's own, unless the worker-month is owed less —
-   * the net of the sheet line the newest payment was instructed from (the version last instructed), less what the bank
-   * booked. A line no longer on file leaves the failed payment's amount, as before.
+   * A re-attempt's amount (attempts.ts reattemptFen): the failed payment's own, unless the line it pays is owed less —
+   * the net of that team's line in the version in force (a correction approved since the payment was instructed
+   * counts, not the version last instructed), less what was booked against that line (its part of the worker's
+   * payments, allocatePayments). A line on no sheet in force leaves the line the payment was made from, against all of
+   * the worker's payments. (Found by review.)
    */
-  private async reattemptAmount(projectId: string, workerId: string, period: Month, existing: readonly InstructionLineRow[], previous: InstructionLineRow): Promise<number> {
-    const roots = chainsOf(existing.map(toAttemptLine)).map((c) => c[0]!)
-    const newest = roots.reduce((a, b) => (b.attempt > a.attempt ? b : a))
-    const sheetLine = await this.repo.sheetLine(existing.find((l) => l.id === newest.lineId)!.sheetLineId)
-    if (!sheetLine) return previous.amountFen
-    const booked = bookedFen(await this.deps.payments.monthPayments(projectId, period), workerId, sheetLine.cardNo)
-    return reattemptFen(previous.amountFen, sheetLine.netFen, booked)
+  private async reattemptAmount(projectId: string, workerId: string, period: Month, previous: InstructionLineRow): Promise<number> {
+    const payments = await this.deps.payments.linePayments(projectId, period)
+    const madeFrom = await this.repo.sheetLine(previous.sheetLineId)
+    if (!madeFrom) return previous.amountFen
+    const teamId = await this.repo.teamOfSheet(madeFrom.sheetId)
+    const inForce = payments.linesOf(workerId).find((l) => l.teamId === teamId)
+    if (!inForce) return reattemptFen(previous.amountFen, madeFrom.netFen, bookedFen(payments, workerId, madeFrom.cardNo))
+    return reattemptFen(previous.amountFen, inForce.netFen, bookedOnLine(payments, inForce.lineId, workerId, inForce.cardNo))
   }
 
   /** The worker-month's attempts with each one's state by the bank's results (for replies and tests). */

@@ -70,6 +70,8 @@ export interface LinePayments extends MonthPayments {
    * ledger's order); undefined for a line on no sheet in force.
    */
   partOf(lineId: string): SlipPayment[] | undefined
+  /** The worker's lines on the sheets in force, in the ledger's order: a team's line is that of the version in force. */
+  linesOf(workerId: string): ReadonlyArray<{ lineId: string; teamId: string; netFen: Fen; cardNo: string }>
 }
 
 export interface LedgerMonth {
@@ -164,17 +166,17 @@ export class LedgerRepository {
    */
   async linePayments(projectId: string, period: Month): Promise<LinePayments> {
     const payments = await this.monthPayments(projectId, period)
-    const lines: Array<{ lineId: string; workerId: string; cardNo: string; netFen: Fen }> = []
+    const lines: Array<{ lineId: string; teamId: string; workerId: string; cardNo: string; netFen: Fen }> = []
     for (const { head } of await this.sheetsInForce(projectId, period)) {
       const rows = await this.db.all<{ lineId: string; workerId: string; cardNo: string; netFen: number }>(
         sql`SELECT ${payrollSheetLines.id} AS "lineId", ${payrollSheetLines.workerId} AS "workerId", ${payrollSheetLines.cardNo} AS "cardNo", ${payrollSheetLines.netFen} AS "netFen"
             FROM ${payrollSheetLines} WHERE ${eq(payrollSheetLines.sheetId, head.id)} ORDER BY ${asc(payrollSheetLines.lineNo)}`,
       )
-      for (const r of rows) lines.push({ lineId: r.lineId, workerId: r.workerId, cardNo: r.cardNo, netFen: fen(Number(r.netFen)) })
+      for (const r of rows) lines.push({ lineId: r.lineId, teamId: head.teamId, workerId: r.workerId, cardNo: r.cardNo, netFen: fen(Number(r.netFen)) })
     }
     const parts = partsOfLines(lines.map((l) => ({ workerId: l.workerId, netFen: l.netFen, payments: payments.of(l.workerId, l.cardNo) })))
     const byLine = new Map(lines.map((l, i) => [l.lineId, parts[i]!]))
-    return { ...payments, partOf: (lineId) => byLine.get(lineId) }
+    return { ...payments, partOf: (lineId) => byLine.get(lineId), linesOf: (workerId) => lines.filter((l) => l.workerId === workerId) }
   }
 
   /** Per team, the newest version whose money state is approved or later; by team name. */
