@@ -186,12 +186,25 @@ export function owedFen(netFen: number, bookedFen: number): number {
 }
 
 /**
- * The 补发 of the difference a sheet's instruction makes for a worker-month already instructed: what is owed, once
- * every payment is booked; nothing while one is at the bank or failed, whose money may still arrive (or is the
- * re-attempt's to send), so that the difference is never sent beside a payment that might yet bring it.
+ * The 补发 of the difference a sheet's instruction makes for a line whose worker-month is already instructed: what the
+ * line is owed, once no payment of the worker-month is at the bank; nothing while one is, whose money may still arrive,
+ * so that the difference is never sent beside a payment that might yet bring it. A failed payment of this line holds
+ * it too (its re-attempt sends what the line is owed), but a failed payment of the worker's other line (two teams'
+ * sheets) does not: that one's re-attempt is capped by its own line, and a failed payment of a line owed nothing any
+ * more (a correction lowered it) can never be re-attempted, so it held the other line's 补发 for good. (Found by review.)
+ * `lineHasFailed`: whether a failed payment is of this line; by default any failure holds.
  */
-export function topUpFen(state: AttemptState, netFen: number, bookedFen: number): number {
-  return state.kind === 'paid' ? owedFen(netFen, bookedFen) : 0
+export function topUpFen(state: AttemptState, netFen: number, bookedFen: number, lineHasFailed = true): number {
+  if (state.kind === 'paid' || (state.kind === 'failed' && !lineHasFailed)) return owedFen(netFen, bookedFen)
+  return 0
+}
+
+/** The worker-month's failed payments: the latest attempt of each chain that failed, none of whose attempts was paid. */
+export function failedPayments(lines: readonly AttemptLine[], results: readonly AttemptResult[]): AttemptLine[] {
+  const o = outcomes(lines, results)
+  return chainsOf(lines)
+    .filter((chain) => !chain.some((l) => o.get(l.lineId) === 'paid') && o.get(chain.at(-1)!.lineId) === 'failed')
+    .map((chain) => chain.at(-1)!)
 }
 
 /**

@@ -27,7 +27,7 @@ import type { AccountService } from '../account/service.ts'
 import type { LinePayments, MonthPayments } from '../payroll/ledger-repository.ts'
 import type { PayrollSheetService } from '../payroll/sheet-service.ts'
 import { sheetLockKey } from '../payroll/sheet-service.ts'
-import { attemptState, nextAttempt, reattemptFen, topUpFen, type AttemptLine, type AttemptResult } from './attempts.ts'
+import { attemptState, failedPayments, nextAttempt, reattemptFen, topUpFen, type AttemptLine, type AttemptResult } from './attempts.ts'
 import { checkInstruction, checkLine, endToEndId, Pain001Refused, type Pain001Instruction, type Pain001Line } from './pain001.ts'
 import { InstructionRepository, type InstructionLineRow, type InstructionRow, type PayoutResultRow, type SheetEventRow, type SheetLineRow, type SheetRow } from './repository.ts'
 
@@ -181,11 +181,19 @@ export class InstructionService {
           if (decisions.get(l.id) === 'dispute' || l.netFen <= 0 || !instructed.has(l.workerId)) continue
           const existing = await this.repo.workerMonthLines(projectId, l.workerId, period)
           const results = await this.repo.resultsFor(projectId, period, existing.map((e) => e.endToEndId), [...new Set(existing.map((e) => e.cardNo))])
-          const s = attemptState(existing.map(toAttemptLine), results.filter(answered).map(toAttemptResult))
-          if (s.kind !== 'paid') continue
+          const attemptLines = existing.map(toAttemptLine)
+          const attemptResults = results.filter(answered).map(toAttemptResult)
+          const s = attemptState(attemptLines, attemptResults)
+          if (s.kind !== 'paid' && s.kind !== 'failed') continue
+          let lineHasFailed = false
+          for (const f of s.kind === 'failed' ? failedPayments(attemptLines, attemptResults) : []) {
+            const madeFrom = await this.repo.sheetLine(existing.find((e) => e.id === f.lineId)!.sheetLineId)
+            if (!madeFrom || (await this.repo.teamOfSheet(madeFrom.sheetId)) === teamId) lineHasFailed = true
+          }
+          if (lineHasFailed) continue
           payments ??= await this.deps.payments.linePayments(projectId, period)
           const booked = bookedOnLine(payments, l.id, l.workerId, l.cardNo)
-          const amountFen = topUpFen(s, l.netFen, booked)
+          const amountFen = topUpFen(s, l.netFen, booked, lineHasFailed)
           if (amountFen === 0) continue
           topUps.push({ line: l, amountFen, attempt: Math.max(...existing.map((e) => e.attempt)) + 1, bookedFen: booked })
         }

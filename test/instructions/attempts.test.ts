@@ -1,6 +1,6 @@
 /** The rule of attempts (src/instructions/attempts.ts), case by case: matching by EndToEndId, by card and amount, paid, returned. */
 import t from 'tap'
-import { attemptState, nextAttempt, outcomes, type AttemptLine, type AttemptResult } from '../../src/instructions/attempts.ts'
+import { attemptState, failedPayments, nextAttempt, outcomes, topUpFen, type AttemptLine, type AttemptResult } from '../../src/instructions/attempts.ts'
 import { PAIN001_ATTEMPT_MAX } from '../../src/instructions/pain001.ts'
 
 const CARD_A = '6222020200112233441'
@@ -79,4 +79,17 @@ t.test('a report without an EndToEndId answers only lines made before it was pos
   t.match(attemptState([paid, topUp], [before]), { kind: 'live', line: { lineId: 'T2' } }, 'the success read before the 补发 was made pays the first payment, not the 补发')
   t.match(attemptState([paid, topUp], [before, { ...result('success', null), postedAtMs: 6_000 }]), { kind: 'paid' }, 'a second success, read after, pays the 补发')
   t.match(attemptState([paid, topUp], [result('success', 'E1'), { ...result('failed', null), postedAtMs: 2_000 }]), { kind: 'live', line: { lineId: 'T2' } }, 'a failure read before the 补发 was made fails nothing of it')
+})
+
+t.test("a failed payment holds its own line's 补发, not the other line's (a worker on two teams' sheets)", async (t) => {
+  // L1 (the first team's line) booked then returned; T2 (the second team's 补发) booked.
+  const first = line(1)
+  const second: AttemptLine = { ...line(2), previousLineId: null }
+  const results = [result('success', 'E1'), result('returned', 'E1'), result('success', 'E2')]
+  const s = attemptState([first, second], results)
+  t.match(s, { kind: 'failed', line: { lineId: 'L1' } })
+  t.same(failedPayments([first, second], results).map((l) => l.lineId), ['L1'], 'the first payment failed, the second stands')
+  t.equal(topUpFen(s, 2_000_00, 1_000_00, true), 0, 'the failed line waits for its re-attempt')
+  t.equal(topUpFen(s, 2_000_00, 1_000_00, false), 1_000_00, "the other line's difference is instructed")
+  t.equal(topUpFen({ kind: 'live', line: first }, 2_000_00, 1_000_00, false), 0, 'never while a payment is at the bank')
 })
