@@ -2,12 +2,12 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { BulkInsert, insertInto, rowOf, selectFrom } from '../db/rows.ts'
+import { answersInEffect } from '../payroll/answers-in-effect.ts'
 import {
   instructionLines,
   organisations,
   paymentInstructions,
   payoutLines,
-  payrollLineAnswers,
   payrollSheetEvents,
   payrollSheetLines,
   payrollSheets,
@@ -83,13 +83,9 @@ export class InstructionRepository {
     return raw && rowOf<SheetLineRow>(payrollSheetLines, raw)
   }
 
-  /** The newest answer's decision per line of the sheet (the newest counts: latest answered, then id). */
+  /** The decision in effect per line of the sheet: the newest own answer, or one carried from the version superseded. */
   async newestDecisions(sheetId: string): Promise<Map<string, 'confirm' | 'dispute'>> {
-    const rows = await this.db.all<{ lineId: string; decision: 'confirm' | 'dispute' }>(
-      sql`SELECT ${payrollLineAnswers.lineId} AS "lineId", ${payrollLineAnswers.decision} AS "decision" FROM ${payrollLineAnswers}
-        WHERE ${eq(payrollLineAnswers.sheetId, sheetId)} ORDER BY ${asc(payrollLineAnswers.answeredAtMs)}, ${asc(payrollLineAnswers.id)}`,
-    )
-    return new Map(rows.map((r) => [r.lineId, r.decision]))
+    return new Map([...(await answersInEffect(this.db, sheetId))].map(([lineId, a]) => [lineId, a.decision]))
   }
 
   /** The workers of the pay month that already have an instruction line (any attempt). */

@@ -101,9 +101,9 @@ const COMPLAINT_STATE_TEXT: Record<CaseState, string> = { open: '已提交，等
 const idSuffixField = { type: 'string', maxLength: 40 } as const
 const monthPattern = monthSchema.pattern
 
-const answerOf = (a: { decision: 'confirm' | 'dispute'; note: string | null }, atMs: number, timeZone: string): Answer => ({
+const answerOf = (a: { decision: 'confirm' | 'dispute'; note: string | null; carriedFromVersion?: number | null }, atMs: number, timeZone: string): Answer => ({
   decision: a.decision,
-  decisionText: a.decision === 'confirm' ? '已确认' : '有异议',
+  decisionText: (a.decision === 'confirm' ? '已确认' : '有异议') + (a.carriedFromVersion ? `（第${a.carriedFromVersion}版时作出，本版数字相同）` : ''),
   at: `${workDateOf(atMs, timeZone)} ${new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hour12: false }).format(atMs)}`,
   note: a.note,
 })

@@ -18,18 +18,18 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { Database } from '../db/database.ts'
 import { rowOf, selectFrom } from '../db/rows.ts'
-import { enrolments, instructionLines, organisations, payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
+import { enrolments, instructionLines, organisations, payrollSheetEvents, payrollSheetLines, payrollSheets, projects, teams, workerCardChanges, workers } from '../db/schema/index.ts'
 import { ZERO_FEN, fen, subFen, sumFen, type Fen } from '../kernel/money.ts'
 import type { Month } from '../kernel/time.ts'
 import type { LedgerRow } from './ledger-export.ts'
 import { paidLineOf, PayoutRepository } from '../payouts/repository.ts'
 import { cardKey } from '../flags/project-flags.ts'
 import { monthPaymentsOf, type PaidLine } from '../payouts/reconcile.ts'
+import { answersInEffect, type AnswerInEffect } from './answers-in-effect.ts'
 import { lineItems, type PaySlip, type SlipAnswer, type SlipPayment } from './pay-slip.ts'
 import { APPROVED_OR_LATER, moneyStateOf, type SheetState } from './sheet-rules.ts'
 
 type SheetLineRow = typeof payrollSheetLines.$inferSelect
-type AnswerRow = typeof payrollLineAnswers.$inferSelect
 
 /** One worker's line of the month as the ledger and the slip show it. */
 export interface LedgerLine {
@@ -115,7 +115,7 @@ export class LedgerRepository {
       const phones = await this.phones(head.id, opt.workerId)
       for (const line of rows) {
         const a = answers.get(line.id)
-        const answer: SlipAnswer | null = a ? { decision: a.decision, channel: a.channel, atMs: a.answeredAtMs, note: a.note } : null
+        const answer: SlipAnswer | null = a ? { decision: a.decision, channel: a.channel, atMs: a.answeredAtMs, note: a.note, carriedFromVersion: a.carriedFromVersion } : null
         const items = lineItems(line.items, line)
         lines.push({
           projectId,
@@ -212,13 +212,9 @@ export class LedgerRepository {
     return [...byTeam.values()]
   }
 
-  private async newestAnswers(sheetId: string, workerId: string | undefined): Promise<Map<string, AnswerRow>> {
-    const rows = await this.db.all(
-      sql`${selectFrom(payrollLineAnswers)} WHERE ${and(eq(payrollLineAnswers.sheetId, sheetId), workerId === undefined ? undefined : eq(payrollLineAnswers.workerId, workerId))}
-          ORDER BY ${asc(payrollLineAnswers.answeredAtMs)}, ${asc(payrollLineAnswers.id)}`,
-    )
-    // Oldest first, so the newest of each line is what stays in the map.
-    return new Map(rows.map((r) => rowOf<AnswerRow>(payrollLineAnswers, r)).map((a) => [a.lineId, a]))
+  /** The answer in effect on each line: its newest own, or one carried from the version superseded (answers-in-effect.ts). */
+  private newestAnswers(sheetId: string, workerId: string | undefined): Promise<Map<string, AnswerInEffect>> {
+    return answersInEffect(this.db, sheetId, workerId)
   }
 
   /** The workers' phones (the sheet line does not copy it): as the roster has them now. */

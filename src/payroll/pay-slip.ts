@@ -34,6 +34,8 @@ export interface SlipAnswer {
   channel: ConfirmationChannel
   atMs: number
   note: string | null
+  /** The version the answer was given on, when carried onto this one (the line's figures are the same). */
+  carriedFromVersion?: number | null
 }
 
 export interface PaySlip {
@@ -199,7 +201,7 @@ ${rows}
 function answerText(a: SlipAnswer | null, timeZone: string): string {
   if (a === null) return '未确认'
   const when = `${workDateOf(a.atMs, timeZone)} ${localTimeOf(a.atMs, timeZone)}`
-  const how = CHANNEL_TEXT[a.channel]
+  const how = CHANNEL_TEXT[a.channel] + (a.carriedFromVersion ? `，第${a.carriedFromVersion}版，本版数字相同` : '')
   if (a.decision === 'confirm') return `已确认（${esc(how)}，${esc(when)}）`
   return `有异议（${esc(how)}，${esc(when)}）${a.note ? `：${esc(a.note)}` : ''}`
 }

@@ -3,12 +3,13 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { BulkInsert, insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets } from '../db/schema/index.ts'
+import { answersInEffect, carriedAnswers, type AnswerInEffect, type LineAnswerRow } from './answers-in-effect.ts'
 
 export type SheetRow = typeof payrollSheets.$inferSelect
 export type SheetLineRow = typeof payrollSheetLines.$inferSelect
 export type SheetEventRow = typeof payrollSheetEvents.$inferSelect
-export type LineAnswerRow = typeof payrollLineAnswers.$inferSelect
-/** A sheet line with its worker's newest answer, as approvedLinesOf reads it. */
+export type { AnswerInEffect, LineAnswerRow }
+/** A sheet line with its worker's answer in effect, as approvedLinesOf reads it. */
 export type ApprovedLineRow = Pick<SheetLineRow, 'workerId' | 'workerName' | 'cardNo' | 'netFen' | 'payableFen' | 'dayHalves' | 'minimumWage'> & {
   lineId: string
   decision: LineAnswerRow['decision'] | null
@@ -71,14 +72,15 @@ export class SheetRepository {
   }
 
   /**
-   * A sheet's lines as reconciliation reads them (ApprovedLine's fields), in line order, each with its worker's newest
-   * answer: eight columns and one statement, not every column and the answers' history (a month of 100,000 workers is
-   * read on every bank file posted).
+   * A sheet's lines as reconciliation reads them (ApprovedLine's fields), in line order, each with its worker's answer
+   * in effect (answers-in-effect.ts): eight columns and one statement for the lines' own answers, not every column and
+   * the answers' history (a month of 100,000 workers is read on every bank file posted); the answers carried from the
+   * version superseded, for the lines without one, only on a correction.
    */
   async approvedLinesOf(sheetId: string): Promise<ApprovedLineRow[]> {
     const l = payrollSheetLines
     const a = payrollLineAnswers
-    return this.db.all<ApprovedLineRow>(
+    const rows = await this.db.all<ApprovedLineRow>(
       sql`SELECT ${l.id} AS "lineId", ${l.workerId} AS "workerId", ${l.workerName} AS "workerName", ${l.cardNo} AS "cardNo", ${l.netFen} AS "netFen",
           ${l.payableFen} AS "payableFen", ${l.dayHalves} AS "dayHalves", ${l.minimumWage} AS "minimumWage", newest.decision AS "decision", newest.answered_at_ms AS "answeredAtMs"
         FROM ${l}
@@ -89,6 +91,12 @@ export class SheetRepository {
         ) newest ON newest.line_id = ${l.id} AND newest.n = 1
         WHERE ${l.sheetId} = ${sheetId} ORDER BY ${l.lineNo}`,
     )
+    const carried = await carriedAnswers(this.db, sheetId, new Set(rows.filter((r) => r.decision !== null).map((r) => r.lineId)))
+    if (carried.size === 0) return rows
+    return rows.map((r) => {
+      const c = carried.get(r.lineId)
+      return c ? { ...r, decision: c.decision, answeredAtMs: c.answeredAtMs } : r
+    })
   }
 
   /** A worker's lines of a month, on every sheet and version. */
@@ -99,12 +107,9 @@ export class SheetRepository {
     return rows.map((r) => rowOf<SheetLineRow>(payrollSheetLines, r))
   }
 
-  /** The newest answer of each line of a sheet (answers oldest first, so the newest is left in the map). */
-  async newestAnswers(sheetId: string): Promise<Map<string, LineAnswerRow>> {
-    const rows = await this.db.all(
-      sql`${selectFrom(payrollLineAnswers)} WHERE ${eq(payrollLineAnswers.sheetId, sheetId)} ORDER BY ${asc(payrollLineAnswers.answeredAtMs)}, ${asc(payrollLineAnswers.id)}`,
-    )
-    return new Map(rows.map((r) => rowOf<LineAnswerRow>(payrollLineAnswers, r)).map((a) => [a.lineId, a]))
+  /** The answer in effect on each line of a sheet: its newest own, or one carried from the version superseded. */
+  answersInEffect(sheetId: string): Promise<Map<string, AnswerInEffect>> {
+    return answersInEffect(this.db, sheetId)
   }
 
   /** A sheet, its lines and its first event: call inside a transaction. */

@@ -26,7 +26,7 @@ import type { TimesheetService } from '../timesheets/service.ts'
 import type { ApprovedLine, ApprovedPayrollSource, ApprovedTeamMonth } from './approved.ts'
 import type { PayInputsSource, WorkerPayInputs } from './inputs.ts'
 import { payDateOf } from './rules.ts'
-import { SheetRepository, type LineAnswerRow, type SheetEventRow, type SheetLineRow, type SheetRow } from './sheet-repository.ts'
+import { SheetRepository, type AnswerInEffect, type LineAnswerRow, type SheetEventRow, type SheetLineRow, type SheetRow } from './sheet-repository.ts'
 import {
   ANSWERABLE_STATES,
   answerCounts,
@@ -55,7 +55,7 @@ export function sheetLockKey(projectId: string, teamId: string, period: string):
 
 export interface SheetLineView {
   row: SheetLineRow
-  answer: LineAnswerRow | null
+  answer: AnswerInEffect | null
 }
 
 export interface SheetView {
@@ -91,7 +91,7 @@ export interface WorkerSheetLine {
   sheet: SheetRow
   state: SheetState
   line: SheetLineRow
-  answer: LineAnswerRow | null
+  answer: AnswerInEffect | null
 }
 
 export interface AnswerInput {
@@ -484,7 +484,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
     const sheets = await this.withStates(await this.repo.sheetsOfTeamMonth(projectId, teamId, period))
     const s = version === undefined ? inForce(sheets) : sheets.find((x) => x.sheet.version === version)
     if (!s) throw new AppError('payroll_sheet_not_found', { teamId, month: period, ...(version === undefined ? {} : { version }) })
-    const answers = await this.repo.newestAnswers(s.sheet.id)
+    const answers = await this.repo.answersInEffect(s.sheet.id)
     const rows = await this.repo.linesOf(s.sheet.id)
     return {
       sheet: s.sheet,
@@ -511,7 +511,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
         out.push({ teamId: team.id, teamName: team.name, sheet: null })
         continue
       }
-      const answers = await this.repo.newestAnswers(newest.sheet.id)
+      const answers = await this.repo.answersInEffect(newest.sheet.id)
       const lineIds = (await this.repo.linesOf(newest.sheet.id)).map((l) => l.id)
       const { sheet } = newest
       out.push({
@@ -545,7 +545,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
       if (!ev.some((e) => e.state === 'sent')) continue
       const sheet = await this.repo.sheet(line.sheetId)
       if (!sheet) continue
-      out.push({ sheet, state: stateOf(ev), line, answer: (await this.repo.newestAnswers(sheet.id)).get(line.id) ?? null })
+      out.push({ sheet, state: stateOf(ev), line, answer: (await this.repo.answersInEffect(sheet.id)).get(line.id) ?? null })
     }
     return out.sort((a, b) => b.sheet.madeAtMs - a.sheet.madeAtMs || (a.sheet.id < b.sheet.id ? 1 : -1))
   }

@@ -139,7 +139,12 @@ t.test('make, send, answer, submit, approve, a new version, withdraw, settle', a
 
   // The project's month: per team, the newest sheet; a team manager of the team sees it too.
   const summary = await admin.get<{ teams: Array<{ teamId: string; sheet: { version: number; state: string; counts: unknown } | null }> }>(`${P}/payroll-sheets?month=2026-10`)
-  t.match(summary.teams, [{ teamId: site.teamId, sheet: { version: 3, state: 'draft', counts: { confirmed: 0, disputed: 0, unanswered: 3 } } }])
+  // Version 3's lines have version 1's figures: each keeps the answer given on version 1 (carried, answers-in-effect.ts).
+  t.match(
+    summary.teams,
+    [{ teamId: site.teamId, sheet: { version: 3, state: 'draft', counts: { confirmed: 2, disputed: 1, unanswered: 0 } } }],
+    'the unchanged lines keep their answers from version 1',
+  )
   await createLogin(admin, 'ps1-team', 'team_manager', { organisationId: site.subcontractorId })
   const asTeam = admin.as(await logIn(admin, 'ps1-team'))
   t.equal((await asTeam.get<{ teams: unknown[] }>(`${P}/payroll-sheets?month=2026-10`)).teams.length, 1)

@@ -36,6 +36,11 @@ const answerSchema = {
     channel: { type: 'string' },
     note: nullableString,
     answeredAt: { type: 'string' },
+    carriedFromVersion: {
+      type: ['integer', 'null'],
+      description:
+        "the version this answer was given on, when it is carried onto a later version whose line has the same figures (days, hours, payable, deductions, net, card); null: given on this line's own version",
+    },
   },
 } as const
 
@@ -116,8 +121,10 @@ const sheetSchema = {
 const iso = (ms: number): string => new Date(ms).toISOString()
 const maskNote = (text: string | null): string | null => (text === null ? null : maskText(text))
 
-function answerJson(a: LineAnswerRow | null): Record<string, unknown> | null {
-  return a ? { id: a.id, sheetId: a.sheetId, lineId: a.lineId, decision: a.decision, channel: a.channel, note: maskNote(a.note), answeredAt: iso(a.answeredAtMs) } : null
+function answerJson(a: (LineAnswerRow & { carriedFromVersion?: number | null }) | null): Record<string, unknown> | null {
+  return a
+    ? { id: a.id, sheetId: a.sheetId, lineId: a.lineId, decision: a.decision, channel: a.channel, note: maskNote(a.note), answeredAt: iso(a.answeredAtMs), carriedFromVersion: a.carriedFromVersion ?? null }
+    : null
 }
 
 interface StoredItems {
