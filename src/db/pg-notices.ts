@@ -91,8 +91,15 @@ export class ChangeNotices {
   private beat(): void {
     const client = this.client
     if (!this.listening || !client) return
-    if (this.pingSentAtMs !== undefined) {
-      if (Date.now() - this.pingSentAtMs > this.opts.timeoutMs) this.lost(client)
+    const sentAtMs = this.pingSentAtMs
+    if (sentAtMs !== undefined) {
+      if (Date.now() - sentAtMs <= this.opts.timeoutMs) return
+      // Timers run before the event loop reads its sockets: after the loop was blocked (a loaded machine, a long
+      // synchronous task) the ping's answer may be waiting unread. setImmediate runs after that read, so only a ping
+      // still unanswered then counts the connection lost. (Found by review.)
+      setImmediate(() => {
+        if (this.client === client && this.listening && this.pingSentAtMs === sentAtMs) this.lost(client)
+      })
       return
     }
     this.pingSentAtMs = Date.now()
