@@ -246,7 +246,33 @@ function teamMonthJson(unmasked: TeamMonth): Record<string, unknown> {
 }
 
 export async function timesheetRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  const { roster, timesheets } = services
+  const { roster, timesheets, access } = services
+
+  /**
+   * A correction's author as a worker sees it: who corrected, never a credential. The API key that recorded it (the
+   * prefix after the name typed, or the whole author when the key recorded in its own name) is a credential's prefix;
+   * the worker sees the name typed, or the key's organisation (项目管理人员 for a key of none). Staff views keep the key.
+   * (Found by review.)
+   */
+  const workerFacingAuthors = async (corrections: Correction[]): Promise<Correction[]> => {
+    const organisations = new Map<string, string>()
+    const organisationOf = async (prefix: string): Promise<string> => {
+      let name = organisations.get(prefix)
+      if (name === undefined) {
+        const id = await access.keyOrganisationId(prefix)
+        name = id === null ? '项目管理人员' : (await roster.organisation(id)).name
+        organisations.set(prefix, name)
+      }
+      return name
+    }
+    const out: Correction[] = []
+    for (const c of corrections) {
+      const named = / \(wlk_[0-9a-f]{10}\)$/.exec(c.author)
+      const alone = /^wlk_[0-9a-f]{10}$/.test(c.author)
+      out.push(named ? { ...c, author: c.author.slice(0, named.index) } : alone ? { ...c, author: await organisationOf(c.author) } : c)
+    }
+    return out
+  }
 
   app.get<{ Params: { projectId: string } }>(
     '/api/projects/:projectId/attendance-policy',
@@ -376,6 +402,8 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     async (req) => {
       const { projectId, workerId, month: m } = req.params
       const v = await timesheets.workerMonth(projectId, workerId, m)
+      const recorded = await timesheets.corrections(projectId, workerId, m)
+      const corrections = principalOf(req).role === 'worker' ? await workerFacingAuthors(recorded) : recorded
       return {
         projectId,
         month: m,
@@ -384,7 +412,7 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
         name: v.worker.name,
         teamId: v.enrolment.teamId,
         ...lineJson(v.line, v.answer, v.project.timeZone),
-        corrections: (await timesheets.corrections(projectId, workerId, m)).map(correctionJson),
+        corrections: corrections.map(correctionJson),
       }
     },
   )
