@@ -46,7 +46,18 @@ export interface EvidenceContext {
    * batch (`batchSeqKey`; see `batchSeqOf`), each with its EndToEndId. Absent: no report is matched that way.
    */
   instructedByBatchSeq?: ReadonlyMap<string, InstructedPayment & { endToEndId: string }>
+  /**
+   * Booked payments already posted for the project, by the bank's reference, that the file's returns name by that
+   * reference alone: whom they paid. Absent: a return that names no payee finds none on file.
+   */
+  paidByBankRef?: ReadonlyMap<string, PaidPayment>
   newId: () => string
+}
+
+/** Whom a booked payment paid: what a return that names it only by the bank's reference takes its payee from. */
+export interface PaidPayment {
+  payeeCard: string
+  payeeName: string
 }
 
 export interface EvidenceTotals {
@@ -107,13 +118,22 @@ export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines
   const unreferenced = new Map<number, number>()
   for (const ev of file.lines) if (ev.bankRef === null) unreferenced.set(ev.lineNo, (unreferenced.get(ev.lineNo) ?? 0) + 1)
   const placed = new Map<number, number>()
+  // A return that names its payment by the bank's reference and no payee (a camt reversal without the parties) was paid
+  // to whom that payment was: posted before, or booked in this same file.
+  const paid = new Map<string, PaidPayment>(ctx.paidByBankRef ?? [])
+  for (const ev of file.lines) {
+    const byId = ev.endToEndId === null ? undefined : ctx.instructed.get(ev.endToEndId)
+    const payeeCard = ev.payeeCard ?? byId?.cardNo ?? null
+    if (ev.status === 'booked' && ev.bankRef !== null && payeeCard !== null) paid.set(ev.bankRef, { payeeCard, payeeName: ev.payeeName ?? byId?.payeeName ?? '' })
+  }
+  const withPaid = { ...ctx, paidByBankRef: paid }
   for (const ev of file.lines) {
     let place: number | undefined
     if (ev.bankRef === null && (unreferenced.get(ev.lineNo) ?? 0) > 1) {
       place = (placed.get(ev.lineNo) ?? 0) + 1
       placed.set(ev.lineNo, place)
     }
-    const line = lineOf(file, ev, ctx, errors, place)
+    const line = lineOf(file, ev, withPaid, errors, place)
     if (!line) continue
     if (ev.statedTotal !== undefined) {
       const g = grouped.get(ev.statedTotal.group) ?? { stated: ev.statedTotal, sumFen: 0, count: 0 }
@@ -183,8 +203,18 @@ function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, e
     fail('end_to_end_id', 'wrong_period', `Line ${at} answers the instruction of ${instructed.period} (EndToEndId ${endToEndId}), not ${ctx.period}. Post the file for ${instructed.period}.`)
   }
   // A card the bank names is what was paid, even when it is not the one instructed: reconciliation flags what it shows.
-  const card = ev.payeeCard ?? instructed?.cardNo ?? null
-  if (card === null && ev.endToEndId === null) fail('payee_card', 'no_payee', `Line ${at} names neither the payee's account nor our EndToEndId: the payment cannot be told apart.`)
+  const returnedRef = ev.status === 'returned' && ev.payeeCard === null && instructed === undefined ? (ev.returnOf?.bankRef ?? null) : null
+  const original = returnedRef === null ? undefined : ctx.paidByBankRef?.get(returnedRef)
+  const card = ev.payeeCard ?? instructed?.cardNo ?? original?.payeeCard ?? null
+  if (card === null && ev.endToEndId === null) {
+    if (returnedRef !== null) {
+      fail(
+        'payee_card',
+        'no_payee',
+        `Line ${at} returns the payment ${returnedRef} and names no payee's account, and no booked payment with that reference is on file for this project: post the file that booked ${returnedRef} first (or in the same file), then this one; or ask the bank for a return that names the payee's account.`,
+      )
+    } else fail('payee_card', 'no_payee', `Line ${at} names neither the payee's account nor our EndToEndId: the payment cannot be told apart.`)
+  }
   const amount = ev.amountFen ?? (instructed ? fen(instructed.amountFen) : null)
   if (amount === null && instructed !== undefined) fail('amount', 'no_amount', `Line ${at} states no amount.`)
   else if (amount === null && ev.endToEndId === null) fail('amount', 'no_amount', `Line ${at} states no amount and names no instruction of ours to take it from.`)
@@ -201,7 +231,7 @@ function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, e
     lineNo: at,
     seq: at,
     payeeCard: card,
-    payeeName: ev.payeeName ?? instructed?.payeeName ?? '',
+    payeeName: ev.payeeName ?? instructed?.payeeName ?? original?.payeeName ?? '',
     amountFen: amount,
     status: STATUS[ev.status],
     bankRef,

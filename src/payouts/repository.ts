@@ -66,12 +66,12 @@ export class PayoutRepository {
   }
 
   /** Which of these bank references the project already holds, with which status, and in which file. */
-  async postedBankRefs(projectId: string, bankRefs: readonly string[]): Promise<Array<{ bankRef: string; status: string; fileId: string; period: string; endToEndId: string | null }>> {
-    const found: Array<{ bankRef: string; status: string; fileId: string; period: string; endToEndId: string | null }> = []
+  async postedBankRefs(projectId: string, bankRefs: readonly string[]): Promise<Array<{ bankRef: string; status: string; fileId: string; period: string; endToEndId: string | null; payeeCard: string; payeeName: string }>> {
+    const found: Array<{ bankRef: string; status: string; fileId: string; period: string; endToEndId: string | null; payeeCard: string; payeeName: string }> = []
     for (let i = 0; i < bankRefs.length; i += IN_LIST_MAX) {
       found.push(
-        ...(await this.db.all<{ bankRef: string; status: string; fileId: string; period: string; endToEndId: string | null }>(
-          sql`SELECT ${payoutLines.bankRef} AS "bankRef", ${payoutLines.status} AS "status", ${payoutLines.fileId} AS "fileId", ${payoutLines.period} AS "period", ${payoutLines.endToEndId} AS "endToEndId" FROM ${payoutLines}
+        ...(await this.db.all<{ bankRef: string; status: string; fileId: string; period: string; endToEndId: string | null; payeeCard: string; payeeName: string }>(
+          sql`SELECT ${payoutLines.bankRef} AS "bankRef", ${payoutLines.status} AS "status", ${payoutLines.fileId} AS "fileId", ${payoutLines.period} AS "period", ${payoutLines.endToEndId} AS "endToEndId", ${payoutLines.payeeCard} AS "payeeCard", ${payoutLines.payeeName} AS "payeeName" FROM ${payoutLines}
             WHERE ${and(eq(payoutLines.projectId, projectId), inArray(payoutLines.bankRef, bankRefs.slice(i, i + IN_LIST_MAX)))}
             ORDER BY ${payoutLines.bankRef}`,
         )),

@@ -23,7 +23,7 @@ import type { CardHolder } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { CaseRun } from '../flags/cases.ts'
 import { EXIT_SETTLEMENT_GRACE_DAYS, OVERSIZED_MONTH_FEN, OVERSIZED_YEAR_FEN, type WorkerMonthPaid } from '../flags/project-flags.ts'
-import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type InstructedPayment } from './evidence-lines.ts'
+import { batchSeqKey, batchSeqOf, evidenceLines, type FileError, type InstructedPayment, type PaidPayment } from './evidence-lines.ts'
 import { maskBankText, parsePayoutFile } from './file-format.ts'
 import { BANK_FORMATS, detectFormat, formatNamed, undetectedNotAResult } from './formats/index.ts'
 import { bookedByCard, cardPeaks, reconcile, standingPayments, type CardPeaks, type CardOwner, type MonthFlag, type PaidLine, type Reconciliation, type SheetReturned } from './reconcile.ts'
@@ -353,8 +353,14 @@ export class PayoutService {
         for (const [seq, line] of bySeq) instructedByBatchSeq.set(batchSeqKey(batchRef, seq), line)
       }
     }
+    // Returns that name their payment by the bank's reference alone, without the payee: whom that payment paid.
+    const payeeless = [...new Set(parsed.file.lines.flatMap((l) => (l.status === 'returned' && l.payeeCard === null && l.endToEndId === null && l.returnOf?.bankRef ? [l.returnOf.bankRef] : [])))]
+    const paidByBankRef = new Map<string, PaidPayment>()
+    if (payeeless.length > 0) {
+      for (const r of await this.repo.postedBankRefs(input.projectId, payeeless)) if (r.status === 'success') paidByBankRef.set(r.bankRef, { payeeCard: r.payeeCard, payeeName: r.payeeName })
+    }
     const project = await this.roster.project(input.projectId)
-    const made = evidenceLines(parsed.file, { projectId: input.projectId, period: input.period, fileId, postedOn: workDateOf(now, project.timeZone), sha256, instructed, instructedByBatchSeq, newId })
+    const made = evidenceLines(parsed.file, { projectId: input.projectId, period: input.period, fileId, postedOn: workDateOf(now, project.timeZone), sha256, instructed, instructedByBatchSeq, paidByBankRef, newId })
     if ('errors' in made) return made
     const misplaced = await this.returnsOfOtherMonths(input.projectId, input.period, made.lines)
     if (misplaced.length > 0) return { errors: misplaced }
