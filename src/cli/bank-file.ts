@@ -21,6 +21,7 @@ import { basename } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { BANK_FORMATS, detectFormat, formatNamed, parseBankFile } from '../payouts/formats/index.ts'
 import type { EvidenceStatus, PaymentEvidence } from '../payouts/formats/evidence.ts'
+import { faultsWithoutLedger } from '../payouts/evidence-lines.ts'
 import { Money, fen, formatYuan, type Fen, type MoneyDecimal } from '../kernel/money.ts'
 import { CONSOLE, type CliOutput } from './output.ts'
 
@@ -110,12 +111,16 @@ export function bankFileReport(bytes: Buffer, options: { fileName: string; forma
     const amountFen = s.unknown > 0 ? null : fen(s.total.toNumber())
     return { status: s.status, currency: s.currency, count: s.count, amountFen, amount: amountFen === null ? null : formatYuan(amountFen), amountUnknownCount: s.unknown }
   })
+  // Faults the upload finds after the parser that need no ledger (a currency not CNY, a line above the maximum, a
+  // report naming no payee): the file is refused, with its lines still shown as read.
+  const faults = faultsWithoutLedger(file).map((e) => ({ lineNo: e.line, field: e.field ?? null, code: e.code, message: e.message }))
   return {
-    exitCode: 0,
+    exitCode: faults.length > 0 ? 1 : 0,
     report: {
       ...head,
       format: file.format,
-      read: true,
+      read: faults.length === 0,
+      ...(faults.length > 0 ? { errors: faults } : {}),
       variant: file.variant,
       accountNo: file.accountNo,
       messageId: file.messageId,

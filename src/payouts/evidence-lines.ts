@@ -185,6 +185,21 @@ export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines
   }
 }
 
+/**
+ * The faults the upload would find in a parsed file that need nothing of the ledger: a report in another currency
+ * than CNY, above the per-line maximum, naming no payee and no EndToEndId, or stating no amount and naming no
+ * instruction, a report repeated. What `npm run bank-file` adds to the parser's faults, so that a file it reads is not
+ * then refused on upload for a fault it could have named. Left out, since only the ledger knows them: EndToEndIds
+ * and months of our instructions, references already posted, payments a return names by the bank's reference alone,
+ * and group totals made of our instructions' amounts.
+ */
+export function faultsWithoutLedger(file: EvidenceFile): FileError[] {
+  const made = evidenceLines(file, { projectId: '', period: '', fileId: '', postedOn: '', sha256: '', instructed: new Map(), newId: () => '' })
+  if (!('errors' in made)) return []
+  const namedByBankRef = new Set(file.lines.flatMap((l) => (l.status === 'returned' && l.payeeCard === null && l.endToEndId === null && l.returnOf?.bankRef ? [l.lineNo] : [])))
+  return made.errors.filter((e) => e.code !== 'unknown_end_to_end_id' && !(e.code === 'no_payee' && namedByBankRef.has(e.line)))
+}
+
 function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, errors: FileError[], place: number | undefined): PayoutLineRow | undefined {
   const at = ev.lineNo
   const bySeq = ev.endToEndId === null ? matchedByBatchSeq(ev, ctx) : undefined

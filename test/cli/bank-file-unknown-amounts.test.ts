@@ -19,8 +19,10 @@ type Report = {
 
 t.test('totals of lines without an amount do not read as 0.00', async (t) => {
   const io = capturedOutput()
-  t.equal(main([SAMPLE], io), 0, 'the file is read')
-  const rep = JSON.parse(io.stdout()) as Report
+  // The sample is in SEK: the upload refuses it (not_cny), and so does the command, still printing what it read.
+  t.equal(main([SAMPLE], io), 1, 'refused as the upload refuses it')
+  const rep = JSON.parse(io.stdout()) as Report & { errors: Array<{ code: string }> }
+  t.ok(rep.errors.length > 0 && rep.errors.every((e) => e.code === 'not_cny'), 'for its currency alone')
   t.ok(rep.lines.length > 0 && rep.lines.every((l) => l.amountFen === null), 'the sample: lines whose amounts the file does not give')
   const booked = rep.totals.find((x) => x.status === 'booked')!
   t.equal(booked.count, 3, 'three booked payments')
