@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util'
 import { AccessLog, type AccessEntry } from '../access/audit-log.ts'
 import { AccessRepository, type ApiKeyRow, type UserRow } from '../access/repository.ts'
 import { ROLES, scopeOf, scopeProblem, type Role } from '../access/roles.ts'
+import { apiKeyPrefix } from '../access/secrets.ts'
 import { AccessService } from '../access/service.ts'
 import { loadConfig } from '../config/env.ts'
 import { openDatabase } from '../db/client.ts'
@@ -99,6 +100,8 @@ async function passwordFor(io: Console, login: string): Promise<{ password: stri
   return { password: madePassword(), made: true }
 }
 
+const noLogin = (login: string): string => `no login is named ${login}; \`npm run admin -- list-users\` lists them`
+
 const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString())
 
 const scopeOfRow = (r: { role: Role; organisationId: string | null; regionCode: string | null; bankCode: string | null; workerId?: string | null }): string =>
@@ -171,7 +174,7 @@ export async function runAdmin(argv: string[], db: Database, io: Console): Promi
       case 'set-password': {
         const login = need(opts, 'login')
         const u = await access.repo.userByLogin(login)
-        if (!u) throw new AppError('user_not_found', { login })
+        if (!u) throw new AppError('user_not_found', { login, problem: noLogin(login) })
         const { password, made } = await passwordFor(io, login)
         await access.setPassword(u.id, password)
         await record('write', [u.id])
@@ -182,7 +185,7 @@ export async function runAdmin(argv: string[], db: Database, io: Console): Promi
       case 'disable-user': {
         const login = need(opts, 'login')
         const u = await access.repo.userByLogin(login)
-        if (!u) throw new AppError('user_not_found', { login })
+        if (!u) throw new AppError('user_not_found', { login, problem: noLogin(login) })
         const changed = await access.disableUser(u.id)
         await record('write', [u.id])
         io.out(changed ? `disabled login ${login}; its sessions are ended` : `login ${login} was already disabled`)
@@ -202,8 +205,16 @@ export async function runAdmin(argv: string[], db: Database, io: Console): Promi
       }
       case 'revoke-key': {
         const id = need(opts, 'id')
-        const k = id.startsWith('wlk_') ? await access.repo.keyByPrefix(id) : await access.repo.keyById(id)
-        if (!k) throw new AppError('api_key_not_found', { id })
+        // An operator revoking a leaked key often holds the key itself, not its prefix: it names the same key. Before,
+        // it was "No API key has this id" while the key went on working.
+        const prefix = apiKeyPrefix(id) ?? id
+        const k = prefix.startsWith('wlk_') ? await access.repo.keyByPrefix(prefix) : await access.repo.keyById(prefix)
+        if (!k) {
+          // Never more of what was typed than a prefix's length: it may be a mistyped key.
+          const shown = prefix.startsWith('wlk_') ? prefix.slice(0, 14) : prefix.slice(0, 36)
+          const named = prefix.startsWith('wlk_') ? `the prefix ${shown}` : `the id ${shown}`
+          throw new AppError('api_key_not_found', { id: shown, problem: `no API key has ${named}; \`npm run admin -- list-keys\` lists each key's id and prefix (the key itself, wlk_<prefix>_<secret>, is taken too)` })
+        }
         const changed = await access.revokeKey(k.id, by)
         await record('write', [k.id])
         io.out(changed ? `revoked API key ${k.prefix} "${k.name}": refused from the next request on` : `API key ${k.prefix} was already revoked`)
