@@ -47,8 +47,12 @@ const REQUIRED_SETTINGS = [
 ] as const
 
 export class DatabaseSettingsError extends Error {
-  constructor(readonly failures: string[]) {
-    super(`the database refused the settings acknowledgements rely on: ${failures.join('; ')}`)
+  /** `lead` null: the failures say it all (no database at the path), and no setting was refused. */
+  constructor(
+    readonly failures: string[],
+    lead: string | null = 'the database refused the settings acknowledgements rely on',
+  ) {
+    super(lead === null ? failures.join('; ') : `${lead}: ${failures.join('; ')}`)
     this.name = 'DatabaseSettingsError'
   }
 }
@@ -76,13 +80,13 @@ export function openSqlite(databaseUrl: string, migrationsFolder: string, opts: 
     throw new DatabaseSettingsError([`DATABASE_URL "${databaseUrl}" is an in-memory database: every punch would be lost at the next restart; give a file path`])
   }
   if (opts.existing && (path === ':memory:' || !existsSync(path))) {
-    throw new DatabaseSettingsError([`DATABASE_URL "${databaseUrl}": there is no database file at ${resolve(path)}; check the path (nothing was created)`])
+    throw new DatabaseSettingsError([`DATABASE_URL "${databaseUrl}": there is no database file at ${resolve(path)}; check the path (nothing was created)`], null)
   }
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true })
   const client = new BetterSqlite3(path, { fileMustExist: opts.existing === true })
   try {
     if (opts.existing && client.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`).get() === undefined) {
-      throw new DatabaseSettingsError([`DATABASE_URL "${databaseUrl}": ${resolve(path)} is not a wage-ledger database (it has never been migrated); check the path`])
+      throw new DatabaseSettingsError([`DATABASE_URL "${databaseUrl}": ${resolve(path)} is not a wage-ledger database (it has never been migrated); check the path`], null)
     }
     client.pragma('journal_mode = WAL')
     client.pragma('synchronous = FULL')
