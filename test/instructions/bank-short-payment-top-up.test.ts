@@ -28,8 +28,8 @@ import { formatPayoutFile } from '../../src/payouts/file-format.ts'
 import { createLogin, logIn, MONTH, registerAccessSite } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
 import { startTestServer } from '../helpers/server.ts'
+import { AT_MS, oneWorkerSite } from './helpers/one-worker-site.ts'
 
-const AT_MS = Date.UTC(2026, 10, 3)
 
 t.test('a payment the bank booked short: the difference can be instructed', async (t) => {
   const { api, services } = await startTestServer(t, { clock: { nowMs: () => AT_MS } })
@@ -80,18 +80,8 @@ type Line = { workerId: string; amountFen: number; attempt: number; endToEndId: 
 
 /** A site whose one worker's approved line nets 3,000.00, instructed once; `book` posts the bank's booking of a line. */
 async function instructedSite(t: Test, tag: string, seed: number) {
-  const { api, services } = await startTestServer(t, { clock: { nowMs: () => AT_MS } })
-  const site = await registerAccessSite(api, { tag, regionCode: '330106', bankCode: '103331000011', seed })
-  const login = `lm.${tag.toLowerCase().replaceAll('-', '')}`
-  await createLogin(api, login, 'labour_manager', { organisationId: site.generalContractorId })
-  const lm = api.as(await logIn(api, login))
-  const w = (await services.db.get<{ name: string; idNumber: string; cardNo: string; bankName: string }>({
-    text: 'SELECT name AS "name", id_number AS "idNumber", card_no AS "cardNo", bank_name AS "bankName" FROM workers WHERE id = ?',
-    params: [site.workerId],
-  }))!
-  const line = { workerId: site.workerId, enrolmentId: site.enrolmentId, workerName: w.name, idNumber: w.idNumber, bankName: w.bankName, cardNo: w.cardNo, answer: 'confirm' as const }
-  await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', atMs: AT_MS, lines: [{ ...line, netFen: 3_000_00 }] })
-  const post = (path: string, body: unknown) => lm.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const { api, services, site, lm, worker: w, line, post } = await oneWorkerSite(t, tag, seed)
+  await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', atMs: AT_MS, lines: [line(3_000_00)] })
   const instruct = () => post(`/api/projects/${site.projectId}/teams/${site.teamId}/payroll-sheets/${MONTH}/instruction`, {})
   const retry = () => post(`/api/projects/${site.projectId}/workers/${site.workerId}/instructions/${MONTH}/retry`, { reason: '补发' })
   let ref = 0
@@ -138,7 +128,7 @@ t.test('booked more than the line (3,100.00): nothing to instruct, nothing negat
   const v1 = (await s.services.db.get<{ id: string }>({ text: 'SELECT id AS "id" FROM payroll_sheets WHERE team_id = ?', params: [s.site.teamId] }))!.id
   const seq = (await s.services.db.all({ text: 'SELECT seq FROM payroll_sheet_events WHERE sheet_id = ?', params: [v1] })).length + 1
   await s.services.db.run(insertInto(payrollSheetEvents, [{ id: newId(), sheetId: v1, seq, state: 'superseded', actor: 'fixture', reason: 'superseded by version 2', atMs: AT_MS + 10 }]))
-  await insertApprovedSheet(s.services.db, { projectId: s.site.projectId, teamId: s.site.teamId, period: MONTH, payDate: '2026-11-10', version: 2, atMs: AT_MS + 20, lines: [{ ...s.line, netFen: 3_050_00 }] })
+  await insertApprovedSheet(s.services.db, { projectId: s.site.projectId, teamId: s.site.teamId, period: MONTH, payDate: '2026-11-10', version: 2, atMs: AT_MS + 20, lines: [s.line(3_050_00)] })
   const v2 = await s.instruct()
   t.equal(v2.status, 409)
   t.match(await v2.json(), { error: { code: 'instruction_nothing_to_pay' } }, 'v2 nets 3,050.00, the bank booked 3,100.00: nothing to pay')

@@ -14,29 +14,18 @@ import { payrollSheetEvents } from '../../src/db/schema/index.ts'
 import { newId } from '../../src/kernel/ids.ts'
 import { fen } from '../../src/kernel/money.ts'
 import { formatPayoutFile } from '../../src/payouts/file-format.ts'
-import { createLogin, logIn, MONTH, registerAccessSite } from '../access/helpers/site.ts'
+import { MONTH } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
-import { startTestServer } from '../helpers/server.ts'
+import { AT_MS, oneWorkerSite } from './helpers/one-worker-site.ts'
 
-const AT_MS = Date.UTC(2026, 10, 3)
 
 type Line = { workerId: string; amountFen: number; attempt: number; endToEndId: string }
 
 /** v1 (3,000.00) instructed and its payment failed, then v2 approved with `v2NetFen`. */
 async function failedThenCorrected(t: Test, tag: string, seed: number, v2NetFen: number) {
-  const { api, services } = await startTestServer(t, { clock: { nowMs: () => AT_MS } })
-  const site = await registerAccessSite(api, { tag, regionCode: '330106', bankCode: '103331000011', seed })
-  const P = `/api/projects/${site.projectId}`
-  const login = `lm.${tag.toLowerCase().replaceAll('-', '')}`
-  await createLogin(api, login, 'labour_manager', { organisationId: site.generalContractorId })
-  const lm = api.as(await logIn(api, login))
-  const w = (await services.db.get<{ name: string; idNumber: string; cardNo: string; bankName: string }>({
-    text: 'SELECT name AS "name", id_number AS "idNumber", card_no AS "cardNo", bank_name AS "bankName" FROM workers WHERE id = ?',
-    params: [site.workerId],
-  }))!
-  const line = { workerId: site.workerId, enrolmentId: site.enrolmentId, workerName: w.name, idNumber: w.idNumber, bankName: w.bankName, cardNo: w.cardNo, answer: 'confirm' as const }
+  const { api, services, site, P, lm, worker: w, line, post: postJson } = await oneWorkerSite(t, tag, seed)
   const post = async (path: string) => {
-    const res = await lm.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(path.endsWith('/retry') ? { reason: '重新代发' } : {}) })
+    const res = await postJson(path, path.endsWith('/retry') ? { reason: '重新代发' } : {})
     return { status: res.status, body: (await res.json()) as { lines?: Line[]; error?: { code: string } } }
   }
   const instruct = () => post(`${P}/teams/${site.teamId}/payroll-sheets/${MONTH}/instruction`)
@@ -49,12 +38,12 @@ async function failedThenCorrected(t: Test, tag: string, seed: number, v2NetFen:
     )
     return (await api.fetch(`${P}/payout-files?period=${MONTH}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: file })).status
   }
-  const v1 = await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', atMs: AT_MS, lines: [{ ...line, netFen: 3_000_00 }] })
+  const v1 = await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', atMs: AT_MS, lines: [line(3_000_00)] })
   const first = (await instruct()).body.lines![0]!
   t.equal(await report(first, 3_000_00, 'failed'), 201, 'the bank failed the 3,000.00')
   const seq = (await services.db.all({ text: 'SELECT seq FROM payroll_sheet_events WHERE sheet_id = ?', params: [v1.sheetId] })).length + 1
   await services.db.run(insertInto(payrollSheetEvents, [{ id: newId(), sheetId: v1.sheetId, seq, state: 'superseded', actor: 'fixture', reason: 'superseded by version 2', atMs: AT_MS + 10 }]))
-  await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', version: 2, atMs: AT_MS + 20, lines: [{ ...line, netFen: v2NetFen }] })
+  await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', version: 2, atMs: AT_MS + 20, lines: [line(v2NetFen)] })
   const shortOrOver = async () =>
     (await lm.post<{ flags: Array<{ kind: string }> }>(`${P}/reconciliations/${MONTH}`, {})).flags.filter((f) => ['SHORTFALL', 'UNPAID', 'OVERPAID'].includes(f.kind)).map((f) => f.kind)
   return { instruct, retry, report, shortOrOver }

@@ -11,27 +11,16 @@
 import t, { type Test } from 'tap'
 import { fen } from '../../src/kernel/money.ts'
 import { formatPayoutFile } from '../../src/payouts/file-format.ts'
-import { createLogin, logIn, MONTH, registerAccessSite } from '../access/helpers/site.ts'
+import { MONTH } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
-import { startTestServer } from '../helpers/server.ts'
+import { AT_MS, oneWorkerSite } from './helpers/one-worker-site.ts'
 
-const AT_MS = Date.UTC(2026, 10, 3)
 
 type Line = { workerId: string; amountFen: number; attempt: number; endToEndId: string }
 
 async function instructedSite(t: Test, tag: string, seed: number) {
-  const { api, services } = await startTestServer(t, { clock: { nowMs: () => AT_MS } })
-  const site = await registerAccessSite(api, { tag, regionCode: '330106', bankCode: '103331000011', seed })
-  const login = `lm.${tag.toLowerCase().replaceAll('-', '')}`
-  await createLogin(api, login, 'labour_manager', { organisationId: site.generalContractorId })
-  const lm = api.as(await logIn(api, login))
-  const w = (await services.db.get<{ name: string; idNumber: string; cardNo: string; bankName: string }>({
-    text: 'SELECT name AS "name", id_number AS "idNumber", card_no AS "cardNo", bank_name AS "bankName" FROM workers WHERE id = ?',
-    params: [site.workerId],
-  }))!
-  const line = { workerId: site.workerId, enrolmentId: site.enrolmentId, workerName: w.name, idNumber: w.idNumber, bankName: w.bankName, cardNo: w.cardNo, answer: 'confirm' as const }
-  await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', atMs: AT_MS, lines: [{ ...line, netFen: 3_000_00 }] })
-  const post = (path: string, body: unknown) => lm.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const { api, services, site, lm, worker: w, line, post } = await oneWorkerSite(t, tag, seed)
+  await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', atMs: AT_MS, lines: [line(3_000_00)] })
   const instruct = () => post(`/api/projects/${site.projectId}/teams/${site.teamId}/payroll-sheets/${MONTH}/instruction`, {})
   const retry = () => post(`/api/projects/${site.projectId}/workers/${site.workerId}/instructions/${MONTH}/retry`, { reason: '重新代发' })
   let ref = 0
