@@ -12,8 +12,6 @@ import t, { type Test } from 'tap'
 import { insertInto } from '../../src/db/rows.ts'
 import { payrollSheetEvents } from '../../src/db/schema/index.ts'
 import { newId } from '../../src/kernel/ids.ts'
-import { fen } from '../../src/kernel/money.ts'
-import { formatPayoutFile } from '../../src/payouts/file-format.ts'
 import { MONTH } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
 import { AT_MS, oneWorkerSite } from './helpers/one-worker-site.ts'
@@ -23,21 +21,14 @@ type Line = { workerId: string; amountFen: number; attempt: number; endToEndId: 
 
 /** v1 (3,000.00) instructed and its payment failed, then v2 approved with `v2NetFen`. */
 async function failedThenCorrected(t: Test, tag: string, seed: number, v2NetFen: number) {
-  const { api, services, site, P, lm, worker: w, line, post: postJson } = await oneWorkerSite(t, tag, seed)
+  const { services, site, P, lm, line, post: postJson, report: reportOf } = await oneWorkerSite(t, tag, seed)
   const post = async (path: string) => {
     const res = await postJson(path, path.endsWith('/retry') ? { reason: '重新代发' } : {})
     return { status: res.status, body: (await res.json()) as { lines?: Line[]; error?: { code: string } } }
   }
   const instruct = () => post(`${P}/teams/${site.teamId}/payroll-sheets/${MONTH}/instruction`)
   const retry = () => post(`${P}/workers/${site.workerId}/instructions/${MONTH}/retry`)
-  let ref = 0
-  const report = async (l: Line, amountFen: number, status: 'success' | 'failed'): Promise<number> => {
-    const file = formatPayoutFile(
-      [{ seq: 1, payeeCard: w.cardNo, payeeName: w.name, amountFen: fen(amountFen), status, bankRef: `VCH-${tag}-${++ref}`, valueDate: '2026-11-08', failureReason: status === 'failed' ? '账户状态异常' : null, endToEndId: l.endToEndId }],
-      { encoding: 'utf-8' },
-    )
-    return (await api.fetch(`${P}/payout-files?period=${MONTH}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: file })).status
-  }
+  const report = (l: Line, amountFen: number, status: 'success' | 'failed') => reportOf(l.endToEndId, amountFen, status)
   const v1 = await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', atMs: AT_MS, lines: [line(3_000_00)] })
   const first = (await instruct()).body.lines![0]!
   t.equal(await report(first, 3_000_00, 'failed'), 201, 'the bank failed the 3,000.00')

@@ -9,8 +9,6 @@
  * flight is below zero); and if our payment fails, the re-attempt sends what is owed with the stray counted (2,500.00).
  */
 import t, { type Test } from 'tap'
-import { fen } from '../../src/kernel/money.ts'
-import { formatPayoutFile } from '../../src/payouts/file-format.ts'
 import { MONTH } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
 import { AT_MS, oneWorkerSite } from './helpers/one-worker-site.ts'
@@ -19,18 +17,10 @@ import { AT_MS, oneWorkerSite } from './helpers/one-worker-site.ts'
 type Line = { workerId: string; amountFen: number; attempt: number; endToEndId: string }
 
 async function instructedSite(t: Test, tag: string, seed: number) {
-  const { api, services, site, lm, worker: w, line, post } = await oneWorkerSite(t, tag, seed)
+  const { services, site, lm, line, post, report } = await oneWorkerSite(t, tag, seed)
   await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', atMs: AT_MS, lines: [line(3_000_00)] })
   const instruct = () => post(`/api/projects/${site.projectId}/teams/${site.teamId}/payroll-sheets/${MONTH}/instruction`, {})
   const retry = () => post(`/api/projects/${site.projectId}/workers/${site.workerId}/instructions/${MONTH}/retry`, { reason: '重新代发' })
-  let ref = 0
-  const report = async (endToEndId: string | null, amountFen: number, status: 'success' | 'failed'): Promise<number> => {
-    const file = formatPayoutFile(
-      [{ seq: 1, payeeCard: w.cardNo, payeeName: w.name, amountFen: fen(amountFen), status, bankRef: `VCH-${tag}-${++ref}`, valueDate: '2026-11-08', failureReason: status === 'failed' ? '账户状态异常' : null, endToEndId }],
-      { encoding: 'utf-8' },
-    )
-    return (await api.fetch(`/api/projects/${site.projectId}/payout-files?period=${MONTH}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: file })).status
-  }
   const reconcile = () => lm.post<{ flags: Array<{ kind: string; dueFen: number | null; paidFen: number | null }> }>(`/api/projects/${site.projectId}/reconciliations/${MONTH}`, {})
   const instructedFen = async () =>
     (await services.db.all<{ amountFen: number }>({ text: 'SELECT amount_fen AS "amountFen" FROM instruction_lines WHERE worker_id = ? ORDER BY attempt', params: [site.workerId] })).map((l) => Number(l.amountFen))

@@ -10,8 +10,6 @@
  * slip set against it (LedgerRepository.linePayments, allocatePayments). In all, never more than the two nets.
  */
 import t, { type Test } from 'tap'
-import { fen } from '../../src/kernel/money.ts'
-import { formatPayoutFile } from '../../src/payouts/file-format.ts'
 import { MONTH } from '../access/helpers/site.ts'
 import { insertApprovedSheet } from '../helpers/approved-sheet.ts'
 import { AT_MS, oneWorkerSite } from './helpers/one-worker-site.ts'
@@ -20,7 +18,7 @@ import { AT_MS, oneWorkerSite } from './helpers/one-worker-site.ts'
 type Line = { workerId: string; amountFen: number; attempt: number; endToEndId: string }
 
 async function twoTeams(t: Test, tag: string, seed: number) {
-  const { api, services, site, P, lm, worker: w, line, post } = await oneWorkerSite(t, tag, seed)
+  const { api, services, site, P, lm, line, post, report: reportOf } = await oneWorkerSite(t, tag, seed)
   // The second team's name extends the first's, so the first sorts first under any collation: its line is filled first.
   const second = await api.post<{ id: string }>(`${P}/teams`, { name: `钢筋班 ${tag} 二组`, employerId: site.subcontractorId })
   await insertApprovedSheet(services.db, { projectId: site.projectId, teamId: site.teamId, period: MONTH, payDate: '2026-11-10', atMs: AT_MS, lines: [line(3_000_00)] })
@@ -33,14 +31,7 @@ async function twoTeams(t: Test, tag: string, seed: number) {
     const res = await post(`${P}/workers/${site.workerId}/instructions/${MONTH}/retry`, { reason: '重新代发' })
     return { status: res.status, body: (await res.json()) as { lines?: Line[]; error?: { code: string } } }
   }
-  let ref = 0
-  const report = async (l: Line, amountFen: number, status: 'success' | 'failed'): Promise<number> => {
-    const file = formatPayoutFile(
-      [{ seq: 1, payeeCard: w.cardNo, payeeName: w.name, amountFen: fen(amountFen), status, bankRef: `VCH-${tag}-${++ref}`, valueDate: '2026-11-08', failureReason: status === 'failed' ? '账户状态异常' : null, endToEndId: l.endToEndId }],
-      { encoding: 'utf-8' },
-    )
-    return (await api.fetch(`${P}/payout-files?period=${MONTH}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: file })).status
-  }
+  const report = (l: Line, amountFen: number, status: 'success' | 'failed') => reportOf(l.endToEndId, amountFen, status)
   const shortOrUnpaid = async () =>
     (await lm.post<{ flags: Array<{ kind: string; dueFen: number | null; paidFen: number | null }> }>(`${P}/reconciliations/${MONTH}`, {})).flags.filter((f) => f.kind === 'SHORTFALL' || f.kind === 'UNPAID')
   const instructedFen = async () =>

@@ -4,7 +4,9 @@
  * each test's own (insertApprovedSheet with `line(netFen)`).
  */
 import type { Test } from 'tap'
-import { createLogin, logIn, registerAccessSite } from '../../access/helpers/site.ts'
+import { fen } from '../../../src/kernel/money.ts'
+import { formatPayoutFile } from '../../../src/payouts/file-format.ts'
+import { createLogin, logIn, MONTH, registerAccessSite } from '../../access/helpers/site.ts'
 import { startTestServer } from '../../helpers/server.ts'
 
 export const AT_MS = Date.UTC(2026, 10, 3)
@@ -25,5 +27,14 @@ export async function oneWorkerSite(t: Test, tag: string, seed: number) {
     bankName: worker.bankName, cardNo: worker.cardNo, answer: 'confirm' as const, netFen,
   })
   const post = (path: string, body: unknown) => lm.fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-  return { api, services, site, P: `/api/projects/${site.projectId}`, lm, worker, line, post }
+  let ref = 0
+  /** The bank's result file of one line to the worker's card (our EndToEndId, or null for a report without it), posted for the month; its status. */
+  const report = async (endToEndId: string | null, amountFen: number, status: 'success' | 'failed'): Promise<number> => {
+    const file = formatPayoutFile(
+      [{ seq: 1, payeeCard: worker.cardNo, payeeName: worker.name, amountFen: fen(amountFen), status, bankRef: `VCH-${tag}-${++ref}`, valueDate: '2026-11-08', failureReason: status === 'failed' ? '账户状态异常' : null, endToEndId }],
+      { encoding: 'utf-8' },
+    )
+    return (await api.fetch(`/api/projects/${site.projectId}/payout-files?period=${MONTH}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: file })).status
+  }
+  return { api, services, site, P: `/api/projects/${site.projectId}`, lm, worker, line, post, report }
 }
