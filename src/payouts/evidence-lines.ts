@@ -120,13 +120,8 @@ export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines
   const placed = new Map<number, number>()
   // A return that names its payment by the bank's reference and no payee (a camt reversal without the parties) was paid
   // to whom that payment was: posted before, or booked in this same file.
-  const paid = new Map<string, PaidPayment>(ctx.paidByBankRef ?? [])
-  for (const ev of file.lines) {
-    const byId = ev.endToEndId === null ? undefined : ctx.instructed.get(ev.endToEndId)
-    const payeeCard = ev.payeeCard ?? byId?.cardNo ?? null
-    if (ev.status === 'booked' && ev.bankRef !== null && payeeCard !== null) paid.set(ev.bankRef, { payeeCard, payeeName: ev.payeeName ?? byId?.payeeName ?? '' })
-  }
-  const withPaid = { ...ctx, paidByBankRef: paid }
+  // Only such a return reads it: a file of payments alone builds no map of its 100,000 booked lines.
+  const withPaid = file.lines.some((ev) => ev.status === 'returned' && ev.payeeCard === null) ? { ...ctx, paidByBankRef: paidWith(file, ctx) } : ctx
   for (const ev of file.lines) {
     let place: number | undefined
     if (ev.bankRef === null && (unreferenced.get(ev.lineNo) ?? 0) > 1) {
@@ -185,6 +180,17 @@ export function evidenceLines(file: EvidenceFile, ctx: EvidenceContext): { lines
   }
 }
 
+/** The booked payments posted before (ctx.paidByBankRef) and those of this file, by the bank's reference. */
+function paidWith(file: EvidenceFile, ctx: EvidenceContext): Map<string, PaidPayment> {
+  const paid = new Map<string, PaidPayment>(ctx.paidByBankRef ?? [])
+  for (const ev of file.lines) {
+    const byId = ev.endToEndId === null ? undefined : ctx.instructed.get(ev.endToEndId)
+    const payeeCard = ev.payeeCard ?? byId?.cardNo ?? null
+    if (ev.status === 'booked' && ev.bankRef !== null && payeeCard !== null) paid.set(ev.bankRef, { payeeCard, payeeName: ev.payeeName ?? byId?.payeeName ?? '' })
+  }
+  return paid
+}
+
 /**
  * The faults the upload would find in a parsed file that need nothing of the ledger: a report in another currency
  * than CNY, above the per-line maximum, naming no payee and no EndToEndId, or stating no amount and naming no
@@ -200,22 +206,24 @@ export function faultsWithoutLedger(file: EvidenceFile): FileError[] {
   return made.errors.filter((e) => e.code !== 'unknown_end_to_end_id' && !(e.code === 'no_payee' && namedByBankRef.has(e.line)))
 }
 
+/** Records a fault of line `at`: false, for the line's `ok`. (A closure made per line was one more object per line.) */
+function fault(errors: FileError[], at: number, field: string, code: string, message: string): false {
+  errors.push({ line: at, field, code, message })
+  return false
+}
+
 function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, errors: FileError[], place: number | undefined): PayoutLineRow | undefined {
   const at = ev.lineNo
   const bySeq = ev.endToEndId === null ? matchedByBatchSeq(ev, ctx) : undefined
   const endToEndId = ev.endToEndId ?? bySeq?.endToEndId ?? null
   const instructed = bySeq ?? (ev.endToEndId === null ? undefined : ctx.instructed.get(ev.endToEndId))
   let ok = true
-  const fail = (field: string, code: string, message: string) => {
-    errors.push({ line: at, field, code, message })
-    ok = false
-  }
-  if (ev.currency !== 'CNY') fail('currency', 'not_cny', `Line ${at} is in ${ev.currency}; wages here are paid in CNY (人民币).`)
+  if (ev.currency !== 'CNY') ok = fault(errors, at, 'currency', 'not_cny', `Line ${at} is in ${ev.currency}; wages here are paid in CNY (人民币).`)
   if (ev.endToEndId !== null && instructed === undefined && (ev.payeeCard === null || ev.amountFen === null)) {
-    fail('end_to_end_id', 'unknown_end_to_end_id', `Line ${at} names the payment ${ev.endToEndId} only, and no instruction of this project has that EndToEndId. Check that the file answers this project's instruction.`)
+    ok = fault(errors, at, 'end_to_end_id', 'unknown_end_to_end_id', `Line ${at} names the payment ${ev.endToEndId} only, and no instruction of this project has that EndToEndId. Check that the file answers this project's instruction.`)
   }
   if (instructed !== undefined && instructed.period !== ctx.period) {
-    fail('end_to_end_id', 'wrong_period', `Line ${at} answers the instruction of ${instructed.period} (EndToEndId ${endToEndId}), not ${ctx.period}. Post the file for ${instructed.period}.`)
+    ok = fault(errors, at, 'end_to_end_id', 'wrong_period', `Line ${at} answers the instruction of ${instructed.period} (EndToEndId ${endToEndId}), not ${ctx.period}. Post the file for ${instructed.period}.`)
   }
   // A card the bank names is what was paid, even when it is not the one instructed: reconciliation flags what it shows.
   const returnedRef = ev.status === 'returned' && ev.payeeCard === null && instructed === undefined ? (ev.returnOf?.bankRef ?? null) : null
@@ -223,18 +231,20 @@ function lineOf(file: EvidenceFile, ev: PaymentEvidence, ctx: EvidenceContext, e
   const card = ev.payeeCard ?? instructed?.cardNo ?? original?.payeeCard ?? null
   if (card === null && ev.endToEndId === null) {
     if (returnedRef !== null) {
-      fail(
+      ok = fault(
+        errors,
+        at,
         'payee_card',
         'no_payee',
         `Line ${at} returns the payment ${returnedRef} and names no payee's account, and no booked payment with that reference is on file for this project: post the file that booked ${returnedRef} first (or in the same file), then this one; or ask the bank for a return that names the payee's account.`,
       )
-    } else fail('payee_card', 'no_payee', `Line ${at} names neither the payee's account nor our EndToEndId: the payment cannot be told apart.`)
+    } else ok = fault(errors, at, 'payee_card', 'no_payee', `Line ${at} names neither the payee's account nor our EndToEndId: the payment cannot be told apart.`)
   }
   const amount = ev.amountFen ?? (instructed ? fen(instructed.amountFen) : null)
-  if (amount === null && instructed !== undefined) fail('amount', 'no_amount', `Line ${at} states no amount.`)
-  else if (amount === null && ev.endToEndId === null) fail('amount', 'no_amount', `Line ${at} states no amount and names no instruction of ours to take it from.`)
+  if (amount === null && instructed !== undefined) ok = fault(errors, at, 'amount', 'no_amount', `Line ${at} states no amount.`)
+  else if (amount === null && ev.endToEndId === null) ok = fault(errors, at, 'amount', 'no_amount', `Line ${at} states no amount and names no instruction of ours to take it from.`)
   if (amount !== null && amount > LIMITS.payout_line_amount_fen_max) {
-    fail('amount', 'amount_too_large', `Line ${at}: ${formatYuan(amount)} yuan is more than one payment line may carry (${formatYuan(fen(LIMITS.payout_line_amount_fen_max))}); no wage payment is that large. Check the amount with the bank.`)
+    ok = fault(errors, at, 'amount', 'amount_too_large', `Line ${at}: ${formatYuan(amount)} yuan is more than one payment line may carry (${formatYuan(fen(LIMITS.payout_line_amount_fen_max))}); no wage payment is that large. Check the amount with the bank.`)
   }
   if (!ok || card === null || amount === null) return undefined
   const bankRef = ev.bankRef ?? `${file.format}:${file.messageId ?? ctx.sha256.slice(0, 16)}:${at}${place === undefined ? '' : `/${place}`}`

@@ -71,6 +71,22 @@ function firstInvalidGbkLine(bytes: Buffer, encoding: 'gbk' | 'gb18030'): number
   return (decoder.end() ?? '').includes('\uFFFD') ? line : undefined
 }
 
+/**
+ * Text read one character per byte back to Unicode, through one scratch buffer: a batch decodes a name per
+ * transaction, and a Buffer made for each was 100,000 short-lived objects and a fifth of the reading's decoding time.
+ * The bytes are whole UTF-8 sequences (the file was checked, and the text is cut at ASCII markup), decoded by the
+ * same decoder as before.
+ */
+function utf8Text(): (s: string) => string {
+  let scratch = Buffer.allocUnsafe(256)
+  return (s) => {
+    if (!NON_ASCII.test(s)) return s
+    if (s.length > scratch.length) scratch = Buffer.allocUnsafe(Math.max(s.length, scratch.length * 2))
+    const n = scratch.write(s, 0, 'latin1')
+    return scratch.toString('utf8', 0, n)
+  }
+}
+
 export function decodeXml(bytes: Buffer): Decoded {
   if (startsUtf16(bytes)) {
     return { code: 'unsupported_encoding', message: 'The file is UTF-16 (its first bytes say so). Export it again as UTF-8 or GBK.' }
@@ -85,7 +101,7 @@ export function decodeXml(bytes: Buffer): Decoded {
         message: `The file ${said}, but from line ${firstInvalidUtf8Line(body)} holds bytes that are not UTF-8 (GBK perhaps). Export it again as UTF-8, or with encoding="GBK" in its first line if it is GBK.`,
       }
     }
-    return { text: body.toString('latin1'), encoding: 'utf-8', decodeText: (s) => (NON_ASCII.test(s) ? Buffer.from(s, 'latin1').toString('utf8') : s) }
+    return { text: body.toString('latin1'), encoding: 'utf-8', decodeText: utf8Text() }
   }
   if (declared === 'gbk' || declared === 'gb2312' || declared === 'cp936' || declared === 'x-gbk' || declared === 'gb18030') {
     // GB2312 files in the wild carry GBK's extra characters; GBK reads GB2312 and more.

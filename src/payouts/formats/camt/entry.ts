@@ -60,8 +60,18 @@ function child(node: unknown, key: string): unknown {
 export function textAt(node: unknown, ...path: string[]): string | undefined {
   let cur = node
   for (const key of path) cur = child(cur, key)
-  if (typeof cur === 'string' && !cur.includes('&')) return cur
-  return cur === undefined ? undefined : rawText({ v: cur } satisfies Node, 'v')
+  return textOf(cur)
+}
+
+/** textAt of an element already found: a transaction's fields are read through `child` without a path array each. */
+function textOf(el: unknown): string | undefined {
+  if (typeof el === 'string' && !el.includes('&')) return el
+  // An amount's text beside its currency: rawText's answer without its regular expression, when it has no escape.
+  if (isNode(el)) {
+    const text = el['#text']
+    if (typeof text === 'string' && !text.includes('&')) return text
+  }
+  return el === undefined ? undefined : rawText({ v: el } satisfies Node, 'v')
 }
 
 /**
@@ -80,7 +90,10 @@ export const nonEmpty = (s: string | undefined): string | null => {
 
 /** ISO 20022 bank transaction sub-families that are the bank's charges and fees, not payments. */
 const CHARGE_SUBFAMILIES = new Set(['CHRG', 'FEES', 'COMM'])
-const isCharge = (node: unknown): boolean => CHARGE_SUBFAMILIES.has(textAt(node, 'BkTxCd', 'Domn', 'Fmly', 'SubFmlyCd') ?? '')
+const isCharge = (node: unknown): boolean => {
+  const code = child(node, 'BkTxCd')
+  return code !== undefined && CHARGE_SUBFAMILIES.has(textOf(child(child(child(code, 'Domn'), 'Fmly'), 'SubFmlyCd')) ?? '')
+}
 
 /**
  * A total (a batch entry, a summary's sum) to fen: decimalToFen's rule without its ceiling of one line, which a batch
@@ -172,7 +185,11 @@ export function readAmount(
   within = '',
 ): Amount | undefined {
   const amt = at(node, element)
-  const value = textAt(node, element)
+  return amountOf(amt, textOf(amt), lineNo, field, faults, element, kind, within)
+}
+
+/** readAmount of the amount element `amt` found, whose text is `value`. */
+function amountOf(amt: unknown, value: string | undefined, lineNo: number, field: FieldOf, faults: Faults, element: string, kind: 'line' | 'total', within: string): Amount | undefined {
   if (value === undefined) {
     faults.add(lineNo, fieldOf(field, within), 'amount_missing', `Entry ${lineNo}: the amount (${element}) is missing.`)
     return undefined
@@ -191,7 +208,10 @@ export function readAmount(
 }
 
 export function readDirection(node: unknown, lineNo: number, field: FieldOf, faults: Faults, within = ''): Direction | undefined {
-  const ind = textAt(node, 'CdtDbtInd')
+  return directionOf(textAt(node, 'CdtDbtInd'), lineNo, field, faults, within)
+}
+
+function directionOf(ind: string | undefined, lineNo: number, field: FieldOf, faults: Faults, within: string): Direction | undefined {
   if (ind === 'CRDT') return 'credit'
   if (ind === 'DBIT') return 'debit'
   faults.add(lineNo, fieldOf(field, within), 'direction_invalid', `Entry ${lineNo}: CdtDbtInd is ${ind === undefined ? 'missing' : `"${ind}"`}; it must be CRDT or DBIT.`)
@@ -202,14 +222,22 @@ export function readDirection(node: unknown, lineNo: number, field: FieldOf, fau
 const NO_PARTY: { readonly name: null; readonly accountNo: null } = Object.freeze({ name: null, accountNo: null })
 
 /** A related party as the statement module's `party` reads it (Nm to 001.07, Pty/Nm from 001.08; IBAN or Othr/Id), absent parts null. */
-const sideOf = (tx: unknown, side: 'Cdtr' | 'Dbtr'): { name: string | null; accountNo: string | null } => {
-  const parties = child(tx, 'RltdPties')
+const sideOf = (parties: unknown, side: 'Cdtr' | 'Dbtr'): { name: string | null; accountNo: string | null } => {
   if (parties === undefined) return NO_PARTY
   const p = child(parties, side)
   const acct = child(child(parties, side === 'Cdtr' ? 'CdtrAcct' : 'DbtrAcct'), 'Id')
-  const id = nonEmpty(textAt(acct, 'IBAN') ?? textAt(acct, 'Othr', 'Id'))
-  const name = nonEmpty(textAt(p, 'Nm') ?? textAt(p, 'Pty', 'Nm'))
-  return name === null && id === null ? NO_PARTY : { name, accountNo: id === null ? null : accountDigits(id) }
+  const id = nonEmpty(textOf(child(acct, 'IBAN')) ?? textOf(child(child(acct, 'Othr'), 'Id')))
+  const name = nonEmpty(textOf(child(p, 'Nm')) ?? textOf(child(child(p, 'Pty'), 'Nm')))
+  return name === null && id === null ? NO_PARTY : { name, accountNo: id === null ? null : digitsOf(id) }
+}
+
+/** accountDigits, whose regular expression leaves an account written as letters and digits alone as it is: most are. */
+function digitsOf(id: string): string {
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i)
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) return accountDigits(id)
+  }
+  return id
 }
 
 function returnInfoOf(rtr: unknown): { code: string | null; text: string | null } {
@@ -222,27 +250,33 @@ function returnInfoOf(rtr: unknown): { code: string | null; text: string | null 
 
 export function readTx(tx: unknown, entryNo: number, no: number, block: number, faults: Faults): TxRecord {
   const field: TxPlace = { entryNo, no }
-  const amount =
-    textAt(tx, 'Amt') !== undefined
-      ? readAmount(tx, entryNo, field, faults, 'Amt', 'line', '/Amt')
-      : textAt(tx, 'AmtDtls', 'TxAmt', 'Amt') !== undefined
-        ? readAmount(at(tx, 'AmtDtls', 'TxAmt'), entryNo, field, faults, 'Amt', 'line', '/AmtDtls/TxAmt/Amt')
-        : null
-  const direction = textAt(tx, 'CdtDbtInd') === undefined ? null : readDirection(tx, entryNo, field, faults, '/CdtDbtInd')
-  const rtr = at(tx, 'RtrInf')
-  const e2e = nonEmpty(textAt(tx, 'Refs', 'EndToEndId'))
+  const amt = child(tx, 'Amt')
+  const amtText = textOf(amt)
+  let amount: Amount | null | undefined = null
+  if (amtText !== undefined) amount = amountOf(amt, amtText, entryNo, field, faults, 'Amt', 'line', '/Amt')
+  else {
+    const txAmt = child(child(child(tx, 'AmtDtls'), 'TxAmt'), 'Amt')
+    const txAmtText = textOf(txAmt)
+    if (txAmtText !== undefined) amount = amountOf(txAmt, txAmtText, entryNo, field, faults, 'Amt', 'line', '/AmtDtls/TxAmt/Amt')
+  }
+  const ind = textOf(child(tx, 'CdtDbtInd'))
+  const direction = ind === undefined ? null : directionOf(ind, entryNo, field, faults, '/CdtDbtInd')
+  const rtr = child(tx, 'RtrInf')
+  const refs = child(tx, 'Refs')
+  const e2e = nonEmpty(textOf(child(refs, 'EndToEndId')))
+  const parties = child(tx, 'RltdPties')
   return {
     no,
     block,
     amount,
     direction,
-    acctSvcrRef: nonEmpty(textAt(tx, 'Refs', 'AcctSvcrRef')),
+    acctSvcrRef: nonEmpty(textOf(child(refs, 'AcctSvcrRef'))),
     endToEndId: e2e === 'NOTPROVIDED' ? null : e2e,
-    paymentInfoId: nonEmpty(textAt(tx, 'Refs', 'PmtInfId')),
-    uetr: nonEmpty(textAt(tx, 'Refs', 'UETR')),
-    messageId: nonEmpty(textAt(tx, 'Refs', 'MsgId')),
-    creditor: sideOf(tx, 'Cdtr'),
-    debtor: sideOf(tx, 'Dbtr'),
+    paymentInfoId: nonEmpty(textOf(child(refs, 'PmtInfId'))),
+    uetr: nonEmpty(textOf(child(refs, 'UETR'))),
+    messageId: nonEmpty(textOf(child(refs, 'MsgId'))),
+    creditor: sideOf(parties, 'Cdtr'),
+    debtor: sideOf(parties, 'Dbtr'),
     returnInfo: rtr === undefined ? null : returnInfoOf(rtr),
     charge: isCharge(tx),
   }

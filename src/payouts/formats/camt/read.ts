@@ -57,6 +57,9 @@ const UNREAD = new Set([
   'Ownr',
 ])
 
+/** The elements `close` below reads as they close: every other is only kept in its parent. */
+const CLOSES = new Set(['TxDtls', 'NtryDtls', 'Ntry', 'GrpHdr', 'Stmt', 'Ntfctn', 'BkToCstmrStmt', 'BkToCstmrDbtCdtNtfctn'])
+
 /** Elements that may repeat, read as arrays always (as the statement module reads them). */
 const REPEATED = new Set(['Stmt', 'Ntfctn', 'Ntry', 'NtryDtls', 'TxDtls', 'Bal', 'Ustrd', 'Strd', 'AdrLine', 'AddtlInf'])
 
@@ -161,6 +164,7 @@ function read(decoded: Decoded, faults: Faults, linesMax: number, vouch: boolean
     skip: UNREAD,
     decodeText: decoded.decodeText,
     checkWellFormed: vouch,
+    closes: CLOSES,
     close(name: string, value: unknown, ancestors: readonly OpenElement[]): boolean {
       const parent = ancestors[ancestors.length - 1]
       const grand = ancestors[ancestors.length - 2]

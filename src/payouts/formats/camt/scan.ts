@@ -29,9 +29,15 @@ export interface ScanOptions {
   repeated: ReadonlySet<string>
   /**
    * Called as each element closes, with its value and its open ancestors, outermost first, the first being the
-   * document itself (name ''). Returning true consumes it: it is not kept in its parent.
+   * document itself (name ''). Returning true consumes it: it is not kept in its parent. The ancestors are the walk's
+   * own, used again for later elements: read them during the call, keep none.
    */
   close(name: string, value: unknown, ancestors: readonly OpenElement[]): boolean
+  /**
+   * The names `close` is called for, when it need not see every element: the others are kept in their parent, as
+   * when it returns false. A batch's dozen elements per transaction are then not a call each.
+   */
+  closes?: ReadonlySet<string>
   /**
    * Names of elements never read, wherever they are (remittance text, addresses, agents): their subtrees are passed
    * over without building anything. Bank files carry more of these than of what payment evidence reads.
@@ -165,10 +171,23 @@ function referenceVouched(xml: string, at: number): boolean {
   return p > start && xml.charCodeAt(p) === 0x3b /* ; */
 }
 
-/** A tag's name as written and its local name, cut from the text once for all the tags that repeat it. */
+/**
+ * A tag's name as written and its local name, cut from the text once for all the tags that repeat it, with what the
+ * walk asks of the name on each of them answered once too.
+ */
 interface TagName {
   qname: string
   name: string
+  /** The key it is kept under in its parent (keyOf). */
+  key: string
+  /** Always an array in its parent (ScanOptions.repeated). */
+  repeated: boolean
+  /** Passed over unbuilt (ScanOptions.skip). */
+  skipped: boolean
+  /** Handed to ScanOptions.close as it closes. */
+  watched: boolean
+  /** A name the walk can vouch for (isAsciiName). */
+  vouched: boolean
 }
 
 /**
@@ -179,15 +198,29 @@ interface TagName {
  */
 class TagNames {
   private readonly slots: (TagName | undefined)[] = new Array<TagName | undefined>(1024)
+  constructor(
+    private readonly repeated: ReadonlySet<string>,
+    private readonly skip: ReadonlySet<string>,
+    private readonly closes: ReadonlySet<string> | undefined,
+  ) {}
   of(xml: string, from: number, to: number, hash: number): TagName {
     const slot = hash & 1023
     const known = this.slots[slot]
     if (known !== undefined && known.qname.length === to - from && xml.startsWith(known.qname, from)) return known
     const qname = internalized(xml.slice(from, to))
-    const found = { qname, name: internalized(localName(qname)) }
+    const name = internalized(localName(qname))
+    const found = { qname, name, key: keyOf(name), repeated: this.repeated.has(name), skipped: this.skip.has(name), watched: this.closes === undefined || this.closes.has(name), vouched: isAsciiName(qname, 0, qname.length) }
     this.slots[slot] = found
     return found
   }
+}
+
+/** An attribute list as written (from the end of the tag's name to its '>' or '/>'), read once for the tags that repeat it. */
+interface AttributeList {
+  source: string
+  read: XmlNode | null
+  /** attributesVouched, asked only when checking. */
+  vouched: boolean | undefined
 }
 
 /**
@@ -197,8 +230,11 @@ class TagNames {
  */
 const internalized = (s: string): string => Object.keys({ [s]: true })[0] ?? s
 
-/** Attribute lists already read, by their text: a batch repeats ` Ccy="CNY"` on every amount. Values are never changed. */
-const ATTRIBUTE_LISTS_MAX = 256
+/**
+ * Attribute lists already read, by a hash of their text as TagNames keeps names: a batch repeats ` Ccy="CNY"` on every
+ * amount, which was a cut of the text and a lookup by it each time. Values are never changed.
+ */
+const ATTRIBUTE_SLOTS = 256
 
 const ATTRIBUTE = /([^\s=/]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
 
@@ -235,22 +271,32 @@ function valueOf(el: OpenElement, decodeText: (s: string) => string): unknown {
   return node
 }
 
-function attach(parent: OpenElement, name: string, value: unknown, repeated: ReadonlySet<string>): void {
+/** An open element as the walk keeps it: one per depth, used again by each element opened there. */
+interface Open extends OpenElement {
+  name: string
+  qname: string
+  tag: TagName
+}
+
+function attach(parent: OpenElement, tag: TagName, value: unknown): void {
   parent.children ??= newNode()
-  const key = keyOf(name)
+  const key = tag.key
   // A name Object.prototype also has (toString, valueOf…) is not yet a child: only own values count.
   const existing = Object.hasOwn(parent.children, key) ? parent.children[key] : undefined
   // A value is a string or an object, never an array: an array here is this name's list.
-  if (existing === undefined) parent.children[key] = repeated.has(name) ? [value] : value
+  if (existing === undefined) parent.children[key] = tag.repeated ? [value] : value
   else if (Array.isArray(existing)) existing.push(value)
   else parent.children[key] = [existing, value]
 }
 
 /** Walks the document; the root element's value (wrapped by its name), or why the walk could not follow it. */
 export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | { error: string } {
-  const top: OpenElement = { name: '', qname: '', children: null, attributes: null, text: '' }
-  const stack: OpenElement[] = [top]
-  const skip = options.skip ?? new Set<string>()
+  const names = new TagNames(options.repeated, options.skip ?? new Set<string>(), options.closes)
+  const topTag = names.of('', 0, 0, 0)
+  const top: Open = { name: '', qname: '', tag: topTag, children: null, attributes: null, text: '' }
+  const stack: Open[] = [top]
+  /** The element objects by depth, each used again as the one before at its depth has closed and been read. */
+  const pool: Open[] = [top]
   const decodeText = options.decodeText ?? same
   const checking = options.checkWellFormed === true
   /** Depth inside a skipped subtree; 0 when building. The validator has matched its tags, so counting them is enough. */
@@ -262,17 +308,7 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
   let amp = checking ? xml.indexOf('&') : -1
   if (amp === -1) amp = n
   let rooted = false
-  const names = new TagNames()
-  let attributeLists = new Map<string, XmlNode | null>()
-  const attributesOf = (source: string): XmlNode | null => {
-    let read = attributeLists.get(source)
-    if (read === undefined) {
-      read = readAttributes(source, decodeText)
-      if (attributeLists.size >= ATTRIBUTE_LISTS_MAX) attributeLists = new Map()
-      attributeLists.set(source, read)
-    }
-    return read
-  }
+  const attributeSlots = new Array<AttributeList | undefined>(ATTRIBUTE_SLOTS)
   let i = 0
   while (i < n) {
     const lt = xml.indexOf('<', i)
@@ -335,7 +371,7 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
       const k = el === undefined || stack.length === 0 ? -1 : endOfEndTag(xml, lt + 2, el.qname)
       if (el === undefined || k === -1) return { error: `an end tag at character ${lt} does not match its start` }
       const value = valueOf(el, decodeText)
-      if (!options.close(el.name, value, stack)) attach(stack[stack.length - 1]!, el.name, value, options.repeated)
+      if (!el.tag.watched || !options.close(el.name, value, stack)) attach(stack[stack.length - 1]!, el.tag, value)
       i = k + 1
       continue
     }
@@ -349,8 +385,10 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
     }
     let k = nameEnd
     let quote = 0
+    let attributesHash = 0
     for (; k < n; k++) {
       const c = xml.charCodeAt(k)
+      attributesHash = (Math.imul(attributesHash, 31) + c) | 0
       if (quote !== 0) {
         if (c === quote) quote = 0
       } else if (c === 0x22 || c === 0x27) quote = c
@@ -360,6 +398,17 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
     if (nameEnd === lt + 1) return { error: `a tag has no name at character ${lt}` }
     const selfClosing = xml.charCodeAt(k - 1) === 0x2f
     const attributesEnd = selfClosing ? k - 1 : k
+    const tag = names.of(xml, lt + 1, nameEnd, hash)
+    let attributes: AttributeList | null = null
+    if (attributesEnd > nameEnd) {
+      const slot = attributesHash & (ATTRIBUTE_SLOTS - 1)
+      attributes = attributeSlots[slot] ?? null
+      if (attributes === null || attributes.source.length !== attributesEnd - nameEnd || !xml.startsWith(attributes.source, nameEnd)) {
+        const source = xml.slice(nameEnd, attributesEnd)
+        attributes = { source, read: readAttributes(source, decodeText), vouched: undefined }
+        attributeSlots[slot] = attributes
+      }
+    }
     if (checking) {
       if (skipping === 0 && stack.length === 1) {
         if (rooted) return { error: `a second root element at character ${lt}` }
@@ -367,39 +416,45 @@ export function scanXml(xml: string, options: ScanOptions): { root: XmlNode } | 
       }
       // '/' ends a name only as '/>'; otherwise the attributes begin with white space.
       const afterName = xml.charCodeAt(nameEnd)
-      if (!isAsciiName(xml, lt + 1, nameEnd) || (afterName === 0x2f ? nameEnd + 1 !== k : !attributesVouched(xml, nameEnd, attributesEnd))) {
+      if (!tag.vouched || (afterName === 0x2f ? nameEnd + 1 !== k : attributes !== null && !(attributes.vouched ??= attributesVouched(attributes.source, 0, attributes.source.length)))) {
         return { error: `a start tag at character ${lt} is not one the walk can vouch for` }
       }
     }
     if (skipping > 0) {
       if (!selfClosing) {
         skipping++
-        if (checking) skippedNames.push(names.of(xml, lt + 1, nameEnd, hash).qname)
+        if (checking) skippedNames.push(tag.qname)
       }
       i = k + 1
       continue
     }
-    const { qname, name } = names.of(xml, lt + 1, nameEnd, hash)
-    if (skip.size > 0 && skip.has(name)) {
+    if (tag.skipped) {
       if (!selfClosing) {
         skipping = 1
-        if (checking) skippedNames.push(qname)
+        if (checking) skippedNames.push(tag.qname)
       }
       i = k + 1
       continue
     }
-    const el: OpenElement = {
-      name,
-      qname,
-      children: null,
-      attributes: attributesEnd > nameEnd ? attributesOf(xml.slice(nameEnd, attributesEnd)) : null,
-      text: '',
-    }
+    const read = attributes === null ? null : attributes.read
     if (selfClosing) {
-      const value = valueOf(el, decodeText)
-      if (!options.close(el.name, value, stack)) attach(stack[stack.length - 1]!, el.name, value, options.repeated)
+      // valueOf of an element with no text and no children: its attributes, else ''.
+      const value = read === null ? '' : Object.assign(newNode(), read)
+      if (!tag.watched || !options.close(tag.name, value, stack)) attach(stack[stack.length - 1]!, tag, value)
     } else {
       if (stack.length > SCAN_DEPTH_MAX) return { error: `elements are nested more than ${SCAN_DEPTH_MAX} deep` }
+      let el = pool[stack.length]
+      if (el === undefined) {
+        el = { name: tag.name, qname: tag.qname, tag, children: null, attributes: read, text: '' }
+        pool[stack.length] = el
+      } else {
+        el.name = tag.name
+        el.qname = tag.qname
+        el.tag = tag
+        el.children = null
+        el.attributes = read
+        el.text = ''
+      }
       stack.push(el)
     }
     i = k + 1
