@@ -449,8 +449,15 @@ function applyRaised(cases: readonly FlagCase[], run: CaseRun, inScope: (family:
   }
   const current = new Map<string, FlagCase>()
   for (const c of cases) if (c.projectId === run.projectId && c.month === run.month && inScope(c.kind)) current.set(c.key, c)
-  const became = new Map<string, { dueFen: Fen; paidFen: Fen }>()
-  for (const w of run.perWorker ?? []) became.set(w.workerId, { dueFen: w.dueFen, paidFen: w.paidFen })
+  // What a resolved case's worker became: indexed the first time a worker's case resolves (in a clean month, never).
+  let became: Map<string, { dueFen: Fen; paidFen: Fen }> | undefined
+  const becameOf = (workerId: string): { dueFen: Fen; paidFen: Fen } | null => {
+    if (became === undefined) {
+      became = new Map()
+      for (const w of run.perWorker ?? []) became.set(w.workerId, { dueFen: w.dueFen, paidFen: w.paidFen })
+    }
+    return became.get(workerId) ?? null
+  }
 
   const events: CaseEvent[] = []
   const base = (caseKey: string): EventBase & { runId: string } => ({ caseKey, atMs: run.atMs, runId: run.runId })
@@ -493,7 +500,7 @@ function applyRaised(cases: readonly FlagCase[], run: CaseRun, inScope: (family:
           break
       }
     } else if (c !== undefined && live(c.state)) {
-      events.push({ ...base(key), type: 'resolved', before: figuresOf(c), became: c.workerId === null ? null : (became.get(c.workerId) ?? null) })
+      events.push({ ...base(key), type: 'resolved', before: figuresOf(c), became: c.workerId === null ? null : becameOf(c.workerId) })
     }
   }
   return { events, problems }

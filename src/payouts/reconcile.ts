@@ -277,6 +277,8 @@ export interface SheetReturned {
   workers: Array<{ workerId: string; returnBankRefs: string[] }>
 }
 
+const lineIdOf = (l: PaidLine): string => l.lineId
+
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
@@ -291,7 +293,10 @@ function compareNullable(a: string | null, b: string | null): number {
 
 /** Money order of events: by value date, then where the line was reported. lineId makes it total. */
 function compareLines(a: PaidLine, b: PaidLine): number {
-  return compareText(a.valueDate, b.valueDate) || compareText(a.fileId, b.fileId) || a.lineNo - b.lineNo || compareText(a.lineId, b.lineId)
+  // compareText's order, each field read once when equal (a month's lines mostly share their date and file).
+  if (a.valueDate !== b.valueDate) return a.valueDate < b.valueDate ? -1 : 1
+  if (a.fileId !== b.fileId) return a.fileId < b.fileId ? -1 : 1
+  return a.lineNo - b.lineNo || compareText(a.lineId, b.lineId)
 }
 
 const yuan = (amount: Fen): string => formatYuan(amount)
@@ -363,8 +368,10 @@ function workerEvidence(w: WorkerTally, dueFen: Fen, failedFen: Fen, basis: DueB
 interface DueWorker {
   workerId: string
   workerName: string
-  /** Cards named on the payroll sheet, sorted. */
-  cards: string[]
+  /** The smallest card named on the payroll sheet (most workers have one, kept without an array). */
+  card: string
+  /** Every card named on the payroll sheet, sorted, when there are several (`card` is the first); else undefined. */
+  moreCards: string[] | undefined
   dueFen: Fen
   daysPresent: number
   /**
@@ -397,7 +404,7 @@ function mergeDue(basis: DueBasis): { workers: Map<string, WorkerTally>; due: Du
     const w = workers.get(workerId)?.due
     if (w === undefined) {
       // One object is both the worker's tally and their due (its own `due`): one allocation per worker, not two.
-      const tally: WorkerTally & DueWorker = { workerId, workerName, due: undefined, successes: NO_LINES, failures: NO_LINES, paidFen: ZERO_FEN, earlierAbsFen: 0, cards: [card], dueFen, daysPresent: 0 + daysPresent, sheetLine, sheetTeam: team, moreSheetLines: undefined }
+      const tally: WorkerTally & DueWorker = { workerId, workerName, due: undefined, successes: NO_LINES, failures: NO_LINES, paidFen: ZERO_FEN, earlierAbsFen: 0, card, moreCards: undefined, dueFen, daysPresent: 0 + daysPresent, sheetLine, sheetTeam: team, moreSheetLines: undefined }
       tally.due = tally
       due.push(tally)
       workers.set(workerId, tally)
@@ -405,7 +412,9 @@ function mergeDue(basis: DueBasis): { workers: Map<string, WorkerTally>; due: Du
     }
     // The smallest name, whichever line comes first.
     if (workerName < w.workerName) w.workerName = workerName
-    if (!w.cards.includes(card)) w.cards.push(card)
+    if (w.moreCards === undefined) {
+      if (card !== w.card) w.moreCards = [w.card, card]
+    } else if (!w.moreCards.includes(card)) w.moreCards.push(card)
     const amounts = amountsOf.get(workerId)
     if (amounts === undefined) amountsOf.set(workerId, [w.dueFen, dueFen])
     else amounts.push(dueFen)
@@ -423,7 +432,7 @@ function mergeDue(basis: DueBasis): { workers: Map<string, WorkerTally>; due: Du
     const amounts = amountsOf.size === 0 ? undefined : amountsOf.get(w.workerId)
     // addFen(0, x) is sumFen([x]): the same check of a single amount, without an array per worker.
     w.dueFen = amounts === undefined ? addFen(ZERO_FEN, w.dueFen) : sumFen(amounts)
-    if (w.cards.length > 1) w.cards.sort(compareText)
+    if (w.moreCards !== undefined) w.card = w.moreCards.sort(compareText)[0] as string
   }
   return { workers, due }
 }
@@ -557,10 +566,13 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     if (!isMonth(p.month)) throw new RangeError(`paidEarlierInYear: month must be YYYY-MM, got ${JSON.stringify(p.month)} for ${p.workerId}`)
     validMonth = p.month
   }
-  const lineIds = new Set<string>()
-  for (const p of input.payouts) {
-    const before = lineIds.size
-    if (lineIds.add(p.lineId).size === before) throw new RangeError(`payout line ${p.lineId} is listed twice`)
+  // Built in one go (no call per line); only a month with a line id twice is walked again, for the first repeat.
+  if (new Set(input.payouts.map(lineIdOf)).size !== input.payouts.length) {
+    const lineIds = new Set<string>()
+    for (const p of input.payouts) {
+      const before = lineIds.size
+      if (lineIds.add(p.lineId).size === before) throw new RangeError(`payout line ${p.lineId} is listed twice`)
+    }
   }
 
   const basis = dueBasis(input)
@@ -575,7 +587,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     if (dueCardOwners === undefined) {
       dueCardOwners = new Map<string, Owner>()
       for (const w of dueWorkers) {
-        for (const c of w.cards) {
+        for (const c of w.moreCards ?? [w.card]) {
           if (owners.get(c) !== undefined) continue
           const known = dueCardOwners.get(c)
           if (known === undefined || w.workerId < known.workerId) dueCardOwners.set(c, { workerId: w.workerId, workerName: w.workerName })
@@ -623,6 +635,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   // Each payment once: its counted report stands for it, the others are evidence (src/payouts/formats/evidence.ts).
   for (const p of [...payments].sort((a, b) => compareLines(a.counted, b.counted))) {
     const line = p.counted
+    /** Whether the counted report's name differs from its card owner's, once the name check below has compared them. */
+    let lineMisnamed: boolean | undefined
     const card = cardKey(line.payeeCard)
     const owner = ownerOf(card)
     if (p.outcome === 'booked') {
@@ -633,7 +647,10 @@ export function reconcile(input: ReconcileInput): Reconciliation {
         // A format that names no payee (a camt transaction without Cdtr/Nm) gives no evidence about the name; of the
         // reports that do, the first that differs stands for the payment, so one payment raises at most one flag.
         const reportOwner = report === line ? owner : ownerOf(cardKey(report.payeeCard))
-        if (reportOwner !== undefined && report.payeeName.trim() !== reportOwner.workerName.trim()) {
+        if (reportOwner === undefined) continue
+        const differs = report.payeeName.trim() !== reportOwner.workerName.trim()
+        if (report === line) lineMisnamed = differs
+        if (differs) {
           nameChecks.push({ line: report, owner: reportOwner })
           break
         }
@@ -655,7 +672,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     const w = tallyOf(owner)
     if (p.outcome === 'booked') {
       w.successes = withLine(w.successes, line)
-      if (line.payeeName.trim() !== owner.workerName.trim()) misnamed.push(line)
+      if (lineMisnamed ?? line.payeeName.trim() !== owner.workerName.trim()) misnamed.push(line)
     } else w.failures = withLine(w.failures, line)
   }
   for (const w of workers.values()) w.paidFen = totalOf(w.successes)
@@ -692,7 +709,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   for (const w of workers.values()) {
     const dueFen = w.due?.dueFen ?? ZERO_FEN
     const paidFen = w.paidFen
-    const card = w.due?.cards[0] ?? cardKey(w.successes[0]?.payeeCard ?? w.failures[0]?.payeeCard ?? '')
+    const card = w.due?.card ?? cardKey(w.successes[0]?.payeeCard ?? w.failures[0]?.payeeCard ?? '')
     const payeeCard = card === '' ? null : card
     // Summed for every worker, as when every worker's evidence was built: a figure out of range throws whether or not
     // a flag shows it.
@@ -883,8 +900,9 @@ export function reconcile(input: ReconcileInput): Reconciliation {
       compareText(a.tie, b.tie),
   )
 
+  // A month's workers are distinct keys, never equal: one comparison says which comes first.
   const perWorker: WorkerReconciliation[] = [...workers.values()]
-    .sort((a, b) => compareText(a.workerId, b.workerId))
+    .sort((a, b) => (a.workerId < b.workerId ? -1 : 1))
     .map((w) => {
       const dueFen = w.due?.dueFen ?? ZERO_FEN
       return { workerId: w.workerId, dueFen, paidFen: w.paidFen, status: payStatus(dueFen, w.paidFen) }
@@ -902,7 +920,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     if (owner === undefined) continue
     returnsOf.set(owner.workerId, [...(returnsOf.get(owner.workerId) ?? []), ...p.returns.map((r) => r.bankRef)])
   }
-  const sheetsReturned: SheetReturned[] = (input.sheets?.approved ?? [])
+  // A sheet lists a worker only if one is unpaid again for a return: in most months none is, and no sheet is walked.
+  const sheetsReturned: SheetReturned[] = (unpaidWorkers.size === 0 || returnsOf.size === 0 ? [] : (input.sheets?.approved ?? []))
     .map((s) => ({
       sheetId: s.sheetId,
       workers: [...new Set(s.lines.map((l) => l.workerId))]
@@ -921,13 +940,32 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     flags: flags.map((f) => f.flag),
     totals: {
       workers: perWorker.length,
-      dueFen: sumFen(dueWorkers.map((w) => w.dueFen)),
-      paidFen: sumFen(perWorker.map((w) => w.paidFen)),
-      unknownPaidFen: sumFen([...unknownSuccess.values()].flat().map((l) => l.amountFen)),
-      shortFen: sumFen(perWorker.map((w) => (w.paidFen < w.dueFen ? subFen(w.dueFen, w.paidFen) : ZERO_FEN))),
+      dueFen: sumFenOf(dueWorkers, dueOf),
+      paidFen: sumFenOf(perWorker, paidOf),
+      unknownPaidFen: unknownSuccess.size === 0 ? ZERO_FEN : sumFen([...unknownSuccess.values()].flat().map((l) => l.amountFen)),
+      shortFen: sumFenOf(perWorker, shortOf),
     },
     perWorker,
   }
+}
+
+const dueOf = (w: DueWorker): Fen => w.dueFen
+const paidOf = (w: WorkerReconciliation): Fen => w.paidFen
+const shortOf = (w: WorkerReconciliation): Fen => (w.paidFen < w.dueFen ? subFen(w.dueFen, w.paidFen) : ZERO_FEN)
+
+/**
+ * sumFen of the items' amounts without an array of them: the integer sum while every step is a safe integer, as sumFen
+ * takes it; past that, sumFen itself over the amounts, so the figure (or the error) is the one it gives.
+ */
+function sumFenOf<T>(items: readonly T[], amountOf: (item: T) => Fen): Fen {
+  let total = 0
+  for (const item of items) {
+    const a = amountOf(item)
+    const sum = total + a
+    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(sum)) return sumFen(items.map(amountOf))
+    total = sum
+  }
+  return fen(total)
 }
 
 /** A success report that names the account it was debited from. */
@@ -1104,6 +1142,14 @@ function payerCheck(input: ReconcileInput, booked: readonly PaidLine[]): { payou
   if (payer === undefined) return { payouts: booked, flags: [] }
   const named = booked.filter((l) => l.payerAccountNo !== undefined && l.payerAccountNo !== null)
   if (named.length === 0) return { payouts: booked, flags: [] }
+  // The rule judges each payout by its debit account and value date alone (no bank code is given here). When every
+  // named line has the first's, the first stands for all: no flag for it is no flag for any, and the month's lines
+  // (a camt.054 names the account on every one) are not each copied for the rule.
+  const first = named[0] as PaidLine
+  if (named.every((l) => l.payerAccountNo === first.payerAccountNo && l.valueDate === first.valueDate)) {
+    const one = dedicatedPayouts(payer.projectId, payer.account, [{ payoutId: first.lineId, debitAccountNo: first.payerAccountNo ?? '', amountFen: first.amountFen, valueDate: first.valueDate, bankRef: first.bankRef }])
+    if (one.flags.length === 0) return { payouts: booked, flags: [] }
+  }
   const checked = dedicatedPayouts(
     payer.projectId,
     payer.account,
@@ -1152,7 +1198,14 @@ function payStatus(dueFen: Fen, paidFen: Fen): WorkerPayStatus {
 function lateness(successes: readonly PaidLine[], dueFen: Fen, payDate: string): { reachedOn: string; paidByPayDate: Fen } | undefined {
   // What was paid by the pay date does not depend on the order: the lines are sorted only for a worker paid late. When
   // every line was by then (most months), it is the total of them all.
-  const paidByPayDate = successes.every((l) => l.valueDate <= payDate) ? totalOf(successes) : totalOf(successes.filter((l) => l.valueDate <= payDate))
+  let allByPayDate = true
+  for (const l of successes) {
+    if (!(l.valueDate <= payDate)) {
+      allByPayDate = false
+      break
+    }
+  }
+  const paidByPayDate = allByPayDate ? totalOf(successes) : totalOf(successes.filter((l) => l.valueDate <= payDate))
   if (paidByPayDate >= dueFen) return undefined
   const byDate = [...successes].sort(compareLines)
   let running: Fen = ZERO_FEN
@@ -1213,13 +1266,14 @@ const endToEndIdOf = (l: PaidLine): string | null => (l.endToEndId === undefined
  */
 export function paymentsOf(lines: readonly PaidLine[]): { payments: Payment[]; returns: PaidLine[] } {
   // Reports are gathered into their payments first, by EndToEndId and by bank reference (two maps, so no identity
-  // string is made per line); outcome and counted report are set once all are in.
+  // string is made per line); a payment of one report is what that report says, the others' outcome and counted report
+  // are set once all are in.
   const byEndToEndId = new Map<string, Payment>()
   const byBankRef = new Map<string, Payment>()
   const add = (map: Map<string, Payment>, key: string, l: PaidLine): void => {
     const payment = map.get(key)
     if (payment) payment.reports.push(l)
-    else map.set(key, { byEndToEndId: map === byEndToEndId, key, reports: [l], outcome: 'pending', counted: l, returns: NO_LINES })
+    else map.set(key, { byEndToEndId: map === byEndToEndId, key, reports: [l], outcome: outcomeOfOne(l), counted: l, returns: NO_LINES })
   }
   const returnLines: PaidLine[] = []
   const withoutE2e: PaidLine[] = []
@@ -1237,17 +1291,24 @@ export function paymentsOf(lines: readonly PaidLine[]): { payments: Payment[]; r
       }
     }
   }
-  for (const l of withoutE2e) {
-    const e2e = e2eOfRef.size === 0 ? undefined : e2eOfRef.get(l.bankRef)
-    if (e2e === undefined) add(byBankRef, l.bankRef, l)
-    else add(byEndToEndId, e2e, l)
+  let payments: Payment[]
+  if (byEndToEndId.size === 0 && new Set(withoutE2e.map(bankRefOf)).size === withoutE2e.length) {
+    // No EndToEndIds and no bank reference twice (a month of 代发 result files): every line is a payment of its own,
+    // the one report it counts at, in line order, with no map of references built line by line.
+    payments = withoutE2e.map(paymentOfOne)
+  } else {
+    for (const l of withoutE2e) {
+      const e2e = e2eOfRef.size === 0 ? undefined : e2eOfRef.get(l.bankRef)
+      if (e2e === undefined) add(byBankRef, l.bankRef, l)
+      else add(byEndToEndId, e2e, l)
+    }
+    // Every EndToEndId payment was met before any bank-reference one: the order the payments were first met in.
+    payments = [...byEndToEndId.values(), ...byBankRef.values()]
   }
-
-  // Every EndToEndId payment was met before any bank-reference one: the order the payments were first met in.
-  const payments = [...byEndToEndId.values(), ...byBankRef.values()]
   for (const payment of payments) {
     const reports = payment.reports
-    if (reports.length > 1) reports.sort(compareReports)
+    if (reports.length === 1) continue
+    reports.sort(compareReports)
     let success: PaidLine | undefined
     let failure: PaidLine | undefined
     for (const r of reports) {
@@ -1280,6 +1341,18 @@ export function paymentsOf(lines: readonly PaidLine[]): { payments: Payment[]; r
     else unmatched.push(r)
   }
   return { payments, returns: unmatched }
+}
+
+const bankRefOf = (l: PaidLine): string => l.bankRef
+
+/** A payment of one report (not a return), by its bank reference: booked, failed or pending as that report is. */
+function paymentOfOne(l: PaidLine): Payment {
+  return { byEndToEndId: false, key: l.bankRef, reports: [l], outcome: outcomeOfOne(l), counted: l, returns: NO_LINES }
+}
+
+/** The outcome of a payment reported once (a return is never a report): as paymentsOf reads a payment's reports. */
+function outcomeOfOne(l: PaidLine): Payment['outcome'] {
+  return l.status === 'success' ? 'booked' : l.status === 'failed' ? 'failed' : 'pending'
 }
 
 /** What a return names the payment it undoes by: `returnOf`'s EndToEndId (absent `returnOf`, its own) and bank reference. */
@@ -1378,7 +1451,7 @@ function returnedFlags(
       flag: {
         kind: 'RETURNED',
         workerId: group.owner?.workerId ?? null,
-        payeeCard: w?.due?.cards[0] ?? card,
+        payeeCard: w?.due?.card ?? card,
         dueFen,
         paidFen,
         evidence: {
@@ -1486,7 +1559,7 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
   }
   flags.push(...sharedCard(period, counted))
 
-  const cardOf = (w: WorkerTally): string | null => w.due?.cards[0] ?? (cardKey(w.successes[0]?.payeeCard ?? '') || null)
+  const cardOf = (w: WorkerTally): string | null => w.due?.card ?? (cardKey(w.successes[0]?.payeeCard ?? '') || null)
   for (const f of oversized(period, oversizedRows(period, input.paidEarlierInYear ?? [], tally.workers)).flags) {
     const w = f.workerId === null ? undefined : tally.workers.get(f.workerId)
     flags.push({ ...f, payeeCard: w === undefined ? null : cardOf(w) })
@@ -1551,6 +1624,23 @@ function projectFlags(input: ReconcileInput, asOf: string | undefined, tally: Mo
  * could have a sum out of range either. Otherwise every row is given, as before, and the rule finds what it finds.
  */
 function oversizedRows(period: string, paidEarlierInYear: readonly WorkerMonthPaid[], workers: ReadonlyMap<string, WorkerTally>): WorkerMonthPaid[] {
+  // The rule's bound is monotone in both figures: when the month's largest total beside all earlier rows together cannot
+  // be flagged, no worker can, and none is given (what the walk below finds, without a lookup per row).
+  let allAbsFen = 0
+  let allBounded = true
+  for (const p of paidEarlierInYear) {
+    if (!(p.month < period)) continue
+    allAbsFen += Math.abs(p.paidFen)
+    if (!Number.isSafeInteger(p.paidFen) || !Number.isSafeInteger(allAbsFen) || allAbsFen > FEN_MAX) {
+      allBounded = false
+      break
+    }
+  }
+  if (allBounded) {
+    let mostFen = 0
+    for (const w of workers.values()) if (w.paidFen > mostFen) mostFen = w.paidFen
+    if (mostFen === 0 || !mayBeOversized(fen(mostFen), allAbsFen)) return []
+  }
   const earlier = paidEarlierInYear.filter((p) => p.month < period)
   let totalAbsFen = 0
   let bounded = true
@@ -1629,11 +1719,25 @@ export interface CardPeaks {
  * safe integer.
  */
 export function cardPeaks(lines: ReadonlyArray<{ payeeCard: string; amountFen: number; status: PaidLine['status'] }>): CardPeaks {
+  const cards = lines.map(cardKeyOf)
+  if (new Set(cards).size === cards.length) {
+    // Every card paid once (a month of one line per worker): a card's sum is its one amount, and no sums are kept.
+    let any = 0
+    let success = 0
+    for (const l of lines) {
+      const amount = Math.abs(l.amountFen)
+      if (amount > any) any = amount
+      if (l.status === 'success' && amount > success) success = amount
+    }
+    return { success: fen(success), any: fen(any) }
+  }
   const any = peakByCard(lines, () => true)
   // In most months every line is a success and the two peaks are one: the lines are summed again only when not.
   const success = lines.every((l) => l.status === 'success') ? any : peakByCard(lines, (l) => l.status === 'success')
   return { success: fen(success), any: fen(any) }
 }
+
+const cardKeyOf = (l: { payeeCard: string }): string => cardKey(l.payeeCard)
 
 function peakByCard<L extends { payeeCard: string; amountFen: number }>(lines: readonly L[], counts: (l: L) => boolean): number {
   const byCard = new Map<string, number>()
