@@ -258,11 +258,6 @@ export class AccessService {
     return { key, row }
   }
 
-  /** The organisation an API key belongs to, by its prefix: null for a key of no organisation, or no such key. */
-  async keyOrganisationId(prefix: string): Promise<string | null> {
-    return (await this.repo.keyByPrefix(prefix))?.organisationId ?? null
-  }
-
   revokeKey(id: string, by: string): Promise<boolean> {
     return this.dropping(this.repo.revokeKey(id, by, this.clock.nowMs()))
   }

@@ -12,6 +12,7 @@ import type { WageTerms } from '../../payroll/terms.ts'
 import type { PieceAnswerRow } from '../../payroll/inputs-repository.ts'
 import type { Services } from '../../services.ts'
 import { checkAnswerChannel, principalOf } from '../access.ts'
+import { authorsFor, type AuthorOf } from '../authors.ts'
 import { linkNext, pageOf } from '../paging.ts'
 import { date, errors, idParam, limitQuery, month } from '../schemas.ts'
 
@@ -208,6 +209,17 @@ function payItemJson(v: PayItemView): Record<string, unknown> {
   }
 }
 
+/** Quantities or pay items with who entered each, and its withdrawal, as `authorOf` reads them. */
+function withAuthors<V extends { row: { enteredBy: string }; withdrawal: { enteredBy: string } | null }>(views: readonly V[], authorOf: AuthorOf): Promise<V[]> {
+  return Promise.all(
+    views.map(async (v) => ({
+      ...v,
+      row: { ...v.row, enteredBy: await authorOf(v.row.enteredBy) },
+      withdrawal: v.withdrawal && { ...v.withdrawal, enteredBy: await authorOf(v.withdrawal.enteredBy) },
+    })),
+  )
+}
+
 function listingJson(l: TermsListing): Record<string, unknown> {
   return { ...l, versions: l.versions.map(versionJson) }
 }
@@ -242,7 +254,11 @@ export async function payInputsRoutes(app: FastifyInstance, { services }: { serv
         },
       },
     },
-    async (req) => listingJson(await payInputs.termsOf(req.params.projectId, req.params.workerId)),
+    async (req) => {
+      const authorOf = authorsFor(req, services)
+      const listing = await payInputs.termsOf(req.params.projectId, req.params.workerId)
+      return listingJson({ ...listing, versions: await Promise.all(listing.versions.map(async (v) => ({ ...v, recordedBy: await authorOf(v.recordedBy) }))) })
+    },
   )
 
   app.post<{ Params: { projectId: string; workerId: string }; Body: { effectiveFrom: string; terms: WageTerms; reason: string } }>(
@@ -292,7 +308,7 @@ export async function payInputsRoutes(app: FastifyInstance, { services }: { serv
     },
     async (req) => {
       const { projectId, workerId } = req.params
-      const views = await payInputs.quantitiesOf(projectId, workerId, req.query.period)
+      const views = await withAuthors(await payInputs.quantitiesOf(projectId, workerId, req.query.period), authorsFor(req, services))
       return { projectId, workerId, period: req.query.period, quantities: views.map(quantityJson) }
     },
   )
@@ -425,7 +441,7 @@ export async function payInputsRoutes(app: FastifyInstance, { services }: { serv
     },
     async (req) => {
       const { projectId, workerId } = req.params
-      const views = await payInputs.payItemsOf(projectId, workerId, req.query.period)
+      const views = await withAuthors(await payInputs.payItemsOf(projectId, workerId, req.query.period), authorsFor(req, services))
       const total = (side: 'addition' | 'deduction'): number => views.filter((v) => v.row.side === side && v.withdrawal === null).reduce((n, v) => n + v.row.amountFen, 0)
       return { projectId, workerId, period: req.query.period, additionsFen: total('addition'), deductionsFen: total('deduction'), items: views.map(payItemJson) }
     },

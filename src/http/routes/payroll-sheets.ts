@@ -13,6 +13,7 @@ import type { PersonAction, SheetView } from '../../payroll/sheet-service.ts'
 import { SHEET_STATES } from '../../payroll/sheet-rules.ts'
 import { creditText } from '../../timesheets/rules.ts'
 import { checkAnswerChannel, principalOf } from '../access.ts'
+import { authorsFor, type AuthorOf } from '../authors.ts'
 import { errors, month, projectParams, teamMonthParams, workerMonthParams, payrollAnswerBody, smallInt } from '../schemas.ts'
 
 const nullableString = { type: ['string', 'null'] } as const
@@ -177,6 +178,15 @@ function lineJson(l: SheetLineRow, answer: LineAnswerRow | null): Record<string,
     answer: answerJson(answer),
   }
 }
+
+/** The line with who entered each piece quantity held on it as `authorOf` reads them. */
+async function heldEnteredBy(l: SheetLineRow, authorOf: AuthorOf): Promise<SheetLineRow> {
+  const items = JSON.parse(l.items) as StoredItems
+  const held = await Promise.all(items.heldPieceQuantities.map(async (q) => (isEntered(q) ? { ...q, enteredBy: await authorOf(q.enteredBy) } : q)))
+  return { ...l, items: JSON.stringify({ ...items, heldPieceQuantities: held }) }
+}
+
+const isEntered = (q: unknown): q is { enteredBy: string } => typeof q === 'object' && q !== null && typeof (q as { enteredBy?: unknown }).enteredBy === 'string'
 
 const eventJson = (e: SheetEventRow): Record<string, unknown> => ({ seq: e.seq, state: e.state, actor: maskText(e.actor), reason: maskNote(e.reason), at: iso(e.atMs) })
 
@@ -439,11 +449,14 @@ export async function payrollSheetsRoutes(app: FastifyInstance, { services }: { 
     async (req) => {
       const { projectId, workerId, month: m } = req.params
       const lines = await sheets.workerLines(projectId, workerId, m)
+      const authorOf = authorsFor(req, services)
       return {
         projectId,
         workerId,
         month: m,
-        lines: lines.map((l) => ({ sheetId: l.sheet.id, teamId: l.sheet.teamId, version: l.sheet.version, state: l.state, payDate: l.sheet.payDate, ...lineJson(l.line, l.answer) })),
+        lines: await Promise.all(
+          lines.map(async (l) => ({ sheetId: l.sheet.id, teamId: l.sheet.teamId, version: l.sheet.version, state: l.state, payDate: l.sheet.payDate, ...lineJson(await heldEnteredBy(l.line, authorOf), l.answer) })),
+        ),
       }
     },
   )

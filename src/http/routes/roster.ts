@@ -13,6 +13,7 @@ import { maskText } from '../../access/masking.ts'
 import { purposeSchema, revealLimit, statePurpose } from '../reveal.ts'
 import { ackTopic, punchTopic } from '../../punches/admit.ts'
 import { actorOf } from './access.ts'
+import { authorsFor } from '../authors.ts'
 import { linkNext, pageOf } from '../paging.ts'
 import { date, errors, fenAmount, idParam, limitQuery, personName, projectParams, yuan } from '../schemas.ts'
 
@@ -531,7 +532,10 @@ export async function rosterRoutes(app: FastifyInstance, { services }: { service
         response: { 200: { type: 'array', items: cardChange }, ...errors },
       },
     },
-    async (req) => (await roster.workerCardChanges(req.params.workerId)).map(presentCardChange),
+    async (req) => {
+      const authorOf = authorsFor(req, services)
+      return Promise.all((await roster.workerCardChanges(req.params.workerId)).map(async (c) => presentCardChange({ ...c, actor: await authorOf(c.actor) })))
+    },
   )
 
   app.post<{ Params: { projectId: string }; Body: NewEnrolment }>(

@@ -9,6 +9,7 @@ import { AppError } from '../../kernel/errors.ts'
 import { isWorkDate, localTimeOf, workDateOf } from '../../kernel/time.ts'
 import { maskDeep, maskText } from '../../access/masking.ts'
 import { checkAnswerChannel, principalOf } from '../access.ts'
+import { authorsFor } from '../authors.ts'
 import { maskIdNumber } from '../../roster/identity.ts'
 import type { Services } from '../../services.ts'
 import { attendanceSheetCsv, attendanceSheetHtml } from '../../timesheets/export.ts'
@@ -246,33 +247,7 @@ function teamMonthJson(unmasked: TeamMonth): Record<string, unknown> {
 }
 
 export async function timesheetRoutes(app: FastifyInstance, { services }: { services: Services }): Promise<void> {
-  const { roster, timesheets, access } = services
-
-  /**
-   * A correction's author as a worker sees it: who corrected, never a credential. The API key that recorded it (the
-   * prefix after the name typed, or the whole author when the key recorded in its own name) is a credential's prefix;
-   * the worker sees the name typed, or the key's organisation (项目管理人员 for a key of none). Staff views keep the key.
-   * (Found by review.)
-   */
-  const workerFacingAuthors = async (corrections: Correction[]): Promise<Correction[]> => {
-    const organisations = new Map<string, string>()
-    const organisationOf = async (prefix: string): Promise<string> => {
-      let name = organisations.get(prefix)
-      if (name === undefined) {
-        const id = await access.keyOrganisationId(prefix)
-        name = id === null ? '项目管理人员' : (await roster.organisation(id)).name
-        organisations.set(prefix, name)
-      }
-      return name
-    }
-    const out: Correction[] = []
-    for (const c of corrections) {
-      const named = / \(wlk_[0-9a-f]{10}\)$/.exec(c.author)
-      const alone = /^wlk_[0-9a-f]{10}$/.test(c.author)
-      out.push(named ? { ...c, author: c.author.slice(0, named.index) } : alone ? { ...c, author: await organisationOf(c.author) } : c)
-    }
-    return out
-  }
+  const { roster, timesheets } = services
 
   app.get<{ Params: { projectId: string } }>(
     '/api/projects/:projectId/attendance-policy',
@@ -402,8 +377,8 @@ export async function timesheetRoutes(app: FastifyInstance, { services }: { serv
     async (req) => {
       const { projectId, workerId, month: m } = req.params
       const v = await timesheets.workerMonth(projectId, workerId, m)
-      const recorded = await timesheets.corrections(projectId, workerId, m)
-      const corrections = principalOf(req).role === 'worker' ? await workerFacingAuthors(recorded) : recorded
+      const authorOf = authorsFor(req, services)
+      const corrections = await Promise.all((await timesheets.corrections(projectId, workerId, m)).map(async (c) => ({ ...c, author: await authorOf(c.author) })))
       return {
         projectId,
         month: m,
