@@ -130,7 +130,7 @@ export const ERRORS = {
   signal_file_invalid: { status: 422, message: 'Some rows of the signal file have problems (details.rows, each with its row number and problems); nothing was stored and the file is kept in rejected inputs. Fix the rows and import the file again.' },
   signal_import_not_found: { status: 404, message: 'No signal import has this id; list them at GET /api/signals/imports.' },
   employer_not_found: { status: 404, message: 'No employer you can see has this credit code: no department reported it and it is not on the roster, or (for an auditor) it is a party of no project in your region.' },
-  risk_run_not_found: { status: 404, message: 'The risk index has not been run for this month; the monthly timer runs the previous month on the 1st to 3rd, or the platform operator runs it at POST /api/risk/runs.' },
+  risk_run_not_found: { status: 404, message: 'No risk index run yet for the month asked (details.month; null asks for the newest). details.newestRunMonth is the newest month that has one (null: no run has happened yet); details.nextTimerRun the month the monthly timer runs next and the first day it may; the platform operator can run a month at once at POST /api/risk/runs.' },
   risk_month_not_ended: { status: 409, message: "A month's risk index is run once the month has ended (in the service's time zone); details.month is the latest month that can be run." },
   not_found: { status: 404, message: 'No such route.' },
   internal: { status: 500, message: 'Something failed inside the service; it is logged. Try again, and report it if it persists.' },

@@ -464,13 +464,36 @@ export class RiskRunService {
   }
 
   /**
+   * The month the monthly timer runs next and the first day it may (`runIfDue`, in the service's zone): the month just
+   * ended while its days are on and it has no run, else this month, from the 1st of the next.
+   */
+  private async nextTimerRun(): Promise<{ month: Month; from: WorkDate }> {
+    const nowMs = this.clock.nowMs()
+    const { day } = localParts(nowMs, this.timeZone)
+    const ended = this.lastEndedMonth()
+    const today = workDateOf(nowMs, this.timeZone)
+    if ((RISK_RUN_DAYS as readonly number[]).includes(day) && formulaFor(`${ended}-28`, this.formulas) && !(await this.newestRun(ended))) return { month: ended, from: today }
+    const current = nextMonth(ended)
+    return { month: current, from: `${nextMonth(current)}-01` }
+  }
+
+  /**
+   * Why a read has no scores to rank: the month asked (null: the newest) has no run. The reader is told the newest month
+   * that has one (null: no run has happened yet) and when the timer runs next; POST /api/risk/runs runs one at once.
+   */
+  private async noRun(month: Month | undefined): Promise<AppError> {
+    const newest = await this.newestRun()
+    return new AppError('risk_run_not_found', { month: month ?? null, newestRunMonth: newest?.month ?? null, nextTimerRun: await this.nextTimerRun() })
+  }
+
+  /**
    * A page of a month's current scores of one kind, ranked by points (highest first, then by subject). `within`:
    * the caller's projects (a project's own scope; for employers, those that are a party of a project in it);
    * undefined for all. `after` is the last row's [points, subjectId].
    */
   async ranked(opts: { month?: Month; kind: SubjectKind; level?: RiskScore['level']; within: SQL | undefined; after?: [number, string]; limit: number }): Promise<{ run: RiskRunRow; scores: RiskScoreRow[] }> {
     const run = await this.newestRun(opts.month)
-    if (!run) throw new AppError('risk_run_not_found', { month: opts.month ?? null })
+    if (!run) throw await this.noRun(opts.month)
     const conds: SQL[] = [sql`s.run_id = ${run.id}`, sql`s.month = ${run.month}`, sql`s.subject_kind = ${opts.kind}`]
     if (opts.level) conds.push(sql`s.level = ${opts.level}`)
     if (opts.within !== undefined) conds.push(opts.kind === 'project' ? sql`s.subject_id IN (SELECT projects.id FROM projects WHERE ${opts.within})` : sql`s.subject_id IN (${employersWithin(opts.within)})`)
