@@ -43,6 +43,12 @@ export interface RunResult {
 export interface Executor {
   readonly engine: Engine
   all<T = Record<string, unknown>>(query: Query): Promise<T[]>
+  /**
+   * The rows as arrays of their columns' values, in the SELECT's order, parsed as `all` parses them. For the wide reads
+   * of a whole month (100,000 rows): no object keyed by every alias is built per row only to be copied into the shape
+   * the caller needs, which cost about a quarter of such a read.
+   */
+  values<T extends unknown[] = unknown[]>(query: Query): Promise<T[]>
   get<T = Record<string, unknown>>(query: Query): Promise<T | undefined>
   run(query: Query): Promise<RunResult>
   /**

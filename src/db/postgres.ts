@@ -197,6 +197,7 @@ function executor(on: Queryable, pool: pg.Pool): Executor {
   return {
     engine: 'postgres',
     all: async <T>(query: Query) => (await on.query(toPg(query))).rows as T[],
+    values: async <T extends unknown[]>(query: Query) => (await on.query({ ...toPg(query), rowMode: 'array' })).rows as T[],
     get: async <T>(query: Query) => (await on.query(toPg(query))).rows[0] as T | undefined,
     run: async (query: Query): Promise<RunResult> => ({ changes: (await on.query(toPg(query))).rowCount ?? 0 }),
     copyIn: async (table, columns, keys, rows) => {
@@ -335,6 +336,10 @@ export class PostgresDatabase implements Database {
 
   all<T = Record<string, unknown>>(query: Query): Promise<T[]> {
     return this.on().all<T>(query)
+  }
+
+  values<T extends unknown[] = unknown[]>(query: Query): Promise<T[]> {
+    return this.on().values<T>(query)
   }
 
   get<T = Record<string, unknown>>(query: Query): Promise<T | undefined> {

@@ -6,7 +6,7 @@
  * PostgreSQL schema (src/db/schema-pg) has the same table and column names.
  */
 import { getTableColumns, getTableName, Param, SQL, sql, StringChunk, type Table, type Column } from 'drizzle-orm'
-import { q, type Database } from './database.ts'
+import type { Database } from './database.ts'
 import { toSnakeCase } from 'drizzle-orm/casing'
 
 /**
@@ -138,9 +138,16 @@ export class BulkInsert<Row extends Record<string, unknown>> {
     for (let i = 0; i < rows.length; ) {
       const left = rows.length - i
       const n = left >= BULK_ROWS_MAX ? BULK_ROWS_MAX : 2 ** Math.floor(Math.log2(left))
-      const params: unknown[] = []
-      for (let r = i; r < i + n; r++) for (const k of this.keys) params.push(rows[r]![k] ?? null)
-      await db.run(q(this.text(n), ...params))
+      // Sized once and filled in place, and handed over as the query's own list (not spread into q()): 1.9 million
+      // values for a 100,000-line file.
+      const keys = this.keys
+      const params: unknown[] = new Array(n * keys.length)
+      let at = 0
+      for (let r = i; r < i + n; r++) {
+        const row = rows[r]!
+        for (let k = 0; k < keys.length; k++) params[at++] = row[keys[k]!] ?? null
+      }
+      await db.run({ text: this.text(n), params })
       i += n
     }
   }

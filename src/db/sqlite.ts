@@ -107,8 +107,10 @@ export function openSqlite(databaseUrl: string, migrationsFolder: string, opts: 
 const renderer = new SQLiteSyncDialect({ casing: 'snake_case' })
 
 /** better-sqlite3 binds numbers, strings, bigints, buffers and null; a boolean is stored as SQLite does, 0 or 1. */
-function bindable(params: readonly unknown[]): unknown[] {
-  return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : p))
+function bindable(params: readonly unknown[]): readonly unknown[] {
+  // Copied only when a value needs it: a bulk insert's list of thousands rarely does.
+  for (const p of params) if (typeof p === 'boolean' || p === undefined) return params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v === undefined ? null : v))
+  return params
 }
 
 /**
@@ -144,6 +146,18 @@ export class SqliteDatabase implements Database {
     this.direct = {
       engine: 'sqlite',
       all: <T>(query: Query) => settle(() => this.prepare(query, (s, p) => s.all(...p) as T[])),
+      values: <T extends unknown[]>(query: Query) =>
+        settle(() =>
+          this.prepare(query, (s, p) => {
+            // The cached statement is shared with `all`: its mode is put back whatever happens.
+            s.raw(true)
+            try {
+              return s.all(...p) as T[]
+            } finally {
+              s.raw(false)
+            }
+          }),
+        ),
       get: <T>(query: Query) => settle(() => this.prepare(query, (s, p) => s.get(...p) as T | undefined)),
       run: (query: Query) => settle(() => this.prepare(query, (s, p): RunResult => ({ changes: s.run(...p).changes }))),
       each: <T>(query: Query, fn: (row: T) => void) =>
@@ -156,7 +170,7 @@ export class SqliteDatabase implements Database {
     }
   }
 
-  private prepare<R>(query: Query, use: (stmt: Statement, params: unknown[]) => R): R {
+  private prepare<R>(query: Query, use: (stmt: Statement, params: readonly unknown[]) => R): R {
     let text: string
     let params: readonly unknown[]
     if ('text' in query) {
@@ -191,6 +205,11 @@ export class SqliteDatabase implements Database {
   async all<T = Record<string, unknown>>(query: Query): Promise<T[]> {
     if (!this.current()) while (this.gate) await this.gate
     return this.direct.all<T>(query)
+  }
+
+  async values<T extends unknown[] = unknown[]>(query: Query): Promise<T[]> {
+    if (!this.current()) while (this.gate) await this.gate
+    return this.direct.values<T>(query)
   }
 
   async get<T = Record<string, unknown>>(query: Query): Promise<T | undefined> {

@@ -56,7 +56,7 @@ export async function answersInEffect(db: Database, sheetId: string, workerId?: 
  * The answers carried onto a sheet's lines that have none of their own (`answered` names those that have), by line id:
  * empty unless the sheet supersedes another.
  */
-export async function carriedAnswers(db: Database, sheetId: string, answered: ReadonlySet<string>, workerId?: string): Promise<Map<string, AnswerInEffect>> {
+export async function carriedAnswers(db: Database, sheetId: string, answered: { has(lineId: string): boolean }, workerId?: string): Promise<Map<string, AnswerInEffect>> {
   const out = new Map<string, AnswerInEffect>()
   const head = await db.get<{ supersedesId: string | null }>(sql`SELECT ${payrollSheets.supersedesId} AS "supersedesId" FROM ${payrollSheets} WHERE ${eq(payrollSheets.id, sheetId)}`)
   if (!head?.supersedesId) return out

@@ -3,18 +3,14 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm'
 import type { Database, Transaction } from '../db/database.ts'
 import { BulkInsert, insertInto, rowOf, selectFrom } from '../db/rows.ts'
 import { payrollLineAnswers, payrollSheetEvents, payrollSheetLines, payrollSheets } from '../db/schema/index.ts'
+import { fen } from '../kernel/money.ts'
+import type { ApprovedLine } from './approved.ts'
 import { answersInEffect, carriedAnswers, type AnswerInEffect, type LineAnswerRow } from './answers-in-effect.ts'
 
 export type SheetRow = typeof payrollSheets.$inferSelect
 export type SheetLineRow = typeof payrollSheetLines.$inferSelect
 export type SheetEventRow = typeof payrollSheetEvents.$inferSelect
 export type { AnswerInEffect, LineAnswerRow }
-/** A sheet line with its worker's answer in effect, as approvedLinesOf reads it. */
-export type ApprovedLineRow = Pick<SheetLineRow, 'workerId' | 'workerName' | 'cardNo' | 'netFen' | 'payableFen' | 'dayHalves' | 'minimumWage'> & {
-  lineId: string
-  decision: LineAnswerRow['decision'] | null
-  answeredAtMs: number | null
-}
 
 /** Sheet ids a single IN (…) names. */
 const IN_IDS_MAX = 500
@@ -72,17 +68,18 @@ export class SheetRepository {
   }
 
   /**
-   * A sheet's lines as reconciliation reads them (ApprovedLine's fields), in line order, each with its worker's answer
-   * in effect (answers-in-effect.ts): eight columns and one statement for the lines' own answers, not every column and
-   * the answers' history (a month of 100,000 workers is read on every bank file posted); the answers carried from the
-   * version superseded, for the lines without one, only on a correction.
+   * A sheet's lines as reconciliation reads them (ApprovedLine), in line order, each with its worker's answer in effect
+   * (answers-in-effect.ts): eight columns and one statement for the lines' own answers, not every column and the
+   * answers' history (a month of 100,000 workers is read on every bank file posted); the answers carried from the
+   * version superseded, for the lines without one, only on a correction. Read as arrays and made into ApprovedLine at
+   * once: one object per line, not a row keyed by alias and then its copy (0.1 s of a 100,000-line month).
    */
-  async approvedLinesOf(sheetId: string): Promise<ApprovedLineRow[]> {
+  async approvedLinesOf(sheetId: string): Promise<ApprovedLine[]> {
     const l = payrollSheetLines
     const a = payrollLineAnswers
-    const rows = await this.db.all<ApprovedLineRow>(
-      sql`SELECT ${l.id} AS "lineId", ${l.workerId} AS "workerId", ${l.workerName} AS "workerName", ${l.cardNo} AS "cardNo", ${l.netFen} AS "netFen",
-          ${l.payableFen} AS "payableFen", ${l.dayHalves} AS "dayHalves", ${l.minimumWage} AS "minimumWage", newest.decision AS "decision", newest.answered_at_ms AS "answeredAtMs"
+    type Row = [lineId: string, workerId: string, workerName: string, cardNo: string, netFen: number, payableFen: number, dayHalves: number, minimumWage: string | null, decision: LineAnswerRow['decision'] | null, answeredAtMs: number | null]
+    const rows = await this.db.values<Row>(
+      sql`SELECT ${l.id}, ${l.workerId}, ${l.workerName}, ${l.cardNo}, ${l.netFen}, ${l.payableFen}, ${l.dayHalves}, ${l.minimumWage}, newest.decision, newest.answered_at_ms
         FROM ${l}
         LEFT JOIN (
           SELECT ${a.lineId} AS line_id, ${a.decision} AS decision, ${a.answeredAtMs} AS answered_at_ms,
@@ -91,11 +88,28 @@ export class SheetRepository {
         ) newest ON newest.line_id = ${l.id} AND newest.n = 1
         WHERE ${l.sheetId} = ${sheetId} ORDER BY ${l.lineNo}`,
     )
-    const carried = await carriedAnswers(this.db, sheetId, new Set(rows.filter((r) => r.decision !== null).map((r) => r.lineId)))
-    if (carried.size === 0) return rows
-    return rows.map((r) => {
-      const c = carried.get(r.lineId)
-      return c ? { ...r, decision: c.decision, answeredAtMs: c.answeredAtMs } : r
+    const lines = rows.map(
+      (r): ApprovedLine => ({
+        sheetId,
+        lineId: r[0],
+        workerId: r[1],
+        workerName: r[2],
+        cardNo: r[3],
+        netFen: fen(r[4]),
+        payableFen: fen(r[5]),
+        dayHalves: r[6],
+        answer: r[8],
+        answeredAtMs: r[9],
+        minimumWage: r[7] === null ? null : (JSON.parse(r[7]) as Record<string, unknown>),
+      }),
+    )
+    // Which lines have an answer of their own is asked only of a correction (a sheet superseding another).
+    let answered: Set<string> | undefined
+    const carried = await carriedAnswers(this.db, sheetId, { has: (lineId) => (answered ??= new Set(lines.filter((x) => x.answer !== null).map((x) => x.lineId))).has(lineId) })
+    if (carried.size === 0) return lines
+    return lines.map((x) => {
+      const c = carried.get(x.lineId)
+      return c ? { ...x, answer: c.decision, answeredAtMs: c.answeredAtMs } : x
     })
   }
 

@@ -23,7 +23,7 @@ import type { Clock, Month, WorkDate } from '../kernel/time.ts'
 import type { ProjectRow } from '../roster/repository.ts'
 import type { RosterService } from '../roster/service.ts'
 import type { TimesheetService } from '../timesheets/service.ts'
-import type { ApprovedLine, ApprovedPayrollSource, ApprovedTeamMonth } from './approved.ts'
+import type { ApprovedPayrollSource, ApprovedTeamMonth } from './approved.ts'
 import type { PayInputsSource, WorkerPayInputs } from './inputs.ts'
 import { payDateOf } from './rules.ts'
 import { SheetRepository, type AnswerInEffect, type LineAnswerRow, type SheetEventRow, type SheetLineRow, type SheetRow } from './sheet-repository.ts'
@@ -561,19 +561,7 @@ export class PayrollSheetService implements ApprovedPayrollSource {
       // which is no approval by anyone.
       const approved = s.events.find((e) => e.state === 'approved')!
       const money = moneyStateOf(s.events)
-      const lines: ApprovedLine[] = (await this.repo.approvedLinesOf(s.sheet.id)).map((l) => ({
-        sheetId: s.sheet.id,
-        lineId: l.lineId,
-        workerId: l.workerId,
-        workerName: l.workerName,
-        cardNo: l.cardNo,
-        netFen: fen(l.netFen),
-        payableFen: fen(l.payableFen),
-        dayHalves: l.dayHalves,
-        answer: l.decision,
-        answeredAtMs: l.answeredAtMs,
-        minimumWage: l.minimumWage === null ? null : (JSON.parse(l.minimumWage) as Record<string, unknown>),
-      }))
+      const lines = await this.repo.approvedLinesOf(s.sheet.id)
       out.push({
         teamId: s.sheet.teamId,
         teamName: teams.get(s.sheet.teamId) ?? '',

@@ -410,13 +410,14 @@ export class RosterRepository {
    * enrolment spans by. Six columns, not the roster's forty: a month of 100,000 workers is reconciled on every post.
    */
   async cardHolders(projectId: string): Promise<CardHolder[]> {
-    const rows = await this.db.all<Omit<CardHolder, 'breaks'> & { breaks: string }>(
-      sql`SELECT ${enrolments.workerId} AS "workerId", ${workers.name} AS "workerName", ${workers.cardNo} AS "cardNo", ${enrolments.teamId} AS "teamId",
-          ${enrolments.entryDate} AS "entryDate", ${enrolments.exitDate} AS "exitDate", ${enrolments.breaks} AS "breaks"
+    type Row = [workerId: string, workerName: string, cardNo: string, teamId: string, entryDate: string, exitDate: string | null, breaks: string]
+    // Read as arrays and made into CardHolder at once: a row keyed by alias and then its copy cost a tenth of a second.
+    const rows = await this.db.values<Row>(
+      sql`SELECT ${enrolments.workerId}, ${workers.name}, ${workers.cardNo}, ${enrolments.teamId}, ${enrolments.entryDate}, ${enrolments.exitDate}, ${enrolments.breaks}
         FROM ${enrolments} INNER JOIN ${workers} ON ${workers.id} = ${enrolments.workerId} WHERE ${enrolments.projectId} = ${projectId}`,
     )
     // Almost every enrolment has no break: its text is not parsed.
-    return rows.map((r) => ({ ...r, breaks: r.breaks === '[]' ? [] : (JSON.parse(r.breaks) as EnrolmentBreak[]) }))
+    return rows.map((r) => ({ workerId: r[0], workerName: r[1], cardNo: r[2], teamId: r[3], entryDate: r[4], exitDate: r[5], breaks: r[6] === '[]' ? [] : (JSON.parse(r[6]) as EnrolmentBreak[]) }))
   }
   /**
    * The cards the project's enrolled workers held before a change (换卡), each with its worker: a payment made to a

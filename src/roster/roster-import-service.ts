@@ -48,6 +48,7 @@ function inTransaction(db: Database, tx: Transaction): Database {
   return {
     engine: tx.engine,
     all: (q) => tx.all(q),
+    values: (q) => tx.values(q),
     get: (q) => tx.get(q),
     run: (q) => tx.run(q),
     each: (q, fn, o) => tx.each(q, fn, o),
