@@ -112,8 +112,12 @@ export class InstructionRepository {
     let rows: Row[]
     if (cards.length <= IN_LIST_MAX) rows = await this.db.all<Row>(sql`${select} WHERE ${and(month, inArray(instructionLines.cardNo, [...cards]))}`)
     else {
-      const wanted = new Set(cards)
-      rows = (await this.db.all<Row>(sql`${select} WHERE ${month}`)).filter((r) => wanted.has(r.cardNo))
+      rows = await this.db.all<Row>(sql`${select} WHERE ${month}`)
+      // The cards' set is made only when the month holds instruction lines to sift.
+      if (rows.length > 0) {
+        const wanted = new Set(cards)
+        rows = rows.filter((r) => wanted.has(r.cardNo))
+      }
     }
     // PostgreSQL's bigint comes back as text.
     return rows.map((r) => ({ ...r, amountFen: Number(r.amountFen) }))

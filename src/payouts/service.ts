@@ -73,7 +73,7 @@ export interface MoneyOutSources {
     linesByEndToEndId(projectId: string, endToEndIds: readonly string[]): Promise<ReadonlyMap<string, InstructedPayment>>
     /** Our instruction lines by batch reference and 1-based place in the batch: what a CMB 代发 result names a payment by. */
     linesByBatchSeq?(projectId: string, refs: ReadonlyArray<{ batchRef: string; seq: number }>): Promise<ReadonlyMap<string, ReadonlyMap<number, InstructedPayment & { endToEndId: string }>>>
-    /** The month's instruction lines to these cards: what a report without an EndToEndId may answer by card and amount. */
+    /** The month's instruction lines to these cards (a card may be named more than once): what a report without an EndToEndId may answer by card and amount. */
     linesToCards?(projectId: string, period: string, cards: readonly string[]): Promise<ReadonlyArray<{ endToEndId: string; cardNo: string; amountFen: number }>>
   }
 }
@@ -419,7 +419,9 @@ export class PayoutService {
     if (source?.linesToCards === undefined) return lines
     const open = lines.filter((l) => l.endToEndId === null && l.status !== 'returned')
     if (open.length === 0) return lines
-    const instructed = await source.linesToCards(projectId, period, [...new Set(open.map((l) => l.payeeCard))])
+    // The cards as the lines name them, repeats and all: the source sifts the month by a set of its own, and a set made
+    // here first cost a tenth of a second of a 100,000-line post, for nothing when the month holds no instruction.
+    const instructed = await source.linesToCards(projectId, period, open.map((l) => l.payeeCard))
     if (instructed.length === 0) return lines
     const key = (card: string, amountFen: number): string => `${card}\u0000${amountFen}`
     const byKey = new Map<string, string | null>()
